@@ -1,0 +1,49 @@
+# Two entry points (see README.md): `make run` and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+TOOLS := $(CURDIR)/.tools
+export PATH := $(TOOLS)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PAYSIM_DEMO ?= 1
+
+.PHONY: run test setup venv node migrate seed lint clean
+
+setup: venv node
+
+# The virtual environment is rebuilt only when requirements.txt changes.
+venv: .venv/.installed
+.venv/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+# Reflex 0.10 needs Node >= 22.22; Debian ships 20. The npm package node@22 carries the binary.
+node:
+	@if node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a==22&&b>=22)?0:1)' 2>/dev/null; then \
+	  echo "node $$(node --version) is recent enough"; \
+	else \
+	  echo "installing node@22 into .tools/"; mkdir -p $(TOOLS); \
+	  npm install --no-audit --no-fund --prefix $(TOOLS) node@22 >/dev/null; \
+	  node --version; \
+	fi
+
+migrate: setup
+	$(PY) -m paysim_app migrate
+
+seed: migrate
+	$(PY) -m paysim_app seed-demo --if-empty
+
+run: seed
+	$(PY) -m paysim_app demo-logins
+	.venv/bin/reflex run --env prod
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	.venv/bin/ruff check paysim_app tests bench
+
+clean:
+	rm -rf .venv .tools .web .states

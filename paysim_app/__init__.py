@@ -1,0 +1,1 @@
+"""PaySim self-care cabinet: subscribers, partners and the operator's back office."""

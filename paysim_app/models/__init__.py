@@ -1,0 +1,53 @@
+"""All tables; importing this package registers them on SQLModel.metadata."""
+
+from paysim_app.models.accounts import (
+    AdminRole,
+    AdminRolePermission,
+    AuthSession,
+    LoginThrottle,
+    PasswordResetToken,
+    User,
+)
+from paysim_app.models.audit import AuditLog, JobLease
+from paysim_app.models.billing import AutopayRun, AutopaySetting, LedgerEntry, Payment, SavedCard
+from paysim_app.models.notifications import Notification, OutboxEmail
+from paysim_app.models.partners import Commission, Partner
+from paysim_app.models.quality import QualityRating, SpeedTest
+from paysim_app.models.requests import ActivationRequest, Block, TariffChangeRequest, UnblockRequest
+from paysim_app.models.sims import Sim, SimAddon
+from paysim_app.models.subscribers import Subscriber
+from paysim_app.models.support import Ticket, TicketMessage
+from paysim_app.models.tariffs import AddonService, Tariff
+
+__all__ = [
+    "ActivationRequest",
+    "AddonService",
+    "AdminRole",
+    "AdminRolePermission",
+    "AuditLog",
+    "AuthSession",
+    "AutopayRun",
+    "AutopaySetting",
+    "Block",
+    "Commission",
+    "JobLease",
+    "LedgerEntry",
+    "LoginThrottle",
+    "Notification",
+    "OutboxEmail",
+    "Partner",
+    "PasswordResetToken",
+    "Payment",
+    "QualityRating",
+    "SavedCard",
+    "Sim",
+    "SimAddon",
+    "SpeedTest",
+    "Subscriber",
+    "TariffChangeRequest",
+    "Tariff",
+    "Ticket",
+    "TicketMessage",
+    "UnblockRequest",
+    "User",
+]

@@ -1,0 +1,93 @@
+"""Accounts, server-side sessions, password resets, sign-in throttling, admin roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
+from sqlmodel import Field, SQLModel
+
+from paysim_app.models.base import one_of, utcnow
+
+ROLES = ("subscriber", "partner", "admin")
+LOCALES = ("ru", "en")
+
+
+class AdminRole(SQLModel, table=True):
+    """A named set of permissions (see services.permissions.PERMISSIONS)."""
+
+    __tablename__ = "admin_role"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    description: str = Field(default="", max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AdminRolePermission(SQLModel, table=True):
+    __tablename__ = "admin_role_permission"
+    role_id: int = Field(foreign_key="admin_role.id", primary_key=True, ondelete="CASCADE")
+    permission: str = Field(max_length=64, primary_key=True)
+
+
+class User(SQLModel, table=True):
+    """Anyone who signs in: a subscriber, a partner's employee or an admin."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        one_of("role", ROLES, "ck_user_role"),
+        one_of("locale", LOCALES, "ck_user_locale"),
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="ck_user_login"),
+        CheckConstraint(
+            "(role = 'admin') = (admin_role_id IS NOT NULL)", name="ck_user_admin_role"
+        ),
+        CheckConstraint("(role = 'partner') = (partner_id IS NOT NULL)", name="ck_user_partner"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    phone: str | None = Field(default=None, max_length=16, unique=True)
+    password_hash: str = Field(max_length=100)
+    role: str = Field(max_length=16, index=True)
+    full_name: str = Field(default="", max_length=200)
+    locale: str = Field(default="ru", max_length=2)
+    is_active: bool = Field(default=True)
+    admin_role_id: int | None = Field(default=None, foreign_key="admin_role.id", index=True)
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. The browser holds the random token; we keep only its SHA-256."""
+
+    __tablename__ = "auth_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    user_agent: str = Field(default="", max_length=300)
+
+
+class PasswordResetToken(SQLModel, table=True):
+    __tablename__ = "password_reset_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per login identifier, whether or not such an account exists."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (CheckConstraint("failures >= 0", name="ck_throttle_failures"),)
+    identifier: str = Field(primary_key=True, max_length=254)
+    failures: int = Field(default=0)
+    locked_until: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+

@@ -1,0 +1,137 @@
+"""Payments, the append-only ledger, saved cards and autopay."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from paysim_app.models.base import one_of, utcnow
+
+PAYMENT_METHODS = ("card", "autopay", "partner", "correction")
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+LEDGER_KINDS = ("topup", "monthly_fee", "refund", "adjustment", "addon")
+AUTOPAY_MODES = ("monthly", "threshold")
+AUTOPAY_RUN_STATUSES = ("pending", "succeeded", "failed", "skipped")
+
+
+class Payment(SQLModel, table=True):
+    """Money that came (or tried to come) in for a SIM."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("amount_kop > 0", name="ck_payment_amount"),
+        one_of("method", PAYMENT_METHODS, "ck_payment_method"),
+        one_of("status", PAYMENT_STATUSES, "ck_payment_status"),
+        Index("ix_payment_created", "created_at"),
+        Index("ix_payment_sim_created", "sim_id", "created_at"),
+        Index("ix_payment_subscriber_created", "subscriber_id", "created_at"),
+        Index("ix_payment_partner_created", "partner_id", "created_at"),
+        Index("ix_payment_status_created", "status", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sim_id: int = Field(foreign_key="sim.id")
+    subscriber_id: int | None = Field(default=None, foreign_key="subscriber.id")
+    partner_id: int | None = Field(default=None, foreign_key="partner.id")
+    payer_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    card_id: int | None = Field(default=None, foreign_key="saved_card.id")
+    amount_kop: int
+    method: str = Field(max_length=16)
+    status: str = Field(default="pending", max_length=16)
+    decline_code: str | None = Field(default=None, max_length=64)
+    card_brand: str = Field(default="", max_length=20)
+    card_last4: str = Field(default="", max_length=4)
+    gateway: str = Field(default="sandbox", max_length=16)
+    gateway_ref: str | None = Field(default=None, max_length=100, index=True)
+    idempotency_key: str = Field(max_length=100, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+class LedgerEntry(SQLModel, table=True):
+    """Append-only: sim.balance_kop == sum(amount_kop) for that SIM, always."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        CheckConstraint("amount_kop <> 0", name="ck_ledger_amount"),
+        one_of("kind", LEDGER_KINDS, "ck_ledger_kind"),
+        # at most one monthly fee per SIM and billing period ('YYYY-MM'); NULLs never collide
+        UniqueConstraint("sim_id", "fee_period", name="uq_ledger_fee_period"),
+        Index("ix_ledger_sim_created", "sim_id", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sim_id: int = Field(foreign_key="sim.id")
+    kind: str = Field(max_length=16)
+    amount_kop: int
+    balance_after_kop: int
+    payment_id: int | None = Field(default=None, foreign_key="payment.id", index=True)
+    fee_period: str | None = Field(default=None, max_length=7)
+    actor_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    comment: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SavedCard(SQLModel, table=True):
+    """A gateway token with what the user needs to recognise the card. Never the number."""
+
+    __tablename__ = "saved_card"
+    __table_args__ = (
+        CheckConstraint("exp_month BETWEEN 1 AND 12", name="ck_card_exp_month"),
+        CheckConstraint("length(last4) = 4", name="ck_card_last4"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    gateway: str = Field(default="sandbox", max_length=16)
+    gateway_token: str = Field(max_length=100)
+    gateway_customer: str = Field(default="", max_length=100)
+    brand: str = Field(max_length=20)
+    last4: str = Field(max_length=4)
+    exp_month: int
+    exp_year: int
+    is_default: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+class AutopaySetting(SQLModel, table=True):
+    __tablename__ = "autopay_setting"
+    __table_args__ = (
+        one_of("mode", AUTOPAY_MODES, "ck_autopay_mode"),
+        CheckConstraint("fixed_amount_kop IS NULL OR fixed_amount_kop > 0", name="ck_autopay_fixed"),
+        CheckConstraint("topup_kop IS NULL OR topup_kop > 0", name="ck_autopay_topup"),
+        CheckConstraint("monthly_cap_kop IS NULL OR monthly_cap_kop > 0", name="ck_autopay_cap"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sim_id: int = Field(foreign_key="sim.id", unique=True)
+    card_id: int = Field(foreign_key="saved_card.id", index=True)
+    mode: str = Field(default="monthly", max_length=16)
+    fixed_amount_kop: int | None = None  # monthly: None pays the tariff's fee
+    threshold_kop: int | None = None
+    topup_kop: int | None = None
+    monthly_cap_kop: int | None = None
+    enabled: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AutopayRun(SQLModel, table=True):
+    """One attempt of an autopay charge; unique per SIM, period and attempt number."""
+
+    __tablename__ = "autopay_run"
+    __table_args__ = (
+        one_of("status", AUTOPAY_RUN_STATUSES, "ck_autopay_run_status"),
+        one_of("mode", AUTOPAY_MODES, "ck_autopay_run_mode"),
+        UniqueConstraint("sim_id", "period", "mode", "attempt", name="uq_autopay_run_attempt"),
+        Index("ix_autopay_run_retry", "status", "next_retry_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sim_id: int = Field(foreign_key="sim.id")
+    period: str = Field(max_length=10)  # 'YYYY-MM' for monthly, 'YYYY-MM-DD#n' for threshold
+    mode: str = Field(default="monthly", max_length=16)
+    attempt: int = Field(default=1)
+    status: str = Field(default="pending", max_length=16)
+    payment_id: int | None = Field(default=None, foreign_key="payment.id")
+    decline_code: str | None = Field(default=None, max_length=64)
+    next_retry_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

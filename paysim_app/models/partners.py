@@ -1,0 +1,44 @@
+"""Partners (dealers) and the commissions they earn on their subscribers' payments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from paysim_app.models.base import utcnow
+
+
+class Partner(SQLModel, table=True):
+    __tablename__ = "partner"
+    __table_args__ = (
+        # basis points: 1000 = 10.00 %
+        CheckConstraint("commission_bp BETWEEN 0 AND 10000", name="ck_partner_commission"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200, index=True)
+    inn: str = Field(default="", max_length=12)
+    contact_email: str = Field(default="", max_length=254)
+    contact_phone: str = Field(default="", max_length=16)
+    address: str = Field(default="", max_length=300)
+    commission_bp: int = Field(default=0)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Commission(SQLModel, table=True):
+    """One accrual per successful payment (or its reversal on refund), at the rate of that day."""
+
+    __tablename__ = "commission"
+    __table_args__ = (
+        CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="ck_commission_rate"),
+        Index("ix_commission_partner_created", "partner_id", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    payment_id: int = Field(foreign_key="payment.id", unique=True)
+    rate_bp: int
+    amount_kop: int
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,27 @@
+"""Subscribers: a contract holder with 1..n SIMs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from paysim_app.models.base import one_of, utcnow
+
+CONTRACT_STATUSES = ("active", "inactive")
+
+
+class Subscriber(SQLModel, table=True):
+    __tablename__ = "subscriber"
+    __table_args__ = (one_of("status", CONTRACT_STATUSES, "ck_subscriber_status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contract_no: str = Field(max_length=20, unique=True)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", unique=True)
+    full_name: str = Field(default="", max_length=200, index=True)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=16, index=True)
+    address: str = Field(default="", max_length=300)
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
+    status: str = Field(default="active", max_length=16, index=True)
+    notes: str = Field(default="")
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,44 @@
+"""Every setting, read once from the environment, with safe embedded defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    # SQLite file by default; PostgreSQL as postgresql+psycopg://user@host/db
+    database_url: str = Field(default=f"sqlite:///{ROOT / 'data' / 'paysim.db'}")
+    # Optional: Reflex's state manager when several backend workers run.
+    redis_url: str | None = None
+
+    paysim_demo: bool = False
+    paysim_gateway: str = "sandbox"  # sandbox | stripe
+    paysim_public_url: str = "http://localhost:3000"
+    paysim_timezone: str = "Europe/Moscow"
+    paysim_session_days: int = 14
+    paysim_reset_minutes: int = 30
+    paysim_bcrypt_rounds: int = 12
+    paysim_scheduler: bool = True
+
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""  # tests point the SDK at a local fake server
+
+    smtp_host: str = ""  # empty: e-mails stay in the outbox table (and the log in demo mode)
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "PaySim <noreply@paysim.local>"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
