@@ -1,0 +1,39 @@
+"""The audit log: who did what to which object, with before/after."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from paysim_app.models import AuditLog
+from paysim_app.services.permissions import Actor
+
+
+def _dump(value: Any) -> str:
+    if value in (None, "", {}):
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    """Add an audit entry in the caller's transaction (so it commits or rolls back with it)."""
+    session.add(
+        AuditLog(
+            actor_user_id=actor.user_id if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=_dump(before),
+            after=_dump(after),
+        )
+    )
