@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from paysim_app.models import OutboxEmail
+from paysim_app.services.permissions import Actor, require
 from paysim_app.settings import get_settings
 
 log = logging.getLogger("paysim.outbox")
@@ -19,3 +22,22 @@ def queue_email(session: Session, to: str, subject: str, body: str, kind: str = 
         # demo mode: no SMTP; the message is readable in the log and in the outbox table
         log.warning("outbox (demo) to=%s subject=%s\n%s", to, subject, body)
     return mail
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    to_address: str
+    subject: str
+    body: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def recent_emails(session: Session, actor: Actor, limit: int = 50) -> list[OutboxRow]:
+    """The newest outgoing e-mails, for admins who manage accounts (demo: reset links live here)."""
+    require(actor, "admins.manage")
+    rows = session.exec(
+        select(OutboxEmail).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc()).limit(min(limit, 100))
+    ).all()
+    return [OutboxRow(r.id, r.to_address, r.subject, r.body, r.created_at, r.sent_at) for r in rows]

@@ -1,0 +1,64 @@
+"""The app object: every page of the three trees and the signed-out pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.ui.admin.home import AdminHomeState, admin_home
+from paysim_app.ui.admin.outbox import OutboxState, outbox_page
+from paysim_app.ui.auth.pages import forgot_page, login_page, register_page, reset_page
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.states import ForgotState, LoginState, ResetState
+from paysim_app.ui.cabinet.home import CabinetHomeState, cabinet_home
+from paysim_app.ui.components.layout import coming_soon
+from paysim_app.ui.components.nav import ADMIN, CABINET, PARTNER
+from paysim_app.ui.components.profile import profile_page
+from paysim_app.ui.partner.home import PartnerHomeState, partner_home
+
+app = rx.App(
+    head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
+)
+
+TITLE = "PaySim"
+
+
+def _page(component, route: str, on_load) -> None:
+    app.add_page(component, route=route, title=TITLE, on_load=on_load)
+
+
+# signed-out pages
+_page(rx.fragment, "/", SessionState.go_home)
+_page(login_page, "/login", LoginState.on_load)
+_page(register_page, "/register", None)
+_page(forgot_page, "/forgot", ForgotState.on_load)
+_page(reset_page, "/reset", ResetState.on_load)
+
+# the three trees: built pages first, then each remaining menu entry as "coming soon"
+_page(cabinet_home, "/cabinet", CabinetHomeState.load)
+_page(partner_home, "/partner", PartnerHomeState.load)
+_page(admin_home, "/admin", AdminHomeState.load)
+_page(outbox_page, "/admin/outbox", OutboxState.load)
+
+GUARDS = {
+    "cabinet": lambda item: SessionState.guard_cabinet,
+    "partner": lambda item: SessionState.guard_partner,
+    "admin": lambda item: (
+        SessionState.guard_admin_section(item.permission.split(".")[0])
+        if item.permission
+        else SessionState.guard_admin
+    ),
+}
+BUILT = {"/cabinet", "/partner", "/admin", "/admin/outbox"}
+
+for tree, items in (("cabinet", CABINET), ("partner", PARTNER), ("admin", ADMIN)):
+    for item in items:
+        if item.path in BUILT:
+            continue
+        if item.key == "nav.profile":
+            _page(lambda tree=tree: profile_page(tree), item.path, GUARDS[tree](item))
+        else:
+            _page(
+                lambda tree=tree, key=item.key: coming_soon(tree, key),
+                item.path,
+                GUARDS[tree](item),
+            )

@@ -1,0 +1,48 @@
+"""/admin/outbox: outgoing e-mail (in demo mode the password-reset links are read here)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import outbox
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import moment
+from paysim_app.ui.components.layout import shell
+
+COLUMNS = [
+    Column("created", "outbox.created"),
+    Column("to", "outbox.to"),
+    Column("subject", "outbox.subject"),
+    Column("body", "outbox.title"),
+    Column("sent", "outbox.sent"),
+]
+
+
+class OutboxState(SessionState):
+    rows: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "admins.manage")
+        if redirect:
+            return redirect
+        with session_scope() as session:
+            mails = outbox.recent_emails(session, actor)
+        loc = self.locale
+        self.rows = [
+            {
+                "created": moment(m.created_at, loc),
+                "to": m.to_address,
+                "subject": m.subject,
+                "body": m.body,
+                "sent": moment(m.sent_at, loc) if m.sent_at else t("outbox.not_sent", loc),
+            }
+            for m in mails
+        ]
+
+
+def outbox_page() -> rx.Component:
+    return shell("admin", data_table(COLUMNS, OutboxState.rows, "outbox.empty", "outbox-table"), title_key="outbox.title")

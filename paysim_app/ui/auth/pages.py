@@ -1,0 +1,131 @@
+"""Signed-out pages: sign in, register, forgotten password, reset by link."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.settings import get_settings
+from paysim_app.ui.auth.states import ForgotState, LoginState, RegisterState, ResetState
+from paysim_app.ui.components.forms import auth_card, error_banner, field
+from paysim_app.ui.components.i18n import tr
+
+
+def login_page() -> rx.Component:
+    return auth_card(
+        "auth.login_title",
+        rx.form(
+            rx.vstack(
+                error_banner(LoginState.error, "login-error"),
+                field("login", "auth.login_field", placeholder_key="auth.login_placeholder", autocomplete="username"),
+                field("password", "auth.password", type_="password", autocomplete="current-password"),
+                rx.button(tr("auth.sign_in"), type="submit", size="3", width="100%", id="sign-in"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LoginState.submit,
+            width="100%",
+        ),
+        rx.hstack(
+            rx.link(tr("auth.forgot"), href="/forgot", size="2"),
+            rx.spacer(),
+            rx.link(tr("auth.no_account"), href="/register", size="2"),
+            width="100%",
+            wrap="wrap",
+        ),
+        rx.text(tr("auth.demo_hint"), size="1", color=rx.color("gray", 11), id="demo-hint")
+        if get_settings().paysim_demo
+        else rx.fragment(),
+    )
+
+
+def register_page() -> rx.Component:
+    errors = RegisterState.errors
+    return auth_card(
+        "auth.register_title",
+        rx.form(
+            rx.vstack(
+                error_banner(errors.get("form", ""), "register-error"),
+                field("full_name", "auth.full_name", errors.get("full_name", ""), autocomplete="name"),
+                field(
+                    "login",
+                    "auth.login_field",
+                    errors.get("login", ""),
+                    placeholder_key="auth.login_placeholder",
+                    autocomplete="username",
+                ),
+                field(
+                    "password",
+                    "auth.password",
+                    errors.get("password", ""),
+                    type_="password",
+                    autocomplete="new-password",
+                    hint_key="auth.password_rules",
+                ),
+                field(
+                    "password_repeat",
+                    "auth.password_repeat",
+                    errors.get("password_repeat", ""),
+                    type_="password",
+                    autocomplete="new-password",
+                ),
+                rx.button(tr("auth.register_button"), type="submit", size="3", width="100%", id="register"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=RegisterState.submit,
+            width="100%",
+        ),
+        rx.link(tr("auth.have_account"), href="/login", size="2"),
+    )
+
+
+def forgot_page() -> rx.Component:
+    return auth_card(
+        "auth.forgot_title",
+        rx.cond(
+            ForgotState.sent,
+            rx.callout(tr("auth.forgot_sent"), icon="mail", color_scheme="green", id="forgot-sent"),
+            rx.form(
+                rx.vstack(
+                    rx.text(tr("auth.forgot_hint"), size="2"),
+                    error_banner(ForgotState.error),
+                    field("login", "auth.login_field", placeholder_key="auth.login_placeholder"),
+                    rx.button(tr("auth.forgot_button"), type="submit", size="3", width="100%", id="send-link"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=ForgotState.submit,
+                width="100%",
+            ),
+        ),
+        rx.link(tr("auth.back_to_login"), href="/login", size="2"),
+    )
+
+
+def reset_page() -> rx.Component:
+    return auth_card(
+        "auth.reset_title",
+        rx.cond(
+            ResetState.done,
+            rx.callout(tr("auth.reset_done"), icon="check", color_scheme="green", id="reset-done"),
+            rx.form(
+                rx.vstack(
+                    error_banner(ResetState.error, "reset-error"),
+                    field(
+                        "password",
+                        "auth.new_password",
+                        type_="password",
+                        autocomplete="new-password",
+                        hint_key="auth.password_rules",
+                    ),
+                    field("password_repeat", "auth.password_repeat", type_="password", autocomplete="new-password"),
+                    rx.button(tr("auth.reset_button"), type="submit", size="3", width="100%", id="save-password"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=ResetState.submit,
+                width="100%",
+            ),
+        ),
+        rx.link(tr("auth.back_to_login"), href="/login", size="2"),
+    )

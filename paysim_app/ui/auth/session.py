@@ -1,0 +1,124 @@
+"""The session state every page builds on.
+
+The browser keeps only a random session token (LocalStorage); every handler resolves it again
+through services.accounts.resolve_session, so a revoked or expired session stops working at
+once. Ids of the signed-in user stay in backend-only vars (leading underscore).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import accounts
+from paysim_app.services.errors import DomainError
+from paysim_app.services.permissions import Actor
+
+HOME = {"subscriber": "/cabinet", "partner": "/partner", "admin": "/admin"}
+
+
+def safe_next(target: str | None, role: str) -> str:
+    """Where to go after sign-in: the page asked for if it is ours and in the role's tree."""
+    home = HOME[role]
+    if (
+        not target
+        or not isinstance(target, str)
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return home
+    if target == home or target.startswith(home + "/"):
+        return target
+    return home
+
+
+class SessionState(rx.State):
+    auth_token: str = rx.LocalStorage("", name="paysim_session", sync=True)
+    locale: str = rx.LocalStorage("ru", name="paysim_locale", sync=True)
+    # what the header shows about the signed-in user (their own data only)
+    user_name: str = ""
+    user_login: str = ""
+    role: str = ""
+    permissions: list[str] = []
+    _user_id: int = 0
+
+    # -- helpers (leading underscore: the client cannot call them) --------------------------
+    def _t(self, key: str, **params: object) -> str:
+        return t(key, self.locale, **params)
+
+    def _error(self, err: DomainError) -> str:
+        return t(err.code, self.locale, **err.params)
+
+    def _remember(self, actor: Actor | None) -> None:
+        if actor is None:
+            self._user_id, self.role, self.user_name, self.user_login = 0, "", "", ""
+            self.permissions = []
+            return
+        self._user_id = actor.user_id
+        self.role = actor.role
+        self.user_name = actor.full_name or actor.login
+        self.user_login = actor.login
+        self.permissions = sorted(actor.permissions)
+
+    def _actor(self) -> Actor | None:
+        with session_scope() as session:
+            actor = accounts.resolve_session(session, self.auth_token)
+        self._remember(actor)
+        return actor
+
+    def _gate(self, role: str, permission: str | None = None):
+        """(actor, None) when the visitor may see this page, else (None, a redirect)."""
+        actor = self._actor()
+        if actor is None:
+            path = self.router.url.path or HOME[role]
+            return None, rx.redirect(f"/login?next={quote(path)}")
+        if actor.role != role:
+            return None, rx.redirect(HOME[actor.role])
+        if permission and not actor.can(permission):
+            return None, rx.redirect(HOME[role])
+        return actor, None
+
+    # -- events ---------------------------------------------------------------------------
+    @rx.event
+    def go_home(self):
+        """'/': the signed-in visitor's home, or the sign-in page."""
+        actor = self._actor()
+        return rx.redirect(HOME[actor.role] if actor else "/login")
+
+    @rx.event
+    def guard_cabinet(self):
+        return self._gate("subscriber")[1]
+
+    @rx.event
+    def guard_partner(self):
+        return self._gate("partner")[1]
+
+    @rx.event
+    def guard_admin(self):
+        return self._gate("admin")[1]
+
+    @rx.event
+    def guard_admin_section(self, section: str):
+        return self._gate("admin", f"{section}.view" if isinstance(section, str) else "")[1]
+
+    @rx.event
+    def set_locale(self, locale: str):
+        if locale not in ("ru", "en"):
+            return
+        self.locale = locale
+        actor = self._actor()
+        if actor is not None:
+            with session_scope() as session:
+                accounts.set_locale(session, actor, locale)
+
+    @rx.event
+    def sign_out(self):
+        with session_scope() as session:
+            accounts.sign_out(session, self.auth_token)
+        self.auth_token = ""
+        self._remember(None)
+        return rx.redirect("/login")

@@ -1,0 +1,110 @@
+"""/cabinet: each SIM of the contract with number, status, balance and tariff."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import dashboards
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.cards import status_badge
+from paysim_app.ui.components.format import money, phone
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+
+class CabinetHomeState(SessionState):
+    sims: list[dict] = []
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("subscriber")
+        if redirect:
+            return redirect
+        with session_scope() as session:
+            self.sims = [asdict(s) for s in dashboards.subscriber_sims(session, actor)]
+
+    @rx.var
+    def sim_cards(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "id": f"sim-{s['id']}",
+                "number": phone(s["msisdn"]),
+                "label": s["label"],
+                "status": s["status"],
+                "status_text": t(f"sim.status.{s['status']}", loc),
+                "balance": money(s["balance_kop"], loc),
+                "negative": "1" if s["balance_kop"] < 0 else "",
+                "tariff": s["tariff_name"] or t("cabinet.no_tariff", loc),
+                "fee": t("cabinet.fee", loc, fee=money(s["tariff_fee_kop"], loc)) if s["tariff_name"] else "",
+            }
+            for s in self.sims
+        ]
+
+
+def _sim_card(sim: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(
+                    rx.text(sim["number"], size="5", weight="bold", class_name="sim-number"),
+                    rx.text(sim["label"], size="2", color=rx.color("gray", 11)),
+                    spacing="0",
+                ),
+                rx.spacer(),
+                status_badge(sim["status"], sim["status_text"]),
+                width="100%",
+                align="start",
+                wrap="wrap",
+            ),
+            rx.hstack(
+                rx.vstack(
+                    rx.text(tr("cabinet.balance"), size="1", color=rx.color("gray", 11)),
+                    rx.text(
+                        sim["balance"],
+                        size="6",
+                        weight="bold",
+                        color=rx.cond(sim["negative"] != "", rx.color("red", 11), rx.color("gray", 12)),
+                        class_name="sim-balance",
+                    ),
+                    spacing="0",
+                ),
+                rx.spacer(),
+                rx.vstack(
+                    rx.text(tr("cabinet.tariff"), size="1", color=rx.color("gray", 11)),
+                    rx.text(sim["tariff"], weight="medium", class_name="sim-tariff"),
+                    rx.text(sim["fee"], size="1", color=rx.color("gray", 11)),
+                    spacing="0",
+                    align="end",
+                ),
+                width="100%",
+                align="end",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        id=sim["id"],
+        class_name="sim-card",
+        width="100%",
+    )
+
+
+def cabinet_home() -> rx.Component:
+    return shell(
+        "cabinet",
+        rx.cond(
+            CabinetHomeState.sim_cards.length() > 0,
+            rx.grid(
+                rx.foreach(CabinetHomeState.sim_cards, _sim_card),
+                columns={"initial": "1", "md": "2", "lg": "3"},
+                spacing="4",
+                width="100%",
+            ),
+            rx.callout(tr("cabinet.no_sims"), icon="info", id="no-sims"),
+        ),
+        title_key="cabinet.title",
+    )

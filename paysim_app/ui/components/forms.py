@@ -1,0 +1,81 @@
+"""Form building blocks: a labelled input with its error, an error banner, a card page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.i18n import tr
+
+
+def field(
+    name: str,
+    label_key: str,
+    error: rx.Var | str = "",
+    type_: str = "text",
+    placeholder_key: str | None = None,
+    autocomplete: str = "",
+    hint_key: str | None = None,
+) -> rx.Component:
+    """<label> + input + the field's error (announced to screen readers)."""
+    return rx.vstack(
+        rx.el.label(tr(label_key), html_for=name, font_size="14px", font_weight="500"),
+        rx.input(
+            id=name,
+            name=name,
+            type=type_,
+            placeholder=tr(placeholder_key) if placeholder_key else "",
+            auto_complete=autocomplete or None,
+            size="3",
+            width="100%",
+            aria_invalid=rx.cond(error != "", "true", "false") if not isinstance(error, str) else None,
+        ),
+        rx.cond(
+            error != "",
+            rx.text(error, color=rx.color("red", 11), size="2", role="alert", id=f"{name}-error"),
+        )
+        if not isinstance(error, str)
+        else rx.fragment(),
+        rx.text(tr(hint_key), size="1", color=rx.color("gray", 11)) if hint_key else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def error_banner(message: rx.Var, id_: str = "form-error") -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", id=id_, width="100%"),
+    )
+
+
+def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
+    """The centred card of the signed-out pages, with the language switch."""
+    from paysim_app.ui.components.layout import language_switch
+
+    return rx.center(
+        rx.vstack(
+            rx.hstack(
+                rx.hstack(rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="6")),
+                rx.spacer(),
+                language_switch(),
+                width="100%",
+                align="center",
+            ),
+            rx.text(tr("app.tagline"), color=rx.color("gray", 11), size="2"),
+            rx.card(
+                rx.vstack(rx.heading(tr(title_key), size="5", as_="h1"), *children, spacing="4", width="100%"),
+                width="100%",
+                size="3",
+            ),
+            width="100%",
+            max_width="420px",
+            spacing="3",
+        ),
+        min_height="100vh",
+        padding="1em",
+        background_color=rx.color("gray", 2),
+        width="100%",
+        lang=SessionState.locale,
+    )

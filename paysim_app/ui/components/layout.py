@@ -1,0 +1,167 @@
+"""The shell of every signed-in page: header, side navigation (a drawer below 768 px), content."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.nav import TITLES, TREES, NavItem
+
+DESKTOP = {"initial": "none", "sm": "flex"}  # Radix "sm" starts at 768 px
+MOBILE = {"initial": "flex", "sm": "none"}
+
+
+def _link(item: NavItem, close_drawer: bool = False) -> rx.Component:
+    active = SessionState.router.page.path == item.path
+    link = rx.link(
+        rx.hstack(rx.icon(item.icon, size=18), rx.text(tr(item.key), size="2"), align="center"),
+        href=item.path,
+        underline="none",
+        color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
+        background=rx.cond(active, rx.color("accent", 3), "transparent"),
+        padding="0.5em 0.75em",
+        border_radius="var(--radius-2)",
+        width="100%",
+        min_height="40px",
+        display="flex",
+        align_items="center",
+        aria_current=rx.cond(active, "page", ""),
+    )
+    if close_drawer:
+        link = rx.drawer.close(link)
+    if item.permission:
+        return rx.cond(SessionState.permissions.contains(item.permission), link)
+    return link
+
+
+def _nav(tree: str, close_drawer: bool = False) -> rx.Component:
+    return rx.vstack(
+        *[_link(item, close_drawer) for item in TREES[tree]],
+        spacing="1",
+        width="100%",
+        as_="nav",
+        aria_label=tr("layout.menu"),
+    )
+
+
+def language_switch() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=tr("layout.language"), variant="ghost"),
+        rx.select.content(
+            rx.select.item("RU", value="ru"),
+            rx.select.item("EN", value="en"),
+        ),
+        value=SessionState.locale,
+        on_change=SessionState.set_locale,
+        size="2",
+    )
+
+
+def _drawer(tree: str) -> rx.Component:
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.icon_button(rx.icon("menu"), variant="ghost", aria_label=tr("layout.menu"), id="menu-button"),
+        ),
+        rx.drawer.overlay(z_index="50"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading("PaySim", size="4"),
+                        rx.spacer(),
+                        rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="×")),
+                        width="100%",
+                    ),
+                    _nav(tree, close_drawer=True),
+                    padding="1em",
+                    spacing="3",
+                    width="100%",
+                ),
+                background_color=rx.color("gray", 1),
+                height="100%",
+                width="min(80vw, 300px)",
+                top="0",
+                left="0",
+                z_index="60",
+                id="nav-drawer",
+            )
+        ),
+        direction="left",
+    )
+
+
+def header(tree: str) -> rx.Component:
+    return rx.hstack(
+        rx.box(_drawer(tree), display=MOBILE),
+        rx.link(
+            rx.hstack(rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="5")),
+            href=TREES[tree][0].path,
+            underline="none",
+            color=rx.color("gray", 12),
+        ),
+        rx.text(tr(TITLES[tree]), color=rx.color("gray", 11), size="2", display=DESKTOP),
+        rx.spacer(),
+        rx.text(SessionState.user_name, size="2", weight="medium", id="user-name", display=DESKTOP),
+        language_switch(),
+        rx.button(
+            rx.icon("log-out", size=16),
+            rx.text(tr("auth.sign_out"), display=DESKTOP),
+            on_click=SessionState.sign_out,
+            variant="soft",
+            aria_label=tr("auth.sign_out"),
+            id="sign-out",
+        ),
+        align="center",
+        spacing="3",
+        padding="0.75em 1em",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background_color=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def shell(tree: str, *content: rx.Component, title_key: str = "") -> rx.Component:
+    return rx.box(
+        header(tree),
+        rx.hstack(
+            rx.box(
+                _nav(tree),
+                display=DESKTOP,
+                width="230px",
+                min_width="230px",
+                padding="1em 0.75em",
+                border_right=f"1px solid {rx.color('gray', 4)}",
+                min_height="calc(100vh - 60px)",
+            ),
+            rx.box(
+                rx.heading(tr(title_key), size="6", margin_bottom="0.75em", as_="h1")
+                if title_key
+                else rx.fragment(),
+                *content,
+                padding={"initial": "1em", "sm": "1.5em"},
+                width="100%",
+                max_width="1200px",
+                min_width="0",
+                as_="main",
+            ),
+            spacing="0",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+        min_height="100vh",
+        background_color=rx.color("gray", 2),
+    )
+
+
+def coming_soon(tree: str, title_key: str) -> rx.Component:
+    """A section that later issues fill in."""
+    return shell(
+        tree,
+        rx.callout(tr("layout.coming_soon"), icon="info", id="coming-soon"),
+        title_key=title_key,
+    )

@@ -1,0 +1,61 @@
+"""The profile page every tree shares: who you are and the password change."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.states import PasswordState
+from paysim_app.ui.components.forms import error_banner, field
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+
+def password_form() -> rx.Component:
+    errors = PasswordState.errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(tr("profile.security"), size="4", as_="h2"),
+                error_banner(errors.get("form", "")),
+                rx.cond(
+                    PasswordState.message != "",
+                    rx.callout(PasswordState.message, icon="check", color_scheme="green", id="password-changed"),
+                ),
+                field("current", "auth.current_password", errors.get("current", ""), type_="password",
+                      autocomplete="current-password"),
+                field("new", "auth.new_password", errors.get("new", ""), type_="password",
+                      autocomplete="new-password", hint_key="auth.password_rules"),
+                field("new_repeat", "auth.password_repeat", errors.get("new_repeat", ""), type_="password",
+                      autocomplete="new-password"),
+                rx.button(tr("auth.change_password"), type="submit", id="change-password"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=PasswordState.submit,
+        ),
+        width="100%",
+        max_width="480px",
+    )
+
+
+def profile_page(tree: str) -> rx.Component:
+    return shell(
+        tree,
+        rx.vstack(
+            rx.card(
+                rx.vstack(
+                    rx.text(SessionState.user_name, weight="bold", size="4"),
+                    rx.text(SessionState.user_login, color=rx.color("gray", 11)),
+                    spacing="1",
+                ),
+                width="100%",
+                max_width="480px",
+            ),
+            password_form(),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="profile.title",
+    )

@@ -1,0 +1,75 @@
+"""/partner: the dealer's SIMs by status and its subscriber count."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import dashboards
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.cards import stat
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+
+class PartnerHomeState(SessionState):
+    partner_name: str = ""
+    by_status: dict[str, int] = {}
+    subscribers: int = 0
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("partner")
+        if redirect:
+            return redirect
+        with session_scope() as session:
+            overview = dashboards.partner_overview(session, actor)
+        self.partner_name = overview.partner_name
+        self.by_status = overview.sims_by_status
+        self.subscribers = overview.subscribers
+
+    @rx.var
+    def status_rows(self) -> list[dict[str, str]]:
+        return [
+            {"status": k, "label": t(f"sim.status.{k}", self.locale), "count": str(v)}
+            for k, v in self.by_status.items()
+        ]
+
+    @rx.var
+    def sims_total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def status_grid(rows: rx.Var, id_prefix: str) -> rx.Component:
+    """One figure per SIM status (shared by the partner and admin home pages)."""
+    return rx.grid(
+        rx.foreach(
+            rows,
+            lambda row: stat(row["label"], row["count"], id_=f"{id_prefix}-" + row["status"]),
+        ),
+        columns={"initial": "2", "sm": "3", "lg": "6"},
+        spacing="3",
+        width="100%",
+    )
+
+
+def partner_home() -> rx.Component:
+    return shell(
+        "partner",
+        rx.vstack(
+            rx.text(PartnerHomeState.partner_name, size="4", weight="medium", id="partner-name"),
+            rx.grid(
+                stat(tr("partner.sims_total"), PartnerHomeState.sims_total.to_string(), "partner-sims-total", "smartphone"),
+                stat(tr("partner.subscribers"), PartnerHomeState.subscribers.to_string(), "partner-subscribers", "users"),
+                columns={"initial": "1", "xs": "2"},
+                spacing="3",
+                width="100%",
+            ),
+            rx.heading(tr("partner.sims"), size="4", as_="h2"),
+            status_grid(PartnerHomeState.status_rows, "partner-sims"),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="partner.title",
+    )

@@ -1,0 +1,35 @@
+"""Reflex configuration. Everything environment-specific comes from paysim_app.settings."""
+
+from urllib.parse import urlsplit
+
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+
+from paysim_app.settings import get_settings
+
+settings = get_settings()
+_public = urlsplit(settings.paysim_public_url)
+_port = _public.port or 3000
+
+# The websocket accepts only the app's own origin (and its 127.0.0.1/localhost twin).
+_origins = {f"{_public.scheme}://{_public.netloc}"}
+if _public.hostname in ("localhost", "127.0.0.1"):
+    _origins |= {f"{_public.scheme}://localhost:{_port}", f"{_public.scheme}://127.0.0.1:{_port}"}
+
+config = rx.Config(
+    app_name="paysim_app",
+    telemetry_enabled=False,
+    frontend_port=_port,
+    backend_port=_port,
+    deploy_url=settings.paysim_public_url,
+    api_url=settings.paysim_public_url,
+    cors_allowed_origins=sorted(_origins),
+    redis_url=settings.redis_url,
+    show_built_with_reflex=False,
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
+        )
+    ],
+    disable_plugins=[SitemapPlugin],
+)
