@@ -16,6 +16,7 @@ from paysim_app.ui.components.profile import profile_page
 from paysim_app.ui.partner.home import PartnerHomeState, partner_home
 
 app = rx.App(
+    html_lang="ru",
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )
 

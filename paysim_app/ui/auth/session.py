@@ -23,6 +23,7 @@ HOME = {"subscriber": "/cabinet", "partner": "/partner", "admin": "/admin"}
 def safe_next(target: str | None, role: str) -> str:
     """Where to go after sign-in: the page asked for if it is ours and in the role's tree."""
     home = HOME[role]
+    target = target.rstrip("/") if isinstance(target, str) else target
     if (
         not target
         or not isinstance(target, str)
@@ -74,8 +75,8 @@ class SessionState(rx.State):
         """(actor, None) when the visitor may see this page, else (None, a redirect)."""
         actor = self._actor()
         if actor is None:
-            path = self.router.url.path or HOME[role]
-            return None, rx.redirect(f"/login?next={quote(path)}")
+            path = self.router.url.path.rstrip("/") or HOME[role]
+            return None, rx.redirect(f"/login?next={quote(path, safe='')}")
         if actor.role != role:
             return None, rx.redirect(HOME[actor.role])
         if permission and not actor.can(permission):

@@ -8,8 +8,8 @@ from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.nav import TITLES, TREES, NavItem
 
-DESKTOP = {"initial": "none", "sm": "flex"}  # Radix "sm" starts at 768 px
-MOBILE = {"initial": "flex", "sm": "none"}
+DESKTOP = rx.breakpoints(initial="none", sm="flex")  # Reflex CSS breakpoint sm = 48em = 768 px
+MOBILE = rx.breakpoints(initial="flex", sm="none")
 
 
 def _link(item: NavItem, close_drawer: bool = False) -> rx.Component:
@@ -142,7 +142,7 @@ def shell(tree: str, *content: rx.Component, title_key: str = "") -> rx.Componen
                 if title_key
                 else rx.fragment(),
                 *content,
-                padding={"initial": "1em", "sm": "1.5em"},
+                padding=rx.breakpoints(initial="1em", sm="1.5em"),
                 width="100%",
                 max_width="1200px",
                 min_width="0",
