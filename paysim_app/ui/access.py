@@ -1,0 +1,35 @@
+"""Every event handler a browser can call, with who may call it.
+
+Any websocket client can send any event of any state with any arguments, so each handler
+must check access itself (through the services). This list is the reviewed inventory:
+tests/ui/test_handler_access.py fails when a handler is added without an entry here.
+
+public        anyone, signed in or not (sign-in forms, guards that only redirect)
+signed-in     any signed-in user, acting on their own account only
+subscriber    a signed-in subscriber, on their own contract (ownership checked in the service)
+partner       a signed-in partner user, on its own partner's data
+admin:<perm>  an admin whose role grants <perm>; admin:any = any admin, figures filtered by role
+"""
+
+HANDLER_ACCESS: dict[str, str] = {
+    "SessionState.go_home": "public",
+    "SessionState.guard_cabinet": "public",
+    "SessionState.guard_partner": "public",
+    "SessionState.guard_admin": "public",
+    "SessionState.guard_admin_section": "public",
+    "SessionState.set_locale": "public",
+    "SessionState.sign_out": "signed-in",
+    "LoginState.on_load": "public",
+    "LoginState.submit": "public",
+    "RegisterState.submit": "public",
+    "ForgotState.on_load": "public",
+    "ForgotState.submit": "public",
+    "ResetState.on_load": "public",
+    "ResetState.submit": "public",
+    "PasswordState.submit": "signed-in",
+    "CabinetHomeState.load": "subscriber",
+    "CabinetHomeState.select_sim": "subscriber",
+    "PartnerHomeState.load": "partner",
+    "AdminHomeState.load": "admin:any",
+    "OutboxState.load": "admin:admins.manage",
+}
