@@ -36,12 +36,10 @@ def _link(item: NavItem, close_drawer: bool = False) -> rx.Component:
 
 
 def _nav(tree: str, close_drawer: bool = False) -> rx.Component:
-    return rx.vstack(
-        *[_link(item, close_drawer) for item in TREES[tree]],
-        spacing="1",
-        width="100%",
-        as_="nav",
+    return rx.el.nav(
+        rx.vstack(*[_link(item, close_drawer) for item in TREES[tree]], spacing="1", width="100%"),
         aria_label=tr("layout.menu"),
+        width="100%",
     )
 
 

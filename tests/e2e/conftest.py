@@ -1,0 +1,142 @@
+"""One production build of the real app, shared by every browser test of the run.
+
+The app runs on a free port with its own SQLite database seeded with the demo data; Chromium
+is Debian's (/usr/bin/chromium), driven by Playwright. Screenshots go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("PAYSIM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "demo12345"
+WIDTHS = {"phone": 390, "desktop": 1280}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)  # polling a server that is still building, not waiting in a test
+    raise RuntimeError(f"the app did not answer {url} in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_env(tmp_path_factory) -> dict:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the .ci/run script does)")
+    work = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{work / 'e2e.db'}",
+        "PAYSIM_DEMO": "1",
+        "PAYSIM_BCRYPT_ROUNDS": "4",
+        "PAYSIM_PUBLIC_URL": f"http://localhost:{port}",
+        "PAYSIM_SCHEDULER": "0",
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    env.pop("PYTEST_CURRENT_TEST", None)
+    for cmd in (["migrate"], ["seed-demo"]):
+        subprocess.run([sys.executable, "-m", "paysim_app", *cmd], cwd=ROOT, env=env, check=True)
+    return {"env": env, "port": port, "work": work, "db": work / "e2e.db"}
+
+
+@pytest.fixture(scope="session")
+def base_url(app_env) -> Iterator[str]:
+    log = app_env["work"] / "app.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "info"],
+            cwd=ROOT,
+            env=app_env["env"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://localhost:{app_env['port']}"
+    try:
+        _wait_for(f"{url}/ping", proc, log)
+        _wait_for(f"{url}/login", proc, log)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, base_url):
+    """new_page(width) -> a page in a fresh context (empty LocalStorage) at that width."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+    contexts = []
+
+    def _open(width: int = WIDTHS["desktop"]):
+        ctx = browser.new_context(viewport={"width": width, "height": 860}, base_url=base_url)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
+
+
+def shot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, login: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.locator("#login").fill(login)
+    page.locator("#password").fill(password)
+    page.locator("#sign-in").click()
