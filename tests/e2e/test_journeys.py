@@ -127,6 +127,7 @@ def test_phone_layout_uses_a_drawer_and_desktop_a_sidebar(new_page, base_url):
     phone.locator("#menu-button").click()
     drawer = phone.locator("#nav-drawer")
     expect(drawer).to_be_visible()
+    expect(drawer.get_by_role("link", name="Главная")).to_be_in_viewport(ratio=1)  # slid in
     shot(phone, "cabinet-drawer-390")
     drawer.get_by_role("link", name="Профиль").click()
     expect(phone).to_have_url(_url(base_url, "/cabinet/profile"))
