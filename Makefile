@@ -43,7 +43,7 @@ test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	.venv/bin/ruff check paysim_app tests bench
+	.venv/bin/ruff check .
 
 clean:
 	rm -rf .venv .tools .web .states
