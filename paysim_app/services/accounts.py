@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from datetime import timedelta
 
@@ -136,7 +137,7 @@ def sign_in(
     now = utcnow()
     throttle = _throttle(session, f"{kind}:{value}")
     if throttle.locked_until and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((throttle.locked_until - now).total_seconds() / 60))
         raise AuthError("auth.locked", minutes=minutes)
     user = _find_user(session, kind, value)
     ok = verify_password(password, user.password_hash) if user else (dummy_verify(password), False)[1]

@@ -49,6 +49,8 @@ class AdminOverview:
 
 def subscriber_sims(session: Session, actor: Actor) -> list[SimSummary]:
     require_role(actor, "subscriber")
+    if actor.subscriber_id is None:  # would otherwise become "subscriber_id IS NULL": stock SIMs
+        return []
     rows = session.exec(
         select(Sim, Tariff)
         .join(Tariff, Tariff.id == Sim.tariff_id, isouter=True)
@@ -94,7 +96,7 @@ def _by_status(session: Session, *where) -> dict[str, int]:
 
 def partner_overview(session: Session, actor: Actor) -> PartnerOverview:
     require_role(actor, "partner")
-    partner = session.get(Partner, actor.partner_id)
+    partner = session.get(Partner, actor.partner_id) if actor.partner_id is not None else None
     if partner is None:
         raise PermissionDenied()
     subscribers = session.exec(

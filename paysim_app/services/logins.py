@@ -11,9 +11,10 @@ from paysim_app.services.errors import ValidationError
 def normalise_phone(raw: str) -> str | None:
     """'+7 999 000-00-01', '8 (999) 000 00 01', '9990000001' -> '+79990000001'; else None."""
     digits = "".join(ch for ch in raw if ch.isdigit())
-    if len(digits) == 10:
+    international = raw.strip().startswith("+")  # '+7 999 123-45-6' is short, not '+7 7999...'
+    if len(digits) == 10 and not international:
         digits = "7" + digits
-    if len(digits) == 11 and digits[0] == "8":
+    if len(digits) == 11 and digits[0] == "8" and not international:
         digits = "7" + digits[1:]
     if len(digits) != 11 or digits[0] != "7":
         return None

@@ -91,9 +91,18 @@ def owned_sim(session: Session, actor: Actor | None, sim_id: int, *, admin_permi
         raise PermissionDenied()
     sim = session.get(Sim, sim_id) if isinstance(sim_id, int) else None
     if sim is not None:
-        if actor.role == "subscriber" and sim.subscriber_id == actor.subscriber_id:
+        # `is not None`: an actor without a contract/partner must not match SIMs that have none
+        if (
+            actor.role == "subscriber"
+            and actor.subscriber_id is not None
+            and sim.subscriber_id == actor.subscriber_id
+        ):
             return sim
-        if actor.role == "partner" and sim.partner_id == actor.partner_id:
+        if (
+            actor.role == "partner"
+            and actor.partner_id is not None
+            and sim.partner_id == actor.partner_id
+        ):
             return sim
         if actor.can(admin_permission):
             return sim
