@@ -1,0 +1,233 @@
+"""`python -m paysim_app <command>`: migrate, seed-demo, demo-logins, create-admin.
+
+Each command prints what it did; bad input ends with one clear line on stderr and a non-zero
+exit code (1: the input or the database refused it, 2: the command is not allowed here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from paysim_app.settings import ROOT, get_settings
+
+ADMIN_PASSWORD_ENV = "PAYSIM_ADMIN_PASSWORD"
+
+
+class CommandError(Exception):
+    """A refusal to print as one line; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for display
+        return "<unparsable DATABASE_URL>"
+
+
+def _domain_message(exc: Exception) -> str:
+    """The English text of a services.errors.DomainError."""
+    code = getattr(exc, "code", "") or str(exc)
+    params = getattr(exc, "params", {}) or {}
+    try:
+        from paysim_app.i18n import t
+    except ImportError:  # the catalogues are optional for the CLI
+        return code
+    return t(code, "en", **params)
+
+
+def _not_migrated(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+def _require_demo(command: str) -> None:
+    if not get_settings().paysim_demo:
+        raise CommandError(
+            f"{command}: refused because PAYSIM_DEMO is off — the demo accounts have a public "
+            "password; set PAYSIM_DEMO=1 for a demo installation",
+            code=2,
+        )
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    url = get_settings().database_url
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.set_main_option("path_separator", "os")
+    cfg.attributes["url"] = url
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    try:
+        command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise CommandError(f"migrate: cannot reach the database {_safe_url(url)}: {exc.orig}")
+    print(f"Database {_safe_url(url)} is at revision {head} (head).")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from paysim_app import demo
+    from paysim_app.db import session_scope
+
+    _require_demo("seed-demo")
+    url = _safe_url(get_settings().database_url)
+    try:
+        with session_scope() as session:
+            if args.if_empty and demo.database_has_users(session):
+                users = demo.count_rows(session)["users"]
+                print(
+                    f"Database {url} already has {users} users; seed-demo --if-empty did nothing."
+                )
+                return 0
+            started = time.perf_counter()
+            counts = demo.seed_demo(session)
+    except demo.DemoSeedError as exc:
+        raise CommandError(f"seed-demo: {exc} (use --if-empty to skip a filled database)")
+    except (OperationalError, ProgrammingError) as exc:
+        if _not_migrated(exc):
+            raise CommandError(
+                "seed-demo: the database has no tables yet; run `python -m paysim_app migrate` "
+                "first"
+            )
+        raise
+    elapsed = time.perf_counter() - started
+    print(f"Seeded demo data into {url} in {elapsed:.1f} s:")
+    width = max(len(k) for k in counts)
+    for key, value in counts.items():
+        print(f"  {key.ljust(width)}  {value}")
+    print()
+    _print_logins()
+    return 0
+
+
+def _print_logins() -> None:
+    from paysim_app.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    rows = [("role", "login", "password", "note")]
+    rows += [(d.role, d.login, DEMO_PASSWORD, d.note) for d in DEMO_LOGINS]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(f"PaySim demo: {get_settings().paysim_public_url}")
+    for i, row in enumerate(rows):
+        print(
+            "  "
+            + "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True))
+            + f"  {row[3]}"
+        )
+        if i == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+    print("Every other demo account (…@paysim.demo) has the same password.")
+
+
+def cmd_demo_logins(args: argparse.Namespace) -> int:
+    _require_demo("demo-logins")
+    _print_logins()
+    return 0
+
+
+def _read_password() -> str:
+    from_env = os.environ.get(ADMIN_PASSWORD_ENV)
+    if from_env is not None:
+        return from_env
+    try:
+        first = getpass.getpass("Password: ")
+        second = getpass.getpass("Repeat the password: ")
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)  # end the prompt's line
+        raise CommandError("create-admin: cancelled, no password given") from None
+    if first != second:
+        raise CommandError("create-admin: the passwords do not match")
+    return first
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from paysim_app.db import session_scope
+    from paysim_app.services.accounts import create_admin
+    from paysim_app.services.errors import DomainError
+
+    password = _read_password()
+    try:
+        with session_scope() as session:
+            user = create_admin(session, args.email, password, args.role, full_name=args.name)
+            user_id, email = user.id, user.email
+    except DomainError as exc:
+        message = _domain_message(exc)
+        if exc.code == "auth.login_invalid":
+            message = f"{args.email!r} is not a valid e-mail address."
+        elif exc.code == "admins.unknown_role":
+            from paysim_app.services.permissions import BUILTIN_ROLES
+
+            message += " Built-in roles: " + ", ".join(f'"{r}"' for r in BUILTIN_ROLES) + "."
+        raise CommandError(f"create-admin: {message}")
+    except (OperationalError, ProgrammingError) as exc:
+        if _not_migrated(exc):
+            raise CommandError(
+                "create-admin: the database has no tables yet; run `python -m paysim_app "
+                "migrate` first"
+            )
+        raise
+    print(f"Created admin {email} with role {args.role!r}: id {user_id}")
+    return 0
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from paysim_app.services.permissions import ROLE_SUPERADMIN
+
+    parser = argparse.ArgumentParser(
+        prog="python -m paysim_app", description="PaySim command line."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("seed-demo", help="write the demo data (needs PAYSIM_DEMO=1)")
+    p.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the database already has users"
+    )
+    p.set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("demo-logins", help="print the demo accounts (needs PAYSIM_DEMO=1)")
+    p.set_defaults(func=cmd_demo_logins)
+
+    p = sub.add_parser(
+        "create-admin",
+        help=f"create an administrator; the password is asked twice or read from "
+        f"${ADMIN_PASSWORD_ENV}",
+    )
+    p.add_argument("email")
+    p.add_argument(
+        "--role", default=ROLE_SUPERADMIN, help=f'admin role name (default "{ROLE_SUPERADMIN}")'
+    )
+    p.add_argument("--name", default="", help="full name")
+    p.set_defaults(func=cmd_create_admin)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code

@@ -1,0 +1,275 @@
+"""`python -m paysim_app ...` run as real subprocesses against a tmp_path SQLite database.
+
+Self-contained: no fixtures from tests/conftest.py. The children get a clean environment
+(DATABASE_URL, PAYSIM_DEMO=1, PAYSIM_BCRYPT_ROUNDS=4) and no controlling terminal, so getpass
+reads the password from stdin.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from paysim_app import db as app_db
+from paysim_app.db import make_engine
+from paysim_app.demo import DEMO_LOGINS, DEMO_PASSWORD, count_rows
+from paysim_app.models import AdminRole, Payment, User
+from paysim_app.services import accounts, dashboards
+from paysim_app.settings import ROOT, get_settings
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+STRONG = "Ops-pass-2026"
+
+
+def _env(db_path: Path, **extra: str | None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PAYSIM_") and k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{db_path}",
+        PAYSIM_DEMO="1",
+        PAYSIM_BCRYPT_ROUNDS="4",
+        PAYSIM_SCHEDULER="0",
+        PYTHONIOENCODING="utf-8",
+    )
+    for key, value in extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def run_cli(
+    db_path: Path, *args: str, input: str | None = None, **env: str | None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "paysim_app", *args],
+        check=False,
+        cwd=ROOT,
+        env=_env(db_path, **env),
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,  # no /dev/tty: getpass falls back to stdin
+    )
+
+
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def settings_env(tmp_path_factory) -> Iterator[None]:
+    """In-process checks (sign_in) use fast bcrypt; caches cleared before and after."""
+    scratch = tmp_path_factory.mktemp("cli-env")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PAYSIM_BCRYPT_ROUNDS", "4")
+        mp.setenv("DATABASE_URL", f"sqlite:///{scratch / 'unused.db'}")
+        get_settings.cache_clear()
+        app_db.get_engine.cache_clear()
+        yield
+    get_settings.cache_clear()
+    app_db.get_engine.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def seeded_db(settings_env, tmp_path_factory) -> Iterator[tuple[Path, Engine]]:
+    """`migrate` then `seed-demo` on one database, shared by the tests that read it."""
+    path = tmp_path_factory.mktemp("cli") / "x.db"
+    migrated = run_cli(path, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "head" in migrated.stdout and "0001" in migrated.stdout
+    seeded = run_cli(path, "seed-demo")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "Seeded demo data" in seeded.stdout
+    assert "sims" in seeded.stdout and "300" in seeded.stdout
+    engine = make_engine(f"sqlite:///{path}")
+    yield path, engine
+    engine.dispose()
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as s:
+        return count_rows(s)
+
+
+def test_migrate_and_seed_demo(seeded_db):
+    _, engine = seeded_db
+    counts = _counts(engine)
+    assert counts["sims"] == 300 and counts["tariffs"] == 4 and counts["partners"] == 2
+    assert counts["payments"] > 500
+
+
+def test_migrate_twice_is_harmless(seeded_db):
+    path, engine = seeded_db
+    before = _counts(engine)
+    result = run_cli(path, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert _counts(engine) == before
+
+
+def test_seed_demo_if_empty_changes_nothing(seeded_db):
+    path, engine = seeded_db
+    before = _counts(engine)
+    result = run_cli(path, "seed-demo", "--if-empty")
+    assert result.returncode == 0, result.stderr
+    assert "did nothing" in result.stdout
+    assert _counts(engine) == before
+
+
+def test_seed_demo_again_is_refused(seeded_db):
+    path, engine = seeded_db
+    before = _counts(engine)
+    result = run_cli(path, "seed-demo")
+    assert result.returncode == 1
+    assert "empty database" in _one_line_error(result)
+    assert _counts(engine) == before
+
+
+def test_seed_has_payments_today_by_the_default_clock(seeded_db):
+    _, engine = seeded_db
+    start, end = dashboards.moscow_day_bounds()
+    with Session(engine) as s:
+        n = s.exec(
+            select(func.count())
+            .select_from(Payment)
+            .where(
+                Payment.status == "succeeded", Payment.created_at >= start, Payment.created_at < end
+            )
+        ).one()
+    assert n > 0
+
+
+def test_demo_logins(seeded_db):
+    path, engine = seeded_db
+    result = run_cli(path, "demo-logins")
+    assert result.returncode == 0, result.stderr
+    assert "http://localhost:3000" in result.stdout
+    for login in (
+        "demo@paysim.demo",
+        "partner@paysim.demo",
+        "admin@paysim.demo",
+        "support@paysim.demo",
+    ):
+        line = next(line for line in result.stdout.splitlines() if login in line)
+        assert DEMO_PASSWORD in line
+    assert len(DEMO_LOGINS) == 4
+    # and the printed logins really sign in
+    with Session(engine, expire_on_commit=False) as s:
+        for d in DEMO_LOGINS:
+            token, _ = accounts.sign_in(s, d.login, DEMO_PASSWORD)
+            assert token, d.login
+        s.rollback()
+
+
+def test_demo_commands_refused_without_demo_mode(seeded_db, tmp_path):
+    path, _ = seeded_db
+    logins = run_cli(path, "demo-logins", PAYSIM_DEMO=None)
+    assert logins.returncode == 2
+    assert "PAYSIM_DEMO" in _one_line_error(logins)
+    assert DEMO_PASSWORD not in logins.stdout
+
+    fresh = tmp_path / "fresh.db"
+    assert run_cli(fresh, "migrate").returncode == 0
+    for flag in (None, "0"):
+        result = run_cli(fresh, "seed-demo", PAYSIM_DEMO=flag)
+        assert result.returncode == 2
+        assert "PAYSIM_DEMO" in _one_line_error(result)
+    engine = make_engine(f"sqlite:///{fresh}")
+    try:
+        assert _counts(engine)["users"] == 0 and _counts(engine)["sims"] == 0
+    finally:
+        engine.dispose()
+
+
+def test_seed_demo_on_an_unmigrated_database(tmp_path):
+    result = run_cli(tmp_path / "empty.db", "seed-demo")
+    assert result.returncode == 1
+    assert "migrate" in _one_line_error(result)
+
+
+def test_create_admin_from_environment_password(seeded_db):
+    path, engine = seeded_db
+    result = run_cli(
+        path, "create-admin", "Ops@Example.com", "--name", "Ops Team", PAYSIM_ADMIN_PASSWORD=STRONG
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ops@example.com" in result.stdout
+    with Session(engine, expire_on_commit=False) as s:
+        user = s.exec(select(User).where(User.email == "ops@example.com")).one()
+        assert f"id {user.id}" in result.stdout
+        assert user.role == "admin" and user.full_name == "Ops Team"
+        assert s.get(AdminRole, user.admin_role_id).name == "Superadmin"
+        _, actor = accounts.sign_in(s, "ops@example.com", STRONG)
+        s.rollback()
+    assert actor.is_admin and actor.can("admins.manage")
+
+
+def test_create_admin_with_a_role_and_password_from_stdin(seeded_db):
+    path, engine = seeded_db
+    result = run_cli(
+        path,
+        "create-admin",
+        "helpdesk@example.com",
+        "--role",
+        "Support operator",
+        input=f"{STRONG}\n{STRONG}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    with Session(engine, expire_on_commit=False) as s:
+        _, actor = accounts.sign_in(s, "helpdesk@example.com", STRONG)
+        s.rollback()
+    assert actor.can("support.view") and not actor.can("sims.view")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "stdin", "expected"),
+    [
+        (["weak@example.com"], {"PAYSIM_ADMIN_PASSWORD": "abc"}, None, "at least 8"),
+        (["weak@example.com"], {"PAYSIM_ADMIN_PASSWORD": "12345678"}, None, "too simple"),
+        (["admin@paysim.demo"], {"PAYSIM_ADMIN_PASSWORD": STRONG}, None, "already registered"),
+        (
+            ["x@example.com", "--role", "Nobody"],
+            {"PAYSIM_ADMIN_PASSWORD": STRONG},
+            None,
+            "Unknown role",
+        ),
+        (["not-an-email"], {"PAYSIM_ADMIN_PASSWORD": STRONG}, None, "not a valid e-mail"),
+        (["mismatch@example.com"], {}, f"{STRONG}\nOther-pass-1\n", "do not match"),
+        (["eof@example.com"], {}, "", "cancelled"),
+    ],
+)
+def test_create_admin_refusals(seeded_db, args, env, stdin, expected):
+    path, engine = seeded_db
+    before = _counts(engine)
+    result = run_cli(path, "create-admin", *args, input=stdin, **env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert expected in _one_line_error(result)
+    assert _counts(engine) == before
+
+
+def test_usage_errors_exit_non_zero(tmp_path):
+    nothing = run_cli(
+        tmp_path / "u.db",
+    )
+    assert nothing.returncode == 2 and "COMMAND" in nothing.stderr
+    bogus = run_cli(tmp_path / "u.db", "bogus")
+    assert bogus.returncode == 2 and "invalid choice" in bogus.stderr
+    missing = run_cli(tmp_path / "u.db", "create-admin")
+    assert missing.returncode == 2 and "email" in missing.stderr
