@@ -109,6 +109,7 @@ EN: dict[str, str] = {
     "outbox.title": "Outgoing e-mail",
     "outbox.to": "To",
     "outbox.subject": "Subject",
+    "outbox.body": "Text",
     "outbox.created": "Created",
     "outbox.sent": "Sent",
     "outbox.not_sent": "queued",

@@ -120,6 +120,7 @@ RU: dict[str, str] = {
     "outbox.title": "Исходящие письма",
     "outbox.to": "Кому",
     "outbox.subject": "Тема",
+    "outbox.body": "Текст",
     "outbox.created": "Создано",
     "outbox.sent": "Отправлено",
     "outbox.not_sent": "в очереди",

@@ -16,7 +16,7 @@ COLUMNS = [
     Column("created", "outbox.created"),
     Column("to", "outbox.to"),
     Column("subject", "outbox.subject"),
-    Column("body", "outbox.title"),
+    Column("body", "outbox.body"),
     Column("sent", "outbox.sent"),
 ]
 
