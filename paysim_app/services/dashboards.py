@@ -47,6 +47,18 @@ class AdminOverview:
     payments_today_kop: int | None = None
 
 
+def _summary(sim: Sim, tariff: Tariff | None) -> SimSummary:
+    return SimSummary(
+        id=sim.id,
+        msisdn=sim.msisdn,
+        label=sim.label,
+        status=sim.status,
+        balance_kop=sim.balance_kop,
+        tariff_name=tariff.name if tariff else "",
+        tariff_fee_kop=tariff.monthly_fee_kop if tariff else 0,
+    )
+
+
 def subscriber_sims(session: Session, actor: Actor) -> list[SimSummary]:
     require_role(actor, "subscriber")
     if actor.subscriber_id is None:  # would otherwise become "subscriber_id IS NULL": stock SIMs
@@ -57,34 +69,14 @@ def subscriber_sims(session: Session, actor: Actor) -> list[SimSummary]:
         .where(Sim.subscriber_id == actor.subscriber_id)
         .order_by(Sim.id)
     ).all()
-    return [
-        SimSummary(
-            id=sim.id,
-            msisdn=sim.msisdn,
-            label=sim.label,
-            status=sim.status,
-            balance_kop=sim.balance_kop,
-            tariff_name=tariff.name if tariff else "",
-            tariff_fee_kop=tariff.monthly_fee_kop if tariff else 0,
-        )
-        for sim, tariff in rows
-    ]
+    return [_summary(sim, tariff) for sim, tariff in rows]
 
 
 def subscriber_sim(session: Session, actor: Actor, sim_id: int) -> SimSummary:
     """One SIM of the subscriber's contract; someone else's SIM is refused like a missing one."""
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
-    tariff = session.get(Tariff, sim.tariff_id) if sim.tariff_id else None
-    return SimSummary(
-        id=sim.id,
-        msisdn=sim.msisdn,
-        label=sim.label,
-        status=sim.status,
-        balance_kop=sim.balance_kop,
-        tariff_name=tariff.name if tariff else "",
-        tariff_fee_kop=tariff.monthly_fee_kop if tariff else 0,
-    )
+    return _summary(sim, session.get(Tariff, sim.tariff_id) if sim.tariff_id else None)
 
 
 def _by_status(session: Session, *where) -> dict[str, int]:
