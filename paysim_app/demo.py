@@ -14,7 +14,6 @@ The demo passwords are public (demo12345), so the CLI only seeds when PAYSIM_DEM
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from paysim_app.models import (
     TicketMessage,
     User,
 )
+from paysim_app.services import audit
 from paysim_app.services.accounts import create_admin, next_contract_no
 from paysim_app.services.passwords import hash_password
 from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
@@ -449,20 +449,9 @@ class _Seeder:
         after: dict | None,
         at: datetime,
     ) -> None:
-        def dump(value: dict | None) -> str:
-            return (
-                json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) if value else ""
-            )
-
         self.audits.append(
-            AuditLog(
-                actor_user_id=actor.id if actor else None,
-                action=action,
-                entity=entity,
-                entity_id=str(entity_id),
-                before=dump(before),
-                after=dump(after),
-                created_at=at,
+            audit.entry(
+                actor.id if actor else None, action, entity, entity_id, before, after, created_at=at
             )
         )
 

@@ -17,6 +17,27 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def entry(
+    actor_user_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    **extra: object,
+) -> AuditLog:
+    """An audit row, not yet added (the demo seed bulk-adds them with their own dates)."""
+    return AuditLog(
+        actor_user_id=actor_user_id,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=_dump(before),
+        after=_dump(after),
+        **extra,
+    )
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -27,13 +48,4 @@ def record(
     after: dict | None = None,
 ) -> None:
     """Add an audit entry in the caller's transaction (so it commits or rolls back with it)."""
-    session.add(
-        AuditLog(
-            actor_user_id=actor.user_id if actor else None,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_dump(before),
-            after=_dump(after),
-        )
-    )
+    session.add(entry(actor.user_id if actor else None, action, entity, entity_id, before, after))
