@@ -47,6 +47,15 @@ def _domain_message(exc: Exception) -> str:
     return t(code, "en", **params)
 
 
+def _explain_missing_tables(command: str, exc: Exception) -> None:
+    """Turn 'no such table' into a one-line hint; re-raise any other database error."""
+    if _not_migrated(exc):
+        raise CommandError(
+            f"{command}: the database has no tables yet; run `python -m paysim_app migrate` first"
+        )
+    raise exc
+
+
 def _not_migrated(exc: Exception) -> bool:
     text = str(exc).lower()
     return "no such table" in text or ("relation" in text and "does not exist" in text)
@@ -102,12 +111,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     except demo.DemoSeedError as exc:
         raise CommandError(f"seed-demo: {exc} (use --if-empty to skip a filled database)")
     except (OperationalError, ProgrammingError) as exc:
-        if _not_migrated(exc):
-            raise CommandError(
-                "seed-demo: the database has no tables yet; run `python -m paysim_app migrate` "
-                "first"
-            )
-        raise
+        _explain_missing_tables("seed-demo", exc)
     elapsed = time.perf_counter() - started
     print(f"Seeded demo data into {url} in {elapsed:.1f} s:")
     width = max(len(k) for k in counts)
@@ -177,12 +181,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
             message += " Built-in roles: " + ", ".join(f'"{r}"' for r in BUILTIN_ROLES) + "."
         raise CommandError(f"create-admin: {message}")
     except (OperationalError, ProgrammingError) as exc:
-        if _not_migrated(exc):
-            raise CommandError(
-                "create-admin: the database has no tables yet; run `python -m paysim_app "
-                "migrate` first"
-            )
-        raise
+        _explain_missing_tables("create-admin", exc)
     print(f"Created admin {email} with role {args.role!r}: id {user_id}")
     return 0
 
