@@ -1,4 +1,4 @@
-"""`python -m paysim_app <command>`: migrate, seed-demo, demo-logins, create-admin.
+"""`python -m paysim_app <command>`: migrate, seed-demo, demo-logins, create-admin, run-billing.
 
 Each command prints what it did; bad input ends with one clear line on stderr and a non-zero
 exit code (1: the input or the database refused it, 2: the command is not allowed here).
@@ -186,6 +186,33 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run_billing(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from paysim_app.db import session_scope
+    from paysim_app.payments import get_gateway
+    from paysim_app.services.billing import run_billing
+
+    try:
+        day = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise CommandError(f"run-billing: {args.date!r} is not a date; use YYYY-MM-DD")
+    try:
+        with session_scope() as session:
+            report = run_billing(session, get_gateway(), day)
+    except (OperationalError, ProgrammingError) as exc:
+        _explain_missing_tables("run-billing", exc)
+    print(
+        f"Billed {', '.join(report.days)}: {report.fees} fees ({report.fees_kop / 100:.2f} RUB), "
+        f"{report.suspended} suspended; autopay {report.autopay['succeeded']} ok / "
+        f"{report.autopay['failed']} failed; threshold top-ups {report.threshold['succeeded']}; "
+        f"retries {report.retries['succeeded']} ok / {report.retries['failed']} failed; "
+        f"{report.reconciled} pending payments reconciled; {report.warnings} warnings; "
+        f"{report.seconds:.1f} s"
+    )
+    return 0
+
+
 # --------------------------------------------------------------------------- wiring
 
 
@@ -220,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--name", default="", help="full name")
     p.set_defaults(func=cmd_create_admin)
+
+    p = sub.add_parser(
+        "run-billing",
+        help="run the billing cycle now (idempotent: charges nobody twice; catches up missed days)",
+    )
+    p.add_argument("--date", help="bill as of this Moscow date, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_run_billing)
     return parser
 
 

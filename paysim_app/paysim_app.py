@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import reflex as rx
 
+from paysim_app.api.routes import api
+from paysim_app.jobs import scheduler
 from paysim_app.ui.admin.home import AdminHomeState, admin_home
 from paysim_app.ui.admin.outbox import OutboxState, outbox_page
 from paysim_app.ui.auth.pages import forgot_page, login_page, register_page, reset_page
@@ -18,7 +22,21 @@ from paysim_app.ui.partner.home import PartnerHomeState, partner_home
 app = rx.App(
     html_lang="ru",
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
+    api_transformer=api,
 )
+
+
+@contextlib.asynccontextmanager
+async def _scheduler():
+    """Every worker starts one; only the holder of the database lease runs the jobs."""
+    running = scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.stop(running)
+
+
+app.register_lifespan_task(_scheduler)
 
 TITLE = "PaySim"
 

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 # Before anything imports the app: fast bcrypt, no demo mode, no background scheduler, and a
@@ -46,8 +47,10 @@ from stdnum import luhn
 import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app import db as app_db
 from paysim_app.db import make_engine, normalise_url
-from paysim_app.models import LedgerEntry, Partner, Sim, Tariff, User
-from paysim_app.services import accounts
+from paysim_app.models import LedgerEntry, Partner, SavedCard, Sim, Tariff, User
+from paysim_app.models.base import utcnow
+from paysim_app.payments.sandbox import SandboxGateway
+from paysim_app.services import accounts, cards
 from paysim_app.services.passwords import hash_password
 from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT, Actor
 from paysim_app.settings import get_settings
@@ -323,6 +326,8 @@ class Factory:
         status: str | None = None,
         balance_kop: int = 0,
         label: str = "",
+        billing_day: int = 1,
+        activated_at: datetime | None = None,
     ) -> Sim:
         n = self._n()
         subscriber_id = subscriber.subscriber_id if isinstance(subscriber, Actor) else subscriber
@@ -340,6 +345,9 @@ class Factory:
             tariff_id=tariff_id,
             balance_kop=balance_kop,
             label=label,
+            billing_day=billing_day,
+            # a SIM on a contract has been in service for a while unless the test says otherwise
+            activated_at=activated_at or (utcnow() - timedelta(days=90) if subscriber_id else None),
         )
         self.session.add(sim)
         self.session.flush()
@@ -356,6 +364,15 @@ class Factory:
             )
         self.session.commit()
         return sim
+
+
+    def card(self, subscriber: Actor, number: str = "4242424242424242", expiry: str = "12/34"):
+        """A card saved through the sandbox gateway, as the cards page saves it."""
+        card_id = cards.add_card(
+            self.session, subscriber, SandboxGateway(), cards.read_card(number, expiry, "123")
+        )
+        self.session.commit()
+        return self.session.get(SavedCard, card_id)
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ def seeded_db(settings_env, tmp_path_factory) -> Iterator[tuple[Path, Engine]]:
     path = tmp_path_factory.mktemp("cli") / "x.db"
     migrated = run_cli(path, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "head" in migrated.stdout and "0001" in migrated.stdout
+    assert "(head)" in migrated.stdout
     seeded = run_cli(path, "seed-demo")
     assert seeded.returncode == 0, seeded.stderr
     assert "Seeded demo data" in seeded.stdout
@@ -273,3 +273,28 @@ def test_usage_errors_exit_non_zero(tmp_path):
     assert bogus.returncode == 2 and "invalid choice" in bogus.stderr
     missing = run_cli(tmp_path / "u.db", "create-admin")
     assert missing.returncode == 2 and "email" in missing.stderr
+
+
+def test_run_billing_charges_once_and_reports(seeded_db):
+    path, engine = seeded_db
+    first = run_cli(path, "run-billing", "--date", "2026-11-28")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("Billed ")
+    with engine.connect() as conn:
+        fees = conn.exec_driver_sql(
+            "SELECT count(*) FROM ledger_entry WHERE fee_period = '2026-11'"
+        ).scalar()
+    again = run_cli(path, "run-billing", "--date", "2026-11-28")
+    assert again.returncode == 0, again.stderr
+    assert " 0 fees " in again.stdout
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM ledger_entry WHERE fee_period = '2026-11'"
+        ).scalar() == fees
+
+
+def test_run_billing_refuses_a_bad_date(seeded_db):
+    path, _ = seeded_db
+    bad = run_cli(path, "run-billing", "--date", "2026-02-30")
+    assert bad.returncode == 1
+    assert "not a date" in bad.stderr

@@ -8,7 +8,7 @@ from paysim_app.models.accounts import (
     PasswordResetToken,
     User,
 )
-from paysim_app.models.audit import AuditLog, JobLease
+from paysim_app.models.audit import AuditLog, BillingRun, JobLease
 from paysim_app.models.billing import AutopayRun, AutopaySetting, LedgerEntry, Payment, SavedCard
 from paysim_app.models.notifications import Notification, OutboxEmail
 from paysim_app.models.partners import Commission, Partner
@@ -31,6 +31,7 @@ __all__ = [
     "Block",
     "Commission",
     "JobLease",
+    "BillingRun",
     "LedgerEntry",
     "LoginThrottle",
     "Notification",

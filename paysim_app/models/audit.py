@@ -34,3 +34,13 @@ class JobLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     holder: str = Field(max_length=100)
     expires_at: datetime
+
+
+class BillingRun(SQLModel, table=True):
+    """One row per day the billing cycle has completed; the next run catches up from here."""
+
+    __tablename__ = "billing_run"
+    run_date: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD, Moscow
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    summary: str = Field(default="")  # JSON counts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from paysim_app.models.base import utcnow
@@ -12,12 +12,17 @@ from paysim_app.models.base import utcnow
 
 class Notification(SQLModel, table=True):
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notification_user_created", "user_id", "created_at"),
+        # warnings that must reach a user once (e.g. "card expires" per card and expiry)
+        UniqueConstraint("user_id", "dedup_key", name="uq_notification_dedup"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
     kind: str = Field(max_length=40)
     title: str = Field(max_length=200)
     body: str = Field(default="")
+    dedup_key: str | None = Field(default=None, max_length=80)
     read_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from paysim_app.models.base import utcnow
+from paysim_app.models.base import one_of, utcnow
+
+COMMISSION_KINDS = ("accrual", "reversal")
 
 
 class Partner(SQLModel, table=True):
@@ -34,11 +36,15 @@ class Commission(SQLModel, table=True):
     __tablename__ = "commission"
     __table_args__ = (
         CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="ck_commission_rate"),
+        one_of("kind", COMMISSION_KINDS, "ck_commission_kind"),
+        # a payment accrues once and, when refunded, is reversed once
+        UniqueConstraint("payment_id", "kind", name="uq_commission_payment_kind"),
         Index("ix_commission_partner_created", "partner_id", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id")
-    payment_id: int = Field(foreign_key="payment.id", unique=True)
+    payment_id: int = Field(foreign_key="payment.id")
+    kind: str = Field(default="accrual", max_length=8)
     rate_bp: int
     amount_kop: int
     created_at: datetime = Field(default_factory=utcnow)

@@ -28,7 +28,7 @@ HANDLER_ACCESS: dict[str, str] = {
     "ResetState.submit": "public",
     "PasswordState.submit": "signed-in",
     "CabinetHomeState.load": "subscriber",
-    "CabinetHomeState.select_sim": "subscriber",
+    "CabinetState.select_sim": "subscriber",
     "PartnerHomeState.load": "partner",
     "AdminHomeState.load": "admin:any",
     "OutboxState.load": "admin:admins.manage",

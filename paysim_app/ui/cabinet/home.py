@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import reflex as rx
 
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import dashboards
-from paysim_app.services.errors import DomainError
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.cards import status_badge
 from paysim_app.ui.components.format import money, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
 
-class CabinetHomeState(SessionState):
-    sims: list[dict] = []
-    current_sim_id: int = 0  # the SIM the cabinet's pages follow (one of the contract's own)
-
+class CabinetHomeState(CabinetState):
     @rx.event
     def load(self):
         actor, redirect = self._gate("subscriber")
         if redirect:
             return redirect
-        with session_scope() as session:
-            self.sims = [asdict(s) for s in dashboards.subscriber_sims(session, actor)]
-        if self.sims and self.current_sim_id not in {s["id"] for s in self.sims}:
-            self.current_sim_id = self.sims[0]["id"]
-
-    @rx.event
-    def select_sim(self, sim_id: str | int):
-        """Make one SIM current. The id comes from the browser: the service checks ownership."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                sim = dashboards.subscriber_sim(session, actor, int(sim_id))
-        except (DomainError, TypeError, ValueError):
-            return rx.toast.error(self._t("error.forbidden"))
-        self.current_sim_id = sim.id
+        self._load_sims(actor)
 
     @rx.var
     def sim_cards(self) -> list[dict[str, str]]:
@@ -110,7 +86,7 @@ def _sim_card(sim: rx.Var) -> rx.Component:
         class_name="sim-card",
         width="100%",
         cursor="pointer",
-        on_click=CabinetHomeState.select_sim(sim["sim_id"]),
+        on_click=CabinetState.select_sim(sim["sim_id"]),
         border=rx.cond(sim["current"] != "", f"2px solid {rx.color('accent', 9)}", "2px solid transparent"),
         aria_current=rx.cond(sim["current"] != "", "true", "false"),
     )

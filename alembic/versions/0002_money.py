@@ -1,0 +1,60 @@
+"""money: commission kinds, notification dedup, billing runs
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-26 01:48:47.885606
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "billing_run",
+        sa.Column("run_date", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.PrimaryKeyConstraint("run_date", name=op.f("pk_billing_run")),
+    )
+    with op.batch_alter_table("commission", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "kind",
+                sqlmodel.sql.sqltypes.AutoString(length=8),
+                nullable=False,
+                server_default="accrual",  # every existing row is an accrual
+            )
+        )
+        batch_op.create_check_constraint("ck_commission_kind", "kind IN ('accrual', 'reversal')")
+        batch_op.drop_constraint(batch_op.f("uq_commission_payment_id"), type_="unique")
+        batch_op.create_unique_constraint("uq_commission_payment_kind", ["payment_id", "kind"])
+
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("dedup_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True)
+        )
+        batch_op.create_unique_constraint("uq_notification_dedup", ["user_id", "dedup_key"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_notification_dedup", type_="unique")
+        batch_op.drop_column("dedup_key")
+
+    with op.batch_alter_table("commission", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_commission_payment_kind", type_="unique")
+        batch_op.drop_constraint("ck_commission_kind", type_="check")
+        batch_op.create_unique_constraint(batch_op.f("uq_commission_payment_id"), ["payment_id"])
+        batch_op.drop_column("kind")
+
+    op.drop_table("billing_run")

@@ -1,0 +1,1 @@
+"""HTTP routes beside the Reflex app (plain Starlette): webhooks, speed test, downloads."""

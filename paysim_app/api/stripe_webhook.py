@@ -1,0 +1,34 @@
+"""POST /api/stripe/webhook: a gateway event, verified with the signing secret, applied once.
+
+Any failure to verify is a 400 and changes nothing; a verified event the domain already applied
+answers 200 again (Stripe redelivers until it gets a 2xx).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from paysim_app.db import session_scope
+from paysim_app.payments import WebhookRejected, get_gateway
+from paysim_app.services import payments
+
+log = logging.getLogger("paysim.webhook")
+MAX_BODY = 256 * 1024
+
+
+async def stripe_webhook(request: Request) -> JSONResponse:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return JSONResponse({"error": "too large"}, status_code=413)
+    signature = request.headers.get("stripe-signature", "")
+    try:
+        event = get_gateway().parse_webhook(body, signature)
+    except WebhookRejected as exc:
+        log.warning("webhook rejected: %s", exc)
+        return JSONResponse({"error": "invalid signature or body"}, status_code=400)
+    with session_scope() as session:
+        outcome = payments.apply_event(session, event)
+    return JSONResponse({"received": True, "outcome": outcome})

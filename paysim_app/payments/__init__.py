@@ -1,0 +1,47 @@
+"""Card gateways. `get_gateway()` picks the one the settings name (sandbox by default)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from paysim_app.payments.base import (
+    CardInput,
+    CardRejected,
+    CardToken,
+    ChargeResult,
+    Gateway,
+    GatewayError,
+    GatewayEvent,
+    RefundResult,
+    WebhookRejected,
+)
+from paysim_app.settings import get_settings
+
+__all__ = [
+    "CardInput",
+    "CardRejected",
+    "CardToken",
+    "ChargeResult",
+    "Gateway",
+    "GatewayError",
+    "GatewayEvent",
+    "RefundResult",
+    "WebhookRejected",
+    "get_gateway",
+]
+
+
+@lru_cache
+def get_gateway() -> Gateway:
+    settings = get_settings()
+    if settings.paysim_gateway == "stripe":
+        from paysim_app.payments.stripe_gateway import StripeGateway
+
+        return StripeGateway(
+            secret_key=settings.stripe_secret_key,
+            webhook_secret=settings.stripe_webhook_secret,
+            api_base=settings.stripe_api_base or None,
+        )
+    from paysim_app.payments.sandbox import SandboxGateway
+
+    return SandboxGateway(webhook_secret=settings.stripe_webhook_secret or "whsec_sandbox")

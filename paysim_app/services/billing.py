@@ -1,0 +1,211 @@
+"""The billing cycle: once a day, for every SIM whose billing day has come, charge autopay
+first, then write off the monthly fee (which suspends a SIM it takes below zero); then top up
+threshold-autopay SIMs, retry failed autopay whose time has come, and send the warnings.
+
+Exactly once: a fee is a ledger entry unique per (SIM, period), written only for SIMs locked in
+this transaction and re-checked under the lock; autopay claims are unique rows (see autopay).
+Days the server was down are caught up: the cycle remembers the last day it completed
+(`billing_run`) and bills the last day of every month it missed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, exists, select
+from sqlmodel import Session
+
+from paysim_app.i18n.formats import moscow_date, moscow_day_range
+from paysim_app.models import AutopaySetting, BillingRun, LedgerEntry, Sim, Tariff
+from paysim_app.models.base import utcnow
+from paysim_app.payments import Gateway
+from paysim_app.services import autopay, cards, ledger, notify, payments
+
+log = logging.getLogger("paysim.billing")
+BILLED_STATUSES = ("active",)  # suspended and blocked SIMs get no service, so no fee
+
+
+@dataclass
+class BillingReport:
+    days: list[str] = field(default_factory=list)
+    due: int = 0
+    fees: int = 0
+    fees_kop: int = 0
+    suspended: int = 0
+    autopay: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
+    threshold: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
+    retries: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
+    reconciled: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+
+    def add(self, target: dict, counts: dict) -> None:
+        for key, value in counts.items():
+            target[key] = target.get(key, 0) + value
+
+
+def period_of(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def days_to_bill(session: Session, today: date) -> list[date]:
+    """Today, preceded by the last day of every month since the last completed run."""
+    last = session.execute(select(BillingRun.run_date).order_by(BillingRun.run_date.desc())).scalar()
+    if last is None:
+        return [today]
+    day = date.fromisoformat(last)
+    out = []
+    while True:
+        month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        if month_end >= today:
+            break
+        if month_end > date.fromisoformat(last):
+            out.append(month_end)
+        day = month_end + timedelta(days=1)
+    return [*out, today]
+
+
+def _due_query(day: date, batch: int, after_id: int):
+    """Active SIMs whose billing day has come in `day`'s month and that have no fee for it."""
+    period = period_of(day)
+    _, end_of_day = moscow_day_range(day)
+    fee_exists = exists().where(
+        and_(LedgerEntry.sim_id == Sim.id, LedgerEntry.fee_period == period)
+    )
+    return (
+        select(Sim.id, Tariff.monthly_fee_kop)
+        .join(Tariff, Tariff.id == Sim.tariff_id)
+        .where(
+            Sim.status.in_(BILLED_STATUSES),
+            Sim.billing_day <= day.day,
+            Sim.activated_at < end_of_day,
+            Tariff.monthly_fee_kop > 0,
+            Sim.id > after_id,
+            ~fee_exists,
+        )
+        .order_by(Sim.id)
+        .limit(batch)
+    )
+
+
+def _autopay_pass(session: Session, gateway: Gateway, day: date, batch: int, report) -> None:
+    period = period_of(day)
+    after = 0
+    while True:
+        ids = session.execute(
+            _due_query(day, batch, after).join(
+                AutopaySetting,
+                and_(AutopaySetting.sim_id == Sim.id, AutopaySetting.enabled,
+                     AutopaySetting.mode == "monthly"),
+            )
+        ).scalars().all()
+        if not ids:
+            break
+        after = ids[-1]
+        claims = autopay.claim(session, autopay.monthly_wanted(session, ids, period), day)
+        session.commit()
+        report.add(report.autopay, autopay.charge_claims(session, gateway, claims))
+
+
+def _fee_pass(session: Session, day: date, batch: int, report) -> None:
+    period = period_of(day)
+    after = 0
+    while True:
+        ledger.lock_for_write(session)
+        query = _due_query(day, batch, after)
+        if session.get_bind().dialect.name == "postgresql":
+            # another worker billing the same SIMs skips them instead of waiting
+            query = query.with_for_update(of=Sim, skip_locked=True)
+        rows = session.execute(query).all()
+        if not rows:
+            session.rollback()
+            break
+        after = rows[-1].id
+        # re-check under the lock: a fee committed since our snapshot must not be written twice
+        charged = set(session.execute(
+            select(LedgerEntry.sim_id).where(
+                LedgerEntry.sim_id.in_([r.id for r in rows]), LedgerEntry.fee_period == period
+            )
+        ).scalars())
+        postings = [
+            ledger.Posting(r.id, "monthly_fee", -r.monthly_fee_kop, fee_period=period)
+            for r in rows if r.id not in charged
+        ]
+        entries = ledger.post_many(session, postings)
+        report.due += len(rows)
+        report.fees += len(entries)
+        report.fees_kop += sum(-e.amount_kop for e in entries)
+        # these SIMs were active, so a fee that left them below zero suspended them
+        report.suspended += sum(1 for e in entries if e.balance_after_kop < 0)
+        session.commit()
+
+
+def _low_balance_warnings(session: Session, day: date) -> int:
+    """Three days before the billing day: the balance will not pay the next fee."""
+    target = day + timedelta(days=autopay.LOW_BALANCE_DAYS_AHEAD)
+    if target.day > 28:
+        return 0
+    no_monthly_autopay = ~exists().where(
+        and_(AutopaySetting.sim_id == Sim.id, AutopaySetting.enabled)
+    )
+    rows = session.execute(
+        select(Sim.id, Sim.balance_kop, Tariff.monthly_fee_kop)
+        .join(Tariff, Tariff.id == Sim.tariff_id)
+        .where(Sim.status == "active", Sim.billing_day == target.day,
+               Sim.balance_kop < Tariff.monthly_fee_kop, no_monthly_autopay)
+    ).all()
+    sent = 0
+    for sim_id, balance, fee in rows:
+        sent += notify.notify_sim_owners(
+            session,
+            [(sim_id, "low_balance", {"fee_kop": fee, "balance_kop": balance,
+                                      "missing_kop": fee - balance, "date": target})],
+            dedup=f"low-balance:{{sim}}:{period_of(target)}",
+        )
+    session.commit()
+    return sent
+
+
+def run_billing(
+    session: Session,
+    gateway: Gateway,
+    today: date | None = None,
+    *,
+    batch: int = 500,
+    on_day_done: Callable[[date], None] | None = None,
+) -> BillingReport:
+    """Run the cycle up to `today` (Moscow). Safe to run again, concurrently or after a crash."""
+    started = time.perf_counter()
+    today = today or moscow_date(utcnow())
+    report = BillingReport()
+    report.reconciled = payments.reconcile_pending(session, gateway, older_than=timedelta(minutes=5))
+    for day in days_to_bill(session, today):
+        report.days.append(day.isoformat())
+        _autopay_pass(session, gateway, day, batch, report)
+        _fee_pass(session, day, batch, report)
+        if on_day_done:
+            on_day_done(day)
+        _mark_done(session, day, report)
+    report.add(report.threshold, autopay.run_threshold_checks(session, gateway, None))
+    claims = autopay.claim(session, autopay.retries_wanted(session, utcnow()), today)
+    session.commit()
+    report.add(report.retries, autopay.charge_claims(session, gateway, claims))
+    report.warnings = _low_balance_warnings(session, today) + cards.warn_expiring(session, today)
+    session.commit()
+    report.seconds = round(time.perf_counter() - started, 3)
+    log.info("billing: %s", json.dumps(asdict(report)))
+    return report
+
+
+def _mark_done(session: Session, day: date, report: BillingReport) -> None:
+    row = session.get(BillingRun, day.isoformat()) or BillingRun(run_date=day.isoformat())
+    row.finished_at = utcnow()
+    row.summary = json.dumps({"fees": report.fees, "fees_kop": report.fees_kop})
+    session.add(row)
+    session.commit()

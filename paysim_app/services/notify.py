@@ -1,0 +1,140 @@
+"""Notifications: an in-app message and, when the user has an e-mail, the same by e-mail.
+
+Texts come from the catalogues in the recipient's language (`notify.<kind>.title/.body`);
+amounts in params are kopecks (`*_kop` params are formatted as roubles here). A `dedup_key`
+makes a warning reach a user once, whoever asks for it how many times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from paysim_app.i18n import t
+from paysim_app.i18n.formats import day, money
+from paysim_app.models import Notification, Sim, Subscriber, User
+from paysim_app.models.base import utcnow
+from paysim_app.services import outbox
+from paysim_app.services.permissions import Actor
+
+
+def _render(kind: str, locale: str, params: dict) -> tuple[str, str]:
+    shown = {}
+    for key, value in params.items():
+        if key.endswith("_kop") and isinstance(value, int):
+            shown[key] = money(value, locale)
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            shown[key] = day(value, locale)
+        elif key == "decline_code":
+            shown[key] = value
+            shown["reason"] = t(f"decline.{value}", locale)
+            shown["advice"] = t(f"decline.{value}.advice", locale)
+        else:
+            shown[key] = value
+    return t(f"notify.{kind}.title", locale, **shown), t(f"notify.{kind}.body", locale, **shown)
+
+
+def _recipients(session: Session, sim_ids: list[int]) -> dict[int, tuple[int, str, str, str]]:
+    """sim id -> (user id, locale, e-mail, msisdn) of the subscriber who owns it."""
+    rows = session.execute(
+        select(Sim.id, Sim.msisdn, User.id, User.locale, User.email, Subscriber.email)
+        .join(Subscriber, Subscriber.id == Sim.subscriber_id)
+        .join(User, User.id == Subscriber.user_id)
+        .where(Sim.id.in_(sim_ids), User.is_active)
+    ).all()
+    return {r[0]: (r[2], r[3], r[5] or r[4] or "", r[1]) for r in rows}
+
+
+def notify_user(
+    session: Session,
+    user_id: int,
+    kind: str,
+    params: dict | None = None,
+    *,
+    dedup_key: str | None = None,
+    locale: str | None = None,
+    email: str | None = None,
+) -> bool:
+    """Add the notification (and e-mail) in the caller's transaction; False if deduplicated."""
+    if dedup_key and session.execute(
+        select(Notification.id).where(
+            Notification.user_id == user_id, Notification.dedup_key == dedup_key
+        )
+    ).first():
+        return False
+    if locale is None or email is None:
+        user = session.get(User, user_id)
+        if user is None:
+            return False
+        locale = locale or user.locale
+        email = user.email or "" if email is None else email
+    title, body = _render(kind, locale, params or {})
+    session.add(Notification(user_id=user_id, kind=kind, title=title, body=body,
+                             dedup_key=dedup_key))
+    if email:
+        outbox.queue_email(session, email, title, body, kind=kind)
+    return True
+
+
+def notify_sim_owners(
+    session: Session, items: list[tuple[int, str, dict]], *, dedup: str | None = None
+) -> int:
+    """Notify the owners of SIMs: items are (sim id, kind, params). `dedup` (a format string
+    with {sim} and {kind}) turns on deduplication. SIMs without an owner are skipped."""
+    if not items:
+        return 0
+    owners = _recipients(session, sorted({sim_id for sim_id, _, _ in items}))
+    sent = 0
+    for sim_id, kind, params in items:
+        owner = owners.get(sim_id)
+        if owner is None:
+            continue
+        user_id, locale, email, msisdn = owner
+        key = dedup.format(sim=sim_id, kind=kind) if dedup else None
+        sent += notify_user(
+            session, user_id, kind, {"msisdn": msisdn, **params},
+            dedup_key=key, locale=locale, email=email,
+        )
+    return sent
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    id: int
+    kind: str
+    title: str
+    body: str
+    created_at: datetime
+    unread: bool
+
+
+def list_notifications(session: Session, actor: Actor, limit: int = 30) -> list[NotificationRow]:
+    rows = session.execute(
+        select(Notification)
+        .where(Notification.user_id == actor.user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    ).scalars()
+    return [
+        NotificationRow(n.id, n.kind, n.title, n.body, n.created_at, n.read_at is None)
+        for n in rows
+    ]
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return session.execute(
+        select(func.count()).where(
+            Notification.user_id == actor.user_id, Notification.read_at.is_(None)
+        )
+    ).scalar_one()
+
+
+def mark_all_read(session: Session, actor: Actor) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

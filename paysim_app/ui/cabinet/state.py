@@ -1,0 +1,74 @@
+"""The state every cabinet page shares: the contract's SIMs and the current one.
+
+Pages that follow the current SIM (top-up, autopay, payments, ...) inherit from CabinetState,
+so choosing a SIM on one page carries over to the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import dashboards
+from paysim_app.services.errors import DomainError
+from paysim_app.services.permissions import Actor
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.format import phone
+
+
+class CabinetState(SessionState):
+    sims: list[dict] = []
+    current_sim_id: int = 0  # the SIM the cabinet's pages follow (one of the contract's own)
+
+    def _load_sims(self, actor: Actor) -> None:
+        with session_scope() as session:
+            self.sims = [asdict(s) for s in dashboards.subscriber_sims(session, actor)]
+        if self.sims and self.current_sim_id not in {s["id"] for s in self.sims}:
+            self.current_sim_id = self.sims[0]["id"]
+
+    def _select(self, sim_id: str | int) -> rx.event.EventSpec | None:
+        """Make one SIM current. The id comes from the browser: the service checks ownership."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                sim = dashboards.subscriber_sim(session, actor, int(sim_id))
+        except (DomainError, TypeError, ValueError):
+            return rx.toast.error(self._t("error.forbidden"))
+        self.current_sim_id = sim.id
+        return None
+
+    @rx.event
+    def select_sim(self, sim_id: str | int):
+        return self._select(sim_id)
+
+    @rx.var
+    def sim_options(self) -> list[dict[str, str]]:
+        """For SIM pickers: value = id, label = number (and the subscriber's label)."""
+        return [
+            {
+                "value": str(s["id"]),
+                "label": phone(s["msisdn"]) + (f" · {s['label']}" if s["label"] else ""),
+            }
+            for s in self.sims
+        ]
+
+    @rx.var
+    def current_sim_value(self) -> str:
+        return str(self.current_sim_id) if self.current_sim_id else ""
+
+    @rx.var
+    def current_sim(self) -> dict[str, str]:
+        loc = self.locale
+        for s in self.sims:
+            if s["id"] == self.current_sim_id:
+                return {
+                    "number": phone(s["msisdn"]),
+                    "status": s["status"],
+                    "status_text": t(f"sim.status.{s['status']}", loc),
+                }
+        return {"number": "", "status": "", "status_text": ""}

@@ -1,0 +1,701 @@
+"""A local fake of the Stripe API, enough for the real `stripe` SDK to run StripeGateway against.
+
+    with FakeStripe() as fake:                      # serves on 127.0.0.1:<free port>
+        gateway = StripeGateway(secret_key=fake.api_key, api_base=fake.url, ...)
+        ...
+        fake.requests          # every request: method, path, params (nested), headers (lower-case)
+        fake.charge_count      # Charge objects created (one per confirmed PaymentIntent)
+
+It speaks Stripe's wire format: form-encoded bodies with `a[b]=c` / `a[0]=c` keys, JSON objects
+with Stripe-like ids (cus_, pm_, seti_, pi_, ch_, re_, evt_), errors shaped like Stripe's (402
+`card_error` carrying the failed `payment_intent` / `setup_intent`), and idempotency: a POST
+repeated with the same `Idempotency-Key` gets exactly the first response back (header
+`Idempotent-Replayed: true`) and does nothing again; the same key with other parameters is a 400
+`idempotency_error`.
+
+Test cards follow Stripe's test mode (and the SandboxGateway): see TEST_CARDS. For each
+PaymentIntent it also prepares the webhook event Stripe would send (`fake.events`), which
+`sign_webhook()` signs with Stripe's `t=...,v1=...` scheme.
+
+Failure injection: `fail_next(status)` answers the next request with an error before doing
+anything; `drop_next_response()` does the work, then hangs up without answering (the charge
+happened, the caller cannot know).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+API_VERSION = "2026-10-28.endive"
+
+# number -> (where it fails, code, decline_code); "ok" cards have no entry.
+#   "tokenize": creating the PaymentMethod already fails
+#   "attach":   saving it (SetupIntent) and every charge fail
+#   "charge":   saving works, charges fail
+#   "auth":     needs 3-D Secure: charges fail off-session only
+TEST_CARDS: dict[str, tuple[str, str, str | None]] = {
+    "4000000000000002": ("attach", "card_declined", "generic_decline"),
+    "4000000000009995": ("attach", "card_declined", "insufficient_funds"),
+    "4000000000009987": ("attach", "card_declined", "lost_card"),
+    "4000000000009979": ("attach", "card_declined", "stolen_card"),
+    "4100000000000019": ("attach", "card_declined", "fraudulent"),
+    "4000000000000119": ("attach", "processing_error", None),
+    "4000000000006975": ("charge", "card_declined", "card_velocity_exceeded"),
+    "4000000000000069": ("tokenize", "expired_card", "expired_card"),
+    "4000000000000127": ("tokenize", "incorrect_cvc", "incorrect_cvc"),
+    "4000000000000341": ("charge", "card_declined", "generic_decline"),
+    "4000002760003184": ("auth", "authentication_required", "authentication_required"),
+}
+
+MESSAGES = {
+    "card_declined": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+    "incorrect_cvc": "Your card's security code is incorrect.",
+    "incorrect_number": "Your card number is incorrect.",
+    "invalid_expiry_month": "Your card's expiration month is invalid.",
+    "invalid_expiry_year": "Your card's expiration year is invalid.",
+    "processing_error": "An error occurred while processing your card. Try again in a little bit.",
+    "authentication_required": "Your card was declined. This transaction requires authentication.",
+    "card_velocity_exceeded": "Your card was declined for making repeated attempts too frequently "
+    "or exceeding its amount limit.",
+}
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(24))}"
+
+
+def luhn_ok(number: str) -> bool:
+    if not number.isdigit() or not 12 <= len(number) <= 19:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def brand_of(number: str) -> str:
+    if number.startswith("4"):
+        return "visa"
+    if number[:2] in {"51", "52", "53", "54", "55"} or 2221 <= int(number[:4]) <= 2720:
+        return "mastercard"
+    if number[:2] in {"34", "37"}:
+        return "amex"
+    return "unknown"
+
+
+# -- wire format ---------------------------------------------------------------------------------
+def parse_form(text: str) -> dict[str, Any]:
+    """`a=1&b[c]=2&d[0]=x&d[1]=y` -> {"a": "1", "b": {"c": "2"}, "d": ["x", "y"]}.
+    Values stay strings, as on the wire."""
+    root: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        head, *rest = re.findall(r"[^\[\]]+", key) or [key]
+        parts = [head, *rest]
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return _lists(root)
+
+
+def _lists(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {k: _lists(v) for k, v in node.items()}
+        if node and all(k.isdigit() for k in node):
+            return [node[k] for k in sorted(node, key=int)]
+    return node
+
+
+def _bool(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def _int(value: Any, param: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, "invalid_request_error", f"Invalid integer: {value}", param=param,
+                       code="parameter_invalid_integer") from None
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, type_: str, message: str, **fields: Any):
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": {"type": type_, "message": message,
+                               **{k: v for k, v in fields.items() if v is not None}}}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    params: dict[str, Any]
+    headers: dict[str, str]  # lower-case names
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class _Stored:
+    fingerprint: str
+    status: int
+    body: bytes
+
+
+@dataclass
+class FakeStripe:
+    api_key: str = "sk_test_fake_paysim"
+    requests: list[Recorded] = field(default_factory=list)
+    customers: dict[str, dict] = field(default_factory=dict)
+    payment_methods: dict[str, dict] = field(default_factory=dict)
+    setup_intents: dict[str, dict] = field(default_factory=dict)
+    payment_intents: dict[str, dict] = field(default_factory=dict)
+    charges: dict[str, dict] = field(default_factory=dict)
+    refunds: dict[str, dict] = field(default_factory=dict)
+    events: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._numbers: dict[str, str] = {}  # pm id -> card number (the fake's "vault")
+        self._idempotent: dict[str, _Stored] = {}
+        self._lock = threading.RLock()
+        self._fail_next: tuple[int, str, str | None] | None = None
+        self._drop_next = False
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FakeStripe:
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeStripe:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "FakeStripe is not running"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        with self._lock:
+            for store in (self.requests, self.events):
+                store.clear()
+            for table in (self.customers, self.payment_methods, self.setup_intents,
+                          self.payment_intents, self.charges, self.refunds, self._numbers,
+                          self._idempotent):
+                table.clear()
+            self._fail_next = None
+            self._drop_next = False
+
+    # -- inspection and failure injection --------------------------------------------------------
+    @property
+    def charge_count(self) -> int:
+        """Charge attempts that reached the card network (succeeded or declined)."""
+        return len(self.charges)
+
+    def calls(self, method: str, path: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and r.path == path]
+
+    def fail_next(self, status: int = 500, type_: str = "api_error", code: str | None = None):
+        """Answer the next request with this error, without acting on it."""
+        self._fail_next = (status, type_, code)
+
+    def drop_next_response(self) -> None:
+        """Act on the next request, then close the connection without answering."""
+        self._drop_next = True
+
+    def event_for(self, payment_intent_id: str, type_: str | None = None) -> dict:
+        found = [e for e in self.events if e["data"]["object"].get("id") == payment_intent_id
+                 or e["data"]["object"].get("payment_intent") == payment_intent_id]
+        if type_:
+            found = [e for e in found if e["type"] == type_]
+        assert found, f"no event for {payment_intent_id}"
+        return found[-1]
+
+    # -- request handling ------------------------------------------------------------------------
+    def handle(self, method: str, path: str, params: dict, headers: dict[str, str]):
+        """-> (status, body bytes, extra headers), or None to hang up without an answer."""
+        with self._lock:
+            self.requests.append(Recorded(method, path, params, headers))
+            if self._fail_next is not None:
+                status, type_, code = self._fail_next
+                self._fail_next = None
+                err = ApiError(status, type_, "Fake Stripe was told to fail.", code=code)
+                return status, _dump(err.body), {"Stripe-Should-Retry": "false"}
+            drop, self._drop_next = self._drop_next, False
+            if headers.get("authorization") != f"Bearer {self.api_key}":
+                err = ApiError(401, "invalid_request_error", "Invalid API Key provided.")
+                return 401, _dump(err.body), {}
+            key = headers.get("idempotency-key") if method == "POST" else None
+            fingerprint = f"{path} {json.dumps(params, sort_keys=True)}"
+            stored = self._idempotent.get(key) if key else None
+            if stored is not None:
+                if stored.fingerprint != fingerprint:
+                    err = ApiError(
+                        400, "idempotency_error",
+                        "Keys for idempotent requests can only be used with the same parameters "
+                        "they were first used with. Try using a key other than "
+                        f"'{key}' if you meant to execute a different request.",
+                    )
+                    return 400, _dump(err.body), {}
+                result = (stored.status, stored.body, {"Idempotent-Replayed": "true"})
+            else:
+                try:
+                    status, obj = 200, self._route(method, path, params)
+                except ApiError as err:
+                    status, obj = err.status, err.body
+                result = (status, _dump(obj), {})
+                if key and status != 401:
+                    self._idempotent[key] = _Stored(fingerprint, status, result[1])
+            return None if drop else result
+
+    def _route(self, method: str, path: str, params: dict) -> dict:
+        parts = path.strip("/").split("/")
+        if parts[:1] != ["v1"]:
+            raise _unrecognised(method, path)
+        parts = parts[1:]
+        route = (method, parts[0] if parts else "", len(parts))
+        if route == ("POST", "customers", 1):
+            return self._create_customer(params)
+        if route == ("POST", "payment_methods", 1):
+            return self._create_payment_method(params)
+        if route == ("GET", "payment_methods", 2):
+            return self._get(self.payment_methods, parts[1], "payment_method")
+        if route == ("POST", "payment_methods", 3) and parts[2] == "detach":
+            return self._detach(parts[1])
+        if route == ("POST", "setup_intents", 1):
+            return self._create_setup_intent(params)
+        if route == ("POST", "payment_intents", 1):
+            return self._create_payment_intent(params)
+        if route == ("GET", "payment_intents", 2) and parts[1] == "search":
+            return self._search_payment_intents(params)
+        if route == ("GET", "payment_intents", 2):
+            return self._get(self.payment_intents, parts[1], "payment_intent")
+        if route == ("POST", "refunds", 1):
+            return self._create_refund(params)
+        raise _unrecognised(method, path)
+
+    # -- resources ---------------------------------------------------------------------------------
+    def _get(self, table: dict[str, dict], id_: str, param: str) -> dict:
+        if id_ not in table:
+            raise _missing(param, id_)
+        return table[id_]
+
+    def _create_customer(self, params: dict) -> dict:
+        customer = {
+            "id": new_id("cus"),
+            "object": "customer",
+            "created": int(time.time()),
+            "email": params.get("email"),
+            "description": params.get("description"),
+            "metadata": params.get("metadata") or {},
+            "livemode": False,
+            "balance": 0,
+            "currency": None,
+            "default_source": None,
+            "invoice_settings": {"default_payment_method": None},
+        }
+        self.customers[customer["id"]] = customer
+        return customer
+
+    def _create_payment_method(self, params: dict) -> dict:
+        if params.get("type") != "card":
+            raise ApiError(400, "invalid_request_error", "Invalid payment method type.",
+                           param="type", code="parameter_invalid_empty")
+        card = params.get("card") or {}
+        number = str(card.get("number", "")).replace(" ", "")
+        if not luhn_ok(number):
+            raise _card_error("incorrect_number", None, param="card[number]")
+        month = _int(card.get("exp_month"), "card[exp_month]")
+        year = _int(card.get("exp_year"), "card[exp_year]")
+        if not 1 <= month <= 12:
+            raise _card_error("invalid_expiry_month", None, param="card[exp_month]")
+        now = time.gmtime()
+        if (year, month) < (now.tm_year, now.tm_mon):
+            raise _card_error("invalid_expiry_year", None, param="card[exp_year]")
+        stage, code, decline = TEST_CARDS.get(number, ("ok", "", None))
+        if stage == "tokenize":
+            raise _card_error(code, decline, param="card[cvc]" if "cvc" in code else None)
+        method = {
+            "id": new_id("pm"),
+            "object": "payment_method",
+            "type": "card",
+            "created": int(time.time()),
+            "customer": None,
+            "livemode": False,
+            "metadata": {},
+            "allow_redisplay": "unspecified",
+            "billing_details": {"address": None, "email": None, "name": None, "phone": None},
+            "card": {
+                "brand": brand_of(number),
+                "display_brand": brand_of(number),
+                "last4": number[-4:],
+                "exp_month": month,
+                "exp_year": year,
+                "funding": "credit",
+                "country": "US",
+                "fingerprint": hashlib.sha256(number.encode()).hexdigest()[:16],
+                "checks": {"address_line1_check": None, "address_postal_code_check": None,
+                           "cvc_check": "unchecked"},
+                "three_d_secure_usage": {"supported": True},
+                "networks": {"available": [brand_of(number)], "preferred": None},
+                "wallet": None,
+            },
+        }
+        self.payment_methods[method["id"]] = method
+        self._numbers[method["id"]] = number
+        return method
+
+    def _detach(self, pm_id: str) -> dict:
+        method = self._get(self.payment_methods, pm_id, "payment_method")
+        if not method["customer"]:
+            raise ApiError(400, "invalid_request_error",
+                           "The payment method you provided is not attached to a customer so "
+                           "detachment is impossible.", code="payment_method_unexpected_state")
+        method["customer"] = None
+        method["_detached"] = True
+        return _public(method)
+
+    def _create_setup_intent(self, params: dict) -> dict:
+        customer = params.get("customer")
+        if customer and customer not in self.customers:
+            raise _missing("customer", customer)
+        pm_id = params.get("payment_method")
+        method = self._get(self.payment_methods, pm_id or "", "payment_method")
+        intent = {
+            "id": new_id("seti"),
+            "object": "setup_intent",
+            "created": int(time.time()),
+            "customer": customer,
+            "payment_method": pm_id,
+            "payment_method_types": params.get("payment_method_types") or ["card"],
+            "usage": params.get("usage", "off_session"),
+            "status": "requires_confirmation",
+            "last_setup_error": None,
+            "next_action": None,
+            "latest_attempt": None,
+            "client_secret": None,
+            "livemode": False,
+            "metadata": params.get("metadata") or {},
+        }
+        intent["client_secret"] = f"{intent['id']}_secret_{new_id('x')[2:]}"
+        self.setup_intents[intent["id"]] = intent
+        if not _bool(params.get("confirm")):
+            return intent
+        stage, code, decline = TEST_CARDS.get(self._numbers[pm_id], ("ok", "", None))
+        intent["latest_attempt"] = new_id("setatt")
+        if stage == "attach":
+            error = _card_error(code, decline)
+            error.body["error"]["payment_method"] = _public(method)
+            intent.update(status="requires_payment_method", payment_method=None,
+                          last_setup_error=_copy(error.body["error"]))
+            error.body["error"]["setup_intent"] = _copy(intent)
+            raise error
+        intent["status"] = "succeeded"
+        if customer:
+            method["customer"] = customer
+        return intent
+
+    def _create_payment_intent(self, params: dict) -> dict:
+        amount = _int(params.get("amount"), "amount")
+        if amount < 1:
+            raise ApiError(400, "invalid_request_error", "This value must be greater than or "
+                           "equal to 1.", param="amount", code="parameter_invalid_integer")
+        if not params.get("currency"):
+            raise ApiError(400, "invalid_request_error", "Missing required param: currency.",
+                           param="currency", code="parameter_missing")
+        customer = params.get("customer")
+        if customer and customer not in self.customers:
+            raise _missing("customer", customer)
+        pm_id = params.get("payment_method") or ""
+        method = self._get(self.payment_methods, pm_id, "payment_method")
+        if method.get("_detached"):
+            raise ApiError(400, "invalid_request_error",
+                           "This PaymentMethod was previously used without being attached to a "
+                           "Customer or was detached from a Customer, and may not be used again.",
+                           param="payment_method")
+        if method["customer"] and method["customer"] != customer:
+            raise ApiError(400, "invalid_request_error",
+                           "The provided PaymentMethod belongs to a Customer; pass that Customer "
+                           "in `customer` to use it.", param="customer")
+        off_session = _bool(params.get("off_session"))
+        intent = {
+            "id": new_id("pi"),
+            "object": "payment_intent",
+            "created": int(time.time()),
+            "amount": amount,
+            "amount_capturable": 0,
+            "amount_received": 0,
+            "currency": params["currency"],
+            "customer": customer,
+            "description": params.get("description"),
+            "payment_method": pm_id,
+            "payment_method_types": params.get("payment_method_types") or ["card"],
+            "capture_method": "automatic",
+            "confirmation_method": "automatic",
+            "status": "requires_confirmation",
+            "latest_charge": None,
+            "last_payment_error": None,
+            "next_action": None,
+            "canceled_at": None,
+            "cancellation_reason": None,
+            "setup_future_usage": None,
+            "client_secret": None,
+            "livemode": False,
+            "metadata": params.get("metadata") or {},
+        }
+        intent["client_secret"] = f"{intent['id']}_secret_{new_id('x')[2:]}"
+        self.payment_intents[intent["id"]] = intent
+        if not _bool(params.get("confirm")):
+            return intent
+        stage, code, decline = TEST_CARDS.get(self._numbers[pm_id], ("ok", "", None))
+        fails = stage in ("attach", "charge") or (stage == "auth" and off_session)
+        charge = self._new_charge(intent, method)
+        intent["latest_charge"] = charge["id"]
+        if not fails:
+            intent.update(status="succeeded", amount_received=amount)
+            self._emit("payment_intent.succeeded", intent)
+            return intent
+        error = _card_error(code, decline)
+        error.body["error"]["charge"] = charge["id"]
+        error.body["error"]["payment_method"] = _public(method)
+        charge.update(status="failed", paid=False, captured=False, amount_captured=0,
+                      failure_code=code, failure_message=MESSAGES.get(decline or code),
+                      outcome={"type": "issuer_declined", "network_status": "declined_by_network",
+                               "reason": decline, "seller_message": "The bank did not return "
+                               "any further details with this decline."})
+        intent.update(status="requires_payment_method", payment_method=None,
+                      last_payment_error=_copy(error.body["error"]))
+        error.body["error"]["payment_intent"] = _copy(intent)
+        self._emit("payment_intent.payment_failed", intent)
+        raise error
+
+    def _new_charge(self, intent: dict, method: dict) -> dict:
+        charge = {
+            "id": new_id("ch"),
+            "object": "charge",
+            "created": int(time.time()),
+            "amount": intent["amount"],
+            "amount_captured": intent["amount"],
+            "amount_refunded": 0,
+            "captured": True,
+            "currency": intent["currency"],
+            "customer": intent["customer"],
+            "description": intent["description"],
+            "paid": True,
+            "refunded": False,
+            "status": "succeeded",
+            "failure_code": None,
+            "failure_message": None,
+            "outcome": {"type": "authorized", "network_status": "approved_by_network",
+                        "reason": None, "seller_message": "Payment complete."},
+            "payment_intent": intent["id"],
+            "payment_method": method["id"],
+            "payment_method_details": {"type": "card", "card": _copy(method["card"])},
+            "livemode": False,
+            "metadata": dict(intent["metadata"]),
+        }
+        self.charges[charge["id"]] = charge
+        return charge
+
+    def _search_payment_intents(self, params: dict) -> dict:
+        query = params.get("query") or ""
+        clauses = re.findall(r"(\w+)(?:\['([^']*)'\])?:'((?:[^'\\]|\\.)*)'", query)
+        if not clauses:
+            raise ApiError(400, "invalid_request_error", f"Invalid search query: {query}",
+                           param="query")
+        found = []
+        for intent in self.payment_intents.values():
+            for name, sub, raw in clauses:
+                value = re.sub(r"\\(.)", r"\1", raw)
+                actual = intent.get(name)
+                if sub:
+                    actual = (actual or {}).get(sub) if isinstance(actual, dict) else None
+                if str(actual) != value:
+                    break
+            else:
+                found.append(intent)
+        found.sort(key=lambda i: i["created"], reverse=True)
+        limit = _int(params.get("limit", 10), "limit")
+        return {"object": "search_result", "url": "/v1/payment_intents/search",
+                "data": found[:limit], "has_more": len(found) > limit, "next_page": None}
+
+    def _create_refund(self, params: dict) -> dict:
+        pi_id = params.get("payment_intent") or ""
+        intent = self._get(self.payment_intents, pi_id, "payment_intent")
+        if intent["status"] != "succeeded":
+            raise ApiError(400, "invalid_request_error",
+                           f"This PaymentIntent ({pi_id}) does not have a successful charge to "
+                           "refund.", param="payment_intent", code="charge_not_refundable")
+        charge = self.charges[intent["latest_charge"]]
+        left = charge["amount"] - charge["amount_refunded"]
+        amount = _int(params.get("amount", left), "amount")
+        if left == 0:
+            raise ApiError(400, "invalid_request_error",
+                           f"Charge {charge['id']} has already been refunded.",
+                           code="charge_already_refunded")
+        if not 1 <= amount <= left:
+            raise ApiError(400, "invalid_request_error",
+                           f"Refund amount ({amount}) is greater than unrefunded amount on "
+                           f"charge ({left})", param="amount", code="amount_too_large")
+        refund = {
+            "id": new_id("re"),
+            "object": "refund",
+            "created": int(time.time()),
+            "amount": amount,
+            "charge": charge["id"],
+            "payment_intent": pi_id,
+            "currency": charge["currency"],
+            "status": "succeeded",
+            "reason": params.get("reason"),
+            "metadata": params.get("metadata") or {},
+            "balance_transaction": new_id("txn"),
+        }
+        self.refunds[refund["id"]] = refund
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        self._emit("charge.refunded", charge)
+        return refund
+
+    def _emit(self, type_: str, obj: dict) -> None:
+        self.events.append(make_event(type_, _copy(obj)))
+
+
+# -- webhooks --------------------------------------------------------------------------------------
+def make_event(type_: str, obj: dict, event_id: str | None = None) -> dict:
+    return {
+        "id": event_id or new_id("evt"),
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": int(time.time()),
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": new_id("req"), "idempotency_key": None},
+        "type": type_,
+    }
+
+
+def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """The `Stripe-Signature` header: HMAC-SHA256 over f"{t}.{payload}" with the endpoint secret."""
+    t = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def signed_event(event: dict, secret: str, timestamp: int | None = None) -> tuple[bytes, str]:
+    payload = json.dumps(event, indent=2).encode()  # Stripe sends pretty-printed JSON
+    return payload, sign_webhook(payload, secret, timestamp)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _card_error(code: str, decline: str | None, param: str | None = None) -> ApiError:
+    return ApiError(
+        402, "card_error", MESSAGES.get(decline or "", MESSAGES.get(code, "Your card was declined.")),
+        code=code, decline_code=decline, param=param,
+        doc_url=f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
+    )
+
+
+def _missing(param: str, id_: str) -> ApiError:
+    return ApiError(404, "invalid_request_error", f"No such {param}: '{id_}'", param=param,
+                    code="resource_missing")
+
+
+def _unrecognised(method: str, path: str) -> ApiError:
+    return ApiError(404, "invalid_request_error",
+                    f"Unrecognized request URL ({method}: {path}).")
+
+
+def _public(obj: dict) -> dict:
+    return {k: _copy(v) for k, v in obj.items() if not k.startswith("_")}
+
+
+def _copy(obj: Any) -> Any:
+    return json.loads(json.dumps(obj))
+
+
+def _dump(obj: dict) -> bytes:
+    return json.dumps(_public(obj), indent=2).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeStripe
+    server_version = "nginx"
+    sys_version = ""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        params = parse_form(url.query if method != "POST" else body)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        answer = self.owner.handle(method, url.path, params, headers)
+        if answer is None:
+            self.close_connection = True
+            return
+        status, payload, extra = answer
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Request-Id", new_id("req"))
+        self.send_header("Stripe-Version", headers.get("stripe-version", API_VERSION))
+        for name, value in extra.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
