@@ -13,7 +13,11 @@ from paysim_app.ui.admin.outbox import OutboxState, outbox_page
 from paysim_app.ui.auth.pages import forgot_page, login_page, register_page, reset_page
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.auth.states import ForgotState, LoginState, ResetState
+from paysim_app.ui.cabinet.autopay import AutopayState, autopay_page
+from paysim_app.ui.cabinet.cards import CardsState, cards_page
 from paysim_app.ui.cabinet.home import CabinetHomeState, cabinet_home
+from paysim_app.ui.cabinet.payments import PaymentsState, payments_page
+from paysim_app.ui.cabinet.topup import TopupResultState, TopupState, topup_page, topup_result_page
 from paysim_app.ui.components.layout import coming_soon
 from paysim_app.ui.components.nav import ADMIN, CABINET, PARTNER
 from paysim_app.ui.components.profile import profile_page
@@ -23,6 +27,7 @@ app = rx.App(
     html_lang="ru",
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
     api_transformer=api,
+    stylesheets=["/paysim.css"],
 )
 
 
@@ -54,6 +59,11 @@ _page(reset_page, "/reset", ResetState.on_load)
 
 # the three trees: built pages first, then each remaining menu entry as "coming soon"
 _page(cabinet_home, "/cabinet", CabinetHomeState.load)
+_page(topup_page, "/cabinet/topup", TopupState.load)
+_page(topup_result_page, "/cabinet/topup/result", TopupResultState.load)
+_page(cards_page, "/cabinet/cards", CardsState.load)
+_page(autopay_page, "/cabinet/autopay", AutopayState.load)
+_page(payments_page, "/cabinet/payments", PaymentsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
 _page(admin_home, "/admin", AdminHomeState.load)
 _page(outbox_page, "/admin/outbox", OutboxState.load)
@@ -67,7 +77,16 @@ GUARDS = {
         else SessionState.guard_admin
     ),
 }
-BUILT = {"/cabinet", "/partner", "/admin", "/admin/outbox"}
+BUILT = {
+    "/cabinet",
+    "/cabinet/topup",
+    "/cabinet/cards",
+    "/cabinet/autopay",
+    "/cabinet/payments",
+    "/partner",
+    "/admin",
+    "/admin/outbox",
+}
 
 for tree, items in (("cabinet", CABINET), ("partner", PARTNER), ("admin", ADMIN)):
     for item in items:

@@ -244,6 +244,7 @@ EN: dict[str, str] = {
     "statement.amount_from": "Amount from, ₽",
     "statement.amount_to": "to, ₽",
     "statement.search": "Search: number, last 4 card digits, comment",
+    "statement.filters": "Filters",
     "statement.apply": "Search",
     "statement.reset": "Reset",
     "statement.export": "Download CSV",

@@ -256,6 +256,7 @@ RU: dict[str, str] = {
     "statement.amount_from": "Сумма от, ₽",
     "statement.amount_to": "до, ₽",
     "statement.search": "Поиск: номер, последние 4 цифры карты, комментарий",
+    "statement.filters": "Фильтры",
     "statement.apply": "Найти",
     "statement.reset": "Сбросить",
     "statement.export": "Скачать CSV",

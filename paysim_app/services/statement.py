@@ -183,7 +183,7 @@ def _row(r) -> StatementRow:
         amount_kop=r.amount_kop,
         balance_after_kop=r.balance_after_kop,
         decline_code=r.decline_code,
-        card_label=f"{r.card_brand} •••• {r.card_last4}".strip() if r.card_last4 else "",
+        card_label=f"{r.card_brand.capitalize()} •••• {r.card_last4}".strip() if r.card_last4 else "",
         comment=r.comment or "",
         fee_period=r.fee_period,
         payment_id=r.payment_id,

@@ -1,0 +1,224 @@
+"""/cabinet/cards: saved cards (brand, •••• last4, expiry), default, delete, add one."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.payments import CardRejected, GatewayError, get_gateway
+from paysim_app.services import cards
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.card_form import card_fields
+from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+NO_ERRORS = dict.fromkeys(("card_number", "card_expiry", "card_cvc"), "")
+
+
+def _as_id(value: object) -> int:
+    """An id from the browser; anything odd becomes -1, which no service will find."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
+
+
+class CardsState(SessionState):
+    rows: list[dict] = []
+    errors: dict[str, str] = NO_ERRORS
+    form_error: str = ""
+    saving: bool = False
+
+    def _reload(self, actor) -> None:
+        with session_scope() as session:
+            self.rows = [asdict(c) for c in cards.list_cards(session, actor)]
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("subscriber")
+        if redirect:
+            return redirect
+        self.errors, self.form_error = NO_ERRORS, ""
+        self._reload(actor)
+
+    def _act(self, operation, done_key: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                operation(session, actor)
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        self._reload(actor)
+        return rx.toast.success(self._t(done_key))
+
+    @rx.event
+    def make_default(self, card_id: str):
+        card = _as_id(card_id)
+        return self._act(lambda s, a: cards.set_default(s, a, card), "card.default_set")
+
+    @rx.event
+    def delete(self, card_id: str):
+        card = _as_id(card_id)
+        return self._act(lambda s, a: cards.delete_card(s, a, get_gateway(), card),
+                         "card.deleted")
+
+    @rx.event
+    def add(self, form: dict):
+        actor = self._actor()
+        if actor is None:
+            yield rx.redirect("/login")
+            return
+        self.errors, self.form_error = NO_ERRORS, ""
+        try:
+            card = cards.read_card(str(form.get("card_number", "")),
+                                   str(form.get("card_expiry", "")), str(form.get("card_cvc", "")))
+        except ValidationError as err:
+            self.errors = {**NO_ERRORS, (err.field or "card_number"): self._error(err)}
+            return
+        self.saving = True
+        yield
+        try:
+            with session_scope() as session:
+                cards.add_card(session, actor, get_gateway(), card)
+        except (CardRejected, GatewayError) as exc:
+            code = getattr(exc, "decline_code", "processing_error")
+            self.form_error = self._t("card.rejected", reason=self._t(f"decline.{code}"))
+            return
+        except DomainError as err:
+            self.form_error = self._error(err)
+            return
+        finally:
+            self.saving = False
+        self._reload(actor)
+        yield [rx.set_value(name, "") for name in NO_ERRORS]
+        yield rx.toast.success(self._t("card.added"))
+
+    @rx.var
+    def card_views(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "id": str(c["id"]),
+                "brand": c["brand"].capitalize(),
+                "number": f"•••• {c['last4']}",
+                "expiry": t("card.valid_until", loc,
+                            exp=f"{c['exp_month']:02d}/{c['exp_year'] % 100:02d}"),
+                "default": "1" if c["is_default"] else "",
+                "flag": ("expired" if c["expired"] else "soon" if c["expires_soon"] else ""),
+                "flag_text": (t("card.expired", loc) if c["expired"]
+                              else t("card.expires_soon", loc) if c["expires_soon"] else ""),
+                "autopay": t("card.autopay_uses", loc, n=c["autopay_sims"])
+                if c["autopay_sims"] else "",
+            }
+            for c in self.rows
+        ]
+
+
+def _card(c: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("credit-card", size=20),
+                rx.text(c["brand"], weight="bold"),
+                rx.text(c["number"], font_family="var(--code-font-family)", class_name="card-number"),
+                rx.spacer(),
+                rx.cond(c["default"] != "", rx.badge(tr("card.default"), color_scheme="indigo")),
+                width="100%",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.hstack(
+                rx.text(c["expiry"], size="2", color=rx.color("gray", 11)),
+                rx.cond(
+                    c["flag"] != "",
+                    rx.badge(c["flag_text"], color_scheme=rx.cond(c["flag"] == "expired", "red",
+                                                                   "amber"),
+                             class_name="card-flag"),
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+            rx.cond(c["autopay"] != "", rx.text(c["autopay"], size="2")),
+            rx.hstack(
+                rx.cond(
+                    c["default"] == "",
+                    rx.button(tr("card.make_default"), variant="soft", size="2",
+                              on_click=CardsState.make_default(c["id"]),
+                              class_name="make-default"),
+                ),
+                rx.alert_dialog.root(
+                    rx.alert_dialog.trigger(
+                        rx.button(tr("card.delete"), variant="soft", color_scheme="red", size="2",
+                                  class_name="delete-card"),
+                    ),
+                    rx.alert_dialog.content(
+                        rx.alert_dialog.title(tr("card.delete_title")),
+                        rx.alert_dialog.description(tr("card.delete_confirm")),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button(tr("card.cancel"), variant="soft")),
+                            rx.alert_dialog.action(
+                                rx.button(tr("card.delete"), color_scheme="red",
+                                          on_click=CardsState.delete(c["id"]),
+                                          class_name="confirm-delete"),
+                            ),
+                            justify="end",
+                            spacing="3",
+                            margin_top="1em",
+                        ),
+                        max_width="420px",
+                    ),
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="saved-card",
+    )
+
+
+def cards_page() -> rx.Component:
+    return shell(
+        "cabinet",
+        rx.vstack(
+            rx.cond(
+                CardsState.card_views.length() > 0,
+                rx.grid(rx.foreach(CardsState.card_views, _card),
+                        columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%",
+                        id="card-list"),
+                rx.callout(tr("card.empty"), icon="info", id="no-cards"),
+            ),
+            rx.card(
+                rx.form(
+                    rx.vstack(
+                        rx.heading(tr("card.add_title"), size="4", as_="h2"),
+                        card_fields(CardsState.errors),
+                        error_banner(CardsState.form_error),
+                        rx.button(tr("card.add_button"), type="submit", size="3",
+                                  loading=CardsState.saving, id="add-card"),
+                        rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=CardsState.add,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+                width="100%",
+                max_width="560px",
+                size="3",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="card.title",
+    )

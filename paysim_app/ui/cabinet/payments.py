@@ -1,0 +1,280 @@
+"""/cabinet/payments: the contract's (or one SIM's) payments, fees and corrections, with the
+balance after each line; filters, search, pages and a CSV download."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import statement, topups
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.cabinet.state import CabinetState
+from paysim_app.ui.cabinet.topup import _query_int
+from paysim_app.ui.components.data_table import Column, data_table, pager
+from paysim_app.ui.components.format import moment, money, phone
+from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.pickers import choice, static_choice
+
+PAGE_SIZE = 20
+ALL = "all"  # a select's "no filter" (Radix items cannot have an empty value)
+FILTERS = ("sim", "date_from", "date_to", "status", "method", "amount_min", "amount_max",
+           "search")
+EMPTY_FILTERS = {**dict.fromkeys(FILTERS, ""), "sim": ALL, "status": ALL, "method": ALL}
+STATUS_COLOURS = {"succeeded": "green", "failed": "red", "pending": "amber", "refunded": "gray"}
+
+
+class PaymentsState(CabinetState):
+    filters: dict[str, str] = EMPTY_FILTERS
+    page: int = 1
+    total: int = 0
+    lines: list[dict] = []
+    filter_error: str = ""
+    filters_open: bool = False  # phones only: the filter panel is folded by default
+
+    def _filter(self) -> statement.StatementFilter:
+        f = self.filters
+
+        def when(name: str) -> date | None:
+            try:
+                return date.fromisoformat(f[name]) if f[name] else None
+            except ValueError:
+                raise ValidationError("error.invalid", field=name) from None
+
+        def amount(name: str) -> int | None:
+            return topups.parse_amount(f[name]) if f[name].strip() else None
+
+        sim = f["sim"]
+        return statement.StatementFilter(
+            sim_id=int(sim) if sim.isdigit() else None,
+            date_from=when("date_from"),
+            date_to=when("date_to"),
+            status="" if f["status"] == ALL else f["status"],
+            method="" if f["method"] == ALL else f["method"],
+            amount_min_kop=amount("amount_min"),
+            amount_max_kop=amount("amount_max"),
+            search=f["search"],
+        )
+
+    def _run(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.filter_error = ""
+        try:
+            with session_scope() as session:
+                rows, self.total = statement.statement(
+                    session, actor, self._filter(), self.page, PAGE_SIZE
+                )
+        except DomainError as err:
+            self.filter_error = self._error(err)
+            self.lines, self.total = [], 0
+            return None
+        self.lines = [{**asdict(r), "created_at": r.created_at.isoformat()} for r in rows]
+        return None
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("subscriber")
+        if redirect:
+            return redirect
+        self._load_sims(actor)
+        wanted = _query_int(self, "sim")
+        self.filters = {**EMPTY_FILTERS, "sim": str(wanted) if wanted else ALL}
+        self.page = 1
+        return self._run()
+
+    @rx.event
+    def set_filter(self, name: str, value: str):
+        if name in FILTERS:
+            self.filters = {**self.filters, name: str(value)[:100]}
+        if name in ("sim", "status", "method", "date_from", "date_to"):
+            self.page = 1
+            return self._run()
+        return None
+
+    @rx.event
+    def toggle_filters(self):
+        self.filters_open = not self.filters_open
+
+    @rx.event
+    def apply(self, _form: dict | None = None):
+        self.page = 1
+        return self._run()
+
+    @rx.event
+    def clear_filters(self):
+        self.filters = dict(EMPTY_FILTERS)
+        self.page = 1
+        return self._run()
+
+    @rx.event
+    def turn(self, step: int):
+        target = self.page + (1 if str(step) == "1" else -1)
+        if 1 <= target <= self.pages:
+            self.page = target
+            return self._run()
+        return None
+
+    @rx.event
+    def export(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                data = statement.statement_csv(session, actor, self._filter(), self.locale)
+        except DomainError as err:
+            self.filter_error = self._error(err)
+            return None
+        return rx.download(data=data, filename=f"paysim-payments-{date.today():%Y%m%d}.csv")
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @rx.var
+    def sim_filter_options(self) -> list[dict[str, str]]:
+        return [{"value": ALL, "label": t("statement.all_sims", self.locale)},
+                *self.sim_options]
+
+    @rx.var
+    def pager_text(self) -> dict[str, str]:
+        loc = self.locale
+        return {"summary": t("statement.found", loc, n=self.total),
+                "page": t("statement.page", loc, page=self.page, pages=self.pages)}
+
+    @rx.var
+    def table_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        rows = []
+        for line in self.lines:
+            row = statement.StatementRow(**{**line, "created_at": datetime.fromisoformat(
+                line["created_at"])})
+            moved = row.kind != "payment"
+            code = row.decline_code or ""
+            rows.append({
+                "date": moment(row.created_at, loc),
+                "sim": phone(row.msisdn),
+                "operation": statement.describe(row, loc),
+                "amount": (("+" if row.amount_kop > 0 else "") if moved else "")
+                + money(row.amount_kop, loc),
+                "tone": ("pos" if row.amount_kop > 0 else "neg") if moved else "muted",
+                "status": t(f"statement.status.{row.status}", loc),
+                "colour": STATUS_COLOURS.get(row.status, "gray"),
+                "reason": t(f"decline.{code}", loc) if code else "",
+                "balance": money(row.balance_after_kop, loc)
+                if row.balance_after_kop is not None else "—",
+            })
+        return rows
+
+
+COLUMNS = [
+    Column("date", "statement.col.date", mono=True),
+    Column("sim", "statement.col.sim", mono=True),
+    Column("operation", "statement.col.operation", hint="reason"),
+    Column("amount", "statement.col.amount", align="right", tone="tone"),
+    Column("status", "statement.col.status", badge="colour"),
+    Column("balance", "statement.col.balance", align="right"),
+]
+
+STATUS_OPTIONS = [(ALL, "statement.any")] + [
+    (s, f"statement.status.{s}") for s in statement.STATUSES
+]
+METHOD_OPTIONS = [(ALL, "statement.any")] + [
+    (m, f"statement.method.{m}") for m in statement.METHODS
+]
+
+
+def _text_filter(name: str, label_key: str, type_: str = "text", **props) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(tr(label_key), html_for=f"f-{name}", font_size="14px", font_weight="500"),
+        rx.input(
+            id=f"f-{name}", type=type_, value=PaymentsState.filters[name], size="3",
+            width="100%", on_change=lambda value: PaymentsState.set_filter(name, value), **props,
+        ),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def _filters() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.grid(
+                    choice(PaymentsState.sim_filter_options, PaymentsState.filters["sim"],
+                           lambda v: PaymentsState.set_filter("sim", v), "f-sim", "topup.sim"),
+                    _text_filter("date_from", "statement.date_from", "date"),
+                    _text_filter("date_to", "statement.date_to", "date"),
+                    static_choice(STATUS_OPTIONS, PaymentsState.filters["status"],
+                                  lambda v: PaymentsState.set_filter("status", v), "f-status",
+                                  "statement.status"),
+                    static_choice(METHOD_OPTIONS, PaymentsState.filters["method"],
+                                  lambda v: PaymentsState.set_filter("method", v), "f-method",
+                                  "statement.method"),
+                    _text_filter("amount_min", "statement.amount_from", input_mode="decimal"),
+                    _text_filter("amount_max", "statement.amount_to", input_mode="decimal"),
+                    columns=rx.breakpoints(initial="1", xs="2", md="4"),
+                    spacing="3",
+                    width="100%",
+                    class_name=rx.cond(PaymentsState.filters_open, "filter-panel open",
+                                       "filter-panel"),
+                    id="filter-panel",
+                ),
+                rx.button(
+                    rx.icon("sliders-horizontal", size=16), tr("statement.filters"),
+                    variant="soft", size="3", type="button", width="100%",
+                    on_click=PaymentsState.toggle_filters, class_name="filter-toggle",
+                    id="filter-toggle",
+                ),
+                rx.flex(
+                    rx.input(
+                        id="f-search", value=PaymentsState.filters["search"], size="3",
+                        placeholder=tr("statement.search"), flex="1", min_width="200px",
+                        on_change=lambda value: PaymentsState.set_filter("search", value),
+                        type="search",
+                    ),
+                    rx.button(rx.icon("search", size=16), tr("statement.apply"), type="submit",
+                              size="3", id="f-apply"),
+                    rx.button(tr("statement.reset"), variant="soft", size="3", type="button",
+                              on_click=PaymentsState.clear_filters, id="f-reset"),
+                    rx.button(rx.icon("download", size=16), tr("statement.export"),
+                              variant="outline", size="3", type="button",
+                              on_click=PaymentsState.export, id="export-csv"),
+                    gap="2",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                error_banner(PaymentsState.filter_error, id_="filter-error"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=PaymentsState.apply,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def payments_page() -> rx.Component:
+    return shell(
+        "cabinet",
+        rx.vstack(
+            _filters(),
+            data_table(COLUMNS, PaymentsState.table_rows, "statement.empty", "statement"),
+            pager(PaymentsState.pager_text["summary"], PaymentsState.pager_text["page"],
+                  PaymentsState.page > 1, PaymentsState.page < PaymentsState.pages,
+                  PaymentsState.turn(-1), PaymentsState.turn(1), "statement"),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="statement.title",
+    )

@@ -1,0 +1,387 @@
+"""/cabinet/topup and its result page: pay any SIM of the contract by card."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.payments import GatewayError, get_gateway
+from paysim_app.services import cards, topups
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.cabinet.state import CabinetState
+from paysim_app.ui.components.card_form import card_fields
+from paysim_app.ui.components.format import money
+from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.pickers import choice
+
+FIELDS = ("amount", "card_number", "card_expiry", "card_cvc", "card_id")
+NO_ERRORS = dict.fromkeys(FIELDS, "")
+
+
+def _query_int(state: rx.State, name: str) -> int | None:
+    try:
+        return int(state.router.url.query_parameters.get(name, ""))
+    except (TypeError, ValueError):
+        return None
+
+
+class TopupState(CabinetState):
+    amount: str = ""
+    quick_kop: list[int] = []
+    fee_kop: int = 0
+    saved_cards: list[dict] = []
+    pay_with: str = "new"  # "new" or a saved card's id
+    save_card: bool = False
+    errors: dict[str, str] = NO_ERRORS
+    form_error: str = ""
+    processing: bool = False
+    _request_key: str = ""  # one per form: a repeated submit cannot charge twice
+
+    def _refresh(self, actor) -> None:
+        with session_scope() as session:
+            self.quick_kop = topups.quick_amounts(session, actor, self.current_sim_id)
+            sim = next((s for s in self.sims if s["id"] == self.current_sim_id), None)
+            self.fee_kop = sim["tariff_fee_kop"] if sim else 0
+            self.saved_cards = [
+                asdict(c) for c in cards.list_cards(session, actor) if not c.expired
+            ]
+        default = next((c for c in self.saved_cards if c["is_default"]), None)
+        if self.pay_with not in {str(c["id"]) for c in self.saved_cards}:
+            self.pay_with = str(default["id"]) if default else "new"
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("subscriber")
+        if redirect:
+            return redirect
+        self._load_sims(actor)
+        wanted = _query_int(self, "sim")
+        if wanted is not None and wanted != self.current_sim_id:
+            self._select(wanted)
+        self.errors, self.form_error, self.processing = NO_ERRORS, "", False
+        self._request_key = uuid.uuid4().hex
+        if self.current_sim_id:
+            self._refresh(actor)
+
+    @rx.event
+    def pick_sim(self, sim_id: str):
+        problem = self._select(sim_id)
+        if problem is not None:
+            return problem
+        self._refresh(self._actor())
+
+    @rx.event
+    def set_amount(self, value: str):
+        self.amount = str(value)[:12]
+
+    @rx.event
+    def choose_amount(self, kop: str):
+        if str(kop).isdigit() and 0 < int(kop) <= topups.MAX_KOP:
+            kop = int(kop)
+            self.amount = f"{kop // 100}" if kop % 100 == 0 else f"{kop // 100},{kop % 100:02d}"
+
+    @rx.event
+    def set_pay_with(self, value: str):
+        self.pay_with = str(value)
+
+    @rx.event
+    def set_save_card(self, value: bool):
+        self.save_card = bool(value)
+
+    @rx.event
+    def submit(self, form: dict):
+        if self.processing:
+            return
+        actor = self._actor()
+        if actor is None:
+            yield rx.redirect("/login")
+            return
+        self.errors, self.form_error = NO_ERRORS, ""
+        try:
+            amount = topups.parse_amount(self.amount)
+            topups.check_amount(amount)
+            card = card_id = None
+            if self.pay_with == "new":
+                card = cards.read_card(
+                    str(form.get("card_number", "")),
+                    str(form.get("card_expiry", "")),
+                    str(form.get("card_cvc", "")),
+                )
+            else:
+                card_id = int(self.pay_with)
+        except ValidationError as err:
+            self.errors = {**NO_ERRORS, (err.field or "amount"): self._error(err)}
+            return
+        except ValueError:
+            self.errors = {**NO_ERRORS, "card_id": self._t("card.error.not_found")}
+            return
+        self.processing = True
+        yield
+        try:
+            with session_scope() as session:
+                outcome = topups.top_up_by_card(
+                    session, actor, get_gateway(), sim_id=self.current_sim_id, amount_kop=amount,
+                    request_key=self._request_key, card=card, card_id=card_id,
+                    save_card=self.save_card and card is not None,
+                )
+        except ValidationError as err:
+            self.errors = {**NO_ERRORS, (err.field or "amount"): self._error(err)}
+            return
+        except DomainError as err:
+            self.form_error = self._error(err)
+            return
+        except GatewayError:
+            self.form_error = self._t("decline.processing_error")
+            return
+        finally:
+            self.processing = False
+        self._request_key = uuid.uuid4().hex
+        saved = "&saved=1" if outcome.card_saved else ""
+        yield rx.redirect(f"/cabinet/topup/result?payment={outcome.payment_id}{saved}")
+
+    @rx.var
+    def quick_choices(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "kop": str(kop),
+                "label": money(kop, loc).replace(",00", ""),
+                "note": t("topup.quick_fee", loc) if kop == self.fee_kop else "",
+            }
+            for kop in self.quick_kop
+        ]
+
+    @rx.var
+    def card_choices(self) -> list[dict[str, str]]:
+        return [
+            {"value": str(c["id"]),
+             "label": f"{c['brand'].capitalize()} •••• {c['last4']}  "
+                      f"{c['exp_month']:02d}/{c['exp_year'] % 100:02d}"}
+            for c in self.saved_cards
+        ]
+
+
+def _quick(choice_: rx.Var) -> rx.Component:
+    return rx.button(
+        rx.vstack(
+            rx.text(choice_["label"], weight="bold"),
+            rx.cond(choice_["note"] != "", rx.text(choice_["note"], size="1")),
+            spacing="0",
+            align="center",
+        ),
+        variant="soft",
+        type="button",
+        size="3",
+        min_height="48px",
+        on_click=TopupState.choose_amount(choice_["kop"]),
+        class_name="quick-amount",
+    )
+
+
+def topup_page() -> rx.Component:
+    return shell(
+        "cabinet",
+        rx.cond(
+            TopupState.sim_options.length() > 0,
+            rx.card(
+                rx.form(
+                    rx.vstack(
+                        choice(TopupState.sim_options, TopupState.current_sim_value,
+                               TopupState.pick_sim, "topup-sim", "topup.sim"),
+                        rx.vstack(
+                            rx.el.label(tr("topup.amount"), html_for="amount", font_size="14px",
+                                        font_weight="500"),
+                            rx.flex(rx.foreach(TopupState.quick_choices, _quick), gap="2",
+                                    wrap="wrap", width="100%"),
+                            rx.input(id="amount", name="amount", value=TopupState.amount,
+                                     on_change=TopupState.set_amount, input_mode="decimal",
+                                     size="3", width="100%", placeholder="500",
+                                     aria_invalid=rx.cond(TopupState.errors["amount"] != "",
+                                                          "true", "false")),
+                            rx.cond(TopupState.errors["amount"] != "",
+                                    rx.text(TopupState.errors["amount"], color=rx.color("red", 11),
+                                            size="2", role="alert", id="amount-error")),
+                            rx.text(tr("topup.amount_hint"), size="1", color=rx.color("gray", 11)),
+                            spacing="2",
+                            width="100%",
+                            align="start",
+                        ),
+                        rx.vstack(
+                            rx.text(tr("topup.pay_with"), size="2", weight="medium"),
+                            rx.radio_group.root(
+                                rx.vstack(
+                                    rx.foreach(
+                                        TopupState.card_choices,
+                                        lambda c: rx.el.label(
+                                            rx.hstack(
+                                                rx.radio_group.item(value=c["value"]),
+                                                rx.icon("credit-card", size=16),
+                                                rx.text(c["label"]),
+                                                align="center",
+                                            ),
+                                            min_height="32px",
+                                        ),
+                                    ),
+                                    rx.el.label(
+                                        rx.hstack(rx.radio_group.item(value="new"),
+                                                  rx.text(tr("topup.new_card")), align="center"),
+                                        min_height="32px",
+                                    ),
+                                    spacing="2",
+                                ),
+                                value=TopupState.pay_with,
+                                on_change=TopupState.set_pay_with,
+                                id="pay-with",
+                            ),
+                            spacing="2",
+                            width="100%",
+                        ),
+                        rx.cond(
+                            TopupState.pay_with == "new",
+                            rx.vstack(
+                                card_fields(TopupState.errors),
+                                rx.el.label(
+                                    rx.hstack(
+                                        rx.checkbox(checked=TopupState.save_card,
+                                                    on_change=TopupState.set_save_card,
+                                                    id="save-card"),
+                                        rx.text(tr("topup.save_card"), size="2"),
+                                        align="center",
+                                    ),
+                                ),
+                                spacing="3",
+                                width="100%",
+                            ),
+                        ),
+                        error_banner(TopupState.form_error),
+                        rx.button(
+                            rx.icon("lock", size=16), tr("topup.pay"),
+                            type="submit", size="3", width="100%", id="pay",
+                            loading=TopupState.processing,
+                        ),
+                        rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    on_submit=TopupState.submit,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+                width="100%",
+                max_width="560px",
+                size="3",
+            ),
+            rx.callout(tr("topup.no_sims"), icon="info", id="no-sims"),
+        ),
+        title_key="topup.title",
+    )
+
+
+# -- the result page --------------------------------------------------------------------------
+class TopupResultState(CabinetState):
+    outcome: dict = {}
+    card_saved: bool = False
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("subscriber")
+        if redirect:
+            return redirect
+        self._load_sims(actor)
+        payment_id = _query_int(self, "payment")
+        self.card_saved = self.router.url.query_parameters.get("saved") == "1"
+        try:
+            with session_scope() as session:
+                self.outcome = asdict(topups.topup_result(session, actor, payment_id))
+        except DomainError:
+            self.outcome = {}
+            return rx.redirect("/cabinet/topup")
+
+    @rx.var
+    def view(self) -> dict[str, str]:
+        o, loc = self.outcome, self.locale
+        if not o:
+            return {"status": "", "title": "", "body": "", "reason": "", "advice": ""}
+        code = o.get("decline_code") or ""
+        body = {
+            "succeeded": t("topup.result.succeeded_body", loc, amount=money(o["amount_kop"], loc),
+                           msisdn=o["msisdn"], balance=money(o["balance_kop"], loc)),
+            "failed": t("topup.result.failed_body", loc),
+        }.get(o["status"], t("topup.result.pending_body", loc))
+        return {
+            "status": o["status"],
+            "title": t(f"topup.result.{o['status']}", loc),
+            "body": body,
+            "amount": money(o["amount_kop"], loc),
+            "reason": t(f"decline.{code}", loc) if code else "",
+            "advice": t(f"decline.{code}.advice", loc) if code else "",
+        }
+
+
+def topup_result_page() -> rx.Component:
+    v = TopupResultState.view
+    colour = rx.match(v["status"], ("succeeded", "green"), ("failed", "red"), "amber")
+    return shell(
+        "cabinet",
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.match(
+                        v["status"],
+                        ("succeeded", rx.icon("circle-check", size=32, color=rx.color("green", 10))),
+                        ("failed", rx.icon("circle-x", size=32, color=rx.color("red", 10))),
+                        rx.icon("clock", size=32, color=rx.color("amber", 10)),
+                    ),
+                    rx.heading(v["title"], size="6", id="result-title"),
+                    align="center",
+                ),
+                rx.text(v["body"], id="result-body"),
+                rx.cond(
+                    v["reason"] != "",
+                    rx.callout(
+                        rx.vstack(
+                            rx.text(v["reason"], weight="bold", id="decline-reason"),
+                            rx.text(tr("topup.result.what_next"), size="2", weight="medium"),
+                            rx.text(v["advice"], size="2", id="decline-advice"),
+                            spacing="1",
+                        ),
+                        icon="triangle_alert",
+                        color_scheme=colour,
+                        width="100%",
+                    ),
+                ),
+                rx.cond(TopupResultState.card_saved & (v["status"] == "succeeded"),
+                        rx.text(tr("topup.result.card_saved"), size="2",
+                                color=rx.color("gray", 11))),
+                rx.flex(
+                    rx.cond(
+                        v["status"] == "failed",
+                        rx.link(rx.button(tr("topup.result.again"), size="3"),
+                                href="/cabinet/topup", id="try-again"),
+                    ),
+                    rx.link(rx.button(tr("topup.result.history"), variant="soft", size="3"),
+                            href="/cabinet/payments"),
+                    rx.cond(
+                        v["status"] == "failed",
+                        rx.link(rx.button(tr("topup.result.support"), variant="outline", size="3"),
+                                href="/cabinet/support"),
+                    ),
+                    gap="2",
+                    wrap="wrap",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            width="100%",
+            max_width="560px",
+            size="3",
+            id="topup-result",
+        ),
+        title_key="topup.title",
+    )

@@ -1,0 +1,211 @@
+"""Browser journeys of the money pages: top-up (success and decline), saved cards, monthly
+autopay, and the payment history with its filters and CSV — on the real production build.
+
+Each test gets its own subscriber with its own SIMs (written straight into the app's
+database), so the journeys do not disturb the demo accounts other tests read.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from paysim_app.db import make_engine
+from paysim_app.models import LedgerEntry, Sim, Tariff
+from paysim_app.models.base import utcnow
+from paysim_app.services import accounts
+from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
+
+_serial = itertools.count(1)
+
+
+@pytest.fixture
+def customer(app_env):
+    """A fresh subscriber with two active SIMs (balances 100 ₽ and 0 ₽) on a demo tariff."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    n = next(_serial)
+    login = f"money{n}-{app_env['port']}@example.ru"
+    with Session(engine, expire_on_commit=False) as session:
+        actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Мария Деньгова")
+        tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
+        sims = []
+        for i, balance in enumerate((10000, 0)):
+            serial = 9_900_000 + n * 10 + i
+            sim = Sim(
+                iccid=_iccid(serial), msisdn=f"+7999{serial:07d}", imsi=f"25099{serial:010d}",
+                status="active", subscriber_id=actor.subscriber_id, tariff_id=tariff.id,
+                balance_kop=balance, billing_day=28, activated_at=utcnow(),
+                label="Дача" if i == 0 else "",
+            )
+            session.add(sim)
+            session.flush()
+            if balance:
+                session.add(LedgerEntry(sim_id=sim.id, kind="adjustment", amount_kop=balance,
+                                        balance_after_kop=balance, comment="e2e setup"))
+            sims.append(sim.id)
+        session.commit()
+    engine.dispose()
+    return {"login": login, "sims": sims, "fee_kop": tariff.monthly_fee_kop}
+
+
+def _iccid(serial: int) -> str:
+    from stdnum import luhn
+
+    body = f"897010{serial:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def _enter(page, customer) -> None:
+    """Sign in and wait for the dashboard, so the session token is stored before we move on."""
+    sign_in(page, customer["login"])
+    expect(page.locator(".sim-card")).to_have_count(2)
+
+
+def _balance(page, sim_index: int = 0) -> str:
+    page.goto("/cabinet")
+    balance = page.locator(".sim-card").nth(sim_index).locator(".sim-balance")
+    expect(balance).to_contain_text("₽")
+    return balance.inner_text()
+
+
+def _pay_new_card(page, number: str, amount_button: str | None = "500", *, save: bool = False):
+    page.goto("/cabinet/topup")
+    expect(page.locator("#amount")).to_be_visible()
+    if amount_button:
+        page.locator(".quick-amount", has_text=re.compile(rf"^{amount_button}\s")).first.click()
+    page.locator("#pay-with").get_by_role("radio").last.click()  # "new card"
+    page.locator("#card_number").fill(number)
+    page.locator("#card_expiry").fill("12/34")
+    page.locator("#card_cvc").fill("123")
+    if save:
+        page.locator("#save-card").click()
+    page.locator("#pay").click()
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_top_up_with_4242_succeeds_and_the_dashboard_balance_changes(new_page, customer, width):
+    page = new_page(width)
+    _enter(page, customer)
+    assert re.sub(r"\s", "", _balance(page)) == "100,00₽"
+    page.goto("/cabinet/topup")
+    expect(page.locator(".quick-amount")).to_have_count(4)
+    shot(page, f"topup-{width}")
+    _pay_new_card(page, "4242 4242 4242 4242")
+    expect(page.locator("#result-title")).to_have_text("Платёж прошёл")
+    expect(page.locator("#result-body")).to_contain_text("500,00")
+    shot(page, f"topup-ok-{width}")
+    assert re.sub(r"\s", "", _balance(page)) == "600,00₽"
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_a_declined_card_shows_the_reason_and_leaves_the_balance(new_page, customer, width):
+    page = new_page(width)
+    _enter(page, customer)
+    before = _balance(page)
+    _pay_new_card(page, "4000 0000 0000 0002")
+    expect(page.locator("#result-title")).to_have_text("Платёж не прошёл")
+    expect(page.locator("#decline-reason")).to_have_text("Банк отклонил платёж.")
+    expect(page.locator("#decline-advice")).to_contain_text("другую карту")
+    expect(page.locator("#try-again")).to_be_visible()
+    shot(page, f"topup-declined-{width}")
+    assert _balance(page) == before
+
+
+def test_bad_card_input_is_refused_in_the_form(new_page, customer):
+    page = new_page(WIDTHS["phone"])
+    _enter(page, customer)
+    _pay_new_card(page, "4242 4242 4242 4241")
+    expect(page.locator("#card_number-error")).to_be_visible()
+    page.locator("#card_number").fill("4242 4242 4242 4242")
+    page.locator("#card_expiry").fill("01/20")
+    page.locator("#pay").click()
+    expect(page.locator("#card_expiry-error")).to_be_visible()
+    page.locator("#amount").fill("5")
+    page.locator("#pay").click()
+    expect(page.locator("#amount-error")).to_contain_text("10")
+    shot(page, "topup-errors-390")
+    expect(page).to_have_url(re.compile(r"/cabinet/topup/?$"))
+
+
+def test_a_card_is_saved_and_monthly_autopay_set_up(new_page, customer):
+    page = new_page(WIDTHS["desktop"])
+    _enter(page, customer)
+    _pay_new_card(page, "4242424242424242", save=True)
+    expect(page.locator("#result-title")).to_have_text("Платёж прошёл")
+    page.goto("/cabinet/cards")
+    card = page.locator(".saved-card")
+    expect(card).to_have_count(1)
+    expect(card.locator(".card-number")).to_have_text("•••• 4242")
+    expect(card).to_contain_text("Основная")
+    shot(page, "cards-1280")
+    page.goto("/cabinet/autopay")
+    expect(page.locator("#autopay-state")).to_have_text("Выключен")
+    expect(page.locator("#autopay-runway")).to_contain_text("хватит до")
+    page.locator("#autopay-monthly_cap").fill("2000")
+    page.locator("#autopay-save").click()
+    expect(page.locator("#autopay-state")).to_have_text("Включён")
+    expect(page.locator("#autopay-next")).to_contain_text("Следующее списание")
+    shot(page, "autopay-1280")
+    phone = new_page(WIDTHS["phone"])
+    _enter(phone, customer)
+    phone.goto("/cabinet/autopay")
+    expect(phone.locator("#autopay-state")).to_have_text("Включён")
+    shot(phone, "autopay-390")
+    page.locator("#autopay-off").click()
+    expect(page.locator("#autopay-state")).to_have_text("Выключен")
+
+
+def test_payment_history_filters_search_and_csv(new_page, customer):
+    page = new_page(WIDTHS["desktop"])
+    _enter(page, customer)
+    _pay_new_card(page, "4242424242424242")
+    expect(page.locator("#result-title")).to_have_text("Платёж прошёл")
+    _pay_new_card(page, "4000000000009995", amount_button="300")
+    expect(page.locator("#result-title")).to_have_text("Платёж не прошёл")
+    page.goto("/cabinet/payments")
+    rows = page.locator("#statement tbody tr")
+    expect(rows).to_have_count(3)  # the opening balance, the top-up, the declined payment
+    expect(page.locator("#statement")).to_contain_text("На карте недостаточно средств.")
+    shot(page, "payments-1280")
+
+    page.locator("#f-status").click()
+    page.get_by_role("option", name="Отклонён").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("300,00")
+
+    page.locator("#f-reset").click()
+    expect(rows).to_have_count(3)
+    page.locator("#f-search").fill("4242")
+    page.locator("#f-apply").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("500,00")
+
+    page.locator("#f-reset").click()
+    page.locator("#f-amount_min").fill("400")
+    page.locator("#f-apply").click()
+    expect(rows).to_have_count(1)
+
+    page.locator("#f-reset").click()
+    expect(rows).to_have_count(3)
+    with page.expect_download() as download:
+        page.locator("#export-csv").click()
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    assert text.splitlines()[0].startswith("Дата;Номер;Операция")
+    assert len(text.strip().splitlines()) == 4
+    assert "500,00" in text and "Отклонён" in text
+
+    phone = new_page(WIDTHS["phone"])
+    _enter(phone, customer)
+    phone.goto("/cabinet/payments")
+    expect(phone.locator("#statement-cards .row-card")).to_have_count(3)
+    expect(phone.locator("#filter-panel")).to_be_hidden()  # folded on a phone
+    shot(phone, "payments-390")
+    phone.locator("#filter-toggle").click()
+    expect(phone.locator("#filter-panel")).to_be_visible()
+    phone.locator("#f-status").click()
+    phone.get_by_role("option", name="Отклонён").click()
+    expect(phone.locator("#statement-cards .row-card")).to_have_count(1)
