@@ -34,3 +34,16 @@ def test_t_fills_parameters_and_falls_back():
     assert "15" in t("auth.locked", "ru", minutes=15)
     assert t("no.such.key", "en") == "no.such.key"
     assert t("auth.sign_in", "xx") == RU["auth.sign_in"]
+
+
+def test_every_decline_code_and_notification_has_words_in_both_languages():
+    from paysim_app.payments.declines import DECLINE_CODES
+
+    keys = [f"decline.{c}" for c in (*DECLINE_CODES, "monthly_cap")]
+    keys += [f"{k}.advice" for k in keys]
+    kinds = ("sim_suspended", "sim_restored", "autopay_ok", "autopay_failed",
+             "autopay_failed_hard", "autopay_cap", "autopay_off_no_card", "card_expiring",
+             "low_balance")
+    keys += [f"notify.{k}.{part}" for k in kinds for part in ("title", "body")]
+    missing = [k for k in keys if k not in RU or k not in EN]
+    assert not missing, missing
