@@ -185,7 +185,14 @@ def autopay_view(session: Session, sim: Sim, on: date | None = None) -> AutopayV
     fee = session.execute(
         select(Tariff.monthly_fee_kop).where(Tariff.id == sim.tariff_id)
     ).scalar_one_or_none() or 0
-    billing = next_billing_date(sim.billing_day, on)
+    # on the billing day itself, once this period's fee is written off the next one is due
+    # next month (otherwise the page would promise a charge, or a runway, that is already past)
+    fee_paid = session.execute(
+        select(LedgerEntry.id).where(LedgerEntry.sim_id == sim.id,
+                                     LedgerEntry.fee_period == on.strftime("%Y-%m"))
+    ).first() is not None
+    start = on + timedelta(days=1) if fee_paid and on.day >= sim.billing_day else on
+    billing = next_billing_date(sim.billing_day, start)
     enabled = bool(rule and rule.enabled)
     next_date = next_kop = None
     if enabled and rule.mode == "monthly":
@@ -228,7 +235,7 @@ def autopay_view(session: Session, sim: Sim, on: date | None = None) -> AutopayV
         next_billing_date=billing,
         next_charge_date=next_date,
         next_charge_kop=next_kop,
-        runway_until=None if enabled else runway(sim.balance_kop, fee, sim.billing_day, on),
+        runway_until=None if enabled else runway(sim.balance_kop, fee, sim.billing_day, start),
         runs=[
             RunRow(r.attempt, r.period, r.mode, r.status, amount or 0, r.decline_code,
                    r.created_at, r.next_retry_at)

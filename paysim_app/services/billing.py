@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.i18n.formats import moscow_date, moscow_day_range
@@ -114,14 +115,24 @@ def _autopay_pass(session: Session, gateway: Gateway, day: date, batch: int, rep
 
 
 def _fee_pass(session: Session, day: date, batch: int, report) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # First skip the SIMs someone holds locked, so two workers share the work instead of
+        # queueing; then wait for whatever was skipped. A SIM skipped only because a top-up
+        # held it at that moment must still pay: after the month's last day its period is gone.
+        _fee_batches(session, day, batch, report, skip_locked=True)
+        _fee_batches(session, day, batch, report, skip_locked=False)
+    else:
+        _fee_batches(session, day, batch, report, skip_locked=False)
+
+
+def _fee_batches(session: Session, day: date, batch: int, report, *, skip_locked: bool) -> None:
     period = period_of(day)
     after = 0
     while True:
         ledger.lock_for_write(session)
         query = _due_query(day, batch, after)
         if session.get_bind().dialect.name == "postgresql":
-            # another worker billing the same SIMs skips them instead of waiting
-            query = query.with_for_update(of=Sim, skip_locked=True)
+            query = query.with_for_update(of=Sim, skip_locked=skip_locked)
         rows = session.execute(query).all()
         if not rows:
             session.rollback()
@@ -204,8 +215,14 @@ def run_billing(
 
 
 def _mark_done(session: Session, day: date, report: BillingReport) -> None:
-    row = session.get(BillingRun, day.isoformat()) or BillingRun(run_date=day.isoformat())
-    row.finished_at = utcnow()
-    row.summary = json.dumps({"fees": report.fees, "fees_kop": report.fees_kop})
-    session.add(row)
+    # an upsert: two workers finishing the same day at once must not collide on the key
+    now = utcnow()
+    summary = json.dumps({"fees": report.fees, "fees_kop": report.fees_kop})
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(BillingRun.__table__)
+        .values(run_date=day.isoformat(), started_at=now, finished_at=now, summary=summary)
+        .on_conflict_do_update(index_elements=["run_date"],
+                               set_={"finished_at": now, "summary": summary})
+    )
     session.commit()

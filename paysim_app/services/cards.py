@@ -188,17 +188,22 @@ def set_default(session: Session, actor: Actor, card_id: int) -> None:
 
 
 def delete_card(session: Session, actor: Actor, gateway: Gateway, card_id: int) -> int:
-    """Forget a card. Autopay rules that used it move to the default card, or are switched off
-    (the subscriber is told). Returns how many autopay rules were switched off."""
+    """Forget a card. Autopay rules that used it move to the default card (or another card that
+    has not expired), or are switched off (the subscriber is told). Returns how many autopay
+    rules were switched off."""
     card = owned_card(session, actor, card_id)
     card.deleted_at = utcnow()
     was_default = card.is_default
     card.is_default = False
     session.flush()
     remaining = _cards(session, card.subscriber_id)
+    on = today()
+    valid = [c for c in remaining if card_valid_until(c.exp_month, c.exp_year) >= on]
     if was_default and remaining:
-        remaining[0].is_default = True
-    replacement = next((c for c in remaining if c.is_default), None)
+        # an expired card only becomes the default when there is nothing better
+        (valid or remaining)[0].is_default = True
+    # autopay never moves to an expired card: it would fail on the next billing day
+    replacement = next((c for c in valid if c.is_default), valid[0] if valid else None)
     rules = session.execute(
         select(AutopaySetting).where(AutopaySetting.card_id == card.id, AutopaySetting.enabled)
     ).scalars().all()

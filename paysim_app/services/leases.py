@@ -43,8 +43,11 @@ def acquire(session: Session, name: str, holder: str, ttl: timedelta) -> bool:
 
 
 def release(session: Session, name: str, holder: str) -> None:
+    # already expired (not "expiring now"), so another process may take it at once
     session.execute(
-        update(_T).where(_T.c.name == name, _T.c.holder == holder).values(expires_at=utcnow())
+        update(_T)
+        .where(_T.c.name == name, _T.c.holder == holder)
+        .values(expires_at=utcnow() - timedelta(seconds=1))
     )
     session.commit()
 

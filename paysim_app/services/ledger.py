@@ -140,7 +140,7 @@ def _debt_transitions(session, state, balances, deltas) -> None:
     if suspend:
         notify.notify_sim_owners(
             session,
-            [(sid, "sim_suspended", {"debt": -balances[sid]}) for sid in suspend],
+            [(sid, "sim_suspended", {"debt_kop": -balances[sid]}) for sid in suspend],
         )
     if restore:
         notify.notify_sim_owners(session, [(sid, "sim_restored", {}) for sid in restore])

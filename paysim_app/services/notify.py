@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.i18n import t
-from paysim_app.i18n.formats import day, money
+from paysim_app.i18n.formats import day, money, phone
 from paysim_app.models import Notification, Sim, Subscriber, User
 from paysim_app.models.base import utcnow
 from paysim_app.services import outbox
 from paysim_app.services.permissions import Actor
+
+_N = Notification.__table__
 
 
 def _render(kind: str, locale: str, params: dict) -> tuple[str, str]:
@@ -59,12 +62,6 @@ def notify_user(
     email: str | None = None,
 ) -> bool:
     """Add the notification (and e-mail) in the caller's transaction; False if deduplicated."""
-    if dedup_key and session.execute(
-        select(Notification.id).where(
-            Notification.user_id == user_id, Notification.dedup_key == dedup_key
-        )
-    ).first():
-        return False
     if locale is None or email is None:
         user = session.get(User, user_id)
         if user is None:
@@ -72,8 +69,21 @@ def notify_user(
         locale = locale or user.locale
         email = user.email or "" if email is None else email
     title, body = _render(kind, locale, params or {})
-    session.add(Notification(user_id=user_id, kind=kind, title=title, body=body,
-                             dedup_key=dedup_key))
+    if dedup_key:
+        # INSERT ... ON CONFLICT DO NOTHING, not "look, then add": two workers warning the same
+        # user at once would both see nothing and the second commit would fail on the key
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        inserted = session.execute(
+            dialect.insert(_N)
+            .values(user_id=user_id, kind=kind, title=title, body=body, dedup_key=dedup_key,
+                    created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["user_id", "dedup_key"])
+            .returning(_N.c.id)
+        ).first()
+        if inserted is None:
+            return False
+    else:
+        session.add(Notification(user_id=user_id, kind=kind, title=title, body=body))
     if email:
         outbox.queue_email(session, email, title, body, kind=kind)
     return True
@@ -95,7 +105,7 @@ def notify_sim_owners(
         user_id, locale, email, msisdn = owner
         key = dedup.format(sim=sim_id, kind=kind) if dedup else None
         sent += notify_user(
-            session, user_id, kind, {"msisdn": msisdn, **params},
+            session, user_id, kind, {"msisdn": phone(msisdn), **params},
             dedup_key=key, locale=locale, email=email,
         )
     return sent

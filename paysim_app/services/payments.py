@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import case, select, update
 from sqlmodel import Session
 
 from paysim_app.models import Commission, Partner, Payment, Sim
@@ -69,26 +69,27 @@ def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[i
         group = [(pid, r) for pid, r in outcomes if r.status == status]
         if not group:
             continue
+        # One UPDATE per payment row and transaction: on PostgreSQL a second UPDATE of a row this
+        # transaction already changed re-runs the foreign-key checks, which take KEY SHARE locks
+        # on the SIM; two settlements holding those and then asking the ledger's FOR UPDATE on
+        # the same SIM deadlock.
+        values: dict = {"status": status, "completed_at": now}
+        refs = {pid: r.gateway_ref for pid, r in group if r.gateway_ref}
+        if refs:
+            values["gateway_ref"] = case(refs, value=_T.c.id, else_=_T.c.gateway_ref)
+        if status == "failed":
+            values["decline_code"] = case(
+                {pid: normalise(r.decline_code) for pid, r in group}, value=_T.c.id
+            )
+        else:
+            values["decline_code"] = None
         ids = session.execute(
             update(_T)
             .where(_T.c.id.in_([pid for pid, _ in group]), _T.c.status == "pending")
-            .values(status=status, completed_at=now)
+            .values(**values)
             .returning(_T.c.id)
         ).scalars().all()
-        won = set(ids)
-        details = [
-            {"pid": pid, "ref": r.gateway_ref,
-             "code": normalise(r.decline_code) if status == "failed" else None}
-            for pid, r in group if pid in won
-        ]
-        if details:
-            session.execute(
-                update(_T)
-                .where(_T.c.id == bindparam("pid"))
-                .values(gateway_ref=bindparam("ref"), decline_code=bindparam("code")),
-                details,
-            )
-        changed.update({pid: status for pid in won})
+        changed.update({pid: status for pid in ids})
     for pid, r in outcomes:  # still pending at the gateway: remember its reference
         if r.status == "pending" and r.gateway_ref:
             session.execute(
@@ -226,7 +227,10 @@ def refund_payment(
             idempotency_key=f"refund:{payment.idempotency_key}",
         )
         if result.status != "succeeded":
-            raise DomainError("payment.error.refund_failed", code=result.decline_code or "")
+            # the message names it {code}, which DomainError's own first argument takes
+            error = DomainError("payment.error.refund_failed")
+            error.params["code"] = result.decline_code or ""
+            raise error
     if not _refund_in_ledger(session, payment.id, actor_user_id=actor.user_id, comment=comment):
         raise DomainError("payment.error.not_refundable")
     audit.record(session, actor, "payment.refund", "payment", payment.id,
@@ -242,6 +246,9 @@ def _refund_in_ledger(session, payment_id: int, *, actor_user_id, comment: str) 
     ).first()
     if won is None:
         return False
+    for obj in list(session.identity_map.values()):  # a loaded Payment must not stay 'succeeded'
+        if isinstance(obj, Payment) and obj.id == payment_id:
+            session.expire(obj)
     ledger.post(session, ledger.Posting(won.sim_id, "refund", -won.amount_kop,
                                         payment_id=payment_id, actor_user_id=actor_user_id,
                                         comment=comment[:500]))
