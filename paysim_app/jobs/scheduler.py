@@ -3,8 +3,9 @@ only in the worker that holds the database lease "scheduler" (renewed every 20 s
 when that worker dies another one takes over within a minute).
 
 Jobs: the billing cycle (hourly; it is idempotent and catches up missed days, so an hourly run
-costs little and recovers quickly after downtime) and the janitor that reconciles payments left
-pending by a crash. `coalesce` and `max_instances=1` keep a slow run from piling up.
+costs little and recovers quickly after downtime), the threshold-autopay sweep (every 10 min, so
+a balance that drops by any debit, not only the monthly fee, is topped up soon) and the janitor
+that reconciles payments left pending by a crash. `coalesce` and `max_instances=1` keep a slow run from piling up.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from paysim_app.db import get_engine, session_scope
 from paysim_app.payments import get_gateway
-from paysim_app.services import billing, leases, payments
+from paysim_app.services import autopay, billing, leases, payments
 from paysim_app.settings import get_settings
 
 log = logging.getLogger("paysim.jobs")
@@ -49,6 +50,13 @@ def billing_job() -> None:
     log.info("billing done: %s fees, %s autopay ok", report.fees, report.autopay["succeeded"])
 
 
+def threshold_job() -> None:
+    with session_scope() as session:
+        counts = autopay.run_threshold_checks(session, get_gateway(), None)
+    if any(counts.values()):
+        log.info("threshold autopay: %s", counts)
+
+
 def janitor_job() -> None:
     with session_scope() as session:
         settled = payments.reconcile_pending(session, get_gateway(), older_than=timedelta(minutes=5))
@@ -64,6 +72,7 @@ def build_scheduler() -> BackgroundScheduler:
     )
     scheduler.add_job(_leader_only(holds_lease), "interval", seconds=20, id="lease")
     scheduler.add_job(_leader_only(billing_job), "cron", minute=5, id="billing")
+    scheduler.add_job(_leader_only(threshold_job), "interval", minutes=10, id="threshold")
     scheduler.add_job(_leader_only(janitor_job), "interval", minutes=5, id="janitor")
     return scheduler
 

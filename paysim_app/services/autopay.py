@@ -235,7 +235,7 @@ def autopay_view(session: Session, sim: Sim, on: date | None = None) -> AutopayV
         next_billing_date=billing,
         next_charge_date=next_date,
         next_charge_kop=next_kop,
-        runway_until=None if enabled else runway(sim.balance_kop, fee, sim.billing_day, start),
+        runway_until=runway(sim.balance_kop, fee, sim.billing_day, start),
         runs=[
             RunRow(r.attempt, r.period, r.mode, r.status, amount or 0, r.decline_code,
                    r.created_at, r.next_retry_at)

@@ -342,7 +342,7 @@ def test_view_of_monthly_autopay(session, factory):
     assert (view.balance_kop, view.fee_kop, view.billing_day) == (12345, 50000, 5)
     assert (view.next_billing_date, view.next_charge_date, view.next_charge_kop) == (
         date(2026, 12, 5), date(2026, 12, 5), 50000)
-    assert view.runway_until is None and view.runs == []
+    assert view.runway_until == date(2026, 12, 4) and view.runs == []  # the balance alone
     on_the_day = autopay.autopay_view(session, fresh(session, Sim, sim.id), date(2026, 12, 5))
     assert on_the_day.next_charge_date == date(2026, 12, 5)
     fixed = Form("monthly", card.id, fixed_amount_kop=70000)
