@@ -49,7 +49,7 @@ from paysim_app.models import (
     TicketMessage,
     User,
 )
-from paysim_app.services import audit
+from paysim_app.services import audit, ledger
 from paysim_app.services.accounts import create_admin, next_contract_no
 from paysim_app.services.passwords import hash_password
 from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
@@ -475,6 +475,7 @@ class _Seeder:
         self.add_addons()
         self.insert_sims()
         self.insert_money()
+        ledger.set_billed_periods(self.s)
         self.make_autopay()
         self.make_requests()
         self.make_blocks()

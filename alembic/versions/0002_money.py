@@ -1,4 +1,4 @@
-"""money: commission kinds, notification dedup, billing runs
+"""money: commission kinds, notification dedup, billing runs, billed period of a SIM
 
 Revision ID: 0002
 Revises: 0001
@@ -16,8 +16,24 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+BACKFILL_BILLED_PERIOD = (
+    "UPDATE sim SET billed_period = (SELECT max(fee_period) FROM ledger_entry"
+    " WHERE ledger_entry.sim_id = sim.id AND ledger_entry.fee_period IS NOT NULL)"
+)
+
 
 def upgrade() -> None:
+    with op.batch_alter_table("autopay_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_autopay_run_payment_id"), ["payment_id"], unique=False)
+
+    with op.batch_alter_table("sim", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("billed_period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=True)
+        )
+        batch_op.create_index("ix_sim_status_billed", ["status", "billed_period"], unique=False)
+    # every SIM remembers the last period its fee is in the ledger for
+    op.execute(BACKFILL_BILLED_PERIOD)
+
     op.create_table(
         "billing_run",
         sa.Column("run_date", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
@@ -47,6 +63,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sim", schema=None) as batch_op:
+        batch_op.drop_index("ix_sim_status_billed")
+        batch_op.drop_column("billed_period")
+
+    with op.batch_alter_table("autopay_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_autopay_run_payment_id"))
+
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_constraint("uq_notification_dedup", type_="unique")
         batch_op.drop_column("dedup_key")

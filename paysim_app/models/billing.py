@@ -131,7 +131,7 @@ class AutopayRun(SQLModel, table=True):
     mode: str = Field(default="monthly", max_length=16)
     attempt: int = Field(default=1)
     status: str = Field(default="pending", max_length=16)
-    payment_id: int | None = Field(default=None, foreign_key="payment.id")
+    payment_id: int | None = Field(default=None, foreign_key="payment.id", index=True)
     decline_code: str | None = Field(default=None, max_length=64)
     next_retry_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

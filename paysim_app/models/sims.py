@@ -22,6 +22,8 @@ class Sim(SQLModel, table=True):
         CheckConstraint("length(msisdn) = 12", name="ck_sim_msisdn_len"),
         # the admin lists filter by status and partner and sort by newest first
         Index("ix_sim_status_created", "status", "created_at"),
+        # the billing cycle looks for active SIMs not yet billed for the period
+        Index("ix_sim_status_billed", "status", "billed_period"),
         Index("ix_sim_partner_status", "partner_id", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -35,6 +37,9 @@ class Sim(SQLModel, table=True):
     label: str = Field(default="", max_length=40)
     balance_kop: int = Field(default=0)  # cache of sum(ledger_entry.amount_kop)
     billing_day: int = Field(default=1)
+    # the last period ('YYYY-MM') whose monthly fee is in the ledger; the ledger writes it with the
+    # fee (the unique (sim_id, fee_period) entry stays the guarantee of one fee per period)
+    billed_period: str | None = Field(default=None, max_length=7)
     activation_code_hash: str | None = Field(default=None, max_length=64)
     puk: str = Field(default="", max_length=8)
     status_before_block: str | None = Field(default=None, max_length=24)

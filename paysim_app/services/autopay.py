@@ -15,7 +15,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -32,7 +32,7 @@ from paysim_app.models import (
 from paysim_app.models.base import utcnow
 from paysim_app.payments import Gateway, GatewayError
 from paysim_app.payments.declines import is_hard
-from paysim_app.services import cards, notify, payments, topups
+from paysim_app.services import bulk, cards, notify, payments, topups
 from paysim_app.services.errors import ValidationError
 from paysim_app.services.permissions import Actor, owned_sim, require_role
 
@@ -301,7 +301,7 @@ def claim(
         select(AutopaySetting, SavedCard, Sim.subscriber_id, Sim.partner_id)
         .join(SavedCard, SavedCard.id == AutopaySetting.card_id)
         .join(Sim, Sim.id == AutopaySetting.sim_id)
-        .where(AutopaySetting.sim_id.in_(sim_ids), AutopaySetting.enabled,
+        .where(bulk.id_in(session, AutopaySetting.sim_id, sim_ids), AutopaySetting.enabled,
                SavedCard.deleted_at.is_(None))
     ).all()
     rules = {rule.sim_id: (rule, card, sub, partner) for rule, card, sub, partner in rows}
@@ -345,11 +345,8 @@ def claim(
         new_payments.append((run, payment, card))
     session.add_all(p for _, p, _ in new_payments)
     session.flush()
-    if new_payments:
-        session.execute(
-            update(_RUN).where(_RUN.c.id == bindparam("rid")).values(payment_id=bindparam("pid")),
-            [{"rid": run.id, "pid": p.id} for run, p, _ in new_payments],
-        )
+    bulk.update_by_id(session, _RUN, [{"id": run.id, "payment_id": p.id}
+                                      for run, p, _ in new_payments])
     for run, p, card in new_payments:
         claims.append(Claim(run.id, p.id, run.sim_id, p.amount_kop, p.idempotency_key,
                             card.gateway_token, card.gateway_customer))
@@ -391,7 +388,7 @@ def on_settled(session: Session, changed: dict[int, str]) -> None:
     runs = session.execute(
         select(AutopayRun, Payment.amount_kop, Payment.decline_code)
         .join(Payment, Payment.id == AutopayRun.payment_id)
-        .where(AutopayRun.payment_id.in_(list(changed)))
+        .where(bulk.id_in(session, AutopayRun.payment_id, list(changed)))
     ).all()
     if not runs:
         return
@@ -402,7 +399,8 @@ def on_settled(session: Session, changed: dict[int, str]) -> None:
         retry_at = None
         if status == "failed" and not is_hard(code) and run.attempt <= len(RETRY_AFTER_DAYS):
             retry_at = now + timedelta(days=RETRY_AFTER_DAYS[run.attempt - 1])
-        updates.append({"rid": run.id, "st": status, "code": code, "retry": retry_at})
+        updates.append({"id": run.id, "status": status, "decline_code": code,
+                        "next_retry_at": retry_at})
         if status == "succeeded":
             messages.append((run.sim_id, "autopay_ok", {"amount_kop": amount}))
         elif retry_at is not None:
@@ -411,12 +409,7 @@ def on_settled(session: Session, changed: dict[int, str]) -> None:
         else:
             messages.append((run.sim_id, "autopay_failed_hard",
                              {"amount_kop": amount, "decline_code": code}))
-    session.execute(
-        update(_RUN).where(_RUN.c.id == bindparam("rid")).values(
-            status=bindparam("st"), decline_code=bindparam("code"),
-            next_retry_at=bindparam("retry")),
-        updates,
-    )
+    bulk.update_by_id(session, _RUN, updates)
     notify.notify_sim_owners(session, messages)
 
 
@@ -428,7 +421,7 @@ def monthly_wanted(session: Session, sim_ids: list[int], period: str) -> list[tu
         select(AutopaySetting.sim_id, AutopaySetting.fixed_amount_kop, Tariff.monthly_fee_kop)
         .join(Sim, Sim.id == AutopaySetting.sim_id)
         .join(Tariff, Tariff.id == Sim.tariff_id)
-        .where(AutopaySetting.sim_id.in_(sim_ids), AutopaySetting.enabled,
+        .where(bulk.id_in(session, AutopaySetting.sim_id, sim_ids), AutopaySetting.enabled,
                AutopaySetting.mode == "monthly")
     ).all()
     return [(sid, period, "monthly", 1, fixed or fee) for sid, fixed, fee in rows]

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -26,7 +26,7 @@ from paysim_app.i18n.formats import moscow_date, moscow_day_range
 from paysim_app.models import AutopaySetting, BillingRun, LedgerEntry, Sim, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.payments import Gateway
-from paysim_app.services import autopay, cards, ledger, notify, payments
+from paysim_app.services import autopay, bulk, cards, ledger, notify, payments
 
 log = logging.getLogger("paysim.billing")
 BILLED_STATUSES = ("active",)  # suspended and blocked SIMs get no service, so no fee
@@ -73,22 +73,19 @@ def days_to_bill(session: Session, today: date) -> list[date]:
 
 
 def _due_query(day: date, batch: int, after_id: int):
-    """Active SIMs whose billing day has come in `day`'s month and that have no fee for it."""
+    """Active SIMs whose billing day has come in `day`'s month and not yet billed for it."""
     period = period_of(day)
     _, end_of_day = moscow_day_range(day)
-    fee_exists = exists().where(
-        and_(LedgerEntry.sim_id == Sim.id, LedgerEntry.fee_period == period)
-    )
     return (
         select(Sim.id, Tariff.monthly_fee_kop)
         .join(Tariff, Tariff.id == Sim.tariff_id)
         .where(
             Sim.status.in_(BILLED_STATUSES),
+            or_(Sim.billed_period.is_(None), Sim.billed_period < period),
             Sim.billing_day <= day.day,
             Sim.activated_at < end_of_day,
             Tariff.monthly_fee_kop > 0,
             Sim.id > after_id,
-            ~fee_exists,
         )
         .order_by(Sim.id)
         .limit(batch)
@@ -115,33 +112,26 @@ def _autopay_pass(session: Session, gateway: Gateway, day: date, batch: int, rep
 
 
 def _fee_pass(session: Session, day: date, batch: int, report) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        # First skip the SIMs someone holds locked, so two workers share the work instead of
-        # queueing; then wait for whatever was skipped. A SIM skipped only because a top-up
-        # held it at that moment must still pay: after the month's last day its period is gone.
-        _fee_batches(session, day, batch, report, skip_locked=True)
-        _fee_batches(session, day, batch, report, skip_locked=False)
-    else:
-        _fee_batches(session, day, batch, report, skip_locked=False)
-
-
-def _fee_batches(session: Session, day: date, batch: int, report, *, skip_locked: bool) -> None:
+    """Batch by batch: lock the due SIMs, re-check under the lock, write the fees, commit.
+    A second worker waits for the first one's batch and then finds it billed (PostgreSQL
+    re-reads a row it waited for; the probe below is the belt to those braces)."""
     period = period_of(day)
     after = 0
     while True:
         ledger.lock_for_write(session)
         query = _due_query(day, batch, after)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(of=Sim, skip_locked=skip_locked)
+        if bulk.is_postgres(session):
+            query = query.with_for_update(of=Sim)
         rows = session.execute(query).all()
         if not rows:
             session.rollback()
             break
         after = rows[-1].id
-        # re-check under the lock: a fee committed since our snapshot must not be written twice
+        # a fee committed since our snapshot must not be written twice
         charged = set(session.execute(
             select(LedgerEntry.sim_id).where(
-                LedgerEntry.sim_id.in_([r.id for r in rows]), LedgerEntry.fee_period == period
+                bulk.id_in(session, LedgerEntry.sim_id, [r.id for r in rows]),
+                LedgerEntry.fee_period == period,
             )
         ).scalars())
         postings = [

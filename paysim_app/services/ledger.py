@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from paysim_app.models import LedgerEntry, Sim
 from paysim_app.models.base import utcnow
-from paysim_app.services import notify
+from paysim_app.services import bulk, notify
 
 # session.info key: SIMs whose balance went down in this transaction, for threshold autopay
 DEBITED = "paysim.debited_sims"
+
+
+class _Locked(NamedTuple):
+    balance: int
+    status: str
+    status_before_block: str | None
+    billed_period: str | None
 
 
 @dataclass(frozen=True)
@@ -41,20 +49,20 @@ def lock_for_write(session: Session) -> None:
         session.execute(update(Sim).where(Sim.id == -1).values(label=Sim.label))
 
 
-def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, tuple[int, str, str | None]]:
-    """Lock the SIM rows and read {id: (balance, status, status_before_block)}."""
+def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
+    """Lock the SIM rows (in id order, so two writers cannot deadlock) and read what moves."""
     ids = sorted(set(sim_ids))
     if not ids:
         return {}
     lock_for_write(session)
     rows = session.execute(
-        select(Sim.id, Sim.balance_kop, Sim.status, Sim.status_before_block)
-        .where(Sim.id.in_(ids))
+        select(Sim.id, Sim.balance_kop, Sim.status, Sim.status_before_block, Sim.billed_period)
+        .where(bulk.id_in(session, Sim.id, ids))
         .order_by(Sim.id)
         .with_for_update()
-        .execution_options(populate_existing=True)
     ).all()
-    return {r.id: (r.balance_kop, r.status, r.status_before_block) for r in rows}
+    return {r.id: _Locked(r.balance_kop, r.status, r.status_before_block, r.billed_period)
+            for r in rows}
 
 
 def post(session: Session, posting: Posting) -> LedgerEntry:
@@ -72,11 +80,16 @@ def post_many(session: Session, postings: list[Posting]) -> list[LedgerEntry]:
     missing = {p.sim_id for p in postings} - state.keys()
     if missing:
         raise LookupError(f"no SIM {sorted(missing)}")
-    balances = {sim_id: s[0] for sim_id, s in state.items()}
+    balances = {sim_id: s.balance for sim_id, s in state.items()}
+    billed = {sim_id: s.billed_period for sim_id, s in state.items()}
+    deltas: dict[int, int] = {}
     now = utcnow()
     entries = []
     for p in postings:
         balances[p.sim_id] += p.amount_kop
+        deltas[p.sim_id] = deltas.get(p.sim_id, 0) + p.amount_kop
+        if p.fee_period and (billed[p.sim_id] or "") < p.fee_period:
+            billed[p.sim_id] = p.fee_period
         entries.append(
             LedgerEntry(
                 sim_id=p.sim_id,
@@ -90,21 +103,24 @@ def post_many(session: Session, postings: list[Posting]) -> list[LedgerEntry]:
                 created_at=now,
             )
         )
-    deltas: dict[int, int] = {}
-    for p in postings:
-        deltas[p.sim_id] = deltas.get(p.sim_id, 0) + p.amount_kop
-    moved = [{"sid": sid, "delta": d} for sid, d in deltas.items() if d]
-    if moved:
-        # relative increments: even a writer that skipped the lock could not lose an update
-        table = Sim.__table__
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("sid"))
-            .values(balance_kop=table.c.balance_kop + bindparam("delta"), updated_at=now),
-            moved,
-        )
+    statuses = _debt_transitions(session, state, balances, deltas)
+    # The rows are locked, so the new values are exact: one statement sets them all.
+    bulk.update_by_id(
+        session,
+        Sim.__table__,
+        [
+            {
+                "id": sim_id,
+                "balance_kop": balances[sim_id],
+                "status": statuses[sim_id][0],
+                "status_before_block": statuses[sim_id][1],
+                "billed_period": billed[sim_id],
+                "updated_at": now,
+            }
+            for sim_id in state
+        ],
+    )
     session.add_all(entries)
-    _debt_transitions(session, state, balances, deltas)
     # ORM objects already loaded in this session must not keep the old balance or status
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Sim) and obj.id in state:
@@ -115,28 +131,22 @@ def post_many(session: Session, postings: list[Posting]) -> list[LedgerEntry]:
     return entries
 
 
-def _debt_transitions(session, state, balances, deltas) -> None:
-    """Suspend SIMs that a debit put in debt; restore those a credit brought back."""
-    suspend, restore, restore_under_block = [], [], []
-    for sim_id, (_, status, before_block) in state.items():
+def _debt_transitions(session, state, balances, deltas) -> dict[int, tuple[str, str | None]]:
+    """Suspend SIMs that a debit put in debt; restore those a credit brought back (also under a
+    block: the SIM returns to active when unblocked). Returns {id: (status, before_block)}."""
+    result, suspend, restore = {}, [], []
+    for sim_id, s in state.items():
         bal, delta = balances[sim_id], deltas.get(sim_id, 0)
+        status, before_block = s.status, s.status_before_block
         if delta < 0 and bal < 0 and status == "active":
+            status = "suspended"
             suspend.append(sim_id)
         elif delta > 0 and bal >= 0 and status == "suspended":
+            status = "active"
             restore.append(sim_id)
         elif delta > 0 and bal >= 0 and status == "blocked" and before_block == "suspended":
-            restore_under_block.append(sim_id)
-    table = Sim.__table__
-    if suspend:
-        session.execute(update(table).where(table.c.id.in_(suspend)).values(status="suspended"))
-    if restore:
-        session.execute(update(table).where(table.c.id.in_(restore)).values(status="active"))
-    if restore_under_block:
-        session.execute(
-            update(table)
-            .where(table.c.id.in_(restore_under_block))
-            .values(status_before_block="active")
-        )
+            before_block = "active"
+        result[sim_id] = (status, before_block)
     if suspend:
         notify.notify_sim_owners(
             session,
@@ -144,6 +154,18 @@ def _debt_transitions(session, state, balances, deltas) -> None:
         )
     if restore:
         notify.notify_sim_owners(session, [(sid, "sim_restored", {}) for sid in restore])
+    return result
+
+
+def set_billed_periods(session: Session) -> None:
+    """Derive every SIM's billed period from its fees (for data written around the ledger, like
+    the demo seed's bulk history)."""
+    session.execute(
+        text(
+            "UPDATE sim SET billed_period = (SELECT max(fee_period) FROM ledger_entry"
+            " WHERE ledger_entry.sim_id = sim.id AND ledger_entry.fee_period IS NOT NULL)"
+        )
+    )
 
 
 def entries_total(session: Session, sim_id: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -97,18 +97,35 @@ def notify_sim_owners(
     if not items:
         return 0
     owners = _recipients(session, sorted({sim_id for sim_id, _, _ in items}))
-    sent = 0
+    if dedup:
+        sent = 0
+        for sim_id, kind, params in items:
+            owner = owners.get(sim_id)
+            if owner is None:
+                continue
+            user_id, locale, email, msisdn = owner
+            sent += notify_user(
+                session, user_id, kind, {"msisdn": phone(msisdn), **params},
+                dedup_key=dedup.format(sim=sim_id, kind=kind), locale=locale, email=email,
+            )
+        return sent
+    # No deduplication: the billing cycle's thousands of messages go in two bulk inserts.
+    now = utcnow()
+    notes, mails = [], []
     for sim_id, kind, params in items:
         owner = owners.get(sim_id)
         if owner is None:
             continue
         user_id, locale, email, msisdn = owner
-        key = dedup.format(sim=sim_id, kind=kind) if dedup else None
-        sent += notify_user(
-            session, user_id, kind, {"msisdn": phone(msisdn), **params},
-            dedup_key=key, locale=locale, email=email,
-        )
-    return sent
+        title, body = _render(kind, locale, {"msisdn": phone(msisdn), **params})
+        notes.append({"user_id": user_id, "kind": kind, "title": title, "body": body,
+                      "created_at": now})
+        if email:
+            mails.append((email, title, body, kind))
+    if notes:
+        session.execute(insert(_N), notes)
+    outbox.queue_emails(session, mails)
+    return len(notes)
 
 
 @dataclass(frozen=True)

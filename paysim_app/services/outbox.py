@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from paysim_app.models import OutboxEmail
+from paysim_app.models.base import utcnow
 from paysim_app.services.permissions import Actor, require
 from paysim_app.settings import get_settings
 
@@ -22,6 +24,21 @@ def queue_email(session: Session, to: str, subject: str, body: str, kind: str = 
         # demo mode: no SMTP; the message is readable in the log and in the outbox table
         log.warning("outbox (demo) to=%s subject=%s\n%s", to, subject, body)
     return mail
+
+
+def queue_emails(session: Session, mails: list[tuple[str, str, str, str]]) -> None:
+    """Many (to, subject, body, kind) at once, in one bulk insert."""
+    if not mails:
+        return
+    now = utcnow()
+    session.execute(
+        insert(OutboxEmail),
+        [{"to_address": to, "subject": subject, "body": body, "kind": kind, "created_at": now}
+         for to, subject, body, kind in mails],
+    )
+    if get_settings().paysim_demo:
+        for to, subject, body, _ in mails:
+            log.warning("outbox (demo) to=%s subject=%s\n%s", to, subject, body)
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from paysim_app.models import Commission, Partner, Payment, Sim
 from paysim_app.models.base import utcnow
 from paysim_app.payments import ChargeResult, Gateway, GatewayError, GatewayEvent
 from paysim_app.payments.declines import normalise
-from paysim_app.services import audit, ledger
+from paysim_app.services import audit, bulk, ledger
 from paysim_app.services.errors import DomainError, NotFound, ValidationError
 from paysim_app.services.permissions import Actor, require
 
@@ -65,31 +65,30 @@ def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[i
     payments this call changed (a payment already settled is left alone)."""
     now = utcnow()
     changed: dict[int, str] = {}
-    for status in ("succeeded", "failed"):
-        group = [(pid, r) for pid, r in outcomes if r.status == status]
-        if not group:
-            continue
-        # One UPDATE per payment row and transaction: on PostgreSQL a second UPDATE of a row this
-        # transaction already changed re-runs the foreign-key checks, which take KEY SHARE locks
-        # on the SIM; two settlements holding those and then asking the ledger's FOR UPDATE on
-        # the same SIM deadlock.
-        values: dict = {"status": status, "completed_at": now}
-        refs = {pid: r.gateway_ref for pid, r in group if r.gateway_ref}
-        if refs:
-            values["gateway_ref"] = case(refs, value=_T.c.id, else_=_T.c.gateway_ref)
-        if status == "failed":
-            values["decline_code"] = case(
-                {pid: normalise(r.decline_code) for pid, r in group}, value=_T.c.id
-            )
-        else:
-            values["decline_code"] = None
-        ids = session.execute(
-            update(_T)
-            .where(_T.c.id.in_([pid for pid, _ in group]), _T.c.status == "pending")
-            .values(**values)
-            .returning(_T.c.id)
-        ).scalars().all()
-        changed.update({pid: status for pid in ids})
+    # One UPDATE per payment row and transaction: on PostgreSQL a second UPDATE of a row this
+    # transaction already changed re-runs the foreign-key checks, which take KEY SHARE locks on
+    # the SIM; two settlements holding those and then asking the ledger's FOR UPDATE on the same
+    # SIM deadlock. So status, reference and decline code are set together, compare-and-set on
+    # "pending" (a payment settled by someone else is left alone).
+    final = [(pid, r) for pid, r in outcomes if r.status in ("succeeded", "failed")]
+    known = {}
+    if any(not r.gateway_ref for _, r in final):
+        known = dict(session.execute(
+            select(_T.c.id, _T.c.gateway_ref).where(bulk.id_in(session, _T.c.id,
+                                                               [pid for pid, _ in final]))
+        ).all())
+    rows = [
+        {
+            "id": pid,
+            "status": r.status,
+            "completed_at": now,
+            "gateway_ref": r.gateway_ref or known.get(pid),  # never wipe a known reference
+            "decline_code": normalise(r.decline_code) if r.status == "failed" else None,
+        }
+        for pid, r in final
+    ]
+    won = set(bulk.update_by_id_returning(session, _T, rows, only_if={"status": "pending"}))
+    changed.update({pid: r.status for pid, r in final if pid in won})
     for pid, r in outcomes:  # still pending at the gateway: remember its reference
         if r.status == "pending" and r.gateway_ref:
             session.execute(
@@ -112,7 +111,7 @@ def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[i
 def _credit(session: Session, payment_ids: list[int]) -> None:
     rows = session.execute(
         select(_T.c.id, _T.c.sim_id, _T.c.amount_kop, _T.c.partner_id, _T.c.method)
-        .where(_T.c.id.in_(payment_ids))
+        .where(bulk.id_in(session, _T.c.id, payment_ids))
         .order_by(_T.c.id)
     ).all()
     ledger.post_many(

@@ -1,0 +1,99 @@
+"""Set-based statements for the hot paths of the billing cycle, on both databases.
+
+On PostgreSQL a list of ids travels as one array parameter (`= ANY(:ids)`) and many row updates
+as one `UPDATE ... FROM unnest(arrays)`: one round trip and one cacheable statement, where an
+IN list of 500 placeholders or 500 single-row UPDATEs would cost a parse or a round trip each.
+SQLite runs in-process, so the plain forms (IN, executemany) are already cheap there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import BigInteger, Table, any_, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def id_in(session: Session, column, ids: Sequence[int]) -> ColumnElement:
+    """`column IN ids`, as one array parameter on PostgreSQL."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
+    return column.in_(list(ids))
+
+
+def update_by_id(session: Session, table: Table, rows: list[dict], key: str = "id") -> None:
+    """Set columns per row: rows = [{key: id, column: value, ...}] (the same columns in each)."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != key]
+    if not is_postgres(session):
+        from sqlalchemy import update
+
+        session.execute(
+            update(table)
+            .where(table.c[key] == bindparam("_k"))
+            .values({c: bindparam(f"_v_{c}") for c in columns}),
+            [{"_k": r[key], **{f"_v_{c}": r[c] for c in columns}} for r in rows],
+        )
+        return
+    dialect = session.get_bind().dialect
+    names = [key, *columns]
+    arrays = ", ".join(
+        f"unnest(CAST(:a{i} AS {table.c[n].type.compile(dialect=dialect)}[]))"
+        for i, n in enumerate(names)
+    )
+    sql = (
+        f"UPDATE {table.name} SET "
+        + ", ".join(f"{c} = d.{c}" for c in columns)
+        + f" FROM (SELECT {arrays}) AS d({', '.join(names)})"
+        + f" WHERE {table.name}.{key} = d.{key}"
+    )
+    session.execute(text(sql), {f"a{i}": [r[n] for r in rows] for i, n in enumerate(names)})
+
+
+def update_by_id_returning(
+    session: Session, table: Table, rows: list[dict], *, only_if: dict, key: str = "id"
+) -> list[int]:
+    """Like update_by_id, but only rows whose columns still equal `only_if` (a compare-and-set)
+    are changed; returns the ids that were."""
+    if not rows:
+        return []
+    columns = [c for c in rows[0] if c != key]
+    if not is_postgres(session):
+        from sqlalchemy import update
+
+        changed = []
+        for r in rows:
+            hit = session.execute(
+                update(table)
+                .where(table.c[key] == r[key], *[table.c[c] == v for c, v in only_if.items()])
+                .values({c: r[c] for c in columns})
+                .returning(table.c[key])
+            ).scalar()
+            if hit is not None:
+                changed.append(hit)
+        return changed
+    dialect = session.get_bind().dialect
+    names = [key, *columns]
+    arrays = ", ".join(
+        f"unnest(CAST(:a{i} AS {table.c[n].type.compile(dialect=dialect)}[]))"
+        for i, n in enumerate(names)
+    )
+    guard = " AND ".join(f"{table.name}.{c} = :w_{c}" for c in only_if)
+    sql = (
+        f"UPDATE {table.name} SET "
+        + ", ".join(f"{c} = d.{c}" for c in columns)
+        + f" FROM (SELECT {arrays}) AS d({', '.join(names)})"
+        + f" WHERE {table.name}.{key} = d.{key}"
+        + (f" AND {guard}" if guard else "")
+        + f" RETURNING {table.name}.{key}"
+    )
+    params = {f"a{i}": [r[n] for r in rows] for i, n in enumerate(names)}
+    params.update({f"w_{c}": v for c, v in only_if.items()})
+    return list(session.execute(text(sql), params).scalars())
