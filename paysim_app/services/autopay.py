@@ -328,27 +328,27 @@ def claim(
         .returning(_RUN.c.id, _RUN.c.sim_id, _RUN.c.period, _RUN.c.mode, _RUN.c.attempt,
                    _RUN.c.status, _RUN.c.decline_code)
     ).all()
-    claims, refusals = [], []
-    new_payments = []
+    claims, refusals, new_payments = [], [], []
+    now = utcnow()
     for run in inserted:
         rule, card, subscriber_id, partner_id = rules[run.sim_id]
         amount = outcome[(run.sim_id, run.period, run.mode, run.attempt)]
         if run.status != "pending":
             refusals.append((run.sim_id, run.decline_code, amount))
             continue
-        payment = Payment(
-            sim_id=run.sim_id, subscriber_id=subscriber_id, partner_id=partner_id,
-            card_id=card.id, amount_kop=amount, method="autopay", gateway=card.gateway,
-            card_brand=card.brand, card_last4=card.last4,
-            idempotency_key=f"autopay:{run.sim_id}:{run.period}:{run.mode}:{run.attempt}",
-        )
-        new_payments.append((run, payment, card))
-    session.add_all(p for _, p, _ in new_payments)
-    session.flush()
-    bulk.update_by_id(session, _RUN, [{"id": run.id, "payment_id": p.id}
-                                      for run, p, _ in new_payments])
-    for run, p, card in new_payments:
-        claims.append(Claim(run.id, p.id, run.sim_id, p.amount_kop, p.idempotency_key,
+        new_payments.append((run, card, {
+            "sim_id": run.sim_id, "subscriber_id": subscriber_id, "partner_id": partner_id,
+            "card_id": card.id, "amount_kop": amount, "method": "autopay", "status": "pending",
+            "gateway": card.gateway, "card_brand": card.brand, "card_last4": card.last4,
+            "idempotency_key": f"autopay:{run.sim_id}:{run.period}:{run.mode}:{run.attempt}",
+            "created_at": now,
+        }))
+    payment_ids = bulk.insert_rows(session, Payment.__table__, [p for _, _, p in new_payments])
+    bulk.update_by_id(session, _RUN, [{"id": run.id, "payment_id": pid}
+                                      for (run, _, _), pid in zip(new_payments, payment_ids,
+                                                                  strict=True)])
+    for (run, card, p), pid in zip(new_payments, payment_ids, strict=True):
+        claims.append(Claim(run.id, pid, run.sim_id, p["amount_kop"], p["idempotency_key"],
                             card.gateway_token, card.gateway_customer))
     for sim_id, code, amount in refusals:
         kind = "autopay_cap" if code == "monthly_cap" else "autopay_failed_hard"

@@ -32,6 +32,19 @@ class _Locked(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A written ledger entry, as the caller needs it back."""
+
+    id: int
+    sim_id: int
+    kind: str
+    amount_kop: int
+    balance_after_kop: int
+    payment_id: int | None
+    fee_period: str | None
+
+
+@dataclass(frozen=True)
 class Posting:
     sim_id: int
     kind: str  # topup | monthly_fee | refund | adjustment | addon
@@ -65,11 +78,11 @@ def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
             for r in rows}
 
 
-def post(session: Session, posting: Posting) -> LedgerEntry:
+def post(session: Session, posting: Posting) -> Entry:
     return post_many(session, [posting])[0]
 
 
-def post_many(session: Session, postings: list[Posting]) -> list[LedgerEntry]:
+def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
     """Write entries and move balances in the caller's transaction; entries come back in order."""
     if not postings:
         return []
@@ -84,24 +97,24 @@ def post_many(session: Session, postings: list[Posting]) -> list[LedgerEntry]:
     billed = {sim_id: s.billed_period for sim_id, s in state.items()}
     deltas: dict[int, int] = {}
     now = utcnow()
-    entries = []
+    rows = []
     for p in postings:
         balances[p.sim_id] += p.amount_kop
         deltas[p.sim_id] = deltas.get(p.sim_id, 0) + p.amount_kop
         if p.fee_period and (billed[p.sim_id] or "") < p.fee_period:
             billed[p.sim_id] = p.fee_period
-        entries.append(
-            LedgerEntry(
-                sim_id=p.sim_id,
-                kind=p.kind,
-                amount_kop=p.amount_kop,
-                balance_after_kop=balances[p.sim_id],
-                payment_id=p.payment_id,
-                fee_period=p.fee_period,
-                actor_user_id=p.actor_user_id,
-                comment=p.comment,
-                created_at=now,
-            )
+        rows.append(
+            {
+                "sim_id": p.sim_id,
+                "kind": p.kind,
+                "amount_kop": p.amount_kop,
+                "balance_after_kop": balances[p.sim_id],
+                "payment_id": p.payment_id,
+                "fee_period": p.fee_period,
+                "actor_user_id": p.actor_user_id,
+                "comment": p.comment,
+                "created_at": now,
+            }
         )
     statuses = _debt_transitions(session, state, balances, deltas)
     # The rows are locked, so the new values are exact: one statement sets them all.
@@ -120,15 +133,18 @@ def post_many(session: Session, postings: list[Posting]) -> list[LedgerEntry]:
             for sim_id in state
         ],
     )
-    session.add_all(entries)
+    ids = bulk.insert_rows(session, LedgerEntry.__table__, rows)
     # ORM objects already loaded in this session must not keep the old balance or status
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Sim) and obj.id in state:
             session.expire(obj)
-    session.flush()
     debited = session.info.setdefault(DEBITED, set())
     debited.update(sid for sid, d in deltas.items() if d < 0)
-    return entries
+    return [
+        Entry(i, r["sim_id"], r["kind"], r["amount_kop"], r["balance_after_kop"],
+              r["payment_id"], r["fee_period"])
+        for i, r in zip(ids, rows, strict=True)
+    ]
 
 
 def _debt_transitions(session, state, balances, deltas) -> dict[int, tuple[str, str | None]]:

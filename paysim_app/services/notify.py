@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -18,7 +18,7 @@ from paysim_app.i18n import t
 from paysim_app.i18n.formats import day, money, phone
 from paysim_app.models import Notification, Sim, Subscriber, User
 from paysim_app.models.base import utcnow
-from paysim_app.services import outbox
+from paysim_app.services import bulk, outbox
 from paysim_app.services.permissions import Actor
 
 _N = Notification.__table__
@@ -122,8 +122,7 @@ def notify_sim_owners(
                       "created_at": now})
         if email:
             mails.append((email, title, body, kind))
-    if notes:
-        session.execute(insert(_N), notes)
+    bulk.insert_rows(session, _N, notes, returning=None)
     outbox.queue_emails(session, mails)
     return len(notes)
 

@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from paysim_app.models import OutboxEmail
 from paysim_app.models.base import utcnow
+from paysim_app.services import bulk
 from paysim_app.services.permissions import Actor, require
 from paysim_app.settings import get_settings
 
@@ -31,10 +31,13 @@ def queue_emails(session: Session, mails: list[tuple[str, str, str, str]]) -> No
     if not mails:
         return
     now = utcnow()
-    session.execute(
-        insert(OutboxEmail),
-        [{"to_address": to, "subject": subject, "body": body, "kind": kind, "created_at": now}
+    bulk.insert_rows(
+        session,
+        OutboxEmail.__table__,
+        [{"to_address": to, "subject": subject, "body": body, "kind": kind, "attempts": 0,
+          "last_error": "", "created_at": now}
          for to, subject, body, kind in mails],
+        returning=None,
     )
     if get_settings().paysim_demo:
         for to, subject, body, _ in mails:

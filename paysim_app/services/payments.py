@@ -131,16 +131,23 @@ def accrue_commissions(session: Session, rows) -> None:
             select(Partner.id, Partner.commission_bp).where(Partner.id.in_(partner_ids))
         ).all()
     )
-    session.add_all(
-        Commission(
-            partner_id=r.partner_id,
-            payment_id=r.id,
-            kind="accrual",
-            rate_bp=rates[r.partner_id],
-            amount_kop=commission_of(r.amount_kop, rates[r.partner_id]),
-        )
-        for r in rows
-        if rates.get(r.partner_id)
+    now = utcnow()
+    bulk.insert_rows(
+        session,
+        Commission.__table__,
+        [
+            {
+                "partner_id": r.partner_id,
+                "payment_id": r.id,
+                "kind": "accrual",
+                "rate_bp": rates[r.partner_id],
+                "amount_kop": commission_of(r.amount_kop, rates[r.partner_id]),
+                "created_at": now,
+            }
+            for r in rows
+            if rates.get(r.partner_id)
+        ],
+        returning=None,
     )
 
 
