@@ -19,9 +19,22 @@ log = logging.getLogger("paysim.webhook")
 MAX_BODY = 256 * 1024
 
 
+async def _read_capped(request: Request) -> bytes | None:
+    """The body, or None when it is larger than MAX_BODY (never buffering more than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
+
+
 async def stripe_webhook(request: Request) -> JSONResponse:
-    body = await request.body()
-    if len(body) > MAX_BODY:
+    body = await _read_capped(request)
+    if body is None:
         return JSONResponse({"error": "too large"}, status_code=413)
     signature = request.headers.get("stripe-signature", "")
     try:
