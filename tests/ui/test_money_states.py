@@ -66,7 +66,7 @@ def test_top_up_pays_the_own_sim_and_keeps_no_card_data(db_url, alice_and_bob):
 def test_top_up_with_someone_elses_sim_is_refused(db_url, alice_and_bob):
     alice_sim, bob_sim, _ = alice_and_bob
     state = _state(TopupState)
-    _run(TopupState.pick_sim, state, str(bob_sim.id))
+    _run(TopupState.select_sim, state, str(bob_sim.id))
     assert state.current_sim_id == alice_sim.id  # unchanged
     state.current_sim_id = bob_sim.id  # a forged client could not set it, but even so:
     _run(TopupState.set_amount, state, "500")

@@ -13,10 +13,10 @@ from paysim_app.i18n import t
 from paysim_app.services import autopay, cards, topups
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.cabinet.state import CabinetState
-from paysim_app.ui.cabinet.topup import _query_int
+from paysim_app.ui.components.card_form import card_option
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money
-from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.forms import error_banner, invalid, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice
@@ -57,8 +57,7 @@ class AutopayState(CabinetState):
     def _refresh(self, actor) -> None:
         with session_scope() as session:
             v = autopay.get_autopay(session, actor, self.current_sim_id)
-            self.card_list = [asdict(c) for c in cards.list_cards(session, actor)
-                              if not c.expired]
+            self.card_list = [asdict(c) for c in cards.list_cards(session, actor) if not c.expired]
         self.view = _plain(asdict(v))
         self.mode = v.mode
         default = next((c for c in self.card_list if c["is_default"]), None)
@@ -71,22 +70,11 @@ class AutopayState(CabinetState):
 
     @rx.event
     def load(self):
-        actor, redirect = self._gate("subscriber")
+        actor, redirect = self._open()
         if redirect:
             return redirect
-        self._load_sims(actor)
-        wanted = _query_int(self, "sim")
-        if wanted is not None and wanted != self.current_sim_id:
-            self._select(wanted)
         if self.current_sim_id:
             self._refresh(actor)
-
-    @rx.event
-    def pick_sim(self, sim_id: str):
-        problem = self._select(sim_id)
-        if problem is not None:
-            return problem
-        self._refresh(self._actor())
 
     @rx.event
     def set_field(self, name: str, value: str):
@@ -147,25 +135,31 @@ class AutopayState(CabinetState):
 
     @rx.var
     def card_choices(self) -> list[dict[str, str]]:
-        return [
-            {"value": str(c["id"]),
-             "label": f"{c['brand'].capitalize()} •••• {c['last4']} "
-                      f"{c['exp_month']:02d}/{c['exp_year'] % 100:02d}"}
-            for c in self.card_list
-        ]
+        return [card_option(c) for c in self.card_list]
 
     @rx.var
     def summary(self) -> dict[str, str]:
         v, loc = self.view, self.locale
         if not v:
-            return {"enabled": "", "next": "", "runway": "", "billing": "", "fee": "",
-                    "balance": "", "fixed_label": ""}
+            return {
+                "enabled": "",
+                "next": "",
+                "runway": "",
+                "billing": "",
+                "fee": "",
+                "balance": "",
+                "fixed_label": "",
+            }
         when = date.fromisoformat(v["next_charge_date"]) if v["next_charge_date"] else None
         if v["enabled"] and when and v["next_charge_kop"]:
             nxt = t("autopay.next", loc, amount=money(v["next_charge_kop"], loc), date=day(when))
         elif v["enabled"] and v["mode"] == "threshold":
-            nxt = t("autopay.next_on_threshold", loc, amount=money(v["topup_kop"] or 0, loc),
-                    threshold=money(v["threshold_kop"] or 0, loc))
+            nxt = t(
+                "autopay.next_on_threshold",
+                loc,
+                amount=money(v["topup_kop"] or 0, loc),
+                threshold=money(v["threshold_kop"] or 0, loc),
+            )
         else:
             nxt = ""
         if v["fee_kop"] <= 0:
@@ -178,8 +172,11 @@ class AutopayState(CabinetState):
             "enabled": "1" if v["enabled"] else "",
             "next": nxt,
             "runway": runway,
-            "billing": t("autopay.billing_day", loc, fee=money(v["fee_kop"], loc),
-                         day=v["billing_day"]) if v["fee_kop"] else "",
+            "billing": t(
+                "autopay.billing_day", loc, fee=money(v["fee_kop"], loc), day=v["billing_day"]
+            )
+            if v["fee_kop"]
+            else "",
             "fee": money(v["fee_kop"], loc),
             "balance": money(v["balance_kop"], loc),
             "fixed_label": t("autopay.fixed_amount", loc, fee=money(v["fee_kop"], loc)),
@@ -192,17 +189,23 @@ class AutopayState(CabinetState):
         for r in self.view.get("runs", []) if self.view else []:
             retry = r["next_retry_at"]
             code = r["decline_code"] or ""
-            rows.append({
-                "date": moment(datetime.fromisoformat(r["created_at"]), loc),
-                "attempt": str(r["attempt"]),
-                "amount": money(r["amount_kop"], loc) if r["amount_kop"] else "",
-                "status": t(f"autopay.run.{r['status']}", loc),
-                "colour": {"succeeded": "green", "failed": "red", "skipped": "gray"}.get(
-                    r["status"], "amber"),
-                "reason": t(f"decline.{code}", loc) if code else "",
-                "retry": t("autopay.retry_at", loc,
-                           date=moment(datetime.fromisoformat(retry), loc)) if retry else "",
-            })
+            rows.append(
+                {
+                    "date": moment(datetime.fromisoformat(r["created_at"]), loc),
+                    "attempt": str(r["attempt"]),
+                    "amount": money(r["amount_kop"], loc) if r["amount_kop"] else "",
+                    "status": t(f"autopay.run.{r['status']}", loc),
+                    "colour": {"succeeded": "green", "failed": "red", "skipped": "gray"}.get(
+                        r["status"], "amber"
+                    ),
+                    "reason": t(f"decline.{code}", loc) if code else "",
+                    "retry": t(
+                        "autopay.retry_at", loc, date=moment(datetime.fromisoformat(retry), loc)
+                    )
+                    if retry
+                    else "",
+                }
+            )
         return rows
 
 
@@ -215,22 +218,18 @@ RUN_COLUMNS = [
 ]
 
 
-def _amount_input(name: str, label_key: str, label_params: rx.Var | None = None) -> rx.Component:
+def _amount_input(name: str, label: rx.Var) -> rx.Component:
     error = AutopayState.errors[name]
-    return rx.vstack(
-        rx.el.label(tr(label_key), html_for=f"autopay-{name}", font_size="14px",
-                    font_weight="500"),
-        rx.input(
-            id=f"autopay-{name}", value=getattr(AutopayState, name), input_mode="decimal",
-            on_change=lambda value: AutopayState.set_field(name, value), size="3", width="100%",
-            aria_invalid=rx.cond(error != "", "true", "false"),
-        ),
-        rx.cond(error != "", rx.text(error, color=rx.color("red", 11), size="2", role="alert",
-                                     id=f"autopay-{name}-error")),
-        spacing="1",
+    control = rx.input(
+        id=f"autopay-{name}",
+        value=getattr(AutopayState, name),
+        input_mode="decimal",
+        on_change=lambda value: AutopayState.set_field(name, value),
+        size="3",
         width="100%",
-        align="start",
+        aria_invalid=invalid(error),
     )
+    return labelled(f"autopay-{name}", label, control, error)
 
 
 def _status_card() -> rx.Component:
@@ -250,12 +249,19 @@ def _status_card() -> rx.Component:
             ),
             rx.cond(s["next"] != "", rx.text(s["next"], weight="medium", id="autopay-next")),
             rx.cond(s["runway"] != "", rx.text(s["runway"], id="autopay-runway")),
-            rx.cond(s["billing"] != "", rx.text(s["billing"], size="2",
-                                                color=rx.color("gray", 11))),
+            rx.cond(
+                s["billing"] != "", rx.text(s["billing"], size="2", color=rx.color("gray", 11))
+            ),
             rx.cond(
                 s["enabled"] != "",
-                rx.button(rx.icon("power", size=16), tr("autopay.turn_off"), variant="soft",
-                          color_scheme="red", on_click=AutopayState.turn_off, id="autopay-off"),
+                rx.button(
+                    rx.icon("power", size=16),
+                    tr("autopay.turn_off"),
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=AutopayState.turn_off,
+                    id="autopay-off",
+                ),
             ),
             spacing="2",
             width="100%",
@@ -270,51 +276,56 @@ def _rule_form() -> rx.Component:
             rx.heading(tr("autopay.rule"), size="4", as_="h2"),
             rx.radio_group.root(
                 rx.vstack(
-                    rx.el.label(rx.hstack(rx.radio_group.item(value="monthly"),
-                                          rx.text(tr("autopay.mode_monthly")), align="center"),
-                                min_height="32px"),
-                    rx.el.label(rx.hstack(rx.radio_group.item(value="threshold"),
-                                          rx.text(tr("autopay.mode_threshold")), align="center"),
-                                min_height="32px"),
+                    rx.el.label(
+                        rx.hstack(
+                            rx.radio_group.item(value="monthly"),
+                            rx.text(tr("autopay.mode_monthly")),
+                            align="center",
+                        ),
+                        min_height="32px",
+                    ),
+                    rx.el.label(
+                        rx.hstack(
+                            rx.radio_group.item(value="threshold"),
+                            rx.text(tr("autopay.mode_threshold")),
+                            align="center",
+                        ),
+                        min_height="32px",
+                    ),
                     spacing="2",
                 ),
                 value=AutopayState.mode,
                 on_change=lambda value: AutopayState.set_field("mode", value),
                 id="autopay-mode",
             ),
-            choice(AutopayState.card_choices, AutopayState.card_id,
-                   lambda value: AutopayState.set_field("card_id", value), "autopay-card",
-                   "autopay.card"),
-            rx.cond(AutopayState.errors["card_id"] != "",
-                    rx.text(AutopayState.errors["card_id"], color=rx.color("red", 11), size="2",
-                            role="alert")),
+            choice(
+                AutopayState.card_choices,
+                AutopayState.card_id,
+                lambda value: AutopayState.set_field("card_id", value),
+                "autopay-card",
+                "autopay.card",
+            ),
+            rx.cond(
+                AutopayState.errors["card_id"] != "",
+                rx.text(
+                    AutopayState.errors["card_id"],
+                    color=rx.color("red", 11),
+                    size="2",
+                    role="alert",
+                ),
+            ),
             rx.cond(
                 AutopayState.mode == "monthly",
-                rx.vstack(
-                    rx.el.label(
-                        AutopayState.summary["fixed_label"],
-                        html_for="autopay-fixed_amount", font_size="14px", font_weight="500",
-                    ),
-                    rx.input(
-                        id="autopay-fixed_amount", value=AutopayState.fixed_amount,
-                        input_mode="decimal", size="3", width="100%",
-                        on_change=lambda value: AutopayState.set_field("fixed_amount", value),
-                    ),
-                    rx.cond(AutopayState.errors["fixed_amount"] != "",
-                            rx.text(AutopayState.errors["fixed_amount"], color=rx.color("red", 11),
-                                    size="2", role="alert", id="autopay-fixed_amount-error")),
-                    spacing="1",
-                    width="100%",
-                ),
+                _amount_input("fixed_amount", AutopayState.summary["fixed_label"]),
                 rx.flex(
-                    _amount_input("threshold", "autopay.threshold"),
-                    _amount_input("topup", "autopay.topup"),
+                    _amount_input("threshold", tr("autopay.threshold")),
+                    _amount_input("topup", tr("autopay.topup")),
                     gap="3",
                     width="100%",
                     direction=rx.breakpoints(initial="column", sm="row"),
                 ),
             ),
-            _amount_input("monthly_cap", "autopay.cap"),
+            _amount_input("monthly_cap", tr("autopay.cap")),
             error_banner(AutopayState.form_error),
             rx.button(tr("autopay.save"), size="3", on_click=AutopayState.save, id="autopay-save"),
             spacing="3",
@@ -331,9 +342,15 @@ def autopay_page() -> rx.Component:
             AutopayState.sim_options.length() > 0,
             rx.vstack(
                 rx.box(
-                    choice(AutopayState.sim_options, AutopayState.current_sim_value,
-                           AutopayState.pick_sim, "autopay-sim", "topup.sim"),
-                    width="100%", max_width="420px",
+                    choice(
+                        AutopayState.sim_options,
+                        AutopayState.current_sim_value,
+                        AutopayState.select_sim,
+                        "autopay-sim",
+                        "topup.sim",
+                    ),
+                    width="100%",
+                    max_width="420px",
                 ),
                 rx.grid(
                     _status_card(),
@@ -345,7 +362,8 @@ def autopay_page() -> rx.Component:
                                 rx.text(tr("autopay.no_cards")),
                                 rx.link(tr("autopay.add_card"), href="/cabinet/cards"),
                             ),
-                            icon="credit-card", id="autopay-no-cards",
+                            icon="credit-card",
+                            id="autopay-no-cards",
                         ),
                     ),
                     columns=rx.breakpoints(initial="1", md="2"),
@@ -354,8 +372,9 @@ def autopay_page() -> rx.Component:
                     align="start",
                 ),
                 rx.heading(tr("autopay.history"), size="4", as_="h2", margin_top="0.5em"),
-                data_table(RUN_COLUMNS, AutopayState.run_rows, "autopay.history_empty",
-                           "autopay-runs"),
+                data_table(
+                    RUN_COLUMNS, AutopayState.run_rows, "autopay.history_empty", "autopay-runs"
+                ),
                 spacing="4",
                 width="100%",
             ),

@@ -13,7 +13,7 @@ from paysim_app.services import cards
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.card_form import card_fields
-from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
@@ -66,8 +66,7 @@ class CardsState(SessionState):
     @rx.event
     def delete(self, card_id: str):
         card = _as_id(card_id)
-        return self._act(lambda s, a: cards.delete_card(s, a, get_gateway(), card),
-                         "card.deleted")
+        return self._act(lambda s, a: cards.delete_card(s, a, get_gateway(), card), "card.deleted")
 
     @rx.event
     def add(self, form: dict):
@@ -77,8 +76,11 @@ class CardsState(SessionState):
             return
         self.errors, self.form_error = NO_ERRORS, ""
         try:
-            card = cards.read_card(str(form.get("card_number", "")),
-                                   str(form.get("card_expiry", "")), str(form.get("card_cvc", "")))
+            card = cards.read_card(
+                str(form.get("card_number", "")),
+                str(form.get("card_expiry", "")),
+                str(form.get("card_cvc", "")),
+            )
         except ValidationError as err:
             self.errors = {**NO_ERRORS, (err.field or "card_number"): self._error(err)}
             return
@@ -108,14 +110,21 @@ class CardsState(SessionState):
                 "id": str(c["id"]),
                 "brand": c["brand"].capitalize(),
                 "number": f"•••• {c['last4']}",
-                "expiry": t("card.valid_until", loc,
-                            exp=f"{c['exp_month']:02d}/{c['exp_year'] % 100:02d}"),
+                "expiry": t(
+                    "card.valid_until", loc, exp=f"{c['exp_month']:02d}/{c['exp_year'] % 100:02d}"
+                ),
                 "default": "1" if c["is_default"] else "",
                 "flag": ("expired" if c["expired"] else "soon" if c["expires_soon"] else ""),
-                "flag_text": (t("card.expired", loc) if c["expired"]
-                              else t("card.expires_soon", loc) if c["expires_soon"] else ""),
+                "flag_text": (
+                    t("card.expired", loc)
+                    if c["expired"]
+                    else t("card.expires_soon", loc)
+                    if c["expires_soon"]
+                    else ""
+                ),
                 "autopay": t("card.autopay_uses", loc, n=c["autopay_sims"])
-                if c["autopay_sims"] else "",
+                if c["autopay_sims"]
+                else "",
             }
             for c in self.rows
         ]
@@ -127,7 +136,9 @@ def _card(c: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.icon("credit-card", size=20),
                 rx.text(c["brand"], weight="bold"),
-                rx.text(c["number"], font_family="var(--code-font-family)", class_name="card-number"),
+                rx.text(
+                    c["number"], font_family="var(--code-font-family)", class_name="card-number"
+                ),
                 rx.spacer(),
                 rx.cond(c["default"] != "", rx.badge(tr("card.default"), color_scheme="indigo")),
                 width="100%",
@@ -138,9 +149,11 @@ def _card(c: rx.Var) -> rx.Component:
                 rx.text(c["expiry"], size="2", color=rx.color("gray", 11)),
                 rx.cond(
                     c["flag"] != "",
-                    rx.badge(c["flag_text"], color_scheme=rx.cond(c["flag"] == "expired", "red",
-                                                                   "amber"),
-                             class_name="card-flag"),
+                    rx.badge(
+                        c["flag_text"],
+                        color_scheme=rx.cond(c["flag"] == "expired", "red", "amber"),
+                        class_name="card-flag",
+                    ),
                 ),
                 align="center",
                 wrap="wrap",
@@ -149,14 +162,23 @@ def _card(c: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.cond(
                     c["default"] == "",
-                    rx.button(tr("card.make_default"), variant="soft", size="2",
-                              on_click=CardsState.make_default(c["id"]),
-                              class_name="make-default"),
+                    rx.button(
+                        tr("card.make_default"),
+                        variant="soft",
+                        size="2",
+                        on_click=CardsState.make_default(c["id"]),
+                        class_name="make-default",
+                    ),
                 ),
                 rx.alert_dialog.root(
                     rx.alert_dialog.trigger(
-                        rx.button(tr("card.delete"), variant="soft", color_scheme="red", size="2",
-                                  class_name="delete-card"),
+                        rx.button(
+                            tr("card.delete"),
+                            variant="soft",
+                            color_scheme="red",
+                            size="2",
+                            class_name="delete-card",
+                        ),
                     ),
                     rx.alert_dialog.content(
                         rx.alert_dialog.title(tr("card.delete_title")),
@@ -164,9 +186,12 @@ def _card(c: rx.Var) -> rx.Component:
                         rx.hstack(
                             rx.alert_dialog.cancel(rx.button(tr("card.cancel"), variant="soft")),
                             rx.alert_dialog.action(
-                                rx.button(tr("card.delete"), color_scheme="red",
-                                          on_click=CardsState.delete(c["id"]),
-                                          class_name="confirm-delete"),
+                                rx.button(
+                                    tr("card.delete"),
+                                    color_scheme="red",
+                                    on_click=CardsState.delete(c["id"]),
+                                    class_name="confirm-delete",
+                                ),
                             ),
                             justify="end",
                             spacing="3",
@@ -192,30 +217,28 @@ def cards_page() -> rx.Component:
         rx.vstack(
             rx.cond(
                 CardsState.card_views.length() > 0,
-                rx.grid(rx.foreach(CardsState.card_views, _card),
-                        columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%",
-                        id="card-list"),
+                rx.grid(
+                    rx.foreach(CardsState.card_views, _card),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="3",
+                    width="100%",
+                    id="card-list",
+                ),
                 rx.callout(tr("card.empty"), icon="info", id="no-cards"),
             ),
-            rx.card(
-                rx.form(
-                    rx.vstack(
-                        rx.heading(tr("card.add_title"), size="4", as_="h2"),
-                        card_fields(CardsState.errors),
-                        error_banner(CardsState.form_error),
-                        rx.button(tr("card.add_button"), type="submit", size="3",
-                                  loading=CardsState.saving, id="add-card"),
-                        rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=CardsState.add,
-                    reset_on_submit=False,
-                    width="100%",
+            form_card(
+                rx.heading(tr("card.add_title"), size="4", as_="h2"),
+                card_fields(CardsState.errors),
+                error_banner(CardsState.form_error),
+                rx.button(
+                    tr("card.add_button"),
+                    type="submit",
+                    size="3",
+                    loading=CardsState.saving,
+                    id="add-card",
                 ),
-                width="100%",
-                max_width="560px",
-                size="3",
+                rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
+                on_submit=CardsState.add,
             ),
             spacing="4",
             width="100%",

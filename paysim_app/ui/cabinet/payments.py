@@ -13,18 +13,16 @@ from paysim_app.i18n import t
 from paysim_app.services import statement, topups
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.cabinet.state import CabinetState
-from paysim_app.ui.cabinet.topup import _query_int
 from paysim_app.ui.components.data_table import Column, data_table, pager
 from paysim_app.ui.components.format import moment, money, phone
-from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice, static_choice
 
 PAGE_SIZE = 20
 ALL = "all"  # a select's "no filter" (Radix items cannot have an empty value)
-FILTERS = ("sim", "date_from", "date_to", "status", "method", "amount_min", "amount_max",
-           "search")
+FILTERS = ("sim", "date_from", "date_to", "status", "method", "amount_min", "amount_max", "search")
 EMPTY_FILTERS = {**dict.fromkeys(FILTERS, ""), "sim": ALL, "status": ALL, "method": ALL}
 STATUS_COLOURS = {"succeeded": "green", "failed": "red", "pending": "amber", "refunded": "gray"}
 
@@ -80,11 +78,10 @@ class PaymentsState(CabinetState):
 
     @rx.event
     def load(self):
-        actor, redirect = self._gate("subscriber")
+        _, redirect = self._open()
         if redirect:
             return redirect
-        self._load_sims(actor)
-        wanted = _query_int(self, "sim")
+        wanted = self._query_int("sim")
         self.filters = {**EMPTY_FILTERS, "sim": str(wanted) if wanted else ALL}
         self.page = 1
         return self._run()
@@ -140,37 +137,42 @@ class PaymentsState(CabinetState):
 
     @rx.var
     def sim_filter_options(self) -> list[dict[str, str]]:
-        return [{"value": ALL, "label": t("statement.all_sims", self.locale)},
-                *self.sim_options]
+        return [{"value": ALL, "label": t("statement.all_sims", self.locale)}, *self.sim_options]
 
     @rx.var
     def pager_text(self) -> dict[str, str]:
         loc = self.locale
-        return {"summary": t("statement.found", loc, n=self.total),
-                "page": t("statement.page", loc, page=self.page, pages=self.pages)}
+        return {
+            "summary": t("statement.found", loc, n=self.total),
+            "page": t("statement.page", loc, page=self.page, pages=self.pages),
+        }
 
     @rx.var
     def table_rows(self) -> list[dict[str, str]]:
         loc = self.locale
         rows = []
         for line in self.lines:
-            row = statement.StatementRow(**{**line, "created_at": datetime.fromisoformat(
-                line["created_at"])})
+            row = statement.StatementRow(
+                **{**line, "created_at": datetime.fromisoformat(line["created_at"])}
+            )
             moved = row.kind != "payment"
             code = row.decline_code or ""
-            rows.append({
-                "date": moment(row.created_at, loc),
-                "sim": phone(row.msisdn),
-                "operation": statement.describe(row, loc),
-                "amount": (("+" if row.amount_kop > 0 else "") if moved else "")
-                + money(row.amount_kop, loc),
-                "tone": ("pos" if row.amount_kop > 0 else "neg") if moved else "muted",
-                "status": t(f"statement.status.{row.status}", loc),
-                "colour": STATUS_COLOURS.get(row.status, "gray"),
-                "reason": t(f"decline.{code}", loc) if code else "",
-                "balance": money(row.balance_after_kop, loc)
-                if row.balance_after_kop is not None else "—",
-            })
+            rows.append(
+                {
+                    "date": moment(row.created_at, loc),
+                    "sim": phone(row.msisdn),
+                    "operation": statement.describe(row, loc),
+                    "amount": (("+" if row.amount_kop > 0 else "") if moved else "")
+                    + money(row.amount_kop, loc),
+                    "tone": ("pos" if row.amount_kop > 0 else "neg") if moved else "muted",
+                    "status": t(f"statement.status.{row.status}", loc),
+                    "colour": STATUS_COLOURS.get(row.status, "gray"),
+                    "reason": t(f"decline.{code}", loc) if code else "",
+                    "balance": money(row.balance_after_kop, loc)
+                    if row.balance_after_kop is not None
+                    else "—",
+                }
+            )
         return rows
 
 
@@ -192,16 +194,16 @@ METHOD_OPTIONS = [(ALL, "statement.any")] + [
 
 
 def _text_filter(name: str, label_key: str, type_: str = "text", **props) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(tr(label_key), html_for=f"f-{name}", font_size="14px", font_weight="500"),
-        rx.input(
-            id=f"f-{name}", type=type_, value=PaymentsState.filters[name], size="3",
-            width="100%", on_change=lambda value: PaymentsState.set_filter(name, value), **props,
-        ),
-        spacing="1",
+    control = rx.input(
+        id=f"f-{name}",
+        type=type_,
+        value=PaymentsState.filters[name],
+        size="3",
         width="100%",
-        align="start",
+        on_change=lambda value: PaymentsState.set_filter(name, value),
+        **props,
     )
+    return labelled(f"f-{name}", tr(label_key), control)
 
 
 def _filters() -> rx.Component:
@@ -209,45 +211,85 @@ def _filters() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.grid(
-                    choice(PaymentsState.sim_filter_options, PaymentsState.filters["sim"],
-                           lambda v: PaymentsState.set_filter("sim", v), "f-sim", "topup.sim"),
+                    choice(
+                        PaymentsState.sim_filter_options,
+                        PaymentsState.filters["sim"],
+                        lambda v: PaymentsState.set_filter("sim", v),
+                        "f-sim",
+                        "topup.sim",
+                    ),
                     _text_filter("date_from", "statement.date_from", "date"),
                     _text_filter("date_to", "statement.date_to", "date"),
-                    static_choice(STATUS_OPTIONS, PaymentsState.filters["status"],
-                                  lambda v: PaymentsState.set_filter("status", v), "f-status",
-                                  "statement.status"),
-                    static_choice(METHOD_OPTIONS, PaymentsState.filters["method"],
-                                  lambda v: PaymentsState.set_filter("method", v), "f-method",
-                                  "statement.method"),
+                    static_choice(
+                        STATUS_OPTIONS,
+                        PaymentsState.filters["status"],
+                        lambda v: PaymentsState.set_filter("status", v),
+                        "f-status",
+                        "statement.status",
+                    ),
+                    static_choice(
+                        METHOD_OPTIONS,
+                        PaymentsState.filters["method"],
+                        lambda v: PaymentsState.set_filter("method", v),
+                        "f-method",
+                        "statement.method",
+                    ),
                     _text_filter("amount_min", "statement.amount_from", input_mode="decimal"),
                     _text_filter("amount_max", "statement.amount_to", input_mode="decimal"),
                     columns=rx.breakpoints(initial="1", xs="2", md="4"),
                     spacing="3",
                     width="100%",
-                    class_name=rx.cond(PaymentsState.filters_open, "filter-panel open",
-                                       "filter-panel"),
+                    class_name=rx.cond(
+                        PaymentsState.filters_open, "filter-panel open", "filter-panel"
+                    ),
                     id="filter-panel",
                 ),
                 rx.button(
-                    rx.icon("sliders-horizontal", size=16), tr("statement.filters"),
-                    variant="soft", size="3", type="button", width="100%",
-                    on_click=PaymentsState.toggle_filters, class_name="filter-toggle",
+                    rx.icon("sliders-horizontal", size=16),
+                    tr("statement.filters"),
+                    variant="soft",
+                    size="3",
+                    type="button",
+                    width="100%",
+                    on_click=PaymentsState.toggle_filters,
+                    class_name="filter-toggle",
                     id="filter-toggle",
                 ),
                 rx.flex(
                     rx.input(
-                        id="f-search", value=PaymentsState.filters["search"], size="3",
-                        placeholder=tr("statement.search"), flex="1", min_width="200px",
+                        id="f-search",
+                        value=PaymentsState.filters["search"],
+                        size="3",
+                        placeholder=tr("statement.search"),
+                        flex="1",
+                        min_width="200px",
                         on_change=lambda value: PaymentsState.set_filter("search", value),
                         type="search",
                     ),
-                    rx.button(rx.icon("search", size=16), tr("statement.apply"), type="submit",
-                              size="3", id="f-apply"),
-                    rx.button(tr("statement.reset"), variant="soft", size="3", type="button",
-                              on_click=PaymentsState.clear_filters, id="f-reset"),
-                    rx.button(rx.icon("download", size=16), tr("statement.export"),
-                              variant="outline", size="3", type="button",
-                              on_click=PaymentsState.export, id="export-csv"),
+                    rx.button(
+                        rx.icon("search", size=16),
+                        tr("statement.apply"),
+                        type="submit",
+                        size="3",
+                        id="f-apply",
+                    ),
+                    rx.button(
+                        tr("statement.reset"),
+                        variant="soft",
+                        size="3",
+                        type="button",
+                        on_click=PaymentsState.clear_filters,
+                        id="f-reset",
+                    ),
+                    rx.button(
+                        rx.icon("download", size=16),
+                        tr("statement.export"),
+                        variant="outline",
+                        size="3",
+                        type="button",
+                        on_click=PaymentsState.export,
+                        id="export-csv",
+                    ),
                     gap="2",
                     wrap="wrap",
                     width="100%",
@@ -270,9 +312,15 @@ def payments_page() -> rx.Component:
         rx.vstack(
             _filters(),
             data_table(COLUMNS, PaymentsState.table_rows, "statement.empty", "statement"),
-            pager(PaymentsState.pager_text["summary"], PaymentsState.pager_text["page"],
-                  PaymentsState.page > 1, PaymentsState.page < PaymentsState.pages,
-                  PaymentsState.turn(-1), PaymentsState.turn(1), "statement"),
+            pager(
+                PaymentsState.pager_text["summary"],
+                PaymentsState.pager_text["page"],
+                PaymentsState.page > 1,
+                PaymentsState.page < PaymentsState.pages,
+                PaymentsState.turn(-1),
+                PaymentsState.turn(1),
+                "statement",
+            ),
             spacing="4",
             width="100%",
         ),

@@ -42,9 +42,36 @@ class CabinetState(SessionState):
         self.current_sim_id = sim.id
         return None
 
+    def _refresh(self, actor: Actor) -> None:
+        """What a page reloads when the current SIM changes (pages override it)."""
+
+    def _query_int(self, name: str) -> int | None:
+        try:
+            return int(self.router.url.query_parameters.get(name, ""))
+        except (TypeError, ValueError):
+            return None
+
+    def _open(self) -> tuple[Actor | None, rx.event.EventSpec | None]:
+        """On load: gate the page, load the contract's SIMs and follow ?sim= when it names one
+        of them. Returns (actor, None), or (None, a redirect)."""
+        actor, redirect = self._gate("subscriber")
+        if redirect:
+            return None, redirect
+        self._load_sims(actor)
+        wanted = self._query_int("sim")
+        if wanted is not None and wanted != self.current_sim_id:
+            self._select(wanted)
+        return actor, None
+
     @rx.event
     def select_sim(self, sim_id: str | int):
-        return self._select(sim_id)
+        problem = self._select(sim_id)
+        if problem is not None:
+            return problem
+        actor = self._actor()
+        if actor is not None:
+            self._refresh(actor)
+        return None
 
     @rx.var
     def sim_options(self) -> list[dict[str, str]]:

@@ -13,22 +13,15 @@ from paysim_app.payments import GatewayError, get_gateway
 from paysim_app.services import cards, topups
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.cabinet.state import CabinetState
-from paysim_app.ui.components.card_form import card_fields
+from paysim_app.ui.components.card_form import card_fields, card_option
 from paysim_app.ui.components.format import money
-from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice
 
 FIELDS = ("amount", "card_number", "card_expiry", "card_cvc", "card_id")
 NO_ERRORS = dict.fromkeys(FIELDS, "")
-
-
-def _query_int(state: rx.State, name: str) -> int | None:
-    try:
-        return int(state.router.url.query_parameters.get(name, ""))
-    except (TypeError, ValueError):
-        return None
 
 
 class TopupState(CabinetState):
@@ -57,24 +50,13 @@ class TopupState(CabinetState):
 
     @rx.event
     def load(self):
-        actor, redirect = self._gate("subscriber")
+        actor, redirect = self._open()
         if redirect:
             return redirect
-        self._load_sims(actor)
-        wanted = _query_int(self, "sim")
-        if wanted is not None and wanted != self.current_sim_id:
-            self._select(wanted)
         self.errors, self.form_error, self.processing = NO_ERRORS, "", False
         self._request_key = uuid.uuid4().hex
         if self.current_sim_id:
             self._refresh(actor)
-
-    @rx.event
-    def pick_sim(self, sim_id: str):
-        problem = self._select(sim_id)
-        if problem is not None:
-            return problem
-        self._refresh(self._actor())
 
     @rx.event
     def set_amount(self, value: str):
@@ -126,8 +108,14 @@ class TopupState(CabinetState):
         try:
             with session_scope() as session:
                 outcome = topups.top_up_by_card(
-                    session, actor, get_gateway(), sim_id=self.current_sim_id, amount_kop=amount,
-                    request_key=self._request_key, card=card, card_id=card_id,
+                    session,
+                    actor,
+                    get_gateway(),
+                    sim_id=self.current_sim_id,
+                    amount_kop=amount,
+                    request_key=self._request_key,
+                    card=card,
+                    card_id=card_id,
                     save_card=self.save_card and card is not None,
                 )
         except ValidationError as err:
@@ -159,12 +147,7 @@ class TopupState(CabinetState):
 
     @rx.var
     def card_choices(self) -> list[dict[str, str]]:
-        return [
-            {"value": str(c["id"]),
-             "label": f"{c['brand'].capitalize()} •••• {c['last4']}  "
-                      f"{c['exp_month']:02d}/{c['exp_year'] % 100:02d}"}
-            for c in self.saved_cards
-        ]
+        return [card_option(c) for c in self.saved_cards]
 
 
 def _quick(choice_: rx.Var) -> rx.Component:
@@ -189,93 +172,115 @@ def topup_page() -> rx.Component:
         "cabinet",
         rx.cond(
             TopupState.sim_options.length() > 0,
-            rx.card(
-                rx.form(
-                    rx.vstack(
-                        choice(TopupState.sim_options, TopupState.current_sim_value,
-                               TopupState.pick_sim, "topup-sim", "topup.sim"),
-                        rx.vstack(
-                            rx.el.label(tr("topup.amount"), html_for="amount", font_size="14px",
-                                        font_weight="500"),
-                            rx.flex(rx.foreach(TopupState.quick_choices, _quick), gap="2",
-                                    wrap="wrap", width="100%"),
-                            rx.input(id="amount", name="amount", value=TopupState.amount,
-                                     on_change=TopupState.set_amount, input_mode="decimal",
-                                     size="3", width="100%", placeholder="500",
-                                     aria_invalid=rx.cond(TopupState.errors["amount"] != "",
-                                                          "true", "false")),
-                            rx.cond(TopupState.errors["amount"] != "",
-                                    rx.text(TopupState.errors["amount"], color=rx.color("red", 11),
-                                            size="2", role="alert", id="amount-error")),
-                            rx.text(tr("topup.amount_hint"), size="1", color=rx.color("gray", 11)),
-                            spacing="2",
-                            width="100%",
-                            align="start",
-                        ),
-                        rx.vstack(
-                            rx.text(tr("topup.pay_with"), size="2", weight="medium"),
-                            rx.radio_group.root(
-                                rx.vstack(
-                                    rx.foreach(
-                                        TopupState.card_choices,
-                                        lambda c: rx.el.label(
-                                            rx.hstack(
-                                                rx.radio_group.item(value=c["value"]),
-                                                rx.icon("credit-card", size=16),
-                                                rx.text(c["label"]),
-                                                align="center",
-                                            ),
-                                            min_height="32px",
-                                        ),
-                                    ),
-                                    rx.el.label(
-                                        rx.hstack(rx.radio_group.item(value="new"),
-                                                  rx.text(tr("topup.new_card")), align="center"),
-                                        min_height="32px",
-                                    ),
-                                    spacing="2",
-                                ),
-                                value=TopupState.pay_with,
-                                on_change=TopupState.set_pay_with,
-                                id="pay-with",
-                            ),
-                            spacing="2",
-                            width="100%",
-                        ),
-                        rx.cond(
-                            TopupState.pay_with == "new",
-                            rx.vstack(
-                                card_fields(TopupState.errors),
-                                rx.el.label(
-                                    rx.hstack(
-                                        rx.checkbox(checked=TopupState.save_card,
-                                                    on_change=TopupState.set_save_card,
-                                                    id="save-card"),
-                                        rx.text(tr("topup.save_card"), size="2"),
-                                        align="center",
-                                    ),
-                                ),
-                                spacing="3",
-                                width="100%",
-                            ),
-                        ),
-                        error_banner(TopupState.form_error),
-                        rx.button(
-                            rx.icon("lock", size=16), tr("topup.pay"),
-                            type="submit", size="3", width="100%", id="pay",
-                            loading=TopupState.processing,
-                        ),
-                        rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
-                        spacing="4",
+            form_card(
+                choice(
+                    TopupState.sim_options,
+                    TopupState.current_sim_value,
+                    TopupState.select_sim,
+                    "topup-sim",
+                    "topup.sim",
+                ),
+                rx.vstack(
+                    rx.el.label(
+                        tr("topup.amount"), html_for="amount", font_size="14px", font_weight="500"
+                    ),
+                    rx.flex(
+                        rx.foreach(TopupState.quick_choices, _quick),
+                        gap="2",
+                        wrap="wrap",
                         width="100%",
                     ),
-                    on_submit=TopupState.submit,
-                    reset_on_submit=False,
+                    rx.input(
+                        id="amount",
+                        name="amount",
+                        value=TopupState.amount,
+                        on_change=TopupState.set_amount,
+                        input_mode="decimal",
+                        size="3",
+                        width="100%",
+                        placeholder="500",
+                        aria_invalid=rx.cond(TopupState.errors["amount"] != "", "true", "false"),
+                    ),
+                    rx.cond(
+                        TopupState.errors["amount"] != "",
+                        rx.text(
+                            TopupState.errors["amount"],
+                            color=rx.color("red", 11),
+                            size="2",
+                            role="alert",
+                            id="amount-error",
+                        ),
+                    ),
+                    rx.text(tr("topup.amount_hint"), size="1", color=rx.color("gray", 11)),
+                    spacing="2",
+                    width="100%",
+                    align="start",
+                ),
+                rx.vstack(
+                    rx.text(tr("topup.pay_with"), size="2", weight="medium"),
+                    rx.radio_group.root(
+                        rx.vstack(
+                            rx.foreach(
+                                TopupState.card_choices,
+                                lambda c: rx.el.label(
+                                    rx.hstack(
+                                        rx.radio_group.item(value=c["value"]),
+                                        rx.icon("credit-card", size=16),
+                                        rx.text(c["label"]),
+                                        align="center",
+                                    ),
+                                    min_height="32px",
+                                ),
+                            ),
+                            rx.el.label(
+                                rx.hstack(
+                                    rx.radio_group.item(value="new"),
+                                    rx.text(tr("topup.new_card")),
+                                    align="center",
+                                ),
+                                min_height="32px",
+                            ),
+                            spacing="2",
+                        ),
+                        value=TopupState.pay_with,
+                        on_change=TopupState.set_pay_with,
+                        id="pay-with",
+                    ),
+                    spacing="2",
                     width="100%",
                 ),
-                width="100%",
-                max_width="560px",
-                size="3",
+                rx.cond(
+                    TopupState.pay_with == "new",
+                    rx.vstack(
+                        card_fields(TopupState.errors),
+                        rx.el.label(
+                            rx.hstack(
+                                rx.checkbox(
+                                    checked=TopupState.save_card,
+                                    on_change=TopupState.set_save_card,
+                                    id="save-card",
+                                ),
+                                rx.text(tr("topup.save_card"), size="2"),
+                                align="center",
+                            ),
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                ),
+                error_banner(TopupState.form_error),
+                rx.button(
+                    rx.icon("lock", size=16),
+                    tr("topup.pay"),
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    id="pay",
+                    loading=TopupState.processing,
+                ),
+                rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
+                on_submit=TopupState.submit,
+                spacing="4",
             ),
             rx.callout(tr("topup.no_sims"), icon="info", id="no-sims"),
         ),
@@ -290,11 +295,10 @@ class TopupResultState(CabinetState):
 
     @rx.event
     def load(self):
-        actor, redirect = self._gate("subscriber")
+        actor, redirect = self._open()
         if redirect:
             return redirect
-        self._load_sims(actor)
-        payment_id = _query_int(self, "payment")
+        payment_id = self._query_int("payment")
         self.card_saved = self.router.url.query_parameters.get("saved") == "1"
         try:
             with session_scope() as session:
@@ -310,8 +314,13 @@ class TopupResultState(CabinetState):
             return {"status": "", "title": "", "body": "", "reason": "", "advice": ""}
         code = o.get("decline_code") or ""
         body = {
-            "succeeded": t("topup.result.succeeded_body", loc, amount=money(o["amount_kop"], loc),
-                           msisdn=o["msisdn"], balance=money(o["balance_kop"], loc)),
+            "succeeded": t(
+                "topup.result.succeeded_body",
+                loc,
+                amount=money(o["amount_kop"], loc),
+                msisdn=o["msisdn"],
+                balance=money(o["balance_kop"], loc),
+            ),
             "failed": t("topup.result.failed_body", loc),
         }.get(o["status"], t("topup.result.pending_body", loc))
         return {
@@ -334,7 +343,10 @@ def topup_result_page() -> rx.Component:
                 rx.hstack(
                     rx.match(
                         v["status"],
-                        ("succeeded", rx.icon("circle-check", size=32, color=rx.color("green", 10))),
+                        (
+                            "succeeded",
+                            rx.icon("circle-check", size=32, color=rx.color("green", 10)),
+                        ),
                         ("failed", rx.icon("circle-x", size=32, color=rx.color("red", 10))),
                         rx.icon("clock", size=32, color=rx.color("amber", 10)),
                     ),
@@ -356,21 +368,29 @@ def topup_result_page() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                rx.cond(TopupResultState.card_saved & (v["status"] == "succeeded"),
-                        rx.text(tr("topup.result.card_saved"), size="2",
-                                color=rx.color("gray", 11))),
+                rx.cond(
+                    TopupResultState.card_saved & (v["status"] == "succeeded"),
+                    rx.text(tr("topup.result.card_saved"), size="2", color=rx.color("gray", 11)),
+                ),
                 rx.flex(
                     rx.cond(
                         v["status"] == "failed",
-                        rx.link(rx.button(tr("topup.result.again"), size="3"),
-                                href="/cabinet/topup", id="try-again"),
+                        rx.link(
+                            rx.button(tr("topup.result.again"), size="3"),
+                            href="/cabinet/topup",
+                            id="try-again",
+                        ),
                     ),
-                    rx.link(rx.button(tr("topup.result.history"), variant="soft", size="3"),
-                            href="/cabinet/payments"),
+                    rx.link(
+                        rx.button(tr("topup.result.history"), variant="soft", size="3"),
+                        href="/cabinet/payments",
+                    ),
                     rx.cond(
                         v["status"] == "failed",
-                        rx.link(rx.button(tr("topup.result.support"), variant="outline", size="3"),
-                                href="/cabinet/support"),
+                        rx.link(
+                            rx.button(tr("topup.result.support"), variant="outline", size="3"),
+                            href="/cabinet/support",
+                        ),
                     ),
                     gap="2",
                     wrap="wrap",

@@ -9,22 +9,23 @@ from __future__ import annotations
 import reflex as rx
 
 from paysim_app.settings import get_settings
+from paysim_app.ui.components.forms import invalid, labelled
 from paysim_app.ui.components.i18n import tr
 
 
 def _input(name: str, label_key: str, error: rx.Var, **props) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(tr(label_key), html_for=name, font_size="14px", font_weight="500"),
-        rx.input(
-            id=name, name=name, size="3", width="100%",
-            aria_invalid=rx.cond(error != "", "true", "false"), **props,
-        ),
-        rx.cond(error != "", rx.text(error, color=rx.color("red", 11), size="2", role="alert",
-                                     id=f"{name}-error")),
-        spacing="1",
-        width="100%",
-        align="start",
-    )
+    control = rx.input(id=name, name=name, size="3", width="100%", aria_invalid=invalid(error),
+                       **props)
+    return labelled(name, tr(label_key), control, error)
+
+
+def card_option(card: dict) -> dict[str, str]:
+    """A saved card (services.cards.CardRow as a dict) as a select option."""
+    return {
+        "value": str(card["id"]),
+        "label": f"{card['brand'].capitalize()} •••• {card['last4']} "
+        f"{card['exp_month']:02d}/{card['exp_year'] % 100:02d}",
+    }
 
 
 def card_fields(errors: rx.Var) -> rx.Component:

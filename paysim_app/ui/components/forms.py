@@ -79,3 +79,43 @@ def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
         width="100%",
         lang=SessionState.locale,
     )
+
+
+def labelled(
+    id_: str, label: rx.Var | str, control: rx.Component, error: rx.Var | None = None
+) -> rx.Component:
+    """A label over any control, with the control's error under it (announced when it shows)."""
+    return rx.vstack(
+        rx.el.label(label, html_for=id_, font_size="14px", font_weight="500"),
+        control,
+        rx.cond(
+            error != "",
+            rx.text(error, color=rx.color("red", 11), size="2", role="alert", id=f"{id_}-error"),
+        )
+        if error is not None
+        else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def invalid(error: rx.Var) -> rx.Var:
+    """aria-invalid for a control whose error var is not empty."""
+    return rx.cond(error != "", "true", "false")
+
+
+def form_card(*children: rx.Component, on_submit, spacing: str = "3") -> rx.Component:
+    """A narrow card holding one form (its inputs keep their values after a submit, so a
+    refused form can be corrected)."""
+    return rx.card(
+        rx.form(
+            rx.vstack(*children, spacing=spacing, width="100%"),
+            on_submit=on_submit,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+        max_width="560px",
+        size="3",
+    )

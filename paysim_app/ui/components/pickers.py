@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from paysim_app.ui.components.forms import labelled
 from paysim_app.ui.components.i18n import tr
 
 
@@ -11,21 +12,8 @@ def choice(
     options: rx.Var, value: rx.Var, on_change, id_: str, label_key: str, width: str = "100%"
 ) -> rx.Component:
     """A labelled select over a list var of {"value", "label"} dicts (values never empty)."""
-    return rx.vstack(
-        rx.el.label(tr(label_key), html_for=id_, font_size="14px", font_weight="500"),
-        rx.select.root(
-            rx.select.trigger(id=id_, width="100%"),
-            rx.select.content(
-                rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))
-            ),
-            value=value,
-            on_change=on_change,
-            size="3",
-        ),
-        spacing="1",
-        width=width,
-        align="start",
-    )
+    items = rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))
+    return _select(items, value, on_change, id_, label_key, width)
 
 
 def static_choice(
@@ -33,16 +21,17 @@ def static_choice(
     width: str = "100%",
 ) -> rx.Component:
     """The same over a fixed list of (value, i18n key)."""
-    return rx.vstack(
-        rx.el.label(tr(label_key), html_for=id_, font_size="14px", font_weight="500"),
-        rx.select.root(
-            rx.select.trigger(id=id_, width="100%"),
-            rx.select.content(*[rx.select.item(tr(key), value=v) for v, key in options]),
-            value=value,
-            on_change=on_change,
-            size="3",
-        ),
-        spacing="1",
-        width=width,
-        align="start",
+    items = [rx.select.item(tr(key), value=v) for v, key in options]
+    return _select(items, value, on_change, id_, label_key, width)
+
+
+def _select(items, value, on_change, id_: str, label_key: str, width: str) -> rx.Component:
+    items = items if isinstance(items, list) else [items]
+    control = rx.select.root(
+        rx.select.trigger(id=id_, width="100%"),
+        rx.select.content(*items),
+        value=value,
+        on_change=on_change,
+        size="3",
     )
+    return rx.box(labelled(id_, tr(label_key), control), width=width)
