@@ -100,7 +100,7 @@ def test_signed_out_visitor_comes_back_to_the_page_asked_for(new_page, base_url)
     page.locator("#password").fill(PASSWORD)
     page.locator("#sign-in").click()
     expect(page).to_have_url(_url(base_url, "/cabinet/payments"))
-    expect(page.locator("#coming-soon")).to_be_visible()
+    expect(page.get_by_role("heading", name="История платежей")).to_be_visible()
 
 
 def test_wrong_password_shows_the_error_and_the_sixth_shows_the_lock(new_page, base_url):
