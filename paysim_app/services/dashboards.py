@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -139,3 +139,59 @@ def admin_overview(session: Session, actor: Actor, now: datetime | None = None) 
         ).one()
         figures["payments_today_count"], figures["payments_today_kop"] = count, total
     return AdminOverview(**figures)
+
+
+@dataclass(frozen=True)
+class SimDashboard:
+    """Everything the cabinet's first page shows about the current SIM."""
+
+    sim: SimSummary
+    tariff_data_gb: int | None
+    tariff_speed_mbps: int
+    blocked_at: datetime | None
+    block_reason: str
+    unblock_requested: bool
+    next_billing_date: date
+    autopay_enabled: bool
+    autopay_mode: str
+    next_charge_date: date | None
+    next_charge_kop: int | None
+    runway_until: date | None
+    last_lines: list = field(default_factory=list)  # statement.StatementRow, newest first
+    open_requests: list = field(default_factory=list)  # sims.OpenRequest
+    open_tickets: int = 0
+
+
+def sim_dashboard(session: Session, actor: Actor, sim_id: int) -> SimDashboard:
+    # imported here: these services build on this module's SIM summaries
+    from paysim_app.services import autopay, sims, statement
+
+    require_role(actor, "subscriber")
+    sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
+    tariff = session.get(Tariff, sim.tariff_id) if sim.tariff_id else None
+    details = sims.sim_details(session, actor, sim.id)
+    plan = autopay.autopay_view(session, sim)
+    lines, _ = statement.statement(session, actor, statement.StatementFilter(sim_id=sim.id), 1, 5)
+    tickets = session.exec(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.subscriber_id == actor.subscriber_id,
+            Ticket.status.in_(OPEN_TICKET_STATUSES),
+        )
+    ).one()
+    return SimDashboard(
+        sim=_summary(sim, tariff),
+        tariff_data_gb=tariff.data_gb if tariff else None,
+        tariff_speed_mbps=tariff.speed_mbps if tariff else 0,
+        blocked_at=details.block.blocked_at if details.block else None,
+        block_reason=details.block.reason if details.block else "",
+        unblock_requested=bool(details.block and details.block.unblock_requested),
+        next_billing_date=plan.next_billing_date,
+        autopay_enabled=plan.enabled,
+        autopay_mode=plan.mode,
+        next_charge_date=plan.next_charge_date,
+        next_charge_kop=plan.next_charge_kop,
+        runway_until=plan.runway_until,
+        last_lines=lines,
+        open_requests=sims.open_requests(session, actor),
+        open_tickets=tickets,
+    )

@@ -12,7 +12,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import autopay, cards, topups
 from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.ui.cabinet.state import CabinetState
+from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.card_form import card_option
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money
@@ -23,17 +23,6 @@ from paysim_app.ui.components.pickers import choice
 
 FIELDS = ("fixed_amount", "threshold", "topup", "monthly_cap")
 NO_ERRORS = dict.fromkeys((*FIELDS, "card_id", "mode"), "")
-
-
-def _plain(value):
-    """Dates and datetimes as ISO strings, so the view can live in a state var."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def _rubles(kop: int | None) -> str:
@@ -58,7 +47,7 @@ class AutopayState(CabinetState):
         with session_scope() as session:
             v = autopay.get_autopay(session, actor, self.current_sim_id)
             self.card_list = [asdict(c) for c in cards.list_cards(session, actor) if not c.expired]
-        self.view = _plain(asdict(v))
+        self.view = plain(asdict(v))
         self.mode = v.mode
         default = next((c for c in self.card_list if c["is_default"]), None)
         self.card_id = str(v.card_id or (default["id"] if default else ""))

@@ -1,17 +1,20 @@
-"""/cabinet: each SIM of the contract with number, status, balance and tariff."""
+"""/cabinet: the current SIM's dashboard (status in words, balance, tariff, next fee, autopay,
+runway, last payments, open requests), notifications, and every SIM of the contract."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import date, datetime
 
 import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import notify
-from paysim_app.ui.cabinet.state import CabinetState
+from paysim_app.services import dashboards, notify, statement
+from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import status_badge
-from paysim_app.ui.components.format import moment, money, phone
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import day, moment, money, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
@@ -19,6 +22,15 @@ from paysim_app.ui.components.layout import shell
 class CabinetHomeState(CabinetState):
     notices: list[dict] = []
     unread: int = 0
+    board: dict = {}
+
+    def _refresh(self, actor) -> None:
+        if not self.current_sim_id:
+            self.board = {}
+            return
+        with session_scope() as session:
+            b = dashboards.sim_dashboard(session, actor, self.current_sim_id)
+        self.board = plain(asdict(b))
 
     def _load_notices(self, actor) -> None:
         with session_scope() as session:
@@ -32,10 +44,10 @@ class CabinetHomeState(CabinetState):
 
     @rx.event
     def load(self):
-        actor, redirect = self._gate("subscriber")
+        actor, redirect = self._open()
         if redirect:
             return redirect
-        self._load_sims(actor)
+        self._refresh(actor)
         self._load_notices(actor)
 
     @rx.event
@@ -47,6 +59,87 @@ class CabinetHomeState(CabinetState):
             notify.mark_all_read(session, actor)
         self._load_notices(actor)
         return None
+
+    @rx.var
+    def dash(self) -> dict[str, str]:
+        """The dashboard's texts in the current language."""
+        b, loc = self.board, self.locale
+        if not b:
+            return {}
+        sim = b["sim"]
+        status = sim["status"]
+        if status == "suspended":
+            note = t("dashboard.suspended_note", loc, amount=money(-sim["balance_kop"], loc))
+        elif status == "blocked" and b["blocked_at"]:
+            note = t("dashboard.blocked_note", loc,
+                     date=day(datetime.fromisoformat(b["blocked_at"]).date()),
+                     reason=t(f"sims.reason.{b['block_reason']}", loc))
+            if b["unblock_requested"]:
+                note += " " + t("dashboard.unblock_requested", loc)
+        elif status == "awaiting_activation":
+            note = t("dashboard.awaiting_note", loc)
+        else:
+            note = ""
+        quota = (t("dashboard.quota_gb", loc, gb=b["tariff_data_gb"]) if b["tariff_data_gb"]
+                 else t("dashboard.unlimited", loc))
+        if b["autopay_enabled"] and b["next_charge_kop"] and b["next_charge_date"]:
+            autopay_text = t("autopay.next", loc, amount=money(b["next_charge_kop"], loc),
+                             date=day(date.fromisoformat(b["next_charge_date"])))
+        elif b["autopay_enabled"]:
+            autopay_text = t(f"autopay.mode_{b['autopay_mode']}", loc)
+        else:
+            autopay_text = t("dashboard.autopay_off", loc)
+        return {
+            "id": str(sim["id"]),
+            "number": phone(sim["msisdn"]),
+            "label": sim["label"],
+            "status": status,
+            "status_text": t(f"sim.status.{status}", loc),
+            "note": note,
+            "balance": money(sim["balance_kop"], loc),
+            "negative": "1" if sim["balance_kop"] < 0 else "",
+            "tariff": sim["tariff_name"] or t("cabinet.no_tariff", loc),
+            "terms": t("dashboard.terms", loc, fee=money(sim["tariff_fee_kop"], loc), quota=quota,
+                       speed=b["tariff_speed_mbps"]) if sim["tariff_name"] else "",
+            "next_fee": t("dashboard.next_fee", loc, fee=money(sim["tariff_fee_kop"], loc),
+                          date=day(date.fromisoformat(b["next_billing_date"])))
+            if sim["tariff_fee_kop"] else "",
+            "autopay": autopay_text,
+            "autopay_on": "1" if b["autopay_enabled"] else "",
+            "runway": t("autopay.runway", loc, date=day(date.fromisoformat(b["runway_until"])))
+            if b["runway_until"] else "",
+            "tickets": t("dashboard.tickets", loc, n=b["open_tickets"]) if b["open_tickets"]
+            else "",
+        }
+
+    @rx.var
+    def last_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        rows = []
+        for line in (self.board or {}).get("last_lines", []):
+            row = statement.StatementRow(
+                **{**line, "created_at": datetime.fromisoformat(line["created_at"])})
+            moved = row.kind != "payment"
+            rows.append({
+                "date": moment(row.created_at, loc),
+                "operation": statement.describe(row, loc),
+                "amount": (("+" if row.amount_kop > 0 and moved else "")
+                           + money(row.amount_kop, loc)),
+                "tone": ("pos" if row.amount_kop > 0 else "neg") if moved else "muted",
+                "status": t(f"statement.status.{row.status}", loc),
+                "colour": {"succeeded": "green", "failed": "red", "pending": "amber"}.get(
+                    row.status, "gray"),
+            })
+        return rows
+
+    @rx.var
+    def request_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {"what": t(f"dashboard.request.{r['kind']}", loc), "sim": phone(r["msisdn"]),
+             "date": moment(datetime.fromisoformat(r["created_at"]), loc)}
+            for r in (self.board or {}).get("open_requests", [])
+        ]
 
     @rx.var
     def notice_rows(self) -> list[dict[str, str]]:
@@ -179,19 +272,132 @@ def _notices() -> rx.Component:
     )
 
 
+LAST_COLUMNS = [
+    Column("date", "statement.col.date", mono=True),
+    Column("operation", "statement.col.operation"),
+    Column("amount", "statement.col.amount", align="right", tone="tone"),
+    Column("status", "statement.col.status", badge="colour"),
+]
+REQUEST_COLUMNS = [
+    Column("what", "dashboard.col.request"),
+    Column("sim", "statement.col.sim", mono=True),
+    Column("date", "statement.col.date", mono=True),
+]
+
+
+def _figure(label_key: str, *value: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
+        *value,
+        spacing="1",
+        min_width="0",
+    )
+
+
+def _dashboard() -> rx.Component:
+    d = CabinetHomeState.dash
+    current = rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(
+                    rx.text(d["number"], size="6", weight="bold", id="dash-number"),
+                    rx.cond(d["label"] != "", rx.text(d["label"], size="2",
+                                                      color=rx.color("gray", 11))),
+                    spacing="0",
+                ),
+                rx.spacer(),
+                status_badge(d["status"], d["status_text"]),
+                width="100%",
+                align="start",
+            ),
+            rx.cond(d["note"] != "", rx.callout(d["note"], icon="info", size="1", width="100%",
+                                                color_scheme=rx.cond(d["status"] == "blocked",
+                                                                     "red", "orange"),
+                                                id="dash-note")),
+            _figure("cabinet.balance",
+                    rx.text(d["balance"], size="7", weight="bold", id="dash-balance",
+                            color=rx.cond(d["negative"] != "", rx.color("red", 11),
+                                          rx.color("gray", 12)))),
+            rx.flex(
+                rx.link(rx.button(rx.icon("wallet", size=16), tr("nav.topup"), size="3"),
+                        href="/cabinet/topup"),
+                rx.link(rx.button(rx.icon("smartphone", size=16), tr("dashboard.details"),
+                                  variant="soft", size="3"), href="/cabinet/sims"),
+                gap="2",
+                wrap="wrap",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="dash-current",
+    )
+    plan = rx.card(
+        rx.vstack(
+            _figure("cabinet.tariff", rx.text(d["tariff"], weight="bold", id="dash-tariff"),
+                    rx.text(d["terms"], size="2", color=rx.color("gray", 11))),
+            rx.cond(d["next_fee"] != "", _figure("dashboard.next_billing",
+                                                 rx.text(d["next_fee"], id="dash-next-fee"))),
+            _figure("autopay.title",
+                    rx.hstack(rx.badge(rx.cond(d["autopay_on"] != "", tr("autopay.state_on"),
+                                               tr("autopay.state_off")),
+                                       color_scheme=rx.cond(d["autopay_on"] != "", "green",
+                                                            "gray")),
+                              rx.text(d["autopay"], size="2"), align="center", wrap="wrap"),
+                    rx.link(tr("dashboard.autopay_setup"), href="/cabinet/autopay", size="2")),
+            rx.cond(d["runway"] != "", rx.text(d["runway"], size="2", id="dash-runway")),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+    return rx.vstack(
+        rx.grid(current, plan, columns=rx.breakpoints(initial="1", md="2"), spacing="4",
+                width="100%"),
+        rx.hstack(
+            rx.heading(tr("dashboard.last_payments"), size="4", as_="h2"),
+            rx.spacer(),
+            rx.link(tr("topup.result.history"), href="/cabinet/payments", size="2"),
+            width="100%",
+            align="center",
+        ),
+        data_table(LAST_COLUMNS, CabinetHomeState.last_rows, "statement.empty", "dash-payments"),
+        rx.cond(
+            CabinetHomeState.request_rows.length() > 0,
+            rx.vstack(
+                rx.heading(tr("dashboard.open_requests"), size="4", as_="h2"),
+                data_table(REQUEST_COLUMNS, CabinetHomeState.request_rows, "statement.empty",
+                           "dash-requests"),
+                spacing="2",
+                width="100%",
+            ),
+        ),
+        rx.cond(d["tickets"] != "", rx.link(d["tickets"], href="/cabinet/support")),
+        spacing="3",
+        width="100%",
+    )
+
+
 def cabinet_home() -> rx.Component:
     return shell(
         "cabinet",
         rx.cond(
             CabinetHomeState.sim_cards.length() > 0,
-            rx.grid(
-                rx.foreach(CabinetHomeState.sim_cards, _sim_card),
-                columns={"initial": "1", "md": "2", "lg": "3"},
-                spacing="4",
+            rx.vstack(
+                _dashboard(),
+                _notices(),
+                rx.heading(tr("dashboard.all_sims"), size="4", as_="h2", margin_top="0.5em"),
+                rx.grid(
+                    rx.foreach(CabinetHomeState.sim_cards, _sim_card),
+                    columns=rx.breakpoints(initial="1", md="2", lg="3"),
+                    spacing="4",
+                    width="100%",
+                ),
+                spacing="3",
                 width="100%",
             ),
-            rx.callout(tr("cabinet.no_sims"), icon="info", id="no-sims"),
+            rx.vstack(rx.callout(tr("cabinet.no_sims"), icon="info", id="no-sims"), _notices(),
+                      width="100%"),
         ),
-        _notices(),
         title_key="cabinet.title",
     )

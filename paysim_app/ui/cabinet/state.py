@@ -7,6 +7,7 @@ so choosing a SIM on one page carries over to the next.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date, datetime
 
 import reflex as rx
 
@@ -17,6 +18,19 @@ from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone
+from paysim_app.ui.components.i18n import tr
+
+
+def plain(value):
+    """A service's DTO (as asdict) with dates and datetimes as ISO strings, so that it can live
+    in a state var; computed vars format it in the current language."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 class CabinetState(SessionState):
@@ -73,6 +87,14 @@ class CabinetState(SessionState):
             self._refresh(actor)
         return None
 
+    @rx.event
+    def switch_sim(self, sim_id: str):
+        """The header's switcher: make the SIM current and show this page again for it."""
+        problem = self._select(sim_id)
+        if problem is not None:
+            return problem
+        return rx.redirect(self.router.page.path or "/cabinet")
+
     @rx.var
     def sim_options(self) -> list[dict[str, str]]:
         """For SIM pickers: value = id, label = number (and the subscriber's label)."""
@@ -99,3 +121,21 @@ class CabinetState(SessionState):
                     "status_text": t(f"sim.status.{s['status']}", loc),
                 }
         return {"number": "", "status": "", "status_text": ""}
+
+
+def sim_switcher(id_: str = "sim-switcher") -> rx.Component:
+    """The header's SIM choice (in the drawer on a phone): every cabinet page follows it."""
+    return rx.cond(
+        CabinetState.sim_options.length() > 1,
+        rx.select.root(
+            rx.select.trigger(id=id_, aria_label=tr("cabinet.current_sim"), max_width="260px",
+                              width="100%"),
+            rx.select.content(
+                rx.foreach(CabinetState.sim_options,
+                           lambda o: rx.select.item(o["label"], value=o["value"]))
+            ),
+            value=CabinetState.current_sim_value,
+            on_change=CabinetState.switch_sim,
+            size="2",
+        ),
+    )

@@ -71,6 +71,7 @@ def _drawer(tree: str) -> rx.Component:
                         rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="×")),
                         width="100%",
                     ),
+                    _switcher(tree, "sim-switcher-drawer"),
                     _nav(tree, close_drawer=True),
                     padding="1em",
                     spacing="3",
@@ -89,6 +90,14 @@ def _drawer(tree: str) -> rx.Component:
     )
 
 
+def _switcher(tree: str, id_: str) -> rx.Component:
+    if tree != "cabinet":
+        return rx.fragment()
+    from paysim_app.ui.cabinet.state import sim_switcher  # the cabinet's state builds on this
+
+    return sim_switcher(id_)
+
+
 def header(tree: str) -> rx.Component:
     return rx.hstack(
         rx.box(_drawer(tree), display=MOBILE),
@@ -100,6 +109,7 @@ def header(tree: str) -> rx.Component:
         ),
         rx.text(tr(TITLES[tree]), color=rx.color("gray", 11), size="2", display=DESKTOP),
         rx.spacer(),
+        rx.box(_switcher(tree, "sim-switcher"), display=DESKTOP),
         rx.text(SessionState.user_name, size="2", weight="medium", id="user-name", display=DESKTOP),
         language_switch(),
         rx.button(

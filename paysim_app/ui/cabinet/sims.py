@@ -1,0 +1,333 @@
+"""/cabinet/sims: the contract's SIMs, the current SIM's technical data (APN, PUK behind a
+"show" button — audited), its label, blocking a lost or stolen SIM and asking to unblock it, and
+adding a new SIM by its ICCID and the code on its pack."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import sims
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.cabinet.state import CabinetState, plain
+from paysim_app.ui.components.cards import STATUS_COLOURS
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import day, money, phone
+from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+NO_ERRORS = dict.fromkeys(("label", "comment", "iccid", "code"), "")
+
+
+class SimsState(CabinetState):
+    details: dict = {}
+    puk: str = ""  # shown only after the subscriber asks (each reveal is audited)
+    label_input: str = ""
+    block_reason: str = "lost"
+    block_comment: str = ""
+    unblock_comment: str = ""
+    errors: dict[str, str] = NO_ERRORS
+    claim_error: str = ""
+
+    def _refresh(self, actor) -> None:
+        self.puk, self.errors, self.claim_error = "", NO_ERRORS, ""
+        if not self.current_sim_id:
+            self.details = {}
+            return
+        with session_scope() as session:
+            self.details = plain(asdict(sims.sim_details(session, actor, self.current_sim_id)))
+        self.label_input = self.details["label"]
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._open()
+        if redirect:
+            return redirect
+        self._refresh(actor)
+        return None
+
+    @rx.event
+    def set_text(self, name: str, value: str):
+        """One setter for this page's text inputs; only these names can be set."""
+        if name in ("label_input", "block_comment", "unblock_comment"):
+            setattr(self, name, str(value)[:500])
+        elif name == "block_reason" and value in sims.SUBSCRIBER_BLOCK_REASONS:
+            self.block_reason = value
+
+    def _do(self, operation, done_key: str, field: str = "comment"):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.errors = NO_ERRORS
+        try:
+            with session_scope() as session:
+                result = operation(session, actor)
+        except ValidationError as err:
+            self.errors = {**NO_ERRORS, (err.field or field): self._error(err)}
+            return None
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        self._load_sims(actor)
+        self._refresh(actor)
+        if done_key == "sims.puk_shown":
+            self.puk = result
+            return None
+        return rx.toast.success(self._t(done_key))
+
+    @rx.event
+    def show_puk(self):
+        return self._do(lambda s, a: sims.reveal_puk(s, a, self.current_sim_id), "sims.puk_shown")
+
+    @rx.event
+    def save_label(self):
+        return self._do(lambda s, a: sims.set_label(s, a, self.current_sim_id, self.label_input),
+                        "sims.label_saved", "label")
+
+    @rx.event
+    def block(self):
+        return self._do(lambda s, a: sims.block_sim(s, a, self.current_sim_id, self.block_reason,
+                                                    self.block_comment), "sims.blocked")
+
+    @rx.event
+    def ask_unblock(self):
+        return self._do(lambda s, a: sims.request_unblock(s, a, self.current_sim_id,
+                                                          self.unblock_comment),
+                        "sims.unblock_sent")
+
+    @rx.event
+    def claim(self, form: dict):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.errors, self.claim_error = NO_ERRORS, ""
+        try:
+            with session_scope() as session:
+                sims.claim_sim(session, actor, str(form.get("iccid", "")),
+                               str(form.get("code", "")))
+        except ValidationError as err:
+            self.errors = {**NO_ERRORS, (err.field or "iccid"): self._error(err)}
+            return None
+        except DomainError as err:
+            self.claim_error = self._error(err)
+            return None
+        return [rx.set_value("iccid", ""), rx.set_value("code", ""),
+                rx.toast.success(self._t("sims.claim_sent"))]
+
+    @rx.var
+    def sim_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {"number": phone(s["msisdn"]), "label": s["label"],
+             "status": t(f"sim.status.{s['status']}", loc),
+             "colour": STATUS_COLOURS.get(s["status"], "gray"),
+             "balance": money(s["balance_kop"], loc),
+             "tone": "neg" if s["balance_kop"] < 0 else "",
+             "tariff": s["tariff_name"] or t("cabinet.no_tariff", loc)}
+            for s in self.sims
+        ]
+
+    @rx.var
+    def info(self) -> dict[str, str]:
+        d, loc = self.details, self.locale
+        if not d:
+            return {}
+        block = d.get("block") or {}
+        return {
+            "number": phone(d["msisdn"]),
+            "iccid": d["iccid"],
+            "imsi": d["imsi"],
+            "status": d["status"],
+            "status_text": t(f"sim.status.{d['status']}", loc),
+            "activated": day(datetime.fromisoformat(d["activated_at"]).date())
+            if d["activated_at"] else "—",
+            "tariff": d["tariff_name"] or t("cabinet.no_tariff", loc),
+            "apn": d["apn"]["name"],
+            "apn_auth": d["apn"]["auth"],
+            "apn_pdp": d["apn"]["pdp"],
+            "apn_plmn": d["apn"]["mcc_mnc"],
+            "blockable": "1" if d["status"] in sims.BLOCKABLE else "",
+            "blocked": "1" if block else "",
+            "block_text": t("dashboard.blocked_note", loc,
+                            date=day(datetime.fromisoformat(block["blocked_at"]).date()),
+                            reason=t(f"sims.reason.{block['reason']}", loc)) if block else "",
+            "unblock_requested": "1" if block and block["unblock_requested"] else "",
+        }
+
+
+SIM_COLUMNS = [
+    Column("number", "statement.col.sim", mono=True, hint="label"),
+    Column("status", "statement.col.status", badge="colour"),
+    Column("balance", "cabinet.balance", align="right", tone="tone"),
+    Column("tariff", "cabinet.tariff"),
+]
+
+
+def _row(label_key: str, value: rx.Var, id_: str = "") -> rx.Component:
+    return rx.hstack(
+        rx.text(tr(label_key), size="2", color=rx.color("gray", 11), min_width="40%"),
+        rx.text(value, size="2", font_family="var(--code-font-family)", id=id_ or None,
+                overflow_wrap="anywhere"),
+        width="100%",
+        justify="between",
+        align="start",
+    )
+
+
+def _details() -> rx.Component:
+    i = SimsState.info
+    return rx.card(
+        rx.vstack(
+            rx.heading(i["number"], size="5", as_="h2", id="sim-number"),
+            _row("sims.iccid", i["iccid"], "sim-iccid"),
+            _row("sims.imsi", i["imsi"], "sim-imsi"),
+            _row("sims.activated", i["activated"]),
+            _row("cabinet.tariff", i["tariff"]),
+            rx.hstack(
+                rx.text(tr("sims.puk"), size="2", color=rx.color("gray", 11), min_width="40%"),
+                rx.cond(
+                    SimsState.puk != "",
+                    rx.text(SimsState.puk, font_family="var(--code-font-family)", id="sim-puk",
+                            weight="bold"),
+                    rx.button(rx.icon("eye", size=14), tr("sims.show"), size="1", variant="soft",
+                              on_click=SimsState.show_puk, id="show-puk"),
+                ),
+                width="100%",
+                justify="between",
+                align="center",
+            ),
+            rx.divider(),
+            rx.text(tr("sims.apn_title"), weight="medium", size="2"),
+            _row("sims.apn", i["apn"], "sim-apn"),
+            _row("sims.apn_auth", i["apn_auth"]),
+            _row("sims.apn_pdp", i["apn_pdp"]),
+            _row("sims.apn_plmn", i["apn_plmn"]),
+            rx.text(tr("sims.apn_hint"), size="1", color=rx.color("gray", 11)),
+            rx.divider(),
+            labelled(
+                "sim-label", tr("sims.label"),
+                rx.hstack(
+                    rx.input(id="sim-label", value=SimsState.label_input, size="3", flex="1",
+                             max_length=40, aria_invalid=invalid(SimsState.errors["label"]),
+                             on_change=lambda v: SimsState.set_text("label_input", v)),
+                    rx.button(tr("sims.save"), size="3", on_click=SimsState.save_label,
+                              id="save-label"),
+                    width="100%",
+                ),
+                SimsState.errors["label"],
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _block_card() -> rx.Component:
+    i = SimsState.info
+    blocker = rx.vstack(
+        rx.text(tr("sims.block_hint"), size="2"),
+        rx.radio_group.root(
+            rx.vstack(*[
+                rx.el.label(rx.hstack(rx.radio_group.item(value=r), rx.text(tr(f"sims.reason.{r}")),
+                                      align="center"), min_height="32px")
+                for r in ("lost", "stolen", "other")
+            ], spacing="1"),
+            value=SimsState.block_reason,
+            on_change=lambda v: SimsState.set_text("block_reason", v),
+            id="block-reason",
+        ),
+        rx.text_area(value=SimsState.block_comment, placeholder=tr("sims.comment"),
+                     on_change=lambda v: SimsState.set_text("block_comment", v), width="100%",
+                     id="block-comment"),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button(rx.icon("ban", size=16), tr("sims.block"), color_scheme="red", size="3",
+                          id="block-sim"),
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(tr("sims.block_title")),
+                rx.alert_dialog.description(tr("sims.block_confirm")),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button(tr("card.cancel"), variant="soft")),
+                    rx.alert_dialog.action(rx.button(tr("sims.block"), color_scheme="red",
+                                                     on_click=SimsState.block,
+                                                     id="confirm-block")),
+                    justify="end", spacing="3", margin_top="1em",
+                ),
+                max_width="420px",
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+    unblocker = rx.vstack(
+        rx.callout(i["block_text"], icon="ban", color_scheme="red", id="block-info", width="100%"),
+        rx.text(tr("sims.topup_while_blocked"), size="2", color=rx.color("gray", 11)),
+        rx.cond(
+            i["unblock_requested"] != "",
+            rx.badge(tr("dashboard.unblock_requested"), color_scheme="amber", size="2",
+                     id="unblock-pending"),
+            rx.vstack(
+                rx.text_area(value=SimsState.unblock_comment, placeholder=tr("sims.comment"),
+                             on_change=lambda v: SimsState.set_text("unblock_comment", v),
+                             width="100%"),
+                rx.button(tr("sims.ask_unblock"), size="3", on_click=SimsState.ask_unblock,
+                          id="ask-unblock"),
+                width="100%",
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("sims.block_section"), size="4", as_="h2"),
+            rx.cond(i["blocked"] != "", unblocker,
+                    rx.cond(i["blockable"] != "", blocker,
+                            rx.text(tr("sims.not_blockable"), size="2"))),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _claim_form() -> rx.Component:
+    def code_input(name: str, label_key: str, **props) -> rx.Component:
+        error = SimsState.errors[name]
+        return labelled(name, tr(label_key),
+                        rx.input(id=name, name=name, size="3", width="100%",
+                                 aria_invalid=invalid(error), **props), error)
+
+    return form_card(
+        rx.heading(tr("sims.add_title"), size="4", as_="h2"),
+        rx.text(tr("sims.add_hint"), size="2", color=rx.color("gray", 11)),
+        code_input("iccid", "sims.iccid", input_mode="numeric", placeholder="8970 1990 ..."),
+        code_input("code", "sims.code", auto_complete="off"),
+        error_banner(SimsState.claim_error, id_="claim-error"),
+        rx.button(tr("sims.add_button"), type="submit", size="3", id="claim-sim"),
+        on_submit=SimsState.claim,
+    )
+
+
+def sims_page() -> rx.Component:
+    return shell(
+        "cabinet",
+        rx.vstack(
+            data_table(SIM_COLUMNS, SimsState.sim_rows, "cabinet.no_sims", "sim-list"),
+            rx.cond(
+                SimsState.info.length() > 0,
+                rx.grid(_details(), _block_card(), columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="4", width="100%", align="start"),
+            ),
+            _claim_form(),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="sims.title",
+    )
