@@ -6,6 +6,7 @@ is Debian's (/usr/bin/chromium), driven by Playwright. Screenshots go to artifac
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -17,6 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
+
+from paysim_app.db import make_engine
+from paysim_app.models import LedgerEntry, Sim, Tariff
+from paysim_app.models.base import utcnow
+from paysim_app.services import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -140,3 +147,46 @@ def sign_in(page, login: str, password: str = PASSWORD) -> None:
     page.locator("#login").fill(login)
     page.locator("#password").fill(password)
     page.locator("#sign-in").click()
+
+
+# --------------------------------------------------------------------------- a fresh customer
+
+_serial = itertools.count(1)
+
+
+@pytest.fixture
+def customer(app_env):
+    """A fresh subscriber with two active SIMs (balances 100 ₽ and 0 ₽) on a demo tariff."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    n = next(_serial)
+    login = f"money{n}-{app_env['port']}@example.ru"
+    with Session(engine, expire_on_commit=False) as session:
+        actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Мария Деньгова")
+        tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
+        sims = []
+        for i, balance in enumerate((10000, 0)):
+            serial = 9_900_000 + n * 10 + i
+            sim = Sim(
+                iccid=_iccid(serial), msisdn=f"+7999{serial:07d}", imsi=f"25099{serial:010d}",
+                status="active", subscriber_id=actor.subscriber_id, tariff_id=tariff.id,
+                balance_kop=balance, billing_day=28, activated_at=utcnow(),
+                label="Дача" if i == 0 else "", puk=f"{serial % 10**8:08d}",
+            )
+            session.add(sim)
+            session.flush()
+            if balance:
+                session.add(LedgerEntry(sim_id=sim.id, kind="adjustment", amount_kop=balance,
+                                        balance_after_kop=balance, comment="e2e setup"))
+            sims.append(sim.id)
+        session.commit()
+    engine.dispose()
+    return {"login": login, "sims": sims, "fee_kop": tariff.monthly_fee_kop}
+
+
+def _iccid(serial: int) -> str:
+    from stdnum import luhn
+
+    body = f"897010{serial:012d}"
+    return body + luhn.calc_check_digit(body)
+
+

@@ -7,56 +7,12 @@ database), so the journeys do not disturb the demo accounts other tests read.
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlmodel import Session, select
 
-from paysim_app.db import make_engine
-from paysim_app.models import LedgerEntry, Sim, Tariff
-from paysim_app.models.base import utcnow
-from paysim_app.services import accounts
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
-
-_serial = itertools.count(1)
-
-
-@pytest.fixture
-def customer(app_env):
-    """A fresh subscriber with two active SIMs (balances 100 ₽ and 0 ₽) on a demo tariff."""
-    engine = make_engine(f"sqlite:///{app_env['db']}")
-    n = next(_serial)
-    login = f"money{n}-{app_env['port']}@example.ru"
-    with Session(engine, expire_on_commit=False) as session:
-        actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Мария Деньгова")
-        tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
-        sims = []
-        for i, balance in enumerate((10000, 0)):
-            serial = 9_900_000 + n * 10 + i
-            sim = Sim(
-                iccid=_iccid(serial), msisdn=f"+7999{serial:07d}", imsi=f"25099{serial:010d}",
-                status="active", subscriber_id=actor.subscriber_id, tariff_id=tariff.id,
-                balance_kop=balance, billing_day=28, activated_at=utcnow(),
-                label="Дача" if i == 0 else "",
-            )
-            session.add(sim)
-            session.flush()
-            if balance:
-                session.add(LedgerEntry(sim_id=sim.id, kind="adjustment", amount_kop=balance,
-                                        balance_after_kop=balance, comment="e2e setup"))
-            sims.append(sim.id)
-        session.commit()
-    engine.dispose()
-    return {"login": login, "sims": sims, "fee_kop": tariff.monthly_fee_kop}
-
-
-def _iccid(serial: int) -> str:
-    from stdnum import luhn
-
-    body = f"897010{serial:012d}"
-    return body + luhn.calc_check_digit(body)
+from tests.e2e.conftest import WIDTHS, shot, sign_in
 
 
 def _enter(page, customer) -> None:
