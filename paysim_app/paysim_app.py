@@ -17,6 +17,9 @@ from paysim_app.ui.cabinet.autopay import AutopayState, autopay_page
 from paysim_app.ui.cabinet.cards import CardsState, cards_page
 from paysim_app.ui.cabinet.home import CabinetHomeState, cabinet_home
 from paysim_app.ui.cabinet.payments import PaymentsState, payments_page
+from paysim_app.ui.cabinet.quality import QualityState, quality_page
+from paysim_app.ui.cabinet.sims import SimsState, sims_page
+from paysim_app.ui.cabinet.tariffs import TariffsState, tariffs_page
 from paysim_app.ui.cabinet.topup import TopupResultState, TopupState, topup_page, topup_result_page
 from paysim_app.ui.components.layout import coming_soon
 from paysim_app.ui.components.nav import ADMIN, CABINET, PARTNER
@@ -64,6 +67,9 @@ _page(topup_result_page, "/cabinet/topup/result", TopupResultState.load)
 _page(cards_page, "/cabinet/cards", CardsState.load)
 _page(autopay_page, "/cabinet/autopay", AutopayState.load)
 _page(payments_page, "/cabinet/payments", PaymentsState.load)
+_page(quality_page, "/cabinet/quality", QualityState.load)
+_page(sims_page, "/cabinet/sims", SimsState.load)
+_page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
 _page(admin_home, "/admin", AdminHomeState.load)
 _page(outbox_page, "/admin/outbox", OutboxState.load)
@@ -83,6 +89,9 @@ BUILT = {
     "/cabinet/cards",
     "/cabinet/autopay",
     "/cabinet/payments",
+    "/cabinet/quality",
+    "/cabinet/sims",
+    "/cabinet/tariffs",
     "/partner",
     "/admin",
     "/admin/outbox",

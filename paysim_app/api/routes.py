@@ -5,10 +5,15 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from paysim_app.api import speedtest
 from paysim_app.api.stripe_webhook import stripe_webhook
 
 api = Starlette(
     routes=[
         Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
+        Route("/api/speedtest/garbage", speedtest.garbage, methods=["GET"]),
+        Route("/api/speedtest/empty", speedtest.empty, methods=["GET", "POST"]),
+        Route("/api/speedtest/getIP", speedtest.get_ip, methods=["GET"]),
+        Route("/api/speedtest/result", speedtest.result, methods=["POST"]),
     ]
 )

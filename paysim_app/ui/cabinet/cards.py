@@ -12,20 +12,13 @@ from paysim_app.payments import CardRejected, GatewayError, get_gateway
 from paysim_app.services import cards
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.cabinet.state import browser_id
 from paysim_app.ui.components.card_form import card_fields
 from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
 NO_ERRORS = dict.fromkeys(("card_number", "card_expiry", "card_cvc"), "")
-
-
-def _as_id(value: object) -> int:
-    """An id from the browser; anything odd becomes -1, which no service will find."""
-    try:
-        return int(str(value))
-    except ValueError:
-        return -1
 
 
 class CardsState(SessionState):
@@ -60,12 +53,12 @@ class CardsState(SessionState):
 
     @rx.event
     def make_default(self, card_id: str):
-        card = _as_id(card_id)
+        card = browser_id(card_id)
         return self._act(lambda s, a: cards.set_default(s, a, card), "card.default_set")
 
     @rx.event
     def delete(self, card_id: str):
-        card = _as_id(card_id)
+        card = browser_id(card_id)
         return self._act(lambda s, a: cards.delete_card(s, a, get_gateway(), card), "card.deleted")
 
     @rx.event

@@ -21,6 +21,14 @@ from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.i18n import tr
 
 
+def browser_id(value: object) -> int:
+    """An id that came from the browser; anything odd becomes -1, which no service will find."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
+
+
 def plain(value):
     """A service's DTO (as asdict) with dates and datetimes as ISO strings, so that it can live
     in a state var; computed vars format it in the current language."""

@@ -1,0 +1,269 @@
+"""Tariff changes a subscriber asks for: the catalogue, a preview of the change, the request
+(which waits in the admin queue) and its cancellation while it is pending.
+
+Approval and the switch itself belong to the admin side; this module only files requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from paysim_app.models import Sim, Tariff, TariffChangeRequest
+from paysim_app.models.requests import TARIFF_CHANGE_WHEN
+from paysim_app.services import cards, ledger
+from paysim_app.services.autopay import next_billing_date
+from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.services.permissions import Actor, owned_sim, require_role
+
+CHANGEABLE_SIM_STATUSES = ("active", "suspended")
+REQUESTS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class TariffOffer:
+    id: int
+    code: str
+    name: str
+    description: str
+    monthly_fee_kop: int
+    data_gb: int | None  # None: unlimited
+    speed_mbps: int
+    is_current: bool
+    is_archived: bool  # only ever true for the SIM's current tariff
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    sim_id: int
+    tariff_id: int
+    tariff_name: str
+    when: str  # next_period | now
+    current_fee_kop: int
+    new_fee_kop: int
+    effective_date: date
+    # "now" only: positive = charged today, negative = credited today; 0 for next_period
+    difference_kop: int
+    days_left: int  # "now": days of the current period on the new tariff (today included)
+    period_days: int
+
+
+@dataclass(frozen=True)
+class ChangeRequestView:
+    id: int
+    sim_id: int
+    msisdn: str
+    from_tariff_name: str
+    to_tariff_name: str
+    when: str
+    status: str  # pending | approved | rejected | cancelled
+    reason: str
+    created_at: datetime
+    decided_at: datetime | None
+    can_cancel: bool
+
+
+def _subscriber_sim(session: Session, actor: Actor, sim_id: int) -> Sim:
+    require_role(actor, "subscriber")
+    return owned_sim(session, actor, sim_id, admin_permission="tariffs.view")
+
+
+def catalogue(session: Session, actor: Actor, sim_id: int) -> list[TariffOffer]:
+    """The active public tariffs, cheapest first, plus the SIM's own tariff even when it is
+    archived or not public (marked as such: it keeps working, it is just not offered)."""
+    sim = _subscriber_sim(session, actor, sim_id)
+    rows = session.exec(
+        select(Tariff)
+        .where((Tariff.is_public & ~Tariff.is_archived) | (Tariff.id == sim.tariff_id))
+        .order_by(Tariff.monthly_fee_kop, Tariff.name, Tariff.id)
+    ).all()
+    return [
+        TariffOffer(
+            id=t.id,
+            code=t.code,
+            name=t.name,
+            description=t.description,
+            monthly_fee_kop=t.monthly_fee_kop,
+            data_gb=t.data_gb,
+            speed_mbps=t.speed_mbps,
+            is_current=t.id == sim.tariff_id,
+            is_archived=t.is_archived,
+        )
+        for t in rows
+    ]
+
+
+def current_period(billing_day: int, on: date) -> tuple[date, date]:
+    """[start, end) of the billing period `on` falls in: from the last billing day on or before
+    `on` to the next billing day after it."""
+    end = next_billing_date(billing_day, on + timedelta(days=1))
+    if on.day >= billing_day:
+        start = on.replace(day=billing_day)
+    else:
+        year, month = (on.year - 1, 12) if on.month == 1 else (on.year, on.month - 1)
+        start = date(year, month, billing_day)
+    return start, end
+
+
+def prorated_difference(old_fee_kop: int, new_fee_kop: int, days_left: int, period_days: int
+                        ) -> int:
+    """(new - old) * days_left / period_days in whole kopecks, half a kopeck rounded up in
+    magnitude (away from zero), so a credit is the mirror image of the same charge."""
+    delta = new_fee_kop - old_fee_kop
+    magnitude = (2 * abs(delta) * days_left + period_days) // (2 * period_days)
+    return magnitude if delta >= 0 else -magnitude
+
+
+def _offerable(session: Session, sim: Sim, tariff_id: int) -> Tariff:
+    tariff = session.get(Tariff, tariff_id) if isinstance(tariff_id, int) else None
+    if tariff is None:
+        raise ValidationError("tariffs.error.not_found", field="tariff")
+    if tariff.id == sim.tariff_id:
+        raise DomainError("tariffs.error.same")
+    if tariff.is_archived or not tariff.is_public:
+        raise DomainError("tariffs.error.not_offered")
+    return tariff
+
+
+def _check_sim(sim: Sim) -> None:
+    if sim.status not in CHANGEABLE_SIM_STATUSES:
+        raise DomainError("tariffs.error.sim_status")
+
+
+def _check_when(when: str) -> None:
+    if when not in TARIFF_CHANGE_WHEN:
+        raise ValidationError("tariffs.error.when", field="when")
+
+
+def preview(session: Session, actor: Actor, sim_id: int, tariff_id: int, when: str,
+            on: date | None = None) -> ChangePreview:
+    """What switching the SIM to `tariff_id` would do.
+
+    next_period: the new monthly fee applies from the next billing date; nothing happens today.
+    now: the switch is today, and today the difference of the two monthly fees for the rest of
+    the current billing period is settled: (new fee - old fee) * days_left / period_days, where
+    the period runs from the last billing day on or before today to the next billing day after
+    it, days_left counts today to the end of the period (today included), and the result is in
+    whole kopecks rounded half up in magnitude (away from zero). Positive: charged today;
+    negative: credited today. A SIM without a tariff counts its old fee as 0.
+    """
+    _check_when(when)
+    sim = _subscriber_sim(session, actor, sim_id)
+    _check_sim(sim)
+    tariff = _offerable(session, sim, tariff_id)
+    old = session.get(Tariff, sim.tariff_id) if sim.tariff_id else None
+    old_fee = old.monthly_fee_kop if old else 0
+    on = on or cards.today()
+    start, end = current_period(sim.billing_day, on)
+    period_days, days_left = (end - start).days, (end - on).days
+    if when == "now":
+        effective = on
+        difference = prorated_difference(old_fee, tariff.monthly_fee_kop, days_left, period_days)
+    else:
+        effective, difference = end, 0
+    return ChangePreview(
+        sim_id=sim.id,
+        tariff_id=tariff.id,
+        tariff_name=tariff.name,
+        when=when,
+        current_fee_kop=old_fee,
+        new_fee_kop=tariff.monthly_fee_kop,
+        effective_date=effective,
+        difference_kop=difference,
+        days_left=days_left if when == "now" else 0,
+        period_days=period_days,
+    )
+
+
+def request_change(session: Session, actor: Actor, sim_id: int, tariff_id: int, when: str
+                   ) -> int:
+    """File a pending request to switch the SIM; returns its id. One pending request per SIM:
+    the SIM row is locked first, so two requests sent at once cannot both pass the check."""
+    _check_when(when)
+    _subscriber_sim(session, actor, sim_id)
+    ledger.lock_for_write(session)
+    sim = session.exec(
+        select(Sim).where(Sim.id == sim_id).with_for_update()
+        .execution_options(populate_existing=True)  # the status as of the lock, not before it
+    ).one()
+    _check_sim(sim)
+    tariff = _offerable(session, sim, tariff_id)
+    pending = session.exec(
+        select(TariffChangeRequest.id).where(
+            TariffChangeRequest.sim_id == sim.id, TariffChangeRequest.status == "pending"
+        )
+    ).first()
+    if pending is not None:
+        raise DomainError("tariffs.error.pending_exists")
+    request = TariffChangeRequest(
+        sim_id=sim.id,
+        requester_user_id=actor.user_id,
+        from_tariff_id=sim.tariff_id,
+        to_tariff_id=tariff.id,
+        effective=when,
+        status="pending",
+    )
+    session.add(request)
+    session.flush()
+    return request.id
+
+
+def cancel_request(session: Session, actor: Actor, request_id: int) -> None:
+    """Cancel the subscriber's own pending request. Someone else's request is refused like a
+    missing one; a request already decided (or cancelled) cannot be cancelled."""
+    require_role(actor, "subscriber")
+    request = (
+        session.get(TariffChangeRequest, request_id) if isinstance(request_id, int) else None
+    )
+    if request is None:
+        raise PermissionDenied()
+    owned_sim(session, actor, request.sim_id, admin_permission="tariffs.edit")
+    done = session.execute(
+        update(TariffChangeRequest)
+        .where(TariffChangeRequest.id == request.id, TariffChangeRequest.status == "pending")
+        .values(status="cancelled")
+    )
+    if done.rowcount != 1:
+        raise DomainError("tariffs.error.not_pending")
+
+
+def my_requests(session: Session, actor: Actor, sim_id: int | None = None
+                ) -> list[ChangeRequestView]:
+    """The contract's tariff-change requests (one SIM's when sim_id is given), newest first."""
+    require_role(actor, "subscriber")
+    if sim_id is not None:
+        owned_sim(session, actor, sim_id, admin_permission="tariffs.view")
+    if actor.subscriber_id is None:
+        return []
+    old, new = aliased(Tariff), aliased(Tariff)
+    query = (
+        select(TariffChangeRequest, Sim.msisdn, old.name, new.name)
+        .join(Sim, Sim.id == TariffChangeRequest.sim_id)
+        .join(old, old.id == TariffChangeRequest.from_tariff_id, isouter=True)
+        .join(new, new.id == TariffChangeRequest.to_tariff_id)
+        .where(Sim.subscriber_id == actor.subscriber_id)
+        .order_by(TariffChangeRequest.created_at.desc(), TariffChangeRequest.id.desc())
+        .limit(REQUESTS_SHOWN)
+    )
+    if sim_id is not None:
+        query = query.where(TariffChangeRequest.sim_id == sim_id)
+    return [
+        ChangeRequestView(
+            id=r.id,
+            sim_id=r.sim_id,
+            msisdn=msisdn,
+            from_tariff_name=old_name or "",
+            to_tariff_name=new_name,
+            when=r.effective,
+            status=r.status,
+            reason=r.reason,
+            created_at=r.created_at,
+            decided_at=r.decided_at,
+            can_cancel=r.status == "pending",
+        )
+        for r, msisdn, old_name, new_name in session.exec(query).all()
+    ]

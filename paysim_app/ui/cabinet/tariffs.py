@@ -1,0 +1,441 @@
+"""/cabinet/tariffs: the tariff catalogue for the current SIM, a preview of a switch (from the
+next billing period or now) and the SIM's tariff-change requests, cancellable while pending."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import tariff_changes
+from paysim_app.services.errors import DomainError
+from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import day, moment, money
+from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.pickers import choice
+
+STATUS_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
+
+
+class TariffsState(CabinetState):
+    offers: list[dict] = []
+    requests: list[dict] = []
+    chosen_id: int = 0
+    when: str = "next_period"
+    preview: dict = {}
+    form_error: str = ""
+
+    def _refresh(self, actor) -> None:
+        with session_scope() as session:
+            offers = tariff_changes.catalogue(session, actor, self.current_sim_id)
+            requests = tariff_changes.my_requests(session, actor, self.current_sim_id)
+        self.offers = [asdict(o) for o in offers]
+        self.requests = [plain(asdict(r)) for r in requests]
+        self._close()
+
+    def _close(self) -> None:
+        self.chosen_id, self.when, self.preview, self.form_error = 0, "next_period", {}, ""
+
+    def _preview(self, actor) -> None:
+        try:
+            with session_scope() as session:
+                p = tariff_changes.preview(
+                    session, actor, self.current_sim_id, self.chosen_id, self.when
+                )
+        except DomainError as err:
+            self.preview, self.form_error = {}, self._error(err)
+            return
+        self.preview, self.form_error = plain(asdict(p)), ""
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._open()
+        if redirect:
+            return redirect
+        self.offers, self.requests = [], []
+        self._close()
+        if self.current_sim_id:
+            self._refresh(actor)
+
+    @rx.event
+    def choose_tariff(self, tariff_id: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.chosen_id, self.when = browser_id(tariff_id), "next_period"
+        self._preview(actor)
+        if not self.preview:
+            self.chosen_id = 0
+            return rx.toast.error(self.form_error)
+        return rx.scroll_to("tariff-preview")
+
+    @rx.event
+    def set_when(self, when: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        if not self.chosen_id:
+            return None
+        self.when = str(when)[:16]
+        self._preview(actor)
+        return None
+
+    @rx.event
+    def close_preview(self):
+        self._close()
+
+    @rx.event
+    def submit_request(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                tariff_changes.request_change(
+                    session, actor, self.current_sim_id, self.chosen_id, self.when
+                )
+        except DomainError as err:
+            self.form_error = self._error(err)
+            return None
+        self._refresh(actor)
+        return rx.toast.success(self._t("tariffs.requested"))
+
+    @rx.event
+    def cancel(self, request_id: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                tariff_changes.cancel_request(session, actor, browser_id(request_id))
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        if self.current_sim_id:
+            self._refresh(actor)
+        return rx.toast.success(self._t("tariffs.cancelled"))
+
+    @rx.var
+    def offer_cards(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "id": str(o["id"]),
+                "name": o["name"],
+                "description": o["description"],
+                "fee": t("tariffs.per_month", loc, fee=money(o["monthly_fee_kop"], loc)),
+                "data": t("tariffs.data_gb", loc, gb=o["data_gb"])
+                if o["data_gb"] is not None
+                else t("tariffs.unlimited", loc),
+                "speed": t("tariffs.speed", loc, mbps=o["speed_mbps"]),
+                "current": "1" if o["is_current"] else "",
+                "archived": "1" if o["is_archived"] else "",
+                "chosen": "1" if o["id"] == self.chosen_id else "",
+            }
+            for o in self.offers
+        ]
+
+    @rx.var
+    def preview_text(self) -> dict[str, str]:
+        p, loc = self.preview, self.locale
+        if not p:
+            return {"title": "", "new_fee": "", "current_fee": "", "date": "", "today_label": "",
+                    "today": "", "today_tone": "", "hint": ""}
+        effective = date.fromisoformat(p["effective_date"])
+        diff = p["difference_kop"]
+        if p["when"] == "now":
+            label = t("tariffs.charge_today" if diff > 0 else "tariffs.credit_today", loc)
+            today = money(abs(diff), loc) if diff else t("tariffs.no_difference", loc)
+            hint = t("tariffs.prorated", loc, days=p["days_left"], period=p["period_days"])
+            when = f"{t('tariffs.today', loc)}, {day(effective, loc)}"
+        else:
+            label, today, hint = "", t("tariffs.no_difference", loc), t("tariffs.nothing_today", loc)
+            when = day(effective, loc)
+        return {
+            "title": t("tariffs.preview_title", loc, name=p["tariff_name"]),
+            "new_fee": t("tariffs.per_month", loc, fee=money(p["new_fee_kop"], loc)),
+            "current_fee": t("tariffs.per_month", loc, fee=money(p["current_fee_kop"], loc)),
+            "date": when,
+            "today_label": label if diff else "",
+            "today": today,
+            "today_tone": "neg" if diff > 0 else ("pos" if diff < 0 else ""),
+            "hint": hint,
+        }
+
+    @rx.var
+    def request_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "id": str(r["id"]),
+                "date": moment(datetime.fromisoformat(r["created_at"]), loc),
+                "change": f"{r['from_tariff_name'] or t('tariffs.no_tariff', loc)} → "
+                f"{r['to_tariff_name']}",
+                "when": t(f"tariffs.when.{r['when']}", loc),
+                "status": t(f"tariffs.status.{r['status']}", loc),
+                "colour": STATUS_COLOURS.get(r["status"], "gray"),
+                "decided": moment(datetime.fromisoformat(r["decided_at"]), loc)
+                if r["decided_at"]
+                else "",
+                "reason": r["reason"],
+            }
+            for r in self.requests
+        ]
+
+    @rx.var
+    def pending(self) -> dict[str, str]:
+        """The SIM's pending request (there is at most one), for the cancel card."""
+        loc = self.locale
+        for r in self.requests:
+            if r["can_cancel"]:
+                return {
+                    "id": str(r["id"]),
+                    "text": t(
+                        "tariffs.pending_body",
+                        loc,
+                        name=r["to_tariff_name"],
+                        when=t(f"tariffs.when.{r['when']}", loc).lower(),
+                    ),
+                }
+        return {"id": "", "text": ""}
+
+
+REQUEST_COLUMNS = [
+    Column("date", "tariffs.col.date", mono=True),
+    Column("change", "tariffs.col.change"),
+    Column("when", "tariffs.col.when"),
+    Column("status", "tariffs.col.status", badge="colour"),
+    Column("decided", "tariffs.col.decided", hint="reason"),
+]
+
+
+def _figure(label: rx.Var, value: rx.Var, id_: str, tone: rx.Var | None = None) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", color=rx.color("gray", 11)),
+        rx.text(
+            value,
+            size="4",
+            weight="bold",
+            id=id_,
+            color=rx.match(
+                tone, ("neg", rx.color("red", 11)), ("pos", rx.color("green", 11)),
+                rx.color("gray", 12),
+            )
+            if tone is not None
+            else None,
+        ),
+        spacing="1",
+        min_width="0",
+    )
+
+
+def _offer_card(o: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(o["name"], size="4", as_="h3", class_name="tariff-name"),
+                rx.cond(
+                    o["current"] != "",
+                    rx.badge(tr("tariffs.current"), color_scheme="green", variant="soft",
+                             class_name="tariff-current"),
+                ),
+                justify="between",
+                align="center",
+                width="100%",
+                wrap="wrap",
+                spacing="2",
+            ),
+            rx.text(o["fee"], size="5", weight="bold", class_name="tariff-fee"),
+            rx.hstack(
+                rx.icon("database", size=16, color=rx.color("gray", 11)),
+                rx.text(o["data"], size="2"),
+                align="center",
+            ),
+            rx.hstack(
+                rx.icon("gauge", size=16, color=rx.color("gray", 11)),
+                rx.text(o["speed"], size="2"),
+                align="center",
+            ),
+            rx.text(o["description"], size="2", color=rx.color("gray", 11)),
+            rx.cond(
+                o["archived"] != "",
+                rx.text(tr("tariffs.archived"), size="1", color=rx.color("orange", 11),
+                        class_name="tariff-archived"),
+            ),
+            rx.spacer(),
+            rx.cond(
+                o["current"] == "",
+                rx.button(
+                    rx.cond(o["chosen"] != "", tr("tariffs.chosen"), tr("tariffs.choose")),
+                    variant=rx.cond(o["chosen"] != "", "solid", "soft"),
+                    on_click=TariffsState.choose_tariff(o["id"]),
+                    width="100%",
+                    size="3",
+                    class_name="tariff-choose",
+                ),
+            ),
+            spacing="2",
+            height="100%",
+            width="100%",
+        ),
+        width="100%",
+        class_name="tariff-card",
+        box_shadow=rx.cond(o["chosen"] != "", f"0 0 0 2px {rx.color('accent', 9)}", "none"),
+    )
+
+
+def _preview_panel() -> rx.Component:
+    p = TariffsState.preview_text
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(p["title"], size="4", as_="h2"),
+                rx.spacer(),
+                rx.icon_button(
+                    rx.icon("x", size=16),
+                    variant="ghost",
+                    on_click=TariffsState.close_preview,
+                    aria_label=tr("tariffs.close"),
+                    id="preview-close",
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.text(tr("tariffs.when"), size="2", weight="medium"),
+            rx.radio_group.root(
+                rx.flex(
+                    *[
+                        rx.el.label(
+                            rx.hstack(
+                                rx.radio_group.item(value=value, id=f"when-{value}"),
+                                rx.text(tr(f"tariffs.when.{value}")),
+                                align="center",
+                            ),
+                            min_height="32px",
+                        )
+                        for value in ("next_period", "now")
+                    ],
+                    direction=rx.breakpoints(initial="column", sm="row"),
+                    spacing=rx.breakpoints(initial="2", sm="5"),
+                ),
+                value=TariffsState.when,
+                on_change=TariffsState.set_when,
+                id="preview-when",
+            ),
+            rx.grid(
+                _figure(tr("tariffs.current_fee"), p["current_fee"], "preview-current-fee"),
+                _figure(tr("tariffs.new_fee"), p["new_fee"], "preview-new-fee"),
+                _figure(tr("tariffs.effective"), p["date"], "preview-date"),
+                rx.cond(
+                    p["today_label"] != "",
+                    _figure(p["today_label"], p["today"], "preview-today", p["today_tone"]),
+                    _figure(tr("tariffs.today"), p["today"], "preview-today"),
+                ),
+                columns=rx.breakpoints(initial="1", xs="2", md="4"),
+                spacing="4",
+                width="100%",
+            ),
+            rx.cond(
+                p["hint"] != "",
+                rx.text(p["hint"], size="2", color=rx.color("gray", 11), id="preview-hint"),
+            ),
+            rx.text(tr("tariffs.after_approval"), size="2", color=rx.color("gray", 11)),
+            error_banner(TariffsState.form_error, "preview-error"),
+            rx.button(
+                rx.icon("send", size=16),
+                tr("tariffs.request"),
+                size="3",
+                on_click=TariffsState.submit_request,
+                id="request-change",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="tariff-preview",
+    )
+
+
+def _pending_card() -> rx.Component:
+    p = TariffsState.pending
+    return rx.cond(
+        p["id"] != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("clock")),
+            rx.flex(
+                rx.vstack(
+                    rx.text(tr("tariffs.pending_title"), weight="bold"),
+                    rx.text(p["text"], id="pending-text"),
+                    spacing="1",
+                ),
+                rx.button(
+                    rx.icon("x", size=16),
+                    tr("tariffs.cancel"),
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=TariffsState.cancel(p["id"]),
+                    id="cancel-request",
+                ),
+                direction=rx.breakpoints(initial="column", sm="row"),
+                justify="between",
+                align=rx.breakpoints(initial="start", sm="center"),
+                spacing="3",
+                width="100%",
+            ),
+            color_scheme="amber",
+            width="100%",
+            id="pending-request",
+        ),
+    )
+
+
+def tariffs_page() -> rx.Component:
+    return shell(
+        "cabinet",
+        rx.cond(
+            TariffsState.sim_options.length() > 0,
+            rx.vstack(
+                rx.box(
+                    choice(
+                        TariffsState.sim_options,
+                        TariffsState.current_sim_value,
+                        TariffsState.select_sim,
+                        "tariffs-sim",
+                        "tariffs.sim",
+                    ),
+                    width="100%",
+                    max_width="420px",
+                ),
+                _pending_card(),
+                rx.heading(tr("tariffs.catalogue"), size="4", as_="h2"),
+                rx.cond(
+                    TariffsState.offer_cards.length() > 0,
+                    rx.grid(
+                        rx.foreach(TariffsState.offer_cards, _offer_card),
+                        columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                        spacing="4",
+                        width="100%",
+                        id="tariff-cards",
+                    ),
+                    rx.text(tr("tariffs.empty"), color=rx.color("gray", 11)),
+                ),
+                rx.cond(TariffsState.chosen_id != 0, _preview_panel()),
+                rx.heading(tr("tariffs.requests"), size="4", as_="h2", margin_top="0.5em"),
+                data_table(
+                    REQUEST_COLUMNS,
+                    TariffsState.request_rows,
+                    "tariffs.requests_empty",
+                    "tariff-requests",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            rx.callout(tr("topup.no_sims"), icon="info", id="no-sims"),
+        ),
+        title_key="tariffs.title",
+    )

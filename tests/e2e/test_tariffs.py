@@ -1,0 +1,135 @@
+"""Browser journey of /cabinet/tariffs on the real production build: a fresh subscriber sees the
+catalogue, previews a switch from the next period and now, requests it, sees it pending and
+cancels it — at 390 px and 1280 px."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+from stdnum import luhn
+
+from paysim_app.db import make_engine
+from paysim_app.i18n.formats import day, money
+from paysim_app.models import Sim, Tariff
+from paysim_app.models.base import utcnow
+from paysim_app.services import accounts, cards
+from paysim_app.services import tariff_changes as tc
+from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
+
+_serial = itertools.count(1)
+BILLING_DAY = 28
+
+
+def _iccid(serial: int) -> str:
+    body = f"897011{serial:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+@pytest.fixture
+def subscriber(app_env):
+    """A fresh subscriber with one active SIM on the demo tariff «Оптимум» (650 ₽)."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    n = next(_serial)
+    login = f"tariffs{n}-{app_env['port']}@example.ru"
+    serial = 9_800_000 + n
+    with Session(engine, expire_on_commit=False) as session:
+        actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Олег Тарифов")
+        tariff = session.exec(select(Tariff).where(Tariff.code == "OPTIMUM")).one()
+        session.add(Sim(
+            iccid=_iccid(serial), msisdn=f"+7999{serial:07d}", imsi=f"25099{serial:010d}",
+            status="active", subscriber_id=actor.subscriber_id, tariff_id=tariff.id,
+            billing_day=BILLING_DAY, activated_at=utcnow(),
+        ))
+        session.commit()
+    engine.dispose()
+    return {"login": login}
+
+
+def _shot(page, name: str) -> None:
+    """A full-page shot from the top (the sticky header would otherwise float mid-page)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, name)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s", "", text)
+
+
+def _expected_now(old_kop: int, new_kop: int) -> str:
+    today = cards.today()
+    start, end = tc.current_period(BILLING_DAY, today)
+    diff = tc.prorated_difference(old_kop, new_kop, (end - today).days, (end - start).days)
+    return _plain(money(abs(diff)))
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_preview_request_and_cancel_a_tariff_change(new_page, subscriber, width):
+    page = new_page(width)
+    sign_in(page, subscriber["login"])
+    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
+    expect(page.locator("#sign-out")).to_be_visible()
+
+    page.goto("/cabinet/tariffs")
+    offers = page.locator(".tariff-card")
+    expect(offers).to_have_count(3)  # Старт, Оптимум, Максимум; the archived one is not offered
+    expect(page.locator("#tariff-cards")).not_to_contain_text("Безлимит 2024")
+    current = offers.filter(has=page.locator(".tariff-current"))
+    expect(current).to_have_count(1)
+    expect(current.locator(".tariff-name")).to_have_text("Оптимум")
+    expect(current.locator(".tariff-choose")).to_have_count(0)
+    expect(page.locator("#tariff-requests-empty")).to_be_visible()
+    _shot(page, f"tariffs-{width}")
+
+    offers.filter(has_text="Максимум").locator(".tariff-choose").click()
+    preview = page.locator("#tariff-preview")
+    expect(preview).to_be_visible()
+    expect(page.locator("#preview-new-fee")).to_contain_text("990,00")
+    next_date = day(tc.current_period(BILLING_DAY, cards.today())[1])
+    expect(page.locator("#preview-date")).to_have_text(next_date)
+    expect(page.locator("#preview-today")).to_have_text("Без доплаты и возврата")
+    expect(page.locator("#preview-hint")).to_contain_text("ничего не списывается")
+    _shot(page, f"tariffs-preview-next-{width}")
+
+    page.locator("#when-now").click()
+    expect(page.locator("#preview-date")).to_contain_text(day(cards.today()))
+    expect(page.locator("#preview-hint")).to_contain_text("Разница абонентских плат")
+    expected = _expected_now(65000, 99000)
+    expect(page.locator("#preview-today")).to_have_text(
+        re.compile(r"^\s*" + r"\s*".join(map(re.escape, expected)) + r"\s*$")
+    )
+    _shot(page, f"tariffs-preview-now-{width}")
+
+    page.locator("#request-change").click()
+    expect(page.locator("#pending-request")).to_be_visible()
+    expect(page.locator("#pending-text")).to_contain_text("Максимум")
+    expect(preview).to_have_count(0)
+    requests = page.locator("#tariff-requests-cards" if width < 768 else "#tariff-requests")
+    expect(requests).to_contain_text("На рассмотрении")
+    expect(requests).to_contain_text("Оптимум → Максимум")
+    _shot(page, f"tariffs-pending-{width}")
+
+    page.reload()  # the request is in the database, not only in this page's state
+    expect(page.locator("#pending-request")).to_be_visible()
+    page.locator("#cancel-request").click()
+    expect(page.locator("#pending-request")).to_have_count(0)
+    expect(requests).to_contain_text("Отменена")
+    _shot(page, f"tariffs-cancelled-{width}")
+
+
+def test_the_page_speaks_english(new_page, subscriber):
+    page = new_page(WIDTHS["desktop"])
+    sign_in(page, subscriber["login"])
+    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
+    page.goto("/cabinet/tariffs")
+    expect(page.locator(".tariff-card")).to_have_count(3)
+    page.get_by_role("combobox", name=re.compile("Язык|Language")).click()
+    page.get_by_role("option", name="EN").click()
+    expect(page.get_by_role("heading", name="Tariffs", exact=True)).to_be_visible()
+    page.locator(".tariff-card", has_text="Старт").locator(".tariff-choose").click()
+    page.locator("#when-now").click()
+    expect(page.locator("#tariff-preview")).to_contain_text("Credited to the balance today")
+    _shot(page, "tariffs-preview-en-1280")
