@@ -34,7 +34,7 @@ def customer(app_env):
     with Session(engine, expire_on_commit=False) as session:
         actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Олег Замеров")
         tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
-        serial = 9_800_000 + n
+        serial = 9_600_000 + n
         sim = Sim(
             iccid=_iccid(serial), msisdn=f"+7999{serial:07d}", imsi=f"25099{serial:010d}",
             status="active", subscriber_id=actor.subscriber_id, tariff_id=tariff.id,

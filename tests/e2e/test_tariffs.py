@@ -35,7 +35,7 @@ def subscriber(app_env):
     engine = make_engine(f"sqlite:///{app_env['db']}")
     n = next(_serial)
     login = f"tariffs{n}-{app_env['port']}@example.ru"
-    serial = 9_800_000 + n
+    serial = 9_700_000 + n
     with Session(engine, expire_on_commit=False) as session:
         actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Олег Тарифов")
         tariff = session.exec(select(Tariff).where(Tariff.code == "OPTIMUM")).one()
