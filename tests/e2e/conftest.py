@@ -144,6 +144,7 @@ def shot(page, name: str) -> Path:
 
 def sign_in(page, login: str, password: str = PASSWORD) -> None:
     page.goto("/login")
+    page.wait_for_load_state("networkidle")  # hydrated: a re-render cannot drop what we type
     page.locator("#login").fill(login)
     page.locator("#password").fill(password)
     page.locator("#sign-in").click()
