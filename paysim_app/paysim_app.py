@@ -17,8 +17,11 @@ from paysim_app.ui.cabinet.autopay import AutopayState, autopay_page
 from paysim_app.ui.cabinet.cards import CardsState, cards_page
 from paysim_app.ui.cabinet.home import CabinetHomeState, cabinet_home
 from paysim_app.ui.cabinet.payments import PaymentsState, payments_page
+from paysim_app.ui.cabinet.profile import ProfileState, cabinet_profile_page
 from paysim_app.ui.cabinet.quality import QualityState, quality_page
+from paysim_app.ui.cabinet.services import ServicesState, services_page
 from paysim_app.ui.cabinet.sims import SimsState, sims_page
+from paysim_app.ui.cabinet.support import SupportState, TicketState, support_page, ticket_page
 from paysim_app.ui.cabinet.tariffs import TariffsState, tariffs_page
 from paysim_app.ui.cabinet.topup import TopupResultState, TopupState, topup_page, topup_result_page
 from paysim_app.ui.components.layout import coming_soon
@@ -69,6 +72,10 @@ _page(autopay_page, "/cabinet/autopay", AutopayState.load)
 _page(payments_page, "/cabinet/payments", PaymentsState.load)
 _page(quality_page, "/cabinet/quality", QualityState.load)
 _page(sims_page, "/cabinet/sims", SimsState.load)
+_page(ticket_page, "/cabinet/support/[ticket_id]", TicketState.load)
+_page(support_page, "/cabinet/support", SupportState.load)
+_page(cabinet_profile_page, "/cabinet/profile", ProfileState.load)
+_page(services_page, "/cabinet/services", ServicesState.load)
 _page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
 _page(admin_home, "/admin", AdminHomeState.load)
@@ -91,6 +98,9 @@ BUILT = {
     "/cabinet/payments",
     "/cabinet/quality",
     "/cabinet/sims",
+    "/cabinet/support",
+    "/cabinet/profile",
+    "/cabinet/services",
     "/cabinet/tariffs",
     "/partner",
     "/admin",

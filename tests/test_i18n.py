@@ -43,7 +43,7 @@ def test_every_decline_code_and_notification_has_words_in_both_languages():
     keys += [f"{k}.advice" for k in keys]
     kinds = ("sim_suspended", "sim_restored", "autopay_ok", "autopay_failed",
              "autopay_failed_hard", "autopay_cap", "autopay_off_no_card", "card_expiring",
-             "low_balance")
+             "low_balance", "addon_lapsed")
     keys += [f"notify.{k}.{part}" for k in kinds for part in ("title", "body")]
     missing = [k for k in keys if k not in RU or k not in EN]
     assert not missing, missing

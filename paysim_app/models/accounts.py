@@ -54,6 +54,9 @@ class User(SQLModel, table=True):
     partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
     password_changed_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # notification kinds whose e-mail copy the user turned off, comma-separated ("" = none);
+    # the in-app notification is written anyway (see services.notify)
+    email_muted: str = Field(default="", max_length=400)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -1,6 +1,7 @@
 """The billing cycle: once a day, for every SIM whose billing day has come, charge autopay
-first, then write off the monthly fee (which suspends a SIM it takes below zero); then top up
-threshold-autopay SIMs, retry failed autopay whose time has come, and send the warnings.
+first, then write off the monthly fee (which suspends a SIM it takes below zero); then renew the
+add-ons due, top up threshold-autopay SIMs, retry failed autopay whose time has come, and send
+the warnings.
 
 Exactly once: a fee is a ledger entry unique per (SIM, period), written only for SIMs locked in
 this transaction and re-checked under the lock; autopay claims are unique rows (see autopay).
@@ -26,7 +27,7 @@ from paysim_app.i18n.formats import moscow_date, moscow_day_range
 from paysim_app.models import AutopaySetting, BillingRun, LedgerEntry, Sim, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.payments import Gateway
-from paysim_app.services import autopay, bulk, cards, ledger, notify, payments
+from paysim_app.services import addons, autopay, bulk, cards, ledger, notify, payments
 
 log = logging.getLogger("paysim.billing")
 BILLED_STATUSES = ("active",)  # suspended and blocked SIMs get no service, so no fee
@@ -42,6 +43,7 @@ class BillingReport:
     autopay: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
     threshold: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
     retries: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
+    addons: dict = field(default_factory=lambda: {"renewed": 0, "lapsed": 0})
     reconciled: int = 0
     warnings: int = 0
     seconds: float = 0.0
@@ -193,6 +195,8 @@ def run_billing(
         if on_day_done:
             on_day_done(day)
         _mark_done(session, day, report)
+    # add-ons renew from the balance: after the fees, before the threshold top-ups see it
+    report.add(report.addons, addons.renew_due(session))
     report.add(report.threshold, autopay.run_threshold_checks(session, gateway, None))
     claims = autopay.claim(session, autopay.retries_wanted(session, utcnow()), today)
     session.commit()

@@ -40,15 +40,30 @@ def _render(kind: str, locale: str, params: dict) -> tuple[str, str]:
     return t(f"notify.{kind}.title", locale, **shown), t(f"notify.{kind}.body", locale, **shown)
 
 
-def _recipients(session: Session, sim_ids: list[int]) -> dict[int, tuple[int, str, str, str]]:
-    """sim id -> (user id, locale, e-mail, msisdn) of the subscriber who owns it."""
+# every kind a user may get; each can have its e-mail copy turned off (User.email_muted)
+EMAIL_KINDS = ("sim_suspended", "sim_restored", "autopay_ok", "autopay_failed",
+               "autopay_failed_hard", "autopay_cap", "autopay_off_no_card", "card_expiring",
+               "low_balance")
+
+
+def muted_kinds(stored: str | None) -> frozenset[str]:
+    """User.email_muted ("a,b") as a set; unknown words are ignored."""
+    return frozenset(k for k in (stored or "").split(",") if k in EMAIL_KINDS)
+
+
+def _recipients(
+    session: Session, sim_ids: list[int]
+) -> dict[int, tuple[int, str, str, str, frozenset[str]]]:
+    """sim id -> (user id, locale, e-mail, msisdn, muted kinds) of the subscriber who owns it,
+    in one query."""
     rows = session.execute(
-        select(Sim.id, Sim.msisdn, User.id, User.locale, User.email, Subscriber.email)
+        select(Sim.id, Sim.msisdn, User.id, User.locale, User.email, Subscriber.email,
+               User.email_muted)
         .join(Subscriber, Subscriber.id == Sim.subscriber_id)
         .join(User, User.id == Subscriber.user_id)
         .where(Sim.id.in_(sim_ids), User.is_active)
     ).all()
-    return {r[0]: (r[2], r[3], r[5] or r[4] or "", r[1]) for r in rows}
+    return {r[0]: (r[2], r[3], r[5] or r[4] or "", r[1], muted_kinds(r[6])) for r in rows}
 
 
 def notify_user(
@@ -60,14 +75,19 @@ def notify_user(
     dedup_key: str | None = None,
     locale: str | None = None,
     email: str | None = None,
+    muted: frozenset[str] | None = None,
 ) -> bool:
-    """Add the notification (and e-mail) in the caller's transaction; False if deduplicated."""
-    if locale is None or email is None:
+    """Add the notification (and e-mail) in the caller's transaction; False if deduplicated.
+
+    The in-app notification is always written; the e-mail copy is skipped when the user muted
+    e-mails of this kind (`muted`, read from the user unless the caller passes it)."""
+    if locale is None or email is None or muted is None:
         user = session.get(User, user_id)
         if user is None:
             return False
         locale = locale or user.locale
         email = user.email or "" if email is None else email
+        muted = muted_kinds(user.email_muted) if muted is None else muted
     title, body = _render(kind, locale, params or {})
     if dedup_key:
         # INSERT ... ON CONFLICT DO NOTHING, not "look, then add": two workers warning the same
@@ -84,7 +104,7 @@ def notify_user(
             return False
     else:
         session.add(Notification(user_id=user_id, kind=kind, title=title, body=body))
-    if email:
+    if email and kind not in muted:
         outbox.queue_email(session, email, title, body, kind=kind)
     return True
 
@@ -103,10 +123,11 @@ def notify_sim_owners(
             owner = owners.get(sim_id)
             if owner is None:
                 continue
-            user_id, locale, email, msisdn = owner
+            user_id, locale, email, msisdn, muted = owner
             sent += notify_user(
                 session, user_id, kind, {"msisdn": phone(msisdn), **params},
                 dedup_key=dedup.format(sim=sim_id, kind=kind), locale=locale, email=email,
+                muted=muted,
             )
         return sent
     # No deduplication: the billing cycle's thousands of messages go in two bulk inserts.
@@ -116,11 +137,11 @@ def notify_sim_owners(
         owner = owners.get(sim_id)
         if owner is None:
             continue
-        user_id, locale, email, msisdn = owner
+        user_id, locale, email, msisdn, muted = owner
         title, body = _render(kind, locale, {"msisdn": phone(msisdn), **params})
         notes.append({"user_id": user_id, "kind": kind, "title": title, "body": body,
                       "created_at": now})
-        if email:
+        if email and kind not in muted:
             mails.append((email, title, body, kind))
     bulk.insert_rows(session, _N, notes, returning=None)
     outbox.queue_emails(session, mails)

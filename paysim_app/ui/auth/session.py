@@ -13,6 +13,7 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
+from paysim_app.i18n.formats import money
 from paysim_app.services import accounts
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
@@ -52,7 +53,10 @@ class SessionState(rx.State):
         return t(key, self.locale, **params)
 
     def _error(self, err: DomainError) -> str:
-        return t(err.code, self.locale, **err.params)
+        # amounts travel in kopecks (`*_kop`); people read roubles
+        params = {k: money(v, self.locale) if k.endswith("_kop") and isinstance(v, int) else v
+                  for k, v in err.params.items()}
+        return t(err.code, self.locale, **params)
 
     def _remember(self, actor: Actor | None) -> None:
         if actor is None:

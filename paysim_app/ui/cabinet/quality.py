@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 
 import reflex as rx
 
@@ -14,7 +14,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import quality
 from paysim_app.services.errors import DomainError
-from paysim_app.ui.cabinet.state import CabinetState
+from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.i18n import tr
@@ -23,14 +23,6 @@ from paysim_app.ui.components.pickers import choice
 
 ASPECTS = quality.ASPECTS
 NOT_RATED = dict.fromkeys(ASPECTS, 0)
-
-
-def _plain(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def _decimal(value: float, locale: str, digits: int = 1) -> str:
@@ -56,8 +48,8 @@ class QualityState(CabinetState):
         with session_scope() as session:
             tests = quality.my_speed_tests(session, actor, self.current_sim_id)
             ratings = quality.my_ratings(session, actor, self.current_sim_id)
-        self.tests = [_plain(asdict(r)) for r in tests]
-        self.ratings = [_plain(asdict(r)) for r in ratings]
+        self.tests = [plain(asdict(r)) for r in tests]
+        self.ratings = [plain(asdict(r)) for r in ratings]
 
     @rx.event
     def load(self):

@@ -1,0 +1,43 @@
+"""Texts of the add-on services page."""
+
+RU = {
+    "addons.title": "Дополнительные услуги",
+    "addons.catalogue": "Подключить",
+    "addons.mine": "Подключено",
+    "addons.price": "{price} на {days} дн.",
+    "addons.active_until": "Подключена до {date}",
+    "addons.until": "Действует до {date}",
+    "addons.renews": "Продлится автоматически за {price}",
+    "addons.lapses": "Не продлевается",
+    "addons.auto_renew": "Автопродление",
+    "addons.buy": "Подключить",
+    "addons.buy_confirm": "Сумма спишется с баланса сим-карты сразу.",
+    "addons.bought": "Услуга подключена.",
+    "addons.error.not_found": "Такой услуги нет.",
+    "addons.error.sim_status": "Услуги можно подключать только на активной сим-карте.",
+    "addons.error.already_active": "Эта услуга уже подключена.",
+    "addons.error.balance_short": "На балансе не хватает {missing_kop}: услуга стоит {price_kop}. Пополните баланс и попробуйте снова.",
+    "notify.addon_lapsed.title": "Услуга «{name}» на {msisdn} не продлена",
+    "notify.addon_lapsed.body": "На балансе не хватило {price_kop} для продления. Пополните баланс и подключите услугу снова.",
+}
+
+EN = {
+    "addons.title": "Add-on services",
+    "addons.catalogue": "Available",
+    "addons.mine": "Active",
+    "addons.price": "{price} for {days} days",
+    "addons.active_until": "Active until {date}",
+    "addons.until": "Valid until {date}",
+    "addons.renews": "Renews automatically for {price}",
+    "addons.lapses": "Does not renew",
+    "addons.auto_renew": "Auto-renewal",
+    "addons.buy": "Add",
+    "addons.buy_confirm": "The price is taken from the SIM's balance at once.",
+    "addons.bought": "The service is on.",
+    "addons.error.not_found": "There is no such service.",
+    "addons.error.sim_status": "Services can be added to an active SIM only.",
+    "addons.error.already_active": "This service is already on.",
+    "addons.error.balance_short": "The balance is {missing_kop} short: the service costs {price_kop}. Top up and try again.",
+    "notify.addon_lapsed.title": "\"{name}\" on {msisdn} was not renewed",
+    "notify.addon_lapsed.body": "The balance did not have {price_kop} for the renewal. Top up and add the service again.",
+}

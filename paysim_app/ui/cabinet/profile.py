@@ -1,0 +1,318 @@
+"""/cabinet/profile: personal data, language, e-mail copies of notifications per kind, the
+password change (the shared PasswordState block) and the browsers signed in to the account."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import profile
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.notify import EMAIL_KINDS
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
+from paysim_app.ui.components.format import moment, phone
+from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.profile import password_form
+
+FIELDS = ("full_name", "email", "phone", "address")
+LIMITS = {"full_name": 200, "email": 254, "phone": 40, "address": 300}
+NO_ERRORS = dict.fromkeys((*FIELDS, "form"), "")
+
+
+class ProfileState(CabinetState):
+    full_name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    login: str = ""
+    contract_no: str = ""
+    errors: dict[str, str] = NO_ERRORS
+    muted: list[str] = []
+    sessions: list[dict] = []
+
+    def _fill(self, data: profile.Profile) -> None:
+        self.full_name, self.email, self.address = data.full_name, data.email, data.address
+        self.phone = phone(data.phone) if data.phone else ""
+        self.login, self.contract_no = data.login, data.contract_no
+        self.muted = list(data.email_muted)
+
+    def _load_sessions(self, actor) -> None:
+        with session_scope() as session:
+            rows = profile.list_sessions(session, actor, self.auth_token)
+        self.sessions = [plain(asdict(r)) for r in rows]
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._open()
+        if redirect:
+            return redirect
+        self.errors = NO_ERRORS
+        with session_scope() as session:
+            self._fill(profile.get_profile(session, actor))
+        self._load_sessions(actor)
+        return None
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        """One setter for the personal-data inputs; only these names can be set."""
+        if name in FIELDS:
+            setattr(self, name, str(value)[: LIMITS[name]])
+
+    @rx.event
+    def save_personal(self, form_data: dict):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        form = form_data if isinstance(form_data, dict) else {}
+        values = {f: str(form.get(f, getattr(self, f)))[: LIMITS[f] + 1] for f in FIELDS}
+        self.errors = NO_ERRORS
+        try:
+            with session_scope() as session:
+                data = profile.update_profile(session, actor, **values)
+        except ValidationError as err:
+            self.errors = {**NO_ERRORS, (err.field or "form"): self._error(err)}
+            return None
+        except DomainError as err:
+            self.errors = {**NO_ERRORS, "form": self._error(err)}
+            return None
+        self._fill(data)
+        self.user_name = data.full_name or self.user_login
+        return rx.toast.success(self._t("profile.saved"))
+
+    @rx.event
+    def set_email(self, key: str, enabled: bool):
+        """Turn e-mails of one kind, or of a whole group (key = group name), on or off."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        key = str(key)
+        kinds = profile.EMAIL_GROUPS.get(key, (key,))
+        try:
+            with session_scope() as session:
+                self.muted = list(profile.set_email_enabled(session, actor, kinds, bool(enabled)))
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        return rx.toast.success(self._t("profile.emails_saved"))
+
+    @rx.event
+    def revoke(self, session_id: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                profile.revoke_session(session, actor, browser_id(session_id))
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        if self._actor() is None:  # it was this browser's own session
+            return rx.redirect("/login")
+        self._load_sessions(actor)
+        return rx.toast.success(self._t("profile.signed_out_one"))
+
+    @rx.event
+    def sign_out_others(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        with session_scope() as session:
+            ended = profile.sign_out_everywhere(session, actor, self.auth_token, keep_current=True)
+        self._load_sessions(actor)
+        return rx.toast.success(self._t("profile.signed_out_others", n=ended))
+
+    @rx.var
+    def email_on(self) -> dict[str, bool]:
+        """kind or group -> its e-mails are on (a group: every kind in it)."""
+        muted = set(self.muted)
+        on = {k: k not in muted for k in EMAIL_KINDS}
+        for group, kinds in profile.EMAIL_GROUPS.items():
+            on[group] = all(on[k] for k in kinds)
+        return on
+
+    @rx.var
+    def login_text(self) -> str:
+        return t("profile.login_hint", self.locale, login=self.login, contract=self.contract_no)
+
+    @rx.var
+    def session_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "id": str(s["id"]),
+                "device": s["device"] or t("profile.unknown_device", loc),
+                "created": t("profile.signed_in_at", loc,
+                             when=moment(datetime.fromisoformat(s["created_at"]), loc)),
+                "seen": t("profile.seen_at", loc,
+                          when=moment(datetime.fromisoformat(s["last_seen_at"]), loc)),
+                "current": "1" if s["is_current"] else "",
+            }
+            for s in self.sessions
+        ]
+
+    @rx.var
+    def has_others(self) -> bool:
+        return any(not s["is_current"] for s in self.sessions)
+
+
+# --------------------------------------------------------------------------- page
+
+
+def _personal_form() -> rx.Component:
+    def text_input(name: str, label_key: str, **props) -> rx.Component:
+        error = ProfileState.errors[name]
+        return labelled(
+            name, tr(label_key),
+            rx.input(id=name, name=name, value=getattr(ProfileState, name), size="3",
+                     width="100%", max_length=LIMITS[name], aria_invalid=invalid(error),
+                     on_change=lambda v: ProfileState.set_field(name, v), **props),
+            error,
+        )
+
+    address_error = ProfileState.errors["address"]
+    return form_card(
+        rx.heading(tr("profile.personal"), size="4", as_="h2"),
+        rx.text(ProfileState.login_text, size="2", color=rx.color("gray", 11), id="profile-login"),
+        text_input("full_name", "profile.full_name", auto_complete="name"),
+        text_input("email", "profile.email", input_mode="email", auto_complete="email"),
+        text_input("phone", "profile.phone", type="tel", auto_complete="tel",
+                   placeholder="+7 XXX XXX-XX-XX"),
+        labelled(
+            "address", tr("profile.address"),
+            rx.text_area(id="address", name="address", value=ProfileState.address,
+                         width="100%", max_length=LIMITS["address"], rows="2",
+                         aria_invalid=invalid(address_error),
+                         on_change=lambda v: ProfileState.set_field("address", v)),
+            address_error,
+        ),
+        error_banner(ProfileState.errors["form"], id_="profile-error"),
+        rx.button(tr("profile.save"), type="submit", size="3", id="save-profile"),
+        on_submit=ProfileState.save_personal,
+    )
+
+
+def _language() -> rx.Component:
+    return rx.card(
+        labelled(
+            "profile-locale", tr("profile.language"),
+            rx.select.root(
+                rx.select.trigger(id="profile-locale", width="100%"),
+                rx.select.content(
+                    rx.select.item(tr("profile.language.ru"), value="ru"),
+                    rx.select.item(tr("profile.language.en"), value="en"),
+                ),
+                value=SessionState.locale,
+                on_change=SessionState.set_locale,
+                size="3",
+            ),
+        ),
+        width="100%",
+        max_width="560px",
+        size="3",
+    )
+
+
+def _switch(key: str, label_key: str, weight: str = "regular") -> rx.Component:
+    return rx.hstack(
+        rx.el.label(tr(label_key), html_for=f"email-{key}", font_size="14px",
+                    font_weight="500" if weight == "medium" else "400"),
+        rx.switch(id=f"email-{key}", checked=ProfileState.email_on[key],
+                  on_change=lambda v: ProfileState.set_email(key, v)),
+        justify="between",
+        align="center",
+        width="100%",
+        min_height="32px",
+    )
+
+
+def _emails() -> rx.Component:
+    groups = []
+    for group, kinds in profile.EMAIL_GROUPS.items():
+        rows = [_switch(group, f"profile.group.{group}", "medium")]
+        if len(kinds) > 1:
+            rows.append(rx.vstack(*[_switch(k, f"profile.kind.{k}") for k in kinds],
+                                  spacing="1", width="100%", padding_left="1em"))
+        groups.append(rx.vstack(*rows, spacing="1", width="100%", id=f"emails-{group}"))
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("profile.emails"), size="4", as_="h2"),
+            rx.text(tr("profile.emails_hint"), size="2", color=rx.color("gray", 11)),
+            *[item for g in groups for item in (g, rx.divider())][:-1],
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        max_width="560px",
+        size="3",
+    )
+
+
+def _session_card(row: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.text(row["device"], weight="medium", size="2"),
+                rx.text(row["created"], size="1", color=rx.color("gray", 11)),
+                rx.text(row["seen"], size="1", color=rx.color("gray", 11)),
+                spacing="0",
+                min_width="0",
+            ),
+            rx.cond(
+                row["current"] != "",
+                rx.badge(tr("profile.this_device"), color_scheme="green", variant="soft"),
+                rx.button(tr("profile.sign_out_one"), size="2", variant="soft",
+                          color_scheme="red", on_click=ProfileState.revoke(row["id"]),
+                          class_name="revoke-session"),
+            ),
+            justify="between",
+            align="center",
+            width="100%",
+            spacing="3",
+        ),
+        width="100%",
+        size="1",
+        class_name="session-row",
+    )
+
+
+def _sessions() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("profile.sessions"), size="4", as_="h2"),
+            rx.text(tr("profile.sessions_hint"), size="2", color=rx.color("gray", 11)),
+            rx.vstack(rx.foreach(ProfileState.session_rows, _session_card), spacing="2",
+                      width="100%", id="session-list"),
+            rx.cond(
+                ProfileState.has_others,
+                rx.button(rx.icon("log-out", size=16), tr("profile.sign_out_others"), size="3",
+                          variant="outline", color_scheme="red",
+                          on_click=ProfileState.sign_out_others, id="sign-out-others"),
+                rx.text(tr("profile.no_other_sessions"), size="2", color=rx.color("gray", 11),
+                        id="no-other-sessions"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        max_width="480px",  # as wide as the password card above it
+    )
+
+
+def cabinet_profile_page() -> rx.Component:
+    return shell(
+        "cabinet",
+        rx.grid(
+            rx.vstack(_personal_form(), _language(), _emails(), spacing="4", width="100%"),
+            rx.vstack(password_form(), _sessions(), spacing="4", width="100%"),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+            align="start",
+        ),
+        title_key="profile.title",
+    )

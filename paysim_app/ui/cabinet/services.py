@@ -1,0 +1,184 @@
+"""/cabinet/services: add-on services for the current SIM — buy one from the balance, see the
+active ones with their expiry, switch auto-renewal off."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.payments import get_gateway
+from paysim_app.services import addons, autopay
+from paysim_app.services.errors import DomainError
+from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
+from paysim_app.ui.components.format import moment, money
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+
+class ServicesState(CabinetState):
+    offers: list[dict] = []
+    active: list[dict] = []
+
+    def _refresh(self, actor) -> None:
+        if not self.current_sim_id:
+            self.offers, self.active = [], []
+            return
+        with session_scope() as session:
+            self.offers = [plain(asdict(o)) for o in
+                           addons.catalogue(session, actor, self.current_sim_id)]
+            self.active = [plain(asdict(o)) for o in
+                           addons.owned(session, actor, self.current_sim_id)]
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._open()
+        if redirect:
+            return redirect
+        self._refresh(actor)
+        return None
+
+    @rx.event
+    def buy(self, addon_id: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                addons.buy(session, actor, self.current_sim_id, browser_id(addon_id))
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        # the purchase may take the balance below a threshold-autopay rule
+        with session_scope() as session:
+            autopay.run_threshold_checks(session, get_gateway(), [self.current_sim_id])
+        self._load_sims(actor)
+        self._refresh(actor)
+        return rx.toast.success(self._t("addons.bought"))
+
+    @rx.event
+    def set_renew(self, sim_addon_id: str, on: bool):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                addons.set_auto_renew(session, actor, browser_id(sim_addon_id), bool(on))
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        self._refresh(actor)
+        return None
+
+    @rx.var
+    def offer_cards(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {"id": str(o["id"]), "name": o["name"], "description": o["description"],
+             "price": t("addons.price", loc, price=money(o["price_kop"], loc),
+                        days=o["period_days"]),
+             "until": t("addons.active_until", loc,
+                        date=moment(datetime.fromisoformat(o["active_until"]), loc))
+             if o["active_until"] else ""}
+            for o in self.offers
+        ]
+
+    @rx.var
+    def active_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {"id": str(a["id"]), "name": a["name"],
+             "until": t("addons.until", loc,
+                        date=moment(datetime.fromisoformat(a["expires_at"]), loc)),
+             "renew": "1" if a["auto_renew"] else "",
+             "renew_text": t("addons.renews", loc, price=money(a["price_kop"], loc))
+             if a["auto_renew"] else t("addons.lapses", loc)}
+            for a in self.active
+        ]
+
+
+def _offer(o: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(o["name"], weight="bold", size="4"),
+            rx.text(o["description"], size="2", color=rx.color("gray", 11)),
+            rx.text(o["price"], weight="medium"),
+            rx.cond(
+                o["until"] != "",
+                rx.badge(o["until"], color_scheme="green", size="2"),
+                rx.alert_dialog.root(
+                    rx.alert_dialog.trigger(rx.button(tr("addons.buy"), size="3",
+                                                      class_name="buy-addon")),
+                    rx.alert_dialog.content(
+                        rx.alert_dialog.title(o["name"]),
+                        rx.alert_dialog.description(o["price"]),
+                        rx.text(tr("addons.buy_confirm"), size="2", margin_top="0.5em"),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button(tr("card.cancel"), variant="soft")),
+                            rx.alert_dialog.action(rx.button(
+                                tr("addons.buy"), on_click=ServicesState.buy(o["id"]),
+                                class_name="confirm-buy")),
+                            justify="end", spacing="3", margin_top="1em",
+                        ),
+                        max_width="420px",
+                    ),
+                ),
+            ),
+            spacing="2",
+            width="100%",
+            height="100%",
+        ),
+        width="100%",
+        class_name="addon-offer",
+    )
+
+
+def _active(a: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.text(a["name"], weight="bold"),
+                rx.text(a["until"], size="2", color=rx.color("gray", 11)),
+                rx.text(a["renew_text"], size="2"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.el.label(
+                rx.hstack(rx.text(tr("addons.auto_renew"), size="2"),
+                          rx.switch(checked=a["renew"] != "",
+                                    on_change=lambda on: ServicesState.set_renew(a["id"], on),
+                                    class_name="renew-switch"),
+                          align="center"),
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        width="100%",
+        class_name="addon-active",
+    )
+
+
+def services_page() -> rx.Component:
+    return shell(
+        "cabinet",
+        rx.vstack(
+            rx.cond(
+                ServicesState.active_rows.length() > 0,
+                rx.vstack(
+                    rx.heading(tr("addons.mine"), size="4", as_="h2"),
+                    rx.foreach(ServicesState.active_rows, _active),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            rx.heading(tr("addons.catalogue"), size="4", as_="h2"),
+            rx.grid(rx.foreach(ServicesState.offer_cards, _offer),
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="3",
+                    width="100%"),
+            spacing="3",
+            width="100%",
+        ),
+        title_key="addons.title",
+    )

@@ -1,0 +1,591 @@
+"""/cabinet/support: the subscriber's tickets (status, topic and subject filters, pages) and the
+form of a new ticket; /cabinet/support/[ticket_id]: one ticket's thread with a reply box, the
+close button and, once support has resolved it, a 1-5 rating of the answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import support
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
+from paysim_app.ui.components.data_table import pager
+from paysim_app.ui.components.format import moment, phone
+from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.pickers import choice, static_choice
+
+ALL = "all"
+NO_SIM = "none"
+PAGE_SIZE = 10
+STATUS_COLOURS = {"new": "blue", "open": "amber", "waiting": "orange", "resolved": "green",
+                  "closed": "gray"}
+NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim"), "")
+FORM_IDS = {"subject": "support-subject", "body": "support-body"}
+
+
+def _when(iso: str, loc: str) -> str:
+    return moment(datetime.fromisoformat(iso), loc) if iso else ""
+
+
+class SupportState(CabinetState):
+    status_filter: str = ALL
+    category_filter: str = ALL
+    search: str = ""
+    page: int = 1
+    total: int = 0
+    pages: int = 1
+    tickets: list[dict] = []  # one page of the own tickets
+    list_error: str = ""
+    new_category: str = "other"
+    new_sim: str = NO_SIM
+    errors: dict[str, str] = NEW_ERRORS
+
+    def _run(self, actor) -> None:
+        self.list_error = ""
+        try:
+            with session_scope() as session:
+                found = support.list_tickets(
+                    session, actor,
+                    status="" if self.status_filter == ALL else self.status_filter,
+                    category="" if self.category_filter == ALL else self.category_filter,
+                    search=self.search, page=self.page, page_size=PAGE_SIZE,
+                )
+        except DomainError as err:
+            self.tickets, self.total, self.pages = [], 0, 1
+            self.list_error = self._error(err)
+            return
+        self.tickets = [plain(asdict(r)) for r in found.rows]
+        self.total, self.page, self.pages = found.total, found.page, found.pages
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._open()
+        if redirect:
+            return redirect
+        self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
+        self.new_category, self.new_sim, self.errors = "other", NO_SIM, NEW_ERRORS
+        self._run(actor)
+        return None
+
+    @rx.event
+    def set_filter(self, name: str, value: str):
+        """The list's filters; only these names and known values can be set."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        value = str(value)
+        if name == "status" and (value == ALL or value in support.STATUSES):
+            self.status_filter = value
+        elif name == "category" and (value == ALL or value in support.CATEGORIES):
+            self.category_filter = value
+        elif name == "search":
+            self.search = value[: support.SEARCH_MAX]
+            return None
+        else:
+            return None
+        self.page = 1
+        self._run(actor)
+        return None
+
+    @rx.event
+    def apply(self, form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        if isinstance(form, dict) and "search" in form:
+            self.search = str(form["search"])[: support.SEARCH_MAX]
+        self.page = 1
+        self._run(actor)
+        return None
+
+    @rx.event
+    def turn(self, step: int):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        target = self.page + (1 if str(step) == "1" else -1)
+        if 1 <= target <= self.pages:
+            self.page = target
+            self._run(actor)
+        return None
+
+    @rx.event
+    def set_new(self, name: str, value: str):
+        """The new ticket's selects (the service checks the values again)."""
+        value = str(value)
+        if name == "category" and value in support.CATEGORIES:
+            self.new_category = value
+        elif name == "sim" and (value == NO_SIM or value.isdigit()):
+            self.new_sim = value
+
+    @rx.event
+    def submit(self, form: dict):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.errors = NEW_ERRORS
+        form = form if isinstance(form, dict) else {}
+        sim_id = None if self.new_sim == NO_SIM else browser_id(self.new_sim)
+        try:
+            with session_scope() as session:
+                support.open_ticket(session, actor, self.new_category, form.get("subject", ""),
+                                    form.get("body", ""), sim_id)
+        except ValidationError as err:
+            self.errors = {**NEW_ERRORS, (err.field or "body"): self._error(err)}
+            return None
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        self.new_category, self.new_sim = "other", NO_SIM
+        self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
+        self._run(actor)
+        return [
+            *[rx.set_value(id_, "") for id_ in (*FORM_IDS.values(), "support-search")],
+            rx.toast.success(self._t("support.opened")),
+            rx.scroll_to("support-list-title"),
+        ]
+
+    @rx.var
+    def ticket_cards(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "id": str(r["id"]),
+                "href": f"/cabinet/support/{r['id']}",
+                "number": t("support.number", loc, id=r["id"]),
+                "subject": r["subject"],
+                "category": t(f"support.category.{r['category']}", loc),
+                "status": t(f"support.status.{r['status']}", loc),
+                "colour": STATUS_COLOURS.get(r["status"], "gray"),
+                "updated": _when(r["updated_at"], loc),
+                "sim": phone(r["msisdn"]) if r["msisdn"] else "",
+            }
+            for r in self.tickets
+        ]
+
+    @rx.var
+    def new_sim_options(self) -> list[dict[str, str]]:
+        return [{"value": NO_SIM, "label": t("support.sim_none", self.locale)}, *self.sim_options]
+
+    @rx.var
+    def pager_text(self) -> dict[str, str]:
+        loc = self.locale
+        return {
+            "summary": t("support.found", loc, n=self.total),
+            "page": t("support.page", loc, page=self.page, pages=self.pages),
+        }
+
+
+class TicketState(CabinetState):
+    ticket: dict = {}  # the thread (the own ticket only), or {} when refused
+    rating: str = ""  # "1".."5" chosen in the rating form
+    reply_error: str = ""
+    rate_error: str = ""
+
+    def _route_ticket_id(self) -> int:
+        path = str(self.router.url.path or "").rstrip("/")
+        return browser_id(path.rsplit("/", 1)[-1])
+
+    def _show(self, actor, ticket_id: int) -> bool:
+        try:
+            with session_scope() as session:
+                thread = support.ticket_thread(session, actor, ticket_id)
+        except DomainError:
+            self.ticket = {}
+            return False
+        self.ticket = plain(asdict(thread))
+        return True
+
+    def _act(self, operation, done_key: str, error_var: str):
+        """Call one service on the shown ticket, then show it again."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        ticket_id = self.ticket.get("id", -1) if self.ticket else -1
+        setattr(self, error_var, "")
+        try:
+            with session_scope() as session:
+                operation(session, actor, ticket_id)
+        except ValidationError as err:
+            setattr(self, error_var, self._error(err))
+            return None
+        except DomainError as err:
+            self._show(actor, ticket_id)
+            return rx.toast.error(self._error(err))
+        self._show(actor, ticket_id)
+        return rx.toast.success(self._t(done_key))
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._open()
+        if redirect:
+            return redirect
+        self.rating, self.reply_error, self.rate_error = "", "", ""
+        self._show(actor, self._route_ticket_id())
+        return None
+
+    @rx.event
+    def reply(self, form: dict):
+        body = form.get("reply", "") if isinstance(form, dict) else ""
+        result = self._act(lambda s, a, tid: support.reply(s, a, tid, body),
+                           "support.replied", "reply_error")
+        if self.reply_error:
+            return result
+        return [rx.set_value("reply", ""), result]
+
+    @rx.event
+    def close(self):
+        return self._act(support.close_ticket, "support.closed", "reply_error")
+
+    @rx.event
+    def set_rating(self, value: str):
+        if str(value) in {"1", "2", "3", "4", "5"}:
+            self.rating = str(value)
+
+    @rx.event
+    def rate(self, form: dict):
+        comment = str(form.get("rating_comment", "")) if isinstance(form, dict) else ""
+        stars = int(self.rating) if self.rating else 0
+        return self._act(lambda s, a, tid: support.rate_ticket(s, a, tid, stars, comment),
+                         "support.rated", "rate_error")
+
+    @rx.var
+    def head(self) -> dict[str, str]:
+        tk, loc = self.ticket, self.locale
+        if not tk:
+            return {"found": "", "number": "", "subject": "", "category": "", "status": "",
+                    "colour": "gray", "sim": "", "created": "", "can_reply": "",
+                    "can_close": "", "can_rate": "", "rated": "", "rating_comment": ""}
+        return {
+            "found": "1",
+            "number": t("support.number", loc, id=tk["id"]),
+            "subject": tk["subject"],
+            "category": t(f"support.category.{tk['category']}", loc),
+            "status": t(f"support.status.{tk['status']}", loc),
+            "colour": STATUS_COLOURS.get(tk["status"], "gray"),
+            "sim": t("support.about_sim", loc, number=phone(tk["msisdn"])) if tk["msisdn"] else "",
+            "created": _when(tk["created_at"], loc),
+            "can_reply": "1" if tk["can_reply"] else "",
+            "can_close": "1" if tk["can_close"] else "",
+            "can_rate": "1" if tk["can_rate"] else "",
+            "rated": t("support.your_rating", loc, rating=tk["rating"]) if tk["rating"] else "",
+            "rating_comment": tk["rating_comment"],
+        }
+
+    @rx.var
+    def messages(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "mine": "1" if m["mine"] else "",
+                "who": t("support.me" if m["mine"] else "support.agent", loc),
+                "body": m["body"],
+                "when": _when(m["created_at"], loc),
+            }
+            for m in (self.ticket.get("messages", []) if self.ticket else [])
+        ]
+
+
+# -- the list page -------------------------------------------------------------------------------
+
+
+def _ticket_card(r: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(r["number"], size="1", color=rx.color("gray", 11)),
+                    rx.badge(r["status"], color_scheme=r["colour"], variant="soft",
+                             class_name="ticket-status"),
+                    justify="between",
+                    align="center",
+                    width="100%",
+                ),
+                rx.text(r["subject"], weight="bold", size="3", class_name="ticket-subject",
+                        overflow_wrap="anywhere"),
+                rx.hstack(
+                    rx.text(r["category"], size="2"),
+                    rx.cond(r["sim"] != "", rx.text(r["sim"], size="2",
+                                                    color=rx.color("gray", 11))),
+                    rx.spacer(),
+                    rx.text(r["updated"], size="1", color=rx.color("gray", 11)),
+                    width="100%",
+                    wrap="wrap",
+                    spacing="2",
+                    align="center",
+                ),
+                spacing="1",
+                width="100%",
+            ),
+            width="100%",
+            size="1",
+        ),
+        href=r["href"],
+        underline="none",
+        color="inherit",
+        width="100%",
+        class_name="ticket-card",
+    )
+
+
+def _filters() -> rx.Component:
+    statuses = [(ALL, "support.all")] + [(s, f"support.status.{s}") for s in support.STATUSES]
+    categories = [(ALL, "support.all")] + [
+        (c, f"support.category.{c}") for c in support.CATEGORIES
+    ]
+    return rx.vstack(
+        rx.grid(
+            static_choice(statuses, SupportState.status_filter,
+                          lambda v: SupportState.set_filter("status", v), "filter-status",
+                          "support.filter_status"),
+            static_choice(categories, SupportState.category_filter,
+                          lambda v: SupportState.set_filter("category", v), "filter-category",
+                          "support.filter_category"),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.form(
+            labelled(
+                "support-search", tr("support.search"),
+                rx.hstack(
+                    rx.input(id="support-search", name="search", size="3", flex="1",
+                             max_length=support.SEARCH_MAX, type="search"),
+                    rx.button(rx.icon("search", size=16), tr("support.find"), size="3",
+                              type="submit", id="support-find"),
+                    width="100%",
+                ),
+            ),
+            on_submit=SupportState.apply,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _new_ticket() -> rx.Component:
+    e = SupportState.errors
+    return form_card(
+        rx.heading(tr("support.new"), size="4", as_="h2"),
+        rx.text(tr("support.new_hint"), size="2", color=rx.color("gray", 11)),
+        static_choice([(c, f"support.category.{c}") for c in support.CATEGORIES],
+                      SupportState.new_category, lambda v: SupportState.set_new("category", v),
+                      "support-category", "support.category"),
+        labelled("support-subject", tr("support.subject"),
+                 rx.input(id="support-subject", name="subject", size="3", width="100%",
+                          max_length=support.SUBJECT_MAX, aria_invalid=invalid(e["subject"])),
+                 e["subject"]),
+        labelled("support-body", tr("support.body"),
+                 rx.text_area(id="support-body", name="body", rows="5", width="100%",
+                              max_length=support.BODY_MAX, aria_invalid=invalid(e["body"])),
+                 e["body"]),
+        rx.cond(
+            SupportState.sim_options.length() > 0,
+            choice(SupportState.new_sim_options, SupportState.new_sim,
+                   lambda v: SupportState.set_new("sim", v), "support-sim", "support.sim"),
+        ),
+        error_banner(e["category"], "support-category-error"),
+        error_banner(e["sim"], "support-sim-error"),
+        rx.button(rx.icon("send", size=16), tr("support.send"), type="submit", size="3",
+                  id="support-send"),
+        on_submit=SupportState.submit,
+    )
+
+
+def support_page() -> rx.Component:
+    p = SupportState.pager_text
+    return shell(
+        "cabinet",
+        rx.grid(
+            rx.vstack(
+                rx.heading(tr("support.list"), size="4", as_="h2", id="support-list-title"),
+                _filters(),
+                error_banner(SupportState.list_error, "support-list-error"),
+                rx.cond(
+                    SupportState.ticket_cards.length() > 0,
+                    rx.vstack(rx.foreach(SupportState.ticket_cards, _ticket_card),
+                              spacing="2", width="100%", id="support-tickets"),
+                    rx.text(tr("support.empty"), color=rx.color("gray", 11),
+                            id="support-empty"),
+                ),
+                pager(p["summary"], p["page"], SupportState.page > 1,
+                      SupportState.page < SupportState.pages, SupportState.turn(-1),
+                      SupportState.turn(1), "support-pager"),
+                spacing="3",
+                width="100%",
+                min_width="0",
+            ),
+            _new_ticket(),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="5",
+            width="100%",
+            align="start",
+        ),
+        title_key="support.title",
+    )
+
+
+# -- the thread page -----------------------------------------------------------------------------
+
+
+def _message(m: rx.Var) -> rx.Component:
+    mine = m["mine"] != ""
+    return rx.flex(
+        rx.box(
+            rx.hstack(
+                rx.text(m["who"], size="1", weight="bold"),
+                rx.text(m["when"], size="1", color=rx.color("gray", 11)),
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.text(m["body"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
+            background_color=rx.cond(mine, rx.color("accent", 3), rx.color("gray", 3)),
+            border_radius="12px",
+            padding="0.6em 0.9em",
+            max_width="min(560px, 90%)",
+            class_name=rx.cond(mine, "ticket-message mine", "ticket-message"),
+        ),
+        justify=rx.cond(mine, "end", "start"),
+        width="100%",
+    )
+
+
+def _reply_box() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text_area(id="reply", name="reply", rows="4", width="100%",
+                         placeholder=tr("support.reply_placeholder"),
+                         max_length=support.BODY_MAX,
+                         aria_invalid=invalid(TicketState.reply_error)),
+            error_banner(TicketState.reply_error, "reply-error"),
+            rx.button(rx.icon("send", size=16), tr("support.reply"), type="submit", size="3",
+                      id="send-reply"),
+            spacing="2",
+            width="100%",
+            align="start",
+        ),
+        on_submit=TicketState.reply,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _close_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(rx.icon("circle-check", size=16), tr("support.close"), variant="soft",
+                      color_scheme="gray", size="3", id="close-ticket"),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(tr("support.close")),
+            rx.alert_dialog.description(tr("support.close_confirm")),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(tr("support.cancel"), variant="soft")),
+                rx.alert_dialog.action(rx.button(tr("support.close"), on_click=TicketState.close,
+                                                 id="confirm-close")),
+                justify="end", spacing="3", margin_top="1em",
+            ),
+            max_width="420px",
+        ),
+    )
+
+
+def _rating_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(tr("support.rate_title"), size="4", as_="h2"),
+                rx.radio_group.root(
+                    rx.hstack(*[
+                        rx.el.label(rx.hstack(rx.radio_group.item(value=str(n)), rx.text(str(n)),
+                                              align="center", spacing="1"), min_height="32px")
+                        for n in range(1, 6)
+                    ], spacing="4", wrap="wrap"),
+                    value=TicketState.rating,
+                    on_change=TicketState.set_rating,
+                    id="rating",
+                ),
+                labelled("rating-comment", tr("support.rate_comment"),
+                         rx.text_area(id="rating-comment", name="rating_comment", rows="3",
+                                      width="100%", max_length=support.RATING_COMMENT_MAX)),
+                error_banner(TicketState.rate_error, "rate-error"),
+                rx.button(rx.icon("star", size=16), tr("support.rate_send"), type="submit",
+                          size="3", id="send-rating"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=TicketState.rate,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+        id="rating-card",
+    )
+
+
+def ticket_page() -> rx.Component:
+    h = TicketState.head
+    thread = rx.vstack(
+        rx.vstack(
+            rx.hstack(
+                rx.text(h["number"], size="2", color=rx.color("gray", 11), id="ticket-number"),
+                rx.badge(h["status"], color_scheme=h["colour"], variant="soft", size="2",
+                         id="ticket-status"),
+                spacing="3",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.heading(h["subject"], size="5", as_="h2", id="ticket-subject",
+                       overflow_wrap="anywhere"),
+            rx.hstack(
+                rx.text(h["category"], size="2"),
+                rx.cond(h["sim"] != "", rx.text(h["sim"], size="2", color=rx.color("gray", 11))),
+                rx.text(h["created"], size="2", color=rx.color("gray", 11)),
+                spacing="3",
+                wrap="wrap",
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        rx.vstack(rx.foreach(TicketState.messages, _message), spacing="2", width="100%",
+                  id="ticket-thread"),
+        rx.cond(h["can_rate"] != "", _rating_form()),
+        rx.cond(
+            h["rated"] != "",
+            rx.callout(h["rated"], icon="star", color_scheme="green", id="ticket-rated",
+                       width="100%"),
+        ),
+        rx.cond(
+            h["can_reply"] != "",
+            _reply_box(),
+            rx.callout(tr("support.closed_note"), icon="lock", id="ticket-closed", width="100%"),
+        ),
+        rx.cond(h["can_close"] != "", _close_button()),
+        spacing="4",
+        width="100%",
+        max_width="760px",
+    )
+    return shell(
+        "cabinet",
+        rx.vstack(
+            rx.link(rx.hstack(rx.icon("arrow-left", size=16), tr("support.back"), align="center"),
+                    href="/cabinet/support", id="support-back"),
+            rx.cond(
+                h["found"] != "",
+                thread,
+                rx.callout(tr("support.not_found"), icon="info", id="ticket-not-found"),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="support.thread_title",
+    )

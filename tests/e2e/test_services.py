@@ -1,0 +1,43 @@
+"""Browser journey of the add-on services page: buy one from the balance, be refused when the
+balance is short, switch auto-renewal off."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import WIDTHS, shot, sign_in
+
+
+def test_buy_an_add_on_from_the_balance(new_page, customer):
+    page = new_page(WIDTHS["phone"])
+    sign_in(page, customer["login"])
+    expect(page.locator(".sim-card")).to_have_count(2)
+    page.goto("/cabinet/services")
+    offers = page.locator(".addon-offer")
+    expect(offers).to_have_count(4)
+    shot(page, "services-390")
+    offers.first.locator(".buy-addon").click()  # 99 ₽ of the 100 ₽ balance
+    page.locator(".confirm-buy").click()
+    expect(page.locator(".addon-active")).to_have_count(1)
+    expect(page.get_by_text("Услуга подключена.")).to_be_visible()
+
+    expensive = offers.filter(has_text="+10 ГБ")
+    expensive.locator(".buy-addon").click()
+    page.locator(".confirm-buy").click()
+    expect(page.get_by_text("не хватает 149,00")).to_be_visible()
+    expect(page.locator(".addon-active")).to_have_count(1)
+
+    page.locator(".renew-switch").click()
+    expect(page.locator(".addon-active")).to_contain_text("Не продлевается")
+    shot(page, "services-bought-390")
+
+    page.goto("/cabinet")
+    expect(page.locator("#dash-balance")).to_contain_text("1,00")
+    expect(page.locator("#dash-payments")).to_contain_text("Дополнительная услуга")
+
+    desk = new_page(WIDTHS["desktop"])
+    sign_in(desk, customer["login"])
+    expect(desk.locator(".sim-card")).to_have_count(2)
+    desk.goto("/cabinet/services")
+    expect(desk.locator(".addon-offer")).to_have_count(4)
+    shot(desk, "services-1280")

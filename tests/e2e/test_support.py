@@ -1,0 +1,76 @@
+"""Browser journey of the cabinet's support: open a ticket on a phone, find it in the list, read
+the thread, answer it and close it; the same pages on a desktop."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import WIDTHS, shot, sign_in
+
+
+def _enter(page, customer) -> None:
+    sign_in(page, customer["login"])
+    expect(page.locator(".sim-card")).to_have_count(2)
+    page.goto("/cabinet/support")
+    expect(page.locator("#support-empty")).to_be_visible()
+
+
+def test_open_reply_and_close_a_ticket(new_page, customer):
+    page = new_page(WIDTHS["phone"])
+    _enter(page, customer)
+    page.locator("#support-category").click()
+    page.get_by_role("option", name="Скорость интернета").click()
+    page.locator("#support-subject").fill("Медленный интернет вечером")
+    page.locator("#support-body").fill("После 20:00 скорость падает до 1 Мбит/с.")
+    page.locator("#support-sim").click()
+    page.get_by_role("option").nth(1).click()  # the first SIM of the contract
+    page.locator("#support-send").click()
+    card = page.locator(".ticket-card")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Медленный интернет вечером")
+    expect(card.locator(".ticket-status")).to_have_text("Новое")
+    expect(page.locator("#support-subject")).to_have_value("")
+    shot(page, "support-390")
+
+    card.click()
+    expect(page).to_have_url(re.compile(r"/cabinet/support/\d+$"))
+    expect(page.locator("#ticket-subject")).to_have_text("Медленный интернет вечером")
+    expect(page.locator(".ticket-message")).to_have_count(1)
+    page.locator("#reply").fill("Сегодня опять то же самое.")
+    page.locator("#send-reply").click()
+    expect(page.locator(".ticket-message")).to_have_count(2)
+    expect(page.locator(".ticket-message").nth(1)).to_contain_text("опять")
+    shot(page, "support-thread-390")
+
+    page.locator("#close-ticket").click()
+    page.locator("#confirm-close").click()
+    expect(page.locator("#ticket-status")).to_have_text("Закрыто")
+    expect(page.locator("#ticket-closed")).to_be_visible()
+    expect(page.locator("#reply")).to_have_count(0)
+
+    desk = new_page(WIDTHS["desktop"])
+    sign_in(desk, customer["login"])
+    expect(desk.locator(".sim-card")).to_have_count(2)
+    desk.goto("/cabinet/support")
+    expect(desk.locator(".ticket-card")).to_have_count(1)
+    desk.locator("#filter-status").click()
+    desk.get_by_role("option", name="В работе").click()
+    expect(desk.locator("#support-empty")).to_be_visible()
+    desk.locator("#filter-status").click()
+    desk.get_by_role("option", name="Закрыто").click()
+    expect(desk.locator(".ticket-card")).to_have_count(1)
+    shot(desk, "support-1280")
+    desk.locator(".ticket-card").click()
+    expect(desk.locator("#ticket-closed")).to_be_visible()
+    shot(desk, "support-thread-1280")
+
+
+def test_a_foreign_or_unknown_ticket_is_not_shown(new_page, customer):
+    page = new_page(WIDTHS["desktop"])
+    sign_in(page, customer["login"])
+    expect(page.locator(".sim-card")).to_have_count(2)
+    page.goto("/cabinet/support/1")  # a demo subscriber's ticket (or none): never this one's
+    expect(page.locator("#ticket-not-found")).to_be_visible()
+    expect(page.locator("#ticket-thread")).to_have_count(0)
