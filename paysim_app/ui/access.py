@@ -31,6 +31,7 @@ HANDLER_ACCESS: dict[str, str] = {
     "CabinetState.select_sim": "subscriber",
     "CabinetState.switch_sim": "subscriber",
     "CabinetHomeState.mark_read": "subscriber",
+    "CabinetHomeState.rate": "subscriber",
     "ServicesState.load": "subscriber",
     "ServicesState.buy": "subscriber",
     "ServicesState.set_renew": "subscriber",

@@ -33,6 +33,9 @@ def test_dashboard_follows_the_sim_switcher(new_page, customer):
     phone = new_page(WIDTHS["phone"])
     _enter(phone, customer)
     expect(phone.locator("#dash-number")).to_be_visible()
+    phone.locator("#dash-rate-coverage-2").click()  # one tap rates; a low mark offers support
+    expect(phone.locator("#dash-low-hint")).to_be_visible()
+    expect(phone.locator("#dash-rate-coverage-2")).to_have_attribute("aria-pressed", "true")
     shot(phone, "dashboard-390")
     phone.locator("#menu-button").click()
     expect(phone.locator("#sim-switcher-drawer")).to_be_visible()

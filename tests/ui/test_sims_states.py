@@ -65,3 +65,17 @@ def test_only_the_page_inputs_can_be_set(db_url, alice_and_bob):
     _run(SimsState.set_text, state, "label_input", "x" * 41)
     _run(SimsState.save_label, state)
     assert state.errors["label"]
+
+
+def test_one_tap_rating_rates_the_own_sim_only(db_url, alice_and_bob):
+    from paysim_app.models import QualityRating
+
+    alice_sim, bob_sim = alice_and_bob
+    state = _state(CabinetHomeState)
+    _run(CabinetHomeState.rate, state, "coverage", 2)
+    state.current_sim_id = bob_sim.id  # forged
+    _run(CabinetHomeState.rate, state, "voice", 5)
+    _run(CabinetHomeState.rate, state, "nonsense", 3)
+    with session_scope() as session:
+        rows = session.exec(select(QualityRating)).all()
+    assert [(r.sim_id, r.aspect, r.stars) for r in rows] == [(alice_sim.id, "coverage", 2)]

@@ -10,19 +10,22 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import dashboards, notify, statement
+from paysim_app.services import dashboards, notify, quality, statement
+from paysim_app.services.errors import DomainError
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import status_badge
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.rating import stars
 
 
 class CabinetHomeState(CabinetState):
     notices: list[dict] = []
     unread: int = 0
     board: dict = {}
+    rated: dict[str, int] = dict.fromkeys(quality.ASPECTS, 0)  # stars just given on this page
 
     def _refresh(self, actor) -> None:
         if not self.current_sim_id:
@@ -49,6 +52,21 @@ class CabinetHomeState(CabinetState):
             return redirect
         self._refresh(actor)
         self._load_notices(actor)
+
+    @rx.event
+    def rate(self, aspect: str, stars: int):
+        """One tap on the dashboard: a quick rating of the current SIM's service."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                quality.rate(session, actor, self.current_sim_id, aspect, stars)
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        self.rated = {**dict.fromkeys(quality.ASPECTS, 0), aspect: int(stars)}
+        return rx.toast.success(self._t("quality.rated", aspect=self._t(f"quality.aspect.{aspect}"),
+                                        stars=stars))
 
     @rx.event
     def mark_read(self):
@@ -378,6 +396,38 @@ def _dashboard() -> rx.Component:
     )
 
 
+def _quick_rating() -> rx.Component:
+    low = rx.Var.create(False)
+    for aspect in quality.ASPECTS:
+        low = low | ((CabinetHomeState.rated[aspect] > 0) & (CabinetHomeState.rated[aspect] <= 2))
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("dashboard.rate_title"), size="4", as_="h2"),
+            rx.flex(
+                *[stars(a, CabinetHomeState.rated[a], CabinetHomeState.rate, "dash-rate")
+                  for a in quality.ASPECTS],
+                direction=rx.breakpoints(initial="column", md="row"),
+                gap="3",
+                width="100%",
+            ),
+            rx.cond(
+                low,
+                rx.callout(
+                    rx.hstack(rx.text(tr("quality.low_hint")),
+                              rx.link(tr("quality.to_support"), href="/cabinet/support"),
+                              wrap="wrap"),
+                    icon="life-buoy", color_scheme="amber", id="dash-low-hint", width="100%",
+                ),
+            ),
+            rx.link(tr("dashboard.rate_more"), href="/cabinet/quality", size="2"),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="dash-rating",
+    )
+
+
 def cabinet_home() -> rx.Component:
     return shell(
         "cabinet",
@@ -385,6 +435,7 @@ def cabinet_home() -> rx.Component:
             CabinetHomeState.sim_cards.length() > 0,
             rx.vstack(
                 _dashboard(),
+                _quick_rating(),
                 _notices(),
                 rx.heading(tr("dashboard.all_sims"), size="4", as_="h2", margin_top="0.5em"),
                 rx.grid(

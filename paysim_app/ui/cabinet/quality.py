@@ -20,6 +20,7 @@ from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice
+from paysim_app.ui.components.rating import stars
 
 ASPECTS = quality.ASPECTS
 NOT_RATED = dict.fromkeys(ASPECTS, 0)
@@ -221,41 +222,6 @@ RATING_COLUMNS = [
 ]
 
 
-def _stars(aspect: str) -> rx.Component:
-    given = QualityState.rated[aspect]
-    return rx.vstack(
-        rx.text(tr(f"quality.aspect.{aspect}"), weight="medium", id=f"aspect-{aspect}"),
-        rx.hstack(
-            *[
-                rx.icon_button(
-                    rx.icon(
-                        "star",
-                        size=28,
-                        fill=rx.cond(given >= n, "currentColor", "none"),
-                    ),
-                    on_click=QualityState.rate(aspect, n),
-                    variant="ghost",
-                    color_scheme="amber",
-                    size="4",  # 48 px: a comfortable touch target
-                    margin="0",  # a ghost button's negative margins would make them overlap
-                    aria_label=rx.cond(
-                        QualityState.locale == "en", f"{n} of 5", f"{n} из 5"
-                    ),
-                    aria_pressed=rx.cond(given == n, "true", "false"),
-                    id=f"rate-{aspect}-{n}",
-                    class_name="rate-star",
-                )
-                for n in range(1, 6)
-            ],
-            spacing="2",
-            aria_labelledby=f"aspect-{aspect}",
-            role="group",
-        ),
-        spacing="1",
-        width="100%",
-    )
-
-
 def _rate_card() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -265,7 +231,7 @@ def _rate_card() -> rx.Component:
                 align="center",
             ),
             rx.text(tr("quality.rate_hint"), size="2", color=rx.color("gray", 11)),
-            *[_stars(a) for a in ASPECTS],
+            *[stars(a, QualityState.rated[a], QualityState.rate) for a in ASPECTS],
             rx.vstack(
                 rx.el.label(tr("quality.comment"), html_for="rate-comment", font_size="14px",
                             font_weight="500"),
