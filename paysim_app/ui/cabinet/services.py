@@ -34,14 +34,6 @@ class ServicesState(CabinetState):
                            addons.owned(session, actor, self.current_sim_id)]
 
     @rx.event
-    def load(self):
-        actor, redirect = self._open()
-        if redirect:
-            return redirect
-        self._refresh(actor)
-        return None
-
-    @rx.event
     def buy(self, addon_id: str):
         actor = self._actor()
         if actor is None:

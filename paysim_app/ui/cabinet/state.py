@@ -86,6 +86,15 @@ class CabinetState(SessionState):
         return actor, None
 
     @rx.event
+    def load(self):
+        """A cabinet page's on_load: the gate, the SIMs, then the page's own data."""
+        actor, redirect = self._open()
+        if redirect:
+            return redirect
+        self._refresh(actor)
+        return None
+
+    @rx.event
     def select_sim(self, sim_id: str | int):
         problem = self._select(sim_id)
         if problem is not None:
