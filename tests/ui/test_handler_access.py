@@ -65,3 +65,19 @@ def test_setvar_reaches_only_listed_setters():
                 continue
             owner = next(c for c in cls.__mro__ if f"set_{var}" in vars(c))
             assert f"{owner.__name__}.set_{var}" in HANDLER_ACCESS, f"{cls.__name__}.set_{var}"
+
+
+def test_cabinet_pages_bind_load_and_select_sim_to_their_own_state():
+    """Reflex runs an inherited handler on the class that defined it: a page that used
+    CabinetState's `select_sim` would never reload its own data. Each page defines its own."""
+    from paysim_app.ui.cabinet.state import CabinetState
+
+    wrong = []
+    for cls in _app_states():
+        if not issubclass(cls, CabinetState) or cls is CabinetState:
+            continue
+        for name in ("load", "select_sim"):
+            handler = getattr(cls, name, None)
+            if handler is not None and getattr(handler, "state", cls) is not cls:
+                wrong.append(f"{cls.__name__}.{name}")
+    assert not wrong, f"handlers bound to a parent state: {wrong}"

@@ -58,6 +58,10 @@ class AutopayState(CabinetState):
         self.errors, self.form_error = NO_ERRORS, ""
 
     @rx.event
+    def select_sim(self, sim_id: str):
+        return self._switch(sim_id)
+
+    @rx.event
     def load(self):
         actor, redirect = self._open()
         if redirect:

@@ -46,6 +46,10 @@ class CabinetHomeState(CabinetState):
         ]
 
     @rx.event
+    def select_sim(self, sim_id: str):
+        return self._switch(sim_id)
+
+    @rx.event
     def load(self):
         actor, redirect = self._open()
         if redirect:
@@ -233,7 +237,7 @@ def _sim_card(sim: rx.Var) -> rx.Component:
         class_name="sim-card",
         width="100%",
         cursor="pointer",
-        on_click=CabinetState.select_sim(sim["sim_id"]),
+        on_click=CabinetHomeState.select_sim(sim["sim_id"]),
         border=rx.cond(sim["current"] != "", f"2px solid {rx.color('accent', 9)}", "2px solid transparent"),
         aria_current=rx.cond(sim["current"] != "", "true", "false"),
     )

@@ -53,6 +53,10 @@ class QualityState(CabinetState):
         self.ratings = [plain(asdict(r)) for r in ratings]
 
     @rx.event
+    def select_sim(self, sim_id: str):
+        return self._switch(sim_id)
+
+    @rx.event
     def load(self):
         actor, redirect = self._open()
         if redirect:

@@ -34,6 +34,10 @@ class ServicesState(CabinetState):
                            addons.owned(session, actor, self.current_sim_id)]
 
     @rx.event
+    def load(self):
+        return self._load_page()
+
+    @rx.event
     def buy(self, addon_id: str):
         actor = self._actor()
         if actor is None:

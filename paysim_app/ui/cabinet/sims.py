@@ -44,6 +44,10 @@ class SimsState(CabinetState):
         self.label_input = self.details["label"]
 
     @rx.event
+    def load(self):
+        return self._load_page()
+
+    @rx.event
     def set_text(self, name: str, value: str):
         """One setter for this page's text inputs; only these names can be set."""
         if name in ("label_input", "block_comment", "unblock_comment"):

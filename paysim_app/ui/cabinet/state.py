@@ -85,8 +85,10 @@ class CabinetState(SessionState):
             self._select(wanted)
         return actor, None
 
-    @rx.event
-    def load(self):
+    # Reflex binds an event handler to the class that defines it: a handler inherited from here
+    # would run on CabinetState, not on the page's state, and miss the page's _refresh. So each
+    # page defines its own thin `load` / `select_sim` over these two helpers.
+    def _load_page(self):
         """A cabinet page's on_load: the gate, the SIMs, then the page's own data."""
         actor, redirect = self._open()
         if redirect:
@@ -94,8 +96,8 @@ class CabinetState(SessionState):
         self._refresh(actor)
         return None
 
-    @rx.event
-    def select_sim(self, sim_id: str | int):
+    def _switch(self, sim_id: str | int):
+        """Make a SIM current from the page's picker and reload the page's data for it."""
         problem = self._select(sim_id)
         if problem is not None:
             return problem

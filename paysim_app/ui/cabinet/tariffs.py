@@ -54,6 +54,10 @@ class TariffsState(CabinetState):
         self.preview, self.form_error = plain(asdict(p)), ""
 
     @rx.event
+    def select_sim(self, sim_id: str):
+        return self._switch(sim_id)
+
+    @rx.event
     def load(self):
         actor, redirect = self._open()
         if redirect:

@@ -49,6 +49,10 @@ class TopupState(CabinetState):
             self.pay_with = str(default["id"]) if default else "new"
 
     @rx.event
+    def select_sim(self, sim_id: str):
+        return self._switch(sim_id)
+
+    @rx.event
     def load(self):
         actor, redirect = self._open()
         if redirect:
