@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     paysim_demo: bool = False
     paysim_gateway: str = "sandbox"  # sandbox | stripe
     paysim_public_url: str = "http://localhost:3000"
+    paysim_attachments_dir: str = str(ROOT / "data" / "attachments")  # support screenshots
     paysim_timezone: str = "Europe/Moscow"
     paysim_session_days: int = 14
     paysim_reset_minutes: int = 30

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from paysim_app.models import Sim, Ticket, TicketMessage
 from paysim_app.models.base import utcnow
 from paysim_app.models.support import TICKET_CATEGORIES, TICKET_STATUSES
-from paysim_app.services import audit
+from paysim_app.services import attachments, audit
 from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.services.permissions import Actor, owned_sim, require_role
 
@@ -59,6 +59,7 @@ class MessageView:
     mine: bool  # written by the subscriber (else by support)
     body: str
     created_at: datetime
+    attachment_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,10 @@ def open_ticket(
     subject: str,
     body: str,
     sim_id: int | None = None,
+    attachment: attachments.StoredFile | None = None,
 ) -> int:
-    """A new ticket with its first message; returns the ticket's id."""
+    """A new ticket with its first message (and its attachment, already checked and stored by
+    services.attachments.save); returns the ticket's id."""
     actor = _subscriber(actor)
     category = _check_category(category)
     subject = _check_subject(subject)
@@ -157,8 +160,12 @@ def open_ticket(
     )
     session.add(ticket)
     session.flush()
+    if attachment is not None and not attachments.is_stored_name(attachment.stored):
+        raise ValidationError("support.error.attachment_type", field="attachment")
     session.add(TicketMessage(ticket_id=ticket.id, author_user_id=actor.user_id, body=body,
-                              created_at=now))
+                              created_at=now,
+                              attachment_name=attachment.name if attachment else "",
+                              attachment_path=attachment.stored if attachment else ""))
     audit.record(session, actor, "ticket.open", "ticket", ticket.id,
                  after={"category": category, "subject": subject, "sim_id": sim_id})
     session.flush()
@@ -185,6 +192,16 @@ def reply(session: Session, actor: Actor, ticket_id: int, body: str) -> int:
     session.add(ticket)
     session.flush()
     return message.id
+
+
+def attachment(session: Session, actor: Actor, message_id: int) -> tuple[str, bytes, str]:
+    """(name, bytes, MIME type) of a file in one of the actor's own tickets."""
+    message = session.get(TicketMessage, message_id) if isinstance(message_id, int) else None
+    if message is None or message.is_internal or not message.attachment_path:
+        raise PermissionDenied()
+    _own_ticket(session, actor, message.ticket_id)  # someone else's: refused like a missing one
+    data, mime = attachments.read(message.attachment_path)
+    return message.attachment_name, data, mime
 
 
 def close_ticket(session: Session, actor: Actor, ticket_id: int) -> None:
@@ -311,7 +328,7 @@ def ticket_thread(session: Session, actor: Actor, ticket_id: int) -> TicketThrea
         can_rate=ticket.status == "resolved" and ticket.rating is None,
         messages=[
             MessageView(id=m.id, mine=m.author_user_id == actor.user_id, body=m.body,
-                        created_at=m.created_at)
+                        created_at=m.created_at, attachment_name=m.attachment_name)
             for m in messages
         ],
     )

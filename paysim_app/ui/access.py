@@ -52,6 +52,8 @@ HANDLER_ACCESS: dict[str, str] = {
     "SupportState.turn": "subscriber",
     "SupportState.set_new": "subscriber",
     "SupportState.submit": "subscriber",
+    "SupportState.attach": "subscriber",
+    "TicketState.download": "subscriber",
     "TicketState.load": "subscriber",
     "TicketState.reply": "subscriber",
     "TicketState.close": "subscriber",

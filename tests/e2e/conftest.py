@@ -72,6 +72,7 @@ def app_env(tmp_path_factory) -> dict:
         "PAYSIM_BCRYPT_ROUNDS": "4",
         "PAYSIM_PUBLIC_URL": f"http://localhost:{port}",
         "PAYSIM_SCHEDULER": "0",
+        "PAYSIM_ATTACHMENTS_DIR": str(work / "attachments"),
         "REFLEX_USE_NPM": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",

@@ -74,3 +74,28 @@ def test_a_foreign_or_unknown_ticket_is_not_shown(new_page, customer):
     page.goto("/cabinet/support/1")  # a demo subscriber's ticket (or none): never this one's
     expect(page.locator("#ticket-not-found")).to_be_visible()
     expect(page.locator("#ticket-thread")).to_have_count(0)
+
+
+def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(new_page, customer,
+                                                                        tmp_path):
+    page = new_page(WIDTHS["desktop"])
+    _enter(page, customer)
+    fake = tmp_path / "virus.png"
+    fake.write_bytes(b"MZ\x90\x00 not a picture")
+    page.locator("#ticket-file input[type=file]").set_input_files(str(fake))
+    expect(page.locator("#support-attachment-error")).to_contain_text("PNG")
+    shot_file = tmp_path / "screen.png"
+    shot_file.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 256)
+    page.locator("#ticket-file input[type=file]").set_input_files(str(shot_file))
+    expect(page.locator("#attached-name")).to_have_text("screen.png")
+    page.locator("#support-subject").fill("Нет связи на даче")
+    page.locator("#support-body").fill("Скриншот настроек роутера во вложении.")
+    page.locator("#support-send").click()
+    card = page.locator(".ticket-card")
+    expect(card).to_have_count(1)
+    card.click()
+    attachment = page.locator(".attachment")
+    expect(attachment).to_have_text("screen.png")
+    with page.expect_download() as download:
+        attachment.click()
+    assert open(download.value.path(), "rb").read().startswith(b"\x89PNG")

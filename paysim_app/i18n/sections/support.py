@@ -68,6 +68,13 @@ RU = {
     "support.error.rated": "Обращение уже оценено.",
     "support.error.rating": "Поставьте оценку от 1 до 5.",
     "support.error.rating_comment": "Комментарий: не длиннее {max} символов.",
+    "support.error.attachment_empty": "Файл пустой.",
+    "support.error.attachment_size": "Файл больше 5 МБ.",
+    "support.error.attachment_type": "Можно приложить только картинку (PNG, JPEG, WebP) или PDF.",
+    "support.attach": "Приложить снимок экрана или PDF (до 5 МБ)",
+    "support.attach_button": "Выбрать файл",
+    "support.attached": "Приложено: {name}",
+    "support.download": "Скачать",
 }
 
 EN = {
@@ -137,4 +144,11 @@ EN = {
     "support.error.rated": "The ticket has already been rated.",
     "support.error.rating": "Give a rating from 1 to 5.",
     "support.error.rating_comment": "Comment: at most {max} characters.",
+    "support.error.attachment_empty": "The file is empty.",
+    "support.error.attachment_size": "The file is larger than 5 MB.",
+    "support.error.attachment_type": "Only a picture (PNG, JPEG, WebP) or a PDF can be attached.",
+    "support.attach": "Attach a screenshot or a PDF (up to 5 MB)",
+    "support.attach_button": "Choose a file",
+    "support.attached": "Attached: {name}",
+    "support.download": "Download",
 }

@@ -11,7 +11,7 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import support
+from paysim_app.services import attachments, support
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
 from paysim_app.ui.components.data_table import pager
@@ -26,7 +26,8 @@ NO_SIM = "none"
 PAGE_SIZE = 10
 STATUS_COLOURS = {"new": "blue", "open": "amber", "waiting": "orange", "resolved": "green",
                   "closed": "gray"}
-NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim"), "")
+NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim", "attachment"), "")
+UPLOAD_ID = "ticket-file"
 FORM_IDS = {"subject": "support-subject", "body": "support-body"}
 
 
@@ -46,6 +47,8 @@ class SupportState(CabinetState):
     new_category: str = "other"
     new_sim: str = NO_SIM
     errors: dict[str, str] = NEW_ERRORS
+    attached_name: str = ""  # the file waiting to go with the new ticket
+    _attached: str = ""  # its stored (random) name: backend only
 
     def _run(self, actor) -> None:
         self.list_error = ""
@@ -126,6 +129,25 @@ class SupportState(CabinetState):
             self.new_sim = value
 
     @rx.event
+    async def attach(self, files: list[rx.UploadFile]):
+        """A screenshot or PDF chosen for the new ticket: checked (type from its bytes, 5 MB)
+        and stored at once; the ticket takes it when it is sent."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.errors = NEW_ERRORS
+        if not files:
+            return None
+        data = await files[0].read(attachments.MAX_BYTES + 1)
+        try:
+            stored = attachments.save(data, files[0].name or "")
+        except ValidationError as err:
+            self.errors = {**NEW_ERRORS, "attachment": self._error(err)}
+            return rx.clear_selected_files(UPLOAD_ID)
+        self.attached_name, self._attached = stored.name, stored.stored
+        return rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.event
     def submit(self, form: dict):
         actor = self._actor()
         if actor is None:
@@ -135,14 +157,19 @@ class SupportState(CabinetState):
         sim_id = None if self.new_sim == NO_SIM else browser_id(self.new_sim)
         try:
             with session_scope() as session:
-                support.open_ticket(session, actor, self.new_category, form.get("subject", ""),
-                                    form.get("body", ""), sim_id)
+                support.open_ticket(
+                    session, actor, self.new_category, form.get("subject", ""),
+                    form.get("body", ""), sim_id,
+                    attachments.StoredFile(self.attached_name, self._attached)
+                    if self._attached else None,
+                )
         except ValidationError as err:
             self.errors = {**NEW_ERRORS, (err.field or "body"): self._error(err)}
             return None
         except DomainError as err:
             return rx.toast.error(self._error(err))
         self.new_category, self.new_sim = "other", NO_SIM
+        self.attached_name, self._attached = "", ""
         self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
         self._run(actor)
         return [
@@ -184,6 +211,20 @@ class SupportState(CabinetState):
 
 class TicketState(CabinetState):
     ticket: dict = {}  # the thread (the own ticket only), or {} when refused
+
+    @rx.event
+    def download(self, message_id: str):
+        """A file of the own ticket, sent to the browser (ownership checked by the service)."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                name, data, _ = support.attachment(session, actor, browser_id(message_id))
+        except (DomainError, OSError):
+            return rx.toast.error(self._t("error.forbidden"))
+        return rx.download(data=data, filename=name)
+
     rating: str = ""  # "1".."5" chosen in the rating form
     reply_error: str = ""
     rate_error: str = ""
@@ -287,6 +328,8 @@ class TicketState(CabinetState):
                 "who": t("support.me" if m["mine"] else "support.agent", loc),
                 "body": m["body"],
                 "when": _when(m["created_at"], loc),
+                "id": str(m["id"]),
+                "file": m.get("attachment_name", ""),
             }
             for m in (self.ticket.get("messages", []) if self.ticket else [])
         ]
@@ -392,6 +435,25 @@ def _new_ticket() -> rx.Component:
             choice(SupportState.new_sim_options, SupportState.new_sim,
                    lambda v: SupportState.set_new("sim", v), "support-sim", "support.sim"),
         ),
+        rx.vstack(
+            rx.text(tr("support.attach"), size="2", weight="medium"),
+            rx.upload(
+                rx.button(rx.icon("paperclip", size=16), tr("support.attach_button"),
+                          variant="soft", type="button", size="2"),
+                id=UPLOAD_ID,
+                max_files=1,
+                accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"],
+                        "image/webp": [".webp"], "application/pdf": [".pdf"]},
+                on_drop=SupportState.attach(rx.upload_files(upload_id=UPLOAD_ID)),
+                border="none",
+                padding="0",
+            ),
+            rx.cond(SupportState.attached_name != "",
+                    rx.text(SupportState.attached_name, size="2", id="attached-name")),
+            error_banner(e["attachment"], "support-attachment-error"),
+            spacing="1",
+            width="100%",
+        ),
         error_banner(e["category"], "support-category-error"),
         error_banner(e["sim"], "support-sim-error"),
         rx.button(rx.icon("send", size=16), tr("support.send"), type="submit", size="3",
@@ -447,6 +509,12 @@ def _message(m: rx.Var) -> rx.Component:
                 wrap="wrap",
             ),
             rx.text(m["body"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
+            rx.cond(
+                m["file"] != "",
+                rx.button(rx.icon("paperclip", size=14), m["file"], size="1", variant="soft",
+                          on_click=TicketState.download(m["id"]), class_name="attachment",
+                          margin_top="0.4em"),
+            ),
             background_color=rx.cond(mine, rx.color("accent", 3), rx.color("gray", 3)),
             border_radius="12px",
             padding="0.6em 0.9em",

@@ -1,0 +1,70 @@
+"""Files attached to support tickets: screenshots and PDFs up to 5 MB.
+
+The type is read from the file's first bytes (its magic number), never from its name or the
+browser's word; the file is stored under a random name, and the name the user gave is kept only
+for display. Reading one back goes through the ticket's owner check (services.support).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from paysim_app.services.errors import ValidationError
+from paysim_app.settings import get_settings
+
+MAX_BYTES = 5 * 1024 * 1024
+MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "pdf": "application/pdf"}
+_STORED = re.compile(r"[0-9a-f]{32}\.(png|jpg|webp|pdf)")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str  # as the user called it (display only)
+    stored: str  # our random file name
+
+
+def kind_of(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    return None
+
+
+def _folder() -> Path:
+    folder = Path(get_settings().paysim_attachments_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save(data: bytes, name: str) -> StoredFile:
+    """Check and keep an uploaded file. ValidationError for a wrong type or size."""
+    if not data:
+        raise ValidationError("support.error.attachment_empty", field="attachment")
+    if len(data) > MAX_BYTES:
+        raise ValidationError("support.error.attachment_size", field="attachment")
+    kind = kind_of(data)
+    if kind is None:
+        raise ValidationError("support.error.attachment_type", field="attachment")
+    display = re.sub(r"[^\w.\- ]", "_", Path(name or "").name)[-100:] or f"file.{kind}"
+    stored = f"{secrets.token_hex(16)}.{kind}"
+    (_folder() / stored).write_bytes(data)
+    return StoredFile(display, stored)
+
+
+def is_stored_name(stored: str) -> bool:
+    return bool(_STORED.fullmatch(stored or ""))
+
+
+def read(stored: str) -> tuple[bytes, str]:
+    """The file's bytes and MIME type (the caller has checked who may read it)."""
+    if not is_stored_name(stored):
+        raise ValidationError("support.error.attachment_type", field="attachment")
+    return (_folder() / stored).read_bytes(), MIME[stored.rsplit(".", 1)[1]]
