@@ -12,13 +12,13 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import autopay, cards, topups
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.card_form import card_option
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money
 from paysim_app.ui.components.forms import error_banner, invalid, labelled
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice
 
 FIELDS = ("fixed_amount", "threshold", "topup", "monthly_cap")
@@ -329,49 +329,30 @@ def _rule_form() -> rx.Component:
 
 
 def autopay_page() -> rx.Component:
-    return shell(
-        "cabinet",
-        rx.cond(
-            AutopayState.sim_options.length() > 0,
-            rx.vstack(
-                rx.box(
-                    choice(
-                        AutopayState.sim_options,
-                        AutopayState.current_sim_value,
-                        AutopayState.select_sim,
-                        "autopay-sim",
-                        "topup.sim",
+    return sim_page(
+        AutopayState,
+        "autopay.title",
+        rx.grid(
+            _status_card(),
+            rx.cond(
+                AutopayState.card_choices.length() > 0,
+                _rule_form(),
+                rx.callout(
+                    rx.vstack(
+                        rx.text(tr("autopay.no_cards")),
+                        rx.link(tr("autopay.add_card"), href="/cabinet/cards"),
                     ),
-                    width="100%",
-                    max_width="420px",
+                    icon="credit-card",
+                    id="autopay-no-cards",
                 ),
-                rx.grid(
-                    _status_card(),
-                    rx.cond(
-                        AutopayState.card_choices.length() > 0,
-                        _rule_form(),
-                        rx.callout(
-                            rx.vstack(
-                                rx.text(tr("autopay.no_cards")),
-                                rx.link(tr("autopay.add_card"), href="/cabinet/cards"),
-                            ),
-                            icon="credit-card",
-                            id="autopay-no-cards",
-                        ),
-                    ),
-                    columns=rx.breakpoints(initial="1", md="2"),
-                    spacing="4",
-                    width="100%",
-                    align="start",
-                ),
-                rx.heading(tr("autopay.history"), size="4", as_="h2", margin_top="0.5em"),
-                data_table(
-                    RUN_COLUMNS, AutopayState.run_rows, "autopay.history_empty", "autopay-runs"
-                ),
-                spacing="4",
-                width="100%",
             ),
-            rx.callout(tr("topup.no_sims"), icon="info", id="no-sims"),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+            align="start",
         ),
-        title_key="autopay.title",
+        rx.heading(tr("autopay.history"), size="4", as_="h2", margin_top="0.5em"),
+        data_table(RUN_COLUMNS, AutopayState.run_rows, "autopay.history_empty", "autopay-runs"),
+        picker_id="autopay-sim",
     )
+

@@ -14,12 +14,11 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import quality
 from paysim_app.services.errors import DomainError
+from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.layout import shell
-from paysim_app.ui.components.pickers import choice
 from paysim_app.ui.components.rating import stars
 
 ASPECTS = quality.ASPECTS
@@ -390,41 +389,24 @@ def _speed_card() -> rx.Component:
 
 
 def quality_page() -> rx.Component:
-    return shell(
-        "cabinet",
-        rx.script(src="/speedtest.js"),
-        rx.cond(
-            QualityState.sim_options.length() > 0,
-            rx.vstack(
-                rx.box(
-                    choice(
-                        QualityState.sim_options,
-                        QualityState.current_sim_value,
-                        QualityState.select_sim,
-                        "quality-sim",
-                        "quality.sim",
-                    ),
-                    width="100%",
-                    max_width="420px",
-                ),
-                rx.grid(
-                    _rate_card(),
-                    _speed_card(),
-                    columns=rx.breakpoints(initial="1", md="2"),
-                    spacing="4",
-                    width="100%",
-                    align="start",
-                ),
-                rx.heading(tr("quality.results"), size="4", as_="h2", margin_top="0.5em"),
-                data_table(TEST_COLUMNS, QualityState.test_rows, "quality.results_empty",
-                           "speed-tests"),
-                rx.heading(tr("quality.ratings"), size="4", as_="h2", margin_top="0.5em"),
-                data_table(RATING_COLUMNS, QualityState.rating_rows, "quality.ratings_empty",
-                           "ratings"),
-                spacing="4",
-                width="100%",
-            ),
-            rx.callout(tr("quality.no_sims"), icon="info", id="no-sims"),
+    return sim_page(
+        QualityState,
+        "quality.title",
+        rx.grid(
+            _rate_card(),
+            _speed_card(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+            align="start",
         ),
-        title_key="quality.title",
+        rx.heading(tr("quality.results"), size="4", as_="h2", margin_top="0.5em"),
+        data_table(TEST_COLUMNS, QualityState.test_rows, "quality.results_empty", "speed-tests"),
+        rx.heading(tr("quality.ratings"), size="4", as_="h2", margin_top="0.5em"),
+        data_table(RATING_COLUMNS, QualityState.rating_rows, "quality.ratings_empty", "ratings"),
+        picker_id="quality-sim",
+        label_key="quality.sim",
+        no_sims_key="quality.no_sims",
+        head=(rx.script(src="/speedtest.js"),),
     )
+

@@ -18,7 +18,6 @@ from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone
-from paysim_app.ui.components.i18n import tr
 
 
 def browser_id(value: object) -> int:
@@ -141,20 +140,3 @@ class CabinetState(SessionState):
                 }
         return {"number": "", "status": "", "status_text": ""}
 
-
-def sim_switcher(id_: str = "sim-switcher") -> rx.Component:
-    """The header's SIM choice (in the drawer on a phone): every cabinet page follows it."""
-    return rx.cond(
-        CabinetState.sim_options.length() > 1,
-        rx.select.root(
-            rx.select.trigger(id=id_, aria_label=tr("cabinet.current_sim"), max_width="260px",
-                              width="100%"),
-            rx.select.content(
-                rx.foreach(CabinetState.sim_options,
-                           lambda o: rx.select.item(o["label"], value=o["value"]))
-            ),
-            value=CabinetState.current_sim_value,
-            on_change=CabinetState.switch_sim,
-            size="2",
-        ),
-    )

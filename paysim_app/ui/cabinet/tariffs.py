@@ -12,13 +12,12 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import tariff_changes
 from paysim_app.services.errors import DomainError
+from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.layout import shell
-from paysim_app.ui.components.pickers import choice
 
 STATUS_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
 
@@ -399,47 +398,27 @@ def _pending_card() -> rx.Component:
 
 
 def tariffs_page() -> rx.Component:
-    return shell(
-        "cabinet",
+    return sim_page(
+        TariffsState,
+        "tariffs.title",
+        _pending_card(),
+        rx.heading(tr("tariffs.catalogue"), size="4", as_="h2"),
         rx.cond(
-            TariffsState.sim_options.length() > 0,
-            rx.vstack(
-                rx.box(
-                    choice(
-                        TariffsState.sim_options,
-                        TariffsState.current_sim_value,
-                        TariffsState.select_sim,
-                        "tariffs-sim",
-                        "tariffs.sim",
-                    ),
-                    width="100%",
-                    max_width="420px",
-                ),
-                _pending_card(),
-                rx.heading(tr("tariffs.catalogue"), size="4", as_="h2"),
-                rx.cond(
-                    TariffsState.offer_cards.length() > 0,
-                    rx.grid(
-                        rx.foreach(TariffsState.offer_cards, _offer_card),
-                        columns=rx.breakpoints(initial="1", sm="2", lg="3"),
-                        spacing="4",
-                        width="100%",
-                        id="tariff-cards",
-                    ),
-                    rx.text(tr("tariffs.empty"), color=rx.color("gray", 11)),
-                ),
-                rx.cond(TariffsState.chosen_id != 0, _preview_panel()),
-                rx.heading(tr("tariffs.requests"), size="4", as_="h2", margin_top="0.5em"),
-                data_table(
-                    REQUEST_COLUMNS,
-                    TariffsState.request_rows,
-                    "tariffs.requests_empty",
-                    "tariff-requests",
-                ),
+            TariffsState.offer_cards.length() > 0,
+            rx.grid(
+                rx.foreach(TariffsState.offer_cards, _offer_card),
+                columns=rx.breakpoints(initial="1", sm="2", lg="3"),
                 spacing="4",
                 width="100%",
+                id="tariff-cards",
             ),
-            rx.callout(tr("topup.no_sims"), icon="info", id="no-sims"),
+            rx.text(tr("tariffs.empty"), color=rx.color("gray", 11)),
         ),
-        title_key="tariffs.title",
+        rx.cond(TariffsState.chosen_id != 0, _preview_panel()),
+        rx.heading(tr("tariffs.requests"), size="4", as_="h2", margin_top="0.5em"),
+        data_table(REQUEST_COLUMNS, TariffsState.request_rows, "tariffs.requests_empty",
+                   "tariff-requests"),
+        picker_id="tariffs-sim",
+        label_key="tariffs.sim",
     )
+

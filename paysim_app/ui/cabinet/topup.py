@@ -12,13 +12,13 @@ from paysim_app.i18n import t
 from paysim_app.payments import GatewayError, get_gateway
 from paysim_app.services import cards, topups
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.cabinet.page import sim_page, sim_picker
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.card_form import card_fields, card_option
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.components.pickers import choice
 
 FIELDS = ("amount", "card_number", "card_expiry", "card_cvc", "card_id")
 NO_ERRORS = dict.fromkeys(FIELDS, "")
@@ -172,123 +172,113 @@ def _quick(choice_: rx.Var) -> rx.Component:
 
 
 def topup_page() -> rx.Component:
-    return shell(
-        "cabinet",
-        rx.cond(
-            TopupState.sim_options.length() > 0,
-            form_card(
-                choice(
-                    TopupState.sim_options,
-                    TopupState.current_sim_value,
-                    TopupState.select_sim,
-                    "topup-sim",
-                    "topup.sim",
+    return sim_page(
+        TopupState,
+        "topup.title",
+        form_card(
+            sim_picker(TopupState, "topup-sim"),
+            rx.vstack(
+                rx.el.label(
+                    tr("topup.amount"), html_for="amount", font_size="14px", font_weight="500"
                 ),
-                rx.vstack(
-                    rx.el.label(
-                        tr("topup.amount"), html_for="amount", font_size="14px", font_weight="500"
-                    ),
-                    rx.flex(
-                        rx.foreach(TopupState.quick_choices, _quick),
-                        gap="2",
-                        wrap="wrap",
-                        width="100%",
-                    ),
-                    rx.input(
-                        id="amount",
-                        name="amount",
-                        value=TopupState.amount,
-                        on_change=TopupState.set_amount,
-                        input_mode="decimal",
-                        size="3",
-                        width="100%",
-                        placeholder="500",
-                        aria_invalid=rx.cond(TopupState.errors["amount"] != "", "true", "false"),
-                    ),
-                    rx.cond(
-                        TopupState.errors["amount"] != "",
-                        rx.text(
-                            TopupState.errors["amount"],
-                            color=rx.color("red", 11),
-                            size="2",
-                            role="alert",
-                            id="amount-error",
-                        ),
-                    ),
-                    rx.text(tr("topup.amount_hint"), size="1", color=rx.color("gray", 11)),
-                    spacing="2",
+                rx.flex(
+                    rx.foreach(TopupState.quick_choices, _quick),
+                    gap="2",
+                    wrap="wrap",
                     width="100%",
-                    align="start",
                 ),
-                rx.vstack(
-                    rx.text(tr("topup.pay_with"), size="2", weight="medium"),
-                    rx.radio_group.root(
-                        rx.vstack(
-                            rx.foreach(
-                                TopupState.card_choices,
-                                lambda c: rx.el.label(
-                                    rx.hstack(
-                                        rx.radio_group.item(value=c["value"]),
-                                        rx.icon("credit-card", size=16),
-                                        rx.text(c["label"]),
-                                        align="center",
-                                    ),
-                                    min_height="32px",
-                                ),
-                            ),
-                            rx.el.label(
+                rx.input(
+                    id="amount",
+                    name="amount",
+                    value=TopupState.amount,
+                    on_change=TopupState.set_amount,
+                    input_mode="decimal",
+                    size="3",
+                    width="100%",
+                    placeholder="500",
+                    aria_invalid=rx.cond(TopupState.errors["amount"] != "", "true", "false"),
+                ),
+                rx.cond(
+                    TopupState.errors["amount"] != "",
+                    rx.text(
+                        TopupState.errors["amount"],
+                        color=rx.color("red", 11),
+                        size="2",
+                        role="alert",
+                        id="amount-error",
+                    ),
+                ),
+                rx.text(tr("topup.amount_hint"), size="1", color=rx.color("gray", 11)),
+                spacing="2",
+                width="100%",
+                align="start",
+            ),
+            rx.vstack(
+                rx.text(tr("topup.pay_with"), size="2", weight="medium"),
+                rx.radio_group.root(
+                    rx.vstack(
+                        rx.foreach(
+                            TopupState.card_choices,
+                            lambda c: rx.el.label(
                                 rx.hstack(
-                                    rx.radio_group.item(value="new"),
-                                    rx.text(tr("topup.new_card")),
+                                    rx.radio_group.item(value=c["value"]),
+                                    rx.icon("credit-card", size=16),
+                                    rx.text(c["label"]),
                                     align="center",
                                 ),
                                 min_height="32px",
                             ),
-                            spacing="2",
                         ),
-                        value=TopupState.pay_with,
-                        on_change=TopupState.set_pay_with,
-                        id="pay-with",
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                rx.cond(
-                    TopupState.pay_with == "new",
-                    rx.vstack(
-                        card_fields(TopupState.errors),
                         rx.el.label(
                             rx.hstack(
-                                rx.checkbox(
-                                    checked=TopupState.save_card,
-                                    on_change=TopupState.set_save_card,
-                                    id="save-card",
-                                ),
-                                rx.text(tr("topup.save_card"), size="2"),
+                                rx.radio_group.item(value="new"),
+                                rx.text(tr("topup.new_card")),
                                 align="center",
                             ),
+                            min_height="32px",
                         ),
-                        spacing="3",
-                        width="100%",
+                        spacing="2",
                     ),
+                    value=TopupState.pay_with,
+                    on_change=TopupState.set_pay_with,
+                    id="pay-with",
                 ),
-                error_banner(TopupState.form_error),
-                rx.button(
-                    rx.icon("lock", size=16),
-                    tr("topup.pay"),
-                    type="submit",
-                    size="3",
-                    width="100%",
-                    id="pay",
-                    loading=TopupState.processing,
-                ),
-                rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
-                on_submit=TopupState.submit,
-                spacing="4",
+                spacing="2",
+                width="100%",
             ),
-            rx.callout(tr("topup.no_sims"), icon="info", id="no-sims"),
+            rx.cond(
+                TopupState.pay_with == "new",
+                rx.vstack(
+                    card_fields(TopupState.errors),
+                    rx.el.label(
+                        rx.hstack(
+                            rx.checkbox(
+                                checked=TopupState.save_card,
+                                on_change=TopupState.set_save_card,
+                                id="save-card",
+                            ),
+                            rx.text(tr("topup.save_card"), size="2"),
+                            align="center",
+                        ),
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            error_banner(TopupState.form_error),
+            rx.button(
+                rx.icon("lock", size=16),
+                tr("topup.pay"),
+                type="submit",
+                size="3",
+                width="100%",
+                id="pay",
+                loading=TopupState.processing,
+            ),
+            rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
+            on_submit=TopupState.submit,
+            spacing="4",
         ),
-        title_key="topup.title",
     )
 
 

@@ -93,7 +93,7 @@ def _drawer(tree: str) -> rx.Component:
 def _switcher(tree: str, id_: str) -> rx.Component:
     if tree != "cabinet":
         return rx.fragment()
-    from paysim_app.ui.cabinet.state import sim_switcher  # the cabinet's state builds on this
+    from paysim_app.ui.cabinet.page import sim_switcher  # the cabinet builds on this module
 
     return sim_switcher(id_)
 
