@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app.db import make_engine
+from paysim_app.models.base import include_object
 from paysim_app.settings import get_settings
 
 target_metadata = SQLModel.metadata
@@ -28,6 +29,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

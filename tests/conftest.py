@@ -365,7 +365,6 @@ class Factory:
         self.session.commit()
         return sim
 
-
     def card(self, subscriber: Actor, number: str = "4242424242424242", expiry: str = "12/34"):
         """A card saved through the sandbox gateway, as the cards page saves it."""
         card_id = cards.add_card(

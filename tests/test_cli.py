@@ -288,9 +288,12 @@ def test_run_billing_charges_once_and_reports(seeded_db):
     assert again.returncode == 0, again.stderr
     assert " 0 fees " in again.stdout
     with engine.connect() as conn:
-        assert conn.exec_driver_sql(
-            "SELECT count(*) FROM ledger_entry WHERE fee_period = '2026-11'"
-        ).scalar() == fees
+        assert (
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM ledger_entry WHERE fee_period = '2026-11'"
+            ).scalar()
+            == fees
+        )
 
 
 def test_run_billing_refuses_a_bad_date(seeded_db):

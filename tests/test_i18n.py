@@ -20,8 +20,12 @@ def test_catalogues_have_the_same_keys_and_no_empty_text():
 def test_every_key_the_code_names_exists():
     used = set()
     for path in (ROOT / "paysim_app").rglob("*.py"):
-        used |= set(re.findall(r"""\b(?:tr|_t|t)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))
-        used |= set(re.findall(r"""DomainError\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))
+        used |= set(
+            re.findall(r"""\b(?:tr|_t|t)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text())
+        )
+        used |= set(
+            re.findall(r"""DomainError\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text())
+        )
         used |= set(re.findall(r"""(?:Error)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))
     used |= {item.key for items in TREES.values() for item in items} | set(TITLES.values())
     used |= {f"sim.status.{s}" for s in SIM_STATUSES}
@@ -41,9 +45,18 @@ def test_every_decline_code_and_notification_has_words_in_both_languages():
 
     keys = [f"decline.{c}" for c in (*DECLINE_CODES, "monthly_cap")]
     keys += [f"{k}.advice" for k in keys]
-    kinds = ("sim_suspended", "sim_restored", "autopay_ok", "autopay_failed",
-             "autopay_failed_hard", "autopay_cap", "autopay_off_no_card", "card_expiring",
-             "low_balance", "addon_lapsed")
+    kinds = (
+        "sim_suspended",
+        "sim_restored",
+        "autopay_ok",
+        "autopay_failed",
+        "autopay_failed_hard",
+        "autopay_cap",
+        "autopay_off_no_card",
+        "card_expiring",
+        "low_balance",
+        "addon_lapsed",
+    )
     keys += [f"notify.{k}.{part}" for k in kinds for part in ("title", "body")]
     missing = [k for k in keys if k not in RU or k not in EN]
     assert not missing, missing

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app.db import make_engine
+from paysim_app.models.base import include_object
 from tests.conftest import (
     BACKENDS,
     alembic_config,
@@ -44,6 +45,7 @@ def schema_diff(url: str) -> list:
                 conn,
                 opts={
                     "compare_type": True,
+                    "include_object": include_object,
                     "render_as_batch": conn.dialect.name == "sqlite",
                 },
             )

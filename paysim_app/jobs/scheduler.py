@@ -59,7 +59,9 @@ def threshold_job() -> None:
 
 def janitor_job() -> None:
     with session_scope() as session:
-        settled = payments.reconcile_pending(session, get_gateway(), older_than=timedelta(minutes=5))
+        settled = payments.reconcile_pending(
+            session, get_gateway(), older_than=timedelta(minutes=5)
+        )
     if settled:
         log.info("janitor settled %s pending payments", settled)
 

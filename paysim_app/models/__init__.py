@@ -16,7 +16,7 @@ from paysim_app.models.quality import QualityRating, SpeedTest
 from paysim_app.models.requests import ActivationRequest, Block, TariffChangeRequest, UnblockRequest
 from paysim_app.models.sims import Sim, SimAddon
 from paysim_app.models.subscribers import Subscriber
-from paysim_app.models.support import Ticket, TicketMessage
+from paysim_app.models.support import CannedReply, Ticket, TicketMessage
 from paysim_app.models.tariffs import AddonService, Tariff
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Commission",
     "JobLease",
     "BillingRun",
+    "CannedReply",
     "LedgerEntry",
     "LoginThrottle",
     "Notification",

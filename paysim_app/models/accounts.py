@@ -93,4 +93,3 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = Field(default=0)
     locked_until: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
-

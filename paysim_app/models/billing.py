@@ -98,7 +98,9 @@ class AutopaySetting(SQLModel, table=True):
     __tablename__ = "autopay_setting"
     __table_args__ = (
         one_of("mode", AUTOPAY_MODES, "ck_autopay_mode"),
-        CheckConstraint("fixed_amount_kop IS NULL OR fixed_amount_kop > 0", name="ck_autopay_fixed"),
+        CheckConstraint(
+            "fixed_amount_kop IS NULL OR fixed_amount_kop > 0", name="ck_autopay_fixed"
+        ),
         CheckConstraint("topup_kop IS NULL OR topup_kop > 0", name="ck_autopay_topup"),
         CheckConstraint("monthly_cap_kop IS NULL OR monthly_cap_kop > 0", name="ck_autopay_cap"),
     )

@@ -29,6 +29,7 @@ class ActivationRequest(SQLModel, table=True):
     customer_name: str = Field(default="", max_length=200)
     customer_phone: str = Field(default="", max_length=16)
     customer_email: str = Field(default="", max_length=254)
+    customer_document: str = Field(default="", max_length=40)
     status: str = Field(default="pending", max_length=16)
     reason: str = Field(default="", max_length=500)
     decided_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")

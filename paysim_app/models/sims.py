@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from paysim_app.models.base import one_of, utcnow
+from paysim_app.models.base import one_of, trigram_index, utcnow
 
 SIM_STATUSES = ("in_stock", "awaiting_activation", "active", "suspended", "blocked", "deactivated")
 
@@ -25,6 +25,11 @@ class Sim(SQLModel, table=True):
         # the billing cycle looks for active SIMs not yet billed for the period
         Index("ix_sim_status_billed", "status", "billed_period"),
         Index("ix_sim_partner_status", "partner_id", "status"),
+        # partner statistics count activations per month
+        Index("ix_sim_partner_activated", "partner_id", "activated_at"),
+        trigram_index("ix_sim_msisdn_trgm", "msisdn"),
+        trigram_index("ix_sim_iccid_trgm", "iccid"),
+        trigram_index("ix_sim_imsi_trgm", "imsi"),
     )
     id: int | None = Field(default=None, primary_key=True)
     iccid: str = Field(max_length=20, unique=True)

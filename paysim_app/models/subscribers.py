@@ -6,14 +6,17 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from paysim_app.models.base import one_of, utcnow
+from paysim_app.models.base import one_of, trigram_index, utcnow
 
 CONTRACT_STATUSES = ("active", "inactive")
 
 
 class Subscriber(SQLModel, table=True):
     __tablename__ = "subscriber"
-    __table_args__ = (one_of("status", CONTRACT_STATUSES, "ck_subscriber_status"),)
+    __table_args__ = (
+        one_of("status", CONTRACT_STATUSES, "ck_subscriber_status"),
+        trigram_index("ix_subscriber_full_name_trgm", "full_name"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     contract_no: str = Field(max_length=20, unique=True)
     user_id: int | None = Field(default=None, foreign_key="user_account.id", unique=True)
@@ -21,6 +24,7 @@ class Subscriber(SQLModel, table=True):
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=16, index=True)
     address: str = Field(default="", max_length=300)
+    document_no: str = Field(default="", max_length=40)  # ID document (passport) number
     partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
     status: str = Field(default="active", max_length=16, index=True)
     notes: str = Field(default="")

@@ -52,3 +52,15 @@ class TicketMessage(SQLModel, table=True):
     attachment_name: str = Field(default="", max_length=200)
     attachment_path: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class CannedReply(SQLModel, table=True):
+    """A ready answer the support inbox inserts into a reply (admins keep the list)."""
+
+    __tablename__ = "canned_reply"
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    body: str
+    locale: str = Field(default="ru", max_length=2)
+    is_archived: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -16,12 +16,21 @@ class Tariff(SQLModel, table=True):
         CheckConstraint("monthly_fee_kop >= 0", name="ck_tariff_fee"),
         CheckConstraint("data_gb IS NULL OR data_gb > 0", name="ck_tariff_quota"),
         CheckConstraint("speed_mbps > 0", name="ck_tariff_speed"),
+        CheckConstraint(
+            "(next_monthly_fee_kop IS NULL) = (next_fee_period IS NULL)"
+            " AND (next_monthly_fee_kop IS NULL OR next_monthly_fee_kop >= 0)",
+            name="ck_tariff_next_fee",
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=120)
     description: str = Field(default="", max_length=500)
     monthly_fee_kop: int
+    # an admin's fee change waits for the next period: from `next_fee_period` ('YYYY-MM') on,
+    # billing charges `next_monthly_fee_kop` (see services.admin_tariffs)
+    next_monthly_fee_kop: int | None = None
+    next_fee_period: str | None = Field(default=None, max_length=7)
     data_gb: int | None = None  # None: unlimited
     speed_mbps: int = Field(default=100)
     is_public: bool = Field(default=True)

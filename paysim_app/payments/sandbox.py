@@ -84,8 +84,14 @@ class SandboxGateway:
         )
 
     def save_card(self, token: CardToken, *, customer: str) -> CardToken:
-        if _behaviour(token.token) in {"card_declined", "insufficient_funds", "lost_card",
-                                       "stolen_card", "fraudulent", "processing_error"}:
+        if _behaviour(token.token) in {
+            "card_declined",
+            "insufficient_funds",
+            "lost_card",
+            "stolen_card",
+            "fraudulent",
+            "processing_error",
+        }:
             raise CardRejected(_behaviour(token.token))
         return CardToken(
             token=token.token,

@@ -140,7 +140,11 @@ def sign_in(
         minutes = max(1, math.ceil((throttle.locked_until - now).total_seconds() / 60))
         raise AuthError("auth.locked", minutes=minutes)
     user = _find_user(session, kind, value)
-    ok = verify_password(password, user.password_hash) if user else (dummy_verify(password), False)[1]
+    ok = (
+        verify_password(password, user.password_hash)
+        if user
+        else (dummy_verify(password), False)[1]
+    )
     if not ok:
         throttle.failures = (0 if throttle.locked_until else throttle.failures) + 1
         throttle.locked_until = None
@@ -195,7 +199,9 @@ def resolve_session(session: Session, token: str | None) -> Actor | None:
     """The actor behind a browser's token, or None if it is unknown, expired or revoked."""
     if not token or not isinstance(token, str) or len(token) > 200:
         return None
-    row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    ).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
@@ -255,7 +261,10 @@ def send_reset_link(session: Session, user: User, base_url: str | None = None) -
     link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={token}"
     to = user.email or ""
     if not to and user.role == "subscriber":
-        to = session.exec(select(Subscriber.email).where(Subscriber.user_id == user.id)).first() or ""
+        to = (
+            session.exec(select(Subscriber.email).where(Subscriber.user_id == user.id)).first()
+            or ""
+        )
     queue_email(
         session,
         to or (user.phone or ""),
@@ -285,7 +294,9 @@ def reset_password(session: Session, token: str, new: str) -> None:
     row.used_at = now
     revoke_all_sessions(session, user.id)
     # a reset also lifts the sign-in lock of that login
-    for ident in filter(None, (user.email and f"email:{user.email}", user.phone and f"phone:{user.phone}")):
+    for ident in filter(
+        None, (user.email and f"email:{user.email}", user.phone and f"phone:{user.phone}")
+    ):
         throttle = session.get(LoginThrottle, ident)
         if throttle:
             throttle.failures, throttle.locked_until = 0, None
@@ -341,5 +352,7 @@ def create_admin(
     )
     session.add(user)
     session.flush()
-    audit.record(session, None, "admin.create", "user", user.id, None, {"email": value, "role": role_name})
+    audit.record(
+        session, None, "admin.create", "user", user.id, None, {"email": value, "role": role_name}
+    )
     return user

@@ -50,8 +50,7 @@ def _active(session: Session, sim_id: int, now: datetime) -> list[tuple[SimAddon
         session.execute(
             select(SimAddon, AddonService)
             .join(AddonService, AddonService.id == SimAddon.addon_id)
-            .where(SimAddon.sim_id == sim_id, SimAddon.expires_at > now,
-                   SimAddon.started_at <= now)
+            .where(SimAddon.sim_id == sim_id, SimAddon.expires_at > now, SimAddon.started_at <= now)
             .order_by(SimAddon.expires_at)
         ).all()
     )
@@ -63,18 +62,23 @@ def catalogue(session: Session, actor: Actor, sim_id: int) -> list[Offer]:
     now = utcnow()
     until = {a.addon_id: a.expires_at for a, _ in _active(session, sim.id, now)}
     rows = session.execute(
-        select(AddonService).where(AddonService.is_archived.is_(False))
+        select(AddonService)
+        .where(AddonService.is_archived.is_(False))
         .order_by(AddonService.price_kop, AddonService.id)
     ).scalars()
-    return [Offer(a.id, a.code, a.name, a.description, a.price_kop, a.period_days,
-                  until.get(a.id)) for a in rows]
+    return [
+        Offer(a.id, a.code, a.name, a.description, a.price_kop, a.period_days, until.get(a.id))
+        for a in rows
+    ]
 
 
 def owned(session: Session, actor: Actor, sim_id: int) -> list[Owned]:
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
-    return [Owned(a.id, s.id, s.name, s.price_kop, a.started_at, a.expires_at, a.auto_renew)
-            for a, s in _active(session, sim.id, utcnow())]
+    return [
+        Owned(a.id, s.id, s.name, s.price_kop, a.started_at, a.expires_at, a.auto_renew)
+        for a, s in _active(session, sim.id, utcnow())
+    ]
 
 
 def buy(session: Session, actor: Actor, sim_id: int, addon_id: int) -> int:
@@ -91,19 +95,35 @@ def buy(session: Session, actor: Actor, sim_id: int, addon_id: int) -> int:
     if any(a.addon_id == addon.id for a, _ in _active(session, sim.id, now)):
         raise DomainError("addons.error.already_active")
     if balance < addon.price_kop:
-        raise DomainError("addons.error.balance_short", missing_kop=addon.price_kop - balance,
-                          price_kop=addon.price_kop)
+        raise DomainError(
+            "addons.error.balance_short",
+            missing_kop=addon.price_kop - balance,
+            price_kop=addon.price_kop,
+        )
     return _charge(session, sim.id, addon, now, actor.user_id)
 
 
-def _charge(session: Session, sim_id: int, addon: AddonService, start: datetime,
-            actor_user_id: int | None) -> int:
-    entry = ledger.post(session, ledger.Posting(
-        sim_id, "addon", -addon.price_kop, actor_user_id=actor_user_id,
-        comment=f"{addon.name}"[:500]))
-    bought = SimAddon(sim_id=sim_id, addon_id=addon.id, started_at=start,
-                      expires_at=start + timedelta(days=addon.period_days), auto_renew=True,
-                      ledger_entry_id=entry.id)
+def _charge(
+    session: Session, sim_id: int, addon: AddonService, start: datetime, actor_user_id: int | None
+) -> int:
+    entry = ledger.post(
+        session,
+        ledger.Posting(
+            sim_id,
+            "addon",
+            -addon.price_kop,
+            actor_user_id=actor_user_id,
+            comment=f"{addon.name}"[:500],
+        ),
+    )
+    bought = SimAddon(
+        sim_id=sim_id,
+        addon_id=addon.id,
+        started_at=start,
+        expires_at=start + timedelta(days=addon.period_days),
+        auto_renew=True,
+        ledger_entry_id=entry.id,
+    )
     session.add(bought)
     session.flush()
     return bought.id
@@ -134,9 +154,13 @@ def renew_due(session: Session, now: datetime | None = None) -> dict:
     for row, addon, status in due:
         balance = ledger.lock_sims(session, [row.sim_id])[row.sim_id].balance
         taken = session.execute(
-            select(SimAddon.id).where(and_(SimAddon.sim_id == row.sim_id,
-                                           SimAddon.addon_id == row.addon_id,
-                                           SimAddon.started_at >= row.expires_at))
+            select(SimAddon.id).where(
+                and_(
+                    SimAddon.sim_id == row.sim_id,
+                    SimAddon.addon_id == row.addon_id,
+                    SimAddon.started_at >= row.expires_at,
+                )
+            )
         ).first()
         session.execute(update(SimAddon).where(SimAddon.id == row.id).values(auto_renew=False))
         if taken:
@@ -145,9 +169,10 @@ def renew_due(session: Session, now: datetime | None = None) -> dict:
             _charge(session, row.sim_id, addon, row.expires_at, None)
             counts["renewed"] += 1
         else:
-            notify.notify_sim_owners(session, [(row.sim_id, "addon_lapsed",
-                                                {"name": addon.name,
-                                                 "price_kop": addon.price_kop})])
+            notify.notify_sim_owners(
+                session,
+                [(row.sim_id, "addon_lapsed", {"name": addon.name, "price_kop": addon.price_kop})],
+            )
             counts["lapsed"] += 1
         session.commit()
     return counts

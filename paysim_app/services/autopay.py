@@ -165,7 +165,8 @@ def disable_autopay(session: Session, actor: Actor, sim_id: int) -> None:
     )
     # a retry waiting for this SIM would charge a card the subscriber just said no to
     session.execute(
-        update(_RUN).where(_RUN.c.sim_id == sim.id, _RUN.c.next_retry_at.is_not(None))
+        update(_RUN)
+        .where(_RUN.c.sim_id == sim.id, _RUN.c.next_retry_at.is_not(None))
         .values(next_retry_at=None)
     )
 
@@ -182,15 +183,22 @@ def autopay_view(session: Session, sim: Sim, on: date | None = None) -> AutopayV
         select(AutopaySetting).where(AutopaySetting.sim_id == sim.id)
     ).scalar_one_or_none()
     card = session.get(SavedCard, rule.card_id) if rule else None
-    fee = session.execute(
-        select(Tariff.monthly_fee_kop).where(Tariff.id == sim.tariff_id)
-    ).scalar_one_or_none() or 0
+    fee = (
+        session.execute(
+            select(Tariff.monthly_fee_kop).where(Tariff.id == sim.tariff_id)
+        ).scalar_one_or_none()
+        or 0
+    )
     # on the billing day itself, once this period's fee is written off the next one is due
     # next month (otherwise the page would promise a charge, or a runway, that is already past)
-    fee_paid = session.execute(
-        select(LedgerEntry.id).where(LedgerEntry.sim_id == sim.id,
-                                     LedgerEntry.fee_period == on.strftime("%Y-%m"))
-    ).first() is not None
+    fee_paid = (
+        session.execute(
+            select(LedgerEntry.id).where(
+                LedgerEntry.sim_id == sim.id, LedgerEntry.fee_period == on.strftime("%Y-%m")
+            )
+        ).first()
+        is not None
+    )
     start = on + timedelta(days=1) if fee_paid and on.day >= sim.billing_day else on
     billing = next_billing_date(sim.billing_day, start)
     enabled = bool(rule and rule.enabled)
@@ -205,9 +213,9 @@ def autopay_view(session: Session, sim: Sim, on: date | None = None) -> AutopayV
         elif sim.balance_kop < (rule.threshold_kop or 0):
             next_date = on
     retry = session.execute(
-        select(AutopayRun.next_retry_at).where(
-            AutopayRun.sim_id == sim.id, AutopayRun.next_retry_at.is_not(None)
-        ).order_by(AutopayRun.next_retry_at)
+        select(AutopayRun.next_retry_at)
+        .where(AutopayRun.sim_id == sim.id, AutopayRun.next_retry_at.is_not(None))
+        .order_by(AutopayRun.next_retry_at)
     ).scalar()
     if enabled and retry is not None:
         next_date = moscow_date(retry)
@@ -237,8 +245,16 @@ def autopay_view(session: Session, sim: Sim, on: date | None = None) -> AutopayV
         next_charge_kop=next_kop,
         runway_until=runway(sim.balance_kop, fee, sim.billing_day, start),
         runs=[
-            RunRow(r.attempt, r.period, r.mode, r.status, amount or 0, r.decline_code,
-                   r.created_at, r.next_retry_at)
+            RunRow(
+                r.attempt,
+                r.period,
+                r.mode,
+                r.status,
+                amount or 0,
+                r.decline_code,
+                r.created_at,
+                r.next_retry_at,
+            )
             for r, amount in runs
         ],
     )
@@ -301,8 +317,11 @@ def claim(
         select(AutopaySetting, SavedCard, Sim.subscriber_id, Sim.partner_id)
         .join(SavedCard, SavedCard.id == AutopaySetting.card_id)
         .join(Sim, Sim.id == AutopaySetting.sim_id)
-        .where(bulk.id_in(session, AutopaySetting.sim_id, sim_ids), AutopaySetting.enabled,
-               SavedCard.deleted_at.is_(None))
+        .where(
+            bulk.id_in(session, AutopaySetting.sim_id, sim_ids),
+            AutopaySetting.enabled,
+            SavedCard.deleted_at.is_(None),
+        )
     ).all()
     rules = {rule.sim_id: (rule, card, sub, partner) for rule, card, sub, partner in rows}
     capped = [s for s in sim_ids if s in rules and rules[s][0].monthly_cap_kop]
@@ -318,15 +337,33 @@ def claim(
         elif cards.card_valid_until(card.exp_month, card.exp_year) < on:
             status, code = "failed", "expired_card"
         spent[sim_id] = spent.get(sim_id, 0) + (amount if status == "pending" else 0)
-        values.append(dict(sim_id=sim_id, period=period, mode=mode, attempt=attempt,
-                           status=status, decline_code=code, created_at=utcnow()))
+        values.append(
+            dict(
+                sim_id=sim_id,
+                period=period,
+                mode=mode,
+                attempt=attempt,
+                status=status,
+                decline_code=code,
+                created_at=utcnow(),
+            )
+        )
         outcome[(sim_id, period, mode, attempt)] = amount
     if not values:
         return []
     inserted = session.execute(
-        _insert_ignore(session).values(values).on_conflict_do_nothing()
-        .returning(_RUN.c.id, _RUN.c.sim_id, _RUN.c.period, _RUN.c.mode, _RUN.c.attempt,
-                   _RUN.c.status, _RUN.c.decline_code)
+        _insert_ignore(session)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(
+            _RUN.c.id,
+            _RUN.c.sim_id,
+            _RUN.c.period,
+            _RUN.c.mode,
+            _RUN.c.attempt,
+            _RUN.c.status,
+            _RUN.c.decline_code,
+        )
     ).all()
     claims, refusals, new_payments = [], [], []
     now = utcnow()
@@ -336,37 +373,70 @@ def claim(
         if run.status != "pending":
             refusals.append((run.sim_id, run.decline_code, amount))
             continue
-        new_payments.append((run, card, {
-            "sim_id": run.sim_id, "subscriber_id": subscriber_id, "partner_id": partner_id,
-            "card_id": card.id, "amount_kop": amount, "method": "autopay", "status": "pending",
-            "gateway": card.gateway, "card_brand": card.brand, "card_last4": card.last4,
-            "idempotency_key": f"autopay:{run.sim_id}:{run.period}:{run.mode}:{run.attempt}",
-            "created_at": now,
-        }))
+        new_payments.append(
+            (
+                run,
+                card,
+                {
+                    "sim_id": run.sim_id,
+                    "subscriber_id": subscriber_id,
+                    "partner_id": partner_id,
+                    "card_id": card.id,
+                    "amount_kop": amount,
+                    "method": "autopay",
+                    "status": "pending",
+                    "gateway": card.gateway,
+                    "card_brand": card.brand,
+                    "card_last4": card.last4,
+                    "idempotency_key": f"autopay:{run.sim_id}:{run.period}:{run.mode}:{run.attempt}",
+                    "created_at": now,
+                },
+            )
+        )
     payment_ids = bulk.insert_rows(session, Payment.__table__, [p for _, _, p in new_payments])
-    bulk.update_by_id(session, _RUN, [{"id": run.id, "payment_id": pid}
-                                      for (run, _, _), pid in zip(new_payments, payment_ids,
-                                                                  strict=True)])
+    bulk.update_by_id(
+        session,
+        _RUN,
+        [
+            {"id": run.id, "payment_id": pid}
+            for (run, _, _), pid in zip(new_payments, payment_ids, strict=True)
+        ],
+    )
     for (run, card, p), pid in zip(new_payments, payment_ids, strict=True):
-        claims.append(Claim(run.id, pid, run.sim_id, p["amount_kop"], p["idempotency_key"],
-                            card.gateway_token, card.gateway_customer))
+        claims.append(
+            Claim(
+                run.id,
+                pid,
+                run.sim_id,
+                p["amount_kop"],
+                p["idempotency_key"],
+                card.gateway_token,
+                card.gateway_customer,
+            )
+        )
     for sim_id, code, amount in refusals:
         kind = "autopay_cap" if code == "monthly_cap" else "autopay_failed_hard"
-        notify.notify_sim_owners(session, [(sim_id, kind, {"amount_kop": amount,
-                                                          "decline_code": code})])
+        notify.notify_sim_owners(
+            session, [(sim_id, kind, {"amount_kop": amount, "decline_code": code})]
+        )
     return claims
 
 
-def charge_claims(session: Session, gateway: Gateway, claims: list[Claim], chunk: int = 500) -> dict:
+def charge_claims(
+    session: Session, gateway: Gateway, claims: list[Claim], chunk: int = 500
+) -> dict:
     """Call the gateway for committed claims and settle the outcomes, committing per chunk."""
     counts = {"succeeded": 0, "failed": 0, "pending": 0}
     for start in range(0, len(claims), chunk):
         outcomes = []
-        for c in claims[start:start + chunk]:
+        for c in claims[start : start + chunk]:
             try:
                 result = gateway.charge(
-                    amount_kop=c.amount_kop, token=c.token, customer=c.customer,
-                    idempotency_key=c.idempotency_key, off_session=True,
+                    amount_kop=c.amount_kop,
+                    token=c.token,
+                    customer=c.customer,
+                    idempotency_key=c.idempotency_key,
+                    off_session=True,
                     description=f"PaySim autopay {c.sim_id}",
                 )
             except GatewayError:
@@ -399,16 +469,23 @@ def on_settled(session: Session, changed: dict[int, str]) -> None:
         retry_at = None
         if status == "failed" and not is_hard(code) and run.attempt <= len(RETRY_AFTER_DAYS):
             retry_at = now + timedelta(days=RETRY_AFTER_DAYS[run.attempt - 1])
-        updates.append({"id": run.id, "status": status, "decline_code": code,
-                        "next_retry_at": retry_at})
+        updates.append(
+            {"id": run.id, "status": status, "decline_code": code, "next_retry_at": retry_at}
+        )
         if status == "succeeded":
             messages.append((run.sim_id, "autopay_ok", {"amount_kop": amount}))
         elif retry_at is not None:
-            messages.append((run.sim_id, "autopay_failed", {
-                "amount_kop": amount, "decline_code": code, "retry": moscow_date(retry_at)}))
+            messages.append(
+                (
+                    run.sim_id,
+                    "autopay_failed",
+                    {"amount_kop": amount, "decline_code": code, "retry": moscow_date(retry_at)},
+                )
+            )
         else:
-            messages.append((run.sim_id, "autopay_failed_hard",
-                             {"amount_kop": amount, "decline_code": code}))
+            messages.append(
+                (run.sim_id, "autopay_failed_hard", {"amount_kop": amount, "decline_code": code})
+            )
     bulk.update_by_id(session, _RUN, updates)
     notify.notify_sim_owners(session, messages)
 
@@ -421,8 +498,11 @@ def monthly_wanted(session: Session, sim_ids: list[int], period: str) -> list[tu
         select(AutopaySetting.sim_id, AutopaySetting.fixed_amount_kop, Tariff.monthly_fee_kop)
         .join(Sim, Sim.id == AutopaySetting.sim_id)
         .join(Tariff, Tariff.id == Sim.tariff_id)
-        .where(bulk.id_in(session, AutopaySetting.sim_id, sim_ids), AutopaySetting.enabled,
-               AutopaySetting.mode == "monthly")
+        .where(
+            bulk.id_in(session, AutopaySetting.sim_id, sim_ids),
+            AutopaySetting.enabled,
+            AutopaySetting.mode == "monthly",
+        )
     ).all()
     return [(sid, period, "monthly", 1, fixed or fee) for sid, fixed, fee in rows]
 
@@ -439,9 +519,12 @@ def threshold_wanted(session: Session, sim_ids: list[int] | None = None) -> list
     query = (
         select(AutopaySetting.sim_id, AutopaySetting.topup_kop, last_debit)
         .join(Sim, Sim.id == AutopaySetting.sim_id)
-        .where(AutopaySetting.enabled, AutopaySetting.mode == "threshold",
-               Sim.balance_kop < AutopaySetting.threshold_kop,
-               Sim.status.in_(("active", "suspended", "blocked")))
+        .where(
+            AutopaySetting.enabled,
+            AutopaySetting.mode == "threshold",
+            Sim.balance_kop < AutopaySetting.threshold_kop,
+            Sim.status.in_(("active", "suspended", "blocked")),
+        )
     )
     if sim_ids is not None:
         if not sim_ids:
@@ -457,13 +540,21 @@ def threshold_wanted(session: Session, sim_ids: list[int] | None = None) -> list
 def retries_wanted(session: Session, now: datetime) -> list[tuple]:
     """Failed attempts whose retry time has come, while the SIM still needs the money."""
     rows = session.execute(
-        select(AutopayRun, Payment.amount_kop, Sim.balance_kop, AutopaySetting.threshold_kop,
-               AutopaySetting.enabled)
+        select(
+            AutopayRun,
+            Payment.amount_kop,
+            Sim.balance_kop,
+            AutopaySetting.threshold_kop,
+            AutopaySetting.enabled,
+        )
         .join(Payment, Payment.id == AutopayRun.payment_id)
         .join(Sim, Sim.id == AutopayRun.sim_id)
         .join(AutopaySetting, AutopaySetting.sim_id == AutopayRun.sim_id)
-        .where(AutopayRun.status == "failed", AutopayRun.next_retry_at.is_not(None),
-               AutopayRun.next_retry_at <= now)
+        .where(
+            AutopayRun.status == "failed",
+            AutopayRun.next_retry_at.is_not(None),
+            AutopayRun.next_retry_at <= now,
+        )
     ).all()
     wanted, consumed, not_needed = [], [], []
     for run, amount, balance, threshold, enabled in rows:
@@ -474,9 +565,7 @@ def retries_wanted(session: Session, now: datetime) -> list[tuple]:
         else:
             not_needed.append(run.id)
     if consumed:
-        session.execute(
-            update(_RUN).where(_RUN.c.id.in_(consumed)).values(next_retry_at=None)
-        )
+        session.execute(update(_RUN).where(_RUN.c.id.in_(consumed)).values(next_retry_at=None))
     return wanted
 
 

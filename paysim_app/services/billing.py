@@ -59,7 +59,9 @@ def period_of(day: date) -> str:
 
 def days_to_bill(session: Session, today: date) -> list[date]:
     """Today, preceded by the last day of every month since the last completed run."""
-    last = session.execute(select(BillingRun.run_date).order_by(BillingRun.run_date.desc())).scalar()
+    last = session.execute(
+        select(BillingRun.run_date).order_by(BillingRun.run_date.desc())
+    ).scalar()
     if last is None:
         return [today]
     day = date.fromisoformat(last)
@@ -98,13 +100,20 @@ def _autopay_pass(session: Session, gateway: Gateway, day: date, batch: int, rep
     period = period_of(day)
     after = 0
     while True:
-        ids = session.execute(
-            _due_query(day, batch, after).join(
-                AutopaySetting,
-                and_(AutopaySetting.sim_id == Sim.id, AutopaySetting.enabled,
-                     AutopaySetting.mode == "monthly"),
+        ids = (
+            session.execute(
+                _due_query(day, batch, after).join(
+                    AutopaySetting,
+                    and_(
+                        AutopaySetting.sim_id == Sim.id,
+                        AutopaySetting.enabled,
+                        AutopaySetting.mode == "monthly",
+                    ),
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not ids:
             break
         after = ids[-1]
@@ -130,15 +139,18 @@ def _fee_pass(session: Session, day: date, batch: int, report) -> None:
             break
         after = rows[-1].id
         # a fee committed since our snapshot must not be written twice
-        charged = set(session.execute(
-            select(LedgerEntry.sim_id).where(
-                bulk.id_in(session, LedgerEntry.sim_id, [r.id for r in rows]),
-                LedgerEntry.fee_period == period,
-            )
-        ).scalars())
+        charged = set(
+            session.execute(
+                select(LedgerEntry.sim_id).where(
+                    bulk.id_in(session, LedgerEntry.sim_id, [r.id for r in rows]),
+                    LedgerEntry.fee_period == period,
+                )
+            ).scalars()
+        )
         postings = [
             ledger.Posting(r.id, "monthly_fee", -r.monthly_fee_kop, fee_period=period)
-            for r in rows if r.id not in charged
+            for r in rows
+            if r.id not in charged
         ]
         entries = ledger.post_many(session, postings)
         report.due += len(rows)
@@ -160,15 +172,29 @@ def _low_balance_warnings(session: Session, day: date) -> int:
     rows = session.execute(
         select(Sim.id, Sim.balance_kop, Tariff.monthly_fee_kop)
         .join(Tariff, Tariff.id == Sim.tariff_id)
-        .where(Sim.status == "active", Sim.billing_day == target.day,
-               Sim.balance_kop < Tariff.monthly_fee_kop, no_monthly_autopay)
+        .where(
+            Sim.status == "active",
+            Sim.billing_day == target.day,
+            Sim.balance_kop < Tariff.monthly_fee_kop,
+            no_monthly_autopay,
+        )
     ).all()
     sent = 0
     for sim_id, balance, fee in rows:
         sent += notify.notify_sim_owners(
             session,
-            [(sim_id, "low_balance", {"fee_kop": fee, "balance_kop": balance,
-                                      "missing_kop": fee - balance, "date": target})],
+            [
+                (
+                    sim_id,
+                    "low_balance",
+                    {
+                        "fee_kop": fee,
+                        "balance_kop": balance,
+                        "missing_kop": fee - balance,
+                        "date": target,
+                    },
+                )
+            ],
             dedup=f"low-balance:{{sim}}:{period_of(target)}",
         )
     session.commit()
@@ -187,7 +213,9 @@ def run_billing(
     started = time.perf_counter()
     today = today or moscow_date(utcnow())
     report = BillingReport()
-    report.reconciled = payments.reconcile_pending(session, gateway, older_than=timedelta(minutes=5))
+    report.reconciled = payments.reconcile_pending(
+        session, gateway, older_than=timedelta(minutes=5)
+    )
     for day in days_to_bill(session, today):
         report.days.append(day.isoformat())
         _autopay_pass(session, gateway, day, batch, report)
@@ -216,7 +244,8 @@ def _mark_done(session: Session, day: date, report: BillingReport) -> None:
     session.execute(
         dialect.insert(BillingRun.__table__)
         .values(run_date=day.isoformat(), started_at=now, finished_at=now, summary=summary)
-        .on_conflict_do_update(index_elements=["run_date"],
-                               set_={"finished_at": now, "summary": summary})
+        .on_conflict_do_update(
+            index_elements=["run_date"], set_={"finished_at": now, "summary": summary}
+        )
     )
     session.commit()

@@ -134,7 +134,9 @@ def customer_for(session: Session, gateway: Gateway, subscriber_id: int) -> str:
     )
 
 
-def store_card(session: Session, gateway: Gateway, subscriber_id: int, token: CardToken) -> SavedCard:
+def store_card(
+    session: Session, gateway: Gateway, subscriber_id: int, token: CardToken
+) -> SavedCard:
     """Make a one-time token reusable and keep it. Raises CardRejected. The first card, or a
     card that replaces an expired default, becomes the default."""
     customer = customer_for(session, gateway, subscriber_id)
@@ -142,7 +144,10 @@ def store_card(session: Session, gateway: Gateway, subscriber_id: int, token: Ca
     existing = _cards(session, subscriber_id)
     for c in existing:  # the same card saved again: refresh it instead of a twin
         if (c.last4, c.exp_month, c.exp_year, c.brand) == (
-            saved.last4, saved.exp_month, saved.exp_year, saved.brand
+            saved.last4,
+            saved.exp_month,
+            saved.exp_year,
+            saved.brand,
         ):
             c.gateway_token, c.gateway_customer = saved.token, saved.customer
             return c
@@ -204,9 +209,13 @@ def delete_card(session: Session, actor: Actor, gateway: Gateway, card_id: int) 
         (valid or remaining)[0].is_default = True
     # autopay never moves to an expired card: it would fail on the next billing day
     replacement = next((c for c in valid if c.is_default), valid[0] if valid else None)
-    rules = session.execute(
-        select(AutopaySetting).where(AutopaySetting.card_id == card.id, AutopaySetting.enabled)
-    ).scalars().all()
+    rules = (
+        session.execute(
+            select(AutopaySetting).where(AutopaySetting.card_id == card.id, AutopaySetting.enabled)
+        )
+        .scalars()
+        .all()
+    )
     switched_off = 0
     for rule in rules:
         if replacement is not None:
@@ -229,8 +238,11 @@ def warn_expiring(session: Session, on: date) -> int:
     rows = session.execute(
         select(AutopaySetting.sim_id, SavedCard)
         .join(SavedCard, SavedCard.id == AutopaySetting.card_id)
-        .where(AutopaySetting.enabled, SavedCard.deleted_at.is_(None),
-               SavedCard.exp_year * 100 + SavedCard.exp_month <= horizon.year * 100 + horizon.month)
+        .where(
+            AutopaySetting.enabled,
+            SavedCard.deleted_at.is_(None),
+            SavedCard.exp_year * 100 + SavedCard.exp_month <= horizon.year * 100 + horizon.month,
+        )
     ).all()
     sent = 0
     for sim_id, card in rows:

@@ -81,7 +81,9 @@ def subscriber_sim(session: Session, actor: Actor, sim_id: int) -> SimSummary:
 
 def _by_status(session: Session, *where) -> dict[str, int]:
     counts = dict.fromkeys(SIM_STATUSES, 0)
-    for status, n in session.exec(select(Sim.status, func.count()).where(*where).group_by(Sim.status)):
+    for status, n in session.exec(
+        select(Sim.status, func.count()).where(*where).group_by(Sim.status)
+    ):
         counts[status] = n
     return counts
 
@@ -173,7 +175,9 @@ def sim_dashboard(session: Session, actor: Actor, sim_id: int) -> SimDashboard:
     plan = autopay.autopay_view(session, sim)
     lines, _ = statement.statement(session, actor, statement.StatementFilter(sim_id=sim.id), 1, 5)
     tickets = session.exec(
-        select(func.count()).select_from(Ticket).where(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
             Ticket.subscriber_id == actor.subscriber_id,
             Ticket.status.in_(OPEN_TICKET_STATUSES),
         )

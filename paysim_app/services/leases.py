@@ -30,7 +30,8 @@ def acquire(session: Session, name: str, holder: str, ttl: timedelta) -> bool:
     now = utcnow()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        dialect.insert(_T).values(name=name, holder=holder, expires_at=now + ttl)
+        dialect.insert(_T)
+        .values(name=name, holder=holder, expires_at=now + ttl)
         .on_conflict_do_nothing()
     )
     session.execute(
@@ -53,7 +54,5 @@ def release(session: Session, name: str, holder: str) -> None:
 
 
 def holder_of(session: Session, name: str) -> str | None:
-    row = session.execute(
-        select(_T.c.holder, _T.c.expires_at).where(_T.c.name == name)
-    ).first()
+    row = session.execute(select(_T.c.holder, _T.c.expires_at).where(_T.c.name == name)).first()
     return row.holder if row and row.expires_at > utcnow() else None

@@ -74,8 +74,9 @@ def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
         .order_by(Sim.id)
         .with_for_update()
     ).all()
-    return {r.id: _Locked(r.balance_kop, r.status, r.status_before_block, r.billed_period)
-            for r in rows}
+    return {
+        r.id: _Locked(r.balance_kop, r.status, r.status_before_block, r.billed_period) for r in rows
+    }
 
 
 def post(session: Session, posting: Posting) -> Entry:
@@ -141,8 +142,15 @@ def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
     debited = session.info.setdefault(DEBITED, set())
     debited.update(sid for sid, d in deltas.items() if d < 0)
     return [
-        Entry(i, r["sim_id"], r["kind"], r["amount_kop"], r["balance_after_kop"],
-              r["payment_id"], r["fee_period"])
+        Entry(
+            i,
+            r["sim_id"],
+            r["kind"],
+            r["amount_kop"],
+            r["balance_after_kop"],
+            r["payment_id"],
+            r["fee_period"],
+        )
         for i, r in zip(ids, rows, strict=True)
     ]
 

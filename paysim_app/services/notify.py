@@ -41,9 +41,17 @@ def _render(kind: str, locale: str, params: dict) -> tuple[str, str]:
 
 
 # every kind a user may get; each can have its e-mail copy turned off (User.email_muted)
-EMAIL_KINDS = ("sim_suspended", "sim_restored", "autopay_ok", "autopay_failed",
-               "autopay_failed_hard", "autopay_cap", "autopay_off_no_card", "card_expiring",
-               "low_balance")
+EMAIL_KINDS = (
+    "sim_suspended",
+    "sim_restored",
+    "autopay_ok",
+    "autopay_failed",
+    "autopay_failed_hard",
+    "autopay_cap",
+    "autopay_off_no_card",
+    "card_expiring",
+    "low_balance",
+)
 
 
 def muted_kinds(stored: str | None) -> frozenset[str]:
@@ -57,8 +65,9 @@ def _recipients(
     """sim id -> (user id, locale, e-mail, msisdn, muted kinds) of the subscriber who owns it,
     in one query."""
     rows = session.execute(
-        select(Sim.id, Sim.msisdn, User.id, User.locale, User.email, Subscriber.email,
-               User.email_muted)
+        select(
+            Sim.id, Sim.msisdn, User.id, User.locale, User.email, Subscriber.email, User.email_muted
+        )
         .join(Subscriber, Subscriber.id == Sim.subscriber_id)
         .join(User, User.id == Subscriber.user_id)
         .where(Sim.id.in_(sim_ids), User.is_active)
@@ -95,8 +104,14 @@ def notify_user(
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         inserted = session.execute(
             dialect.insert(_N)
-            .values(user_id=user_id, kind=kind, title=title, body=body, dedup_key=dedup_key,
-                    created_at=utcnow())
+            .values(
+                user_id=user_id,
+                kind=kind,
+                title=title,
+                body=body,
+                dedup_key=dedup_key,
+                created_at=utcnow(),
+            )
             .on_conflict_do_nothing(index_elements=["user_id", "dedup_key"])
             .returning(_N.c.id)
         ).first()
@@ -125,8 +140,13 @@ def notify_sim_owners(
                 continue
             user_id, locale, email, msisdn, muted = owner
             sent += notify_user(
-                session, user_id, kind, {"msisdn": phone(msisdn), **params},
-                dedup_key=dedup.format(sim=sim_id, kind=kind), locale=locale, email=email,
+                session,
+                user_id,
+                kind,
+                {"msisdn": phone(msisdn), **params},
+                dedup_key=dedup.format(sim=sim_id, kind=kind),
+                locale=locale,
+                email=email,
                 muted=muted,
             )
         return sent
@@ -139,8 +159,9 @@ def notify_sim_owners(
             continue
         user_id, locale, email, msisdn, muted = owner
         title, body = _render(kind, locale, {"msisdn": phone(msisdn), **params})
-        notes.append({"user_id": user_id, "kind": kind, "title": title, "body": body,
-                      "created_at": now})
+        notes.append(
+            {"user_id": user_id, "kind": kind, "title": title, "body": body, "created_at": now}
+        )
         if email and kind not in muted:
             mails.append((email, title, body, kind))
     bulk.insert_rows(session, _N, notes, returning=None)

@@ -34,9 +34,18 @@ def queue_emails(session: Session, mails: list[tuple[str, str, str, str]]) -> No
     bulk.insert_rows(
         session,
         OutboxEmail.__table__,
-        [{"to_address": to, "subject": subject, "body": body, "kind": kind, "attempts": 0,
-          "last_error": "", "created_at": now}
-         for to, subject, body, kind in mails],
+        [
+            {
+                "to_address": to,
+                "subject": subject,
+                "body": body,
+                "kind": kind,
+                "attempts": 0,
+                "last_error": "",
+                "created_at": now,
+            }
+            for to, subject, body, kind in mails
+        ],
         returning=None,
     )
     if get_settings().paysim_demo:
@@ -58,6 +67,8 @@ def recent_emails(session: Session, actor: Actor, limit: int = 50) -> list[Outbo
     """The newest outgoing e-mails, for admins who manage accounts (demo: reset links live here)."""
     require(actor, "admins.manage")
     rows = session.exec(
-        select(OutboxEmail).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc()).limit(min(limit, 100))
+        select(OutboxEmail)
+        .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+        .limit(min(limit, 100))
     ).all()
     return [OutboxRow(r.id, r.to_address, r.subject, r.body, r.created_at, r.sent_at) for r in rows]

@@ -73,10 +73,13 @@ def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[i
     final = [(pid, r) for pid, r in outcomes if r.status in ("succeeded", "failed")]
     known = {}
     if any(not r.gateway_ref for _, r in final):
-        known = dict(session.execute(
-            select(_T.c.id, _T.c.gateway_ref).where(bulk.id_in(session, _T.c.id,
-                                                               [pid for pid, _ in final]))
-        ).all())
+        known = dict(
+            session.execute(
+                select(_T.c.id, _T.c.gateway_ref).where(
+                    bulk.id_in(session, _T.c.id, [pid for pid, _ in final])
+                )
+            ).all()
+        )
     rows = [
         {
             "id": pid,
@@ -92,7 +95,8 @@ def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[i
     for pid, r in outcomes:  # still pending at the gateway: remember its reference
         if r.status == "pending" and r.gateway_ref:
             session.execute(
-                update(_T).where(_T.c.id == pid, _T.c.gateway_ref.is_(None))
+                update(_T)
+                .where(_T.c.id == pid, _T.c.gateway_ref.is_(None))
                 .values(gateway_ref=r.gateway_ref)
             )
     succeeded = [pid for pid, s in changed.items() if s == "succeeded"]
@@ -239,8 +243,15 @@ def refund_payment(
             raise error
     if not _refund_in_ledger(session, payment.id, actor_user_id=actor.user_id, comment=comment):
         raise DomainError("payment.error.not_refundable")
-    audit.record(session, actor, "payment.refund", "payment", payment.id,
-                 before={"status": "succeeded"}, after={"status": "refunded", "comment": comment})
+    audit.record(
+        session,
+        actor,
+        "payment.refund",
+        "payment",
+        payment.id,
+        before={"status": "succeeded"},
+        after={"status": "refunded", "comment": comment},
+    )
 
 
 def _refund_in_ledger(session, payment_id: int, *, actor_user_id, comment: str) -> bool:
@@ -255,17 +266,30 @@ def _refund_in_ledger(session, payment_id: int, *, actor_user_id, comment: str) 
     for obj in list(session.identity_map.values()):  # a loaded Payment must not stay 'succeeded'
         if isinstance(obj, Payment) and obj.id == payment_id:
             session.expire(obj)
-    ledger.post(session, ledger.Posting(won.sim_id, "refund", -won.amount_kop,
-                                        payment_id=payment_id, actor_user_id=actor_user_id,
-                                        comment=comment[:500]))
+    ledger.post(
+        session,
+        ledger.Posting(
+            won.sim_id,
+            "refund",
+            -won.amount_kop,
+            payment_id=payment_id,
+            actor_user_id=actor_user_id,
+            comment=comment[:500],
+        ),
+    )
     accrual = session.execute(
-        select(Commission).where(Commission.payment_id == payment_id,
-                                 Commission.kind == "accrual")
+        select(Commission).where(Commission.payment_id == payment_id, Commission.kind == "accrual")
     ).scalar_one_or_none()
     if accrual is not None:
-        session.add(Commission(partner_id=accrual.partner_id, payment_id=payment_id,
-                               kind="reversal", rate_bp=accrual.rate_bp,
-                               amount_kop=-accrual.amount_kop))
+        session.add(
+            Commission(
+                partner_id=accrual.partner_id,
+                payment_id=payment_id,
+                kind="reversal",
+                rate_bp=accrual.rate_bp,
+                amount_kop=-accrual.amount_kop,
+            )
+        )
     return True
 
 
@@ -279,20 +303,26 @@ def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedel
     rows = session.execute(
         select(Payment, SavedCard)
         .join(SavedCard, SavedCard.id == Payment.card_id, isouter=True)
-        .where(Payment.status == "pending", Payment.created_at < cutoff,
-               Payment.method.in_(("card", "autopay")))
+        .where(
+            Payment.status == "pending",
+            Payment.created_at < cutoff,
+            Payment.method.in_(("card", "autopay")),
+        )
         .order_by(Payment.id)
         .limit(500)
     ).all()
     settled = 0
     for payment, card in rows:
         try:
-            result = gateway.lookup(idempotency_key=payment.idempotency_key,
-                                    gateway_ref=payment.gateway_ref)
+            result = gateway.lookup(
+                idempotency_key=payment.idempotency_key, gateway_ref=payment.gateway_ref
+            )
             if result is None and card is not None:
                 result = gateway.charge(
-                    amount_kop=payment.amount_kop, token=card.gateway_token,
-                    customer=card.gateway_customer, idempotency_key=payment.idempotency_key,
+                    amount_kop=payment.amount_kop,
+                    token=card.gateway_token,
+                    customer=card.gateway_customer,
+                    idempotency_key=payment.idempotency_key,
                     off_session=True,
                 )
         except GatewayError:

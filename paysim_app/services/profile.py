@@ -30,8 +30,13 @@ SESSIONS_SHOWN = 50
 # how the profile page groups the kinds (every kind of notify.EMAIL_KINDS exactly once)
 EMAIL_GROUPS: dict[str, tuple[str, ...]] = {
     "balance": ("low_balance", "sim_suspended", "sim_restored"),
-    "autopay": ("autopay_ok", "autopay_failed", "autopay_failed_hard", "autopay_cap",
-                "autopay_off_no_card"),
+    "autopay": (
+        "autopay_ok",
+        "autopay_failed",
+        "autopay_failed_hard",
+        "autopay_cap",
+        "autopay_off_no_card",
+    ),
     "cards": ("card_expiring",),
 }
 
@@ -115,8 +120,12 @@ def update_profile(
     address = str(address or "").strip()
     if len(address) > ADDRESS_MAX:
         raise ValidationError("profile.error.too_long", field="address", max=ADDRESS_MAX)
-    before = {"full_name": sub.full_name, "email": sub.email, "phone": sub.phone,
-              "address": sub.address}
+    before = {
+        "full_name": sub.full_name,
+        "email": sub.email,
+        "phone": sub.phone,
+        "address": sub.address,
+    }
     after = {"full_name": full_name, "email": email, "phone": phone, "address": address}
     if before != after:
         sub.full_name, sub.email, sub.phone, sub.address = full_name, email, phone, address
@@ -206,8 +215,13 @@ def list_sessions(session: Session, actor: Actor | None, current_token: str) -> 
         .limit(SESSIONS_SHOWN)
     ).all()
     out = [
-        SessionRow(r.id, r.created_at, r.last_seen_at, short_user_agent(r.user_agent),
-                   r.token_hash == current)
+        SessionRow(
+            r.id,
+            r.created_at,
+            r.last_seen_at,
+            short_user_agent(r.user_agent),
+            r.token_hash == current,
+        )
         for r in rows
     ]
     return sorted(out, key=lambda r: not r.is_current)  # stable: keeps the rest in order

@@ -161,8 +161,16 @@ def my_speed_tests(
     ).all()
     numbers = _msisdns(session, actor)
     return [
-        SpeedTestRow(r.id, r.sim_id, numbers.get(r.sim_id, ""), r.ping_ms, r.jitter_ms,
-                     r.download_kbps, r.upload_kbps, r.created_at)
+        SpeedTestRow(
+            r.id,
+            r.sim_id,
+            numbers.get(r.sim_id, ""),
+            r.ping_ms,
+            r.jitter_ms,
+            r.download_kbps,
+            r.upload_kbps,
+            r.created_at,
+        )
         for r in rows
     ]
 
@@ -177,12 +185,21 @@ def my_ratings(
         sim = owned_sim(session, actor, sim_id, admin_permission="quality.view")
         query = query.where(QualityRating.sim_id == sim.id)
     rows = session.exec(
-        query.order_by(QualityRating.created_at.desc(), QualityRating.id.desc())
-        .limit(min(limit, 100))
+        query.order_by(QualityRating.created_at.desc(), QualityRating.id.desc()).limit(
+            min(limit, 100)
+        )
     ).all()
     numbers = _msisdns(session, actor)
     return [
-        RatingRow(r.id, r.sim_id, numbers.get(r.sim_id, ""), r.aspect, r.stars, r.comment,
-                  r.speed_test_id, r.created_at)
+        RatingRow(
+            r.id,
+            r.sim_id,
+            numbers.get(r.sim_id, ""),
+            r.aspect,
+            r.stars,
+            r.comment,
+            r.speed_test_id,
+            r.created_at,
+        )
         for r in rows
     ]

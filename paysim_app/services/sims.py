@@ -30,8 +30,14 @@ from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor, owned_sim, require_role
 
 # What a 4G modem or router needs; the same for every PaySim SIM.
-APN = {"name": "internet.paysim", "username": "", "password": "", "auth": "none",
-       "pdp": "IPv4v6", "mcc_mnc": "250-99"}
+APN = {
+    "name": "internet.paysim",
+    "username": "",
+    "password": "",
+    "auth": "none",
+    "pdp": "IPv4v6",
+    "mcc_mnc": "250-99",
+}
 SUBSCRIBER_BLOCK_REASONS = ("lost", "stolen", "other")
 BLOCKABLE = ("active", "suspended", "awaiting_activation")
 CLAIM_MAX_FAILURES = 5
@@ -69,10 +75,15 @@ def activation_code_hash(code: str) -> str:
 
 
 def _active_block(session: Session, sim_id: int) -> Block | None:
-    return session.execute(
-        select(Block).where(Block.sim_id == sim_id, Block.lifted_at.is_(None))
-        .order_by(Block.blocked_at.desc())
-    ).scalars().first()
+    return (
+        session.execute(
+            select(Block)
+            .where(Block.sim_id == sim_id, Block.lifted_at.is_(None))
+            .order_by(Block.blocked_at.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 def _block_info(session: Session, sim: Sim) -> BlockInfo | None:
@@ -81,10 +92,14 @@ def _block_info(session: Session, sim: Sim) -> BlockInfo | None:
     block = _active_block(session, sim.id)
     if block is None:
         return None
-    asked = session.execute(
-        select(UnblockRequest.id).where(UnblockRequest.block_id == block.id,
-                                        UnblockRequest.status == "pending")
-    ).first() is not None
+    asked = (
+        session.execute(
+            select(UnblockRequest.id).where(
+                UnblockRequest.block_id == block.id, UnblockRequest.status == "pending"
+            )
+        ).first()
+        is not None
+    )
     return BlockInfo(block.id, block.reason, block.comment, block.blocked_at, asked)
 
 
@@ -93,9 +108,16 @@ def sim_details(session: Session, actor: Actor, sim_id: int) -> SimDetails:
     sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
     tariff = session.get(Tariff, sim.tariff_id) if sim.tariff_id else None
     return SimDetails(
-        id=sim.id, msisdn=sim.msisdn, iccid=sim.iccid, imsi=sim.imsi, label=sim.label,
-        status=sim.status, balance_kop=sim.balance_kop, activated_at=sim.activated_at,
-        tariff_name=tariff.name if tariff else "", apn=dict(APN),
+        id=sim.id,
+        msisdn=sim.msisdn,
+        iccid=sim.iccid,
+        imsi=sim.imsi,
+        label=sim.label,
+        status=sim.status,
+        balance_kop=sim.balance_kop,
+        activated_at=sim.activated_at,
+        tariff_name=tariff.name if tariff else "",
+        apn=dict(APN),
         block=_block_info(session, sim),
     )
 
@@ -130,14 +152,25 @@ def block_sim(session: Session, actor: Actor, sim_id: int, reason: str, comment:
         raise ValidationError("sims.error.comment", field="comment")
     if sim.status not in BLOCKABLE:
         raise DomainError("sims.error.not_blockable")
-    block = Block(sim_id=sim.id, reason=reason, comment=comment, blocked_by_user_id=actor.user_id,
-                  previous_status=sim.status)
+    block = Block(
+        sim_id=sim.id,
+        reason=reason,
+        comment=comment,
+        blocked_by_user_id=actor.user_id,
+        previous_status=sim.status,
+    )
     session.add(block)
     sim.status_before_block, sim.status, sim.updated_at = sim.status, "blocked", utcnow()
     session.flush()
-    audit.record(session, actor, "sim.block", "sim", sim.id,
-                 before={"status": block.previous_status},
-                 after={"status": "blocked", "reason": reason})
+    audit.record(
+        session,
+        actor,
+        "sim.block",
+        "sim",
+        sim.id,
+        before={"status": block.previous_status},
+        after={"status": "blocked", "reason": reason},
+    )
     return block.id
 
 
@@ -152,8 +185,9 @@ def request_unblock(session: Session, actor: Actor, sim_id: int, comment: str = 
         raise DomainError("sims.error.not_blocked")
     if _block_info(session, sim).unblock_requested:
         raise DomainError("sims.error.unblock_pending")
-    request = UnblockRequest(block_id=block.id, sim_id=sim.id, requester_user_id=actor.user_id,
-                             comment=comment)
+    request = UnblockRequest(
+        block_id=block.id, sim_id=sim.id, requester_user_id=actor.user_id, comment=comment
+    )
     session.add(request)
     session.flush()
     return request.id
@@ -191,21 +225,28 @@ def claim_sim(session: Session, actor: Actor, iccid: str, code: str) -> int:
         throttle.failures = (0 if throttle.locked_until else throttle.failures) + 1
         throttle.locked_until = None
         if throttle.failures >= CLAIM_MAX_FAILURES:
-            throttle.failures, throttle.locked_until = 0, now + timedelta(
-                minutes=CLAIM_LOCK_MINUTES)
+            throttle.failures, throttle.locked_until = (
+                0,
+                now + timedelta(minutes=CLAIM_LOCK_MINUTES),
+            )
         throttle.updated_at = now
         session.commit()  # the failure counts even though we refuse
         raise DomainError("sims.error.claim_refused")
     throttle.failures, throttle.locked_until = 0, None
     pending = session.execute(
-        select(ActivationRequest.id).where(ActivationRequest.sim_id == sim.id,
-                                           ActivationRequest.status == "pending")
+        select(ActivationRequest.id).where(
+            ActivationRequest.sim_id == sim.id, ActivationRequest.status == "pending"
+        )
     ).first()
     if pending:
         raise DomainError("sims.error.claim_pending")
-    request = ActivationRequest(sim_id=sim.id, requester_user_id=actor.user_id,
-                                subscriber_id=actor.subscriber_id, tariff_id=sim.tariff_id,
-                                customer_name=actor.full_name)
+    request = ActivationRequest(
+        sim_id=sim.id,
+        requester_user_id=actor.user_id,
+        subscriber_id=actor.subscriber_id,
+        tariff_id=sim.tariff_id,
+        customer_name=actor.full_name,
+    )
     session.add(request)
     sim.status, sim.updated_at = "awaiting_activation", now
     session.flush()
@@ -227,8 +268,11 @@ def open_requests(session: Session, actor: Actor) -> list[OpenRequest]:
     if actor.subscriber_id is None:
         return []
     out: list[OpenRequest] = []
-    for kind, model in (("activation", ActivationRequest), ("tariff_change", TariffChangeRequest),
-                        ("unblock", UnblockRequest)):
+    for kind, model in (
+        ("activation", ActivationRequest),
+        ("tariff_change", TariffChangeRequest),
+        ("unblock", UnblockRequest),
+    ):
         rows = session.execute(
             select(model.id, model.sim_id, model.created_at, Sim.msisdn)
             .join(Sim, Sim.id == model.sim_id)
@@ -238,8 +282,11 @@ def open_requests(session: Session, actor: Actor) -> list[OpenRequest]:
             rows += session.execute(
                 select(model.id, model.sim_id, model.created_at, Sim.msisdn)
                 .join(Sim, Sim.id == model.sim_id)
-                .where(model.status == "pending", model.subscriber_id == actor.subscriber_id,
-                       Sim.subscriber_id.is_(None))
+                .where(
+                    model.status == "pending",
+                    model.subscriber_id == actor.subscriber_id,
+                    Sim.subscriber_id.is_(None),
+                )
             ).all()
         out += [OpenRequest(kind, r.id, r.sim_id, r.msisdn, r.created_at) for r in rows]
     return sorted(out, key=lambda r: r.created_at, reverse=True)

@@ -113,8 +113,10 @@ def _lines():
 
 def _query(session: Session, sim_ids: list[int], f: StatementFilter):
     line = _lines()
-    q = select(line, Sim.msisdn).join(Sim, Sim.id == line.c.sim_id).where(
-        line.c.sim_id.in_(sim_ids)
+    q = (
+        select(line, Sim.msisdn)
+        .join(Sim, Sim.id == line.c.sim_id)
+        .where(line.c.sim_id.in_(sim_ids))
     )
     if f.date_from:
         q = q.where(line.c.created_at >= moscow_day_range(f.date_from)[0])
@@ -183,7 +185,9 @@ def _row(r) -> StatementRow:
         amount_kop=r.amount_kop,
         balance_after_kop=r.balance_after_kop,
         decline_code=r.decline_code,
-        card_label=f"{r.card_brand.capitalize()} •••• {r.card_last4}".strip() if r.card_last4 else "",
+        card_label=f"{r.card_brand.capitalize()} •••• {r.card_last4}".strip()
+        if r.card_last4
+        else "",
         comment=r.comment or "",
         fee_period=r.fee_period,
         payment_id=r.payment_id,
@@ -224,8 +228,10 @@ def describe(row: StatementRow, locale: str) -> str:
 def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: str) -> str:
     _check(f)
     sim_ids = _scope(session, actor, f)
-    header = [t(f"statement.col.{c}", locale) for c in
-              ("date", "sim", "operation", "amount", "status", "reason", "balance")]
+    header = [
+        t(f"statement.col.{c}", locale)
+        for c in ("date", "sim", "operation", "amount", "status", "reason", "balance")
+    ]
     if not sim_ids:
         return export.to_csv(header, [], locale)
     q, line = _query(session, sim_ids, f)
@@ -234,15 +240,17 @@ def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: st
     ).all()
     out = []
     for r in map(_row, rows):
-        out.append([
-            moscow_time(r.created_at),
-            phone(r.msisdn),
-            describe(r, locale),
-            export.amount(r.amount_kop, locale),
-            t(f"statement.status.{r.status}", locale),
-            t(f"decline.{r.decline_code}", locale) if r.decline_code else "",
-            export.amount(r.balance_after_kop, locale),
-        ])
+        out.append(
+            [
+                moscow_time(r.created_at),
+                phone(r.msisdn),
+                describe(r, locale),
+                export.amount(r.amount_kop, locale),
+                t(f"statement.status.{r.status}", locale),
+                t(f"decline.{r.decline_code}", locale) if r.decline_code else "",
+                export.amount(r.balance_after_kop, locale),
+            ]
+        )
     return export.to_csv(header, out, locale)
 
 

@@ -105,8 +105,9 @@ def _text(value: object) -> str:
 def _check_subject(subject: object) -> str:
     subject = " ".join(_text(subject).split())
     if not SUBJECT_MIN <= len(subject) <= SUBJECT_MAX:
-        raise ValidationError("support.error.subject", field="subject",
-                              min=SUBJECT_MIN, max=SUBJECT_MAX)
+        raise ValidationError(
+            "support.error.subject", field="subject", min=SUBJECT_MIN, max=SUBJECT_MAX
+        )
     return subject
 
 
@@ -155,19 +156,37 @@ def open_ticket(
             raise ValidationError("support.error.sim", field="sim") from None
     now = utcnow()
     ticket = Ticket(
-        author_user_id=actor.user_id, subscriber_id=actor.subscriber_id, sim_id=sim_id,
-        category=category, subject=subject, status="new", created_at=now, updated_at=now,
+        author_user_id=actor.user_id,
+        subscriber_id=actor.subscriber_id,
+        sim_id=sim_id,
+        category=category,
+        subject=subject,
+        status="new",
+        created_at=now,
+        updated_at=now,
     )
     session.add(ticket)
     session.flush()
     if attachment is not None and not attachments.is_stored_name(attachment.stored):
         raise ValidationError("support.error.attachment_type", field="attachment")
-    session.add(TicketMessage(ticket_id=ticket.id, author_user_id=actor.user_id, body=body,
-                              created_at=now,
-                              attachment_name=attachment.name if attachment else "",
-                              attachment_path=attachment.stored if attachment else ""))
-    audit.record(session, actor, "ticket.open", "ticket", ticket.id,
-                 after={"category": category, "subject": subject, "sim_id": sim_id})
+    session.add(
+        TicketMessage(
+            ticket_id=ticket.id,
+            author_user_id=actor.user_id,
+            body=body,
+            created_at=now,
+            attachment_name=attachment.name if attachment else "",
+            attachment_path=attachment.stored if attachment else "",
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "ticket.open",
+        "ticket",
+        ticket.id,
+        after={"category": category, "subject": subject, "sim_id": sim_id},
+    )
     session.flush()
     return ticket.id
 
@@ -180,14 +199,22 @@ def reply(session: Session, actor: Actor, ticket_id: int, body: str) -> int:
     if ticket.status == "closed":
         raise DomainError("support.error.closed")
     now = utcnow()
-    message = TicketMessage(ticket_id=ticket.id, author_user_id=actor.user_id, body=body,
-                            created_at=now)
+    message = TicketMessage(
+        ticket_id=ticket.id, author_user_id=actor.user_id, body=body, created_at=now
+    )
     session.add(message)
     before = ticket.status
     if ticket.status in REOPENED_BY_REPLY:
         ticket.status = "open"
-        audit.record(session, actor, "ticket.reopen", "ticket", ticket.id,
-                     before={"status": before}, after={"status": "open"})
+        audit.record(
+            session,
+            actor,
+            "ticket.reopen",
+            "ticket",
+            ticket.id,
+            before={"status": before},
+            after={"status": "open"},
+        )
     ticket.updated_at = now
     session.add(ticket)
     session.flush()
@@ -212,13 +239,21 @@ def close_ticket(session: Session, actor: Actor, ticket_id: int) -> None:
     ticket.status = "closed"
     ticket.updated_at = utcnow()
     session.add(ticket)
-    audit.record(session, actor, "ticket.close", "ticket", ticket.id,
-                 before={"status": before}, after={"status": "closed"})
+    audit.record(
+        session,
+        actor,
+        "ticket.close",
+        "ticket",
+        ticket.id,
+        before={"status": before},
+        after={"status": "closed"},
+    )
     session.flush()
 
 
-def rate_ticket(session: Session, actor: Actor, ticket_id: int, rating: int,
-                comment: str = "") -> None:
+def rate_ticket(
+    session: Session, actor: Actor, ticket_id: int, rating: int, comment: str = ""
+) -> None:
     """1-5 for the answer of a resolved ticket, once, with an optional comment."""
     ticket = _own_ticket(session, actor, ticket_id)
     if ticket.status != "resolved":
@@ -229,14 +264,21 @@ def rate_ticket(session: Session, actor: Actor, ticket_id: int, rating: int,
         raise ValidationError("support.error.rating", field="rating")
     comment = _text(comment)
     if len(comment) > RATING_COMMENT_MAX:
-        raise ValidationError("support.error.rating_comment", field="rating_comment",
-                              max=RATING_COMMENT_MAX)
+        raise ValidationError(
+            "support.error.rating_comment", field="rating_comment", max=RATING_COMMENT_MAX
+        )
     ticket.rating = rating
     ticket.rating_comment = comment
     ticket.updated_at = utcnow()
     session.add(ticket)
-    audit.record(session, actor, "ticket.rate", "ticket", ticket.id,
-                 after={"rating": rating, "comment": comment})
+    audit.record(
+        session,
+        actor,
+        "ticket.rate",
+        "ticket",
+        ticket.id,
+        after={"rating": rating, "comment": comment},
+    )
     session.flush()
 
 
@@ -294,9 +336,16 @@ def list_tickets(
     ).all()
     return TicketPage(
         rows=[
-            TicketRow(id=t.id, subject=t.subject, category=t.category, status=t.status,
-                      msisdn=msisdn or "", created_at=t.created_at, updated_at=t.updated_at,
-                      rating=t.rating)
+            TicketRow(
+                id=t.id,
+                subject=t.subject,
+                category=t.category,
+                status=t.status,
+                msisdn=msisdn or "",
+                created_at=t.created_at,
+                updated_at=t.updated_at,
+                rating=t.rating,
+            )
             for t, msisdn in rows
         ],
         total=total,
@@ -327,8 +376,13 @@ def ticket_thread(session: Session, actor: Actor, ticket_id: int) -> TicketThrea
         can_close=ticket.status != "closed",
         can_rate=ticket.status == "resolved" and ticket.rating is None,
         messages=[
-            MessageView(id=m.id, mine=m.author_user_id == actor.user_id, body=m.body,
-                        created_at=m.created_at, attachment_name=m.attachment_name)
+            MessageView(
+                id=m.id,
+                mine=m.author_user_id == actor.user_id,
+                body=m.body,
+                created_at=m.created_at,
+                attachment_name=m.attachment_name,
+            )
             for m in messages
         ],
     )

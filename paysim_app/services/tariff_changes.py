@@ -109,8 +109,9 @@ def current_period(billing_day: int, on: date) -> tuple[date, date]:
     return start, end
 
 
-def prorated_difference(old_fee_kop: int, new_fee_kop: int, days_left: int, period_days: int
-                        ) -> int:
+def prorated_difference(
+    old_fee_kop: int, new_fee_kop: int, days_left: int, period_days: int
+) -> int:
     """(new - old) * days_left / period_days in whole kopecks, half a kopeck rounded up in
     magnitude (away from zero), so a credit is the mirror image of the same charge."""
     delta = new_fee_kop - old_fee_kop
@@ -139,8 +140,9 @@ def _check_when(when: str) -> None:
         raise ValidationError("tariffs.error.when", field="when")
 
 
-def preview(session: Session, actor: Actor, sim_id: int, tariff_id: int, when: str,
-            on: date | None = None) -> ChangePreview:
+def preview(
+    session: Session, actor: Actor, sim_id: int, tariff_id: int, when: str, on: date | None = None
+) -> ChangePreview:
     """What switching the SIM to `tariff_id` would do.
 
     next_period: the new monthly fee applies from the next billing date; nothing happens today.
@@ -179,15 +181,16 @@ def preview(session: Session, actor: Actor, sim_id: int, tariff_id: int, when: s
     )
 
 
-def request_change(session: Session, actor: Actor, sim_id: int, tariff_id: int, when: str
-                   ) -> int:
+def request_change(session: Session, actor: Actor, sim_id: int, tariff_id: int, when: str) -> int:
     """File a pending request to switch the SIM; returns its id. One pending request per SIM:
     the SIM row is locked first, so two requests sent at once cannot both pass the check."""
     _check_when(when)
     _subscriber_sim(session, actor, sim_id)
     ledger.lock_for_write(session)
     sim = session.exec(
-        select(Sim).where(Sim.id == sim_id).with_for_update()
+        select(Sim)
+        .where(Sim.id == sim_id)
+        .with_for_update()
         .execution_options(populate_existing=True)  # the status as of the lock, not before it
     ).one()
     _check_sim(sim)
@@ -216,9 +219,7 @@ def cancel_request(session: Session, actor: Actor, request_id: int) -> None:
     """Cancel the subscriber's own pending request. Someone else's request is refused like a
     missing one; a request already decided (or cancelled) cannot be cancelled."""
     require_role(actor, "subscriber")
-    request = (
-        session.get(TariffChangeRequest, request_id) if isinstance(request_id, int) else None
-    )
+    request = session.get(TariffChangeRequest, request_id) if isinstance(request_id, int) else None
     if request is None:
         raise PermissionDenied()
     owned_sim(session, actor, request.sim_id, admin_permission="tariffs.edit")
@@ -231,8 +232,9 @@ def cancel_request(session: Session, actor: Actor, request_id: int) -> None:
         raise DomainError("tariffs.error.not_pending")
 
 
-def my_requests(session: Session, actor: Actor, sim_id: int | None = None
-                ) -> list[ChangeRequestView]:
+def my_requests(
+    session: Session, actor: Actor, sim_id: int | None = None
+) -> list[ChangeRequestView]:
     """The contract's tariff-change requests (one SIM's when sim_id is given), newest first."""
     require_role(actor, "subscriber")
     if sim_id is not None:

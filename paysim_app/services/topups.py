@@ -56,8 +56,9 @@ def parse_amount(text: str) -> int:
 
 def check_amount(amount_kop: int) -> None:
     if not isinstance(amount_kop, int) or not MIN_KOP <= amount_kop <= MAX_KOP:
-        raise ValidationError("topup.error.limits", field="amount", min=MIN_KOP // 100,
-                              max=MAX_KOP // 100)
+        raise ValidationError(
+            "topup.error.limits", field="amount", min=MIN_KOP // 100, max=MAX_KOP // 100
+        )
 
 
 def top_up_by_card(
@@ -100,7 +101,10 @@ def top_up_by_card(
         if cards.card_valid_until(saved.exp_month, saved.exp_year) < cards.today():
             raise ValidationError("card.error.expired", field="card_id")
         token, customer, brand, last4 = (
-            saved.gateway_token, saved.gateway_customer, saved.brand, saved.last4
+            saved.gateway_token,
+            saved.gateway_customer,
+            saved.brand,
+            saved.last4,
         )
     else:
         brand, last4 = "", card.number[-4:]
@@ -135,8 +139,9 @@ def top_up_by_card(
         payments.charge_and_settle(
             session, gateway, payment, token=token, customer=customer, off_session=False
         )
-    return _outcome(session, session.get(Payment, payment.id), card_saved=saved is not None
-                    and card is not None)
+    return _outcome(
+        session, session.get(Payment, payment.id), card_saved=saved is not None and card is not None
+    )
 
 
 def _outcome(session: Session, payment: Payment, *, card_saved: bool) -> TopupOutcome:
@@ -159,8 +164,10 @@ def topup_result(session: Session, actor: Actor, payment_id: int) -> TopupOutcom
     """The result page: the subscriber's own payment only."""
     require_role(actor, "subscriber")
     payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
-    if payment is None or payment.subscriber_id is None or (
-        payment.subscriber_id != actor.subscriber_id
+    if (
+        payment is None
+        or payment.subscriber_id is None
+        or (payment.subscriber_id != actor.subscriber_id)
     ):
         raise DomainError("error.not_found")
     return _outcome(session, payment, card_saved=False)

@@ -31,8 +31,10 @@ def client(session):  # `session` first: the database the routes will use
 # --------------------------------------------------------------------------- LibreSpeed protocol
 
 
-@pytest.mark.parametrize(("query", "mib"), [("?ckSize=2", 2), ("", 4), ("?ckSize=1", 1),
-                                            ("?ckSize=0", 1), ("?ckSize=abc", 4)])
+@pytest.mark.parametrize(
+    ("query", "mib"),
+    [("?ckSize=2", 2), ("", 4), ("?ckSize=1", 1), ("?ckSize=0", 1), ("?ckSize=abc", 4)],
+)
 def test_garbage_streams_ck_size_mib_of_incompressible_bytes(client, query, mib):
     response = client.get(f"/api/speedtest/garbage{query}")
     assert response.status_code == 200
@@ -129,8 +131,12 @@ def stored(session) -> list[SpeedTest]:
 
 
 def test_a_result_is_stored_with_sim_user_and_user_agent(client, session, alice):
-    response = post_result(client, alice["token"], {"sim_id": alice["sim"], **GOOD},
-                           **{"User-Agent": "Mozilla/5.0 test"})
+    response = post_result(
+        client,
+        alice["token"],
+        {"sim_id": alice["sim"], **GOOD},
+        **{"User-Agent": "Mozilla/5.0 test"},
+    )
     assert response.status_code == 200
     new_id = response.json()["id"]
     [row] = stored(session)
@@ -182,19 +188,24 @@ def test_bad_figures_are_400_and_store_nothing(client, session, alice, change):
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_400(client, session, alice, literal):
-    body = (f'{{"sim_id": {alice["sim"]}, "ping_ms": 1, "jitter_ms": 1, '
-            f'"download_mbps": {literal}, "upload_mbps": 1}}')
-    response = client.post("/api/speedtest/result", content=body,
-                           headers={"Authorization": f"Bearer {alice['token']}",
-                                    "Content-Type": "application/json"})
+    body = (
+        f'{{"sim_id": {alice["sim"]}, "ping_ms": 1, "jitter_ms": 1, '
+        f'"download_mbps": {literal}, "upload_mbps": 1}}'
+    )
+    response = client.post(
+        "/api/speedtest/result",
+        content=body,
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert stored(session) == []
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[1]", b'{"sim_id": 1}', b"x" * 5000])
 def test_malformed_bodies_are_refused(client, session, alice, body):
-    response = client.post("/api/speedtest/result", content=body,
-                           headers={"Authorization": f"Bearer {alice['token']}"})
+    response = client.post(
+        "/api/speedtest/result", content=body, headers={"Authorization": f"Bearer {alice['token']}"}
+    )
     assert response.status_code in (400, 403, 413)
     assert stored(session) == []
 

@@ -169,16 +169,30 @@ def customer(app_env):
         for i, balance in enumerate((10000, 0)):
             serial = 9_900_000 + n * 10 + i
             sim = Sim(
-                iccid=_iccid(serial), msisdn=f"+7999{serial:07d}", imsi=f"25099{serial:010d}",
-                status="active", subscriber_id=actor.subscriber_id, tariff_id=tariff.id,
-                balance_kop=balance, billing_day=28, activated_at=utcnow(),
-                label="Дача" if i == 0 else "", puk=f"{serial % 10**8:08d}",
+                iccid=_iccid(serial),
+                msisdn=f"+7999{serial:07d}",
+                imsi=f"25099{serial:010d}",
+                status="active",
+                subscriber_id=actor.subscriber_id,
+                tariff_id=tariff.id,
+                balance_kop=balance,
+                billing_day=28,
+                activated_at=utcnow(),
+                label="Дача" if i == 0 else "",
+                puk=f"{serial % 10**8:08d}",
             )
             session.add(sim)
             session.flush()
             if balance:
-                session.add(LedgerEntry(sim_id=sim.id, kind="adjustment", amount_kop=balance,
-                                        balance_after_kop=balance, comment="e2e setup"))
+                session.add(
+                    LedgerEntry(
+                        sim_id=sim.id,
+                        kind="adjustment",
+                        amount_kop=balance,
+                        balance_after_kop=balance,
+                        comment="e2e setup",
+                    )
+                )
             sims.append(sim.id)
         session.commit()
     engine.dispose()
@@ -190,5 +204,3 @@ def _iccid(serial: int) -> str:
 
     body = f"897010{serial:012d}"
     return body + luhn.calc_check_digit(body)
-
-

@@ -30,7 +30,9 @@ def test_subscriber_sees_each_sim_with_number_status_balance_tariff(new_page, ba
     expect(page).to_have_url(_url(base_url, "/cabinet"))
     cards = page.locator(".sim-card")
     expect(cards).to_have_count(3)
-    expect(cards.first.locator(".sim-number")).to_have_text(re.compile(r"^\+7 \d{3} \d{3}-\d{2}-\d{2}$"))
+    expect(cards.first.locator(".sim-number")).to_have_text(
+        re.compile(r"^\+7 \d{3} \d{3}-\d{2}-\d{2}$")
+    )
     expect(cards.first.locator(".sim-balance")).to_contain_text("₽")
     expect(page.get_by_text("Активна").first).to_be_visible()
     expect(page.get_by_text("Приостановлена за долг")).to_be_visible()
@@ -61,8 +63,13 @@ def test_admin_sees_every_figure(new_page, base_url):
     page = new_page()
     sign_in(page, "admin@paysim.demo")
     expect(page).to_have_url(_url(base_url, "/admin"))
-    for figure in ("admin-subscribers", "admin-open-activations", "admin-open-tickets",
-                   "admin-payments-today", "admin-payments-today-sum"):
+    for figure in (
+        "admin-subscribers",
+        "admin-open-activations",
+        "admin-open-tickets",
+        "admin-payments-today",
+        "admin-payments-today-sum",
+    ):
         expect(page.locator(f"#{figure}")).to_be_visible()
     expect(page.locator("#admin-sims-active")).to_have_text(re.compile(r"^[1-9]\d*$"))
     expect(page.locator("#admin-payments-today")).to_have_text(re.compile(r"^[1-9]\d*$"))
@@ -234,5 +241,7 @@ def test_password_reset_through_the_outbox(new_page, base_url, app_env):
     expect(visitor).to_have_url(_url(base_url, "/cabinet"))
 
     with sqlite3.connect(app_env["db"]) as db:
-        (used,) = db.execute("SELECT count(*) FROM password_reset_token WHERE used_at IS NOT NULL").fetchone()
+        (used,) = db.execute(
+            "SELECT count(*) FROM password_reset_token WHERE used_at IS NOT NULL"
+        ).fetchone()
     assert used == 1

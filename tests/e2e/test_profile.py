@@ -20,8 +20,9 @@ def _enter(page, customer, name: str = "Мария Деньгова") -> None:
 
 def _muted(app_env, login: str) -> str:
     with sqlite3.connect(app_env["db"]) as db:
-        (muted,) = db.execute("SELECT email_muted FROM user_account WHERE email = ?",
-                              (login,)).fetchone()
+        (muted,) = db.execute(
+            "SELECT email_muted FROM user_account WHERE email = ?", (login,)
+        ).fetchone()
     return muted
 
 
@@ -55,8 +56,13 @@ def test_profile_data_emails_and_sessions(new_page, customer, app_env):
     expect(phone.locator("#email-autopay")).to_have_attribute("aria-checked", "false")
     expect(phone.locator("#email-low_balance")).to_have_attribute("aria-checked", "true")
     muted = set(_muted(app_env, customer["login"]).split(","))
-    assert muted == {"autopay_ok", "autopay_failed", "autopay_failed_hard", "autopay_cap",
-                     "autopay_off_no_card"}
+    assert muted == {
+        "autopay_ok",
+        "autopay_failed",
+        "autopay_failed_hard",
+        "autopay_cap",
+        "autopay_off_no_card",
+    }
     shot(phone, "profile-390")
 
     # a second browser signs in: both show two sessions, this one marked

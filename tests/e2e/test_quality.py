@@ -36,9 +36,15 @@ def customer(app_env):
         tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
         serial = 9_600_000 + n
         sim = Sim(
-            iccid=_iccid(serial), msisdn=f"+7999{serial:07d}", imsi=f"25099{serial:010d}",
-            status="active", subscriber_id=actor.subscriber_id, tariff_id=tariff.id,
-            balance_kop=0, billing_day=28, activated_at=utcnow(),
+            iccid=_iccid(serial),
+            msisdn=f"+7999{serial:07d}",
+            imsi=f"25099{serial:010d}",
+            status="active",
+            subscriber_id=actor.subscriber_id,
+            tariff_id=tariff.id,
+            balance_kop=0,
+            billing_day=28,
+            activated_at=utcnow(),
         )
         session.add(sim)
         session.commit()

@@ -35,7 +35,9 @@ def test_websocket_accepts_the_apps_own_origin(base_url):
 def test_frames_sent_to_a_subscriber_hold_no_secret(new_page, base_url, app_env):
     page = new_page()
     frames: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    page.on(
+        "websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload)))
+    )
     sign_in(page, "demo@paysim.demo")
     expect(page.locator(".sim-card")).to_have_count(3)
     page.locator(".sim-card").nth(1).click()

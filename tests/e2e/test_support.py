@@ -76,8 +76,9 @@ def test_a_foreign_or_unknown_ticket_is_not_shown(new_page, customer):
     expect(page.locator("#ticket-thread")).to_have_count(0)
 
 
-def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(new_page, customer,
-                                                                        tmp_path):
+def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(
+    new_page, customer, tmp_path
+):
     page = new_page(WIDTHS["desktop"])
     _enter(page, customer)
     fake = tmp_path / "virus.png"

@@ -39,11 +39,18 @@ def subscriber(app_env):
     with Session(engine, expire_on_commit=False) as session:
         actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Олег Тарифов")
         tariff = session.exec(select(Tariff).where(Tariff.code == "OPTIMUM")).one()
-        session.add(Sim(
-            iccid=_iccid(serial), msisdn=f"+7999{serial:07d}", imsi=f"25099{serial:010d}",
-            status="active", subscriber_id=actor.subscriber_id, tariff_id=tariff.id,
-            billing_day=BILLING_DAY, activated_at=utcnow(),
-        ))
+        session.add(
+            Sim(
+                iccid=_iccid(serial),
+                msisdn=f"+7999{serial:07d}",
+                imsi=f"25099{serial:010d}",
+                status="active",
+                subscriber_id=actor.subscriber_id,
+                tariff_id=tariff.id,
+                billing_day=BILLING_DAY,
+                activated_at=utcnow(),
+            )
+        )
         session.commit()
     engine.dispose()
     return {"login": login}

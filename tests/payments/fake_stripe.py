@@ -132,16 +132,26 @@ def _int(value: Any, param: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ApiError(400, "invalid_request_error", f"Invalid integer: {value}", param=param,
-                       code="parameter_invalid_integer") from None
+        raise ApiError(
+            400,
+            "invalid_request_error",
+            f"Invalid integer: {value}",
+            param=param,
+            code="parameter_invalid_integer",
+        ) from None
 
 
 class ApiError(Exception):
     def __init__(self, status: int, type_: str, message: str, **fields: Any):
         super().__init__(message)
         self.status = status
-        self.body = {"error": {"type": type_, "message": message,
-                               **{k: v for k, v in fields.items() if v is not None}}}
+        self.body = {
+            "error": {
+                "type": type_,
+                "message": message,
+                **{k: v for k, v in fields.items() if v is not None},
+            }
+        }
 
 
 @dataclass
@@ -223,9 +233,16 @@ class FakeStripe:
         with self._lock:
             for store in (self.requests, self.events):
                 store.clear()
-            for table in (self.customers, self.payment_methods, self.setup_intents,
-                          self.payment_intents, self.charges, self.refunds, self._numbers,
-                          self._idempotent):
+            for table in (
+                self.customers,
+                self.payment_methods,
+                self.setup_intents,
+                self.payment_intents,
+                self.charges,
+                self.refunds,
+                self._numbers,
+                self._idempotent,
+            ):
                 table.clear()
             self._fail_next = None
             self._drop_next = False
@@ -248,8 +265,12 @@ class FakeStripe:
         self._drop_next = True
 
     def event_for(self, payment_intent_id: str, type_: str | None = None) -> dict:
-        found = [e for e in self.events if e["data"]["object"].get("id") == payment_intent_id
-                 or e["data"]["object"].get("payment_intent") == payment_intent_id]
+        found = [
+            e
+            for e in self.events
+            if e["data"]["object"].get("id") == payment_intent_id
+            or e["data"]["object"].get("payment_intent") == payment_intent_id
+        ]
         if type_:
             found = [e for e in found if e["type"] == type_]
         assert found, f"no event for {payment_intent_id}"
@@ -275,7 +296,8 @@ class FakeStripe:
             if stored is not None:
                 if stored.fingerprint != fingerprint:
                     err = ApiError(
-                        400, "idempotency_error",
+                        400,
+                        "idempotency_error",
                         "Keys for idempotent requests can only be used with the same parameters "
                         "they were first used with. Try using a key other than "
                         f"'{key}' if you meant to execute a different request.",
@@ -343,8 +365,13 @@ class FakeStripe:
 
     def _create_payment_method(self, params: dict) -> dict:
         if params.get("type") != "card":
-            raise ApiError(400, "invalid_request_error", "Invalid payment method type.",
-                           param="type", code="parameter_invalid_empty")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "Invalid payment method type.",
+                param="type",
+                code="parameter_invalid_empty",
+            )
         card = params.get("card") or {}
         number = str(card.get("number", "")).replace(" ", "")
         if not luhn_ok(number):
@@ -378,8 +405,11 @@ class FakeStripe:
                 "funding": "credit",
                 "country": "US",
                 "fingerprint": hashlib.sha256(number.encode()).hexdigest()[:16],
-                "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                           "cvc_check": "unchecked"},
+                "checks": {
+                    "address_line1_check": None,
+                    "address_postal_code_check": None,
+                    "cvc_check": "unchecked",
+                },
                 "three_d_secure_usage": {"supported": True},
                 "networks": {"available": [brand_of(number)], "preferred": None},
                 "wallet": None,
@@ -392,9 +422,13 @@ class FakeStripe:
     def _detach(self, pm_id: str) -> dict:
         method = self._get(self.payment_methods, pm_id, "payment_method")
         if not method["customer"]:
-            raise ApiError(400, "invalid_request_error",
-                           "The payment method you provided is not attached to a customer so "
-                           "detachment is impossible.", code="payment_method_unexpected_state")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "The payment method you provided is not attached to a customer so "
+                "detachment is impossible.",
+                code="payment_method_unexpected_state",
+            )
         method["customer"] = None
         method["_detached"] = True
         return _public(method)
@@ -430,8 +464,11 @@ class FakeStripe:
         if stage == "attach":
             error = _card_error(code, decline)
             error.body["error"]["payment_method"] = _public(method)
-            intent.update(status="requires_payment_method", payment_method=None,
-                          last_setup_error=_copy(error.body["error"]))
+            intent.update(
+                status="requires_payment_method",
+                payment_method=None,
+                last_setup_error=_copy(error.body["error"]),
+            )
             error.body["error"]["setup_intent"] = _copy(intent)
             raise error
         intent["status"] = "succeeded"
@@ -442,25 +479,42 @@ class FakeStripe:
     def _create_payment_intent(self, params: dict) -> dict:
         amount = _int(params.get("amount"), "amount")
         if amount < 1:
-            raise ApiError(400, "invalid_request_error", "This value must be greater than or "
-                           "equal to 1.", param="amount", code="parameter_invalid_integer")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "This value must be greater than or equal to 1.",
+                param="amount",
+                code="parameter_invalid_integer",
+            )
         if not params.get("currency"):
-            raise ApiError(400, "invalid_request_error", "Missing required param: currency.",
-                           param="currency", code="parameter_missing")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "Missing required param: currency.",
+                param="currency",
+                code="parameter_missing",
+            )
         customer = params.get("customer")
         if customer and customer not in self.customers:
             raise _missing("customer", customer)
         pm_id = params.get("payment_method") or ""
         method = self._get(self.payment_methods, pm_id, "payment_method")
         if method.get("_detached"):
-            raise ApiError(400, "invalid_request_error",
-                           "This PaymentMethod was previously used without being attached to a "
-                           "Customer or was detached from a Customer, and may not be used again.",
-                           param="payment_method")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "This PaymentMethod was previously used without being attached to a "
+                "Customer or was detached from a Customer, and may not be used again.",
+                param="payment_method",
+            )
         if method["customer"] and method["customer"] != customer:
-            raise ApiError(400, "invalid_request_error",
-                           "The provided PaymentMethod belongs to a Customer; pass that Customer "
-                           "in `customer` to use it.", param="customer")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "The provided PaymentMethod belongs to a Customer; pass that Customer "
+                "in `customer` to use it.",
+                param="customer",
+            )
         off_session = _bool(params.get("off_session"))
         intent = {
             "id": new_id("pi"),
@@ -502,13 +556,25 @@ class FakeStripe:
         error = _card_error(code, decline)
         error.body["error"]["charge"] = charge["id"]
         error.body["error"]["payment_method"] = _public(method)
-        charge.update(status="failed", paid=False, captured=False, amount_captured=0,
-                      failure_code=code, failure_message=MESSAGES.get(decline or code),
-                      outcome={"type": "issuer_declined", "network_status": "declined_by_network",
-                               "reason": decline, "seller_message": "The bank did not return "
-                               "any further details with this decline."})
-        intent.update(status="requires_payment_method", payment_method=None,
-                      last_payment_error=_copy(error.body["error"]))
+        charge.update(
+            status="failed",
+            paid=False,
+            captured=False,
+            amount_captured=0,
+            failure_code=code,
+            failure_message=MESSAGES.get(decline or code),
+            outcome={
+                "type": "issuer_declined",
+                "network_status": "declined_by_network",
+                "reason": decline,
+                "seller_message": "The bank did not return any further details with this decline.",
+            },
+        )
+        intent.update(
+            status="requires_payment_method",
+            payment_method=None,
+            last_payment_error=_copy(error.body["error"]),
+        )
         error.body["error"]["payment_intent"] = _copy(intent)
         self._emit("payment_intent.payment_failed", intent)
         raise error
@@ -530,8 +596,12 @@ class FakeStripe:
             "status": "succeeded",
             "failure_code": None,
             "failure_message": None,
-            "outcome": {"type": "authorized", "network_status": "approved_by_network",
-                        "reason": None, "seller_message": "Payment complete."},
+            "outcome": {
+                "type": "authorized",
+                "network_status": "approved_by_network",
+                "reason": None,
+                "seller_message": "Payment complete.",
+            },
             "payment_intent": intent["id"],
             "payment_method": method["id"],
             "payment_method_details": {"type": "card", "card": _copy(method["card"])},
@@ -545,8 +615,9 @@ class FakeStripe:
         query = params.get("query") or ""
         clauses = re.findall(r"(\w+)(?:\['([^']*)'\])?:'((?:[^'\\]|\\.)*)'", query)
         if not clauses:
-            raise ApiError(400, "invalid_request_error", f"Invalid search query: {query}",
-                           param="query")
+            raise ApiError(
+                400, "invalid_request_error", f"Invalid search query: {query}", param="query"
+            )
         found = []
         for intent in self.payment_intents.values():
             for name, sub, raw in clauses:
@@ -560,27 +631,43 @@ class FakeStripe:
                 found.append(intent)
         found.sort(key=lambda i: i["created"], reverse=True)
         limit = _int(params.get("limit", 10), "limit")
-        return {"object": "search_result", "url": "/v1/payment_intents/search",
-                "data": found[:limit], "has_more": len(found) > limit, "next_page": None}
+        return {
+            "object": "search_result",
+            "url": "/v1/payment_intents/search",
+            "data": found[:limit],
+            "has_more": len(found) > limit,
+            "next_page": None,
+        }
 
     def _create_refund(self, params: dict) -> dict:
         pi_id = params.get("payment_intent") or ""
         intent = self._get(self.payment_intents, pi_id, "payment_intent")
         if intent["status"] != "succeeded":
-            raise ApiError(400, "invalid_request_error",
-                           f"This PaymentIntent ({pi_id}) does not have a successful charge to "
-                           "refund.", param="payment_intent", code="charge_not_refundable")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                f"This PaymentIntent ({pi_id}) does not have a successful charge to refund.",
+                param="payment_intent",
+                code="charge_not_refundable",
+            )
         charge = self.charges[intent["latest_charge"]]
         left = charge["amount"] - charge["amount_refunded"]
         amount = _int(params.get("amount", left), "amount")
         if left == 0:
-            raise ApiError(400, "invalid_request_error",
-                           f"Charge {charge['id']} has already been refunded.",
-                           code="charge_already_refunded")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                f"Charge {charge['id']} has already been refunded.",
+                code="charge_already_refunded",
+            )
         if not 1 <= amount <= left:
-            raise ApiError(400, "invalid_request_error",
-                           f"Refund amount ({amount}) is greater than unrefunded amount on "
-                           f"charge ({left})", param="amount", code="amount_too_large")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
+                param="amount",
+                code="amount_too_large",
+            )
         refund = {
             "id": new_id("re"),
             "object": "refund",
@@ -634,20 +721,28 @@ def signed_event(event: dict, secret: str, timestamp: int | None = None) -> tupl
 # -- helpers ---------------------------------------------------------------------------------------
 def _card_error(code: str, decline: str | None, param: str | None = None) -> ApiError:
     return ApiError(
-        402, "card_error", MESSAGES.get(decline or "", MESSAGES.get(code, "Your card was declined.")),
-        code=code, decline_code=decline, param=param,
+        402,
+        "card_error",
+        MESSAGES.get(decline or "", MESSAGES.get(code, "Your card was declined.")),
+        code=code,
+        decline_code=decline,
+        param=param,
         doc_url=f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
     )
 
 
 def _missing(param: str, id_: str) -> ApiError:
-    return ApiError(404, "invalid_request_error", f"No such {param}: '{id_}'", param=param,
-                    code="resource_missing")
+    return ApiError(
+        404,
+        "invalid_request_error",
+        f"No such {param}: '{id_}'",
+        param=param,
+        code="resource_missing",
+    )
 
 
 def _unrecognised(method: str, path: str) -> ApiError:
-    return ApiError(404, "invalid_request_error",
-                    f"Unrecognized request URL ({method}: {path}).")
+    return ApiError(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
 
 def _public(obj: dict) -> dict:

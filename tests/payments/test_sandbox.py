@@ -28,17 +28,28 @@ EXPECTED: dict[str, tuple[str | None, str | None, tuple, tuple]] = {
     "2223003122003222": (None, None, (OK, None), (OK, None)),
     "5200828282828210": (None, None, (OK, None), (OK, None)),
     "2200000000000004": (None, None, (OK, None), (OK, None)),
-    "4000000000000002": (None, "card_declined", ("failed", "card_declined"),
-                         ("failed", "card_declined")),
-    "4000000000009995": (None, "insufficient_funds", ("failed", "insufficient_funds"),
-                         ("failed", "insufficient_funds")),
+    "4000000000000002": (
+        None,
+        "card_declined",
+        ("failed", "card_declined"),
+        ("failed", "card_declined"),
+    ),
+    "4000000000009995": (
+        None,
+        "insufficient_funds",
+        ("failed", "insufficient_funds"),
+        ("failed", "insufficient_funds"),
+    ),
     "4000000000009987": (None, "lost_card", ("failed", "lost_card"), ("failed", "lost_card")),
-    "4000000000009979": (None, "stolen_card", ("failed", "stolen_card"),
-                         ("failed", "stolen_card")),
+    "4000000000009979": (None, "stolen_card", ("failed", "stolen_card"), ("failed", "stolen_card")),
     "4000000000000069": ("expired_card", None, None, None),
     "4000000000000127": ("incorrect_cvc", None, None, None),
-    "4000000000000119": (None, "processing_error", ("failed", "processing_error"),
-                         ("failed", "processing_error")),
+    "4000000000000119": (
+        None,
+        "processing_error",
+        ("failed", "processing_error"),
+        ("failed", "processing_error"),
+    ),
     "4100000000000019": (None, "fraudulent", ("failed", "fraudulent"), ("failed", "fraudulent")),
     "4000000000006975": (None, None, ("failed", "limit_exceeded"), ("failed", "limit_exceeded")),
     "4000002760003184": (None, None, (OK, None), ("failed", "authentication_required")),
@@ -98,8 +109,10 @@ def test_test_card_outcomes(gateway: SandboxGateway, number: str):
 
 
 def test_brands(gateway: SandboxGateway):
-    brands = {n: gateway.tokenize(card(n)).brand for n in
-              ("4242424242424242", "5555555555554444", "2223003122003222", "2200000000000004")}
+    brands = {
+        n: gateway.tokenize(card(n)).brand
+        for n in ("4242424242424242", "5555555555554444", "2223003122003222", "2200000000000004")
+    }
     assert brands == {
         "4242424242424242": "visa",
         "5555555555554444": "mastercard",
@@ -125,8 +138,10 @@ def test_sandbox_is_a_pure_function_of_its_inputs():
     a, b = SandboxGateway(SECRET), SandboxGateway(SECRET)
     token = a.tokenize(card("4000002760003184")).token
     kwargs = dict(amount_kop=100, token=token, customer="c", idempotency_key="k", off_session=True)
-    assert a.charge(**kwargs) == b.charge(**kwargs) == ChargeResult(
-        "failed", a.charge(**kwargs).gateway_ref, "authentication_required"
+    assert (
+        a.charge(**kwargs)
+        == b.charge(**kwargs)
+        == ChargeResult("failed", a.charge(**kwargs).gateway_ref, "authentication_required")
     )
     assert a.create_customer(reference="r") == b.create_customer(reference="r")
     assert a.refund(gateway_ref="pi", amount_kop=1, idempotency_key="r") == b.refund(

@@ -59,8 +59,14 @@ def saved_card(gateway: StripeGateway, number: str) -> tuple[str, CardToken]:
     return customer, gateway.save_card(gateway.tokenize(card(number)), customer=customer)
 
 
-def pay(gateway: StripeGateway, token: CardToken, key: str, *, off_session: bool = True,
-        amount_kop: int = 12_345) -> ChargeResult:
+def pay(
+    gateway: StripeGateway,
+    token: CardToken,
+    key: str,
+    *,
+    off_session: bool = True,
+    amount_kop: int = 12_345,
+) -> ChargeResult:
     return gateway.charge(
         amount_kop=amount_kop,
         token=token.token,
@@ -91,14 +97,21 @@ def test_tokenize_save_and_charge_a_good_card(gateway: StripeGateway, fake: Fake
     assert (token.brand, token.last4, token.exp_month, token.exp_year) == ("visa", "4242", 12, 2031)
     assert token.customer == ""
     sent = fake.calls("POST", "/v1/payment_methods")[0].params
-    assert sent == {"type": "card", "card": {"number": "4242424242424242", "exp_month": "12",
-                                             "exp_year": "2031", "cvc": "314"}}
+    assert sent == {
+        "type": "card",
+        "card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvc": "314"},
+    }
 
     saved = gateway.save_card(token, customer=customer)
     assert saved == CardToken(token.token, "visa", "4242", 12, 2031, customer=customer)
     setup = fake.calls("POST", "/v1/setup_intents")[0].params
-    assert setup == {"customer": customer, "payment_method": token.token, "usage": "off_session",
-                     "confirm": "true", "payment_method_types": ["card"]}
+    assert setup == {
+        "customer": customer,
+        "payment_method": token.token,
+        "usage": "off_session",
+        "confirm": "true",
+        "payment_method_types": ["card"],
+    }
     assert fake.payment_methods[token.token]["customer"] == customer
 
     result = pay(gateway, saved, "pay-0001")
@@ -122,15 +135,19 @@ def test_tokenize_save_and_charge_a_good_card(gateway: StripeGateway, fake: Fake
     }
     intent = fake.payment_intents[result.gateway_ref]
     assert (intent["status"], intent["amount_received"], intent["currency"]) == (
-        "succeeded", 12_345, "rub")
+        "succeeded",
+        12_345,
+        "rub",
+    )
     assert fake.charge_count == 1
 
 
 def test_a_one_time_on_session_charge_needs_no_customer(gateway: StripeGateway, fake: FakeStripe):
     token = gateway.tokenize(card("5555555555554444"))
     assert token.brand == "mastercard"
-    result = gateway.charge(amount_kop=100, token=token.token, customer="", idempotency_key="once",
-                            off_session=False)
+    result = gateway.charge(
+        amount_kop=100, token=token.token, customer="", idempotency_key="once", off_session=False
+    )
     assert result.status == "succeeded"
     params = fake.calls("POST", "/v1/payment_intents")[0].params
     assert "customer" not in params and "description" not in params
@@ -187,8 +204,13 @@ def test_save_card_rejections(gateway: StripeGateway, fake: FakeStripe, number, 
 )
 def test_declines_map_to_our_codes(gateway: StripeGateway, fake: FakeStripe, number, code):
     token = gateway.tokenize(card(number))
-    result = gateway.charge(amount_kop=5_000, token=token.token, customer="",
-                            idempotency_key=f"pay-{number}", off_session=False)
+    result = gateway.charge(
+        amount_kop=5_000,
+        token=token.token,
+        customer="",
+        idempotency_key=f"pay-{number}",
+        off_session=False,
+    )
     assert result.status == "failed"
     assert result.decline_code == code
     assert code in DECLINE_CODES
@@ -212,8 +234,9 @@ def test_3ds_card_succeeds_on_session_and_fails_off_session(gateway: StripeGatew
     assert autopay.gateway_ref and autopay.gateway_ref.startswith("pi_")
 
 
-def test_forget_card_detaches_and_swallows_errors(gateway: StripeGateway, fake: FakeStripe,
-                                                  caplog: pytest.LogCaptureFixture):
+def test_forget_card_detaches_and_swallows_errors(
+    gateway: StripeGateway, fake: FakeStripe, caplog: pytest.LogCaptureFixture
+):
     _, token = saved_card(gateway, "4242424242424242")
     gateway.forget_card(token.token)
     assert fake.calls("POST", f"/v1/payment_methods/{token.token}/detach")
@@ -223,8 +246,9 @@ def test_forget_card_detaches_and_swallows_errors(gateway: StripeGateway, fake: 
         gateway.forget_card("pm_does_not_exist")  # 404
     assert caplog.text.count("could not detach") == 2
     # a forgotten card cannot be charged again
-    result = gateway.charge(amount_kop=100, token=token.token, customer="", idempotency_key="late",
-                            off_session=True)
+    result = gateway.charge(
+        amount_kop=100, token=token.token, customer="", idempotency_key="late", off_session=True
+    )
     assert result.status == "failed"
     assert fake.charge_count == 0
 
@@ -258,8 +282,13 @@ def test_repeat_charge_with_the_same_key_charges_once(gateway: StripeGateway, fa
 
 def test_a_repeated_decline_is_replayed_not_retried(gateway: StripeGateway, fake: FakeStripe):
     token = gateway.tokenize(card("4000000000009995"))
-    kwargs = dict(amount_kop=700, token=token.token, customer="", idempotency_key="pay-poor",
-                  off_session=False)
+    kwargs = dict(
+        amount_kop=700,
+        token=token.token,
+        customer="",
+        idempotency_key="pay-poor",
+        off_session=False,
+    )
     first = gateway.charge(**kwargs)
     assert gateway.charge(**kwargs) == first
     assert first.decline_code == "insufficient_funds"
@@ -293,8 +322,9 @@ def test_a_lost_response_is_reconciled(gateway: StripeGateway, fake: FakeStripe)
     assert fake.charge_count == 1
 
 
-def test_the_sdk_retries_a_lost_response_with_the_same_key(fake: FakeStripe,
-                                                           monkeypatch: pytest.MonkeyPatch):
+def test_the_sdk_retries_a_lost_response_with_the_same_key(
+    fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
+):
     import stripe
 
     monkeypatch.setattr(stripe.RequestsClient, "_sleep_time_seconds", lambda self, n: 0)
@@ -309,12 +339,17 @@ def test_the_sdk_retries_a_lost_response_with_the_same_key(fake: FakeStripe,
 
 
 def test_connection_failure_raises_gateway_error():
-    gateway = StripeGateway(secret_key="sk_test_x", webhook_secret=WHSEC,
-                            api_base=closed_port_url(), max_network_retries=0)
+    gateway = StripeGateway(
+        secret_key="sk_test_x",
+        webhook_secret=WHSEC,
+        api_base=closed_port_url(),
+        max_network_retries=0,
+    )
     started = time.monotonic()
     with pytest.raises(GatewayError):
-        gateway.charge(amount_kop=100, token="pm_x", customer="cus_x", idempotency_key="k",
-                       off_session=True)
+        gateway.charge(
+            amount_kop=100, token="pm_x", customer="cus_x", idempotency_key="k", off_session=True
+        )
     for call in (
         lambda: gateway.lookup(idempotency_key="k", gateway_ref="pi_x"),
         lambda: gateway.refund(gateway_ref="pi_x", amount_kop=100, idempotency_key="r"),
@@ -336,11 +371,16 @@ def test_connection_failure_raises_gateway_error():
 
 @pytest.mark.parametrize(
     ("status", "type_"),
-    [(500, "api_error"), (503, "api_error"), (429, "rate_limit_error"),
-     (401, "invalid_request_error")],
+    [
+        (500, "api_error"),
+        (503, "api_error"),
+        (429, "rate_limit_error"),
+        (401, "invalid_request_error"),
+    ],
 )
-def test_server_errors_leave_the_outcome_unknown(gateway: StripeGateway, fake: FakeStripe,
-                                                 status: int, type_: str):
+def test_server_errors_leave_the_outcome_unknown(
+    gateway: StripeGateway, fake: FakeStripe, status: int, type_: str
+):
     _, token = saved_card(gateway, "4242424242424242")
     fake.fail_next(status, type_)
     with pytest.raises(GatewayError):
@@ -351,8 +391,9 @@ def test_server_errors_leave_the_outcome_unknown(gateway: StripeGateway, fake: F
 def test_a_wrong_secret_key_is_a_gateway_error(fake: FakeStripe):
     gateway = StripeGateway(secret_key="sk_test_wrong", api_base=fake.url, max_network_retries=0)
     with pytest.raises(GatewayError, match="AuthenticationError"):
-        gateway.charge(amount_kop=1, token="pm_x", customer="", idempotency_key="k",
-                       off_session=False)
+        gateway.charge(
+            amount_kop=1, token="pm_x", customer="", idempotency_key="k", off_session=False
+        )
 
 
 def test_a_secret_key_is_required():
@@ -367,8 +408,9 @@ def test_lookup(gateway: StripeGateway, fake: FakeStripe):
     assert gateway.lookup(idempotency_key="pay-ok", gateway_ref=None) == paid
 
     poor = gateway.tokenize(card("4000000000009995"))
-    declined = gateway.charge(amount_kop=1, token=poor.token, customer="",
-                              idempotency_key="pay-poor", off_session=False)
+    declined = gateway.charge(
+        amount_kop=1, token=poor.token, customer="", idempotency_key="pay-poor", off_session=False
+    )
     assert gateway.lookup(idempotency_key="pay-poor", gateway_ref=declined.gateway_ref) == declined
     assert declined == ChargeResult("failed", declined.gateway_ref, "insufficient_funds")
 
@@ -446,26 +488,42 @@ def test_webhook_payment_failed_and_refunded(gateway: StripeGateway, fake: FakeS
         *signed_event(fake.event_for(failed_ref, "payment_intent.payment_failed"), WHSEC)
     )
     assert (failed.kind, failed.gateway_ref, failed.payment_key, failed.decline_code) == (
-        "payment_failed", failed_ref, "pay-3ds", "authentication_required")
+        "payment_failed",
+        failed_ref,
+        "pay-3ds",
+        "authentication_required",
+    )
 
     ref = pay(gateway, token, "pay-ok", off_session=False).gateway_ref
     gateway.refund(gateway_ref=ref, amount_kop=100, idempotency_key="refund-wh")
     refunded = gateway.parse_webhook(*signed_event(fake.event_for(ref, "charge.refunded"), WHSEC))
     assert (refunded.kind, refunded.gateway_ref, refunded.payment_key) == (
-        "refunded", ref, "pay-ok")
+        "refunded",
+        ref,
+        "pay-ok",
+    )
     assert refunded.extra["amount_refunded"] == 100
 
 
 def test_other_webhooks_are_kind_other(gateway: StripeGateway):
     event = make_event("customer.created", {"id": "cus_1", "object": "customer", "metadata": {}})
     parsed = gateway.parse_webhook(*signed_event(event, WHSEC))
-    assert (parsed.kind, parsed.raw_type, parsed.gateway_ref) == ("other", "customer.created",
-                                                                  "cus_1")
+    assert (parsed.kind, parsed.raw_type, parsed.gateway_ref) == (
+        "other",
+        "customer.created",
+        "cus_1",
+    )
 
 
 def _succeeded_event() -> bytes:
-    intent = {"id": "pi_1", "object": "payment_intent", "status": "succeeded", "amount": 100,
-              "currency": "rub", "metadata": {"payment_key": "pay-1"}}
+    intent = {
+        "id": "pi_1",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": 100,
+        "currency": "rub",
+        "metadata": {"payment_key": "pay-1"},
+    }
     return json.dumps(make_event("payment_intent.succeeded", intent)).encode()
 
 
@@ -489,8 +547,14 @@ def test_webhook_with_a_bad_signature_is_rejected(gateway: StripeGateway, make_s
 
 @pytest.mark.parametrize(
     "payload",
-    [b"not json", b"\xff\xfe\x00", b"[]", b"{}", b'{"id": "evt_1", "object": "event"}',
-     b'{"id": "evt_1", "object": "event", "type": "x", "data": {"object": "nope"}}'],
+    [
+        b"not json",
+        b"\xff\xfe\x00",
+        b"[]",
+        b"{}",
+        b'{"id": "evt_1", "object": "event"}',
+        b'{"id": "evt_1", "object": "event", "type": "x", "data": {"object": "nope"}}',
+    ],
     ids=["not-json", "not-utf8", "list", "empty", "no-type", "no-object"],
 )
 def test_malformed_webhook_body_is_rejected(gateway: StripeGateway, payload: bytes):
@@ -506,8 +570,9 @@ def test_webhooks_need_a_webhook_secret(fake: FakeStripe):
 
 
 # -- wiring --------------------------------------------------------------------------------------
-def test_get_gateway_builds_the_stripe_gateway_from_settings(fake: FakeStripe,
-                                                             monkeypatch: pytest.MonkeyPatch):
+def test_get_gateway_builds_the_stripe_gateway_from_settings(
+    fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
+):
     from paysim_app.payments import get_gateway
     from paysim_app.settings import get_settings
 

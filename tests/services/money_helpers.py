@@ -133,9 +133,7 @@ def saved_card_row(
 ) -> SavedCard:
     """A saved card as if it had been saved earlier, when it still worked (the sandbox refuses
     to save most declining cards) or before it expired (read_card refuses past dates)."""
-    token = GW.tokenize(
-        CardInput(number=number, exp_month=exp_month, exp_year=exp_year, cvc="123")
-    )
+    token = GW.tokenize(CardInput(number=number, exp_month=exp_month, exp_year=exp_year, cvc="123"))
     card = SavedCard(
         subscriber_id=subscriber.subscriber_id,
         gateway=GW.name,
@@ -156,7 +154,11 @@ def card_topup(session, sim: Sim, amount_kop: int, *, status: str = "succeeded")
     """A card payment for the SIM, created pending and settled through payments.settle."""
     key = f"test-topup-{next(_keys)}"
     payment = payments.new_payment(
-        session, sim=sim, amount_kop=amount_kop, method="card", idempotency_key=key,
+        session,
+        sim=sim,
+        amount_kop=amount_kop,
+        method="card",
+        idempotency_key=key,
         gateway=GW.name,
     )
     pid = payment.id

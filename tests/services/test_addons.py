@@ -85,8 +85,9 @@ def test_renewal_charges_once_or_lapses_with_a_notice(session, factory, night):
     assert addons.renew_due(session, later) == {"renewed": 0, "lapsed": 0}  # nothing twice
     session.expire_all()
     assert session.get(Sim, rich.id).balance_kop == 10000
-    rows = session.exec(select(SimAddon).where(SimAddon.sim_id == rich.id)
-                        .order_by(SimAddon.id)).all()
+    rows = session.exec(
+        select(SimAddon).where(SimAddon.sim_id == rich.id).order_by(SimAddon.id)
+    ).all()
     assert len(rows) == 2 and rows[1].started_at == session.get(SimAddon, rich_row).expires_at
     assert session.exec(select(Notification).where(Notification.kind == "addon_lapsed")).one()
     assert ledger.entries_total(session, poor.id) == 0

@@ -37,18 +37,25 @@ SETUP_DAY = date(2026, 10, 20)
 Form = autopay.AutopayForm
 
 
-def make(session, factory, *, number=GOOD, balance=0, fee=50000, form=None, partner=None,
-         exp=(12, 2034)):
+def make(
+    session, factory, *, number=GOOD, balance=0, fee=50000, form=None, partner=None, exp=(12, 2034)
+):
     """A subscriber with one SIM (billing day 5) and a saved card; autopay set on 20.10.2026."""
     sub = factory.subscriber()
     with travel(SETUP_DAY):
-        sim = factory.sim(sub, tariff=factory.tariff(fee_kop=fee), billing_day=5,
-                          balance_kop=balance, partner=partner, activated_at=LONG_AGO)
-        card = saved_card_row(session, sub, number, exp_month=exp[0], exp_year=exp[1],
-                              default=True)
+        sim = factory.sim(
+            sub,
+            tariff=factory.tariff(fee_kop=fee),
+            billing_day=5,
+            balance_kop=balance,
+            partner=partner,
+            activated_at=LONG_AGO,
+        )
+        card = saved_card_row(session, sub, number, exp_month=exp[0], exp_year=exp[1], default=True)
         if form is not False:
-            autopay.set_autopay(session, sub, sim.id, replace(form or Form("monthly", 0),
-                                                              card_id=card.id))
+            autopay.set_autopay(
+                session, sub, sim.id, replace(form or Form("monthly", 0), card_id=card.id)
+            )
             session.commit()
     return sub, sim, card
 
@@ -76,12 +83,22 @@ def test_monthly_pays_the_fee_before_the_fee_once_per_period(session, factory):
     assert sim_state(session, sim.id) == (0, "active")
     [payment] = sim_payments(session, sim.id)
     assert (payment.method, payment.status, payment.amount_kop, payment.card_id) == (
-        "autopay", "succeeded", 50000, card.id)
+        "autopay",
+        "succeeded",
+        50000,
+        card.id,
+    )
     assert payment.idempotency_key == f"autopay:{sim.id}:2026-11:monthly:1"
     assert payment.partner_id == partner.partner.id
     [run] = runs(session, sim.id)
     assert (run.period, run.mode, run.attempt, run.status, run.payment_id, run.next_retry_at) == (
-        "2026-11", "monthly", 1, "succeeded", payment.id, None)
+        "2026-11",
+        "monthly",
+        1,
+        "succeeded",
+        payment.id,
+        None,
+    )
     assert len(notifications(session, sub, "autopay_ok")) == 1
 
     bill(session, NOV5)
@@ -168,7 +185,11 @@ def test_monthly_cap_skips_a_charge_that_would_exceed_it(session, factory):
     assert report.autopay == {"succeeded": 0, "failed": 0, "pending": 0}
     [run] = runs(session, sim.id)
     assert (run.status, run.decline_code, run.payment_id, run.next_retry_at) == (
-        "skipped", "monthly_cap", None, None)
+        "skipped",
+        "monthly_cap",
+        None,
+        None,
+    )
     assert sim_payments(session, sim.id) == []
     assert sim_state(session, sim.id) == (10000, "active")  # the fee was still written off
     assert len(notifications(session, sub, "autopay_cap")) == 1
@@ -187,7 +208,9 @@ def test_monthly_cap_counts_what_autopay_already_charged_this_month(session, fac
         session.commit()
         autopay.run_threshold_checks(session, GW, None)
     assert [(r.status, r.decline_code) for r in runs(session, sim.id)] == [
-        ("succeeded", None), ("skipped", "monthly_cap")]
+        ("succeeded", None),
+        ("skipped", "monthly_cap"),
+    ]
     assert len(sim_payments(session, sim.id)) == 1
     assert len(notifications(session, sub, "autopay_cap")) == 1
     # a new month, a new allowance
@@ -246,7 +269,9 @@ def test_a_retry_that_succeeds_restores_the_sim(session, factory):
     assert report.retries == {"succeeded": 1, "failed": 0, "pending": 0}
     assert sim_state(session, sim.id) == (0, "active")
     assert [(r.attempt, r.status, r.next_retry_at) for r in runs(session, sim.id)] == [
-        (1, "failed", None), (2, "succeeded", None)]
+        (1, "failed", None),
+        (2, "succeeded", None),
+    ]
     assert len(notifications(session, sub, "sim_restored")) == 1
     assert len(notifications(session, sub, "autopay_ok")) == 1
 
@@ -254,15 +279,19 @@ def test_a_retry_that_succeeds_restores_the_sim(session, factory):
 def test_hard_decline_is_not_retried_and_asks_to_act(session, factory):
     sub = factory.subscriber()
     with travel(SETUP_DAY):
-        sim = factory.sim(sub, tariff=factory.tariff(fee_kop=50000), billing_day=5,
-                          activated_at=LONG_AGO)
+        sim = factory.sim(
+            sub, tariff=factory.tariff(fee_kop=50000), billing_day=5, activated_at=LONG_AGO
+        )
         card = factory.card(sub, "4000002760003184")  # 3-D Secure: fails off-session
         autopay.set_autopay(session, sub, sim.id, Form("monthly", card.id))
         session.commit()
     bill(session, NOV5)
     [run] = runs(session, sim.id)
     assert (run.status, run.decline_code, run.next_retry_at) == (
-        "failed", "authentication_required", None)
+        "failed",
+        "authentication_required",
+        None,
+    )
     [note] = notifications(session, sub, "autopay_failed_hard")
     assert notifications(session, sub, "autopay_failed") == []
     bill(session, date(2026, 11, 6))
@@ -279,7 +308,11 @@ def test_expired_saved_card_is_not_charged(session, factory):
     assert gw.charged == []
     [run] = runs(session, sim.id)
     assert (run.status, run.decline_code, run.payment_id, run.next_retry_at) == (
-        "failed", "expired_card", None, None)
+        "failed",
+        "expired_card",
+        None,
+        None,
+    )
     assert sim_payments(session, sim.id) == []
     assert len(notifications(session, sub, "autopay_failed_hard")) == 1
     assert sim_state(session, sim.id) == (-50000, "suspended")
@@ -303,9 +336,15 @@ def test_a_retry_is_skipped_when_the_sim_no_longer_needs_money(session, factory)
     sub, sim, card = make(session, factory, number=POOR)
     bill(session, NOV5)
     with travel(date(2026, 11, 5), hour=15):
-        topups.top_up_by_card(session, sub, GW, sim_id=sim.id, amount_kop=50000,
-                              request_key="pay-debt-01",
-                              card=cards_service.read_card(GOOD, "12/30", "123"))
+        topups.top_up_by_card(
+            session,
+            sub,
+            GW,
+            sim_id=sim.id,
+            amount_kop=50000,
+            request_key="pay-debt-01",
+            card=cards_service.read_card(GOOD, "12/30", "123"),
+        )
     assert sim_state(session, sim.id) == (0, "active")
     report = bill(session, date(2026, 11, 6))
     assert report.retries == {"succeeded": 0, "failed": 0, "pending": 0}
@@ -338,10 +377,17 @@ def test_view_of_monthly_autopay(session, factory):
     with travel(date(2026, 11, 20)):
         view = autopay.get_autopay(session, sub, sim.id)
     assert (view.enabled, view.mode, view.card_id, view.card_label) == (
-        True, "monthly", card.id, "visa •••• 4242")
+        True,
+        "monthly",
+        card.id,
+        "visa •••• 4242",
+    )
     assert (view.balance_kop, view.fee_kop, view.billing_day) == (12345, 50000, 5)
     assert (view.next_billing_date, view.next_charge_date, view.next_charge_kop) == (
-        date(2026, 12, 5), date(2026, 12, 5), 50000)
+        date(2026, 12, 5),
+        date(2026, 12, 5),
+        50000,
+    )
     assert view.runway_until == date(2026, 12, 4) and view.runs == []  # the balance alone
     on_the_day = autopay.autopay_view(session, fresh(session, Sim, sim.id), date(2026, 12, 5))
     assert on_the_day.next_charge_date == date(2026, 12, 5)
@@ -412,7 +458,11 @@ def test_view_shows_the_retry_and_the_attempts(session, factory):
     assert view.next_charge_date == date(2026, 11, 6)
     [row] = view.runs
     assert (row.attempt, row.status, row.amount_kop, row.decline_code) == (
-        1, "failed", 50000, "insufficient_funds")
+        1,
+        "failed",
+        50000,
+        "insufficient_funds",
+    )
     assert row.next_retry_at == msk(2026, 11, 6)
 
 
@@ -431,27 +481,62 @@ def test_view_is_only_for_the_owner_and_admins(session, factory):
 INVALID_FORMS = [
     (Form("weekly", 0), ValidationError, "error.invalid", "mode"),
     (Form("", 0), ValidationError, "error.invalid", "mode"),
-    (Form("monthly", 0, fixed_amount_kop=999), ValidationError, "topup.error.limits",
-     "fixed_amount"),
-    (Form("monthly", 0, fixed_amount_kop=1_500_001), ValidationError, "topup.error.limits",
-     "fixed_amount"),
-    (Form("monthly", 0, monthly_cap_kop=999), ValidationError, "topup.error.limits",
-     "monthly_cap"),
-    (Form("monthly", 0, fixed_amount_kop=50000, monthly_cap_kop=40000), ValidationError,
-     "autopay.error.cap_below_amount", "monthly_cap"),
-    (Form("threshold", 0, topup_kop=30000), ValidationError, "autopay.error.threshold",
-     "threshold"),
-    (Form("threshold", 0, threshold_kop=-1, topup_kop=30000), ValidationError,
-     "autopay.error.threshold", "threshold"),
-    (Form("threshold", 0, threshold_kop=1_500_001, topup_kop=30000), ValidationError,
-     "autopay.error.threshold", "threshold"),
+    (
+        Form("monthly", 0, fixed_amount_kop=999),
+        ValidationError,
+        "topup.error.limits",
+        "fixed_amount",
+    ),
+    (
+        Form("monthly", 0, fixed_amount_kop=1_500_001),
+        ValidationError,
+        "topup.error.limits",
+        "fixed_amount",
+    ),
+    (Form("monthly", 0, monthly_cap_kop=999), ValidationError, "topup.error.limits", "monthly_cap"),
+    (
+        Form("monthly", 0, fixed_amount_kop=50000, monthly_cap_kop=40000),
+        ValidationError,
+        "autopay.error.cap_below_amount",
+        "monthly_cap",
+    ),
+    (
+        Form("threshold", 0, topup_kop=30000),
+        ValidationError,
+        "autopay.error.threshold",
+        "threshold",
+    ),
+    (
+        Form("threshold", 0, threshold_kop=-1, topup_kop=30000),
+        ValidationError,
+        "autopay.error.threshold",
+        "threshold",
+    ),
+    (
+        Form("threshold", 0, threshold_kop=1_500_001, topup_kop=30000),
+        ValidationError,
+        "autopay.error.threshold",
+        "threshold",
+    ),
     (Form("threshold", 0, threshold_kop=20000), ValidationError, "error.required", "topup"),
-    (Form("threshold", 0, threshold_kop=20000, topup_kop=999), ValidationError,
-     "topup.error.limits", "topup"),
-    (Form("threshold", 0, threshold_kop=20000, topup_kop=1_500_001), ValidationError,
-     "topup.error.limits", "topup"),
-    (Form("threshold", 0, threshold_kop=20000, topup_kop=30000, monthly_cap_kop=20000),
-     ValidationError, "autopay.error.cap_below_amount", "monthly_cap"),
+    (
+        Form("threshold", 0, threshold_kop=20000, topup_kop=999),
+        ValidationError,
+        "topup.error.limits",
+        "topup",
+    ),
+    (
+        Form("threshold", 0, threshold_kop=20000, topup_kop=1_500_001),
+        ValidationError,
+        "topup.error.limits",
+        "topup",
+    ),
+    (
+        Form("threshold", 0, threshold_kop=20000, topup_kop=30000, monthly_cap_kop=20000),
+        ValidationError,
+        "autopay.error.cap_below_amount",
+        "monthly_cap",
+    ),
     (Form("monthly", "theirs"), NotFound, "card.error.not_found", None),
     (Form("monthly", "deleted"), NotFound, "card.error.not_found", None),
     (Form("monthly", "missing"), NotFound, "card.error.not_found", None),
@@ -487,8 +572,12 @@ def test_autopay_on_someone_elses_sim_is_refused(session, factory):
     owner_sub, sim, _ = make(session, factory, form=False)
     stranger = factory.subscriber()
     card = saved_card_row(session, stranger)
-    for actor, sim_id in ((stranger, sim.id), (stranger, 999_999),
-                          (factory.superadmin(), sim.id), (factory.partner().actor, sim.id)):
+    for actor, sim_id in (
+        (stranger, sim.id),
+        (stranger, 999_999),
+        (factory.superadmin(), sim.id),
+        (factory.partner().actor, sim.id),
+    ):
         with pytest.raises(PermissionDenied):
             autopay.set_autopay(session, actor, sim_id, Form("monthly", card.id))
         with pytest.raises(PermissionDenied):
@@ -502,12 +591,19 @@ def test_switching_modes_clears_the_other_modes_fields(session, factory):
     sub, sim, card = make(session, factory, form=form)
     with travel(SETUP_DAY):
         autopay.disable_autopay(session, sub, sim.id)
-        autopay.set_autopay(session, sub, sim.id,
-                            Form("threshold", card.id, threshold_kop=0, topup_kop=30000))
+        autopay.set_autopay(
+            session, sub, sim.id, Form("threshold", card.id, threshold_kop=0, topup_kop=30000)
+        )
         session.commit()
     rule = rule_of(session, sim.id)
-    assert (rule.mode, rule.enabled, rule.fixed_amount_kop, rule.threshold_kop, rule.topup_kop,
-            rule.monthly_cap_kop) == ("threshold", True, None, 0, 30000, None)
+    assert (
+        rule.mode,
+        rule.enabled,
+        rule.fixed_amount_kop,
+        rule.threshold_kop,
+        rule.topup_kop,
+        rule.monthly_cap_kop,
+    ) == ("threshold", True, None, 0, 30000, None)
     assert count(session, AutopaySetting) == 1
 
 

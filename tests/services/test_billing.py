@@ -38,8 +38,14 @@ def tariff(factory):
 
 
 def due(factory, sub, tariff, *, day=5, balance=100_000, **kw):
-    return factory.sim(sub, tariff=tariff, billing_day=day, balance_kop=balance,
-                       activated_at=kw.pop("activated_at", LONG_AGO), **kw)
+    return factory.sim(
+        sub,
+        tariff=tariff,
+        billing_day=day,
+        balance_kop=balance,
+        activated_at=kw.pop("activated_at", LONG_AGO),
+        **kw,
+    )
 
 
 def billing_runs(session) -> list[str]:
@@ -55,7 +61,12 @@ def test_run_charges_due_sims_and_a_second_run_charges_nothing(session, factory,
     today, passed, later = (due(factory, sub, tariff, day=d) for d in (5, 3, 6))
     report = bill(session, NOV5)
     assert (report.days, report.due, report.fees, report.fees_kop, report.suspended) == (
-        ["2026-11-05"], 2, 2, 100_000, 0)
+        ["2026-11-05"],
+        2,
+        2,
+        100_000,
+        0,
+    )
     for sim in (today, passed):
         assert fees(session, sim.id) == ["2026-11"]
         [fee] = [e for e in ledger_rows(session, sim.id) if e.kind == "monthly_fee"]
@@ -77,15 +88,19 @@ def test_run_charges_due_sims_and_a_second_run_charges_nothing(session, factory,
 
 def ledger_rows(session, sim_id):
     session.expire_all()
-    return list(session.exec(
-        select(LedgerEntry).where(LedgerEntry.sim_id == sim_id).order_by(LedgerEntry.id)).all())
+    return list(
+        session.exec(
+            select(LedgerEntry).where(LedgerEntry.sim_id == sim_id).order_by(LedgerEntry.id)
+        ).all()
+    )
 
 
 def test_sims_that_are_not_billed(session, factory, tariff):
     sub = factory.subscriber()
-    skipped = {status: due(factory, sub, tariff, status=status)
-               for status in ("suspended", "blocked", "deactivated", "awaiting_activation",
-                              "in_stock")}
+    skipped = {
+        status: due(factory, sub, tariff, status=status)
+        for status in ("suspended", "blocked", "deactivated", "awaiting_activation", "in_stock")
+    }
     skipped["no_tariff"] = due(factory, sub, None)
     skipped["free_tariff"] = due(factory, sub, factory.tariff(fee_kop=0))
     # activated just after the billing day ended
@@ -146,7 +161,10 @@ def test_days_to_bill(session):
     session.commit()
     assert billing.days_to_bill(session, date(2026, 11, 10)) == [date(2026, 11, 10)]
     assert billing.days_to_bill(session, date(2027, 1, 2)) == [
-        date(2026, 11, 30), date(2026, 12, 31), date(2027, 1, 2)]
+        date(2026, 11, 30),
+        date(2026, 12, 31),
+        date(2027, 1, 2),
+    ]
     # running for the last day of a missed month does not list it twice
     assert billing.days_to_bill(session, date(2026, 11, 30)) == [date(2026, 11, 30)]
 
@@ -196,8 +214,9 @@ def test_two_runs_at_once_charge_each_sim_once(session, factory, tariff, new_ses
     assert len(notifications(session, sub, "low_balance")) == len(low)
 
 
-def test_crash_in_the_middle_then_rerun_charges_each_sim_once(session, factory, tariff,
-                                                               monkeypatch):
+def test_crash_in_the_middle_then_rerun_charges_each_sim_once(
+    session, factory, tariff, monkeypatch
+):
     sub = factory.subscriber()
     sims = [due(factory, sub, tariff) for _ in range(5)]
     real = ledger.post_many
@@ -273,8 +292,14 @@ def test_fee_into_debt_suspends_notifies_and_a_top_up_restores(session, factory,
     assert fresh(session, Sim, sim.id).balance_kop == -40000
     with travel(date(2026, 12, 6)):
         out = topups.top_up_by_card(
-            session, sub, GW, sim_id=sim.id, amount_kop=40000, request_key="restore-0001",
-            card=cards_service.read_card("4242424242424242", "12/30", "123"))
+            session,
+            sub,
+            GW,
+            sim_id=sim.id,
+            amount_kop=40000,
+            request_key="restore-0001",
+            card=cards_service.read_card("4242424242424242", "12/30", "123"),
+        )
     assert out.balance_kop == 0
     assert fresh(session, Sim, sim.id).status == "active"
     assert len(notifications(session, sub, "sim_restored")) == 1
@@ -305,8 +330,10 @@ def test_low_balance_warning_three_days_ahead_once(session, factory, tariff):
     assert phone(poor.msisdn) in note.title and "05.11.2026" in note.body
     assert bill(session, date(2026, 11, 2)).warnings == 0  # hourly runs: still one
     assert bill(session, date(2026, 11, 3)).warnings == 1  # the SIM billed on the 6th
-    assert [phone(later.msisdn) in n.title
-            for n in notifications(session, sub, "low_balance")] == [False, True]
+    assert [phone(later.msisdn) in n.title for n in notifications(session, sub, "low_balance")] == [
+        False,
+        True,
+    ]
 
 
 def test_a_completed_day_is_recorded_with_its_summary(session, factory, tariff):
@@ -319,8 +346,9 @@ def test_a_completed_day_is_recorded_with_its_summary(session, factory, tariff):
 
 
 @pytest.mark.postgres
-def test_a_sim_locked_by_a_payment_is_billed_all_the_same(backend, session, factory, tariff,
-                                                          new_session):
+def test_a_sim_locked_by_a_payment_is_billed_all_the_same(
+    backend, session, factory, tariff, new_session
+):
     """On the last day of a month a SIM that a concurrent top-up holds locked must still pay:
     tomorrow is another period, so skipping it would lose the fee for good."""
     if backend != "postgres":
@@ -347,9 +375,12 @@ def test_a_sim_locked_by_a_payment_is_billed_all_the_same(backend, session, fact
         waiting = threading.Event()
         for _ in range(2000):  # until the run waits for the lock (or finished without it)
             probe.rollback()
-            n = probe.exec(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'")).one()[0]
+            n = probe.exec(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).one()[0]
             if n or not thread.is_alive():
                 break
             waiting.wait(0.005)

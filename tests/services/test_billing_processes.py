@@ -24,8 +24,9 @@ def test_two_processes_at_once_charge_each_sim_once(db_url, session, factory):
     sims = []
     for i in range(30):
         sub = factory.subscriber()
-        sim = factory.sim(sub, tariff=tariff, billing_day=5, activated_at=LONG_AGO,
-                          balance_kop=10000 * (i % 3))
+        sim = factory.sim(
+            sub, tariff=tariff, billing_day=5, activated_at=LONG_AGO, balance_kop=10000 * (i % 3)
+        )
         if i % 2 == 0:
             card = factory.card(sub)
             autopay.set_autopay(session, sub, sim.id, autopay.AutopayForm("monthly", card.id))
@@ -34,22 +35,32 @@ def test_two_processes_at_once_charge_each_sim_once(db_url, session, factory):
 
     env = {**os.environ, "DATABASE_URL": db_url, "PAYSIM_SCHEDULER": "0"}
     command = [sys.executable, "-m", "paysim_app", "run-billing", "--date", "2026-11-20"]
-    runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     for run in runs:
         out, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
 
     session.expire_all()
-    fees = dict(session.exec(
-        select(LedgerEntry.sim_id, func.count()).where(LedgerEntry.fee_period == "2026-11")
-        .group_by(LedgerEntry.sim_id)
-    ).all())
+    fees = dict(
+        session.exec(
+            select(LedgerEntry.sim_id, func.count())
+            .where(LedgerEntry.fee_period == "2026-11")
+            .group_by(LedgerEntry.sim_id)
+        ).all()
+    )
     assert fees == dict.fromkeys(sims, 1)
-    autopays = dict(session.exec(
-        select(Payment.sim_id, func.count()).where(Payment.method == "autopay")
-        .group_by(Payment.sim_id)
-    ).all())
+    autopays = dict(
+        session.exec(
+            select(Payment.sim_id, func.count())
+            .where(Payment.method == "autopay")
+            .group_by(Payment.sim_id)
+        ).all()
+    )
     assert autopays == dict.fromkeys(sims[::2], 1)
     for sim_id in sims:
         total = session.exec(

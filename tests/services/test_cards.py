@@ -46,7 +46,12 @@ def test_add_card_keeps_only_token_brand_last4_and_expiry(session, factory):
     session.commit()
     card = fresh(session, SavedCard, card_id)
     assert (card.brand, card.last4, card.exp_month, card.exp_year, card.is_default) == (
-        "mir", "0004", 3, 2028, True)
+        "mir",
+        "0004",
+        3,
+        2028,
+        True,
+    )
     assert card.gateway_token.startswith("pm_sb_") and card.gateway_customer.startswith("cus_")
     assert "2200000000000004" not in " ".join(str(v) for v in card.model_dump().values())
 
@@ -72,15 +77,19 @@ def test_a_new_card_replaces_an_expired_default(session, factory):
         new = cards.add_card(session, sub, GW, read())
         session.commit()
         assert [(r.id, r.is_default) for r in cards.list_cards(session, sub)] == [
-            (new, True), (old.id, False)]
+            (new, True),
+            (old.id, False),
+        ]
 
 
 def test_a_card_the_gateway_refuses_is_not_saved(session, factory):
     sub = factory.subscriber()
-    for number, code in [("4000000000000002", "card_declined"),
-                         ("4000000000000069", "expired_card"),
-                         ("4000000000000127", "incorrect_cvc"),
-                         ("4000000000009995", "insufficient_funds")]:
+    for number, code in [
+        ("4000000000000002", "card_declined"),
+        ("4000000000000069", "expired_card"),
+        ("4000000000000127", "incorrect_cvc"),
+        ("4000000000009995", "insufficient_funds"),
+    ]:
         with pytest.raises(cards.CardRejected) as err:
             cards.add_card(session, sub, GW, read(number))
         assert err.value.decline_code == code
@@ -144,8 +153,7 @@ def test_set_default_moves_the_mark(session, factory):
     session.commit()
     cards.set_default(session, sub, b)
     session.commit()
-    assert [(r.id, r.is_default) for r in cards.list_cards(session, sub)] == [
-        (b, True), (a, False)]
+    assert [(r.id, r.is_default) for r in cards.list_cards(session, sub)] == [(b, True), (a, False)]
 
 
 def test_another_subscribers_card_is_refused(session, factory):

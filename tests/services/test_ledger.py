@@ -59,8 +59,11 @@ def test_post_many_keeps_order_and_balance_after(session, factory):
         ],
     )
     session.commit()
-    assert [(e.sim_id, e.balance_after_kop) for e in got] == [(b.id, 500), (a.id, 700),
-                                                              (b.id, 1200)]
+    assert [(e.sim_id, e.balance_after_kop) for e in got] == [
+        (b.id, 500),
+        (a.id, 700),
+        (b.id, 1200),
+    ]
     assert_ledger_consistent(session, a.id)
     assert_ledger_consistent(session, b.id)
 
@@ -149,8 +152,10 @@ def test_batch_of_debit_and_credit_uses_the_net_change(session, factory):
     """post_many moves the SIM once by the net amount: -300 then +500 from 100 ends at 300 and
     never suspends."""
     sim = factory.sim(factory.subscriber(), balance_kop=100)
-    got = ledger.post_many(session, [ledger.Posting(sim.id, "adjustment", -300),
-                                     ledger.Posting(sim.id, "adjustment", 500)])
+    got = ledger.post_many(
+        session,
+        [ledger.Posting(sim.id, "adjustment", -300), ledger.Posting(sim.id, "adjustment", 500)],
+    )
     session.commit()
     assert [e.balance_after_kop for e in got] == [-200, 300]
     assert fresh(session, Sim, sim.id).status == "active"
@@ -160,8 +165,10 @@ def test_batch_of_debit_and_credit_uses_the_net_change(session, factory):
 def test_posting_records_debited_sims(session, factory):
     sim = factory.sim(factory.subscriber(), balance_kop=1000)
     other = factory.sim(factory.subscriber(), balance_kop=1000)
-    ledger.post_many(session, [ledger.Posting(sim.id, "adjustment", -100),
-                               ledger.Posting(other.id, "adjustment", 100)])
+    ledger.post_many(
+        session,
+        [ledger.Posting(sim.id, "adjustment", -100), ledger.Posting(other.id, "adjustment", 100)],
+    )
     assert ledger.pop_debited(session) == {sim.id}
     assert ledger.pop_debited(session) == set()
     session.commit()
@@ -188,8 +195,12 @@ def test_ledger_property_random_money_movements(session, factory):
     rate = partner.partner.commission_bp
     counts = {"suspended": 0, "restored": 0}
 
-    @settings(max_examples=40, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(start=st.integers(0, 100_000), ops=st.lists(OPS, min_size=1, max_size=12))
     def run(start, ops):
         sim = factory.sim(sub, partner=partner, balance_kop=start)
@@ -209,8 +220,9 @@ def test_ledger_property_random_money_movements(session, factory):
                 paid.append((pid, value))
                 delta = value
             elif op == "fee":
-                ledger.post(session, ledger.Posting(sim.id, "monthly_fee", -value,
-                                                    fee_period=next_period()))
+                ledger.post(
+                    session, ledger.Posting(sim.id, "monthly_fee", -value, fee_period=next_period())
+                )
                 session.commit()
                 delta = -value
             elif op == "refund":
@@ -220,9 +232,16 @@ def test_ledger_property_random_money_movements(session, factory):
                 refunded.append(pid)
                 delta = -amount
             else:
-                ledger.post(session, ledger.Posting(sim.id, "adjustment", value,
-                                                    actor_user_id=admin.user_id,
-                                                    comment="correction"))
+                ledger.post(
+                    session,
+                    ledger.Posting(
+                        sim.id,
+                        "adjustment",
+                        value,
+                        actor_user_id=admin.user_id,
+                        comment="correction",
+                    ),
+                )
                 session.commit()
                 delta = value
             balance += delta
@@ -281,8 +300,12 @@ def test_concurrent_topups_and_charges_lose_nothing(backend, session, factory, n
                     card_topup(s, s.get(Sim, sim.id), amount)
                     expected[i] += amount
                 elif j % 3 == 0:
-                    ledger.post(s, ledger.Posting(sim.id, "monthly_fee", -(700 + i),
-                                                  fee_period=f"{2000 + i}-{j + 1:02d}"))
+                    ledger.post(
+                        s,
+                        ledger.Posting(
+                            sim.id, "monthly_fee", -(700 + i), fee_period=f"{2000 + i}-{j + 1:02d}"
+                        ),
+                    )
                     s.commit()
                     expected[i] -= 700 + i
                 else:
@@ -304,6 +327,6 @@ def test_concurrent_topups_and_charges_lose_nothing(backend, session, factory, n
     assert s.balance_kop == total == ledger.entries_total(session, sim.id)
     assert len(entries(session, sim.id)) == 1 + workers * rounds
     assert s.status == ("active" if total >= 0 else "suspended")
-    assert count(session, Payment, Payment.sim_id == sim.id,
-                 Payment.status == "succeeded") == sum(
-        1 for i in range(workers) for j in range(rounds) if (i + j) % 2 == 0)
+    assert count(session, Payment, Payment.sim_id == sim.id, Payment.status == "succeeded") == sum(
+        1 for i in range(workers) for j in range(rounds) if (i + j) % 2 == 0
+    )

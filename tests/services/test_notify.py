@@ -28,9 +28,17 @@ from tests.services.money_helpers import (
     travel,
 )
 
-MONEY_KINDS = ("sim_suspended", "sim_restored", "autopay_ok", "autopay_failed",
-               "autopay_failed_hard", "autopay_cap", "autopay_off_no_card", "card_expiring",
-               "low_balance")
+MONEY_KINDS = (
+    "sim_suspended",
+    "sim_restored",
+    "autopay_ok",
+    "autopay_failed",
+    "autopay_failed_hard",
+    "autopay_cap",
+    "autopay_off_no_card",
+    "card_expiring",
+    "low_balance",
+)
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
@@ -72,13 +80,18 @@ def test_suspension_text_in_the_users_language(session, factory, locale):
     session.commit()
     [note] = notifications(session, sub, "sim_suspended")
     assert note.title == t("notify.sim_suspended.title", locale, msisdn=phone(sim.msisdn))
-    assert note.body == t("notify.sim_suspended.body", locale, debt_kop=money(40000, locale),
-                          msisdn=phone(sim.msisdn))
+    assert note.body == t(
+        "notify.sim_suspended.body", locale, debt_kop=money(40000, locale), msisdn=phone(sim.msisdn)
+    )
     assert money(40000, locale) in note.body
     assert_rendered(note, locale)
     [mail] = emails(session)
     assert (mail.to_address, mail.subject, mail.body, mail.kind) == (
-        sub.login, note.title, note.body, "sim_suspended")
+        sub.login,
+        note.title,
+        note.body,
+        "sim_suspended",
+    )
 
 
 @pytest.mark.parametrize("locale", ["ru", "en"])
@@ -89,25 +102,33 @@ def test_every_money_message_is_rendered_completely(session, factory, locale):
     with travel(date(2026, 10, 20)):
         sim = factory.sim(sub, tariff=tariff, billing_day=5, activated_at=LONG_AGO)
         poor = factory.sim(sub, tariff=tariff, billing_day=5, activated_at=LONG_AGO)
-        capped = factory.sim(sub, tariff=tariff, billing_day=5, balance_kop=100000,
-                             activated_at=LONG_AGO)
+        capped = factory.sim(
+            sub, tariff=tariff, billing_day=5, balance_kop=100000, activated_at=LONG_AGO
+        )
         low = factory.sim(sub, tariff=tariff, billing_day=8, activated_at=LONG_AGO)
         good = saved_card_row(session, sub, default=True, exp_month=11, exp_year=2026)
         bad = saved_card_row(session, sub, "4000000000009995")
         auth = saved_card_row(session, sub, "4000002760003184")
         autopay.set_autopay(session, sub, sim.id, autopay.AutopayForm("monthly", good.id))
         autopay.set_autopay(session, sub, poor.id, autopay.AutopayForm("monthly", bad.id))
-        autopay.set_autopay(session, sub, capped.id,
-                            autopay.AutopayForm("monthly", auth.id, monthly_cap_kop=40000))
+        autopay.set_autopay(
+            session, sub, capped.id, autopay.AutopayForm("monthly", auth.id, monthly_cap_kop=40000)
+        )
         session.commit()
     bill(session, date(2026, 11, 5))  # ok, failed (+retry), cap, suspended, low balance, expiry
     bill(session, date(2026, 11, 6))
     bill(session, date(2026, 11, 9))
     bill(session, date(2026, 11, 14))  # the last retry: gives up
     with travel(date(2026, 11, 15)):
-        topups.top_up_by_card(session, sub, GW, sim_id=poor.id, amount_kop=50000,
-                              request_key="restore-0001",
-                              card=cards.read_card("4242424242424242", "12/30", "123"))
+        topups.top_up_by_card(
+            session,
+            sub,
+            GW,
+            sim_id=poor.id,
+            amount_kop=50000,
+            request_key="restore-0001",
+            card=cards.read_card("4242424242424242", "12/30", "123"),
+        )
         cards.delete_card(session, sub, GW, bad.id)  # autopay moves to the default card
         cards.delete_card(session, sub, GW, auth.id)
         cards.delete_card(session, sub, GW, good.id)  # no card left: autopay off
@@ -129,15 +150,15 @@ def test_every_money_message_is_rendered_completely(session, factory, locale):
 
 def test_dedup_key_sends_once_per_user(session, factory):
     a, b = factory.subscriber(), factory.subscriber()
-    assert notify.notify_user(session, a.user_id, "sim_restored", {"msisdn": "x"},
-                              dedup_key="same")
-    assert not notify.notify_user(session, a.user_id, "sim_restored", {"msisdn": "x"},
-                                  dedup_key="same")
+    assert notify.notify_user(session, a.user_id, "sim_restored", {"msisdn": "x"}, dedup_key="same")
+    assert not notify.notify_user(
+        session, a.user_id, "sim_restored", {"msisdn": "x"}, dedup_key="same"
+    )
     session.commit()
-    assert not notify.notify_user(session, a.user_id, "sim_restored", {"msisdn": "x"},
-                                  dedup_key="same")
-    assert notify.notify_user(session, b.user_id, "sim_restored", {"msisdn": "x"},
-                              dedup_key="same")
+    assert not notify.notify_user(
+        session, a.user_id, "sim_restored", {"msisdn": "x"}, dedup_key="same"
+    )
+    assert notify.notify_user(session, b.user_id, "sim_restored", {"msisdn": "x"}, dedup_key="same")
     # without a key, every call is a message
     assert notify.notify_user(session, a.user_id, "sim_restored", {"msisdn": "x"})
     session.commit()
@@ -160,8 +181,12 @@ def test_sims_without_an_active_owner_are_skipped(session, factory):
     sub = factory.subscriber()
     nobody = factory.sim()  # in stock
     owned = factory.sim(sub)
-    assert notify.notify_sim_owners(session, [(nobody.id, "sim_restored", {}),
-                                              (999_999, "sim_restored", {})]) == 0
+    assert (
+        notify.notify_sim_owners(
+            session, [(nobody.id, "sim_restored", {}), (999_999, "sim_restored", {})]
+        )
+        == 0
+    )
     user = fresh(session, User, sub.user_id)
     user.is_active = False
     session.commit()
@@ -178,8 +203,7 @@ def test_email_goes_to_the_contract_address_and_only_if_there_is_one(session, fa
     notify.notify_sim_owners(session, [(sim.id, "sim_restored", {})])
     session.commit()
     assert len(notifications(session, by_phone)) == 1 and emails(session) == []
-    contract = session.exec(
-        select(Subscriber).where(Subscriber.id == by_phone.subscriber_id)).one()
+    contract = session.exec(select(Subscriber).where(Subscriber.id == by_phone.subscriber_id)).one()
     contract.email = "bills@example.ru"
     session.commit()
     notify.notify_sim_owners(session, [(sim.id, "sim_restored", {})])
@@ -212,14 +236,18 @@ def test_two_workers_warning_at_once_send_one_message(session, factory, new_sess
     gives up quietly instead of failing the whole transaction."""
     sub = factory.subscriber()
     first, second = new_session(), new_session()
-    assert notify.notify_user(first, sub.user_id, "sim_restored", {"msisdn": "x"},
-                              dedup_key="race")  # written, not committed yet
+    assert notify.notify_user(
+        first, sub.user_id, "sim_restored", {"msisdn": "x"}, dedup_key="race"
+    )  # written, not committed yet
     results, errors = [], []
 
     def other_worker():
         try:
-            results.append(notify.notify_user(second, sub.user_id, "sim_restored",
-                                              {"msisdn": "x"}, dedup_key="race"))
+            results.append(
+                notify.notify_user(
+                    second, sub.user_id, "sim_restored", {"msisdn": "x"}, dedup_key="race"
+                )
+            )
             second.commit()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -231,9 +259,12 @@ def test_two_workers_warning_at_once_send_one_message(session, factory, new_sess
         probe, pause = new_session(), threading.Event()
         for _ in range(2000):
             probe.rollback()
-            waiting = probe.exec(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'")).one()[0]
+            waiting = probe.exec(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).one()[0]
             if waiting or not thread.is_alive():
                 break
             pause.wait(0.005)

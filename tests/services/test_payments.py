@@ -30,8 +30,15 @@ from tests.services.money_helpers import (
 
 
 def pending_payment(session, sim, amount_kop=50000, key="pay-1", method="card", **kw):
-    payment = payments.new_payment(session, sim=sim, amount_kop=amount_kop, method=method,
-                                   idempotency_key=key, gateway=GW.name, **kw)
+    payment = payments.new_payment(
+        session,
+        sim=sim,
+        amount_kop=amount_kop,
+        method=method,
+        idempotency_key=key,
+        gateway=GW.name,
+        **kw,
+    )
     session.commit()
     return payment.id
 
@@ -79,8 +86,9 @@ def test_settle_failed_normalises_the_code_and_moves_no_money(session, factory):
 
 def test_settle_of_a_batch_keeps_each_payments_reference_and_code(session, factory):
     sims = [factory.sim(factory.subscriber()) for _ in range(4)]
-    pids = [pending_payment(session, s, 10000 * (i + 1), key=f"batch-{i}")
-            for i, s in enumerate(sims)]
+    pids = [
+        pending_payment(session, s, 10000 * (i + 1), key=f"batch-{i}") for i, s in enumerate(sims)
+    ]
     outcomes = [
         (pids[0], ChargeResult("succeeded", "pi_a")),
         (pids[1], ChargeResult("failed", "pi_b", "insufficient_funds")),
@@ -88,12 +96,22 @@ def test_settle_of_a_batch_keeps_each_payments_reference_and_code(session, facto
         (pids[3], ChargeResult("failed", "pi_d", "requires_action")),
     ]
     assert payments.settle(session, outcomes) == {
-        pids[0]: "succeeded", pids[1]: "failed", pids[2]: "succeeded", pids[3]: "failed"}
+        pids[0]: "succeeded",
+        pids[1]: "failed",
+        pids[2]: "succeeded",
+        pids[3]: "failed",
+    }
     session.commit()
-    got = [(p.gateway_ref, p.status, p.decline_code)
-           for p in (fresh(session, Payment, pid) for pid in pids)]
-    assert got == [("pi_a", "succeeded", None), ("pi_b", "failed", "insufficient_funds"),
-                   ("pi_c", "succeeded", None), ("pi_d", "failed", "authentication_required")]
+    got = [
+        (p.gateway_ref, p.status, p.decline_code)
+        for p in (fresh(session, Payment, pid) for pid in pids)
+    ]
+    assert got == [
+        ("pi_a", "succeeded", None),
+        ("pi_b", "failed", "insufficient_funds"),
+        ("pi_c", "succeeded", None),
+        ("pi_d", "failed", "authentication_required"),
+    ]
     assert [fresh(session, Sim, s.id).balance_kop for s in sims] == [10000, 0, 30000, 0]
 
 
@@ -113,10 +131,22 @@ def test_settle_pending_outcome_remembers_the_reference(session, factory):
 def test_charge_and_settle_with_unknown_outcome_leaves_the_payment_pending(session, factory):
     sub = factory.subscriber()
     sim = factory.sim(sub)
-    payment = payments.new_payment(session, sim=sim, amount_kop=50000, method="card",
-                                   idempotency_key="flaky-1", gateway=GW.name)
-    status = payments.charge_and_settle(session, FlakyGateway(charges_fail=True), payment,
-                                        token="pm_x", customer="", off_session=False)
+    payment = payments.new_payment(
+        session,
+        sim=sim,
+        amount_kop=50000,
+        method="card",
+        idempotency_key="flaky-1",
+        gateway=GW.name,
+    )
+    status = payments.charge_and_settle(
+        session,
+        FlakyGateway(charges_fail=True),
+        payment,
+        token="pm_x",
+        customer="",
+        off_session=False,
+    )
     assert status == "pending"
     assert fresh(session, Payment, payment.id).status == "pending"
     assert fresh(session, Sim, sim.id).balance_kop == 0
@@ -149,7 +179,11 @@ def test_commission_is_accrued_at_the_rate_of_the_payment_day(session, factory):
     first = card_topup(session, sim, 33333)
     [accrual] = commissions(session, first)
     assert (accrual.kind, accrual.rate_bp, accrual.amount_kop, accrual.partner_id) == (
-        "accrual", 500, 1667, partner.partner.id)
+        "accrual",
+        500,
+        1667,
+        partner.partner.id,
+    )
     p = fresh(session, Partner, partner.partner.id)
     p.commission_bp = 1000
     session.commit()
@@ -166,8 +200,7 @@ def test_no_commission_without_partner_rate_or_on_failures(session, factory):
     session.commit()
     card_topup(session, factory.sim(factory.subscriber()), 10000)  # no partner
     card_topup(session, factory.sim(factory.subscriber(), partner=zero), 10000)
-    card_topup(session, factory.sim(factory.subscriber(), partner=partner), 10000,
-               status="failed")
+    card_topup(session, factory.sim(factory.subscriber(), partner=partner), 10000, status="failed")
     sim = factory.sim(factory.subscriber(), partner=partner)
     pid = pending_payment(session, sim, 10000, key="correction-1", method="correction")
     payments.settle(session, [(pid, ChargeResult("succeeded", None))])
@@ -179,8 +212,9 @@ def test_no_commission_without_partner_rate_or_on_failures(session, factory):
 def test_commission_goes_to_the_partner_named_on_the_payment(session, factory):
     seller, other = factory.partner(), factory.partner()
     sim = factory.sim(factory.subscriber(), partner=seller)
-    pid = pending_payment(session, sim, 20000, key="partner-pay", method="partner",
-                          partner_id=other.partner.id)
+    pid = pending_payment(
+        session, sim, 20000, key="partner-pay", method="partner", partner_id=other.partner.id
+    )
     payments.settle(session, [(pid, ChargeResult("succeeded", None))])
     session.commit()
     assert [c.partner_id for c in commissions(session, pid)] == [other.partner.id]
@@ -204,10 +238,17 @@ def test_refund_debits_the_ledger_reverses_commission_and_is_audited(session, fa
     assert loaded.status == "refunded"
     last = entries(session, sim.id)[-1]
     assert (last.kind, last.amount_kop, last.payment_id, last.actor_user_id, last.comment) == (
-        "refund", -40000, pid, admin.user_id, "ошибочный платёж")
+        "refund",
+        -40000,
+        pid,
+        admin.user_id,
+        "ошибочный платёж",
+    )
     assert assert_ledger_consistent(session, sim.id).balance_kop == 5000
     assert [(c.kind, c.amount_kop) for c in commissions(session, pid)] == [
-        ("accrual", 2000), ("reversal", -2000)]
+        ("accrual", 2000),
+        ("reversal", -2000),
+    ]
     assert sum(c.amount_kop for c in commissions(session, partner_id=partner.partner.id)) == 0
     assert gw.refunded == [f"refund:{fresh(session, Payment, pid).idempotency_key}"]
     [row] = session.exec(select(AuditLog).where(AuditLog.action == "payment.refund")).all()
@@ -286,7 +327,8 @@ def test_refund_the_gateway_refuses_changes_nothing(session, factory):
         payments.refund_payment(session, admin, FlakyGateway(refunds_fail=True), pid, "x")
     assert err.value.code == "payment.error.refund_failed"
     assert t(err.value.code, "en", **err.value.params) == (
-        "The gateway did not refund it (processing_error).")
+        "The gateway did not refund it (processing_error)."
+    )
     session.rollback()
     assert fresh(session, Payment, pid).status == "succeeded"
     assert fresh(session, Sim, sim.id).balance_kop == 30000
@@ -312,8 +354,13 @@ _events = itertools.count(1)
 
 
 def event(kind, key=None, ref=None, code=None):
-    return GatewayEvent(event_id=f"evt_{next(_events)}", kind=kind, payment_key=key,
-                        gateway_ref=ref, decline_code=code)
+    return GatewayEvent(
+        event_id=f"evt_{next(_events)}",
+        kind=kind,
+        payment_key=key,
+        gateway_ref=ref,
+        decline_code=code,
+    )
 
 
 def test_payment_succeeded_event_settles_once(session, factory):
@@ -323,7 +370,8 @@ def test_payment_succeeded_event_settles_once(session, factory):
     assert payments.apply_event(session, event("payment_succeeded", "hook-1", "pi_h1")) == "applied"
     session.commit()
     assert payments.apply_event(session, event("payment_succeeded", "hook-1", "pi_h1")) == (
-        "duplicate")
+        "duplicate"
+    )
     session.commit()
     p = fresh(session, Payment, pid)
     assert (p.status, p.gateway_ref) == ("succeeded", "pi_h1")
@@ -331,7 +379,8 @@ def test_payment_succeeded_event_settles_once(session, factory):
     assert len(commissions(session, pid)) == 1
     # a late "failed" for a payment that succeeded changes nothing
     assert payments.apply_event(session, event("payment_failed", "hook-1", code="x")) == (
-        "duplicate")
+        "duplicate"
+    )
     assert fresh(session, Payment, pid).status == "succeeded"
 
 
@@ -360,7 +409,9 @@ def test_unknown_and_ignored_events(session, factory):
 def test_payment_failed_event_sets_the_decline_code(session, factory):
     sim = factory.sim(factory.subscriber())
     pid = pending_payment(session, sim, key="hook-4")
-    out = payments.apply_event(session, event("payment_failed", "hook-4", "pi_f", "generic_decline"))
+    out = payments.apply_event(
+        session, event("payment_failed", "hook-4", "pi_f", "generic_decline")
+    )
     assert out == "applied"
     session.commit()
     p = fresh(session, Payment, pid)
@@ -399,12 +450,16 @@ def autopay_sim(session, factory, fee_kop=50000):
 def test_reconcile_settles_an_old_pending_autopay_payment(session, factory):
     with travel(date(2026, 11, 5)):
         sub, sim = autopay_sim(session, factory)
-        claims = autopay.claim(session, autopay.monthly_wanted(session, [sim.id], "2026-11"),
-                               date(2026, 11, 5))
+        claims = autopay.claim(
+            session, autopay.monthly_wanted(session, [sim.id], "2026-11"), date(2026, 11, 5)
+        )
         session.commit()
         flaky = FlakyGateway(charges_fail=True)
         assert autopay.charge_claims(session, flaky, claims) == {
-            "succeeded": 0, "failed": 0, "pending": 1}
+            "succeeded": 0,
+            "failed": 0,
+            "pending": 1,
+        }
         [payment] = sim_payments(session, sim.id)
         assert payment.status == "pending"
         # fresh: the janitor leaves it to the charge that may still be in flight
@@ -426,8 +481,9 @@ def test_reconcile_settles_an_old_pending_autopay_payment(session, factory):
 def test_reconcile_leaves_payments_alone_while_the_gateway_is_down(session, factory):
     with travel(date(2026, 11, 5)):
         _, sim = autopay_sim(session, factory)
-        claims = autopay.claim(session, autopay.monthly_wanted(session, [sim.id], "2026-11"),
-                               date(2026, 11, 5))
+        claims = autopay.claim(
+            session, autopay.monthly_wanted(session, [sim.id], "2026-11"), date(2026, 11, 5)
+        )
         session.commit()
         autopay.charge_claims(session, FlakyGateway(charges_fail=True), claims)
     with time_machine.travel(msk(2026, 11, 5, 10), tick=False):

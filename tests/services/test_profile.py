@@ -15,10 +15,14 @@ from paysim_app.services.errors import PermissionDenied, ValidationError
 from tests.conftest import PASSWORD
 from tests.services.money_helpers import emails, fresh, notifications
 
-CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-          "Chrome/120.0.0.0 Safari/537.36")
-IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
-          "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1")
+CHROME = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
 
 
 def _sign_in(session, login: str, agent: str = CHROME) -> str:
@@ -32,11 +36,21 @@ def _sign_in(session, login: str, agent: str = CHROME) -> str:
 
 def test_update_writes_the_contract_and_the_display_name_not_the_login(session, factory):
     actor = factory.subscriber("olga@example.ru", full_name="Ольга")
-    data = profile.update_profile(session, actor, "  Ольга   Смирнова ", "Olga.Contact@Mail.RU",
-                                  "8 (916) 123-45-67", " Тула, ул. Ленина, 1 ")
+    data = profile.update_profile(
+        session,
+        actor,
+        "  Ольга   Смирнова ",
+        "Olga.Contact@Mail.RU",
+        "8 (916) 123-45-67",
+        " Тула, ул. Ленина, 1 ",
+    )
     session.commit()
     assert (data.full_name, data.email, data.phone, data.address) == (
-        "Ольга Смирнова", "olga.contact@mail.ru", "+79161234567", "Тула, ул. Ленина, 1")
+        "Ольга Смирнова",
+        "olga.contact@mail.ru",
+        "+79161234567",
+        "Тула, ул. Ленина, 1",
+    )
     sub = session.exec(select(Subscriber).where(Subscriber.user_id == actor.user_id)).one()
     assert (sub.full_name, sub.email, sub.phone) == (data.full_name, data.email, data.phone)
     user = fresh(session, User, actor.user_id)
@@ -89,8 +103,12 @@ def test_sessions_list_marks_this_browser_and_hides_ended_ones(session, factory)
     gone = _sign_in(session, "olga@example.ru")
     _sign_in(session, "ivan@example.ru")
     accounts.sign_out(session, gone)
-    old = AuthSession(user_id=actor.user_id, token_hash="x" * 64, user_agent=CHROME,
-                      expires_at=utcnow() - timedelta(minutes=1))
+    old = AuthSession(
+        user_id=actor.user_id,
+        token_hash="x" * 64,
+        user_agent=CHROME,
+        expires_at=utcnow() - timedelta(minutes=1),
+    )
     session.add(old)
     session.commit()
     rows = profile.list_sessions(session, actor, here)
@@ -160,7 +178,9 @@ def test_every_kind_is_in_exactly_one_group():
 def test_preferences_accept_only_known_kinds(session, factory):
     actor = factory.subscriber()
     assert profile.set_email_enabled(session, actor, ["autopay_ok", "low_balance"], False) == (
-        "autopay_ok", "low_balance")
+        "autopay_ok",
+        "low_balance",
+    )
     assert profile.set_email_enabled(session, actor, ["low_balance"], True) == ("autopay_ok",)
     for bad in ([], ["password_reset"], ["autopay_ok", "x"]):
         with pytest.raises(ValidationError):
@@ -174,10 +194,15 @@ def test_notify_user_writes_the_notification_but_no_mail_for_a_muted_kind(sessio
     actor = factory.subscriber("olga@example.ru")
     profile.set_email_enabled(session, actor, profile.EMAIL_GROUPS["autopay"], False)
     session.commit()
-    assert notify.notify_user(session, actor.user_id, "autopay_failed", {"msisdn": "x",
-                              "amount_kop": 100, "decline_code": "card_declined"})
-    assert notify.notify_user(session, actor.user_id, "sim_restored", {"msisdn": "x"},
-                              dedup_key="r1")
+    assert notify.notify_user(
+        session,
+        actor.user_id,
+        "autopay_failed",
+        {"msisdn": "x", "amount_kop": 100, "decline_code": "card_declined"},
+    )
+    assert notify.notify_user(
+        session, actor.user_id, "sim_restored", {"msisdn": "x"}, dedup_key="r1"
+    )
     session.commit()
     assert [n.kind for n in notifications(session, actor)] == ["autopay_failed", "sim_restored"]
     assert [m.kind for m in emails(session, "olga@example.ru")] == ["sim_restored"]
@@ -190,15 +215,19 @@ def test_notify_sim_owners_skips_muted_mails_in_both_paths(session, factory, ded
     profile.set_email_enabled(session, muted, ["low_balance"], False)
     session.commit()
     sims = [factory.sim(muted), factory.sim(loud)]
-    items = [(s.id, kind, {"fee_kop": 50000, "amount_kop": 50000, "date": utcnow().date()})
-             for s in sims for kind in ("low_balance", "sim_restored")]
+    items = [
+        (s.id, kind, {"fee_kop": 50000, "amount_kop": 50000, "date": utcnow().date()})
+        for s in sims
+        for kind in ("low_balance", "sim_restored")
+    ]
     assert notify.notify_sim_owners(session, items, dedup=dedup) == 4
     session.commit()
-    assert sorted(n.kind for n in notifications(session, muted)) == ["low_balance",
-                                                                      "sim_restored"]
+    assert sorted(n.kind for n in notifications(session, muted)) == ["low_balance", "sim_restored"]
     assert [m.kind for m in emails(session, "muted@example.ru")] == ["sim_restored"]
-    assert sorted(m.kind for m in emails(session, "loud@example.ru")) == ["low_balance",
-                                                                          "sim_restored"]
+    assert sorted(m.kind for m in emails(session, "loud@example.ru")) == [
+        "low_balance",
+        "sim_restored",
+    ]
 
 
 def test_recipients_is_one_query(session, factory, engine):

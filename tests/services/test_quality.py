@@ -94,12 +94,17 @@ def test_partners_and_admins_cannot_rate_or_record(session, people, factory):
 
 
 def test_a_rating_is_stored_with_its_comment(session, people):
-    rating_id = quality.rate(session, people["alice"], people["alice_sim"], "speed", 4,
-                             "  Вечером медленно  ")
+    rating_id = quality.rate(
+        session, people["alice"], people["alice_sim"], "speed", 4, "  Вечером медленно  "
+    )
     session.commit()
     row = session.get(QualityRating, rating_id)
     assert (row.aspect, row.stars, row.comment, row.speed_test_id) == (
-        "speed", 4, "Вечером медленно", None)
+        "speed",
+        4,
+        "Вечером медленно",
+        None,
+    )
     assert (row.sim_id, row.user_id) == (people["alice_sim"], people["alice"].user_id)
 
 
@@ -139,13 +144,15 @@ def test_a_rating_may_attach_only_the_actors_own_test_of_that_sim(session, peopl
     other_sim = quality.record_speed_test(session, people["alice"], people["alice_sim2"], GOOD)
     bobs = quality.record_speed_test(session, people["bob"], people["bob_sim"], GOOD)
     session.commit()
-    rating_id = quality.rate(session, people["alice"], people["alice_sim"], "speed", 2,
-                             speed_test_id=mine)
+    rating_id = quality.rate(
+        session, people["alice"], people["alice_sim"], "speed", 2, speed_test_id=mine
+    )
     assert session.get(QualityRating, rating_id).speed_test_id == mine
     for test_id in (bobs, other_sim, 999_999, "1"):
         with pytest.raises(PermissionDenied):
-            quality.rate(session, people["alice"], people["alice_sim"], "speed", 2,
-                         speed_test_id=test_id)
+            quality.rate(
+                session, people["alice"], people["alice_sim"], "speed", 2, speed_test_id=test_id
+            )
     session.commit()
     assert count(session, QualityRating) == 1
 
@@ -166,7 +173,11 @@ def test_listings_show_only_the_actors_own_rows_newest_first(session, people):
     assert {t.id for t in every} == {first, second, elsewhere}
     [rating] = quality.my_ratings(session, people["alice"], people["alice_sim"])
     assert (rating.aspect, rating.stars, rating.comment, rating.speed_test_id) == (
-        "voice", 5, "ok", second)
+        "voice",
+        5,
+        "ok",
+        second,
+    )
     assert quality.my_ratings(session, people["alice"], people["alice_sim2"]) == []
     with pytest.raises(PermissionDenied):
         quality.my_speed_tests(session, people["alice"], people["bob_sim"])

@@ -18,8 +18,7 @@ def alice(factory):
 
 @pytest.fixture
 def alice_sim(factory, alice):
-    sim = factory.sim(alice, tariff=factory.tariff(fee_kop=40000), balance_kop=12300,
-                      label="Дача")
+    sim = factory.sim(alice, tariff=factory.tariff(fee_kop=40000), balance_kop=12300, label="Дача")
     sim.puk = "12345678"
     factory.session.commit()
     return sim
@@ -27,8 +26,12 @@ def alice_sim(factory, alice):
 
 def test_details_show_the_technical_data_and_apn(session, alice, alice_sim):
     d = sims.sim_details(session, alice, alice_sim.id)
-    assert (d.iccid, d.imsi, d.msisdn, d.label) == (alice_sim.iccid, alice_sim.imsi,
-                                                    alice_sim.msisdn, "Дача")
+    assert (d.iccid, d.imsi, d.msisdn, d.label) == (
+        alice_sim.iccid,
+        alice_sim.imsi,
+        alice_sim.msisdn,
+        "Дача",
+    )
     assert d.apn["name"] == "internet.paysim" and d.block is None
     assert "puk" not in d.__dict__  # the PUK only comes through reveal_puk
 
@@ -115,8 +118,9 @@ def test_claim_refusals_and_the_guessing_lock(session, factory, alice):
     with pytest.raises(ValidationError):
         sims.claim_sim(session, alice, "1234", "RIGHT1")
     with pytest.raises(ValidationError):
-        sims.claim_sim(session, alice, stock.iccid[:-1] + str((int(stock.iccid[-1]) + 1) % 10),
-                       "RIGHT1")  # a wrong Luhn digit
+        sims.claim_sim(
+            session, alice, stock.iccid[:-1] + str((int(stock.iccid[-1]) + 1) % 10), "RIGHT1"
+        )  # a wrong Luhn digit
     with pytest.raises(ValidationError):
         sims.claim_sim(session, alice, stock.iccid, "<script>")
     for _ in range(sims.CLAIM_MAX_FAILURES):
@@ -134,7 +138,11 @@ def test_dashboard_of_a_suspended_and_of_a_blocked_sim(session, factory, alice):
     owing = factory.sim(alice, tariff=tariff, status="suspended", balance_kop=-7000)
     b = dashboards.sim_dashboard(session, alice, owing.id)
     assert (b.sim.status, b.sim.balance_kop, b.tariff_data_gb, b.tariff_speed_mbps) == (
-        "suspended", -7000, 30, 50)
+        "suspended",
+        -7000,
+        30,
+        50,
+    )
     assert b.last_lines and b.last_lines[0].amount_kop == -7000
     assert not b.autopay_enabled and b.runway_until is not None
     sims.block_sim(session, alice, owing.id, "stolen")

@@ -21,8 +21,9 @@ def world(factory):
     return {"alice": alice, "bob": bob, "sim": sim, "bob_sim": bob_sim}
 
 
-def _open(session, actor, subject="Нет связи на даче", category="connection", body="Пропала",
-          sim_id=None) -> int:
+def _open(
+    session, actor, subject="Нет связи на даче", category="connection", body="Пропала", sim_id=None
+) -> int:
     tid = support.open_ticket(session, actor, category, subject, body, sim_id)
     session.commit()
     return tid
@@ -44,11 +45,21 @@ def _ticket(session, tid: int) -> Ticket:
 
 
 def test_open_ticket_with_a_sim_and_its_first_message(session, world):
-    tid = _open(session, world["alice"], "  Медленный   интернет ", "speed", " Вечером 1 Мбит/с ",
-                world["sim"].id)
+    tid = _open(
+        session,
+        world["alice"],
+        "  Медленный   интернет ",
+        "speed",
+        " Вечером 1 Мбит/с ",
+        world["sim"].id,
+    )
     t = _ticket(session, tid)
     assert (t.status, t.category, t.subject, t.sim_id) == (
-        "new", "speed", "Медленный интернет", world["sim"].id)
+        "new",
+        "speed",
+        "Медленный интернет",
+        world["sim"].id,
+    )
     assert t.subscriber_id == world["alice"].subscriber_id
     msgs = session.exec(select(TicketMessage).where(TicketMessage.ticket_id == tid)).all()
     assert [m.body for m in msgs] == ["Вечером 1 Мбит/с"]
@@ -71,8 +82,9 @@ def test_open_ticket_with_a_sim_and_its_first_message(session, world):
 def test_open_ticket_refuses_bad_input_and_saves_nothing(session, world, kwargs, field):
     args = {"category": "other", "subject": "Вопрос", "body": "Текст", **kwargs}
     with pytest.raises(ValidationError) as err:
-        support.open_ticket(session, world["alice"], args["category"], args["subject"],
-                            args["body"])
+        support.open_ticket(
+            session, world["alice"], args["category"], args["subject"], args["body"]
+        )
     assert err.value.field == field
     session.rollback()
     assert session.exec(select(Ticket)).first() is None
@@ -112,7 +124,8 @@ def test_list_shows_only_the_own_tickets_newest_first(session, world):
     assert page.total == 2 and page.pages == 1
     assert page.rows[0].msisdn == world["sim"].msisdn and page.rows[1].msisdn == ""
     assert [r.subject for r in support.list_tickets(session, world["bob"]).rows] == [
-        "Обращение Боба"]
+        "Обращение Боба"
+    ]
 
 
 def test_list_filters_by_status_category_and_subject(session, world):
@@ -123,7 +136,8 @@ def test_list_filters_by_status_category_and_subject(session, world):
     alice = world["alice"]
     assert [r.id for r in support.list_tickets(session, alice, status="resolved").rows] == [pay]
     assert {r.category for r in support.list_tickets(session, alice, category="speed").rows} == {
-        "speed"}
+        "speed"
+    }
     assert [r.id for r in support.list_tickets(session, alice, search="медленный").rows] == [speed]
     assert [r.id for r in support.list_tickets(session, alice, search="Медленный").rows] == [speed]
     assert len(support.list_tickets(session, alice, search="SPEED").rows) == 1
@@ -142,8 +156,11 @@ def test_list_pages_in_sql(session, world):
     assert (len(first.rows), first.total, first.pages, first.page) == (2, 5, 3, 1)
     last = support.list_tickets(session, world["alice"], page=99, page_size=2)
     assert (len(last.rows), last.page) == (1, 3)
-    seen = {r.id for p in (1, 2, 3)
-            for r in support.list_tickets(session, world["alice"], page=p, page_size=2).rows}
+    seen = {
+        r.id
+        for p in (1, 2, 3)
+        for r in support.list_tickets(session, world["alice"], page=p, page_size=2).rows
+    }
     assert len(seen) == 5
 
 
@@ -154,17 +171,24 @@ def test_thread_hides_staff_notes_and_marks_who_wrote(session, factory, world):
     tid = _open(session, world["alice"])
     staff = factory.support()
     session.add(TicketMessage(ticket_id=tid, author_user_id=staff.user_id, body="Ответ"))
-    session.add(TicketMessage(ticket_id=tid, author_user_id=staff.user_id, body="секрет",
-                              is_internal=True))
+    session.add(
+        TicketMessage(ticket_id=tid, author_user_id=staff.user_id, body="секрет", is_internal=True)
+    )
     session.commit()
     thread = support.ticket_thread(session, world["alice"], tid)
     assert [(m.body, m.mine) for m in thread.messages] == [("Пропала", True), ("Ответ", False)]
     assert thread.can_reply and thread.can_close and not thread.can_rate
 
 
-@pytest.mark.parametrize(("before", "after"), [
-    ("new", "new"), ("open", "open"), ("waiting", "open"), ("resolved", "open"),
-])
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("new", "new"),
+        ("open", "open"),
+        ("waiting", "open"),
+        ("resolved", "open"),
+    ],
+)
 def test_reply_reopens_a_waiting_or_resolved_ticket(session, world, before, after):
     tid = _open(session, world["alice"])
     _set_status(session, tid, before)

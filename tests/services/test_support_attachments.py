@@ -43,8 +43,9 @@ def test_stored_under_a_random_name_with_a_safe_display_name(folder):
 def test_a_ticket_carries_its_file_to_its_owner_only(session, factory):
     alice, bob = factory.subscriber(), factory.subscriber()
     stored = attachments.save(PDF, "bill.pdf")
-    ticket_id = support.open_ticket(session, alice, "payments", "Двойное списание",
-                                    "Прикладываю выписку", attachment=stored)
+    ticket_id = support.open_ticket(
+        session, alice, "payments", "Двойное списание", "Прикладываю выписку", attachment=stored
+    )
     session.commit()
     thread = support.ticket_thread(session, alice, ticket_id)
     message_id = thread.messages[0].id
@@ -54,5 +55,11 @@ def test_a_ticket_carries_its_file_to_its_owner_only(session, factory):
     with pytest.raises(PermissionDenied):
         support.attachment(session, bob, message_id)
     with pytest.raises(ValidationError):  # a forged stored name never reaches the disk
-        support.open_ticket(session, alice, "other", "Тема", "Текст",
-                            attachment=attachments.StoredFile("x", "../../../etc/passwd"))
+        support.open_ticket(
+            session,
+            alice,
+            "other",
+            "Тема",
+            "Текст",
+            attachment=attachments.StoredFile("x", "../../../etc/passwd"),
+        )

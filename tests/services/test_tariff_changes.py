@@ -26,14 +26,20 @@ def world(factory):
     sim = factory.sim(alice, tariff=optimum, billing_day=1)
     bob_sim = factory.sim(bob, tariff=optimum)
     return {
-        "optimum": optimum, "maximum": maximum, "start": start, "old": old, "hidden": hidden,
-        "alice": alice, "bob": bob, "sim": sim, "bob_sim": bob_sim,
+        "optimum": optimum,
+        "maximum": maximum,
+        "start": start,
+        "old": old,
+        "hidden": hidden,
+        "alice": alice,
+        "bob": bob,
+        "sim": sim,
+        "bob_sim": bob_sim,
     }
 
 
 def _request(session, w, tariff="maximum", when="next_period", sim=None, actor=None) -> int:
-    rid = tc.request_change(session, actor or w["alice"], (sim or w["sim"]).id,
-                            w[tariff].id, when)
+    rid = tc.request_change(session, actor or w["alice"], (sim or w["sim"]).id, w[tariff].id, when)
     session.commit()
     return rid
 
@@ -86,8 +92,14 @@ def test_catalogue_of_someone_elses_sim_is_refused(session, world):
 def test_preview_next_period_changes_nothing_today_and_starts_on_the_next_billing_day(
     session, world
 ):
-    p = tc.preview(session, world["alice"], world["sim"].id, world["maximum"].id, "next_period",
-                   on=date(2026, 5, 17))
+    p = tc.preview(
+        session,
+        world["alice"],
+        world["sim"].id,
+        world["maximum"].id,
+        "next_period",
+        on=date(2026, 5, 17),
+    )
     assert p.effective_date == date(2026, 6, 1)
     assert (p.current_fee_kop, p.new_fee_kop, p.difference_kop) == (65000, 99000, 0)
     assert p.tariff_name == "Максимум" and p.when == "next_period"
@@ -110,23 +122,24 @@ def test_next_period_date(session, factory, world, billing_day, on, effective):
 
 def test_preview_now_charges_the_prorated_difference_rounded_half_up(session, world):
     # period 1 May - 1 June = 31 days; 17 May .. 31 May = 15 days left (today included)
-    p = tc.preview(session, world["alice"], world["sim"].id, world["maximum"].id, "now",
-                   on=date(2026, 5, 17))
+    p = tc.preview(
+        session, world["alice"], world["sim"].id, world["maximum"].id, "now", on=date(2026, 5, 17)
+    )
     assert p.effective_date == date(2026, 5, 17)
     assert (p.days_left, p.period_days) == (15, 31)
     assert p.difference_kop == 16452  # 34000 * 15 / 31 = 16451.61...
 
 
 def test_preview_now_to_a_cheaper_tariff_is_a_credit(session, world):
-    p = tc.preview(session, world["alice"], world["sim"].id, world["start"].id, "now",
-                   on=date(2026, 5, 17))
+    p = tc.preview(
+        session, world["alice"], world["sim"].id, world["start"].id, "now", on=date(2026, 5, 17)
+    )
     assert p.difference_kop == -14516  # -30000 * 15 / 31 = -14516.13
 
 
 def test_preview_now_across_new_year(session, factory, world):
     sim = factory.sim(world["alice"], tariff=world["optimum"], billing_day=28)
-    p = tc.preview(session, world["alice"], sim.id, world["maximum"].id, "now",
-                   on=date(2026, 1, 5))
+    p = tc.preview(session, world["alice"], sim.id, world["maximum"].id, "now", on=date(2026, 1, 5))
     # 28 Dec 2025 - 28 Jan 2026: 31 days, 23 left
     assert (p.days_left, p.period_days) == (23, 31)
     assert p.difference_kop == 25226  # 34000 * 23 / 31 = 25225.8

@@ -32,8 +32,9 @@ def card(number=GOOD, expiry="12/30", cvc="123"):
 def top_up(session, actor, sim, amount=30000, key="req-000001", gateway=GW, **kw):
     if "card_id" not in kw and "card" not in kw:
         kw["card"] = card()
-    return topups.top_up_by_card(session, actor, gateway, sim_id=sim.id, amount_kop=amount,
-                                 request_key=key, **kw)
+    return topups.top_up_by_card(
+        session, actor, gateway, sim_id=sim.id, amount_kop=amount, request_key=key, **kw
+    )
 
 
 # --------------------------------------------------------------------------- amounts
@@ -57,8 +58,10 @@ def test_parse_amount(text, kop):
     assert topups.parse_amount(text) == kop
 
 
-@pytest.mark.parametrize("text", ["", "   ", "abc", "-5", "5.", ".5", "1,234,5", "500.555",
-                                  "1e3", "12345678", "5 руб", None])
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "abc", "-5", "5.", ".5", "1,234,5", "500.555", "1e3", "12345678", "5 руб", None],
+)
 def test_parse_amount_refuses_garbage(text):
     with pytest.raises(ValidationError) as err:
         topups.parse_amount(text)
@@ -156,11 +159,20 @@ def test_top_up_by_new_card_credits_the_sim(session, factory):
     sim = factory.sim(sub, balance_kop=1000, partner=factory.partner())
     out = top_up(session, sub, sim, 30000)
     assert (out.status, out.amount_kop, out.balance_kop, out.decline_code) == (
-        "succeeded", 30000, 31000, None)
+        "succeeded",
+        30000,
+        31000,
+        None,
+    )
     assert (out.sim_id, out.msisdn, out.card_saved) == (sim.id, sim.msisdn, False)
     p = fresh(session, Payment, out.payment_id)
     assert (p.method, p.card_last4, p.card_brand, p.payer_user_id, p.card_id) == (
-        "card", "4242", "visa", sub.user_id, None)
+        "card",
+        "4242",
+        "visa",
+        sub.user_id,
+        None,
+    )
     assert p.idempotency_key == f"topup:{sim.id}:req-000001"
     assert assert_ledger_consistent(session, sim.id).balance_kop == 31000
     assert count(session, SavedCard) == 0
@@ -170,12 +182,18 @@ def test_top_up_by_new_card_credits_the_sim(session, factory):
 def test_top_up_can_save_the_card_without_keeping_its_number(session, factory):
     sub = factory.subscriber()
     sim = factory.sim(sub)
-    out = top_up(session, sub, sim, card=card("5555 5555 5555 4444", "08/29", "321"),
-                 save_card=True)
+    out = top_up(
+        session, sub, sim, card=card("5555 5555 5555 4444", "08/29", "321"), save_card=True
+    )
     assert out.card_saved and out.status == "succeeded"
     [saved] = session.exec(select(SavedCard)).all()
     assert (saved.last4, saved.brand, saved.exp_month, saved.exp_year, saved.is_default) == (
-        "4444", "mastercard", 8, 2029, True)
+        "4444",
+        "mastercard",
+        8,
+        2029,
+        True,
+    )
     row = " ".join(str(v) for v in saved.model_dump().values())
     assert "5555555555554444" not in row and "321" not in row.split()
     assert fresh(session, Payment, out.payment_id).card_id == saved.id
@@ -188,8 +206,9 @@ def test_every_declining_test_card_leaves_the_balance_alone(session, factory):
     assert len(declining) == 10
     for i, number in enumerate(declining):
         out = top_up(session, sub, sim, 30000, key=f"declined-{i:04d}", card=card(number))
-        expected = {"attach_then_decline": "card_declined"}.get(TEST_CARDS[number],
-                                                                TEST_CARDS[number])
+        expected = {"attach_then_decline": "card_declined"}.get(
+            TEST_CARDS[number], TEST_CARDS[number]
+        )
         assert (out.status, out.decline_code, out.balance_kop) == ("failed", expected, 7000)
         p = fresh(session, Payment, out.payment_id)
         assert (p.status, p.decline_code, p.card_last4) == ("failed", expected, number[-4:])
@@ -273,8 +292,15 @@ def test_someone_elses_sim_is_refused(session, factory):
     gw = FlakyGateway()
     for sim_id in (sim.id, 999_999, "1"):
         with pytest.raises(PermissionDenied):
-            topups.top_up_by_card(session, stranger, gw, sim_id=sim_id, amount_kop=30000,
-                                  request_key="req-000009", card=card())
+            topups.top_up_by_card(
+                session,
+                stranger,
+                gw,
+                sim_id=sim_id,
+                amount_kop=30000,
+                request_key="req-000009",
+                card=card(),
+            )
     session.rollback()
     assert gw.charged == [] and sim_payments(session, sim.id) == []
 
@@ -305,8 +331,10 @@ def test_sims_in_service_or_waiting_can_be_topped_up(session, factory):
     for status in ("active", "suspended", "blocked", "awaiting_activation"):
         sim = factory.sim(sub, status=status, balance_kop=-100 if status == "suspended" else 0)
         out = top_up(session, sub, sim, key=f"status-{status[:4]}")
-        assert (out.status, out.balance_kop) == ("succeeded", 29900 if status == "suspended"
-                                                 else 30000), status
+        assert (out.status, out.balance_kop) == (
+            "succeeded",
+            29900 if status == "suspended" else 30000,
+        ), status
 
 
 def test_top_up_restores_a_suspended_sim(session, factory):

@@ -30,7 +30,11 @@ def _defined_handlers() -> set[str]:
                 continue  # the built-in dispatcher; see test_setvar_reaches_only_listed_setters
             if name in vars(cls) or name in getattr(cls, "__annotations__", {}):
                 names.add(f"{cls.__name__}.{name}")
-            elif not any(name in base.event_handlers for base in cls.__mro__[1:] if hasattr(base, "event_handlers")):
+            elif not any(
+                name in base.event_handlers
+                for base in cls.__mro__[1:]
+                if hasattr(base, "event_handlers")
+            ):
                 names.add(f"{cls.__name__}.{name}")  # generated (e.g. a setter): must be listed too
     return names
 
@@ -39,7 +43,9 @@ def test_every_handler_is_listed_with_its_access():
     handlers = _defined_handlers()
     assert handlers, "found no event handlers at all"
     missing = sorted(handlers - HANDLER_ACCESS.keys())
-    assert not missing, f"event handlers without an access entry in paysim_app/ui/access.py: {missing}"
+    assert not missing, (
+        f"event handlers without an access entry in paysim_app/ui/access.py: {missing}"
+    )
 
 
 def test_the_list_names_no_handler_that_does_not_exist():

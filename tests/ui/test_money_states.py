@@ -98,8 +98,9 @@ def test_top_up_with_someone_elses_saved_card_is_refused(db_url, alice_and_bob):
         ("500", {**CARD, "card_cvc": "12"}, "card_cvc"),
     ],
 )
-def test_bad_top_up_input_is_a_field_error_and_moves_nothing(db_url, alice_and_bob, amount, form,
-                                                             field):
+def test_bad_top_up_input_is_a_field_error_and_moves_nothing(
+    db_url, alice_and_bob, amount, form, field
+):
     alice_sim, _, _ = alice_and_bob
     state = _state(TopupState)
     _run(TopupState.set_amount, state, amount)

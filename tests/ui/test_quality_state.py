@@ -39,7 +39,11 @@ def test_rate_stores_on_the_current_sim_and_shows_the_support_hint_when_low(db_u
     QualityState.rate.fn(state, "coverage", 2)
     [row] = _ratings()
     assert (row.sim_id, row.aspect, row.stars, row.comment) == (
-        alice_sim.id, "coverage", 2, "Нет сети в подвале")
+        alice_sim.id,
+        "coverage",
+        2,
+        "Нет сети в подвале",
+    )
     assert state.low_hint and state.rated["coverage"] == 2 and state.comment == ""
     assert state.rating_rows[0]["stars"] == "★★☆☆☆"
     QualityState.rate.fn(state, "voice", 5)

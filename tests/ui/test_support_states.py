@@ -26,8 +26,9 @@ def tickets(factory):
     bob_sim = factory.sim(bob)
     s = factory.session
     mine = support.open_ticket(s, alice, "speed", "Медленно вечером", "1 Мбит/с")
-    theirs = support.open_ticket(s, bob, "payments", "Bob's secret subject", "Bob's secret body",
-                                 bob_sim.id)
+    theirs = support.open_ticket(
+        s, bob, "payments", "Bob's secret subject", "Bob's secret body", bob_sim.id
+    )
     s.get(Ticket, theirs).status = "resolved"
     s.commit()
     return {"mine": mine, "theirs": theirs, "alice_sim": alice_sim, "bob_sim": bob_sim}
@@ -37,8 +38,12 @@ def _ticket_state(ticket_id: int | str):
     state = _leaf(TicketState)
     state.auth_token = _signed_in("alice@example.ru")
     state.router = RouterData.from_router_data(
-        {"asPath": f"/cabinet/support/{ticket_id}", "pathname": "/cabinet/support/[ticket_id]",
-         "query": {"ticket_id": str(ticket_id)}, "headers": {"origin": "http://localhost"}}
+        {
+            "asPath": f"/cabinet/support/{ticket_id}",
+            "pathname": "/cabinet/support/[ticket_id]",
+            "query": {"ticket_id": str(ticket_id)},
+            "headers": {"origin": "http://localhost"},
+        }
     )
     _run(TicketState.load, state)
     return state
@@ -102,7 +107,8 @@ def test_another_subscribers_ticket_is_refused(db_url, tickets):
         t = session.get(Ticket, theirs)
         assert (t.status, t.rating) == ("resolved", None)
         bodies = session.exec(
-            select(TicketMessage.body).where(TicketMessage.ticket_id == theirs)).all()
+            select(TicketMessage.body).where(TicketMessage.ticket_id == theirs)
+        ).all()
         assert bodies == ["Bob's secret body"]
     for junk in ("abc", "-1", "999999"):
         assert _ticket_state(junk).ticket == {}

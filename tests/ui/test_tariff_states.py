@@ -27,15 +27,23 @@ def world(factory):
     bob_sim = factory.sim(bob, tariff=old, label="Bob's secret label")
     with session_scope() as session:
         bob_request = tariff_changes.request_change(session, bob, bob_sim.id, maximum.id, "now")
-    return {"optimum": optimum, "maximum": maximum, "old": old, "alice_sim": alice_sim,
-            "bob_sim": bob_sim, "bob_request": bob_request}
+    return {
+        "optimum": optimum,
+        "maximum": maximum,
+        "old": old,
+        "alice_sim": alice_sim,
+        "bob_sim": bob_sim,
+        "bob_request": bob_request,
+    }
 
 
 def _requests(sim_id: int) -> list[TariffChangeRequest]:
     with session_scope() as session:
-        return list(session.exec(
-            select(TariffChangeRequest).where(TariffChangeRequest.sim_id == sim_id)
-        ).all())
+        return list(
+            session.exec(
+                select(TariffChangeRequest).where(TariffChangeRequest.sim_id == sim_id)
+            ).all()
+        )
 
 
 def test_the_own_sim_previews_requests_and_cancels(db_url, world):

@@ -38,6 +38,6 @@ EN = {
     "addons.error.sim_status": "Services can be added to an active SIM only.",
     "addons.error.already_active": "This service is already on.",
     "addons.error.balance_short": "The balance is {missing_kop} short: the service costs {price_kop}. Top up and try again.",
-    "notify.addon_lapsed.title": "\"{name}\" on {msisdn} was not renewed",
+    "notify.addon_lapsed.title": '"{name}" on {msisdn} was not renewed',
     "notify.addon_lapsed.body": "The balance did not have {price_kop} for the renewal. Top up and add the service again.",
 }

@@ -111,7 +111,7 @@ EN = {
     "sims.apn_pdp": "PDP type",
     "sims.apn_plmn": "Network (MCC-MNC)",
     "sims.apn_hint": "Leave the user name and password empty.",
-    "sims.label": "Label (e.g. \"Country house\")",
+    "sims.label": 'Label (e.g. "Country house")',
     "sims.save": "Save",
     "sims.label_saved": "Label saved.",
     "sims.block_section": "Lost your SIM?",

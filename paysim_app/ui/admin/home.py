@@ -41,7 +41,12 @@ class AdminHomeState(SessionState):
         o, loc = self.overview, self.locale
         shown = [
             ("subscribers", "admin.subscribers", o.get("subscribers"), "users"),
-            ("open-activations", "admin.open_activations", o.get("open_activations"), "circle_check"),
+            (
+                "open-activations",
+                "admin.open_activations",
+                o.get("open_activations"),
+                "circle_check",
+            ),
             ("open-tickets", "admin.open_tickets", o.get("open_tickets"), "message_circle"),
             ("payments-today", "admin.payments_today", o.get("payments_today_count"), "receipt"),
         ]
@@ -67,7 +72,9 @@ def admin_home() -> rx.Component:
         "admin",
         rx.vstack(
             rx.grid(
-                rx.foreach(AdminHomeState.figures, lambda f: stat(f["label"], f["value"], id_=f["id"])),
+                rx.foreach(
+                    AdminHomeState.figures, lambda f: stat(f["label"], f["value"], id_=f["id"])
+                ),
                 columns={"initial": "1", "xs": "2", "md": "3", "lg": "5"},
                 spacing="3",
                 width="100%",

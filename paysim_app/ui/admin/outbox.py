@@ -45,4 +45,8 @@ class OutboxState(SessionState):
 
 
 def outbox_page() -> rx.Component:
-    return shell("admin", data_table(COLUMNS, OutboxState.rows, "outbox.empty", "outbox-table"), title_key="outbox.title")
+    return shell(
+        "admin",
+        data_table(COLUMNS, OutboxState.rows, "outbox.empty", "outbox-table"),
+        title_key="outbox.title",
+    )

@@ -16,8 +16,15 @@ def login_page() -> rx.Component:
         rx.form(
             rx.vstack(
                 error_banner(LoginState.error, "login-error"),
-                field("login", "auth.login_field", placeholder_key="auth.login_placeholder", autocomplete="username"),
-                field("password", "auth.password", type_="password", autocomplete="current-password"),
+                field(
+                    "login",
+                    "auth.login_field",
+                    placeholder_key="auth.login_placeholder",
+                    autocomplete="username",
+                ),
+                field(
+                    "password", "auth.password", type_="password", autocomplete="current-password"
+                ),
                 rx.button(tr("auth.sign_in"), type="submit", size="3", width="100%", id="sign-in"),
                 spacing="3",
                 width="100%",
@@ -45,7 +52,9 @@ def register_page() -> rx.Component:
         rx.form(
             rx.vstack(
                 error_banner(errors.get("form", ""), "register-error"),
-                field("full_name", "auth.full_name", errors.get("full_name", ""), autocomplete="name"),
+                field(
+                    "full_name", "auth.full_name", errors.get("full_name", ""), autocomplete="name"
+                ),
                 field(
                     "login",
                     "auth.login_field",
@@ -68,7 +77,9 @@ def register_page() -> rx.Component:
                     type_="password",
                     autocomplete="new-password",
                 ),
-                rx.button(tr("auth.register_button"), type="submit", size="3", width="100%", id="register"),
+                rx.button(
+                    tr("auth.register_button"), type="submit", size="3", width="100%", id="register"
+                ),
                 spacing="3",
                 width="100%",
             ),
@@ -90,7 +101,13 @@ def forgot_page() -> rx.Component:
                     rx.text(tr("auth.forgot_hint"), size="2"),
                     error_banner(ForgotState.error),
                     field("login", "auth.login_field", placeholder_key="auth.login_placeholder"),
-                    rx.button(tr("auth.forgot_button"), type="submit", size="3", width="100%", id="send-link"),
+                    rx.button(
+                        tr("auth.forgot_button"),
+                        type="submit",
+                        size="3",
+                        width="100%",
+                        id="send-link",
+                    ),
                     spacing="3",
                     width="100%",
                 ),
@@ -118,8 +135,19 @@ def reset_page() -> rx.Component:
                         autocomplete="new-password",
                         hint_key="auth.password_rules",
                     ),
-                    field("password_repeat", "auth.password_repeat", type_="password", autocomplete="new-password"),
-                    rx.button(tr("auth.reset_button"), type="submit", size="3", width="100%", id="save-password"),
+                    field(
+                        "password_repeat",
+                        "auth.password_repeat",
+                        type_="password",
+                        autocomplete="new-password",
+                    ),
+                    rx.button(
+                        tr("auth.reset_button"),
+                        type="submit",
+                        size="3",
+                        width="100%",
+                        id="save-password",
+                    ),
                     spacing="3",
                     width="100%",
                 ),

@@ -54,8 +54,10 @@ class SessionState(rx.State):
 
     def _error(self, err: DomainError) -> str:
         # amounts travel in kopecks (`*_kop`); people read roubles
-        params = {k: money(v, self.locale) if k.endswith("_kop") and isinstance(v, int) else v
-                  for k, v in err.params.items()}
+        params = {
+            k: money(v, self.locale) if k.endswith("_kop") and isinstance(v, int) else v
+            for k, v in err.params.items()
+        }
         return t(err.code, self.locale, **params)
 
     def _remember(self, actor: Actor | None) -> None:

@@ -161,4 +161,8 @@ class PasswordState(SessionState):
         self.errors = {}
         self.auth_token = token
         self.message = self._t("auth.password_changed")
-        return [rx.set_value("current", ""), rx.set_value("new", ""), rx.set_value("new_repeat", "")]
+        return [
+            rx.set_value("current", ""),
+            rx.set_value("new", ""),
+            rx.set_value("new_repeat", ""),
+        ]

@@ -355,4 +355,3 @@ def autopay_page() -> rx.Component:
         data_table(RUN_COLUMNS, AutopayState.run_rows, "autopay.history_empty", "autopay-runs"),
         picker_id="autopay-sim",
     )
-

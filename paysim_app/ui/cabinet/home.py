@@ -40,8 +40,13 @@ class CabinetHomeState(CabinetState):
             rows = notify.list_notifications(session, actor, limit=10)
             self.unread = notify.unread_count(session, actor)
         self.notices = [
-            {"id": n.id, "title": n.title, "body": n.body, "unread": n.unread,
-             "at": n.created_at.isoformat()}
+            {
+                "id": n.id,
+                "title": n.title,
+                "body": n.body,
+                "unread": n.unread,
+                "at": n.created_at.isoformat(),
+            }
             for n in rows
         ]
 
@@ -69,8 +74,9 @@ class CabinetHomeState(CabinetState):
         except DomainError as err:
             return rx.toast.error(self._error(err))
         self.rated = {**dict.fromkeys(quality.ASPECTS, 0), aspect: int(stars)}
-        return rx.toast.success(self._t("quality.rated", aspect=self._t(f"quality.aspect.{aspect}"),
-                                        stars=stars))
+        return rx.toast.success(
+            self._t("quality.rated", aspect=self._t(f"quality.aspect.{aspect}"), stars=stars)
+        )
 
     @rx.event
     def mark_read(self):
@@ -93,20 +99,30 @@ class CabinetHomeState(CabinetState):
         if status == "suspended":
             note = t("dashboard.suspended_note", loc, amount=money(-sim["balance_kop"], loc))
         elif status == "blocked" and b["blocked_at"]:
-            note = t("dashboard.blocked_note", loc,
-                     date=day(datetime.fromisoformat(b["blocked_at"]).date()),
-                     reason=t(f"sims.reason.{b['block_reason']}", loc))
+            note = t(
+                "dashboard.blocked_note",
+                loc,
+                date=day(datetime.fromisoformat(b["blocked_at"]).date()),
+                reason=t(f"sims.reason.{b['block_reason']}", loc),
+            )
             if b["unblock_requested"]:
                 note += " " + t("dashboard.unblock_requested", loc)
         elif status == "awaiting_activation":
             note = t("dashboard.awaiting_note", loc)
         else:
             note = ""
-        quota = (t("dashboard.quota_gb", loc, gb=b["tariff_data_gb"]) if b["tariff_data_gb"]
-                 else t("dashboard.unlimited", loc))
+        quota = (
+            t("dashboard.quota_gb", loc, gb=b["tariff_data_gb"])
+            if b["tariff_data_gb"]
+            else t("dashboard.unlimited", loc)
+        )
         if b["autopay_enabled"] and b["next_charge_kop"] and b["next_charge_date"]:
-            autopay_text = t("autopay.next", loc, amount=money(b["next_charge_kop"], loc),
-                             date=day(date.fromisoformat(b["next_charge_date"])))
+            autopay_text = t(
+                "autopay.next",
+                loc,
+                amount=money(b["next_charge_kop"], loc),
+                date=day(date.fromisoformat(b["next_charge_date"])),
+            )
         elif b["autopay_enabled"]:
             autopay_text = t(f"autopay.mode_{b['autopay_mode']}", loc)
         else:
@@ -121,16 +137,30 @@ class CabinetHomeState(CabinetState):
             "balance": money(sim["balance_kop"], loc),
             "negative": "1" if sim["balance_kop"] < 0 else "",
             "tariff": sim["tariff_name"] or t("cabinet.no_tariff", loc),
-            "terms": t("dashboard.terms", loc, fee=money(sim["tariff_fee_kop"], loc), quota=quota,
-                       speed=b["tariff_speed_mbps"]) if sim["tariff_name"] else "",
-            "next_fee": t("dashboard.next_fee", loc, fee=money(sim["tariff_fee_kop"], loc),
-                          date=day(date.fromisoformat(b["next_billing_date"])))
-            if sim["tariff_fee_kop"] else "",
+            "terms": t(
+                "dashboard.terms",
+                loc,
+                fee=money(sim["tariff_fee_kop"], loc),
+                quota=quota,
+                speed=b["tariff_speed_mbps"],
+            )
+            if sim["tariff_name"]
+            else "",
+            "next_fee": t(
+                "dashboard.next_fee",
+                loc,
+                fee=money(sim["tariff_fee_kop"], loc),
+                date=day(date.fromisoformat(b["next_billing_date"])),
+            )
+            if sim["tariff_fee_kop"]
+            else "",
             "autopay": autopay_text,
             "autopay_on": "1" if b["autopay_enabled"] else "",
             "runway": t("autopay.runway", loc, date=day(date.fromisoformat(b["runway_until"])))
-            if b["runway_until"] else "",
-            "tickets": t("dashboard.tickets", loc, n=b["open_tickets"]) if b["open_tickets"]
+            if b["runway_until"]
+            else "",
+            "tickets": t("dashboard.tickets", loc, n=b["open_tickets"])
+            if b["open_tickets"]
             else "",
         }
 
@@ -140,34 +170,46 @@ class CabinetHomeState(CabinetState):
         rows = []
         for line in (self.board or {}).get("last_lines", []):
             row = statement.StatementRow(
-                **{**line, "created_at": datetime.fromisoformat(line["created_at"])})
+                **{**line, "created_at": datetime.fromisoformat(line["created_at"])}
+            )
             moved = row.kind != "payment"
-            rows.append({
-                "date": moment(row.created_at, loc),
-                "operation": statement.describe(row, loc),
-                "amount": (("+" if row.amount_kop > 0 and moved else "")
-                           + money(row.amount_kop, loc)),
-                "tone": ("pos" if row.amount_kop > 0 else "neg") if moved else "muted",
-                "status": t(f"statement.status.{row.status}", loc),
-                "colour": {"succeeded": "green", "failed": "red", "pending": "amber"}.get(
-                    row.status, "gray"),
-            })
+            rows.append(
+                {
+                    "date": moment(row.created_at, loc),
+                    "operation": statement.describe(row, loc),
+                    "amount": (
+                        ("+" if row.amount_kop > 0 and moved else "") + money(row.amount_kop, loc)
+                    ),
+                    "tone": ("pos" if row.amount_kop > 0 else "neg") if moved else "muted",
+                    "status": t(f"statement.status.{row.status}", loc),
+                    "colour": {"succeeded": "green", "failed": "red", "pending": "amber"}.get(
+                        row.status, "gray"
+                    ),
+                }
+            )
         return rows
 
     @rx.var
     def request_rows(self) -> list[dict[str, str]]:
         loc = self.locale
         return [
-            {"what": t(f"dashboard.request.{r['kind']}", loc), "sim": phone(r["msisdn"]),
-             "date": moment(datetime.fromisoformat(r["created_at"]), loc)}
+            {
+                "what": t(f"dashboard.request.{r['kind']}", loc),
+                "sim": phone(r["msisdn"]),
+                "date": moment(datetime.fromisoformat(r["created_at"]), loc),
+            }
             for r in (self.board or {}).get("open_requests", [])
         ]
 
     @rx.var
     def notice_rows(self) -> list[dict[str, str]]:
         return [
-            {"title": n["title"], "body": n["body"], "unread": "1" if n["unread"] else "",
-             "at": moment(datetime.fromisoformat(n["at"]), self.locale)}
+            {
+                "title": n["title"],
+                "body": n["body"],
+                "unread": "1" if n["unread"] else "",
+                "at": moment(datetime.fromisoformat(n["at"]), self.locale),
+            }
             for n in self.notices
         ]
 
@@ -186,7 +228,9 @@ class CabinetHomeState(CabinetState):
                 "balance": money(s["balance_kop"], loc),
                 "negative": "1" if s["balance_kop"] < 0 else "",
                 "tariff": s["tariff_name"] or t("cabinet.no_tariff", loc),
-                "fee": t("cabinet.fee", loc, fee=money(s["tariff_fee_kop"], loc)) if s["tariff_name"] else "",
+                "fee": t("cabinet.fee", loc, fee=money(s["tariff_fee_kop"], loc))
+                if s["tariff_name"]
+                else "",
             }
             for s in self.sims
         ]
@@ -214,7 +258,9 @@ def _sim_card(sim: rx.Var) -> rx.Component:
                         sim["balance"],
                         size="6",
                         weight="bold",
-                        color=rx.cond(sim["negative"] != "", rx.color("red", 11), rx.color("gray", 12)),
+                        color=rx.cond(
+                            sim["negative"] != "", rx.color("red", 11), rx.color("gray", 12)
+                        ),
                         class_name="sim-balance",
                     ),
                     spacing="0",
@@ -238,7 +284,9 @@ def _sim_card(sim: rx.Var) -> rx.Component:
         width="100%",
         cursor="pointer",
         on_click=CabinetHomeState.select_sim(sim["sim_id"]),
-        border=rx.cond(sim["current"] != "", f"2px solid {rx.color('accent', 9)}", "2px solid transparent"),
+        border=rx.cond(
+            sim["current"] != "", f"2px solid {rx.color('accent', 9)}", "2px solid transparent"
+        ),
         aria_current=rx.cond(sim["current"] != "", "true", "false"),
     )
 
@@ -246,9 +294,17 @@ def _sim_card(sim: rx.Var) -> rx.Component:
 def _notice(n: rx.Var) -> rx.Component:
     return rx.box(
         rx.hstack(
-            rx.cond(n["unread"] != "", rx.box(width="8px", height="8px", border_radius="50%",
-                                               background=rx.color("accent", 9), flex_shrink="0",
-                                               margin_top="0.45em")),
+            rx.cond(
+                n["unread"] != "",
+                rx.box(
+                    width="8px",
+                    height="8px",
+                    border_radius="50%",
+                    background=rx.color("accent", 9),
+                    flex_shrink="0",
+                    margin_top="0.45em",
+                ),
+            ),
             rx.vstack(
                 rx.text(n["title"], weight="medium"),
                 rx.text(n["body"], size="2", color=rx.color("gray", 11)),
@@ -271,19 +327,32 @@ def _notices() -> rx.Component:
             rx.hstack(
                 rx.icon("bell", size=18),
                 rx.heading(tr("notify.title"), size="4", as_="h2"),
-                rx.cond(CabinetHomeState.unread > 0,
-                        rx.badge(CabinetHomeState.unread, color_scheme="red", id="unread")),
+                rx.cond(
+                    CabinetHomeState.unread > 0,
+                    rx.badge(CabinetHomeState.unread, color_scheme="red", id="unread"),
+                ),
                 rx.spacer(),
-                rx.cond(CabinetHomeState.unread > 0,
-                        rx.button(tr("notify.mark_read"), variant="ghost", size="2",
-                                  on_click=CabinetHomeState.mark_read, id="mark-read")),
+                rx.cond(
+                    CabinetHomeState.unread > 0,
+                    rx.button(
+                        tr("notify.mark_read"),
+                        variant="ghost",
+                        size="2",
+                        on_click=CabinetHomeState.mark_read,
+                        id="mark-read",
+                    ),
+                ),
                 width="100%",
                 align="center",
             ),
             rx.cond(
                 CabinetHomeState.notice_rows.length() > 0,
-                rx.vstack(rx.foreach(CabinetHomeState.notice_rows, _notice), spacing="0",
-                          width="100%", id="notices"),
+                rx.vstack(
+                    rx.foreach(CabinetHomeState.notice_rows, _notice),
+                    spacing="0",
+                    width="100%",
+                    id="notices",
+                ),
                 rx.text(tr("notify.empty"), size="2", color=rx.color("gray", 11)),
             ),
             spacing="2",
@@ -323,8 +392,9 @@ def _dashboard() -> rx.Component:
             rx.hstack(
                 rx.vstack(
                     rx.text(d["number"], size="6", weight="bold", id="dash-number"),
-                    rx.cond(d["label"] != "", rx.text(d["label"], size="2",
-                                                      color=rx.color("gray", 11))),
+                    rx.cond(
+                        d["label"] != "", rx.text(d["label"], size="2", color=rx.color("gray", 11))
+                    ),
                     spacing="0",
                 ),
                 rx.spacer(),
@@ -332,19 +402,41 @@ def _dashboard() -> rx.Component:
                 width="100%",
                 align="start",
             ),
-            rx.cond(d["note"] != "", rx.callout(d["note"], icon="info", size="1", width="100%",
-                                                color_scheme=rx.cond(d["status"] == "blocked",
-                                                                     "red", "orange"),
-                                                id="dash-note")),
-            _figure("cabinet.balance",
-                    rx.text(d["balance"], size="7", weight="bold", id="dash-balance",
-                            color=rx.cond(d["negative"] != "", rx.color("red", 11),
-                                          rx.color("gray", 12)))),
+            rx.cond(
+                d["note"] != "",
+                rx.callout(
+                    d["note"],
+                    icon="info",
+                    size="1",
+                    width="100%",
+                    color_scheme=rx.cond(d["status"] == "blocked", "red", "orange"),
+                    id="dash-note",
+                ),
+            ),
+            _figure(
+                "cabinet.balance",
+                rx.text(
+                    d["balance"],
+                    size="7",
+                    weight="bold",
+                    id="dash-balance",
+                    color=rx.cond(d["negative"] != "", rx.color("red", 11), rx.color("gray", 12)),
+                ),
+            ),
             rx.flex(
-                rx.link(rx.button(rx.icon("wallet", size=16), tr("nav.topup"), size="3"),
-                        href="/cabinet/topup"),
-                rx.link(rx.button(rx.icon("smartphone", size=16), tr("dashboard.details"),
-                                  variant="soft", size="3"), href="/cabinet/sims"),
+                rx.link(
+                    rx.button(rx.icon("wallet", size=16), tr("nav.topup"), size="3"),
+                    href="/cabinet/topup",
+                ),
+                rx.link(
+                    rx.button(
+                        rx.icon("smartphone", size=16),
+                        tr("dashboard.details"),
+                        variant="soft",
+                        size="3",
+                    ),
+                    href="/cabinet/sims",
+                ),
                 gap="2",
                 wrap="wrap",
             ),
@@ -356,17 +448,30 @@ def _dashboard() -> rx.Component:
     )
     plan = rx.card(
         rx.vstack(
-            _figure("cabinet.tariff", rx.text(d["tariff"], weight="bold", id="dash-tariff"),
-                    rx.text(d["terms"], size="2", color=rx.color("gray", 11))),
-            rx.cond(d["next_fee"] != "", _figure("dashboard.next_billing",
-                                                 rx.text(d["next_fee"], id="dash-next-fee"))),
-            _figure("autopay.title",
-                    rx.hstack(rx.badge(rx.cond(d["autopay_on"] != "", tr("autopay.state_on"),
-                                               tr("autopay.state_off")),
-                                       color_scheme=rx.cond(d["autopay_on"] != "", "green",
-                                                            "gray")),
-                              rx.text(d["autopay"], size="2"), align="center", wrap="wrap"),
-                    rx.link(tr("dashboard.autopay_setup"), href="/cabinet/autopay", size="2")),
+            _figure(
+                "cabinet.tariff",
+                rx.text(d["tariff"], weight="bold", id="dash-tariff"),
+                rx.text(d["terms"], size="2", color=rx.color("gray", 11)),
+            ),
+            rx.cond(
+                d["next_fee"] != "",
+                _figure("dashboard.next_billing", rx.text(d["next_fee"], id="dash-next-fee")),
+            ),
+            _figure(
+                "autopay.title",
+                rx.hstack(
+                    rx.badge(
+                        rx.cond(
+                            d["autopay_on"] != "", tr("autopay.state_on"), tr("autopay.state_off")
+                        ),
+                        color_scheme=rx.cond(d["autopay_on"] != "", "green", "gray"),
+                    ),
+                    rx.text(d["autopay"], size="2"),
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.link(tr("dashboard.autopay_setup"), href="/cabinet/autopay", size="2"),
+            ),
             rx.cond(d["runway"] != "", rx.text(d["runway"], size="2", id="dash-runway")),
             spacing="3",
             width="100%",
@@ -374,8 +479,9 @@ def _dashboard() -> rx.Component:
         width="100%",
     )
     return rx.vstack(
-        rx.grid(current, plan, columns=rx.breakpoints(initial="1", md="2"), spacing="4",
-                width="100%"),
+        rx.grid(
+            current, plan, columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"
+        ),
         rx.hstack(
             rx.heading(tr("dashboard.last_payments"), size="4", as_="h2"),
             rx.spacer(),
@@ -388,8 +494,12 @@ def _dashboard() -> rx.Component:
             CabinetHomeState.request_rows.length() > 0,
             rx.vstack(
                 rx.heading(tr("dashboard.open_requests"), size="4", as_="h2"),
-                data_table(REQUEST_COLUMNS, CabinetHomeState.request_rows, "statement.empty",
-                           "dash-requests"),
+                data_table(
+                    REQUEST_COLUMNS,
+                    CabinetHomeState.request_rows,
+                    "statement.empty",
+                    "dash-requests",
+                ),
                 spacing="2",
                 width="100%",
             ),
@@ -408,8 +518,10 @@ def _quick_rating() -> rx.Component:
         rx.vstack(
             rx.heading(tr("dashboard.rate_title"), size="4", as_="h2"),
             rx.flex(
-                *[stars(a, CabinetHomeState.rated[a], CabinetHomeState.rate, "dash-rate")
-                  for a in quality.ASPECTS],
+                *[
+                    stars(a, CabinetHomeState.rated[a], CabinetHomeState.rate, "dash-rate")
+                    for a in quality.ASPECTS
+                ],
                 direction=rx.breakpoints(initial="column", md="row"),
                 gap="3",
                 width="100%",
@@ -417,10 +529,15 @@ def _quick_rating() -> rx.Component:
             rx.cond(
                 low,
                 rx.callout(
-                    rx.hstack(rx.text(tr("quality.low_hint")),
-                              rx.link(tr("quality.to_support"), href="/cabinet/support"),
-                              wrap="wrap"),
-                    icon="life-buoy", color_scheme="amber", id="dash-low-hint", width="100%",
+                    rx.hstack(
+                        rx.text(tr("quality.low_hint")),
+                        rx.link(tr("quality.to_support"), href="/cabinet/support"),
+                        wrap="wrap",
+                    ),
+                    icon="life-buoy",
+                    color_scheme="amber",
+                    id="dash-low-hint",
+                    width="100%",
                 ),
             ),
             rx.link(tr("dashboard.rate_more"), href="/cabinet/quality", size="2"),
@@ -451,8 +568,11 @@ def cabinet_home() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.vstack(rx.callout(tr("cabinet.no_sims"), icon="info", id="no-sims"), _notices(),
-                      width="100%"),
+            rx.vstack(
+                rx.callout(tr("cabinet.no_sims"), icon="info", id="no-sims"),
+                _notices(),
+                width="100%",
+            ),
         ),
         title_key="cabinet.title",
     )

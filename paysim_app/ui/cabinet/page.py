@@ -48,11 +48,13 @@ def sim_switcher(id_: str = "sim-switcher") -> rx.Component:
     return rx.cond(
         CabinetState.sim_options.length() > 1,
         rx.select.root(
-            rx.select.trigger(id=id_, aria_label=tr("cabinet.current_sim"), max_width="260px",
-                              width="100%"),
+            rx.select.trigger(
+                id=id_, aria_label=tr("cabinet.current_sim"), max_width="260px", width="100%"
+            ),
             rx.select.content(
-                rx.foreach(CabinetState.sim_options,
-                           lambda o: rx.select.item(o["label"], value=o["value"]))
+                rx.foreach(
+                    CabinetState.sim_options, lambda o: rx.select.item(o["label"], value=o["value"])
+                )
             ),
             value=CabinetState.current_sim_value,
             on_change=CabinetState.switch_sim,

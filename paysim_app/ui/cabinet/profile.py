@@ -146,10 +146,16 @@ class ProfileState(CabinetState):
             {
                 "id": str(s["id"]),
                 "device": s["device"] or t("profile.unknown_device", loc),
-                "created": t("profile.signed_in_at", loc,
-                             when=moment(datetime.fromisoformat(s["created_at"]), loc)),
-                "seen": t("profile.seen_at", loc,
-                          when=moment(datetime.fromisoformat(s["last_seen_at"]), loc)),
+                "created": t(
+                    "profile.signed_in_at",
+                    loc,
+                    when=moment(datetime.fromisoformat(s["created_at"]), loc),
+                ),
+                "seen": t(
+                    "profile.seen_at",
+                    loc,
+                    when=moment(datetime.fromisoformat(s["last_seen_at"]), loc),
+                ),
                 "current": "1" if s["is_current"] else "",
             }
             for s in self.sessions
@@ -167,10 +173,19 @@ def _personal_form() -> rx.Component:
     def text_input(name: str, label_key: str, **props) -> rx.Component:
         error = ProfileState.errors[name]
         return labelled(
-            name, tr(label_key),
-            rx.input(id=name, name=name, value=getattr(ProfileState, name), size="3",
-                     width="100%", max_length=LIMITS[name], aria_invalid=invalid(error),
-                     on_change=lambda v: ProfileState.set_field(name, v), **props),
+            name,
+            tr(label_key),
+            rx.input(
+                id=name,
+                name=name,
+                value=getattr(ProfileState, name),
+                size="3",
+                width="100%",
+                max_length=LIMITS[name],
+                aria_invalid=invalid(error),
+                on_change=lambda v: ProfileState.set_field(name, v),
+                **props,
+            ),
             error,
         )
 
@@ -180,14 +195,26 @@ def _personal_form() -> rx.Component:
         rx.text(ProfileState.login_text, size="2", color=rx.color("gray", 11), id="profile-login"),
         text_input("full_name", "profile.full_name", auto_complete="name"),
         text_input("email", "profile.email", input_mode="email", auto_complete="email"),
-        text_input("phone", "profile.phone", type="tel", auto_complete="tel",
-                   placeholder="+7 XXX XXX-XX-XX"),
+        text_input(
+            "phone",
+            "profile.phone",
+            type="tel",
+            auto_complete="tel",
+            placeholder="+7 XXX XXX-XX-XX",
+        ),
         labelled(
-            "address", tr("profile.address"),
-            rx.text_area(id="address", name="address", value=ProfileState.address,
-                         width="100%", max_length=LIMITS["address"], rows="2",
-                         aria_invalid=invalid(address_error),
-                         on_change=lambda v: ProfileState.set_field("address", v)),
+            "address",
+            tr("profile.address"),
+            rx.text_area(
+                id="address",
+                name="address",
+                value=ProfileState.address,
+                width="100%",
+                max_length=LIMITS["address"],
+                rows="2",
+                aria_invalid=invalid(address_error),
+                on_change=lambda v: ProfileState.set_field("address", v),
+            ),
             address_error,
         ),
         error_banner(ProfileState.errors["form"], id_="profile-error"),
@@ -199,7 +226,8 @@ def _personal_form() -> rx.Component:
 def _language() -> rx.Component:
     return rx.card(
         labelled(
-            "profile-locale", tr("profile.language"),
+            "profile-locale",
+            tr("profile.language"),
             rx.select.root(
                 rx.select.trigger(id="profile-locale", width="100%"),
                 rx.select.content(
@@ -219,10 +247,17 @@ def _language() -> rx.Component:
 
 def _switch(key: str, label_key: str, weight: str = "regular") -> rx.Component:
     return rx.hstack(
-        rx.el.label(tr(label_key), html_for=f"email-{key}", font_size="14px",
-                    font_weight="500" if weight == "medium" else "400"),
-        rx.switch(id=f"email-{key}", checked=ProfileState.email_on[key],
-                  on_change=lambda v: ProfileState.set_email(key, v)),
+        rx.el.label(
+            tr(label_key),
+            html_for=f"email-{key}",
+            font_size="14px",
+            font_weight="500" if weight == "medium" else "400",
+        ),
+        rx.switch(
+            id=f"email-{key}",
+            checked=ProfileState.email_on[key],
+            on_change=lambda v: ProfileState.set_email(key, v),
+        ),
         justify="between",
         align="center",
         width="100%",
@@ -235,8 +270,14 @@ def _emails() -> rx.Component:
     for group, kinds in profile.EMAIL_GROUPS.items():
         rows = [_switch(group, f"profile.group.{group}", "medium")]
         if len(kinds) > 1:
-            rows.append(rx.vstack(*[_switch(k, f"profile.kind.{k}") for k in kinds],
-                                  spacing="1", width="100%", padding_left="1em"))
+            rows.append(
+                rx.vstack(
+                    *[_switch(k, f"profile.kind.{k}") for k in kinds],
+                    spacing="1",
+                    width="100%",
+                    padding_left="1em",
+                )
+            )
         groups.append(rx.vstack(*rows, spacing="1", width="100%", id=f"emails-{group}"))
     return rx.card(
         rx.vstack(
@@ -265,9 +306,14 @@ def _session_card(row: rx.Var) -> rx.Component:
             rx.cond(
                 row["current"] != "",
                 rx.badge(tr("profile.this_device"), color_scheme="green", variant="soft"),
-                rx.button(tr("profile.sign_out_one"), size="2", variant="soft",
-                          color_scheme="red", on_click=ProfileState.revoke(row["id"]),
-                          class_name="revoke-session"),
+                rx.button(
+                    tr("profile.sign_out_one"),
+                    size="2",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=ProfileState.revoke(row["id"]),
+                    class_name="revoke-session",
+                ),
             ),
             justify="between",
             align="center",
@@ -285,15 +331,29 @@ def _sessions() -> rx.Component:
         rx.vstack(
             rx.heading(tr("profile.sessions"), size="4", as_="h2"),
             rx.text(tr("profile.sessions_hint"), size="2", color=rx.color("gray", 11)),
-            rx.vstack(rx.foreach(ProfileState.session_rows, _session_card), spacing="2",
-                      width="100%", id="session-list"),
+            rx.vstack(
+                rx.foreach(ProfileState.session_rows, _session_card),
+                spacing="2",
+                width="100%",
+                id="session-list",
+            ),
             rx.cond(
                 ProfileState.has_others,
-                rx.button(rx.icon("log-out", size=16), tr("profile.sign_out_others"), size="3",
-                          variant="outline", color_scheme="red",
-                          on_click=ProfileState.sign_out_others, id="sign-out-others"),
-                rx.text(tr("profile.no_other_sessions"), size="2", color=rx.color("gray", 11),
-                        id="no-other-sessions"),
+                rx.button(
+                    rx.icon("log-out", size=16),
+                    tr("profile.sign_out_others"),
+                    size="3",
+                    variant="outline",
+                    color_scheme="red",
+                    on_click=ProfileState.sign_out_others,
+                    id="sign-out-others",
+                ),
+                rx.text(
+                    tr("profile.no_other_sessions"),
+                    size="2",
+                    color=rx.color("gray", 11),
+                    id="no-other-sessions",
+                ),
             ),
             spacing="3",
             width="100%",

@@ -76,7 +76,7 @@ class QualityState(CabinetState):
 
     @rx.event
     def rate_with_latest(self):
-        """"Rate with this result": the rating form takes the latest speed test."""
+        """ "Rate with this result": the rating form takes the latest speed test."""
         self.attach = bool(self.tests)
         return rx.scroll_to("rate-card")
 
@@ -168,8 +168,9 @@ class QualityState(CabinetState):
         v = self.latest
         if not v["id"]:
             return ""
-        return t("quality.attached", self.locale, when=v["when"], down=v["download"],
-                 up=v["upload"])
+        return t(
+            "quality.attached", self.locale, when=v["when"], down=v["download"], up=v["upload"]
+        )
 
     @rx.var
     def test_rows(self) -> list[dict[str, str]]:
@@ -236,8 +237,12 @@ def _rate_card() -> rx.Component:
             rx.text(tr("quality.rate_hint"), size="2", color=rx.color("gray", 11)),
             *[stars(a, QualityState.rated[a], QualityState.rate) for a in ASPECTS],
             rx.vstack(
-                rx.el.label(tr("quality.comment"), html_for="rate-comment", font_size="14px",
-                            font_weight="500"),
+                rx.el.label(
+                    tr("quality.comment"),
+                    html_for="rate-comment",
+                    font_size="14px",
+                    font_weight="500",
+                ),
                 rx.text_area(
                     id="rate-comment",
                     value=QualityState.comment,
@@ -261,8 +266,9 @@ def _rate_card() -> rx.Component:
                         ),
                         rx.vstack(
                             rx.text(tr("quality.attach"), size="2"),
-                            rx.text(QualityState.attach_label, size="1",
-                                    color=rx.color("gray", 11)),
+                            rx.text(
+                                QualityState.attach_label, size="1", color=rx.color("gray", 11)
+                            ),
                             spacing="0",
                         ),
                         align="center",
@@ -277,8 +283,7 @@ def _rate_card() -> rx.Component:
                 rx.callout(
                     rx.vstack(
                         rx.text(tr("quality.low_hint")),
-                        rx.link(tr("quality.to_support"), href="/cabinet/support",
-                                id="to-support"),
+                        rx.link(tr("quality.to_support"), href="/cabinet/support", id="to-support"),
                         spacing="1",
                     ),
                     icon="life-buoy",
@@ -335,14 +340,19 @@ def _speed_card() -> rx.Component:
             ),
             rx.cond(
                 QualityState.latest["when"] != "",
-                rx.text(QualityState.latest["when"], size="1", color=rx.color("gray", 11),
-                        id="st-when"),
+                rx.text(
+                    QualityState.latest["when"], size="1", color=rx.color("gray", 11), id="st-when"
+                ),
             ),
             # plain DOM nodes the script writes progress into (React renders them empty)
             rx.box(
-                rx.box(id="speedtest-bar", height="100%", width="0%",
-                       background_color=rx.color("accent", 9),
-                       transition="width 0.2s"),
+                rx.box(
+                    id="speedtest-bar",
+                    height="100%",
+                    width="0%",
+                    background_color=rx.color("accent", 9),
+                    transition="width 0.2s",
+                ),
                 height="6px",
                 width="100%",
                 background_color=rx.color("gray", 4),
@@ -350,8 +360,9 @@ def _speed_card() -> rx.Component:
                 overflow="hidden",
                 visibility=rx.cond(QualityState.running, "visible", "hidden"),
             ),
-            rx.el.div(id="speedtest-live", aria_live="polite", font_size="14px",
-                      min_height="1.4em"),
+            rx.el.div(
+                id="speedtest-live", aria_live="polite", font_size="14px", min_height="1.4em"
+            ),
             rx.hstack(
                 rx.button(
                     rx.cond(QualityState.running, rx.spinner(size="2"), rx.icon("play", size=16)),
@@ -377,8 +388,13 @@ def _speed_card() -> rx.Component:
             ),
             rx.cond(
                 QualityState.test_error != "",
-                rx.text(QualityState.test_error, color=rx.color("red", 11), size="2",
-                        role="alert", id="speedtest-error"),
+                rx.text(
+                    QualityState.test_error,
+                    color=rx.color("red", 11),
+                    size="2",
+                    role="alert",
+                    id="speedtest-error",
+                ),
             ),
             spacing="3",
             width="100%",
@@ -409,4 +425,3 @@ def quality_page() -> rx.Component:
         no_sims_key="quality.no_sims",
         head=(rx.script(src="/speedtest.js"),),
     )
-

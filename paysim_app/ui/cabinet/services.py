@@ -28,10 +28,12 @@ class ServicesState(CabinetState):
             self.offers, self.active = [], []
             return
         with session_scope() as session:
-            self.offers = [plain(asdict(o)) for o in
-                           addons.catalogue(session, actor, self.current_sim_id)]
-            self.active = [plain(asdict(o)) for o in
-                           addons.owned(session, actor, self.current_sim_id)]
+            self.offers = [
+                plain(asdict(o)) for o in addons.catalogue(session, actor, self.current_sim_id)
+            ]
+            self.active = [
+                plain(asdict(o)) for o in addons.owned(session, actor, self.current_sim_id)
+            ]
 
     @rx.event
     def load(self):
@@ -71,12 +73,21 @@ class ServicesState(CabinetState):
     def offer_cards(self) -> list[dict[str, str]]:
         loc = self.locale
         return [
-            {"id": str(o["id"]), "name": o["name"], "description": o["description"],
-             "price": t("addons.price", loc, price=money(o["price_kop"], loc),
-                        days=o["period_days"]),
-             "until": t("addons.active_until", loc,
-                        date=moment(datetime.fromisoformat(o["active_until"]), loc))
-             if o["active_until"] else ""}
+            {
+                "id": str(o["id"]),
+                "name": o["name"],
+                "description": o["description"],
+                "price": t(
+                    "addons.price", loc, price=money(o["price_kop"], loc), days=o["period_days"]
+                ),
+                "until": t(
+                    "addons.active_until",
+                    loc,
+                    date=moment(datetime.fromisoformat(o["active_until"]), loc),
+                )
+                if o["active_until"]
+                else "",
+            }
             for o in self.offers
         ]
 
@@ -84,12 +95,17 @@ class ServicesState(CabinetState):
     def active_rows(self) -> list[dict[str, str]]:
         loc = self.locale
         return [
-            {"id": str(a["id"]), "name": a["name"],
-             "until": t("addons.until", loc,
-                        date=moment(datetime.fromisoformat(a["expires_at"]), loc)),
-             "renew": "1" if a["auto_renew"] else "",
-             "renew_text": t("addons.renews", loc, price=money(a["price_kop"], loc))
-             if a["auto_renew"] else t("addons.lapses", loc)}
+            {
+                "id": str(a["id"]),
+                "name": a["name"],
+                "until": t(
+                    "addons.until", loc, date=moment(datetime.fromisoformat(a["expires_at"]), loc)
+                ),
+                "renew": "1" if a["auto_renew"] else "",
+                "renew_text": t("addons.renews", loc, price=money(a["price_kop"], loc))
+                if a["auto_renew"]
+                else t("addons.lapses", loc),
+            }
             for a in self.active
         ]
 
@@ -104,18 +120,25 @@ def _offer(o: rx.Var) -> rx.Component:
                 o["until"] != "",
                 rx.badge(o["until"], color_scheme="green", size="2"),
                 rx.alert_dialog.root(
-                    rx.alert_dialog.trigger(rx.button(tr("addons.buy"), size="3",
-                                                      class_name="buy-addon")),
+                    rx.alert_dialog.trigger(
+                        rx.button(tr("addons.buy"), size="3", class_name="buy-addon")
+                    ),
                     rx.alert_dialog.content(
                         rx.alert_dialog.title(o["name"]),
                         rx.alert_dialog.description(o["price"]),
                         rx.text(tr("addons.buy_confirm"), size="2", margin_top="0.5em"),
                         rx.hstack(
                             rx.alert_dialog.cancel(rx.button(tr("card.cancel"), variant="soft")),
-                            rx.alert_dialog.action(rx.button(
-                                tr("addons.buy"), on_click=ServicesState.buy(o["id"]),
-                                class_name="confirm-buy")),
-                            justify="end", spacing="3", margin_top="1em",
+                            rx.alert_dialog.action(
+                                rx.button(
+                                    tr("addons.buy"),
+                                    on_click=ServicesState.buy(o["id"]),
+                                    class_name="confirm-buy",
+                                )
+                            ),
+                            justify="end",
+                            spacing="3",
+                            margin_top="1em",
                         ),
                         max_width="420px",
                     ),
@@ -141,11 +164,15 @@ def _active(a: rx.Var) -> rx.Component:
             ),
             rx.spacer(),
             rx.el.label(
-                rx.hstack(rx.text(tr("addons.auto_renew"), size="2"),
-                          rx.switch(checked=a["renew"] != "",
-                                    on_change=lambda on: ServicesState.set_renew(a["id"], on),
-                                    class_name="renew-switch"),
-                          align="center"),
+                rx.hstack(
+                    rx.text(tr("addons.auto_renew"), size="2"),
+                    rx.switch(
+                        checked=a["renew"] != "",
+                        on_change=lambda on: ServicesState.set_renew(a["id"], on),
+                        class_name="renew-switch",
+                    ),
+                    align="center",
+                ),
             ),
             width="100%",
             align="center",
@@ -170,9 +197,12 @@ def services_page() -> rx.Component:
                 ),
             ),
             rx.heading(tr("addons.catalogue"), size="4", as_="h2"),
-            rx.grid(rx.foreach(ServicesState.offer_cards, _offer),
-                    columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="3",
-                    width="100%"),
+            rx.grid(
+                rx.foreach(ServicesState.offer_cards, _offer),
+                columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                spacing="3",
+                width="100%",
+            ),
             spacing="3",
             width="100%",
         ),

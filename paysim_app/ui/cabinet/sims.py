@@ -81,19 +81,27 @@ class SimsState(CabinetState):
 
     @rx.event
     def save_label(self):
-        return self._do(lambda s, a: sims.set_label(s, a, self.current_sim_id, self.label_input),
-                        "sims.label_saved", "label")
+        return self._do(
+            lambda s, a: sims.set_label(s, a, self.current_sim_id, self.label_input),
+            "sims.label_saved",
+            "label",
+        )
 
     @rx.event
     def block(self):
-        return self._do(lambda s, a: sims.block_sim(s, a, self.current_sim_id, self.block_reason,
-                                                    self.block_comment), "sims.blocked")
+        return self._do(
+            lambda s, a: sims.block_sim(
+                s, a, self.current_sim_id, self.block_reason, self.block_comment
+            ),
+            "sims.blocked",
+        )
 
     @rx.event
     def ask_unblock(self):
-        return self._do(lambda s, a: sims.request_unblock(s, a, self.current_sim_id,
-                                                          self.unblock_comment),
-                        "sims.unblock_sent")
+        return self._do(
+            lambda s, a: sims.request_unblock(s, a, self.current_sim_id, self.unblock_comment),
+            "sims.unblock_sent",
+        )
 
     @rx.event
     def claim(self, form: dict):
@@ -103,27 +111,34 @@ class SimsState(CabinetState):
         self.errors, self.claim_error = NO_ERRORS, ""
         try:
             with session_scope() as session:
-                sims.claim_sim(session, actor, str(form.get("iccid", "")),
-                               str(form.get("code", "")))
+                sims.claim_sim(
+                    session, actor, str(form.get("iccid", "")), str(form.get("code", ""))
+                )
         except ValidationError as err:
             self.errors = {**NO_ERRORS, (err.field or "iccid"): self._error(err)}
             return None
         except DomainError as err:
             self.claim_error = self._error(err)
             return None
-        return [rx.set_value("iccid", ""), rx.set_value("code", ""),
-                rx.toast.success(self._t("sims.claim_sent"))]
+        return [
+            rx.set_value("iccid", ""),
+            rx.set_value("code", ""),
+            rx.toast.success(self._t("sims.claim_sent")),
+        ]
 
     @rx.var
     def sim_rows(self) -> list[dict[str, str]]:
         loc = self.locale
         return [
-            {"number": phone(s["msisdn"]), "label": s["label"],
-             "status": t(f"sim.status.{s['status']}", loc),
-             "colour": STATUS_COLOURS.get(s["status"], "gray"),
-             "balance": money(s["balance_kop"], loc),
-             "tone": "neg" if s["balance_kop"] < 0 else "",
-             "tariff": s["tariff_name"] or t("cabinet.no_tariff", loc)}
+            {
+                "number": phone(s["msisdn"]),
+                "label": s["label"],
+                "status": t(f"sim.status.{s['status']}", loc),
+                "colour": STATUS_COLOURS.get(s["status"], "gray"),
+                "balance": money(s["balance_kop"], loc),
+                "tone": "neg" if s["balance_kop"] < 0 else "",
+                "tariff": s["tariff_name"] or t("cabinet.no_tariff", loc),
+            }
             for s in self.sims
         ]
 
@@ -140,7 +155,8 @@ class SimsState(CabinetState):
             "status": d["status"],
             "status_text": t(f"sim.status.{d['status']}", loc),
             "activated": day(datetime.fromisoformat(d["activated_at"]).date())
-            if d["activated_at"] else "—",
+            if d["activated_at"]
+            else "—",
             "tariff": d["tariff_name"] or t("cabinet.no_tariff", loc),
             "apn": d["apn"]["name"],
             "apn_auth": d["apn"]["auth"],
@@ -148,9 +164,14 @@ class SimsState(CabinetState):
             "apn_plmn": d["apn"]["mcc_mnc"],
             "blockable": "1" if d["status"] in sims.BLOCKABLE else "",
             "blocked": "1" if block else "",
-            "block_text": t("dashboard.blocked_note", loc,
-                            date=day(datetime.fromisoformat(block["blocked_at"]).date()),
-                            reason=t(f"sims.reason.{block['reason']}", loc)) if block else "",
+            "block_text": t(
+                "dashboard.blocked_note",
+                loc,
+                date=day(datetime.fromisoformat(block["blocked_at"]).date()),
+                reason=t(f"sims.reason.{block['reason']}", loc),
+            )
+            if block
+            else "",
             "unblock_requested": "1" if block and block["unblock_requested"] else "",
         }
 
@@ -166,8 +187,13 @@ SIM_COLUMNS = [
 def _row(label_key: str, value: rx.Var, id_: str = "") -> rx.Component:
     return rx.hstack(
         rx.text(tr(label_key), size="2", color=rx.color("gray", 11), min_width="40%"),
-        rx.text(value, size="2", font_family="var(--code-font-family)", id=id_ or None,
-                overflow_wrap="anywhere"),
+        rx.text(
+            value,
+            size="2",
+            font_family="var(--code-font-family)",
+            id=id_ or None,
+            overflow_wrap="anywhere",
+        ),
         width="100%",
         justify="between",
         align="start",
@@ -187,10 +213,20 @@ def _details() -> rx.Component:
                 rx.text(tr("sims.puk"), size="2", color=rx.color("gray", 11), min_width="40%"),
                 rx.cond(
                     SimsState.puk != "",
-                    rx.text(SimsState.puk, font_family="var(--code-font-family)", id="sim-puk",
-                            weight="bold"),
-                    rx.button(rx.icon("eye", size=14), tr("sims.show"), size="1", variant="soft",
-                              on_click=SimsState.show_puk, id="show-puk"),
+                    rx.text(
+                        SimsState.puk,
+                        font_family="var(--code-font-family)",
+                        id="sim-puk",
+                        weight="bold",
+                    ),
+                    rx.button(
+                        rx.icon("eye", size=14),
+                        tr("sims.show"),
+                        size="1",
+                        variant="soft",
+                        on_click=SimsState.show_puk,
+                        id="show-puk",
+                    ),
                 ),
                 width="100%",
                 justify="between",
@@ -205,13 +241,21 @@ def _details() -> rx.Component:
             rx.text(tr("sims.apn_hint"), size="1", color=rx.color("gray", 11)),
             rx.divider(),
             labelled(
-                "sim-label", tr("sims.label"),
+                "sim-label",
+                tr("sims.label"),
                 rx.hstack(
-                    rx.input(id="sim-label", value=SimsState.label_input, size="3", flex="1",
-                             max_length=40, aria_invalid=invalid(SimsState.errors["label"]),
-                             on_change=lambda v: SimsState.set_text("label_input", v)),
-                    rx.button(tr("sims.save"), size="3", on_click=SimsState.save_label,
-                              id="save-label"),
+                    rx.input(
+                        id="sim-label",
+                        value=SimsState.label_input,
+                        size="3",
+                        flex="1",
+                        max_length=40,
+                        aria_invalid=invalid(SimsState.errors["label"]),
+                        on_change=lambda v: SimsState.set_text("label_input", v),
+                    ),
+                    rx.button(
+                        tr("sims.save"), size="3", on_click=SimsState.save_label, id="save-label"
+                    ),
                     width="100%",
                 ),
                 SimsState.errors["label"],
@@ -228,32 +272,57 @@ def _block_card() -> rx.Component:
     blocker = rx.vstack(
         rx.text(tr("sims.block_hint"), size="2"),
         rx.radio_group.root(
-            rx.vstack(*[
-                rx.el.label(rx.hstack(rx.radio_group.item(value=r), rx.text(tr(f"sims.reason.{r}")),
-                                      align="center"), min_height="32px")
-                for r in ("lost", "stolen", "other")
-            ], spacing="1"),
+            rx.vstack(
+                *[
+                    rx.el.label(
+                        rx.hstack(
+                            rx.radio_group.item(value=r),
+                            rx.text(tr(f"sims.reason.{r}")),
+                            align="center",
+                        ),
+                        min_height="32px",
+                    )
+                    for r in ("lost", "stolen", "other")
+                ],
+                spacing="1",
+            ),
             value=SimsState.block_reason,
             on_change=lambda v: SimsState.set_text("block_reason", v),
             id="block-reason",
         ),
-        rx.text_area(value=SimsState.block_comment, placeholder=tr("sims.comment"),
-                     on_change=lambda v: SimsState.set_text("block_comment", v), width="100%",
-                     id="block-comment"),
+        rx.text_area(
+            value=SimsState.block_comment,
+            placeholder=tr("sims.comment"),
+            on_change=lambda v: SimsState.set_text("block_comment", v),
+            width="100%",
+            id="block-comment",
+        ),
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(
-                rx.button(rx.icon("ban", size=16), tr("sims.block"), color_scheme="red", size="3",
-                          id="block-sim"),
+                rx.button(
+                    rx.icon("ban", size=16),
+                    tr("sims.block"),
+                    color_scheme="red",
+                    size="3",
+                    id="block-sim",
+                ),
             ),
             rx.alert_dialog.content(
                 rx.alert_dialog.title(tr("sims.block_title")),
                 rx.alert_dialog.description(tr("sims.block_confirm")),
                 rx.hstack(
                     rx.alert_dialog.cancel(rx.button(tr("card.cancel"), variant="soft")),
-                    rx.alert_dialog.action(rx.button(tr("sims.block"), color_scheme="red",
-                                                     on_click=SimsState.block,
-                                                     id="confirm-block")),
-                    justify="end", spacing="3", margin_top="1em",
+                    rx.alert_dialog.action(
+                        rx.button(
+                            tr("sims.block"),
+                            color_scheme="red",
+                            on_click=SimsState.block,
+                            id="confirm-block",
+                        )
+                    ),
+                    justify="end",
+                    spacing="3",
+                    margin_top="1em",
                 ),
                 max_width="420px",
             ),
@@ -266,14 +335,25 @@ def _block_card() -> rx.Component:
         rx.text(tr("sims.topup_while_blocked"), size="2", color=rx.color("gray", 11)),
         rx.cond(
             i["unblock_requested"] != "",
-            rx.badge(tr("dashboard.unblock_requested"), color_scheme="amber", size="2",
-                     id="unblock-pending"),
+            rx.badge(
+                tr("dashboard.unblock_requested"),
+                color_scheme="amber",
+                size="2",
+                id="unblock-pending",
+            ),
             rx.vstack(
-                rx.text_area(value=SimsState.unblock_comment, placeholder=tr("sims.comment"),
-                             on_change=lambda v: SimsState.set_text("unblock_comment", v),
-                             width="100%"),
-                rx.button(tr("sims.ask_unblock"), size="3", on_click=SimsState.ask_unblock,
-                          id="ask-unblock"),
+                rx.text_area(
+                    value=SimsState.unblock_comment,
+                    placeholder=tr("sims.comment"),
+                    on_change=lambda v: SimsState.set_text("unblock_comment", v),
+                    width="100%",
+                ),
+                rx.button(
+                    tr("sims.ask_unblock"),
+                    size="3",
+                    on_click=SimsState.ask_unblock,
+                    id="ask-unblock",
+                ),
                 width="100%",
             ),
         ),
@@ -283,9 +363,11 @@ def _block_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(tr("sims.block_section"), size="4", as_="h2"),
-            rx.cond(i["blocked"] != "", unblocker,
-                    rx.cond(i["blockable"] != "", blocker,
-                            rx.text(tr("sims.not_blockable"), size="2"))),
+            rx.cond(
+                i["blocked"] != "",
+                unblocker,
+                rx.cond(i["blockable"] != "", blocker, rx.text(tr("sims.not_blockable"), size="2")),
+            ),
             spacing="3",
             width="100%",
         ),
@@ -296,9 +378,14 @@ def _block_card() -> rx.Component:
 def _claim_form() -> rx.Component:
     def code_input(name: str, label_key: str, **props) -> rx.Component:
         error = SimsState.errors[name]
-        return labelled(name, tr(label_key),
-                        rx.input(id=name, name=name, size="3", width="100%",
-                                 aria_invalid=invalid(error), **props), error)
+        return labelled(
+            name,
+            tr(label_key),
+            rx.input(
+                id=name, name=name, size="3", width="100%", aria_invalid=invalid(error), **props
+            ),
+            error,
+        )
 
     return form_card(
         rx.heading(tr("sims.add_title"), size="4", as_="h2"),
@@ -318,8 +405,14 @@ def sims_page() -> rx.Component:
             data_table(SIM_COLUMNS, SimsState.sim_rows, "cabinet.no_sims", "sim-list"),
             rx.cond(
                 SimsState.info.length() > 0,
-                rx.grid(_details(), _block_card(), columns=rx.breakpoints(initial="1", md="2"),
-                        spacing="4", width="100%", align="start"),
+                rx.grid(
+                    _details(),
+                    _block_card(),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="4",
+                    width="100%",
+                    align="start",
+                ),
             ),
             _claim_form(),
             spacing="4",

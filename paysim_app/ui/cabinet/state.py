@@ -139,4 +139,3 @@ class CabinetState(SessionState):
                     "status_text": t(f"sim.status.{s['status']}", loc),
                 }
         return {"number": "", "status": "", "status_text": ""}
-

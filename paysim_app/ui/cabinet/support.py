@@ -24,8 +24,13 @@ from paysim_app.ui.components.pickers import choice, static_choice
 ALL = "all"
 NO_SIM = "none"
 PAGE_SIZE = 10
-STATUS_COLOURS = {"new": "blue", "open": "amber", "waiting": "orange", "resolved": "green",
-                  "closed": "gray"}
+STATUS_COLOURS = {
+    "new": "blue",
+    "open": "amber",
+    "waiting": "orange",
+    "resolved": "green",
+    "closed": "gray",
+}
 NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim", "attachment"), "")
 UPLOAD_ID = "ticket-file"
 FORM_IDS = {"subject": "support-subject", "body": "support-body"}
@@ -55,10 +60,13 @@ class SupportState(CabinetState):
         try:
             with session_scope() as session:
                 found = support.list_tickets(
-                    session, actor,
+                    session,
+                    actor,
                     status="" if self.status_filter == ALL else self.status_filter,
                     category="" if self.category_filter == ALL else self.category_filter,
-                    search=self.search, page=self.page, page_size=PAGE_SIZE,
+                    search=self.search,
+                    page=self.page,
+                    page_size=PAGE_SIZE,
                 )
         except DomainError as err:
             self.tickets, self.total, self.pages = [], 0, 1
@@ -158,10 +166,15 @@ class SupportState(CabinetState):
         try:
             with session_scope() as session:
                 support.open_ticket(
-                    session, actor, self.new_category, form.get("subject", ""),
-                    form.get("body", ""), sim_id,
+                    session,
+                    actor,
+                    self.new_category,
+                    form.get("subject", ""),
+                    form.get("body", ""),
+                    sim_id,
                     attachments.StoredFile(self.attached_name, self._attached)
-                    if self._attached else None,
+                    if self._attached
+                    else None,
                 )
         except ValidationError as err:
             self.errors = {**NEW_ERRORS, (err.field or "body"): self._error(err)}
@@ -274,8 +287,9 @@ class TicketState(CabinetState):
     @rx.event
     def reply(self, form: dict):
         body = form.get("reply", "") if isinstance(form, dict) else ""
-        result = self._act(lambda s, a, tid: support.reply(s, a, tid, body),
-                           "support.replied", "reply_error")
+        result = self._act(
+            lambda s, a, tid: support.reply(s, a, tid, body), "support.replied", "reply_error"
+        )
         if self.reply_error:
             return result
         return [rx.set_value("reply", ""), result]
@@ -293,16 +307,31 @@ class TicketState(CabinetState):
     def rate(self, form: dict):
         comment = str(form.get("rating_comment", "")) if isinstance(form, dict) else ""
         stars = int(self.rating) if self.rating else 0
-        return self._act(lambda s, a, tid: support.rate_ticket(s, a, tid, stars, comment),
-                         "support.rated", "rate_error")
+        return self._act(
+            lambda s, a, tid: support.rate_ticket(s, a, tid, stars, comment),
+            "support.rated",
+            "rate_error",
+        )
 
     @rx.var
     def head(self) -> dict[str, str]:
         tk, loc = self.ticket, self.locale
         if not tk:
-            return {"found": "", "number": "", "subject": "", "category": "", "status": "",
-                    "colour": "gray", "sim": "", "created": "", "can_reply": "",
-                    "can_close": "", "can_rate": "", "rated": "", "rating_comment": ""}
+            return {
+                "found": "",
+                "number": "",
+                "subject": "",
+                "category": "",
+                "status": "",
+                "colour": "gray",
+                "sim": "",
+                "created": "",
+                "can_reply": "",
+                "can_close": "",
+                "can_rate": "",
+                "rated": "",
+                "rating_comment": "",
+            }
         return {
             "found": "1",
             "number": t("support.number", loc, id=tk["id"]),
@@ -344,18 +373,28 @@ def _ticket_card(r: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.text(r["number"], size="1", color=rx.color("gray", 11)),
-                    rx.badge(r["status"], color_scheme=r["colour"], variant="soft",
-                             class_name="ticket-status"),
+                    rx.badge(
+                        r["status"],
+                        color_scheme=r["colour"],
+                        variant="soft",
+                        class_name="ticket-status",
+                    ),
                     justify="between",
                     align="center",
                     width="100%",
                 ),
-                rx.text(r["subject"], weight="bold", size="3", class_name="ticket-subject",
-                        overflow_wrap="anywhere"),
+                rx.text(
+                    r["subject"],
+                    weight="bold",
+                    size="3",
+                    class_name="ticket-subject",
+                    overflow_wrap="anywhere",
+                ),
                 rx.hstack(
                     rx.text(r["category"], size="2"),
-                    rx.cond(r["sim"] != "", rx.text(r["sim"], size="2",
-                                                    color=rx.color("gray", 11))),
+                    rx.cond(
+                        r["sim"] != "", rx.text(r["sim"], size="2", color=rx.color("gray", 11))
+                    ),
                     rx.spacer(),
                     rx.text(r["updated"], size="1", color=rx.color("gray", 11)),
                     width="100%",
@@ -379,29 +418,47 @@ def _ticket_card(r: rx.Var) -> rx.Component:
 
 def _filters() -> rx.Component:
     statuses = [(ALL, "support.all")] + [(s, f"support.status.{s}") for s in support.STATUSES]
-    categories = [(ALL, "support.all")] + [
-        (c, f"support.category.{c}") for c in support.CATEGORIES
-    ]
+    categories = [(ALL, "support.all")] + [(c, f"support.category.{c}") for c in support.CATEGORIES]
     return rx.vstack(
         rx.grid(
-            static_choice(statuses, SupportState.status_filter,
-                          lambda v: SupportState.set_filter("status", v), "filter-status",
-                          "support.filter_status"),
-            static_choice(categories, SupportState.category_filter,
-                          lambda v: SupportState.set_filter("category", v), "filter-category",
-                          "support.filter_category"),
+            static_choice(
+                statuses,
+                SupportState.status_filter,
+                lambda v: SupportState.set_filter("status", v),
+                "filter-status",
+                "support.filter_status",
+            ),
+            static_choice(
+                categories,
+                SupportState.category_filter,
+                lambda v: SupportState.set_filter("category", v),
+                "filter-category",
+                "support.filter_category",
+            ),
             columns=rx.breakpoints(initial="1", sm="2"),
             spacing="3",
             width="100%",
         ),
         rx.form(
             labelled(
-                "support-search", tr("support.search"),
+                "support-search",
+                tr("support.search"),
                 rx.hstack(
-                    rx.input(id="support-search", name="search", size="3", flex="1",
-                             max_length=support.SEARCH_MAX, type="search"),
-                    rx.button(rx.icon("search", size=16), tr("support.find"), size="3",
-                              type="submit", id="support-find"),
+                    rx.input(
+                        id="support-search",
+                        name="search",
+                        size="3",
+                        flex="1",
+                        max_length=support.SEARCH_MAX,
+                        type="search",
+                    ),
+                    rx.button(
+                        rx.icon("search", size=16),
+                        tr("support.find"),
+                        size="3",
+                        type="submit",
+                        id="support-find",
+                    ),
                     width="100%",
                 ),
             ),
@@ -419,45 +476,84 @@ def _new_ticket() -> rx.Component:
     return form_card(
         rx.heading(tr("support.new"), size="4", as_="h2"),
         rx.text(tr("support.new_hint"), size="2", color=rx.color("gray", 11)),
-        static_choice([(c, f"support.category.{c}") for c in support.CATEGORIES],
-                      SupportState.new_category, lambda v: SupportState.set_new("category", v),
-                      "support-category", "support.category"),
-        labelled("support-subject", tr("support.subject"),
-                 rx.input(id="support-subject", name="subject", size="3", width="100%",
-                          max_length=support.SUBJECT_MAX, aria_invalid=invalid(e["subject"])),
-                 e["subject"]),
-        labelled("support-body", tr("support.body"),
-                 rx.text_area(id="support-body", name="body", rows="5", width="100%",
-                              max_length=support.BODY_MAX, aria_invalid=invalid(e["body"])),
-                 e["body"]),
+        static_choice(
+            [(c, f"support.category.{c}") for c in support.CATEGORIES],
+            SupportState.new_category,
+            lambda v: SupportState.set_new("category", v),
+            "support-category",
+            "support.category",
+        ),
+        labelled(
+            "support-subject",
+            tr("support.subject"),
+            rx.input(
+                id="support-subject",
+                name="subject",
+                size="3",
+                width="100%",
+                max_length=support.SUBJECT_MAX,
+                aria_invalid=invalid(e["subject"]),
+            ),
+            e["subject"],
+        ),
+        labelled(
+            "support-body",
+            tr("support.body"),
+            rx.text_area(
+                id="support-body",
+                name="body",
+                rows="5",
+                width="100%",
+                max_length=support.BODY_MAX,
+                aria_invalid=invalid(e["body"]),
+            ),
+            e["body"],
+        ),
         rx.cond(
             SupportState.sim_options.length() > 0,
-            choice(SupportState.new_sim_options, SupportState.new_sim,
-                   lambda v: SupportState.set_new("sim", v), "support-sim", "support.sim"),
+            choice(
+                SupportState.new_sim_options,
+                SupportState.new_sim,
+                lambda v: SupportState.set_new("sim", v),
+                "support-sim",
+                "support.sim",
+            ),
         ),
         rx.vstack(
             rx.text(tr("support.attach"), size="2", weight="medium"),
             rx.upload(
-                rx.button(rx.icon("paperclip", size=16), tr("support.attach_button"),
-                          variant="soft", type="button", size="2"),
+                rx.button(
+                    rx.icon("paperclip", size=16),
+                    tr("support.attach_button"),
+                    variant="soft",
+                    type="button",
+                    size="2",
+                ),
                 id=UPLOAD_ID,
                 max_files=1,
-                accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"],
-                        "image/webp": [".webp"], "application/pdf": [".pdf"]},
+                accept={
+                    "image/png": [".png"],
+                    "image/jpeg": [".jpg", ".jpeg"],
+                    "image/webp": [".webp"],
+                    "application/pdf": [".pdf"],
+                },
                 on_drop=SupportState.attach(rx.upload_files(upload_id=UPLOAD_ID)),
                 border="none",
                 padding="0",
             ),
-            rx.cond(SupportState.attached_name != "",
-                    rx.text(SupportState.attached_name, size="2", id="attached-name")),
+            rx.cond(
+                SupportState.attached_name != "",
+                rx.text(SupportState.attached_name, size="2", id="attached-name"),
+            ),
             error_banner(e["attachment"], "support-attachment-error"),
             spacing="1",
             width="100%",
         ),
         error_banner(e["category"], "support-category-error"),
         error_banner(e["sim"], "support-sim-error"),
-        rx.button(rx.icon("send", size=16), tr("support.send"), type="submit", size="3",
-                  id="support-send"),
+        rx.button(
+            rx.icon("send", size=16), tr("support.send"), type="submit", size="3", id="support-send"
+        ),
         on_submit=SupportState.submit,
     )
 
@@ -473,14 +569,23 @@ def support_page() -> rx.Component:
                 error_banner(SupportState.list_error, "support-list-error"),
                 rx.cond(
                     SupportState.ticket_cards.length() > 0,
-                    rx.vstack(rx.foreach(SupportState.ticket_cards, _ticket_card),
-                              spacing="2", width="100%", id="support-tickets"),
-                    rx.text(tr("support.empty"), color=rx.color("gray", 11),
-                            id="support-empty"),
+                    rx.vstack(
+                        rx.foreach(SupportState.ticket_cards, _ticket_card),
+                        spacing="2",
+                        width="100%",
+                        id="support-tickets",
+                    ),
+                    rx.text(tr("support.empty"), color=rx.color("gray", 11), id="support-empty"),
                 ),
-                pager(p["summary"], p["page"], SupportState.page > 1,
-                      SupportState.page < SupportState.pages, SupportState.turn(-1),
-                      SupportState.turn(1), "support-pager"),
+                pager(
+                    p["summary"],
+                    p["page"],
+                    SupportState.page > 1,
+                    SupportState.page < SupportState.pages,
+                    SupportState.turn(-1),
+                    SupportState.turn(1),
+                    "support-pager",
+                ),
                 spacing="3",
                 width="100%",
                 min_width="0",
@@ -511,9 +616,15 @@ def _message(m: rx.Var) -> rx.Component:
             rx.text(m["body"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
             rx.cond(
                 m["file"] != "",
-                rx.button(rx.icon("paperclip", size=14), m["file"], size="1", variant="soft",
-                          on_click=TicketState.download(m["id"]), class_name="attachment",
-                          margin_top="0.4em"),
+                rx.button(
+                    rx.icon("paperclip", size=14),
+                    m["file"],
+                    size="1",
+                    variant="soft",
+                    on_click=TicketState.download(m["id"]),
+                    class_name="attachment",
+                    margin_top="0.4em",
+                ),
             ),
             background_color=rx.cond(mine, rx.color("accent", 3), rx.color("gray", 3)),
             border_radius="12px",
@@ -529,13 +640,23 @@ def _message(m: rx.Var) -> rx.Component:
 def _reply_box() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text_area(id="reply", name="reply", rows="4", width="100%",
-                         placeholder=tr("support.reply_placeholder"),
-                         max_length=support.BODY_MAX,
-                         aria_invalid=invalid(TicketState.reply_error)),
+            rx.text_area(
+                id="reply",
+                name="reply",
+                rows="4",
+                width="100%",
+                placeholder=tr("support.reply_placeholder"),
+                max_length=support.BODY_MAX,
+                aria_invalid=invalid(TicketState.reply_error),
+            ),
             error_banner(TicketState.reply_error, "reply-error"),
-            rx.button(rx.icon("send", size=16), tr("support.reply"), type="submit", size="3",
-                      id="send-reply"),
+            rx.button(
+                rx.icon("send", size=16),
+                tr("support.reply"),
+                type="submit",
+                size="3",
+                id="send-reply",
+            ),
             spacing="2",
             width="100%",
             align="start",
@@ -549,17 +670,26 @@ def _reply_box() -> rx.Component:
 def _close_button() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(rx.icon("circle-check", size=16), tr("support.close"), variant="soft",
-                      color_scheme="gray", size="3", id="close-ticket"),
+            rx.button(
+                rx.icon("circle-check", size=16),
+                tr("support.close"),
+                variant="soft",
+                color_scheme="gray",
+                size="3",
+                id="close-ticket",
+            ),
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title(tr("support.close")),
             rx.alert_dialog.description(tr("support.close_confirm")),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button(tr("support.cancel"), variant="soft")),
-                rx.alert_dialog.action(rx.button(tr("support.close"), on_click=TicketState.close,
-                                                 id="confirm-close")),
-                justify="end", spacing="3", margin_top="1em",
+                rx.alert_dialog.action(
+                    rx.button(tr("support.close"), on_click=TicketState.close, id="confirm-close")
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
             ),
             max_width="420px",
         ),
@@ -572,21 +702,45 @@ def _rating_form() -> rx.Component:
             rx.vstack(
                 rx.heading(tr("support.rate_title"), size="4", as_="h2"),
                 rx.radio_group.root(
-                    rx.hstack(*[
-                        rx.el.label(rx.hstack(rx.radio_group.item(value=str(n)), rx.text(str(n)),
-                                              align="center", spacing="1"), min_height="32px")
-                        for n in range(1, 6)
-                    ], spacing="4", wrap="wrap"),
+                    rx.hstack(
+                        *[
+                            rx.el.label(
+                                rx.hstack(
+                                    rx.radio_group.item(value=str(n)),
+                                    rx.text(str(n)),
+                                    align="center",
+                                    spacing="1",
+                                ),
+                                min_height="32px",
+                            )
+                            for n in range(1, 6)
+                        ],
+                        spacing="4",
+                        wrap="wrap",
+                    ),
                     value=TicketState.rating,
                     on_change=TicketState.set_rating,
                     id="rating",
                 ),
-                labelled("rating-comment", tr("support.rate_comment"),
-                         rx.text_area(id="rating-comment", name="rating_comment", rows="3",
-                                      width="100%", max_length=support.RATING_COMMENT_MAX)),
+                labelled(
+                    "rating-comment",
+                    tr("support.rate_comment"),
+                    rx.text_area(
+                        id="rating-comment",
+                        name="rating_comment",
+                        rows="3",
+                        width="100%",
+                        max_length=support.RATING_COMMENT_MAX,
+                    ),
+                ),
                 error_banner(TicketState.rate_error, "rate-error"),
-                rx.button(rx.icon("star", size=16), tr("support.rate_send"), type="submit",
-                          size="3", id="send-rating"),
+                rx.button(
+                    rx.icon("star", size=16),
+                    tr("support.rate_send"),
+                    type="submit",
+                    size="3",
+                    id="send-rating",
+                ),
                 spacing="3",
                 width="100%",
                 align="start",
@@ -606,14 +760,20 @@ def ticket_page() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(h["number"], size="2", color=rx.color("gray", 11), id="ticket-number"),
-                rx.badge(h["status"], color_scheme=h["colour"], variant="soft", size="2",
-                         id="ticket-status"),
+                rx.badge(
+                    h["status"],
+                    color_scheme=h["colour"],
+                    variant="soft",
+                    size="2",
+                    id="ticket-status",
+                ),
                 spacing="3",
                 align="center",
                 wrap="wrap",
             ),
-            rx.heading(h["subject"], size="5", as_="h2", id="ticket-subject",
-                       overflow_wrap="anywhere"),
+            rx.heading(
+                h["subject"], size="5", as_="h2", id="ticket-subject", overflow_wrap="anywhere"
+            ),
             rx.hstack(
                 rx.text(h["category"], size="2"),
                 rx.cond(h["sim"] != "", rx.text(h["sim"], size="2", color=rx.color("gray", 11))),
@@ -624,13 +784,18 @@ def ticket_page() -> rx.Component:
             spacing="1",
             width="100%",
         ),
-        rx.vstack(rx.foreach(TicketState.messages, _message), spacing="2", width="100%",
-                  id="ticket-thread"),
+        rx.vstack(
+            rx.foreach(TicketState.messages, _message),
+            spacing="2",
+            width="100%",
+            id="ticket-thread",
+        ),
         rx.cond(h["can_rate"] != "", _rating_form()),
         rx.cond(
             h["rated"] != "",
-            rx.callout(h["rated"], icon="star", color_scheme="green", id="ticket-rated",
-                       width="100%"),
+            rx.callout(
+                h["rated"], icon="star", color_scheme="green", id="ticket-rated", width="100%"
+            ),
         ),
         rx.cond(
             h["can_reply"] != "",
@@ -645,8 +810,11 @@ def ticket_page() -> rx.Component:
     return shell(
         "cabinet",
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=16), tr("support.back"), align="center"),
-                    href="/cabinet/support", id="support-back"),
+            rx.link(
+                rx.hstack(rx.icon("arrow-left", size=16), tr("support.back"), align="center"),
+                href="/cabinet/support",
+                id="support-back",
+            ),
             rx.cond(
                 h["found"] != "",
                 thread,

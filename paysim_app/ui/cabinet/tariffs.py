@@ -147,8 +147,16 @@ class TariffsState(CabinetState):
     def preview_text(self) -> dict[str, str]:
         p, loc = self.preview, self.locale
         if not p:
-            return {"title": "", "new_fee": "", "current_fee": "", "date": "", "today_label": "",
-                    "today": "", "today_tone": "", "hint": ""}
+            return {
+                "title": "",
+                "new_fee": "",
+                "current_fee": "",
+                "date": "",
+                "today_label": "",
+                "today": "",
+                "today_tone": "",
+                "hint": "",
+            }
         effective = date.fromisoformat(p["effective_date"])
         diff = p["difference_kop"]
         if p["when"] == "now":
@@ -157,7 +165,11 @@ class TariffsState(CabinetState):
             hint = t("tariffs.prorated", loc, days=p["days_left"], period=p["period_days"])
             when = f"{t('tariffs.today', loc)}, {day(effective, loc)}"
         else:
-            label, today, hint = "", t("tariffs.no_difference", loc), t("tariffs.nothing_today", loc)
+            label, today, hint = (
+                "",
+                t("tariffs.no_difference", loc),
+                t("tariffs.nothing_today", loc),
+            )
             when = day(effective, loc)
         return {
             "title": t("tariffs.preview_title", loc, name=p["tariff_name"]),
@@ -226,7 +238,9 @@ def _figure(label: rx.Var, value: rx.Var, id_: str, tone: rx.Var | None = None) 
             weight="bold",
             id=id_,
             color=rx.match(
-                tone, ("neg", rx.color("red", 11)), ("pos", rx.color("green", 11)),
+                tone,
+                ("neg", rx.color("red", 11)),
+                ("pos", rx.color("green", 11)),
                 rx.color("gray", 12),
             )
             if tone is not None
@@ -244,8 +258,12 @@ def _offer_card(o: rx.Var) -> rx.Component:
                 rx.heading(o["name"], size="4", as_="h3", class_name="tariff-name"),
                 rx.cond(
                     o["current"] != "",
-                    rx.badge(tr("tariffs.current"), color_scheme="green", variant="soft",
-                             class_name="tariff-current"),
+                    rx.badge(
+                        tr("tariffs.current"),
+                        color_scheme="green",
+                        variant="soft",
+                        class_name="tariff-current",
+                    ),
                 ),
                 justify="between",
                 align="center",
@@ -267,8 +285,12 @@ def _offer_card(o: rx.Var) -> rx.Component:
             rx.text(o["description"], size="2", color=rx.color("gray", 11)),
             rx.cond(
                 o["archived"] != "",
-                rx.text(tr("tariffs.archived"), size="1", color=rx.color("orange", 11),
-                        class_name="tariff-archived"),
+                rx.text(
+                    tr("tariffs.archived"),
+                    size="1",
+                    color=rx.color("orange", 11),
+                    class_name="tariff-archived",
+                ),
             ),
             rx.spacer(),
             rx.cond(
@@ -416,9 +438,9 @@ def tariffs_page() -> rx.Component:
         ),
         rx.cond(TariffsState.chosen_id != 0, _preview_panel()),
         rx.heading(tr("tariffs.requests"), size="4", as_="h2", margin_top="0.5em"),
-        data_table(REQUEST_COLUMNS, TariffsState.request_rows, "tariffs.requests_empty",
-                   "tariff-requests"),
+        data_table(
+            REQUEST_COLUMNS, TariffsState.request_rows, "tariffs.requests_empty", "tariff-requests"
+        ),
         picker_id="tariffs-sim",
         label_key="tariffs.sim",
     )
-

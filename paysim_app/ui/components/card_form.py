@@ -14,8 +14,9 @@ from paysim_app.ui.components.i18n import tr
 
 
 def _input(name: str, label_key: str, error: rx.Var, **props) -> rx.Component:
-    control = rx.input(id=name, name=name, size="3", width="100%", aria_invalid=invalid(error),
-                       **props)
+    control = rx.input(
+        id=name, name=name, size="3", width="100%", aria_invalid=invalid(error), **props
+    )
     return labelled(name, tr(label_key), control, error)
 
 
@@ -30,19 +31,46 @@ def card_option(card: dict) -> dict[str, str]:
 
 def card_fields(errors: rx.Var) -> rx.Component:
     return rx.vstack(
-        _input("card_number", "card.number", errors["card_number"], input_mode="numeric",
-               auto_complete="cc-number", placeholder="0000 0000 0000 0000", max_length=23),
+        _input(
+            "card_number",
+            "card.number",
+            errors["card_number"],
+            input_mode="numeric",
+            auto_complete="cc-number",
+            placeholder="0000 0000 0000 0000",
+            max_length=23,
+        ),
         rx.hstack(
-            _input("card_expiry", "card.expiry", errors["card_expiry"], input_mode="numeric",
-                   auto_complete="cc-exp", placeholder="MM/YY", max_length=7),
-            _input("card_cvc", "card.cvc", errors["card_cvc"], input_mode="numeric",
-                   auto_complete="cc-csc", placeholder="123", max_length=4, type="password"),
+            _input(
+                "card_expiry",
+                "card.expiry",
+                errors["card_expiry"],
+                input_mode="numeric",
+                auto_complete="cc-exp",
+                placeholder="MM/YY",
+                max_length=7,
+            ),
+            _input(
+                "card_cvc",
+                "card.cvc",
+                errors["card_cvc"],
+                input_mode="numeric",
+                auto_complete="cc-csc",
+                placeholder="123",
+                max_length=4,
+                type="password",
+            ),
             width="100%",
             spacing="3",
         ),
         # the sandbox's test numbers, shown only when no real money can move
-        rx.callout(tr("card.test_cards"), icon="flask-conical", size="1", color_scheme="gray",
-                   id="test-cards")
+        rx.callout(
+            tr("card.test_cards"),
+            icon="flask-conical",
+            size="1",
+            color_scheme="gray",
+            id="test-cards",
+        )
         if get_settings().paysim_gateway == "sandbox"
         else rx.fragment(),
         spacing="3",

@@ -14,7 +14,9 @@ STATUS_COLOURS = {
 }
 
 
-def stat(label: rx.Var | str, value: rx.Var | str, id_: rx.Var | str | None = None, icon: str = "") -> rx.Component:
+def stat(
+    label: rx.Var | str, value: rx.Var | str, id_: rx.Var | str | None = None, icon: str = ""
+) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(

@@ -28,7 +28,9 @@ def field(
             auto_complete=autocomplete or None,
             size="3",
             width="100%",
-            aria_invalid=rx.cond(error != "", "true", "false") if not isinstance(error, str) else None,
+            aria_invalid=rx.cond(error != "", "true", "false")
+            if not isinstance(error, str)
+            else None,
         ),
         rx.cond(
             error != "",
@@ -46,7 +48,9 @@ def field(
 def error_banner(message: rx.Var, id_: str = "form-error") -> rx.Component:
     return rx.cond(
         message != "",
-        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", id=id_, width="100%"),
+        rx.callout(
+            message, icon="triangle_alert", color_scheme="red", role="alert", id=id_, width="100%"
+        ),
     )
 
 
@@ -57,7 +61,9 @@ def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.hstack(
-                rx.hstack(rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="6")),
+                rx.hstack(
+                    rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="6")
+                ),
                 rx.spacer(),
                 language_switch(),
                 width="100%",
@@ -65,7 +71,12 @@ def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
             ),
             rx.text(tr("app.tagline"), color=rx.color("gray", 11), size="2"),
             rx.card(
-                rx.vstack(rx.heading(tr(title_key), size="5", as_="h1"), *children, spacing="4", width="100%"),
+                rx.vstack(
+                    rx.heading(tr(title_key), size="5", as_="h1"),
+                    *children,
+                    spacing="4",
+                    width="100%",
+                ),
                 width="100%",
                 size="3",
             ),

@@ -59,7 +59,9 @@ def language_switch() -> rx.Component:
 def _drawer(tree: str) -> rx.Component:
     return rx.drawer.root(
         rx.drawer.trigger(
-            rx.icon_button(rx.icon("menu"), variant="ghost", aria_label=tr("layout.menu"), id="menu-button"),
+            rx.icon_button(
+                rx.icon("menu"), variant="ghost", aria_label=tr("layout.menu"), id="menu-button"
+            ),
         ),
         rx.drawer.overlay(z_index="50"),
         rx.drawer.portal(
@@ -68,7 +70,9 @@ def _drawer(tree: str) -> rx.Component:
                     rx.hstack(
                         rx.heading("PaySim", size="4"),
                         rx.spacer(),
-                        rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="×")),
+                        rx.drawer.close(
+                            rx.icon_button(rx.icon("x"), variant="ghost", aria_label="×")
+                        ),
                         width="100%",
                     ),
                     _switcher(tree, "sim-switcher-drawer"),
@@ -102,7 +106,9 @@ def header(tree: str) -> rx.Component:
     return rx.hstack(
         rx.box(_drawer(tree), display=MOBILE),
         rx.link(
-            rx.hstack(rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="5")),
+            rx.hstack(
+                rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="5")
+            ),
             href=TREES[tree][0].path,
             underline="none",
             color=rx.color("gray", 12),

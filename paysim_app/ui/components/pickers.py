@@ -17,7 +17,11 @@ def choice(
 
 
 def static_choice(
-    options: list[tuple[str, str]], value: rx.Var, on_change, id_: str, label_key: str,
+    options: list[tuple[str, str]],
+    value: rx.Var,
+    on_change,
+    id_: str,
+    label_key: str,
     width: str = "100%",
 ) -> rx.Component:
     """The same over a fixed list of (value, i18n key)."""

@@ -10,8 +10,9 @@ from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.i18n import tr
 
 
-def stars(aspect: str, given: rx.Var, on_rate: Callable[[str, int], rx.EventSpec],
-          id_prefix: str = "rate") -> rx.Component:
+def stars(
+    aspect: str, given: rx.Var, on_rate: Callable[[str, int], rx.EventSpec], id_prefix: str = "rate"
+) -> rx.Component:
     """A labelled row of five 48 px star buttons; one tap rates `aspect` with n stars."""
     return rx.vstack(
         rx.text(tr(f"quality.aspect.{aspect}"), weight="medium", id=f"{id_prefix}-aspect-{aspect}"),

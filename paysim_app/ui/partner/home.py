@@ -60,8 +60,18 @@ def partner_home() -> rx.Component:
         rx.vstack(
             rx.text(PartnerHomeState.partner_name, size="4", weight="medium", id="partner-name"),
             rx.grid(
-                stat(tr("partner.sims_total"), PartnerHomeState.sims_total.to_string(), "partner-sims-total", "smartphone"),
-                stat(tr("partner.subscribers"), PartnerHomeState.subscribers.to_string(), "partner-subscribers", "users"),
+                stat(
+                    tr("partner.sims_total"),
+                    PartnerHomeState.sims_total.to_string(),
+                    "partner-sims-total",
+                    "smartphone",
+                ),
+                stat(
+                    tr("partner.subscribers"),
+                    PartnerHomeState.subscribers.to_string(),
+                    "partner-subscribers",
+                    "users",
+                ),
                 columns={"initial": "1", "xs": "2"},
                 spacing="3",
                 width="100%",
