@@ -38,6 +38,13 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # SQLite's lower()/LIKE fold ASCII only; searches fold Cyrillic through this
+            dbapi_conn.create_function(
+                "py_casefold",
+                1,
+                lambda v: v.casefold() if isinstance(v, str) else v,
+                deterministic=True,
+            )
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

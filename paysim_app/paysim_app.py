@@ -10,6 +10,10 @@ from paysim_app.api.routes import api
 from paysim_app.jobs import scheduler
 from paysim_app.ui.admin.home import AdminHomeState, admin_home
 from paysim_app.ui.admin.outbox import OutboxState, outbox_page
+from paysim_app.ui.admin.payments import AdminPaymentsState, AdminPaymentState, payment_page
+from paysim_app.ui.admin.payments import payments_page as admin_payments_page
+from paysim_app.ui.admin.sims import AdminSimsState, AdminSimState, sim_page
+from paysim_app.ui.admin.sims import sims_page as admin_sims_page
 from paysim_app.ui.auth.pages import forgot_page, login_page, register_page, reset_page
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.auth.states import ForgotState, LoginState, ResetState
@@ -80,6 +84,11 @@ _page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
 _page(admin_home, "/admin", AdminHomeState.load)
 _page(outbox_page, "/admin/outbox", OutboxState.load)
+_page(admin_sims_page, "/admin/sims", AdminSimsState.load)
+_page(sim_page, "/admin/sims/new", AdminSimState.load)
+_page(sim_page, "/admin/sims/[sim_id]", AdminSimState.load)
+_page(admin_payments_page, "/admin/payments", AdminPaymentsState.load)
+_page(payment_page, "/admin/payments/[payment_id]", AdminPaymentState.load)
 
 GUARDS = {
     "cabinet": lambda item: SessionState.guard_cabinet,
@@ -105,6 +114,8 @@ BUILT = {
     "/partner",
     "/admin",
     "/admin/outbox",
+    "/admin/sims",
+    "/admin/payments",
 }
 
 for tree, items in (("cabinet", CABINET), ("partner", PARTNER), ("admin", ADMIN)):

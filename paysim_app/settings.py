@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     paysim_reset_minutes: int = 30
     paysim_bcrypt_rounds: int = 12
     paysim_scheduler: bool = True
+    # signs short-lived links (CSV exports); production must set its own long random value
+    paysim_secret_key: str = "paysim-demo-secret-change-me"
 
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""

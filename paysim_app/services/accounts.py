@@ -213,6 +213,29 @@ def resolve_session(session: Session, token: str | None) -> Actor | None:
     return actor_for(session, user)
 
 
+def session_id_of(session: Session, token: str | None) -> int | None:
+    """The id of a live session behind a browser's token (links signed for that session)."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row.id
+
+
+def actor_of_session_id(session: Session, session_id: object) -> Actor | None:
+    """The actor of a live session by its id (for signed links); None if it ended."""
+    row = session.get(AuthSession, session_id) if isinstance(session_id, int) else None
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return actor_for(session, user)
+
+
 def sign_out(session: Session, token: str | None) -> None:
     if token:
         _revoke_token(session, token)

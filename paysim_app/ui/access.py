@@ -11,6 +11,29 @@ partner       a signed-in partner user, on its own partner's data
 admin:<perm>  an admin whose role grants <perm>; admin:any = any admin, figures filtered by role
 """
 
+# the handlers every list state gets from ui/admin/listing.ListMixin
+LIST_HANDLERS = (
+    "load",
+    "set_filter",
+    "type_filter",
+    "set_search",
+    "apply",
+    "clear",
+    "set_sort",
+    "flip_order",
+    "next_page",
+    "prev_page",
+    "toggle_filters",
+    "toggle_row",
+    "toggle_page",
+    "export",
+)
+
+
+def list_state(state: str, access: str) -> dict[str, str]:
+    return {f"{state}.{name}": access for name in LIST_HANDLERS}
+
+
 HANDLER_ACCESS: dict[str, str] = {
     "SessionState.go_home": "public",
     "SessionState.guard_cabinet": "public",
@@ -103,4 +126,16 @@ HANDLER_ACCESS: dict[str, str] = {
     "PartnerHomeState.load": "partner",
     "AdminHomeState.load": "admin:any",
     "OutboxState.load": "admin:admins.manage",
+    **list_state("AdminSimsState", "admin:sims.view"),
+    "AdminSimsState.set_bulk": "admin:sims.edit",
+    "AdminSimsState.run_bulk": "admin:sims.edit",
+    "AdminSimState.load": "admin:sims.view",
+    "AdminSimState.set_field": "admin:sims.edit",
+    "AdminSimState.save": "admin:sims.edit",
+    "AdminSimState.ask_delete": "admin:sims.edit",
+    "AdminSimState.delete": "admin:sims.edit",
+    **list_state("AdminPaymentsState", "admin:payments.view"),
+    "AdminPaymentState.load": "admin:payments.view",
+    "AdminPaymentState.set_comment": "admin:payments.refund",
+    "AdminPaymentState.refund": "admin:payments.refund",
 }

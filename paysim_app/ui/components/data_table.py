@@ -26,6 +26,7 @@ class Column(NamedTuple):
     badge: str | None = None  # row key holding the badge colour (the cell becomes a badge)
     tone: str | None = None  # row key holding "neg" / "pos" / "muted" (text colour)
     hint: str | None = None  # row key of a second, smaller line under the value
+    link: str | None = None  # row key holding a URL: the value links there
 
 
 def _cell(row: rx.Var, c: Column) -> rx.Component:
@@ -39,6 +40,8 @@ def _cell(row: rx.Var, c: Column) -> rx.Component:
 
 def _cell_value(row: rx.Var, c: Column) -> rx.Component:
     value: rx.Component = rx.text(row[c.key], as_="span")
+    if c.link:
+        value = rx.link(row[c.key], href=row[c.link], weight="medium")
     if c.badge:
         value = rx.cond(
             row[c.key] != "",
@@ -65,10 +68,22 @@ def _cell_value(row: rx.Var, c: Column) -> rx.Component:
     return value
 
 
-def _row_card(row: rx.Var, columns: list[Column]) -> rx.Component:
+def _checkbox(row: rx.Var, selection) -> rx.Component:
+    selected, on_toggle, _all, _toggle_all = selection
+    return rx.checkbox(
+        checked=selected.contains(row["id"]),
+        on_change=lambda _v: on_toggle(row["id"]),
+        aria_label=row["id"],
+        size="3",
+        class_name="row-select",
+    )
+
+
+def _row_card(row: rx.Var, columns: list[Column], selection=None) -> rx.Component:
     """A phone shows each row as a small card of label: value lines instead of a wide table."""
     return rx.card(
         rx.vstack(
+            _checkbox(row, selection) if selection else rx.fragment(),
             *[
                 rx.hstack(
                     rx.text(tr(c.label_key), size="1", color=rx.color("gray", 11), min_width="35%"),
@@ -94,12 +109,32 @@ def _row_card(row: rx.Var, columns: list[Column]) -> rx.Component:
     )
 
 
-def data_table(columns: list[Column], rows: rx.Var, empty_key: str, id_: str) -> rx.Component:
+def data_table(
+    columns: list[Column], rows: rx.Var, empty_key: str, id_: str, selection=None
+) -> rx.Component:
+    """`selection`: (selected ids var, toggle(id) handler, all-selected var, toggle-all handler)
+    adds a checkbox to every row for bulk actions; rows then need an "id" key."""
+    head = (
+        [
+            rx.table.column_header_cell(
+                rx.checkbox(
+                    checked=selection[2],
+                    on_change=selection[3],
+                    aria_label="all",
+                    size="3",
+                    id=f"{id_}-select-all",
+                ),
+                width="40px",
+            )
+        ]
+        if selection
+        else []
+    )
     return rx.cond(
         rows.length() > 0,
         rx.fragment(
             rx.vstack(
-                rx.foreach(rows, lambda row: _row_card(row, columns)),
+                rx.foreach(rows, lambda row: _row_card(row, columns, selection)),
                 display=MOBILE,
                 spacing="2",
                 width="100%",
@@ -109,16 +144,20 @@ def data_table(columns: list[Column], rows: rx.Var, empty_key: str, id_: str) ->
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
+                            *head,
                             *[
                                 rx.table.column_header_cell(tr(c.label_key), text_align=c.align)
                                 for c in columns
-                            ]
+                            ],
                         )
                     ),
                     rx.table.body(
                         rx.foreach(
                             rows,
-                            lambda row: rx.table.row(*[_cell(row, c) for c in columns]),
+                            lambda row: rx.table.row(
+                                *([rx.table.cell(_checkbox(row, selection))] if selection else []),
+                                *[_cell(row, c) for c in columns],
+                            ),
                         )
                     ),
                     variant="surface",

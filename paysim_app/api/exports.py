@@ -1,0 +1,71 @@
+"""GET /api/export/{list}?t=<signed>: a list's filtered rows as a CSV download.
+
+The page's state signs {session id, list name, filters, locale} for a few minutes
+(services.signing); here the signature, the session and the permission are checked again
+before the first byte, and the rows stream out in chunks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, StreamingResponse
+
+from paysim_app.db import session_scope
+from paysim_app.services import accounts, list_export, signing
+from paysim_app.services.errors import DomainError
+from paysim_app.services.listing import ListQuery
+
+PURPOSE = "export"
+
+
+def export_link(session_id: int, name: str, query: ListQuery, locale: str) -> str:
+    token = signing.sign(
+        {
+            "sid": session_id,
+            "list": name,
+            "f": dict(query.filters),
+            "s": query.search,
+            "o": query.sort,
+            "d": query.descending,
+            "l": locale,
+        },
+        PURPOSE,
+    )
+    return f"/api/export/{name}?t={token}"
+
+
+async def export_csv(request: Request):
+    name = request.path_params["name"]
+    try:
+        payload = signing.unsign(request.query_params.get("t", ""), PURPOSE)
+        spec = list_export.lists().get(name)
+        if spec is None or payload.get("list") != name:
+            return PlainTextResponse("not found", status_code=404)
+        with session_scope() as session:
+            actor = accounts.actor_of_session_id(session, payload.get("sid"))
+            spec.check(actor)  # refuse before the first byte
+    except DomainError:
+        return PlainTextResponse("forbidden", status_code=403)
+    query = ListQuery(
+        filters={k: str(v) for k, v in dict(payload.get("f") or {}).items()},
+        search=str(payload.get("s") or ""),
+        sort=str(payload.get("o") or ""),
+        descending=bool(payload.get("d", True)),
+    )
+    locale = "en" if payload.get("l") == "en" else "ru"
+
+    def chunks():
+        with session_scope() as session:
+            yield from list_export.csv_chunks(session, actor, spec, query, locale)
+
+    filename = f"paysim-{name}-{date.today():%Y%m%d}.csv"
+    return StreamingResponse(
+        chunks(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,69 @@
+"""CSV export of any list, streamed: the rows come from listing.export_rows in chunks and
+leave as CSV lines, so exporting a million SIMs holds a few thousand rows at a time.
+
+`LISTS` names every list that can be exported; the download route looks the name up here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlmodel import Session
+
+from paysim_app.i18n import t
+from paysim_app.i18n.formats import moscow_time
+from paysim_app.services import export
+from paysim_app.services.listing import ExportColumn, ListQuery, ListSpec, export_rows
+from paysim_app.services.permissions import Actor
+
+LINES_PER_CHUNK = 500
+
+
+def lists() -> dict[str, ListSpec]:
+    """Every exportable list by name (imported here, not at module load, to avoid cycles)."""
+    from paysim_app.services import admin_payments, admin_sims
+
+    specs = (admin_sims.SIM_LIST, admin_payments.PAYMENT_LIST)
+    return {spec.name: spec for spec in specs if spec.export}
+
+
+def _value(column: ExportColumn, value: object, locale: str) -> object:
+    if value is None:
+        return ""
+    if column.kind == "money":
+        return export.amount(int(value), locale)
+    if column.kind == "time" and isinstance(value, datetime):
+        return moscow_time(value)
+    if column.kind == "word":
+        return t(f"{column.prefix}{value}", locale)
+    return value
+
+
+def csv_chunks(
+    session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery, locale: str
+) -> Iterator[str]:
+    """The CSV as text chunks: a BOM and `;` for Russian Excel, commas for English."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if locale == "ru" else ",", lineterminator="\r\n")
+    rows = export_rows(session, actor, spec, query)  # checks the permission on first next()
+    first = next(rows, None)
+    writer.writerow([export.neutralise(t(c.header_key, locale)) for c in spec.export])
+    pending = 0
+    for row in [first] if first is not None else []:
+        writer.writerow([export.neutralise(_value(c, row.get(c.key), locale)) for c in spec.export])
+    yield ("\ufeff" if locale == "ru" else "") + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    for row in rows:
+        writer.writerow([export.neutralise(_value(c, row.get(c.key), locale)) for c in spec.export])
+        pending += 1
+        if pending >= LINES_PER_CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue()

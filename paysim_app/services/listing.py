@@ -1,0 +1,284 @@
+"""One machinery for every back-office list: filters, free-text search, sorting, pages, CSV.
+
+Each admin (and partner) section declares a `ListSpec`: the SELECT of its labelled columns,
+the filters it accepts, how its search box matches, which columns sort. `fetch_page` and
+`export_rows` do the rest in SQL, so a list over a million rows reads one page of them:
+
+- paging is LIMIT page_size + 1 (the extra row says whether a next page exists);
+- the count is capped (`count(*)` over at most `count_cap + 1` rows) and is computed only when
+  the filters change, not on every page turn;
+- every sort ends with the spec's unique key, so pages never repeat or skip a row.
+
+The spec's `authorize` runs first on every call: the permission check lives here, not in the UI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, String, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from paysim_app.i18n.formats import moscow_day_range
+from paysim_app.services.errors import ValidationError
+from paysim_app.services.permissions import Actor, require
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 25
+COUNT_CAP = 10_000
+EXPORT_CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the browser asked for. Every value is untrusted text until the spec checks it."""
+
+    filters: Mapping[str, str] = field(default_factory=dict)
+    search: str = ""
+    sort: str = ""
+    descending: bool = True
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class FilterDef:
+    """One filter of a list. `apply(stmt, value)` narrows the SELECT; it gets a checked value.
+
+    kind: "choice" (value must be one of `choices`), "text", "date" (YYYY-MM-DD), "int",
+    "amount" (roubles typed by a person, turned into kopecks by the caller's apply).
+    """
+
+    name: str
+    apply: Callable[[Select, Any], Select]
+    kind: str = "choice"
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """One CSV column: the row key, the header's i18n key, and how the value is written.
+
+    kind: "text", "money" (kopecks -> 1234,50), "time" (Moscow dd.mm.yyyy hh:mm), "word"
+    (an i18n key `prefix + value`, e.g. a status in words).
+    """
+
+    key: str
+    header_key: str
+    kind: str = "text"
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str
+    permission: str
+    columns: Callable[[Actor], Select]  # the SELECT of labelled columns (may scope by actor)
+    sorts: Mapping[str, ColumnElement]
+    default_sort: str
+    key: ColumnElement  # unique tie-breaker, usually the primary key
+    filters: tuple[FilterDef, ...] = ()
+    search: Callable[[Select, str], Select] | None = None
+    authorize: Callable[[Actor | None], Actor] | None = None
+    count_cap: int = COUNT_CAP
+    export: tuple[ExportColumn, ...] = ()
+
+    def check(self, actor: Actor | None) -> Actor:
+        return self.authorize(actor) if self.authorize else require(actor, self.permission)
+
+    def filter_named(self, name: str) -> FilterDef | None:
+        return next((f for f in self.filters if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    page: int
+    page_size: int
+    has_next: bool
+    total: int | None = None  # None: not counted on this call
+    capped: bool = False  # True: there are more than `total` rows
+
+
+# -- values from the browser ---------------------------------------------------------------
+def parse_date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError("list.error.date", field=name) from None
+
+
+def parse_int(value: str, name: str) -> int:
+    text = value.strip()
+    if not re.fullmatch(r"\d{1,12}", text):
+        raise ValidationError("list.error.number", field=name)
+    return int(text)
+
+
+def parse_amount_kop(value: str, name: str) -> int:
+    """'1 500,50' -> 150050. Roubles as people type them."""
+    text = value.replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", text):
+        raise ValidationError("list.error.amount", field=name)
+    whole, _, frac = text.partition(".")
+    return int(whole) * 100 + int((frac + "00")[:2])
+
+
+def _checked(spec: ListSpec, name: str, raw: object) -> Any:
+    f = spec.filter_named(name)
+    if f is None or not isinstance(raw, str):
+        raise ValidationError("list.error.filter", field=str(name)[:40])
+    value = raw.strip()[:200]
+    if f.kind == "choice":
+        if value not in f.choices:
+            raise ValidationError("list.error.filter", field=name)
+        return value
+    if f.kind == "date":
+        return parse_date(value, name)
+    if f.kind == "int":
+        return parse_int(value, name)
+    if f.kind == "amount":
+        return parse_amount_kop(value, name)
+    return value
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class casefold(GenericFunction):  # noqa: N801 - a SQL function's name
+    """The column itself on PostgreSQL (ILIKE folds any alphabet and keeps the trigram index
+    usable); Python's str.casefold on SQLite, whose lower() and LIKE fold ASCII only."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(casefold)
+def _casefold_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(casefold, "sqlite")
+def _casefold_sqlite(element, compiler, **kw):
+    return f"py_casefold({compiler.process(element.clauses, **kw)})"
+
+
+def contains(column: ColumnElement, text: str) -> ColumnElement:
+    """column LIKE '%text%' in any letter case (Cyrillic too), the user's % and _ literal."""
+    return casefold(column).ilike(f"%{escape_like(text.casefold())}%", escape="\\")
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def phone_part(text: str) -> str:
+    """The digits of a typed phone number without the country prefix: +7 903… / 8 903… -> 903…"""
+    d = digits(text)
+    if len(d) == 11 and d[0] in "78":
+        return d[1:]
+    return d
+
+
+def moscow_period(column: ColumnElement, day_from: date | None, day_to: date | None):
+    """A WHERE clause for a timestamp column between two Moscow calendar days, inclusive."""
+    start, _ = moscow_day_range(day_from) if day_from else (None, None)
+    _, end = moscow_day_range(day_to) if day_to else (None, None)
+    clauses = []
+    if start is not None:
+        clauses.append(column >= start)
+    if end is not None:
+        clauses.append(column < end)
+    return clauses
+
+
+# -- the machinery --------------------------------------------------------------------------
+def filtered(spec: ListSpec, actor: Actor, query: ListQuery) -> Select:
+    stmt = spec.columns(actor)
+    for name, raw in (query.filters or {}).items():
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        value = _checked(spec, name, raw)  # refuses an unknown filter name
+        stmt = spec.filter_named(name).apply(stmt, value)
+    text = query.search.strip()[:100] if isinstance(query.search, str) else ""
+    if text and spec.search is not None:
+        stmt = spec.search(stmt, text)
+    return stmt
+
+
+def _ordered(spec: ListSpec, stmt: Select, query: ListQuery) -> Select:
+    column = spec.sorts.get(query.sort) if isinstance(query.sort, str) else None
+    if column is None:
+        column = spec.sorts[spec.default_sort]
+    desc = bool(query.descending)
+    first = column.desc() if desc else column.asc()
+    tie = spec.key.desc() if desc else spec.key.asc()
+    return stmt.order_by(first, tie)
+
+
+def _page_bounds(query: ListQuery) -> tuple[int, int]:
+    size = query.page_size if isinstance(query.page_size, int) else DEFAULT_PAGE_SIZE
+    size = max(1, min(MAX_PAGE_SIZE, size))
+    page = query.page if isinstance(query.page, int) and query.page >= 1 else 1
+    return page, size
+
+
+def count_capped(session: Session, stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows match, counting at most cap + 1 of them (never a full-table count)."""
+    inner = stmt.order_by(None).limit(cap + 1).subquery()
+    n = session.execute(select(func.count()).select_from(inner)).scalar_one()
+    return min(n, cap), n > cap
+
+
+def fetch_page(
+    session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery, *, count: bool = True
+) -> Page:
+    actor = spec.check(actor)
+    page, size = _page_bounds(query)
+    stmt = filtered(spec, actor, query)
+    rows = (
+        session.execute(_ordered(spec, stmt, query).offset((page - 1) * size).limit(size + 1))
+        .mappings()
+        .all()
+    )
+    total, capped = (None, False)
+    if count:
+        if page == 1 and len(rows) <= size:
+            total, capped = len(rows), False  # the first page holds them all: no second query
+        else:
+            total, capped = count_capped(session, stmt, spec.count_cap)
+    return Page(
+        rows=[dict(r) for r in rows[:size]],
+        page=page,
+        page_size=size,
+        has_next=len(rows) > size,
+        total=total,
+        capped=capped,
+    )
+
+
+def export_rows(
+    session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery
+) -> Iterator[dict[str, Any]]:
+    """Every matching row in the list's order, fetched in chunks (a server-side cursor on
+    PostgreSQL), so an export of a million rows never holds them all."""
+    actor = spec.check(actor)
+    stmt = _ordered(spec, filtered(spec, actor, query), query)
+    result = session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK))
+    for row in result.mappings():
+        yield dict(row)
+
+
+def plain(value: Any) -> Any:
+    """A row value the UI state can hold (datetimes as ISO text)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

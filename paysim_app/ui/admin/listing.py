@@ -1,0 +1,210 @@
+"""The one list state every back-office list mixes in.
+
+A section state is `class XState(ListMixin, SessionState)` plus three small methods:
+`_spec()` (the services.listing.ListSpec), `_format(row, locale)` (one raw row -> the display
+strings of the table's columns) and, if it needs them, `_prepare(actor)` (choices for filters).
+Everything else -- filters, search, sort, page turns, the capped count, selection, CSV export --
+lives here once. The state holds one page of rows, never more; the services do the SQL.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.api.exports import export_link
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import accounts
+from paysim_app.services.errors import DomainError
+from paysim_app.services.listing import ListQuery, ListSpec, fetch_page, plain
+from paysim_app.services.permissions import Actor
+
+PAGE_SIZE = 25
+ALL = "all"  # a select's "no filter" (Radix items cannot have an empty value)
+
+
+class ListMixin(rx.State, mixin=True):
+    filters: dict[str, str] = {}
+    search: str = ""
+    sort: str = ""
+    descending: bool = True
+    page: int = 1
+    has_next: bool = False
+    total: int = 0
+    capped: bool = False
+    list_error: str = ""
+    filters_open: bool = False
+    selected: list[str] = []
+    _raw: list[dict] = []
+
+    # -- what a section declares ----------------------------------------------------------
+    def _spec(self) -> ListSpec:
+        raise NotImplementedError
+
+    def _format(self, row: dict, locale: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _prepare(self, actor: Actor) -> None:
+        """Load what the filters offer (partners, tariffs...), once per page load."""
+
+    def _role(self) -> str:
+        return "admin"
+
+    # -- the machinery ----------------------------------------------------------------------
+    def _query(self) -> ListQuery:
+        return ListQuery(
+            filters={k: v for k, v in self.filters.items() if v and v != ALL},
+            search=self.search,
+            sort=self.sort,
+            descending=self.descending,
+            page=self.page,
+            page_size=PAGE_SIZE,
+        )
+
+    def _fetch(self, count: bool = True):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.list_error = ""
+        try:
+            with session_scope() as session:
+                result = fetch_page(session, actor, self._spec(), self._query(), count=count)
+        except DomainError as err:
+            self.list_error = self._error(err)
+            self._raw, self.has_next, self.total, self.capped = [], False, 0, False
+            return None
+        self._raw = [{k: plain(v) for k, v in row.items()} for row in result.rows]
+        self.page, self.has_next = result.page, result.has_next
+        if result.total is not None:
+            self.total, self.capped = result.total, result.capped
+        self.selected = []
+        return None
+
+    def _start(self):
+        """on_load: gate, reset to the section's defaults (plus ?name=value links), fetch."""
+        spec = self._spec()
+        actor, redirect = self._gate(
+            self._role(), spec.permission if self._role() == "admin" else None
+        )
+        if redirect:
+            return redirect
+        params = self.router.page.params
+        names = {f.name for f in spec.filters}
+        self.filters = {
+            **dict.fromkeys(names, ""),
+            **{k: str(v)[:100] for k, v in params.items() if k in names and isinstance(v, str)},
+        }
+        self.search = str(params.get("q", ""))[:100] if isinstance(params.get("q", ""), str) else ""
+        self.sort, self.descending, self.page = spec.default_sort, True, 1
+        self._prepare(actor)
+        return self._fetch()
+
+    # -- events (copied onto every section state by Reflex's mixin machinery) ----------------
+    @rx.event
+    def set_filter(self, name: str, value: str):
+        """A select or a date: applies at once."""
+        if isinstance(name, str) and name in self.filters:
+            self.filters = {**self.filters, name: str(value)[:100]}
+            self.page = 1
+            return self._fetch()
+        return None
+
+    @rx.event
+    def type_filter(self, name: str, value: str):
+        """A text box: remembered as typed, applied by the search button."""
+        if isinstance(name, str) and name in self.filters:
+            self.filters = {**self.filters, name: str(value)[:100]}
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = str(value)[:100]
+
+    @rx.event
+    def apply(self, _form: dict | None = None):
+        self.page = 1
+        return self._fetch()
+
+    @rx.event
+    def clear(self):
+        self.filters = dict.fromkeys(self.filters, "")
+        self.search, self.page = "", 1
+        return self._fetch()
+
+    @rx.event
+    def set_sort(self, key: str):
+        if isinstance(key, str) and key in self._spec().sorts:
+            self.sort, self.page = key, 1
+            return self._fetch(count=False)
+        return None
+
+    @rx.event
+    def flip_order(self):
+        self.descending, self.page = not self.descending, 1
+        return self._fetch(count=False)
+
+    @rx.event
+    def next_page(self):
+        if self.has_next:
+            self.page += 1
+            return self._fetch(count=False)
+        return None
+
+    @rx.event
+    def prev_page(self):
+        if self.page > 1:
+            self.page -= 1
+            return self._fetch(count=False)
+        return None
+
+    @rx.event
+    def toggle_filters(self):
+        self.filters_open = not self.filters_open
+
+    @rx.event
+    def toggle_row(self, row_id: str):
+        row_id = str(row_id)
+        if row_id in self.selected:
+            self.selected = [i for i in self.selected if i != row_id]
+        elif any(str(r.get("id")) == row_id for r in self._raw):
+            self.selected = [*self.selected, row_id]
+
+    @rx.event
+    def toggle_page(self, _checked: bool = True):
+        ids = [str(r.get("id")) for r in self._raw]
+        self.selected = [] if set(ids) <= set(self.selected) and ids else ids
+
+    @rx.event
+    def export(self):
+        with session_scope() as session:
+            session_id = accounts.session_id_of(session, self.auth_token)
+            actor = accounts.resolve_session(session, self.auth_token)
+        spec = self._spec()
+        if session_id is None or actor is None:
+            return rx.redirect("/login")
+        try:
+            spec.check(actor)
+        except DomainError as err:
+            self.list_error = self._error(err)
+            return None
+        link = export_link(session_id, spec.name, self._query(), self.locale)
+        return rx.download(url=link, filename=f"paysim-{spec.name}.csv")
+
+    # -- what the page shows ---------------------------------------------------------------
+    @rx.var
+    def rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [{**self._format(r, loc), "id": str(r.get("id", ""))} for r in self._raw]
+
+    @rx.var
+    def summary(self) -> str:
+        n = f"{self.total:,}".replace(",", "\u00a0") + ("+" if self.capped else "")
+        return t("list.found", self.locale, n=n)
+
+    @rx.var
+    def page_label(self) -> str:
+        return t("list.page", self.locale, page=self.page)
+
+    @rx.var
+    def all_selected(self) -> bool:
+        ids = [str(r.get("id")) for r in self._raw]
+        return bool(ids) and set(ids) <= set(self.selected)

@@ -1,0 +1,319 @@
+"""/admin/payments: every payment with filters and the totals of the filtered set;
+/admin/payments/[payment_id]: one payment (gateway reference, decline reason, autopay
+attempts) and its refund."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES
+from paysim_app.payments import get_gateway
+from paysim_app.services import admin_payments, payments
+from paysim_app.services.errors import DomainError
+from paysim_app.services.permissions import Actor
+from paysim_app.ui.admin.listing import ALL, ListMixin
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import moment, money, phone
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.list_view import FilterField, list_view
+
+STATUS_COLOURS = {"succeeded": "green", "failed": "red", "pending": "amber", "refunded": "gray"}
+
+
+class AdminPaymentsState(ListMixin, SessionState):
+    totals_text: str = ""
+
+    def _spec(self):
+        return admin_payments.PAYMENT_LIST
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        code = row["decline_code"] or ""
+        return {
+            "no": f"#{row['id']}",
+            "href": f"/admin/payments/{row['id']}",
+            "date": moment(row["created_at"], loc),
+            "amount": money(row["amount_kop"], loc),
+            "method": t(f"statement.method.{row['method']}", loc),
+            "status": t(f"statement.status.{row['status']}", loc),
+            "colour": STATUS_COLOURS.get(row["status"], "gray"),
+            "reason": t(f"decline.{code}", loc) if code else "",
+            "sim": phone(row["msisdn"]),
+            "subscriber": row["subscriber"] or "—",
+            "partner": row["partner"] or "—",
+        }
+
+    def _fetch(self, count: bool = True):
+        redirect = super()._fetch(count)
+        if count and not self.list_error:
+            self._totals()
+        return redirect
+
+    def _totals(self) -> None:
+        actor = self._actor()
+        if actor is None:
+            return
+        try:
+            with session_scope() as session:
+                tot = admin_payments.totals(session, actor, self._query())
+        except DomainError as err:
+            self.list_error = self._error(err)
+            return
+        loc = self.locale
+        self.totals_text = t(
+            "admin_payments.totals",
+            loc,
+            count=tot.count,
+            amount=money(tot.amount_kop, loc),
+            succeeded=money(tot.succeeded_kop, loc),
+            refunded=money(tot.refunded_kop, loc),
+        )
+
+    @rx.event
+    def load(self):
+        return self._start()
+
+
+COLUMNS = [
+    Column("no", "admin_payments.col.id", mono=True, link="href"),
+    Column("date", "admin_payments.col.date", mono=True),
+    Column("sim", "admin_payments.col.sim", mono=True),
+    Column("subscriber", "admin_payments.col.subscriber"),
+    Column("partner", "admin_payments.col.partner"),
+    Column("method", "admin_payments.col.method"),
+    Column("amount", "admin_payments.col.amount", align="right"),
+    Column("status", "admin_payments.col.status", badge="colour", hint="reason"),
+]
+FIELDS = [
+    FilterField("date_from", "admin_payments.date_from", "date"),
+    FilterField("date_to", "admin_payments.date_to", "date"),
+    FilterField(
+        "status",
+        "admin_payments.col.status",
+        options=[(ALL, "list.any")] + [(s, f"statement.status.{s}") for s in PAYMENT_STATUSES],
+    ),
+    FilterField(
+        "method",
+        "admin_payments.col.method",
+        options=[(ALL, "list.any")] + [(m, f"statement.method.{m}") for m in PAYMENT_METHODS],
+    ),
+    FilterField("amount_min", "admin_payments.amount_min", "amount"),
+    FilterField("amount_max", "admin_payments.amount_max", "amount"),
+]
+SORTS = [
+    ("created_at", "admin_payments.col.date"),
+    ("amount", "admin_payments.col.amount"),
+    ("status", "admin_payments.col.status"),
+]
+
+
+def payments_page() -> rx.Component:
+    s = AdminPaymentsState
+    return shell(
+        "admin",
+        list_view(
+            s,
+            COLUMNS,
+            FIELDS,
+            SORTS,
+            id_="admin-payments",
+            search_key="admin_payments.search",
+            extra=rx.text(s.totals_text, size="2", weight="medium", id="payments-totals"),
+        ),
+        title_key="admin_payments.title",
+    )
+
+
+class AdminPaymentState(SessionState):
+    payment: dict = {}
+    attempts: list[dict[str, str]] = []
+    comment: str = ""
+    error: str = ""
+
+    def _payment_id(self) -> int | None:
+        raw = self.router.page.params.get("payment_id", "")
+        return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+    def _show(self, actor: Actor, payment_id: int) -> None:
+        loc = self.locale
+        with session_scope() as session:
+            card = admin_payments.payment_card(session, actor, payment_id)
+        code = card.decline_code or ""
+        self.payment = {
+            "id": str(card.id),
+            "title": f"#{card.id} · {money(card.amount_kop, loc)}",
+            "date": moment(card.created_at, loc),
+            "completed": moment(card.completed_at, loc) if card.completed_at else "—",
+            "method": t(f"statement.method.{card.method}", loc),
+            "status": t(f"statement.status.{card.status}", loc),
+            "colour": STATUS_COLOURS.get(card.status, "gray"),
+            "decline": f"{code}: {t(f'decline.{code}', loc)}" if code else "—",
+            "card": card.card or "—",
+            "gateway": card.gateway,
+            "gateway_ref": card.gateway_ref or "—",
+            "idempotency": card.idempotency_key,
+            "sim": phone(card.msisdn),
+            "sim_href": f"/admin/sims/{card.sim_id}",
+            "subscriber": card.subscriber or "—",
+            "partner": card.partner or "—",
+            "commission": money(card.commission_kop, loc),
+            "refundable": "1" if card.refundable else "",
+        }
+        self.attempts = [
+            {
+                "period": a.period,
+                "no": str(a.attempt),
+                "status": a.status + (f" ({a.decline_code})" if a.decline_code else ""),
+                "next": moment(a.next_retry_at, loc) if a.next_retry_at else "—",
+            }
+            for a in card.attempts
+        ]
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "payments.view")
+        if redirect:
+            return redirect
+        self.comment, self.error = "", ""
+        payment_id = self._payment_id()
+        try:
+            if payment_id is None:
+                raise DomainError("error.not_found")
+            self._show(actor, payment_id)
+        except DomainError:
+            return rx.redirect("/admin/payments")
+        return None
+
+    @rx.event
+    def set_comment(self, value: str):
+        self.comment = str(value)[:500]
+
+    @rx.event
+    def refund(self, _form: dict | None = None):
+        actor = self._actor()
+        payment_id = self._payment_id()
+        if actor is None or payment_id is None:
+            return rx.redirect("/login")
+        self.error = ""
+        try:
+            with session_scope() as session:
+                payments.refund_payment(session, actor, get_gateway(), payment_id, self.comment)
+        except DomainError as err:
+            self.error = self._error(err)
+            return None
+        self.comment = ""
+        self._show(actor, payment_id)
+        return rx.toast.success(self._t("admin_payments.refunded"))
+
+
+def _info(label_key: str, value, id_: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
+        rx.text(value, id=id_, font_family="var(--code-font-family)", overflow_wrap="anywhere"),
+        spacing="0",
+        min_width="0",
+    )
+
+
+ATTEMPTS = [
+    Column("period", "admin_payments.attempt.period", mono=True),
+    Column("no", "admin_payments.attempt.no"),
+    Column("status", "admin_payments.attempt.status"),
+    Column("next", "admin_payments.attempt.next", mono=True),
+]
+
+
+def payment_page() -> rx.Component:
+    s = AdminPaymentState
+    p = s.payment
+    return shell(
+        "admin",
+        rx.vstack(
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading(p["title"], size="5", id="payment-title"),
+                        rx.badge(
+                            p["status"],
+                            color_scheme=p["colour"],
+                            variant="soft",
+                            size="2",
+                            id="payment-status",
+                        ),
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    rx.grid(
+                        _info("admin_payments.col.date", p["date"], "payment-date"),
+                        _info("admin_payments.completed", p["completed"], "payment-completed"),
+                        _info("admin_payments.col.method", p["method"], "payment-method"),
+                        _info("admin_payments.decline", p["decline"], "payment-decline"),
+                        _info("admin_payments.col.card", p["card"], "payment-card"),
+                        _info("admin_payments.gateway", p["gateway"], "payment-gateway"),
+                        _info("admin_payments.col.gateway_ref", p["gateway_ref"], "payment-ref"),
+                        _info("admin_payments.idempotency", p["idempotency"], "payment-key"),
+                        rx.vstack(
+                            rx.text(
+                                tr("admin_payments.col.sim"), size="1", color=rx.color("gray", 11)
+                            ),
+                            rx.link(p["sim"], href=p["sim_href"], id="payment-sim"),
+                            spacing="0",
+                        ),
+                        _info(
+                            "admin_payments.col.subscriber", p["subscriber"], "payment-subscriber"
+                        ),
+                        _info("admin_payments.col.partner", p["partner"], "payment-partner"),
+                        _info("admin_payments.commission", p["commission"], "payment-commission"),
+                        columns=rx.breakpoints(initial="1", xs="2", md="3"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            rx.heading(tr("admin_payments.attempts"), size="4", as_="h2"),
+            data_table(ATTEMPTS, s.attempts, "admin_payments.attempts_empty", "payment-attempts"),
+            rx.cond(
+                p["refundable"] == "1",
+                rx.card(
+                    rx.form(
+                        rx.vstack(
+                            labelled(
+                                "refund-comment",
+                                tr("admin_payments.refund_comment"),
+                                rx.text_area(
+                                    id="refund-comment",
+                                    value=s.comment,
+                                    on_change=s.set_comment,
+                                    size="3",
+                                    width="100%",
+                                ),
+                            ),
+                            error_banner(s.error, id_="refund-error"),
+                            rx.button(
+                                tr("admin_payments.refund"),
+                                color_scheme="red",
+                                size="3",
+                                type="submit",
+                                id="refund-submit",
+                            ),
+                            spacing="3",
+                            width="100%",
+                        ),
+                        on_submit=s.refund,
+                        reset_on_submit=False,
+                    ),
+                    width="100%",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_payments.card_title",
+    )

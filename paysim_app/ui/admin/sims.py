@@ -1,0 +1,571 @@
+"""/admin/sims: every SIM ever entered (a declaration over the one list machinery), bulk
+actions on selected rows; /admin/sims/[sim_id]: one SIM's card with its history, edit and
+delete; /admin/sims/new: the manual create form."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.models.sims import SIM_STATUSES
+from paysim_app.services import admin_sims
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.permissions import Actor
+from paysim_app.ui.admin.listing import ALL, ListMixin
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import moment, money, phone
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.pickers import choice, static_choice
+
+STATUS_COLOURS = {
+    "in_stock": "gray",
+    "awaiting_activation": "amber",
+    "active": "green",
+    "suspended": "orange",
+    "blocked": "red",
+    "deactivated": "gray",
+}
+
+
+def _choices(rows: list[admin_sims.Choice], locale: str, none: bool = True) -> list[dict[str, str]]:
+    head = [{"value": ALL, "label": t("list.any", locale)}]
+    if none:
+        head.append({"value": admin_sims.NONE, "label": t("admin_sims.none", locale)})
+    return head + [{"value": c.value, "label": c.label} for c in rows]
+
+
+class AdminSimsState(ListMixin, SessionState):
+    partner_options: list[dict[str, str]] = []
+    tariff_options: list[dict[str, str]] = []
+    bulk_action: str = "assign_partner"
+    bulk_value: str = ""
+    bulk_message: str = ""
+
+    def _spec(self):
+        return admin_sims.SIM_LIST
+
+    def _prepare(self, actor: Actor) -> None:
+        with session_scope() as session:
+            partners = admin_sims.partner_choices(session, actor)
+            tariffs = admin_sims.tariff_choices(session, actor)
+        self.partner_options = _choices(partners, self.locale)
+        self.tariff_options = _choices(tariffs, self.locale)
+        self.bulk_message = ""
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        return {
+            "msisdn": phone(row["msisdn"]),
+            "href": f"/admin/sims/{row['id']}",
+            "iccid": row["iccid"],
+            "status": t(f"sim.status.{row['status']}", loc),
+            "colour": STATUS_COLOURS.get(row["status"], "gray"),
+            "balance": money(row["balance_kop"], loc),
+            "tone": "neg" if row["balance_kop"] < 0 else "",
+            "partner": row["partner"] or "—",
+            "subscriber": row["subscriber"] or "—",
+            "tariff": row["tariff"] or "—",
+            "created": moment(row["created_at"], loc),
+        }
+
+    @rx.event
+    def load(self):
+        return self._start()
+
+    @rx.event
+    def set_bulk(self, name: str, value: str):
+        if name == "action" and value in admin_sims.BULK_ACTIONS:
+            self.bulk_action, self.bulk_value = value, ""
+        elif name == "value":
+            self.bulk_value = str(value)[:40]
+
+    @rx.event
+    def run_bulk(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        ids = [int(i) for i in self.selected if str(i).isdigit()]
+        try:
+            with session_scope() as session:
+                result = admin_sims.bulk(session, actor, self.bulk_action, ids, self.bulk_value)
+        except DomainError as err:
+            self.bulk_message = self._error(err)
+            return None
+        self._fetch(count=False)
+        self.bulk_message = self._t(
+            "admin_sims.bulk_done", changed=result.changed, skipped=result.skipped
+        )
+        return rx.toast.success(self.bulk_message)
+
+    @rx.var
+    def bulk_values(self) -> list[dict[str, str]]:
+        if self.bulk_action == "assign_partner":
+            return [o for o in self.partner_options if o["value"] != ALL]
+        loc = self.locale
+        return [{"value": s, "label": t(f"sim.status.{s}", loc)} for s in admin_sims.MANUAL_TARGETS]
+
+
+COLUMNS = [
+    Column("msisdn", "admin_sims.col.msisdn", mono=True, link="href"),
+    Column("iccid", "admin_sims.col.iccid", mono=True),
+    Column("status", "admin_sims.col.status", badge="colour"),
+    Column("subscriber", "admin_sims.col.subscriber"),
+    Column("partner", "admin_sims.col.partner"),
+    Column("tariff", "admin_sims.col.tariff"),
+    Column("balance", "admin_sims.col.balance", align="right", tone="tone"),
+    Column("created", "admin_sims.col.created", mono=True),
+]
+FIELDS = [
+    FilterField(
+        "status",
+        "admin_sims.col.status",
+        options=[(ALL, "list.any")] + [(s, f"sim.status.{s}") for s in SIM_STATUSES],
+    ),
+    FilterField("partner", "admin_sims.col.partner", dynamic="partner_options"),
+    FilterField("tariff", "admin_sims.col.tariff", dynamic="tariff_options"),
+    FilterField(
+        "balance",
+        "admin_sims.col.balance",
+        options=[(ALL, "list.any")]
+        + [(b, f"admin_sims.balance.{b}") for b in admin_sims.BALANCE_FILTERS],
+    ),
+    FilterField("created_from", "admin_sims.created_from", "date"),
+    FilterField("created_to", "admin_sims.created_to", "date"),
+]
+SORTS = [
+    ("created_at", "admin_sims.col.created"),
+    ("activated_at", "admin_sims.sort.activated"),
+    ("msisdn", "admin_sims.col.msisdn"),
+    ("iccid", "admin_sims.col.iccid"),
+    ("balance", "admin_sims.col.balance"),
+    ("status", "admin_sims.col.status"),
+]
+
+
+def _bulk_bar() -> rx.Component:
+    s = AdminSimsState
+    return rx.card(
+        rx.flex(
+            rx.text(
+                tr("admin_sims.selected"),
+                " ",
+                s.selected.length(),
+                weight="medium",
+                id="bulk-count",
+            ),
+            static_choice(
+                [(a, f"admin_sims.bulk.{a}") for a in admin_sims.BULK_ACTIONS],
+                s.bulk_action,
+                lambda v: s.set_bulk("action", v),
+                "bulk-action",
+                "admin_sims.bulk.action",
+                width="auto",
+            ),
+            rx.cond(
+                s.bulk_action != "deactivate",
+                choice(
+                    s.bulk_values,
+                    s.bulk_value,
+                    lambda v: s.set_bulk("value", v),
+                    "bulk-value",
+                    "admin_sims.bulk.value",
+                    width="auto",
+                ),
+            ),
+            rx.button(tr("admin_sims.bulk.run"), size="3", on_click=s.run_bulk, id="bulk-run"),
+            gap="3",
+            align="end",
+            wrap="wrap",
+        ),
+        error_banner(s.bulk_message, id_="bulk-message"),
+        width="100%",
+    )
+
+
+def sims_page() -> rx.Component:
+    return shell(
+        "admin",
+        rx.vstack(
+            rx.hstack(
+                rx.link(
+                    rx.button(rx.icon("plus", size=16), tr("admin_sims.new"), size="3"),
+                    href="/admin/sims/new",
+                    id="sim-new",
+                ),
+                rx.link(
+                    rx.button(
+                        rx.icon("upload", size=16),
+                        tr("admin_sims.import"),
+                        size="3",
+                        variant="soft",
+                    ),
+                    href="/admin/sims/import",
+                    id="sim-import",
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            list_view(
+                AdminSimsState,
+                COLUMNS,
+                FIELDS,
+                SORTS,
+                id_="admin-sims",
+                search_key="admin_sims.search",
+                selectable=True,
+                bulk=_bulk_bar(),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_sims.title",
+    )
+
+
+# -- one SIM: card, history, edit, delete ----------------------------------------------------
+FORM_FIELDS = ("iccid", "msisdn", "imsi", "status", "partner_id", "tariff_id", "activation_code")
+EMPTY_FORM = {
+    **dict.fromkeys(FORM_FIELDS, ""),
+    "status": "in_stock",
+    "partner_id": ALL,
+    "tariff_id": ALL,
+}
+
+
+class AdminSimState(SessionState):
+    sim: dict = {}
+    history: list[dict[str, str]] = []
+    form: dict[str, str] = EMPTY_FORM
+    form_error: str = ""
+    field: str = ""
+    partner_options: list[dict[str, str]] = []
+    tariff_options: list[dict[str, str]] = []
+    confirm_delete: bool = False
+
+    def _sim_id(self) -> int | None:
+        raw = self.router.page.params.get("sim_id", "")
+        return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+    def _options(self, actor: Actor) -> None:
+        with session_scope() as session:
+            partners = admin_sims.partner_choices(session, actor)
+            tariffs = admin_sims.tariff_choices(session, actor)
+        none = [{"value": ALL, "label": t("admin_sims.none", self.locale)}]
+        self.partner_options = none + [{"value": c.value, "label": c.label} for c in partners]
+        self.tariff_options = none + [{"value": c.value, "label": c.label} for c in tariffs]
+
+    def _show(self, actor: Actor, sim_id: int) -> None:
+        loc = self.locale
+        with session_scope() as session:
+            card = admin_sims.sim_card(session, actor, sim_id)
+        self.sim = {
+            "id": str(card.id),
+            "msisdn": phone(card.msisdn),
+            "iccid": card.iccid,
+            "imsi": card.imsi,
+            "status": t(f"sim.status.{card.status}", loc),
+            "colour": STATUS_COLOURS.get(card.status, "gray"),
+            "balance": money(card.balance_kop, loc),
+            "partner": card.partner or "—",
+            "subscriber": (f"{card.subscriber} ({card.contract_no})" if card.subscriber else "—"),
+            "subscriber_href": f"/admin/subscribers/{card.subscriber_id}"
+            if card.subscriber_id
+            else "",
+            "tariff": card.tariff or "—",
+            "activated": moment(card.activated_at, loc) if card.activated_at else "—",
+            "created": moment(card.created_at, loc),
+            "billing_day": str(card.billing_day),
+            "deletable": "1" if not card.ever_had_subscriber else "",
+            "payments_href": f"/admin/payments?sim={card.id}",
+        }
+        self.history = [
+            {
+                "at": moment(h.at, loc),
+                "what": t(f"admin_sims.history.{h.kind}", loc) + ": " + h.what,
+                "detail": h.detail[:200],
+                "amount": money(h.amount_kop, loc) if h.amount_kop is not None else "",
+            }
+            for h in card.history
+        ]
+        self.form = {
+            "iccid": card.iccid,
+            "msisdn": card.msisdn,
+            "imsi": card.imsi,
+            "status": card.status,
+            "partner_id": str(card.partner_id) if card.partner_id else ALL,
+            "tariff_id": str(card.tariff_id) if card.tariff_id else ALL,
+            "activation_code": "",
+        }
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "sims.view")
+        if redirect:
+            return redirect
+        self.form_error, self.field, self.confirm_delete = "", "", False
+        self._options(actor)
+        sim_id = self._sim_id()
+        if sim_id is None:  # /admin/sims/new
+            self.sim, self.history, self.form = {}, [], dict(EMPTY_FORM)
+            return None
+        try:
+            self._show(actor, sim_id)
+        except DomainError:
+            return rx.redirect("/admin/sims")
+        return None
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in FORM_FIELDS:
+            self.form = {**self.form, name: str(value)[:40]}
+
+    def _form(self) -> admin_sims.SimForm:
+        f = self.form
+        return admin_sims.SimForm(
+            iccid=f["iccid"],
+            msisdn=f["msisdn"],
+            imsi=f["imsi"],
+            status=f["status"],
+            partner_id="" if f["partner_id"] == ALL else f["partner_id"],
+            tariff_id="" if f["tariff_id"] == ALL else f["tariff_id"],
+            activation_code=f["activation_code"],
+        )
+
+    @rx.event
+    def save(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.form_error, self.field = "", ""
+        sim_id = self._sim_id()
+        try:
+            with session_scope() as session:
+                if sim_id is None:
+                    sim_id = admin_sims.create_sim(session, actor, self._form())
+                else:
+                    admin_sims.edit_sim(session, actor, sim_id, self._form())
+        except ValidationError as err:
+            self.form_error, self.field = self._error(err), err.field or ""
+            return None
+        except DomainError as err:
+            self.form_error = self._error(err)
+            return None
+        if self._sim_id() is None:
+            return [
+                rx.toast.success(self._t("admin_sims.created")),
+                rx.redirect(f"/admin/sims/{sim_id}"),
+            ]
+        self._show(actor, sim_id)
+        return rx.toast.success(self._t("admin_sims.saved"))
+
+    @rx.event
+    def ask_delete(self, value: bool = True):
+        self.confirm_delete = bool(value)
+
+    @rx.event
+    def delete(self):
+        actor = self._actor()
+        sim_id = self._sim_id()
+        if actor is None or sim_id is None:
+            return rx.redirect("/login")
+        self.confirm_delete = False
+        try:
+            with session_scope() as session:
+                admin_sims.delete_sim(session, actor, sim_id)
+        except DomainError as err:
+            self.form_error = self._error(err)
+            return None
+        return [rx.toast.success(self._t("admin_sims.deleted")), rx.redirect("/admin/sims")]
+
+
+def _info(label_key: str, value, id_: str, href=None) -> rx.Component:
+    shown = (
+        rx.cond(href != "", rx.link(value, href=href), rx.text(value))
+        if href is not None
+        else rx.text(value)
+    )
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
+        rx.box(shown, id=id_, font_family="var(--code-font-family)"),
+        spacing="0",
+        min_width="0",
+        overflow_wrap="anywhere",
+    )
+
+
+def _text_input(name: str, label_key: str) -> rx.Component:
+    s = AdminSimState
+    return labelled(
+        f"sim-{name}",
+        tr(label_key),
+        rx.input(
+            id=f"sim-{name}",
+            value=s.form[name],
+            size="3",
+            width="100%",
+            on_change=lambda v: s.set_field(name, v),
+            aria_invalid=rx.cond(s.field == name, "true", "false"),
+        ),
+    )
+
+
+def _form() -> rx.Component:
+    s = AdminSimState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.grid(
+                    _text_input("iccid", "admin_sims.col.iccid"),
+                    _text_input("msisdn", "admin_sims.col.msisdn"),
+                    _text_input("imsi", "admin_sims.col.imsi"),
+                    static_choice(
+                        [(st, f"sim.status.{st}") for st in SIM_STATUSES],
+                        s.form["status"],
+                        lambda v: s.set_field("status", v),
+                        "sim-status",
+                        "admin_sims.col.status",
+                    ),
+                    choice(
+                        s.partner_options,
+                        s.form["partner_id"],
+                        lambda v: s.set_field("partner_id", v),
+                        "sim-partner",
+                        "admin_sims.col.partner",
+                    ),
+                    choice(
+                        s.tariff_options,
+                        s.form["tariff_id"],
+                        lambda v: s.set_field("tariff_id", v),
+                        "sim-tariff",
+                        "admin_sims.col.tariff",
+                    ),
+                    _text_input("activation_code", "admin_sims.activation_code"),
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                    spacing="3",
+                    width="100%",
+                ),
+                error_banner(s.form_error, id_="sim-form-error"),
+                rx.hstack(
+                    rx.button(tr("admin_sims.save"), type="submit", size="3", id="sim-save"),
+                    rx.cond(
+                        s.sim["deletable"] == "1",
+                        rx.button(
+                            tr("admin_sims.delete"),
+                            color_scheme="red",
+                            variant="soft",
+                            size="3",
+                            type="button",
+                            on_click=s.ask_delete(True),
+                            id="sim-delete",
+                        ),
+                    ),
+                    spacing="2",
+                ),
+                rx.cond(
+                    s.confirm_delete,
+                    rx.callout(
+                        rx.hstack(
+                            rx.text(tr("admin_sims.delete_confirm")),
+                            rx.button(
+                                tr("admin_sims.delete"),
+                                color_scheme="red",
+                                size="2",
+                                on_click=s.delete,
+                                id="sim-delete-yes",
+                            ),
+                            rx.button(
+                                tr("admin_sims.cancel"),
+                                variant="soft",
+                                size="2",
+                                on_click=s.ask_delete(False),
+                            ),
+                            wrap="wrap",
+                            align="center",
+                        ),
+                        color_scheme="red",
+                        icon="triangle_alert",
+                        width="100%",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.save,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+HISTORY = [
+    Column("at", "admin_sims.history.at", mono=True),
+    Column("what", "admin_sims.history.what", hint="detail"),
+    Column("amount", "admin_sims.history.amount", align="right"),
+]
+
+
+def sim_page() -> rx.Component:
+    s = AdminSimState
+    card = rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(s.sim["msisdn"], size="5", id="sim-title"),
+                rx.badge(
+                    s.sim["status"],
+                    color_scheme=s.sim["colour"],
+                    variant="soft",
+                    size="2",
+                    id="sim-status-badge",
+                ),
+                rx.spacer(),
+                rx.link(tr("admin_sims.payments"), href=s.sim["payments_href"]),
+                align="center",
+                wrap="wrap",
+                width="100%",
+            ),
+            rx.grid(
+                _info("admin_sims.col.iccid", s.sim["iccid"], "sim-iccid"),
+                _info("admin_sims.col.imsi", s.sim["imsi"], "sim-imsi"),
+                _info("admin_sims.col.balance", s.sim["balance"], "sim-balance"),
+                _info(
+                    "admin_sims.col.subscriber",
+                    s.sim["subscriber"],
+                    "sim-subscriber",
+                    s.sim["subscriber_href"],
+                ),
+                _info("admin_sims.col.partner", s.sim["partner"], "sim-partner-name"),
+                _info("admin_sims.col.tariff", s.sim["tariff"], "sim-tariff-name"),
+                _info("admin_sims.sort.activated", s.sim["activated"], "sim-activated"),
+                _info("admin_sims.billing_day", s.sim["billing_day"], "sim-billing-day"),
+                _info("admin_sims.col.created", s.sim["created"], "sim-created"),
+                columns=rx.breakpoints(initial="1", xs="2", md="3"),
+                spacing="3",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+    return shell(
+        "admin",
+        rx.cond(
+            s.sim.contains("id"),
+            rx.vstack(
+                card,
+                rx.heading(tr("admin_sims.edit"), size="4", as_="h2"),
+                _form(),
+                rx.heading(tr("admin_sims.history"), size="4", as_="h2"),
+                data_table(HISTORY, s.history, "admin_sims.history.empty", "sim-history"),
+                spacing="4",
+                width="100%",
+            ),
+            rx.vstack(_form(), width="100%"),
+        ),
+        title_key="admin_sims.card_title",
+    )

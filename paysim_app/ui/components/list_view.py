@@ -1,0 +1,233 @@
+"""The page of any back-office list: search box, filters (folded on a phone), sort, the one
+data table, the pager, CSV export and, where a section has them, bulk actions on selected rows.
+
+A section declares its filters as `FilterField`s and its columns as data_table `Column`s; the
+state is a ListMixin subclass (ui/admin/listing.py).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import reflex as rx
+
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.pickers import choice, static_choice
+
+
+class FilterField(NamedTuple):
+    name: str
+    label_key: str
+    kind: str = "choice"  # choice | text | date | amount
+    options: list[tuple[str, str]] | None = None  # fixed (value, i18n key); ALL first
+    dynamic: str | None = None  # or: a state var name holding [{value, label}]
+
+
+def _filter_control(state, f: FilterField) -> rx.Component:
+    value = state.filters[f.name]
+    id_ = f"f-{f.name}"
+    if f.kind == "choice" and f.options is not None:
+        return static_choice(
+            f.options,
+            rx.cond(value == "", "all", value),
+            lambda v: state.set_filter(f.name, v),
+            id_,
+            f.label_key,
+        )
+    if f.kind == "choice":
+        return choice(
+            getattr(state, f.dynamic),
+            rx.cond(value == "", "all", value),
+            lambda v: state.set_filter(f.name, v),
+            id_,
+            f.label_key,
+        )
+    if f.kind == "date":
+        control = rx.input(
+            id=id_,
+            type="date",
+            value=value,
+            size="3",
+            width="100%",
+            on_change=lambda v: state.set_filter(f.name, v),
+        )
+    else:
+        control = rx.input(
+            id=id_,
+            value=value,
+            size="3",
+            width="100%",
+            input_mode="decimal" if f.kind == "amount" else None,
+            on_change=lambda v: state.type_filter(f.name, v),
+        )
+    return labelled(id_, tr(f.label_key), control)
+
+
+def _sort_bar(state, sorts: list[tuple[str, str]]) -> rx.Component:
+    return rx.hstack(
+        static_choice(sorts, state.sort, state.set_sort, "list-sort", "list.sort", width="100%"),
+        rx.icon_button(
+            rx.cond(
+                state.descending, rx.icon("arrow-down-wide-narrow"), rx.icon("arrow-up-narrow-wide")
+            ),
+            variant="soft",
+            size="3",
+            type="button",
+            on_click=state.flip_order,
+            aria_label=tr("list.order"),
+            id="list-order",
+        ),
+        align="end",
+        spacing="2",
+        width="100%",
+    )
+
+
+def filter_card(
+    state, fields: list[FilterField], sorts: list[tuple[str, str]], search_key: str
+) -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.flex(
+                    rx.input(
+                        id="list-search",
+                        value=state.search,
+                        size="3",
+                        placeholder=tr(search_key),
+                        flex="1",
+                        min_width="200px",
+                        type="search",
+                        on_change=state.set_search,
+                    ),
+                    rx.button(
+                        rx.icon("search", size=16),
+                        tr("list.apply"),
+                        type="submit",
+                        size="3",
+                        id="list-apply",
+                    ),
+                    rx.button(
+                        rx.icon("sliders-horizontal", size=16),
+                        tr("list.filters"),
+                        variant="soft",
+                        size="3",
+                        type="button",
+                        on_click=state.toggle_filters,
+                        class_name="filter-toggle",
+                        id="filter-toggle",
+                    ),
+                    gap="2",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                rx.grid(
+                    *[_filter_control(state, f) for f in fields],
+                    _sort_bar(state, sorts),
+                    rx.hstack(
+                        rx.button(
+                            tr("list.reset"),
+                            variant="soft",
+                            size="3",
+                            type="button",
+                            on_click=state.clear,
+                            id="list-reset",
+                        ),
+                        rx.button(
+                            rx.icon("download", size=16),
+                            tr("list.export"),
+                            variant="outline",
+                            size="3",
+                            type="button",
+                            on_click=state.export,
+                            id="list-export",
+                        ),
+                        align="end",
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    columns=rx.breakpoints(initial="1", xs="2", md="4"),
+                    spacing="3",
+                    width="100%",
+                    class_name=rx.cond(state.filters_open, "filter-panel open", "filter-panel"),
+                    id="filter-panel",
+                ),
+                error_banner(state.list_error, id_="list-error"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=state.apply,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def list_pager(state, id_: str) -> rx.Component:
+    return rx.hstack(
+        rx.text(state.summary, size="2", color=rx.color("gray", 11), id=f"{id_}-summary"),
+        rx.spacer(),
+        rx.hstack(
+            rx.text(state.page_label, size="2", color=rx.color("gray", 11), id=f"{id_}-page"),
+            rx.button(
+                rx.icon("chevron-left", size=16),
+                tr("list.prev"),
+                variant="soft",
+                size="3",
+                disabled=state.page <= 1,
+                on_click=state.prev_page,
+                id=f"{id_}-prev",
+            ),
+            rx.button(
+                tr("list.next"),
+                rx.icon("chevron-right", size=16),
+                variant="soft",
+                size="3",
+                disabled=~state.has_next,
+                on_click=state.next_page,
+                id=f"{id_}-next",
+            ),
+            align="center",
+            spacing="2",
+        ),
+        width="100%",
+        align="center",
+        wrap="wrap",
+        spacing="2",
+    )
+
+
+def list_view(
+    state,
+    columns: list[Column],
+    fields: list[FilterField],
+    sorts: list[tuple[str, str]],
+    *,
+    id_: str,
+    search_key: str = "list.search",
+    empty_key: str = "list.empty",
+    selectable: bool = False,
+    bulk: rx.Component | None = None,
+    extra: rx.Component | None = None,
+) -> rx.Component:
+    """Everything under a list section's title."""
+    return rx.vstack(
+        filter_card(state, fields, sorts, search_key),
+        extra if extra is not None else rx.fragment(),
+        rx.cond(state.selected.length() > 0, bulk) if bulk is not None else rx.fragment(),
+        data_table(
+            columns,
+            state.rows,
+            empty_key,
+            id_,
+            selection=(state.selected, state.toggle_row, state.all_selected, state.toggle_page)
+            if selectable
+            else None,
+        ),
+        list_pager(state, id_),
+        spacing="4",
+        width="100%",
+    )

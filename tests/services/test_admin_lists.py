@@ -1,0 +1,252 @@
+"""The one list machinery (services/listing.py) through its two first declarations: the SIM
+stock and the payments. Filters, search, sort, pages, the capped count, refusals, export."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+from stdnum import luhn
+
+from paysim_app.models import AuditLog, Sim
+from paysim_app.services import admin_payments, admin_sims, list_export
+from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.services.listing import ListQuery, count_capped, fetch_page, filtered
+from tests.services.money_helpers import card_topup
+
+
+def page(session, actor, spec=admin_sims.SIM_LIST, **kw):
+    return fetch_page(session, actor, spec, ListQuery(**kw))
+
+
+def test_pages_walk_every_row_once_in_order(session, factory):
+    admin = factory.superadmin()
+    ids = {factory.sim().id for _ in range(7)}
+    seen, p = [], 1
+    while True:
+        result = page(session, admin, page=p, page_size=3, sort="msisdn", descending=False)
+        seen += [r["id"] for r in result.rows]
+        if not result.has_next:
+            break
+        p += 1
+    assert set(seen) == ids and len(seen) == 7
+    msisdns = [session.get(Sim, i).msisdn for i in seen]
+    assert msisdns == sorted(msisdns)
+
+
+def test_count_is_capped_and_computed_only_when_asked(session, factory):
+    admin = factory.superadmin()
+    for _ in range(5):
+        factory.sim()
+    stmt = filtered(admin_sims.SIM_LIST, admin, ListQuery())
+    assert count_capped(session, stmt, cap=3) == (3, True)
+    assert count_capped(session, stmt, cap=10) == (5, False)
+    assert page(session, admin, page_size=2).total == 5
+    assert page(session, admin, page=2, page_size=2).total == 5
+    no_count = fetch_page(
+        session, admin, admin_sims.SIM_LIST, ListQuery(page=2, page_size=2), count=False
+    )
+    assert no_count.total is None and len(no_count.rows) == 2
+
+
+def test_filters_by_status_partner_and_balance(session, factory):
+    admin = factory.superadmin()
+    dealer = factory.partner()
+    sub = factory.subscriber()
+    in_debt = factory.sim(sub, partner=dealer, balance_kop=-500)
+    factory.sim(partner=dealer)
+    factory.sim()
+    rows = page(
+        session, admin, filters={"status": "active", "partner": str(dealer.partner.id)}
+    ).rows
+    assert [r["id"] for r in rows] == [in_debt.id]
+    assert [r["id"] for r in page(session, admin, filters={"balance": "negative"}).rows] == [
+        in_debt.id
+    ]
+    assert len(page(session, admin, filters={"partner": "none"}).rows) == 1
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["full", "plus7", "eight", "spaced", "tail", "iccid", "iccid_part", "imsi"],
+)
+def test_search_finds_a_sim_by_any_of_its_numbers(session, factory, how):
+    admin = factory.superadmin()
+    sim = factory.sim()
+    factory.sim()
+    ten = sim.msisdn[2:]
+    text = {
+        "full": sim.msisdn,
+        "plus7": "+7 " + ten[:3] + " " + ten[3:6] + "-" + ten[6:8] + "-" + ten[8:],
+        "eight": "8" + ten,
+        "spaced": f"({ten[:3]}) {ten[3:]}",
+        "tail": ten[-5:],
+        "iccid": sim.iccid,
+        "iccid_part": sim.iccid[-9:],
+        "imsi": sim.imsi,
+    }[how]
+    assert [r["id"] for r in page(session, admin, search=text).rows] == [sim.id]
+
+
+def test_search_by_subscriber_name_and_like_wildcards_are_literal(session, factory):
+    admin = factory.superadmin()
+    anna = factory.subscriber(full_name="Анна Смирнова")
+    sim = factory.sim(anna)
+    factory.sim(factory.subscriber(full_name="Пётр Иванов"))
+    assert [r["id"] for r in page(session, admin, search="смирнов").rows] == [sim.id]
+    assert page(session, admin, search="%").rows == []
+    assert page(session, admin, search="_").rows == []
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"status": "lost"}, {"nope": "1"}, {"created_from": "26.11.2026"}, {"partner": "abc"}],
+)
+def test_bad_filters_get_a_clear_error(session, factory, filters):
+    admin = factory.superadmin()
+    with pytest.raises(ValidationError):
+        page(session, admin, filters=filters)
+
+
+def test_the_support_operator_and_a_subscriber_cannot_list_sims_or_payments(session, factory):
+    for actor in (factory.support(), factory.subscriber(), None):
+        for spec in (admin_sims.SIM_LIST, admin_payments.PAYMENT_LIST):
+            with pytest.raises(PermissionDenied):
+                page(session, actor, spec)
+
+
+def test_payments_filters_totals_and_search(session, factory):
+    admin = factory.superadmin()
+    sub = factory.subscriber(full_name="Ольга Кузнецова")
+    sim = factory.sim(sub)
+    other = factory.sim(factory.subscriber())
+    big = card_topup(session, sim, 150_000)
+    card_topup(session, sim, 20_000, status="failed")
+    card_topup(session, other, 30_000)
+    session.commit()
+    spec = admin_payments.PAYMENT_LIST
+    rows = page(session, admin, spec, filters={"amount_min": "1 000,50"}).rows
+    assert [r["id"] for r in rows] == [big]
+    assert len(page(session, admin, spec, filters={"sim": str(sim.id)}).rows) == 2
+    assert len(page(session, admin, spec, filters={"status": "failed"}).rows) == 1
+    assert [r["id"] for r in page(session, admin, spec, search=f"#{big}").rows] == [big]
+    assert len(page(session, admin, spec, search="кузнецова").rows) == 2
+    tot = admin_payments.totals(session, admin, ListQuery(filters={"sim": str(sim.id)}))
+    assert (tot.count, tot.amount_kop, tot.succeeded_kop) == (2, 170_000, 150_000)
+    card = admin_payments.payment_card(session, admin, big)
+    assert card.refundable and card.msisdn == sim.msisdn
+    with pytest.raises(PermissionDenied):
+        admin_payments.payment_card(session, factory.support(), big)
+
+
+def test_create_edit_delete_a_sim_with_audit(session, factory):
+    admin = factory.superadmin()
+    dealer = factory.partner()
+    body = "897019900000000001"
+    form = admin_sims.SimForm(
+        iccid=body + luhn.calc_check_digit(body),
+        msisdn="8 (903) 111-22-33",
+        imsi="250991234567890",
+        partner_id=str(dealer.partner.id),
+        activation_code="AB12-CD34",
+    )
+    sim_id = admin_sims.create_sim(session, admin, form)
+    session.commit()
+    sim = session.get(Sim, sim_id)
+    assert sim.msisdn == "+79031112233" and sim.partner_id == dealer.partner.id
+    assert sim.activation_code_hash and len(sim.puk) == 8
+    admin_sims.edit_sim(
+        session,
+        admin,
+        sim_id,
+        admin_sims.SimForm(**{**form.__dict__, "msisdn": "+79031112244", "partner_id": ""}),
+    )
+    session.commit()
+    assert session.get(Sim, sim_id).partner_id is None
+    card = admin_sims.sim_card(session, admin, sim_id)
+    assert [h.what for h in card.history if h.kind == "audit"] == ["sim.edit", "sim.create"]
+    admin_sims.delete_sim(session, admin, sim_id)
+    session.commit()
+    assert session.get(Sim, sim_id) is None
+    actions = session.exec(
+        select(AuditLog.action).where(AuditLog.entity == "sim", AuditLog.entity_id == str(sim_id))
+    ).all()
+    assert sorted(actions) == ["sim.create", "sim.delete", "sim.edit"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"iccid": "8970199000000000002"}, "iccid"),  # bad Luhn digit
+        ({"msisdn": "+1 202 555 0100"}, "msisdn"),
+        ({"imsi": "25099123"}, "imsi"),
+        ({"status": "active"}, "status"),
+        ({"partner_id": "999999"}, "partner_id"),
+        ({"activation_code": "x"}, "activation_code"),
+    ],
+)
+def test_a_bad_sim_form_names_the_field_and_changes_nothing(session, factory, change, field):
+    admin = factory.superadmin()
+    taken = factory.sim()
+    base = {"iccid": taken.iccid, "msisdn": "+79035550000", "imsi": "250990000000001"}
+    fresh = "897019900000000009" + luhn.calc_check_digit("897019900000000009")
+    n = session.exec(select(func.count()).select_from(Sim)).one()
+    with pytest.raises(ValidationError) as err:
+        admin_sims.create_sim(
+            session, admin, admin_sims.SimForm(**{**base, "iccid": fresh, **change})
+        )
+    assert err.value.field == field
+    with pytest.raises(ValidationError) as err:
+        admin_sims.create_sim(session, admin, admin_sims.SimForm(**base))
+    assert err.value.field == "iccid"  # taken by another SIM
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(Sim)).one() == n
+
+
+def test_a_sim_that_had_a_subscriber_cannot_be_deleted_and_support_cannot_edit(session, factory):
+    admin = factory.superadmin()
+    sim = factory.sim(factory.subscriber())
+    with pytest.raises(DomainError):
+        admin_sims.delete_sim(session, admin, sim.id)
+    with pytest.raises(PermissionDenied):
+        admin_sims.delete_sim(session, factory.support(), sim.id)
+    with pytest.raises(PermissionDenied):
+        admin_sims.bulk(session, factory.support(), "deactivate", [sim.id])
+
+
+def test_bulk_actions_change_what_fits_and_skip_the_rest(session, factory):
+    admin = factory.superadmin()
+    dealer = factory.partner()
+    stock = [factory.sim() for _ in range(3)]
+    active = factory.sim(factory.subscriber())
+    ids = [s.id for s in stock] + [active.id]
+    result = admin_sims.bulk(session, admin, "assign_partner", ids, str(dealer.partner.id))
+    session.commit()
+    assert (result.changed, result.skipped) == (4, 0)
+    result = admin_sims.bulk(session, admin, "set_status", ids, "deactivated")
+    session.commit()
+    assert (result.changed, result.skipped) == (4, 0)
+    # a SIM that belongs to a contract never goes back to the shelf
+    result = admin_sims.bulk(session, admin, "set_status", ids, "in_stock")
+    session.commit()
+    assert (result.changed, result.skipped) == (3, 1)
+    session.refresh(active)
+    assert active.status == "deactivated"
+    with pytest.raises(ValidationError):
+        admin_sims.bulk(session, admin, "set_status", ids, "active")
+    with pytest.raises(ValidationError):
+        admin_sims.bulk(session, admin, "explode", ids)
+    with pytest.raises(ValidationError):
+        admin_sims.bulk(session, admin, "deactivate", [])
+
+
+def test_export_streams_every_matching_row_with_formulas_neutralised(session, factory):
+    admin = factory.superadmin()
+    for _ in range(3):
+        factory.sim(label="=HYPERLINK()")
+    spec = list_export.lists()["sims"]
+    text = "".join(list_export.csv_chunks(session, admin, spec, ListQuery(), "ru"))
+    lines = text.lstrip("\ufeff").strip().split("\r\n")
+    assert len(lines) == 4 and ";" in lines[0]
+    with pytest.raises(PermissionDenied):
+        "".join(list_export.csv_chunks(session, factory.support(), spec, ListQuery(), "ru"))
