@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy import Select, String, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import GenericFunction
 from sqlmodel import Session
 
 from paysim_app.i18n.formats import moscow_day_range
