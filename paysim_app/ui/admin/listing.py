@@ -16,7 +16,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import accounts
 from paysim_app.services.errors import DomainError
-from paysim_app.services.listing import ListQuery, ListSpec, fetch_page, plain
+from paysim_app.services.listing import ListQuery, ListSpec, fetch_page
 from paysim_app.services.permissions import Actor
 
 PAGE_SIZE = 25
@@ -73,7 +73,7 @@ class ListMixin(rx.State, mixin=True):
             self.list_error = self._error(err)
             self._raw, self.has_next, self.total, self.capped = [], False, 0, False
             return None
-        self._raw = [{k: plain(v) for k, v in row.items()} for row in result.rows]
+        self._raw = result.rows  # backend-only: datetimes stay datetimes
         self.page, self.has_next = result.page, result.has_next
         if result.total is not None:
             self.total, self.capped = result.total, result.capped

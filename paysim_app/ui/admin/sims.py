@@ -181,7 +181,6 @@ def _bulk_bar() -> rx.Component:
             align="end",
             wrap="wrap",
         ),
-        error_banner(s.bulk_message, id_="bulk-message"),
         width="100%",
     )
 
@@ -218,6 +217,12 @@ def sims_page() -> rx.Component:
                 search_key="admin_sims.search",
                 selectable=True,
                 bulk=_bulk_bar(),
+                extra=rx.cond(
+                    AdminSimsState.bulk_message != "",
+                    rx.callout(
+                        AdminSimsState.bulk_message, icon="info", id="bulk-message", width="100%"
+                    ),
+                ),
             ),
             spacing="4",
             width="100%",
@@ -529,20 +534,20 @@ def sim_page() -> rx.Component:
                 width="100%",
             ),
             rx.grid(
-                _info("admin_sims.col.iccid", s.sim["iccid"], "sim-iccid"),
-                _info("admin_sims.col.imsi", s.sim["imsi"], "sim-imsi"),
-                _info("admin_sims.col.balance", s.sim["balance"], "sim-balance"),
+                _info("admin_sims.col.iccid", s.sim["iccid"], "info-iccid"),
+                _info("admin_sims.col.imsi", s.sim["imsi"], "info-imsi"),
+                _info("admin_sims.col.balance", s.sim["balance"], "info-balance"),
                 _info(
                     "admin_sims.col.subscriber",
                     s.sim["subscriber"],
-                    "sim-subscriber",
+                    "info-subscriber",
                     s.sim["subscriber_href"],
                 ),
-                _info("admin_sims.col.partner", s.sim["partner"], "sim-partner-name"),
-                _info("admin_sims.col.tariff", s.sim["tariff"], "sim-tariff-name"),
-                _info("admin_sims.sort.activated", s.sim["activated"], "sim-activated"),
-                _info("admin_sims.billing_day", s.sim["billing_day"], "sim-billing-day"),
-                _info("admin_sims.col.created", s.sim["created"], "sim-created"),
+                _info("admin_sims.col.partner", s.sim["partner"], "info-partner-name"),
+                _info("admin_sims.col.tariff", s.sim["tariff"], "info-tariff-name"),
+                _info("admin_sims.sort.activated", s.sim["activated"], "info-activated"),
+                _info("admin_sims.billing_day", s.sim["billing_day"], "info-billing-day"),
+                _info("admin_sims.col.created", s.sim["created"], "info-created"),
                 columns=rx.breakpoints(initial="1", xs="2", md="3"),
                 spacing="3",
                 width="100%",

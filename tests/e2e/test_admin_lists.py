@@ -1,0 +1,122 @@
+"""The admin's SIM and payment lists in a browser: search, filter, page, open a SIM's card,
+edit it, bulk-assign selected rows, export; phone and desktop layouts."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import WIDTHS, shot, sign_in
+
+
+def _admin(new_page, width=WIDTHS["desktop"]):
+    page = new_page(width)
+    sign_in(page, "admin@paysim.demo")
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    return page
+
+
+def _some_sim(app_env, status="active"):
+    with sqlite3.connect(app_env["db"]) as db:
+        return db.execute(
+            "SELECT id, msisdn, iccid FROM sim WHERE status = ? ORDER BY id LIMIT 1", (status,)
+        ).fetchone()
+
+
+@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
+def test_admin_finds_a_sim_by_part_of_its_number_and_opens_its_card(new_page, app_env, width):
+    sim_id, msisdn, iccid = _some_sim(app_env)
+    page = _admin(new_page, width)
+    page.goto("/admin/sims")
+    expect(page.locator("#admin-sims-summary")).to_contain_text(re.compile(r"\d"))
+    page.wait_for_load_state("networkidle")
+    tail = msisdn[-7:]
+    page.locator("#list-search").fill(f"{tail[:3]}-{tail[3:5]}-{tail[5:]}")
+    page.locator("#list-apply").click()
+    view = "#admin-sims" if width >= 768 else "#admin-sims-cards"
+    expect(page.locator(view)).to_contain_text(iccid)
+    expect(page.locator("#admin-sims-summary")).to_contain_text("1")
+    shot(page, f"admin-sims-search-{width}")
+    page.locator(view).get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(rf"/admin/sims/{sim_id}$"))
+    expect(page.locator("#info-iccid")).to_have_text(iccid)
+    expect(page.locator("#sim-history" if width >= 768 else "#sim-history-cards")).to_be_visible()
+    shot(page, f"admin-sim-card-{width}")
+
+
+def test_admin_filters_pages_and_bulk_assigns_stock_sims(new_page, app_env):
+    page = _admin(new_page)
+    page.goto("/admin/sims")
+    page.wait_for_load_state("networkidle")
+    page.locator("#f-status").click()
+    page.get_by_role("option", name="На складе").click()
+    expect(page.locator("#admin-sims")).not_to_contain_text("Активна")
+    first = page.locator("#admin-sims tbody tr").first.inner_text()
+    if page.locator("#admin-sims-next").is_enabled():
+        page.locator("#admin-sims-next").click()
+        expect(page.locator("#admin-sims-page")).to_contain_text("2")
+        expect(page.locator("#admin-sims tbody tr").first).not_to_have_text(first)
+        page.locator("#admin-sims-prev").click()
+        expect(page.locator("#admin-sims-page")).to_contain_text("1")
+    rows = page.locator("#admin-sims tbody tr")
+    rows.nth(0).locator(".row-select").click()
+    rows.nth(1).locator(".row-select").click()
+    expect(page.locator("#bulk-count")).to_contain_text("2")
+    page.locator("#bulk-value").click()
+    page.get_by_role("option").first.click()
+    page.locator("#bulk-run").click()
+    expect(page.locator("#bulk-message")).to_contain_text("2")
+    shot(page, "admin-sims-bulk-1280")
+
+
+def test_admin_edits_a_sim_and_sees_the_change_in_its_history(new_page, app_env):
+    sim_id, _msisdn, _iccid = _some_sim(app_env, "in_stock")
+    page = _admin(new_page)
+    page.goto(f"/admin/sims/{sim_id}")
+    expect(page.locator("#info-iccid")).not_to_be_empty()
+    page.wait_for_load_state("networkidle")
+    page.locator("#sim-activation_code").fill("NEW-CODE-42")
+    page.locator("#sim-save").click()
+    expect(page.locator("#sim-history")).to_contain_text("sim.edit")
+    page.locator("#sim-msisdn").fill("+1 555")
+    page.locator("#sim-save").click()
+    expect(page.locator("#sim-form-error")).to_be_visible()
+
+
+def test_admin_payments_filter_totals_and_a_payment_card(new_page, app_env):
+    page = _admin(new_page)
+    page.goto("/admin/payments")
+    expect(page.locator("#payments-totals")).to_contain_text("₽")
+    page.wait_for_load_state("networkidle")
+    page.locator("#f-status").click()
+    page.get_by_role("option", name="Отклонён").click()
+    expect(page.locator("#admin-payments")).not_to_contain_text("Проведён")
+    shot(page, "admin-payments-1280")
+    page.locator("#admin-payments").get_by_role("link").first.click()
+    expect(page.locator("#payment-title")).to_contain_text("#")
+    expect(page.locator("#payment-decline")).not_to_have_text("—")
+
+
+def test_admin_exports_the_filtered_sims_as_csv(new_page, app_env):
+    page = _admin(new_page)
+    page.goto("/admin/sims")
+    page.wait_for_load_state("networkidle")
+    page.locator("#filter-toggle").is_visible()
+    with page.expect_download() as info:
+        page.locator("#list-export").click()
+    text = open(info.value.path(), encoding="utf-8-sig").read()
+    assert text.splitlines()[0].startswith("ICCID;")
+    assert len(text.splitlines()) > 2
+
+
+def test_support_operator_is_sent_back_from_the_sim_list(new_page):
+    page = new_page()
+    sign_in(page, "support@paysim.demo")
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    page.goto("/admin/sims")
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    page.goto("/admin/payments/1")
+    expect(page).to_have_url(re.compile(r"/admin$"))
