@@ -7,6 +7,10 @@ Exactly once: a fee is a ledger entry unique per (SIM, period), written only for
 this transaction and re-checked under the lock; autopay claims are unique rows (see autopay).
 Days the server was down are caught up: the cycle remembers the last day it completed
 (`billing_run`) and bills the last day of every month it missed.
+
+A tariff's fee change waits for its period (`next_fee_period`): the fee pass charges the fee of
+the period it bills, and before a day is billed the pending fees whose period has come are folded
+into `monthly_fee_kop` (see promote_pending_fees).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -76,19 +80,55 @@ def days_to_bill(session: Session, today: date) -> list[date]:
     return [*out, today]
 
 
+def fee_for_period(period: str):
+    """The tariff's monthly fee for billing period `period` ('YYYY-MM'), as SQL: an admin's fee
+    change waits in next_monthly_fee_kop until its next_fee_period has come."""
+    return case(
+        (
+            and_(Tariff.next_fee_period.is_not(None), Tariff.next_fee_period <= period),
+            Tariff.next_monthly_fee_kop,
+        ),
+        else_=Tariff.monthly_fee_kop,
+    )
+
+
+def promote_pending_fees(session: Session, period: str) -> int:
+    """Fold the pending fees whose period has come into monthly_fee_kop (so autopay, the
+    cabinet and the warnings, which read monthly_fee_kop, see the new fee). Run before a day of
+    `period` is billed: the days are billed in order, so no earlier period is billed after it.
+    Commits; returns how many tariffs changed."""
+    result = session.execute(
+        update(Tariff)
+        .where(Tariff.next_fee_period.is_not(None), Tariff.next_fee_period <= period)
+        .values(
+            monthly_fee_kop=Tariff.next_monthly_fee_kop,
+            next_monthly_fee_kop=None,
+            next_fee_period=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if result.rowcount:
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Tariff):
+                session.expire(obj)
+    return result.rowcount
+
+
 def _due_query(day: date, batch: int, after_id: int):
     """Active SIMs whose billing day has come in `day`'s month and not yet billed for it."""
     period = period_of(day)
     _, end_of_day = moscow_day_range(day)
+    fee = fee_for_period(period)
     return (
-        select(Sim.id, Tariff.monthly_fee_kop)
+        select(Sim.id, fee.label("monthly_fee_kop"))
         .join(Tariff, Tariff.id == Sim.tariff_id)
         .where(
             Sim.status.in_(BILLED_STATUSES),
             or_(Sim.billed_period.is_(None), Sim.billed_period < period),
             Sim.billing_day <= day.day,
             Sim.activated_at < end_of_day,
-            Tariff.monthly_fee_kop > 0,
+            fee > 0,
             Sim.id > after_id,
         )
         .order_by(Sim.id)
@@ -169,13 +209,14 @@ def _low_balance_warnings(session: Session, day: date) -> int:
     no_monthly_autopay = ~exists().where(
         and_(AutopaySetting.sim_id == Sim.id, AutopaySetting.enabled)
     )
+    fee = fee_for_period(period_of(target))  # the fee of the billing day warned about
     rows = session.execute(
-        select(Sim.id, Sim.balance_kop, Tariff.monthly_fee_kop)
+        select(Sim.id, Sim.balance_kop, fee)
         .join(Tariff, Tariff.id == Sim.tariff_id)
         .where(
             Sim.status == "active",
             Sim.billing_day == target.day,
-            Sim.balance_kop < Tariff.monthly_fee_kop,
+            Sim.balance_kop < fee,
             no_monthly_autopay,
         )
     ).all()
@@ -218,6 +259,7 @@ def run_billing(
     )
     for day in days_to_bill(session, today):
         report.days.append(day.isoformat())
+        promote_pending_fees(session, period_of(day))
         _autopay_pass(session, gateway, day, batch, report)
         _fee_pass(session, day, batch, report)
         if on_day_done:

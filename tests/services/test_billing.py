@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from paysim_app.i18n.formats import phone
-from paysim_app.models import BillingRun, LedgerEntry, Payment, Sim
+from paysim_app.models import BillingRun, LedgerEntry, Payment, Sim, Tariff
 from paysim_app.services import autopay, billing, ledger, topups
 from paysim_app.services import cards as cards_service
 from tests.services.money_helpers import (
@@ -390,3 +390,100 @@ def test_a_sim_locked_by_a_payment_is_billed_all_the_same(
     assert fees(session, free.id) == ["2026-11"]
     assert fees(session, busy.id) == ["2026-11"]
     assert bill(session, date(2026, 12, 1)).fees == 0
+
+
+# --------------------------------------------------------------------------- a tariff's fee change
+
+
+def change_fee(session, factory, tariff, fee_kop: int, on: date) -> None:
+    """The admin edits the tariff's fee on `on` (it applies from the next month)."""
+    from paysim_app.services import admin_tariffs
+
+    with travel(on):
+        admin_tariffs.update_tariff(
+            session,
+            factory.superadmin(),
+            tariff.id,
+            name=tariff.name,
+            monthly_fee_kop=fee_kop,
+            speed_mbps=tariff.speed_mbps,
+            data_gb=tariff.data_gb,
+        )
+        session.commit()
+
+
+def test_a_fee_change_applies_from_the_next_period(session, factory, tariff):
+    sub = factory.subscriber()
+    sim = due(factory, sub, tariff, day=20, balance=200_000)
+    change_fee(session, factory, tariff, 60000, NOV5)
+    waiting = fresh(session, Tariff, tariff.id)
+    assert (waiting.monthly_fee_kop, waiting.next_monthly_fee_kop, waiting.next_fee_period) == (
+        50000,
+        60000,
+        "2026-12",
+    )
+    # billed on the 20th of this month: still the old fee, and the change still waits
+    assert bill(session, date(2026, 11, 20)).fees_kop == 50000
+    assert fresh(session, Tariff, tariff.id).next_fee_period == "2026-12"
+    # next month's bill uses the new fee, which the run folds into the tariff
+    assert bill(session, date(2026, 12, 20)).fees_kop == 60000
+    assert [e.amount_kop for e in ledger_rows(session, sim.id) if e.kind == "monthly_fee"] == [
+        -50000,
+        -60000,
+    ]
+    promoted = fresh(session, Tariff, tariff.id)
+    assert (promoted.monthly_fee_kop, promoted.next_monthly_fee_kop, promoted.next_fee_period) == (
+        60000,
+        None,
+        None,
+    )
+    assert assert_ledger_consistent(session, sim.id).balance_kop == 200_000 - 110_000
+
+
+def test_a_catch_up_run_bills_the_missed_month_at_the_old_fee(session, factory, tariff):
+    """Down from 20 November to 21 December: the missed November is billed at November's fee,
+    December at the new one."""
+    sub = factory.subscriber()
+    late = due(factory, sub, tariff, day=25)  # missed its November fee
+    early = due(factory, sub, tariff, day=5)
+    ledger.post(session, ledger.Posting(early.id, "monthly_fee", -50000, fee_period="2026-11"))
+    session.add(BillingRun(run_date="2026-11-20"))
+    session.commit()
+    change_fee(session, factory, tariff, 60000, NOV5)
+
+    report = bill(session, date(2026, 12, 21))
+    assert report.days == ["2026-11-30", "2026-12-21"]
+    assert [(e.fee_period, e.amount_kop) for e in ledger_rows(session, late.id)][1:] == [
+        ("2026-11", -50000)
+    ]
+    assert [(e.fee_period, e.amount_kop) for e in ledger_rows(session, early.id)][1:] == [
+        ("2026-11", -50000),
+        ("2026-12", -60000),
+    ]
+    assert bill(session, date(2026, 12, 25)).fees_kop == 60000  # late's December
+    assert fresh(session, Tariff, tariff.id).monthly_fee_kop == 60000
+
+
+def test_monthly_autopay_and_the_warning_use_the_fee_of_their_period(session, factory, tariff):
+    sub = factory.subscriber()
+    poor = due(factory, sub, tariff, day=3, balance=105_000)
+    with travel(date(2026, 11, 20)):
+        payer = due(factory, sub, tariff, day=1, balance=50000)
+        card = saved_card_row(session, sub, default=True)
+        autopay.set_autopay(session, sub, payer.id, autopay.AutopayForm("monthly", card.id))
+        session.commit()
+    for sim in (poor, payer):  # both paid November already
+        ledger.post(session, ledger.Posting(sim.id, "monthly_fee", -50000, fee_period="2026-11"))
+    session.add(BillingRun(run_date="2026-11-27"))
+    session.commit()
+    change_fee(session, factory, tariff, 60000, date(2026, 11, 20))
+    # 30 November, three days before poor's billing day: 550 ₽ pays November's fee but not
+    # December's 600 ₽, which is the one due on 3 December
+    assert bill(session, date(2026, 11, 30)).warnings == 1
+    [note] = notifications(session, sub, "low_balance")
+    assert phone(poor.msisdn) in note.title
+    # 1 December: the monthly autopay pays the new fee, which the fee pass then writes off
+    bill(session, date(2026, 12, 1))
+    [payment] = sim_payments(session, payer.id, "autopay")
+    assert (payment.amount_kop, payment.status) == (60000, "succeeded")
+    assert [e.amount_kop for e in ledger_rows(session, payer.id)] == [50000, -50000, 60000, -60000]
