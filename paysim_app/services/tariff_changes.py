@@ -1,7 +1,8 @@
 """Tariff changes a subscriber asks for: the catalogue, a preview of the change, the request
 (which waits in the admin queue) and its cancellation while it is pending.
 
-Approval and the switch itself belong to the admin side; this module only files requests.
+The admin side (the tariff-change tab of the activation queue) approves or rejects them here
+too: approve_change() switches the SIM and settles the difference exactly as preview() shows it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from sqlalchemy import update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from paysim_app.models import Sim, Tariff, TariffChangeRequest
+from paysim_app.i18n import t
+from paysim_app.i18n.formats import money
+from paysim_app.models import Sim, Subscriber, Tariff, TariffChangeRequest, User
+from paysim_app.models.base import utcnow
 from paysim_app.models.requests import TARIFF_CHANGE_WHEN
-from paysim_app.services import cards, ledger
+from paysim_app.services import audit, cards, ledger
+from paysim_app.services.activations import clean_reason, decide, lock_row, notify_owner
 from paysim_app.services.autopay import next_billing_date
-from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
-from paysim_app.services.permissions import Actor, owned_sim, require_role
+from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from paysim_app.services.permissions import Actor, owned_sim, require, require_role
 
 CHANGEABLE_SIM_STATUSES = ("active", "suspended")
 REQUESTS_SHOWN = 50
@@ -119,6 +124,20 @@ def prorated_difference(
     return magnitude if delta >= 0 else -magnitude
 
 
+def settlement(
+    billing_day: int, old_fee_kop: int, new_fee_kop: int, when: str, on: date
+) -> tuple[date, int, int, int]:
+    """(effective date, difference_kop, days_left, period_days) of a switch decided on `on`:
+    what preview() shows the subscriber and approve_change() posts, from the same code.
+    next_period: effective at the next billing date, no difference, days_left 0."""
+    start, end = current_period(billing_day, on)
+    period_days, days_left = (end - start).days, (end - on).days
+    if when == "now":
+        difference = prorated_difference(old_fee_kop, new_fee_kop, days_left, period_days)
+        return on, difference, days_left, period_days
+    return end, 0, 0, period_days
+
+
 def _offerable(session: Session, sim: Sim, tariff_id: int) -> Tariff:
     tariff = session.get(Tariff, tariff_id) if isinstance(tariff_id, int) else None
     if tariff is None:
@@ -160,13 +179,9 @@ def preview(
     old = session.get(Tariff, sim.tariff_id) if sim.tariff_id else None
     old_fee = old.monthly_fee_kop if old else 0
     on = on or cards.today()
-    start, end = current_period(sim.billing_day, on)
-    period_days, days_left = (end - start).days, (end - on).days
-    if when == "now":
-        effective = on
-        difference = prorated_difference(old_fee, tariff.monthly_fee_kop, days_left, period_days)
-    else:
-        effective, difference = end, 0
+    effective, difference, days_left, period_days = settlement(
+        sim.billing_day, old_fee, tariff.monthly_fee_kop, when, on
+    )
     return ChangePreview(
         sim_id=sim.id,
         tariff_id=tariff.id,
@@ -176,7 +191,7 @@ def preview(
         new_fee_kop=tariff.monthly_fee_kop,
         effective_date=effective,
         difference_kop=difference,
-        days_left=days_left if when == "now" else 0,
+        days_left=days_left,
         period_days=period_days,
     )
 
@@ -269,3 +284,175 @@ def my_requests(
         )
         for r, msisdn, old_name, new_name in session.exec(query).all()
     ]
+
+
+# --------------------------------------------------------------------------- the admin's decision
+
+
+@dataclass(frozen=True)
+class ChangeDecision:
+    request_id: int
+    sim_id: int
+    tariff_id: int
+    when: str  # what was approved: next_period | now
+    effective_date: date
+    difference_kop: int  # "now": positive charged, negative credited (the ledger entry's -amount)
+    ledger_entry_id: int | None
+
+
+def _pending_change(session: Session, request_id: int) -> TariffChangeRequest:
+    valid = isinstance(request_id, int) and not isinstance(request_id, bool)
+    request = lock_row(session, TariffChangeRequest, request_id) if valid else None
+    if request is None:
+        raise NotFound("admin_queues.error.not_found")
+    if request.status != "pending":
+        raise DomainError("admin_queues.error.not_pending")
+    return request
+
+
+def _owner_locale(session: Session, sim: Sim) -> str:
+    locale = session.execute(
+        select(User.locale)
+        .join(Subscriber, Subscriber.user_id == User.id)
+        .where(Subscriber.id == sim.subscriber_id)
+    ).scalar()
+    return locale or "ru"
+
+
+def approve_change(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    when: str | None = None,
+    on: date | None = None,
+) -> ChangeDecision:
+    """Switch the SIM to the requested tariff. `when` (default: what the subscriber asked for)
+    may turn a "now" request into "next_period".
+
+    now: the tariff changes today and the prorated difference of the two fees for the rest of
+    the current period is posted through the ledger, the same figure preview() showed; a
+    charge larger than the balance is refused (the balance goes negative only by the monthly
+    fee), so the admin approves from the next period instead or rejects.
+
+    next_period: the schema has no field for a switch scheduled for the billing day, so the
+    tariff changes today with no difference: the current period's fee is already paid at the
+    old rate, and the next fee the billing cycle writes is the new tariff's.
+    """
+    require(actor, "activations.edit")
+    request = _pending_change(session, request_id)
+    when = when or request.effective
+    _check_when(when)
+    sim = lock_row(session, Sim, request.sim_id)
+    if sim.status not in CHANGEABLE_SIM_STATUSES:
+        raise DomainError("admin_queues.error.tariff_sim_status")
+    tariff = session.get(Tariff, request.to_tariff_id)
+    if tariff.is_archived:
+        raise DomainError("admin_queues.error.tariff_archived", name=tariff.name)
+    if tariff.id == sim.tariff_id:
+        raise DomainError("admin_queues.error.tariff_same")
+    old = session.get(Tariff, sim.tariff_id) if sim.tariff_id else None
+    old_fee = old.monthly_fee_kop if old else 0
+    on = on or cards.today()
+    effective, difference, days_left, period_days = settlement(
+        sim.billing_day, old_fee, tariff.monthly_fee_kop, when, on
+    )
+    if difference > 0 and difference > sim.balance_kop:
+        raise DomainError(
+            "admin_queues.error.balance_short",
+            missing_kop=difference - sim.balance_kop,
+            difference_kop=difference,
+        )
+    decide(session, TariffChangeRequest, request.id, actor, "approved", effective=when)
+    before = {"status": "pending", "tariff_id": sim.tariff_id, "balance_kop": sim.balance_kop}
+    sim.tariff_id, sim.updated_at = tariff.id, utcnow()
+    session.flush()  # the ledger reloads the SIM: the new tariff must be written first
+    entry = None
+    if difference:
+        comment = t(
+            "admin_queues.ledger.tariff_change",
+            _owner_locale(session, sim),
+            old=old.name if old else "—",
+            new=tariff.name,
+            days=days_left,
+            period=period_days,
+        )
+        entry = ledger.post(
+            session,
+            ledger.Posting(
+                sim.id, "adjustment", -difference, actor_user_id=actor.user_id, comment=comment
+            ),
+        )
+    audit.record(
+        session,
+        actor,
+        "tariff_change.approve",
+        "tariff_change_request",
+        request.id,
+        before,
+        {
+            "status": "approved",
+            "sim_id": sim.id,
+            "to_tariff_id": tariff.id,
+            "when": when,
+            "effective": effective.isoformat(),
+            "difference_kop": difference,
+            "ledger_entry_id": entry.id if entry else None,
+        },
+    )
+    session.flush()
+    if when == "now":
+
+        def params(locale: str) -> dict:
+            key = "charge" if difference > 0 else "credit" if difference < 0 else "none"
+            settled = t(
+                f"admin_queues.settled.{key}",
+                locale,
+                days=days_left,
+                period=period_days,
+                amount=money(abs(difference), locale),
+            )
+            return {"tariff": tariff.name, "fee_kop": tariff.monthly_fee_kop, "settled": settled}
+
+        notify_owner(session, sim, "tariff_change_now", params)
+    else:
+        notify_owner(
+            session,
+            sim,
+            "tariff_change_approved",
+            {"tariff": tariff.name, "fee_kop": tariff.monthly_fee_kop, "date": effective},
+        )
+    return ChangeDecision(
+        request_id=request.id,
+        sim_id=sim.id,
+        tariff_id=tariff.id,
+        when=when,
+        effective_date=effective,
+        difference_kop=difference,
+        ledger_entry_id=entry.id if entry else None,
+    )
+
+
+def reject_change(session: Session, actor: Actor, request_id: int, reason: str) -> None:
+    """Refuse with a reason the subscriber reads (notification and their request list)."""
+    require(actor, "activations.edit")
+    reason = clean_reason(reason)
+    request = _pending_change(session, request_id)
+    decide(session, TariffChangeRequest, request.id, actor, "rejected", reason=reason)
+    audit.record(
+        session,
+        actor,
+        "tariff_change.reject",
+        "tariff_change_request",
+        request.id,
+        {"status": "pending"},
+        {
+            "status": "rejected",
+            "sim_id": request.sim_id,
+            "to_tariff_id": request.to_tariff_id,
+            "reason": reason,
+        },
+    )
+    session.flush()
+    sim = session.get(Sim, request.sim_id)
+    tariff = session.get(Tariff, request.to_tariff_id)
+    notify_owner(session, sim, "tariff_change_rejected", {"tariff": tariff.name, "reason": reason})

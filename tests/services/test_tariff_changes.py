@@ -8,10 +8,19 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from paysim_app.models import TariffChangeRequest
+from paysim_app.models import (
+    AuditLog,
+    LedgerEntry,
+    Notification,
+    Sim,
+    Tariff,
+    TariffChangeRequest,
+)
+from paysim_app.services import activations, ledger
 from paysim_app.services import tariff_changes as tc
-from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from tests.services.money_helpers import travel
+from tests.services.test_activations import admin_with
 
 
 @pytest.fixture
@@ -313,3 +322,184 @@ def test_my_requests_lists_newest_first_with_names_and_status(session, factory, 
     assert (views[1].status, views[1].can_cancel) == ("cancelled", False)
     assert views[0].created_at is not None and views[0].decided_at is None
     assert {v.id for v in tc.my_requests(session, world["alice"])} == {first, second, third}
+
+
+# -- the admin's decision (the tariff-change tab of the activation queue) -------------------------
+
+
+def _admin_sees(session, rid: int):
+    stmt = activations.tariff_change_rows_select()
+    return session.execute(stmt.where(stmt.selected_columns.id == rid)).mappings().one()
+
+
+def _fund(session, sim, kop: int) -> None:
+    ledger.post(session, ledger.Posting(sim.id, "topup", kop))
+    session.commit()
+
+
+def _audit(session, action: str):
+    session.expire_all()
+    return session.exec(select(AuditLog).where(AuditLog.action == action)).all()
+
+
+def test_approve_now_switches_today_and_posts_exactly_the_previewed_difference(
+    session, factory, world
+):
+    admin = factory.superadmin()
+    _fund(session, world["sim"], 50000)
+    rid = _request(session, world, when="now")
+    on = date(2026, 5, 17)
+    shown = tc.preview(session, world["alice"], world["sim"].id, world["maximum"].id, "now", on=on)
+
+    decision = tc.approve_change(session, admin, rid, on=on)
+    session.commit()
+
+    assert decision.difference_kop == shown.difference_kop == 16452
+    assert (decision.when, decision.effective_date) == ("now", on)
+    entry = session.get(LedgerEntry, decision.ledger_entry_id)
+    assert (entry.kind, entry.amount_kop, entry.actor_user_id) == (
+        "adjustment",
+        -16452,
+        admin.user_id,
+    )
+    assert (
+        "Оптимум" in entry.comment and "Максимум" in entry.comment and "15 из 31" in entry.comment
+    )
+    sim = session.get(Sim, world["sim"].id)
+    assert (sim.tariff_id, sim.balance_kop, sim.status) == (world["maximum"].id, 33548, "active")
+    row = session.get(TariffChangeRequest, rid)
+    assert (row.status, row.decided_by_user_id) == ("approved", admin.user_id)
+    assert row.decided_at is not None
+    note = session.exec(select(Notification).where(Notification.kind == "tariff_change_now")).one()
+    assert note.user_id == world["alice"].user_id and "164,52" in note.body
+    (audited,) = _audit(session, "tariff_change.approve")
+    assert '"difference_kop": 16452' in audited.after
+    assert _admin_sees(session, rid)["decided_by_name"] == "Админ"
+
+
+def test_approve_now_to_a_cheaper_tariff_credits_the_difference(session, factory, world):
+    admin = factory.superadmin()
+    rid = _request(session, world, tariff="start", when="now")
+    on = date(2026, 5, 17)
+    shown = tc.preview(session, world["alice"], world["sim"].id, world["start"].id, "now", on=on)
+    decision = tc.approve_change(session, admin, rid, on=on)
+    session.commit()
+    assert decision.difference_kop == shown.difference_kop == -14516
+    assert session.get(Sim, world["sim"].id).balance_kop == 14516  # the credit, from 0
+
+
+def test_approve_next_period_switches_the_tariff_with_no_difference(session, factory, world):
+    admin = factory.superadmin()
+    rid = _request(session, world, when="next_period")
+    on = date(2026, 5, 17)
+    shown = tc.preview(
+        session, world["alice"], world["sim"].id, world["maximum"].id, "next_period", on=on
+    )
+    decision = tc.approve_change(session, admin, rid, on=on)
+    session.commit()
+    assert (decision.difference_kop, decision.ledger_entry_id) == (0, None)
+    assert decision.effective_date == shown.effective_date == date(2026, 6, 1)
+    sim = session.get(Sim, world["sim"].id)
+    # the current period is paid at the old fee; the next fee billing writes is the new one
+    assert (sim.tariff_id, sim.balance_kop) == (world["maximum"].id, 0)
+    assert not session.exec(select(LedgerEntry).where(LedgerEntry.sim_id == sim.id)).all()
+    note = session.exec(
+        select(Notification).where(Notification.kind == "tariff_change_approved")
+    ).one()
+    assert "01.06.2026" in note.body and "990,00" in note.body
+    assert len(_audit(session, "tariff_change.approve")) == 1
+
+
+def test_approve_now_beyond_the_balance_is_refused_and_next_period_is_offered(
+    session, factory, world
+):
+    admin = factory.superadmin()
+    _fund(session, world["sim"], 10000)
+    rid = _request(session, world, when="now")
+    with pytest.raises(DomainError) as err:
+        tc.approve_change(session, admin, rid, on=date(2026, 5, 17))
+    assert err.value.code == "admin_queues.error.balance_short"
+    assert err.value.params == {"missing_kop": 6452, "difference_kop": 16452}
+    session.rollback()
+    assert _status(session, rid) == "pending"
+    decision = tc.approve_change(session, admin, rid, when="next_period", on=date(2026, 5, 17))
+    session.commit()
+    assert decision.when == "next_period" and decision.difference_kop == 0
+    assert session.get(TariffChangeRequest, rid).effective == "next_period"
+    assert session.get(Sim, world["sim"].id).balance_kop == 10000
+
+
+def test_reject_needs_a_reason_and_tells_the_subscriber(session, factory, world):
+    admin = factory.superadmin()
+    rid = _request(session, world)
+    for reason in ("", "  ", "x" * 501):
+        with pytest.raises(ValidationError):
+            tc.reject_change(session, admin, rid, reason)
+        session.rollback()
+    tc.reject_change(session, admin, rid, "Тариф доступен только с 1-го числа")
+    session.commit()
+    row = session.get(TariffChangeRequest, rid)
+    assert (row.status, row.reason) == ("rejected", "Тариф доступен только с 1-го числа")
+    assert session.get(Sim, world["sim"].id).tariff_id == world["optimum"].id
+    note = session.exec(
+        select(Notification).where(Notification.kind == "tariff_change_rejected")
+    ).one()
+    assert "Тариф доступен только с 1-го числа" in note.body and "Максимум" in note.body
+    view = tc.my_requests(session, world["alice"], world["sim"].id)[0]
+    assert (view.status, view.reason) == ("rejected", "Тариф доступен только с 1-го числа")
+    assert len(_audit(session, "tariff_change.reject")) == 1
+
+
+def test_a_decided_or_cancelled_request_cannot_be_decided_again(session, factory, world):
+    admin = factory.superadmin()
+    rid = _request(session, world)
+    tc.approve_change(session, admin, rid, on=date(2026, 5, 17))
+    session.commit()
+    for call in (
+        lambda: tc.approve_change(session, admin, rid),
+        lambda: tc.reject_change(session, admin, rid, "поздно"),
+    ):
+        with pytest.raises(DomainError) as err:
+            call()
+        assert err.value.code == "admin_queues.error.not_pending"
+        session.rollback()
+    cancelled = _request(session, world, tariff="start")
+    tc.cancel_request(session, world["alice"], cancelled)
+    session.commit()
+    with pytest.raises(DomainError):
+        tc.approve_change(session, admin, cancelled)
+    assert len(_audit(session, "tariff_change.approve")) == 1
+
+
+def test_the_sim_must_still_be_working_and_the_tariff_still_sold(session, factory, world):
+    admin = factory.superadmin()
+    rid = _request(session, world)
+    session.get(Sim, world["sim"].id).status = "blocked"
+    session.commit()
+    with pytest.raises(DomainError) as err:
+        tc.approve_change(session, admin, rid)
+    assert err.value.code == "admin_queues.error.tariff_sim_status"
+    session.rollback()
+    session.get(Sim, world["sim"].id).status = "active"
+    session.get(Tariff, world["maximum"].id).is_archived = True
+    session.commit()
+    with pytest.raises(DomainError) as err:
+        tc.approve_change(session, admin, rid)
+    assert err.value.code == "admin_queues.error.tariff_archived"
+    session.rollback()
+    assert _status(session, rid) == "pending"
+
+
+def test_only_admins_with_activations_edit_decide_tariff_changes(session, factory, world):
+    rid = _request(session, world)
+    viewer = admin_with(session, "activations.view")
+    for actor in (factory.support(), viewer, world["alice"]):
+        for call in (
+            lambda a=actor: tc.approve_change(session, a, rid),
+            lambda a=actor: tc.reject_change(session, a, rid, "нет"),
+        ):
+            with pytest.raises(PermissionDenied):
+                call()
+    assert _status(session, rid) == "pending"
+    with pytest.raises(NotFound):
+        tc.approve_change(session, factory.superadmin(), 999_999)
