@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from paysim_app.models.base import one_of, utcnow
@@ -29,6 +29,15 @@ class Payment(SQLModel, table=True):
         Index("ix_payment_subscriber_created", "subscriber_id", "created_at"),
         Index("ix_payment_partner_created", "partner_id", "created_at"),
         Index("ix_payment_status_created", "status", "created_at"),
+        # a partner's takings for a period: only succeeded payments, amounts in the index on PG
+        Index(
+            "ix_payment_partner_succeeded",
+            "partner_id",
+            "created_at",
+            postgresql_include=["amount_kop"],
+            postgresql_where=text("status = 'succeeded'"),
+            sqlite_where=text("status = 'succeeded'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     sim_id: int = Field(foreign_key="sim.id")
