@@ -24,7 +24,8 @@ class Payment(SQLModel, table=True):
         CheckConstraint("amount_kop > 0", name="ck_payment_amount"),
         one_of("method", PAYMENT_METHODS, "ck_payment_method"),
         one_of("status", PAYMENT_STATUSES, "ck_payment_status"),
-        Index("ix_payment_created", "created_at"),
+        # totals of a period read amounts and statuses from the index on PostgreSQL
+        Index("ix_payment_created", "created_at", postgresql_include=["amount_kop", "status"]),
         Index("ix_payment_sim_created", "sim_id", "created_at"),
         Index("ix_payment_subscriber_created", "subscriber_id", "created_at"),
         Index("ix_payment_partner_created", "partner_id", "created_at"),

@@ -21,12 +21,15 @@ class Sim(SQLModel, table=True):
         CheckConstraint("length(imsi) = 15", name="ck_sim_imsi_len"),
         CheckConstraint("length(msisdn) = 12", name="ck_sim_msisdn_len"),
         # the admin lists filter by status and partner and sort by newest first
-        Index("ix_sim_status_created", "status", "created_at"),
+        Index("ix_sim_status_id", "status", "id"),
         # the billing cycle looks for active SIMs not yet billed for the period
         Index("ix_sim_status_billed", "status", "billed_period"),
-        Index("ix_sim_partner_status", "partner_id", "status"),
+        Index("ix_sim_partner_status", "partner_id", "status", "id"),
         # partner statistics count activations per month
         Index("ix_sim_partner_activated", "partner_id", "activated_at"),
+        # the admin list: "added from/until" and the debtors sorted by balance
+        Index("ix_sim_created", "created_at"),
+        Index("ix_sim_balance_id", "balance_kop", "id"),
         trigram_index("ix_sim_msisdn_trgm", "msisdn"),
         trigram_index("ix_sim_iccid_trgm", "iccid"),
         trigram_index("ix_sim_imsi_trgm", "imsi"),

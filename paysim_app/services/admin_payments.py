@@ -47,7 +47,9 @@ def _columns(actor: Actor):
             Partner.name.label("partner"),
         )
         .select_from(Payment)
-        .join(Sim, Sim.id == Payment.sim_id)
+        # LEFT: every payment has its SIM (NOT NULL foreign key), and a left join the count does
+        # not need can be dropped by PostgreSQL
+        .outerjoin(Sim, Sim.id == Payment.sim_id)
         .outerjoin(Subscriber, Subscriber.id == Payment.subscriber_id)
         .outerjoin(Partner, Partner.id == Payment.partner_id)
     )
@@ -80,8 +82,9 @@ PAYMENT_LIST = ListSpec(
     name="payments",
     permission="payments.view",
     columns=_columns,
+    # ids grow with time: "newest first" walks the primary key backwards
     sorts={
-        "created_at": Payment.created_at,
+        "created_at": Payment.id,
         "amount": Payment.amount_kop,
         "status": Payment.status,
     },

@@ -98,6 +98,8 @@ def search_sims(stmt, text: str):
             return stmt.where(or_(Sim.msisdn == "+7" + part, Sim.iccid.like(f"%{d}%")))
         if 19 <= len(d) <= 20:
             return stmt.where(Sim.iccid == d)
+        if len(d) == 15:  # an IMSI, or 15 digits of an ICCID
+            return stmt.where(or_(Sim.imsi == d, Sim.iccid.like(f"%{d}%")))
         return stmt.where(
             or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"), Sim.imsi.like(f"%{d}%"))
         )
@@ -114,13 +116,13 @@ SIM_LIST = ListSpec(
     name="sims",
     permission="sims.view",
     columns=_columns,
+    # every sort has an index ending in the id (the tie-breaker), so a page is an index walk;
+    # ids grow with time, so "newest first" is the primary key backwards
     sorts={
-        "created_at": Sim.created_at,
+        "created_at": Sim.id,
         "msisdn": Sim.msisdn,
         "iccid": Sim.iccid,
         "balance": Sim.balance_kop,
-        "status": Sim.status,
-        "activated_at": Sim.activated_at,
     },
     default_sort="created_at",
     key=Sim.id,

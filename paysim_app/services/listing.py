@@ -5,8 +5,9 @@ the filters it accepts, how its search box matches, which columns sort. `fetch_p
 `export_rows` do the rest in SQL, so a list over a million rows reads one page of them:
 
 - paging is LIMIT page_size + 1 (the extra row says whether a next page exists);
-- the count is capped (`count(*)` over at most `count_cap + 1` rows) and is computed only when
-  the filters change, not on every page turn;
+- the count is capped (`count(*)` over at most `count_cap + 1` rows); past the cap PostgreSQL's
+  planner estimate is shown as "about N". It is computed only when the filters change, not on
+  every page turn;
 - every sort ends with the spec's unique key, so pages never repeat or skip a row.
 
 The spec's `authorize` runs first on every call: the permission check lives here, not in the UI.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, func, select
+from sqlalchemy import Select, String, func, literal_column, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import GenericFunction
@@ -32,7 +33,7 @@ from paysim_app.services.permissions import Actor, require
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 25
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 EXPORT_CHUNK = 2_000
 
 
@@ -105,6 +106,7 @@ class Page:
     has_next: bool
     total: int | None = None  # None: not counted on this call
     capped: bool = False  # True: there are more than `total` rows
+    estimated: bool = False  # True: `total` is the database's estimate, not a count
 
 
 # -- values from the browser ---------------------------------------------------------------
@@ -233,9 +235,28 @@ def _page_bounds(query: ListQuery) -> tuple[int, int]:
 
 def count_capped(session: Session, stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows match, counting at most cap + 1 of them (never a full-table count)."""
-    inner = stmt.order_by(None).limit(cap + 1).subquery()
+    # only a constant is selected, so PostgreSQL may answer from an index alone and drop the
+    # LEFT JOINs that only fetched display columns
+    inner = (
+        stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        .order_by(None)
+        .limit(cap + 1)
+        .subquery()
+    )
     n = session.execute(select(func.count()).select_from(inner)).scalar_one()
     return min(n, cap), n > cap
+
+
+def estimate_rows(session: Session, stmt: Select) -> int | None:
+    """PostgreSQL's planner estimate of the rows a SELECT returns (no rows are read)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    compiled = stmt.order_by(None).compile(session.get_bind())
+    plan = session.execute(text("EXPLAIN (FORMAT JSON) " + str(compiled)), compiled.params).scalar()
+    try:
+        return int(plan[0]["Plan"]["Plan Rows"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 def fetch_page(
@@ -249,12 +270,15 @@ def fetch_page(
         .mappings()
         .all()
     )
-    total, capped = (None, False)
+    total, capped, estimated = None, False, False
     if count:
         if page == 1 and len(rows) <= size:
-            total, capped = len(rows), False  # the first page holds them all: no second query
+            total = len(rows)  # the first page holds them all: no second query
         else:
             total, capped = count_capped(session, stmt, spec.count_cap)
+            guess = estimate_rows(session, stmt) if capped else None
+            if guess is not None and guess > total:
+                total, capped, estimated = guess, False, True
     return Page(
         rows=[dict(r) for r in rows[:size]],
         page=page,
@@ -262,6 +286,7 @@ def fetch_page(
         has_next=len(rows) > size,
         total=total,
         capped=capped,
+        estimated=estimated,
     )
 
 

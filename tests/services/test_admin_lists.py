@@ -4,7 +4,7 @@ stock and the payments. Filters, search, sort, pages, the capped count, refusals
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 from stdnum import luhn
 
@@ -250,3 +250,24 @@ def test_export_streams_every_matching_row_with_formulas_neutralised(session, fa
     assert len(lines) == 4 and ";" in lines[0]
     with pytest.raises(PermissionDenied):
         "".join(list_export.csv_chunks(session, factory.support(), spec, ListQuery(), "ru"))
+
+
+def test_past_the_cap_postgresql_gives_an_estimate(session, factory, backend):
+    from dataclasses import replace
+
+    from paysim_app.services.listing import estimate_rows
+
+    admin = factory.superadmin()
+    for _ in range(4):
+        factory.sim()
+    if backend == "postgres":
+        session.execute(text("ANALYZE sim"))
+    tiny = replace(admin_sims.SIM_LIST, count_cap=2)
+    result = fetch_page(session, admin, tiny, ListQuery(page=2, page_size=1))
+    guess = estimate_rows(session, filtered(tiny, admin, ListQuery()))
+    if backend == "postgres":
+        assert isinstance(guess, int)
+        assert result.estimated or result.capped
+    else:
+        assert guess is None
+        assert (result.total, result.capped, result.estimated) == (2, True, False)

@@ -32,6 +32,7 @@ class ListMixin(rx.State, mixin=True):
     has_next: bool = False
     total: int = 0
     capped: bool = False
+    estimated: bool = False
     list_error: str = ""
     filters_open: bool = False
     selected: list[str] = []
@@ -72,11 +73,13 @@ class ListMixin(rx.State, mixin=True):
         except DomainError as err:
             self.list_error = self._error(err)
             self._raw, self.has_next, self.total, self.capped = [], False, 0, False
+            self.estimated = False
             return None
         self._raw = result.rows  # backend-only: datetimes stay datetimes
         self.page, self.has_next = result.page, result.has_next
         if result.total is not None:
             self.total, self.capped = result.total, result.capped
+            self.estimated = result.estimated
         self.selected = []
         return None
 
@@ -197,7 +200,8 @@ class ListMixin(rx.State, mixin=True):
 
     @rx.var
     def summary(self) -> str:
-        n = f"{self.total:,}".replace(",", "\u00a0") + ("+" if self.capped else "")
+        n = ("≈\u00a0" if self.estimated else "") + f"{self.total:,}".replace(",", "\u00a0")
+        n += "+" if self.capped else ""
         return t("list.found", self.locale, n=n)
 
     @rx.var

@@ -4,6 +4,8 @@ attempts) and its refund."""
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -27,6 +29,7 @@ STATUS_COLOURS = {"succeeded": "green", "failed": "red", "pending": "amber", "re
 
 class AdminPaymentsState(ListMixin, SessionState):
     totals_text: str = ""
+    _totals_seq: int = 0
 
     def _spec(self):
         return admin_payments.PAYMENT_LIST
@@ -49,22 +52,31 @@ class AdminPaymentsState(ListMixin, SessionState):
 
     def _fetch(self, count: bool = True):
         redirect = super()._fetch(count)
-        if count and not self.list_error:
-            self._totals()
-        return redirect
+        if redirect is not None or not count or self.list_error:
+            return redirect
+        # the sums of a big filtered set take longer than a page: the rows show at once and
+        # the totals follow from a background task
+        self._totals_seq += 1
+        self.totals_text = self._t("admin_payments.totals_wait")
+        return AdminPaymentsState.load_totals
 
-    def _totals(self) -> None:
-        actor = self._actor()
+    @rx.event(background=True)
+    async def load_totals(self):
+        async with self:
+            seq, query, loc = self._totals_seq, self._query(), self.locale
+            actor = self._actor()
         if actor is None:
             return
-        try:
+
+        def compute():
             with session_scope() as session:
-                tot = admin_payments.totals(session, actor, self._query())
-        except DomainError as err:
-            self.list_error = self._error(err)
+                return admin_payments.totals(session, actor, query)
+
+        try:
+            tot = await asyncio.to_thread(compute)
+        except DomainError:
             return
-        loc = self.locale
-        self.totals_text = t(
+        text = t(
             "admin_payments.totals",
             loc,
             count=tot.count,
@@ -72,6 +84,9 @@ class AdminPaymentsState(ListMixin, SessionState):
             succeeded=money(tot.succeeded_kop, loc),
             refunded=money(tot.refunded_kop, loc),
         )
+        async with self:
+            if self._totals_seq == seq:  # the filters have not changed meanwhile
+                self.totals_text = text
 
     @rx.event
     def load(self):

@@ -138,11 +138,9 @@ FIELDS = [
 ]
 SORTS = [
     ("created_at", "admin_sims.col.created"),
-    ("activated_at", "admin_sims.sort.activated"),
     ("msisdn", "admin_sims.col.msisdn"),
     ("iccid", "admin_sims.col.iccid"),
     ("balance", "admin_sims.col.balance"),
-    ("status", "admin_sims.col.status"),
 ]
 
 
