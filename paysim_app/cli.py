@@ -1,4 +1,5 @@
-"""`python -m paysim_app <command>`: migrate, seed-demo, demo-logins, create-admin, run-billing.
+"""`python -m paysim_app <command>`: migrate, seed-demo, demo-logins, create-admin, run-billing,
+import-sims.
 
 Each command prints what it did; bad input ends with one clear line on stderr and a non-zero
 exit code (1: the input or the database refused it, 2: the command is not allowed here).
@@ -213,6 +214,93 @@ def cmd_run_billing(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_sims(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from paysim_app.db import session_scope
+    from paysim_app.services import sim_import
+    from paysim_app.services.accounts import actor_for
+    from paysim_app.services.errors import DomainError
+    from paysim_app.services.permissions import Actor
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"import-sims: no such file {args.file!r}")
+    try:
+        with session_scope() as session:
+            actor = sim_import.cli_actor()
+            if args.admin:
+                from sqlmodel import select
+
+                from paysim_app.models import User
+
+                user = session.exec(select(User).where(User.email == args.admin)).first()
+                if user is None or user.role != "admin" or not user.is_active:
+                    raise CommandError(f"import-sims: {args.admin!r} is not an active admin")
+                actor = actor_for(session, user)
+                actor = Actor(**{**actor.__dict__, "locale": "en"})
+            report = sim_import.import_sims(
+                session,
+                actor,
+                path,
+                file_name=path.name,
+                dry_run=args.dry_run,
+                rejects_to=args.rejects,
+            )
+    except DomainError as exc:
+        raise CommandError(f"import-sims: {_domain_message(exc)}")
+    except (OperationalError, ProgrammingError) as exc:
+        _explain_missing_tables("import-sims", exc)
+    _print_import(report, args.show)
+    if report.error:
+        return 1
+    return 0 if report.rejected == 0 else 1
+
+
+def _print_import(report, show: int) -> None:
+    from paysim_app.services import sim_import
+
+    print(f"{report.file_name}: {report.size} bytes, sha256 {report.sha256}")
+    if report.error:
+        print(f"Refused: {sim_import.error_text(report, 'en')} Nothing was imported.")
+        return
+    print(
+        f"{report.rows} rows ({report.encoding}, separated by {report.delimiter!r}) "
+        f"checked in {report.seconds:.1f} s:"
+    )
+    for kind, count in report.counts().items():
+        print(f"  {kind.ljust(9)}  {count}")
+    for kind in ("reject", "create", "update", "delete"):
+        rows = report.samples.get(kind, ())
+        limit = len(rows) if kind == "reject" else min(show, len(rows))
+        if not limit:
+            continue
+        total = report.counts()[kind]
+        more = f" (the first {limit} of {total})" if total > limit else ""
+        print(f"{kind.capitalize()}{more}:")
+        for r in rows[:limit]:
+            if kind == "reject":
+                why = sim_import.reason_text(r.reason, "en", r.ref)
+                print(f"  line {r.line}: {r.reason}: {why}")
+            elif kind == "update":
+                print(f"  line {r.line}: {r.iccid}: {'; '.join(r.changes)}")
+            else:
+                print(f"  line {r.line}: {r.iccid} {r.msisdn}")
+    if report.rejects_written:
+        print(f"The {report.rejects_written} rejected rows were written to the rejects file.")
+    elif report.rejected:
+        print("Add --rejects OUT.csv to get every rejected row as a CSV to fix and re-import.")
+    if report.rejected:
+        print(f"Nothing was imported: {report.rejected} rows were rejected.")
+    elif report.dry_run:
+        print("Dry run: nothing was changed.")
+    else:
+        print(
+            f"Imported: {report.created} created, {report.updated} updated, "
+            f"{report.deleted} deleted, {report.unchanged} unchanged."
+        )
+
+
 # --------------------------------------------------------------------------- wiring
 
 
@@ -254,6 +342,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--date", help="bill as of this Moscow date, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_run_billing)
+
+    p = sub.add_parser(
+        "import-sims",
+        help="import SIMs from a CSV file (all or nothing; exit code 1 when rows are rejected)",
+    )
+    p.add_argument("file", help="the CSV: iccid, msisdn, imsi[, status, partner_code, ...]")
+    p.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    p.add_argument("--rejects", help="write the rejected rows to this CSV (to fix and re-import)")
+    p.add_argument("--admin", help="e-mail of the admin to audit the import as (needs sims.import)")
+    p.add_argument("--show", type=int, default=20, help="rows of each kind to print (default 20)")
+    p.set_defaults(func=cmd_import_sims)
     return parser
 
 

@@ -8,12 +8,69 @@ import reflex as rx
 
 from paysim_app.api.routes import api
 from paysim_app.jobs import scheduler
+from paysim_app.ui.admin.activations import (
+    AdminActivationsState,
+    AdminActivationState,
+    AdminTariffChangesState,
+    AdminTariffChangeState,
+    activation_page,
+    activations_page,
+    tariff_change_page,
+)
+from paysim_app.ui.admin.admins import (
+    AdminAdminsState,
+    AdminAdminState,
+    AdminRolesState,
+    admin_page,
+    admins_page,
+    roles_page,
+)
+from paysim_app.ui.admin.audit import AdminAuditState, audit_page
+from paysim_app.ui.admin.blocks import (
+    AdminBlocksState,
+    AdminBlockState,
+    AdminUnblocksState,
+    block_page,
+    blocks_page,
+)
 from paysim_app.ui.admin.home import AdminHomeState, admin_home
 from paysim_app.ui.admin.outbox import OutboxState, outbox_page
+from paysim_app.ui.admin.partner_stats import (
+    PartnersComparisonState,
+    PartnerStatsState,
+    comparison_page,
+)
+from paysim_app.ui.admin.partners import (
+    AdminPartnersState,
+    AdminPartnerState,
+    partner_page,
+    partners_page,
+)
 from paysim_app.ui.admin.payments import AdminPaymentsState, AdminPaymentState, payment_page
 from paysim_app.ui.admin.payments import payments_page as admin_payments_page
+from paysim_app.ui.admin.quality import AdminQualityState
+from paysim_app.ui.admin.quality import quality_page as admin_quality_page
+from paysim_app.ui.admin.search import AdminSearchState, search_page
+from paysim_app.ui.admin.sim_import import SimImportState, sim_import_page
 from paysim_app.ui.admin.sims import AdminSimsState, AdminSimState, sim_page
 from paysim_app.ui.admin.sims import sims_page as admin_sims_page
+from paysim_app.ui.admin.subscribers import (
+    AdminSubscribersState,
+    AdminSubscriberState,
+    subscriber_page,
+    subscribers_page,
+)
+from paysim_app.ui.admin.support import AdminSupportState, AdminTicketState
+from paysim_app.ui.admin.support import support_page as admin_support_page
+from paysim_app.ui.admin.support import ticket_page as admin_ticket_page
+from paysim_app.ui.admin.tariffs import (
+    AdminAddonState,
+    AdminTariffsState,
+    AdminTariffState,
+    addon_page,
+    tariff_page,
+)
+from paysim_app.ui.admin.tariffs import tariffs_page as admin_tariffs_page
 from paysim_app.ui.auth.pages import forgot_page, login_page, register_page, reset_page
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.auth.states import ForgotState, LoginState, ResetState
@@ -84,11 +141,42 @@ _page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
 _page(admin_home, "/admin", AdminHomeState.load)
 _page(outbox_page, "/admin/outbox", OutboxState.load)
+_page(sim_import_page, "/admin/sims/import", SimImportState.load)
+_page(search_page, "/admin/search", AdminSearchState.load)
 _page(admin_sims_page, "/admin/sims", AdminSimsState.load)
 _page(sim_page, "/admin/sims/new", AdminSimState.load)
 _page(sim_page, "/admin/sims/[sim_id]", AdminSimState.load)
 _page(admin_payments_page, "/admin/payments", AdminPaymentsState.load)
 _page(payment_page, "/admin/payments/[payment_id]", AdminPaymentState.load)
+_page(admin_tariffs_page, "/admin/tariffs", AdminTariffsState.load)
+_page(tariff_page, "/admin/tariffs/new", AdminTariffState.load)
+_page(tariff_page, "/admin/tariffs/[tariff_id]", AdminTariffState.load)
+_page(addon_page, "/admin/addons/new", AdminAddonState.load)
+_page(addon_page, "/admin/addons/[addon_id]", AdminAddonState.load)
+_page(
+    activations_page,
+    "/admin/activations",
+    [AdminActivationsState.load, AdminTariffChangesState.load],
+)
+_page(activation_page, "/admin/activations/[request_id]", AdminActivationState.load)
+_page(tariff_change_page, "/admin/activations/tariffs/[change_id]", AdminTariffChangeState.load)
+_page(blocks_page, "/admin/blocks", [AdminBlocksState.load, AdminUnblocksState.load])
+_page(block_page, "/admin/blocks/[block_id]", AdminBlockState.load)
+_page(partners_page, "/admin/partners", AdminPartnersState.load)
+_page(comparison_page, "/admin/partners/stats", PartnersComparisonState.load)
+_page(partner_page, "/admin/partners/new", AdminPartnerState.load)
+_page(
+    partner_page, "/admin/partners/[partner_id]", [AdminPartnerState.load, PartnerStatsState.load]
+)
+_page(subscribers_page, "/admin/subscribers", AdminSubscribersState.load)
+_page(subscriber_page, "/admin/subscribers/[subscriber_id]", AdminSubscriberState.load)
+_page(admin_support_page, "/admin/support", AdminSupportState.load)
+_page(admin_ticket_page, "/admin/support/[ticket_id]", AdminTicketState.load)
+_page(admins_page, "/admin/admins", AdminAdminsState.load)
+_page(roles_page, "/admin/admins/roles", AdminRolesState.load)
+_page(admin_page, "/admin/admins/[user_id]", AdminAdminState.load)
+_page(audit_page, "/admin/audit", AdminAuditState.load)
+_page(admin_quality_page, "/admin/quality", AdminQualityState.load)
 
 GUARDS = {
     "cabinet": lambda item: SessionState.guard_cabinet,
@@ -114,8 +202,18 @@ BUILT = {
     "/partner",
     "/admin",
     "/admin/outbox",
+    "/admin/sims/import",
     "/admin/sims",
     "/admin/payments",
+    "/admin/tariffs",
+    "/admin/activations",
+    "/admin/blocks",
+    "/admin/partners",
+    "/admin/subscribers",
+    "/admin/support",
+    "/admin/admins",
+    "/admin/audit",
+    "/admin/quality",
 }
 
 for tree, items in (("cabinet", CABINET), ("partner", PARTNER), ("admin", ADMIN)):

@@ -301,3 +301,79 @@ def test_run_billing_refuses_a_bad_date(seeded_db):
     bad = run_cli(path, "run-billing", "--date", "2026-02-30")
     assert bad.returncode == 1
     assert "not a date" in bad.stderr
+
+
+# --------------------------------------------------------------------------- import-sims
+
+
+def _sim_csv(tmp_path: Path, name: str, lines: list[str], encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def _import_rows(first: int, count: int) -> list[str]:
+    from tests.conftest import make_iccid, make_imsi, make_msisdn
+
+    return [
+        f"{make_iccid(n)};8 ({make_msisdn(n)[2:5]}) {make_msisdn(n)[5:]};{make_imsi(n)};;;;"
+        for n in range(first, first + count)
+    ]
+
+
+HEADER_SC = "iccid;msisdn;imsi;status;partner_code;tariff_code;action"
+
+
+def _sims(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM sim").scalar()
+
+
+def test_import_sims_dry_run_then_import_then_again(seeded_db, tmp_path):
+    path, engine = seeded_db
+    # Russian Excel: `;`, cp1251, and a column of our own (ignored) with Cyrillic words
+    lines = [HEADER_SC + ";комментарий", *[r + ";склад №1" for r in _import_rows(880_001, 3)]]
+    csv_file = _sim_csv(tmp_path, "sims.csv", lines, "cp1251")
+    before = _sims(engine)
+    dry = run_cli(path, "import-sims", str(csv_file), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "create     3" in dry.stdout and "Dry run: nothing was changed." in dry.stdout
+    assert "cp1251" in dry.stdout and _sims(engine) == before
+    done = run_cli(path, "import-sims", str(csv_file))
+    assert done.returncode == 0, done.stderr
+    assert "Imported: 3 created, 0 updated, 0 deleted, 0 unchanged." in done.stdout
+    assert _sims(engine) == before + 3
+    again = run_cli(path, "import-sims", str(csv_file))
+    assert again.returncode == 0 and "0 created, 0 updated, 0 deleted, 3 unchanged" in again.stdout
+    with engine.connect() as conn:
+        audits = conn.exec_driver_sql(
+            "SELECT actor_user_id, after FROM audit_log WHERE action = 'sim.import'"
+        ).all()
+    assert len(audits) == 2 and audits[0][0] is None and '"file": "sims.csv"' in audits[0][1]
+
+
+def test_import_sims_with_rejects_exits_1_and_imports_nothing(seeded_db, tmp_path):
+    path, engine = seeded_db
+    rows = _import_rows(880_101, 3)
+    rows[1] = rows[1].replace(";;;;", ";;NO-SUCH-PARTNER;;")
+    csv_file = _sim_csv(tmp_path, "bad.csv", [HEADER_SC, *rows])
+    out = tmp_path / "rejects.csv"
+    before = _sims(engine)
+    result = run_cli(path, "import-sims", str(csv_file), "--rejects", str(out))
+    assert result.returncode == 1
+    assert "line 3: partner_unknown: no partner has this code" in result.stdout
+    assert "Nothing was imported: 1 rows were rejected." in result.stdout
+    assert _sims(engine) == before
+    assert "reason" in out.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_import_sims_refuses_unreadable_files_and_unknown_admins(seeded_db, tmp_path):
+    path, _ = seeded_db
+    empty = _sim_csv(tmp_path, "empty.csv", [""])
+    result = run_cli(path, "import-sims", str(empty))
+    assert result.returncode == 1 and "Refused: The file is empty" in result.stdout
+    missing = run_cli(path, "import-sims", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 1 and "no such file" in _one_line_error(missing)
+    good = _sim_csv(tmp_path, "ok.csv", [HEADER_SC, *_import_rows(880_201, 1)])
+    stranger = run_cli(path, "import-sims", str(good), "--admin", "nobody@example.ru")
+    assert stranger.returncode == 1 and "not an active admin" in _one_line_error(stranger)

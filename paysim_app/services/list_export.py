@@ -24,9 +24,32 @@ LINES_PER_CHUNK = 500
 
 def lists() -> dict[str, ListSpec]:
     """Every exportable list by name (imported here, not at module load, to avoid cycles)."""
-    from paysim_app.services import admin_payments, admin_sims
+    from paysim_app.services import (
+        admin_lists_catalogue,
+        admin_lists_partners,
+        admin_lists_people,
+        admin_lists_queues,
+        admin_lists_staff,
+        admin_payments,
+        admin_sims,
+    )
 
-    specs = (admin_sims.SIM_LIST, admin_payments.PAYMENT_LIST)
+    specs = (
+        admin_sims.SIM_LIST,
+        admin_payments.PAYMENT_LIST,
+        admin_lists_partners.PARTNER_LIST,
+        admin_lists_people.SUBSCRIBER_LIST,
+        admin_lists_people.TICKET_LIST,
+        admin_lists_staff.ADMIN_LIST,
+        admin_lists_staff.AUDIT_LIST,
+        admin_lists_staff.RATING_LIST,
+        admin_lists_queues.ACTIVATION_LIST,
+        admin_lists_queues.TARIFF_CHANGE_LIST,
+        admin_lists_queues.BLOCK_LIST,
+        admin_lists_queues.UNBLOCK_LIST,
+        admin_lists_catalogue.TARIFF_LIST,
+        admin_lists_catalogue.ADDON_LIST,
+    )
     return {spec.name: spec for spec in specs if spec.export}
 
 

@@ -102,6 +102,14 @@ def _switcher(tree: str, id_: str) -> rx.Component:
     return sim_switcher(id_)
 
 
+def _search(tree: str) -> rx.Component:
+    if tree != "admin":
+        return rx.fragment()
+    from paysim_app.ui.admin.search import header_search  # the admin pages build on this module
+
+    return header_search()
+
+
 def header(tree: str) -> rx.Component:
     return rx.hstack(
         rx.box(_drawer(tree), display=MOBILE),
@@ -116,6 +124,7 @@ def header(tree: str) -> rx.Component:
         rx.text(tr(TITLES[tree]), color=rx.color("gray", 11), size="2", display=DESKTOP),
         rx.spacer(),
         rx.box(_switcher(tree, "sim-switcher"), display=DESKTOP),
+        _search(tree),
         rx.text(SessionState.user_name, size="2", weight="medium", id="user-name", display=DESKTOP),
         language_switch(),
         rx.button(

@@ -1,0 +1,808 @@
+"""/admin/activations: the activation queue (tab "requests") and the tariff-change requests
+(tab "tariffs", kept in the URL as ?tab=tariffs), two declarations over the one list machinery;
+/admin/activations/[request_id]: one activation request, approved (with a tariff override) or
+rejected with a reason; /admin/activations/tariffs/[change_id]: one tariff-change request with
+the amount approving it would settle, approved or rejected with a reason."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.models.requests import REQUEST_STATUSES, TARIFF_CHANGE_WHEN
+from paysim_app.services import activations, tariff_changes
+from paysim_app.services import admin_lists_queues as queues
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.permissions import Actor
+from paysim_app.ui.admin.listing import ALL, ListMixin
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.format import day, moment, money, phone
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.pickers import choice, static_choice
+
+STATUS_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
+TABS = ("requests", "tariffs")
+LIST_PATH = "/admin/activations"
+
+
+def status_word(status: str, loc: str) -> str:
+    return t(f"queues.status.{status}", loc)
+
+
+def default_pending(state: ListMixin) -> None:
+    """A queue opens on what waits for a decision, unless the link asks for another status."""
+    if "status" not in state.router.page.params:
+        state.filters = {**state.filters, "status": "pending"}
+
+
+def tab_switch(path: str, tab: str, first: str) -> rx.event.EventSpec:
+    """Keep the tab in the address bar (a reload or a shared link opens the same tab)."""
+    url = path if tab == first else f"{path}?tab={tab}"
+    return rx.call_script(f"window.history.replaceState(window.history.state, '', '{url}')")
+
+
+# -- the activation requests tab --------------------------------------------------------------
+class AdminActivationsState(ListMixin, SessionState):
+    tab: str = "requests"
+    partner_options: list[dict[str, str]] = []
+    pending_requests: int = 0
+    pending_changes: int = 0
+
+    def _spec(self):
+        return queues.ACTIVATION_LIST
+
+    def _prepare(self, actor: Actor) -> None:
+        default_pending(self)
+        with session_scope() as session:
+            partners = queues.partner_choices(session, actor)
+            counts = queues.pending_counts(session, actor)
+        self.partner_options = [{"value": ALL, "label": t("list.any", self.locale)}] + [
+            {"value": c.value, "label": c.label} for c in partners
+        ]
+        self.pending_requests = counts.get("activations", 0)
+        self.pending_changes = counts.get("tariff_changes", 0)
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        customer = row["customer_name"] or row["subscriber_name"]
+        return {
+            "no": f"#{row['id']}",
+            "href": f"{LIST_PATH}/{row['id']}",
+            "created": moment(row["created_at"], loc),
+            "status": status_word(row["status"], loc),
+            "colour": STATUS_COLOURS.get(row["status"], "gray"),
+            "decided": (
+                f"{moment(row['decided_at'], loc)} · {row['decided_by_name']}"
+                if row["decided_at"]
+                else ""
+            ),
+            "kind": t(f"queues.kind.{row['requester_role']}", loc),
+            "requester": row["requester_name"] or row["requester_login"],
+            "sim": phone(row["msisdn"]),
+            "sim_href": f"/admin/sims/{row['sim_id']}",
+            "iccid": row["iccid"],
+            "customer": customer or "—",
+            "contract": row["contract_no"],
+            "partner": row["partner_name"] or "—",
+            "tariff": row["tariff_name"] or "—",
+            "reason": row["reason"] or "",
+        }
+
+    @rx.event
+    def load(self):
+        raw = self.router.page.params.get("tab", "")
+        self.tab = raw if raw in TABS else "requests"
+        return self._start()
+
+    @rx.event
+    def set_tab(self, value: str):
+        if value in TABS:
+            self.tab = value
+            return tab_switch(LIST_PATH, value, "requests")
+        return None
+
+
+STATUS_OPTIONS = [(ALL, "list.any")] + [(s, f"queues.status.{s}") for s in REQUEST_STATUSES]
+ACTIVATION_COLUMNS = [
+    Column("no", "queues.col.no", mono=True, link="href"),
+    Column("created", "queues.col.created", mono=True),
+    Column("status", "queues.col.status", badge="colour", hint="decided"),
+    Column("kind", "queues.col.requester_kind", hint="requester"),
+    Column("sim", "queues.col.sim", mono=True, link="sim_href", hint="iccid"),
+    Column("customer", "queues.col.customer", hint="contract"),
+    Column("partner", "queues.col.partner"),
+    Column("tariff", "queues.col.tariff", hint="reason"),
+]
+ACTIVATION_FIELDS = [
+    FilterField("status", "queues.col.status", options=STATUS_OPTIONS),
+    FilterField(
+        "requester",
+        "queues.col.requester_kind",
+        options=[(ALL, "list.any")] + [(k, f"queues.kind.{k}") for k in queues.REQUESTER_KINDS],
+    ),
+    FilterField("partner", "queues.col.partner", dynamic="partner_options"),
+    FilterField("date_from", "queues.date_from", "date"),
+    FilterField("date_to", "queues.date_to", "date"),
+]
+REQUEST_SORTS = [
+    ("created_at", "queues.col.created"),
+    ("decided_at", "queues.col.decided"),
+    ("status", "queues.col.status"),
+]
+
+
+# -- the tariff-change requests tab -------------------------------------------------------------
+class AdminTariffChangesState(ListMixin, SessionState):
+    def _spec(self):
+        return queues.TARIFF_CHANGE_LIST
+
+    def _prepare(self, actor: Actor) -> None:
+        default_pending(self)
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        return {
+            "no": f"#{row['id']}",
+            "href": f"{LIST_PATH}/tariffs/{row['id']}",
+            "created": moment(row["created_at"], loc),
+            "status": status_word(row["status"], loc),
+            "colour": STATUS_COLOURS.get(row["status"], "gray"),
+            "decided": (
+                f"{moment(row['decided_at'], loc)} · {row['decided_by_name']}"
+                if row["decided_at"]
+                else ""
+            ),
+            "sim": phone(row["msisdn"]),
+            "sim_href": f"/admin/sims/{row['sim_id']}",
+            "subscriber": row["subscriber_name"] or "—",
+            "contract": row["contract_no"],
+            "change": f"{row['from_tariff_name'] or '—'} → {row['to_tariff_name']}",
+            "fees": (f"{money(row['from_fee_kop'] or 0, loc)} → {money(row['to_fee_kop'], loc)}"),
+            "when": t(f"tariffs.when.{row['effective']}", loc),
+            "reason": row["reason"] or "",
+        }
+
+    @rx.event
+    def load(self):
+        return self._start()
+
+
+CHANGE_COLUMNS = [
+    Column("no", "queues.col.no", mono=True, link="href"),
+    Column("created", "queues.col.created", mono=True),
+    Column("status", "queues.col.status", badge="colour", hint="decided"),
+    Column("sim", "queues.col.sim", mono=True, link="sim_href"),
+    Column("subscriber", "queues.col.subscriber", hint="contract"),
+    Column("change", "queues.col.change", hint="fees"),
+    Column("when", "queues.col.when", hint="reason"),
+]
+CHANGE_FIELDS = [
+    FilterField("status", "queues.col.status", options=STATUS_OPTIONS),
+    FilterField("date_from", "queues.date_from", "date"),
+    FilterField("date_to", "queues.date_to", "date"),
+]
+
+
+def _tab_label(key: str, count) -> rx.Component:
+    return rx.hstack(
+        rx.text(tr(key)),
+        rx.cond(count > 0, rx.badge(count, color_scheme="amber", variant="solid", radius="full")),
+        spacing="2",
+        align="center",
+    )
+
+
+def activations_page() -> rx.Component:
+    s = AdminActivationsState
+    return shell(
+        "admin",
+        rx.vstack(
+            rx.tabs.root(
+                rx.tabs.list(
+                    rx.tabs.trigger(
+                        _tab_label("queues.tab.requests", s.pending_requests),
+                        value="requests",
+                        id="tab-requests",
+                    ),
+                    rx.tabs.trigger(
+                        _tab_label("queues.tab.tariffs", s.pending_changes),
+                        value="tariffs",
+                        id="tab-tariffs",
+                    ),
+                    size="2",
+                ),
+                value=s.tab,
+                on_change=s.set_tab,
+                width="100%",
+            ),
+            rx.cond(
+                s.tab == "tariffs",
+                list_view(
+                    AdminTariffChangesState,
+                    CHANGE_COLUMNS,
+                    CHANGE_FIELDS,
+                    REQUEST_SORTS,
+                    id_="admin-tariff-changes",
+                    search_key="queues.search.changes",
+                    empty_key="queues.empty",
+                ),
+                list_view(
+                    s,
+                    ACTIVATION_COLUMNS,
+                    ACTIVATION_FIELDS,
+                    REQUEST_SORTS,
+                    id_="admin-activations",
+                    search_key="queues.search.requests",
+                    empty_key="queues.empty",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="queues.activations_title",
+    )
+
+
+# -- small shared pieces of the detail pages ------------------------------------------------------
+def info(label_key: str, value, id_: str, href=None) -> rx.Component:
+    shown = (
+        rx.cond(href != "", rx.link(value, href=href), rx.text(value))
+        if href is not None
+        else rx.text(value)
+    )
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
+        rx.box(shown, id=id_),
+        spacing="0",
+        min_width="0",
+        overflow_wrap="anywhere",
+    )
+
+
+def info_grid(*items: rx.Component) -> rx.Component:
+    return rx.grid(
+        *items,
+        columns=rx.breakpoints(initial="1", xs="2", md="3"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def title_row(title, status, colour, id_: str) -> rx.Component:
+    return rx.hstack(
+        rx.heading(title, size="5", id=f"{id_}-title"),
+        rx.badge(status, color_scheme=colour, variant="soft", size="2", id=f"{id_}-status"),
+        align="center",
+        wrap="wrap",
+    )
+
+
+def reject_form(state, id_: str) -> rx.Component:
+    """The reason (required: a field error when empty) and the reject button."""
+    return rx.form(
+        rx.vstack(
+            labelled(
+                f"{id_}-reason",
+                tr("queues.reject_reason"),
+                rx.text_area(
+                    id=f"{id_}-reason",
+                    value=state.reason,
+                    on_change=state.set_reason,
+                    size="3",
+                    width="100%",
+                    aria_invalid=rx.cond(state.reason_error != "", "true", "false"),
+                ),
+                state.reason_error,
+            ),
+            rx.button(
+                tr("queues.reject"),
+                color_scheme="red",
+                variant="soft",
+                size="3",
+                type="submit",
+                id=f"{id_}-reject",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=state.reject,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def back_link(href: str, key: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon("arrow-left", size=16), rx.text(tr(key)), align="center", spacing="1"),
+        href=href,
+        id="back-link",
+    )
+
+
+# -- one activation request -----------------------------------------------------------------------
+class AdminActivationState(SessionState):
+    request: dict = {}
+    tariff_options: list[dict[str, str]] = []
+    tariff_id: str = ""
+    reason: str = ""
+    reason_error: str = ""
+    error: str = ""
+
+    def _request_id(self) -> int | None:
+        raw = self.router.page.params.get("request_id", "")
+        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+
+    def _show(self, actor: Actor, request_id: int) -> None:
+        loc = self.locale
+        with session_scope() as session:
+            d = activations.activation_detail(session, actor, request_id)
+            tariffs = queues.tariff_choices(session, actor)
+        self.request = {
+            "id": str(d.id),
+            "title": t("queues.request_title", loc, no=d.id),
+            "status": status_word(d.status, loc),
+            "colour": STATUS_COLOURS.get(d.status, "gray"),
+            "created": moment(d.created_at, loc),
+            "kind": t(f"queues.kind.{d.kind}", loc),
+            "sim": phone(d.msisdn),
+            "sim_href": f"/admin/sims/{d.sim_id}",
+            "iccid": d.iccid,
+            "imsi": d.imsi,
+            "sim_status": t(f"sim.status.{d.sim_status}", loc),
+            "requester": " · ".join(x for x in (d.requester_name, d.requester_login) if x) or "—",
+            "partner": d.partner_name or "—",
+            "contract": (
+                f"{d.subscriber_name} ({d.contract_no})"
+                if d.contract_no
+                else t("queues.new_contract", loc)
+            ),
+            "contract_href": f"/admin/subscribers/{d.subscriber_id}" if d.subscriber_id else "",
+            "existing": d.existing_contract_no,
+            "customer": d.customer_name or d.subscriber_name or "—",
+            "phone": phone(d.customer_phone) if d.customer_phone else "—",
+            "email": d.customer_email or "—",
+            "document": d.customer_document or "—",
+            "tariff": (
+                f"{d.tariff_name} · {money(d.tariff_fee_kop, loc)}" if d.tariff_name else "—"
+            ),
+            "reason": d.reason or "",
+            "decided": (
+                f"{moment(d.decided_at, loc)} · {d.decided_by_name}" if d.decided_at else ""
+            ),
+            "can_decide": "1" if d.can_decide else "",
+        }
+        self.tariff_options = [{"value": c.value, "label": c.label} for c in tariffs]
+        offered = {c.value for c in tariffs}
+        self.tariff_id = str(d.tariff_id) if str(d.tariff_id) in offered else ""
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "activations.view")
+        if redirect:
+            return redirect
+        self.reason, self.reason_error, self.error = "", "", ""
+        request_id = self._request_id()
+        try:
+            if request_id is None:
+                raise DomainError("admin_queues.error.not_found")
+            self._show(actor, request_id)
+        except DomainError:
+            return rx.redirect(LIST_PATH)
+        return None
+
+    @rx.event
+    def set_tariff(self, value: str):
+        self.tariff_id = str(value)[:12]
+
+    @rx.event
+    def set_reason(self, value: str):
+        self.reason = str(value)[:600]
+        self.reason_error = ""
+
+    @rx.event
+    def approve(self):
+        actor = self._actor()
+        request_id = self._request_id()
+        if actor is None or request_id is None:
+            return rx.redirect("/login")
+        self.error, self.reason_error = "", ""
+        tariff_id = int(self.tariff_id) if self.tariff_id.isdigit() else None
+        try:
+            with session_scope() as session:
+                result = activations.approve_activation(session, actor, request_id, tariff_id)
+        except DomainError as err:
+            self.error = self._error(err)
+            return None
+        key = "queues.approved_new" if result.created_subscriber else "queues.approved"
+        return [
+            rx.toast.success(self._t(key, no=request_id, contract=result.contract_no)),
+            rx.redirect(LIST_PATH),
+        ]
+
+    @rx.event
+    def reject(self, _form: dict | None = None):
+        actor = self._actor()
+        request_id = self._request_id()
+        if actor is None or request_id is None:
+            return rx.redirect("/login")
+        self.error, self.reason_error = "", ""
+        try:
+            with session_scope() as session:
+                activations.reject_activation(session, actor, request_id, self.reason)
+        except ValidationError as err:
+            if err.field == "reason":
+                self.reason_error = self._error(err)
+            else:
+                self.error = self._error(err)
+            return None
+        except DomainError as err:
+            self.error = self._error(err)
+            return None
+        return [
+            rx.toast.success(self._t("queues.rejected", no=request_id)),
+            rx.redirect(LIST_PATH),
+        ]
+
+
+def activation_page() -> rx.Component:
+    s = AdminActivationState
+    r = s.request
+    decide = rx.cond(
+        (r["can_decide"] == "1") & SessionState.permissions.contains("activations.edit"),
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("queues.decision"), size="4", as_="h2"),
+                rx.flex(
+                    choice(
+                        s.tariff_options,
+                        s.tariff_id,
+                        s.set_tariff,
+                        "activation-tariff",
+                        "queues.tariff_override",
+                        width="auto",
+                    ),
+                    rx.button(
+                        rx.icon("check", size=16),
+                        tr("queues.approve"),
+                        size="3",
+                        color_scheme="green",
+                        on_click=s.approve,
+                        id="activation-approve",
+                    ),
+                    spacing="3",
+                    align="end",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                rx.cond(
+                    r["existing"] != "",
+                    rx.callout(
+                        rx.text(tr("queues.existing_contract"), " ", r["existing"]),
+                        icon="info",
+                        width="100%",
+                    ),
+                ),
+                error_banner(s.error, id_="activation-error"),
+                rx.divider(),
+                reject_form(s, "activation"),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        error_banner(s.error, id_="activation-error"),
+    )
+    return shell(
+        "admin",
+        rx.cond(
+            r.contains("id"),
+            rx.vstack(
+                back_link(LIST_PATH, "queues.back_activations"),
+                rx.card(
+                    rx.vstack(
+                        title_row(r["title"], r["status"], r["colour"], "activation"),
+                        info_grid(
+                            info("queues.col.created", r["created"], "activation-created"),
+                            info("queues.col.requester_kind", r["kind"], "activation-kind"),
+                            info("queues.col.requester", r["requester"], "activation-requester"),
+                            info("queues.col.partner", r["partner"], "activation-partner"),
+                            info("queues.col.sim", r["sim"], "activation-sim", r["sim_href"]),
+                            info("queues.col.iccid", r["iccid"], "activation-iccid"),
+                            info("queues.col.imsi", r["imsi"], "activation-imsi"),
+                            info("queues.col.sim_status", r["sim_status"], "activation-sim-status"),
+                            info("queues.col.tariff", r["tariff"], "activation-tariff-name"),
+                        ),
+                        rx.divider(),
+                        rx.heading(tr("queues.customer_data"), size="3", as_="h2"),
+                        info_grid(
+                            info("queues.col.customer", r["customer"], "activation-customer"),
+                            info("queues.phone", r["phone"], "activation-phone"),
+                            info("queues.email", r["email"], "activation-email"),
+                            info("queues.document", r["document"], "activation-document"),
+                            info(
+                                "queues.col.contract",
+                                r["contract"],
+                                "activation-contract",
+                                r["contract_href"],
+                            ),
+                        ),
+                        rx.cond(
+                            r["decided"] != "",
+                            info_grid(
+                                info("queues.col.decided", r["decided"], "activation-decided"),
+                                rx.cond(
+                                    r["reason"] != "",
+                                    info("queues.col.reason", r["reason"], "activation-reason"),
+                                ),
+                            ),
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                decide,
+                spacing="4",
+                width="100%",
+            ),
+        ),
+        title_key="queues.activation_title",
+    )
+
+
+# -- one tariff-change request --------------------------------------------------------------------
+class AdminTariffChangeState(SessionState):
+    change: dict = {}
+    when: str = ""
+    reason: str = ""
+    reason_error: str = ""
+    error: str = ""
+
+    def _change_id(self) -> int | None:
+        raw = self.router.page.params.get("change_id", "")
+        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+
+    def _show(self, actor: Actor, change_id: int) -> None:
+        loc = self.locale
+        with session_scope() as session:
+            d = queues.tariff_change_detail(session, actor, change_id, self.when or None)
+        self.when = d.when
+        if d.difference_kop > 0:
+            settle = t("queues.settle.charge", loc, amount=money(d.difference_kop, loc))
+        elif d.difference_kop < 0:
+            settle = t("queues.settle.credit", loc, amount=money(-d.difference_kop, loc))
+        else:
+            settle = t("queues.settle.none", loc)
+        self.change = {
+            "id": str(d.id),
+            "title": t("queues.change_title", loc, no=d.id),
+            "status": status_word(d.status, loc),
+            "colour": STATUS_COLOURS.get(d.status, "gray"),
+            "created": moment(d.created_at, loc),
+            "sim": phone(d.msisdn),
+            "sim_href": f"/admin/sims/{d.sim_id}",
+            "sim_status": t(f"sim.status.{d.sim_status}", loc),
+            "balance": money(d.balance_kop, loc),
+            "subscriber": (f"{d.subscriber_name} ({d.contract_no})" if d.contract_no else "—"),
+            "subscriber_href": (f"/admin/subscribers/{d.subscriber_id}" if d.subscriber_id else ""),
+            "requester": d.requester_name or "—",
+            "from": f"{d.current_tariff_name or '—'} · {money(d.current_fee_kop, loc)}",
+            "to": f"{d.to_tariff_name} · {money(d.new_fee_kop, loc)}",
+            "asked": t(f"tariffs.when.{d.requested_when}", loc),
+            "effective": day(d.effective_date, loc),
+            "settle": settle,
+            "days": (
+                t("queues.settle.days", loc, days=d.days_left, period=d.period_days)
+                if d.when == "now"
+                else ""
+            ),
+            "short": (
+                t("queues.settle.short", loc, amount=money(d.balance_short_kop, loc))
+                if d.balance_short_kop
+                else ""
+            ),
+            "reason": d.reason,
+            "decided": (
+                f"{moment(d.decided_at, loc)} · {d.decided_by_name}" if d.decided_at else ""
+            ),
+            "can_decide": "1" if d.can_decide else "",
+        }
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "activations.view")
+        if redirect:
+            return redirect
+        self.reason, self.reason_error, self.error, self.when = "", "", "", ""
+        change_id = self._change_id()
+        try:
+            if change_id is None:
+                raise DomainError("admin_queues.error.not_found")
+            self._show(actor, change_id)
+        except DomainError:
+            return rx.redirect(f"{LIST_PATH}?tab=tariffs")
+        return None
+
+    @rx.event
+    def set_when(self, value: str):
+        actor = self._actor()
+        change_id = self._change_id()
+        if actor is None or change_id is None or value not in TARIFF_CHANGE_WHEN:
+            return None
+        self.when, self.error = value, ""
+        try:
+            self._show(actor, change_id)
+        except DomainError as err:
+            self.error = self._error(err)
+        return None
+
+    @rx.event
+    def set_reason(self, value: str):
+        self.reason = str(value)[:600]
+        self.reason_error = ""
+
+    @rx.event
+    def approve(self):
+        actor = self._actor()
+        change_id = self._change_id()
+        if actor is None or change_id is None:
+            return rx.redirect("/login")
+        self.error, self.reason_error = "", ""
+        try:
+            with session_scope() as session:
+                result = tariff_changes.approve_change(session, actor, change_id, self.when or None)
+        except DomainError as err:
+            self.error = self._error(err)
+            return None
+        loc = self.locale
+        if result.difference_kop > 0:
+            settled = t("queues.settle.charged", loc, amount=money(result.difference_kop, loc))
+        elif result.difference_kop < 0:
+            settled = t("queues.settle.credited", loc, amount=money(-result.difference_kop, loc))
+        else:
+            settled = ""
+        message = self._t(
+            "queues.change_approved", no=change_id, date=day(result.effective_date, loc)
+        )
+        return [
+            rx.toast.success(f"{message} {settled}".strip()),
+            rx.redirect(f"{LIST_PATH}?tab=tariffs"),
+        ]
+
+    @rx.event
+    def reject(self, _form: dict | None = None):
+        actor = self._actor()
+        change_id = self._change_id()
+        if actor is None or change_id is None:
+            return rx.redirect("/login")
+        self.error, self.reason_error = "", ""
+        try:
+            with session_scope() as session:
+                tariff_changes.reject_change(session, actor, change_id, self.reason)
+        except ValidationError as err:
+            if err.field == "reason":
+                self.reason_error = self._error(err)
+            else:
+                self.error = self._error(err)
+            return None
+        except DomainError as err:
+            self.error = self._error(err)
+            return None
+        return [
+            rx.toast.success(self._t("queues.change_rejected", no=change_id)),
+            rx.redirect(f"{LIST_PATH}?tab=tariffs"),
+        ]
+
+
+def tariff_change_page() -> rx.Component:
+    s = AdminTariffChangeState
+    c = s.change
+    decide = rx.cond(
+        (c["can_decide"] == "1") & SessionState.permissions.contains("activations.edit"),
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("queues.decision"), size="4", as_="h2"),
+                rx.flex(
+                    static_choice(
+                        [(w, f"tariffs.when.{w}") for w in TARIFF_CHANGE_WHEN],
+                        s.when,
+                        s.set_when,
+                        "change-when",
+                        "queues.col.when",
+                        width="auto",
+                    ),
+                    rx.button(
+                        rx.icon("check", size=16),
+                        tr("queues.approve"),
+                        size="3",
+                        color_scheme="green",
+                        on_click=s.approve,
+                        id="change-approve",
+                    ),
+                    spacing="3",
+                    align="end",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                rx.callout(
+                    rx.vstack(
+                        rx.text(
+                            tr("queues.settle.effective"),
+                            " ",
+                            c["effective"],
+                            id="change-effective",
+                        ),
+                        rx.text(c["settle"], weight="medium", id="change-settle"),
+                        rx.cond(c["days"] != "", rx.text(c["days"], size="2")),
+                        spacing="1",
+                    ),
+                    icon="calculator",
+                    width="100%",
+                    id="change-preview",
+                ),
+                rx.cond(
+                    c["short"] != "",
+                    rx.callout(
+                        c["short"], icon="triangle_alert", color_scheme="amber", width="100%"
+                    ),
+                ),
+                error_banner(s.error, id_="change-error"),
+                rx.divider(),
+                reject_form(s, "change"),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        error_banner(s.error, id_="change-error"),
+    )
+    return shell(
+        "admin",
+        rx.cond(
+            c.contains("id"),
+            rx.vstack(
+                back_link(f"{LIST_PATH}?tab=tariffs", "queues.back_changes"),
+                rx.card(
+                    rx.vstack(
+                        title_row(c["title"], c["status"], c["colour"], "change"),
+                        info_grid(
+                            info("queues.col.created", c["created"], "change-created"),
+                            info("queues.col.sim", c["sim"], "change-sim", c["sim_href"]),
+                            info("queues.col.sim_status", c["sim_status"], "change-sim-status"),
+                            info("queues.balance", c["balance"], "change-balance"),
+                            info(
+                                "queues.col.subscriber",
+                                c["subscriber"],
+                                "change-subscriber",
+                                c["subscriber_href"],
+                            ),
+                            info("queues.col.requester", c["requester"], "change-requester"),
+                            info("queues.col.from_tariff", c["from"], "change-from"),
+                            info("queues.col.to_tariff", c["to"], "change-to"),
+                            info("queues.asked_when", c["asked"], "change-asked"),
+                        ),
+                        rx.cond(
+                            c["decided"] != "",
+                            info_grid(
+                                info("queues.col.decided", c["decided"], "change-decided"),
+                                rx.cond(
+                                    c["reason"] != "",
+                                    info("queues.col.reason", c["reason"], "change-reason"),
+                                ),
+                            ),
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                decide,
+                spacing="4",
+                width="100%",
+            ),
+        ),
+        title_key="queues.change_page_title",
+    )

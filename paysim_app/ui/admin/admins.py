@@ -1,0 +1,892 @@
+"""/admin/admins: every admin account (a declaration over the one list machinery) and the
+invite form; /admin/admins/[user_id]: one admin's card (role, disable / enable, resend the
+invitation); /admin/admins/roles: the roles, each edited as a grid of permissions per section.
+Seeing needs admins.view, every change admins.manage (the services check it, and guard the
+last admin-manager and the acting admin's own right)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import admin_lists_staff, admins
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.permissions import Actor
+from paysim_app.ui.admin.listing import ALL, ListMixin
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import moment
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.pickers import choice
+
+CAN_MANAGE = SessionState.permissions.contains("admins.manage")
+INVITE_FIELDS = ("email", "full_name", "role")
+NEW = "new"  # the roles page's "a new role" selection
+
+
+def tabs(active: str) -> rx.Component:
+    """Admins | Roles, two links above both pages."""
+
+    def tab(key: str, href: str, name: str) -> rx.Component:
+        return rx.link(
+            rx.button(
+                tr(key),
+                variant="solid" if name == active else "soft",
+                size="2",
+            ),
+            href=href,
+            id=f"tab-{name}",
+        )
+
+    return rx.hstack(
+        tab("admin_staff.tab.admins", "/admin/admins", "admins"),
+        tab("admin_staff.tab.roles", "/admin/admins/roles", "roles"),
+        spacing="2",
+    )
+
+
+# -- the list -------------------------------------------------------------------------------
+class AdminAdminsState(ListMixin, SessionState):
+    role_options: list[dict[str, str]] = []
+    invite: dict[str, str] = {"email": "", "full_name": "", "role": ""}
+    invite_error: str = ""
+    invite_field: str = ""
+
+    def _spec(self):
+        return admin_lists_staff.ADMIN_LIST
+
+    def _prepare(self, actor: Actor) -> None:
+        with session_scope() as session:
+            roles = admin_lists_staff.role_choices(session, actor)
+        self.role_options = [{"value": ALL, "label": t("list.any", self.locale)}] + [
+            {"value": c.value, "label": c.label} for c in roles
+        ]
+        self.invite = {"email": "", "full_name": "", "role": roles[0].value if roles else ""}
+        self.invite_error, self.invite_field = "", ""
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        you = row["id"] == self._user_id
+        return {
+            "name": row["full_name"] or "—",
+            "you": t("admin_staff.you", loc) if you else "",
+            "href": f"/admin/admins/{row['id']}",
+            "email": row["email"] or "—",
+            "role": row["role_name"],
+            "state": t(
+                "admin_staff.state.active" if row["is_active"] else "admin_staff.state.disabled",
+                loc,
+            ),
+            "colour": "green" if row["is_active"] else "gray",
+            "last_login": moment(row["last_login_at"], loc) if row["last_login_at"] else "—",
+            "created": moment(row["created_at"], loc),
+        }
+
+    @rx.event
+    def load(self):
+        return self._start()
+
+    @rx.event
+    def set_invite(self, name: str, value: str):
+        if name in INVITE_FIELDS:
+            self.invite = {**self.invite, name: str(value)[:200]}
+
+    @rx.event
+    def send_invite(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.invite_error, self.invite_field = "", ""
+        f = self.invite
+        role = int(f["role"]) if f["role"].isdigit() else 0
+        try:
+            with session_scope() as session:
+                admins.invite_admin(session, actor, f["email"], f["full_name"], role)
+        except ValidationError as err:
+            self.invite_error, self.invite_field = self._error(err), err.field or ""
+            return None
+        except DomainError as err:
+            self.invite_error = self._error(err)
+            return None
+        email = f["email"].strip()
+        self.invite = {**self.invite, "email": "", "full_name": ""}
+        self.page = 1
+        self._fetch()
+        return rx.toast.success(self._t("admin_staff.invited", email=email))
+
+    @rx.var
+    def role_picks(self) -> list[dict[str, str]]:
+        return [o for o in self.role_options if o["value"] != ALL]
+
+
+COLUMNS = [
+    Column("name", "admin_staff.col.name", link="href", hint="you"),
+    Column("email", "admin_staff.col.email"),
+    Column("role", "admin_staff.col.role"),
+    Column("state", "admin_staff.col.active", badge="colour"),
+    Column("last_login", "admin_staff.col.last_login", mono=True),
+]
+FIELDS = [
+    FilterField("role", "admin_staff.col.role", dynamic="role_options"),
+    FilterField(
+        "active",
+        "admin_staff.col.active",
+        options=[
+            (ALL, "list.any"),
+            ("yes", "admin_staff.state.active"),
+            ("no", "admin_staff.state.disabled"),
+        ],
+    ),
+]
+SORTS = [
+    ("created_at", "admin_staff.col.created"),
+    ("full_name", "admin_staff.col.name"),
+    ("email", "admin_staff.col.email"),
+    ("role", "admin_staff.col.role"),
+    ("last_login_at", "admin_staff.col.last_login"),
+]
+
+
+def _invite_input(name: str, label_key: str, type_: str = "text") -> rx.Component:
+    s = AdminAdminsState
+    id_ = f"invite-{name.replace('_', '-')}"
+    return labelled(
+        id_,
+        tr(label_key),
+        rx.input(
+            id=id_,
+            type=type_,
+            value=s.invite[name],
+            on_change=lambda v: s.set_invite(name, v),
+            size="3",
+            width="100%",
+            aria_invalid=rx.cond(s.invite_field == name, "true", "false"),
+        ),
+    )
+
+
+def _invite_card() -> rx.Component:
+    s = AdminAdminsState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(tr("admin_staff.invite"), size="4", as_="h2"),
+                rx.text(tr("admin_staff.invite_hint"), size="2", color=rx.color("gray", 11)),
+                rx.grid(
+                    _invite_input("email", "admin_staff.field.email", "email"),
+                    _invite_input("full_name", "admin_staff.field.full_name"),
+                    choice(
+                        s.role_picks,
+                        s.invite["role"],
+                        lambda v: s.set_invite("role", v),
+                        "invite-role",
+                        "admin_staff.field.role",
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="3"),
+                    spacing="3",
+                    width="100%",
+                ),
+                error_banner(s.invite_error, id_="invite-error"),
+                rx.button(
+                    rx.icon("send", size=16),
+                    tr("admin_staff_ui.invite_send"),
+                    type="submit",
+                    size="3",
+                    id="invite-submit",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.send_invite,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def admins_page() -> rx.Component:
+    s = AdminAdminsState
+    return shell(
+        "admin",
+        rx.vstack(
+            tabs("admins"),
+            rx.cond(CAN_MANAGE, _invite_card()),
+            list_view(
+                s,
+                COLUMNS,
+                FIELDS,
+                SORTS,
+                id_="admin-admins",
+                search_key="admin_staff_ui.search",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_staff.title",
+    )
+
+
+# -- one admin ------------------------------------------------------------------------------
+class AdminAdminState(SessionState):
+    admin: dict[str, str] = {}
+    role_options: list[dict[str, str]] = []
+    role_value: str = ""
+    error: str = ""
+    confirm_disable: bool = False
+
+    def _admin_id(self) -> int | None:
+        raw = self.router.page.params.get("user_id", "")
+        return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+    def _show(self, actor: Actor, user_id: int) -> None:
+        loc = self.locale
+        with session_scope() as session:
+            d = admins.admin_detail(session, actor, user_id)
+            roles = admin_lists_staff.role_choices(session, actor)
+        self.admin = {
+            "id": str(d.id),
+            "name": d.full_name or "—",
+            "email": d.email or "—",
+            "role": d.role_name,
+            "state": t(
+                "admin_staff.state.active" if d.is_active else "admin_staff.state.disabled", loc
+            ),
+            "colour": "green" if d.is_active else "gray",
+            "active": "1" if d.is_active else "",
+            "self": "1" if d.is_self else "",
+            "last_login": moment(d.last_login_at, loc) if d.last_login_at else "—",
+            "created": moment(d.created_at, loc),
+            "permissions": ", ".join(_permission_words(d.permissions, loc)) or "—",
+        }
+        self.role_options = [{"value": c.value, "label": c.label} for c in roles]
+        self.role_value = str(d.role_id)
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "admins.view")
+        if redirect:
+            return redirect
+        self.error, self.confirm_disable = "", False
+        user_id = self._admin_id()
+        try:
+            if user_id is None:
+                raise DomainError("error.not_found")
+            self._show(actor, user_id)
+        except DomainError:
+            return rx.redirect("/admin/admins")
+        return None
+
+    def _run(self, action, done_key: str):
+        actor = self._actor()
+        user_id = self._admin_id()
+        if actor is None or user_id is None:
+            return rx.redirect("/login")
+        self.error, self.confirm_disable = "", False
+        try:
+            with session_scope() as session:
+                action(session, actor, user_id)
+        except DomainError as err:
+            self.error = self._error(err)
+            return None
+        self._show(actor, user_id)
+        return rx.toast.success(self._t(done_key))
+
+    @rx.event
+    def set_role(self, value: str):
+        self.role_value = str(value)[:12]
+
+    @rx.event
+    def assign(self):
+        role = int(self.role_value) if self.role_value.isdigit() else 0
+        return self._run(
+            lambda s, a, uid: admins.assign_role(s, a, uid, role), "admin_staff.role_assigned"
+        )
+
+    @rx.event
+    def ask_disable(self, value: bool = True):
+        self.confirm_disable = bool(value)
+
+    @rx.event
+    def disable(self):
+        return self._run(
+            lambda s, a, uid: admins.set_admin_active(s, a, uid, False),
+            "admin_staff.disabled_done",
+        )
+
+    @rx.event
+    def enable(self):
+        return self._run(
+            lambda s, a, uid: admins.set_admin_active(s, a, uid, True), "admin_staff.enabled_done"
+        )
+
+    @rx.event
+    def resend(self):
+        return self._run(
+            lambda s, a, uid: admins.resend_invitation(s, a, uid), "admin_staff.resent"
+        )
+
+
+def _permission_words(permissions, loc: str) -> list[str]:
+    out = []
+    for p in permissions:
+        section, right = p.split(".", 1)
+        out.append(
+            f"{t(f'admin_staff.section.{section}', loc)}: {t(f'admin_staff.right.{right}', loc)}"
+        )
+    return out
+
+
+def _info(label_key: str, value, id_: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
+        rx.text(value, id=id_, overflow_wrap="anywhere"),
+        spacing="0",
+        min_width="0",
+    )
+
+
+def admin_page() -> rx.Component:
+    s = AdminAdminState
+    a = s.admin
+    manage = rx.card(
+        rx.vstack(
+            rx.flex(
+                choice(
+                    s.role_options,
+                    s.role_value,
+                    s.set_role,
+                    "admin-role",
+                    "admin_staff.field.role",
+                    width="auto",
+                ),
+                rx.button(tr("admin_staff.assign_role"), size="3", on_click=s.assign, id="assign"),
+                gap="3",
+                align="end",
+                wrap="wrap",
+            ),
+            rx.flex(
+                rx.cond(
+                    a["active"] == "1",
+                    rx.cond(
+                        a["self"] != "1",
+                        rx.button(
+                            tr("admin_staff.disable"),
+                            color_scheme="red",
+                            variant="soft",
+                            size="3",
+                            on_click=s.ask_disable(True),
+                            id="admin-disable",
+                        ),
+                    ),
+                    rx.button(
+                        tr("admin_staff.enable"), size="3", on_click=s.enable, id="admin-enable"
+                    ),
+                ),
+                rx.cond(
+                    a["active"] == "1",
+                    rx.button(
+                        tr("admin_staff.resend"),
+                        variant="outline",
+                        size="3",
+                        on_click=s.resend,
+                        id="admin-resend",
+                    ),
+                ),
+                gap="2",
+                wrap="wrap",
+            ),
+            rx.cond(
+                s.confirm_disable,
+                rx.callout(
+                    rx.flex(
+                        rx.text(tr("admin_staff_ui.disable_confirm")),
+                        rx.button(
+                            tr("admin_staff.disable"),
+                            color_scheme="red",
+                            size="2",
+                            on_click=s.disable,
+                            id="admin-disable-yes",
+                        ),
+                        rx.button(
+                            tr("admin_staff_ui.cancel"),
+                            variant="soft",
+                            size="2",
+                            on_click=s.ask_disable(False),
+                        ),
+                        gap="2",
+                        wrap="wrap",
+                        align="center",
+                    ),
+                    color_scheme="red",
+                    icon="triangle_alert",
+                    width="100%",
+                ),
+            ),
+            error_banner(s.error, id_="admin-error"),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+    return shell(
+        "admin",
+        rx.vstack(
+            tabs("admins"),
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading(a["name"], size="5", id="admin-name"),
+                        rx.badge(a["state"], color_scheme=a["colour"], variant="soft", size="2"),
+                        rx.cond(a["self"] == "1", rx.badge(tr("admin_staff.you"), size="2")),
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    rx.grid(
+                        _info("admin_staff.col.email", a["email"], "admin-email"),
+                        _info("admin_staff.col.role", a["role"], "admin-role-name"),
+                        _info("admin_staff.col.last_login", a["last_login"], "admin-last-login"),
+                        _info("admin_staff.col.created", a["created"], "admin-created"),
+                        columns=rx.breakpoints(initial="1", xs="2", md="4"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    _info("admin_staff.col.permissions", a["permissions"], "admin-permissions"),
+                    spacing="3",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            rx.cond(CAN_MANAGE, manage),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_staff_ui.card_title",
+    )
+
+
+# -- roles ----------------------------------------------------------------------------------
+GROUPS = admins.permission_groups()
+ROLE_FIELDS = ("name", "description")
+
+
+class AdminRolesState(SessionState):
+    roles: list[dict[str, str]] = []
+    selected: str = ""
+    form: dict[str, str] = {"name": "", "description": ""}
+    perms: list[str] = []
+    is_builtin: bool = False
+    holders: list[dict[str, str]] = []
+    error: str = ""
+    confirm_delete: bool = False
+
+    def _list(self, actor: Actor) -> None:
+        loc = self.locale
+        with session_scope() as session:
+            rows = admins.list_roles(session, actor)
+        self.roles = [
+            {
+                "id": str(r.id),
+                "name": r.name,
+                "builtin": t("admin_staff.role.builtin", loc) if r.is_builtin else "",
+                "users": t("admin_staff_ui.role.users", loc, n=r.users, active=r.active_users),
+                "rights": t("admin_staff_ui.role.rights", loc, n=len(r.permissions)),
+            }
+            for r in rows
+        ]
+
+    def _pick(self, actor: Actor, role_id: str) -> None:
+        self.error, self.confirm_delete = "", False
+        if role_id == NEW or not role_id.isdigit():
+            self.selected, self.form, self.perms = NEW, {"name": "", "description": ""}, []
+            self.is_builtin, self.holders = False, []
+            return
+        with session_scope() as session:
+            d = admins.role_detail(session, actor, int(role_id))
+        self.selected = str(d.id)
+        self.form = {"name": d.name, "description": d.description}
+        self.perms = list(d.permissions)
+        self.is_builtin = d.is_builtin
+        self.holders = [
+            {
+                "name": u.full_name or u.email,
+                "href": f"/admin/admins/{u.id}",
+                "email": u.email,
+                "state": t(
+                    "admin_staff.state.active" if u.is_active else "admin_staff.state.disabled",
+                    self.locale,
+                ),
+                "colour": "green" if u.is_active else "gray",
+            }
+            for u in d.users
+        ]
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "admins.view")
+        if redirect:
+            return redirect
+        self._list(actor)
+        wanted = self.router.page.params.get("role", "")
+        wanted = wanted if isinstance(wanted, str) and wanted.isdigit() else ""
+        first = wanted or (self.roles[0]["id"] if self.roles else NEW)
+        try:
+            self._pick(actor, first)
+        except DomainError:
+            self._pick(actor, self.roles[0]["id"] if self.roles else NEW)
+        return None
+
+    @rx.event
+    def pick(self, role_id: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            self._pick(actor, str(role_id)[:12])
+        except DomainError as err:
+            self.error = self._error(err)
+        return None
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in ROLE_FIELDS:
+            self.form = {**self.form, name: str(value)[:300]}
+
+    @rx.event
+    def toggle_perm(self, permission: str, checked: bool):
+        """Ticking an edit or special right ticks the section's view too (the service implies
+        it anyway); unticking view unticks the section's other rights."""
+        if not isinstance(permission, str) or "." not in permission:
+            return
+        section = permission.split(".", 1)[0]
+        chosen = set(self.perms)
+        if checked:
+            chosen |= {permission, f"{section}.view"}
+        elif permission.endswith(".view"):
+            chosen = {p for p in chosen if not p.startswith(f"{section}.")}
+        else:
+            chosen.discard(permission)
+        try:
+            self.perms = list(admins.normalise_permissions(sorted(chosen)))
+        except DomainError as err:
+            self.error = self._error(err)
+
+    @rx.event
+    def save(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.error, self.confirm_delete = "", False
+        name, description, perms = self.form["name"], self.form["description"], list(self.perms)
+        try:
+            with session_scope() as session:
+                if self.selected == NEW:
+                    role_id = admins.create_role(session, actor, name, description, perms)
+                    done = "admin_staff.role.created"
+                else:
+                    role_id = int(self.selected)
+                    admins.update_role(
+                        session,
+                        actor,
+                        role_id,
+                        name=name,
+                        description=description,
+                        permissions=perms,
+                    )
+                    done = "admin_staff.role.saved"
+        except DomainError as err:
+            self.error = self._error(err)
+            return None
+        self._list(actor)
+        self._pick(actor, str(role_id))
+        return rx.toast.success(self._t(done))
+
+    @rx.event
+    def ask_delete(self, value: bool = True):
+        self.confirm_delete = bool(value)
+
+    @rx.event
+    def delete(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.error, self.confirm_delete = "", False
+        if not self.selected.isdigit():
+            return None
+        try:
+            with session_scope() as session:
+                admins.delete_role(session, actor, int(self.selected))
+        except DomainError as err:
+            self.error = self._error(err)
+            return None
+        self._list(actor)
+        self._pick(actor, self.roles[0]["id"] if self.roles else NEW)
+        return rx.toast.success(self._t("admin_staff.role.deleted"))
+
+
+def _perm_box(permission: str) -> rx.Component:
+    s = AdminRolesState
+    return rx.checkbox(
+        checked=s.perms.contains(permission),
+        on_change=lambda v: s.toggle_perm(permission, v),
+        disabled=~CAN_MANAGE,
+        size="3",
+        id=f"perm-{permission.replace('.', '-')}",
+        aria_label=permission,
+    )
+
+
+def _right_head(icon: str, label_key: str) -> rx.Component:
+    """A column head: icon and word; a phone shows the icon only (the grid stays narrow)."""
+    return rx.table.column_header_cell(
+        rx.hstack(
+            rx.icon(icon, size=16, aria_label=tr(label_key)),
+            rx.text(tr(label_key), display=rx.breakpoints(initial="none", sm="inline")),
+            spacing="1",
+            align="center",
+            justify="center",
+        ),
+        text_align="center",
+        title=tr(label_key),
+    )
+
+
+def _grid() -> rx.Component:
+    """One row per section: view and edit; a section's special right sits under its name, so
+    the grid stays three columns wide on a phone."""
+    rows = []
+    for g in GROUPS:
+        view, edit, *special = g.permissions
+        rows.append(
+            rx.table.row(
+                rx.table.row_header_cell(
+                    rx.vstack(
+                        rx.text(tr(f"admin_staff.section.{g.section}")),
+                        *[
+                            rx.el.label(
+                                rx.hstack(
+                                    _perm_box(p),
+                                    rx.text(
+                                        tr(f"admin_staff.right.{p.split('.', 1)[1]}"),
+                                        size="2",
+                                        color=rx.color("gray", 11),
+                                    ),
+                                    align="center",
+                                    spacing="2",
+                                )
+                            )
+                            for p in special
+                        ],
+                        spacing="1",
+                    )
+                ),
+                rx.table.cell(_perm_box(view), text_align="center"),
+                rx.table.cell(_perm_box(edit), text_align="center"),
+            )
+        )
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell(tr("admin_staff_ui.role.section")),
+                    _right_head("eye", "admin_staff.right.view"),
+                    _right_head("pencil", "admin_staff.right.edit"),
+                )
+            ),
+            rx.table.body(*rows),
+            variant="surface",
+            size="1",
+            width="100%",
+            id="perm-grid",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def _role_list() -> rx.Component:
+    s = AdminRolesState
+    return rx.vstack(
+        rx.foreach(
+            s.roles,
+            lambda r: rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.text(r["name"], weight="medium"),
+                        rx.cond(r["builtin"] != "", rx.badge(r["builtin"], variant="soft")),
+                        wrap="wrap",
+                        align="center",
+                    ),
+                    rx.text(r["users"], " · ", r["rights"], size="1", color=rx.color("gray", 11)),
+                    spacing="1",
+                ),
+                on_click=s.pick(r["id"]),
+                cursor="pointer",
+                width="100%",
+                size="1",
+                class_name="role-item",
+                variant=rx.cond(s.selected == r["id"], "classic", "surface"),
+            ),
+        ),
+        rx.cond(
+            CAN_MANAGE,
+            rx.button(
+                rx.icon("plus", size=16),
+                tr("admin_staff.role.new"),
+                variant="soft",
+                size="3",
+                on_click=s.pick(NEW),
+                id="role-new",
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+        id="role-list",
+    )
+
+
+HOLDERS = [
+    Column("name", "admin_staff.col.name", link="href"),
+    Column("email", "admin_staff.col.email"),
+    Column("state", "admin_staff.col.active", badge="colour"),
+]
+
+
+def _role_editor() -> rx.Component:
+    s = AdminRolesState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(
+                    rx.cond(s.selected == NEW, tr("admin_staff.role.new"), s.form["name"]),
+                    size="4",
+                    as_="h2",
+                    id="role-title",
+                ),
+                rx.grid(
+                    labelled(
+                        "role-name",
+                        tr("admin_staff.role.name"),
+                        rx.input(
+                            id="role-name",
+                            value=s.form["name"],
+                            on_change=lambda v: s.set_field("name", v),
+                            disabled=s.is_builtin | ~CAN_MANAGE,
+                            size="3",
+                            width="100%",
+                        ),
+                    ),
+                    labelled(
+                        "role-description",
+                        tr("admin_staff.role.description"),
+                        rx.input(
+                            id="role-description",
+                            value=s.form["description"],
+                            on_change=lambda v: s.set_field("description", v),
+                            disabled=~CAN_MANAGE,
+                            size="3",
+                            width="100%",
+                        ),
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                rx.text(tr("admin_staff.role.permissions"), weight="medium"),
+                rx.text(tr("admin_staff.role.view_implied"), size="1", color=rx.color("gray", 11)),
+                _grid(),
+                error_banner(s.error, id_="role-error"),
+                rx.cond(
+                    CAN_MANAGE,
+                    rx.flex(
+                        rx.button(
+                            tr("admin_staff_ui.role.save"), type="submit", size="3", id="role-save"
+                        ),
+                        rx.cond(
+                            (s.selected != NEW) & ~s.is_builtin & (s.holders.length() == 0),
+                            rx.button(
+                                tr("admin_staff.role.delete"),
+                                color_scheme="red",
+                                variant="soft",
+                                size="3",
+                                type="button",
+                                on_click=s.ask_delete(True),
+                                id="role-delete",
+                            ),
+                        ),
+                        gap="2",
+                        wrap="wrap",
+                    ),
+                ),
+                rx.cond(
+                    s.confirm_delete,
+                    rx.callout(
+                        rx.flex(
+                            rx.text(tr("admin_staff_ui.role.delete_confirm")),
+                            rx.button(
+                                tr("admin_staff.role.delete"),
+                                color_scheme="red",
+                                size="2",
+                                type="button",
+                                on_click=s.delete,
+                                id="role-delete-yes",
+                            ),
+                            rx.button(
+                                tr("admin_staff_ui.cancel"),
+                                variant="soft",
+                                size="2",
+                                type="button",
+                                on_click=s.ask_delete(False),
+                            ),
+                            gap="2",
+                            wrap="wrap",
+                            align="center",
+                        ),
+                        color_scheme="red",
+                        icon="triangle_alert",
+                        width="100%",
+                    ),
+                ),
+                rx.cond(
+                    s.selected != NEW,
+                    rx.vstack(
+                        rx.text(tr("admin_staff.role.holders"), weight="medium"),
+                        data_table(
+                            HOLDERS, s.holders, "admin_staff.role.no_holders", "role-holders"
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.save,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def roles_page() -> rx.Component:
+    return shell(
+        "admin",
+        rx.vstack(
+            tabs("roles"),
+            rx.grid(
+                _role_list(),
+                _role_editor(),
+                columns=rx.breakpoints(initial="1", md="1fr 3fr"),
+                spacing="4",
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_staff_ui.roles_title",
+    )

@@ -1,0 +1,320 @@
+"""Partner statistics for the admin: the block on a partner's card (SIMs by status, subscribers,
+profit, payments, monthly charts for a chosen period) and /admin/partners/stats, every partner
+side by side for the same kind of period. The figures come from services.partner_stats."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.i18n.formats import moscow_date
+from paysim_app.models.base import utcnow
+from paysim_app.models.sims import SIM_STATUSES
+from paysim_app.services import partner_stats
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.permissions import Actor
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.cards import STATUS_COLOURS, stat
+from paysim_app.ui.components.charts import monthly_chart, monthly_points
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import money
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+PERIOD_FIELDS = ("date_from", "date_to")
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The last 12 months: from the first day of the month eleven months back to today."""
+    today = today or moscow_date(utcnow())
+    months = today.year * 12 + today.month - 1 - 11
+    return date(months // 12, months % 12 + 1, 1), today
+
+
+class PeriodMixin(rx.State, mixin=True):
+    """Two date inputs (YYYY-MM-DD) and the error of the last attempt to use them."""
+
+    date_from: str = ""
+    date_to: str = ""
+    period_error: str = ""
+
+    def _reset_period(self) -> None:
+        start, end = default_period()
+        self.date_from, self.date_to, self.period_error = start.isoformat(), end.isoformat(), ""
+
+    def _period(self) -> tuple[date, date]:
+        try:
+            return date.fromisoformat(self.date_from), date.fromisoformat(self.date_to)
+        except ValueError:
+            raise ValidationError("admin_partners.error.date", field="date_from") from None
+
+    @rx.event
+    def set_date(self, name: str, value: str):
+        if name in PERIOD_FIELDS:
+            setattr(self, name, str(value)[:10])
+
+
+class PartnerStatsState(PeriodMixin, SessionState):
+    """The statistics block of /admin/partners/[partner_id]."""
+
+    figures: dict[str, str] = {}
+    by_status: list[dict[str, str]] = []
+    points: list[dict] = []
+
+    def _partner_id(self) -> int | None:
+        raw = self.router.page.params.get("partner_id", "")
+        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+
+    def _show(self, actor: Actor, partner_id: int) -> None:
+        self.period_error = ""
+        try:
+            date_from, date_to = self._period()
+            with session_scope() as session:
+                s = partner_stats.partner_stats(session, actor, partner_id, date_from, date_to)
+        except DomainError as err:
+            self.period_error = self._error(err)
+            return
+        loc = self.locale
+        self.figures = {
+            "sims": str(s.sims),
+            "subscribers": f"{s.active_subscribers} / {s.subscribers}",
+            "profit_total": money(s.profit_total_kop, loc),
+            "profit": money(s.profit_kop, loc),
+            "payments": t(
+                "admin_partners.stat.payments_value",
+                loc,
+                count=s.payments_count,
+                amount=money(s.payments_kop, loc),
+            ),
+            "activations": str(s.activations),
+        }
+        self.by_status = [
+            {
+                "status": st,
+                "label": t(f"sim.status.{st}", loc),
+                "count": str(s.sims_by_status.get(st, 0)),
+                "colour": STATUS_COLOURS.get(st, "gray"),
+                "href": f"/admin/sims?partner={partner_id}&status={st}",
+                "id": f"sims-{st}",
+            }
+            for st in SIM_STATUSES
+        ]
+        self.points = monthly_points(s.months, loc)
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "partners.view")
+        if redirect:
+            return None  # the card's own load redirects
+        self._reset_period()
+        self.figures, self.by_status, self.points = {}, [], []
+        partner_id = self._partner_id()
+        if partner_id is not None:
+            self._show(actor, partner_id)
+        return None
+
+    @rx.event
+    def show(self, _form: dict | None = None):
+        actor = self._actor()
+        partner_id = self._partner_id()
+        if actor is None or partner_id is None:
+            return rx.redirect("/login")
+        self._show(actor, partner_id)
+        return None
+
+
+class PartnersComparisonState(PeriodMixin, SessionState):
+    """/admin/partners/stats: one row per partner for the period."""
+
+    rows: list[dict[str, str]] = []
+
+    def _show(self, actor: Actor) -> None:
+        self.period_error = ""
+        try:
+            date_from, date_to = self._period()
+            with session_scope() as session:
+                rows = partner_stats.partners_comparison(session, actor, date_from, date_to)
+        except DomainError as err:
+            self.period_error = self._error(err)
+            return
+        loc = self.locale
+        self.rows = [
+            {
+                "name": r.name,
+                "href": f"/admin/partners/{r.partner_id}",
+                "code": r.code,
+                "status": t(
+                    f"admin_partners.status.{'active' if r.is_active else 'inactive'}", loc
+                ),
+                "sims": str(r.sims),
+                "subscribers": f"{r.active_subscribers} / {r.subscribers}",
+                "activations": str(r.activations),
+                "payments": str(r.payments_count),
+                "payments_sum": money(r.payments_kop, loc),
+                "profit": money(r.profit_kop, loc),
+                "tone": "pos" if r.profit_kop > 0 else "neg" if r.profit_kop < 0 else "muted",
+            }
+            for r in rows
+        ]
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "partners.view")
+        if redirect:
+            return redirect
+        self._reset_period()
+        self.rows = []
+        self._show(actor)
+        return None
+
+    @rx.event
+    def show(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self._show(actor)
+        return None
+
+
+# -- components -----------------------------------------------------------------------------------
+def period_form(state, id_: str) -> rx.Component:
+    """From / To date inputs and a Show button; the period's error under them."""
+
+    def date_input(name: str, suffix: str, label_key: str) -> rx.Component:
+        control_id = f"{id_}-{suffix}"
+        return labelled(
+            control_id,
+            tr(label_key),
+            rx.input(
+                id=control_id,
+                type="date",
+                value=getattr(state, name),
+                size="3",
+                width="100%",
+                on_change=lambda v: state.set_date(name, v),
+            ),
+        )
+
+    return rx.form(
+        rx.vstack(
+            rx.flex(
+                rx.box(date_input("date_from", "from", "admin_partners.period.from"), flex="1"),
+                rx.box(date_input("date_to", "to", "admin_partners.period.to"), flex="1"),
+                rx.button(
+                    rx.icon("calendar-search", size=16),
+                    tr("admin_partners.period.show"),
+                    type="submit",
+                    size="3",
+                    id=f"{id_}-show",
+                ),
+                spacing="3",
+                align="end",
+                wrap="wrap",
+                width="100%",
+            ),
+            error_banner(state.period_error, id_=f"{id_}-error"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=state.show,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _status_link(row: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.badge(row["label"], color_scheme=row["colour"], variant="soft", size="2"),
+            rx.text(row["count"], weight="bold", size="3"),
+            align="center",
+            spacing="2",
+        ),
+        href=row["href"],
+        id=row["id"],
+        underline="none",
+        padding="0.35em 0.6em",
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="var(--radius-3)",
+        background_color=rx.color("gray", 1),
+    )
+
+
+def partner_stats_block() -> rx.Component:
+    s = PartnerStatsState
+    f = s.figures
+    return rx.vstack(
+        rx.heading(tr("admin_partners.stat.heading"), size="4", as_="h2"),
+        rx.card(period_form(s, "stats-period"), width="100%"),
+        rx.grid(
+            stat(tr("admin_partners.stat.profit_period"), f["profit"], "stat-profit", "coins"),
+            stat(tr("admin_partners.stat.profit_total"), f["profit_total"], "stat-profit-total"),
+            stat(tr("admin_partners.stat.payments"), f["payments"], "stat-payments", "receipt"),
+            stat(tr("admin_partners.stat.activations"), f["activations"], "stat-activations"),
+            stat(tr("admin_partners.stat.sims"), f["sims"], "stat-sims", "smartphone"),
+            stat(tr("admin_partners.stat.subscribers"), f["subscribers"], "stat-subscribers"),
+            columns=rx.breakpoints(initial="1", xs="2", md="3"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.text(tr("admin_partners.stat.by_status"), size="2", weight="medium"),
+        rx.flex(
+            rx.foreach(s.by_status, _status_link), spacing="2", wrap="wrap", id="sims-by-status"
+        ),
+        rx.grid(
+            monthly_chart(s.points, "profit", "admin_partners.chart.profit", id_="chart-profit"),
+            monthly_chart(
+                s.points,
+                "activations",
+                "admin_partners.chart.activations",
+                id_="chart-activations",
+                colour="grass",
+                integers=True,
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="3",
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+        id="partner-stats",
+    )
+
+
+COMPARISON = [
+    Column("name", "admin_partners.col.name", link="href"),
+    Column("code", "admin_partners.col.code", mono=True),
+    Column("status", "admin_partners.col.status"),
+    Column("sims", "admin_partners.col.sims", align="right"),
+    Column("subscribers", "admin_partners.stat.subscribers", align="right"),
+    Column("activations", "admin_partners.col.activations", align="right"),
+    Column("payments", "admin_partners.col.payments", align="right"),
+    Column("payments_sum", "admin_partners.col.payments_sum", align="right"),
+    Column("profit", "admin_partners.col.profit", align="right", tone="tone"),
+]
+
+
+def comparison_page() -> rx.Component:
+    s = PartnersComparisonState
+    return shell(
+        "admin",
+        rx.vstack(
+            rx.link(
+                rx.hstack(rx.icon("arrow-left", size=16), tr("admin_partners.all_partners")),
+                href="/admin/partners",
+                id="back-to-partners",
+            ),
+            rx.card(period_form(s, "cmp-period"), width="100%"),
+            rx.heading(tr("admin_partners.comparison"), size="4", as_="h2"),
+            data_table(
+                COMPARISON, s.rows, "admin_partners.comparison_empty", "partners-comparison"
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_partners.stats_title",
+    )

@@ -1,0 +1,500 @@
+"""/admin/sims/import: CSV import of SIMs — upload -> preview (a dry run) -> confirm.
+
+The uploaded file is streamed to the imports folder under a random name (services.sim_import);
+the check and the import run as background tasks (a million rows take tens of seconds, longer
+than a state lock may be held) and keep only counts and the first rows of each kind in the
+state. Confirm checks the stored file again against the database as it is then; it imports
+nothing while any row is rejected. Every handler re-checks `sims.import` (and so does the
+service).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.models.sims import SIM_STATUSES
+from paysim_app.services import sim_import
+from paysim_app.services.errors import DomainError
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.format import phone
+from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+PERMISSION = sim_import.PERMISSION
+UPLOAD_ID = "import-upload"
+UI_ROWS = 100  # rows of each kind the page shows (the counts are complete)
+READ_BLOCK = 1 << 20
+KINDS = sim_import.KINDS
+NO_COUNTS = dict.fromkeys(KINDS, 0)
+TONES = {"ok": "green", "warn": "amber", "bad": "red"}
+
+COLUMNS = {
+    "create": [
+        Column("line", "sim_import.col.line", mono=True),
+        Column("iccid", "sim_import.col.iccid", mono=True),
+        Column("msisdn", "sim_import.col.msisdn", mono=True),
+        Column("imsi", "sim_import.col.imsi", mono=True),
+        Column("status", "sim_import.col.status"),
+        Column("partner", "sim_import.col.partner"),
+        Column("tariff", "sim_import.col.tariff"),
+    ],
+    "update": [
+        Column("line", "sim_import.col.line", mono=True),
+        Column("iccid", "sim_import.col.iccid", mono=True),
+        Column("msisdn", "sim_import.col.msisdn", mono=True),
+        Column("changes", "sim_import.col.changes"),
+    ],
+    "delete": [
+        Column("line", "sim_import.col.line", mono=True),
+        Column("iccid", "sim_import.col.iccid", mono=True),
+    ],
+    "unchanged": [
+        Column("line", "sim_import.col.line", mono=True),
+        Column("iccid", "sim_import.col.iccid", mono=True),
+        Column("msisdn", "sim_import.col.msisdn", mono=True),
+    ],
+    "reject": [
+        Column("line", "sim_import.col.line", mono=True),
+        Column("iccid", "sim_import.col.iccid", mono=True),
+        Column("msisdn", "sim_import.col.msisdn", mono=True),
+        Column("imsi", "sim_import.col.imsi", mono=True),
+        Column("reason", "sim_import.col.reason"),
+    ],
+}
+TABLE_IDS = {
+    "create": "import-create",
+    "update": "import-update",
+    "delete": "import-delete",
+    "unchanged": "import-unchanged",
+    "reject": "import-rejects",
+}
+
+
+def _display_row(row: sim_import.ImportRow, loc: str) -> dict[str, str]:
+    number = phone(row.msisdn) if row.msisdn.startswith("+7") and len(row.msisdn) == 12 else ""
+    status = t(f"sim.status.{row.status}", loc) if row.status in SIM_STATUSES else ""
+    return {
+        "line": str(row.line),
+        "iccid": row.iccid,
+        "msisdn": number or row.msisdn,
+        "imsi": row.imsi,
+        "status": status or row.status,
+        "partner": row.partner_code or "—",
+        "tariff": row.tariff_code or "—",
+        "changes": "; ".join(row.changes),
+        "reason": sim_import.reason_text(row.reason, loc, row.ref) if row.reason else "",
+    }
+
+
+def _run(job, upload: sim_import.StoredImport, actor, discard_when_applied: bool):
+    """The service call of a background task (in a worker thread, its own transaction)."""
+    with session_scope() as session:
+        report = job(session, actor, upload)
+    if discard_when_applied and report.applied:
+        sim_import.discard_upload(actor, upload)  # committed: the file is no longer needed
+    return report
+
+
+class SimImportState(SessionState):
+    file_name: str = ""  # the uploaded file as the user called it
+    phase: str = ""  # "" (choose a file) | "checking" | "preview" | "importing" | "done"
+    counts: dict[str, int] = NO_COUNTS
+    info: str = ""  # "File x.csv: 1000 rows, encoding ..."
+    result: str = ""
+    result_tone: str = ""  # ok | warn | bad
+    error: str = ""
+    create_rows: list[dict[str, str]] = []
+    update_rows: list[dict[str, str]] = []
+    delete_rows: list[dict[str, str]] = []
+    unchanged_rows: list[dict[str, str]] = []
+    reject_rows: list[dict[str, str]] = []
+    _stored: str = ""  # the random name of the stored upload: backend only
+    _seq: int = 0  # a newer upload makes an older background result stale
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.phase, self.counts, self.info = "", NO_COUNTS, ""
+        self.result, self.result_tone, self.error = "", "", ""
+        self.create_rows, self.update_rows, self.delete_rows = [], [], []
+        self.unchanged_rows, self.reject_rows = [], []
+
+    def _upload(self) -> sim_import.StoredImport:
+        return sim_import.StoredImport(self.file_name, self._stored)
+
+    def _show(self, report: sim_import.ImportReport, confirmed: bool) -> None:
+        loc = self.locale
+        self.counts = report.counts()
+        for kind in KINDS:
+            rows = [_display_row(r, loc) for r in report.samples.get(kind, ())[:UI_ROWS]]
+            setattr(self, f"{kind}_rows", rows)
+        self.info = ""
+        if report.error:
+            self.phase = "preview"
+            self.error = sim_import.error_text(report, loc)
+            self.result, self.result_tone = "", ""
+            return
+        self.error = ""
+        self.info = self._t(
+            "sim_import.file",
+            name=report.file_name,
+            rows=report.rows,
+            encoding=report.encoding,
+            delimiter=report.delimiter,
+        )
+        numbers = {
+            "created": report.created,
+            "updated": report.updated,
+            "deleted": report.deleted,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected,
+        }
+        if report.rejected:
+            key = "sim_import.nothing_imported" if confirmed else "sim_import.dry_run_rejects"
+            self.result, self.result_tone = self._t(key, **numbers), "bad"
+        elif confirmed:
+            self.result, self.result_tone = self._t("sim_import.applied", **numbers), "ok"
+        elif report.created + report.updated + report.deleted == 0:
+            self.result, self.result_tone = self._t("sim_import.nothing_to_do"), "warn"
+        else:
+            self.result, self.result_tone = self._t("sim_import.dry_run_ok", **numbers), "ok"
+        self.phase = "done" if confirmed and report.applied else "preview"
+
+    # -- events -----------------------------------------------------------------------------
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", PERMISSION)
+        if redirect:
+            return redirect
+        if self._stored:
+            sim_import.discard_upload(actor, self._upload())
+        self.file_name, self._stored = "", ""
+        self._clear()
+        return None
+
+    @rx.event
+    async def preview(self, files: list[rx.UploadFile]):
+        """Store the chosen file (streamed, size-limited), then check it in the background."""
+        actor, redirect = self._gate("admin", PERMISSION)
+        if redirect:
+            return redirect
+        if self.phase in ("checking", "importing"):
+            return None
+        self._clear()
+        if not files:
+            self.error = self._t("sim_import.no_file")
+            return None
+        upload = files[0]
+        try:
+            writer = sim_import.UploadWriter(actor, upload.name or "import.csv")
+            while block := await upload.read(READ_BLOCK):
+                writer.write(block)
+            stored = writer.finish()
+        except DomainError as err:
+            self.error = self._error(err)
+            return rx.clear_selected_files(UPLOAD_ID)
+        if self._stored:
+            sim_import.discard_upload(actor, self._upload())
+        self.file_name, self._stored = stored.name, stored.stored
+        self._seq += 1
+        self.phase = "checking"
+        return [rx.clear_selected_files(UPLOAD_ID), SimImportState.run_preview]
+
+    @rx.event(background=True)
+    async def run_preview(self):
+        await self._work(sim_import.preview_upload, confirmed=False)
+
+    @rx.event
+    def confirm(self):
+        """Import the previewed file: it is checked again against the database first."""
+        actor, redirect = self._gate("admin", PERMISSION)
+        if redirect:
+            return redirect
+        if self.phase != "preview" or not self._stored or self.counts.get("reject", 0):
+            return None
+        self._seq += 1
+        self.phase = "importing"
+        return SimImportState.run_confirm
+
+    @rx.event(background=True)
+    async def run_confirm(self):
+        await self._work(sim_import.confirm_upload, confirmed=True)
+
+    async def _work(self, job, confirmed: bool) -> None:
+        async with self:
+            actor = self._actor()
+            seq, upload = self._seq, self._upload()
+            if actor is None or not actor.can(PERMISSION) or not upload.stored:
+                self.phase = ""
+                return
+        try:
+            report = await asyncio.to_thread(_run, job, upload, actor, confirmed)
+        except DomainError as err:
+            async with self:
+                if self._seq == seq:
+                    self.phase, self.error = "preview", self._error(err)
+            return
+        async with self:
+            if self._seq == seq:
+                self._show(report, confirmed)
+                if report.applied:
+                    self._stored = ""
+
+    @rx.event
+    def download_rejects(self):
+        actor, redirect = self._gate("admin", PERMISSION)
+        if redirect:
+            return redirect
+        try:
+            name, data = sim_import.read_rejects(actor, self._upload())
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        return rx.download(data=data, filename=name)
+
+    @rx.event
+    def reset_upload(self):
+        actor, redirect = self._gate("admin", PERMISSION)
+        if redirect:
+            return redirect
+        if self.phase in ("checking", "importing"):
+            return None
+        if self._stored:
+            sim_import.discard_upload(actor, self._upload())
+        self.file_name, self._stored = "", ""
+        self._seq += 1
+        self._clear()
+        return rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.var
+    def can_confirm(self) -> bool:
+        return (
+            self.phase == "preview"
+            and self.error == ""
+            and self.counts.get("reject", 0) == 0
+            and sum(self.counts.values()) > 0
+        )
+
+    @rx.var
+    def shown(self) -> dict[str, str]:
+        """'Showing the first 100 of 250.' under each table that shows only part of its rows."""
+        out = {}
+        for kind in KINDS:
+            shown, total = len(getattr(self, f"{kind}_rows")), self.counts.get(kind, 0)
+            out[kind] = (
+                self._t("sim_import.first_rows", shown=shown, total=total) if total > shown else ""
+            )
+        return out
+
+    @rx.var
+    def busy(self) -> bool:
+        return self.phase in ("checking", "importing")
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _counts() -> rx.Component:
+    prefix = rx.cond(SimImportState.phase == "done", "done", "count")
+
+    def one(kind: str) -> rx.Component:
+        label = (
+            rx.cond(prefix == "done", tr(f"sim_import.done.{kind}"), tr(f"sim_import.count.{kind}"))
+            if kind in ("create", "update", "delete")
+            else tr(f"sim_import.count.{kind}")
+        )
+        return rx.card(
+            rx.vstack(
+                rx.text(label, size="2", color=rx.color("gray", 11)),
+                rx.text(
+                    SimImportState.counts[kind].to_string(),
+                    size="6",
+                    weight="bold",
+                    color=rx.color("red", 11) if kind == "reject" else None,
+                    id=f"import-count-{kind}",
+                ),
+                spacing="1",
+            ),
+            width="100%",
+        )
+
+    return rx.grid(
+        *[one(kind) for kind in KINDS],
+        columns=rx.breakpoints(initial="2", sm="5"),
+        spacing="3",
+        width="100%",
+        id="import-counts",
+    )
+
+
+def _table(kind: str, rows) -> rx.Component:
+    total = SimImportState.counts[kind]
+    return rx.cond(
+        total > 0,
+        rx.vstack(
+            rx.heading(tr(f"sim_import.table.{kind}"), size="4", as_="h2"),
+            data_table(COLUMNS[kind], rows, "sim_import.empty_kind", TABLE_IDS[kind]),
+            rx.cond(
+                SimImportState.shown[kind] != "",
+                rx.text(SimImportState.shown[kind], size="1", color=rx.color("gray", 11)),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def _upload_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(tr("sim_import.intro"), size="2", color=rx.color("gray", 11)),
+            rx.upload(
+                rx.vstack(
+                    rx.button(
+                        rx.icon("file-up", size=16),
+                        tr("sim_import.choose_file"),
+                        variant="soft",
+                        type="button",
+                        size="2",
+                    ),
+                    rx.foreach(
+                        rx.selected_files(UPLOAD_ID),
+                        lambda name: rx.text(name, size="2", id="import-selected"),
+                    ),
+                    spacing="2",
+                    align="start",
+                ),
+                id=UPLOAD_ID,
+                max_files=1,
+                max_size=sim_import.MAX_UPLOAD_BYTES,
+                accept={"text/csv": [".csv"], "text/plain": [".txt", ".csv"]},
+                multiple=False,
+                border=f"1px dashed {rx.color('gray', 7)}",
+                padding="1em",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.cond(
+                        SimImportState.phase == "checking", rx.spinner(size="2"), rx.fragment()
+                    ),
+                    tr("sim_import.preview"),
+                    on_click=SimImportState.preview(rx.upload_files(upload_id=UPLOAD_ID)),
+                    disabled=SimImportState.busy,
+                    id="import-preview",
+                    size="3",
+                ),
+                rx.cond(
+                    SimImportState.file_name != "",
+                    rx.button(
+                        tr("sim_import.reset"),
+                        on_click=SimImportState.reset_upload,
+                        disabled=SimImportState.busy,
+                        variant="soft",
+                        color_scheme="gray",
+                        id="import-reset",
+                        size="3",
+                    ),
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _actions() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.button(
+                rx.cond(SimImportState.phase == "importing", rx.spinner(size="2"), rx.fragment()),
+                tr("sim_import.confirm"),
+                on_click=SimImportState.confirm,
+                disabled=~SimImportState.can_confirm | SimImportState.busy,
+                id="import-confirm",
+                size="3",
+                color_scheme="green",
+            ),
+            rx.cond(
+                SimImportState.counts["reject"] > 0,
+                rx.button(
+                    rx.icon("download", size=16),
+                    tr("sim_import.download_rejects"),
+                    on_click=SimImportState.download_rejects,
+                    variant="soft",
+                    id="import-download-rejects",
+                    size="3",
+                ),
+            ),
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.cond(
+            SimImportState.counts["reject"] > 0,
+            rx.text(tr("sim_import.confirm_disabled"), size="2", color=rx.color("gray", 11)),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def sim_import_page() -> rx.Component:
+    result = rx.cond(
+        SimImportState.result != "",
+        rx.callout(
+            SimImportState.result,
+            icon=rx.match(
+                SimImportState.result_tone, ("ok", "circle_check"), ("bad", "circle_x"), "info"
+            ),
+            color_scheme=rx.match(
+                SimImportState.result_tone, *[(k, v) for k, v in TONES.items()], "gray"
+            ),
+            id="import-result",
+            width="100%",
+        ),
+    )
+    preview = rx.cond(
+        (SimImportState.phase == "preview") | (SimImportState.phase == "done"),
+        rx.cond(
+            SimImportState.error == "",
+            rx.vstack(
+                rx.text(
+                    SimImportState.info, size="2", color=rx.color("gray", 11), id="import-info"
+                ),
+                _counts(),
+                result,
+                rx.cond(SimImportState.phase == "preview", _actions()),
+                _table("reject", SimImportState.reject_rows),
+                _table("create", SimImportState.create_rows),
+                _table("update", SimImportState.update_rows),
+                _table("delete", SimImportState.delete_rows),
+                _table("unchanged", SimImportState.unchanged_rows),
+                spacing="4",
+                width="100%",
+            ),
+        ),
+    )
+    return shell(
+        "admin",
+        rx.vstack(
+            _upload_card(),
+            error_banner(SimImportState.error, "import-error"),
+            rx.cond(
+                SimImportState.busy,
+                rx.hstack(
+                    rx.spinner(size="3"), rx.text(SimImportState.file_name), id="import-busy"
+                ),
+            ),
+            preview,
+            spacing="4",
+            width="100%",
+        ),
+        title_key="sim_import.title",
+    )

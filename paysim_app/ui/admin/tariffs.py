@@ -1,0 +1,914 @@
+"""/admin/tariffs: the tariff plans and (tab `?tab=addons`) the add-on services, two
+declarations over the one list machinery; /admin/tariffs/new and /admin/tariffs/[tariff_id]:
+a tariff's form (a new fee waits for the next month), archive, unarchive, delete;
+/admin/addons/new and /admin/addons/[addon_id]: the same for an add-on service."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import admin_tariffs
+from paysim_app.services.admin_lists_catalogue import ADDON_LIST, PUBLIC, STATUSES, TARIFF_LIST
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.listing import parse_amount_kop, parse_int
+from paysim_app.ui.admin.listing import ALL, ListMixin
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.format import moment, money
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.list_view import FilterField, list_view
+
+ADDONS = "addons"  # the second tab's ?tab= value
+CAN_EDIT = SessionState.permissions.contains("tariffs.edit")
+
+
+def _status(archived: bool, loc: str) -> tuple[str, str]:
+    """(the status in words, its badge colour)"""
+    if archived:
+        return t("admin_tariffs.status.archived", loc), "gray"
+    return t("admin_tariffs.status.active", loc), "green"
+
+
+def _period_start(period: str | None) -> str:
+    """'2026-12' -> '01.12.2026' (the day a waiting fee starts)."""
+    if not period:
+        return ""
+    year, month = period.split("-")
+    return f"01.{month}.{year}"
+
+
+def roubles_text(kop: int, loc: str) -> str:
+    """What an amount input shows: 600 or 600,50 (600.50 in English); parse_amount_kop reads
+    both."""
+    whole, frac = divmod(int(kop), 100)
+    return str(whole) if not frac else f"{whole}{',' if loc == 'ru' else '.'}{frac:02d}"
+
+
+def _data(gb: int | None, loc: str) -> str:
+    return t("admin_tariffs.unlimited", loc) if gb is None else t("admin_tariffs.gb", loc, gb=gb)
+
+
+# -- the two lists ------------------------------------------------------------------------------
+class AdminTariffsState(ListMixin, SessionState):
+    tab: str = "tariffs"
+
+    def _spec(self):
+        return TARIFF_LIST
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        status, colour = _status(row["is_archived"], loc)
+        waiting = row["next_monthly_fee_kop"]
+        return {
+            "name": row["name"],
+            "href": f"/admin/tariffs/{row['id']}",
+            "code": row["code"],
+            "fee": money(row["monthly_fee_kop"], loc),
+            "next_fee": t(
+                "admin_tariffs.fee_from",
+                loc,
+                date=_period_start(row["next_fee_period"]),
+                fee=money(waiting, loc),
+            )
+            if waiting is not None
+            else "",
+            "data": _data(row["data_gb"], loc),
+            "speed": t("admin_tariffs.mbps", loc, mbps=row["speed_mbps"]),
+            "sims": str(row["sims"]),
+            "status": status,
+            "colour": colour,
+            "public": "" if row["is_public"] else t("admin_tariffs.hidden", loc),
+            "created": moment(row["created_at"], loc),
+        }
+
+    @rx.event
+    def load(self):
+        """One page, two tabs: ?tab=addons loads the add-on list instead (a link between the
+        tabs changes the query, and Reflex runs on_load again)."""
+        self.tab = ADDONS if self.router.page.params.get("tab") == ADDONS else "tariffs"
+        if self.tab == ADDONS:
+            return AdminAddonsState.load
+        return self._start()
+
+
+class AdminAddonsState(ListMixin, SessionState):
+    def _spec(self):
+        return ADDON_LIST
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        status, colour = _status(row["is_archived"], loc)
+        return {
+            "name": row["name"],
+            "href": f"/admin/addons/{row['id']}",
+            "code": row["code"],
+            "price": money(row["price_kop"], loc),
+            "period": t("admin_tariffs.days", loc, days=row["period_days"]),
+            "active": str(row["active"]),
+            "status": status,
+            "colour": colour,
+            "created": moment(row["created_at"], loc),
+        }
+
+    @rx.event
+    def load(self):
+        return self._start()
+
+
+STATUS_FIELD = FilterField(
+    "status",
+    "admin_tariffs.col.status",
+    options=[(ALL, "list.any")] + [(s, f"admin_tariffs.status.{s}") for s in STATUSES],
+)
+TARIFF_COLUMNS = [
+    Column("name", "admin_tariffs.col.name", link="href", hint="code"),
+    Column("fee", "admin_tariffs.col.fee", align="right", hint="next_fee"),
+    Column("data", "admin_tariffs.col.data"),
+    Column("speed", "admin_tariffs.col.speed"),
+    Column("sims", "admin_tariffs.col.sims", align="right"),
+    Column("status", "admin_tariffs.col.status", badge="colour", hint="public"),
+    Column("created", "admin_tariffs.col.created", mono=True),
+]
+TARIFF_FIELDS = [
+    STATUS_FIELD,
+    FilterField(
+        "public",
+        "admin_tariffs.col.public",
+        options=[(ALL, "list.any")] + [(p, f"admin_tariffs.public.{p}") for p in PUBLIC],
+    ),
+]
+TARIFF_SORTS = [
+    ("created_at", "admin_tariffs.col.created"),
+    ("name", "admin_tariffs.col.name"),
+    ("fee", "admin_tariffs.col.fee"),
+    ("sims", "admin_tariffs.col.sims"),
+]
+ADDON_COLUMNS = [
+    Column("name", "admin_tariffs.col.name", link="href", hint="code"),
+    Column("price", "admin_tariffs.col.price", align="right"),
+    Column("period", "admin_tariffs.col.period"),
+    Column("active", "admin_tariffs.col.active", align="right"),
+    Column("status", "admin_tariffs.col.status", badge="colour"),
+    Column("created", "admin_tariffs.col.created", mono=True),
+]
+ADDON_SORTS = [
+    ("created_at", "admin_tariffs.col.created"),
+    ("name", "admin_tariffs.col.name"),
+    ("price", "admin_tariffs.col.price"),
+    ("active", "admin_tariffs.col.active"),
+]
+
+
+def _tab(key: str, href: str, active: rx.Var, id_: str) -> rx.Component:
+    return rx.link(
+        rx.text(
+            tr(key),
+            as_="span",
+            weight=rx.cond(active, "bold", "regular"),
+            color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
+        ),
+        href=href,
+        id=id_,
+        underline="none",
+        padding="0.5em 0.25em",
+        border_bottom=rx.cond(
+            active, f"2px solid {rx.color('accent', 9)}", "2px solid transparent"
+        ),
+        aria_current=rx.cond(active, "page", "false"),
+        white_space="nowrap",
+    )
+
+
+def _tabs() -> rx.Component:
+    on_addons = AdminTariffsState.tab == ADDONS
+    return rx.hstack(
+        _tab("admin_tariffs.tab.tariffs", "/admin/tariffs", ~on_addons, "tab-tariffs"),
+        _tab("admin_tariffs.tab.addons", f"/admin/tariffs?tab={ADDONS}", on_addons, "tab-addons"),
+        spacing="4",
+        width="100%",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        role="navigation",
+        overflow_x="auto",
+    )
+
+
+def _new_button(key: str, href: str, id_: str) -> rx.Component:
+    return rx.cond(
+        CAN_EDIT,
+        rx.link(rx.button(rx.icon("plus", size=16), tr(key), size="3"), href=href, id=id_),
+    )
+
+
+def tariffs_page() -> rx.Component:
+    return shell(
+        "admin",
+        rx.vstack(
+            _tabs(),
+            rx.cond(
+                AdminTariffsState.tab == ADDONS,
+                rx.vstack(
+                    _new_button("admin_tariffs.new_addon", "/admin/addons/new", "addon-new"),
+                    list_view(
+                        AdminAddonsState,
+                        ADDON_COLUMNS,
+                        [STATUS_FIELD],
+                        ADDON_SORTS,
+                        id_="admin-addons",
+                        search_key="admin_tariffs.search",
+                        empty_key="admin_tariffs.addons_empty",
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.vstack(
+                    _new_button("admin_tariffs.new", "/admin/tariffs/new", "tariff-new"),
+                    list_view(
+                        AdminTariffsState,
+                        TARIFF_COLUMNS,
+                        TARIFF_FIELDS,
+                        TARIFF_SORTS,
+                        id_="admin-tariffs",
+                        search_key="admin_tariffs.search",
+                        empty_key="admin_tariffs.empty",
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_tariffs.title",
+    )
+
+
+# -- one tariff / one add-on: the form, archive, delete --------------------------------------------
+TARIFF_FORM = ("code", "name", "description", "monthly_fee_kop", "data_gb", "speed_mbps")
+TARIFF_FLAGS = ("unlimited", "is_public")
+EMPTY_TARIFF = {
+    **dict.fromkeys(TARIFF_FORM, ""),
+    "speed_mbps": "100",
+    "unlimited": "",
+    "is_public": "1",
+}
+ADDON_FORM = ("code", "name", "description", "price_kop", "period_days")
+EMPTY_ADDON = {**dict.fromkeys(ADDON_FORM, ""), "period_days": "30"}
+
+
+class _CatalogueItem(rx.State, mixin=True):
+    """What the tariff and the add-on pages share (a mixin: each page keeps its own copy):
+    the form's text, its error with the field it belongs to, the delete confirmation."""
+
+    item: dict[str, str] = {}
+    form: dict[str, str] = {}
+    form_error: str = ""
+    field: str = ""
+    confirm_delete: bool = False
+
+    def _id_param(self, name: str) -> int | None:
+        raw = self.router.page.params.get(name, "")
+        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+
+    def _refuse(self, err: DomainError) -> None:
+        """The error under its field when the form has that field, else in the banner."""
+        self.form_error = self._error(err)
+        field = err.field if isinstance(err, ValidationError) else None
+        self.field = field if field in self.form else ""
+
+    def _clear(self) -> None:
+        self.form_error, self.field, self.confirm_delete = "", "", False
+
+
+class AdminTariffState(_CatalogueItem, SessionState):
+    def _item_id(self) -> int | None:
+        return self._id_param("tariff_id")
+
+    def _show(self, view: admin_tariffs.TariffView) -> None:
+        loc = self.locale
+        status, colour = _status(view.is_archived, loc)
+        waiting = ""
+        if view.next_monthly_fee_kop is not None:
+            waiting = t(
+                "admin_tariffs.fee_waiting",
+                loc,
+                date=_period_start(view.next_fee_period),
+                fee=money(view.next_monthly_fee_kop, loc),
+                current=money(view.monthly_fee_kop, loc),
+            )
+        self.item = {
+            "id": str(view.id),
+            "name": view.name,
+            "code": view.code,
+            "status": status,
+            "colour": colour,
+            "archived": "1" if view.is_archived else "",
+            "fee": money(view.monthly_fee_kop, loc),
+            "waiting": waiting,
+            "data": _data(view.data_gb, loc),
+            "speed": t("admin_tariffs.mbps", loc, mbps=view.speed_mbps),
+            "public": t(f"admin_tariffs.public.{'yes' if view.is_public else 'no'}", loc),
+            "sims": str(view.sims),
+            "created": moment(view.created_at, loc),
+        }
+        self.form = {
+            "code": view.code,
+            "name": view.name,
+            "description": view.description,
+            # the fee the admin set last: saving a name change keeps a waiting fee change
+            "monthly_fee_kop": roubles_text(view.planned_fee_kop, loc),
+            "data_gb": "" if view.data_gb is None else str(view.data_gb),
+            "unlimited": "1" if view.data_gb is None else "",
+            "speed_mbps": str(view.speed_mbps),
+            "is_public": "1" if view.is_public else "",
+        }
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "tariffs.view")
+        if redirect:
+            return redirect
+        self._clear()
+        tariff_id = self._item_id()
+        if tariff_id is None:  # /admin/tariffs/new
+            self.item, self.form = {}, dict(EMPTY_TARIFF)
+            return None
+        try:
+            with session_scope() as session:
+                view = admin_tariffs.get_tariff(session, actor, tariff_id)
+        except DomainError:
+            return rx.redirect("/admin/tariffs")
+        self._show(view)
+        return None
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in TARIFF_FORM:
+            self.form = {**self.form, name: str(value)[:500]}
+
+    @rx.event
+    def set_flag(self, name: str, value: bool):
+        if name in TARIFF_FLAGS:
+            self.form = {**self.form, name: "1" if value is True else ""}
+
+    @rx.event
+    def save(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self._clear()
+        f, tariff_id = self.form, self._item_id()
+        try:
+            fields = {
+                "name": f.get("name", ""),
+                "description": f.get("description", ""),
+                "monthly_fee_kop": parse_amount_kop(
+                    f.get("monthly_fee_kop", ""), "monthly_fee_kop"
+                ),
+                "data_gb": None
+                if f.get("unlimited")
+                else parse_int(f.get("data_gb", ""), "data_gb"),
+                "speed_mbps": parse_int(f.get("speed_mbps", ""), "speed_mbps"),
+                "is_public": bool(f.get("is_public")),
+            }
+            with session_scope() as session:
+                if tariff_id is None:
+                    view = admin_tariffs.create_tariff(
+                        session, actor, code=f.get("code", ""), **fields
+                    )
+                else:
+                    view = admin_tariffs.update_tariff(session, actor, tariff_id, **fields)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        if tariff_id is None:
+            return [
+                rx.toast.success(self._t("admin_tariffs.created")),
+                rx.redirect(f"/admin/tariffs/{view.id}"),
+            ]
+        self._show(view)
+        return rx.toast.success(self._t("admin_tariffs.saved"))
+
+    def _archive(self, archived: bool):
+        actor, tariff_id = self._actor(), self._item_id()
+        if actor is None or tariff_id is None:
+            return rx.redirect("/login")
+        self._clear()
+        try:
+            with session_scope() as session:
+                view = admin_tariffs.set_tariff_archived(session, actor, tariff_id, archived)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        self._show(view)
+        done = "admin_tariffs.archived_done" if archived else "admin_tariffs.unarchived_done"
+        return rx.toast.success(self._t(done))
+
+    @rx.event
+    def archive(self):
+        return self._archive(True)
+
+    @rx.event
+    def unarchive(self):
+        return self._archive(False)
+
+    @rx.event
+    def ask_delete(self, value: bool = True):
+        self.confirm_delete = bool(value)
+
+    @rx.event
+    def delete(self):
+        actor, tariff_id = self._actor(), self._item_id()
+        if actor is None or tariff_id is None:
+            return rx.redirect("/login")
+        self._clear()
+        try:
+            with session_scope() as session:
+                admin_tariffs.delete_tariff(session, actor, tariff_id)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        return [rx.toast.success(self._t("admin_tariffs.deleted")), rx.redirect("/admin/tariffs")]
+
+
+class AdminAddonState(_CatalogueItem, SessionState):
+    def _item_id(self) -> int | None:
+        return self._id_param("addon_id")
+
+    def _show(self, view: admin_tariffs.AddonView) -> None:
+        loc = self.locale
+        status, colour = _status(view.is_archived, loc)
+        self.item = {
+            "id": str(view.id),
+            "name": view.name,
+            "code": view.code,
+            "status": status,
+            "colour": colour,
+            "archived": "1" if view.is_archived else "",
+            "price": money(view.price_kop, loc),
+            "period": t("admin_tariffs.days", loc, days=view.period_days),
+            "active": str(view.active),
+            "bought": str(view.bought),
+            "created": moment(view.created_at, loc),
+        }
+        self.form = {
+            "code": view.code,
+            "name": view.name,
+            "description": view.description,
+            "price_kop": roubles_text(view.price_kop, loc),
+            "period_days": str(view.period_days),
+        }
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("admin", "tariffs.view")
+        if redirect:
+            return redirect
+        self._clear()
+        addon_id = self._item_id()
+        if addon_id is None:  # /admin/addons/new
+            self.item, self.form = {}, dict(EMPTY_ADDON)
+            return None
+        try:
+            with session_scope() as session:
+                view = admin_tariffs.get_addon(session, actor, addon_id)
+        except DomainError:
+            return rx.redirect(f"/admin/tariffs?tab={ADDONS}")
+        self._show(view)
+        return None
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in ADDON_FORM:
+            self.form = {**self.form, name: str(value)[:500]}
+
+    @rx.event
+    def save(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self._clear()
+        f, addon_id = self.form, self._item_id()
+        try:
+            fields = {
+                "name": f.get("name", ""),
+                "description": f.get("description", ""),
+                "price_kop": parse_amount_kop(f.get("price_kop", ""), "price_kop"),
+                "period_days": parse_int(f.get("period_days", ""), "period_days"),
+            }
+            with session_scope() as session:
+                if addon_id is None:
+                    view = admin_tariffs.create_addon(
+                        session, actor, code=f.get("code", ""), **fields
+                    )
+                else:
+                    view = admin_tariffs.update_addon(session, actor, addon_id, **fields)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        if addon_id is None:
+            return [
+                rx.toast.success(self._t("admin_tariffs.addon_created")),
+                rx.redirect(f"/admin/addons/{view.id}"),
+            ]
+        self._show(view)
+        return rx.toast.success(self._t("admin_tariffs.saved"))
+
+    def _archive(self, archived: bool):
+        actor, addon_id = self._actor(), self._item_id()
+        if actor is None or addon_id is None:
+            return rx.redirect("/login")
+        self._clear()
+        try:
+            with session_scope() as session:
+                view = admin_tariffs.set_addon_archived(session, actor, addon_id, archived)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        self._show(view)
+        done = "admin_tariffs.archived_done" if archived else "admin_tariffs.unarchived_done"
+        return rx.toast.success(self._t(done))
+
+    @rx.event
+    def archive(self):
+        return self._archive(True)
+
+    @rx.event
+    def unarchive(self):
+        return self._archive(False)
+
+    @rx.event
+    def ask_delete(self, value: bool = True):
+        self.confirm_delete = bool(value)
+
+    @rx.event
+    def delete(self):
+        actor, addon_id = self._actor(), self._item_id()
+        if actor is None or addon_id is None:
+            return rx.redirect("/login")
+        self._clear()
+        try:
+            with session_scope() as session:
+                admin_tariffs.delete_addon(session, actor, addon_id)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        return [
+            rx.toast.success(self._t("admin_tariffs.deleted")),
+            rx.redirect(f"/admin/tariffs?tab={ADDONS}"),
+        ]
+
+
+# -- the item pages' parts ---------------------------------------------------------------------
+def _field_error(s, name: str) -> rx.Var:
+    return rx.cond(s.field == name, s.form_error, "")
+
+
+def _input(s, prefix: str, name: str, label_key: str, hint_key: str = "", **kw) -> rx.Component:
+    id_ = f"{prefix}-{name}"
+    return rx.vstack(
+        labelled(
+            id_,
+            tr(label_key),
+            rx.input(
+                id=id_,
+                value=s.form[name],
+                size="3",
+                width="100%",
+                on_change=lambda v: s.set_field(name, v),
+                aria_invalid=rx.cond(s.field == name, "true", "false"),
+                read_only=~CAN_EDIT,
+                **kw,
+            ),
+            _field_error(s, name),
+        ),
+        rx.text(tr(hint_key), size="1", color=rx.color("gray", 11)) if hint_key else rx.fragment(),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _description(s, prefix: str) -> rx.Component:
+    id_ = f"{prefix}-description"
+    return labelled(
+        id_,
+        tr("admin_tariffs.field.description"),
+        rx.text_area(
+            id=id_,
+            value=s.form["description"],
+            size="3",
+            width="100%",
+            rows="3",
+            on_change=lambda v: s.set_field("description", v),
+            read_only=~CAN_EDIT,
+        ),
+        _field_error(s, "description"),
+    )
+
+
+def _info(label_key: str, value, id_: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
+        rx.text(value, id=id_, overflow_wrap="anywhere"),
+        spacing="0",
+        min_width="0",
+    )
+
+
+def _summary(s, infos: list[rx.Component], hint_key: str, prefix: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(s.item["name"], size="5", id=f"{prefix}-title"),
+                rx.badge(
+                    s.item["status"],
+                    color_scheme=s.item["colour"],
+                    variant="soft",
+                    size="2",
+                    id=f"{prefix}-status",
+                ),
+                align="center",
+                wrap="wrap",
+                width="100%",
+            ),
+            rx.grid(*infos, columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%"),
+            rx.cond(
+                s.item["archived"] == "1",
+                rx.text(tr(hint_key), size="2", color=rx.color("gray", 11)),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _actions(s, prefix: str) -> rx.Component:
+    """Save; for an existing item also archive / unarchive and delete (with a confirmation)."""
+    exists = s.item.contains("id")
+    return rx.cond(
+        CAN_EDIT,
+        rx.vstack(
+            rx.flex(
+                rx.button(
+                    rx.cond(exists, tr("admin_tariffs.save"), tr("admin_tariffs.create")),
+                    type="submit",
+                    size="3",
+                    id=f"{prefix}-save",
+                ),
+                rx.cond(
+                    exists,
+                    rx.fragment(
+                        rx.cond(
+                            s.item["archived"] == "1",
+                            rx.button(
+                                rx.icon("archive-restore", size=16),
+                                tr("admin_tariffs.unarchive"),
+                                variant="soft",
+                                size="3",
+                                type="button",
+                                on_click=s.unarchive,
+                                id=f"{prefix}-unarchive",
+                            ),
+                            rx.button(
+                                rx.icon("archive", size=16),
+                                tr("admin_tariffs.archive"),
+                                variant="soft",
+                                color_scheme="gray",
+                                size="3",
+                                type="button",
+                                on_click=s.archive,
+                                id=f"{prefix}-archive",
+                            ),
+                        ),
+                        rx.button(
+                            rx.icon("trash-2", size=16),
+                            tr("admin_tariffs.delete"),
+                            color_scheme="red",
+                            variant="soft",
+                            size="3",
+                            type="button",
+                            on_click=s.ask_delete(True),
+                            id=f"{prefix}-delete",
+                        ),
+                    ),
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.cond(
+                s.confirm_delete,
+                rx.callout(
+                    rx.flex(
+                        rx.text(tr("admin_tariffs.delete_confirm")),
+                        rx.button(
+                            tr("admin_tariffs.delete"),
+                            color_scheme="red",
+                            size="2",
+                            type="button",
+                            on_click=s.delete,
+                            id=f"{prefix}-delete-yes",
+                        ),
+                        rx.button(
+                            tr("admin_tariffs.cancel"),
+                            variant="soft",
+                            size="2",
+                            type="button",
+                            on_click=s.ask_delete(False),
+                        ),
+                        spacing="2",
+                        wrap="wrap",
+                        align="center",
+                    ),
+                    color_scheme="red",
+                    icon="triangle_alert",
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+def _form(s, prefix: str, *inputs: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.grid(
+                    *inputs, columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"
+                ),
+                _description(s, prefix),
+                error_banner(rx.cond(s.field == "", s.form_error, ""), id_=f"{prefix}-error"),
+                _actions(s, prefix),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.save,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _back(key: str, href: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon("arrow-left", size=16), tr(key), align="center", spacing="1"),
+        href=href,
+        id="catalogue-back",
+    )
+
+
+def _code_input(s, prefix: str) -> rx.Component:
+    """The code is typed once, on creation (CSV files and the cabinet refer to it)."""
+    return rx.cond(
+        s.item.contains("id"),
+        rx.fragment(),
+        _input(s, prefix, "code", "admin_tariffs.field.code", auto_capitalize="characters"),
+    )
+
+
+def tariff_page() -> rx.Component:
+    s = AdminTariffState
+    i = s.item
+    unlimited = s.form["unlimited"] == "1"
+    form = _form(
+        s,
+        "tariff",
+        _code_input(s, "tariff"),
+        _input(s, "tariff", "name", "admin_tariffs.field.name"),
+        _input(
+            s,
+            "tariff",
+            "monthly_fee_kop",
+            "admin_tariffs.field.fee",
+            "admin_tariffs.hint.fee",
+            input_mode="decimal",
+        ),
+        _input(s, "tariff", "speed_mbps", "admin_tariffs.field.speed", input_mode="numeric"),
+        rx.vstack(
+            rx.cond(
+                unlimited,
+                rx.fragment(),
+                _input(s, "tariff", "data_gb", "admin_tariffs.field.data_gb", input_mode="numeric"),
+            ),
+            rx.text(
+                rx.flex(
+                    rx.checkbox(
+                        checked=unlimited,
+                        on_change=lambda v: s.set_flag("unlimited", v),
+                        disabled=~CAN_EDIT,
+                        size="3",
+                        id="tariff-unlimited",
+                    ),
+                    tr("admin_tariffs.field.unlimited"),
+                    spacing="2",
+                    align="center",
+                ),
+                as_="label",
+                size="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        rx.text(
+            rx.flex(
+                rx.checkbox(
+                    checked=s.form["is_public"] == "1",
+                    on_change=lambda v: s.set_flag("is_public", v),
+                    disabled=~CAN_EDIT,
+                    size="3",
+                    id="tariff-public",
+                ),
+                tr("admin_tariffs.field.public"),
+                spacing="2",
+                align="center",
+            ),
+            as_="label",
+            size="2",
+            align_self="end",
+        ),
+    )
+    summary = _summary(
+        s,
+        [
+            _info("admin_tariffs.col.code", i["code"], "tariff-code-info"),
+            _info("admin_tariffs.info.current_fee", i["fee"], "tariff-fee-info"),
+            _info("admin_tariffs.col.data", i["data"], "tariff-data-info"),
+            _info("admin_tariffs.col.speed", i["speed"], "tariff-speed-info"),
+            _info("admin_tariffs.col.sims", i["sims"], "tariff-sims-info"),
+            _info("admin_tariffs.col.public", i["public"], "tariff-public-info"),
+            _info("admin_tariffs.col.created", i["created"], "tariff-created-info"),
+        ],
+        "admin_tariffs.archive_hint",
+        "tariff",
+    )
+    waiting = rx.cond(
+        i["waiting"] != "",
+        rx.callout(i["waiting"], icon="calendar-clock", color_scheme="amber", id="tariff-waiting"),
+    )
+    return shell(
+        "admin",
+        rx.vstack(
+            _back("admin_tariffs.back", "/admin/tariffs"),
+            rx.cond(
+                i.contains("id"),
+                rx.vstack(summary, waiting, form, spacing="4", width="100%"),
+                rx.vstack(rx.heading(tr("admin_tariffs.new_title"), size="5"), form, width="100%"),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_tariffs.card_title",
+    )
+
+
+def addon_page() -> rx.Component:
+    s = AdminAddonState
+    i = s.item
+    form = _form(
+        s,
+        "addon",
+        _code_input(s, "addon"),
+        _input(s, "addon", "name", "admin_tariffs.field.name"),
+        _input(
+            s,
+            "addon",
+            "price_kop",
+            "admin_tariffs.field.price",
+            "admin_tariffs.hint.price",
+            input_mode="decimal",
+        ),
+        _input(s, "addon", "period_days", "admin_tariffs.field.period", input_mode="numeric"),
+    )
+    summary = _summary(
+        s,
+        [
+            _info("admin_tariffs.col.code", i["code"], "addon-code-info"),
+            _info("admin_tariffs.col.price", i["price"], "addon-price-info"),
+            _info("admin_tariffs.col.period", i["period"], "addon-period-info"),
+            _info("admin_tariffs.col.active", i["active"], "addon-active-info"),
+            _info("admin_tariffs.info.bought", i["bought"], "addon-bought-info"),
+            _info("admin_tariffs.col.created", i["created"], "addon-created-info"),
+        ],
+        "admin_tariffs.addon_archive_hint",
+        "addon",
+    )
+    return shell(
+        "admin",
+        rx.vstack(
+            _back("admin_tariffs.back_addons", f"/admin/tariffs?tab={ADDONS}"),
+            rx.cond(
+                i.contains("id"),
+                rx.vstack(summary, form, spacing="4", width="100%"),
+                rx.vstack(
+                    rx.heading(tr("admin_tariffs.new_addon_title"), size="5"), form, width="100%"
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="admin_tariffs.addon_card_title",
+    )

@@ -1,0 +1,182 @@
+"""The Admins, Audit and Quality sections in a browser: invite an admin (the mail shows in the
+outbox), edit a role's permissions and meet the self-demotion refusal, filter the audit log by
+action, open the quality page for a period; the support operator is sent back. Phone and
+desktop layouts."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import SHOTS, WIDTHS, shot, sign_in
+
+
+def _admin(new_page, width=WIDTHS["desktop"]):
+    page = new_page(width)
+    sign_in(page, "admin@paysim.demo")
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    return page
+
+
+def _open(page, path: str, ready: str):
+    page.goto(path)
+    expect(page.locator(ready)).to_be_visible()
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
+def test_admin_invites_an_admin_and_the_mail_shows_in_the_outbox(new_page, app_env, width):
+    page = _admin(new_page, width)
+    _open(page, "/admin/admins", "#invite-email")
+    email = f"new-admin-{width}-{app_env['port']}@paysim.demo"
+    page.locator("#invite-email").fill(email)
+    page.locator("#invite-full-name").fill("Новый Администратор")
+    page.locator("#invite-role").click()
+    page.get_by_role("option", name="Support operator").click()
+    page.locator("#invite-submit").click()
+    view = "#admin-admins" if width >= 768 else "#admin-admins-cards"
+    expect(page.locator(view)).to_contain_text(email)
+    expect(page.locator("#invite-email")).to_have_value("")
+    shot(page, f"admin-admins-{width}")
+    with sqlite3.connect(app_env["db"]) as db:
+        (user_id,) = db.execute("SELECT id FROM user_account WHERE email = ?", (email,)).fetchone()
+    # an e-mail already in use is refused with a clear message and invites nobody
+    page.locator("#invite-email").fill("admin@paysim.demo")
+    page.locator("#invite-full-name").fill("Кто-то")
+    page.locator("#invite-submit").click()
+    expect(page.locator("#invite-error")).to_be_visible()
+
+    page.goto("/admin/outbox")
+    expect(page.locator("body")).to_contain_text(email)
+    expect(page.locator("body")).to_contain_text("/reset?token=")
+
+    _open(page, f"/admin/admins/{user_id}", "#admin-name")
+    expect(page.locator("#admin-role-name")).to_have_text("Support operator")
+    shot(page, f"admin-admin-card-{width}")
+    # disable (after a confirmation), then enable again
+    page.locator("#admin-disable").click()
+    page.locator("#admin-disable-yes").click()
+    expect(page.locator("#admin-enable")).to_be_visible()
+    expect(page.locator("#admin-disable")).to_have_count(0)
+    page.locator("#admin-enable").click()
+    expect(page.locator("#admin-disable")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
+def test_admin_edits_a_role_and_cannot_remove_its_own_manage_right(new_page, width):
+    page = _admin(new_page, width)
+    _open(page, "/admin/admins/roles", "#perm-grid")
+    # the support operator's role gains the blocks section
+    page.locator(".role-item", has_text="Support operator").click()
+    expect(page.locator("#role-title")).to_have_text("Support operator")
+    box = page.locator("#perm-blocks-view")
+    if box.get_attribute("aria-checked") == "true":
+        box.click()  # a previous run (the other width) ticked it: start from unticked
+        page.locator("#role-save").click()
+        expect(box).to_have_attribute("aria-checked", "false")
+    box.click()
+    expect(box).to_have_attribute("aria-checked", "true")
+    page.locator("#role-save").click()
+    expect(page.get_by_text("Роль сохранена.").first).to_be_visible()
+    page.reload()
+    expect(page.locator("#perm-grid")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.locator(".role-item", has_text="Support operator").click()
+    expect(page.locator("#role-title")).to_have_text("Support operator")
+    expect(page.locator("#perm-blocks-view")).to_have_attribute("aria-checked", "true")
+    shot(page, f"admin-roles-{width}")
+
+    # its own role: dropping admins.manage is refused, and nothing changes
+    page.locator(".role-item", has_text="Superadmin").click()
+    expect(page.locator("#role-title")).to_have_text("Superadmin")
+    manage = page.locator("#perm-admins-manage")
+    expect(manage).to_have_attribute("aria-checked", "true")
+    manage.click()
+    expect(manage).to_have_attribute("aria-checked", "false")
+    page.locator("#role-save").click()
+    expect(page.locator("#role-error")).to_contain_text("Нельзя лишить себя права")
+    shot(page, f"admin-roles-refused-{width}")
+    page.reload()
+    expect(page.locator("#perm-grid")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.locator(".role-item", has_text="Superadmin").click()
+    expect(page.locator("#perm-admins-manage")).to_have_attribute("aria-checked", "true")
+
+
+def test_admin_creates_and_deletes_a_role(new_page, app_env):
+    page = _admin(new_page)
+    _open(page, "/admin/admins/roles", "#perm-grid")
+    page.locator("#role-new").click()
+    name = f"Кассир {app_env['port']}"
+    page.locator("#role-name").fill(name)
+    page.locator("#perm-payments-refund").click()
+    expect(page.locator("#perm-payments-view")).to_have_attribute("aria-checked", "true")
+    page.locator("#role-save").click()
+    expect(page.locator("#role-title")).to_have_text(name)
+    expect(page.locator("#role-list")).to_contain_text(name)
+    page.locator("#role-delete").click()
+    page.locator("#role-delete-yes").click()
+    expect(page.locator("#role-list")).not_to_contain_text(name)
+
+
+@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
+def test_admin_filters_the_audit_log_by_action(new_page, width):
+    page = _admin(new_page, width)
+    _open(page, "/admin/audit", "#admin-audit-summary")
+    expect(page.locator("#admin-audit-summary")).to_contain_text(re.compile(r"\d"))
+    if width < 768:
+        page.locator("#filter-toggle").click()
+    page.locator("#f-action").click()
+    option = page.get_by_role("option").nth(1)  # the first real action after "any"
+    action = option.inner_text().strip()
+    option.click()
+    view = "#admin-audit" if width >= 768 else "#admin-audit-cards"
+    expect(page.locator(view)).to_contain_text(action)
+    page.wait_for_load_state("networkidle")
+    rows = page.locator(f"{view} tbody tr" if width >= 768 else f"{view} .row-card")
+    for i in range(rows.count()):
+        expect(rows.nth(i)).to_contain_text(action)
+    # a row's before/after opens below the table
+    page.locator(".audit-entry").first.click()
+    expect(page.locator("#audit-detail-title")).to_contain_text(action)
+    shot(page, f"admin-audit-{width}")
+
+
+@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
+def test_admin_opens_the_quality_page_for_a_period(new_page, width):
+    page = _admin(new_page, width)
+    _open(page, "/admin/quality", "#period-from")
+    expect(page.locator("#q-ratings")).to_have_text(re.compile(r"\d"))
+    expect(page.locator("#period-from")).to_have_value(re.compile(r"\d{4}-\d\d-\d\d"))
+    expect(page.locator("#chart-stars")).to_be_visible()
+    expect(page.locator("#chart-stars .recharts-line").first).to_be_visible()
+    shot(page, f"admin-quality-{width}")
+    page.screenshot(path=str(SHOTS / f"admin-quality-top-{width}.png"))
+    # a long period: at least as many ratings as the default six months
+    before = int(re.sub(r"\D", "", page.locator("#q-ratings").inner_text()) or 0)
+    page.locator("#period-from").fill("2020-01-01")
+    expect(page.locator("#period-from")).to_have_value("2020-01-01")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#q-ratings")).to_have_text(re.compile(r"\d"))
+    after = int(re.sub(r"\D", "", page.locator("#q-ratings").inner_text()) or 0)
+    assert after >= before
+    # the list shows the low ones first
+    view = "#admin-ratings" if width >= 768 else "#admin-ratings-cards"
+    expect(page.locator(view)).to_contain_text("★")
+    first = page.locator(view).get_by_text(re.compile(r"[★☆]{5} \d")).first.inner_text()
+    assert first.strip().endswith(("1", "2")), first
+    # a period that ends before it starts is refused clearly
+    page.locator("#period-to").fill("2019-01-01")
+    expect(page.locator("#quality-error")).to_be_visible()
+
+
+def test_support_operator_is_sent_back_from_admins_audit_and_quality(new_page):
+    page = new_page(WIDTHS["desktop"])
+    sign_in(page, "support@paysim.demo")
+    expect(page).to_have_url(re.compile(r"/admin"))
+    for path in ("/admin/admins", "/admin/admins/roles", "/admin/audit", "/admin/quality"):
+        page.goto(path)
+        expect(page).to_have_url(re.compile(r"/admin$"))
