@@ -224,8 +224,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         size = write_csv(path, args.rows, args.seed)
         print(
-            f"import bench: {args.rows} rows on {backend}, {os.cpu_count()} cores, "
-            f"Python {sys.version.split()[0]}; CSV {size / 1e6:.1f} MB written in "
+            f"import bench: {args.rows} rows on {backend}, {os.cpu_count()} cores "
+            f"(load average {os.getloadavg()[0]:.1f}), Python {sys.version.split()[0]}; "
+            f"CSV {size / 1e6:.1f} MB written in "
             f"{time.perf_counter() - started:.1f} s"
         )
         dry_s, dry = run_import(engine, actor, path, dry_run=True)

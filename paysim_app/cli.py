@@ -215,13 +215,13 @@ def cmd_run_billing(args: argparse.Namespace) -> int:
 
 
 def cmd_import_sims(args: argparse.Namespace) -> int:
+    from dataclasses import replace
     from pathlib import Path
 
     from paysim_app.db import session_scope
     from paysim_app.services import sim_import
     from paysim_app.services.accounts import actor_for
     from paysim_app.services.errors import DomainError
-    from paysim_app.services.permissions import Actor
 
     path = Path(args.file)
     if not path.is_file():
@@ -237,8 +237,7 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
                 user = session.exec(select(User).where(User.email == args.admin)).first()
                 if user is None or user.role != "admin" or not user.is_active:
                     raise CommandError(f"import-sims: {args.admin!r} is not an active admin")
-                actor = actor_for(session, user)
-                actor = Actor(**{**actor.__dict__, "locale": "en"})
+                actor = replace(actor_for(session, user), locale="en")
             report = sim_import.import_sims(
                 session,
                 actor,

@@ -377,3 +377,9 @@ def test_import_sims_refuses_unreadable_files_and_unknown_admins(seeded_db, tmp_
     good = _sim_csv(tmp_path, "ok.csv", [HEADER_SC, *_import_rows(880_201, 1)])
     stranger = run_cli(path, "import-sims", str(good), "--admin", "nobody@example.ru")
     assert stranger.returncode == 1 and "not an active admin" in _one_line_error(stranger)
+    support = next(d.login for d in DEMO_LOGINS if d.role == "support")
+    refused = run_cli(path, "import-sims", str(good), "--dry-run", "--admin", support)
+    assert refused.returncode == 1 and "import-sims: " in _one_line_error(refused)
+    boss = next(d.login for d in DEMO_LOGINS if d.role == "admin")
+    allowed = run_cli(path, "import-sims", str(good), "--dry-run", "--admin", boss)
+    assert allowed.returncode == 0 and "create     1" in allowed.stdout
