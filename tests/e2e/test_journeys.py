@@ -94,7 +94,7 @@ def test_subscriber_opening_admin_pages_is_sent_home(new_page, base_url):
     page = new_page()
     sign_in(page, "demo@paysim.demo")
     expect(page).to_have_url(_url(base_url, "/cabinet"))
-    for path in ("/admin", "/admin/sims", "/partner/sales"):
+    for path in ("/admin", "/admin/sims", "/partner/stats"):
         page.goto(path)
         expect(page).to_have_url(_url(base_url, "/cabinet"))
 
