@@ -88,7 +88,18 @@ from paysim_app.ui.cabinet.topup import TopupResultState, TopupState, topup_page
 from paysim_app.ui.components.layout import coming_soon
 from paysim_app.ui.components.nav import ADMIN, CABINET, PARTNER
 from paysim_app.ui.components.profile import profile_page
+from paysim_app.ui.partner.activations import PartnerActivationsState, partner_activations_page
 from paysim_app.ui.partner.home import PartnerHomeState, partner_home
+from paysim_app.ui.partner.sims import PartnerSimsState, partner_sims_page
+from paysim_app.ui.partner.stats import PartnerOwnStatsState, partner_stats_page
+from paysim_app.ui.partner.subscribers import PartnerSubscribersState, partner_subscribers_page
+from paysim_app.ui.partner.support import (
+    PartnerSupportState,
+    PartnerTicketState,
+    partner_support_page,
+    partner_ticket_page,
+)
+from paysim_app.ui.partner.topup import PartnerTopupState, partner_topup_page
 
 app = rx.App(
     html_lang="ru",
@@ -139,6 +150,13 @@ _page(cabinet_profile_page, "/cabinet/profile", ProfileState.load)
 _page(services_page, "/cabinet/services", ServicesState.load)
 _page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
+_page(partner_topup_page, "/partner/topup", PartnerTopupState.load)
+_page(partner_stats_page, "/partner/stats", PartnerOwnStatsState.load)
+_page(partner_support_page, "/partner/support", PartnerSupportState.load)
+_page(partner_ticket_page, "/partner/support/[ticket_id]", PartnerTicketState.load)
+_page(partner_sims_page, "/partner/sims", PartnerSimsState.load)
+_page(partner_subscribers_page, "/partner/subscribers", PartnerSubscribersState.load)
+_page(partner_activations_page, "/partner/activations", PartnerActivationsState.load)
 _page(admin_home, "/admin", AdminHomeState.load)
 _page(outbox_page, "/admin/outbox", OutboxState.load)
 _page(sim_import_page, "/admin/sims/import", SimImportState.load)
@@ -200,6 +218,12 @@ BUILT = {
     "/cabinet/services",
     "/cabinet/tariffs",
     "/partner",
+    "/partner/topup",
+    "/partner/stats",
+    "/partner/support",
+    "/partner/sims",
+    "/partner/subscribers",
+    "/partner/activations",
     "/admin",
     "/admin/outbox",
     "/admin/sims/import",

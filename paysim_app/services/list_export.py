@@ -32,6 +32,7 @@ def lists() -> dict[str, ListSpec]:
         admin_lists_staff,
         admin_payments,
         admin_sims,
+        partner_cabinet,
     )
 
     specs = (
@@ -49,6 +50,9 @@ def lists() -> dict[str, ListSpec]:
         admin_lists_queues.UNBLOCK_LIST,
         admin_lists_catalogue.TARIFF_LIST,
         admin_lists_catalogue.ADDON_LIST,
+        partner_cabinet.PARTNER_SIM_LIST,
+        partner_cabinet.PARTNER_SUBSCRIBER_LIST,
+        partner_cabinet.PARTNER_REQUEST_LIST,
     )
     return {spec.name: spec for spec in specs if spec.export}
 

@@ -1,5 +1,5 @@
-"""A subscriber's support tickets: open one (category, subject, text, optionally about one of
-the contract's SIMs), list the own tickets with filters and paging in SQL, read the thread
+"""Support tickets of a subscriber or of a partner (its users share them): open one (category,
+subject, text, optionally about one of the actor's SIMs), list the own tickets with filters and paging in SQL, read the thread
 (staff-only notes never leave the service), answer it (which reopens a ticket that waits for
 the customer or was resolved), close it and rate the answer of a resolved ticket.
 
@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from paysim_app.models import Sim, Ticket, TicketMessage
+from paysim_app.models import Sim, Ticket, TicketMessage, User
 from paysim_app.models.base import utcnow
 from paysim_app.models.support import TICKET_CATEGORIES, TICKET_STATUSES
 from paysim_app.services import attachments, audit
@@ -82,18 +82,36 @@ class TicketThread:
 # -- checks -----------------------------------------------------------------------------------
 
 
-def _subscriber(actor: Actor | None) -> Actor:
-    require_role(actor, "subscriber")
-    if actor.subscriber_id is None:
+def _customer(actor: Actor | None) -> Actor:
+    """A subscriber with a contract, or a partner's user: the two sides that open tickets."""
+    require_role(actor, "subscriber", "partner")
+    if actor.role == "subscriber" and actor.subscriber_id is None:
+        raise PermissionDenied()
+    if actor.role == "partner" and actor.partner_id is None:
         raise PermissionDenied()
     return actor
 
 
+def _owner_clause(actor: Actor):
+    """The actor's own tickets: the subscriber's, or its partner's (a partner's own tickets
+    carry no subscriber)."""
+    if actor.role == "partner":
+        return (Ticket.partner_id == actor.partner_id) & Ticket.subscriber_id.is_(None)
+    return Ticket.subscriber_id == actor.subscriber_id
+
+
+def _owns(actor: Actor, ticket: Ticket) -> bool:
+    if actor.role == "partner":
+        return ticket.subscriber_id is None and ticket.partner_id == actor.partner_id
+    return ticket.subscriber_id == actor.subscriber_id
+
+
 def _own_ticket(session: Session, actor: Actor | None, ticket_id: int) -> Ticket:
-    """The ticket if it is the subscriber's own; a foreign or missing one is the same refusal."""
-    actor = _subscriber(actor)
+    """The ticket if it is the actor's own (the subscriber's, or its partner's); a foreign or
+    missing one is the same refusal."""
+    actor = _customer(actor)
     ticket = session.get(Ticket, ticket_id) if isinstance(ticket_id, int) else None
-    if ticket is None or ticket.subscriber_id != actor.subscriber_id:
+    if ticket is None or not _owns(actor, ticket):
         raise PermissionDenied()
     return ticket
 
@@ -145,7 +163,7 @@ def open_ticket(
 ) -> int:
     """A new ticket with its first message (and its attachment, already checked and stored by
     services.attachments.save); returns the ticket's id."""
-    actor = _subscriber(actor)
+    actor = _customer(actor)
     category = _check_category(category)
     subject = _check_subject(subject)
     body = _check_body(body)
@@ -157,7 +175,8 @@ def open_ticket(
     now = utcnow()
     ticket = Ticket(
         author_user_id=actor.user_id,
-        subscriber_id=actor.subscriber_id,
+        subscriber_id=actor.subscriber_id if actor.role == "subscriber" else None,
+        partner_id=actor.partner_id if actor.role == "partner" else None,
         sim_id=sim_id,
         category=category,
         subject=subject,
@@ -308,15 +327,16 @@ def list_tickets(
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> TicketPage:
-    """The subscriber's own tickets, the most recently updated first, one page of them."""
-    actor = _subscriber(actor)
+    """The actor's own tickets (the subscriber's, or its partner's), the most recently updated
+    first, one page of them."""
+    actor = _customer(actor)
     if status and status not in STATUSES:
         raise ValidationError("support.error.status", field="status")
     if category:
         _check_category(category)
     search = _text(search)[:SEARCH_MAX]
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    conditions = [Ticket.subscriber_id == actor.subscriber_id]
+    conditions = [_owner_clause(actor)]
     if status:
         conditions.append(Ticket.status == status)
     if category:
@@ -362,6 +382,9 @@ def ticket_thread(session: Session, actor: Actor, ticket_id: int) -> TicketThrea
         .where(TicketMessage.ticket_id == ticket.id, TicketMessage.is_internal == False)  # noqa: E712
         .order_by(TicketMessage.created_at, TicketMessage.id)
     ).all()
+    ours = {actor.user_id}
+    if actor.role == "partner":  # a colleague's message is the partner's side too
+        ours |= set(session.exec(select(User.id).where(User.partner_id == actor.partner_id)))
     return TicketThread(
         id=ticket.id,
         subject=ticket.subject,
@@ -378,7 +401,7 @@ def ticket_thread(session: Session, actor: Actor, ticket_id: int) -> TicketThrea
         messages=[
             MessageView(
                 id=m.id,
-                mine=m.author_user_id == actor.user_id,
+                mine=m.author_user_id in ours,
                 body=m.body,
                 created_at=m.created_at,
                 attachment_name=m.attachment_name,

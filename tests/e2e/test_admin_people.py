@@ -146,7 +146,9 @@ def test_support_operator_answers_a_ticket_with_a_canned_reply(new_page, fresh_t
     expect(page.locator("#ticket-status-badge")).to_have_text("Решено")
     expect(page.locator("#ticket-thread")).to_contain_text(fresh_ticket["body"])
     expect(page.locator("#reply-body")).to_have_value("")
-    expect(page.locator("#ticket-first-response")).to_contain_text("Первый ответ через меньше минуты")
+    expect(page.locator("#ticket-first-response")).to_contain_text(
+        "Первый ответ через меньше минуты"
+    )
 
     # then takes it back into work and raises its priority
     page.locator("#ticket-status").click()

@@ -21,9 +21,9 @@ def test_finds_a_sim_its_payment_and_subscriber_by_identifiers(session, factory)
     payment_id = card_topup(session, sim, 50_000)
     session.commit()
     contract = session.get(Subscriber, sub.subscriber_id).contract_no
-    assert [h.href for h in admin_search.search(session, admin, "8" + sim.msisdn[2:]) if h.kind == "sim"] == [
-        f"/admin/sims/{sim.id}"
-    ]
+    assert [
+        h.href for h in admin_search.search(session, admin, "8" + sim.msisdn[2:]) if h.kind == "sim"
+    ] == [f"/admin/sims/{sim.id}"]
     assert "payment" in kinds(admin_search.search(session, admin, f"#{payment_id}"))
     assert [h.kind for h in admin_search.search(session, admin, contract)] == ["subscriber"]
     assert "subscriber" in kinds(admin_search.search(session, admin, "лебедева"))
@@ -34,11 +34,15 @@ def test_partner_and_ticket_hits_and_role_limits(session, factory):
     admin = factory.superadmin()
     dealer = factory.partner(name="Связь-Плюс")
     sub = factory.subscriber()
-    ticket = Ticket(author_user_id=sub.user_id, subscriber_id=sub.subscriber_id, subject="Нет связи на даче")
+    ticket = Ticket(
+        author_user_id=sub.user_id, subscriber_id=sub.subscriber_id, subject="Нет связи на даче"
+    )
     session.add(ticket)
     session.commit()
     assert [h.kind for h in admin_search.search(session, admin, "связь-плюс")] == ["partner"]
-    assert dealer.partner.code in [h.detail for h in admin_search.search(session, admin, dealer.partner.code)]
+    assert dealer.partner.code in [
+        h.detail for h in admin_search.search(session, admin, dealer.partner.code)
+    ]
     assert "ticket" in kinds(admin_search.search(session, admin, f"#{ticket.id}"))
     support = factory.support()  # support + subscribers only
     assert kinds(admin_search.search(session, support, "на даче")) == ["ticket"]

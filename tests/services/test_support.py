@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from paysim_app.models import AuditLog, Ticket, TicketMessage
-from paysim_app.services import support
+from paysim_app.models import AuditLog, Ticket, TicketMessage, User
+from paysim_app.services import accounts, support
 from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
 
 
@@ -254,3 +254,69 @@ def test_someone_elses_ticket_is_refused_everywhere(session, factory, world):
     t = _ticket(session, tid)
     assert (t.status, t.rating) == ("resolved", None)
     assert len(session.exec(select(TicketMessage)).all()) == 1
+
+
+# -- a partner's tickets -------------------------------------------------------------------------
+
+
+def test_a_partner_opens_lists_reads_answers_and_closes_its_own_tickets(session, factory, world):
+    dealer, other = factory.partner(), factory.partner()
+    colleague = factory.partner()  # another user of the same partner, made below
+    user = session.get(User, colleague.user.id)
+    user.partner_id = dealer.partner.id
+    session.add(user)
+    session.commit()
+    colleague_actor = accounts.actor_for(session, user)
+    sim = factory.sim(world["alice"], partner=dealer)
+    tid = _open(session, dealer.actor, "Не проходит активация", "sim", "Текст", sim_id=sim.id)
+    ticket = _ticket(session, tid)
+    assert (ticket.partner_id, ticket.subscriber_id, ticket.sim_id) == (
+        dealer.partner.id,
+        None,
+        sim.id,
+    )
+    _open(session, other.actor, "Вопрос другого дилера")
+    _open(session, world["alice"], "Вопрос абонента дилера")
+    mine = support.list_tickets(session, dealer.actor)
+    assert [r.id for r in mine.rows] == [tid] and mine.rows[0].msisdn == sim.msisdn
+    assert [r.id for r in support.list_tickets(session, colleague_actor).rows] == [tid]
+    assert [r.subject for r in support.list_tickets(session, other.actor).rows] == [
+        "Вопрос другого дилера"
+    ]
+    # the subscriber does not see the partner's ticket, even about its own SIM
+    assert tid not in [r.id for r in support.list_tickets(session, world["alice"]).rows]
+    support.reply(session, colleague_actor, tid, "Дополнение")
+    session.commit()
+    thread = support.ticket_thread(session, dealer.actor, tid)
+    assert [m.mine for m in thread.messages] == [True, True]
+    support.close_ticket(session, dealer.actor, tid)
+    session.commit()
+    assert _ticket(session, tid).status == "closed"
+    assert session.exec(
+        select(AuditLog).where(AuditLog.action == "ticket.close", AuditLog.entity_id == str(tid))
+    ).one()
+
+
+def test_a_partner_cannot_touch_another_partners_or_a_subscribers_ticket(session, factory, world):
+    dealer, other = factory.partner(), factory.partner()
+    theirs = _open(session, other.actor, "Чужой вопрос")
+    subscribers = _open(session, world["alice"], "Вопрос абонента")
+    for tid in (theirs, subscribers, 999_999):
+        for call in (
+            lambda tid=tid: support.ticket_thread(session, dealer.actor, tid),
+            lambda tid=tid: support.reply(session, dealer.actor, tid, "hi"),
+            lambda tid=tid: support.close_ticket(session, dealer.actor, tid),
+        ):
+            with pytest.raises(PermissionDenied):
+                call()
+    # nor can a subscriber read a partner's ticket
+    with pytest.raises(PermissionDenied):
+        support.ticket_thread(session, world["alice"], theirs)
+    # a partner's ticket about another partner's SIM is refused as a field error
+    with pytest.raises(ValidationError) as err:
+        support.open_ticket(
+            session, dealer.actor, "sim", "Чужая сим", "текст", factory.sim(partner=other).id
+        )
+    assert err.value.field == "sim"
+    session.rollback()
+    assert len(session.exec(select(TicketMessage)).all()) == 2

@@ -30,9 +30,9 @@ PARTNER = (
     NavItem("nav.home", "/partner", "house"),
     NavItem("nav.sims", "/partner/sims", "smartphone"),
     NavItem("nav.subscribers", "/partner/subscribers", "users"),
-    NavItem("nav.sell", "/partner/sell", "shopping-cart"),
+    NavItem("nav.sell", "/partner/activations", "shopping-cart"),
     NavItem("nav.topup", "/partner/topup", "wallet"),
-    NavItem("nav.sales", "/partner/sales", "chart-line"),
+    NavItem("nav.sales", "/partner/stats", "chart-line"),
     NavItem("nav.support", "/partner/support", "message-circle"),
     NavItem("nav.profile", "/partner/profile", "user"),
 )

@@ -1,4 +1,5 @@
-"""/partner: the dealer's SIMs by status and its subscriber count."""
+"""/partner: the dealer's SIMs by status, its subscriber count, this month's activations and
+commission, and its activation requests waiting for an admin."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import dashboards
+from paysim_app.services import dashboards, partner_cabinet
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
+from paysim_app.ui.components.format import money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
@@ -17,6 +19,9 @@ class PartnerHomeState(SessionState):
     partner_name: str = ""
     by_status: dict[str, int] = {}
     subscribers: int = 0
+    month_activations: int = 0
+    month_commission: str = ""
+    open_requests: int = 0
 
     @rx.event
     def load(self):
@@ -25,9 +30,13 @@ class PartnerHomeState(SessionState):
             return redirect
         with session_scope() as session:
             overview = dashboards.partner_overview(session, actor)
+            figures = partner_cabinet.home_figures(session, actor)
         self.partner_name = overview.partner_name
         self.by_status = overview.sims_by_status
         self.subscribers = overview.subscribers
+        self.month_activations = figures.month_activations
+        self.month_commission = money(figures.month_commission_kop, self.locale)
+        self.open_requests = figures.open_requests
 
     @rx.var
     def status_rows(self) -> list[dict[str, str]]:
@@ -72,9 +81,37 @@ def partner_home() -> rx.Component:
                     "partner-subscribers",
                     "users",
                 ),
-                columns={"initial": "1", "xs": "2"},
+                stat(
+                    tr("partner_cabinet.home.month_activations"),
+                    PartnerHomeState.month_activations.to_string(),
+                    "partner-month-activations",
+                    "circle-check",
+                ),
+                stat(
+                    tr("partner_cabinet.home.month_commission"),
+                    PartnerHomeState.month_commission,
+                    "partner-month-commission",
+                    "coins",
+                ),
+                rx.link(
+                    stat(
+                        tr("partner_cabinet.home.open_requests"),
+                        PartnerHomeState.open_requests.to_string(),
+                        "partner-open-requests",
+                        "clock",
+                    ),
+                    href="/partner/activations?status=pending",
+                    underline="none",
+                    width="100%",
+                ),
+                columns={"initial": "1", "xs": "2", "lg": "3"},
                 spacing="3",
                 width="100%",
+            ),
+            rx.link(
+                rx.button(rx.icon("shopping-cart", size=16), tr("partner_cabinet.sell"), size="3"),
+                href="/partner/activations",
+                id="partner-sell",
             ),
             rx.heading(tr("partner.sims"), size="4", as_="h2"),
             status_grid(PartnerHomeState.status_rows, "partner-sims"),

@@ -1,0 +1,348 @@
+"""/partner/activations: sell an in-stock SIM (the new customer's data and a tariff make an
+activation request) and follow the partner's requests: status, rejection reason; pending ones
+selected in the list can be withdrawn."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.models.requests import REQUEST_STATUSES
+from paysim_app.services import partner_cabinet
+from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.permissions import Actor
+from paysim_app.ui.admin.listing import ALL, ListMixin
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.format import moment, money, phone
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.pickers import choice
+
+REQUEST_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
+FORM_FIELDS = ("sim_id", "customer_name", "phone", "email", "document", "tariff_id")
+EMPTY_FORM = {**dict.fromkeys(FORM_FIELDS, ""), "sim_id": ALL, "tariff_id": ALL}
+TEXT_MAX = 200
+
+
+class PartnerActivationsState(ListMixin, SessionState):
+    form: dict[str, str] = EMPTY_FORM
+    form_error: str = ""
+    field: str = ""
+    stock_search: str = ""
+    stock_options: list[dict[str, str]] = []
+    tariff_options: list[dict[str, str]] = []
+    withdraw_message: str = ""
+
+    def _spec(self):
+        return partner_cabinet.PARTNER_REQUEST_LIST
+
+    def _role(self) -> str:
+        return "partner"
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        return {
+            "no": f"#{row['id']}",
+            "created": moment(row["created_at"], loc),
+            "status": t(f"queues.status.{row['status']}", loc),
+            "colour": REQUEST_COLOURS.get(row["status"], "gray"),
+            "customer": row["customer"] or "—",
+            "msisdn": phone(row["msisdn"]),
+            "iccid": row["iccid"],
+            "tariff": row["tariff"] or "—",
+            "reason": row["reason"] or "",
+        }
+
+    def _load_stock(self, actor: Actor) -> None:
+        with session_scope() as session:
+            stock = partner_cabinet.stock_sims(session, actor, self.stock_search)
+        self.stock_options = [
+            {"value": str(s.id), "label": f"{phone(s.msisdn)} · {s.iccid}"} for s in stock
+        ]
+        if self.form["sim_id"] not in {o["value"] for o in self.stock_options}:
+            self.form = {**self.form, "sim_id": ALL}
+
+    def _prepare(self, actor: Actor) -> None:
+        loc = self.locale
+        with session_scope() as session:
+            tariffs = partner_cabinet.sale_tariffs(session, actor)
+        self.tariff_options = [
+            {
+                "value": str(x.id),
+                "label": t(
+                    "partner_cabinet.sell.tariff_option",
+                    loc,
+                    name=x.name,
+                    fee=money(x.monthly_fee_kop, loc),
+                ),
+            }
+            for x in tariffs
+        ]
+        wanted = self.router.page.params.get("sim", "")
+        self.form = {
+            **EMPTY_FORM,
+            "sim_id": wanted if isinstance(wanted, str) and wanted.isdigit() else ALL,
+        }
+        self.form_error, self.field, self.stock_search, self.withdraw_message = "", "", "", ""
+        self._load_stock(actor)
+
+    @rx.event
+    def load(self):
+        return self._start()
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in FORM_FIELDS:
+            self.form = {**self.form, name: str(value)[:TEXT_MAX]}
+
+    @rx.event
+    def set_stock_search(self, value: str):
+        self.stock_search = str(value)[:40]
+
+    @rx.event
+    def find_stock(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            self._load_stock(actor)
+        except DomainError as err:
+            self.form_error = self._error(err)
+        return None
+
+    @rx.event
+    def sell(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self.form_error, self.field = "", ""
+        f = self.form
+        if not f["sim_id"].isdigit():
+            self.form_error = self._t("partner_cabinet.error.sim")
+            self.field = "sim_id"
+            return None
+        sale = partner_cabinet.SaleForm(
+            customer_name=f["customer_name"],
+            phone=f["phone"],
+            email=f["email"],
+            document=f["document"],
+            tariff_id="" if f["tariff_id"] == ALL else f["tariff_id"],
+        )
+        try:
+            with session_scope() as session:
+                result = partner_cabinet.sell_sim(session, actor, int(f["sim_id"]), sale)
+        except ValidationError as err:
+            self.form_error, self.field = self._error(err), err.field or ""
+            return None
+        except DomainError as err:
+            self.form_error = self._error(err)
+            return None
+        self.form = {**EMPTY_FORM}
+        self._load_stock(actor)
+        self.page = 1
+        self._fetch()
+        return rx.toast.success(
+            self._t("partner_cabinet.sell.sent", id=result.request_id, msisdn=phone(result.msisdn))
+        )
+
+    @rx.event
+    def withdraw(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        done, refused = [], ""
+        for raw in self.selected:
+            if not str(raw).isdigit():
+                continue
+            try:
+                with session_scope() as session:
+                    partner_cabinet.cancel_request(session, actor, int(raw))
+                done.append(raw)
+            except DomainError as err:
+                refused = self._error(err)
+        self._load_stock(actor)
+        self._fetch(count=False)
+        if done:
+            self.withdraw_message = self._t("partner_cabinet.cancelled", id=", ".join(done))
+            return rx.toast.success(self.withdraw_message)
+        self.withdraw_message = refused
+        return None
+
+
+COLUMNS = [
+    Column("no", "partner_cabinet.col.no", mono=True),
+    Column("created", "partner_cabinet.col.created", mono=True),
+    Column("status", "partner_cabinet.col.request_status", badge="colour"),
+    Column("customer", "partner_cabinet.col.customer"),
+    Column("msisdn", "partner_cabinet.col.msisdn", mono=True, hint="iccid"),
+    Column("tariff", "partner_cabinet.col.tariff"),
+    Column("reason", "partner_cabinet.col.reason"),
+]
+FIELDS = [
+    FilterField(
+        "status",
+        "partner_cabinet.col.request_status",
+        options=[(ALL, "list.any")] + [(s, f"queues.status.{s}") for s in REQUEST_STATUSES],
+    ),
+]
+SORTS = [
+    ("created_at", "partner_cabinet.sort.created"),
+    ("status", "partner_cabinet.col.request_status"),
+]
+
+
+def _input(name: str, label_key: str, type_: str = "text", mode: str | None = None):
+    s = PartnerActivationsState
+    return labelled(
+        f"sale-{name}",
+        tr(label_key),
+        rx.input(
+            id=f"sale-{name}",
+            value=s.form[name],
+            type=type_,
+            input_mode=mode,
+            size="3",
+            width="100%",
+            on_change=lambda v: s.set_field(name, v),
+            aria_invalid=rx.cond(s.field == name, "true", "false"),
+        ),
+        rx.cond(s.field == name, s.form_error, ""),
+    )
+
+
+def _sale_form() -> rx.Component:
+    s = PartnerActivationsState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(tr("partner_cabinet.sell.title"), size="4", as_="h2"),
+                rx.text(tr("partner_cabinet.sell.intro"), size="2", color=rx.color("gray", 11)),
+                rx.flex(
+                    rx.input(
+                        id="sale-stock-search",
+                        value=s.stock_search,
+                        placeholder=tr("partner_cabinet.sell.sim_search"),
+                        size="3",
+                        flex="1",
+                        min_width="180px",
+                        type="search",
+                        on_change=s.set_stock_search,
+                    ),
+                    rx.button(
+                        rx.icon("search", size=16),
+                        tr("partner_cabinet.sell.find"),
+                        type="button",
+                        variant="soft",
+                        size="3",
+                        on_click=s.find_stock,
+                        id="sale-stock-find",
+                    ),
+                    gap="2",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                rx.cond(
+                    s.stock_options.length() > 0,
+                    choice(
+                        s.stock_options,
+                        s.form["sim_id"],
+                        lambda v: s.set_field("sim_id", v),
+                        "sale-sim",
+                        "partner_cabinet.sell.sim",
+                    ),
+                    rx.text(tr("partner_cabinet.sell.no_stock"), id="sale-no-stock", size="2"),
+                ),
+                rx.grid(
+                    _input("customer_name", "partner_cabinet.sell.customer_name"),
+                    _input("phone", "partner_cabinet.sell.phone", "tel", "tel"),
+                    _input("email", "partner_cabinet.sell.email", "email", "email"),
+                    _input("document", "partner_cabinet.sell.document"),
+                    choice(
+                        s.tariff_options,
+                        s.form["tariff_id"],
+                        lambda v: s.set_field("tariff_id", v),
+                        "sale-tariff",
+                        "partner_cabinet.sell.tariff",
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                error_banner(
+                    rx.cond(
+                        (s.field == "") | (s.field == "sim_id") | (s.field == "tariff_id"),
+                        s.form_error,
+                        "",
+                    ),
+                    id_="sale-error",
+                ),
+                rx.button(
+                    rx.icon("send", size=16),
+                    tr("partner_cabinet.sell.submit"),
+                    type="submit",
+                    size="3",
+                    id="sale-submit",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.sell,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _withdraw_bar() -> rx.Component:
+    s = PartnerActivationsState
+    return rx.card(
+        rx.flex(
+            rx.text(tr("admin_sims.selected"), " ", s.selected.length(), weight="medium"),
+            rx.button(
+                tr("partner_cabinet.cancel"),
+                color_scheme="red",
+                variant="soft",
+                size="3",
+                on_click=s.withdraw,
+                id="request-withdraw",
+            ),
+            gap="3",
+            align="center",
+            wrap="wrap",
+        ),
+        width="100%",
+    )
+
+
+def partner_activations_page() -> rx.Component:
+    s = PartnerActivationsState
+    return shell(
+        "partner",
+        rx.vstack(
+            _sale_form(),
+            rx.heading(tr("partner_cabinet.requests"), size="4", as_="h2"),
+            list_view(
+                s,
+                COLUMNS,
+                FIELDS,
+                SORTS,
+                id_="partner-requests",
+                search_key="partner_cabinet.activations.search",
+                selectable=True,
+                bulk=_withdraw_bar(),
+                extra=rx.cond(
+                    s.withdraw_message != "",
+                    rx.callout(
+                        s.withdraw_message, icon="info", id="withdraw-message", width="100%"
+                    ),
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        title_key="partner_cabinet.activations.title",
+    )

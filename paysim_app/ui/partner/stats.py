@@ -1,0 +1,115 @@
+"""/partner/stats: the partner's own commission, its subscribers' payments and its activations
+for any period (two dates), by month on charts: the same figures the admin sees for this
+partner (services.partner_stats; the period form and charts of the admin's block)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import partner_stats
+from paysim_app.services.errors import DomainError
+from paysim_app.services.permissions import Actor
+from paysim_app.ui.admin.partner_stats import PeriodMixin, period_form
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.cards import stat
+from paysim_app.ui.components.charts import monthly_chart, monthly_points
+from paysim_app.ui.components.format import money
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import shell
+
+
+class PartnerOwnStatsState(PeriodMixin, SessionState):
+    figures: dict[str, str] = {}
+    points: list[dict] = []
+
+    def _show(self, actor: Actor) -> None:
+        self.period_error = ""
+        try:
+            date_from, date_to = self._period()
+            with session_scope() as session:
+                s = partner_stats.partner_stats(
+                    session, actor, actor.partner_id, date_from, date_to
+                )
+        except DomainError as err:
+            self.period_error = self._error(err)
+            return
+        loc = self.locale
+        self.figures = {
+            "profit": money(s.profit_kop, loc),
+            "profit_total": money(s.profit_total_kop, loc),
+            "payments": t(
+                "admin_partners.stat.payments_value",
+                loc,
+                count=s.payments_count,
+                amount=money(s.payments_kop, loc),
+            ),
+            "activations": str(s.activations),
+            "sims": str(s.sims),
+            "subscribers": f"{s.active_subscribers} / {s.subscribers}",
+        }
+        self.points = monthly_points(s.months, loc)
+
+    @rx.event
+    def load(self):
+        actor, redirect = self._gate("partner")
+        if redirect:
+            return redirect
+        self._reset_period()
+        self.figures, self.points = {}, []
+        self._show(actor)
+        return None
+
+    @rx.event
+    def show(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None or actor.role != "partner":
+            return rx.redirect("/login")
+        self._show(actor)
+        return None
+
+
+def partner_stats_page() -> rx.Component:
+    s = PartnerOwnStatsState
+    f = s.figures
+    return shell(
+        "partner",
+        rx.vstack(
+            rx.text(tr("partner_money.stats_hint"), size="2", color=rx.color("gray", 11)),
+            rx.card(period_form(s, "stats-period"), width="100%"),
+            rx.grid(
+                stat(tr("admin_partners.stat.profit_period"), f["profit"], "stat-profit", "coins"),
+                stat(tr("admin_partners.stat.payments"), f["payments"], "stat-payments", "receipt"),
+                stat(tr("admin_partners.stat.activations"), f["activations"], "stat-activations"),
+                stat(
+                    tr("admin_partners.stat.profit_total"), f["profit_total"], "stat-profit-total"
+                ),
+                stat(tr("admin_partners.stat.sims"), f["sims"], "stat-sims", "smartphone"),
+                stat(tr("admin_partners.stat.subscribers"), f["subscribers"], "stat-subscribers"),
+                columns=rx.breakpoints(initial="1", xs="2", md="3"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.grid(
+                monthly_chart(
+                    s.points, "profit", "admin_partners.chart.profit", id_="chart-profit"
+                ),
+                monthly_chart(
+                    s.points,
+                    "activations",
+                    "admin_partners.chart.activations",
+                    id_="chart-activations",
+                    colour="grass",
+                    integers=True,
+                ),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="3",
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+            id="partner-own-stats",
+        ),
+        title_key="partner_money.stats_title",
+    )

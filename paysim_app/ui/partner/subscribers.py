@@ -1,0 +1,77 @@
+"""/partner/subscribers: the subscribers on the partner's SIMs, one row per SIM (name, number,
+status, tariff, balance; never their cards or tickets)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.i18n import t
+from paysim_app.models.sims import SIM_STATUSES
+from paysim_app.services import partner_cabinet
+from paysim_app.ui.admin.listing import ALL, ListMixin
+from paysim_app.ui.admin.sims import STATUS_COLOURS
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.format import money, phone
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.list_view import FilterField, list_view
+
+
+class PartnerSubscribersState(ListMixin, SessionState):
+    def _spec(self):
+        return partner_cabinet.PARTNER_SUBSCRIBER_LIST
+
+    def _role(self) -> str:
+        return "partner"
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        return {
+            "name": row["name"] or "—",
+            "contract": row["contract_no"],
+            "msisdn": phone(row["msisdn"]),
+            "status": t(f"sim.status.{row['status']}", loc),
+            "colour": STATUS_COLOURS.get(row["status"], "gray"),
+            "tariff": row["tariff"] or "—",
+            "balance": money(row["balance_kop"], loc),
+            "tone": "neg" if row["balance_kop"] < 0 else "",
+        }
+
+    @rx.event
+    def load(self):
+        return self._start()
+
+
+COLUMNS = [
+    Column("name", "partner_cabinet.col.name", hint="contract"),
+    Column("msisdn", "partner_cabinet.col.msisdn", mono=True),
+    Column("status", "partner_cabinet.col.status", badge="colour"),
+    Column("tariff", "partner_cabinet.col.tariff"),
+    Column("balance", "partner_cabinet.col.balance", align="right", tone="tone"),
+]
+FIELDS = [
+    FilterField(
+        "status",
+        "partner_cabinet.col.status",
+        options=[(ALL, "list.any")] + [(s, f"sim.status.{s}") for s in SIM_STATUSES],
+    ),
+]
+SORTS = [
+    ("created_at", "partner_cabinet.sort.created"),
+    ("name", "partner_cabinet.col.name"),
+    ("balance", "partner_cabinet.col.balance"),
+]
+
+
+def partner_subscribers_page() -> rx.Component:
+    return shell(
+        "partner",
+        list_view(
+            PartnerSubscribersState,
+            COLUMNS,
+            FIELDS,
+            SORTS,
+            id_="partner-subscriber-list",
+            search_key="partner_cabinet.subscribers.search",
+        ),
+        title_key="partner_cabinet.subscribers.title",
+    )
