@@ -263,11 +263,16 @@ def test_past_the_cap_postgresql_gives_an_estimate(session, factory, backend):
     if backend == "postgres":
         session.execute(text("ANALYZE sim"))
     tiny = replace(admin_sims.SIM_LIST, count_cap=2)
-    result = fetch_page(session, admin, tiny, ListQuery(page=2, page_size=1))
+    result = fetch_page(
+        session, admin, tiny, ListQuery(page=2, page_size=1, filters={"status": "in_stock"})
+    )
     guess = estimate_rows(session, filtered(tiny, admin, ListQuery()))
+    # with parameters, a LIKE pattern and a quote in the user's text
+    narrowed = ListQuery(filters={"status": "in_stock"}, search="O'Brien %")
+    guess_filtered = estimate_rows(session, filtered(tiny, admin, narrowed))
     if backend == "postgres":
-        assert isinstance(guess, int)
+        assert isinstance(guess, int) and isinstance(guess_filtered, int)
         assert result.estimated or result.capped
     else:
-        assert guess is None
+        assert guess is None and guess_filtered is None
         assert (result.total, result.capped, result.estimated) == (2, True, False)
