@@ -34,6 +34,11 @@ def test_buy_an_add_on_from_the_balance(new_page, customer):
     page.goto("/cabinet")
     expect(page.locator("#dash-balance")).to_contain_text("1,00")
     expect(page.locator("#dash-payments")).to_contain_text("Дополнительная услуга")
+    # the dashboard lists the SIM's add-on with its expiry and renewal
+    expect(page.locator("#dash-addons .dash-addon")).to_have_count(1)
+    expect(page.locator("#dash-addons")).to_contain_text("Ночной безлимит")
+    expect(page.locator("#dash-addons")).to_contain_text("Не продлевается")
+    shot(page, "dashboard-addons-390")
 
     desk = new_page(WIDTHS["desktop"])
     sign_in(desk, customer["login"])

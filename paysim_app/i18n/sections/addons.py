@@ -2,6 +2,7 @@
 
 RU = {
     "addons.title": "Дополнительные услуги",
+    "dashboard.no_addons": "Дополнительных услуг нет: +10 ГБ, ночной безлимит, статический IP — в разделе «Дополнительные услуги».",
     "addons.catalogue": "Подключить",
     "addons.mine": "Подключено",
     "addons.price": "{price} на {days} дн.",
@@ -23,6 +24,7 @@ RU = {
 
 EN = {
     "addons.title": "Add-on services",
+    "dashboard.no_addons": "No add-on services: +10 GB, night unlimited, a static IP are on the Add-on services page.",
     "addons.catalogue": "Available",
     "addons.mine": "Active",
     "addons.price": "{price} for {days} days",

@@ -10,7 +10,7 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import dashboards, notify, quality, statement
+from paysim_app.services import addons, dashboards, notify, quality, statement
 from paysim_app.services.errors import DomainError
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import status_badge
@@ -26,14 +26,27 @@ class CabinetHomeState(CabinetState):
     unread: int = 0
     board: dict = {}
     rated: dict[str, int] = dict.fromkeys(quality.ASPECTS, 0)  # stars just given on this page
+    add_ons: list[dict[str, str]] = []  # the current SIM's active add-on services
 
     def _refresh(self, actor) -> None:
         if not self.current_sim_id:
-            self.board = {}
+            self.board, self.add_ons = {}, []
             return
         with session_scope() as session:
             b = dashboards.sim_dashboard(session, actor, self.current_sim_id)
+            owned = addons.owned(session, actor, self.current_sim_id)
         self.board = plain(asdict(b))
+        loc = self.locale
+        self.add_ons = [
+            {
+                "name": o.name,
+                "until": t("addons.until", loc, date=moment(o.expires_at, loc)),
+                "renew": t("addons.renews", loc, price=money(o.price_kop, loc))
+                if o.auto_renew
+                else t("addons.lapses", loc),
+            }
+            for o in owned
+        ]
 
     def _load_notices(self, actor) -> None:
         with session_scope() as session:
@@ -490,6 +503,7 @@ def _dashboard() -> rx.Component:
             align="center",
         ),
         data_table(LAST_COLUMNS, CabinetHomeState.last_rows, "statement.empty", "dash-payments"),
+        _add_ons(),
         rx.cond(
             CabinetHomeState.request_rows.length() > 0,
             rx.vstack(
@@ -507,6 +521,45 @@ def _dashboard() -> rx.Component:
         rx.cond(d["tickets"] != "", rx.link(d["tickets"], href="/cabinet/support")),
         spacing="3",
         width="100%",
+    )
+
+
+def _add_on(a) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(a["name"], weight="medium"),
+            rx.text(a["until"], size="2"),
+            rx.text(a["renew"], size="1", color=rx.color("gray", 11)),
+            spacing="1",
+        ),
+        size="1",
+        class_name="dash-addon",
+    )
+
+
+def _add_ons() -> rx.Component:
+    """The current SIM's add-on services with their expiry (or a way to get one)."""
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(tr("addons.title"), size="4", as_="h2"),
+            rx.spacer(),
+            rx.link(tr("addons.catalogue"), href="/cabinet/services", size="2"),
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            CabinetHomeState.add_ons.length() > 0,
+            rx.grid(
+                rx.foreach(CabinetHomeState.add_ons, _add_on),
+                columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.text(tr("dashboard.no_addons"), size="2", color=rx.color("gray", 11)),
+        ),
+        spacing="2",
+        width="100%",
+        id="dash-addons",
     )
 
 
