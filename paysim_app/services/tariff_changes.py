@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -18,11 +18,12 @@ from paysim_app.i18n import t
 from paysim_app.i18n.formats import money
 from paysim_app.models import Sim, Subscriber, Tariff, TariffChangeRequest, User
 from paysim_app.models.base import utcnow
-from paysim_app.models.requests import TARIFF_CHANGE_WHEN
+from paysim_app.models.requests import REQUEST_STATUSES, TARIFF_CHANGE_WHEN
 from paysim_app.services import audit, cards, ledger
 from paysim_app.services.activations import clean_reason, decide, lock_row, notify_owner
 from paysim_app.services.autopay import next_billing_date
 from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from paysim_app.services.listing import contains, moscow_period
 from paysim_app.services.permissions import Actor, owned_sim, require, require_role
 
 CHANGEABLE_SIM_STATUSES = ("active", "suspended")
@@ -248,10 +249,20 @@ def cancel_request(session: Session, actor: Actor, request_id: int) -> None:
 
 
 def my_requests(
-    session: Session, actor: Actor, sim_id: int | None = None
+    session: Session,
+    actor: Actor,
+    sim_id: int | None = None,
+    *,
+    status: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search: str = "",
 ) -> list[ChangeRequestView]:
-    """The contract's tariff-change requests (one SIM's when sim_id is given), newest first."""
+    """The contract's tariff-change requests (one SIM's when sim_id is given), newest first,
+    narrowed by status, a period of Moscow days and a tariff name."""
     require_role(actor, "subscriber")
+    if status and status not in REQUEST_STATUSES:
+        raise ValidationError("list.error.filter", field="status")
     if sim_id is not None:
         owned_sim(session, actor, sim_id, admin_permission="tariffs.view")
     if actor.subscriber_id is None:
@@ -268,6 +279,12 @@ def my_requests(
     )
     if sim_id is not None:
         query = query.where(TariffChangeRequest.sim_id == sim_id)
+    if status:
+        query = query.where(TariffChangeRequest.status == status)
+    query = query.where(*moscow_period(TariffChangeRequest.created_at, date_from, date_to))
+    text = (search or "").strip()[:100]
+    if text:
+        query = query.where(or_(contains(old.name, text), contains(new.name, text)))
     return [
         ChangeRequestView(
             id=r.id,

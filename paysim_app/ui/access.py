@@ -57,6 +57,8 @@ HANDLER_ACCESS: dict[str, str] = {
     "AutopayState.select_sim": "subscriber",
     "QualityState.select_sim": "subscriber",
     "TariffsState.select_sim": "subscriber",
+    "TariffsState.set_req_filter": "subscriber",
+    "TariffsState.apply_requests": "subscriber",
     "SimsState.load": "subscriber",
     "ServicesState.load": "subscriber",
     "CabinetHomeState.mark_read": "subscriber",

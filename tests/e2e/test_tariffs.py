@@ -126,6 +126,20 @@ def test_preview_request_and_cancel_a_tariff_change(new_page, subscriber, width)
     expect(requests).to_contain_text("Отменена")
     _shot(page, f"tariffs-cancelled-{width}")
 
+    # the list of requests filters by status and by tariff name
+    page.locator("#rq-status").click()
+    page.get_by_role("option", name="Одобрена").click()
+    expect(page.locator("#tariff-requests-empty")).to_be_visible()
+    page.locator("#rq-status").click()
+    page.get_by_role("option", name="Любой").click()
+    expect(requests).to_contain_text("Отменена")
+    page.locator("#rq-search").fill("максим")
+    page.locator("#rq-apply").click()
+    expect(requests).to_contain_text("Максимум")
+    page.locator("#rq-search").fill("нет такого")
+    page.locator("#rq-apply").click()
+    expect(page.locator("#tariff-requests-empty")).to_be_visible()
+
 
 def test_the_page_speaks_english(new_page, subscriber):
     page = new_page(WIDTHS["desktop"])

@@ -3,11 +3,12 @@ refusals, cancellation, and another subscriber's SIMs and requests."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
 
+from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import (
     AuditLog,
     LedgerEntry,
@@ -16,6 +17,7 @@ from paysim_app.models import (
     Tariff,
     TariffChangeRequest,
 )
+from paysim_app.models.base import utcnow
 from paysim_app.services import activations, ledger
 from paysim_app.services import tariff_changes as tc
 from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
@@ -503,3 +505,28 @@ def test_only_admins_with_activations_edit_decide_tariff_changes(session, factor
     assert _status(session, rid) == "pending"
     with pytest.raises(NotFound):
         tc.approve_change(session, factory.superadmin(), 999_999)
+
+
+# -- the subscriber's list of requests: filters -------------------------------------------------
+
+
+def test_my_requests_filter_by_status_period_and_tariff_name(session, world):
+    first = _request(session, world, "maximum")
+    tc.cancel_request(session, world["alice"], first)
+    session.commit()
+    second = _request(session, world, "start")
+    alice, sim_id = world["alice"], world["sim"].id
+
+    def ids(**kw):
+        return [r.id for r in tc.my_requests(session, alice, sim_id, **kw)]
+
+    assert ids() == [second, first]
+    assert ids(status="cancelled") == [first]
+    assert ids(status="pending") == [second]
+    assert ids(search="макс") == [first]  # any letter case, Cyrillic too
+    today = moscow_date(utcnow())
+    assert ids(date_from=today, date_to=today) == [second, first]
+    assert ids(date_to=today - timedelta(days=1)) == []
+    with pytest.raises(ValidationError):
+        ids(status="lost")
+    assert [r.id for r in tc.my_requests(session, world["bob"], status="pending")] == []

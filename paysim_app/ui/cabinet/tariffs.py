@@ -12,14 +12,19 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import tariff_changes
 from paysim_app.services.errors import DomainError
+from paysim_app.services.listing import parse_date
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money
-from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.pickers import static_choice
 
 STATUS_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
+ALL = "all"
+REQ_FILTERS = {"status": ALL, "date_from": "", "date_to": "", "search": ""}
+REQ_STATUS_OPTIONS = [(ALL, "list.any")] + [(s, f"tariffs.status.{s}") for s in STATUS_COLOURS]
 
 
 class TariffsState(CabinetState):
@@ -29,14 +34,57 @@ class TariffsState(CabinetState):
     when: str = "next_period"
     preview: dict = {}
     form_error: str = ""
+    req_filters: dict[str, str] = REQ_FILTERS
+    req_error: str = ""
+    _pending: dict = {}
+
+    def _load_requests(self, actor) -> None:
+        f = self.req_filters
+        self.req_error = ""
+        try:
+            with session_scope() as session:
+                requests = tariff_changes.my_requests(
+                    session,
+                    actor,
+                    self.current_sim_id,
+                    status="" if f["status"] == ALL else f["status"],
+                    date_from=parse_date(f["date_from"], "date_from") if f["date_from"] else None,
+                    date_to=parse_date(f["date_to"], "date_to") if f["date_to"] else None,
+                    search=f["search"],
+                )
+                pending = tariff_changes.my_requests(
+                    session, actor, self.current_sim_id, status="pending"
+                )
+        except DomainError as err:
+            self.requests, self.req_error = [], self._error(err)
+            return
+        self.requests = [plain(asdict(r)) for r in requests]
+        self._pending = plain(asdict(pending[0])) if pending else {}
 
     def _refresh(self, actor) -> None:
         with session_scope() as session:
             offers = tariff_changes.catalogue(session, actor, self.current_sim_id)
-            requests = tariff_changes.my_requests(session, actor, self.current_sim_id)
         self.offers = [asdict(o) for o in offers]
-        self.requests = [plain(asdict(r)) for r in requests]
+        self._load_requests(actor)
         self._close()
+
+    @rx.event
+    def set_req_filter(self, name: str, value: str):
+        """Status and dates apply at once; the text box applies with its button."""
+        if name not in REQ_FILTERS:
+            return None
+        self.req_filters = {**self.req_filters, name: str(value)[:100]}
+        if name == "search":
+            return None
+        return self.apply_requests()
+
+    @rx.event
+    def apply_requests(self, _form: dict | None = None):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self._load_requests(actor)
+        return None
 
     def _close(self) -> None:
         self.chosen_id, self.when, self.preview, self.form_error = 0, "next_period", {}, ""
@@ -206,7 +254,7 @@ class TariffsState(CabinetState):
     def pending(self) -> dict[str, str]:
         """The SIM's pending request (there is at most one), for the cancel card."""
         loc = self.locale
-        for r in self.requests:
+        for r in [self._pending] if self._pending else []:
             if r["can_cancel"]:
                 return {
                     "id": str(r["id"]),
@@ -218,6 +266,72 @@ class TariffsState(CabinetState):
                     ),
                 }
         return {"id": "", "text": ""}
+
+
+def _request_filters() -> rx.Component:
+    s = TariffsState
+    f = s.req_filters
+
+    def date_input(name: str, label_key: str) -> rx.Component:
+        return labelled(
+            f"rq-{name}",
+            tr(label_key),
+            rx.input(
+                id=f"rq-{name}",
+                type="date",
+                value=f[name],
+                size="3",
+                width="100%",
+                on_change=lambda v: s.set_req_filter(name, v),
+            ),
+        )
+
+    return rx.form(
+        rx.vstack(
+            rx.grid(
+                static_choice(
+                    REQ_STATUS_OPTIONS,
+                    f["status"],
+                    lambda v: s.set_req_filter("status", v),
+                    "rq-status",
+                    "tariffs.col.status",
+                ),
+                date_input("date_from", "statement.date_from"),
+                date_input("date_to", "statement.date_to"),
+                labelled(
+                    "rq-search",
+                    tr("tariffs.requests_search"),
+                    rx.hstack(
+                        rx.input(
+                            id="rq-search",
+                            value=f["search"],
+                            size="3",
+                            type="search",
+                            flex="1",
+                            on_change=lambda v: s.set_req_filter("search", v),
+                        ),
+                        rx.icon_button(
+                            rx.icon("search", size=16),
+                            size="3",
+                            type="submit",
+                            aria_label=tr("list.apply"),
+                            id="rq-apply",
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                columns=rx.breakpoints(initial="1", xs="2", md="4"),
+                spacing="3",
+                width="100%",
+            ),
+            error_banner(s.req_error, id_="rq-error"),
+            width="100%",
+        ),
+        on_submit=s.apply_requests,
+        reset_on_submit=False,
+        width="100%",
+    )
 
 
 REQUEST_COLUMNS = [
@@ -438,6 +552,7 @@ def tariffs_page() -> rx.Component:
         ),
         rx.cond(TariffsState.chosen_id != 0, _preview_panel()),
         rx.heading(tr("tariffs.requests"), size="4", as_="h2", margin_top="0.5em"),
+        _request_filters(),
         data_table(
             REQUEST_COLUMNS, TariffsState.request_rows, "tariffs.requests_empty", "tariff-requests"
         ),
