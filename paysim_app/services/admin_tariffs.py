@@ -12,7 +12,6 @@ list machinery in services.listing filters, sorts and pages them).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,40 +29,21 @@ from paysim_app.models import (
 )
 from paysim_app.models.base import utcnow
 from paysim_app.services import audit
+from paysim_app.services.checks import (
+    apply_changes,
+    check_code,
+    check_int,
+    check_text,
+    code_taken,
+    set_flag,
+)
 from paysim_app.services.errors import DomainError, NotFound, ValidationError
 from paysim_app.services.permissions import Actor, require
 
-CODE_RE = re.compile(r"[A-Z0-9_-]{2,32}")
 MAX_FEE_KOP = 100_000_000  # 1 000 000 ₽: far above any plan, far below the INTEGER limit
 MAX_DATA_GB = 100_000
 MAX_SPEED_MBPS = 100_000
 MAX_PERIOD_DAYS = 366
-
-
-# --------------------------------------------------------------------------- checks (shared)
-def check_code(raw: object, field: str = "code") -> str:
-    """A short code as people type it: trimmed and upper-cased, 2-32 of A-Z 0-9 _ -."""
-    code = raw.strip().upper() if isinstance(raw, str) else ""
-    if not CODE_RE.fullmatch(code):
-        raise ValidationError("admin_catalogue.error.code", field=field)
-    return code
-
-
-def check_text(raw: object, field: str, max_len: int, *, required: bool = False) -> str:
-    if raw is not None and not isinstance(raw, str):
-        raise ValidationError("error.invalid", field=field)
-    text = (raw or "").strip()
-    if required and not text:
-        raise ValidationError("error.required", field=field)
-    if len(text) > max_len:
-        raise ValidationError("admin_catalogue.error.too_long", field=field, max=max_len)
-    return text
-
-
-def check_int(raw: object, field: str, low: int, high: int, code: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
-        raise ValidationError(code, field=field)
-    return raw
 
 
 def current_period(now: datetime | None = None) -> str:
@@ -181,12 +161,6 @@ def _tariff_fields(
     }
 
 
-def _code_taken(session: Session, model, code: str) -> bool:
-    return (
-        session.execute(select(model.id).where(func.upper(model.code) == code)).first() is not None
-    )
-
-
 def get_tariff(session: Session, actor: Actor, tariff_id: int) -> TariffView:
     require(actor, "tariffs.view")
     return _tariff_view(session, _load_tariff(session, tariff_id))
@@ -208,7 +182,7 @@ def create_tariff(
     require(actor, "tariffs.edit")
     code = check_code(code)
     fields = _tariff_fields(name, description, monthly_fee_kop, data_gb, speed_mbps, is_public)
-    if _code_taken(session, Tariff, code):
+    if code_taken(session, Tariff, code):
         raise ValidationError("admin_catalogue.error.code_taken", field="code")
     tariff = Tariff(code=code, **fields)
     session.add(tariff)
@@ -248,13 +222,7 @@ def update_tariff(
         wanted["next_monthly_fee_kop"] = wanted["next_fee_period"] = None
     else:
         wanted["next_monthly_fee_kop"], wanted["next_fee_period"] = fee, next_period()
-    before = {k: getattr(tariff, k) for k in wanted if getattr(tariff, k) != wanted[k]}
-    after = {k: wanted[k] for k in before}
-    if after:
-        for key, value in after.items():
-            setattr(tariff, key, value)
-        session.flush()
-        audit.record(session, actor, "tariff.update", "tariff", tariff.id, before, after)
+    apply_changes(session, actor, tariff, wanted, "tariff.update", "tariff")
     return _tariff_view(session, tariff)
 
 
@@ -264,19 +232,8 @@ def set_tariff_archived(
     """Archive (no new sales or changes to it; SIMs on it keep it) or bring back to sale."""
     require(actor, "tariffs.edit")
     tariff = _load_tariff(session, tariff_id)
-    archived = bool(archived)
-    if tariff.is_archived != archived:
-        tariff.is_archived = archived
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "tariff.archive" if archived else "tariff.unarchive",
-            "tariff",
-            tariff.id,
-            {"is_archived": not archived},
-            {"is_archived": archived},
-        )
+    actions = ("tariff.archive", "tariff.unarchive")
+    set_flag(session, actor, tariff, "is_archived", archived, actions, "tariff")
     return _tariff_view(session, tariff)
 
 
@@ -414,7 +371,7 @@ def create_addon(
     require(actor, "tariffs.edit")
     code = check_code(code)
     fields = _addon_fields(name, description, price_kop, period_days)
-    if _code_taken(session, AddonService, code):
+    if code_taken(session, AddonService, code):
         raise ValidationError("admin_catalogue.error.code_taken", field="code")
     addon = AddonService(code=code, **fields)
     session.add(addon)
@@ -438,13 +395,7 @@ def update_addon(
     require(actor, "tariffs.edit")
     addon = _load_addon(session, addon_id)
     wanted = _addon_fields(name, description, price_kop, period_days)
-    before = {k: getattr(addon, k) for k in wanted if getattr(addon, k) != wanted[k]}
-    after = {k: wanted[k] for k in before}
-    if after:
-        for key, value in after.items():
-            setattr(addon, key, value)
-        session.flush()
-        audit.record(session, actor, "addon.update", "addon", addon.id, before, after)
+    apply_changes(session, actor, addon, wanted, "addon.update", "addon")
     return _addon_view(session, addon)
 
 
@@ -452,19 +403,8 @@ def set_addon_archived(session: Session, actor: Actor, addon_id: int, archived: 
     """Archive (no longer sold or renewed: services.addons lets it lapse) or bring it back."""
     require(actor, "tariffs.edit")
     addon = _load_addon(session, addon_id)
-    archived = bool(archived)
-    if addon.is_archived != archived:
-        addon.is_archived = archived
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "addon.archive" if archived else "addon.unarchive",
-            "addon",
-            addon.id,
-            {"is_archived": not archived},
-            {"is_archived": archived},
-        )
+    actions = ("addon.archive", "addon.unarchive")
+    set_flag(session, actor, addon, "is_archived", archived, actions, "addon")
     return _addon_view(session, addon)
 
 

@@ -32,7 +32,7 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.services import accounts, audit
-from paysim_app.services.admin_tariffs import check_code, check_text
+from paysim_app.services.checks import apply_changes, check_code, check_text, code_taken, set_flag
 from paysim_app.services.errors import DomainError, NotFound, ValidationError
 from paysim_app.services.logins import normalise_email, normalise_phone
 from paysim_app.services.passwords import hash_password
@@ -225,8 +225,7 @@ def create_partner(
     require(actor, "partners.edit")
     code = check_code(code)
     fields = _fields(name, inn, contact_email, contact_phone, address, commission_percent)
-    taken = session.execute(select(Partner.id).where(func.upper(Partner.code) == code)).first()
-    if taken is not None:
+    if code_taken(session, Partner, code):
         raise ValidationError("admin_catalogue.error.code_taken", field="code")
     partner = Partner(code=code, **fields)
     session.add(partner)
@@ -254,13 +253,7 @@ def update_partner(
     require(actor, "partners.edit")
     partner = _load(session, partner_id)
     wanted = _fields(name, inn, contact_email, contact_phone, address, commission_percent)
-    before = {k: getattr(partner, k) for k in wanted if getattr(partner, k) != wanted[k]}
-    after = {k: wanted[k] for k in before}
-    if after:
-        for key, value in after.items():
-            setattr(partner, key, value)
-        session.flush()
-        audit.record(session, actor, "partner.update", "partner", partner.id, before, after)
+    apply_changes(session, actor, partner, wanted, "partner.update", "partner")
     return _view(session, partner)
 
 
@@ -270,19 +263,8 @@ def set_partner_active(
     """Mark the partner active or inactive (its users are not disabled by this: see above)."""
     require(actor, "partners.edit")
     partner = _load(session, partner_id)
-    active = bool(active)
-    if partner.is_active != active:
-        partner.is_active = active
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "partner.activate" if active else "partner.deactivate",
-            "partner",
-            partner.id,
-            {"is_active": not active},
-            {"is_active": active},
-        )
+    actions = ("partner.activate", "partner.deactivate")
+    set_flag(session, actor, partner, "is_active", active, actions, "partner")
     return _view(session, partner)
 
 

@@ -18,8 +18,17 @@ from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.detail import (
+    back_link,
+    info,
+    info_grid,
+    reject_form,
+    tab_label,
+    tabs_header,
+    title_row,
+)
 from paysim_app.ui.components.format import day, moment, money, phone
-from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
@@ -46,6 +55,39 @@ def tab_switch(path: str, tab: str, first: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.history.replaceState(window.history.state, '', '{url}')")
 
 
+def request_cells(row: dict, loc: str, href: str) -> dict[str, str]:
+    """The number, link, creation time, status and decision cells of a queue row."""
+    return {
+        "no": f"#{row['id']}",
+        "href": href,
+        "created": moment(row["created_at"], loc),
+        "status": status_word(row["status"], loc),
+        "colour": STATUS_COLOURS.get(row["status"], "gray"),
+        "decided": (
+            f"{moment(row['decided_at'], loc)} · {row['decided_by_name']}"
+            if row["decided_at"]
+            else ""
+        ),
+    }
+
+
+def run_decision(state, operation) -> tuple[bool, object]:
+    """Run operation(session) for a detail state with `error` and `reason_error`: a refusal of
+    the reason shows under the reason field, any other refusal in the error banner.
+    Returns (done, the operation's result)."""
+    try:
+        with session_scope() as session:
+            return True, operation(session)
+    except ValidationError as err:
+        if err.field == "reason":
+            state.reason_error = state._error(err)
+        else:
+            state.error = state._error(err)
+    except DomainError as err:
+        state.error = state._error(err)
+    return False, None
+
+
 # -- the activation requests tab --------------------------------------------------------------
 class AdminActivationsState(ListMixin, SessionState):
     tab: str = "requests"
@@ -69,17 +111,7 @@ class AdminActivationsState(ListMixin, SessionState):
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
         customer = row["customer_name"] or row["subscriber_name"]
-        return {
-            "no": f"#{row['id']}",
-            "href": f"{LIST_PATH}/{row['id']}",
-            "created": moment(row["created_at"], loc),
-            "status": status_word(row["status"], loc),
-            "colour": STATUS_COLOURS.get(row["status"], "gray"),
-            "decided": (
-                f"{moment(row['decided_at'], loc)} · {row['decided_by_name']}"
-                if row["decided_at"]
-                else ""
-            ),
+        return request_cells(row, loc, f"{LIST_PATH}/{row['id']}") | {
             "kind": t(f"queues.kind.{row['requester_role']}", loc),
             "requester": row["requester_name"] or row["requester_login"],
             "sim": phone(row["msisdn"]),
@@ -144,17 +176,7 @@ class AdminTariffChangesState(ListMixin, SessionState):
         default_pending(self)
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
-        return {
-            "no": f"#{row['id']}",
-            "href": f"{LIST_PATH}/tariffs/{row['id']}",
-            "created": moment(row["created_at"], loc),
-            "status": status_word(row["status"], loc),
-            "colour": STATUS_COLOURS.get(row["status"], "gray"),
-            "decided": (
-                f"{moment(row['decided_at'], loc)} · {row['decided_by_name']}"
-                if row["decided_at"]
-                else ""
-            ),
+        return request_cells(row, loc, f"{LIST_PATH}/tariffs/{row['id']}") | {
             "sim": phone(row["msisdn"]),
             "sim_href": f"/admin/sims/{row['sim_id']}",
             "subscriber": row["subscriber_name"] or "—",
@@ -186,37 +208,23 @@ CHANGE_FIELDS = [
 ]
 
 
-def _tab_label(key: str, count) -> rx.Component:
-    return rx.hstack(
-        rx.text(tr(key)),
-        rx.cond(count > 0, rx.badge(count, color_scheme="amber", variant="solid", radius="full")),
-        spacing="2",
-        align="center",
-    )
-
-
 def activations_page() -> rx.Component:
     s = AdminActivationsState
     return shell(
         "admin",
         rx.vstack(
-            rx.tabs.root(
-                rx.tabs.list(
-                    rx.tabs.trigger(
-                        _tab_label("queues.tab.requests", s.pending_requests),
-                        value="requests",
-                        id="tab-requests",
-                    ),
-                    rx.tabs.trigger(
-                        _tab_label("queues.tab.tariffs", s.pending_changes),
-                        value="tariffs",
-                        id="tab-tariffs",
-                    ),
-                    size="2",
+            tabs_header(
+                s,
+                rx.tabs.trigger(
+                    tab_label("queues.tab.requests", s.pending_requests),
+                    value="requests",
+                    id="tab-requests",
                 ),
-                value=s.tab,
-                on_change=s.set_tab,
-                width="100%",
+                rx.tabs.trigger(
+                    tab_label("queues.tab.tariffs", s.pending_changes),
+                    value="tariffs",
+                    id="tab-tariffs",
+                ),
             ),
             rx.cond(
                 s.tab == "tariffs",
@@ -246,79 +254,63 @@ def activations_page() -> rx.Component:
     )
 
 
-# -- small shared pieces of the detail pages ------------------------------------------------------
-def info(label_key: str, value, id_: str, href=None) -> rx.Component:
-    shown = (
-        rx.cond(href != "", rx.link(value, href=href), rx.text(value))
-        if href is not None
-        else rx.text(value)
-    )
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.box(shown, id=id_),
-        spacing="0",
-        min_width="0",
-        overflow_wrap="anywhere",
-    )
-
-
-def info_grid(*items: rx.Component) -> rx.Component:
-    return rx.grid(
-        *items,
-        columns=rx.breakpoints(initial="1", xs="2", md="3"),
-        spacing="3",
-        width="100%",
-    )
-
-
-def title_row(title, status, colour, id_: str) -> rx.Component:
-    return rx.hstack(
-        rx.heading(title, size="5", id=f"{id_}-title"),
-        rx.badge(status, color_scheme=colour, variant="soft", size="2", id=f"{id_}-status"),
-        align="center",
-        wrap="wrap",
-    )
-
-
-def reject_form(state, id_: str) -> rx.Component:
-    """The reason (required: a field error when empty) and the reject button."""
-    return rx.form(
-        rx.vstack(
-            labelled(
-                f"{id_}-reason",
-                tr("queues.reject_reason"),
-                rx.text_area(
-                    id=f"{id_}-reason",
-                    value=state.reason,
-                    on_change=state.set_reason,
-                    size="3",
+def decision_card(state, can_decide, picker: rx.Component, id_: str, *notes: rx.Component):
+    """For a request that waits and an admin allowed to decide: the picker beside the approve
+    button, `notes`, the error, and the reject form; otherwise just the error banner."""
+    return rx.cond(
+        can_decide & SessionState.permissions.contains("activations.edit"),
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("queues.decision"), size="4", as_="h2"),
+                rx.flex(
+                    picker,
+                    rx.button(
+                        rx.icon("check", size=16),
+                        tr("queues.approve"),
+                        size="3",
+                        color_scheme="green",
+                        on_click=state.approve,
+                        id=f"{id_}-approve",
+                    ),
+                    spacing="3",
+                    align="end",
+                    wrap="wrap",
                     width="100%",
-                    aria_invalid=rx.cond(state.reason_error != "", "true", "false"),
                 ),
-                state.reason_error,
+                *notes,
+                error_banner(state.error, id_=f"{id_}-error"),
+                rx.divider(),
+                reject_form(state, id_),
+                spacing="3",
+                width="100%",
             ),
-            rx.button(
-                tr("queues.reject"),
-                color_scheme="red",
-                variant="soft",
-                size="3",
-                type="submit",
-                id=f"{id_}-reject",
-            ),
-            spacing="3",
             width="100%",
         ),
-        on_submit=state.reject,
-        reset_on_submit=False,
-        width="100%",
+        error_banner(state.error, id_=f"{id_}-error"),
     )
 
 
-def back_link(href: str, key: str) -> rx.Component:
-    return rx.link(
-        rx.hstack(rx.icon("arrow-left", size=16), rx.text(tr(key)), align="center", spacing="1"),
-        href=href,
-        id="back-link",
+def queue_detail_page(
+    record, back: rx.Component, title: rx.Component, body, after, title_key: str
+) -> rx.Component:
+    """A queue item's page (once `record` is loaded): the back link, a card with the title row
+    and `body`, then `after` (the decision or the actions)."""
+    return shell(
+        "admin",
+        rx.cond(
+            record.contains("id"),
+            rx.vstack(
+                back,
+                rx.card(
+                    rx.vstack(title, *body, spacing="3", width="100%"),
+                    width="100%",
+                ),
+                *after,
+                spacing="4",
+                width="100%",
+            ),
+        ),
+        title_key=title_key,
     )
 
 
@@ -429,17 +421,11 @@ class AdminActivationState(SessionState):
         if actor is None or request_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        try:
-            with session_scope() as session:
-                activations.reject_activation(session, actor, request_id, self.reason)
-        except ValidationError as err:
-            if err.field == "reason":
-                self.reason_error = self._error(err)
-            else:
-                self.error = self._error(err)
-            return None
-        except DomainError as err:
-            self.error = self._error(err)
+        done, _ = run_decision(
+            self,
+            lambda session: activations.reject_activation(session, actor, request_id, self.reason),
+        )
+        if not done:
             return None
         return [
             rx.toast.success(self._t("queues.rejected", no=request_id)),
@@ -447,109 +433,75 @@ class AdminActivationState(SessionState):
         ]
 
 
+def decided_grid(r, id_: str) -> rx.Component:
+    """When and by whom a request was decided, with the rejection reason."""
+    return rx.cond(
+        r["decided"] != "",
+        info_grid(
+            info("queues.col.decided", r["decided"], f"{id_}-decided"),
+            rx.cond(r["reason"] != "", info("queues.col.reason", r["reason"], f"{id_}-reason")),
+        ),
+    )
+
+
 def activation_page() -> rx.Component:
     s = AdminActivationState
     r = s.request
-    decide = rx.cond(
-        (r["can_decide"] == "1") & SessionState.permissions.contains("activations.edit"),
-        rx.card(
-            rx.vstack(
-                rx.heading(tr("queues.decision"), size="4", as_="h2"),
-                rx.flex(
-                    choice(
-                        s.tariff_options,
-                        s.tariff_id,
-                        s.set_tariff,
-                        "activation-tariff",
-                        "queues.tariff_override",
-                        width="auto",
-                    ),
-                    rx.button(
-                        rx.icon("check", size=16),
-                        tr("queues.approve"),
-                        size="3",
-                        color_scheme="green",
-                        on_click=s.approve,
-                        id="activation-approve",
-                    ),
-                    spacing="3",
-                    align="end",
-                    wrap="wrap",
-                    width="100%",
-                ),
-                rx.cond(
-                    r["existing"] != "",
-                    rx.callout(
-                        rx.text(tr("queues.existing_contract"), " ", r["existing"]),
-                        icon="info",
-                        width="100%",
-                    ),
-                ),
-                error_banner(s.error, id_="activation-error"),
-                rx.divider(),
-                reject_form(s, "activation"),
-                spacing="3",
-                width="100%",
-            ),
-            width="100%",
+    decide = decision_card(
+        s,
+        r["can_decide"] == "1",
+        choice(
+            s.tariff_options,
+            s.tariff_id,
+            s.set_tariff,
+            "activation-tariff",
+            "queues.tariff_override",
+            width="auto",
         ),
-        error_banner(s.error, id_="activation-error"),
-    )
-    return shell(
-        "admin",
+        "activation",
         rx.cond(
-            r.contains("id"),
-            rx.vstack(
-                back_link(LIST_PATH, "queues.back_activations"),
-                rx.card(
-                    rx.vstack(
-                        title_row(r["title"], r["status"], r["colour"], "activation"),
-                        info_grid(
-                            info("queues.col.created", r["created"], "activation-created"),
-                            info("queues.col.requester_kind", r["kind"], "activation-kind"),
-                            info("queues.col.requester", r["requester"], "activation-requester"),
-                            info("queues.col.partner", r["partner"], "activation-partner"),
-                            info("queues.col.sim", r["sim"], "activation-sim", r["sim_href"]),
-                            info("queues.col.iccid", r["iccid"], "activation-iccid"),
-                            info("queues.col.imsi", r["imsi"], "activation-imsi"),
-                            info("queues.col.sim_status", r["sim_status"], "activation-sim-status"),
-                            info("queues.col.tariff", r["tariff"], "activation-tariff-name"),
-                        ),
-                        rx.divider(),
-                        rx.heading(tr("queues.customer_data"), size="3", as_="h2"),
-                        info_grid(
-                            info("queues.col.customer", r["customer"], "activation-customer"),
-                            info("queues.phone", r["phone"], "activation-phone"),
-                            info("queues.email", r["email"], "activation-email"),
-                            info("queues.document", r["document"], "activation-document"),
-                            info(
-                                "queues.col.contract",
-                                r["contract"],
-                                "activation-contract",
-                                r["contract_href"],
-                            ),
-                        ),
-                        rx.cond(
-                            r["decided"] != "",
-                            info_grid(
-                                info("queues.col.decided", r["decided"], "activation-decided"),
-                                rx.cond(
-                                    r["reason"] != "",
-                                    info("queues.col.reason", r["reason"], "activation-reason"),
-                                ),
-                            ),
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    width="100%",
-                ),
-                decide,
-                spacing="4",
+            r["existing"] != "",
+            rx.callout(
+                rx.text(tr("queues.existing_contract"), " ", r["existing"]),
+                icon="info",
                 width="100%",
             ),
         ),
-        title_key="queues.activation_title",
+    )
+    return queue_detail_page(
+        r,
+        back_link(LIST_PATH, "queues.back_activations"),
+        title_row(r["title"], r["status"], r["colour"], "activation"),
+        [
+            info_grid(
+                info("queues.col.created", r["created"], "activation-created"),
+                info("queues.col.requester_kind", r["kind"], "activation-kind"),
+                info("queues.col.requester", r["requester"], "activation-requester"),
+                info("queues.col.partner", r["partner"], "activation-partner"),
+                info("queues.col.sim", r["sim"], "activation-sim", r["sim_href"]),
+                info("queues.col.iccid", r["iccid"], "activation-iccid"),
+                info("queues.col.imsi", r["imsi"], "activation-imsi"),
+                info("queues.col.sim_status", r["sim_status"], "activation-sim-status"),
+                info("queues.col.tariff", r["tariff"], "activation-tariff-name"),
+            ),
+            rx.divider(),
+            rx.heading(tr("queues.customer_data"), size="3", as_="h2"),
+            info_grid(
+                info("queues.col.customer", r["customer"], "activation-customer"),
+                info("queues.phone", r["phone"], "activation-phone"),
+                info("queues.email", r["email"], "activation-email"),
+                info("queues.document", r["document"], "activation-document"),
+                info(
+                    "queues.col.contract",
+                    r["contract"],
+                    "activation-contract",
+                    r["contract_href"],
+                ),
+            ),
+            decided_grid(r, "activation"),
+        ],
+        [decide],
+        "queues.activation_title",
     )
 
 
@@ -679,17 +631,11 @@ class AdminTariffChangeState(SessionState):
         if actor is None or change_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        try:
-            with session_scope() as session:
-                tariff_changes.reject_change(session, actor, change_id, self.reason)
-        except ValidationError as err:
-            if err.field == "reason":
-                self.reason_error = self._error(err)
-            else:
-                self.error = self._error(err)
-            return None
-        except DomainError as err:
-            self.error = self._error(err)
+        done, _ = run_decision(
+            self,
+            lambda session: tariff_changes.reject_change(session, actor, change_id, self.reason),
+        )
+        if not done:
             return None
         return [
             rx.toast.success(self._t("queues.change_rejected", no=change_id)),
@@ -700,109 +646,62 @@ class AdminTariffChangeState(SessionState):
 def tariff_change_page() -> rx.Component:
     s = AdminTariffChangeState
     c = s.change
-    decide = rx.cond(
-        (c["can_decide"] == "1") & SessionState.permissions.contains("activations.edit"),
-        rx.card(
+    decide = decision_card(
+        s,
+        c["can_decide"] == "1",
+        static_choice(
+            [(w, f"tariffs.when.{w}") for w in TARIFF_CHANGE_WHEN],
+            s.when,
+            s.set_when,
+            "change-when",
+            "queues.col.when",
+            width="auto",
+        ),
+        "change",
+        rx.callout(
             rx.vstack(
-                rx.heading(tr("queues.decision"), size="4", as_="h2"),
-                rx.flex(
-                    static_choice(
-                        [(w, f"tariffs.when.{w}") for w in TARIFF_CHANGE_WHEN],
-                        s.when,
-                        s.set_when,
-                        "change-when",
-                        "queues.col.when",
-                        width="auto",
-                    ),
-                    rx.button(
-                        rx.icon("check", size=16),
-                        tr("queues.approve"),
-                        size="3",
-                        color_scheme="green",
-                        on_click=s.approve,
-                        id="change-approve",
-                    ),
-                    spacing="3",
-                    align="end",
-                    wrap="wrap",
-                    width="100%",
+                rx.text(
+                    tr("queues.settle.effective"),
+                    " ",
+                    c["effective"],
+                    id="change-effective",
                 ),
-                rx.callout(
-                    rx.vstack(
-                        rx.text(
-                            tr("queues.settle.effective"),
-                            " ",
-                            c["effective"],
-                            id="change-effective",
-                        ),
-                        rx.text(c["settle"], weight="medium", id="change-settle"),
-                        rx.cond(c["days"] != "", rx.text(c["days"], size="2")),
-                        spacing="1",
-                    ),
-                    icon="calculator",
-                    width="100%",
-                    id="change-preview",
-                ),
-                rx.cond(
-                    c["short"] != "",
-                    rx.callout(
-                        c["short"], icon="triangle_alert", color_scheme="amber", width="100%"
-                    ),
-                ),
-                error_banner(s.error, id_="change-error"),
-                rx.divider(),
-                reject_form(s, "change"),
-                spacing="3",
-                width="100%",
+                rx.text(c["settle"], weight="medium", id="change-settle"),
+                rx.cond(c["days"] != "", rx.text(c["days"], size="2")),
+                spacing="1",
             ),
+            icon="calculator",
             width="100%",
+            id="change-preview",
         ),
-        error_banner(s.error, id_="change-error"),
-    )
-    return shell(
-        "admin",
         rx.cond(
-            c.contains("id"),
-            rx.vstack(
-                back_link(f"{LIST_PATH}?tab=tariffs", "queues.back_changes"),
-                rx.card(
-                    rx.vstack(
-                        title_row(c["title"], c["status"], c["colour"], "change"),
-                        info_grid(
-                            info("queues.col.created", c["created"], "change-created"),
-                            info("queues.col.sim", c["sim"], "change-sim", c["sim_href"]),
-                            info("queues.col.sim_status", c["sim_status"], "change-sim-status"),
-                            info("queues.balance", c["balance"], "change-balance"),
-                            info(
-                                "queues.col.subscriber",
-                                c["subscriber"],
-                                "change-subscriber",
-                                c["subscriber_href"],
-                            ),
-                            info("queues.col.requester", c["requester"], "change-requester"),
-                            info("queues.col.from_tariff", c["from"], "change-from"),
-                            info("queues.col.to_tariff", c["to"], "change-to"),
-                            info("queues.asked_when", c["asked"], "change-asked"),
-                        ),
-                        rx.cond(
-                            c["decided"] != "",
-                            info_grid(
-                                info("queues.col.decided", c["decided"], "change-decided"),
-                                rx.cond(
-                                    c["reason"] != "",
-                                    info("queues.col.reason", c["reason"], "change-reason"),
-                                ),
-                            ),
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    width="100%",
-                ),
-                decide,
-                spacing="4",
-                width="100%",
-            ),
+            c["short"] != "",
+            rx.callout(c["short"], icon="triangle_alert", color_scheme="amber", width="100%"),
         ),
-        title_key="queues.change_page_title",
+    )
+    return queue_detail_page(
+        c,
+        back_link(f"{LIST_PATH}?tab=tariffs", "queues.back_changes"),
+        title_row(c["title"], c["status"], c["colour"], "change"),
+        [
+            info_grid(
+                info("queues.col.created", c["created"], "change-created"),
+                info("queues.col.sim", c["sim"], "change-sim", c["sim_href"]),
+                info("queues.col.sim_status", c["sim_status"], "change-sim-status"),
+                info("queues.balance", c["balance"], "change-balance"),
+                info(
+                    "queues.col.subscriber",
+                    c["subscriber"],
+                    "change-subscriber",
+                    c["subscriber_href"],
+                ),
+                info("queues.col.requester", c["requester"], "change-requester"),
+                info("queues.col.from_tariff", c["from"], "change-from"),
+                info("queues.col.to_tariff", c["to"], "change-to"),
+                info("queues.asked_when", c["asked"], "change-asked"),
+            ),
+            decided_grid(c, "change"),
+        ],
+        [decide],
+        "queues.change_page_title",
     )

@@ -16,6 +16,7 @@ from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.detail import confirm_callout, info_text
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -340,15 +341,6 @@ def _permission_words(permissions, loc: str) -> list[str]:
     return out
 
 
-def _info(label_key: str, value, id_: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.text(value, id=id_, overflow_wrap="anywhere"),
-        spacing="0",
-        min_width="0",
-    )
-
-
 def admin_page() -> rx.Component:
     s = AdminAdminState
     a = s.admin
@@ -364,7 +356,7 @@ def admin_page() -> rx.Component:
                     width="auto",
                 ),
                 rx.button(tr("admin_staff.assign_role"), size="3", on_click=s.assign, id="assign"),
-                gap="3",
+                spacing="3",
                 align="end",
                 wrap="wrap",
             ),
@@ -396,34 +388,19 @@ def admin_page() -> rx.Component:
                         id="admin-resend",
                     ),
                 ),
-                gap="2",
+                spacing="2",
                 wrap="wrap",
             ),
             rx.cond(
                 s.confirm_disable,
-                rx.callout(
-                    rx.flex(
-                        rx.text(tr("admin_staff_ui.disable_confirm")),
-                        rx.button(
-                            tr("admin_staff.disable"),
-                            color_scheme="red",
-                            size="2",
-                            on_click=s.disable,
-                            id="admin-disable-yes",
-                        ),
-                        rx.button(
-                            tr("admin_staff_ui.cancel"),
-                            variant="soft",
-                            size="2",
-                            on_click=s.ask_disable(False),
-                        ),
-                        gap="2",
-                        wrap="wrap",
-                        align="center",
-                    ),
-                    color_scheme="red",
-                    icon="triangle_alert",
-                    width="100%",
+                confirm_callout(
+                    "admin_staff_ui.disable_confirm",
+                    "admin_staff.disable",
+                    "admin_staff_ui.cancel",
+                    s.disable,
+                    s.ask_disable(False),
+                    "admin-disable-yes",
+                    spacing="2",
                 ),
             ),
             error_banner(s.error, id_="admin-error"),
@@ -446,15 +423,17 @@ def admin_page() -> rx.Component:
                         wrap="wrap",
                     ),
                     rx.grid(
-                        _info("admin_staff.col.email", a["email"], "admin-email"),
-                        _info("admin_staff.col.role", a["role"], "admin-role-name"),
-                        _info("admin_staff.col.last_login", a["last_login"], "admin-last-login"),
-                        _info("admin_staff.col.created", a["created"], "admin-created"),
+                        info_text("admin_staff.col.email", a["email"], "admin-email"),
+                        info_text("admin_staff.col.role", a["role"], "admin-role-name"),
+                        info_text(
+                            "admin_staff.col.last_login", a["last_login"], "admin-last-login"
+                        ),
+                        info_text("admin_staff.col.created", a["created"], "admin-created"),
                         columns=rx.breakpoints(initial="1", xs="2", md="4"),
                         spacing="3",
                         width="100%",
                     ),
-                    _info("admin_staff.col.permissions", a["permissions"], "admin-permissions"),
+                    info_text("admin_staff.col.permissions", a["permissions"], "admin-permissions"),
                     spacing="3",
                     width="100%",
                 ),
@@ -818,37 +797,21 @@ def _role_editor() -> rx.Component:
                                 id="role-delete",
                             ),
                         ),
-                        gap="2",
+                        spacing="2",
                         wrap="wrap",
                     ),
                 ),
                 rx.cond(
                     s.confirm_delete,
-                    rx.callout(
-                        rx.flex(
-                            rx.text(tr("admin_staff_ui.role.delete_confirm")),
-                            rx.button(
-                                tr("admin_staff.role.delete"),
-                                color_scheme="red",
-                                size="2",
-                                type="button",
-                                on_click=s.delete,
-                                id="role-delete-yes",
-                            ),
-                            rx.button(
-                                tr("admin_staff_ui.cancel"),
-                                variant="soft",
-                                size="2",
-                                type="button",
-                                on_click=s.ask_delete(False),
-                            ),
-                            gap="2",
-                            wrap="wrap",
-                            align="center",
-                        ),
-                        color_scheme="red",
-                        icon="triangle_alert",
-                        width="100%",
+                    confirm_callout(
+                        "admin_staff_ui.role.delete_confirm",
+                        "admin_staff.role.delete",
+                        "admin_staff_ui.cancel",
+                        s.delete,
+                        s.ask_delete(False),
+                        "role-delete-yes",
+                        button_type="button",
+                        spacing="2",
                     ),
                 ),
                 rx.cond(

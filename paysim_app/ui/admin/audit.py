@@ -162,7 +162,7 @@ def _details() -> rx.Component:
                             class_name="audit-entry",
                         ),
                     ),
-                    gap="1",
+                    spacing="1",
                     wrap="wrap",
                 ),
                 rx.cond(

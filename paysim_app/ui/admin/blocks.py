@@ -16,18 +16,26 @@ from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.activations import (
     STATUS_COLOURS,
-    back_link,
     default_pending,
-    info,
-    info_grid,
-    reject_form,
+    queue_detail_page,
+    request_cells,
+    run_decision,
     status_word,
     tab_switch,
-    title_row,
 )
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.detail import (
+    back_link,
+    confirm_callout,
+    info,
+    info_grid,
+    reject_form,
+    tab_label,
+    tabs_header,
+    title_row,
+)
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -172,17 +180,7 @@ class AdminUnblocksState(ListMixin, SessionState):
         default_pending(self)
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
-        return {
-            "no": f"#{row['id']}",
-            "href": f"{LIST_PATH}/{row['block_id']}",
-            "created": moment(row["created_at"], loc),
-            "status": status_word(row["status"], loc),
-            "colour": STATUS_COLOURS.get(row["status"], "gray"),
-            "decided": (
-                f"{moment(row['decided_at'], loc)} · {row['decided_by_name']}"
-                if row["decided_at"]
-                else ""
-            ),
+        return request_cells(row, loc, f"{LIST_PATH}/{row['block_id']}") | {
             "sim": phone(row["msisdn"]),
             "sim_href": f"/admin/sims/{row['sim_id']}",
             "requester": row["requester_name"] or row["requester_login"],
@@ -283,33 +281,19 @@ def _block_form() -> rx.Component:
     )
 
 
-def _tab_label(key: str, count) -> rx.Component:
-    return rx.hstack(
-        rx.text(tr(key)),
-        rx.cond(count > 0, rx.badge(count, color_scheme="amber", variant="solid", radius="full")),
-        spacing="2",
-        align="center",
-    )
-
-
 def blocks_page() -> rx.Component:
     s = AdminBlocksState
     return shell(
         "admin",
         rx.vstack(
-            rx.tabs.root(
-                rx.tabs.list(
-                    rx.tabs.trigger(tr("queues.tab.blocks"), value="blocks", id="tab-blocks"),
-                    rx.tabs.trigger(
-                        _tab_label("queues.tab.unblocks", s.pending_unblocks),
-                        value="requests",
-                        id="tab-unblocks",
-                    ),
-                    size="2",
+            tabs_header(
+                s,
+                rx.tabs.trigger(tr("queues.tab.blocks"), value="blocks", id="tab-blocks"),
+                rx.tabs.trigger(
+                    tab_label("queues.tab.unblocks", s.pending_unblocks),
+                    value="requests",
+                    id="tab-unblocks",
                 ),
-                value=s.tab,
-                on_change=s.set_tab,
-                width="100%",
             ),
             rx.cond(
                 s.tab == "requests",
@@ -481,17 +465,11 @@ class AdminBlockState(SessionState):
         if actor is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        try:
-            with session_scope() as session:
-                blocks.reject_unblock(session, actor, self._pending_id, self.reason)
-        except ValidationError as err:
-            if err.field == "reason":
-                self.reason_error = self._error(err)
-            else:
-                self.error = self._error(err)
-            return None
-        except DomainError as err:
-            self.error = self._error(err)
+        done, _ = run_decision(
+            self,
+            lambda session: blocks.reject_unblock(session, actor, self._pending_id, self.reason),
+        )
+        if not done:
             return None
         message = self._t("queues.unblock_rejected", sim=self.block["sim"])
         return self._done(message, f"{LIST_PATH}?tab=requests")
@@ -512,28 +490,16 @@ def _lift_card() -> rx.Component:
             rx.text(tr("queues.lift_returns"), " ", rx.text.strong(b["returns"])),
             rx.cond(
                 s.confirm_lift,
-                rx.callout(
-                    rx.hstack(
-                        rx.text(tr("queues.lift_confirm")),
-                        rx.button(
-                            tr("queues.lift"),
-                            color_scheme="green",
-                            size="2",
-                            on_click=s.lift,
-                            id="block-lift-yes",
-                        ),
-                        rx.button(
-                            tr("queues.cancel"),
-                            variant="soft",
-                            size="2",
-                            on_click=s.ask_lift(False),
-                        ),
-                        wrap="wrap",
-                        align="center",
-                    ),
-                    icon="triangle_alert",
-                    color_scheme="amber",
-                    width="100%",
+                confirm_callout(
+                    "queues.lift_confirm",
+                    "queues.lift",
+                    "queues.cancel",
+                    s.lift,
+                    s.ask_lift(False),
+                    "block-lift-yes",
+                    colour="amber",
+                    yes_colour="green",
+                    row=rx.hstack,
                 ),
                 rx.button(
                     rx.icon("lock-open", size=16),
@@ -580,50 +546,40 @@ def block_page() -> rx.Component:
     s = AdminBlockState
     b = s.block
     edit = (b["can_lift"] == "1") & SessionState.permissions.contains("blocks.edit")
-    return shell(
-        "admin",
-        rx.cond(
-            b.contains("id"),
-            rx.vstack(
-                back_link(LIST_PATH, "queues.back_blocks"),
-                rx.card(
-                    rx.vstack(
-                        title_row(b["title"], b["state"], b["colour"], "block"),
-                        info_grid(
-                            info("queues.col.sim", b["sim"], "block-sim-link", b["sim_href"]),
-                            info("queues.col.iccid", b["iccid"], "block-iccid"),
-                            info("queues.col.sim_status", b["sim_status"], "block-sim-status"),
-                            info("queues.col.blocked_at", b["when"], "block-when"),
-                            info("queues.col.block_reason", b["reason"], "block-reason-text"),
-                            info("queues.col.comment", b["comment"], "block-comment-text"),
-                            info("queues.col.blocked_by", b["who"], "block-who"),
-                            info(
-                                "queues.col.subscriber",
-                                b["subscriber"],
-                                "block-subscriber",
-                                b["subscriber_href"],
-                            ),
-                            info("queues.col.partner", b["partner"], "block-partner"),
-                            info("queues.balance", b["balance"], "block-balance"),
-                            info("queues.previous_status", b["previous"], "block-previous"),
-                            rx.cond(
-                                b["lifted"] != "",
-                                info("queues.col.lifted_at", b["lifted"], "block-lifted"),
-                            ),
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    width="100%",
+    return queue_detail_page(
+        b,
+        back_link(LIST_PATH, "queues.back_blocks"),
+        title_row(b["title"], b["state"], b["colour"], "block"),
+        [
+            info_grid(
+                info("queues.col.sim", b["sim"], "block-sim-link", b["sim_href"]),
+                info("queues.col.iccid", b["iccid"], "block-iccid"),
+                info("queues.col.sim_status", b["sim_status"], "block-sim-status"),
+                info("queues.col.blocked_at", b["when"], "block-when"),
+                info("queues.col.block_reason", b["reason"], "block-reason-text"),
+                info("queues.col.comment", b["comment"], "block-comment-text"),
+                info("queues.col.blocked_by", b["who"], "block-who"),
+                info(
+                    "queues.col.subscriber",
+                    b["subscriber"],
+                    "block-subscriber",
+                    b["subscriber_href"],
                 ),
-                error_banner(s.error, id_="block-detail-error"),
-                rx.cond(edit & (b["pending"] != ""), _unblock_card()),
-                rx.cond(edit, _lift_card()),
-                rx.heading(tr("queues.unblock_history"), size="4", as_="h2"),
-                data_table(REQUEST_COLUMNS, s.requests, "queues.no_unblocks", "block-requests"),
-                spacing="4",
-                width="100%",
+                info("queues.col.partner", b["partner"], "block-partner"),
+                info("queues.balance", b["balance"], "block-balance"),
+                info("queues.previous_status", b["previous"], "block-previous"),
+                rx.cond(
+                    b["lifted"] != "",
+                    info("queues.col.lifted_at", b["lifted"], "block-lifted"),
+                ),
             ),
-        ),
-        title_key="queues.block_page_title",
+        ],
+        [
+            error_banner(s.error, id_="block-detail-error"),
+            rx.cond(edit & (b["pending"] != ""), _unblock_card()),
+            rx.cond(edit, _lift_card()),
+            rx.heading(tr("queues.unblock_history"), size="4", as_="h2"),
+            data_table(REQUEST_COLUMNS, s.requests, "queues.no_unblocks", "block-requests"),
+        ],
+        "queues.block_page_title",
     )

@@ -21,6 +21,7 @@ from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.admin.partner_stats import partner_stats_block
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.detail import confirm_callout, field_error, form_input
 from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -372,22 +373,8 @@ class AdminPartnerState(SessionState):
 def _field(name: str, label_key: str, **kw) -> rx.Component:
     s = AdminPartnerState
     id_ = f"partner-{name.replace('_', '-')}"
-    error = rx.cond(s.field == name, s.form_error, "")
-    return labelled(
-        id_,
-        tr(label_key),
-        rx.input(
-            id=id_,
-            value=s.form[name],
-            size="3",
-            width="100%",
-            on_change=lambda v: s.set_field(name, v),
-            aria_invalid=rx.cond(s.field == name, "true", "false"),
-            read_only=~CAN_EDIT,
-            **kw,
-        ),
-        error,
-    )
+    error = field_error(s, name)
+    return form_input(s, name, label_key, id_, error=error, read_only=~CAN_EDIT, **kw)
 
 
 def _form() -> rx.Component:
@@ -482,29 +469,14 @@ def _actions() -> rx.Component:
             ),
             rx.cond(
                 s.confirm_delete,
-                rx.callout(
-                    rx.flex(
-                        rx.text(tr("admin_partners.delete_confirm")),
-                        rx.button(
-                            tr("admin_partners.delete"),
-                            color_scheme="red",
-                            size="2",
-                            on_click=s.delete,
-                            id="partner-delete-yes",
-                        ),
-                        rx.button(
-                            tr("admin_partners.cancel"),
-                            variant="soft",
-                            size="2",
-                            on_click=s.ask_delete(False),
-                        ),
-                        spacing="2",
-                        wrap="wrap",
-                        align="center",
-                    ),
-                    color_scheme="red",
-                    icon="triangle_alert",
-                    width="100%",
+                confirm_callout(
+                    "admin_partners.delete_confirm",
+                    "admin_partners.delete",
+                    "admin_partners.cancel",
+                    s.delete,
+                    s.ask_delete(False),
+                    "partner-delete-yes",
+                    spacing="2",
                 ),
             ),
             error_banner(s.action_error, id_="partner-action-error"),

@@ -5,6 +5,7 @@ attempts) and its refund."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import reflex as rx
 
@@ -18,11 +19,14 @@ from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.detail import info_text
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+
+_info = partial(info_text, mono=True)  # the payment card shows codes
 
 STATUS_COLOURS = {"succeeded": "green", "failed": "red", "pending": "amber", "refunded": "gray"}
 
@@ -223,15 +227,6 @@ class AdminPaymentState(SessionState):
         self.comment = ""
         self._show(actor, payment_id)
         return rx.toast.success(self._t("admin_payments.refunded"))
-
-
-def _info(label_key: str, value, id_: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.text(value, id=id_, font_family="var(--code-font-family)", overflow_wrap="anywhere"),
-        spacing="0",
-        min_width="0",
-    )
 
 
 ATTEMPTS = [

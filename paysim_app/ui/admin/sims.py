@@ -4,6 +4,8 @@ delete; /admin/sims/new: the manual create form."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -15,12 +17,15 @@ from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.detail import confirm_callout, form_input, info
 from paysim_app.ui.components.format import moment, money, phone
-from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.pickers import choice, static_choice
+
+_info = partial(info, mono=True)  # the SIM card shows codes
 
 STATUS_COLOURS = {
     "in_stock": "gray",
@@ -175,7 +180,7 @@ def _bulk_bar() -> rx.Component:
                 ),
             ),
             rx.button(tr("admin_sims.bulk.run"), size="3", on_click=s.run_bulk, id="bulk-run"),
-            gap="3",
+            spacing="3",
             align="end",
             wrap="wrap",
         ),
@@ -385,35 +390,8 @@ class AdminSimState(SessionState):
         return [rx.toast.success(self._t("admin_sims.deleted")), rx.redirect("/admin/sims")]
 
 
-def _info(label_key: str, value, id_: str, href=None) -> rx.Component:
-    shown = (
-        rx.cond(href != "", rx.link(value, href=href), rx.text(value))
-        if href is not None
-        else rx.text(value)
-    )
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.box(shown, id=id_, font_family="var(--code-font-family)"),
-        spacing="0",
-        min_width="0",
-        overflow_wrap="anywhere",
-    )
-
-
 def _text_input(name: str, label_key: str) -> rx.Component:
-    s = AdminSimState
-    return labelled(
-        f"sim-{name}",
-        tr(label_key),
-        rx.input(
-            id=f"sim-{name}",
-            value=s.form[name],
-            size="3",
-            width="100%",
-            on_change=lambda v: s.set_field(name, v),
-            aria_invalid=rx.cond(s.field == name, "true", "false"),
-        ),
-    )
+    return form_input(AdminSimState, name, label_key, f"sim-{name}")
 
 
 def _form() -> rx.Component:
@@ -470,28 +448,14 @@ def _form() -> rx.Component:
                 ),
                 rx.cond(
                     s.confirm_delete,
-                    rx.callout(
-                        rx.hstack(
-                            rx.text(tr("admin_sims.delete_confirm")),
-                            rx.button(
-                                tr("admin_sims.delete"),
-                                color_scheme="red",
-                                size="2",
-                                on_click=s.delete,
-                                id="sim-delete-yes",
-                            ),
-                            rx.button(
-                                tr("admin_sims.cancel"),
-                                variant="soft",
-                                size="2",
-                                on_click=s.ask_delete(False),
-                            ),
-                            wrap="wrap",
-                            align="center",
-                        ),
-                        color_scheme="red",
-                        icon="triangle_alert",
-                        width="100%",
+                    confirm_callout(
+                        "admin_sims.delete_confirm",
+                        "admin_sims.delete",
+                        "admin_sims.cancel",
+                        s.delete,
+                        s.ask_delete(False),
+                        "sim-delete-yes",
+                        row=rx.hstack,
                     ),
                 ),
                 spacing="3",

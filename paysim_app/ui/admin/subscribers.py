@@ -18,6 +18,7 @@ from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.detail import form_input, info_text
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -374,31 +375,9 @@ class AdminSubscriberState(SessionState):
         return ok or None
 
 
-def _info(label_key: str, value, id_: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.text(value, id=id_, overflow_wrap="anywhere"),
-        spacing="0",
-        min_width="0",
-    )
-
-
 def _input(name: str, label_key: str, **kw) -> rx.Component:
     s = AdminSubscriberState
-    return labelled(
-        f"sub-{name}",
-        tr(label_key),
-        rx.input(
-            id=f"sub-{name}",
-            value=s.form[name],
-            size="3",
-            width="100%",
-            on_change=lambda v: s.set_field(name, v),
-            aria_invalid=rx.cond(s.field == name, "true", "false"),
-            read_only=~CAN_EDIT,
-            **kw,
-        ),
-    )
+    return form_input(s, name, label_key, f"sub-{name}", read_only=~CAN_EDIT, **kw)
 
 
 def _summary() -> rx.Component:
@@ -419,12 +398,12 @@ def _summary() -> rx.Component:
                 width="100%",
             ),
             rx.grid(
-                _info("people_ui.sub.total_balance", s.sub["balance"], "sub-balance"),
-                _info("admin_subscribers.col.partner", s.sub["partner"], "sub-partner"),
-                _info("admin_subscribers.col.created", s.sub["created"], "sub-created"),
-                _info("admin_subscribers.login", s.sub["login"], "sub-login"),
-                _info("people_ui.sub.account", s.sub["account"], "sub-account"),
-                _info("people_ui.sub.last_login", s.sub["last_login"], "sub-last-login"),
+                info_text("people_ui.sub.total_balance", s.sub["balance"], "sub-balance"),
+                info_text("admin_subscribers.col.partner", s.sub["partner"], "sub-partner"),
+                info_text("admin_subscribers.col.created", s.sub["created"], "sub-created"),
+                info_text("admin_subscribers.login", s.sub["login"], "sub-login"),
+                info_text("people_ui.sub.account", s.sub["account"], "sub-account"),
+                info_text("people_ui.sub.last_login", s.sub["last_login"], "sub-last-login"),
                 columns=rx.breakpoints(initial="1", xs="2", md="3"),
                 spacing="3",
                 width="100%",
@@ -473,7 +452,7 @@ def _actions() -> rx.Component:
                     id="sub-reset",
                 ),
             ),
-            gap="2",
+            spacing="2",
             wrap="wrap",
         ),
         rx.cond(

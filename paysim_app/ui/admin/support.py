@@ -16,6 +16,7 @@ from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.detail import info
 from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -335,21 +336,6 @@ class AdminTicketState(SessionState):
         )[1]
 
 
-def _info(label_key: str, value, id_: str, href=None) -> rx.Component:
-    shown = (
-        rx.cond(href != "", rx.link(value, href=href), rx.text(value))
-        if href is not None
-        else rx.text(value)
-    )
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.box(shown, id=id_),
-        spacing="0",
-        min_width="0",
-        overflow_wrap="anywhere",
-    )
-
-
 def _message(m: rx.Var) -> rx.Component:
     internal = m["kind"] == "internal"
     staff = m["kind"] == "staff"
@@ -512,7 +498,7 @@ def _reply_form() -> rx.Component:
                         on_click=s.add_note,
                         id="note-add",
                     ),
-                    gap="3",
+                    spacing="3",
                     align="end",
                     wrap="wrap",
                 ),
@@ -555,17 +541,17 @@ def ticket_page() -> rx.Component:
                 width="100%",
             ),
             rx.grid(
-                _info(
+                info(
                     "admin_support.col.customer",
                     tk["customer"],
                     "ticket-customer",
                     tk["customer_href"],
                 ),
-                _info("admin_support.col.author_type", tk["author_type"], "ticket-author"),
-                _info("admin_support.col.category", tk["category"], "ticket-category"),
-                _info("people_ui.sup.sim", tk["sim"], "ticket-sim", tk["sim_href"]),
-                _info("admin_support.col.created", tk["created"], "ticket-created"),
-                _info("admin_support.col.updated", tk["updated"], "ticket-updated"),
+                info("admin_support.col.author_type", tk["author_type"], "ticket-author"),
+                info("admin_support.col.category", tk["category"], "ticket-category"),
+                info("people_ui.sup.sim", tk["sim"], "ticket-sim", tk["sim_href"]),
+                info("admin_support.col.created", tk["created"], "ticket-created"),
+                info("admin_support.col.updated", tk["updated"], "ticket-updated"),
                 columns=rx.breakpoints(initial="1", xs="2", md="3"),
                 spacing="3",
                 width="100%",

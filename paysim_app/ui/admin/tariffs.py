@@ -16,6 +16,7 @@ from paysim_app.services.listing import parse_amount_kop, parse_int
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.detail import confirm_callout, field_error, form_input, info_text
 from paysim_app.ui.components.format import moment, money
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -280,6 +281,90 @@ class _CatalogueItem(rx.State, mixin=True):
     def _clear(self) -> None:
         self.form_error, self.field, self.confirm_delete = "", "", False
 
+    # each page names its item and its service calls
+    def _item_id(self) -> int | None:
+        raise NotImplementedError
+
+    def _show(self, view) -> None:
+        raise NotImplementedError
+
+    def _set_archived(self, session, actor, item_id: int, archived: bool):
+        raise NotImplementedError
+
+    def _delete_item(self, session, actor, item_id: int) -> None:
+        raise NotImplementedError
+
+    def _list_path(self) -> str:
+        raise NotImplementedError
+
+    def _save_item(self, fields_of, create, update, created_key: str, item_path: str):
+        """Create (a new page) or update the item from the form: `fields_of(form)` parses the
+        fields, `create(session, actor, code=..., **fields)` / `update(session, actor, id,
+        **fields)` write them; a new item opens at `item_path/<id>`."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        self._clear()
+        f, item_id = self.form, self._item_id()
+        try:
+            fields = fields_of(f)
+            with session_scope() as session:
+                if item_id is None:
+                    view = create(session, actor, code=f.get("code", ""), **fields)
+                else:
+                    view = update(session, actor, item_id, **fields)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        if item_id is None:
+            return [
+                rx.toast.success(self._t(created_key)),
+                rx.redirect(f"{item_path}/{view.id}"),
+            ]
+        self._show(view)
+        return rx.toast.success(self._t("admin_tariffs.saved"))
+
+    def _archive(self, archived: bool):
+        actor, item_id = self._actor(), self._item_id()
+        if actor is None or item_id is None:
+            return rx.redirect("/login")
+        self._clear()
+        try:
+            with session_scope() as session:
+                view = self._set_archived(session, actor, item_id, archived)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        self._show(view)
+        done = "admin_tariffs.archived_done" if archived else "admin_tariffs.unarchived_done"
+        return rx.toast.success(self._t(done))
+
+    @rx.event
+    def archive(self):
+        return self._archive(True)
+
+    @rx.event
+    def unarchive(self):
+        return self._archive(False)
+
+    @rx.event
+    def ask_delete(self, value: bool = True):
+        self.confirm_delete = bool(value)
+
+    @rx.event
+    def delete(self):
+        actor, item_id = self._actor(), self._item_id()
+        if actor is None or item_id is None:
+            return rx.redirect("/login")
+        self._clear()
+        try:
+            with session_scope() as session:
+                self._delete_item(session, actor, item_id)
+        except DomainError as err:
+            self._refuse(err)
+            return None
+        return [rx.toast.success(self._t("admin_tariffs.deleted")), rx.redirect(self._list_path())]
+
 
 class AdminTariffState(_CatalogueItem, SessionState):
     def _item_id(self) -> int | None:
@@ -354,13 +439,8 @@ class AdminTariffState(_CatalogueItem, SessionState):
 
     @rx.event
     def save(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        self._clear()
-        f, tariff_id = self.form, self._item_id()
-        try:
-            fields = {
+        return self._save_item(
+            lambda f: {
                 "name": f.get("name", ""),
                 "description": f.get("description", ""),
                 "monthly_fee_kop": parse_amount_kop(
@@ -371,65 +451,21 @@ class AdminTariffState(_CatalogueItem, SessionState):
                 else parse_int(f.get("data_gb", ""), "data_gb"),
                 "speed_mbps": parse_int(f.get("speed_mbps", ""), "speed_mbps"),
                 "is_public": bool(f.get("is_public")),
-            }
-            with session_scope() as session:
-                if tariff_id is None:
-                    view = admin_tariffs.create_tariff(
-                        session, actor, code=f.get("code", ""), **fields
-                    )
-                else:
-                    view = admin_tariffs.update_tariff(session, actor, tariff_id, **fields)
-        except DomainError as err:
-            self._refuse(err)
-            return None
-        if tariff_id is None:
-            return [
-                rx.toast.success(self._t("admin_tariffs.created")),
-                rx.redirect(f"/admin/tariffs/{view.id}"),
-            ]
-        self._show(view)
-        return rx.toast.success(self._t("admin_tariffs.saved"))
+            },
+            admin_tariffs.create_tariff,
+            admin_tariffs.update_tariff,
+            "admin_tariffs.created",
+            "/admin/tariffs",
+        )
 
-    def _archive(self, archived: bool):
-        actor, tariff_id = self._actor(), self._item_id()
-        if actor is None or tariff_id is None:
-            return rx.redirect("/login")
-        self._clear()
-        try:
-            with session_scope() as session:
-                view = admin_tariffs.set_tariff_archived(session, actor, tariff_id, archived)
-        except DomainError as err:
-            self._refuse(err)
-            return None
-        self._show(view)
-        done = "admin_tariffs.archived_done" if archived else "admin_tariffs.unarchived_done"
-        return rx.toast.success(self._t(done))
+    def _set_archived(self, session, actor, item_id: int, archived: bool):
+        return admin_tariffs.set_tariff_archived(session, actor, item_id, archived)
 
-    @rx.event
-    def archive(self):
-        return self._archive(True)
+    def _delete_item(self, session, actor, item_id: int) -> None:
+        admin_tariffs.delete_tariff(session, actor, item_id)
 
-    @rx.event
-    def unarchive(self):
-        return self._archive(False)
-
-    @rx.event
-    def ask_delete(self, value: bool = True):
-        self.confirm_delete = bool(value)
-
-    @rx.event
-    def delete(self):
-        actor, tariff_id = self._actor(), self._item_id()
-        if actor is None or tariff_id is None:
-            return rx.redirect("/login")
-        self._clear()
-        try:
-            with session_scope() as session:
-                admin_tariffs.delete_tariff(session, actor, tariff_id)
-        except DomainError as err:
-            self._refuse(err)
-            return None
-        return [rx.toast.success(self._t("admin_tariffs.deleted")), rx.redirect("/admin/tariffs")]
+    def _list_path(self) -> str:
+        return "/admin/tariffs"
 
 
 class AdminAddonState(_CatalogueItem, SessionState):
@@ -485,104 +521,34 @@ class AdminAddonState(_CatalogueItem, SessionState):
 
     @rx.event
     def save(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        self._clear()
-        f, addon_id = self.form, self._item_id()
-        try:
-            fields = {
+        return self._save_item(
+            lambda f: {
                 "name": f.get("name", ""),
                 "description": f.get("description", ""),
                 "price_kop": parse_amount_kop(f.get("price_kop", ""), "price_kop"),
                 "period_days": parse_int(f.get("period_days", ""), "period_days"),
-            }
-            with session_scope() as session:
-                if addon_id is None:
-                    view = admin_tariffs.create_addon(
-                        session, actor, code=f.get("code", ""), **fields
-                    )
-                else:
-                    view = admin_tariffs.update_addon(session, actor, addon_id, **fields)
-        except DomainError as err:
-            self._refuse(err)
-            return None
-        if addon_id is None:
-            return [
-                rx.toast.success(self._t("admin_tariffs.addon_created")),
-                rx.redirect(f"/admin/addons/{view.id}"),
-            ]
-        self._show(view)
-        return rx.toast.success(self._t("admin_tariffs.saved"))
+            },
+            admin_tariffs.create_addon,
+            admin_tariffs.update_addon,
+            "admin_tariffs.addon_created",
+            "/admin/addons",
+        )
 
-    def _archive(self, archived: bool):
-        actor, addon_id = self._actor(), self._item_id()
-        if actor is None or addon_id is None:
-            return rx.redirect("/login")
-        self._clear()
-        try:
-            with session_scope() as session:
-                view = admin_tariffs.set_addon_archived(session, actor, addon_id, archived)
-        except DomainError as err:
-            self._refuse(err)
-            return None
-        self._show(view)
-        done = "admin_tariffs.archived_done" if archived else "admin_tariffs.unarchived_done"
-        return rx.toast.success(self._t(done))
+    def _set_archived(self, session, actor, item_id: int, archived: bool):
+        return admin_tariffs.set_addon_archived(session, actor, item_id, archived)
 
-    @rx.event
-    def archive(self):
-        return self._archive(True)
+    def _delete_item(self, session, actor, item_id: int) -> None:
+        admin_tariffs.delete_addon(session, actor, item_id)
 
-    @rx.event
-    def unarchive(self):
-        return self._archive(False)
-
-    @rx.event
-    def ask_delete(self, value: bool = True):
-        self.confirm_delete = bool(value)
-
-    @rx.event
-    def delete(self):
-        actor, addon_id = self._actor(), self._item_id()
-        if actor is None or addon_id is None:
-            return rx.redirect("/login")
-        self._clear()
-        try:
-            with session_scope() as session:
-                admin_tariffs.delete_addon(session, actor, addon_id)
-        except DomainError as err:
-            self._refuse(err)
-            return None
-        return [
-            rx.toast.success(self._t("admin_tariffs.deleted")),
-            rx.redirect(f"/admin/tariffs?tab={ADDONS}"),
-        ]
+    def _list_path(self) -> str:
+        return f"/admin/tariffs?tab={ADDONS}"
 
 
 # -- the item pages' parts ---------------------------------------------------------------------
-def _field_error(s, name: str) -> rx.Var:
-    return rx.cond(s.field == name, s.form_error, "")
-
-
 def _input(s, prefix: str, name: str, label_key: str, hint_key: str = "", **kw) -> rx.Component:
     id_ = f"{prefix}-{name}"
     return rx.vstack(
-        labelled(
-            id_,
-            tr(label_key),
-            rx.input(
-                id=id_,
-                value=s.form[name],
-                size="3",
-                width="100%",
-                on_change=lambda v: s.set_field(name, v),
-                aria_invalid=rx.cond(s.field == name, "true", "false"),
-                read_only=~CAN_EDIT,
-                **kw,
-            ),
-            _field_error(s, name),
-        ),
+        form_input(s, name, label_key, id_, error=field_error(s, name), read_only=~CAN_EDIT, **kw),
         rx.text(tr(hint_key), size="1", color=rx.color("gray", 11)) if hint_key else rx.fragment(),
         spacing="1",
         width="100%",
@@ -603,16 +569,7 @@ def _description(s, prefix: str) -> rx.Component:
             on_change=lambda v: s.set_field("description", v),
             read_only=~CAN_EDIT,
         ),
-        _field_error(s, "description"),
-    )
-
-
-def _info(label_key: str, value, id_: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.text(value, id=id_, overflow_wrap="anywhere"),
-        spacing="0",
-        min_width="0",
+        field_error(s, "description"),
     )
 
 
@@ -699,31 +656,15 @@ def _actions(s, prefix: str) -> rx.Component:
             ),
             rx.cond(
                 s.confirm_delete,
-                rx.callout(
-                    rx.flex(
-                        rx.text(tr("admin_tariffs.delete_confirm")),
-                        rx.button(
-                            tr("admin_tariffs.delete"),
-                            color_scheme="red",
-                            size="2",
-                            type="button",
-                            on_click=s.delete,
-                            id=f"{prefix}-delete-yes",
-                        ),
-                        rx.button(
-                            tr("admin_tariffs.cancel"),
-                            variant="soft",
-                            size="2",
-                            type="button",
-                            on_click=s.ask_delete(False),
-                        ),
-                        spacing="2",
-                        wrap="wrap",
-                        align="center",
-                    ),
-                    color_scheme="red",
-                    icon="triangle_alert",
-                    width="100%",
+                confirm_callout(
+                    "admin_tariffs.delete_confirm",
+                    "admin_tariffs.delete",
+                    "admin_tariffs.cancel",
+                    s.delete,
+                    s.ask_delete(False),
+                    f"{prefix}-delete-yes",
+                    button_type="button",
+                    spacing="2",
                 ),
             ),
             spacing="3",
@@ -834,13 +775,13 @@ def tariff_page() -> rx.Component:
     summary = _summary(
         s,
         [
-            _info("admin_tariffs.col.code", i["code"], "tariff-code-info"),
-            _info("admin_tariffs.info.current_fee", i["fee"], "tariff-fee-info"),
-            _info("admin_tariffs.col.data", i["data"], "tariff-data-info"),
-            _info("admin_tariffs.col.speed", i["speed"], "tariff-speed-info"),
-            _info("admin_tariffs.col.sims", i["sims"], "tariff-sims-info"),
-            _info("admin_tariffs.col.public", i["public"], "tariff-public-info"),
-            _info("admin_tariffs.col.created", i["created"], "tariff-created-info"),
+            info_text("admin_tariffs.col.code", i["code"], "tariff-code-info"),
+            info_text("admin_tariffs.info.current_fee", i["fee"], "tariff-fee-info"),
+            info_text("admin_tariffs.col.data", i["data"], "tariff-data-info"),
+            info_text("admin_tariffs.col.speed", i["speed"], "tariff-speed-info"),
+            info_text("admin_tariffs.col.sims", i["sims"], "tariff-sims-info"),
+            info_text("admin_tariffs.col.public", i["public"], "tariff-public-info"),
+            info_text("admin_tariffs.col.created", i["created"], "tariff-created-info"),
         ],
         "admin_tariffs.archive_hint",
         "tariff",
@@ -886,12 +827,12 @@ def addon_page() -> rx.Component:
     summary = _summary(
         s,
         [
-            _info("admin_tariffs.col.code", i["code"], "addon-code-info"),
-            _info("admin_tariffs.col.price", i["price"], "addon-price-info"),
-            _info("admin_tariffs.col.period", i["period"], "addon-period-info"),
-            _info("admin_tariffs.col.active", i["active"], "addon-active-info"),
-            _info("admin_tariffs.info.bought", i["bought"], "addon-bought-info"),
-            _info("admin_tariffs.col.created", i["created"], "addon-created-info"),
+            info_text("admin_tariffs.col.code", i["code"], "addon-code-info"),
+            info_text("admin_tariffs.col.price", i["price"], "addon-price-info"),
+            info_text("admin_tariffs.col.period", i["period"], "addon-period-info"),
+            info_text("admin_tariffs.col.active", i["active"], "addon-active-info"),
+            info_text("admin_tariffs.info.bought", i["bought"], "addon-bought-info"),
+            info_text("admin_tariffs.col.created", i["created"], "addon-created-info"),
         ],
         "admin_tariffs.addon_archive_hint",
         "addon",

@@ -313,7 +313,7 @@ def _rule_form() -> rx.Component:
                 rx.flex(
                     _amount_input("threshold", tr("autopay.threshold")),
                     _amount_input("topup", tr("autopay.topup")),
-                    gap="3",
+                    spacing="3",
                     width="100%",
                     direction=rx.breakpoints(initial="column", sm="row"),
                 ),

@@ -450,7 +450,7 @@ def _dashboard() -> rx.Component:
                     ),
                     href="/cabinet/sims",
                 ),
-                gap="2",
+                spacing="2",
                 wrap="wrap",
             ),
             spacing="3",
@@ -576,7 +576,7 @@ def _quick_rating() -> rx.Component:
                     for a in quality.ASPECTS
                 ],
                 direction=rx.breakpoints(initial="column", md="row"),
-                gap="3",
+                spacing="3",
                 width="100%",
             ),
             rx.cond(

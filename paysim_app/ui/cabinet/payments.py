@@ -290,7 +290,7 @@ def _filters() -> rx.Component:
                         on_click=PaymentsState.export,
                         id="export-csv",
                     ),
-                    gap="2",
+                    spacing="2",
                     wrap="wrap",
                     width="100%",
                 ),

@@ -5,7 +5,6 @@ close button and, once support has resolved it, a 1-5 rating of the answer."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 
 import reflex as rx
 
@@ -14,30 +13,17 @@ from paysim_app.i18n import t
 from paysim_app.services import attachments, support
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
-from paysim_app.ui.components.data_table import pager
-from paysim_app.ui.components.format import moment, phone
-from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
+from paysim_app.ui.components import tickets
+from paysim_app.ui.components.forms import error_banner, form_card, labelled
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice, static_choice
+from paysim_app.ui.components.tickets import ALL
 
-ALL = "all"
 NO_SIM = "none"
 PAGE_SIZE = 10
-STATUS_COLOURS = {
-    "new": "blue",
-    "open": "amber",
-    "waiting": "orange",
-    "resolved": "green",
-    "closed": "gray",
-}
 NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim", "attachment"), "")
 UPLOAD_ID = "ticket-file"
 FORM_IDS = {"subject": "support-subject", "body": "support-body"}
-
-
-def _when(iso: str, loc: str) -> str:
-    return moment(datetime.fromisoformat(iso), loc) if iso else ""
 
 
 class SupportState(CabinetState):
@@ -56,24 +42,7 @@ class SupportState(CabinetState):
     _attached: str = ""  # its stored (random) name: backend only
 
     def _run(self, actor) -> None:
-        self.list_error = ""
-        try:
-            with session_scope() as session:
-                found = support.list_tickets(
-                    session,
-                    actor,
-                    status="" if self.status_filter == ALL else self.status_filter,
-                    category="" if self.category_filter == ALL else self.category_filter,
-                    search=self.search,
-                    page=self.page,
-                    page_size=PAGE_SIZE,
-                )
-        except DomainError as err:
-            self.tickets, self.total, self.pages = [], 0, 1
-            self.list_error = self._error(err)
-            return
-        self.tickets = [plain(asdict(r)) for r in found.rows]
-        self.total, self.page, self.pages = found.total, found.page, found.pages
+        tickets.run_list(self, actor, PAGE_SIZE)
 
     @rx.event
     def load(self):
@@ -92,17 +61,10 @@ class SupportState(CabinetState):
         if actor is None:
             return rx.redirect("/login")
         value = str(value)
-        if name == "status" and (value == ALL or value in support.STATUSES):
-            self.status_filter = value
-        elif name == "category" and (value == ALL or value in support.CATEGORIES):
-            self.category_filter = value
-        elif name == "search":
+        if name == "search":
             self.search = value[: support.SEARCH_MAX]
-            return None
-        else:
-            return None
-        self.page = 1
-        self._run(actor)
+        elif tickets.set_list_filter(self, name, value):
+            self._run(actor)
         return None
 
     @rx.event
@@ -110,9 +72,7 @@ class SupportState(CabinetState):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        if isinstance(form, dict) and "search" in form:
-            self.search = str(form["search"])[: support.SEARCH_MAX]
-        self.page = 1
+        tickets.apply_search(self, form)
         self._run(actor)
         return None
 
@@ -121,9 +81,7 @@ class SupportState(CabinetState):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        target = self.page + (1 if str(step) == "1" else -1)
-        if 1 <= target <= self.pages:
-            self.page = target
+        if tickets.turn_page(self, step):
             self._run(actor)
         return None
 
@@ -193,21 +151,7 @@ class SupportState(CabinetState):
 
     @rx.var
     def ticket_cards(self) -> list[dict[str, str]]:
-        loc = self.locale
-        return [
-            {
-                "id": str(r["id"]),
-                "href": f"/cabinet/support/{r['id']}",
-                "number": t("support.number", loc, id=r["id"]),
-                "subject": r["subject"],
-                "category": t(f"support.category.{r['category']}", loc),
-                "status": t(f"support.status.{r['status']}", loc),
-                "colour": STATUS_COLOURS.get(r["status"], "gray"),
-                "updated": _when(r["updated_at"], loc),
-                "sim": phone(r["msisdn"]) if r["msisdn"] else "",
-            }
-            for r in self.tickets
-        ]
+        return tickets.card_rows(self.tickets, self.locale, "/cabinet/support")
 
     @rx.var
     def new_sim_options(self) -> list[dict[str, str]]:
@@ -215,11 +159,7 @@ class SupportState(CabinetState):
 
     @rx.var
     def pager_text(self) -> dict[str, str]:
-        loc = self.locale
-        return {
-            "summary": t("support.found", loc, n=self.total),
-            "page": t("support.page", loc, page=self.page, pages=self.pages),
-        }
+        return tickets.pager_rows(self.total, self.page, self.pages, self.locale)
 
 
 class TicketState(CabinetState):
@@ -332,15 +272,7 @@ class TicketState(CabinetState):
                 "rated": "",
                 "rating_comment": "",
             }
-        return {
-            "found": "1",
-            "number": t("support.number", loc, id=tk["id"]),
-            "subject": tk["subject"],
-            "category": t(f"support.category.{tk['category']}", loc),
-            "status": t(f"support.status.{tk['status']}", loc),
-            "colour": STATUS_COLOURS.get(tk["status"], "gray"),
-            "sim": t("support.about_sim", loc, number=phone(tk["msisdn"])) if tk["msisdn"] else "",
-            "created": _when(tk["created_at"], loc),
+        return tickets.head_row(tk, loc) | {
             "can_reply": "1" if tk["can_reply"] else "",
             "can_close": "1" if tk["can_close"] else "",
             "can_rate": "1" if tk["can_rate"] else "",
@@ -352,123 +284,12 @@ class TicketState(CabinetState):
     def messages(self) -> list[dict[str, str]]:
         loc = self.locale
         return [
-            {
-                "mine": "1" if m["mine"] else "",
-                "who": t("support.me" if m["mine"] else "support.agent", loc),
-                "body": m["body"],
-                "when": _when(m["created_at"], loc),
-                "id": str(m["id"]),
-                "file": m.get("attachment_name", ""),
-            }
+            tickets.message_row(m, loc) | {"id": str(m["id"]), "file": m.get("attachment_name", "")}
             for m in (self.ticket.get("messages", []) if self.ticket else [])
         ]
 
 
 # -- the list page -------------------------------------------------------------------------------
-
-
-def _ticket_card(r: rx.Var) -> rx.Component:
-    return rx.link(
-        rx.card(
-            rx.vstack(
-                rx.hstack(
-                    rx.text(r["number"], size="1", color=rx.color("gray", 11)),
-                    rx.badge(
-                        r["status"],
-                        color_scheme=r["colour"],
-                        variant="soft",
-                        class_name="ticket-status",
-                    ),
-                    justify="between",
-                    align="center",
-                    width="100%",
-                ),
-                rx.text(
-                    r["subject"],
-                    weight="bold",
-                    size="3",
-                    class_name="ticket-subject",
-                    overflow_wrap="anywhere",
-                ),
-                rx.hstack(
-                    rx.text(r["category"], size="2"),
-                    rx.cond(
-                        r["sim"] != "", rx.text(r["sim"], size="2", color=rx.color("gray", 11))
-                    ),
-                    rx.spacer(),
-                    rx.text(r["updated"], size="1", color=rx.color("gray", 11)),
-                    width="100%",
-                    wrap="wrap",
-                    spacing="2",
-                    align="center",
-                ),
-                spacing="1",
-                width="100%",
-            ),
-            width="100%",
-            size="1",
-        ),
-        href=r["href"],
-        underline="none",
-        color="inherit",
-        width="100%",
-        class_name="ticket-card",
-    )
-
-
-def _filters() -> rx.Component:
-    statuses = [(ALL, "support.all")] + [(s, f"support.status.{s}") for s in support.STATUSES]
-    categories = [(ALL, "support.all")] + [(c, f"support.category.{c}") for c in support.CATEGORIES]
-    return rx.vstack(
-        rx.grid(
-            static_choice(
-                statuses,
-                SupportState.status_filter,
-                lambda v: SupportState.set_filter("status", v),
-                "filter-status",
-                "support.filter_status",
-            ),
-            static_choice(
-                categories,
-                SupportState.category_filter,
-                lambda v: SupportState.set_filter("category", v),
-                "filter-category",
-                "support.filter_category",
-            ),
-            columns=rx.breakpoints(initial="1", sm="2"),
-            spacing="3",
-            width="100%",
-        ),
-        rx.form(
-            labelled(
-                "support-search",
-                tr("support.search"),
-                rx.hstack(
-                    rx.input(
-                        id="support-search",
-                        name="search",
-                        size="3",
-                        flex="1",
-                        max_length=support.SEARCH_MAX,
-                        type="search",
-                    ),
-                    rx.button(
-                        rx.icon("search", size=16),
-                        tr("support.find"),
-                        size="3",
-                        type="submit",
-                        id="support-find",
-                    ),
-                    width="100%",
-                ),
-            ),
-            on_submit=SupportState.apply,
-            reset_on_submit=False,
-            width="100%",
-        ),
-        spacing="3",
-        width="100%",
-    )
 
 
 def _new_ticket() -> rx.Component:
@@ -483,32 +304,7 @@ def _new_ticket() -> rx.Component:
             "support-category",
             "support.category",
         ),
-        labelled(
-            "support-subject",
-            tr("support.subject"),
-            rx.input(
-                id="support-subject",
-                name="subject",
-                size="3",
-                width="100%",
-                max_length=support.SUBJECT_MAX,
-                aria_invalid=invalid(e["subject"]),
-            ),
-            e["subject"],
-        ),
-        labelled(
-            "support-body",
-            tr("support.body"),
-            rx.text_area(
-                id="support-body",
-                name="body",
-                rows="5",
-                width="100%",
-                max_length=support.BODY_MAX,
-                aria_invalid=invalid(e["body"]),
-            ),
-            e["body"],
-        ),
+        *tickets.subject_body_fields(e, "support-subject", "support-body"),
         rx.cond(
             SupportState.sim_options.length() > 0,
             choice(
@@ -559,44 +355,13 @@ def _new_ticket() -> rx.Component:
 
 
 def support_page() -> rx.Component:
-    p = SupportState.pager_text
-    return shell(
+    return tickets.ticket_list_page(
         "cabinet",
-        rx.grid(
-            rx.vstack(
-                rx.heading(tr("support.list"), size="4", as_="h2", id="support-list-title"),
-                _filters(),
-                error_banner(SupportState.list_error, "support-list-error"),
-                rx.cond(
-                    SupportState.ticket_cards.length() > 0,
-                    rx.vstack(
-                        rx.foreach(SupportState.ticket_cards, _ticket_card),
-                        spacing="2",
-                        width="100%",
-                        id="support-tickets",
-                    ),
-                    rx.text(tr("support.empty"), color=rx.color("gray", 11), id="support-empty"),
-                ),
-                pager(
-                    p["summary"],
-                    p["page"],
-                    SupportState.page > 1,
-                    SupportState.page < SupportState.pages,
-                    SupportState.turn(-1),
-                    SupportState.turn(1),
-                    "support-pager",
-                ),
-                spacing="3",
-                width="100%",
-                min_width="0",
-            ),
-            _new_ticket(),
-            columns=rx.breakpoints(initial="1", lg="2"),
-            spacing="5",
-            width="100%",
-            align="start",
-        ),
-        title_key="support.title",
+        SupportState,
+        tickets.ticket_filters(SupportState, "support-search", "support-find"),
+        _new_ticket(),
+        "support.title",
+        heading_id="support-list-title",
     )
 
 
@@ -604,66 +369,20 @@ def support_page() -> rx.Component:
 
 
 def _message(m: rx.Var) -> rx.Component:
-    mine = m["mine"] != ""
-    return rx.flex(
-        rx.box(
-            rx.hstack(
-                rx.text(m["who"], size="1", weight="bold"),
-                rx.text(m["when"], size="1", color=rx.color("gray", 11)),
-                spacing="2",
-                wrap="wrap",
-            ),
-            rx.text(m["body"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
-            rx.cond(
-                m["file"] != "",
-                rx.button(
-                    rx.icon("paperclip", size=14),
-                    m["file"],
-                    size="1",
-                    variant="soft",
-                    on_click=TicketState.download(m["id"]),
-                    class_name="attachment",
-                    margin_top="0.4em",
-                ),
-            ),
-            background_color=rx.cond(mine, rx.color("accent", 3), rx.color("gray", 3)),
-            border_radius="12px",
-            padding="0.6em 0.9em",
-            max_width="min(560px, 90%)",
-            class_name=rx.cond(mine, "ticket-message mine", "ticket-message"),
-        ),
-        justify=rx.cond(mine, "end", "start"),
-        width="100%",
-    )
-
-
-def _reply_box() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text_area(
-                id="reply",
-                name="reply",
-                rows="4",
-                width="100%",
-                placeholder=tr("support.reply_placeholder"),
-                max_length=support.BODY_MAX,
-                aria_invalid=invalid(TicketState.reply_error),
-            ),
-            error_banner(TicketState.reply_error, "reply-error"),
+    return tickets.message_bubble(
+        m,
+        rx.cond(
+            m["file"] != "",
             rx.button(
-                rx.icon("send", size=16),
-                tr("support.reply"),
-                type="submit",
-                size="3",
-                id="send-reply",
+                rx.icon("paperclip", size=14),
+                m["file"],
+                size="1",
+                variant="soft",
+                on_click=TicketState.download(m["id"]),
+                class_name="attachment",
+                margin_top="0.4em",
             ),
-            spacing="2",
-            width="100%",
-            align="start",
         ),
-        on_submit=TicketState.reply,
-        reset_on_submit=False,
-        width="100%",
     )
 
 
@@ -757,39 +476,8 @@ def _rating_form() -> rx.Component:
 def ticket_page() -> rx.Component:
     h = TicketState.head
     thread = rx.vstack(
-        rx.vstack(
-            rx.hstack(
-                rx.text(h["number"], size="2", color=rx.color("gray", 11), id="ticket-number"),
-                rx.badge(
-                    h["status"],
-                    color_scheme=h["colour"],
-                    variant="soft",
-                    size="2",
-                    id="ticket-status",
-                ),
-                spacing="3",
-                align="center",
-                wrap="wrap",
-            ),
-            rx.heading(
-                h["subject"], size="5", as_="h2", id="ticket-subject", overflow_wrap="anywhere"
-            ),
-            rx.hstack(
-                rx.text(h["category"], size="2"),
-                rx.cond(h["sim"] != "", rx.text(h["sim"], size="2", color=rx.color("gray", 11))),
-                rx.text(h["created"], size="2", color=rx.color("gray", 11)),
-                spacing="3",
-                wrap="wrap",
-            ),
-            spacing="1",
-            width="100%",
-        ),
-        rx.vstack(
-            rx.foreach(TicketState.messages, _message),
-            spacing="2",
-            width="100%",
-            id="ticket-thread",
-        ),
+        rx.vstack(*tickets.ticket_head(h, size="2"), spacing="1", width="100%"),
+        tickets.thread_messages(TicketState, _message),
         rx.cond(h["can_rate"] != "", _rating_form()),
         rx.cond(
             h["rated"] != "",
@@ -797,31 +485,12 @@ def ticket_page() -> rx.Component:
                 h["rated"], icon="star", color_scheme="green", id="ticket-rated", width="100%"
             ),
         ),
-        rx.cond(
-            h["can_reply"] != "",
-            _reply_box(),
-            rx.callout(tr("support.closed_note"), icon="lock", id="ticket-closed", width="100%"),
-        ),
+        rx.cond(h["can_reply"] != "", tickets.reply_form(TicketState), tickets.closed_note()),
         rx.cond(h["can_close"] != "", _close_button()),
         spacing="4",
         width="100%",
         max_width="760px",
     )
-    return shell(
-        "cabinet",
-        rx.vstack(
-            rx.link(
-                rx.hstack(rx.icon("arrow-left", size=16), tr("support.back"), align="center"),
-                href="/cabinet/support",
-                id="support-back",
-            ),
-            rx.cond(
-                h["found"] != "",
-                thread,
-                rx.callout(tr("support.not_found"), icon="info", id="ticket-not-found"),
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        title_key="support.thread_title",
+    return tickets.ticket_page_frame(
+        "cabinet", h, thread, "/cabinet/support", "support.thread_title"
     )

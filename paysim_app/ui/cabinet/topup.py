@@ -183,7 +183,7 @@ def topup_page() -> rx.Component:
                 ),
                 rx.flex(
                     rx.foreach(TopupState.quick_choices, _quick),
-                    gap="2",
+                    spacing="2",
                     wrap="wrap",
                     width="100%",
                 ),
@@ -386,7 +386,7 @@ def topup_result_page() -> rx.Component:
                             href="/cabinet/support",
                         ),
                     ),
-                    gap="2",
+                    spacing="2",
                     wrap="wrap",
                 ),
                 spacing="4",

@@ -119,7 +119,7 @@ def filter_card(
                         class_name="filter-toggle",
                         id="filter-toggle",
                     ),
-                    gap="2",
+                    spacing="2",
                     wrap="wrap",
                     width="100%",
                 ),

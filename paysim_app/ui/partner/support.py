@@ -10,18 +10,15 @@ from dataclasses import asdict
 import reflex as rx
 
 from paysim_app.db import session_scope
-from paysim_app.i18n import t
 from paysim_app.services import support
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import browser_id, plain
-from paysim_app.ui.cabinet.support import ALL, STATUS_COLOURS, _ticket_card, _when
-from paysim_app.ui.components.data_table import pager
-from paysim_app.ui.components.format import phone
-from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
+from paysim_app.ui.components import tickets
+from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import static_choice
+from paysim_app.ui.components.tickets import ALL
 
 PAGE_SIZE = 10
 NEW_ERRORS = dict.fromkeys(("category", "subject", "body"), "")
@@ -41,24 +38,7 @@ class PartnerSupportState(SessionState):
     errors: dict[str, str] = NEW_ERRORS
 
     def _run(self, actor) -> None:
-        self.list_error = ""
-        try:
-            with session_scope() as session:
-                found = support.list_tickets(
-                    session,
-                    actor,
-                    status="" if self.status_filter == ALL else self.status_filter,
-                    category="" if self.category_filter == ALL else self.category_filter,
-                    search=self.search,
-                    page=self.page,
-                    page_size=PAGE_SIZE,
-                )
-        except DomainError as err:
-            self.tickets, self.total, self.pages = [], 0, 1
-            self.list_error = self._error(err)
-            return
-        self.tickets = [plain(asdict(r)) for r in found.rows]
-        self.total, self.page, self.pages = found.total, found.page, found.pages
+        tickets.run_list(self, actor, PAGE_SIZE)
 
     def _partner(self):
         actor = self._actor()
@@ -79,15 +59,8 @@ class PartnerSupportState(SessionState):
         actor = self._partner()
         if actor is None:
             return rx.redirect("/login")
-        value = str(value)
-        if name == "status" and (value == ALL or value in support.STATUSES):
-            self.status_filter = value
-        elif name == "category" and (value == ALL or value in support.CATEGORIES):
-            self.category_filter = value
-        else:
-            return None
-        self.page = 1
-        self._run(actor)
+        if tickets.set_list_filter(self, name, str(value)):
+            self._run(actor)
         return None
 
     @rx.event
@@ -95,9 +68,7 @@ class PartnerSupportState(SessionState):
         actor = self._partner()
         if actor is None:
             return rx.redirect("/login")
-        if isinstance(form, dict) and "search" in form:
-            self.search = str(form["search"])[: support.SEARCH_MAX]
-        self.page = 1
+        tickets.apply_search(self, form)
         self._run(actor)
         return None
 
@@ -106,9 +77,7 @@ class PartnerSupportState(SessionState):
         actor = self._partner()
         if actor is None:
             return rx.redirect("/login")
-        target = self.page + (1 if str(step) == "1" else -1)
-        if 1 <= target <= self.pages:
-            self.page = target
+        if tickets.turn_page(self, step):
             self._run(actor)
         return None
 
@@ -149,29 +118,11 @@ class PartnerSupportState(SessionState):
 
     @rx.var
     def ticket_cards(self) -> list[dict[str, str]]:
-        loc = self.locale
-        return [
-            {
-                "id": str(r["id"]),
-                "href": f"/partner/support/{r['id']}",
-                "number": t("support.number", loc, id=r["id"]),
-                "subject": r["subject"],
-                "category": t(f"support.category.{r['category']}", loc),
-                "status": t(f"support.status.{r['status']}", loc),
-                "colour": STATUS_COLOURS.get(r["status"], "gray"),
-                "updated": _when(r["updated_at"], loc),
-                "sim": phone(r["msisdn"]) if r["msisdn"] else "",
-            }
-            for r in self.tickets
-        ]
+        return tickets.card_rows(self.tickets, self.locale, "/partner/support")
 
     @rx.var
     def pager_text(self) -> dict[str, str]:
-        loc = self.locale
-        return {
-            "summary": t("support.found", loc, n=self.total),
-            "page": t("support.page", loc, page=self.page, pages=self.pages),
-        }
+        return tickets.pager_rows(self.total, self.page, self.pages, self.locale)
 
 
 class PartnerTicketState(SessionState):
@@ -232,85 +183,18 @@ class PartnerTicketState(SessionState):
             return dict.fromkeys(
                 ("found", "number", "subject", "category", "status", "sim", "created", "open"), ""
             ) | {"colour": "gray"}
-        return {
-            "found": "1",
-            "number": t("support.number", loc, id=tk["id"]),
-            "subject": tk["subject"],
-            "category": t(f"support.category.{tk['category']}", loc),
-            "status": t(f"support.status.{tk['status']}", loc),
-            "colour": STATUS_COLOURS.get(tk["status"], "gray"),
-            "sim": t("support.about_sim", loc, number=phone(tk["msisdn"])) if tk["msisdn"] else "",
-            "created": _when(tk["created_at"], loc),
-            "open": "1" if tk["can_reply"] else "",
-        }
+        return tickets.head_row(tk, loc) | {"open": "1" if tk["can_reply"] else ""}
 
     @rx.var
     def messages(self) -> list[dict[str, str]]:
         loc = self.locale
         return [
-            {
-                "mine": "1" if m["mine"] else "",
-                "who": t("support.me" if m["mine"] else "support.agent", loc),
-                "body": m["body"],
-                "when": _when(m["created_at"], loc),
-            }
+            tickets.message_row(m, loc)
             for m in (self.ticket.get("messages", []) if self.ticket else [])
         ]
 
 
 # -- the list page -------------------------------------------------------------------------------
-
-
-def _filters() -> rx.Component:
-    s = PartnerSupportState
-    statuses = [(ALL, "support.all")] + [(x, f"support.status.{x}") for x in support.STATUSES]
-    categories = [(ALL, "support.all")] + [(c, f"support.category.{c}") for c in support.CATEGORIES]
-    return rx.vstack(
-        rx.grid(
-            static_choice(
-                statuses,
-                s.status_filter,
-                lambda v: s.set_filter("status", v),
-                "filter-status",
-                "support.filter_status",
-            ),
-            static_choice(
-                categories,
-                s.category_filter,
-                lambda v: s.set_filter("category", v),
-                "filter-category",
-                "support.filter_category",
-            ),
-            columns=rx.breakpoints(initial="1", sm="2"),
-            spacing="3",
-            width="100%",
-        ),
-        rx.form(
-            labelled(
-                "p-support-search",
-                tr("support.search"),
-                rx.hstack(
-                    rx.input(
-                        id="p-support-search",
-                        name="search",
-                        size="3",
-                        flex="1",
-                        max_length=support.SEARCH_MAX,
-                        type="search",
-                    ),
-                    rx.button(
-                        rx.icon("search", size=16), tr("support.find"), size="3", type="submit"
-                    ),
-                    width="100%",
-                ),
-            ),
-            on_submit=s.apply,
-            reset_on_submit=False,
-            width="100%",
-        ),
-        spacing="3",
-        width="100%",
-    )
 
 
 def _new_ticket() -> rx.Component:
@@ -325,32 +209,7 @@ def _new_ticket() -> rx.Component:
             "p-support-category",
             "support.category",
         ),
-        labelled(
-            "p-support-subject",
-            tr("support.subject"),
-            rx.input(
-                id="p-support-subject",
-                name="subject",
-                size="3",
-                width="100%",
-                max_length=support.SUBJECT_MAX,
-                aria_invalid=invalid(e["subject"]),
-            ),
-            e["subject"],
-        ),
-        labelled(
-            "p-support-body",
-            tr("support.body"),
-            rx.text_area(
-                id="p-support-body",
-                name="body",
-                rows="5",
-                width="100%",
-                max_length=support.BODY_MAX,
-                aria_invalid=invalid(e["body"]),
-            ),
-            e["body"],
-        ),
+        *tickets.subject_body_fields(e, "p-support-subject", "p-support-body"),
         error_banner(e["category"], "p-support-category-error"),
         rx.button(
             rx.icon("send", size=16),
@@ -364,162 +223,39 @@ def _new_ticket() -> rx.Component:
 
 
 def partner_support_page() -> rx.Component:
-    s = PartnerSupportState
-    p = s.pager_text
-    return shell(
+    return tickets.ticket_list_page(
         "partner",
-        rx.grid(
-            rx.vstack(
-                rx.heading(tr("support.list"), size="4", as_="h2"),
-                _filters(),
-                error_banner(s.list_error, "support-list-error"),
-                rx.cond(
-                    s.ticket_cards.length() > 0,
-                    rx.vstack(
-                        rx.foreach(s.ticket_cards, _ticket_card),
-                        spacing="2",
-                        width="100%",
-                        id="support-tickets",
-                    ),
-                    rx.text(tr("support.empty"), color=rx.color("gray", 11), id="support-empty"),
-                ),
-                pager(
-                    p["summary"],
-                    p["page"],
-                    s.page > 1,
-                    s.page < s.pages,
-                    s.turn(-1),
-                    s.turn(1),
-                    "support-pager",
-                ),
-                spacing="3",
-                width="100%",
-                min_width="0",
-            ),
-            _new_ticket(),
-            columns=rx.breakpoints(initial="1", lg="2"),
-            spacing="5",
-            width="100%",
-            align="start",
-        ),
-        title_key="partner_money.support_title",
+        PartnerSupportState,
+        tickets.ticket_filters(PartnerSupportState, "p-support-search"),
+        _new_ticket(),
+        "partner_money.support_title",
     )
 
 
 # -- the thread page -----------------------------------------------------------------------------
 
 
-def _message(m: rx.Var) -> rx.Component:
-    mine = m["mine"] != ""
-    return rx.flex(
-        rx.box(
-            rx.hstack(
-                rx.text(m["who"], size="1", weight="bold"),
-                rx.text(m["when"], size="1", color=rx.color("gray", 11)),
-                spacing="2",
-                wrap="wrap",
-            ),
-            rx.text(m["body"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
-            background_color=rx.cond(mine, rx.color("accent", 3), rx.color("gray", 3)),
-            border_radius="12px",
-            padding="0.6em 0.9em",
-            max_width="min(560px, 90%)",
-            class_name=rx.cond(mine, "ticket-message mine", "ticket-message"),
-        ),
-        justify=rx.cond(mine, "end", "start"),
-        width="100%",
-    )
-
-
-def _reply_box() -> rx.Component:
-    s = PartnerTicketState
-    return rx.form(
-        rx.vstack(
-            rx.text_area(
-                id="reply",
-                name="reply",
-                rows="4",
-                width="100%",
-                placeholder=tr("support.reply_placeholder"),
-                max_length=support.BODY_MAX,
-                aria_invalid=invalid(s.reply_error),
-            ),
-            error_banner(s.reply_error, "reply-error"),
-            rx.flex(
-                rx.button(
-                    rx.icon("send", size=16),
-                    tr("support.reply"),
-                    type="submit",
-                    size="3",
-                    id="send-reply",
-                ),
-                rx.button(
-                    rx.icon("circle-check", size=16),
-                    tr("support.close"),
-                    variant="soft",
-                    color_scheme="gray",
-                    size="3",
-                    type="button",
-                    on_click=s.close,
-                    id="close-ticket",
-                ),
-                gap="3",
-                wrap="wrap",
-            ),
-            spacing="2",
-            width="100%",
-            align="start",
-        ),
-        on_submit=s.reply,
-        reset_on_submit=False,
-        width="100%",
-    )
-
-
 def partner_ticket_page() -> rx.Component:
     s = PartnerTicketState
     h = s.head
+    close = rx.button(
+        rx.icon("circle-check", size=16),
+        tr("support.close"),
+        variant="soft",
+        color_scheme="gray",
+        size="3",
+        type="button",
+        on_click=s.close,
+        id="close-ticket",
+    )
     thread = rx.vstack(
-        rx.hstack(
-            rx.text(h["number"], size="2", color=rx.color("gray", 11), id="ticket-number"),
-            rx.badge(h["status"], color_scheme=h["colour"], variant="soft", id="ticket-status"),
-            spacing="3",
-            align="center",
-            wrap="wrap",
-        ),
-        rx.heading(h["subject"], size="5", as_="h2", id="ticket-subject", overflow_wrap="anywhere"),
-        rx.hstack(
-            rx.text(h["category"], size="2"),
-            rx.cond(h["sim"] != "", rx.text(h["sim"], size="2", color=rx.color("gray", 11))),
-            rx.text(h["created"], size="2", color=rx.color("gray", 11)),
-            spacing="3",
-            wrap="wrap",
-        ),
-        rx.vstack(rx.foreach(s.messages, _message), spacing="2", width="100%", id="ticket-thread"),
-        rx.cond(
-            h["open"] != "",
-            _reply_box(),
-            rx.callout(tr("support.closed_note"), icon="lock", id="ticket-closed", width="100%"),
-        ),
+        *tickets.ticket_head(h),
+        tickets.thread_messages(s, tickets.message_bubble),
+        rx.cond(h["open"] != "", tickets.reply_form(s, close), tickets.closed_note()),
         spacing="3",
         width="100%",
         max_width="760px",
     )
-    return shell(
-        "partner",
-        rx.vstack(
-            rx.link(
-                rx.hstack(rx.icon("arrow-left", size=16), tr("support.back"), align="center"),
-                href="/partner/support",
-                id="support-back",
-            ),
-            rx.cond(
-                h["found"] != "",
-                thread,
-                rx.callout(tr("support.not_found"), icon="info", id="ticket-not-found"),
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        title_key="partner_money.thread_title",
+    return tickets.ticket_page_frame(
+        "partner", h, thread, "/partner/support", "partner_money.thread_title"
     )
