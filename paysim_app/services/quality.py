@@ -137,6 +137,35 @@ def rate(
     return row.id
 
 
+@dataclass(frozen=True)
+class RatingToReport:
+    """A low rating the subscriber is about to send to support with a new ticket."""
+
+    id: int
+    sim_id: int | None
+    aspect: str
+    stars: int
+    comment: str
+
+
+# the ticket category a rating of each aspect goes to
+TICKET_CATEGORY = {"voice": "connection", "coverage": "connection", "speed": "speed"}
+
+
+def own_rating(session: Session, actor: Actor, rating_id: object) -> QualityRating:
+    """The actor's own rating not yet linked to a ticket (anything else: the same refusal)."""
+    require_role(actor, "subscriber")
+    row = session.get(QualityRating, rating_id) if isinstance(rating_id, int) else None
+    if row is None or row.user_id != actor.user_id or row.ticket_id is not None:
+        raise PermissionDenied()
+    return row
+
+
+def rating_to_report(session: Session, actor: Actor, rating_id: int) -> RatingToReport:
+    row = own_rating(session, actor, rating_id)
+    return RatingToReport(row.id, row.sim_id, row.aspect, row.stars, row.comment)
+
+
 def _msisdns(session: Session, actor: Actor) -> dict[int, str]:
     if actor.subscriber_id is None:
         return {}

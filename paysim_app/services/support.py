@@ -15,10 +15,11 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from paysim_app.i18n import t
 from paysim_app.models import Sim, Ticket, TicketMessage, User
 from paysim_app.models.base import utcnow
 from paysim_app.models.support import TICKET_CATEGORIES, TICKET_STATUSES
-from paysim_app.services import attachments, audit
+from paysim_app.services import attachments, audit, quality
 from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.services.permissions import Actor, owned_sim, require_role
 
@@ -160,13 +161,23 @@ def open_ticket(
     body: str,
     sim_id: int | None = None,
     attachment: attachments.StoredFile | None = None,
+    rating_id: int | None = None,
 ) -> int:
     """A new ticket with its first message (and its attachment, already checked and stored by
-    services.attachments.save); returns the ticket's id."""
+    services.attachments.save); returns the ticket's id. `rating_id`: the subscriber's own low
+    rating that led here; the ticket is linked to it and the message says what was rated."""
     actor = _customer(actor)
     category = _check_category(category)
     subject = _check_subject(subject)
     body = _check_body(body)
+    rating = quality.own_rating(session, actor, rating_id) if rating_id is not None else None
+    if rating is not None:
+        sim_id = sim_id if sim_id is not None else rating.sim_id
+        stars = "★" * rating.stars + "☆" * (5 - rating.stars)
+        aspect = t(f"quality.aspect.{rating.aspect}", actor.locale)
+        body = f"{body}\n\n{t('support.rating_attached', actor.locale, stars=stars, aspect=aspect)}"
+        if rating.comment:
+            body += f" «{rating.comment}»"
     if sim_id is not None:
         try:
             owned_sim(session, actor, sim_id, admin_permission="support.edit")
@@ -198,6 +209,9 @@ def open_ticket(
             attachment_path=attachment.stored if attachment else "",
         )
     )
+    if rating is not None:
+        rating.ticket_id = ticket.id
+        session.add(rating)
     audit.record(
         session,
         actor,

@@ -40,6 +40,20 @@ def test_dashboard_follows_the_sim_switcher(new_page, customer):
     phone.locator("#menu-button").click()
     expect(phone.locator("#sim-switcher-drawer")).to_be_visible()
 
+    # the low mark goes to support with the rating attached
+    phone.goto("/cabinet")
+    phone.locator("#dash-rate-coverage-1").click()
+    phone.locator("#dash-to-support").click()
+    expect(phone.locator("#rating-note")).to_contain_text("★☆☆☆☆")
+    phone.wait_for_load_state("networkidle")
+    phone.locator("#support-subject").fill("Нет сети у дома")
+    phone.locator("#support-body").fill("Связь пропадает весь вечер.")
+    phone.locator("#support-send").click()
+    expect(phone.locator(".ticket-card")).to_have_count(1)
+    expect(phone.locator("#rating-note")).to_have_count(0)
+    phone.locator(".ticket-card").first.click()
+    expect(phone.get_by_text("Оценка: ★☆☆☆☆")).to_be_visible()
+
 
 def test_sim_details_puk_label_block_and_unblock_request(new_page, customer):
     page = new_page(WIDTHS["phone"])

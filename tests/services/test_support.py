@@ -320,3 +320,30 @@ def test_a_partner_cannot_touch_another_partners_or_a_subscribers_ticket(session
     assert err.value.field == "sim"
     session.rollback()
     assert len(session.exec(select(TicketMessage)).all()) == 2
+
+
+# -- a low rating goes to support -----------------------------------------------------------------
+
+
+def test_a_low_rating_goes_with_a_new_ticket_once_and_only_the_owners(session, world):
+    from paysim_app.models import QualityRating
+    from paysim_app.services import quality
+
+    alice, bob = world["alice"], world["bob"]
+    rid = quality.rate(session, alice, world["sim"].id, "speed", 2, "вечером 1 Мбит/с")
+    session.commit()
+    report = quality.rating_to_report(session, alice, rid)
+    assert (report.sim_id, quality.TICKET_CATEGORY[report.aspect]) == (world["sim"].id, "speed")
+    with pytest.raises(PermissionDenied):  # someone else's rating
+        support.open_ticket(session, bob, "speed", "Медленно", "Очень медленно", rating_id=rid)
+    session.rollback()
+    tid = support.open_ticket(session, alice, "speed", "Медленно", "Очень медленно", rating_id=rid)
+    session.commit()
+    session.expire_all()
+    assert session.get(QualityRating, rid).ticket_id == tid
+    ticket = session.get(Ticket, tid)
+    assert ticket.sim_id == world["sim"].id  # the rated SIM, though the form named none
+    thread = support.ticket_thread(session, alice, tid)
+    assert "★★☆☆☆" in thread.messages[0].body and "вечером 1 Мбит/с" in thread.messages[0].body
+    with pytest.raises(PermissionDenied):  # a rating goes with one ticket only
+        support.open_ticket(session, alice, "speed", "Ещё раз", "Снова медленно", rating_id=rid)

@@ -2,6 +2,8 @@
 of their service's errors."""
 
 RU = {
+    "support.rating_attached": "Оценка: {stars} — {aspect}.",
+    "support.rating_note": "К обращению будет приложена ваша оценка: {stars} — {aspect}.",
     "support.title": "Поддержка",
     "support.thread_title": "Обращение",
     "support.new": "Новое обращение",
@@ -78,6 +80,8 @@ RU = {
 }
 
 EN = {
+    "support.rating_attached": "Rating: {stars} — {aspect}.",
+    "support.rating_note": "Your rating goes with this ticket: {stars} — {aspect}.",
     "support.title": "Support",
     "support.thread_title": "Ticket",
     "support.new": "New ticket",

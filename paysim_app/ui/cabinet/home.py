@@ -27,6 +27,7 @@ class CabinetHomeState(CabinetState):
     board: dict = {}
     rated: dict[str, int] = dict.fromkeys(quality.ASPECTS, 0)  # stars just given on this page
     add_ons: list[dict[str, str]] = []  # the current SIM's active add-on services
+    low_rating_id: int = 0  # a 1-2 star rating just given: support opens with it attached
 
     def _refresh(self, actor) -> None:
         if not self.current_sim_id:
@@ -83,10 +84,11 @@ class CabinetHomeState(CabinetState):
             return rx.redirect("/login")
         try:
             with session_scope() as session:
-                quality.rate(session, actor, self.current_sim_id, aspect, stars)
+                rating_id = quality.rate(session, actor, self.current_sim_id, aspect, stars)
         except DomainError as err:
             return rx.toast.error(self._error(err))
         self.rated = {**dict.fromkeys(quality.ASPECTS, 0), aspect: int(stars)}
+        self.low_rating_id = rating_id if int(stars) <= 2 else 0
         return rx.toast.success(
             self._t("quality.rated", aspect=self._t(f"quality.aspect.{aspect}"), stars=stars)
         )
@@ -584,7 +586,12 @@ def _quick_rating() -> rx.Component:
                 rx.callout(
                     rx.hstack(
                         rx.text(tr("quality.low_hint")),
-                        rx.link(tr("quality.to_support"), href="/cabinet/support"),
+                        rx.link(
+                            tr("quality.to_support"),
+                            href="/cabinet/support?rating="
+                            + CabinetHomeState.low_rating_id.to(str),
+                            id="dash-to-support",
+                        ),
                         wrap="wrap",
                     ),
                     icon="life-buoy",

@@ -10,7 +10,7 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import attachments, support
+from paysim_app.services import attachments, quality, support
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
 from paysim_app.ui.components import tickets
@@ -39,6 +39,8 @@ class SupportState(CabinetState):
     new_sim: str = NO_SIM
     errors: dict[str, str] = NEW_ERRORS
     attached_name: str = ""  # the file waiting to go with the new ticket
+    rating_note: str = ""  # the low rating (from the dashboard) that goes with the new ticket
+    _rating_id: int = 0
     _attached: str = ""  # its stored (random) name: backend only
 
     def _run(self, actor) -> None:
@@ -51,8 +53,29 @@ class SupportState(CabinetState):
             return redirect
         self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
         self.new_category, self.new_sim, self.errors = "other", NO_SIM, NEW_ERRORS
+        self._take_rating(actor)
         self._run(actor)
         return None
+
+    def _take_rating(self, actor) -> None:
+        """?rating=<id>: the dashboard's low rating goes with the new ticket (own ones only)."""
+        self._rating_id, self.rating_note = 0, ""
+        wanted = self._query_int("rating")
+        if not wanted:
+            return
+        try:
+            with session_scope() as session:
+                r = quality.rating_to_report(session, actor, wanted)
+        except DomainError:
+            return
+        self._rating_id = r.id
+        self.new_category = quality.TICKET_CATEGORY.get(r.aspect, "other")
+        self.new_sim = str(r.sim_id) if r.sim_id else NO_SIM
+        self.rating_note = self._t(
+            "support.rating_note",
+            stars="★" * r.stars + "☆" * (5 - r.stars),
+            aspect=self._t(f"quality.aspect.{r.aspect}"),
+        )
 
     @rx.event
     def set_filter(self, name: str, value: str):
@@ -133,6 +156,7 @@ class SupportState(CabinetState):
                     attachments.StoredFile(self.attached_name, self._attached)
                     if self._attached
                     else None,
+                    rating_id=self._rating_id or None,
                 )
         except ValidationError as err:
             self.errors = {**NEW_ERRORS, (err.field or "body"): self._error(err)}
@@ -141,6 +165,7 @@ class SupportState(CabinetState):
             return rx.toast.error(self._error(err))
         self.new_category, self.new_sim = "other", NO_SIM
         self.attached_name, self._attached = "", ""
+        self._rating_id, self.rating_note = 0, ""
         self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
         self._run(actor)
         return [
@@ -297,6 +322,10 @@ def _new_ticket() -> rx.Component:
     return form_card(
         rx.heading(tr("support.new"), size="4", as_="h2"),
         rx.text(tr("support.new_hint"), size="2", color=rx.color("gray", 11)),
+        rx.cond(
+            SupportState.rating_note != "",
+            rx.callout(SupportState.rating_note, icon="star", id="rating-note", width="100%"),
+        ),
         static_choice(
             [(c, f"support.category.{c}") for c in support.CATEGORIES],
             SupportState.new_category,
