@@ -7,9 +7,8 @@ support.view)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from sqlalchemy import case, literal_column, or_, select
+from sqlalchemy import case, literal_column, or_
 from sqlmodel import Session
 
 from paysim_app.models import Partner, Subscriber, Ticket
@@ -20,43 +19,25 @@ from paysim_app.models.support import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
 )
+from paysim_app.services import choices
 from paysim_app.services.admin_subscribers import subscriber_rows_select
-from paysim_app.services.errors import ValidationError
+from paysim_app.services.choices import Choice
 from paysim_app.services.listing import (
     ExportColumn,
     FilterDef,
     ListSpec,
     contains,
+    date_range,
     digits,
-    moscow_period,
+    id_filter,
     phone_part,
 )
 from paysim_app.services.permissions import Actor, require
 from paysim_app.services.support_admin import ticket_rows_select
 
-NONE = "none"  # a filter value meaning "not assigned" / "no partner"
 UNRESOLVED = "unresolved"  # the ticket status filter's "new, open or waiting"
 AUTHOR_TYPES = ("subscriber", "partner")
 _PHONE_LIKE = re.compile(r"[\d\s()+-]+")
-
-
-def _id_or_none(column):
-    def apply(stmt, value: str):
-        if value == NONE:
-            return stmt.where(column.is_(None))
-        if not value.isdigit() or len(value) > 12:
-            raise ValidationError("list.error.filter", field=column.key)
-        return stmt.where(column == int(value))
-
-    return apply
-
-
-def _period(column, *, upper: bool):
-    def apply(stmt, bound):
-        clauses = moscow_period(column, None if upper else bound, bound if upper else None)
-        return stmt.where(*clauses)
-
-    return apply
 
 
 # -- subscribers --------------------------------------------------------------------------------
@@ -101,9 +82,8 @@ SUBSCRIBER_LIST = ListSpec(
         FilterDef(
             "status", lambda s, v: s.where(Subscriber.status == v), "choice", CONTRACT_STATUSES
         ),
-        FilterDef("partner", _id_or_none(Subscriber.partner_id), "text"),
-        FilterDef("created_from", _period(Subscriber.created_at, upper=False), "date"),
-        FilterDef("created_to", _period(Subscriber.created_at, upper=True), "date"),
+        FilterDef("partner", id_filter(Subscriber.partner_id, allow_none=True), "text"),
+        *date_range(Subscriber.created_at, "created_from", "created_to"),
     ),
     search=search_subscribers,
     export=(
@@ -120,17 +100,10 @@ SUBSCRIBER_LIST = ListSpec(
 )
 
 
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
 def partner_choices(session: Session, actor: Actor) -> list[Choice]:
     """Every partner by name, for the Subscribers list's partner filter."""
     require(actor, "subscribers.view")
-    rows = session.execute(select(Partner.id, Partner.name).order_by(Partner.name)).all()
-    return [Choice(str(i), n) for i, n in rows]
+    return choices.partners(session)
 
 
 # -- support inbox ------------------------------------------------------------------------------
@@ -188,10 +161,9 @@ TICKET_LIST = ListSpec(
         FilterDef(
             "priority", lambda s, v: s.where(Ticket.priority == v), "choice", TICKET_PRIORITIES
         ),
-        FilterDef("assignee", _id_or_none(Ticket.assignee_user_id), "text"),
+        FilterDef("assignee", id_filter(Ticket.assignee_user_id, allow_none=True), "text"),
         FilterDef("author_type", _author_type, "choice", AUTHOR_TYPES),
-        FilterDef("created_from", _period(Ticket.created_at, upper=False), "date"),
-        FilterDef("created_to", _period(Ticket.created_at, upper=True), "date"),
+        *date_range(Ticket.created_at, "created_from", "created_to"),
     ),
     search=search_tickets,
     export=(

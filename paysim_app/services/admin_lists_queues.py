@@ -20,7 +20,6 @@ from sqlmodel import Session
 from paysim_app.models import (
     ActivationRequest,
     Block,
-    Partner,
     Sim,
     Subscriber,
     Tariff,
@@ -28,9 +27,10 @@ from paysim_app.models import (
     UnblockRequest,
 )
 from paysim_app.models.requests import BLOCK_REASONS, REQUEST_STATUSES, TARIFF_CHANGE_WHEN
-from paysim_app.services import cards, sim_numbers
+from paysim_app.services import cards, choices, sim_numbers
 from paysim_app.services.activations import activation_rows_select, tariff_change_rows_select
 from paysim_app.services.blocks import ADMIN_BLOCKABLE, block_rows_select, unblock_rows_select
+from paysim_app.services.choices import Choice
 from paysim_app.services.errors import NotFound, ValidationError
 from paysim_app.services.listing import (
     ExportColumn,
@@ -38,8 +38,9 @@ from paysim_app.services.listing import (
     ListSpec,
     contains,
     count_capped,
+    date_range,
     digits,
-    moscow_period,
+    id_filter,
     phone_part,
 )
 from paysim_app.services.permissions import Actor, require
@@ -61,24 +62,6 @@ def _label(stmt: Select, name: str):
 def _by_label(name: str):
     def apply(stmt: Select, value):
         return stmt.where(_label(stmt, name) == value)
-
-    return apply
-
-
-def _id(column):
-    def apply(stmt: Select, value: str):
-        if not value.isdigit() or len(value) > 12:
-            raise ValidationError("list.error.filter", field=column.key)
-        return stmt.where(column == int(value))
-
-    return apply
-
-
-def _period(column, *, upper: bool):
-    def apply(stmt: Select, bound: date):
-        return stmt.where(
-            *moscow_period(column, None if upper else bound, bound if upper else None)
-        )
 
     return apply
 
@@ -122,9 +105,8 @@ ACTIVATION_LIST = ListSpec(
             REQUEST_STATUSES,
         ),
         FilterDef("requester", _by_label("requester_role"), "choice", REQUESTER_KINDS),
-        FilterDef("partner", _id(ActivationRequest.partner_id), "text"),
-        FilterDef("date_from", _period(ActivationRequest.created_at, upper=False), "date"),
-        FilterDef("date_to", _period(ActivationRequest.created_at, upper=True), "date"),
+        FilterDef("partner", id_filter(ActivationRequest.partner_id), "text"),
+        *date_range(ActivationRequest.created_at, "date_from", "date_to"),
     ),
     search=search_activations,
     export=(
@@ -170,8 +152,7 @@ TARIFF_CHANGE_LIST = ListSpec(
             "choice",
             REQUEST_STATUSES,
         ),
-        FilterDef("date_from", _period(TariffChangeRequest.created_at, upper=False), "date"),
-        FilterDef("date_to", _period(TariffChangeRequest.created_at, upper=True), "date"),
+        *date_range(TariffChangeRequest.created_at, "date_from", "date_to"),
     ),
     search=search_tariff_changes,
     export=(
@@ -221,8 +202,7 @@ BLOCK_LIST = ListSpec(
         FilterDef("status", _block_state, "choice", BLOCK_STATES),
         FilterDef("reason", lambda s, v: s.where(Block.reason == v), "choice", BLOCK_REASONS),
         FilterDef("unblock", _unblock_requested, "choice", (YES,)),
-        FilterDef("date_from", _period(Block.blocked_at, upper=False), "date"),
-        FilterDef("date_to", _period(Block.blocked_at, upper=True), "date"),
+        *date_range(Block.blocked_at, "date_from", "date_to"),
     ),
     search=search_blocks,
     export=(
@@ -270,28 +250,16 @@ UNBLOCK_LIST = ListSpec(
 
 
 # -- choices for filters and forms ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
 def partner_choices(session: Session, actor: Actor) -> list[Choice]:
     """Every partner, for the activation queue's partner filter."""
     require(actor, "activations.view")
-    rows = session.execute(select(Partner.id, Partner.name).order_by(Partner.name)).all()
-    return [Choice(str(i), n) for i, n in rows]
+    return choices.partners(session)
 
 
 def tariff_choices(session: Session, actor: Actor) -> list[Choice]:
     """The tariffs an activation may get (archived ones are no longer sold)."""
     require(actor, "activations.view")
-    rows = session.execute(
-        select(Tariff.id, Tariff.name)
-        .where(Tariff.is_archived.is_(False))
-        .order_by(Tariff.monthly_fee_kop, Tariff.name)
-    ).all()
-    return [Choice(str(i), n) for i, n in rows]
+    return choices.tariffs(session, on_sale_only=True)
 
 
 # -- the "block a SIM" form's lookup --------------------------------------------------------------

@@ -9,21 +9,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlmodel import Session
 
 from paysim_app.models import (
     AdminRole,
     AuditLog,
-    Partner,
     QualityRating,
     Subscriber,
-    Tariff,
     User,
 )
 from paysim_app.models.quality import RATING_ASPECTS
 from paysim_app.services import admins as admins_service
+from paysim_app.services import choices
 from paysim_app.services import quality_admin as qa
+from paysim_app.services.choices import Choice
 from paysim_app.services.errors import ValidationError
 from paysim_app.services.listing import ExportColumn, FilterDef, ListSpec, contains
 from paysim_app.services.permissions import Actor, require
@@ -249,17 +249,10 @@ RATING_LIST = ListSpec(
 
 
 # -- choices for the filters ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
 def role_choices(session: Session, actor: Actor) -> list[Choice]:
     """Every role by name, for the Admins list's role filter and the invite form."""
     require(actor, admins_service.VIEW)
-    rows = session.execute(select(AdminRole.id, AdminRole.name).order_by(AdminRole.name)).all()
-    return [Choice(str(i), n) for i, n in rows]
+    return choices.roles(session)
 
 
 @dataclass(frozen=True)
@@ -271,11 +264,6 @@ class RatingChoices:
 def rating_choices(session: Session, actor: Actor) -> RatingChoices:
     """The tariffs and partners the ratings list can be filtered by (by name)."""
     require(actor, qa.VIEW)
-    tariffs = session.execute(
-        select(Tariff.id, Tariff.name).order_by(Tariff.is_archived, Tariff.name)
-    ).all()
-    partners = session.execute(select(Partner.id, Partner.name).order_by(Partner.name)).all()
     return RatingChoices(
-        tariffs=tuple(Choice(str(i), n) for i, n in tariffs),
-        partners=tuple(Choice(str(i), n) for i, n in partners),
+        tariffs=tuple(choices.tariffs(session)), partners=tuple(choices.partners(session))
     )

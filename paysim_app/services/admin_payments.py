@@ -20,9 +20,10 @@ from paysim_app.services.listing import (
     ListQuery,
     ListSpec,
     contains,
+    date_range,
     digits,
     filtered,
-    moscow_period,
+    id_filter,
     phone_part,
 )
 from paysim_app.services.permissions import Actor, require
@@ -53,13 +54,6 @@ def _columns(actor: Actor):
         .outerjoin(Subscriber, Subscriber.id == Payment.subscriber_id)
         .outerjoin(Partner, Partner.id == Payment.partner_id)
     )
-
-
-def _id(column):
-    def apply(stmt, value: int):
-        return stmt.where(column == value)
-
-    return apply
 
 
 def search_payments(stmt, text: str):
@@ -93,17 +87,12 @@ PAYMENT_LIST = ListSpec(
     filters=(
         FilterDef("status", lambda s, v: s.where(Payment.status == v), "choice", PAYMENT_STATUSES),
         FilterDef("method", lambda s, v: s.where(Payment.method == v), "choice", PAYMENT_METHODS),
-        FilterDef(
-            "date_from", lambda s, v: s.where(*moscow_period(Payment.created_at, v, None)), "date"
-        ),
-        FilterDef(
-            "date_to", lambda s, v: s.where(*moscow_period(Payment.created_at, None, v)), "date"
-        ),
+        *date_range(Payment.created_at, "date_from", "date_to"),
         FilterDef("amount_min", lambda s, v: s.where(Payment.amount_kop >= v), "amount"),
         FilterDef("amount_max", lambda s, v: s.where(Payment.amount_kop <= v), "amount"),
-        FilterDef("subscriber", _id(Payment.subscriber_id), "int"),
-        FilterDef("partner", _id(Payment.partner_id), "int"),
-        FilterDef("sim", _id(Payment.sim_id), "int"),
+        FilterDef("subscriber", id_filter(Payment.subscriber_id), "int"),
+        FilterDef("partner", id_filter(Payment.partner_id), "int"),
+        FilterDef("sim", id_filter(Payment.sim_id), "int"),
     ),
     search=search_payments,
     export=(

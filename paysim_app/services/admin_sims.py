@@ -23,22 +23,24 @@ from paysim_app.models import (
 )
 from paysim_app.models.base import utcnow
 from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.services import audit, sim_numbers
+from paysim_app.services import audit, choices, sim_numbers
+from paysim_app.services.choices import Choice
 from paysim_app.services.errors import DomainError, NotFound, ValidationError
 from paysim_app.services.listing import (
+    NONE,
     ExportColumn,
     FilterDef,
     ListSpec,
     contains,
+    date_range,
     digits,
-    moscow_period,
+    id_filter,
     phone_part,
 )
 from paysim_app.services.permissions import Actor, require
 from paysim_app.services.sims import activation_code_hash
 
 BALANCE_FILTERS = ("negative", "zero", "positive")
-NONE = "none"  # a filter value meaning "not assigned"
 BULK_ACTIONS = ("assign_partner", "set_status", "deactivate")
 MAX_BULK = 100  # one page of rows
 
@@ -66,17 +68,6 @@ def _columns(actor: Actor):
         .outerjoin(Subscriber, Subscriber.id == Sim.subscriber_id)
         .outerjoin(Tariff, Tariff.id == Sim.tariff_id)
     )
-
-
-def _id_or_none(column):
-    def apply(stmt, value: str):
-        if value == NONE:
-            return stmt.where(column.is_(None))
-        if not value.isdigit():
-            raise ValidationError("list.error.filter", field=column.key)
-        return stmt.where(column == int(value))
-
-    return apply
 
 
 def _balance(stmt, value: str):
@@ -107,11 +98,6 @@ def search_sims(stmt, text: str):
     return stmt.where(Sim.subscriber_id.in_(names.scalar_subquery()))
 
 
-def _created(stmt, bound, *, upper: bool):
-    clauses = moscow_period(Sim.created_at, None if upper else bound, bound if upper else None)
-    return stmt.where(*clauses)
-
-
 SIM_LIST = ListSpec(
     name="sims",
     permission="sims.view",
@@ -128,12 +114,11 @@ SIM_LIST = ListSpec(
     key=Sim.id,
     filters=(
         FilterDef("status", lambda s, v: s.where(Sim.status == v), "choice", SIM_STATUSES),
-        FilterDef("partner", _id_or_none(Sim.partner_id), "text"),
-        FilterDef("tariff", _id_or_none(Sim.tariff_id), "text"),
-        FilterDef("subscriber", _id_or_none(Sim.subscriber_id), "text"),
+        FilterDef("partner", id_filter(Sim.partner_id, allow_none=True), "text"),
+        FilterDef("tariff", id_filter(Sim.tariff_id, allow_none=True), "text"),
+        FilterDef("subscriber", id_filter(Sim.subscriber_id, allow_none=True), "text"),
         FilterDef("balance", _balance, "choice", BALANCE_FILTERS),
-        FilterDef("created_from", lambda s, v: _created(s, v, upper=False), "date"),
-        FilterDef("created_to", lambda s, v: _created(s, v, upper=True), "date"),
+        *date_range(Sim.created_at, "created_from", "created_to"),
     ),
     search=search_sims,
     export=(
@@ -153,24 +138,14 @@ SIM_LIST = ListSpec(
 
 
 # -- choices for filters and forms ------------------------------------------------------------
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
 def partner_choices(session: Session, actor: Actor) -> list[Choice]:
     require(actor, "sims.view")
-    rows = session.execute(select(Partner.id, Partner.name).order_by(Partner.name)).all()
-    return [Choice(str(i), n) for i, n in rows]
+    return choices.partners(session)
 
 
 def tariff_choices(session: Session, actor: Actor) -> list[Choice]:
     require(actor, "sims.view")
-    rows = session.execute(
-        select(Tariff.id, Tariff.name, Tariff.is_archived).order_by(Tariff.is_archived, Tariff.name)
-    ).all()
-    return [Choice(str(i), n + (" (archived)" if a else "")) for i, n, a in rows]
+    return choices.tariffs(session, mark_archived="archived")
 
 
 # -- one SIM ----------------------------------------------------------------------------------

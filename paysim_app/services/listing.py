@@ -202,6 +202,34 @@ def moscow_period(column: ColumnElement, day_from: date | None, day_to: date | N
     return clauses
 
 
+# -- filters every section uses -----------------------------------------------------------
+NONE = "none"  # a filter value meaning "not assigned"
+
+
+def id_filter(
+    column: ColumnElement, *, allow_none: bool = False
+) -> Callable[[Select, Any], Select]:
+    """A filter on a foreign key typed as text: an id, or "none" (no value) when allowed."""
+
+    def apply(stmt: Select, value: str | int) -> Select:
+        value = str(value)  # an "int" filter arrives parsed, a "text" one as typed
+        if allow_none and value == NONE:
+            return stmt.where(column.is_(None))
+        if not value.isdigit() or len(value) > 12:
+            raise ValidationError("list.error.filter", field=column.key)
+        return stmt.where(column == int(value))
+
+    return apply
+
+
+def date_range(column: ColumnElement, first: str, last: str) -> tuple[FilterDef, FilterDef]:
+    """Two date filters (Moscow days, both inclusive) on a timestamp column."""
+    return (
+        FilterDef(first, lambda stmt, day: stmt.where(*moscow_period(column, day, None)), "date"),
+        FilterDef(last, lambda stmt, day: stmt.where(*moscow_period(column, None, day)), "date"),
+    )
+
+
 # -- the machinery --------------------------------------------------------------------------
 def filtered(spec: ListSpec, actor: Actor, query: ListQuery) -> Select:
     stmt = spec.columns(actor)

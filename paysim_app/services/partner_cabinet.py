@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
@@ -32,8 +31,8 @@ from paysim_app.services.listing import (
     FilterDef,
     ListSpec,
     contains,
+    date_range,
     digits,
-    moscow_period,
     phone_part,
 )
 from paysim_app.services.logins import normalise_email, normalise_phone
@@ -65,11 +64,6 @@ def _search_number(stmt, text: str):
         part = phone_part(text)
         return stmt.where(or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%")))
     return stmt.where(contains(Subscriber.full_name, text))
-
-
-def _activated(stmt, bound: date, *, upper: bool):
-    clauses = moscow_period(Sim.activated_at, None if upper else bound, bound if upper else None)
-    return stmt.where(*clauses)
 
 
 # -- the partner's SIMs --------------------------------------------------------------------------
@@ -106,8 +100,7 @@ PARTNER_SIM_LIST = ListSpec(
     key=Sim.id,
     filters=(
         FilterDef("status", lambda s, v: s.where(Sim.status == v), "choice", SIM_STATUSES),
-        FilterDef("activated_from", lambda s, v: _activated(s, v, upper=False), "date"),
-        FilterDef("activated_to", lambda s, v: _activated(s, v, upper=True), "date"),
+        *date_range(Sim.activated_at, "activated_from", "activated_to"),
     ),
     search=_search_number,
     authorize=require_partner,

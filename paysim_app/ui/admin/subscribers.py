@@ -13,7 +13,7 @@ from paysim_app.i18n import t
 from paysim_app.models.subscribers import CONTRACT_STATUSES
 from paysim_app.services import admin_lists_people, admin_subscribers
 from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.services.listing import parse_amount_kop
+from paysim_app.services.listing import NONE, parse_amount_kop
 from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
@@ -51,7 +51,7 @@ class AdminSubscribersState(ListMixin, SessionState):
         loc = self.locale
         self.partner_options = [
             {"value": ALL, "label": t("list.any", loc)},
-            {"value": admin_lists_people.NONE, "label": t("people_ui.sub.no_partner", loc)},
+            {"value": NONE, "label": t("people_ui.sub.no_partner", loc)},
         ] + [{"value": c.value, "label": c.label} for c in partners]
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:

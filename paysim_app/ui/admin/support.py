@@ -12,6 +12,7 @@ from paysim_app.i18n import t
 from paysim_app.models.support import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from paysim_app.services import admin_lists_people, support_admin
 from paysim_app.services.errors import DomainError
+from paysim_app.services.listing import NONE
 from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
@@ -65,7 +66,7 @@ class AdminSupportState(ListMixin, SessionState):
         loc = self.locale
         self.assignee_options = [
             {"value": ALL, "label": t("list.any", loc)},
-            {"value": admin_lists_people.NONE, "label": t("admin_support.unassigned", loc)},
+            {"value": NONE, "label": t("admin_support.unassigned", loc)},
         ] + [{"value": str(a.user_id), "label": a.name} for a in people]
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
@@ -433,7 +434,7 @@ def _controls() -> rx.Component:
     )
 
 
-def _canned_select() -> rx.Component:
+def _canned_picker() -> rx.Component:
     s = AdminTicketState
     return labelled(
         "reply-canned",
@@ -458,7 +459,7 @@ def _reply_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading(tr("admin_support.reply"), size="4", as_="h2"),
-                rx.cond(s.canned_options.length() > 0, _canned_select()),
+                rx.cond(s.canned_options.length() > 0, _canned_picker()),
                 rx.text_area(
                     id="reply-body",
                     value=s.reply,

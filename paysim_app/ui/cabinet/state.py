@@ -50,7 +50,7 @@ class CabinetState(SessionState):
         if self.sims and self.current_sim_id not in {s["id"] for s in self.sims}:
             self.current_sim_id = self.sims[0]["id"]
 
-    def _select(self, sim_id: str | int) -> rx.event.EventSpec | None:
+    def _pick_sim(self, sim_id: str | int) -> rx.event.EventSpec | None:
         """Make one SIM current. The id comes from the browser: the service checks ownership."""
         actor = self._actor()
         if actor is None:
@@ -81,7 +81,7 @@ class CabinetState(SessionState):
         self._load_sims(actor)
         wanted = self._query_int("sim")
         if wanted is not None and wanted != self.current_sim_id:
-            self._select(wanted)
+            self._pick_sim(wanted)
         return actor, None
 
     # Reflex binds an event handler to the class that defines it: a handler inherited from here
@@ -97,7 +97,7 @@ class CabinetState(SessionState):
 
     def _switch(self, sim_id: str | int):
         """Make a SIM current from the page's picker and reload the page's data for it."""
-        problem = self._select(sim_id)
+        problem = self._pick_sim(sim_id)
         if problem is not None:
             return problem
         actor = self._actor()
@@ -108,7 +108,7 @@ class CabinetState(SessionState):
     @rx.event
     def switch_sim(self, sim_id: str):
         """The header's switcher: make the SIM current and show this page again for it."""
-        problem = self._select(sim_id)
+        problem = self._pick_sim(sim_id)
         if problem is not None:
             return problem
         return rx.redirect(self.router.page.path or "/cabinet")

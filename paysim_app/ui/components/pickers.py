@@ -13,7 +13,7 @@ def choice(
 ) -> rx.Component:
     """A labelled select over a list var of {"value", "label"} dicts (values never empty)."""
     items = rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))
-    return _select(items, value, on_change, id_, label_key, width)
+    return _dropdown(items, value, on_change, id_, label_key, width)
 
 
 def static_choice(
@@ -26,10 +26,10 @@ def static_choice(
 ) -> rx.Component:
     """The same over a fixed list of (value, i18n key)."""
     items = [rx.select.item(tr(key), value=v) for v, key in options]
-    return _select(items, value, on_change, id_, label_key, width)
+    return _dropdown(items, value, on_change, id_, label_key, width)
 
 
-def _select(items, value, on_change, id_: str, label_key: str, width: str) -> rx.Component:
+def _dropdown(items, value, on_change, id_: str, label_key: str, width: str) -> rx.Component:
     items = items if isinstance(items, list) else [items]
     control = rx.select.root(
         rx.select.trigger(id=id_, width="100%"),
