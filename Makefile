@@ -19,14 +19,17 @@ venv: .venv/.installed
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-# Reflex 0.10 needs Node >= 22.22; Debian ships 20. The npm package node@22 carries the binary.
+# Reflex 0.10 needs Node >= 22.22; Debian ships 20. The npm package node@22 carries the binary;
+# npm 11 runs its install script only when package.json's allowScripts names it.
 node:
 	@if node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a==22&&b>=22)?0:1)' 2>/dev/null; then \
 	  echo "node $$(node --version) is recent enough"; \
 	else \
 	  echo "installing node@22 into .tools/"; mkdir -p $(TOOLS); \
+	  echo '{"private": true, "allowScripts": {"node": true}}' > $(TOOLS)/package.json; \
 	  npm install --no-audit --no-fund --prefix $(TOOLS) node@22 >/dev/null; \
-	  node --version; \
+	  hash -r; node --version; \
+	  node -e 'process.exit(+process.versions.node.split(".")[0] >= 22 ? 0 : 1)' || { echo 'node 22 did not install'; exit 1; }; \
 	fi
 
 migrate: setup
