@@ -88,6 +88,7 @@ from paysim_app.ui.cabinet.topup import TopupResultState, TopupState, topup_page
 from paysim_app.ui.components.layout import coming_soon
 from paysim_app.ui.components.nav import ADMIN, CABINET, PARTNER
 from paysim_app.ui.components.profile import profile_page
+from paysim_app.ui.components.sessions import SessionsState
 from paysim_app.ui.partner.activations import PartnerActivationsState, partner_activations_page
 from paysim_app.ui.partner.home import PartnerHomeState, partner_home
 from paysim_app.ui.partner.sims import PartnerSimsState, partner_sims_page
@@ -146,7 +147,7 @@ _page(quality_page, "/cabinet/quality", QualityState.load)
 _page(sims_page, "/cabinet/sims", SimsState.load)
 _page(ticket_page, "/cabinet/support/[ticket_id]", TicketState.load)
 _page(support_page, "/cabinet/support", SupportState.load)
-_page(cabinet_profile_page, "/cabinet/profile", ProfileState.load)
+_page(cabinet_profile_page, "/cabinet/profile", [ProfileState.load, SessionsState.load])
 _page(services_page, "/cabinet/services", ServicesState.load)
 _page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
@@ -245,7 +246,11 @@ for tree, items in (("cabinet", CABINET), ("partner", PARTNER), ("admin", ADMIN)
         if item.path in BUILT:
             continue
         if item.key == "nav.profile":
-            _page(lambda tree=tree: profile_page(tree), item.path, GUARDS[tree](item))
+            _page(
+                lambda tree=tree: profile_page(tree),
+                item.path,
+                [GUARDS[tree](item), SessionsState.load],
+            )
         else:
             _page(
                 lambda tree=tree, key=item.key: coming_soon(tree, key),

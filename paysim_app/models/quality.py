@@ -26,6 +26,7 @@ class SpeedTest(SQLModel, table=True):
     download_kbps: int
     upload_kbps: int
     user_agent: str = Field(default="", max_length=300)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")  # sent to support with
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -63,6 +63,15 @@ def is_stored_name(stored: str) -> bool:
     return bool(_STORED.fullmatch(stored or ""))
 
 
+def message_columns(file: StoredFile | None) -> dict[str, str]:
+    """A ticket message's attachment columns for a file save() kept (empty without one)."""
+    if file is None:
+        return {"attachment_name": "", "attachment_path": ""}
+    if not is_stored_name(file.stored):
+        raise ValidationError("support.error.attachment_type", field="attachment")
+    return {"attachment_name": file.name, "attachment_path": file.stored}
+
+
 def read(stored: str) -> tuple[bytes, str]:
     """The file's bytes and MIME type (the caller has checked who may read it)."""
     if not is_stored_name(stored):

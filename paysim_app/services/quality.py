@@ -161,6 +161,36 @@ def own_rating(session: Session, actor: Actor, rating_id: object) -> QualityRati
     return row
 
 
+def own_speed_test(session: Session, actor: Actor, test_id: object) -> SpeedTest:
+    """The actor's own speed test not yet sent to support (anything else: the same refusal)."""
+    require_role(actor, "subscriber")
+    row = session.get(SpeedTest, test_id) if isinstance(test_id, int) else None
+    if row is None or row.user_id != actor.user_id or row.ticket_id is not None:
+        raise PermissionDenied()
+    return row
+
+
+def speed_test_to_report(session: Session, actor: Actor, test_id: int) -> SpeedTestRow:
+    """A speed test the subscriber is about to send to support with a new ticket."""
+    row = own_speed_test(session, actor, test_id)
+    return SpeedTestRow(
+        row.id,
+        row.sim_id,
+        _msisdns(session, actor).get(row.sim_id, ""),
+        row.ping_ms,
+        row.jitter_ms,
+        row.download_kbps,
+        row.upload_kbps,
+        row.created_at,
+    )
+
+
+def mbit(kbps: int, locale: str) -> str:
+    """kbit/s as Mbit/s for people: two decimals below 10 Mbit/s, one above; "," in Russian."""
+    text = f"{kbps / 1000:.{2 if kbps < 10_000 else 1}f}"
+    return text.replace(".", ",") if locale == "ru" else text
+
+
 def rating_to_report(session: Session, actor: Actor, rating_id: int) -> RatingToReport:
     row = own_rating(session, actor, rating_id)
     return RatingToReport(row.id, row.sim_id, row.aspect, row.stars, row.comment)

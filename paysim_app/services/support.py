@@ -16,7 +16,8 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from paysim_app.i18n import t
-from paysim_app.models import Sim, Ticket, TicketMessage, User
+from paysim_app.i18n.formats import moment
+from paysim_app.models import Sim, SpeedTest, Ticket, TicketMessage, User
 from paysim_app.models.base import utcnow
 from paysim_app.models.support import TICKET_CATEGORIES, TICKET_STATUSES
 from paysim_app.services import attachments, audit, quality
@@ -150,6 +151,19 @@ def _msisdn(session: Session, sim_id: int | None) -> str:
     return sim.msisdn if sim else ""
 
 
+def speed_test_line(test: SpeedTest, locale: str) -> str:
+    """The figures of a speed test as one line of a ticket message."""
+    return t(
+        "support.speed_attached",
+        locale,
+        when=moment(test.created_at, locale),
+        ping=test.ping_ms,
+        jitter=test.jitter_ms,
+        down=quality.mbit(test.download_kbps, locale),
+        up=quality.mbit(test.upload_kbps, locale),
+    )
+
+
 # -- writes -----------------------------------------------------------------------------------
 
 
@@ -162,15 +176,21 @@ def open_ticket(
     sim_id: int | None = None,
     attachment: attachments.StoredFile | None = None,
     rating_id: int | None = None,
+    speed_test_id: int | None = None,
 ) -> int:
     """A new ticket with its first message (and its attachment, already checked and stored by
     services.attachments.save); returns the ticket's id. `rating_id`: the subscriber's own low
-    rating that led here; the ticket is linked to it and the message says what was rated."""
+    rating that led here; `speed_test_id`: their own speed test result. Each goes with one
+    ticket only: the ticket is linked to it and the message says what was rated or measured
+    (the SIM is taken from it when none was chosen)."""
     actor = _customer(actor)
     category = _check_category(category)
     subject = _check_subject(subject)
     body = _check_body(body)
     rating = quality.own_rating(session, actor, rating_id) if rating_id is not None else None
+    test = (
+        quality.own_speed_test(session, actor, speed_test_id) if speed_test_id is not None else None
+    )
     if rating is not None:
         sim_id = sim_id if sim_id is not None else rating.sim_id
         stars = "★" * rating.stars + "☆" * (5 - rating.stars)
@@ -178,6 +198,9 @@ def open_ticket(
         body = f"{body}\n\n{t('support.rating_attached', actor.locale, stars=stars, aspect=aspect)}"
         if rating.comment:
             body += f" «{rating.comment}»"
+    if test is not None:
+        sim_id = sim_id if sim_id is not None else test.sim_id
+        body = f"{body}\n\n{speed_test_line(test, actor.locale)}"
     if sim_id is not None:
         try:
             owned_sim(session, actor, sim_id, admin_permission="support.edit")
@@ -197,21 +220,19 @@ def open_ticket(
     )
     session.add(ticket)
     session.flush()
-    if attachment is not None and not attachments.is_stored_name(attachment.stored):
-        raise ValidationError("support.error.attachment_type", field="attachment")
     session.add(
         TicketMessage(
             ticket_id=ticket.id,
             author_user_id=actor.user_id,
             body=body,
             created_at=now,
-            attachment_name=attachment.name if attachment else "",
-            attachment_path=attachment.stored if attachment else "",
+            **attachments.message_columns(attachment),
         )
     )
-    if rating is not None:
-        rating.ticket_id = ticket.id
-        session.add(rating)
+    for linked in (rating, test):
+        if linked is not None:
+            linked.ticket_id = ticket.id
+            session.add(linked)
     audit.record(
         session,
         actor,
@@ -224,16 +245,27 @@ def open_ticket(
     return ticket.id
 
 
-def reply(session: Session, actor: Actor, ticket_id: int, body: str) -> int:
-    """The subscriber's answer in the thread; a ticket that waited for the customer or was
-    resolved is open again. A closed ticket takes no more messages (open a new one)."""
+def reply(
+    session: Session,
+    actor: Actor,
+    ticket_id: int,
+    body: str,
+    attachment: attachments.StoredFile | None = None,
+) -> int:
+    """The customer's answer in the thread, with an optional file (checked and stored by
+    services.attachments.save); a ticket that waited for the customer or was resolved is open
+    again. A closed ticket takes no more messages (open a new one)."""
     ticket = _own_ticket(session, actor, ticket_id)
     body = _check_body(body)
     if ticket.status == "closed":
         raise DomainError("support.error.closed")
     now = utcnow()
     message = TicketMessage(
-        ticket_id=ticket.id, author_user_id=actor.user_id, body=body, created_at=now
+        ticket_id=ticket.id,
+        author_user_id=actor.user_id,
+        body=body,
+        created_at=now,
+        **attachments.message_columns(attachment),
     )
     session.add(message)
     before = ticket.status

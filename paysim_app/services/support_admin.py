@@ -285,9 +285,15 @@ def assign_ticket(
 
 
 def reply_to_ticket(
-    session: Session, actor: Actor, ticket_id: int, body: str, status: str | None = None
+    session: Session,
+    actor: Actor,
+    ticket_id: int,
+    body: str,
+    status: str | None = None,
+    attachment: attachments.StoredFile | None = None,
 ) -> int:
-    """An answer the customer sees; returns the message's id.
+    """An answer the customer sees, with an optional file (a screenshot or PDF kept by
+    services.attachments.save); returns the message's id.
 
     The first staff answer sets `first_response_at` (once). Without `status` a new or open
     ticket moves to waiting (for the customer) and any other keeps its status; with `status`
@@ -306,7 +312,11 @@ def reply_to_ticket(
         raise DomainError("admin_support.error.closed")
     now = utcnow()
     message = TicketMessage(
-        ticket_id=ticket.id, author_user_id=actor.user_id, body=body, created_at=now
+        ticket_id=ticket.id,
+        author_user_id=actor.user_id,
+        body=body,
+        created_at=now,
+        **attachments.message_columns(attachment),
     )
     session.add(message)
     first = ticket.first_response_at is None

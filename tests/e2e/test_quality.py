@@ -138,3 +138,16 @@ def test_a_short_speed_test_shows_four_figures_and_is_stored(new_page, customer)
     [rating] = _rows(customer, QualityRating)
     assert rating.speed_test_id == test.id and rating.stars == 5
     shot(page, "quality-rated-1280")
+
+    # and send the result to support with a new ticket
+    page.locator("#speedtest-report").click()
+    expect(page).to_have_url(re.compile(rf"/cabinet/support/?\?speedtest={test.id}$"))
+    expect(page.locator("#speed-note")).to_contain_text("Мбит/с")
+    expect(page.locator("#support-category")).to_contain_text("Скорость интернета")
+    page.locator("#support-subject").fill("Низкая скорость")
+    page.locator("#support-body").fill("Замер приложен.")
+    page.locator("#support-send").click()
+    page.locator(".ticket-card").first.click()
+    expect(page.locator(".ticket-message").first).to_contain_text("Проверка скорости")
+    [test] = _rows(customer, SpeedTest)
+    assert test.ticket_id is not None

@@ -84,11 +84,11 @@ def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(
     fake = tmp_path / "virus.png"
     fake.write_bytes(b"MZ\x90\x00 not a picture")
     page.locator("#ticket-file input[type=file]").set_input_files(str(fake))
-    expect(page.locator("#support-attachment-error")).to_contain_text("PNG")
+    expect(page.locator("#ticket-file-error")).to_contain_text("PNG")
     shot_file = tmp_path / "screen.png"
     shot_file.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 256)
     page.locator("#ticket-file input[type=file]").set_input_files(str(shot_file))
-    expect(page.locator("#attached-name")).to_have_text("screen.png")
+    expect(page.locator("#ticket-file-name")).to_have_text("screen.png")
     page.locator("#support-subject").fill("Нет связи на даче")
     page.locator("#support-body").fill("Скриншот настроек роутера во вложении.")
     page.locator("#support-send").click()
@@ -100,3 +100,37 @@ def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(
     with page.expect_download() as download:
         attachment.click()
     assert open(download.value.path(), "rb").read().startswith(b"\x89PNG")
+
+    # a reply takes a file too; support reads it and answers with one of its own
+    pdf = tmp_path / "bill.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 256)
+    page.locator("#reply-file input[type=file]").set_input_files(str(pdf))
+    expect(page.locator("#reply-file-name")).to_have_text("bill.pdf")
+    page.locator("#reply").fill("И выписка с двойным списанием.")
+    page.locator("#send-reply").click()
+    expect(attachment).to_have_count(2)
+    expect(attachment.nth(1)).to_have_text("bill.pdf")
+    expect(page.locator("#reply-file-name")).to_have_count(0)
+    ticket_path = page.url.split("/cabinet/support/")[1].strip("/")
+
+    staff = new_page(WIDTHS["desktop"])
+    sign_in(staff, "support@paysim.demo")
+    expect(staff).to_have_url(re.compile(r"/admin"))
+    staff.goto(f"/admin/support/{ticket_path}")
+    files = staff.locator(".message .attachment")
+    expect(files).to_have_count(2)
+    with staff.expect_download() as download:
+        files.nth(1).click()
+    assert open(download.value.path(), "rb").read().startswith(b"%PDF")
+    answer = tmp_path / "apn.png"
+    answer.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x01" * 128)
+    staff.locator("#admin-reply-file input[type=file]").set_input_files(str(answer))
+    expect(staff.locator("#admin-reply-file-name")).to_have_text("apn.png")
+    staff.locator("#reply-body").fill("Настройки APN на снимке.")
+    staff.locator("#reply-send").click()
+    expect(files).to_have_count(3)
+    shot(staff, "admin-ticket-files-1280")
+    page.reload()
+    expect(attachment).to_have_count(3)
+    expect(attachment.nth(2)).to_have_text("apn.png")
+    shot(page, "support-thread-files-1280")

@@ -347,3 +347,38 @@ def test_a_low_rating_goes_with_a_new_ticket_once_and_only_the_owners(session, w
     assert "★★☆☆☆" in thread.messages[0].body and "вечером 1 Мбит/с" in thread.messages[0].body
     with pytest.raises(PermissionDenied):  # a rating goes with one ticket only
         support.open_ticket(session, alice, "speed", "Ещё раз", "Снова медленно", rating_id=rid)
+
+
+def test_a_speed_test_goes_with_a_new_ticket_once_and_only_the_owners(session, world):
+    from paysim_app.models import SpeedTest
+    from paysim_app.services import quality
+
+    alice, bob = world["alice"], world["bob"]
+    figures = quality.SpeedFigures(
+        ping_ms=41.6, jitter_ms=7.2, download_mbps=1.234, upload_mbps=0.5
+    )
+    test_id = quality.record_speed_test(session, alice, world["sim"].id, figures, "Firefox")
+    session.commit()
+    report = quality.speed_test_to_report(session, alice, test_id)
+    assert (report.sim_id, report.download_kbps, report.ping_ms) == (world["sim"].id, 1234, 42)
+    with pytest.raises(PermissionDenied):  # someone else's result
+        quality.speed_test_to_report(session, bob, test_id)
+    with pytest.raises(PermissionDenied):
+        support.open_ticket(
+            session, bob, "speed", "Медленно", "Очень медленно", speed_test_id=test_id
+        )
+    session.rollback()
+    tid = support.open_ticket(
+        session, alice, "speed", "Медленно", "Очень медленно", speed_test_id=test_id
+    )
+    session.commit()
+    session.expire_all()
+    assert session.get(SpeedTest, test_id).ticket_id == tid
+    assert session.get(Ticket, tid).sim_id == world["sim"].id  # the measured SIM
+    body = support.ticket_thread(session, alice, tid).messages[0].body
+    assert "пинг 42 мс" in body and "загрузка 1,23 Мбит/с" in body and "отдача 0,50 Мбит/с" in body
+    with pytest.raises(PermissionDenied):  # a result goes with one ticket only
+        support.open_ticket(session, alice, "speed", "Ещё раз", "Снова", speed_test_id=test_id)
+    session.rollback()
+    with pytest.raises(PermissionDenied):  # and a forged id is refused the same way
+        support.open_ticket(session, alice, "speed", "Ещё раз", "Снова", speed_test_id="1")

@@ -63,3 +63,36 @@ def test_a_ticket_carries_its_file_to_its_owner_only(session, factory):
             "Текст",
             attachment=attachments.StoredFile("x", "../../../etc/passwd"),
         )
+
+
+def test_replies_carry_files_both_ways_and_each_side_reads_them(session, factory):
+    from paysim_app.services import support_admin
+
+    alice, bob = factory.subscriber(), factory.subscriber()
+    staff = factory.support()
+    ticket_id = support.open_ticket(session, alice, "speed", "Медленно", "Вечером 1 Мбит/с")
+    session.commit()
+    shot = attachments.save(PNG, "speed.png")
+    mine = support.reply(session, alice, ticket_id, "Вот скриншот", attachment=shot)
+    answer = support_admin.reply_to_ticket(
+        session,
+        staff,
+        ticket_id,
+        "Инструкция во вложении",
+        attachment=attachments.save(PDF, "apn.pdf"),
+    )
+    session.commit()
+    thread = support.ticket_thread(session, alice, ticket_id)
+    assert [m.attachment_name for m in thread.messages] == ["", "speed.png", "apn.pdf"]
+    assert support.attachment(session, alice, answer)[:2] == ("apn.pdf", PDF)
+    assert support_admin.admin_attachment(session, staff, mine)[:2] == ("speed.png", PNG)
+    with pytest.raises(PermissionDenied):
+        support.attachment(session, bob, answer)
+    forged = attachments.StoredFile("x", "../../../etc/passwd")
+    with pytest.raises(ValidationError):
+        support.reply(session, alice, ticket_id, "Ещё", attachment=forged)
+    session.rollback()
+    with pytest.raises(ValidationError):
+        support_admin.reply_to_ticket(session, staff, ticket_id, "Ещё", attachment=forged)
+    session.rollback()
+    assert len(support.ticket_thread(session, alice, ticket_id).messages) == 3

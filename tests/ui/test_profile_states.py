@@ -13,8 +13,9 @@ from paysim_app.db import session_scope
 from paysim_app.models import AuthSession, Subscriber, User
 from paysim_app.services import accounts, profile
 from paysim_app.ui.cabinet.profile import ProfileState
+from paysim_app.ui.components.sessions import SessionsState
 from tests.ui.test_money_states import _run, _state
-from tests.ui.test_state_security import _signed_in
+from tests.ui.test_state_security import _leaf, _signed_in
 
 
 @pytest.fixture
@@ -27,12 +28,15 @@ def test_load_fills_the_form_and_marks_this_browser(db_url, alice_and_bob):
     state = _state(ProfileState)
     assert state.full_name == "Иван Петров" and state.login == "alice@example.ru"
     assert state.contract_no.startswith("PS-")
-    assert [r["current"] for r in state.session_rows] == ["1", ""]
-    assert state.has_others
     assert all(state.email_on.values())
+    sessions = _leaf(SessionsState)
+    sessions.auth_token = state.auth_token  # the same browser
+    _run(SessionsState.load, sessions)
+    assert [r["current"] for r in sessions.session_rows] == ["1", ""]
+    assert sessions.has_others
     with session_scope() as session:
         hashes = session.exec(select(AuthSession.token_hash)).all()
-    sent = json.dumps(state.dict(), default=str)
+    sent = json.dumps([state.dict(), sessions.dict()], default=str)
     assert not any(h in sent for h in hashes)
 
 
@@ -79,17 +83,17 @@ def test_bobs_session_cannot_be_ended_from_alices_page(db_url, alice_and_bob):
         bob_ids = session.exec(
             select(AuthSession.id).where(AuthSession.user_id == bob.user_id)
         ).all()
-    state = _state(ProfileState)
+    state = _state(SessionsState)
     for forged in (*[str(i) for i in bob_ids], "abc", "-1"):
-        _run(ProfileState.revoke, state, forged)
+        _run(SessionsState.revoke, state, forged)
     with session_scope() as session:
         assert accounts.resolve_session(session, bob_token) is not None
 
 
 def test_sign_out_others_keeps_this_browser(db_url, alice_and_bob):
     other = _signed_in("alice@example.ru")
-    state = _state(ProfileState)
-    _run(ProfileState.sign_out_others, state)
+    state = _state(SessionsState)
+    _run(SessionsState.sign_out_others, state)
     assert [r["current"] for r in state.session_rows] == ["1"] and not state.has_others
     with session_scope() as session:
         assert accounts.resolve_session(session, other) is None
@@ -98,9 +102,9 @@ def test_sign_out_others_keeps_this_browser(db_url, alice_and_bob):
 
 def test_revoking_an_own_other_session(db_url, alice_and_bob):
     other = _signed_in("alice@example.ru")
-    state = _state(ProfileState)
+    state = _state(SessionsState)
     other_id = next(r["id"] for r in state.session_rows if not r["current"])
-    _run(ProfileState.revoke, state, other_id)
+    _run(SessionsState.revoke, state, other_id)
     assert len(state.session_rows) == 1
     with session_scope() as session:
         assert accounts.resolve_session(session, other) is None
@@ -108,9 +112,20 @@ def test_revoking_an_own_other_session(db_url, alice_and_bob):
 
 def test_a_partner_is_sent_away(db_url, factory):
     bundle = factory.partner()
-    from tests.ui.test_state_security import _leaf
-
     state = _leaf(ProfileState)
     state.auth_token = _signed_in(bundle.login)
     assert _run(ProfileState.load, state) is not None
-    assert state.full_name == "" and state.sessions == []
+    assert state.full_name == ""
+
+
+@pytest.mark.parametrize("who", ["partner", "admin"])
+def test_partners_and_admins_see_and_end_their_own_sessions(db_url, factory, who):
+    login = factory.partner().login if who == "partner" else factory.admin_user().email
+    other = _signed_in(login)
+    state = _state(SessionsState, login)
+    assert [r["current"] for r in state.session_rows] == ["1", ""]
+    _run(SessionsState.sign_out_others, state)
+    assert [r["current"] for r in state.session_rows] == ["1"]
+    with session_scope() as session:
+        assert accounts.resolve_session(session, other) is None
+        assert accounts.resolve_session(session, state.auth_token) is not None

@@ -4,6 +4,15 @@ of their service's errors."""
 RU = {
     "support.rating_attached": "Оценка: {stars} — {aspect}.",
     "support.rating_note": "К обращению будет приложена ваша оценка: {stars} — {aspect}.",
+    "support.speed_attached": (
+        "Проверка скорости {when}: пинг {ping} мс, джиттер {jitter} мс, "
+        "загрузка {down} Мбит/с, отдача {up} Мбит/с."
+    ),
+    "support.speed_note": (
+        "К обращению будет приложена проверка скорости {when}: загрузка {down} Мбит/с, "
+        "отдача {up} Мбит/с, пинг {ping} мс."
+    ),
+    "support.attach_remove": "Убрать файл",
     "support.title": "Поддержка",
     "support.thread_title": "Обращение",
     "support.new": "Новое обращение",
@@ -82,6 +91,15 @@ RU = {
 EN = {
     "support.rating_attached": "Rating: {stars} — {aspect}.",
     "support.rating_note": "Your rating goes with this ticket: {stars} — {aspect}.",
+    "support.speed_attached": (
+        "Speed test of {when}: ping {ping} ms, jitter {jitter} ms, "
+        "download {down} Mbit/s, upload {up} Mbit/s."
+    ),
+    "support.speed_note": (
+        "Your speed test of {when} goes with this ticket: download {down} Mbit/s, "
+        "upload {up} Mbit/s, ping {ping} ms."
+    ),
+    "support.attach_remove": "Remove the file",
     "support.title": "Support",
     "support.thread_title": "Ticket",
     "support.new": "New ticket",

@@ -16,6 +16,7 @@ from paysim_app.services.listing import NONE
 from paysim_app.services.permissions import Actor
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.attach import AttachMixin, file_picker
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import info
 from paysim_app.ui.components.format import moment, phone
@@ -34,6 +35,7 @@ STATUS_COLOURS = {
 }
 PRIORITY_COLOURS = {"low": "gray", "normal": "blue", "high": "orange", "urgent": "red"}
 CAN_EDIT = SessionState.permissions.contains("support.edit")
+UPLOAD_ID = "admin-reply-file"
 KEEP = "auto"  # the reply's status select: let the service decide (waiting for new/open)
 NOBODY = "none"
 
@@ -156,7 +158,7 @@ def support_page() -> rx.Component:
 
 
 # -- one ticket ---------------------------------------------------------------------------------
-class AdminTicketState(SessionState):
+class AdminTicketState(AttachMixin, SessionState):
     ticket: dict[str, str] = {}
     messages: list[dict[str, str]] = []
     canned_options: list[dict[str, str]] = []
@@ -166,6 +168,12 @@ class AdminTicketState(SessionState):
     reply_status: str = KEEP
     error: str = ""
     _canned_bodies: dict[str, str] = {}
+
+    def _upload_id(self) -> str:
+        return UPLOAD_ID
+
+    def _may_attach(self, actor: Actor) -> bool:
+        return actor.can("support.edit")
 
     def _ticket_id(self) -> int | None:
         raw = self.router.page.params.get("ticket_id", "")
@@ -245,6 +253,7 @@ class AdminTicketState(SessionState):
         if redirect:
             return redirect
         self.error, self.reply, self.canned, self.reply_status = "", "", "", KEEP
+        self._forget_file()
         ticket_id = self._ticket_id()
         try:
             if ticket_id is None:
@@ -270,6 +279,21 @@ class AdminTicketState(SessionState):
         return True, rx.toast.success(self._t(done_key))
 
     @rx.event
+    def download(self, message_id: str):
+        """A file of this ticket, sent to the browser (the service checks support.view)."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                name, data, _ = support_admin.admin_attachment(
+                    session, actor, int(message_id) if str(message_id).isdigit() else -1
+                )
+        except (DomainError, OSError):
+            return rx.toast.error(self._t("error.forbidden"))
+        return rx.download(data=data, filename=name)
+
+    @rx.event
     def set_reply(self, value: str):
         self.reply = str(value)[:6000]
 
@@ -288,15 +312,16 @@ class AdminTicketState(SessionState):
 
     @rx.event
     def send_reply(self, _form: dict | None = None):
-        body, status = self.reply, self.reply_status
+        body, status, file = self.reply, self.reply_status, self._file()
         ok, event = self._run(
             lambda s, a, tid: support_admin.reply_to_ticket(
-                s, a, tid, body, None if status == KEEP else status
+                s, a, tid, body, None if status == KEEP else status, file
             ),
             "admin_support.replied",
         )
         if ok:
             self.reply, self.canned, self.reply_status = "", "", KEEP
+            self._forget_file()
         return event
 
     @rx.event
@@ -365,11 +390,14 @@ def _message(m: rx.Var) -> rx.Component:
             rx.text(m["body"], white_space="pre-wrap", overflow_wrap="anywhere", size="2"),
             rx.cond(
                 m["attachment"] != "",
-                rx.hstack(
+                rx.button(
                     rx.icon("paperclip", size=14),
-                    rx.text(m["attachment"], size="1"),
-                    align="center",
-                    spacing="1",
+                    m["attachment"],
+                    size="1",
+                    variant="soft",
+                    type="button",
+                    on_click=AdminTicketState.download(m["id"]),
+                    class_name="attachment",
                 ),
             ),
             spacing="2",
@@ -469,6 +497,7 @@ def _reply_form() -> rx.Component:
                     width="100%",
                     aria_label=tr("admin_support.reply"),
                 ),
+                file_picker(s, UPLOAD_ID),
                 rx.flex(
                     static_choice(
                         [(KEEP, "people_ui.sup.status_auto")]

@@ -3,9 +3,6 @@ password change (the shared PasswordState block) and the browsers signed in to t
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
-
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -14,12 +11,13 @@ from paysim_app.services import profile
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.notify import EMAIL_KINDS
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
-from paysim_app.ui.components.format import moment, phone
+from paysim_app.ui.cabinet.state import CabinetState
+from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.profile import password_form
+from paysim_app.ui.components.sessions import sessions_card
 
 FIELDS = ("full_name", "email", "phone", "address")
 LIMITS = {"full_name": 200, "email": 254, "phone": 40, "address": 300}
@@ -35,18 +33,12 @@ class ProfileState(CabinetState):
     contract_no: str = ""
     errors: dict[str, str] = NO_ERRORS
     muted: list[str] = []
-    sessions: list[dict] = []
 
     def _fill(self, data: profile.Profile) -> None:
         self.full_name, self.email, self.address = data.full_name, data.email, data.address
         self.phone = phone(data.phone) if data.phone else ""
         self.login, self.contract_no = data.login, data.contract_no
         self.muted = list(data.email_muted)
-
-    def _load_sessions(self, actor) -> None:
-        with session_scope() as session:
-            rows = profile.list_sessions(session, actor, self.auth_token)
-        self.sessions = [plain(asdict(r)) for r in rows]
 
     @rx.event
     def load(self):
@@ -56,7 +48,6 @@ class ProfileState(CabinetState):
         self.errors = NO_ERRORS
         with session_scope() as session:
             self._fill(profile.get_profile(session, actor))
-        self._load_sessions(actor)
         return None
 
     @rx.event
@@ -101,31 +92,6 @@ class ProfileState(CabinetState):
             return rx.toast.error(self._error(err))
         return rx.toast.success(self._t("profile.emails_saved"))
 
-    @rx.event
-    def revoke(self, session_id: str):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                profile.revoke_session(session, actor, browser_id(session_id))
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
-        if self._actor() is None:  # it was this browser's own session
-            return rx.redirect("/login")
-        self._load_sessions(actor)
-        return rx.toast.success(self._t("profile.signed_out_one"))
-
-    @rx.event
-    def sign_out_others(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        with session_scope() as session:
-            ended = profile.sign_out_everywhere(session, actor, self.auth_token, keep_current=True)
-        self._load_sessions(actor)
-        return rx.toast.success(self._t("profile.signed_out_others", n=ended))
-
     @rx.var
     def email_on(self) -> dict[str, bool]:
         """kind or group -> its e-mails are on (a group: every kind in it)."""
@@ -138,32 +104,6 @@ class ProfileState(CabinetState):
     @rx.var
     def login_text(self) -> str:
         return t("profile.login_hint", self.locale, login=self.login, contract=self.contract_no)
-
-    @rx.var
-    def session_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
-        return [
-            {
-                "id": str(s["id"]),
-                "device": s["device"] or t("profile.unknown_device", loc),
-                "created": t(
-                    "profile.signed_in_at",
-                    loc,
-                    when=moment(datetime.fromisoformat(s["created_at"]), loc),
-                ),
-                "seen": t(
-                    "profile.seen_at",
-                    loc,
-                    when=moment(datetime.fromisoformat(s["last_seen_at"]), loc),
-                ),
-                "current": "1" if s["is_current"] else "",
-            }
-            for s in self.sessions
-        ]
-
-    @rx.var
-    def has_others(self) -> bool:
-        return any(not s["is_current"] for s in self.sessions)
 
 
 # --------------------------------------------------------------------------- page
@@ -293,82 +233,12 @@ def _emails() -> rx.Component:
     )
 
 
-def _session_card(row: rx.Var) -> rx.Component:
-    return rx.card(
-        rx.hstack(
-            rx.vstack(
-                rx.text(row["device"], weight="medium", size="2"),
-                rx.text(row["created"], size="1", color=rx.color("gray", 11)),
-                rx.text(row["seen"], size="1", color=rx.color("gray", 11)),
-                spacing="0",
-                min_width="0",
-            ),
-            rx.cond(
-                row["current"] != "",
-                rx.badge(tr("profile.this_device"), color_scheme="green", variant="soft"),
-                rx.button(
-                    tr("profile.sign_out_one"),
-                    size="2",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=ProfileState.revoke(row["id"]),
-                    class_name="revoke-session",
-                ),
-            ),
-            justify="between",
-            align="center",
-            width="100%",
-            spacing="3",
-        ),
-        width="100%",
-        size="1",
-        class_name="session-row",
-    )
-
-
-def _sessions() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(tr("profile.sessions"), size="4", as_="h2"),
-            rx.text(tr("profile.sessions_hint"), size="2", color=rx.color("gray", 11)),
-            rx.vstack(
-                rx.foreach(ProfileState.session_rows, _session_card),
-                spacing="2",
-                width="100%",
-                id="session-list",
-            ),
-            rx.cond(
-                ProfileState.has_others,
-                rx.button(
-                    rx.icon("log-out", size=16),
-                    tr("profile.sign_out_others"),
-                    size="3",
-                    variant="outline",
-                    color_scheme="red",
-                    on_click=ProfileState.sign_out_others,
-                    id="sign-out-others",
-                ),
-                rx.text(
-                    tr("profile.no_other_sessions"),
-                    size="2",
-                    color=rx.color("gray", 11),
-                    id="no-other-sessions",
-                ),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
-        max_width="480px",  # as wide as the password card above it
-    )
-
-
 def cabinet_profile_page() -> rx.Component:
     return shell(
         "cabinet",
         rx.grid(
             rx.vstack(_personal_form(), _language(), _emails(), spacing="4", width="100%"),
-            rx.vstack(password_form(), _sessions(), spacing="4", width="100%"),
+            rx.vstack(password_form(), sessions_card(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",

@@ -25,15 +25,6 @@ ASPECTS = quality.ASPECTS
 NOT_RATED = dict.fromkeys(ASPECTS, 0)
 
 
-def _decimal(value: float, locale: str, digits: int = 1) -> str:
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if locale == "ru" else text
-
-
-def _mbit(kbps: int, locale: str) -> str:
-    return _decimal(kbps / 1000, locale, 2 if kbps < 10_000 else 1)
-
-
 class QualityState(CabinetState):
     tests: list[dict] = []  # the current SIM's recent speed tests (newest first)
     ratings: list[dict] = []  # the current SIM's recent ratings (newest first)
@@ -159,8 +150,8 @@ class QualityState(CabinetState):
             "when": moment(datetime.fromisoformat(r["created_at"]), loc),
             "ping": str(r["ping_ms"]),
             "jitter": str(r["jitter_ms"]),
-            "download": _mbit(r["download_kbps"], loc),
-            "upload": _mbit(r["upload_kbps"], loc),
+            "download": quality.mbit(r["download_kbps"], loc),
+            "upload": quality.mbit(r["upload_kbps"], loc),
         }
 
     @rx.var
@@ -180,8 +171,8 @@ class QualityState(CabinetState):
                 "date": moment(datetime.fromisoformat(r["created_at"]), loc),
                 "ping": str(r["ping_ms"]),
                 "jitter": str(r["jitter_ms"]),
-                "download": _mbit(r["download_kbps"], loc),
-                "upload": _mbit(r["upload_kbps"], loc),
+                "download": quality.mbit(r["download_kbps"], loc),
+                "upload": quality.mbit(r["upload_kbps"], loc),
             }
             for r in self.tests
         ]
@@ -201,7 +192,7 @@ class QualityState(CabinetState):
                     "colour": "red" if r["stars"] <= 2 else "green" if r["stars"] >= 4 else "amber",
                     "comment": r["comment"],
                     "test": (
-                        f"↓ {_mbit(test['download_kbps'], loc)} / ↑ {_mbit(test['upload_kbps'], loc)}"
+                        f"↓ {quality.mbit(test['download_kbps'], loc)} / ↑ {quality.mbit(test['upload_kbps'], loc)}"
                         f" {t('quality.mbps', loc)}"
                     )
                     if test
@@ -381,6 +372,20 @@ def _speed_card() -> rx.Component:
                         variant="soft",
                         on_click=QualityState.rate_with_latest,
                         id="speedtest-rate",
+                    ),
+                ),
+                rx.cond(
+                    (QualityState.latest["id"] != "") & ~QualityState.running,
+                    rx.button(
+                        rx.icon("life-buoy", size=16),
+                        tr("quality.report"),
+                        size="3",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=rx.redirect(
+                            "/cabinet/support?speedtest=" + QualityState.latest["id"]
+                        ),
+                        id="speedtest-report",
                     ),
                 ),
                 wrap="wrap",

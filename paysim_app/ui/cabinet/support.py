@@ -10,10 +10,12 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import attachments, quality, support
+from paysim_app.services import quality, support
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
 from paysim_app.ui.components import tickets
+from paysim_app.ui.components.attach import AttachMixin, file_picker
+from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.forms import error_banner, form_card, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.pickers import choice, static_choice
@@ -21,12 +23,13 @@ from paysim_app.ui.components.tickets import ALL
 
 NO_SIM = "none"
 PAGE_SIZE = 10
-NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim", "attachment"), "")
+NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim"), "")
 UPLOAD_ID = "ticket-file"
+REPLY_UPLOAD_ID = "reply-file"
 FORM_IDS = {"subject": "support-subject", "body": "support-body"}
 
 
-class SupportState(CabinetState):
+class SupportState(AttachMixin, CabinetState):
     status_filter: str = ALL
     category_filter: str = ALL
     search: str = ""
@@ -38,10 +41,13 @@ class SupportState(CabinetState):
     new_category: str = "other"
     new_sim: str = NO_SIM
     errors: dict[str, str] = NEW_ERRORS
-    attached_name: str = ""  # the file waiting to go with the new ticket
     rating_note: str = ""  # the low rating (from the dashboard) that goes with the new ticket
     _rating_id: int = 0
-    _attached: str = ""  # its stored (random) name: backend only
+    speed_note: str = ""  # the speed test (from /cabinet/quality) that goes with it
+    _speed_test_id: int = 0
+
+    def _upload_id(self) -> str:
+        return UPLOAD_ID
 
     def _run(self, actor) -> None:
         tickets.run_list(self, actor, PAGE_SIZE)
@@ -53,9 +59,32 @@ class SupportState(CabinetState):
             return redirect
         self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
         self.new_category, self.new_sim, self.errors = "other", NO_SIM, NEW_ERRORS
+        self._forget_file()
         self._take_rating(actor)
+        self._take_speed_test(actor)
         self._run(actor)
         return None
+
+    def _take_speed_test(self, actor) -> None:
+        """?speedtest=<id>: a speed test result goes with the new ticket (own ones only)."""
+        self._speed_test_id, self.speed_note = 0, ""
+        wanted = self._query_int("speedtest")
+        if not wanted:
+            return
+        try:
+            with session_scope() as session:
+                r = quality.speed_test_to_report(session, actor, wanted)
+        except DomainError:
+            return
+        self._speed_test_id, self.new_category = r.id, "speed"
+        self.new_sim = str(r.sim_id) if r.sim_id else self.new_sim
+        self.speed_note = self._t(
+            "support.speed_note",
+            when=moment(r.created_at, self.locale),
+            down=quality.mbit(r.download_kbps, self.locale),
+            up=quality.mbit(r.upload_kbps, self.locale),
+            ping=r.ping_ms,
+        )
 
     def _take_rating(self, actor) -> None:
         """?rating=<id>: the dashboard's low rating goes with the new ticket (own ones only)."""
@@ -118,25 +147,6 @@ class SupportState(CabinetState):
             self.new_sim = value
 
     @rx.event
-    async def attach(self, files: list[rx.UploadFile]):
-        """A screenshot or PDF chosen for the new ticket: checked (type from its bytes, 5 MB)
-        and stored at once; the ticket takes it when it is sent."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        self.errors = NEW_ERRORS
-        if not files:
-            return None
-        data = await files[0].read(attachments.MAX_BYTES + 1)
-        try:
-            stored = attachments.save(data, files[0].name or "")
-        except ValidationError as err:
-            self.errors = {**NEW_ERRORS, "attachment": self._error(err)}
-            return rx.clear_selected_files(UPLOAD_ID)
-        self.attached_name, self._attached = stored.name, stored.stored
-        return rx.clear_selected_files(UPLOAD_ID)
-
-    @rx.event
     def submit(self, form: dict):
         actor = self._actor()
         if actor is None:
@@ -153,19 +163,22 @@ class SupportState(CabinetState):
                     form.get("subject", ""),
                     form.get("body", ""),
                     sim_id,
-                    attachments.StoredFile(self.attached_name, self._attached)
-                    if self._attached
-                    else None,
+                    self._file(),
                     rating_id=self._rating_id or None,
+                    speed_test_id=self._speed_test_id or None,
                 )
         except ValidationError as err:
-            self.errors = {**NEW_ERRORS, (err.field or "body"): self._error(err)}
+            if err.field == "attachment":
+                self.attach_error = self._error(err)
+            else:
+                self.errors = {**NEW_ERRORS, (err.field or "body"): self._error(err)}
             return None
         except DomainError as err:
             return rx.toast.error(self._error(err))
         self.new_category, self.new_sim = "other", NO_SIM
-        self.attached_name, self._attached = "", ""
+        self._forget_file()
         self._rating_id, self.rating_note = 0, ""
+        self._speed_test_id, self.speed_note = 0, ""
         self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
         self._run(actor)
         return [
@@ -187,8 +200,11 @@ class SupportState(CabinetState):
         return tickets.pager_rows(self.total, self.page, self.pages, self.locale)
 
 
-class TicketState(CabinetState):
+class TicketState(AttachMixin, CabinetState):
     ticket: dict = {}  # the thread (the own ticket only), or {} when refused
+
+    def _upload_id(self) -> str:
+        return REPLY_UPLOAD_ID
 
     @rx.event
     def download(self, message_id: str):
@@ -246,17 +262,22 @@ class TicketState(CabinetState):
         if redirect:
             return redirect
         self.rating, self.reply_error, self.rate_error = "", "", ""
+        self._forget_file()
         self._show(actor, self._route_ticket_id())
         return None
 
     @rx.event
     def reply(self, form: dict):
         body = form.get("reply", "") if isinstance(form, dict) else ""
+        file = self._file()
         result = self._act(
-            lambda s, a, tid: support.reply(s, a, tid, body), "support.replied", "reply_error"
+            lambda s, a, tid: support.reply(s, a, tid, body, file),
+            "support.replied",
+            "reply_error",
         )
         if self.reply_error:
             return result
+        self._forget_file()
         return [rx.set_value("reply", ""), result]
 
     @rx.event
@@ -326,6 +347,10 @@ def _new_ticket() -> rx.Component:
             SupportState.rating_note != "",
             rx.callout(SupportState.rating_note, icon="star", id="rating-note", width="100%"),
         ),
+        rx.cond(
+            SupportState.speed_note != "",
+            rx.callout(SupportState.speed_note, icon="gauge", id="speed-note", width="100%"),
+        ),
         static_choice(
             [(c, f"support.category.{c}") for c in support.CATEGORIES],
             SupportState.new_category,
@@ -344,36 +369,7 @@ def _new_ticket() -> rx.Component:
                 "support.sim",
             ),
         ),
-        rx.vstack(
-            rx.text(tr("support.attach"), size="2", weight="medium"),
-            rx.upload(
-                rx.button(
-                    rx.icon("paperclip", size=16),
-                    tr("support.attach_button"),
-                    variant="soft",
-                    type="button",
-                    size="2",
-                ),
-                id=UPLOAD_ID,
-                max_files=1,
-                accept={
-                    "image/png": [".png"],
-                    "image/jpeg": [".jpg", ".jpeg"],
-                    "image/webp": [".webp"],
-                    "application/pdf": [".pdf"],
-                },
-                on_drop=SupportState.attach(rx.upload_files(upload_id=UPLOAD_ID)),
-                border="none",
-                padding="0",
-            ),
-            rx.cond(
-                SupportState.attached_name != "",
-                rx.text(SupportState.attached_name, size="2", id="attached-name"),
-            ),
-            error_banner(e["attachment"], "support-attachment-error"),
-            spacing="1",
-            width="100%",
-        ),
+        file_picker(SupportState, UPLOAD_ID),
         error_banner(e["category"], "support-category-error"),
         error_banner(e["sim"], "support-sim-error"),
         rx.button(
@@ -514,7 +510,11 @@ def ticket_page() -> rx.Component:
                 h["rated"], icon="star", color_scheme="green", id="ticket-rated", width="100%"
             ),
         ),
-        rx.cond(h["can_reply"] != "", tickets.reply_form(TicketState), tickets.closed_note()),
+        rx.cond(
+            h["can_reply"] != "",
+            tickets.reply_form(TicketState, attach=file_picker(TicketState, REPLY_UPLOAD_ID)),
+            tickets.closed_note(),
+        ),
         rx.cond(h["can_close"] != "", _close_button()),
         spacing="4",
         width="100%",

@@ -54,6 +54,20 @@ def error_banner(message: rx.Var, id_: str = "form-error") -> rx.Component:
     )
 
 
+def ready_fieldset(*children: rx.Component, **props) -> rx.Component:
+    """The page's controls, disabled until the page's data has arrived.
+
+    The HTML is served pre-rendered, so a fast user can type before the websocket has hydrated
+    the page and its on_load handler has filled the state. That state then re-renders the
+    controlled inputs and drops what was typed (and a form submitted that early would go out as
+    a plain GET with its fields in the URL). `is_hydrated` turns true only after on_load has run,
+    on the first load and after every in-app navigation."""
+    not_ready = ~rx.State.is_hydrated
+    return rx.el.fieldset(
+        *children, disabled=not_ready, aria_busy=not_ready, class_name="page-ready", **props
+    )
+
+
 def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
     """The centred card of the signed-out pages, with the language switch."""
     from paysim_app.ui.components.layout import language_switch
@@ -71,11 +85,13 @@ def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
             ),
             rx.text(tr("app.tagline"), color=rx.color("gray", 11), size="2"),
             rx.card(
-                rx.vstack(
-                    rx.heading(tr(title_key), size="5", as_="h1"),
-                    *children,
-                    spacing="4",
-                    width="100%",
+                ready_fieldset(
+                    rx.vstack(
+                        rx.heading(tr(title_key), size="5", as_="h1"),
+                        *children,
+                        spacing="4",
+                        width="100%",
+                    )
                 ),
                 width="100%",
                 size="3",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.forms import ready_fieldset
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.nav import TITLES, TREES, NavItem
 
@@ -164,7 +165,7 @@ def shell(tree: str, *content: rx.Component, title_key: str = "") -> rx.Componen
                 rx.heading(tr(title_key), size="6", margin_bottom="0.75em", as_="h1")
                 if title_key
                 else rx.fragment(),
-                *content,
+                ready_fieldset(*content),
                 padding=rx.breakpoints(initial="1em", sm="1.5em"),
                 width="100%",
                 max_width="1200px",

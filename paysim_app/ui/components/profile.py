@@ -1,4 +1,5 @@
-"""The profile page every tree shares: who you are and the password change."""
+"""The profile page of the partner and admin trees: who you are, the password change and the
+browsers signed in (the cabinet's own page adds personal data, language and e-mails)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from paysim_app.ui.auth.states import PasswordState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.sessions import sessions_card
 
 
 def password_form() -> rx.Component:
@@ -75,6 +77,7 @@ def profile_page(tree: str) -> rx.Component:
                 max_width="480px",
             ),
             password_form(),
+            sessions_card(),
             spacing="4",
             width="100%",
         ),

@@ -356,8 +356,11 @@ def message_bubble(m: rx.Var, *extra: rx.Component) -> rx.Component:
     )
 
 
-def reply_form(state, *more_buttons: rx.Component) -> rx.Component:
-    """The reply text area and its send button (beside `more_buttons` when given)."""
+def reply_form(
+    state, *more_buttons: rx.Component, attach: rx.Component | None = None
+) -> rx.Component:
+    """The reply text area, a file picker when `attach` is given, and the send button (beside
+    `more_buttons` when given)."""
     send = rx.button(
         rx.icon("send", size=16),
         tr("support.reply"),
@@ -378,6 +381,7 @@ def reply_form(state, *more_buttons: rx.Component) -> rx.Component:
                 aria_invalid=invalid(state.reply_error),
             ),
             error_banner(state.reply_error, "reply-error"),
+            attach if attach is not None else rx.fragment(),
             buttons,
             spacing="2",
             width="100%",

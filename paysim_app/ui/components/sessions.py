@@ -1,0 +1,158 @@
+"""The browsers signed in to one's account, on every tree's profile page: each with its device
+and times, "sign out" for one of them and "sign out everywhere else" (services.profile)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+import reflex as rx
+
+from paysim_app.db import session_scope
+from paysim_app.i18n import t
+from paysim_app.services import profile
+from paysim_app.services.errors import DomainError
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.cabinet.state import browser_id, plain
+from paysim_app.ui.components.format import moment
+from paysim_app.ui.components.i18n import tr
+
+
+class SessionsState(SessionState):
+    sessions: list[dict] = []
+
+    def _reload(self, actor) -> None:
+        with session_scope() as session:
+            rows = profile.list_sessions(session, actor, self.auth_token)
+        self.sessions = [plain(asdict(r)) for r in rows]
+
+    @rx.event
+    def load(self):
+        """Chained after the page's own guard, which has already sent strangers away."""
+        actor = self._actor()
+        if actor is None:
+            self.sessions = []
+            return None
+        self._reload(actor)
+        return None
+
+    @rx.event
+    def revoke(self, session_id: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                profile.revoke_session(session, actor, browser_id(session_id))
+        except DomainError as err:
+            return rx.toast.error(self._error(err))
+        if self._actor() is None:  # it was this browser's own session
+            return rx.redirect("/login")
+        self._reload(actor)
+        return rx.toast.success(self._t("profile.signed_out_one"))
+
+    @rx.event
+    def sign_out_others(self):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        with session_scope() as session:
+            ended = profile.sign_out_everywhere(session, actor, self.auth_token, keep_current=True)
+        self._reload(actor)
+        return rx.toast.success(self._t("profile.signed_out_others", n=ended))
+
+    @rx.var
+    def session_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        return [
+            {
+                "id": str(s["id"]),
+                "device": s["device"] or t("profile.unknown_device", loc),
+                "created": t(
+                    "profile.signed_in_at",
+                    loc,
+                    when=moment(datetime.fromisoformat(s["created_at"]), loc),
+                ),
+                "seen": t(
+                    "profile.seen_at",
+                    loc,
+                    when=moment(datetime.fromisoformat(s["last_seen_at"]), loc),
+                ),
+                "current": "1" if s["is_current"] else "",
+            }
+            for s in self.sessions
+        ]
+
+    @rx.var
+    def has_others(self) -> bool:
+        return any(not s["is_current"] for s in self.sessions)
+
+
+def _session_card(row: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.text(row["device"], weight="medium", size="2"),
+                rx.text(row["created"], size="1", color=rx.color("gray", 11)),
+                rx.text(row["seen"], size="1", color=rx.color("gray", 11)),
+                spacing="0",
+                min_width="0",
+            ),
+            rx.cond(
+                row["current"] != "",
+                rx.badge(tr("profile.this_device"), color_scheme="green", variant="soft"),
+                rx.button(
+                    tr("profile.sign_out_one"),
+                    size="2",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=SessionsState.revoke(row["id"]),
+                    class_name="revoke-session",
+                ),
+            ),
+            justify="between",
+            align="center",
+            width="100%",
+            spacing="3",
+        ),
+        width="100%",
+        size="1",
+        class_name="session-row",
+    )
+
+
+def sessions_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("profile.sessions"), size="4", as_="h2"),
+            rx.text(tr("profile.sessions_hint"), size="2", color=rx.color("gray", 11)),
+            rx.vstack(
+                rx.foreach(SessionsState.session_rows, _session_card),
+                spacing="2",
+                width="100%",
+                id="session-list",
+            ),
+            rx.cond(
+                SessionsState.has_others,
+                rx.button(
+                    rx.icon("log-out", size=16),
+                    tr("profile.sign_out_others"),
+                    size="3",
+                    variant="outline",
+                    color_scheme="red",
+                    on_click=SessionsState.sign_out_others,
+                    id="sign-out-others",
+                ),
+                rx.text(
+                    tr("profile.no_other_sessions"),
+                    size="2",
+                    color=rx.color("gray", 11),
+                    id="no-other-sessions",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        max_width="480px",  # as wide as the password card above it
+    )
