@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PAYSIM_DEMO ?= 1
 
-.PHONY: run test setup venv node migrate seed lint clean
+.PHONY: run test prod setup venv node migrate seed lint clean
 
 setup: venv node
 
@@ -41,6 +41,16 @@ seed: migrate
 run: seed
 	$(PY) -m paysim_app demo-logins
 	.venv/bin/reflex run --env prod
+
+# Production (README, "Production"): PostgreSQL and Redis from DATABASE_URL and REDIS_URL, never
+# demo data, the settings checked first, then several backend workers (WORKERS, default 2 x cores
+# + 1) sharing the UI state in Redis; one of them runs the scheduled jobs (a database lease).
+prod: export PAYSIM_DEMO = 0
+prod: setup
+	$(PY) -m paysim_app preflight
+	$(PY) -m paysim_app migrate
+	GRANIAN_WORKERS=$${WORKERS:-$$(( $$(nproc) * 2 + 1 ))} \
+	  .venv/bin/reflex run --env prod --loglevel $${LOGLEVEL:-info}
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -300,6 +300,23 @@ def _print_import(report, show: int) -> None:
         )
 
 
+def cmd_preflight(args: argparse.Namespace) -> int:
+    from paysim_app import preflight
+
+    settings = get_settings()
+    found = preflight.problems(settings)
+    if settings.redis_url and (why := preflight.redis_reachable(settings.redis_url)):
+        found.append(why)
+    for line in preflight.warnings(settings):
+        print(f"warning: {line}")
+    for line in found:
+        print(f"error: {line}", file=sys.stderr)
+    if found:
+        return 1
+    print("preflight: production settings look right")
+    return 0
+
+
 # --------------------------------------------------------------------------- wiring
 
 
@@ -313,6 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser(
+        "preflight", help="check the production settings (make prod runs this first)"
+    )
+    p.set_defaults(func=cmd_preflight)
 
     p = sub.add_parser("seed-demo", help="write the demo data (needs PAYSIM_DEMO=1)")
     p.add_argument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -47,12 +48,28 @@ def make_engine(url: str) -> Engine:
             )
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    settings = get_settings()
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.paysim_db_pool_size,
+        max_overflow=settings.paysim_db_pool_overflow,
+    )
 
 
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
+
+
+def _forget_parent_connections() -> None:
+    """In a forked backend worker: never reuse the parent's pooled connections (two processes
+    on one socket corrupt each other's sessions); the child opens its own."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_parent_connections)
 
 
 @contextmanager

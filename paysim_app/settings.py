@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{ROOT / 'data' / 'paysim.db'}")
     # Optional: Reflex's state manager when several backend workers run.
     redis_url: str | None = None
+    # PostgreSQL connections per backend process (pool + overflow); every worker has its own,
+    # so workers x (size + overflow) must stay below the server's max_connections
+    paysim_db_pool_size: int = 5
+    paysim_db_pool_overflow: int = 10
 
     paysim_demo: bool = False
     paysim_gateway: str = "sandbox"  # sandbox | stripe
@@ -28,6 +32,12 @@ class Settings(BaseSettings):
     paysim_reset_minutes: int = 30
     paysim_bcrypt_rounds: int = 12
     paysim_scheduler: bool = True
+    # the scheduler's database lease: valid this long, renewed every tick (tick < lease / 2);
+    # a dead leader's jobs move to another worker within lease + tick seconds
+    paysim_scheduler_lease_seconds: int = Field(default=60, ge=2)
+    paysim_scheduler_tick_seconds: int = Field(default=20, ge=1)
+    # 0: the billing cycle runs hourly at :05; N > 0: every N seconds (tests, staging)
+    paysim_scheduler_billing_seconds: int = Field(default=0, ge=0)
     # signs short-lived links (CSV exports); production must set its own long random value
     paysim_secret_key: str = "paysim-demo-secret-change-me"
 

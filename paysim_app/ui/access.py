@@ -50,6 +50,7 @@ HANDLER_ACCESS: dict[str, str] = {
     "ResetState.on_load": "public",
     "ResetState.submit": "public",
     "PasswordState.submit": "signed-in",
+    "SessionState.noop": "public",
     "SessionsState.load": "signed-in",
     "SessionsState.revoke": "signed-in",
     "SessionsState.sign_out_others": "signed-in",

@@ -143,10 +143,18 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def ready(page) -> None:
+    """Wait until the page's on_load has run. Its controls sit in one <fieldset> that stays
+    disabled until then (ui/components/forms.ready_fieldset), so typing into a field already
+    waits by itself; this is for clicks on things a fieldset does not disable (links, rows)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("fieldset.page-ready:not([disabled])")).to_be_attached()
+
+
 def sign_in(page, login: str, password: str = PASSWORD) -> None:
     page.goto("/login")
-    page.wait_for_load_state("networkidle")  # hydrated: a re-render cannot drop what we type
-    page.locator("#login").fill(login)
+    page.locator("#login").fill(login)  # waits until the form is enabled (hydrated)
     page.locator("#password").fill(password)
     page.locator("#sign-in").click()
 

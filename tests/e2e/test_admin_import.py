@@ -9,7 +9,7 @@ import sqlite3
 from playwright.sync_api import expect
 from stdnum import luhn
 
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 
 def _iccid(serial: int) -> str:
@@ -31,7 +31,7 @@ def _admin_on_import(new_page, width=WIDTHS["desktop"]):
     sign_in(page, "admin@paysim.demo")
     expect(page).to_have_url(re.compile(r"/admin$"))
     page.goto("/admin/sims/import")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     return page
 
 

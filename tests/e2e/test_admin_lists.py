@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
@@ -32,7 +32,7 @@ def test_admin_finds_a_sim_by_part_of_its_number_and_opens_its_card(new_page, ap
     page = _admin(new_page, width)
     page.goto("/admin/sims")
     expect(page.locator("#admin-sims-summary")).to_contain_text(re.compile(r"\d"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     tail = msisdn[-7:]
     page.locator("#list-search").fill(f"{tail[:3]}-{tail[3:5]}-{tail[5:]}")
     page.locator("#list-apply").click()
@@ -50,7 +50,7 @@ def test_admin_finds_a_sim_by_part_of_its_number_and_opens_its_card(new_page, ap
 def test_admin_filters_pages_and_bulk_assigns_stock_sims(new_page, app_env):
     page = _admin(new_page)
     page.goto("/admin/sims")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#f-status").click()
     page.get_by_role("option", name="На складе").click()
     expect(page.locator("#admin-sims")).not_to_contain_text("Активна")
@@ -80,7 +80,7 @@ def test_admin_edits_a_sim_and_sees_the_change_in_its_history(new_page, app_env)
     page = _admin(new_page)
     page.goto(f"/admin/sims/{sim_id}")
     expect(page.locator("#info-iccid")).not_to_be_empty()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#sim-activation_code").fill("NEW-CODE-42")
     page.locator("#sim-save").click()
     expect(page.locator("#sim-history")).to_contain_text("sim.edit")
@@ -93,7 +93,7 @@ def test_admin_payments_filter_totals_and_a_payment_card(new_page, app_env):
     page = _admin(new_page)
     page.goto("/admin/payments")
     expect(page.locator("#payments-totals")).to_contain_text("₽")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#f-status").click()
     page.get_by_role("option", name="Отклонён").click()
     expect(page.locator("#admin-payments")).not_to_contain_text("Проведён")
@@ -106,7 +106,7 @@ def test_admin_payments_filter_totals_and_a_payment_card(new_page, app_env):
 def test_admin_exports_the_filtered_sims_as_csv(new_page, app_env):
     page = _admin(new_page)
     page.goto("/admin/sims")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#filter-toggle").is_visible()
     with page.expect_download() as info:
         page.locator("#list-export").click()

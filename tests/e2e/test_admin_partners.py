@@ -16,7 +16,7 @@ from paysim_app.db import make_engine
 from paysim_app.i18n.formats import money
 from paysim_app.models import User
 from paysim_app.services import accounts, partner_stats
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 
 def _signed_in(new_page, login="admin@paysim.demo", width=WIDTHS["desktop"]):
@@ -54,7 +54,7 @@ def test_admin_creates_a_partner_after_a_bad_inn(new_page, app_env):
     shot(page, "admin-partners-list-1280")
     page.locator("#partner-new").click()
     expect(page).to_have_url(re.compile(r"/admin/partners/new$"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
 
     code = f"E2E{app_env['port']}"
     page.locator("#partner-code").fill(code)
@@ -81,7 +81,7 @@ def test_admin_creates_a_partner_after_a_bad_inn(new_page, app_env):
     # the new partner is found by its code
     page.goto("/admin/partners")
     expect(page.locator("#admin-partners-summary")).to_contain_text(re.compile(r"\d"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#list-search").fill(code.lower())
     page.locator("#list-apply").click()
     expect(page.locator("#admin-partners tbody tr")).to_have_count(1)
@@ -101,7 +101,7 @@ def test_partner_statistics_for_a_typed_period(new_page, app_env):
         expect(page.locator("#stat-sims")).to_have_text(str(expected.sims))
         expect(page.locator("#chart-profit svg.recharts-surface")).to_be_visible()
         shot(page, f"admin-partner-stats-12-months-{width}")  # the default period
-        page.wait_for_load_state("networkidle")
+        ready(page)
         page.locator("#stats-period-from").fill(start.isoformat())
         page.locator("#stats-period-to").fill(today.isoformat())
         page.locator("#stats-period-show").click()
@@ -142,7 +142,7 @@ def test_comparison_of_partners(new_page, app_env):
         )
         expect(page.locator(table)).to_contain_text("Связь-Сервис")
         expect(page.locator(table)).to_contain_text("NetPoint")
-        page.wait_for_load_state("networkidle")
+        ready(page)
         # a period that ends before it starts is refused with the service's message
         page.locator("#cmp-period-from").fill("2026-03-01")
         page.locator("#cmp-period-to").fill("2026-01-01")

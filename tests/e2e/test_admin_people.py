@@ -14,7 +14,7 @@ from sqlmodel import Session
 from paysim_app.db import make_engine
 from paysim_app.models import CannedReply
 from paysim_app.services import accounts, support
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
+from tests.e2e.conftest import PASSWORD, WIDTHS, ready, shot, sign_in
 
 _serial = itertools.count(1)
 
@@ -60,7 +60,7 @@ def test_admin_finds_a_subscriber_and_corrects_a_balance(new_page, app_env, cust
     page = _signed_in(new_page, "admin@paysim.demo")
     page.goto("/admin/subscribers")
     expect(page.locator("#admin-subscribers-summary")).to_contain_text(re.compile(r"\d"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#list-search").fill(customer["login"])
     page.locator("#list-apply").click()
     expect(page.locator("#admin-subscribers")).to_contain_text("Мария Деньгова")
@@ -72,7 +72,7 @@ def test_admin_finds_a_subscriber_and_corrects_a_balance(new_page, app_env, cust
     expect(page).to_have_url(re.compile(rf"/admin/subscribers/{sub_id}$"))
     expect(page.locator("#sub-balance")).to_contain_text("100,00")
     expect(page.locator("#sub-sims")).to_contain_text("₽")
-    page.wait_for_load_state("networkidle")
+    ready(page)
 
     # a correction without a reason is refused and changes nothing
     page.locator("#corr-amount").fill("250,50")
@@ -99,7 +99,7 @@ def test_admin_edits_personal_data_and_notes(new_page, app_env, customer):
     page = _signed_in(new_page, "admin@paysim.demo")
     page.goto(f"/admin/subscribers/{sub_id}")
     expect(page.locator("#sub-full_name")).to_have_value("Мария Деньгова")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#sub-address").fill("г. Тверь, ул. Советская, 1")
     page.locator("#sub-save").click()
     expect(page.locator("#sub-form-error")).to_have_count(0)
@@ -118,7 +118,7 @@ def test_support_operator_answers_a_ticket_with_a_canned_reply(new_page, fresh_t
     page = _signed_in(new_page, "support@paysim.demo")
     page.goto("/admin/support")
     expect(page.locator("#admin-support-summary")).to_contain_text(re.compile(r"\d"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#list-search").fill(fresh_ticket["subject"])
     page.locator("#list-apply").click()
     expect(page.locator("#admin-support tbody tr")).to_have_count(1)
@@ -129,7 +129,7 @@ def test_support_operator_answers_a_ticket_with_a_canned_reply(new_page, fresh_t
     expect(page).to_have_url(re.compile(rf"/admin/support/{fresh_ticket['id']}$"))
     expect(page.locator("#ticket-thread")).to_contain_text("С утра нет сети")
     expect(page.locator("#ticket-first-response")).to_contain_text("Ответа ещё не было")
-    page.wait_for_load_state("networkidle")
+    ready(page)
 
     # an internal note: marked as such in the thread
     page.locator("#reply-body").fill("Проверить соту 12")
@@ -176,7 +176,7 @@ def test_both_lists_on_a_phone(new_page, customer):
     page = _signed_in(new_page, "admin@paysim.demo", WIDTHS["phone"])
     page.goto("/admin/subscribers")
     expect(page.locator("#admin-subscribers-cards")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#list-search").fill("деньгова")
     page.locator("#list-apply").click()
     expect(page.locator("#admin-subscribers-cards")).to_contain_text(customer["login"])
@@ -184,10 +184,10 @@ def test_both_lists_on_a_phone(new_page, customer):
     shot(page, "admin-subscribers-390")
     page.goto("/admin/support")
     expect(page.locator("#admin-support-cards")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     shot(page, "admin-support-390")
     page.locator("#admin-support-cards").get_by_role("link").first.click()
     expect(page.locator("#ticket-thread")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS["phone"]
     shot(page, "admin-ticket-390")

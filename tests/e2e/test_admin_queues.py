@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
@@ -53,7 +53,7 @@ def test_admin_approves_an_activation_request_and_rejects_another_with_a_reason(
     expect(page).to_have_url(re.compile(rf"/admin/activations/{approve}$"))
     expect(page.locator("#activation-title")).to_contain_text(str(approve))
     expect(page.locator("#activation-iccid")).not_to_be_empty()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     shot(page, "admin-activation-detail-1280")
     page.locator("#activation-approve").click()
     expect(page).to_have_url(re.compile(r"/admin/activations$"))
@@ -70,7 +70,7 @@ def test_admin_approves_an_activation_request_and_rejects_another_with_a_reason(
 
     page.goto(f"/admin/activations/{reject}")
     expect(page.locator("#activation-title")).to_contain_text(str(reject))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#activation-reject").click()
     expect(page.locator("#activation-reason-error")).to_be_visible()
     page.locator("#activation-reason").fill("Паспортные данные не совпадают")
@@ -90,7 +90,7 @@ def test_admin_approves_a_tariff_change_seeing_what_it_settles(new_page, app_env
     )
     page = _admin(new_page)
     page.goto("/admin/activations")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#tab-tariffs").click()
     expect(page).to_have_url(re.compile(r"/admin/activations\?tab=tariffs$"))
     expect(page.locator("#admin-tariff-changes")).to_contain_text(f"#{change_id}")
@@ -102,7 +102,7 @@ def test_admin_approves_a_tariff_change_seeing_what_it_settles(new_page, app_env
     ).click()
     expect(page).to_have_url(re.compile(rf"/admin/activations/tariffs/{change_id}$"))
     expect(page.locator("#change-settle")).not_to_be_empty()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#change-when").click()
     page.get_by_role("option", name="Сейчас").click()
     expect(page.locator("#change-settle")).to_contain_text("₽")
@@ -133,7 +133,7 @@ def test_admin_blocks_a_sim_by_its_number_and_lifts_the_block(new_page, app_env)
     page = _admin(new_page)
     page.goto("/admin/blocks")
     expect(page.locator("#admin-blocks-summary")).to_contain_text(re.compile(r"\d"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#block-sim").fill("12345")
     page.locator("#block-submit").click()
     expect(page.locator("#block-sim-error")).to_be_visible()
@@ -160,7 +160,7 @@ def test_admin_blocks_a_sim_by_its_number_and_lifts_the_block(new_page, app_env)
     page.locator("#admin-blocks").get_by_role("link", name=f"#{block_id}", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/admin/blocks/{block_id}$"))
     expect(page.locator("#block-reason-text")).to_have_text("Подозрение на мошенничество")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#block-lift").click()
     shot(page, "admin-block-detail-1280")
     page.locator("#block-lift-yes").click()

@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SHOTS, WIDTHS, shot, sign_in
+from tests.e2e.conftest import SHOTS, WIDTHS, ready, shot, sign_in
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
@@ -21,10 +21,10 @@ def _admin(new_page, width=WIDTHS["desktop"]):
     return page
 
 
-def _open(page, path: str, ready: str):
+def _open(page, path: str, shown: str):
     page.goto(path)
-    expect(page.locator(ready)).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    expect(page.locator(shown)).to_be_visible()
+    ready(page)
 
 
 @pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
@@ -83,7 +83,7 @@ def test_admin_edits_a_role_and_cannot_remove_its_own_manage_right(new_page, wid
     expect(page.get_by_text("Роль сохранена.").first).to_be_visible()
     page.reload()
     expect(page.locator("#perm-grid")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator(".role-item", has_text="Support operator").click()
     expect(page.locator("#role-title")).to_have_text("Support operator")
     expect(page.locator("#perm-blocks-view")).to_have_attribute("aria-checked", "true")
@@ -101,7 +101,7 @@ def test_admin_edits_a_role_and_cannot_remove_its_own_manage_right(new_page, wid
     shot(page, f"admin-roles-refused-{width}")
     page.reload()
     expect(page.locator("#perm-grid")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator(".role-item", has_text="Superadmin").click()
     expect(page.locator("#perm-admins-manage")).to_have_attribute("aria-checked", "true")
 
@@ -135,7 +135,7 @@ def test_admin_filters_the_audit_log_by_action(new_page, width):
     option.click()
     view = "#admin-audit" if width >= 768 else "#admin-audit-cards"
     expect(page.locator(view)).to_contain_text(action)
-    page.wait_for_load_state("networkidle")
+    ready(page)
     rows = page.locator(f"{view} tbody tr" if width >= 768 else f"{view} .row-card")
     for i in range(rows.count()):
         expect(rows.nth(i)).to_contain_text(action)
@@ -159,7 +159,7 @@ def test_admin_opens_the_quality_page_for_a_period(new_page, width):
     before = int(re.sub(r"\D", "", page.locator("#q-ratings").inner_text()) or 0)
     page.locator("#period-from").fill("2020-01-01")
     expect(page.locator("#period-from")).to_have_value("2020-01-01")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     expect(page.locator("#q-ratings")).to_have_text(re.compile(r"\d"))
     after = int(re.sub(r"\D", "", page.locator("#q-ratings").inner_text()) or 0)
     assert after >= before

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from paysim_app.services.admin_tariffs import next_period
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
@@ -31,7 +31,7 @@ def _used_tariff(app_env) -> int:
 
 def _goto(page, path: str) -> None:
     page.goto(path)
-    page.wait_for_load_state("networkidle")
+    ready(page)
 
 
 def test_admin_creates_finds_archives_reprices_and_deletes_a_tariff(new_page, app_env, customer):
@@ -42,7 +42,7 @@ def test_admin_creates_finds_archives_reprices_and_deletes_a_tariff(new_page, ap
     expect(page.locator("#admin-tariffs-summary")).to_contain_text(re.compile(r"\d"))
     page.locator("#tariff-new").click()
     expect(page).to_have_url(re.compile(r"/admin/tariffs/new$"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#tariff-code").fill(code)
     page.locator("#tariff-name").fill(name)
     page.locator("#tariff-monthly_fee_kop").fill("4,5,0")
@@ -77,7 +77,7 @@ def test_admin_creates_finds_archives_reprices_and_deletes_a_tariff(new_page, ap
     # archive: no longer sold
     page.locator("#admin-tariffs").get_by_role("link", name=name).click()
     expect(page).to_have_url(tariff_url)
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#tariff-archive").click()
     expect(page.locator("#tariff-status")).to_have_text("В архиве")
     expect(page.locator("#tariff-unarchive")).to_be_visible()
@@ -98,7 +98,7 @@ def test_admin_creates_finds_archives_reprices_and_deletes_a_tariff(new_page, ap
     expect(waiting).to_contain_text("600")
     expect(page.locator("#tariff-fee-info")).to_contain_text("450")
     page.reload()
-    page.wait_for_load_state("networkidle")
+    ready(page)
     expect(page.locator("#tariff-monthly_fee_kop")).to_have_value("600")
     expect(page.locator("#tariff-waiting")).to_contain_text("600")
     shot(page, "admin-tariff-edit-1280")
@@ -107,7 +107,7 @@ def test_admin_creates_finds_archives_reprices_and_deletes_a_tariff(new_page, ap
     page.locator("#tariff-delete").click()
     page.locator("#tariff-delete-yes").click()
     expect(page).to_have_url(re.compile(r"/admin/tariffs$"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#list-search").fill(code)
     page.locator("#list-apply").click()
     expect(page.locator("#admin-tariffs-empty")).to_be_visible()
@@ -138,7 +138,7 @@ def test_admin_creates_an_addon_on_the_second_tab(new_page, app_env, width):
     expect(page.locator("#admin-addons-summary")).to_contain_text(re.compile(r"\d"))
     page.locator("#addon-new").click()
     expect(page).to_have_url(re.compile(r"/admin/addons/new$"))
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#addon-code").fill(code)
     page.locator("#addon-name").fill(name)
     page.locator("#addon-price_kop").fill("149,90")

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 
 def _enter(page, customer) -> None:
@@ -45,7 +45,7 @@ def test_dashboard_follows_the_sim_switcher(new_page, customer):
     phone.locator("#dash-rate-coverage-1").click()
     phone.locator("#dash-to-support").click()
     expect(phone.locator("#rating-note")).to_contain_text("★☆☆☆☆")
-    phone.wait_for_load_state("networkidle")
+    ready(phone)
     phone.locator("#support-subject").fill("Нет сети у дома")
     phone.locator("#support-body").fill("Связь пропадает весь вечер.")
     phone.locator("#support-send").click()

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
+from tests.e2e.conftest import PASSWORD, WIDTHS, ready, shot, sign_in
 
 ROLES = {
     "subscriber": ("demo@paysim.demo", "/cabinet"),
@@ -198,7 +198,7 @@ def test_register_change_password_sign_out_and_in_again(new_page, base_url):
 def test_password_reset_through_the_outbox(new_page, base_url, app_env):
     visitor = new_page()
     visitor.goto("/forgot")
-    visitor.wait_for_load_state("networkidle")  # hydrated: a re-render cannot drop the input
+    ready(visitor)
     visitor.locator("#login").fill("reset-me@paysim.demo")
     visitor.locator("#send-link").click()
     expect(visitor.locator("#forgot-sent")).to_be_visible()  # same answer for an unknown login
@@ -212,7 +212,7 @@ def test_password_reset_through_the_outbox(new_page, base_url, app_env):
     expect(visitor).to_have_url(_url(base_url, "/cabinet"))
     visitor.locator("#sign-out").click()
     visitor.goto("/forgot")
-    visitor.wait_for_load_state("networkidle")
+    ready(visitor)
     visitor.locator("#login").fill("89123456789")
     visitor.locator("#send-link").click()
     expect(visitor.locator("#forgot-sent")).to_be_visible()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 PARTNER = "partner@paysim.demo"
 BUYER_EMAIL = "buyer.e2e@example.ru"
@@ -55,7 +55,7 @@ def test_partner_sells_a_sim_the_admin_approves_and_the_partner_sees_it_active(n
 
     # the SIM list: only this dealer's SIMs; an in-stock one links to the sale form
     page.goto("/partner/sims?status=in_stock")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     expect(page.locator("#partner-sims tbody tr").first).to_contain_text("На складе")
     expect(page.locator("#partner-sims")).not_to_contain_text("Активна")
     shot(page, "partner-sims-1280")
@@ -77,7 +77,7 @@ def test_partner_sells_a_sim_the_admin_approves_and_the_partner_sees_it_active(n
     assert (sim_partner, status) == (partner_id, "in_stock")
 
     # the sale form: the SIM is preselected; a bad document number is refused on its field
-    page.wait_for_load_state("networkidle")
+    ready(page)
     expect(page.locator("#sale-sim")).to_contain_text(msisdn[-2:])
     page.locator("#sale-customer_name").fill("Покупатель Тестовый")
     page.locator("#sale-phone").fill(_free_phone(app_env))
@@ -111,21 +111,21 @@ def test_partner_sells_a_sim_the_admin_approves_and_the_partner_sees_it_active(n
     expect(admin).to_have_url(re.compile(r"/admin$"))
     admin.goto(f"/admin/activations/{request_id}")
     expect(admin.locator("#activation-title")).to_contain_text(str(request_id))
-    admin.wait_for_load_state("networkidle")
+    ready(admin)
     admin.locator("#activation-approve").click()
     expect(admin).to_have_url(re.compile(r"/admin/activations$"))
     assert _one(app_env, "SELECT status FROM sim WHERE id = ?", sim_id) == ("active",)
 
     # the dealer sees the SIM active, the new subscriber, and one more on its home page
     page.goto("/partner/sims")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#list-search").fill(msisdn[-10:])
     page.locator("#list-apply").click()
     expect(page.locator("#partner-sims tbody tr")).to_have_count(1)
     expect(page.locator("#partner-sims tbody tr").first).to_contain_text("Активна")
     expect(page.locator("#partner-sims tbody tr").first).to_contain_text("Покупатель Тестовый")
     page.goto("/partner/subscribers")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     page.locator("#list-search").fill("Покупатель Тестовый")
     page.locator("#list-apply").click()
     expect(page.locator("#partner-subscriber-list tbody tr")).to_have_count(1)
@@ -142,7 +142,7 @@ def test_partner_sells_a_sim_the_admin_approves_and_the_partner_sees_it_active(n
 def test_the_partner_pages_on_a_phone(new_page, path):
     page = _partner_page(new_page, WIDTHS["phone"])
     page.goto(path)
-    page.wait_for_load_state("networkidle")
+    ready(page)
     if path == "/partner":
         expect(page.locator("#partner-sims-total")).to_have_text(re.compile(r"^[1-9]\d*$"))
     else:

@@ -19,7 +19,7 @@ from paysim_app.db import make_engine
 from paysim_app.models import Partner, Sim, Subscriber, Tariff, User
 from paysim_app.models.base import utcnow
 from paysim_app.services import accounts
-from tests.e2e.conftest import PASSWORD, WIDTHS, _iccid, shot, sign_in
+from tests.e2e.conftest import PASSWORD, WIDTHS, _iccid, ready, shot, sign_in
 
 DEALER = "partner@paysim.demo"
 _serial = itertools.count(1)
@@ -71,7 +71,7 @@ def test_a_dealer_tops_up_its_subscriber_and_the_dashboard_shows_it(
     sign_in(page, DEALER)
     expect(page).to_have_url(re.compile(r"/partner$"))
     page.goto("/partner/topup")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     expect(page.locator(".quick-amount")).to_have_count(3)
     # someone else's number is refused like an unknown one
     page.locator("#topup-number").fill("+7 900 000-00-00")
@@ -108,7 +108,7 @@ def test_partner_stats_for_a_period(new_page, width):
     sign_in(page, DEALER)
     expect(page).to_have_url(re.compile(r"/partner$"))
     page.goto("/partner/stats")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     expect(page.locator("#stat-profit")).to_contain_text("₽")
     expect(page.locator("#chart-profit")).to_be_visible()
     expect(page.locator("#chart-activations")).to_be_visible()
@@ -131,7 +131,7 @@ def test_a_partner_opens_a_ticket_and_answers_in_the_thread(new_page, width):
     sign_in(page, DEALER)
     expect(page).to_have_url(re.compile(r"/partner$"))
     page.goto("/partner/support")
-    page.wait_for_load_state("networkidle")
+    ready(page)
     subject = f"Не проходит активация {width}"
     page.locator("#p-support-subject").fill(subject)
     page.locator("#p-support-body").fill("Сим-карта не активируется второй день.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import WIDTHS, shot, sign_in
@@ -82,3 +83,26 @@ def test_profile_data_emails_and_sessions(new_page, customer, app_env):
     # the signed-out browser is sent to the sign-in page on its next step
     desk.goto("/cabinet")
     expect(desk).to_have_url(re.compile(r"/login"))
+
+
+@pytest.mark.parametrize(
+    ("login", "home"), [("partner@paysim.demo", "/partner"), ("support@paysim.demo", "/admin")]
+)
+def test_partner_and_admin_sign_out_everywhere_else(new_page, login, home):
+    """Staff and dealers have the same list of signed-in browsers on their profile page."""
+    other = new_page(WIDTHS["desktop"])
+    sign_in(other, login)
+    expect(other).to_have_url(re.compile(rf"{home}/?$"))
+    page = new_page(WIDTHS["phone"])
+    sign_in(page, login)
+    expect(page).to_have_url(re.compile(rf"{home}/?$"))
+    page.goto(f"{home}/profile")
+    rows = page.locator(".session-row")
+    expect(rows.filter(has_text="Это устройство")).to_have_count(1)
+    assert rows.count() >= 2  # the demo account may be signed in by other tests too
+    shot(page, f"profile-{home.strip('/')}-390")
+    page.locator("#sign-out-others").click()
+    expect(rows).to_have_count(1)
+    expect(page.locator("#no-other-sessions")).to_be_visible()
+    other.goto(home)
+    expect(other).to_have_url(re.compile(r"/login"))

@@ -91,6 +91,11 @@ class SessionState(rx.State):
 
     # -- events ---------------------------------------------------------------------------
     @rx.event
+    def noop(self):
+        """Does nothing: the round trip of an event without work, the baseline that
+        bench/load.py measures beside the real events."""
+
+    @rx.event
     def go_home(self):
         """'/': the signed-in visitor's home, or the sign-in page."""
         actor = self._actor()

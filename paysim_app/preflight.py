@@ -1,0 +1,58 @@
+"""The production checks `make prod` runs before it starts anything: each demo default that
+must not reach real customers, and each service the workers share, is named with what to set."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from paysim_app.settings import Settings
+
+DEMO_SECRET = Settings.model_fields["paysim_secret_key"].default
+MIN_SECRET = 32
+
+
+def problems(settings: Settings) -> list[str]:
+    """What stops a production start (empty: all good)."""
+    found: list[str] = []
+    if not settings.database_url.startswith(("postgresql", "postgres://")):
+        found.append("DATABASE_URL must name PostgreSQL (postgresql://user:password@host/db)")
+    if not settings.redis_url:
+        found.append("REDIS_URL must be set: several backend workers share the UI state there")
+    if settings.paysim_demo:
+        found.append("PAYSIM_DEMO must be 0: demo mode seeds well-known passwords")
+    if settings.paysim_secret_key == DEMO_SECRET or len(settings.paysim_secret_key) < MIN_SECRET:
+        found.append(
+            f"PAYSIM_SECRET_KEY must be your own random value of {MIN_SECRET}+ characters "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    if settings.paysim_gateway == "stripe":
+        if not settings.stripe_secret_key or not settings.stripe_webhook_secret:
+            found.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set for Stripe")
+        if settings.stripe_api_base:
+            found.append("STRIPE_API_BASE must be empty: it points the SDK at a test server")
+    return found
+
+
+def warnings(settings: Settings) -> list[str]:
+    """What is allowed but worth a second look."""
+    found: list[str] = []
+    if settings.paysim_gateway == "sandbox":
+        found.append("PAYSIM_GATEWAY=sandbox: no real money moves (set stripe for production)")
+    if urlsplit(settings.paysim_public_url).hostname in ("localhost", "127.0.0.1"):
+        found.append("PAYSIM_PUBLIC_URL is this machine: set the address customers use")
+    elif urlsplit(settings.paysim_public_url).scheme != "https":
+        found.append("PAYSIM_PUBLIC_URL is not https: card pages need TLS at the proxy")
+    if not settings.smtp_host:
+        found.append("SMTP_HOST is empty: e-mails stay in the outbox table")
+    return found
+
+
+def redis_reachable(url: str) -> str | None:
+    """None when Redis answers PING, else why not."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"REDIS_URL does not answer: {exc}"
+    return None

@@ -1,0 +1,65 @@
+"""`make prod` refuses demo defaults and a missing PostgreSQL or Redis, naming what to set."""
+
+from __future__ import annotations
+
+from paysim_app import preflight
+from paysim_app.cli import main
+from paysim_app.settings import Settings
+
+GOOD = {
+    "database_url": "postgresql://paysim:pw@db/paysim",
+    "redis_url": "redis://cache:6379/0",
+    "paysim_demo": False,
+    "paysim_secret_key": "k" * 48,
+    "paysim_gateway": "stripe",
+    "stripe_secret_key": "sk_live_x",
+    "stripe_webhook_secret": "whsec_x",
+    "paysim_public_url": "https://my.paysim.example",
+    "smtp_host": "smtp.example",
+}
+
+
+def test_production_settings_pass_without_warnings():
+    settings = Settings(**GOOD)
+    assert preflight.problems(settings) == [] and preflight.warnings(settings) == []
+
+
+def test_each_demo_default_is_named():
+    cases = {
+        "DATABASE_URL": {"database_url": "sqlite:///data/paysim.db"},
+        "REDIS_URL": {"redis_url": None},
+        "PAYSIM_DEMO": {"paysim_demo": True},
+        "PAYSIM_SECRET_KEY": {"paysim_secret_key": preflight.DEMO_SECRET},
+        "STRIPE_SECRET_KEY": {"stripe_secret_key": ""},
+        "STRIPE_API_BASE": {"stripe_api_base": "http://127.0.0.1:12111"},
+    }
+    for name, change in cases.items():
+        found = preflight.problems(Settings(**{**GOOD, **change}))
+        assert len(found) == 1 and found[0].startswith(name), (name, found)
+    short = preflight.problems(Settings(**{**GOOD, "paysim_secret_key": "short"}))
+    assert short[0].startswith("PAYSIM_SECRET_KEY")
+
+
+def test_sandbox_and_plain_http_are_warnings_only():
+    settings = Settings(
+        **{**GOOD, "paysim_gateway": "sandbox", "paysim_public_url": "http://10.0.0.5"}
+    )
+    assert preflight.problems(settings) == []
+    assert [w.split("=")[0].split(" ")[0] for w in preflight.warnings(settings)] == [
+        "PAYSIM_GATEWAY",
+        "PAYSIM_PUBLIC_URL",
+    ]
+
+
+def test_the_command_fails_on_demo_settings(monkeypatch, capsys):
+    monkeypatch.setattr("paysim_app.cli.get_settings", lambda: Settings(paysim_demo=True))
+    assert main(["preflight"]) == 1
+    err = capsys.readouterr().err
+    assert "DATABASE_URL" in err and "PAYSIM_SECRET_KEY" in err and "PAYSIM_DEMO" in err
+
+
+def test_an_unreachable_redis_is_named(monkeypatch, capsys):
+    bad = {**GOOD, "redis_url": "redis://127.0.0.1:1/0"}
+    monkeypatch.setattr("paysim_app.cli.get_settings", lambda: Settings(**bad))
+    assert main(["preflight"]) == 1
+    assert "REDIS_URL does not answer" in capsys.readouterr().err
