@@ -9,7 +9,7 @@ export PAYSIM_DEMO ?= 1
 
 .PHONY: run test prod setup venv node migrate seed lint clean
 
-setup: venv node
+setup: venv node axe
 
 # The virtual environment is rebuilt only when requirements.txt changes.
 venv: .venv/.installed
@@ -25,12 +25,24 @@ node:
 	@if node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a==22&&b>=22)?0:1)' 2>/dev/null; then \
 	  echo "node $$(node --version) is recent enough"; \
 	else \
-	  echo "installing node@22 into .tools/"; mkdir -p $(TOOLS); \
-	  echo '{"private": true, "allowScripts": {"node": true}}' > $(TOOLS)/package.json; \
+	  echo "installing node@22 into .tools/"; $(MAKE) -s tools-package; \
 	  npm install --no-audit --no-fund --prefix $(TOOLS) node@22 >/dev/null; \
 	  hash -r; node --version; \
 	  node -e 'process.exit(+process.versions.node.split(".")[0] >= 22 ? 0 : 1)' || { echo 'node 22 did not install'; exit 1; }; \
 	fi
+
+# .tools/package.json records what is installed there, so one install never prunes another's
+.PHONY: tools-package axe
+tools-package:
+	@mkdir -p $(TOOLS)
+	@test -f $(TOOLS)/package.json || echo '{"private": true, "allowScripts": {"node": true}}' > $(TOOLS)/package.json
+
+# axe-core, injected by the browser tests to check the pages' accessibility
+AXE_VERSION := 4.14.1
+axe: $(TOOLS)/node_modules/axe-core/axe.min.js
+$(TOOLS)/node_modules/axe-core/axe.min.js:
+	@$(MAKE) -s tools-package
+	npm install --no-audit --no-fund --save-exact --prefix $(TOOLS) axe-core@$(AXE_VERSION) >/dev/null
 
 migrate: setup
 	$(PY) -m paysim_app migrate

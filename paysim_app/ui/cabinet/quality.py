@@ -254,6 +254,7 @@ def _rate_card() -> rx.Component:
                             checked=QualityState.attach,
                             on_change=QualityState.set_attach,
                             id="rate-attach",
+                            aria_label=tr("quality.attach"),
                         ),
                         rx.vstack(
                             rx.text(tr("quality.attach"), size="2"),

@@ -256,6 +256,7 @@ def topup_page() -> rx.Component:
                                 checked=TopupState.save_card,
                                 on_change=TopupState.set_save_card,
                                 id="save-card",
+                                aria_label=tr("topup.save_card"),
                             ),
                             rx.text(tr("topup.save_card"), size="2"),
                             align="center",

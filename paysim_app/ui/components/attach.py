@@ -71,21 +71,25 @@ def file_picker(state, upload_id: str) -> rx.Component:
     and the file's error. `state` mixes AttachMixin in and answers `_upload_id()` with
     `upload_id`."""
     return rx.vstack(
-        rx.text(tr("support.attach"), size="2", weight="medium"),
-        rx.upload(
-            rx.button(
-                rx.icon("paperclip", size=16),
-                tr("support.attach_button"),
-                variant="soft",
-                type="button",
-                size="2",
+        # the dropzone's hidden <input type=file> takes its accessible name from this <label>
+        rx.el.label(
+            rx.text(tr("support.attach"), size="2", weight="medium"),
+            rx.upload(
+                rx.button(
+                    rx.icon("paperclip", size=16),
+                    tr("support.attach_button"),
+                    variant="soft",
+                    type="button",
+                    size="2",
+                ),
+                id=upload_id,
+                max_files=1,
+                accept=ACCEPT,
+                on_drop=state.attach(rx.upload_files(upload_id=upload_id)),
+                border="none",
+                padding="0",
+                margin_top="0.25em",
             ),
-            id=upload_id,
-            max_files=1,
-            accept=ACCEPT,
-            on_drop=state.attach(rx.upload_files(upload_id=upload_id)),
-            border="none",
-            padding="0",
         ),
         rx.cond(
             state.attached_name != "",
