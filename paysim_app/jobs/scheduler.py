@@ -1,17 +1,21 @@
 """The in-process scheduler: started by the app's lifespan in every worker, but the jobs run
-only in the worker that holds the database lease "scheduler" (renewed every 20 s, valid 60 s, so
-when that worker dies another one takes over within a minute).
+only in the worker that holds the database lease "scheduler" (by default renewed every 20 s and
+valid 60 s, so when that worker dies another one takes over within 60 + 20 s; see
+PAYSIM_SCHEDULER_LEASE_SECONDS and PAYSIM_SCHEDULER_TICK_SECONDS).
 
 Jobs: the billing cycle (hourly; it is idempotent and catches up missed days, so an hourly run
 costs little and recovers quickly after downtime), the threshold-autopay sweep (every 10 min, so
 a balance that drops by any debit, not only the monthly fee, is topped up soon) and the janitor
-that reconciles payments left pending by a crash. `coalesce` and `max_instances=1` keep a slow run from piling up.
+that reconciles payments left pending by a crash. `coalesce` and `max_instances=1` keep a slow run
+from piling up. A job that outlives a lost lease (a paused worker) is harmless: every job is
+idempotent, the lease only keeps the work from being done N times over.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import os
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -22,13 +26,33 @@ from paysim_app.settings import get_settings
 
 log = logging.getLogger("paysim.jobs")
 LEASE = "scheduler"
-LEASE_TTL = timedelta(seconds=60)
+LEASE_TTL = timedelta(seconds=60)  # the production default of PAYSIM_SCHEDULER_LEASE_SECONDS
 HOLDER = leases.process_id()
+_leading = False  # did this process hold the lease at its last renewal (for the log only)
+
+
+def _forked() -> None:
+    # The production server imports the app once and forks its workers from that process: each
+    # worker must ask for the lease under its own name, or every worker would "hold" it at once.
+    global HOLDER, _leading
+    HOLDER, _leading = leases.process_id(), False
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def lease_ttl() -> timedelta:
+    return timedelta(seconds=get_settings().paysim_scheduler_lease_seconds)
 
 
 def holds_lease() -> bool:
+    global _leading
     with session_scope() as session:
-        return leases.acquire(session, LEASE, HOLDER, LEASE_TTL)
+        held = leases.acquire(session, LEASE, HOLDER, lease_ttl())
+    if held != _leading:
+        _leading = held
+        log.info("%s %s the scheduler lease", HOLDER, "took" if held else "lost")
+    return held
 
 
 def _leader_only(job):
@@ -67,21 +91,55 @@ def janitor_job() -> None:
 
 
 def build_scheduler() -> BackgroundScheduler:
-    tz = get_settings().paysim_timezone
+    settings = get_settings()
+    tick, ttl = settings.paysim_scheduler_tick_seconds, settings.paysim_scheduler_lease_seconds
+    if tick * 2 >= ttl:  # one late renewal must not let the lease lapse
+        raise ValueError(
+            f"PAYSIM_SCHEDULER_TICK_SECONDS ({tick}) must be under half of "
+            f"PAYSIM_SCHEDULER_LEASE_SECONDS ({ttl})"
+        )
     scheduler = BackgroundScheduler(
-        timezone=tz,
+        timezone=settings.paysim_timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
     )
-    scheduler.add_job(_leader_only(holds_lease), "interval", seconds=20, id="lease")
-    scheduler.add_job(_leader_only(billing_job), "cron", minute=5, id="billing")
+    # at once on start, so a fresh worker does not wait a tick to take a free lease
+    scheduler.add_job(
+        _leader_only(holds_lease),
+        "interval",
+        seconds=tick,
+        id="lease",
+        next_run_time=datetime.now(scheduler.timezone),
+    )
+    if settings.paysim_scheduler_billing_seconds:
+        billing_trigger = {
+            "trigger": "interval",
+            "seconds": settings.paysim_scheduler_billing_seconds,
+        }
+    else:
+        billing_trigger = {"trigger": "cron", "minute": 5}
+    scheduler.add_job(_leader_only(billing_job), id="billing", **billing_trigger)
     scheduler.add_job(_leader_only(threshold_job), "interval", minutes=10, id="threshold")
     scheduler.add_job(_leader_only(janitor_job), "interval", minutes=5, id="janitor")
     return scheduler
 
 
+def _log_to_stderr() -> None:
+    """Show the jobs' lines (lease taken or lost, billing done) in the worker's output, unless
+    the deployment has configured logging itself."""
+    if log.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s")
+    )
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
 def start() -> BackgroundScheduler | None:
     if not get_settings().paysim_scheduler:
         return None
+    _log_to_stderr()
     get_engine()
     scheduler = build_scheduler()
     scheduler.start()
