@@ -1,5 +1,7 @@
 """Reflex configuration. Everything environment-specific comes from paysim_app.settings."""
 
+import os
+import sys
 from urllib.parse import urlsplit
 
 import reflex as rx
@@ -16,10 +18,16 @@ _origins = {f"{_public.scheme}://{_public.netloc}"}
 if _public.hostname in ("localhost", "127.0.0.1"):
     _origins |= {f"{_public.scheme}://localhost:{_port}", f"{_public.scheme}://127.0.0.1:{_port}"}
 
+# `reflex run --backend-only` (extra backend processes, the scheduler test) refuses any frontend
+# port, even one set here: leave it out then
+_backend_only = "--backend-only" in sys.argv or os.environ.get(
+    "REFLEX_BACKEND_ONLY", ""
+).lower() in ("1", "true", "yes")
+
 config = rx.Config(
     app_name="paysim_app",
     telemetry_enabled=False,
-    frontend_port=_port,
+    frontend_port=None if _backend_only else _port,
     backend_port=_port,
     deploy_url=settings.paysim_public_url,
     api_url=settings.paysim_public_url,

@@ -48,7 +48,11 @@ def read_card(number: str, expiry: str, cvc: str, *, on: date | None = None) -> 
     digits = re.sub(r"[\s-]", "", number or "")
     if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn.is_valid(digits):
         raise ValidationError("card.error.number", field="card_number")
-    match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", expiry or "")
+    # "12/34", "12 / 2034", "12-34", "12.34", or the four or six digits alone ("1234"): how
+    # people type what the card shows as 12/34
+    match = re.fullmatch(
+        r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{2}|\d{4})\s*", expiry or ""
+    ) or re.fullmatch(r"\s*(\d{2})(\d{2}|\d{4})\s*", expiry or "")
     if not match or not 1 <= int(match[1]) <= 12:
         raise ValidationError("card.error.expiry", field="card_expiry")
     month, year = int(match[1]), int(match[2])

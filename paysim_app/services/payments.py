@@ -293,10 +293,19 @@ def _refund_in_ledger(session, payment_id: int, *, actor_user_id, comment: str) 
     return True
 
 
+# Stripe's search lags behind its writes (usually under a minute, longer in an incident), so the
+# gateway having no trace of a payment proves it never happened only once the payment is this old
+UNSEEN_AFTER = timedelta(hours=1)
+
+
 def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedelta) -> int:
     """The janitor: settle payments left pending (a crash or timeout between the gateway call
-    and the commit). Repeating the charge with the same idempotency key returns the original
-    outcome without charging again. Returns how many payments it settled."""
+    and the commit). It asks the gateway for the charge by the payment's idempotency key.
+
+    When the gateway has no trace of it: an autopay charge is made now under the same key (it
+    can never be charged twice); a top-up the subscriber started is not charged late (they saw
+    it fail and may well have paid again), and once the gateway's search has surely caught up
+    (UNSEEN_AFTER) it is marked failed. Returns how many payments it settled."""
     from paysim_app.models import SavedCard  # local: only the janitor needs the card tokens
 
     cutoff = utcnow() - older_than
@@ -317,7 +326,7 @@ def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedel
             result = gateway.lookup(
                 idempotency_key=payment.idempotency_key, gateway_ref=payment.gateway_ref
             )
-            if result is None and card is not None:
+            if result is None and card is not None and payment.method == "autopay":
                 result = gateway.charge(
                     amount_kop=payment.amount_kop,
                     token=card.gateway_token,
@@ -328,7 +337,9 @@ def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedel
         except GatewayError:
             continue
         if result is None:
-            # the gateway never saw it and there is no card to repeat it with: it did not happen
+            if payment.created_at > utcnow() - UNSEEN_AFTER:
+                continue  # not found *yet*: the next run looks again
+            # the gateway never saw it and it is not charged late: it did not happen
             result = ChargeResult("failed", None, "processing_error")
         if result.status != "pending":
             settled += len(settle(session, [(payment.id, result)]))

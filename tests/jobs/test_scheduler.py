@@ -297,8 +297,8 @@ def test_janitor_job_settles_a_payment_left_pending(session, factory):
             session,
             sim=sim,
             amount_kop=25000,
-            method="card",
-            idempotency_key="card:janitor-test",
+            method="autopay",  # the janitor repeats only autopay charges the gateway never saw
+            idempotency_key="autopay:janitor-test",
             gateway="sandbox",
             card_id=card.id,
         )

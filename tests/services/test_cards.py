@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from paysim_app.models import AutopaySetting, SavedCard
 from paysim_app.services import autopay, cards
-from paysim_app.services.errors import NotFound, PermissionDenied
+from paysim_app.services.errors import NotFound, PermissionDenied, ValidationError
 from tests.services.money_helpers import (
     GW,
     FlakyGateway,
@@ -305,3 +305,30 @@ def test_warn_expiring_again_for_the_renewed_card(session, factory):
     assert cards.warn_expiring(session, date(2027, 12, 5)) == 1
     session.commit()
     assert len(notifications(session, sub, "card_expiring")) == 2
+
+
+# --------------------------------------------------------------------------- the expiry as typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "month", "year"),
+    [
+        ("12/30", 12, 2030),
+        (" 1 / 2031 ", 1, 2031),
+        ("12-30", 12, 2030),
+        ("12.30", 12, 2030),
+        ("12 30", 12, 2030),
+        ("1230", 12, 2030),
+        ("122030", 12, 2030),
+    ],
+)
+def test_the_expiry_is_read_as_people_type_it(typed, month, year):
+    card = read(expiry=typed)
+    assert (card.exp_month, card.exp_year) == (month, year)
+
+
+@pytest.mark.parametrize("typed", ["", "13/30", "00/30", "123", "12345", "12/3", "1/2/30", "ab/cd"])
+def test_an_unreadable_expiry_is_refused(typed):
+    with pytest.raises(ValidationError) as err:
+        read(expiry=typed)
+    assert err.value.field == "card_expiry"
