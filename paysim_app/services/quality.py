@@ -152,22 +152,22 @@ class RatingToReport:
 TICKET_CATEGORY = {"voice": "connection", "coverage": "connection", "speed": "speed"}
 
 
-def own_rating(session: Session, actor: Actor, rating_id: object) -> QualityRating:
-    """The actor's own rating not yet linked to a ticket (anything else: the same refusal)."""
+def _own_unlinked(session: Session, actor: Actor, model, row_id: object):
+    """The actor's own rating or speed test not yet sent to support; anything else (another
+    user's, a missing one, one already with a ticket, a forged id) gets the same refusal."""
     require_role(actor, "subscriber")
-    row = session.get(QualityRating, rating_id) if isinstance(rating_id, int) else None
+    row = session.get(model, row_id) if isinstance(row_id, int) else None
     if row is None or row.user_id != actor.user_id or row.ticket_id is not None:
         raise PermissionDenied()
     return row
+
+
+def own_rating(session: Session, actor: Actor, rating_id: object) -> QualityRating:
+    return _own_unlinked(session, actor, QualityRating, rating_id)
 
 
 def own_speed_test(session: Session, actor: Actor, test_id: object) -> SpeedTest:
-    """The actor's own speed test not yet sent to support (anything else: the same refusal)."""
-    require_role(actor, "subscriber")
-    row = session.get(SpeedTest, test_id) if isinstance(test_id, int) else None
-    if row is None or row.user_id != actor.user_id or row.ticket_id is not None:
-        raise PermissionDenied()
-    return row
+    return _own_unlinked(session, actor, SpeedTest, test_id)
 
 
 def speed_test_to_report(session: Session, actor: Actor, test_id: int) -> SpeedTestRow:

@@ -280,18 +280,8 @@ class AdminTicketState(AttachMixin, SessionState):
 
     @rx.event
     def download(self, message_id: str):
-        """A file of this ticket, sent to the browser (the service checks support.view)."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                name, data, _ = support_admin.admin_attachment(
-                    session, actor, int(message_id) if str(message_id).isdigit() else -1
-                )
-        except (DomainError, OSError):
-            return rx.toast.error(self._t("error.forbidden"))
-        return rx.download(data=data, filename=name)
+        """A file of this ticket (the service checks support.view)."""
+        return self._send_file(support_admin.admin_attachment, message_id)
 
     @rx.event
     def set_reply(self, value: str):

@@ -208,16 +208,8 @@ class TicketState(AttachMixin, CabinetState):
 
     @rx.event
     def download(self, message_id: str):
-        """A file of the own ticket, sent to the browser (ownership checked by the service)."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                name, data, _ = support.attachment(session, actor, browser_id(message_id))
-        except (DomainError, OSError):
-            return rx.toast.error(self._t("error.forbidden"))
-        return rx.download(data=data, filename=name)
+        """A file of the own ticket (ownership checked by the service)."""
+        return self._send_file(support.attachment, message_id)
 
     rating: str = ""  # "1".."5" chosen in the rating form
     reply_error: str = ""

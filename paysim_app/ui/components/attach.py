@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from paysim_app.db import session_scope
 from paysim_app.services import attachments
-from paysim_app.services.errors import ValidationError
+from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 
@@ -61,6 +62,20 @@ class AttachMixin(rx.State, mixin=True):
         return (
             attachments.StoredFile(self.attached_name, self._attached) if self._attached else None
         )
+
+    def _send_file(self, read, message_id: str):
+        """A message's file to the browser: `read(session, actor, id)` is the service that
+        checks who may have it and returns (name, bytes, MIME type)."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        wanted = int(message_id) if str(message_id).isdigit() and len(str(message_id)) < 12 else -1
+        try:
+            with session_scope() as session:
+                name, data, _ = read(session, actor, wanted)
+        except (DomainError, OSError):
+            return rx.toast.error(self._t("error.forbidden"))
+        return rx.download(data=data, filename=name)
 
     def _forget_file(self) -> None:
         self.attached_name, self._attached, self.attach_error = "", "", ""
