@@ -198,6 +198,7 @@ def cmd_run_billing(args: argparse.Namespace) -> int:
         day = date.fromisoformat(args.date) if args.date else None
     except ValueError:
         raise CommandError(f"run-billing: {args.date!r} is not a date; use YYYY-MM-DD")
+    os.nice(10)  # a background job: the app's web workers on this machine keep the CPU first
     try:
         with session_scope() as session:
             report = run_billing(session, get_gateway(), day)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -28,6 +29,7 @@ log = logging.getLogger("paysim.jobs")
 LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=60)  # the production default of PAYSIM_SCHEDULER_LEASE_SECONDS
 HOLDER = leases.process_id()
+BACKGROUND_NICENESS = 10
 _leading = False  # did this process hold the lease at its last renewal (for the log only)
 
 
@@ -68,7 +70,17 @@ def _leader_only(job):
     return run
 
 
+def _yield_cpu() -> None:
+    """Run this job thread at a lower CPU priority (Linux niceness is per thread): a billing
+    cycle is a core's work for a minute, and the worker's web requests should win the CPU."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: run as is
+        pass
+
+
 def billing_job() -> None:
+    _yield_cpu()
     with session_scope() as session:
         report = billing.run_billing(session, get_gateway())
     log.info("billing done: %s fees, %s autopay ok", report.fees, report.autopay["succeeded"])

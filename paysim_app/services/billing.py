@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import and_, case, exists, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -242,6 +242,9 @@ def _low_balance_warnings(session: Session, day: date) -> int:
     return sent
 
 
+ANALYZE_AFTER = 10_000  # fees in one run after which the SIM statistics are refreshed
+
+
 def run_billing(
     session: Session,
     gateway: Gateway,
@@ -273,6 +276,10 @@ def run_billing(
     report.add(report.retries, autopay.charge_claims(session, gateway, claims))
     report.warnings = _low_balance_warnings(session, today) + cards.warn_expiring(session, today)
     session.commit()
+    if report.fees >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        # balances moved for many SIMs: refresh the statistics the SIM list filters rely on
+        session.execute(text("ANALYZE sim"))
+        session.commit()
     report.seconds = round(time.perf_counter() - started, 3)
     log.info("billing: %s", json.dumps(asdict(report)))
     return report

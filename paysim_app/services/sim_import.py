@@ -790,6 +790,11 @@ def _apply(session: Session) -> None:
         ORDER BY line""",
         now=now,
     )
+    if _postgres(session):
+        # fresh statistics with the rows: after a million new SIMs the planner's old picture
+        # makes the filtered SIM list walk the primary key (236 ms a page instead of 1 ms), and
+        # autovacuum may be off or late. ANALYZE counts this transaction's own new rows.
+        _sql(session, "ANALYZE sim")
 
 
 # --------------------------------------------------------------------------- the import
