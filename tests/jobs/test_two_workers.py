@@ -118,6 +118,17 @@ class Server:
     def workers(self) -> set[int]:
         return _children(self.proc.pid)
 
+    def stop(self) -> None:
+        """A graceful stop (SIGTERM), as a deploy or a restart does."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
     def kill(self) -> None:
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -126,7 +137,7 @@ class Server:
         self.proc.wait(timeout=30)
 
 
-def _start(url: str, work: Path, name: str) -> Server:
+def _start(url: str, work: Path, name: str, **more_env: str) -> Server:
     port = _free_port()
     env = {
         **os.environ,
@@ -139,10 +150,12 @@ def _start(url: str, work: Path, name: str) -> Server:
         "PAYSIM_SCHEDULER_BILLING_SECONDS": str(BILLING_EVERY),
         "GRANIAN_WORKERS": str(WORKERS_PER_SERVER),
         "REFLEX_BACKEND_ONLY": "1",  # rxconfig leaves the frontend port out then
+        "PAYSIM_PUBLIC_URL": f"http://127.0.0.1:{port}",  # the websocket's accepted Origin
         "REFLEX_USE_NPM": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:"
         f"{os.environ['PATH']}",
+        **more_env,
     }
     env.pop("PYTEST_CURRENT_TEST", None)
     log = work / f"{name}.log"
