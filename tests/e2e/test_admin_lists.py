@@ -36,14 +36,14 @@ def test_admin_finds_a_sim_by_part_of_its_number_and_opens_its_card(new_page, ap
     tail = msisdn[-7:]
     page.locator("#list-search").fill(f"{tail[:3]}-{tail[3:5]}-{tail[5:]}")
     page.locator("#list-apply").click()
-    view = "#admin-sims" if width >= 768 else "#admin-sims-cards"
+    view = "#admin-sims"
     expect(page.locator(view)).to_contain_text(iccid)
     expect(page.locator("#admin-sims-summary")).to_contain_text("1")
     shot(page, f"admin-sims-search-{width}")
     page.locator(view).get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(rf"/admin/sims/{sim_id}$"))
     expect(page.locator("#info-iccid")).to_have_text(iccid)
-    expect(page.locator("#sim-history" if width >= 768 else "#sim-history-cards")).to_be_visible()
+    expect(page.locator("#sim-history")).to_be_visible()
     shot(page, f"admin-sim-card-{width}")
 
 

@@ -137,9 +137,7 @@ def test_comparison_of_partners(new_page, app_env):
         expect(page.locator("#admin-partners-summary")).to_contain_text(re.compile(r"\d"))
         page.locator("#partners-stats").click()
         expect(page).to_have_url(re.compile(r"/admin/partners/stats$"))
-        table = (
-            "#partners-comparison" if width == WIDTHS["desktop"] else "#partners-comparison-cards"
-        )
+        table = "#partners-comparison"
         expect(page.locator(table)).to_contain_text("Связь-Сервис")
         expect(page.locator(table)).to_contain_text("NetPoint")
         ready(page)

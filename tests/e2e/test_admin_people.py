@@ -175,18 +175,18 @@ def test_support_operator_sees_a_subscriber_but_no_edit_buttons(new_page, app_en
 def test_both_lists_on_a_phone(new_page, customer):
     page = _signed_in(new_page, "admin@paysim.demo", WIDTHS["phone"])
     page.goto("/admin/subscribers")
-    expect(page.locator("#admin-subscribers-cards")).to_be_visible()
+    expect(page.locator("#admin-subscribers")).to_be_visible()
     ready(page)
     page.locator("#list-search").fill("деньгова")
     page.locator("#list-apply").click()
-    expect(page.locator("#admin-subscribers-cards")).to_contain_text(customer["login"])
+    expect(page.locator("#admin-subscribers")).to_contain_text(customer["login"])
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS["phone"]
     shot(page, "admin-subscribers-390")
     page.goto("/admin/support")
-    expect(page.locator("#admin-support-cards")).to_be_visible()
+    expect(page.locator("#admin-support")).to_be_visible()
     ready(page)
     shot(page, "admin-support-390")
-    page.locator("#admin-support-cards").get_by_role("link").first.click()
+    page.locator("#admin-support").get_by_role("link").first.click()
     expect(page.locator("#ticket-thread")).to_be_visible()
     ready(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS["phone"]

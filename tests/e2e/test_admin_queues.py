@@ -176,7 +176,7 @@ def test_admin_blocks_a_sim_by_its_number_and_lifts_the_block(new_page, app_env)
 def test_the_sections_on_a_phone(new_page, app_env, section):
     page = _admin(new_page, WIDTHS["phone"])
     page.goto(f"/admin/{section}")
-    cards = f"#admin-{section}-cards"
+    cards = f"#admin-{section}"
     expect(page.locator(cards)).to_be_visible()
     expect(page.locator("#filter-panel")).not_to_be_visible()
     page.locator("#filter-toggle").click()

@@ -37,7 +37,7 @@ def test_admin_invites_an_admin_and_the_mail_shows_in_the_outbox(new_page, app_e
     page.locator("#invite-role").click()
     page.get_by_role("option", name="Support operator").click()
     page.locator("#invite-submit").click()
-    view = "#admin-admins" if width >= 768 else "#admin-admins-cards"
+    view = "#admin-admins"
     expect(page.locator(view)).to_contain_text(email)
     expect(page.locator("#invite-email")).to_have_value("")
     shot(page, f"admin-admins-{width}")
@@ -133,10 +133,10 @@ def test_admin_filters_the_audit_log_by_action(new_page, width):
     option = page.get_by_role("option").nth(1)  # the first real action after "any"
     action = option.inner_text().strip()
     option.click()
-    view = "#admin-audit" if width >= 768 else "#admin-audit-cards"
+    view = "#admin-audit"
     expect(page.locator(view)).to_contain_text(action)
     ready(page)
-    rows = page.locator(f"{view} tbody tr" if width >= 768 else f"{view} .row-card")
+    rows = page.locator(f"{view} tbody tr")
     for i in range(rows.count()):
         expect(rows.nth(i)).to_contain_text(action)
     # a row's before/after opens below the table
@@ -164,7 +164,7 @@ def test_admin_opens_the_quality_page_for_a_period(new_page, width):
     after = int(re.sub(r"\D", "", page.locator("#q-ratings").inner_text()) or 0)
     assert after >= before
     # the list shows the low ones first
-    view = "#admin-ratings" if width >= 768 else "#admin-ratings-cards"
+    view = "#admin-ratings"
     expect(page.locator(view)).to_contain_text("★")
     first = page.locator(view).get_by_text(re.compile(r"[★☆]{5} \d")).first.inner_text()
     assert first.strip().endswith(("1", "2")), first

@@ -153,7 +153,7 @@ def test_admin_creates_an_addon_on_the_second_tab(new_page, app_env, width):
     shot(page, f"admin-addon-card-{width}")
     page.locator("#catalogue-back").click()
     expect(page).to_have_url(re.compile(r"/admin/tariffs\?tab=addons$"))
-    view = "#admin-addons" if width >= 768 else "#admin-addons-cards"
+    view = "#admin-addons"
     expect(page.locator(view)).to_contain_text(name)
     shot(page, f"admin-addons-{width}")
     page.locator("#tab-tariffs").click()

@@ -66,7 +66,7 @@ def test_sim_details_puk_label_block_and_unblock_request(new_page, customer):
     expect(page.locator("#sim-puk")).to_have_text(re.compile(r"^\d{8}$"))
     page.locator("#sim-label").fill("Мой роутер")
     page.locator("#save-label").click()
-    expect(page.locator("#sim-list-cards")).to_contain_text("Мой роутер")
+    expect(page.locator("#sim-list")).to_contain_text("Мой роутер")
     shot(page, "sims-390")
 
     page.locator("#block-reason").get_by_role("radio").nth(1).click()  # stolen

@@ -157,11 +157,11 @@ def test_payment_history_filters_search_and_csv(new_page, customer):
     phone = new_page(WIDTHS["phone"])
     _enter(phone, customer)
     phone.goto("/cabinet/payments")
-    expect(phone.locator("#statement-cards .row-card")).to_have_count(3)
+    expect(phone.locator("#statement .row-card")).to_have_count(3)
     expect(phone.locator("#filter-panel")).to_be_hidden()  # folded on a phone
     shot(phone, "payments-390")
     phone.locator("#filter-toggle").click()
     expect(phone.locator("#filter-panel")).to_be_visible()
     phone.locator("#f-status").click()
     phone.get_by_role("option", name="Отклонён").click()
-    expect(phone.locator("#statement-cards .row-card")).to_have_count(1)
+    expect(phone.locator("#statement .row-card")).to_have_count(1)

@@ -88,7 +88,7 @@ def test_a_dealer_tops_up_its_subscriber_and_the_dashboard_shows_it(
     page.locator("#topup-confirm").click()
     expect(page.locator("#topup-done")).to_be_visible()
     expect(page.locator("#topup-done-body")).to_contain_text("500,00")
-    recent = "#recent-topups" if width >= 640 else "#recent-topups-cards"
+    recent = "#recent-topups"
     expect(page.locator(recent)).to_contain_text("Ольга Н.")
     shot(page, f"partner-topup-done-{width}")
 

@@ -86,7 +86,7 @@ def test_one_tap_rates_internet_speed_four_stars_on_a_phone(new_page, customer):
     page.locator("#rate-comment").fill("Вечером скорость падает")
     page.locator("#rate-speed-4").click()
     expect(page.locator("#rate-speed-4")).to_have_attribute("aria-pressed", "true")
-    cards = page.locator("#ratings-cards .row-card")
+    cards = page.locator("#ratings .row-card")
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("Скорость интернета")
     expect(cards.first).to_contain_text("★★★★☆")

@@ -612,26 +612,32 @@ def _quick_rating() -> rx.Component:
 def cabinet_home() -> rx.Component:
     return shell(
         "cabinet",
+        # until on_load has filled the state, hold the space instead of flashing "no SIMs"
+        # (whose card React would then reuse and move down: a layout shift)
         rx.cond(
-            CabinetHomeState.sim_cards.length() > 0,
-            rx.vstack(
-                _dashboard(),
-                _quick_rating(),
-                _notices(),
-                rx.heading(tr("dashboard.all_sims"), size="4", as_="h2", margin_top="0.5em"),
-                rx.grid(
-                    rx.foreach(CabinetHomeState.sim_cards, _sim_card),
-                    columns=rx.breakpoints(initial="1", md="2", lg="3"),
-                    spacing="4",
+            ~rx.State.is_hydrated,
+            rx.box(min_height="70vh", id="cabinet-loading"),
+            rx.cond(
+                CabinetHomeState.sim_cards.length() > 0,
+                rx.vstack(
+                    _dashboard(),
+                    _quick_rating(),
+                    _notices(),
+                    rx.heading(tr("dashboard.all_sims"), size="4", as_="h2", margin_top="0.5em"),
+                    rx.grid(
+                        rx.foreach(CabinetHomeState.sim_cards, _sim_card),
+                        columns=rx.breakpoints(initial="1", md="2", lg="3"),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    spacing="3",
                     width="100%",
                 ),
-                spacing="3",
-                width="100%",
-            ),
-            rx.vstack(
-                rx.callout(tr("cabinet.no_sims"), icon="info", id="no-sims"),
-                _notices(),
-                width="100%",
+                rx.vstack(
+                    rx.callout(tr("cabinet.no_sims"), icon="info", id="no-sims"),
+                    _notices(),
+                    width="100%",
+                ),
             ),
         ),
         title_key="cabinet.title",

@@ -12,9 +12,6 @@ import reflex as rx
 
 from paysim_app.ui.components.i18n import tr
 
-DESKTOP = rx.breakpoints(initial="none", sm="block")
-MOBILE = rx.breakpoints(initial="flex", sm="none")
-
 TONES = {"neg": ("red", 11), "pos": ("green", 11), "muted": ("gray", 11)}
 
 
@@ -30,23 +27,35 @@ class Column(NamedTuple):
 
 
 def _cell(row: rx.Var, c: Column) -> rx.Component:
-    return rx.table.cell(
+    # A plain <td> with Radix's class names looks the same as rx.table.cell but skips a Radix
+    # component (prop extraction + an emotion class) per cell; every state change re-renders
+    # all rows. data-label: a phone shows each row as a card of "label: value" (paysim.css).
+    classes = ["rt-TableCell"]
+    if c.mono:
+        classes.append("cell-mono")
+    if c.align == "right":
+        classes.append("cell-right")
+    return rx.el.td(
         _cell_value(row, c),
-        font_family="var(--code-font-family)" if c.mono else None,
-        white_space="nowrap" if c.mono or c.align == "right" else None,
-        text_align=c.align,
+        class_name=" ".join(classes),
+        custom_attrs={"data-label": tr(c.label_key)},
     )
 
 
 def _cell_value(row: rx.Var, c: Column) -> rx.Component:
-    value: rx.Component = rx.text(row[c.key], as_="span")
+    value: rx.Component = rx.el.span(row[c.key])
     if c.link:
         value = rx.link(row[c.key], href=row[c.link], weight="medium")
     if c.badge:
         value = rx.cond(
             row[c.key] != "",
-            # high contrast: a soft badge's coloured text fails WCAG AA on its tint (axe)
-            rx.badge(row[c.key], color_scheme=row[c.badge], variant="soft", high_contrast=True),
+            # rx.badge's markup without the component; high contrast: a soft badge's coloured
+            # text fails WCAG AA on its tint (axe)
+            rx.el.span(
+                row[c.key],
+                class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-soft rt-high-contrast",
+                custom_attrs={"data-accent-color": row[c.badge]},
+            ),
         )
     elif c.tone:
         value = rx.text(
@@ -71,42 +80,13 @@ def _cell_value(row: rx.Var, c: Column) -> rx.Component:
 
 def _checkbox(row: rx.Var, selection) -> rx.Component:
     selected, on_toggle, _all, _toggle_all = selection
-    return rx.checkbox(
+    # a native checkbox: one per row, re-rendered with the rows
+    return rx.el.input(
+        type="checkbox",
         checked=selected.contains(row["id"]),
         on_change=lambda _v: on_toggle(row["id"]),
         aria_label=row["id"],
-        size="3",
         class_name="row-select",
-    )
-
-
-def _row_card(row: rx.Var, columns: list[Column], selection=None) -> rx.Component:
-    """A phone shows each row as a small card of label: value lines instead of a wide table."""
-    return rx.card(
-        rx.vstack(
-            _checkbox(row, selection) if selection else rx.fragment(),
-            *[
-                rx.hstack(
-                    rx.text(tr(c.label_key), size="1", color=rx.color("gray", 11), min_width="35%"),
-                    rx.box(
-                        _cell_value(row, c),
-                        text_align="right",
-                        min_width="0",
-                        overflow_wrap="anywhere",
-                    ),
-                    justify="between",
-                    width="100%",
-                    align="start",
-                    spacing="3",
-                )
-                for c in columns
-            ],
-            spacing="1",
-            width="100%",
-        ),
-        width="100%",
-        size="1",
-        class_name="row-card",
     )
 
 
@@ -134,13 +114,6 @@ def data_table(
     return rx.cond(
         rows.length() > 0,
         rx.fragment(
-            rx.vstack(
-                rx.foreach(rows, lambda row: _row_card(row, columns, selection)),
-                display=MOBILE,
-                spacing="2",
-                width="100%",
-                id=f"{id_}-cards",
-            ),
             rx.box(
                 rx.table.root(
                     rx.table.header(
@@ -155,19 +128,24 @@ def data_table(
                     rx.table.body(
                         rx.foreach(
                             rows,
-                            lambda row: rx.table.row(
-                                *([rx.table.cell(_checkbox(row, selection))] if selection else []),
+                            lambda row: rx.el.tr(
+                                *(
+                                    [rx.el.td(_checkbox(row, selection), class_name="rt-TableCell")]
+                                    if selection
+                                    else []
+                                ),
                                 *[_cell(row, c) for c in columns],
+                                class_name="rt-TableRow row-card",
                             ),
                         )
                     ),
                     variant="surface",
                     width="100%",
                     id=id_,
+                    class_name="data-table",
                 ),
                 overflow_x="auto",
                 width="100%",
-                display=DESKTOP,
             ),
         ),
         rx.text(tr(empty_key), color=rx.color("gray", 11), id=f"{id_}-empty"),

@@ -218,14 +218,20 @@ def list_view(
         filter_card(state, fields, sorts, search_key),
         extra if extra is not None else rx.fragment(),
         rx.cond(state.selected.length() > 0, bulk) if bulk is not None else rx.fragment(),
-        data_table(
-            columns,
-            state.rows,
-            empty_key,
-            id_,
-            selection=(state.selected, state.toggle_row, state.all_selected, state.toggle_page)
-            if selectable
-            else None,
+        # until on_load has fetched the first page, hold the table's space (no "empty" flash,
+        # no pager jumping down when the rows arrive)
+        rx.cond(
+            rx.State.is_hydrated,
+            data_table(
+                columns,
+                state.rows,
+                empty_key,
+                id_,
+                selection=(state.selected, state.toggle_row, state.all_selected, state.toggle_page)
+                if selectable
+                else None,
+            ),
+            rx.box(min_height="70vh", width="100%", id=f"{id_}-loading"),
         ),
         list_pager(state, id_),
         spacing="4",
