@@ -201,7 +201,9 @@ def cmd_run_billing(args: argparse.Namespace) -> int:
     os.nice(10)  # a background job: the app's web workers on this machine keep the CPU first
     try:
         with session_scope() as session:
-            report = run_billing(session, get_gateway(), day)
+            report = run_billing(
+                session, get_gateway(), day, pace=get_settings().paysim_billing_pace
+            )
     except (OperationalError, ProgrammingError) as exc:
         _explain_missing_tables("run-billing", exc)
     print(
@@ -239,6 +241,7 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
                 if user is None or user.role != "admin" or not user.is_active:
                     raise CommandError(f"import-sims: {args.admin!r} is not an active admin")
                 actor = replace(actor_for(session, user), locale="en")
+            os.nice(10)  # like run-billing: the web workers on this machine keep the CPU first
             report = sim_import.import_sims(
                 session,
                 actor,

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # a dead leader's jobs move to another worker within lease + tick seconds
     paysim_scheduler_lease_seconds: int = Field(default=60, ge=2)
     paysim_scheduler_tick_seconds: int = Field(default=20, ge=1)
+    # billing's pause per second of work between batches: 1.0 = at most half a core, so web
+    # requests beside it stay fast (the cycle takes twice as long); 0 = flat out
+    paysim_billing_pace: float = Field(default=1.0, ge=0)
     # 0: the billing cycle runs hourly at :05; N > 0: every N seconds (tests, staging)
     paysim_scheduler_billing_seconds: int = Field(default=0, ge=0)
     # signs short-lived links (CSV exports); production must set its own long random value

@@ -82,7 +82,9 @@ def _yield_cpu() -> None:
 def billing_job() -> None:
     _yield_cpu()
     with session_scope() as session:
-        report = billing.run_billing(session, get_gateway())
+        report = billing.run_billing(
+            session, get_gateway(), pace=get_settings().paysim_billing_pace
+        )
     log.info("billing done: %s fees, %s autopay ok", report.fees, report.autopay["succeeded"])
 
 
