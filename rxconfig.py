@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from paysim_app.settings import get_settings
+from paysim_app.ui.theme_css import SplitRadixThemesPlugin
 
 settings = get_settings()
 _public = urlsplit(settings.paysim_public_url)
@@ -35,7 +36,8 @@ config = rx.Config(
     redis_url=settings.redis_url,
     show_built_with_reflex=False,
     plugins=[
-        rx.plugins.RadixThemesPlugin(
+        # Radix Themes with only the colour scales in use (see paysim_app/ui/theme_css.py)
+        SplitRadixThemesPlugin(
             theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
         )
     ],
