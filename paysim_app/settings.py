@@ -34,8 +34,8 @@ class Settings(BaseSettings):
     paysim_scheduler: bool = True
     # the scheduler's database lease: valid this long, renewed every tick (tick < lease / 2);
     # a dead leader's jobs move to another worker within lease + tick seconds
-    paysim_scheduler_lease_seconds: int = Field(default=60, ge=2)
-    paysim_scheduler_tick_seconds: int = Field(default=20, ge=1)
+    paysim_scheduler_lease_seconds: int = Field(default=40, ge=2)
+    paysim_scheduler_tick_seconds: int = Field(default=10, ge=1)
     # billing's pause per second of work between batches: 1.0 = at most half a core, so web
     # requests beside it stay fast (the cycle takes twice as long); 0 = flat out
     paysim_billing_pace: float = Field(default=1.0, ge=0)

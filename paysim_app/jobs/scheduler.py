@@ -1,6 +1,6 @@
 """The in-process scheduler: started by the app's lifespan in every worker, but the jobs run
-only in the worker that holds the database lease "scheduler" (by default renewed every 20 s and
-valid 60 s, so when that worker dies another one takes over within 60 + 20 s; see
+only in the worker that holds the database lease "scheduler" (by default renewed every 10 s and
+valid 40 s, so when that worker dies another one takes over within 40 + 10 s; see
 PAYSIM_SCHEDULER_LEASE_SECONDS and PAYSIM_SCHEDULER_TICK_SECONDS).
 
 Jobs: the billing cycle (hourly; it is idempotent and catches up missed days, so an hourly run
@@ -27,7 +27,7 @@ from paysim_app.settings import get_settings
 
 log = logging.getLogger("paysim.jobs")
 LEASE = "scheduler"
-LEASE_TTL = timedelta(seconds=60)  # the production default of PAYSIM_SCHEDULER_LEASE_SECONDS
+LEASE_TTL = timedelta(seconds=40)  # the production default of PAYSIM_SCHEDULER_LEASE_SECONDS
 HOLDER = leases.process_id()
 BACKGROUND_NICENESS = 10
 _leading = False  # did this process hold the lease at its last renewal (for the log only)

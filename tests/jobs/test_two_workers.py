@@ -345,10 +345,11 @@ def test_production_defaults(scheduler_env):
     scheduler_env()
     settings = scheduler.get_settings()
     assert (settings.paysim_scheduler_lease_seconds, settings.paysim_scheduler_tick_seconds) == (
-        60,
-        20,
+        40,
+        10,
     )
-    assert scheduler.lease_ttl() == timedelta(seconds=60) == scheduler.LEASE_TTL
+    # a dead leader's jobs move within lease + tick: under a minute
+    assert scheduler.lease_ttl() == timedelta(seconds=40) == scheduler.LEASE_TTL
 
 
 def test_shortened_settings_shape_the_jobs(scheduler_env):
