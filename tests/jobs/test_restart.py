@@ -12,6 +12,7 @@ token, so the page state starts afresh there; the sign-in does not depend on it.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -33,6 +34,13 @@ from tests.jobs.test_two_workers import (
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of this test's own, emptied first
 PASSWORD = "restart-pass-1"
 TIMEOUT = 60.0
+
+
+def _run(coro) -> None:
+    """asyncio.run in a thread of its own: the browser suite's Playwright keeps an event loop
+    running in this one when both run in one session."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 def _redis_or_skip() -> None:
@@ -77,7 +85,7 @@ def test_a_signed_in_tab_survives_a_backend_restart(db, jobs_db, tmp_path):  # n
     try:
         _wait("the first server", lambda: _answers_ping(first), STARTUP_TIMEOUT, [first])
         tab = Tab(f"http://127.0.0.1:{first.port}", names.proto)
-        asyncio.run(_sign_in_and_pick(tab, names, login, second.id))
+        _run(_sign_in_and_pick(tab, names, login, second.id))
     finally:
         first.stop()
 
@@ -90,7 +98,7 @@ def test_a_signed_in_tab_survives_a_backend_restart(db, jobs_db, tmp_path):  # n
         try:
             _wait(name, lambda s=server: _answers_ping(s), STARTUP_TIMEOUT, [server])
             tab.base_url = f"http://127.0.0.1:{server.port}"
-            asyncio.run(reopen())
+            _run(reopen())
             assert tab.redirect is None, f"{name}: signed out, sent to {tab.redirect}"
             assert tab.var(names.session, "user_login") == login
             if name == "restarted":
