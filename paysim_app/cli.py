@@ -311,7 +311,11 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     found = preflight.problems(settings)
     if settings.redis_url and (why := preflight.redis_reachable(settings.redis_url)):
         found.append(why)
-    for line in preflight.warnings(settings):
+    warnings = preflight.warnings(settings)
+    if not found:
+        workers = int(os.environ.get("GRANIAN_WORKERS") or (os.cpu_count() or 1) * 2 + 1)
+        warnings += preflight.database_warnings(settings, workers)
+    for line in warnings:
         print(f"warning: {line}")
     for line in found:
         print(f"error: {line}", file=sys.stderr)

@@ -56,3 +56,33 @@ def redis_reachable(url: str) -> str | None:
     except redis.RedisError as exc:
         return f"REDIS_URL does not answer: {exc}"
     return None
+
+
+def database_warnings(settings: Settings, workers: int) -> list[str]:
+    """What the PostgreSQL server says about running under `workers` backend workers: its
+    connection limit against the pools, and autovacuum (without it the planner's statistics
+    go stale after bulk imports and billing, and list pages turn slow)."""
+    from sqlalchemy import text
+
+    from paysim_app.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
+            autovacuum = conn.execute(text("SHOW autovacuum")).scalar_one()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the message
+        return [f"DATABASE_URL does not answer: {exc}".splitlines()[0]]
+    finally:
+        engine.dispose()
+    found = []
+    wanted = workers * (settings.paysim_db_pool_size + settings.paysim_db_pool_overflow)
+    if wanted >= limit:
+        found.append(
+            f"{workers} workers x {settings.paysim_db_pool_size}+"
+            f"{settings.paysim_db_pool_overflow} pooled connections = {wanted}, but PostgreSQL "
+            f"allows {limit} (max_connections): lower PAYSIM_DB_POOL_* or WORKERS"
+        )
+    if autovacuum != "on":
+        found.append("PostgreSQL's autovacuum is off: statistics go stale after bulk changes")
+    return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from paysim_app import preflight
 from paysim_app.cli import main
 from paysim_app.settings import Settings
@@ -63,3 +65,18 @@ def test_an_unreachable_redis_is_named(monkeypatch, capsys):
     monkeypatch.setattr("paysim_app.cli.get_settings", lambda: Settings(**bad))
     assert main(["preflight"]) == 1
     assert "REDIS_URL does not answer" in capsys.readouterr().err
+
+
+def test_the_database_is_asked_about_connections_and_autovacuum(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's settings")
+    settings = Settings(**{**GOOD, "database_url": db_url})
+    found = preflight.database_warnings(settings, workers=1000)
+    assert any("max_connections" in line for line in found)
+    assert all("max_connections" not in line for line in preflight.database_warnings(settings, 1))
+
+
+def test_an_unreachable_database_is_named():
+    settings = Settings(**{**GOOD, "database_url": "postgresql://nobody@127.0.0.1:1/none"})
+    [line] = preflight.database_warnings(settings, workers=2)
+    assert line.startswith("DATABASE_URL does not answer")
