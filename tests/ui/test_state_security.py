@@ -83,3 +83,11 @@ def test_serialised_state_of_a_subscriber_holds_no_secret(db_url, two_subscriber
     assert "bob@example.ru" not in sent
     # backend-only vars never go to the browser
     assert "_user_id" not in sent
+
+
+def test_an_id_from_the_browser_is_a_positive_int4_or_minus_one():
+    from paysim_app.ui.cabinet.state import browser_id
+
+    assert [browser_id(v) for v in ("42", 7, " 3 ")] == [42, 7, 3]
+    odd = ("", "abc", "1.5", "0", "-5", str(2**31), "9" * 30, None, "1e3")
+    assert [browser_id(v) for v in odd] == [-1] * len(odd)

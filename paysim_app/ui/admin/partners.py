@@ -17,6 +17,7 @@ from paysim_app.services import partners
 from paysim_app.services.admin_lists_partners import PARTNER_LIST, PARTNER_STATES
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.admin.card_action import run_card_action
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.admin.partner_stats import partner_stats_block
 from paysim_app.ui.auth.session import SessionState
@@ -226,25 +227,8 @@ class AdminPartnerState(SessionState):
         return None
 
     def _run(self, action, error_attr: str = "action_error", field_attr: str = "field"):
-        """Call one service with the acting admin and this partner's id; show its error.
-        (result, True) on success; (None, False) when refused; (None, redirect) when signed out."""
-        actor = self._actor()
-        partner_id = self._partner_id()
-        if actor is None or partner_id is None:
-            return None, rx.redirect("/login")
-        self._reset_messages()
-        try:
-            with session_scope() as session:
-                result = action(session, actor, partner_id)
-        except ValidationError as err:
-            setattr(self, error_attr, self._error(err))
-            setattr(self, field_attr, err.field or "")
-            return None, False
-        except DomainError as err:
-            setattr(self, error_attr, self._error(err))
-            return None, False
-        self._show(actor, partner_id)
-        return result, True
+        """Call one service on this partner (see run_card_action)."""
+        return run_card_action(self, self._partner_id(), action, error_attr, field_attr)
 
     @rx.event
     def set_field(self, name: str, value: str):

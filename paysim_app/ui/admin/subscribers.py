@@ -12,9 +12,10 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.models.subscribers import CONTRACT_STATUSES
 from paysim_app.services import admin_lists_people, admin_subscribers
-from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.errors import DomainError
 from paysim_app.services.listing import NONE, parse_amount_kop
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.admin.card_action import run_card_action
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
@@ -256,24 +257,8 @@ class AdminSubscriberState(SessionState):
         return None
 
     def _run(self, action, error_attr: str = "action_error"):
-        """Call one service with the acting admin and this contract's id; show its error."""
-        actor = self._actor()
-        subscriber_id = self._subscriber_id()
-        if actor is None or subscriber_id is None:
-            return None, rx.redirect("/login")
-        self._reset_messages()
-        try:
-            with session_scope() as session:
-                result = action(session, actor, subscriber_id)
-        except ValidationError as err:
-            setattr(self, error_attr, self._error(err))
-            self.field = err.field or ""
-            return None, False
-        except DomainError as err:
-            setattr(self, error_attr, self._error(err))
-            return None, False
-        self._show(actor, subscriber_id)
-        return result, True
+        """Call one service on this contract (see run_card_action)."""
+        return run_card_action(self, self._subscriber_id(), action, error_attr)
 
     @rx.event
     def set_field(self, name: str, value: str):

@@ -21,11 +21,14 @@ from paysim_app.ui.components.format import phone
 
 
 def browser_id(value: object) -> int:
-    """An id that came from the browser; anything odd becomes -1, which no service will find."""
+    """An id that came from the browser; anything odd (not a number, or outside the id
+    columns' range, which PostgreSQL would refuse with an error) becomes -1, which no service
+    will find."""
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError:
         return -1
+    return number if 0 < number < 2**31 else -1
 
 
 def plain(value):

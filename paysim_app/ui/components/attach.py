@@ -12,6 +12,7 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.services import attachments
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.cabinet.state import browser_id
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 
@@ -69,10 +70,9 @@ class AttachMixin(rx.State, mixin=True):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        wanted = int(message_id) if str(message_id).isdigit() and len(str(message_id)) < 12 else -1
         try:
             with session_scope() as session:
-                name, data, _ = read(session, actor, wanted)
+                name, data, _ = read(session, actor, browser_id(message_id))
         except (DomainError, OSError):
             return rx.toast.error(self._t("error.forbidden"))
         return rx.download(data=data, filename=name)
