@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # billing's pause per second of work between batches: 1.0 = at most half a core, so web
     # requests beside it stay fast (the cycle takes twice as long); 0 = flat out
     paysim_billing_pace: float = Field(default=1.0, ge=0)
+    # the same for the chunks of a big SIM import (PostgreSQL, more than 20 000 new SIMs)
+    paysim_import_pace: float = Field(default=1.0, ge=0)
     # 0: the billing cycle runs hourly at :05; N > 0: every N seconds (tests, staging)
     paysim_scheduler_billing_seconds: int = Field(default=0, ge=0)
     # signs short-lived links (CSV exports); production must set its own long random value

@@ -32,6 +32,7 @@ from paysim_app.models import AutopaySetting, BillingRun, LedgerEntry, Sim, Tari
 from paysim_app.models.base import utcnow
 from paysim_app.payments import Gateway
 from paysim_app.services import addons, autopay, bulk, cards, ledger, notify, payments
+from paysim_app.services.pacing import Pacer
 
 log = logging.getLogger("paysim.billing")
 BILLED_STATUSES = ("active",)  # suspended and blocked SIMs get no service, so no fee
@@ -113,24 +114,6 @@ def promote_pending_fees(session: Session, period: str) -> int:
             if isinstance(obj, Tariff):
                 session.expire(obj)
     return result.rowcount
-
-
-class Pacer:
-    """Between two batches, pause `ratio` seconds per second of work, so a long run takes at
-    most 1 / (1 + ratio) of a core (here and in the database) and the web workers beside it
-    keep theirs: 1.0 halves billing's share and doubles its duration; 0 runs flat out."""
-
-    MAX_PAUSE = 2.0
-
-    def __init__(self, ratio: float = 0.0) -> None:
-        self.ratio = max(0.0, ratio)
-        self.started = time.perf_counter()
-
-    def batch_done(self) -> None:
-        if self.ratio:
-            worked = time.perf_counter() - self.started
-            time.sleep(min(worked * self.ratio, self.MAX_PAUSE))
-        self.started = time.perf_counter()
 
 
 def _due_query(day: date, batch: int, after_id: int):

@@ -25,9 +25,11 @@ the encoding and sha256, then a parsing pass), rows are validated in chunks and 
 TEMP staging table (COPY on PostgreSQL, executemany on SQLite); the checks against the file
 itself and the database, the counts, the samples for the preview and the writes are set-based
 SQL over that table. The report holds counts and the first `sample_size` rows of each kind;
-the rejects go to a CSV file or stream. On PostgreSQL the writing run takes a transaction-level
-advisory lock, so two imports at once run one after the other (the second sees the first's
-SIMs); on SQLite the first write takes the database's write lock for the same effect.
+the rejects go to a CSV file or stream. On PostgreSQL the writing run takes an advisory lock,
+so two imports at once run one after the other (the second sees the first's SIMs); on SQLite
+the first write takes the database's write lock for the same effect. On PostgreSQL more than
+APPLY_CHUNK_ROWS new SIMs are committed in paced chunks before the rest (see _apply_in_chunks:
+why, and how it stays all or nothing).
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ import codecs
 import csv
 import hashlib
 import io
+import logging
 import os
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -56,6 +59,7 @@ from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.services import audit
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.export import neutralise
+from paysim_app.services.pacing import Pacer
 from paysim_app.services.permissions import Actor, require
 from paysim_app.services.sims import activation_code_hash
 from paysim_app.settings import get_settings
@@ -109,7 +113,9 @@ FILE_ERRORS = (
 SAMPLE_ROWS = 200
 CHUNK_ROWS = 20_000
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-LOCK_KEY = 0x5349_4D49_4D50  # pg_advisory_xact_lock: one writing import at a time
+LOCK_KEY = 0x5349_4D49_4D50  # PostgreSQL advisory lock: one writing import at a time
+# PostgreSQL commits the new SIMs of a big import in chunks of this many file lines (_apply)
+APPLY_CHUNK_ROWS = 20_000
 STAGE = "sim_import_stage"
 ROWS = "sim_import_rows"
 
@@ -127,6 +133,7 @@ _NOT_SENSIBLE_1251 = re.compile(
     "\u2013\u2014\u00a0\u201c\u201d\u201e\u2018\u2019\u2026]"
 )
 _DOUBLED = bytes.maketrans(b"0123456789", bytes((2 * d) // 10 + (2 * d) % 10 for d in range(10)))
+logger = logging.getLogger(__name__)
 _STORED = re.compile(r"[0-9a-f]{32}\.csv")
 _REJECTS = re.compile(r"[0-9a-f]{32}\.rejects\.csv")
 
@@ -760,8 +767,17 @@ def _lock(session: Session) -> None:
         _sql(session, "UPDATE sim SET id = id WHERE 1 = 0")
 
 
-def _apply(session: Session) -> None:
-    now = utcnow()
+def _apply(session: Session, creates: int, pace: float, finish: Callable[[], None]) -> None:
+    """Write the checked rows (deletes, updates, then the new SIMs in line order), then call
+    `finish` (the audit entry) in the same transaction as the last writes."""
+    if _postgres(session) and creates > APPLY_CHUNK_ROWS:
+        _apply_in_chunks(session, pace, finish)
+    else:
+        _apply_rest(session, utcnow(), with_creates=True)
+        finish()
+
+
+def _apply_rest(session: Session, now, with_creates: bool) -> None:
     _sql(
         session,
         f"""DELETE FROM sim WHERE id IN (
@@ -779,6 +795,22 @@ def _apply(session: Session) -> None:
         WHERE sim.id = r.sim_id AND r.reason IS NULL AND r.action = 'upsert' AND r.changed = 1""",
         now=now,
     )
+    if with_creates:
+        _insert_creates(session, now)
+    if _postgres(session):
+        # fresh statistics with the rows: after a million new SIMs the planner's old picture
+        # makes the filtered SIM list walk the primary key (236 ms a page instead of 1 ms), and
+        # autovacuum may be off or late. ANALYZE counts this transaction's own new rows.
+        _sql(session, "ANALYZE sim")
+
+
+_CREATES = f"FROM {ROWS} WHERE reason IS NULL AND action = 'upsert' AND sim_id IS NULL"
+
+
+def _insert_creates(session: Session, now, lines: tuple[int, int] | None = None) -> None:
+    """INSERT the new SIMs, all of them or those of the file lines [first, end)."""
+    within = " AND line >= :first AND line < :end" if lines else ""
+    first, end = lines or (0, 0)
     _sql(
         session,
         f"""INSERT INTO sim (iccid, msisdn, imsi, status, partner_id, tariff_id,
@@ -786,15 +818,83 @@ def _apply(session: Session) -> None:
             created_at, updated_at)
         SELECT iccid, msisdn, imsi, t_status, t_partner_id, t_tariff_id, t_code_hash, '', 0, 1,
             '', CASE WHEN t_status = 'active' THEN :now END, :now, :now
-        FROM {ROWS} WHERE reason IS NULL AND action = 'upsert' AND sim_id IS NULL
-        ORDER BY line""",
+        {_CREATES}{within} ORDER BY line""",
         now=now,
+        first=first,
+        end=end,
     )
-    if _postgres(session):
-        # fresh statistics with the rows: after a million new SIMs the planner's old picture
-        # makes the filtered SIM list walk the primary key (236 ms a page instead of 1 ms), and
-        # autovacuum may be off or late. ANALYZE counts this transaction's own new rows.
-        _sql(session, "ANALYZE sim")
+
+
+def _apply_in_chunks(session: Session, pace: float, finish: Callable[[], None]) -> None:
+    """PostgreSQL, many new SIMs: commit them in chunks of APPLY_CHUNK_ROWS file lines first,
+    then the deletes, updates (and the caller's audit entry) in the caller's transaction.
+
+    Why: one transaction inserting a million SIMs leaves a million uncommitted entries at the
+    top of the SIM primary key, and every newest-first SIM list page walks backward through
+    them checking each one's visibility: 0.2 ms a page became 20-386 ms while a 1M-row import
+    ran. With chunks at most one chunk is uncommitted, and a Pacer between chunks leaves CPU
+    to the web workers.
+
+    All or nothing still holds for every failure the code sees: the checks ran under the lock
+    before the first chunk, and a failed chunk or later statement removes the SIMs the earlier
+    chunks committed (they are new, nothing refers to them yet). A crash in the middle leaves
+    the committed chunks: importing the same file again shows them as unchanged and creates
+    the rest. The commits go through the DBAPI connection so that the session keeps this
+    connection and its TEMP tables; a session-level advisory lock keeps other imports out
+    between the transactions (the transaction-level one ends with the first commit).
+    """
+    now = utcnow()
+    raw = session.connection().connection.dbapi_connection
+    _sql(session, "SELECT pg_advisory_lock(:key)", key=LOCK_KEY)
+    first, last = _sql(session, f"SELECT min(line), max(line) {_CREATES}").one()
+    committed_to = first  # the lines before this one are committed
+    try:
+        _sql(session, f"CREATE INDEX ON {ROWS} (line)")
+        pacer = Pacer(pace)
+        while committed_to <= last:
+            end = committed_to + APPLY_CHUNK_ROWS
+            _insert_creates(session, now, (committed_to, end))
+            raw.commit()
+            committed_to = end
+            pacer.batch_done()
+        _lock(session)  # the transaction-level lock again, for the caller's commit
+        _apply_rest(session, now, with_creates=False)
+        finish()
+    except BaseException:
+        raw.rollback()
+        _remove_created(session, raw, first, committed_to)
+        raise
+    finally:
+        _unlock(session)
+
+
+def _remove_created(session: Session, raw, first: int, end: int) -> None:
+    """Undo the committed chunks of a failed import (best effort: it is already failing)."""
+    if end <= first:
+        return  # nothing was committed (nor the TEMP tables: they went with the rollback)
+    try:
+        _sql(
+            session,
+            f"DELETE FROM sim WHERE iccid IN (SELECT iccid {_CREATES} "
+            "AND line >= :first AND line < :end)",
+            first=first,
+            end=end,
+        )
+        _drop_tables(session)  # they outlived the first commit: not left on a pooled connection
+        raw.commit()
+        logger.warning("SIM import failed: removed the SIMs of lines %s..%s", first, end - 1)
+    except Exception:
+        raw.rollback()
+        logger.exception("SIM import failed and its SIMs of lines %s..%s stay", first, end - 1)
+
+
+def _unlock(session: Session) -> None:
+    try:
+        _sql(session, "SELECT pg_advisory_unlock(:key)", key=LOCK_KEY)
+    except Exception:
+        # a pooled connection must never keep the lock: closing it releases every lock it holds
+        session.connection().invalidate()
+        raise
 
 
 # --------------------------------------------------------------------------- the import
@@ -809,22 +909,28 @@ def import_sims(
     dry_run: bool = True,
     sample_size: int = SAMPLE_ROWS,
     rejects_to: str | os.PathLike | IO[str] | None = None,
+    pace: float = 0.0,
 ) -> ImportReport:
     """Check a CSV of SIMs and, unless `dry_run` or any row is rejected, apply it in the
     caller's transaction (the caller commits; an exception means roll back). `source` is a file
     path or the file's bytes. The rejected rows go to `rejects_to` (a path or a text stream)
-    when given and there are any. One audit entry per applied import."""
+    when given and there are any. One audit entry per applied import. `pace`: the Pacer's
+    pause per second of work between the chunks of a big import on PostgreSQL (_apply)."""
     require(actor, PERMISSION)
     started = time.perf_counter()
     name = Path(str(file_name or (source if not isinstance(source, bytes) else "import.csv"))).name
     fh: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     try:
-        return _import(session, actor, fh, name, dry_run, max(0, sample_size), rejects_to, started)
+        return _import(
+            session, actor, fh, name, dry_run, max(0, sample_size), rejects_to, pace, started
+        )
     finally:
         fh.close()
 
 
-def _import(session, actor, fh, name, dry_run, sample_size, rejects_to, started) -> ImportReport:
+def _import(
+    session, actor, fh, name, dry_run, sample_size, rejects_to, pace, started
+) -> ImportReport:
     sniff = _sniff(fh)
     base = {"file_name": name, "sha256": sniff.sha256, "size": sniff.size, "dry_run": dry_run}
 
@@ -877,20 +983,23 @@ def _import(session, actor, fh, name, dry_run, sample_size, rejects_to, started)
             written = _write_rejects(session, rejects_to, with_code, actor.locale)
         applied = not dry_run and counts["reject"] == 0
         if applied:
-            _apply(session)
-            audit.record(
-                session,
-                actor if actor.user_id else None,
-                "sim.import",
-                "sim",
-                "",
-                after={
-                    "file": name,
-                    "sha256": sniff.sha256,
-                    "rows": rows,
-                    **{KIND_FIELD[k]: counts[k] for k in KINDS if k != "reject"},
-                },
-            )
+
+            def record() -> None:
+                audit.record(
+                    session,
+                    actor if actor.user_id else None,
+                    "sim.import",
+                    "sim",
+                    "",
+                    after={
+                        "file": name,
+                        "sha256": sniff.sha256,
+                        "rows": rows,
+                        **{KIND_FIELD[k]: counts[k] for k in KINDS if k != "reject"},
+                    },
+                )
+
+            _apply(session, counts["create"], pace, record)
         _drop_tables(session)
     except IntegrityError as exc:  # a SIM written meanwhile by someone else (not an import)
         raise DomainError("sim_import.error.conflict") from exc
@@ -1158,6 +1267,7 @@ def confirm_upload(
         dry_run=False,
         sample_size=sample_size,
         rejects_to=rejects,
+        pace=get_settings().paysim_import_pace,
     )
 
 

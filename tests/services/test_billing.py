@@ -487,17 +487,3 @@ def test_monthly_autopay_and_the_warning_use_the_fee_of_their_period(session, fa
     [payment] = sim_payments(session, payer.id, "autopay")
     assert (payment.amount_kop, payment.status) == (60000, "succeeded")
     assert [e.amount_kop for e in ledger_rows(session, payer.id)] == [50000, -50000, 60000, -60000]
-
-
-def test_the_pacer_pauses_in_proportion_to_the_work_and_never_long(monkeypatch):
-    clock = iter([0.0, 0.3, 0.3, 10.3, 10.3, 11.0, 12.0, 12.0])
-    slept = []
-    monkeypatch.setattr(billing.time, "perf_counter", lambda: next(clock))
-    monkeypatch.setattr(billing.time, "sleep", slept.append)
-    pacer = billing.Pacer(1.0)
-    pacer.batch_done()  # 0.3 s of work: 0.3 s of pause
-    pacer.batch_done()  # 10 s of work: the pause is capped
-    assert slept == [pytest.approx(0.3), billing.Pacer.MAX_PAUSE]
-    flat_out = billing.Pacer(0.0)
-    flat_out.batch_done()
-    assert len(slept) == 2
