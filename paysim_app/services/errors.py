@@ -14,6 +14,14 @@ class DomainError(Exception):
         self.params = params
         super().__init__(self.code)
 
+    def __reduce__(self):
+        # the field and params survive a trip through pickle (a job in another process)
+        return (_rebuild, (type(self), self.code, self.field, self.params))
+
+
+def _rebuild(cls: type[DomainError], code: str, field: str | None, params: dict) -> DomainError:
+    return cls(code, field, **params)
+
 
 class ValidationError(DomainError):
     """Bad input; `field` names the form field when there is one."""

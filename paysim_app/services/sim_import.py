@@ -52,6 +52,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, select
 
+from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.models import Partner, Tariff
 from paysim_app.models.base import utcnow
@@ -1269,6 +1270,21 @@ def confirm_upload(
         rejects_to=rejects,
         pace=get_settings().paysim_import_pace,
     )
+
+
+def run_upload_job(
+    job: Callable[[Session, Actor, StoredImport], ImportReport],
+    upload: StoredImport,
+    actor: Actor,
+    discard_when_applied: bool,
+) -> ImportReport:
+    """preview_upload or confirm_upload in a transaction of its own; an applied upload's file
+    goes once committed. The import page runs this in a separate process (jobs/offload.py)."""
+    with session_scope() as session:
+        report = job(session, actor, upload)
+    if discard_when_applied and report.applied:
+        discard_upload(actor, upload)  # committed: the file is no longer needed
+    return report
 
 
 def _gone(upload: StoredImport, dry_run: bool) -> ImportReport:

@@ -19,7 +19,7 @@ from paysim_app.models import Sim
 from paysim_app.services import accounts, sim_import
 from paysim_app.services.permissions import ROLE_SUPPORT
 from paysim_app.settings import get_settings
-from paysim_app.ui.admin.sim_import import UI_ROWS, SimImportState, _run
+from paysim_app.ui.admin.sim_import import UI_ROWS, SimImportState
 from tests.conftest import make_iccid, make_imsi, make_msisdn
 from tests.ui.test_state_security import _leaf, _signed_in
 
@@ -53,7 +53,9 @@ def _preview(state, data: bytes):
     assert SimImportState.run_preview in events and state.phase == "checking"
     with session_scope() as session:
         actor = accounts.resolve_session(session, state.auth_token)
-    state._show(_run(sim_import.preview_upload, state._upload(), actor, False), False)
+    state._show(
+        sim_import.run_upload_job(sim_import.preview_upload, state._upload(), actor, False), False
+    )
     return actor
 
 
@@ -82,7 +84,7 @@ def test_preview_then_confirm(admin_state):
     assert state.can_confirm and state.result_tone == "ok" and _sims() == 0
     assert SimImportState.confirm.fn(state) == SimImportState.run_confirm
     assert state.phase == "importing" and not state.can_confirm
-    report = _run(sim_import.confirm_upload, state._upload(), actor, True)
+    report = sim_import.run_upload_job(sim_import.confirm_upload, state._upload(), actor, True)
     state._show(report, True)
     assert state.phase == "done" and _sims() == 3 and "3" in state.result
     assert list(Path(sim_import.imports_dir()).glob("*.csv")) == []  # the upload is gone

@@ -2,20 +2,19 @@
 
 The uploaded file is streamed to the imports folder under a random name (services.sim_import);
 the check and the import run as background tasks (a million rows take tens of seconds, longer
-than a state lock may be held) and keep only counts and the first rows of each kind in the
-state. Confirm checks the stored file again against the database as it is then; it imports
+than a state lock may be held) in a separate low-priority process (jobs/offload.py: the
+worker's other tabs keep its event loop) and keep only counts and the first rows of each kind
+in the state. Confirm checks the stored file again against the database as it is then; it imports
 nothing while any row is rejected. Every handler re-checks `sims.import` (and so does the
 service).
 """
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
+from paysim_app.jobs.offload import run_in_process
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.services import sim_import
 from paysim_app.services.errors import DomainError
@@ -90,15 +89,6 @@ def _display_row(row: sim_import.ImportRow, loc: str) -> dict[str, str]:
         "changes": "; ".join(row.changes),
         "reason": sim_import.reason_text(row.reason, loc, row.ref) if row.reason else "",
     }
-
-
-def _run(job, upload: sim_import.StoredImport, actor, discard_when_applied: bool):
-    """The service call of a background task (in a worker thread, its own transaction)."""
-    with session_scope() as session:
-        report = job(session, actor, upload)
-    if discard_when_applied and report.applied:
-        sim_import.discard_upload(actor, upload)  # committed: the file is no longer needed
-    return report
 
 
 class SimImportState(SessionState):
@@ -233,7 +223,7 @@ class SimImportState(SessionState):
                 self.phase = ""
                 return
         try:
-            report = await asyncio.to_thread(_run, job, upload, actor, confirmed)
+            report = await run_in_process(sim_import.run_upload_job, job, upload, actor, confirmed)
         except DomainError as err:
             async with self:
                 if self._seq == seq:

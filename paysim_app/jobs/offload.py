@@ -1,0 +1,38 @@
+"""Heavy work started from a page (the SIM import) in a separate, low-priority process.
+
+A web worker runs the events of all its tabs on one event loop. A CSV import parses a million
+lines in Python for about 15 s: in a thread of the worker it would hold the GIL against every
+other tab of that worker, and at the worker's priority it would take CPU from the other
+workers. So it runs in a spawned process (one per web worker, started on first use and kept
+for the next job, about 80 MB) at niceness 10, where the kernel serves the web workers first.
+`fn` and its arguments go by pickle: module-level functions and plain data only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+NICENESS = 10
+T = TypeVar("T")
+
+
+def _lower_priority() -> None:
+    os.nice(NICENESS)
+
+
+@functools.cache
+def _pool() -> ProcessPoolExecutor:
+    # spawn, not fork: a fork of a web worker would copy its event loop, threads and sockets
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_lower_priority)
+
+
+async def run_in_process(fn: Callable[..., T], *args: object) -> T:
+    """Run fn(*args) in this worker's low-priority process; its exceptions come back raised."""
+    return await asyncio.get_running_loop().run_in_executor(_pool(), fn, *args)

@@ -1,0 +1,39 @@
+"""Heavy page work runs in another process, at a lower priority, and a domain error raised
+there comes back whole (code, field and params)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from paysim_app.jobs import offload
+from paysim_app.services.errors import ValidationError
+
+
+def where_and_how_nice() -> tuple[int, int]:
+    return os.getpid(), os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def refuse(line: int) -> None:
+    raise ValidationError("sim_import.error.quotes", "file", line=line)
+
+
+def test_the_job_runs_in_a_nicer_process_and_the_process_is_reused():
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    pid, niceness = asyncio.run(offload.run_in_process(where_and_how_nice))
+    assert pid != os.getpid()
+    assert niceness == min(19, here + offload.NICENESS)
+    again, _ = asyncio.run(offload.run_in_process(where_and_how_nice))
+    assert again == pid
+
+
+def test_a_domain_error_comes_back_with_its_field_and_params():
+    with pytest.raises(ValidationError) as refused:
+        asyncio.run(offload.run_in_process(refuse, 7))
+    assert (refused.value.code, refused.value.field, refused.value.params) == (
+        "sim_import.error.quotes",
+        "file",
+        {"line": 7},
+    )
