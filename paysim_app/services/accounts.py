@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import secrets
 from datetime import timedelta
 
@@ -13,13 +12,12 @@ from sqlmodel import Session, select
 
 from paysim_app.models import (
     AuthSession,
-    LoginThrottle,
     PasswordResetToken,
     Subscriber,
     User,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.services import audit
+from paysim_app.services import audit, throttles
 from paysim_app.services.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.services.logins import parse_login
 from paysim_app.services.outbox import queue_email
@@ -110,14 +108,6 @@ def register_subscriber(
     return actor_for(session, user)
 
 
-def _throttle(session: Session, identifier: str) -> LoginThrottle:
-    row = session.get(LoginThrottle, identifier)
-    if row is None:
-        row = LoginThrottle(identifier=identifier)
-        session.add(row)
-    return row
-
-
 def sign_in(
     session: Session,
     login: str,
@@ -135,9 +125,9 @@ def sign_in(
     except ValidationError:
         raise AuthError("auth.invalid_credentials") from None
     now = utcnow()
-    throttle = _throttle(session, f"{kind}:{value}")
-    if throttle.locked_until and throttle.locked_until > now:
-        minutes = max(1, math.ceil((throttle.locked_until - now).total_seconds() / 60))
+    identifier = f"{kind}:{value}"
+    minutes = throttles.minutes_locked(session, identifier, now)
+    if minutes:
         raise AuthError("auth.locked", minutes=minutes)
     user = _find_user(session, kind, value)
     ok = (
@@ -146,18 +136,12 @@ def sign_in(
         else (dummy_verify(password), False)[1]
     )
     if not ok:
-        throttle.failures = (0 if throttle.locked_until else throttle.failures) + 1
-        throttle.locked_until = None
-        if throttle.failures >= MAX_FAILURES:
-            throttle.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            throttle.failures = 0
-        throttle.updated_at = now
+        throttles.count_failure(session, identifier, now, MAX_FAILURES, LOCK_MINUTES)
         session.commit()  # the failure counts even though we raise
         raise AuthError("auth.invalid_credentials")
     if not user.is_active:
         raise AuthError("auth.account_disabled")
-    throttle.failures = 0
-    throttle.locked_until = None
+    throttles.clear(session, identifier)
     if previous_token:
         _revoke_token(session, previous_token)
     user.last_login_at = now
@@ -320,9 +304,7 @@ def reset_password(session: Session, token: str, new: str) -> None:
     for ident in filter(
         None, (user.email and f"email:{user.email}", user.phone and f"phone:{user.phone}")
     ):
-        throttle = session.get(LoginThrottle, ident)
-        if throttle:
-            throttle.failures, throttle.locked_until = 0, None
+        throttles.clear(session, ident)
 
 
 def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.i18n.formats import moscow_date, moscow_day_range
@@ -272,11 +271,6 @@ class Claim:
     customer: str
 
 
-def _insert_ignore(session: Session):
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(_RUN)
-
-
 def _month_bounds(on: date) -> tuple[datetime, datetime]:
     start, _ = moscow_day_range(on.replace(day=1))
     _, end = moscow_day_range(on.replace(day=calendar.monthrange(on.year, on.month)[1]))
@@ -352,7 +346,7 @@ def claim(
     if not values:
         return []
     inserted = session.execute(
-        _insert_ignore(session)
+        bulk.dialect_insert(session, _RUN)
         .values(values)
         .on_conflict_do_nothing()
         .returning(

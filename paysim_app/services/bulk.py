@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import BigInteger, Table, any_, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -18,6 +19,11 @@ from sqlmodel import Session
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: Session, table: Table):
+    """INSERT of this database's dialect: it has `on_conflict_do_nothing()` on both."""
+    return (postgresql if is_postgres(session) else sqlite).insert(table)
 
 
 def id_in(session: Session, column, ids: Sequence[int]) -> ColumnElement:

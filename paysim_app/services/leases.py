@@ -12,11 +12,11 @@ import socket
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.models import JobLease
 from paysim_app.models.base import utcnow
+from paysim_app.services import bulk
 
 _T = JobLease.__table__
 
@@ -28,9 +28,8 @@ def process_id() -> str:
 def acquire(session: Session, name: str, holder: str, ttl: timedelta) -> bool:
     """Take or renew the lease; commits. True when `holder` holds it afterwards."""
     now = utcnow()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        dialect.insert(_T)
+        bulk.dialect_insert(session, _T)
         .values(name=name, holder=holder, expires_at=now + ttl)
         .on_conflict_do_nothing()
     )

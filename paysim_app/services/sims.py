@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -18,14 +17,13 @@ from stdnum import luhn
 from paysim_app.models import (
     ActivationRequest,
     Block,
-    LoginThrottle,
     Sim,
     Tariff,
     TariffChangeRequest,
     UnblockRequest,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.services import audit
+from paysim_app.services import audit, throttles
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor, owned_sim, require_role
 
@@ -206,12 +204,9 @@ def claim_sim(session: Session, actor: Actor, iccid: str, code: str) -> int:
     if not re.fullmatch(r"[A-Za-z0-9\s-]{4,32}", code or ""):
         raise ValidationError("sims.error.code", field="code")
     now = utcnow()
-    throttle = session.get(LoginThrottle, f"claim:{actor.user_id}")
-    if throttle is None:
-        throttle = LoginThrottle(identifier=f"claim:{actor.user_id}")
-        session.add(throttle)
-    if throttle.locked_until and throttle.locked_until > now:
-        minutes = max(1, math.ceil((throttle.locked_until - now).total_seconds() / 60))
+    identifier = f"claim:{actor.user_id}"
+    minutes = throttles.minutes_locked(session, identifier, now)
+    if minutes:
         raise DomainError("sims.error.claim_locked", minutes=minutes)
     sim = session.execute(select(Sim).where(Sim.iccid == digits)).scalar_one_or_none()
     ok = (
@@ -222,17 +217,10 @@ def claim_sim(session: Session, actor: Actor, iccid: str, code: str) -> int:
         and hmac.compare_digest(sim.activation_code_hash, activation_code_hash(code))
     )
     if not ok:
-        throttle.failures = (0 if throttle.locked_until else throttle.failures) + 1
-        throttle.locked_until = None
-        if throttle.failures >= CLAIM_MAX_FAILURES:
-            throttle.failures, throttle.locked_until = (
-                0,
-                now + timedelta(minutes=CLAIM_LOCK_MINUTES),
-            )
-        throttle.updated_at = now
+        throttles.count_failure(session, identifier, now, CLAIM_MAX_FAILURES, CLAIM_LOCK_MINUTES)
         session.commit()  # the failure counts even though we refuse
         raise DomainError("sims.error.claim_refused")
-    throttle.failures, throttle.locked_until = 0, None
+    throttles.clear(session, identifier)
     pending = session.execute(
         select(ActivationRequest.id).where(
             ActivationRequest.sim_id == sim.id, ActivationRequest.status == "pending"

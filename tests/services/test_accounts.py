@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -240,6 +241,42 @@ def test_five_wrong_passwords_lock_the_login_even_for_the_right_one(factory, eng
     assert locked.code == "auth.locked"
     assert locked.params == {"minutes": 15}
     assert count(engine, AuthSession) == 0
+
+
+def at_once(n: int, fn) -> list[object]:
+    """fn() in n threads released together; each one's result or exception."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - returned to the test
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_sign_ins_of_one_login_at_once_all_succeed(factory, engine):
+    # the first attempts of a login both inserted its throttle row: a unique violation
+    factory.subscriber("ivan@example.ru")
+    results = at_once(4, lambda: sign_in(engine, "ivan@example.ru"))
+    assert all(isinstance(r, tuple) for r in results), results
+    assert count(engine, AuthSession) == 4
+
+
+def test_wrong_passwords_at_once_are_each_counted(factory, engine):
+    factory.subscriber("ivan@example.ru")
+    results = at_once(4, lambda: sign_in(engine, "ivan@example.ru", "Wrong-pass-1"))
+    assert all(isinstance(r, AuthError) for r in results), results
+    with session_scope(engine) as s:
+        assert s.get(LoginThrottle, "email:ivan@example.ru").failures == 4
 
 
 def test_the_lock_is_per_login_whatever_way_the_phone_is_written(factory, engine):
