@@ -957,9 +957,11 @@ def _import(
         partners = _Codes.load(session, Partner, Partner.is_active)
         tariffs = _Codes.load(session, Tariff, ~Tariff.is_archived)
         if _postgres(session):
-            # big sorts and hashes in memory; no JIT (compiling the checks costs seconds)
+            # big sorts and hashes in memory; no JIT (compiling the checks costs seconds); no
+            # parallel workers: an import takes one core and leaves the others to the web
             _sql(session, "SET LOCAL work_mem = '256MB'")
             _sql(session, "SET LOCAL jit = off")
+            _sql(session, "SET LOCAL max_parallel_workers_per_gather = 0")
         _create_stage(session)
         try:
             rows = _stage_file(session, header, sniff.bad_lines, partners, tariffs)
