@@ -39,7 +39,10 @@ class Settings(BaseSettings):
     # billing's pause per second of work between batches: 1.0 = at most half a core, so web
     # requests beside it stay fast (the cycle takes twice as long); 0 = flat out
     paysim_billing_pace: float = Field(default=1.0, ge=0)
-    # the same for the chunks of a big SIM import (PostgreSQL, more than 20 000 new SIMs)
+    # PostgreSQL: a SIM import with more new SIMs than this commits them in chunks of this
+    # many file lines (services.sim_import._apply_in_chunks); 0 = always one transaction
+    paysim_import_chunk_rows: int = Field(default=20_000, ge=0)
+    # the pause per second of work between those chunks, like billing's
     paysim_import_pace: float = Field(default=1.0, ge=0)
     # 0: the billing cycle runs hourly at :05; N > 0: every N seconds (tests, staging)
     paysim_scheduler_billing_seconds: int = Field(default=0, ge=0)

@@ -28,7 +28,7 @@ SQL over that table. The report holds counts and the first `sample_size` rows of
 the rejects go to a CSV file or stream. On PostgreSQL the writing run takes an advisory lock,
 so two imports at once run one after the other (the second sees the first's SIMs); on SQLite
 the first write takes the database's write lock for the same effect. On PostgreSQL more than
-APPLY_CHUNK_ROWS new SIMs are committed in paced chunks before the rest (see _apply_in_chunks:
+PAYSIM_IMPORT_CHUNK_ROWS new SIMs are committed in paced chunks before the rest (see _apply_in_chunks:
 why, and how it stays all or nothing).
 """
 
@@ -115,8 +115,6 @@ SAMPLE_ROWS = 200
 CHUNK_ROWS = 20_000
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 LOCK_KEY = 0x5349_4D49_4D50  # PostgreSQL advisory lock: one writing import at a time
-# PostgreSQL commits the new SIMs of a big import in chunks of this many file lines (_apply)
-APPLY_CHUNK_ROWS = 20_000
 STAGE = "sim_import_stage"
 ROWS = "sim_import_rows"
 
@@ -771,8 +769,9 @@ def _lock(session: Session) -> None:
 def _apply(session: Session, creates: int, pace: float, finish: Callable[[], None]) -> None:
     """Write the checked rows (deletes, updates, then the new SIMs in line order), then call
     `finish` (the audit entry) in the same transaction as the last writes."""
-    if _postgres(session) and creates > APPLY_CHUNK_ROWS:
-        _apply_in_chunks(session, pace, finish)
+    chunk = get_settings().paysim_import_chunk_rows
+    if _postgres(session) and chunk and creates > chunk:
+        _apply_in_chunks(session, chunk, pace, finish)
     else:
         _apply_rest(session, utcnow(), with_creates=True)
         finish()
@@ -826,8 +825,8 @@ def _insert_creates(session: Session, now, lines: tuple[int, int] | None = None)
     )
 
 
-def _apply_in_chunks(session: Session, pace: float, finish: Callable[[], None]) -> None:
-    """PostgreSQL, many new SIMs: commit them in chunks of APPLY_CHUNK_ROWS file lines first,
+def _apply_in_chunks(session: Session, chunk: int, pace: float, finish: Callable[[], None]) -> None:
+    """PostgreSQL, many new SIMs: commit them in chunks of `chunk` file lines first,
     then the deletes, updates (and the caller's audit entry) in the caller's transaction.
 
     Why: one transaction inserting a million SIMs leaves a million uncommitted entries at the
@@ -853,7 +852,7 @@ def _apply_in_chunks(session: Session, pace: float, finish: Callable[[], None]) 
         _sql(session, f"CREATE INDEX ON {ROWS} (line)")
         pacer = Pacer(pace)
         while committed_to <= last:
-            end = committed_to + APPLY_CHUNK_ROWS
+            end = committed_to + chunk
             _insert_creates(session, now, (committed_to, end))
             raw.commit()
             committed_to = end

@@ -467,14 +467,14 @@ def test_an_upload_over_the_limit_is_refused_and_removed(admin, imports_folder):
 # --------------------------------------------------------------------------- two at once
 
 
-@pytest.mark.parametrize("chunk", [None, 300], ids=["one-transaction", "chunked"])
+@pytest.mark.parametrize("chunk", [0, 300], ids=["one-transaction", "chunked"])
 def test_two_overlapping_imports_at_once_leave_no_duplicate(
     engine, backend, factory, admin, chunk, monkeypatch
 ):
     if backend != "postgres":
         pytest.skip("the advisory lock is PostgreSQL's")
-    if chunk:  # the new SIMs are committed 300 lines at a time: the lock holds between them
-        monkeypatch.setattr(si, "APPLY_CHUNK_ROWS", chunk)
+    # 300: the new SIMs are committed 300 lines at a time and the lock holds between them
+    monkeypatch.setattr(get_settings(), "paysim_import_chunk_rows", chunk)
     tariff = factory.tariff()
     first = csv_bytes(*[row(n, tariff=tariff.code) for n in range(1, 1501)])
     second = csv_bytes(*[row(n, tariff=tariff.code) for n in range(1001, 2501)])

@@ -13,6 +13,7 @@ from paysim_app.models import AuditLog, Sim
 from paysim_app.services import sim_import as si
 from paysim_app.services.errors import DomainError
 from paysim_app.services.pacing import Pacer
+from paysim_app.settings import get_settings
 from tests.conftest import Factory, make_iccid
 from tests.services.test_sim_import import BASE, csv_bytes, row
 
@@ -22,8 +23,8 @@ FIRST_OF_FILE = make_iccid(BASE)  # the ICCIDs of the file sort above every fact
 
 
 @pytest.fixture
-def small_chunks(monkeypatch):
-    monkeypatch.setattr(si, "APPLY_CHUNK_ROWS", CHUNK)
+def small_chunks(db_url, monkeypatch):
+    monkeypatch.setattr(get_settings(), "paysim_import_chunk_rows", CHUNK)
 
 
 def watch_chunks(monkeypatch, after_chunk) -> None:
@@ -148,7 +149,7 @@ def test_a_failure_after_the_last_chunk_removes_them_too(
         assert other.get(Sim, renamed.id).msisdn == renamed.msisdn
     # and the connection is fit for the next import (no TEMP tables or lock left behind)
     monkeypatch.undo()
-    monkeypatch.setattr(si, "APPLY_CHUNK_ROWS", CHUNK)
+    monkeypatch.setattr(get_settings(), "paysim_import_chunk_rows", CHUNK)
     report = si.import_sims(session, admin, data, dry_run=False)
     session.commit()
     assert report.applied and new_sims(engine) == NEW
