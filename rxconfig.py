@@ -9,6 +9,7 @@ from reflex.plugins.sitemap import SitemapPlugin
 
 from paysim_app.settings import get_settings
 from paysim_app.ui.theme_css import SplitRadixThemesPlugin
+from paysim_app.ui.vite_chunks import IconChunkPlugin
 
 settings = get_settings()
 _public = urlsplit(settings.paysim_public_url)
@@ -36,10 +37,12 @@ config = rx.Config(
     redis_url=settings.redis_url,
     show_built_with_reflex=False,
     plugins=[
-        # Radix Themes with only the colour scales in use (see paysim_app/ui/theme_css.py)
+        # Radix Themes with only the colour scales and components in use (paysim_app/ui/theme_css.py)
         SplitRadixThemesPlugin(
             theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
-        )
+        ),
+        # the icons the pages import in one script chunk (paysim_app/ui/vite_chunks.py)
+        IconChunkPlugin(),
     ],
     disable_plugins=[SitemapPlugin],
 )

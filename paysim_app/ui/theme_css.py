@@ -1,4 +1,4 @@
-"""Radix Themes with only the colour scales the app uses in the global stylesheet.
+"""Radix Themes with only the colour scales and the components the app uses.
 
 Reflex's RadixThemesPlugin imports `@radix-ui/themes/styles.css`: every one of the 31 colour
 scales, light, dark and P3. With the 10 scales PaySim uses the built, render-blocking stylesheet
@@ -10,6 +10,20 @@ The scales in use are every string literal in the app's Python source that names
 (`color_scheme="red"`, `rx.color("amber", 9)`, `{"active": "green"}` maps fed to badges at run
 time), plus the theme's accent and gray. A new colour written anywhere in paysim_app is picked
 up by the next compile; a colour that only arrives from the database would not be (none does).
+
+Components: while the pages compile, the plugin notes every name the app imports from
+`@radix-ui/themes` (an `enter_component` hook); once Radix is installed it writes the installed
+`components.css` pruned to the rules those components can ever match (paysim_app/ui/radix_css.py:
+432 KB, 32 KB gzip -> 274 KB, 20 KB gzip) to `.web/styles/radix_components.css` and imports that
+in its place. The built global stylesheet goes from 631 KB (64 KB gzip) to 502 KB (55 KB gzip),
+with the computed style of every element of /login, /cabinet and /admin/sims unchanged. A compile
+that saw no Radix component, or a name it cannot find in Radix's index, keeps the full file.
+
+Scripts: Reflex puts every plugin dependency on `window.__reflex` for dynamic (eval'd)
+components, so root.jsx does `import * as radix_ui_themes from "@radix-ui/themes"`: all of Radix
+Themes in the scripts of every page (about 27 KB gzip that no page runs). PaySim has no dynamic
+components, so the plugin takes Radix off that list (`expose_on_window=True` restores it; so
+does an app that registers it with reflex_base.components.dynamic.bundle_library).
 """
 
 from __future__ import annotations
@@ -24,9 +38,15 @@ from typing import Any
 from reflex.plugins import RadixThemesPlugin
 from reflex.utils.prerequisites import get_web_dir
 from reflex.vars.base import LiteralVar
+from reflex_base.registry import RegistrationContext
+
+from paysim_app.ui import radix_css
 
 FULL_STYLESHEET = "@radix-ui/themes/styles.css"
 _PACKAGE = "@radix-ui/themes"
+COMPONENTS = f"{_PACKAGE}/components.css"
+PRUNED_NAME = "radix_components.css"  # written into .web/styles/ beside the root stylesheet
+FALLBACK = f"@import url('{COMPONENTS}');\n"
 # in the order styles.css concatenates them (it matters: base.css remaps --gray-* to the theme's
 # gray with a selector of the same specificity as the scales' own `.light` rules)
 GRAYS = ("gray", "mauve", "slate", "sage", "olive", "sand")
@@ -87,9 +107,77 @@ def check_installed(sheets: tuple[str, ...], node_modules: Path) -> None:
         raise FileNotFoundError(msg)
 
 
+def _is_radix(library: str) -> bool:
+    """Whether an import's library is the Radix Themes package itself ("@radix-ui/themes@3.3.0"
+    or "@radix-ui/themes"), not a subpath like "@radix-ui/themes/styles.css"."""
+    return library == _PACKAGE or library.startswith(f"{_PACKAGE}@")
+
+
+def radix_names(imports: dict[str, Any]) -> set[str]:
+    """Names imported from Radix Themes in a component's parsed imports ({lib: [ImportVar]})."""
+    names = set()
+    for library, import_vars in imports.items():
+        if _is_radix(library):
+            names.update(iv.tag for iv in import_vars if iv.tag)
+    return names
+
+
+def pruned_components_css(names: set[str], node_modules: Path | None = None) -> str:
+    """components.css with only the rules these Radix Themes imports can match (FALLBACK, an
+    import of the whole file, when Radix is not installed or an import name is unknown)."""
+    package_dir = (node_modules or get_web_dir() / "node_modules") / _PACKAGE
+    if not (package_dir / "components.css").is_file():
+        logger.warning("%s is not installed: keeping the full components.css", _PACKAGE)
+        return FALLBACK
+    used = radix_css.used_classes(names, package_dir, APP_DIR)
+    if used is None:
+        logger.warning("unknown Radix Themes import among %s: keeping components.css", names)
+        return FALLBACK
+    css = (package_dir / "components.css").read_text(encoding="utf-8")
+    pruned = radix_css.prune_components_css(css, used)
+    logger.debug("components.css pruned to %d of %d bytes", len(pruned), len(css))
+    return f"/* {COMPONENTS} pruned to the components PaySim uses (theme_css.py) */\n{pruned}"
+
+
 @dataclasses.dataclass
 class SplitRadixThemesPlugin(RadixThemesPlugin):
-    """RadixThemesPlugin whose global stylesheet carries only the colour scales in use."""
+    """RadixThemesPlugin whose global stylesheet carries only the colour scales and components
+    in use, and that does not put all of Radix Themes on window.__reflex."""
+
+    expose_on_window: bool = False
+    _radix_names: set[str] = dataclasses.field(default_factory=set, init=False, repr=False)
+    _pruned: bool = dataclasses.field(default=False, init=False, repr=False)
+
+    def enter_component(self, comp: Any, /, **context: Any) -> None:
+        """Note the Radix Themes names each compiled component imports."""
+        super().enter_component(comp, **context)
+        get_imports = getattr(comp, "_get_imports", None)
+        if get_imports is not None:
+            self._radix_names |= radix_names(get_imports())
+
+    def pre_compile(self, **context: Any) -> None:
+        """After the pages compiled: write the pruned components.css, keep Radix off window."""
+        super().pre_compile(**context)
+        if not self.expose_on_window:
+            registry = RegistrationContext.ensure_context()
+            # an app's own bundle_library("@radix-ui/themes") still wins
+            if not any(_is_radix(lib) for lib in registry._explicit_bundled_libraries):
+                registry.bundled_libraries[:] = [
+                    lib for lib in registry.bundled_libraries if not _is_radix(lib)
+                ]
+        self._pruned = False
+        names, self._radix_names = self._radix_names, set()  # a hot reload collects afresh
+        if not self.enabled or not names:
+            return
+        # the app root's Theme wrapper is not a page component
+        names |= {"Theme"}
+        target = str(get_web_dir() / "styles" / PRUNED_NAME)
+        # On a fresh .web Radix is installed only after the save tasks ran: the file is saved
+        # as the full stylesheet, then pruned by a modify task, which Reflex runs after
+        # `npm install` and before it writes the compiled files.
+        context["add_save_task"](lambda: (target, FALLBACK))
+        context["add_modify_task"](target, lambda _: pruned_components_css(names))
+        self._pruned = True
 
     def theme_scales(self) -> frozenset[str] | None:
         """The theme's accent and gray scales; None when the accent is only known at run time."""
@@ -121,4 +209,6 @@ class SplitRadixThemesPlugin(RadixThemesPlugin):
         logger.debug("Radix colour scales in the global stylesheet: %s", sorted(scales))
         split = stylesheets_for(scales)
         check_installed(split, get_web_dir() / "node_modules")
+        if self._pruned:
+            split = tuple(f"./{PRUNED_NAME}" if s == COMPONENTS else s for s in split)
         return split
