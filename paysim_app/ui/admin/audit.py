@@ -71,9 +71,8 @@ class AdminAuditState(ListMixin, SessionState):
             else f"/admin/audit?entity={quote(row['entity'])}&entity_id={quote(entity_id)}",
         }
 
-    def _fetch(self, count: bool = True):
+    def _before_fetch(self) -> None:
         self.detail = {}
-        return super()._fetch(count)
 
     @rx.event
     def load(self):

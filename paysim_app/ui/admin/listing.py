@@ -9,6 +9,8 @@ lives here once. The state holds one page of rows, never more; the services do t
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from paysim_app.api.exports import export_link
@@ -16,11 +18,20 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import accounts
 from paysim_app.services.errors import DomainError
-from paysim_app.services.listing import ListQuery, ListSpec, fetch_page
+from paysim_app.services.listing import ListQuery, ListSpec, Page, fetch_page
 from paysim_app.services.permissions import Actor
 
 PAGE_SIZE = 25
 ALL = "all"  # a select's "no filter" (Radix items cannot have an empty value)
+
+
+def _load_page(actor: Actor, spec: ListSpec, query: ListQuery, count: bool) -> Page | DomainError:
+    """One page in its own transaction (in the event loop's thread or a worker thread)."""
+    try:
+        with session_scope() as session:
+            return fetch_page(session, actor, spec, query, count=count)
+    except DomainError as err:
+        return err
 
 
 class ListMixin(rx.State, mixin=True):
@@ -63,24 +74,45 @@ class ListMixin(rx.State, mixin=True):
         )
 
     def _fetch(self, count: bool = True):
+        """Load the page (and the count) now: after a handler's own write."""
+        self._before_fetch()
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
+        return self._show(_load_page(actor, self._spec(), self._query(), count), count)
+
+    async def _fetch_async(self, count: bool = True):
+        """The same with the SQL in a thread: a page turn or a filter waits for the database
+        without holding the worker's event loop, which serves every other tab of the worker
+        (a slow query there used to delay them all, even a no-op event)."""
+        self._before_fetch()
+        actor = await self._actor_async()
+        if actor is None:
+            return rx.redirect("/login")
+        spec, query = self._spec(), self._query()
+        return self._show(await asyncio.to_thread(_load_page, actor, spec, query, count), count)
+
+    def _show(self, result: Page | DomainError, count: bool):
         self.list_error = ""
-        try:
-            with session_scope() as session:
-                result = fetch_page(session, actor, self._spec(), self._query(), count=count)
-        except DomainError as err:
-            self.list_error = self._error(err)
+        if isinstance(result, DomainError):
+            self.list_error = self._error(result)
             self._raw, self.has_next, self.total, self.capped = [], False, 0, False
             self.estimated = False
-            return None
+            return self._after_fetch(count)
         self._raw = result.rows  # backend-only: datetimes stay datetimes
         self.page, self.has_next = result.page, result.has_next
         if result.total is not None:
             self.total, self.capped = result.total, result.capped
             self.estimated = result.estimated
         self.selected = []
+        return self._after_fetch(count)
+
+    def _before_fetch(self) -> None:
+        """A section's step before every fetch (e.g. checking its dates)."""
+
+    def _after_fetch(self, count: bool):
+        """A section's step after every fetch (list_error says whether it failed); may return
+        events."""
         return None
 
     def _start(self):
@@ -104,12 +136,12 @@ class ListMixin(rx.State, mixin=True):
 
     # -- events (copied onto every section state by Reflex's mixin machinery) ----------------
     @rx.event
-    def set_filter(self, name: str, value: str):
+    async def set_filter(self, name: str, value: str):
         """A select or a date: applies at once."""
         if isinstance(name, str) and name in self.filters:
             self.filters = {**self.filters, name: str(value)[:100]}
             self.page = 1
-            return self._fetch()
+            return await self._fetch_async()
         return None
 
     @rx.event
@@ -123,40 +155,40 @@ class ListMixin(rx.State, mixin=True):
         self.search = str(value)[:100]
 
     @rx.event
-    def apply(self, _form: dict | None = None):
+    async def apply(self, _form: dict | None = None):
         self.page = 1
-        return self._fetch()
+        return await self._fetch_async()
 
     @rx.event
-    def clear(self):
+    async def clear(self):
         self.filters = dict.fromkeys(self.filters, "")
         self.search, self.page = "", 1
-        return self._fetch()
+        return await self._fetch_async()
 
     @rx.event
-    def set_sort(self, key: str):
+    async def set_sort(self, key: str):
         if isinstance(key, str) and key in self._spec().sorts:
             self.sort, self.page = key, 1
-            return self._fetch(count=False)
+            return await self._fetch_async(count=False)
         return None
 
     @rx.event
-    def flip_order(self):
+    async def flip_order(self):
         self.descending, self.page = not self.descending, 1
-        return self._fetch(count=False)
+        return await self._fetch_async(count=False)
 
     @rx.event
-    def next_page(self):
+    async def next_page(self):
         if self.has_next:
             self.page += 1
-            return self._fetch(count=False)
+            return await self._fetch_async(count=False)
         return None
 
     @rx.event
-    def prev_page(self):
+    async def prev_page(self):
         if self.page > 1:
             self.page -= 1
-            return self._fetch(count=False)
+            return await self._fetch_async(count=False)
         return None
 
     @rx.event

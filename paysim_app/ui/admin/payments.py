@@ -54,10 +54,9 @@ class AdminPaymentsState(ListMixin, SessionState):
             "partner": row["partner"] or "—",
         }
 
-    def _fetch(self, count: bool = True):
-        redirect = super()._fetch(count)
-        if redirect is not None or not count or self.list_error:
-            return redirect
+    def _after_fetch(self, count: bool):
+        if not count or self.list_error:
+            return None
         # the sums of a big filtered set take longer than a page: the rows show at once and
         # the totals follow from a background task
         self._totals_seq += 1

@@ -105,12 +105,13 @@ class AdminQualityState(ListMixin, SessionState):
         self.filters = {**self.filters, **{k: v.isoformat() for k, v in values.items()}}
         return values["from"], values["to"]
 
-    def _fetch(self, count: bool = True):
-        period = self._period()
-        redirect = super()._fetch(count)
-        if count and redirect is None:
-            self._overview(period)
-        return redirect
+    def _before_fetch(self) -> None:
+        self._period()  # checks and normalises the dates the query then uses
+
+    def _after_fetch(self, count: bool):
+        if count:
+            self._overview(self._period())
+        return None
 
     def _overview(self, period: tuple[date, date] | None) -> None:
         actor = self._actor()

@@ -7,6 +7,7 @@ once. Ids of the signed-in user stay in backend-only vars (leading underscore).
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import quote
 
 import reflex as rx
@@ -36,6 +37,11 @@ def safe_next(target: str | None, role: str) -> str:
     if target == home or target.startswith(home + "/"):
         return target
     return home
+
+
+def _resolve(token: str) -> Actor | None:
+    with session_scope() as session:
+        return accounts.resolve_session(session, token)
 
 
 class SessionState(rx.State):
@@ -72,8 +78,13 @@ class SessionState(rx.State):
         self.permissions = sorted(actor.permissions)
 
     def _actor(self) -> Actor | None:
-        with session_scope() as session:
-            actor = accounts.resolve_session(session, self.auth_token)
+        actor = _resolve(self.auth_token)
+        self._remember(actor)
+        return actor
+
+    async def _actor_async(self) -> Actor | None:
+        """_actor with the database lookup in a thread (for async handlers)."""
+        actor = await asyncio.to_thread(_resolve, self.auth_token)
         self._remember(actor)
         return actor
 
