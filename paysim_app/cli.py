@@ -249,7 +249,6 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
                 file_name=path.name,
                 dry_run=args.dry_run,
                 rejects_to=args.rejects,
-                pace=get_settings().paysim_import_pace,
             )
     except DomainError as exc:
         raise CommandError(f"import-sims: {_domain_message(exc)}")

@@ -766,12 +766,13 @@ def _lock(session: Session) -> None:
         _sql(session, "UPDATE sim SET id = id WHERE 1 = 0")
 
 
-def _apply(session: Session, creates: int, pace: float, finish: Callable[[], None]) -> None:
+def _apply(session: Session, creates: int, finish: Callable[[], None]) -> None:
     """Write the checked rows (deletes, updates, then the new SIMs in line order), then call
     `finish` (the audit entry) in the same transaction as the last writes."""
-    chunk = get_settings().paysim_import_chunk_rows
+    settings = get_settings()
+    chunk = settings.paysim_import_chunk_rows
     if _postgres(session) and chunk and creates > chunk:
-        _apply_in_chunks(session, chunk, pace, finish)
+        _apply_in_chunks(session, chunk, settings.paysim_import_pace, finish)
     else:
         _apply_rest(session, utcnow(), with_creates=True)
         finish()
@@ -909,28 +910,22 @@ def import_sims(
     dry_run: bool = True,
     sample_size: int = SAMPLE_ROWS,
     rejects_to: str | os.PathLike | IO[str] | None = None,
-    pace: float = 0.0,
 ) -> ImportReport:
     """Check a CSV of SIMs and, unless `dry_run` or any row is rejected, apply it in the
     caller's transaction (the caller commits; an exception means roll back). `source` is a file
     path or the file's bytes. The rejected rows go to `rejects_to` (a path or a text stream)
-    when given and there are any. One audit entry per applied import. `pace`: the Pacer's
-    pause per second of work between the chunks of a big import on PostgreSQL (_apply)."""
+    when given and there are any. One audit entry per applied import."""
     require(actor, PERMISSION)
     started = time.perf_counter()
     name = Path(str(file_name or (source if not isinstance(source, bytes) else "import.csv"))).name
     fh: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     try:
-        return _import(
-            session, actor, fh, name, dry_run, max(0, sample_size), rejects_to, pace, started
-        )
+        return _import(session, actor, fh, name, dry_run, max(0, sample_size), rejects_to, started)
     finally:
         fh.close()
 
 
-def _import(
-    session, actor, fh, name, dry_run, sample_size, rejects_to, pace, started
-) -> ImportReport:
+def _import(session, actor, fh, name, dry_run, sample_size, rejects_to, started) -> ImportReport:
     sniff = _sniff(fh)
     base = {"file_name": name, "sha256": sniff.sha256, "size": sniff.size, "dry_run": dry_run}
 
@@ -1001,7 +996,7 @@ def _import(
                     },
                 )
 
-            _apply(session, counts["create"], pace, record)
+            _apply(session, counts["create"], record)
         _drop_tables(session)
     except IntegrityError as exc:  # a SIM written meanwhile by someone else (not an import)
         raise DomainError("sim_import.error.conflict") from exc
@@ -1269,7 +1264,6 @@ def confirm_upload(
         dry_run=False,
         sample_size=sample_size,
         rejects_to=rejects,
-        pace=get_settings().paysim_import_pace,
     )
 
 

@@ -25,6 +25,7 @@ FIRST_OF_FILE = make_iccid(BASE)  # the ICCIDs of the file sort above every fact
 @pytest.fixture
 def small_chunks(db_url, monkeypatch):
     monkeypatch.setattr(get_settings(), "paysim_import_chunk_rows", CHUNK)
+    monkeypatch.setattr(get_settings(), "paysim_import_pace", 0.0)  # no pauses in tests
 
 
 def watch_chunks(monkeypatch, after_chunk) -> None:
