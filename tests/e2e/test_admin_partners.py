@@ -134,6 +134,7 @@ def test_comparison_of_partners(new_page, app_env):
     for width in (WIDTHS["desktop"], WIDTHS["phone"]):
         page = _signed_in(new_page, width=width)
         page.goto("/admin/partners")
+        ready(page)  # a link clicked before hydration is lost
         expect(page.locator("#admin-partners-summary")).to_contain_text(re.compile(r"\d"))
         page.locator("#partners-stats").click()
         expect(page).to_have_url(re.compile(r"/admin/partners/stats$"))
