@@ -107,6 +107,9 @@ app = rx.App(
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
     api_transformer=api,
     stylesheets=["/paysim.css"],
+    # sonner's Toaster reads the page direction with getComputedStyle on every render unless
+    # told: a forced style recalculation of the whole page each time a state delta arrives
+    toaster=rx.toast.provider(dir="ltr"),
 )
 
 

@@ -14,7 +14,7 @@ import reflex as rx
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.pickers import choice, static_choice
+from paysim_app.ui.components.pickers import native_choice
 
 
 class FilterField(NamedTuple):
@@ -28,17 +28,9 @@ class FilterField(NamedTuple):
 def _filter_control(state, f: FilterField) -> rx.Component:
     value = state.filters[f.name]
     id_ = f"f-{f.name}"
-    if f.kind == "choice" and f.options is not None:
-        return static_choice(
-            f.options,
-            rx.cond(value == "", "all", value),
-            lambda v: state.set_filter(f.name, v),
-            id_,
-            f.label_key,
-        )
     if f.kind == "choice":
-        return choice(
-            getattr(state, f.dynamic),
+        return native_choice(
+            f.options if f.options is not None else getattr(state, f.dynamic),
             rx.cond(value == "", "all", value),
             lambda v: state.set_filter(f.name, v),
             id_,
@@ -67,7 +59,7 @@ def _filter_control(state, f: FilterField) -> rx.Component:
 
 def _sort_bar(state, sorts: list[tuple[str, str]]) -> rx.Component:
     return rx.hstack(
-        static_choice(sorts, state.sort, state.set_sort, "list-sort", "list.sort", width="100%"),
+        native_choice(sorts, state.sort, state.set_sort, "list-sort", "list.sort"),
         rx.icon_button(
             rx.cond(
                 state.descending, rx.icon("arrow-down-wide-narrow"), rx.icon("arrow-up-narrow-wide")

@@ -1,4 +1,9 @@
-"""Selects shared by pages: the contract's SIM, and a choice from a list of {value, label}."""
+"""Selects shared by pages: a choice from a list of {value, label} or from fixed options.
+
+`choice`/`static_choice` are Radix selects (forms); `native_choice` is the browser's own
+<select> for the lists' filters: no popper, no portal, no hidden copy of every item rendered
+with each state change, and a phone opens its own picker.
+"""
 
 from __future__ import annotations
 
@@ -37,5 +42,24 @@ def _dropdown(items, value, on_change, id_: str, label_key: str, width: str) -> 
         value=value,
         on_change=on_change,
         size="3",
+    )
+    return rx.box(labelled(id_, tr(label_key), control), width=width)
+
+
+def native_choice(
+    options: list[tuple[str, str]] | rx.Var,
+    value: rx.Var,
+    on_change,
+    id_: str,
+    label_key: str,
+    width: str = "100%",
+) -> rx.Component:
+    """A labelled native <select>: fixed (value, i18n key) pairs or a list var of {value, label}."""
+    if isinstance(options, list):
+        items = [rx.el.option(tr(key), value=v) for v, key in options]
+    else:
+        items = [rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"]))]
+    control = rx.el.select(
+        *items, value=value, on_change=on_change, id=id_, class_name="native-select"
     )
     return rx.box(labelled(id_, tr(label_key), control), width=width)
