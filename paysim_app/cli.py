@@ -254,6 +254,7 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
         raise CommandError(f"import-sims: {_domain_message(exc)}")
     except (OperationalError, ProgrammingError) as exc:
         _explain_missing_tables("import-sims", exc)
+    sim_import.tidy_after(report)
     _print_import(report, args.show)
     if report.error:
         return 1

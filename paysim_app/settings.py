@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     paysim_import_chunk_rows: int = Field(default=20_000, ge=0)
     # the pause per second of work between those chunks, like billing's
     paysim_import_pace: float = Field(default=1.0, ge=0)
+    # a job that wrote 10 000+ rows of a table vacuums and analyses it (services.maintenance)
+    paysim_tidy_after_jobs: bool = True
     # 0: the billing cycle runs hourly at :05; N > 0: every N seconds (tests, staging)
     paysim_scheduler_billing_seconds: int = Field(default=0, ge=0)
     # signs short-lived links (CSV exports); production must set its own long random value

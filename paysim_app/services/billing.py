@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, or_, select, text, update
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -31,7 +31,16 @@ from paysim_app.i18n.formats import moscow_date, moscow_day_range
 from paysim_app.models import AutopaySetting, BillingRun, LedgerEntry, Sim, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.payments import Gateway
-from paysim_app.services import addons, autopay, bulk, cards, ledger, notify, payments
+from paysim_app.services import (
+    addons,
+    autopay,
+    bulk,
+    cards,
+    ledger,
+    maintenance,
+    notify,
+    payments,
+)
 from paysim_app.services.pacing import Pacer
 
 log = logging.getLogger("paysim.billing")
@@ -247,9 +256,6 @@ def _low_balance_warnings(session: Session, day: date) -> int:
     return sent
 
 
-ANALYZE_AFTER = 10_000  # fees in one run after which the SIM statistics are refreshed
-
-
 def run_billing(
     session: Session,
     gateway: Gateway,
@@ -285,10 +291,9 @@ def run_billing(
     report.add(report.retries, autopay.charge_claims(session, gateway, claims))
     report.warnings = _low_balance_warnings(session, today) + cards.warn_expiring(session, today)
     session.commit()
-    if report.fees >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-        # balances moved for many SIMs: refresh the statistics the SIM list filters rely on
-        session.execute(text("ANALYZE sim"))
-        session.commit()
+    # balances moved for many SIMs: the lists' counts and filters want the table tidied
+    bind = session.get_bind()
+    maintenance.after_bulk_write(getattr(bind, "engine", bind), "sim", report.fees)
     report.seconds = round(time.perf_counter() - started, 3)
     log.info("billing: %s", json.dumps(asdict(report)))
     return report

@@ -52,12 +52,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, select
 
-from paysim_app.db import session_scope
+from paysim_app.db import get_engine, session_scope
 from paysim_app.i18n import t
 from paysim_app.models import Partner, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.services import audit
+from paysim_app.services import audit, maintenance
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.export import neutralise
 from paysim_app.services.pacing import Pacer
@@ -1277,9 +1277,16 @@ def run_upload_job(
     goes once committed. The import page runs this in a separate process (jobs/offload.py)."""
     with session_scope() as session:
         report = job(session, actor, upload)
+    tidy_after(report)
     if discard_when_applied and report.applied:
         discard_upload(actor, upload)  # committed: the file is no longer needed
     return report
+
+
+def tidy_after(report: ImportReport) -> None:
+    """After an applied import's commit: a big one leaves the SIM table to be tidied."""
+    if report.applied:
+        maintenance.after_bulk_write(get_engine(), "sim", report.created + report.updated)
 
 
 def _gone(upload: StoredImport, dry_run: bool) -> ImportReport:

@@ -125,10 +125,10 @@ class AdminActivationsState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
+    async def load(self):
         raw = self.router.page.params.get("tab", "")
         self.tab = raw if raw in TABS else "requests"
-        return self._start()
+        return await self._start()
 
     @rx.event
     def set_tab(self, value: str):
@@ -188,8 +188,8 @@ class AdminTariffChangesState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 CHANGE_COLUMNS = [

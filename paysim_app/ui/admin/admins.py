@@ -87,8 +87,8 @@ class AdminAdminsState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
     @rx.event
     def set_invite(self, name: str, value: str):

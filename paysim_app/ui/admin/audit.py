@@ -75,8 +75,8 @@ class AdminAuditState(ListMixin, SessionState):
         self.detail = {}
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
     @rx.event
     def show(self, entry_id: str):

@@ -95,11 +95,11 @@ class AdminBlocksState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
+    async def load(self):
         raw = self.router.page.params.get("tab", "")
         self.tab = raw if raw in TABS else "blocks"
         self.form, self.form_error, self.form_field = dict(EMPTY_FORM), "", ""
-        return self._start()
+        return await self._start()
 
     @rx.event
     def set_tab(self, value: str):
@@ -191,8 +191,8 @@ class AdminUnblocksState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 UNBLOCK_COLUMNS = [

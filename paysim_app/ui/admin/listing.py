@@ -115,10 +115,12 @@ class ListMixin(rx.State, mixin=True):
         events."""
         return None
 
-    def _start(self):
-        """on_load: gate, reset to the section's defaults (plus ?name=value links), fetch."""
+    async def _start(self):
+        """on_load: gate, reset to the section's defaults (plus ?name=value links), fetch.
+        The session lookup, the filters' choices and the first page are read in threads, as
+        page turns are: opening a list never holds the worker's event loop."""
         spec = self._spec()
-        actor, redirect = self._gate(
+        actor, redirect = await self._gate_async(
             self._role(), spec.permission if self._role() == "admin" else None
         )
         if redirect:
@@ -131,8 +133,10 @@ class ListMixin(rx.State, mixin=True):
         }
         self.search = str(params.get("q", ""))[:100] if isinstance(params.get("q", ""), str) else ""
         self.sort, self.descending, self.page = spec.default_sort, True, 1
-        self._prepare(actor)
-        return self._fetch()
+        await asyncio.to_thread(self._prepare, actor)
+        self._before_fetch()
+        query = self._query()
+        return self._show(await asyncio.to_thread(_load_page, actor, spec, query, True), True)
 
     # -- events (copied onto every section state by Reflex's mixin machinery) ----------------
     @rx.event

@@ -64,8 +64,8 @@ class AdminPartnersState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 COLUMNS = [

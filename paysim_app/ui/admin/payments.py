@@ -92,8 +92,8 @@ class AdminPaymentsState(ListMixin, SessionState):
                 self.totals_text = text
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 COLUMNS = [

@@ -212,8 +212,8 @@ class AdminQualityState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 STAR_COLUMNS = [

@@ -78,8 +78,8 @@ class AdminSimsState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
     @rx.event
     def set_bulk(self, name: str, value: str):

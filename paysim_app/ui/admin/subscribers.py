@@ -73,8 +73,8 @@ class AdminSubscribersState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 COLUMNS = [

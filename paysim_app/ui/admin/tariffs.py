@@ -86,13 +86,13 @@ class AdminTariffsState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
+    async def load(self):
         """One page, two tabs: ?tab=addons loads the add-on list instead (a link between the
         tabs changes the query, and Reflex runs on_load again)."""
         self.tab = ADDONS if self.router.page.params.get("tab") == ADDONS else "tariffs"
         if self.tab == ADDONS:
             return AdminAddonsState.load
-        return self._start()
+        return await self._start()
 
 
 class AdminAddonsState(ListMixin, SessionState):
@@ -114,8 +114,8 @@ class AdminAddonsState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 STATUS_FIELD = FilterField(

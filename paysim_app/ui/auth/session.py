@@ -90,7 +90,13 @@ class SessionState(rx.State):
 
     def _gate(self, role: str, permission: str | None = None):
         """(actor, None) when the visitor may see this page, else (None, a redirect)."""
-        actor = self._actor()
+        return self._admit(self._actor(), role, permission)
+
+    async def _gate_async(self, role: str, permission: str | None = None):
+        """_gate with the session lookup in a thread (for async handlers)."""
+        return self._admit(await self._actor_async(), role, permission)
+
+    def _admit(self, actor: Actor | None, role: str, permission: str | None):
         if actor is None:
             path = self.router.url.path.rstrip("/") or HOME[role]
             return None, rx.redirect(f"/login?next={quote(path, safe='')}")

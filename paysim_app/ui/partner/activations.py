@@ -90,8 +90,8 @@ class PartnerActivationsState(ListMixin, SessionState):
         self._load_stock(actor)
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
     @rx.event
     def set_field(self, name: str, value: str):

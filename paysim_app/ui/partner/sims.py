@@ -41,8 +41,8 @@ class PartnerSimsState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 COLUMNS = [

@@ -37,8 +37,8 @@ class PartnerSubscribersState(ListMixin, SessionState):
         }
 
     @rx.event
-    def load(self):
-        return self._start()
+    async def load(self):
+        return await self._start()
 
 
 COLUMNS = [
