@@ -3,7 +3,7 @@
     python bench/import_beside_list.py --db postgresql://root@127.0.0.1:5432/paysim_bench_load
 
 For each `--chunk-rows` value (PAYSIM_IMPORT_CHUNK_ROWS: 0 = the import in one transaction,
-20000 = the default chunks) it writes a CSV of `--rows` new SIMs (bench/load_heavy.py's number
+5000 = the default chunks) it writes a CSV of `--rows` new SIMs (bench/load_heavy.py's number
 blocks, a new block per run), starts `python -m paysim_app import-sims` on it, and meanwhile
 turns to the list's first page every 100 ms through the same service the page calls
 (listing.fetch_page with admin_sims.SIM_LIST, no count, like a page turn). It prints the import's
@@ -52,7 +52,7 @@ def main() -> int:
     )
     parser.add_argument("--db", required=True, help="a database whose name contains 'bench'")
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--chunk-rows", default="0,20000", help="comma-separated values")
+    parser.add_argument("--chunk-rows", default="0,5000", help="comma-separated values")
     parser.add_argument("--pace", default="", help="PAYSIM_IMPORT_PACE (default: the app's)")
     args = parser.parse_args()
     if "bench" not in args.db.rsplit("/", 1)[-1]:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from paysim_app.jobs.priority import background_process
 from paysim_app.settings import ROOT, get_settings
 
 ADMIN_PASSWORD_ENV = "PAYSIM_ADMIN_PASSWORD"
@@ -198,7 +199,7 @@ def cmd_run_billing(args: argparse.Namespace) -> int:
         day = date.fromisoformat(args.date) if args.date else None
     except ValueError:
         raise CommandError(f"run-billing: {args.date!r} is not a date; use YYYY-MM-DD")
-    os.nice(10)  # a background job: the app's web workers on this machine keep the CPU first
+    background_process()  # the app's web workers on this machine keep the CPU first
     try:
         with session_scope() as session:
             report = run_billing(
@@ -241,7 +242,7 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
                 if user is None or user.role != "admin" or not user.is_active:
                     raise CommandError(f"import-sims: {args.admin!r} is not an active admin")
                 actor = replace(actor_for(session, user), locale="en")
-            os.nice(10)  # like run-billing: the web workers on this machine keep the CPU first
+            background_process()  # like run-billing: the web workers keep the CPU first
             report = sim_import.import_sims(
                 session,
                 actor,

@@ -13,24 +13,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
-NICENESS = 10
+from paysim_app.jobs.priority import background_process
+
 T = TypeVar("T")
-
-
-def _lower_priority() -> None:
-    os.nice(NICENESS)
 
 
 @functools.cache
 def _pool() -> ProcessPoolExecutor:
     # spawn, not fork: a fork of a web worker would copy its event loop, threads and sockets
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_lower_priority)
+    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=background_process)
 
 
 async def run_in_process(fn: Callable[..., T], *args: object) -> T:

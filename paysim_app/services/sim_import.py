@@ -566,8 +566,10 @@ KIND_SQL = """CASE
     ELSE 'unchanged' END"""
 
 
-def _build_rows(session: Session) -> None:
-    """Join the staged lines with the SIMs they name; compute target values and `changed`."""
+def _build_rows(session: Session, pacer: Pacer) -> None:
+    """Join the staged lines with the SIMs they name; compute target values and `changed`.
+    Here and in _check_rows each statement over the whole file is a pacer's batch: on a
+    million lines each takes a core for seconds, and the web workers beside it want theirs."""
     d = lambda a, b: _distinct(session, a, b)  # noqa: E731
     _sql(
         session,
@@ -592,11 +594,12 @@ def _build_rows(session: Session) -> None:
             FROM {STAGE} s LEFT JOIN sim ON sim.iccid = s.iccid AND (s.valid & 1) = 1
         ) x""",
     )
+    pacer.batch_done()
     if _postgres(session):
         _sql(session, f"ANALYZE {ROWS}")  # without statistics the checks can pick awful plans
 
 
-def _check_rows(session: Session) -> None:
+def _check_rows(session: Session, pacer: Pacer) -> None:
     """The checks that need the whole file or the database, each on the rows still clean."""
     for column, bit, reason, only_upserts in (
         ("iccid", 1, "duplicate_iccid", False),
@@ -614,6 +617,7 @@ def _check_rows(session: Session) -> None:
             WHERE {ROWS}.{column} = d.v AND {ROWS}.line > d.first AND {ROWS}.reason IS NULL
               AND ({ROWS}.valid & {bit}) = {bit}{outer}""",
         )
+        pacer.batch_done()
     for column, reason in (("msisdn", "msisdn_taken"), ("imsi", "imsi_taken")):
         _sql(
             session,
@@ -621,17 +625,20 @@ def _check_rows(session: Session) -> None:
             WHERE {ROWS}.reason IS NULL AND {ROWS}.action = 'upsert'
               AND sim.{column} = {ROWS}.{column} AND sim.iccid <> {ROWS}.iccid""",
         )
+        pacer.batch_done()
     d = lambda a, b: _distinct(session, a, b)  # noqa: E731
     _sql(
         session,
         f"""UPDATE {ROWS} SET reason = 'partner_inactive'
         WHERE reason IS NULL AND (flags & 1) = 1 AND {d("t_partner_id", "cur_partner_id")}""",
     )
+    pacer.batch_done()
     _sql(
         session,
         f"""UPDATE {ROWS} SET reason = 'tariff_archived'
         WHERE reason IS NULL AND (flags & 2) = 2 AND {d("t_tariff_id", "cur_tariff_id")}""",
     )
+    pacer.batch_done()
     used = " OR ".join(
         f"EXISTS (SELECT 1 FROM {table} WHERE {table}.{column} = {ROWS}.sim_id)"
         for table, column in _referencing_tables()
@@ -642,12 +649,14 @@ def _check_rows(session: Session) -> None:
         WHERE reason IS NULL AND action = 'delete' AND sim_id IS NOT NULL
           AND (cur_subscriber_id IS NOT NULL{" OR " + used if used else ""})""",
     )
+    pacer.batch_done()
     _sql(
         session,
         f"""UPDATE {ROWS} SET reason = 'status_in_use'
         WHERE reason IS NULL AND action = 'upsert' AND sim_id IS NOT NULL
           AND cur_subscriber_id IS NOT NULL AND t_status <> cur_status""",
     )
+    pacer.batch_done()
 
 
 def _counts(session: Session) -> dict[str, int]:
@@ -970,8 +979,9 @@ def _import(session, actor, fh, name, dry_run, sample_size, rejects_to, started)
     try:
         if not dry_run:
             _lock(session)
-        _build_rows(session)
-        _check_rows(session)
+        pacer = Pacer(get_settings().paysim_import_pace)
+        _build_rows(session, pacer)
+        _check_rows(session, pacer)
         counts = _counts(session)
         samples = {k: _samples(session, k, sample_size, partners, tariffs) for k in KINDS}
         written = 0

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from paysim_app.jobs import offload
+from paysim_app.jobs import offload, priority
 from paysim_app.services.errors import ValidationError
 
 
@@ -20,8 +20,8 @@ def run(fn, *args):
         return thread.submit(asyncio.run, offload.run_in_process(fn, *args)).result(120)
 
 
-def where_and_how_nice() -> tuple[int, int]:
-    return os.getpid(), os.getpriority(os.PRIO_PROCESS, 0)
+def where_and_how_nice() -> tuple[int, int, int]:
+    return os.getpid(), os.getpriority(os.PRIO_PROCESS, 0), os.getsid(0)
 
 
 def refuse(line: int) -> None:
@@ -30,10 +30,11 @@ def refuse(line: int) -> None:
 
 def test_the_job_runs_in_a_nicer_process_and_the_process_is_reused():
     here = os.getpriority(os.PRIO_PROCESS, 0)
-    pid, niceness = run(where_and_how_nice)
+    pid, niceness, session = run(where_and_how_nice)
     assert pid != os.getpid()
-    assert niceness == min(19, here + offload.NICENESS)
-    again, _ = run(where_and_how_nice)
+    assert niceness == min(19, here + priority.NICENESS)
+    assert session == pid != os.getsid(0)  # a session (an autogroup) of its own
+    again, _, _ = run(where_and_how_nice)
     assert again == pid
 
 
