@@ -23,7 +23,7 @@ from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
-from paysim_app.ui.components.pickers import choice, static_choice
+from paysim_app.ui.components.pickers import choice, native_choice, static_choice
 
 _info = partial(info, mono=True)  # the SIM card shows codes
 
@@ -160,7 +160,7 @@ def _bulk_bar() -> rx.Component:
                 weight="medium",
                 id="bulk-count",
             ),
-            static_choice(
+            native_choice(
                 [(a, f"admin_sims.bulk.{a}") for a in admin_sims.BULK_ACTIONS],
                 s.bulk_action,
                 lambda v: s.set_bulk("action", v),
@@ -170,13 +170,14 @@ def _bulk_bar() -> rx.Component:
             ),
             rx.cond(
                 s.bulk_action != "deactivate",
-                choice(
+                native_choice(
                     s.bulk_values,
                     s.bulk_value,
                     lambda v: s.set_bulk("value", v),
                     "bulk-value",
                     "admin_sims.bulk.value",
                     width="auto",
+                    placeholder=True,
                 ),
             ),
             rx.button(tr("admin_sims.bulk.run"), size="3", on_click=s.run_bulk, id="bulk-run"),

@@ -12,7 +12,7 @@ import reflex as rx
 
 from paysim_app.ui.components.i18n import tr
 
-TONES = {"neg": ("red", 11), "pos": ("green", 11), "muted": ("gray", 11)}
+TONES = ("neg", "pos", "muted")  # a row's tone key: the colour of its cell (paysim.css)
 
 
 class Column(NamedTuple):
@@ -43,7 +43,8 @@ def _cell(row: rx.Var, c: Column) -> rx.Component:
 
 
 def _cell_value(row: rx.Var, c: Column) -> rx.Component:
-    value: rx.Component = rx.el.span(row[c.key])
+    # a bare value is a text node of the <td>: no element per cell
+    value: rx.Component | rx.Var = row[c.key]
     if c.link:
         value = rx.link(row[c.key], href=row[c.link], weight="medium")
     if c.badge:
@@ -58,15 +59,10 @@ def _cell_value(row: rx.Var, c: Column) -> rx.Component:
             ),
         )
     elif c.tone:
-        value = rx.text(
+        # classes (paysim.css), not a styled rx.text: no emotion class built per cell
+        value = rx.el.span(
             row[c.key],
-            as_="span",
-            color=rx.match(
-                row[c.tone],
-                *[(k, rx.color(colour, shade)) for k, (colour, shade) in TONES.items()],
-                rx.color("gray", 12),
-            ),
-            weight="medium",
+            class_name=rx.match(row[c.tone], *[(k, f"cell-tone {k}") for k in TONES], "cell-tone"),
         )
     if c.hint:
         value = rx.vstack(

@@ -45,15 +45,15 @@ def _nav(tree: str, close_drawer: bool = False) -> rx.Component:
 
 
 def language_switch() -> rx.Component:
-    return rx.select.root(
-        rx.select.trigger(aria_label=tr("layout.language"), variant="ghost"),
-        rx.select.content(
-            rx.select.item("RU", value="ru"),
-            rx.select.item("EN", value="en"),
-        ),
+    # a native <select> (pickers.native_choice's look, without a frame): the one control in
+    # every page's header, so no page loads Radix's select just for it
+    return rx.el.select(
+        rx.el.option("RU", value="ru"),
+        rx.el.option("EN", value="en"),
         value=SessionState.locale,
         on_change=SessionState.set_locale,
-        size="2",
+        aria_label=tr("layout.language"),
+        class_name="native-select ghost",
     )
 
 

@@ -53,12 +53,17 @@ def native_choice(
     id_: str,
     label_key: str,
     width: str = "100%",
+    placeholder: bool = False,
 ) -> rx.Component:
-    """A labelled native <select>: fixed (value, i18n key) pairs or a list var of {value, label}."""
+    """A labelled native <select>: fixed (value, i18n key) pairs or a list var of {value, label}.
+    `placeholder`: a "—" first while the value is "" (else the browser shows the first option
+    as chosen while nothing is, and picking it would send no change)."""
     if isinstance(options, list):
         items = [rx.el.option(tr(key), value=v) for v, key in options]
     else:
         items = [rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"]))]
+    if placeholder:
+        items.insert(0, rx.el.option("—", value="", disabled=True))
     control = rx.el.select(
         *items, value=value, on_change=on_change, id=id_, class_name="native-select"
     )
