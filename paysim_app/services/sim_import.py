@@ -775,13 +775,12 @@ def _lock(session: Session) -> None:
         _sql(session, "UPDATE sim SET id = id WHERE 1 = 0")
 
 
-def _apply(session: Session, creates: int, finish: Callable[[], None]) -> None:
+def _apply(session: Session, creates: int, pacer: Pacer, finish: Callable[[], None]) -> None:
     """Write the checked rows (deletes, updates, then the new SIMs in line order), then call
     `finish` (the audit entry) in the same transaction as the last writes."""
-    settings = get_settings()
-    chunk = settings.paysim_import_chunk_rows
+    chunk = get_settings().paysim_import_chunk_rows
     if _postgres(session) and chunk and creates > chunk:
-        _apply_in_chunks(session, chunk, settings.paysim_import_pace, finish)
+        _apply_in_chunks(session, chunk, pacer, finish)
     else:
         _apply_rest(session, utcnow(), with_creates=True)
         finish()
@@ -835,7 +834,9 @@ def _insert_creates(session: Session, now, lines: tuple[int, int] | None = None)
     )
 
 
-def _apply_in_chunks(session: Session, chunk: int, pace: float, finish: Callable[[], None]) -> None:
+def _apply_in_chunks(
+    session: Session, chunk: int, pacer: Pacer, finish: Callable[[], None]
+) -> None:
     """PostgreSQL, many new SIMs: commit them in chunks of `chunk` file lines first,
     then the deletes, updates (and the caller's audit entry) in the caller's transaction.
 
@@ -860,7 +861,6 @@ def _apply_in_chunks(session: Session, chunk: int, pace: float, finish: Callable
     committed_to = first  # the lines before this one are committed
     try:
         _sql(session, f"CREATE INDEX ON {ROWS} (line)")
-        pacer = Pacer(pace)
         while committed_to <= last:
             end = committed_to + chunk
             _insert_creates(session, now, (committed_to, end))
@@ -1006,7 +1006,7 @@ def _import(session, actor, fh, name, dry_run, sample_size, rejects_to, started)
                     },
                 )
 
-            _apply(session, counts["create"], record)
+            _apply(session, counts["create"], pacer, record)
         _drop_tables(session)
     except IntegrityError as exc:  # a SIM written meanwhile by someone else (not an import)
         raise DomainError("sim_import.error.conflict") from exc

@@ -22,7 +22,7 @@ from paysim_app.services.listing import ListQuery, ListSpec, Page, fetch_page
 from paysim_app.services.permissions import Actor
 
 PAGE_SIZE = 25
-ALL = "all"  # a select's "no filter" (Radix items cannot have an empty value)
+ALL = "all"  # a filter select's "no filter" (the lists' native selects keep Radix's value)
 
 
 def _load_page(actor: Actor, spec: ListSpec, query: ListQuery, count: bool) -> Page | DomainError:
@@ -81,12 +81,13 @@ class ListMixin(rx.State, mixin=True):
             return rx.redirect("/login")
         return self._show(_load_page(actor, self._spec(), self._query(), count), count)
 
-    async def _fetch_async(self, count: bool = True):
+    async def _fetch_async(self, count: bool = True, actor: Actor | None = None):
         """The same with the SQL in a thread: a page turn or a filter waits for the database
         without holding the worker's event loop, which serves every other tab of the worker
-        (a slow query there used to delay them all, even a no-op event)."""
+        (a slow query there used to delay them all, even a no-op event). `actor`: the one the
+        handler has already resolved."""
         self._before_fetch()
-        actor = await self._actor_async()
+        actor = actor or await self._actor_async()
         if actor is None:
             return rx.redirect("/login")
         spec, query = self._spec(), self._query()
@@ -134,9 +135,7 @@ class ListMixin(rx.State, mixin=True):
         self.search = str(params.get("q", ""))[:100] if isinstance(params.get("q", ""), str) else ""
         self.sort, self.descending, self.page = spec.default_sort, True, 1
         await asyncio.to_thread(self._prepare, actor)
-        self._before_fetch()
-        query = self._query()
-        return self._show(await asyncio.to_thread(_load_page, actor, spec, query, True), True)
+        return await self._fetch_async(actor=actor)
 
     # -- events (copied onto every section state by Reflex's mixin machinery) ----------------
     @rx.event
