@@ -19,8 +19,11 @@ import os
 from paysim_app.jobs.priority import background_process
 before = os.getsid(0)
 background_process()
-group = open("/proc/self/autogroup").read().split() if os.path.exists("/proc/self/autogroup") else []
-print(before, os.getsid(0), os.getpid(), os.getpriority(os.PRIO_PROCESS, 0), group[-1] if group else "-")
+try:
+    group = open("/proc/self/autogroup").read().split()
+except OSError:
+    group = []
+print(before, os.getsid(0), os.getpid(), os.getpriority(os.PRIO_PROCESS, 0), group[-1] if len(group) == 3 else "-")
 """
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,9 +50,20 @@ def test_a_job_gets_a_session_and_a_nicer_group_of_its_own():
         assert int(group) == priority.NICENESS
 
 
-@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="Linux autogroups")
+def autogroup_nice() -> str | None:
+    """This process's autogroup niceness, or None where the kernel shows none (no autogroups, or
+    a sandboxed /proc that lists the file but leaves it empty, as some CI containers do)."""
+    try:
+        fields = Path(priority.AUTOGROUP).read_text().split()
+    except OSError:
+        return None
+    return fields[-1] if len(fields) == 3 and fields[1] == "nice" else None
+
+
 def test_a_group_leader_keeps_its_session_and_leaves_the_shared_group_alone():
-    shared = Path("/proc/self/autogroup").read_text().split()[-1]
+    shared = autogroup_nice()
+    if shared is None:
+        pytest.skip("this kernel shows no autogroup")
     before, after, _pid, _niceness, group = job(own_group=True)
     assert before == after == str(os.getsid(0))
     assert group == shared
