@@ -35,6 +35,7 @@ from paysim_app.services.listing import (
     date_range,
     digits,
     id_filter,
+    leading_choice,
     phone_part,
 )
 from paysim_app.services.permissions import Actor, require
@@ -113,7 +114,7 @@ SIM_LIST = ListSpec(
     default_sort="created_at",
     key=Sim.id,
     filters=(
-        FilterDef("status", lambda s, v: s.where(Sim.status == v), "choice", SIM_STATUSES),
+        leading_choice("status", Sim.status, SIM_STATUSES),  # (status, id) index
         FilterDef("partner", id_filter(Sim.partner_id, allow_none=True), "text"),
         FilterDef("tariff", id_filter(Sim.tariff_id, allow_none=True), "text"),
         FilterDef("subscriber", id_filter(Sim.subscriber_id, allow_none=True), "text"),

@@ -8,7 +8,10 @@ the filters it accepts, how its search box matches, which columns sort. `fetch_p
 - the count is capped (`count(*)` over at most `count_cap + 1` rows); past the cap PostgreSQL's
   planner estimate is shown as "about N". It is computed only when the filters change, not on
   every page turn;
-- every sort ends with the spec's unique key, so pages never repeat or skip a row.
+- every sort ends with the spec's unique key, so pages never repeat or skip a row;
+- a narrowed list (a search or a filter) is counted up to the cap first; when at most the cap
+  rows match, its page is sorted from those rows instead of walking a sort index (see
+  `fetch_page`).
 
 The spec's `authorize` runs first on every call: the permission check lives here, not in the UI.
 """
@@ -61,6 +64,19 @@ class FilterDef:
     apply: Callable[[Select, Any], Select]
     kind: str = "choice"
     choices: tuple[str, ...] = ()
+    leads: ColumnElement | None = None  # set by `leading_choice`
+
+
+def leading_choice(name: str, column: ColumnElement, choices: tuple[str, ...]) -> FilterDef:
+    """An equality filter on a column that leads an index ending in the list's key, such as
+    (status, id). PostgreSQL estimates "newest first, status = 'active'" as if active SIMs were
+    spread evenly over the ids and walks the id index backwards, skipping every other status;
+    after a million new in-stock SIMs that is a million rows for one page (270 ms). So the
+    filter is written as the range v..v and the list ordered by (column, key): that order only
+    the (column, key) index gives, and it reads the page straight from there (0.1 ms)."""
+    return FilterDef(
+        name, lambda stmt, v: stmt.where(column.between(v, v)), "choice", choices, column
+    )
 
 
 @dataclass(frozen=True)
@@ -244,14 +260,34 @@ def filtered(spec: ListSpec, actor: Actor, query: ListQuery) -> Select:
     return stmt
 
 
-def _ordered(spec: ListSpec, stmt: Select, query: ListQuery) -> Select:
+def _ordered(spec: ListSpec, stmt: Select, query: ListQuery, *, by_index: bool = True) -> Select:
+    """The list's order. by_index=False sorts the same values through an expression no index
+    matches (`coalesce(c, c)` is `c`), so the planner cannot choose to walk the sort index."""
     column = spec.sorts.get(query.sort) if isinstance(query.sort, str) else None
     if column is None:
         column = spec.sorts[spec.default_sort]
-    desc = bool(query.descending)
-    first = column.desc() if desc else column.asc()
-    tie = spec.key.desc() if desc else spec.key.asc()
-    return stmt.order_by(first, tie)
+    keys = [column] if column is spec.key else [column, spec.key]
+    if not by_index:
+        keys = [func.coalesce(k, k) for k in keys]
+    elif column is spec.key:  # a leading filter's column is one value here: same order
+        keys = [*_leading_columns(spec, query), *keys]
+    return stmt.order_by(*(k.desc() if query.descending else k.asc() for k in keys))
+
+
+def _leading_columns(spec: ListSpec, query: ListQuery) -> list[ColumnElement]:
+    applied = [spec.filter_named(n) for n, v in (query.filters or {}).items() if _is_set(v)]
+    return [f.leads for f in applied if f is not None and f.leads is not None]
+
+
+def _is_set(value: Any) -> bool:
+    return value is not None and bool(str(value).strip())
+
+
+def _narrowed(spec: ListSpec, query: ListQuery) -> bool:
+    """A search or a filter value is set: what `filtered` applies."""
+    if any(_is_set(v) for v in (query.filters or {}).values()):
+        return True
+    return spec.search is not None and isinstance(query.search, str) and bool(query.search.strip())
 
 
 def _page_bounds(query: ListQuery) -> tuple[int, int]:
@@ -298,20 +334,31 @@ def fetch_page(
     actor = spec.check(actor)
     page, size = _page_bounds(query)
     stmt = filtered(spec, actor, query)
+    # A search or filter: count first (at most cap + 1 rows, read through the filter's own
+    # index). Given "ORDER BY id DESC LIMIT 26" and a filter it expects to match 600 of 2M rows,
+    # PostgreSQL walks the id index backwards hoping to meet 26 of them early; when the matches
+    # sit in old rows it reads a million rows first (170 ms instead of 5 ms for a 5-digit number
+    # search after a 1M-SIM import). When the count says the matches are few, sort just them.
+    probe = count_capped(session, stmt, spec.count_cap) if _narrowed(spec, query) else None
+    few = probe is not None and not probe[1]
     rows = (
-        session.execute(_ordered(spec, stmt, query).offset((page - 1) * size).limit(size + 1))
+        session.execute(
+            _ordered(spec, stmt, query, by_index=not few).offset((page - 1) * size).limit(size + 1)
+        )
         .mappings()
         .all()
     )
     total, capped, estimated = None, False, False
     if count:
-        if page == 1 and len(rows) <= size:
+        if probe is not None:
+            total, capped = probe
+        elif page == 1 and len(rows) <= size:
             total = len(rows)  # the first page holds them all: no second query
         else:
             total, capped = count_capped(session, stmt, spec.count_cap)
-            guess = estimate_rows(session, stmt) if capped else None
-            if guess is not None and guess > total:
-                total, capped, estimated = guess, False, True
+        guess = estimate_rows(session, stmt) if capped else None
+        if guess is not None and guess > total:
+            total, capped, estimated = guess, False, True
     return Page(
         rows=[dict(r) for r in rows[:size]],
         page=page,

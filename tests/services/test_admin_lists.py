@@ -276,3 +276,57 @@ def test_past_the_cap_postgresql_gives_an_estimate(session, factory, backend):
     else:
         assert guess is None and guess_filtered is None
         assert (result.total, result.capped, result.estimated) == (2, True, False)
+
+
+@pytest.mark.parametrize("cap", [2, 1000], ids=["many_matches", "few_matches"])
+def test_a_narrowed_list_pages_the_same_rows_whichever_plan_it_asks_for(session, factory, cap):
+    """Past the cap the status filter is read through its (status, id) index; under the cap the
+    matches are sorted as they are. Both give every matching row once, in the list's order."""
+    from dataclasses import replace
+
+    from sqlalchemy import event
+
+    admin = factory.superadmin()
+    sub = factory.subscriber()
+    sims = [factory.sim(sub if i % 3 == 0 else None) for i in range(9)]
+    stock = sorted((s.id for s in sims if s.status == "in_stock"), reverse=True)
+    spec = replace(admin_sims.SIM_LIST, count_cap=cap)
+    statements: list[str] = []
+    engine = session.get_bind()
+    listen = lambda *a: statements.append(a[2])  # noqa: E731 (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        seen, p = [], 1
+        while True:
+            result = fetch_page(
+                session, admin, spec, ListQuery(filters={"status": "in_stock"}, page=p, page_size=2)
+            )
+            seen += [r["id"] for r in result.rows]
+            if not result.has_next:
+                break
+            p += 1
+        by_number = fetch_page(
+            session,
+            admin,
+            spec,
+            ListQuery(filters={"status": "in_stock"}, sort="msisdn", descending=False),
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert seen == stock
+    numbers = [r["msisdn"] for r in by_number.rows]
+    assert numbers == sorted(numbers) and len(numbers) == len(stock)
+    pages = [s for s in statements if "ORDER BY" in s]
+    if cap == 2:
+        assert "BETWEEN" in pages[0] and "ORDER BY sim.status DESC, sim.id DESC" in pages[0]
+    else:
+        assert "ORDER BY coalesce(sim.id, sim.id) DESC" in pages[0]
+
+
+def test_a_search_with_few_matches_is_counted_once_and_sorted_from_its_matches(session, factory):
+    admin = factory.superadmin()
+    sims = [factory.sim() for _ in range(4)]
+    result = page(session, admin, search=sims[1].msisdn[-7:], page_size=1)
+    assert [r["id"] for r in result.rows] == [sims[1].id]
+    assert (result.total, result.capped, result.estimated) == (1, False, False)
+    assert page(session, admin, search="   ").total == 4  # blank: not a search
