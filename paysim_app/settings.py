@@ -36,15 +36,17 @@ class Settings(BaseSettings):
     # a dead leader's jobs move to another worker within lease + tick seconds
     paysim_scheduler_lease_seconds: int = Field(default=40, ge=2)
     paysim_scheduler_tick_seconds: int = Field(default=10, ge=1)
-    # billing's pause per second of work between batches: 1.0 = at most half a core, so web
-    # requests beside it stay fast (the cycle takes twice as long); 0 = flat out
-    paysim_billing_pace: float = Field(default=1.0, ge=0)
+    # billing's pause per second of work between batches: 2.0 = at most a third of a core, so
+    # web requests beside it stay fast (bench/load.py --heavy billing, 10 users: the others' p95
+    # 1.7x with 2.0, 2.0x with 1.0; the cycle over 700k active SIMs takes 6 min instead of 4.5)
+    paysim_billing_pace: float = Field(default=2.0, ge=0)
     # PostgreSQL: a SIM import with more new SIMs than this commits them in chunks of this
     # many file lines (services.sim_import._apply_in_chunks); 0 = always one transaction
     paysim_import_chunk_rows: int = Field(default=5_000, ge=0)
     # the pause per second of work between those chunks and between the checks' statements
-    # (bench/load.py --heavy import: 3.0 and 5 000 rows keep the other users' p95 at 2.5x
-    # instead of 3.3x with 1.0 and 20 000; the import of a million SIMs takes 4.5 min, not 2)
+    # (bench/load.py --heavy import: 3.0 and 5 000 rows keep the other users' p95 at 1.6x;
+    # 1.0 and 20 000 gave 3.3x before lists stopped walking the id index; a million SIMs take
+    # 3-4.5 min instead of 2)
     paysim_import_pace: float = Field(default=3.0, ge=0)
     # a job that wrote 10 000+ rows of a table vacuums and analyses it (services.maintenance)
     paysim_tidy_after_jobs: bool = True

@@ -25,8 +25,7 @@ def test_dashboard_follows_the_sim_switcher(new_page, customer):
     expect(page.locator("#dash-next-fee")).to_contain_text("₽")
     expect(page.locator("#dash-payments")).to_contain_text("Корректировка")
     shot(page, "dashboard-1280")
-    page.locator("#sim-switcher").click()
-    page.get_by_role("option").nth(1).click()
+    page.locator("#sim-switcher").select_option(index=1)
     expect(page.locator("#dash-number")).not_to_have_text(first)
     expect(page.locator("#dash-balance")).to_contain_text("0,00")
 

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 
 def _enter(page, customer) -> None:
@@ -15,6 +15,7 @@ def _enter(page, customer) -> None:
     expect(page.locator(".sim-card")).to_have_count(2)
     page.goto("/cabinet/support")
     expect(page.locator("#support-empty")).to_be_visible()
+    ready(page)  # set_input_files does not wait for the page's fieldset to be enabled
 
 
 def test_open_reply_and_close_a_ticket(new_page, customer):

@@ -330,3 +330,47 @@ def test_a_search_with_few_matches_is_counted_once_and_sorted_from_its_matches(s
     assert [r["id"] for r in result.rows] == [sims[1].id]
     assert (result.total, result.capped, result.estimated) == (1, False, False)
     assert page(session, admin, search="   ").total == 4  # blank: not a search
+
+
+def test_list_statements_are_planned_for_their_own_values(session, factory, backend):
+    """No server-side prepared statements: PostgreSQL never swaps a list's per-value plan for
+    one generic plan after a few runs (see db.make_engine)."""
+    if backend != "postgres":
+        pytest.skip("prepared statements are PostgreSQL's")
+    admin = factory.superadmin()
+    factory.sim()
+    for n in range(8):  # psycopg's default would prepare from the 5th run
+        page(session, admin, filters={"status": "in_stock"}, search=f"{n}{n}{n}")
+    prepared = session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
+    assert prepared == 0
+
+
+@pytest.mark.parametrize(
+    "matches, counted, order",
+    [
+        (None, True, "coalesce(sim.id, sim.id) DESC"),  # no earlier count: count to choose
+        (3, False, "coalesce(sim.id, sim.id) DESC"),  # few: sort the matches
+        (1001, False, "sim.status DESC, sim.id DESC"),  # many: read the (status, id) index
+    ],
+)
+def test_a_page_turn_uses_the_last_count_to_choose_its_plan(
+    session, factory, matches, counted, order
+):
+    from sqlalchemy import event
+
+    admin = factory.superadmin()
+    ids = sorted((factory.sim().id for _ in range(3)), reverse=True)
+    statements: list[str] = []
+    engine = session.get_bind()
+    listen = lambda *a: statements.append(a[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        query = ListQuery(filters={"status": "in_stock"}, page=2, page_size=2)
+        result = fetch_page(
+            session, admin, admin_sims.SIM_LIST, query, count=False, matches=matches
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert [r["id"] for r in result.rows] == ids[2:] and result.total is None
+    assert any("count(*)" in s for s in statements) is counted
+    assert order in next(s for s in statements if "ORDER BY" in s)

@@ -18,18 +18,20 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import accounts
 from paysim_app.services.errors import DomainError
-from paysim_app.services.listing import ListQuery, ListSpec, Page, fetch_page
+from paysim_app.services.listing import ListQuery, ListSpec, Page, fetch_page, narrowing
 from paysim_app.services.permissions import Actor
 
 PAGE_SIZE = 25
 ALL = "all"  # a filter select's "no filter" (the lists' native selects keep Radix's value)
 
 
-def _load_page(actor: Actor, spec: ListSpec, query: ListQuery, count: bool) -> Page | DomainError:
+def _load_page(
+    actor: Actor, spec: ListSpec, query: ListQuery, count: bool, matches: int | None
+) -> Page | DomainError:
     """One page in its own transaction (in the event loop's thread or a worker thread)."""
     try:
         with session_scope() as session:
-            return fetch_page(session, actor, spec, query, count=count)
+            return fetch_page(session, actor, spec, query, count=count, matches=matches)
     except DomainError as err:
         return err
 
@@ -48,6 +50,7 @@ class ListMixin(rx.State, mixin=True):
     filters_open: bool = False
     selected: list[str] = []
     _raw: list[dict] = []
+    _counted: tuple = ()  # (listing.narrowing of the counted query, rows; cap + 1: more)
 
     # -- what a section declares ----------------------------------------------------------
     def _spec(self) -> ListSpec:
@@ -79,7 +82,9 @@ class ListMixin(rx.State, mixin=True):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        return self._show(_load_page(actor, self._spec(), self._query(), count), count)
+        query = self._query()
+        result = _load_page(actor, self._spec(), query, count, self._matches(query))
+        return self._show(result, count, query)
 
     async def _fetch_async(self, count: bool = True, actor: Actor | None = None):
         """The same with the SQL in a thread: a page turn or a filter waits for the database
@@ -91,9 +96,17 @@ class ListMixin(rx.State, mixin=True):
         if actor is None:
             return rx.redirect("/login")
         spec, query = self._spec(), self._query()
-        return self._show(await asyncio.to_thread(_load_page, actor, spec, query, count), count)
+        matches = self._matches(query)
+        result = await asyncio.to_thread(_load_page, actor, spec, query, count, matches)
+        return self._show(result, count, query)
 
-    def _show(self, result: Page | DomainError, count: bool):
+    def _matches(self, query: ListQuery) -> int | None:
+        """The last count, if it was for these filters and this search (fetch_page's hint)."""
+        if self._counted and self._counted[0] == narrowing(query):
+            return self._counted[1]
+        return None
+
+    def _show(self, result: Page | DomainError, count: bool, query: ListQuery):
         self.list_error = ""
         if isinstance(result, DomainError):
             self.list_error = self._error(result)
@@ -105,6 +118,8 @@ class ListMixin(rx.State, mixin=True):
         if result.total is not None:
             self.total, self.capped = result.total, result.capped
             self.estimated = result.estimated
+            many = result.capped or result.estimated
+            self._counted = (narrowing(query), result.total + 1 if many else result.total)
         self.selected = []
         return self._after_fetch(count)
 

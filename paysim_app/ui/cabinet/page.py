@@ -45,19 +45,19 @@ def sim_page(
 
 def sim_switcher(id_: str = "sim-switcher") -> rx.Component:
     """The header's SIM choice (in the drawer on a phone): every cabinet page follows it."""
+    # a native <select> (paysim.css .native-select), as the lists' filters: a phone opens its
+    # own picker, and no cabinet page loads Radix's select and its hidden copy of the items
     return rx.cond(
         CabinetState.sim_options.length() > 1,
-        rx.select.root(
-            rx.select.trigger(
-                id=id_, aria_label=tr("cabinet.current_sim"), max_width="260px", width="100%"
-            ),
-            rx.select.content(
-                rx.foreach(
-                    CabinetState.sim_options, lambda o: rx.select.item(o["label"], value=o["value"])
-                )
+        rx.el.select(
+            rx.foreach(
+                CabinetState.sim_options, lambda o: rx.el.option(o["label"], value=o["value"])
             ),
             value=CabinetState.current_sim_value,
             on_change=CabinetState.switch_sim,
-            size="2",
+            id=id_,
+            aria_label=tr("cabinet.current_sim"),
+            class_name="native-select",
+            max_width="260px",
         ),
     )

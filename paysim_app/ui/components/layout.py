@@ -14,20 +14,15 @@ MOBILE = rx.breakpoints(initial="flex", sm="none")
 
 
 def _link(item: NavItem, close_drawer: bool = False) -> rx.Component:
-    active = SessionState.router.page.path == item.path
+    # styled by class (paysim.css .nav-link), not by props: every link would otherwise get an
+    # emotion style of its own, built again on each render of the shell
     link = rx.link(
-        rx.hstack(rx.icon(item.icon, size=18), rx.text(tr(item.key), size="2"), align="center"),
+        rx.icon(item.icon, size=18),
+        rx.el.span(tr(item.key)),
         href=item.path,
         underline="none",
-        color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
-        background=rx.cond(active, rx.color("accent", 3), "transparent"),
-        padding="0.5em 0.75em",
-        border_radius="var(--radius-2)",
-        width="100%",
-        min_height="40px",
-        display="flex",
-        align_items="center",
-        aria_current=rx.cond(active, "page", ""),
+        class_name="nav-link",
+        aria_current=rx.cond(SessionState.router.page.path == item.path, "page", "false"),
     )
     if close_drawer:
         link = rx.drawer.close(link)
@@ -38,7 +33,7 @@ def _link(item: NavItem, close_drawer: bool = False) -> rx.Component:
 
 def _nav(tree: str, close_drawer: bool = False) -> rx.Component:
     return rx.el.nav(
-        rx.vstack(*[_link(item, close_drawer) for item in TREES[tree]], spacing="1", width="100%"),
+        rx.el.div(*[_link(item, close_drawer) for item in TREES[tree]], class_name="nav-links"),
         aria_label=tr("layout.menu"),
         width="100%",
     )
