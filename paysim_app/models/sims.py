@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from paysim_app.models.base import one_of, trigram_index, utcnow
@@ -30,6 +30,13 @@ class Sim(SQLModel, table=True):
         # the admin list: "added from/until" and the debtors sorted by balance
         Index("ix_sim_created", "created_at"),
         Index("ix_sim_balance_id", "balance_kop", "id"),
+        # a search by the subscriber's name, newest first, walks only the SIMs that have one
+        Index(
+            "ix_sim_subscribed_id",
+            "id",
+            postgresql_where=text("subscriber_id IS NOT NULL"),
+            sqlite_where=text("subscriber_id IS NOT NULL"),
+        ),
         trigram_index("ix_sim_msisdn_trgm", "msisdn"),
         trigram_index("ix_sim_iccid_trgm", "iccid"),
         trigram_index("ix_sim_imsi_trgm", "imsi"),
