@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     paysim_scheduler_tick_seconds: int = Field(default=10, ge=1)
     # billing's pause per second of work between batches: 2.0 = at most a third of a core, so
     # web requests beside it stay fast (bench/load.py --heavy billing, 10 users: the others' p95
-    # 1.7x with 2.0, 2.0x with 1.0; the cycle over 700k active SIMs takes 6 min instead of 4.5)
+    # 1.7x with 2.0 (median of 4 runs), 2.0x with 1.0; 700k fees take 5.5 min instead of 4.5)
     paysim_billing_pace: float = Field(default=2.0, ge=0)
     # PostgreSQL: a SIM import with more new SIMs than this commits them in chunks of this
     # many file lines (services.sim_import._apply_in_chunks); 0 = always one transaction
