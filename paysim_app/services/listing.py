@@ -250,7 +250,7 @@ def date_range(column: ColumnElement, first: str, last: str) -> tuple[FilterDef,
 def filtered(spec: ListSpec, actor: Actor, query: ListQuery) -> Select:
     stmt = spec.columns(actor)
     for name, raw in (query.filters or {}).items():
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if not _is_set(raw):
             continue
         value = _checked(spec, name, raw)  # refuses an unknown filter name
         stmt = spec.filter_named(name).apply(stmt, value)
@@ -294,9 +294,8 @@ def narrowing(query: ListQuery) -> tuple:
 
 def _narrowed(spec: ListSpec, query: ListQuery) -> bool:
     """A search or a filter value is set: what `filtered` applies."""
-    if any(_is_set(v) for v in (query.filters or {}).values()):
-        return True
-    return spec.search is not None and isinstance(query.search, str) and bool(query.search.strip())
+    filters, search = narrowing(query)
+    return bool(filters) or (spec.search is not None and bool(search))
 
 
 def _page_bounds(query: ListQuery) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import reflex as rx
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.components.pickers import choice
+from paysim_app.ui.components.pickers import choice, native_select, var_options
 
 
 def sim_picker(state, id_: str, label_key: str = "topup.sim") -> rx.Component:
@@ -45,19 +45,16 @@ def sim_page(
 
 def sim_switcher(id_: str = "sim-switcher") -> rx.Component:
     """The header's SIM choice (in the drawer on a phone): every cabinet page follows it."""
-    # a native <select> (paysim.css .native-select), as the lists' filters: a phone opens its
-    # own picker, and no cabinet page loads Radix's select and its hidden copy of the items
+    # native, as the lists' filters: a phone opens its own picker, and no cabinet page loads
+    # Radix's select and its hidden copy of the items
     return rx.cond(
         CabinetState.sim_options.length() > 1,
-        rx.el.select(
-            rx.foreach(
-                CabinetState.sim_options, lambda o: rx.el.option(o["label"], value=o["value"])
-            ),
+        native_select(
+            var_options(CabinetState.sim_options),
             value=CabinetState.current_sim_value,
             on_change=CabinetState.switch_sim,
             id=id_,
             aria_label=tr("cabinet.current_sim"),
-            class_name="native-select",
             max_width="260px",
         ),
     )

@@ -8,6 +8,7 @@ from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.forms import ready_fieldset
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.nav import TITLES, TREES, NavItem
+from paysim_app.ui.components.pickers import native_select
 
 DESKTOP = rx.breakpoints(initial="none", sm="flex")  # Reflex CSS breakpoint sm = 48em = 768 px
 MOBILE = rx.breakpoints(initial="flex", sm="none")
@@ -40,15 +41,14 @@ def _nav(tree: str, close_drawer: bool = False) -> rx.Component:
 
 
 def language_switch() -> rx.Component:
-    # a native <select> (pickers.native_choice's look, without a frame): the one control in
-    # every page's header, so no page loads Radix's select just for it
-    return rx.el.select(
+    # native: the one control in every page's header, so no page loads Radix's select for it
+    return native_select(
         rx.el.option("RU", value="ru"),
         rx.el.option("EN", value="en"),
         value=SessionState.locale,
         on_change=SessionState.set_locale,
         aria_label=tr("layout.language"),
-        class_name="native-select ghost",
+        ghost=True,
     )
 
 

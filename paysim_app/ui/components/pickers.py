@@ -1,8 +1,9 @@
 """Selects shared by pages: a choice from a list of {value, label} or from fixed options.
 
-`choice`/`static_choice` are Radix selects (forms); `native_choice` is the browser's own
-<select> for the lists' filters: no popper, no portal, no hidden copy of every item rendered
-with each state change, and a phone opens its own picker.
+`choice`/`static_choice` are Radix selects (forms); `native_select` is the browser's own
+<select> (the lists' filters through `native_choice`, with a label; the header's language and
+SIM switches): no popper, no portal, no hidden copy of every item rendered with each state
+change, and a phone opens its own picker.
 """
 
 from __future__ import annotations
@@ -61,10 +62,21 @@ def native_choice(
     if isinstance(options, list):
         items = [rx.el.option(tr(key), value=v) for v, key in options]
     else:
-        items = [rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"]))]
+        items = [var_options(options)]
     if placeholder:
         items.insert(0, rx.el.option("—", value="", disabled=True))
-    control = rx.el.select(
-        *items, value=value, on_change=on_change, id=id_, class_name="native-select"
-    )
+    control = native_select(*items, value=value, on_change=on_change, id=id_)
     return rx.box(labelled(id_, tr(label_key), control), width=width)
+
+
+def var_options(options: rx.Var) -> rx.Component:
+    """<option>s of a list var of {"value", "label"} dicts."""
+    return rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"]))
+
+
+def native_select(*options: rx.Component, ghost: bool = False, **props) -> rx.Component:
+    """The browser's <select>, dressed as a Radix field (paysim.css .native-select); `ghost`:
+    without a frame, for a header. Unlabelled: give it an aria_label or wrap it in a label."""
+    return rx.el.select(
+        *options, class_name="native-select ghost" if ghost else "native-select", **props
+    )
