@@ -89,6 +89,7 @@ from paysim_app.ui.components.layout import coming_soon
 from paysim_app.ui.components.nav import ADMIN, CABINET, PARTNER
 from paysim_app.ui.components.profile import profile_page
 from paysim_app.ui.components.sessions import SessionsState
+from paysim_app.ui.door import Door
 from paysim_app.ui.partner.activations import PartnerActivationsState, partner_activations_page
 from paysim_app.ui.partner.home import PartnerHomeState, partner_home
 from paysim_app.ui.partner.sims import PartnerSimsState, partner_sims_page
@@ -124,6 +125,8 @@ async def _scheduler():
 
 
 app.register_lifespan_task(_scheduler)
+# the access check before every event, ahead of Reflex's own hydrate middleware
+app.add_middleware(Door(), index=0)
 
 TITLE = "PaySim"
 

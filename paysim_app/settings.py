@@ -28,7 +28,12 @@ class Settings(BaseSettings):
     paysim_public_url: str = "http://localhost:3000"
     paysim_attachments_dir: str = str(ROOT / "data" / "attachments")  # support screenshots
     paysim_timezone: str = "Europe/Moscow"
-    paysim_session_days: int = 14
+    # a sign-in ends after this long, or after this long without an event (idle); staff's are
+    # shorter: an unattended back-office screen is the costlier one to leave open
+    paysim_session_days: int = Field(default=30, ge=1)
+    paysim_idle_days: int = Field(default=14, ge=1)
+    paysim_staff_session_hours: int = Field(default=12, ge=1)
+    paysim_staff_idle_minutes: int = Field(default=30, ge=6)
     paysim_reset_minutes: int = 30
     paysim_bcrypt_rounds: int = 12
     paysim_scheduler: bool = True

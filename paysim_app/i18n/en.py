@@ -6,6 +6,7 @@ EN: dict[str, str] = {
     "error.generic": "Something went wrong. Please try again.",
     "error.invalid": "Please check what you entered.",
     "error.forbidden": "No access, or there is no such record.",
+    "error.bad_request": "The request was not understood. Reload the page and try again.",
     "error.not_found": "Not found.",
     "error.required": "Please fill in this field.",
     "auth.login": "Sign in",

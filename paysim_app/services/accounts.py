@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from paysim_app.models import (
     AuthSession,
+    Partner,
     PasswordResetToken,
     Subscriber,
     User,
@@ -139,7 +140,7 @@ def sign_in(
         throttles.count_failure(session, identifier, now, MAX_FAILURES, LOCK_MINUTES)
         session.commit()  # the failure counts even though we raise
         raise AuthError("auth.invalid_credentials")
-    if not user.is_active:
+    if not user.is_active or not _partner_active(session, user):
         raise AuthError("auth.account_disabled")
     throttles.clear(session, identifier)
     if previous_token:
@@ -155,12 +156,27 @@ def _open_session(session: Session, user: User, user_agent: str = "") -> str:
         AuthSession(
             user_id=user.id,
             token_hash=hash_token(token),
-            expires_at=utcnow() + timedelta(days=get_settings().paysim_session_days),
+            expires_at=utcnow() + session_lifetime(user.role),
             user_agent=(user_agent or "")[:300],
         )
     )
     session.flush()
     return token
+
+
+def session_lifetime(role: str) -> timedelta:
+    settings = get_settings()
+    if role == "admin":
+        return timedelta(hours=settings.paysim_staff_session_hours)
+    return timedelta(days=settings.paysim_session_days)
+
+
+def idle_limit(role: str) -> timedelta:
+    """How long a sign-in lives without an event (last_seen_at moves every SEEN_EVERY)."""
+    settings = get_settings()
+    if role == "admin":
+        return timedelta(minutes=settings.paysim_staff_idle_minutes)
+    return timedelta(days=settings.paysim_idle_days)
 
 
 def _revoke_token(session: Session, token: str) -> None:
@@ -186,11 +202,27 @@ def resolve_session(session: Session, token: str | None) -> Actor | None:
     row = session.exec(
         select(AuthSession).where(AuthSession.token_hash == hash_token(token))
     ).first()
+    return _live_actor(session, row)
+
+
+def _partner_active(session: Session, user: User) -> bool:
+    if user.partner_id is None:
+        return True
+    partner = session.get(Partner, user.partner_id)
+    return partner is not None and partner.is_active
+
+
+def _live_actor(session: Session, row: AuthSession | None) -> Actor | None:
+    """The actor of a session row that is still alive: not revoked, not past its lifetime nor
+    idle for too long, its user enabled and, for a dealer's user, the dealer active. Checked on
+    every event, so a change bites at the user's next click."""
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or now - row.last_seen_at > idle_limit(user.role):
+        return None
+    if not _partner_active(session, user):
         return None
     if now - row.last_seen_at > SEEN_EVERY:
         row.last_seen_at = now
@@ -212,12 +244,7 @@ def session_id_of(session: Session, token: str | None) -> int | None:
 def actor_of_session_id(session: Session, session_id: object) -> Actor | None:
     """The actor of a live session by its id (for signed links); None if it ended."""
     row = session.get(AuthSession, session_id) if isinstance(session_id, int) else None
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    return actor_for(session, user)
+    return _live_actor(session, row)
 
 
 def sign_out(session: Session, token: str | None) -> None:

@@ -82,8 +82,17 @@ def require_role(actor: Actor | None, *roles: str) -> Actor:
     return actor
 
 
-def owned_sim(session: Session, actor: Actor | None, sim_id: int, *, admin_permission: str) -> Sim:
-    """The SIM if the actor may act on it: its subscriber, its partner, or an admin with the right.
+def owned_sim(
+    session: Session,
+    actor: Actor | None,
+    sim_id: int,
+    *,
+    admin_permission: str,
+    partner: bool = False,
+) -> Sim:
+    """The SIM if the actor may act on it: its subscriber, an admin with the right, and its
+    partner only where the verb says so (`partner=True`): a dealer sells and activates SIMs but
+    never reads its subscribers' statements, cards, autopay or PUKs.
 
     Whether the SIM exists or belongs to someone else, the answer is the same refusal.
     """
@@ -99,7 +108,8 @@ def owned_sim(session: Session, actor: Actor | None, sim_id: int, *, admin_permi
         ):
             return sim
         if (
-            actor.role == "partner"
+            partner
+            and actor.role == "partner"
             and actor.partner_id is not None
             and sim.partner_id == actor.partner_id
         ):

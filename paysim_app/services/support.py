@@ -203,7 +203,7 @@ def open_ticket(
         body = f"{body}\n\n{speed_test_line(test, actor.locale)}"
     if sim_id is not None:
         try:
-            owned_sim(session, actor, sim_id, admin_permission="support.edit")
+            owned_sim(session, actor, sim_id, admin_permission="support.edit", partner=True)
         except PermissionDenied:
             raise ValidationError("support.error.sim", field="sim") from None
     now = utcnow()

@@ -1,291 +1,163 @@
-"""Every event handler a browser can call, with who may call it.
+"""Who may call each event handler, declared where the handler is defined.
 
-Any websocket client can send any event of any state with any arguments, so each handler
-must check access itself (through the services). This list is the reviewed inventory:
-tests/ui/test_handler_access.py fails when a handler is added without an entry here.
+Any websocket client can send any event of any state with any arguments. Every handler the
+browser may call carries one access word, written above its `@rx.event`:
+
+    @access("subscriber")
+    @rx.event
+    def block(self, ...): ...
 
 public        anyone, signed in or not (sign-in forms, guards that only redirect)
 signed-in     any signed-in user, acting on their own account only
 subscriber    a signed-in subscriber, on their own contract (ownership checked in the service)
 partner       a signed-in partner user, on its own partner's data
 admin:<perm>  an admin whose role grants <perm>; admin:any = any admin, figures filtered by role
+
+The door (ui/door.py) reads the word before any handler runs and refuses an event whose word the
+actor does not satisfy, or that has no word at all. The handlers every list state gets from
+ui/admin/listing.ListMixin say `@access(LIST)`: their word is the list state's `LIST_ACCESS`
+(likewise ATTACH and PERIOD for the file and period mixins).
+The services check again (ownership, permission): the door is the first check, not the only one.
+
+`inventory()` lists every declared word; `python -m paysim_app.ui.access` writes it to
+paysim_app/ui/access_list.txt, the reviewed inventory (tests/ui/test_handler_access.py keeps the
+file current, so a new or changed word shows in the diff).
 """
 
-# the handlers every list state gets from ui/admin/listing.ListMixin
-LIST_HANDLERS = (
-    "load",
-    "set_filter",
-    "type_filter",
-    "set_search",
-    "apply",
-    "clear",
-    "set_sort",
-    "flip_order",
-    "next_page",
-    "prev_page",
-    "toggle_filters",
-    "toggle_row",
-    "toggle_page",
-    "export",
-)
+from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from pathlib import Path
 
-def list_state(state: str, access: str) -> dict[str, str]:
-    return {f"{state}.{name}": access for name in LIST_HANDLERS}
+from paysim_app.services.permissions import PERMISSIONS, Actor
 
+PUBLIC, SIGNED_IN, SUBSCRIBER, PARTNER = "public", "signed-in", "subscriber", "partner"
+# A mixin's handler takes the word of the state that mixes it in, from a class attribute:
+LIST = "state:LIST_ACCESS"  # ui/admin/listing.ListMixin
+ATTACH = "state:ATTACH_ACCESS"  # ui/components/attach.AttachMixin
+PERIOD = "state:PERIOD_ACCESS"  # ui/admin/partner_stats.PeriodMixin
+_WORD = re.compile(r"public|signed-in|subscriber|partner|admin:[a-z]+(\.[a-z]+)?")
+ATTRIBUTE = "__paysim_access__"
 
-HANDLER_ACCESS: dict[str, str] = {
-    "SessionState.go_home": "public",
-    "SessionState.guard_cabinet": "public",
-    "SessionState.guard_partner": "public",
-    "SessionState.guard_admin": "public",
-    "SessionState.guard_admin_section": "public",
-    "SessionState.set_locale": "public",
-    "SessionState.sign_out": "signed-in",
-    "LoginState.on_load": "public",
-    "LoginState.submit": "public",
-    "RegisterState.submit": "public",
-    "ForgotState.on_load": "public",
-    "ForgotState.submit": "public",
-    "ResetState.on_load": "public",
-    "ResetState.submit": "public",
-    "PasswordState.submit": "signed-in",
-    "SessionState.noop": "public",
-    "SessionsState.load": "signed-in",
-    "SessionsState.revoke": "signed-in",
-    "SessionsState.sign_out_others": "signed-in",
-    "CabinetHomeState.load": "subscriber",
-    "CabinetState.switch_sim": "subscriber",
-    "CabinetHomeState.select_sim": "subscriber",
-    "TopupState.select_sim": "subscriber",
-    "AutopayState.select_sim": "subscriber",
-    "QualityState.select_sim": "subscriber",
-    "TariffsState.select_sim": "subscriber",
-    "TariffsState.set_req_filter": "subscriber",
-    "TariffsState.apply_requests": "subscriber",
-    "SimsState.load": "subscriber",
-    "ServicesState.load": "subscriber",
-    "CabinetHomeState.mark_read": "subscriber",
-    "CabinetHomeState.rate": "subscriber",
-    "ServicesState.buy": "subscriber",
-    "ServicesState.set_renew": "subscriber",
-    "SimsState.set_text": "subscriber",
-    "SimsState.show_puk": "subscriber",
-    "SimsState.save_label": "subscriber",
-    "SimsState.block": "subscriber",
-    "SimsState.ask_unblock": "subscriber",
-    "SimsState.claim": "subscriber",
-    "SupportState.load": "subscriber",
-    "SupportState.set_filter": "subscriber",
-    "SupportState.apply": "subscriber",
-    "SupportState.turn": "subscriber",
-    "SupportState.set_new": "subscriber",
-    "SupportState.submit": "subscriber",
-    "SupportState.attach": "subscriber",
-    "TicketState.download": "subscriber",
-    "TicketState.attach": "subscriber",
-    "TicketState.drop_file": "subscriber",
-    "SupportState.drop_file": "subscriber",
-    "TicketState.load": "subscriber",
-    "TicketState.reply": "subscriber",
-    "TicketState.close": "subscriber",
-    "TicketState.set_rating": "subscriber",
-    "TicketState.rate": "subscriber",
-    "TopupState.load": "subscriber",
-    "TopupState.set_amount": "subscriber",
-    "TopupState.choose_amount": "subscriber",
-    "TopupState.set_pay_with": "subscriber",
-    "TopupState.set_save_card": "subscriber",
-    "TopupState.submit": "subscriber",
-    "TopupResultState.load": "subscriber",
-    "CardsState.load": "subscriber",
-    "CardsState.make_default": "subscriber",
-    "CardsState.delete": "subscriber",
-    "CardsState.add": "subscriber",
-    "AutopayState.load": "subscriber",
-    "AutopayState.set_field": "subscriber",
-    "AutopayState.save": "subscriber",
-    "AutopayState.turn_off": "subscriber",
-    "PaymentsState.load": "subscriber",
-    "PaymentsState.set_filter": "subscriber",
-    "PaymentsState.apply": "subscriber",
-    "PaymentsState.toggle_filters": "subscriber",
-    "PaymentsState.clear_filters": "subscriber",
-    "PaymentsState.turn": "subscriber",
-    "PaymentsState.export": "subscriber",
-    "QualityState.load": "subscriber",
-    "QualityState.set_comment": "subscriber",
-    "QualityState.set_attach": "subscriber",
-    "QualityState.rate_with_latest": "subscriber",
-    "QualityState.rate": "subscriber",
-    "QualityState.start_test": "subscriber",
-    "QualityState.test_done": "subscriber",
-    "TariffsState.load": "subscriber",
-    "TariffsState.choose_tariff": "subscriber",
-    "TariffsState.set_when": "subscriber",
-    "TariffsState.close_preview": "subscriber",
-    "TariffsState.submit_request": "subscriber",
-    "TariffsState.cancel": "subscriber",
-    "ProfileState.load": "subscriber",
-    "ProfileState.set_field": "subscriber",
-    "ProfileState.save_personal": "subscriber",
-    "ProfileState.set_email": "subscriber",
-    "PartnerHomeState.load": "partner",
-    "PartnerTopupState.load": "partner",
-    "PartnerTopupState.set_number": "partner",
-    "PartnerTopupState.set_amount": "partner",
-    "PartnerTopupState.choose_number": "partner",
-    "PartnerTopupState.choose_amount": "partner",
-    "PartnerTopupState.check": "partner",
-    "PartnerTopupState.back": "partner",
-    "PartnerTopupState.confirm": "partner",
-    "PartnerTopupState.again": "partner",
-    "PartnerOwnStatsState.load": "partner",
-    "PartnerOwnStatsState.set_date": "partner",
-    "PartnerOwnStatsState.show": "partner",
-    "PartnerSupportState.load": "partner",
-    "PartnerSupportState.set_filter": "partner",
-    "PartnerSupportState.apply": "partner",
-    "PartnerSupportState.turn": "partner",
-    "PartnerSupportState.set_category": "partner",
-    "PartnerSupportState.submit": "partner",
-    "PartnerTicketState.load": "partner",
-    "PartnerTicketState.reply": "partner",
-    "PartnerTicketState.close": "partner",
-    **list_state("PartnerSimsState", "partner"),
-    **list_state("PartnerSubscribersState", "partner"),
-    **list_state("PartnerActivationsState", "partner"),
-    "PartnerActivationsState.set_field": "partner",
-    "PartnerActivationsState.set_stock_search": "partner",
-    "PartnerActivationsState.find_stock": "partner",
-    "PartnerActivationsState.sell": "partner",
-    "PartnerActivationsState.withdraw": "partner",
-    "AdminHomeState.load": "admin:any",
-    "OutboxState.load": "admin:admins.manage",
-    "SimImportState.load": "admin:sims.import",
-    "SimImportState.preview": "admin:sims.import",
-    "SimImportState.run_preview": "admin:sims.import",
-    "SimImportState.confirm": "admin:sims.import",
-    "SimImportState.run_confirm": "admin:sims.import",
-    "SimImportState.download_rejects": "admin:sims.import",
-    "SimImportState.reset_upload": "admin:sims.import",
-    "AdminSearchState.load": "admin:any",
-    "AdminSearchState.submit": "admin:any",
-    **list_state("AdminSimsState", "admin:sims.view"),
-    "AdminSimsState.set_bulk": "admin:sims.edit",
-    "AdminSimsState.run_bulk": "admin:sims.edit",
-    "AdminSimState.load": "admin:sims.view",
-    "AdminSimState.set_field": "admin:sims.edit",
-    "AdminSimState.save": "admin:sims.edit",
-    "AdminSimState.ask_delete": "admin:sims.edit",
-    "AdminSimState.delete": "admin:sims.edit",
-    **list_state("AdminPaymentsState", "admin:payments.view"),
-    "AdminPaymentsState.load_totals": "admin:payments.view",
-    "AdminPaymentState.load": "admin:payments.view",
-    "AdminPaymentState.set_comment": "admin:payments.refund",
-    "AdminPaymentState.refund": "admin:payments.refund",
-    **list_state("AdminPartnersState", "admin:partners.view"),
-    "AdminPartnerState.load": "admin:partners.view",
-    "AdminPartnerState.set_field": "admin:partners.edit",
-    "AdminPartnerState.save": "admin:partners.edit",
-    "AdminPartnerState.set_active": "admin:partners.edit",
-    "AdminPartnerState.ask_delete": "admin:partners.edit",
-    "AdminPartnerState.delete": "admin:partners.edit",
-    "AdminPartnerState.set_invite": "admin:partners.edit",
-    "AdminPartnerState.send_invite": "admin:partners.edit",
-    "AdminPartnerState.set_user_active": "admin:partners.edit",
-    "AdminPartnerState.resend_invite": "admin:partners.edit",
-    "PartnerStatsState.load": "admin:partners.view",
-    "PartnerStatsState.set_date": "admin:partners.view",
-    "PartnerStatsState.show": "admin:partners.view",
-    "PartnersComparisonState.load": "admin:partners.view",
-    "PartnersComparisonState.set_date": "admin:partners.view",
-    "PartnersComparisonState.show": "admin:partners.view",
-    **list_state("AdminSubscribersState", "admin:subscribers.view"),
-    "AdminSubscriberState.load": "admin:subscribers.view",
-    "AdminSubscriberState.set_field": "admin:subscribers.edit",
-    "AdminSubscriberState.save": "admin:subscribers.edit",
-    "AdminSubscriberState.set_notes": "admin:subscribers.edit",
-    "AdminSubscriberState.save_notes": "admin:subscribers.edit",
-    "AdminSubscriberState.ask_deactivate": "admin:subscribers.edit",
-    "AdminSubscriberState.set_deactivate_comment": "admin:subscribers.edit",
-    "AdminSubscriberState.deactivate": "admin:subscribers.edit",
-    "AdminSubscriberState.reactivate": "admin:subscribers.edit",
-    "AdminSubscriberState.send_reset": "admin:subscribers.edit",
-    "AdminSubscriberState.set_correction": "admin:subscribers.edit",
-    "AdminSubscriberState.correct": "admin:subscribers.edit",
-    **list_state("AdminSupportState", "admin:support.view"),
-    "AdminTicketState.load": "admin:support.view",
-    "AdminTicketState.download": "admin:support.view",
-    "AdminTicketState.attach": "admin:support.edit",
-    "AdminTicketState.drop_file": "admin:support.edit",
-    "AdminTicketState.set_reply": "admin:support.edit",
-    "AdminTicketState.use_canned": "admin:support.edit",
-    "AdminTicketState.set_reply_status": "admin:support.edit",
-    "AdminTicketState.send_reply": "admin:support.edit",
-    "AdminTicketState.add_note": "admin:support.edit",
-    "AdminTicketState.assign": "admin:support.edit",
-    "AdminTicketState.set_priority": "admin:support.edit",
-    "AdminTicketState.set_status": "admin:support.edit",
-    **list_state("AdminAdminsState", "admin:admins.view"),
-    "AdminAdminsState.set_invite": "admin:admins.manage",
-    "AdminAdminsState.send_invite": "admin:admins.manage",
-    "AdminAdminState.load": "admin:admins.view",
-    "AdminAdminState.set_role": "admin:admins.manage",
-    "AdminAdminState.assign": "admin:admins.manage",
-    "AdminAdminState.ask_disable": "admin:admins.manage",
-    "AdminAdminState.disable": "admin:admins.manage",
-    "AdminAdminState.enable": "admin:admins.manage",
-    "AdminAdminState.resend": "admin:admins.manage",
-    "AdminRolesState.load": "admin:admins.view",
-    "AdminRolesState.pick": "admin:admins.view",
-    "AdminRolesState.set_field": "admin:admins.manage",
-    "AdminRolesState.toggle_perm": "admin:admins.manage",
-    "AdminRolesState.save": "admin:admins.manage",
-    "AdminRolesState.ask_delete": "admin:admins.manage",
-    "AdminRolesState.delete": "admin:admins.manage",
-    **list_state("AdminAuditState", "admin:audit.view"),
-    "AdminAuditState.show": "admin:audit.view",
-    **list_state("AdminQualityState", "admin:quality.view"),
-    **list_state("AdminActivationsState", "admin:activations.view"),
-    "AdminActivationsState.set_tab": "admin:activations.view",
-    **list_state("AdminTariffChangesState", "admin:activations.view"),
-    "AdminActivationState.load": "admin:activations.view",
-    "AdminActivationState.set_tariff": "admin:activations.edit",
-    "AdminActivationState.set_reason": "admin:activations.edit",
-    "AdminActivationState.approve": "admin:activations.edit",
-    "AdminActivationState.reject": "admin:activations.edit",
-    "AdminTariffChangeState.load": "admin:activations.view",
-    "AdminTariffChangeState.set_when": "admin:activations.view",
-    "AdminTariffChangeState.set_reason": "admin:activations.edit",
-    "AdminTariffChangeState.approve": "admin:activations.edit",
-    "AdminTariffChangeState.reject": "admin:activations.edit",
-    **list_state("AdminBlocksState", "admin:blocks.view"),
-    "AdminBlocksState.set_tab": "admin:blocks.view",
-    "AdminBlocksState.set_form": "admin:blocks.edit",
-    "AdminBlocksState.block": "admin:blocks.edit",
-    **list_state("AdminUnblocksState", "admin:blocks.view"),
-    "AdminBlockState.load": "admin:blocks.view",
-    "AdminBlockState.ask_lift": "admin:blocks.edit",
-    "AdminBlockState.lift": "admin:blocks.edit",
-    "AdminBlockState.approve_unblock": "admin:blocks.edit",
-    "AdminBlockState.set_reason": "admin:blocks.edit",
-    "AdminBlockState.reject": "admin:blocks.edit",
-    **list_state("AdminTariffsState", "admin:tariffs.view"),
-    **list_state("AdminAddonsState", "admin:tariffs.view"),
-    "AdminTariffState.load": "admin:tariffs.view",
-    "AdminTariffState.set_field": "admin:tariffs.edit",
-    "AdminTariffState.set_flag": "admin:tariffs.edit",
-    "AdminTariffState.save": "admin:tariffs.edit",
-    "AdminTariffState.archive": "admin:tariffs.edit",
-    "AdminTariffState.unarchive": "admin:tariffs.edit",
-    "AdminTariffState.ask_delete": "admin:tariffs.edit",
-    "AdminTariffState.delete": "admin:tariffs.edit",
-    "AdminAddonState.load": "admin:tariffs.view",
-    "AdminAddonState.set_field": "admin:tariffs.edit",
-    "AdminAddonState.save": "admin:tariffs.edit",
-    "AdminAddonState.archive": "admin:tariffs.edit",
-    "AdminAddonState.unarchive": "admin:tariffs.edit",
-    "AdminAddonState.ask_delete": "admin:tariffs.edit",
-    "AdminAddonState.delete": "admin:tariffs.edit",
+# Reflex's own events that a browser sends, by the name of the state class that defines them.
+# Everything else of Reflex's (`setvar` on every state, ...) is refused like any unlisted event.
+REFLEX_EVENTS: dict[str, str] = {
+    "State.hydrate_and_load": PUBLIC,  # the page's first event on (re)connect
+    "State.hydrate": PUBLIC,
+    "State.set_is_hydrated": PUBLIC,
+    "UpdateVarsInternalState.update_vars_internal": PUBLIC,  # LocalStorage values
+    "OnLoadInternalState.on_load_internal": PUBLIC,  # a navigation: runs the page's on_load
+    "OnLoadInternalState.set_is_hydrated": PUBLIC,
+    "FrontendEventExceptionState.handle_frontend_exception": PUBLIC,
 }
+
+
+def is_word(word: object) -> bool:
+    if not isinstance(word, str) or not _WORD.fullmatch(word):
+        return False
+    return not word.startswith("admin:") or word == "admin:any" or word[6:] in PERMISSIONS
+
+
+def access(word: str) -> Callable:
+    """Declare who may call the event handler below (stacked above `@rx.event`)."""
+    if not word.startswith("state:") and not is_word(word):
+        raise ValueError(f"unknown access word {word!r}")
+
+    def mark(fn: Callable) -> Callable:
+        setattr(fn, ATTRIBUTE, word)
+        return fn
+
+    return mark
+
+
+def word_of(state_cls: type, name: str) -> str | None:
+    """The access word of `state_cls`'s event handler `name`, or None (refused)."""
+    handlers = getattr(state_cls, "event_handlers", {})
+    handler = handlers.get(name)
+    if handler is None:
+        return None
+    if not state_cls.__module__.startswith("paysim_app."):
+        return REFLEX_EVENTS.get(f"{state_cls.__name__}.{name}")
+    word = getattr(handler.fn, ATTRIBUTE, None)
+    if isinstance(word, str) and word.startswith("state:"):
+        word = getattr(state_cls, word[6:], None)
+    return word if is_word(word) else None
+
+
+def satisfies(actor: Actor | None, word: str) -> bool:
+    """Whether the actor (None: signed out) may call a handler with this word."""
+    if word == PUBLIC:
+        return True
+    if actor is None:
+        return False
+    if word == SIGNED_IN:
+        return True
+    if word in (SUBSCRIBER, PARTNER):
+        return actor.role == word
+    if word == "admin:any":
+        return actor.is_admin
+    return word.startswith("admin:") and actor.can(word[6:])
+
+
+def app_states() -> list[type]:
+    """Every state class of the app (import paysim_app.paysim_app first)."""
+    import reflex as rx
+
+    found, todo = [], [rx.State]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.get_substates():
+            todo.append(sub)
+            if sub.__module__.startswith("paysim_app."):
+                found.append(sub)
+    return found
+
+
+def inventory() -> dict[str, str]:
+    """'State.handler' -> word for every handler a browser may call, in a stable order.
+
+    A handler inherited from a parent state is listed once, under the state that defines it
+    (a mixin's handlers under each state that mixes it in: their words differ)."""
+    entries: dict[str, str] = {}
+    for cls in app_states():
+        for name in cls.event_handlers:
+            word = word_of(cls, name)
+            if word is None:
+                continue
+            fn = cls.event_handlers[name].fn
+            owner = fn.__qualname__.split(".")[0]
+            if getattr(fn, ATTRIBUTE, "").startswith("state:"):
+                owner = cls.__name__  # a mixin's handler: one entry per state
+            entries[f"{owner}.{name}"] = word
+    return dict(sorted(entries.items()))
+
+
+def undeclared() -> list[str]:
+    """Handlers of the app's states that have no word (the door refuses them)."""
+    missing = []
+    for cls in app_states():
+        for name in cls.event_handlers:
+            if name != "setvar" and word_of(cls, name) is None:
+                missing.append(f"{cls.__name__}.{name}")
+    return sorted(missing)
+
+
+INVENTORY_FILE = Path(__file__).with_name("access_list.txt")
+
+
+def inventory_text() -> str:
+    entries = inventory()
+    width = max(map(len, entries))
+    head = (
+        "# Who may call each event handler: generated from the @access declarations by\n"
+        "# `python -m paysim_app.ui.access`; review changes to it like code.\n"
+    )
+    return head + "".join(f"{name:<{width}}  {word}\n" for name, word in entries.items())
+
+
+if __name__ == "__main__":
+    import paysim_app.paysim_app  # noqa: F401  (defines every page and state)
+
+    INVENTORY_FILE.write_text(inventory_text(), encoding="utf-8")
+    print(f"{INVENTORY_FILE}: {len(inventory())} handlers")

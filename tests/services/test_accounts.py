@@ -368,7 +368,7 @@ def test_the_browser_gets_a_random_token_and_we_keep_only_its_sha256(factory, en
         row = s.exec(select(AuthSession)).one()
         assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
         assert row.revoked_at is None
-        assert row.expires_at - row.created_at == timedelta(days=14)
+        assert row.expires_at - row.created_at == timedelta(days=30)
         raw_rows = s.connection().execute(text("SELECT * FROM auth_session")).all()
     assert raw_rows
     for raw in raw_rows:
@@ -531,14 +531,53 @@ def test_set_user_active_on_a_missing_user_is_refused(factory, engine):
         call(engine, accounts.set_user_active, admin, 999_999, False)
 
 
-def test_a_session_expires_after_14_days(factory, engine):
+def test_a_subscribers_session_lasts_30_days_while_used_and_14_idle(factory, engine):
     factory.subscriber("ivan@example.ru")
+    with time_machine.travel(START, tick=False) as clock:
+        token, _ = sign_in(engine, "ivan@example.ru")
+        for _ in range(29):  # used every day: alive until the 30th
+            clock.shift(timedelta(days=1))
+            assert resolve(engine, token) is not None
+        clock.shift(timedelta(days=1, minutes=1))  # 30 days after sign-in
+        assert resolve(engine, token) is None
     with time_machine.travel(START, tick=False) as clock:
         token, _ = sign_in(engine, "ivan@example.ru")
         clock.shift(timedelta(days=13, hours=23))
         assert resolve(engine, token) is not None
-        clock.shift(timedelta(days=1, hours=1))  # 15 days after sign-in
+        clock.shift(timedelta(days=14, minutes=1))  # 14 days without an event
         assert resolve(engine, token) is None
+
+
+def test_a_staff_session_ends_after_30_idle_minutes_or_12_hours(factory, engine):
+    factory.admin_user(email="boss@example.ru")
+    with time_machine.travel(START, tick=False) as clock:
+        token, _ = sign_in(engine, "boss@example.ru")
+        clock.shift(timedelta(minutes=29))
+        assert resolve(engine, token) is not None
+        clock.shift(timedelta(minutes=31))  # 31 minutes since the last event
+        assert resolve(engine, token) is None
+    with time_machine.travel(START, tick=False) as clock:
+        token, _ = sign_in(engine, "boss@example.ru")
+        for _ in range(47):  # an event every quarter of an hour for 11 h 45 min
+            clock.shift(timedelta(minutes=15))
+            assert resolve(engine, token) is not None
+        clock.shift(timedelta(minutes=16))
+        assert resolve(engine, token) is None
+
+
+def test_a_deactivated_partners_users_lose_access_at_once(factory, engine, session):
+    from paysim_app.models import Partner
+
+    bundle = factory.partner(login="dealer@example.ru")
+    token, _ = sign_in(engine, "dealer@example.ru")
+    assert resolve(engine, token) is not None
+    partner = session.get(Partner, bundle.partner.id)
+    partner.is_active = False
+    session.add(partner)
+    session.commit()
+    assert resolve(engine, token) is None
+    with pytest.raises(AuthError):
+        sign_in(engine, "dealer@example.ru")
 
 
 def test_resolve_session_refreshes_last_seen_now_and_then(factory, engine):

@@ -163,10 +163,19 @@ def test_a_partner_gets_only_its_own_sims(session, factory):
     their_sim = factory.sim(partner=theirs)
     no_partner_sim = factory.sim()
 
-    assert owned_sim(session, ours.actor, our_sim.id, admin_permission="sims.view").id == our_sim.id
+    got = owned_sim(session, ours.actor, our_sim.id, admin_permission="sims.view", partner=True)
+    assert got.id == our_sim.id
     for sim in (their_sim, no_partner_sim):
         with pytest.raises(PermissionDenied):
-            owned_sim(session, ours.actor, sim.id, admin_permission="sims.view")
+            owned_sim(session, ours.actor, sim.id, admin_permission="sims.view", partner=True)
+
+
+def test_a_partner_reaches_its_own_sim_only_where_the_verb_allows_it(session, factory):
+    """A dealer's SIM is not the dealer's subscriber's statement, cards, autopay or PUK."""
+    ours = factory.partner()
+    our_sim = factory.sim(partner=ours)
+    with pytest.raises(PermissionDenied):
+        owned_sim(session, ours.actor, our_sim.id, admin_permission="payments.view")
 
 
 def test_a_subscriber_without_a_contract_owns_nothing(session, factory):
@@ -177,7 +186,7 @@ def test_a_subscriber_without_a_contract_owns_nothing(session, factory):
         owned_sim(session, orphan, stock_sim.id, admin_permission="sims.view")
     partnerless = Actor(user_id=998, role="partner", partner_id=None)
     with pytest.raises(PermissionDenied):
-        owned_sim(session, partnerless, stock_sim.id, admin_permission="sims.view")
+        owned_sim(session, partnerless, stock_sim.id, admin_permission="sims.view", partner=True)
 
 
 def test_an_admin_with_the_permission_passes(session, factory, two_subscribers):

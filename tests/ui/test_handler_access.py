@@ -1,76 +1,55 @@
-"""(a) Every event handler of every app state is in the reviewed access list, and vice versa."""
+"""(a) Every event handler of every app state declares who may call it, the reviewed inventory
+(paysim_app/ui/access_list.txt) is what the declarations say, and Reflex's own handlers that a
+browser does not need have no word (the door refuses them)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 import paysim_app.paysim_app  # noqa: F401  (defines every page and state)
-from paysim_app.ui.access import HANDLER_ACCESS
-
-ACCESS_WORDS = ("public", "signed-in", "subscriber", "partner", "admin:")
+from paysim_app.ui import access
+from paysim_app.ui.admin.listing import ListMixin
 
 
 def _app_states() -> list[type[rx.State]]:
-    seen, todo = [], [rx.State]
-    while todo:
-        cls = todo.pop()
-        for sub in cls.get_substates():
-            todo.append(sub)
-            if sub.__module__.startswith("paysim_app."):
-                seen.append(sub)
-    return seen
+    return access.app_states()
 
 
-def _defined_handlers() -> set[str]:
-    """'State.handler' for each handler a state defines itself (inherited ones count once)."""
-    names = set()
-    for cls in _app_states():
-        for name in cls.event_handlers:
-            if name == "setvar":
-                continue  # the built-in dispatcher; see test_setvar_reaches_only_listed_setters
-            if name in vars(cls) or name in getattr(cls, "__annotations__", {}):
-                names.add(f"{cls.__name__}.{name}")
-            elif not any(
-                name in base.event_handlers
-                for base in cls.__mro__[1:]
-                if hasattr(base, "event_handlers")
-            ):
-                names.add(f"{cls.__name__}.{name}")  # generated (e.g. a setter): must be listed too
-    return names
+def test_every_handler_declares_its_access():
+    assert _app_states(), "found no app states at all"
+    missing = access.undeclared()
+    assert not missing, f"event handlers without @access(...): {missing}"
 
 
-def test_every_handler_is_listed_with_its_access():
-    handlers = _defined_handlers()
-    assert handlers, "found no event handlers at all"
-    missing = sorted(handlers - HANDLER_ACCESS.keys())
-    assert not missing, (
-        f"event handlers without an access entry in paysim_app/ui/access.py: {missing}"
+def test_the_reviewed_inventory_is_current():
+    assert access.INVENTORY_FILE.read_text(encoding="utf-8") == access.inventory_text(), (
+        "paysim_app/ui/access_list.txt is stale: run `python -m paysim_app.ui.access`"
     )
 
 
-def test_the_list_names_no_handler_that_does_not_exist():
-    stale = sorted(HANDLER_ACCESS.keys() - _defined_handlers())
-    assert not stale, f"access entries for handlers that no longer exist: {stale}"
-
-
-def test_every_entry_uses_a_known_access_word():
-    bad = {k: v for k, v in HANDLER_ACCESS.items() if not v.startswith(ACCESS_WORDS)}
+def test_every_word_is_a_known_word():
+    bad = {k: v for k, v in access.inventory().items() if not access.is_word(v)}
     assert not bad
+    assert not access.is_word("admin:no.such") and not access.is_word("anyone")
 
 
-def test_setvar_reaches_only_listed_setters():
-    """Reflex's built-in `setvar(name, value)` calls `set_<name>`; with auto setters off (the
-    default, checked here) the only setters are handlers we wrote and listed above."""
-    from reflex_base.config import get_config
-
-    assert get_config().state_auto_setters is False
+def test_a_list_state_grants_what_its_spec_asks():
+    """A back-office list's LIST_ACCESS is its ListSpec's permission (or the partner role)."""
     for cls in _app_states():
-        for var in cls.base_vars:
-            setter = getattr(cls, f"set_{var}", None)
-            if setter is None:
-                continue
-            owner = next(c for c in cls.__mro__ if f"set_{var}" in vars(c))
-            assert f"{owner.__name__}.set_{var}" in HANDLER_ACCESS, f"{cls.__name__}.set_{var}"
+        if not issubclass(cls, ListMixin):
+            continue
+        spec = cls._spec(None)
+        expected = "partner" if cls._role(None) == "partner" else f"admin:{spec.permission}"
+        assert cls.LIST_ACCESS == expected, cls.__name__
+
+
+def test_reflex_setvar_and_internal_handlers_have_no_word():
+    """`setvar(name, value)` would set any var of any state: no state grants it."""
+    from reflex.state import State
+
+    for cls in [State, *_app_states()]:
+        assert access.word_of(cls, "setvar") is None, cls.__name__
+    assert access.word_of(State, "hydrate_and_load") == "public"
 
 
 def test_cabinet_pages_bind_load_and_select_sim_to_their_own_state():

@@ -6,6 +6,8 @@ the amount approving it would settle, approved or rejected with a reason."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -15,6 +17,7 @@ from paysim_app.services import activations, tariff_changes
 from paysim_app.services import admin_lists_queues as queues
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
@@ -90,6 +93,7 @@ def run_decision(state, operation) -> tuple[bool, object]:
 
 # -- the activation requests tab --------------------------------------------------------------
 class AdminActivationsState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:activations.view"
     tab: str = "requests"
     partner_options: list[dict[str, str]] = []
     pending_requests: int = 0
@@ -124,12 +128,14 @@ class AdminActivationsState(ListMixin, SessionState):
             "reason": row["reason"] or "",
         }
 
+    @access("admin:activations.view")
     @rx.event
     async def load(self):
         raw = self.router.page.params.get("tab", "")
         self.tab = raw if raw in TABS else "requests"
         return await self._start()
 
+    @access("admin:activations.view")
     @rx.event
     def set_tab(self, value: str):
         if value in TABS:
@@ -169,6 +175,8 @@ REQUEST_SORTS = [
 
 # -- the tariff-change requests tab -------------------------------------------------------------
 class AdminTariffChangesState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:activations.view"
+
     def _spec(self):
         return queues.TARIFF_CHANGE_LIST
 
@@ -187,6 +195,7 @@ class AdminTariffChangesState(ListMixin, SessionState):
             "reason": row["reason"] or "",
         }
 
+    @access("admin:activations.view")
     @rx.event
     async def load(self):
         return await self._start()
@@ -325,7 +334,11 @@ class AdminActivationState(SessionState):
 
     def _request_id(self) -> int | None:
         raw = self.router.page.params.get("request_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, request_id: int) -> None:
         loc = self.locale
@@ -370,6 +383,7 @@ class AdminActivationState(SessionState):
         offered = {c.value for c in tariffs}
         self.tariff_id = str(d.tariff_id) if str(d.tariff_id) in offered else ""
 
+    @access("admin:activations.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "activations.view")
@@ -385,15 +399,18 @@ class AdminActivationState(SessionState):
             return rx.redirect(LIST_PATH)
         return None
 
+    @access("admin:activations.edit")
     @rx.event
     def set_tariff(self, value: str):
         self.tariff_id = str(value)[:12]
 
+    @access("admin:activations.edit")
     @rx.event
     def set_reason(self, value: str):
         self.reason = str(value)[:600]
         self.reason_error = ""
 
+    @access("admin:activations.edit")
     @rx.event
     def approve(self):
         actor = self._actor()
@@ -401,7 +418,9 @@ class AdminActivationState(SessionState):
         if actor is None or request_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        tariff_id = int(self.tariff_id) if self.tariff_id.isdigit() else None
+        tariff_id = (
+            int(self.tariff_id) if self.tariff_id.isascii() and self.tariff_id.isdigit() else None
+        )
         try:
             with session_scope() as session:
                 result = activations.approve_activation(session, actor, request_id, tariff_id)
@@ -414,6 +433,7 @@ class AdminActivationState(SessionState):
             rx.redirect(LIST_PATH),
         ]
 
+    @access("admin:activations.edit")
     @rx.event
     def reject(self, _form: dict | None = None):
         actor = self._actor()
@@ -515,7 +535,11 @@ class AdminTariffChangeState(SessionState):
 
     def _change_id(self) -> int | None:
         raw = self.router.page.params.get("change_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, change_id: int) -> None:
         loc = self.locale
@@ -563,6 +587,7 @@ class AdminTariffChangeState(SessionState):
             "can_decide": "1" if d.can_decide else "",
         }
 
+    @access("admin:activations.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "activations.view")
@@ -578,6 +603,7 @@ class AdminTariffChangeState(SessionState):
             return rx.redirect(f"{LIST_PATH}?tab=tariffs")
         return None
 
+    @access("admin:activations.view")
     @rx.event
     def set_when(self, value: str):
         actor = self._actor()
@@ -591,11 +617,13 @@ class AdminTariffChangeState(SessionState):
             self.error = self._error(err)
         return None
 
+    @access("admin:activations.edit")
     @rx.event
     def set_reason(self, value: str):
         self.reason = str(value)[:600]
         self.reason_error = ""
 
+    @access("admin:activations.edit")
     @rx.event
     def approve(self):
         actor = self._actor()
@@ -624,6 +652,7 @@ class AdminTariffChangeState(SessionState):
             rx.redirect(f"{LIST_PATH}?tab=tariffs"),
         ]
 
+    @access("admin:activations.edit")
     @rx.event
     def reject(self, _form: dict | None = None):
         actor = self._actor()

@@ -6,6 +6,8 @@ last admin-manager and the acting admin's own right)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -13,6 +15,7 @@ from paysim_app.i18n import t
 from paysim_app.services import admin_lists_staff, admins
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
@@ -52,6 +55,7 @@ def tabs(active: str) -> rx.Component:
 
 # -- the list -------------------------------------------------------------------------------
 class AdminAdminsState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:admins.view"
     role_options: list[dict[str, str]] = []
     invite: dict[str, str] = {"email": "", "full_name": "", "role": ""}
     invite_error: str = ""
@@ -86,15 +90,18 @@ class AdminAdminsState(ListMixin, SessionState):
             "created": moment(row["created_at"], loc),
         }
 
+    @access("admin:admins.view")
     @rx.event
     async def load(self):
         return await self._start()
 
+    @access("admin:admins.manage")
     @rx.event
     def set_invite(self, name: str, value: str):
         if name in INVITE_FIELDS:
             self.invite = {**self.invite, name: str(value)[:200]}
 
+    @access("admin:admins.manage")
     @rx.event
     def send_invite(self, _form: dict | None = None):
         actor = self._actor()
@@ -102,7 +109,7 @@ class AdminAdminsState(ListMixin, SessionState):
             return rx.redirect("/login")
         self.invite_error, self.invite_field = "", ""
         f = self.invite
-        role = int(f["role"]) if f["role"].isdigit() else 0
+        role = int(f["role"]) if f["role"].isascii() and f["role"].isdigit() else 0
         try:
             with session_scope() as session:
                 admins.invite_admin(session, actor, f["email"], f["full_name"], role)
@@ -241,7 +248,11 @@ class AdminAdminState(SessionState):
 
     def _admin_id(self) -> int | None:
         raw = self.router.page.params.get("user_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, user_id: int) -> None:
         loc = self.locale
@@ -266,6 +277,7 @@ class AdminAdminState(SessionState):
         self.role_options = [{"value": c.value, "label": c.label} for c in roles]
         self.role_value = str(d.role_id)
 
+    @access("admin:admins.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "admins.view")
@@ -296,21 +308,27 @@ class AdminAdminState(SessionState):
         self._show(actor, user_id)
         return rx.toast.success(self._t(done_key))
 
+    @access("admin:admins.manage")
     @rx.event
     def set_role(self, value: str):
         self.role_value = str(value)[:12]
 
+    @access("admin:admins.manage")
     @rx.event
     def assign(self):
-        role = int(self.role_value) if self.role_value.isdigit() else 0
+        role = (
+            int(self.role_value) if self.role_value.isascii() and self.role_value.isdigit() else 0
+        )
         return self._run(
             lambda s, a, uid: admins.assign_role(s, a, uid, role), "admin_staff.role_assigned"
         )
 
+    @access("admin:admins.manage")
     @rx.event
     def ask_disable(self, value: bool = True):
         self.confirm_disable = bool(value)
 
+    @access("admin:admins.manage")
     @rx.event
     def disable(self):
         return self._run(
@@ -318,12 +336,14 @@ class AdminAdminState(SessionState):
             "admin_staff.disabled_done",
         )
 
+    @access("admin:admins.manage")
     @rx.event
     def enable(self):
         return self._run(
             lambda s, a, uid: admins.set_admin_active(s, a, uid, True), "admin_staff.enabled_done"
         )
 
+    @access("admin:admins.manage")
     @rx.event
     def resend(self):
         return self._run(
@@ -479,7 +499,7 @@ class AdminRolesState(SessionState):
 
     def _pick(self, actor: Actor, role_id: str) -> None:
         self.error, self.confirm_delete = "", False
-        if role_id == NEW or not role_id.isdigit():
+        if role_id == NEW or not (role_id.isascii() and role_id.isdigit()) or len(role_id) > 11:
             self.selected, self.form, self.perms = NEW, {"name": "", "description": ""}, []
             self.is_builtin, self.holders = False, []
             return
@@ -503,6 +523,7 @@ class AdminRolesState(SessionState):
             for u in d.users
         ]
 
+    @access("admin:admins.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "admins.view")
@@ -510,7 +531,7 @@ class AdminRolesState(SessionState):
             return redirect
         self._list(actor)
         wanted = self.router.page.params.get("role", "")
-        wanted = wanted if isinstance(wanted, str) and wanted.isdigit() else ""
+        wanted = wanted if isinstance(wanted, str) and wanted.isascii() and wanted.isdigit() else ""
         first = wanted or (self.roles[0]["id"] if self.roles else NEW)
         try:
             self._pick(actor, first)
@@ -518,6 +539,7 @@ class AdminRolesState(SessionState):
             self._pick(actor, self.roles[0]["id"] if self.roles else NEW)
         return None
 
+    @access("admin:admins.view")
     @rx.event
     def pick(self, role_id: str):
         actor = self._actor()
@@ -529,11 +551,13 @@ class AdminRolesState(SessionState):
             self.error = self._error(err)
         return None
 
+    @access("admin:admins.manage")
     @rx.event
     def set_field(self, name: str, value: str):
         if name in ROLE_FIELDS:
             self.form = {**self.form, name: str(value)[:300]}
 
+    @access("admin:admins.manage")
     @rx.event
     def toggle_perm(self, permission: str, checked: bool):
         """Ticking an edit or special right ticks the section's view too (the service implies
@@ -553,6 +577,7 @@ class AdminRolesState(SessionState):
         except DomainError as err:
             self.error = self._error(err)
 
+    @access("admin:admins.manage")
     @rx.event
     def save(self, _form: dict | None = None):
         actor = self._actor()
@@ -560,6 +585,8 @@ class AdminRolesState(SessionState):
             return rx.redirect("/login")
         self.error, self.confirm_delete = "", False
         name, description, perms = self.form["name"], self.form["description"], list(self.perms)
+        if self.selected != NEW and not (self.selected.isascii() and self.selected.isdigit()):
+            return None  # no role picked yet
         try:
             with session_scope() as session:
                 if self.selected == NEW:
@@ -583,17 +610,19 @@ class AdminRolesState(SessionState):
         self._pick(actor, str(role_id))
         return rx.toast.success(self._t(done))
 
+    @access("admin:admins.manage")
     @rx.event
     def ask_delete(self, value: bool = True):
         self.confirm_delete = bool(value)
 
+    @access("admin:admins.manage")
     @rx.event
     def delete(self):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
         self.error, self.confirm_delete = "", False
-        if not self.selected.isdigit():
+        if not (self.selected.isascii() and self.selected.isdigit()):
             return None
         try:
             with session_scope() as session:

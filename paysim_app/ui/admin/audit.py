@@ -4,6 +4,7 @@ one readable line; "Details" under the table shows the whole before/after JSON o
 
 from __future__ import annotations
 
+from typing import ClassVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -12,6 +13,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import admin_lists_staff, admins
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
@@ -38,6 +40,7 @@ def _options(values, locale: str) -> list[dict[str, str]]:
 
 
 class AdminAuditState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:audit.view"
     admin_options: list[dict[str, str]] = []
     action_options: list[dict[str, str]] = []
     entity_options: list[dict[str, str]] = []
@@ -74,10 +77,12 @@ class AdminAuditState(ListMixin, SessionState):
     def _before_fetch(self) -> None:
         self.detail = {}
 
+    @access("admin:audit.view")
     @rx.event
     async def load(self):
         return await self._start()
 
+    @access("admin:audit.view")
     @rx.event
     def show(self, entry_id: str):
         """The whole before/after of one row of the page shown (or hidden when shown)."""

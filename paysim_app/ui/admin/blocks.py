@@ -5,6 +5,8 @@ confirmation, its pending unblock request approved or rejected with a reason."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -14,6 +16,7 @@ from paysim_app.services import admin_lists_queues as queues
 from paysim_app.services import blocks
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.activations import (
     STATUS_COLOURS,
     default_pending,
@@ -55,6 +58,7 @@ def _who(name: str, role: str, loc: str) -> str:
 
 # -- the blocks tab -------------------------------------------------------------------------------
 class AdminBlocksState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:blocks.view"
     tab: str = "blocks"
     pending_unblocks: int = 0
     form: dict[str, str] = EMPTY_FORM
@@ -94,6 +98,7 @@ class AdminBlocksState(ListMixin, SessionState):
             "unblock_colour": "amber",
         }
 
+    @access("admin:blocks.view")
     @rx.event
     async def load(self):
         raw = self.router.page.params.get("tab", "")
@@ -101,6 +106,7 @@ class AdminBlocksState(ListMixin, SessionState):
         self.form, self.form_error, self.form_field = dict(EMPTY_FORM), "", ""
         return await self._start()
 
+    @access("admin:blocks.view")
     @rx.event
     def set_tab(self, value: str):
         if value in TABS:
@@ -108,6 +114,7 @@ class AdminBlocksState(ListMixin, SessionState):
             return tab_switch(LIST_PATH, value, "blocks")
         return None
 
+    @access("admin:blocks.edit")
     @rx.event
     def set_form(self, name: str, value: str):
         if name in EMPTY_FORM:
@@ -115,6 +122,7 @@ class AdminBlocksState(ListMixin, SessionState):
             if name == self.form_field:
                 self.form_error, self.form_field = "", ""
 
+    @access("admin:blocks.edit")
     @rx.event
     def block(self, _form: dict | None = None):
         actor = self._actor()
@@ -173,6 +181,8 @@ BLOCK_SORTS = [
 
 # -- the unblock requests tab ---------------------------------------------------------------------
 class AdminUnblocksState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:blocks.view"
+
     def _spec(self):
         return queues.UNBLOCK_LIST
 
@@ -190,6 +200,7 @@ class AdminUnblocksState(ListMixin, SessionState):
             "comment": row["comment"] or "",
         }
 
+    @access("admin:blocks.view")
     @rx.event
     async def load(self):
         return await self._start()
@@ -340,7 +351,11 @@ class AdminBlockState(SessionState):
 
     def _block_id(self) -> int | None:
         raw = self.router.page.params.get("block_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, block_id: int) -> None:
         loc = self.locale
@@ -400,6 +415,7 @@ class AdminBlockState(SessionState):
             for r in d.unblock_requests
         ]
 
+    @access("admin:blocks.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "blocks.view")
@@ -415,6 +431,7 @@ class AdminBlockState(SessionState):
             return rx.redirect(LIST_PATH)
         return None
 
+    @access("admin:blocks.edit")
     @rx.event
     def ask_lift(self, value: bool = True):
         self.confirm_lift = bool(value)
@@ -422,6 +439,7 @@ class AdminBlockState(SessionState):
     def _done(self, message: str, path: str):
         return [rx.toast.success(message), rx.redirect(path)]
 
+    @access("admin:blocks.edit")
     @rx.event
     def lift(self):
         actor = self._actor()
@@ -438,6 +456,7 @@ class AdminBlockState(SessionState):
         word = t(f"sim.status.{status}", self.locale)
         return self._done(self._t("queues.lifted", sim=self.block["sim"], status=word), LIST_PATH)
 
+    @access("admin:blocks.edit")
     @rx.event
     def approve_unblock(self):
         actor = self._actor()
@@ -454,11 +473,13 @@ class AdminBlockState(SessionState):
         message = self._t("queues.unblock_approved", sim=self.block["sim"], status=word)
         return self._done(message, f"{LIST_PATH}?tab=requests")
 
+    @access("admin:blocks.edit")
     @rx.event
     def set_reason(self, value: str):
         self.reason = str(value)[:600]
         self.reason_error = ""
 
+    @access("admin:blocks.edit")
     @rx.event
     def reject(self, _form: dict | None = None):
         actor = self._actor()

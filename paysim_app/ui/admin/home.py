@@ -9,6 +9,7 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import dashboards
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
 from paysim_app.ui.components.format import money
@@ -20,6 +21,7 @@ from paysim_app.ui.partner.home import status_grid
 class AdminHomeState(SessionState):
     overview: dict = {}
 
+    @access("admin:any")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin")

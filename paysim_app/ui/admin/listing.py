@@ -20,6 +20,7 @@ from paysim_app.services import accounts
 from paysim_app.services.errors import DomainError
 from paysim_app.services.listing import ListQuery, ListSpec, Page, fetch_page, narrowing
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import LIST, access
 
 PAGE_SIZE = 25
 ALL = "all"  # a filter select's "no filter" (the lists' native selects keep Radix's value)
@@ -153,6 +154,7 @@ class ListMixin(rx.State, mixin=True):
         return await self._fetch_async(actor=actor)
 
     # -- events (copied onto every section state by Reflex's mixin machinery) ----------------
+    @access(LIST)
     @rx.event
     async def set_filter(self, name: str, value: str):
         """A select or a date: applies at once."""
@@ -162,27 +164,32 @@ class ListMixin(rx.State, mixin=True):
             return await self._fetch_async()
         return None
 
+    @access(LIST)
     @rx.event
     def type_filter(self, name: str, value: str):
         """A text box: remembered as typed, applied by the search button."""
         if isinstance(name, str) and name in self.filters:
             self.filters = {**self.filters, name: str(value)[:100]}
 
+    @access(LIST)
     @rx.event
     def set_search(self, value: str):
         self.search = str(value)[:100]
 
+    @access(LIST)
     @rx.event
     async def apply(self, _form: dict | None = None):
         self.page = 1
         return await self._fetch_async()
 
+    @access(LIST)
     @rx.event
     async def clear(self):
         self.filters = dict.fromkeys(self.filters, "")
         self.search, self.page = "", 1
         return await self._fetch_async()
 
+    @access(LIST)
     @rx.event
     async def set_sort(self, key: str):
         if isinstance(key, str) and key in self._spec().sorts:
@@ -190,11 +197,13 @@ class ListMixin(rx.State, mixin=True):
             return await self._fetch_async(count=False)
         return None
 
+    @access(LIST)
     @rx.event
     async def flip_order(self):
         self.descending, self.page = not self.descending, 1
         return await self._fetch_async(count=False)
 
+    @access(LIST)
     @rx.event
     async def next_page(self):
         if self.has_next:
@@ -202,6 +211,7 @@ class ListMixin(rx.State, mixin=True):
             return await self._fetch_async(count=False)
         return None
 
+    @access(LIST)
     @rx.event
     async def prev_page(self):
         if self.page > 1:
@@ -209,10 +219,12 @@ class ListMixin(rx.State, mixin=True):
             return await self._fetch_async(count=False)
         return None
 
+    @access(LIST)
     @rx.event
     def toggle_filters(self):
         self.filters_open = not self.filters_open
 
+    @access(LIST)
     @rx.event
     def toggle_row(self, row_id: str):
         row_id = str(row_id)
@@ -221,11 +233,13 @@ class ListMixin(rx.State, mixin=True):
         elif any(str(r.get("id")) == row_id for r in self._raw):
             self.selected = [*self.selected, row_id]
 
+    @access(LIST)
     @rx.event
     def toggle_page(self, _checked: bool = True):
         ids = [str(r.get("id")) for r in self._raw]
         self.selected = [] if set(ids) <= set(self.selected) and ids else ids
 
+    @access(LIST)
     @rx.event
     def export(self):
         with session_scope() as session:

@@ -7,6 +7,7 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import outbox
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import moment
@@ -24,6 +25,7 @@ COLUMNS = [
 class OutboxState(SessionState):
     rows: list[dict[str, str]] = []
 
+    @access("admin:admins.manage")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "admins.manage")

@@ -5,6 +5,7 @@ side by side for the same kind of period. The figures come from services.partner
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 import reflex as rx
 
@@ -16,6 +17,7 @@ from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.services import partner_stats
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import PERIOD, access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import STATUS_COLOURS, stat
 from paysim_app.ui.components.charts import monthly_chart, monthly_points
@@ -52,6 +54,7 @@ class PeriodMixin(rx.State, mixin=True):
         except ValueError:
             raise ValidationError("admin_partners.error.date", field="date_from") from None
 
+    @access(PERIOD)
     @rx.event
     def set_date(self, name: str, value: str):
         if name in PERIOD_FIELDS:
@@ -59,6 +62,7 @@ class PeriodMixin(rx.State, mixin=True):
 
 
 class PartnerStatsState(PeriodMixin, SessionState):
+    PERIOD_ACCESS: ClassVar[str] = "admin:partners.view"
     """The statistics block of /admin/partners/[partner_id]."""
 
     figures: dict[str, str] = {}
@@ -67,7 +71,11 @@ class PartnerStatsState(PeriodMixin, SessionState):
 
     def _partner_id(self) -> int | None:
         raw = self.router.page.params.get("partner_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, partner_id: int) -> None:
         self.period_error = ""
@@ -105,6 +113,7 @@ class PartnerStatsState(PeriodMixin, SessionState):
         ]
         self.points = monthly_points(s.months, loc)
 
+    @access("admin:partners.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "partners.view")
@@ -117,6 +126,7 @@ class PartnerStatsState(PeriodMixin, SessionState):
             self._show(actor, partner_id)
         return None
 
+    @access("admin:partners.view")
     @rx.event
     def show(self, _form: dict | None = None):
         actor = self._actor()
@@ -128,6 +138,7 @@ class PartnerStatsState(PeriodMixin, SessionState):
 
 
 class PartnersComparisonState(PeriodMixin, SessionState):
+    PERIOD_ACCESS: ClassVar[str] = "admin:partners.view"
     """/admin/partners/stats: one row per partner for the period."""
 
     rows: list[dict[str, str]] = []
@@ -161,6 +172,7 @@ class PartnersComparisonState(PeriodMixin, SessionState):
             for r in rows
         ]
 
+    @access("admin:partners.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "partners.view")
@@ -171,6 +183,7 @@ class PartnersComparisonState(PeriodMixin, SessionState):
         self._show(actor)
         return None
 
+    @access("admin:partners.view")
     @rx.event
     def show(self, _form: dict | None = None):
         actor = self._actor()

@@ -8,6 +8,7 @@ hides what the role cannot do)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 import reflex as rx
 
@@ -17,6 +18,7 @@ from paysim_app.services import partners
 from paysim_app.services.admin_lists_partners import PARTNER_LIST, PARTNER_STATES
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.card_action import run_card_action
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.admin.partner_stats import partner_stats_block
@@ -45,6 +47,8 @@ def _state_key(active: bool) -> str:
 
 
 class AdminPartnersState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:partners.view"
+
     def _spec(self):
         return PARTNER_LIST
 
@@ -63,6 +67,7 @@ class AdminPartnersState(ListMixin, SessionState):
             "created": moment(row["created_at"], loc),
         }
 
+    @access("admin:partners.view")
     @rx.event
     async def load(self):
         return await self._start()
@@ -159,7 +164,11 @@ class AdminPartnerState(SessionState):
 
     def _partner_id(self) -> int | None:
         raw = self.router.page.params.get("partner_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, partner_id: int) -> None:
         loc = self.locale
@@ -207,6 +216,7 @@ class AdminPartnerState(SessionState):
         self.form_error, self.field, self.action_error = "", "", ""
         self.invite_error, self.invite_field = "", ""
 
+    @access("admin:partners.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "partners.view")
@@ -230,11 +240,13 @@ class AdminPartnerState(SessionState):
         """Call one service on this partner (see run_card_action)."""
         return run_card_action(self, self._partner_id(), action, error_attr, field_attr)
 
+    @access("admin:partners.edit")
     @rx.event
     def set_field(self, name: str, value: str):
         if name in FORM_FIELDS:
             self.form = {**self.form, name: str(value)[:300]}
 
+    @access("admin:partners.edit")
     @rx.event
     def save(self, _form: dict | None = None):
         f = self.form
@@ -274,6 +286,7 @@ class AdminPartnerState(SessionState):
             rx.redirect(f"/admin/partners/{view.id}"),
         ]
 
+    @access("admin:partners.edit")
     @rx.event
     def set_active(self, active: bool):
         active = bool(active)
@@ -283,10 +296,12 @@ class AdminPartnerState(SessionState):
             return rx.toast.success(self._t(key))
         return ok or None
 
+    @access("admin:partners.edit")
     @rx.event
     def ask_delete(self, value: bool = True):
         self.confirm_delete = bool(value)
 
+    @access("admin:partners.edit")
     @rx.event
     def delete(self):
         actor = self._actor()
@@ -304,11 +319,13 @@ class AdminPartnerState(SessionState):
         return [rx.toast.success(self._t("admin_partners.deleted")), rx.redirect("/admin/partners")]
 
     # -- users ---------------------------------------------------------------------------------
+    @access("admin:partners.edit")
     @rx.event
     def set_invite(self, name: str, value: str):
         if name in INVITE_FIELDS:
             self.invite = {**self.invite, name: str(value)[:254]}
 
+    @access("admin:partners.edit")
     @rx.event
     def send_invite(self, _form: dict | None = None):
         email, name = self.invite["email"], self.invite["full_name"]
@@ -322,9 +339,17 @@ class AdminPartnerState(SessionState):
             return rx.toast.success(self._t("admin_partners.invite.done", email=view.email))
         return ok or None
 
+    @access("admin:partners.edit")
     @rx.event
     def set_user_active(self, user_id: str, active: bool):
-        uid = int(user_id) if isinstance(user_id, str) and user_id.isdigit() else 0
+        uid = (
+            int(user_id)
+            if isinstance(user_id, str)
+            and user_id.isascii()
+            and user_id.isdigit()
+            and len(user_id) < 12
+            else 0
+        )
         active = bool(active)
         _, ok = self._run(
             lambda s, a, pid: partners.set_partner_user_active(s, a, pid, uid, active),
@@ -340,9 +365,17 @@ class AdminPartnerState(SessionState):
             return rx.toast.success(self._t(key))
         return ok or None
 
+    @access("admin:partners.edit")
     @rx.event
     def resend_invite(self, user_id: str):
-        uid = int(user_id) if isinstance(user_id, str) and user_id.isdigit() else 0
+        uid = (
+            int(user_id)
+            if isinstance(user_id, str)
+            and user_id.isascii()
+            and user_id.isdigit()
+            and len(user_id) < 12
+            else 0
+        )
         _, ok = self._run(
             lambda s, a, pid: partners.resend_partner_invite(s, a, pid, uid),
             "invite_error",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
+from typing import ClassVar
 
 import reflex as rx
 
@@ -16,6 +17,7 @@ from paysim_app.payments import get_gateway
 from paysim_app.services import admin_payments, payments
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
@@ -32,6 +34,7 @@ STATUS_COLOURS = {"succeeded": "green", "failed": "red", "pending": "amber", "re
 
 
 class AdminPaymentsState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:payments.view"
     totals_text: str = ""
     _totals_seq: int = 0
 
@@ -63,6 +66,7 @@ class AdminPaymentsState(ListMixin, SessionState):
         self.totals_text = self._t("admin_payments.totals_wait")
         return AdminPaymentsState.load_totals
 
+    @access("admin:payments.view")
     @rx.event(background=True)
     async def load_totals(self):
         async with self:
@@ -91,6 +95,7 @@ class AdminPaymentsState(ListMixin, SessionState):
             if self._totals_seq == seq:  # the filters have not changed meanwhile
                 self.totals_text = text
 
+    @access("admin:payments.view")
     @rx.event
     async def load(self):
         return await self._start()
@@ -154,7 +159,11 @@ class AdminPaymentState(SessionState):
 
     def _payment_id(self) -> int | None:
         raw = self.router.page.params.get("payment_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, payment_id: int) -> None:
         loc = self.locale
@@ -191,6 +200,7 @@ class AdminPaymentState(SessionState):
             for a in card.attempts
         ]
 
+    @access("admin:payments.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "payments.view")
@@ -206,10 +216,12 @@ class AdminPaymentState(SessionState):
             return rx.redirect("/admin/payments")
         return None
 
+    @access("admin:payments.refund")
     @rx.event
     def set_comment(self, value: str):
         self.comment = str(value)[:500]
 
+    @access("admin:payments.refund")
     @rx.event
     def refund(self, _form: dict | None = None):
         actor = self._actor()

@@ -6,6 +6,7 @@ first, each linked to its support ticket when one was opened from it. Needs qual
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import ClassVar
 
 import reflex as rx
 from babel.numbers import format_decimal
@@ -18,6 +19,7 @@ from paysim_app.models.quality import RATING_ASPECTS
 from paysim_app.services import admin_lists_staff, quality_admin
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.charts import TICK, month_label, monthly_chart
@@ -67,6 +69,7 @@ def _star_colour(n: int) -> str:
 
 
 class AdminQualityState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:quality.view"
     figures: dict[str, str] = {}
     chart: list[dict] = []
     by_tariff: list[dict[str, str]] = []
@@ -211,6 +214,7 @@ class AdminQualityState(ListMixin, SessionState):
             else "",
         }
 
+    @access("admin:quality.view")
     @rx.event
     async def load(self):
         return await self._start()

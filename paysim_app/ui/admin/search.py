@@ -10,6 +10,7 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import admin_search
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.i18n import tr
@@ -23,6 +24,7 @@ class AdminSearchState(SessionState):
     hits: list[dict[str, str]] = []
     searched: bool = False
 
+    @access("admin:any")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin")
@@ -48,6 +50,7 @@ class AdminSearchState(SessionState):
         self.searched = len(self.query.strip()) >= 2
         return None
 
+    @access("admin:any")
     @rx.event
     def submit(self, form: dict):
         text = str((form or {}).get("q", ""))[:100].strip()

@@ -18,6 +18,7 @@ from paysim_app.jobs.offload import run_in_process
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.services import sim_import
 from paysim_app.services.errors import DomainError
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import phone
@@ -156,6 +157,7 @@ class SimImportState(SessionState):
         self.phase = "done" if confirmed and report.applied else "preview"
 
     # -- events -----------------------------------------------------------------------------
+    @access("admin:sims.import")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", PERMISSION)
@@ -167,6 +169,7 @@ class SimImportState(SessionState):
         self._clear()
         return None
 
+    @access("admin:sims.import")
     @rx.event
     async def preview(self, files: list[rx.UploadFile]):
         """Store the chosen file (streamed, size-limited), then check it in the background."""
@@ -195,10 +198,12 @@ class SimImportState(SessionState):
         self.phase = "checking"
         return [rx.clear_selected_files(UPLOAD_ID), SimImportState.run_preview]
 
+    @access("admin:sims.import")
     @rx.event(background=True)
     async def run_preview(self):
         await self._work(sim_import.preview_upload, confirmed=False)
 
+    @access("admin:sims.import")
     @rx.event
     def confirm(self):
         """Import the previewed file: it is checked again against the database first."""
@@ -211,6 +216,7 @@ class SimImportState(SessionState):
         self.phase = "importing"
         return SimImportState.run_confirm
 
+    @access("admin:sims.import")
     @rx.event(background=True)
     async def run_confirm(self):
         await self._work(sim_import.confirm_upload, confirmed=True)
@@ -235,6 +241,7 @@ class SimImportState(SessionState):
                 if report.applied:
                     self._stored = ""
 
+    @access("admin:sims.import")
     @rx.event
     def download_rejects(self):
         actor, redirect = self._gate("admin", PERMISSION)
@@ -246,6 +253,7 @@ class SimImportState(SessionState):
             return rx.toast.error(self._error(err))
         return rx.download(data=data, filename=name)
 
+    @access("admin:sims.import")
     @rx.event
     def reset_upload(self):
         actor, redirect = self._gate("admin", PERMISSION)

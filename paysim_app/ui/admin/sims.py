@@ -5,6 +5,7 @@ delete; /admin/sims/new: the manual create form."""
 from __future__ import annotations
 
 from functools import partial
+from typing import ClassVar
 
 import reflex as rx
 
@@ -14,6 +15,7 @@ from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.services import admin_sims
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
@@ -45,6 +47,7 @@ def _choices(rows: list[admin_sims.Choice], locale: str, none: bool = True) -> l
 
 
 class AdminSimsState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:sims.view"
     partner_options: list[dict[str, str]] = []
     tariff_options: list[dict[str, str]] = []
     bulk_action: str = "assign_partner"
@@ -77,10 +80,12 @@ class AdminSimsState(ListMixin, SessionState):
             "created": moment(row["created_at"], loc),
         }
 
+    @access("admin:sims.view")
     @rx.event
     async def load(self):
         return await self._start()
 
+    @access("admin:sims.edit")
     @rx.event
     def set_bulk(self, name: str, value: str):
         if name == "action" and value in admin_sims.BULK_ACTIONS:
@@ -88,12 +93,13 @@ class AdminSimsState(ListMixin, SessionState):
         elif name == "value":
             self.bulk_value = str(value)[:40]
 
+    @access("admin:sims.edit")
     @rx.event
     def run_bulk(self):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        ids = [int(i) for i in self.selected if str(i).isdigit()]
+        ids = [int(i) for i in self.selected if str(i).isascii() and str(i).isdigit()]
         try:
             with session_scope() as session:
                 result = admin_sims.bulk(session, actor, self.bulk_action, ids, self.bulk_value)
@@ -257,7 +263,11 @@ class AdminSimState(SessionState):
 
     def _sim_id(self) -> int | None:
         raw = self.router.page.params.get("sim_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _options(self, actor: Actor) -> None:
         with session_scope() as session:
@@ -310,6 +320,7 @@ class AdminSimState(SessionState):
             "activation_code": "",
         }
 
+    @access("admin:sims.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "sims.view")
@@ -327,6 +338,7 @@ class AdminSimState(SessionState):
             return rx.redirect("/admin/sims")
         return None
 
+    @access("admin:sims.edit")
     @rx.event
     def set_field(self, name: str, value: str):
         if name in FORM_FIELDS:
@@ -344,6 +356,7 @@ class AdminSimState(SessionState):
             activation_code=f["activation_code"],
         )
 
+    @access("admin:sims.edit")
     @rx.event
     def save(self, _form: dict | None = None):
         actor = self._actor()
@@ -371,10 +384,12 @@ class AdminSimState(SessionState):
         self._show(actor, sim_id)
         return rx.toast.success(self._t("admin_sims.saved"))
 
+    @access("admin:sims.edit")
     @rx.event
     def ask_delete(self, value: bool = True):
         self.confirm_delete = bool(value)
 
+    @access("admin:sims.edit")
     @rx.event
     def delete(self):
         actor = self._actor()

@@ -6,6 +6,8 @@ services check it; the page only hides what the role cannot do)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -15,6 +17,7 @@ from paysim_app.services import admin_lists_people, admin_subscribers
 from paysim_app.services.errors import DomainError
 from paysim_app.services.listing import NONE, parse_amount_kop
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.card_action import run_card_action
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
@@ -41,6 +44,7 @@ CAN_EDIT = SessionState.permissions.contains("subscribers.edit")
 
 
 class AdminSubscribersState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:subscribers.view"
     partner_options: list[dict[str, str]] = []
 
     def _spec(self):
@@ -72,6 +76,7 @@ class AdminSubscribersState(ListMixin, SessionState):
             "created": moment(row["created_at"], loc),
         }
 
+    @access("admin:subscribers.view")
     @rx.event
     async def load(self):
         return await self._start()
@@ -149,7 +154,11 @@ class AdminSubscriberState(SessionState):
 
     def _subscriber_id(self) -> int | None:
         raw = self.router.page.params.get("subscriber_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, subscriber_id: int) -> None:
         loc = self.locale
@@ -239,6 +248,7 @@ class AdminSubscriberState(SessionState):
         self.form_error, self.field, self.notes_error = "", "", ""
         self.action_error, self.correction_error = "", ""
 
+    @access("admin:subscribers.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "subscribers.view")
@@ -260,11 +270,13 @@ class AdminSubscriberState(SessionState):
         """Call one service on this contract (see run_card_action)."""
         return run_card_action(self, self._subscriber_id(), action, error_attr)
 
+    @access("admin:subscribers.edit")
     @rx.event
     def set_field(self, name: str, value: str):
         if name in FORM_FIELDS:
             self.form = {**self.form, name: str(value)[:300]}
 
+    @access("admin:subscribers.edit")
     @rx.event
     def save(self, _form: dict | None = None):
         f = self.form
@@ -278,10 +290,12 @@ class AdminSubscriberState(SessionState):
             return rx.toast.success(self._t("admin_subscribers.saved"))
         return ok or None
 
+    @access("admin:subscribers.edit")
     @rx.event
     def set_notes(self, value: str):
         self.notes = str(value)[:6000]
 
+    @access("admin:subscribers.edit")
     @rx.event
     def save_notes(self, _form: dict | None = None):
         notes = self.notes
@@ -292,14 +306,17 @@ class AdminSubscriberState(SessionState):
             return rx.toast.success(self._t("people_ui.sub.notes_saved"))
         return ok or None
 
+    @access("admin:subscribers.edit")
     @rx.event
     def ask_deactivate(self, value: bool = True):
         self.confirm_deactivate = bool(value)
 
+    @access("admin:subscribers.edit")
     @rx.event
     def set_deactivate_comment(self, value: str):
         self.deactivate_comment = str(value)[:600]
 
+    @access("admin:subscribers.edit")
     @rx.event
     def deactivate(self):
         comment = self.deactivate_comment
@@ -312,6 +329,7 @@ class AdminSubscriberState(SessionState):
             return rx.toast.success(self._t("admin_subscribers.deactivated"))
         return ok or None
 
+    @access("admin:subscribers.edit")
     @rx.event
     def reactivate(self):
         _, ok = self._run(admin_subscribers.reactivate_subscriber)
@@ -319,6 +337,7 @@ class AdminSubscriberState(SessionState):
             return rx.toast.success(self._t("admin_subscribers.reactivated"))
         return ok or None
 
+    @access("admin:subscribers.edit")
     @rx.event
     def send_reset(self):
         to, ok = self._run(admin_subscribers.send_password_reset)
@@ -326,11 +345,13 @@ class AdminSubscriberState(SessionState):
             return rx.toast.success(self._t("admin_subscribers.reset_sent", to=to))
         return ok or None
 
+    @access("admin:subscribers.edit")
     @rx.event
     def set_correction(self, name: str, value: str):
         if name in CORRECTION_FIELDS:
             self.correction = {**self.correction, name: str(value)[:600]}
 
+    @access("admin:subscribers.edit")
     @rx.event
     def correct(self, _form: dict | None = None):
         c = self.correction
@@ -340,7 +361,9 @@ class AdminSubscriberState(SessionState):
             negative, text = True, text[1:].strip()
         elif text[:1] == "+":
             text = text[1:].strip()
-        sim_id = int(c["sim"]) if c["sim"].isdigit() and len(c["sim"]) < 12 else 0
+        sim_id = (
+            int(c["sim"]) if c["sim"].isascii() and c["sim"].isdigit() and len(c["sim"]) < 12 else 0
+        )
 
         def action(session, actor, subscriber_id):
             amount = parse_amount_kop(text, "amount")

@@ -5,6 +5,8 @@ every action support.edit (the services check it)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -14,6 +16,7 @@ from paysim_app.services import admin_lists_people, support_admin
 from paysim_app.services.errors import DomainError
 from paysim_app.services.listing import NONE
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.attach import AttachMixin, file_picker
@@ -57,6 +60,7 @@ def duration(seconds: int | None, loc: str) -> str:
 
 
 class AdminSupportState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:support.view"
     assignee_options: list[dict[str, str]] = []
 
     def _spec(self):
@@ -90,6 +94,7 @@ class AdminSupportState(ListMixin, SessionState):
             "updated": moment(row["updated_at"], loc),
         }
 
+    @access("admin:support.view")
     @rx.event
     async def load(self):
         return await self._start()
@@ -159,6 +164,7 @@ def support_page() -> rx.Component:
 
 # -- one ticket ---------------------------------------------------------------------------------
 class AdminTicketState(AttachMixin, SessionState):
+    ATTACH_ACCESS: ClassVar[str] = "admin:support.edit"
     ticket: dict[str, str] = {}
     messages: list[dict[str, str]] = []
     canned_options: list[dict[str, str]] = []
@@ -177,7 +183,11 @@ class AdminTicketState(AttachMixin, SessionState):
 
     def _ticket_id(self) -> int | None:
         raw = self.router.page.params.get("ticket_id", "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _show(self, actor: Actor, ticket_id: int) -> None:
         loc = self.locale
@@ -247,6 +257,7 @@ class AdminTicketState(AttachMixin, SessionState):
         ]
         self._canned_bodies = {str(c.id): c.body for c in canned}
 
+    @access("admin:support.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "support.view")
@@ -278,15 +289,18 @@ class AdminTicketState(AttachMixin, SessionState):
         self._show(actor, ticket_id)
         return True, rx.toast.success(self._t(done_key))
 
+    @access("admin:support.view")
     @rx.event
     def download(self, message_id: str):
         """A file of this ticket (the service checks support.view)."""
         return self._send_file(support_admin.admin_attachment, message_id)
 
+    @access("admin:support.edit")
     @rx.event
     def set_reply(self, value: str):
         self.reply = str(value)[:6000]
 
+    @access("admin:support.edit")
     @rx.event
     def use_canned(self, value: str):
         """Paste a canned reply into the answer (the operator may edit it before sending)."""
@@ -295,11 +309,13 @@ class AdminTicketState(AttachMixin, SessionState):
             self.canned = str(value)
             self.reply = body
 
+    @access("admin:support.edit")
     @rx.event
     def set_reply_status(self, value: str):
         if value == KEEP or value in support_admin.SETTABLE_STATUSES:
             self.reply_status = value
 
+    @access("admin:support.edit")
     @rx.event
     def send_reply(self, _form: dict | None = None):
         body, status, file = self.reply, self.reply_status, self._file()
@@ -314,6 +330,7 @@ class AdminTicketState(AttachMixin, SessionState):
             self._forget_file()
         return event
 
+    @access("admin:support.edit")
     @rx.event
     def add_note(self):
         body = self.reply
@@ -325,10 +342,13 @@ class AdminTicketState(AttachMixin, SessionState):
             self.reply, self.canned = "", ""
         return event
 
+    @access("admin:support.edit")
     @rx.event
     def assign(self, value: str):
         user_id = (
-            int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+            int(value)
+            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12
+            else None
         )
         if value != NOBODY and user_id is None:
             return None
@@ -337,6 +357,7 @@ class AdminTicketState(AttachMixin, SessionState):
             "admin_support.assigned",
         )[1]
 
+    @access("admin:support.edit")
     @rx.event
     def set_priority(self, value: str):
         return self._run(
@@ -344,6 +365,7 @@ class AdminTicketState(AttachMixin, SessionState):
             "admin_support.priority_changed",
         )[1]
 
+    @access("admin:support.edit")
     @rx.event
     def set_status(self, value: str):
         return self._run(

@@ -5,6 +5,8 @@ a tariff's form (a new fee waits for the next month), archive, unarchive, delete
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -13,6 +15,7 @@ from paysim_app.services import admin_tariffs
 from paysim_app.services.admin_lists_catalogue import ADDON_LIST, PUBLIC, STATUSES, TARIFF_LIST
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.listing import parse_amount_kop, parse_int
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
@@ -55,6 +58,7 @@ def _data(gb: int | None, loc: str) -> str:
 
 # -- the two lists ------------------------------------------------------------------------------
 class AdminTariffsState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:tariffs.view"
     tab: str = "tariffs"
 
     def _spec(self):
@@ -85,6 +89,7 @@ class AdminTariffsState(ListMixin, SessionState):
             "created": moment(row["created_at"], loc),
         }
 
+    @access("admin:tariffs.view")
     @rx.event
     async def load(self):
         """One page, two tabs: ?tab=addons loads the add-on list instead (a link between the
@@ -96,6 +101,8 @@ class AdminTariffsState(ListMixin, SessionState):
 
 
 class AdminAddonsState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "admin:tariffs.view"
+
     def _spec(self):
         return ADDON_LIST
 
@@ -113,6 +120,7 @@ class AdminAddonsState(ListMixin, SessionState):
             "created": moment(row["created_at"], loc),
         }
 
+    @access("admin:tariffs.view")
     @rx.event
     async def load(self):
         return await self._start()
@@ -270,7 +278,11 @@ class _CatalogueItem(rx.State, mixin=True):
 
     def _id_param(self, name: str) -> int | None:
         raw = self.router.page.params.get(name, "")
-        return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
+        return (
+            int(raw)
+            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
+            else None
+        )
 
     def _refuse(self, err: DomainError) -> None:
         """The error under its field when the form has that field, else in the banner."""
@@ -339,18 +351,26 @@ class _CatalogueItem(rx.State, mixin=True):
         done = "admin_tariffs.archived_done" if archived else "admin_tariffs.unarchived_done"
         return rx.toast.success(self._t(done))
 
+    @access("admin:tariffs.edit")
+    @access("admin:tariffs.edit")
     @rx.event
     def archive(self):
         return self._archive(True)
 
+    @access("admin:tariffs.edit")
+    @access("admin:tariffs.edit")
     @rx.event
     def unarchive(self):
         return self._archive(False)
 
+    @access("admin:tariffs.edit")
+    @access("admin:tariffs.edit")
     @rx.event
     def ask_delete(self, value: bool = True):
         self.confirm_delete = bool(value)
 
+    @access("admin:tariffs.edit")
+    @access("admin:tariffs.edit")
     @rx.event
     def delete(self):
         actor, item_id = self._actor(), self._item_id()
@@ -409,6 +429,7 @@ class AdminTariffState(_CatalogueItem, SessionState):
             "is_public": "1" if view.is_public else "",
         }
 
+    @access("admin:tariffs.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "tariffs.view")
@@ -427,16 +448,19 @@ class AdminTariffState(_CatalogueItem, SessionState):
         self._show(view)
         return None
 
+    @access("admin:tariffs.edit")
     @rx.event
     def set_field(self, name: str, value: str):
         if name in TARIFF_FORM:
             self.form = {**self.form, name: str(value)[:500]}
 
+    @access("admin:tariffs.edit")
     @rx.event
     def set_flag(self, name: str, value: bool):
         if name in TARIFF_FLAGS:
             self.form = {**self.form, name: "1" if value is True else ""}
 
+    @access("admin:tariffs.edit")
     @rx.event
     def save(self, _form: dict | None = None):
         return self._save_item(
@@ -496,6 +520,7 @@ class AdminAddonState(_CatalogueItem, SessionState):
             "period_days": str(view.period_days),
         }
 
+    @access("admin:tariffs.view")
     @rx.event
     def load(self):
         actor, redirect = self._gate("admin", "tariffs.view")
@@ -514,11 +539,13 @@ class AdminAddonState(_CatalogueItem, SessionState):
         self._show(view)
         return None
 
+    @access("admin:tariffs.edit")
     @rx.event
     def set_field(self, name: str, value: str):
         if name in ADDON_FORM:
             self.form = {**self.form, name: str(value)[:500]}
 
+    @access("admin:tariffs.edit")
     @rx.event
     def save(self, _form: dict | None = None):
         return self._save_item(

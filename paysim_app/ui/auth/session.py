@@ -8,6 +8,7 @@ once. Ids of the signed-in user stay in backend-only vars (leading underscore).
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -18,6 +19,7 @@ from paysim_app.i18n.formats import money
 from paysim_app.services import accounts
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 
 HOME = {"subscriber": "/cabinet", "partner": "/partner", "admin": "/admin"}
 
@@ -39,9 +41,48 @@ def safe_next(target: str | None, role: str) -> str:
     return home
 
 
-def _resolve(token: str) -> Actor | None:
+# The actor the door (ui/door.py) resolved for the event being handled: the handler's own
+# _actor() reuses it instead of asking the database again. One event at a time runs in a task's
+# context, and the door sets this before each one.
+_DOOR_ACTOR: ContextVar[tuple[str, Actor | None] | None] = ContextVar("door_actor", default=None)
+
+
+def resolve_token(token: str) -> Actor | None:
     with session_scope() as session:
         return accounts.resolve_session(session, token)
+
+
+def _sign_out(token: str) -> None:
+    with session_scope() as session:
+        accounts.sign_out(session, token)
+
+
+def admit_actor(token: str | None, actor: Actor | None) -> None:
+    """The door's answer for this event (token None: it did not look)."""
+    _DOOR_ACTOR.set(None if token is None else (token, actor))
+
+
+def _resolve(token: str) -> Actor | None:
+    known = _DOOR_ACTOR.get()
+    if known is not None and known[0] == token:
+        return known[1]
+    return resolve_token(token)
+
+
+async def reset_tab(state: rx.State, token: str = "") -> None:
+    """Every page state of this tab back to its defaults, then sign the tab in as `token` ("":
+    signed out). Run on sign-in, sign-out and when the door finds the tab's sign-in has ended:
+    nothing of the previous user (their rows, card labels, a revealed PUK) stays in memory or
+    Redis under this tab, nor reaches the next user's first frames. The language stays."""
+    from paysim_app.ui.access import app_states
+
+    session = await state.get_state(SessionState)
+    locale = session.locale
+    for cls in app_states():
+        if cls is not SessionState:
+            await session.get_state(cls)  # loaded, so that reset() below reaches it
+    session.reset()  # recursive over every loaded substate
+    session.locale, session.auth_token = locale, token
 
 
 class SessionState(rx.State):
@@ -107,33 +148,40 @@ class SessionState(rx.State):
         return actor, None
 
     # -- events ---------------------------------------------------------------------------
+    @access("public")
     @rx.event
     def noop(self):
         """Does nothing: the round trip of an event without work, the baseline that
         bench/load.py measures beside the real events."""
 
+    @access("public")
     @rx.event
     def go_home(self):
         """'/': the signed-in visitor's home, or the sign-in page."""
         actor = self._actor()
         return rx.redirect(HOME[actor.role] if actor else "/login")
 
+    @access("public")
     @rx.event
     def guard_cabinet(self):
         return self._gate("subscriber")[1]
 
+    @access("public")
     @rx.event
     def guard_partner(self):
         return self._gate("partner")[1]
 
+    @access("public")
     @rx.event
     def guard_admin(self):
         return self._gate("admin")[1]
 
+    @access("public")
     @rx.event
     def guard_admin_section(self, section: str):
         return self._gate("admin", f"{section}.view" if isinstance(section, str) else "")[1]
 
+    @access("public")
     @rx.event
     def set_locale(self, locale: str):
         if locale not in ("ru", "en"):
@@ -144,10 +192,10 @@ class SessionState(rx.State):
             with session_scope() as session:
                 accounts.set_locale(session, actor, locale)
 
+    @access("signed-in")
     @rx.event
-    def sign_out(self):
-        with session_scope() as session:
-            accounts.sign_out(session, self.auth_token)
-        self.auth_token = ""
-        self._remember(None)
+    async def sign_out(self):
+        token = self.auth_token
+        await asyncio.to_thread(_sign_out, token)
+        await reset_tab(self)
         return rx.redirect("/login")

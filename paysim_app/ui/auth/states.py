@@ -9,7 +9,8 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.services import accounts
 from paysim_app.services.errors import AuthError, DomainError
-from paysim_app.ui.auth.session import HOME, SessionState, safe_next
+from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
 
 
 def _field(form_data: dict, name: str, limit: int = 300) -> str:
@@ -25,10 +26,17 @@ def _sign_in(login: str, password: str, user_agent: str, previous_token: str):
         )
 
 
+def _register(login: str, password: str, name: str, locale: str, user_agent: str):
+    with session_scope() as session:
+        accounts.register_subscriber(session, login, password, name, locale)
+        return accounts.sign_in(session, login, password, user_agent=user_agent)
+
+
 class LoginState(SessionState):
     error: str = ""
     busy: bool = False
 
+    @access("public")
     @rx.event
     def on_load(self):
         """A signed-in visitor who opens /login goes straight home."""
@@ -37,6 +45,7 @@ class LoginState(SessionState):
         if actor is not None:
             return rx.redirect(HOME[actor.role])
 
+    @access("public")
     @rx.event
     async def submit(self, form_data: dict):
         login, password = _field(form_data, "login"), _field(form_data, "password", 1000)
@@ -51,20 +60,20 @@ class LoginState(SessionState):
         except AuthError as err:
             self.error = self._error(err)
             return
-        self.error = ""
-        self.auth_token = token
+        target = self.router.url.query_parameters.get("next", "")
+        await reset_tab(self, token)  # nothing of an earlier user of this tab stays
         self._remember(actor)
         if actor.locale != self.locale:
             self.locale = actor.locale
-        target = self.router.url.query_parameters.get("next", "")
         return rx.redirect(safe_next(target, actor.role))
 
 
 class RegisterState(SessionState):
     errors: dict[str, str] = {}
 
+    @access("public")
     @rx.event
-    def submit(self, form_data: dict):
+    async def submit(self, form_data: dict):
         login = _field(form_data, "login")
         password = _field(form_data, "password", 1000)
         repeat = _field(form_data, "password_repeat", 1000)
@@ -75,18 +84,15 @@ class RegisterState(SessionState):
         if password != repeat:
             errors["password_repeat"] = self._t("auth.password_mismatch")
         if not errors:
+            args = (login, password, name, self.locale, self.router.headers.user_agent)
             try:
-                with session_scope() as session:
-                    accounts.register_subscriber(session, login, password, name, self.locale)
-                    token, actor = accounts.sign_in(
-                        session, login, password, user_agent=self.router.headers.user_agent
-                    )
+                token, actor = await asyncio.to_thread(_register, *args)  # bcrypt: off the loop
             except DomainError as err:
                 errors[err.field or "form"] = self._error(err)
         self.errors = errors
         if errors:
             return
-        self.auth_token = token
+        await reset_tab(self, token)
         self._remember(actor)
         return rx.redirect(HOME["subscriber"])
 
@@ -95,10 +101,12 @@ class ForgotState(SessionState):
     sent: bool = False
     error: str = ""
 
+    @access("public")
     @rx.event
     def on_load(self):
         self.sent, self.error = False, ""
 
+    @access("public")
     @rx.event
     def submit(self, form_data: dict):
         login = _field(form_data, "login")
@@ -115,10 +123,12 @@ class ResetState(SessionState):
     error: str = ""
     done: bool = False
 
+    @access("public")
     @rx.event
     def on_load(self):
         self.error, self.done = "", False
 
+    @access("public")
     @rx.event
     def submit(self, form_data: dict):
         token = self.router.url.query_parameters.get("token", "")
@@ -141,6 +151,7 @@ class PasswordState(SessionState):
     errors: dict[str, str] = {}
     message: str = ""
 
+    @access("signed-in")
     @rx.event
     def submit(self, form_data: dict):
         self.message = ""

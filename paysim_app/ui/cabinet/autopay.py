@@ -12,6 +12,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import autopay, cards, topups
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.card_form import card_option
@@ -57,10 +58,12 @@ class AutopayState(CabinetState):
         self.monthly_cap = _rubles(v.monthly_cap_kop)
         self.errors, self.form_error = NO_ERRORS, ""
 
+    @access("subscriber")
     @rx.event
     def select_sim(self, sim_id: str):
         return self._switch(sim_id)
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()
@@ -69,6 +72,7 @@ class AutopayState(CabinetState):
         if self.current_sim_id:
             self._refresh(actor)
 
+    @access("subscriber")
     @rx.event
     def set_field(self, name: str, value: str):
         """One setter for the rule's inputs; only these names can be set."""
@@ -86,13 +90,14 @@ class AutopayState(CabinetState):
         except ValidationError as err:
             raise ValidationError(err.code, field=name) from None
 
+    @access("subscriber")
     @rx.event
     def save(self):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
         try:
-            if not self.card_id.isdigit():
+            if not (self.card_id.isascii() and self.card_id.isdigit()):
                 raise ValidationError("error.required", field="card_id")
             form = autopay.AutopayForm(
                 mode=self.mode,
@@ -113,6 +118,7 @@ class AutopayState(CabinetState):
         self._refresh(actor)
         return rx.toast.success(self._t("autopay.saved"))
 
+    @access("subscriber")
     @rx.event
     def turn_off(self):
         actor = self._actor()

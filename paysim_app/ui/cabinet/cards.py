@@ -11,6 +11,7 @@ from paysim_app.i18n import t
 from paysim_app.payments import CardRejected, GatewayError, get_gateway
 from paysim_app.services import cards
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import browser_id
 from paysim_app.ui.components.card_form import card_fields
@@ -31,6 +32,7 @@ class CardsState(SessionState):
         with session_scope() as session:
             self.rows = [asdict(c) for c in cards.list_cards(session, actor)]
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._gate("subscriber")
@@ -51,16 +53,19 @@ class CardsState(SessionState):
         self._reload(actor)
         return rx.toast.success(self._t(done_key))
 
+    @access("subscriber")
     @rx.event
     def make_default(self, card_id: str):
         card = browser_id(card_id)
         return self._act(lambda s, a: cards.set_default(s, a, card), "card.default_set")
 
+    @access("subscriber")
     @rx.event
     def delete(self, card_id: str):
         card = browser_id(card_id)
         return self._act(lambda s, a: cards.delete_card(s, a, get_gateway(), card), "card.deleted")
 
+    @access("subscriber")
     @rx.event
     def add(self, form: dict):
         actor = self._actor()

@@ -12,6 +12,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import addons, dashboards, notify, quality, statement
 from paysim_app.services.errors import DomainError
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import status_badge
 from paysim_app.ui.components.data_table import Column, data_table
@@ -64,10 +65,12 @@ class CabinetHomeState(CabinetState):
             for n in rows
         ]
 
+    @access("subscriber")
     @rx.event
     def select_sim(self, sim_id: str):
         return self._switch(sim_id)
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()
@@ -76,6 +79,7 @@ class CabinetHomeState(CabinetState):
         self._refresh(actor)
         self._load_notices(actor)
 
+    @access("subscriber")
     @rx.event
     def rate(self, aspect: str, stars: int):
         """One tap on the dashboard: a quick rating of the current SIM's service."""
@@ -93,6 +97,7 @@ class CabinetHomeState(CabinetState):
             self._t("quality.rated", aspect=self._t(f"quality.aspect.{aspect}"), stars=stars)
         )
 
+    @access("subscriber")
     @rx.event
     def mark_read(self):
         actor = self._actor()

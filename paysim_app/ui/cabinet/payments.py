@@ -12,6 +12,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import statement, topups
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.data_table import Column, data_table, pager
 from paysim_app.ui.components.format import moment, money, phone
@@ -49,7 +50,7 @@ class PaymentsState(CabinetState):
 
         sim = f["sim"]
         return statement.StatementFilter(
-            sim_id=int(sim) if sim.isdigit() else None,
+            sim_id=int(sim) if sim.isascii() and sim.isdigit() else None,
             date_from=when("date_from"),
             date_to=when("date_to"),
             status="" if f["status"] == ALL else f["status"],
@@ -76,6 +77,7 @@ class PaymentsState(CabinetState):
         self.lines = [{**asdict(r), "created_at": r.created_at.isoformat()} for r in rows]
         return None
 
+    @access("subscriber")
     @rx.event
     def load(self):
         _, redirect = self._open()
@@ -86,6 +88,7 @@ class PaymentsState(CabinetState):
         self.page = 1
         return self._run()
 
+    @access("subscriber")
     @rx.event
     def set_filter(self, name: str, value: str):
         if name in FILTERS:
@@ -95,21 +98,25 @@ class PaymentsState(CabinetState):
             return self._run()
         return None
 
+    @access("subscriber")
     @rx.event
     def toggle_filters(self):
         self.filters_open = not self.filters_open
 
+    @access("subscriber")
     @rx.event
     def apply(self, _form: dict | None = None):
         self.page = 1
         return self._run()
 
+    @access("subscriber")
     @rx.event
     def clear_filters(self):
         self.filters = dict(EMPTY_FILTERS)
         self.page = 1
         return self._run()
 
+    @access("subscriber")
     @rx.event
     def turn(self, step: int):
         target = self.page + (1 if str(step) == "1" else -1)
@@ -118,6 +125,7 @@ class PaymentsState(CabinetState):
             return self._run()
         return None
 
+    @access("subscriber")
     @rx.event
     def export(self):
         actor = self._actor()

@@ -10,6 +10,7 @@ from paysim_app.i18n import t
 from paysim_app.services import profile
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.notify import EMAIL_KINDS
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.format import phone
@@ -40,6 +41,7 @@ class ProfileState(CabinetState):
         self.login, self.contract_no = data.login, data.contract_no
         self.muted = list(data.email_muted)
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()
@@ -50,12 +52,14 @@ class ProfileState(CabinetState):
             self._fill(profile.get_profile(session, actor))
         return None
 
+    @access("subscriber")
     @rx.event
     def set_field(self, name: str, value: str):
         """One setter for the personal-data inputs; only these names can be set."""
         if name in FIELDS:
             setattr(self, name, str(value)[: LIMITS[name]])
 
+    @access("subscriber")
     @rx.event
     def save_personal(self, form_data: dict):
         actor = self._actor()
@@ -77,6 +81,7 @@ class ProfileState(CabinetState):
         self.user_name = data.full_name or self.user_login
         return rx.toast.success(self._t("profile.saved"))
 
+    @access("subscriber")
     @rx.event
     def set_email(self, key: str, enabled: bool):
         """Turn e-mails of one kind, or of a whole group (key = group name), on or off."""

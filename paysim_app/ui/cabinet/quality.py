@@ -14,6 +14,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import quality
 from paysim_app.services.errors import DomainError
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.data_table import Column, data_table
@@ -42,10 +43,12 @@ class QualityState(CabinetState):
         self.tests = [plain(asdict(r)) for r in tests]
         self.ratings = [plain(asdict(r)) for r in ratings]
 
+    @access("subscriber")
     @rx.event
     def select_sim(self, sim_id: str):
         return self._switch(sim_id)
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()
@@ -57,20 +60,24 @@ class QualityState(CabinetState):
             self._refresh(actor)
         return None
 
+    @access("subscriber")
     @rx.event
     def set_comment(self, value: str):
         self.comment = str(value)[: quality.MAX_COMMENT]
 
+    @access("subscriber")
     @rx.event
     def set_attach(self, value: bool):
         self.attach = bool(value) and bool(self.tests)
 
+    @access("subscriber")
     @rx.event
     def rate_with_latest(self):
         """ "Rate with this result": the rating form takes the latest speed test."""
         self.attach = bool(self.tests)
         return rx.scroll_to("rate-card")
 
+    @access("subscriber")
     @rx.event
     def rate(self, aspect: str, stars: int):
         actor = self._actor()
@@ -92,6 +99,7 @@ class QualityState(CabinetState):
             self._t("quality.rated", aspect=self._t(f"quality.aspect.{aspect}"), stars=stars)
         )
 
+    @access("subscriber")
     @rx.event
     def start_test(self):
         """Run the browser's speed test; it stores its result itself (POST /api/speedtest/result
@@ -122,6 +130,7 @@ class QualityState(CabinetState):
         )
         return rx.call_script(script, callback=QualityState.test_done)
 
+    @access("subscriber")
     @rx.event
     def test_done(self, result: dict):
         """The browser's report. It is only a hint: what is shown comes from the database."""

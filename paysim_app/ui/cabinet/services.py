@@ -13,6 +13,7 @@ from paysim_app.i18n import t
 from paysim_app.payments import get_gateway
 from paysim_app.services import addons, autopay
 from paysim_app.services.errors import DomainError
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
 from paysim_app.ui.components.format import moment, money
 from paysim_app.ui.components.i18n import tr
@@ -35,10 +36,12 @@ class ServicesState(CabinetState):
                 plain(asdict(o)) for o in addons.owned(session, actor, self.current_sim_id)
             ]
 
+    @access("subscriber")
     @rx.event
     def load(self):
         return self._load_page()
 
+    @access("subscriber")
     @rx.event
     def buy(self, addon_id: str):
         actor = self._actor()
@@ -56,6 +59,7 @@ class ServicesState(CabinetState):
         self._refresh(actor)
         return rx.toast.success(self._t("addons.bought"))
 
+    @access("subscriber")
     @rx.event
     def set_renew(self, sim_addon_id: str, on: bool):
         actor = self._actor()

@@ -13,6 +13,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import sims
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import STATUS_COLOURS
 from paysim_app.ui.components.data_table import Column, data_table
@@ -43,10 +44,12 @@ class SimsState(CabinetState):
             self.details = plain(asdict(sims.sim_details(session, actor, self.current_sim_id)))
         self.label_input = self.details["label"]
 
+    @access("subscriber")
     @rx.event
     def load(self):
         return self._load_page()
 
+    @access("subscriber")
     @rx.event
     def set_text(self, name: str, value: str):
         """One setter for this page's text inputs; only these names can be set."""
@@ -75,10 +78,12 @@ class SimsState(CabinetState):
             return None
         return rx.toast.success(self._t(done_key))
 
+    @access("subscriber")
     @rx.event
     def show_puk(self):
         return self._do(lambda s, a: sims.reveal_puk(s, a, self.current_sim_id), "sims.puk_shown")
 
+    @access("subscriber")
     @rx.event
     def save_label(self):
         return self._do(
@@ -87,6 +92,7 @@ class SimsState(CabinetState):
             "label",
         )
 
+    @access("subscriber")
     @rx.event
     def block(self):
         return self._do(
@@ -96,6 +102,7 @@ class SimsState(CabinetState):
             "sims.blocked",
         )
 
+    @access("subscriber")
     @rx.event
     def ask_unblock(self):
         return self._do(
@@ -103,6 +110,7 @@ class SimsState(CabinetState):
             "sims.unblock_sent",
         )
 
+    @access("subscriber")
     @rx.event
     def claim(self, form: dict):
         actor = self._actor()

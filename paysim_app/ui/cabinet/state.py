@@ -16,6 +16,7 @@ from paysim_app.i18n import t
 from paysim_app.services import dashboards
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone
 
@@ -24,10 +25,10 @@ def browser_id(value: object) -> int:
     """An id that came from the browser; anything odd (not a number, or outside the id
     columns' range, which PostgreSQL would refuse with an error) becomes -1, which no service
     will find."""
-    try:
-        number = int(str(value))
-    except ValueError:
-        return -1
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return -1  # also Unicode digits ("²", "٣"), which int() reads or fails on
+    number = int(text)
     return number if 0 < number < 2**31 else -1
 
 
@@ -60,8 +61,8 @@ class CabinetState(SessionState):
             return rx.redirect("/login")
         try:
             with session_scope() as session:
-                sim = dashboards.subscriber_sim(session, actor, int(sim_id))
-        except (DomainError, TypeError, ValueError):
+                sim = dashboards.subscriber_sim(session, actor, browser_id(sim_id))
+        except DomainError:
             return rx.toast.error(self._t("error.forbidden"))
         self.current_sim_id = sim.id
         return None
@@ -108,6 +109,7 @@ class CabinetState(SessionState):
             self._refresh(actor)
         return None
 
+    @access("subscriber")
     @rx.event
     def switch_sim(self, sim_id: str):
         """The header's switcher: make the SIM current and show this page again for it."""

@@ -5,6 +5,7 @@ close button and, once support has resolved it, a 1-5 rating of the answer."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import ClassVar
 
 import reflex as rx
 
@@ -12,6 +13,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import quality, support
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
 from paysim_app.ui.components import tickets
 from paysim_app.ui.components.attach import AttachMixin, file_picker
@@ -30,6 +32,7 @@ FORM_IDS = {"subject": "support-subject", "body": "support-body"}
 
 
 class SupportState(AttachMixin, CabinetState):
+    ATTACH_ACCESS: ClassVar[str] = "subscriber"
     status_filter: str = ALL
     category_filter: str = ALL
     search: str = ""
@@ -52,6 +55,7 @@ class SupportState(AttachMixin, CabinetState):
     def _run(self, actor) -> None:
         tickets.run_list(self, actor, PAGE_SIZE)
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()
@@ -106,6 +110,7 @@ class SupportState(AttachMixin, CabinetState):
             aspect=self._t(f"quality.aspect.{r.aspect}"),
         )
 
+    @access("subscriber")
     @rx.event
     def set_filter(self, name: str, value: str):
         """The list's filters; only these names and known values can be set."""
@@ -119,6 +124,7 @@ class SupportState(AttachMixin, CabinetState):
             self._run(actor)
         return None
 
+    @access("subscriber")
     @rx.event
     def apply(self, form: dict | None = None):
         actor = self._actor()
@@ -128,6 +134,7 @@ class SupportState(AttachMixin, CabinetState):
         self._run(actor)
         return None
 
+    @access("subscriber")
     @rx.event
     def turn(self, step: int):
         actor = self._actor()
@@ -137,15 +144,17 @@ class SupportState(AttachMixin, CabinetState):
             self._run(actor)
         return None
 
+    @access("subscriber")
     @rx.event
     def set_new(self, name: str, value: str):
         """The new ticket's selects (the service checks the values again)."""
         value = str(value)
         if name == "category" and value in support.CATEGORIES:
             self.new_category = value
-        elif name == "sim" and (value == NO_SIM or value.isdigit()):
+        elif name == "sim" and (value == NO_SIM or value.isascii() and value.isdigit()):
             self.new_sim = value
 
+    @access("subscriber")
     @rx.event
     def submit(self, form: dict):
         actor = self._actor()
@@ -201,11 +210,13 @@ class SupportState(AttachMixin, CabinetState):
 
 
 class TicketState(AttachMixin, CabinetState):
+    ATTACH_ACCESS: ClassVar[str] = "subscriber"
     ticket: dict = {}  # the thread (the own ticket only), or {} when refused
 
     def _upload_id(self) -> str:
         return REPLY_UPLOAD_ID
 
+    @access("subscriber")
     @rx.event
     def download(self, message_id: str):
         """A file of the own ticket (ownership checked by the service)."""
@@ -248,6 +259,7 @@ class TicketState(AttachMixin, CabinetState):
         self._show(actor, ticket_id)
         return rx.toast.success(self._t(done_key))
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()
@@ -258,6 +270,7 @@ class TicketState(AttachMixin, CabinetState):
         self._show(actor, self._route_ticket_id())
         return None
 
+    @access("subscriber")
     @rx.event
     def reply(self, form: dict):
         body = form.get("reply", "") if isinstance(form, dict) else ""
@@ -272,15 +285,18 @@ class TicketState(AttachMixin, CabinetState):
         self._forget_file()
         return [rx.set_value("reply", ""), result]
 
+    @access("subscriber")
     @rx.event
     def close(self):
         return self._act(support.close_ticket, "support.closed", "reply_error")
 
+    @access("subscriber")
     @rx.event
     def set_rating(self, value: str):
         if str(value) in {"1", "2", "3", "4", "5"}:
             self.rating = str(value)
 
+    @access("subscriber")
     @rx.event
     def rate(self, form: dict):
         comment = str(form.get("rating_comment", "")) if isinstance(form, dict) else ""

@@ -13,6 +13,7 @@ from paysim_app.i18n import t
 from paysim_app.services import tariff_changes
 from paysim_app.services.errors import DomainError
 from paysim_app.services.listing import parse_date
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
 from paysim_app.ui.components.data_table import Column, data_table
@@ -68,6 +69,7 @@ class TariffsState(CabinetState):
         self._load_requests(actor)
         self._close()
 
+    @access("subscriber")
     @rx.event
     def set_req_filter(self, name: str, value: str):
         """Status and dates apply at once; the text box applies with its button."""
@@ -78,6 +80,7 @@ class TariffsState(CabinetState):
             return None
         return self.apply_requests()
 
+    @access("subscriber")
     @rx.event
     def apply_requests(self, _form: dict | None = None):
         actor = self._actor()
@@ -100,10 +103,12 @@ class TariffsState(CabinetState):
             return
         self.preview, self.form_error = plain(asdict(p)), ""
 
+    @access("subscriber")
     @rx.event
     def select_sim(self, sim_id: str):
         return self._switch(sim_id)
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()
@@ -114,6 +119,7 @@ class TariffsState(CabinetState):
         if self.current_sim_id:
             self._refresh(actor)
 
+    @access("subscriber")
     @rx.event
     def choose_tariff(self, tariff_id: str):
         actor = self._actor()
@@ -126,6 +132,7 @@ class TariffsState(CabinetState):
             return rx.toast.error(self.form_error)
         return rx.scroll_to("tariff-preview")
 
+    @access("subscriber")
     @rx.event
     def set_when(self, when: str):
         actor = self._actor()
@@ -137,10 +144,12 @@ class TariffsState(CabinetState):
         self._preview(actor)
         return None
 
+    @access("subscriber")
     @rx.event
     def close_preview(self):
         self._close()
 
+    @access("subscriber")
     @rx.event
     def submit_request(self):
         actor = self._actor()
@@ -157,6 +166,7 @@ class TariffsState(CabinetState):
         self._refresh(actor)
         return rx.toast.success(self._t("tariffs.requested"))
 
+    @access("subscriber")
     @rx.event
     def cancel(self, request_id: str):
         actor = self._actor()

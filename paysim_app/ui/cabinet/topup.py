@@ -12,6 +12,7 @@ from paysim_app.i18n import t
 from paysim_app.payments import GatewayError, get_gateway
 from paysim_app.services import cards, topups
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page, sim_picker
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.card_form import card_fields, card_option
@@ -48,10 +49,12 @@ class TopupState(CabinetState):
         if self.pay_with not in {str(c["id"]) for c in self.saved_cards}:
             self.pay_with = str(default["id"]) if default else "new"
 
+    @access("subscriber")
     @rx.event
     def select_sim(self, sim_id: str):
         return self._switch(sim_id)
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()
@@ -62,24 +65,29 @@ class TopupState(CabinetState):
         if self.current_sim_id:
             self._refresh(actor)
 
+    @access("subscriber")
     @rx.event
     def set_amount(self, value: str):
         self.amount = str(value)[:12]
 
+    @access("subscriber")
     @rx.event
     def choose_amount(self, kop: str):
-        if str(kop).isdigit() and 0 < int(kop) <= topups.MAX_KOP:
+        if str(kop).isascii() and str(kop).isdigit() and 0 < int(kop) <= topups.MAX_KOP:
             kop = int(kop)
             self.amount = f"{kop // 100}" if kop % 100 == 0 else f"{kop // 100},{kop % 100:02d}"
 
+    @access("subscriber")
     @rx.event
     def set_pay_with(self, value: str):
         self.pay_with = str(value)
 
+    @access("subscriber")
     @rx.event
     def set_save_card(self, value: bool):
         self.save_card = bool(value)
 
+    @access("subscriber")
     @rx.event
     def submit(self, form: dict):
         if self.processing:
@@ -288,6 +296,7 @@ class TopupResultState(CabinetState):
     outcome: dict = {}
     card_saved: bool = False
 
+    @access("subscriber")
     @rx.event
     def load(self):
         actor, redirect = self._open()

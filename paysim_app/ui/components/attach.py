@@ -12,6 +12,7 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.services import attachments
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.access import ATTACH, access
 from paysim_app.ui.cabinet.state import browser_id
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
@@ -36,6 +37,7 @@ class AttachMixin(rx.State, mixin=True):
         """Who may store a file here (a customer on their own pages; staff override this)."""
         return actor.role in ("subscriber", "partner")
 
+    @access(ATTACH)
     @rx.event
     async def attach(self, files: list[rx.UploadFile]):
         actor = self._actor()
@@ -55,6 +57,7 @@ class AttachMixin(rx.State, mixin=True):
         self.attached_name, self._attached = stored.name, stored.stored
         return rx.clear_selected_files(self._upload_id())
 
+    @access(ATTACH)
     @rx.event
     def drop_file(self):
         self.attached_name, self._attached, self.attach_error = "", "", ""

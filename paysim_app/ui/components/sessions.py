@@ -12,6 +12,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import profile
 from paysim_app.services.errors import DomainError
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import browser_id, plain
 from paysim_app.ui.components.format import moment
@@ -26,6 +27,7 @@ class SessionsState(SessionState):
             rows = profile.list_sessions(session, actor, self.auth_token)
         self.sessions = [plain(asdict(r)) for r in rows]
 
+    @access("signed-in")
     @rx.event
     def load(self):
         """Chained after the page's own guard, which has already sent strangers away."""
@@ -36,6 +38,7 @@ class SessionsState(SessionState):
         self._reload(actor)
         return None
 
+    @access("signed-in")
     @rx.event
     def revoke(self, session_id: str):
         actor = self._actor()
@@ -51,6 +54,7 @@ class SessionsState(SessionState):
         self._reload(actor)
         return rx.toast.success(self._t("profile.signed_out_one"))
 
+    @access("signed-in")
     @rx.event
     def sign_out_others(self):
         actor = self._actor()

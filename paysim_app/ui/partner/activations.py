@@ -4,6 +4,8 @@ selected in the list can be withdrawn."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -12,6 +14,7 @@ from paysim_app.models.requests import REQUEST_STATUSES
 from paysim_app.services import partner_cabinet
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
@@ -29,6 +32,7 @@ TEXT_MAX = 200
 
 
 class PartnerActivationsState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "partner"
     form: dict[str, str] = EMPTY_FORM
     form_error: str = ""
     field: str = ""
@@ -84,24 +88,30 @@ class PartnerActivationsState(ListMixin, SessionState):
         wanted = self.router.page.params.get("sim", "")
         self.form = {
             **EMPTY_FORM,
-            "sim_id": wanted if isinstance(wanted, str) and wanted.isdigit() else ALL,
+            "sim_id": wanted
+            if isinstance(wanted, str) and wanted.isascii() and wanted.isdigit()
+            else ALL,
         }
         self.form_error, self.field, self.stock_search, self.withdraw_message = "", "", "", ""
         self._load_stock(actor)
 
+    @access("partner")
     @rx.event
     async def load(self):
         return await self._start()
 
+    @access("partner")
     @rx.event
     def set_field(self, name: str, value: str):
         if name in FORM_FIELDS:
             self.form = {**self.form, name: str(value)[:TEXT_MAX]}
 
+    @access("partner")
     @rx.event
     def set_stock_search(self, value: str):
         self.stock_search = str(value)[:40]
 
+    @access("partner")
     @rx.event
     def find_stock(self):
         actor = self._actor()
@@ -113,6 +123,7 @@ class PartnerActivationsState(ListMixin, SessionState):
             self.form_error = self._error(err)
         return None
 
+    @access("partner")
     @rx.event
     def sell(self, _form: dict | None = None):
         actor = self._actor()
@@ -120,7 +131,7 @@ class PartnerActivationsState(ListMixin, SessionState):
             return rx.redirect("/login")
         self.form_error, self.field = "", ""
         f = self.form
-        if not f["sim_id"].isdigit():
+        if not (f["sim_id"].isascii() and f["sim_id"].isdigit()):
             self.form_error = self._t("partner_cabinet.error.sim")
             self.field = "sim_id"
             return None
@@ -148,6 +159,7 @@ class PartnerActivationsState(ListMixin, SessionState):
             self._t("partner_cabinet.sell.sent", id=result.request_id, msisdn=phone(result.msisdn))
         )
 
+    @access("partner")
     @rx.event
     def withdraw(self):
         actor = self._actor()
@@ -155,7 +167,7 @@ class PartnerActivationsState(ListMixin, SessionState):
             return rx.redirect("/login")
         done, refused = [], ""
         for raw in self.selected:
-            if not str(raw).isdigit():
+            if not (str(raw).isascii() and str(raw).isdigit()):
                 continue
             try:
                 with session_scope() as session:

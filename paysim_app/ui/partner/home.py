@@ -8,6 +8,7 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.services import dashboards, partner_cabinet
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
 from paysim_app.ui.components.format import money
@@ -23,6 +24,7 @@ class PartnerHomeState(SessionState):
     month_commission: str = ""
     open_requests: int = 0
 
+    @access("partner")
     @rx.event
     def load(self):
         actor, redirect = self._gate("partner")

@@ -3,11 +3,14 @@ the one list machinery; an in-stock SIM links to the sale form."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.i18n import t
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.services import partner_cabinet
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.admin.sims import STATUS_COLOURS
 from paysim_app.ui.auth.session import SessionState
@@ -18,6 +21,8 @@ from paysim_app.ui.components.list_view import FilterField, list_view
 
 
 class PartnerSimsState(ListMixin, SessionState):
+    LIST_ACCESS: ClassVar[str] = "partner"
+
     def _spec(self):
         return partner_cabinet.PARTNER_SIM_LIST
 
@@ -40,6 +45,7 @@ class PartnerSimsState(ListMixin, SessionState):
             "sell_href": f"/partner/activations?sim={row['id']}" if in_stock else "",
         }
 
+    @access("partner")
     @rx.event
     async def load(self):
         return await self._start()

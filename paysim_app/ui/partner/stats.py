@@ -4,6 +4,8 @@ partner (services.partner_stats; the period form and charts of the admin's block
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paysim_app.db import session_scope
@@ -11,6 +13,7 @@ from paysim_app.i18n import t
 from paysim_app.services import partner_stats
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.admin.partner_stats import PeriodMixin, period_form
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
@@ -21,6 +24,7 @@ from paysim_app.ui.components.layout import shell
 
 
 class PartnerOwnStatsState(PeriodMixin, SessionState):
+    PERIOD_ACCESS: ClassVar[str] = "partner"
     figures: dict[str, str] = {}
     points: list[dict] = []
 
@@ -51,6 +55,7 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
         }
         self.points = monthly_points(s.months, loc)
 
+    @access("partner")
     @rx.event
     def load(self):
         actor, redirect = self._gate("partner")
@@ -61,6 +66,7 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
         self._show(actor)
         return None
 
+    @access("partner")
     @rx.event
     def show(self, _form: dict | None = None):
         actor = self._actor()

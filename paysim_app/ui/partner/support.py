@@ -12,6 +12,7 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.services import support
 from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import browser_id, plain
 from paysim_app.ui.components import tickets
@@ -44,6 +45,7 @@ class PartnerSupportState(SessionState):
         actor = self._actor()
         return actor if actor is not None and actor.role == "partner" else None
 
+    @access("partner")
     @rx.event
     def load(self):
         actor, redirect = self._gate("partner")
@@ -54,6 +56,7 @@ class PartnerSupportState(SessionState):
         self._run(actor)
         return None
 
+    @access("partner")
     @rx.event
     def set_filter(self, name: str, value: str):
         actor = self._partner()
@@ -63,6 +66,7 @@ class PartnerSupportState(SessionState):
             self._run(actor)
         return None
 
+    @access("partner")
     @rx.event
     def apply(self, form: dict | None = None):
         actor = self._partner()
@@ -72,6 +76,7 @@ class PartnerSupportState(SessionState):
         self._run(actor)
         return None
 
+    @access("partner")
     @rx.event
     def turn(self, step: int):
         actor = self._partner()
@@ -81,11 +86,13 @@ class PartnerSupportState(SessionState):
             self._run(actor)
         return None
 
+    @access("partner")
     @rx.event
     def set_category(self, value: str):
         if str(value) in support.CATEGORIES:
             self.new_category = str(value)
 
+    @access("partner")
     @rx.event
     def submit(self, form: dict):
         actor = self._partner()
@@ -154,6 +161,7 @@ class PartnerTicketState(SessionState):
         self._show(actor, ticket_id)
         return rx.toast.success(self._t(done_key))
 
+    @access("partner")
     @rx.event
     def load(self):
         actor, redirect = self._gate("partner")
@@ -164,6 +172,7 @@ class PartnerTicketState(SessionState):
         self._show(actor, browser_id(path.rsplit("/", 1)[-1]))
         return None
 
+    @access("partner")
     @rx.event
     def reply(self, form: dict):
         body = form.get("reply", "") if isinstance(form, dict) else ""
@@ -172,6 +181,7 @@ class PartnerTicketState(SessionState):
             return result
         return [rx.set_value("reply", ""), result]
 
+    @access("partner")
     @rx.event
     def close(self):
         return self._act(support.close_ticket, "support.closed")

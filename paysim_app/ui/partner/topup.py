@@ -18,6 +18,7 @@ from paysim_app.i18n import t
 from paysim_app.services import partner_topups
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components.data_table import Column, data_table
@@ -54,6 +55,7 @@ class PartnerTopupState(SessionState):
         self.target, self.done, self._sim_id, self._amount_kop = {}, {}, 0, 0
         self._request_key = uuid.uuid4().hex
 
+    @access("partner")
     @rx.event
     def load(self):
         actor, redirect = self._gate("partner")
@@ -64,23 +66,28 @@ class PartnerTopupState(SessionState):
         self._load_recent(actor)
         return None
 
+    @access("partner")
     @rx.event
     def set_number(self, value: str):
         self.number = str(value)[:24]
 
+    @access("partner")
     @rx.event
     def set_amount(self, value: str):
         self.amount = str(value)[:12]
 
+    @access("partner")
     @rx.event
     def choose_number(self, value: str):
         self.number = phone(str(value)[:16])
 
+    @access("partner")
     @rx.event
     def choose_amount(self, kop: str):
-        if str(kop).isdigit() and 0 < int(kop) <= partner_topups.MAX_KOP:
+        if str(kop).isascii() and str(kop).isdigit() and 0 < int(kop) <= partner_topups.MAX_KOP:
             self.amount = str(int(kop) // 100)
 
+    @access("partner")
     @rx.event
     def check(self, _form: dict | None = None):
         """Step 1 -> 2: find the partner's own SIM and show whose it is."""
@@ -109,10 +116,12 @@ class PartnerTopupState(SessionState):
         self.step = "confirm"
         return None
 
+    @access("partner")
     @rx.event
     def back(self):
         self.step, self.form_error = "form", ""
 
+    @access("partner")
     @rx.event
     def confirm(self):
         """Step 2 -> 3: credit the SIM (once per form, however many clicks)."""
@@ -144,6 +153,7 @@ class PartnerTopupState(SessionState):
         self._load_recent(actor)
         return rx.toast.success(self._t("partner_money.done_title"))
 
+    @access("partner")
     @rx.event
     def again(self):
         actor = self._actor()

@@ -1,0 +1,222 @@
+"""The door: every event is checked against the access list before any handler runs.
+
+Reflex hands each event to the app's middleware (`preprocess`) after it has locked the tab's
+state and before it calls the handler; an answer from the middleware replaces the handler. The
+door looks the event's `State.handler` up (ui/access.word_of), resolves the actor once (the
+handler's own `_actor()` reuses it) and refuses the event when
+
+- the handler has no access word (deny by default: Reflex's `setvar` and every internal event a
+  browser does not send are refused too),
+- the actor does not satisfy the word (signed out, another role, a permission the role lacks or
+  lost since sign-in, a deactivated user or partner: services.accounts.resolve_session),
+- or its arguments do not fit the handler (unknown or missing names, a type the handler does
+  not take, NaN or Infinity, integers past int64, oversized text).
+
+A refusal changes no state: a signed-out tab is sent to the sign-in page, a signed-in one gets
+a toast (and its home page when the refused event was a page load or the page is not its own).
+Each refusal is logged as a warning with the event's name and the actor's id, never its
+arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import math
+import types
+import typing
+from typing import Any
+from urllib.parse import quote
+
+import reflex as rx
+from reflex.middleware import Middleware
+from reflex.state import StateUpdate
+from reflex_base.event import Event
+
+from paysim_app.i18n import t
+from paysim_app.services.permissions import Actor
+from paysim_app.ui import access
+from paysim_app.ui.auth.session import (
+    HOME,
+    SessionState,
+    admit_actor,
+    reset_tab,
+    resolve_token,
+)
+
+log = logging.getLogger("paysim.door")
+
+MAX_TEXT = 20_000  # characters in one string argument (the longest form field is 5 000)
+MAX_ITEMS = 500  # values in one event's arguments, all levels together
+MAX_DEPTH = 6
+INT64 = 2**63 - 1
+
+
+class Refused(Exception):
+    """An event the door does not let through; `reason` goes to the log."""
+
+    def __init__(self, reason: str, *, bad_request: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.bad_request = reason, bad_request
+
+
+def _handler_of(root: type, name: str):
+    """(state class, handler name, EventHandler) for a full event name, or None."""
+    path, _, handler = name.rpartition(".")
+    try:
+        cls = root.get_class_substate(path)
+    except (ValueError, IndexError):
+        return None
+    found = cls.event_handlers.get(handler)
+    return (cls, handler, found) if found is not None else None
+
+
+# -- arguments ---------------------------------------------------------------------------------
+
+
+def _walk(value: Any, depth: int = 0, seen: list[int] | None = None) -> None:
+    """Refuse values no browser sends: NaN/Infinity, huge ints, huge or deep structures."""
+    seen = seen if seen is not None else [0]
+    seen[0] += 1
+    if seen[0] > MAX_ITEMS or depth > MAX_DEPTH:
+        raise Refused("arguments too large", bad_request=True)
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if abs(value) > INT64:
+            raise Refused("integer out of range", bad_request=True)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise Refused("non-finite number", bad_request=True)
+    elif isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise Refused("text too long", bad_request=True)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _walk(key, depth + 1, seen)
+            _walk(item, depth + 1, seen)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _walk(item, depth + 1, seen)
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a browser value can be what the handler's annotation asks for. Lenient where
+    the frontend itself is (a number for a str, digits for an int); strict on shapes."""
+    if hint is Any or hint is inspect.Parameter.empty:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    target = origin or hint
+    if target is str:
+        return isinstance(value, str) or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        )
+    if target is int:
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int):
+            return True
+        return isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+    if target is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if target is bool:
+        return isinstance(value, bool)
+    if target is dict:
+        return isinstance(value, dict)
+    if target is list:
+        return isinstance(value, list)
+    return True  # uploads and other objects Reflex builds itself
+
+
+def _check_arguments(handler, payload: Any) -> None:
+    if not isinstance(payload, dict):
+        raise Refused("arguments are not a mapping", bad_request=True)
+    _walk(payload)
+    fn = handler.fn
+    params = list(inspect.signature(fn).parameters.values())[1:]  # without self
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    try:
+        hints = handler._type_hints or typing.get_type_hints(fn)
+    except Exception:  # an annotation that does not resolve: names are still checked
+        hints = {}
+    names = {p.name for p in params}
+    extra = set(payload) - names
+    if extra:
+        raise Refused(f"unknown argument(s) {sorted(extra)}", bad_request=True)
+    for p in params:
+        if p.name not in payload:
+            if p.default is inspect.Parameter.empty:
+                raise Refused(f"missing argument {p.name!r}", bad_request=True)
+            continue
+        hint = hints.get(p.name, inspect.Parameter.empty)
+        value = payload[p.name]
+        if not _fits(value, hint):
+            raise Refused(f"argument {p.name!r} of the wrong type", bad_request=True)
+        # the handler gets the type it declares: a number sent for a str is its text, digits
+        # sent for an int are the number
+        if hint is str and not isinstance(value, str):
+            payload[p.name] = str(value)
+        elif hint is int and isinstance(value, str):
+            payload[p.name] = int(value.strip())
+
+
+# -- the middleware ----------------------------------------------------------------------------
+
+
+class Door(Middleware):
+    """App middleware: the access check before every event (added first in paysim_app.py)."""
+
+    async def preprocess(self, app, state, event: Event) -> StateUpdate | None:
+        found = _handler_of(type(state), event.name)
+        actor: Actor | None = None
+        session: SessionState | None = None
+        try:
+            if found is None:
+                raise Refused("no such event handler")
+            cls, name, handler = found
+            word = access.word_of(cls, name)
+            if word is None:
+                raise Refused("not in the access list")
+            if word != access.PUBLIC:
+                session = await state.get_state(SessionState)
+                token = session.auth_token
+                actor = await asyncio.to_thread(resolve_token, token)
+                admit_actor(token, actor)
+                if actor is None and (token or session.role):
+                    # the tab's sign-in ended (expired, idle, revoked, disabled): forget it all
+                    await reset_tab(session)
+            else:
+                admit_actor(None, None)
+            if not access.satisfies(actor, word):
+                raise Refused(f"needs {word}")
+            _check_arguments(handler, event.payload)
+        except Refused as refusal:
+            if session is None:
+                session = await state.get_state(SessionState)
+            return self._refuse(event, refusal, actor, session, found)
+        return None
+
+    def _refuse(self, event: Event, refusal: Refused, actor, session, found) -> StateUpdate:
+        handler = f"{found[0].__name__}.{found[1]}" if found else event.name[-200:]
+        who = f"user {actor.user_id}" if actor else "a signed-out tab"
+        log.warning("door refused %s for %s: %s", handler, who, refusal.reason)
+        locale = session.locale if session.locale in ("ru", "en") else "ru"
+        path = session.router.page.path or "/"
+        if refusal.bad_request:
+            specs = [rx.toast.error(t("error.bad_request", locale), id="door")]
+        elif actor is None:
+            target = path if path.startswith(("/cabinet", "/partner", "/admin")) else ""
+            specs = [rx.redirect(f"/login?next={quote(target, safe='')}" if target else "/login")]
+        else:
+            home = HOME.get(actor.role, "/login")
+            page_load = found is not None and found[1] in ("load", "guard_admin_section")
+            specs = [rx.toast.error(t("error.forbidden", locale), id="door")]
+            if page_load or not (path == home or path.startswith(home + "/")):
+                specs.append(rx.redirect(home))
+        return StateUpdate(events=Event.from_event_type(specs))
