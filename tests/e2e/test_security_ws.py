@@ -11,7 +11,7 @@ import pytest
 import websocket
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import ready, sign_in
 
 
 def _ws_url(base_url: str) -> str:
@@ -63,3 +63,36 @@ def test_frames_sent_to_a_subscriber_hold_no_secret(new_page, base_url, app_env)
         assert msisdn[2:] not in digits, f"another subscriber's number {msisdn} reached the browser"
         assert email not in received
         assert name not in received
+
+
+def test_the_next_user_of_a_tab_receives_nothing_of_the_one_who_signed_out(new_page):
+    """A shared computer: subscriber A reads her statement (card labels included) and signs out;
+    dealer B signs in in the same tab. From then on no frame carries A's card or statement,
+    because signing out and in reset every page state of the tab, not only the session's."""
+    page = new_page()
+    frames: list[str] = []
+    page.on(
+        "websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload)))
+    )
+    sign_in(page, "demo@paysim.demo")
+    expect(page).to_have_url(re.compile(r"/cabinet$"))
+    page.goto("/cabinet/payments")
+    expect(page.get_by_text("•••• 4242").first).to_be_visible()
+    assert any(_card(f) for f in frames), "the statement's card label was not captured"
+
+    page.locator("#sign-out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    frames.clear()
+    sign_in(page, "partner@paysim.demo")
+    expect(page).to_have_url(re.compile(r"/partner$"))
+    ready(page)
+    page.goto("/cabinet/payments")  # the subscriber's page, by its address
+    expect(page).to_have_url(re.compile(r"/partner$"))
+    received = "\n".join(frames)
+    assert received, "no websocket frame was captured"
+    assert not _card(received)
+
+
+def _card(text: str) -> bool:
+    """Whether the text holds the label of A's Visa card, escaped or not."""
+    return "•••• 4242" in text or "\\u2022 4242" in text
