@@ -170,7 +170,7 @@ TARGETS = _targets()
 
 
 @settings(
-    max_examples=1000,
+    max_examples=500,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
