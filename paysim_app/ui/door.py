@@ -75,30 +75,26 @@ def _handler_of(root: type, name: str):
 # -- arguments ---------------------------------------------------------------------------------
 
 
-def _walk(value: Any, depth: int = 0, seen: list[int] | None = None) -> None:
+def _walk(payload: Any) -> None:
     """Refuse values no browser sends: NaN/Infinity, huge ints, huge or deep structures."""
-    seen = seen if seen is not None else [0]
-    seen[0] += 1
-    if seen[0] > MAX_ITEMS or depth > MAX_DEPTH:
-        raise Refused("arguments too large", bad_request=True)
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, int):
-        if abs(value) > INT64:
+    todo, count = [(payload, 0)], 0
+    while todo:
+        value, depth = todo.pop()
+        count += 1
+        if count > MAX_ITEMS or depth > MAX_DEPTH:
+            raise Refused("arguments too large", bad_request=True)
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int) and abs(value) > INT64:
             raise Refused("integer out of range", bad_request=True)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise Refused("non-finite number", bad_request=True)
-    elif isinstance(value, str):
-        if len(value) > MAX_TEXT:
+        if isinstance(value, str) and len(value) > MAX_TEXT:
             raise Refused("text too long", bad_request=True)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _walk(key, depth + 1, seen)
-            _walk(item, depth + 1, seen)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _walk(item, depth + 1, seen)
+        if isinstance(value, dict):
+            todo += [(item, depth + 1) for pair in value.items() for item in pair]
+        elif isinstance(value, list | tuple):
+            todo += [(item, depth + 1) for item in value]
 
 
 def _fits(value: Any, hint: Any) -> bool:

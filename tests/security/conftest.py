@@ -13,8 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from paysim_app.services import accounts
 from paysim_app.services.passwords import hash_password
 from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_server_url
+from tests.e2e.conftest import _free_port, _wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo12345"
@@ -47,14 +46,6 @@ class Backend:
 
     def log_lines(self) -> list[str]:
         return self.log.read_text(encoding="utf-8", errors="replace").splitlines()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(url: str, port: int) -> dict[str, str]:
@@ -156,19 +147,7 @@ def _start(kind: str, url: str, work: Path) -> Iterator[Backend]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the backend exited:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/ping", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the backend did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)  # polling a starting server, not waiting in a test
+        _wait_for(f"{base}/ping", proc, log, STARTUP_TIMEOUT)
         yield Backend(kind, url, base, log, tokens)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

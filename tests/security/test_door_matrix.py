@@ -20,11 +20,13 @@ import asyncio
 import inspect
 import json
 import re
+import types
 import typing
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
 import paysim_app.paysim_app  # noqa: F401  (every state, in this thread: Reflex registers them here)
 from bench.load_app import load_names
@@ -53,6 +55,13 @@ def _states() -> dict[str, type]:
     return {cls.__name__: cls for cls in access.app_states()}
 
 
+def kind_of(hint) -> object:
+    """The plain type an annotation asks for: `dict | None` -> dict, `list[str]` -> list."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        hint = typing.get_args(hint)[0]
+    return typing.get_origin(hint) or hint
+
+
 def plain_arguments(handler, foreign_id: int) -> dict:
     """Arguments of the handler's own types, another person's id wherever a value could go."""
     fn = handler.fn
@@ -64,11 +73,7 @@ def plain_arguments(handler, foreign_id: int) -> dict:
     for p in list(inspect.signature(fn).parameters.values())[1:]:
         if p.default is not inspect.Parameter.empty or p.kind is p.VAR_KEYWORD:
             continue
-        hint = hints.get(p.name, str)
-        origin = typing.get_origin(hint) or hint
-        if origin in (typing.Union, __import__("types").UnionType):
-            origin = typing.get_args(hint)[0]
-            origin = typing.get_origin(origin) or origin
+        origin = kind_of(hints.get(p.name, str))
         args[p.name] = {
             int: foreign_id,
             bool: True,
@@ -82,8 +87,6 @@ def plain_arguments(handler, foreign_id: int) -> dict:
 def _actors(backend: Backend):
     """name -> (token, the actor the server sees now: None when signed out or cut off)."""
     engine = make_engine(backend.url)
-    from sqlmodel import Session
-
     with Session(engine) as session:
         resolved = {
             name: accounts.resolve_session(session, token) if token else None

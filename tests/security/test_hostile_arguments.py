@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-import types
 import typing
 
 import pytest
@@ -25,7 +24,7 @@ import paysim_app.paysim_app  # noqa: F401  (every state, registered in this thr
 from bench.load_client import Tab
 from paysim_app.ui import access
 from tests.security.conftest import Backend
-from tests.security.test_door_matrix import TIMEOUT, _names, _states, call_with_barrier
+from tests.security.test_door_matrix import TIMEOUT, _names, _states, call_with_barrier, kind_of
 
 # the tokens of conftest's demo sign-ins that each word is tried with
 ACTOR_FOR_WORD = {"public": "signed-out", "signed-in": "subscriber", "subscriber": "subscriber"}
@@ -95,14 +94,9 @@ def argument_sets(draw, handler) -> dict:
     for p in params:
         if p.kind is p.VAR_KEYWORD:
             continue
-        hint = hints.get(p.name, str)
-        kind = typing.get_origin(hint) or hint
-        if typing.get_origin(hint) in (typing.Union, types.UnionType):
-            kind = typing.get_args(hint)[0]
-            kind = typing.get_origin(kind) or kind
+        kind = kind_of(hints.get(p.name, str))
         if p.name in FORM_FIELDS:  # a field name the handler looks up: mostly a real one
-            own = draw(st.one_of(st.sampled_from(FORM_FIELDS[p.name]), texts))
-            args[p.name] = own
+            args[p.name] = draw(st.one_of(st.sampled_from(FORM_FIELDS[p.name]), texts))
             continue
         # mostly the declared type with hostile content (so the handler itself runs)
         typed = TYPED.get(kind, values)

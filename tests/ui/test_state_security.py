@@ -86,7 +86,7 @@ def test_serialised_state_of_a_subscriber_holds_no_secret(db_url, two_subscriber
 
 
 def test_an_id_from_the_browser_is_a_positive_int4_or_minus_one():
-    from paysim_app.ui.cabinet.state import browser_id
+    from paysim_app.ui.components.ids import browser_id
 
     assert [browser_id(v) for v in ("42", 7, " 3 ")] == [42, 7, 3]
     odd = ("", "abc", "1.5", "0", "-5", str(2**31), "9" * 30, None, "1e3")

@@ -33,6 +33,7 @@ from paysim_app.ui.components.detail import (
 from paysim_app.ui.components.format import day, moment, money, phone
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.pickers import choice, static_choice
@@ -334,11 +335,7 @@ class AdminActivationState(SessionState):
 
     def _request_id(self) -> int | None:
         raw = self.router.page.params.get("request_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, request_id: int) -> None:
         loc = self.locale
@@ -418,9 +415,7 @@ class AdminActivationState(SessionState):
         if actor is None or request_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        tariff_id = (
-            int(self.tariff_id) if self.tariff_id.isascii() and self.tariff_id.isdigit() else None
-        )
+        tariff_id = optional_id(self.tariff_id)
         try:
             with session_scope() as session:
                 result = activations.approve_activation(session, actor, request_id, tariff_id)
@@ -535,11 +530,7 @@ class AdminTariffChangeState(SessionState):
 
     def _change_id(self) -> int | None:
         raw = self.router.page.params.get("change_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, change_id: int) -> None:
         loc = self.locale

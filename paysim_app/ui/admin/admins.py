@@ -23,6 +23,7 @@ from paysim_app.ui.components.detail import confirm_callout, info_text
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.pickers import choice
@@ -109,7 +110,7 @@ class AdminAdminsState(ListMixin, SessionState):
             return rx.redirect("/login")
         self.invite_error, self.invite_field = "", ""
         f = self.invite
-        role = int(f["role"]) if f["role"].isascii() and f["role"].isdigit() else 0
+        role = browser_id(f["role"])
         try:
             with session_scope() as session:
                 admins.invite_admin(session, actor, f["email"], f["full_name"], role)
@@ -248,11 +249,7 @@ class AdminAdminState(SessionState):
 
     def _admin_id(self) -> int | None:
         raw = self.router.page.params.get("user_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, user_id: int) -> None:
         loc = self.locale
@@ -316,9 +313,7 @@ class AdminAdminState(SessionState):
     @access("admin:admins.manage")
     @rx.event
     def assign(self):
-        role = (
-            int(self.role_value) if self.role_value.isascii() and self.role_value.isdigit() else 0
-        )
+        role = browser_id(self.role_value)
         return self._run(
             lambda s, a, uid: admins.assign_role(s, a, uid, role), "admin_staff.role_assigned"
         )
@@ -499,12 +494,13 @@ class AdminRolesState(SessionState):
 
     def _pick(self, actor: Actor, role_id: str) -> None:
         self.error, self.confirm_delete = "", False
-        if role_id == NEW or not (role_id.isascii() and role_id.isdigit()) or len(role_id) > 11:
+        picked = optional_id(role_id)
+        if picked is None:
             self.selected, self.form, self.perms = NEW, {"name": "", "description": ""}, []
             self.is_builtin, self.holders = False, []
             return
         with session_scope() as session:
-            d = admins.role_detail(session, actor, int(role_id))
+            d = admins.role_detail(session, actor, picked)
         self.selected = str(d.id)
         self.form = {"name": d.name, "description": d.description}
         self.perms = list(d.permissions)
@@ -531,7 +527,7 @@ class AdminRolesState(SessionState):
             return redirect
         self._list(actor)
         wanted = self.router.page.params.get("role", "")
-        wanted = wanted if isinstance(wanted, str) and wanted.isascii() and wanted.isdigit() else ""
+        wanted = str(optional_id(wanted) or "")
         first = wanted or (self.roles[0]["id"] if self.roles else NEW)
         try:
             self._pick(actor, first)
@@ -585,7 +581,7 @@ class AdminRolesState(SessionState):
             return rx.redirect("/login")
         self.error, self.confirm_delete = "", False
         name, description, perms = self.form["name"], self.form["description"], list(self.perms)
-        if self.selected != NEW and not (self.selected.isascii() and self.selected.isdigit()):
+        if self.selected != NEW and optional_id(self.selected) is None:
             return None  # no role picked yet
         try:
             with session_scope() as session:
@@ -593,7 +589,7 @@ class AdminRolesState(SessionState):
                     role_id = admins.create_role(session, actor, name, description, perms)
                     done = "admin_staff.role.created"
                 else:
-                    role_id = int(self.selected)
+                    role_id = browser_id(self.selected)
                     admins.update_role(
                         session,
                         actor,
@@ -622,11 +618,12 @@ class AdminRolesState(SessionState):
         if actor is None:
             return rx.redirect("/login")
         self.error, self.confirm_delete = "", False
-        if not (self.selected.isascii() and self.selected.isdigit()):
+        role_id = optional_id(self.selected)
+        if role_id is None:
             return None
         try:
             with session_scope() as session:
-                admins.delete_role(session, actor, int(self.selected))
+                admins.delete_role(session, actor, role_id)
         except DomainError as err:
             self.error = self._error(err)
             return None

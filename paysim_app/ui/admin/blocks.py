@@ -42,6 +42,7 @@ from paysim_app.ui.components.detail import (
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.pickers import static_choice
@@ -351,11 +352,7 @@ class AdminBlockState(SessionState):
 
     def _block_id(self) -> int | None:
         raw = self.router.page.params.get("block_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, block_id: int) -> None:
         loc = self.locale

@@ -25,6 +25,7 @@ from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 
 PERIOD_FIELDS = ("date_from", "date_to")
@@ -71,11 +72,7 @@ class PartnerStatsState(PeriodMixin, SessionState):
 
     def _partner_id(self) -> int | None:
         raw = self.router.page.params.get("partner_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, partner_id: int) -> None:
         self.period_error = ""

@@ -28,6 +28,7 @@ from paysim_app.ui.components.detail import confirm_callout, field_error, form_i
 from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 
@@ -164,11 +165,7 @@ class AdminPartnerState(SessionState):
 
     def _partner_id(self) -> int | None:
         raw = self.router.page.params.get("partner_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, partner_id: int) -> None:
         loc = self.locale
@@ -342,14 +339,7 @@ class AdminPartnerState(SessionState):
     @access("admin:partners.edit")
     @rx.event
     def set_user_active(self, user_id: str, active: bool):
-        uid = (
-            int(user_id)
-            if isinstance(user_id, str)
-            and user_id.isascii()
-            and user_id.isdigit()
-            and len(user_id) < 12
-            else 0
-        )
+        uid = browser_id(user_id)
         active = bool(active)
         _, ok = self._run(
             lambda s, a, pid: partners.set_partner_user_active(s, a, pid, uid, active),
@@ -368,14 +358,7 @@ class AdminPartnerState(SessionState):
     @access("admin:partners.edit")
     @rx.event
     def resend_invite(self, user_id: str):
-        uid = (
-            int(user_id)
-            if isinstance(user_id, str)
-            and user_id.isascii()
-            and user_id.isdigit()
-            and len(user_id) < 12
-            else 0
-        )
+        uid = browser_id(user_id)
         _, ok = self._run(
             lambda s, a, pid: partners.resend_partner_invite(s, a, pid, uid),
             "invite_error",

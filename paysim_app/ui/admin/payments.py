@@ -25,6 +25,7 @@ from paysim_app.ui.components.detail import info_text
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 
@@ -159,11 +160,7 @@ class AdminPaymentState(SessionState):
 
     def _payment_id(self) -> int | None:
         raw = self.router.page.params.get("payment_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, payment_id: int) -> None:
         loc = self.locale

@@ -23,6 +23,7 @@ from paysim_app.ui.components.detail import confirm_callout, form_input, info
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.pickers import choice, native_choice, static_choice
@@ -99,7 +100,7 @@ class AdminSimsState(ListMixin, SessionState):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        ids = [int(i) for i in self.selected if str(i).isascii() and str(i).isdigit()]
+        ids = [n for n in map(browser_id, self.selected) if n > 0]
         try:
             with session_scope() as session:
                 result = admin_sims.bulk(session, actor, self.bulk_action, ids, self.bulk_value)
@@ -263,11 +264,7 @@ class AdminSimState(SessionState):
 
     def _sim_id(self) -> int | None:
         raw = self.router.page.params.get("sim_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _options(self, actor: Actor) -> None:
         with session_scope() as session:

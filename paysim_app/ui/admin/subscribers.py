@@ -26,6 +26,7 @@ from paysim_app.ui.components.detail import form_input, info_text
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.pickers import choice, static_choice
@@ -154,11 +155,7 @@ class AdminSubscriberState(SessionState):
 
     def _subscriber_id(self) -> int | None:
         raw = self.router.page.params.get("subscriber_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, subscriber_id: int) -> None:
         loc = self.locale
@@ -361,9 +358,7 @@ class AdminSubscriberState(SessionState):
             negative, text = True, text[1:].strip()
         elif text[:1] == "+":
             text = text[1:].strip()
-        sim_id = (
-            int(c["sim"]) if c["sim"].isascii() and c["sim"].isdigit() and len(c["sim"]) < 12 else 0
-        )
+        sim_id = browser_id(c["sim"])
 
         def action(session, actor, subscriber_id):
             amount = parse_amount_kop(text, "amount")

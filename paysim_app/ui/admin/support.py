@@ -25,6 +25,7 @@ from paysim_app.ui.components.detail import info
 from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.pickers import choice, static_choice
@@ -183,11 +184,7 @@ class AdminTicketState(AttachMixin, SessionState):
 
     def _ticket_id(self) -> int | None:
         raw = self.router.page.params.get("ticket_id", "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _show(self, actor: Actor, ticket_id: int) -> None:
         loc = self.locale
@@ -345,11 +342,7 @@ class AdminTicketState(AttachMixin, SessionState):
     @access("admin:support.edit")
     @rx.event
     def assign(self, value: str):
-        user_id = (
-            int(value)
-            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12
-            else None
-        )
+        user_id = optional_id(value)
         if value != NOBODY and user_id is None:
             return None
         return self._run(

@@ -23,6 +23,7 @@ from paysim_app.ui.components.detail import confirm_callout, field_error, form_i
 from paysim_app.ui.components.format import moment, money
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 
@@ -278,11 +279,7 @@ class _CatalogueItem(rx.State, mixin=True):
 
     def _id_param(self, name: str) -> int | None:
         raw = self.router.page.params.get(name, "")
-        return (
-            int(raw)
-            if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 12
-            else None
-        )
+        return optional_id(raw)
 
     def _refuse(self, err: DomainError) -> None:
         """The error under its field when the form has that field, else in the banner."""

@@ -19,7 +19,7 @@ from paysim_app.i18n.formats import money
 from paysim_app.services import accounts
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
-from paysim_app.ui.access import access
+from paysim_app.ui.access import access, app_states
 
 HOME = {"subscriber": "/cabinet", "partner": "/partner", "admin": "/admin"}
 
@@ -74,8 +74,6 @@ async def reset_tab(state: rx.State, token: str = "") -> None:
     signed out). Run on sign-in, sign-out and when the door finds the tab's sign-in has ended:
     nothing of the previous user (their rows, card labels, a revealed PUK) stays in memory or
     Redis under this tab, nor reaches the next user's first frames. The language stays."""
-    from paysim_app.ui.access import app_states
-
     session = await state.get_state(SessionState)
     locale = session.locale
     for cls in app_states():

@@ -20,6 +20,7 @@ from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money
 from paysim_app.ui.components.forms import error_banner, invalid, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.pickers import choice
 
 FIELDS = ("fixed_amount", "threshold", "topup", "monthly_cap")
@@ -97,11 +98,12 @@ class AutopayState(CabinetState):
         if actor is None:
             return rx.redirect("/login")
         try:
-            if not (self.card_id.isascii() and self.card_id.isdigit()):
+            card_id = optional_id(self.card_id)
+            if card_id is None:
                 raise ValidationError("error.required", field="card_id")
             form = autopay.AutopayForm(
                 mode=self.mode,
-                card_id=int(self.card_id),
+                card_id=card_id,
                 fixed_amount_kop=self._amount("fixed_amount"),
                 threshold_kop=self._amount("threshold"),
                 topup_kop=self._amount("topup"),

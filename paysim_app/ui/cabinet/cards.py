@@ -13,10 +13,10 @@ from paysim_app.services import cards
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.cabinet.state import browser_id
 from paysim_app.ui.components.card_form import card_fields
 from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
 
 NO_ERRORS = dict.fromkeys(("card_number", "card_expiry", "card_cvc"), "")

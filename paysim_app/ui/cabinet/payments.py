@@ -18,6 +18,7 @@ from paysim_app.ui.components.data_table import Column, data_table, pager
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice, static_choice
 
@@ -50,7 +51,7 @@ class PaymentsState(CabinetState):
 
         sim = f["sim"]
         return statement.StatementFilter(
-            sim_id=int(sim) if sim.isascii() and sim.isdigit() else None,
+            sim_id=optional_id(sim),
             date_from=when("date_from"),
             date_to=when("date_to"),
             status="" if f["status"] == ALL else f["status"],

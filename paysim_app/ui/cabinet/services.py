@@ -14,9 +14,10 @@ from paysim_app.payments import get_gateway
 from paysim_app.services import addons, autopay
 from paysim_app.services.errors import DomainError
 from paysim_app.ui.access import access
-from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
+from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.format import moment, money
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
 
 

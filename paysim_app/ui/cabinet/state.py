@@ -19,17 +19,7 @@ from paysim_app.services.permissions import Actor
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone
-
-
-def browser_id(value: object) -> int:
-    """An id that came from the browser; anything odd (not a number, or outside the id
-    columns' range, which PostgreSQL would refuse with an error) becomes -1, which no service
-    will find."""
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
-        return -1  # also Unicode digits ("²", "٣"), which int() reads or fails on
-    number = int(text)
-    return number if 0 < number < 2**31 else -1
+from paysim_app.ui.components.ids import browser_id
 
 
 def plain(value):

@@ -14,12 +14,13 @@ from paysim_app.i18n import t
 from paysim_app.services import quality, support
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.access import access
-from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
+from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components import tickets
 from paysim_app.ui.components.attach import AttachMixin, file_picker
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.forms import error_banner, form_card, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.pickers import choice, static_choice
 from paysim_app.ui.components.tickets import ALL
 
@@ -151,7 +152,7 @@ class SupportState(AttachMixin, CabinetState):
         value = str(value)
         if name == "category" and value in support.CATEGORIES:
             self.new_category = value
-        elif name == "sim" and (value == NO_SIM or value.isascii() and value.isdigit()):
+        elif name == "sim" and (value == NO_SIM or optional_id(value)):
             self.new_sim = value
 
     @access("subscriber")

@@ -15,11 +15,12 @@ from paysim_app.services.errors import DomainError
 from paysim_app.services.listing import parse_date
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page
-from paysim_app.ui.cabinet.state import CabinetState, browser_id, plain
+from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.pickers import static_choice
 
 STATUS_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}

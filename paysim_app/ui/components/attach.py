@@ -13,9 +13,9 @@ from paysim_app.db import session_scope
 from paysim_app.services import attachments
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.access import ATTACH, access
-from paysim_app.ui.cabinet.state import browser_id
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id
 
 ACCEPT = {
     "image/png": [".png"],

@@ -14,9 +14,10 @@ from paysim_app.services import profile
 from paysim_app.services.errors import DomainError
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.cabinet.state import browser_id, plain
+from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id
 
 
 class SessionsState(SessionState):

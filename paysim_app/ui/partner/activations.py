@@ -21,6 +21,7 @@ from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.pickers import choice
@@ -88,9 +89,7 @@ class PartnerActivationsState(ListMixin, SessionState):
         wanted = self.router.page.params.get("sim", "")
         self.form = {
             **EMPTY_FORM,
-            "sim_id": wanted
-            if isinstance(wanted, str) and wanted.isascii() and wanted.isdigit()
-            else ALL,
+            "sim_id": str(optional_id(wanted) or ALL),
         }
         self.form_error, self.field, self.stock_search, self.withdraw_message = "", "", "", ""
         self._load_stock(actor)
@@ -131,7 +130,8 @@ class PartnerActivationsState(ListMixin, SessionState):
             return rx.redirect("/login")
         self.form_error, self.field = "", ""
         f = self.form
-        if not (f["sim_id"].isascii() and f["sim_id"].isdigit()):
+        sim_id = optional_id(f["sim_id"])
+        if sim_id is None:
             self.form_error = self._t("partner_cabinet.error.sim")
             self.field = "sim_id"
             return None
@@ -144,7 +144,7 @@ class PartnerActivationsState(ListMixin, SessionState):
         )
         try:
             with session_scope() as session:
-                result = partner_cabinet.sell_sim(session, actor, int(f["sim_id"]), sale)
+                result = partner_cabinet.sell_sim(session, actor, sim_id, sale)
         except ValidationError as err:
             self.form_error, self.field = self._error(err), err.field or ""
             return None
@@ -167,11 +167,12 @@ class PartnerActivationsState(ListMixin, SessionState):
             return rx.redirect("/login")
         done, refused = [], ""
         for raw in self.selected:
-            if not (str(raw).isascii() and str(raw).isdigit()):
+            request_id = optional_id(raw)
+            if request_id is None:
                 continue
             try:
                 with session_scope() as session:
-                    partner_cabinet.cancel_request(session, actor, int(raw))
+                    partner_cabinet.cancel_request(session, actor, request_id)
                 done.append(raw)
             except DomainError as err:
                 refused = self._error(err)

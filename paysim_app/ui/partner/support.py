@@ -14,10 +14,11 @@ from paysim_app.services import support
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.cabinet.state import browser_id, plain
+from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components import tickets
 from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.pickers import static_choice
 from paysim_app.ui.components.tickets import ALL
 
