@@ -17,6 +17,8 @@ paysim_test_<pid>, dropped at the end) has every row deleted and every sequence 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import itertools
 import os
 import shutil
@@ -69,6 +71,30 @@ _clear_caches()
 
 
 # --------------------------------------------------------------------------- alembic helpers
+
+
+_WEB_LOCK = {"fd": None, "depth": 0}
+
+
+@contextlib.contextmanager
+def app_checkout_lock() -> Iterator[None]:
+    """Held while a test run starts the app from this checkout (it builds into the shared .web):
+    two test runs on one machine take turns instead of building over each other. Re-entrant
+    within one run (the browser and the security suites may both hold it)."""
+    if _WEB_LOCK["depth"] == 0:
+        fd = os.open(
+            os.path.join(tempfile.gettempdir(), "paysim-app-checkout.lock"), os.O_CREAT | os.O_RDWR
+        )
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _WEB_LOCK["fd"] = fd
+    _WEB_LOCK["depth"] += 1
+    try:
+        yield
+    finally:
+        _WEB_LOCK["depth"] -= 1
+        if _WEB_LOCK["depth"] == 0:
+            os.close(_WEB_LOCK["fd"])  # closing the descriptor releases the lock
+            _WEB_LOCK["fd"] = None
 
 
 def alembic_config(url: str | None = None, connection=None) -> Config:

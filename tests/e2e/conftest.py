@@ -24,6 +24,7 @@ from paysim_app.db import make_engine
 from paysim_app.models import LedgerEntry, Sim, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.services import accounts
+from tests.conftest import app_checkout_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -86,6 +87,11 @@ def app_env(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def base_url(app_env) -> Iterator[str]:
     log = app_env["work"] / "app.log"
+    with app_checkout_lock():
+        yield from _run_app(app_env, log)
+
+
+def _run_app(app_env: dict, log: Path) -> Iterator[str]:
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "info"],

@@ -26,7 +26,12 @@ from paysim_app.models import AdminRole, Partner, User
 from paysim_app.services import accounts
 from paysim_app.services.passwords import hash_password
 from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
-from tests.conftest import create_postgres_database, drop_postgres_database, postgres_server_url
+from tests.conftest import (
+    app_checkout_lock,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_server_url,
+)
 from tests.e2e.conftest import _free_port, _wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +128,11 @@ def fingerprint(url: str) -> dict[str, str]:
 
 
 def _start(kind: str, url: str, work: Path) -> Iterator[Backend]:
+    with app_checkout_lock():
+        yield from _serve(kind, url, work)
+
+
+def _serve(kind: str, url: str, work: Path) -> Iterator[Backend]:
     port = _free_port()
     env = _env(url, port)
     for cmd in (["migrate"], ["seed-demo"]):
