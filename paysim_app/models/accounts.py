@@ -84,6 +84,23 @@ class PasswordResetToken(SQLModel, table=True):
     used_at: datetime | None = None
 
 
+class LoginChange(SQLModel, table=True):
+    """A new login e-mail or phone waiting for confirmation from that address (a link, or a
+    code for a phone). Only a keyed digest of the link's token or the code is kept."""
+
+    __tablename__ = "login_change"
+    __table_args__ = (one_of("kind", ("email", "phone"), "ck_login_change_kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=8)
+    new_value: str = Field(max_length=254)
+    token_hash: str = Field(max_length=64, index=True)
+    attempts: int = Field(default=0)  # wrong codes entered
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    confirmed_at: datetime | None = None
+
+
 class LoginThrottle(SQLModel, table=True):
     """Failed sign-ins per login identifier, whether or not such an account exists."""
 

@@ -21,7 +21,7 @@ from paysim_app.models.base import utcnow
 from paysim_app.services import audit, throttles
 from paysim_app.services.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.services.logins import parse_login
-from paysim_app.services.outbox import queue_email
+from paysim_app.services.outbox import SECRET, queue_email
 from paysim_app.services.passwords import (
     check_strength,
     dummy_verify,
@@ -292,7 +292,7 @@ def send_reset_link(session: Session, user: User, base_url: str | None = None) -
             expires_at=utcnow() + timedelta(minutes=settings.paysim_reset_minutes),
         )
     )
-    link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={token}"
+    link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={SECRET}"
     to = user.email or ""
     if not to and user.role == "subscriber":
         to = (
@@ -306,6 +306,7 @@ def send_reset_link(session: Session, user: User, base_url: str | None = None) -
         f"Ссылка для нового пароля (действует {settings.paysim_reset_minutes} мин.):\n{link}\n\n"
         f"Link to set a new password (valid {settings.paysim_reset_minutes} min):\n{link}\n",
         kind="password_reset",
+        secret=token,
     )
     return token
 

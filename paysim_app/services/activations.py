@@ -460,7 +460,7 @@ def _send_set_password_link(session: Session, user: User, sub: Subscriber, sim: 
             expires_at=utcnow() + timedelta(days=SET_PASSWORD_DAYS),
         )
     )
-    link = f"{settings.paysim_public_url.rstrip('/')}/reset?token={token}"
+    link = f"{settings.paysim_public_url.rstrip('/')}/reset?token={outbox.SECRET}"
     params = {
         "name": sub.full_name,
         "msisdn": phone(sim.msisdn),
@@ -474,6 +474,7 @@ def _send_set_password_link(session: Session, user: User, sub: Subscriber, sim: 
         t("admin_queues.welcome.subject", user.locale, **params),
         t("admin_queues.welcome.body", user.locale, **params),
         kind="set_password",
+        secret=token,
     )
 
 

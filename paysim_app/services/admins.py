@@ -33,7 +33,7 @@ from paysim_app.services import audit
 from paysim_app.services.accounts import hash_token, new_token, revoke_all_sessions
 from paysim_app.services.errors import NotFound, ValidationError
 from paysim_app.services.logins import parse_login
-from paysim_app.services.outbox import queue_email
+from paysim_app.services.outbox import SECRET, queue_email
 from paysim_app.services.passwords import hash_password
 from paysim_app.services.permissions import (
     BUILTIN_ROLES,
@@ -406,7 +406,7 @@ def _send_invitation(session: Session, user: User, base_url: str | None) -> str:
             expires_at=utcnow() + timedelta(hours=INVITE_HOURS),
         )
     )
-    link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={token}"
+    link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={SECRET}"
     queue_email(
         session,
         user.email or "",
@@ -416,6 +416,7 @@ def _send_invitation(session: Session, user: User, base_url: str | None) -> str:
         f"Hello {user.full_name},\nyou are invited to the PaySim back office. "
         f"Set your password here (valid {INVITE_HOURS} h):\n{link}\n",
         kind="admin_invite",
+        secret=token,
     )
     return token
 

@@ -24,6 +24,7 @@ from paysim_app.models import (
 )
 from paysim_app.services import accounts
 from paysim_app.services.errors import AuthError, PermissionDenied, ValidationError
+from paysim_app.services.outbox import render_for_sending
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "Another-pass2"
@@ -599,7 +600,7 @@ def test_resolve_session_refreshes_last_seen_now_and_then(factory, engine):
 
 def _reset_token(engine) -> str:
     mails = [m for m in outbox(engine) if m.kind == "password_reset"]
-    match = RESET_LINK_RE.search(mails[-1].body)
+    match = RESET_LINK_RE.search(render_for_sending(mails[-1]))
     assert match, mails[-1].body
     return match.group(1)
 

@@ -21,6 +21,7 @@ from paysim_app.models import (
 from paysim_app.models.base import utcnow
 from paysim_app.services import accounts, admins
 from paysim_app.services.errors import AuthError, NotFound, PermissionDenied, ValidationError
+from paysim_app.services.outbox import render_for_sending
 from paysim_app.services.permissions import PERMISSIONS, ROLE_SUPERADMIN, ROLE_SUPPORT
 
 NEW_PASSWORD = "Brand-new-pass7"
@@ -297,7 +298,7 @@ def test_invite_creates_an_admin_and_mails_a_set_password_link(session, engine, 
         select(OutboxEmail).where(OutboxEmail.kind == "admin_invite")
     ).scalar_one()
     assert mail.to_address == "new.admin@example.ru"
-    token = re.search(r"https://ps\.test/reset\?token=(\S+)", mail.body).group(1)
+    token = re.search(r"https://ps\.test/reset\?token=(\S+)", render_for_sending(mail)).group(1)
     (row,) = audits(session, "invite_admin")
     assert json.loads(row.after) == {
         "email": "new.admin@example.ru",

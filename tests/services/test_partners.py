@@ -28,6 +28,7 @@ from paysim_app.services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from paysim_app.services.outbox import render_for_sending
 from tests.services.money_helpers import emails
 
 GOOD_INN = "7707083893"  # a real 10-digit company INN
@@ -245,7 +246,7 @@ def test_invite_a_partner_user_who_sets_a_password_and_signs_in(session, admin):
     row = session.get(User, user.id)
     assert (row.role, row.partner_id) == ("partner", view.id)
     [mail] = emails(session, "seller@svyaz.example.com", "password_reset")
-    token = LINK_RE.search(mail.body).group(1)
+    token = LINK_RE.search(render_for_sending(mail)).group(1)
     [audit_row] = audits(session, "partner_user.invite")
     assert json.loads(audit_row.after) == {
         "partner_id": view.id,
