@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from paysim_app.payments.sandbox import BUILTIN_WEBHOOK_SECRET
 from paysim_app.settings import Settings
 
 DEMO_SECRET = Settings.model_fields["paysim_secret_key"].default
@@ -24,6 +25,15 @@ def problems(settings: Settings) -> list[str]:
         found.append(
             f"PAYSIM_SECRET_KEY must be your own random value of {MIN_SECRET}+ characters "
             '(python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    if (
+        settings.paysim_gateway == "sandbox"
+        and not settings.paysim_demo
+        and settings.stripe_webhook_secret.strip() in ("", BUILTIN_WEBHOOK_SECRET)
+    ):
+        found.append(
+            "STRIPE_WEBHOOK_SECRET must be your own random value with PAYSIM_GATEWAY=sandbox: "
+            f"empty, the sandbox signs webhooks with its public built-in {BUILTIN_WEBHOOK_SECRET}"
         )
     if settings.paysim_gateway == "stripe":
         if not settings.stripe_secret_key or not settings.stripe_webhook_secret:

@@ -6,6 +6,7 @@ import pytest
 
 from paysim_app import preflight
 from paysim_app.cli import main
+from paysim_app.payments.sandbox import BUILTIN_WEBHOOK_SECRET
 from paysim_app.settings import Settings
 
 GOOD = {
@@ -51,6 +52,23 @@ def test_sandbox_and_plain_http_are_warnings_only():
         "PAYSIM_GATEWAY",
         "PAYSIM_PUBLIC_URL",
     ]
+
+
+def test_the_sandbox_gateway_needs_its_own_webhook_secret():
+    sandbox = {**GOOD, "paysim_gateway": "sandbox"}
+    for weak in ("", " ", BUILTIN_WEBHOOK_SECRET):
+        found = preflight.problems(Settings(**{**sandbox, "stripe_webhook_secret": weak}))
+        assert len(found) == 1 and found[0].startswith("STRIPE_WEBHOOK_SECRET"), (weak, found)
+        assert BUILTIN_WEBHOOK_SECRET in found[0]
+    assert (
+        preflight.problems(Settings(**{**sandbox, "stripe_webhook_secret": "whsec_" + "r" * 32}))
+        == []
+    )
+    # demo mode is refused as a whole (PAYSIM_DEMO), not once more for its built-in secret
+    demo = preflight.problems(
+        Settings(**{**sandbox, "paysim_demo": True, "stripe_webhook_secret": ""})
+    )
+    assert [line.split(" ")[0] for line in demo] == ["PAYSIM_DEMO"]
 
 
 def test_the_command_fails_on_demo_settings(monkeypatch, capsys):

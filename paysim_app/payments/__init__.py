@@ -42,6 +42,6 @@ def get_gateway() -> Gateway:
             webhook_secret=settings.stripe_webhook_secret,
             api_base=settings.stripe_api_base or None,
         )
-    from paysim_app.payments.sandbox import SandboxGateway
+    from paysim_app.payments.sandbox import BUILTIN_WEBHOOK_SECRET, SandboxGateway
 
-    return SandboxGateway(webhook_secret=settings.stripe_webhook_secret or "whsec_sandbox")
+    return SandboxGateway(webhook_secret=settings.stripe_webhook_secret or BUILTIN_WEBHOOK_SECRET)

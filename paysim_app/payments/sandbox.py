@@ -47,6 +47,10 @@ TEST_CARDS: dict[str, str] = {
 
 _BEHAVIOURS = sorted(set(TEST_CARDS.values()))
 
+# signs webhooks when STRIPE_WEBHOOK_SECRET is empty: public, so anyone could forge a
+# "payment succeeded" event with it (preflight refuses it outside demo mode)
+BUILTIN_WEBHOOK_SECRET = "whsec_sandbox"
+
 
 def brand_of(number: str) -> str:
     if number.startswith("4"):
@@ -63,7 +67,7 @@ def brand_of(number: str) -> str:
 class SandboxGateway:
     name = "sandbox"
 
-    def __init__(self, webhook_secret: str = "whsec_sandbox"):
+    def __init__(self, webhook_secret: str = BUILTIN_WEBHOOK_SECRET):
         self._webhook_secret = webhook_secret
 
     # -- cards ---------------------------------------------------------------------------------
