@@ -103,6 +103,7 @@ PLAUSIBLE = {
     "rating": "5",
     "rating_comment": "",
 }
+RESETS = {"again", "back", "clear", "clear_filters", "close_preview", "drop_file", "toggle_filters"}
 ADDRESS_READ = re.compile(r"(?:params|query_parameters)\.get\(\"(\w+)\"")
 
 
@@ -238,7 +239,8 @@ def plan(actor, attacker: str, victim: Victim) -> list[tuple[str, str, object]]:
             params = list(inspect.signature(fn).parameters.values())[1:]
             if all(p.default is not inspect.Parameter.empty for p in params):
                 found.append(("call", event(key), {}))
-        return found
+        # what resets the page's form last, so that check / confirm / save act on the id first
+        return sorted(found, key=lambda step: step[1].rsplit(".", 1)[1] in RESETS)
 
     steps: list[tuple[str, str, object]] = []
     address = _address_names()
