@@ -71,6 +71,7 @@ from paysim_app.ui.admin.tariffs import (
     tariff_page,
 )
 from paysim_app.ui.admin.tariffs import tariffs_page as admin_tariffs_page
+from paysim_app.ui.auth.confirm_login import ConfirmLoginState, confirm_login_page
 from paysim_app.ui.auth.pages import forgot_page, login_page, register_page, reset_page
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.auth.states import ForgotState, LoginState, ResetState
@@ -86,6 +87,7 @@ from paysim_app.ui.cabinet.support import SupportState, TicketState, support_pag
 from paysim_app.ui.cabinet.tariffs import TariffsState, tariffs_page
 from paysim_app.ui.cabinet.topup import TopupResultState, TopupState, topup_page, topup_result_page
 from paysim_app.ui.components.layout import coming_soon
+from paysim_app.ui.components.login_change import LoginChangeState
 from paysim_app.ui.components.nav import ADMIN, CABINET, PARTNER
 from paysim_app.ui.components.profile import profile_page
 from paysim_app.ui.components.sessions import SessionsState
@@ -141,6 +143,7 @@ _page(login_page, "/login", LoginState.on_load)
 _page(register_page, "/register", None)
 _page(forgot_page, "/forgot", ForgotState.on_load)
 _page(reset_page, "/reset", ResetState.on_load)
+_page(confirm_login_page, "/confirm-login", ConfirmLoginState.on_load)
 
 # the three trees: built pages first, then each remaining menu entry as "coming soon"
 _page(cabinet_home, "/cabinet", CabinetHomeState.load)
@@ -153,7 +156,11 @@ _page(quality_page, "/cabinet/quality", QualityState.load)
 _page(sims_page, "/cabinet/sims", SimsState.load)
 _page(ticket_page, "/cabinet/support/[ticket_id]", TicketState.load)
 _page(support_page, "/cabinet/support", SupportState.load)
-_page(cabinet_profile_page, "/cabinet/profile", [ProfileState.load, SessionsState.load])
+_page(
+    cabinet_profile_page,
+    "/cabinet/profile",
+    [ProfileState.load, SessionsState.load, LoginChangeState.load],
+)
 _page(services_page, "/cabinet/services", ServicesState.load)
 _page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
@@ -255,7 +262,7 @@ for tree, items in (("cabinet", CABINET), ("partner", PARTNER), ("admin", ADMIN)
             _page(
                 lambda tree=tree: profile_page(tree),
                 item.path,
-                [GUARDS[tree](item), SessionsState.load],
+                [GUARDS[tree](item), SessionsState.load, LoginChangeState.load],
             )
         else:
             _page(

@@ -17,6 +17,7 @@ from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.login_change import login_card
 from paysim_app.ui.components.profile import password_form
 from paysim_app.ui.components.sessions import sessions_card
 
@@ -243,7 +244,7 @@ def cabinet_profile_page() -> rx.Component:
         "cabinet",
         rx.grid(
             rx.vstack(_personal_form(), _language(), _emails(), spacing="4", width="100%"),
-            rx.vstack(password_form(), sessions_card(), spacing="4", width="100%"),
+            rx.vstack(login_card(), password_form(), sessions_card(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",

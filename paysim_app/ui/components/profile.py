@@ -10,6 +10,7 @@ from paysim_app.ui.auth.states import PasswordState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.login_change import login_card
 from paysim_app.ui.components.sessions import sessions_card
 
 
@@ -76,6 +77,7 @@ def profile_page(tree: str) -> rx.Component:
                 width="100%",
                 max_width="480px",
             ),
+            login_card(),
             password_form(),
             sessions_card(),
             spacing="4",
