@@ -19,6 +19,10 @@
   if (window.PaySimSpeedtest) return;
 
   var BASE = "/api/speedtest/";
+  var PASS = ""; // the short-lived pass the page gave this run (garbage and empty need it)
+  function passed() {
+    return "t=" + encodeURIComponent(PASS) + "&";
+  }
   var STREAMS = 4;
   var PINGS = 20;
   var OVERHEAD = 1.06; // HTTP + TCP + IP overhead, as LibreSpeed counts it
@@ -61,7 +65,7 @@
     var pings = [];
     for (var i = 0; i <= PINGS; i++) {
       var t0 = now();
-      var res = await fetch(BASE + "empty?" + nocache(), { cache: "no-store" });
+      var res = await fetch(BASE + "empty?" + passed() + nocache(), { cache: "no-store" });
       await res.arrayBuffer();
       var ms = now() - t0;
       if (i > 0) pings.push(ms); // the first request may open the connection
@@ -83,7 +87,7 @@
       await new Promise(function (ok) { setTimeout(ok, delay); });
       while (!stop.signal.aborted) {
         try {
-          var res = await fetch(BASE + "garbage?ckSize=100&" + nocache(), {
+          var res = await fetch(BASE + "garbage?ckSize=100&" + passed() + nocache(), {
             cache: "no-store",
             signal: stop.signal,
           });
@@ -156,7 +160,7 @@
         };
         xhr.onabort = function () { ok(); };
         xhr.onerror = function () { stopped ? ok() : fail(new Error("upload failed")); };
-        xhr.open("POST", BASE + "empty?" + nocache());
+        xhr.open("POST", BASE + "empty?" + passed() + nocache());
         xhr.setRequestHeader("Content-Type", "application/octet-stream");
         xhr.send(blob);
       });
@@ -183,6 +187,7 @@
   var running = null;
 
   async function measure(opts) {
+    PASS = String((opts && opts.pass) || "");
     var limitMs = seconds(opts) * 1000;
     var labels = (opts && opts.labels) || {};
     var fig = { ping: 0, jitter: 0, down: 0, up: 0 };

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     paysim_staff_session_hours: int = Field(default=12, ge=1)
     paysim_staff_idle_minutes: int = Field(default=30, ge=6)
     paysim_reset_minutes: int = 30
+    paysim_rate_limits: str = ""  # overrides of services.rate_limits.RULES: "name=5/hour;..."
     paysim_bcrypt_rounds: int = 12
     paysim_scheduler: bool = True
     # the scheduler's database lease: valid this long, renewed every tick (tick < lease / 2);

@@ -52,7 +52,7 @@ from paysim_app.db import make_engine, normalise_url
 from paysim_app.models import LedgerEntry, Partner, SavedCard, Sim, Tariff, User
 from paysim_app.models.base import utcnow
 from paysim_app.payments.sandbox import SandboxGateway
-from paysim_app.services import accounts, cards
+from paysim_app.services import accounts, cards, rate_limits
 from paysim_app.services.passwords import hash_password
 from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT, Actor
 from paysim_app.settings import get_settings
@@ -65,12 +65,28 @@ PASSWORD = "Secret-pass1"
 def _clear_caches() -> None:
     get_settings.cache_clear()
     app_db.get_engine.cache_clear()
+    rate_limits.reset_caches()
 
 
 _clear_caches()
 
 
 # --------------------------------------------------------------------------- alembic helpers
+
+
+@pytest.fixture
+def limits_of(monkeypatch):
+    """Set PAYSIM_RATE_LIMITS (services.rate_limits overrides) for this test."""
+
+    def _set(text: str) -> None:
+        monkeypatch.setenv("PAYSIM_RATE_LIMITS", text)
+        get_settings.cache_clear()
+        rate_limits.reset_caches()
+
+    yield _set
+    monkeypatch.delenv("PAYSIM_RATE_LIMITS", raising=False)
+    get_settings.cache_clear()
+    rate_limits.reset_caches()
 
 
 _WEB_LOCK = {"fd": None, "depth": 0}

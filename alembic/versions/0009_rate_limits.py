@@ -7,8 +7,9 @@ Create Date: 2026-12-05 15:30:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -17,8 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass  # RESERVED: filled in by the change that owns this revision
+    op.create_table(
+        "rate_counter",
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_index("ix_rate_counter_expires_at", "rate_counter", ["expires_at"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_rate_counter_expires_at", table_name="rate_counter")
+    op.drop_table("rate_counter")

@@ -1,12 +1,14 @@
 """The speed test's backend, speaking LibreSpeed's protocol under /api/speedtest/.
 
-GET  garbage?ckSize=N  N MiB (default 4, at most 1024) of incompressible bytes, in 1 MiB chunks
+GET  garbage?ckSize=N  N MiB (default 4, at most 100) of incompressible bytes, in 1 MiB chunks
 GET/POST empty         reads and discards the body (upload test, ping), answers 200 empty
 GET  getIP             {"processedString": <client address>, "rawIspInfo": ""}
 POST result            a measured result for one of the caller's SIMs, stored with the SIM,
                        the time and the user agent (Authorization: Bearer <session token>)
 
-LibreSpeed's own clients (speedtest.js, the CLI) can measure against a PaySim server too.
+garbage and empty answer 403 without `t=<pass>`: a short-lived pass the subscriber's speed-test
+page gets when a test starts (services.quality.speed_test_pass, limited per address), so the
+server's bandwidth is not free for anyone to draw on.
 The client address is the peer address of the connection (no X-Forwarded-For is trusted).
 """
 
@@ -27,7 +29,7 @@ log = logging.getLogger("paysim.speedtest")
 
 CHUNK = 1024 * 1024
 DEFAULT_CHUNKS = 4
-MAX_CHUNKS = 1024
+MAX_CHUNKS = 100  # the page asks for 100 MiB per request and opens another while time is left
 MAX_UPLOAD = 64 * 1024 * 1024
 MAX_RESULT_BODY = 4096
 # one pre-generated random MiB: random bytes do not compress, so no proxy can shrink the test
@@ -47,7 +49,18 @@ def _chunks(value: str | None) -> int:
     return max(1, min(n, MAX_CHUNKS))
 
 
-async def garbage(request: Request) -> StreamingResponse:
+def _refused(request: Request) -> Response | None:
+    """403 unless the request carries a valid speed-test pass."""
+    try:
+        quality.check_speed_test_pass(request.query_params.get("t", ""))
+    except PermissionDenied:
+        return _error(403, "error.forbidden")
+    return None
+
+
+async def garbage(request: Request) -> Response:
+    if refused := _refused(request):
+        return refused
     count = _chunks(request.query_params.get("ckSize"))
 
     async def stream():
@@ -66,6 +79,8 @@ async def garbage(request: Request) -> StreamingResponse:
 
 async def empty(request: Request) -> Response:
     """Read and drop the body (never more than MAX_UPLOAD), then answer 200 with nothing."""
+    if refused := _refused(request):
+        return refused
     received = 0
     if request.method == "POST":
         async for chunk in request.stream():

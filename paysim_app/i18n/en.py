@@ -5,6 +5,7 @@ EN: dict[str, str] = {
     "app.tagline": "4G internet where there is no cable",
     "error.generic": "Something went wrong. Please try again.",
     "error.invalid": "Please check what you entered.",
+    "error.too_many": "Too many attempts. Please try again at {at}.",
     "error.forbidden": "No access, or there is no such record.",
     "error.bad_request": "The request was not understood. Reload the page and try again.",
     "error.not_found": "Not found.",

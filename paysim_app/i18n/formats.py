@@ -14,7 +14,7 @@ from babel.numbers import format_currency, format_decimal
 from paysim_app.services.logins import format_phone
 from paysim_app.settings import get_settings
 
-__all__ = ["money", "phone", "moment", "day", "moscow_date"]
+__all__ = ["money", "phone", "moment", "clock", "day", "moscow_date"]
 
 phone = format_phone
 
@@ -32,6 +32,14 @@ def moment(value: datetime | None, locale: str = "ru") -> str:
         return ""
     tz = ZoneInfo(get_settings().paysim_timezone)
     return format_datetime(value.astimezone(tz), "d MMM y, HH:mm", locale=locale)
+
+
+def clock(value: datetime, locale: str = "ru") -> str:
+    """When something may be tried again: '16:05' today, else the whole moment."""
+    tz = ZoneInfo(get_settings().paysim_timezone)
+    if value.astimezone(tz).date() == datetime.now(tz).date():
+        return format_datetime(value.astimezone(tz), "HH:mm", locale=locale)
+    return moment(value, locale)
 
 
 def day(value: date | None, locale: str = "ru") -> str:

@@ -22,7 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from paysim_app.db import get_engine, session_scope
 from paysim_app.payments import get_gateway
-from paysim_app.services import autopay, billing, leases, payments
+from paysim_app.services import attachments, autopay, billing, leases, payments, rate_limits
 from paysim_app.settings import get_settings
 
 log = logging.getLogger("paysim.jobs")
@@ -104,6 +104,16 @@ def janitor_job() -> None:
         log.info("janitor settled %s pending payments", settled)
 
 
+def tidy_job() -> None:
+    """Support files no message took within the hour, and lapsed windows of the limits."""
+    with session_scope() as session:
+        files = attachments.sweep_unsent(session)
+        windows = rate_limits.sweep(session)
+        session.commit()
+    if files or windows:
+        log.info("tidy: %s unsent files, %s lapsed limit windows", files, windows)
+
+
 def build_scheduler() -> BackgroundScheduler:
     settings = get_settings()
     tick, ttl = settings.paysim_scheduler_tick_seconds, settings.paysim_scheduler_lease_seconds
@@ -134,6 +144,7 @@ def build_scheduler() -> BackgroundScheduler:
     scheduler.add_job(_leader_only(billing_job), id="billing", **billing_trigger)
     scheduler.add_job(_leader_only(threshold_job), "interval", minutes=10, id="threshold")
     scheduler.add_job(_leader_only(janitor_job), "interval", minutes=5, id="janitor")
+    scheduler.add_job(_leader_only(tidy_job), "interval", minutes=15, id="tidy")
     return scheduler
 
 

@@ -7,6 +7,7 @@ from paysim_app.models.accounts import (
     LoginChange,
     LoginThrottle,
     PasswordResetToken,
+    RateCounter,
     User,
 )
 from paysim_app.models.audit import AuditLog, BillingRun, JobLease
@@ -37,6 +38,7 @@ __all__ = [
     "LedgerEntry",
     "LoginChange",
     "LoginThrottle",
+    "RateCounter",
     "Notification",
     "OutboxEmail",
     "Partner",

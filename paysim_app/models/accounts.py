@@ -1,4 +1,5 @@
-"""Accounts, server-side sessions, password resets, sign-in throttling, admin roles."""
+"""Accounts, server-side sessions, password resets, sign-in throttling and limits on abuse,
+admin roles."""
 
 from __future__ import annotations
 
@@ -82,6 +83,16 @@ class PasswordResetToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class RateCounter(SQLModel, table=True):
+    """One fixed window of a limit on abuse (services.rate_limits) when there is no Redis:
+    how many hits `key` has had in the window that ends at `expires_at`."""
+
+    __tablename__ = "rate_counter"
+    key: str = Field(primary_key=True, max_length=255)
+    hits: int = Field(default=0)
+    expires_at: datetime = Field(index=True)
 
 
 class LoginChange(SQLModel, table=True):

@@ -18,7 +18,7 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.services import audit, throttles
+from paysim_app.services import audit, rate_limits, throttles
 from paysim_app.services.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.services.logins import parse_login
 from paysim_app.services.outbox import SECRET, queue_email
@@ -80,8 +80,11 @@ def register_subscriber(
     password: str,
     full_name: str = "",
     locale: str = "ru",
+    ip: str = "",
 ) -> Actor:
-    """A new contract holder with no SIMs yet; they add SIMs by ICCID and activation code."""
+    """A new contract holder with no SIMs yet; they add SIMs by ICCID and activation code.
+    Registrations from one address are limited (rate_limits "register.ip")."""
+    rate_limits.hit(session, "register.ip", ip)
     kind, value = parse_login(login)
     check_strength(password)
     full_name = full_name.strip()[:200]
@@ -115,12 +118,15 @@ def sign_in(
     password: str,
     user_agent: str = "",
     previous_token: str = "",
+    ip: str = "",
 ) -> tuple[str, Actor]:
     """Check the password and open a new session; returns (token, actor).
 
     The answer is the same whether the account exists or not; after MAX_FAILURES wrong passwords
-    for one login the login is locked for LOCK_MINUTES, even for the right password.
+    for one login the login is locked for LOCK_MINUTES, even for the right password. Wrong
+    passwords from one address, whatever the logins, are limited too ("sign_in.ip").
     """
+    rate_limits.check(session, "sign_in.ip", ip)
     try:
         kind, value = parse_login(login)
     except ValidationError:
@@ -138,6 +144,7 @@ def sign_in(
     )
     if not ok:
         throttles.count_failure(session, identifier, now, MAX_FAILURES, LOCK_MINUTES)
+        rate_limits.count(session, "sign_in.ip", ip)
         session.commit()  # the failure counts even though we raise
         raise AuthError("auth.invalid_credentials")
     if not user.is_active or not _partner_active(session, user):
@@ -255,11 +262,16 @@ def sign_out(session: Session, token: str | None) -> None:
 def change_password(
     session: Session, actor: Actor, current: str, new: str, user_agent: str = ""
 ) -> str:
-    """Every session of the user dies; the caller's browser gets the returned fresh token."""
+    """Every session of the user dies; the caller's browser gets the returned fresh token.
+    Wrong current passwords are limited per user ("password.user"), so a session left open
+    cannot be used to guess the password."""
     user = session.get(User, actor.user_id)
     if user is None:
         raise PermissionDenied()
+    rate_limits.check(session, "password.user", user.id)
     if not verify_password(current, user.password_hash):
+        rate_limits.count(session, "password.user", user.id)
+        session.commit()  # the failure counts even though we raise
         raise ValidationError("auth.current_password_wrong", field="current")
     check_strength(new, field="new")
     if verify_password(new, user.password_hash):
@@ -270,12 +282,18 @@ def change_password(
     return _open_session(session, user, user_agent)
 
 
-def request_password_reset(session: Session, login: str, base_url: str | None = None) -> None:
-    """Mail a one-time link if such an active account exists; says nothing either way."""
+def request_password_reset(
+    session: Session, login: str, base_url: str | None = None, ip: str = ""
+) -> None:
+    """Mail a one-time link if such an active account exists; says nothing either way.
+    Requests are limited per address and per login (counted whether the account exists or
+    not, so the limit tells nothing either)."""
+    rate_limits.hit(session, "reset.ip", ip)
     try:
         kind, value = parse_login(login)
     except ValidationError:
         return
+    rate_limits.hit(session, "reset.login", f"{kind}:{value}")
     user = _find_user(session, kind, value)
     if user is None or not user.is_active:
         return

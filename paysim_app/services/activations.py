@@ -40,6 +40,7 @@ from paysim_app.services import audit, cards, ledger, notify, outbox
 from paysim_app.services.accounts import hash_token, new_token, next_contract_no
 from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.services.logins import normalise_email, normalise_phone
+from paysim_app.services.passwords import unusable_hash
 from paysim_app.services.permissions import Actor, require, require_role
 from paysim_app.settings import get_settings
 
@@ -48,8 +49,6 @@ REASON_MAX = 500
 # a customer activated by a partner gets days, not the 30 minutes of a reset link, to set a
 # password (the same token table and /reset page as a password reset)
 SET_PASSWORD_DAYS = 7
-# a password hash bcrypt can never match: the account exists but nobody can sign in yet
-UNUSABLE_PASSWORD_PREFIX = "!unusable:"
 
 
 # --------------------------------------------------------------------------- helpers shared by
@@ -429,7 +428,7 @@ def _customer_contract(
     user = User(
         email=email,
         phone=phone_no,
-        password_hash=UNUSABLE_PASSWORD_PREFIX + new_token()[:40],
+        password_hash=unusable_hash(),
         role="subscriber",
         full_name=name[:200],
     )

@@ -34,7 +34,7 @@ from paysim_app.services.accounts import hash_token, new_token, revoke_all_sessi
 from paysim_app.services.errors import NotFound, ValidationError
 from paysim_app.services.logins import parse_login
 from paysim_app.services.outbox import SECRET, queue_email
-from paysim_app.services.passwords import hash_password
+from paysim_app.services.passwords import unusable_hash
 from paysim_app.services.permissions import (
     BUILTIN_ROLES,
     PERMISSIONS,
@@ -441,7 +441,7 @@ def invite_admin(
         raise ValidationError("auth.login_taken", field="email")
     user = User(
         email=value,
-        password_hash=hash_password(new_token()[:40]),  # nobody knows it: the link sets one
+        password_hash=unusable_hash(),  # the link sets one
         role="admin",
         full_name=name,
         admin_role_id=role.id,

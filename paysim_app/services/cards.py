@@ -15,7 +15,7 @@ from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import AutopaySetting, SavedCard, Subscriber
 from paysim_app.models.base import utcnow
 from paysim_app.payments import CardInput, CardRejected, CardToken, Gateway
-from paysim_app.services import notify
+from paysim_app.services import notify, rate_limits
 from paysim_app.services.errors import NotFound, ValidationError
 from paysim_app.services.permissions import Actor, require_role
 
@@ -177,13 +177,34 @@ def store_card(
     return card
 
 
-def add_card(session: Session, actor: Actor, gateway: Gateway, card: CardInput) -> int:
+def check_card_attempts(session: Session, actor: Actor, ip: str) -> None:
+    """TooManyAttempts after too many declined cards in the hour, of this subscriber or from
+    this address: the form stops being a free card-number checker."""
+    rate_limits.check(session, "card.subscriber", actor.subscriber_id)
+    rate_limits.check(session, "card.ip", ip)
+
+
+def count_declined(session: Session, actor: Actor, ip: str) -> None:
+    """One declined card attempt, committed at once (the caller may be about to raise)."""
+    rate_limits.count(session, "card.subscriber", actor.subscriber_id)
+    rate_limits.count(session, "card.ip", ip)
+    session.commit()
+
+
+def add_card(
+    session: Session, actor: Actor, gateway: Gateway, card: CardInput, ip: str = ""
+) -> int:
     """Save a card without paying (Stripe: a SetupIntent). Raises CardRejected."""
     require_role(actor, "subscriber")
     if actor.subscriber_id is None:
         raise NotFound("card.error.not_found")
-    token = gateway.tokenize(card)
-    return store_card(session, gateway, actor.subscriber_id, token).id
+    check_card_attempts(session, actor, ip)
+    try:
+        token = gateway.tokenize(card)
+        return store_card(session, gateway, actor.subscriber_id, token).id
+    except CardRejected:
+        count_declined(session, actor, ip)
+        raise
 
 
 def set_default(session: Session, actor: Actor, card_id: int) -> None:

@@ -35,7 +35,7 @@ from paysim_app.services import accounts, audit
 from paysim_app.services.checks import apply_changes, check_code, check_text, code_taken, set_flag
 from paysim_app.services.errors import DomainError, NotFound, ValidationError
 from paysim_app.services.logins import normalise_email, normalise_phone
-from paysim_app.services.passwords import hash_password
+from paysim_app.services.passwords import unusable_hash
 from paysim_app.services.permissions import Actor, require
 
 
@@ -370,7 +370,7 @@ def invite_partner_user(
         raise ValidationError("auth.login_taken", field="email")
     user = User(
         email=login,
-        password_hash=hash_password(accounts.new_token()),
+        password_hash=unusable_hash(),
         role="partner",
         full_name=full_name,
         partner_id=partner.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import bcrypt
 
 from paysim_app.services.errors import ValidationError
@@ -35,6 +37,13 @@ def verify_password(password: str, password_hash: str) -> bool:
         return bcrypt.checkpw(data, password_hash.encode("ascii"))
     except ValueError:
         return False
+
+
+def unusable_hash() -> str:
+    """A password hash nothing matches (not bcrypt: checking it fails at once), for an account
+    whose password its owner sets through a link. No bcrypt work is spent on a secret nobody
+    knows."""
+    return "!unusable:" + secrets.token_urlsafe(30)
 
 
 # A real hash to compare against when the account does not exist, so both answers take as long.

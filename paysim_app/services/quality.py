@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from paysim_app.models import QualityRating, Sim, SpeedTest
 from paysim_app.models.quality import RATING_ASPECTS
+from paysim_app.services import rate_limits, signing
 from paysim_app.services.errors import PermissionDenied, ValidationError
 from paysim_app.services.permissions import Actor, owned_sim, require_role
 
@@ -75,6 +76,26 @@ def check_figures(figures: SpeedFigures) -> SpeedFigures:
         download_mbps=_number(figures.download_mbps, "download_mbps", MAX_MBPS),
         upload_mbps=_number(figures.upload_mbps, "upload_mbps", MAX_MBPS),
     )
+
+
+# a test runs ping + download + upload for at most 30 s each: the pass outlives the longest
+PASS_SECONDS = 120
+PASS_PURPOSE = "speedtest"
+
+
+def speed_test_pass(session: Session, actor: Actor, sim_id: int, ip: str = "") -> str:
+    """A short-lived signed pass for the speed test's byte endpoints (garbage, empty), which
+    serve nothing without one: a test started from one of the actor's SIMs' pages, at most
+    rate_limits "speedtest.ip" tests an hour from one address."""
+    require_role(actor, "subscriber")
+    sim = owned_sim(session, actor, sim_id, admin_permission="quality.edit")
+    rate_limits.hit(session, "speedtest.ip", ip)
+    return signing.sign({"u": actor.user_id, "s": sim.id}, PASS_PURPOSE, PASS_SECONDS)
+
+
+def check_speed_test_pass(token: str) -> None:
+    """PermissionDenied unless `token` is a pass speed_test_pass issued that is still valid."""
+    signing.unsign(token, PASS_PURPOSE)
 
 
 def record_speed_test(

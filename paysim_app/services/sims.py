@@ -23,7 +23,7 @@ from paysim_app.models import (
     UnblockRequest,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.services import audit, throttles
+from paysim_app.services import audit, rate_limits, throttles
 from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.permissions import Actor, owned_sim, require_role
 
@@ -191,10 +191,11 @@ def request_unblock(session: Session, actor: Actor, sim_id: int, comment: str = 
     return request.id
 
 
-def claim_sim(session: Session, actor: Actor, iccid: str, code: str) -> int:
+def claim_sim(session: Session, actor: Actor, iccid: str, code: str, ip: str = "") -> int:
     """Ask to add a SIM from the shop to the contract: its ICCID and the pack's code must match.
-    Wrong codes are counted per user (5 in a row lock the form for 15 minutes), so codes cannot
-    be guessed. Returns the activation request's id."""
+    Wrong codes are counted per user (5 in a row lock the form for 15 minutes) and per address
+    (many accounts from one place: rate_limits "sim_claim.ip"), so codes cannot be guessed.
+    Returns the activation request's id."""
     require_role(actor, "subscriber")
     if actor.subscriber_id is None:
         raise DomainError("error.forbidden")
@@ -208,6 +209,7 @@ def claim_sim(session: Session, actor: Actor, iccid: str, code: str) -> int:
     minutes = throttles.minutes_locked(session, identifier, now)
     if minutes:
         raise DomainError("sims.error.claim_locked", minutes=minutes)
+    rate_limits.check(session, "sim_claim.ip", ip)
     sim = session.execute(select(Sim).where(Sim.iccid == digits)).scalar_one_or_none()
     ok = (
         sim is not None
@@ -218,6 +220,7 @@ def claim_sim(session: Session, actor: Actor, iccid: str, code: str) -> int:
     )
     if not ok:
         throttles.count_failure(session, identifier, now, CLAIM_MAX_FAILURES, CLAIM_LOCK_MINUTES)
+        rate_limits.count(session, "sim_claim.ip", ip)
         session.commit()  # the failure counts even though we refuse
         raise DomainError("sims.error.claim_refused")
     throttles.clear(session, identifier)

@@ -12,7 +12,9 @@ from sqlmodel import select
 from paysim_app.api.routes import api
 from paysim_app.api.speedtest import CHUNK, MAX_UPLOAD
 from paysim_app.models import SpeedTest
-from paysim_app.services import accounts
+from paysim_app.services import accounts, quality, signing
+from paysim_app.services.errors import PermissionDenied
+from paysim_app.services.rate_limits import TooManyAttempts
 
 MIB = 1024 * 1024
 
@@ -31,12 +33,18 @@ def client(session):  # `session` first: the database the routes will use
 # --------------------------------------------------------------------------- LibreSpeed protocol
 
 
+@pytest.fixture
+def pass_(session) -> str:
+    """`t=<pass>`: what the speed-test page adds to each byte request."""
+    return "t=" + signing.sign({"u": 1, "s": 1}, quality.PASS_PURPOSE, quality.PASS_SECONDS)
+
+
 @pytest.mark.parametrize(
     ("query", "mib"),
-    [("?ckSize=2", 2), ("", 4), ("?ckSize=1", 1), ("?ckSize=0", 1), ("?ckSize=abc", 4)],
+    [("?ckSize=2&", 2), ("?", 4), ("?ckSize=1&", 1), ("?ckSize=0&", 1), ("?ckSize=abc&", 4)],
 )
-def test_garbage_streams_ck_size_mib_of_incompressible_bytes(client, query, mib):
-    response = client.get(f"/api/speedtest/garbage{query}")
+def test_garbage_streams_ck_size_mib_of_incompressible_bytes(client, pass_, query, mib):
+    response = client.get(f"/api/speedtest/garbage{query}{pass_}")
     assert response.status_code == 200
     body = response.content
     assert len(body) == mib * MIB == int(response.headers["content-length"])
@@ -50,9 +58,9 @@ def test_garbage_streams_ck_size_mib_of_incompressible_bytes(client, query, mib)
     assert len(set(sample[:4096])) > 200  # every byte value shows up
 
 
-def test_garbage_is_capped_at_1024_mib(client):
-    with client.stream("GET", "/api/speedtest/garbage?ckSize=999999") as response:
-        assert int(response.headers["content-length"]) == 1024 * MIB
+def test_garbage_is_capped_at_100_mib(client, pass_):
+    with client.stream("GET", f"/api/speedtest/garbage?ckSize=999999&{pass_}") as response:
+        assert int(response.headers["content-length"]) == 100 * MIB
         first = next(response.iter_bytes())
         assert first
 
@@ -61,28 +69,64 @@ def test_garbage_chunks_are_one_mib():
     assert CHUNK == MIB
 
 
-def test_empty_accepts_a_large_post_and_answers_empty(client):
+def test_empty_accepts_a_large_post_and_answers_empty(client, pass_):
     body = b"\x00" * (20 * MIB)
-    response = client.post("/api/speedtest/empty", content=body)
+    response = client.post(f"/api/speedtest/empty?{pass_}", content=body)
     assert response.status_code == 200
     assert response.content == b""
     assert "no-cache" in response.headers["cache-control"]
     assert response.headers["connection"].lower() == "keep-alive"
 
 
-def test_empty_answers_a_get_for_ping(client):
-    response = client.get("/api/speedtest/empty?r=0.5")
+def test_empty_answers_a_get_for_ping(client, pass_):
+    response = client.get(f"/api/speedtest/empty?r=0.5&{pass_}")
     assert response.status_code == 200 and response.content == b""
 
 
-def test_empty_refuses_more_than_its_cap(client):
+def test_empty_refuses_more_than_its_cap(client, pass_):
     def chunks():
         sent = 0
         while sent <= MAX_UPLOAD:
             yield b"\x00" * MIB
             sent += MIB
 
-    assert client.post("/api/speedtest/empty", content=chunks()).status_code == 413
+    assert client.post(f"/api/speedtest/empty?{pass_}", content=chunks()).status_code == 413
+
+
+def _passes() -> dict[str, str]:
+    return {
+        "none": "",
+        "empty": "t=",
+        "forged": "t=forged.pass",
+        "huge": "t=" + "x" * 5000,
+        # a pass for another purpose (an export link) does not open the byte endpoints
+        "other purpose": "t=" + signing.sign({"u": 1}, "export", 300),
+        "expired": "t=" + signing.sign({"u": 1, "s": 1}, quality.PASS_PURPOSE, -1),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_passes()))
+def test_the_byte_endpoints_serve_nothing_without_a_valid_pass(client, kind):
+    query = _passes()[kind]
+    for method, path in (("GET", "garbage"), ("GET", "empty"), ("POST", "empty")):
+        response = client.request(method, f"/api/speedtest/{path}?ckSize=100&{query}")
+        assert response.status_code == 403, (method, path, query)
+        assert len(response.content) < 100
+
+
+def test_a_pass_is_for_ones_own_sim_and_limited_per_address(session, factory, limits_of):
+    limits_of("speedtest.ip=2/hour")
+    alice, bob = factory.subscriber(), factory.subscriber()
+    sim, bobs = factory.sim(alice), factory.sim(bob)
+    with pytest.raises(PermissionDenied):
+        quality.speed_test_pass(session, alice, bobs.id, ip="192.0.2.5")
+    for _ in range(2):
+        quality.check_speed_test_pass(
+            quality.speed_test_pass(session, alice, sim.id, ip="192.0.2.5")
+        )
+    with pytest.raises(TooManyAttempts):
+        quality.speed_test_pass(session, alice, sim.id, ip="192.0.2.5")
+    assert quality.speed_test_pass(session, alice, sim.id, ip="192.0.2.6")
 
 
 def test_get_ip_answers_the_peer_address_like_librespeed(client):

@@ -74,6 +74,11 @@ def app_env(tmp_path_factory) -> dict:
         "PAYSIM_PUBLIC_URL": f"http://localhost:{port}",
         "PAYSIM_SCHEDULER": "0",
         "PAYSIM_ATTACHMENTS_DIR": str(work / "attachments"),
+        # every browser comes from 127.0.0.1: the per-address limits are raised for the suite
+        # (reset.login keeps its default; test_profile shows its refusal in the browser)
+        "PAYSIM_RATE_LIMITS": "register.ip=1000/hour;sign_in.ip=1000/hour;reset.ip=1000/hour;"
+        "sim_claim.ip=1000/hour;card.ip=1000/hour;card.subscriber=1000/hour;"
+        "speedtest.ip=1000/hour",
         "REFLEX_USE_NPM": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",

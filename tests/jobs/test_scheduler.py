@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -48,7 +49,7 @@ def test_build_scheduler_has_its_jobs_with_safe_settings():
     sched.start(paused=True)  # applies the job defaults; a paused scheduler runs nothing
     try:
         jobs = {job.id: job for job in sched.get_jobs()}
-        assert {"lease", "billing", "janitor"} <= set(jobs)
+        assert {"lease", "billing", "janitor", "tidy"} <= set(jobs)
         for job in jobs.values():
             # a slow run never piles up, and a run missed while the worker slept is still made
             assert job.coalesce is True, job.id
@@ -311,3 +312,30 @@ def test_janitor_job_settles_a_payment_left_pending(session, factory):
     session.expire_all()
     assert session.get(Payment, payment.id).status == "succeeded"
     assert session.get(Sim, sim.id).balance_kop == 25000
+
+
+def test_tidy_job_sweeps_unsent_files_and_lapsed_limit_windows(
+    session, factory, monkeypatch, tmp_path
+):
+    from paysim_app.models import RateCounter
+    from paysim_app.services import attachments, rate_limits
+    from paysim_app.settings import get_settings
+
+    monkeypatch.setenv("PAYSIM_ATTACHMENTS_DIR", str(tmp_path / "files"))
+    get_settings.cache_clear()
+    sub = factory.subscriber()
+    with time_machine.travel(NOW, tick=False) as clock:
+        stored = attachments.save(b"%PDF-1.7\n" + b"x" * 64, "bill.pdf", sub)
+        rate_limits.hit(session, "register.ip", "192.0.2.1")
+        session.commit()
+        old = (NOW - timedelta(hours=2)).timestamp()
+        os.utime(tmp_path / "files" / stored.stored, (old, old))
+        clock.shift(timedelta(hours=2))
+        scheduler.tidy_job()
+    assert not (tmp_path / "files" / stored.stored).exists()
+    session.expire_all()
+    # the hour's window lapsed; the day's (the upload's quota) is still running
+    assert [r.key for r in session.execute(select(RateCounter)).scalars()] == [
+        f"LIMITER/attachments.user/{sub.user_id}/30/1/day"
+    ]
+    get_settings.cache_clear()

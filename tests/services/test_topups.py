@@ -198,7 +198,8 @@ def test_top_up_can_save_the_card_without_keeping_its_number(session, factory):
     assert fresh(session, Payment, out.payment_id).card_id == saved.id
 
 
-def test_every_declining_test_card_leaves_the_balance_alone(session, factory):
+def test_every_declining_test_card_leaves_the_balance_alone(session, factory, limits_of):
+    limits_of("card.subscriber=20/hour")  # ten declines in a row: more than a person may try
     sub = factory.subscriber()
     sim = factory.sim(sub, balance_kop=7000)
     declining = sorted(n for n, how in TEST_CARDS.items() if how not in ("ok", "auth"))

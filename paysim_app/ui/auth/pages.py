@@ -99,7 +99,7 @@ def forgot_page() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.text(tr("auth.forgot_hint"), size="2"),
-                    error_banner(ForgotState.error),
+                    error_banner(ForgotState.error, "forgot-error"),
                     field("login", "auth.login_field", placeholder_key="auth.login_placeholder"),
                     rx.button(
                         tr("auth.forgot_button"),

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from contextvars import ContextVar
+from datetime import datetime
 from urllib.parse import quote
 
 import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.i18n.formats import money
+from paysim_app.i18n.formats import clock, money
 from paysim_app.services import accounts
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
@@ -97,12 +98,21 @@ class SessionState(rx.State):
     def _t(self, key: str, **params: object) -> str:
         return t(key, self.locale, **params)
 
+    def _client_ip(self) -> str:
+        """The connection's address as the server saw it (rxconfig's trusted_proxy_hops decides
+        whether X-Forwarded-For counts); the limits on abuse count per address."""
+        return self.router.session.client_ip or ""
+
+    def _param(self, name: str, value: object) -> object:
+        if name.endswith("_kop") and isinstance(value, int):
+            return money(value, self.locale)
+        if isinstance(value, datetime):  # "try again at 16:05"
+            return clock(value, self.locale)
+        return value
+
     def _error(self, err: DomainError) -> str:
         # amounts travel in kopecks (`*_kop`); people read roubles
-        params = {
-            k: money(v, self.locale) if k.endswith("_kop") and isinstance(v, int) else v
-            for k, v in err.params.items()
-        }
+        params = {k: self._param(k, v) for k, v in err.params.items()}
         return t(err.code, self.locale, **params)
 
     def _remember(self, actor: Actor | None) -> None:

@@ -8,7 +8,7 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.services import accounts
-from paysim_app.services.errors import AuthError, DomainError
+from paysim_app.services.errors import DomainError
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
 
@@ -19,17 +19,31 @@ def _field(form_data: dict, name: str, limit: int = 300) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _sign_in(login: str, password: str, user_agent: str, previous_token: str):
+# bcrypt takes ~200 ms of CPU: these run in a thread (asyncio.to_thread), so the worker's other
+# tabs are not kept waiting on its event loop (bcrypt releases the GIL)
+
+
+def _sign_in(login: str, password: str, user_agent: str, previous_token: str, ip: str):
     with session_scope() as session:
         return accounts.sign_in(
-            session, login, password, user_agent=user_agent, previous_token=previous_token
+            session, login, password, user_agent=user_agent, previous_token=previous_token, ip=ip
         )
 
 
-def _register(login: str, password: str, name: str, locale: str, user_agent: str):
+def _register(login: str, password: str, name: str, locale: str, user_agent: str, ip: str):
     with session_scope() as session:
-        accounts.register_subscriber(session, login, password, name, locale)
+        accounts.register_subscriber(session, login, password, name, locale, ip=ip)
         return accounts.sign_in(session, login, password, user_agent=user_agent)
+
+
+def _reset(token: str, password: str) -> None:
+    with session_scope() as session:
+        accounts.reset_password(session, token, password)
+
+
+def _change(actor, current: str, new: str, user_agent: str) -> str:
+    with session_scope() as session:
+        return accounts.change_password(session, actor, current, new, user_agent=user_agent)
 
 
 class LoginState(SessionState):
@@ -54,10 +68,10 @@ class LoginState(SessionState):
             return
         user_agent, previous = self.router.headers.user_agent, self.auth_token
         try:
-            # bcrypt takes ~200 ms of CPU: in a thread, so the worker's other tabs are not kept
-            # waiting on its event loop (bcrypt releases the GIL)
-            token, actor = await asyncio.to_thread(_sign_in, login, password, user_agent, previous)
-        except AuthError as err:
+            token, actor = await asyncio.to_thread(
+                _sign_in, login, password, user_agent, previous, self._client_ip()
+            )
+        except DomainError as err:  # wrong credentials, a lock, too many tries from here
             self.error = self._error(err)
             return
         target = self.router.url.query_parameters.get("next", "")
@@ -84,9 +98,11 @@ class RegisterState(SessionState):
         if password != repeat:
             errors["password_repeat"] = self._t("auth.password_mismatch")
         if not errors:
-            args = (login, password, name, self.locale, self.router.headers.user_agent)
+            ua, ip = self.router.headers.user_agent, self._client_ip()
             try:
-                token, actor = await asyncio.to_thread(_register, *args)  # bcrypt: off the loop
+                token, actor = await asyncio.to_thread(
+                    _register, login, password, name, self.locale, ua, ip
+                )
             except DomainError as err:
                 errors[err.field or "form"] = self._error(err)
         self.errors = errors
@@ -113,8 +129,12 @@ class ForgotState(SessionState):
         if not login:
             self.error = self._t("error.required")
             return
-        with session_scope() as session:
-            accounts.request_password_reset(session, login)
+        try:
+            with session_scope() as session:
+                accounts.request_password_reset(session, login, ip=self._client_ip())
+        except DomainError as err:  # too many requests (never "no such account")
+            self.error = self._error(err)
+            return
         # the same answer whether the account exists or not
         self.error, self.sent = "", True
 
@@ -130,15 +150,14 @@ class ResetState(SessionState):
 
     @access("public")
     @rx.event
-    def submit(self, form_data: dict):
+    async def submit(self, form_data: dict):
         token = self.router.url.query_parameters.get("token", "")
         password = _field(form_data, "password", 1000)
         if password != _field(form_data, "password_repeat", 1000):
             self.error = self._t("auth.password_mismatch")
             return
         try:
-            with session_scope() as session:
-                accounts.reset_password(session, token, password)
+            await asyncio.to_thread(_reset, token, password)
         except DomainError as err:
             self.error = self._error(err)
             return
@@ -153,7 +172,7 @@ class PasswordState(SessionState):
 
     @access("signed-in")
     @rx.event
-    def submit(self, form_data: dict):
+    async def submit(self, form_data: dict):
         self.message = ""
         actor = self._actor()
         if actor is None:
@@ -162,15 +181,9 @@ class PasswordState(SessionState):
         if new != _field(form_data, "new_repeat", 1000):
             self.errors = {"new_repeat": self._t("auth.password_mismatch")}
             return
+        current, ua = _field(form_data, "current", 1000), self.router.headers.user_agent
         try:
-            with session_scope() as session:
-                token = accounts.change_password(
-                    session,
-                    actor,
-                    _field(form_data, "current", 1000),
-                    new,
-                    user_agent=self.router.headers.user_agent,
-                )
+            token = await asyncio.to_thread(_change, actor, current, new, ua)
         except DomainError as err:
             self.errors = {err.field or "form": self._error(err)}
             return

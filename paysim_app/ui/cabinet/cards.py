@@ -86,7 +86,7 @@ class CardsState(SessionState):
         yield
         try:
             with session_scope() as session:
-                cards.add_card(session, actor, get_gateway(), card)
+                cards.add_card(session, actor, get_gateway(), card, ip=self._client_ip())
         except (CardRejected, GatewayError) as exc:
             code = getattr(exc, "decline_code", "processing_error")
             self.form_error = self._t("card.rejected", reason=self._t(f"decline.{code}"))

@@ -109,10 +109,19 @@ class QualityState(CabinetState):
             return rx.redirect("/login")
         if self.running or not self.current_sim_id:
             return None
+        try:
+            with session_scope() as session:
+                token = quality.speed_test_pass(
+                    session, actor, self.current_sim_id, ip=self._client_ip()
+                )
+        except DomainError as err:  # not this subscriber's SIM, or too many tests from here
+            self.test_error = self._error(err)
+            return rx.toast.error(self.test_error)
         self.running, self.test_error = True, ""
         options = json.dumps(
             {
                 "simId": self.current_sim_id,
+                "pass": token,
                 "labels": {
                     "ping": self._t("quality.ping"),
                     "download": self._t("quality.download"),

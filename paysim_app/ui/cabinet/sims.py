@@ -120,7 +120,11 @@ class SimsState(CabinetState):
         try:
             with session_scope() as session:
                 sims.claim_sim(
-                    session, actor, str(form.get("iccid", "")), str(form.get("code", ""))
+                    session,
+                    actor,
+                    str(form.get("iccid", "")),
+                    str(form.get("code", "")),
+                    ip=self._client_ip(),
                 )
         except ValidationError as err:
             self.errors = {**NO_ERRORS, (err.field or "iccid"): self._error(err)}

@@ -129,6 +129,7 @@ class TopupState(CabinetState):
                     card=card,
                     card_id=card_id,
                     save_card=self.save_card and card is not None,
+                    ip=self._client_ip(),
                 )
         except ValidationError as err:
             self.errors = {**NO_ERRORS, (err.field or "amount"): self._error(err)}

@@ -7,11 +7,13 @@ the form's service call takes it with `_take_file()`."""
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.services import attachments
-from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.services.errors import DomainError
 from paysim_app.ui.access import ATTACH, access
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
@@ -50,8 +52,8 @@ class AttachMixin(rx.State, mixin=True):
             return None
         data = await files[0].read(attachments.MAX_BYTES + 1)
         try:
-            stored = attachments.save(data, files[0].name or "")
-        except ValidationError as err:
+            stored = await asyncio.to_thread(attachments.save, data, files[0].name or "", actor)
+        except DomainError as err:  # wrong type or size, or the day's quota is used up
             self.attach_error = self._error(err)
             return rx.clear_selected_files(self._upload_id())
         self.attached_name, self._attached = stored.name, stored.stored
