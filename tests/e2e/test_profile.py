@@ -1,5 +1,6 @@
-"""Browser journey of the cabinet's profile: personal data on a phone, e-mail switches, and the
-signed-in browsers (a second one appears and is signed out from the first)."""
+"""Browser journey of the cabinet's profile: personal data on a phone, e-mail switches, the
+signed-in browsers (a second one appears and is signed out from the first), and a change of the
+login e-mail confirmed by the link sent to the new address."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import sqlite3
 
 import pytest
 from playwright.sync_api import expect
+from sqlmodel import Session, select
 
+from paysim_app.db import make_engine
+from paysim_app.models import OutboxEmail
+from paysim_app.services.outbox import render_for_sending
 from tests.e2e.conftest import WIDTHS, shot, sign_in
 
 
@@ -106,3 +111,70 @@ def test_partner_and_admin_sign_out_everywhere_else(new_page, login, home):
     expect(page.locator("#no-other-sessions")).to_be_visible()
     other.goto(home)
     expect(other).to_have_url(re.compile(r"/login"))
+
+
+def _confirmation_link(app_env, to: str) -> str:
+    """The link as the sender will mail it, read from the app's outbox table."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    try:
+        with Session(engine) as session:
+            mail = session.exec(
+                select(OutboxEmail).where(
+                    OutboxEmail.to_address == to, OutboxEmail.kind == "login_confirm"
+                )
+            ).one()
+            assert "token=[[secret]]" in mail.body  # the table itself holds no usable token
+            body = render_for_sending(mail, app_env["env"].get("PAYSIM_SECRET_KEY"))
+    finally:
+        engine.dispose()
+    return re.search(r"http://\S+/confirm-login\?token=[\w-]+", body).group(0)
+
+
+def test_login_email_change_is_confirmed_by_the_link(new_page, customer, app_env, base_url):
+    old = customer["login"]
+    new = old.replace("@example.ru", "@new-mail.ru")
+    desk = new_page(WIDTHS["desktop"])
+    _enter(desk, customer)
+    expect(desk.locator("#login-current")).to_contain_text(old)
+
+    # a wrong password is refused on its field; the right one sends the link
+    desk.locator("#new_login").fill(new.upper())
+    desk.locator("#login_password").fill("wrong-password-1")
+    desk.locator("#change-login").click()
+    expect(desk.locator("#login_password-error")).to_contain_text("неверно")
+    expect(desk.locator("#login-pending")).to_have_count(0)
+    desk.locator("#new_login").fill(new)
+    desk.locator("#login_password").fill("demo12345")
+    desk.locator("#change-login").click()
+    expect(desk.locator("#login-pending")).to_contain_text(new)
+    expect(desk.locator("#login_password-error")).to_have_count(0)
+    shot(desk, "profile-login-change-1280")
+
+    phone = new_page(WIDTHS["phone"])
+    _enter(phone, customer)
+    expect(phone.locator("#login-pending")).to_contain_text(new)
+    no_scroll = phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert no_scroll, "the profile scrolls sideways at 390 px"
+    shot(phone, "profile-login-change-390")
+
+    # until confirmed, the new address does not sign in
+    visitor = new_page(WIDTHS["phone"])
+    sign_in(visitor, new)
+    expect(visitor.locator("#login-error")).to_be_visible()
+
+    link = _confirmation_link(app_env, new)
+    visitor.goto(link.replace(app_env["env"]["PAYSIM_PUBLIC_URL"], base_url))
+    visitor.locator("#confirm-login").click()
+    expect(visitor.locator("#login-confirmed")).to_contain_text(new)
+    shot(visitor, "confirm-login-390")
+
+    # the other sessions ended; the old login no longer works, the new one does
+    desk.goto("/cabinet")
+    expect(desk).to_have_url(re.compile(r"/login"))
+    sign_in(desk, old)
+    expect(desk.locator("#login-error")).to_be_visible()
+    sign_in(desk, new)
+    expect(desk).to_have_url(re.compile(r"/cabinet/?$"))
+    desk.goto("/cabinet/profile")
+    expect(desk.locator("#login-current")).to_contain_text(new)
+    expect(desk.locator("#login-pending")).to_have_count(0)
