@@ -311,15 +311,10 @@ def send_reset_link(session: Session, user: User, base_url: str | None = None) -
         )
     )
     link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={SECRET}"
-    to = user.email or ""
-    if not to and user.role == "subscriber":
-        to = (
-            session.exec(select(Subscriber.email).where(Subscriber.user_id == user.id)).first()
-            or ""
-        )
+    # only to the login itself: a contact e-mail (which an admin may edit) never gets it
     queue_email(
         session,
-        to or (user.phone or ""),
+        user.email or user.phone or "",
         "PaySim: восстановление пароля / password reset",
         f"Ссылка для нового пароля (действует {settings.paysim_reset_minutes} мин.):\n{link}\n\n"
         f"Link to set a new password (valid {settings.paysim_reset_minutes} min):\n{link}\n",

@@ -553,7 +553,7 @@ def send_password_reset(
     if sub.status != "active" or not user.is_active:
         raise DomainError("admin_subscribers.error.account_disabled")
     accounts.send_reset_link(session, user, base_url)
-    to = user.email or sub.email or user.phone or ""
+    to = user.email or user.phone or ""
     audit.record(session, actor, "subscriber.reset_link", "subscriber", sub.id, after={"to": to})
     session.flush()
     return to

@@ -253,3 +253,17 @@ def test_admin_contact_edits_leave_the_login_and_recovery_alone(session, factory
     profile.update_profile(session, olga, "Ольга", "mine@mail.ru", "", "")
     session.commit()
     assert fresh(session, User, olga.user_id).email == "olga@example.ru"
+
+
+def test_a_phone_login_is_recovered_by_phone_not_by_an_edited_contact_email(session, factory):
+    ivan = factory.subscriber("+79161112233")
+    admin = factory.superadmin()
+    subs.update_subscriber(
+        session, admin, ivan.subscriber_id, "Иван", "someone.else@mail.ru", "", "", ""
+    )
+    session.commit()
+    assert subs.send_password_reset(session, admin, ivan.subscriber_id) == "+79161112233"
+    accounts.request_password_reset(session, "+7 916 111-22-33")
+    session.commit()
+    assert [m.to_address for m in emails(session, kind="password_reset")] == ["+79161112233"] * 2
+    assert emails(session, to="someone.else@mail.ru") == []
