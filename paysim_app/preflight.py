@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from paysim_app.payments.sandbox import BUILTIN_WEBHOOK_SECRET
+from paysim_app.services import rate_limits
 from paysim_app.settings import Settings
 
 DEMO_SECRET = Settings.model_fields["paysim_secret_key"].default
@@ -35,6 +36,10 @@ def problems(settings: Settings) -> list[str]:
             "STRIPE_WEBHOOK_SECRET must be your own random value with PAYSIM_GATEWAY=sandbox: "
             f"empty, the sandbox signs webhooks with its public built-in {BUILTIN_WEBHOOK_SECRET}"
         )
+    try:
+        rate_limits.parse_rules(settings.paysim_rate_limits)
+    except ValueError as exc:
+        found.append(str(exc))
     if settings.paysim_gateway == "stripe":
         if not settings.stripe_secret_key or not settings.stripe_webhook_secret:
             found.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set for Stripe")

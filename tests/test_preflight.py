@@ -98,3 +98,11 @@ def test_an_unreachable_database_is_named():
     settings = Settings(**{**GOOD, "database_url": "postgresql://nobody@127.0.0.1:1/none"})
     [line] = preflight.database_warnings(settings, workers=2)
     assert line.startswith("DATABASE_URL does not answer")
+
+
+def test_a_wrong_rate_limit_override_is_named():
+    found = preflight.problems(Settings(**{**GOOD, "paysim_rate_limits": "card.ip=sometimes"}))
+    assert len(found) == 1 and "sometimes" in found[0]
+    found = preflight.problems(Settings(**{**GOOD, "paysim_rate_limits": "cards.ip=5/hour"}))
+    assert len(found) == 1 and "cards.ip" in found[0]
+    assert preflight.problems(Settings(**{**GOOD, "paysim_rate_limits": "card.ip=20/hour"})) == []

@@ -78,11 +78,16 @@ def _parse_overrides(text: str) -> dict[str, str]:
     return found
 
 
+def parse_rules(overrides: str) -> dict[str, RateLimitItem]:
+    """Every rule with `overrides` (PAYSIM_RATE_LIMITS) applied; ValueError names a wrong one
+    (preflight reports it before a production start)."""
+    merged = RULES | _parse_overrides(overrides)
+    return {name: parse(value) for name, value in merged.items()}
+
+
 @lru_cache
 def rules() -> dict[str, RateLimitItem]:
-    """Every rule with the settings' overrides applied (ValueError names a wrong one)."""
-    merged = RULES | _parse_overrides(get_settings().paysim_rate_limits)
-    return {name: parse(value) for name, value in merged.items()}
+    return parse_rules(get_settings().paysim_rate_limits)
 
 
 class DatabaseStorage(Storage):

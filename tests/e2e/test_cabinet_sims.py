@@ -41,7 +41,9 @@ def test_dashboard_follows_the_sim_switcher(new_page, customer):
 
     # the low mark goes to support with the rating attached
     phone.goto("/cabinet")
+    ready(phone)
     phone.locator("#dash-rate-coverage-1").click()
+    expect(phone.locator("#dash-rate-coverage-1")).to_have_attribute("aria-pressed", "true")
     phone.locator("#dash-to-support").click()
     expect(phone.locator("#rating-note")).to_contain_text("★☆☆☆☆")
     ready(phone)
@@ -96,3 +98,24 @@ def test_a_wrong_pack_code_is_refused(new_page, customer):
     page.locator("#iccid").fill("89701990000000000009")
     page.locator("#claim-sim").click()
     expect(page.locator("#claim-error")).to_be_visible()
+
+
+def test_a_revealed_puk_is_forgotten_when_the_page_is_left(new_page, customer):
+    page = new_page(WIDTHS["desktop"])  # the side menu is on screen
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws))
+    _enter(page, customer)
+    page.goto("/cabinet/sims")
+    page.locator("#show-puk").click()
+    expect(page.locator("#sim-puk")).to_have_text(re.compile(r"^\d{8}$"))
+    digits = page.locator("#sim-puk").inner_text()
+    later: list[str] = []
+    sockets[-1].on("framereceived", lambda payload: later.append(str(payload)))
+    # leaving the page in the app (no reload): the server's copy is emptied, a delta says so
+    emptied = re.compile(r'"puk(_rx_state_)?":""')
+    with sockets[-1].expect_event(
+        "framereceived", predicate=lambda payload: bool(emptied.search(str(payload)))
+    ):
+        page.locator("a[href='/cabinet/payments']").first.click()
+    expect(page).to_have_url(re.compile(r"/cabinet/payments"))
+    assert digits not in "\n".join(later)

@@ -27,7 +27,9 @@ NO_ERRORS = dict.fromkeys(("label", "comment", "iccid", "code"), "")
 
 class SimsState(CabinetState):
     details: dict = {}
-    puk: str = ""  # shown only after the subscriber asks (each reveal is audited)
+    # shown only after the subscriber asks (each reveal is audited), and forgotten as soon as
+    # it leaves the screen (hide_puk on unmount), so a tab left open does not keep it
+    puk: str = ""
     label_input: str = ""
     block_reason: str = "lost"
     block_comment: str = ""
@@ -82,6 +84,11 @@ class SimsState(CabinetState):
     @rx.event
     def show_puk(self):
         return self._do(lambda s, a: sims.reveal_puk(s, a, self.current_sim_id), "sims.puk_shown")
+
+    @access("subscriber")
+    @rx.event
+    def hide_puk(self):
+        self.puk = ""
 
     @access("subscriber")
     @rx.event
@@ -230,6 +237,7 @@ def _details() -> rx.Component:
                         font_family="var(--code-font-family)",
                         id="sim-puk",
                         weight="bold",
+                        on_unmount=SimsState.hide_puk,
                     ),
                     rx.button(
                         rx.icon("eye", size=14),
