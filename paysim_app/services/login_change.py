@@ -24,7 +24,7 @@ from paysim_app.i18n import t
 from paysim_app.i18n.formats import moment
 from paysim_app.models import AuthSession, LoginChange, LoginThrottle, PasswordResetToken, User
 from paysim_app.models.base import utcnow
-from paysim_app.services import audit, throttles
+from paysim_app.services import audit, rate_limits, throttles
 from paysim_app.services.accounts import hash_token, new_token
 from paysim_app.services.errors import PermissionDenied, ValidationError
 from paysim_app.services.logins import format_phone, parse_login
@@ -151,6 +151,8 @@ def request_login_change(
         raise ValidationError("login_change.same", field="new_login")
     if _taken(session, kind, value, user.id):
         raise ValidationError("auth.login_taken", field="new_login")
+    # each request sends an e-mail or an SMS to an address the user names: capped per user
+    rate_limits.hit(session, "login_change.user", user.id)
 
     session.exec(
         delete(LoginChange).where(

@@ -47,6 +47,7 @@ RULES: dict[str, str] = {
     "reset.ip": "10/hour",  # password-reset requests from one address
     "reset.login": "3/hour",  # reset e-mails to one login
     "password.user": "5/15 minutes",  # wrong current passwords when changing the password
+    "login_change.user": "5/hour",  # confirmations (e-mail or SMS) sent for a new login
     "sim_claim.ip": "20/hour",  # wrong SIM activation codes from one address
     "card.subscriber": "5/hour",  # declined card attempts of one subscriber
     "card.ip": "10/hour",  # declined card attempts from one address

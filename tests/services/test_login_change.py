@@ -267,3 +267,16 @@ def test_a_phone_login_is_recovered_by_phone_not_by_an_edited_contact_email(sess
     session.commit()
     assert [m.to_address for m in emails(session, kind="password_reset")] == ["+79161112233"] * 2
     assert emails(session, to="someone.else@mail.ru") == []
+
+
+def test_confirmations_sent_are_capped_per_user(session, factory, limits_of):
+    from paysim_app.services.rate_limits import TooManyAttempts
+
+    limits_of("login_change.user=2/hour")
+    olga = factory.subscriber("olga@example.ru")
+    _request(session, olga, "8 916 123-45-67")
+    _request(session, olga, "8 916 123-45-68")
+    with pytest.raises(TooManyAttempts):
+        _request(session, olga, "8 916 123-45-69")
+    session.rollback()
+    assert emails(session, to="+79161234569", kind="sms_code") == []
