@@ -64,8 +64,16 @@ prod: setup
 	GRANIAN_WORKERS=$${WORKERS:-$$(( $$(nproc) * 2 + 1 ))} \
 	  .venv/bin/reflex run --env prod --loglevel $${LOGLEVEL:-info}
 
+# Without PYTEST_ARGS: the tests that need no running app on two cores (pytest-xdist), then the
+# browser journeys and the security suites in one process (one frontend build, one backend per
+# database). `make test PYTEST_ARGS="-m 'not browser and not server'"` runs the fast part alone.
 test: setup
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(PY) -m pytest -n 2 -m "not browser and not server"
+	$(PY) -m pytest -m "browser or server"
+else
 	$(PY) -m pytest $(PYTEST_ARGS)
+endif
 
 lint: setup
 	.venv/bin/ruff check .

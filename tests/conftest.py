@@ -89,6 +89,17 @@ def limits_of(monkeypatch):
     rate_limits.reset_caches()
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Folders mark their tests: `make test` runs the rest on two cores (pytest-xdist) and
+    these groups in one process, where they share one app build and its backends."""
+    for item in items:
+        parts = item.path.relative_to(ROOT).parts
+        if parts[:2] == ("tests", "e2e"):
+            item.add_marker(pytest.mark.browser)
+        elif parts[:2] == ("tests", "security"):
+            item.add_marker(pytest.mark.server)
+
+
 _WEB_LOCK = {"fd": None, "depth": 0}
 
 
