@@ -1,8 +1,9 @@
 """GET /api/export/{list}?t=<signed>: a list's filtered rows as a CSV download.
 
 The page's state signs {session id, list name, filters, locale} for a few minutes
-(services.signing); here the signature, the session and the permission are checked again
-before the first byte, and the rows stream out in chunks.
+(services.signing); here the signature, the session, the permission and the filters are checked
+again before the first byte, the export is audited (who, which list, filters, sort, rows), and
+the rows stream out in chunks. A refused export is not audited.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from starlette.responses import PlainTextResponse, StreamingResponse
 
 from paysim_app.db import session_scope
 from paysim_app.services import accounts, list_export, signing
-from paysim_app.services.errors import DomainError
+from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.services.listing import ListQuery
 
 PURPOSE = "export"
@@ -43,17 +44,20 @@ async def export_csv(request: Request):
         spec = list_export.lists().get(name)
         if spec is None or payload.get("list") != name:
             return PlainTextResponse("not found", status_code=404)
+        query = ListQuery(
+            filters={k: str(v) for k, v in dict(payload.get("f") or {}).items()},
+            search=str(payload.get("s") or ""),
+            sort=str(payload.get("o") or ""),
+            descending=bool(payload.get("d", True)),
+        )
         with session_scope() as session:
             actor = accounts.actor_of_session_id(session, payload.get("sid"))
-            spec.check(actor)  # refuse before the first byte
+            # refused before the first byte, else audited (committed before the rows leave)
+            list_export.start_export(session, actor, spec, query)
+    except ValidationError:
+        return PlainTextResponse("bad filter", status_code=400)
     except DomainError:
         return PlainTextResponse("forbidden", status_code=403)
-    query = ListQuery(
-        filters={k: str(v) for k, v in dict(payload.get("f") or {}).items()},
-        search=str(payload.get("s") or ""),
-        sort=str(payload.get("o") or ""),
-        descending=bool(payload.get("d", True)),
-    )
     locale = "en" if payload.get("l") == "en" else "ru"
 
     def chunks():

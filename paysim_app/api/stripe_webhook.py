@@ -1,7 +1,8 @@
 """POST /api/stripe/webhook: a gateway event, verified with the signing secret, applied once.
 
 Any failure to verify is a 400 and changes nothing; a verified event the domain already applied
-answers 200 again (Stripe redelivers until it gets a 2xx).
+answers 200 again (Stripe redelivers until it gets a 2xx). A refund of a payment that is still
+pending here is answered 409, so that Stripe delivers it again once the payment has settled.
 """
 
 from __future__ import annotations
@@ -44,4 +45,7 @@ async def stripe_webhook(request: Request) -> JSONResponse:
         return JSONResponse({"error": "invalid signature or body"}, status_code=400)
     with session_scope() as session:
         outcome = payments.apply_event(session, event)
-    return JSONResponse({"received": True, "outcome": outcome})
+    # "early": a refund of a payment that has not settled here yet; any status but 2xx makes
+    # Stripe deliver it again later (for up to three days), by when the payment has settled
+    status = 409 if outcome == "early" else 200
+    return JSONResponse({"received": True, "outcome": outcome}, status_code=status)

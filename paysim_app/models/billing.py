@@ -11,6 +11,7 @@ from paysim_app.models.base import one_of, utcnow
 
 PAYMENT_METHODS = ("card", "autopay", "partner", "correction")
 PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+PAYMENT_REFUND_KINDS = ("refund", "total")
 LEDGER_KINDS = ("topup", "monthly_fee", "refund", "adjustment", "addon")
 AUTOPAY_MODES = ("monthly", "threshold")
 AUTOPAY_RUN_STATUSES = ("pending", "succeeded", "failed", "skipped")
@@ -22,6 +23,10 @@ class Payment(SQLModel, table=True):
     __tablename__ = "payment"
     __table_args__ = (
         CheckConstraint("amount_kop > 0", name="ck_payment_amount"),
+        # refunds (whole or in parts) never give back more than came in
+        CheckConstraint(
+            "refunded_kop >= 0 AND refunded_kop <= amount_kop", name="ck_payment_refunded"
+        ),
         one_of("method", PAYMENT_METHODS, "ck_payment_method"),
         one_of("status", PAYMENT_STATUSES, "ck_payment_status"),
         # totals of a period read amounts and statuses from the index on PostgreSQL
@@ -47,6 +52,8 @@ class Payment(SQLModel, table=True):
     payer_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     card_id: int | None = Field(default=None, foreign_key="saved_card.id")
     amount_kop: int
+    # given back so far (PaymentRefund rows); the status becomes "refunded" when it is all of it
+    refunded_kop: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     method: str = Field(max_length=16)
     status: str = Field(default="pending", max_length=16)
     decline_code: str | None = Field(default=None, max_length=64)
@@ -59,6 +66,37 @@ class Payment(SQLModel, table=True):
     completed_at: datetime | None = None
 
 
+class PaymentRefund(SQLModel, table=True):
+    """One refund of (part of) a payment, keyed by `ref`, unique, so it is applied once however
+    often and however concurrently it is reported:
+    - kind "refund": one refund the gateway knows by its id (`re_...`), or an admin's refund of
+      a payment no gateway holds (`manual:<payment id>:<refunded before>`);
+    - kind "total": the gateway told only its running total of refunds (`event:<event id>`), and
+      that total was more than the refunds known by id; a refund reported later by its id is
+      then first taken as one of those (see services.payments).
+    `applied_kop` is what the row moved in the books (0 when an earlier total already had it);
+    each row that moved money has its ledger entry and its commission reversal."""
+
+    __tablename__ = "payment_refund"
+    __table_args__ = (
+        CheckConstraint("amount_kop > 0", name="ck_payment_refund_amount"),
+        CheckConstraint(
+            "applied_kop >= 0 AND applied_kop <= amount_kop", name="ck_payment_refund_applied"
+        ),
+        one_of("kind", PAYMENT_REFUND_KINDS, "ck_payment_refund_kind"),
+        UniqueConstraint("ref", name="uq_payment_refund_ref"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    ref: str = Field(max_length=120)
+    kind: str = Field(default="refund", max_length=8)
+    amount_kop: int
+    applied_kop: int = Field(default=0)
+    actor_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    comment: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class LedgerEntry(SQLModel, table=True):
     """Append-only: sim.balance_kop == sum(amount_kop) for that SIM, always."""
 
@@ -68,6 +106,8 @@ class LedgerEntry(SQLModel, table=True):
         one_of("kind", LEDGER_KINDS, "ck_ledger_kind"),
         # at most one monthly fee per SIM and billing period ('YYYY-MM'); NULLs never collide
         UniqueConstraint("sim_id", "fee_period", name="uq_ledger_fee_period"),
+        # a form posted twice (a double click, a replayed event) writes one entry
+        Index("uq_ledger_form_key", "form_key", unique=True),
         Index("ix_ledger_sim_created", "sim_id", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -79,6 +119,7 @@ class LedgerEntry(SQLModel, table=True):
     fee_period: str | None = Field(default=None, max_length=7)
     actor_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     comment: str = Field(default="", max_length=500)
+    form_key: str | None = Field(default=None, max_length=100)  # services.form_keys
     created_at: datetime = Field(default_factory=utcnow)
 
 

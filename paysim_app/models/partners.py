@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from paysim_app.models.base import one_of, utcnow
@@ -31,14 +31,22 @@ class Partner(SQLModel, table=True):
 
 
 class Commission(SQLModel, table=True):
-    """One accrual per successful payment (or its reversal on refund), at the rate of that day."""
+    """One accrual per successful payment, at the rate of that day, and a reversal per refund of
+    it (in proportion to what that refund gave back)."""
 
     __tablename__ = "commission"
     __table_args__ = (
         CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="ck_commission_rate"),
         one_of("kind", COMMISSION_KINDS, "ck_commission_kind"),
-        # a payment accrues once and, when refunded, is reversed once
-        UniqueConstraint("payment_id", "kind", name="uq_commission_payment_kind"),
+        # a payment accrues once; each of its refunds reverses (its share) once
+        Index(
+            "uq_commission_accrual",
+            "payment_id",
+            unique=True,
+            postgresql_where=text("kind = 'accrual'"),
+            sqlite_where=text("kind = 'accrual'"),
+        ),
+        UniqueConstraint("refund_id", name="uq_commission_refund_id"),
         # partner statistics sum amounts by partner and period straight from the index on PG
         Index(
             "ix_commission_partner_created",
@@ -51,6 +59,8 @@ class Commission(SQLModel, table=True):
     partner_id: int = Field(foreign_key="partner.id")
     payment_id: int = Field(foreign_key="payment.id")
     kind: str = Field(default="accrual", max_length=8)
+    # a reversal: the refund it answers (None for reversals of whole refunds made before 0010)
+    refund_id: int | None = Field(default=None, foreign_key="payment_refund.id")
     rate_bp: int
     amount_kop: int
     created_at: datetime = Field(default_factory=utcnow)

@@ -12,6 +12,7 @@ from paysim_app.payments.base import (
     Gateway,
     GatewayError,
     GatewayEvent,
+    GatewayRefund,
     RefundResult,
     WebhookRejected,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "Gateway",
     "GatewayError",
     "GatewayEvent",
+    "GatewayRefund",
     "RefundResult",
     "WebhookRejected",
     "get_gateway",

@@ -53,8 +53,21 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
+class GatewayRefund:
+    """One refund as the gateway names it: its own id and the amount it gave back."""
+
+    refund_id: str
+    amount_kop: int
+
+
+@dataclass(frozen=True)
 class GatewayEvent:
-    """A verified webhook, reduced to what the domain needs."""
+    """A verified webhook, reduced to what the domain needs.
+
+    A "refunded" event says what was given back in one or both of two ways: `refunds`, single
+    refunds by their gateway ids (Stripe's refund.created, or charge.refunded when the charge
+    lists its refunds), and `refunded_total_kop`, everything refunded of the charge so far
+    (charge.refunded's `amount_refunded`)."""
 
     event_id: str
     kind: EventKind
@@ -63,6 +76,8 @@ class GatewayEvent:
     decline_code: str | None = None
     raw_type: str = ""
     extra: dict = field(default_factory=dict)
+    refunds: tuple[GatewayRefund, ...] = ()
+    refunded_total_kop: int | None = None
 
 
 class GatewayError(Exception):

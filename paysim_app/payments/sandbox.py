@@ -18,6 +18,7 @@ from paysim_app.payments.base import (
     CardToken,
     ChargeResult,
     GatewayEvent,
+    GatewayRefund,
     RefundResult,
     WebhookRejected,
 )
@@ -144,10 +145,23 @@ class SandboxGateway:
         return hmac.new(self._webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
 
     def parse_webhook(self, payload: bytes, signature: str) -> GatewayEvent:
+        """A body {"id", "kind", "gateway_ref", "payment_key", "decline_code"}; a "refunded" one
+        says what was refunded: "refund_id" with "amount_kop" (one refund) and/or
+        "refunded_total_kop" (all refunds of the payment so far), in kopecks."""
         if not hmac.compare_digest(self.sign(payload), signature or ""):
             raise WebhookRejected("bad signature")
         try:
             body = json.loads(payload)
+            refunds, total = (), None
+            if body["kind"] == "refunded":
+                if body.get("refund_id") is not None:
+                    refunds = (
+                        GatewayRefund(_text(body["refund_id"]), _kopecks(body["amount_kop"])),
+                    )
+                if body.get("refunded_total_kop") is not None:
+                    total = _kopecks(body["refunded_total_kop"])
+                if not refunds and total is None:
+                    raise ValueError("a refund without an amount")
             return GatewayEvent(
                 event_id=str(body["id"]),
                 kind=body["kind"],
@@ -155,9 +169,23 @@ class SandboxGateway:
                 payment_key=body.get("payment_key"),
                 decline_code=body.get("decline_code"),
                 raw_type=body["kind"],
+                refunds=refunds,
+                refunded_total_kop=total,
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise WebhookRejected("malformed body") from exc
+
+
+def _kopecks(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"not an amount in kopecks: {value!r}")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= 100:
+        raise ValueError(f"not a refund id: {value!r}")
+    return value
 
 
 def _behaviour(token: str) -> str:

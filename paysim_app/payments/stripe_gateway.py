@@ -33,6 +33,7 @@ from paysim_app.payments.base import (
     ChargeResult,
     GatewayError,
     GatewayEvent,
+    GatewayRefund,
     RefundResult,
     WebhookRejected,
 )
@@ -299,6 +300,16 @@ class StripeGateway:
                 extra=_amounts(obj, "amount"),
             )
         if raw_type == "charge.refunded":
+            # a charge: `amount_refunded` is every refund of it so far; older API versions also
+            # list the refunds themselves (newer ones leave `refunds` out unless expanded)
+            total = obj.get("amount_refunded")
+            listed = obj.get("refunds")
+            listed = listed.get("data") if isinstance(listed, dict) else listed
+            refunds = tuple(
+                r for r in map(_refund_of, listed if isinstance(listed, list) else []) if r
+            )
+            if not _is_kopecks(total) and not refunds:
+                raise WebhookRejected("malformed body")
             return GatewayEvent(
                 event_id=event_id,
                 kind="refunded",
@@ -306,6 +317,23 @@ class StripeGateway:
                 payment_key=payment_key,
                 raw_type=raw_type,
                 extra=_amounts(obj, "amount", "amount_refunded"),
+                refunds=refunds,
+                refunded_total_kop=total if _is_kopecks(total) else None,
+            )
+        if raw_type in _REFUND_EVENTS:
+            # a Refund object: one refund, its own id and amount
+            if not (isinstance(obj.get("id"), str) and _is_kopecks(obj.get("amount"))):
+                raise WebhookRejected("malformed body")
+            refund = _refund_of(obj)
+            return GatewayEvent(
+                event_id=event_id,
+                # a refund that failed or was cancelled gave nothing back
+                kind="refunded" if refund else "other",
+                gateway_ref=_ref_of(obj.get("payment_intent")),
+                payment_key=payment_key,
+                raw_type=raw_type,
+                extra=_amounts(obj, "amount"),
+                refunds=(refund,) if refund else (),
             )
         return GatewayEvent(
             event_id=event_id,
@@ -317,6 +345,26 @@ class StripeGateway:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+# events whose object is one Refund (charge.refund.updated is the older name of refund.updated)
+_REFUND_EVENTS = ("refund.created", "refund.updated", "charge.refund.updated")
+# a refund in these states has given nothing back (pending ones are accepted and settling)
+_REFUND_FAILED = ("failed", "canceled")
+
+
+def _is_kopecks(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _refund_of(obj: Any) -> GatewayRefund | None:
+    """A Refund object as a GatewayRefund; None when it failed, was cancelled or is unreadable."""
+    if not isinstance(obj, dict) or obj.get("status") in _REFUND_FAILED:
+        return None
+    refund_id, amount = obj.get("id"), obj.get("amount")
+    if not (isinstance(refund_id, str) and refund_id and _is_kopecks(amount)):
+        return None
+    return GatewayRefund(refund_id, amount)
+
+
 def _charge_result(intent: dict) -> ChargeResult:
     ref = intent.get("id")
     status = intent.get("status")

@@ -1,6 +1,7 @@
 """The admin's payments: every payment from subscribers and partners, with filters and totals
-of the filtered set, one payment's card (gateway reference, decline reason, autopay attempts),
-and the refund (payments.refund_payment does the money)."""
+of the filtered set, one payment's card (gateway reference, decline reason, autopay attempts,
+what was refunded of it and by which refunds), and the refund (payments.refund_payment does
+the money)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from paysim_app.models import AutopayRun, Commission, Partner, Payment, Sim, Subscriber
-from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES
+from paysim_app.models import AutopayRun, Commission, Partner, Payment, Sim, Subscriber, User
+from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES, PaymentRefund
 from paysim_app.services.errors import NotFound
 from paysim_app.services.listing import (
     ExportColumn,
@@ -26,6 +27,7 @@ from paysim_app.services.listing import (
     id_filter,
     phone_part,
 )
+from paysim_app.services.payments import display_status
 from paysim_app.services.permissions import Actor, require
 
 
@@ -35,6 +37,7 @@ def _columns(actor: Actor):
             Payment.id.label("id"),
             Payment.created_at.label("created_at"),
             Payment.amount_kop.label("amount_kop"),
+            Payment.refunded_kop.label("refunded_kop"),
             Payment.method.label("method"),
             Payment.status.label("status"),
             Payment.decline_code.label("decline_code"),
@@ -103,6 +106,7 @@ PAYMENT_LIST = ListSpec(
         ExportColumn("partner", "admin_payments.col.partner"),
         ExportColumn("method", "admin_payments.col.method", "word", "statement.method."),
         ExportColumn("amount_kop", "admin_payments.col.amount", "money"),
+        ExportColumn("refunded_kop", "admin_payments.col.refunded", "money"),
         ExportColumn("status", "admin_payments.col.status", "word", "statement.status."),
         ExportColumn("decline_code", "admin_payments.decline"),
         ExportColumn("gateway_ref", "admin_payments.col.gateway_ref"),
@@ -114,8 +118,8 @@ PAYMENT_LIST = ListSpec(
 class Totals:
     count: int
     amount_kop: int  # of every status
-    succeeded_kop: int
-    refunded_kop: int
+    succeeded_kop: int  # payments standing (also those partly refunded)
+    refunded_kop: int  # given back, whole and in parts
 
 
 def totals(session: Session, actor: Actor, query: ListQuery) -> Totals:
@@ -127,7 +131,7 @@ def totals(session: Session, actor: Actor, query: ListQuery) -> Totals:
             func.count(),
             func.coalesce(func.sum(inner.c.amount_kop), 0),
             func.coalesce(func.sum(inner.c.amount_kop).filter(inner.c.status == "succeeded"), 0),
-            func.coalesce(func.sum(inner.c.amount_kop).filter(inner.c.status == "refunded"), 0),
+            func.coalesce(func.sum(inner.c.refunded_kop), 0),
         )
     ).one()
     return Totals(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
@@ -142,6 +146,14 @@ class Attempt:
     decline_code: str | None
     created_at: datetime
     next_retry_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    created_at: datetime
+    applied_kop: int  # what it gave back in the books (0: an earlier total had counted it)
+    ref: str  # the gateway's refund id, or how it was known
+    by: str  # the admin who made it; "" for the gateway's own
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,9 @@ class PaymentCard:
     partner: str
     commission_kop: int
     refundable: bool
+    refunded_kop: int = 0
+    display_status: str = ""  # status, or "partly_refunded" (statement.status.* has words)
+    refunds: list[RefundLine] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
 
 
@@ -199,6 +214,15 @@ def payment_card(session: Session, actor: Actor, payment_id: int) -> PaymentCard
                 .order_by(AutopayRun.attempt)
             ).scalars()
         )
+    refunds = [
+        RefundLine(r.created_at, r.applied_kop, r.ref, name or email or "")
+        for r, name, email in session.execute(
+            select(PaymentRefund, User.full_name, User.email)
+            .join(User, User.id == PaymentRefund.actor_user_id, isouter=True)
+            .where(PaymentRefund.payment_id == payment.id)
+            .order_by(PaymentRefund.id)
+        ).all()
+    ]
     card = f"{payment.card_brand} ·{payment.card_last4}".strip() if payment.card_last4 else ""
     return PaymentCard(
         id=payment.id,
@@ -219,6 +243,9 @@ def payment_card(session: Session, actor: Actor, payment_id: int) -> PaymentCard
         partner=partner.name if partner else "",
         commission_kop=int(commission),
         refundable=payment.status == "succeeded" and actor.can("payments.refund"),
+        refunded_kop=payment.refunded_kop,
+        display_status=display_status(payment.status, payment.refunded_kop),
+        refunds=refunds,
         attempts=[
             Attempt(
                 a.period, a.mode, a.attempt, a.status, a.decline_code, a.created_at, a.next_retry_at

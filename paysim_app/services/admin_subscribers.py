@@ -15,7 +15,8 @@ Reading needs `subscribers.view` (the support operator has it), every action
   (bring a SIM back from the SIMs section);
 - `send_password_reset`: a one-time link through accounts.send_reset_link (into the outbox);
 - `correct_balance`: a signed ledger adjustment on one SIM of the contract with a mandatory
-  comment, through ledger.post (so a credit that clears a debt restores a suspended SIM);
+  comment, through ledger.post (so a credit that clears a debt restores a suspended SIM); the
+  form's key makes a double post correct once;
 - `subscriber_rows_select`: the list's columns as one select() for the generic list machinery.
 """
 
@@ -34,6 +35,7 @@ from paysim_app.models import (
     AutopayRun,
     AutopaySetting,
     Block,
+    LedgerEntry,
     Partner,
     Payment,
     Sim,
@@ -46,9 +48,10 @@ from paysim_app.models import (
 )
 from paysim_app.models.base import utcnow
 from paysim_app.models.support import OPEN_TICKET_STATUSES
-from paysim_app.services import accounts, audit, ledger
+from paysim_app.services import accounts, audit, form_keys, ledger
 from paysim_app.services.errors import DomainError, NotFound, ValidationError
 from paysim_app.services.logins import normalise_email, normalise_phone
+from paysim_app.services.payments import display_status
 from paysim_app.services.permissions import Actor, require
 
 NAME_MAX = 200
@@ -82,7 +85,8 @@ class SubscriberPayment:
     msisdn: str
     amount_kop: int
     method: str
-    status: str
+    status: str  # as people read it (payments.display_status)
+    refunded_kop: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,15 @@ def subscriber_detail(session: Session, actor: Actor, subscriber_id: int) -> Sub
         for s, tariff, autopay in sim_rows
     ]
     payments = [
-        SubscriberPayment(p.id, p.created_at, msisdn, p.amount_kop, p.method, p.status)
+        SubscriberPayment(
+            p.id,
+            p.created_at,
+            msisdn,
+            p.amount_kop,
+            p.method,
+            display_status(p.status, p.refunded_kop),
+            p.refunded_kop,
+        )
         for p, msisdn in session.execute(
             select(Payment, Sim.msisdn)
             .join(Sim, Sim.id == Payment.sim_id)
@@ -569,11 +581,31 @@ def correct_balance(
     sim_id: int,
     amount_kop: int,
     comment: str,
+    *,
+    form_key: str,
 ) -> Correction:
     """Credit (+) or debit (-) one SIM of the contract by a ledger adjustment. The debt rules
     apply as to any posting: a debit that takes an active SIM below zero suspends it, a credit
-    that brings a suspended one to zero or above restores it."""
+    that brings a suspended one to zero or above restores it.
+
+    `form_key` is the correction form's key (services.form_keys), kept with the ledger entry:
+    the same form posted again (a double click, a replayed event) changes nothing and answers
+    with the correction it made the first time."""
     require(actor, "subscribers.edit")
+    key = form_keys.scoped(f"correction:{actor.user_id}", form_key)
+
+    def earlier() -> Correction | None:
+        entry = session.execute(
+            select(LedgerEntry).where(LedgerEntry.form_key == key)
+        ).scalar_one_or_none()
+        if entry is None:
+            return None
+        status = session.execute(select(Sim.status).where(Sim.id == entry.sim_id)).scalar_one()
+        return Correction(entry.id, entry.sim_id, entry.amount_kop, entry.balance_after_kop, status)
+
+    found = earlier()
+    if found is not None:  # before the checks: the form may have been cleared since
+        return found
     sub = _subscriber(session, subscriber_id)
     sim = session.get(Sim, sim_id) if isinstance(sim_id, int) else None
     if sim is None or sim.subscriber_id != sub.id:
@@ -590,36 +622,43 @@ def correct_balance(
         raise ValidationError(
             "admin_subscribers.error.comment", field="comment", min=COMMENT_MIN, max=COMMENT_MAX
         )
-    status_before = sim.status
-    entry = ledger.post(
-        session,
-        ledger.Posting(
-            sim_id=sim.id,
-            kind="adjustment",
-            amount_kop=amount_kop,
-            actor_user_id=actor.user_id,
-            comment=comment,
-        ),
-    )
-    status_after = session.execute(select(Sim.status).where(Sim.id == sim.id)).scalar_one()
-    audit.record(
-        session,
-        actor,
-        "sim.balance_correction",
-        "sim",
-        sim.id,
-        before={"balance_kop": entry.balance_after_kop - amount_kop, "status": status_before},
-        after={
-            "balance_kop": entry.balance_after_kop,
-            "status": status_after,
-            "amount_kop": amount_kop,
-            "comment": comment,
-            "subscriber_id": sub.id,
-            "ledger_entry_id": entry.id,
-        },
-    )
-    session.flush()
-    return Correction(entry.id, sim.id, amount_kop, entry.balance_after_kop, status_after)
+
+    def correct() -> Correction:
+        # the SIM locked first (SQLite: the write lock before any read), so a concurrent post
+        # of the same form waits here and then meets the first one's key
+        status_before = ledger.lock_sims(session, [sim.id])[sim.id].status
+        entry = ledger.post(
+            session,
+            ledger.Posting(
+                sim_id=sim.id,
+                kind="adjustment",
+                amount_kop=amount_kop,
+                actor_user_id=actor.user_id,
+                comment=comment,
+                form_key=key,
+            ),
+        )
+        status_after = session.execute(select(Sim.status).where(Sim.id == sim.id)).scalar_one()
+        audit.record(
+            session,
+            actor,
+            "sim.balance_correction",
+            "sim",
+            sim.id,
+            before={"balance_kop": entry.balance_after_kop - amount_kop, "status": status_before},
+            after={
+                "balance_kop": entry.balance_after_kop,
+                "status": status_after,
+                "amount_kop": amount_kop,
+                "comment": comment,
+                "subscriber_id": sub.id,
+                "ledger_entry_id": entry.id,
+            },
+        )
+        session.flush()
+        return Correction(entry.id, sim.id, amount_kop, entry.balance_after_kop, status_after)
+
+    return form_keys.once(session, earlier, correct)[0]
 
 
 # --------------------------------------------------------------------------- the list

@@ -3,6 +3,9 @@
 A cell that starts with = + - @ (or a tab/CR) would be run as a formula by Excel or LibreOffice
 ("CSV injection"); such cells are prefixed with an apostrophe. Russian Excel expects `;` and a
 UTF-8 BOM, so the Russian export uses both; the English one uses commas.
+
+Every export is audited (`audit_export`), once it is allowed and before its first row leaves:
+who took which list, with which filters, search and sort, and how many rows.
 """
 
 from __future__ import annotations
@@ -10,7 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlmodel import Session
+
+from paysim_app.services import audit
+from paysim_app.services.permissions import Actor
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+([.,]\d+)?")
@@ -39,3 +47,31 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], locale: str 
     for row in rows:
         writer.writerow([neutralise(v) for v in row])
     return "\ufeff" + buffer.getvalue()
+
+
+def audit_export(
+    session: Session,
+    actor: Actor,
+    name: str,
+    *,
+    filters: Mapping[str, object],
+    search: str = "",
+    sort: str = "",
+    descending: bool = True,
+    rows: int | None = None,
+    more_than: int | None = None,
+) -> None:
+    """The audit entry of one export ("list.export" on entity "list", id = the list's name):
+    the filters that were set, the search and the sort, and the row count (`rows`), or, when
+    counting all of them would cost more than the export is worth, `more_than` the cap."""
+    after: dict[str, object] = {
+        "filters": {k: str(v) for k, v in sorted(filters.items()) if v not in (None, "")},
+        "search": search,
+        "sort": sort,
+        "descending": descending,
+    }
+    if rows is not None:
+        after["rows"] = rows
+    if more_than is not None:
+        after["rows_more_than"] = more_than
+    audit.record(session, actor, "list.export", "list", name, after=after)

@@ -53,6 +53,7 @@ class Posting:
     fee_period: str | None = None
     actor_user_id: int | None = None
     comment: str = ""
+    form_key: str | None = None  # the posting form's key (services.form_keys), unique
 
 
 def lock_for_write(session: Session) -> None:
@@ -114,6 +115,7 @@ def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
                 "fee_period": p.fee_period,
                 "actor_user_id": p.actor_user_id,
                 "comment": p.comment,
+                "form_key": p.form_key,
                 "created_at": now,
             }
         )

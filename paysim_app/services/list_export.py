@@ -16,7 +16,15 @@ from sqlmodel import Session
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_time
 from paysim_app.services import export
-from paysim_app.services.listing import ExportColumn, ListQuery, ListSpec, export_rows
+from paysim_app.services.listing import (
+    ExportColumn,
+    ListQuery,
+    ListSpec,
+    count_capped,
+    export_rows,
+    filtered,
+    narrowing,
+)
 from paysim_app.services.permissions import Actor
 
 LINES_PER_CHUNK = 500
@@ -55,6 +63,26 @@ def lists() -> dict[str, ListSpec]:
         partner_cabinet.PARTNER_REQUEST_LIST,
     )
     return {spec.name: spec for spec in specs if spec.export}
+
+
+def start_export(session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery) -> None:
+    """Before the first byte of an export: the actor's right to the list, its filters (a bad
+    one refuses the export: ValidationError), and the audit entry, with the rows counted up to
+    the list's cap (a bounded count: past it, "more than the cap"). A refusal writes nothing."""
+    actor = spec.check(actor)
+    count, capped = count_capped(session, filtered(spec, actor, query), spec.count_cap)
+    filters, search = narrowing(query)
+    export.audit_export(
+        session,
+        actor,
+        spec.name,
+        filters=dict(filters),
+        search=search,
+        sort=query.sort if query.sort in spec.sorts else spec.default_sort,
+        descending=query.descending,
+        rows=None if capped else count,
+        more_than=spec.count_cap if capped else None,
+    )
 
 
 def _value(column: ExportColumn, value: object, locale: str) -> object:

@@ -13,17 +13,15 @@ get the same refusal.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from paysim_app.models import Payment, Sim, Subscriber
 from paysim_app.payments import ChargeResult
-from paysim_app.services import audit, notify, payments, sim_numbers
+from paysim_app.services import audit, form_keys, notify, payments, sim_numbers
 from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.services.permissions import Actor, require_role
 from paysim_app.services.topups import MAX_KOP, MIN_KOP, QUICK_KOP, check_amount, parse_amount
@@ -47,7 +45,6 @@ __all__ = [
 # a top-up stays possible while the SIM is suspended for debt or blocked
 PARTNER_TOPUP_STATUSES = ("active", "suspended", "blocked")
 RECENT_LIMIT = 10
-REQUEST_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 @dataclass(frozen=True)
@@ -151,31 +148,32 @@ def partner_topup(
     the first top-up."""
     actor = _partner(actor)
     sim = _own_sim(session, actor, msisdn_or_sim_id)
-    if not isinstance(request_key, str) or not REQUEST_KEY.fullmatch(request_key):
-        raise ValidationError("error.invalid", field="request_key")
-    key = f"partner:{actor.partner_id}:{request_key}"
-    earlier = session.execute(select(Payment).where(Payment.idempotency_key == key)).scalar()
-    if earlier is not None:
-        return _dto(session, earlier, session.get(Sim, earlier.sim_id))
+    key = form_keys.scoped(f"partner:{actor.partner_id}", request_key, field="request_key")
+
+    def earlier() -> Payment | None:
+        return session.execute(select(Payment).where(Payment.idempotency_key == key)).scalar()
+
+    found = earlier()
+    if found is not None:
+        return _dto(session, found, session.get(Sim, found.sim_id))
     _check_sim(sim)
     check_amount(amount_kop)
-    try:
-        with session.begin_nested():  # a concurrent double submit loses on the unique key
-            payment = payments.new_payment(
-                session,
-                sim=sim,
-                amount_kop=amount_kop,
-                method="partner",
-                idempotency_key=key,
-                gateway="partner",
-                payer_user_id=actor.user_id,
-                partner_id=actor.partner_id,
-            )
-    except IntegrityError:
-        earlier = session.execute(select(Payment).where(Payment.idempotency_key == key)).scalar()
-        if earlier is None:
-            raise
-        return _dto(session, earlier, session.get(Sim, earlier.sim_id))
+    payment, made = form_keys.once(
+        session,
+        earlier,
+        lambda: payments.new_payment(
+            session,
+            sim=sim,
+            amount_kop=amount_kop,
+            method="partner",
+            idempotency_key=key,
+            gateway="partner",
+            payer_user_id=actor.user_id,
+            partner_id=actor.partner_id,
+        ),
+    )
+    if not made:  # a concurrent double submit got there first
+        return _dto(session, payment, session.get(Sim, payment.sim_id))
     # cash in the till: succeeded at once; settle credits the ledger and accrues the commission
     payments.settle(session, [(payment.id, ChargeResult("succeeded", None, None))])
     session.refresh(payment)

@@ -9,13 +9,15 @@ credits the SIM through the ledger and accrues the partner's commission, in one 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from paysim_app.models import Commission, Partner, Payment, Sim
 from paysim_app.models.base import utcnow
+from paysim_app.models.billing import PaymentRefund
 from paysim_app.payments import ChargeResult, Gateway, GatewayError, GatewayEvent
 from paysim_app.payments.declines import normalise
 from paysim_app.services import audit, bulk, ledger
@@ -155,6 +157,12 @@ def accrue_commissions(session: Session, rows) -> None:
     )
 
 
+def display_status(status: str, refunded_kop: int) -> str:
+    """The payment's status as people read it: a succeeded payment given back in part is
+    "partly_refunded" (the words are statement.status.*)."""
+    return "partly_refunded" if status == "succeeded" and refunded_kop > 0 else status
+
+
 def commission_of(amount_kop: int, rate_bp: int) -> int:
     """Rate in basis points, rounded half up to the kopeck (integers only)."""
     return (amount_kop * rate_bp + 5000) // 10000
@@ -190,8 +198,13 @@ def charge_and_settle(
 
 
 def apply_event(session: Session, event: GatewayEvent) -> str:
-    """A verified webhook. Returns what it did: applied | duplicate | unknown | ignored."""
+    """A verified webhook. Returns what it did: applied | duplicate | unknown | ignored, or
+    early: a refund of a payment still pending here (the gateway's events crossed; the
+    webhook asks for a redelivery, by when the payment has settled)."""
     if event.kind not in ("payment_succeeded", "payment_failed", "refunded"):
+        return "ignored"
+    if event.kind == "refunded" and not event.refunds and event.refunded_total_kop is None:
+        log.warning("refund event %s names no amount; ignored", event.event_id)
         return "ignored"
     query = select(Payment.id, Payment.status)
     if event.payment_key:
@@ -204,10 +217,21 @@ def apply_event(session: Session, event: GatewayEvent) -> str:
     if row is None:
         return "unknown"
     if event.kind == "refunded":
-        if row.status != "succeeded":
+        payment = _locked(session, row.id)
+        if payment.status == "pending":
+            return "early"
+        if payment.status not in ("succeeded", "refunded"):
             return "duplicate"
-        _refund_in_ledger(session, row.id, actor_user_id=None, comment="gateway refund")
-        return "applied"
+        booked = _book_refunds(
+            session,
+            payment,
+            [(r.refund_id, r.amount_kop) for r in event.refunds],
+            total=event.refunded_total_kop,
+            total_ref=f"event:{event.event_id}",
+            actor_user_id=None,
+            comment="gateway refund",
+        )
+        return "applied" if booked.moved_kop else "duplicate"
     result = ChargeResult(
         "succeeded" if event.kind == "payment_succeeded" else "failed",
         event.gateway_ref,
@@ -218,79 +242,230 @@ def apply_event(session: Session, event: GatewayEvent) -> str:
 
 def refund_payment(
     session: Session, actor: Actor, gateway: Gateway, payment_id: int, comment: str
-) -> None:
-    """Admin: give a succeeded card payment back (gateway refund + ledger entry + commission
-    reversal). The SIM may go into debt (and be suspended) if the money was spent."""
+) -> int:
+    """Admin: give back what is left of a succeeded payment (all of it, or the rest after
+    partial refunds at the gateway): a gateway refund for a card payment, then the same
+    bookkeeping as a gateway's own refund (ledger entry, commission reversal in proportion).
+    The SIM may go into debt (and be suspended) if the money was spent. Returns the kopecks
+    given back. A second post of the same refund (a double click, two admins at once) books
+    nothing more: the gateway answers both with one refund, booked once by its id."""
     require(actor, "payments.refund")
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError("error.required", field="comment")
-    payment = session.get(Payment, payment_id)
+    payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
     if payment is None:
         raise NotFound("error.not_found")
     if payment.status != "succeeded":
         raise DomainError("payment.error.not_refundable")
+    before = payment.refunded_kop
+    amount = payment.amount_kop - before
     if payment.method in ("card", "autopay"):
+        # the key names what was refunded before, so a retry after a partial refund at the
+        # gateway is a new request for the new remainder, and a double post the same request
+        key = f"refund:{payment.idempotency_key}:{before}"
         result = gateway.refund(
-            gateway_ref=payment.gateway_ref or "",
-            amount_kop=payment.amount_kop,
-            idempotency_key=f"refund:{payment.idempotency_key}",
+            gateway_ref=payment.gateway_ref or "", amount_kop=amount, idempotency_key=key
         )
         if result.status != "succeeded":
             # the message names it {code}, which DomainError's own first argument takes
             error = DomainError("payment.error.refund_failed")
             error.params["code"] = result.decline_code or ""
             raise error
-    if not _refund_in_ledger(session, payment.id, actor_user_id=actor.user_id, comment=comment):
-        raise DomainError("payment.error.not_refundable")
-    audit.record(
+        ref = result.gateway_ref or key
+    else:  # a dealer's cash or a correction: no gateway holds it
+        ref = f"manual:{payment.id}:{before}"
+    booked = _book_refunds(
         session,
-        actor,
-        "payment.refund",
-        "payment",
-        payment.id,
-        before={"status": "succeeded"},
-        after={"status": "refunded", "comment": comment},
+        _locked(session, payment.id),
+        [(ref, amount)],
+        total=None,
+        total_ref="",
+        actor_user_id=actor.user_id,
+        comment=comment,
     )
+    if ref in booked.new_refs or _claim(session, ref, actor.user_id, comment[:500]):
+        after = session.execute(
+            select(_T.c.status, _T.c.refunded_kop).where(_T.c.id == payment.id)
+        ).one()
+        audit.record(
+            session,
+            actor,
+            "payment.refund",
+            "payment",
+            payment.id,
+            before={"status": "succeeded", "refunded_kop": before},
+            after={
+                "status": after.status,
+                "refunded_kop": after.refunded_kop,
+                "amount_kop": amount,
+                "refund": ref,
+                "comment": comment,
+            },
+        )
+    return amount
 
 
-def _refund_in_ledger(session, payment_id: int, *, actor_user_id, comment: str) -> bool:
-    won = session.execute(
-        update(_T)
-        .where(_T.c.id == payment_id, _T.c.status == "succeeded")
-        .values(status="refunded")
-        .returning(_T.c.sim_id, _T.c.amount_kop)
-    ).first()
-    if won is None:
-        return False
-    for obj in list(session.identity_map.values()):  # a loaded Payment must not stay 'succeeded'
-        if isinstance(obj, Payment) and obj.id == payment_id:
-            session.expire(obj)
-    ledger.post(
-        session,
-        ledger.Posting(
-            won.sim_id,
-            "refund",
-            -won.amount_kop,
-            payment_id=payment_id,
-            actor_user_id=actor_user_id,
-            comment=comment[:500],
-        ),
+@dataclass(frozen=True)
+class _Booked:
+    moved_kop: int  # what the books gave back now
+    new_refs: frozenset[str]  # refunds recorded by this call
+
+
+def _locked(session: Session, payment_id: int):
+    """The payment's row, locked until the commit (SQLite: the write lock), so two reports of
+    refunds of one payment are booked one after the other."""
+    ledger.lock_for_write(session)
+    return session.execute(
+        select(_T.c.id, _T.c.sim_id, _T.c.amount_kop, _T.c.refunded_kop, _T.c.status)
+        .where(_T.c.id == payment_id)
+        .with_for_update()
+    ).one()
+
+
+def _book_refunds(
+    session: Session,
+    payment,
+    named: list[tuple[str, int]],
+    *,
+    total: int | None,
+    total_ref: str,
+    actor_user_id: int | None,
+    comment: str,
+) -> _Booked:
+    """Record refunds of a payment (its row locked by `_locked`) and give back in the books
+    what they add up to beyond what is already given back.
+
+    `named`: refunds by their unique refs (the gateway's refund ids); one already recorded is
+    skipped, so a redelivered or concurrent report of it books nothing. `total`: the gateway's
+    running total of the payment's refunds, when it sent one. The payment's refunded amount
+    becomes max(what it was, the named refunds' sum, the total), at most the payment: a total
+    ahead of the named refunds is booked as a "total" row under `total_ref`, and a refund named
+    later is first taken as part of it (a total only ever counts refunds that exist). Each row
+    that moves money gets one ledger entry and its share of the commission reversed."""
+    R = PaymentRefund.__table__
+    refs = [ref for ref, _ in named]
+    seen = (
+        set(session.execute(select(R.c.ref).where(R.c.ref.in_(refs))).scalars()) if refs else set()
     )
-    accrual = session.execute(
-        select(Commission).where(Commission.payment_id == payment_id, Commission.kind == "accrual")
-    ).scalar_one_or_none()
-    if accrual is not None:
-        session.add(
-            Commission(
-                partner_id=accrual.partner_id,
-                payment_id=payment_id,
-                kind="reversal",
-                rate_bp=accrual.rate_bp,
-                amount_kop=-accrual.amount_kop,
+    fresh: dict[str, int] = {}
+    for ref, amount in named:
+        if ref not in seen and ref not in fresh:
+            fresh[ref] = amount
+    named_sum = session.execute(
+        select(func.coalesce(func.sum(R.c.amount_kop), 0)).where(
+            R.c.payment_id == payment.id, R.c.kind == "refund"
+        )
+    ).scalar_one() + sum(fresh.values())
+    target = min(payment.amount_kop, max(payment.refunded_kop, named_sum, total or 0))
+    left = target - payment.refunded_kop
+    rows = []
+    for ref, amount in fresh.items():
+        applied = min(amount, left)
+        left -= applied
+        rows.append({"ref": ref, "kind": "refund", "amount_kop": amount, "applied_kop": applied})
+    if left > 0:
+        rows.append({"ref": total_ref, "kind": "total", "amount_kop": left, "applied_kop": left})
+    if not rows:
+        return _Booked(0, frozenset())
+    now = utcnow()
+    ids = bulk.insert_rows(
+        session,
+        R,
+        [
+            {
+                "payment_id": payment.id,
+                **row,
+                "actor_user_id": actor_user_id,
+                "comment": comment[:500],
+                "created_at": now,
+            }
+            for row in rows
+        ],
+    )
+    moving = [
+        (rid, row["applied_kop"]) for rid, row in zip(ids, rows, strict=True) if row["applied_kop"]
+    ]
+    if moving:
+        ledger.post_many(
+            session,
+            [
+                ledger.Posting(
+                    payment.sim_id,
+                    "refund",
+                    -applied,
+                    payment_id=payment.id,
+                    actor_user_id=actor_user_id,
+                    comment=comment[:500],
+                )
+                for _, applied in moving
+            ],
+        )
+        _reverse_commission(session, payment, moving)
+        moved = sum(applied for _, applied in moving)
+        session.execute(
+            update(_T)
+            .where(_T.c.id == payment.id)
+            .values(
+                refunded_kop=payment.refunded_kop + moved,
+                status="refunded"
+                if payment.refunded_kop + moved == payment.amount_kop
+                else _T.c.status,
             )
         )
-    return True
+        for obj in list(session.identity_map.values()):  # a loaded Payment must follow
+            if isinstance(obj, Payment) and obj.id == payment.id:
+                session.expire(obj)
+    return _Booked(sum(applied for _, applied in moving), frozenset(fresh))
+
+
+def _reverse_commission(session: Session, payment, moving: list[tuple[int, int]]) -> None:
+    """Each refund row takes back its share of the partner's commission: the commission of
+    everything refunded after it minus that of everything refunded before it, at the accrual's
+    rate and rounded as `commission_of`, so the shares add up to the commission of the refunded
+    total and a full refund takes back exactly the accrual, never more."""
+    accrual = session.execute(
+        select(Commission).where(Commission.payment_id == payment.id, Commission.kind == "accrual")
+    ).scalar_one_or_none()
+    if accrual is None:
+        return
+
+    def share(refunded: int) -> int:
+        if refunded >= payment.amount_kop:
+            return accrual.amount_kop
+        return min(accrual.amount_kop, commission_of(refunded, accrual.rate_bp))
+
+    refunded = payment.refunded_kop
+    for refund_id, applied in moving:
+        back = share(refunded + applied) - share(refunded)
+        refunded += applied
+        if back:
+            session.add(
+                Commission(
+                    partner_id=accrual.partner_id,
+                    payment_id=payment.id,
+                    kind="reversal",
+                    rate_bp=accrual.rate_bp,
+                    amount_kop=-back,
+                    refund_id=refund_id,
+                )
+            )
+    session.flush()
+
+
+def _claim(session: Session, ref: str, actor_user_id: int | None, comment: str) -> bool:
+    """The admin's refund that the gateway's webhook booked first (no one named on it): it is
+    the admin's. False when someone already has it (a second post of the same refund)."""
+    R = PaymentRefund.__table__
+    return (
+        session.execute(
+            update(R)
+            .where(R.c.ref == ref, R.c.actor_user_id.is_(None))
+            .values(actor_user_id=actor_user_id, comment=comment)
+            .returning(R.c.id)
+        ).first()
+        is not None
+    )
 
 
 # Stripe's search lags behind its writes (usually under a minute, longer in an incident), so the

@@ -9,21 +9,21 @@ paging happen in SQL; a page holds at most 100 rows.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import String, case, cast, func, literal, or_, select, union_all
 from sqlmodel import Session
 
 from paysim_app.i18n import t
-from paysim_app.i18n.formats import moscow_day_range, moscow_time, phone
+from paysim_app.i18n.formats import money, moscow_day_range, moscow_time, phone
 from paysim_app.models import LedgerEntry, Payment, Sim
 from paysim_app.services import export
 from paysim_app.services.errors import ValidationError
 from paysim_app.services.permissions import Actor, owned_sim, require_role
 
 METHODS = ("card", "autopay", "partner", "correction", "fee", "addon", "refund")
-STATUSES = ("succeeded", "failed", "pending", "refunded")
+STATUSES = ("succeeded", "failed", "pending", "partly_refunded", "refunded")
 MAX_PAGE = 100
 MAX_EXPORT = 50_000
 
@@ -56,6 +56,8 @@ class StatementRow:
     comment: str
     fee_period: str | None
     payment_id: int | None
+    payment_amount_kop: int | None = None  # the line's payment: what came in
+    refunded_kop: int = 0  # and what of it has been given back
 
 
 def _lines():
@@ -68,7 +70,9 @@ def _lines():
         else_=func.coalesce(Payment.method, literal("correction")),
     )
     status_of_entry = case(
-        (Payment.status == "refunded", literal("refunded")), else_=literal("succeeded")
+        (Payment.status == "refunded", literal("refunded")),
+        (Payment.refunded_kop > 0, literal("partly_refunded")),
+        else_=literal("succeeded"),
     )
     entries = (
         select(
@@ -87,6 +91,8 @@ def _lines():
             LedgerEntry.comment.label("comment"),
             LedgerEntry.fee_period.label("fee_period"),
             LedgerEntry.payment_id.label("payment_id"),
+            Payment.amount_kop.label("payment_amount_kop"),
+            func.coalesce(Payment.refunded_kop, literal(0)).label("refunded_kop"),
         )
         .select_from(LedgerEntry)
         .join(Payment, Payment.id == LedgerEntry.payment_id, isouter=True)
@@ -107,6 +113,8 @@ def _lines():
         literal("").label("comment"),
         literal(None, String).label("fee_period"),
         Payment.id.label("payment_id"),
+        Payment.amount_kop.label("payment_amount_kop"),
+        Payment.refunded_kop.label("refunded_kop"),
     ).where(Payment.status.in_(("failed", "pending")))
     return union_all(entries, unsettled).subquery("line")
 
@@ -191,6 +199,8 @@ def _row(r) -> StatementRow:
         comment=r.comment or "",
         fee_period=r.fee_period,
         payment_id=r.payment_id,
+        payment_amount_kop=r.payment_amount_kop,
+        refunded_kop=r.refunded_kop or 0,
     )
 
 
@@ -215,14 +225,28 @@ def statement(
 
 
 def describe(row: StatementRow, locale: str) -> str:
-    """'Top-up by card visa •••• 4242', 'Monthly fee for 2026-11', ..."""
+    """'Top-up by card visa •••• 4242', 'Monthly fee for 2026-11', ...; the lines of a payment
+    given back in part say how much: '… · refunded 150,00 ₽ of 500,00 ₽'."""
     if row.kind == "monthly_fee":
         return t("statement.kind.monthly_fee", locale, period=row.fee_period or "")
     if row.kind in ("refund", "adjustment", "addon"):
         text = t(f"statement.kind.{row.kind}", locale)
-        return f"{text}: {row.comment}" if row.comment else text
-    text = t(f"statement.method.{row.method}", locale)
-    return f"{text} {row.card_label}".strip()
+        text = f"{text}: {row.comment}" if row.comment else text
+    else:
+        text = f"{t(f'statement.method.{row.method}', locale)} {row.card_label}".strip()
+    if row.status == "partly_refunded" and row.payment_amount_kop:
+        text += " · " + refunded_of(row.refunded_kop, row.payment_amount_kop, locale)
+    return text
+
+
+def refunded_of(refunded_kop: int, amount_kop: int, locale: str) -> str:
+    """'refunded 150,00 ₽ of 500,00 ₽'."""
+    return t(
+        "statement.refunded_of",
+        locale,
+        refunded=money(refunded_kop, locale),
+        amount=money(amount_kop, locale),
+    )
 
 
 def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: str) -> str:
@@ -232,12 +256,21 @@ def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: st
         t(f"statement.col.{c}", locale)
         for c in ("date", "sim", "operation", "amount", "status", "reason", "balance")
     ]
-    if not sim_ids:
-        return export.to_csv(header, [], locale)
-    q, line = _query(session, sim_ids, f)
-    rows = session.execute(
-        q.order_by(line.c.created_at.desc(), line.c.sort_id.desc()).limit(MAX_EXPORT)
-    ).all()
+    rows = []
+    if sim_ids:
+        q, line = _query(session, sim_ids, f)
+        rows = session.execute(
+            q.order_by(line.c.created_at.desc(), line.c.sort_id.desc()).limit(MAX_EXPORT)
+        ).all()
+    export.audit_export(
+        session,
+        actor,
+        "statement",
+        filters={k: v for k, v in asdict(f).items() if k != "search"},
+        search=f.search.strip(),
+        sort="created_at",
+        rows=len(rows),
+    )
     out = []
     for r in map(_row, rows):
         out.append(
@@ -254,4 +287,11 @@ def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: st
     return export.to_csv(header, out, locale)
 
 
-__all__ = ["StatementFilter", "StatementRow", "describe", "statement", "statement_csv"]
+__all__ = [
+    "StatementFilter",
+    "StatementRow",
+    "describe",
+    "refunded_of",
+    "statement",
+    "statement_csv",
+]

@@ -273,6 +273,50 @@ def test_the_configured_webhook_secret_is_used(client, session, pending, monkeyp
     assert sandbox_post(client, body, signature).json()["outcome"] == "applied"
 
 
+def test_a_partial_refund_is_booked_for_its_amount_once(client, session, pending):
+    assert sandbox_post(client, sandbox_event(pending.idempotency_key)).status_code == 200
+    paid = state(session, pending)
+    refund = sandbox_event(
+        pending.idempotency_key, kind="refunded", id="evt_sb_r1", refund_id="re_1", amount_kop=100
+    )
+    assert sandbox_post(client, refund).json()["outcome"] == "applied"
+    once = state(session, pending)
+    assert once["status"] == "succeeded"  # 299 ₽ of it still stand
+    assert once["balance"] == paid["balance"] - 100 == once["ledger_sum"]
+    assert (once["credits"], once["commissions"]) == (2, 2)  # a refund entry, its reversal
+    assert sandbox_post(client, refund).json()["outcome"] == "duplicate"
+    total = sandbox_event(
+        pending.idempotency_key, kind="refunded", id="evt_sb_r2", refunded_total_kop=100
+    )
+    assert sandbox_post(client, total).json()["outcome"] == "duplicate"
+    assert state(session, pending) == once
+    session.expire_all()
+    assert session.get(Payment, pending.id).refunded_kop == 100
+
+
+def test_a_refund_without_an_amount_is_400(client, session, pending):
+    assert sandbox_post(client, sandbox_event(pending.idempotency_key)).status_code == 200
+    before = state(session, pending)
+    body = sandbox_event(pending.idempotency_key, kind="refunded", id="evt_sb_r")
+    assert sandbox_post(client, body).status_code == 400
+    assert state(session, pending) == before
+
+
+def test_a_refund_that_overtakes_the_payments_success_is_asked_again(client, session, pending):
+    """409: Stripe delivers it again later, by when the payment has settled."""
+    before = state(session, pending)
+    refund = sandbox_event(
+        pending.idempotency_key, kind="refunded", id="evt_sb_r", refund_id="re_1", amount_kop=500
+    )
+    response = sandbox_post(client, refund)
+    assert response.status_code == 409
+    assert response.json()["outcome"] == "early"
+    assert state(session, pending) == before
+    assert sandbox_post(client, sandbox_event(pending.idempotency_key)).status_code == 200
+    assert sandbox_post(client, refund).json()["outcome"] == "applied"
+    assert state(session, pending)["balance"] == before["balance"] + AMOUNT - 500
+
+
 # --------------------------------------------------------------------------- stripe gateway
 
 

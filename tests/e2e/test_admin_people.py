@@ -94,6 +94,37 @@ def test_admin_finds_a_subscriber_and_corrects_a_balance(new_page, app_env, cust
     shot(page, "admin-subscriber-card-1280")
 
 
+def test_a_double_click_on_the_correction_posts_it_once(new_page, app_env, customer):
+    """Both clicks send the same form (its key with it): one ledger entry, the balance moves once,
+    and the second answer is the first one's, not an error."""
+    import sqlite3
+
+    sub_id = _subscriber_id(app_env, customer["login"])
+    page = _signed_in(new_page, "admin@paysim.demo")
+    page.goto(f"/admin/subscribers/{sub_id}")
+    expect(page.locator("#sub-balance")).to_contain_text("100,00")
+    ready(page)
+    page.locator("#corr-amount").fill("12,34")
+    page.locator("#corr-comment").fill("Двойной клик")
+    page.locator("#corr-submit").dblclick()
+    expect(page.locator("#sub-balance")).to_contain_text("112,34")
+    expect(page.locator("#corr-amount")).to_have_value("")  # answered: a new, empty form
+    # the page's events run one after another: once a later one has answered, so has the
+    # second click's post
+    page.locator("#sub-notes").fill("После двойного клика")
+    page.locator("#sub-notes-save").click()
+    expect(page.get_by_text("Заметки сохранены.")).to_be_visible()
+    expect(page.locator("#sub-balance")).to_contain_text("112,34")
+    expect(page.locator("#corr-error")).to_have_count(0)
+    with sqlite3.connect(app_env["db"]) as db:
+        rows = db.execute(
+            "SELECT amount_kop, form_key FROM ledger_entry"
+            " WHERE sim_id IN (?, ?) AND comment = 'Двойной клик'",
+            customer["sims"],
+        ).fetchall()
+    assert len(rows) == 1 and rows[0][0] == 1234 and rows[0][1].startswith("correction:")
+
+
 def test_admin_edits_personal_data_and_notes(new_page, app_env, customer):
     sub_id = _subscriber_id(app_env, customer["login"])
     page = _signed_in(new_page, "admin@paysim.demo")

@@ -165,3 +165,68 @@ def test_payment_history_filters_search_and_csv(new_page, customer):
     phone.locator("#f-status").click()
     phone.get_by_role("option", name="Отклонён").click()
     expect(phone.locator("#statement .row-card")).to_have_count(1)
+
+
+def test_a_refund_in_part_shows_as_such_to_the_subscriber_and_the_admin(
+    new_page, app_env, customer
+):
+    """The gateway gave back 150 ₽ of a 500 ₽ card payment (its webhook, straight into the app's
+    database here): the history and the admin's card say "partly refunded, 150 of 500", and the
+    admin's refund gives back only the 350 ₽ left."""
+    from sqlmodel import Session
+
+    from paysim_app.db import make_engine
+    from paysim_app.models import Sim
+    from paysim_app.payments import ChargeResult, GatewayEvent, GatewayRefund
+    from paysim_app.services import payments
+
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    with Session(engine, expire_on_commit=False) as session:
+        payment = payments.new_payment(
+            session,
+            sim=session.get(Sim, customer["sims"][0]),
+            amount_kop=50000,
+            method="card",
+            idempotency_key=f"e2e-partial-{customer['sims'][0]}",
+            gateway="sandbox",
+            card_brand="visa",
+            card_last4="4242",
+        )
+        session.commit()
+        pid, key = payment.id, payment.idempotency_key
+        payments.settle(session, [(pid, ChargeResult("succeeded", f"pi_e2e_{pid}"))])
+        session.commit()
+        refund = GatewayEvent(
+            f"evt_e2e_{pid}",
+            "refunded",
+            payment_key=key,
+            refunds=(GatewayRefund(f"re_e2e_{pid}", 15000),),
+        )
+        assert payments.apply_event(session, refund) == "applied"
+        session.commit()
+    engine.dispose()
+
+    page = new_page()
+    _enter(page, customer)
+    page.goto("/cabinet/payments")
+    topup = page.locator("#statement tbody tr", has_text="4242").filter(has_text="+500,00")
+    expect(topup).to_contain_text("Частично возвращён")
+    expect(topup).to_contain_text(re.compile(r"возвращено 150,00\s₽ из 500,00\s₽"))
+    expect(page.locator("#statement")).to_contain_text("-150,00")
+    assert re.sub(r"\s", "", _balance(page)) == "450,00₽"  # 100 + 500 - 150
+
+    admin = new_page()
+    sign_in(admin, "admin@paysim.demo")
+    expect(admin).to_have_url(re.compile(r"/admin$"))
+    admin.goto(f"/admin/payments/{pid}")
+    expect(admin.locator("#payment-status")).to_have_text("Частично возвращён")
+    expect(admin.locator("#payment-refunded")).to_contain_text(re.compile(r"^150,00\s₽ из 500,00"))
+    expect(admin.locator("#payment-refunds")).to_contain_text(f"re_e2e_{pid}")
+    expect(admin.locator("#refund-submit")).to_contain_text("Вернуть остаток 350,00")
+    shot(admin, "admin-payment-partly-refunded-1280")
+    admin.locator("#refund-comment").fill("Клиент отказался от остатка")
+    admin.locator("#refund-submit").click()
+    expect(admin.locator("#payment-status")).to_have_text("Возвращён")
+    expect(admin.locator("#payment-refunded")).to_contain_text(re.compile(r"^500,00\s₽ из 500,00"))
+    expect(admin.locator("#payment-refunds tbody tr")).to_have_count(2)
+    assert re.sub(r"\s", "", _balance(page)) == "100,00₽"

@@ -14,8 +14,10 @@ repeated with the same `Idempotency-Key` gets exactly the first response back (h
 `idempotency_error`.
 
 Test cards follow Stripe's test mode (and the SandboxGateway): see TEST_CARDS. For each
-PaymentIntent it also prepares the webhook event Stripe would send (`fake.events`), which
-`sign_webhook()` signs with Stripe's `t=...,v1=...` scheme.
+PaymentIntent it also prepares the webhook event Stripe would send (`fake.events`), and for each
+refund `charge.refunded` (the charge with its running `amount_refunded`) and `refund.created`
+(the refund: its id and amount); `sign_webhook()` signs them with Stripe's `t=...,v1=...`
+scheme.
 
 Failure injection: `fail_next(status)` answers the next request with an error before doing
 anything; `drop_next_response()` does the work, then hangs up without answering (the charge
@@ -684,7 +686,10 @@ class FakeStripe:
         self.refunds[refund["id"]] = refund
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        # Stripe sends both, in no promised order: the charge with its running total (this API
+        # version leaves the charge's `refunds` list out) and the refund itself
         self._emit("charge.refunded", charge)
+        self._emit("refund.created", refund)
         return refund
 
     def _emit(self, type_: str, obj: dict) -> None:

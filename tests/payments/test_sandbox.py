@@ -11,6 +11,7 @@ from paysim_app.payments.base import (
     CardRejected,
     ChargeResult,
     GatewayEvent,
+    GatewayRefund,
     WebhookRejected,
 )
 from paysim_app.payments.declines import DECLINE_CODES
@@ -205,5 +206,38 @@ def test_tampered_webhook_is_rejected(gateway: SandboxGateway):
 
 @pytest.mark.parametrize("payload", [b"not json", b"[]", b'{"kind": "other"}', b"\xff\xfe"])
 def test_malformed_webhook_body_is_rejected(gateway: SandboxGateway, payload: bytes):
+    with pytest.raises(WebhookRejected):
+        gateway.parse_webhook(payload, gateway.sign(payload))
+
+
+def test_a_refund_webhook_carries_its_amount_and_id(gateway: SandboxGateway):
+    one = _event(kind="refunded", payment_key="pay-1", refund_id="re_sb_1", amount_kop=15000)
+    event = gateway.parse_webhook(one, gateway.sign(one))
+    assert (event.kind, event.refunds, event.refunded_total_kop) == (
+        "refunded",
+        (GatewayRefund("re_sb_1", 15000),),
+        None,
+    )
+    total = _event(kind="refunded", payment_key="pay-1", refunded_total_kop=20000)
+    event = gateway.parse_webhook(total, gateway.sign(total))
+    assert (event.refunds, event.refunded_total_kop) == ((), 20000)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},  # no amount at all: never read as "all of it"
+        {"refund_id": "re_1"},
+        {"refund_id": "re_1", "amount_kop": 0},
+        {"refund_id": "re_1", "amount_kop": "100"},
+        {"refund_id": "re_1", "amount_kop": True},
+        {"refund_id": "", "amount_kop": 100},
+        {"refund_id": 7, "amount_kop": 100},
+        {"refunded_total_kop": -1},
+        {"refunded_total_kop": 1.5},
+    ],
+)
+def test_a_refund_webhook_without_a_readable_amount_is_rejected(gateway: SandboxGateway, body):
+    payload = _event(kind="refunded", payment_key="pay-1", **body)
     with pytest.raises(WebhookRejected):
         gateway.parse_webhook(payload, gateway.sign(payload))

@@ -17,6 +17,7 @@ from paysim_app.payments.base import (
     CardToken,
     ChargeResult,
     GatewayError,
+    GatewayRefund,
     WebhookRejected,
 )
 from paysim_app.payments.declines import DECLINE_CODES
@@ -503,6 +504,77 @@ def test_webhook_payment_failed_and_refunded(gateway: StripeGateway, fake: FakeS
         "pay-ok",
     )
     assert refunded.extra["amount_refunded"] == 100
+
+
+def test_webhook_partial_refund_carries_its_amount_and_id(gateway: StripeGateway, fake: FakeStripe):
+    _, token = saved_card(gateway, "4242424242424242")
+    ref = pay(gateway, token, "pay-part", amount_kop=10_000).gateway_ref
+    first = gateway.refund(gateway_ref=ref, amount_kop=4_000, idempotency_key="part-1")
+    gateway.refund(gateway_ref=ref, amount_kop=1_500, idempotency_key="part-2")
+    # charge.refunded: the charge, its running total (this API version lists no refunds)
+    total = gateway.parse_webhook(*signed_event(fake.event_for(ref, "charge.refunded"), WHSEC))
+    assert (total.kind, total.gateway_ref, total.payment_key) == ("refunded", ref, "pay-part")
+    assert (total.refunded_total_kop, total.refunds) == (5_500, ())
+    # refund.created: one refund, its id and its own amount (found by the PaymentIntent)
+    created = [e for e in fake.events if e["type"] == "refund.created"]
+    one = gateway.parse_webhook(*signed_event(created[0], WHSEC))
+    assert (one.kind, one.raw_type, one.gateway_ref) == ("refunded", "refund.created", ref)
+    assert one.refunds == (GatewayRefund(first.gateway_ref, 4_000),)
+    assert one.refunded_total_kop is None
+
+
+def test_webhook_refund_shapes(gateway: StripeGateway):
+    listed = {
+        "id": "ch_1",
+        "object": "charge",
+        "amount": 10_000,
+        "amount_refunded": 3_000,
+        "payment_intent": "pi_1",
+        "metadata": {"payment_key": "k"},
+        # older API versions list the charge's refunds; a failed one gave nothing back
+        "refunds": {
+            "object": "list",
+            "data": [
+                {"id": "re_a", "object": "refund", "amount": 2_000, "status": "succeeded"},
+                {"id": "re_b", "object": "refund", "amount": 1_000, "status": "pending"},
+                {"id": "re_c", "object": "refund", "amount": 500, "status": "failed"},
+            ],
+        },
+    }
+    parsed = gateway.parse_webhook(*signed_event(make_event("charge.refunded", listed), WHSEC))
+    assert parsed.refunds == (GatewayRefund("re_a", 2_000), GatewayRefund("re_b", 1_000))
+    assert parsed.refunded_total_kop == 3_000
+    refund = {"id": "re_x", "object": "refund", "amount": 700, "payment_intent": "pi_1"}
+    for type_ in ("refund.updated", "charge.refund.updated"):
+        ok = gateway.parse_webhook(
+            *signed_event(make_event(type_, {**refund, "status": "succeeded"}), WHSEC)
+        )
+        assert (ok.kind, ok.refunds) == ("refunded", (GatewayRefund("re_x", 700),))
+    for status in ("failed", "canceled"):
+        failed = gateway.parse_webhook(
+            *signed_event(make_event("refund.failed", {**refund, "status": status}), WHSEC)
+        )
+        assert (failed.kind, failed.refunds) == ("other", ())
+        updated = gateway.parse_webhook(
+            *signed_event(make_event("refund.updated", {**refund, "status": status}), WHSEC)
+        )
+        assert (updated.kind, updated.refunds) == ("other", ())
+
+
+@pytest.mark.parametrize(
+    ("type_", "obj"),
+    [
+        ("charge.refunded", {"id": "ch_1", "object": "charge", "payment_intent": "pi_1"}),
+        ("charge.refunded", {"id": "ch_1", "amount_refunded": "100", "payment_intent": "pi_1"}),
+        ("refund.created", {"id": "re_1", "object": "refund", "payment_intent": "pi_1"}),
+        ("refund.created", {"id": "re_1", "amount": -5, "payment_intent": "pi_1"}),
+        ("refund.created", {"amount": 100, "payment_intent": "pi_1"}),
+    ],
+    ids=["charge-no-amount", "charge-amount-text", "refund-no-amount", "refund-negative", "no-id"],
+)
+def test_a_refund_event_without_a_readable_amount_is_rejected(gateway, type_, obj):
+    with pytest.raises(WebhookRejected):
+        gateway.parse_webhook(*signed_event(make_event(type_, obj), WHSEC))
 
 
 def test_other_webhooks_are_kind_other(gateway: StripeGateway):

@@ -30,7 +30,7 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.services import accounts, ledger, sims
+from paysim_app.services import accounts, form_keys, ledger, sims
 from paysim_app.services import admin_subscribers as subs
 from paysim_app.services.errors import (
     AuthError,
@@ -44,6 +44,11 @@ from tests.conftest import PASSWORD
 from tests.services.money_helpers import assert_ledger_consistent
 
 _keys = itertools.count(1)
+
+
+def _correct(session, actor, *args, form_key=None):
+    """A correction posted by a freshly opened form (its own key)."""
+    return subs.correct_balance(session, actor, *args, form_key=form_key or form_keys.new_key())
 
 
 @pytest.fixture
@@ -172,7 +177,7 @@ def test_customers_and_the_support_operator_cannot_change_anything(session, worl
         lambda a: subs.deactivate_subscriber(session, a, sid),
         lambda a: subs.reactivate_subscriber(session, a, sid),
         lambda a: subs.send_password_reset(session, a, sid),
-        lambda a: subs.correct_balance(session, a, sid, sim_id, 100, "бонус"),
+        lambda a: _correct(session, a, sid, sim_id, 100, "бонус"),
     ]
     for actor in (world["alice"], world["dealer"].actor, world["support"], None):
         for call in writes:
@@ -404,7 +409,7 @@ def test_reset_link_needs_an_account(session, world):
 
 def test_correction_writes_an_adjustment_and_keeps_balance_equal_to_entries(session, world):
     admin, sid, sim = world["admin"], world["sub_id"], world["sim"]
-    c = subs.correct_balance(session, admin, sid, sim.id, -12345, "  Ошибочное   пополнение ")
+    c = _correct(session, admin, sid, sim.id, -12345, "  Ошибочное   пополнение ")
     session.commit()
     assert (c.amount_kop, c.balance_after_kop, c.sim_status) == (-12345, 17655, "active")
     entry = session.get(LedgerEntry, c.entry_id)
@@ -429,13 +434,13 @@ def test_correction_writes_an_adjustment_and_keeps_balance_equal_to_entries(sess
 
 def test_debit_suspends_and_a_credit_to_zero_restores_the_sim(session, world):
     admin, sid, sim = world["admin"], world["sub_id"], world["sim"]
-    c = subs.correct_balance(session, admin, sid, sim.id, -40000, "Долг за роуминг")
+    c = _correct(session, admin, sid, sim.id, -40000, "Долг за роуминг")
     session.commit()
     assert (c.balance_after_kop, c.sim_status) == (-10000, "suspended")
-    c = subs.correct_balance(session, admin, sid, sim.id, 5000, "Частичное списание долга")
+    c = _correct(session, admin, sid, sim.id, 5000, "Частичное списание долга")
     session.commit()
     assert (c.balance_after_kop, c.sim_status) == (-5000, "suspended")
-    c = subs.correct_balance(session, admin, sid, sim.id, 5000, "Списание остатка долга")
+    c = _correct(session, admin, sid, sim.id, 5000, "Списание остатка долга")
     session.commit()
     assert (c.balance_after_kop, c.sim_status) == (0, "active")
     assert assert_ledger_consistent(session, sim.id).status == "active"
@@ -445,8 +450,8 @@ def test_debit_suspends_and_a_credit_to_zero_restores_the_sim(session, world):
 
 def test_correction_limits_are_inclusive(session, world):
     admin, sid, sim = world["admin"], world["sub_id"], world["sim"]
-    subs.correct_balance(session, admin, sid, sim.id, 100_000_000, "Перенос с закрытого договора")
-    subs.correct_balance(session, admin, sid, sim.id, -100_000_000, "Отмена переноса")
+    _correct(session, admin, sid, sim.id, 100_000_000, "Перенос с закрытого договора")
+    _correct(session, admin, sid, sim.id, -100_000_000, "Отмена переноса")
     session.commit()
     assert assert_ledger_consistent(session, sim.id).balance_kop == 30000
 
@@ -454,18 +459,14 @@ def test_correction_limits_are_inclusive(session, world):
 @pytest.mark.parametrize("amount", [0, 100_000_001, -100_000_001, 1.5, True, "100", None])
 def test_correction_refuses_a_bad_amount(session, world, amount):
     with pytest.raises(ValidationError) as err:
-        subs.correct_balance(
-            session, world["admin"], world["sub_id"], world["sim"].id, amount, "Причина"
-        )
+        _correct(session, world["admin"], world["sub_id"], world["sim"].id, amount, "Причина")
     assert (err.value.code, err.value.field) == ("admin_subscribers.error.amount", "amount")
 
 
 @pytest.mark.parametrize("comment", ["", "   ", None, "ок", "x" * 501])
 def test_correction_needs_a_comment(session, world, comment):
     with pytest.raises(ValidationError) as err:
-        subs.correct_balance(
-            session, world["admin"], world["sub_id"], world["sim"].id, 100, comment
-        )
+        _correct(session, world["admin"], world["sub_id"], world["sim"].id, 100, comment)
     assert err.value.field == "comment"
     session.commit()
     assert ledger.entries_total(session, world["sim"].id) == 30000
@@ -477,7 +478,7 @@ def test_correction_only_on_a_sim_of_that_contract(session, factory, world):
     bob_sim = factory.sim(bob, balance_kop=500)
     for sim_id in (bob_sim.id, 9999, str(world["sim"].id)):
         with pytest.raises(ValidationError) as err:
-            subs.correct_balance(session, world["admin"], world["sub_id"], sim_id, 100, "Бонус")
+            _correct(session, world["admin"], world["sub_id"], sim_id, 100, "Бонус")
         assert err.value.code == "admin_subscribers.error.sim"
     session.commit()
     assert _sim(session, bob_sim.id).balance_kop == 500
@@ -488,9 +489,7 @@ def test_correction_also_settles_a_deactivated_contract(session, factory, world)
     in_debt = factory.sim(world["alice"], status="suspended", balance_kop=-7000)
     subs.deactivate_subscriber(session, admin, sid)
     session.commit()
-    c = subs.correct_balance(
-        session, admin, sid, in_debt.id, 7000, "Списание долга при расторжении"
-    )
+    c = _correct(session, admin, sid, in_debt.id, 7000, "Списание долга при расторжении")
     session.commit()
     assert (c.balance_after_kop, c.sim_status) == (0, "deactivated")  # stays deactivated
 

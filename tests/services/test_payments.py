@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from paysim_app.i18n import t
 from paysim_app.models import AuditLog, AutopayRun, Commission, LedgerEntry, Partner, Payment, Sim
-from paysim_app.payments import ChargeResult, GatewayEvent
+from paysim_app.payments import ChargeResult, GatewayEvent, GatewayRefund
 from paysim_app.services import autopay, ledger, payments
 from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from tests.services.money_helpers import (
@@ -250,7 +250,8 @@ def test_refund_debits_the_ledger_reverses_commission_and_is_audited(session, fa
         ("reversal", -2000),
     ]
     assert sum(c.amount_kop for c in commissions(session, partner_id=partner.partner.id)) == 0
-    assert gw.refunded == [f"refund:{fresh(session, Payment, pid).idempotency_key}"]
+    # the key names what was refunded before (nothing): a retry is the same gateway request
+    assert gw.refunded == [f"refund:{fresh(session, Payment, pid).idempotency_key}:0"]
     [row] = session.exec(select(AuditLog).where(AuditLog.action == "payment.refund")).all()
     assert (row.actor_user_id, row.entity, row.entity_id) == (admin.user_id, "payment", str(pid))
     assert "ошибочный платёж" in row.after
@@ -353,13 +354,14 @@ def test_refund_of_a_correction_does_not_call_the_gateway(session, factory):
 _events = itertools.count(1)
 
 
-def event(kind, key=None, ref=None, code=None):
+def event(kind, key=None, ref=None, code=None, **refund):
     return GatewayEvent(
         event_id=f"evt_{next(_events)}",
         kind=kind,
         payment_key=key,
         gateway_ref=ref,
         decline_code=code,
+        **refund,
     )
 
 
@@ -425,9 +427,14 @@ def test_refunded_event_refunds_once(session, factory):
     sim = factory.sim(factory.subscriber(), partner=factory.partner())
     pid = card_topup(session, sim, 30000)
     key = fresh(session, Payment, pid).idempotency_key
-    assert payments.apply_event(session, event("refunded", key)) == "applied"
+    whole = {"refunds": (GatewayRefund("re_whole", 30000),)}
+    assert payments.apply_event(session, event("refunded", key, **whole)) == "applied"
     session.commit()
-    assert payments.apply_event(session, event("refunded", key)) == "duplicate"
+    assert payments.apply_event(session, event("refunded", key, **whole)) == "duplicate"
+    # the same refund as the charge's running total: nothing more
+    assert payments.apply_event(session, event("refunded", key, refunded_total_kop=30000)) == (
+        "duplicate"
+    )
     session.commit()
     assert fresh(session, Payment, pid).status == "refunded"
     assert [e.kind for e in entries(session, sim.id)] == ["topup", "refund"]

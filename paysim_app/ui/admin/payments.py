@@ -14,7 +14,7 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES
 from paysim_app.payments import get_gateway
-from paysim_app.services import admin_payments, payments
+from paysim_app.services import admin_payments, payments, statement
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
 from paysim_app.ui.access import access
@@ -31,7 +31,13 @@ from paysim_app.ui.components.list_view import FilterField, list_view
 
 _info = partial(info_text, mono=True)  # the payment card shows codes
 
-STATUS_COLOURS = {"succeeded": "green", "failed": "red", "pending": "amber", "refunded": "gray"}
+STATUS_COLOURS = {
+    "succeeded": "green",
+    "failed": "red",
+    "pending": "amber",
+    "partly_refunded": "orange",
+    "refunded": "gray",
+}
 
 
 class AdminPaymentsState(ListMixin, SessionState):
@@ -44,15 +50,20 @@ class AdminPaymentsState(ListMixin, SessionState):
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
         code = row["decline_code"] or ""
+        shown = payments.display_status(row["status"], row["refunded_kop"])
+        if shown == "partly_refunded":
+            reason = statement.refunded_of(row["refunded_kop"], row["amount_kop"], loc)
+        else:
+            reason = t(f"decline.{code}", loc) if code else ""
         return {
             "no": f"#{row['id']}",
             "href": f"/admin/payments/{row['id']}",
             "date": moment(row["created_at"], loc),
             "amount": money(row["amount_kop"], loc),
             "method": t(f"statement.method.{row['method']}", loc),
-            "status": t(f"statement.status.{row['status']}", loc),
-            "colour": STATUS_COLOURS.get(row["status"], "gray"),
-            "reason": t(f"decline.{code}", loc) if code else "",
+            "status": t(f"statement.status.{shown}", loc),
+            "colour": STATUS_COLOURS.get(shown, "gray"),
+            "reason": reason,
             "sim": phone(row["msisdn"]),
             "subscriber": row["subscriber"] or "—",
             "partner": row["partner"] or "—",
@@ -155,6 +166,7 @@ def payments_page() -> rx.Component:
 class AdminPaymentState(SessionState):
     payment: dict = {}
     attempts: list[dict[str, str]] = []
+    refunds: list[dict[str, str]] = []
     comment: str = ""
     error: str = ""
 
@@ -173,8 +185,23 @@ class AdminPaymentState(SessionState):
             "date": moment(card.created_at, loc),
             "completed": moment(card.completed_at, loc) if card.completed_at else "—",
             "method": t(f"statement.method.{card.method}", loc),
-            "status": t(f"statement.status.{card.status}", loc),
-            "colour": STATUS_COLOURS.get(card.status, "gray"),
+            "status": t(f"statement.status.{card.display_status}", loc),
+            "colour": STATUS_COLOURS.get(card.display_status, "gray"),
+            "refunded": t(
+                "admin_payments.refunded_value",
+                loc,
+                refunded=money(card.refunded_kop, loc),
+                amount=money(card.amount_kop, loc),
+            )
+            if card.refunded_kop
+            else "—",
+            "refund_label": t(
+                "admin_payments.refund_rest",
+                loc,
+                amount=money(card.amount_kop - card.refunded_kop, loc),
+            )
+            if card.refunded_kop
+            else t("admin_payments.refund", loc),
             "decline": f"{code}: {t(f'decline.{code}', loc)}" if code else "—",
             "card": card.card or "—",
             "gateway": card.gateway,
@@ -195,6 +222,15 @@ class AdminPaymentState(SessionState):
                 "next": moment(a.next_retry_at, loc) if a.next_retry_at else "—",
             }
             for a in card.attempts
+        ]
+        self.refunds = [
+            {
+                "date": moment(r.created_at, loc),
+                "amount": money(-r.applied_kop, loc) if r.applied_kop else "—",
+                "ref": r.ref,
+                "by": r.by or t("admin_payments.refund_by_gateway", loc),
+            }
+            for r in card.refunds
         ]
 
     @access("admin:payments.view")
@@ -237,6 +273,12 @@ class AdminPaymentState(SessionState):
         return rx.toast.success(self._t("admin_payments.refunded"))
 
 
+REFUNDS = [
+    Column("date", "admin_payments.col.date", mono=True),
+    Column("amount", "admin_payments.col.amount", align="right"),
+    Column("ref", "admin_payments.refund_ref", mono=True),
+    Column("by", "admin_payments.refund_by"),
+]
 ATTEMPTS = [
     Column("period", "admin_payments.attempt.period", mono=True),
     Column("no", "admin_payments.attempt.no"),
@@ -286,6 +328,7 @@ def payment_page() -> rx.Component:
                         ),
                         _info("admin_payments.col.partner", p["partner"], "payment-partner"),
                         _info("admin_payments.commission", p["commission"], "payment-commission"),
+                        _info("admin_payments.refunded_total", p["refunded"], "payment-refunded"),
                         columns=rx.breakpoints(initial="1", xs="2", md="3"),
                         spacing="3",
                         width="100%",
@@ -294,6 +337,17 @@ def payment_page() -> rx.Component:
                     width="100%",
                 ),
                 width="100%",
+            ),
+            rx.cond(
+                s.refunds.length() > 0,
+                rx.vstack(
+                    rx.heading(tr("admin_payments.refunds"), size="4", as_="h2"),
+                    data_table(
+                        REFUNDS, s.refunds, "admin_payments.refunds_empty", "payment-refunds"
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
             ),
             rx.heading(tr("admin_payments.attempts"), size="4", as_="h2"),
             data_table(ATTEMPTS, s.attempts, "admin_payments.attempts_empty", "payment-attempts"),
@@ -315,7 +369,7 @@ def payment_page() -> rx.Component:
                             ),
                             error_banner(s.error, id_="refund-error"),
                             rx.button(
-                                tr("admin_payments.refund"),
+                                p["refund_label"],
                                 color_scheme="red",
                                 size="3",
                                 type="submit",

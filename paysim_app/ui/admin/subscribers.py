@@ -13,7 +13,7 @@ import reflex as rx
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.models.subscribers import CONTRACT_STATUSES
-from paysim_app.services import admin_lists_people, admin_subscribers
+from paysim_app.services import admin_lists_people, admin_subscribers, form_keys
 from paysim_app.services.errors import DomainError
 from paysim_app.services.listing import NONE, parse_amount_kop
 from paysim_app.services.permissions import Actor
@@ -145,6 +145,8 @@ class AdminSubscriberState(SessionState):
     requests: list[dict[str, str]] = []
     sim_options: list[dict[str, str]] = []
     correction: dict[str, str] = EMPTY_CORRECTION
+    # the open correction form's key, sent with it: the same form posted twice corrects once
+    correction_key: str = ""
     form_error: str = ""
     field: str = ""
     notes_error: str = ""
@@ -206,7 +208,7 @@ class AdminSubscriberState(SessionState):
         ]
         if self.correction.get("sim") not in {o["value"] for o in self.sim_options}:
             first = self.sim_options[0]["value"] if self.sim_options else ""
-            self.correction = {**EMPTY_CORRECTION, "sim": first}
+            self._open_correction(first)
         self.payments = [
             {
                 "at": moment(p.created_at, loc),
@@ -241,6 +243,11 @@ class AdminSubscriberState(SessionState):
             for r in d.open_requests
         ]
 
+    def _open_correction(self, sim: str = "") -> None:
+        """An empty correction form, with a fresh key."""
+        self.correction = {**EMPTY_CORRECTION, "sim": sim}
+        self.correction_key = form_keys.new_key()
+
     def _reset_messages(self) -> None:
         self.form_error, self.field, self.notes_error = "", "", ""
         self.action_error, self.correction_error = "", ""
@@ -253,7 +260,7 @@ class AdminSubscriberState(SessionState):
             return redirect
         self._reset_messages()
         self.confirm_deactivate, self.deactivate_comment = False, ""
-        self.correction = dict(EMPTY_CORRECTION)
+        self._open_correction()
         subscriber_id = self._subscriber_id()
         try:
             if subscriber_id is None:
@@ -350,8 +357,12 @@ class AdminSubscriberState(SessionState):
 
     @access("admin:subscribers.edit")
     @rx.event
-    def correct(self, _form: dict | None = None):
-        c = self.correction
+    def correct(self, form: dict | None = None):
+        """Post the correction as the form sent it (its values and its key): a second post of
+        the same form, even after this page has cleared it, answers as the first one did."""
+        sent = form if isinstance(form, dict) else {}
+        c = {k: str(sent.get(k, self.correction[k]))[:600] for k in CORRECTION_FIELDS}
+        key = str(sent.get("form_key") or self.correction_key)[:100]
         text = c["amount"].strip()
         negative = c["sign"] == "debit"
         if text[:1] in ("-", "\u2212"):
@@ -363,12 +374,18 @@ class AdminSubscriberState(SessionState):
         def action(session, actor, subscriber_id):
             amount = parse_amount_kop(text, "amount")
             return admin_subscribers.correct_balance(
-                session, actor, subscriber_id, sim_id, -amount if negative else amount, c["comment"]
+                session,
+                actor,
+                subscriber_id,
+                sim_id,
+                -amount if negative else amount,
+                c["comment"],
+                form_key=key,
             )
 
         result, ok = self._run(action, "correction_error")
         if ok is True:
-            self.correction = {**EMPTY_CORRECTION, "sim": c["sim"]}
+            self._open_correction(c["sim"])
             return rx.toast.success(
                 self._t(
                     "admin_subscribers.corrected",
@@ -598,6 +615,7 @@ def _correction() -> rx.Component:
                         tr("admin_subscribers.correction_amount"),
                         rx.input(
                             id="corr-amount",
+                            name="amount",
                             value=c["amount"],
                             on_change=lambda v: s.set_correction("amount", v),
                             input_mode="decimal",
@@ -612,6 +630,7 @@ def _correction() -> rx.Component:
                             tr("admin_subscribers.correction_comment"),
                             rx.input(
                                 id="corr-comment",
+                                name="comment",
                                 value=c["comment"],
                                 on_change=lambda v: s.set_correction("comment", v),
                                 size="3",
@@ -626,6 +645,10 @@ def _correction() -> rx.Component:
                     width="100%",
                 ),
                 error_banner(s.correction_error, id_="corr-error"),
+                # what the selects chose and the form's key travel with the form
+                rx.el.input(type="hidden", name="sim", value=c["sim"]),
+                rx.el.input(type="hidden", name="sign", value=c["sign"]),
+                rx.el.input(type="hidden", name="form_key", value=s.correction_key),
                 rx.button(tr("people_ui.sub.correct"), type="submit", size="3", id="corr-submit"),
                 spacing="3",
                 width="100%",

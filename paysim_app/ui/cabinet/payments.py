@@ -26,7 +26,13 @@ PAGE_SIZE = 20
 ALL = "all"  # a select's "no filter" (Radix items cannot have an empty value)
 FILTERS = ("sim", "date_from", "date_to", "status", "method", "amount_min", "amount_max", "search")
 EMPTY_FILTERS = {**dict.fromkeys(FILTERS, ""), "sim": ALL, "status": ALL, "method": ALL}
-STATUS_COLOURS = {"succeeded": "green", "failed": "red", "pending": "amber", "refunded": "gray"}
+STATUS_COLOURS = {
+    "succeeded": "green",
+    "failed": "red",
+    "pending": "amber",
+    "partly_refunded": "orange",
+    "refunded": "gray",
+}
 
 
 class PaymentsState(CabinetState):

@@ -7,7 +7,6 @@ the service), the result. The latest top-ups of the partner are listed beside.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict
 from datetime import datetime
 
@@ -15,7 +14,7 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import partner_topups
+from paysim_app.services import form_keys, partner_topups
 from paysim_app.services.errors import DomainError
 from paysim_app.services.permissions import Actor
 from paysim_app.ui.access import access
@@ -43,7 +42,7 @@ class PartnerTopupState(SessionState):
     processing: bool = False
     _sim_id: int = 0  # the SIM the confirmation shows (checked again on submit)
     _amount_kop: int = 0
-    _request_key: str = ""
+    _request_key: str = ""  # the form's key (services.form_keys): one top-up per form
 
     def _load_recent(self, actor: Actor) -> None:
         with session_scope() as session:
@@ -53,7 +52,7 @@ class PartnerTopupState(SessionState):
     def _restart(self) -> None:
         self.step, self.errors, self.form_error, self.processing = "form", NO_ERRORS, "", False
         self.target, self.done, self._sim_id, self._amount_kop = {}, {}, 0, 0
-        self._request_key = uuid.uuid4().hex
+        self._request_key = form_keys.new_key()
 
     @access("partner")
     @rx.event
