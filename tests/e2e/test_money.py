@@ -8,6 +8,7 @@ database), so the journeys do not disturb the demo accounts other tests read.
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 from playwright.sync_api import expect
@@ -55,6 +56,27 @@ def test_top_up_with_4242_succeeds_and_the_dashboard_balance_changes(new_page, c
     expect(page.locator("#result-body")).to_contain_text("500,00")
     shot(page, f"topup-ok-{width}")
     assert re.sub(r"\s", "", _balance(page)) == "600,00₽"
+
+
+def test_a_double_click_on_pay_charges_once(new_page, customer, app_env):
+    page = new_page(WIDTHS["desktop"])
+    _enter(page, customer)
+    page.goto("/cabinet/topup")
+    expect(page.locator("#amount")).to_be_visible()
+    page.locator(".quick-amount", has_text=re.compile(r"^500\s")).first.click()
+    page.locator("#pay-with").get_by_role("radio").last.click()
+    page.locator("#card_number").fill("4242 4242 4242 4242")
+    page.locator("#card_expiry").fill("12/34")
+    page.locator("#card_cvc").fill("123")
+    page.locator("#pay").dblclick()  # two submits, the second queued behind the first
+    expect(page.locator("#result-title")).to_have_text("Платёж прошёл")
+    assert re.sub(r"\s", "", _balance(page)) == "600,00₽"
+    with sqlite3.connect(app_env["db"]) as db:
+        (charged,) = db.execute(
+            "SELECT count(*) FROM payment WHERE sim_id = ? AND method = 'card'",
+            (customer["sims"][0],),
+        ).fetchone()
+    assert charged == 1
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())

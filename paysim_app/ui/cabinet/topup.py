@@ -35,7 +35,9 @@ class TopupState(CabinetState):
     errors: dict[str, str] = NO_ERRORS
     form_error: str = ""
     processing: bool = False
-    _request_key: str = ""  # one per form: a repeated submit cannot charge twice
+    # one per opened form, sent back with it (a hidden input): a second click queued behind the
+    # first still carries the first key, so the service answers it with the first payment
+    form_key: str = ""
 
     def _refresh(self, actor) -> None:
         with session_scope() as session:
@@ -61,7 +63,7 @@ class TopupState(CabinetState):
         if redirect:
             return redirect
         self.errors, self.form_error, self.processing = NO_ERRORS, "", False
-        self._request_key = uuid.uuid4().hex
+        self.form_key = uuid.uuid4().hex
         if self.current_sim_id:
             self._refresh(actor)
 
@@ -125,7 +127,7 @@ class TopupState(CabinetState):
                     get_gateway(),
                     sim_id=self.current_sim_id,
                     amount_kop=amount,
-                    request_key=self._request_key,
+                    request_key=str(form.get("form_key") or self.form_key)[:64],
                     card=card,
                     card_id=card_id,
                     save_card=self.save_card and card is not None,
@@ -142,7 +144,7 @@ class TopupState(CabinetState):
             return
         finally:
             self.processing = False
-        self._request_key = uuid.uuid4().hex
+        self.form_key = uuid.uuid4().hex
         saved = "&saved=1" if outcome.card_saved else ""
         yield rx.redirect(f"/cabinet/topup/result?payment={outcome.payment_id}{saved}")
 
@@ -276,6 +278,7 @@ def topup_page() -> rx.Component:
                 ),
             ),
             error_banner(TopupState.form_error),
+            rx.el.input(type="hidden", name="form_key", value=TopupState.form_key),
             rx.button(
                 rx.icon("lock", size=16),
                 tr("topup.pay"),
