@@ -31,10 +31,13 @@ os.environ.setdefault("PAYSIM_SCHEDULER", "0")
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
+from paysim_app.accounts import accounts
+from paysim_app.billing import admin_payments
+from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Payment, Sim, Subscriber, User
-from paysim_app.services import accounts, admin_payments, admin_sims, partner_stats
-from paysim_app.services.listing import ListQuery, fetch_page
+from paysim_app.partners import partner_stats
+from paysim_app.sims import admin_sims
 
 
 def measure(fn: Callable[[int], object], repeat: int) -> list[float]:

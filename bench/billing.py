@@ -1,4 +1,4 @@
-"""Benchmark of the billing cycle (`services.billing.run_billing`) on a generated population.
+"""Benchmark of the billing cycle (`billing.billing.run_billing`) on a generated population.
 
     python bench/billing.py --db postgresql://root@127.0.0.1:5432/paysim_bench --sims 100000
     python bench/billing.py --db sqlite:////tmp/bench.db --sims 20000 --fail-rate 0.1
@@ -50,6 +50,8 @@ from stdnum import luhn
 
 import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app import db as app_db
+from paysim_app.accounts.passwords import hash_password
+from paysim_app.billing.billing import BillingReport, period_of, run_billing
 from paysim_app.db import make_engine, normalise_url, session_scope
 from paysim_app.models import (
     AutopaySetting,
@@ -63,8 +65,6 @@ from paysim_app.models import (
 )
 from paysim_app.payments import CardInput
 from paysim_app.payments.sandbox import SandboxGateway
-from paysim_app.services.billing import BillingReport, period_of, run_billing
-from paysim_app.services.passwords import hash_password
 from paysim_app.settings import get_settings
 
 OK_CARD = "4242424242424242"

@@ -38,10 +38,11 @@ from sqlmodel import Session
 
 from bench.admin_lists import p95
 from bench.load_heavy import write_sims_csv
+from paysim_app.accounts import accounts
+from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.db import make_engine
 from paysim_app.models import User
-from paysim_app.services import accounts, admin_sims
-from paysim_app.services.listing import ListQuery, fetch_page
+from paysim_app.sims import admin_sims
 
 PROBE_EVERY = 0.1  # seconds between two page turns
 

@@ -1,4 +1,4 @@
-"""Benchmark of the CSV import of SIMs (`services.sim_import.import_sims`).
+"""Benchmark of the CSV import of SIMs (`sims.sim_import.import_sims`).
 
     python bench/import_sims.py --rows 1000000 \\
         --db postgresql://root@127.0.0.1:5432/paysim_import_bench
@@ -46,10 +46,11 @@ from sqlalchemy.engine import make_url
 from stdnum import luhn
 
 from bench.billing import point_app_at, prepare_database
+from paysim_app.accounts import accounts
+from paysim_app.core.permissions import ROLE_SUPERADMIN
 from paysim_app.db import make_engine, normalise_url, session_scope
 from paysim_app.models import Partner, Tariff
-from paysim_app.services import accounts, sim_import
-from paysim_app.services.permissions import ROLE_SUPERADMIN
+from paysim_app.sims import sim_import
 
 PARTNERS = 20
 TARIFFS = 4

@@ -39,7 +39,7 @@ def _safe_url(url: str) -> str:
 
 
 def _domain_message(exc: Exception) -> str:
-    """The English text of a services.errors.DomainError."""
+    """The English text of a core.errors.DomainError."""
     code = getattr(exc, "code", "") or str(exc)
     params = getattr(exc, "params", {}) or {}
     try:
@@ -164,9 +164,9 @@ def _read_password() -> str:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    from paysim_app.accounts.accounts import create_admin
+    from paysim_app.core.errors import DomainError
     from paysim_app.db import session_scope
-    from paysim_app.services.accounts import create_admin
-    from paysim_app.services.errors import DomainError
 
     password = _read_password()
     try:
@@ -178,7 +178,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         if exc.code == "auth.login_invalid":
             message = f"{args.email!r} is not a valid e-mail address."
         elif exc.code == "admins.unknown_role":
-            from paysim_app.services.permissions import BUILTIN_ROLES
+            from paysim_app.core.permissions import BUILTIN_ROLES
 
             message += " Built-in roles: " + ", ".join(f'"{r}"' for r in BUILTIN_ROLES) + "."
         raise CommandError(f"create-admin: {message}")
@@ -191,9 +191,9 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 def cmd_run_billing(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from paysim_app.billing.billing import run_billing
     from paysim_app.db import session_scope
     from paysim_app.payments import get_gateway
-    from paysim_app.services.billing import run_billing
 
     try:
         day = date.fromisoformat(args.date) if args.date else None
@@ -222,10 +222,10 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from pathlib import Path
 
+    from paysim_app.accounts.accounts import actor_for
+    from paysim_app.core.errors import DomainError
     from paysim_app.db import session_scope
-    from paysim_app.services import sim_import
-    from paysim_app.services.accounts import actor_for
-    from paysim_app.services.errors import DomainError
+    from paysim_app.sims import sim_import
 
     path = Path(args.file)
     if not path.is_file():
@@ -263,7 +263,7 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
 
 
 def _print_import(report, show: int) -> None:
-    from paysim_app.services import sim_import
+    from paysim_app.sims import sim_import
 
     print(f"{report.file_name}: {report.size} bytes, sha256 {report.sha256}")
     if report.error:
@@ -331,7 +331,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from paysim_app.services.permissions import ROLE_SUPERADMIN
+    from paysim_app.core.permissions import ROLE_SUPERADMIN
 
     parser = argparse.ArgumentParser(
         prog="python -m paysim_app", description="PaySim command line."

@@ -25,6 +25,12 @@ from sqlmodel import Session, select
 from stdnum import luhn
 from stdnum.ru import inn as ru_inn
 
+from paysim_app.accounts.accounts import create_admin, next_contract_no
+from paysim_app.accounts.passwords import hash_password
+from paysim_app.accounts.roles import ensure_builtin_roles
+from paysim_app.billing import ledger
+from paysim_app.core import audit
+from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.models import (
     ActivationRequest,
     AddonService,
@@ -49,11 +55,6 @@ from paysim_app.models import (
     TicketMessage,
     User,
 )
-from paysim_app.services import audit, ledger
-from paysim_app.services.accounts import create_admin, next_contract_no
-from paysim_app.services.passwords import hash_password
-from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
-from paysim_app.services.roles import ensure_builtin_roles
 from paysim_app.settings import get_settings
 
 SEED = 2026

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from paysim_app.core import rate_limits
 from paysim_app.payments.sandbox import BUILTIN_WEBHOOK_SECRET
-from paysim_app.services import rate_limits
 from paysim_app.settings import Settings
 
 DEMO_SECRET = Settings.model_fields["paysim_secret_key"].default

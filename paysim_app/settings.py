@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     paysim_staff_session_hours: int = Field(default=12, ge=1)
     paysim_staff_idle_minutes: int = Field(default=30, ge=6)
     paysim_reset_minutes: int = 30
-    paysim_rate_limits: str = ""  # overrides of services.rate_limits.RULES: "name=5/hour;..."
+    paysim_rate_limits: str = ""  # overrides of core.rate_limits.RULES: "name=5/hour;..."
     paysim_bcrypt_rounds: int = 12
     paysim_scheduler: bool = True
     # the scheduler's database lease: valid this long, renewed every tick (tick < lease / 2);
@@ -47,14 +47,14 @@ class Settings(BaseSettings):
     # 1.7x with 2.0 (median of 4 runs), 2.0x with 1.0; 700k fees take 5.5 min instead of 4.5)
     paysim_billing_pace: float = Field(default=2.0, ge=0)
     # PostgreSQL: a SIM import with more new SIMs than this commits them in chunks of this
-    # many file lines (services.sim_import._apply_in_chunks); 0 = always one transaction
+    # many file lines (sims.sim_import._apply_in_chunks); 0 = always one transaction
     paysim_import_chunk_rows: int = Field(default=5_000, ge=0)
     # the pause per second of work between those chunks and between the checks' statements
     # (bench/load.py --heavy import: 3.0 and 5 000 rows keep the other users' p95 at 1.6x;
     # 1.0 and 20 000 gave 3.3x before lists stopped walking the id index; a million SIMs take
     # 3-4.5 min instead of 2)
     paysim_import_pace: float = Field(default=3.0, ge=0)
-    # a job that wrote 10 000+ rows of a table vacuums and analyses it (services.maintenance)
+    # a job that wrote 10 000+ rows of a table vacuums and analyses it (core.maintenance)
     paysim_tidy_after_jobs: bool = True
     # 0: the billing cycle runs hourly at :05; N > 0: every N seconds (tests, staging)
     paysim_scheduler_billing_seconds: int = Field(default=0, ge=0)

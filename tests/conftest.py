@@ -48,13 +48,15 @@ from stdnum import luhn
 
 import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app import db as app_db
+from paysim_app.accounts import accounts
+from paysim_app.accounts.passwords import hash_password
+from paysim_app.billing import cards
+from paysim_app.core import rate_limits
+from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT, Actor
 from paysim_app.db import make_engine, normalise_url
 from paysim_app.models import LedgerEntry, Partner, SavedCard, Sim, Tariff, User
 from paysim_app.models.base import utcnow
 from paysim_app.payments.sandbox import SandboxGateway
-from paysim_app.services import accounts, cards, rate_limits
-from paysim_app.services.passwords import hash_password
-from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT, Actor
 from paysim_app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +78,7 @@ _clear_caches()
 
 @pytest.fixture
 def limits_of(monkeypatch):
-    """Set PAYSIM_RATE_LIMITS (services.rate_limits overrides) for this test."""
+    """Set PAYSIM_RATE_LIMITS (core.rate_limits overrides) for this test."""
 
     def _set(text: str) -> None:
         monkeypatch.setenv("PAYSIM_RATE_LIMITS", text)

@@ -19,10 +19,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from paysim_app import db as app_db
+from paysim_app.accounts import accounts
 from paysim_app.db import make_engine
 from paysim_app.demo import DEMO_LOGINS, DEMO_PASSWORD, count_rows
 from paysim_app.models import AdminRole, Payment, User
-from paysim_app.services import accounts, dashboards
+from paysim_app.overview import dashboards
 from paysim_app.settings import ROOT, get_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

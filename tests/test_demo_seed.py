@@ -23,6 +23,7 @@ from stdnum import luhn
 
 from paysim_app import db as app_db
 from paysim_app import demo
+from paysim_app.accounts import accounts
 from paysim_app.db import make_engine
 from paysim_app.models import (
     ActivationRequest,
@@ -49,7 +50,7 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.services import accounts, dashboards
+from paysim_app.overview import dashboards
 from paysim_app.settings import ROOT, get_settings
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -1,7 +1,7 @@
 """GET /api/export/{list}?t=<signed>: a list's filtered rows as a CSV download.
 
 The page's state signs {session id, list name, filters, locale} for a few minutes
-(services.signing); here the signature, the session, the permission and the filters are checked
+(core.signing); here the signature, the session, the permission and the filters are checked
 again before the first byte, the export is audited (who, which list, filters, sort, rows), and
 the rows stream out in chunks. A refused export is not audited.
 """
@@ -13,10 +13,12 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 
+from paysim_app.accounts import accounts
+from paysim_app.core import signing
+from paysim_app.core.errors import DomainError, ValidationError
+from paysim_app.core.listing import ListQuery
 from paysim_app.db import session_scope
-from paysim_app.services import accounts, list_export, signing
-from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.services.listing import ListQuery
+from paysim_app.overview import list_export
 
 PURPOSE = "export"
 

@@ -7,7 +7,7 @@ POST result            a measured result for one of the caller's SIMs, stored wi
                        the time and the user agent (Authorization: Bearer <session token>)
 
 garbage and empty answer 403 without `t=<pass>`: a short-lived pass the subscriber's speed-test
-page gets when a test starts (services.quality.speed_test_pass, limited per address), so the
+page gets when a test starts (support.quality.speed_test_pass, limited per address), so the
 server's bandwidth is not free for anyone to draw on.
 The client address is the peer address of the connection (no X-Forwarded-For is trusted).
 """
@@ -21,9 +21,10 @@ import os
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from paysim_app.accounts import accounts
+from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.db import session_scope
-from paysim_app.services import accounts, quality
-from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.support import quality
 
 log = logging.getLogger("paysim.speedtest")
 

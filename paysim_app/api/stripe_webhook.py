@@ -12,9 +12,9 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from paysim_app.billing import payments
 from paysim_app.db import session_scope
 from paysim_app.payments import WebhookRejected, get_gateway
-from paysim_app.services import payments
 
 log = logging.getLogger("paysim.webhook")
 MAX_BODY = 256 * 1024

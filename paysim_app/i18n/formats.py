@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 
-from paysim_app.services.logins import format_phone
+from paysim_app.core.logins import format_phone
 from paysim_app.settings import get_settings
 
 __all__ = ["money", "phone", "moment", "clock", "day", "moscow_date"]

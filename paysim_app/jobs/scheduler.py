@@ -20,10 +20,12 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from paysim_app.billing import autopay, billing, payments
+from paysim_app.core import leases, rate_limits
 from paysim_app.db import get_engine, session_scope
 from paysim_app.payments import get_gateway
-from paysim_app.services import attachments, autopay, billing, leases, payments, rate_limits
 from paysim_app.settings import get_settings
+from paysim_app.support import attachments
 
 log = logging.getLogger("paysim.jobs")
 LEASE = "scheduler"

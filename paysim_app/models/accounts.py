@@ -15,7 +15,7 @@ LOCALES = ("ru", "en")
 
 
 class AdminRole(SQLModel, table=True):
-    """A named set of permissions (see services.permissions.PERMISSIONS)."""
+    """A named set of permissions (see core.permissions.PERMISSIONS)."""
 
     __tablename__ = "admin_role"
     id: int | None = Field(default=None, primary_key=True)
@@ -56,7 +56,7 @@ class User(SQLModel, table=True):
     password_changed_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
     # notification kinds whose e-mail copy the user turned off, comma-separated ("" = none);
-    # the in-app notification is written anyway (see services.notify)
+    # the in-app notification is written anyway (see core.notify)
     email_muted: str = Field(default="", max_length=400)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -86,7 +86,7 @@ class PasswordResetToken(SQLModel, table=True):
 
 
 class RateCounter(SQLModel, table=True):
-    """One fixed window of a limit on abuse (services.rate_limits) when there is no Redis:
+    """One fixed window of a limit on abuse (core.rate_limits) when there is no Redis:
     how many hits `key` has had in the window that ends at `expires_at`."""
 
     __tablename__ = "rate_counter"

@@ -73,7 +73,7 @@ class PaymentRefund(SQLModel, table=True):
       a payment no gateway holds (`manual:<payment id>:<refunded before>`);
     - kind "total": the gateway told only its running total of refunds (`event:<event id>`), and
       that total was more than the refunds known by id; a refund reported later by its id is
-      then first taken as one of those (see services.payments).
+      then first taken as one of those (see billing.payments).
     `applied_kop` is what the row moved in the books (0 when an earlier total already had it);
     each row that moved money has its ledger entry and its commission reversal."""
 
@@ -119,7 +119,7 @@ class LedgerEntry(SQLModel, table=True):
     fee_period: str | None = Field(default=None, max_length=7)
     actor_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     comment: str = Field(default="", max_length=500)
-    form_key: str | None = Field(default=None, max_length=100)  # services.form_keys
+    form_key: str | None = Field(default=None, max_length=100)  # core.form_keys
     created_at: datetime = Field(default_factory=utcnow)
 
 

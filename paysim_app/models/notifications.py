@@ -36,7 +36,7 @@ class OutboxEmail(SQLModel, table=True):
     to_address: str = Field(max_length=254)
     subject: str = Field(max_length=200)
     # a link's secret (reset token, confirmation code) is not in the body: the body holds
-    # services.outbox.SECRET where it goes and this column the secret, encrypted
+    # core.outbox.SECRET where it goes and this column the secret, encrypted
     body: str
     secret: str = Field(default="", max_length=500)
     kind: str = Field(default="", max_length=40)

@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from paysim_app.services.permissions import PERMISSIONS, Actor
+from paysim_app.core.permissions import PERMISSIONS, Actor
 
 PUBLIC, SIGNED_IN, SUBSCRIBER, PARTNER = "public", "signed-in", "subscriber", "partner"
 # A mixin's handler takes the word of the state that mixes it in, from a class attribute:

@@ -11,12 +11,14 @@ from dataclasses import replace
 import pytest
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
 from paysim_app.api.exports import export_link
 from paysim_app.api.routes import api
+from paysim_app.core import signing
+from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import AuditLog
-from paysim_app.services import accounts, list_export, signing
-from paysim_app.services.admin_lists_staff import AUDIT_LIST
-from paysim_app.services.listing import ListQuery, fetch_page
+from paysim_app.overview import list_export
+from paysim_app.overview.admin_lists_staff import AUDIT_LIST
 
 
 @pytest.fixture

@@ -9,12 +9,14 @@ import zlib
 import pytest
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
 from paysim_app.api.routes import api
 from paysim_app.api.speedtest import CHUNK, MAX_UPLOAD
+from paysim_app.core import signing
+from paysim_app.core.errors import PermissionDenied
+from paysim_app.core.rate_limits import TooManyAttempts
 from paysim_app.models import SpeedTest
-from paysim_app.services import accounts, quality, signing
-from paysim_app.services.errors import PermissionDenied
-from paysim_app.services.rate_limits import TooManyAttempts
+from paysim_app.support import quality
 
 MIB = 1024 * 1024
 

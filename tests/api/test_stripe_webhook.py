@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 
 from paysim_app.api.routes import api
 from paysim_app.api.stripe_webhook import MAX_BODY
+from paysim_app.billing import payments
 from paysim_app.models import Commission, LedgerEntry, Payment, Sim
 from paysim_app.payments import get_gateway
 from paysim_app.payments.sandbox import SandboxGateway
-from paysim_app.services import payments
 from paysim_app.settings import get_settings
 from tests.payments.fake_stripe import make_event, sign_webhook, signed_event
 

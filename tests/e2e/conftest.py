@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from paysim_app.accounts import accounts
 from paysim_app.db import make_engine
 from paysim_app.models import LedgerEntry, Sim, Tariff
 from paysim_app.models.base import utcnow
-from paysim_app.services import accounts
 from tests.conftest import app_checkout_lock
 
 ROOT = Path(__file__).resolve().parents[2]

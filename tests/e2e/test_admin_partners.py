@@ -12,10 +12,11 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 from stdnum.ru import inn as ru_inn
 
+from paysim_app.accounts import accounts
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import money
 from paysim_app.models import User
-from paysim_app.services import accounts, partner_stats
+from paysim_app.partners import partner_stats
 from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 

@@ -11,9 +11,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
+from paysim_app.accounts import accounts
 from paysim_app.db import make_engine
 from paysim_app.models import CannedReply
-from paysim_app.services import accounts, support
+from paysim_app.support import support
 from tests.e2e.conftest import PASSWORD, WIDTHS, ready, shot, sign_in
 
 _serial = itertools.count(1)

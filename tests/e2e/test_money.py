@@ -197,10 +197,10 @@ def test_a_refund_in_part_shows_as_such_to_the_subscriber_and_the_admin(
     admin's refund gives back only the 350 ₽ left."""
     from sqlmodel import Session
 
+    from paysim_app.billing import payments
     from paysim_app.db import make_engine
     from paysim_app.models import Sim
     from paysim_app.payments import ChargeResult, GatewayEvent, GatewayRefund
-    from paysim_app.services import payments
 
     engine = make_engine(f"sqlite:///{app_env['db']}")
     with Session(engine, expire_on_commit=False) as session:

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
+from paysim_app.core.outbox import render_for_sending
 from paysim_app.db import make_engine
 from paysim_app.models import OutboxEmail
-from paysim_app.services.outbox import render_for_sending
 from tests.e2e.conftest import WIDTHS, shot, sign_in
 
 

@@ -15,10 +15,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
+from paysim_app.accounts import accounts
 from paysim_app.db import make_engine
 from paysim_app.models import QualityRating, Sim, SpeedTest, Tariff
 from paysim_app.models.base import utcnow
-from paysim_app.services import accounts
 from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
 
 _serial = itertools.count(1)

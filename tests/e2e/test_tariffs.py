@@ -12,12 +12,13 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 from stdnum import luhn
 
+from paysim_app.accounts import accounts
+from paysim_app.billing import cards
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import day, money
 from paysim_app.models import Sim, Tariff
 from paysim_app.models.base import utcnow
-from paysim_app.services import accounts, cards
-from paysim_app.services import tariff_changes as tc
+from paysim_app.sims import tariff_changes as tc
 from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
 
 _serial = itertools.count(1)

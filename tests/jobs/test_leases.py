@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from sqlmodel import Session
 
+from paysim_app.core import leases
 from paysim_app.models import JobLease
-from paysim_app.services import leases
 
 NAME = "scheduler"
 TTL = timedelta(seconds=60)

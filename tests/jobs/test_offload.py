@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from paysim_app.core.errors import ValidationError
 from paysim_app.jobs import offload, priority
-from paysim_app.services.errors import ValidationError
 
 
 def run(fn, *args):

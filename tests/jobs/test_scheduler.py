@@ -18,11 +18,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
+from paysim_app.billing import autopay, billing, ledger
+from paysim_app.core import leases
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.jobs import scheduler
 from paysim_app.models import AutopayRun, BillingRun, LedgerEntry, Payment, Sim
 from paysim_app.payments import get_gateway
-from paysim_app.services import autopay, billing, leases, ledger
 
 HOLDER = "test-worker:1"
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -288,7 +289,7 @@ def test_threshold_job_tops_up_a_sim_below_its_threshold_once(session, factory):
 
 
 def test_janitor_job_settles_a_payment_left_pending(session, factory):
-    from paysim_app.services import payments
+    from paysim_app.billing import payments
 
     sub = factory.subscriber()
     sim = factory.sim(sub, tariff=factory.tariff(), balance_kop=0)
@@ -317,9 +318,10 @@ def test_janitor_job_settles_a_payment_left_pending(session, factory):
 def test_tidy_job_sweeps_unsent_files_and_lapsed_limit_windows(
     session, factory, monkeypatch, tmp_path
 ):
+    from paysim_app.core import rate_limits
     from paysim_app.models import RateCounter
-    from paysim_app.services import attachments, rate_limits
     from paysim_app.settings import get_settings
+    from paysim_app.support import attachments
 
     monkeypatch.setenv("PAYSIM_ATTACHMENTS_DIR", str(tmp_path / "files"))
     get_settings.cache_clear()

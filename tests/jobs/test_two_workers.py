@@ -28,12 +28,12 @@ from alembic import command
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from paysim_app.billing import autopay, billing
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.jobs import scheduler
 from paysim_app.models import JobLease, LedgerEntry, Sim
 from paysim_app.models.base import utcnow
-from paysim_app.services import autopay, billing
 from tests.conftest import (
     Factory,
     alembic_config,

@@ -27,13 +27,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from paysim_app import db as app_db
+from paysim_app.billing import cards, payments
 from paysim_app.db import make_engine
 from paysim_app.jobs import scheduler
 from paysim_app.models import LedgerEntry, Payment, Sim
 from paysim_app.models.base import utcnow
 from paysim_app.payments import get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
-from paysim_app.services import cards, payments
 from paysim_app.settings import get_settings
 from tests.conftest import (
     Factory,
@@ -63,7 +63,8 @@ from paysim_app.db import session_scope
 from paysim_app.models import User
 from paysim_app.payments import CardInput, get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
-from paysim_app.services import accounts, topups
+from paysim_app.accounts import accounts
+from paysim_app.billing import topups
 
 user_id, sim_id, amount, key, card_id, crash = sys.argv[1:]
 real_charge = StripeGateway.charge

@@ -13,10 +13,10 @@ import pytest
 from sqlmodel import select
 
 from paysim_app.api.routes import api
+from paysim_app.billing import payments
 from paysim_app.models import Commission, LedgerEntry, Payment
 from paysim_app.payments import CardInput, get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
-from paysim_app.services import payments
 from paysim_app.settings import get_settings
 from tests.payments.fake_stripe import FakeStripe, signed_event
 from tests.services.money_helpers import assert_ledger_consistent

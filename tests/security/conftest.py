@@ -27,6 +27,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
+from paysim_app.accounts import accounts
+from paysim_app.accounts.passwords import hash_password
+from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import make_engine
 from paysim_app.demo import make_iccid
 from paysim_app.models import (
@@ -49,9 +52,6 @@ from paysim_app.models import (
     TicketMessage,
     User,
 )
-from paysim_app.services import accounts
-from paysim_app.services.passwords import hash_password
-from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from tests.conftest import (
     app_checkout_lock,
     create_postgres_database,

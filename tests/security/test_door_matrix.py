@@ -32,9 +32,9 @@ import paysim_app.paysim_app  # noqa: F401  (every state, in this thread: Reflex
 from bench.load_app import load_names
 from bench.load_client import HYDRATED, Tab, Update
 from bench.load_socket import SocketError
+from paysim_app.accounts import accounts
 from paysim_app.db import make_engine
 from paysim_app.i18n import t
-from paysim_app.services import accounts
 from paysim_app.ui import access
 from tests.security.conftest import IDOR_ACTORS, Backend, fingerprint
 

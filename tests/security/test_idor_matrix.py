@@ -36,8 +36,8 @@ from sqlmodel import Session
 
 import paysim_app.paysim_app as app_module
 from bench.load_client import Tab
+from paysim_app.accounts import accounts
 from paysim_app.db import make_engine
-from paysim_app.services import accounts
 from paysim_app.ui import access
 from tests.security.conftest import Backend, Victim
 from tests.security.test_door_matrix import (

@@ -10,6 +10,8 @@ import time_machine
 from sqlalchemy import func
 from sqlmodel import select
 
+from paysim_app.billing import billing, payments
+from paysim_app.core.permissions import Actor
 from paysim_app.models import (
     AutopayRun,
     LedgerEntry,
@@ -21,8 +23,6 @@ from paysim_app.models import (
 )
 from paysim_app.payments import CardInput, ChargeResult, GatewayError, RefundResult
 from paysim_app.payments.sandbox import SandboxGateway
-from paysim_app.services import billing, payments
-from paysim_app.services.permissions import Actor
 
 MSK = ZoneInfo("Europe/Moscow")
 GW = SandboxGateway()

@@ -12,6 +12,9 @@ import time_machine
 from sqlalchemy import func, text
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
+from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
+from paysim_app.core.outbox import render_for_sending
 from paysim_app.db import session_scope
 from paysim_app.models import (
     AuditLog,
@@ -22,9 +25,6 @@ from paysim_app.models import (
     Subscriber,
     User,
 )
-from paysim_app.services import accounts
-from paysim_app.services.errors import AuthError, PermissionDenied, ValidationError
-from paysim_app.services.outbox import render_for_sending
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "Another-pass2"

@@ -13,6 +13,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
+from paysim_app.accounts.passwords import hash_password, verify_password
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from paysim_app.core.outbox import render_for_sending
 from paysim_app.models import (
     ActivationRequest,
     AdminRole,
@@ -24,10 +28,7 @@ from paysim_app.models import (
     TariffChangeRequest,
     User,
 )
-from paysim_app.services import accounts, activations, sims
-from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from paysim_app.services.outbox import render_for_sending
-from paysim_app.services.passwords import hash_password, verify_password
+from paysim_app.sims import activations, sims
 from tests.services.money_helpers import count, emails, notifications, travel
 
 CUSTOMER = {

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from paysim_app.billing import ledger
+from paysim_app.catalogue import addons
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied
 from paysim_app.models import AddonService, LedgerEntry, Notification, Sim, SimAddon
 from paysim_app.models.base import utcnow
-from paysim_app.services import addons, ledger
-from paysim_app.services.errors import DomainError, NotFound, PermissionDenied
 
 
 @pytest.fixture

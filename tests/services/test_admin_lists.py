@@ -1,4 +1,4 @@
-"""The one list machinery (services/listing.py) through its two first declarations: the SIM
+"""The one list machinery (core/listing.py) through its two first declarations: the SIM
 stock and the payments. Filters, search, sort, pages, the capped count, refusals, export."""
 
 from __future__ import annotations
@@ -8,10 +8,12 @@ from sqlalchemy import func, text
 from sqlmodel import select
 from stdnum import luhn
 
+from paysim_app.billing import admin_payments
+from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.core.listing import ListQuery, count_capped, fetch_page, filtered
 from paysim_app.models import AuditLog, Sim
-from paysim_app.services import admin_payments, admin_sims, list_export
-from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
-from paysim_app.services.listing import ListQuery, count_capped, fetch_page, filtered
+from paysim_app.overview import list_export
+from paysim_app.sims import admin_sims
 from tests.services.money_helpers import card_topup
 
 
@@ -255,7 +257,7 @@ def test_export_streams_every_matching_row_with_formulas_neutralised(session, fa
 def test_past_the_cap_postgresql_gives_an_estimate(session, factory, backend):
     from dataclasses import replace
 
-    from paysim_app.services.listing import estimate_rows
+    from paysim_app.core.listing import estimate_rows
 
     admin = factory.superadmin()
     for _ in range(4):

@@ -1,15 +1,17 @@
-"""The Tariffs section's two lists (services/admin_lists_catalogue.py) over the one list
+"""The Tariffs section's two lists (catalogue/admin_lists_catalogue.py) over the one list
 machinery: filters, search, sorts, refusals, export."""
 
 from __future__ import annotations
 
 import pytest
 
+from paysim_app.accounts import admins
+from paysim_app.catalogue import addons
+from paysim_app.catalogue.admin_lists_catalogue import ADDON_LIST, TARIFF_LIST
+from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.listing import ListQuery, export_rows, fetch_page
 from paysim_app.models import AddonService
-from paysim_app.services import addons, admins, list_export
-from paysim_app.services.admin_lists_catalogue import ADDON_LIST, TARIFF_LIST
-from paysim_app.services.errors import PermissionDenied, ValidationError
-from paysim_app.services.listing import ListQuery, export_rows, fetch_page
+from paysim_app.overview import list_export
 
 
 def page(session, actor, spec, **kw):

@@ -1,15 +1,16 @@
-"""The Partners list (services/admin_lists_partners.py) over the one list machinery: the row's
+"""The Partners list (partners/admin_lists_partners.py) over the one list machinery: the row's
 figures, the active / inactive filter, search by code, name or INN, sorts, refusals, export."""
 
 from __future__ import annotations
 
 import pytest
 
+from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.listing import ListQuery, export_rows, fetch_page
 from paysim_app.models import Partner, Subscriber
-from paysim_app.services import list_export, partners
-from paysim_app.services.admin_lists_partners import PARTNER_LIST
-from paysim_app.services.errors import PermissionDenied, ValidationError
-from paysim_app.services.listing import ListQuery, export_rows, fetch_page
+from paysim_app.overview import list_export
+from paysim_app.partners import partners
+from paysim_app.partners.admin_lists_partners import PARTNER_LIST
 
 
 def page(session, actor, **kw):

@@ -1,16 +1,17 @@
-"""The Subscribers and Support inbox lists (services/admin_lists_people.py) over the one list
+"""The Subscribers and Support inbox lists (overview/admin_lists_people.py) over the one list
 machinery: filters, search, sorts, refusals, export."""
 
 from __future__ import annotations
 
 import pytest
 
+from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import Subscriber, Ticket, TicketMessage
-from paysim_app.services import list_export, support
-from paysim_app.services import support_admin as sa
-from paysim_app.services.admin_lists_people import SUBSCRIBER_LIST, TICKET_LIST
-from paysim_app.services.errors import PermissionDenied, ValidationError
-from paysim_app.services.listing import ListQuery, fetch_page
+from paysim_app.overview import list_export
+from paysim_app.overview.admin_lists_people import SUBSCRIBER_LIST, TICKET_LIST
+from paysim_app.support import support
+from paysim_app.support import support_admin as sa
 
 
 def page(session, actor, spec, **kw):
@@ -238,8 +239,8 @@ def test_only_staff_with_support_view_may_list_tickets(session, factory, inbox):
         with pytest.raises(PermissionDenied):
             page(session, actor, TICKET_LIST)
     # an admin role without the inbox
+    from paysim_app.accounts import accounts
     from paysim_app.models import AdminRole, AdminRolePermission, User
-    from paysim_app.services import accounts
 
     role = AdminRole(name="Billing only")
     session.add(role)

@@ -1,4 +1,4 @@
-"""The Activation and Blocking sections' lists (services/admin_lists_queues.py) over the one list
+"""The Activation and Blocking sections' lists (sims/admin_lists_queues.py) over the one list
 machinery: filters, search, refusals, export; the SIM lookup of the "block a SIM" form and the
 admin's preview of a tariff change."""
 
@@ -8,12 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
+from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import ActivationRequest, Sim, TariffChangeRequest
 from paysim_app.models.base import utcnow
-from paysim_app.services import admin_lists_queues as q
-from paysim_app.services import blocks, list_export, sims, tariff_changes
-from paysim_app.services.errors import NotFound, PermissionDenied, ValidationError
-from paysim_app.services.listing import ListQuery, fetch_page
+from paysim_app.overview import list_export
+from paysim_app.sims import admin_lists_queues as q
+from paysim_app.sims import blocks, sims, tariff_changes
 from tests.services.test_activations import admin_with
 
 SPECS = (q.ACTIVATION_LIST, q.TARIFF_CHANGE_LIST, q.BLOCK_LIST, q.UNBLOCK_LIST)

@@ -1,4 +1,4 @@
-"""The Admins, Audit and Quality lists (services/admin_lists_staff.py) over the one list
+"""The Admins, Audit and Quality lists (overview/admin_lists_staff.py) over the one list
 machinery: filters, search, sorts, refusals, export, and the audit row's change line."""
 
 from __future__ import annotations
@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from paysim_app.accounts import admins
+from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.listing import ListQuery, export_rows, fetch_page
+from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.models import AuditLog, QualityRating, SpeedTest, Ticket
-from paysim_app.services import admins, list_export
-from paysim_app.services.admin_lists_staff import (
+from paysim_app.overview import list_export
+from paysim_app.overview.admin_lists_staff import (
     ADMIN_LIST,
     AUDIT_LIST,
     RATING_LIST,
@@ -18,9 +22,6 @@ from paysim_app.services.admin_lists_staff import (
     rating_choices,
     role_choices,
 )
-from paysim_app.services.errors import PermissionDenied, ValidationError
-from paysim_app.services.listing import ListQuery, export_rows, fetch_page
-from paysim_app.services.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 
 
 def page(session, actor, spec, **kw):

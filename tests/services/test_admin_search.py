@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from paysim_app.core.errors import PermissionDenied
 from paysim_app.models import Subscriber, Ticket
-from paysim_app.services import admin_search
-from paysim_app.services.errors import PermissionDenied
+from paysim_app.overview import admin_search
 from tests.services.money_helpers import card_topup
 
 

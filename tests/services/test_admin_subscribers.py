@@ -12,6 +12,17 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
+from paysim_app.billing import ledger
+from paysim_app.core import form_keys
+from paysim_app.core.errors import (
+    AuthError,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from paysim_app.core.outbox import render_for_sending
 from paysim_app.models import (
     ActivationRequest,
     AuditLog,
@@ -30,16 +41,8 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.services import accounts, form_keys, ledger, sims
-from paysim_app.services import admin_subscribers as subs
-from paysim_app.services.errors import (
-    AuthError,
-    DomainError,
-    NotFound,
-    PermissionDenied,
-    ValidationError,
-)
-from paysim_app.services.outbox import render_for_sending
+from paysim_app.sims import sims
+from paysim_app.subscribers import admin_subscribers as subs
 from tests.conftest import PASSWORD
 from tests.services.money_helpers import assert_ledger_consistent
 

@@ -10,6 +10,9 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
+from paysim_app.catalogue import addons, admin_tariffs
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.models import (
     ActivationRequest,
     AddonService,
@@ -19,8 +22,7 @@ from paysim_app.models import (
     Tariff,
     TariffChangeRequest,
 )
-from paysim_app.services import accounts, addons, admin_tariffs, tariff_changes
-from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from paysim_app.sims import tariff_changes
 from tests.services.money_helpers import travel
 
 NOV10 = date(2026, 11, 10)

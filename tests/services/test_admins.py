@@ -10,6 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from paysim_app.accounts import accounts, admins
+from paysim_app.core.errors import AuthError, NotFound, PermissionDenied, ValidationError
+from paysim_app.core.outbox import render_for_sending
+from paysim_app.core.permissions import PERMISSIONS, ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.models import (
     AdminRole,
     AdminRolePermission,
@@ -19,10 +23,6 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.services import accounts, admins
-from paysim_app.services.errors import AuthError, NotFound, PermissionDenied, ValidationError
-from paysim_app.services.outbox import render_for_sending
-from paysim_app.services.permissions import PERMISSIONS, ROLE_SUPERADMIN, ROLE_SUPPORT
 
 NEW_PASSWORD = "Brand-new-pass7"
 

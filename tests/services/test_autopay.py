@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from paysim_app.billing import autopay, billing, ledger, topups
+from paysim_app.billing import cards as cards_service
+from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
 from paysim_app.models import AutopayRun, AutopaySetting, Payment, SavedCard, Sim
-from paysim_app.services import autopay, billing, ledger, topups
-from paysim_app.services import cards as cards_service
-from paysim_app.services.errors import NotFound, PermissionDenied, ValidationError
 from tests.services.money_helpers import (
     GW,
     LONG_AGO,

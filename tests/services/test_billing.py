@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from paysim_app.billing import autopay, billing, ledger, topups
+from paysim_app.billing import cards as cards_service
 from paysim_app.i18n.formats import phone
 from paysim_app.models import BillingRun, LedgerEntry, Payment, Sim, Tariff
-from paysim_app.services import autopay, billing, ledger, topups
-from paysim_app.services import cards as cards_service
 from tests.services.money_helpers import (
     GW,
     LONG_AGO,
@@ -397,7 +397,7 @@ def test_a_sim_locked_by_a_payment_is_billed_all_the_same(
 
 def change_fee(session, factory, tariff, fee_kop: int, on: date) -> None:
     """The admin edits the tariff's fee on `on` (it applies from the next month)."""
-    from paysim_app.services import admin_tariffs
+    from paysim_app.catalogue import admin_tariffs
 
     with travel(on):
         admin_tariffs.update_tariff(

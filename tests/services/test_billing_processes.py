@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import select
 
+from paysim_app.billing import autopay
 from paysim_app.models import LedgerEntry, Payment, Sim
-from paysim_app.services import autopay
 from tests.services.money_helpers import LONG_AGO
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from paysim_app.billing import ledger
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.models import AuditLog, Block, Sim, UnblockRequest, User
-from paysim_app.services import blocks, ledger, sims
-from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from paysim_app.sims import blocks, sims
 from tests.services.money_helpers import assert_ledger_consistent, emails, notifications
 from tests.services.test_activations import admin_with
 

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from paysim_app.billing import autopay, cards
+from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
 from paysim_app.models import AutopaySetting, SavedCard
-from paysim_app.services import autopay, cards
-from paysim_app.services.errors import NotFound, PermissionDenied, ValidationError
 from tests.services.money_helpers import (
     GW,
     FlakyGateway,

@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from paysim_app.accounts import accounts
+from paysim_app.accounts.passwords import hash_password
+from paysim_app.core.errors import PermissionDenied
+from paysim_app.core.permissions import Actor
 from paysim_app.models import (
     ActivationRequest,
     AdminRole,
@@ -18,11 +22,8 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.services import accounts, dashboards
-from paysim_app.services.dashboards import AdminOverview, SimSummary
-from paysim_app.services.errors import PermissionDenied
-from paysim_app.services.passwords import hash_password
-from paysim_app.services.permissions import Actor
+from paysim_app.overview import dashboards
+from paysim_app.overview.dashboards import AdminOverview, SimSummary
 
 MSK = ZoneInfo("Europe/Moscow")
 _keys = itertools.count(1)

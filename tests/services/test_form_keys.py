@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
+from paysim_app.billing import partner_topups
+from paysim_app.core import form_keys
+from paysim_app.core.errors import ValidationError
 from paysim_app.models import AuditLog, Commission, LedgerEntry, Payment
-from paysim_app.services import admin_subscribers, form_keys, partner_topups
-from paysim_app.services.errors import ValidationError
+from paysim_app.subscribers import admin_subscribers
 from tests.services.money_helpers import assert_ledger_consistent, count
 
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from paysim_app.billing import ledger, payments
+from paysim_app.core.errors import DomainError
 from paysim_app.models import Commission, LedgerEntry, Payment, Sim
-from paysim_app.services import ledger, payments
-from paysim_app.services.errors import DomainError
 from tests.services.money_helpers import (
     GW,
     assert_ledger_consistent,

@@ -13,12 +13,12 @@ import time_machine
 from sqlalchemy import text
 from sqlmodel import select
 
+from paysim_app.accounts import accounts, login_change, profile
+from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
+from paysim_app.core.outbox import SECRET, render_for_sending
 from paysim_app.models import LoginChange, PasswordResetToken, User
 from paysim_app.models.base import utcnow
-from paysim_app.services import accounts, login_change, profile
-from paysim_app.services import admin_subscribers as subs
-from paysim_app.services.errors import AuthError, PermissionDenied, ValidationError
-from paysim_app.services.outbox import SECRET, render_for_sending
+from paysim_app.subscribers import admin_subscribers as subs
 from tests.conftest import PASSWORD
 from tests.services.money_helpers import emails, fresh
 
@@ -270,7 +270,7 @@ def test_a_phone_login_is_recovered_by_phone_not_by_an_edited_contact_email(sess
 
 
 def test_confirmations_sent_are_capped_per_user(session, factory, limits_of):
-    from paysim_app.services.rate_limits import TooManyAttempts
+    from paysim_app.core.rate_limits import TooManyAttempts
 
     limits_of("login_change.user=2/hour")
     olga = factory.subscriber("olga@example.ru")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from paysim_app.services.errors import ValidationError
-from paysim_app.services.logins import format_phone, normalise_phone, parse_login
+from paysim_app.core.errors import ValidationError
+from paysim_app.core.logins import format_phone, normalise_phone, parse_login
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from paysim_app.services import maintenance
+from paysim_app.core import maintenance
 from paysim_app.settings import get_settings
 
 

@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from paysim_app.billing import autopay, cards, ledger, topups
+from paysim_app.core import notify
 from paysim_app.i18n import EN, RU, t
 from paysim_app.i18n.formats import day, money, phone
 from paysim_app.models import Notification, Subscriber, User
 from paysim_app.payments.declines import DECLINE_CODES
-from paysim_app.services import autopay, cards, ledger, notify, topups
 from tests.services.money_helpers import (
     GW,
     LONG_AGO,

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from paysim_app.accounts import accounts, admins
+from paysim_app.core import outbox
+from paysim_app.core.errors import PermissionDenied
+from paysim_app.core.permissions import ROLE_SUPPORT
 from paysim_app.models import OutboxEmail
-from paysim_app.services import accounts, admins, outbox
-from paysim_app.services.errors import PermissionDenied
-from paysim_app.services.permissions import ROLE_SUPPORT
 from paysim_app.settings import get_settings
 from tests.services.money_helpers import emails
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paysim_app.services import pacing
+from paysim_app.core import pacing
 
 
 def test_the_pacer_pauses_in_proportion_to_the_work_and_never_long(monkeypatch):

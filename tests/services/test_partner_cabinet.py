@@ -7,16 +7,18 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import ActivationRequest, AuditLog, Sim
-from paysim_app.services import activations, list_export, partner_cabinet
-from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
-from paysim_app.services.listing import ListQuery, fetch_page
-from paysim_app.services.partner_cabinet import (
+from paysim_app.overview import list_export
+from paysim_app.partners import partner_cabinet
+from paysim_app.partners.partner_cabinet import (
     PARTNER_REQUEST_LIST,
     PARTNER_SIM_LIST,
     PARTNER_SUBSCRIBER_LIST,
     SaleForm,
 )
+from paysim_app.sims import activations
 
 SPECS = (PARTNER_SIM_LIST, PARTNER_SUBSCRIBER_LIST, PARTNER_REQUEST_LIST)
 

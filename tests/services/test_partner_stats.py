@@ -9,10 +9,11 @@ from datetime import date
 
 import pytest
 
+from paysim_app.billing import payments
+from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
 from paysim_app.models import Subscriber
-from paysim_app.services import partner_stats, payments
-from paysim_app.services.errors import NotFound, PermissionDenied, ValidationError
-from paysim_app.services.partner_stats import MonthPoint
+from paysim_app.partners import partner_stats
+from paysim_app.partners.partner_stats import MonthPoint
 from tests.services.money_helpers import GW, card_topup, msk, travel
 
 MAR1, APR30 = date(2026, 3, 1), date(2026, 4, 30)

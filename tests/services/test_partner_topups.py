@@ -7,13 +7,14 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from paysim_app.billing import partner_topups
+from paysim_app.billing.admin_payments import PAYMENT_LIST
+from paysim_app.billing.payments import commission_of
+from paysim_app.billing.topups import MAX_KOP, MIN_KOP
+from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import AuditLog, Commission, Payment
-from paysim_app.services import partner_stats, partner_topups
-from paysim_app.services.admin_payments import PAYMENT_LIST
-from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
-from paysim_app.services.listing import ListQuery, fetch_page
-from paysim_app.services.payments import commission_of
-from paysim_app.services.topups import MAX_KOP, MIN_KOP
+from paysim_app.partners import partner_stats
 from tests.services.money_helpers import assert_ledger_consistent, count, notifications
 
 

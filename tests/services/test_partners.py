@@ -9,6 +9,15 @@ import re
 import pytest
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
+from paysim_app.core.errors import (
+    AuthError,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from paysim_app.core.outbox import render_for_sending
 from paysim_app.models import (
     AuditLog,
     AuthSession,
@@ -20,15 +29,7 @@ from paysim_app.models import (
     Ticket,
     User,
 )
-from paysim_app.services import accounts, partners
-from paysim_app.services.errors import (
-    AuthError,
-    DomainError,
-    NotFound,
-    PermissionDenied,
-    ValidationError,
-)
-from paysim_app.services.outbox import render_for_sending
+from paysim_app.partners import partners
 from tests.services.money_helpers import emails
 
 GOOD_INN = "7707083893"  # a real 10-digit company INN

@@ -9,11 +9,11 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from paysim_app.billing import autopay, ledger, payments
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.i18n import t
 from paysim_app.models import AuditLog, AutopayRun, Commission, LedgerEntry, Partner, Payment, Sim
 from paysim_app.payments import ChargeResult, GatewayEvent, GatewayRefund
-from paysim_app.services import autopay, ledger, payments
-from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from tests.services.money_helpers import (
     GW,
     FlakyGateway,

@@ -14,14 +14,15 @@ import sqlalchemy as sa
 from alembic import command
 from sqlmodel import SQLModel, select
 
+from paysim_app.billing import admin_payments, payments, statement
+from paysim_app.core.errors import DomainError
+from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.db import make_engine
 from paysim_app.models import AuditLog, Commission, LedgerEntry, Payment, Sim
 from paysim_app.models.billing import PaymentRefund
 from paysim_app.payments import GatewayEvent, GatewayRefund
 from paysim_app.payments.sandbox import SandboxGateway
-from paysim_app.services import admin_payments, admin_subscribers, payments, statement
-from paysim_app.services.errors import DomainError
-from paysim_app.services.listing import ListQuery, fetch_page
+from paysim_app.subscribers import admin_subscribers
 from tests.conftest import (
     BACKENDS,
     alembic_config,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from paysim_app.models import AdminRole, AdminRolePermission
-from paysim_app.services.errors import PermissionDenied
-from paysim_app.services.permissions import (
+from paysim_app.accounts.roles import ensure_builtin_roles
+from paysim_app.core.errors import PermissionDenied
+from paysim_app.core.permissions import (
     BUILTIN_ROLES,
     PERMISSIONS,
     ROLE_SUPERADMIN,
@@ -17,7 +17,7 @@ from paysim_app.services.permissions import (
     require,
     require_role,
 )
-from paysim_app.services.roles import ensure_builtin_roles
+from paysim_app.models import AdminRole, AdminRolePermission
 
 SUPPORT_ALLOWED = ("support.view", "support.edit", "subscribers.view")
 SUPPORT_REFUSED = tuple(p for p in PERMISSIONS if p not in SUPPORT_ALLOWED)

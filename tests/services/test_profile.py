@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from paysim_app.accounts import accounts, profile
+from paysim_app.core import notify
+from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.models import AuthSession, Subscriber, User
 from paysim_app.models.base import utcnow
-from paysim_app.services import accounts, notify, profile
-from paysim_app.services.errors import PermissionDenied, ValidationError
 from tests.conftest import PASSWORD
 from tests.services.money_helpers import emails, fresh, notifications
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
+from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.models import QualityRating, SpeedTest
-from paysim_app.services import quality
-from paysim_app.services.errors import PermissionDenied, ValidationError
-from paysim_app.services.quality import SpeedFigures
+from paysim_app.support import quality
+from paysim_app.support.quality import SpeedFigures
 
 GOOD = SpeedFigures(ping_ms=20.6, jitter_ms=2.2, download_mbps=35.55, upload_mbps=9.0)
 

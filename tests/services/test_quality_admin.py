@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.permissions import ROLE_SUPPORT
 from paysim_app.models import QualityRating, SpeedTest, Ticket
-from paysim_app.services import quality_admin as qa
-from paysim_app.services.errors import PermissionDenied, ValidationError
-from paysim_app.services.permissions import ROLE_SUPPORT
+from paysim_app.support import quality_admin as qa
 
 JAN1, MAR31 = date(2025, 1, 1), date(2025, 3, 31)
 

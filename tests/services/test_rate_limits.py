@@ -1,4 +1,4 @@
-"""Limits on abuse (services.rate_limits): fixed windows counted in the database or in Redis,
+"""Limits on abuse (core.rate_limits): fixed windows counted in the database or in Redis,
 shared by every worker, refusing with the moment the next try is allowed."""
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ import time_machine
 from sqlalchemy import func
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
+from paysim_app.billing import cards, topups
+from paysim_app.core import rate_limits
+from paysim_app.core.errors import AuthError, DomainError, ValidationError
+from paysim_app.core.rate_limits import TooManyAttempts
 from paysim_app.db import session_scope
 from paysim_app.models import OutboxEmail, RateCounter
 from paysim_app.payments import CardRejected
-from paysim_app.services import accounts, cards, rate_limits, sims, topups
-from paysim_app.services.errors import AuthError, DomainError, ValidationError
-from paysim_app.services.rate_limits import TooManyAttempts
+from paysim_app.sims import sims
 from tests.conftest import PASSWORD
 from tests.services.money_helpers import GW
 

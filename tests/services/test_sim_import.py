@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.i18n import EN, RU
 from paysim_app.models import ActivationRequest, AuditLog, Partner, Sim, Tariff
-from paysim_app.services import sim_import as si
-from paysim_app.services import sims
-from paysim_app.services.errors import PermissionDenied, ValidationError
 from paysim_app.settings import get_settings
+from paysim_app.sims import sim_import as si
+from paysim_app.sims import sims
 from tests.conftest import make_iccid, make_imsi, make_msisdn
 
 HEADER = "iccid,msisdn,imsi,status,partner_code,tariff_code,action"

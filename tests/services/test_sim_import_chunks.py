@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from paysim_app.core.errors import DomainError
+from paysim_app.core.pacing import Pacer
 from paysim_app.models import AuditLog, Sim
-from paysim_app.services import sim_import as si
-from paysim_app.services.errors import DomainError
-from paysim_app.services.pacing import Pacer
 from paysim_app.settings import get_settings
+from paysim_app.sims import sim_import as si
 from tests.conftest import Factory, make_iccid
 from tests.services.test_sim_import import BASE, csv_bytes, row
 

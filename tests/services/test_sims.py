@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.models import ActivationRequest, AuditLog, Block, Sim, UnblockRequest
-from paysim_app.services import dashboards, sims
-from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.overview import dashboards
+from paysim_app.sims import sims
 
 
 @pytest.fixture

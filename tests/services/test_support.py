@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
+from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.models import AuditLog, Ticket, TicketMessage, User
-from paysim_app.services import accounts, support
-from paysim_app.services.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.support import support
 
 
 @pytest.fixture
@@ -327,7 +328,7 @@ def test_a_partner_cannot_touch_another_partners_or_a_subscribers_ticket(session
 
 def test_a_low_rating_goes_with_a_new_ticket_once_and_only_the_owners(session, world):
     from paysim_app.models import QualityRating
-    from paysim_app.services import quality
+    from paysim_app.support import quality
 
     alice, bob = world["alice"], world["bob"]
     rid = quality.rate(session, alice, world["sim"].id, "speed", 2, "вечером 1 Мбит/с")
@@ -351,7 +352,7 @@ def test_a_low_rating_goes_with_a_new_ticket_once_and_only_the_owners(session, w
 
 def test_a_speed_test_goes_with_a_new_ticket_once_and_only_the_owners(session, world):
     from paysim_app.models import SpeedTest
-    from paysim_app.services import quality
+    from paysim_app.support import quality
 
     alice, bob = world["alice"], world["bob"]
     figures = quality.SpeedFigures(

@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from paysim_app.accounts import accounts
+from paysim_app.accounts.passwords import hash_password
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.models import (
     AdminRole,
     AdminRolePermission,
@@ -22,10 +25,8 @@ from paysim_app.models import (
     TicketMessage,
     User,
 )
-from paysim_app.services import accounts, support
-from paysim_app.services import support_admin as sa
-from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from paysim_app.services.passwords import hash_password
+from paysim_app.support import support
+from paysim_app.support import support_admin as sa
 
 
 def _role_admin(session, name: str, *permissions: str, active: bool = True):
@@ -236,7 +237,7 @@ def test_reply_sets_first_response_once_waits_for_the_customer_and_notifies(sess
     assert session.exec(
         select(TicketMessage).where(TicketMessage.body == "Перезагрузите модем")
     ).one()
-    # the customer answers: open again (services.support); our second answer keeps the first time
+    # the customer answers: open again (support.support); our second answer keeps the first time
     support.reply(session, world["alice"], world["tid"], "Не помогло")
     session.commit()
     assert _ticket(session, world["tid"]).status == "open"

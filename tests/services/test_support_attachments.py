@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from paysim_app.services import attachments, support
-from paysim_app.services.errors import PermissionDenied, ValidationError
-from paysim_app.services.permissions import Actor
-from paysim_app.services.rate_limits import TooManyAttempts
+from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.permissions import Actor
+from paysim_app.core.rate_limits import TooManyAttempts
 from paysim_app.settings import get_settings
+from paysim_app.support import attachments, support
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"x" * 64
@@ -75,7 +75,7 @@ def test_a_ticket_carries_its_file_to_its_owner_only(session, factory):
 
 
 def test_replies_carry_files_both_ways_and_each_side_reads_them(session, factory):
-    from paysim_app.services import support_admin
+    from paysim_app.support import support_admin
 
     alice, bob = factory.subscriber(), factory.subscriber()
     staff = factory.support()

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from paysim_app.billing import ledger
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import (
     AuditLog,
@@ -18,9 +20,8 @@ from paysim_app.models import (
     TariffChangeRequest,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.services import activations, ledger
-from paysim_app.services import tariff_changes as tc
-from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from paysim_app.sims import activations
+from paysim_app.sims import tariff_changes as tc
 from tests.services.money_helpers import travel
 from tests.services.test_activations import admin_with
 

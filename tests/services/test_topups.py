@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from paysim_app.billing import cards, topups
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.models import Payment, SavedCard, Sim
 from paysim_app.payments.sandbox import TEST_CARDS
-from paysim_app.services import cards, topups
-from paysim_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from tests.services.money_helpers import (
     GW,
     FlakyGateway,

@@ -13,10 +13,10 @@ from reflex.istate.data import RouterData
 from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
+from paysim_app.accounts import accounts
+from paysim_app.core.outbox import render_for_sending
 from paysim_app.db import session_scope
 from paysim_app.models import OutboxEmail, User
-from paysim_app.services import accounts
-from paysim_app.services.outbox import render_for_sending
 from paysim_app.ui.auth.confirm_login import ConfirmLoginState
 from paysim_app.ui.components.login_change import LoginChangeState
 from tests.conftest import PASSWORD

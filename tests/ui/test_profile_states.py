@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
+from paysim_app.accounts import accounts, profile
 from paysim_app.db import session_scope
 from paysim_app.models import AuthSession, Subscriber, User
-from paysim_app.services import accounts, profile
 from paysim_app.ui.cabinet.profile import ProfileState
 from paysim_app.ui.components.sessions import SessionsState
 from tests.ui.test_money_states import _run, _state

@@ -8,7 +8,7 @@ from sqlmodel import select
 import paysim_app.paysim_app  # noqa: F401
 from paysim_app.db import session_scope
 from paysim_app.models import QualityRating
-from paysim_app.services import quality
+from paysim_app.support import quality
 from paysim_app.ui.cabinet.quality import QualityState
 from tests.ui.test_state_security import _leaf, _signed_in
 

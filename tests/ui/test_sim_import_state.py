@@ -14,11 +14,12 @@ import reflex as rx
 from sqlmodel import func, select
 
 import paysim_app.paysim_app  # noqa: F401
+from paysim_app.accounts import accounts
+from paysim_app.core.permissions import ROLE_SUPPORT
 from paysim_app.db import session_scope
 from paysim_app.models import Sim
-from paysim_app.services import accounts, sim_import
-from paysim_app.services.permissions import ROLE_SUPPORT
 from paysim_app.settings import get_settings
+from paysim_app.sims import sim_import
 from paysim_app.ui.admin.sim_import import UI_ROWS, SimImportState
 from tests.conftest import make_iccid, make_imsi, make_msisdn
 from tests.ui.test_state_security import _leaf, _signed_in

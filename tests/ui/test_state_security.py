@@ -10,9 +10,9 @@ import reflex as rx
 from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
+from paysim_app.accounts import accounts
 from paysim_app.db import session_scope
 from paysim_app.models import AuthSession, User
-from paysim_app.services import accounts
 from paysim_app.ui.cabinet.home import CabinetHomeState
 from tests.conftest import PASSWORD
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 import paysim_app.paysim_app  # noqa: F401
 from paysim_app.db import session_scope
 from paysim_app.models import Ticket, TicketMessage
-from paysim_app.services import support
+from paysim_app.support import support
 from paysim_app.ui.cabinet.support import SupportState, TicketState
 from tests.ui.test_money_states import _run, _state
 from tests.ui.test_state_security import _leaf, _signed_in

@@ -11,7 +11,7 @@ from sqlmodel import select
 import paysim_app.paysim_app  # noqa: F401
 from paysim_app.db import session_scope
 from paysim_app.models import TariffChangeRequest
-from paysim_app.services import tariff_changes
+from paysim_app.sims import tariff_changes
 from paysim_app.ui.cabinet.tariffs import TariffsState
 from tests.ui.test_money_states import _run, _state
 

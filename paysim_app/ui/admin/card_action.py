@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.db import session_scope
-from paysim_app.services.errors import DomainError, ValidationError
 
 
 def run_card_action(

@@ -1,7 +1,7 @@
 """The one list state every back-office list mixes in.
 
 A section state is `class XState(ListMixin, SessionState)` plus three small methods:
-`_spec()` (the services.listing.ListSpec), `_format(row, locale)` (one raw row -> the display
+`_spec()` (the core.listing.ListSpec), `_format(row, locale)` (one raw row -> the display
 strings of the table's columns) and, if it needs them, `_prepare(actor)` (choices for filters).
 Everything else -- filters, search, sort, page turns, the capped count, selection, CSV export --
 lives here once. The state holds one page of rows, never more; the services do the SQL.
@@ -13,13 +13,13 @@ import asyncio
 
 import reflex as rx
 
+from paysim_app.accounts import accounts
 from paysim_app.api.exports import export_link
+from paysim_app.core.errors import DomainError
+from paysim_app.core.listing import ListQuery, ListSpec, Page, fetch_page, narrowing
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import accounts
-from paysim_app.services.errors import DomainError
-from paysim_app.services.listing import ListQuery, ListSpec, Page, fetch_page, narrowing
-from paysim_app.services.permissions import Actor
 from paysim_app.ui.access import LIST, access
 
 PAGE_SIZE = 25

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from paysim_app.core import outbox
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import outbox
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table

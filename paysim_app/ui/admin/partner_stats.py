@@ -1,6 +1,6 @@
 """Partner statistics for the admin: the block on a partner's card (SIMs by status, subscribers,
 profit, payments, monthly charts for a chosen period) and /admin/partners/stats, every partner
-side by side for the same kind of period. The figures come from services.partner_stats."""
+side by side for the same kind of period. The figures come from partners.partner_stats."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError, ValidationError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models.base import utcnow
 from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.services import partner_stats
-from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.services.permissions import Actor
+from paysim_app.partners import partner_stats
 from paysim_app.ui.access import PERIOD, access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import STATUS_COLOURS, stat

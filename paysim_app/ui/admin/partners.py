@@ -12,12 +12,12 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError, ValidationError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import partners
-from paysim_app.services.admin_lists_partners import PARTNER_LIST, PARTNER_STATES
-from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.services.permissions import Actor
+from paysim_app.partners import partners
+from paysim_app.partners.admin_lists_partners import PARTNER_LIST, PARTNER_STATES
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.card_action import run_card_action
 from paysim_app.ui.admin.listing import ALL, ListMixin

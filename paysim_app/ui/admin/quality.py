@@ -11,14 +11,15 @@ from typing import ClassVar
 import reflex as rx
 from babel.numbers import format_decimal
 
+from paysim_app.core.errors import DomainError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models.base import utcnow
 from paysim_app.models.quality import RATING_ASPECTS
-from paysim_app.services import admin_lists_staff, quality_admin
-from paysim_app.services.errors import DomainError
-from paysim_app.services.permissions import Actor
+from paysim_app.overview import admin_lists_staff
+from paysim_app.support import quality_admin
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState

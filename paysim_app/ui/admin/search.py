@@ -9,7 +9,7 @@ import reflex as rx
 
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import admin_search
+from paysim_app.overview import admin_search
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone

@@ -10,13 +10,15 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.core import form_keys
+from paysim_app.core.errors import DomainError
+from paysim_app.core.listing import NONE, parse_amount_kop
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.models.subscribers import CONTRACT_STATUSES
-from paysim_app.services import admin_lists_people, admin_subscribers, form_keys
-from paysim_app.services.errors import DomainError
-from paysim_app.services.listing import NONE, parse_amount_kop
-from paysim_app.services.permissions import Actor
+from paysim_app.overview import admin_lists_people
+from paysim_app.subscribers import admin_subscribers
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.card_action import run_card_action
 from paysim_app.ui.admin.listing import ALL, ListMixin

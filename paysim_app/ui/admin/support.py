@@ -9,13 +9,14 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError
+from paysim_app.core.listing import NONE
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.models.support import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
-from paysim_app.services import admin_lists_people, support_admin
-from paysim_app.services.errors import DomainError
-from paysim_app.services.listing import NONE
-from paysim_app.services.permissions import Actor
+from paysim_app.overview import admin_lists_people
+from paysim_app.support import support_admin
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState

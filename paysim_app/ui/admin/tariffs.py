@@ -9,12 +9,12 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.catalogue import admin_tariffs
+from paysim_app.catalogue.admin_lists_catalogue import ADDON_LIST, PUBLIC, STATUSES, TARIFF_LIST
+from paysim_app.core.errors import DomainError, ValidationError
+from paysim_app.core.listing import parse_amount_kop, parse_int
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import admin_tariffs
-from paysim_app.services.admin_lists_catalogue import ADDON_LIST, PUBLIC, STATUSES, TARIFF_LIST
-from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.services.listing import parse_amount_kop, parse_int
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState

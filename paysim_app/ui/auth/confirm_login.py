@@ -1,14 +1,14 @@
 """/confirm-login?token=...: the link mailed to a new login e-mail. Pressing the button makes
-the address the login (services.login_change); no sign-in is needed, the link proves the
+the address the login (accounts.login_change); no sign-in is needed, the link proves the
 mailbox. A signed-in tab of the same user stays signed in, the user's other sessions end."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from paysim_app.accounts import login_change
+from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
-from paysim_app.services import login_change
-from paysim_app.services.errors import DomainError
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.forms import auth_card, error_banner

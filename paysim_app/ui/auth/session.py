@@ -1,7 +1,7 @@
 """The session state every page builds on.
 
 The browser keeps only a random session token (LocalStorage); every handler resolves it again
-through services.accounts.resolve_session, so a revoked or expired session stops working at
+through accounts.accounts.resolve_session, so a revoked or expired session stops working at
 once. Ids of the signed-in user stay in backend-only vars (leading underscore).
 """
 
@@ -14,12 +14,12 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from paysim_app.accounts import accounts
+from paysim_app.core.errors import DomainError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import clock, money
-from paysim_app.services import accounts
-from paysim_app.services.errors import DomainError
-from paysim_app.services.permissions import Actor
 from paysim_app.ui.access import access, app_states
 
 HOME = {"subscriber": "/cabinet", "partner": "/partner", "admin": "/admin"}

@@ -6,9 +6,9 @@ import asyncio
 
 import reflex as rx
 
+from paysim_app.accounts import accounts
+from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
-from paysim_app.services import accounts
-from paysim_app.services.errors import DomainError
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
 

@@ -6,11 +6,11 @@ from dataclasses import asdict
 
 import reflex as rx
 
+from paysim_app.billing import cards
+from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.payments import CardRejected, GatewayError, get_gateway
-from paysim_app.services import cards
-from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.card_form import card_fields

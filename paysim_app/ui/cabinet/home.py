@@ -8,10 +8,14 @@ from datetime import date, datetime
 
 import reflex as rx
 
+from paysim_app.billing import statement
+from paysim_app.catalogue import addons
+from paysim_app.core import notify
+from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import addons, dashboards, notify, quality, statement
-from paysim_app.services.errors import DomainError
+from paysim_app.overview import dashboards
+from paysim_app.support import quality
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import status_badge

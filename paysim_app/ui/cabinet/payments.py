@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 import reflex as rx
 
+from paysim_app.billing import statement, topups
+from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import statement, topups
-from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.data_table import Column, data_table, pager

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from paysim_app.accounts import profile
+from paysim_app.core.errors import DomainError, ValidationError
+from paysim_app.core.notify import EMAIL_KINDS
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import profile
-from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.services.notify import EMAIL_KINDS
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import CabinetState

@@ -10,10 +10,10 @@ from datetime import datetime
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import quality
-from paysim_app.services.errors import DomainError
+from paysim_app.support import quality
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain

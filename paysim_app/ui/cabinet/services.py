@@ -8,11 +8,12 @@ from datetime import datetime
 
 import reflex as rx
 
+from paysim_app.billing import autopay
+from paysim_app.catalogue import addons
+from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.payments import get_gateway
-from paysim_app.services import addons, autopay
-from paysim_app.services.errors import DomainError
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.format import moment, money

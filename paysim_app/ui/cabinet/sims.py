@@ -9,10 +9,10 @@ from datetime import datetime
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import sims
-from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.sims import sims
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import STATUS_COLOURS

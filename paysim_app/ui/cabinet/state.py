@@ -11,11 +11,11 @@ from datetime import date, datetime
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import dashboards
-from paysim_app.services.errors import DomainError
-from paysim_app.services.permissions import Actor
+from paysim_app.overview import dashboards
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone

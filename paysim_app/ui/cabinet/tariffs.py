@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError
+from paysim_app.core.listing import parse_date
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import tariff_changes
-from paysim_app.services.errors import DomainError
-from paysim_app.services.listing import parse_date
+from paysim_app.sims import tariff_changes
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain

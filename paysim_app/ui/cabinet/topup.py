@@ -7,11 +7,11 @@ from dataclasses import asdict
 
 import reflex as rx
 
+from paysim_app.billing import cards, topups
+from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.payments import GatewayError, get_gateway
-from paysim_app.services import cards, topups
-from paysim_app.services.errors import DomainError, ValidationError
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page, sim_picker
 from paysim_app.ui.cabinet.state import CabinetState

@@ -11,9 +11,9 @@ import asyncio
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
-from paysim_app.services import attachments
-from paysim_app.services.errors import DomainError
+from paysim_app.support import attachments
 from paysim_app.ui.access import ATTACH, access
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr

@@ -21,7 +21,7 @@ def _input(name: str, label_key: str, error: rx.Var, **props) -> rx.Component:
 
 
 def card_option(card: dict) -> dict[str, str]:
-    """A saved card (services.cards.CardRow as a dict) as a select option."""
+    """A saved card (billing.cards.CardRow as a dict) as a select option."""
     return {
         "value": str(card["id"]),
         "label": f"{card['brand'].capitalize()} •••• {card['last4']} "

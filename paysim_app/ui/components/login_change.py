@@ -1,4 +1,4 @@
-"""The sign-in login card of every tree's profile page (services.login_change): the current
+"""The sign-in login card of every tree's profile page (accounts.login_change): the current
 login, a form for a new e-mail or phone with the current password, and while a change waits,
 its state, the SMS code input for a phone and a cancel button."""
 
@@ -8,12 +8,12 @@ import asyncio
 
 import reflex as rx
 
+from paysim_app.accounts import login_change
+from paysim_app.core.errors import DomainError, ValidationError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moment, phone
-from paysim_app.services import login_change
-from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.services.permissions import Actor
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.forms import error_banner, field

@@ -1,5 +1,5 @@
 """The browsers signed in to one's account, on every tree's profile page: each with its device
-and times, "sign out" for one of them and "sign out everywhere else" (services.profile)."""
+and times, "sign out" for one of them and "sign out everywhere else" (accounts.profile)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import datetime
 
 import reflex as rx
 
+from paysim_app.accounts import profile
+from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import profile
-from paysim_app.services.errors import DomainError
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import plain

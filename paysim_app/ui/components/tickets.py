@@ -10,10 +10,10 @@ from datetime import datetime
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import support
-from paysim_app.services.errors import DomainError
+from paysim_app.support import support
 from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components.data_table import pager
 from paysim_app.ui.components.format import moment, phone

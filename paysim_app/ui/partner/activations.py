@@ -8,12 +8,12 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError, ValidationError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.models.requests import REQUEST_STATUSES
-from paysim_app.services import partner_cabinet
-from paysim_app.services.errors import DomainError, ValidationError
-from paysim_app.services.permissions import Actor
+from paysim_app.partners import partner_cabinet
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState

@@ -1,6 +1,6 @@
 """/partner/stats: the partner's own commission, its subscribers' payments and its activations
 for any period (two dates), by month on charts: the same figures the admin sees for this
-partner (services.partner_stats; the period form and charts of the admin's block)."""
+partner (partners.partner_stats; the period form and charts of the admin's block)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import partner_stats
-from paysim_app.services.errors import DomainError
-from paysim_app.services.permissions import Actor
+from paysim_app.partners import partner_stats
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.partner_stats import PeriodMixin, period_form
 from paysim_app.ui.auth.session import SessionState

@@ -9,7 +9,7 @@ import reflex as rx
 
 from paysim_app.i18n import t
 from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.services import partner_cabinet
+from paysim_app.partners import partner_cabinet
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.admin.sims import STATUS_COLOURS

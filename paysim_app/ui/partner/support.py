@@ -1,7 +1,7 @@
 """/partner/support: the partner's tickets (shared by its users) with status, topic and subject
 filters and pages, and the form of a new ticket; /partner/support/[ticket_id]: the thread with a
 reply box and the close button. The same services as the subscriber's pages
-(services.support checks that the ticket is the partner's own) and the same ticket card."""
+(support.support checks that the ticket is the partner's own) and the same ticket card."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from dataclasses import asdict
 
 import reflex as rx
 
+from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.db import session_scope
-from paysim_app.services import support
-from paysim_app.services.errors import DomainError, ValidationError
+from paysim_app.support import support
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import plain

@@ -12,11 +12,12 @@ from datetime import datetime
 
 import reflex as rx
 
+from paysim_app.billing import partner_topups
+from paysim_app.core import form_keys
+from paysim_app.core.errors import DomainError
+from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.services import form_keys, partner_topups
-from paysim_app.services.errors import DomainError
-from paysim_app.services.permissions import Actor
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import plain
@@ -42,7 +43,7 @@ class PartnerTopupState(SessionState):
     processing: bool = False
     _sim_id: int = 0  # the SIM the confirmation shows (checked again on submit)
     _amount_kop: int = 0
-    _request_key: str = ""  # the form's key (services.form_keys): one top-up per form
+    _request_key: str = ""  # the form's key (core.form_keys): one top-up per form
 
     def _load_recent(self, actor: Actor) -> None:
         with session_scope() as session:

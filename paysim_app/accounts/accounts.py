@@ -1,0 +1,404 @@
+"""Registration, sign-in with throttling, server-side sessions, password change and reset."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from paysim_app.accounts.passwords import (
+    check_strength,
+    dummy_verify,
+    hash_password,
+    verify_password,
+)
+from paysim_app.core import audit, rate_limits, throttles
+from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
+from paysim_app.core.logins import parse_login
+from paysim_app.core.outbox import SECRET, queue_email
+from paysim_app.core.permissions import Actor, load_permissions, require
+from paysim_app.models import (
+    AuthSession,
+    Partner,
+    PasswordResetToken,
+    Subscriber,
+    User,
+)
+from paysim_app.models.base import utcnow
+from paysim_app.settings import get_settings
+
+log = logging.getLogger("paysim.accounts")
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+SEEN_EVERY = timedelta(minutes=5)  # how often last_seen_at is refreshed (saves a write per event)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _find_user(session: Session, kind: str, value: str) -> User | None:
+    column = User.email if kind == "email" else User.phone
+    return session.exec(select(User).where(column == value)).first()
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    subscriber_id = None
+    if user.role == "subscriber":
+        subscriber_id = session.exec(
+            select(Subscriber.id).where(Subscriber.user_id == user.id)
+        ).first()
+    return Actor(
+        user_id=user.id,
+        role=user.role,
+        full_name=user.full_name,
+        login=user.email or user.phone or "",
+        locale=user.locale,
+        subscriber_id=subscriber_id,
+        partner_id=user.partner_id,
+        permissions=load_permissions(session, user.admin_role_id),
+    )
+
+
+def next_contract_no(session: Session) -> str:
+    last = session.exec(select(func.max(Subscriber.id))).one() or 0
+    return f"PS-{last + 1:07d}"
+
+
+def register_subscriber(
+    session: Session,
+    login: str,
+    password: str,
+    full_name: str = "",
+    locale: str = "ru",
+    ip: str = "",
+) -> Actor:
+    """A new contract holder with no SIMs yet; they add SIMs by ICCID and activation code.
+    Registrations from one address are limited (rate_limits "register.ip")."""
+    rate_limits.hit(session, "register.ip", ip)
+    kind, value = parse_login(login)
+    check_strength(password)
+    full_name = full_name.strip()[:200]
+    if _find_user(session, kind, value) is not None:
+        raise ValidationError("auth.login_taken", field="login")
+    user = User(
+        email=value if kind == "email" else None,
+        phone=value if kind == "phone" else None,
+        password_hash=hash_password(password),
+        role="subscriber",
+        full_name=full_name,
+        locale=locale if locale in ("ru", "en") else "ru",
+    )
+    session.add(user)
+    session.flush()
+    sub = Subscriber(
+        contract_no=next_contract_no(session),
+        user_id=user.id,
+        full_name=full_name,
+        email=value if kind == "email" else "",
+        phone=value if kind == "phone" else "",
+    )
+    session.add(sub)
+    session.flush()
+    return actor_for(session, user)
+
+
+def sign_in(
+    session: Session,
+    login: str,
+    password: str,
+    user_agent: str = "",
+    previous_token: str = "",
+    ip: str = "",
+) -> tuple[str, Actor]:
+    """Check the password and open a new session; returns (token, actor).
+
+    The answer is the same whether the account exists or not; after MAX_FAILURES wrong passwords
+    for one login the login is locked for LOCK_MINUTES, even for the right password. Wrong
+    passwords from one address, whatever the logins, are limited too ("sign_in.ip").
+    """
+    rate_limits.check(session, "sign_in.ip", ip)
+    try:
+        kind, value = parse_login(login)
+    except ValidationError:
+        raise AuthError("auth.invalid_credentials") from None
+    now = utcnow()
+    identifier = f"{kind}:{value}"
+    minutes = throttles.minutes_locked(session, identifier, now)
+    if minutes:
+        raise AuthError("auth.locked", minutes=minutes)
+    user = _find_user(session, kind, value)
+    ok = (
+        verify_password(password, user.password_hash)
+        if user
+        else (dummy_verify(password), False)[1]
+    )
+    if not ok:
+        throttles.count_failure(session, identifier, now, MAX_FAILURES, LOCK_MINUTES)
+        rate_limits.count(session, "sign_in.ip", ip)
+        session.commit()  # the failure counts even though we raise
+        raise AuthError("auth.invalid_credentials")
+    if not user.is_active or not _partner_active(session, user):
+        raise AuthError("auth.account_disabled")
+    throttles.clear(session, identifier)
+    if previous_token:
+        _revoke_token(session, previous_token)
+    user.last_login_at = now
+    token = _open_session(session, user, user_agent)
+    return token, actor_for(session, user)
+
+
+def _open_session(session: Session, user: User, user_agent: str = "") -> str:
+    token = new_token()
+    session.add(
+        AuthSession(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            expires_at=utcnow() + session_lifetime(user.role),
+            user_agent=(user_agent or "")[:300],
+        )
+    )
+    session.flush()
+    return token
+
+
+def session_lifetime(role: str) -> timedelta:
+    settings = get_settings()
+    if role == "admin":
+        return timedelta(hours=settings.paysim_staff_session_hours)
+    return timedelta(days=settings.paysim_session_days)
+
+
+def idle_limit(role: str) -> timedelta:
+    """How long a sign-in lives without an event (last_seen_at moves every SEEN_EVERY)."""
+    settings = get_settings()
+    if role == "admin":
+        return timedelta(minutes=settings.paysim_staff_idle_minutes)
+    return timedelta(days=settings.paysim_idle_days)
+
+
+def _revoke_token(session: Session, token: str) -> None:
+    session.exec(
+        update(AuthSession)
+        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_all_sessions(session: Session, user_id: int) -> None:
+    session.exec(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def resolve_session(session: Session, token: str | None) -> Actor | None:
+    """The actor behind a browser's token, or None if it is unknown, expired or revoked."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    ).first()
+    return _live_actor(session, row)
+
+
+def _partner_active(session: Session, user: User) -> bool:
+    if user.partner_id is None:
+        return True
+    partner = session.get(Partner, user.partner_id)
+    return partner is not None and partner.is_active
+
+
+def _live_actor(session: Session, row: AuthSession | None) -> Actor | None:
+    """The actor of a session row that is still alive: not revoked, not past its lifetime nor
+    idle for too long, its user enabled and, for a dealer's user, the dealer active. Checked on
+    every event, so a change bites at the user's next click."""
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active or now - row.last_seen_at > idle_limit(user.role):
+        return None
+    if not _partner_active(session, user):
+        return None
+    if now - row.last_seen_at > SEEN_EVERY:
+        row.last_seen_at = now
+    return actor_for(session, user)
+
+
+def session_id_of(session: Session, token: str | None) -> int | None:
+    """The id of a live session behind a browser's token (links signed for that session)."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row.id
+
+
+def actor_of_session_id(session: Session, session_id: object) -> Actor | None:
+    """The actor of a live session by its id (for signed links); None if it ended."""
+    row = session.get(AuthSession, session_id) if isinstance(session_id, int) else None
+    return _live_actor(session, row)
+
+
+def sign_out(session: Session, token: str | None) -> None:
+    if token:
+        _revoke_token(session, token)
+
+
+def change_password(
+    session: Session, actor: Actor, current: str, new: str, user_agent: str = ""
+) -> str:
+    """Every session of the user dies; the caller's browser gets the returned fresh token.
+    Wrong current passwords are limited per user ("password.user"), so a session left open
+    cannot be used to guess the password."""
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise PermissionDenied()
+    rate_limits.check(session, "password.user", user.id)
+    if not verify_password(current, user.password_hash):
+        rate_limits.count(session, "password.user", user.id)
+        session.commit()  # the failure counts even though we raise
+        raise ValidationError("auth.current_password_wrong", field="current")
+    check_strength(new, field="new")
+    if verify_password(new, user.password_hash):
+        raise ValidationError("auth.password_same", field="new")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    revoke_all_sessions(session, user.id)
+    return _open_session(session, user, user_agent)
+
+
+def request_password_reset(
+    session: Session, login: str, base_url: str | None = None, ip: str = ""
+) -> None:
+    """Mail a one-time link if such an active account exists; says nothing either way.
+    Requests are limited per address and per login (counted whether the account exists or
+    not, so the limit tells nothing either)."""
+    rate_limits.hit(session, "reset.ip", ip)
+    try:
+        kind, value = parse_login(login)
+    except ValidationError:
+        return
+    rate_limits.hit(session, "reset.login", f"{kind}:{value}")
+    user = _find_user(session, kind, value)
+    if user is None or not user.is_active:
+        return
+    send_reset_link(session, user, base_url)
+
+
+def send_reset_link(session: Session, user: User, base_url: str | None = None) -> str:
+    settings = get_settings()
+    token = new_token()
+    session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            expires_at=utcnow() + timedelta(minutes=settings.paysim_reset_minutes),
+        )
+    )
+    link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={SECRET}"
+    # only to the login itself: a contact e-mail (which an admin may edit) never gets it
+    queue_email(
+        session,
+        user.email or user.phone or "",
+        "PaySim: восстановление пароля / password reset",
+        f"Ссылка для нового пароля (действует {settings.paysim_reset_minutes} мин.):\n{link}\n\n"
+        f"Link to set a new password (valid {settings.paysim_reset_minutes} min):\n{link}\n",
+        kind="password_reset",
+        secret=token,
+    )
+    return token
+
+
+def reset_password(session: Session, token: str, new: str) -> None:
+    row = None
+    if token and isinstance(token, str) and len(token) <= 200:
+        row = session.exec(
+            select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token))
+        ).first()
+    now = utcnow()
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise ValidationError("auth.reset_invalid", field="token")
+    check_strength(new, field="password")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise ValidationError("auth.reset_invalid", field="token")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = now
+    row.used_at = now
+    revoke_all_sessions(session, user.id)
+    # a reset also lifts the sign-in lock of that login
+    for ident in filter(
+        None, (user.email and f"email:{user.email}", user.phone and f"phone:{user.phone}")
+    ):
+        throttles.clear(session, ident)
+
+
+def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> None:
+    """Disable or re-enable an account; disabling ends all its sessions at once."""
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None:
+        raise PermissionDenied()
+    permission = {"admin": "admins.manage", "partner": "partners.edit"}.get(
+        user.role, "subscribers.edit"
+    )
+    require(actor, permission)
+    if user.id == actor.user_id and not active:
+        raise ValidationError("admins.cannot_disable_self")
+    before = {"is_active": user.is_active}
+    user.is_active = active
+    if not active:
+        revoke_all_sessions(session, user.id)
+    audit.record(session, actor, "user.set_active", "user", user.id, before, {"is_active": active})
+
+
+def set_locale(session: Session, actor: Actor, locale: str) -> None:
+    if locale not in ("ru", "en"):
+        raise ValidationError("error.invalid", field="locale")
+    user = session.get(User, actor.user_id)
+    if user is not None:
+        user.locale = locale
+
+
+def create_admin(
+    session: Session, email: str, password: str, role_name: str, full_name: str = ""
+) -> User:
+    """For the CLI and the demo seed: an admin with a built-in role (created when missing)."""
+    from paysim_app.accounts.roles import ensure_builtin_roles
+
+    kind, value = parse_login(email, field="email")
+    if kind != "email":
+        raise ValidationError("auth.login_invalid", field="email")
+    check_strength(password)
+    if _find_user(session, kind, value) is not None:
+        raise ValidationError("auth.login_taken", field="email")
+    roles = ensure_builtin_roles(session)
+    if role_name not in roles:
+        raise ValidationError("admins.unknown_role", field="role")
+    user = User(
+        email=value,
+        password_hash=hash_password(password),
+        role="admin",
+        full_name=full_name,
+        admin_role_id=roles[role_name].id,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, None, "admin.create", "user", user.id, None, {"email": value, "role": role_name}
+    )
+    return user

@@ -1,0 +1,283 @@
+"""Changing one's login (the e-mail or phone used to sign in and to recover the password).
+
+The user types the new address and the current password (a few wrong passwords lock the change
+for a while). The new address waits as pending, and a confirmation goes to it: a link for an
+e-mail, a numeric code for a phone (queued as an `sms_code` message); the old address is told
+that a change was asked for. Until it is confirmed, sign-in and password reset keep using the
+old address. Confirming checks again that nobody else has taken the address meanwhile, makes
+it the login, voids reset links sent to the old one and ends the user's other sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
+
+from paysim_app.accounts.accounts import hash_token, new_token
+from paysim_app.accounts.passwords import verify_password
+from paysim_app.core import audit, rate_limits, throttles
+from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.logins import format_phone, parse_login
+from paysim_app.core.outbox import SECRET, queue_email
+from paysim_app.core.permissions import Actor
+from paysim_app.i18n import t
+from paysim_app.i18n.formats import moment
+from paysim_app.models import AuthSession, LoginChange, LoginThrottle, PasswordResetToken, User
+from paysim_app.models.base import utcnow
+from paysim_app.settings import get_settings
+
+MAX_FAILURES = 5  # wrong current passwords before the change locks
+LOCK_MINUTES = 15
+LINK_HOURS = 24  # how long an e-mail confirmation link works
+CODE_MINUTES = 15  # how long a phone code works
+CODE_DIGITS = 6
+CODE_ATTEMPTS = 5  # wrong codes before the pending change is dropped
+
+
+@dataclass(frozen=True)
+class LoginInfo:
+    email: str  # the login e-mail ("" if the user signs in by phone only)
+    phone: str  # E.164 or ""
+    pending_kind: str  # "email" | "phone" | "" (nothing waiting)
+    pending_value: str
+    pending_expires_at: datetime | None
+
+
+def _digest(value: str) -> str:
+    """A keyed digest: a 6-digit code cannot be found from the database alone."""
+    key = get_settings().paysim_secret_key.encode("utf-8")
+    return hmac.new(key, b"login-change:" + value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _user(session: Session, actor: Actor | None) -> User:
+    user = session.get(User, actor.user_id) if actor is not None else None
+    if user is None or not user.is_active:
+        raise PermissionDenied()
+    return user
+
+
+def _pending(session: Session, user_id: int) -> LoginChange | None:
+    return session.exec(
+        select(LoginChange)
+        .where(
+            LoginChange.user_id == user_id,
+            LoginChange.confirmed_at.is_(None),
+            LoginChange.expires_at > utcnow(),
+        )
+        .order_by(LoginChange.id.desc())
+    ).first()
+
+
+def _info(session: Session, user: User) -> LoginInfo:
+    row = _pending(session, user.id)
+    return LoginInfo(
+        user.email or "",
+        user.phone or "",
+        row.kind if row else "",
+        row.new_value if row else "",
+        row.expires_at if row else None,
+    )
+
+
+def login_info(session: Session, actor: Actor | None) -> LoginInfo:
+    return _info(session, _user(session, actor))
+
+
+def _identifier(user: User) -> str:
+    return f"login-change:{user.id}"
+
+
+def _raise_if_locked(session: Session, user: User, now: datetime) -> None:
+    if throttles.minutes_locked(session, _identifier(user), now):
+        row = session.get(LoginThrottle, _identifier(user))
+        until = row.locked_until.astimezone(ZoneInfo(get_settings().paysim_timezone))
+        raise ValidationError("login_change.locked", field="current", until=until.strftime("%H:%M"))
+
+
+def _taken(session: Session, kind: str, value: str, user_id: int) -> bool:
+    column = User.email if kind == "email" else User.phone
+    return (
+        session.exec(select(User.id).where(column == value, User.id != user_id)).first() is not None
+    )
+
+
+def _shown(kind: str, value: str) -> str:
+    return format_phone(value) if kind == "phone" else value
+
+
+def _tell(session: Session, to: str, subject: str, body: str, kind: str, secret: str = "") -> None:
+    """A message to an e-mail address, or to a phone (kind sms_*: SMS delivery drains those)."""
+    if to.startswith("+"):
+        kind = kind if kind.startswith("sms_") else f"sms_{kind}"
+    queue_email(session, to, subject, body, kind=kind, secret=secret)
+
+
+def request_login_change(
+    session: Session,
+    actor: Actor | None,
+    new_login: str,
+    current_password: str,
+    base_url: str | None = None,
+) -> LoginInfo:
+    """Check the password and queue the confirmation to the new address (and a notice to the
+    old one); a new request replaces one still waiting. The wrong-password count is committed
+    even though the call raises."""
+    user = _user(session, actor)
+    now = utcnow()
+    _raise_if_locked(session, user, now)
+    raw = new_login if isinstance(new_login, str) else ""
+    if not raw.strip():
+        raise ValidationError("error.required", field="new_login")
+    kind, value = parse_login(raw[:254], field="new_login")
+    if user.role == "admin" and kind != "email":
+        raise ValidationError("login_change.email_only", field="new_login")
+    password = current_password if isinstance(current_password, str) else ""
+    if not password:
+        raise ValidationError("error.required", field="current")
+    if not verify_password(password, user.password_hash):
+        throttles.count_failure(session, _identifier(user), now, MAX_FAILURES, LOCK_MINUTES)
+        session.commit()  # the failure counts even though we raise
+        _raise_if_locked(session, user, now)
+        raise ValidationError("auth.current_password_wrong", field="current")
+    throttles.clear(session, _identifier(user))
+    if value == (user.email if kind == "email" else user.phone):
+        raise ValidationError("login_change.same", field="new_login")
+    if _taken(session, kind, value, user.id):
+        raise ValidationError("auth.login_taken", field="new_login")
+    # each request sends an e-mail or an SMS to an address the user names: capped per user
+    rate_limits.hit(session, "login_change.user", user.id)
+
+    session.exec(
+        delete(LoginChange).where(
+            LoginChange.user_id == user.id, LoginChange.confirmed_at.is_(None)
+        )
+    )
+    settings, loc = get_settings(), user.locale
+    if kind == "email":
+        secret = new_token()
+        digest, expires = _digest(secret), now + timedelta(hours=LINK_HOURS)
+        link = (
+            f"{(base_url or settings.paysim_public_url).rstrip('/')}/confirm-login?token={SECRET}"
+        )
+        body = t("login_change.mail.confirm_body", loc, login=value, link=link, hours=LINK_HOURS)
+        _tell(
+            session,
+            value,
+            t("login_change.mail.confirm_subject", loc),
+            body,
+            "login_confirm",
+            secret,
+        )
+    else:
+        secret = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+        digest, expires = _digest(f"{user.id}:{secret}"), now + timedelta(minutes=CODE_MINUTES)
+        body = t("login_change.sms.code_body", loc, code=SECRET, minutes=CODE_MINUTES)
+        _tell(session, value, "PaySim", body, "sms_code", secret)
+    session.add(
+        LoginChange(
+            user_id=user.id, kind=kind, new_value=value, token_hash=digest, expires_at=expires
+        )
+    )
+    old = (user.email if kind == "email" else user.phone) or user.email or user.phone or ""
+    notice = t(
+        "login_change.mail.notice_body",
+        loc,
+        login=_shown(kind, value),
+        when=moment(now, loc),
+    )
+    _tell(session, old, t("login_change.mail.notice_subject", loc), notice, "login_change_notice")
+    audit.record(
+        session, actor, "login.change_request", "user", user.id, None, {"kind": kind, "new": value}
+    )
+    session.flush()
+    return _info(session, user)
+
+
+def cancel_login_change(session: Session, actor: Actor | None) -> LoginInfo:
+    user = _user(session, actor)
+    session.exec(
+        delete(LoginChange).where(
+            LoginChange.user_id == user.id, LoginChange.confirmed_at.is_(None)
+        )
+    )
+    session.flush()
+    return _info(session, user)
+
+
+def _apply(session: Session, row: LoginChange, keep_token: str) -> User:
+    """Make the pending address the login (if nobody took it meanwhile)."""
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise ValidationError("login_change.invalid", field="token")
+    now = utcnow()
+    if _taken(session, row.kind, row.new_value, user.id):
+        session.delete(row)
+        session.commit()  # the address is gone: the request is over either way
+        raise ValidationError("auth.login_taken", field="token")
+    before = {row.kind: getattr(user, row.kind)}
+    setattr(user, row.kind, row.new_value)
+    row.confirmed_at = now
+    # reset links mailed to the old address stop working
+    session.exec(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    others = update(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
+    )
+    if isinstance(keep_token, str) and keep_token:
+        others = others.where(AuthSession.token_hash != hash_token(keep_token))
+    session.exec(others.values(revoked_at=now))
+    actor = Actor(user_id=user.id, role=user.role)
+    audit.record(
+        session, actor, "login.change_confirm", "user", user.id, before, {row.kind: row.new_value}
+    )
+    session.flush()
+    return user
+
+
+def confirm_login_link(session: Session, token: str, keep_token: str = "") -> str:
+    """Confirm a new login e-mail by the link's token (no sign-in needed: the link proves the
+    mailbox). Returns the new login. The session `keep_token` stays signed in if it is the
+    user's; every other session of the user ends."""
+    row = None
+    if isinstance(token, str) and 20 <= len(token) <= 200:
+        row = session.exec(
+            select(LoginChange).where(
+                LoginChange.token_hash == _digest(token), LoginChange.kind == "email"
+            )
+        ).first()
+    if row is None or row.confirmed_at is not None or row.expires_at <= utcnow():
+        raise ValidationError("login_change.invalid", field="token")
+    return _apply(session, row, keep_token).email or ""
+
+
+def confirm_login_code(
+    session: Session, actor: Actor | None, code: str, current_token: str = ""
+) -> LoginInfo:
+    """Confirm a new login phone by the code sent to it, from the signed-in profile. After
+    CODE_ATTEMPTS wrong codes the pending change is dropped (a new code must be asked for)."""
+    user = _user(session, actor)
+    row = _pending(session, user.id)
+    if row is None or row.kind != "phone":
+        raise ValidationError("login_change.invalid", field="code")
+    code = "".join(ch for ch in code if ch.isdigit()) if isinstance(code, str) else ""
+    if len(code) != CODE_DIGITS:
+        raise ValidationError("login_change.code_format", field="code", digits=CODE_DIGITS)
+    if not hmac.compare_digest(row.token_hash, _digest(f"{user.id}:{code}")):
+        row.attempts += 1
+        spent = row.attempts >= CODE_ATTEMPTS
+        if spent:
+            session.delete(row)
+        session.commit()  # the attempt counts even though we raise
+        raise ValidationError(f"login_change.code_{'spent' if spent else 'wrong'}", field="code")
+    _apply(session, row, current_token)
+    return _info(session, user)

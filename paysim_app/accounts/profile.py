@@ -1,0 +1,252 @@
+"""The signed-in user's own profile: personal data of the contract, e-mail preferences per
+notification kind, and the browsers signed in to the account (sign one or all of them out).
+
+The login itself (e-mail or phone used to sign in) does not change here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from paysim_app.accounts.accounts import hash_token
+from paysim_app.core import audit
+from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.logins import normalise_email, normalise_phone
+from paysim_app.core.notify import EMAIL_KINDS, muted_kinds
+from paysim_app.core.permissions import Actor, require_role
+from paysim_app.models import AuthSession, Subscriber, User
+from paysim_app.models.base import utcnow
+
+NAME_MAX = 200
+ADDRESS_MAX = 300
+SESSIONS_SHOWN = 50
+
+# how the profile page groups the kinds (every kind of notify.EMAIL_KINDS exactly once)
+EMAIL_GROUPS: dict[str, tuple[str, ...]] = {
+    "balance": ("low_balance", "sim_suspended", "sim_restored"),
+    "autopay": (
+        "autopay_ok",
+        "autopay_failed",
+        "autopay_failed_hard",
+        "autopay_cap",
+        "autopay_off_no_card",
+    ),
+    "cards": ("card_expiring",),
+}
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+@dataclass(frozen=True)
+class Profile:
+    login: str
+    contract_no: str
+    full_name: str
+    email: str
+    phone: str  # E.164 or ""
+    address: str
+    locale: str
+    email_muted: tuple[str, ...]  # sorted kinds whose e-mail copy is off
+
+
+def _user(session: Session, actor: Actor | None) -> User:
+    if actor is None:
+        raise PermissionDenied()
+    user = session.get(User, actor.user_id)
+    if user is None or not user.is_active:
+        raise PermissionDenied()
+    return user
+
+
+def _subscriber(session: Session, actor: Actor) -> Subscriber:
+    require_role(actor, "subscriber")
+    sub = session.exec(select(Subscriber).where(Subscriber.user_id == actor.user_id)).first()
+    if sub is None:
+        raise PermissionDenied()
+    return sub
+
+
+def get_profile(session: Session, actor: Actor | None) -> Profile:
+    user = _user(session, actor)
+    sub = _subscriber(session, actor)
+    return Profile(
+        login=user.email or user.phone or "",
+        contract_no=sub.contract_no,
+        full_name=sub.full_name or user.full_name,
+        email=sub.email,
+        phone=sub.phone,
+        address=sub.address,
+        locale=user.locale,
+        email_muted=tuple(sorted(muted_kinds(user.email_muted))),
+    )
+
+
+def update_profile(
+    session: Session,
+    actor: Actor | None,
+    full_name: str,
+    email: str,
+    phone: str,
+    address: str,
+) -> Profile:
+    """Check every field first (a ValidationError names the first bad one, nothing changes),
+    then write the contract's data and the account's display name."""
+    user = _user(session, actor)
+    sub = _subscriber(session, actor)
+    full_name = " ".join(str(full_name or "").split())
+    if not full_name:
+        raise ValidationError("profile.error.name_required", field="full_name")
+    if len(full_name) > NAME_MAX:
+        raise ValidationError("profile.error.too_long", field="full_name", max=NAME_MAX)
+    email = str(email or "").strip()
+    if email:
+        normalised = normalise_email(email) if len(email) <= 254 else None
+        if normalised is None:
+            raise ValidationError("profile.error.email", field="email")
+        email = normalised
+    phone = str(phone or "").strip()
+    if phone:
+        normalised = normalise_phone(phone) if len(phone) <= 40 else None
+        if normalised is None:
+            raise ValidationError("profile.error.phone", field="phone")
+        phone = normalised
+    address = str(address or "").strip()
+    if len(address) > ADDRESS_MAX:
+        raise ValidationError("profile.error.too_long", field="address", max=ADDRESS_MAX)
+    before = {
+        "full_name": sub.full_name,
+        "email": sub.email,
+        "phone": sub.phone,
+        "address": sub.address,
+    }
+    after = {"full_name": full_name, "email": email, "phone": phone, "address": address}
+    if before != after:
+        sub.full_name, sub.email, sub.phone, sub.address = full_name, email, phone, address
+        user.full_name = full_name
+        audit.record(session, actor, "profile.update", "subscriber", sub.id, before, after)
+    session.flush()
+    return get_profile(session, actor)
+
+
+# --------------------------------------------------------------------------- e-mail preferences
+
+
+def set_email_enabled(
+    session: Session, actor: Actor | None, kinds: Iterable[str], enabled: bool
+) -> tuple[str, ...]:
+    """Turn the e-mail copy of these notification kinds on or off; returns the muted kinds.
+    The in-app notification is written either way."""
+    user = _user(session, actor)
+    kinds = set(kinds)
+    if not kinds or not kinds <= set(EMAIL_KINDS):
+        raise ValidationError("error.invalid", field="kind")
+    muted = set(muted_kinds(user.email_muted))
+    muted = muted - kinds if enabled else muted | kinds
+    user.email_muted = ",".join(k for k in EMAIL_KINDS if k in muted)
+    session.flush()
+    return tuple(sorted(muted))
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    device: str  # the user agent, shortened to "Browser · OS"
+    is_current: bool
+
+
+_BROWSERS = (
+    ("Edge", r"Edg(?:e|A|iOS)?/(\d+)"),
+    ("Opera", r"OPR/(\d+)"),
+    ("Yandex Browser", r"YaBrowser/(\d+)"),
+    ("Firefox", r"(?:Firefox|FxiOS)/(\d+)"),
+    ("Chrome", r"(?:Chrome|CriOS)/(\d+)"),
+    ("Safari", r"Version/(\d+).*Safari/"),
+)
+_SYSTEMS = (
+    ("Android", r"Android"),
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Windows", r"Windows"),
+    ("macOS", r"Mac OS X|Macintosh"),
+    ("Linux", r"Linux|X11"),
+)
+
+
+def short_user_agent(user_agent: str | None) -> str:
+    """'Mozilla/5.0 (X11; Linux x86_64) ... Chrome/120.0 ...' -> 'Chrome 120 · Linux'."""
+    ua = (user_agent or "").strip()
+    if not ua:
+        return ""
+    browser = next(
+        (f"{name} {m.group(1)}" for name, rx_ in _BROWSERS if (m := re.search(rx_, ua))), ""
+    )
+    system = next((name for name, rx_ in _SYSTEMS if re.search(rx_, ua)), "")
+    short = " · ".join(p for p in (browser, system) if p)
+    return short or (ua[:60] + ("…" if len(ua) > 60 else ""))
+
+
+def _live(actor: Actor):
+    return (
+        AuthSession.user_id == actor.user_id,
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > utcnow(),
+    )
+
+
+def list_sessions(session: Session, actor: Actor | None, current_token: str) -> list[SessionRow]:
+    """The user's unrevoked, unexpired sessions: this browser first, then the latest seen."""
+    _user(session, actor)
+    current = hash_token(current_token) if isinstance(current_token, str) and current_token else ""
+    rows = session.exec(
+        select(AuthSession)
+        .where(*_live(actor))
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
+        .limit(SESSIONS_SHOWN)
+    ).all()
+    out = [
+        SessionRow(
+            r.id,
+            r.created_at,
+            r.last_seen_at,
+            short_user_agent(r.user_agent),
+            r.token_hash == current,
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: not r.is_current)  # stable: keeps the rest in order
+
+
+def sign_out_everywhere(
+    session: Session, actor: Actor | None, current_token: str, keep_current: bool = True
+) -> int:
+    """End the user's sessions (all but this browser's when keep_current); returns how many."""
+    _user(session, actor)
+    query = update(AuthSession).where(
+        AuthSession.user_id == actor.user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep_current and isinstance(current_token, str) and current_token:
+        query = query.where(AuthSession.token_hash != hash_token(current_token))
+    result = session.exec(query.values(revoked_at=utcnow()))
+    return result.rowcount or 0
+
+
+def revoke_session(session: Session, actor: Actor | None, session_id: int) -> None:
+    """Sign one of the user's own browsers out; someone else's session id is refused."""
+    _user(session, actor)
+    row = session.get(AuthSession, session_id) if isinstance(session_id, int) else None
+    if row is None or row.user_id != actor.user_id:
+        raise PermissionDenied()
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    session.flush()

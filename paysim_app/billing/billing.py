@@ -1,0 +1,307 @@
+"""The billing cycle: once a day, for every SIM whose billing day has come, charge autopay
+first, then write off the monthly fee (which suspends a SIM it takes below zero); then renew the
+add-ons due, top up threshold-autopay SIMs, retry failed autopay whose time has come, and send
+the warnings.
+
+Exactly once: a fee is a ledger entry unique per (SIM, period), written only for SIMs locked in
+this transaction and re-checked under the lock; autopay claims are unique rows (see autopay).
+Days the server was down are caught up: the cycle remembers the last day it completed
+(`billing_run`) and bills the last day of every month it missed.
+
+A tariff's fee change waits for its period (`next_fee_period`): the fee pass charges the fee of
+the period it bills, and before a day is billed the pending fees whose period has come are folded
+into `monthly_fee_kop` (see promote_pending_fees).
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from paysim_app.billing import autopay, cards, ledger, payments
+from paysim_app.catalogue import addons
+from paysim_app.core import bulk, maintenance, notify
+from paysim_app.core.pacing import Pacer
+from paysim_app.i18n.formats import moscow_date, moscow_day_range
+from paysim_app.models import AutopaySetting, BillingRun, LedgerEntry, Sim, Tariff
+from paysim_app.models.base import utcnow
+from paysim_app.payments import Gateway
+
+log = logging.getLogger("paysim.billing")
+BILLED_STATUSES = ("active",)  # suspended and blocked SIMs get no service, so no fee
+
+
+@dataclass
+class BillingReport:
+    days: list[str] = field(default_factory=list)
+    due: int = 0
+    fees: int = 0
+    fees_kop: int = 0
+    suspended: int = 0
+    autopay: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
+    threshold: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
+    retries: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
+    addons: dict = field(default_factory=lambda: {"renewed": 0, "lapsed": 0})
+    reconciled: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+
+    def add(self, target: dict, counts: dict) -> None:
+        for key, value in counts.items():
+            target[key] = target.get(key, 0) + value
+
+
+def period_of(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def days_to_bill(session: Session, today: date) -> list[date]:
+    """Today, preceded by the last day of every month since the last completed run."""
+    last = session.execute(
+        select(BillingRun.run_date).order_by(BillingRun.run_date.desc())
+    ).scalar()
+    if last is None:
+        return [today]
+    day = date.fromisoformat(last)
+    out = []
+    while True:
+        month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        if month_end >= today:
+            break
+        if month_end > date.fromisoformat(last):
+            out.append(month_end)
+        day = month_end + timedelta(days=1)
+    return [*out, today]
+
+
+def fee_for_period(period: str):
+    """The tariff's monthly fee for billing period `period` ('YYYY-MM'), as SQL: an admin's fee
+    change waits in next_monthly_fee_kop until its next_fee_period has come."""
+    return case(
+        (
+            and_(Tariff.next_fee_period.is_not(None), Tariff.next_fee_period <= period),
+            Tariff.next_monthly_fee_kop,
+        ),
+        else_=Tariff.monthly_fee_kop,
+    )
+
+
+def promote_pending_fees(session: Session, period: str) -> int:
+    """Fold the pending fees whose period has come into monthly_fee_kop (so autopay, the
+    cabinet and the warnings, which read monthly_fee_kop, see the new fee). Run before a day of
+    `period` is billed: the days are billed in order, so no earlier period is billed after it.
+    Commits; returns how many tariffs changed."""
+    result = session.execute(
+        update(Tariff)
+        .where(Tariff.next_fee_period.is_not(None), Tariff.next_fee_period <= period)
+        .values(
+            monthly_fee_kop=Tariff.next_monthly_fee_kop,
+            next_monthly_fee_kop=None,
+            next_fee_period=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if result.rowcount:
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Tariff):
+                session.expire(obj)
+    return result.rowcount
+
+
+def _due_query(day: date, batch: int, after_id: int):
+    """Active SIMs whose billing day has come in `day`'s month and not yet billed for it."""
+    period = period_of(day)
+    _, end_of_day = moscow_day_range(day)
+    fee = fee_for_period(period)
+    return (
+        select(Sim.id, fee.label("monthly_fee_kop"))
+        .join(Tariff, Tariff.id == Sim.tariff_id)
+        .where(
+            Sim.status.in_(BILLED_STATUSES),
+            or_(Sim.billed_period.is_(None), Sim.billed_period < period),
+            Sim.billing_day <= day.day,
+            Sim.activated_at < end_of_day,
+            fee > 0,
+            Sim.id > after_id,
+        )
+        .order_by(Sim.id)
+        .limit(batch)
+    )
+
+
+def _autopay_pass(
+    session: Session, gateway: Gateway, day: date, batch: int, report, pacer: Pacer
+) -> None:
+    period = period_of(day)
+    after = 0
+    while True:
+        ids = (
+            session.execute(
+                _due_query(day, batch, after).join(
+                    AutopaySetting,
+                    and_(
+                        AutopaySetting.sim_id == Sim.id,
+                        AutopaySetting.enabled,
+                        AutopaySetting.mode == "monthly",
+                    ),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not ids:
+            break
+        after = ids[-1]
+        claims = autopay.claim(session, autopay.monthly_wanted(session, ids, period), day)
+        session.commit()
+        report.add(report.autopay, autopay.charge_claims(session, gateway, claims))
+        pacer.batch_done()
+
+
+def _fee_pass(session: Session, day: date, batch: int, report, pacer: Pacer) -> None:
+    """Batch by batch: lock the due SIMs, re-check under the lock, write the fees, commit.
+    A second worker waits for the first one's batch and then finds it billed (PostgreSQL
+    re-reads a row it waited for; the probe below is the belt to those braces)."""
+    period = period_of(day)
+    after = 0
+    while True:
+        ledger.lock_for_write(session)
+        query = _due_query(day, batch, after)
+        if bulk.is_postgres(session):
+            query = query.with_for_update(of=Sim)
+        rows = session.execute(query).all()
+        if not rows:
+            session.rollback()
+            break
+        after = rows[-1].id
+        # a fee committed since our snapshot must not be written twice
+        charged = set(
+            session.execute(
+                select(LedgerEntry.sim_id).where(
+                    bulk.id_in(session, LedgerEntry.sim_id, [r.id for r in rows]),
+                    LedgerEntry.fee_period == period,
+                )
+            ).scalars()
+        )
+        postings = [
+            ledger.Posting(r.id, "monthly_fee", -r.monthly_fee_kop, fee_period=period)
+            for r in rows
+            if r.id not in charged
+        ]
+        entries = ledger.post_many(session, postings)
+        report.due += len(rows)
+        report.fees += len(entries)
+        report.fees_kop += sum(-e.amount_kop for e in entries)
+        # these SIMs were active, so a fee that left them below zero suspended them
+        report.suspended += sum(1 for e in entries if e.balance_after_kop < 0)
+        session.commit()
+        pacer.batch_done()
+
+
+def _low_balance_warnings(session: Session, day: date) -> int:
+    """Three days before the billing day: the balance will not pay the next fee."""
+    target = day + timedelta(days=autopay.LOW_BALANCE_DAYS_AHEAD)
+    if target.day > 28:
+        return 0
+    no_monthly_autopay = ~exists().where(
+        and_(AutopaySetting.sim_id == Sim.id, AutopaySetting.enabled)
+    )
+    fee = fee_for_period(period_of(target))  # the fee of the billing day warned about
+    rows = session.execute(
+        select(Sim.id, Sim.balance_kop, fee)
+        .join(Tariff, Tariff.id == Sim.tariff_id)
+        .where(
+            Sim.status == "active",
+            Sim.billing_day == target.day,
+            Sim.balance_kop < fee,
+            no_monthly_autopay,
+        )
+    ).all()
+    sent = 0
+    for sim_id, balance, fee in rows:
+        sent += notify.notify_sim_owners(
+            session,
+            [
+                (
+                    sim_id,
+                    "low_balance",
+                    {
+                        "fee_kop": fee,
+                        "balance_kop": balance,
+                        "missing_kop": fee - balance,
+                        "date": target,
+                    },
+                )
+            ],
+            dedup=f"low-balance:{{sim}}:{period_of(target)}",
+        )
+    session.commit()
+    return sent
+
+
+def run_billing(
+    session: Session,
+    gateway: Gateway,
+    today: date | None = None,
+    *,
+    batch: int = 500,
+    on_day_done: Callable[[date], None] | None = None,
+    pace: float = 0.0,
+) -> BillingReport:
+    """Run the cycle up to `today` (Moscow). Safe to run again, concurrently or after a crash.
+    `pace`: the Pacer's pause per second of work between batches (the scheduler and the
+    command line pass PAYSIM_BILLING_PACE; 0 runs flat out)."""
+    started = time.perf_counter()
+    today = today or moscow_date(utcnow())
+    report = BillingReport()
+    pacer = Pacer(pace)
+    report.reconciled = payments.reconcile_pending(
+        session, gateway, older_than=timedelta(minutes=5)
+    )
+    for day in days_to_bill(session, today):
+        report.days.append(day.isoformat())
+        promote_pending_fees(session, period_of(day))
+        _autopay_pass(session, gateway, day, batch, report, pacer)
+        _fee_pass(session, day, batch, report, pacer)
+        if on_day_done:
+            on_day_done(day)
+        _mark_done(session, day, report)
+    # add-ons renew from the balance: after the fees, before the threshold top-ups see it
+    report.add(report.addons, addons.renew_due(session))
+    report.add(report.threshold, autopay.run_threshold_checks(session, gateway, None))
+    claims = autopay.claim(session, autopay.retries_wanted(session, utcnow()), today)
+    session.commit()
+    report.add(report.retries, autopay.charge_claims(session, gateway, claims))
+    report.warnings = _low_balance_warnings(session, today) + cards.warn_expiring(session, today)
+    session.commit()
+    # balances moved for many SIMs: the lists' counts and filters want the table tidied
+    bind = session.get_bind()
+    maintenance.after_bulk_write(getattr(bind, "engine", bind), "sim", report.fees)
+    report.seconds = round(time.perf_counter() - started, 3)
+    log.info("billing: %s", json.dumps(asdict(report)))
+    return report
+
+
+def _mark_done(session: Session, day: date, report: BillingReport) -> None:
+    # an upsert: two workers finishing the same day at once must not collide on the key
+    now = utcnow()
+    summary = json.dumps({"fees": report.fees, "fees_kop": report.fees_kop})
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(BillingRun.__table__)
+        .values(run_date=day.isoformat(), started_at=now, finished_at=now, summary=summary)
+        .on_conflict_do_update(
+            index_elements=["run_date"], set_={"finished_at": now, "summary": summary}
+        )
+    )
+    session.commit()

@@ -1,0 +1,206 @@
+"""The append-only ledger: the only code that changes a SIM's balance.
+
+Each posting writes a ledger entry and moves the cached `sim.balance_kop` in the same
+transaction. The SIM rows are locked first (in id order, so two writers cannot deadlock), which
+makes `balance_after_kop` exact and keeps balance == sum(entries) under any concurrency. A debit
+that takes an active SIM below zero suspends it for debt; a credit that brings a suspended SIM
+back to zero or above restores it (also when the SIM was suspended and then blocked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from sqlalchemy import func, select, text, update
+from sqlmodel import Session
+
+from paysim_app.core import bulk, notify
+from paysim_app.models import LedgerEntry, Sim
+from paysim_app.models.base import utcnow
+
+# session.info key: SIMs whose balance went down in this transaction, for threshold autopay
+DEBITED = "paysim.debited_sims"
+
+
+class _Locked(NamedTuple):
+    balance: int
+    status: str
+    status_before_block: str | None
+    billed_period: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A written ledger entry, as the caller needs it back."""
+
+    id: int
+    sim_id: int
+    kind: str
+    amount_kop: int
+    balance_after_kop: int
+    payment_id: int | None
+    fee_period: str | None
+
+
+@dataclass(frozen=True)
+class Posting:
+    sim_id: int
+    kind: str  # topup | monthly_fee | refund | adjustment | addon
+    amount_kop: int  # positive credits the SIM, negative debits it
+    payment_id: int | None = None
+    fee_period: str | None = None
+    actor_user_id: int | None = None
+    comment: str = ""
+    form_key: str | None = None  # the posting form's key (core.form_keys), unique
+
+
+def lock_for_write(session: Session) -> None:
+    """Take SQLite's write lock now, so reads that follow see what the write will change.
+    (PostgreSQL locks rows instead; see `post_many`.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Sim).where(Sim.id == -1).values(label=Sim.label))
+
+
+def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
+    """Lock the SIM rows (in id order, so two writers cannot deadlock) and read what moves."""
+    ids = sorted(set(sim_ids))
+    if not ids:
+        return {}
+    lock_for_write(session)
+    rows = session.execute(
+        select(Sim.id, Sim.balance_kop, Sim.status, Sim.status_before_block, Sim.billed_period)
+        .where(bulk.id_in(session, Sim.id, ids))
+        .order_by(Sim.id)
+        .with_for_update()
+    ).all()
+    return {
+        r.id: _Locked(r.balance_kop, r.status, r.status_before_block, r.billed_period) for r in rows
+    }
+
+
+def post(session: Session, posting: Posting) -> Entry:
+    return post_many(session, [posting])[0]
+
+
+def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
+    """Write entries and move balances in the caller's transaction; entries come back in order."""
+    if not postings:
+        return []
+    for p in postings:
+        if not isinstance(p.amount_kop, int) or p.amount_kop == 0:
+            raise ValueError(f"a ledger entry moves a non-zero whole number of kopecks: {p}")
+    state = lock_sims(session, (p.sim_id for p in postings))
+    missing = {p.sim_id for p in postings} - state.keys()
+    if missing:
+        raise LookupError(f"no SIM {sorted(missing)}")
+    balances = {sim_id: s.balance for sim_id, s in state.items()}
+    billed = {sim_id: s.billed_period for sim_id, s in state.items()}
+    deltas: dict[int, int] = {}
+    now = utcnow()
+    rows = []
+    for p in postings:
+        balances[p.sim_id] += p.amount_kop
+        deltas[p.sim_id] = deltas.get(p.sim_id, 0) + p.amount_kop
+        if p.fee_period and (billed[p.sim_id] or "") < p.fee_period:
+            billed[p.sim_id] = p.fee_period
+        rows.append(
+            {
+                "sim_id": p.sim_id,
+                "kind": p.kind,
+                "amount_kop": p.amount_kop,
+                "balance_after_kop": balances[p.sim_id],
+                "payment_id": p.payment_id,
+                "fee_period": p.fee_period,
+                "actor_user_id": p.actor_user_id,
+                "comment": p.comment,
+                "form_key": p.form_key,
+                "created_at": now,
+            }
+        )
+    statuses = _debt_transitions(session, state, balances, deltas)
+    # The rows are locked, so the new values are exact: one statement sets them all.
+    bulk.update_by_id(
+        session,
+        Sim.__table__,
+        [
+            {
+                "id": sim_id,
+                "balance_kop": balances[sim_id],
+                "status": statuses[sim_id][0],
+                "status_before_block": statuses[sim_id][1],
+                "billed_period": billed[sim_id],
+                "updated_at": now,
+            }
+            for sim_id in state
+        ],
+    )
+    ids = bulk.insert_rows(session, LedgerEntry.__table__, rows)
+    # ORM objects already loaded in this session must not keep the old balance or status
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Sim) and obj.id in state:
+            session.expire(obj)
+    debited = session.info.setdefault(DEBITED, set())
+    debited.update(sid for sid, d in deltas.items() if d < 0)
+    return [
+        Entry(
+            i,
+            r["sim_id"],
+            r["kind"],
+            r["amount_kop"],
+            r["balance_after_kop"],
+            r["payment_id"],
+            r["fee_period"],
+        )
+        for i, r in zip(ids, rows, strict=True)
+    ]
+
+
+def _debt_transitions(session, state, balances, deltas) -> dict[int, tuple[str, str | None]]:
+    """Suspend SIMs that a debit put in debt; restore those a credit brought back (also under a
+    block: the SIM returns to active when unblocked). Returns {id: (status, before_block)}."""
+    result, suspend, restore = {}, [], []
+    for sim_id, s in state.items():
+        bal, delta = balances[sim_id], deltas.get(sim_id, 0)
+        status, before_block = s.status, s.status_before_block
+        if delta < 0 and bal < 0 and status == "active":
+            status = "suspended"
+            suspend.append(sim_id)
+        elif delta > 0 and bal >= 0 and status == "suspended":
+            status = "active"
+            restore.append(sim_id)
+        elif delta > 0 and bal >= 0 and status == "blocked" and before_block == "suspended":
+            before_block = "active"
+        result[sim_id] = (status, before_block)
+    if suspend:
+        notify.notify_sim_owners(
+            session,
+            [(sid, "sim_suspended", {"debt_kop": -balances[sid]}) for sid in suspend],
+        )
+    if restore:
+        notify.notify_sim_owners(session, [(sid, "sim_restored", {}) for sid in restore])
+    return result
+
+
+def set_billed_periods(session: Session) -> None:
+    """Derive every SIM's billed period from its fees (for data written around the ledger, like
+    the demo seed's bulk history)."""
+    session.execute(
+        text(
+            "UPDATE sim SET billed_period = (SELECT max(fee_period) FROM ledger_entry"
+            " WHERE ledger_entry.sim_id = sim.id AND ledger_entry.fee_period IS NOT NULL)"
+        )
+    )
+
+
+def entries_total(session: Session, sim_id: int) -> int:
+    return session.execute(
+        select(func.coalesce(func.sum(LedgerEntry.amount_kop), 0)).where(
+            LedgerEntry.sim_id == sim_id
+        )
+    ).scalar_one()
+
+
+def pop_debited(session: Session) -> set[int]:
+    return session.info.pop(DEBITED, set())

@@ -1,0 +1,523 @@
+"""The life of a payment: pending -> succeeded | failed (-> refunded), applied exactly once.
+
+Every transition is a compare-and-set on the status (`... WHERE status = 'pending'`), so the
+direct answer of the gateway, a duplicated webhook and the janitor that reconciles payments left
+pending can all report the same outcome and only the first one moves money. A succeeded payment
+credits the SIM through the ledger and accrues the partner's commission, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from paysim_app.billing import ledger
+from paysim_app.core import audit, bulk
+from paysim_app.core.errors import DomainError, NotFound, ValidationError
+from paysim_app.core.permissions import Actor, require
+from paysim_app.models import Commission, Partner, Payment, Sim
+from paysim_app.models.base import utcnow
+from paysim_app.models.billing import PaymentRefund
+from paysim_app.payments import ChargeResult, Gateway, GatewayError, GatewayEvent
+from paysim_app.payments.declines import normalise
+
+log = logging.getLogger("paysim.payments")
+_T = Payment.__table__
+
+
+def new_payment(
+    session: Session,
+    *,
+    sim: Sim,
+    amount_kop: int,
+    method: str,
+    idempotency_key: str,
+    gateway: str,
+    payer_user_id: int | None = None,
+    card_id: int | None = None,
+    card_brand: str = "",
+    card_last4: str = "",
+    partner_id: int | None = None,
+) -> Payment:
+    """A pending payment, added to the session (the caller commits before calling the gateway,
+    so that a crash leaves a trace the janitor can reconcile)."""
+    payment = Payment(
+        sim_id=sim.id,
+        subscriber_id=sim.subscriber_id,
+        partner_id=partner_id if partner_id is not None else sim.partner_id,
+        payer_user_id=payer_user_id,
+        card_id=card_id,
+        amount_kop=amount_kop,
+        method=method,
+        card_brand=card_brand,
+        card_last4=card_last4,
+        gateway=gateway,
+        idempotency_key=idempotency_key,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[int, str]:
+    """Apply gateway outcomes to pending payments; returns {payment id: new status} for the
+    payments this call changed (a payment already settled is left alone)."""
+    now = utcnow()
+    changed: dict[int, str] = {}
+    # One UPDATE per payment row and transaction: on PostgreSQL a second UPDATE of a row this
+    # transaction already changed re-runs the foreign-key checks, which take KEY SHARE locks on
+    # the SIM; two settlements holding those and then asking the ledger's FOR UPDATE on the same
+    # SIM deadlock. So status, reference and decline code are set together, compare-and-set on
+    # "pending" (a payment settled by someone else is left alone).
+    final = [(pid, r) for pid, r in outcomes if r.status in ("succeeded", "failed")]
+    known = {}
+    if any(not r.gateway_ref for _, r in final):
+        known = dict(
+            session.execute(
+                select(_T.c.id, _T.c.gateway_ref).where(
+                    bulk.id_in(session, _T.c.id, [pid for pid, _ in final])
+                )
+            ).all()
+        )
+    rows = [
+        {
+            "id": pid,
+            "status": r.status,
+            "completed_at": now,
+            "gateway_ref": r.gateway_ref or known.get(pid),  # never wipe a known reference
+            "decline_code": normalise(r.decline_code) if r.status == "failed" else None,
+        }
+        for pid, r in final
+    ]
+    won = set(bulk.update_by_id_returning(session, _T, rows, only_if={"status": "pending"}))
+    changed.update({pid: r.status for pid, r in final if pid in won})
+    for pid, r in outcomes:  # still pending at the gateway: remember its reference
+        if r.status == "pending" and r.gateway_ref:
+            session.execute(
+                update(_T)
+                .where(_T.c.id == pid, _T.c.gateway_ref.is_(None))
+                .values(gateway_ref=r.gateway_ref)
+            )
+    succeeded = [pid for pid, s in changed.items() if s == "succeeded"]
+    if succeeded:
+        _credit(session, succeeded)
+    if changed:
+        from paysim_app.billing import autopay  # autopay builds on this module
+
+        autopay.on_settled(session, changed)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Payment) and obj.id in changed:
+            session.expire(obj)
+    return changed
+
+
+def _credit(session: Session, payment_ids: list[int]) -> None:
+    rows = session.execute(
+        select(_T.c.id, _T.c.sim_id, _T.c.amount_kop, _T.c.partner_id, _T.c.method)
+        .where(bulk.id_in(session, _T.c.id, payment_ids))
+        .order_by(_T.c.id)
+    ).all()
+    ledger.post_many(
+        session,
+        [ledger.Posting(r.sim_id, "topup", r.amount_kop, payment_id=r.id) for r in rows],
+    )
+    accrue_commissions(session, [r for r in rows if r.partner_id and r.method != "correction"])
+
+
+def accrue_commissions(session: Session, rows) -> None:
+    """Each payment accrues its partner's commission at the partner's rate of this moment."""
+    partner_ids = {r.partner_id for r in rows}
+    if not partner_ids:
+        return
+    rates = dict(
+        session.execute(
+            select(Partner.id, Partner.commission_bp).where(Partner.id.in_(partner_ids))
+        ).all()
+    )
+    now = utcnow()
+    bulk.insert_rows(
+        session,
+        Commission.__table__,
+        [
+            {
+                "partner_id": r.partner_id,
+                "payment_id": r.id,
+                "kind": "accrual",
+                "rate_bp": rates[r.partner_id],
+                "amount_kop": commission_of(r.amount_kop, rates[r.partner_id]),
+                "created_at": now,
+            }
+            for r in rows
+            if rates.get(r.partner_id)
+        ],
+        returning=None,
+    )
+
+
+def display_status(status: str, refunded_kop: int) -> str:
+    """The payment's status as people read it: a succeeded payment given back in part is
+    "partly_refunded" (the words are statement.status.*)."""
+    return "partly_refunded" if status == "succeeded" and refunded_kop > 0 else status
+
+
+def commission_of(amount_kop: int, rate_bp: int) -> int:
+    """Rate in basis points, rounded half up to the kopeck (integers only)."""
+    return (amount_kop * rate_bp + 5000) // 10000
+
+
+def charge_and_settle(
+    session: Session,
+    gateway: Gateway,
+    payment: Payment,
+    *,
+    token: str,
+    customer: str,
+    off_session: bool,
+) -> str:
+    """Commit the pending payment, ask the gateway, commit the outcome. Returns the status."""
+    payment_id, key, amount = payment.id, payment.idempotency_key, payment.amount_kop
+    session.commit()
+    try:
+        result = gateway.charge(
+            amount_kop=amount,
+            token=token,
+            customer=customer,
+            idempotency_key=key,
+            off_session=off_session,
+            description=f"PaySim payment {payment_id}",
+        )
+    except GatewayError:
+        log.warning("payment %s: gateway outcome unknown; left pending for the janitor", payment_id)
+        return "pending"
+    changed = settle(session, [(payment_id, result)])
+    session.commit()
+    return changed.get(payment_id) or session.get(Payment, payment_id).status
+
+
+def apply_event(session: Session, event: GatewayEvent) -> str:
+    """A verified webhook. Returns what it did: applied | duplicate | unknown | ignored, or
+    early: a refund of a payment still pending here (the gateway's events crossed; the
+    webhook asks for a redelivery, by when the payment has settled)."""
+    if event.kind not in ("payment_succeeded", "payment_failed", "refunded"):
+        return "ignored"
+    if event.kind == "refunded" and not event.refunds and event.refunded_total_kop is None:
+        log.warning("refund event %s names no amount; ignored", event.event_id)
+        return "ignored"
+    query = select(Payment.id, Payment.status)
+    if event.payment_key:
+        query = query.where(Payment.idempotency_key == event.payment_key)
+    elif event.gateway_ref:
+        query = query.where(Payment.gateway_ref == event.gateway_ref)
+    else:
+        return "unknown"
+    row = session.execute(query).first()
+    if row is None:
+        return "unknown"
+    if event.kind == "refunded":
+        payment = _locked(session, row.id)
+        if payment.status == "pending":
+            return "early"
+        if payment.status not in ("succeeded", "refunded"):
+            return "duplicate"
+        booked = _book_refunds(
+            session,
+            payment,
+            [(r.refund_id, r.amount_kop) for r in event.refunds],
+            total=event.refunded_total_kop,
+            total_ref=f"event:{event.event_id}",
+            actor_user_id=None,
+            comment="gateway refund",
+        )
+        return "applied" if booked.moved_kop else "duplicate"
+    result = ChargeResult(
+        "succeeded" if event.kind == "payment_succeeded" else "failed",
+        event.gateway_ref,
+        event.decline_code,
+    )
+    return "applied" if settle(session, [(row.id, result)]) else "duplicate"
+
+
+def refund_payment(
+    session: Session, actor: Actor, gateway: Gateway, payment_id: int, comment: str
+) -> int:
+    """Admin: give back what is left of a succeeded payment (all of it, or the rest after
+    partial refunds at the gateway): a gateway refund for a card payment, then the same
+    bookkeeping as a gateway's own refund (ledger entry, commission reversal in proportion).
+    The SIM may go into debt (and be suspended) if the money was spent. Returns the kopecks
+    given back. A second post of the same refund (a double click, two admins at once) books
+    nothing more: the gateway answers both with one refund, booked once by its id."""
+    require(actor, "payments.refund")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError("error.required", field="comment")
+    payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+    if payment is None:
+        raise NotFound("error.not_found")
+    if payment.status != "succeeded":
+        raise DomainError("payment.error.not_refundable")
+    before = payment.refunded_kop
+    amount = payment.amount_kop - before
+    if payment.method in ("card", "autopay"):
+        # the key names what was refunded before, so a retry after a partial refund at the
+        # gateway is a new request for the new remainder, and a double post the same request
+        key = f"refund:{payment.idempotency_key}:{before}"
+        result = gateway.refund(
+            gateway_ref=payment.gateway_ref or "", amount_kop=amount, idempotency_key=key
+        )
+        if result.status != "succeeded":
+            # the message names it {code}, which DomainError's own first argument takes
+            error = DomainError("payment.error.refund_failed")
+            error.params["code"] = result.decline_code or ""
+            raise error
+        ref = result.gateway_ref or key
+    else:  # a dealer's cash or a correction: no gateway holds it
+        ref = f"manual:{payment.id}:{before}"
+    booked = _book_refunds(
+        session,
+        _locked(session, payment.id),
+        [(ref, amount)],
+        total=None,
+        total_ref="",
+        actor_user_id=actor.user_id,
+        comment=comment,
+    )
+    if ref in booked.new_refs or _claim(session, ref, actor.user_id, comment[:500]):
+        after = session.execute(
+            select(_T.c.status, _T.c.refunded_kop).where(_T.c.id == payment.id)
+        ).one()
+        audit.record(
+            session,
+            actor,
+            "payment.refund",
+            "payment",
+            payment.id,
+            before={"status": "succeeded", "refunded_kop": before},
+            after={
+                "status": after.status,
+                "refunded_kop": after.refunded_kop,
+                "amount_kop": amount,
+                "refund": ref,
+                "comment": comment,
+            },
+        )
+    return amount
+
+
+@dataclass(frozen=True)
+class _Booked:
+    moved_kop: int  # what the books gave back now
+    new_refs: frozenset[str]  # refunds recorded by this call
+
+
+def _locked(session: Session, payment_id: int):
+    """The payment's row, locked until the commit (SQLite: the write lock), so two reports of
+    refunds of one payment are booked one after the other."""
+    ledger.lock_for_write(session)
+    return session.execute(
+        select(_T.c.id, _T.c.sim_id, _T.c.amount_kop, _T.c.refunded_kop, _T.c.status)
+        .where(_T.c.id == payment_id)
+        .with_for_update()
+    ).one()
+
+
+def _book_refunds(
+    session: Session,
+    payment,
+    named: list[tuple[str, int]],
+    *,
+    total: int | None,
+    total_ref: str,
+    actor_user_id: int | None,
+    comment: str,
+) -> _Booked:
+    """Record refunds of a payment (its row locked by `_locked`) and give back in the books
+    what they add up to beyond what is already given back.
+
+    `named`: refunds by their unique refs (the gateway's refund ids); one already recorded is
+    skipped, so a redelivered or concurrent report of it books nothing. `total`: the gateway's
+    running total of the payment's refunds, when it sent one. The payment's refunded amount
+    becomes max(what it was, the named refunds' sum, the total), at most the payment: a total
+    ahead of the named refunds is booked as a "total" row under `total_ref`, and a refund named
+    later is first taken as part of it (a total only ever counts refunds that exist). Each row
+    that moves money gets one ledger entry and its share of the commission reversed."""
+    R = PaymentRefund.__table__
+    refs = [ref for ref, _ in named]
+    seen = (
+        set(session.execute(select(R.c.ref).where(R.c.ref.in_(refs))).scalars()) if refs else set()
+    )
+    fresh: dict[str, int] = {}
+    for ref, amount in named:
+        if ref not in seen and ref not in fresh:
+            fresh[ref] = amount
+    named_sum = session.execute(
+        select(func.coalesce(func.sum(R.c.amount_kop), 0)).where(
+            R.c.payment_id == payment.id, R.c.kind == "refund"
+        )
+    ).scalar_one() + sum(fresh.values())
+    target = min(payment.amount_kop, max(payment.refunded_kop, named_sum, total or 0))
+    left = target - payment.refunded_kop
+    rows = []
+    for ref, amount in fresh.items():
+        applied = min(amount, left)
+        left -= applied
+        rows.append({"ref": ref, "kind": "refund", "amount_kop": amount, "applied_kop": applied})
+    if left > 0:
+        rows.append({"ref": total_ref, "kind": "total", "amount_kop": left, "applied_kop": left})
+    if not rows:
+        return _Booked(0, frozenset())
+    now = utcnow()
+    ids = bulk.insert_rows(
+        session,
+        R,
+        [
+            {
+                "payment_id": payment.id,
+                **row,
+                "actor_user_id": actor_user_id,
+                "comment": comment[:500],
+                "created_at": now,
+            }
+            for row in rows
+        ],
+    )
+    moving = [
+        (rid, row["applied_kop"]) for rid, row in zip(ids, rows, strict=True) if row["applied_kop"]
+    ]
+    if moving:
+        ledger.post_many(
+            session,
+            [
+                ledger.Posting(
+                    payment.sim_id,
+                    "refund",
+                    -applied,
+                    payment_id=payment.id,
+                    actor_user_id=actor_user_id,
+                    comment=comment[:500],
+                )
+                for _, applied in moving
+            ],
+        )
+        _reverse_commission(session, payment, moving)
+        moved = sum(applied for _, applied in moving)
+        session.execute(
+            update(_T)
+            .where(_T.c.id == payment.id)
+            .values(
+                refunded_kop=payment.refunded_kop + moved,
+                status="refunded"
+                if payment.refunded_kop + moved == payment.amount_kop
+                else _T.c.status,
+            )
+        )
+        for obj in list(session.identity_map.values()):  # a loaded Payment must follow
+            if isinstance(obj, Payment) and obj.id == payment.id:
+                session.expire(obj)
+    return _Booked(sum(applied for _, applied in moving), frozenset(fresh))
+
+
+def _reverse_commission(session: Session, payment, moving: list[tuple[int, int]]) -> None:
+    """Each refund row takes back its share of the partner's commission: the commission of
+    everything refunded after it minus that of everything refunded before it, at the accrual's
+    rate and rounded as `commission_of`, so the shares add up to the commission of the refunded
+    total and a full refund takes back exactly the accrual, never more."""
+    accrual = session.execute(
+        select(Commission).where(Commission.payment_id == payment.id, Commission.kind == "accrual")
+    ).scalar_one_or_none()
+    if accrual is None:
+        return
+
+    def share(refunded: int) -> int:
+        if refunded >= payment.amount_kop:
+            return accrual.amount_kop
+        return min(accrual.amount_kop, commission_of(refunded, accrual.rate_bp))
+
+    refunded = payment.refunded_kop
+    for refund_id, applied in moving:
+        back = share(refunded + applied) - share(refunded)
+        refunded += applied
+        if back:
+            session.add(
+                Commission(
+                    partner_id=accrual.partner_id,
+                    payment_id=payment.id,
+                    kind="reversal",
+                    rate_bp=accrual.rate_bp,
+                    amount_kop=-back,
+                    refund_id=refund_id,
+                )
+            )
+    session.flush()
+
+
+def _claim(session: Session, ref: str, actor_user_id: int | None, comment: str) -> bool:
+    """The admin's refund that the gateway's webhook booked first (no one named on it): it is
+    the admin's. False when someone already has it (a second post of the same refund)."""
+    R = PaymentRefund.__table__
+    return (
+        session.execute(
+            update(R)
+            .where(R.c.ref == ref, R.c.actor_user_id.is_(None))
+            .values(actor_user_id=actor_user_id, comment=comment)
+            .returning(R.c.id)
+        ).first()
+        is not None
+    )
+
+
+# Stripe's search lags behind its writes (usually under a minute, longer in an incident), so the
+# gateway having no trace of a payment proves it never happened only once the payment is this old
+UNSEEN_AFTER = timedelta(hours=1)
+
+
+def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedelta) -> int:
+    """The janitor: settle payments left pending (a crash or timeout between the gateway call
+    and the commit). It asks the gateway for the charge by the payment's idempotency key.
+
+    When the gateway has no trace of it: an autopay charge is made now under the same key (it
+    can never be charged twice); a top-up the subscriber started is not charged late (they saw
+    it fail and may well have paid again), and once the gateway's search has surely caught up
+    (UNSEEN_AFTER) it is marked failed. Returns how many payments it settled."""
+    from paysim_app.models import SavedCard  # local: only the janitor needs the card tokens
+
+    cutoff = utcnow() - older_than
+    rows = session.execute(
+        select(Payment, SavedCard)
+        .join(SavedCard, SavedCard.id == Payment.card_id, isouter=True)
+        .where(
+            Payment.status == "pending",
+            Payment.created_at < cutoff,
+            Payment.method.in_(("card", "autopay")),
+        )
+        .order_by(Payment.id)
+        .limit(500)
+    ).all()
+    settled = 0
+    for payment, card in rows:
+        try:
+            result = gateway.lookup(
+                idempotency_key=payment.idempotency_key, gateway_ref=payment.gateway_ref
+            )
+            if result is None and card is not None and payment.method == "autopay":
+                result = gateway.charge(
+                    amount_kop=payment.amount_kop,
+                    token=card.gateway_token,
+                    customer=card.gateway_customer,
+                    idempotency_key=payment.idempotency_key,
+                    off_session=True,
+                )
+        except GatewayError:
+            continue
+        if result is None:
+            if payment.created_at > utcnow() - UNSEEN_AFTER:
+                continue  # not found *yet*: the next run looks again
+            # the gateway never saw it and it is not charged late: it did not happen
+            result = ChargeResult("failed", None, "processing_error")
+        if result.status != "pending":
+            settled += len(settle(session, [(payment.id, result)]))
+            session.commit()
+    return settled

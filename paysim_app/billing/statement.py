@@ -1,0 +1,297 @@
+"""The payment history of a contract or a SIM, line by line with the running balance.
+
+One list merges two sources: ledger entries (every change of a balance: top-ups, monthly fees,
+refunds, corrections, add-ons — each with the balance after it) and payments that moved no
+money (declined or still pending, with the decline reason). Filtering, search, sorting and
+paging happen in SQL; a page holds at most 100 rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+from sqlalchemy import String, case, cast, func, literal, or_, select, union_all
+from sqlmodel import Session
+
+from paysim_app.core import export
+from paysim_app.core.errors import ValidationError
+from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.i18n import t
+from paysim_app.i18n.formats import money, moscow_day_range, moscow_time, phone
+from paysim_app.models import LedgerEntry, Payment, Sim
+
+METHODS = ("card", "autopay", "partner", "correction", "fee", "addon", "refund")
+STATUSES = ("succeeded", "failed", "pending", "partly_refunded", "refunded")
+MAX_PAGE = 100
+MAX_EXPORT = 50_000
+
+
+@dataclass(frozen=True)
+class StatementFilter:
+    sim_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str = ""
+    method: str = ""
+    amount_min_kop: int | None = None
+    amount_max_kop: int | None = None
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    key: str  # L<ledger id> or P<payment id>
+    created_at: datetime
+    sim_id: int
+    msisdn: str
+    kind: str  # topup | monthly_fee | refund | adjustment | addon | payment
+    method: str  # one of METHODS
+    status: str  # one of STATUSES
+    amount_kop: int  # signed: what it did to the balance (declined payments: the amount tried)
+    balance_after_kop: int | None
+    decline_code: str | None
+    card_label: str
+    comment: str
+    fee_period: str | None
+    payment_id: int | None
+    payment_amount_kop: int | None = None  # the line's payment: what came in
+    refunded_kop: int = 0  # and what of it has been given back
+
+
+def _lines():
+    """Both sources as one selectable with the same columns."""
+    method_of_entry = case(
+        (LedgerEntry.kind == "monthly_fee", literal("fee")),
+        (LedgerEntry.kind == "addon", literal("addon")),
+        (LedgerEntry.kind == "refund", literal("refund")),
+        (LedgerEntry.kind == "adjustment", literal("correction")),
+        else_=func.coalesce(Payment.method, literal("correction")),
+    )
+    status_of_entry = case(
+        (Payment.status == "refunded", literal("refunded")),
+        (Payment.refunded_kop > 0, literal("partly_refunded")),
+        else_=literal("succeeded"),
+    )
+    entries = (
+        select(
+            (literal("L") + cast(LedgerEntry.id, String)).label("key"),
+            LedgerEntry.id.label("sort_id"),
+            LedgerEntry.created_at.label("created_at"),
+            LedgerEntry.sim_id.label("sim_id"),
+            LedgerEntry.kind.label("kind"),
+            method_of_entry.label("method"),
+            status_of_entry.label("status"),
+            LedgerEntry.amount_kop.label("amount_kop"),
+            LedgerEntry.balance_after_kop.label("balance_after_kop"),
+            literal(None, String).label("decline_code"),
+            func.coalesce(Payment.card_brand, literal("")).label("card_brand"),
+            func.coalesce(Payment.card_last4, literal("")).label("card_last4"),
+            LedgerEntry.comment.label("comment"),
+            LedgerEntry.fee_period.label("fee_period"),
+            LedgerEntry.payment_id.label("payment_id"),
+            Payment.amount_kop.label("payment_amount_kop"),
+            func.coalesce(Payment.refunded_kop, literal(0)).label("refunded_kop"),
+        )
+        .select_from(LedgerEntry)
+        .join(Payment, Payment.id == LedgerEntry.payment_id, isouter=True)
+    )
+    unsettled = select(
+        (literal("P") + cast(Payment.id, String)).label("key"),
+        Payment.id.label("sort_id"),
+        Payment.created_at.label("created_at"),
+        Payment.sim_id.label("sim_id"),
+        literal("payment").label("kind"),
+        Payment.method.label("method"),
+        Payment.status.label("status"),
+        Payment.amount_kop.label("amount_kop"),
+        literal(None).label("balance_after_kop"),
+        Payment.decline_code.label("decline_code"),
+        Payment.card_brand.label("card_brand"),
+        Payment.card_last4.label("card_last4"),
+        literal("").label("comment"),
+        literal(None, String).label("fee_period"),
+        Payment.id.label("payment_id"),
+        Payment.amount_kop.label("payment_amount_kop"),
+        Payment.refunded_kop.label("refunded_kop"),
+    ).where(Payment.status.in_(("failed", "pending")))
+    return union_all(entries, unsettled).subquery("line")
+
+
+def _query(session: Session, sim_ids: list[int], f: StatementFilter):
+    line = _lines()
+    q = (
+        select(line, Sim.msisdn)
+        .join(Sim, Sim.id == line.c.sim_id)
+        .where(line.c.sim_id.in_(sim_ids))
+    )
+    if f.date_from:
+        q = q.where(line.c.created_at >= moscow_day_range(f.date_from)[0])
+    if f.date_to:
+        q = q.where(line.c.created_at < moscow_day_range(f.date_to)[1])
+    if f.status:
+        q = q.where(line.c.status == f.status)
+    if f.method:
+        q = q.where(line.c.method == f.method)
+    if f.amount_min_kop is not None:
+        q = q.where(func.abs(line.c.amount_kop) >= f.amount_min_kop)
+    if f.amount_max_kop is not None:
+        q = q.where(func.abs(line.c.amount_kop) <= f.amount_max_kop)
+    text = f.search.strip()
+    if text:
+        digits = re.sub(r"\D", "", text)
+        like = f"%{text.lower()}%"
+        conditions = [func.lower(line.c.comment).like(like), line.c.fee_period.like(f"%{text}%")]
+        if digits:
+            conditions += [
+                line.c.card_last4 == digits[-4:],
+                Sim.msisdn.like(f"%{digits[-10:] if len(digits) > 10 else digits}%"),
+            ]
+        q = q.where(or_(*conditions))
+    return q, line
+
+
+def _check(f: StatementFilter) -> None:
+    if f.status and f.status not in STATUSES:
+        raise ValidationError("error.invalid", field="status")
+    if f.method and f.method not in METHODS:
+        raise ValidationError("error.invalid", field="method")
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise ValidationError("statement.error.dates", field="date_to")
+    if (
+        f.amount_min_kop is not None
+        and f.amount_max_kop is not None
+        and f.amount_min_kop > f.amount_max_kop
+    ):
+        raise ValidationError("statement.error.amounts", field="amount_max")
+    if len(f.search) > 100:
+        raise ValidationError("error.invalid", field="search")
+
+
+def _scope(session: Session, actor: Actor, f: StatementFilter) -> list[int]:
+    """The SIMs whose lines the actor may read: one SIM, or the subscriber's whole contract."""
+    if f.sim_id is not None:
+        return [owned_sim(session, actor, f.sim_id, admin_permission="payments.view").id]
+    require_role(actor, "subscriber")
+    if actor.subscriber_id is None:
+        return []
+    return list(
+        session.execute(select(Sim.id).where(Sim.subscriber_id == actor.subscriber_id)).scalars()
+    )
+
+
+def _row(r) -> StatementRow:
+    return StatementRow(
+        key=r.key,
+        created_at=r.created_at,
+        sim_id=r.sim_id,
+        msisdn=r.msisdn,
+        kind=r.kind,
+        method=r.method,
+        status=r.status,
+        amount_kop=r.amount_kop,
+        balance_after_kop=r.balance_after_kop,
+        decline_code=r.decline_code,
+        card_label=f"{r.card_brand.capitalize()} •••• {r.card_last4}".strip()
+        if r.card_last4
+        else "",
+        comment=r.comment or "",
+        fee_period=r.fee_period,
+        payment_id=r.payment_id,
+        payment_amount_kop=r.payment_amount_kop,
+        refunded_kop=r.refunded_kop or 0,
+    )
+
+
+def statement(
+    session: Session, actor: Actor, f: StatementFilter, page: int = 1, page_size: int = 20
+) -> tuple[list[StatementRow], int]:
+    """One page of lines, newest first, and how many lines match in all."""
+    _check(f)
+    page_size = max(1, min(int(page_size), MAX_PAGE))
+    page = max(1, int(page))
+    sim_ids = _scope(session, actor, f)
+    if not sim_ids:
+        return [], 0
+    q, line = _query(session, sim_ids, f)
+    total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    rows = session.execute(
+        q.order_by(line.c.created_at.desc(), line.c.sort_id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return [_row(r) for r in rows], total
+
+
+def describe(row: StatementRow, locale: str) -> str:
+    """'Top-up by card visa •••• 4242', 'Monthly fee for 2026-11', ...; the lines of a payment
+    given back in part say how much: '… · refunded 150,00 ₽ of 500,00 ₽'."""
+    if row.kind == "monthly_fee":
+        return t("statement.kind.monthly_fee", locale, period=row.fee_period or "")
+    if row.kind in ("refund", "adjustment", "addon"):
+        text = t(f"statement.kind.{row.kind}", locale)
+        text = f"{text}: {row.comment}" if row.comment else text
+    else:
+        text = f"{t(f'statement.method.{row.method}', locale)} {row.card_label}".strip()
+    if row.status == "partly_refunded" and row.payment_amount_kop:
+        text += " · " + refunded_of(row.refunded_kop, row.payment_amount_kop, locale)
+    return text
+
+
+def refunded_of(refunded_kop: int, amount_kop: int, locale: str) -> str:
+    """'refunded 150,00 ₽ of 500,00 ₽'."""
+    return t(
+        "statement.refunded_of",
+        locale,
+        refunded=money(refunded_kop, locale),
+        amount=money(amount_kop, locale),
+    )
+
+
+def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: str) -> str:
+    _check(f)
+    sim_ids = _scope(session, actor, f)
+    header = [
+        t(f"statement.col.{c}", locale)
+        for c in ("date", "sim", "operation", "amount", "status", "reason", "balance")
+    ]
+    rows = []
+    if sim_ids:
+        q, line = _query(session, sim_ids, f)
+        rows = session.execute(
+            q.order_by(line.c.created_at.desc(), line.c.sort_id.desc()).limit(MAX_EXPORT)
+        ).all()
+    export.audit_export(
+        session,
+        actor,
+        "statement",
+        filters={k: v for k, v in asdict(f).items() if k != "search"},
+        search=f.search.strip(),
+        sort="created_at",
+        rows=len(rows),
+    )
+    out = []
+    for r in map(_row, rows):
+        out.append(
+            [
+                moscow_time(r.created_at),
+                phone(r.msisdn),
+                describe(r, locale),
+                export.amount(r.amount_kop, locale),
+                t(f"statement.status.{r.status}", locale),
+                t(f"decline.{r.decline_code}", locale) if r.decline_code else "",
+                export.amount(r.balance_after_kop, locale),
+            ]
+        )
+    return export.to_csv(header, out, locale)
+
+
+__all__ = [
+    "StatementFilter",
+    "StatementRow",
+    "describe",
+    "refunded_of",
+    "statement",
+    "statement_csv",
+]

@@ -1,0 +1,1 @@
+"""What is sold: tariff plans and add-on services."""

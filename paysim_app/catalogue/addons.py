@@ -1,0 +1,179 @@
+"""Add-on services bought from a SIM's balance (+10 GB, night unlimited, static IP, ...).
+
+A purchase is a ledger entry (kind "addon") written with the SIM row locked and the balance
+checked under that lock, so two purchases cannot both spend the same money. An add-on with
+auto-renewal is bought again when it expires (by the billing cycle), if the balance allows;
+otherwise it lapses and the subscriber is told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select, update
+from sqlmodel import Session
+
+from paysim_app.billing import ledger
+from paysim_app.core import notify
+from paysim_app.core.errors import DomainError, NotFound
+from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.models import AddonService, Sim, SimAddon
+from paysim_app.models.base import utcnow
+
+BUYABLE = ("active",)
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: int
+    code: str
+    name: str
+    description: str
+    price_kop: int
+    period_days: int
+    active_until: datetime | None  # set when the SIM has it now
+
+
+@dataclass(frozen=True)
+class Owned:
+    id: int
+    addon_id: int
+    name: str
+    price_kop: int
+    started_at: datetime
+    expires_at: datetime
+    auto_renew: bool
+
+
+def _active(session: Session, sim_id: int, now: datetime) -> list[tuple[SimAddon, AddonService]]:
+    return list(
+        session.execute(
+            select(SimAddon, AddonService)
+            .join(AddonService, AddonService.id == SimAddon.addon_id)
+            .where(SimAddon.sim_id == sim_id, SimAddon.expires_at > now, SimAddon.started_at <= now)
+            .order_by(SimAddon.expires_at)
+        ).all()
+    )
+
+
+def catalogue(session: Session, actor: Actor, sim_id: int) -> list[Offer]:
+    require_role(actor, "subscriber")
+    sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
+    now = utcnow()
+    until = {a.addon_id: a.expires_at for a, _ in _active(session, sim.id, now)}
+    rows = session.execute(
+        select(AddonService)
+        .where(AddonService.is_archived.is_(False))
+        .order_by(AddonService.price_kop, AddonService.id)
+    ).scalars()
+    return [
+        Offer(a.id, a.code, a.name, a.description, a.price_kop, a.period_days, until.get(a.id))
+        for a in rows
+    ]
+
+
+def owned(session: Session, actor: Actor, sim_id: int) -> list[Owned]:
+    require_role(actor, "subscriber")
+    sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
+    return [
+        Owned(a.id, s.id, s.name, s.price_kop, a.started_at, a.expires_at, a.auto_renew)
+        for a, s in _active(session, sim.id, utcnow())
+    ]
+
+
+def buy(session: Session, actor: Actor, sim_id: int, addon_id: int) -> int:
+    """Buy an add-on for its period from the balance; refused when the balance is short."""
+    require_role(actor, "subscriber")
+    sim = owned_sim(session, actor, sim_id, admin_permission="sims.edit")
+    addon = session.get(AddonService, addon_id) if isinstance(addon_id, int) else None
+    if addon is None or addon.is_archived:
+        raise NotFound("addons.error.not_found")
+    if sim.status not in BUYABLE:
+        raise DomainError("addons.error.sim_status")
+    now = utcnow()
+    balance = ledger.lock_sims(session, [sim.id])[sim.id].balance  # checked under the lock
+    if any(a.addon_id == addon.id for a, _ in _active(session, sim.id, now)):
+        raise DomainError("addons.error.already_active")
+    if balance < addon.price_kop:
+        raise DomainError(
+            "addons.error.balance_short",
+            missing_kop=addon.price_kop - balance,
+            price_kop=addon.price_kop,
+        )
+    return _charge(session, sim.id, addon, now, actor.user_id)
+
+
+def _charge(
+    session: Session, sim_id: int, addon: AddonService, start: datetime, actor_user_id: int | None
+) -> int:
+    entry = ledger.post(
+        session,
+        ledger.Posting(
+            sim_id,
+            "addon",
+            -addon.price_kop,
+            actor_user_id=actor_user_id,
+            comment=f"{addon.name}"[:500],
+        ),
+    )
+    bought = SimAddon(
+        sim_id=sim_id,
+        addon_id=addon.id,
+        started_at=start,
+        expires_at=start + timedelta(days=addon.period_days),
+        auto_renew=True,
+        ledger_entry_id=entry.id,
+    )
+    session.add(bought)
+    session.flush()
+    return bought.id
+
+
+def set_auto_renew(session: Session, actor: Actor, sim_addon_id: int, on: bool) -> None:
+    require_role(actor, "subscriber")
+    row = session.get(SimAddon, sim_addon_id) if isinstance(sim_addon_id, int) else None
+    if row is None:
+        raise NotFound("addons.error.not_found")
+    owned_sim(session, actor, row.sim_id, admin_permission="sims.edit")  # someone else's: refused
+    row.auto_renew = bool(on)
+
+
+def renew_due(session: Session, now: datetime | None = None) -> dict:
+    """Renew expired auto-renewing add-ons (once: the renewal is a newer row, looked for under
+    the SIM's lock); an add-on the balance cannot pay lapses and its owner is told."""
+    now = now or utcnow()
+    due = session.execute(
+        select(SimAddon, AddonService, Sim.status)
+        .join(AddonService, AddonService.id == SimAddon.addon_id)
+        .join(Sim, Sim.id == SimAddon.sim_id)
+        .where(SimAddon.auto_renew, SimAddon.expires_at <= now)
+        .order_by(SimAddon.sim_id, SimAddon.id)
+        .limit(1000)
+    ).all()
+    counts = {"renewed": 0, "lapsed": 0}
+    for row, addon, status in due:
+        balance = ledger.lock_sims(session, [row.sim_id])[row.sim_id].balance
+        taken = session.execute(
+            select(SimAddon.id).where(
+                and_(
+                    SimAddon.sim_id == row.sim_id,
+                    SimAddon.addon_id == row.addon_id,
+                    SimAddon.started_at >= row.expires_at,
+                )
+            )
+        ).first()
+        session.execute(update(SimAddon).where(SimAddon.id == row.id).values(auto_renew=False))
+        if taken:
+            continue
+        if status in BUYABLE and not addon.is_archived and balance >= addon.price_kop:
+            _charge(session, row.sim_id, addon, row.expires_at, None)
+            counts["renewed"] += 1
+        else:
+            notify.notify_sim_owners(
+                session,
+                [(row.sim_id, "addon_lapsed", {"name": addon.name, "price_kop": addon.price_kop})],
+            )
+            counts["lapsed"] += 1
+        session.commit()
+    return counts

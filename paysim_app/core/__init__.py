@@ -1,0 +1,4 @@
+"""What every context shares: domain errors, who may do what (permissions), the audit log, the
+outbox and notifications, leases, the list machinery and CSV writing, set-based statements,
+signed links, pacing, form keys, limits on abuse and throttles, the numbers and logins people
+type, the choices back-office forms offer."""

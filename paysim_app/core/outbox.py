@@ -1,0 +1,167 @@
+"""E-mail (and, by kind `sms_*`, text messages to a phone) goes through the outbox table; a job
+sends it when SMTP / SMS delivery is configured.
+
+A message that carries a secret (a password-reset, invitation or set-password link, a login
+confirmation link or code) is stored without it: the body holds SECRET where the secret goes and
+the `secret` column holds it encrypted with a key derived from PAYSIM_SECRET_KEY. Only
+`render_for_sending` puts it back, for the sender. Staff reading the outbox see it masked
+(`…/reset?token=••••••a1b2`) except in demo mode, where the demo relies on reading the links
+there and in the log.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlmodel import Session, select
+
+from paysim_app.core import bulk
+from paysim_app.core.permissions import Actor, require
+from paysim_app.models import OutboxEmail
+from paysim_app.models.base import utcnow
+from paysim_app.settings import get_settings
+
+log = logging.getLogger("paysim.outbox")
+
+SECRET = "[[secret]]"  # where a message's secret goes in its stored body
+MASK = "••••••"
+SHOWN_TAIL = 4  # the last characters of a long secret that a masked body still shows
+SHOWN_FROM = 16  # shorter secrets (codes) are masked whole
+
+
+class SecretUnreadable(Exception):
+    """The row's secret cannot be decrypted (PAYSIM_SECRET_KEY changed since it was queued)."""
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"paysim outbox secret"
+    ).derive(secret_key.encode("utf-8"))
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(secret: str, secret_key: str | None = None) -> str:
+    return (
+        _fernet(secret_key or get_settings().paysim_secret_key)
+        .encrypt(secret.encode("utf-8"))
+        .decode("ascii")
+    )
+
+
+def unseal(sealed: str, secret_key: str | None = None) -> str:
+    try:
+        fernet = _fernet(secret_key or get_settings().paysim_secret_key)
+        return fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
+    except (InvalidToken, ValueError) as exc:
+        raise SecretUnreadable() from exc
+
+
+def mask(secret: str) -> str:
+    """'AbCd…a1b2' -> '••••••a1b2'; a short secret (a code) -> '••••••'."""
+    return MASK + (secret[-SHOWN_TAIL:] if len(secret) >= SHOWN_FROM else "")
+
+
+def _check(body: str, secret: str) -> None:
+    """A message with a secret must say where it goes and must not carry it already."""
+    if secret and (SECRET not in body or secret in body):
+        raise ValueError("a message with a secret holds outbox.SECRET in its body, not the secret")
+
+
+def queue_email(
+    session: Session, to: str, subject: str, body: str, kind: str = "", secret: str = ""
+) -> OutboxEmail:
+    """Queue one message; `secret` (if any) replaces SECRET in `body` when it is sent."""
+    _check(body, secret)
+    mail = OutboxEmail(
+        to_address=to, subject=subject, body=body, kind=kind, secret=seal(secret) if secret else ""
+    )
+    session.add(mail)
+    if get_settings().paysim_demo:
+        # demo mode: no SMTP; the message is readable in the log and in the outbox table
+        log.warning("outbox (demo) to=%s subject=%s\n%s", to, subject, body.replace(SECRET, secret))
+    return mail
+
+
+def queue_emails(session: Session, mails: list[tuple[str, str, str, str]]) -> None:
+    """Many (to, subject, body, kind) at once, in one bulk insert (notifications: no secrets)."""
+    if not mails:
+        return
+    now = utcnow()
+    bulk.insert_rows(
+        session,
+        OutboxEmail.__table__,
+        [
+            {
+                "to_address": to,
+                "subject": subject,
+                "body": body,
+                "secret": "",
+                "kind": kind,
+                "attempts": 0,
+                "last_error": "",
+                "created_at": now,
+            }
+            for to, subject, body, kind in mails
+        ],
+        returning=None,
+    )
+    if get_settings().paysim_demo:
+        for to, subject, body, _ in mails:
+            log.warning("outbox (demo) to=%s subject=%s\n%s", to, subject, body)
+
+
+def render_for_sending(mail: OutboxEmail, secret_key: str | None = None) -> str:
+    """The body to send: with its secret back in place. SecretUnreadable when the key that
+    sealed it is gone (the sender records that as the row's error)."""
+    if not mail.secret:
+        return mail.body
+    return mail.body.replace(SECRET, unseal(mail.secret, secret_key))
+
+
+def render_for_staff(mail: OutboxEmail, demo: bool | None = None) -> str:
+    """The body an admin reads: the secret masked, or whole in demo mode."""
+    if not mail.secret:
+        return mail.body
+    if demo if demo is not None else get_settings().paysim_demo:
+        try:
+            return render_for_sending(mail)
+        except SecretUnreadable:
+            pass
+    try:
+        shown = mask(unseal(mail.secret))
+    except SecretUnreadable:
+        shown = MASK
+    return mail.body.replace(SECRET, shown)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    to_address: str
+    subject: str
+    body: str  # as staff may read it (see render_for_staff)
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def recent_emails(session: Session, actor: Actor, limit: int = 50) -> list[OutboxRow]:
+    """The newest outgoing messages, for admins who manage accounts (demo: reset links whole)."""
+    require(actor, "admins.manage")
+    rows = session.exec(
+        select(OutboxEmail)
+        .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+        .limit(min(limit, 100))
+    ).all()
+    demo = get_settings().paysim_demo
+    return [
+        OutboxRow(r.id, r.to_address, r.subject, render_for_staff(r, demo), r.created_at, r.sent_at)
+        for r in rows
+    ]

@@ -1,0 +1,184 @@
+"""The two back-office lists about people: the Subscribers section (every contract) and the
+Support inbox (every ticket of subscribers and partners). Declarations over core.listing;
+the SELECTs come from admin_subscribers.subscriber_rows_select and
+support_admin.ticket_rows_select, the permission checks from the specs (subscribers.view,
+support.view)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import case, literal_column, or_
+from sqlmodel import Session
+
+from paysim_app.core import choices
+from paysim_app.core.choices import Choice
+from paysim_app.core.listing import (
+    ExportColumn,
+    FilterDef,
+    ListSpec,
+    contains,
+    date_range,
+    digits,
+    id_filter,
+    phone_part,
+)
+from paysim_app.core.permissions import Actor, require
+from paysim_app.models import Partner, Subscriber, Ticket
+from paysim_app.models.subscribers import CONTRACT_STATUSES
+from paysim_app.models.support import (
+    OPEN_TICKET_STATUSES,
+    TICKET_CATEGORIES,
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+)
+from paysim_app.subscribers.admin_subscribers import subscriber_rows_select
+from paysim_app.support.support_admin import ticket_rows_select
+
+UNRESOLVED = "unresolved"  # the ticket status filter's "new, open or waiting"
+AUTHOR_TYPES = ("subscriber", "partner")
+_PHONE_LIKE = re.compile(r"[\d\s()+-]+")
+
+
+# -- subscribers --------------------------------------------------------------------------------
+def search_subscribers(stmt, text: str):
+    """A contract number (any part), a phone number (any part; +7 / 8 ignored), an e-mail, a
+    name (any letter case)."""
+    text = text.strip()
+    if digits(text) and _PHONE_LIKE.fullmatch(text):
+        part = phone_part(text)
+        return stmt.where(
+            or_(
+                Subscriber.phone.like(f"%{part}%"), Subscriber.contract_no.like(f"%{digits(text)}%")
+            )
+        )
+    if "@" in text:
+        return stmt.where(contains(Subscriber.email, text))
+    return stmt.where(
+        or_(
+            contains(Subscriber.full_name, text),
+            contains(Subscriber.contract_no, text),
+            contains(Subscriber.email, text),
+        )
+    )
+
+
+SUBSCRIBER_LIST = ListSpec(
+    name="subscribers",
+    permission="subscribers.view",
+    columns=lambda actor: subscriber_rows_select(),
+    sorts={
+        "created_at": Subscriber.created_at,
+        "contract_no": Subscriber.contract_no,
+        "full_name": Subscriber.full_name,
+        "status": Subscriber.status,
+        # the two sums are labelled subqueries of the SELECT: ordered by their output names
+        "balance": literal_column("balance_kop"),
+        "sim_count": literal_column("sim_count"),
+    },
+    default_sort="created_at",
+    key=Subscriber.id,
+    filters=(
+        FilterDef(
+            "status", lambda s, v: s.where(Subscriber.status == v), "choice", CONTRACT_STATUSES
+        ),
+        FilterDef("partner", id_filter(Subscriber.partner_id, allow_none=True), "text"),
+        *date_range(Subscriber.created_at, "created_from", "created_to"),
+    ),
+    search=search_subscribers,
+    export=(
+        ExportColumn("contract_no", "admin_subscribers.col.contract_no"),
+        ExportColumn("full_name", "admin_subscribers.col.full_name"),
+        ExportColumn("phone", "admin_subscribers.col.phone"),
+        ExportColumn("email", "admin_subscribers.col.email"),
+        ExportColumn("status", "admin_subscribers.col.status", "word", "admin_subscribers.status."),
+        ExportColumn("sim_count", "admin_subscribers.col.sim_count"),
+        ExportColumn("balance_kop", "admin_subscribers.col.balance", "money"),
+        ExportColumn("partner_name", "admin_subscribers.col.partner"),
+        ExportColumn("created_at", "admin_subscribers.col.created", "time"),
+    ),
+)
+
+
+def partner_choices(session: Session, actor: Actor) -> list[Choice]:
+    """Every partner by name, for the Subscribers list's partner filter."""
+    require(actor, "subscribers.view")
+    return choices.partners(session)
+
+
+# -- support inbox ------------------------------------------------------------------------------
+def _ticket_status(stmt, value: str):
+    if value == UNRESOLVED:
+        return stmt.where(Ticket.status.in_(OPEN_TICKET_STATUSES))
+    return stmt.where(Ticket.status == value)
+
+
+_IS_PARTNER = Ticket.partner_id.is_not(None) & Ticket.subscriber_id.is_(None)
+
+
+def _author_type(stmt, value: str):
+    return stmt.where(_IS_PARTNER if value == "partner" else ~_IS_PARTNER)
+
+
+def search_tickets(stmt, text: str):
+    """#123 or 123: a ticket number; otherwise the subject, the customer's name (subscriber or
+    partner) or a contract number."""
+    text = text.strip()
+    if re.fullmatch(r"#?\s*\d{1,9}", text):
+        return stmt.where(Ticket.id == int(digits(text)))
+    return stmt.where(
+        or_(
+            contains(Ticket.subject, text),
+            contains(Subscriber.full_name, text),
+            contains(Partner.name, text),
+            contains(Subscriber.contract_no, text),
+        )
+    )
+
+
+_PRIORITY_RANK = case(
+    *[(Ticket.priority == p, i) for i, p in enumerate(TICKET_PRIORITIES)], else_=0
+)
+
+TICKET_LIST = ListSpec(
+    name="tickets",
+    permission="support.view",
+    columns=lambda actor: ticket_rows_select(),
+    sorts={
+        "updated_at": Ticket.updated_at,
+        "created_at": Ticket.created_at,
+        "priority": _PRIORITY_RANK,
+        "status": Ticket.status,
+        "first_response": literal_column("first_response_seconds"),
+    },
+    default_sort="updated_at",
+    key=Ticket.id,
+    filters=(
+        FilterDef("status", _ticket_status, "choice", (UNRESOLVED, *TICKET_STATUSES)),
+        FilterDef(
+            "category", lambda s, v: s.where(Ticket.category == v), "choice", TICKET_CATEGORIES
+        ),
+        FilterDef(
+            "priority", lambda s, v: s.where(Ticket.priority == v), "choice", TICKET_PRIORITIES
+        ),
+        FilterDef("assignee", id_filter(Ticket.assignee_user_id, allow_none=True), "text"),
+        FilterDef("author_type", _author_type, "choice", AUTHOR_TYPES),
+        *date_range(Ticket.created_at, "created_from", "created_to"),
+    ),
+    search=search_tickets,
+    export=(
+        ExportColumn("id", "admin_support.col.number"),
+        ExportColumn("subject", "admin_support.col.subject"),
+        ExportColumn("customer_name", "admin_support.col.customer"),
+        ExportColumn(
+            "author_type", "admin_support.col.author_type", "word", "admin_support.author."
+        ),
+        ExportColumn("category", "admin_support.col.category", "word", "support.category."),
+        ExportColumn("priority", "admin_support.col.priority", "word", "admin_support.priority."),
+        ExportColumn("status", "admin_support.col.status", "word", "admin_support.status."),
+        ExportColumn("assignee_name", "admin_support.col.assignee"),
+        ExportColumn("first_response_seconds", "people_ui.sup.first_response_seconds"),
+        ExportColumn("created_at", "admin_support.col.created", "time"),
+        ExportColumn("updated_at", "admin_support.col.updated", "time"),
+    ),
+)

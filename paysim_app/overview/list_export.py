@@ -1,0 +1,119 @@
+"""CSV export of any list, streamed: the rows come from listing.export_rows in chunks and
+leave as CSV lines, so exporting a million SIMs holds a few thousand rows at a time.
+
+`LISTS` names every list that can be exported; the download route looks the name up here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlmodel import Session
+
+from paysim_app.core import export
+from paysim_app.core.listing import (
+    ExportColumn,
+    ListQuery,
+    ListSpec,
+    count_capped,
+    export_rows,
+    filtered,
+    narrowing,
+)
+from paysim_app.core.permissions import Actor
+from paysim_app.i18n import t
+from paysim_app.i18n.formats import moscow_time
+
+LINES_PER_CHUNK = 500
+
+
+def lists() -> dict[str, ListSpec]:
+    """Every exportable list by name (imported here, not at module load, to avoid cycles)."""
+    from paysim_app.billing import admin_payments
+    from paysim_app.catalogue import admin_lists_catalogue
+    from paysim_app.overview import admin_lists_people, admin_lists_staff
+    from paysim_app.partners import admin_lists_partners, partner_cabinet
+    from paysim_app.sims import admin_lists_queues, admin_sims
+
+    specs = (
+        admin_sims.SIM_LIST,
+        admin_payments.PAYMENT_LIST,
+        admin_lists_partners.PARTNER_LIST,
+        admin_lists_people.SUBSCRIBER_LIST,
+        admin_lists_people.TICKET_LIST,
+        admin_lists_staff.ADMIN_LIST,
+        admin_lists_staff.AUDIT_LIST,
+        admin_lists_staff.RATING_LIST,
+        admin_lists_queues.ACTIVATION_LIST,
+        admin_lists_queues.TARIFF_CHANGE_LIST,
+        admin_lists_queues.BLOCK_LIST,
+        admin_lists_queues.UNBLOCK_LIST,
+        admin_lists_catalogue.TARIFF_LIST,
+        admin_lists_catalogue.ADDON_LIST,
+        partner_cabinet.PARTNER_SIM_LIST,
+        partner_cabinet.PARTNER_SUBSCRIBER_LIST,
+        partner_cabinet.PARTNER_REQUEST_LIST,
+    )
+    return {spec.name: spec for spec in specs if spec.export}
+
+
+def start_export(session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery) -> None:
+    """Before the first byte of an export: the actor's right to the list, its filters (a bad
+    one refuses the export: ValidationError), and the audit entry, with the rows counted up to
+    the list's cap (a bounded count: past it, "more than the cap"). A refusal writes nothing."""
+    actor = spec.check(actor)
+    count, capped = count_capped(session, filtered(spec, actor, query), spec.count_cap)
+    filters, search = narrowing(query)
+    export.audit_export(
+        session,
+        actor,
+        spec.name,
+        filters=dict(filters),
+        search=search,
+        sort=query.sort if query.sort in spec.sorts else spec.default_sort,
+        descending=query.descending,
+        rows=None if capped else count,
+        more_than=spec.count_cap if capped else None,
+    )
+
+
+def _value(column: ExportColumn, value: object, locale: str) -> object:
+    if value is None:
+        return ""
+    if column.kind == "money":
+        return export.amount(int(value), locale)
+    if column.kind == "time" and isinstance(value, datetime):
+        return moscow_time(value)
+    if column.kind == "word":
+        return t(f"{column.prefix}{value}", locale)
+    return value
+
+
+def csv_chunks(
+    session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery, locale: str
+) -> Iterator[str]:
+    """The CSV as text chunks: a BOM and `;` for Russian Excel, commas for English."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if locale == "ru" else ",", lineterminator="\r\n")
+    rows = export_rows(session, actor, spec, query)  # checks the permission on first next()
+    first = next(rows, None)
+    writer.writerow([export.neutralise(t(c.header_key, locale)) for c in spec.export])
+    pending = 0
+    for row in [first] if first is not None else []:
+        writer.writerow([export.neutralise(_value(c, row.get(c.key), locale)) for c in spec.export])
+    yield ("\ufeff" if locale == "ru" else "") + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    for row in rows:
+        writer.writerow([export.neutralise(_value(c, row.get(c.key), locale)) for c in spec.export])
+        pending += 1
+        if pending >= LINES_PER_CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Dealers: their accounts and users, their own cabinet, their statistics."""

@@ -1,0 +1,60 @@
+"""The admin's Partners list: a declaration over core.listing.
+
+The SELECT comes from partners.partner_rows_select (every partner with its SIMs and active
+subscribers); the permission check (partners.view) from the spec. Search: a code, a name (any
+letter case), an INN (any part of its digits)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import literal_column, or_
+
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains, digits
+from paysim_app.models import Partner
+from paysim_app.partners.partners import partner_rows_select
+
+PARTNER_STATES = ("active", "inactive")
+
+
+def _state(stmt, value: str):
+    return stmt.where(Partner.is_active == (value == "active"))
+
+
+def search_partners(stmt, text: str):
+    """Digits only: an INN (any part) or a code; otherwise a code or a name."""
+    text = text.strip()
+    if re.fullmatch(r"[\d\s]+", text):
+        d = digits(text)
+        return stmt.where(or_(Partner.inn.like(f"%{d}%"), contains(Partner.code, d)))
+    return stmt.where(or_(contains(Partner.code, text), contains(Partner.name, text)))
+
+
+PARTNER_LIST = ListSpec(
+    name="partners",
+    permission="partners.view",
+    columns=lambda actor: partner_rows_select(actor),
+    sorts={
+        "name": Partner.name,
+        "created_at": Partner.created_at,
+        # a labelled subquery of the SELECT: ordered by its output name
+        "sims": literal_column("sims"),
+    },
+    default_sort="created_at",
+    key=Partner.id,
+    filters=(FilterDef("status", _state, "choice", PARTNER_STATES),),
+    search=search_partners,
+    export=(
+        ExportColumn("code", "admin_partners.col.code"),
+        ExportColumn("name", "admin_partners.col.name"),
+        ExportColumn("inn", "admin_partners.col.inn"),
+        ExportColumn("contact_email", "admin_partners.field.email"),
+        ExportColumn("contact_phone", "admin_partners.field.phone"),
+        # basis points / 100 = percent with two decimals, written like an amount (10,00)
+        ExportColumn("commission_bp", "admin_partners.col.commission", "money"),
+        ExportColumn("sims", "admin_partners.col.sims"),
+        ExportColumn("active_subscribers", "admin_partners.col.subscribers"),
+        ExportColumn("is_active", "admin_partners.col.status", "word", "admin_partners.active."),
+        ExportColumn("created_at", "admin_partners.col.created", "time"),
+    ),
+)

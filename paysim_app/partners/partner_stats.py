@@ -1,0 +1,280 @@
+"""Partner statistics: SIMs, subscribers, profit (commissions) and activations, for any period.
+
+Every figure is one grouped SQL query (no Python loop over rows), shaped for the indexes:
+commission by (partner_id, created_at) — ix_commission_partner_created; activations by
+(partner_id, activated_at) — ix_sim_partner_activated; payments by (partner_id, created_at) —
+ix_payment_partner_created; SIMs by (partner_id, status) — ix_sim_partner_status (partner_id, status, id).
+
+Profit is the sum of the partner's commission rows: accruals are positive, a refund's reversal
+carries the negative amount, so the sum is accruals minus reversals. A row counts in the Moscow
+day (and month) of its created_at. A period is a range of Moscow calendar days, both included.
+
+An admin with partners.view may ask about any partner; a partner's user about its own only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from paysim_app.core import bulk
+from paysim_app.core.errors import NotFound, ValidationError
+from paysim_app.core.permissions import Actor, require
+from paysim_app.i18n.formats import moscow_day_range
+from paysim_app.models import Commission, Partner, Payment, Sim, Subscriber
+from paysim_app.models.sims import SIM_STATUSES
+from paysim_app.settings import get_settings
+
+MAX_MONTHS = 120  # the longest period a chart is drawn for
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: str  # 'YYYY-MM'
+    profit_kop: int
+    activations: int
+
+
+@dataclass(frozen=True)
+class PartnerStats:
+    partner_id: int
+    partner_name: str
+    date_from: date
+    date_to: date
+    sims_by_status: dict[str, int]  # every status, zeros included
+    sims: int
+    subscribers: int  # contracts the partner brought, active or not
+    active_subscribers: int
+    profit_total_kop: int  # all time
+    profit_kop: int  # in the period
+    payments_count: int  # succeeded payments of its subscribers in the period
+    payments_kop: int
+    activations: int  # its SIMs activated in the period
+    months: list[MonthPoint] = field(default_factory=list)  # every month of the period
+
+
+@dataclass(frozen=True)
+class PartnerComparisonRow:
+    partner_id: int
+    code: str
+    name: str
+    is_active: bool
+    sims: int
+    subscribers: int
+    active_subscribers: int
+    activations: int
+    payments_count: int
+    payments_kop: int
+    profit_kop: int
+
+
+# --------------------------------------------------------------------------- helpers
+def month_of(session: Session, column: ColumnElement) -> ColumnElement:
+    """The month of a UTC timestamp column in the operator's time zone, in SQL, for GROUP BY;
+    month_key() turns a value of it into 'YYYY-MM'.
+
+    PostgreSQL: date_trunc of the local time, with the zone's rules. SQLite has no zones, so it
+    shifts by the zone's current UTC offset (Moscow has had no daylight saving since 2014)."""
+    tz = get_settings().paysim_timezone
+    if bulk.is_postgres(session):
+        return func.date_trunc("month", func.timezone(tz, column))
+    offset = datetime.now(ZoneInfo(tz)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    return func.strftime("%Y-%m", column, f"{minutes:+d} minutes")
+
+
+def month_key(value: object) -> str:
+    """A month_of() value as 'YYYY-MM'."""
+    return value.strftime("%Y-%m") if isinstance(value, datetime | date) else str(value)[:7]
+
+
+def months_between(date_from: date, date_to: date) -> list[str]:
+    out, year, month = [], date_from.year, date_from.month
+    while (year, month) <= (date_to.year, date_to.month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def _bounds(date_from: object, date_to: object) -> tuple[datetime, datetime]:
+    if not isinstance(date_from, date) or not isinstance(date_to, date):
+        raise ValidationError("error.invalid", field="date_from")
+    if isinstance(date_from, datetime) or isinstance(date_to, datetime):
+        raise ValidationError("error.invalid", field="date_from")
+    if date_from > date_to:
+        raise ValidationError("admin_catalogue.error.date_range", field="date_to")
+    if len(months_between(date_from, date_to)) > MAX_MONTHS:
+        raise ValidationError(
+            "admin_catalogue.error.range_too_long", field="date_from", months=MAX_MONTHS
+        )
+    return moscow_day_range(date_from)[0], moscow_day_range(date_to)[1]
+
+
+def _by_month(rows) -> dict[str, int]:
+    return {month_key(month): int(value or 0) for month, value in rows}
+
+
+def _may_view(actor: Actor | None, partner_id: object) -> None:
+    """An admin with partners.view, or a user of that very partner."""
+    if (
+        actor is not None
+        and actor.role == "partner"
+        and actor.partner_id is not None
+        and actor.partner_id == partner_id
+    ):
+        return
+    require(actor, "partners.view")  # refuses any other partner, subscriber or admin
+
+
+# --------------------------------------------------------------------------- one partner
+def partner_stats(
+    session: Session, actor: Actor, partner_id: int, date_from: date, date_to: date
+) -> PartnerStats:
+    """Everything the statistics page shows for one partner and a period of Moscow days."""
+    _may_view(actor, partner_id)
+    start, end = _bounds(date_from, date_to)
+    partner = session.get(Partner, partner_id) if isinstance(partner_id, int) else None
+    if partner is None:
+        raise NotFound()
+    pid = partner.id
+
+    by_status = dict.fromkeys(SIM_STATUSES, 0)
+    by_status.update(
+        session.execute(
+            select(Sim.status, func.count()).where(Sim.partner_id == pid).group_by(Sim.status)
+        ).all()
+    )
+    subscribers, active_subscribers = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Subscriber.status == "active", 1), else_=0)), 0),
+        ).where(Subscriber.partner_id == pid)
+    ).one()
+    profit_total = session.execute(
+        select(func.coalesce(func.sum(Commission.amount_kop), 0)).where(
+            Commission.partner_id == pid
+        )
+    ).scalar_one()
+
+    c_month = month_of(session, Commission.created_at).label("month")
+    profit_by_month = _by_month(
+        session.execute(
+            select(c_month, func.sum(Commission.amount_kop))
+            .where(
+                Commission.partner_id == pid,
+                Commission.created_at >= start,
+                Commission.created_at < end,
+            )
+            .group_by(c_month)
+        ).all()
+    )
+    a_month = month_of(session, Sim.activated_at).label("month")
+    activations_by_month = _by_month(
+        session.execute(
+            select(a_month, func.count())
+            .where(Sim.partner_id == pid, Sim.activated_at >= start, Sim.activated_at < end)
+            .group_by(a_month)
+        ).all()
+    )
+    payments_count, payments_kop = session.execute(
+        select(func.count(), func.coalesce(func.sum(Payment.amount_kop), 0)).where(
+            Payment.partner_id == pid,
+            Payment.created_at >= start,
+            Payment.created_at < end,
+            Payment.status == "succeeded",
+        )
+    ).one()
+
+    months = [
+        MonthPoint(m, int(profit_by_month.get(m) or 0), int(activations_by_month.get(m) or 0))
+        for m in months_between(date_from, date_to)
+    ]
+    return PartnerStats(
+        partner_id=pid,
+        partner_name=partner.name,
+        date_from=date_from,
+        date_to=date_to,
+        sims_by_status=by_status,
+        sims=sum(by_status.values()),
+        subscribers=int(subscribers),
+        active_subscribers=int(active_subscribers),
+        profit_total_kop=int(profit_total),
+        profit_kop=sum(p.profit_kop for p in months),
+        payments_count=int(payments_count),
+        payments_kop=int(payments_kop),
+        activations=sum(p.activations for p in months),
+        months=months,
+    )
+
+
+# --------------------------------------------------------------------------- all partners
+def partners_comparison(
+    session: Session, actor: Actor, date_from: date, date_to: date
+) -> list[PartnerComparisonRow]:
+    """Every partner side by side for one period, most profitable first. One grouped query per
+    figure (never one query per partner). Admins only: a partner never sees the others."""
+    require(actor, "partners.view")
+    start, end = _bounds(date_from, date_to)
+
+    def grouped(stmt) -> dict:
+        return {row[0]: row[1:] for row in session.execute(stmt).all()}
+
+    sims = grouped(
+        select(Sim.partner_id, func.count())
+        .where(Sim.partner_id.is_not(None))
+        .group_by(Sim.partner_id)
+    )
+    subscribers = grouped(
+        select(
+            Subscriber.partner_id,
+            func.count(),
+            func.coalesce(func.sum(case((Subscriber.status == "active", 1), else_=0)), 0),
+        )
+        .where(Subscriber.partner_id.is_not(None))
+        .group_by(Subscriber.partner_id)
+    )
+    activations = grouped(
+        select(Sim.partner_id, func.count())
+        .where(Sim.partner_id.is_not(None), Sim.activated_at >= start, Sim.activated_at < end)
+        .group_by(Sim.partner_id)
+    )
+    paid = grouped(
+        select(Payment.partner_id, func.count(), func.sum(Payment.amount_kop))
+        .where(
+            Payment.partner_id.is_not(None),
+            Payment.status == "succeeded",
+            Payment.created_at >= start,
+            Payment.created_at < end,
+        )
+        .group_by(Payment.partner_id)
+    )
+    profit = grouped(
+        select(Commission.partner_id, func.sum(Commission.amount_kop))
+        .where(Commission.created_at >= start, Commission.created_at < end)
+        .group_by(Commission.partner_id)
+    )
+    rows = [
+        PartnerComparisonRow(
+            partner_id=p.id,
+            code=p.code,
+            name=p.name,
+            is_active=p.is_active,
+            sims=int(sims.get(p.id, (0,))[0]),
+            subscribers=int(subscribers.get(p.id, (0, 0))[0]),
+            active_subscribers=int(subscribers.get(p.id, (0, 0))[1]),
+            activations=int(activations.get(p.id, (0,))[0]),
+            payments_count=int(paid.get(p.id, (0, 0))[0]),
+            payments_kop=int(paid.get(p.id, (0, 0))[1] or 0),
+            profit_kop=int(profit.get(p.id, (0,))[0] or 0),
+        )
+        for p in session.execute(
+            select(Partner.id, Partner.code, Partner.name, Partner.is_active)
+        ).all()
+    ]
+    rows.sort(key=lambda r: (-r.profit_kop, r.name, r.partner_id))
+    return rows

@@ -1,0 +1,1 @@
+"""Contracts as the back office sees them."""

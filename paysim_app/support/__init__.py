@@ -1,0 +1,1 @@
+"""Support tickets and their files, quality ratings and speed tests."""
