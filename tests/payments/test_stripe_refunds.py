@@ -18,8 +18,8 @@ from paysim_app.models import Commission, LedgerEntry, Payment
 from paysim_app.payments import CardInput, get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
 from paysim_app.settings import get_settings
+from tests.money_helpers import assert_ledger_consistent
 from tests.payments.fake_stripe import FakeStripe, signed_event
-from tests.services.money_helpers import assert_ledger_consistent
 
 WHSEC = "whsec_test_partial_refunds"
 AMOUNT = 50000
