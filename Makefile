@@ -77,6 +77,7 @@ endif
 
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 clean:
 	rm -rf .venv .tools .web .states
