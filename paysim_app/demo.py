@@ -29,6 +29,7 @@ from paysim_app.accounts.accounts import create_admin, next_contract_no
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.accounts.roles import ensure_builtin_roles
 from paysim_app.billing import ledger
+from paysim_app.billing.payments import commission_of
 from paysim_app.core import audit
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.models import (
@@ -1163,7 +1164,7 @@ class _Seeder:
                         "partner_id": partner.id,
                         "payment_id": pay.id,
                         "rate_bp": partner.commission_bp,
-                        "amount_kop": pay.row["amount_kop"] * partner.commission_bp // 10000,
+                        "amount_kop": commission_of(pay.row["amount_kop"], partner.commission_bp),
                         "created_at": pay.row["completed_at"],
                     }
                 )
