@@ -53,7 +53,7 @@ def make_engine(url: str) -> Engine:
         url,
         # psycopg prepares a statement on the server after 5 runs, and PostgreSQL may then plan
         # it once for any value: a list's "status + part of a number" count, planned without the
-        # number, read half the SIM table (p95 523 ms instead of 34 ms; bench/README.md)
+        # number, reads half the SIM table (bench/README.md, "Plans")
         connect_args={"prepare_threshold": None},
         pool_pre_ping=True,
         pool_size=settings.paysim_db_pool_size,

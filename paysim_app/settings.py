@@ -43,16 +43,13 @@ class Settings(BaseSettings):
     paysim_scheduler_lease_seconds: int = Field(default=40, ge=2)
     paysim_scheduler_tick_seconds: int = Field(default=10, ge=1)
     # billing's pause per second of work between batches: 2.0 = at most a third of a core, so
-    # web requests beside it stay fast (bench/load.py --heavy billing, 10 users: the others' p95
-    # 1.7x with 2.0 (median of 4 runs), 2.0x with 1.0; 700k fees take 5.5 min instead of 4.5)
+    # web requests beside it stay fast (how the default was chosen: bench/README.md, "Pacing")
     paysim_billing_pace: float = Field(default=2.0, ge=0)
     # PostgreSQL: a SIM import with more new SIMs than this commits them in chunks of this
     # many file lines (sims.sim_import._apply_in_chunks); 0 = always one transaction
     paysim_import_chunk_rows: int = Field(default=5_000, ge=0)
-    # the pause per second of work between those chunks and between the checks' statements
-    # (bench/load.py --heavy import: 3.0 and 5 000 rows keep the other users' p95 at 1.6x;
-    # 1.0 and 20 000 gave 3.3x before lists stopped walking the id index; a million SIMs take
-    # 3-4.5 min instead of 2)
+    # the pause per second of work between those chunks and between the checks' statements, so
+    # the web workers beside an import keep their CPU (bench/README.md, "Pacing")
     paysim_import_pace: float = Field(default=3.0, ge=0)
     # a job that wrote 10 000+ rows of a table vacuums and analyses it (core.maintenance)
     paysim_tidy_after_jobs: bool = True

@@ -71,9 +71,9 @@ def leading_choice(name: str, column: ColumnElement, choices: tuple[str, ...]) -
     """An equality filter on a column that leads an index ending in the list's key, such as
     (status, id). PostgreSQL estimates "newest first, status = 'active'" as if active SIMs were
     spread evenly over the ids and walks the id index backwards, skipping every other status;
-    after a million new in-stock SIMs that is a million rows for one page (270 ms). So the
-    filter is written as the range v..v and the list ordered by (column, key): that order only
-    the (column, key) index gives, and it reads the page straight from there (0.1 ms)."""
+    after a million new in-stock SIMs that is a million rows for one page. So the filter is
+    written as the range v..v and the list ordered by (column, key): that order only the
+    (column, key) index gives, and it reads the page straight from there."""
     return FilterDef(
         name, lambda stmt, v: stmt.where(column.between(v, v)), "choice", choices, column
     )
@@ -354,8 +354,8 @@ def fetch_page(
     # A search or filter: count first (at most cap + 1 rows, read through the filter's own
     # index). Given "ORDER BY id DESC LIMIT 26" and a filter it expects to match 600 of 2M rows,
     # PostgreSQL walks the id index backwards hoping to meet 26 of them early; when the matches
-    # sit in old rows it reads a million rows first (170 ms instead of 5 ms for a 5-digit number
-    # search after a 1M-SIM import). When the count says the matches are few, sort just them.
+    # sit in old rows it reads a million rows first (a number search after a 1M-SIM import).
+    # When the count says the matches are few, sort just them.
     probe, few = None, False
     if _narrowed(spec, query):
         if count or matches is None:

@@ -5,9 +5,8 @@ An import of a million SIMs or a billing cycle that moves the balance of every a
 the table's new row versions unmarked in PostgreSQL's visibility map and its statistics stale.
 Until autovacuum gets there (minutes later; never where it is switched off) the lists' counts
 and filters visit the heap for every such row instead of answering from the index, and the
-planner estimates from the old table: measured on the bench database, the admin SIM list's
-status filter went from 13 ms to over 100 ms after an import. The job that did the writing
-knows, so it tidies up at once. VACUUM (not FULL) takes no lock that stops reads or writes.
+planner estimates from the old table, so the admin SIM list's status filter turns several
+times slower after an import. The job that did the writing knows, so it tidies up at once. VACUUM (not FULL) takes no lock that stops reads or writes.
 """
 
 from __future__ import annotations

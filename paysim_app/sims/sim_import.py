@@ -808,8 +808,8 @@ def _apply_rest(session: Session, now, with_creates: bool) -> None:
         _insert_creates(session, now)
     if _postgres(session):
         # fresh statistics with the rows: after a million new SIMs the planner's old picture
-        # makes the filtered SIM list walk the primary key (236 ms a page instead of 1 ms), and
-        # autovacuum may be off or late. ANALYZE counts this transaction's own new rows.
+        # makes the filtered SIM list walk the primary key, and autovacuum may be off or late.
+        # ANALYZE counts this transaction's own new rows.
         _sql(session, "ANALYZE sim")
 
 
@@ -842,9 +842,8 @@ def _apply_in_chunks(
 
     Why: one transaction inserting a million SIMs leaves a million uncommitted entries at the
     top of the SIM primary key, and every newest-first SIM list page walks backward through
-    them checking each one's visibility: 0.2 ms a page became 20-386 ms while a 1M-row import
-    ran. With chunks at most one chunk is uncommitted, and a Pacer between chunks leaves CPU
-    to the web workers.
+    them checking each one's visibility for as long as the import runs. With chunks at most one
+    chunk is uncommitted, and a Pacer between chunks leaves CPU to the web workers.
 
     All or nothing still holds for every failure the code sees: the checks ran under the lock
     before the first chunk, and a failed chunk or later statement removes the SIMs the earlier
