@@ -70,7 +70,7 @@ prod: setup
 test: setup
 ifeq ($(strip $(PYTEST_ARGS)),)
 	$(PY) -m pytest -n 2 -m "not browser and not server"
-	$(PY) -m pytest -m "browser or server"
+	$(PY) -m pytest -m "browser or server" --durations=15
 else
 	$(PY) -m pytest $(PYTEST_ARGS)
 endif
