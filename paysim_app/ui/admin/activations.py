@@ -235,26 +235,26 @@ def activations_page() -> rx.Component:
                     value="tariffs",
                     id="tab-tariffs",
                 ),
-            ),
-            rx.cond(
-                s.tab == "tariffs",
-                list_view(
-                    AdminTariffChangesState,
-                    CHANGE_COLUMNS,
-                    CHANGE_FIELDS,
-                    REQUEST_SORTS,
-                    id_="admin-tariff-changes",
-                    search_key="queues.search.changes",
-                    empty_key="queues.empty",
-                ),
-                list_view(
-                    s,
-                    ACTIVATION_COLUMNS,
-                    ACTIVATION_FIELDS,
-                    REQUEST_SORTS,
-                    id_="admin-activations",
-                    search_key="queues.search.requests",
-                    empty_key="queues.empty",
+                panel=rx.cond(
+                    s.tab == "tariffs",
+                    list_view(
+                        AdminTariffChangesState,
+                        CHANGE_COLUMNS,
+                        CHANGE_FIELDS,
+                        REQUEST_SORTS,
+                        id_="admin-tariff-changes",
+                        search_key="queues.search.changes",
+                        empty_key="queues.empty",
+                    ),
+                    list_view(
+                        s,
+                        ACTIVATION_COLUMNS,
+                        ACTIVATION_FIELDS,
+                        REQUEST_SORTS,
+                        id_="admin-activations",
+                        search_key="queues.search.requests",
+                        empty_key="queues.empty",
+                    ),
                 ),
             ),
             spacing="4",
@@ -696,7 +696,13 @@ def tariff_change_page() -> rx.Component:
         ),
         rx.cond(
             c["short"] != "",
-            rx.callout(c["short"], icon="triangle_alert", color_scheme="amber", width="100%"),
+            rx.callout(
+                c["short"],
+                icon="triangle_alert",
+                color_scheme="amber",
+                high_contrast=True,  # amber text on its tint is below WCAG AA
+                width="100%",
+            ),
         ),
     )
     return queue_detail_page(

@@ -239,7 +239,14 @@ def period_form(state, id_: str) -> rx.Component:
 def _status_link(row: rx.Var) -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.badge(row["label"], color_scheme=row["colour"], variant="soft", size="2"),
+            # high contrast: a soft badge's coloured text fails WCAG AA on its tint (axe)
+            rx.badge(
+                row["label"],
+                color_scheme=row["colour"],
+                variant="soft",
+                size="2",
+                high_contrast=True,
+            ),
             rx.text(row["count"], weight="bold", size="3"),
             align="center",
             spacing="2",

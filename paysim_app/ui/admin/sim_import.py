@@ -350,29 +350,34 @@ def _upload_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(tr("sim_import.intro"), size="2", color=rx.color("gray", 11)),
-            rx.upload(
-                rx.vstack(
-                    rx.button(
-                        rx.icon("file-up", size=16),
-                        tr("sim_import.choose_file"),
-                        variant="soft",
-                        type="button",
-                        size="2",
+            # the dropzone's hidden <input type=file> takes its accessible name from this <label>
+            rx.el.label(
+                rx.upload(
+                    rx.vstack(
+                        rx.button(
+                            rx.icon("file-up", size=16),
+                            tr("sim_import.choose_file"),
+                            variant="soft",
+                            type="button",
+                            size="2",
+                        ),
+                        rx.foreach(
+                            rx.selected_files(UPLOAD_ID),
+                            lambda name: rx.text(name, size="2", id="import-selected"),
+                        ),
+                        spacing="2",
+                        align="start",
                     ),
-                    rx.foreach(
-                        rx.selected_files(UPLOAD_ID),
-                        lambda name: rx.text(name, size="2", id="import-selected"),
-                    ),
-                    spacing="2",
-                    align="start",
+                    id=UPLOAD_ID,
+                    max_files=1,
+                    max_size=sim_import.MAX_UPLOAD_BYTES,
+                    accept={"text/csv": [".csv"], "text/plain": [".txt", ".csv"]},
+                    multiple=False,
+                    border=f"1px dashed {rx.color('gray', 7)}",
+                    padding="1em",
+                    width="100%",
                 ),
-                id=UPLOAD_ID,
-                max_files=1,
-                max_size=sim_import.MAX_UPLOAD_BYTES,
-                accept={"text/csv": [".csv"], "text/plain": [".txt", ".csv"]},
-                multiple=False,
-                border=f"1px dashed {rx.color('gray', 7)}",
-                padding="1em",
+                display="block",
                 width="100%",
             ),
             rx.hstack(

@@ -814,7 +814,13 @@ def tariff_page() -> rx.Component:
     )
     waiting = rx.cond(
         i["waiting"] != "",
-        rx.callout(i["waiting"], icon="calendar-clock", color_scheme="amber", id="tariff-waiting"),
+        rx.callout(
+            i["waiting"],
+            icon="calendar-clock",
+            color_scheme="amber",
+            high_contrast=True,  # amber text on its tint is below WCAG AA
+            id="tariff-waiting",
+        ),
     )
     return shell(
         "admin",

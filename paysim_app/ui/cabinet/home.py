@@ -582,12 +582,16 @@ def _quick_rating() -> rx.Component:
         rx.vstack(
             rx.heading(tr("dashboard.rate_title"), size="4", as_="h2"),
             rx.flex(
+                # each aspect as wide as its five stars; a row the card cannot hold (a desktop
+                # below ~1370 px) wraps instead of running past the card's edge
                 *[
-                    stars(a, CabinetHomeState.rated[a], CabinetHomeState.rate, "dash-rate")
+                    rx.box(stars(a, CabinetHomeState.rated[a], CabinetHomeState.rate, "dash-rate"))
                     for a in quality.ASPECTS
                 ],
                 direction=rx.breakpoints(initial="column", md="row"),
+                wrap="wrap",
                 spacing="3",
+                column_gap="var(--space-6)",  # the aspects' stars apart from each other
                 width="100%",
             ),
             rx.cond(
@@ -599,12 +603,14 @@ def _quick_rating() -> rx.Component:
                             tr("quality.to_support"),
                             href="/cabinet/support?rating="
                             + CabinetHomeState.low_rating_id.to(str),
+                            high_contrast=True,
                             id="dash-to-support",
                         ),
                         wrap="wrap",
                     ),
                     icon="life-buoy",
                     color_scheme="amber",
+                    high_contrast=True,  # amber text on its tint is below WCAG AA
                     id="dash-low-hint",
                     width="100%",
                 ),

@@ -293,11 +293,17 @@ def _rate_card() -> rx.Component:
                 rx.callout(
                     rx.vstack(
                         rx.text(tr("quality.low_hint")),
-                        rx.link(tr("quality.to_support"), href="/cabinet/support", id="to-support"),
+                        rx.link(
+                            tr("quality.to_support"),
+                            href="/cabinet/support",
+                            high_contrast=True,
+                            id="to-support",
+                        ),
                         spacing="1",
                     ),
                     icon="life-buoy",
                     color_scheme="amber",
+                    high_contrast=True,  # amber text on its tint is below WCAG AA
                     id="low-hint",
                     width="100%",
                 ),

@@ -169,10 +169,18 @@ def form_input(
     )
 
 
-def tabs_header(state, *triggers: rx.Component) -> rx.Component:
-    """The tab strip of a two-list page, bound to state.tab / state.set_tab."""
+def tabs_header(state, *triggers: rx.Component, panel: rx.Component) -> rx.Component:
+    """The tab strip of a two-list page, bound to state.tab / state.set_tab, over the chosen
+    tab's panel (one panel whose value follows the tab: the chosen trigger's aria-controls
+    names it)."""
     return rx.tabs.root(
         rx.tabs.list(*triggers, size="2"),
+        rx.tabs.content(
+            panel,
+            value=state.tab,
+            tab_index=-1,  # the panel holds controls: no tab stop of its own
+            padding_top="var(--space-4)",
+        ),
         value=state.tab,
         on_change=state.set_tab,
         width="100%",

@@ -69,42 +69,46 @@ def ready_fieldset(*children: rx.Component, **props) -> rx.Component:
 
 
 def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
-    """The centred card of the signed-out pages, with the language switch."""
+    """The centred card of the signed-out pages, with the language switch, as the page's one
+    main landmark."""
     from paysim_app.ui.components.layout import language_switch
 
-    return rx.center(
-        rx.vstack(
-            rx.hstack(
+    return rx.el.main(
+        rx.center(
+            rx.vstack(
                 rx.hstack(
-                    rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="6")
+                    rx.hstack(
+                        rx.icon("signal", color=rx.color("accent", 10)),
+                        rx.heading("PaySim", size="6"),
+                    ),
+                    rx.spacer(),
+                    language_switch(),
+                    width="100%",
+                    align="center",
                 ),
-                rx.spacer(),
-                language_switch(),
-                width="100%",
-                align="center",
-            ),
-            rx.text(tr("app.tagline"), color=rx.color("gray", 11), size="2"),
-            rx.card(
-                ready_fieldset(
-                    rx.vstack(
-                        rx.heading(tr(title_key), size="5", as_="h1"),
-                        *children,
-                        spacing="4",
-                        width="100%",
-                    )
+                rx.text(tr("app.tagline"), color=rx.color("gray", 11), size="2"),
+                rx.card(
+                    ready_fieldset(
+                        rx.vstack(
+                            rx.heading(tr(title_key), size="5", as_="h1"),
+                            *children,
+                            spacing="4",
+                            width="100%",
+                        )
+                    ),
+                    width="100%",
+                    size="3",
                 ),
                 width="100%",
-                size="3",
+                max_width="420px",
+                spacing="3",
             ),
+            min_height="100vh",
+            padding="1em",
+            background_color=rx.color("gray", 2),
             width="100%",
-            max_width="420px",
-            spacing="3",
-        ),
-        min_height="100vh",
-        padding="1em",
-        background_color=rx.color("gray", 2),
-        width="100%",
-        lang=SessionState.locale,
+            lang=SessionState.locale,
+        )
     )
 
 

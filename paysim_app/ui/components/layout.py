@@ -107,35 +107,41 @@ def _search(tree: str) -> rx.Component:
 
 
 def header(tree: str) -> rx.Component:
-    return rx.hstack(
-        rx.box(_drawer(tree), display=MOBILE),
-        rx.link(
-            rx.hstack(
-                rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="5")
+    # the banner landmark; Radix's flex renders a <div> whatever its `as_`
+    return rx.el.header(
+        rx.hstack(
+            rx.box(_drawer(tree), display=MOBILE),
+            rx.link(
+                rx.hstack(
+                    rx.icon("signal", color=rx.color("accent", 10)), rx.heading("PaySim", size="5")
+                ),
+                href=TREES[tree][0].path,
+                underline="none",
+                color=rx.color("gray", 12),
             ),
-            href=TREES[tree][0].path,
-            underline="none",
-            color=rx.color("gray", 12),
+            rx.text(tr(TITLES[tree]), color=rx.color("gray", 11), size="2", display=DESKTOP),
+            rx.spacer(),
+            rx.box(_switcher(tree, "sim-switcher"), display=DESKTOP),
+            _search(tree),
+            rx.text(
+                SessionState.user_name, size="2", weight="medium", id="user-name", display=DESKTOP
+            ),
+            language_switch(),
+            rx.button(
+                rx.icon("log-out", size=16),
+                rx.text(tr("auth.sign_out"), display=DESKTOP),
+                on_click=SessionState.sign_out,
+                variant="soft",
+                aria_label=tr("auth.sign_out"),
+                id="sign-out",
+            ),
+            align="center",
+            spacing="3",
+            padding="0.75em 1em",
+            border_bottom=f"1px solid {rx.color('gray', 5)}",
+            background_color=rx.color("gray", 1),
+            width="100%",
         ),
-        rx.text(tr(TITLES[tree]), color=rx.color("gray", 11), size="2", display=DESKTOP),
-        rx.spacer(),
-        rx.box(_switcher(tree, "sim-switcher"), display=DESKTOP),
-        _search(tree),
-        rx.text(SessionState.user_name, size="2", weight="medium", id="user-name", display=DESKTOP),
-        language_switch(),
-        rx.button(
-            rx.icon("log-out", size=16),
-            rx.text(tr("auth.sign_out"), display=DESKTOP),
-            on_click=SessionState.sign_out,
-            variant="soft",
-            aria_label=tr("auth.sign_out"),
-            id="sign-out",
-        ),
-        align="center",
-        spacing="3",
-        padding="0.75em 1em",
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
-        background_color=rx.color("gray", 1),
         position="sticky",
         top="0",
         z_index="10",
@@ -156,7 +162,8 @@ def shell(tree: str, *content: rx.Component, title_key: str = "") -> rx.Componen
                 border_right=f"1px solid {rx.color('gray', 4)}",
                 min_height="calc(100vh - 60px)",
             ),
-            rx.box(
+            # the one main landmark (a Radix box with as_="main" still renders a <div>)
+            rx.el.main(
                 rx.heading(tr(title_key), size="6", margin_bottom="0.75em", as_="h1")
                 if title_key
                 else rx.fragment(),
@@ -165,7 +172,7 @@ def shell(tree: str, *content: rx.Component, title_key: str = "") -> rx.Componen
                 width="100%",
                 max_width="1200px",
                 min_width="0",
-                as_="main",
+                box_sizing="border-box",
             ),
             spacing="0",
             align="start",
@@ -174,6 +181,7 @@ def shell(tree: str, *content: rx.Component, title_key: str = "") -> rx.Componen
         width="100%",
         min_height="100vh",
         background_color=rx.color("gray", 2),
+        lang=SessionState.locale,
     )
 
 

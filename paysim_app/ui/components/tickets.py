@@ -149,6 +149,7 @@ def ticket_card(r: rx.Var) -> rx.Component:
                         r["status"],
                         color_scheme=r["colour"],
                         variant="soft",
+                        high_contrast=True,
                         class_name="ticket-status",
                     ),
                     justify="between",
@@ -402,6 +403,7 @@ def ticket_head(h, **badge_props) -> tuple[rx.Component, ...]:
                 h["status"],
                 color_scheme=h["colour"],
                 variant="soft",
+                high_contrast=True,  # amber and orange text on their tint fail WCAG AA (axe)
                 **badge_props,
                 id="ticket-status",
             ),
