@@ -8,7 +8,7 @@ import reflex as rx
 
 import paysim_app.paysim_app  # noqa: F401  (defines every page and state)
 from paysim_app.ui import access
-from paysim_app.ui.admin.listing import ListMixin
+from paysim_app.ui.components.listing import ListMixin
 
 
 def _app_states() -> list[type[rx.State]]:

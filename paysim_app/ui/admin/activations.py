@@ -18,7 +18,6 @@ from paysim_app.models.requests import REQUEST_STATUSES, TARIFF_CHANGE_WHEN
 from paysim_app.sims import activations, tariff_changes
 from paysim_app.sims import admin_lists_queues as queues
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import (
@@ -36,6 +35,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
 
 STATUS_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}

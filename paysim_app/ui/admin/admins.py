@@ -17,7 +17,6 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import admin_lists_staff
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import confirm_callout, info_text
@@ -27,6 +26,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice
 
 CAN_MANAGE = SessionState.permissions.contains("admins.manage")

@@ -15,13 +15,13 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import admin_lists_staff
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 
 # where an audited object is shown (entity -> the admin page of one object)
 ENTITY_PAGES = {

@@ -26,7 +26,6 @@ from paysim_app.ui.admin.activations import (
     status_word,
     tab_switch,
 )
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import (
@@ -45,6 +44,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import static_choice
 
 TABS = ("blocks", "requests")

@@ -4,62 +4,26 @@ side by side for the same kind of period. The figures come from partners.partner
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
+from paysim_app.core.errors import DomainError
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.i18n.formats import moscow_date
-from paysim_app.models.base import utcnow
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.partners import partner_stats
-from paysim_app.ui.access import PERIOD, access
+from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import STATUS_COLOURS, stat
 from paysim_app.ui.components.charts import monthly_chart, monthly_points
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import money
-from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
-
-PERIOD_FIELDS = ("date_from", "date_to")
-
-
-def default_period(today: date | None = None) -> tuple[date, date]:
-    """The last 12 months: from the first day of the month eleven months back to today."""
-    today = today or moscow_date(utcnow())
-    months = today.year * 12 + today.month - 1 - 11
-    return date(months // 12, months % 12 + 1, 1), today
-
-
-class PeriodMixin(rx.State, mixin=True):
-    """Two date inputs (YYYY-MM-DD) and the error of the last attempt to use them."""
-
-    date_from: str = ""
-    date_to: str = ""
-    period_error: str = ""
-
-    def _reset_period(self) -> None:
-        start, end = default_period()
-        self.date_from, self.date_to, self.period_error = start.isoformat(), end.isoformat(), ""
-
-    def _period(self) -> tuple[date, date]:
-        try:
-            return date.fromisoformat(self.date_from), date.fromisoformat(self.date_to)
-        except ValueError:
-            raise ValidationError("admin_partners.error.date", field="date_from") from None
-
-    @access(PERIOD)
-    @rx.event
-    def set_date(self, name: str, value: str):
-        if name in PERIOD_FIELDS:
-            setattr(self, name, str(value)[:10])
+from paysim_app.ui.components.period import PeriodMixin, period_form
 
 
 class PartnerStatsState(PeriodMixin, SessionState):
@@ -191,51 +155,6 @@ class PartnersComparisonState(PeriodMixin, SessionState):
 
 
 # -- components -----------------------------------------------------------------------------------
-def period_form(state, id_: str) -> rx.Component:
-    """From / To date inputs and a Show button; the period's error under them."""
-
-    def date_input(name: str, suffix: str, label_key: str) -> rx.Component:
-        control_id = f"{id_}-{suffix}"
-        return labelled(
-            control_id,
-            tr(label_key),
-            rx.input(
-                id=control_id,
-                type="date",
-                value=getattr(state, name),
-                size="3",
-                width="100%",
-                on_change=lambda v: state.set_date(name, v),
-            ),
-        )
-
-    return rx.form(
-        rx.vstack(
-            rx.flex(
-                rx.box(date_input("date_from", "from", "admin_partners.period.from"), flex="1"),
-                rx.box(date_input("date_to", "to", "admin_partners.period.to"), flex="1"),
-                rx.button(
-                    rx.icon("calendar-search", size=16),
-                    tr("admin_partners.period.show"),
-                    type="submit",
-                    size="3",
-                    id=f"{id_}-show",
-                ),
-                spacing="3",
-                align="end",
-                wrap="wrap",
-                width="100%",
-            ),
-            error_banner(state.period_error, id_=f"{id_}-error"),
-            spacing="2",
-            width="100%",
-        ),
-        on_submit=state.show,
-        reset_on_submit=False,
-        width="100%",
-    )
-
-
 def _status_link(row: rx.Var) -> rx.Component:
     return rx.link(
         rx.hstack(

@@ -20,7 +20,6 @@ from paysim_app.partners import partners
 from paysim_app.partners.admin_lists_partners import PARTNER_LIST, PARTNER_STATES
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.card_action import run_card_action
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.admin.partner_stats import partner_stats_block
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
@@ -31,6 +30,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 
 STATUS_COLOURS = {"active": "green", "inactive": "gray"}
 CAN_EDIT = SessionState.permissions.contains("partners.edit")

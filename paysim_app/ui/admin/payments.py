@@ -18,7 +18,6 @@ from paysim_app.i18n import t
 from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES
 from paysim_app.payments import get_gateway
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import info_text
@@ -28,6 +27,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 
 _info = partial(info_text, mono=True)  # the payment card shows codes
 

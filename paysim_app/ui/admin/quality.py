@@ -21,7 +21,6 @@ from paysim_app.models.quality import RATING_ASPECTS
 from paysim_app.overview import admin_lists_staff
 from paysim_app.support import quality_admin
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.charts import TICK, month_label, monthly_chart
 from paysim_app.ui.components.data_table import Column, data_table
@@ -30,6 +29,7 @@ from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 
 DEFAULT_MONTHS = 6
 PERIOD = ("from", "to")  # the list filters the page's period sets

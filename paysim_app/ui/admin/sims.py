@@ -16,7 +16,6 @@ from paysim_app.i18n import t
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.sims import admin_sims
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import confirm_callout, form_input, info
@@ -26,6 +25,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, native_choice, static_choice
 
 _info = partial(info, mono=True)  # the SIM card shows codes

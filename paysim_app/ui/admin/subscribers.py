@@ -21,7 +21,6 @@ from paysim_app.overview import admin_lists_people
 from paysim_app.subscribers import admin_subscribers
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.card_action import run_card_action
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import form_input, info_text
@@ -31,6 +30,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
 
 STATUS_COLOURS = {"active": "green", "inactive": "gray"}

@@ -18,7 +18,6 @@ from paysim_app.models.support import TICKET_CATEGORIES, TICKET_PRIORITIES, TICK
 from paysim_app.overview import admin_lists_people
 from paysim_app.support import support_admin
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.attach import AttachMixin, file_picker
 from paysim_app.ui.components.data_table import Column
@@ -29,6 +28,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
 
 STATUS_COLOURS = {

@@ -16,7 +16,6 @@ from paysim_app.core.listing import parse_amount_kop, parse_int
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import confirm_callout, field_error, form_input, info_text
@@ -26,6 +25,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 
 ADDONS = "addons"  # the second tab's ?tab= value
 CAN_EDIT = SessionState.permissions.contains("tariffs.edit")

@@ -2,7 +2,7 @@
 data table, the pager, CSV export and, where a section has them, bulk actions on selected rows.
 
 A section declares its filters as `FilterField`s and its columns as data_table `Column`s; the
-state is a ListMixin subclass (ui/admin/listing.py).
+state is a ListMixin subclass (ui/components/listing.py).
 """
 
 from __future__ import annotations

@@ -14,13 +14,13 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.partners import partner_stats
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.partner_stats import PeriodMixin, period_form
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
 from paysim_app.ui.components.charts import monthly_chart, monthly_points
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.period import PeriodMixin, period_form
 
 
 class PartnerOwnStatsState(PeriodMixin, SessionState):

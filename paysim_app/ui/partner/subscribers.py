@@ -11,13 +11,13 @@ from paysim_app.i18n import t
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.partners import partner_cabinet
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.listing import ALL, ListMixin
-from paysim_app.ui.admin.sims import STATUS_COLOURS
 from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.cards import STATUS_COLOURS
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import money, phone
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
+from paysim_app.ui.components.listing import ALL, ListMixin
 
 
 class PartnerSubscribersState(ListMixin, SessionState):
