@@ -1,2 +1,6 @@
 """Money: the ledger, payments and refunds, top-ups by card and by dealers, autopay, saved cards,
 the billing cycle and statements."""
+
+# autopay follows every settlement through payments.after_settlement: importing the package
+# registers it, whichever of its modules a caller imports first
+from paysim_app.billing import autopay as _autopay  # noqa: F401

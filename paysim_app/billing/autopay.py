@@ -445,9 +445,11 @@ def charge_claims(
     return counts
 
 
+@payments.after_settlement
 def on_settled(session: Session, changed: dict[int, str]) -> None:
-    """Called by payments.settle: the runs follow their payments; failures get a retry date
-    (soft declines) or a request to act (hard ones); the subscriber is told either way."""
+    """Runs in every settlement (payments.after_settlement): the runs follow their payments;
+    failures get a retry date (soft declines) or a request to act (hard ones); the subscriber
+    is told either way."""
     if not changed:
         return
     runs = session.execute(

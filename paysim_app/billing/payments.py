@@ -9,6 +9,7 @@ credits the SIM through the ledger and accrues the partner's commission, in one 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +28,18 @@ from paysim_app.payments.declines import normalise
 
 log = logging.getLogger("paysim.payments")
 _T = Payment.__table__
+
+# What follows a settlement in the modules that build on this one (autopay: its runs follow
+# their payments). Each is called inside settle() with {payment id: new status}; they register
+# themselves with @after_settlement, so settlement never imports them.
+_AFTER_SETTLEMENT: list[Callable[[Session, dict[int, str]], None]] = []
+
+
+def after_settlement(hook: Callable[[Session, dict[int, str]], None]):
+    """Register `hook(session, changed)` to run in every settlement that changed a payment."""
+    if hook not in _AFTER_SETTLEMENT:
+        _AFTER_SETTLEMENT.append(hook)
+    return hook
 
 
 def new_payment(
@@ -106,9 +119,8 @@ def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[i
     if succeeded:
         _credit(session, succeeded)
     if changed:
-        from paysim_app.billing import autopay  # autopay builds on this module
-
-        autopay.on_settled(session, changed)
+        for hook in _AFTER_SETTLEMENT:
+            hook(session, changed)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Payment) and obj.id in changed:
             session.expire(obj)

@@ -617,3 +617,20 @@ def test_autopay_runs_are_unique_per_attempt(session, factory):
         session.commit()
     assert len(first) == 1 and second == []
     assert count(session, AutopayRun) == 1 and count(session, Payment) == 1
+
+
+def test_autopay_follows_settlement_whichever_billing_module_is_imported_first():
+    """Settlement knows nothing of autopay: autopay registers itself (payments.after_settlement)
+    when the billing package is imported, so a webhook process that imports only payments still
+    has its runs follow their payments."""
+    import subprocess
+    import sys
+
+    code = (
+        "from paysim_app.billing import payments;"
+        "print([h.__module__ + '.' + h.__name__ for h in payments._AFTER_SETTLEMENT])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "['paysim_app.billing.autopay.on_settled']"
