@@ -327,6 +327,15 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_access_list(args: argparse.Namespace) -> int:
+    import paysim_app.paysim_app  # noqa: F401  (defines every page and state)
+    from paysim_app.ui import access
+
+    access.INVENTORY_FILE.write_text(access.inventory_text(), encoding="utf-8")
+    print(f"{access.INVENTORY_FILE}: {len(access.inventory())} handlers")
+    return 0
+
+
 # --------------------------------------------------------------------------- wiring
 
 
@@ -340,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser(
+        "access-list",
+        help="write paysim_app/ui/access_list.txt, the reviewed inventory of who may call what",
+    )
+    p.set_defaults(func=cmd_access_list)
 
     p = sub.add_parser(
         "preflight", help="check the production settings (make prod runs this first)"

@@ -19,7 +19,7 @@ ui/admin/listing.ListMixin say `@access(LIST)`: their word is the list state's `
 (likewise ATTACH and PERIOD for the file and period mixins).
 The services check again (ownership, permission): the door is the first check, not the only one.
 
-`inventory()` lists every declared word; `python -m paysim_app.ui.access` writes it to
+`inventory()` lists every declared word; `python -m paysim_app access-list` writes it to
 paysim_app/ui/access_list.txt, the reviewed inventory (tests/ui/test_handler_access.py keeps the
 file current, so a new or changed word shows in the diff).
 """
@@ -151,13 +151,6 @@ def inventory_text() -> str:
     width = max(map(len, entries))
     head = (
         "# Who may call each event handler: generated from the @access declarations by\n"
-        "# `python -m paysim_app.ui.access`; review changes to it like code.\n"
+        "# `python -m paysim_app access-list`; review changes to it like code.\n"
     )
     return head + "".join(f"{name:<{width}}  {word}\n" for name, word in entries.items())
-
-
-if __name__ == "__main__":
-    import paysim_app.paysim_app  # noqa: F401  (defines every page and state)
-
-    INVENTORY_FILE.write_text(inventory_text(), encoding="utf-8")
-    print(f"{INVENTORY_FILE}: {len(inventory())} handlers")

@@ -23,7 +23,7 @@ def test_every_handler_declares_its_access():
 
 def test_the_reviewed_inventory_is_current():
     assert access.INVENTORY_FILE.read_text(encoding="utf-8") == access.inventory_text(), (
-        "paysim_app/ui/access_list.txt is stale: run `python -m paysim_app.ui.access`"
+        "paysim_app/ui/access_list.txt is stale: run `python -m paysim_app access-list`"
     )
 
 
