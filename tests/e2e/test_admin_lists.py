@@ -120,3 +120,14 @@ def test_support_operator_is_sent_back_from_the_sim_list(new_page):
     expect(page).to_have_url(re.compile(r"/admin$"))
     page.goto("/admin/payments/1")
     expect(page).to_have_url(re.compile(r"/admin$"))
+
+
+def test_the_header_search_box_finds_a_sim_from_any_admin_page(new_page, app_env):
+    sim_id, msisdn, _ = _some_sim(app_env)
+    page = _admin(new_page, WIDTHS["desktop"])
+    page.goto("/admin/payments")
+    ready(page)
+    page.locator("#global-search").fill(msisdn[-7:])  # the shell's header slot of the console
+    page.locator("#global-search").press("Enter")
+    expect(page).to_have_url(re.compile(r"/admin/search\?q="))
+    expect(page.locator("#search-hits").locator(f"a[href='/admin/sims/{sim_id}']")).to_be_visible()

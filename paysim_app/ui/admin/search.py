@@ -14,7 +14,7 @@ from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.layout import header_slot, shell
 
 STATUS_WORDS = {"sim": "sim.status.", "payment": "statement.status."}
 
@@ -146,3 +146,9 @@ def search_page() -> rx.Component:
         ),
         title_key="search.title",
     )
+
+
+@header_slot("admin")
+def _header(place: str) -> rx.Component:
+    """The search box in the header bar (the phone's menu has none)."""
+    return header_search() if place == "header" else rx.fragment()

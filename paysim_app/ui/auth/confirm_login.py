@@ -11,8 +11,9 @@ from paysim_app.core.errors import DomainError
 from paysim_app.db import session_scope
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.components.forms import auth_card, error_banner
+from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import auth_card
 
 
 class ConfirmLoginState(SessionState):

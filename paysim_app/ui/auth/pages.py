@@ -6,8 +6,9 @@ import reflex as rx
 
 from paysim_app.settings import get_settings
 from paysim_app.ui.auth.states import ForgotState, LoginState, RegisterState, ResetState
-from paysim_app.ui.components.forms import auth_card, error_banner, field
+from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.layout import auth_card
 
 
 def login_page() -> rx.Component:

@@ -7,7 +7,7 @@ import reflex as rx
 
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.layout import DESKTOP, header_slot, shell
 from paysim_app.ui.components.pickers import choice, native_select, var_options
 
 
@@ -58,3 +58,11 @@ def sim_switcher(id_: str = "sim-switcher") -> rx.Component:
             max_width="260px",
         ),
     )
+
+
+@header_slot("cabinet")
+def _header(place: str) -> rx.Component:
+    """The SIM switcher: in the header bar on a desktop, at the top of the menu on a phone."""
+    if place == "drawer":
+        return sim_switcher("sim-switcher-drawer")
+    return rx.box(sim_switcher("sim-switcher"), display=DESKTOP)

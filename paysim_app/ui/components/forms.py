@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.i18n import tr
 
 
@@ -65,50 +64,6 @@ def ready_fieldset(*children: rx.Component, **props) -> rx.Component:
     not_ready = ~rx.State.is_hydrated
     return rx.el.fieldset(
         *children, disabled=not_ready, aria_busy=not_ready, class_name="page-ready", **props
-    )
-
-
-def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
-    """The centred card of the signed-out pages, with the language switch, as the page's one
-    main landmark."""
-    from paysim_app.ui.components.layout import language_switch
-
-    return rx.el.main(
-        rx.center(
-            rx.vstack(
-                rx.hstack(
-                    rx.hstack(
-                        rx.icon("signal", color=rx.color("accent", 10)),
-                        rx.heading("PaySim", size="6"),
-                    ),
-                    rx.spacer(),
-                    language_switch(),
-                    width="100%",
-                    align="center",
-                ),
-                rx.text(tr("app.tagline"), color=rx.color("gray", 11), size="2"),
-                rx.card(
-                    ready_fieldset(
-                        rx.vstack(
-                            rx.heading(tr(title_key), size="5", as_="h1"),
-                            *children,
-                            spacing="4",
-                            width="100%",
-                        )
-                    ),
-                    width="100%",
-                    size="3",
-                ),
-                width="100%",
-                max_width="420px",
-                spacing="3",
-            ),
-            min_height="100vh",
-            padding="1em",
-            background_color=rx.color("gray", 2),
-            width="100%",
-            lang=SessionState.locale,
-        )
     )
 
 

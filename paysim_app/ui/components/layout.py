@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from paysim_app.ui.auth.session import SessionState
@@ -71,7 +73,7 @@ def _drawer(tree: str) -> rx.Component:
                         ),
                         width="100%",
                     ),
-                    _switcher(tree, "sim-switcher-drawer"),
+                    _slot(tree, "drawer"),
                     _nav(tree, close_drawer=True),
                     padding="1em",
                     spacing="3",
@@ -90,20 +92,25 @@ def _drawer(tree: str) -> rx.Component:
     )
 
 
-def _switcher(tree: str, id_: str) -> rx.Component:
-    if tree != "cabinet":
-        return rx.fragment()
-    from paysim_app.ui.cabinet.page import sim_switcher  # the cabinet builds on this module
-
-    return sim_switcher(id_)
+# What a tree shows in the shell's header (the cabinet its SIM switcher, the admin console its
+# search box), registered by the tree's own module with @header_slot: the shell knows no tree.
+_HEADER_SLOTS: dict[str, Callable[[str], rx.Component]] = {}
 
 
-def _search(tree: str) -> rx.Component:
-    if tree != "admin":
-        return rx.fragment()
-    from paysim_app.ui.admin.search import header_search  # the admin pages build on this module
+def header_slot(tree: str):
+    """Register `build(place)` as what `tree`'s header shows: place "header" is the bar,
+    "drawer" the top of the phone's menu."""
 
-    return header_search()
+    def register(build: Callable[[str], rx.Component]) -> Callable[[str], rx.Component]:
+        _HEADER_SLOTS[tree] = build
+        return build
+
+    return register
+
+
+def _slot(tree: str, place: str) -> rx.Component:
+    build = _HEADER_SLOTS.get(tree)
+    return build(place) if build else rx.fragment()
 
 
 def header(tree: str) -> rx.Component:
@@ -121,8 +128,7 @@ def header(tree: str) -> rx.Component:
             ),
             rx.text(tr(TITLES[tree]), color=rx.color("gray", 11), size="2", display=DESKTOP),
             rx.spacer(),
-            rx.box(_switcher(tree, "sim-switcher"), display=DESKTOP),
-            _search(tree),
+            _slot(tree, "header"),
             rx.text(
                 SessionState.user_name, size="2", weight="medium", id="user-name", display=DESKTOP
             ),
@@ -191,4 +197,46 @@ def coming_soon(tree: str, title_key: str) -> rx.Component:
         tree,
         rx.callout(tr("layout.coming_soon"), icon="info", id="coming-soon"),
         title_key=title_key,
+    )
+
+
+def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
+    """The centred card of the signed-out pages, with the language switch, as the page's one
+    main landmark."""
+    return rx.el.main(
+        rx.center(
+            rx.vstack(
+                rx.hstack(
+                    rx.hstack(
+                        rx.icon("signal", color=rx.color("accent", 10)),
+                        rx.heading("PaySim", size="6"),
+                    ),
+                    rx.spacer(),
+                    language_switch(),
+                    width="100%",
+                    align="center",
+                ),
+                rx.text(tr("app.tagline"), color=rx.color("gray", 11), size="2"),
+                rx.card(
+                    ready_fieldset(
+                        rx.vstack(
+                            rx.heading(tr(title_key), size="5", as_="h1"),
+                            *children,
+                            spacing="4",
+                            width="100%",
+                        )
+                    ),
+                    width="100%",
+                    size="3",
+                ),
+                width="100%",
+                max_width="420px",
+                spacing="3",
+            ),
+            min_height="100vh",
+            padding="1em",
+            background_color=rx.color("gray", 2),
+            width="100%",
+            lang=SessionState.locale,
+        )
     )
