@@ -2,7 +2,8 @@
 
 - only paysim_app/ui/ and paysim_app/paysim_app.py import reflex;
 - paysim_app/ui/ never runs queries itself (it calls services);
-- money is never annotated as float.
+- money is never annotated as float;
+- no import cycles in the package (grimp's graph).
 """
 
 from __future__ import annotations
@@ -221,3 +222,51 @@ def total_fee(x: int) -> float: ...
         "12: amount_rub: float",
         "13: total_fee: float",
     ]
+
+
+def test_no_import_cycles_in_the_package():
+    """No two modules import each other, directly or through others, not even inside a
+    function (grimp reads those too): an import cycle hides a layering mistake."""
+    import grimp
+
+    graph = grimp.build_graph("paysim_app")
+    ours = sorted(m for m in graph.modules if m.startswith("paysim_app."))
+    edges = {m: [n for n in graph.find_modules_directly_imported_by(m) if n in ours] for m in ours}
+    # Tarjan's strongly connected components, iteratively
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    for root in ours:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    if len(group) > 1:
+                        cycles.append(sorted(group))
+            elif child not in index:
+                index[child] = low[child] = len(index)
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(edges[child])))
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+    assert cycles == []
