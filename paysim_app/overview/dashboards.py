@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from paysim_app.billing import payments
 from paysim_app.core.errors import PermissionDenied
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.models import ActivationRequest, Partner, Payment, Sim, Subscriber, Tariff, Ticket
@@ -135,7 +136,7 @@ def admin_overview(session: Session, actor: Actor, now: datetime | None = None) 
     if actor.can("payments.view"):
         start, end = moscow_day_bounds(now)
         count, total = session.exec(
-            select(func.count(), func.coalesce(func.sum(Payment.amount_kop), 0)).where(
+            select(func.count(), func.coalesce(func.sum(payments.KEPT_KOP), 0)).where(
                 Payment.status == "succeeded", Payment.created_at >= start, Payment.created_at < end
             )
         ).one()

@@ -22,6 +22,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
+from paysim_app.billing import payments
 from paysim_app.core import bulk
 from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require
@@ -182,7 +183,7 @@ def partner_stats(
         ).all()
     )
     payments_count, payments_kop = session.execute(
-        select(func.count(), func.coalesce(func.sum(Payment.amount_kop), 0)).where(
+        select(func.count(), func.coalesce(func.sum(payments.KEPT_KOP), 0)).where(
             Payment.partner_id == pid,
             Payment.created_at >= start,
             Payment.created_at < end,
@@ -244,7 +245,7 @@ def partners_comparison(
         .group_by(Sim.partner_id)
     )
     paid = grouped(
-        select(Payment.partner_id, func.count(), func.sum(Payment.amount_kop))
+        select(Payment.partner_id, func.count(), func.sum(payments.KEPT_KOP))
         .where(
             Payment.partner_id.is_not(None),
             Payment.status == "succeeded",

@@ -176,3 +176,27 @@ def test_bad_periods_are_refused(session, world):
         partner_stats.partner_stats(session, world.admin, pid, "2026-03-01", APR30)
     with pytest.raises(NotFound):
         partner_stats.partner_stats(session, world.admin, 999_999, MAR1, APR30)
+
+
+def test_a_payment_refunded_in_part_counts_what_it_kept(session, world):
+    """A partial refund leaves the payment succeeded; the takings count what stayed."""
+    from sqlmodel import select
+
+    from paysim_app.models import Payment
+    from paysim_app.payments import GatewayEvent, GatewayRefund
+
+    [paid] = session.exec(select(Payment).where(Payment.partner_id == world.b.partner.id)).all()
+    event = GatewayEvent(
+        event_id="evt_part",
+        kind="refunded",
+        gateway_ref=paid.gateway_ref,
+        payment_key=paid.idempotency_key,
+        refunds=(GatewayRefund("re_part", 15000),),
+    )
+    with travel(msk(2026, 3, 20, 12)):
+        assert payments.apply_event(session, event) == "applied"
+        session.commit()
+    stats = partner_stats.partner_stats(session, world.admin, world.b.partner.id, MAR1, APR30)
+    assert (stats.payments_count, stats.payments_kop) == (1, 60000 - 15000)
+    rows = {r.name: r for r in partner_stats.partners_comparison(session, world.admin, MAR1, APR30)}
+    assert (rows["Бета"].payments_count, rows["Бета"].payments_kop) == (1, 45000)
