@@ -1,8 +1,8 @@
 """Message catalogues (ru default, en complete) and t().
 
-ru.py and en.py hold the shared and foundation texts; each section of the app may keep its own
-texts in i18n/sections/<section>.py as two dicts RU and EN, merged here (a key defined twice is
-an error, so sections cannot overwrite each other).
+ru.py and en.py hold the shared and foundation texts; the rest live in
+i18n/sections/<package>.py, named after the package whose keys they hold, as two dicts RU and
+EN, merged here (a key defined twice is an error, so sections cannot overwrite each other).
 """
 
 from __future__ import annotations
