@@ -4,3 +4,6 @@ the billing cycle and statements."""
 # autopay follows every settlement through payments.after_settlement: importing the package
 # registers it, whichever of its modules a caller imports first
 from paysim_app.billing import autopay as _autopay  # noqa: F401
+from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES  # the pages' filters
+
+__all__ = ["PAYMENT_METHODS", "PAYMENT_STATUSES"]

@@ -14,8 +14,7 @@ from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.models.requests import REQUEST_STATUSES, TARIFF_CHANGE_WHEN
-from paysim_app.sims import activations, tariff_changes
+from paysim_app.sims import REQUEST_STATUSES, TARIFF_CHANGE_WHEN, activations, tariff_changes
 from paysim_app.sims import admin_lists_queues as queues
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState

@@ -13,9 +13,8 @@ from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.models.requests import BLOCK_REASONS, REQUEST_STATUSES
+from paysim_app.sims import BLOCK_REASONS, REQUEST_STATUSES, blocks
 from paysim_app.sims import admin_lists_queues as queues
-from paysim_app.sims import blocks
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.activations import (
     STATUS_COLOURS,

@@ -12,8 +12,8 @@ from paysim_app.core.errors import DomainError
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.partners import partner_stats
+from paysim_app.sims import SIM_STATUSES
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import STATUS_COLOURS, stat

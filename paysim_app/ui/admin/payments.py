@@ -10,12 +10,17 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.billing import admin_payments, payments, statement
+from paysim_app.billing import (
+    PAYMENT_METHODS,
+    PAYMENT_STATUSES,
+    admin_payments,
+    payments,
+    statement,
+)
 from paysim_app.core.errors import DomainError
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES
 from paysim_app.payments import get_gateway
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState

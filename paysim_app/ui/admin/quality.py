@@ -11,15 +11,14 @@ from typing import ClassVar
 import reflex as rx
 from babel.numbers import format_decimal
 
+from paysim_app.core import utcnow
 from paysim_app.core.errors import DomainError
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_date
-from paysim_app.models.base import utcnow
-from paysim_app.models.quality import RATING_ASPECTS
 from paysim_app.overview import admin_lists_staff
-from paysim_app.support import quality_admin
+from paysim_app.support import RATING_ASPECTS, quality_admin
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.charts import TICK, month_label, monthly_chart

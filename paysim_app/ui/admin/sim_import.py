@@ -16,8 +16,7 @@ import reflex as rx
 from paysim_app.core.errors import DomainError
 from paysim_app.i18n import t
 from paysim_app.jobs.offload import run_in_process
-from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.sims import sim_import
+from paysim_app.sims import SIM_STATUSES, sim_import
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table

@@ -13,8 +13,7 @@ from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.sims import admin_sims
+from paysim_app.sims import SIM_STATUSES, admin_sims
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table

@@ -16,9 +16,8 @@ from paysim_app.core.listing import NONE, parse_amount_kop
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.models.subscribers import CONTRACT_STATUSES
 from paysim_app.overview import admin_lists_people
-from paysim_app.subscribers import admin_subscribers
+from paysim_app.subscribers import CONTRACT_STATUSES, admin_subscribers
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.card_action import run_card_action
 from paysim_app.ui.auth.session import SessionState

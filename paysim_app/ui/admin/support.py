@@ -14,9 +14,8 @@ from paysim_app.core.listing import NONE
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.models.support import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from paysim_app.overview import admin_lists_people
-from paysim_app.support import support_admin
+from paysim_app.support import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES, support_admin
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.attach import AttachMixin, file_picker

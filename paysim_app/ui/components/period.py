@@ -7,9 +7,9 @@ from datetime import date
 
 import reflex as rx
 
+from paysim_app.core import utcnow
 from paysim_app.core.errors import ValidationError
 from paysim_app.i18n.formats import moscow_date
-from paysim_app.models.base import utcnow
 from paysim_app.ui.access import PERIOD, access
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr

@@ -8,8 +8,8 @@ from typing import ClassVar
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.partners import partner_cabinet
+from paysim_app.sims import SIM_STATUSES
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import STATUS_COLOURS
