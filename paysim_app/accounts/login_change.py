@@ -17,24 +17,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from limits import parse
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from paysim_app.accounts.accounts import hash_token, new_token
 from paysim_app.accounts.passwords import verify_password
-from paysim_app.core import audit, rate_limits, throttles
+from paysim_app.core import audit, rate_limits
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.logins import format_phone, parse_login
 from paysim_app.core.outbox import SECRET, queue_email
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moment
-from paysim_app.models import AuthSession, LoginChange, LoginThrottle, PasswordResetToken, User
+from paysim_app.models import AuthSession, LoginChange, PasswordResetToken, User
 from paysim_app.models.base import utcnow
 from paysim_app.settings import get_settings
 
-MAX_FAILURES = 5  # wrong current passwords before the change locks
-LOCK_MINUTES = 15
+# Wrong current passwords are the rate_limits rule "password.user", the same counter as the
+# password change's: one allowance of guesses for whoever holds an open session, not one per form
+_PASSWORD_RULE = parse(rate_limits.RULES["password.user"])
+MAX_FAILURES = _PASSWORD_RULE.amount  # by default
+LOCK_MINUTES = _PASSWORD_RULE.get_expiry() // 60
 LINK_HOURS = 24  # how long an e-mail confirmation link works
 CODE_MINUTES = 15  # how long a phone code works
 CODE_DIGITS = 6
@@ -90,15 +94,14 @@ def login_info(session: Session, actor: Actor | None) -> LoginInfo:
     return _info(session, _user(session, actor))
 
 
-def _identifier(user: User) -> str:
-    return f"login-change:{user.id}"
-
-
-def _raise_if_locked(session: Session, user: User, now: datetime) -> None:
-    if throttles.minutes_locked(session, _identifier(user), now):
-        row = session.get(LoginThrottle, _identifier(user))
-        until = row.locked_until.astimezone(ZoneInfo(get_settings().paysim_timezone))
-        raise ValidationError("login_change.locked", field="current", until=until.strftime("%H:%M"))
+def _raise_if_locked(session: Session, user: User) -> None:
+    try:
+        rate_limits.check(session, "password.user", user.id)
+    except rate_limits.TooManyAttempts as locked:
+        until = locked.params["at"].astimezone(ZoneInfo(get_settings().paysim_timezone))
+        raise ValidationError(
+            "login_change.locked", field="current", until=until.strftime("%H:%M")
+        ) from None
 
 
 def _taken(session: Session, kind: str, value: str, user_id: int) -> bool:
@@ -131,7 +134,7 @@ def request_login_change(
     even though the call raises."""
     user = _user(session, actor)
     now = utcnow()
-    _raise_if_locked(session, user, now)
+    _raise_if_locked(session, user)
     raw = new_login if isinstance(new_login, str) else ""
     if not raw.strip():
         raise ValidationError("error.required", field="new_login")
@@ -142,11 +145,10 @@ def request_login_change(
     if not password:
         raise ValidationError("error.required", field="current")
     if not verify_password(password, user.password_hash):
-        throttles.count_failure(session, _identifier(user), now, MAX_FAILURES, LOCK_MINUTES)
+        rate_limits.count(session, "password.user", user.id)
         session.commit()  # the failure counts even though we raise
-        _raise_if_locked(session, user, now)
+        _raise_if_locked(session, user)
         raise ValidationError("auth.current_password_wrong", field="current")
-    throttles.clear(session, _identifier(user))
     if value == (user.email if kind == "email" else user.phone):
         raise ValidationError("login_change.same", field="new_login")
     if _taken(session, kind, value, user.id):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from paysim_app.billing import cards, payments
+from paysim_app.core import form_keys
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.models import Payment, SavedCard, Sim, Tariff
@@ -85,9 +86,7 @@ def top_up_by_card(
     if sim.status not in TOPUP_STATUSES:
         raise DomainError("topup.error.sim_status")
     check_amount(amount_kop)
-    if not re.fullmatch(r"[A-Za-z0-9-]{8,64}", request_key or ""):
-        raise ValidationError("error.invalid", field="request_key")
-    key = f"topup:{sim.id}:{request_key}"
+    key = form_keys.scoped(f"topup:{sim.id}", request_key, field="request_key")
     earlier = session.execute(select(Payment).where(Payment.idempotency_key == key)).scalar()
     if earlier is not None:
         return _outcome(session, earlier, card_saved=False)

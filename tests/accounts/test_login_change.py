@@ -280,3 +280,15 @@ def test_confirmations_sent_are_capped_per_user(session, factory, limits_of):
         _request(session, olga, "8 916 123-45-69")
     session.rollback()
     assert emails(session, to="+79161234569", kind="sms_code") == []
+
+
+def test_wrong_passwords_on_either_form_share_one_allowance(session, factory):
+    """The password change and the login change count wrong current passwords together, so an
+    open session does not get a fresh set of guesses on each form."""
+    olga = factory.subscriber("olga@example.ru")
+    for _ in range(login_change.MAX_FAILURES - 1):
+        with pytest.raises(ValidationError):
+            accounts.change_password(session, olga, "Wrong-pass1", "Brand-new-pass9")
+    err = _error(_request, session, olga, "new@mail.ru", "Wrong-pass1")
+    assert err.code == "login_change.locked"
+    assert _error(_request, session, olga, "new@mail.ru").code == "login_change.locked"

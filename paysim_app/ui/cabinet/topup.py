@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict
 
 import reflex as rx
 
 from paysim_app.billing import cards, topups
+from paysim_app.core import form_keys
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
@@ -63,7 +63,7 @@ class TopupState(CabinetState):
         if redirect:
             return redirect
         self.errors, self.form_error, self.processing = NO_ERRORS, "", False
-        self.form_key = uuid.uuid4().hex
+        self.form_key = form_keys.new_key()
         if self.current_sim_id:
             self._refresh(actor)
 
@@ -144,7 +144,7 @@ class TopupState(CabinetState):
             return
         finally:
             self.processing = False
-        self.form_key = uuid.uuid4().hex
+        self.form_key = form_keys.new_key()
         saved = "&saved=1" if outcome.card_saved else ""
         yield rx.redirect(f"/cabinet/topup/result?payment={outcome.payment_id}{saved}")
 
