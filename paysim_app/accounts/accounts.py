@@ -21,6 +21,7 @@ from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.core.logins import parse_login
 from paysim_app.core.outbox import SECRET, queue_email
 from paysim_app.core.permissions import Actor, load_permissions, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AuthSession,
     Partner,
@@ -51,6 +52,7 @@ def _find_user(session: Session, kind: str, value: str) -> User | None:
     return session.exec(select(User).where(column == value)).first()
 
 
+@verb
 def actor_for(session: Session, user: User) -> Actor:
     subscriber_id = None
     if user.role == "subscriber":
@@ -69,11 +71,13 @@ def actor_for(session: Session, user: User) -> Actor:
     )
 
 
+@verb
 def next_contract_no(session: Session) -> str:
     last = session.exec(select(func.max(Subscriber.id))).one() or 0
     return f"PS-{last + 1:07d}"
 
 
+@verb
 def register_subscriber(
     session: Session,
     login: str,
@@ -112,6 +116,7 @@ def register_subscriber(
     return actor_for(session, user)
 
 
+@verb
 def sign_in(
     session: Session,
     login: str,
@@ -194,6 +199,7 @@ def _revoke_token(session: Session, token: str) -> None:
     )
 
 
+@verb
 def revoke_all_sessions(session: Session, user_id: int) -> None:
     session.exec(
         update(AuthSession)
@@ -202,6 +208,7 @@ def revoke_all_sessions(session: Session, user_id: int) -> None:
     )
 
 
+@verb
 def resolve_session(session: Session, token: str | None) -> Actor | None:
     """The actor behind a browser's token, or None if it is unknown, expired or revoked."""
     if not token or not isinstance(token, str) or len(token) > 200:
@@ -236,6 +243,7 @@ def _live_actor(session: Session, row: AuthSession | None) -> Actor | None:
     return actor_for(session, user)
 
 
+@verb
 def session_id_of(session: Session, token: str | None) -> int | None:
     """The id of a live session behind a browser's token (links signed for that session)."""
     if not token or not isinstance(token, str) or len(token) > 200:
@@ -248,17 +256,20 @@ def session_id_of(session: Session, token: str | None) -> int | None:
     return row.id
 
 
+@verb
 def actor_of_session_id(session: Session, session_id: object) -> Actor | None:
     """The actor of a live session by its id (for signed links); None if it ended."""
     row = session.get(AuthSession, session_id) if isinstance(session_id, int) else None
     return _live_actor(session, row)
 
 
+@verb
 def sign_out(session: Session, token: str | None) -> None:
     if token:
         _revoke_token(session, token)
 
 
+@verb
 def change_password(
     session: Session, actor: Actor, current: str, new: str, user_agent: str = ""
 ) -> str:
@@ -282,6 +293,7 @@ def change_password(
     return _open_session(session, user, user_agent)
 
 
+@verb
 def request_password_reset(
     session: Session, login: str, base_url: str | None = None, ip: str = ""
 ) -> None:
@@ -300,6 +312,7 @@ def request_password_reset(
     send_reset_link(session, user, base_url)
 
 
+@verb
 def send_reset_link(session: Session, user: User, base_url: str | None = None) -> str:
     settings = get_settings()
     token = new_token()
@@ -324,6 +337,7 @@ def send_reset_link(session: Session, user: User, base_url: str | None = None) -
     return token
 
 
+@verb
 def reset_password(session: Session, token: str, new: str) -> None:
     row = None
     if token and isinstance(token, str) and len(token) <= 200:
@@ -348,6 +362,7 @@ def reset_password(session: Session, token: str, new: str) -> None:
         throttles.clear(session, ident)
 
 
+@verb
 def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> None:
     """Disable or re-enable an account; disabling ends all its sessions at once."""
     user = session.get(User, user_id) if isinstance(user_id, int) else None
@@ -366,6 +381,7 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
     audit.record(session, actor, "user.set_active", "user", user.id, before, {"is_active": active})
 
 
+@verb
 def set_locale(session: Session, actor: Actor, locale: str) -> None:
     if locale not in ("ru", "en"):
         raise ValidationError("error.invalid", field="locale")
@@ -374,6 +390,7 @@ def set_locale(session: Session, actor: Actor, locale: str) -> None:
         user.locale = locale
 
 
+@verb
 def create_admin(
     session: Session, email: str, password: str, role_name: str, full_name: str = ""
 ) -> User:

@@ -40,6 +40,7 @@ from paysim_app.core.permissions import (
     Actor,
     require,
 )
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
 from paysim_app.models import AdminRole, AdminRolePermission, AuditLog, PasswordResetToken, User
 from paysim_app.models.base import utcnow
@@ -223,6 +224,7 @@ def search_audit(stmt: Select, text: str) -> Select:
     )
 
 
+@verb
 def audit_filter_choices(session: Session, actor: Actor) -> AuditChoices:
     """Choice lists of the audit filters: every admin, the actions and entities that occur
     (two DISTINCT scans of audit_log: fine for an audit log's size)."""
@@ -254,6 +256,7 @@ def _role_permissions(session: Session, role_ids: Iterable[int] | None = None) -
     return out
 
 
+@verb
 def list_roles(session: Session, actor: Actor) -> list[RoleRow]:
     """Every role (by name) with its sorted permissions and how many admins hold it."""
     require(actor, VIEW)
@@ -298,6 +301,7 @@ def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
+@verb
 def role_detail(session: Session, actor: Actor, role_id: int) -> RoleDetail:
     """A role with its sorted permissions and the admins who hold it."""
     require(actor, VIEW)
@@ -325,6 +329,7 @@ def _load_admin(session: Session, user_id: object) -> User:
     return user
 
 
+@verb
 def admin_detail(session: Session, actor: Actor, user_id: int) -> AdminDetail:
     """One admin account with its role and that role's permissions."""
     require(actor, VIEW)
@@ -421,6 +426,7 @@ def _send_invitation(session: Session, user: User, base_url: str | None) -> str:
     return token
 
 
+@verb
 def invite_admin(
     session: Session,
     actor: Actor,
@@ -461,6 +467,7 @@ def invite_admin(
     return user.id
 
 
+@verb
 def resend_invitation(
     session: Session, actor: Actor, user_id: int, base_url: str | None = None
 ) -> None:
@@ -473,6 +480,7 @@ def resend_invitation(
     audit.record(session, actor, "resend_admin_invitation", "user", user.id)
 
 
+@verb
 def set_admin_active(session: Session, actor: Actor, user_id: int, active: bool) -> None:
     """Disable (ends all its sessions at once) or re-enable an admin account. Nobody disables
     themselves, and the last active admin-manager stays."""
@@ -502,6 +510,7 @@ def set_admin_active(session: Session, actor: Actor, user_id: int, active: bool)
     )
 
 
+@verb
 def assign_role(session: Session, actor: Actor, user_id: int, role_id: int) -> None:
     """Give an admin another role. An admin may not take away their own admins.manage this way,
     and the last active admin-manager stays."""
@@ -583,6 +592,7 @@ def _role_state(role: AdminRole, permissions: Iterable[str]) -> dict[str, Any]:
     }
 
 
+@verb
 def create_role(
     session: Session,
     actor: Actor,
@@ -606,6 +616,7 @@ def create_role(
     return role.id
 
 
+@verb
 def update_role(
     session: Session,
     actor: Actor,
@@ -654,6 +665,7 @@ def update_role(
     )
 
 
+@verb
 def delete_role(session: Session, actor: Actor, role_id: int) -> None:
     """Delete a role that no admin account (active or disabled) holds; built-ins stay."""
     require(actor, MANAGE)

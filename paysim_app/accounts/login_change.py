@@ -28,6 +28,7 @@ from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.logins import format_phone, parse_login
 from paysim_app.core.outbox import SECRET, queue_email
 from paysim_app.core.permissions import Actor
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moment
 from paysim_app.models import AuthSession, LoginChange, PasswordResetToken, User
@@ -90,6 +91,7 @@ def _info(session: Session, user: User) -> LoginInfo:
     )
 
 
+@verb
 def login_info(session: Session, actor: Actor | None) -> LoginInfo:
     return _info(session, _user(session, actor))
 
@@ -122,6 +124,7 @@ def _tell(session: Session, to: str, subject: str, body: str, kind: str, secret:
     queue_email(session, to, subject, body, kind=kind, secret=secret)
 
 
+@verb
 def request_login_change(
     session: Session,
     actor: Actor | None,
@@ -202,6 +205,7 @@ def request_login_change(
     return _info(session, user)
 
 
+@verb
 def cancel_login_change(session: Session, actor: Actor | None) -> LoginInfo:
     user = _user(session, actor)
     session.exec(
@@ -246,6 +250,7 @@ def _apply(session: Session, row: LoginChange, keep_token: str) -> User:
     return user
 
 
+@verb
 def confirm_login_link(session: Session, token: str, keep_token: str = "") -> str:
     """Confirm a new login e-mail by the link's token (no sign-in needed: the link proves the
     mailbox). Returns the new login. The session `keep_token` stays signed in if it is the
@@ -262,6 +267,7 @@ def confirm_login_link(session: Session, token: str, keep_token: str = "") -> st
     return _apply(session, row, keep_token).email or ""
 
 
+@verb
 def confirm_login_code(
     session: Session, actor: Actor | None, code: str, current_token: str = ""
 ) -> LoginInfo:

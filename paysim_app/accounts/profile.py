@@ -20,6 +20,7 @@ from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.notify import EMAIL_KINDS, muted_kinds
 from paysim_app.core.permissions import Actor, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AuthSession, Subscriber, User
 from paysim_app.models.base import utcnow
 
@@ -73,6 +74,7 @@ def _subscriber(session: Session, actor: Actor) -> Subscriber:
     return sub
 
 
+@verb
 def get_profile(session: Session, actor: Actor | None) -> Profile:
     user = _user(session, actor)
     sub = _subscriber(session, actor)
@@ -88,6 +90,7 @@ def get_profile(session: Session, actor: Actor | None) -> Profile:
     )
 
 
+@verb
 def update_profile(
     session: Session,
     actor: Actor | None,
@@ -138,6 +141,7 @@ def update_profile(
 # --------------------------------------------------------------------------- e-mail preferences
 
 
+@verb
 def set_email_enabled(
     session: Session, actor: Actor | None, kinds: Iterable[str], enabled: bool
 ) -> tuple[str, ...]:
@@ -204,6 +208,7 @@ def _live(actor: Actor):
     )
 
 
+@verb
 def list_sessions(session: Session, actor: Actor | None, current_token: str) -> list[SessionRow]:
     """The user's unrevoked, unexpired sessions: this browser first, then the latest seen."""
     _user(session, actor)
@@ -227,6 +232,7 @@ def list_sessions(session: Session, actor: Actor | None, current_token: str) -> 
     return sorted(out, key=lambda r: not r.is_current)  # stable: keeps the rest in order
 
 
+@verb
 def sign_out_everywhere(
     session: Session, actor: Actor | None, current_token: str, keep_current: bool = True
 ) -> int:
@@ -241,6 +247,7 @@ def sign_out_everywhere(
     return result.rowcount or 0
 
 
+@verb
 def revoke_session(session: Session, actor: Actor | None, session_id: int) -> None:
     """Sign one of the user's own browsers out; someone else's session id is refused."""
     _user(session, actor)

@@ -27,6 +27,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AutopayRun, Commission, Partner, Payment, Sim, Subscriber, User
 from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES, PaymentRefund
 
@@ -122,6 +123,7 @@ class Totals:
     refunded_kop: int  # given back, whole and in parts
 
 
+@verb
 def totals(session: Session, actor: Actor, query: ListQuery) -> Totals:
     """Sums of the filtered set (computed when the filters change, not on every page turn)."""
     actor = PAYMENT_LIST.check(actor)
@@ -182,6 +184,7 @@ class PaymentCard:
     attempts: list[Attempt] = field(default_factory=list)
 
 
+@verb
 def payment_card(session: Session, actor: Actor, payment_id: int) -> PaymentCard:
     require(actor, "payments.view")
     payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None

@@ -22,6 +22,7 @@ from paysim_app.billing import cards, payments, topups
 from paysim_app.core import bulk, notify
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date, moscow_day_range
 from paysim_app.models import (
     AutopayRun,
@@ -134,6 +135,7 @@ def _check_form(session: Session, actor: Actor, form: AutopayForm) -> None:
         raise ValidationError("autopay.error.cap_below_amount", field="monthly_cap")
 
 
+@verb
 def set_autopay(session: Session, actor: Actor, sim_id: int, form: AutopayForm) -> None:
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="payments.view")
@@ -155,6 +157,7 @@ def set_autopay(session: Session, actor: Actor, sim_id: int, form: AutopayForm) 
     session.flush()
 
 
+@verb
 def disable_autopay(session: Session, actor: Actor, sim_id: int) -> None:
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="payments.view")
@@ -171,11 +174,13 @@ def disable_autopay(session: Session, actor: Actor, sim_id: int) -> None:
     )
 
 
+@verb
 def get_autopay(session: Session, actor: Actor, sim_id: int) -> AutopayView:
     sim = owned_sim(session, actor, sim_id, admin_permission="payments.view")
     return autopay_view(session, sim)
 
 
+@verb
 def autopay_view(session: Session, sim: Sim, on: date | None = None) -> AutopayView:
     """What the subscriber (and the admin) see about a SIM's autopay and its retry schedule."""
     on = on or cards.today()
@@ -297,6 +302,7 @@ def _spent_this_month(session: Session, sim_ids: list[int], on: date) -> dict[in
     )
 
 
+@verb
 def claim(
     session: Session,
     wanted: list[tuple[int, str, str, int, int]],
@@ -417,6 +423,7 @@ def claim(
     return claims
 
 
+@verb
 def charge_claims(
     session: Session, gateway: Gateway, claims: list[Claim], chunk: int = 500
 ) -> dict:
@@ -487,6 +494,7 @@ def on_settled(session: Session, changed: dict[int, str]) -> None:
     notify.notify_sim_owners(session, messages)
 
 
+@verb
 def monthly_wanted(session: Session, sim_ids: list[int], period: str) -> list[tuple]:
     """First attempts of the monthly charge for these (due) SIMs."""
     if not sim_ids:
@@ -504,6 +512,7 @@ def monthly_wanted(session: Session, sim_ids: list[int], period: str) -> list[tu
     return [(sid, period, "monthly", 1, fixed or fee) for sid, fixed, fee in rows]
 
 
+@verb
 def threshold_wanted(session: Session, sim_ids: list[int] | None = None) -> list[tuple]:
     """SIMs with a threshold rule whose balance is below it, keyed by the debit that took it
     there (so one debit triggers one top-up, however many times this is asked)."""
@@ -534,6 +543,7 @@ def threshold_wanted(session: Session, sim_ids: list[int] | None = None) -> list
     ]
 
 
+@verb
 def retries_wanted(session: Session, now: datetime) -> list[tuple]:
     """Failed attempts whose retry time has come, while the SIM still needs the money."""
     rows = session.execute(
@@ -566,6 +576,7 @@ def retries_wanted(session: Session, now: datetime) -> list[tuple]:
     return wanted
 
 
+@verb
 def run_threshold_checks(session: Session, gateway: Gateway, sim_ids: list[int] | None) -> dict:
     """Top up threshold-autopay SIMs that are below their threshold (all of them when None)."""
     claims = claim(session, threshold_wanted(session, sim_ids), cards.today())

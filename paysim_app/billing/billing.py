@@ -31,6 +31,7 @@ from paysim_app.billing import autopay, cards, ledger, payments
 from paysim_app.catalogue import addons
 from paysim_app.core import bulk, maintenance, notify
 from paysim_app.core.pacing import Pacer
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date, moscow_day_range
 from paysim_app.models import AutopaySetting, BillingRun, LedgerEntry, Sim, Tariff
 from paysim_app.models.base import utcnow
@@ -64,6 +65,7 @@ def period_of(day: date) -> str:
     return day.strftime("%Y-%m")
 
 
+@verb
 def days_to_bill(session: Session, today: date) -> list[date]:
     """Today, preceded by the last day of every month since the last completed run."""
     last = session.execute(
@@ -95,6 +97,7 @@ def fee_for_period(period: str):
     )
 
 
+@verb
 def promote_pending_fees(session: Session, period: str) -> int:
     """Fold the pending fees whose period has come into monthly_fee_kop (so autopay, the
     cabinet and the warnings, which read monthly_fee_kop, see the new fee). Run before a day of
@@ -249,6 +252,7 @@ def _low_balance_warnings(session: Session, day: date) -> int:
     return sent
 
 
+@verb
 def run_billing(
     session: Session,
     gateway: Gateway,

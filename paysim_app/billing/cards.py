@@ -14,6 +14,7 @@ from stdnum import luhn
 from paysim_app.core import notify, rate_limits
 from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import AutopaySetting, SavedCard, Subscriber
 from paysim_app.models.base import utcnow
@@ -76,6 +77,7 @@ def _cards(session: Session, subscriber_id: int) -> list[SavedCard]:
     )
 
 
+@verb
 def list_cards(session: Session, actor: Actor) -> list[CardRow]:
     require_role(actor, "subscriber")
     if actor.subscriber_id is None:
@@ -108,6 +110,7 @@ def list_cards(session: Session, actor: Actor) -> list[CardRow]:
     return rows
 
 
+@verb
 def owned_card(session: Session, actor: Actor, card_id: int) -> SavedCard:
     """The actor's own live card; anything else is refused like a missing one."""
     require_role(actor, "subscriber")
@@ -122,6 +125,7 @@ def owned_card(session: Session, actor: Actor, card_id: int) -> SavedCard:
     return card
 
 
+@verb
 def customer_for(session: Session, gateway: Gateway, subscriber_id: int) -> str:
     existing = session.execute(
         select(SavedCard.gateway_customer).where(
@@ -138,6 +142,7 @@ def customer_for(session: Session, gateway: Gateway, subscriber_id: int) -> str:
     )
 
 
+@verb
 def store_card(
     session: Session, gateway: Gateway, subscriber_id: int, token: CardToken
 ) -> SavedCard:
@@ -177,6 +182,7 @@ def store_card(
     return card
 
 
+@verb
 def check_card_attempts(session: Session, actor: Actor, ip: str) -> None:
     """TooManyAttempts after too many declined cards in the hour, of this subscriber or from
     this address: the form stops being a free card-number checker."""
@@ -184,6 +190,7 @@ def check_card_attempts(session: Session, actor: Actor, ip: str) -> None:
     rate_limits.check(session, "card.ip", ip)
 
 
+@verb
 def count_declined(session: Session, actor: Actor, ip: str) -> None:
     """One declined card attempt, committed at once (the caller may be about to raise)."""
     rate_limits.count(session, "card.subscriber", actor.subscriber_id)
@@ -191,6 +198,7 @@ def count_declined(session: Session, actor: Actor, ip: str) -> None:
     session.commit()
 
 
+@verb
 def add_card(
     session: Session, actor: Actor, gateway: Gateway, card: CardInput, ip: str = ""
 ) -> int:
@@ -207,6 +215,7 @@ def add_card(
         raise
 
 
+@verb
 def set_default(session: Session, actor: Actor, card_id: int) -> None:
     card = owned_card(session, actor, card_id)
     session.execute(
@@ -217,6 +226,7 @@ def set_default(session: Session, actor: Actor, card_id: int) -> None:
     session.expire_all()
 
 
+@verb
 def delete_card(session: Session, actor: Actor, gateway: Gateway, card_id: int) -> int:
     """Forget a card. Autopay rules that used it move to the default card (or another card that
     has not expired), or are switched off (the subscriber is told). Returns how many autopay
@@ -257,6 +267,7 @@ def delete_card(session: Session, actor: Actor, gateway: Gateway, card_id: int) 
     return switched_off
 
 
+@verb
 def warn_expiring(session: Session, on: date) -> int:
     """Tell owners of cards used by autopay that expire within 30 days (once per card)."""
     horizon = on + timedelta(days=EXPIRY_WARNING_DAYS)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from paysim_app.core import bulk, notify
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import LedgerEntry, Sim
 from paysim_app.models.base import utcnow
 
@@ -56,6 +57,7 @@ class Posting:
     form_key: str | None = None  # the posting form's key (core.form_keys), unique
 
 
+@verb
 def lock_for_write(session: Session) -> None:
     """Take SQLite's write lock now, so reads that follow see what the write will change.
     (PostgreSQL locks rows instead; see `post_many`.)"""
@@ -63,6 +65,7 @@ def lock_for_write(session: Session) -> None:
         session.execute(update(Sim).where(Sim.id == -1).values(label=Sim.label))
 
 
+@verb
 def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
     """Lock the SIM rows (in id order, so two writers cannot deadlock) and read what moves."""
     ids = sorted(set(sim_ids))
@@ -80,10 +83,12 @@ def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
     }
 
 
+@verb
 def post(session: Session, posting: Posting) -> Entry:
     return post_many(session, [posting])[0]
 
 
+@verb
 def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
     """Write entries and move balances in the caller's transaction; entries come back in order."""
     if not postings:
@@ -183,6 +188,7 @@ def _debt_transitions(session, state, balances, deltas) -> dict[int, tuple[str, 
     return result
 
 
+@verb
 def set_billed_periods(session: Session) -> None:
     """Derive every SIM's billed period from its fees (for data written around the ledger, like
     the demo seed's bulk history)."""
@@ -194,6 +200,7 @@ def set_billed_periods(session: Session) -> None:
     )
 
 
+@verb
 def entries_total(session: Session, sim_id: int) -> int:
     return session.execute(
         select(func.coalesce(func.sum(LedgerEntry.amount_kop), 0)).where(
@@ -202,5 +209,6 @@ def entries_total(session: Session, sim_id: int) -> int:
     ).scalar_one()
 
 
+@verb
 def pop_debited(session: Session) -> set[int]:
     return session.info.pop(DEBITED, set())

@@ -24,6 +24,7 @@ from paysim_app.billing.topups import MAX_KOP, MIN_KOP, QUICK_KOP, check_amount,
 from paysim_app.core import audit, form_keys, notify, sim_numbers
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.permissions import Actor, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Payment, Sim, Subscriber
 from paysim_app.payments import ChargeResult
 
@@ -117,6 +118,7 @@ def _check_sim(sim: Sim) -> None:
         raise DomainError("partner_money.error.sim_status", field="number")
 
 
+@verb
 def find_sim(session: Session, actor: Actor, msisdn_or_sim_id: int | str) -> SimTarget:
     """The confirmation step: the partner's own SIM that can take a top-up."""
     actor = _partner(actor)
@@ -137,6 +139,7 @@ def _dto(session: Session, payment: Payment, sim: Sim) -> PartnerTopup:
     )
 
 
+@verb
 def partner_topup(
     session: Session,
     actor: Actor,
@@ -192,6 +195,7 @@ def partner_topup(
     return _dto(session, payment, sim)
 
 
+@verb
 def recent_topups(session: Session, actor: Actor, limit: int = RECENT_LIMIT) -> list[PartnerTopup]:
     """The partner's latest cash top-ups, newest first (its own only)."""
     actor = _partner(actor)
@@ -218,6 +222,7 @@ def recent_topups(session: Session, actor: Actor, limit: int = RECENT_LIMIT) -> 
     ]
 
 
+@verb
 def recent_numbers(session: Session, actor: Actor, limit: int = 5) -> list[str]:
     """The numbers this partner topped up last (distinct, newest first): the form's shortcuts."""
     seen: list[str] = []

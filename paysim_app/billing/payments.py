@@ -20,6 +20,7 @@ from paysim_app.billing import ledger
 from paysim_app.core import audit, bulk
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Commission, Partner, Payment, Sim
 from paysim_app.models.base import utcnow
 from paysim_app.models.billing import PaymentRefund
@@ -45,6 +46,7 @@ def after_settlement(hook: Callable[[Session, dict[int, str]], None]):
     return hook
 
 
+@verb
 def new_payment(
     session: Session,
     *,
@@ -79,6 +81,7 @@ def new_payment(
     return payment
 
 
+@verb
 def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[int, str]:
     """Apply gateway outcomes to pending payments; returns {payment id: new status} for the
     payments this call changed (a payment already settled is left alone)."""
@@ -143,6 +146,7 @@ def _credit(session: Session, payment_ids: list[int]) -> None:
     accrue_commissions(session, [r for r in rows if r.partner_id and r.method != "correction"])
 
 
+@verb
 def accrue_commissions(session: Session, rows) -> None:
     """Each payment accrues its partner's commission at the partner's rate of this moment."""
     partner_ids = {r.partner_id for r in rows}
@@ -184,6 +188,7 @@ def commission_of(amount_kop: int, rate_bp: int) -> int:
     return (amount_kop * rate_bp + 5000) // 10000
 
 
+@verb
 def charge_and_settle(
     session: Session,
     gateway: Gateway,
@@ -213,6 +218,7 @@ def charge_and_settle(
     return changed.get(payment_id) or session.get(Payment, payment_id).status
 
 
+@verb
 def apply_event(session: Session, event: GatewayEvent) -> str:
     """A verified webhook. Returns what it did: applied | duplicate | unknown | ignored, or
     early: a refund of a payment still pending here (the gateway's events crossed; the
@@ -256,6 +262,7 @@ def apply_event(session: Session, event: GatewayEvent) -> str:
     return "applied" if settle(session, [(row.id, result)]) else "duplicate"
 
 
+@verb
 def refund_payment(
     session: Session, actor: Actor, gateway: Gateway, payment_id: int, comment: str
 ) -> int:
@@ -489,6 +496,7 @@ def _claim(session: Session, ref: str, actor_user_id: int | None, comment: str) 
 UNSEEN_AFTER = timedelta(hours=1)
 
 
+@verb
 def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedelta) -> int:
     """The janitor: settle payments left pending (a crash or timeout between the gateway call
     and the commit). It asks the gateway for the charge by the payment's idempotency key.

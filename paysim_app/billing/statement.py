@@ -18,6 +18,7 @@ from sqlmodel import Session
 from paysim_app.core import export
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import money, moscow_day_range, moscow_time, phone
 from paysim_app.models import LedgerEntry, Payment, Sim
@@ -204,6 +205,7 @@ def _row(r) -> StatementRow:
     )
 
 
+@verb
 def statement(
     session: Session, actor: Actor, f: StatementFilter, page: int = 1, page_size: int = 20
 ) -> tuple[list[StatementRow], int]:
@@ -249,6 +251,7 @@ def refunded_of(refunded_kop: int, amount_kop: int, locale: str) -> str:
     )
 
 
+@verb
 def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: str) -> str:
     _check(f)
     sim_ids = _scope(session, actor, f)

@@ -12,6 +12,7 @@ from paysim_app.billing import cards, payments
 from paysim_app.core import form_keys
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Payment, SavedCard, Sim, Tariff
 from paysim_app.payments import CardInput, CardRejected, Gateway
 from paysim_app.payments.declines import normalise
@@ -34,6 +35,7 @@ class TopupOutcome:
     card_saved: bool
 
 
+@verb
 def quick_amounts(session: Session, actor: Actor, sim_id: int) -> list[int]:
     """The tariff's fee first (if it is not one of the usual amounts), then 300, 500, 1000 ₽."""
     sim = owned_sim(session, actor, sim_id, admin_permission="payments.view")
@@ -62,6 +64,7 @@ def check_amount(amount_kop: int) -> None:
         )
 
 
+@verb
 def top_up_by_card(
     session: Session,
     actor: Actor,
@@ -164,6 +167,7 @@ def _outcome(session: Session, payment: Payment, *, card_saved: bool) -> TopupOu
     )
 
 
+@verb
 def topup_result(session: Session, actor: Actor, payment_id: int) -> TopupOutcome:
     """The result page: the subscriber's own payment only."""
     require_role(actor, "subscriber")

@@ -18,6 +18,7 @@ from paysim_app.billing import ledger
 from paysim_app.core import notify
 from paysim_app.core.errors import DomainError, NotFound
 from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AddonService, Sim, SimAddon
 from paysim_app.models.base import utcnow
 
@@ -57,6 +58,7 @@ def _active(session: Session, sim_id: int, now: datetime) -> list[tuple[SimAddon
     )
 
 
+@verb
 def catalogue(session: Session, actor: Actor, sim_id: int) -> list[Offer]:
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
@@ -73,6 +75,7 @@ def catalogue(session: Session, actor: Actor, sim_id: int) -> list[Offer]:
     ]
 
 
+@verb
 def owned(session: Session, actor: Actor, sim_id: int) -> list[Owned]:
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
@@ -82,6 +85,7 @@ def owned(session: Session, actor: Actor, sim_id: int) -> list[Owned]:
     ]
 
 
+@verb
 def buy(session: Session, actor: Actor, sim_id: int, addon_id: int) -> int:
     """Buy an add-on for its period from the balance; refused when the balance is short."""
     require_role(actor, "subscriber")
@@ -130,6 +134,7 @@ def _charge(
     return bought.id
 
 
+@verb
 def set_auto_renew(session: Session, actor: Actor, sim_addon_id: int, on: bool) -> None:
     require_role(actor, "subscriber")
     row = session.get(SimAddon, sim_addon_id) if isinstance(sim_addon_id, int) else None
@@ -139,6 +144,7 @@ def set_auto_renew(session: Session, actor: Actor, sim_addon_id: int, on: bool) 
     row.auto_renew = bool(on)
 
 
+@verb
 def renew_due(session: Session, now: datetime | None = None) -> dict:
     """Renew expired auto-renewing add-ons (once: the renewal is a newer row, looked for under
     the SIM's lock); an add-on the balance cannot pay lapses and its owner is told."""

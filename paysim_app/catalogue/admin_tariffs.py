@@ -29,6 +29,7 @@ from paysim_app.core.checks import (
 )
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import (
     ActivationRequest,
@@ -161,11 +162,13 @@ def _tariff_fields(
     }
 
 
+@verb
 def get_tariff(session: Session, actor: Actor, tariff_id: int) -> TariffView:
     require(actor, "tariffs.view")
     return _tariff_view(session, _load_tariff(session, tariff_id))
 
 
+@verb
 def create_tariff(
     session: Session,
     actor: Actor,
@@ -193,6 +196,7 @@ def create_tariff(
     return _tariff_view(session, tariff)
 
 
+@verb
 def update_tariff(
     session: Session,
     actor: Actor,
@@ -226,6 +230,7 @@ def update_tariff(
     return _tariff_view(session, tariff)
 
 
+@verb
 def set_tariff_archived(
     session: Session, actor: Actor, tariff_id: int, archived: bool
 ) -> TariffView:
@@ -237,14 +242,17 @@ def set_tariff_archived(
     return _tariff_view(session, tariff)
 
 
+@verb
 def archive_tariff(session: Session, actor: Actor, tariff_id: int) -> TariffView:
     return set_tariff_archived(session, actor, tariff_id, True)
 
 
+@verb
 def unarchive_tariff(session: Session, actor: Actor, tariff_id: int) -> TariffView:
     return set_tariff_archived(session, actor, tariff_id, False)
 
 
+@verb
 def delete_tariff(session: Session, actor: Actor, tariff_id: int) -> None:
     """Only a tariff no SIM, activation request or tariff-change request ever named (a SIM's
     fees in the ledger were charged while it was on a tariff, so a SIM on it keeps it too)."""
@@ -353,11 +361,13 @@ def _addon_fields(name: object, description: object, price_kop: object, period_d
     }
 
 
+@verb
 def get_addon(session: Session, actor: Actor, addon_id: int) -> AddonView:
     require(actor, "tariffs.view")
     return _addon_view(session, _load_addon(session, addon_id))
 
 
+@verb
 def create_addon(
     session: Session,
     actor: Actor,
@@ -380,6 +390,7 @@ def create_addon(
     return _addon_view(session, addon)
 
 
+@verb
 def update_addon(
     session: Session,
     actor: Actor,
@@ -399,6 +410,7 @@ def update_addon(
     return _addon_view(session, addon)
 
 
+@verb
 def set_addon_archived(session: Session, actor: Actor, addon_id: int, archived: bool) -> AddonView:
     """Archive (no longer sold or renewed: catalogue.addons lets it lapse) or bring it back."""
     require(actor, "tariffs.edit")
@@ -408,14 +420,17 @@ def set_addon_archived(session: Session, actor: Actor, addon_id: int, archived: 
     return _addon_view(session, addon)
 
 
+@verb
 def archive_addon(session: Session, actor: Actor, addon_id: int) -> AddonView:
     return set_addon_archived(session, actor, addon_id, True)
 
 
+@verb
 def unarchive_addon(session: Session, actor: Actor, addon_id: int) -> AddonView:
     return set_addon_archived(session, actor, addon_id, False)
 
 
+@verb
 def delete_addon(session: Session, actor: Actor, addon_id: int) -> None:
     """Only an add-on never bought (a purchase is a SIM's history and a ledger entry)."""
     require(actor, "tariffs.edit")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AdminRole, Partner, Tariff
 
 
@@ -19,11 +20,13 @@ class Choice:
     label: str
 
 
+@verb
 def partners(session: Session) -> list[Choice]:
     rows = session.execute(select(Partner.id, Partner.name).order_by(Partner.name)).all()
     return [Choice(str(i), n) for i, n in rows]
 
 
+@verb
 def tariffs(
     session: Session, *, on_sale_only: bool = False, mark_archived: str = ""
 ) -> list[Choice]:
@@ -41,6 +44,7 @@ def tariffs(
     ]
 
 
+@verb
 def roles(session: Session) -> list[Choice]:
     rows = session.execute(select(AdminRole.id, AdminRole.name).order_by(AdminRole.name)).all()
     return [Choice(str(i), n) for i, n in rows]

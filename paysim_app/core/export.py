@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from paysim_app.core import audit
 from paysim_app.core.permissions import Actor
+from paysim_app.core.unit_of_work import verb
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+([.,]\d+)?")
@@ -49,6 +50,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], locale: str 
     return "\ufeff" + buffer.getvalue()
 
 
+@verb
 def audit_export(
     session: Session,
     actor: Actor,

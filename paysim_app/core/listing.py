@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
 
 MAX_PAGE_SIZE = 100
@@ -305,6 +306,7 @@ def _page_bounds(query: ListQuery) -> tuple[int, int]:
     return page, size
 
 
+@verb
 def count_capped(session: Session, stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows match, counting at most cap + 1 of them (never a full-table count)."""
     # only a constant is selected, so PostgreSQL may answer from an index alone and drop the
@@ -319,6 +321,7 @@ def count_capped(session: Session, stmt: Select, cap: int = COUNT_CAP) -> tuple[
     return min(n, cap), n > cap
 
 
+@verb
 def estimate_rows(session: Session, stmt: Select) -> int | None:
     """PostgreSQL's planner estimate of the rows a SELECT returns (no rows are read)."""
     if session.get_bind().dialect.name != "postgresql":
@@ -336,6 +339,7 @@ def estimate_rows(session: Session, stmt: Select) -> int | None:
         return None
 
 
+@verb
 def fetch_page(
     session: Session,
     actor: Actor | None,

@@ -24,6 +24,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Partner, Subscriber, Ticket
 from paysim_app.models.subscribers import CONTRACT_STATUSES
 from paysim_app.models.support import (
@@ -100,6 +101,7 @@ SUBSCRIBER_LIST = ListSpec(
 )
 
 
+@verb
 def partner_choices(session: Session, actor: Actor) -> list[Choice]:
     """Every partner by name, for the Subscribers list's partner filter."""
     require(actor, "subscribers.view")

@@ -18,6 +18,7 @@ from paysim_app.core.choices import Choice
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AdminRole,
     AuditLog,
@@ -249,6 +250,7 @@ RATING_LIST = ListSpec(
 
 
 # -- choices for the filters ----------------------------------------------------------------
+@verb
 def role_choices(session: Session, actor: Actor) -> list[Choice]:
     """Every role by name, for the Admins list's role filter and the invite form."""
     require(actor, admins_service.VIEW)
@@ -261,6 +263,7 @@ class RatingChoices:
     partners: tuple[Choice, ...]
 
 
+@verb
 def rating_choices(session: Session, actor: Actor) -> RatingChoices:
     """The tariffs and partners the ratings list can be filtered by (by name)."""
     require(actor, qa.VIEW)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from paysim_app.billing import admin_payments
 from paysim_app.core.listing import ListQuery, contains, digits, fetch_page, phone_part
 from paysim_app.core.permissions import Actor, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Partner, Subscriber, Ticket
 from paysim_app.sims import admin_sims
 
@@ -86,6 +87,7 @@ def _tickets(session: Session, text: str) -> list[Hit]:
     ]
 
 
+@verb
 def search(session: Session, actor: Actor, text: str) -> list[Hit]:
     require_role(actor, "admin")
     text = (text or "").strip()[:100]

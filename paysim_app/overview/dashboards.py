@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from paysim_app.billing import payments
 from paysim_app.core.errors import PermissionDenied
 from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import ActivationRequest, Partner, Payment, Sim, Subscriber, Tariff, Ticket
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.models.support import OPEN_TICKET_STATUSES
@@ -60,6 +61,7 @@ def _summary(sim: Sim, tariff: Tariff | None) -> SimSummary:
     )
 
 
+@verb
 def subscriber_sims(session: Session, actor: Actor) -> list[SimSummary]:
     require_role(actor, "subscriber")
     if actor.subscriber_id is None:  # would otherwise become "subscriber_id IS NULL": stock SIMs
@@ -73,6 +75,7 @@ def subscriber_sims(session: Session, actor: Actor) -> list[SimSummary]:
     return [_summary(sim, tariff) for sim, tariff in rows]
 
 
+@verb
 def subscriber_sim(session: Session, actor: Actor, sim_id: int) -> SimSummary:
     """One SIM of the subscriber's contract; someone else's SIM is refused like a missing one."""
     require_role(actor, "subscriber")
@@ -89,6 +92,7 @@ def _by_status(session: Session, *where) -> dict[str, int]:
     return counts
 
 
+@verb
 def partner_overview(session: Session, actor: Actor) -> PartnerOverview:
     require_role(actor, "partner")
     partner = session.get(Partner, actor.partner_id) if actor.partner_id is not None else None
@@ -114,6 +118,7 @@ def moscow_day_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+@verb
 def admin_overview(session: Session, actor: Actor, now: datetime | None = None) -> AdminOverview:
     require_role(actor, "admin")
     figures: dict = {}
@@ -165,6 +170,7 @@ class SimDashboard:
     open_tickets: int = 0
 
 
+@verb
 def sim_dashboard(session: Session, actor: Actor, sim_id: int) -> SimDashboard:
     # imported here: these services build on this module's SIM summaries
     from paysim_app.billing import autopay, statement

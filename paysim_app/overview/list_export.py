@@ -24,6 +24,7 @@ from paysim_app.core.listing import (
     narrowing,
 )
 from paysim_app.core.permissions import Actor
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_time
 
@@ -60,6 +61,7 @@ def lists() -> dict[str, ListSpec]:
     return {spec.name: spec for spec in specs if spec.export}
 
 
+@verb
 def start_export(session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery) -> None:
     """Before the first byte of an export: the actor's right to the list, its filters (a bad
     one refuses the export: ValidationError), and the audit entry, with the rows counted up to

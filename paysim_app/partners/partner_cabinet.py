@@ -32,6 +32,7 @@ from paysim_app.core.listing import (
 )
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.permissions import Actor
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import ActivationRequest, Sim, Subscriber, Tariff
 from paysim_app.models.base import utcnow
@@ -235,6 +236,7 @@ class TariffChoice:
     monthly_fee_kop: int
 
 
+@verb
 def stock_sims(
     session: Session, actor: Actor, search: str = "", limit: int = STOCK_CHOICES
 ) -> list[StockSim]:
@@ -251,6 +253,7 @@ def stock_sims(
     return [StockSim(i, m, c) for i, m, c in rows]
 
 
+@verb
 def sale_tariffs(session: Session, actor: Actor) -> list[TariffChoice]:
     """Tariffs a partner may sell: public and not archived, cheapest first."""
     require_partner(actor)
@@ -262,6 +265,7 @@ def sale_tariffs(session: Session, actor: Actor) -> list[TariffChoice]:
     return [TariffChoice(i, n, f) for i, n, f in rows]
 
 
+@verb
 def open_requests(session: Session, actor: Actor) -> int:
     """How many of the partner's activation requests wait for an admin."""
     pid = require_partner(actor).partner_id
@@ -281,6 +285,7 @@ class HomeFigures:
     open_requests: int  # its activation requests waiting for an admin
 
 
+@verb
 def home_figures(session: Session, actor: Actor) -> HomeFigures:
     """The partner home's figures for this month (the same numbers as its statistics)."""
     pid = require_partner(actor).partner_id
@@ -337,6 +342,7 @@ def _clean(session: Session, form: SaleForm) -> tuple[str, str, str, str, Tariff
     return name, phone_no, email, document, tariff
 
 
+@verb
 def sell_sim(session: Session, actor: Actor, sim_id: int, form: SaleForm) -> SaleResult:
     """File an activation request for one of the partner's in-stock SIMs with the new customer's
     data; the SIM moves to awaiting_activation. Audited. Another partner's SIM (or a missing one)
@@ -392,6 +398,7 @@ def sell_sim(session: Session, actor: Actor, sim_id: int, form: SaleForm) -> Sal
     return SaleResult(request_id=request.id, sim_id=sim.id, msisdn=sim.msisdn)
 
 
+@verb
 def cancel_request(session: Session, actor: Actor, request_id: int) -> None:
     """Withdraw one of the partner's pending requests (the SIM goes back to stock)."""
     require_partner(actor)

@@ -26,6 +26,7 @@ from paysim_app.billing import payments
 from paysim_app.core import bulk
 from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
 from paysim_app.models import Commission, Partner, Payment, Sim, Subscriber
 from paysim_app.models.sims import SIM_STATUSES
@@ -75,6 +76,7 @@ class PartnerComparisonRow:
 
 
 # --------------------------------------------------------------------------- helpers
+@verb
 def month_of(session: Session, column: ColumnElement) -> ColumnElement:
     """The month of a UTC timestamp column in the operator's time zone, in SQL, for GROUP BY;
     month_key() turns a value of it into 'YYYY-MM'.
@@ -133,6 +135,7 @@ def _may_view(actor: Actor | None, partner_id: object) -> None:
 
 
 # --------------------------------------------------------------------------- one partner
+@verb
 def partner_stats(
     session: Session, actor: Actor, partner_id: int, date_from: date, date_to: date
 ) -> PartnerStats:
@@ -214,6 +217,7 @@ def partner_stats(
 
 
 # --------------------------------------------------------------------------- all partners
+@verb
 def partners_comparison(
     session: Session, actor: Actor, date_from: date, date_to: date
 ) -> list[PartnerComparisonRow]:

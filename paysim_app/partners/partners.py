@@ -28,6 +28,7 @@ from paysim_app.core.checks import apply_changes, check_code, check_text, code_t
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     ActivationRequest,
     Commission,
@@ -206,11 +207,13 @@ def _fields(name, inn, contact_email, contact_phone, address, commission_percent
 
 
 # --------------------------------------------------------------------------- partners
+@verb
 def get_partner(session: Session, actor: Actor, partner_id: int) -> PartnerView:
     require(actor, "partners.view")
     return _view(session, _load(session, partner_id))
 
 
+@verb
 def create_partner(
     session: Session,
     actor: Actor,
@@ -237,6 +240,7 @@ def create_partner(
     return _view(session, partner)
 
 
+@verb
 def update_partner(
     session: Session,
     actor: Actor,
@@ -258,6 +262,7 @@ def update_partner(
     return _view(session, partner)
 
 
+@verb
 def set_partner_active(
     session: Session, actor: Actor, partner_id: int, active: bool
 ) -> PartnerView:
@@ -269,10 +274,12 @@ def set_partner_active(
     return _view(session, partner)
 
 
+@verb
 def deactivate_partner(session: Session, actor: Actor, partner_id: int) -> PartnerView:
     return set_partner_active(session, actor, partner_id, False)
 
 
+@verb
 def activate_partner(session: Session, actor: Actor, partner_id: int) -> PartnerView:
     return set_partner_active(session, actor, partner_id, True)
 
@@ -308,6 +315,7 @@ def _users_have_history(session: Session, user_ids: list[int]) -> bool:
     return False
 
 
+@verb
 def delete_partner(session: Session, actor: Actor, partner_id: int) -> None:
     """Only a partner that has nothing: no SIMs, subscribers, payments, commissions, activation
     requests or tickets. Its users go with it, unless one of them did something that the
@@ -340,6 +348,7 @@ def delete_partner(session: Session, actor: Actor, partner_id: int) -> None:
 
 
 # --------------------------------------------------------------------------- partner users
+@verb
 def partner_users(session: Session, actor: Actor, partner_id: int) -> list[PartnerUserView]:
     require(actor, "partners.view")
     partner = _load(session, partner_id)
@@ -349,6 +358,7 @@ def partner_users(session: Session, actor: Actor, partner_id: int) -> list[Partn
     return [_user_view(u) for u in rows]
 
 
+@verb
 def invite_partner_user(
     session: Session,
     actor: Actor,
@@ -398,6 +408,7 @@ def _partner_user(session: Session, partner_id: object, user_id: object) -> User
     return user
 
 
+@verb
 def resend_partner_invite(
     session: Session, actor: Actor, partner_id: int, user_id: int, base_url: str | None = None
 ) -> None:
@@ -410,6 +421,7 @@ def resend_partner_invite(
     audit.record(session, actor, "partner_user.resend_invite", "user", user.id, None, None)
 
 
+@verb
 def set_partner_user_active(
     session: Session, actor: Actor, partner_id: int, user_id: int, active: bool
 ) -> PartnerUserView:

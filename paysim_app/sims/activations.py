@@ -30,6 +30,7 @@ from paysim_app.core import audit, notify, outbox
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.permissions import Actor, require, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import phone
 from paysim_app.models import (
@@ -56,6 +57,7 @@ SET_PASSWORD_DAYS = 7
 # the queue services (blocks and tariff_changes use them too)
 
 
+@verb
 def lock_row(session: Session, model, row_id: int):
     """The row, locked for this transaction (SQLite: the database write lock), as of the lock."""
     ledger.lock_for_write(session)
@@ -71,6 +73,7 @@ def lock_row(session: Session, model, row_id: int):
     )
 
 
+@verb
 def decide(session: Session, model, row_id: int, actor: Actor, status: str, **values) -> None:
     """Compare-and-set pending -> `status`; `not_pending` if someone decided it first."""
     done = session.execute(
@@ -100,6 +103,7 @@ def clean_reason(reason: str, *, required: bool = True, field: str = "reason") -
     return reason
 
 
+@verb
 def notify_owner(
     session: Session,
     sim: Sim,
@@ -231,6 +235,7 @@ def _existing_contract(session: Session, request: ActivationRequest) -> Subscrib
     return None
 
 
+@verb
 def activation_detail(session: Session, actor: Actor, request_id: int) -> ActivationDetail:
     require(actor, "activations.view")
     request = session.get(ActivationRequest, _request_id(request_id))
@@ -495,6 +500,7 @@ def _reset_balance(session: Session, actor: Actor, sim: Sim, request_id: int) ->
         session.refresh(sim)
 
 
+@verb
 def approve_activation(
     session: Session, actor: Actor, request_id: int, tariff_id: int | None = None
 ) -> ActivationResult:
@@ -600,6 +606,7 @@ def _back_to_stock(session: Session, sim: Sim, request_id: int) -> str:
     return sim.status
 
 
+@verb
 def reject_activation(session: Session, actor: Actor, request_id: int, reason: str) -> None:
     """Refuse with a reason the requester reads in a notification."""
     require(actor, "activations.edit")
@@ -632,6 +639,7 @@ def reject_activation(session: Session, actor: Actor, request_id: int, reason: s
     )
 
 
+@verb
 def cancel_activation(session: Session, actor: Actor, request_id: int) -> None:
     """The requester withdraws a pending request: the subscriber whose claim it is, or any user
     of the partner that filed it. Anyone else is refused as if it did not exist."""

@@ -33,6 +33,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     ActivationRequest,
     Block,
@@ -251,12 +252,14 @@ UNBLOCK_LIST = ListSpec(
 
 
 # -- choices for filters and forms ----------------------------------------------------------------
+@verb
 def partner_choices(session: Session, actor: Actor) -> list[Choice]:
     """Every partner, for the activation queue's partner filter."""
     require(actor, "activations.view")
     return choices.partners(session)
 
 
+@verb
 def tariff_choices(session: Session, actor: Actor) -> list[Choice]:
     """The tariffs an activation may get (archived ones are no longer sold)."""
     require(actor, "activations.view")
@@ -274,6 +277,7 @@ class SimHit:
     blockable: bool
 
 
+@verb
 def find_sim(session: Session, actor: Actor, text: str) -> SimHit:
     """The one SIM whose whole number (+7 / 8 / 10 digits) or ICCID was typed."""
     require(actor, "blocks.view")
@@ -332,6 +336,7 @@ class TariffChangeDetail:
     can_decide: bool
 
 
+@verb
 def tariff_change_detail(
     session: Session, actor: Actor, request_id: int, when: str | None = None, on: date | None = None
 ) -> TariffChangeDetail:
@@ -387,6 +392,7 @@ def tariff_change_detail(
     )
 
 
+@verb
 def pending_counts(session: Session, actor: Actor) -> dict[str, int]:
     """How many wait in each queue the actor may see (for the section tabs)."""
     counts: dict[str, int] = {}

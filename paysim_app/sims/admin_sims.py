@@ -27,6 +27,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AuditLog,
     Block,
@@ -143,11 +144,13 @@ SIM_LIST = ListSpec(
 
 
 # -- choices for filters and forms ------------------------------------------------------------
+@verb
 def partner_choices(session: Session, actor: Actor) -> list[Choice]:
     require(actor, "sims.view")
     return choices.partners(session)
 
 
+@verb
 def tariff_choices(session: Session, actor: Actor) -> list[Choice]:
     require(actor, "sims.view")
     return choices.tariffs(session, mark_archived="archived")
@@ -205,6 +208,7 @@ def _ever_had_subscriber(session: Session, sim: Sim) -> bool:
     return bool(session.execute(select(or_(*used))).scalar())
 
 
+@verb
 def sim_card(session: Session, actor: Actor, sim_id: int, history_limit: int = 30) -> SimCard:
     require(actor, "sims.view")
     sim = _sim(session, sim_id)
@@ -338,6 +342,7 @@ def _snapshot(sim: Sim) -> dict:
     return {k: getattr(sim, k) for k in keep}
 
 
+@verb
 def create_sim(session: Session, actor: Actor, form: SimForm) -> int:
     require(actor, "sims.edit")
     data = _checked_form(session, form, None)
@@ -360,6 +365,7 @@ def create_sim(session: Session, actor: Actor, form: SimForm) -> int:
     return sim.id
 
 
+@verb
 def edit_sim(session: Session, actor: Actor, sim_id: int, form: SimForm) -> None:
     """Numbers, partner, tariff and activation code. The status changes through its own actions
     (blocks, activations, deactivation), so an edit that asks for another status is refused."""
@@ -383,6 +389,7 @@ def edit_sim(session: Session, actor: Actor, sim_id: int, form: SimForm) -> None
     audit.record(session, actor, "sim.edit", "sim", sim.id, before=before, after=after)
 
 
+@verb
 def delete_sim(session: Session, actor: Actor, sim_id: int) -> None:
     """Only a SIM that never had a subscriber (no contract, payments, ledger or blocks)."""
     require(actor, "sims.edit")
@@ -414,6 +421,7 @@ MANUAL_STATUS = {
 MANUAL_TARGETS = ("in_stock", "deactivated")
 
 
+@verb
 def bulk(
     session: Session, actor: Actor, action: str, sim_ids: list[int], value: str = ""
 ) -> BulkResult:
@@ -464,6 +472,7 @@ def bulk(
     return BulkResult(changed=len(fits), skipped=len(ids) - len(fits))
 
 
+@verb
 def sim_counts(session: Session, actor: Actor) -> dict[str, int]:
     require(actor, "sims.view")
     rows = session.execute(select(Sim.status, func.count()).group_by(Sim.status)).all()

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from paysim_app.core import audit
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.models import Block, Partner, Sim, Subscriber, UnblockRequest, User
 from paysim_app.models.base import utcnow
@@ -91,6 +92,7 @@ def _login(user: User | None) -> str:
     return (user.email or user.phone or "") if user else ""
 
 
+@verb
 def block_detail(session: Session, actor: Actor, block_id: int) -> BlockDetail:
     require(actor, "blocks.view")
     block = session.get(Block, block_id) if _valid_id(block_id) else None
@@ -243,6 +245,7 @@ def unblock_rows_select():
 # --------------------------------------------------------------------------- actions
 
 
+@verb
 def block_sim(session: Session, actor: Actor, sim_id: int, reason: str, comment: str = "") -> int:
     """An admin blocks a SIM with a reason (BLOCK_REASONS) and an optional comment the owner is
     told. Returns the block's id."""
@@ -325,6 +328,7 @@ def _lift(session: Session, actor: Actor, block: Block, unblock_request_id: int 
     return after
 
 
+@verb
 def lift_block(session: Session, actor: Actor, block_id: int) -> str:
     """Lift an active block; returns the SIM's status after it."""
     require(actor, "blocks.edit")
@@ -345,6 +349,7 @@ def _pending_unblock(session: Session, request_id: int) -> UnblockRequest:
     return request
 
 
+@verb
 def approve_unblock(session: Session, actor: Actor, request_id: int) -> str:
     """Grant an owner's unblock request: the block is lifted. Returns the SIM's new status."""
     require(actor, "blocks.edit")
@@ -366,6 +371,7 @@ def approve_unblock(session: Session, actor: Actor, request_id: int) -> str:
     return status
 
 
+@verb
 def reject_unblock(session: Session, actor: Actor, request_id: int, reason: str) -> None:
     """Refuse an unblock request with a reason the owner reads in a notification (the request
     table has no reason column: the reason lives in the audit entry and the notification)."""

@@ -57,6 +57,7 @@ from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.export import neutralise
 from paysim_app.core.pacing import Pacer
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.db import get_engine, session_scope
 from paysim_app.i18n import t
 from paysim_app.models import Partner, Tariff
@@ -909,6 +910,7 @@ def _unlock(session: Session) -> None:
 # --------------------------------------------------------------------------- the import
 
 
+@verb
 def import_sims(
     session: Session,
     actor: Actor,
@@ -1232,6 +1234,7 @@ def rejects_name(stored: str) -> str:
     return stored.removesuffix(".csv") + ".rejects.csv"
 
 
+@verb
 def preview_upload(
     session: Session, actor: Actor, upload: StoredImport, sample_size: int = SAMPLE_ROWS
 ) -> ImportReport:
@@ -1253,6 +1256,7 @@ def preview_upload(
     )
 
 
+@verb
 def confirm_upload(
     session: Session, actor: Actor, upload: StoredImport, sample_size: int = SAMPLE_ROWS
 ) -> ImportReport:

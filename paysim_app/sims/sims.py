@@ -17,6 +17,7 @@ from stdnum import luhn
 from paysim_app.core import audit, rate_limits, throttles
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     ActivationRequest,
     Block,
@@ -101,6 +102,7 @@ def _block_info(session: Session, sim: Sim) -> BlockInfo | None:
     return BlockInfo(block.id, block.reason, block.comment, block.blocked_at, asked)
 
 
+@verb
 def sim_details(session: Session, actor: Actor, sim_id: int) -> SimDetails:
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
@@ -120,6 +122,7 @@ def sim_details(session: Session, actor: Actor, sim_id: int) -> SimDetails:
     )
 
 
+@verb
 def reveal_puk(session: Session, actor: Actor, sim_id: int) -> str:
     """The PUK code, and an audit entry saying who saw it when."""
     require_role(actor, "subscriber")
@@ -128,6 +131,7 @@ def reveal_puk(session: Session, actor: Actor, sim_id: int) -> str:
     return sim.puk
 
 
+@verb
 def set_label(session: Session, actor: Actor, sim_id: int, label: str) -> None:
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="sims.edit")
@@ -138,6 +142,7 @@ def set_label(session: Session, actor: Actor, sim_id: int, label: str) -> None:
     sim.updated_at = utcnow()
 
 
+@verb
 def block_sim(session: Session, actor: Actor, sim_id: int, reason: str, comment: str = "") -> int:
     """Lost or stolen: the SIM is blocked at once. Top-ups stay possible; the fee is not
     charged while it is blocked; the operator lifts the block on request."""
@@ -172,6 +177,7 @@ def block_sim(session: Session, actor: Actor, sim_id: int, reason: str, comment:
     return block.id
 
 
+@verb
 def request_unblock(session: Session, actor: Actor, sim_id: int, comment: str = "") -> int:
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="blocks.view")
@@ -191,6 +197,7 @@ def request_unblock(session: Session, actor: Actor, sim_id: int, comment: str = 
     return request.id
 
 
+@verb
 def claim_sim(session: Session, actor: Actor, iccid: str, code: str, ip: str = "") -> int:
     """Ask to add a SIM from the shop to the contract: its ICCID and the pack's code must match.
     Wrong codes are counted per user (5 in a row lock the form for 15 minutes) and per address
@@ -253,6 +260,7 @@ class OpenRequest:
     created_at: datetime
 
 
+@verb
 def open_requests(session: Session, actor: Actor) -> list[OpenRequest]:
     """The contract's requests still waiting for the operator, newest first."""
     require_role(actor, "subscriber")

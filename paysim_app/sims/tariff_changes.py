@@ -20,6 +20,7 @@ from paysim_app.core import audit
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.core.listing import contains, moscow_period
 from paysim_app.core.permissions import Actor, owned_sim, require, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import money
 from paysim_app.models import Sim, Subscriber, Tariff, TariffChangeRequest, User
@@ -79,6 +80,7 @@ def _subscriber_sim(session: Session, actor: Actor, sim_id: int) -> Sim:
     return owned_sim(session, actor, sim_id, admin_permission="tariffs.view")
 
 
+@verb
 def catalogue(session: Session, actor: Actor, sim_id: int) -> list[TariffOffer]:
     """The active public tariffs, cheapest first, plus the SIM's own tariff even when it is
     archived or not public (marked as such: it keeps working, it is just not offered)."""
@@ -161,6 +163,7 @@ def _check_when(when: str) -> None:
         raise ValidationError("tariffs.error.when", field="when")
 
 
+@verb
 def preview(
     session: Session, actor: Actor, sim_id: int, tariff_id: int, when: str, on: date | None = None
 ) -> ChangePreview:
@@ -198,6 +201,7 @@ def preview(
     )
 
 
+@verb
 def request_change(session: Session, actor: Actor, sim_id: int, tariff_id: int, when: str) -> int:
     """File a pending request to switch the SIM; returns its id. One pending request per SIM:
     the SIM row is locked first, so two requests sent at once cannot both pass the check."""
@@ -232,6 +236,7 @@ def request_change(session: Session, actor: Actor, sim_id: int, tariff_id: int, 
     return request.id
 
 
+@verb
 def cancel_request(session: Session, actor: Actor, request_id: int) -> None:
     """Cancel the subscriber's own pending request. Someone else's request is refused like a
     missing one; a request already decided (or cancelled) cannot be cancelled."""
@@ -249,6 +254,7 @@ def cancel_request(session: Session, actor: Actor, request_id: int) -> None:
         raise DomainError("tariffs.error.not_pending")
 
 
+@verb
 def my_requests(
     session: Session,
     actor: Actor,
@@ -337,6 +343,7 @@ def _owner_locale(session: Session, sim: Sim) -> str:
     return locale or "ru"
 
 
+@verb
 def approve_change(
     session: Session,
     actor: Actor,
@@ -450,6 +457,7 @@ def approve_change(
     )
 
 
+@verb
 def reject_change(session: Session, actor: Actor, request_id: int, reason: str) -> None:
     """Refuse with a reason the subscriber reads (notification and their request list)."""
     require(actor, "activations.edit")

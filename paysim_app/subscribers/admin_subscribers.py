@@ -36,6 +36,7 @@ from paysim_app.core import audit, form_keys
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.models import (
     ActivationRequest,
@@ -174,6 +175,7 @@ def _user(session: Session, sub: Subscriber) -> User | None:
 # --------------------------------------------------------------------------- reads
 
 
+@verb
 def subscriber_detail(session: Session, actor: Actor, subscriber_id: int) -> SubscriberDetail:
     require(actor, "subscribers.view")
     sub = _subscriber(session, subscriber_id)
@@ -269,6 +271,7 @@ def _open_requests(session: Session, subscriber_id: int) -> list[SubscriberReque
 # --------------------------------------------------------------------------- personal data
 
 
+@verb
 def update_subscriber(
     session: Session,
     actor: Actor,
@@ -344,6 +347,7 @@ def update_subscriber(
     session.flush()
 
 
+@verb
 def set_notes(session: Session, actor: Actor, subscriber_id: int, notes: str) -> None:
     """The staff's notes on the contract (never shown to the subscriber)."""
     require(actor, "subscribers.edit")
@@ -371,6 +375,7 @@ def set_notes(session: Session, actor: Actor, subscriber_id: int, notes: str) ->
 # --------------------------------------------------------------------------- contract status
 
 
+@verb
 def deactivate_subscriber(
     session: Session, actor: Actor, subscriber_id: int, comment: str = ""
 ) -> Deactivation:
@@ -530,6 +535,7 @@ def _cancel_requests(
     return out
 
 
+@verb
 def reactivate_subscriber(session: Session, actor: Actor, subscriber_id: int) -> None:
     """The contract is active again and its account can sign in; its SIMs stay deactivated."""
     require(actor, "subscribers.edit")
@@ -554,6 +560,7 @@ def reactivate_subscriber(session: Session, actor: Actor, subscriber_id: int) ->
     session.flush()
 
 
+@verb
 def send_password_reset(
     session: Session, actor: Actor, subscriber_id: int, base_url: str | None = None
 ) -> str:
@@ -576,6 +583,7 @@ def send_password_reset(
 # --------------------------------------------------------------------------- money
 
 
+@verb
 def correct_balance(
     session: Session,
     actor: Actor,

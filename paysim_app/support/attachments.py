@@ -24,6 +24,7 @@ from sqlmodel import Session
 from paysim_app.core import rate_limits
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.permissions import Actor
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import TicketMessage
 from paysim_app.models.base import utcnow
 from paysim_app.settings import get_settings
@@ -98,6 +99,7 @@ def read(stored: str) -> tuple[bytes, str]:
     return (_folder() / stored).read_bytes(), MIME[stored.rsplit(".", 1)[1]]
 
 
+@verb
 def sweep_unsent(session: Session, batch: int = 500) -> int:
     """Delete stored files older than KEEP_UNSENT that no ticket message refers to; returns
     how many went."""

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from paysim_app.core import rate_limits, signing
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import QualityRating, Sim, SpeedTest
 from paysim_app.models.quality import RATING_ASPECTS
 
@@ -83,6 +84,7 @@ PASS_SECONDS = 120
 PASS_PURPOSE = "speedtest"
 
 
+@verb
 def speed_test_pass(session: Session, actor: Actor, sim_id: int, ip: str = "") -> str:
     """A short-lived signed pass for the speed test's byte endpoints (garbage, empty), which
     serve nothing without one: a test started from one of the actor's SIMs' pages, at most
@@ -98,6 +100,7 @@ def check_speed_test_pass(token: str) -> None:
     signing.unsign(token, PASS_PURPOSE)
 
 
+@verb
 def record_speed_test(
     session: Session, actor: Actor, sim_id: int, figures: SpeedFigures, user_agent: str = ""
 ) -> int:
@@ -119,6 +122,7 @@ def record_speed_test(
     return row.id
 
 
+@verb
 def rate(
     session: Session,
     actor: Actor,
@@ -183,14 +187,17 @@ def _own_unlinked(session: Session, actor: Actor, model, row_id: object):
     return row
 
 
+@verb
 def own_rating(session: Session, actor: Actor, rating_id: object) -> QualityRating:
     return _own_unlinked(session, actor, QualityRating, rating_id)
 
 
+@verb
 def own_speed_test(session: Session, actor: Actor, test_id: object) -> SpeedTest:
     return _own_unlinked(session, actor, SpeedTest, test_id)
 
 
+@verb
 def speed_test_to_report(session: Session, actor: Actor, test_id: int) -> SpeedTestRow:
     """A speed test the subscriber is about to send to support with a new ticket."""
     row = own_speed_test(session, actor, test_id)
@@ -212,6 +219,7 @@ def mbit(kbps: int, locale: str) -> str:
     return text.replace(".", ",") if locale == "ru" else text
 
 
+@verb
 def rating_to_report(session: Session, actor: Actor, rating_id: int) -> RatingToReport:
     row = own_rating(session, actor, rating_id)
     return RatingToReport(row.id, row.sim_id, row.aspect, row.stars, row.comment)
@@ -227,6 +235,7 @@ def _msisdns(session: Session, actor: Actor) -> dict[int, str]:
     )
 
 
+@verb
 def my_speed_tests(
     session: Session, actor: Actor, sim_id: int | None = None, limit: int = RECENT
 ) -> list[SpeedTestRow]:
@@ -255,6 +264,7 @@ def my_speed_tests(
     ]
 
 
+@verb
 def my_ratings(
     session: Session, actor: Actor, sim_id: int | None = None, limit: int = RECENT
 ) -> list[RatingRow]:

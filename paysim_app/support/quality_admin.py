@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
 from paysim_app.models import (
     Partner,
@@ -228,6 +229,7 @@ def _speed_row(row) -> SpeedStats:
 
 
 # -- the overview ---------------------------------------------------------------------------
+@verb
 def quality_overview(
     session: Session, actor: Actor, date_from: date, date_to: date
 ) -> QualityOverview:

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from paysim_app.core import audit
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moment
 from paysim_app.models import Sim, SpeedTest, Ticket, TicketMessage, User
@@ -168,6 +169,7 @@ def speed_test_line(test: SpeedTest, locale: str) -> str:
 # -- writes -----------------------------------------------------------------------------------
 
 
+@verb
 def open_ticket(
     session: Session,
     actor: Actor,
@@ -246,6 +248,7 @@ def open_ticket(
     return ticket.id
 
 
+@verb
 def reply(
     session: Session,
     actor: Actor,
@@ -287,6 +290,7 @@ def reply(
     return message.id
 
 
+@verb
 def attachment(session: Session, actor: Actor, message_id: int) -> tuple[str, bytes, str]:
     """(name, bytes, MIME type) of a file in one of the actor's own tickets."""
     message = session.get(TicketMessage, message_id) if isinstance(message_id, int) else None
@@ -297,6 +301,7 @@ def attachment(session: Session, actor: Actor, message_id: int) -> tuple[str, by
     return message.attachment_name, data, mime
 
 
+@verb
 def close_ticket(session: Session, actor: Actor, ticket_id: int) -> None:
     ticket = _own_ticket(session, actor, ticket_id)
     if ticket.status == "closed":
@@ -317,6 +322,7 @@ def close_ticket(session: Session, actor: Actor, ticket_id: int) -> None:
     session.flush()
 
 
+@verb
 def rate_ticket(
     session: Session, actor: Actor, ticket_id: int, rating: int, comment: str = ""
 ) -> None:
@@ -365,6 +371,7 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@verb
 def list_tickets(
     session: Session,
     actor: Actor,
@@ -421,6 +428,7 @@ def list_tickets(
     )
 
 
+@verb
 def ticket_thread(session: Session, actor: Actor, ticket_id: int) -> TicketThread:
     """The ticket and its messages, oldest first, without the staff's internal notes."""
     ticket = _own_ticket(session, actor, ticket_id)

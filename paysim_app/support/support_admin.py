@@ -31,6 +31,7 @@ from sqlmodel import Session
 from paysim_app.core import audit, notify
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.permissions import Actor, load_permissions, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     CannedReply,
     Partner,
@@ -169,6 +170,7 @@ def _notify_customer(session: Session, ticket: Ticket, kind: str) -> None:
 # --------------------------------------------------------------------------- reads
 
 
+@verb
 def admin_thread(session: Session, actor: Actor, ticket_id: int) -> AdminThread:
     """Everything the inbox shows about one ticket, messages oldest first."""
     require(actor, "support.view")
@@ -227,6 +229,7 @@ def admin_thread(session: Session, actor: Actor, ticket_id: int) -> AdminThread:
     )
 
 
+@verb
 def admin_attachment(session: Session, actor: Actor, message_id: int) -> tuple[str, bytes, str]:
     """(name, bytes, MIME type) of a file in any ticket, for the inbox."""
     require(actor, "support.view")
@@ -237,6 +240,7 @@ def admin_attachment(session: Session, actor: Actor, message_id: int) -> tuple[s
     return message.attachment_name, data, mime
 
 
+@verb
 def assignees(session: Session, actor: Actor) -> list[Assignee]:
     """The admins a ticket can be assigned to (active, with a role that sees the inbox)."""
     require(actor, "support.view")
@@ -258,6 +262,7 @@ def assignees(session: Session, actor: Actor) -> list[Assignee]:
 # --------------------------------------------------------------------------- ticket actions
 
 
+@verb
 def assign_ticket(
     session: Session, actor: Actor, ticket_id: int, assignee_user_id: int | None
 ) -> None:
@@ -285,6 +290,7 @@ def assign_ticket(
     session.flush()
 
 
+@verb
 def reply_to_ticket(
     session: Session,
     actor: Actor,
@@ -337,6 +343,7 @@ def reply_to_ticket(
     return message.id
 
 
+@verb
 def add_internal_note(session: Session, actor: Actor, ticket_id: int, body: str) -> int:
     """A note for the staff only (never in the customer's thread); returns the message's id.
     It changes neither the status nor the time the customer sees as 'updated'."""
@@ -359,6 +366,7 @@ def add_internal_note(session: Session, actor: Actor, ticket_id: int, body: str)
     return message.id
 
 
+@verb
 def change_ticket_status(session: Session, actor: Actor, ticket_id: int, status: str) -> None:
     """open / waiting / resolved / closed ("new" is only a fresh ticket's). Resolving notifies
     the customer and invites a rating. The same status again changes nothing."""
@@ -386,6 +394,7 @@ def change_ticket_status(session: Session, actor: Actor, ticket_id: int, status:
     session.flush()
 
 
+@verb
 def change_ticket_priority(session: Session, actor: Actor, ticket_id: int, priority: str) -> None:
     require(actor, "support.edit")
     ticket = _ticket(session, ticket_id)
@@ -436,6 +445,7 @@ def _canned(session: Session, reply_id: int) -> CannedReply:
     return row
 
 
+@verb
 def list_canned_replies(
     session: Session, actor: Actor, locale: str | None = None, include_archived: bool = False
 ) -> list[CannedReplyView]:
@@ -452,6 +462,7 @@ def list_canned_replies(
     return [_canned_view(r) for r in session.execute(query).scalars()]
 
 
+@verb
 def create_canned_reply(
     session: Session, actor: Actor, title: str, body: str, locale: str = "ru"
 ) -> int:
@@ -471,6 +482,7 @@ def create_canned_reply(
     return row.id
 
 
+@verb
 def update_canned_reply(
     session: Session, actor: Actor, reply_id: int, title: str, body: str, locale: str = "ru"
 ) -> None:
@@ -487,6 +499,7 @@ def update_canned_reply(
     session.flush()
 
 
+@verb
 def archive_canned_reply(
     session: Session, actor: Actor, reply_id: int, archived: bool = True
 ) -> None:

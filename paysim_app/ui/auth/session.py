@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
 
 from paysim_app.accounts import accounts
-from paysim_app.core.errors import DomainError
+from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
 from paysim_app.db import session_scope
 from paysim_app.i18n import t
@@ -84,6 +86,20 @@ async def reset_tab(state: rx.State, token: str = "") -> None:
     session.locale, session.auth_token = locale, token
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one call of a domain verb came to, for the page: true when it was done."""
+
+    value: Any = None
+    error: str = ""  # the refusal, in the reader's language
+    field: str = ""  # the form field a refused value belongs to
+    code: str = ""  # the refusal's code, for pages that answer some refusals their own way
+    redirect: Any = None  # nobody signed in: the way to the sign-in page
+
+    def __bool__(self) -> bool:
+        return not self.error and self.redirect is None
+
+
 class SessionState(rx.State):
     auth_token: str = rx.LocalStorage("", name="paysim_session", sync=True)
     locale: str = rx.LocalStorage("ru", name="paysim_locale", sync=True)
@@ -114,6 +130,35 @@ class SessionState(rx.State):
         # amounts travel in kopecks (`*_kop`); people read roubles
         params = {k: self._param(k, v) for k, v in err.params.items()}
         return t(err.code, self.locale, **params)
+
+    # -- the one way a page calls the domain ----------------------------------------------
+    def _outcome(self, run) -> Outcome:
+        try:
+            return Outcome(value=run())
+        except DomainError as err:
+            field = (err.field or "") if isinstance(err, ValidationError) else ""
+            return Outcome(error=self._error(err), field=field, code=err.code)
+
+    def _call(self, verb, *args, public: bool = False, **kwargs) -> Outcome:
+        """Run one domain verb in its own unit of work as the signed-in actor (passed first;
+        `public=True`: a verb for visitors, called without one). A refusal comes back as the
+        page's message, never as an exception."""
+        if public:
+            return self._outcome(lambda: verb(*args, **kwargs))
+        actor = self._actor()
+        if actor is None:
+            return Outcome(redirect=rx.redirect("/login"))
+        return self._outcome(lambda: verb(actor, *args, **kwargs))
+
+    async def _call_async(self, verb, *args, public: bool = False, **kwargs) -> Outcome:
+        """_call with the verb in a worker thread, for work that may be slow (lists, exports,
+        gateways): the event loop keeps serving the other tabs meanwhile."""
+        if public:
+            return await asyncio.to_thread(self._outcome, lambda: verb(*args, **kwargs))
+        actor = await self._actor_async()
+        if actor is None:
+            return Outcome(redirect=rx.redirect("/login"))
+        return await asyncio.to_thread(self._outcome, lambda: verb(actor, *args, **kwargs))
 
     def _remember(self, actor: Actor | None) -> None:
         if actor is None:
