@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PAYSIM_DEMO ?= 1
 
-.PHONY: run test prod setup venv node migrate seed lint clean
+.PHONY: run test prod setup venv node migrate seed lint audit clean
 
 setup: venv node axe
 
@@ -85,6 +85,10 @@ endif
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
+
+# Known vulnerabilities in the pinned requirements (pip-audit; .ci/audit.py says what it could check)
+audit: setup
+	$(PY) .ci/audit.py
 
 clean:
 	rm -rf .venv .tools .web .states
