@@ -1,8 +1,12 @@
 """The SIM's life: a subscriber's own SIMs, activation and blocking queues, tariff changes, the
 admin's stock and the CSV import."""
 
+# the status machine: the one writer of a SIM's status (it lives in core because the ledger,
+# below sims, suspends for debt)
+from paysim_app.core import sim_lifecycle as lifecycle
+
 # the values its statuses and reasons take, for the pages' filters and forms
 from paysim_app.models.requests import BLOCK_REASONS, REQUEST_STATUSES, TARIFF_CHANGE_WHEN
 from paysim_app.models.sims import SIM_STATUSES
 
-__all__ = ["BLOCK_REASONS", "REQUEST_STATUSES", "SIM_STATUSES", "TARIFF_CHANGE_WHEN"]
+__all__ = ["BLOCK_REASONS", "REQUEST_STATUSES", "SIM_STATUSES", "TARIFF_CHANGE_WHEN", "lifecycle"]
