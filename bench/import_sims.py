@@ -1,4 +1,4 @@
-"""Benchmark of the CSV import of SIMs (`sims.sim_import.import_sims`).
+"""Benchmark of the CSV import of SIMs (`sims.importing.import_sims`).
 
     python bench/import_sims.py --rows 1000000 \\
         --db postgresql://root@127.0.0.1:5432/paysim_import_bench
@@ -50,12 +50,12 @@ from paysim_app.accounts import accounts
 from paysim_app.core.permissions import ROLE_SUPERADMIN
 from paysim_app.db import make_engine, normalise_url, session_scope
 from paysim_app.models import Partner, Tariff
-from paysim_app.sims import sim_import
+from paysim_app.sims import importing
 
 PARTNERS = 20
 TARIFFS = 4
 STATUSES = (("in_stock", 0.7), ("awaiting_activation", 0.1), ("active", 0.15), ("blocked", 0.05))
-HEADER = [*sim_import.COLUMNS, "activation_code"]
+HEADER = [*importing.COLUMNS, "activation_code"]
 
 
 # --------------------------------------------------------------------------- the file
@@ -126,12 +126,10 @@ def admin_actor(engine):
         return accounts.actor_for(session, user)
 
 
-def run_import(
-    engine, actor, path: Path, *, dry_run: bool
-) -> tuple[float, sim_import.ImportReport]:
+def run_import(engine, actor, path: Path, *, dry_run: bool) -> tuple[float, importing.ImportReport]:
     started = time.perf_counter()
     with session_scope(engine) as session:
-        report = sim_import.import_sims(
+        report = importing.import_sims(
             session, actor, path, file_name=path.name, dry_run=dry_run, sample_size=200
         )
     return time.perf_counter() - started, report

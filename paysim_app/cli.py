@@ -225,14 +225,14 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
     from paysim_app.accounts.accounts import actor_for
     from paysim_app.core.errors import DomainError
     from paysim_app.db import session_scope
-    from paysim_app.sims import sim_import
+    from paysim_app.sims import importing
 
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"import-sims: no such file {args.file!r}")
     try:
         with session_scope() as session:
-            actor = sim_import.cli_actor()
+            actor = importing.cli_actor()
             if args.admin:
                 from sqlmodel import select
 
@@ -243,7 +243,7 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
                     raise CommandError(f"import-sims: {args.admin!r} is not an active admin")
                 actor = replace(actor_for(session, user), locale="en")
             background_process()  # like run-billing: the web workers keep the CPU first
-            report = sim_import.import_sims(
+            report = importing.import_sims(
                 session,
                 actor,
                 path,
@@ -255,7 +255,7 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
         raise CommandError(f"import-sims: {_domain_message(exc)}")
     except (OperationalError, ProgrammingError) as exc:
         _explain_missing_tables("import-sims", exc)
-    sim_import.tidy_after(report)
+    importing.tidy_after(report)
     _print_import(report, args.show)
     if report.error:
         return 1
@@ -263,11 +263,11 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
 
 
 def _print_import(report, show: int) -> None:
-    from paysim_app.sims import sim_import
+    from paysim_app.sims import importing
 
     print(f"{report.file_name}: {report.size} bytes, sha256 {report.sha256}")
     if report.error:
-        print(f"Refused: {sim_import.error_text(report, 'en')} Nothing was imported.")
+        print(f"Refused: {importing.error_text(report, 'en')} Nothing was imported.")
         return
     print(
         f"{report.rows} rows ({report.encoding}, separated by {report.delimiter!r}) "
@@ -285,7 +285,7 @@ def _print_import(report, show: int) -> None:
         print(f"{kind.capitalize()}{more}:")
         for r in rows[:limit]:
             if kind == "reject":
-                why = sim_import.reason_text(r.reason, "en", r.ref)
+                why = importing.reason_text(r.reason, "en", r.ref)
                 print(f"  line {r.line}: {r.reason}: {why}")
             elif kind == "update":
                 print(f"  line {r.line}: {r.iccid}: {'; '.join(r.changes)}")

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     # web requests beside it stay fast (how the default was chosen: bench/README.md, "Pacing")
     paysim_billing_pace: float = Field(default=2.0, ge=0)
     # PostgreSQL: a SIM import with more new SIMs than this commits them in chunks of this
-    # many file lines (sims.sim_import._apply_in_chunks); 0 = always one transaction
+    # many file lines (sims.importing.apply._apply_in_chunks); 0 = always one transaction
     paysim_import_chunk_rows: int = Field(default=5_000, ge=0)
     # the pause per second of work between those chunks and between the checks' statements, so
     # the web workers beside an import keep their CPU (bench/README.md, "Pacing")

@@ -19,7 +19,7 @@ from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.i18n import EN, RU
 from paysim_app.models import ActivationRequest, AuditLog, Partner, Sim, Tariff
 from paysim_app.settings import get_settings
-from paysim_app.sims import sim_import as si
+from paysim_app.sims import importing as si
 from paysim_app.sims import sims
 from tests.conftest import make_iccid, make_imsi, make_msisdn
 

@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from paysim_app.core import audit
 from paysim_app.core.errors import DomainError
 from paysim_app.core.pacing import Pacer
 from paysim_app.models import AuditLog, Sim
 from paysim_app.settings import get_settings
-from paysim_app.sims import sim_import as si
+from paysim_app.sims import importing as si
+from paysim_app.sims.importing import run as importing_run
 from tests.conftest import Factory, make_iccid
 from tests.sims.test_sim_import import BASE, csv_bytes, row
 
@@ -42,7 +44,7 @@ def watch_chunks(monkeypatch, after_chunk) -> None:
                 after_chunk(done[0])
             super().batch_done()
 
-    monkeypatch.setattr(si, "Pacer", Watching)
+    monkeypatch.setattr(importing_run, "Pacer", Watching)
 
 
 def new_sims(engine) -> int:
@@ -145,7 +147,7 @@ def test_a_failure_after_the_last_chunk_removes_them_too(
     def audit_down(*args, **kwargs):
         raise RuntimeError("audit table unavailable")
 
-    monkeypatch.setattr(si.audit, "record", audit_down)
+    monkeypatch.setattr(audit, "record", audit_down)
     with pytest.raises(RuntimeError):
         si.import_sims(session, admin, data, dry_run=False)
     session.rollback()

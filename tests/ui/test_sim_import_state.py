@@ -19,7 +19,7 @@ from paysim_app.core.permissions import ROLE_SUPPORT
 from paysim_app.db import session_scope
 from paysim_app.models import Sim
 from paysim_app.settings import get_settings
-from paysim_app.sims import sim_import
+from paysim_app.sims import importing
 from paysim_app.ui.admin.sim_import import UI_ROWS, SimImportState
 from tests.conftest import make_iccid, make_imsi, make_msisdn
 from tests.ui.test_state_security import _leaf, _signed_in
@@ -55,7 +55,7 @@ def _preview(state, data: bytes):
     with session_scope() as session:
         actor = accounts.resolve_session(session, state.auth_token)
     state._show(
-        sim_import.run_upload_job(sim_import.preview_upload, state._upload(), actor, False), False
+        importing.run_upload_job(importing.preview_upload, state._upload(), actor, False), False
     )
     return actor
 
@@ -85,10 +85,10 @@ def test_preview_then_confirm(admin_state):
     assert state.can_confirm and state.result_tone == "ok" and _sims() == 0
     assert SimImportState.confirm.fn(state) == SimImportState.run_confirm
     assert state.phase == "importing" and not state.can_confirm
-    report = sim_import.run_upload_job(sim_import.confirm_upload, state._upload(), actor, True)
+    report = importing.run_upload_job(importing.confirm_upload, state._upload(), actor, True)
     state._show(report, True)
     assert state.phase == "done" and _sims() == 3 and "3" in state.result
-    assert list(Path(sim_import.imports_dir()).glob("*.csv")) == []  # the upload is gone
+    assert list(Path(importing.imports_dir()).glob("*.csv")) == []  # the upload is gone
 
 
 def test_rejects_block_confirm_and_download(admin_state):

@@ -1,6 +1,6 @@
 """/admin/sims/import: CSV import of SIMs — upload -> preview (a dry run) -> confirm.
 
-The uploaded file is streamed to the imports folder under a random name (sims.sim_import);
+The uploaded file is streamed to the imports folder under a random name (sims.importing);
 the check and the import run as background tasks (a million rows take tens of seconds, longer
 than a state lock may be held) in a separate low-priority process (jobs/offload.py: the
 worker's other tabs keep its event loop) and keep only counts and the first rows of each kind
@@ -16,7 +16,8 @@ import reflex as rx
 from paysim_app.core.errors import DomainError
 from paysim_app.i18n import t
 from paysim_app.jobs.offload import run_in_process
-from paysim_app.sims import SIM_STATUSES, sim_import
+from paysim_app.sims import SIM_STATUSES
+from paysim_app.sims import importing as sim_import
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
