@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from paysim_app.core import bulk
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models import OutboxEmail
 from paysim_app.models.base import utcnow
 from paysim_app.settings import get_settings
@@ -152,6 +153,7 @@ class OutboxRow:
     sent_at: datetime | None
 
 
+@verb
 def recent_emails(session: Session, actor: Actor, limit: int = 50) -> list[OutboxRow]:
     """The newest outgoing messages, for admins who manage accounts (demo: reset links whole)."""
     require(actor, "admins.manage")

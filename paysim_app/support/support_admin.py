@@ -586,3 +586,23 @@ def ticket_rows_select() -> Select:
         .join(Sim, Sim.id == Ticket.sim_id, isouter=True)
         .join(assignee, assignee.id == Ticket.assignee_user_id, isouter=True)
     )
+
+
+@dataclass(frozen=True)
+class AdminTicketPage:
+    """What the inbox's page of one ticket shows: the thread, whom it may go to, the answers."""
+
+    thread: AdminThread
+    assignees: list[Assignee]
+    canned: list[CannedReplyView]
+
+
+@verb
+def admin_ticket_page(session: Session, actor: Actor, ticket_id: int) -> AdminTicketPage:
+    """One ticket's thread with the admins it can be assigned to and the active canned replies,
+    read in one unit of work."""
+    return AdminTicketPage(
+        admin_thread(session, actor, ticket_id),
+        assignees(session, actor),
+        list_canned_replies(session, actor),
+    )

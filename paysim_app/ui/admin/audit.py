@@ -11,7 +11,6 @@ import reflex as rx
 
 from paysim_app.accounts import admins
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import admin_lists_staff
 from paysim_app.ui.access import access
@@ -52,12 +51,12 @@ class AdminAuditState(ListMixin, SessionState):
 
     def _prepare(self, actor: Actor) -> None:
         loc = self.locale
-        with session_scope() as session:
-            c = admins.audit_filter_choices(session, actor)
+        self.detail = {}
+        res = self._call(admins.audit_filter_choices)  # (already in a worker thread)
+        c = res.value if res else admins.AuditChoices((), (), ())
         self.admin_options = _options(((str(i), label) for i, label in c.admins), loc)
         self.action_options = _options(((a, a) for a in c.actions), loc)
         self.entity_options = _options(((e, e) for e in c.entities), loc)
-        self.detail = {}
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
         page = ENTITY_PAGES.get(row["entity"])

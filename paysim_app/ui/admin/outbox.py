@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from paysim_app.core import outbox
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -28,11 +27,13 @@ class OutboxState(SessionState):
     @access("admin:admins.manage")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "admins.manage")
+        _actor, redirect = self._gate("admin", "admins.manage")
         if redirect:
             return redirect
-        with session_scope() as session:
-            mails = outbox.recent_emails(session, actor)
+        res = self._call(outbox.recent_emails)
+        if not res:
+            return res.redirect
+        mails = res.value
         loc = self.locale
         self.rows = [
             {

@@ -17,13 +17,9 @@ from paysim_app.billing import (
     payments,
     statement,
 )
-from paysim_app.core.errors import DomainError
-from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.payments import get_gateway
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import info_text
 from paysim_app.ui.components.format import moment, money, phone
@@ -91,15 +87,12 @@ class AdminPaymentsState(ListMixin, SessionState):
             actor = self._actor()
         if actor is None:
             return
-
-        def compute():
-            with session_scope() as session:
-                return admin_payments.totals(session, actor, query)
-
-        try:
-            tot = await asyncio.to_thread(compute)
-        except DomainError:
+        # _call_async's work, with the actor looked up above: a background task changes its
+        # state only inside `async with self`, and the sums must not hold the state meanwhile
+        res = await asyncio.to_thread(self._outcome, lambda: admin_payments.totals(actor, query))
+        if not res:
             return
+        tot = res.value
         text = t(
             "admin_payments.totals",
             loc,
@@ -179,10 +172,12 @@ class AdminPaymentState(SessionState):
         raw = self.router.page.params.get("payment_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, payment_id: int) -> None:
+    def _show(self, payment_id: int) -> Outcome:
+        res = self._call(admin_payments.payment_card, payment_id)
+        if not res:
+            return res
+        card = res.value
         loc = self.locale
-        with session_scope() as session:
-            card = admin_payments.payment_card(session, actor, payment_id)
         code = card.decline_code or ""
         self.payment = {
             "id": str(card.id),
@@ -237,21 +232,21 @@ class AdminPaymentState(SessionState):
             }
             for r in card.refunds
         ]
+        return res
 
     @access("admin:payments.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "payments.view")
+        _actor, redirect = self._gate("admin", "payments.view")
         if redirect:
             return redirect
         self.comment, self.error = "", ""
         payment_id = self._payment_id()
-        try:
-            if payment_id is None:
-                raise DomainError("error.not_found")
-            self._show(actor, payment_id)
-        except DomainError:
+        if payment_id is None:
             return rx.redirect("/admin/payments")
+        res = self._show(payment_id)
+        if not res:
+            return res.redirect or rx.redirect("/admin/payments")
         return None
 
     @access("admin:payments.refund")
@@ -262,19 +257,17 @@ class AdminPaymentState(SessionState):
     @access("admin:payments.refund")
     @rx.event
     def refund(self, _form: dict | None = None):
-        actor = self._actor()
         payment_id = self._payment_id()
-        if actor is None or payment_id is None:
+        if payment_id is None:
             return rx.redirect("/login")
         self.error = ""
-        try:
-            with session_scope() as session:
-                payments.refund_payment(session, actor, get_gateway(), payment_id, self.comment)
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
+        # the verb resolves the payment gateway itself
+        res = self._call(payments.refund_payment, payment_id, self.comment)
+        if not res:
+            self.error = res.error
+            return res.redirect
         self.comment = ""
-        self._show(actor, payment_id)
+        self._show(payment_id)
         return rx.toast.success(self._t("admin_payments.refunded"))
 
 

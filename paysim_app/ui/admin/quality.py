@@ -12,9 +12,7 @@ import reflex as rx
 from babel.numbers import format_decimal
 
 from paysim_app.core import utcnow
-from paysim_app.core.errors import DomainError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.overview import admin_lists_staff
@@ -85,12 +83,12 @@ class AdminQualityState(ListMixin, SessionState):
 
     def _prepare(self, actor: Actor) -> None:
         loc = self.locale
-        with session_scope() as session:
-            c = admin_lists_staff.rating_choices(session, actor)
-        head = [{"value": ALL, "label": t("list.any", loc)}]
-        self.tariff_options = head + [{"value": o.value, "label": o.label} for o in c.tariffs]
-        self.partner_options = head + [{"value": o.value, "label": o.label} for o in c.partners]
         self.sort, self.descending = "stars", False  # the low ones first
+        res = self._call(admin_lists_staff.rating_choices)  # (already in a worker thread)
+        tariffs, partners = (res.value.tariffs, res.value.partners) if res else ((), ())
+        head = [{"value": ALL, "label": t("list.any", loc)}]
+        self.tariff_options = head + [{"value": o.value, "label": o.label} for o in tariffs]
+        self.partner_options = head + [{"value": o.value, "label": o.label} for o in partners]
 
     def _period(self) -> tuple[date, date] | None:
         """The chosen period; an empty date takes the default's (the last 6 months)."""
@@ -117,21 +115,20 @@ class AdminQualityState(ListMixin, SessionState):
         return None
 
     def _overview(self, period: tuple[date, date] | None) -> None:
-        actor = self._actor()
-        if actor is None:
-            return
-        self.overview_error = ""
-        try:
-            if period is None:
-                raise DomainError("admin_quality.error.period")
-            with session_scope() as session:
-                o = quality_admin.quality_overview(session, actor, *period)
-        except DomainError as err:
-            self.overview_error = self._error(err)
+        if period is None:
+            res = None
+            self.overview_error = self._t("admin_quality.error.period")
+        else:
+            res = self._call(quality_admin.quality_overview, *period)
+            if res.redirect is not None:
+                return
+            self.overview_error = res.error
+        if not res:
             self.figures, self.chart = {}, []
             self.by_tariff, self.by_partner = [], []
             self.speed_by_month, self.speed_by_tariff = [], []
             return
+        o = res.value
         loc = self.locale
         self.figures = {
             "ratings": _num(o.ratings, loc, 0),

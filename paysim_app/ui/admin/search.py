@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import admin_search
 from paysim_app.ui.access import access
@@ -27,13 +26,15 @@ class AdminSearchState(SessionState):
     @access("admin:any")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin")
+        _actor, redirect = self._gate("admin")
         if redirect:
             return redirect
         raw = self.router.page.params.get("q", "")
         self.query = raw[:100] if isinstance(raw, str) else ""
-        with session_scope() as session:
-            found = admin_search.search(session, actor, self.query)
+        res = self._call(admin_search.search, self.query)
+        if not res:
+            return res.redirect
+        found = res.value
         loc = self.locale
         self.hits = [
             {

@@ -9,15 +9,13 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
 from paysim_app.core.listing import NONE
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import admin_lists_people
 from paysim_app.support import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES, support_admin
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.attach import AttachMixin, file_picker
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import info
@@ -68,8 +66,8 @@ class AdminSupportState(ListMixin, SessionState):
         return admin_lists_people.TICKET_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        with session_scope() as session:
-            people = support_admin.assignees(session, actor)
+        res = self._call(support_admin.assignees)  # (already in a worker thread)
+        people = res.value if res else []
         loc = self.locale
         self.assignee_options = [
             {"value": ALL, "label": t("list.any", loc)},
@@ -186,12 +184,12 @@ class AdminTicketState(AttachMixin, SessionState):
         raw = self.router.page.params.get("ticket_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, ticket_id: int) -> None:
+    def _show(self, ticket_id: int) -> Outcome:
+        res = self._call(support_admin.admin_ticket_page, ticket_id)
+        if not res:
+            return res
+        th, people, canned = res.value.thread, res.value.assignees, res.value.canned
         loc = self.locale
-        with session_scope() as session:
-            th = support_admin.admin_thread(session, actor, ticket_id)
-            people = support_admin.assignees(session, actor)
-            canned = support_admin.list_canned_replies(session, actor)
         if th.subscriber_id:
             customer_href = f"/admin/subscribers/{th.subscriber_id}"
         else:
@@ -253,37 +251,36 @@ class AdminTicketState(AttachMixin, SessionState):
             {"value": str(c.id), "label": f"{c.title} ({c.locale})"} for c in canned
         ]
         self._canned_bodies = {str(c.id): c.body for c in canned}
+        return res
 
     @access("admin:support.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "support.view")
+        _actor, redirect = self._gate("admin", "support.view")
         if redirect:
             return redirect
         self.error, self.reply, self.canned, self.reply_status = "", "", "", KEEP
         self._forget_file()
         ticket_id = self._ticket_id()
-        try:
-            if ticket_id is None:
-                raise DomainError("error.not_found")
-            self._show(actor, ticket_id)
-        except DomainError:
+        if ticket_id is None:
             return rx.redirect("/admin/support")
+        res = self._show(ticket_id)
+        if not res:
+            return res.redirect or rx.redirect("/admin/support")
         return None
 
-    def _run(self, action, done_key: str):
-        actor = self._actor()
+    def _on_ticket(self, verb, *args, done_key: str):
+        """_call of one action on this ticket (its id first); when done, the thread again and
+        a toast: (done, the event to return)."""
         ticket_id = self._ticket_id()
-        if actor is None or ticket_id is None:
+        if ticket_id is None:
             return False, rx.redirect("/login")
         self.error = ""
-        try:
-            with session_scope() as session:
-                action(session, actor, ticket_id)
-        except DomainError as err:
-            self.error = self._error(err)
-            return False, None
-        self._show(actor, ticket_id)
+        res = self._call(verb, ticket_id, *args)
+        if not res:
+            self.error = res.error
+            return False, res.redirect
+        self._show(ticket_id)
         return True, rx.toast.success(self._t(done_key))
 
     @access("admin:support.view")
@@ -316,11 +313,12 @@ class AdminTicketState(AttachMixin, SessionState):
     @rx.event
     def send_reply(self, _form: dict | None = None):
         body, status, file = self.reply, self.reply_status, self._file()
-        ok, event = self._run(
-            lambda s, a, tid: support_admin.reply_to_ticket(
-                s, a, tid, body, None if status == KEEP else status, file
-            ),
-            "admin_support.replied",
+        ok, event = self._on_ticket(
+            support_admin.reply_to_ticket,
+            body,
+            None if status == KEEP else status,
+            file,
+            done_key="admin_support.replied",
         )
         if ok:
             self.reply, self.canned, self.reply_status = "", "", KEEP
@@ -331,9 +329,8 @@ class AdminTicketState(AttachMixin, SessionState):
     @rx.event
     def add_note(self):
         body = self.reply
-        ok, event = self._run(
-            lambda s, a, tid: support_admin.add_internal_note(s, a, tid, body),
-            "admin_support.noted",
+        ok, event = self._on_ticket(
+            support_admin.add_internal_note, body, done_key="admin_support.noted"
         )
         if ok:
             self.reply, self.canned = "", ""
@@ -345,25 +342,24 @@ class AdminTicketState(AttachMixin, SessionState):
         user_id = optional_id(value)
         if value != NOBODY and user_id is None:
             return None
-        return self._run(
-            lambda s, a, tid: support_admin.assign_ticket(s, a, tid, user_id),
-            "admin_support.assigned",
+        return self._on_ticket(
+            support_admin.assign_ticket, user_id, done_key="admin_support.assigned"
         )[1]
 
     @access("admin:support.edit")
     @rx.event
     def set_priority(self, value: str):
-        return self._run(
-            lambda s, a, tid: support_admin.change_ticket_priority(s, a, tid, str(value)),
-            "admin_support.priority_changed",
+        return self._on_ticket(
+            support_admin.change_ticket_priority,
+            str(value),
+            done_key="admin_support.priority_changed",
         )[1]
 
     @access("admin:support.edit")
     @rx.event
     def set_status(self, value: str):
-        return self._run(
-            lambda s, a, tid: support_admin.change_ticket_status(s, a, tid, str(value)),
-            "admin_support.status_changed",
+        return self._on_ticket(
+            support_admin.change_ticket_status, str(value), done_key="admin_support.status_changed"
         )[1]
 
 
