@@ -45,7 +45,12 @@ from paysim_app.models import (
 )
 from paysim_app.models.requests import BLOCK_REASONS, REQUEST_STATUSES, TARIFF_CHANGE_WHEN
 from paysim_app.sims.activations import activation_rows_select, tariff_change_rows_select
-from paysim_app.sims.blocks import ADMIN_BLOCKABLE, block_rows_select, unblock_rows_select
+from paysim_app.sims.blocks import (
+    ADMIN_BLOCKABLE,
+    block_rows_select,
+    block_sim,
+    unblock_rows_select,
+)
 from paysim_app.sims.tariff_changes import CHANGEABLE_SIM_STATUSES, settlement
 
 REQUESTER_KINDS = ("subscriber", "partner")
@@ -302,6 +307,17 @@ def find_sim(session: Session, actor: Actor, text: str) -> SimHit:
         subscriber_name=row[4] or "",
         blockable=row[3] in ADMIN_BLOCKABLE,
     )
+
+
+@verb
+def block_found_sim(
+    session: Session, actor: Actor, text: str, reason: str, comment: str = ""
+) -> SimHit:
+    """The "block a SIM" form in one unit of work: find the SIM typed (find_sim), block it
+    (block_sim). Returns the SIM found."""
+    sim = find_sim(session, actor, text)
+    block_sim(session, actor, sim.id, reason, comment)
+    return sim
 
 
 # -- one tariff-change request, as the admin decides it --------------------------------------------

@@ -10,14 +10,12 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.sims import REQUEST_STATUSES, TARIFF_CHANGE_WHEN, activations, tariff_changes
 from paysim_app.sims import admin_lists_queues as queues
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import (
     back_link,
@@ -74,21 +72,15 @@ def request_cells(row: dict, loc: str, href: str) -> dict[str, str]:
     }
 
 
-def run_decision(state, operation) -> tuple[bool, object]:
-    """Run operation(session) for a detail state with `error` and `reason_error`: a refusal of
-    the reason shows under the reason field, any other refusal in the error banner.
-    Returns (done, the operation's result)."""
-    try:
-        with session_scope() as session:
-            return True, operation(session)
-    except ValidationError as err:
-        if err.field == "reason":
-            state.reason_error = state._error(err)
+def show_refusal(state, res: Outcome) -> Outcome:
+    """A decision's outcome on a detail state with `error` and `reason_error`: a refusal of the
+    reason shows under the reason field, any other refusal in the error banner."""
+    if not res:
+        if res.field == "reason":
+            state.reason_error = res.error
         else:
-            state.error = state._error(err)
-    except DomainError as err:
-        state.error = state._error(err)
-    return False, None
+            state.error = res.error
+    return res
 
 
 # -- the activation requests tab --------------------------------------------------------------
@@ -104,9 +96,8 @@ class AdminActivationsState(ListMixin, SessionState):
 
     def _prepare(self, actor: Actor) -> None:
         default_pending(self)
-        with session_scope() as session:
-            partners = queues.partner_choices(session, actor)
-            counts = queues.pending_counts(session, actor)
+        partners = self._call(queues.partner_choices).value or []
+        counts = self._call(queues.pending_counts).value or {}
         self.partner_options = [{"value": ALL, "label": t("list.any", self.locale)}] + [
             {"value": c.value, "label": c.label} for c in partners
         ]
@@ -336,11 +327,13 @@ class AdminActivationState(SessionState):
         raw = self.router.page.params.get("request_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, request_id: int) -> None:
-        loc = self.locale
-        with session_scope() as session:
-            d = activations.activation_detail(session, actor, request_id)
-            tariffs = queues.tariff_choices(session, actor)
+    def _show(self, request_id: int) -> bool:
+        """The request; False when it cannot be shown (gone, or nobody signed in)."""
+        found = self._call(activations.activation_detail, request_id)
+        offers = self._call(queues.tariff_choices) if found else found
+        if not offers:
+            return False
+        d, tariffs, loc = found.value, offers.value, self.locale
         self.request = {
             "id": str(d.id),
             "title": t("queues.request_title", loc, no=d.id),
@@ -378,20 +371,17 @@ class AdminActivationState(SessionState):
         self.tariff_options = [{"value": c.value, "label": c.label} for c in tariffs]
         offered = {c.value for c in tariffs}
         self.tariff_id = str(d.tariff_id) if str(d.tariff_id) in offered else ""
+        return True
 
     @access("admin:activations.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "activations.view")
+        _, redirect = self._gate("admin", "activations.view")
         if redirect:
             return redirect
         self.reason, self.reason_error, self.error = "", "", ""
         request_id = self._request_id()
-        try:
-            if request_id is None:
-                raise DomainError("admin_queues.error.not_found")
-            self._show(actor, request_id)
-        except DomainError:
+        if request_id is None or not self._show(request_id):
             return rx.redirect(LIST_PATH)
         return None
 
@@ -409,18 +399,16 @@ class AdminActivationState(SessionState):
     @access("admin:activations.edit")
     @rx.event
     def approve(self):
-        actor = self._actor()
         request_id = self._request_id()
-        if actor is None or request_id is None:
+        if request_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
         tariff_id = optional_id(self.tariff_id)
-        try:
-            with session_scope() as session:
-                result = activations.approve_activation(session, actor, request_id, tariff_id)
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
+        res = self._call(activations.approve_activation, request_id, tariff_id)
+        if not res:
+            self.error = res.error
+            return res.redirect
+        result = res.value
         key = "queues.approved_new" if result.created_subscriber else "queues.approved"
         return [
             rx.toast.success(self._t(key, no=request_id, contract=result.contract_no)),
@@ -430,17 +418,13 @@ class AdminActivationState(SessionState):
     @access("admin:activations.edit")
     @rx.event
     def reject(self, _form: dict | None = None):
-        actor = self._actor()
         request_id = self._request_id()
-        if actor is None or request_id is None:
+        if request_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        done, _ = run_decision(
-            self,
-            lambda session: activations.reject_activation(session, actor, request_id, self.reason),
-        )
-        if not done:
-            return None
+        res = self._call(activations.reject_activation, request_id, self.reason)
+        if not show_refusal(self, res):
+            return res.redirect
         return [
             rx.toast.success(self._t("queues.rejected", no=request_id)),
             rx.redirect(LIST_PATH),
@@ -531,10 +515,11 @@ class AdminTariffChangeState(SessionState):
         raw = self.router.page.params.get("change_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, change_id: int) -> None:
-        loc = self.locale
-        with session_scope() as session:
-            d = queues.tariff_change_detail(session, actor, change_id, self.when or None)
+    def _show(self, change_id: int) -> Outcome:
+        res = self._call(queues.tariff_change_detail, change_id, self.when or None)
+        if not res:
+            return res
+        d, loc = res.value, self.locale
         self.when = d.when
         if d.difference_kop > 0:
             settle = t("queues.settle.charge", loc, amount=money(d.difference_kop, loc))
@@ -576,35 +561,30 @@ class AdminTariffChangeState(SessionState):
             ),
             "can_decide": "1" if d.can_decide else "",
         }
+        return res
 
     @access("admin:activations.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "activations.view")
+        _, redirect = self._gate("admin", "activations.view")
         if redirect:
             return redirect
         self.reason, self.reason_error, self.error, self.when = "", "", "", ""
         change_id = self._change_id()
-        try:
-            if change_id is None:
-                raise DomainError("admin_queues.error.not_found")
-            self._show(actor, change_id)
-        except DomainError:
+        if change_id is None or not self._show(change_id):
             return rx.redirect(f"{LIST_PATH}?tab=tariffs")
         return None
 
     @access("admin:activations.view")
     @rx.event
     def set_when(self, value: str):
-        actor = self._actor()
         change_id = self._change_id()
-        if actor is None or change_id is None or value not in TARIFF_CHANGE_WHEN:
+        if change_id is None or value not in TARIFF_CHANGE_WHEN:
             return None
         self.when, self.error = value, ""
-        try:
-            self._show(actor, change_id)
-        except DomainError as err:
-            self.error = self._error(err)
+        res = self._show(change_id)
+        if not res:
+            self.error = res.error
         return None
 
     @access("admin:activations.edit")
@@ -616,18 +596,15 @@ class AdminTariffChangeState(SessionState):
     @access("admin:activations.edit")
     @rx.event
     def approve(self):
-        actor = self._actor()
         change_id = self._change_id()
-        if actor is None or change_id is None:
+        if change_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        try:
-            with session_scope() as session:
-                result = tariff_changes.approve_change(session, actor, change_id, self.when or None)
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
-        loc = self.locale
+        res = self._call(tariff_changes.approve_change, change_id, self.when or None)
+        if not res:
+            self.error = res.error
+            return res.redirect
+        result, loc = res.value, self.locale
         if result.difference_kop > 0:
             settled = t("queues.settle.charged", loc, amount=money(result.difference_kop, loc))
         elif result.difference_kop < 0:
@@ -645,17 +622,13 @@ class AdminTariffChangeState(SessionState):
     @access("admin:activations.edit")
     @rx.event
     def reject(self, _form: dict | None = None):
-        actor = self._actor()
         change_id = self._change_id()
-        if actor is None or change_id is None:
+        if change_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        done, _ = run_decision(
-            self,
-            lambda session: tariff_changes.reject_change(session, actor, change_id, self.reason),
-        )
-        if not done:
-            return None
+        res = self._call(tariff_changes.reject_change, change_id, self.reason)
+        if not show_refusal(self, res):
+            return res.redirect
         return [
             rx.toast.success(self._t("queues.change_rejected", no=change_id)),
             rx.redirect(f"{LIST_PATH}?tab=tariffs"),

@@ -9,9 +9,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.sims import BLOCK_REASONS, REQUEST_STATUSES, blocks
 from paysim_app.sims import admin_lists_queues as queues
@@ -21,7 +19,7 @@ from paysim_app.ui.admin.activations import (
     default_pending,
     queue_detail_page,
     request_cells,
-    run_decision,
+    show_refusal,
     status_word,
     tab_switch,
 )
@@ -71,8 +69,7 @@ class AdminBlocksState(ListMixin, SessionState):
     def _prepare(self, actor: Actor) -> None:
         if "status" not in self.router.page.params:
             self.filters = {**self.filters, "status": "active"}
-        with session_scope() as session:
-            counts = queues.pending_counts(session, actor)
+        counts = self._call(queues.pending_counts).value or {}
         self.pending_unblocks = counts.get("unblock_requests", 0)
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
@@ -125,24 +122,16 @@ class AdminBlocksState(ListMixin, SessionState):
     @access("admin:blocks.edit")
     @rx.event
     def block(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self.form_error, self.form_field = "", ""
-        try:
-            with session_scope() as session:
-                sim = queues.find_sim(session, actor, self.form["sim"])
-                blocks.block_sim(session, actor, sim.id, self.form["reason"], self.form["comment"])
-        except ValidationError as err:
-            self.form_error, self.form_field = self._error(err), err.field or ""
-            return None
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return None
+        f = self.form
+        res = self._call(queues.block_found_sim, f["sim"], f["reason"], f["comment"])
+        if not res:
+            self.form_error, self.form_field = res.error, res.field
+            return res.redirect
         self.form = dict(EMPTY_FORM)
         self.page = 1
         self._fetch()
-        return rx.toast.success(self._t("queues.blocked", sim=phone(sim.msisdn)))
+        return rx.toast.success(self._t("queues.blocked", sim=phone(res.value.msisdn)))
 
 
 BLOCK_COLUMNS = [
@@ -353,10 +342,12 @@ class AdminBlockState(SessionState):
         raw = self.router.page.params.get("block_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, block_id: int) -> None:
-        loc = self.locale
-        with session_scope() as session:
-            d = blocks.block_detail(session, actor, block_id)
+    def _show(self, block_id: int) -> bool:
+        """The block; False when it cannot be shown (gone, or nobody signed in)."""
+        res = self._call(blocks.block_detail, block_id)
+        if not res:
+            return False
+        d, loc = res.value, self.locale
         pending = next((r for r in d.unblock_requests if r.status == "pending"), None)
         self._pending_id = pending.id if pending else 0
         state = "active" if d.is_active else "lifted"
@@ -410,20 +401,17 @@ class AdminBlockState(SessionState):
             }
             for r in d.unblock_requests
         ]
+        return True
 
     @access("admin:blocks.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "blocks.view")
+        _, redirect = self._gate("admin", "blocks.view")
         if redirect:
             return redirect
         self.confirm_lift, self.reason, self.reason_error, self.error = False, "", "", ""
         block_id = self._block_id()
-        try:
-            if block_id is None:
-                raise DomainError("admin_queues.error.block_not_found")
-            self._show(actor, block_id)
-        except DomainError:
+        if block_id is None or not self._show(block_id):
             return rx.redirect(LIST_PATH)
         return None
 
@@ -438,34 +426,26 @@ class AdminBlockState(SessionState):
     @access("admin:blocks.edit")
     @rx.event
     def lift(self):
-        actor = self._actor()
         block_id = self._block_id()
-        if actor is None or block_id is None:
+        if block_id is None:
             return rx.redirect("/login")
         self.confirm_lift, self.error = False, ""
-        try:
-            with session_scope() as session:
-                status = blocks.lift_block(session, actor, block_id)
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
-        word = t(f"sim.status.{status}", self.locale)
+        res = self._call(blocks.lift_block, block_id)
+        if not res:
+            self.error = res.error
+            return res.redirect
+        word = t(f"sim.status.{res.value}", self.locale)
         return self._done(self._t("queues.lifted", sim=self.block["sim"], status=word), LIST_PATH)
 
     @access("admin:blocks.edit")
     @rx.event
     def approve_unblock(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self.error = ""
-        try:
-            with session_scope() as session:
-                status = blocks.approve_unblock(session, actor, self._pending_id)
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
-        word = t(f"sim.status.{status}", self.locale)
+        res = self._call(blocks.approve_unblock, self._pending_id)
+        if not res:
+            self.error = res.error
+            return res.redirect
+        word = t(f"sim.status.{res.value}", self.locale)
         message = self._t("queues.unblock_approved", sim=self.block["sim"], status=word)
         return self._done(message, f"{LIST_PATH}?tab=requests")
 
@@ -478,16 +458,10 @@ class AdminBlockState(SessionState):
     @access("admin:blocks.edit")
     @rx.event
     def reject(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        done, _ = run_decision(
-            self,
-            lambda session: blocks.reject_unblock(session, actor, self._pending_id, self.reason),
-        )
-        if not done:
-            return None
+        res = self._call(blocks.reject_unblock, self._pending_id, self.reason)
+        if not show_refusal(self, res):
+            return res.redirect
         message = self._t("queues.unblock_rejected", sim=self.block["sim"])
         return self._done(message, f"{LIST_PATH}?tab=requests")
 

@@ -6,7 +6,6 @@ from dataclasses import asdict
 
 import reflex as rx
 
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import dashboards
 from paysim_app.ui.access import access
@@ -24,11 +23,14 @@ class AdminHomeState(SessionState):
     @access("admin:any")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin")
+        _, redirect = self._gate("admin")
         if redirect:
             return redirect
-        with session_scope() as session:
-            self.overview = asdict(dashboards.admin_overview(session, actor))
+        res = self._call(dashboards.admin_overview)
+        if not res:
+            return res.redirect
+        self.overview = asdict(res.value)
+        return None
 
     @rx.var
     def status_rows(self) -> list[dict[str, str]]:

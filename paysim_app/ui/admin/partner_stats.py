@@ -8,9 +8,6 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
-from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.partners import partner_stats
 from paysim_app.sims import SIM_STATUSES
@@ -38,16 +35,16 @@ class PartnerStatsState(PeriodMixin, SessionState):
         raw = self.router.page.params.get("partner_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, partner_id: int) -> None:
+    def _show(self, partner_id: int):
         self.period_error = ""
-        try:
-            date_from, date_to = self._period()
-            with session_scope() as session:
-                s = partner_stats.partner_stats(session, actor, partner_id, date_from, date_to)
-        except DomainError as err:
-            self.period_error = self._error(err)
-            return
-        loc = self.locale
+        period = self._outcome(self._period)
+        res = (
+            self._call(partner_stats.partner_stats, partner_id, *period.value) if period else period
+        )
+        if not res:
+            self.period_error = res.error
+            return res.redirect
+        s, loc = res.value, self.locale
         self.figures = {
             "sims": str(s.sims),
             "subscribers": f"{s.active_subscribers} / {s.subscribers}",
@@ -73,29 +70,28 @@ class PartnerStatsState(PeriodMixin, SessionState):
             for st in SIM_STATUSES
         ]
         self.points = monthly_points(s.months, loc)
+        return None
 
     @access("admin:partners.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "partners.view")
+        _, redirect = self._gate("admin", "partners.view")
         if redirect:
             return None  # the card's own load redirects
         self._reset_period()
         self.figures, self.by_status, self.points = {}, [], []
         partner_id = self._partner_id()
         if partner_id is not None:
-            self._show(actor, partner_id)
+            self._show(partner_id)
         return None
 
     @access("admin:partners.view")
     @rx.event
     def show(self, _form: dict | None = None):
-        actor = self._actor()
         partner_id = self._partner_id()
-        if actor is None or partner_id is None:
+        if partner_id is None:
             return rx.redirect("/login")
-        self._show(actor, partner_id)
-        return None
+        return self._show(partner_id)
 
 
 class PartnersComparisonState(PeriodMixin, SessionState):
@@ -104,16 +100,14 @@ class PartnersComparisonState(PeriodMixin, SessionState):
 
     rows: list[dict[str, str]] = []
 
-    def _show(self, actor: Actor) -> None:
+    def _show(self):
         self.period_error = ""
-        try:
-            date_from, date_to = self._period()
-            with session_scope() as session:
-                rows = partner_stats.partners_comparison(session, actor, date_from, date_to)
-        except DomainError as err:
-            self.period_error = self._error(err)
-            return
-        loc = self.locale
+        period = self._outcome(self._period)
+        res = self._call(partner_stats.partners_comparison, *period.value) if period else period
+        if not res:
+            self.period_error = res.error
+            return res.redirect
+        rows, loc = res.value, self.locale
         self.rows = [
             {
                 "name": r.name,
@@ -132,26 +126,22 @@ class PartnersComparisonState(PeriodMixin, SessionState):
             }
             for r in rows
         ]
+        return None
 
     @access("admin:partners.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "partners.view")
+        _, redirect = self._gate("admin", "partners.view")
         if redirect:
             return redirect
         self._reset_period()
         self.rows = []
-        self._show(actor)
-        return None
+        return self._show()
 
     @access("admin:partners.view")
     @rx.event
     def show(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        self._show(actor)
-        return None
+        return self._show()
 
 
 # -- components -----------------------------------------------------------------------------------

@@ -12,16 +12,12 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.partners import partners
 from paysim_app.partners.admin_lists_partners import PARTNER_LIST, PARTNER_STATES
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.card_action import run_card_action
 from paysim_app.ui.admin.partner_stats import partner_stats_block
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import confirm_callout, field_error, form_input
 from paysim_app.ui.components.format import moment, phone
@@ -167,11 +163,13 @@ class AdminPartnerState(SessionState):
         raw = self.router.page.params.get("partner_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, partner_id: int) -> None:
-        loc = self.locale
-        with session_scope() as session:
-            p = partners.get_partner(session, actor, partner_id)
-            users = partners.partner_users(session, actor, partner_id)
+    def _show(self, partner_id: int) -> bool:
+        """The card again; False when it cannot be shown (gone, or nobody signed in)."""
+        found = self._call(partners.get_partner, partner_id)
+        listed = self._call(partners.partner_users, partner_id) if found else found
+        if not listed:
+            return False
+        p, users, loc = found.value, listed.value, self.locale
         state = _state_key(p.is_active)
         self.partner = {
             "id": str(p.id),
@@ -208,6 +206,7 @@ class AdminPartnerState(SessionState):
             }
             for u in users
         ]
+        return True
 
     def _reset_messages(self) -> None:
         self.form_error, self.field, self.action_error = "", "", ""
@@ -216,7 +215,7 @@ class AdminPartnerState(SessionState):
     @access("admin:partners.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "partners.view")
+        _, redirect = self._gate("admin", "partners.view")
         if redirect:
             return redirect
         self._reset_messages()
@@ -227,15 +226,26 @@ class AdminPartnerState(SessionState):
             self.partner, self.users = {}, []
             self.form = {**dict.fromkeys(FORM_FIELDS, ""), "commission_percent": "10"}
             return None
-        try:
-            self._show(actor, partner_id)
-        except DomainError:
+        if not self._show(partner_id):
             return rx.redirect("/admin/partners")
         return None
 
-    def _run(self, action, error_attr: str = "action_error", field_attr: str = "field"):
-        """Call one service on this partner (see run_card_action)."""
-        return run_card_action(self, self._partner_id(), action, error_attr, field_attr)
+    def _on_card(
+        self, verb, *args, error_attr: str = "action_error", field_attr: str = "field", **kwargs
+    ) -> Outcome:
+        """_call of a verb on this partner (its id first); a refusal lands in `error_attr` (and
+        names the field in `field_attr`), success shows the card again."""
+        partner_id = self._partner_id()
+        if partner_id is None:
+            return Outcome(redirect=rx.redirect("/login"))
+        self._reset_messages()
+        res = self._call(verb, partner_id, *args, **kwargs)
+        if res:
+            self._show(partner_id)
+        else:
+            setattr(self, error_attr, res.error)
+            setattr(self, field_attr, res.field)
+        return res
 
     @access("admin:partners.edit")
     @rx.event
@@ -257,41 +267,31 @@ class AdminPartnerState(SessionState):
         }
         if self._partner_id() is None:
             return self._create(values)
-        _, ok = self._run(
-            lambda s, a, pid: partners.update_partner(s, a, pid, **values), "form_error"
-        )
-        if ok is True:
+        res = self._on_card(partners.update_partner, error_attr="form_error", **values)
+        if res:
             return rx.toast.success(self._t("admin_partners.saved"))
-        return ok or None
+        return res.redirect
 
     def _create(self, values: dict):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self._reset_messages()
-        try:
-            with session_scope() as session:
-                view = partners.create_partner(session, actor, code=self.form["code"], **values)
-        except ValidationError as err:
-            self.form_error, self.field = self._error(err), err.field or ""
-            return None
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return None
+        res = self._call(partners.create_partner, code=self.form["code"], **values)
+        if not res:
+            self.form_error, self.field = res.error, res.field
+            return res.redirect
         return [
             rx.toast.success(self._t("admin_partners.created")),
-            rx.redirect(f"/admin/partners/{view.id}"),
+            rx.redirect(f"/admin/partners/{res.value.id}"),
         ]
 
     @access("admin:partners.edit")
     @rx.event
     def set_active(self, active: bool):
         active = bool(active)
-        _, ok = self._run(lambda s, a, pid: partners.set_partner_active(s, a, pid, active))
-        if ok is True:
+        res = self._on_card(partners.set_partner_active, active)
+        if res:
             key = "admin_partners.activated" if active else "admin_partners.deactivated"
             return rx.toast.success(self._t(key))
-        return ok or None
+        return res.redirect
 
     @access("admin:partners.edit")
     @rx.event
@@ -301,18 +301,15 @@ class AdminPartnerState(SessionState):
     @access("admin:partners.edit")
     @rx.event
     def delete(self):
-        actor = self._actor()
         partner_id = self._partner_id()
-        if actor is None or partner_id is None:
+        if partner_id is None:
             return rx.redirect("/login")
         self.confirm_delete = False
         self._reset_messages()
-        try:
-            with session_scope() as session:
-                partners.delete_partner(session, actor, partner_id)
-        except DomainError as err:
-            self.action_error = self._error(err)
-            return None
+        res = self._call(partners.delete_partner, partner_id)
+        if not res:
+            self.action_error = res.error
+            return res.redirect
         return [rx.toast.success(self._t("admin_partners.deleted")), rx.redirect("/admin/partners")]
 
     # -- users ---------------------------------------------------------------------------------
@@ -326,47 +323,52 @@ class AdminPartnerState(SessionState):
     @rx.event
     def send_invite(self, _form: dict | None = None):
         email, name = self.invite["email"], self.invite["full_name"]
-        view, ok = self._run(
-            lambda s, a, pid: partners.invite_partner_user(s, a, pid, email, name),
-            "invite_error",
-            "invite_field",
+        res = self._on_card(
+            partners.invite_partner_user,
+            email,
+            name,
+            error_attr="invite_error",
+            field_attr="invite_field",
         )
-        if ok is True:
+        if res:
             self.invite = dict.fromkeys(INVITE_FIELDS, "")
-            return rx.toast.success(self._t("admin_partners.invite.done", email=view.email))
-        return ok or None
+            return rx.toast.success(self._t("admin_partners.invite.done", email=res.value.email))
+        return res.redirect
 
     @access("admin:partners.edit")
     @rx.event
     def set_user_active(self, user_id: str, active: bool):
         uid = browser_id(user_id)
         active = bool(active)
-        _, ok = self._run(
-            lambda s, a, pid: partners.set_partner_user_active(s, a, pid, uid, active),
-            "invite_error",
-            "invite_field",
+        res = self._on_card(
+            partners.set_partner_user_active,
+            uid,
+            active,
+            error_attr="invite_error",
+            field_attr="invite_field",
         )
-        if ok is True:
+        if res:
             key = (
                 "admin_partners.user.enabled_done"
                 if active
                 else "admin_partners.user.disabled_done"
             )
             return rx.toast.success(self._t(key))
-        return ok or None
+        return res.redirect
 
     @access("admin:partners.edit")
     @rx.event
     def resend_invite(self, user_id: str):
         uid = browser_id(user_id)
-        _, ok = self._run(
-            lambda s, a, pid: partners.resend_partner_invite(s, a, pid, uid),
-            "invite_error",
-            "invite_field",
+        res = self._on_card(
+            partners.resend_partner_invite,
+            uid,
+            error_attr="invite_error",
+            field_attr="invite_field",
         )
-        if ok is True:
+        if res:
             return rx.toast.success(self._t("admin_partners.user.resent"))
-        return ok or None
+        return res.redirect
 
 
 # -- the card's components -------------------------------------------------------------------------

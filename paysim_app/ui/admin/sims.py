@@ -9,9 +9,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.sims import SIM_STATUSES, admin_sims
 from paysim_app.ui.access import access
@@ -58,11 +56,10 @@ class AdminSimsState(ListMixin, SessionState):
         return admin_sims.SIM_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        with session_scope() as session:
-            partners = admin_sims.partner_choices(session, actor)
-            tariffs = admin_sims.tariff_choices(session, actor)
-        self.partner_options = _choices(partners, self.locale)
-        self.tariff_options = _choices(tariffs, self.locale)
+        partners = self._call(admin_sims.partner_choices)
+        tariffs = self._call(admin_sims.tariff_choices)
+        self.partner_options = _choices(partners.value or [], self.locale)
+        self.tariff_options = _choices(tariffs.value or [], self.locale)
         self.bulk_message = ""
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
@@ -96,19 +93,14 @@ class AdminSimsState(ListMixin, SessionState):
     @access("admin:sims.edit")
     @rx.event
     def run_bulk(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         ids = [n for n in map(browser_id, self.selected) if n > 0]
-        try:
-            with session_scope() as session:
-                result = admin_sims.bulk(session, actor, self.bulk_action, ids, self.bulk_value)
-        except DomainError as err:
-            self.bulk_message = self._error(err)
-            return None
+        res = self._call(admin_sims.bulk, self.bulk_action, ids, self.bulk_value)
+        if not res:
+            self.bulk_message = res.error
+            return res.redirect
         self._fetch(count=False)
         self.bulk_message = self._t(
-            "admin_sims.bulk_done", changed=result.changed, skipped=result.skipped
+            "admin_sims.bulk_done", changed=res.value.changed, skipped=res.value.skipped
         )
         return rx.toast.success(self.bulk_message)
 
@@ -265,18 +257,19 @@ class AdminSimState(SessionState):
         raw = self.router.page.params.get("sim_id", "")
         return optional_id(raw)
 
-    def _options(self, actor: Actor) -> None:
-        with session_scope() as session:
-            partners = admin_sims.partner_choices(session, actor)
-            tariffs = admin_sims.tariff_choices(session, actor)
+    def _options(self) -> None:
+        partners = self._call(admin_sims.partner_choices).value or []
+        tariffs = self._call(admin_sims.tariff_choices).value or []
         none = [{"value": ALL, "label": t("admin_sims.none", self.locale)}]
         self.partner_options = none + [{"value": c.value, "label": c.label} for c in partners]
         self.tariff_options = none + [{"value": c.value, "label": c.label} for c in tariffs]
 
-    def _show(self, actor: Actor, sim_id: int) -> None:
-        loc = self.locale
-        with session_scope() as session:
-            card = admin_sims.sim_card(session, actor, sim_id)
+    def _show(self, sim_id: int) -> bool:
+        """The card again; False when it cannot be shown (gone, or nobody signed in)."""
+        res = self._call(admin_sims.sim_card, sim_id)
+        if not res:
+            return False
+        card, loc = res.value, self.locale
         self.sim = {
             "id": str(card.id),
             "msisdn": phone(card.msisdn),
@@ -315,22 +308,21 @@ class AdminSimState(SessionState):
             "tariff_id": str(card.tariff_id) if card.tariff_id else ALL,
             "activation_code": "",
         }
+        return True
 
     @access("admin:sims.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "sims.view")
+        _, redirect = self._gate("admin", "sims.view")
         if redirect:
             return redirect
         self.form_error, self.field, self.confirm_delete = "", "", False
-        self._options(actor)
+        self._options()
         sim_id = self._sim_id()
         if sim_id is None:  # /admin/sims/new
             self.sim, self.history, self.form = {}, [], dict(EMPTY_FORM)
             return None
-        try:
-            self._show(actor, sim_id)
-        except DomainError:
+        if not self._show(sim_id):
             return rx.redirect("/admin/sims")
         return None
 
@@ -355,29 +347,21 @@ class AdminSimState(SessionState):
     @access("admin:sims.edit")
     @rx.event
     def save(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self.form_error, self.field = "", ""
         sim_id = self._sim_id()
-        try:
-            with session_scope() as session:
-                if sim_id is None:
-                    sim_id = admin_sims.create_sim(session, actor, self._form())
-                else:
-                    admin_sims.edit_sim(session, actor, sim_id, self._form())
-        except ValidationError as err:
-            self.form_error, self.field = self._error(err), err.field or ""
-            return None
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return None
-        if self._sim_id() is None:
+        if sim_id is None:
+            res = self._call(admin_sims.create_sim, self._form())
+        else:
+            res = self._call(admin_sims.edit_sim, sim_id, self._form())
+        if not res:
+            self.form_error, self.field = res.error, res.field
+            return res.redirect
+        if sim_id is None:
             return [
                 rx.toast.success(self._t("admin_sims.created")),
-                rx.redirect(f"/admin/sims/{sim_id}"),
+                rx.redirect(f"/admin/sims/{res.value}"),
             ]
-        self._show(actor, sim_id)
+        self._show(sim_id)
         return rx.toast.success(self._t("admin_sims.saved"))
 
     @access("admin:sims.edit")
@@ -388,17 +372,14 @@ class AdminSimState(SessionState):
     @access("admin:sims.edit")
     @rx.event
     def delete(self):
-        actor = self._actor()
         sim_id = self._sim_id()
-        if actor is None or sim_id is None:
+        if sim_id is None:
             return rx.redirect("/login")
         self.confirm_delete = False
-        try:
-            with session_scope() as session:
-                admin_sims.delete_sim(session, actor, sim_id)
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return None
+        res = self._call(admin_sims.delete_sim, sim_id)
+        if not res:
+            self.form_error = res.error
+            return res.redirect
         return [rx.toast.success(self._t("admin_sims.deleted")), rx.redirect("/admin/sims")]
 
 

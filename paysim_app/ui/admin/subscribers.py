@@ -11,16 +11,13 @@ from typing import ClassVar
 import reflex as rx
 
 from paysim_app.core import form_keys
-from paysim_app.core.errors import DomainError
 from paysim_app.core.listing import NONE, parse_amount_kop
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import admin_lists_people
 from paysim_app.subscribers import CONTRACT_STATUSES, admin_subscribers
 from paysim_app.ui.access import access
-from paysim_app.ui.admin.card_action import run_card_action
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import form_input, info_text
 from paysim_app.ui.components.format import moment, money, phone
@@ -53,8 +50,7 @@ class AdminSubscribersState(ListMixin, SessionState):
         return admin_lists_people.SUBSCRIBER_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        with session_scope() as session:
-            partners = admin_lists_people.partner_choices(session, actor)
+        partners = self._call(admin_lists_people.partner_choices).value or []
         loc = self.locale
         self.partner_options = [
             {"value": ALL, "label": t("list.any", loc)},
@@ -160,10 +156,12 @@ class AdminSubscriberState(SessionState):
         raw = self.router.page.params.get("subscriber_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, subscriber_id: int) -> None:
-        loc = self.locale
-        with session_scope() as session:
-            d = admin_subscribers.subscriber_detail(session, actor, subscriber_id)
+    def _show(self, subscriber_id: int) -> bool:
+        """The card again; False when it cannot be shown (gone, or nobody signed in)."""
+        res = self._call(admin_subscribers.subscriber_detail, subscriber_id)
+        if not res:
+            return False
+        d, loc = res.value, self.locale
         self.sub = {
             "id": str(d.id),
             "contract_no": d.contract_no,
@@ -243,6 +241,7 @@ class AdminSubscriberState(SessionState):
             }
             for r in d.open_requests
         ]
+        return True
 
     def _open_correction(self, sim: str = "") -> None:
         """An empty correction form, with a fresh key."""
@@ -256,24 +255,31 @@ class AdminSubscriberState(SessionState):
     @access("admin:subscribers.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "subscribers.view")
+        _, redirect = self._gate("admin", "subscribers.view")
         if redirect:
             return redirect
         self._reset_messages()
         self.confirm_deactivate, self.deactivate_comment = False, ""
         self._open_correction()
         subscriber_id = self._subscriber_id()
-        try:
-            if subscriber_id is None:
-                raise DomainError("error.not_found")
-            self._show(actor, subscriber_id)
-        except DomainError:
+        if subscriber_id is None or not self._show(subscriber_id):
             return rx.redirect("/admin/subscribers")
         return None
 
-    def _run(self, action, error_attr: str = "action_error"):
-        """Call one service on this contract (see run_card_action)."""
-        return run_card_action(self, self._subscriber_id(), action, error_attr)
+    def _on_card(self, verb, *args, error_attr: str = "action_error", **kwargs) -> Outcome:
+        """_call of a verb on this contract (its id first); a refusal lands in `error_attr` (a
+        bad value also names its field), success shows the card again."""
+        subscriber_id = self._subscriber_id()
+        if subscriber_id is None:
+            return Outcome(redirect=rx.redirect("/login"))
+        self._reset_messages()
+        res = self._call(verb, subscriber_id, *args, **kwargs)
+        if res:
+            self._show(subscriber_id)
+        else:
+            setattr(self, error_attr, res.error)
+            self.field = res.field
+        return res
 
     @access("admin:subscribers.edit")
     @rx.event
@@ -285,15 +291,18 @@ class AdminSubscriberState(SessionState):
     @rx.event
     def save(self, _form: dict | None = None):
         f = self.form
-        _, ok = self._run(
-            lambda s, a, sid: admin_subscribers.update_subscriber(
-                s, a, sid, f["full_name"], f["email"], f["phone"], f["address"], f["document_no"]
-            ),
-            "form_error",
+        res = self._on_card(
+            admin_subscribers.update_subscriber,
+            f["full_name"],
+            f["email"],
+            f["phone"],
+            f["address"],
+            f["document_no"],
+            error_attr="form_error",
         )
-        if ok is True:
+        if res:
             return rx.toast.success(self._t("admin_subscribers.saved"))
-        return ok or None
+        return res.redirect
 
     @access("admin:subscribers.edit")
     @rx.event
@@ -303,13 +312,10 @@ class AdminSubscriberState(SessionState):
     @access("admin:subscribers.edit")
     @rx.event
     def save_notes(self, _form: dict | None = None):
-        notes = self.notes
-        _, ok = self._run(
-            lambda s, a, sid: admin_subscribers.set_notes(s, a, sid, notes), "notes_error"
-        )
-        if ok is True:
+        res = self._on_card(admin_subscribers.set_notes, self.notes, error_attr="notes_error")
+        if res:
             return rx.toast.success(self._t("people_ui.sub.notes_saved"))
-        return ok or None
+        return res.redirect
 
     @access("admin:subscribers.edit")
     @rx.event
@@ -326,29 +332,27 @@ class AdminSubscriberState(SessionState):
     def deactivate(self):
         comment = self.deactivate_comment
         self.confirm_deactivate = False
-        _, ok = self._run(
-            lambda s, a, sid: admin_subscribers.deactivate_subscriber(s, a, sid, comment)
-        )
-        if ok is True:
+        res = self._on_card(admin_subscribers.deactivate_subscriber, comment)
+        if res:
             self.deactivate_comment = ""
             return rx.toast.success(self._t("admin_subscribers.deactivated"))
-        return ok or None
+        return res.redirect
 
     @access("admin:subscribers.edit")
     @rx.event
     def reactivate(self):
-        _, ok = self._run(admin_subscribers.reactivate_subscriber)
-        if ok is True:
+        res = self._on_card(admin_subscribers.reactivate_subscriber)
+        if res:
             return rx.toast.success(self._t("admin_subscribers.reactivated"))
-        return ok or None
+        return res.redirect
 
     @access("admin:subscribers.edit")
     @rx.event
     def send_reset(self):
-        to, ok = self._run(admin_subscribers.send_password_reset)
-        if ok is True:
-            return rx.toast.success(self._t("admin_subscribers.reset_sent", to=to))
-        return ok or None
+        res = self._on_card(admin_subscribers.send_password_reset)
+        if res:
+            return rx.toast.success(self._t("admin_subscribers.reset_sent", to=res.value))
+        return res.redirect
 
     @access("admin:subscribers.edit")
     @rx.event
@@ -372,10 +376,9 @@ class AdminSubscriberState(SessionState):
             text = text[1:].strip()
         sim_id = browser_id(c["sim"])
 
-        def action(session, actor, subscriber_id):
+        def correct(actor, subscriber_id):  # the amount's own refusal reads as the verb's
             amount = parse_amount_kop(text, "amount")
             return admin_subscribers.correct_balance(
-                session,
                 actor,
                 subscriber_id,
                 sim_id,
@@ -384,16 +387,16 @@ class AdminSubscriberState(SessionState):
                 form_key=key,
             )
 
-        result, ok = self._run(action, "correction_error")
-        if ok is True:
+        res = self._on_card(correct, error_attr="correction_error")
+        if res:
             self._open_correction(c["sim"])
             return rx.toast.success(
                 self._t(
                     "admin_subscribers.corrected",
-                    balance_kop=money(result.balance_after_kop, self.locale),
+                    balance_kop=money(res.value.balance_after_kop, self.locale),
                 )
             )
-        return ok or None
+        return res.redirect
 
 
 def _input(name: str, label_key: str, **kw) -> rx.Component:
