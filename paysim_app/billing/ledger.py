@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from paysim_app.core import bulk, notify
+from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import LedgerEntry, Sim
 from paysim_app.models.base import utcnow
@@ -133,8 +134,7 @@ def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
             {
                 "id": sim_id,
                 "balance_kop": balances[sim_id],
-                "status": statuses[sim_id][0],
-                "status_before_block": statuses[sim_id][1],
+                **statuses[sim_id],
                 "billed_period": billed[sim_id],
                 "updated_at": now,
             }
@@ -162,22 +162,18 @@ def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
     ]
 
 
-def _debt_transitions(session, state, balances, deltas) -> dict[int, tuple[str, str | None]]:
+def _debt_transitions(session, state, balances, deltas) -> dict[int, dict[str, str | None]]:
     """Suspend SIMs that a debit put in debt; restore those a credit brought back (also under a
-    block: the SIM returns to active when unblocked). Returns {id: (status, before_block)}."""
+    block: the SIM returns to active when unblocked), by the lifecycle's rule. Returns
+    {id: {"status": ..., "status_before_block": ...}}, the row's columns after."""
     result, suspend, restore = {}, [], []
     for sim_id, s in state.items():
-        bal, delta = balances[sim_id], deltas.get(sim_id, 0)
-        status, before_block = s.status, s.status_before_block
-        if delta < 0 and bal < 0 and status == "active":
-            status = "suspended"
-            suspend.append(sim_id)
-        elif delta > 0 and bal >= 0 and status == "suspended":
-            status = "active"
-            restore.append(sim_id)
-        elif delta > 0 and bal >= 0 and status == "blocked" and before_block == "suspended":
-            before_block = "active"
-        result[sim_id] = (status, before_block)
+        after = lifecycle.after_posting(
+            s.status, s.status_before_block, balances[sim_id], deltas.get(sim_id, 0)
+        )
+        if after["status"] != s.status:
+            (suspend if after["status"] == "suspended" else restore).append(sim_id)
+        result[sim_id] = after
     if suspend:
         notify.notify_sim_owners(
             session,
