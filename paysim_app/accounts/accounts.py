@@ -162,6 +162,22 @@ def sign_in(
     return token, actor_for(session, user)
 
 
+@verb
+def register_and_sign_in(
+    session: Session,
+    login: str,
+    password: str,
+    full_name: str = "",
+    locale: str = "ru",
+    user_agent: str = "",
+    ip: str = "",
+) -> tuple[str, Actor]:
+    """The registration page: the new subscriber and their first session in one unit of work
+    (no account without the session that signs it in); returns (token, actor)."""
+    register_subscriber(session, login, password, full_name, locale, ip=ip)
+    return sign_in(session, login, password, user_agent=user_agent)
+
+
 def _open_session(session: Session, user: User, user_agent: str = "") -> str:
     token = new_token()
     session.add(

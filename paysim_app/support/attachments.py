@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from paysim_app.core import rate_limits
-from paysim_app.core.errors import ValidationError
+from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.core.permissions import Actor
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import TicketMessage
@@ -93,10 +93,15 @@ def message_columns(file: StoredFile | None) -> dict[str, str]:
 
 
 def read(stored: str) -> tuple[bytes, str]:
-    """The file's bytes and MIME type (the caller has checked who may read it)."""
+    """The file's bytes and MIME type (the caller has checked who may read it); NotFound when
+    the file is gone from the disk or cannot be read."""
     if not is_stored_name(stored):
         raise ValidationError("support.error.attachment_type", field="attachment")
-    return (_folder() / stored).read_bytes(), MIME[stored.rsplit(".", 1)[1]]
+    try:
+        data = (_folder() / stored).read_bytes()
+    except OSError:
+        raise NotFound() from None
+    return data, MIME[stored.rsplit(".", 1)[1]]
 
 
 @verb

@@ -7,8 +7,6 @@ from __future__ import annotations
 import reflex as rx
 
 from paysim_app.accounts import login_change
-from paysim_app.core.errors import DomainError
-from paysim_app.db import session_scope
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.forms import error_banner
@@ -29,13 +27,11 @@ class ConfirmLoginState(SessionState):
     @rx.event
     def confirm(self):
         token = self.router.url.query_parameters.get("token", "")
-        try:
-            with session_scope() as session:
-                login = login_change.confirm_login_link(session, token, self.auth_token)
-        except DomainError as err:
-            self.error = self._error(err)
+        res = self._call(login_change.confirm_login_link, token, self.auth_token, public=True)
+        if not res:
+            self.error = res.error
             return
-        self.error, self.done = "", login
+        self.error, self.done = "", res.value
         self._actor()  # a signed-in tab of this user shows the new login at once
 
     @rx.var

@@ -19,7 +19,6 @@ import reflex as rx
 from paysim_app.accounts import accounts
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import clock, money
 from paysim_app.ui.access import access, app_states
@@ -51,13 +50,11 @@ _DOOR_ACTOR: ContextVar[tuple[str, Actor | None] | None] = ContextVar("door_acto
 
 
 def resolve_token(token: str) -> Actor | None:
-    with session_scope() as session:
-        return accounts.resolve_session(session, token)
+    return accounts.resolve_session(token)
 
 
 def _sign_out(token: str) -> None:
-    with session_scope() as session:
-        accounts.sign_out(session, token)
+    accounts.sign_out(token)
 
 
 def admit_actor(token: str | None, actor: Actor | None) -> None:
@@ -240,10 +237,7 @@ class SessionState(rx.State):
         if locale not in ("ru", "en"):
             return
         self.locale = locale
-        actor = self._actor()
-        if actor is not None:
-            with session_scope() as session:
-                accounts.set_locale(session, actor, locale)
+        self._call(accounts.set_locale, locale)  # signed in: remembered for their messages
 
     @access("signed-in")
     @rx.event

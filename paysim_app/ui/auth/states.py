@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from paysim_app.accounts import accounts
-from paysim_app.core.errors import DomainError
-from paysim_app.db import session_scope
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
 
@@ -19,31 +15,8 @@ def _field(form_data: dict, name: str, limit: int = 300) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-# bcrypt takes ~200 ms of CPU: these run in a thread (asyncio.to_thread), so the worker's other
+# bcrypt takes ~200 ms of CPU: these verbs run in a thread (_call_async), so the worker's other
 # tabs are not kept waiting on its event loop (bcrypt releases the GIL)
-
-
-def _sign_in(login: str, password: str, user_agent: str, previous_token: str, ip: str):
-    with session_scope() as session:
-        return accounts.sign_in(
-            session, login, password, user_agent=user_agent, previous_token=previous_token, ip=ip
-        )
-
-
-def _register(login: str, password: str, name: str, locale: str, user_agent: str, ip: str):
-    with session_scope() as session:
-        accounts.register_subscriber(session, login, password, name, locale, ip=ip)
-        return accounts.sign_in(session, login, password, user_agent=user_agent)
-
-
-def _reset(token: str, password: str) -> None:
-    with session_scope() as session:
-        accounts.reset_password(session, token, password)
-
-
-def _change(actor, current: str, new: str, user_agent: str) -> str:
-    with session_scope() as session:
-        return accounts.change_password(session, actor, current, new, user_agent=user_agent)
 
 
 class LoginState(SessionState):
@@ -67,13 +40,19 @@ class LoginState(SessionState):
             self.error = self._t("error.required")
             return
         user_agent, previous = self.router.headers.user_agent, self.auth_token
-        try:
-            token, actor = await asyncio.to_thread(
-                _sign_in, login, password, user_agent, previous, self._client_ip()
-            )
-        except DomainError as err:  # wrong credentials, a lock, too many tries from here
-            self.error = self._error(err)
+        res = await self._call_async(
+            accounts.sign_in,
+            login,
+            password,
+            user_agent=user_agent,
+            previous_token=previous,
+            ip=self._client_ip(),
+            public=True,
+        )
+        if not res:  # wrong credentials, a lock, too many tries from here
+            self.error = res.error
             return
+        token, actor = res.value
         target = self.router.url.query_parameters.get("next", "")
         await reset_tab(self, token)  # nothing of an earlier user of this tab stays
         self._remember(actor)
@@ -99,15 +78,22 @@ class RegisterState(SessionState):
             errors["password_repeat"] = self._t("auth.password_mismatch")
         if not errors:
             ua, ip = self.router.headers.user_agent, self._client_ip()
-            try:
-                token, actor = await asyncio.to_thread(
-                    _register, login, password, name, self.locale, ua, ip
-                )
-            except DomainError as err:
-                errors[err.field or "form"] = self._error(err)
+            res = await self._call_async(
+                accounts.register_and_sign_in,
+                login,
+                password,
+                name,
+                self.locale,
+                user_agent=ua,
+                ip=ip,
+                public=True,
+            )
+            if not res:
+                errors[res.field or "form"] = res.error
         self.errors = errors
         if errors:
             return
+        token, actor = res.value
         await reset_tab(self, token)
         self._remember(actor)
         return rx.redirect(HOME["subscriber"])
@@ -129,11 +115,9 @@ class ForgotState(SessionState):
         if not login:
             self.error = self._t("error.required")
             return
-        try:
-            with session_scope() as session:
-                accounts.request_password_reset(session, login, ip=self._client_ip())
-        except DomainError as err:  # too many requests (never "no such account")
-            self.error = self._error(err)
+        res = self._call(accounts.request_password_reset, login, ip=self._client_ip(), public=True)
+        if not res:  # too many requests (never "no such account")
+            self.error = res.error
             return
         # the same answer whether the account exists or not
         self.error, self.sent = "", True
@@ -156,10 +140,9 @@ class ResetState(SessionState):
         if password != _field(form_data, "password_repeat", 1000):
             self.error = self._t("auth.password_mismatch")
             return
-        try:
-            await asyncio.to_thread(_reset, token, password)
-        except DomainError as err:
-            self.error = self._error(err)
+        res = await self._call_async(accounts.reset_password, token, password, public=True)
+        if not res:
+            self.error = res.error
             return
         self.error, self.done = "", True
 
@@ -174,21 +157,19 @@ class PasswordState(SessionState):
     @rx.event
     async def submit(self, form_data: dict):
         self.message = ""
-        actor = self._actor()
-        if actor is None:
+        if self._actor() is None:
             return rx.redirect("/login")
         new = _field(form_data, "new", 1000)
         if new != _field(form_data, "new_repeat", 1000):
             self.errors = {"new_repeat": self._t("auth.password_mismatch")}
             return
         current, ua = _field(form_data, "current", 1000), self.router.headers.user_agent
-        try:
-            token = await asyncio.to_thread(_change, actor, current, new, ua)
-        except DomainError as err:
-            self.errors = {err.field or "form": self._error(err)}
-            return
+        res = await self._call_async(accounts.change_password, current, new, user_agent=ua)
+        if not res:
+            self.errors = {res.field or "form": res.error}
+            return res.redirect
         self.errors = {}
-        self.auth_token = token
+        self.auth_token = res.value
         self.message = self._t("auth.password_changed")
         return [
             rx.set_value("current", ""),

@@ -7,12 +7,8 @@ the form's service call takes it with `_take_file()`."""
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
-from paysim_app.db import session_scope
 from paysim_app.support import attachments
 from paysim_app.ui.access import ATTACH, access
 from paysim_app.ui.components.forms import error_banner
@@ -50,12 +46,12 @@ class AttachMixin(rx.State, mixin=True):
         self.attach_error = ""
         if not files:
             return None
-        data = await files[0].read(attachments.MAX_BYTES + 1)
-        try:
-            stored = await asyncio.to_thread(attachments.save, data, files[0].name or "", actor)
-        except DomainError as err:  # wrong type or size, or the day's quota is used up
-            self.attach_error = self._error(err)
-            return rx.clear_selected_files(self._upload_id())
+        data, name = await files[0].read(attachments.MAX_BYTES + 1), files[0].name or ""
+        res = await self._call_async(lambda who: attachments.save(data, name, who))
+        if not res:  # wrong type or size, or the day's quota is used up
+            self.attach_error = res.error
+            return res.redirect or rx.clear_selected_files(self._upload_id())
+        stored = res.value
         self.attached_name, self._attached = stored.name, stored.stored
         return rx.clear_selected_files(self._upload_id())
 
@@ -70,16 +66,12 @@ class AttachMixin(rx.State, mixin=True):
         )
 
     def _send_file(self, read, message_id: str):
-        """A message's file to the browser: `read(session, actor, id)` is the service that
+        """A message's file to the browser: `read(session, actor, id)` is the verb that
         checks who may have it and returns (name, bytes, MIME type)."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                name, data, _ = read(session, actor, browser_id(message_id))
-        except (DomainError, OSError):
-            return rx.toast.error(self._t("error.forbidden"))
+        res = self._call(read, browser_id(message_id))
+        if not res:  # not theirs, or the file is gone: the same answer
+            return res.redirect or rx.toast.error(self._t("error.forbidden"))
+        name, data, _ = res.value
         return rx.download(data=data, filename=name)
 
     def _forget_file(self) -> None:

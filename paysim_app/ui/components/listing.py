@@ -15,26 +15,14 @@ import reflex as rx
 
 from paysim_app.accounts import accounts
 from paysim_app.api.exports import export_link
-from paysim_app.core.errors import DomainError
-from paysim_app.core.listing import ListQuery, ListSpec, Page, fetch_page, narrowing
+from paysim_app.core.listing import ListQuery, ListSpec, fetch_page, narrowing
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.ui.access import LIST, access
+from paysim_app.ui.auth.session import Outcome
 
 PAGE_SIZE = 25
 ALL = "all"  # a filter select's "no filter" (the lists' native selects keep Radix's value)
-
-
-def _load_page(
-    actor: Actor, spec: ListSpec, query: ListQuery, count: bool, matches: int | None
-) -> Page | DomainError:
-    """One page in its own transaction (in the event loop's thread or a worker thread)."""
-    try:
-        with session_scope() as session:
-            return fetch_page(session, actor, spec, query, count=count, matches=matches)
-    except DomainError as err:
-        return err
 
 
 class ListMixin(rx.State, mixin=True):
@@ -80,26 +68,19 @@ class ListMixin(rx.State, mixin=True):
     def _fetch(self, count: bool = True):
         """Load the page (and the count) now: after a handler's own write."""
         self._before_fetch()
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         query = self._query()
-        result = _load_page(actor, self._spec(), query, count, self._matches(query))
-        return self._show(result, count, query)
+        res = self._call(fetch_page, self._spec(), query, count=count, matches=self._matches(query))
+        return res.redirect or self._show(res, count, query)
 
-    async def _fetch_async(self, count: bool = True, actor: Actor | None = None):
+    async def _fetch_async(self, count: bool = True):
         """The same with the SQL in a thread: a page turn or a filter waits for the database
         without holding the worker's event loop, which serves every other tab of the worker
-        (a slow query there used to delay them all, even a no-op event). `actor`: the one the
-        handler has already resolved."""
+        (a slow query there used to delay them all, even a no-op event)."""
         self._before_fetch()
-        actor = actor or await self._actor_async()
-        if actor is None:
-            return rx.redirect("/login")
         spec, query = self._spec(), self._query()
         matches = self._matches(query)
-        result = await asyncio.to_thread(_load_page, actor, spec, query, count, matches)
-        return self._show(result, count, query)
+        res = await self._call_async(fetch_page, spec, query, count=count, matches=matches)
+        return res.redirect or self._show(res, count, query)
 
     def _matches(self, query: ListQuery) -> int | None:
         """The last count, if it was for these filters and this search (fetch_page's hint)."""
@@ -107,13 +88,14 @@ class ListMixin(rx.State, mixin=True):
             return self._counted[1]
         return None
 
-    def _show(self, result: Page | DomainError, count: bool, query: ListQuery):
+    def _show(self, res: Outcome, count: bool, query: ListQuery):
         self.list_error = ""
-        if isinstance(result, DomainError):
-            self.list_error = self._error(result)
+        if not res:
+            self.list_error = res.error
             self._raw, self.has_next, self.total, self.capped = [], False, 0, False
             self.estimated = False
             return self._after_fetch(count)
+        result = res.value
         self._raw = result.rows  # backend-only: datetimes stay datetimes
         self.page, self.has_next = result.page, result.has_next
         if result.total is not None:
@@ -151,7 +133,7 @@ class ListMixin(rx.State, mixin=True):
         self.search = str(params.get("q", ""))[:100] if isinstance(params.get("q", ""), str) else ""
         self.sort, self.descending, self.page = spec.default_sort, True, 1
         await asyncio.to_thread(self._prepare, actor)
-        return await self._fetch_async(actor=actor)
+        return await self._fetch_async()
 
     # -- events (copied onto every section state by Reflex's mixin machinery) ----------------
     @access(LIST)
@@ -242,16 +224,13 @@ class ListMixin(rx.State, mixin=True):
     @access(LIST)
     @rx.event
     def export(self):
-        with session_scope() as session:
-            session_id = accounts.session_id_of(session, self.auth_token)
-            actor = accounts.resolve_session(session, self.auth_token)
         spec = self._spec()
-        if session_id is None or actor is None:
+        session_id = self._call(accounts.session_id_of, self.auth_token, public=True).value
+        res = self._call(spec.check)  # the signed-in actor may export this list
+        if res.redirect is not None or session_id is None:
             return rx.redirect("/login")
-        try:
-            spec.check(actor)
-        except DomainError as err:
-            self.list_error = self._error(err)
+        if not res:
+            self.list_error = res.error
             return None
         link = export_link(session_id, spec.name, self._query(), self.locale)
         return rx.download(url=link, filename=f"paysim-{spec.name}.csv")

@@ -4,18 +4,13 @@ its state, the SMS code input for a phone and a cancel button."""
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from paysim_app.accounts import login_change
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moment, phone
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
 
@@ -26,11 +21,6 @@ FIELD_IDS = {"new_login": "new_login", "current": "login_password", "code": "log
 def _value(form_data: object, name: str, limit: int) -> str:
     value = form_data.get(name, "") if isinstance(form_data, dict) else ""
     return value[:limit] if isinstance(value, str) else ""
-
-
-def _request(actor: Actor, new_login: str, password: str) -> login_change.LoginInfo:
-    with session_scope() as session:
-        return login_change.request_login_change(session, actor, new_login, password)
 
 
 class LoginChangeState(SessionState):
@@ -46,36 +36,34 @@ class LoginChangeState(SessionState):
         self.pending_kind, self.pending_value = info.pending_kind, info.pending_value
         self.pending_until = moment(info.pending_expires_at, self.locale)
 
-    def _fail(self, err: DomainError) -> None:
-        self.errors = {FIELD_IDS.get(err.field or "", "login_form"): self._error(err)}
+    def _fail(self, res: Outcome) -> None:
+        self.errors = {FIELD_IDS.get(res.field, "login_form"): res.error}
 
-    def _reload(self, actor: Actor) -> None:
-        with session_scope() as session:
-            self._show(login_change.login_info(session, actor))
+    def _reload(self) -> None:
+        res = self._call(login_change.login_info)
+        if res:
+            self._show(res.value)
 
     @access("signed-in")
     @rx.event
     def load(self):
         """Chained after the page's own guard, which has already sent strangers away."""
         self.errors = {}
-        actor = self._actor()
-        if actor is not None:
-            self._reload(actor)
+        self._reload()
 
     @access("signed-in")
     @rx.event
     async def submit(self, form_data: dict):
-        actor = await self._actor_async()
-        if actor is None:
-            return rx.redirect("/login")
         new_login = _value(form_data, "new_login", 300)
         password = _value(form_data, "login_password", 1000)
-        try:
-            # bcrypt checks the password: in a thread, off the worker's event loop
-            info = await asyncio.to_thread(_request, actor, new_login, password)
-        except DomainError as err:
-            self._fail(err)
+        # bcrypt checks the password: in a thread, off the worker's event loop
+        res = await self._call_async(login_change.request_login_change, new_login, password)
+        if res.redirect is not None:
+            return res.redirect
+        if not res:
+            self._fail(res)
             return rx.set_value("login_password", "")
+        info = res.value
         self.errors = {}
         self._show(info)
         shown = phone(info.pending_value) if info.pending_kind == "phone" else info.pending_value
@@ -89,18 +77,16 @@ class LoginChangeState(SessionState):
     @access("signed-in")
     @rx.event
     def confirm_code(self, form_data: dict):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         code = _value(form_data, "login_code", 20)
-        try:
-            with session_scope() as session:
-                info = login_change.confirm_login_code(session, actor, code, self.auth_token)
-        except ValidationError as err:
-            self._fail(err)
-            if err.code in ("login_change.code_spent", "login_change.invalid"):
-                self._reload(actor)  # the change is gone: show the form alone
+        res = self._call(login_change.confirm_login_code, code, self.auth_token)
+        if res.redirect is not None:
+            return res.redirect
+        if not res:
+            self._fail(res)
+            if res.code in ("login_change.code_spent", "login_change.invalid"):
+                self._reload()  # the change is gone: show the form alone
             return None
+        info = res.value
         self.errors = {}
         self._show(info)
         self._actor()  # the header shows the new login
@@ -109,11 +95,10 @@ class LoginChangeState(SessionState):
     @access("signed-in")
     @rx.event
     def cancel(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        with session_scope() as session:
-            self._show(login_change.cancel_login_change(session, actor))
+        res = self._call(login_change.cancel_login_change)
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        self._show(res.value)
         self.errors = {}
         return rx.toast.success(self._t("login_change.cancelled"))
 

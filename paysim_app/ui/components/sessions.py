@@ -9,8 +9,6 @@ from datetime import datetime
 import reflex as rx
 
 from paysim_app.accounts import profile
-from paysim_app.core.errors import DomainError
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -23,48 +21,40 @@ from paysim_app.ui.components.ids import browser_id
 class SessionsState(SessionState):
     sessions: list[dict] = []
 
-    def _reload(self, actor) -> None:
-        with session_scope() as session:
-            rows = profile.list_sessions(session, actor, self.auth_token)
-        self.sessions = [plain(asdict(r)) for r in rows]
+    def _reload(self):
+        """The list again; None, or the way to the sign-in page when nobody is signed in."""
+        res = self._call(profile.list_sessions, self.auth_token)
+        if res.redirect is not None:
+            self.sessions = []
+        elif res:
+            self.sessions = [plain(asdict(r)) for r in res.value]
+        return res.redirect
 
     @access("signed-in")
     @rx.event
     def load(self):
         """Chained after the page's own guard, which has already sent strangers away."""
-        actor = self._actor()
-        if actor is None:
-            self.sessions = []
-            return None
-        self._reload(actor)
+        self._reload()
         return None
 
     @access("signed-in")
     @rx.event
     def revoke(self, session_id: str):
-        actor = self._actor()
-        if actor is None:
+        res = self._call(profile.revoke_session, browser_id(session_id))
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        if self._reload() is not None:  # it was this browser's own session
             return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                profile.revoke_session(session, actor, browser_id(session_id))
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
-        if self._actor() is None:  # it was this browser's own session
-            return rx.redirect("/login")
-        self._reload(actor)
         return rx.toast.success(self._t("profile.signed_out_one"))
 
     @access("signed-in")
     @rx.event
     def sign_out_others(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        with session_scope() as session:
-            ended = profile.sign_out_everywhere(session, actor, self.auth_token, keep_current=True)
-        self._reload(actor)
-        return rx.toast.success(self._t("profile.signed_out_others", n=ended))
+        res = self._call(profile.sign_out_everywhere, self.auth_token, keep_current=True)
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        self._reload()
+        return rx.toast.success(self._t("profile.signed_out_others", n=res.value))
 
     @rx.var
     def session_rows(self) -> list[dict[str, str]]:

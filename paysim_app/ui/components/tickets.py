@@ -10,8 +10,6 @@ from datetime import datetime
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.support import support
 from paysim_app.ui.cabinet.state import plain
@@ -40,24 +38,23 @@ def when(iso: str, loc: str) -> str:
 
 
 def run_list(state, actor, page_size: int) -> None:
-    """Fetch one page of the actor's tickets into `state` (tickets, total, page, pages,
-    list_error) with its status/category/search filters."""
+    """Fetch one page of the signed-in actor's tickets into `state` (tickets, total, page, pages,
+    list_error) with its status/category/search filters. `actor`, the one the caller resolved,
+    is the one state._call runs the verb as (the door's answer for this event)."""
     state.list_error = ""
-    try:
-        with session_scope() as session:
-            found = support.list_tickets(
-                session,
-                actor,
-                status="" if state.status_filter == ALL else state.status_filter,
-                category="" if state.category_filter == ALL else state.category_filter,
-                search=state.search,
-                page=state.page,
-                page_size=page_size,
-            )
-    except DomainError as err:
+    res = state._call(
+        support.list_tickets,
+        status="" if state.status_filter == ALL else state.status_filter,
+        category="" if state.category_filter == ALL else state.category_filter,
+        search=state.search,
+        page=state.page,
+        page_size=page_size,
+    )
+    if not res:
         state.tickets, state.total, state.pages = [], 0, 1
-        state.list_error = state._error(err)
+        state.list_error = res.error
         return
+    found = res.value
     state.tickets = [plain(asdict(r)) for r in found.rows]
     state.total, state.page, state.pages = found.total, found.page, found.pages
 
