@@ -27,6 +27,7 @@ from paysim_app.accounts.accounts import hash_token, new_token, next_contract_no
 from paysim_app.accounts.passwords import unusable_hash
 from paysim_app.billing import cards, ledger
 from paysim_app.core import audit, notify, outbox
+from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.permissions import Actor, require, require_role
@@ -46,7 +47,7 @@ from paysim_app.models import (
 from paysim_app.models.base import utcnow
 from paysim_app.settings import get_settings
 
-APPROVABLE_SIM_STATUSES = ("in_stock", "awaiting_activation")
+APPROVABLE_SIM_STATUSES = lifecycle.sources("activate")
 REASON_MAX = 500
 # a customer activated by a partner gets days, not the 30 minutes of a reset link, to set a
 # password (the same token table and /reset page as a password reset)
@@ -513,8 +514,7 @@ def approve_activation(
     if request.status != "pending":
         raise DomainError("admin_queues.error.not_pending")
     sim = lock_row(session, Sim, request.sim_id)
-    if sim.status not in APPROVABLE_SIM_STATUSES:
-        raise DomainError("admin_queues.error.sim_not_available", status=sim.status)
+    lifecycle.check(sim.status, "activate")  # admin_queues.error.sim_not_available
     tariff = _tariff_for(session, request, sim, tariff_id)
     new_user = None
     if request.subscriber_id is not None:
@@ -536,8 +536,7 @@ def approve_activation(
     now = utcnow()
     sim.subscriber_id = sub.id
     sim.tariff_id = tariff.id
-    sim.status = "active"
-    sim.status_before_block = None
+    lifecycle.activate(sim, now)
     sim.activated_at = now
     # the fee is due on the day of the month the SIM was switched on (29-31: the 28th, so
     # every month has the day); the first fee is written at the next billing run
@@ -592,7 +591,7 @@ def approve_activation(
 def _back_to_stock(session: Session, sim: Sim, request_id: int) -> str:
     """A SIM a request moved to awaiting_activation returns to stock (unless another request
     for it still waits). Returns the SIM's status after."""
-    if sim.status != "awaiting_activation" or sim.subscriber_id is not None:
+    if not lifecycle.allows(sim.status, "cancel_sale") or sim.subscriber_id is not None:
         return sim.status
     other = session.execute(
         select(ActivationRequest.id).where(
@@ -602,7 +601,7 @@ def _back_to_stock(session: Session, sim: Sim, request_id: int) -> str:
         )
     ).first()
     if other is None:
-        sim.status, sim.updated_at = "in_stock", utcnow()
+        lifecycle.cancel_sale(sim)
     return sim.status
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from paysim_app.core import audit
+from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
@@ -27,21 +28,14 @@ from paysim_app.models.requests import BLOCK_REASONS
 from paysim_app.sims.activations import clean_reason, decide, lock_row, notify_owner
 
 # what an admin may block: besides working SIMs, stock (a stolen box) and SIMs awaiting activation
-ADMIN_BLOCKABLE = ("in_stock", "awaiting_activation", "active", "suspended")
-WORKING = ("active", "suspended")
+ADMIN_BLOCKABLE = lifecycle.sources("block")
+WORKING = lifecycle.WORKING
+# the status a lifted block gives back (the lifecycle's rule)
+return_status = lifecycle.return_status
 
 
 def _valid_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def return_status(previous: str | None, balance_kop: int) -> str:
-    """The status a lifted block gives back: the one before the block, except that a working
-    SIM is suspended exactly when its balance is below zero."""
-    previous = previous or "active"
-    if previous in WORKING:
-        return "suspended" if balance_kop < 0 else "active"
-    return previous
 
 
 # --------------------------------------------------------------------------- read side
@@ -256,8 +250,7 @@ def block_sim(session: Session, actor: Actor, sim_id: int, reason: str, comment:
     sim = lock_row(session, Sim, sim_id) if _valid_id(sim_id) else None
     if sim is None:
         raise NotFound()
-    if sim.status not in ADMIN_BLOCKABLE:
-        raise DomainError("admin_queues.error.not_blockable", status=sim.status)
+    lifecycle.check(sim.status, "block")  # admin_queues.error.not_blockable
     previous = sim.status
     block = Block(
         sim_id=sim.id,
@@ -267,7 +260,7 @@ def block_sim(session: Session, actor: Actor, sim_id: int, reason: str, comment:
         previous_status=previous,
     )
     session.add(block)
-    sim.status_before_block, sim.status, sim.updated_at = previous, "blocked", utcnow()
+    lifecycle.block(sim)
     session.flush()
     audit.record(
         session,
@@ -302,9 +295,8 @@ def _lift(session: Session, actor: Actor, block: Block, unblock_request_id: int 
         raise DomainError("admin_queues.error.block_lifted")
     session.expire(block)
     before = sim.status
-    if sim.status == "blocked":
-        after = return_status(sim.status_before_block or block.previous_status, sim.balance_kop)
-        sim.status, sim.status_before_block, sim.updated_at = after, None, now
+    if lifecycle.allows(sim.status, "unblock"):
+        after = lifecycle.unblock(sim, block.previous_status, now)
     else:  # the SIM was moved on meanwhile (e.g. deactivated): only the block is closed
         after = sim.status
     # a lift answers every pending request to lift this block

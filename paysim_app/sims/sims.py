@@ -15,6 +15,7 @@ from sqlmodel import Session
 from stdnum import luhn
 
 from paysim_app.core import audit, rate_limits, throttles
+from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.core.unit_of_work import verb
@@ -38,7 +39,7 @@ APN = {
     "mcc_mnc": "250-99",
 }
 SUBSCRIBER_BLOCK_REASONS = ("lost", "stolen", "other")
-BLOCKABLE = ("active", "suspended", "awaiting_activation")
+BLOCKABLE = lifecycle.sources("block_lost")
 CLAIM_MAX_FAILURES = 5
 CLAIM_LOCK_MINUTES = 15
 
@@ -153,8 +154,7 @@ def block_sim(session: Session, actor: Actor, sim_id: int, reason: str, comment:
     comment = (comment or "").strip()
     if len(comment) > 500:
         raise ValidationError("sims.error.comment", field="comment")
-    if sim.status not in BLOCKABLE:
-        raise DomainError("sims.error.not_blockable")
+    lifecycle.check(sim.status, "block_lost")  # sims.error.not_blockable
     block = Block(
         sim_id=sim.id,
         reason=reason,
@@ -163,7 +163,7 @@ def block_sim(session: Session, actor: Actor, sim_id: int, reason: str, comment:
         previous_status=sim.status,
     )
     session.add(block)
-    sim.status_before_block, sim.status, sim.updated_at = sim.status, "blocked", utcnow()
+    lifecycle.block_lost(sim)
     session.flush()
     audit.record(
         session,
@@ -220,7 +220,7 @@ def claim_sim(session: Session, actor: Actor, iccid: str, code: str, ip: str = "
     sim = session.execute(select(Sim).where(Sim.iccid == digits)).scalar_one_or_none()
     ok = (
         sim is not None
-        and sim.status == "in_stock"
+        and lifecycle.allows(sim.status, "claim")
         and sim.subscriber_id is None
         and sim.activation_code_hash is not None
         and hmac.compare_digest(sim.activation_code_hash, activation_code_hash(code))
@@ -246,7 +246,7 @@ def claim_sim(session: Session, actor: Actor, iccid: str, code: str, ip: str = "
         customer_name=actor.full_name,
     )
     session.add(request)
-    sim.status, sim.updated_at = "awaiting_activation", now
+    lifecycle.claim(sim, now)
     session.flush()
     return request.id
 
