@@ -12,13 +12,13 @@ from sqlmodel import Session
 from stdnum import luhn
 
 from paysim_app.core import notify, rate_limits
-from paysim_app.core.errors import NotFound, ValidationError
+from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import AutopaySetting, SavedCard, Subscriber
 from paysim_app.models.base import utcnow
-from paysim_app.payments import CardInput, CardRejected, CardToken, Gateway
+from paysim_app.payments import CardInput, CardRejected, CardToken, Gateway, GatewayError
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -213,6 +213,19 @@ def add_card(
     except CardRejected:
         count_declined(session, actor, ip)
         raise
+
+
+@verb
+def save_card(
+    session: Session, actor: Actor, gateway: Gateway, card: CardInput, ip: str = ""
+) -> int:
+    """add_card for a form: a declined card or a gateway that did not answer is a refusal
+    (DomainError `decline.<code>`, param `decline`), never a gateway exception."""
+    try:
+        return add_card(session, actor, gateway, card, ip=ip)
+    except (CardRejected, GatewayError) as exc:
+        code = getattr(exc, "decline_code", "processing_error")
+        raise DomainError(f"decline.{code}", decline=code) from exc
 
 
 @verb

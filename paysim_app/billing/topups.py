@@ -14,7 +14,7 @@ from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Payment, SavedCard, Sim, Tariff
-from paysim_app.payments import CardInput, CardRejected, Gateway
+from paysim_app.payments import CardInput, CardRejected, Gateway, GatewayError
 from paysim_app.payments.declines import normalise
 
 MIN_KOP = 10_00
@@ -123,6 +123,8 @@ def top_up_by_card(
                 token = one_time.token
         except CardRejected as rejected:
             decline = normalise(rejected.decline_code)
+        except GatewayError as exc:  # no answer about the card: nothing was charged
+            raise DomainError("decline.processing_error") from exc
 
     payment = payments.new_payment(
         session,

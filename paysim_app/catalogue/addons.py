@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
-from paysim_app.billing import ledger
+from paysim_app.billing import autopay, ledger
 from paysim_app.core import notify
 from paysim_app.core.errors import DomainError, NotFound
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AddonService, Sim, SimAddon
 from paysim_app.models.base import utcnow
+from paysim_app.payments import Gateway
 
 BUYABLE = ("active",)
 
@@ -106,6 +107,18 @@ def buy(session: Session, actor: Actor, sim_id: int, addon_id: int) -> int:
             price_kop=addon.price_kop,
         )
     return _charge(session, sim.id, addon, now, actor.user_id)
+
+
+@verb
+def buy_and_top_up(
+    session: Session, actor: Actor, gateway: Gateway, sim_id: int, addon_id: int
+) -> int:
+    """buy, committed; then the SIM's threshold autopay, since the purchase may have taken the
+    balance below the rule's threshold (a top-up that fails leaves the purchase in place)."""
+    bought = buy(session, actor, sim_id, addon_id)
+    session.commit()
+    autopay.run_threshold_checks(session, gateway, [sim_id])
+    return bought
 
 
 def _charge(

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from paysim_app.billing import payments
+from paysim_app.core import notify
 from paysim_app.core.errors import PermissionDenied
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.core.unit_of_work import verb
@@ -207,3 +208,25 @@ def sim_dashboard(session: Session, actor: Actor, sim_id: int) -> SimDashboard:
         open_requests=sims.open_requests(session, actor),
         open_tickets=tickets,
     )
+
+
+@dataclass(frozen=True)
+class Notices:
+    rows: list  # notify.NotificationRow, newest first
+    unread: int
+
+
+@verb
+def notices(session: Session, actor: Actor, limit: int = 10) -> Notices:
+    """The signed-in user's latest notifications and how many are unread (the cabinet's home)."""
+    return Notices(
+        rows=notify.list_notifications(session, actor, limit=limit),
+        unread=notify.unread_count(session, actor),
+    )
+
+
+@verb
+def mark_notices_read(session: Session, actor: Actor) -> Notices:
+    """Every notification of the user read; returns what the home page shows next."""
+    notify.mark_all_read(session, actor)
+    return notices(session, actor)

@@ -9,8 +9,7 @@ from datetime import date, datetime
 import reflex as rx
 
 from paysim_app.billing import autopay, cards, topups
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.db import session_scope
+from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page
@@ -46,9 +45,12 @@ class AutopayState(CabinetState):
     form_error: str = ""
 
     def _refresh(self, actor) -> None:
-        with session_scope() as session:
-            v = autopay.get_autopay(session, actor, self.current_sim_id)
-            self.card_list = [asdict(c) for c in cards.list_cards(session, actor) if not c.expired]
+        res = self._call(autopay.get_autopay, self.current_sim_id)
+        if not res:
+            return
+        v = res.value
+        listed = self._call(cards.list_cards)
+        self.card_list = [asdict(c) for c in listed.value if not c.expired] if listed else []
         self.view = plain(asdict(v))
         self.mode = v.mode
         default = next((c for c in self.card_list if c["is_default"]), None)
@@ -109,14 +111,16 @@ class AutopayState(CabinetState):
                 topup_kop=self._amount("topup"),
                 monthly_cap_kop=self._amount("monthly_cap"),
             )
-            with session_scope() as session:
-                autopay.set_autopay(session, actor, self.current_sim_id, form)
         except ValidationError as err:
             self.errors = {**NO_ERRORS, (err.field or "mode"): self._error(err)}
             return
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return
+        res = self._call(autopay.set_autopay, self.current_sim_id, form)
+        if not res:
+            if res.field:
+                self.errors = {**NO_ERRORS, res.field: res.error}
+            else:
+                self.form_error = res.error
+            return res.redirect
         self._refresh(actor)
         return rx.toast.success(self._t("autopay.saved"))
 
@@ -126,11 +130,9 @@ class AutopayState(CabinetState):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                autopay.disable_autopay(session, actor, self.current_sim_id)
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
+        res = self._call(autopay.disable_autopay, self.current_sim_id)
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
         self._refresh(actor)
         return rx.toast.success(self._t("autopay.turned_off"))
 

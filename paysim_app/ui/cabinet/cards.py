@@ -7,10 +7,8 @@ from dataclasses import asdict
 import reflex as rx
 
 from paysim_app.billing import cards
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.db import session_scope
+from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
-from paysim_app.payments import CardRejected, GatewayError, get_gateway
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.card_form import card_fields
@@ -29,8 +27,9 @@ class CardsState(SessionState):
     saving: bool = False
 
     def _reload(self, actor) -> None:
-        with session_scope() as session:
-            self.rows = [asdict(c) for c in cards.list_cards(session, actor)]
+        res = self._call(cards.list_cards)
+        if res:
+            self.rows = [asdict(c) for c in res.value]
 
     @access("subscriber")
     @rx.event
@@ -41,34 +40,28 @@ class CardsState(SessionState):
         self.errors, self.form_error = NO_ERRORS, ""
         self._reload(actor)
 
-    def _act(self, operation, done_key: str):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                operation(session, actor)
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
-        self._reload(actor)
+    def _act(self, verb, card_id: str, done_key: str):
+        """One action on a saved card: the list again after it, or the refusal as a toast."""
+        res = self._call(verb, browser_id(card_id))
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        self._reload(None)
         return rx.toast.success(self._t(done_key))
 
     @access("subscriber")
     @rx.event
     def make_default(self, card_id: str):
-        card = browser_id(card_id)
-        return self._act(lambda s, a: cards.set_default(s, a, card), "card.default_set")
+        return self._act(cards.set_default, card_id, "card.default_set")
 
     @access("subscriber")
     @rx.event
     def delete(self, card_id: str):
-        card = browser_id(card_id)
-        return self._act(lambda s, a: cards.delete_card(s, a, get_gateway(), card), "card.deleted")
+        return self._act(cards.delete_card, card_id, "card.deleted")
 
     @access("subscriber")
     @rx.event
-    def add(self, form: dict):
-        actor = self._actor()
+    async def add(self, form: dict):
+        actor = await self._actor_async()
         if actor is None:
             yield rx.redirect("/login")
             return
@@ -84,18 +77,16 @@ class CardsState(SessionState):
             return
         self.saving = True
         yield
-        try:
-            with session_scope() as session:
-                cards.add_card(session, actor, get_gateway(), card, ip=self._client_ip())
-        except (CardRejected, GatewayError) as exc:
-            code = getattr(exc, "decline_code", "processing_error")
-            self.form_error = self._t("card.rejected", reason=self._t(f"decline.{code}"))
+        res = await self._call_async(cards.save_card, card, ip=self._client_ip())
+        self.saving = False
+        if not res:
+            if res.code.startswith("decline."):  # the gateway's answer about the card
+                self.form_error = self._t("card.rejected", reason=res.error)
+            else:
+                self.form_error = res.error
+            if res.redirect is not None:
+                yield res.redirect
             return
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return
-        finally:
-            self.saving = False
         self._reload(actor)
         yield [rx.set_value(name, "") for name in NO_ERRORS]
         yield rx.toast.success(self._t("card.added"))

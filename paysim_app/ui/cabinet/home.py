@@ -10,9 +10,6 @@ import reflex as rx
 
 from paysim_app.billing import statement
 from paysim_app.catalogue import addons
-from paysim_app.core import notify
-from paysim_app.core.errors import DomainError
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import dashboards
 from paysim_app.support import quality
@@ -38,10 +35,12 @@ class CabinetHomeState(CabinetState):
         if not self.current_sim_id:
             self.board, self.add_ons = {}, []
             return
-        with session_scope() as session:
-            b = dashboards.sim_dashboard(session, actor, self.current_sim_id)
-            owned = addons.owned(session, actor, self.current_sim_id)
-        self.board = plain(asdict(b))
+        board = self._call(dashboards.sim_dashboard, self.current_sim_id)
+        owned = self._call(addons.owned, self.current_sim_id)
+        if not (board and owned):
+            self.board, self.add_ons = {}, []
+            return
+        self.board = plain(asdict(board.value))
         loc = self.locale
         self.add_ons = [
             {
@@ -51,13 +50,16 @@ class CabinetHomeState(CabinetState):
                 if o.auto_renew
                 else t("addons.lapses", loc),
             }
-            for o in owned
+            for o in owned.value
         ]
 
     def _load_notices(self, actor) -> None:
-        with session_scope() as session:
-            rows = notify.list_notifications(session, actor, limit=10)
-            self.unread = notify.unread_count(session, actor)
+        res = self._call(dashboards.notices, limit=10)
+        if res:
+            self._show_notices(res.value)
+
+    def _show_notices(self, notices: dashboards.Notices) -> None:
+        self.unread = notices.unread
         self.notices = [
             {
                 "id": n.id,
@@ -66,7 +68,7 @@ class CabinetHomeState(CabinetState):
                 "unread": n.unread,
                 "at": n.created_at.isoformat(),
             }
-            for n in rows
+            for n in notices.rows
         ]
 
     @access("subscriber")
@@ -87,14 +89,10 @@ class CabinetHomeState(CabinetState):
     @rx.event
     def rate(self, aspect: str, stars: int):
         """One tap on the dashboard: a quick rating of the current SIM's service."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                rating_id = quality.rate(session, actor, self.current_sim_id, aspect, stars)
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
+        res = self._call(quality.rate, self.current_sim_id, aspect, stars)
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        rating_id = res.value
         self.rated = {**dict.fromkeys(quality.ASPECTS, 0), aspect: int(stars)}
         self.low_rating_id = rating_id if int(stars) <= 2 else 0
         return rx.toast.success(
@@ -104,12 +102,10 @@ class CabinetHomeState(CabinetState):
     @access("subscriber")
     @rx.event
     def mark_read(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        with session_scope() as session:
-            notify.mark_all_read(session, actor)
-        self._load_notices(actor)
+        res = self._call(dashboards.mark_notices_read)
+        if not res:
+            return res.redirect
+        self._show_notices(res.value)
         return None
 
     @rx.var

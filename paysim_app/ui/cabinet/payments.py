@@ -9,8 +9,7 @@ from datetime import date, datetime
 import reflex as rx
 
 from paysim_app.billing import statement, topups
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.db import session_scope
+from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState
@@ -67,20 +66,19 @@ class PaymentsState(CabinetState):
             search=f["search"],
         )
 
-    def _run(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
+    def _fetch(self):
+        """The statement's page for the filters (a filter the service refuses: its message)."""
         self.filter_error = ""
-        try:
-            with session_scope() as session:
-                rows, self.total = statement.statement(
-                    session, actor, self._filter(), self.page, PAGE_SIZE
-                )
-        except DomainError as err:
-            self.filter_error = self._error(err)
+        res = self._call(
+            lambda actor: statement.statement(actor, self._filter(), self.page, PAGE_SIZE)
+        )
+        if not res:
+            if res.redirect is not None:
+                return res.redirect
+            self.filter_error = res.error
             self.lines, self.total = [], 0
             return None
+        rows, self.total = res.value
         self.lines = [{**asdict(r), "created_at": r.created_at.isoformat()} for r in rows]
         return None
 
@@ -93,7 +91,7 @@ class PaymentsState(CabinetState):
         wanted = self._query_int("sim")
         self.filters = {**EMPTY_FILTERS, "sim": str(wanted) if wanted else ALL}
         self.page = 1
-        return self._run()
+        return self._fetch()
 
     @access("subscriber")
     @rx.event
@@ -102,7 +100,7 @@ class PaymentsState(CabinetState):
             self.filters = {**self.filters, name: str(value)[:100]}
         if name in ("sim", "status", "method", "date_from", "date_to"):
             self.page = 1
-            return self._run()
+            return self._fetch()
         return None
 
     @access("subscriber")
@@ -114,14 +112,14 @@ class PaymentsState(CabinetState):
     @rx.event
     def apply(self, _form: dict | None = None):
         self.page = 1
-        return self._run()
+        return self._fetch()
 
     @access("subscriber")
     @rx.event
     def clear_filters(self):
         self.filters = dict(EMPTY_FILTERS)
         self.page = 1
-        return self._run()
+        return self._fetch()
 
     @access("subscriber")
     @rx.event
@@ -129,21 +127,21 @@ class PaymentsState(CabinetState):
         target = self.page + (1 if str(step) == "1" else -1)
         if 1 <= target <= self.pages:
             self.page = target
-            return self._run()
+            return self._fetch()
         return None
 
     @access("subscriber")
     @rx.event
-    def export(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                data = statement.statement_csv(session, actor, self._filter(), self.locale)
-        except DomainError as err:
-            self.filter_error = self._error(err)
-            return None
+    async def export(self):
+        filters, locale = self._filter, self.locale
+        res = await self._call_async(
+            lambda actor: statement.statement_csv(actor, filters(), locale)
+        )
+        if not res:
+            if res.redirect is None:
+                self.filter_error = res.error
+            return res.redirect
+        data = res.value
         return rx.download(data=data, filename=f"paysim-payments-{date.today():%Y%m%d}.csv")
 
     @rx.var

@@ -6,9 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from paysim_app.accounts import profile
-from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.notify import EMAIL_KINDS
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -49,9 +47,10 @@ class ProfileState(CabinetState):
         if redirect:
             return redirect
         self.errors = NO_ERRORS
-        with session_scope() as session:
-            self._fill(profile.get_profile(session, actor))
-        return None
+        res = self._call(profile.get_profile)
+        if res:
+            self._fill(res.value)
+        return res.redirect
 
     @access("subscriber")
     @rx.event
@@ -69,15 +68,11 @@ class ProfileState(CabinetState):
         form = form_data if isinstance(form_data, dict) else {}
         values = {f: str(form.get(f, getattr(self, f)))[: LIMITS[f] + 1] for f in FIELDS}
         self.errors = NO_ERRORS
-        try:
-            with session_scope() as session:
-                data = profile.update_profile(session, actor, **values)
-        except ValidationError as err:
-            self.errors = {**NO_ERRORS, (err.field or "form"): self._error(err)}
-            return None
-        except DomainError as err:
-            self.errors = {**NO_ERRORS, "form": self._error(err)}
-            return None
+        res = self._call(profile.update_profile, **values)
+        if not res:
+            self.errors = {**NO_ERRORS, (res.field or "form"): res.error}
+            return res.redirect
+        data = res.value
         self._fill(data)
         self.user_name = data.full_name or self.user_login
         return rx.toast.success(self._t("profile.saved"))
@@ -91,11 +86,10 @@ class ProfileState(CabinetState):
             return rx.redirect("/login")
         key = str(key)
         kinds = profile.EMAIL_GROUPS.get(key, (key,))
-        try:
-            with session_scope() as session:
-                self.muted = list(profile.set_email_enabled(session, actor, kinds, bool(enabled)))
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
+        res = self._call(profile.set_email_enabled, kinds, bool(enabled))
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        self.muted = list(res.value)
         return rx.toast.success(self._t("profile.emails_saved"))
 
     @rx.var

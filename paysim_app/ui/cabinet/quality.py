@@ -10,8 +10,6 @@ from datetime import datetime
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.support import quality
 from paysim_app.ui.access import access
@@ -37,11 +35,10 @@ class QualityState(CabinetState):
     test_error: str = ""
 
     def _refresh(self, actor) -> None:
-        with session_scope() as session:
-            tests = quality.my_speed_tests(session, actor, self.current_sim_id)
-            ratings = quality.my_ratings(session, actor, self.current_sim_id)
-        self.tests = [plain(asdict(r)) for r in tests]
-        self.ratings = [plain(asdict(r)) for r in ratings]
+        tests = self._call(quality.my_speed_tests, self.current_sim_id)
+        ratings = self._call(quality.my_ratings, self.current_sim_id)
+        self.tests = [plain(asdict(r)) for r in tests.value] if tests else []
+        self.ratings = [plain(asdict(r)) for r in ratings.value] if ratings else []
 
     @access("subscriber")
     @rx.event
@@ -84,13 +81,9 @@ class QualityState(CabinetState):
         if actor is None:
             return rx.redirect("/login")
         test_id = self.tests[0]["id"] if self.attach and self.tests else None
-        try:
-            with session_scope() as session:
-                quality.rate(
-                    session, actor, self.current_sim_id, aspect, stars, self.comment, test_id
-                )
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
+        res = self._call(quality.rate, self.current_sim_id, aspect, stars, self.comment, test_id)
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
         self.rated = {**NOT_RATED, aspect: stars}
         self.low_hint = stars <= 2
         self.comment, self.attach = "", False
@@ -109,14 +102,11 @@ class QualityState(CabinetState):
             return rx.redirect("/login")
         if self.running or not self.current_sim_id:
             return None
-        try:
-            with session_scope() as session:
-                token = quality.speed_test_pass(
-                    session, actor, self.current_sim_id, ip=self._client_ip()
-                )
-        except DomainError as err:  # not this subscriber's SIM, or too many tests from here
-            self.test_error = self._error(err)
-            return rx.toast.error(self.test_error)
+        res = self._call(quality.speed_test_pass, self.current_sim_id, ip=self._client_ip())
+        if not res:  # not this subscriber's SIM, or too many tests from here
+            self.test_error = res.error
+            return res.redirect or rx.toast.error(self.test_error)
+        token = res.value
         self.running, self.test_error = True, ""
         options = json.dumps(
             {

@@ -8,12 +8,8 @@ from datetime import datetime
 
 import reflex as rx
 
-from paysim_app.billing import autopay
 from paysim_app.catalogue import addons
-from paysim_app.core.errors import DomainError
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
-from paysim_app.payments import get_gateway
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.format import moment, money
@@ -30,13 +26,10 @@ class ServicesState(CabinetState):
         if not self.current_sim_id:
             self.offers, self.active = [], []
             return
-        with session_scope() as session:
-            self.offers = [
-                plain(asdict(o)) for o in addons.catalogue(session, actor, self.current_sim_id)
-            ]
-            self.active = [
-                plain(asdict(o)) for o in addons.owned(session, actor, self.current_sim_id)
-            ]
+        offers = self._call(addons.catalogue, self.current_sim_id)
+        active = self._call(addons.owned, self.current_sim_id)
+        self.offers = [plain(asdict(o)) for o in offers.value] if offers else []
+        self.active = [plain(asdict(o)) for o in active.value] if active else []
 
     @access("subscriber")
     @rx.event
@@ -46,17 +39,11 @@ class ServicesState(CabinetState):
     @access("subscriber")
     @rx.event
     def buy(self, addon_id: str):
+        # the purchase may take the balance below a threshold-autopay rule: the verb tops up
+        res = self._call(addons.buy_and_top_up, self.current_sim_id, browser_id(addon_id))
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
         actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                addons.buy(session, actor, self.current_sim_id, browser_id(addon_id))
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
-        # the purchase may take the balance below a threshold-autopay rule
-        with session_scope() as session:
-            autopay.run_threshold_checks(session, get_gateway(), [self.current_sim_id])
         self._load_sims(actor)
         self._refresh(actor)
         return rx.toast.success(self._t("addons.bought"))
@@ -64,15 +51,10 @@ class ServicesState(CabinetState):
     @access("subscriber")
     @rx.event
     def set_renew(self, sim_addon_id: str, on: bool):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                addons.set_auto_renew(session, actor, browser_id(sim_addon_id), bool(on))
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
-        self._refresh(actor)
+        res = self._call(addons.set_auto_renew, browser_id(sim_addon_id), bool(on))
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        self._refresh(None)
         return None
 
     @rx.var

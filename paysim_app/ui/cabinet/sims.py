@@ -9,8 +9,6 @@ from datetime import datetime
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.sims import sims
 from paysim_app.ui.access import access
@@ -42,8 +40,11 @@ class SimsState(CabinetState):
         if not self.current_sim_id:
             self.details = {}
             return
-        with session_scope() as session:
-            self.details = plain(asdict(sims.sim_details(session, actor, self.current_sim_id)))
+        res = self._call(sims.sim_details, self.current_sim_id)
+        if not res:
+            self.details = {}
+            return
+        self.details = plain(asdict(res.value))
         self.label_input = self.details["label"]
 
     @access("subscriber")
@@ -60,30 +61,28 @@ class SimsState(CabinetState):
         elif name == "block_reason" and value in sims.SUBSCRIBER_BLOCK_REASONS:
             self.block_reason = value
 
-    def _do(self, operation, done_key: str, field: str = "comment"):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
+    def _change(self, verb, *args, done_key: str):
+        """One change to the current SIM: a refused value under its field, any other refusal
+        as a toast; the SIMs and the details again after it."""
         self.errors = NO_ERRORS
-        try:
-            with session_scope() as session:
-                result = operation(session, actor)
-        except ValidationError as err:
-            self.errors = {**NO_ERRORS, (err.field or field): self._error(err)}
-            return None
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
+        res = self._call(verb, self.current_sim_id, *args)
+        if not res:
+            if res.field:
+                self.errors = {**NO_ERRORS, res.field: res.error}
+                return None
+            return res.redirect or rx.toast.error(res.error)
+        actor = self._actor()
         self._load_sims(actor)
         self._refresh(actor)
         if done_key == "sims.puk_shown":
-            self.puk = result
+            self.puk = res.value
             return None
         return rx.toast.success(self._t(done_key))
 
     @access("subscriber")
     @rx.event
     def show_puk(self):
-        return self._do(lambda s, a: sims.reveal_puk(s, a, self.current_sim_id), "sims.puk_shown")
+        return self._change(sims.reveal_puk, done_key="sims.puk_shown")
 
     @access("subscriber")
     @rx.event
@@ -93,52 +92,38 @@ class SimsState(CabinetState):
     @access("subscriber")
     @rx.event
     def save_label(self):
-        return self._do(
-            lambda s, a: sims.set_label(s, a, self.current_sim_id, self.label_input),
-            "sims.label_saved",
-            "label",
-        )
+        return self._change(sims.set_label, self.label_input, done_key="sims.label_saved")
 
     @access("subscriber")
     @rx.event
     def block(self):
-        return self._do(
-            lambda s, a: sims.block_sim(
-                s, a, self.current_sim_id, self.block_reason, self.block_comment
-            ),
-            "sims.blocked",
+        return self._change(
+            sims.block_sim, self.block_reason, self.block_comment, done_key="sims.blocked"
         )
 
     @access("subscriber")
     @rx.event
     def ask_unblock(self):
-        return self._do(
-            lambda s, a: sims.request_unblock(s, a, self.current_sim_id, self.unblock_comment),
-            "sims.unblock_sent",
+        return self._change(
+            sims.request_unblock, self.unblock_comment, done_key="sims.unblock_sent"
         )
 
     @access("subscriber")
     @rx.event
     def claim(self, form: dict):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self.errors, self.claim_error = NO_ERRORS, ""
-        try:
-            with session_scope() as session:
-                sims.claim_sim(
-                    session,
-                    actor,
-                    str(form.get("iccid", "")),
-                    str(form.get("code", "")),
-                    ip=self._client_ip(),
-                )
-        except ValidationError as err:
-            self.errors = {**NO_ERRORS, (err.field or "iccid"): self._error(err)}
-            return None
-        except DomainError as err:
-            self.claim_error = self._error(err)
-            return None
+        res = self._call(
+            sims.claim_sim,
+            str(form.get("iccid", "")),
+            str(form.get("code", "")),
+            ip=self._client_ip(),
+        )
+        if not res:
+            if res.field:
+                self.errors = {**NO_ERRORS, res.field: res.error}
+            else:
+                self.claim_error = res.error
+            return res.redirect
         return [
             rx.set_value("iccid", ""),
             rx.set_value("code", ""),

@@ -11,9 +11,7 @@ from datetime import date, datetime
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import dashboards
 from paysim_app.ui.access import access
@@ -39,22 +37,17 @@ class CabinetState(SessionState):
     current_sim_id: int = 0  # the SIM the cabinet's pages follow (one of the contract's own)
 
     def _load_sims(self, actor: Actor) -> None:
-        with session_scope() as session:
-            self.sims = [asdict(s) for s in dashboards.subscriber_sims(session, actor)]
+        res = self._call(dashboards.subscriber_sims)
+        self.sims = [asdict(s) for s in res.value] if res else []
         if self.sims and self.current_sim_id not in {s["id"] for s in self.sims}:
             self.current_sim_id = self.sims[0]["id"]
 
     def _pick_sim(self, sim_id: str | int) -> rx.event.EventSpec | None:
         """Make one SIM current. The id comes from the browser: the service checks ownership."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                sim = dashboards.subscriber_sim(session, actor, browser_id(sim_id))
-        except DomainError:
-            return rx.toast.error(self._t("error.forbidden"))
-        self.current_sim_id = sim.id
+        res = self._call(dashboards.subscriber_sim, browser_id(sim_id))
+        if not res:
+            return res.redirect or rx.toast.error(self._t("error.forbidden"))
+        self.current_sim_id = res.value.id
         return None
 
     def _refresh(self, actor: Actor) -> None:

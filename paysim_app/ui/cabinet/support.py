@@ -9,8 +9,6 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.support import quality, support
 from paysim_app.ui.access import access
@@ -76,11 +74,10 @@ class SupportState(AttachMixin, CabinetState):
         wanted = self._query_int("speedtest")
         if not wanted:
             return
-        try:
-            with session_scope() as session:
-                r = quality.speed_test_to_report(session, actor, wanted)
-        except DomainError:
+        res = self._call(quality.speed_test_to_report, wanted)
+        if not res:
             return
+        r = res.value
         self._speed_test_id, self.new_category = r.id, "speed"
         self.new_sim = str(r.sim_id) if r.sim_id else self.new_sim
         self.speed_note = self._t(
@@ -97,11 +94,10 @@ class SupportState(AttachMixin, CabinetState):
         wanted = self._query_int("rating")
         if not wanted:
             return
-        try:
-            with session_scope() as session:
-                r = quality.rating_to_report(session, actor, wanted)
-        except DomainError:
+        res = self._call(quality.rating_to_report, wanted)
+        if not res:
             return
+        r = res.value
         self._rating_id = r.id
         self.new_category = quality.TICKET_CATEGORY.get(r.aspect, "other")
         self.new_sim = str(r.sim_id) if r.sim_id else NO_SIM
@@ -164,27 +160,24 @@ class SupportState(AttachMixin, CabinetState):
         self.errors = NEW_ERRORS
         form = form if isinstance(form, dict) else {}
         sim_id = None if self.new_sim == NO_SIM else browser_id(self.new_sim)
-        try:
-            with session_scope() as session:
-                support.open_ticket(
-                    session,
-                    actor,
-                    self.new_category,
-                    form.get("subject", ""),
-                    form.get("body", ""),
-                    sim_id,
-                    self._file(),
-                    rating_id=self._rating_id or None,
-                    speed_test_id=self._speed_test_id or None,
-                )
-        except ValidationError as err:
-            if err.field == "attachment":
-                self.attach_error = self._error(err)
+        res = self._call(
+            support.open_ticket,
+            self.new_category,
+            form.get("subject", ""),
+            form.get("body", ""),
+            sim_id,
+            self._file(),
+            rating_id=self._rating_id or None,
+            speed_test_id=self._speed_test_id or None,
+        )
+        if not res:
+            if res.field == "attachment":
+                self.attach_error = res.error
+            elif res.field:
+                self.errors = {**NEW_ERRORS, res.field: res.error}
             else:
-                self.errors = {**NEW_ERRORS, (err.field or "body"): self._error(err)}
+                return res.redirect or rx.toast.error(res.error)
             return None
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
         self.new_category, self.new_sim = "other", NO_SIM
         self._forget_file()
         self._rating_id, self.rating_note = 0, ""
@@ -232,32 +225,24 @@ class TicketState(AttachMixin, CabinetState):
         return browser_id(path.rsplit("/", 1)[-1])
 
     def _show(self, actor, ticket_id: int) -> bool:
-        try:
-            with session_scope() as session:
-                thread = support.ticket_thread(session, actor, ticket_id)
-        except DomainError:
-            self.ticket = {}
-            return False
-        self.ticket = plain(asdict(thread))
-        return True
+        res = self._call(support.ticket_thread, ticket_id)
+        self.ticket = plain(asdict(res.value)) if res else {}
+        return bool(res)
 
-    def _act(self, operation, done_key: str, error_var: str):
-        """Call one service on the shown ticket, then show it again."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
+    def _on_ticket(self, verb, *args, done_key: str, error_var: str):
+        """Call one verb on the shown ticket, then show it again: a refused value goes to
+        `error_var`, any other refusal is a toast."""
         ticket_id = self.ticket.get("id", -1) if self.ticket else -1
         setattr(self, error_var, "")
-        try:
-            with session_scope() as session:
-                operation(session, actor, ticket_id)
-        except ValidationError as err:
-            setattr(self, error_var, self._error(err))
+        res = self._call(verb, ticket_id, *args)
+        if res.redirect is not None:
+            return res.redirect
+        if res.field:
+            setattr(self, error_var, res.error)
             return None
-        except DomainError as err:
-            self._show(actor, ticket_id)
-            return rx.toast.error(self._error(err))
-        self._show(actor, ticket_id)
+        self._show(None, ticket_id)
+        if not res:
+            return rx.toast.error(res.error)
         return rx.toast.success(self._t(done_key))
 
     @access("subscriber")
@@ -276,10 +261,8 @@ class TicketState(AttachMixin, CabinetState):
     def reply(self, form: dict):
         body = form.get("reply", "") if isinstance(form, dict) else ""
         file = self._file()
-        result = self._act(
-            lambda s, a, tid: support.reply(s, a, tid, body, file),
-            "support.replied",
-            "reply_error",
+        result = self._on_ticket(
+            support.reply, body, file, done_key="support.replied", error_var="reply_error"
         )
         if self.reply_error:
             return result
@@ -289,7 +272,9 @@ class TicketState(AttachMixin, CabinetState):
     @access("subscriber")
     @rx.event
     def close(self):
-        return self._act(support.close_ticket, "support.closed", "reply_error")
+        return self._on_ticket(
+            support.close_ticket, done_key="support.closed", error_var="reply_error"
+        )
 
     @access("subscriber")
     @rx.event
@@ -302,10 +287,8 @@ class TicketState(AttachMixin, CabinetState):
     def rate(self, form: dict):
         comment = str(form.get("rating_comment", "")) if isinstance(form, dict) else ""
         stars = int(self.rating) if self.rating else 0
-        return self._act(
-            lambda s, a, tid: support.rate_ticket(s, a, tid, stars, comment),
-            "support.rated",
-            "rate_error",
+        return self._on_ticket(
+            support.rate_ticket, stars, comment, done_key="support.rated", error_var="rate_error"
         )
 
     @rx.var

@@ -8,9 +8,7 @@ from datetime import date, datetime
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
 from paysim_app.core.listing import parse_date
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.sims import tariff_changes
 from paysim_app.ui.access import access
@@ -43,30 +41,27 @@ class TariffsState(CabinetState):
     def _load_requests(self, actor) -> None:
         f = self.req_filters
         self.req_error = ""
-        try:
-            with session_scope() as session:
-                requests = tariff_changes.my_requests(
-                    session,
-                    actor,
-                    self.current_sim_id,
-                    status="" if f["status"] == ALL else f["status"],
-                    date_from=parse_date(f["date_from"], "date_from") if f["date_from"] else None,
-                    date_to=parse_date(f["date_to"], "date_to") if f["date_to"] else None,
-                    search=f["search"],
-                )
-                pending = tariff_changes.my_requests(
-                    session, actor, self.current_sim_id, status="pending"
-                )
-        except DomainError as err:
-            self.requests, self.req_error = [], self._error(err)
+        sim_id = self.current_sim_id
+        res = self._call(
+            lambda actor: tariff_changes.my_requests(
+                actor,
+                sim_id,
+                status="" if f["status"] == ALL else f["status"],
+                date_from=parse_date(f["date_from"], "date_from") if f["date_from"] else None,
+                date_to=parse_date(f["date_to"], "date_to") if f["date_to"] else None,
+                search=f["search"],
+            )
+        )
+        pending = self._call(tariff_changes.my_requests, sim_id, status="pending") if res else res
+        if not (res and pending):
+            self.requests, self.req_error = [], res.error or pending.error
             return
-        self.requests = [plain(asdict(r)) for r in requests]
-        self._pending = plain(asdict(pending[0])) if pending else {}
+        self.requests = [plain(asdict(r)) for r in res.value]
+        self._pending = plain(asdict(pending.value[0])) if pending.value else {}
 
     def _refresh(self, actor) -> None:
-        with session_scope() as session:
-            offers = tariff_changes.catalogue(session, actor, self.current_sim_id)
-        self.offers = [asdict(o) for o in offers]
+        offers = self._call(tariff_changes.catalogue, self.current_sim_id)
+        self.offers = [asdict(o) for o in offers.value] if offers else []
         self._load_requests(actor)
         self._close()
 
@@ -94,15 +89,11 @@ class TariffsState(CabinetState):
         self.chosen_id, self.when, self.preview, self.form_error = 0, "next_period", {}, ""
 
     def _preview(self, actor) -> None:
-        try:
-            with session_scope() as session:
-                p = tariff_changes.preview(
-                    session, actor, self.current_sim_id, self.chosen_id, self.when
-                )
-        except DomainError as err:
-            self.preview, self.form_error = {}, self._error(err)
+        res = self._call(tariff_changes.preview, self.current_sim_id, self.chosen_id, self.when)
+        if not res:
+            self.preview, self.form_error = {}, res.error
             return
-        self.preview, self.form_error = plain(asdict(p)), ""
+        self.preview, self.form_error = plain(asdict(res.value)), ""
 
     @access("subscriber")
     @rx.event
@@ -156,14 +147,12 @@ class TariffsState(CabinetState):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                tariff_changes.request_change(
-                    session, actor, self.current_sim_id, self.chosen_id, self.when
-                )
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return None
+        res = self._call(
+            tariff_changes.request_change, self.current_sim_id, self.chosen_id, self.when
+        )
+        if not res:
+            self.form_error = res.error
+            return res.redirect
         self._refresh(actor)
         return rx.toast.success(self._t("tariffs.requested"))
 
@@ -173,11 +162,9 @@ class TariffsState(CabinetState):
         actor = self._actor()
         if actor is None:
             return rx.redirect("/login")
-        try:
-            with session_scope() as session:
-                tariff_changes.cancel_request(session, actor, browser_id(request_id))
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
+        res = self._call(tariff_changes.cancel_request, browser_id(request_id))
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
         if self.current_sim_id:
             self._refresh(actor)
         return rx.toast.success(self._t("tariffs.cancelled"))

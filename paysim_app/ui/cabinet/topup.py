@@ -8,10 +8,8 @@ import reflex as rx
 
 from paysim_app.billing import cards, topups
 from paysim_app.core import form_keys
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.db import session_scope
+from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
-from paysim_app.payments import GatewayError, get_gateway
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page, sim_picker
 from paysim_app.ui.cabinet.state import CabinetState
@@ -40,13 +38,12 @@ class TopupState(CabinetState):
     form_key: str = ""
 
     def _refresh(self, actor) -> None:
-        with session_scope() as session:
-            self.quick_kop = topups.quick_amounts(session, actor, self.current_sim_id)
-            sim = next((s for s in self.sims if s["id"] == self.current_sim_id), None)
-            self.fee_kop = sim["tariff_fee_kop"] if sim else 0
-            self.saved_cards = [
-                asdict(c) for c in cards.list_cards(session, actor) if not c.expired
-            ]
+        quick = self._call(topups.quick_amounts, self.current_sim_id)
+        self.quick_kop = quick.value if quick else []
+        sim = next((s for s in self.sims if s["id"] == self.current_sim_id), None)
+        self.fee_kop = sim["tariff_fee_kop"] if sim else 0
+        saved = self._call(cards.list_cards)
+        self.saved_cards = [asdict(c) for c in saved.value if not c.expired] if saved else []
         default = next((c for c in self.saved_cards if c["is_default"]), None)
         if self.pay_with not in {str(c["id"]) for c in self.saved_cards}:
             self.pay_with = str(default["id"]) if default else "new"
@@ -119,31 +116,26 @@ class TopupState(CabinetState):
             return
         self.processing = True
         yield
-        try:
-            with session_scope() as session:
-                outcome = topups.top_up_by_card(
-                    session,
-                    actor,
-                    get_gateway(),
-                    sim_id=self.current_sim_id,
-                    amount_kop=amount,
-                    request_key=str(form.get("form_key") or self.form_key)[:64],
-                    card=card,
-                    card_id=card_id,
-                    save_card=self.save_card and card is not None,
-                    ip=self._client_ip(),
-                )
-        except ValidationError as err:
-            self.errors = {**NO_ERRORS, (err.field or "amount"): self._error(err)}
+        res = self._call(
+            topups.top_up_by_card,
+            sim_id=self.current_sim_id,
+            amount_kop=amount,
+            request_key=str(form.get("form_key") or self.form_key)[:64],
+            card=card,
+            card_id=card_id,
+            save_card=self.save_card and card is not None,
+            ip=self._client_ip(),
+        )
+        self.processing = False
+        if not res:
+            if res.field:
+                self.errors = {**NO_ERRORS, res.field: res.error}
+            else:
+                self.form_error = res.error
+            if res.redirect is not None:
+                yield res.redirect
             return
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return
-        except GatewayError:
-            self.form_error = self._t("decline.processing_error")
-            return
-        finally:
-            self.processing = False
+        outcome = res.value
         self.form_key = form_keys.new_key()
         saved = "&saved=1" if outcome.card_saved else ""
         yield rx.redirect(f"/cabinet/topup/result?payment={outcome.payment_id}{saved}")
@@ -308,12 +300,11 @@ class TopupResultState(CabinetState):
             return redirect
         payment_id = self._query_int("payment")
         self.card_saved = self.router.url.query_parameters.get("saved") == "1"
-        try:
-            with session_scope() as session:
-                self.outcome = asdict(topups.topup_result(session, actor, payment_id))
-        except DomainError:
+        res = self._call(topups.topup_result, payment_id)
+        if not res:
             self.outcome = {}
             return rx.redirect("/cabinet/topup")
+        self.outcome = asdict(res.value)
 
     @rx.var
     def view(self) -> dict[str, str]:
