@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from paysim_app.core import audit
+from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.listing import (
     ExportColumn,
@@ -352,14 +353,14 @@ def sell_sim(session: Session, actor: Actor, sim_id: int, form: SaleForm) -> Sal
     sim = activations.lock_row(session, Sim, sim_id) if valid_id else None
     if sim is None or sim.partner_id != pid:
         raise PermissionDenied()
-    if sim.status != "in_stock" or sim.subscriber_id is not None:
+    if not lifecycle.allows(sim.status, "sell") or sim.subscriber_id is not None:
         raise DomainError("partner_cabinet.error.not_in_stock")
     name, phone_no, email, document, tariff = _clean(session, form)
+    # compare-and-set: only while the status still allows the sale
     moved = session.execute(
-        update(Sim)
-        .where(Sim.id == sim.id, Sim.status == "in_stock")
-        .values(status="awaiting_activation", updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+        lifecycle.statement("sell", Sim.id == sim.id, updated_at=utcnow()).execution_options(
+            synchronize_session=False
+        )
     )
     if moved.rowcount != 1:
         raise DomainError("partner_cabinet.error.not_in_stock")

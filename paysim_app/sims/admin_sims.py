@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlmodel import Session
 
 from paysim_app.core import audit, choices, sim_numbers
+from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.choices import Choice
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.listing import (
@@ -409,15 +410,9 @@ class BulkResult:
     skipped: int
 
 
-# status changes an admin may make by hand; the rest go through their own flows
-MANUAL_STATUS = {
-    "in_stock": ("deactivated",),
-    "deactivated": ("in_stock",),
-    "awaiting_activation": ("in_stock", "deactivated"),
-    "active": ("deactivated",),
-    "suspended": ("deactivated",),
-    "blocked": ("deactivated",),
-}
+# status changes an admin may make by hand (the lifecycle's events); the rest go through their
+# own flows
+MANUAL_EVENTS = {"in_stock": "restock", "deactivated": "retire"}
 MANUAL_TARGETS = ("in_stock", "deactivated")
 
 
@@ -446,25 +441,25 @@ def bulk(
         fits = [r.id for r in rows if r.partner_id != partner_id]
         values: dict = {"partner_id": partner_id}
         before = {r.id: {"partner_id": r.partner_id} for r in rows if r.id in fits}
+        change = update(Sim).where(Sim.id.in_(fits)).values(partner_id=partner_id, updated_at=now)
     else:
         target = "deactivated" if action == "deactivate" else value
         if target not in MANUAL_TARGETS:
             # active, suspended, blocked... come from activations, billing and blocks
             raise ValidationError("admin_sims.error.status_manual", field="status")
+        event = MANUAL_EVENTS[target]
         fits = [
             r.id
             for r in rows
-            if target in MANUAL_STATUS.get(r.status, ())
+            if lifecycle.allows(r.status, event)
             # a SIM that belongs to a contract never goes back to the shelf
             and not (target == "in_stock" and r.subscriber_id is not None)
         ]
-        values = {"status": target}
+        values = {"status": target}  # for the audit
         before = {r.id: {"status": r.status} for r in rows if r.id in fits}
+        change = lifecycle.statement(event, Sim.id.in_(fits), updated_at=now)
     if fits:
-        session.execute(
-            update(Sim).where(Sim.id.in_(fits)).values(**values, updated_at=now),
-            execution_options={"synchronize_session": False},
-        )
+        session.execute(change, execution_options={"synchronize_session": False})
         session.add_all(
             audit.entry(actor.user_id, f"sim.bulk_{action}", "sim", i, before[i], values)
             for i in fits

@@ -33,6 +33,7 @@ from paysim_app.accounts import accounts
 from paysim_app.billing import ledger
 from paysim_app.billing.payments import display_status
 from paysim_app.core import audit, form_keys
+from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.permissions import Actor, require
@@ -395,14 +396,12 @@ def deactivate_subscriber(
     ids = session.execute(select(Sim.id).where(Sim.subscriber_id == sub.id)).scalars().all()
     # the ledger locks these rows too: no top-up or fee moves their status under our feet
     locked = ledger.lock_sims(session, ids)
-    sim_before = {sid: s.status for sid, s in locked.items() if s.status != "deactivated"}
+    sim_before = {
+        sid: s.status for sid, s in locked.items() if lifecycle.allows(s.status, "deactivate")
+    }
     changing = sorted(sim_before)
     if changing:
-        session.execute(
-            update(Sim)
-            .where(Sim.id.in_(changing))
-            .values(status="deactivated", status_before_block=None, updated_at=now)
-        )
+        session.execute(lifecycle.statement("deactivate", Sim.id.in_(changing), updated_at=now))
     blocks = (
         session.execute(
             select(Block.id).where(Block.sim_id.in_(changing), Block.lifted_at.is_(None))
@@ -504,13 +503,12 @@ def _cancel_requests(
             .values(reason=reason[:500], **decided)
         )
         session.execute(
-            update(Sim)
-            .where(
+            lifecycle.statement(
+                "cancel_sale",
                 Sim.id.in_([r.sim_id for r in activation]),
                 Sim.subscriber_id.is_(None),
-                Sim.status == "awaiting_activation",
+                updated_at=now,
             )
-            .values(status="in_stock", updated_at=now)
         )
     out["activation"] = sorted(r.id for r in activation)
     for kind, model, extra in (
