@@ -21,6 +21,7 @@ from paysim_app.models import ActivationRequest, AuditLog, Partner, Sim, Tariff
 from paysim_app.settings import get_settings
 from paysim_app.sims import importing as si
 from paysim_app.sims import sims
+from paysim_app.sims.importing import uploads
 from tests.conftest import make_iccid, make_imsi, make_msisdn
 
 HEADER = "iccid,msisdn,imsi,status,partner_code,tariff_code,action"
@@ -548,3 +549,18 @@ def test_tariff_and_partner_tables_untouched(session, admin, world):
         session.exec(select(func.count()).select_from(Tariff)).one(),
         session.exec(select(func.count()).select_from(Partner)).one(),
     )
+
+
+def test_an_upload_is_received_from_a_stream_block_by_block(
+    session, admin, imports_folder, monkeypatch
+):
+    monkeypatch.setattr(uploads, "READ_BLOCK", 7)  # a file of several blocks
+    data = csv_bytes(row(1), row(2))
+    upload = si.receive_upload(admin, io.BytesIO(data), "../stock list.csv")
+    assert upload.name == "stock list.csv"
+    assert (imports_folder / upload.stored).read_bytes() == data
+    assert si.preview_upload(session, admin, upload).ok
+    with pytest.raises(ValidationError) as refused:
+        si.receive_upload(admin, io.BytesIO(data), "big.csv", limit=10)
+    assert refused.value.code == "sim_import.error.too_large"
+    assert [p.name for p in imports_folder.glob("*.csv")] == [upload.stored]

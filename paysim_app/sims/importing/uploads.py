@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlmodel import Session
 
@@ -22,6 +23,7 @@ from paysim_app.sims.importing.report import PERMISSION, SAMPLE_ROWS, ImportRepo
 from paysim_app.sims.importing.run import import_sims
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+READ_BLOCK = 1 << 20  # an upload is copied to imports_dir() in blocks of this size
 _STORED = re.compile(r"[0-9a-f]{32}\.csv")
 _REJECTS = re.compile(r"[0-9a-f]{32}\.rejects\.csv")
 
@@ -77,6 +79,21 @@ def store_upload(actor: Actor, data: bytes, name: str) -> StoredImport:
     """Keep an uploaded file (given whole) for preview and confirm."""
     writer = UploadWriter(actor, name)
     writer.write(data)
+    return writer.finish()
+
+
+def receive_upload(
+    actor: Actor, source: BinaryIO, name: str, limit: int = MAX_UPLOAD_BYTES
+) -> StoredImport:
+    """Keep an uploaded file read from a binary stream (the page's upload) for preview and
+    confirm, block by block: a file over `limit` bytes is refused and nothing is kept."""
+    writer = UploadWriter(actor, name, limit)
+    try:
+        while block := source.read(READ_BLOCK):
+            writer.write(block)
+    except BaseException:
+        writer.abort()
+        raise
     return writer.finish()
 
 

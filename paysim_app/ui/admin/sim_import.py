@@ -11,13 +11,13 @@ service).
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
 from paysim_app.i18n import t
 from paysim_app.jobs.offload import run_in_process
-from paysim_app.sims import SIM_STATUSES
-from paysim_app.sims import importing as sim_import
+from paysim_app.sims import SIM_STATUSES, importing
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
@@ -26,11 +26,10 @@ from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
-PERMISSION = sim_import.PERMISSION
+PERMISSION = importing.PERMISSION
 UPLOAD_ID = "import-upload"
 UI_ROWS = 100  # rows of each kind the page shows (the counts are complete)
-READ_BLOCK = 1 << 20
-KINDS = sim_import.KINDS
+KINDS = importing.KINDS
 NO_COUNTS = dict.fromkeys(KINDS, 0)
 TONES = {"ok": "green", "warn": "amber", "bad": "red"}
 
@@ -76,7 +75,7 @@ TABLE_IDS = {
 }
 
 
-def _display_row(row: sim_import.ImportRow, loc: str) -> dict[str, str]:
+def _display_row(row: importing.ImportRow, loc: str) -> dict[str, str]:
     number = phone(row.msisdn) if row.msisdn.startswith("+7") and len(row.msisdn) == 12 else ""
     status = t(f"sim.status.{row.status}", loc) if row.status in SIM_STATUSES else ""
     return {
@@ -88,7 +87,7 @@ def _display_row(row: sim_import.ImportRow, loc: str) -> dict[str, str]:
         "partner": row.partner_code or "—",
         "tariff": row.tariff_code or "—",
         "changes": "; ".join(row.changes),
-        "reason": sim_import.reason_text(row.reason, loc, row.ref) if row.reason else "",
+        "reason": importing.reason_text(row.reason, loc, row.ref) if row.reason else "",
     }
 
 
@@ -115,10 +114,10 @@ class SimImportState(SessionState):
         self.create_rows, self.update_rows, self.delete_rows = [], [], []
         self.unchanged_rows, self.reject_rows = [], []
 
-    def _upload(self) -> sim_import.StoredImport:
-        return sim_import.StoredImport(self.file_name, self._stored)
+    def _upload(self) -> importing.StoredImport:
+        return importing.StoredImport(self.file_name, self._stored)
 
-    def _show(self, report: sim_import.ImportReport, confirmed: bool) -> None:
+    def _show(self, report: importing.ImportReport, confirmed: bool) -> None:
         loc = self.locale
         self.counts = report.counts()
         for kind in KINDS:
@@ -127,7 +126,7 @@ class SimImportState(SessionState):
         self.info = ""
         if report.error:
             self.phase = "preview"
-            self.error = sim_import.error_text(report, loc)
+            self.error = importing.error_text(report, loc)
             self.result, self.result_tone = "", ""
             return
         self.error = ""
@@ -160,11 +159,11 @@ class SimImportState(SessionState):
     @access("admin:sims.import")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", PERMISSION)
+        _, redirect = self._gate("admin", PERMISSION)
         if redirect:
             return redirect
         if self._stored:
-            sim_import.discard_upload(actor, self._upload())
+            self._call(importing.discard_upload, self._upload())
         self.file_name, self._stored = "", ""
         self._clear()
         return None
@@ -173,7 +172,7 @@ class SimImportState(SessionState):
     @rx.event
     async def preview(self, files: list[rx.UploadFile]):
         """Store the chosen file (streamed, size-limited), then check it in the background."""
-        actor, redirect = self._gate("admin", PERMISSION)
+        _, redirect = self._gate("admin", PERMISSION)
         if redirect:
             return redirect
         if self.phase in ("checking", "importing"):
@@ -183,16 +182,15 @@ class SimImportState(SessionState):
             self.error = self._t("sim_import.no_file")
             return None
         upload = files[0]
-        try:
-            writer = sim_import.UploadWriter(actor, upload.name or "import.csv")
-            while block := await upload.read(READ_BLOCK):
-                writer.write(block)
-            stored = writer.finish()
-        except DomainError as err:
-            self.error = self._error(err)
-            return rx.clear_selected_files(UPLOAD_ID)
+        res = await self._call_async(
+            importing.receive_upload, upload.file, upload.name or "import.csv"
+        )
+        if not res:
+            self.error = res.error
+            return res.redirect or rx.clear_selected_files(UPLOAD_ID)
+        stored = res.value
         if self._stored:
-            sim_import.discard_upload(actor, self._upload())
+            self._call(importing.discard_upload, self._upload())
         self.file_name, self._stored = stored.name, stored.stored
         self._seq += 1
         self.phase = "checking"
@@ -201,13 +199,13 @@ class SimImportState(SessionState):
     @access("admin:sims.import")
     @rx.event(background=True)
     async def run_preview(self):
-        await self._work(sim_import.preview_upload, confirmed=False)
+        await self._work(importing.preview_upload, confirmed=False)
 
     @access("admin:sims.import")
     @rx.event
     def confirm(self):
         """Import the previewed file: it is checked again against the database first."""
-        actor, redirect = self._gate("admin", PERMISSION)
+        _, redirect = self._gate("admin", PERMISSION)
         if redirect:
             return redirect
         if self.phase != "preview" or not self._stored or self.counts.get("reject", 0):
@@ -219,7 +217,7 @@ class SimImportState(SessionState):
     @access("admin:sims.import")
     @rx.event(background=True)
     async def run_confirm(self):
-        await self._work(sim_import.confirm_upload, confirmed=True)
+        await self._work(importing.confirm_upload, confirmed=True)
 
     async def _work(self, job, confirmed: bool) -> None:
         async with self:
@@ -228,41 +226,47 @@ class SimImportState(SessionState):
             if actor is None or not actor.can(PERMISSION) or not upload.stored:
                 self.phase = ""
                 return
-        try:
-            report = await run_in_process(sim_import.run_upload_job, job, upload, actor, confirmed)
-        except DomainError as err:
-            async with self:
-                if self._seq == seq:
-                    self.phase, self.error = "preview", self._error(err)
-            return
+        # _call_async's work, with the actor looked up above and the verb in the import process
+        # (jobs/offload.py) instead of a thread: a background task changes its state only inside
+        # `async with self`, and the import must not hold the state meanwhile. The job's refusal
+        # comes back raised and is read like any verb's (SessionState._outcome).
+        done = asyncio.ensure_future(
+            run_in_process(importing.run_upload_job, job, upload, actor, confirmed)
+        )
+        await asyncio.wait([done])
         async with self:
-            if self._seq == seq:
-                self._show(report, confirmed)
-                if report.applied:
-                    self._stored = ""
+            res = self._outcome(done.result)
+            if self._seq != seq:
+                return
+            if not res:
+                self.phase, self.error = "preview", res.error
+                return
+            self._show(res.value, confirmed)
+            if res.value.applied:
+                self._stored = ""
 
     @access("admin:sims.import")
     @rx.event
     def download_rejects(self):
-        actor, redirect = self._gate("admin", PERMISSION)
+        _, redirect = self._gate("admin", PERMISSION)
         if redirect:
             return redirect
-        try:
-            name, data = sim_import.read_rejects(actor, self._upload())
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
+        res = self._call(importing.read_rejects, self._upload())
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        name, data = res.value
         return rx.download(data=data, filename=name)
 
     @access("admin:sims.import")
     @rx.event
     def reset_upload(self):
-        actor, redirect = self._gate("admin", PERMISSION)
+        _, redirect = self._gate("admin", PERMISSION)
         if redirect:
             return redirect
         if self.phase in ("checking", "importing"):
             return None
         if self._stored:
-            sim_import.discard_upload(actor, self._upload())
+            self._call(importing.discard_upload, self._upload())
         self.file_name, self._stored = "", ""
         self._seq += 1
         self._clear()
@@ -370,7 +374,7 @@ def _upload_card() -> rx.Component:
                     ),
                     id=UPLOAD_ID,
                     max_files=1,
-                    max_size=sim_import.MAX_UPLOAD_BYTES,
+                    max_size=importing.MAX_UPLOAD_BYTES,
                     accept={"text/csv": [".csv"], "text/plain": [".txt", ".csv"]},
                     multiple=False,
                     border=f"1px dashed {rx.color('gray', 7)}",
