@@ -11,13 +11,11 @@ from typing import ClassVar
 import reflex as rx
 
 from paysim_app.accounts import admins
-from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import admin_lists_staff
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import confirm_callout, info_text
 from paysim_app.ui.components.format import moment
@@ -67,8 +65,8 @@ class AdminAdminsState(ListMixin, SessionState):
         return admin_lists_staff.ADMIN_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        with session_scope() as session:
-            roles = admin_lists_staff.role_choices(session, actor)
+        res = self._call(admin_lists_staff.role_choices)  # (already in a worker thread)
+        roles = res.value if res else []
         self.role_options = [{"value": ALL, "label": t("list.any", self.locale)}] + [
             {"value": c.value, "label": c.label} for c in roles
         ]
@@ -106,21 +104,13 @@ class AdminAdminsState(ListMixin, SessionState):
     @access("admin:admins.manage")
     @rx.event
     def send_invite(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self.invite_error, self.invite_field = "", ""
         f = self.invite
         role = browser_id(f["role"])
-        try:
-            with session_scope() as session:
-                admins.invite_admin(session, actor, f["email"], f["full_name"], role)
-        except ValidationError as err:
-            self.invite_error, self.invite_field = self._error(err), err.field or ""
-            return None
-        except DomainError as err:
-            self.invite_error = self._error(err)
-            return None
+        res = self._call(admins.invite_admin, f["email"], f["full_name"], role)
+        if not res:
+            self.invite_error, self.invite_field = res.error, res.field
+            return res.redirect
         email = f["email"].strip()
         self.invite = {**self.invite, "email": "", "full_name": ""}
         self.page = 1
@@ -252,11 +242,13 @@ class AdminAdminState(SessionState):
         raw = self.router.page.params.get("user_id", "")
         return optional_id(raw)
 
-    def _show(self, actor: Actor, user_id: int) -> None:
+    def _show(self, user_id: int) -> Outcome:
+        res = self._call(admins.admin_detail, user_id)
+        if not res:
+            return res
+        d = res.value
+        roles = self._call(admin_lists_staff.role_choices)  # the same right as the card's
         loc = self.locale
-        with session_scope() as session:
-            d = admins.admin_detail(session, actor, user_id)
-            roles = admin_lists_staff.role_choices(session, actor)
         self.admin = {
             "id": str(d.id),
             "name": d.full_name or "—",
@@ -272,38 +264,37 @@ class AdminAdminState(SessionState):
             "created": moment(d.created_at, loc),
             "permissions": ", ".join(_permission_words(d.permissions, loc)) or "—",
         }
-        self.role_options = [{"value": c.value, "label": c.label} for c in roles]
+        self.role_options = [{"value": c.value, "label": c.label} for c in roles.value or []]
         self.role_value = str(d.role_id)
+        return res
 
     @access("admin:admins.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "admins.view")
+        _actor, redirect = self._gate("admin", "admins.view")
         if redirect:
             return redirect
         self.error, self.confirm_disable = "", False
         user_id = self._admin_id()
-        try:
-            if user_id is None:
-                raise DomainError("error.not_found")
-            self._show(actor, user_id)
-        except DomainError:
+        if user_id is None:
             return rx.redirect("/admin/admins")
+        res = self._show(user_id)
+        if not res:
+            return res.redirect or rx.redirect("/admin/admins")
         return None
 
-    def _run(self, action, done_key: str):
-        actor = self._actor()
+    def _on_admin(self, verb, *args, done_key: str):
+        """_call of one action on this admin (their id first); when done, the card again and
+        a toast."""
         user_id = self._admin_id()
-        if actor is None or user_id is None:
+        if user_id is None:
             return rx.redirect("/login")
         self.error, self.confirm_disable = "", False
-        try:
-            with session_scope() as session:
-                action(session, actor, user_id)
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
-        self._show(actor, user_id)
+        res = self._call(verb, user_id, *args)
+        if not res:
+            self.error = res.error
+            return res.redirect
+        self._show(user_id)
         return rx.toast.success(self._t(done_key))
 
     @access("admin:admins.manage")
@@ -315,9 +306,7 @@ class AdminAdminState(SessionState):
     @rx.event
     def assign(self):
         role = browser_id(self.role_value)
-        return self._run(
-            lambda s, a, uid: admins.assign_role(s, a, uid, role), "admin_staff.role_assigned"
-        )
+        return self._on_admin(admins.assign_role, role, done_key="admin_staff.role_assigned")
 
     @access("admin:admins.manage")
     @rx.event
@@ -327,24 +316,17 @@ class AdminAdminState(SessionState):
     @access("admin:admins.manage")
     @rx.event
     def disable(self):
-        return self._run(
-            lambda s, a, uid: admins.set_admin_active(s, a, uid, False),
-            "admin_staff.disabled_done",
-        )
+        return self._on_admin(admins.set_admin_active, False, done_key="admin_staff.disabled_done")
 
     @access("admin:admins.manage")
     @rx.event
     def enable(self):
-        return self._run(
-            lambda s, a, uid: admins.set_admin_active(s, a, uid, True), "admin_staff.enabled_done"
-        )
+        return self._on_admin(admins.set_admin_active, True, done_key="admin_staff.enabled_done")
 
     @access("admin:admins.manage")
     @rx.event
     def resend(self):
-        return self._run(
-            lambda s, a, uid: admins.resend_invitation(s, a, uid), "admin_staff.resent"
-        )
+        return self._on_admin(admins.resend_invitation, done_key="admin_staff.resent")
 
 
 def _permission_words(permissions, loc: str) -> list[str]:
@@ -478,10 +460,12 @@ class AdminRolesState(SessionState):
     error: str = ""
     confirm_delete: bool = False
 
-    def _list(self, actor: Actor) -> None:
+    def _list(self) -> None:
+        res = self._call(admins.list_roles)
+        if not res:
+            return
+        rows = res.value
         loc = self.locale
-        with session_scope() as session:
-            rows = admins.list_roles(session, actor)
         self.roles = [
             {
                 "id": str(r.id),
@@ -493,15 +477,17 @@ class AdminRolesState(SessionState):
             for r in rows
         ]
 
-    def _pick(self, actor: Actor, role_id: str) -> None:
+    def _pick(self, role_id: str) -> Outcome:
         self.error, self.confirm_delete = "", False
         picked = optional_id(role_id)
         if picked is None:
             self.selected, self.form, self.perms = NEW, {"name": "", "description": ""}, []
             self.is_builtin, self.holders = False, []
-            return
-        with session_scope() as session:
-            d = admins.role_detail(session, actor, picked)
+            return Outcome()
+        res = self._call(admins.role_detail, picked)
+        if not res:
+            return res
+        d = res.value
         self.selected = str(d.id)
         self.form = {"name": d.name, "description": d.description}
         self.perms = list(d.permissions)
@@ -519,33 +505,29 @@ class AdminRolesState(SessionState):
             }
             for u in d.users
         ]
+        return res
 
     @access("admin:admins.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "admins.view")
+        _actor, redirect = self._gate("admin", "admins.view")
         if redirect:
             return redirect
-        self._list(actor)
+        self._list()
         wanted = self.router.page.params.get("role", "")
         wanted = str(optional_id(wanted) or "")
         first = wanted or (self.roles[0]["id"] if self.roles else NEW)
-        try:
-            self._pick(actor, first)
-        except DomainError:
-            self._pick(actor, self.roles[0]["id"] if self.roles else NEW)
+        if not self._pick(first):
+            self._pick(self.roles[0]["id"] if self.roles else NEW)
         return None
 
     @access("admin:admins.view")
     @rx.event
     def pick(self, role_id: str):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            self._pick(actor, str(role_id)[:12])
-        except DomainError as err:
-            self.error = self._error(err)
+        res = self._pick(str(role_id)[:12])
+        if not res:
+            self.error = res.error
+            return res.redirect
         return None
 
     @access("admin:admins.manage")
@@ -569,42 +551,32 @@ class AdminRolesState(SessionState):
             chosen = {p for p in chosen if not p.startswith(f"{section}.")}
         else:
             chosen.discard(permission)
-        try:
-            self.perms = list(admins.normalise_permissions(sorted(chosen)))
-        except DomainError as err:
-            self.error = self._error(err)
+        res = self._call(admins.normalise_permissions, sorted(chosen), public=True)
+        if res:
+            self.perms = list(res.value)
+        else:
+            self.error = res.error
 
     @access("admin:admins.manage")
     @rx.event
     def save(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self.error, self.confirm_delete = "", False
         name, description, perms = self.form["name"], self.form["description"], list(self.perms)
         if self.selected != NEW and optional_id(self.selected) is None:
             return None  # no role picked yet
-        try:
-            with session_scope() as session:
-                if self.selected == NEW:
-                    role_id = admins.create_role(session, actor, name, description, perms)
-                    done = "admin_staff.role.created"
-                else:
-                    role_id = browser_id(self.selected)
-                    admins.update_role(
-                        session,
-                        actor,
-                        role_id,
-                        name=name,
-                        description=description,
-                        permissions=perms,
-                    )
-                    done = "admin_staff.role.saved"
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
-        self._list(actor)
-        self._pick(actor, str(role_id))
+        if self.selected == NEW:
+            res = self._call(admins.create_role, name, description, perms)
+            role_id, done = res.value, "admin_staff.role.created"
+        else:
+            role_id, done = browser_id(self.selected), "admin_staff.role.saved"
+            res = self._call(
+                admins.update_role, role_id, name=name, description=description, permissions=perms
+            )
+        if not res:
+            self.error = res.error
+            return res.redirect
+        self._list()
+        self._pick(str(role_id))
         return rx.toast.success(self._t(done))
 
     @access("admin:admins.manage")
@@ -615,21 +587,16 @@ class AdminRolesState(SessionState):
     @access("admin:admins.manage")
     @rx.event
     def delete(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
         self.error, self.confirm_delete = "", False
         role_id = optional_id(self.selected)
         if role_id is None:
             return None
-        try:
-            with session_scope() as session:
-                admins.delete_role(session, actor, role_id)
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
-        self._list(actor)
-        self._pick(actor, self.roles[0]["id"] if self.roles else NEW)
+        res = self._call(admins.delete_role, role_id)
+        if not res:
+            self.error = res.error
+            return res.redirect
+        self._list()
+        self._pick(self.roles[0]["id"] if self.roles else NEW)
         return rx.toast.success(self._t("admin_staff.role.deleted"))
 
 

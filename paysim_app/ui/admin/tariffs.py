@@ -11,12 +11,10 @@ import reflex as rx
 
 from paysim_app.catalogue import admin_tariffs
 from paysim_app.catalogue.admin_lists_catalogue import ADDON_LIST, PUBLIC, STATUSES, TARIFF_LIST
-from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.listing import parse_amount_kop, parse_int
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import confirm_callout, field_error, form_input, info_text
 from paysim_app.ui.components.format import moment, money
@@ -281,11 +279,10 @@ class _CatalogueItem(rx.State, mixin=True):
         raw = self.router.page.params.get(name, "")
         return optional_id(raw)
 
-    def _refuse(self, err: DomainError) -> None:
-        """The error under its field when the form has that field, else in the banner."""
-        self.form_error = self._error(err)
-        field = err.field if isinstance(err, ValidationError) else None
-        self.field = field if field in self.form else ""
+    def _refuse(self, res: Outcome) -> None:
+        """The refusal under its field when the form has that field, else in the banner."""
+        self.form_error = res.error
+        self.field = res.field if res.field in self.form else ""
 
     def _clear(self) -> None:
         self.form_error, self.field, self.confirm_delete = "", "", False
@@ -297,54 +294,45 @@ class _CatalogueItem(rx.State, mixin=True):
     def _show(self, view) -> None:
         raise NotImplementedError
 
-    def _set_archived(self, session, actor, item_id: int, archived: bool):
-        raise NotImplementedError
-
-    def _delete_item(self, session, actor, item_id: int) -> None:
+    def _verbs(self):
+        """The item's (set_archived, delete) verbs."""
         raise NotImplementedError
 
     def _list_path(self) -> str:
         raise NotImplementedError
 
-    def _save_item(self, fields_of, create, update, created_key: str, item_path: str):
+    def _save_form(self, fields_of, create, update, created_key: str, item_path: str):
         """Create (a new page) or update the item from the form: `fields_of(form)` parses the
-        fields, `create(session, actor, code=..., **fields)` / `update(session, actor, id,
-        **fields)` write them; a new item opens at `item_path/<id>`."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
+        fields, the verbs `create(actor, code=..., **fields)` / `update(actor, id, **fields)`
+        write them; a new item opens at `item_path/<id>`."""
         self._clear()
         f, item_id = self.form, self._item_id()
-        try:
-            fields = fields_of(f)
-            with session_scope() as session:
-                if item_id is None:
-                    view = create(session, actor, code=f.get("code", ""), **fields)
-                else:
-                    view = update(session, actor, item_id, **fields)
-        except DomainError as err:
-            self._refuse(err)
-            return None
+        res = self._call(fields_of, f, public=True)  # the form's text as the verb's values
+        if res and item_id is None:
+            res = self._call(create, code=f.get("code", ""), **res.value)
+        elif res:
+            res = self._call(update, item_id, **res.value)
+        if not res:
+            self._refuse(res)
+            return res.redirect
         if item_id is None:
             return [
                 rx.toast.success(self._t(created_key)),
-                rx.redirect(f"{item_path}/{view.id}"),
+                rx.redirect(f"{item_path}/{res.value.id}"),
             ]
-        self._show(view)
+        self._show(res.value)
         return rx.toast.success(self._t("admin_tariffs.saved"))
 
     def _archive(self, archived: bool):
-        actor, item_id = self._actor(), self._item_id()
-        if actor is None or item_id is None:
+        item_id = self._item_id()
+        if item_id is None:
             return rx.redirect("/login")
         self._clear()
-        try:
-            with session_scope() as session:
-                view = self._set_archived(session, actor, item_id, archived)
-        except DomainError as err:
-            self._refuse(err)
-            return None
-        self._show(view)
+        res = self._call(self._verbs()[0], item_id, archived)
+        if not res:
+            self._refuse(res)
+            return res.redirect
+        self._show(res.value)
         done = "admin_tariffs.archived_done" if archived else "admin_tariffs.unarchived_done"
         return rx.toast.success(self._t(done))
 
@@ -370,16 +358,14 @@ class _CatalogueItem(rx.State, mixin=True):
     @access("admin:tariffs.edit")
     @rx.event
     def delete(self):
-        actor, item_id = self._actor(), self._item_id()
-        if actor is None or item_id is None:
+        item_id = self._item_id()
+        if item_id is None:
             return rx.redirect("/login")
         self._clear()
-        try:
-            with session_scope() as session:
-                self._delete_item(session, actor, item_id)
-        except DomainError as err:
-            self._refuse(err)
-            return None
+        res = self._call(self._verbs()[1], item_id)
+        if not res:
+            self._refuse(res)
+            return res.redirect
         return [rx.toast.success(self._t("admin_tariffs.deleted")), rx.redirect(self._list_path())]
 
 
@@ -429,7 +415,7 @@ class AdminTariffState(_CatalogueItem, SessionState):
     @access("admin:tariffs.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "tariffs.view")
+        _actor, redirect = self._gate("admin", "tariffs.view")
         if redirect:
             return redirect
         self._clear()
@@ -437,12 +423,10 @@ class AdminTariffState(_CatalogueItem, SessionState):
         if tariff_id is None:  # /admin/tariffs/new
             self.item, self.form = {}, dict(EMPTY_TARIFF)
             return None
-        try:
-            with session_scope() as session:
-                view = admin_tariffs.get_tariff(session, actor, tariff_id)
-        except DomainError:
-            return rx.redirect("/admin/tariffs")
-        self._show(view)
+        res = self._call(admin_tariffs.get_tariff, tariff_id)
+        if not res:
+            return res.redirect or rx.redirect("/admin/tariffs")
+        self._show(res.value)
         return None
 
     @access("admin:tariffs.edit")
@@ -460,7 +444,7 @@ class AdminTariffState(_CatalogueItem, SessionState):
     @access("admin:tariffs.edit")
     @rx.event
     def save(self, _form: dict | None = None):
-        return self._save_item(
+        return self._save_form(
             lambda f: {
                 "name": f.get("name", ""),
                 "description": f.get("description", ""),
@@ -479,11 +463,8 @@ class AdminTariffState(_CatalogueItem, SessionState):
             "/admin/tariffs",
         )
 
-    def _set_archived(self, session, actor, item_id: int, archived: bool):
-        return admin_tariffs.set_tariff_archived(session, actor, item_id, archived)
-
-    def _delete_item(self, session, actor, item_id: int) -> None:
-        admin_tariffs.delete_tariff(session, actor, item_id)
+    def _verbs(self):
+        return admin_tariffs.set_tariff_archived, admin_tariffs.delete_tariff
 
     def _list_path(self) -> str:
         return "/admin/tariffs"
@@ -520,7 +501,7 @@ class AdminAddonState(_CatalogueItem, SessionState):
     @access("admin:tariffs.view")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("admin", "tariffs.view")
+        _actor, redirect = self._gate("admin", "tariffs.view")
         if redirect:
             return redirect
         self._clear()
@@ -528,12 +509,10 @@ class AdminAddonState(_CatalogueItem, SessionState):
         if addon_id is None:  # /admin/addons/new
             self.item, self.form = {}, dict(EMPTY_ADDON)
             return None
-        try:
-            with session_scope() as session:
-                view = admin_tariffs.get_addon(session, actor, addon_id)
-        except DomainError:
-            return rx.redirect(f"/admin/tariffs?tab={ADDONS}")
-        self._show(view)
+        res = self._call(admin_tariffs.get_addon, addon_id)
+        if not res:
+            return res.redirect or rx.redirect(f"/admin/tariffs?tab={ADDONS}")
+        self._show(res.value)
         return None
 
     @access("admin:tariffs.edit")
@@ -545,7 +524,7 @@ class AdminAddonState(_CatalogueItem, SessionState):
     @access("admin:tariffs.edit")
     @rx.event
     def save(self, _form: dict | None = None):
-        return self._save_item(
+        return self._save_form(
             lambda f: {
                 "name": f.get("name", ""),
                 "description": f.get("description", ""),
@@ -558,11 +537,8 @@ class AdminAddonState(_CatalogueItem, SessionState):
             "/admin/addons",
         )
 
-    def _set_archived(self, session, actor, item_id: int, archived: bool):
-        return admin_tariffs.set_addon_archived(session, actor, item_id, archived)
-
-    def _delete_item(self, session, actor, item_id: int) -> None:
-        admin_tariffs.delete_addon(session, actor, item_id)
+    def _verbs(self):
+        return admin_tariffs.set_addon_archived, admin_tariffs.delete_addon
 
     def _list_path(self) -> str:
         return f"/admin/tariffs?tab={ADDONS}"
