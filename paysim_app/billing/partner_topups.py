@@ -38,6 +38,7 @@ __all__ = [
     "mask_name",
     "parse_amount",
     "check_amount",
+    "checked_amount",
     "find_sim",
     "partner_topup",
     "recent_topups",
@@ -116,6 +117,14 @@ def _masked_owner(session: Session, sim: Sim) -> str:
 def _check_sim(sim: Sim) -> None:
     if sim.status not in PARTNER_TOPUP_STATUSES or sim.subscriber_id is None:
         raise DomainError("partner_money.error.sim_status", field="number")
+
+
+def checked_amount(text: str) -> int:
+    """The amount the form's box holds, in kopecks, within the top-up limits (the form's first
+    step; partner_topup checks it again)."""
+    amount_kop = parse_amount(text)
+    check_amount(amount_kop)
+    return amount_kop
 
 
 @verb

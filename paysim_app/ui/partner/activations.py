@@ -8,14 +8,12 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.partners import partner_cabinet
 from paysim_app.sims import REQUEST_STATUSES
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
@@ -61,19 +59,20 @@ class PartnerActivationsState(ListMixin, SessionState):
             "reason": row["reason"] or "",
         }
 
-    def _load_stock(self, actor: Actor) -> None:
-        with session_scope() as session:
-            stock = partner_cabinet.stock_sims(session, actor, self.stock_search)
+    def _load_stock(self) -> Outcome:
+        res = self._call(partner_cabinet.stock_sims, self.stock_search)
+        if not res:
+            return res
         self.stock_options = [
-            {"value": str(s.id), "label": f"{phone(s.msisdn)} · {s.iccid}"} for s in stock
+            {"value": str(s.id), "label": f"{phone(s.msisdn)} · {s.iccid}"} for s in res.value
         ]
         if self.form["sim_id"] not in {o["value"] for o in self.stock_options}:
             self.form = {**self.form, "sim_id": ALL}
+        return res
 
     def _prepare(self, actor: Actor) -> None:
         loc = self.locale
-        with session_scope() as session:
-            tariffs = partner_cabinet.sale_tariffs(session, actor)
+        tariffs = self._call(partner_cabinet.sale_tariffs).value or []
         self.tariff_options = [
             {
                 "value": str(x.id),
@@ -92,7 +91,7 @@ class PartnerActivationsState(ListMixin, SessionState):
             "sim_id": str(optional_id(wanted) or ALL),
         }
         self.form_error, self.field, self.stock_search, self.withdraw_message = "", "", "", ""
-        self._load_stock(actor)
+        self._load_stock()
 
     @access("partner")
     @rx.event
@@ -113,20 +112,15 @@ class PartnerActivationsState(ListMixin, SessionState):
     @access("partner")
     @rx.event
     def find_stock(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        try:
-            self._load_stock(actor)
-        except DomainError as err:
-            self.form_error = self._error(err)
-        return None
+        res = self._load_stock()
+        if not res:
+            self.form_error = res.error
+        return res.redirect
 
     @access("partner")
     @rx.event
     def sell(self, _form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
+        if self._actor() is None:
             return rx.redirect("/login")
         self.form_error, self.field = "", ""
         f = self.form
@@ -142,17 +136,13 @@ class PartnerActivationsState(ListMixin, SessionState):
             document=f["document"],
             tariff_id="" if f["tariff_id"] == ALL else f["tariff_id"],
         )
-        try:
-            with session_scope() as session:
-                result = partner_cabinet.sell_sim(session, actor, sim_id, sale)
-        except ValidationError as err:
-            self.form_error, self.field = self._error(err), err.field or ""
-            return None
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return None
+        res = self._call(partner_cabinet.sell_sim, sim_id, sale)
+        if not res:
+            self.form_error, self.field = res.error, res.field
+            return res.redirect
+        result = res.value
         self.form = {**EMPTY_FORM}
-        self._load_stock(actor)
+        self._load_stock()
         self.page = 1
         self._fetch()
         return rx.toast.success(
@@ -162,21 +152,21 @@ class PartnerActivationsState(ListMixin, SessionState):
     @access("partner")
     @rx.event
     def withdraw(self):
-        actor = self._actor()
-        if actor is None:
+        if self._actor() is None:
             return rx.redirect("/login")
         done, refused = [], ""
-        for raw in self.selected:
+        for raw in self.selected:  # each request on its own: one refusal keeps the others
             request_id = optional_id(raw)
             if request_id is None:
                 continue
-            try:
-                with session_scope() as session:
-                    partner_cabinet.cancel_request(session, actor, request_id)
+            res = self._call(partner_cabinet.cancel_request, request_id)
+            if res.redirect is not None:
+                return res.redirect
+            if res:
                 done.append(raw)
-            except DomainError as err:
-                refused = self._error(err)
-        self._load_stock(actor)
+            else:
+                refused = res.error
+        self._load_stock()
         self._fetch(count=False)
         if done:
             self.withdraw_message = self._t("partner_cabinet.cancelled", id=", ".join(done))

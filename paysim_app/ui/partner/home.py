@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.overview import dashboards
 from paysim_app.partners import partner_cabinet
@@ -28,12 +27,15 @@ class PartnerHomeState(SessionState):
     @access("partner")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("partner")
+        _, redirect = self._gate("partner")
         if redirect:
             return redirect
-        with session_scope() as session:
-            overview = dashboards.partner_overview(session, actor)
-            figures = partner_cabinet.home_figures(session, actor)
+        read_overview = self._call(dashboards.partner_overview)
+        read_figures = self._call(partner_cabinet.home_figures)
+        if not (read_overview and read_figures):
+            failed = read_overview if not read_overview else read_figures
+            return failed.redirect or rx.toast.error(failed.error)
+        overview, figures = read_overview.value, read_figures.value
         self.partner_name = overview.partner_name
         self.by_status = overview.sims_by_status
         self.subscribers = overview.subscribers

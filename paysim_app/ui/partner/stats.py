@@ -8,9 +8,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError
 from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.partners import partner_stats
 from paysim_app.ui.access import access
@@ -28,17 +26,19 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
     figures: dict[str, str] = {}
     points: list[dict] = []
 
-    def _show(self, actor: Actor) -> None:
+    def _own_stats(self, actor: Actor) -> partner_stats.PartnerStats:
+        """The partner's own figures for the chosen period (a date the form got wrong is
+        refused as the verb's own refusals are)."""
+        date_from, date_to = self._period()
+        return partner_stats.partner_stats(actor, actor.partner_id, date_from, date_to)
+
+    def _show(self):
         self.period_error = ""
-        try:
-            date_from, date_to = self._period()
-            with session_scope() as session:
-                s = partner_stats.partner_stats(
-                    session, actor, actor.partner_id, date_from, date_to
-                )
-        except DomainError as err:
-            self.period_error = self._error(err)
-            return
+        res = self._call(self._own_stats)
+        if not res:
+            self.period_error = res.error
+            return res.redirect
+        s = res.value
         loc = self.locale
         self.figures = {
             "profit": money(s.profit_kop, loc),
@@ -58,13 +58,12 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
     @access("partner")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("partner")
+        _, redirect = self._gate("partner")
         if redirect:
             return redirect
         self._reset_period()
         self.figures, self.points = {}, []
-        self._show(actor)
-        return None
+        return self._show()
 
     @access("partner")
     @rx.event
@@ -72,8 +71,7 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
         actor = self._actor()
         if actor is None or actor.role != "partner":
             return rx.redirect("/login")
-        self._show(actor)
-        return None
+        return self._show()
 
 
 def partner_stats_page() -> rx.Component:

@@ -9,8 +9,6 @@ from dataclasses import asdict
 
 import reflex as rx
 
-from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.db import session_scope
 from paysim_app.support import support
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -39,9 +37,6 @@ class PartnerSupportState(SessionState):
     new_category: str = "other"
     errors: dict[str, str] = NEW_ERRORS
 
-    def _run(self, actor) -> None:
-        tickets.run_list(self, actor, PAGE_SIZE)
-
     def _partner(self):
         actor = self._actor()
         return actor if actor is not None and actor.role == "partner" else None
@@ -54,7 +49,7 @@ class PartnerSupportState(SessionState):
             return redirect
         self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
         self.new_category, self.errors = "other", NEW_ERRORS
-        self._run(actor)
+        tickets.run_list(self, actor, PAGE_SIZE)
         return None
 
     @access("partner")
@@ -64,7 +59,7 @@ class PartnerSupportState(SessionState):
         if actor is None:
             return rx.redirect("/login")
         if tickets.set_list_filter(self, name, str(value)):
-            self._run(actor)
+            tickets.run_list(self, actor, PAGE_SIZE)
         return None
 
     @access("partner")
@@ -74,7 +69,7 @@ class PartnerSupportState(SessionState):
         if actor is None:
             return rx.redirect("/login")
         tickets.apply_search(self, form)
-        self._run(actor)
+        tickets.run_list(self, actor, PAGE_SIZE)
         return None
 
     @access("partner")
@@ -84,7 +79,7 @@ class PartnerSupportState(SessionState):
         if actor is None:
             return rx.redirect("/login")
         if tickets.turn_page(self, step):
-            self._run(actor)
+            tickets.run_list(self, actor, PAGE_SIZE)
         return None
 
     @access("partner")
@@ -101,24 +96,18 @@ class PartnerSupportState(SessionState):
             return rx.redirect("/login")
         self.errors = NEW_ERRORS
         form = form if isinstance(form, dict) else {}
-        try:
-            with session_scope() as session:
-                support.open_ticket(
-                    session,
-                    actor,
-                    self.new_category,
-                    form.get("subject", ""),
-                    form.get("body", ""),
-                )
-        except ValidationError as err:
-            field = err.field if err.field in NEW_ERRORS else "body"
-            self.errors = {**NEW_ERRORS, field: self._error(err)}
+        res = self._call(
+            support.open_ticket, self.new_category, form.get("subject", ""), form.get("body", "")
+        )
+        if res.field:  # a value of the form (open_ticket names the field of every one)
+            field = res.field if res.field in NEW_ERRORS else "body"
+            self.errors = {**NEW_ERRORS, field: res.error}
             return None
-        except DomainError as err:
-            return rx.toast.error(self._error(err))
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
         self.new_category = "other"
         self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
-        self._run(actor)
+        tickets.run_list(self, actor, PAGE_SIZE)
         return [
             *[rx.set_value(id_, "") for id_ in FORM_IDS],
             rx.toast.success(self._t("support.opened")),
@@ -137,47 +126,46 @@ class PartnerTicketState(SessionState):
     ticket: dict = {}
     reply_error: str = ""
 
-    def _show(self, actor, ticket_id: int) -> None:
-        try:
-            with session_scope() as session:
-                self.ticket = plain(asdict(support.ticket_thread(session, actor, ticket_id)))
-        except DomainError:
-            self.ticket = {}
+    def _show(self, ticket_id: int) -> None:
+        res = self._call(support.ticket_thread, ticket_id)
+        self.ticket = plain(asdict(res.value)) if res else {}
 
-    def _act(self, operation, done_key: str):
+    def _on_ticket(self, done_key: str, verb, *args):
+        """One action on the open ticket through _call, then the thread again. A refused value
+        of the reply box (a ValidationError names its field) stays beside the box; any other
+        refusal is a toast over the thread as it now is."""
         actor = self._actor()
         if actor is None or actor.role != "partner":
             return rx.redirect("/login")
         ticket_id = self.ticket.get("id", -1) if self.ticket else -1
         self.reply_error = ""
-        try:
-            with session_scope() as session:
-                operation(session, actor, ticket_id)
-        except ValidationError as err:
-            self.reply_error = self._error(err)
+        res = self._call(verb, ticket_id, *args)
+        if res.field:
+            self.reply_error = res.error
             return None
-        except DomainError as err:
-            self._show(actor, ticket_id)
-            return rx.toast.error(self._error(err))
-        self._show(actor, ticket_id)
+        if res.redirect is not None:
+            return res.redirect
+        self._show(ticket_id)
+        if not res:
+            return rx.toast.error(res.error)
         return rx.toast.success(self._t(done_key))
 
     @access("partner")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("partner")
+        _, redirect = self._gate("partner")
         if redirect:
             return redirect
         self.reply_error = ""
         path = str(self.router.url.path or "").rstrip("/")
-        self._show(actor, browser_id(path.rsplit("/", 1)[-1]))
+        self._show(browser_id(path.rsplit("/", 1)[-1]))
         return None
 
     @access("partner")
     @rx.event
     def reply(self, form: dict):
         body = form.get("reply", "") if isinstance(form, dict) else ""
-        result = self._act(lambda s, a, tid: support.reply(s, a, tid, body), "support.replied")
+        result = self._on_ticket("support.replied", support.reply, body)
         if self.reply_error:
             return result
         return [rx.set_value("reply", ""), result]
@@ -185,7 +173,7 @@ class PartnerTicketState(SessionState):
     @access("partner")
     @rx.event
     def close(self):
-        return self._act(support.close_ticket, "support.closed")
+        return self._on_ticket("support.closed", support.close_ticket)
 
     @rx.var
     def head(self) -> dict[str, str]:

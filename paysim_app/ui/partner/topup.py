@@ -14,9 +14,6 @@ import reflex as rx
 
 from paysim_app.billing import partner_topups
 from paysim_app.core import form_keys
-from paysim_app.core.errors import DomainError
-from paysim_app.core.permissions import Actor
-from paysim_app.db import session_scope
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -45,10 +42,12 @@ class PartnerTopupState(SessionState):
     _amount_kop: int = 0
     _request_key: str = ""  # the form's key (core.form_keys): one top-up per form
 
-    def _load_recent(self, actor: Actor) -> None:
-        with session_scope() as session:
-            self.recent = [plain(asdict(r)) for r in partner_topups.recent_topups(session, actor)]
-            self.numbers = partner_topups.recent_numbers(session, actor)
+    def _load_recent(self) -> None:
+        topups = self._call(partner_topups.recent_topups)
+        numbers = self._call(partner_topups.recent_numbers)
+        if topups and numbers:
+            self.recent = [plain(asdict(r)) for r in topups.value]
+            self.numbers = numbers.value
 
     def _restart(self) -> None:
         self.step, self.errors, self.form_error, self.processing = "form", NO_ERRORS, "", False
@@ -58,12 +57,12 @@ class PartnerTopupState(SessionState):
     @access("partner")
     @rx.event
     def load(self):
-        actor, redirect = self._gate("partner")
+        _, redirect = self._gate("partner")
         if redirect:
             return redirect
         self.number, self.amount = "", ""
         self._restart()
-        self._load_recent(actor)
+        self._load_recent()
         return None
 
     @access("partner")
@@ -91,22 +90,19 @@ class PartnerTopupState(SessionState):
     @rx.event
     def check(self, _form: dict | None = None):
         """Step 1 -> 2: find the partner's own SIM and show whose it is."""
-        actor = self._actor()
-        if actor is None:
+        if self._actor() is None:
             return rx.redirect("/login")
         self.errors, self.form_error = NO_ERRORS, ""
-        try:
-            amount = partner_topups.parse_amount(self.amount)
-            partner_topups.check_amount(amount)
-        except DomainError as err:
-            self.errors = {**NO_ERRORS, "amount": self._error(err)}
+        checked = self._call(partner_topups.checked_amount, self.amount, public=True)
+        if not checked:
+            self.errors = {**NO_ERRORS, "amount": checked.error}
             return None
-        try:
-            with session_scope() as session:
-                found = partner_topups.find_sim(session, actor, self.number)
-        except DomainError as err:
-            self.errors = {**NO_ERRORS, "number": self._error(err)}
-            return None
+        amount = checked.value
+        res = self._call(partner_topups.find_sim, self.number)
+        if not res:
+            self.errors = {**NO_ERRORS, "number": res.error}
+            return res.redirect
+        found = res.value
         self._sim_id, self._amount_kop = found.sim_id, amount
         self.target = {
             "number": phone(found.msisdn),
@@ -127,20 +123,17 @@ class PartnerTopupState(SessionState):
         """Step 2 -> 3: credit the SIM (once per form, however many clicks)."""
         if self.processing or self.step != "confirm":
             return None
-        actor = self._actor()
-        if actor is None:
+        if self._actor() is None:
             return rx.redirect("/login")
         self.processing = True
-        try:
-            with session_scope() as session:
-                result = partner_topups.partner_topup(
-                    session, actor, self._sim_id, self._amount_kop, self._request_key
-                )
-        except DomainError as err:
-            self.form_error = self._error(err)
-            return None
-        finally:
-            self.processing = False
+        res = self._call(
+            partner_topups.partner_topup, self._sim_id, self._amount_kop, self._request_key
+        )
+        self.processing = False
+        if not res:
+            self.form_error = res.error
+            return res.redirect
+        result = res.value
         self.done = {
             "body": t(
                 "partner_money.done_body",
@@ -150,14 +143,13 @@ class PartnerTopupState(SessionState):
             )
         }
         self.step = "done"
-        self._load_recent(actor)
+        self._load_recent()
         return rx.toast.success(self._t("partner_money.done_title"))
 
     @access("partner")
     @rx.event
     def again(self):
-        actor = self._actor()
-        if actor is None:
+        if self._actor() is None:
             return rx.redirect("/login")
         self.number, self.amount = "", ""
         self._restart()
