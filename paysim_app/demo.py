@@ -4,10 +4,12 @@ Everything random comes from random.Random(2026), and every date is relative to 
 day ("today", Europe/Moscow by default), so two empty databases seeded with the same reference
 day and clock get the same SIMs, payments and balances.
 
-The money follows the same rule as the services: every balance change is a ledger entry, a
-SIM's balance_kop is the sum of its entries, balance_after_kop is the running balance, a monthly
-fee is written at most once per SIM and period 'YYYY-MM', and every successful payment on a SIM
-sold by a partner earns that partner a commission.
+The money follows the same rules as the services, through their own functions: the entries are
+the app's postings (payments.credit_posting, billing.fee_posting, addons.purchase_posting) made
+rows by ledger.entry_row, commissions come from payments.commission_of. Every balance change is
+a ledger entry, a SIM's balance_kop is the sum of its entries, balance_after_kop is the running
+balance, a monthly fee is written at most once per SIM and period 'YYYY-MM', and every successful
+payment on a SIM sold by a partner earns that partner a commission.
 
 The demo passwords are public (demo12345), so the CLI only seeds when PAYSIM_DEMO is on.
 """
@@ -29,7 +31,9 @@ from paysim_app.accounts.accounts import create_admin, next_contract_no
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.accounts.roles import ensure_builtin_roles
 from paysim_app.billing import ledger
-from paysim_app.billing.payments import commission_of
+from paysim_app.billing.billing import fee_posting
+from paysim_app.billing.payments import commission_of, credit_posting
+from paysim_app.catalogue.addons import purchase_posting
 from paysim_app.core import audit
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.models import (
@@ -1107,6 +1111,17 @@ class _Seeder:
         for plan, sim_id in zip(self.sims, ids, strict=True):
             plan.id = sim_id
 
+    def posting(self, plan: SimPlan, e: Event) -> ledger.Posting:
+        """The entry the app itself writes for this event (settlement, the billing cycle, an
+        add-on bought in the cabinet): the demo's history has the shape of real history."""
+        if e.kind == "payment":
+            return credit_posting(plan.id, e.pay.id, e.amount)
+        if e.kind == "fee":
+            return fee_posting(plan.id, -e.amount, e.fee_period)
+        sub = plan.subscriber
+        buyer = sub.user.id if sub is not None and sub.user is not None else None
+        return purchase_posting(plan.id, e.addon, buyer)
+
     def insert_money(self) -> None:
         pays = sorted(self.pays, key=lambda p: (p.row["created_at"], p.row["idempotency_key"]))
         ids = self.s.scalars(
@@ -1123,30 +1138,9 @@ class _Seeder:
                 if e.amount == 0:
                     continue  # a declined payment moves no money
                 running += e.amount
-                kind = {"payment": "topup", "fee": "monthly_fee", "addon": "addon"}[e.kind]
-                comment = ""
-                if e.kind == "fee":
-                    comment = f"Абонентская плата за {e.fee_period}"
-                elif e.kind == "addon":
-                    comment = f"Подключение услуги «{e.addon.name}»"
-                entries.append(
-                    (
-                        e.at,
-                        e.seq,
-                        {
-                            "sim_id": plan.id,
-                            "kind": kind,
-                            "amount_kop": e.amount,
-                            "balance_after_kop": running,
-                            "payment_id": e.pay.id if e.pay else None,
-                            "fee_period": e.fee_period,
-                            "actor_user_id": e.pay.row["payer_user_id"] if e.pay else None,
-                            "comment": comment,
-                            "created_at": e.at,
-                        },
-                        e,
-                    )
-                )
+                posting = self.posting(plan, e)
+                assert posting.amount_kop == e.amount
+                entries.append((e.at, e.seq, ledger.entry_row(posting, running, e.at), e))
             assert running == plan.balance
         entries.sort(key=lambda x: (x[0], x[1]))
         ledger_ids = self.s.scalars(

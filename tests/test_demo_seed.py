@@ -24,7 +24,10 @@ from stdnum import luhn
 from paysim_app import db as app_db
 from paysim_app import demo
 from paysim_app.accounts import accounts
-from paysim_app.billing.payments import commission_of
+from paysim_app.billing import ledger
+from paysim_app.billing.billing import fee_posting
+from paysim_app.billing.payments import commission_of, credit_posting
+from paysim_app.catalogue.addons import purchase_posting
 from paysim_app.db import make_engine
 from paysim_app.models import (
     ActivationRequest,
@@ -397,6 +400,30 @@ def test_ledger_links_payments_and_fees(session):
     # a SIM pays fees only from its activation on
     for e in fees[:50]:
         assert session.get(Sim, e.sim_id).activated_at <= e.created_at
+
+
+def test_ledger_entries_have_the_shape_the_app_writes(session):
+    """Each kind of entry is what the app's own code writes for it (settlement, the billing
+    cycle, an add-on bought in the cabinet), field by field but the ids and the time."""
+
+    def shape(row: LedgerEntry | dict) -> dict:
+        data = row if isinstance(row, dict) else row.model_dump()
+        return {k: v for k, v in data.items() if k not in ("id", "created_at")}
+
+    addons = {a.name: a for a in session.exec(select(AddonService)).all()}
+    seen = set()
+    for e in session.exec(select(LedgerEntry).order_by(LedgerEntry.id)).all():
+        if e.kind == "topup":
+            posting = credit_posting(e.sim_id, e.payment_id, e.amount_kop)
+        elif e.kind == "monthly_fee":
+            posting = fee_posting(e.sim_id, -e.amount_kop, e.fee_period)
+        else:
+            sim = session.get(Sim, e.sim_id)
+            sub = session.get(Subscriber, sim.subscriber_id) if sim.subscriber_id else None
+            posting = purchase_posting(e.sim_id, addons[e.comment], sub.user_id if sub else None)
+        assert shape(e) == shape(ledger.entry_row(posting, e.balance_after_kop, e.created_at))
+        seen.add(e.kind)
+    assert seen == {"topup", "monthly_fee", "addon"}
 
 
 def test_commissions_only_for_partner_sold_sims(session):

@@ -65,6 +65,11 @@ def period_of(day: date) -> str:
     return day.strftime("%Y-%m")
 
 
+def fee_posting(sim_id: int, fee_kop: int, period: str) -> ledger.Posting:
+    """The monthly fee of one SIM for `period` (the cycle; the demo's history)."""
+    return ledger.Posting(sim_id, "monthly_fee", -fee_kop, fee_period=period)
+
+
 @verb
 def days_to_bill(session: Session, today: date) -> list[date]:
     """Today, preceded by the last day of every month since the last completed run."""
@@ -197,9 +202,7 @@ def _fee_pass(session: Session, day: date, batch: int, report, pacer: Pacer) -> 
             ).scalars()
         )
         postings = [
-            ledger.Posting(r.id, "monthly_fee", -r.monthly_fee_kop, fee_period=period)
-            for r in rows
-            if r.id not in charged
+            fee_posting(r.id, r.monthly_fee_kop, period) for r in rows if r.id not in charged
         ]
         entries = ledger.post_many(session, postings)
         report.due += len(rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import func, select, text, update
@@ -84,6 +85,23 @@ def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
     }
 
 
+def entry_row(posting: Posting, balance_after_kop: int, at: datetime) -> dict:
+    """The ledger row a posting writes, after which the SIM holds `balance_after_kop` (post_many;
+    the demo's history, so it cannot write entries of another shape)."""
+    return {
+        "sim_id": posting.sim_id,
+        "kind": posting.kind,
+        "amount_kop": posting.amount_kop,
+        "balance_after_kop": balance_after_kop,
+        "payment_id": posting.payment_id,
+        "fee_period": posting.fee_period,
+        "actor_user_id": posting.actor_user_id,
+        "comment": posting.comment,
+        "form_key": posting.form_key,
+        "created_at": at,
+    }
+
+
 @verb
 def post(session: Session, posting: Posting) -> Entry:
     return post_many(session, [posting])[0]
@@ -111,20 +129,7 @@ def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
         deltas[p.sim_id] = deltas.get(p.sim_id, 0) + p.amount_kop
         if p.fee_period and (billed[p.sim_id] or "") < p.fee_period:
             billed[p.sim_id] = p.fee_period
-        rows.append(
-            {
-                "sim_id": p.sim_id,
-                "kind": p.kind,
-                "amount_kop": p.amount_kop,
-                "balance_after_kop": balances[p.sim_id],
-                "payment_id": p.payment_id,
-                "fee_period": p.fee_period,
-                "actor_user_id": p.actor_user_id,
-                "comment": p.comment,
-                "form_key": p.form_key,
-                "created_at": now,
-            }
-        )
+        rows.append(entry_row(p, balances[p.sim_id], now))
     statuses = _debt_transitions(session, state, balances, deltas)
     # The rows are locked, so the new values are exact: one statement sets them all.
     bulk.update_by_id(

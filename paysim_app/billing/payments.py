@@ -133,6 +133,11 @@ def settle(session: Session, outcomes: list[tuple[int, ChargeResult]]) -> dict[i
     return changed
 
 
+def credit_posting(sim_id: int, payment_id: int, amount_kop: int) -> ledger.Posting:
+    """What a settled payment writes to its SIM's ledger (settlement; the demo's history)."""
+    return ledger.Posting(sim_id, "topup", amount_kop, payment_id=payment_id)
+
+
 def _credit(session: Session, payment_ids: list[int]) -> None:
     rows = session.execute(
         select(_T.c.id, _T.c.sim_id, _T.c.amount_kop, _T.c.partner_id, _T.c.method)
@@ -141,7 +146,7 @@ def _credit(session: Session, payment_ids: list[int]) -> None:
     ).all()
     ledger.post_many(
         session,
-        [ledger.Posting(r.sim_id, "topup", r.amount_kop, payment_id=r.id) for r in rows],
+        [credit_posting(r.sim_id, r.id, r.amount_kop) for r in rows],
     )
     accrue_commissions(session, [r for r in rows if r.partner_id and r.method != "correction"])
 

@@ -121,19 +121,17 @@ def buy_and_top_up(
     return bought
 
 
+def purchase_posting(sim_id: int, addon: AddonService, actor_user_id: int | None) -> ledger.Posting:
+    """What buying (or renewing) `addon` writes to the SIM's ledger (here; the demo's history)."""
+    return ledger.Posting(
+        sim_id, "addon", -addon.price_kop, actor_user_id=actor_user_id, comment=addon.name[:500]
+    )
+
+
 def _charge(
     session: Session, sim_id: int, addon: AddonService, start: datetime, actor_user_id: int | None
 ) -> int:
-    entry = ledger.post(
-        session,
-        ledger.Posting(
-            sim_id,
-            "addon",
-            -addon.price_kop,
-            actor_user_id=actor_user_id,
-            comment=f"{addon.name}"[:500],
-        ),
-    )
+    entry = ledger.post(session, purchase_posting(sim_id, addon, actor_user_id))
     bought = SimAddon(
         sim_id=sim_id,
         addon_id=addon.id,
