@@ -52,6 +52,7 @@ import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app import db as app_db
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.billing.billing import BillingReport, period_of, run_billing
+from paysim_app.catalogue import addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.db import make_engine, normalise_url, session_scope
 from paysim_app.models import (
     AutopaySetting,

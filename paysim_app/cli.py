@@ -192,6 +192,7 @@ def cmd_run_billing(args: argparse.Namespace) -> int:
     from datetime import date
 
     from paysim_app.billing.billing import run_billing
+    from paysim_app.catalogue import addons  # noqa: F401 - the cycle renews add-ons
     from paysim_app.db import session_scope
     from paysim_app.payments import get_gateway
 

@@ -28,7 +28,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.billing import autopay, cards, ledger, payments
-from paysim_app.catalogue import addons
 from paysim_app.core import bulk, maintenance, notify
 from paysim_app.core.pacing import Pacer
 from paysim_app.core.unit_of_work import verb
@@ -59,6 +58,18 @@ class BillingReport:
     def add(self, target: dict, counts: dict) -> None:
         for key, value in counts.items():
             target[key] = target.get(key, 0) + value
+
+
+# The cycle's add-on renewals belong to the catalogue, a context above billing: it registers
+# them (catalogue/addons.py) and billing calls them without importing the catalogue.
+_RENEWALS: list[Callable[[Session], dict]] = []
+
+
+def renews_addons(step: Callable[[Session], dict]) -> Callable[[Session], dict]:
+    """Register the cycle's add-on renewal step: (session) -> {"renewed": n, "lapsed": n}."""
+    if step not in _RENEWALS:
+        _RENEWALS.append(step)
+    return step
 
 
 def period_of(day: date) -> str:
@@ -284,7 +295,10 @@ def run_billing(
             on_day_done(day)
         _mark_done(session, day, report)
     # add-ons renew from the balance: after the fees, before the threshold top-ups see it
-    report.add(report.addons, addons.renew_due(session))
+    if not _RENEWALS:  # never a cycle that silently skips them
+        raise RuntimeError("the add-on renewals are not registered: import paysim_app.catalogue")
+    for renew in _RENEWALS:
+        report.add(report.addons, renew(session))
     report.add(report.threshold, autopay.run_threshold_checks(session, gateway, None))
     claims = autopay.claim(session, autopay.retries_wanted(session, utcnow()), today)
     session.commit()

@@ -15,6 +15,7 @@ from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
 from paysim_app.billing import autopay, ledger
+from paysim_app.billing import billing as billing_cycle
 from paysim_app.core import notify
 from paysim_app.core.errors import DomainError, NotFound
 from paysim_app.core.permissions import Actor, owned_sim, require_role
@@ -155,6 +156,7 @@ def set_auto_renew(session: Session, actor: Actor, sim_addon_id: int, on: bool) 
     row.auto_renew = bool(on)
 
 
+@billing_cycle.renews_addons
 @verb
 def renew_due(session: Session, now: datetime | None = None) -> dict:
     """Renew expired auto-renewing add-ons (once: the renewal is a newer row, looked for under

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from paysim_app.billing import autopay, billing, payments
+from paysim_app.catalogue import addons as _addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.core import leases, rate_limits
 from paysim_app.db import get_engine, session_scope
 from paysim_app.payments import get_gateway

@@ -487,3 +487,20 @@ def test_monthly_autopay_and_the_warning_use_the_fee_of_their_period(session, fa
     [payment] = sim_payments(session, payer.id, "autopay")
     assert (payment.amount_kop, payment.status) == (60000, "succeeded")
     assert [e.amount_kop for e in ledger_rows(session, payer.id)] == [50000, -50000, 60000, -60000]
+
+
+# --------------------------------------------------------------------------- the catalogue's step
+
+
+def test_the_catalogue_registers_the_cycles_add_on_renewals():
+    from paysim_app.catalogue import addons
+
+    assert billing._RENEWALS == [addons.renew_due]
+
+
+def test_a_cycle_without_its_add_on_renewals_refuses_to_run(session, monkeypatch):
+    """billing cannot import the catalogue (a context above it); a process that never imported
+    the catalogue must not bill without renewing add-ons."""
+    monkeypatch.setattr(billing, "_RENEWALS", [])
+    with pytest.raises(RuntimeError, match="add-on renewals"):
+        bill(session, NOV5)
