@@ -40,7 +40,7 @@ class CardsState(SessionState):
         self.errors, self.form_error = NO_ERRORS, ""
         self._reload(actor)
 
-    def _act(self, verb, card_id: str, done_key: str):
+    def _on_card(self, verb, card_id: str, done_key: str):
         """One action on a saved card: the list again after it, or the refusal as a toast."""
         res = self._call(verb, browser_id(card_id))
         if not res:
@@ -51,12 +51,12 @@ class CardsState(SessionState):
     @access("subscriber")
     @rx.event
     def make_default(self, card_id: str):
-        return self._act(cards.set_default, card_id, "card.default_set")
+        return self._on_card(cards.set_default, card_id, "card.default_set")
 
     @access("subscriber")
     @rx.event
     def delete(self, card_id: str):
-        return self._act(cards.delete_card, card_id, "card.deleted")
+        return self._on_card(cards.delete_card, card_id, "card.deleted")
 
     @access("subscriber")
     @rx.event

@@ -38,12 +38,15 @@ class ServicesState(CabinetState):
 
     @access("subscriber")
     @rx.event
-    def buy(self, addon_id: str):
+    async def buy(self, addon_id: str):
         # the purchase may take the balance below a threshold-autopay rule: the verb tops up
-        res = self._call(addons.buy_and_top_up, self.current_sim_id, browser_id(addon_id))
+        # (a card payment, so in a worker thread)
+        res = await self._call_async(
+            addons.buy_and_top_up, self.current_sim_id, browser_id(addon_id)
+        )
         if not res:
             return res.redirect or rx.toast.error(res.error)
-        actor = self._actor()
+        actor = await self._actor_async()
         self._load_sims(actor)
         self._refresh(actor)
         return rx.toast.success(self._t("addons.bought"))

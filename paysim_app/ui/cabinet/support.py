@@ -51,7 +51,7 @@ class SupportState(AttachMixin, CabinetState):
     def _upload_id(self) -> str:
         return UPLOAD_ID
 
-    def _run(self, actor) -> None:
+    def _list(self, actor) -> None:
         tickets.run_list(self, actor, PAGE_SIZE)
 
     @access("subscriber")
@@ -65,7 +65,7 @@ class SupportState(AttachMixin, CabinetState):
         self._forget_file()
         self._take_rating(actor)
         self._take_speed_test(actor)
-        self._run(actor)
+        self._list(actor)
         return None
 
     def _take_speed_test(self, actor) -> None:
@@ -118,7 +118,7 @@ class SupportState(AttachMixin, CabinetState):
         if name == "search":
             self.search = value[: support.SEARCH_MAX]
         elif tickets.set_list_filter(self, name, value):
-            self._run(actor)
+            self._list(actor)
         return None
 
     @access("subscriber")
@@ -128,7 +128,7 @@ class SupportState(AttachMixin, CabinetState):
         if actor is None:
             return rx.redirect("/login")
         tickets.apply_search(self, form)
-        self._run(actor)
+        self._list(actor)
         return None
 
     @access("subscriber")
@@ -138,7 +138,7 @@ class SupportState(AttachMixin, CabinetState):
         if actor is None:
             return rx.redirect("/login")
         if tickets.turn_page(self, step):
-            self._run(actor)
+            self._list(actor)
         return None
 
     @access("subscriber")
@@ -183,7 +183,7 @@ class SupportState(AttachMixin, CabinetState):
         self._rating_id, self.rating_note = 0, ""
         self._speed_test_id, self.speed_note = 0, ""
         self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
-        self._run(actor)
+        self._list(actor)
         return [
             *[rx.set_value(id_, "") for id_ in (*FORM_IDS.values(), "support-search")],
             rx.toast.success(self._t("support.opened")),
