@@ -196,8 +196,7 @@ COLUMNS = {"status", "status_before_block"}
 CREATORS = {
     "core/sim_lifecycle.py": "the status machine itself",
     "demo.py": "the demo seed inserts SIM rows with the status of their story",
-    "sims/sim_import.py": "the CSV import inserts (or overwrites) stock rows as the file says",
-    "sims/importing/": "the CSV import, being split out of sims/sim_import.py",
+    "sims/importing/": "the CSV import inserts (or overwrites) stock rows as the file says",
 }
 RAW_SQL = re.compile(r"\bupdate\s+sim\b.*\bset\b.*\bstatus", re.I | re.S)
 
