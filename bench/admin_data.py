@@ -26,7 +26,7 @@ with alembic (the full schema, nothing dropped or left out), then loads with COP
   partner SIM at the partner's rate, plus a reversal for the refunded ones;
 - 3,000 tickets with 2 messages each, 5,000 speed tests and 5,000 quality ratings (the low ones
   often link to a ticket);
-- one superadmin, created through accounts.accounts.create_admin: admin@paysim.example with the
+- one superadmin, created through accounts.identity.create_admin: admin@paysim.example with the
   printed password (or --admin-password).
 
 Foreign keys: when the role may (superuser), the loading sessions set
@@ -722,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
             "(SELECT max(id) FROM user_account))"
         )
     loader.conn.commit()
-    from paysim_app.accounts.accounts import create_admin
+    from paysim_app.accounts.identity import create_admin
 
     with session_scope() as session:
         gen.admin_id = create_admin(

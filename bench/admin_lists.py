@@ -31,13 +31,13 @@ os.environ.setdefault("PAYSIM_SCHEDULER", "0")
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
-from paysim_app.accounts import accounts
-from paysim_app.billing import admin_payments
+from paysim_app.accounts import identity
+from paysim_app.billing import payment_lists
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Payment, Sim, Subscriber, User
-from paysim_app.partners import partner_stats
-from paysim_app.sims import admin_sims
+from paysim_app.partners import performance
+from paysim_app.sims import inventory
 
 
 def measure(fn: Callable[[int], object], repeat: int) -> list[float]:
@@ -68,7 +68,7 @@ def main() -> int:
         admin = session.execute(
             select(User).where(User.role == "admin").order_by(User.id).limit(1)
         ).scalar_one()
-        actor = accounts.actor_for(session, admin)
+        actor = identity.actor_for(session, admin)
         counts = {
             "sims": session.execute(select(func.count()).select_from(Sim)).scalar_one(),
             "payments": session.execute(select(func.count()).select_from(Payment)).scalar_one(),
@@ -101,14 +101,14 @@ def main() -> int:
     def sims_q(make: Callable[[int], ListQuery], count: bool = True):
         def run(i: int):
             with Session(engine) as s:
-                fetch_page(s, actor, admin_sims.SIM_LIST, make(i), count=count)
+                fetch_page(s, actor, inventory.SIM_LIST, make(i), count=count)
 
         return run
 
     def pays_q(make: Callable[[int], ListQuery], count: bool = True):
         def run(i: int):
             with Session(engine) as s:
-                fetch_page(s, actor, admin_payments.PAYMENT_LIST, make(i), count=count)
+                fetch_page(s, actor, payment_lists.PAYMENT_LIST, make(i), count=count)
 
         return run
 
@@ -213,17 +213,17 @@ def main() -> int:
     def totals(filters: dict):
         def run(i: int):
             with Session(engine) as s:
-                admin_payments.totals(s, actor, ListQuery(filters=filters))
+                payment_lists.totals(s, actor, ListQuery(filters=filters))
 
         return run
 
     def stats(i: int):
         with Session(engine) as s:
-            partner_stats.partner_stats(s, actor, busiest, year_ago, today)
+            performance.partner_stats(s, actor, busiest, year_ago, today)
 
     def comparison(i: int):
         with Session(engine) as s:
-            partner_stats.partners_comparison(s, actor, year_ago, today)
+            performance.partners_comparison(s, actor, year_ago, today)
 
     cases += [
         ("Payments: totals of the last 30 days", totals({"date_from": month_ago.isoformat()}), 0),

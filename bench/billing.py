@@ -1,4 +1,4 @@
-"""Benchmark of the billing cycle (`billing.billing.run_billing`) on a generated population.
+"""Benchmark of the billing cycle (`billing.cycle.run_billing`) on a generated population.
 
     python bench/billing.py --db postgresql://root@127.0.0.1:5432/paysim_bench --sims 100000
     python bench/billing.py --db sqlite:////tmp/bench.db --sims 20000 --fail-rate 0.1
@@ -51,7 +51,7 @@ from stdnum import luhn
 import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app import db as app_db
 from paysim_app.accounts.passwords import hash_password
-from paysim_app.billing.billing import BillingReport, period_of, run_billing
+from paysim_app.billing.cycle import BillingReport, period_of, run_billing
 from paysim_app.catalogue import addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.db import make_engine, normalise_url, session_scope
 from paysim_app.models import (

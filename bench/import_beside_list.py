@@ -38,11 +38,11 @@ from sqlmodel import Session
 
 from bench.admin_lists import p95
 from bench.load_heavy import write_sims_csv
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.db import make_engine
 from paysim_app.models import User
-from paysim_app.sims import admin_sims
+from paysim_app.sims import inventory
 
 PROBE_EVERY = 0.1  # seconds between two page turns
 
@@ -63,12 +63,12 @@ def main() -> int:
         admin = session.execute(
             select(User).where(User.role == "admin").order_by(User.id).limit(1)
         ).scalar_one()
-        actor, login = accounts.actor_for(session, admin), admin.email
+        actor, login = identity.actor_for(session, admin), admin.email
 
     def page() -> float:
         start = time.perf_counter()
         with Session(engine) as s:
-            fetch_page(s, actor, admin_sims.SIM_LIST, ListQuery(page=1, page_size=25), count=False)
+            fetch_page(s, actor, inventory.SIM_LIST, ListQuery(page=1, page_size=25), count=False)
         return (time.perf_counter() - start) * 1000
 
     print(f"{os.cpu_count()} cores; {args.rows} new SIMs per import")

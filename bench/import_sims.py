@@ -46,7 +46,7 @@ from sqlalchemy.engine import make_url
 from stdnum import luhn
 
 from bench.billing import point_app_at, prepare_database
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.permissions import ROLE_SUPERADMIN
 from paysim_app.db import make_engine, normalise_url, session_scope
 from paysim_app.models import Partner, Tariff
@@ -113,7 +113,7 @@ def seed(engine) -> None:
             session.add(Partner(code=f"BENCH-P{p:02d}", name=f"Bench dealer {p}"))
         for t in range(1, TARIFFS + 1):
             session.add(Tariff(code=f"BENCH-T{t}", name=f"Bench {t}", monthly_fee_kop=t * 25000))
-        accounts.create_admin(session, "bench@paysim.example", "Bench-pass-1", ROLE_SUPERADMIN)
+        identity.create_admin(session, "bench@paysim.example", "Bench-pass-1", ROLE_SUPERADMIN)
 
 
 def admin_actor(engine):
@@ -123,7 +123,7 @@ def admin_actor(engine):
 
     with session_scope(engine) as session:
         user = session.exec(select(User).where(User.email == "bench@paysim.example")).one()
-        return accounts.actor_for(session, user)
+        return identity.actor_for(session, user)
 
 
 def run_import(engine, actor, path: Path, *, dry_run: bool) -> tuple[float, importing.ImportReport]:

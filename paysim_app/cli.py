@@ -164,7 +164,7 @@ def _read_password() -> str:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    from paysim_app.accounts.accounts import create_admin
+    from paysim_app.accounts.identity import create_admin
     from paysim_app.core.errors import DomainError
     from paysim_app.db import session_scope
 
@@ -191,7 +191,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 def cmd_run_billing(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from paysim_app.billing.billing import run_billing
+    from paysim_app.billing.cycle import run_billing
     from paysim_app.catalogue import addons  # noqa: F401 - the cycle renews add-ons
     from paysim_app.db import session_scope
     from paysim_app.payments import get_gateway
@@ -223,7 +223,7 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from pathlib import Path
 
-    from paysim_app.accounts.accounts import actor_for
+    from paysim_app.accounts.identity import actor_for
     from paysim_app.core.errors import DomainError
     from paysim_app.db import session_scope
     from paysim_app.sims import importing

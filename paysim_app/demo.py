@@ -27,11 +27,11 @@ from sqlmodel import Session, select
 from stdnum import luhn
 from stdnum.ru import inn as ru_inn
 
-from paysim_app.accounts.accounts import create_admin, next_contract_no
+from paysim_app.accounts.identity import create_admin, next_contract_no
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.accounts.roles import ensure_builtin_roles
 from paysim_app.billing import ledger
-from paysim_app.billing.billing import fee_posting
+from paysim_app.billing.cycle import fee_posting
 from paysim_app.billing.payments import commission_of, credit_posting
 from paysim_app.catalogue.addons import purchase_posting
 from paysim_app.core import audit

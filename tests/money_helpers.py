@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import func
 from sqlmodel import select
 
-from paysim_app.billing import billing, payments
+from paysim_app.billing import cycle, payments
 from paysim_app.core.permissions import Actor
 from paysim_app.models import (
     AutopayRun,
@@ -41,10 +41,10 @@ def travel(day: date | datetime, hour: int = 9):
     return time_machine.travel(moment, tick=False)
 
 
-def bill(session, day: date, **kw) -> billing.BillingReport:
+def bill(session, day: date, **kw) -> cycle.BillingReport:
     """Run the billing cycle on `day` with the clock on that morning."""
     with travel(day):
-        return billing.run_billing(session, GW, day, **kw)
+        return cycle.run_billing(session, GW, day, **kw)
 
 
 def fresh(session, model, pk):

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from paysim_app import db as app_db
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.demo import DEMO_LOGINS, DEMO_PASSWORD, count_rows
 from paysim_app.models import AdminRole, Payment, User
@@ -174,7 +174,7 @@ def test_demo_logins(seeded_db):
     # and the printed logins really sign in
     with Session(engine, expire_on_commit=False) as s:
         for d in DEMO_LOGINS:
-            token, _ = accounts.sign_in(s, d.login, DEMO_PASSWORD)
+            token, _ = identity.sign_in(s, d.login, DEMO_PASSWORD)
             assert token, d.login
         s.rollback()
 
@@ -217,7 +217,7 @@ def test_create_admin_from_environment_password(seeded_db):
         assert f"id {user.id}" in result.stdout
         assert user.role == "admin" and user.full_name == "Ops Team"
         assert s.get(AdminRole, user.admin_role_id).name == "Superadmin"
-        _, actor = accounts.sign_in(s, "ops@example.com", STRONG)
+        _, actor = identity.sign_in(s, "ops@example.com", STRONG)
         s.rollback()
     assert actor.is_admin and actor.can("admins.manage")
 
@@ -234,7 +234,7 @@ def test_create_admin_with_a_role_and_password_from_stdin(seeded_db):
     )
     assert result.returncode == 0, result.stderr
     with Session(engine, expire_on_commit=False) as s:
-        _, actor = accounts.sign_in(s, "helpdesk@example.com", STRONG)
+        _, actor = identity.sign_in(s, "helpdesk@example.com", STRONG)
         s.rollback()
     assert actor.can("support.view") and not actor.can("sims.view")
 

@@ -23,9 +23,9 @@ from stdnum import luhn
 
 from paysim_app import db as app_db
 from paysim_app import demo
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.billing import ledger
-from paysim_app.billing.billing import fee_posting
+from paysim_app.billing.cycle import fee_posting
 from paysim_app.billing.payments import commission_of, credit_posting
 from paysim_app.catalogue.addons import purchase_posting
 from paysim_app.db import make_engine
@@ -199,7 +199,7 @@ def test_partners_and_their_users(session):
 def test_demo_logins_sign_in(seeded, login, role, admin_permission):
     engine, _, _ = seeded
     with Session(engine, expire_on_commit=False) as s:
-        token, actor = accounts.sign_in(s, login, demo.DEMO_PASSWORD)
+        token, actor = identity.sign_in(s, login, demo.DEMO_PASSWORD)
         s.rollback()  # leave the shared database as the seed wrote it
     assert token
     assert actor.role == role
@@ -230,7 +230,7 @@ def test_subscribers(session):
     # every other login subscriber signs in with the demo password too
     other = session.get(User, with_login[-1].user_id)
     with Session(session.get_bind(), expire_on_commit=False) as s:
-        _, actor = accounts.sign_in(s, other.email or other.phone, demo.DEMO_PASSWORD)
+        _, actor = identity.sign_in(s, other.email or other.phone, demo.DEMO_PASSWORD)
         s.rollback()
     assert actor.role == "subscriber"
     demo_user = session.get(User, demo_sub.user_id)
@@ -333,7 +333,7 @@ def test_payments_methods_declines_and_span(session):
 
 def test_todays_payments_show_on_the_admin_overview(session):
     admin = session.exec(select(User).where(User.email == demo.DEMO_ADMIN_EMAIL)).one()
-    overview = dashboards.admin_overview(session, accounts.actor_for(session, admin), now=NOW)
+    overview = dashboards.admin_overview(session, identity.actor_for(session, admin), now=NOW)
     assert overview.payments_today_count >= 3
     assert overview.payments_today_kop > 0
 
@@ -556,7 +556,7 @@ def test_seed_accepts_a_database_with_only_an_admin(demo_env, tmp_path):
     try:
         with Session(engine, expire_on_commit=False) as s:
             assert not demo.database_has_users(s)
-            accounts.create_admin(s, "ops@example.com", "Ops-pass-123", "Superadmin")
+            identity.create_admin(s, "ops@example.com", "Ops-pass-123", "Superadmin")
             s.commit()
             counts = demo.seed_demo(s)  # the default reference day: today in Moscow
             s.commit()

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Select, case, delete, func, select
 from sqlmodel import Session
 
-from paysim_app.accounts.accounts import hash_token, new_token, revoke_all_sessions
+from paysim_app.accounts.identity import hash_token, new_token, revoke_all_sessions
 from paysim_app.accounts.passwords import unusable_hash
 from paysim_app.core import audit
 from paysim_app.core.errors import NotFound, ValidationError

@@ -21,7 +21,7 @@ from limits import parse
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from paysim_app.accounts.accounts import hash_token, new_token
+from paysim_app.accounts.identity import hash_token, new_token
 from paysim_app.accounts.passwords import verify_password
 from paysim_app.core import audit, rate_limits
 from paysim_app.core.errors import PermissionDenied, ValidationError

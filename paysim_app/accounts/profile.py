@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from paysim_app.accounts.accounts import hash_token
+from paysim_app.accounts.identity import hash_token
 from paysim_app.core import audit
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone

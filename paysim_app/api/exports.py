@@ -13,7 +13,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core import signing
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.listing import ListQuery
@@ -53,7 +53,7 @@ async def export_csv(request: Request):
             descending=bool(payload.get("d", True)),
         )
         with session_scope() as session:
-            actor = accounts.actor_of_session_id(session, payload.get("sid"))
+            actor = identity.actor_of_session_id(session, payload.get("sid"))
             # refused before the first byte, else audited (committed before the rows leave)
             list_export.start_export(session, actor, spec, query)
     except ValidationError:

@@ -21,7 +21,7 @@ import os
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.db import session_scope
 from paysim_app.support import quality
@@ -124,7 +124,7 @@ async def result(request: Request) -> JSONResponse:
     except ValueError:
         data = None
     with session_scope() as session:
-        actor = accounts.resolve_session(session, token)
+        actor = identity.resolve_session(session, token)
         if actor is None:
             return _error(401, "auth.required")
         if not isinstance(data, dict):

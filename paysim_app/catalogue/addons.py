@@ -15,7 +15,7 @@ from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
 from paysim_app.billing import autopay, ledger
-from paysim_app.billing import billing as billing_cycle
+from paysim_app.billing import cycle as billing_cycle
 from paysim_app.core import notify
 from paysim_app.core.errors import DomainError, NotFound
 from paysim_app.core.permissions import Actor, owned_sim, require_role

@@ -78,7 +78,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("active", "retire"): "deactivated",
     ("suspended", "retire"): "deactivated",
     ("blocked", "retire"): "deactivated",
-    # an admin puts a SIM back on the shelf by hand (never one on a contract: see admin_sims)
+    # an admin puts a SIM back on the shelf by hand (never one on a contract: see sims.inventory)
     ("deactivated", "restock"): "in_stock",
     ("awaiting_activation", "restock"): "in_stock",
 }

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from paysim_app.billing import autopay, billing, payments
+from paysim_app.billing import autopay, cycle, payments
 from paysim_app.catalogue import addons as _addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.core import leases, rate_limits
 from paysim_app.db import get_engine, session_scope
@@ -85,9 +85,7 @@ def _yield_cpu() -> None:
 def billing_job() -> None:
     _yield_cpu()
     with session_scope() as session:
-        report = billing.run_billing(
-            session, get_gateway(), pace=get_settings().paysim_billing_pace
-        )
+        report = cycle.run_billing(session, get_gateway(), pace=get_settings().paysim_billing_pace)
     log.info("billing done: %s fees, %s autopay ok", report.fees, report.autopay["succeeded"])
 
 

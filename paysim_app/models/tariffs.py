@@ -28,7 +28,7 @@ class Tariff(SQLModel, table=True):
     description: str = Field(default="", max_length=500)
     monthly_fee_kop: int
     # an admin's fee change waits for the next period: from `next_fee_period` ('YYYY-MM') on,
-    # billing charges `next_monthly_fee_kop` (see catalogue.admin_tariffs)
+    # billing charges `next_monthly_fee_kop` (see catalogue.tariffs)
     next_monthly_fee_kop: int | None = None
     next_fee_period: str | None = Field(default=None, max_length=7)
     data_gb: int | None = None  # None: unlimited

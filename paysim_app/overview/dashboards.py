@@ -175,12 +175,12 @@ class SimDashboard:
 def sim_dashboard(session: Session, actor: Actor, sim_id: int) -> SimDashboard:
     # imported here: these services build on this module's SIM summaries
     from paysim_app.billing import autopay, statement
-    from paysim_app.sims import sims
+    from paysim_app.sims import own_sims
 
     require_role(actor, "subscriber")
     sim = owned_sim(session, actor, sim_id, admin_permission="sims.view")
     tariff = session.get(Tariff, sim.tariff_id) if sim.tariff_id else None
-    details = sims.sim_details(session, actor, sim.id)
+    details = own_sims.sim_details(session, actor, sim.id)
     plan = autopay.autopay_view(session, sim)
     lines, _ = statement.statement(session, actor, statement.StatementFilter(sim_id=sim.id), 1, 5)
     tickets = session.exec(
@@ -205,7 +205,7 @@ def sim_dashboard(session: Session, actor: Actor, sim_id: int) -> SimDashboard:
         next_charge_kop=plan.next_charge_kop,
         runway_until=plan.runway_until,
         last_lines=lines,
-        open_requests=sims.open_requests(session, actor),
+        open_requests=own_sims.open_requests(session, actor),
         open_tickets=tickets,
     )
 

@@ -33,30 +33,30 @@ LINES_PER_CHUNK = 500
 
 def lists() -> dict[str, ListSpec]:
     """Every exportable list by name (imported here, not at module load, to avoid cycles)."""
-    from paysim_app.billing import admin_payments
-    from paysim_app.catalogue import admin_lists_catalogue
-    from paysim_app.overview import admin_lists_people, admin_lists_staff
-    from paysim_app.partners import admin_lists_partners, partner_cabinet
-    from paysim_app.sims import admin_lists_queues, admin_sims
+    from paysim_app.billing import payment_lists
+    from paysim_app.catalogue import catalogue_lists
+    from paysim_app.overview import people_lists, staff_lists
+    from paysim_app.partners import cabinet, partner_lists
+    from paysim_app.sims import inventory, queue_lists
 
     specs = (
-        admin_sims.SIM_LIST,
-        admin_payments.PAYMENT_LIST,
-        admin_lists_partners.PARTNER_LIST,
-        admin_lists_people.SUBSCRIBER_LIST,
-        admin_lists_people.TICKET_LIST,
-        admin_lists_staff.ADMIN_LIST,
-        admin_lists_staff.AUDIT_LIST,
-        admin_lists_staff.RATING_LIST,
-        admin_lists_queues.ACTIVATION_LIST,
-        admin_lists_queues.TARIFF_CHANGE_LIST,
-        admin_lists_queues.BLOCK_LIST,
-        admin_lists_queues.UNBLOCK_LIST,
-        admin_lists_catalogue.TARIFF_LIST,
-        admin_lists_catalogue.ADDON_LIST,
-        partner_cabinet.PARTNER_SIM_LIST,
-        partner_cabinet.PARTNER_SUBSCRIBER_LIST,
-        partner_cabinet.PARTNER_REQUEST_LIST,
+        inventory.SIM_LIST,
+        payment_lists.PAYMENT_LIST,
+        partner_lists.PARTNER_LIST,
+        people_lists.SUBSCRIBER_LIST,
+        people_lists.TICKET_LIST,
+        staff_lists.ADMIN_LIST,
+        staff_lists.AUDIT_LIST,
+        staff_lists.RATING_LIST,
+        queue_lists.ACTIVATION_LIST,
+        queue_lists.TARIFF_CHANGE_LIST,
+        queue_lists.BLOCK_LIST,
+        queue_lists.UNBLOCK_LIST,
+        catalogue_lists.TARIFF_LIST,
+        catalogue_lists.ADDON_LIST,
+        cabinet.PARTNER_SIM_LIST,
+        cabinet.PARTNER_SUBSCRIBER_LIST,
+        cabinet.PARTNER_REQUEST_LIST,
     )
     return {spec.name: spec for spec in specs if spec.export}
 

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from paysim_app.accounts.accounts import hash_token, new_token, next_contract_no
+from paysim_app.accounts.identity import hash_token, new_token, next_contract_no
 from paysim_app.accounts.passwords import unusable_hash
 from paysim_app.billing import cards, ledger
 from paysim_app.core import audit, notify, outbox

@@ -2,7 +2,7 @@
 
 The type is read from the file's first bytes (its magic number), never from its name or the
 browser's word; the file is stored under a random name, and the name the user gave is kept only
-for display. Reading one back goes through the ticket's owner check (support.support).
+for display. Reading one back goes through the ticket's owner check (support.ticketing).
 
 A file is stored when it is chosen, before its message is sent: customers may store
 rate_limits "attachments.user" files a day, and a file no message took within KEEP_UNSENT is

@@ -8,7 +8,7 @@ handler's own `_actor()` reuses it) and refuses the event when
 - the handler has no access word (deny by default: Reflex's `setvar` and every internal event a
   browser does not send are refused too),
 - the actor does not satisfy the word (signed out, another role, a permission the role lacks or
-  lost since sign-in, a deactivated user or partner: accounts.accounts.resolve_session),
+  lost since sign-in, a deactivated user or partner: accounts.identity.resolve_session),
 - or its arguments do not fit the handler (unknown or missing names, a type the handler does
   not take, NaN or Infinity, integers past int64, oversized text).
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from paysim_app.accounts import accounts, admins
+from paysim_app.accounts import admins, identity
 from paysim_app.core.errors import AuthError, NotFound, PermissionDenied, ValidationError
 from paysim_app.core.outbox import render_for_sending
 from paysim_app.core.permissions import PERMISSIONS, ROLE_SUPERADMIN, ROLE_SUPPORT
@@ -52,7 +52,7 @@ def audits(session, action: str) -> list[AuditLog]:
 def fresh(session, actor):
     """The actor as a new request would see it (permissions reloaded from the database)."""
     session.expire_all()
-    return accounts.actor_for(session, session.get(User, actor.user_id))
+    return identity.actor_for(session, session.get(User, actor.user_id))
 
 
 @pytest.fixture
@@ -306,9 +306,9 @@ def test_invite_creates_an_admin_and_mails_a_set_password_link(session, engine, 
         "role": ROLE_SUPPORT,
     }
     # the link sets the password; then the new admin signs in with the role's permissions
-    accounts.reset_password(session, token, NEW_PASSWORD)
+    identity.reset_password(session, token, NEW_PASSWORD)
     session.commit()
-    _, actor = accounts.sign_in(session, "new.admin@example.ru", NEW_PASSWORD)
+    _, actor = identity.sign_in(session, "new.admin@example.ru", NEW_PASSWORD)
     assert actor.can("support.view") and not actor.can("sims.view")
 
 
@@ -351,21 +351,21 @@ def test_resend_invitation(session, factory, boss):
 
 def test_disable_ends_sessions_and_enable_lets_back_in(session, factory, boss):
     user = factory.admin_user(ROLE_SUPPORT, email="op@example.ru")
-    token, _ = accounts.sign_in(session, "op@example.ru", factory.password)
+    token, _ = identity.sign_in(session, "op@example.ru", factory.password)
     session.commit()
     admins.set_admin_active(session, boss, user.id, False)
     session.commit()
-    assert accounts.resolve_session(session, token) is None
+    assert identity.resolve_session(session, token) is None
     assert session.execute(
         select(AuthSession.revoked_at).where(AuthSession.user_id == user.id)
     ).scalar_one()
     with pytest.raises(AuthError) as denied:
-        accounts.sign_in(session, "op@example.ru", factory.password)
+        identity.sign_in(session, "op@example.ru", factory.password)
     assert denied.value.code == "auth.account_disabled"
     admins.set_admin_active(session, boss, user.id, False)  # already disabled: no new entry
     admins.set_admin_active(session, boss, user.id, True)
     session.commit()
-    accounts.sign_in(session, "op@example.ru", factory.password)
+    identity.sign_in(session, "op@example.ru", factory.password)
     (off,) = audits(session, "disable_admin")
     (on,) = audits(session, "enable_admin")
     assert (json.loads(off.before), json.loads(off.after)) == (

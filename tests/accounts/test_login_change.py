@@ -13,12 +13,12 @@ import time_machine
 from sqlalchemy import text
 from sqlmodel import select
 
-from paysim_app.accounts import accounts, login_change, profile
+from paysim_app.accounts import identity, login_change, profile
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.core.outbox import SECRET, render_for_sending
 from paysim_app.models import LoginChange, PasswordResetToken, User
 from paysim_app.models.base import utcnow
-from paysim_app.subscribers import admin_subscribers as subs
+from paysim_app.subscribers import contracts as subs
 from tests.conftest import PASSWORD
 from tests.money_helpers import emails, fresh
 
@@ -51,7 +51,7 @@ def _error(call, *args, **kwargs) -> ValidationError:
 
 def _signs_in(session, login: str) -> bool:
     try:
-        accounts.sign_in(session, login, PASSWORD)
+        identity.sign_in(session, login, PASSWORD)
     except AuthError:
         return False
     session.commit()
@@ -60,9 +60,9 @@ def _signs_in(session, login: str) -> bool:
 
 def test_a_new_email_is_used_only_after_its_link_is_opened(session, factory):
     olga = factory.subscriber("olga@example.ru")
-    this_browser, _ = accounts.sign_in(session, "olga@example.ru", PASSWORD)
-    other_browser, _ = accounts.sign_in(session, "olga@example.ru", PASSWORD)
-    accounts.request_password_reset(session, "olga@example.ru")  # a link to the old address
+    this_browser, _ = identity.sign_in(session, "olga@example.ru", PASSWORD)
+    other_browser, _ = identity.sign_in(session, "olga@example.ru", PASSWORD)
+    identity.request_password_reset(session, "olga@example.ru")  # a link to the old address
     session.commit()
 
     info = _request(session, olga, "  Olga.New@Mail.RU ")
@@ -82,7 +82,7 @@ def test_a_new_email_is_used_only_after_its_link_is_opened(session, factory):
     # until confirmed: sign-in and recovery keep using the old address
     assert not _signs_in(session, "olga.new@mail.ru")
     assert _signs_in(session, "olga@example.ru")
-    accounts.request_password_reset(session, "olga.new@mail.ru")
+    identity.request_password_reset(session, "olga.new@mail.ru")
     session.commit()
     assert emails(session, to="olga.new@mail.ru", kind="password_reset") == []
 
@@ -91,8 +91,8 @@ def test_a_new_email_is_used_only_after_its_link_is_opened(session, factory):
     )
     session.commit()
     assert fresh(session, User, olga.user_id).email == "olga.new@mail.ru"
-    assert accounts.resolve_session(session, this_browser) is not None
-    assert accounts.resolve_session(session, other_browser) is None
+    assert identity.resolve_session(session, this_browser) is not None
+    assert identity.resolve_session(session, other_browser) is None
     # the reset link mailed to the old address no longer works
     assert all(r.used_at for r in session.exec(select(PasswordResetToken)).all())
     assert _signs_in(session, "olga.new@mail.ru") and not _signs_in(session, "olga@example.ru")
@@ -158,8 +158,8 @@ def test_staff_keep_an_email_login(session, factory):
 
 def test_a_new_phone_is_confirmed_by_a_code(session, factory):
     olga = factory.subscriber("olga@example.ru")
-    this_browser, _ = accounts.sign_in(session, "olga@example.ru", PASSWORD)
-    other_browser, _ = accounts.sign_in(session, "olga@example.ru", PASSWORD)
+    this_browser, _ = identity.sign_in(session, "olga@example.ru", PASSWORD)
+    other_browser, _ = identity.sign_in(session, "olga@example.ru", PASSWORD)
     session.commit()
     info = _request(session, olga, "8 916 123-45-67")
     assert (info.pending_kind, info.pending_value) == ("phone", "+79161234567")
@@ -179,8 +179,8 @@ def test_a_new_phone_is_confirmed_by_a_code(session, factory):
     info = login_change.confirm_login_code(session, olga, f" {code[:3]}-{code[3:]} ", this_browser)
     session.commit()
     assert (info.email, info.phone, info.pending_kind) == ("olga@example.ru", "+79161234567", "")
-    assert accounts.resolve_session(session, this_browser) is not None
-    assert accounts.resolve_session(session, other_browser) is None
+    assert identity.resolve_session(session, this_browser) is not None
+    assert identity.resolve_session(session, other_browser) is None
     assert _signs_in(session, "+7 916 123 45 67") and _signs_in(session, "olga@example.ru")
 
 
@@ -241,8 +241,8 @@ def test_admin_contact_edits_leave_the_login_and_recovery_alone(session, factory
     user = fresh(session, User, olga.user_id)
     assert (user.email, user.phone) == ("olga@example.ru", None)
     # recovery asked for the new contact address finds no account; the login's still works
-    accounts.request_password_reset(session, "contact@mail.ru")
-    accounts.request_password_reset(session, "+79161234567")
+    identity.request_password_reset(session, "contact@mail.ru")
+    identity.request_password_reset(session, "+79161234567")
     session.commit()
     assert emails(session, kind="password_reset") == []
     assert subs.send_password_reset(session, admin, olga.subscriber_id) == "olga@example.ru"
@@ -263,7 +263,7 @@ def test_a_phone_login_is_recovered_by_phone_not_by_an_edited_contact_email(sess
     )
     session.commit()
     assert subs.send_password_reset(session, admin, ivan.subscriber_id) == "+79161112233"
-    accounts.request_password_reset(session, "+7 916 111-22-33")
+    identity.request_password_reset(session, "+7 916 111-22-33")
     session.commit()
     assert [m.to_address for m in emails(session, kind="password_reset")] == ["+79161112233"] * 2
     assert emails(session, to="someone.else@mail.ru") == []
@@ -288,7 +288,7 @@ def test_wrong_passwords_on_either_form_share_one_allowance(session, factory):
     olga = factory.subscriber("olga@example.ru")
     for _ in range(login_change.MAX_FAILURES - 1):
         with pytest.raises(ValidationError):
-            accounts.change_password(session, olga, "Wrong-pass1", "Brand-new-pass9")
+            identity.change_password(session, olga, "Wrong-pass1", "Brand-new-pass9")
     err = _error(_request, session, olga, "new@mail.ru", "Wrong-pass1")
     assert err.code == "login_change.locked"
     assert _error(_request, session, olga, "new@mail.ru").code == "login_change.locked"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.errors import ValidationError
 from paysim_app.models import AuthSession, Subscriber, User
 from tests.conftest import PASSWORD
@@ -18,32 +18,32 @@ def _users(engine) -> list[str]:
 
 
 def test_register_and_sign_in_with_a_session_joins_it(session, engine):
-    token, actor = accounts.register_and_sign_in(
+    token, actor = identity.register_and_sign_in(
         session, "new@example.ru", PASSWORD, "Новый", "en", user_agent="UA", ip="1.2.3.4"
     )
     assert _users(engine) == []  # the caller commits
     session.commit()
     assert actor.role == "subscriber" and actor.login == "new@example.ru"
-    assert accounts.resolve_session(session, token).user_id == actor.user_id
+    assert identity.resolve_session(session, token).user_id == actor.user_id
     assert session.get(User, actor.user_id).locale == "en"
     assert session.get(Subscriber, actor.subscriber_id).full_name == "Новый"
 
 
 def test_register_and_sign_in_without_a_session_commits_both(engine, db_url):
-    token, actor = accounts.register_and_sign_in("own@example.ru", PASSWORD, user_agent="UA")
+    token, actor = identity.register_and_sign_in("own@example.ru", PASSWORD, user_agent="UA")
     assert _users(engine) == ["own@example.ru"]
-    assert accounts.resolve_session(token).user_id == actor.user_id
+    assert identity.resolve_session(token).user_id == actor.user_id
     with Session(engine) as s:
         assert len(s.exec(select(AuthSession)).all()) == 1
 
 
 def test_a_refused_registration_leaves_neither_account_nor_session(engine, db_url):
-    accounts.register_and_sign_in("taken@example.ru", PASSWORD)
+    identity.register_and_sign_in("taken@example.ru", PASSWORD)
     with pytest.raises(ValidationError) as refused:
-        accounts.register_and_sign_in("taken@example.ru", PASSWORD)
+        identity.register_and_sign_in("taken@example.ru", PASSWORD)
     assert refused.value.field == "login"
     with pytest.raises(ValidationError):
-        accounts.register_and_sign_in("weak@example.ru", "short")
+        identity.register_and_sign_in("weak@example.ru", "short")
     assert _users(engine) == ["taken@example.ru"]
     with Session(engine) as s:
         assert len(s.exec(select(AuthSession)).all()) == 1

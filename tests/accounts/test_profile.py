@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from paysim_app.accounts import accounts, profile
+from paysim_app.accounts import identity, profile
 from paysim_app.core import notify
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.models import AuthSession, Subscriber, User
@@ -27,7 +27,7 @@ IPHONE = (
 
 
 def _sign_in(session, login: str, agent: str = CHROME) -> str:
-    token, _ = accounts.sign_in(session, login, PASSWORD, user_agent=agent)
+    token, _ = identity.sign_in(session, login, PASSWORD, user_agent=agent)
     session.commit()
     return token
 
@@ -103,7 +103,7 @@ def test_sessions_list_marks_this_browser_and_hides_ended_ones(session, factory)
     _sign_in(session, "olga@example.ru", IPHONE)
     gone = _sign_in(session, "olga@example.ru")
     _sign_in(session, "ivan@example.ru")
-    accounts.sign_out(session, gone)
+    identity.sign_out(session, gone)
     old = AuthSession(
         user_id=actor.user_id,
         token_hash="x" * 64,
@@ -128,7 +128,7 @@ def test_a_session_of_someone_else_is_refused(session, factory):
         with pytest.raises(PermissionDenied):
             profile.revoke_session(session, actor, forged)
     session.rollback()
-    assert accounts.resolve_session(session, theirs) is not None
+    assert identity.resolve_session(session, theirs) is not None
 
 
 def test_revoke_one_own_session(session, factory):
@@ -138,8 +138,8 @@ def test_revoke_one_own_session(session, factory):
     [_, phone_row] = profile.list_sessions(session, actor, here)
     profile.revoke_session(session, actor, phone_row.id)
     session.commit()
-    assert accounts.resolve_session(session, phone) is None
-    assert accounts.resolve_session(session, here) is not None
+    assert identity.resolve_session(session, phone) is None
+    assert identity.resolve_session(session, here) is not None
 
 
 def test_sign_out_everywhere_keeps_the_current_one_or_not(session, factory):
@@ -150,13 +150,13 @@ def test_sign_out_everywhere_keeps_the_current_one_or_not(session, factory):
     theirs = _sign_in(session, "ivan@example.ru")
     assert profile.sign_out_everywhere(session, actor, here, keep_current=True) == 2
     session.commit()
-    assert accounts.resolve_session(session, here) is not None
-    assert all(accounts.resolve_session(session, tok) is None for tok in elsewhere)
+    assert identity.resolve_session(session, here) is not None
+    assert all(identity.resolve_session(session, tok) is None for tok in elsewhere)
     assert [r.is_current for r in profile.list_sessions(session, actor, here)] == [True]
     assert profile.sign_out_everywhere(session, actor, here, keep_current=False) == 1
     session.commit()
-    assert accounts.resolve_session(session, here) is None
-    assert accounts.resolve_session(session, theirs) is not None  # another user's: untouched
+    assert identity.resolve_session(session, here) is None
+    assert identity.resolve_session(session, theirs) is not None  # another user's: untouched
     assert profile.list_sessions(session, other, theirs)[0].is_current
 
 

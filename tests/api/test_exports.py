@@ -11,14 +11,14 @@ from dataclasses import replace
 import pytest
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.api.exports import export_link
 from paysim_app.api.routes import api
 from paysim_app.core import signing
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import AuditLog
 from paysim_app.overview import list_export
-from paysim_app.overview.admin_lists_staff import AUDIT_LIST
+from paysim_app.overview.staff_lists import AUDIT_LIST
 
 
 @pytest.fixture
@@ -34,9 +34,9 @@ def client(session):
 
 def _login(session, factory, role):
     user = factory.admin_user(role)
-    token, _actor = accounts.sign_in(session, user.email, factory.password)
+    token, _actor = identity.sign_in(session, user.email, factory.password)
     session.commit()
-    return accounts.session_id_of(session, token), token
+    return identity.session_id_of(session, token), token
 
 
 def test_a_signed_link_downloads_the_filtered_csv(session, factory, client):
@@ -60,7 +60,7 @@ def test_forged_expired_revoked_and_unpermitted_links_are_refused(session, facto
     assert client.get(f"/api/export/sims?t={expired}").status_code == 403
     support_sid, _ = _login(session, factory, "Support operator")
     assert client.get(export_link(support_sid, "sims", ListQuery(), "ru")).status_code == 403
-    accounts.sign_out(session, token)
+    identity.sign_out(session, token)
     session.commit()
     assert client.get(url).status_code == 403
 
@@ -76,7 +76,7 @@ def _exports(session) -> list[AuditLog]:
 
 def test_an_export_is_audited_with_its_list_filters_sort_and_rows(session, factory, client):
     sid, _ = _login(session, factory, "Superadmin")
-    admin_id = accounts.actor_of_session_id(session, sid).user_id
+    admin_id = identity.actor_of_session_id(session, sid).user_id
     for _ in range(3):
         factory.sim(status="deactivated")
     factory.sim()
@@ -94,7 +94,7 @@ def test_an_export_is_audited_with_its_list_filters_sort_and_rows(session, facto
         "rows": 3,
     }
     # the admin's audit list shows it
-    page = fetch_page(session, accounts.actor_of_session_id(session, sid), AUDIT_LIST, ListQuery())
+    page = fetch_page(session, identity.actor_of_session_id(session, sid), AUDIT_LIST, ListQuery())
     assert any(r["action"] == "list.export" and r["entity_id"] == "sims" for r in page.rows)
 
 
@@ -102,7 +102,7 @@ def test_an_export_past_the_count_cap_says_more_than(session, factory):
     """The rows are counted up to the list's cap only (an export of a million SIMs does not
     count them first)."""
     sid, _ = _login(session, factory, "Superadmin")
-    actor = accounts.actor_of_session_id(session, sid)
+    actor = identity.actor_of_session_id(session, sid)
     for _ in range(3):
         factory.sim()
     spec = replace(list_export.lists()["sims"], count_cap=2)
@@ -124,7 +124,7 @@ def test_a_refused_export_writes_no_audit_entry(session, factory, client):
     for filters in ({"no_such_filter": "1"}, {"status": "on_the_moon"}):
         bad = export_link(sid, "sims", ListQuery(filters=filters), "ru")
         assert client.get(bad).status_code == 400
-    accounts.sign_out(session, token)
+    identity.sign_out(session, token)
     session.commit()
     assert client.get(url).status_code == 403
     assert _exports(session) == []
@@ -132,9 +132,9 @@ def test_a_refused_export_writes_no_audit_entry(session, factory, client):
 
 def test_a_partners_export_is_audited_too(session, factory, client):
     dealer = factory.partner()
-    token, _ = accounts.sign_in(session, dealer.login, dealer.password)
+    token, _ = identity.sign_in(session, dealer.login, dealer.password)
     session.commit()
-    sid = accounts.session_id_of(session, token)
+    sid = identity.session_id_of(session, token)
     factory.sim(factory.subscriber(), partner=dealer)
     assert client.get(export_link(sid, "partner_sims", ListQuery(), "en")).status_code == 200
     [row] = _exports(session)

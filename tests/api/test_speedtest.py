@@ -9,7 +9,7 @@ import zlib
 import pytest
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.api.routes import api
 from paysim_app.api.speedtest import CHUNK, MAX_UPLOAD
 from paysim_app.core import signing
@@ -155,7 +155,7 @@ GOOD = {"ping_ms": 23.4, "jitter_ms": 3.1, "download_mbps": 41.27, "upload_mbps"
 def alice(session, factory):
     actor = factory.subscriber("alice@example.ru")
     sim = factory.sim(actor)
-    token, _ = accounts.sign_in(session, "alice@example.ru", factory.password, "pytest")
+    token, _ = identity.sign_in(session, "alice@example.ru", factory.password, "pytest")
     session.commit()
     return {"actor": actor, "sim": sim.id, "token": token}
 
@@ -201,7 +201,7 @@ def test_no_valid_session_is_401_and_stores_nothing(client, session, alice, toke
 
 
 def test_a_revoked_session_is_401(client, session, alice):
-    accounts.sign_out(session, alice["token"])
+    identity.sign_out(session, alice["token"])
     session.commit()
     assert post_result(client, alice["token"], {"sim_id": alice["sim"], **GOOD}).status_code == 401
 
@@ -259,7 +259,7 @@ def test_malformed_bodies_are_refused(client, session, alice, body):
 def test_a_partner_token_cannot_store_a_result(client, session, factory):
     bundle = factory.partner()
     sim = factory.sim(factory.subscriber(), partner=bundle)
-    token, _ = accounts.sign_in(session, bundle.login, bundle.password)
+    token, _ = identity.sign_in(session, bundle.login, bundle.password)
     session.commit()
     assert post_result(client, token, {"sim_id": sim.id, **GOOD}).status_code == 403
     assert stored(session) == []

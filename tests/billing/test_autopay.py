@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from paysim_app.billing import autopay, billing, ledger, topups
+from paysim_app.billing import autopay, cycle, ledger, topups
 from paysim_app.billing import cards as cards_service
 from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
 from paysim_app.models import AutopayRun, AutopaySetting, Payment, SavedCard, Sim
@@ -304,7 +304,7 @@ def test_expired_saved_card_is_not_charged(session, factory):
     sub, sim, _ = make(session, factory, exp=(10, 2026))  # valid when autopay was set
     gw = FlakyGateway()
     with travel(NOV5):
-        billing.run_billing(session, gw, NOV5)
+        cycle.run_billing(session, gw, NOV5)
     assert gw.charged == []
     [run] = runs(session, sim.id)
     assert (run.status, run.decline_code, run.payment_id, run.next_retry_at) == (
@@ -357,7 +357,7 @@ def test_a_retry_is_skipped_when_the_sim_no_longer_needs_money(session, factory)
 def test_an_unknown_outcome_is_reconciled_by_the_next_run(session, factory):
     sub, sim, _ = make(session, factory)
     with travel(NOV5):
-        report = billing.run_billing(session, FlakyGateway(charges_fail=True), NOV5)
+        report = cycle.run_billing(session, FlakyGateway(charges_fail=True), NOV5)
     assert report.autopay == {"succeeded": 0, "failed": 0, "pending": 1}
     # the fee did not wait for the card
     assert sim_state(session, sim.id) == (-50000, "suspended")

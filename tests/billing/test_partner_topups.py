@@ -8,13 +8,13 @@ import pytest
 from sqlmodel import select
 
 from paysim_app.billing import partner_topups
-from paysim_app.billing.admin_payments import PAYMENT_LIST
+from paysim_app.billing.payment_lists import PAYMENT_LIST
 from paysim_app.billing.payments import commission_of
 from paysim_app.billing.topups import MAX_KOP, MIN_KOP
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import AuditLog, Commission, Payment
-from paysim_app.partners import partner_stats
+from paysim_app.partners import performance
 from tests.money_helpers import assert_ledger_consistent, count, notifications
 
 
@@ -190,13 +190,13 @@ def test_partner_stats_equal_the_admins_and_count_the_top_up(session, factory, w
     today = date.today()
     start = date(today.year - 1, today.month, 1)
     pid = world["dealer"].partner.id
-    own = partner_stats.partner_stats(session, world["dealer"].actor, pid, start, today)
-    admin = partner_stats.partner_stats(session, factory.superadmin(), pid, start, today)
+    own = performance.partner_stats(session, world["dealer"].actor, pid, start, today)
+    admin = performance.partner_stats(session, factory.superadmin(), pid, start, today)
     assert own == admin
     assert own.payments_count == 1 and own.payments_kop == 50000
     assert own.profit_kop == 2500
     with pytest.raises(PermissionDenied):
-        partner_stats.partner_stats(
+        performance.partner_stats(
             session, world["dealer"].actor, world["other"].partner.id, start, today
         )
 

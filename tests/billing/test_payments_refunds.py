@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlmodel import SQLModel, select
 
-from paysim_app.billing import admin_payments, payments, statement
+from paysim_app.billing import payment_lists, payments, statement
 from paysim_app.core.errors import DomainError
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.db import make_engine
@@ -22,7 +22,7 @@ from paysim_app.models import AuditLog, Commission, LedgerEntry, Payment, Sim
 from paysim_app.models.billing import PaymentRefund
 from paysim_app.payments import GatewayEvent, GatewayRefund
 from paysim_app.payments.sandbox import SandboxGateway
-from paysim_app.subscribers import admin_subscribers
+from paysim_app.subscribers import contracts
 from tests.conftest import (
     BACKENDS,
     alembic_config,
@@ -453,7 +453,7 @@ def test_the_admins_payment_card_and_list_show_what_was_refunded(session, paid):
     pid, admin = paid["pid"], paid["admin"]
     apply(session, refund_event(session, pid, total=10000))
     apply(session, refund_event(session, pid, ("re_1", 10000)))  # the same money, named
-    card = admin_payments.payment_card(session, admin, pid)
+    card = payment_lists.payment_card(session, admin, pid)
     assert (card.status, card.display_status, card.refunded_kop) == (
         "succeeded",
         "partly_refunded",
@@ -464,26 +464,26 @@ def test_the_admins_payment_card_and_list_show_what_was_refunded(session, paid):
     assert card.commission_kop == 2500 - payments.commission_of(10000, 500)
     payments.refund_payment(session, admin, SandboxGateway(), pid, "остаток")
     session.commit()
-    card = admin_payments.payment_card(session, admin, pid)
+    card = payment_lists.payment_card(session, admin, pid)
     assert (card.display_status, card.refunded_kop, card.refundable) == ("refunded", AMOUNT, False)
     assert card.refunds[-1].applied_kop == 40000 and card.refunds[-1].by == "Админ"
     assert card.commission_kop == 0
-    page = fetch_page(session, admin, admin_payments.PAYMENT_LIST, ListQuery())
+    page = fetch_page(session, admin, payment_lists.PAYMENT_LIST, ListQuery())
     [row] = [r for r in page.rows if r["id"] == pid]
     assert row["refunded_kop"] == AMOUNT
-    totals = admin_payments.totals(session, admin, ListQuery())
+    totals = payment_lists.totals(session, admin, ListQuery())
     assert totals.refunded_kop == AMOUNT
 
 
 def test_the_totals_count_partial_refunds(session, paid):
     apply(session, refund_event(session, paid["pid"], ("re_1", 15000)))
-    totals = admin_payments.totals(session, paid["admin"], ListQuery())
+    totals = payment_lists.totals(session, paid["admin"], ListQuery())
     assert (totals.succeeded_kop, totals.refunded_kop) == (AMOUNT, 15000)
 
 
 def test_the_subscriber_card_lists_the_payment_as_partly_refunded(session, paid):
     apply(session, refund_event(session, paid["pid"], ("re_1", 15000)))
-    detail = admin_subscribers.subscriber_detail(session, paid["admin"], paid["sub"].subscriber_id)
+    detail = contracts.subscriber_detail(session, paid["admin"], paid["sub"].subscriber_id)
     [p] = [p for p in detail.payments if p.id == paid["pid"]]
     assert (p.status, p.refunded_kop) == ("partly_refunded", 15000)
 

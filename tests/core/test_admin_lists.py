@@ -8,16 +8,16 @@ from sqlalchemy import func, text
 from sqlmodel import select
 from stdnum import luhn
 
-from paysim_app.billing import admin_payments
+from paysim_app.billing import payment_lists
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, count_capped, fetch_page, filtered
 from paysim_app.models import AuditLog, Sim
 from paysim_app.overview import list_export
-from paysim_app.sims import admin_sims
+from paysim_app.sims import inventory
 from tests.money_helpers import card_topup
 
 
-def page(session, actor, spec=admin_sims.SIM_LIST, **kw):
+def page(session, actor, spec=inventory.SIM_LIST, **kw):
     return fetch_page(session, actor, spec, ListQuery(**kw))
 
 
@@ -40,13 +40,13 @@ def test_count_is_capped_and_computed_only_when_asked(session, factory):
     admin = factory.superadmin()
     for _ in range(5):
         factory.sim()
-    stmt = filtered(admin_sims.SIM_LIST, admin, ListQuery())
+    stmt = filtered(inventory.SIM_LIST, admin, ListQuery())
     assert count_capped(session, stmt, cap=3) == (3, True)
     assert count_capped(session, stmt, cap=10) == (5, False)
     assert page(session, admin, page_size=2).total == 5
     assert page(session, admin, page=2, page_size=2).total == 5
     no_count = fetch_page(
-        session, admin, admin_sims.SIM_LIST, ListQuery(page=2, page_size=2), count=False
+        session, admin, inventory.SIM_LIST, ListQuery(page=2, page_size=2), count=False
     )
     assert no_count.total is None and len(no_count.rows) == 2
 
@@ -112,7 +112,7 @@ def test_bad_filters_get_a_clear_error(session, factory, filters):
 
 def test_the_support_operator_and_a_subscriber_cannot_list_sims_or_payments(session, factory):
     for actor in (factory.support(), factory.subscriber(), None):
-        for spec in (admin_sims.SIM_LIST, admin_payments.PAYMENT_LIST):
+        for spec in (inventory.SIM_LIST, payment_lists.PAYMENT_LIST):
             with pytest.raises(PermissionDenied):
                 page(session, actor, spec)
 
@@ -126,48 +126,48 @@ def test_payments_filters_totals_and_search(session, factory):
     card_topup(session, sim, 20_000, status="failed")
     card_topup(session, other, 30_000)
     session.commit()
-    spec = admin_payments.PAYMENT_LIST
+    spec = payment_lists.PAYMENT_LIST
     rows = page(session, admin, spec, filters={"amount_min": "1 000,50"}).rows
     assert [r["id"] for r in rows] == [big]
     assert len(page(session, admin, spec, filters={"sim": str(sim.id)}).rows) == 2
     assert len(page(session, admin, spec, filters={"status": "failed"}).rows) == 1
     assert [r["id"] for r in page(session, admin, spec, search=f"#{big}").rows] == [big]
     assert len(page(session, admin, spec, search="кузнецова").rows) == 2
-    tot = admin_payments.totals(session, admin, ListQuery(filters={"sim": str(sim.id)}))
+    tot = payment_lists.totals(session, admin, ListQuery(filters={"sim": str(sim.id)}))
     assert (tot.count, tot.amount_kop, tot.succeeded_kop) == (2, 170_000, 150_000)
-    card = admin_payments.payment_card(session, admin, big)
+    card = payment_lists.payment_card(session, admin, big)
     assert card.refundable and card.msisdn == sim.msisdn
     with pytest.raises(PermissionDenied):
-        admin_payments.payment_card(session, factory.support(), big)
+        payment_lists.payment_card(session, factory.support(), big)
 
 
 def test_create_edit_delete_a_sim_with_audit(session, factory):
     admin = factory.superadmin()
     dealer = factory.partner()
     body = "897019900000000001"
-    form = admin_sims.SimForm(
+    form = inventory.SimForm(
         iccid=body + luhn.calc_check_digit(body),
         msisdn="8 (903) 111-22-33",
         imsi="250991234567890",
         partner_id=str(dealer.partner.id),
         activation_code="AB12-CD34",
     )
-    sim_id = admin_sims.create_sim(session, admin, form)
+    sim_id = inventory.create_sim(session, admin, form)
     session.commit()
     sim = session.get(Sim, sim_id)
     assert sim.msisdn == "+79031112233" and sim.partner_id == dealer.partner.id
     assert sim.activation_code_hash and len(sim.puk) == 8
-    admin_sims.edit_sim(
+    inventory.edit_sim(
         session,
         admin,
         sim_id,
-        admin_sims.SimForm(**{**form.__dict__, "msisdn": "+79031112244", "partner_id": ""}),
+        inventory.SimForm(**{**form.__dict__, "msisdn": "+79031112244", "partner_id": ""}),
     )
     session.commit()
     assert session.get(Sim, sim_id).partner_id is None
-    card = admin_sims.sim_card(session, admin, sim_id)
+    card = inventory.sim_card(session, admin, sim_id)
     assert [h.what for h in card.history if h.kind == "audit"] == ["sim.edit", "sim.create"]
-    admin_sims.delete_sim(session, admin, sim_id)
+    inventory.delete_sim(session, admin, sim_id)
     session.commit()
     assert session.get(Sim, sim_id) is None
     actions = session.exec(
@@ -194,12 +194,12 @@ def test_a_bad_sim_form_names_the_field_and_changes_nothing(session, factory, ch
     fresh = "897019900000000009" + luhn.calc_check_digit("897019900000000009")
     n = session.exec(select(func.count()).select_from(Sim)).one()
     with pytest.raises(ValidationError) as err:
-        admin_sims.create_sim(
-            session, admin, admin_sims.SimForm(**{**base, "iccid": fresh, **change})
+        inventory.create_sim(
+            session, admin, inventory.SimForm(**{**base, "iccid": fresh, **change})
         )
     assert err.value.field == field
     with pytest.raises(ValidationError) as err:
-        admin_sims.create_sim(session, admin, admin_sims.SimForm(**base))
+        inventory.create_sim(session, admin, inventory.SimForm(**base))
     assert err.value.field == "iccid"  # taken by another SIM
     session.rollback()
     assert session.exec(select(func.count()).select_from(Sim)).one() == n
@@ -209,11 +209,11 @@ def test_a_sim_that_had_a_subscriber_cannot_be_deleted_and_support_cannot_edit(s
     admin = factory.superadmin()
     sim = factory.sim(factory.subscriber())
     with pytest.raises(DomainError):
-        admin_sims.delete_sim(session, admin, sim.id)
+        inventory.delete_sim(session, admin, sim.id)
     with pytest.raises(PermissionDenied):
-        admin_sims.delete_sim(session, factory.support(), sim.id)
+        inventory.delete_sim(session, factory.support(), sim.id)
     with pytest.raises(PermissionDenied):
-        admin_sims.bulk(session, factory.support(), "deactivate", [sim.id])
+        inventory.bulk(session, factory.support(), "deactivate", [sim.id])
 
 
 def test_bulk_actions_change_what_fits_and_skip_the_rest(session, factory):
@@ -222,24 +222,24 @@ def test_bulk_actions_change_what_fits_and_skip_the_rest(session, factory):
     stock = [factory.sim() for _ in range(3)]
     active = factory.sim(factory.subscriber())
     ids = [s.id for s in stock] + [active.id]
-    result = admin_sims.bulk(session, admin, "assign_partner", ids, str(dealer.partner.id))
+    result = inventory.bulk(session, admin, "assign_partner", ids, str(dealer.partner.id))
     session.commit()
     assert (result.changed, result.skipped) == (4, 0)
-    result = admin_sims.bulk(session, admin, "set_status", ids, "deactivated")
+    result = inventory.bulk(session, admin, "set_status", ids, "deactivated")
     session.commit()
     assert (result.changed, result.skipped) == (4, 0)
     # a SIM that belongs to a contract never goes back to the shelf
-    result = admin_sims.bulk(session, admin, "set_status", ids, "in_stock")
+    result = inventory.bulk(session, admin, "set_status", ids, "in_stock")
     session.commit()
     assert (result.changed, result.skipped) == (3, 1)
     session.refresh(active)
     assert active.status == "deactivated"
     with pytest.raises(ValidationError):
-        admin_sims.bulk(session, admin, "set_status", ids, "active")
+        inventory.bulk(session, admin, "set_status", ids, "active")
     with pytest.raises(ValidationError):
-        admin_sims.bulk(session, admin, "explode", ids)
+        inventory.bulk(session, admin, "explode", ids)
     with pytest.raises(ValidationError):
-        admin_sims.bulk(session, admin, "deactivate", [])
+        inventory.bulk(session, admin, "deactivate", [])
 
 
 def test_export_streams_every_matching_row_with_formulas_neutralised(session, factory):
@@ -264,7 +264,7 @@ def test_past_the_cap_postgresql_gives_an_estimate(session, factory, backend):
         factory.sim()
     if backend == "postgres":
         session.execute(text("ANALYZE sim"))
-    tiny = replace(admin_sims.SIM_LIST, count_cap=2)
+    tiny = replace(inventory.SIM_LIST, count_cap=2)
     result = fetch_page(
         session, admin, tiny, ListQuery(page=2, page_size=1, filters={"status": "in_stock"})
     )
@@ -292,7 +292,7 @@ def test_a_narrowed_list_pages_the_same_rows_whichever_plan_it_asks_for(session,
     sub = factory.subscriber()
     sims = [factory.sim(sub if i % 3 == 0 else None) for i in range(9)]
     stock = sorted((s.id for s in sims if s.status == "in_stock"), reverse=True)
-    spec = replace(admin_sims.SIM_LIST, count_cap=cap)
+    spec = replace(inventory.SIM_LIST, count_cap=cap)
     statements: list[str] = []
     engine = session.get_bind()
     listen = lambda *a: statements.append(a[2])  # noqa: E731 (conn, cursor, statement, ...)
@@ -368,9 +368,7 @@ def test_a_page_turn_uses_the_last_count_to_choose_its_plan(
     event.listen(engine, "before_cursor_execute", listen)
     try:
         query = ListQuery(filters={"status": "in_stock"}, page=2, page_size=2)
-        result = fetch_page(
-            session, admin, admin_sims.SIM_LIST, query, count=False, matches=matches
-        )
+        result = fetch_page(session, admin, inventory.SIM_LIST, query, count=False, matches=matches)
     finally:
         event.remove(engine, "before_cursor_execute", listen)
     assert [r["id"] for r in result.rows] == ids[2:] and result.total is None

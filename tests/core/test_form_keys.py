@@ -15,7 +15,7 @@ from paysim_app.billing import partner_topups
 from paysim_app.core import form_keys
 from paysim_app.core.errors import ValidationError
 from paysim_app.models import AuditLog, Commission, LedgerEntry, Payment
-from paysim_app.subscribers import admin_subscribers
+from paysim_app.subscribers import contracts
 from tests.money_helpers import assert_ledger_consistent, count
 
 
@@ -49,7 +49,7 @@ def test_new_keys_are_fresh_and_of_the_accepted_shape():
 @pytest.mark.parametrize("key", ["", "short", "x" * 65, "with space1", "../../etc", None, 12345678])
 def test_a_key_that_is_not_one_of_ours_is_refused(session, world, key):
     with pytest.raises(ValidationError) as err:
-        admin_subscribers.correct_balance(
+        contracts.correct_balance(
             session, world["admin"], world["sub_id"], world["sim_id"], 100, "Бонус", form_key=key
         )
     assert (err.value.code, err.value.field) == ("error.invalid", "form_key")
@@ -60,12 +60,12 @@ def test_a_key_that_is_not_one_of_ours_is_refused(session, world, key):
 def test_the_same_correction_form_posted_twice_corrects_once(session, world):
     admin, sid, sim_id = world["admin"], world["sub_id"], world["sim_id"]
     key = form_keys.new_key()
-    first = admin_subscribers.correct_balance(
+    first = contracts.correct_balance(
         session, admin, sid, sim_id, -2500, "Ошибочное зачисление", form_key=key
     )
     session.commit()
     # the replay answers as the first post did, whatever the (since cleared) form now says
-    again = admin_subscribers.correct_balance(session, admin, sid, sim_id, 0, "", form_key=key)
+    again = contracts.correct_balance(session, admin, sid, sim_id, 0, "", form_key=key)
     session.commit()
     assert again == first
     assert (first.amount_kop, first.balance_after_kop) == (-2500, 27500)
@@ -74,7 +74,7 @@ def test_the_same_correction_form_posted_twice_corrects_once(session, world):
     assert assert_ledger_consistent(session, sim_id).balance_kop == 27500
     assert count(session, AuditLog, AuditLog.action == "sim.balance_correction") == 1
     # a new form (a new key) is a new correction
-    admin_subscribers.correct_balance(
+    contracts.correct_balance(
         session, admin, sid, sim_id, -2500, "Ещё одно", form_key=form_keys.new_key()
     )
     session.commit()
@@ -84,8 +84,8 @@ def test_the_same_correction_form_posted_twice_corrects_once(session, world):
 def test_a_key_belongs_to_the_admin_who_opened_the_form(session, world):
     key = form_keys.new_key()
     args = (world["sub_id"], world["sim_id"], 1000, "Бонус")
-    mine = admin_subscribers.correct_balance(session, world["admin"], *args, form_key=key)
-    theirs = admin_subscribers.correct_balance(session, world["other_admin"], *args, form_key=key)
+    mine = contracts.correct_balance(session, world["admin"], *args, form_key=key)
+    theirs = contracts.correct_balance(session, world["other_admin"], *args, form_key=key)
     session.commit()
     assert mine.entry_id != theirs.entry_id
     assert assert_ledger_consistent(session, world["sim_id"]).balance_kop == 32000
@@ -104,7 +104,7 @@ def test_two_posts_of_one_correction_form_at_the_same_moment_correct_once(sessio
             with Session(engine, expire_on_commit=False) as s:
                 start.wait()
                 answers.append(
-                    admin_subscribers.correct_balance(
+                    contracts.correct_balance(
                         s,
                         world["admin"],
                         world["sub_id"],

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from paysim_app.accounts import accounts, admins
+from paysim_app.accounts import admins, identity
 from paysim_app.core import outbox
 from paysim_app.core.errors import PermissionDenied
 from paysim_app.core.permissions import ROLE_SUPPORT
@@ -30,7 +30,7 @@ def _raw_rows(session) -> str:
 
 def _reset(session, factory, login="ivan@example.ru") -> tuple[OutboxEmail, str]:
     factory.subscriber(login)
-    accounts.request_password_reset(session, login, "https://lk.paysim.test")
+    identity.request_password_reset(session, login, "https://lk.paysim.test")
     session.commit()
     [mail] = emails(session, kind="password_reset")
     token = LINK.search(outbox.render_for_sending(mail)).group(1)
@@ -45,7 +45,7 @@ def test_the_row_holds_no_usable_token_and_the_sender_gets_it_back(session, fact
     assert sent.count(f"https://lk.paysim.test/reset?token={token}") == 2
     assert outbox.SECRET not in sent
     # the token really is the one that resets the password
-    accounts.reset_password(session, token, "Another-pass2")
+    identity.reset_password(session, token, "Another-pass2")
     session.commit()
 
 

@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import func
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.billing import cards, topups
 from paysim_app.core import rate_limits
 from paysim_app.core.errors import AuthError, DomainError, ValidationError
@@ -20,7 +20,7 @@ from paysim_app.core.rate_limits import TooManyAttempts
 from paysim_app.db import session_scope
 from paysim_app.models import OutboxEmail, RateCounter
 from paysim_app.payments import CardRejected
-from paysim_app.sims import sims
+from paysim_app.sims import own_sims
 from tests.conftest import PASSWORD
 from tests.money_helpers import GW
 
@@ -170,11 +170,11 @@ IP = "203.0.113.7"
 def test_registrations_from_one_address(session, limits_of):
     limits_of("register.ip=2/hour")
     for n in range(2):
-        accounts.register_subscriber(session, f"r{n}@example.ru", PASSWORD, ip=IP)
+        identity.register_subscriber(session, f"r{n}@example.ru", PASSWORD, ip=IP)
         session.commit()
     with pytest.raises(TooManyAttempts):
-        accounts.register_subscriber(session, "r9@example.ru", PASSWORD, ip=IP)
-    accounts.register_subscriber(session, "r9@example.ru", PASSWORD, ip="203.0.113.8")
+        identity.register_subscriber(session, "r9@example.ru", PASSWORD, ip=IP)
+    identity.register_subscriber(session, "r9@example.ru", PASSWORD, ip="203.0.113.8")
 
 
 def test_wrong_passwords_from_one_address_whatever_the_logins(session, factory, limits_of):
@@ -182,10 +182,10 @@ def test_wrong_passwords_from_one_address_whatever_the_logins(session, factory, 
     user = factory.subscriber("victim@example.ru")
     for n in range(3):  # three different logins: each below its own lock
         with pytest.raises(AuthError):
-            accounts.sign_in(session, f"guess{n}@example.ru", "wrong-pass-1", ip=IP)
+            identity.sign_in(session, f"guess{n}@example.ru", "wrong-pass-1", ip=IP)
     with pytest.raises(TooManyAttempts):  # even the right password, from this address
-        accounts.sign_in(session, "victim@example.ru", PASSWORD, ip=IP)
-    token, actor = accounts.sign_in(session, "victim@example.ru", PASSWORD, ip="198.51.100.1")
+        identity.sign_in(session, "victim@example.ru", PASSWORD, ip=IP)
+    token, actor = identity.sign_in(session, "victim@example.ru", PASSWORD, ip="198.51.100.1")
     assert token and actor.user_id == user.user_id
 
 
@@ -193,18 +193,18 @@ def test_reset_requests_per_address_and_per_login(session, factory, limits_of):
     limits_of("reset.ip=3/hour;reset.login=2/hour")
     factory.subscriber("forgot@example.ru")
     for _ in range(2):
-        accounts.request_password_reset(session, "forgot@example.ru", ip="198.51.100.1")
+        identity.request_password_reset(session, "forgot@example.ru", ip="198.51.100.1")
         session.commit()
     with pytest.raises(TooManyAttempts):  # a third mail to one login, from anywhere
-        accounts.request_password_reset(session, "forgot@example.ru", ip="198.51.100.2")
+        identity.request_password_reset(session, "forgot@example.ru", ip="198.51.100.2")
     session.rollback()
     # an address may ask for other logins, up to its own limit; unknown logins count the same
-    accounts.request_password_reset(session, "nobody1@example.ru", ip=IP)
-    accounts.request_password_reset(session, "nobody2@example.ru", ip=IP)
-    accounts.request_password_reset(session, "nobody3@example.ru", ip=IP)
+    identity.request_password_reset(session, "nobody1@example.ru", ip=IP)
+    identity.request_password_reset(session, "nobody2@example.ru", ip=IP)
+    identity.request_password_reset(session, "nobody3@example.ru", ip=IP)
     session.commit()
     with pytest.raises(TooManyAttempts):
-        accounts.request_password_reset(session, "nobody4@example.ru", ip=IP)
+        identity.request_password_reset(session, "nobody4@example.ru", ip=IP)
     session.rollback()
     sent = session.exec(select(OutboxEmail).where(OutboxEmail.kind == "password_reset")).all()
     assert len(sent) == 2
@@ -215,23 +215,23 @@ def test_wrong_current_passwords_are_counted(session, factory, limits_of):
     actor = factory.subscriber()
     for _ in range(2):
         with pytest.raises(ValidationError):
-            accounts.change_password(session, actor, "not-it-123", "Brand-new-pass9")
+            identity.change_password(session, actor, "not-it-123", "Brand-new-pass9")
     with pytest.raises(TooManyAttempts):  # the right one too, until the window ends
-        accounts.change_password(session, actor, PASSWORD, "Brand-new-pass9")
+        identity.change_password(session, actor, PASSWORD, "Brand-new-pass9")
 
 
 def test_wrong_activation_codes_from_one_address(session, factory, limits_of):
     limits_of("sim_claim.ip=2/hour")
     stock = factory.sim(None)
-    stock.activation_code_hash = sims.activation_code_hash("RIGHT1")
+    stock.activation_code_hash = own_sims.activation_code_hash("RIGHT1")
     session.commit()
     people = [factory.subscriber() for _ in range(3)]
     for person in people[:2]:  # two accounts, one wrong code each: no per-account lock yet
         with pytest.raises(DomainError, match="claim_refused"):
-            sims.claim_sim(session, person, stock.iccid, "WRONG1", ip=IP)
+            own_sims.claim_sim(session, person, stock.iccid, "WRONG1", ip=IP)
     with pytest.raises(TooManyAttempts):
-        sims.claim_sim(session, people[2], stock.iccid, "RIGHT1", ip=IP)
-    assert sims.claim_sim(session, people[2], stock.iccid, "RIGHT1", ip="198.51.100.1")
+        own_sims.claim_sim(session, people[2], stock.iccid, "RIGHT1", ip=IP)
+    assert own_sims.claim_sim(session, people[2], stock.iccid, "RIGHT1", ip="198.51.100.1")
 
 
 def _card(number: str):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import LedgerEntry, Sim, Tariff
 from paysim_app.models.base import utcnow
@@ -182,7 +182,7 @@ def customer(app_env):
     n = next(_serial)
     login = f"money{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
-        actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Мария Деньгова")
+        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Мария Деньгова")
         tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
         sims = []
         for i, balance in enumerate((10000, 0)):

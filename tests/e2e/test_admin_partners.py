@@ -12,11 +12,11 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 from stdnum.ru import inn as ru_inn
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import money
 from paysim_app.models import User
-from paysim_app.partners import partner_stats
+from paysim_app.partners import performance
 from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 
@@ -41,8 +41,8 @@ def _expected(app_env, partner_id: int, date_from: date, date_to: date):
     engine = make_engine(f"sqlite:///{app_env['db']}")
     with Session(engine) as session:
         admin = session.exec(select(User).where(User.email == "admin@paysim.demo")).one()
-        actor = accounts.actor_for(session, admin)
-        stats = partner_stats.partner_stats(session, actor, partner_id, date_from, date_to)
+        actor = identity.actor_for(session, admin)
+        stats = performance.partner_stats(session, actor, partner_id, date_from, date_to)
     engine.dispose()
     return stats
 

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import CannedReply
-from paysim_app.support import support
+from paysim_app.support import ticketing
 from tests.e2e.conftest import PASSWORD, WIDTHS, ready, shot, sign_in
 
 _serial = itertools.count(1)
@@ -41,10 +41,10 @@ def fresh_ticket(app_env):
     engine = make_engine(f"sqlite:///{app_env['db']}")
     subject = f"Нет интернета {app_env['port']}-{n}"
     with Session(engine, expire_on_commit=False) as session:
-        actor = accounts.register_subscriber(
+        actor = identity.register_subscriber(
             session, f"ticket{n}-{app_env['port']}@example.ru", PASSWORD, full_name="Игорь Тикетов"
         )
-        ticket_id = support.open_ticket(session, actor, "connection", subject, "С утра нет сети")
+        ticket_id = ticketing.open_ticket(session, actor, "connection", subject, "С утра нет сети")
         canned = CannedReply(
             title=f"Перезагрузка {n}",
             body=f"Перезагрузите модем и проверьте баланс ({n}).",

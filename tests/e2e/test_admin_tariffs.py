@@ -11,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from paysim_app.catalogue.admin_tariffs import next_period
+from paysim_app.catalogue.tariffs import next_period
 from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
 

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Sim, Subscriber, Tariff, User
 from paysim_app.models.base import utcnow
@@ -33,7 +33,7 @@ def dealer_customer(app_env):
     login = f"dealer-cust{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
         partner_id = session.exec(select(User.partner_id).where(User.email == DEALER)).one()
-        actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Ольга Наличная")
+        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Ольга Наличная")
         sub = session.get(Subscriber, actor.subscriber_id)
         sub.partner_id = partner_id
         session.add(sub)

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import QualityRating, Sim, SpeedTest, Tariff
 from paysim_app.models.base import utcnow
@@ -32,7 +32,7 @@ def customer(app_env):
     n = next(_serial)
     login = f"quality{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
-        actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Олег Замеров")
+        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Олег Замеров")
         tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
         serial = 9_600_000 + n
         sim = Sim(

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 from stdnum import luhn
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.billing import cards
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import day, money
@@ -38,7 +38,7 @@ def subscriber(app_env):
     login = f"tariffs{n}-{app_env['port']}@example.ru"
     serial = 9_700_000 + n
     with Session(engine, expire_on_commit=False) as session:
-        actor = accounts.register_subscriber(session, login, PASSWORD, full_name="Олег Тарифов")
+        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Олег Тарифов")
         tariff = session.exec(select(Tariff).where(Tariff.code == "OPTIMUM")).one()
         session.add(
             Sim(

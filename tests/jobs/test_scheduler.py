@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
-from paysim_app.billing import autopay, billing, ledger
+from paysim_app.billing import autopay, cycle, ledger
 from paysim_app.core import leases
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.jobs import scheduler
@@ -232,7 +232,7 @@ def test_billing_job_bills_the_due_sims_of_the_app_database(session, factory):
     with time_machine.travel(NOW, tick=True):
         sims, with_autopay = _due_population(session, factory)
         scheduler.billing_job()
-        period = billing.period_of(moscow_date(NOW))
+        period = cycle.period_of(moscow_date(NOW))
         _assert_billed_once(session, sims, with_autopay, period)
         assert session.get(BillingRun, moscow_date(NOW).isoformat()) is not None
         scheduler.billing_job()  # the hourly repeat changes nothing
@@ -244,11 +244,11 @@ def test_two_workers_running_billing_at_once_charge_each_sim_once(
     session, factory, monkeypatch, caplog, batch
 ):
     # small batches make the two runs interleave: each worker commits many times
-    monkeypatch.setattr(billing, "run_billing", functools.partial(billing.run_billing, batch=batch))
+    monkeypatch.setattr(cycle, "run_billing", functools.partial(cycle.run_billing, batch=batch))
     with time_machine.travel(NOW, tick=True), caplog.at_level(logging.INFO, "paysim.jobs"):
         sims, with_autopay = _due_population(session, factory)
         _run_concurrently(scheduler.billing_job)
-        _assert_billed_once(session, sims, with_autopay, billing.period_of(moscow_date(NOW)))
+        _assert_billed_once(session, sims, with_autopay, cycle.period_of(moscow_date(NOW)))
         # what the two workers report adds up to one fee per SIM, whoever wrote it
         done = [r.args for r in caplog.records if r.getMessage().startswith("billing done")]
         assert len(done) == 2

@@ -28,7 +28,7 @@ from alembic import command
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from paysim_app.billing import autopay, billing
+from paysim_app.billing import autopay, cycle
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.jobs import scheduler
@@ -227,7 +227,7 @@ def _due_sims(db: Session, factory: Factory, n: int) -> list[int]:
 
 def _fees(db: Session) -> dict[int, int]:
     db.rollback()
-    period = billing.period_of(moscow_date(utcnow()))
+    period = cycle.period_of(moscow_date(utcnow()))
     return dict(
         db.execute(
             select(LedgerEntry.sim_id, func.count())

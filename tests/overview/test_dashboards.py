@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.core.errors import PermissionDenied
 from paysim_app.core.permissions import Actor
@@ -293,7 +293,7 @@ def test_an_admin_role_shows_exactly_its_sections(factory, busy_day):
     )
     s.add(user)
     s.commit()
-    cashier = accounts.actor_for(s, user)
+    cashier = identity.actor_for(s, user)
 
     overview = dashboards.admin_overview(s, cashier, now=busy_day)
 

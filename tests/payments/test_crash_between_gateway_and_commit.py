@@ -63,7 +63,7 @@ from paysim_app.db import session_scope
 from paysim_app.models import User
 from paysim_app.payments import CardInput, get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.billing import topups
 
 user_id, sim_id, amount, key, card_id, crash = sys.argv[1:]
@@ -78,7 +78,7 @@ def dying_charge(self, **kwargs):
 
 StripeGateway.charge = dying_charge
 with session_scope() as session:
-    actor = accounts.actor_for(session, session.get(User, int(user_id)))
+    actor = identity.actor_for(session, session.get(User, int(user_id)))
     topups.top_up_by_card(
         session, actor, get_gateway(), sim_id=int(sim_id), amount_kop=int(amount),
         request_key=key,

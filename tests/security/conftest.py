@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import make_engine
@@ -311,7 +311,7 @@ def _extra_actors(url: str) -> tuple[dict[str, str], Victim]:
                 partner_id=dealer.id,
             )
         )
-        accounts.create_admin(session, "demoted@paysim.demo", DEMO_PASSWORD, ROLE_SUPERADMIN)
+        identity.create_admin(session, "demoted@paysim.demo", DEMO_PASSWORD, ROLE_SUPERADMIN)
         victim = _seed_victim(session)
         session.commit()
         for name, login in {
@@ -326,7 +326,7 @@ def _extra_actors(url: str) -> tuple[dict[str, str], Victim]:
             "idor-partner": "netpoint@paysim.demo",
             "victim": VICTIM_EMAIL,
         }.items():
-            tokens[name], _ = accounts.sign_in(session, login, DEMO_PASSWORD)
+            tokens[name], _ = identity.sign_in(session, login, DEMO_PASSWORD)
         session.commit()
         dealer.is_active = False
         demoted = session.exec(select(User).where(User.email == "demoted@paysim.demo")).one()

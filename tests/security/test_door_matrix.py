@@ -32,7 +32,7 @@ import paysim_app.paysim_app  # noqa: F401  (every state, in this thread: Reflex
 from bench.load_app import load_names
 from bench.load_client import HYDRATED, Tab, Update
 from bench.load_socket import SocketError
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.i18n import t
 from paysim_app.ui import access
@@ -89,7 +89,7 @@ def _actors(backend: Backend):
     engine = make_engine(backend.url)
     with Session(engine) as session:
         resolved = {
-            name: accounts.resolve_session(session, token) if token else None
+            name: identity.resolve_session(session, token) if token else None
             for name, token in backend.tokens.items()
             if name not in IDOR_ACTORS
         }

@@ -36,7 +36,7 @@ from sqlmodel import Session
 
 import paysim_app.paysim_app as app_module
 from bench.load_client import Tab
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.ui import access
 from tests.security.conftest import Backend, Victim
@@ -350,7 +350,7 @@ def _victim_session(backend: Backend) -> int:
 def _actors_of(backend: Backend, names) -> dict:
     engine = make_engine(backend.url)
     with Session(engine) as session:
-        found = {n: accounts.resolve_session(session, backend.tokens[n]) for n in names}
+        found = {n: identity.resolve_session(session, backend.tokens[n]) for n in names}
         session.rollback()
     engine.dispose()
     return found

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.accounts.passwords import hash_password, verify_password
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.core.outbox import render_for_sending
@@ -28,7 +28,7 @@ from paysim_app.models import (
     TariffChangeRequest,
     User,
 )
-from paysim_app.sims import activations, sims
+from paysim_app.sims import activations, own_sims
 from tests.money_helpers import count, emails, notifications, travel
 
 CUSTOMER = {
@@ -54,7 +54,7 @@ def admin_with(session, *permissions: str):
     )
     session.add(user)
     session.commit()
-    return accounts.actor_for(session, user)
+    return identity.actor_for(session, user)
 
 
 @pytest.fixture
@@ -89,9 +89,9 @@ def sale(session, factory, world, *, sim=None, **customer) -> ActivationRequest:
 def claim(session, factory, world, subscriber=None) -> ActivationRequest:
     """A subscriber's claim of a SIM from the shop (ICCID + pack code)."""
     stock = factory.sim(None, partner=world["dealer"], tariff=world["tariff"])
-    stock.activation_code_hash = sims.activation_code_hash("PACK-1234")
+    stock.activation_code_hash = own_sims.activation_code_hash("PACK-1234")
     session.commit()
-    rid = sims.claim_sim(session, subscriber or world["alice"], stock.iccid, "PACK-1234")
+    rid = own_sims.claim_sim(session, subscriber or world["alice"], stock.iccid, "PACK-1234")
     session.commit()
     return session.get(ActivationRequest, rid)
 
@@ -166,9 +166,9 @@ def test_approving_a_partners_sale_creates_the_contract_and_sends_a_set_password
         == 1
     )
     with travel(date(2026, 3, 21)):  # the link lasts days, not a reset link's 30 minutes
-        accounts.reset_password(session, token, "Maria-new-pass1")
+        identity.reset_password(session, token, "Maria-new-pass1")
         session.commit()
-        _, actor = accounts.sign_in(session, "maria@example.ru", "Maria-new-pass1")
+        _, actor = identity.sign_in(session, "maria@example.ru", "Maria-new-pass1")
     assert actor.subscriber_id == sub.id
 
     notes = notifications(session, user.id, "activation_approved")

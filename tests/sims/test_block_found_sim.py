@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from paysim_app.core.errors import ValidationError
 from paysim_app.models import Block, Sim
-from paysim_app.sims import admin_lists_queues as q
+from paysim_app.sims import queue_lists as q
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlmodel import select
 from paysim_app.billing import ledger
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.models import AuditLog, Block, Sim, UnblockRequest, User
-from paysim_app.sims import blocks, sims
+from paysim_app.sims import blocks, own_sims
 from tests.money_helpers import assert_ledger_consistent, emails, notifications
 from tests.sims.test_activations import admin_with
 
@@ -44,8 +44,8 @@ def audit_rows(session, action: str | None = None) -> list[AuditLog]:
 
 def owner_blocks_and_asks(session, world, comment="нашлась") -> tuple[int, int]:
     """The subscriber blocks a lost SIM and later asks to unblock it."""
-    block_id = sims.block_sim(session, world["alice"], world["sim"].id, "lost")
-    request_id = sims.request_unblock(session, world["alice"], world["sim"].id, comment)
+    block_id = own_sims.block_sim(session, world["alice"], world["sim"].id, "lost")
+    request_id = own_sims.request_unblock(session, world["alice"], world["sim"].id, comment)
     session.commit()
     return block_id, request_id
 
@@ -231,7 +231,7 @@ def test_rejecting_an_unblock_request_keeps_the_block_and_tells_why(session, wor
         blocks.reject_unblock(session, world["admin"], request_id, "ещё раз")
     session.rollback()
     # the owner may ask again, and this time it is granted
-    second = sims.request_unblock(session, world["alice"], world["sim"].id, "паспорт приложен")
+    second = own_sims.request_unblock(session, world["alice"], world["sim"].id, "паспорт приложен")
     session.commit()
     assert blocks.approve_unblock(session, world["admin"], second) == "active"
 

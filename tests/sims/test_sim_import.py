@@ -20,7 +20,7 @@ from paysim_app.i18n import EN, RU
 from paysim_app.models import ActivationRequest, AuditLog, Partner, Sim, Tariff
 from paysim_app.settings import get_settings
 from paysim_app.sims import importing as si
-from paysim_app.sims import sims
+from paysim_app.sims import own_sims
 from paysim_app.sims.importing import uploads
 from tests.conftest import make_iccid, make_imsi, make_msisdn
 
@@ -346,7 +346,7 @@ def test_updates_count_only_real_changes_and_empty_cells_keep_values(session, ad
         partner.id,
         tariff.id,
     )
-    assert stock.activation_code_hash == sims.activation_code_hash("ab12cd")
+    assert stock.activation_code_hash == own_sims.activation_code_hash("ab12cd")
 
 
 def test_the_activation_code_lets_a_subscriber_claim_the_sim(session, admin, factory):
@@ -354,7 +354,7 @@ def test_the_activation_code_lets_a_subscriber_claim_the_sim(session, admin, fac
     si.import_sims(session, admin, csv_bytes(row(1) + ",Q7W-8E9R", header=header), dry_run=False)
     session.commit()
     bob = factory.subscriber()
-    request_id = sims.claim_sim(session, bob, make_iccid(BASE + 1), "q7w8e9r")
+    request_id = own_sims.claim_sim(session, bob, make_iccid(BASE + 1), "q7w8e9r")
     assert session.get(ActivationRequest, request_id).subscriber_id == bob.subscriber_id
     stored = session.exec(select(Sim.activation_code_hash)).all()
     assert "Q7W-8E9R" not in str(stored)  # only the hash is kept

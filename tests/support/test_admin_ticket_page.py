@@ -1,4 +1,4 @@
-"""support_admin.admin_ticket_page: the ticket page's one read (thread, assignees, canned
+"""support.inbox.admin_ticket_page: the ticket page's one read (thread, assignees, canned
 replies), inside a caller's unit of work or in its own."""
 
 from __future__ import annotations
@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 
 from paysim_app.core.errors import NotFound, PermissionDenied
-from paysim_app.support import support
-from paysim_app.support import support_admin as sa
+from paysim_app.support import inbox as sa
+from paysim_app.support import ticketing
 
 
 @pytest.fixture
 def ticket(factory):
     s = factory.session
     alice = factory.subscriber("alice@example.ru", full_name="Алиса Смирнова")
-    tid = support.open_ticket(s, alice, "speed", "Медленный интернет", "Вечером 1 Мбит/с")
+    tid = ticketing.open_ticket(s, alice, "speed", "Медленный интернет", "Вечером 1 Мбит/с")
     s.commit()
     return tid
 

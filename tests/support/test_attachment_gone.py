@@ -8,7 +8,7 @@ import pytest
 from paysim_app.core.errors import NotFound
 from paysim_app.core.permissions import Actor
 from paysim_app.settings import get_settings
-from paysim_app.support import attachments, support
+from paysim_app.support import attachments, ticketing
 
 PDF = b"%PDF-1.7\n" + b"x" * 64
 
@@ -34,14 +34,14 @@ def test_the_download_verb_refuses_a_vanished_file_with_and_without_a_session(
 ):
     alice = factory.subscriber()
     stored = attachments.save(PDF, "bill.pdf", alice)
-    ticket_id = support.open_ticket(
+    ticket_id = ticketing.open_ticket(
         session, alice, "payments", "Выписка", "Файл", attachment=stored
     )
     session.commit()
-    message_id = support.ticket_thread(session, alice, ticket_id).messages[0].id
-    assert support.attachment(alice, message_id)[1] == PDF  # its own unit of work
+    message_id = ticketing.ticket_thread(session, alice, ticket_id).messages[0].id
+    assert ticketing.attachment(alice, message_id)[1] == PDF  # its own unit of work
     (folder / stored.stored).unlink()
     with pytest.raises(NotFound):
-        support.attachment(session, alice, message_id)
+        ticketing.attachment(session, alice, message_id)
     with pytest.raises(NotFound):
-        support.attachment(alice, message_id)
+        ticketing.attachment(alice, message_id)

@@ -12,7 +12,7 @@ from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.permissions import Actor
 from paysim_app.core.rate_limits import TooManyAttempts
 from paysim_app.settings import get_settings
-from paysim_app.support import attachments, support
+from paysim_app.support import attachments, ticketing
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"x" * 64
@@ -52,19 +52,19 @@ def test_stored_under_a_random_name_with_a_safe_display_name(folder):
 def test_a_ticket_carries_its_file_to_its_owner_only(session, factory):
     alice, bob = factory.subscriber(), factory.subscriber()
     stored = attachments.save(PDF, "bill.pdf", alice)
-    ticket_id = support.open_ticket(
+    ticket_id = ticketing.open_ticket(
         session, alice, "payments", "Двойное списание", "Прикладываю выписку", attachment=stored
     )
     session.commit()
-    thread = support.ticket_thread(session, alice, ticket_id)
+    thread = ticketing.ticket_thread(session, alice, ticket_id)
     message_id = thread.messages[0].id
     assert thread.messages[0].attachment_name == "bill.pdf"
-    name, data, mime = support.attachment(session, alice, message_id)
+    name, data, mime = ticketing.attachment(session, alice, message_id)
     assert (name, data, mime) == ("bill.pdf", PDF, "application/pdf")
     with pytest.raises(PermissionDenied):
-        support.attachment(session, bob, message_id)
+        ticketing.attachment(session, bob, message_id)
     with pytest.raises(ValidationError):  # a forged stored name never reaches the disk
-        support.open_ticket(
+        ticketing.open_ticket(
             session,
             alice,
             "other",
@@ -75,15 +75,15 @@ def test_a_ticket_carries_its_file_to_its_owner_only(session, factory):
 
 
 def test_replies_carry_files_both_ways_and_each_side_reads_them(session, factory):
-    from paysim_app.support import support_admin
+    from paysim_app.support import inbox
 
     alice, bob = factory.subscriber(), factory.subscriber()
     staff = factory.support()
-    ticket_id = support.open_ticket(session, alice, "speed", "Медленно", "Вечером 1 Мбит/с")
+    ticket_id = ticketing.open_ticket(session, alice, "speed", "Медленно", "Вечером 1 Мбит/с")
     session.commit()
     shot = attachments.save(PNG, "speed.png", alice)
-    mine = support.reply(session, alice, ticket_id, "Вот скриншот", attachment=shot)
-    answer = support_admin.reply_to_ticket(
+    mine = ticketing.reply(session, alice, ticket_id, "Вот скриншот", attachment=shot)
+    answer = inbox.reply_to_ticket(
         session,
         staff,
         ticket_id,
@@ -91,20 +91,20 @@ def test_replies_carry_files_both_ways_and_each_side_reads_them(session, factory
         attachment=attachments.save(PDF, "apn.pdf", staff),
     )
     session.commit()
-    thread = support.ticket_thread(session, alice, ticket_id)
+    thread = ticketing.ticket_thread(session, alice, ticket_id)
     assert [m.attachment_name for m in thread.messages] == ["", "speed.png", "apn.pdf"]
-    assert support.attachment(session, alice, answer)[:2] == ("apn.pdf", PDF)
-    assert support_admin.admin_attachment(session, staff, mine)[:2] == ("speed.png", PNG)
+    assert ticketing.attachment(session, alice, answer)[:2] == ("apn.pdf", PDF)
+    assert inbox.admin_attachment(session, staff, mine)[:2] == ("speed.png", PNG)
     with pytest.raises(PermissionDenied):
-        support.attachment(session, bob, answer)
+        ticketing.attachment(session, bob, answer)
     forged = attachments.StoredFile("x", "../../../etc/passwd")
     with pytest.raises(ValidationError):
-        support.reply(session, alice, ticket_id, "Ещё", attachment=forged)
+        ticketing.reply(session, alice, ticket_id, "Ещё", attachment=forged)
     session.rollback()
     with pytest.raises(ValidationError):
-        support_admin.reply_to_ticket(session, staff, ticket_id, "Ещё", attachment=forged)
+        inbox.reply_to_ticket(session, staff, ticket_id, "Ещё", attachment=forged)
     session.rollback()
-    assert len(support.ticket_thread(session, alice, ticket_id).messages) == 3
+    assert len(ticketing.ticket_thread(session, alice, ticket_id).messages) == 3
 
 
 def test_a_customers_daily_quota(session, factory, limits_of, folder):
@@ -121,7 +121,7 @@ def test_a_customers_daily_quota(session, factory, limits_of, folder):
 def test_files_no_message_took_are_swept_after_an_hour(session, factory, folder):
     alice = factory.subscriber()
     sent = attachments.save(PDF, "bill.pdf", alice)
-    support.open_ticket(session, alice, "payments", "Счёт", "Во вложении", attachment=sent)
+    ticketing.open_ticket(session, alice, "payments", "Счёт", "Во вложении", attachment=sent)
     session.commit()
     left = attachments.save(PNG, "left.png", alice)
     fresh = attachments.save(PNG, "fresh.png", alice)
@@ -136,4 +136,4 @@ def test_files_no_message_took_are_swept_after_an_hour(session, factory, folder)
     )
     # a form still holding the swept file says so instead of sending a message without it
     with pytest.raises(ValidationError, match="attachment_expired"):
-        support.open_ticket(session, alice, "other", "Тема", "Текст", attachment=left)
+        ticketing.open_ticket(session, alice, "other", "Тема", "Текст", attachment=left)

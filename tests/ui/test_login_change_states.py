@@ -13,7 +13,7 @@ from reflex.istate.data import RouterData
 from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.outbox import render_for_sending
 from paysim_app.db import session_scope
 from paysim_app.models import OutboxEmail, User
@@ -85,8 +85,8 @@ def test_an_email_change_waits_then_the_link_page_confirms_it(db_url, olga):
     assert "olga.new@mail.ru" in page.done_text
     assert _login_of(olga.user_id) == ("olga.new@mail.ru", None)
     with session_scope() as session:
-        assert accounts.resolve_session(session, other) is None
-        assert accounts.resolve_session(session, state.auth_token) is not None
+        assert identity.resolve_session(session, other) is None
+        assert identity.resolve_session(session, state.auth_token) is not None
     _run(ConfirmLoginState.confirm, page)  # a second press: the link is spent
     assert page.error
 

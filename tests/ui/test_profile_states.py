@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
-from paysim_app.accounts import accounts, profile
+from paysim_app.accounts import identity, profile
 from paysim_app.db import session_scope
 from paysim_app.models import AuthSession, Subscriber, User
 from paysim_app.ui.cabinet.profile import ProfileState
@@ -87,7 +87,7 @@ def test_bobs_session_cannot_be_ended_from_alices_page(db_url, alice_and_bob):
     for forged in (*[str(i) for i in bob_ids], "abc", "-1"):
         _run(SessionsState.revoke, state, forged)
     with session_scope() as session:
-        assert accounts.resolve_session(session, bob_token) is not None
+        assert identity.resolve_session(session, bob_token) is not None
 
 
 def test_sign_out_others_keeps_this_browser(db_url, alice_and_bob):
@@ -96,8 +96,8 @@ def test_sign_out_others_keeps_this_browser(db_url, alice_and_bob):
     _run(SessionsState.sign_out_others, state)
     assert [r["current"] for r in state.session_rows] == ["1"] and not state.has_others
     with session_scope() as session:
-        assert accounts.resolve_session(session, other) is None
-        assert accounts.resolve_session(session, state.auth_token) is not None
+        assert identity.resolve_session(session, other) is None
+        assert identity.resolve_session(session, state.auth_token) is not None
 
 
 def test_revoking_an_own_other_session(db_url, alice_and_bob):
@@ -107,7 +107,7 @@ def test_revoking_an_own_other_session(db_url, alice_and_bob):
     _run(SessionsState.revoke, state, other_id)
     assert len(state.session_rows) == 1
     with session_scope() as session:
-        assert accounts.resolve_session(session, other) is None
+        assert identity.resolve_session(session, other) is None
 
 
 def test_a_partner_is_sent_away(db_url, factory):
@@ -127,5 +127,5 @@ def test_partners_and_admins_see_and_end_their_own_sessions(db_url, factory, who
     _run(SessionsState.sign_out_others, state)
     assert [r["current"] for r in state.session_rows] == ["1"]
     with session_scope() as session:
-        assert accounts.resolve_session(session, other) is None
-        assert accounts.resolve_session(session, state.auth_token) is not None
+        assert identity.resolve_session(session, other) is None
+        assert identity.resolve_session(session, state.auth_token) is not None

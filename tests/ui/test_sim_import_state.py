@@ -14,7 +14,7 @@ import reflex as rx
 from sqlmodel import func, select
 
 import paysim_app.paysim_app  # noqa: F401
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.permissions import ROLE_SUPPORT
 from paysim_app.db import session_scope
 from paysim_app.models import Sim
@@ -53,7 +53,7 @@ def _preview(state, data: bytes):
     events = asyncio.run(SimImportState.preview.fn(state, [_upload(data)]))
     assert SimImportState.run_preview in events and state.phase == "checking"
     with session_scope() as session:
-        actor = accounts.resolve_session(session, state.auth_token)
+        actor = identity.resolve_session(session, state.auth_token)
     state._show(
         importing.run_upload_job(importing.preview_upload, state._upload(), actor, False), False
     )

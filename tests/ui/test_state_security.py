@@ -10,7 +10,7 @@ import reflex as rx
 from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.db import session_scope
 from paysim_app.models import AuthSession, User
 from paysim_app.ui.cabinet.home import CabinetHomeState
@@ -24,7 +24,7 @@ def _leaf(cls: type[rx.State]):
 
 def _signed_in(login: str) -> str:
     with session_scope() as session:
-        token, _ = accounts.sign_in(session, login, PASSWORD)
+        token, _ = identity.sign_in(session, login, PASSWORD)
     return token
 
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 import paysim_app.paysim_app  # noqa: F401
 from paysim_app.db import session_scope
 from paysim_app.models import Ticket, TicketMessage
-from paysim_app.support import support
+from paysim_app.support import ticketing
 from paysim_app.ui.cabinet.support import SupportState, TicketState
 from tests.ui.test_money_states import _run, _state
 from tests.ui.test_state_security import _leaf, _signed_in
@@ -25,8 +25,8 @@ def tickets(factory):
     alice_sim = factory.sim(alice)
     bob_sim = factory.sim(bob)
     s = factory.session
-    mine = support.open_ticket(s, alice, "speed", "Медленно вечером", "1 Мбит/с")
-    theirs = support.open_ticket(
+    mine = ticketing.open_ticket(s, alice, "speed", "Медленно вечером", "1 Мбит/с")
+    theirs = ticketing.open_ticket(
         s, bob, "payments", "Bob's secret subject", "Bob's secret body", bob_sim.id
     )
     s.get(Ticket, theirs).status = "resolved"

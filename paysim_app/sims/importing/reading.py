@@ -15,7 +15,7 @@ from typing import BinaryIO
 from sqlmodel import Session, select
 
 from paysim_app.sims.importing.report import OPTIONAL, REQUIRED
-from paysim_app.sims.sims import activation_code_hash
+from paysim_app.sims.own_sims import activation_code_hash
 
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+")
 _MSISDN = re.compile(r"(?:\+7|7|8)(\d{10})")
@@ -132,7 +132,7 @@ def _clean(cell: str) -> str:
 
 
 def _code_hash(code: str) -> str:
-    """sims.sims.activation_code_hash, with a shortcut for codes already without spaces
+    """sims.own_sims.activation_code_hash, with a shortcut for codes already without spaces
     and dashes (the same result)."""
     if code.isalnum() and code.isascii():
         return hashlib.sha256(f"paysim-activation:{code.upper()}".encode()).hexdigest()

@@ -13,7 +13,7 @@ import reflex as rx
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
 from paysim_app.sims import REQUEST_STATUSES, TARIFF_CHANGE_WHEN, activations, tariff_changes
-from paysim_app.sims import admin_lists_queues as queues
+from paysim_app.sims import queue_lists as queues
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column

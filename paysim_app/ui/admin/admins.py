@@ -13,7 +13,7 @@ import reflex as rx
 from paysim_app.accounts import admins
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.overview import admin_lists_staff
+from paysim_app.overview import staff_lists
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column, data_table
@@ -62,10 +62,10 @@ class AdminAdminsState(ListMixin, SessionState):
     invite_field: str = ""
 
     def _spec(self):
-        return admin_lists_staff.ADMIN_LIST
+        return staff_lists.ADMIN_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        res = self._call(admin_lists_staff.role_choices)  # (already in a worker thread)
+        res = self._call(staff_lists.role_choices)  # (already in a worker thread)
         roles = res.value if res else []
         self.role_options = [{"value": ALL, "label": t("list.any", self.locale)}] + [
             {"value": c.value, "label": c.label} for c in roles
@@ -247,7 +247,7 @@ class AdminAdminState(SessionState):
         if not res:
             return res
         d = res.value
-        roles = self._call(admin_lists_staff.role_choices)  # the same right as the card's
+        roles = self._call(staff_lists.role_choices)  # the same right as the card's
         loc = self.locale
         self.admin = {
             "id": str(d.id),

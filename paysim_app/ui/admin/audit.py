@@ -12,7 +12,7 @@ import reflex as rx
 from paysim_app.accounts import admins
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.overview import admin_lists_staff
+from paysim_app.overview import staff_lists
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
@@ -47,7 +47,7 @@ class AdminAuditState(ListMixin, SessionState):
     detail: dict[str, str] = {}
 
     def _spec(self):
-        return admin_lists_staff.AUDIT_LIST
+        return staff_lists.AUDIT_LIST
 
     def _prepare(self, actor: Actor) -> None:
         loc = self.locale
@@ -66,7 +66,7 @@ class AdminAuditState(ListMixin, SessionState):
             "who": row["actor_name"] or row["actor_login"] or t("admin_staff.audit.system", loc),
             "login": (row["actor_login"] or "") if row["actor_name"] else "",
             "action": row["action"],
-            "change": admin_lists_staff.audit_change(row["before"], row["after"]),
+            "change": staff_lists.audit_change(row["before"], row["after"]),
             "entity": f"{row['entity']} #{entity_id}" if entity_id else row["entity"],
             # an object without a page of its own links to its own history in this log
             "href": page.format(entity_id)
@@ -97,8 +97,8 @@ class AdminAuditState(ListMixin, SessionState):
         self.detail = {
             "id": str(row["id"]),
             "title": f"{row['action']} · {moment(row['created_at'], loc)}",
-            "before": admin_lists_staff.pretty_json(row["before"]) or "—",
-            "after": admin_lists_staff.pretty_json(row["after"]) or "—",
+            "before": staff_lists.pretty_json(row["before"]) or "—",
+            "after": staff_lists.pretty_json(row["after"]) or "—",
         }
 
     @rx.var

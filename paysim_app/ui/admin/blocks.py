@@ -12,7 +12,7 @@ import reflex as rx
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
 from paysim_app.sims import BLOCK_REASONS, REQUEST_STATUSES, blocks
-from paysim_app.sims import admin_lists_queues as queues
+from paysim_app.sims import queue_lists as queues
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.activations import (
     STATUS_COLOURS,

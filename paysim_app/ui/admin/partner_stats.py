@@ -1,6 +1,6 @@
 """Partner statistics for the admin: the block on a partner's card (SIMs by status, subscribers,
 profit, payments, monthly charts for a chosen period) and /admin/partners/stats, every partner
-side by side for the same kind of period. The figures come from partners.partner_stats."""
+side by side for the same kind of period. The figures come from partners.performance."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import ClassVar
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.partners import partner_stats
+from paysim_app.partners import performance
 from paysim_app.sims import SIM_STATUSES
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -38,9 +38,7 @@ class PartnerStatsState(PeriodMixin, SessionState):
     def _show(self, partner_id: int):
         self.period_error = ""
         period = self._outcome(self._period)
-        res = (
-            self._call(partner_stats.partner_stats, partner_id, *period.value) if period else period
-        )
+        res = self._call(performance.partner_stats, partner_id, *period.value) if period else period
         if not res:
             self.period_error = res.error
             return res.redirect
@@ -103,7 +101,7 @@ class PartnersComparisonState(PeriodMixin, SessionState):
     def _show(self):
         self.period_error = ""
         period = self._outcome(self._period)
-        res = self._call(partner_stats.partners_comparison, *period.value) if period else period
+        res = self._call(performance.partners_comparison, *period.value) if period else period
         if not res:
             self.period_error = res.error
             return res.redirect

@@ -13,8 +13,8 @@ from typing import ClassVar
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.partners import partners
-from paysim_app.partners.admin_lists_partners import PARTNER_LIST, PARTNER_STATES
+from paysim_app.partners import directory
+from paysim_app.partners.partner_lists import PARTNER_LIST, PARTNER_STATES
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.partner_stats import partner_stats_block
 from paysim_app.ui.auth.session import Outcome, SessionState
@@ -165,8 +165,8 @@ class AdminPartnerState(SessionState):
 
     def _show(self, partner_id: int) -> bool:
         """The card again; False when it cannot be shown (gone, or nobody signed in)."""
-        found = self._call(partners.get_partner, partner_id)
-        listed = self._call(partners.partner_users, partner_id) if found else found
+        found = self._call(directory.get_partner, partner_id)
+        listed = self._call(directory.partner_users, partner_id) if found else found
         if not listed:
             return False
         p, users, loc = found.value, listed.value, self.locale
@@ -267,14 +267,14 @@ class AdminPartnerState(SessionState):
         }
         if self._partner_id() is None:
             return self._create(values)
-        res = self._on_card(partners.update_partner, error_attr="form_error", **values)
+        res = self._on_card(directory.update_partner, error_attr="form_error", **values)
         if res:
             return rx.toast.success(self._t("admin_partners.saved"))
         return res.redirect
 
     def _create(self, values: dict):
         self._reset_messages()
-        res = self._call(partners.create_partner, code=self.form["code"], **values)
+        res = self._call(directory.create_partner, code=self.form["code"], **values)
         if not res:
             self.form_error, self.field = res.error, res.field
             return res.redirect
@@ -287,7 +287,7 @@ class AdminPartnerState(SessionState):
     @rx.event
     def set_active(self, active: bool):
         active = bool(active)
-        res = self._on_card(partners.set_partner_active, active)
+        res = self._on_card(directory.set_partner_active, active)
         if res:
             key = "admin_partners.activated" if active else "admin_partners.deactivated"
             return rx.toast.success(self._t(key))
@@ -306,7 +306,7 @@ class AdminPartnerState(SessionState):
             return rx.redirect("/login")
         self.confirm_delete = False
         self._reset_messages()
-        res = self._call(partners.delete_partner, partner_id)
+        res = self._call(directory.delete_partner, partner_id)
         if not res:
             self.action_error = res.error
             return res.redirect
@@ -324,7 +324,7 @@ class AdminPartnerState(SessionState):
     def send_invite(self, _form: dict | None = None):
         email, name = self.invite["email"], self.invite["full_name"]
         res = self._on_card(
-            partners.invite_partner_user,
+            directory.invite_partner_user,
             email,
             name,
             error_attr="invite_error",
@@ -341,7 +341,7 @@ class AdminPartnerState(SessionState):
         uid = browser_id(user_id)
         active = bool(active)
         res = self._on_card(
-            partners.set_partner_user_active,
+            directory.set_partner_user_active,
             uid,
             active,
             error_attr="invite_error",
@@ -361,7 +361,7 @@ class AdminPartnerState(SessionState):
     def resend_invite(self, user_id: str):
         uid = browser_id(user_id)
         res = self._on_card(
-            partners.resend_partner_invite,
+            directory.resend_partner_invite,
             uid,
             error_attr="invite_error",
             field_attr="invite_field",

@@ -13,7 +13,7 @@ import reflex as rx
 from paysim_app.billing import (
     PAYMENT_METHODS,
     PAYMENT_STATUSES,
-    admin_payments,
+    payment_lists,
     payments,
     statement,
 )
@@ -47,7 +47,7 @@ class AdminPaymentsState(ListMixin, SessionState):
     _totals_seq: int = 0
 
     def _spec(self):
-        return admin_payments.PAYMENT_LIST
+        return payment_lists.PAYMENT_LIST
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
         code = row["decline_code"] or ""
@@ -89,7 +89,7 @@ class AdminPaymentsState(ListMixin, SessionState):
             return
         # _call_async's work, with the actor looked up above: a background task changes its
         # state only inside `async with self`, and the sums must not hold the state meanwhile
-        res = await asyncio.to_thread(self._outcome, lambda: admin_payments.totals(actor, query))
+        res = await asyncio.to_thread(self._outcome, lambda: payment_lists.totals(actor, query))
         if not res:
             return
         tot = res.value
@@ -173,7 +173,7 @@ class AdminPaymentState(SessionState):
         return optional_id(raw)
 
     def _show(self, payment_id: int) -> Outcome:
-        res = self._call(admin_payments.payment_card, payment_id)
+        res = self._call(payment_lists.payment_card, payment_id)
         if not res:
             return res
         card = res.value

@@ -15,8 +15,8 @@ from paysim_app.core import utcnow
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_date
-from paysim_app.overview import admin_lists_staff
-from paysim_app.support import RATING_ASPECTS, quality_admin
+from paysim_app.overview import staff_lists
+from paysim_app.support import RATING_ASPECTS, quality_report
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.charts import TICK, month_label, monthly_chart
@@ -61,7 +61,7 @@ def _stars(n: int) -> str:
 
 
 def _star_colour(n: int) -> str:
-    if n <= quality_admin.LOW_STARS:
+    if n <= quality_report.LOW_STARS:
         return "red"
     return "green" if n >= 4 else "amber"
 
@@ -79,12 +79,12 @@ class AdminQualityState(ListMixin, SessionState):
     partner_options: list[dict[str, str]] = []
 
     def _spec(self):
-        return admin_lists_staff.RATING_LIST
+        return staff_lists.RATING_LIST
 
     def _prepare(self, actor: Actor) -> None:
         loc = self.locale
         self.sort, self.descending = "stars", False  # the low ones first
-        res = self._call(admin_lists_staff.rating_choices)  # (already in a worker thread)
+        res = self._call(staff_lists.rating_choices)  # (already in a worker thread)
         tariffs, partners = (res.value.tariffs, res.value.partners) if res else ((), ())
         head = [{"value": ALL, "label": t("list.any", loc)}]
         self.tariff_options = head + [{"value": o.value, "label": o.label} for o in tariffs]
@@ -119,7 +119,7 @@ class AdminQualityState(ListMixin, SessionState):
             res = None
             self.overview_error = self._t("admin_quality.error.period")
         else:
-            res = self._call(quality_admin.quality_overview, *period)
+            res = self._call(quality_report.quality_overview, *period)
             if res.redirect is not None:
                 return
             self.overview_error = res.error
@@ -252,7 +252,7 @@ FIELDS = [
         "max_stars",
         "admin_quality.filter.max_stars",
         options=[(ALL, "list.any")]
-        + [(s, f"admin_staff_ui.quality.stars_{s}") for s in admin_lists_staff.STAR_CHOICES],
+        + [(s, f"admin_staff_ui.quality.stars_{s}") for s in staff_lists.STAR_CHOICES],
     ),
     FilterField("tariff", "admin_quality.col.tariff", dynamic="tariff_options"),
     FilterField("partner", "admin_quality.col.partner", dynamic="partner_options"),

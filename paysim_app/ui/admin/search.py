@@ -8,7 +8,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.overview import admin_search
+from paysim_app.overview import search
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import phone
@@ -31,7 +31,7 @@ class AdminSearchState(SessionState):
             return redirect
         raw = self.router.page.params.get("q", "")
         self.query = raw[:100] if isinstance(raw, str) else ""
-        res = self._call(admin_search.search, self.query)
+        res = self._call(search.search, self.query)
         if not res:
             return res.redirect
         found = res.value

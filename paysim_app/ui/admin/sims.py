@@ -11,7 +11,7 @@ import reflex as rx
 
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.sims import SIM_STATUSES, admin_sims
+from paysim_app.sims import SIM_STATUSES, inventory
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
@@ -37,10 +37,10 @@ STATUS_COLOURS = {
 }
 
 
-def _choices(rows: list[admin_sims.Choice], locale: str, none: bool = True) -> list[dict[str, str]]:
+def _choices(rows: list[inventory.Choice], locale: str, none: bool = True) -> list[dict[str, str]]:
     head = [{"value": ALL, "label": t("list.any", locale)}]
     if none:
-        head.append({"value": admin_sims.NONE, "label": t("admin_sims.none", locale)})
+        head.append({"value": inventory.NONE, "label": t("admin_sims.none", locale)})
     return head + [{"value": c.value, "label": c.label} for c in rows]
 
 
@@ -53,11 +53,11 @@ class AdminSimsState(ListMixin, SessionState):
     bulk_message: str = ""
 
     def _spec(self):
-        return admin_sims.SIM_LIST
+        return inventory.SIM_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        partners = self._call(admin_sims.partner_choices)
-        tariffs = self._call(admin_sims.tariff_choices)
+        partners = self._call(inventory.partner_choices)
+        tariffs = self._call(inventory.tariff_choices)
         self.partner_options = _choices(partners.value or [], self.locale)
         self.tariff_options = _choices(tariffs.value or [], self.locale)
         self.bulk_message = ""
@@ -85,7 +85,7 @@ class AdminSimsState(ListMixin, SessionState):
     @access("admin:sims.edit")
     @rx.event
     def set_bulk(self, name: str, value: str):
-        if name == "action" and value in admin_sims.BULK_ACTIONS:
+        if name == "action" and value in inventory.BULK_ACTIONS:
             self.bulk_action, self.bulk_value = value, ""
         elif name == "value":
             self.bulk_value = str(value)[:40]
@@ -94,7 +94,7 @@ class AdminSimsState(ListMixin, SessionState):
     @rx.event
     def run_bulk(self):
         ids = [n for n in map(browser_id, self.selected) if n > 0]
-        res = self._call(admin_sims.bulk, self.bulk_action, ids, self.bulk_value)
+        res = self._call(inventory.bulk, self.bulk_action, ids, self.bulk_value)
         if not res:
             self.bulk_message = res.error
             return res.redirect
@@ -109,7 +109,7 @@ class AdminSimsState(ListMixin, SessionState):
         if self.bulk_action == "assign_partner":
             return [o for o in self.partner_options if o["value"] != ALL]
         loc = self.locale
-        return [{"value": s, "label": t(f"sim.status.{s}", loc)} for s in admin_sims.MANUAL_TARGETS]
+        return [{"value": s, "label": t(f"sim.status.{s}", loc)} for s in inventory.MANUAL_TARGETS]
 
 
 COLUMNS = [
@@ -134,7 +134,7 @@ FIELDS = [
         "balance",
         "admin_sims.col.balance",
         options=[(ALL, "list.any")]
-        + [(b, f"admin_sims.balance.{b}") for b in admin_sims.BALANCE_FILTERS],
+        + [(b, f"admin_sims.balance.{b}") for b in inventory.BALANCE_FILTERS],
     ),
     FilterField("created_from", "admin_sims.created_from", "date"),
     FilterField("created_to", "admin_sims.created_to", "date"),
@@ -159,7 +159,7 @@ def _bulk_bar() -> rx.Component:
                 id="bulk-count",
             ),
             native_choice(
-                [(a, f"admin_sims.bulk.{a}") for a in admin_sims.BULK_ACTIONS],
+                [(a, f"admin_sims.bulk.{a}") for a in inventory.BULK_ACTIONS],
                 s.bulk_action,
                 lambda v: s.set_bulk("action", v),
                 "bulk-action",
@@ -258,15 +258,15 @@ class AdminSimState(SessionState):
         return optional_id(raw)
 
     def _options(self) -> None:
-        partners = self._call(admin_sims.partner_choices).value or []
-        tariffs = self._call(admin_sims.tariff_choices).value or []
+        partners = self._call(inventory.partner_choices).value or []
+        tariffs = self._call(inventory.tariff_choices).value or []
         none = [{"value": ALL, "label": t("admin_sims.none", self.locale)}]
         self.partner_options = none + [{"value": c.value, "label": c.label} for c in partners]
         self.tariff_options = none + [{"value": c.value, "label": c.label} for c in tariffs]
 
     def _show(self, sim_id: int) -> bool:
         """The card again; False when it cannot be shown (gone, or nobody signed in)."""
-        res = self._call(admin_sims.sim_card, sim_id)
+        res = self._call(inventory.sim_card, sim_id)
         if not res:
             return False
         card, loc = res.value, self.locale
@@ -332,9 +332,9 @@ class AdminSimState(SessionState):
         if name in FORM_FIELDS:
             self.form = {**self.form, name: str(value)[:40]}
 
-    def _form(self) -> admin_sims.SimForm:
+    def _form(self) -> inventory.SimForm:
         f = self.form
-        return admin_sims.SimForm(
+        return inventory.SimForm(
             iccid=f["iccid"],
             msisdn=f["msisdn"],
             imsi=f["imsi"],
@@ -350,9 +350,9 @@ class AdminSimState(SessionState):
         self.form_error, self.field = "", ""
         sim_id = self._sim_id()
         if sim_id is None:
-            res = self._call(admin_sims.create_sim, self._form())
+            res = self._call(inventory.create_sim, self._form())
         else:
-            res = self._call(admin_sims.edit_sim, sim_id, self._form())
+            res = self._call(inventory.edit_sim, sim_id, self._form())
         if not res:
             self.form_error, self.field = res.error, res.field
             return res.redirect
@@ -376,7 +376,7 @@ class AdminSimState(SessionState):
         if sim_id is None:
             return rx.redirect("/login")
         self.confirm_delete = False
-        res = self._call(admin_sims.delete_sim, sim_id)
+        res = self._call(inventory.delete_sim, sim_id)
         if not res:
             self.form_error = res.error
             return res.redirect

@@ -14,8 +14,8 @@ from paysim_app.core import form_keys
 from paysim_app.core.listing import NONE, parse_amount_kop
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.overview import admin_lists_people
-from paysim_app.subscribers import CONTRACT_STATUSES, admin_subscribers
+from paysim_app.overview import people_lists
+from paysim_app.subscribers import CONTRACT_STATUSES, contracts
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column, data_table
@@ -47,10 +47,10 @@ class AdminSubscribersState(ListMixin, SessionState):
     partner_options: list[dict[str, str]] = []
 
     def _spec(self):
-        return admin_lists_people.SUBSCRIBER_LIST
+        return people_lists.SUBSCRIBER_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        partners = self._call(admin_lists_people.partner_choices).value or []
+        partners = self._call(people_lists.partner_choices).value or []
         loc = self.locale
         self.partner_options = [
             {"value": ALL, "label": t("list.any", loc)},
@@ -158,7 +158,7 @@ class AdminSubscriberState(SessionState):
 
     def _show(self, subscriber_id: int) -> bool:
         """The card again; False when it cannot be shown (gone, or nobody signed in)."""
-        res = self._call(admin_subscribers.subscriber_detail, subscriber_id)
+        res = self._call(contracts.subscriber_detail, subscriber_id)
         if not res:
             return False
         d, loc = res.value, self.locale
@@ -292,7 +292,7 @@ class AdminSubscriberState(SessionState):
     def save(self, _form: dict | None = None):
         f = self.form
         res = self._on_card(
-            admin_subscribers.update_subscriber,
+            contracts.update_subscriber,
             f["full_name"],
             f["email"],
             f["phone"],
@@ -312,7 +312,7 @@ class AdminSubscriberState(SessionState):
     @access("admin:subscribers.edit")
     @rx.event
     def save_notes(self, _form: dict | None = None):
-        res = self._on_card(admin_subscribers.set_notes, self.notes, error_attr="notes_error")
+        res = self._on_card(contracts.set_notes, self.notes, error_attr="notes_error")
         if res:
             return rx.toast.success(self._t("people_ui.sub.notes_saved"))
         return res.redirect
@@ -332,7 +332,7 @@ class AdminSubscriberState(SessionState):
     def deactivate(self):
         comment = self.deactivate_comment
         self.confirm_deactivate = False
-        res = self._on_card(admin_subscribers.deactivate_subscriber, comment)
+        res = self._on_card(contracts.deactivate_subscriber, comment)
         if res:
             self.deactivate_comment = ""
             return rx.toast.success(self._t("admin_subscribers.deactivated"))
@@ -341,7 +341,7 @@ class AdminSubscriberState(SessionState):
     @access("admin:subscribers.edit")
     @rx.event
     def reactivate(self):
-        res = self._on_card(admin_subscribers.reactivate_subscriber)
+        res = self._on_card(contracts.reactivate_subscriber)
         if res:
             return rx.toast.success(self._t("admin_subscribers.reactivated"))
         return res.redirect
@@ -349,7 +349,7 @@ class AdminSubscriberState(SessionState):
     @access("admin:subscribers.edit")
     @rx.event
     def send_reset(self):
-        res = self._on_card(admin_subscribers.send_password_reset)
+        res = self._on_card(contracts.send_password_reset)
         if res:
             return rx.toast.success(self._t("admin_subscribers.reset_sent", to=res.value))
         return res.redirect
@@ -378,7 +378,7 @@ class AdminSubscriberState(SessionState):
 
         def correct(actor, subscriber_id):  # the amount's own refusal reads as the verb's
             amount = parse_amount_kop(text, "amount")
-            return admin_subscribers.correct_balance(
+            return contracts.correct_balance(
                 actor,
                 subscriber_id,
                 sim_id,

@@ -12,8 +12,8 @@ import reflex as rx
 from paysim_app.core.listing import NONE
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.overview import admin_lists_people
-from paysim_app.support import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES, support_admin
+from paysim_app.overview import people_lists
+from paysim_app.support import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES, inbox
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.attach import AttachMixin, file_picker
@@ -63,10 +63,10 @@ class AdminSupportState(ListMixin, SessionState):
     assignee_options: list[dict[str, str]] = []
 
     def _spec(self):
-        return admin_lists_people.TICKET_LIST
+        return people_lists.TICKET_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        res = self._call(support_admin.assignees)  # (already in a worker thread)
+        res = self._call(inbox.assignees)  # (already in a worker thread)
         people = res.value if res else []
         loc = self.locale
         self.assignee_options = [
@@ -113,7 +113,7 @@ FIELDS = [
     FilterField(
         "status",
         "admin_support.col.status",
-        options=[(ALL, "list.any"), (admin_lists_people.UNRESOLVED, "people_ui.sup.unresolved")]
+        options=[(ALL, "list.any"), (people_lists.UNRESOLVED, "people_ui.sup.unresolved")]
         + [(s, f"admin_support.status.{s}") for s in TICKET_STATUSES],
     ),
     FilterField(
@@ -132,7 +132,7 @@ FIELDS = [
         "author_type",
         "admin_support.col.author_type",
         options=[(ALL, "list.any")]
-        + [(a, f"admin_support.author.{a}") for a in admin_lists_people.AUTHOR_TYPES],
+        + [(a, f"admin_support.author.{a}") for a in people_lists.AUTHOR_TYPES],
     ),
     FilterField("created_from", "people_ui.created_from", "date"),
     FilterField("created_to", "people_ui.created_to", "date"),
@@ -185,7 +185,7 @@ class AdminTicketState(AttachMixin, SessionState):
         return optional_id(raw)
 
     def _show(self, ticket_id: int) -> Outcome:
-        res = self._call(support_admin.admin_ticket_page, ticket_id)
+        res = self._call(inbox.admin_ticket_page, ticket_id)
         if not res:
             return res
         th, people, canned = res.value.thread, res.value.assignees, res.value.canned
@@ -287,7 +287,7 @@ class AdminTicketState(AttachMixin, SessionState):
     @rx.event
     def download(self, message_id: str):
         """A file of this ticket (the service checks support.view)."""
-        return self._send_file(support_admin.admin_attachment, message_id)
+        return self._send_file(inbox.admin_attachment, message_id)
 
     @access("admin:support.edit")
     @rx.event
@@ -306,7 +306,7 @@ class AdminTicketState(AttachMixin, SessionState):
     @access("admin:support.edit")
     @rx.event
     def set_reply_status(self, value: str):
-        if value == KEEP or value in support_admin.SETTABLE_STATUSES:
+        if value == KEEP or value in inbox.SETTABLE_STATUSES:
             self.reply_status = value
 
     @access("admin:support.edit")
@@ -314,7 +314,7 @@ class AdminTicketState(AttachMixin, SessionState):
     def send_reply(self, _form: dict | None = None):
         body, status, file = self.reply, self.reply_status, self._file()
         ok, event = self._on_ticket(
-            support_admin.reply_to_ticket,
+            inbox.reply_to_ticket,
             body,
             None if status == KEEP else status,
             file,
@@ -329,9 +329,7 @@ class AdminTicketState(AttachMixin, SessionState):
     @rx.event
     def add_note(self):
         body = self.reply
-        ok, event = self._on_ticket(
-            support_admin.add_internal_note, body, done_key="admin_support.noted"
-        )
+        ok, event = self._on_ticket(inbox.add_internal_note, body, done_key="admin_support.noted")
         if ok:
             self.reply, self.canned = "", ""
         return event
@@ -342,15 +340,13 @@ class AdminTicketState(AttachMixin, SessionState):
         user_id = optional_id(value)
         if value != NOBODY and user_id is None:
             return None
-        return self._on_ticket(
-            support_admin.assign_ticket, user_id, done_key="admin_support.assigned"
-        )[1]
+        return self._on_ticket(inbox.assign_ticket, user_id, done_key="admin_support.assigned")[1]
 
     @access("admin:support.edit")
     @rx.event
     def set_priority(self, value: str):
         return self._on_ticket(
-            support_admin.change_ticket_priority,
+            inbox.change_ticket_priority,
             str(value),
             done_key="admin_support.priority_changed",
         )[1]
@@ -359,7 +355,7 @@ class AdminTicketState(AttachMixin, SessionState):
     @rx.event
     def set_status(self, value: str):
         return self._on_ticket(
-            support_admin.change_ticket_status, str(value), done_key="admin_support.status_changed"
+            inbox.change_ticket_status, str(value), done_key="admin_support.status_changed"
         )[1]
 
 
@@ -443,14 +439,14 @@ def _controls() -> rx.Component:
             s.ticket["status"] == "new",
             static_choice(
                 [("new", "admin_support.status.new")]
-                + [(st, f"admin_support.status.{st}") for st in support_admin.SETTABLE_STATUSES],
+                + [(st, f"admin_support.status.{st}") for st in inbox.SETTABLE_STATUSES],
                 s.ticket["status"],
                 s.set_status,
                 "ticket-status",
                 "admin_support.col.status",
             ),
             static_choice(
-                [(st, f"admin_support.status.{st}") for st in support_admin.SETTABLE_STATUSES],
+                [(st, f"admin_support.status.{st}") for st in inbox.SETTABLE_STATUSES],
                 s.ticket["status"],
                 s.set_status,
                 "ticket-status",
@@ -502,10 +498,7 @@ def _reply_form() -> rx.Component:
                 rx.flex(
                     static_choice(
                         [(KEEP, "people_ui.sup.status_auto")]
-                        + [
-                            (st, f"admin_support.status.{st}")
-                            for st in support_admin.SETTABLE_STATUSES
-                        ],
+                        + [(st, f"admin_support.status.{st}") for st in inbox.SETTABLE_STATUSES],
                         s.reply_status,
                         s.set_reply_status,
                         "reply-status",

@@ -9,8 +9,8 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.catalogue import admin_tariffs
-from paysim_app.catalogue.admin_lists_catalogue import ADDON_LIST, PUBLIC, STATUSES, TARIFF_LIST
+from paysim_app.catalogue import tariffs
+from paysim_app.catalogue.catalogue_lists import ADDON_LIST, PUBLIC, STATUSES, TARIFF_LIST
 from paysim_app.core.listing import parse_amount_kop, parse_int
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
@@ -373,7 +373,7 @@ class AdminTariffState(_CatalogueItem, SessionState):
     def _item_id(self) -> int | None:
         return self._id_param("tariff_id")
 
-    def _show(self, view: admin_tariffs.TariffView) -> None:
+    def _show(self, view: tariffs.TariffView) -> None:
         loc = self.locale
         status, colour = _status(view.is_archived, loc)
         waiting = ""
@@ -423,7 +423,7 @@ class AdminTariffState(_CatalogueItem, SessionState):
         if tariff_id is None:  # /admin/tariffs/new
             self.item, self.form = {}, dict(EMPTY_TARIFF)
             return None
-        res = self._call(admin_tariffs.get_tariff, tariff_id)
+        res = self._call(tariffs.get_tariff, tariff_id)
         if not res:
             return res.redirect or rx.redirect("/admin/tariffs")
         self._show(res.value)
@@ -457,14 +457,14 @@ class AdminTariffState(_CatalogueItem, SessionState):
                 "speed_mbps": parse_int(f.get("speed_mbps", ""), "speed_mbps"),
                 "is_public": bool(f.get("is_public")),
             },
-            admin_tariffs.create_tariff,
-            admin_tariffs.update_tariff,
+            tariffs.create_tariff,
+            tariffs.update_tariff,
             "admin_tariffs.created",
             "/admin/tariffs",
         )
 
     def _verbs(self):
-        return admin_tariffs.set_tariff_archived, admin_tariffs.delete_tariff
+        return tariffs.set_tariff_archived, tariffs.delete_tariff
 
     def _list_path(self) -> str:
         return "/admin/tariffs"
@@ -474,7 +474,7 @@ class AdminAddonState(_CatalogueItem, SessionState):
     def _item_id(self) -> int | None:
         return self._id_param("addon_id")
 
-    def _show(self, view: admin_tariffs.AddonView) -> None:
+    def _show(self, view: tariffs.AddonView) -> None:
         loc = self.locale
         status, colour = _status(view.is_archived, loc)
         self.item = {
@@ -509,7 +509,7 @@ class AdminAddonState(_CatalogueItem, SessionState):
         if addon_id is None:  # /admin/addons/new
             self.item, self.form = {}, dict(EMPTY_ADDON)
             return None
-        res = self._call(admin_tariffs.get_addon, addon_id)
+        res = self._call(tariffs.get_addon, addon_id)
         if not res:
             return res.redirect or rx.redirect(f"/admin/tariffs?tab={ADDONS}")
         self._show(res.value)
@@ -531,14 +531,14 @@ class AdminAddonState(_CatalogueItem, SessionState):
                 "price_kop": parse_amount_kop(f.get("price_kop", ""), "price_kop"),
                 "period_days": parse_int(f.get("period_days", ""), "period_days"),
             },
-            admin_tariffs.create_addon,
-            admin_tariffs.update_addon,
+            tariffs.create_addon,
+            tariffs.update_addon,
             "admin_tariffs.addon_created",
             "/admin/addons",
         )
 
     def _verbs(self):
-        return admin_tariffs.set_addon_archived, admin_tariffs.delete_addon
+        return tariffs.set_addon_archived, tariffs.delete_addon
 
     def _list_path(self) -> str:
         return f"/admin/tariffs?tab={ADDONS}"

@@ -1,7 +1,7 @@
 """The session state every page builds on.
 
 The browser keeps only a random session token (LocalStorage); every handler resolves it again
-through accounts.accounts.resolve_session, so a revoked or expired session stops working at
+through accounts.identity.resolve_session, so a revoked or expired session stops working at
 once. Ids of the signed-in user stay in backend-only vars (leading underscore).
 """
 
@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
@@ -50,11 +50,11 @@ _DOOR_ACTOR: ContextVar[tuple[str, Actor | None] | None] = ContextVar("door_acto
 
 
 def resolve_token(token: str) -> Actor | None:
-    return accounts.resolve_session(token)
+    return identity.resolve_session(token)
 
 
 def _sign_out(token: str) -> None:
-    accounts.sign_out(token)
+    identity.sign_out(token)
 
 
 def admit_actor(token: str | None, actor: Actor | None) -> None:
@@ -237,7 +237,7 @@ class SessionState(rx.State):
         if locale not in ("ru", "en"):
             return
         self.locale = locale
-        self._call(accounts.set_locale, locale)  # signed in: remembered for their messages
+        self._call(identity.set_locale, locale)  # signed in: remembered for their messages
 
     @access("signed-in")
     @rx.event

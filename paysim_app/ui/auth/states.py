@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
 
@@ -41,7 +41,7 @@ class LoginState(SessionState):
             return
         user_agent, previous = self.router.headers.user_agent, self.auth_token
         res = await self._call_async(
-            accounts.sign_in,
+            identity.sign_in,
             login,
             password,
             user_agent=user_agent,
@@ -79,7 +79,7 @@ class RegisterState(SessionState):
         if not errors:
             ua, ip = self.router.headers.user_agent, self._client_ip()
             res = await self._call_async(
-                accounts.register_and_sign_in,
+                identity.register_and_sign_in,
                 login,
                 password,
                 name,
@@ -115,7 +115,7 @@ class ForgotState(SessionState):
         if not login:
             self.error = self._t("error.required")
             return
-        res = self._call(accounts.request_password_reset, login, ip=self._client_ip(), public=True)
+        res = self._call(identity.request_password_reset, login, ip=self._client_ip(), public=True)
         if not res:  # too many requests (never "no such account")
             self.error = res.error
             return
@@ -140,7 +140,7 @@ class ResetState(SessionState):
         if password != _field(form_data, "password_repeat", 1000):
             self.error = self._t("auth.password_mismatch")
             return
-        res = await self._call_async(accounts.reset_password, token, password, public=True)
+        res = await self._call_async(identity.reset_password, token, password, public=True)
         if not res:
             self.error = res.error
             return
@@ -164,7 +164,7 @@ class PasswordState(SessionState):
             self.errors = {"new_repeat": self._t("auth.password_mismatch")}
             return
         current, ua = _field(form_data, "current", 1000), self.router.headers.user_agent
-        res = await self._call_async(accounts.change_password, current, new, user_agent=ua)
+        res = await self._call_async(identity.change_password, current, new, user_agent=ua)
         if not res:
             self.errors = {res.field or "form": res.error}
             return res.redirect

@@ -10,7 +10,7 @@ from datetime import datetime
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.sims import sims
+from paysim_app.sims import own_sims
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import STATUS_COLOURS
@@ -40,7 +40,7 @@ class SimsState(CabinetState):
         if not self.current_sim_id:
             self.details = {}
             return
-        res = self._call(sims.sim_details, self.current_sim_id)
+        res = self._call(own_sims.sim_details, self.current_sim_id)
         if not res:
             self.details = {}
             return
@@ -58,7 +58,7 @@ class SimsState(CabinetState):
         """One setter for this page's text inputs; only these names can be set."""
         if name in ("label_input", "block_comment", "unblock_comment"):
             setattr(self, name, str(value)[:500])
-        elif name == "block_reason" and value in sims.SUBSCRIBER_BLOCK_REASONS:
+        elif name == "block_reason" and value in own_sims.SUBSCRIBER_BLOCK_REASONS:
             self.block_reason = value
 
     def _change(self, verb, *args, done_key: str):
@@ -82,7 +82,7 @@ class SimsState(CabinetState):
     @access("subscriber")
     @rx.event
     def show_puk(self):
-        return self._change(sims.reveal_puk, done_key="sims.puk_shown")
+        return self._change(own_sims.reveal_puk, done_key="sims.puk_shown")
 
     @access("subscriber")
     @rx.event
@@ -92,20 +92,20 @@ class SimsState(CabinetState):
     @access("subscriber")
     @rx.event
     def save_label(self):
-        return self._change(sims.set_label, self.label_input, done_key="sims.label_saved")
+        return self._change(own_sims.set_label, self.label_input, done_key="sims.label_saved")
 
     @access("subscriber")
     @rx.event
     def block(self):
         return self._change(
-            sims.block_sim, self.block_reason, self.block_comment, done_key="sims.blocked"
+            own_sims.block_sim, self.block_reason, self.block_comment, done_key="sims.blocked"
         )
 
     @access("subscriber")
     @rx.event
     def ask_unblock(self):
         return self._change(
-            sims.request_unblock, self.unblock_comment, done_key="sims.unblock_sent"
+            own_sims.request_unblock, self.unblock_comment, done_key="sims.unblock_sent"
         )
 
     @access("subscriber")
@@ -113,7 +113,7 @@ class SimsState(CabinetState):
     def claim(self, form: dict):
         self.errors, self.claim_error = NO_ERRORS, ""
         res = self._call(
-            sims.claim_sim,
+            own_sims.claim_sim,
             str(form.get("iccid", "")),
             str(form.get("code", "")),
             ip=self._client_ip(),
@@ -166,7 +166,7 @@ class SimsState(CabinetState):
             "apn_auth": d["apn"]["auth"],
             "apn_pdp": d["apn"]["pdp"],
             "apn_plmn": d["apn"]["mcc_mnc"],
-            "blockable": "1" if d["status"] in sims.BLOCKABLE else "",
+            "blockable": "1" if d["status"] in own_sims.BLOCKABLE else "",
             "blocked": "1" if block else "",
             "block_text": t(
                 "dashboard.blocked_note",

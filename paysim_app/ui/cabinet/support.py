@@ -10,7 +10,7 @@ from typing import ClassVar
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.support import quality, support
+from paysim_app.support import quality, ticketing
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components import tickets
@@ -116,7 +116,7 @@ class SupportState(AttachMixin, CabinetState):
             return rx.redirect("/login")
         value = str(value)
         if name == "search":
-            self.search = value[: support.SEARCH_MAX]
+            self.search = value[: ticketing.SEARCH_MAX]
         elif tickets.set_list_filter(self, name, value):
             self._list(actor)
         return None
@@ -146,7 +146,7 @@ class SupportState(AttachMixin, CabinetState):
     def set_new(self, name: str, value: str):
         """The new ticket's selects (the service checks the values again)."""
         value = str(value)
-        if name == "category" and value in support.CATEGORIES:
+        if name == "category" and value in ticketing.CATEGORIES:
             self.new_category = value
         elif name == "sim" and (value == NO_SIM or optional_id(value)):
             self.new_sim = value
@@ -161,7 +161,7 @@ class SupportState(AttachMixin, CabinetState):
         form = form if isinstance(form, dict) else {}
         sim_id = None if self.new_sim == NO_SIM else browser_id(self.new_sim)
         res = self._call(
-            support.open_ticket,
+            ticketing.open_ticket,
             self.new_category,
             form.get("subject", ""),
             form.get("body", ""),
@@ -214,7 +214,7 @@ class TicketState(AttachMixin, CabinetState):
     @rx.event
     def download(self, message_id: str):
         """A file of the own ticket (ownership checked by the service)."""
-        return self._send_file(support.attachment, message_id)
+        return self._send_file(ticketing.attachment, message_id)
 
     rating: str = ""  # "1".."5" chosen in the rating form
     reply_error: str = ""
@@ -225,7 +225,7 @@ class TicketState(AttachMixin, CabinetState):
         return browser_id(path.rsplit("/", 1)[-1])
 
     def _show(self, actor, ticket_id: int) -> bool:
-        res = self._call(support.ticket_thread, ticket_id)
+        res = self._call(ticketing.ticket_thread, ticket_id)
         self.ticket = plain(asdict(res.value)) if res else {}
         return bool(res)
 
@@ -262,7 +262,7 @@ class TicketState(AttachMixin, CabinetState):
         body = form.get("reply", "") if isinstance(form, dict) else ""
         file = self._file()
         result = self._on_ticket(
-            support.reply, body, file, done_key="support.replied", error_var="reply_error"
+            ticketing.reply, body, file, done_key="support.replied", error_var="reply_error"
         )
         if self.reply_error:
             return result
@@ -273,7 +273,7 @@ class TicketState(AttachMixin, CabinetState):
     @rx.event
     def close(self):
         return self._on_ticket(
-            support.close_ticket, done_key="support.closed", error_var="reply_error"
+            ticketing.close_ticket, done_key="support.closed", error_var="reply_error"
         )
 
     @access("subscriber")
@@ -288,7 +288,7 @@ class TicketState(AttachMixin, CabinetState):
         comment = str(form.get("rating_comment", "")) if isinstance(form, dict) else ""
         stars = int(self.rating) if self.rating else 0
         return self._on_ticket(
-            support.rate_ticket, stars, comment, done_key="support.rated", error_var="rate_error"
+            ticketing.rate_ticket, stars, comment, done_key="support.rated", error_var="rate_error"
         )
 
     @rx.var
@@ -344,7 +344,7 @@ def _new_ticket() -> rx.Component:
             rx.callout(SupportState.speed_note, icon="gauge", id="speed-note", width="100%"),
         ),
         static_choice(
-            [(c, f"support.category.{c}") for c in support.CATEGORIES],
+            [(c, f"support.category.{c}") for c in ticketing.CATEGORIES],
             SupportState.new_category,
             lambda v: SupportState.set_new("category", v),
             "support-category",
@@ -466,7 +466,7 @@ def _rating_form() -> rx.Component:
                         name="rating_comment",
                         rows="3",
                         width="100%",
-                        max_length=support.RATING_COMMENT_MAX,
+                        max_length=ticketing.RATING_COMMENT_MAX,
                     ),
                 ),
                 error_banner(TicketState.rate_error, "rate-error"),

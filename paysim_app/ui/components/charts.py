@@ -30,7 +30,7 @@ def month_label(month: str, locale: str = "ru") -> str:
 
 def monthly_points(months: Iterable, locale: str = "ru") -> list[dict]:
     """Month points (anything with .month 'YYYY-MM', .profit_kop and .activations, e.g.
-    partners.partner_stats.MonthPoint) -> the chart's data."""
+    partners.performance.MonthPoint) -> the chart's data."""
     return [
         {
             "month": month_label(p.month, locale),

@@ -13,7 +13,7 @@ import asyncio
 
 import reflex as rx
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.api.exports import export_link
 from paysim_app.core.listing import ListQuery, ListSpec, fetch_page, narrowing
 from paysim_app.core.permissions import Actor
@@ -225,7 +225,7 @@ class ListMixin(rx.State, mixin=True):
     @rx.event
     def export(self):
         spec = self._spec()
-        session_id = self._call(accounts.session_id_of, self.auth_token, public=True).value
+        session_id = self._call(identity.session_id_of, self.auth_token, public=True).value
         res = self._call(spec.check)  # the signed-in actor may export this list
         if res.redirect is not None or session_id is None:
             return rx.redirect("/login")

@@ -11,7 +11,7 @@ from datetime import datetime
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.support import support
+from paysim_app.support import ticketing
 from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components.data_table import pager
 from paysim_app.ui.components.format import moment, phone
@@ -43,7 +43,7 @@ def run_list(state, actor, page_size: int) -> None:
     is the one state._call runs the verb as (the door's answer for this event)."""
     state.list_error = ""
     res = state._call(
-        support.list_tickets,
+        ticketing.list_tickets,
         status="" if state.status_filter == ALL else state.status_filter,
         category="" if state.category_filter == ALL else state.category_filter,
         search=state.search,
@@ -61,9 +61,9 @@ def run_list(state, actor, page_size: int) -> None:
 
 def set_list_filter(state, name: str, value: str) -> bool:
     """Set the status or category filter to a known value; True when the list must reload."""
-    if name == "status" and (value == ALL or value in support.STATUSES):
+    if name == "status" and (value == ALL or value in ticketing.STATUSES):
         state.status_filter = value
-    elif name == "category" and (value == ALL or value in support.CATEGORIES):
+    elif name == "category" and (value == ALL or value in ticketing.CATEGORIES):
         state.category_filter = value
     else:
         return False
@@ -73,7 +73,7 @@ def set_list_filter(state, name: str, value: str) -> bool:
 
 def apply_search(state, form: dict | None) -> None:
     if isinstance(form, dict) and "search" in form:
-        state.search = str(form["search"])[: support.SEARCH_MAX]
+        state.search = str(form["search"])[: ticketing.SEARCH_MAX]
     state.page = 1
 
 
@@ -188,8 +188,10 @@ def ticket_card(r: rx.Var) -> rx.Component:
 
 def ticket_filters(state, search_id: str, find_id: str = "") -> rx.Component:
     """Status and topic selects and the subject search form of `state`'s list."""
-    statuses = [(ALL, "support.all")] + [(x, f"support.status.{x}") for x in support.STATUSES]
-    categories = [(ALL, "support.all")] + [(c, f"support.category.{c}") for c in support.CATEGORIES]
+    statuses = [(ALL, "support.all")] + [(x, f"support.status.{x}") for x in ticketing.STATUSES]
+    categories = [(ALL, "support.all")] + [
+        (c, f"support.category.{c}") for c in ticketing.CATEGORIES
+    ]
     find_props = {"id": find_id} if find_id else {}
     return rx.vstack(
         rx.grid(
@@ -221,7 +223,7 @@ def ticket_filters(state, search_id: str, find_id: str = "") -> rx.Component:
                         name="search",
                         size="3",
                         flex="1",
-                        max_length=support.SEARCH_MAX,
+                        max_length=ticketing.SEARCH_MAX,
                         type="search",
                     ),
                     rx.button(
@@ -254,7 +256,7 @@ def subject_body_fields(errors, subject_id: str, body_id: str) -> tuple[rx.Compo
                 name="subject",
                 size="3",
                 width="100%",
-                max_length=support.SUBJECT_MAX,
+                max_length=ticketing.SUBJECT_MAX,
                 aria_invalid=invalid(errors["subject"]),
             ),
             errors["subject"],
@@ -267,7 +269,7 @@ def subject_body_fields(errors, subject_id: str, body_id: str) -> tuple[rx.Compo
                 name="body",
                 rows="5",
                 width="100%",
-                max_length=support.BODY_MAX,
+                max_length=ticketing.BODY_MAX,
                 aria_invalid=invalid(errors["body"]),
             ),
             errors["body"],
@@ -375,7 +377,7 @@ def reply_form(
                 rows="4",
                 width="100%",
                 placeholder=tr("support.reply_placeholder"),
-                max_length=support.BODY_MAX,
+                max_length=ticketing.BODY_MAX,
                 aria_invalid=invalid(state.reply_error),
             ),
             error_banner(state.reply_error, "reply-error"),

@@ -10,7 +10,7 @@ import reflex as rx
 
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.partners import partner_cabinet
+from paysim_app.partners import cabinet
 from paysim_app.sims import REQUEST_STATUSES
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import Outcome, SessionState
@@ -41,7 +41,7 @@ class PartnerActivationsState(ListMixin, SessionState):
     withdraw_message: str = ""
 
     def _spec(self):
-        return partner_cabinet.PARTNER_REQUEST_LIST
+        return cabinet.PARTNER_REQUEST_LIST
 
     def _role(self) -> str:
         return "partner"
@@ -60,7 +60,7 @@ class PartnerActivationsState(ListMixin, SessionState):
         }
 
     def _load_stock(self) -> Outcome:
-        res = self._call(partner_cabinet.stock_sims, self.stock_search)
+        res = self._call(cabinet.stock_sims, self.stock_search)
         if not res:
             return res
         self.stock_options = [
@@ -72,7 +72,7 @@ class PartnerActivationsState(ListMixin, SessionState):
 
     def _prepare(self, actor: Actor) -> None:
         loc = self.locale
-        tariffs = self._call(partner_cabinet.sale_tariffs).value or []
+        tariffs = self._call(cabinet.sale_tariffs).value or []
         self.tariff_options = [
             {
                 "value": str(x.id),
@@ -129,14 +129,14 @@ class PartnerActivationsState(ListMixin, SessionState):
             self.form_error = self._t("partner_cabinet.error.sim")
             self.field = "sim_id"
             return None
-        sale = partner_cabinet.SaleForm(
+        sale = cabinet.SaleForm(
             customer_name=f["customer_name"],
             phone=f["phone"],
             email=f["email"],
             document=f["document"],
             tariff_id="" if f["tariff_id"] == ALL else f["tariff_id"],
         )
-        res = self._call(partner_cabinet.sell_sim, sim_id, sale)
+        res = self._call(cabinet.sell_sim, sim_id, sale)
         if not res:
             self.form_error, self.field = res.error, res.field
             return res.redirect
@@ -159,7 +159,7 @@ class PartnerActivationsState(ListMixin, SessionState):
             request_id = optional_id(raw)
             if request_id is None:
                 continue
-            res = self._call(partner_cabinet.cancel_request, request_id)
+            res = self._call(cabinet.cancel_request, request_id)
             if res.redirect is not None:
                 return res.redirect
             if res:

@@ -7,7 +7,7 @@ import reflex as rx
 
 from paysim_app.i18n import t
 from paysim_app.overview import dashboards
-from paysim_app.partners import partner_cabinet
+from paysim_app.partners import cabinet
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
@@ -31,7 +31,7 @@ class PartnerHomeState(SessionState):
         if redirect:
             return redirect
         read_overview = self._call(dashboards.partner_overview)
-        read_figures = self._call(partner_cabinet.home_figures)
+        read_figures = self._call(cabinet.home_figures)
         if not (read_overview and read_figures):
             failed = read_overview if not read_overview else read_figures
             return failed.redirect or rx.toast.error(failed.error)

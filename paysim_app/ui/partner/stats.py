@@ -1,6 +1,6 @@
 """/partner/stats: the partner's own commission, its subscribers' payments and its activations
 for any period (two dates), by month on charts: the same figures the admin sees for this
-partner (partners.partner_stats; the period form and charts of the admin's block)."""
+partner (partners.performance; the period form and charts of the admin's block)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import reflex as rx
 
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.partners import partner_stats
+from paysim_app.partners import performance
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
@@ -26,11 +26,11 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
     figures: dict[str, str] = {}
     points: list[dict] = []
 
-    def _own_stats(self, actor: Actor) -> partner_stats.PartnerStats:
+    def _own_stats(self, actor: Actor) -> performance.PartnerStats:
         """The partner's own figures for the chosen period (a date the form got wrong is
         refused as the verb's own refusals are)."""
         date_from, date_to = self._period()
-        return partner_stats.partner_stats(actor, actor.partner_id, date_from, date_to)
+        return performance.partner_stats(actor, actor.partner_id, date_from, date_to)
 
     def _show(self):
         self.period_error = ""

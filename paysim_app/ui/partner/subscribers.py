@@ -8,7 +8,7 @@ from typing import ClassVar
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.partners import partner_cabinet
+from paysim_app.partners import cabinet
 from paysim_app.sims import SIM_STATUSES
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -24,7 +24,7 @@ class PartnerSubscribersState(ListMixin, SessionState):
     LIST_ACCESS: ClassVar[str] = "partner"
 
     def _spec(self):
-        return partner_cabinet.PARTNER_SUBSCRIBER_LIST
+        return cabinet.PARTNER_SUBSCRIBER_LIST
 
     def _role(self) -> str:
         return "partner"

@@ -1,7 +1,7 @@
 """/partner/support: the partner's tickets (shared by its users) with status, topic and subject
 filters and pages, and the form of a new ticket; /partner/support/[ticket_id]: the thread with a
 reply box and the close button. The same services as the subscriber's pages
-(support.support checks that the ticket is the partner's own) and the same ticket card."""
+(support.ticketing checks that the ticket is the partner's own) and the same ticket card."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 import reflex as rx
 
-from paysim_app.support import support
+from paysim_app.support import ticketing
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import plain
@@ -85,7 +85,7 @@ class PartnerSupportState(SessionState):
     @access("partner")
     @rx.event
     def set_category(self, value: str):
-        if str(value) in support.CATEGORIES:
+        if str(value) in ticketing.CATEGORIES:
             self.new_category = str(value)
 
     @access("partner")
@@ -97,7 +97,7 @@ class PartnerSupportState(SessionState):
         self.errors = NEW_ERRORS
         form = form if isinstance(form, dict) else {}
         res = self._call(
-            support.open_ticket, self.new_category, form.get("subject", ""), form.get("body", "")
+            ticketing.open_ticket, self.new_category, form.get("subject", ""), form.get("body", "")
         )
         if res.field:  # a value of the form (open_ticket names the field of every one)
             field = res.field if res.field in NEW_ERRORS else "body"
@@ -127,7 +127,7 @@ class PartnerTicketState(SessionState):
     reply_error: str = ""
 
     def _show(self, ticket_id: int) -> None:
-        res = self._call(support.ticket_thread, ticket_id)
+        res = self._call(ticketing.ticket_thread, ticket_id)
         self.ticket = plain(asdict(res.value)) if res else {}
 
     def _on_ticket(self, done_key: str, verb, *args):
@@ -165,7 +165,7 @@ class PartnerTicketState(SessionState):
     @rx.event
     def reply(self, form: dict):
         body = form.get("reply", "") if isinstance(form, dict) else ""
-        result = self._on_ticket("support.replied", support.reply, body)
+        result = self._on_ticket("support.replied", ticketing.reply, body)
         if self.reply_error:
             return result
         return [rx.set_value("reply", ""), result]
@@ -173,7 +173,7 @@ class PartnerTicketState(SessionState):
     @access("partner")
     @rx.event
     def close(self):
-        return self._on_ticket("support.closed", support.close_ticket)
+        return self._on_ticket("support.closed", ticketing.close_ticket)
 
     @rx.var
     def head(self) -> dict[str, str]:
@@ -202,7 +202,7 @@ def _new_ticket() -> rx.Component:
     return form_card(
         rx.heading(tr("support.new"), size="4", as_="h2"),
         static_choice(
-            [(c, f"support.category.{c}") for c in support.CATEGORIES],
+            [(c, f"support.category.{c}") for c in ticketing.CATEGORIES],
             s.new_category,
             s.set_category,
             "p-support-category",

@@ -39,7 +39,7 @@ from paysim_app.models import ActivationRequest, Sim, Subscriber, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.models.requests import REQUEST_STATUSES
 from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.partners import partner_stats
+from paysim_app.partners import performance
 from paysim_app.sims import activations
 
 NAME_MAX = 200
@@ -291,7 +291,7 @@ def home_figures(session: Session, actor: Actor) -> HomeFigures:
     """The partner home's figures for this month (the same numbers as its statistics)."""
     pid = require_partner(actor).partner_id
     today = moscow_date(utcnow())
-    stats = partner_stats.partner_stats(session, actor, pid, today.replace(day=1), today)
+    stats = performance.partner_stats(session, actor, pid, today.replace(day=1), today)
     return HomeFigures(stats.activations, stats.profit_kop, open_requests(session, actor))
 
 

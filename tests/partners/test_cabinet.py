@@ -11,8 +11,8 @@ from paysim_app.core.errors import DomainError, PermissionDenied, ValidationErro
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import ActivationRequest, AuditLog, Sim
 from paysim_app.overview import list_export
-from paysim_app.partners import partner_cabinet
-from paysim_app.partners.partner_cabinet import (
+from paysim_app.partners import cabinet
+from paysim_app.partners.cabinet import (
     PARTNER_REQUEST_LIST,
     PARTNER_SIM_LIST,
     PARTNER_SUBSCRIBER_LIST,
@@ -133,7 +133,7 @@ def test_the_partner_lists_are_exportable_and_scoped(session, world):
 def test_selling_an_in_stock_sim_files_a_request_and_the_admin_approves_it(session, factory, world):
     me = world["mine"].actor
     sim = world["my_stock"]
-    result = partner_cabinet.sell_sim(session, me, sim.id, _form(world))
+    result = cabinet.sell_sim(session, me, sim.id, _form(world))
     session.commit()
     request = session.get(ActivationRequest, result.request_id)
     assert (
@@ -163,8 +163,8 @@ def test_selling_an_in_stock_sim_files_a_request_and_the_admin_approves_it(sessi
         )
     ).one()
     assert entry.actor_user_id == me.user_id
-    assert partner_cabinet.open_requests(session, me) == 1
-    assert partner_cabinet.open_requests(session, world["rival"].actor) == 0
+    assert cabinet.open_requests(session, me) == 1
+    assert cabinet.open_requests(session, world["rival"].actor) == 0
     # the request is in my list only
     assert _ids(session, me, PARTNER_REQUEST_LIST) == {request.id}
     assert _ids(session, world["rival"].actor, PARTNER_REQUEST_LIST) == set()
@@ -186,12 +186,12 @@ def test_another_partners_sim_or_one_without_a_partner_cannot_be_sold(session, w
     me = world["mine"].actor
     for sim in (world["rival_stock"], world["nobody"]):
         with pytest.raises(PermissionDenied):
-            partner_cabinet.sell_sim(session, me, sim.id, _form(world))
+            cabinet.sell_sim(session, me, sim.id, _form(world))
         session.rollback()
         assert session.get(Sim, sim.id).status == "in_stock"
     for bad_id in (10**9, "1", None, True):
         with pytest.raises(PermissionDenied):
-            partner_cabinet.sell_sim(session, me, bad_id, _form(world))
+            cabinet.sell_sim(session, me, bad_id, _form(world))
         session.rollback()
     assert session.exec(select(ActivationRequest)).all() == []
 
@@ -199,29 +199,29 @@ def test_another_partners_sim_or_one_without_a_partner_cannot_be_sold(session, w
 def test_a_sim_that_is_not_in_stock_cannot_be_sold(session, factory, world):
     me = world["mine"].actor
     with pytest.raises(DomainError) as err:
-        partner_cabinet.sell_sim(session, me, world["my_active"].id, _form(world))
+        cabinet.sell_sim(session, me, world["my_active"].id, _form(world))
     assert err.value.code == "partner_cabinet.error.not_in_stock"
     session.rollback()
-    partner_cabinet.sell_sim(session, me, world["my_stock"].id, _form(world))
+    cabinet.sell_sim(session, me, world["my_stock"].id, _form(world))
     session.commit()
     with pytest.raises(DomainError) as err:  # sold once: it is waiting now
-        partner_cabinet.sell_sim(session, me, world["my_stock"].id, _form(world))
+        cabinet.sell_sim(session, me, world["my_stock"].id, _form(world))
     assert err.value.code == "partner_cabinet.error.not_in_stock"
     blocked = factory.sim(None, partner=world["mine"], status="blocked")
     with pytest.raises(DomainError):
-        partner_cabinet.sell_sim(session, me, blocked.id, _form(world))
+        cabinet.sell_sim(session, me, blocked.id, _form(world))
 
 
 def test_only_a_partner_user_may_sell(session, factory, world):
     for actor in (factory.superadmin(), factory.subscriber(), None):
         with pytest.raises(PermissionDenied):
-            partner_cabinet.sell_sim(session, actor, world["my_stock"].id, _form(world))
+            cabinet.sell_sim(session, actor, world["my_stock"].id, _form(world))
         with pytest.raises(PermissionDenied):
-            partner_cabinet.stock_sims(session, actor)
+            cabinet.stock_sims(session, actor)
         with pytest.raises(PermissionDenied):
-            partner_cabinet.sale_tariffs(session, actor)
+            cabinet.sale_tariffs(session, actor)
         with pytest.raises(PermissionDenied):
-            partner_cabinet.open_requests(session, actor)
+            cabinet.open_requests(session, actor)
 
 
 @pytest.mark.parametrize(
@@ -243,7 +243,7 @@ def test_bad_customer_data_gets_a_field_error_and_changes_nothing(
     session, world, field, value, code
 ):
     with pytest.raises(ValidationError) as err:
-        partner_cabinet.sell_sim(
+        cabinet.sell_sim(
             session, world["mine"].actor, world["my_stock"].id, _form(world, **{field: value})
         )
     assert (err.value.code, err.value.field) == (code, field)
@@ -255,11 +255,11 @@ def test_bad_customer_data_gets_a_field_error_and_changes_nothing(
 def test_archived_or_hidden_tariffs_cannot_be_sold(session, factory, world):
     archived = factory.tariff("Старый", is_archived=True)
     hidden = factory.tariff("Корпоративный", is_public=False)
-    offered = {t.id for t in partner_cabinet.sale_tariffs(session, world["mine"].actor)}
+    offered = {t.id for t in cabinet.sale_tariffs(session, world["mine"].actor)}
     assert world["tariff"].id in offered and not offered & {archived.id, hidden.id}
     for tariff in (archived, hidden):
         with pytest.raises(ValidationError):
-            partner_cabinet.sell_sim(
+            cabinet.sell_sim(
                 session,
                 world["mine"].actor,
                 world["my_stock"].id,
@@ -278,28 +278,28 @@ def test_archived_or_hidden_tariffs_cannot_be_sold(session, factory, world):
     ],
 )
 def test_document_numbers_are_normalised(raw, stored):
-    assert partner_cabinet.normalise_document(raw) == stored
+    assert cabinet.normalise_document(raw) == stored
 
 
 def test_stock_sims_offers_only_its_own_in_stock_sims(session, world):
     me = world["mine"].actor
-    assert [s.id for s in partner_cabinet.stock_sims(session, me)] == [world["my_stock"].id]
-    assert partner_cabinet.stock_sims(session, me, world["rival_stock"].msisdn) == []
+    assert [s.id for s in cabinet.stock_sims(session, me)] == [world["my_stock"].id]
+    assert cabinet.stock_sims(session, me, world["rival_stock"].msisdn) == []
 
 
 # -- cancelling --------------------------------------------------------------------------------------
 def test_the_partner_cancels_its_own_request_and_not_anothers(session, factory, world):
     me, rival = world["mine"].actor, world["rival"].actor
-    result = partner_cabinet.sell_sim(session, me, world["my_stock"].id, _form(world))
+    result = cabinet.sell_sim(session, me, world["my_stock"].id, _form(world))
     session.commit()
     for actor in (rival, factory.subscriber(), factory.superadmin()):
         with pytest.raises(PermissionDenied):
-            partner_cabinet.cancel_request(session, actor, result.request_id)
+            cabinet.cancel_request(session, actor, result.request_id)
         session.rollback()
     assert session.get(ActivationRequest, result.request_id).status == "pending"
-    partner_cabinet.cancel_request(session, me, result.request_id)
+    cabinet.cancel_request(session, me, result.request_id)
     session.commit()
     assert session.get(ActivationRequest, result.request_id).status == "cancelled"
     assert session.get(Sim, world["my_stock"].id).status == "in_stock"
     with pytest.raises(DomainError):  # only a pending one
-        partner_cabinet.cancel_request(session, me, result.request_id)
+        cabinet.cancel_request(session, me, result.request_id)

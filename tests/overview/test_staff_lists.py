@@ -1,4 +1,4 @@
-"""The Admins, Audit and Quality lists (overview/admin_lists_staff.py) over the one list
+"""The Admins, Audit and Quality lists (overview/staff_lists.py) over the one list
 machinery: filters, search, sorts, refusals, export, and the audit row's change line."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from paysim_app.core.listing import ListQuery, export_rows, fetch_page
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.models import AuditLog, QualityRating, SpeedTest, Ticket
 from paysim_app.overview import list_export
-from paysim_app.overview.admin_lists_staff import (
+from paysim_app.overview.staff_lists import (
     ADMIN_LIST,
     AUDIT_LIST,
     RATING_LIST,

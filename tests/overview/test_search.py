@@ -6,7 +6,7 @@ import pytest
 
 from paysim_app.core.errors import PermissionDenied
 from paysim_app.models import Subscriber, Ticket
-from paysim_app.overview import admin_search
+from paysim_app.overview import search
 from tests.money_helpers import card_topup
 
 
@@ -22,12 +22,12 @@ def test_finds_a_sim_its_payment_and_subscriber_by_identifiers(session, factory)
     session.commit()
     contract = session.get(Subscriber, sub.subscriber_id).contract_no
     assert [
-        h.href for h in admin_search.search(session, admin, "8" + sim.msisdn[2:]) if h.kind == "sim"
+        h.href for h in search.search(session, admin, "8" + sim.msisdn[2:]) if h.kind == "sim"
     ] == [f"/admin/sims/{sim.id}"]
-    assert "payment" in kinds(admin_search.search(session, admin, f"#{payment_id}"))
-    assert [h.kind for h in admin_search.search(session, admin, contract)] == ["subscriber"]
-    assert "subscriber" in kinds(admin_search.search(session, admin, "лебедева"))
-    assert admin_search.search(session, admin, "x") == []
+    assert "payment" in kinds(search.search(session, admin, f"#{payment_id}"))
+    assert [h.kind for h in search.search(session, admin, contract)] == ["subscriber"]
+    assert "subscriber" in kinds(search.search(session, admin, "лебедева"))
+    assert search.search(session, admin, "x") == []
 
 
 def test_partner_and_ticket_hits_and_role_limits(session, factory):
@@ -39,13 +39,13 @@ def test_partner_and_ticket_hits_and_role_limits(session, factory):
     )
     session.add(ticket)
     session.commit()
-    assert [h.kind for h in admin_search.search(session, admin, "связь-плюс")] == ["partner"]
+    assert [h.kind for h in search.search(session, admin, "связь-плюс")] == ["partner"]
     assert dealer.partner.code in [
-        h.detail for h in admin_search.search(session, admin, dealer.partner.code)
+        h.detail for h in search.search(session, admin, dealer.partner.code)
     ]
-    assert "ticket" in kinds(admin_search.search(session, admin, f"#{ticket.id}"))
+    assert "ticket" in kinds(search.search(session, admin, f"#{ticket.id}"))
     support = factory.support()  # support + subscribers only
-    assert kinds(admin_search.search(session, support, "на даче")) == ["ticket"]
-    assert "partner" not in kinds(admin_search.search(session, support, "связь-плюс"))
+    assert kinds(search.search(session, support, "на даче")) == ["ticket"]
+    assert "partner" not in kinds(search.search(session, support, "связь-плюс"))
     with pytest.raises(PermissionDenied):
-        admin_search.search(session, sub, "связь")
+        search.search(session, sub, "связь")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.models import (
@@ -25,8 +25,8 @@ from paysim_app.models import (
     TicketMessage,
     User,
 )
-from paysim_app.support import support
-from paysim_app.support import support_admin as sa
+from paysim_app.support import inbox as sa
+from paysim_app.support import ticketing
 
 
 def _role_admin(session, name: str, *permissions: str, active: bool = True):
@@ -44,7 +44,7 @@ def _role_admin(session, name: str, *permissions: str, active: bool = True):
     )
     session.add(user)
     session.commit()
-    return accounts.actor_for(session, user)
+    return identity.actor_for(session, user)
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def world(factory):
     s = factory.session
     alice = factory.subscriber("alice@example.ru", full_name="Алиса Смирнова")
     sim = factory.sim(alice)
-    tid = support.open_ticket(s, alice, "speed", "Медленный интернет", "Вечером 1 Мбит/с", sim.id)
+    tid = ticketing.open_ticket(s, alice, "speed", "Медленный интернет", "Вечером 1 Мбит/с", sim.id)
     s.commit()
     dealer = factory.partner(name="Связь-Плюс")
     ticket = Ticket(
@@ -128,7 +128,7 @@ def test_internal_notes_never_reach_the_customers_thread(session, world):
     sa.add_internal_note(session, op, world["tid"], "Клиент звонил трижды")
     sa.reply_to_ticket(session, op, world["tid"], "Проверили базовую станцию")
     session.commit()
-    thread = support.ticket_thread(session, world["alice"], world["tid"])
+    thread = ticketing.ticket_thread(session, world["alice"], world["tid"])
     assert [m.body for m in thread.messages] == ["Вечером 1 Мбит/с", "Проверили базовую станцию"]
     assert not any("трижды" in m.body for m in thread.messages)
     assert len(sa.admin_thread(session, op, world["tid"]).messages) == 3
@@ -237,8 +237,8 @@ def test_reply_sets_first_response_once_waits_for_the_customer_and_notifies(sess
     assert session.exec(
         select(TicketMessage).where(TicketMessage.body == "Перезагрузите модем")
     ).one()
-    # the customer answers: open again (support.support); our second answer keeps the first time
-    support.reply(session, world["alice"], world["tid"], "Не помогло")
+    # the customer answers: open again (support.ticketing); our second answer keeps the first time
+    ticketing.reply(session, world["alice"], world["tid"], "Не помогло")
     session.commit()
     assert _ticket(session, world["tid"]).status == "open"
     sa.reply_to_ticket(session, op, world["tid"], "Завтра приедет инженер")
@@ -268,7 +268,7 @@ def test_reply_with_a_chosen_status_and_resolve_invites_a_rating(session, world)
     assert _ticket(session, world["tid"]).status == "resolved"
     kinds = session.exec(select(Notification.kind).order_by(Notification.id)).all()
     assert kinds == ["ticket_reply", "ticket_resolved"]
-    assert support.ticket_thread(session, world["alice"], world["tid"]).can_rate
+    assert ticketing.ticket_thread(session, world["alice"], world["tid"]).can_rate
     # an answer to a resolved ticket keeps it resolved
     sa.reply_to_ticket(session, op, world["tid"], "PS: и сменили частоту")
     assert _ticket(session, world["tid"]).status == "resolved"
@@ -342,12 +342,12 @@ def test_status_and_priority_refuse_unknown_words(session, world):
 def test_resolved_ticket_rated_by_the_customer_shows_in_the_inbox(session, world):
     sa.change_ticket_status(session, world["support"], world["tid"], "resolved")
     session.commit()
-    support.rate_ticket(session, world["alice"], world["tid"], 5, "Спасибо")
+    ticketing.rate_ticket(session, world["alice"], world["tid"], 5, "Спасибо")
     session.commit()
     th = sa.admin_thread(session, world["support"], world["tid"])
     assert (th.rating, th.rating_comment) == (5, "Спасибо")
     # the customer writes again: the resolved ticket is open again
-    support.reply(session, world["alice"], world["tid"], "Опять плохо")
+    ticketing.reply(session, world["alice"], world["tid"], "Опять плохо")
     session.commit()
     assert _ticket(session, world["tid"]).status == "open"
 

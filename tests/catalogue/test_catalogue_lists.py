@@ -1,4 +1,4 @@
-"""The Tariffs section's two lists (catalogue/admin_lists_catalogue.py) over the one list
+"""The Tariffs section's two lists (catalogue/catalogue_lists.py) over the one list
 machinery: filters, search, sorts, refusals, export."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from paysim_app.accounts import admins
 from paysim_app.catalogue import addons
-from paysim_app.catalogue.admin_lists_catalogue import ADDON_LIST, TARIFF_LIST
+from paysim_app.catalogue.catalogue_lists import ADDON_LIST, TARIFF_LIST
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, export_rows, fetch_page
 from paysim_app.models import AddonService

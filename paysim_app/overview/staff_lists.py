@@ -1,7 +1,7 @@
 """The three back-office lists about the staff and the service: Admins (every admin account),
 Audit (the log of every admin action) and Quality (every rating, the low ones first).
 Declarations over core.listing; the SELECTs, filters and searches come from
-accounts.admins and support.quality_admin, the permission checks from the specs
+accounts.admins and support.quality_report, the permission checks from the specs
 (admins.view, audit.view, quality.view)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.quality import RATING_ASPECTS
-from paysim_app.support import quality_admin as qa
+from paysim_app.support import quality_report as qa
 
 ACTIVE_CHOICES = ("yes", "no")
 STAR_CHOICES = ("1", "2", "3", "4")
@@ -202,7 +202,7 @@ def pretty_json(text: object) -> str:
 
 # -- ratings --------------------------------------------------------------------------------
 def search_ratings(stmt, text: str):
-    """Digits: part of the number (quality_admin.search_ratings); else part of the subscriber's
+    """Digits: part of the number (quality_report.search_ratings); else part of the subscriber's
     name in any letter case, Cyrillic too (listing.contains, which also folds on SQLite)."""
     text = text.strip()
     if text and all(ch.isdigit() or ch in "+-() " for ch in text):

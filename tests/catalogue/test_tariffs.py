@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
-from paysim_app.catalogue import addons, admin_tariffs
+from paysim_app.accounts import identity
+from paysim_app.catalogue import addons, tariffs
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.models import (
     ActivationRequest,
@@ -50,7 +50,7 @@ def new_tariff(session, admin, **kw):
         "speed_mbps": 50,
     }
     fields.update(kw)
-    view = admin_tariffs.create_tariff(session, admin, **fields)
+    view = tariffs.create_tariff(session, admin, **fields)
     session.commit()
     return view
 
@@ -75,7 +75,7 @@ def test_create_tariff_is_audited(session, admin):
     after = json.loads(row.after)
     assert (row.actor_user_id, row.entity, row.entity_id) == (admin.user_id, "tariff", str(view.id))
     assert after["code"] == "HOME-50" and after["monthly_fee_kop"] == 50000 and row.before == ""
-    assert admin_tariffs.get_tariff(session, admin, view.id) == view
+    assert tariffs.get_tariff(session, admin, view.id) == view
 
 
 @pytest.mark.parametrize(
@@ -119,16 +119,16 @@ def test_only_tariff_editors_may_act(session, factory, admin):
     partner = factory.partner().actor
     for actor in (support, sub, partner, None):
         for call in (
-            lambda a: admin_tariffs.get_tariff(session, a, tariff.id),
-            lambda a: admin_tariffs.create_tariff(
+            lambda a: tariffs.get_tariff(session, a, tariff.id),
+            lambda a: tariffs.create_tariff(
                 session, a, code="x1", name="X", monthly_fee_kop=1, speed_mbps=1
             ),
-            lambda a: admin_tariffs.update_tariff(
+            lambda a: tariffs.update_tariff(
                 session, a, tariff.id, name="X", monthly_fee_kop=1, speed_mbps=1
             ),
-            lambda a: admin_tariffs.archive_tariff(session, a, tariff.id),
-            lambda a: admin_tariffs.unarchive_tariff(session, a, tariff.id),
-            lambda a: admin_tariffs.delete_tariff(session, a, tariff.id),
+            lambda a: tariffs.archive_tariff(session, a, tariff.id),
+            lambda a: tariffs.unarchive_tariff(session, a, tariff.id),
+            lambda a: tariffs.delete_tariff(session, a, tariff.id),
         ):
             with pytest.raises(PermissionDenied):
                 call(actor)
@@ -140,23 +140,23 @@ def test_only_tariff_editors_may_act(session, factory, admin):
     session.add(AdminRolePermission(role_id=role.id, permission="tariffs.view"))
     viewer.admin_role_id = role.id
     session.commit()
-    reader = accounts.actor_for(session, viewer)
-    assert admin_tariffs.get_tariff(session, reader, tariff.id).id == tariff.id
+    reader = identity.actor_for(session, viewer)
+    assert tariffs.get_tariff(session, reader, tariff.id).id == tariff.id
     with pytest.raises(PermissionDenied):
-        admin_tariffs.archive_tariff(session, reader, tariff.id)
+        tariffs.archive_tariff(session, reader, tariff.id)
     assert session.get(Tariff, tariff.id).is_archived is False
     assert len(audits(session, "tariff.create")) == 1
     assert not audits(session, "tariff.update") and not audits(session, "tariff.archive")
     with pytest.raises(NotFound):
-        admin_tariffs.get_tariff(session, admin, 999_999)
+        tariffs.get_tariff(session, admin, 999_999)
     with pytest.raises(NotFound):
-        admin_tariffs.archive_tariff(session, admin, "1")
+        tariffs.archive_tariff(session, admin, "1")
 
 
 def test_edit_changes_the_terms_at_once_and_the_fee_from_next_month(session, admin):
     tariff = new_tariff(session, admin)
     with travel(NOV10):
-        view = admin_tariffs.update_tariff(
+        view = tariffs.update_tariff(
             session,
             admin,
             tariff.id,
@@ -204,7 +204,7 @@ def test_edit_changes_the_terms_at_once_and_the_fee_from_next_month(session, adm
 
 def edit_fee(session, admin, tariff_id, fee, day):
     with travel(day):
-        view = admin_tariffs.update_tariff(
+        view = tariffs.update_tariff(
             session,
             admin,
             tariff_id,
@@ -270,7 +270,7 @@ def test_archive_stops_sales_but_the_sim_keeps_its_tariff(session, factory, admi
     sim = factory.sim(owner, tariff=tariff.id)
     fresh_sim = factory.sim(newcomer, tariff=other.id)
 
-    view = admin_tariffs.archive_tariff(session, admin, tariff.id)
+    view = tariffs.archive_tariff(session, admin, tariff.id)
     session.commit()
     assert view.is_archived and view.sims == 1
     [row] = audits(session, "tariff.archive")
@@ -287,9 +287,9 @@ def test_archive_stops_sales_but_the_sim_keeps_its_tariff(session, factory, admi
         tariff_changes.request_change(session, newcomer, fresh_sim.id, tariff.id, "next_period")
     session.rollback()
     # archiving twice is a no-op, unarchive puts it back on sale
-    admin_tariffs.archive_tariff(session, admin, tariff.id)
+    tariffs.archive_tariff(session, admin, tariff.id)
     assert len(audits(session, "tariff.archive")) == 1
-    admin_tariffs.unarchive_tariff(session, admin, tariff.id)
+    tariffs.unarchive_tariff(session, admin, tariff.id)
     session.commit()
     assert len(audits(session, "tariff.unarchive")) == 1
     assert tariff.id in {o.id for o in tariff_changes.catalogue(session, newcomer, fresh_sim.id)}
@@ -297,7 +297,7 @@ def test_archive_stops_sales_but_the_sim_keeps_its_tariff(session, factory, admi
 
 def test_delete_only_a_tariff_never_used(session, factory, admin):
     unused = new_tariff(session, admin, code="unused")
-    admin_tariffs.delete_tariff(session, admin, unused.id)
+    tariffs.delete_tariff(session, admin, unused.id)
     session.commit()
     assert session.get(Tariff, unused.id) is None
     [row] = audits(session, "tariff.delete")
@@ -320,13 +320,13 @@ def test_delete_only_a_tariff_never_used(session, factory, admin):
     session.commit()
     for tariff, sims, requests in ((on_sim, 1, 0), (requested, 0, 1), (changed_to, 0, 1)):
         with pytest.raises(DomainError) as err:
-            admin_tariffs.delete_tariff(session, admin, tariff.id)
+            tariffs.delete_tariff(session, admin, tariff.id)
         assert err.value.code == "admin_catalogue.error.tariff_in_use"
         assert err.value.params == {"sims": sims, "requests": requests}
         assert session.get(Tariff, tariff.id) is not None
     assert len(audits(session, "tariff.delete")) == 1
     with pytest.raises(NotFound):
-        admin_tariffs.delete_tariff(session, admin, 999_999)
+        tariffs.delete_tariff(session, admin, 999_999)
 
 
 def test_tariff_rows_select_counts_sims(session, factory, admin):
@@ -335,9 +335,7 @@ def test_tariff_rows_select_counts_sims(session, factory, admin):
     factory.sim(tariff=busy.id)
     factory.sim(tariff=busy.id)
     factory.sim()
-    rows = {
-        r["code"]: r for r in session.execute(admin_tariffs.tariff_rows_select()).mappings().all()
-    }
+    rows = {r["code"]: r for r in session.execute(tariffs.tariff_rows_select()).mappings().all()}
     assert (rows["BUSY"]["sims"], rows["IDLE"]["sims"]) == (2, 0)
     assert rows["IDLE"]["id"] == idle.id and rows["BUSY"]["monthly_fee_kop"] == 50000
     assert {"name", "is_archived", "is_public", "next_fee_period", "created_at"} <= set(
@@ -349,7 +347,7 @@ def test_tariff_rows_select_counts_sims(session, factory, admin):
 def new_addon(session, admin, **kw):
     fields = {"code": "night", "name": "Ночь", "price_kop": 9900, "period_days": 30}
     fields.update(kw)
-    view = admin_tariffs.create_addon(session, admin, **fields)
+    view = tariffs.create_addon(session, admin, **fields)
     session.commit()
     return view
 
@@ -366,7 +364,7 @@ def test_addon_create_edit_archive_delete(session, factory, admin):
     [created] = audits(session, "addon.create")
     assert json.loads(created.after)["price_kop"] == 9900
 
-    view = admin_tariffs.update_addon(
+    view = tariffs.update_addon(
         session, admin, view.id, name="Ночной безлимит", price_kop=12900, period_days=7
     )
     session.commit()
@@ -387,19 +385,19 @@ def test_addon_create_edit_archive_delete(session, factory, admin):
     sub = factory.subscriber()
     sim = factory.sim(sub, balance_kop=50000)
     assert view.id in {o.id for o in addons.catalogue(session, sub, sim.id)}
-    admin_tariffs.archive_addon(session, admin, view.id)
+    tariffs.archive_addon(session, admin, view.id)
     session.commit()
     assert view.id not in {o.id for o in addons.catalogue(session, sub, sim.id)}
-    admin_tariffs.unarchive_addon(session, admin, view.id)
+    tariffs.unarchive_addon(session, admin, view.id)
     session.commit()
     addons.buy(session, sub, sim.id, view.id)
     session.commit()
-    assert admin_tariffs.get_addon(session, admin, view.id).bought == 1
-    assert admin_tariffs.get_addon(session, admin, view.id).active == 1
+    assert tariffs.get_addon(session, admin, view.id).bought == 1
+    assert tariffs.get_addon(session, admin, view.id).active == 1
     assert [len(audits(session, a)) for a in ("addon.archive", "addon.unarchive")] == [1, 1]
 
     with pytest.raises(DomainError) as err:
-        admin_tariffs.delete_addon(session, admin, view.id)
+        tariffs.delete_addon(session, admin, view.id)
     assert (err.value.code, err.value.params) == (
         "admin_catalogue.error.addon_in_use",
         {"count": 1},
@@ -407,13 +405,13 @@ def test_addon_create_edit_archive_delete(session, factory, admin):
     assert session.get(AddonService, view.id) is not None
 
     unsold = new_addon(session, admin, code="ip")
-    admin_tariffs.delete_addon(session, admin, unsold.id)
+    tariffs.delete_addon(session, admin, unsold.id)
     session.commit()
     assert session.get(AddonService, unsold.id) is None
     [deleted] = audits(session, "addon.delete")
     assert json.loads(deleted.before)["code"] == "IP"
 
-    rows = {r["code"]: r for r in session.execute(admin_tariffs.addon_rows_select()).mappings()}
+    rows = {r["code"]: r for r in session.execute(tariffs.addon_rows_select()).mappings()}
     assert rows["NIGHT"]["active"] == 1 and set(rows) == {"NIGHT"}
 
 
@@ -442,12 +440,12 @@ def test_addon_code_taken_and_support_refused(session, factory, admin):
     assert err.value.code == "admin_catalogue.error.code_taken"
     support = factory.support()
     for call in (
-        lambda: admin_tariffs.get_addon(session, support, addon.id),
-        lambda: admin_tariffs.create_addon(session, support, code="zz", name="Z", price_kop=1),
-        lambda: admin_tariffs.update_addon(session, support, addon.id, name="Z", price_kop=1),
-        lambda: admin_tariffs.archive_addon(session, support, addon.id),
-        lambda: admin_tariffs.unarchive_addon(session, support, addon.id),
-        lambda: admin_tariffs.delete_addon(session, support, addon.id),
+        lambda: tariffs.get_addon(session, support, addon.id),
+        lambda: tariffs.create_addon(session, support, code="zz", name="Z", price_kop=1),
+        lambda: tariffs.update_addon(session, support, addon.id, name="Z", price_kop=1),
+        lambda: tariffs.archive_addon(session, support, addon.id),
+        lambda: tariffs.unarchive_addon(session, support, addon.id),
+        lambda: tariffs.delete_addon(session, support, addon.id),
     ):
         with pytest.raises(PermissionDenied):
             call()

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from paysim_app.billing import admin_payments
+from paysim_app.billing import payment_lists
 from paysim_app.core.listing import ListQuery, contains, digits, fetch_page, phone_part
 from paysim_app.core.permissions import Actor, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Partner, Subscriber, Ticket
-from paysim_app.sims import admin_sims
+from paysim_app.sims import inventory
 
 PER_KIND = 5
 
@@ -96,14 +96,14 @@ def search(session: Session, actor: Actor, text: str) -> list[Hit]:
     hits: list[Hit] = []
     query = ListQuery(search=text, page_size=PER_KIND)
     if actor.can("sims.view"):
-        for r in fetch_page(session, actor, admin_sims.SIM_LIST, query, count=False).rows:
+        for r in fetch_page(session, actor, inventory.SIM_LIST, query, count=False).rows:
             hits.append(Hit("sim", r["msisdn"], r["iccid"], f"/admin/sims/{r['id']}", r["status"]))
     if actor.can("subscribers.view"):
         hits += _subscribers(session, text)
     if actor.can("partners.view"):
         hits += _partners(session, text)
     if actor.can("payments.view"):
-        for r in fetch_page(session, actor, admin_payments.PAYMENT_LIST, query, count=False).rows:
+        for r in fetch_page(session, actor, payment_lists.PAYMENT_LIST, query, count=False).rows:
             hits.append(
                 Hit(
                     "payment", f"#{r['id']}", r["msisdn"], f"/admin/payments/{r['id']}", r["status"]

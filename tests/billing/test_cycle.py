@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from paysim_app.billing import autopay, billing, ledger, topups
+from paysim_app.billing import autopay, cycle, ledger, topups
 from paysim_app.billing import cards as cards_service
 from paysim_app.i18n.formats import phone
 from paysim_app.models import BillingRun, LedgerEntry, Payment, Sim, Tariff
@@ -156,17 +156,17 @@ def test_catch_up_bills_every_missed_period_once(session, factory, tariff):
 
 
 def test_days_to_bill(session):
-    assert billing.days_to_bill(session, date(2026, 11, 10)) == [date(2026, 11, 10)]
+    assert cycle.days_to_bill(session, date(2026, 11, 10)) == [date(2026, 11, 10)]
     session.add(BillingRun(run_date="2026-10-31"))
     session.commit()
-    assert billing.days_to_bill(session, date(2026, 11, 10)) == [date(2026, 11, 10)]
-    assert billing.days_to_bill(session, date(2027, 1, 2)) == [
+    assert cycle.days_to_bill(session, date(2026, 11, 10)) == [date(2026, 11, 10)]
+    assert cycle.days_to_bill(session, date(2027, 1, 2)) == [
         date(2026, 11, 30),
         date(2026, 12, 31),
         date(2027, 1, 2),
     ]
     # running for the last day of a missed month does not list it twice
-    assert billing.days_to_bill(session, date(2026, 11, 30)) == [date(2026, 11, 30)]
+    assert cycle.days_to_bill(session, date(2026, 11, 30)) == [date(2026, 11, 30)]
 
 
 # --------------------------------------------------------------------------- concurrency / crash
@@ -189,7 +189,7 @@ def test_two_runs_at_once_charge_each_sim_once(session, factory, tariff, new_ses
         def work(s):
             try:
                 barrier.wait(timeout=10)
-                reports.append(billing.run_billing(s, GW, NOV5, batch=3))
+                reports.append(cycle.run_billing(s, GW, NOV5, batch=3))
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
                 s.rollback()
@@ -363,7 +363,7 @@ def test_a_sim_locked_by_a_payment_is_billed_all_the_same(
 
     def run():
         try:
-            reports.append(billing.run_billing(worker, GW, date(2026, 11, 30)))
+            reports.append(cycle.run_billing(worker, GW, date(2026, 11, 30)))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
             worker.rollback()
@@ -397,10 +397,10 @@ def test_a_sim_locked_by_a_payment_is_billed_all_the_same(
 
 def change_fee(session, factory, tariff, fee_kop: int, on: date) -> None:
     """The admin edits the tariff's fee on `on` (it applies from the next month)."""
-    from paysim_app.catalogue import admin_tariffs
+    from paysim_app.catalogue import tariffs
 
     with travel(on):
-        admin_tariffs.update_tariff(
+        tariffs.update_tariff(
             session,
             factory.superadmin(),
             tariff.id,
@@ -495,12 +495,12 @@ def test_monthly_autopay_and_the_warning_use_the_fee_of_their_period(session, fa
 def test_the_catalogue_registers_the_cycles_add_on_renewals():
     from paysim_app.catalogue import addons
 
-    assert billing._RENEWALS == [addons.renew_due]
+    assert cycle._RENEWALS == [addons.renew_due]
 
 
 def test_a_cycle_without_its_add_on_renewals_refuses_to_run(session, monkeypatch):
     """billing cannot import the catalogue (a context above it); a process that never imported
     the catalogue must not bill without renewing add-ons."""
-    monkeypatch.setattr(billing, "_RENEWALS", [])
+    monkeypatch.setattr(cycle, "_RENEWALS", [])
     with pytest.raises(RuntimeError, match="add-on renewals"):
         bill(session, NOV5)

@@ -12,7 +12,7 @@ from sqlalchemy import literal_column, or_
 
 from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains, digits
 from paysim_app.models import Partner
-from paysim_app.partners.partners import partner_rows_select
+from paysim_app.partners.directory import partner_rows_select
 
 PARTNER_STATES = ("active", "inactive")
 

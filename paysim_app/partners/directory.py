@@ -6,7 +6,7 @@ SIMs, subscribers, payments, commissions, requests or tickets, whose users never
 and the partner's users: invite (an account with role partner and a set-password link by
 e-mail, through the password-reset machinery), disable / enable. Every write is audited.
 
-Deactivating a partner does not, by itself, stop its users from signing in: accounts.accounts
+Deactivating a partner does not, by itself, stop its users from signing in: accounts.identity
 checks the user's own is_active only. Disable the users as well to shut them out.
 """
 
@@ -21,7 +21,7 @@ from sqlmodel import Session, SQLModel
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as ru_inn
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.accounts.passwords import unusable_hash
 from paysim_app.core import audit
 from paysim_app.core.checks import apply_changes, check_code, check_text, code_taken, set_flag
@@ -388,7 +388,7 @@ def invite_partner_user(
     )
     session.add(user)
     session.flush()
-    accounts.send_reset_link(session, user, base_url)
+    identity.send_reset_link(session, user, base_url)
     audit.record(
         session,
         actor,
@@ -417,7 +417,7 @@ def resend_partner_invite(
     user = _partner_user(session, partner_id, user_id)
     if not user.is_active:
         raise DomainError("admin_catalogue.error.user_disabled")
-    accounts.send_reset_link(session, user, base_url)
+    identity.send_reset_link(session, user, base_url)
     audit.record(session, actor, "partner_user.resend_invite", "user", user.id, None, None)
 
 
@@ -429,6 +429,6 @@ def set_partner_user_active(
     require(actor, "partners.edit")
     user = _partner_user(session, partner_id, user_id)
     if user.is_active != bool(active):
-        accounts.set_user_active(session, actor, user.id, bool(active))  # audits user.set_active
+        identity.set_user_active(session, actor, user.id, bool(active))  # audits user.set_active
         session.flush()
     return _user_view(user)

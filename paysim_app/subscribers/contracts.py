@@ -29,7 +29,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select, update
 from sqlmodel import Session
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.billing import ledger
 from paysim_app.billing.payments import display_status
 from paysim_app.core import audit, form_keys
@@ -450,7 +450,7 @@ def deactivate_subscriber(
     session.add(sub)
     account_was_active = bool(user and user.is_active)
     if user is not None:
-        accounts.set_user_active(session, actor, user.id, False)  # audited, signs out everywhere
+        identity.set_user_active(session, actor, user.id, False)  # audited, signs out everywhere
     audit.record(
         session,
         actor,
@@ -545,7 +545,7 @@ def reactivate_subscriber(session: Session, actor: Actor, subscriber_id: int) ->
     session.add(sub)
     account_was_active = bool(user and user.is_active)
     if user is not None and not user.is_active:
-        accounts.set_user_active(session, actor, user.id, True)
+        identity.set_user_active(session, actor, user.id, True)
     audit.record(
         session,
         actor,
@@ -571,7 +571,7 @@ def send_password_reset(
         raise DomainError("admin_subscribers.error.no_account")
     if sub.status != "active" or not user.is_active:
         raise DomainError("admin_subscribers.error.account_disabled")
-    accounts.send_reset_link(session, user, base_url)
+    identity.send_reset_link(session, user, base_url)
     to = user.email or user.phone or ""
     audit.record(session, actor, "subscriber.reset_link", "subscriber", sub.id, after={"to": to})
     session.flush()

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.billing import ledger
 from paysim_app.core import form_keys
 from paysim_app.core.errors import (
@@ -41,8 +41,8 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.base import utcnow
-from paysim_app.sims import sims
-from paysim_app.subscribers import admin_subscribers as subs
+from paysim_app.sims import own_sims
+from paysim_app.subscribers import contracts as subs
 from tests.conftest import PASSWORD
 from tests.money_helpers import assert_ledger_consistent
 
@@ -127,8 +127,8 @@ def test_detail_shows_contract_sims_payments_tickets_and_requests(session, facto
         ]
     )
     session.commit()
-    sims.block_sim(session, alice, second.id, "lost")
-    sims.request_unblock(session, alice, second.id)
+    own_sims.block_sim(session, alice, second.id, "lost")
+    own_sims.request_unblock(session, alice, second.id)
     session.commit()
     # a SIM claimed from the shop: not on the contract yet, its activation request is
     shop_sim = factory.sim(status="awaiting_activation")
@@ -233,7 +233,7 @@ def test_edit_personal_data_normalises_and_audits_but_keeps_the_login(session, w
     session.commit()
     assert len(_audit(session, "subscriber.update")) == 1
     # the old login still signs in
-    accounts.sign_in(session, "alice@example.ru", PASSWORD)
+    identity.sign_in(session, "alice@example.ru", PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -288,8 +288,8 @@ def test_deactivation_ends_sims_blocks_requests_autopay_and_the_account(session,
     alice, sim, admin = world["alice"], world["sim"], world["admin"]
     in_debt = factory.sim(alice, status="suspended", balance_kop=-7000)
     lost = factory.sim(alice, balance_kop=100)
-    sims.block_sim(session, alice, lost.id, "lost")
-    sims.request_unblock(session, alice, lost.id, "нашлась")
+    own_sims.block_sim(session, alice, lost.id, "lost")
+    own_sims.request_unblock(session, alice, lost.id, "нашлась")
     card = factory.card(alice)
     session.add(AutopaySetting(sim_id=sim.id, card_id=card.id))
     session.add(
@@ -312,7 +312,7 @@ def test_deactivation_ends_sims_blocks_requests_autopay_and_the_account(session,
         )
     )
     session.commit()
-    token, _ = accounts.sign_in(session, "alice@example.ru", PASSWORD)
+    token, _ = identity.sign_in(session, "alice@example.ru", PASSWORD)
     session.commit()
 
     result = subs.deactivate_subscriber(session, admin, world["sub_id"], "по заявлению")
@@ -338,9 +338,9 @@ def test_deactivation_ends_sims_blocks_requests_autopay_and_the_account(session,
     assert session.exec(select(AutopayRun)).one().next_retry_at is None
     assert session.get(Subscriber, world["sub_id"]).status == "inactive"
     assert not session.get(User, alice.user_id).is_active
-    assert accounts.resolve_session(session, token) is None
+    assert identity.resolve_session(session, token) is None
     with pytest.raises(AuthError):
-        accounts.sign_in(session, "alice@example.ru", PASSWORD)
+        identity.sign_in(session, "alice@example.ru", PASSWORD)
     (row,) = _audit(session, "subscriber.deactivate")
     before, after = json.loads(row.before), json.loads(row.after)
     assert before["sims"] == {
@@ -372,7 +372,7 @@ def test_reactivation_enables_the_account_but_not_the_sims(session, world):
     assert session.get(Subscriber, sid).status == "active"
     assert session.get(User, world["alice"].user_id).is_active
     assert _sim(session, world["sim"].id).status == "deactivated"
-    accounts.sign_in(session, "alice@example.ru", PASSWORD)
+    identity.sign_in(session, "alice@example.ru", PASSWORD)
     (row,) = _audit(session, "subscriber.reactivate")
     assert json.loads(row.after) == {"status": "active", "account_active": True}
 

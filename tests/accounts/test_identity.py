@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.core.outbox import render_for_sending
 from paysim_app.db import session_scope
@@ -40,11 +40,11 @@ def call(engine, fn, *args, **kwargs):
 
 
 def sign_in(engine, login, password=PASSWORD, **kwargs):
-    return call(engine, accounts.sign_in, login, password, **kwargs)
+    return call(engine, identity.sign_in, login, password, **kwargs)
 
 
 def resolve(engine, token):
-    return call(engine, accounts.resolve_session, token)
+    return call(engine, identity.resolve_session, token)
 
 
 def count(engine, model, *where) -> int:
@@ -67,7 +67,7 @@ def outbox(engine) -> list[OutboxEmail]:
 
 
 def test_register_by_email_creates_a_user_and_a_contract(session, engine):
-    actor = accounts.register_subscriber(session, " Ivan@Example.RU ", PASSWORD, "Иван Петров")
+    actor = identity.register_subscriber(session, " Ivan@Example.RU ", PASSWORD, "Иван Петров")
     session.commit()
 
     assert actor.role == "subscriber"
@@ -87,7 +87,7 @@ def test_register_by_email_creates_a_user_and_a_contract(session, engine):
 
 @pytest.mark.parametrize("login", ["+7 999 123-45-67", "89991234567"])
 def test_register_by_phone_stores_the_normalised_number(session, login):
-    actor = accounts.register_subscriber(session, login, PASSWORD)
+    actor = identity.register_subscriber(session, login, PASSWORD)
     session.commit()
 
     assert actor.login == "+79991234567"
@@ -97,8 +97,8 @@ def test_register_by_phone_stores_the_normalised_number(session, login):
 
 
 def test_contract_numbers_follow_each_other(session):
-    first = accounts.register_subscriber(session, "a@example.ru", PASSWORD)
-    second = accounts.register_subscriber(session, "b@example.ru", PASSWORD)
+    first = identity.register_subscriber(session, "a@example.ru", PASSWORD)
+    second = identity.register_subscriber(session, "b@example.ru", PASSWORD)
     session.commit()
     numbers = [session.get(Subscriber, a.subscriber_id).contract_no for a in (first, second)]
     assert numbers == ["PS-0000001", "PS-0000002"]
@@ -113,11 +113,11 @@ def test_contract_numbers_follow_each_other(session):
     ],
 )
 def test_duplicate_login_is_refused_with_a_field_error(session, engine, first, second):
-    accounts.register_subscriber(session, first, PASSWORD)
+    identity.register_subscriber(session, first, PASSWORD)
     session.commit()
 
     with pytest.raises(ValidationError) as err:
-        accounts.register_subscriber(session, second, "Other-pass-9")
+        identity.register_subscriber(session, second, "Other-pass-9")
     session.rollback()
 
     assert err.value.code == "auth.login_taken"
@@ -140,7 +140,7 @@ def test_duplicate_login_is_refused_with_a_field_error(session, engine, first, s
 )
 def test_weak_or_short_password_is_refused(session, engine, password, code):
     with pytest.raises(ValidationError) as err:
-        accounts.register_subscriber(session, "ivan@example.ru", password)
+        identity.register_subscriber(session, "ivan@example.ru", password)
     session.rollback()
 
     assert err.value.code == code
@@ -151,7 +151,7 @@ def test_weak_or_short_password_is_refused(session, engine, password, code):
 def test_password_over_72_bytes_is_a_validation_error_not_a_crash(session, engine):
     password = "я" * 40  # 40 characters, 80 bytes: bcrypt 5 would raise ValueError
     with pytest.raises(ValidationError) as err:
-        accounts.register_subscriber(session, "ivan@example.ru", password)
+        identity.register_subscriber(session, "ivan@example.ru", password)
     session.rollback()
 
     assert err.value.code == "auth.password_too_long"
@@ -163,7 +163,7 @@ def test_password_over_72_bytes_is_a_validation_error_not_a_crash(session, engin
 def test_password_of_exactly_72_bytes_works(session, engine):
     password = "ab1-" + "я" * 34  # 72 bytes
     assert len(password.encode()) == 72
-    accounts.register_subscriber(session, "ivan@example.ru", password)
+    identity.register_subscriber(session, "ivan@example.ru", password)
     session.commit()
 
     _token, actor = sign_in(engine, "ivan@example.ru", password)
@@ -173,7 +173,7 @@ def test_password_of_exactly_72_bytes_works(session, engine):
 @pytest.mark.parametrize("login", ["", "abc", "123", "a@", "+1 212 555 0100"])
 def test_register_with_a_bad_login_is_refused(session, engine, login):
     with pytest.raises(ValidationError) as err:
-        accounts.register_subscriber(session, login, PASSWORD)
+        identity.register_subscriber(session, login, PASSWORD)
     session.rollback()
     assert (err.value.code, err.value.field) == ("auth.login_invalid", "login")
     assert count(engine, User) == 0
@@ -347,7 +347,7 @@ def test_a_success_resets_the_failure_counter(factory, engine):
 def test_a_disabled_account_cannot_sign_in(factory, session, engine):
     subscriber = factory.subscriber("ivan@example.ru")
     admin = factory.superadmin()
-    accounts.set_user_active(session, admin, subscriber.user_id, False)
+    identity.set_user_active(session, admin, subscriber.user_id, False)
     session.commit()
 
     assert auth_error(engine, "ivan@example.ru").code == "auth.account_disabled"
@@ -430,12 +430,12 @@ def test_sign_out_ends_that_session_only(factory, engine):
     here, _ = sign_in(engine, "ivan@example.ru")
     there, _ = sign_in(engine, "ivan@example.ru")
 
-    call(engine, accounts.sign_out, here)
+    call(engine, identity.sign_out, here)
 
     assert resolve(engine, here) is None
     assert resolve(engine, there) is not None
-    call(engine, accounts.sign_out, None)  # nothing to do, no error
-    call(engine, accounts.sign_out, "")
+    call(engine, identity.sign_out, None)  # nothing to do, no error
+    call(engine, identity.sign_out, "")
 
 
 def test_change_password_ends_every_other_session(factory, engine):
@@ -443,7 +443,7 @@ def test_change_password_ends_every_other_session(factory, engine):
     mine, actor = sign_in(engine, "ivan@example.ru")
     other, _ = sign_in(engine, "ivan@example.ru")
 
-    fresh = call(engine, accounts.change_password, actor, PASSWORD, NEW_PASSWORD)
+    fresh = call(engine, identity.change_password, actor, PASSWORD, NEW_PASSWORD)
 
     assert TOKEN_RE.match(fresh)
     assert resolve(engine, mine) is None
@@ -468,7 +468,7 @@ def test_change_password_refusals_change_nothing(factory, engine, current, new, 
     token, actor = sign_in(engine, "ivan@example.ru")
 
     with pytest.raises(ValidationError) as err:
-        call(engine, accounts.change_password, actor, current, new)
+        call(engine, identity.change_password, actor, current, new)
 
     assert (err.value.code, err.value.field) == (code, field)
     assert resolve(engine, token) is not None
@@ -480,7 +480,7 @@ def test_disabling_a_user_ends_its_sessions_at_once(factory, engine):
     admin = factory.superadmin()
     token, _ = sign_in(engine, "ivan@example.ru")
 
-    call(engine, accounts.set_user_active, admin, subscriber.user_id, False)
+    call(engine, identity.set_user_active, admin, subscriber.user_id, False)
 
     assert resolve(engine, token) is None
     with session_scope(engine) as s:
@@ -490,7 +490,7 @@ def test_disabling_a_user_ends_its_sessions_at_once(factory, engine):
         assert '"is_active": true' in entry.before and '"is_active": false' in entry.after
 
     # enabling again lets the user sign in anew; the old session stays dead
-    call(engine, accounts.set_user_active, admin, subscriber.user_id, True)
+    call(engine, identity.set_user_active, admin, subscriber.user_id, True)
     new_token, _ = sign_in(engine, "ivan@example.ru")
     assert resolve(engine, token) is None
     assert resolve(engine, new_token) is not None
@@ -513,7 +513,7 @@ def test_only_an_admin_with_the_right_may_disable_a_user(factory, engine):
 
     for actor in (support, other, subscriber):
         with pytest.raises(PermissionDenied):
-            call(engine, accounts.set_user_active, actor, subscriber.user_id, False)
+            call(engine, identity.set_user_active, actor, subscriber.user_id, False)
 
     assert resolve(engine, token) is not None
     assert count(engine, AuditLog, AuditLog.action == "user.set_active") == 0
@@ -522,14 +522,14 @@ def test_only_an_admin_with_the_right_may_disable_a_user(factory, engine):
 def test_an_admin_cannot_disable_itself(factory, engine):
     admin = factory.superadmin()
     with pytest.raises(ValidationError) as err:
-        call(engine, accounts.set_user_active, admin, admin.user_id, False)
+        call(engine, identity.set_user_active, admin, admin.user_id, False)
     assert err.value.code == "admins.cannot_disable_self"
 
 
 def test_set_user_active_on_a_missing_user_is_refused(factory, engine):
     admin = factory.superadmin()
     with pytest.raises(PermissionDenied):
-        call(engine, accounts.set_user_active, admin, 999_999, False)
+        call(engine, identity.set_user_active, admin, 999_999, False)
 
 
 def test_a_subscribers_session_lasts_30_days_while_used_and_14_idle(factory, engine):
@@ -608,7 +608,7 @@ def _reset_token(engine) -> str:
 @pytest.mark.parametrize("login", ["nobody@example.ru", "+7 999 000-00-00", "abc", ""])
 def test_reset_request_for_an_unknown_login_sends_nothing(factory, engine, login):
     factory.subscriber("ivan@example.ru")
-    call(engine, accounts.request_password_reset, login)
+    call(engine, identity.request_password_reset, login)
     assert outbox(engine) == []
     assert count(engine, PasswordResetToken) == 0
 
@@ -617,7 +617,7 @@ def test_reset_request_for_a_disabled_account_sends_nothing(factory, session, en
     subscriber = factory.subscriber("ivan@example.ru")
     session.get(User, subscriber.user_id).is_active = False
     session.commit()
-    call(engine, accounts.request_password_reset, "ivan@example.ru")
+    call(engine, identity.request_password_reset, "ivan@example.ru")
     assert outbox(engine) == []
 
 
@@ -625,7 +625,7 @@ def test_reset_request_queues_exactly_one_mail_with_a_link(factory, engine):
     factory.subscriber("ivan@example.ru")
 
     with time_machine.travel(START, tick=False):
-        call(engine, accounts.request_password_reset, "IVAN@example.ru")
+        call(engine, identity.request_password_reset, "IVAN@example.ru")
 
     mails = outbox(engine)
     assert len(mails) == 1
@@ -646,22 +646,22 @@ def test_reset_request_queues_exactly_one_mail_with_a_link(factory, engine):
 
 def test_reset_link_uses_the_given_base_url(factory, engine):
     factory.subscriber("ivan@example.ru")
-    call(engine, accounts.request_password_reset, "ivan@example.ru", "https://lk.paysim.ru/")
+    call(engine, identity.request_password_reset, "ivan@example.ru", "https://lk.paysim.ru/")
     assert "https://lk.paysim.ru/reset?token=" in outbox(engine)[0].body
 
 
 def test_reset_token_works_once(factory, engine):
     factory.subscriber("ivan@example.ru")
-    call(engine, accounts.request_password_reset, "ivan@example.ru")
+    call(engine, identity.request_password_reset, "ivan@example.ru")
     token = _reset_token(engine)
 
-    call(engine, accounts.reset_password, token, NEW_PASSWORD)
+    call(engine, identity.reset_password, token, NEW_PASSWORD)
 
     _token, actor = sign_in(engine, "ivan@example.ru", NEW_PASSWORD)
     assert actor.login == "ivan@example.ru"
     assert auth_error(engine, "ivan@example.ru", PASSWORD).code == "auth.invalid_credentials"
     with pytest.raises(ValidationError) as err:
-        call(engine, accounts.reset_password, token, "Third-pass-3")
+        call(engine, identity.reset_password, token, "Third-pass-3")
     assert (err.value.code, err.value.field) == ("auth.reset_invalid", "token")
     sign_in(engine, "ivan@example.ru", NEW_PASSWORD)  # the second try changed nothing
 
@@ -669,9 +669,9 @@ def test_reset_token_works_once(factory, engine):
 @pytest.mark.parametrize("token", ["", "garbage", "x" * 43, "x" * 500])
 def test_reset_with_an_unknown_token_fails(factory, engine, token):
     factory.subscriber("ivan@example.ru")
-    call(engine, accounts.request_password_reset, "ivan@example.ru")
+    call(engine, identity.request_password_reset, "ivan@example.ru")
     with pytest.raises(ValidationError) as err:
-        call(engine, accounts.reset_password, token, NEW_PASSWORD)
+        call(engine, identity.reset_password, token, NEW_PASSWORD)
     assert err.value.code == "auth.reset_invalid"
 
 
@@ -679,17 +679,17 @@ def test_reset_token_expires_after_30_minutes(factory, engine):
     factory.subscriber("ivan@example.ru")
     factory.subscriber("petr@example.ru")
     with time_machine.travel(START, tick=False) as clock:
-        call(engine, accounts.request_password_reset, "ivan@example.ru")
+        call(engine, identity.request_password_reset, "ivan@example.ru")
         ivan_token = _reset_token(engine)
-        call(engine, accounts.request_password_reset, "petr@example.ru")
+        call(engine, identity.request_password_reset, "petr@example.ru")
         petr_token = _reset_token(engine)
 
         clock.shift(timedelta(minutes=29))
-        call(engine, accounts.reset_password, petr_token, NEW_PASSWORD)  # still valid
+        call(engine, identity.reset_password, petr_token, NEW_PASSWORD)  # still valid
 
         clock.shift(timedelta(minutes=2))  # 31 minutes after the request
         with pytest.raises(ValidationError) as err:
-            call(engine, accounts.reset_password, ivan_token, NEW_PASSWORD)
+            call(engine, identity.reset_password, ivan_token, NEW_PASSWORD)
     assert err.value.code == "auth.reset_invalid"
     sign_in(engine, "ivan@example.ru", PASSWORD)  # unchanged
     sign_in(engine, "petr@example.ru", NEW_PASSWORD)
@@ -697,14 +697,14 @@ def test_reset_token_expires_after_30_minutes(factory, engine):
 
 def test_reset_with_a_weak_password_keeps_the_token_usable(factory, engine):
     factory.subscriber("ivan@example.ru")
-    call(engine, accounts.request_password_reset, "ivan@example.ru")
+    call(engine, identity.request_password_reset, "ivan@example.ru")
     token = _reset_token(engine)
 
     with pytest.raises(ValidationError) as err:
-        call(engine, accounts.reset_password, token, "short")
+        call(engine, identity.reset_password, token, "short")
     assert (err.value.code, err.value.field) == ("auth.password_too_short", "password")
 
-    call(engine, accounts.reset_password, token, NEW_PASSWORD)
+    call(engine, identity.reset_password, token, NEW_PASSWORD)
     sign_in(engine, "ivan@example.ru", NEW_PASSWORD)
 
 
@@ -712,9 +712,9 @@ def test_reset_revokes_every_session(factory, engine):
     factory.subscriber("ivan@example.ru")
     one, _ = sign_in(engine, "ivan@example.ru")
     two, _ = sign_in(engine, "ivan@example.ru")
-    call(engine, accounts.request_password_reset, "ivan@example.ru")
+    call(engine, identity.request_password_reset, "ivan@example.ru")
 
-    call(engine, accounts.reset_password, _reset_token(engine), NEW_PASSWORD)
+    call(engine, identity.reset_password, _reset_token(engine), NEW_PASSWORD)
 
     assert resolve(engine, one) is None
     assert resolve(engine, two) is None
@@ -727,8 +727,8 @@ def test_reset_lifts_the_sign_in_lock(factory, engine):
             auth_error(engine, "+79991234567", "Wrong-pass-1")
         assert auth_error(engine, "+79991234567").code == "auth.locked"
 
-        call(engine, accounts.request_password_reset, "8 999 123 45 67")
-        call(engine, accounts.reset_password, _reset_token(engine), NEW_PASSWORD)
+        call(engine, identity.request_password_reset, "8 999 123 45 67")
+        call(engine, identity.reset_password, _reset_token(engine), NEW_PASSWORD)
 
         _token, actor = sign_in(engine, "+79991234567", NEW_PASSWORD)  # same minute, no lock
     assert actor.login == "+79991234567"
@@ -738,7 +738,7 @@ def test_reset_lifts_the_sign_in_lock(factory, engine):
 
 
 def test_create_admin_with_a_builtin_role(session, engine):
-    user = accounts.create_admin(session, "Boss@Example.ru", PASSWORD, "Superadmin", "Босс")
+    user = identity.create_admin(session, "Boss@Example.ru", PASSWORD, "Superadmin", "Босс")
     session.commit()
     assert (user.email, user.role, user.full_name) == ("boss@example.ru", "admin", "Босс")
     assert count(engine, AuditLog, AuditLog.action == "admin.create") == 1
@@ -755,7 +755,7 @@ def test_create_admin_with_a_builtin_role(session, engine):
 )
 def test_create_admin_refusals(session, engine, email, role, code, field):
     with pytest.raises(ValidationError) as err:
-        accounts.create_admin(session, email, PASSWORD, role)
+        identity.create_admin(session, email, PASSWORD, role)
     session.rollback()
     assert (err.value.code, err.value.field) == (code, field)
     assert count(engine, User) == 0
@@ -764,14 +764,14 @@ def test_create_admin_refusals(session, engine, email, role, code, field):
 def test_create_admin_refuses_a_taken_email(factory, session):
     factory.subscriber("boss@example.ru")
     with pytest.raises(ValidationError) as err:
-        accounts.create_admin(session, "boss@example.ru", PASSWORD, "Superadmin")
+        identity.create_admin(session, "boss@example.ru", PASSWORD, "Superadmin")
     assert (err.value.code, err.value.field) == ("auth.login_taken", "email")
 
 
 def test_set_locale(factory, session, engine):
     subscriber = factory.subscriber("ivan@example.ru")
-    accounts.set_locale(session, subscriber, "en")
+    identity.set_locale(session, subscriber, "en")
     session.commit()
     assert resolve(engine, sign_in(engine, "ivan@example.ru")[0]).locale == "en"
     with pytest.raises(ValidationError):
-        accounts.set_locale(session, subscriber, "de")
+        identity.set_locale(session, subscriber, "de")

@@ -41,7 +41,7 @@ from paysim_app.models import (
 )
 from paysim_app.models.base import utcnow
 from paysim_app.models.sims import SIM_STATUSES
-from paysim_app.sims.sims import activation_code_hash
+from paysim_app.sims.own_sims import activation_code_hash
 
 BALANCE_FILTERS = ("negative", "zero", "positive")
 BULK_ACTIONS = ("assign_partner", "set_status", "deactivate")

@@ -1,4 +1,4 @@
-"""services/quality_admin: the admin's quality overview (stars per month / tariff / partner,
+"""support/quality_report: the admin's quality overview (stars per month / tariff / partner,
 median speed figures) and the list SELECT of ratings, on a small fixture with known figures."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.permissions import ROLE_SUPPORT
 from paysim_app.models import QualityRating, SpeedTest, Ticket
-from paysim_app.support import quality_admin as qa
+from paysim_app.support import quality_report as qa
 
 JAN1, MAR31 = date(2025, 1, 1), date(2025, 3, 31)
 

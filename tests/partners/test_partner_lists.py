@@ -1,4 +1,4 @@
-"""The Partners list (partners/admin_lists_partners.py) over the one list machinery: the row's
+"""The Partners list (partners/partner_lists.py) over the one list machinery: the row's
 figures, the active / inactive filter, search by code, name or INN, sorts, refusals, export."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, export_rows, fetch_page
 from paysim_app.models import Partner, Subscriber
 from paysim_app.overview import list_export
-from paysim_app.partners import partners
-from paysim_app.partners.admin_lists_partners import PARTNER_LIST
+from paysim_app.partners import directory
+from paysim_app.partners.partner_lists import PARTNER_LIST
 
 
 def page(session, actor, **kw):
@@ -25,7 +25,7 @@ def ids(session, actor, **kw):
 def dealers(factory):
     s = factory.session
     admin = factory.superadmin()
-    north = partners.create_partner(
+    north = directory.create_partner(
         s,
         admin,
         code="NORTH",
@@ -34,7 +34,7 @@ def dealers(factory):
         contact_email="north@example.com",
         commission_percent="10",
     )
-    south = partners.create_partner(
+    south = directory.create_partner(
         s,
         admin,
         code="SOUTH_NET",
@@ -44,7 +44,7 @@ def dealers(factory):
         commission_percent="7,5",
     )
     s.commit()
-    partners.deactivate_partner(s, admin, south.id)
+    directory.deactivate_partner(s, admin, south.id)
     s.commit()
     north_row = s.get(Partner, north.id)
     tariff = factory.tariff()

@@ -1,7 +1,7 @@
 """The two back-office lists about people: the Subscribers section (every contract) and the
 Support inbox (every ticket of subscribers and partners). Declarations over core.listing;
-the SELECTs come from admin_subscribers.subscriber_rows_select and
-support_admin.ticket_rows_select, the permission checks from the specs (subscribers.view,
+the SELECTs come from subscribers.contracts.subscriber_rows_select and
+support.inbox.ticket_rows_select, the permission checks from the specs (subscribers.view,
 support.view)."""
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from paysim_app.models.support import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
 )
-from paysim_app.subscribers.admin_subscribers import subscriber_rows_select
-from paysim_app.support.support_admin import ticket_rows_select
+from paysim_app.subscribers.contracts import subscriber_rows_select
+from paysim_app.support.inbox import ticket_rows_select
 
 UNRESOLVED = "unresolved"  # the ticket status filter's "new, open or waiting"
 AUTHOR_TYPES = ("subscriber", "partner")

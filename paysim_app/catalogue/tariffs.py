@@ -4,7 +4,7 @@ Create, edit, archive (no new sales; SIMs on it keep it), unarchive, delete (onl
 used: otherwise the answer says to archive it). A change of a tariff's monthly fee applies from
 the next billing period: it waits in `next_monthly_fee_kop` / `next_fee_period` (the month after
 the current Moscow month) and the billing cycle charges and folds it in when that period comes
-(billing.billing.fee_for_period / promote_pending_fees). Every write is audited.
+(billing.cycle.fee_for_period / promote_pending_fees). Every write is audited.
 
 `tariff_rows_select()` and `addon_rows_select()` are the SELECTs of the admin lists (the generic
 list machinery in core.listing filters, sorts and pages them).

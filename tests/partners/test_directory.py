@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.core.errors import (
     AuthError,
     DomainError,
@@ -29,7 +29,7 @@ from paysim_app.models import (
     Ticket,
     User,
 )
-from paysim_app.partners import partners
+from paysim_app.partners import directory
 from tests.money_helpers import emails
 
 GOOD_INN = "7707083893"  # a real 10-digit company INN
@@ -49,7 +49,7 @@ def audits(session, action: str) -> list[AuditLog]:
     )
 
 
-def new_partner(session, admin, **kw) -> partners.PartnerView:
+def new_partner(session, admin, **kw) -> directory.PartnerView:
     fields = {
         "code": "svyaz",
         "name": "ООО «Связь»",
@@ -60,7 +60,7 @@ def new_partner(session, admin, **kw) -> partners.PartnerView:
         "commission_percent": "7,5",
     }
     fields.update(kw)
-    view = partners.create_partner(session, admin, **fields)
+    view = directory.create_partner(session, admin, **fields)
     session.commit()
     return view
 
@@ -83,7 +83,7 @@ def test_create_partner_normalises_and_audits(session, admin):
         admin.user_id,
     )
     assert after["commission_bp"] == 750 and after["inn"] == GOOD_INN
-    assert partners.get_partner(session, admin, view.id) == view
+    assert directory.get_partner(session, admin, view.id) == view
     # a sole trader's 12-digit INN, no phone, whole-number percent
     other = new_partner(
         session, admin, code="ip-ivanov", inn=GOOD_INN12, contact_phone="", commission_percent=10
@@ -139,16 +139,16 @@ def test_commission_limits_and_taken_code(session, admin):
 
 def test_support_operator_and_others_are_refused(session, factory, admin):
     view = new_partner(session, admin)
-    user = partners.invite_partner_user(session, admin, view.id, "seller@svyaz.example.com")
+    user = directory.invite_partner_user(session, admin, view.id, "seller@svyaz.example.com")
     session.commit()
-    view = partners.get_partner(session, admin, view.id)
+    view = directory.get_partner(session, admin, view.id)
     support = factory.support()
     own = factory.partner()
     for actor in (support, own.actor, factory.subscriber(), None):
         for call in (
-            lambda a: partners.get_partner(session, a, view.id),
+            lambda a: directory.get_partner(session, a, view.id),
             lambda a: new_partner(session, a, code="new"),
-            lambda a: partners.update_partner(
+            lambda a: directory.update_partner(
                 session,
                 a,
                 view.id,
@@ -157,18 +157,18 @@ def test_support_operator_and_others_are_refused(session, factory, admin):
                 contact_email="a@b.ru",
                 commission_percent=1,
             ),
-            lambda a: partners.deactivate_partner(session, a, view.id),
-            lambda a: partners.activate_partner(session, a, view.id),
-            lambda a: partners.delete_partner(session, a, view.id),
-            lambda a: partners.partner_users(session, a, view.id),
-            lambda a: partners.invite_partner_user(session, a, view.id, "x@svyaz.example.com"),
-            lambda a: partners.resend_partner_invite(session, a, view.id, user.id),
-            lambda a: partners.set_partner_user_active(session, a, view.id, user.id, False),
+            lambda a: directory.deactivate_partner(session, a, view.id),
+            lambda a: directory.activate_partner(session, a, view.id),
+            lambda a: directory.delete_partner(session, a, view.id),
+            lambda a: directory.partner_users(session, a, view.id),
+            lambda a: directory.invite_partner_user(session, a, view.id, "x@svyaz.example.com"),
+            lambda a: directory.resend_partner_invite(session, a, view.id, user.id),
+            lambda a: directory.set_partner_user_active(session, a, view.id, user.id, False),
         ):
             with pytest.raises(PermissionDenied):
                 call(actor)
     session.rollback()
-    assert partners.get_partner(session, admin, view.id) == view
+    assert directory.get_partner(session, admin, view.id) == view
     assert session.get(User, user.id).is_active
     assert not session.exec(
         select(AuditLog).where(AuditLog.actor_user_id.in_([support.user_id, own.user.id]))
@@ -177,7 +177,7 @@ def test_support_operator_and_others_are_refused(session, factory, admin):
 
 def test_edit_records_only_what_changed(session, admin):
     view = new_partner(session, admin)
-    edited = partners.update_partner(
+    edited = directory.update_partner(
         session,
         admin,
         view.id,
@@ -198,7 +198,7 @@ def test_edit_records_only_what_changed(session, admin):
     assert json.loads(row.before) == {"contact_phone": "+74951230001", "commission_bp": 750}
     assert json.loads(row.after) == {"contact_phone": "+74951230002", "commission_bp": 1000}
     with pytest.raises(ValidationError) as err:
-        partners.update_partner(
+        directory.update_partner(
             session,
             admin,
             view.id,
@@ -209,32 +209,32 @@ def test_edit_records_only_what_changed(session, admin):
         )
     assert err.value.field == "inn"
     with pytest.raises(NotFound):
-        partners.get_partner(session, admin, 999_999)
+        directory.get_partner(session, admin, 999_999)
 
 
 def test_deactivate_and_activate_are_marks(session, factory, admin):
     view = new_partner(session, admin)
-    assert not partners.deactivate_partner(session, admin, view.id).is_active
+    assert not directory.deactivate_partner(session, admin, view.id).is_active
     session.commit()
     [row] = audits(session, "partner.deactivate")
     assert (json.loads(row.before), json.loads(row.after)) == (
         {"is_active": True},
         {"is_active": False},
     )
-    partners.deactivate_partner(session, admin, view.id)  # twice: nothing more
+    directory.deactivate_partner(session, admin, view.id)  # twice: nothing more
     assert len(audits(session, "partner.deactivate")) == 1
     # an inactive partner gets no new users
     with pytest.raises(DomainError) as err:
-        partners.invite_partner_user(session, admin, view.id, "new@svyaz.example.com")
+        directory.invite_partner_user(session, admin, view.id, "new@svyaz.example.com")
     assert err.value.code == "admin_catalogue.error.partner_inactive"
-    assert partners.activate_partner(session, admin, view.id).is_active
+    assert directory.activate_partner(session, admin, view.id).is_active
     session.commit()
     assert len(audits(session, "partner.activate")) == 1
 
 
 def test_invite_a_partner_user_who_sets_a_password_and_signs_in(session, admin):
     view = new_partner(session, admin)
-    user = partners.invite_partner_user(
+    user = directory.invite_partner_user(
         session, admin, view.id, " Seller@Svyaz.example.com ", "Пётр Продавцов"
     )
     session.commit()
@@ -257,15 +257,15 @@ def test_invite_a_partner_user_who_sets_a_password_and_signs_in(session, admin):
     assert token not in audit_row.after
     # no password works before the link is used
     with pytest.raises(AuthError):
-        accounts.sign_in(session, "seller@svyaz.example.com", "")
-    accounts.reset_password(session, token, "Новый-пароль-1")
+        identity.sign_in(session, "seller@svyaz.example.com", "")
+    identity.reset_password(session, token, "Новый-пароль-1")
     session.commit()
-    _, actor = accounts.sign_in(session, "seller@svyaz.example.com", "Новый-пароль-1")
+    _, actor = identity.sign_in(session, "seller@svyaz.example.com", "Новый-пароль-1")
     assert (actor.role, actor.partner_id) == ("partner", view.id)
-    assert [u.email for u in partners.partner_users(session, admin, view.id)] == [user.email]
-    assert partners.get_partner(session, admin, view.id).users == 1
+    assert [u.email for u in directory.partner_users(session, admin, view.id)] == [user.email]
+    assert directory.get_partner(session, admin, view.id).users == 1
 
-    partners.resend_partner_invite(session, admin, view.id, user.id)
+    directory.resend_partner_invite(session, admin, view.id, user.id)
     session.commit()
     assert len(emails(session, "seller@svyaz.example.com", "password_reset")) == 2
     assert len(audits(session, "partner_user.resend_invite")) == 1
@@ -280,10 +280,10 @@ def test_bad_invitations_are_refused(session, factory, admin):
         ("", "error.required"),
     ):
         with pytest.raises(ValidationError) as err:
-            partners.invite_partner_user(session, admin, view.id, email)
+            directory.invite_partner_user(session, admin, view.id, email)
         assert (err.value.code, err.value.field) == (code, "email")
     with pytest.raises(NotFound):
-        partners.invite_partner_user(session, admin, 999_999, "x@example.ru")
+        directory.invite_partner_user(session, admin, 999_999, "x@example.ru")
     session.rollback()
     assert session.exec(select(User).where(User.role == "partner")).all() == []
     assert not emails(session, kind="password_reset")
@@ -292,15 +292,15 @@ def test_bad_invitations_are_refused(session, factory, admin):
 
 def test_disable_and_enable_a_partner_user(session, factory, admin):
     bundle = factory.partner()
-    accounts.sign_in(session, bundle.login, bundle.password)
+    identity.sign_in(session, bundle.login, bundle.password)
     session.commit()
     other = factory.partner()
     # the user must belong to the partner named
     with pytest.raises(NotFound):
-        partners.set_partner_user_active(session, admin, other.partner.id, bundle.user.id, False)
+        directory.set_partner_user_active(session, admin, other.partner.id, bundle.user.id, False)
     with pytest.raises(NotFound):
-        partners.set_partner_user_active(session, admin, bundle.partner.id, admin.user_id, False)
-    view = partners.set_partner_user_active(
+        directory.set_partner_user_active(session, admin, bundle.partner.id, admin.user_id, False)
+    view = directory.set_partner_user_active(
         session, admin, bundle.partner.id, bundle.user.id, False
     )
     session.commit()
@@ -308,25 +308,25 @@ def test_disable_and_enable_a_partner_user(session, factory, admin):
     sessions = session.exec(select(AuthSession).where(AuthSession.user_id == bundle.user.id)).all()
     assert sessions and all(s.revoked_at is not None for s in sessions)
     with pytest.raises(AuthError):
-        accounts.sign_in(session, bundle.login, bundle.password)
+        identity.sign_in(session, bundle.login, bundle.password)
     with pytest.raises(DomainError) as err:
-        partners.resend_partner_invite(session, admin, bundle.partner.id, bundle.user.id)
+        directory.resend_partner_invite(session, admin, bundle.partner.id, bundle.user.id)
     assert err.value.code == "admin_catalogue.error.user_disabled"
     [row] = audits(session, "user.set_active")
     assert (row.entity_id, json.loads(row.after)) == (str(bundle.user.id), {"is_active": False})
-    assert partners.set_partner_user_active(
+    assert directory.set_partner_user_active(
         session, admin, bundle.partner.id, bundle.user.id, True
     ).is_active
     session.commit()
     assert len(audits(session, "user.set_active")) == 2
-    accounts.sign_in(session, bundle.login, bundle.password)
+    identity.sign_in(session, bundle.login, bundle.password)
 
 
 def test_delete_a_partner_without_history_with_its_invited_users(session, admin):
     view = new_partner(session, admin)
-    user = partners.invite_partner_user(session, admin, view.id, "seller@svyaz.example.com")
+    user = directory.invite_partner_user(session, admin, view.id, "seller@svyaz.example.com")
     session.commit()
-    partners.delete_partner(session, admin, view.id)
+    directory.delete_partner(session, admin, view.id)
     session.commit()
     session.expire_all()
     assert session.get(Partner, view.id) is None and session.get(User, user.id) is None
@@ -343,7 +343,7 @@ def test_delete_a_partner_without_history_with_its_invited_users(session, admin)
 def test_delete_is_refused_for_a_partner_with_anything(session, factory, admin):
     def refused(partner_id: int, code: str = "admin_catalogue.error.partner_in_use"):
         with pytest.raises(DomainError) as err:
-            partners.delete_partner(session, admin, partner_id)
+            directory.delete_partner(session, admin, partner_id)
         assert err.value.code == code
         session.rollback()
         assert session.get(Partner, partner_id) is not None
@@ -404,11 +404,11 @@ def test_partner_rows_select_counts_sims_and_active_subscribers(session, factory
         factory.sim(sub, partner=busy)
     factory.sim(partner=busy)
     factory.sim(partner=idle)
-    rows = {r["id"]: r for r in session.execute(partners.partner_rows_select()).mappings()}
+    rows = {r["id"]: r for r in session.execute(directory.partner_rows_select()).mappings()}
     assert (rows[busy.partner.id]["sims"], rows[busy.partner.id]["active_subscribers"]) == (4, 2)
     assert (rows[idle.partner.id]["sims"], rows[idle.partner.id]["active_subscribers"]) == (1, 0)
     assert {"code", "name", "inn", "commission_bp", "is_active", "created_at"} <= set(
         rows[idle.partner.id]
     )
-    view = partners.get_partner(session, admin, busy.partner.id)
+    view = directory.get_partner(session, admin, busy.partner.id)
     assert (view.sims, view.active_subscribers, view.users) == (4, 2, 1)

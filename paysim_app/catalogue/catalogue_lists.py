@@ -1,13 +1,13 @@
 """The two back-office lists of the Tariffs section: the tariff plans and the add-on services
 sold in the cabinet. Declarations over core.listing; the SELECTs come from
-admin_tariffs.tariff_rows_select and admin_tariffs.addon_rows_select, the permission check
-(tariffs.view) from the specs. The writes (create, edit, archive, delete) are admin_tariffs'."""
+tariffs.tariff_rows_select and tariffs.addon_rows_select, the permission check
+(tariffs.view) from the specs. The writes (create, edit, archive, delete) are catalogue.tariffs'."""
 
 from __future__ import annotations
 
 from sqlalchemy import literal_column, or_
 
-from paysim_app.catalogue.admin_tariffs import addon_rows_select, tariff_rows_select
+from paysim_app.catalogue.tariffs import addon_rows_select, tariff_rows_select
 from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
 from paysim_app.models import AddonService, Tariff
 

@@ -1,4 +1,4 @@
-"""The Activation and Blocking sections' lists (sims/admin_lists_queues.py) over the one list
+"""The Activation and Blocking sections' lists (sims/queue_lists.py) over the one list
 machinery: filters, search, refusals, export; the SIM lookup of the "block a SIM" form and the
 admin's preview of a tariff change."""
 
@@ -13,8 +13,8 @@ from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import ActivationRequest, Sim, TariffChangeRequest
 from paysim_app.models.base import utcnow
 from paysim_app.overview import list_export
-from paysim_app.sims import admin_lists_queues as q
-from paysim_app.sims import blocks, sims, tariff_changes
+from paysim_app.sims import blocks, own_sims, tariff_changes
+from paysim_app.sims import queue_lists as q
 from tests.sims.test_activations import admin_with
 
 SPECS = (q.ACTIVATION_LIST, q.TARIFF_CHANGE_LIST, q.BLOCK_LIST, q.UNBLOCK_LIST)
@@ -43,9 +43,9 @@ def queue(session, factory):
         customer_phone="+79165550102",
     )
     stock = factory.sim(None, partner=kiosk, tariff=tariff)
-    stock.activation_code_hash = sims.activation_code_hash("PACK-1234")
+    stock.activation_code_hash = own_sims.activation_code_hash("PACK-1234")
     session.commit()
-    claim_id = sims.claim_sim(session, alice, stock.iccid, "PACK-1234")
+    claim_id = own_sims.claim_sim(session, alice, stock.iccid, "PACK-1234")
     old_sim = factory.sim(None, partner=kiosk, tariff=tariff)
     old = ActivationRequest(
         sim_id=old_sim.id,
@@ -240,8 +240,8 @@ def blocked(session, factory):
     lost_sim = factory.sim(alice, tariff=tariff)
     debt_sim = factory.sim(bob, tariff=tariff)
     fraud_sim = factory.sim(bob, tariff=tariff)
-    lost = sims.block_sim(session, alice, lost_sim.id, "lost")
-    ask = sims.request_unblock(session, alice, lost_sim.id, "нашлась")
+    lost = own_sims.block_sim(session, alice, lost_sim.id, "lost")
+    ask = own_sims.request_unblock(session, alice, lost_sim.id, "нашлась")
     debt = blocks.block_sim(session, admin, debt_sim.id, "debt", "не платит")
     fraud = blocks.block_sim(session, admin, fraud_sim.id, "fraud")
     blocks.lift_block(session, admin, fraud)

@@ -7,14 +7,14 @@ Reading needs `support.view`, every write `support.edit`, and every write is aud
 - `reply_to_ticket`: an answer the customer sees (the first one sets `first_response_at`;
   new/open tickets then wait for the customer unless the operator picks another status);
   the customer is notified in the app and by e-mail;
-- `add_internal_note`: staff only; support.support never shows it to the customer;
+- `add_internal_note`: staff only; support.ticketing never shows it to the customer;
 - `change_ticket_status` (resolving notifies the customer and invites a rating) and
   `change_ticket_priority`;
 - canned replies: list, create, edit, archive/unarchive (the UI pastes the text into a reply);
 - `ticket_rows_select`: the list's columns as one select() for the generic list machinery.
 
 The customer's side (opening, answering — which reopens a waiting or resolved ticket —,
-closing, rating) is support.support; its text checks are reused here.
+closing, rating) is support.ticketing; its text checks are reused here.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from paysim_app.models import (
 from paysim_app.models.base import utcnow
 from paysim_app.models.support import TICKET_PRIORITIES, TICKET_STATUSES
 from paysim_app.support import attachments
-from paysim_app.support.support import _check_body, _text
+from paysim_app.support.ticketing import _check_body, _text
 
 STATUSES = TICKET_STATUSES
 PRIORITIES = TICKET_PRIORITIES

@@ -1,4 +1,4 @@
-"""The Subscribers and Support inbox lists (overview/admin_lists_people.py) over the one list
+"""The Subscribers and Support inbox lists (overview/people_lists.py) over the one list
 machinery: filters, search, sorts, refusals, export."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import Subscriber, Ticket, TicketMessage
 from paysim_app.overview import list_export
-from paysim_app.overview.admin_lists_people import SUBSCRIBER_LIST, TICKET_LIST
-from paysim_app.support import support
-from paysim_app.support import support_admin as sa
+from paysim_app.overview.people_lists import SUBSCRIBER_LIST, TICKET_LIST
+from paysim_app.support import inbox as sa
+from paysim_app.support import ticketing
 
 
 def page(session, actor, spec, **kw):
@@ -123,8 +123,10 @@ def inbox(factory):
     s = factory.session
     alice = factory.subscriber("alice@example.ru", full_name="Алиса Смирнова")
     sim = factory.sim(alice)
-    speed = support.open_ticket(s, alice, "speed", "Медленный интернет", "Вечером 1 Мбит/с", sim.id)
-    money = support.open_ticket(s, alice, "payments", "Двойное списание", "Списали дважды")
+    speed = ticketing.open_ticket(
+        s, alice, "speed", "Медленный интернет", "Вечером 1 Мбит/с", sim.id
+    )
+    money = ticketing.open_ticket(s, alice, "payments", "Двойное списание", "Списали дважды")
     s.commit()
     dealer = factory.partner(name="Связь-Плюс")
     ticket = Ticket(
@@ -239,7 +241,7 @@ def test_only_staff_with_support_view_may_list_tickets(session, factory, inbox):
         with pytest.raises(PermissionDenied):
             page(session, actor, TICKET_LIST)
     # an admin role without the inbox
-    from paysim_app.accounts import accounts
+    from paysim_app.accounts import identity
     from paysim_app.models import AdminRole, AdminRolePermission, User
 
     role = AdminRole(name="Billing only")
@@ -250,7 +252,7 @@ def test_only_staff_with_support_view_may_list_tickets(session, factory, inbox):
     user = User(email="billing@example.ru", password_hash="x", role="admin", admin_role_id=role.id)
     session.add(user)
     session.commit()
-    billing = accounts.actor_for(session, user)
+    billing = identity.actor_for(session, user)
     with pytest.raises(PermissionDenied):
         page(session, billing, TICKET_LIST)
     with pytest.raises(PermissionDenied):

@@ -12,8 +12,8 @@ import pytest
 from paysim_app.billing import payments
 from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
 from paysim_app.models import Subscriber
-from paysim_app.partners import partner_stats
-from paysim_app.partners.partner_stats import MonthPoint
+from paysim_app.partners import performance
+from paysim_app.partners.performance import MonthPoint
 from tests.money_helpers import GW, card_topup, msk, travel
 
 MAR1, APR30 = date(2026, 3, 1), date(2026, 4, 30)
@@ -74,7 +74,7 @@ def world(session, factory) -> World:
 
 
 def test_one_partner_for_a_period(session, world):
-    stats = partner_stats.partner_stats(session, world.admin, world.a.partner.id, MAR1, APR30)
+    stats = performance.partner_stats(session, world.admin, world.a.partner.id, MAR1, APR30)
     assert stats.partner_name == "Альфа"
     assert stats.sims_by_status == {
         "in_stock": 1,
@@ -94,7 +94,7 @@ def test_one_partner_for_a_period(session, world):
 
 
 def test_every_month_of_the_period_is_in_the_series(session, world):
-    stats = partner_stats.partner_stats(
+    stats = performance.partner_stats(
         session, world.admin, world.a.partner.id, date(2026, 1, 15), date(2026, 5, 31)
     )
     assert stats.months == [
@@ -107,7 +107,7 @@ def test_every_month_of_the_period_is_in_the_series(session, world):
     assert (stats.profit_kop, stats.activations) == (15500, 5)
     assert stats.profit_kop == stats.profit_total_kop
     # one day: the refund day holds only the reversal
-    day = partner_stats.partner_stats(
+    day = performance.partner_stats(
         session, world.admin, world.a.partner.id, date(2026, 4, 10), date(2026, 4, 10)
     )
     assert (day.profit_kop, day.payments_count, day.activations) == (-5000, 0, 0)
@@ -115,7 +115,7 @@ def test_every_month_of_the_period_is_in_the_series(session, world):
 
 
 def test_comparison_of_all_partners(session, world):
-    rows = partner_stats.partners_comparison(session, world.admin, MAR1, APR30)
+    rows = performance.partners_comparison(session, world.admin, MAR1, APR30)
     got = [
         (
             r.name,
@@ -142,24 +142,24 @@ def test_comparison_of_all_partners(session, world):
 
 
 def test_a_partner_sees_its_own_statistics_only(session, factory, world):
-    own = partner_stats.partner_stats(session, world.a.actor, world.a.partner.id, MAR1, APR30)
-    assert own == partner_stats.partner_stats(session, world.admin, world.a.partner.id, MAR1, APR30)
+    own = performance.partner_stats(session, world.a.actor, world.a.partner.id, MAR1, APR30)
+    assert own == performance.partner_stats(session, world.admin, world.a.partner.id, MAR1, APR30)
     with pytest.raises(PermissionDenied):
-        partner_stats.partner_stats(session, world.a.actor, world.b.partner.id, MAR1, APR30)
+        performance.partner_stats(session, world.a.actor, world.b.partner.id, MAR1, APR30)
     with pytest.raises(PermissionDenied):
-        partner_stats.partners_comparison(session, world.a.actor, MAR1, APR30)
+        performance.partners_comparison(session, world.a.actor, MAR1, APR30)
 
 
 def test_others_are_refused(session, factory, world):
     support, sub = factory.support(), factory.subscriber()
     for actor in (support, sub, None):
         with pytest.raises(PermissionDenied):
-            partner_stats.partner_stats(session, actor, world.a.partner.id, MAR1, APR30)
+            performance.partner_stats(session, actor, world.a.partner.id, MAR1, APR30)
         with pytest.raises(PermissionDenied):
-            partner_stats.partners_comparison(session, actor, MAR1, APR30)
+            performance.partners_comparison(session, actor, MAR1, APR30)
     # a partner user whose account names no partner matches nothing
     with pytest.raises(PermissionDenied):
-        partner_stats.partner_stats(
+        performance.partner_stats(
             session, replace(world.a.actor, partner_id=None), None, MAR1, APR30
         )
 
@@ -167,15 +167,15 @@ def test_others_are_refused(session, factory, world):
 def test_bad_periods_are_refused(session, world):
     pid = world.a.partner.id
     with pytest.raises(ValidationError) as err:
-        partner_stats.partner_stats(session, world.admin, pid, APR30, MAR1)
+        performance.partner_stats(session, world.admin, pid, APR30, MAR1)
     assert err.value.code == "admin_catalogue.error.date_range"
     with pytest.raises(ValidationError) as err:
-        partner_stats.partners_comparison(session, world.admin, date(2010, 1, 1), APR30)
+        performance.partners_comparison(session, world.admin, date(2010, 1, 1), APR30)
     assert err.value.code == "admin_catalogue.error.range_too_long"
     with pytest.raises(ValidationError):
-        partner_stats.partner_stats(session, world.admin, pid, "2026-03-01", APR30)
+        performance.partner_stats(session, world.admin, pid, "2026-03-01", APR30)
     with pytest.raises(NotFound):
-        partner_stats.partner_stats(session, world.admin, 999_999, MAR1, APR30)
+        performance.partner_stats(session, world.admin, 999_999, MAR1, APR30)
 
 
 def test_a_payment_refunded_in_part_counts_what_it_kept(session, world):
@@ -196,7 +196,7 @@ def test_a_payment_refunded_in_part_counts_what_it_kept(session, world):
     with travel(msk(2026, 3, 20, 12)):
         assert payments.apply_event(session, event) == "applied"
         session.commit()
-    stats = partner_stats.partner_stats(session, world.admin, world.b.partner.id, MAR1, APR30)
+    stats = performance.partner_stats(session, world.admin, world.b.partner.id, MAR1, APR30)
     assert (stats.payments_count, stats.payments_kop) == (1, 60000 - 15000)
-    rows = {r.name: r for r in partner_stats.partners_comparison(session, world.admin, MAR1, APR30)}
+    rows = {r.name: r for r in performance.partners_comparison(session, world.admin, MAR1, APR30)}
     assert (rows["Бета"].payments_count, rows["Бета"].payments_kop) == (1, 45000)
