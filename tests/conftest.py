@@ -48,7 +48,7 @@ from stdnum import luhn
 
 import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app import db as app_db
-from paysim_app.accounts import accounts
+from paysim_app.accounts import identity
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.billing import cards
 from paysim_app.core import rate_limits
@@ -91,15 +91,31 @@ def limits_of(monkeypatch):
     rate_limits.reset_caches()
 
 
+# the groups that start or kill processes, or sweep every page: seconds each, not milliseconds
+SLOW = {
+    "tests/billing/test_billing_processes.py",
+    "tests/e2e/test_accessibility.py",
+    "tests/jobs/test_restart.py",
+    "tests/jobs/test_two_workers.py",
+    "tests/payments/test_crash_between_gateway_and_commit.py",
+    "tests/security/test_door_matrix.py",
+    "tests/security/test_hostile_arguments.py",
+    "tests/security/test_idor_matrix.py",
+    "tests/test_cli.py",
+}
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Folders mark their tests: `make test` runs the rest on two cores (pytest-xdist) and
     these groups in one process, where they share one app build and its backends."""
     for item in items:
-        parts = item.path.relative_to(ROOT).parts
-        if parts[:2] == ("tests", "e2e"):
+        path = item.path.relative_to(ROOT)
+        if path.parts[:2] == ("tests", "e2e"):
             item.add_marker(pytest.mark.browser)
-        elif parts[:2] == ("tests", "security"):
+        elif path.parts[:2] == ("tests", "security"):
             item.add_marker(pytest.mark.server)
+        if path.as_posix() in SLOW:
+            item.add_marker(pytest.mark.slow)
 
 
 _WEB_LOCK = {"fd": None, "depth": 0}
@@ -325,7 +341,7 @@ class Factory:
         self, login: str | None = None, password: str = PASSWORD, full_name: str = "Иван Петров"
     ) -> Actor:
         login = login or f"sub{self._n()}@example.ru"
-        actor = accounts.register_subscriber(self.session, login, password, full_name=full_name)
+        actor = identity.register_subscriber(self.session, login, password, full_name=full_name)
         self.session.commit()
         return actor
 
@@ -346,18 +362,18 @@ class Factory:
         )
         self.session.add(user)
         self.session.commit()
-        return PartnerBundle(partner, user, accounts.actor_for(self.session, user), login, password)
+        return PartnerBundle(partner, user, identity.actor_for(self.session, user), login, password)
 
     def admin_user(
         self, role: str = ROLE_SUPERADMIN, email: str | None = None, password: str = PASSWORD
     ) -> User:
         email = email or f"admin{self._n()}@example.ru"
-        user = accounts.create_admin(self.session, email, password, role, full_name="Админ")
+        user = identity.create_admin(self.session, email, password, role, full_name="Админ")
         self.session.commit()
         return user
 
     def admin(self, role: str = ROLE_SUPERADMIN, **kw) -> Actor:
-        return accounts.actor_for(self.session, self.admin_user(role, **kw))
+        return identity.actor_for(self.session, self.admin_user(role, **kw))
 
     def superadmin(self) -> Actor:
         return self.admin(ROLE_SUPERADMIN)
