@@ -122,21 +122,7 @@ def preview_upload(
     session: Session, actor: Actor, upload: StoredImport, sample_size: int = SAMPLE_ROWS
 ) -> ImportReport:
     """The dry run of a stored upload; its rejects CSV is kept beside it (read_rejects)."""
-    require(actor, PERMISSION)
-    path = _stored_path(upload.stored)
-    if not path.exists():
-        return _gone(upload, True)
-    rejects = imports_dir() / rejects_name(upload.stored)
-    rejects.unlink(missing_ok=True)
-    return import_sims(
-        session,
-        actor,
-        path,
-        file_name=upload.name,
-        dry_run=True,
-        sample_size=sample_size,
-        rejects_to=rejects,
-    )
+    return _run_upload(session, actor, upload, sample_size, dry_run=True)
 
 
 @verb
@@ -146,10 +132,16 @@ def confirm_upload(
     """Check the stored upload again against the database as it is now and apply it (all or
     nothing, in the caller's transaction). The caller deletes the upload after its commit
     (discard_upload)."""
+    return _run_upload(session, actor, upload, sample_size, dry_run=False)
+
+
+def _run_upload(
+    session: Session, actor: Actor, upload: StoredImport, sample_size: int, dry_run: bool
+) -> ImportReport:
     require(actor, PERMISSION)
     path = _stored_path(upload.stored)
     if not path.exists():
-        return _gone(upload, False)
+        return _gone(upload, dry_run)
     rejects = imports_dir() / rejects_name(upload.stored)
     rejects.unlink(missing_ok=True)
     return import_sims(
@@ -157,7 +149,7 @@ def confirm_upload(
         actor,
         path,
         file_name=upload.name,
-        dry_run=False,
+        dry_run=dry_run,
         sample_size=sample_size,
         rejects_to=rejects,
     )

@@ -19,7 +19,7 @@ from paysim_app.ui.access import access
 from paysim_app.ui.admin.partner_stats import partner_stats_block
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column
-from paysim_app.ui.components.detail import confirm_callout, field_error, form_input
+from paysim_app.ui.components.detail import call_on_record, confirm_callout, field_error, form_input
 from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -230,22 +230,9 @@ class AdminPartnerState(SessionState):
             return rx.redirect("/admin/partners")
         return None
 
-    def _on_card(
-        self, verb, *args, error_attr: str = "action_error", field_attr: str = "field", **kwargs
-    ) -> Outcome:
-        """_call of a verb on this partner (its id first); a refusal lands in `error_attr` (and
-        names the field in `field_attr`), success shows the card again."""
-        partner_id = self._partner_id()
-        if partner_id is None:
-            return Outcome(redirect=rx.redirect("/login"))
-        self._reset_messages()
-        res = self._call(verb, partner_id, *args, **kwargs)
-        if res:
-            self._show(partner_id)
-        else:
-            setattr(self, error_attr, res.error)
-            setattr(self, field_attr, res.field)
-        return res
+    def _on_card(self, verb, *args, **kwargs) -> Outcome:
+        """A verb on this partner (see call_on_record)."""
+        return call_on_record(self, self._partner_id(), verb, *args, **kwargs)
 
     @access("admin:partners.edit")
     @rx.event

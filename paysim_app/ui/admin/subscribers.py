@@ -19,7 +19,7 @@ from paysim_app.subscribers import CONTRACT_STATUSES, contracts
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column, data_table
-from paysim_app.ui.components.detail import form_input, info_text
+from paysim_app.ui.components.detail import call_on_record, form_input, info_text
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -266,20 +266,9 @@ class AdminSubscriberState(SessionState):
             return rx.redirect("/admin/subscribers")
         return None
 
-    def _on_card(self, verb, *args, error_attr: str = "action_error", **kwargs) -> Outcome:
-        """_call of a verb on this contract (its id first); a refusal lands in `error_attr` (a
-        bad value also names its field), success shows the card again."""
-        subscriber_id = self._subscriber_id()
-        if subscriber_id is None:
-            return Outcome(redirect=rx.redirect("/login"))
-        self._reset_messages()
-        res = self._call(verb, subscriber_id, *args, **kwargs)
-        if res:
-            self._show(subscriber_id)
-        else:
-            setattr(self, error_attr, res.error)
-            self.field = res.field
-        return res
+    def _on_card(self, verb, *args, **kwargs) -> Outcome:
+        """A verb on this contract (see call_on_record)."""
+        return call_on_record(self, self._subscriber_id(), verb, *args, **kwargs)
 
     @access("admin:subscribers.edit")
     @rx.event

@@ -6,10 +6,35 @@ from __future__ import annotations
 
 import reflex as rx
 
+from paysim_app.ui.auth.session import Outcome
 from paysim_app.ui.components.forms import labelled
 from paysim_app.ui.components.i18n import tr
 
 MONO = "var(--code-font-family)"
+
+
+def call_on_record(
+    state,
+    record_id: int | None,
+    verb,
+    *args,
+    error_attr: str = "action_error",
+    field_attr: str = "field",
+    **kwargs,
+) -> Outcome:
+    """state._call of a verb on the record a card page shows (its id first, after the actor): a
+    refusal lands in `error_attr` (a bad value also names its field in `field_attr`); success
+    shows the card again. `state` answers `_reset_messages()` and `_show(record_id)`."""
+    if record_id is None:
+        return Outcome(redirect=rx.redirect("/login"))
+    state._reset_messages()
+    res = state._call(verb, record_id, *args, **kwargs)
+    if res:
+        state._show(record_id)
+    else:
+        setattr(state, error_attr, res.error)
+        setattr(state, field_attr, res.field)
+    return res
 
 
 def info(label_key: str, value, id_: str, href=None, mono: bool = False) -> rx.Component:
