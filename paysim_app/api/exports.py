@@ -8,16 +8,15 @@ the rows stream out in chunks. A refused export is not audited.
 
 from __future__ import annotations
 
-from datetime import date
-
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 
 from paysim_app.accounts import identity
-from paysim_app.core import signing
+from paysim_app.core import signing, utcnow
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.listing import ListQuery
 from paysim_app.db import session_scope
+from paysim_app.i18n.formats import moscow_date
 from paysim_app.overview import list_export
 
 PURPOSE = "export"
@@ -66,7 +65,7 @@ async def export_csv(request: Request):
         with session_scope() as session:
             yield from list_export.csv_chunks(session, actor, spec, query, locale)
 
-    filename = f"paysim-{name}-{date.today():%Y%m%d}.csv"
+    filename = f"paysim-{name}-{moscow_date(utcnow()):%Y%m%d}.csv"
     return StreamingResponse(
         chunks(),
         media_type="text/csv; charset=utf-8",

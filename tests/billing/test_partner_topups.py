@@ -13,7 +13,9 @@ from paysim_app.billing.payments import commission_of
 from paysim_app.billing.topups import MAX_KOP, MIN_KOP
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, fetch_page
+from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import AuditLog, Commission, Payment
+from paysim_app.models.base import utcnow
 from paysim_app.partners import performance
 from tests.money_helpers import assert_ledger_consistent, count, notifications
 
@@ -187,7 +189,7 @@ def test_recent_topups_are_the_partners_own(session, factory, world):
 
 def test_partner_stats_equal_the_admins_and_count_the_top_up(session, factory, world):
     _top_up(session, world)
-    today = date.today()
+    today = moscow_date(utcnow())
     start = date(today.year - 1, today.month, 1)
     pid = world["dealer"].partner.id
     own = performance.partner_stats(session, world["dealer"].actor, pid, start, today)

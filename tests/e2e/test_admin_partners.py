@@ -14,8 +14,9 @@ from stdnum.ru import inn as ru_inn
 
 from paysim_app.accounts import identity
 from paysim_app.db import make_engine
-from paysim_app.i18n.formats import money
+from paysim_app.i18n.formats import money, moscow_date
 from paysim_app.models import User
+from paysim_app.models.base import utcnow
 from paysim_app.partners import performance
 from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
 
@@ -91,7 +92,7 @@ def test_admin_creates_a_partner_after_a_bad_inn(new_page, app_env):
 
 def test_partner_statistics_for_a_typed_period(new_page, app_env):
     partner_id = _svyaz_id(app_env)
-    today = date.today()
+    today = moscow_date(utcnow())
     start = date(today.year - (1 if today.month <= 3 else 0), (today.month - 4) % 12 + 1, 1)
     expected = _expected(app_env, partner_id, start, today)
 

@@ -152,7 +152,9 @@ def test_admin_opens_the_quality_page_for_a_period(new_page, width):
     expect(page.locator("#q-ratings")).to_have_text(re.compile(r"\d"))
     expect(page.locator("#period-from")).to_have_value(re.compile(r"\d{4}-\d\d-\d\d"))
     expect(page.locator("#chart-stars")).to_be_visible()
-    expect(page.locator("#chart-stars .recharts-line").first).to_be_visible()
+    # a dot per month and aspect rated (a line needs two: an aspect rated in one month only
+    # is a dot, and its line's path has no size)
+    expect(page.locator("#chart-stars .recharts-line-dot").first).to_be_visible()
     shot(page, f"admin-quality-{width}")
     page.screenshot(path=str(SHOTS / f"admin-quality-top-{width}.png"))
     # a long period: at least as many ratings as the default six months

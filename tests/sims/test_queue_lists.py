@@ -10,6 +10,7 @@ import pytest
 
 from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, fetch_page
+from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import ActivationRequest, Sim, TariffChangeRequest
 from paysim_app.models.base import utcnow
 from paysim_app.overview import list_export
@@ -96,10 +97,10 @@ def test_activation_rows_filter_by_status_requester_and_partner(session, queue):
 
 def test_activation_rows_filter_by_period(session, queue):
     admin = queue["admin"]
-    today = date.today().isoformat()
+    today = moscow_date(utcnow()).isoformat()
     recent = ids(session, admin, q.ACTIVATION_LIST, filters={"date_from": today})
     assert recent == sorted([queue["sale"], queue["claim"]])
-    long_ago = (date.today() - timedelta(days=30)).isoformat()
+    long_ago = (moscow_date(utcnow()) - timedelta(days=30)).isoformat()
     assert ids(session, admin, q.ACTIVATION_LIST, filters={"date_to": long_ago}) == [queue["old"]]
 
 
@@ -181,7 +182,7 @@ def test_tariff_change_rows_filter_by_status_period_and_search(session, changes)
     assert ids(session, admin, q.TARIFF_CHANGE_LIST, filters={"status": "rejected"}) == [
         changes["old"]
     ]
-    week_ago = (date.today() - timedelta(days=7)).isoformat()
+    week_ago = (moscow_date(utcnow()) - timedelta(days=7)).isoformat()
     assert ids(session, admin, q.TARIFF_CHANGE_LIST, filters={"date_from": week_ago}) == [
         changes["pending"]
     ]
@@ -266,7 +267,7 @@ def test_block_rows_filter_by_state_reason_and_unblock_request(session, blocked)
     assert ids(session, admin, q.BLOCK_LIST, filters={"status": "lifted"}) == [blocked["fraud"]]
     assert ids(session, admin, q.BLOCK_LIST, filters={"reason": "debt"}) == [blocked["debt"]]
     assert ids(session, admin, q.BLOCK_LIST, filters={"unblock": "yes"}) == [blocked["lost"]]
-    today = date.today().isoformat()
+    today = moscow_date(utcnow()).isoformat()
     assert len(ids(session, admin, q.BLOCK_LIST, filters={"date_from": today})) == 3
     assert ids(session, admin, q.BLOCK_LIST, filters={"date_to": "2000-01-01"}) == []
     rows = fetch_page(session, admin, q.BLOCK_LIST, ListQuery(filters={"unblock": "yes"})).rows

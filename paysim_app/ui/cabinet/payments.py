@@ -9,8 +9,10 @@ from datetime import date, datetime
 import reflex as rx
 
 from paysim_app.billing import statement, topups
+from paysim_app.core import utcnow
 from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
+from paysim_app.i18n.formats import moscow_date
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.data_table import Column, data_table, pager
@@ -142,7 +144,9 @@ class PaymentsState(CabinetState):
                 self.filter_error = res.error
             return res.redirect
         data = res.value
-        return rx.download(data=data, filename=f"paysim-payments-{date.today():%Y%m%d}.csv")
+        return rx.download(
+            data=data, filename=f"paysim-payments-{moscow_date(utcnow()):%Y%m%d}.csv"
+        )
 
     @rx.var
     def pages(self) -> int:
