@@ -1,9 +1,25 @@
 """Money: the ledger, payments and refunds, top-ups by card and by dealers, autopay, saved cards,
-the billing cycle and statements."""
+the billing cycle and statements.
+
+Public (`__all__`): every module, each the verbs of one page or of the other contexts (the ledger
+and payments they post to, the cycle the CLI and the jobs run), and the pages' filter values.
+"""
 
 # autopay follows every settlement through payments.after_settlement: importing the package
 # registers it, whichever of its modules a caller imports first
 from paysim_app.billing import autopay as _autopay  # noqa: F401
 from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES  # the pages' filters
 
-__all__ = ["PAYMENT_METHODS", "PAYMENT_STATUSES"]
+__all__ = [
+    "autopay",
+    "cards",
+    "cycle",
+    "ledger",
+    "partner_topups",
+    "payment_lists",
+    "payments",
+    "statement",
+    "topups",
+    "PAYMENT_METHODS",
+    "PAYMENT_STATUSES",
+]

@@ -1,1 +1,7 @@
-"""Dealers: their accounts and users, their own cabinet, their statistics."""
+"""Dealers: their accounts and users, their own cabinet, their statistics.
+
+Public (`__all__`): every module, each the verbs of pages: directory (the admin's partners and
+their users), partner_lists, cabinet (the dealer's own cabinet), performance (statistics).
+"""
+
+__all__ = ["cabinet", "directory", "partner_lists", "performance"]

@@ -1,5 +1,10 @@
 """The SIM's life: a subscriber's own SIMs, activation and blocking queues, tariff changes, the
-admin's stock and the CSV import."""
+admin's stock and the CSV import.
+
+Public (`__all__`): every module, each the verbs of pages (own_sims, activations, blocks,
+tariff_changes, inventory, queue_lists), the importing sub-package (its own `__all__` is its
+surface, its modules are internal), the status machine and the values of the pages' filters.
+"""
 
 # the status machine: the one writer of a SIM's status (it lives in core because the ledger,
 # below sims, suspends for debt)
@@ -9,4 +14,17 @@ from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.models.requests import BLOCK_REASONS, REQUEST_STATUSES, TARIFF_CHANGE_WHEN
 from paysim_app.models.sims import SIM_STATUSES
 
-__all__ = ["BLOCK_REASONS", "REQUEST_STATUSES", "SIM_STATUSES", "TARIFF_CHANGE_WHEN", "lifecycle"]
+__all__ = [
+    "activations",
+    "blocks",
+    "importing",
+    "inventory",
+    "own_sims",
+    "queue_lists",
+    "tariff_changes",
+    "BLOCK_REASONS",
+    "REQUEST_STATUSES",
+    "SIM_STATUSES",
+    "TARIFF_CHANGE_WHEN",
+    "lifecycle",
+]

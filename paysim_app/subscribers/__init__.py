@@ -1,5 +1,8 @@
-"""Contracts as the back office sees them."""
+"""Contracts as the back office sees them.
+
+Public (`__all__`): contracts (the admin's verbs and lists) and the pages' filter values.
+"""
 
 from paysim_app.models.subscribers import CONTRACT_STATUSES  # the pages' filters
 
-__all__ = ["CONTRACT_STATUSES"]
+__all__ = ["contracts", "CONTRACT_STATUSES"]

@@ -30,6 +30,10 @@ so two imports at once run one after the other (the second sees the first's SIMs
 the first write takes the database's write lock for the same effect. On PostgreSQL more than
 PAYSIM_IMPORT_CHUNK_ROWS new SIMs are committed in paced chunks before the rest (see _apply_in_chunks:
 why, and how it stays all or nothing).
+
+Public: the names in `__all__` below (the import, the upload's steps, the report and the values
+of the file's format); every module (apply, checks, reading, report, run, staging, uploads) is
+internal.
 """
 
 from paysim_app.sims.importing.apply import LOCK_KEY
