@@ -27,9 +27,8 @@ from sqlmodel import Session, select
 from stdnum import luhn
 from stdnum.ru import inn as ru_inn
 
+from paysim_app.accounts import hash_password
 from paysim_app.accounts.identity import create_admin, next_contract_no
-from paysim_app.accounts.passwords import hash_password
-from paysim_app.accounts.roles import ensure_builtin_roles
 from paysim_app.billing import ledger
 from paysim_app.billing.cycle import fee_posting
 from paysim_app.billing.payments import commission_of, credit_posting
@@ -464,7 +463,6 @@ class _Seeder:
     # ---- the steps
 
     def run(self) -> dict:
-        self.roles = ensure_builtin_roles(self.s)
         self.make_catalogue()
         self.make_partners()
         self.password_hash = hash_password(DEMO_PASSWORD)

@@ -1,9 +1,13 @@
 """People who sign in: registration, sign-in, sessions, passwords, changing the login, profiles,
 admin accounts and roles.
 
-Public (`__all__`): identity (registration, sign-in, sessions, password resets, admins made by
-the CLI), admins (the console's staff and roles), login_change, profile; and, for now, passwords
-and roles, which other contexts and the demo use to make users. Nothing else is internal yet.
+Public (`__all__`): identity (registration, sign-in, sessions, password resets, the accounts
+other contexts open: admins, and users who set their password through a link), admins (the
+console's staff and roles), login_change, profile; and hash_password, for the demo seed, which
+hashes its one well-known password once for all its users. Internal: passwords (the hashing and
+the strength rule) and roles (the built-in roles, made when identity.create_admin needs them).
 """
 
-__all__ = ["admins", "identity", "login_change", "passwords", "profile", "roles"]
+from paysim_app.accounts.passwords import hash_password
+
+__all__ = ["admins", "identity", "login_change", "profile", "hash_password"]

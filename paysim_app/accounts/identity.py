@@ -14,6 +14,7 @@ from paysim_app.accounts.passwords import (
     check_strength,
     dummy_verify,
     hash_password,
+    unusable_hash,
     verify_password,
 )
 from paysim_app.core import audit, rate_limits, throttles
@@ -75,6 +76,32 @@ def actor_for(session: Session, user: User) -> Actor:
 def next_contract_no(session: Session) -> str:
     last = session.exec(select(func.max(Subscriber.id))).one() or 0
     return f"PS-{last + 1:07d}"
+
+
+@verb
+def add_user_without_password(
+    session: Session,
+    role: str,
+    full_name: str,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    partner_id: int | None = None,
+) -> User:
+    """A new account (flushed, so it has its id) whose owner sets the password through a link
+    (send_reset_link): until then no password works, the stored hash being of a secret nobody
+    knows. The caller has checked the login and the rest."""
+    user = User(
+        email=email,
+        phone=phone,
+        password_hash=unusable_hash(),
+        role=role,
+        full_name=full_name,
+        partner_id=partner_id,
+    )
+    session.add(user)
+    session.flush()
+    return user
 
 
 @verb

@@ -22,7 +22,6 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as ru_inn
 
 from paysim_app.accounts import identity
-from paysim_app.accounts.passwords import unusable_hash
 from paysim_app.core import audit
 from paysim_app.core.checks import apply_changes, check_code, check_text, code_taken, set_flag
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
@@ -379,15 +378,9 @@ def invite_partner_user(
     taken = session.execute(select(User.id).where(func.lower(User.email) == login)).first()
     if taken is not None:
         raise ValidationError("auth.login_taken", field="email")
-    user = User(
-        email=login,
-        password_hash=unusable_hash(),
-        role="partner",
-        full_name=full_name,
-        partner_id=partner.id,
+    user = identity.add_user_without_password(
+        session, "partner", full_name, email=login, partner_id=partner.id
     )
-    session.add(user)
-    session.flush()
     identity.send_reset_link(session, user, base_url)
     audit.record(
         session,

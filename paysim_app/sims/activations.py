@@ -23,8 +23,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from paysim_app.accounts.identity import hash_token, new_token, next_contract_no
-from paysim_app.accounts.passwords import unusable_hash
+from paysim_app.accounts.identity import (
+    add_user_without_password,
+    hash_token,
+    new_token,
+    next_contract_no,
+)
 from paysim_app.billing import cards, ledger
 from paysim_app.core import audit, notify, outbox
 from paysim_app.core import sim_lifecycle as lifecycle
@@ -432,15 +436,7 @@ def _customer_contract(
             return sub, None
         shown = f" ({sub.contract_no})" if sub is not None else ""
         raise DomainError("admin_queues.error.contact_taken", contract=shown)
-    user = User(
-        email=email,
-        phone=phone_no,
-        password_hash=unusable_hash(),
-        role="subscriber",
-        full_name=name[:200],
-    )
-    session.add(user)
-    session.flush()
+    user = add_user_without_password(session, "subscriber", name[:200], email=email, phone=phone_no)
     sub = Subscriber(
         contract_no=next_contract_no(session),
         user_id=user.id,
