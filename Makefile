@@ -64,20 +64,13 @@ prod: setup
 	GRANIAN_WORKERS=$${WORKERS:-$$(( $$(nproc) * 2 + 1 ))} \
 	  .venv/bin/reflex run --env prod --loglevel $${LOGLEVEL:-info}
 
-# Without PYTEST_ARGS, two runs side by side: the tests that need no running app on two cores
-# (pytest-xdist; its report is printed when it ends), and the browser journeys and the security
-# suites in one process (one frontend build, one backend per database), which spend most of
-# their time waiting on the browser. `make test PYTEST_ARGS="-n 2 -m 'not browser and not
-# server'"` runs the fast part alone.
+# Without PYTEST_ARGS, tests/suite.py: the tests that need no running app on two cores
+# (pytest-xdist) from the start, while the app is built once; then the browser journeys against
+# it beside the security suites. `make test PYTEST_ARGS="-n 2 -m 'not browser and not server'"`
+# runs the fast part alone.
 test: setup
 ifeq ($(strip $(PYTEST_ARGS)),)
-	@log=$$(mktemp); \
-	$(PY) -m pytest -n 2 -m "not browser and not server" -p no:cacheprovider >"$$log" 2>&1 & \
-	fast=$$!; \
-	$(PY) -m pytest -m "browser or server" --durations=15; slow=$$?; \
-	wait $$fast; fast_rc=$$?; \
-	echo "---- tests without a running app ----"; cat "$$log"; rm -f "$$log"; \
-	test $$slow -eq 0 && test $$fast_rc -eq 0
+	$(PY) -m tests.suite
 else
 	$(PY) -m pytest $(PYTEST_ARGS)
 endif

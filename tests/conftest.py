@@ -119,13 +119,18 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 _WEB_LOCK = {"fd": None, "depth": 0}
+CHECKOUT_LOCK_HELD = "PAYSIM_CHECKOUT_LOCK_HELD"
 
 
 @contextlib.contextmanager
 def app_checkout_lock() -> Iterator[None]:
     """Held while a test run starts the app from this checkout (it builds into the shared .web):
     two test runs on one machine take turns instead of building over each other. Re-entrant
-    within one run (the browser and the security suites may both hold it)."""
+    within one run (the browser and the security suites may both hold it), and held for its
+    children by tests/suite.py (which sets CHECKOUT_LOCK_HELD)."""
+    if os.environ.get(CHECKOUT_LOCK_HELD):
+        yield
+        return
     if _WEB_LOCK["depth"] == 0:
         fd = os.open(
             os.path.join(tempfile.gettempdir(), "paysim-app-checkout.lock"), os.O_CREAT | os.O_RDWR

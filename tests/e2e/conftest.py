@@ -7,6 +7,7 @@ is Debian's (/usr/bin/chromium), driven by Playwright. Screenshots go to artifac
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import socket
@@ -38,6 +39,7 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "demo12345"
 WIDTHS = {"phone": 390, "desktop": 1280}
+SHARED_APP = "PAYSIM_E2E_APP"  # see _shared_app
 
 
 def _free_port() -> int:
@@ -60,11 +62,8 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600)
     raise RuntimeError(f"the app did not answer {url} in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def app_env(tmp_path_factory) -> dict:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the .ci/run script does)")
-    work = tmp_path_factory.mktemp("e2e")
+def prepare_app(work: Path) -> dict:
+    """A demo database in `work` and the environment the app runs with on a free port."""
     port = _free_port()
     env = {
         **os.environ,
@@ -84,19 +83,47 @@ def app_env(tmp_path_factory) -> dict:
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
     env.pop("PYTEST_CURRENT_TEST", None)
-    for cmd in (["migrate"], ["seed-demo"]):
-        subprocess.run([sys.executable, "-m", "paysim_app", *cmd], cwd=ROOT, env=env, check=True)
+    with (work / "seed.log").open("w") as out:  # the demo logins it prints, or its error
+        for cmd in (["migrate"], ["seed-demo"]):
+            subprocess.run(
+                [sys.executable, "-m", "paysim_app", *cmd],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=True,
+            )
     return {"env": env, "port": port, "work": work, "db": work / "e2e.db"}
+
+
+def _shared_app() -> dict | None:
+    """The app tests/suite.py (`make test`) started for this run, if it did (SHARED_APP names
+    its description)."""
+    path = os.environ.get(SHARED_APP)
+    if not path:
+        return None
+    app = json.loads(Path(path).read_text())
+    return {**app, "work": Path(app["work"]), "db": Path(app["db"])}
+
+
+@pytest.fixture(scope="session")
+def app_env(tmp_path_factory) -> dict:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the .ci/run script does)")
+    return _shared_app() or prepare_app(tmp_path_factory.mktemp("e2e"))
 
 
 @pytest.fixture(scope="session")
 def base_url(app_env) -> Iterator[str]:
+    if _shared_app():
+        yield f"http://localhost:{app_env['port']}"
+        return
     log = app_env["work"] / "app.log"
     with app_checkout_lock():
-        yield from _run_app(app_env, log)
+        yield from run_app(app_env, log)
 
 
-def _run_app(app_env: dict, log: Path) -> Iterator[str]:
+def run_app(app_env: dict, log: Path) -> Iterator[str]:
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "info"],
@@ -129,22 +156,56 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def _idle_pages(browser) -> Iterator[list]:
+    """Tabs handed from test to test, each in a context of its own. A tab keeps its renderer,
+    which keeps the app's scripts compiled: opening a page of the app costs about a third of the
+    CPU it costs in a new tab (0.8 against 2.4 core-s), the main cost of the browser suite.
+    new_page empties each one before it is used again."""
+    idle: list = []
+    yield idle
+    for page in idle:
+        page.context.close()
+
+
+def _forget(page, base_url: str) -> bool:
+    """Empty a used tab of what a new context would not have (cookies, the app's storage);
+    False when it cannot be handed on (closed, or the test opened more tabs beside it)."""
+    if page.is_closed() or len(page.context.pages) != 1:
+        return False
+    page.goto(f"{base_url}/ping")  # the app's origin, without the app
+    page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    page.context.clear_cookies()
+    return True
+
+
 @pytest.fixture
-def new_page(browser, base_url):
-    """new_page(width) -> a page in a fresh context (empty LocalStorage) at that width."""
+def new_page(browser, base_url, _idle_pages):
+    """new_page(width) -> a tab at that width in a context of its own, with no cookies and
+    empty storage: a new one, or one an earlier test used and new_page emptied."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=20_000)
-    contexts = []
+    taken = []
 
     def _open(width: int = WIDTHS["desktop"]):
-        ctx = browser.new_context(viewport={"width": width, "height": 860}, base_url=base_url)
-        contexts.append(ctx)
-        return ctx.new_page()
+        page = _idle_pages.pop() if _idle_pages else None
+        if page is None:
+            page = browser.new_context(base_url=base_url).new_page()
+        page.set_viewport_size({"width": width, "height": 860})
+        taken.append(page)
+        return page
 
     yield _open
-    for ctx in contexts:
-        ctx.close()
+    for page in taken:
+        try:
+            reusable = _forget(page, base_url)
+        except Exception:  # a tab the test broke is not handed on
+            reusable = False
+        if reusable:
+            _idle_pages.append(page)
+        else:
+            page.context.close()
 
 
 def shot(page, name: str) -> Path:
@@ -172,14 +233,20 @@ def sign_in(page, login: str, password: str = PASSWORD) -> None:
 
 # --------------------------------------------------------------------------- a fresh customer
 
+
+# numbers for the logins, SIMs and subjects the tests make, unique in the run
 _serial = itertools.count(1)
+
+
+def unique_number() -> int:
+    return next(_serial)
 
 
 @pytest.fixture
 def customer(app_env):
     """A fresh subscriber with two active SIMs (balances 100 ₽ and 0 ₽) on a demo tariff."""
     engine = make_engine(f"sqlite:///{app_env['db']}")
-    n = next(_serial)
+    n = unique_number()
     login = f"money{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
         actor = identity.register_subscriber(session, login, PASSWORD, full_name="Мария Деньгова")

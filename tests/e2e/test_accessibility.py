@@ -26,7 +26,11 @@ LOGINS = {
 }
 # whatever their impact: the shells' landmarks (`region` is content outside any landmark)
 LANDMARK_RULES = re.compile(r"^(region|landmark-.*|bypass)$")
-NOT_A_PAGE = {"/"}  # redirects to the user's tree or to the sign-in
+NOT_A_PAGE = {"/"}
+LANGUAGE_NAMES = {
+    "ru": "Язык",
+    "en": "Language",
+}  # the language picker's label in each  # redirects to the user's tree or to the sign-in
 
 
 def _role(route: str) -> str:
@@ -112,13 +116,14 @@ def _at_width(page, width: int) -> None:
 
 @pytest.mark.parametrize("role", list(LOGINS))
 def test_every_page_has_its_landmarks_and_no_serious_violation(new_page, app_env, role):
-    """Each page is opened once per language and checked at both widths (resizing is much
-    cheaper than opening it again)."""
+    """Each page is opened once and checked in both languages (the switch re-renders it in
+    place) at both widths (resizing is much cheaper than opening it again)."""
     if not Path(AXE).exists():
         pytest.fail(f"{AXE} is missing: `make setup` installs axe-core")
     paths = _paths(app_env["db"])[role]
     assert paths, f"no page for {role}"
     widths = [WIDTHS["phone"], WIDTHS["desktop"]]
+    languages = ["ru", "en"]
     page = new_page(widths[0])
     if LOGINS[role]:
         sign_in(page, LOGINS[role])
@@ -128,18 +133,22 @@ def test_every_page_has_its_landmarks_and_no_serious_violation(new_page, app_env
     language = page.get_by_role("combobox", name=re.compile("^(Язык|Language)$"))
     found: dict[str, list] = {}
     try:
-        for lang in ("ru", "en"):
-            language.select_option(lang)
-            expect(language).to_have_value(lang)
-            for path in paths:
-                page.goto(path)
-                ready(page)
+        for path in paths:
+            page.goto(path)
+            ready(page)
+            for lang in languages:
+                language.select_option(lang)
                 expect(language).to_have_value(lang)
+                # the picker's own label has re-rendered in the language: the page has too
+                expect(
+                    page.get_by_role("combobox", name=LANGUAGE_NAMES[lang], exact=True)
+                ).to_be_visible()
                 for width in widths:
                     _at_width(page, width)
                     if violations := _violations(page):
                         found[f"{lang} {width}px {path}"] = violations
-                widths.reverse()  # the next page starts at the width this one ended at
+                widths.reverse()  # the next language starts at the width this one ended at
+            languages.reverse()  # and the next page in the language this one ended in
     finally:
         language.select_option("ru")  # the demo account's saved language stays Russian
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)

@@ -4,7 +4,6 @@ support operator may and may not do; phone and desktop layouts."""
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -15,9 +14,7 @@ from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import CannedReply
 from paysim_app.support import ticketing
-from tests.e2e.conftest import PASSWORD, WIDTHS, ready, shot, sign_in
-
-_serial = itertools.count(1)
+from tests.e2e.conftest import PASSWORD, WIDTHS, ready, shot, sign_in, unique_number
 
 
 def _signed_in(new_page, login, width=WIDTHS["desktop"]):
@@ -37,7 +34,7 @@ def _subscriber_id(app_env, login):
 @pytest.fixture
 def fresh_ticket(app_env):
     """A new subscriber's ticket (status new) and a canned reply in Russian."""
-    n = next(_serial)
+    n = unique_number()
     engine = make_engine(f"sqlite:///{app_env['db']}")
     subject = f"Нет интернета {app_env['port']}-{n}"
     with Session(engine, expire_on_commit=False) as session:

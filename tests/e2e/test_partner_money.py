@@ -8,7 +8,6 @@ journeys do not disturb the demo accounts other tests read.
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -19,17 +18,16 @@ from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Sim, Subscriber, Tariff, User
 from paysim_app.models.base import utcnow
-from tests.e2e.conftest import PASSWORD, WIDTHS, _iccid, ready, shot, sign_in
+from tests.e2e.conftest import PASSWORD, WIDTHS, _iccid, ready, shot, sign_in, unique_number
 
 DEALER = "partner@paysim.demo"
-_serial = itertools.count(1)
 
 
 @pytest.fixture
 def dealer_customer(app_env):
     """A fresh subscriber of the demo dealer with one active SIM at 0 ₽."""
     engine = make_engine(f"sqlite:///{app_env['db']}")
-    n = next(_serial)
+    n = unique_number()
     login = f"dealer-cust{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
         partner_id = session.exec(select(User.partner_id).where(User.email == DEALER)).one()

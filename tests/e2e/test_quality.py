@@ -8,7 +8,6 @@ other tests read stay as they are.
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -19,9 +18,8 @@ from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import QualityRating, Sim, SpeedTest, Tariff
 from paysim_app.models.base import utcnow
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
+from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in, unique_number
 
-_serial = itertools.count(1)
 FIGURE = re.compile(r"^\d+([.,]\d+)?$")
 
 
@@ -29,7 +27,7 @@ FIGURE = re.compile(r"^\d+([.,]\d+)?$")
 def customer(app_env):
     """A fresh subscriber with one active SIM on a demo tariff."""
     engine = make_engine(f"sqlite:///{app_env['db']}")
-    n = next(_serial)
+    n = unique_number()
     login = f"quality{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
         actor = identity.register_subscriber(session, login, PASSWORD, full_name="Олег Замеров")

@@ -4,7 +4,6 @@ cancels it — at 390 px and 1280 px."""
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -19,9 +18,8 @@ from paysim_app.i18n.formats import day, money
 from paysim_app.models import Sim, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.sims import tariff_changes as tc
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in
+from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in, unique_number
 
-_serial = itertools.count(1)
 BILLING_DAY = 28
 
 
@@ -34,7 +32,7 @@ def _iccid(serial: int) -> str:
 def subscriber(app_env):
     """A fresh subscriber with one active SIM on the demo tariff «Оптимум» (650 ₽)."""
     engine = make_engine(f"sqlite:///{app_env['db']}")
-    n = next(_serial)
+    n = unique_number()
     login = f"tariffs{n}-{app_env['port']}@example.ru"
     serial = 9_700_000 + n
     with Session(engine, expire_on_commit=False) as session:

@@ -1,0 +1,93 @@
+"""`make test`: the whole suite as three pytest runs side by side on one machine.
+
+1. the tests that need no running app, on two cores (pytest-xdist), from the start;
+2. meanwhile the app is built once and started on its demo database (tests/e2e/conftest.py
+   prepare_app, run_app); then
+3. the browser journeys (tests/e2e) drive that app, and beside them the security suites
+   (tests/security) start their own backends, one per database kind.
+
+The browser run's report is printed as it goes, the others' when they end. The exit status is
+0 only when all three passed. The runs get PAYSIM_E2E_APP (the running app's description, so
+the browser tests use it instead of starting one) and PAYSIM_CHECKOUT_LOCK_HELD (this process
+holds the checkout's build lock for them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.conftest import CHECKOUT_LOCK_HELD, ROOT, app_checkout_lock
+from tests.e2e.conftest import SHARED_APP, prepare_app, run_app
+
+PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+FAST = [*PYTEST, "-n", "2", "--ignore=tests/e2e", "--ignore=tests/security", "tests"]
+SECURITY = [*PYTEST, "tests/security"]
+BROWSER = [*PYTEST, "tests/e2e", "--durations=15"]
+
+
+def _start(command: list[str], log: Path | None, env: dict[str, str]) -> subprocess.Popen:
+    out = log.open("w") if log else None
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _report(title: str, log: Path, code: int, started: float) -> None:
+    print(f"\n---- {title}: exit {code} after {time.monotonic() - started:.0f} s ----", flush=True)
+    sys.stdout.write(log.read_text(errors="replace"))
+    sys.stdout.flush()
+
+
+def main() -> int:
+    # a SIGTERM (a cancelled CI run) still stops the app and the runs: the finally clauses run
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="paysim-suite-"))
+    env = {**os.environ, CHECKOUT_LOCK_HELD: "1"}
+    runs: list[subprocess.Popen] = []
+    try:
+        fast = _start(FAST, work / "fast.log", env)
+        runs.append(fast)
+        with app_checkout_lock():
+            (work / "app").mkdir()
+            app = prepare_app(work / "app")
+            description = work / "app.json"
+            description.write_text(
+                json.dumps({**app, "work": str(app["work"]), "db": str(app["db"])})
+            )
+            server = run_app(app, work / "app" / "app.log")
+            next(server)  # built and answering
+            try:
+                env[SHARED_APP] = str(description)
+                security = _start(SECURITY, work / "security.log", env)
+                runs.append(security)
+                browser = _start(BROWSER, None, env)
+                runs.append(browser)
+                codes = {"browser": browser.wait()}
+            finally:
+                server.close()  # stops the app
+        codes["security"] = security.wait()
+        _report(
+            "security suites (tests/security)", work / "security.log", codes["security"], started
+        )
+        codes["fast"] = fast.wait()
+        _report("tests without a running app", work / "fast.log", codes["fast"], started)
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.terminate()
+    failed = [name for name, code in codes.items() if code != 0]
+    print(
+        f"\n==== make test: {'FAILED: ' + ', '.join(failed) if failed else 'all passed'} "
+        f"in {time.monotonic() - started:.0f} s ===="
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
