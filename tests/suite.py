@@ -3,10 +3,14 @@
 1. the tests that need no running app, on two cores (pytest-xdist), from the start;
 2. meanwhile the app is built once and started on its demo database (tests/e2e/conftest.py
    prepare_app, run_app); then
-3. the browser journeys (tests/e2e) drive that app, and beside them the security suites
-   (tests/security) start their own backends, one per database kind.
+3. two runs of the browser journeys (tests/e2e) drive that app, and beside them the security
+   suites (tests/security) start their own backends, one per database kind.
 
-The browser run's report is printed as it goes, the others' when they end. The exit status is
+The browser tests are split so that the tests signing in as the demo subscriber and the demo
+dealer run in one of the two (they share those accounts' sessions and saved language); the
+tests that change what an account shares with others use fresh accounts
+(conftest.staff_login). The main browser run's report is printed as it goes, the others' when
+they end. The exit status is
 0 only when all three passed. The runs get PAYSIM_E2E_APP (the running app's description, so
 the browser tests use it instead of starting one) and PAYSIM_CHECKOUT_LOCK_HELD (this process
 holds the checkout's build lock for them).
@@ -29,7 +33,19 @@ from tests.e2e.conftest import SHARED_APP, prepare_app, run_app
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
 FAST = [*PYTEST, "-n", "2", "--ignore=tests/e2e", "--ignore=tests/security", "tests"]
 SECURITY = [*PYTEST, "tests/security"]
-BROWSER = [*PYTEST, "tests/e2e", "--durations=15"]
+# the demo subscriber's and the demo dealer's journeys, and the accessibility sweep
+DEMO_ACCOUNTS = [
+    f"tests/e2e/{name}.py"
+    for name in (
+        "test_accessibility",
+        "test_journeys",
+        "test_partner_cabinet",
+        "test_partner_money",
+        "test_security_ws",
+    )
+]
+BROWSER_DEMO = [*PYTEST, *DEMO_ACCOUNTS, "--durations=5"]
+BROWSER = [*PYTEST, "tests/e2e", *(f"--ignore={path}" for path in DEMO_ACCOUNTS), "--durations=10"]
 
 
 def _start(command: list[str], log: Path | None, env: dict[str, str]) -> subprocess.Popen:
@@ -65,12 +81,16 @@ def main() -> int:
             try:
                 env[SHARED_APP] = str(description)
                 security = _start(SECURITY, work / "security.log", env)
-                runs.append(security)
+                demo = _start(BROWSER_DEMO, work / "browser-demo.log", env)
                 browser = _start(BROWSER, None, env)
-                runs.append(browser)
-                codes = {"browser": browser.wait()}
+                runs += [security, demo, browser]
+                codes = {"browser": browser.wait(), "browser (demo accounts)": demo.wait()}
             finally:
                 server.close()  # stops the app
+        log = work / "browser-demo.log"
+        _report(
+            "browser journeys of the demo accounts", log, codes["browser (demo accounts)"], started
+        )
         codes["security"] = security.wait()
         _report(
             "security suites (tests/security)", work / "security.log", codes["security"], started

@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from paysim_app.accounts import identity
+from paysim_app.accounts import hash_password, identity
+from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import make_engine
-from paysim_app.models import LedgerEntry, Sim, Tariff
+from paysim_app.models import LedgerEntry, Sim, Tariff, User
 from paysim_app.models.base import utcnow
 from tests.conftest import app_checkout_lock
 
@@ -73,6 +74,7 @@ def prepare_app(work: Path) -> dict:
         "PAYSIM_PUBLIC_URL": f"http://localhost:{port}",
         "PAYSIM_SCHEDULER": "0",
         "PAYSIM_ATTACHMENTS_DIR": str(work / "attachments"),
+        "REFLEX_STATES_WORKDIR": str(work / "states"),
         # every browser comes from 127.0.0.1: the per-address limits are raised for the suite
         # (reset.login keeps its default; test_profile shows its refusal in the browser)
         "PAYSIM_RATE_LIMITS": "register.ip=1000/hour;sign_in.ip=1000/hour;reset.ip=1000/hour;"
@@ -240,6 +242,27 @@ _serial = itertools.count(1)
 
 def unique_number() -> int:
     return next(_serial)
+
+
+def staff_login(app_env: dict, kind: str) -> str:
+    """A fresh account of the demo data's kind ('admin': a superadmin, 'support': a support
+    operator, 'partner': a user of the demo dealer), for a test that changes what the account
+    shares with other tests (its language, its other sessions). Returns its login."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    login = f"{kind}{unique_number()}-{app_env['port']}@paysim.demo"
+    with Session(engine, expire_on_commit=False) as session:
+        if kind == "partner":
+            dealer = session.exec(select(User).where(User.email == "partner@paysim.demo")).one()
+            user = identity.add_user_without_password(
+                session, "partner", "Пётр Дилеров", email=login, partner_id=dealer.partner_id
+            )
+            user.password_hash = hash_password(PASSWORD)
+        else:
+            role = {"admin": ROLE_SUPERADMIN, "support": ROLE_SUPPORT}[kind]
+            identity.create_admin(session, login, PASSWORD, role, full_name="Ольга Сменная")
+        session.commit()
+    engine.dispose()
+    return login
 
 
 @pytest.fixture
