@@ -107,7 +107,10 @@ from paysim_app.ui.partner.topup import PartnerTopupState, partner_topup_page
 
 app = rx.App(
     html_lang="ru",
-    head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
+    head_components=[
+        rx.el.meta(name="viewport", content="width=device-width, initial-scale=1"),
+        rx.el.script(src="/page_lang.js"),  # <html lang> follows the language picked
+    ],
     api_transformer=api,
     stylesheets=["/paysim.css"],
     # sonner's Toaster reads the page direction with getComputedStyle on every render unless

@@ -141,10 +141,12 @@ def test_every_page_has_its_landmarks_and_no_serious_violation(new_page, app_env
             for lang in languages:
                 language.select_option(lang)
                 expect(language).to_have_value(lang)
-                # the picker's own label has re-rendered in the language: the page has too
+                # the picker's own label has re-rendered in the language: the page has too,
+                # and the document says which language it is in
                 expect(
                     page.get_by_role("combobox", name=LANGUAGE_NAMES[lang], exact=True)
                 ).to_be_visible()
+                expect(page.locator("html")).to_have_attribute("lang", lang)
                 for width in widths:
                     _at_width(page, width)
                     if violations := _violations(page):
