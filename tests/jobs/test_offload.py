@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -46,3 +49,28 @@ def test_a_domain_error_comes_back_with_its_field_and_params():
         "file",
         {"line": 7},
     )
+
+
+ORPHAN = """
+import asyncio, os
+from paysim_app.jobs import offload
+from tests.jobs.test_offload import where_and_how_nice
+print(asyncio.run(offload.run_in_process(where_and_how_nice))[0], flush=True)
+os._exit(0)  # the web worker killed: no executor shutdown
+"""
+
+
+def test_the_job_process_ends_when_its_web_worker_is_gone():
+    worker = subprocess.run(
+        [sys.executable, "-c", ORPHAN], capture_output=True, text=True, timeout=60, check=True
+    )
+    job = int(worker.stdout.strip())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # polling another process's end, not waiting in a test
+        try:
+            os.kill(job, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(job, 9)
+    pytest.fail(f"the job process {job} outlived its parent")
