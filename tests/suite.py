@@ -64,12 +64,12 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="paysim-suite-"))
-    env = {**os.environ, CHECKOUT_LOCK_HELD: "1"}
     runs: list[subprocess.Popen] = []
     try:
-        fast = _start(FAST, work / "fast.log", env)
+        fast = _start(FAST, work / "fast.log", dict(os.environ))  # it starts no app of this build
         runs.append(fast)
         with app_checkout_lock():
+            env = {**os.environ, CHECKOUT_LOCK_HELD: "1"}  # held from here on, for the runs below
             (work / "app").mkdir()
             app = prepare_app(work / "app")
             description = work / "app.json"
