@@ -11,7 +11,15 @@ from paysim_app.models.accounts import (
     User,
 )
 from paysim_app.models.audit import AuditLog, BillingRun, JobLease
-from paysim_app.models.billing import AutopayRun, AutopaySetting, LedgerEntry, Payment, SavedCard
+from paysim_app.models.billing import (
+    AutopayRun,
+    AutopaySetting,
+    CardSetup,
+    LedgerEntry,
+    Payment,
+    SandboxCheckout,
+    SavedCard,
+)
 from paysim_app.models.notifications import Notification, OutboxEmail
 from paysim_app.models.partners import Commission, Partner
 from paysim_app.models.quality import QualityRating, SpeedTest
@@ -35,6 +43,7 @@ __all__ = [
     "JobLease",
     "BillingRun",
     "CannedReply",
+    "CardSetup",
     "LedgerEntry",
     "LoginChange",
     "LoginThrottle",
@@ -45,6 +54,7 @@ __all__ = [
     "PasswordResetToken",
     "Payment",
     "QualityRating",
+    "SandboxCheckout",
     "SavedCard",
     "Sim",
     "SimAddon",
