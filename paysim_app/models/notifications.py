@@ -40,6 +40,8 @@ class OutboxEmail(SQLModel, table=True):
     body: str
     secret: str = Field(default="", max_length=500)
     kind: str = Field(default="", max_length=40)
+    # what goes attached, as references the sender renders ("receipt:42"; core.outbox)
+    attachments: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)
     sent_at: datetime | None = None
