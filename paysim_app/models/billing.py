@@ -10,7 +10,9 @@ from sqlmodel import Field, SQLModel
 from paysim_app.models.base import one_of, utcnow
 
 PAYMENT_METHODS = ("card", "autopay", "partner", "correction")
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+# "expired": the subscriber left the provider's hosted page without paying (billing.checkout)
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded", "expired")
+CARD_SETUP_STATUSES = ("open", "complete", "expired")
 PAYMENT_REFUND_KINDS = ("refund", "total")
 LEDGER_KINDS = ("topup", "monthly_fee", "refund", "adjustment", "addon")
 AUTOPAY_MODES = ("monthly", "threshold")
@@ -64,6 +66,12 @@ class Payment(SQLModel, table=True):
     idempotency_key: str = Field(max_length=100, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+    # paid on the provider's hosted page (billing.checkout): its session, where the subscriber
+    # was sent, until when it is open, and whether the card is to be saved
+    checkout_session: str | None = Field(default=None, max_length=120, index=True)
+    checkout_url: str = Field(default="", max_length=1000)
+    checkout_expires_at: datetime | None = None
+    save_card: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class PaymentRefund(SQLModel, table=True):
@@ -143,6 +151,56 @@ class SavedCard(SQLModel, table=True):
     is_default: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+
+
+class CardSetup(SQLModel, table=True):
+    """A card being added on the provider's hosted page (a setup session): open until the
+    provider reports it complete (then `card_id` is the card it saved) or expired."""
+
+    __tablename__ = "card_setup"
+    __table_args__ = (one_of("status", CARD_SETUP_STATUSES, "ck_card_setup_status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    gateway: str = Field(default="sandbox", max_length=16)
+    key: str = Field(max_length=100, unique=True)  # ours, in the session's metadata
+    session_id: str | None = Field(default=None, max_length=120, unique=True)
+    url: str = Field(default="", max_length=1000)
+    status: str = Field(default="open", max_length=12)
+    card_id: int | None = Field(default=None, foreign_key="saved_card.id")
+    decline_code: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class SandboxCheckout(SQLModel, table=True):
+    """The sandbox gateway's own hosted-page sessions (payments.sandbox): kept in the database
+    so that every worker of the app serves the same test page. Never card numbers."""
+
+    __tablename__ = "sandbox_checkout"
+    id: str = Field(primary_key=True, max_length=80)
+    idempotency_key: str = Field(max_length=120, unique=True)
+    mode: str = Field(max_length=8)  # payment | setup
+    status: str = Field(default="open", max_length=12)  # open | complete | expired
+    amount_kop: int | None = None
+    description: str = Field(default="", max_length=200)
+    locale: str = Field(default="ru", max_length=5)
+    customer: str = Field(default="", max_length=100)
+    metadata_json: str = Field(default="{}", max_length=1000)
+    save_card: bool = Field(default=False)
+    success_url: str = Field(max_length=1000)
+    cancel_url: str = Field(max_length=1000)
+    intent_id: str = Field(max_length=80)  # pi_sb_... (payment) or seti_sb_... (setup)
+    intent_status: str = Field(default="requires_payment_method", max_length=32)
+    decline_code: str | None = Field(default=None, max_length=64)
+    # the card of the last attempt: a token and what people see of it
+    card_token: str = Field(default="", max_length=100)
+    card_brand: str = Field(default="", max_length=20)
+    card_last4: str = Field(default="", max_length=4)
+    card_exp_month: int | None = None
+    card_exp_year: int | None = None
+    expires_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class AutopaySetting(SQLModel, table=True):
