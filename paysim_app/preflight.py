@@ -10,6 +10,7 @@ from paysim_app.payments.sandbox import BUILTIN_WEBHOOK_SECRET
 from paysim_app.settings import Settings
 
 DEMO_SECRET = Settings.model_fields["paysim_secret_key"].default
+DEMO_SELLER_INN = Settings.model_fields["paysim_seller_inn"].default
 MIN_SECRET = 32
 
 
@@ -40,6 +41,14 @@ def problems(settings: Settings) -> list[str]:
         rate_limits.parse_rules(settings.paysim_rate_limits)
     except ValueError as exc:
         found.append(str(exc))
+    if settings.paysim_fiscal_provider == "atol":
+        if not (settings.atol_login and settings.atol_password and settings.atol_group_code):
+            found.append(
+                "ATOL_LOGIN, ATOL_PASSWORD and ATOL_GROUP_CODE must be set for "
+                "PAYSIM_FISCAL_PROVIDER=atol"
+            )
+        if settings.paysim_seller_inn == DEMO_SELLER_INN:
+            found.append("PAYSIM_SELLER_INN must be the seller's own INN, not the demo one")
     if settings.paysim_gateway == "stripe":
         if not settings.stripe_secret_key or not settings.stripe_webhook_secret:
             found.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set for Stripe")
@@ -53,6 +62,13 @@ def warnings(settings: Settings) -> list[str]:
     found: list[str] = []
     if settings.paysim_gateway == "sandbox":
         found.append("PAYSIM_GATEWAY=sandbox: no real money moves (set stripe for production)")
+    if settings.paysim_fiscal_provider == "sandbox":
+        found.append(
+            "PAYSIM_FISCAL_PROVIDER=sandbox: receipts are not registered with the tax service "
+            "(set atol and its ATOL_* settings for production)"
+        )
+    if settings.paysim_seller_inn == DEMO_SELLER_INN:
+        found.append("PAYSIM_SELLER_INN is the demo one: receipts name a seller that is not you")
     if urlsplit(settings.paysim_public_url).hostname in ("localhost", "127.0.0.1"):
         found.append("PAYSIM_PUBLIC_URL is this machine: set the address customers use")
     elif urlsplit(settings.paysim_public_url).scheme != "https":

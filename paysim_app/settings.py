@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,21 @@ class Settings(BaseSettings):
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""  # tests point the SDK at a local fake server
+
+    # receipts (billing.receipts): the seller a cash receipt names, its VAT rate, and the online
+    # cash register (54-ФЗ) that registers them: "sandbox" (no network) or "atol" (ATOL Online v4)
+    paysim_seller_name: str = "ООО «ПэйСим» (демо)"
+    paysim_seller_inn: str = "7701234560"  # a demo INN (valid check digit, nobody's)
+    paysim_seller_email: str = "receipts@paysim.local"
+    paysim_seller_address: str = "г. Москва, ул. Демонстрационная, д. 1"
+    paysim_payment_address: str = ""  # place of settlement; empty: PAYSIM_PUBLIC_URL
+    paysim_tax_system: Literal["osn", "usn_income", "usn_income_outcome", "esn", "patent"] = "osn"
+    paysim_vat: Literal["none", "0", "5", "7", "10", "20", "22"] = "22"
+    paysim_fiscal_provider: Literal["sandbox", "atol"] = "sandbox"
+    atol_api_base: str = "https://online.atol.ru/possystem"
+    atol_login: str = ""
+    atol_password: str = ""
+    atol_group_code: str = ""
 
     smtp_host: str = ""  # empty: e-mails stay in the outbox table (and the log in demo mode)
     smtp_port: int = 587

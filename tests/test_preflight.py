@@ -19,6 +19,11 @@ GOOD = {
     "stripe_webhook_secret": "whsec_x",
     "paysim_public_url": "https://my.paysim.example",
     "smtp_host": "smtp.example",
+    "paysim_fiscal_provider": "atol",
+    "paysim_seller_inn": "7700000009",
+    "atol_login": "paysim",
+    "atol_password": "pw",
+    "atol_group_code": "group_1",
 }
 
 

@@ -13,7 +13,7 @@ from surface_contract import PublicSurfaceContract, public_names
 
 ROOT = Path(__file__).resolve().parent.parent
 # the packages of paysim_app that are not bounded contexts (core, the shared kernel, is public)
-NOT_CONTEXTS = {"core", "ui", "api", "jobs", "i18n", "models", "payments"}
+NOT_CONTEXTS = {"core", "ui", "api", "jobs", "i18n", "models", "payments", "fiscal"}
 
 
 def contract(*packages: str) -> PublicSurfaceContract:

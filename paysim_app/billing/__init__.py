@@ -8,16 +8,21 @@ and payments they post to, the cycle the CLI and the jobs run), and the pages' f
 # autopay follows every settlement through payments.after_settlement: importing the package
 # registers it, whichever of its modules a caller imports first
 from paysim_app.billing import autopay as _autopay  # noqa: F401
+
+# receipts follow every settlement too (a receipt for each payment that succeeded)
+from paysim_app.billing import receipts as _receipts  # noqa: F401
 from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES  # the pages' filters
 
 __all__ = [
     "autopay",
     "cards",
+    "checkout",
     "cycle",
     "ledger",
     "partner_topups",
     "payment_lists",
     "payments",
+    "receipts",
     "statement",
     "topups",
     "PAYMENT_METHODS",

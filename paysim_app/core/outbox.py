@@ -7,12 +7,18 @@ the `secret` column holds it encrypted with a key derived from PAYSIM_SECRET_KEY
 `render_for_sending` puts it back, for the sender. Staff reading the outbox see it masked
 (`…/reset?token=••••••a1b2`) except in demo mode, where the demo relies on reading the links
 there and in the log.
+
+A message may carry attachments, stored as references (`attachments`: "receipt:42", comma
+separated), never as files: the sender asks `render_attachments` for each one's bytes when it
+sends, so it carries the thing as it stands then. The context that owns a kind of attachment
+registers its renderer (`attachment_renderer`): billing renders "receipt" as the receipt's PDF.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -76,13 +82,75 @@ def _check(body: str, secret: str) -> None:
         raise ValueError("a message with a secret holds outbox.SECRET in its body, not the secret")
 
 
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+# kind -> renderer(session, id, locale) -> Attachment; registered by the context that owns it.
+# locale None: the renderer prints in its recipient's language
+_RENDERERS: dict[str, Callable[[Session, int, str | None], Attachment]] = {}
+
+
+def attachment_renderer(kind: str):
+    """Register `fn(session, id, locale) -> Attachment` for references "kind:id"."""
+
+    def register(fn: Callable[[Session, int, str | None], Attachment]):
+        _RENDERERS[kind] = fn
+        return fn
+
+    return register
+
+
+def attachment_ref(kind: str, ref_id: int) -> str:
+    return f"{kind}:{int(ref_id)}"
+
+
+def attachments_of(mail: OutboxEmail) -> list[tuple[str, int]]:
+    """The message's attachment references as (kind, id); malformed ones are left out."""
+    found = []
+    for part in (mail.attachments or "").split(","):
+        kind, _, raw = part.strip().partition(":")
+        if kind and raw.isdigit():
+            found.append((kind, int(raw)))
+    return found
+
+
+def render_attachments(
+    session: Session, mail: OutboxEmail, locale: str | None = None
+) -> list[Attachment]:
+    """The files the sender attaches, rendered now. An unknown kind is an error: a message
+    must not leave without what it says is attached."""
+    files = []
+    for kind, ref_id in attachments_of(mail):
+        renderer = _RENDERERS.get(kind)
+        if renderer is None:
+            raise LookupError(f"no renderer for attachment {kind}:{ref_id}")
+        files.append(renderer(session, ref_id, locale))
+    return files
+
+
 def queue_email(
-    session: Session, to: str, subject: str, body: str, kind: str = "", secret: str = ""
+    session: Session,
+    to: str,
+    subject: str,
+    body: str,
+    kind: str = "",
+    secret: str = "",
+    attachments: str = "",
 ) -> OutboxEmail:
-    """Queue one message; `secret` (if any) replaces SECRET in `body` when it is sent."""
+    """Queue one message; `secret` (if any) replaces SECRET in `body` when it is sent;
+    `attachments`: references made by `attachment_ref`, comma separated."""
     _check(body, secret)
     mail = OutboxEmail(
-        to_address=to, subject=subject, body=body, kind=kind, secret=seal(secret) if secret else ""
+        to_address=to,
+        subject=subject,
+        body=body,
+        kind=kind,
+        secret=seal(secret) if secret else "",
+        attachments=attachments,
     )
     session.add(mail)
     if get_settings().paysim_demo:
@@ -91,8 +159,8 @@ def queue_email(
     return mail
 
 
-def queue_emails(session: Session, mails: list[tuple[str, str, str, str]]) -> None:
-    """Many (to, subject, body, kind) at once, in one bulk insert (notifications: no secrets)."""
+def queue_emails(session: Session, mails: list[tuple]) -> None:
+    """Many (to, subject, body, kind[, attachments]) at once, in one bulk insert (no secrets)."""
     if not mails:
         return
     now = utcnow()
@@ -105,17 +173,19 @@ def queue_emails(session: Session, mails: list[tuple[str, str, str, str]]) -> No
                 "subject": subject,
                 "body": body,
                 "secret": "",
-                "kind": kind,
+                "kind": mail[3],
+                "attachments": mail[4] if len(mail) > 4 else "",
                 "attempts": 0,
                 "last_error": "",
                 "created_at": now,
             }
-            for to, subject, body, kind in mails
+            for mail in mails
+            for to, subject, body in [mail[:3]]
         ],
         returning=None,
     )
     if get_settings().paysim_demo:
-        for to, subject, body, _ in mails:
+        for to, subject, body, *_ in mails:
             log.warning("outbox (demo) to=%s subject=%s\n%s", to, subject, body)
 
 
@@ -151,6 +221,7 @@ class OutboxRow:
     body: str  # as staff may read it (see render_for_staff)
     created_at: datetime
     sent_at: datetime | None
+    attachments: tuple[tuple[str, int], ...] = ()  # (kind, id): what goes attached
 
 
 @verb
@@ -164,6 +235,14 @@ def recent_emails(session: Session, actor: Actor, limit: int = 50) -> list[Outbo
     ).all()
     demo = get_settings().paysim_demo
     return [
-        OutboxRow(r.id, r.to_address, r.subject, render_for_staff(r, demo), r.created_at, r.sent_at)
+        OutboxRow(
+            r.id,
+            r.to_address,
+            r.subject,
+            render_for_staff(r, demo),
+            r.created_at,
+            r.sent_at,
+            tuple(attachments_of(r)),
+        )
         for r in rows
     ]

@@ -5,9 +5,10 @@ PAYSIM_SCHEDULER_LEASE_SECONDS and PAYSIM_SCHEDULER_TICK_SECONDS).
 
 Jobs: the billing cycle (hourly; it is idempotent and catches up missed days, so an hourly run
 costs little and recovers quickly after downtime), the threshold-autopay sweep (every 10 min, so
-a balance that drops by any debit, not only the monthly fee, is topped up soon) and the janitor
-that reconciles payments left pending by a crash. `coalesce` and `max_instances=1` keep a slow run
-from piling up. A job that outlives a lost lease (a paused worker) is harmless: every job is
+a balance that drops by any debit, not only the monthly fee, is topped up soon), the janitor
+that reconciles payments left pending by a crash, and the receipts job (every minute: cash
+receipts to the online cash register, billing.receipts.send_pending). `coalesce` and
+`max_instances=1` keep a slow run from piling up. A job that outlives a lost lease (a paused worker) is harmless: every job is
 idempotent, the lease only keeps the work from being done N times over.
 """
 
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from paysim_app.billing import autopay, cycle, payments
+from paysim_app.billing import autopay, cycle, payments, receipts
 from paysim_app.catalogue import addons as _addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.core import leases, rate_limits
 from paysim_app.db import get_engine, session_scope
@@ -105,6 +106,14 @@ def janitor_job() -> None:
         log.info("janitor settled %s pending payments", settled)
 
 
+def receipts_job() -> None:
+    """Cash receipts: refund receipts queued, pending ones sent to the cash register."""
+    with session_scope() as session:
+        counts = receipts.send_pending(session)
+    if any(counts.values()):
+        log.info("receipts: %s", counts)
+
+
 def tidy_job() -> None:
     """Support files no message took within the hour, and lapsed windows of the limits."""
     with session_scope() as session:
@@ -145,6 +154,7 @@ def build_scheduler() -> BackgroundScheduler:
     scheduler.add_job(_leader_only(billing_job), id="billing", **billing_trigger)
     scheduler.add_job(_leader_only(threshold_job), "interval", minutes=10, id="threshold")
     scheduler.add_job(_leader_only(janitor_job), "interval", minutes=5, id="janitor")
+    scheduler.add_job(_leader_only(receipts_job), "interval", minutes=1, id="receipts")
     scheduler.add_job(_leader_only(tidy_job), "interval", minutes=15, id="tidy")
     return scheduler
 

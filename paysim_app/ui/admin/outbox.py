@@ -15,7 +15,7 @@ from paysim_app.ui.components.layout import shell
 COLUMNS = [
     Column("created", "outbox.created"),
     Column("to", "outbox.to"),
-    Column("subject", "outbox.subject"),
+    Column("subject", "outbox.subject", hint="attached"),
     Column("body", "outbox.body"),
     Column("sent", "outbox.sent"),
 ]
@@ -40,6 +40,16 @@ class OutboxState(SessionState):
                 "created": moment(m.created_at, loc),
                 "to": m.to_address,
                 "subject": m.subject,
+                # what goes attached ("Attached: receipt No. 42, PDF"), rendered when it is sent
+                "attached": t(
+                    "outbox.attached",
+                    loc,
+                    files=", ".join(
+                        t(f"outbox.attachment.{kind}", loc, no=ref) for kind, ref in m.attachments
+                    ),
+                )
+                if m.attachments
+                else "",
                 "body": m.body,
                 "sent": moment(m.sent_at, loc) if m.sent_at else t("outbox.not_sent", loc),
             }
