@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from paysim_app.api import exports, speedtest
+from paysim_app.api import exports, receipts, speedtest
 from paysim_app.api.stripe_webhook import stripe_webhook
 
 api = Starlette(
@@ -16,5 +16,6 @@ api = Starlette(
         Route("/api/speedtest/getIP", speedtest.get_ip, methods=["GET"]),
         Route("/api/speedtest/result", speedtest.result, methods=["POST"]),
         Route("/api/export/{name}", exports.export_csv, methods=["GET"]),
+        Route("/api/receipts/{payment_id}", receipts.receipt_pdf, methods=["GET"]),
     ]
 )

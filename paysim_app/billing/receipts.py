@@ -605,10 +605,11 @@ def render_pdf(view: ReceiptView, loc: str = "ru") -> bytes:
     def pair(label: str, value: str, bold: bool = False) -> None:
         pdf.set_font(family, "B" if bold else "", 8.5)
         y = pdf.get_y()
-        pdf.multi_cell(width * 0.55, 4.3, label, new_x="LMARGIN", new_y="TOP")
-        pdf.set_xy(pdf.l_margin + width * 0.55, y)
-        pdf.multi_cell(width * 0.45, 4.3, value, align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), y + 4.3))
+        pdf.multi_cell(width * 0.45, 4.3, label, new_x="LMARGIN", new_y="NEXT")
+        label_end = pdf.get_y()
+        pdf.set_xy(pdf.l_margin + width * 0.45, y)
+        pdf.multi_cell(width * 0.55, 4.3, value, align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), label_end))
 
     def rule() -> None:
         pdf.ln(1.5)

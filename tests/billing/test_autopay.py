@@ -633,4 +633,7 @@ def test_autopay_follows_settlement_whichever_billing_module_is_imported_first()
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "['paysim_app.billing.autopay.on_settled']"
+    # receipts follow settlement the same way (a receipt for each payment that succeeded)
+    assert out.strip() == (
+        "['paysim_app.billing.autopay.on_settled', 'paysim_app.billing.receipts._on_settlement']"
+    )

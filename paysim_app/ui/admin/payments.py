@@ -10,11 +10,14 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.accounts import identity
+from paysim_app.api.receipts import receipt_link
 from paysim_app.billing import (
     PAYMENT_METHODS,
     PAYMENT_STATUSES,
     payment_lists,
     payments,
+    receipts,
     statement,
 )
 from paysim_app.i18n import t
@@ -165,6 +168,7 @@ class AdminPaymentState(SessionState):
     payment: dict = {}
     attempts: list[dict[str, str]] = []
     refunds: list[dict[str, str]] = []
+    receipt_rows: list[dict[str, str]] = []
     comment: str = ""
     error: str = ""
 
@@ -213,7 +217,18 @@ class AdminPaymentState(SessionState):
             "partner": card.partner or "—",
             "commission": money(card.commission_kop, loc),
             "refundable": "1" if card.refundable else "",
+            "receipt": "1" if receipts.has_receipt(card.status, card.method) else "",
         }
+        states = self._call(receipts.receipt_states, payment_id)
+        self.receipt_rows = [
+            {
+                "no": f"№ {r.receipt_no}",
+                "kind": t(f"receipt.kind.{r.kind}", loc),
+                "amount": money(r.amount_kop, loc),
+                "state": t(f"receipt.state.{r.status}", loc, fd=r.fd_number, error=r.error or "—"),
+            }
+            for r in (states.value if states else [])
+        ]
         self.attempts = [
             {
                 "period": a.period,
@@ -249,6 +264,20 @@ class AdminPaymentState(SessionState):
             return res.redirect or rx.redirect("/admin/payments")
         return None
 
+    @access("admin:payments.view")
+    @rx.event
+    def download_receipt(self):
+        """The payment's receipt as a PDF: a signed link to api/receipts.py, which checks the
+        session and the permission again."""
+        payment_id = self._payment_id()
+        sid = self._call(identity.session_id_of, self.auth_token, public=True).value
+        if payment_id is None or sid is None or self._actor() is None:
+            return rx.redirect("/login")
+        return rx.download(
+            url=receipt_link(sid, payment_id, self.locale),
+            filename=self._t("receipt.file", no=payment_id),
+        )
+
     @access("admin:payments.refund")
     @rx.event
     def set_comment(self, value: str):
@@ -276,6 +305,12 @@ REFUNDS = [
     Column("amount", "admin_payments.col.amount", align="right"),
     Column("ref", "admin_payments.refund_ref", mono=True),
     Column("by", "admin_payments.refund_by"),
+]
+RECEIPTS = [
+    Column("no", "receipt.col", mono=True),
+    Column("kind", "receipt.col.kind"),
+    Column("amount", "admin_payments.col.amount", align="right"),
+    Column("state", "receipt.col.state"),
 ]
 ATTEMPTS = [
     Column("period", "admin_payments.attempt.period", mono=True),
@@ -335,6 +370,31 @@ def payment_page() -> rx.Component:
                     width="100%",
                 ),
                 width="100%",
+            ),
+            rx.cond(
+                p["receipt"] == "1",
+                rx.vstack(
+                    rx.flex(
+                        rx.heading(tr("receipt.states"), size="4", as_="h2"),
+                        rx.button(
+                            rx.icon("file-down", size=16),
+                            tr("receipt.download"),
+                            variant="outline",
+                            size="3",
+                            type="button",
+                            on_click=s.download_receipt,
+                            id="payment-receipt",
+                        ),
+                        justify="between",
+                        align="center",
+                        wrap="wrap",
+                        gap="2",
+                        width="100%",
+                    ),
+                    data_table(RECEIPTS, s.receipt_rows, "receipt.none", "payment-receipts"),
+                    spacing="2",
+                    width="100%",
+                ),
             ),
             rx.cond(
                 s.refunds.length() > 0,

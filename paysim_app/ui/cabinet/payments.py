@@ -8,7 +8,9 @@ from datetime import date, datetime
 
 import reflex as rx
 
-from paysim_app.billing import statement, topups
+from paysim_app.accounts import identity
+from paysim_app.api.receipts import receipt_link
+from paysim_app.billing import receipts, statement, topups
 from paysim_app.core import utcnow
 from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
@@ -43,6 +45,7 @@ class PaymentsState(CabinetState):
     lines: list[dict] = []
     filter_error: str = ""
     filters_open: bool = False  # phones only: the filter panel is folded by default
+    receipts: dict[str, str] = {}  # line key -> its payment's receipt link
 
     def _filter(self) -> statement.StatementFilter:
         f = self.filters
@@ -82,7 +85,28 @@ class PaymentsState(CabinetState):
             return None
         rows, self.total = res.value
         self.lines = [{**asdict(r), "created_at": r.created_at.isoformat()} for r in rows]
+        self._receipt_links(rows)
         return None
+
+    def _receipt_links(self, rows) -> None:
+        """A signed download link for each credited payment's receipt (api/receipts.py checks
+        the session and the payment again when it is followed)."""
+        self.receipts = {}
+        wanted = [
+            r
+            for r in rows
+            if r.kind == "topup"
+            and r.payment_id
+            and receipts.has_receipt(
+                "succeeded" if r.status == "partly_refunded" else r.status, r.method
+            )
+        ]
+        if not wanted:
+            return
+        sid = self._call(identity.session_id_of, self.auth_token, public=True).value
+        if sid is None:
+            return
+        self.receipts = {r.key: receipt_link(sid, r.payment_id, self.locale) for r in wanted}
 
     @access("subscriber")
     @rx.event
@@ -188,6 +212,8 @@ class PaymentsState(CabinetState):
                     "balance": money(row.balance_after_kop, loc)
                     if row.balance_after_kop is not None
                     else "—",
+                    "receipt": t("receipt.download", loc) if row.key in self.receipts else "",
+                    "receipt_href": self.receipts.get(row.key, ""),
                 }
             )
         return rows
@@ -200,6 +226,7 @@ COLUMNS = [
     Column("amount", "statement.col.amount", align="right", tone="tone"),
     Column("status", "statement.col.status", badge="colour"),
     Column("balance", "statement.col.balance", align="right"),
+    Column("receipt", "receipt.col", download="receipt_href"),
 ]
 
 STATUS_OPTIONS = [(ALL, "statement.any")] + [

@@ -24,6 +24,9 @@ class Column(NamedTuple):
     tone: str | None = None  # row key holding "neg" / "pos" / "muted" (text colour)
     hint: str | None = None  # row key of a second, smaller line under the value
     link: str | None = None  # row key holding a URL: the value links there
+    # row key holding a file's URL: the value is a plain link that downloads it (no client-side
+    # routing); a row whose URL is empty shows nothing in this column
+    download: str | None = None
 
 
 def _cell(row: rx.Var, c: Column) -> rx.Component:
@@ -47,6 +50,16 @@ def _cell_value(row: rx.Var, c: Column) -> rx.Component:
     value: rx.Component | rx.Var = row[c.key]
     if c.link:
         value = rx.link(row[c.key], href=row[c.link], weight="medium")
+    if c.download:
+        value = rx.cond(
+            row[c.download] != "",
+            rx.el.a(
+                row[c.key],
+                href=row[c.download],
+                download=True,
+                class_name="rt-Text rt-reset rt-Link rt-underline-auto rt-r-weight-medium",
+            ),
+        )
     if c.badge:
         value = rx.cond(
             row[c.key] != "",

@@ -12,7 +12,9 @@ from datetime import datetime
 
 import reflex as rx
 
-from paysim_app.billing import partner_topups
+from paysim_app.accounts import identity
+from paysim_app.api.receipts import receipt_link
+from paysim_app.billing import partner_topups, receipts
 from paysim_app.core import form_keys
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
@@ -36,6 +38,7 @@ class PartnerTopupState(SessionState):
     target: dict[str, str] = {}  # the confirmation: number, masked name, amount
     done: dict[str, str] = {}
     recent: list[dict] = []
+    receipt_links: dict[str, str] = {}  # payment id -> its receipt's download link
     numbers: list[str] = []
     processing: bool = False
     _sim_id: int = 0  # the SIM the confirmation shows (checked again on submit)
@@ -48,6 +51,13 @@ class PartnerTopupState(SessionState):
         if topups and numbers:
             self.recent = [plain(asdict(r)) for r in topups.value]
             self.numbers = numbers.value
+            # each cash top-up's receipt (api/receipts.py checks the session and the dealer again)
+            sid = self._call(identity.session_id_of, self.auth_token, public=True).value
+            self.receipt_links = {
+                str(r.payment_id): receipt_link(sid, r.payment_id, self.locale)
+                for r in topups.value
+                if sid is not None and receipts.has_receipt(r.status, "partner")
+            }
 
     def _restart(self) -> None:
         self.step, self.errors, self.form_error, self.processing = "form", NO_ERRORS, "", False
@@ -175,6 +185,10 @@ class PartnerTopupState(SessionState):
                 "number": phone(r["msisdn"]),
                 "subscriber": r["subscriber_name"],
                 "amount": money(r["amount_kop"], loc),
+                "receipt": t("receipt.download", loc)
+                if str(r["payment_id"]) in self.receipt_links
+                else "",
+                "receipt_href": self.receipt_links.get(str(r["payment_id"]), ""),
             }
             for r in self.recent
         ]
@@ -194,6 +208,7 @@ RECENT = [
     Column("number", "partner_money.col.number", mono=True),
     Column("subscriber", "partner_money.col.subscriber"),
     Column("amount", "partner_money.col.amount", align="right"),
+    Column("receipt", "receipt.col", download="receipt_href"),
 ]
 
 
