@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
 PASSWORD = "demo12345"
 WIDTHS = {"phone": 390, "desktop": 1280}
 SHARED_APP = "PAYSIM_E2E_APP"  # see _shared_app
+_APP: dict = {}  # the running app's database and address, for enter()
 
 
 def _free_port() -> int:
@@ -117,6 +118,7 @@ def app_env(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="session")
 def base_url(app_env) -> Iterator[str]:
+    _APP.update(db=app_env["db"], url=f"http://localhost:{app_env['port']}")
     if _shared_app():
         yield f"http://localhost:{app_env['port']}"
         return
@@ -231,6 +233,29 @@ def sign_in(page, login: str, password: str = PASSWORD) -> None:
     page.locator("#login").fill(login)  # waits until the form is enabled (hydrated)
     page.locator("#password").fill(password)
     page.locator("#sign-in").click()
+
+
+def enter(page, login: str, path: str | None = None) -> None:
+    """Sign `login` in without the sign-in page, then open `path` (None: open nothing, the
+    test's next page.goto does). The session is opened by the domain verb the sign-in form
+    calls (identity.sign_in) in the app's database; its token and the user's language go where
+    the form's handler puts them (the app's localStorage). A test of what comes after signing
+    in saves the sign-in page's load and the home page's, about a core-second each; the form
+    itself is tested through the browser by test_journeys and test_profile."""
+    engine = make_engine(f"sqlite:///{_APP['db']}")
+    with Session(engine) as session:
+        token, actor = identity.sign_in(session, login, PASSWORD)
+        session.commit()
+    engine.dispose()
+    if not page.url.startswith(_APP["url"]):
+        page.goto("/ping")  # the app's origin, whose storage the app reads
+    page.evaluate(
+        "([token, locale]) => { localStorage.setItem('paysim_session', token);"
+        " localStorage.setItem('paysim_locale', locale); }",
+        [token, actor.locale],
+    )
+    if path is not None:
+        page.goto(path)
 
 
 # --------------------------------------------------------------------------- a fresh customer

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 import paysim_app.paysim_app as app_module
-from tests.e2e.conftest import ROOT, WIDTHS, ready, sign_in, staff_login
+from tests.e2e.conftest import ROOT, WIDTHS, enter, ready, staff_login
 
 AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 # who opens each tree; the admin is a fresh superadmin (conftest.staff_login): the other browser
@@ -127,11 +127,8 @@ def test_every_page_has_its_landmarks_and_no_serious_violation(new_page, app_env
     widths = [WIDTHS["phone"], WIDTHS["desktop"]]
     languages = ["ru", "en"]
     page = new_page(widths[0])
-    if LOGINS[role]:
-        sign_in(page, staff_login(app_env, "admin") if role == "admin" else LOGINS[role])
-        expect(page).to_have_url(re.compile(rf"{paths[0]}/?$"))
-    else:
-        page.goto(paths[0])
+    if LOGINS[role]:  # the loop below opens the pages
+        enter(page, staff_login(app_env, "admin") if role == "admin" else LOGINS[role])
     language = page.get_by_role("combobox", name=re.compile("^(Язык|Language)$"))
     found: dict[str, list] = {}
     try:

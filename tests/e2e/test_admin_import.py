@@ -3,13 +3,12 @@ confirmed; a file with bad rows lists each with its line and reason and cannot b
 
 from __future__ import annotations
 
-import re
 import sqlite3
 
 from playwright.sync_api import expect
 from stdnum import luhn
 
-from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 
 def _iccid(serial: int) -> str:
@@ -28,9 +27,7 @@ def _csv(tmp_path, name: str, rows: list[str], encoding: str = "cp1251"):
 
 def _admin_on_import(new_page, width=WIDTHS["desktop"]):
     page = new_page(width)
-    sign_in(page, "admin@paysim.demo")
-    expect(page).to_have_url(re.compile(r"/admin$"))
-    page.goto("/admin/sims/import")
+    enter(page, "admin@paysim.demo", "/admin/sims/import")
     ready(page)
     return page
 

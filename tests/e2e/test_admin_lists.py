@@ -9,13 +9,12 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
     page = new_page(width)
-    sign_in(page, "admin@paysim.demo")
-    expect(page).to_have_url(re.compile(r"/admin$"))
+    enter(page, "admin@paysim.demo")  # the test opens its page
     return page
 
 
@@ -114,9 +113,7 @@ def test_admin_exports_the_filtered_sims_as_csv(new_page, app_env):
 
 def test_support_operator_is_sent_back_from_the_sim_list(new_page):
     page = new_page()
-    sign_in(page, "support@paysim.demo")
-    expect(page).to_have_url(re.compile(r"/admin$"))
-    page.goto("/admin/sims")
+    enter(page, "support@paysim.demo", "/admin/sims")
     expect(page).to_have_url(re.compile(r"/admin$"))
     page.goto("/admin/payments/1")
     expect(page).to_have_url(re.compile(r"/admin$"))

@@ -11,13 +11,12 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
     page = new_page(width)
-    sign_in(page, "admin@paysim.demo")
-    expect(page).to_have_url(re.compile(r"/admin$"))
+    enter(page, "admin@paysim.demo")  # the test opens its page
     return page
 
 
@@ -196,8 +195,7 @@ def test_unblock_requests_tab_and_the_support_operator_is_sent_back(new_page, ap
     shot(page, "admin-unblocks-1280")
 
     support = new_page()
-    sign_in(support, "support@paysim.demo")
-    expect(support).to_have_url(re.compile(r"/admin$"))
+    enter(support, "support@paysim.demo")
     for path in ("/admin/activations", "/admin/blocks", "/admin/activations/1", "/admin/blocks/1"):
         support.goto(path)
         expect(support).to_have_url(re.compile(r"/admin$"))

@@ -11,13 +11,12 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SHOTS, WIDTHS, ready, shot, sign_in
+from tests.e2e.conftest import SHOTS, WIDTHS, enter, ready, shot
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
     page = new_page(width)
-    sign_in(page, "admin@paysim.demo")
-    expect(page).to_have_url(re.compile(r"/admin$"))
+    enter(page, "admin@paysim.demo")  # the test opens its page
     return page
 
 
@@ -177,8 +176,7 @@ def test_admin_opens_the_quality_page_for_a_period(new_page, width):
 
 def test_support_operator_is_sent_back_from_admins_audit_and_quality(new_page):
     page = new_page(WIDTHS["desktop"])
-    sign_in(page, "support@paysim.demo")
-    expect(page).to_have_url(re.compile(r"/admin"))
+    enter(page, "support@paysim.demo")
     for path in ("/admin/admins", "/admin/admins/roles", "/admin/audit", "/admin/quality"):
         page.goto(path)
         expect(page).to_have_url(re.compile(r"/admin$"))

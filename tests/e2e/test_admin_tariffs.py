@@ -12,13 +12,12 @@ import pytest
 from playwright.sync_api import expect
 
 from paysim_app.catalogue.tariffs import next_period
-from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
     page = new_page(width)
-    sign_in(page, "admin@paysim.demo")
-    expect(page).to_have_url(re.compile(r"/admin$"))
+    enter(page, "admin@paysim.demo")  # the test opens its page
     return page
 
 
@@ -69,8 +68,7 @@ def test_admin_creates_finds_archives_reprices_and_deletes_a_tariff(new_page, ap
 
     # on sale: a subscriber sees it in the cabinet's catalogue
     cabinet = new_page()
-    sign_in(cabinet, customer["login"])
-    expect(cabinet).to_have_url(re.compile(r"/cabinet$"))
+    enter(cabinet, customer["login"])
     _goto(cabinet, "/cabinet/tariffs")
     expect(cabinet.locator("#tariff-cards")).to_contain_text(name)
 
@@ -163,8 +161,7 @@ def test_admin_creates_an_addon_on_the_second_tab(new_page, app_env, width):
 
 def test_support_operator_is_sent_back_from_the_tariffs_section(new_page):
     page = new_page()
-    sign_in(page, "support@paysim.demo")
-    expect(page).to_have_url(re.compile(r"/admin$"))
+    enter(page, "support@paysim.demo")
     for path in ("/admin/tariffs", "/admin/tariffs?tab=addons", "/admin/addons/new"):
         page.goto(path)
         expect(page).to_have_url(re.compile(r"/admin$"))

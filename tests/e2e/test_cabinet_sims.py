@@ -8,11 +8,11 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 
 def _enter(page, customer) -> None:
-    sign_in(page, customer["login"])
+    enter(page, customer["login"], "/cabinet")
     expect(page.locator(".sim-card")).to_have_count(2)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 PARTNER = "partner@paysim.demo"
 BUYER_EMAIL = "buyer.e2e@example.ru"
@@ -24,8 +24,7 @@ def _one(app_env, sql: str, *args):
 
 def _partner_page(new_page, width=WIDTHS["desktop"]):
     page = new_page(width)
-    sign_in(page, PARTNER)
-    expect(page).to_have_url(re.compile(r"/partner$"))
+    enter(page, PARTNER, "/partner")
     return page
 
 
@@ -107,9 +106,7 @@ def test_partner_sells_a_sim_the_admin_approves_and_the_partner_sees_it_active(n
 
     # the admin approves it
     admin = new_page()
-    sign_in(admin, "admin@paysim.demo")
-    expect(admin).to_have_url(re.compile(r"/admin$"))
-    admin.goto(f"/admin/activations/{request_id}")
+    enter(admin, "admin@paysim.demo", f"/admin/activations/{request_id}")
     expect(admin.locator("#activation-title")).to_contain_text(str(request_id))
     ready(admin)
     admin.locator("#activation-approve").click()

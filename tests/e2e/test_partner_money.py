@@ -18,7 +18,7 @@ from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Sim, Subscriber, Tariff, User
 from paysim_app.models.base import utcnow
-from tests.e2e.conftest import PASSWORD, WIDTHS, _iccid, ready, shot, sign_in, unique_number
+from tests.e2e.conftest import PASSWORD, WIDTHS, _iccid, enter, ready, shot, unique_number
 
 DEALER = "partner@paysim.demo"
 
@@ -66,9 +66,7 @@ def test_a_dealer_tops_up_its_subscriber_and_the_dashboard_shows_it(
     new_page, dealer_customer, width
 ):
     page = new_page(width)
-    sign_in(page, DEALER)
-    expect(page).to_have_url(re.compile(r"/partner$"))
-    page.goto("/partner/topup")
+    enter(page, DEALER, "/partner/topup")
     ready(page)
     expect(page.locator(".quick-amount")).to_have_count(3)
     # someone else's number is refused like an unknown one
@@ -91,7 +89,7 @@ def test_a_dealer_tops_up_its_subscriber_and_the_dashboard_shows_it(
     shot(page, f"partner-topup-done-{width}")
 
     customer = new_page(width)
-    sign_in(customer, dealer_customer["login"])
+    enter(customer, dealer_customer["login"], "/cabinet")
     expect(customer.locator(".sim-card")).to_have_count(1)
     balance = customer.locator(".sim-card").first.locator(".sim-balance")
     expect(balance).to_contain_text("₽")
@@ -103,9 +101,7 @@ def test_a_dealer_tops_up_its_subscriber_and_the_dashboard_shows_it(
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_partner_stats_for_a_period(new_page, width):
     page = new_page(width)
-    sign_in(page, DEALER)
-    expect(page).to_have_url(re.compile(r"/partner$"))
-    page.goto("/partner/stats")
+    enter(page, DEALER, "/partner/stats")
     ready(page)
     expect(page.locator("#stat-profit")).to_contain_text("₽")
     expect(page.locator("#chart-profit")).to_be_visible()
@@ -126,9 +122,7 @@ def test_partner_stats_for_a_period(new_page, width):
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_a_partner_opens_a_ticket_and_answers_in_the_thread(new_page, width):
     page = new_page(width)
-    sign_in(page, DEALER)
-    expect(page).to_have_url(re.compile(r"/partner$"))
-    page.goto("/partner/support")
+    enter(page, DEALER, "/partner/support")
     ready(page)
     subject = f"Не проходит активация {width}"
     page.locator("#p-support-subject").fill(subject)

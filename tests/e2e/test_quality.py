@@ -18,7 +18,7 @@ from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import QualityRating, Sim, SpeedTest, Tariff
 from paysim_app.models.base import utcnow
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in, unique_number
+from tests.e2e.conftest import PASSWORD, WIDTHS, enter, shot, unique_number
 
 FIGURE = re.compile(r"^\d+([.,]\d+)?$")
 
@@ -68,9 +68,7 @@ def _rows(customer, model):
 
 
 def _enter(page, customer, url: str = "/cabinet/quality") -> None:
-    sign_in(page, customer["login"])
-    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
-    page.goto(url)
+    enter(page, customer["login"], url)
     expect(page.locator("#rate-speed-4")).to_be_visible()
 
 

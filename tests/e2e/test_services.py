@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, shot
 
 
 def test_buy_an_add_on_from_the_balance(new_page, customer):
     page = new_page(WIDTHS["phone"])
-    sign_in(page, customer["login"])
-    expect(page.locator(".sim-card")).to_have_count(2)
-    page.goto("/cabinet/services")
+    enter(page, customer["login"], "/cabinet/services")
     offers = page.locator(".addon-offer")
     expect(offers.nth(3)).to_be_visible()  # the four demo add-ons (an admin test may add more)
     shot(page, "services-390")
@@ -41,8 +39,6 @@ def test_buy_an_add_on_from_the_balance(new_page, customer):
     shot(page, "dashboard-addons-390")
 
     desk = new_page(WIDTHS["desktop"])
-    sign_in(desk, customer["login"])
-    expect(desk.locator(".sim-card")).to_have_count(2)
-    desk.goto("/cabinet/services")
+    enter(desk, customer["login"], "/cabinet/services")
     expect(desk.locator(".addon-offer").nth(3)).to_be_visible()
     shot(desk, "services-1280")

@@ -7,13 +7,11 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, ready, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 
 def _enter(page, customer) -> None:
-    sign_in(page, customer["login"])
-    expect(page.locator(".sim-card")).to_have_count(2)
-    page.goto("/cabinet/support")
+    enter(page, customer["login"], "/cabinet/support")
     expect(page.locator("#support-empty")).to_be_visible()
     ready(page)  # set_input_files does not wait for the page's fieldset to be enabled
 
@@ -52,9 +50,7 @@ def test_open_reply_and_close_a_ticket(new_page, customer):
     expect(page.locator("#reply")).to_have_count(0)
 
     desk = new_page(WIDTHS["desktop"])
-    sign_in(desk, customer["login"])
-    expect(desk.locator(".sim-card")).to_have_count(2)
-    desk.goto("/cabinet/support")
+    enter(desk, customer["login"], "/cabinet/support")
     expect(desk.locator(".ticket-card")).to_have_count(1)
     desk.locator("#filter-status").click()
     desk.get_by_role("option", name="В работе").click()
@@ -70,9 +66,9 @@ def test_open_reply_and_close_a_ticket(new_page, customer):
 
 def test_a_foreign_or_unknown_ticket_is_not_shown(new_page, customer):
     page = new_page(WIDTHS["desktop"])
-    sign_in(page, customer["login"])
-    expect(page.locator(".sim-card")).to_have_count(2)
-    page.goto("/cabinet/support/1")  # a demo subscriber's ticket (or none): never this one's
+    enter(
+        page, customer["login"], "/cabinet/support/1"
+    )  # a demo subscriber's ticket (or none): never this one's
     expect(page.locator("#ticket-not-found")).to_be_visible()
     expect(page.locator("#ticket-thread")).to_have_count(0)
 
@@ -115,9 +111,7 @@ def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(
     ticket_path = page.url.split("/cabinet/support/")[1].strip("/")
 
     staff = new_page(WIDTHS["desktop"])
-    sign_in(staff, "support@paysim.demo")
-    expect(staff).to_have_url(re.compile(r"/admin"))
-    staff.goto(f"/admin/support/{ticket_path}")
+    enter(staff, "support@paysim.demo", f"/admin/support/{ticket_path}")
     files = staff.locator(".message .attachment")
     expect(files).to_have_count(2)
     with staff.expect_download() as download:

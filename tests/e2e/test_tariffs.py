@@ -18,7 +18,7 @@ from paysim_app.i18n.formats import day, money
 from paysim_app.models import Sim, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.sims import tariff_changes as tc
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in, unique_number
+from tests.e2e.conftest import PASSWORD, WIDTHS, enter, shot, unique_number
 
 BILLING_DAY = 28
 
@@ -75,11 +75,7 @@ def _expected_now(old_kop: int, new_kop: int) -> str:
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_preview_request_and_cancel_a_tariff_change(new_page, subscriber, width):
     page = new_page(width)
-    sign_in(page, subscriber["login"])
-    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
-    expect(page.locator("#sign-out")).to_be_visible()
-
-    page.goto("/cabinet/tariffs")
+    enter(page, subscriber["login"], "/cabinet/tariffs")
     offers = page.locator(".tariff-card")
     expect(offers).to_have_count(3)  # Старт, Оптимум, Максимум; the archived one is not offered
     expect(page.locator("#tariff-cards")).not_to_contain_text("Безлимит 2024")
@@ -142,9 +138,7 @@ def test_preview_request_and_cancel_a_tariff_change(new_page, subscriber, width)
 
 def test_the_page_speaks_english(new_page, subscriber):
     page = new_page(WIDTHS["desktop"])
-    sign_in(page, subscriber["login"])
-    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
-    page.goto("/cabinet/tariffs")
+    enter(page, subscriber["login"], "/cabinet/tariffs")
     expect(page.locator(".tariff-card")).to_have_count(3)
     page.get_by_role("combobox", name=re.compile("Язык|Language")).select_option("en")
     expect(page.get_by_role("heading", name="Tariffs", exact=True)).to_be_visible()
