@@ -448,14 +448,29 @@ class Factory:
         return sim
 
     def card(self, subscriber: Actor, number: str = "4242424242424242", expiry: str = "12/34"):
-        """A card saved through the sandbox gateway, as the cards page saves it."""
-        card_id = cards.add_card(
-            self.session, subscriber, SandboxGateway(), cards.read_card(number, expiry, "123")
-        )
+        """A card saved through the sandbox gateway, as its hosted page saves a test card."""
+        gateway = SandboxGateway()
+        month, year = (int(part) for part in expiry.split("/"))
+        customer = gateway.create_customer(reference=f"subscriber:{subscriber.subscriber_id}")
+        token = gateway.test_card(number, month, 2000 + year % 100, customer)
+        card = cards.keep_card(self.session, gateway.name, subscriber.subscriber_id, token)
         self.session.commit()
-        return self.session.get(SavedCard, card_id)
+        return self.session.get(SavedCard, card.id)
 
 
 @pytest.fixture
 def factory(session: Session) -> Factory:
     return Factory(session)
+
+
+@pytest.fixture(autouse=True)
+def sandbox_webhooks(monkeypatch) -> list[tuple[bytes, str]]:
+    """The signed events the sandbox gateway would POST to the app's webhook (payload,
+    signature): kept here, never sent anywhere."""
+    sent: list[tuple[bytes, str]] = []
+    monkeypatch.setattr(
+        SandboxGateway,
+        "_post_in_background",
+        lambda self, payload, sig: sent.append((payload, sig)),
+    )
+    return sent

@@ -21,7 +21,7 @@ from paysim_app.models import (
     SavedCard,
     Sim,
 )
-from paysim_app.payments import CardInput, ChargeResult, GatewayError, RefundResult
+from paysim_app.payments import ChargeResult, GatewayError, RefundResult
 from paysim_app.payments.sandbox import SandboxGateway
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -132,8 +132,8 @@ def saved_card_row(
     default: bool = False,
 ) -> SavedCard:
     """A saved card as if it had been saved earlier, when it still worked (the sandbox refuses
-    to save most declining cards) or before it expired (read_card refuses past dates)."""
-    token = GW.tokenize(CardInput(number=number, exp_month=exp_month, exp_year=exp_year, cvc="123"))
+    to save most declining cards) or before it expired."""
+    token = GW.test_card(number, exp_month, exp_year)
     card = SavedCard(
         subscriber_id=subscriber.subscriber_id,
         gateway=GW.name,
@@ -191,3 +191,16 @@ class FlakyGateway(SandboxGateway):
         if self.refunds_fail:
             return RefundResult("failed", None, "processing_error")
         return super().refund(**kw)
+
+
+def top_up_on_page(session, actor, sim_id, amount_kop, request_key, number="4242424242424242"):
+    """A top-up with a new card as the subscriber makes it: paid on the sandbox's hosted page,
+    read back through the return URL."""
+    from paysim_app.billing import topups
+    from tests.payments.checkout_helpers import pay_on_page
+
+    out = topups.top_up_by_card(
+        session, actor, GW, sim_id=sim_id, amount_kop=amount_kop, request_key=request_key
+    )
+    pay_on_page(GW, out.redirect_url, number, confirm=True)
+    return topups.topup_result(session, actor, GW, out.payment_id)

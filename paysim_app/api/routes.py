@@ -5,12 +5,21 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from paysim_app.api import exports, receipts, speedtest
+from paysim_app.api import exports, receipts, sandbox_checkout, speedtest
 from paysim_app.api.stripe_webhook import stripe_webhook
 
 api = Starlette(
     routes=[
         Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
+        # the sandbox gateway's test payment page (PAYSIM_GATEWAY=sandbox only)
+        Route(
+            "/api/sandbox/checkout/{session_id}", sandbox_checkout.checkout_page, methods=["GET"]
+        ),
+        Route(
+            "/api/sandbox/checkout/{session_id}",
+            sandbox_checkout.checkout_action,
+            methods=["POST"],
+        ),
         Route("/api/speedtest/garbage", speedtest.garbage, methods=["GET"]),
         Route("/api/speedtest/empty", speedtest.empty, methods=["GET", "POST"]),
         Route("/api/speedtest/getIP", speedtest.get_ip, methods=["GET"]),

@@ -1,23 +1,30 @@
 """POST /api/stripe/webhook: a gateway event, verified with the signing secret, applied once.
 
-Any failure to verify is a 400 and changes nothing; a verified event the domain already applied
-answers 200 again (Stripe redelivers until it gets a 2xx). A refund of a payment that is still
-pending here is answered 409, so that Stripe delivers it again once the payment has settled.
+The same endpoint takes Stripe's events and the sandbox's (which sends Stripe's events, signed
+the same way, from its test payment page). Any failure to verify is a 400 and changes nothing; a
+verified event the domain already applied answers 200 again (Stripe redelivers until it gets a
+2xx). Answered with another status, so that the provider delivers the event again later:
+- 409, a refund of a payment that is still pending here (by then the payment has settled);
+- 503, an event about a hosted page that we could not look up at the provider just now.
+An event for a payment we do not know, or one whose amount is not the payment's, is answered
+200 and changes nothing (logged: a person looks at those).
 """
 
 from __future__ import annotations
 
 import logging
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from paysim_app.billing import payments
+from paysim_app.billing import checkout
 from paysim_app.db import session_scope
 from paysim_app.payments import WebhookRejected, get_gateway
 
 log = logging.getLogger("paysim.webhook")
 MAX_BODY = 256 * 1024
+_REDELIVER = {"early": 409, "retry": 503}
 
 
 async def _read_capped(request: Request) -> bytes | None:
@@ -33,19 +40,27 @@ async def _read_capped(request: Request) -> bytes | None:
     return bytes(body)
 
 
+def _apply(body: bytes, signature: str) -> tuple[str, int]:
+    gateway = get_gateway()
+    try:
+        event = gateway.parse_webhook(body, signature)
+    except WebhookRejected as exc:
+        log.warning("webhook rejected: %s", exc)
+        return "rejected", 400
+    with session_scope() as session:
+        outcome = checkout.apply_event(session, gateway, event)
+    if outcome in ("unknown", "mismatch"):
+        log.warning("webhook %s (%s): %s", event.event_id, event.raw_type, outcome)
+    return outcome, _REDELIVER.get(outcome, 200)
+
+
 async def stripe_webhook(request: Request) -> JSONResponse:
     body = await _read_capped(request)
     if body is None:
         return JSONResponse({"error": "too large"}, status_code=413)
     signature = request.headers.get("stripe-signature", "")
-    try:
-        event = get_gateway().parse_webhook(body, signature)
-    except WebhookRejected as exc:
-        log.warning("webhook rejected: %s", exc)
+    # the domain and a hosted-page look-up block: never on the event loop
+    outcome, status = await run_in_threadpool(_apply, body, signature)
+    if outcome == "rejected":
         return JSONResponse({"error": "invalid signature or body"}, status_code=400)
-    with session_scope() as session:
-        outcome = payments.apply_event(session, event)
-    # "early": a refund of a payment that has not settled here yet; any status but 2xx makes
-    # Stripe deliver it again later (for up to three days), by when the payment has settled
-    status = 409 if outcome == "early" else 200
     return JSONResponse({"received": True, "outcome": outcome}, status_code=status)

@@ -1,24 +1,26 @@
-"""Saved cards: gateway tokens with brand, last four digits and expiry — never the number."""
+"""Saved cards: gateway tokens with brand, last four digits and expiry — never the number.
+
+A card is typed only on the provider's hosted page (billing.checkout: "add a card" is a setup
+session, "save the card" on a top-up a payment session that keeps it); what comes back is kept
+here by `keep_card`."""
 
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
 from sqlmodel import Session
-from stdnum import luhn
 
 from paysim_app.core import notify, rate_limits
-from paysim_app.core.errors import DomainError, NotFound, ValidationError
+from paysim_app.core.errors import NotFound
 from paysim_app.core.permissions import Actor, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import AutopaySetting, SavedCard, Subscriber
 from paysim_app.models.base import utcnow
-from paysim_app.payments import CardInput, CardRejected, CardToken, Gateway, GatewayError
+from paysim_app.payments import CardToken, Gateway
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -42,29 +44,6 @@ def today() -> date:
 
 def card_valid_until(exp_month: int, exp_year: int) -> date:
     return date(exp_year, exp_month, calendar.monthrange(exp_year, exp_month)[1])
-
-
-def read_card(number: str, expiry: str, cvc: str, *, on: date | None = None) -> CardInput:
-    """Validate what the card form sent (number with Luhn, MM/YY in the future, CVC)."""
-    digits = re.sub(r"[\s-]", "", number or "")
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn.is_valid(digits):
-        raise ValidationError("card.error.number", field="card_number")
-    # "12/34", "12 / 2034", "12-34", "12.34", or the four or six digits alone ("1234"): how
-    # people type what the card shows as 12/34
-    match = re.fullmatch(
-        r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{2}|\d{4})\s*", expiry or ""
-    ) or re.fullmatch(r"\s*(\d{2})(\d{2}|\d{4})\s*", expiry or "")
-    if not match or not 1 <= int(match[1]) <= 12:
-        raise ValidationError("card.error.expiry", field="card_expiry")
-    month, year = int(match[1]), int(match[2])
-    year = year + 2000 if year < 100 else year
-    if card_valid_until(month, year) < (on or today()):
-        raise ValidationError("card.error.expired", field="card_expiry")
-    if year > (on or today()).year + 20:
-        raise ValidationError("card.error.expiry", field="card_expiry")
-    if not re.fullmatch(r"\d{3,4}", (cvc or "").strip()):
-        raise ValidationError("card.error.cvc", field="card_cvc")
-    return CardInput(number=digits, exp_month=month, exp_year=year, cvc=cvc.strip())
 
 
 def _cards(session: Session, subscriber_id: int) -> list[SavedCard]:
@@ -143,15 +122,14 @@ def customer_for(session: Session, gateway: Gateway, subscriber_id: int) -> str:
 
 
 @verb
-def store_card(
-    session: Session, gateway: Gateway, subscriber_id: int, token: CardToken
+def keep_card(
+    session: Session, gateway_name: str, subscriber_id: int, saved: CardToken
 ) -> SavedCard:
-    """Make a one-time token reusable and keep it. Raises CardRejected. The first card, or a
-    card that replaces an expired default, becomes the default."""
-    customer = customer_for(session, gateway, subscriber_id)
-    saved = gateway.save_card(token, customer=customer)
+    """Keep a card the provider saved for off-session use (on its hosted page). The first
+    card, or a card that replaces an expired default, becomes the default; the same card saved
+    again refreshes its token instead of making a twin."""
     existing = _cards(session, subscriber_id)
-    for c in existing:  # the same card saved again: refresh it instead of a twin
+    for c in existing:
         if (c.last4, c.exp_month, c.exp_year, c.brand) == (
             saved.last4,
             saved.exp_month,
@@ -159,6 +137,7 @@ def store_card(
             saved.brand,
         ):
             c.gateway_token, c.gateway_customer = saved.token, saved.customer
+            session.flush()
             return c
     has_default = any(
         c.is_default and card_valid_until(c.exp_month, c.exp_year) >= today() for c in existing
@@ -168,10 +147,10 @@ def store_card(
             c.is_default = False
     card = SavedCard(
         subscriber_id=subscriber_id,
-        gateway=gateway.name,
+        gateway=gateway_name,
         gateway_token=saved.token,
         gateway_customer=saved.customer,
-        brand=saved.brand,
+        brand=saved.brand[:20],
         last4=saved.last4,
         exp_month=saved.exp_month,
         exp_year=saved.exp_year,
@@ -196,36 +175,6 @@ def count_declined(session: Session, actor: Actor, ip: str) -> None:
     rate_limits.count(session, "card.subscriber", actor.subscriber_id)
     rate_limits.count(session, "card.ip", ip)
     session.commit()
-
-
-@verb
-def add_card(
-    session: Session, actor: Actor, gateway: Gateway, card: CardInput, ip: str = ""
-) -> int:
-    """Save a card without paying (Stripe: a SetupIntent). Raises CardRejected."""
-    require_role(actor, "subscriber")
-    if actor.subscriber_id is None:
-        raise NotFound("card.error.not_found")
-    check_card_attempts(session, actor, ip)
-    try:
-        token = gateway.tokenize(card)
-        return store_card(session, gateway, actor.subscriber_id, token).id
-    except CardRejected:
-        count_declined(session, actor, ip)
-        raise
-
-
-@verb
-def save_card(
-    session: Session, actor: Actor, gateway: Gateway, card: CardInput, ip: str = ""
-) -> int:
-    """add_card for a form: a declined card or a gateway that did not answer is a refusal
-    (DomainError `decline.<code>`, param `decline`), never a gateway exception."""
-    try:
-        return add_card(session, actor, gateway, card, ip=ip)
-    except (CardRejected, GatewayError) as exc:
-        code = getattr(exc, "decline_code", "processing_error")
-        raise DomainError(f"decline.{code}", decline=code) from exc
 
 
 @verb
@@ -305,4 +254,4 @@ def warn_expiring(session: Session, on: date) -> int:
     return sent
 
 
-__all__ = ["CardRejected", "CardRow", "add_card", "delete_card", "list_cards", "read_card"]
+__all__ = ["CardRow", "delete_card", "keep_card", "list_cards"]

@@ -520,6 +520,8 @@ def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedel
             Payment.status == "pending",
             Payment.created_at < cutoff,
             Payment.method.in_(("card", "autopay")),
+            # paid on a hosted page: billing.checkout follows those (expire_stale)
+            Payment.checkout_session.is_(None),
         )
         .order_by(Payment.id)
         .limit(500)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from paysim_app.billing import autopay, cycle, payments, receipts
+from paysim_app.billing import autopay, checkout, cycle, payments, receipts
 from paysim_app.catalogue import addons as _addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.core import leases, rate_limits
 from paysim_app.db import get_engine, session_scope
@@ -102,6 +102,7 @@ def janitor_job() -> None:
         settled = payments.reconcile_pending(
             session, get_gateway(), older_than=timedelta(minutes=5)
         )
+        settled += checkout.expire_stale(session, get_gateway())
     if settled:
         log.info("janitor settled %s pending payments", settled)
 

@@ -1,32 +1,34 @@
-"""Card gateways. `get_gateway()` picks the one the settings name (sandbox by default)."""
+"""Card gateways. `get_gateway()` picks the one the settings name (sandbox by default).
+
+No card number passes through any of them: cards are typed on the provider's hosted page."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from paysim_app.payments.base import (
-    CardInput,
-    CardRejected,
     CardToken,
     ChargeResult,
+    CheckoutResult,
     Gateway,
     GatewayError,
     GatewayEvent,
     GatewayRefund,
+    HostedPage,
     RefundResult,
     WebhookRejected,
 )
 from paysim_app.settings import get_settings
 
 __all__ = [
-    "CardInput",
-    "CardRejected",
     "CardToken",
     "ChargeResult",
+    "CheckoutResult",
     "Gateway",
     "GatewayError",
     "GatewayEvent",
     "GatewayRefund",
+    "HostedPage",
     "RefundResult",
     "WebhookRejected",
     "get_gateway",
@@ -46,4 +48,7 @@ def get_gateway() -> Gateway:
         )
     from paysim_app.payments.sandbox import BUILTIN_WEBHOOK_SECRET, SandboxGateway
 
-    return SandboxGateway(webhook_secret=settings.stripe_webhook_secret or BUILTIN_WEBHOOK_SECRET)
+    return SandboxGateway(
+        webhook_secret=settings.stripe_webhook_secret or BUILTIN_WEBHOOK_SECRET,
+        public_url=settings.paysim_public_url,
+    )

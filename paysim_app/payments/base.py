@@ -1,29 +1,32 @@
 """The contract every card gateway fulfils; services speak only this, never a payment SDK.
 
-Card numbers and CVCs pass through `tokenize` and are forgotten: only the returned token,
-brand, last four digits and expiry are ever stored.
+Card numbers and CVCs never reach PaySim: the subscriber types them on the provider's hosted page
+(`start_checkout`: Stripe Checkout, or the sandbox's own test page), and what comes back is a
+token, the brand, the last four digits and the expiry (`checkout_result`, and the webhooks).
+A saved card is then charged by its token: on-session for a top-up (a card that wants 3-D Secure
+answers `requires_action` and the payment goes to the hosted page), off-session for autopay.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, Protocol
 
-ChargeStatus = Literal["succeeded", "failed", "pending"]
-EventKind = Literal["payment_succeeded", "payment_failed", "refunded", "other"]
-
-
-@dataclass(frozen=True)
-class CardInput:
-    """What the card form collects. Lives for one request; never stored or logged."""
-
-    number: str
-    exp_month: int
-    exp_year: int
-    cvc: str
-
-    def __repr__(self) -> str:  # keeps the number and CVC out of tracebacks and logs
-        return f"CardInput(****{self.number[-4:]}, {self.exp_month:02d}/{self.exp_year})"
+# "requires_action": an on-session charge of a saved card that the bank wants confirmed
+# (3-D Secure); nothing was taken, the payer confirms on the hosted page
+ChargeStatus = Literal["succeeded", "failed", "pending", "requires_action"]
+EventKind = Literal[
+    "payment_succeeded",
+    "payment_failed",
+    "refunded",
+    "checkout_completed",
+    "checkout_expired",
+    "setup_succeeded",
+    "other",
+]
+CheckoutMode = Literal["payment", "setup"]
+CheckoutStatus = Literal["open", "complete", "expired"]
 
 
 @dataclass(frozen=True)
@@ -78,18 +81,40 @@ class GatewayEvent:
     extra: dict = field(default_factory=dict)
     refunds: tuple[GatewayRefund, ...] = ()
     refunded_total_kop: int | None = None
+    session_id: str | None = None  # checkout_* events: the hosted-page session
+    amount_kop: int | None = None  # payment_* events: the amount the provider took or tried
+
+
+@dataclass(frozen=True)
+class HostedPage:
+    """A session on the provider's hosted page: where to send the payer, and until when."""
+
+    session_id: str
+    url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """What became of a hosted-page session.
+
+    `charge` (payment mode): the outcome of the payment so far, None before any attempt; an
+    open session may carry a failed attempt (the payer may still try another card there).
+    `card`: the card the session saved (setup mode, or a payment with save_card)."""
+
+    session_id: str
+    mode: CheckoutMode
+    status: CheckoutStatus
+    reference: str | None = None  # our key from the metadata
+    amount_kop: int | None = None
+    charge: ChargeResult | None = None
+    card: CardToken | None = None
+    card_brand: str = ""  # what people see of the card paid with (even when not saved)
+    card_last4: str = ""
 
 
 class GatewayError(Exception):
     """The gateway could not be reached or answered nonsense; the outcome is unknown."""
-
-
-class CardRejected(Exception):
-    """The gateway refused the card itself (while tokenizing or saving it)."""
-
-    def __init__(self, decline_code: str):
-        super().__init__(decline_code)
-        self.decline_code = decline_code
 
 
 class WebhookRejected(Exception):
@@ -102,11 +127,32 @@ class Gateway(Protocol):
     def create_customer(self, *, reference: str, email: str = "") -> str:
         """A customer id to attach saved cards to ("" when the gateway needs none)."""
 
-    def tokenize(self, card: CardInput) -> CardToken:
-        """Turn raw card data into a one-time token. Raises CardRejected."""
+    def start_checkout(
+        self,
+        *,
+        mode: CheckoutMode,
+        reference: str,
+        customer: str,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str,
+        amount_kop: int | None = None,
+        save_card: bool = False,
+        description: str = "",
+        locale: str = "ru",
+        expires_at: datetime | None = None,
+    ) -> HostedPage:
+        """A hosted page: mode "payment" takes `amount_kop` (and keeps the card for off-session
+        use when `save_card`), mode "setup" saves a card without paying. `reference` (our
+        payment's idempotency key, or the card setup's key) travels in the metadata of the
+        session and of its payment or setup intent. Raises GatewayError (nothing to pay on)."""
 
-    def save_card(self, token: CardToken, *, customer: str) -> CardToken:
-        """Make a token reusable off-session (Stripe: a confirmed SetupIntent). Raises CardRejected."""
+    def checkout_result(self, session_id: str) -> CheckoutResult:
+        """The session as the provider sees it now. Raises GatewayError."""
+
+    def expire_checkout(self, session_id: str) -> CheckoutResult:
+        """Close an open session so that it can no longer be paid (a session already complete
+        or expired is left as it is); returns what became of it. Raises GatewayError."""
 
     def forget_card(self, token: str) -> None:
         """Detach a saved card from its customer (best effort)."""
@@ -122,6 +168,8 @@ class Gateway(Protocol):
         description: str = "",
     ) -> ChargeResult:
         """Charge once per idempotency key: a repeat returns the first outcome and charges nothing.
+        On-session, a card that wants 3-D Secure answers `requires_action` (nothing taken);
+        off-session it fails with `authentication_required`.
         Raises GatewayError when the outcome is unknown (the payment stays pending)."""
 
     def lookup(self, *, idempotency_key: str, gateway_ref: str | None) -> ChargeResult | None:

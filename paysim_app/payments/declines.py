@@ -14,6 +14,7 @@ DECLINE_CODES = (
     "incorrect_cvc",
     "incorrect_number",
     "authentication_required",
+    "authentication_failed",
     "processing_error",
     "lost_card",
     "stolen_card",
@@ -28,6 +29,7 @@ HARD_DECLINES = frozenset(
         "incorrect_cvc",
         "incorrect_number",
         "authentication_required",
+        "authentication_failed",
         "lost_card",
         "stolen_card",
         "fraudulent",
@@ -50,6 +52,9 @@ _ALIASES = {
     "issuer_not_available": "processing_error",
     "requires_action": "authentication_required",
     "authentication_not_handled": "authentication_required",
+    # the payer did not pass the bank's check (3-D Secure) on the hosted page
+    "payment_intent_authentication_failure": "authentication_failed",
+    "setup_intent_authentication_failure": "authentication_failed",
 }
 
 

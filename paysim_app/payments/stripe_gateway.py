@@ -1,5 +1,9 @@
-"""The Stripe gateway: PaymentMethods for cards, SetupIntents to save them, PaymentIntents to
-charge them (off-session for autopay), Refunds, and signed webhooks.
+"""The Stripe gateway: Checkout Sessions (the hosted page where the subscriber types the card and
+passes 3-D Secure: mode "payment" for a top-up, "setup" to save a card), PaymentIntents to charge
+saved cards (on-session for a top-up, off-session for autopay), Refunds, and signed webhooks.
+
+Card numbers never pass through here: PaySim sends no card data to Stripe, it only sends the
+subscriber to Stripe's page and reads back tokens, brands, last four digits and expiries.
 
 This is the only module that imports the `stripe` SDK. It talks to Stripe through a
 `stripe.StripeClient` (never the SDK's global state), so tests can point it at a local fake
@@ -7,37 +11,42 @@ server with `api_base`. Stripe objects are turned into plain dicts (`to_dict()`)
 read: since the 15.x/16.x SDKs a StripeObject is not a dict and has no `.get()`.
 
 Outcomes:
-- a charge that Stripe answered is `succeeded`, `pending` (still processing) or `failed` with a
-  code from `declines.DECLINE_CODES`; a card that needs 3-D Secure cannot be completed here, so it
-  fails with `authentication_required`;
+- a charge that Stripe answered is `succeeded`, `pending` (still processing), `failed` with a
+  code from `declines.DECLINE_CODES`, or, on-session, `requires_action` when the bank wants
+  3-D Secure (the payment then goes to the hosted page; off-session that is a decline,
+  `authentication_required`);
 - a charge whose outcome we cannot know (no connection, a 5xx, rate limiting, a wrong key) raises
   `GatewayError`: the payment stays pending and is reconciled with `lookup` or by repeating the
   charge with the same idempotency key, which Stripe answers with the original response;
-- while a card is tokenized or saved, Stripe being unreachable reads as `CardRejected
-  ("processing_error")` ("try again later"): the protocol promises CardRejected there and no money
-  moves; `create_customer`, `lookup` and `refund` raise `GatewayError` instead.
+- creating, reading or expiring a Checkout Session that Stripe does not answer raises
+  `GatewayError` too (every create carries our idempotency key, so a retry makes no second one).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
 
 from paysim_app.payments.base import (
-    CardInput,
-    CardRejected,
-    CardToken,
     ChargeResult,
+    CheckoutResult,
     GatewayError,
     GatewayEvent,
-    GatewayRefund,
+    HostedPage,
     RefundResult,
     WebhookRejected,
 )
 from paysim_app.payments.declines import normalise
+from paysim_app.payments.stripe_events import (
+    card_of,
+    charge_result,
+    error_code,
+    parse_event,
+    ref_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +59,6 @@ _UNKNOWN_OUTCOME = (
     stripe.AuthenticationError,
     stripe.PermissionError,
 )
-
-
-class _RedactCardData(logging.Filter):
-    """The SDK logs every request body at DEBUG on the `stripe` logger ("Post details"), which for
-    `tokenize` holds the card number and CVC. Blank them before any handler sees the record."""
-
-    _CARD = re.compile(r"(card\[(?:number|cvc)\]=)[^&\s'\"]*")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and "card[" in record.msg:
-            record.msg = self._CARD.sub(r"\1[redacted]", record.msg)
-        return True
-
-
-_stripe_logger = logging.getLogger("stripe")
-if not any(isinstance(f, _RedactCardData) for f in _stripe_logger.filters):
-    _stripe_logger.addFilter(_RedactCardData())
 
 
 class StripeGateway:
@@ -105,72 +97,94 @@ class StripeGateway:
             raise GatewayError(f"customer not created: {_describe(exc)}") from exc
         return str(customer.id)
 
-    def tokenize(self, card: CardInput) -> CardToken:
-        params = {
-            "type": "card",
-            "card": {
-                "number": card.number,
-                "exp_month": card.exp_month,
-                "exp_year": card.exp_year,
-                "cvc": card.cvc,
-            },
-        }
-        try:
-            method = self._client.v1.payment_methods.create(params).to_dict()
-        except stripe.CardError as exc:
-            raise CardRejected(_card_error_code(exc)) from None
-        except stripe.InvalidRequestError as exc:
-            if str(exc.param or "").startswith("card"):
-                raise CardRejected(normalise(exc.code)) from None
-            log.warning("stripe: card not tokenized: %s", _describe(exc))
-            raise CardRejected("processing_error") from None
-        except stripe.StripeError as exc:
-            # Unreachable or refusing us: the card form shows "try again later" (the protocol
-            # promises CardRejected here, and nothing was charged).
-            log.warning("stripe: card not tokenized: %s", _describe(exc))
-            raise CardRejected("processing_error") from None
-        details = method.get("card") or {}
-        return CardToken(
-            token=str(method["id"]),
-            brand=str(details.get("brand") or "unknown"),
-            last4=str(details.get("last4") or card.number[-4:]),
-            exp_month=int(details.get("exp_month") or card.exp_month),
-            exp_year=int(details.get("exp_year") or card.exp_year),
-        )
-
-    def save_card(self, token: CardToken, *, customer: str) -> CardToken:
-        params = {
-            "customer": customer,
-            "payment_method": token.token,
-            "usage": "off_session",
-            "confirm": True,
+    # -- the hosted page -------------------------------------------------------------------------
+    def start_checkout(
+        self,
+        *,
+        mode: str,
+        reference: str,
+        customer: str,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str,
+        amount_kop: int | None = None,
+        save_card: bool = False,
+        description: str = "",
+        locale: str = "ru",
+        expires_at: datetime | None = None,
+    ) -> HostedPage:
+        # Stripe keeps a session open for 30 minutes at least and 24 hours at most
+        expires = expires_at or datetime.now(UTC) + timedelta(minutes=30)
+        params: dict[str, Any] = {
+            "mode": mode,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
             "payment_method_types": ["card"],
+            "client_reference_id": reference,
+            "expires_at": int(expires.timestamp()),
+            "locale": "ru" if locale == "ru" else "en",
         }
+        if customer:
+            params["customer"] = customer
+        if mode == "payment":
+            if not amount_kop:
+                raise ValueError("a payment session needs an amount")
+            intent: dict[str, Any] = {"metadata": {"payment_key": reference}}
+            if description:
+                intent["description"] = description
+            if save_card:
+                intent["setup_future_usage"] = "off_session"
+            params["metadata"] = {"payment_key": reference}
+            params["payment_intent_data"] = intent
+            params["line_items"] = [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "rub",
+                        "unit_amount": amount_kop,
+                        "product_data": {"name": description or "PaySim"},
+                    },
+                }
+            ]
+        else:
+            params["metadata"] = {"setup_key": reference}
+            params["setup_intent_data"] = {"metadata": {"setup_key": reference}}
+            params["currency"] = "rub"
         try:
-            intent = self._client.v1.setup_intents.create(params).to_dict()
-        except stripe.CardError as exc:
-            raise CardRejected(_card_error_code(exc)) from exc
-        except stripe.InvalidRequestError as exc:
-            log.warning("stripe: card not saved: %s", _describe(exc))
-            raise CardRejected(normalise(exc.code)) from exc
+            session = self._client.v1.checkout.sessions.create(
+                params, {"idempotency_key": idempotency_key}
+            ).to_dict()
         except stripe.StripeError as exc:
-            # outcome unknown at worst a card attached at Stripe that we do not keep: harmless
-            log.warning("stripe: card not saved: %s", _describe(exc))
-            raise CardRejected("processing_error") from exc
-        status = intent.get("status")
-        if status != "succeeded":
-            if status == "requires_action":
-                raise CardRejected("authentication_required")
-            raise CardRejected(_error_code(intent.get("last_setup_error")))
-        return CardToken(
-            token=token.token,
-            brand=token.brand,
-            last4=token.last4,
-            exp_month=token.exp_month,
-            exp_year=token.exp_year,
-            customer=customer,
+            raise GatewayError(f"checkout not started: {_describe(exc)}") from exc
+        return HostedPage(
+            session_id=str(session["id"]),
+            url=str(session.get("url") or ""),
+            expires_at=datetime.fromtimestamp(int(session.get("expires_at") or 0), UTC)
+            if session.get("expires_at")
+            else expires,
         )
 
+    def checkout_result(self, session_id: str) -> CheckoutResult:
+        try:
+            session = self._client.v1.checkout.sessions.retrieve(
+                session_id,
+                {"expand": ["payment_intent.payment_method", "setup_intent.payment_method"]},
+            ).to_dict()
+        except stripe.StripeError as exc:
+            raise GatewayError(f"checkout not read: {_describe(exc)}") from exc
+        return _checkout_result(session)
+
+    def expire_checkout(self, session_id: str) -> CheckoutResult:
+        try:
+            self._client.v1.checkout.sessions.expire(session_id)
+        except stripe.InvalidRequestError as exc:
+            # complete or already expired: nothing to close, the session says what it is
+            log.info("stripe: session %s not expired: %s", session_id, _describe(exc))
+        except stripe.StripeError as exc:
+            raise GatewayError(f"checkout not expired: {_describe(exc)}") from exc
+        return self.checkout_result(session_id)
+
+    # -- saved cards -----------------------------------------------------------------------------
     def forget_card(self, token: str) -> None:
         try:
             self._client.v1.payment_methods.detach(token)
@@ -207,6 +221,13 @@ class StripeGateway:
             )
         except stripe.CardError as exc:
             body = _error_body(exc)
+            intent = body.get("payment_intent")
+            if (
+                not off_session
+                and isinstance(intent, dict)
+                and intent.get("status") == ("requires_action")
+            ):
+                return ChargeResult("requires_action", _intent_id(body))
             return ChargeResult("failed", _intent_id(body), _card_error_code(exc))
         except _UNKNOWN_OUTCOME as exc:
             raise GatewayError(f"charge outcome unknown: {_describe(exc)}") from exc
@@ -216,7 +237,7 @@ class StripeGateway:
             return ChargeResult("failed", _intent_id(_error_body(exc)), normalise(exc.code))
         except stripe.StripeError as exc:
             raise GatewayError(f"charge outcome unknown: {_describe(exc)}") from exc
-        return _charge_result(intent.to_dict())
+        return _charge_result(intent.to_dict(), off_session=off_session)
 
     def lookup(self, *, idempotency_key: str, gateway_ref: str | None) -> ChargeResult | None:
         try:
@@ -271,113 +292,73 @@ class StripeGateway:
             raise WebhookRejected("malformed body") from exc
         try:
             body = event.to_dict()
-            event_id = str(body["id"])
-            raw_type = str(body["type"])
-            obj = body["data"]["object"]
-            if not isinstance(obj, dict):
-                raise TypeError("data.object is not an object")
-        except (KeyError, TypeError, AttributeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - not an event object at all
             raise WebhookRejected("malformed body") from exc
-        metadata = obj.get("metadata") or {}
-        payment_key = metadata.get("payment_key") if isinstance(metadata, dict) else None
-        if raw_type == "payment_intent.succeeded":
-            return GatewayEvent(
-                event_id=event_id,
-                kind="payment_succeeded",
-                gateway_ref=obj.get("id"),
-                payment_key=payment_key,
-                raw_type=raw_type,
-                extra=_amounts(obj, "amount", "amount_received"),
-            )
-        if raw_type == "payment_intent.payment_failed":
-            return GatewayEvent(
-                event_id=event_id,
-                kind="payment_failed",
-                gateway_ref=obj.get("id"),
-                payment_key=payment_key,
-                decline_code=_error_code(obj.get("last_payment_error")),
-                raw_type=raw_type,
-                extra=_amounts(obj, "amount"),
-            )
-        if raw_type == "charge.refunded":
-            # a charge: `amount_refunded` is every refund of it so far; older API versions also
-            # list the refunds themselves (newer ones leave `refunds` out unless expanded)
-            total = obj.get("amount_refunded")
-            listed = obj.get("refunds")
-            listed = listed.get("data") if isinstance(listed, dict) else listed
-            refunds = tuple(
-                r for r in map(_refund_of, listed if isinstance(listed, list) else []) if r
-            )
-            if not _is_kopecks(total) and not refunds:
-                raise WebhookRejected("malformed body")
-            return GatewayEvent(
-                event_id=event_id,
-                kind="refunded",
-                gateway_ref=_ref_of(obj.get("payment_intent")),
-                payment_key=payment_key,
-                raw_type=raw_type,
-                extra=_amounts(obj, "amount", "amount_refunded"),
-                refunds=refunds,
-                refunded_total_kop=total if _is_kopecks(total) else None,
-            )
-        if raw_type in _REFUND_EVENTS:
-            # a Refund object: one refund, its own id and amount
-            if not (isinstance(obj.get("id"), str) and _is_kopecks(obj.get("amount"))):
-                raise WebhookRejected("malformed body")
-            refund = _refund_of(obj)
-            return GatewayEvent(
-                event_id=event_id,
-                # a refund that failed or was cancelled gave nothing back
-                kind="refunded" if refund else "other",
-                gateway_ref=_ref_of(obj.get("payment_intent")),
-                payment_key=payment_key,
-                raw_type=raw_type,
-                extra=_amounts(obj, "amount"),
-                refunds=(refund,) if refund else (),
-            )
-        return GatewayEvent(
-            event_id=event_id,
-            kind="other",
-            gateway_ref=obj.get("id"),
-            payment_key=payment_key,
-            raw_type=raw_type,
-        )
+        return parse_event(body)
 
 
 # -- helpers -----------------------------------------------------------------------------------
-# events whose object is one Refund (charge.refund.updated is the older name of refund.updated)
-_REFUND_EVENTS = ("refund.created", "refund.updated", "charge.refund.updated")
-# a refund in these states has given nothing back (pending ones are accepted and settling)
-_REFUND_FAILED = ("failed", "canceled")
+def _charge_result(intent: dict, *, off_session: bool = True) -> ChargeResult:
+    try:
+        return charge_result(intent, off_session=off_session)
+    except ValueError as exc:
+        raise GatewayError(str(exc)) from exc
 
 
-def _is_kopecks(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _refund_of(obj: Any) -> GatewayRefund | None:
-    """A Refund object as a GatewayRefund; None when it failed, was cancelled or is unreadable."""
-    if not isinstance(obj, dict) or obj.get("status") in _REFUND_FAILED:
-        return None
-    refund_id, amount = obj.get("id"), obj.get("amount")
-    if not (isinstance(refund_id, str) and refund_id and _is_kopecks(amount)):
-        return None
-    return GatewayRefund(refund_id, amount)
-
-
-def _charge_result(intent: dict) -> ChargeResult:
-    ref = intent.get("id")
-    status = intent.get("status")
-    if status == "succeeded":
-        return ChargeResult("succeeded", ref)
-    if status in ("processing", "requires_capture", "requires_confirmation"):
-        return ChargeResult("pending", ref)
-    if status == "requires_action":
-        # 3-D Secure would have to run in the payer's browser; this cabinet cannot do it
-        return ChargeResult("failed", ref, "authentication_required")
-    if status in ("requires_payment_method", "canceled"):
-        return ChargeResult("failed", ref, _error_code(intent.get("last_payment_error")))
-    raise GatewayError(f"unexpected PaymentIntent status {status!r} for {ref}")
+def _checkout_result(session: dict) -> CheckoutResult:
+    """A Checkout Session retrieved with its payment / setup intent and their payment method
+    expanded."""
+    mode = "setup" if session.get("mode") == "setup" else "payment"
+    status = session.get("status")
+    status = status if status in ("open", "complete", "expired") else "open"
+    metadata = session.get("metadata") if isinstance(session.get("metadata"), dict) else {}
+    reference = metadata.get("payment_key") or metadata.get("setup_key")
+    customer = ref_of(session.get("customer")) or ""
+    charge = card = None
+    brand = last4 = ""
+    if mode == "payment":
+        intent = session.get("payment_intent")
+        if isinstance(intent, dict):
+            try:
+                charge = charge_result(intent, off_session=False)
+            except ValueError:
+                charge = None
+            if charge and charge.status == "requires_action":
+                charge = None  # still with the payer on the hosted page
+            method = intent.get("payment_method")
+            paid_with = card_of(method, customer)
+            if paid_with:
+                brand, last4 = paid_with.brand, paid_with.last4
+            if (
+                paid_with
+                and charge
+                and charge.status == "succeeded"
+                and intent.get("setup_future_usage") == "off_session"
+            ):
+                card = paid_with
+            if charge is None and isinstance(intent.get("last_payment_error"), dict):
+                charge = ChargeResult(
+                    "failed", intent.get("id"), error_code(intent["last_payment_error"])
+                )
+    else:
+        intent = session.get("setup_intent")
+        if isinstance(intent, dict) and intent.get("status") == "succeeded":
+            card = card_of(intent.get("payment_method"), customer)
+            if card:
+                brand, last4 = card.brand, card.last4
+    return CheckoutResult(
+        session_id=str(session.get("id")),
+        mode=mode,
+        status=status,
+        reference=str(reference) if reference else None,
+        amount_kop=session.get("amount_total")
+        if isinstance(session.get("amount_total"), int)
+        else None,
+        charge=charge,
+        card=card,
+        card_brand=brand,
+        card_last4=last4,
+    )
 
 
 def _error_body(exc: stripe.StripeError) -> dict:
@@ -386,34 +367,13 @@ def _error_body(exc: stripe.StripeError) -> dict:
     return error if isinstance(error, dict) else {}
 
 
-def _error_code(error: Any) -> str:
-    """normalise() of a Stripe error hash (`last_payment_error`, `last_setup_error`, `error`)."""
-    if not isinstance(error, dict):
-        return normalise(None)
-    return normalise(error.get("decline_code") or error.get("code"))
-
-
 def _card_error_code(exc: stripe.StripeError) -> str:
     body = _error_body(exc)
     return normalise(body.get("decline_code") or body.get("code") or exc.code)
 
 
 def _intent_id(error: dict) -> str | None:
-    return _ref_of(error.get("payment_intent"))
-
-
-def _ref_of(value: Any) -> str | None:
-    """An expandable field: either an id string or the expanded object."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return str(value) if value else None
-
-
-def _amounts(obj: dict, *keys: str) -> dict:
-    extra = {key: obj[key] for key in keys if isinstance(obj.get(key), int)}
-    if obj.get("currency"):
-        extra["currency"] = obj["currency"]
-    return extra
+    return ref_of(error.get("payment_intent"))
 
 
 def _quote(value: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from paysim_app.billing import autopay, cycle, ledger, topups
+from paysim_app.billing import autopay, cycle, ledger
 from paysim_app.billing import cards as cards_service
 from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
 from paysim_app.models import AutopayRun, AutopaySetting, Payment, SavedCard, Sim
@@ -27,6 +27,7 @@ from tests.money_helpers import (
     runs,
     saved_card_row,
     sim_payments,
+    top_up_on_page,
     travel,
 )
 
@@ -336,15 +337,7 @@ def test_a_retry_is_skipped_when_the_sim_no_longer_needs_money(session, factory)
     sub, sim, card = make(session, factory, number=POOR)
     bill(session, NOV5)
     with travel(date(2026, 11, 5), hour=15):
-        topups.top_up_by_card(
-            session,
-            sub,
-            GW,
-            sim_id=sim.id,
-            amount_kop=50000,
-            request_key="pay-debt-01",
-            card=cards_service.read_card(GOOD, "12/30", "123"),
-        )
+        top_up_on_page(session, sub, sim.id, 50000, "pay-debt-01", GOOD)
     assert sim_state(session, sim.id) == (0, "active")
     report = bill(session, date(2026, 11, 6))
     assert report.retries == {"succeeded": 0, "failed": 0, "pending": 0}

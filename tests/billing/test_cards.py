@@ -1,4 +1,5 @@
-"""Saved cards: list, default, delete (and what autopay does then), expiry warnings."""
+"""Saved cards: added on the provider's hosted page (a setup session), listed, default, delete
+(and what autopay does then), expiry warnings."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from paysim_app.billing import autopay, cards
-from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
+from paysim_app.billing import autopay, cards, checkout
+from paysim_app.core.errors import DomainError, NotFound, PermissionDenied
+from paysim_app.core.rate_limits import TooManyAttempts
 from paysim_app.models import AutopaySetting, SavedCard
+from paysim_app.models.billing import CardSetup
+from paysim_app.payments import GatewayError
+from paysim_app.payments.sandbox import SandboxGateway
 from tests.money_helpers import (
     GW,
     FlakyGateway,
@@ -19,12 +24,22 @@ from tests.money_helpers import (
     saved_card_row,
     travel,
 )
+from tests.payments.checkout_helpers import deliver, pay_on_page, session_of, types
 
 TODAY = date(2026, 11, 26)
 
 
-def read(number="4242424242424242", expiry="12/30"):
-    return cards.read_card(number, expiry, "123", on=TODAY)
+def add(session, sub, number="4242424242424242", expiry="12/30") -> int:
+    """A card as the hosted page saves it (keep_card with the sandbox's token)."""
+    month, year = (int(p) for p in expiry.split("/"))
+    customer = GW.create_customer(reference=f"subscriber:{sub.subscriber_id}")
+    token = GW.test_card(number, month, 2000 + year, customer)
+    return cards.keep_card(session, GW.name, sub.subscriber_id, token).id
+
+
+def setup_id_of(session, url) -> int:
+    session.expire_all()
+    return session.exec(select(CardSetup).where(CardSetup.session_id == session_of(url))).one().id
 
 
 def rule_of(session, sim_id) -> AutopaySetting:
@@ -37,14 +52,20 @@ def monthly(session, sub, sim, card):
     session.commit()
 
 
-# --------------------------------------------------------------------------- saving
+# --------------------------------------------------------------------------- adding on the page
 
 
-def test_add_card_keeps_only_token_brand_last4_and_expiry(session, factory):
+def test_add_a_card_on_the_hosted_page_keeps_only_token_brand_last4_and_expiry(
+    session, factory, sandbox_webhooks
+):
     sub = factory.subscriber()
-    card_id = cards.add_card(session, sub, GW, read("2200000000000004", "03/28"))
-    session.commit()
-    card = fresh(session, SavedCard, card_id)
+    url = checkout.start_card_setup(session, sub, GW)
+    assert url.startswith("http://localhost:3000/api/sandbox/checkout/cs_sb_")
+    assert GW.page(session_of(url)).mode == "setup"
+    assert pay_on_page(GW, url, "2200 0000 0000 0004", expiry="03/28").kind == "complete"
+    out = checkout.card_setup_result(session, sub, GW, setup_id_of(session, url))
+    assert (out.status, out.brand, out.last4, out.decline_code) == ("complete", "mir", "0004", None)
+    card = fresh(session, SavedCard, out.card_id)
     assert (card.brand, card.last4, card.exp_month, card.exp_year, card.is_default) == (
         "mir",
         "0004",
@@ -54,13 +75,45 @@ def test_add_card_keeps_only_token_brand_last4_and_expiry(session, factory):
     )
     assert card.gateway_token.startswith("pm_sb_") and card.gateway_customer.startswith("cus_")
     assert "2200000000000004" not in " ".join(str(v) for v in card.model_dump().values())
+    # the provider's events come after: still one card
+    assert types(sandbox_webhooks) == ["setup_intent.succeeded", "checkout.session.completed"]
+    assert deliver(sandbox_webhooks) == ["duplicate", "duplicate"]
+    assert len(session.exec(select(SavedCard)).all()) == 1
+
+
+def test_the_webhook_saves_the_card_before_the_subscriber_is_back(
+    session, factory, sandbox_webhooks
+):
+    sub = factory.subscriber()
+    url = checkout.start_card_setup(session, sub, GW)
+    pay_on_page(GW, url, "5555555555554444")
+    assert deliver(sandbox_webhooks) == ["applied", "duplicate"]
+    assert [c.last4 for c in session.exec(select(SavedCard)).all()] == ["4444"]
+    out = checkout.card_setup_result(session, sub, GW, setup_id_of(session, url))
+    assert (out.status, out.last4) == ("complete", "4444")
+    assert len(session.exec(select(SavedCard)).all()) == 1
+
+
+def test_a_card_that_wants_3ds_is_confirmed_when_it_is_added(session, factory):
+    sub = factory.subscriber()
+    url = checkout.start_card_setup(session, sub, GW)
+    assert pay_on_page(GW, url, "4000002500003155").kind == "challenge"
+    assert GW.confirm(session_of(url), True).kind == "complete"
+    out = checkout.card_setup_result(session, sub, GW, setup_id_of(session, url))
+    assert (out.status, out.last4) == ("complete", "3155")
+    # saved for off-session use: autopay charges it without asking
+    token = fresh(session, SavedCard, out.card_id).gateway_token
+    charge = GW.charge(
+        amount_kop=100, token=token, customer="", idempotency_key="k1", off_session=True
+    )
+    assert charge.status == "succeeded"
 
 
 def test_first_card_is_default_and_the_same_card_is_not_saved_twice(session, factory):
     sub = factory.subscriber()
-    first = cards.add_card(session, sub, GW, read())
-    second = cards.add_card(session, sub, GW, read("5555555555554444"))
-    again = cards.add_card(session, sub, GW, read())
+    first = add(session, sub)
+    second = add(session, sub, "5555555555554444")
+    again = add(session, sub)
     session.commit()
     assert again == first
     rows = cards.list_cards(session, sub)
@@ -74,7 +127,7 @@ def test_a_new_card_replaces_an_expired_default(session, factory):
     sub = factory.subscriber()
     with travel(TODAY):
         old = saved_card_row(session, sub, exp_month=10, exp_year=2026, default=True)
-        new = cards.add_card(session, sub, GW, read())
+        new = add(session, sub)
         session.commit()
         assert [(r.id, r.is_default) for r in cards.list_cards(session, sub)] == [
             (new, True),
@@ -82,19 +135,74 @@ def test_a_new_card_replaces_an_expired_default(session, factory):
         ]
 
 
-def test_a_card_the_gateway_refuses_is_not_saved(session, factory):
-    sub = factory.subscriber()
-    for number, code in [
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
         ("4000000000000002", "card_declined"),
         ("4000000000000069", "expired_card"),
         ("4000000000000127", "incorrect_cvc"),
         ("4000000000009995", "insufficient_funds"),
-    ]:
-        with pytest.raises(cards.CardRejected) as err:
-            cards.add_card(session, sub, GW, read(number))
-        assert err.value.decline_code == code
-        session.rollback()
+    ],
+)
+def test_a_card_the_bank_refuses_is_not_saved(session, factory, number, code):
+    sub = factory.subscriber()
+    url = checkout.start_card_setup(session, sub, GW)
+    page = pay_on_page(GW, url, number)
+    assert (page.kind, page.code) == ("declined", code)
+    out = checkout.card_setup_result(session, sub, GW, setup_id_of(session, url), abandoned=True)
+    assert (out.status, out.card_id) == ("expired", None)
     assert session.exec(select(SavedCard)).all() == []
+
+
+def test_leaving_the_setup_page_saves_nothing(session, factory, sandbox_webhooks):
+    sub = factory.subscriber()
+    url = checkout.start_card_setup(session, sub, GW)
+    setup_id = setup_id_of(session, url)
+    assert checkout.card_setup_result(session, sub, GW, setup_id).status == "open"
+    assert checkout.card_setup_result(session, sub, GW, setup_id, abandoned=True).status == (
+        "expired"
+    )
+    assert pay_on_page(GW, url, "4242424242424242").kind == "closed"
+    assert deliver(sandbox_webhooks) == ["duplicate"]
+    assert session.exec(select(SavedCard)).all() == []
+
+
+def test_someone_elses_setup_is_not_found_and_left_alone(session, factory):
+    sub, other = factory.subscriber(), factory.subscriber()
+    url = checkout.start_card_setup(session, sub, GW)
+    setup_id = setup_id_of(session, url)
+    for setup in (setup_id, 999_999, "1"):
+        with pytest.raises(NotFound):
+            checkout.card_setup_result(session, other, GW, setup, abandoned=True)
+    assert GW.page(session_of(url)).status == "open"
+
+
+def test_the_provider_down_when_add_is_clicked(session, factory):
+    class Down(SandboxGateway):
+        def start_checkout(self, **kw):
+            raise GatewayError("timeout")
+
+    sub = factory.subscriber()
+    with pytest.raises(DomainError) as err:
+        checkout.start_card_setup(session, sub, Down())
+    assert err.value.code == "checkout.error.unavailable"
+    [setup] = session.exec(select(CardSetup)).all()
+    assert (setup.status, setup.session_id) == ("expired", None)
+
+
+def test_adding_cards_is_refused_after_too_many_declines(session, factory, limits_of):
+    limits_of("card.subscriber=1/hour")
+    sub = factory.subscriber()
+    sim = factory.sim(sub)
+    bad = factory.card(sub, "4000000000000341")
+    from paysim_app.billing import topups
+
+    out = topups.top_up_by_card(
+        session, sub, GW, sim_id=sim.id, amount_kop=30000, request_key="req-000001", card_id=bad.id
+    )
+    assert out.status == "failed"
+    with pytest.raises(TooManyAttempts):
+        checkout.start_card_setup(session, sub, GW)
 
 
 def test_only_subscribers_have_cards(session, factory):
@@ -102,7 +210,7 @@ def test_only_subscribers_have_cards(session, factory):
         with pytest.raises(PermissionDenied):
             cards.list_cards(session, actor)
         with pytest.raises(PermissionDenied):
-            cards.add_card(session, actor, GW, read())
+            checkout.start_card_setup(session, actor, GW)
 
 
 # --------------------------------------------------------------------------- listing
@@ -148,8 +256,8 @@ def test_subscriber_without_contract_has_no_cards(session, factory):
 
 def test_set_default_moves_the_mark(session, factory):
     sub = factory.subscriber()
-    a = cards.add_card(session, sub, GW, read())
-    b = cards.add_card(session, sub, GW, read("5555555555554444"))
+    a = add(session, sub)
+    b = add(session, sub, "5555555555554444")
     session.commit()
     cards.set_default(session, sub, b)
     session.commit()
@@ -176,8 +284,8 @@ def test_another_subscribers_card_is_refused(session, factory):
 
 def test_delete_is_soft_and_the_default_moves_on(session, factory):
     sub = factory.subscriber()
-    a = cards.add_card(session, sub, GW, read())
-    b = cards.add_card(session, sub, GW, read("5555555555554444"))
+    a = add(session, sub)
+    b = add(session, sub, "5555555555554444")
     session.commit()
     assert cards.delete_card(session, sub, GW, a) == 0
     session.commit()
@@ -305,30 +413,3 @@ def test_warn_expiring_again_for_the_renewed_card(session, factory):
     assert cards.warn_expiring(session, date(2027, 12, 5)) == 1
     session.commit()
     assert len(notifications(session, sub, "card_expiring")) == 2
-
-
-# --------------------------------------------------------------------------- the expiry as typed
-
-
-@pytest.mark.parametrize(
-    ("typed", "month", "year"),
-    [
-        ("12/30", 12, 2030),
-        (" 1 / 2031 ", 1, 2031),
-        ("12-30", 12, 2030),
-        ("12.30", 12, 2030),
-        ("12 30", 12, 2030),
-        ("1230", 12, 2030),
-        ("122030", 12, 2030),
-    ],
-)
-def test_the_expiry_is_read_as_people_type_it(typed, month, year):
-    card = read(expiry=typed)
-    assert (card.exp_month, card.exp_year) == (month, year)
-
-
-@pytest.mark.parametrize("typed", ["", "13/30", "00/30", "123", "12345", "12/3", "1/2/30", "ab/cd"])
-def test_an_unreadable_expiry_is_refused(typed):
-    with pytest.raises(ValidationError) as err:
-        read(expiry=typed)
-    assert err.value.field == "card_expiry"

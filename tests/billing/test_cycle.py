@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from paysim_app.billing import autopay, cycle, ledger, topups
-from paysim_app.billing import cards as cards_service
+from paysim_app.billing import autopay, cycle, ledger
 from paysim_app.i18n.formats import phone
 from paysim_app.models import BillingRun, LedgerEntry, Payment, Sim, Tariff
 from tests.money_helpers import (
@@ -26,6 +25,7 @@ from tests.money_helpers import (
     notifications,
     saved_card_row,
     sim_payments,
+    top_up_on_page,
     travel,
 )
 
@@ -291,15 +291,7 @@ def test_fee_into_debt_suspends_notifies_and_a_top_up_restores(session, factory,
     assert bill(session, date(2026, 12, 5)).fees == 0
     assert fresh(session, Sim, sim.id).balance_kop == -40000
     with travel(date(2026, 12, 6)):
-        out = topups.top_up_by_card(
-            session,
-            sub,
-            GW,
-            sim_id=sim.id,
-            amount_kop=40000,
-            request_key="restore-0001",
-            card=cards_service.read_card("4242424242424242", "12/30", "123"),
-        )
+        out = top_up_on_page(session, sub, sim.id, 40000, "restore-0001")
     assert out.balance_kop == 0
     assert fresh(session, Sim, sim.id).status == "active"
     assert len(notifications(session, sub, "sim_restored")) == 1

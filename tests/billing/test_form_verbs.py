@@ -8,83 +8,82 @@ from dataclasses import replace
 import pytest
 from sqlmodel import select
 
-from paysim_app.billing import autopay, cards, topups
+from paysim_app.billing import autopay, checkout, topups
 from paysim_app.catalogue import addons
 from paysim_app.core.errors import DomainError
 from paysim_app.models import AddonService, Payment, SavedCard, Sim
+from paysim_app.models.billing import CardSetup
 from paysim_app.payments import GatewayError
 from paysim_app.payments.sandbox import SandboxGateway
 from tests.money_helpers import GW, fresh, saved_card_row, sim_payments
+from tests.payments.checkout_helpers import pay_on_page
 
 
 class SilentGateway(SandboxGateway):
-    """A gateway that never answers about a card."""
+    """A gateway that never answers about a hosted page."""
 
-    def tokenize(self, card):
+    def start_checkout(self, **kw):
         raise GatewayError("timeout")
 
 
-def read(number="4242424242424242"):
-    return cards.read_card(number, "12/34", "123")
-
-
-def _cards(session) -> list[SavedCard]:
+def _setups(session) -> list[CardSetup]:
     session.expire_all()
-    return list(session.exec(select(SavedCard)).all())
+    return list(session.exec(select(CardSetup)).all())
 
 
-# --------------------------------------------------------------------------- cards.save_card
+# --------------------------------------------------------------------------- adding a card
 
 
-def test_save_card_without_a_session_commits_its_own_unit_of_work(session, factory):
+def test_start_card_setup_without_a_session_commits_its_own_unit_of_work(session, factory):
     sub = factory.subscriber()
-    card_id = cards.save_card(sub, read())
-    assert [c.id for c in _cards(session)] == [card_id]
+    url = checkout.start_card_setup(sub)
+    [setup] = _setups(session)
+    assert (setup.status, setup.url) == ("open", url)
 
 
-def test_save_card_with_a_session_joins_it(session, factory, new_session):
+def test_card_setup_result_without_a_session(session, factory):
     sub = factory.subscriber()
-    card_id = cards.save_card(session, sub, GW, read())
-    other = new_session()
-    assert other.get(SavedCard, card_id) is None  # not committed by the verb
-    session.commit()
-    assert other.get(SavedCard, card_id) is not None
+    url = checkout.start_card_setup(sub)
+    pay_on_page(GW, url, "4242424242424242")
+    [setup] = _setups(session)
+    out = checkout.card_setup_result(sub, setup.id)
+    assert (out.status, out.last4) == ("complete", "4242")
+    assert [c.last4 for c in session.exec(select(SavedCard)).all()] == ["4242"]
 
 
-def test_a_declined_card_is_a_refusal_with_the_decline_code(session, factory):
-    sub = factory.subscriber()
-    with pytest.raises(DomainError) as err:
-        cards.save_card(sub, read("4000000000000002"))
-    assert err.value.code == "decline.card_declined"
-    assert err.value.params == {"decline": "card_declined"}
-    assert _cards(session) == []
-    with pytest.raises(DomainError) as joined:
-        cards.save_card(session, sub, GW, read("4000000000000069"))
-    assert joined.value.code == "decline.expired_card"
-
-
-def test_a_gateway_that_does_not_answer_is_a_processing_error(session, factory):
+def test_a_gateway_that_does_not_answer_is_a_refusal(session, factory):
     sub = factory.subscriber()
     with pytest.raises(DomainError) as err:
-        cards.save_card(sub, read(), gateway=SilentGateway())
-    assert err.value.code == "decline.processing_error"
-    assert _cards(session) == []
+        checkout.start_card_setup(sub, gateway=SilentGateway())
+    assert err.value.code == "checkout.error.unavailable"
+    assert [s.status for s in _setups(session)] == ["expired"]
+    assert session.exec(select(SavedCard)).all() == []
 
 
 # --------------------------------------------------------------------------- top-up by card
 
 
-def _top_up(*lead, sim_id, card, **gateway):
+def _top_up(*lead, sim_id, **kw):
     return topups.top_up_by_card(
-        *lead, sim_id=sim_id, amount_kop=50000, request_key="req-000001", card=card, **gateway
+        *lead, sim_id=sim_id, amount_kop=50000, request_key="req-000001", **kw
     )
 
 
-def test_top_up_without_a_session_credits_the_sim(session, factory):
+def test_top_up_without_a_session_goes_to_the_page_and_credits_on_return(session, factory):
     sub = factory.subscriber()
     sim = factory.sim(sub)
-    out = _top_up(sub, sim_id=sim.id, card=read())
-    assert out.status == "succeeded"
+    out = _top_up(sub, sim_id=sim.id)
+    assert out.status == "pending" and out.redirect_url
+    pay_on_page(GW, out.redirect_url, "4242424242424242")
+    assert topups.topup_result(sub, out.payment_id).status == "succeeded"
+    assert fresh(session, Sim, sim.id).balance_kop == 50000
+
+
+def test_top_up_with_a_saved_card_without_a_session(session, factory):
+    sub = factory.subscriber()
+    sim = factory.sim(sub)
+    card = saved_card_row(session, sub)
+    assert _top_up(sub, sim_id=sim.id, card_id=card.id).status == "succeeded"
     assert fresh(session, Sim, sim.id).balance_kop == 50000
 
 
@@ -92,12 +91,17 @@ def test_a_gateway_that_does_not_answer_about_a_new_card_is_a_refusal(session, f
     sub = factory.subscriber()
     sim = factory.sim(sub)
     silent = SilentGateway()
-    for lead, gateway in (((sub,), {"gateway": silent}), ((session, sub, silent), {})):
+    for n, (lead, gateway) in enumerate(
+        (((sub,), {"gateway": silent}), ((session, sub, silent), {}))
+    ):
         with pytest.raises(DomainError) as err:
-            _top_up(*lead, sim_id=sim.id, card=read(), **gateway)
-        assert err.value.code == "decline.processing_error"
+            topups.top_up_by_card(
+                *lead, sim_id=sim.id, amount_kop=50000, request_key=f"req-00000{n}", **gateway
+            )
+        assert err.value.code == "checkout.error.unavailable"
         session.rollback()
-    assert sim_payments(session, sim.id) == []
+    # nothing to pay on: the payments ended at once, no money moved
+    assert [p.status for p in sim_payments(session, sim.id)] == ["failed", "failed"]
     assert fresh(session, Sim, sim.id).balance_kop == 0
 
 

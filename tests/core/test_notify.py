@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from paysim_app.billing import autopay, cards, ledger, topups
+from paysim_app.billing import autopay, cards, ledger
 from paysim_app.core import notify
 from paysim_app.i18n import EN, RU, t
 from paysim_app.i18n.formats import day, money, phone
@@ -26,6 +26,7 @@ from tests.money_helpers import (
     fresh,
     notifications,
     saved_card_row,
+    top_up_on_page,
     travel,
 )
 
@@ -121,15 +122,7 @@ def test_every_money_message_is_rendered_completely(session, factory, locale):
     bill(session, date(2026, 11, 9))
     bill(session, date(2026, 11, 14))  # the last retry: gives up
     with travel(date(2026, 11, 15)):
-        topups.top_up_by_card(
-            session,
-            sub,
-            GW,
-            sim_id=poor.id,
-            amount_kop=50000,
-            request_key="restore-0001",
-            card=cards.read_card("4242424242424242", "12/30", "123"),
-        )
+        top_up_on_page(session, sub, poor.id, 50000, "restore-0001")
         cards.delete_card(session, sub, GW, bad.id)  # autopay moves to the default card
         cards.delete_card(session, sub, GW, auth.id)
         cards.delete_card(session, sub, GW, good.id)  # no card left: autopay off

@@ -2,9 +2,10 @@
 
 The top-up runs in a child process with the real stripe SDK against the local fake Stripe
 (tests/payments/fake_stripe.py, served by this test process, so what Stripe did outlives the
-child). The child kills itself with SIGKILL at one of two points of charge_and_settle:
-- "after": Stripe has charged the card, our outcome is not committed (the payment row is
-  pending, without the PaymentIntent id);
+child). The child kills itself with SIGKILL at one of two points of its call to Stripe (the
+charge of a saved card, or the hosted page of a new one):
+- "after": Stripe has charged the card (or made the hosted page), our outcome is not committed
+  (the payment row is pending, without the PaymentIntent or the session id);
 - "before": the pending payment row is committed, Stripe was never asked.
 Then the janitor runs here as the scheduler runs it (jobs.scheduler.janitor_job, with the clock
 moved past its five-minute grace), twice.
@@ -32,7 +33,7 @@ from paysim_app.db import make_engine
 from paysim_app.jobs import scheduler
 from paysim_app.models import LedgerEntry, Payment, Sim
 from paysim_app.models.base import utcnow
-from paysim_app.payments import get_gateway
+from paysim_app.payments import CardToken, get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
 from paysim_app.settings import get_settings
 from tests.conftest import (
@@ -61,29 +62,31 @@ CHILD = """
 import os, signal, sys
 from paysim_app.db import session_scope
 from paysim_app.models import User
-from paysim_app.payments import CardInput, get_gateway
+from paysim_app.payments import get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
 from paysim_app.accounts import identity
 from paysim_app.billing import topups
 
 user_id, sim_id, amount, key, card_id, crash = sys.argv[1:]
 real_charge = StripeGateway.charge
+real_checkout = StripeGateway.start_checkout
 
-def dying_charge(self, **kwargs):
-    if crash == "before":
+def dying(real, what):
+    def call(self, **kwargs):
+        if crash == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = real(self, **kwargs)
+        print(what, getattr(result, "status", "page"), flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
-    result = real_charge(self, **kwargs)
-    print("charged", result.status, flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)
+    return call
 
-StripeGateway.charge = dying_charge
+StripeGateway.charge = dying(real_charge, "charged")
+StripeGateway.start_checkout = dying(real_checkout, "opened")
 with session_scope() as session:
     actor = identity.actor_for(session, session.get(User, int(user_id)))
     topups.top_up_by_card(
         session, actor, get_gateway(), sim_id=int(sim_id), amount_kop=int(amount),
-        request_key=key,
-        card=CardInput("4242424242424242", 12, 2031, "314") if card_id == "new" else None,
-        card_id=None if card_id == "new" else int(card_id),
+        request_key=key, card_id=None if card_id == "new" else int(card_id),
     )
 sys.exit("the top-up survived the crash point")
 """
@@ -204,21 +207,23 @@ def _subscriber_with_sim(db: Session):
 
 
 def _saved_card(db: Session, actor, fake: FakeStripe) -> str:
+    """A card the subscriber saved earlier on Stripe's hosted page."""
     gateway = StripeGateway(secret_key=fake.api_key, api_base=fake.url, max_network_retries=0)
-    card_id = cards.add_card(
-        db, actor, gateway, cards.read_card("4242424242424242", "12/31", "314")
+    customer = gateway.create_customer(reference=f"subscriber:{actor.subscriber_id}")
+    token = CardToken(
+        fake.card_on_file("4242424242424242", customer), "visa", "4242", 12, 2031, customer
     )
+    card = cards.keep_card(db, gateway.name, actor.subscriber_id, token)
     db.commit()
-    return str(card_id)
+    return str(card.id)
 
 
 # --------------------------------------------------------------------------- the tests
 
 
-@pytest.mark.parametrize("card", ["new", "saved"])
-def test_charged_then_killed_is_settled_once_by_the_janitor(db, app_env, fake, card):
+def test_charged_then_killed_is_settled_once_by_the_janitor(db, app_env, fake):
     actor, sim_id = _subscriber_with_sim(db)
-    card_id = _saved_card(db, actor, fake) if card == "saved" else "new"
+    card_id = _saved_card(db, actor, fake)
 
     out = _top_up_and_die(app_env, actor.user_id, sim_id, card_id, "after")
     assert "charged succeeded" in out
@@ -245,10 +250,15 @@ def test_charged_then_killed_is_settled_once_by_the_janitor(db, app_env, fake, c
     assert payments.reconcile_pending(db, get_gateway(), older_than=timedelta(0)) == 0
 
 
-def test_killed_before_the_gateway_call_is_failed_by_the_janitor(db, app_env, fake):
-    """A one-time card token that Stripe never charged: nothing happened, no money moves."""
+@pytest.mark.parametrize("crash", ["before", "after"])
+def test_killed_around_the_hosted_page_is_failed_by_the_janitor(db, app_env, fake, crash):
+    """A new card's top-up whose worker died before or just after Stripe made its hosted page:
+    nobody was sent to the page, nothing can be paid on it (it expires unpaid), so the janitor
+    marks the payment failed once Stripe's search has surely caught up. No money moves."""
     actor, sim_id = _subscriber_with_sim(db)
-    _top_up_and_die(app_env, actor.user_id, sim_id, "new", "before")
+    out = _top_up_and_die(app_env, actor.user_id, sim_id, "new", crash)
+    assert ("opened page" in out) == (crash == "after")
+    assert len(fake.checkout_sessions) == (crash == "after")
     crashed = _state(db, fake, sim_id)
     [(payment_id, status, _, _)] = crashed["payments"]
     assert status == "pending"
@@ -290,8 +300,7 @@ def _key(db: Session, payment_id: int) -> str:
     return db.get(Payment, payment_id).idempotency_key
 
 
-@pytest.mark.parametrize("card", ["new", "saved"])
-def test_a_charge_the_gateway_search_does_not_show_yet_stays_pending(db, app_env, fake, card):
+def test_a_charge_the_gateway_search_does_not_show_yet_stays_pending(db, app_env, fake):
     """Stripe's search is eventually consistent (usually under a minute behind, longer in an
     incident). A charge made by a worker that died may not be in it yet when the janitor first
     looks: its absence must neither fail the payment (the card is charged, the SIM would never be
@@ -300,7 +309,7 @@ def test_a_charge_the_gateway_search_does_not_show_yet_stays_pending(db, app_env
     from the original request (off-session, no description), so Stripe refuses it
     (idempotency_error): the payment stays pending until the search shows the charge."""
     actor, sim_id = _subscriber_with_sim(db)
-    card_id = _saved_card(db, actor, fake) if card == "saved" else "new"
+    card_id = _saved_card(db, actor, fake)
     _top_up_and_die(app_env, actor.user_id, sim_id, card_id, "after")
     [intent_id] = fake.payment_intents
     [(payment_id, _, _, _)] = _state(db, fake, sim_id)["payments"]

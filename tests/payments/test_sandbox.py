@@ -1,27 +1,32 @@
-"""The embedded SandboxGateway: Stripe's test cards and decline codes without keys or network."""
+"""The embedded SandboxGateway: Stripe's test cards and decline codes without keys or network,
+its hosted test page (sessions in the database) and the Stripe events it sends."""
 
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
+from paysim_app.payments import stripe_events
 from paysim_app.payments.base import (
-    CardInput,
-    CardRejected,
     ChargeResult,
+    GatewayError,
     GatewayEvent,
     GatewayRefund,
     WebhookRejected,
 )
 from paysim_app.payments.declines import DECLINE_CODES
-from paysim_app.payments.sandbox import TEST_CARDS, SandboxGateway
+from paysim_app.payments.sandbox import TEST_CARDS, SandboxGateway, read_test_card
 
 SECRET = "whsec_test_sandbox"
 OK = "succeeded"
 
-# number -> (rejected by tokenize, rejected by save_card, charge on-session, charge off-session);
-# a charge is (status, decline_code) and is made with the token whether or not it was saved.
+# number -> (declined when typed on the page in any mode, declined when saved on a setup page,
+# charge on-session, charge off-session); a charge is (status, decline_code) with the card's
+# token; "requires_action": the bank wants 3-D Secure, so the payment goes to the hosted page.
 EXPECTED: dict[str, tuple[str | None, str | None, tuple, tuple]] = {
     "4242424242424242": (None, None, (OK, None), (OK, None)),
     "4000056655665556": (None, None, (OK, None), (OK, None)),
@@ -53,7 +58,13 @@ EXPECTED: dict[str, tuple[str | None, str | None, tuple, tuple]] = {
     ),
     "4100000000000019": (None, "fraudulent", ("failed", "fraudulent"), ("failed", "fraudulent")),
     "4000000000006975": (None, None, ("failed", "limit_exceeded"), ("failed", "limit_exceeded")),
-    "4000002760003184": (None, None, (OK, None), ("failed", "authentication_required")),
+    "4000002760003184": (
+        None,
+        None,
+        ("requires_action", None),
+        ("failed", "authentication_required"),
+    ),
+    "4000002500003155": (None, None, ("requires_action", None), (OK, None)),
     "4000000000000341": (None, None, ("failed", "card_declined"), ("failed", "card_declined")),
 }
 
@@ -63,8 +74,39 @@ def gateway() -> SandboxGateway:
     return SandboxGateway(webhook_secret=SECRET)
 
 
-def card(number: str, cvc: str = "314") -> CardInput:
-    return CardInput(number=number, exp_month=12, exp_year=2031, cvc=cvc)
+@pytest.fixture
+def sent() -> list[dict]:
+    return []
+
+
+@pytest.fixture
+def paging(sent) -> SandboxGateway:
+    """A sandbox whose events are kept (decoded) instead of posted; sessions in the test's
+    database."""
+    gw = SandboxGateway(SECRET, public_url="https://paysim.example/")
+
+    def keep(payload: bytes, signature: str) -> None:
+        sent.append(gw.parse_webhook(payload, signature))
+
+    gw._deliver = keep
+    return gw
+
+
+def card(number: str):
+    return SandboxGateway(SECRET).test_card(number, 12, 2031)
+
+
+def start(gw: SandboxGateway, mode="payment", key="checkout:topup:1:abcdefgh", **kw):
+    params = dict(
+        mode=mode,
+        reference=key.removeprefix("checkout:"),
+        customer="cus_sb_1",
+        success_url="https://paysim.example/ok",
+        cancel_url="https://paysim.example/back",
+        idempotency_key=key,
+        amount_kop=50_000 if mode == "payment" else None,
+    )
+    return gw.start_checkout(**{**params, **kw})
 
 
 def test_every_sandbox_test_card_has_an_expectation():
@@ -72,35 +114,39 @@ def test_every_sandbox_test_card_has_an_expectation():
 
 
 @pytest.mark.parametrize("number", sorted(EXPECTED))
-def test_test_card_outcomes(gateway: SandboxGateway, number: str):
-    tokenize_error, save_error, on_session, off_session = EXPECTED[number]
-    if tokenize_error:
-        with pytest.raises(CardRejected) as rejected:
-            gateway.tokenize(card(number))
-        assert rejected.value.decline_code == tokenize_error
-        return
-
-    token = gateway.tokenize(card(number))
-    assert token.token.startswith("pm_sb_")
-    assert token.last4 == number[-4:]
-    assert (token.exp_month, token.exp_year) == (12, 2031)
-    assert number not in token.token
-
-    customer = gateway.create_customer(reference="subscriber-1")
-    if save_error:
-        with pytest.raises(CardRejected) as rejected:
-            gateway.save_card(token, customer=customer)
-        assert rejected.value.decline_code == save_error
+def test_test_card_outcomes(paging: SandboxGateway, db_url, number: str):
+    at_entry, at_setup, on_session, off_session = EXPECTED[number]
+    # typed on a payment page
+    page = start(paging, key=f"checkout:topup:{number}")
+    typed = paging.pay(page.session_id, number, "12/31", "314")
+    if at_entry:
+        assert (typed.kind, typed.code) == ("declined", at_entry)
+    elif on_session[0] == "requires_action":
+        assert typed.kind == "challenge"
     else:
-        saved = gateway.save_card(token, customer=customer)
-        assert saved.customer == customer
-        assert saved.token == token.token
+        assert (typed.kind, typed.code) == (
+            ("complete", None) if on_session[0] == OK else ("declined", on_session[1])
+        )
+    # typed on a setup page ("add a card")
+    setup = start(paging, "setup", key=f"checkout:setup:{number}")
+    saved = paging.pay(setup.session_id, number, "12/31", "314")
+    refused = at_entry or at_setup
+    if refused:
+        assert (saved.kind, saved.code) == ("declined", refused)
+        return
+    if saved.kind == "challenge":
+        saved = paging.confirm(setup.session_id, True)
+    assert saved.kind == "complete"
+    token = paging.checkout_result(setup.session_id).card
+    assert token.token.startswith("pm_sb_") and number not in token.token
+    assert (token.last4, token.exp_month, token.exp_year) == (number[-4:], 12, 2031)
+    assert token.customer == "cus_sb_1"
 
     for off, (status, code) in ((False, on_session), (True, off_session)):
-        result = gateway.charge(
+        result = paging.charge(
             amount_kop=10_000,
             token=token.token,
-            customer=customer,
+            customer=token.customer,
             idempotency_key=f"pay-{number}-{off}",
             off_session=off,
         )
@@ -111,7 +157,7 @@ def test_test_card_outcomes(gateway: SandboxGateway, number: str):
 
 def test_brands(gateway: SandboxGateway):
     brands = {
-        n: gateway.tokenize(card(n)).brand
+        n: gateway.test_card(n, 12, 2031).brand
         for n in ("4242424242424242", "5555555555554444", "2223003122003222", "2200000000000004")
     }
     assert brands == {
@@ -124,7 +170,7 @@ def test_brands(gateway: SandboxGateway):
 
 def test_repeat_charge_with_the_same_key_returns_the_same_result(gateway: SandboxGateway):
     for number in ("4242424242424242", "4000000000009995"):
-        token = gateway.tokenize(card(number)).token
+        token = card(number).token
         kwargs = dict(amount_kop=5_000, token=token, customer="", off_session=False)
         first = gateway.charge(idempotency_key=f"key-{number}", **kwargs)
         again = gateway.charge(idempotency_key=f"key-{number}", **kwargs)
@@ -137,7 +183,7 @@ def test_repeat_charge_with_the_same_key_returns_the_same_result(gateway: Sandbo
 def test_sandbox_is_a_pure_function_of_its_inputs():
     """Two processes (two instances) agree: the outcome rides in the token, the ref in the key."""
     a, b = SandboxGateway(SECRET), SandboxGateway(SECRET)
-    token = a.tokenize(card("4000002760003184")).token
+    token = card("4000002760003184").token
     kwargs = dict(amount_kop=100, token=token, customer="c", idempotency_key="k", off_session=True)
     assert (
         a.charge(**kwargs)
@@ -156,16 +202,6 @@ def test_lookup_refund_and_forget(gateway: SandboxGateway):
     assert refund.status == "succeeded"
     assert refund.gateway_ref and refund.gateway_ref.startswith("re_sb_")
     assert gateway.forget_card("pm_sb_00abc") is None
-
-
-def test_card_input_repr_hides_number_and_cvc():
-    secret = CardInput(number="4000002760003184", exp_month=3, exp_year=2030, cvc="987")
-    for text in (repr(secret), str(secret), f"{secret!r}", repr([secret])):
-        assert "4000002760003184" not in text
-        assert "400000276000" not in text
-        assert "987" not in text
-        assert "3184" in text
-    assert repr(secret) == "CardInput(****3184, 03/2030)"
 
 
 def _event(**body) -> bytes:
@@ -241,3 +277,156 @@ def test_a_refund_webhook_without_a_readable_amount_is_rejected(gateway: Sandbox
     payload = _event(kind="refunded", payment_key="pay-1", **body)
     with pytest.raises(WebhookRejected):
         gateway.parse_webhook(payload, gateway.sign(payload))
+
+
+# --------------------------------------------------------------------------- the test page
+
+
+def test_a_session_follows_from_its_key(paging: SandboxGateway, db_url):
+    first = start(paging)
+    assert start(paging) == first  # a retried create finds the first session
+    assert first.url == f"https://paysim.example/api/sandbox/checkout/{first.session_id}"
+    assert first.expires_at > datetime.now(UTC) + timedelta(minutes=29)
+    with pytest.raises(ValueError):
+        start(paging, amount_kop=1)  # the same key with other parameters
+    assert start(paging, key="checkout:topup:1:other123").session_id != first.session_id
+    with pytest.raises(GatewayError):
+        paging.checkout_result("cs_sb_nonexistent")
+
+
+def test_a_paid_page_sends_stripes_events_and_reads_back(paging, sent, db_url):
+    page = start(paging, save_card=True)
+    assert paging.checkout_result(page.session_id).status == "open"
+    assert paging.pay(page.session_id, "4242 4242 4242 4242", "12/34", "123").kind == "complete"
+    assert [e.raw_type for e in sent] == ["payment_intent.succeeded", "checkout.session.completed"]
+    paid, done = sent
+    assert (paid.kind, paid.payment_key, paid.amount_kop) == (
+        "payment_succeeded",
+        "topup:1:abcdefgh",
+        50_000,
+    )
+    assert (done.kind, done.session_id, done.payment_key) == (
+        "checkout_completed",
+        page.session_id,
+        "topup:1:abcdefgh",
+    )
+    result = paging.checkout_result(page.session_id)
+    assert (result.status, result.charge.status, result.amount_kop) == ("complete", OK, 50_000)
+    assert (result.card.last4, result.card.brand, result.card_last4) == ("4242", "visa", "4242")
+    # a complete page takes nothing more, and cannot be expired
+    assert paging.pay(page.session_id, "4242424242424242", "12/34", "123").kind == "closed"
+    assert paging.expire_checkout(page.session_id).status == "complete"
+
+
+def test_a_declined_attempt_keeps_the_page_open(paging, sent, db_url):
+    page = start(paging)
+    typed = paging.pay(page.session_id, "4000000000009995", "12/34", "123")
+    assert (typed.kind, typed.code) == ("declined", "insufficient_funds")
+    [failed] = sent
+    assert (failed.kind, failed.decline_code) == ("payment_failed", "insufficient_funds")
+    result = paging.checkout_result(page.session_id)
+    assert (result.status, result.charge.status, result.charge.decline_code) == (
+        "open",
+        "failed",
+        "insufficient_funds",
+    )
+    assert paging.page(page.session_id).decline_code == "insufficient_funds"
+
+
+@pytest.mark.parametrize(
+    ("number", "expiry", "cvc", "code", "field"),
+    [
+        ("4242424242424241", "12/30", "123", "card.error.number", "card_number"),  # Luhn
+        ("4242 4242 420", "12/30", "123", "card.error.number", "card_number"),
+        ("", "12/30", "123", "card.error.number", "card_number"),
+        ("4242424242424242", "10/26", "123", "card.error.expired", "card_expiry"),
+        ("4242424242424242", "13/30", "123", "card.error.expiry", "card_expiry"),
+        ("4242424242424242", "12/60", "123", "card.error.expiry", "card_expiry"),
+        ("4242424242424242", "12/30", "12", "card.error.cvc", "card_cvc"),
+    ],
+)
+def test_the_page_refuses_what_a_card_form_refuses(
+    paging, sent, db_url, number, expiry, cvc, code, field
+):
+    page = start(paging)
+    with time_machine.travel(datetime(2026, 11, 26, 12, tzinfo=UTC), tick=False):
+        typed = paging.pay(page.session_id, number, expiry, cvc)
+    assert (typed.kind, typed.code, typed.field) == ("invalid", code, field)
+    assert sent == [] and paging.page(page.session_id).decline_code is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "month", "year"),
+    [
+        ("12/30", 12, 2030),
+        (" 1 / 2031 ", 1, 2031),
+        ("12-30", 12, 2030),
+        ("12.30", 12, 2030),
+        ("12 30", 12, 2030),
+        ("1230", 12, 2030),
+        ("122030", 12, 2030),
+    ],
+)
+def test_the_expiry_is_read_as_people_type_it(typed, month, year):
+    got = read_test_card("4242 4242-4242 4242", typed, "123", today=date(2026, 11, 26))
+    assert got == ("4242424242424242", month, year)
+
+
+@pytest.mark.parametrize("typed", ["", "13/30", "00/30", "123", "12345", "12/3", "1/2/30", "ab/cd"])
+def test_an_unreadable_expiry_is_refused(typed):
+    with pytest.raises(ValueError) as err:
+        read_test_card("4242424242424242", typed, "123", today=date(2026, 11, 26))
+    assert err.value.args[0] == "card_expiry"
+
+
+def test_the_3ds_step(paging, sent, db_url):
+    page = start(paging)
+    assert paging.pay(page.session_id, "4000002760003184", "12/34", "123").kind == "challenge"
+    view = paging.page(page.session_id)
+    assert (view.challenge, view.card_last4) == (True, "3184")
+    assert paging.checkout_result(page.session_id).charge is None  # waiting for the payer
+    # another card cannot be typed while the bank waits
+    assert paging.pay(page.session_id, "4242424242424242", "12/34", "123").kind == "closed"
+    failed = paging.confirm(page.session_id, False)
+    assert (failed.kind, failed.code) == ("declined", "authentication_failed")
+    assert sent[-1].decline_code == "authentication_failed"
+    # a second try passes it
+    assert paging.pay(page.session_id, "4000002760003184", "12/34", "123").kind == "challenge"
+    assert paging.confirm(page.session_id, True).kind == "complete"
+    assert paging.confirm(page.session_id, True).kind == "closed"
+
+
+def test_a_page_expires_at_its_time_or_when_closed(paging, sent, db_url):
+    page = start(paging)
+    closed = paging.expire_checkout(page.session_id)
+    assert (closed.status, closed.charge) == ("expired", None)
+    assert [e.kind for e in sent] == ["checkout_expired"]
+    assert paging.pay(page.session_id, "4242424242424242", "12/34", "123").kind == "closed"
+    assert paging.expire_checkout(page.session_id).status == "expired"
+    assert len(sent) == 1  # said once
+
+    late = start(paging, key="checkout:topup:1:late0001")
+    with time_machine.travel(late.expires_at + timedelta(seconds=1), tick=False):
+        assert paging.page(late.session_id).status == "expired"
+    assert [e.kind for e in sent] == ["checkout_expired", "checkout_expired"]
+
+
+def test_stripe_signed_events_are_verified(gateway: SandboxGateway):
+    body = {
+        "id": "evt_1",
+        "type": "checkout.session.expired",
+        "data": {"object": {"id": "cs_1", "metadata": {"payment_key": "k"}}},
+    }
+    payload = json.dumps(body).encode()
+    event = gateway.parse_webhook(payload, stripe_events.sign(payload, SECRET))
+    assert (event.kind, event.session_id, event.payment_key) == ("checkout_expired", "cs_1", "k")
+    for bad in (
+        stripe_events.sign(payload, "whsec_other"),
+        stripe_events.sign(payload, SECRET, timestamp=int(time.time()) - 3600),  # replayed
+        "t=abc,v1=00",
+        "t=1",
+    ):
+        with pytest.raises(WebhookRejected):
+            gateway.parse_webhook(payload, bad)
+    with pytest.raises(WebhookRejected):
+        gateway.parse_webhook(b"[]", stripe_events.sign(b"[]", SECRET))

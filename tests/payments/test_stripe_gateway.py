@@ -12,8 +12,6 @@ from collections.abc import Iterator
 import pytest
 
 from paysim_app.payments.base import (
-    CardInput,
-    CardRejected,
     CardToken,
     ChargeResult,
     GatewayError,
@@ -40,6 +38,7 @@ def server() -> Iterator[FakeStripe]:
 @pytest.fixture
 def fake(server: FakeStripe) -> FakeStripe:
     server.reset()
+    _FAKE[:] = [server]
     return server
 
 
@@ -51,13 +50,38 @@ def gateway(fake: FakeStripe) -> StripeGateway:
     )
 
 
-def card(number: str, cvc: str = "314", exp_year: int = 2031) -> CardInput:
-    return CardInput(number=number, exp_month=12, exp_year=exp_year, cvc=cvc)
+def start(gateway: StripeGateway, mode: str = "setup", key: str = "setup:1:abcdefgh", **kw):
+    params = dict(
+        mode=mode,
+        reference=key,
+        customer="",
+        success_url="https://paysim.example/cabinet/cards?setup=1",
+        cancel_url="https://paysim.example/cabinet/cards?setup=1&back=1",
+        idempotency_key=f"checkout:{key}",
+        amount_kop=12_345 if mode == "payment" else None,
+    )
+    return gateway.start_checkout(**{**params, **kw})
 
 
 def saved_card(gateway: StripeGateway, number: str) -> tuple[str, CardToken]:
+    """A card saved as the subscriber saves one: on Stripe's hosted page (a setup session)."""
     customer = gateway.create_customer(reference=f"subscriber-{number}")
-    return customer, gateway.save_card(gateway.tokenize(card(number)), customer=customer)
+    page = start(gateway, customer=customer, key=f"setup:{number}:{time.monotonic_ns()}")
+    fake = _FAKE[0]
+    assert fake.pay_session(page.session_id, number, confirm=True) == "complete"
+    card = gateway.checkout_result(page.session_id).card
+    assert card is not None
+    return customer, card
+
+
+def on_file(fake: FakeStripe, number: str, customer: str | None = None) -> CardToken:
+    """A card saved back when it still worked (most declining cards cannot be saved now)."""
+    return CardToken(
+        fake.card_on_file(number, customer), "visa", number[-4:], 12, 2031, customer or ""
+    )
+
+
+_FAKE: list[FakeStripe] = []
 
 
 def pay(
@@ -85,37 +109,61 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-# -- cards ---------------------------------------------------------------------------------------
-def test_tokenize_save_and_charge_a_good_card(gateway: StripeGateway, fake: FakeStripe):
+# -- the hosted page and saved cards ---------------------------------------------------------------
+def test_a_card_saved_on_the_hosted_page_is_charged_off_session(
+    gateway: StripeGateway, fake: FakeStripe
+):
     assert gateway.name == "stripe"
     customer = gateway.create_customer(reference="u-42", email="anna@example.com")
     assert customer.startswith("cus_")
     created = fake.calls("POST", "/v1/customers")[0].params
     assert created == {"metadata": {"paysim_ref": "u-42"}, "email": "anna@example.com"}
 
-    token = gateway.tokenize(card("4242424242424242"))
-    assert token.token.startswith("pm_")
-    assert (token.brand, token.last4, token.exp_month, token.exp_year) == ("visa", "4242", 12, 2031)
-    assert token.customer == ""
-    sent = fake.calls("POST", "/v1/payment_methods")[0].params
-    assert sent == {
-        "type": "card",
-        "card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvc": "314"},
-    }
-
-    saved = gateway.save_card(token, customer=customer)
-    assert saved == CardToken(token.token, "visa", "4242", 12, 2031, customer=customer)
-    setup = fake.calls("POST", "/v1/setup_intents")[0].params
-    assert setup == {
-        "customer": customer,
-        "payment_method": token.token,
-        "usage": "off_session",
-        "confirm": "true",
+    page = start(gateway, customer=customer, locale="en")
+    assert page.session_id.startswith("cs_test_")
+    assert page.url == f"{fake.url}/pay/{page.session_id}"
+    [request] = fake.calls("POST", "/v1/checkout/sessions")
+    assert request.header("Idempotency-Key") == "checkout:setup:1:abcdefgh"
+    params = dict(request.params)
+    assert int(params.pop("expires_at")) == int(page.expires_at.timestamp())
+    assert params == {
+        "mode": "setup",
+        "success_url": "https://paysim.example/cabinet/cards?setup=1",
+        "cancel_url": "https://paysim.example/cabinet/cards?setup=1&back=1",
         "payment_method_types": ["card"],
+        "client_reference_id": "setup:1:abcdefgh",
+        "locale": "en",
+        "customer": customer,
+        "metadata": {"setup_key": "setup:1:abcdefgh"},
+        "setup_intent_data": {"metadata": {"setup_key": "setup:1:abcdefgh"}},
+        "currency": "rub",
+    }
+    opened = gateway.checkout_result(page.session_id)
+    assert (opened.status, opened.mode, opened.card, opened.reference) == (
+        "open",
+        "setup",
+        None,
+        "setup:1:abcdefgh",
+    )
+    assert fake.pay_session(page.session_id, "4242 4242 4242 4242") == "complete"
+    done = gateway.checkout_result(page.session_id)
+    assert done.status == "complete"
+    token = done.card
+    assert token.token.startswith("pm_")
+    assert (token.brand, token.last4, token.exp_month, token.exp_year, token.customer) == (
+        "visa",
+        "4242",
+        12,
+        2034,
+        customer,
+    )
+    [read] = fake.calls("GET", f"/v1/checkout/sessions/{page.session_id}")[-1:]
+    assert read.params == {
+        "expand": ["payment_intent.payment_method", "setup_intent.payment_method"]
     }
     assert fake.payment_methods[token.token]["customer"] == customer
 
-    result = pay(gateway, saved, "pay-0001")
+    result = pay(gateway, token, "pay-0001")
     assert result.status == "succeeded"
     assert result.decline_code is None
     assert result.gateway_ref and result.gateway_ref.startswith("pi_")
@@ -134,41 +182,113 @@ def test_tokenize_save_and_charge_a_good_card(gateway: StripeGateway, fake: Fake
         "metadata": {"payment_key": "pay-0001"},
         "description": "Top-up +7 900 000-00-00",
     }
-    intent = fake.payment_intents[result.gateway_ref]
-    assert (intent["status"], intent["amount_received"], intent["currency"]) == (
-        "succeeded",
-        12_345,
-        "rub",
-    )
     assert fake.charge_count == 1
+    # no card data ever went from PaySim to Stripe
+    assert fake.calls("POST", "/v1/payment_methods") == []
+    sent = json.dumps([r.params for r in fake.requests])
+    assert "4242424242424242" not in sent and '"cvc"' not in sent and "card[" not in sent
 
 
-def test_a_one_time_on_session_charge_needs_no_customer(gateway: StripeGateway, fake: FakeStripe):
-    token = gateway.tokenize(card("5555555555554444"))
-    assert token.brand == "mastercard"
-    result = gateway.charge(
-        amount_kop=100, token=token.token, customer="", idempotency_key="once", off_session=False
+def test_a_top_up_on_the_hosted_page(gateway: StripeGateway, fake: FakeStripe):
+    page = start(gateway, "payment", key="topup:7:abcdefgh", description="PaySim payment 7")
+    [request] = fake.calls("POST", "/v1/checkout/sessions")
+    assert request.header("Idempotency-Key") == "checkout:topup:7:abcdefgh"
+    assert request.params["mode"] == "payment"
+    assert request.params["line_items"] == [
+        {
+            "quantity": "1",
+            "price_data": {
+                "currency": "rub",
+                "unit_amount": "12345",
+                "product_data": {"name": "PaySim payment 7"},
+            },
+        }
+    ]
+    assert request.params["metadata"] == {"payment_key": "topup:7:abcdefgh"}
+    assert request.params["payment_intent_data"] == {
+        "metadata": {"payment_key": "topup:7:abcdefgh"},
+        "description": "PaySim payment 7",
+    }
+    assert "customer" not in request.params
+    # a retried create (same key) is the same session
+    assert start(gateway, "payment", key="topup:7:abcdefgh", description="PaySim payment 7") == page
+    assert len(fake.checkout_sessions) == 1
+
+    assert fake.pay_session(page.session_id, "5555555555554444") == "complete"
+    result = gateway.checkout_result(page.session_id)
+    assert (result.status, result.amount_kop, result.reference) == (
+        "complete",
+        12_345,
+        "topup:7:abcdefgh",
     )
-    assert result.status == "succeeded"
-    params = fake.calls("POST", "/v1/payment_intents")[0].params
-    assert "customer" not in params and "description" not in params
-    assert params["off_session"] == "false"
+    assert (result.charge.status, result.card, result.card_last4, result.card_brand) == (
+        "succeeded",
+        None,  # not kept: no "save the card"
+        "4444",
+        "mastercard",
+    )
+    assert result.charge.gateway_ref in fake.payment_intents
+    paid = gateway.parse_webhook(
+        *signed_event(fake.event_for(result.charge.gateway_ref, "payment_intent.succeeded"), WHSEC)
+    )
+    assert (paid.kind, paid.payment_key, paid.amount_kop) == (
+        "payment_succeeded",
+        "topup:7:abcdefgh",
+        12_345,
+    )
+    [completed] = [e for e in fake.events if e["type"] == "checkout.session.completed"]
+    event = gateway.parse_webhook(*signed_event(completed, WHSEC))
+    assert (event.kind, event.session_id, event.payment_key) == (
+        "checkout_completed",
+        page.session_id,
+        "topup:7:abcdefgh",
+    )
+
+
+def test_a_top_up_that_saves_the_card(gateway: StripeGateway, fake: FakeStripe):
+    customer = gateway.create_customer(reference="u-1")
+    page = start(gateway, "payment", key="topup:8:abcdefgh", customer=customer, save_card=True)
+    params = fake.calls("POST", "/v1/checkout/sessions")[0].params
+    assert params["payment_intent_data"]["setup_future_usage"] == "off_session"
+    assert params["customer"] == customer
+    assert fake.pay_session(page.session_id, "4000002500003155", confirm=True) == "complete"
+    result = gateway.checkout_result(page.session_id)
+    assert result.charge.status == "succeeded"
+    assert (result.card.last4, result.card.customer) == ("3155", customer)
+    # set up for off-session use: autopay charges it without asking the bank again
+    assert pay(gateway, result.card, "autopay-3155").status == "succeeded"
+    # on-session, the bank wants 3-D Secure again: the payment goes to the hosted page
+    assert pay(gateway, result.card, "manual-3155", off_session=False).status == "requires_action"
 
 
 @pytest.mark.parametrize(
-    ("number", "cvc", "exp_year", "code"),
+    ("number", "code"),
     [
-        ("4000000000000069", "314", 2031, "expired_card"),
-        ("4000000000000127", "314", 2031, "incorrect_cvc"),
-        ("4242424242424241", "314", 2031, "incorrect_number"),  # fails the Luhn check
-        ("4242424242424242", "314", 2020, "expired_card"),  # invalid_expiry_year
+        ("4000000000000069", "expired_card"),
+        ("4000000000000127", "incorrect_cvc"),
+        ("4242424242424241", "incorrect_number"),  # fails the Luhn check
+        ("4000000000000002", "card_declined"),
+        ("4000000000009995", "insufficient_funds"),
+        ("4000000000000341", "card_declined"),
     ],
 )
-def test_tokenize_rejections(gateway: StripeGateway, number, cvc, exp_year, code):
-    with pytest.raises(CardRejected) as rejected:
-        gateway.tokenize(card(number, cvc, exp_year))
-    assert rejected.value.decline_code == code
-    assert number not in str(rejected.value) and number not in repr(rejected.value)
+def test_a_decline_on_the_hosted_page_keeps_it_open(gateway: StripeGateway, fake, number, code):
+    page = start(gateway, "payment", key=f"topup:{number}")
+    fake.pay_session(page.session_id, number)
+    result = gateway.checkout_result(page.session_id)
+    assert (result.status, result.charge.status, result.charge.decline_code) == (
+        "open",
+        "failed",
+        code,
+    )
+    # the payer gives up: the page is closed at Stripe and says so
+    closed = gateway.expire_checkout(page.session_id)
+    assert (closed.status, closed.charge.decline_code) == ("expired", code)
+    assert fake.calls("POST", f"/v1/checkout/sessions/{page.session_id}/expire")
+    [expired] = [e for e in fake.events if e["type"] == "checkout.session.expired"]
+    assert gateway.parse_webhook(*signed_event(expired, WHSEC)).kind == "checkout_expired"
+    # closing it again is answered by Stripe with an error, read as "it is what it is"
+    assert gateway.expire_checkout(page.session_id).status == "expired"
 
 
 @pytest.mark.parametrize(
@@ -182,13 +302,35 @@ def test_tokenize_rejections(gateway: StripeGateway, number, cvc, exp_year, code
         ("4000000000000119", "processing_error"),
     ],
 )
-def test_save_card_rejections(gateway: StripeGateway, fake: FakeStripe, number, code):
+def test_a_card_the_bank_refuses_to_save(gateway: StripeGateway, fake: FakeStripe, number, code):
     customer = gateway.create_customer(reference="r")
-    token = gateway.tokenize(card(number))
-    with pytest.raises(CardRejected) as rejected:
-        gateway.save_card(token, customer=customer)
-    assert rejected.value.decline_code == code
-    assert fake.payment_methods[token.token]["customer"] is None
+    page = start(gateway, customer=customer)
+    assert fake.pay_session(page.session_id, number) == code.replace(
+        "card_declined", "generic_decline"
+    )
+    result = gateway.checkout_result(page.session_id)
+    assert (result.status, result.card) == ("open", None)
+    assert all(m["customer"] is None for m in fake.payment_methods.values())
+
+
+def test_a_paid_session_cannot_be_expired(gateway: StripeGateway, fake: FakeStripe):
+    page = start(gateway, "payment", key="topup:9:abcdefgh")
+    fake.pay_session(page.session_id, "4242424242424242")
+    assert gateway.expire_checkout(page.session_id).status == "complete"
+
+
+def test_the_hosted_page_needs_stripe(fake: FakeStripe):
+    down = StripeGateway(
+        secret_key="sk_test_x", webhook_secret=WHSEC, api_base=closed_port_url(),
+        max_network_retries=0,
+    )  # fmt: skip
+    for call in (
+        lambda: start(down),
+        lambda: down.checkout_result("cs_test_x"),
+        lambda: down.expire_checkout("cs_test_x"),
+    ):
+        with pytest.raises(GatewayError):
+            call()
 
 
 @pytest.mark.parametrize(
@@ -204,7 +346,7 @@ def test_save_card_rejections(gateway: StripeGateway, fake: FakeStripe, number, 
     ],
 )
 def test_declines_map_to_our_codes(gateway: StripeGateway, fake: FakeStripe, number, code):
-    token = gateway.tokenize(card(number))
+    token = on_file(fake, number)
     result = gateway.charge(
         amount_kop=5_000,
         token=token.token,
@@ -227,9 +369,10 @@ def test_a_card_that_dies_after_being_saved(gateway: StripeGateway):
     assert pay(gateway, token, "autopay-1").decline_code == "card_declined"
 
 
-def test_3ds_card_succeeds_on_session_and_fails_off_session(gateway: StripeGateway):
+def test_3ds_card_asks_on_session_and_fails_off_session(gateway: StripeGateway):
     _, token = saved_card(gateway, "4000002760003184")
-    assert pay(gateway, token, "manual-1", off_session=False).status == "succeeded"
+    manual = pay(gateway, token, "manual-1", off_session=False)
+    assert (manual.status, manual.decline_code) == ("requires_action", None)
     autopay = pay(gateway, token, "autopay-1", off_session=True)
     assert (autopay.status, autopay.decline_code) == ("failed", "authentication_required")
     assert autopay.gateway_ref and autopay.gateway_ref.startswith("pi_")
@@ -254,15 +397,12 @@ def test_forget_card_detaches_and_swallows_errors(
     assert fake.charge_count == 0
 
 
-def test_card_data_never_reaches_the_log(gateway: StripeGateway, caplog: pytest.LogCaptureFixture):
-    caplog.set_level(logging.DEBUG, logger="stripe")
-    gateway.tokenize(card("4000056655665556", cvc="951"))
-    with pytest.raises(CardRejected):
-        gateway.tokenize(card("4000000000000127", cvc="951"))
-    assert "Post details" in caplog.text  # the SDK did log the request bodies...
-    assert "card[cvc]=[redacted]" in caplog.text
-    for secret in ("4000056655665556", "4000000000000127", "cvc]=951"):
-        assert secret not in caplog.text  # ...without the number or CVC
+def test_no_card_data_path_is_left(gateway: StripeGateway):
+    import paysim_app.payments.stripe_gateway as module
+
+    for gone in ("tokenize", "save_card"):
+        assert not hasattr(gateway, gone)
+    assert not hasattr(module, "_RedactCardData")
 
 
 # -- idempotency, failures, reconciliation -------------------------------------------------------
@@ -282,7 +422,7 @@ def test_repeat_charge_with_the_same_key_charges_once(gateway: StripeGateway, fa
 
 
 def test_a_repeated_decline_is_replayed_not_retried(gateway: StripeGateway, fake: FakeStripe):
-    token = gateway.tokenize(card("4000000000009995"))
+    token = on_file(fake, "4000000000009995")
     kwargs = dict(
         amount_kop=700,
         token=token.token,
@@ -358,14 +498,6 @@ def test_connection_failure_raises_gateway_error():
     ):
         with pytest.raises(GatewayError):
             call()
-    # the card form promises CardRejected: "processing_error" reads as "try again later"
-    for call in (
-        lambda: gateway.tokenize(card("4242424242424242")),
-        lambda: gateway.save_card(CardToken("pm_x", "visa", "4242", 12, 2031), customer="cus_x"),
-    ):
-        with pytest.raises(CardRejected) as rejected:
-            call()
-        assert rejected.value.decline_code == "processing_error"
     gateway.forget_card("pm_x")  # best effort: no exception
     assert time.monotonic() - started < 5
 
@@ -408,7 +540,7 @@ def test_lookup(gateway: StripeGateway, fake: FakeStripe):
     assert gateway.lookup(idempotency_key="pay-ok", gateway_ref=paid.gateway_ref) == paid
     assert gateway.lookup(idempotency_key="pay-ok", gateway_ref=None) == paid
 
-    poor = gateway.tokenize(card("4000000000009995"))
+    poor = on_file(fake, "4000000000009995")
     declined = gateway.charge(
         amount_kop=1, token=poor.token, customer="", idempotency_key="pay-poor", off_session=False
     )
@@ -485,6 +617,7 @@ def test_webhook_payment_succeeded(gateway: StripeGateway, fake: FakeStripe):
 def test_webhook_payment_failed_and_refunded(gateway: StripeGateway, fake: FakeStripe):
     _, token = saved_card(gateway, "4000002760003184")
     failed_ref = pay(gateway, token, "pay-3ds").gateway_ref
+    _, token = saved_card(gateway, "4242424242424242")
     failed = gateway.parse_webhook(
         *signed_event(fake.event_for(failed_ref, "payment_intent.payment_failed"), WHSEC)
     )

@@ -15,7 +15,7 @@ from sqlmodel import select
 from paysim_app.api.routes import api
 from paysim_app.billing import payments
 from paysim_app.models import Commission, LedgerEntry, Payment
-from paysim_app.payments import CardInput, get_gateway
+from paysim_app.payments import CardToken, get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
 from paysim_app.settings import get_settings
 from tests.money_helpers import assert_ledger_consistent
@@ -68,9 +68,7 @@ def paid(session, factory, fake):
     gateway = get_gateway()
     sim = factory.sim(factory.subscriber(), partner=factory.partner(), balance_kop=1000)
     customer = gateway.create_customer(reference=f"subscriber:{sim.subscriber_id}")
-    card = gateway.save_card(
-        gateway.tokenize(CardInput("4242424242424242", 12, 2031, "314")), customer=customer
-    )
+    card = CardToken(fake.card_on_file("4242424242424242", customer), "visa", "4242", 12, 2031)
     payment = payments.new_payment(
         session,
         sim=sim,

@@ -1,30 +1,32 @@
-"""/cabinet/cards: saved cards (brand, •••• last4, expiry), default, delete, add one."""
+"""/cabinet/cards: saved cards (brand, •••• last4, expiry), default, delete, add one.
+
+"Add a card" sends the subscriber to the payment provider's hosted page (a setup session); the
+page comes back here with `?setup=<id>` and says what became of it."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import reflex as rx
 
-from paysim_app.billing import cards
-from paysim_app.core.errors import ValidationError
+from paysim_app.billing import cards, checkout
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.components.card_form import card_fields
-from paysim_app.ui.components.forms import error_banner, form_card
+from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
 
-NO_ERRORS = dict.fromkeys(("card_number", "card_expiry", "card_cvc"), "")
-
 
 class CardsState(SessionState):
     rows: list[dict] = []
-    errors: dict[str, str] = NO_ERRORS
     form_error: str = ""
     saving: bool = False
+    # back from the hosted page: "complete" | "expired" | "open" ("" when not back from one)
+    setup_status: str = ""
+    setup_card: str = ""
 
     def _reload(self, actor) -> None:
         res = self._call(cards.list_cards)
@@ -37,7 +39,17 @@ class CardsState(SessionState):
         actor, redirect = self._gate("subscriber")
         if redirect:
             return redirect
-        self.errors, self.form_error = NO_ERRORS, ""
+        self.form_error, self.saving = "", False
+        self.setup_status = self.setup_card = ""
+        setup = self.router.url.query_parameters.get("setup", "")
+        setup_id = int(setup) if str(setup).isascii() and str(setup).isdigit() else None
+        if setup_id is not None:
+            back = self.router.url.query_parameters.get("back") == "1"
+            res = self._call(checkout.card_setup_result, setup_id, abandoned=back)
+            if res:
+                self.setup_status = res.value.status
+                if res.value.last4:
+                    self.setup_card = f"{res.value.brand.capitalize()} •••• {res.value.last4}"
         self._reload(actor)
 
     def _on_card(self, verb, card_id: str, done_key: str):
@@ -60,36 +72,27 @@ class CardsState(SessionState):
 
     @access("subscriber")
     @rx.event
-    async def add(self, form: dict):
-        actor = await self._actor_async()
-        if actor is None:
-            yield rx.redirect("/login")
+    def add(self):
+        if self.saving:
             return
-        self.errors, self.form_error = NO_ERRORS, ""
-        try:
-            card = cards.read_card(
-                str(form.get("card_number", "")),
-                str(form.get("card_expiry", "")),
-                str(form.get("card_cvc", "")),
-            )
-        except ValidationError as err:
-            self.errors = {**NO_ERRORS, (err.field or "card_number"): self._error(err)}
-            return
+        self.form_error = ""
         self.saving = True
         yield
-        res = await self._call_async(cards.save_card, card, ip=self._client_ip())
-        self.saving = False
+        res = self._call(checkout.start_card_setup, locale=self.locale, ip=self._client_ip())
         if not res:
-            if res.code.startswith("decline."):  # the gateway's answer about the card
-                self.form_error = self._t("card.rejected", reason=res.error)
-            else:
-                self.form_error = res.error
+            self.saving = False
+            self.form_error = res.error
             if res.redirect is not None:
                 yield res.redirect
             return
-        self._reload(actor)
-        yield [rx.set_value(name, "") for name in NO_ERRORS]
-        yield rx.toast.success(self._t("card.added"))
+        # the provider's hosted page: loaded whole, outside the app's router
+        yield rx.call_script(f"window.location.assign({json.dumps(res.value)})")
+
+    @rx.var
+    def setup_message(self) -> str:
+        if not self.setup_status:
+            return ""
+        return t(f"card.setup.{self.setup_status}", self.locale, card=self.setup_card)
 
     @rx.var
     def card_views(self) -> list[dict[str, str]]:
@@ -205,6 +208,26 @@ def cards_page() -> rx.Component:
         "cabinet",
         rx.vstack(
             rx.cond(
+                CardsState.setup_message != "",
+                rx.callout(
+                    CardsState.setup_message,
+                    icon=rx.match(
+                        CardsState.setup_status,
+                        ("complete", "circle-check"),
+                        ("expired", "circle-slash"),
+                        "clock",
+                    ),
+                    color_scheme=rx.match(
+                        CardsState.setup_status,
+                        ("complete", "green"),
+                        ("expired", "gray"),
+                        "amber",
+                    ),
+                    width="100%",
+                    id="setup-result",
+                ),
+            ),
+            rx.cond(
                 CardsState.card_views.length() > 0,
                 rx.grid(
                     rx.foreach(CardsState.card_views, _card),
@@ -215,19 +238,26 @@ def cards_page() -> rx.Component:
                 ),
                 rx.callout(tr("card.empty"), icon="info", id="no-cards"),
             ),
-            form_card(
-                rx.heading(tr("card.add_title"), size="4", as_="h2"),
-                card_fields(CardsState.errors),
-                error_banner(CardsState.form_error),
-                rx.button(
-                    tr("card.add_button"),
-                    type="submit",
-                    size="3",
-                    loading=CardsState.saving,
-                    id="add-card",
+            rx.card(
+                rx.vstack(
+                    rx.heading(tr("card.add_title"), size="4", as_="h2"),
+                    rx.text(tr("card.add_note"), size="2", color=rx.color("gray", 11)),
+                    error_banner(CardsState.form_error),
+                    rx.button(
+                        rx.icon("credit-card", size=16),
+                        tr("card.add_go"),
+                        size="3",
+                        loading=CardsState.saving,
+                        on_click=CardsState.add,
+                        id="add-card",
+                    ),
+                    rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
+                    spacing="3",
+                    width="100%",
+                    align="start",
                 ),
-                rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
-                on_submit=CardsState.add,
+                width="100%",
+                max_width="560px",
             ),
             spacing="4",
             width="100%",

@@ -1,7 +1,12 @@
-"""/cabinet/topup and its result page: pay any SIM of the contract by card."""
+"""/cabinet/topup and its result page: pay any SIM of the contract by card.
+
+No card number is typed here: "Pay" with a new card sends the subscriber to the payment
+provider's hosted page (and back to the result page); a saved card is charged at once, or on the
+hosted page too when its bank wants 3-D Secure."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import reflex as rx
@@ -13,13 +18,13 @@ from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page, sim_picker
 from paysim_app.ui.cabinet.state import CabinetState
-from paysim_app.ui.components.card_form import card_fields, card_option
+from paysim_app.ui.components.card_form import card_option
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
-FIELDS = ("amount", "card_number", "card_expiry", "card_cvc", "card_id")
+FIELDS = ("amount", "card_id")
 NO_ERRORS = dict.fromkeys(FIELDS, "")
 
 
@@ -99,15 +104,7 @@ class TopupState(CabinetState):
         try:
             amount = topups.parse_amount(self.amount)
             topups.check_amount(amount)
-            card = card_id = None
-            if self.pay_with == "new":
-                card = cards.read_card(
-                    str(form.get("card_number", "")),
-                    str(form.get("card_expiry", "")),
-                    str(form.get("card_cvc", "")),
-                )
-            else:
-                card_id = int(self.pay_with)
+            card_id = None if self.pay_with == "new" else int(self.pay_with)
         except ValidationError as err:
             self.errors = {**NO_ERRORS, (err.field or "amount"): self._error(err)}
             return
@@ -121,13 +118,13 @@ class TopupState(CabinetState):
             sim_id=self.current_sim_id,
             amount_kop=amount,
             request_key=str(form.get("form_key") or self.form_key)[:64],
-            card=card,
             card_id=card_id,
-            save_card=self.save_card and card is not None,
+            save_card=self.save_card and card_id is None,
             ip=self._client_ip(),
+            locale=self.locale,
         )
-        self.processing = False
         if not res:
+            self.processing = False
             if res.field:
                 self.errors = {**NO_ERRORS, res.field: res.error}
             else:
@@ -137,8 +134,14 @@ class TopupState(CabinetState):
             return
         outcome = res.value
         self.form_key = form_keys.new_key()
-        saved = "&saved=1" if outcome.card_saved else ""
-        yield rx.redirect(f"/cabinet/topup/result?payment={outcome.payment_id}{saved}")
+        if outcome.redirect_url:
+            # the provider's hosted page: a page of another site (or, in the sandbox, a page the
+            # app serves outside its router), so the browser loads it whole; "processing" stays
+            # on until it has gone
+            yield rx.call_script(f"window.location.assign({json.dumps(outcome.redirect_url)})")
+            return
+        self.processing = False
+        yield rx.redirect(f"/cabinet/topup/result?payment={outcome.payment_id}")
 
     @rx.var
     def quick_choices(self) -> list[dict[str, str]]:
@@ -252,18 +255,24 @@ def topup_page() -> rx.Component:
             rx.cond(
                 TopupState.pay_with == "new",
                 rx.vstack(
-                    card_fields(TopupState.errors),
                     rx.el.label(
                         rx.hstack(
                             rx.checkbox(
                                 checked=TopupState.save_card,
                                 on_change=TopupState.set_save_card,
                                 id="save-card",
-                                aria_label=tr("topup.save_card"),
+                                aria_label=tr("checkout.save_card"),
                             ),
-                            rx.text(tr("topup.save_card"), size="2"),
+                            rx.text(tr("checkout.save_card"), size="2"),
                             align="center",
                         ),
+                    ),
+                    rx.callout(
+                        tr("checkout.redirect_note"),
+                        icon="shield-check",
+                        size="1",
+                        color_scheme="gray",
+                        id="redirect-note",
                     ),
                     spacing="3",
                     width="100%",
@@ -280,7 +289,6 @@ def topup_page() -> rx.Component:
                 id="pay",
                 loading=TopupState.processing,
             ),
-            rx.text(tr("card.tokens_note"), size="1", color=rx.color("gray", 11)),
             on_submit=TopupState.submit,
             spacing="4",
         ),
@@ -290,7 +298,6 @@ def topup_page() -> rx.Component:
 # -- the result page --------------------------------------------------------------------------
 class TopupResultState(CabinetState):
     outcome: dict = {}
-    card_saved: bool = False
 
     @access("subscriber")
     @rx.event
@@ -299,8 +306,8 @@ class TopupResultState(CabinetState):
         if redirect:
             return redirect
         payment_id = self._query_int("payment")
-        self.card_saved = self.router.url.query_parameters.get("saved") == "1"
-        res = self._call(topups.topup_result, payment_id)
+        back = self.router.url.query_parameters.get("back") == "1"
+        res = self._call(topups.topup_result, payment_id, abandoned=back)
         if not res:
             self.outcome = {}
             return rx.redirect("/cabinet/topup")
@@ -321,6 +328,7 @@ class TopupResultState(CabinetState):
                 balance=money(o["balance_kop"], loc),
             ),
             "failed": t("topup.result.failed_body", loc),
+            "expired": t("topup.result.expired_body", loc),
         }.get(o["status"], t("topup.result.pending_body", loc))
         return {
             "status": o["status"],
@@ -334,7 +342,9 @@ class TopupResultState(CabinetState):
 
 def topup_result_page() -> rx.Component:
     v = TopupResultState.view
-    colour = rx.match(v["status"], ("succeeded", "green"), ("failed", "red"), "amber")
+    colour = rx.match(
+        v["status"], ("succeeded", "green"), ("failed", "red"), ("expired", "gray"), "amber"
+    )
     return shell(
         "cabinet",
         rx.card(
@@ -347,6 +357,7 @@ def topup_result_page() -> rx.Component:
                             rx.icon("circle-check", size=32, color=rx.color("green", 10)),
                         ),
                         ("failed", rx.icon("circle-x", size=32, color=rx.color("red", 10))),
+                        ("expired", rx.icon("circle-slash", size=32, color=rx.color("gray", 10))),
                         rx.icon("clock", size=32, color=rx.color("amber", 10)),
                     ),
                     rx.heading(v["title"], size="6", id="result-title"),
@@ -368,7 +379,7 @@ def topup_result_page() -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    TopupResultState.card_saved & (v["status"] == "succeeded"),
+                    TopupResultState.outcome["card_saved"] & (v["status"] == "succeeded"),
                     rx.text(tr("topup.result.card_saved"), size="2", color=rx.color("gray", 11)),
                 ),
                 rx.flex(
@@ -376,6 +387,14 @@ def topup_result_page() -> rx.Component:
                         v["status"] == "failed",
                         rx.link(
                             rx.button(tr("topup.result.again"), size="3"),
+                            href="/cabinet/topup",
+                            id="try-again",
+                        ),
+                    ),
+                    rx.cond(
+                        v["status"] == "expired",
+                        rx.link(
+                            rx.button(tr("topup.result.again_plain"), size="3"),
                             href="/cabinet/topup",
                             id="try-again",
                         ),
