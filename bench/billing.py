@@ -64,7 +64,6 @@ from paysim_app.models import (
     Tariff,
     User,
 )
-from paysim_app.payments import CardInput
 from paysim_app.payments.sandbox import SandboxGateway
 from paysim_app.settings import get_settings
 
@@ -214,8 +213,9 @@ def generate(
     password_hash = hash_password("bench-password-1")  # once: every bench user shares it
     gateway = SandboxGateway()
     expiry_year = day.year + 4
-    ok_token = gateway.tokenize(CardInput(OK_CARD, 12, expiry_year, "123")).token
-    failing_token = gateway.tokenize(CardInput(FAILING_CARD, 12, expiry_year, "123")).token
+    # tokens as the sandbox's hosted page makes them of these test cards
+    ok_token = gateway.test_card(OK_CARD, 12, expiry_year).token
+    failing_token = gateway.test_card(FAILING_CARD, 12, expiry_year).token
 
     prev_month_day = day.replace(day=1) - timedelta(days=1)
     prev_period = period_of(prev_month_day)
