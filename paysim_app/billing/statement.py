@@ -24,7 +24,7 @@ from paysim_app.i18n.formats import money, moscow_day_range, moscow_time, phone
 from paysim_app.models import LedgerEntry, Payment, Sim
 
 METHODS = ("card", "autopay", "partner", "correction", "fee", "addon", "refund")
-STATUSES = ("succeeded", "failed", "pending", "partly_refunded", "refunded")
+STATUSES = ("succeeded", "failed", "pending", "partly_refunded", "refunded", "expired")
 MAX_PAGE = 100
 MAX_EXPORT = 50_000
 
