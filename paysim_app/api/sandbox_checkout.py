@@ -14,14 +14,13 @@ With PAYSIM_GATEWAY=stripe the page does not exist (404).
 from __future__ import annotations
 
 import html
-from decimal import Decimal
 
-from babel.numbers import format_currency
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from paysim_app.i18n import t
+from paysim_app.i18n.formats import money
 from paysim_app.payments import get_gateway
 from paysim_app.payments.sandbox import PageOutcome, PageView, SandboxGateway
 
@@ -103,7 +102,7 @@ def _decline(code: str | None, locale: str) -> str:
 def _amount(view: PageView, locale: str) -> str:
     if view.amount_kop is None:
         return ""
-    return format_currency(Decimal(view.amount_kop) / 100, "RUB", locale=locale)
+    return money(view.amount_kop, locale)
 
 
 def _render(
@@ -182,7 +181,7 @@ def _render(
 
 
 def _summary(view: PageView, locale: str, tr) -> str:
-    rows = f'<p class="what">{html.escape(view.description)}</p>' if view.description else ""
+    rows = ""
     if view.amount_kop is not None:
         rows += f'<p class="amount" id="sandbox-amount">{html.escape(_amount(view, locale))}</p>'
     return rows

@@ -116,7 +116,7 @@ def _lines():
         Payment.id.label("payment_id"),
         Payment.amount_kop.label("payment_amount_kop"),
         Payment.refunded_kop.label("refunded_kop"),
-    ).where(Payment.status.in_(("failed", "pending")))
+    ).where(Payment.status.in_(("failed", "pending", "expired")))
     return union_all(entries, unsettled).subquery("line")
 
 

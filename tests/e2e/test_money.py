@@ -1,5 +1,6 @@
-"""Browser journeys of the money pages: top-up (success and decline), saved cards, monthly
-autopay, and the payment history with its filters and CSV — on the real production build.
+"""Browser journeys of the money pages: top-up (success and decline) through the sandbox's test
+payment page, saved cards, monthly autopay, and the payment history with its filters and CSV — on
+the real production build.
 
 Each test gets its own subscriber with its own SIMs (written straight into the app's
 database), so the journeys do not disturb the demo accounts other tests read.
@@ -29,18 +30,42 @@ def _balance(page, sim_index: int = 0) -> str:
     return balance.inner_text()
 
 
-def _pay_new_card(page, number: str, amount_button: str | None = "500", *, save: bool = False):
+def _pay_new_card(
+    page,
+    number: str,
+    amount_button: str | None = "500",
+    *,
+    save: bool = False,
+    confirm: bool | None = None,
+):
+    """Top up with a new card: "Pay" in the cabinet, the card on the sandbox's test payment
+    page (the provider's hosted page), back to the result page. A declined card is told on the
+    test page; the payer then goes back to PaySim without paying."""
     page.goto("/cabinet/topup")
     expect(page.locator("#amount")).to_be_visible()
     if amount_button:
         page.locator(".quick-amount", has_text=re.compile(rf"^{amount_button}\s")).first.click()
     page.locator("#pay-with").get_by_role("radio").last.click()  # "new card"
-    page.locator("#card_number").fill(number)
-    page.locator("#card_expiry").fill("12/34")
-    page.locator("#card_cvc").fill("123")
     if save:
         page.locator("#save-card").click()
     page.locator("#pay").click()
+    on_test_page(page, number, confirm=confirm)
+
+
+def on_test_page(page, number: str, *, confirm: bool | None = None) -> None:
+    expect(page.locator("#sandbox-banner")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/api/sandbox/checkout/cs_sb_"))
+    page.locator("#card_number").fill(number)
+    page.locator("#card_expiry").fill("12/34")
+    page.locator("#card_cvc").fill("123")
+    page.locator("#sandbox-pay").click()
+    if confirm is not None:
+        expect(page.locator("#sandbox-confirm")).to_be_visible()
+        page.locator("#sandbox-confirm" if confirm else "#sandbox-fail").click()
+    result = page.locator("#result-title, #setup-result, #sandbox-error")
+    expect(result.first).to_be_visible()
+    if page.locator("#sandbox-error").count():
+        page.locator("#sandbox-back").click()
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
@@ -65,10 +90,8 @@ def test_a_double_click_on_pay_charges_once(new_page, customer, app_env):
     expect(page.locator("#amount")).to_be_visible()
     page.locator(".quick-amount", has_text=re.compile(r"^500\s")).first.click()
     page.locator("#pay-with").get_by_role("radio").last.click()
-    page.locator("#card_number").fill("4242 4242 4242 4242")
-    page.locator("#card_expiry").fill("12/34")
-    page.locator("#card_cvc").fill("123")
     page.locator("#pay").dblclick()  # two submits, the second queued behind the first
+    on_test_page(page, "4242 4242 4242 4242")
     expect(page.locator("#result-title")).to_have_text("Платёж прошёл")
     assert re.sub(r"\s", "", _balance(page)) == "600,00₽"
     with sqlite3.connect(app_env["db"]) as db:
@@ -93,20 +116,30 @@ def test_a_declined_card_shows_the_reason_and_leaves_the_balance(new_page, custo
     assert _balance(page) == before
 
 
-def test_bad_card_input_is_refused_in_the_form(new_page, customer):
+def test_bad_input_is_refused_in_the_form_and_on_the_test_page(new_page, customer):
     page = new_page(WIDTHS["phone"])
     _enter(page, customer)
-    _pay_new_card(page, "4242 4242 4242 4241")
-    expect(page.locator("#card_number-error")).to_be_visible()
-    page.locator("#card_number").fill("4242 4242 4242 4242")
-    page.locator("#card_expiry").fill("01/20")
-    page.locator("#pay").click()
-    expect(page.locator("#card_expiry-error")).to_be_visible()
+    page.goto("/cabinet/topup")
+    expect(page.locator("#card_number")).to_have_count(0)  # no card fields of ours
     page.locator("#amount").fill("5")
     page.locator("#pay").click()
     expect(page.locator("#amount-error")).to_contain_text("10")
     shot(page, "topup-errors-390")
     expect(page).to_have_url(re.compile(r"/cabinet/topup/?$"))
+    page.locator("#amount").fill("500")
+    page.locator("#pay").click()
+    expect(page.locator("#sandbox-banner")).to_be_visible()
+    page.locator("#card_number").fill("4242 4242 4242 4241")
+    page.locator("#card_expiry").fill("12/34")
+    page.locator("#card_cvc").fill("123")
+    page.locator("#sandbox-pay").click()
+    expect(page.locator("#sandbox-error")).to_have_text("Проверьте номер карты: в нём ошибка.")
+    expect(page.locator("#card_number")).to_have_attribute("aria-invalid", "true")
+    page.locator("#card_number").fill("4242 4242 4242 4242")
+    page.locator("#card_expiry").fill("01/20")
+    page.locator("#card_cvc").fill("123")
+    page.locator("#sandbox-pay").click()
+    expect(page.locator("#card_expiry")).to_have_attribute("aria-invalid", "true")
 
 
 def test_a_card_is_saved_and_monthly_autopay_set_up(new_page, customer):
