@@ -9,8 +9,13 @@ load_client.py); a step's label is the handler (or the page opened) it measures.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import re
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -23,6 +28,8 @@ TOPUP_STATUSES = ("active", "suspended", "blocked", "awaiting_activation")
 SIM_FILTERS = ("active", "suspended", "blocked", "in_stock", "awaiting_activation")
 TEST_CARD = ("4242 4242 4242 4242", "12/34", "123")  # the sandbox's card that succeeds
 NOOP = "SessionState.noop"
+# the script that sends the payer to the hosted page: window.location.assign("<url>")
+HOSTED = re.compile(r'window\.location\.assign\(\\"([^"\\]+)\\"\)')
 
 
 @dataclass(frozen=True)
@@ -176,22 +183,52 @@ class User:
         quick = tab.var(n.topup, "quick_kop", []) or [10000]
         await self.send(n.topup, "choose_amount", {"kop": str(self.rng.choice(quick))})
         await self.pause(stop)
-        number, expiry, cvc = TEST_CARD
-        await self.send(
-            n.topup,
-            "submit",
-            {"form": form(card_number=number, card_expiry=expiry, card_cvc=cvc)},
-            until=self._until_paid,
-        )
+        self._hosted = None
+        await self.send(n.topup, "submit", {"form": form()}, until=self._until_paid)
+        if self._hosted:
+            # a new card: the card goes on the sandbox's test payment page (the provider's
+            # hosted page, plain HTTP outside the app's socket), which sends the payer back
+            await self.step(
+                "sandbox test page", lambda: asyncio.to_thread(self._pay_on_page, self._hosted)
+            )
+            back = urllib.parse.urlsplit(self._back)
+            tab.redirect = f"{back.path}?{back.query}"
         await self.page(tab.redirect or "/cabinet/topup/result", reload=False)
         status = (tab.var(n.topup_result, "outcome") or {}).get("status")
         if status != "succeeded":
             self.rec.error("top-up result", time.monotonic(), f"payment {status or 'missing'}")
         await self.pause(stop)
 
+    def _pay_on_page(self, url: str) -> float:
+        """Type TEST_CARD on the sandbox's test page; keeps where it sends the payer back."""
+        started = time.monotonic()
+        number, expiry, cvc = TEST_CARD
+        body = urllib.parse.urlencode(
+            {"action": "pay", "card_number": number, "card_expiry": expiry, "card_cvc": cvc}
+        ).encode()
+
+        class Keep(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, req, fp, code, msg, headers, newurl):
+                return None  # the 303 is the answer: where the payer goes back to
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), Keep)
+        try:
+            opener.open(urllib.request.Request(url, data=body, method="POST"), timeout=30)
+            raise SocketError("the test page did not send the payer back")
+        except urllib.error.HTTPError as answer:
+            if answer.code != 303:
+                raise SocketError(f"the test page answered {answer.code}") from None
+            self._back = answer.headers["Location"]
+        return time.monotonic() - started
+
     def _until_paid(self, u: Update) -> str | None:
         if any(e.get("name") == "_redirect" for e in u.events):
             return ""
+        for event in u.events:  # a new card: sent on to the hosted page by a script
+            found = HOSTED.search(json.dumps(event))
+            if event.get("name") == "_call_script" and found:
+                self._hosted = json.loads(f'"{found[1]}"')
+                return ""
         changes = u.delta.get(self.n.topup, {})
         if changes.get("processing_rx_state_") is True:
             return None  # the first of the handler's two updates

@@ -66,6 +66,10 @@ def test_sign_in_top_up_and_open_a_ticket_with_the_keyboard(new_page, customer):
     _tab_to(page, "#pay-with [role=radio][data-state=checked], #pay-with [role=radio]")
     page.keyboard.press("End")  # a radio group moves with the arrows: the last is "new card"
     expect(page.locator("#pay-with [role=radio]").last).to_have_attribute("data-state", "checked")
+    _tab_to(page, "#pay")
+    page.keyboard.press("Enter")
+    # the card goes on the payment provider's page (the sandbox's test page), by keyboard too
+    expect(page.locator("#sandbox-banner")).to_be_visible()
     _type(page, "#card_number", "4242424242424242")
     _type(page, "#card_expiry", "1234")
     _type(page, "#card_cvc", "123")
