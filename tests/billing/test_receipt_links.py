@@ -61,7 +61,7 @@ def test_the_history_links_each_credited_payment_to_its_receipt(db_url, world, c
     linked = [r for r in rows if r["receipt_href"]]
     # the card payment and the dealer's cash top-up; not the declined payment
     assert len(linked) == 2 and {r["receipt"] for r in linked} == {"Чек (PDF)"}
-    assert all(r["receipt"] == "" for r in rows if not r["receipt_href"])
+    assert all(r["receipt"] == "—" for r in rows if not r["receipt_href"])
     hrefs = {r["receipt_href"].split("?")[0] for r in linked}
     assert hrefs == {f"/api/receipts/{world['paid']}", f"/api/receipts/{world['cash']}"}
     for row in linked:

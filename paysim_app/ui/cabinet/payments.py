@@ -212,7 +212,7 @@ class PaymentsState(CabinetState):
                     "balance": money(row.balance_after_kop, loc)
                     if row.balance_after_kop is not None
                     else "—",
-                    "receipt": t("receipt.download", loc) if row.key in self.receipts else "",
+                    "receipt": t("receipt.download", loc) if row.key in self.receipts else "—",
                     "receipt_href": self.receipts.get(row.key, ""),
                 }
             )

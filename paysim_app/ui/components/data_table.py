@@ -24,8 +24,8 @@ class Column(NamedTuple):
     tone: str | None = None  # row key holding "neg" / "pos" / "muted" (text colour)
     hint: str | None = None  # row key of a second, smaller line under the value
     link: str | None = None  # row key holding a URL: the value links there
-    # row key holding a file's URL: the value is a plain link that downloads it (no client-side
-    # routing); a row whose URL is empty shows nothing in this column
+    # row key holding a file's URL: the value is a link that downloads it (no client-side
+    # routing); a row whose URL is empty shows the value as text
     download: str | None = None
 
 
@@ -53,12 +53,16 @@ def _cell_value(row: rx.Var, c: Column) -> rx.Component:
     if c.download:
         value = rx.cond(
             row[c.download] != "",
-            rx.el.a(
+            # the browser's own navigation (reloadDocument), not client-side routing: the
+            # response is a file to save
+            rx.link(
                 row[c.key],
                 href=row[c.download],
                 download=True,
-                class_name="rt-Text rt-reset rt-Link rt-underline-auto rt-r-weight-medium",
+                reload_document=True,
+                weight="medium",
             ),
+            row[c.key],
         )
     if c.badge:
         value = rx.cond(

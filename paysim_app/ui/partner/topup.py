@@ -187,7 +187,7 @@ class PartnerTopupState(SessionState):
                 "amount": money(r["amount_kop"], loc),
                 "receipt": t("receipt.download", loc)
                 if str(r["payment_id"]) in self.receipt_links
-                else "",
+                else "—",
                 "receipt_href": self.receipt_links.get(str(r["payment_id"]), ""),
             }
             for r in self.recent

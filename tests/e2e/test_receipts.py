@@ -1,0 +1,169 @@
+"""Browser journeys of receipts: the subscriber downloads a payment's receipt from the payment
+history (a PDF with the payment's fields), the dealer sees the receipt of its cash top-up
+beside it, the admin downloads it from the payment card and sees that the e-mail carries it.
+
+The payments are written through the domain's own verbs straight into the app's database (a
+card payment settled as the gateway would, a dealer's cash top-up), so the journeys do not
+depend on the card pages another test drives.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+from sqlmodel import Session, select
+
+from paysim_app.accounts import identity
+from paysim_app.billing import partner_topups, payments
+from paysim_app.core import form_keys
+from paysim_app.db import make_engine
+from paysim_app.models import Payment, Sim, User
+from paysim_app.payments import ChargeResult
+from tests.e2e.conftest import WIDTHS, shot, sign_in, staff_login
+
+_keys = itertools.count(1)
+
+
+def _paid(app_env, sim_id: int, amount_kop: int = 45000) -> int:
+    """A card payment (Visa •••• 4242) of the SIM, settled succeeded as the gateway answers."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    key = f"e2e-receipt-{app_env['port']}-{next(_keys)}"
+    with Session(engine, expire_on_commit=False) as session:
+        payment = payments.new_payment(
+            session,
+            sim=session.get(Sim, sim_id),
+            amount_kop=amount_kop,
+            method="card",
+            idempotency_key=key,
+            gateway="sandbox",
+            card_brand="visa",
+            card_last4="4242",
+        )
+        pid = payment.id
+        session.commit()
+        payments.settle(session, [(pid, ChargeResult("succeeded", f"pi_{key}", None))])
+        session.commit()
+    engine.dispose()
+    return pid
+
+
+def _dealer_cash(app_env, sim_id: int, dealer_login: str) -> int:
+    """The demo dealer takes 300 ₽ in cash for the SIM (made the dealer's first)."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.email == dealer_login)).one()
+        session.get(Sim, sim_id).partner_id = user.partner_id
+        session.commit()
+        done = partner_topups.partner_topup(
+            session, identity.actor_for(session, user), sim_id, 30000, form_keys.new_key()
+        )
+        session.commit()
+    engine.dispose()
+    return done.payment_id
+
+
+def _pdf_text(download) -> str:
+    text = PdfReader(io.BytesIO(download.path().read_bytes())).pages[0].extract_text()
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_the_subscriber_downloads_the_receipt_from_the_payment_history(
+    new_page, app_env, customer, width
+):
+    pid = _paid(app_env, customer["sims"][0])
+    page = new_page(width)
+    sign_in(page, customer["login"])
+    expect(page.locator(".sim-card")).to_have_count(2)
+    page.goto("/cabinet/payments")
+    link = page.locator("#statement a[download]", has_text="Чек (PDF)")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", re.compile(rf"^/api/receipts/{pid}\?t="))
+    shot(page, f"receipts-history-{width}")
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == f"chek-platezh-{pid}.pdf"
+    text = _pdf_text(download)
+    for expected in ("КАССОВЫЙ ЧЕК", f"Платёж № {pid}", "450,00 ₽", "Visa •••• 4242"):
+        assert expected in text, expected
+
+
+def test_a_signed_out_session_makes_the_link_useless(new_page, app_env, customer):
+    pid = _paid(app_env, customer["sims"][0], 12300)
+    page = new_page()
+    sign_in(page, customer["login"])
+    expect(page.locator(".sim-card")).to_have_count(2)
+    page.goto("/cabinet/payments")
+    link = page.locator("#statement a[download]").first
+    expect(link).to_have_attribute("href", re.compile(rf"^/api/receipts/{pid}\?t="))
+    href = link.get_attribute("href")
+    assert page.request.get(href).status == 200
+    page.locator("#sign-out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    assert page.request.get(href).status == 404
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_the_dealer_and_the_admin_have_the_receipt_and_the_email_carries_it(
+    new_page, app_env, customer, width
+):
+    dealer = staff_login(app_env, "partner")
+    cash = _dealer_cash(app_env, customer["sims"][1], dealer)
+    page = new_page(width)
+    sign_in(page, dealer)
+    expect(page).to_have_url(re.compile(r"/partner"))
+    page.goto("/partner/topup")
+    link = page.locator("#recent-topups a[download]").first
+    expect(link).to_have_attribute("href", re.compile(rf"^/api/receipts/{cash}\?t="))
+    shot(page, f"receipts-partner-{width}")
+    with page.expect_download() as info:
+        link.click()
+    assert "Наличными" in _pdf_text(info.value)
+
+    admin = new_page(width)
+    sign_in(admin, staff_login(app_env, "admin"))
+    expect(admin).to_have_url(re.compile(r"/admin"))
+    admin.goto(f"/admin/payments/{cash}")
+    expect(admin.locator("#payment-receipt")).to_be_visible()
+    expect(admin.locator("#payment-receipts")).to_contain_text("Приход")
+    shot(admin, f"receipts-admin-card-{width}")
+    with admin.expect_download() as info:
+        admin.locator("#payment-receipt").click()
+    assert info.value.suggested_filename == f"chek-platezh-{cash}.pdf"
+    assert f"Платёж № {cash}" in _pdf_text(info.value)
+    # the subscriber's e-mail for that payment names its attachment in the outbox
+    admin.goto("/admin/outbox")
+    row = admin.locator("#outbox-table tr", has_text=f"Платёж № {cash}")
+    expect(row.first).to_contain_text("Вложение: кассовый чек №")
+    shot(admin, f"receipts-outbox-{width}")
+
+
+def test_a_payment_without_a_receipt_has_no_link(new_page, app_env, customer):
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    with Session(engine) as session:
+        declined = payments.new_payment(
+            session,
+            sim=session.get(Sim, customer["sims"][0]),
+            amount_kop=77700,
+            method="card",
+            idempotency_key=f"e2e-declined-{app_env['port']}-{next(_keys)}",
+            gateway="sandbox",
+        )
+        pid = declined.id
+        session.commit()
+        payments.settle(session, [(pid, ChargeResult("failed", None, "card_declined"))])
+        session.commit()
+        assert session.get(Payment, pid).status == "failed"
+    engine.dispose()
+    page = new_page()
+    sign_in(page, customer["login"])
+    expect(page.locator(".sim-card")).to_have_count(2)
+    page.goto("/cabinet/payments")
+    expect(page.locator("#statement")).to_contain_text("777,00")
+    expect(page.locator("#statement a[download]")).to_have_count(0)
