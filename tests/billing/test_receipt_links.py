@@ -72,9 +72,7 @@ def test_the_history_links_each_credited_payment_to_its_receipt(db_url, world, c
     [bob_row] = [r for r in bob.table_rows if r["receipt_href"]]
     assert bob_row["receipt_href"].startswith(f"/api/receipts/{world['bobs']}?")
     [alices] = [r["receipt_href"] for r in linked if f"/{world['paid']}?" in r["receipt_href"]]
-    forged = alices.replace(
-        f"/api/receipts/{world['paid']}?", f"/api/receipts/{world['bobs']}?"
-    )
+    forged = alices.replace(f"/api/receipts/{world['paid']}?", f"/api/receipts/{world['bobs']}?")
     assert client.get(forged).status_code == 404
 
 
