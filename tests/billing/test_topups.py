@@ -604,3 +604,52 @@ def test_a_saved_card_whose_bank_wants_3ds_goes_to_the_hosted_page(session, fact
     assert (back.status, back.balance_kop) == ("succeeded", 40000)
     p = fresh(session, Payment, out.payment_id)
     assert (p.card_id, p.card_last4) == (saved.id, number[-4:])
+
+
+def test_the_webhook_and_the_return_url_at_the_same_moment_credit_once(
+    session, factory, engine, sandbox_webhooks
+):
+    """The subscriber back on the result page while the provider's webhook arrives, in two
+    transactions at once (PostgreSQL: real row locks; SQLite: its write lock)."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from tests.payments.checkout_helpers import post_webhook
+
+    sub = factory.subscriber()
+    sim = factory.sim(sub)
+    out = top_up(session, sub, sim, 25000, save_card=True)
+    pay_on_page(GW, out.redirect_url, GOOD)
+    paid_event = sandbox_webhooks[0]
+    session.close()
+    start = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def back_to_the_page():
+        try:
+            with sa.orm.Session(engine, expire_on_commit=False) as s:
+                start.wait()
+                outcomes.append(topups.topup_result(s, sub, GW, out.payment_id).status)
+                s.commit()
+        except Exception as exc:  # pragma: no cover - shown by the assert below
+            errors.append(exc)
+
+    def webhook():
+        try:
+            start.wait()
+            outcomes.append(post_webhook(*paid_event)[1]["outcome"])
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=back_to_the_page), threading.Thread(target=webhook)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert not errors, errors
+    assert "succeeded" in outcomes and ({"applied", "duplicate"} & set(outcomes))
+    assert assert_ledger_consistent(session, sim.id).balance_kop == 25000
+    entries = session.exec(select(LedgerEntry).where(LedgerEntry.payment_id == out.payment_id))
+    assert len(entries.all()) == 1
+    assert count(session, SavedCard) == 1

@@ -5,12 +5,15 @@ app's real endpoint."""
 from __future__ import annotations
 
 import json
+import warnings
 from urllib.parse import urlsplit
-
-from starlette.testclient import TestClient
 
 from paysim_app.api.routes import api
 from paysim_app.payments.sandbox import PageOutcome, SandboxGateway
+
+with warnings.catch_warnings():  # starlette's note about httpx: the client works as it is
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 
 def session_of(url: str) -> str:

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlmodel import select
-from starlette.testclient import TestClient
 
 from paysim_app.api.routes import api
 from paysim_app.billing import cards, checkout, topups
@@ -20,6 +19,7 @@ from paysim_app.payments import CardToken, get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
 from paysim_app.settings import get_settings
 from tests.money_helpers import assert_ledger_consistent
+from tests.payments.checkout_helpers import TestClient
 from tests.payments.fake_stripe import FakeStripe, signed_event
 
 WHSEC = "whsec_test_checkout"
