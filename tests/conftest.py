@@ -222,24 +222,25 @@ def migrated_database(request, tmp_path_factory) -> Iterator[MigratedDatabase]:
     command.upgrade(alembic_config(url), "head")
     cleaner = make_engine(url)
     try:
-        yield MigratedDatabase("postgres", url, cleaner, _postgres_clean_sql(cleaner))
+        yield MigratedDatabase("postgres", url, cleaner, _postgres_clean_sql())
     finally:
         cleaner.dispose()
         drop_postgres_database(name)
 
 
-def _postgres_clean_sql(cleaner: Engine) -> str:
+def _postgres_clean_sql() -> str:
     """DELETE every row (children first) and restart every sequence: the same result as
-    TRUNCATE ... RESTART IDENTITY CASCADE, but ~1 ms instead of ~250 ms (TRUNCATE makes new
-    files and fsyncs them, for each of the ~30 tables, after every test)."""
-    with cleaner.connect() as conn:
-        sequences = conn.execute(
-            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
-        ).scalars()
-        resets = [f'ALTER SEQUENCE "{seq}" RESTART' for seq in sequences]
+    TRUNCATE ... RESTART IDENTITY CASCADE in about 2 ms instead of 250 (TRUNCATE makes new files
+    and fsyncs them, for each of the ~40 tables, after every test). The sequences restart with
+    setval, not ALTER SEQUENCE ... RESTART: a DDL statement per sequence cost ~23 ms a test."""
     deletes = [f'DELETE FROM "{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables)]
+    restart = (
+        "SELECT setval(s.seqrelid, s.seqstart, false) FROM pg_sequence s"
+        " JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = current_schema()"
+    )
     # a test that leaks an open transaction fails loudly here instead of hanging
-    return "; ".join(["SET LOCAL lock_timeout = '10s'", *deletes, *resets])
+    return "; ".join(["SET LOCAL lock_timeout = '10s'", *deletes, restart])
 
 
 def _empty_postgres(db: MigratedDatabase) -> None:
