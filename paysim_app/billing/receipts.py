@@ -479,6 +479,7 @@ def receipt_pdf(
 
 
 @outbox.attachment_renderer("receipt")
+@verb
 def receipt_attachment(session: Session, receipt_id: int, locale: str | None) -> outbox.Attachment:
     """The PDF an outgoing e-mail carries (`outbox.attachment_ref("receipt", id)`), for the
     sender: the receipt as it stands when the e-mail leaves, in its subscriber's language
