@@ -139,7 +139,9 @@ def test_every_money_message_is_rendered_completely(session, factory, locale):
     assert "30.11.2026" in expiring.body
     [warning] = [n for n in got if n.kind == "low_balance"]
     assert money(50000, locale) in warning.body and phone(low.msisdn) in warning.title
-    assert len(emails(session)) == len(got)
+    # one e-mail per notification; the receipts of the payments that went through are e-mails
+    # of their own (billing.receipts)
+    assert len([m for m in emails(session) if m.kind != "receipt"]) == len(got)
 
 
 def test_dedup_key_sends_once_per_user(session, factory):
