@@ -653,3 +653,17 @@ def test_the_webhook_and_the_return_url_at_the_same_moment_credit_once(
     entries = session.exec(select(LedgerEntry).where(LedgerEntry.payment_id == out.payment_id))
     assert len(entries.all()) == 1
     assert count(session, SavedCard) == 1
+
+
+def test_the_schedulers_janitor_expires_pages_past_their_time(session, factory):
+    from paysim_app.jobs import scheduler
+
+    sub = factory.subscriber()
+    sim = factory.sim(sub)
+    out = top_up(session, sub, sim)
+    scheduler.janitor_job()
+    assert fresh(session, Payment, out.payment_id).status == "pending"
+    later = utcnow() + timedelta(minutes=checkout.SESSION_MINUTES + 5)
+    with time_machine.travel(later, tick=False):
+        scheduler.janitor_job()
+    assert fresh(session, Payment, out.payment_id).status == "expired"

@@ -430,3 +430,46 @@ def test_stripe_signed_events_are_verified(gateway: SandboxGateway):
             gateway.parse_webhook(payload, bad)
     with pytest.raises(WebhookRejected):
         gateway.parse_webhook(b"[]", stripe_events.sign(b"[]", SECRET))
+
+
+# the real delivery, as the app runs it (tests/conftest keeps the events instead)
+POST_IN_BACKGROUND = SandboxGateway._post_in_background
+
+
+def test_events_are_posted_to_the_apps_webhook_signed_like_stripes(db_url):
+    """The sandbox POSTs each event to <PAYSIM_PUBLIC_URL>/api/stripe/webhook, retrying an
+    answer that is not 2xx, never through a proxy."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    got: list[tuple[str, bytes, str]] = []
+    arrived = threading.Event()
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((self.path, body, self.headers["Stripe-Signature"]))
+            self.send_response(503 if len(got) == 1 else 200)  # the first try is refused
+            self.end_headers()
+            if len(got) == 2:
+                arrived.set()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        gw = SandboxGateway(SECRET, public_url=f"http://127.0.0.1:{server.server_address[1]}")
+        gw._deliver = lambda payload, sig: POST_IN_BACKGROUND(gw, payload, sig)
+        page = start(gw, key="checkout:topup:1:posted01")
+        gw.expire_checkout(page.session_id)
+        assert arrived.wait(10)
+    finally:
+        server.shutdown()
+        server.server_close()
+    (path, body, signature), again = got
+    assert again == got[0]  # the same event, delivered again
+    assert path == "/api/stripe/webhook"
+    event = gw.parse_webhook(body, signature)
+    assert (event.kind, event.session_id) == ("checkout_expired", page.session_id)
