@@ -24,6 +24,7 @@ Outcomes:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,8 +92,11 @@ class StripeGateway:
         params: dict[str, Any] = {"metadata": {"paysim_ref": reference}}
         if email:
             params["email"] = email
+        # one customer per subscriber (and e-mail), also when a create is retried or two pages
+        # are opened at once
+        key = "customer:" + hashlib.sha256(f"{reference}|{email}".encode()).hexdigest()[:32]
         try:
-            customer = self._client.v1.customers.create(params)
+            customer = self._client.v1.customers.create(params, {"idempotency_key": key})
         except stripe.StripeError as exc:
             raise GatewayError(f"customer not created: {_describe(exc)}") from exc
         return str(customer.id)

@@ -118,6 +118,10 @@ def test_a_card_saved_on_the_hosted_page_is_charged_off_session(
     assert customer.startswith("cus_")
     created = fake.calls("POST", "/v1/customers")[0].params
     assert created == {"metadata": {"paysim_ref": "u-42"}, "email": "anna@example.com"}
+    # asked again (a retry, a second page opened at once): the same customer
+    assert gateway.create_customer(reference="u-42", email="anna@example.com") == customer
+    assert len(fake.customers) == 1
+    assert fake.calls("POST", "/v1/customers")[0].header("Idempotency-Key").startswith("customer:")
 
     page = start(gateway, customer=customer, locale="en")
     assert page.session_id.startswith("cs_test_")
