@@ -534,7 +534,9 @@ def _session_for(idempotency_key: str) -> str:
 
 
 def _locked(db, session_id: str) -> SandboxCheckout | None:
-    # one action on a session at a time (two clicks, two tabs, the janitor)
+    """The session's row, held until the commit: one action on a session at a time (two
+    clicks, two tabs, the janitor). The no-op UPDATE takes SQLite's write lock at once (SQLite
+    has no FOR UPDATE); on PostgreSQL it and the FOR UPDATE lock the row."""
     db.execute(
         update(SandboxCheckout)
         .where(SandboxCheckout.id == session_id)
