@@ -83,11 +83,14 @@ def test_top_up_goes_to_the_hosted_page_and_keeps_no_card_data(db_url, alice_and
     sent = json.dumps(state.dict(), default=str)
     assert "4242 4242" not in sent and "4242424242424242" not in sent
     assert "12/34" not in sent
-    # paid there, the return page shows the new balance; to someone else it shows nothing
-    pay_on_page(get_gateway(), payment.checkout_url, "4242424242424242")
+    # back before paying (another tab): "in progress", and "check again" once it is paid
     result = _leaf(TopupResultState)
     result.auth_token = _signed_in("alice@example.ru")
     result.router = _router(f"/cabinet/topup/result?payment={payment.id}")
+    _run(TopupResultState.load, result)
+    assert (result.outcome["status"], result.view["status"]) == ("pending", "pending")
+    # paid there, the return page shows the new balance; to someone else it shows nothing
+    pay_on_page(get_gateway(), payment.checkout_url, "4242424242424242")
     _run(TopupResultState.load, result)
     assert (result.outcome["status"], result.outcome["balance_kop"]) == ("succeeded", 60000)
     assert _balance(alice_sim.id) == 60000

@@ -392,6 +392,16 @@ def topup_result_page() -> rx.Component:
                         ),
                     ),
                     rx.cond(
+                        v["status"] == "pending",
+                        rx.button(
+                            rx.icon("refresh-cw", size=16),
+                            tr("topup.result.check_again"),
+                            size="3",
+                            on_click=TopupResultState.load,
+                            id="check-again",
+                        ),
+                    ),
+                    rx.cond(
                         v["status"] == "expired",
                         rx.link(
                             rx.button(tr("topup.result.again_plain"), size="3"),
