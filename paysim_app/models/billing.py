@@ -11,12 +11,14 @@ from paysim_app.models.base import one_of, utcnow
 
 PAYMENT_METHODS = ("card", "autopay", "partner", "correction")
 # "expired": the subscriber left the provider's hosted page without paying (billing.checkout)
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded", "expired")
+# "requires_action": an off-session (autopay) charge the bank wants the subscriber to confirm
+# (3-D Secure); nothing was taken, it waits for them until `confirm_by` (billing.confirmations)
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded", "expired", "requires_action")
 CARD_SETUP_STATUSES = ("open", "complete", "expired")
 PAYMENT_REFUND_KINDS = ("refund", "total")
 LEDGER_KINDS = ("topup", "monthly_fee", "refund", "adjustment", "addon")
 AUTOPAY_MODES = ("monthly", "threshold")
-AUTOPAY_RUN_STATUSES = ("pending", "succeeded", "failed", "skipped")
+AUTOPAY_RUN_STATUSES = ("pending", "succeeded", "failed", "skipped", "requires_action")
 
 
 class Payment(SQLModel, table=True):
@@ -71,6 +73,8 @@ class Payment(SQLModel, table=True):
     checkout_session: str | None = Field(default=None, max_length=120, index=True)
     checkout_url: str = Field(default="", max_length=1000)
     checkout_expires_at: datetime | None = None
+    # waiting for the subscriber's confirmation (3-D Secure) of an autopay charge until then
+    confirm_by: datetime | None = None
     save_card: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
