@@ -7,11 +7,14 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from sqlmodel import Session, select
 
 import paysim_app.paysim_app  # noqa: F401
 from paysim_app.api.routes import api
 from paysim_app.billing import partner_topups
 from paysim_app.core import form_keys
+from paysim_app.db import get_engine
+from paysim_app.models import Sim
 from paysim_app.ui.admin.payments import AdminPaymentState
 from paysim_app.ui.cabinet.payments import PaymentsState
 from paysim_app.ui.partner.topup import PartnerTopupState
@@ -82,6 +85,18 @@ def test_the_dealers_recent_top_ups_link_their_receipts(db_url, world, client):
     assert row["receipt"] == "Чек (PDF)"
     assert row["receipt_href"].startswith(f"/api/receipts/{world['cash']}?")
     assert client.get(row["receipt_href"]).status_code == 200
+
+
+def test_the_dealers_done_step_links_the_new_top_ups_receipt(db_url, world, factory, client):
+    with Session(get_engine()) as session:
+        sim_id = session.exec(select(Sim.id).where(Sim.partner_id.is_not(None))).first()
+    state = _state(PartnerTopupState, "dealer@example.ru")
+    state.step, state._sim_id, state._amount_kop = "confirm", sim_id, 25000
+    _run(PartnerTopupState.confirm, state)
+    assert state.step == "done"
+    newest = state.recent[0]["payment_id"]
+    assert state.done["receipt"].startswith(f"/api/receipts/{newest}?t=")
+    assert client.get(state.done["receipt"]).status_code == 200
 
 
 def test_the_admin_card_downloads_the_receipt_and_shows_its_registration(

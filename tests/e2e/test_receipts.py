@@ -67,6 +67,14 @@ def _dealer_cash(app_env, sim_id: int, dealer_login: str) -> int:
     return done.payment_id
 
 
+def _msisdn(app_env, sim_id: int) -> str:
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    with Session(engine) as session:
+        msisdn = session.get(Sim, sim_id).msisdn
+    engine.dispose()
+    return msisdn
+
+
 def _pdf_text(download) -> str:
     text = PdfReader(io.BytesIO(download.path().read_bytes())).pages[0].extract_text()
     return " ".join(text.replace("\u00a0", " ").split())
@@ -125,6 +133,17 @@ def test_the_dealer_and_the_admin_have_the_receipt_and_the_email_carries_it(
     with page.expect_download() as info:
         link.click()
     assert "Наличными" in _pdf_text(info.value)
+    # a new cash top-up: its receipt is offered on the result step, to print for the customer
+    page.locator("#topup-number").fill(_msisdn(app_env, customer["sims"][1]))
+    page.locator(".quick-amount").nth(1).click()  # 500 ₽
+    page.locator("#topup-next").click()
+    page.locator("#topup-confirm").click()
+    receipt = page.locator("#topup-receipt")
+    expect(receipt).to_be_visible()
+    shot(page, f"receipts-partner-done-{width}")
+    with page.expect_download() as info:
+        receipt.click()
+    assert "500,00 ₽" in _pdf_text(info.value)
 
     admin = new_page(width)
     sign_in(admin, staff_login(app_env, "admin"))

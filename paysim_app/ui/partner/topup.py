@@ -144,16 +144,18 @@ class PartnerTopupState(SessionState):
             self.form_error = res.error
             return res.redirect
         result = res.value
+        self._load_recent()
         self.done = {
             "body": t(
                 "partner_money.done_body",
                 self.locale,
                 amount=money(result.amount_kop, self.locale),
                 number=phone(result.msisdn),
-            )
+            ),
+            # the cash receipt to print or send the customer
+            "receipt": self.receipt_links.get(str(result.payment_id), ""),
         }
         self.step = "done"
-        self._load_recent()
         return rx.toast.success(self._t("partner_money.done_title"))
 
     @access("partner")
@@ -361,6 +363,21 @@ def _done() -> rx.Component:
                 align="center",
             ),
             rx.text(s.done["body"], size="3", id="topup-done-body"),
+            rx.cond(
+                s.done["receipt"] != "",
+                rx.link(
+                    rx.icon("file-down", size=16),
+                    tr("receipt.download"),
+                    href=s.done["receipt"],
+                    download=True,
+                    reload_document=True,
+                    weight="medium",
+                    display="inline-flex",
+                    align_items="center",
+                    gap="6px",
+                    id="topup-receipt",
+                ),
+            ),
             rx.button(
                 rx.icon("plus", size=16),
                 tr("partner_money.another"),
