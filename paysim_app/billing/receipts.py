@@ -314,19 +314,26 @@ def send_pending(session: Session, provider: FiscalProvider | None = None) -> di
                 result = provider.report(receipt.provider_uuid)
             else:
                 result = provider.register(_document(session, receipt))
-        except FiscalUnavailable as exc:
+        except Exception as exc:  # noqa: BLE001 - one receipt never holds up the others
+            # unavailable: the provider is down; anything else is a fault of ours (logged with
+            # its traceback): either way the receipt waits for a later run, the next ones go on
+            unavailable = isinstance(exc, FiscalUnavailable)
+            session.rollback()
             session.execute(
                 update(_R)
                 .where(_R.c.id == receipt.id, _R.c.status == "pending")
                 .values(
                     attempts=_R.c.attempts + 1,
                     next_attempt_at=utcnow() + _backoff(receipt.attempts),
-                    last_error=str(exc)[:500],
+                    last_error=(str(exc) if unavailable else f"{type(exc).__name__}: {exc}")[:500],
                 )
             )
             session.commit()
             counts["unavailable"] += 1
-            log.warning("receipt %s: cash register unavailable: %s", receipt.id, exc)
+            if unavailable:
+                log.warning("receipt %s: cash register unavailable: %s", receipt.id, exc)
+            else:
+                log.exception("receipt %s: could not be sent", receipt.id)
             continue
         status = _apply(session, receipt.id, provider.name, result)
         session.commit()

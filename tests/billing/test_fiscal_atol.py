@@ -249,3 +249,27 @@ def test_unavailable_is_what_a_transport_failure_raises(fake, atol):
     fake.down = True
     with pytest.raises(FiscalUnavailable):
         atol.report("nope")
+
+
+def test_a_receipt_that_breaks_the_job_waits_and_the_next_ones_go_on(session, factory, fake, atol):
+    sub = factory.subscriber()
+    sim = factory.sim(sub)
+    with time_machine.travel(T0 - timedelta(minutes=1), tick=False):
+        first, second = pay(session, sim), pay(session, sim)
+    calls = []
+
+    class Breaking(AtolFiscal):
+        def register(self, document):
+            calls.append(document.external_id)
+            if document.external_id == f"paysim-sell-{first}":
+                raise KeyError("a bug of ours")
+            return super().register(document)
+
+    broken = Breaking(
+        login=fake.login, password=fake.password, group_code=fake.group, api_base=fake.url
+    )
+    counts = run(session, broken)
+    assert (counts["unavailable"], counts["waiting"]) == (1, 1)
+    stuck = receipt_of(session, first)
+    assert stuck.status == "pending" and stuck.last_error.startswith("KeyError")
+    assert receipt_of(session, second).provider_uuid
