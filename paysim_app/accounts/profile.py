@@ -36,6 +36,7 @@ EMAIL_GROUPS: dict[str, tuple[str, ...]] = {
         "autopay_failed",
         "autopay_failed_hard",
         "autopay_cap",
+        "autopay_confirm",
         "autopay_off_no_card",
     ),
     "cards": ("card_expiring",),

@@ -7,6 +7,10 @@ gateway is called. Two workers, a second run or a run after a crash find the cla
 claim left pending by a crash is finished by the janitor with the same idempotency key.
 Periods: 'YYYY-MM' for monthly charges, 't<ledger entry id>' for the debit that took the balance
 below the threshold.
+
+A charge whose bank wants 3-D Secure (off-session nobody can pass it) does not fail: the payment
+and its run wait for the subscriber's confirmation (billing.confirmations), out of the retry
+schedule, and no new attempt is claimed for the SIM while one waits.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from paysim_app.billing import cards, payments, topups
+from paysim_app.billing import cards, confirmations, payments, topups
+
+# the autopay page's verbs for a charge waiting for the subscriber's confirmation
+from paysim_app.billing.confirmations import payment_of_link, start_confirmation  # noqa: F401
 from paysim_app.core import bulk, notify
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
@@ -85,6 +92,8 @@ class AutopayView:
     next_charge_kop: int | None
     runway_until: date | None
     runs: list[RunRow] = field(default_factory=list)
+    # autopay payments waiting for the subscriber's confirmation (3-D Secure)
+    waiting: list[confirmations.Waiting] = field(default_factory=list)
 
 
 def next_billing_date(billing_day: int, on: date) -> date:
@@ -262,6 +271,7 @@ def autopay_view(session: Session, sim: Sim, on: date | None = None) -> AutopayV
             )
             for r, amount in runs
         ],
+        waiting=confirmations.waiting_for_sim(session, sim.id),
     )
 
 
@@ -293,7 +303,7 @@ def _spent_this_month(session: Session, sim_ids: list[int], on: date) -> dict[in
             .where(
                 Payment.sim_id.in_(sim_ids),
                 Payment.method == "autopay",
-                Payment.status.in_(("pending", "succeeded")),
+                Payment.status.in_(("pending", "succeeded", "requires_action")),
                 Payment.created_at >= start,
                 Payment.created_at < end,
             )
@@ -325,6 +335,14 @@ def claim(
         )
     ).all()
     rules = {rule.sim_id: (rule, card, sub, partner) for rule, card, sub, partner in rows}
+    # a charge waiting for the subscriber's confirmation pauses the SIM's autopay
+    for sim_id in session.execute(
+        select(AutopayRun.sim_id).where(
+            bulk.id_in(session, AutopayRun.sim_id, sim_ids),
+            AutopayRun.status == "requires_action",
+        )
+    ).scalars():
+        rules.pop(sim_id, None)
     capped = [s for s in sim_ids if s in rules and rules[s][0].monthly_cap_kop]
     spent = _spent_this_month(session, capped, on)
     values, outcome = [], {}
@@ -430,7 +448,7 @@ def charge_claims(
     """Call the gateway for committed claims and settle the outcomes, committing per chunk."""
     counts = {"succeeded": 0, "failed": 0, "pending": 0}
     for start in range(0, len(claims), chunk):
-        outcomes = []
+        outcomes, held = [], []
         for c in claims[start : start + chunk]:
             try:
                 result = gateway.charge(
@@ -444,7 +462,13 @@ def charge_claims(
             except GatewayError:
                 counts["pending"] += 1
                 continue
-            outcomes.append((c.payment_id, result))
+            if confirmations.needs_confirmation(result.status, result.decline_code):
+                held.append((c.payment_id, result.gateway_ref))
+            else:
+                outcomes.append((c.payment_id, result))
+        if held:  # waiting for their owners' confirmation (the key only when there are some)
+            waiting = len(confirmations.hold(session, held))
+            counts["requires_action"] = counts.get("requires_action", 0) + waiting
         changed = payments.settle(session, outcomes)
         session.commit()
         for status in changed.values():

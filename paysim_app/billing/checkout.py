@@ -20,6 +20,7 @@ was declined on the page (with that decline), otherwise "expired".
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,6 +51,18 @@ _T = Payment.__table__
 SESSION_MINUTES = 30
 # the janitor expires sessions this long past their expiry (the provider's own event first)
 EXPIRY_GRACE = timedelta(minutes=2)
+
+
+# What puts an autopay payment on hold for its owner's confirmation (billing.confirmations
+# registers it with @holds_payments, so this module never imports it): called with
+# [(payment id, the provider's reference)], returns the payments it held.
+_ON_HOLD: list[Callable[[Session, list[tuple[int, str | None]]], list[int]]] = []
+
+
+def holds_payments(hook):
+    if hook not in _ON_HOLD:
+        _ON_HOLD.append(hook)
+    return hook
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,118 @@ def open_payment_page(
     session.expire(payment)
     session.commit()
     return page.url
+
+
+@verb
+def open_confirmation_page(
+    session: Session, gateway: Gateway, payment_id: int, *, customer: str = "", locale: str = "ru"
+) -> str:
+    """The hosted page for an autopay payment waiting for its owner's confirmation
+    (billing.confirmations); returns its URL.
+
+    A Checkout Session for that amount, not a second confirmation of the off-session
+    PaymentIntent: the intent that asked for 3-D Secure took nothing and is never confirmed
+    again, and the payment follows only the session it names (`checkout_session`, compare-and-
+    set on "pending" as every hosted page), so one payment is still at most one charge. It keeps
+    the page, its webhooks, its return URL and its expiry the very code of a top-up, in both
+    gateways, and `customer` lets Stripe offer the saved card on the page.
+
+    The payment goes "requires_action" -> "pending" while the page is open (a compare-and-set:
+    two clicks open one page); a page left unpaid brings it back to waiting (`_expire`), and a
+    provider that does not answer too (`checkout.error.unavailable`)."""
+    opened = utcnow()
+    row = session.execute(
+        update(_T)
+        .where(_T.c.id == payment_id, _T.c.status == "requires_action")
+        .values(status="pending", decline_code=None, checkout_url="")
+        .returning(_T.c.idempotency_key, _T.c.amount_kop, _T.c.checkout_session)
+    ).first()
+    if row is None:
+        raise DomainError("autopay.confirm.error.closed")
+    session.commit()
+    key, amount, previous = row
+    success, cancel = payment_return_urls(payment_id)
+    try:
+        page = gateway.start_checkout(
+            mode="payment",
+            reference=key,
+            customer=customer,
+            success_url=success,
+            cancel_url=cancel,
+            # one session per opening: the page before (left unpaid, expired) names the next
+            idempotency_key=f"checkout:{key}:after:{previous or 'none'}",
+            amount_kop=amount,
+            description=f"PaySim autopay {payment_id}",
+            locale=locale,
+            expires_at=opened + timedelta(minutes=SESSION_MINUTES),
+        )
+    except GatewayError as exc:
+        log.warning("payment %s: confirmation page not opened: %s", payment_id, exc)
+        _back_to_waiting(session, payment_id)
+        session.commit()
+        raise DomainError("checkout.error.unavailable") from exc
+    session.execute(
+        update(_T)
+        .where(_T.c.id == payment_id, _T.c.status == "pending")
+        .values(
+            checkout_session=page.session_id,
+            checkout_url=page.url,
+            checkout_expires_at=page.expires_at,
+        )
+    )
+    session.commit()
+    for obj in list(session.identity_map.values()):  # a loaded Payment must follow
+        if isinstance(obj, Payment) and obj.id == payment_id:
+            session.expire(obj)
+    return page.url
+
+
+def _back_to_waiting(session: Session, payment_id: int) -> bool:
+    """A confirmation page closed unpaid while the wait goes on: the payment waits again."""
+    return (
+        session.execute(
+            update(_T)
+            .where(_T.c.id == payment_id, _T.c.status == "pending", _T.c.confirm_by > utcnow())
+            .values(
+                status="requires_action",
+                decline_code="authentication_required",
+                checkout_url="",
+                checkout_expires_at=None,
+            )
+            .returning(_T.c.id)
+        ).first()
+        is not None
+    )
+
+
+@verb
+def end_waits(session: Session, *, limit: int = 500) -> int:
+    """The janitor: autopay payments whose wait for confirmation ran out end failed
+    (`authentication_required`, through payments.settle, so their autopay runs record it and the
+    subscriber is told). Returns how many."""
+    due = list(
+        session.execute(
+            update(_T)
+            .where(
+                _T.c.id.in_(
+                    select(_T.c.id)
+                    .where(_T.c.status == "requires_action", _T.c.confirm_by <= utcnow())
+                    .limit(limit)
+                    .scalar_subquery()
+                ),
+                _T.c.status == "requires_action",
+            )
+            .values(status="pending")
+            .returning(_T.c.id)
+        ).scalars()
+    )
+    if due:
+        payments.settle(
+            session,
+            [(pid, ChargeResult("failed", None, "authentication_required")) for pid in due],
+        )
+    session.commit()
+    return len(due)
 
 
 @verb
@@ -196,8 +321,16 @@ def _settle(
 def _expire(session: Session, payment_id: int, charge: ChargeResult | None) -> str:
     """The page closed unpaid: "failed" with the decline if a card was declined there (the
     provider's last attempt, or the one noted before), otherwise "expired"."""
-    noted = session.execute(select(_T.c.decline_code).where(_T.c.id == payment_id)).scalar()
+    noted, confirm_by = session.execute(
+        select(_T.c.decline_code, _T.c.confirm_by).where(_T.c.id == payment_id)
+    ).one()
     code = charge.decline_code if charge is not None and charge.status == "failed" else noted
+    if confirm_by is not None and not code:
+        # an autopay payment's confirmation page: it waits again while there is time, and
+        # past the wait it ends as an unconfirmed charge (not "expired": no page of a top-up)
+        if _back_to_waiting(session, payment_id):
+            return "applied"
+        code = "authentication_required"
     if code:
         changed = payments.settle(session, [(payment_id, ChargeResult("failed", None, code))])
         return "applied" if changed else "unchanged"
@@ -231,14 +364,22 @@ def expire_stale(session: Session, gateway: Gateway, *, limit: int = 200) -> int
             _T.c.status == "pending",
             _T.c.checkout_session.is_not(None),
             _T.c.checkout_expires_at < cutoff,
+            _T.c.unknown_since.is_(None),  # left to a person
         )
         .order_by(_T.c.id)
         .limit(limit)
     ).scalars()
     finished = 0
+    forgotten = utcnow() - payments.KEY_MEMORY
     for payment_id in list(due):
-        if follow_payment(session, gateway, payment_id, abandoned=True) != "pending":
+        status = follow_payment(session, gateway, payment_id, abandoned=True)
+        if status == "pending" and session.get(Payment, payment_id).created_at < forgotten:
+            # its page cannot be read past a day: found by our key, or left to a person
+            status = payments.find_at_provider(session, gateway, payment_id)
+            session.commit()
+        if status != "pending":
             finished += 1
+    finished += end_waits(session)
     setups = session.execute(
         select(CardSetup.id)
         .where(
@@ -418,6 +559,20 @@ def apply_event(session: Session, gateway: Gateway, event: GatewayEvent) -> str:
                 event.amount_kop,
             )
             return "mismatch"
+        if row.status == "requires_action":
+            return "duplicate"  # its off-session attempt, already waiting for the subscriber
+        if (
+            event.kind == "payment_failed"
+            and row.method == "autopay"
+            and row.status == "pending"
+            and not row.checkout_session
+            and confirmations_hold(event.decline_code)
+        ):
+            # Stripe reports the off-session attempt that wants 3-D Secure by webhook too,
+            # maybe before autopay reads the answer: either one puts the payment on hold
+            held = [hook(session, [(row.id, event.gateway_ref)]) for hook in _ON_HOLD]
+            if any(held):
+                return "applied"
         if row.checkout_session and row.status == "pending":
             if event.kind == "payment_failed":
                 # declined on the hosted page, which stays open for another card
@@ -427,8 +582,12 @@ def apply_event(session: Session, gateway: Gateway, event: GatewayEvent) -> str:
     return payments.apply_event(session, event)
 
 
+def confirmations_hold(decline_code: str | None) -> bool:
+    return normalise(decline_code) == "authentication_required"
+
+
 def _payment_of(session: Session, event: GatewayEvent):
-    query = select(_T.c.id, _T.c.status, _T.c.amount_kop, _T.c.checkout_session)
+    query = select(_T.c.id, _T.c.status, _T.c.amount_kop, _T.c.checkout_session, _T.c.method)
     if event.payment_key:
         return session.execute(query.where(_T.c.idempotency_key == event.payment_key)).first()
     if event.gateway_ref:

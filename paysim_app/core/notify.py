@@ -48,6 +48,7 @@ EMAIL_KINDS = (
     "autopay_failed",
     "autopay_failed_hard",
     "autopay_cap",
+    "autopay_confirm",  # a charge waits for the subscriber's 3-D Secure (billing.confirmations)
     "autopay_off_no_card",
     "card_expiring",
     "low_balance",

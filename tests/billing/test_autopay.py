@@ -283,16 +283,13 @@ def test_hard_decline_is_not_retried_and_asks_to_act(session, factory):
         sim = factory.sim(
             sub, tariff=factory.tariff(fee_kop=50000), billing_day=5, activated_at=LONG_AGO
         )
-        card = factory.card(sub, "4000002760003184")  # 3-D Secure: fails off-session
+        # a lost card: hard (a card that wants 3-D Secure waits instead: test_autopay_confirmation)
+        card = factory.card(sub, "4000000000009987")
         autopay.set_autopay(session, sub, sim.id, Form("monthly", card.id))
         session.commit()
     bill(session, NOV5)
     [run] = runs(session, sim.id)
-    assert (run.status, run.decline_code, run.next_retry_at) == (
-        "failed",
-        "authentication_required",
-        None,
-    )
+    assert (run.status, run.decline_code, run.next_retry_at) == ("failed", "lost_card", None)
     [note] = notifications(session, sub, "autopay_failed_hard")
     assert notifications(session, sub, "autopay_failed") == []
     bill(session, date(2026, 11, 6))
