@@ -18,10 +18,12 @@ from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import (
+    REASON_MAX,
     back_link,
     info,
     info_grid,
     reject_form,
+    submitted_reason,
     tab_label,
     tabs_header,
     title_row,
@@ -393,7 +395,7 @@ class AdminActivationState(SessionState):
     @access("admin:activations.edit")
     @rx.event
     def set_reason(self, value: str):
-        self.reason = str(value)[:600]
+        self.reason = str(value)[:REASON_MAX]
         self.reason_error = ""
 
     @access("admin:activations.edit")
@@ -417,12 +419,12 @@ class AdminActivationState(SessionState):
 
     @access("admin:activations.edit")
     @rx.event
-    def reject(self, _form: dict | None = None):
+    def reject(self, form: dict | None = None):
         request_id = self._request_id()
         if request_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        res = self._call(activations.reject_activation, request_id, self.reason)
+        res = self._call(activations.reject_activation, request_id, submitted_reason(self, form))
         if not show_refusal(self, res):
             return res.redirect
         return [
@@ -590,7 +592,7 @@ class AdminTariffChangeState(SessionState):
     @access("admin:activations.edit")
     @rx.event
     def set_reason(self, value: str):
-        self.reason = str(value)[:600]
+        self.reason = str(value)[:REASON_MAX]
         self.reason_error = ""
 
     @access("admin:activations.edit")
@@ -621,12 +623,12 @@ class AdminTariffChangeState(SessionState):
 
     @access("admin:activations.edit")
     @rx.event
-    def reject(self, _form: dict | None = None):
+    def reject(self, form: dict | None = None):
         change_id = self._change_id()
         if change_id is None:
             return rx.redirect("/login")
         self.error, self.reason_error = "", ""
-        res = self._call(tariff_changes.reject_change, change_id, self.reason)
+        res = self._call(tariff_changes.reject_change, change_id, submitted_reason(self, form))
         if not show_refusal(self, res):
             return res.redirect
         return [

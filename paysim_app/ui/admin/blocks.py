@@ -26,11 +26,13 @@ from paysim_app.ui.admin.activations import (
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import (
+    REASON_MAX,
     back_link,
     confirm_callout,
     info,
     info_grid,
     reject_form,
+    submitted_reason,
     tab_label,
     tabs_header,
     title_row,
@@ -452,14 +454,14 @@ class AdminBlockState(SessionState):
     @access("admin:blocks.edit")
     @rx.event
     def set_reason(self, value: str):
-        self.reason = str(value)[:600]
+        self.reason = str(value)[:REASON_MAX]
         self.reason_error = ""
 
     @access("admin:blocks.edit")
     @rx.event
-    def reject(self, _form: dict | None = None):
+    def reject(self, form: dict | None = None):
         self.error, self.reason_error = "", ""
-        res = self._call(blocks.reject_unblock, self._pending_id, self.reason)
+        res = self._call(blocks.reject_unblock, self._pending_id, submitted_reason(self, form))
         if not show_refusal(self, res):
             return res.redirect
         message = self._t("queues.unblock_rejected", sim=self.block["sim"])

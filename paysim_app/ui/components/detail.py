@@ -132,8 +132,22 @@ def confirm_callout(
     )
 
 
+REASON_MAX = 600  # what the states keep of a typed reason (the domain allows 500: its error)
+
+
+def submitted_reason(state, form: object) -> str:
+    """The reason as reject_form submitted it, kept in state.reason. The text area's on_change is
+    debounced, so its last keystrokes may still be on their way when the button is pressed; the
+    form's own value is the one the user sees."""
+    value = form.get("reason") if isinstance(form, dict) else None
+    if isinstance(value, str):
+        state.reason = value[:REASON_MAX]
+    return state.reason
+
+
 def reject_form(state, id_: str) -> rx.Component:
-    """The reason (required: a field error when empty) and the reject button."""
+    """The reason (required: a field error when empty) and the reject button; the handler reads
+    the reason with submitted_reason."""
     return rx.form(
         rx.vstack(
             labelled(
@@ -141,6 +155,7 @@ def reject_form(state, id_: str) -> rx.Component:
                 tr("queues.reject_reason"),
                 rx.text_area(
                     id=f"{id_}-reason",
+                    name="reason",
                     value=state.reason,
                     on_change=state.set_reason,
                     size="3",
