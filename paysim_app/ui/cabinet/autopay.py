@@ -1,8 +1,11 @@
 """/cabinet/autopay: one rule per SIM (monthly or below a threshold), its next charge, the
-balance runway and the attempts with their retry dates."""
+balance runway and the attempts with their retry dates; charges waiting for the subscriber's
+confirmation (3-D Secure) with a "Confirm payment" button. The e-mail's link lands here:
+/cabinet/autopay?sim=<id>&confirm=<signed token naming the payment>."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import date, datetime
 
@@ -43,6 +46,9 @@ class AutopayState(CabinetState):
     monthly_cap: str = ""
     errors: dict[str, str] = NO_ERRORS
     form_error: str = ""
+    link_error: str = ""  # the e-mail's link was forged, expired or someone else's
+    linked_payment: int = 0  # the payment the e-mail's link named
+    confirming: bool = False
 
     def _refresh(self, actor) -> None:
         res = self._call(autopay.get_autopay, self.current_sim_id)
@@ -72,8 +78,36 @@ class AutopayState(CabinetState):
         actor, redirect = self._open()
         if redirect:
             return redirect
+        self.link_error, self.linked_payment, self.confirming = "", 0, False
+        token = self.router.url.query_parameters.get("confirm", "")
+        if token:
+            res = self._call(autopay.payment_of_link, str(token)[:2000])
+            if res:
+                self.linked_payment = res.value
+            else:
+                self.link_error = res.error
         if self.current_sim_id:
             self._refresh(actor)
+
+    @access("subscriber")
+    @rx.event
+    def confirm_payment(self, payment_id: str):
+        """ "Confirm payment": to the provider's hosted page for that payment (the verb checks
+        that it is the subscriber's own and still waiting)."""
+        if self.confirming:
+            return
+        self.confirming = True
+        res = self._call(
+            autopay.start_confirmation, optional_id(payment_id) or 0, locale=self.locale
+        )
+        if not res:
+            self.confirming = False
+            actor = self._actor()
+            if actor is not None:
+                self._refresh(actor)
+            return res.redirect or rx.toast.error(res.error)
+        # the hosted page is another site's (or, in the sandbox, outside the app's router)
+        return rx.call_script(f"window.location.assign({json.dumps(res.value)})")
 
     @access("subscriber")
     @rx.event
@@ -186,6 +220,31 @@ class AutopayState(CabinetState):
         }
 
     @rx.var
+    def waiting_rows(self) -> list[dict[str, str]]:
+        loc = self.locale
+        rows = []
+        for w in self.view.get("waiting", []) if self.view else []:
+            rows.append(
+                {
+                    "id": str(w["payment_id"]),
+                    "body": t(
+                        "autopay.confirm.body",
+                        loc,
+                        amount=money(w["amount_kop"], loc),
+                        card=w["card_label"] or "—",
+                    ),
+                    "until": t(
+                        "autopay.confirm.until",
+                        loc,
+                        date=moment(datetime.fromisoformat(w["confirm_by"]), loc),
+                    ),
+                    "on_page": "1" if w["on_page"] else "",
+                    "linked": "1" if w["payment_id"] == self.linked_payment else "",
+                }
+            )
+        return rows
+
+    @rx.var
     def run_rows(self) -> list[dict[str, str]]:
         loc = self.locale
         rows = []
@@ -198,9 +257,12 @@ class AutopayState(CabinetState):
                     "attempt": str(r["attempt"]),
                     "amount": money(r["amount_kop"], loc) if r["amount_kop"] else "",
                     "status": t(f"autopay.run.{r['status']}", loc),
-                    "colour": {"succeeded": "green", "failed": "red", "skipped": "gray"}.get(
-                        r["status"], "amber"
-                    ),
+                    "colour": {
+                        "succeeded": "green",
+                        "failed": "red",
+                        "skipped": "gray",
+                        "requires_action": "orange",
+                    }.get(r["status"], "amber"),
                     "reason": t(f"decline.{code}", loc) if code else "",
                     "retry": t(
                         "autopay.retry_at", loc, date=moment(datetime.fromisoformat(retry), loc)
@@ -233,6 +295,51 @@ def _amount_input(name: str, label: rx.Var) -> rx.Component:
         aria_invalid=invalid(error),
     )
     return labelled(f"autopay-{name}", label, control, error)
+
+
+def _waiting_card(row: rx.Var) -> rx.Component:
+    return rx.callout.root(
+        rx.vstack(
+            rx.heading(tr("autopay.confirm.title"), size="3", as_="h2"),
+            rx.text(row["body"]),
+            rx.text(row["until"], size="2", weight="medium"),
+            rx.cond(
+                row["on_page"] != "",
+                rx.text(tr("autopay.confirm.on_page"), size="2"),
+            ),
+            rx.button(
+                rx.icon("shield-check", size=16),
+                tr("autopay.confirm.button"),
+                size="3",
+                on_click=AutopayState.confirm_payment(row["id"]),
+                loading=AutopayState.confirming,
+                id="autopay-confirm-" + row["id"],
+                class_name="autopay-confirm",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        color="orange",
+        variant=rx.cond(row["linked"] != "", "outline", "soft"),
+        width="100%",
+        role="region",
+        aria_label=tr("autopay.confirm.title"),
+    )
+
+
+def _waiting() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            AutopayState.link_error != "",
+            rx.callout(
+                AutopayState.link_error, icon="link-2-off", color="red", id="autopay-link-error"
+            ),
+        ),
+        rx.foreach(AutopayState.waiting_rows, _waiting_card),
+        spacing="3",
+        width="100%",
+        id="autopay-waiting",
+    )
 
 
 def _status_card() -> rx.Component:
@@ -342,6 +449,7 @@ def autopay_page() -> rx.Component:
     return sim_page(
         AutopayState,
         "autopay.title",
+        _waiting(),
         rx.grid(
             _status_card(),
             rx.cond(
