@@ -7,9 +7,10 @@ It (re)creates the database named in --db (PostgreSQL: a dedicated database whos
 "bench", dropped and created again; SQLite: the file is deleted), migrates it with alembic and
 bulk-loads N subscribers with one active SIM each (COPY on PostgreSQL, executemany on SQLite),
 a few tariffs and partners, last month's fee already in the ledger, saved sandbox cards and
-monthly autopay on a share of the SIMs. Every SIM is due on the bench date. Then it times
-run_billing() twice on that date (the second run must charge nothing), checks the money
-invariants with a handful of aggregate queries, and prints the figures.
+monthly autopay on a share of the SIMs (some cards decline, some ask for 3-D Secure off-session,
+so their payments wait for the subscriber's confirmation). Every SIM is due on the bench date.
+Then it times run_billing() twice on that date (the second run must charge nothing), checks the
+money invariants with a handful of aggregate queries, and prints the figures.
 
 Options worth knowing: --repeat N (N fresh databases, medians printed), --profile FILE (cProfile
 of the first run, top functions printed), --sql-stats (statements and round trips of the first
@@ -69,6 +70,8 @@ from paysim_app.settings import get_settings
 
 OK_CARD = "4242424242424242"
 FAILING_CARD = "4000000000009995"  # insufficient_funds: a soft decline, so a retry is scheduled
+# asks for 3-D Secure every time, off-session included: its autopay waits for the subscriber
+CONFIRM_CARD = "4000002760003184"
 TARIFFS = [  # code, name, fee (kop), GB (None: unlimited), Mbit/s
     ("BENCH-S", "Bench S", 35000, 30, 20),
     ("BENCH-M", "Bench M", 50000, 60, 50),
@@ -195,6 +198,7 @@ class Population:
     partners: int
     period: str
     seconds: float = 0.0
+    confirming: int = 0  # cards that want 3-D Secure off-session: their autopay waits
 
 
 def iccid(serial: int) -> str:
@@ -203,7 +207,14 @@ def iccid(serial: int) -> str:
 
 
 def generate(
-    engine: Engine, n: int, day: date, *, fail_rate: float, autopay_share: float, seed: int
+    engine: Engine,
+    n: int,
+    day: date,
+    *,
+    fail_rate: float,
+    autopay_share: float,
+    seed: int,
+    confirm_rate: float = 0.0,
 ) -> Population:
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -216,6 +227,7 @@ def generate(
     # tokens as the sandbox's hosted page makes them of these test cards
     ok_token = gateway.test_card(OK_CARD, 12, expiry_year).token
     failing_token = gateway.test_card(FAILING_CARD, 12, expiry_year).token
+    confirm_token = gateway.test_card(CONFIRM_CARD, 12, expiry_year).token
 
     prev_month_day = day.replace(day=1) - timedelta(days=1)
     prev_period = period_of(prev_month_day)
@@ -237,7 +249,7 @@ def generate(
     )
 
     users, subscribers, sims, entries, cards, rules = [], [], [], [], [], []
-    failing = 0
+    failing = confirming = 0
     for i in range(1, n + 1):
         email = f"bench{i}@bench.paysim.local"
         created = now - timedelta(days=rng.randint(60, 900))
@@ -299,18 +311,29 @@ def generate(
         )
         entries.append((2 * i, i, "monthly_fee", -fee, balance, prev_period, "", prev_fee_at))
         if rng.random() < autopay_share:
-            fails = rng.random() < fail_rate
+            # one draw decides the card (a --confirm-rate of 0 makes the population of before)
+            draw = rng.random()
+            fails = draw < fail_rate
+            confirms = not fails and draw < fail_rate + confirm_rate
             failing += fails
+            confirming += confirms
+            number, token = (
+                (FAILING_CARD, failing_token)
+                if fails
+                else (CONFIRM_CARD, confirm_token)
+                if confirms
+                else (OK_CARD, ok_token)
+            )
             card_id = len(cards) + 1
             cards.append(
                 (
                     card_id,
                     i,
                     "sandbox",
-                    failing_token if fails else ok_token,
+                    token,
                     gateway.create_customer(reference=f"subscriber:{i}"),
                     "visa",
-                    (FAILING_CARD if fails else OK_CARD)[-4:],
+                    number[-4:],
                     12,
                     expiry_year,
                     True,
@@ -396,7 +419,13 @@ def generate(
     )
     loader.finish()
     return Population(
-        n, len(rules), failing, PARTNERS, period_of(day), round(time.perf_counter() - started, 2)
+        n,
+        len(rules),
+        failing,
+        PARTNERS,
+        period_of(day),
+        round(time.perf_counter() - started, 2),
+        confirming,
     )
 
 
@@ -543,6 +572,15 @@ def invariants(engine: Engine, pop: Population) -> list[tuple[str, int, int]]:
             pop.failing,
         ),
         (
+            "autopay payments waiting for confirmation",
+            count(
+                engine,
+                """SELECT count(*) FROM payment
+            WHERE method = 'autopay' AND status = 'requires_action'""",
+            ),
+            pop.confirming,
+        ),
+        (
             "payments left pending",
             count(engine, "SELECT count(*) FROM payment WHERE status = 'pending'"),
             0,
@@ -603,11 +641,13 @@ def one_cycle(args, day: date, seed: int, verbose: bool) -> Cycle:
             fail_rate=args.fail_rate,
             autopay_share=args.autopay_share,
             seed=seed,
+            confirm_rate=args.confirm_rate,
         )
         if verbose:
             print(
                 f"generated {pop.sims} subscribers/SIMs, {pop.autopay} with monthly autopay "
-                f"({pop.failing} failing cards), {pop.partners} partners, "
+                f"({pop.failing} failing cards, {pop.confirming} asking for 3-D Secure), "
+                f"{pop.partners} partners, "
                 f"{len(TARIFFS)} tariffs in {pop.seconds:.1f} s"
             )
         stats = SqlStats(engine) if args.sql_stats and verbose else None
@@ -649,7 +689,8 @@ def one_cycle(args, day: date, seed: int, verbose: bool) -> Cycle:
             print(f"  fees              {report.fees} ({report.fees_kop / 100:,.2f} RUB)")
             print(
                 f"  autopay           {report.autopay['succeeded']} succeeded, "
-                f"{report.autopay['failed']} failed, {report.autopay['pending']} pending"
+                f"{report.autopay['failed']} failed, {report.autopay['pending']} pending, "
+                f"{report.autopay.get('requires_action', 0)} waiting for confirmation"
             )
             print(
                 f"  suspended         {report.suspended} "
@@ -708,6 +749,13 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.05,
         help="share of autopay cards that decline (insufficient_funds)",
+    )
+    parser.add_argument(
+        "--confirm-rate",
+        type=float,
+        default=0.03,
+        help="share of autopay cards that ask for 3-D Secure every time (4000 0027 6000 3184): "
+        "their charges wait for the subscriber's confirmation",
     )
     parser.add_argument("--autopay-share", type=float, default=0.6)
     parser.add_argument("--batch", type=int, default=500, help="run_billing(batch=...)")
