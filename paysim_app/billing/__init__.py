@@ -9,6 +9,9 @@ and payments they post to, the cycle the CLI and the jobs run), and the pages' f
 # registers it, whichever of its modules a caller imports first
 from paysim_app.billing import autopay as _autopay  # noqa: F401
 
+# disputes read the provider's charge.dispute.* events that payments.apply_event hands on
+from paysim_app.billing import disputes as _disputes  # noqa: F401
+
 # receipts follow every settlement too (a receipt for each payment that succeeded)
 from paysim_app.billing import receipts as _receipts  # noqa: F401
 from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES  # the pages' filters
@@ -18,6 +21,7 @@ __all__ = [
     "cards",
     "checkout",
     "cycle",
+    "disputes",
     "ledger",
     "partner_topups",
     "payment_lists",

@@ -29,7 +29,12 @@ from paysim_app.core.listing import (
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AutopayRun, Commission, Partner, Payment, Sim, Subscriber, User
-from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES, PaymentRefund
+from paysim_app.models.billing import (
+    DISPUTE_STATES,
+    PAYMENT_METHODS,
+    PAYMENT_STATUSES,
+    PaymentRefund,
+)
 
 
 def _columns(actor: Actor):
@@ -45,6 +50,8 @@ def _columns(actor: Actor):
             Payment.card_brand.label("card_brand"),
             Payment.card_last4.label("card_last4"),
             Payment.gateway_ref.label("gateway_ref"),
+            Payment.dispute.label("dispute"),
+            Payment.unknown_since.label("unknown_since"),
             Sim.msisdn.label("msisdn"),
             Payment.sim_id.label("sim_id"),
             Subscriber.full_name.label("subscriber"),
@@ -91,6 +98,15 @@ PAYMENT_LIST = ListSpec(
     filters=(
         FilterDef("status", lambda s, v: s.where(Payment.status == v), "choice", PAYMENT_STATUSES),
         FilterDef("method", lambda s, v: s.where(Payment.method == v), "choice", PAYMENT_METHODS),
+        # disputed payments: any of them, or those whose dispute is open / won / lost
+        FilterDef(
+            "dispute",
+            lambda s, v: s.where(
+                Payment.dispute.is_not(None) if v == "any" else Payment.dispute == v
+            ),
+            "choice",
+            ("any", *DISPUTE_STATES),
+        ),
         *date_range(Payment.created_at, "date_from", "date_to"),
         FilterDef("amount_min", lambda s, v: s.where(Payment.amount_kop >= v), "amount"),
         FilterDef("amount_max", lambda s, v: s.where(Payment.amount_kop <= v), "amount"),
@@ -180,6 +196,11 @@ class PaymentCard:
     refundable: bool
     refunded_kop: int = 0
     display_status: str = ""  # status, or "partly_refunded" (statement.status.* has words)
+    dispute: str | None = None  # open | won | lost (billing.disputes)
+    chargeback_kop: int = 0  # what a lost dispute took back
+    unknown: bool = False  # "unknown, check by hand" (payments.settle_by_hand)
+    can_settle: bool = False  # ... and this admin may settle it
+    can_act: bool = False  # this admin may move money on it (payments.refund)
     refunds: list[RefundLine] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
 
@@ -245,9 +266,23 @@ def payment_card(session: Session, actor: Actor, payment_id: int) -> PaymentCard
         subscriber=subscriber.full_name if subscriber else "",
         partner=partner.name if partner else "",
         commission_kop=int(commission),
-        refundable=payment.status == "succeeded" and actor.can("payments.refund"),
+        refundable=payment.status == "succeeded"
+        and payment.dispute not in ("open", "lost")
+        and actor.can("payments.refund"),
         refunded_kop=payment.refunded_kop,
-        display_status=display_status(payment.status, payment.refunded_kop),
+        display_status=display_status(
+            payment.status,
+            payment.refunded_kop,
+            payment.dispute,
+            payment.unknown_since is not None,
+        ),
+        dispute=payment.dispute,
+        chargeback_kop=payment.chargeback_kop,
+        unknown=payment.status == "pending" and payment.unknown_since is not None,
+        can_act=actor.can("payments.refund"),
+        can_settle=payment.status == "pending"
+        and payment.unknown_since is not None
+        and actor.can("payments.refund"),
         refunds=refunds,
         attempts=[
             Attempt(

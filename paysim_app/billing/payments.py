@@ -19,12 +19,13 @@ from sqlmodel import Session
 from paysim_app.billing import ledger
 from paysim_app.core import audit, bulk
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
+from paysim_app.core.listing import parse_amount_kop
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Commission, Partner, Payment, Sim
 from paysim_app.models.base import utcnow
 from paysim_app.models.billing import PaymentRefund
-from paysim_app.payments import ChargeResult, Gateway, GatewayError, GatewayEvent
+from paysim_app.payments import ChargeResult, Gateway, GatewayError, GatewayEvent, RefundResult
 from paysim_app.payments.declines import normalise
 
 log = logging.getLogger("paysim.payments")
@@ -44,6 +45,21 @@ def after_settlement(hook: Callable[[Session, dict[int, str]], None]):
     if hook not in _AFTER_SETTLEMENT:
         _AFTER_SETTLEMENT.append(hook)
     return hook
+
+
+# Events that the modules building on this one read (disputes: "dispute"), by kind; they
+# register themselves with @handles_event, so this module never imports them.
+_EVENT_HANDLERS: dict[str, Callable[[Session, GatewayEvent], str]] = {}
+
+
+def handles_event(kind: str):
+    """Register `handler(session, event) -> outcome` for webhook events of this kind."""
+
+    def register(handler):
+        _EVENT_HANDLERS[kind] = handler
+        return handler
+
+    return register
 
 
 @verb
@@ -182,9 +198,17 @@ def accrue_commissions(session: Session, rows) -> None:
     )
 
 
-def display_status(status: str, refunded_kop: int) -> str:
+def display_status(
+    status: str, refunded_kop: int, dispute: str | None = None, unknown: bool = False
+) -> str:
     """The payment's status as people read it: a succeeded payment given back in part is
-    "partly_refunded" (the words are statement.status.*)."""
+    "partly_refunded"; one its card holder's bank disputes is "disputed", then "dispute_won" or
+    "dispute_lost"; one left pending that the janitor could not find at the provider is
+    "unknown" (check by hand). The words are statement.status.*."""
+    if dispute in ("open", "won", "lost") and status in ("succeeded", "refunded"):
+        return {"open": "disputed", "won": "dispute_won", "lost": "dispute_lost"}[dispute]
+    if status == "pending" and unknown:
+        return "unknown"
     return "partly_refunded" if status == "succeeded" and refunded_kop > 0 else status
 
 
@@ -228,6 +252,8 @@ def apply_event(session: Session, event: GatewayEvent) -> str:
     """A verified webhook. Returns what it did: applied | duplicate | unknown | ignored, or
     early: a refund of a payment still pending here (the gateway's events crossed; the
     webhook asks for a redelivery, by when the payment has settled)."""
+    if event.kind in _EVENT_HANDLERS:
+        return _EVENT_HANDLERS[event.kind](session, event)
     if event.kind not in ("payment_succeeded", "payment_failed", "refunded"):
         return "ignored"
     if event.kind == "refunded" and not event.refunds and event.refunded_total_kop is None:
@@ -269,14 +295,24 @@ def apply_event(session: Session, event: GatewayEvent) -> str:
 
 @verb
 def refund_payment(
-    session: Session, actor: Actor, gateway: Gateway, payment_id: int, comment: str
+    session: Session,
+    actor: Actor,
+    gateway: Gateway,
+    payment_id: int,
+    comment: str,
+    amount_kop: int | None = None,
+    amount_text: str = "",
 ) -> int:
-    """Admin: give back what is left of a succeeded payment (all of it, or the rest after
-    partial refunds at the gateway): a gateway refund for a card payment, then the same
-    bookkeeping as a gateway's own refund (ledger entry, commission reversal in proportion).
-    The SIM may go into debt (and be suspended) if the money was spent. Returns the kopecks
-    given back. A second post of the same refund (a double click, two admins at once) books
-    nothing more: the gateway answers both with one refund, booked once by its id."""
+    """Admin: give back part of a succeeded payment (`amount_kop`), or what is left of it
+    (None: all of it, or the rest after partial refunds; `amount_text`: roubles as the admin
+    typed them), several times up to the amount: a
+    gateway refund for a card payment, then the same bookkeeping as a gateway's own refund
+    (ledger entry, commission reversal in proportion). An amount over what is left is refused
+    (`payment.error.refund_too_much`, naming what is left). The SIM may go into debt (and be
+    suspended) if the money was spent. Returns the kopecks given back. A second post of the
+    same refund (a double click, two admins at once) books nothing more: the gateway answers
+    both with one refund, booked once by its id. A payment its card holder's bank disputes is
+    not refunded (the bank's decision gives the money back, or not)."""
     require(actor, "payments.refund")
     comment = (comment or "").strip()
     if not comment:
@@ -284,17 +320,32 @@ def refund_payment(
     payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
     if payment is None:
         raise NotFound("error.not_found")
+    if isinstance(amount_text, str) and amount_text.strip():  # roubles as typed on the card
+        amount_kop = parse_amount_kop(amount_text.strip(), "amount")
+    if payment.dispute in ("open", "lost"):
+        raise DomainError("payment.error.disputed")
     if payment.status != "succeeded":
         raise DomainError("payment.error.not_refundable")
     before = payment.refunded_kop
-    amount = payment.amount_kop - before
+    left = payment.amount_kop - before - payment.chargeback_kop
+    amount = left if amount_kop is None else amount_kop
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+        raise ValidationError("error.invalid", field="amount")
+    if amount > left:
+        raise ValidationError("payment.error.refund_too_much", field="amount", left_kop=left)
     if payment.method in ("card", "autopay"):
-        # the key names what was refunded before, so a retry after a partial refund at the
-        # gateway is a new request for the new remainder, and a double post the same request
+        # the key names what was refunded before (and the part asked for, unless it is all
+        # that is left), so a retry after a partial refund at the gateway is a new request for
+        # the new remainder, and a double post the same request
         key = f"refund:{payment.idempotency_key}:{before}"
-        result = gateway.refund(
-            gateway_ref=payment.gateway_ref or "", amount_kop=amount, idempotency_key=key
-        )
+        if amount != left:
+            key += f":{amount}"
+        try:
+            result = gateway.refund(
+                gateway_ref=payment.gateway_ref or "", amount_kop=amount, idempotency_key=key
+            )
+        except GatewayError:
+            result = RefundResult("failed", None, "processing_error")
         if result.status != "succeeded":
             # the message names it {code}, which DomainError's own first argument takes
             error = DomainError("payment.error.refund_failed")
@@ -302,7 +353,7 @@ def refund_payment(
             raise error
         ref = result.gateway_ref or key
     else:  # a dealer's cash or a correction: no gateway holds it
-        ref = f"manual:{payment.id}:{before}"
+        ref = f"manual:{payment.id}:{before}" + (f":{amount}" if amount != left else "")
     booked = _book_refunds(
         session,
         _locked(session, payment.id),
@@ -345,7 +396,14 @@ def _locked(session: Session, payment_id: int):
     refunds of one payment are booked one after the other."""
     ledger.lock_for_write(session)
     return session.execute(
-        select(_T.c.id, _T.c.sim_id, _T.c.amount_kop, _T.c.refunded_kop, _T.c.status)
+        select(
+            _T.c.id,
+            _T.c.sim_id,
+            _T.c.amount_kop,
+            _T.c.refunded_kop,
+            _T.c.chargeback_kop,
+            _T.c.status,
+        )
         .where(_T.c.id == payment_id)
         .with_for_update()
     ).one()
@@ -385,7 +443,9 @@ def _book_refunds(
             R.c.payment_id == payment.id, R.c.kind == "refund"
         )
     ).scalar_one() + sum(fresh.values())
-    target = min(payment.amount_kop, max(payment.refunded_kop, named_sum, total or 0))
+    # what a lost dispute took back cannot be refunded as well
+    cap = payment.amount_kop - payment.chargeback_kop
+    target = min(cap, max(payment.refunded_kop, named_sum, total or 0))
     left = target - payment.refunded_kop
     rows = []
     for ref, amount in fresh.items():
@@ -499,17 +559,26 @@ def _claim(session: Session, ref: str, actor_user_id: int | None, comment: str) 
 # Stripe's search lags behind its writes (usually under a minute, longer in an incident), so the
 # gateway having no trace of a payment proves it never happened only once the payment is this old
 UNSEEN_AFTER = timedelta(hours=1)
+# The provider forgets idempotency keys after 24 hours: a request repeated later under the same
+# key could charge again. Past this age (an hour's margin) the janitor only looks payments up.
+KEY_MEMORY = timedelta(hours=23)
+# who hears of a payment left to a person
+_REVIEWERS = ("payments.view", "payments.refund")
 
 
 @verb
 def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedelta) -> int:
     """The janitor: settle payments left pending (a crash or timeout between the gateway call
-    and the commit). It asks the gateway for the charge by the payment's idempotency key.
+    and the commit). It looks the charge up at the gateway (by its reference, or by our
+    payment's key in the metadata) and settles it as it was.
 
-    When the gateway has no trace of it: an autopay charge is made now under the same key (it
-    can never be charged twice); a top-up the subscriber started is not charged late (they saw
-    it fail and may well have paid again), and once the gateway's search has surely caught up
-    (UNSEEN_AFTER) it is marked failed. Returns how many payments it settled."""
+    When the gateway has no trace of it: an autopay charge younger than KEY_MEMORY is made now
+    under the same key (the gateway still remembers the key, so it can never be charged
+    twice); a top-up the subscriber started is not charged late (they saw it fail and may well
+    have paid again), and once the gateway's search has surely caught up (UNSEEN_AFTER) it is
+    marked failed. Past KEY_MEMORY nothing is ever sent again: a payment not found is marked
+    "unknown, check by hand" (`unknown_since`; the admins are told) and a person settles it on
+    its card (`settle_by_hand`). Returns how many payments it settled."""
     from paysim_app.models import SavedCard  # local: only the janitor needs the card tokens
 
     cutoff = utcnow() - older_than
@@ -522,17 +591,25 @@ def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedel
             Payment.method.in_(("card", "autopay")),
             # paid on a hosted page: billing.checkout follows those (expire_stale)
             Payment.checkout_session.is_(None),
+            # left to a person
+            Payment.unknown_since.is_(None),
         )
         .order_by(Payment.id)
         .limit(500)
     ).all()
     settled = 0
     for payment, card in rows:
+        forgotten = payment.created_at < utcnow() - KEY_MEMORY
         try:
             result = gateway.lookup(
                 idempotency_key=payment.idempotency_key, gateway_ref=payment.gateway_ref
             )
-            if result is None and card is not None and payment.method == "autopay":
+            if (
+                result is None
+                and not forgotten
+                and card is not None
+                and payment.method == "autopay"
+            ):
                 result = gateway.charge(
                     amount_kop=payment.amount_kop,
                     token=card.gateway_token,
@@ -543,6 +620,10 @@ def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedel
         except GatewayError:
             continue
         if result is None:
+            if forgotten:
+                _mark_unknown(session, payment.id)
+                session.commit()
+                continue
             if payment.created_at > utcnow() - UNSEEN_AFTER:
                 continue  # not found *yet*: the next run looks again
             # the gateway never saw it and it is not charged late: it did not happen
@@ -551,3 +632,85 @@ def reconcile_pending(session: Session, gateway: Gateway, *, older_than: timedel
             settled += len(settle(session, [(payment.id, result)]))
             session.commit()
     return settled
+
+
+@verb
+def find_at_provider(session: Session, gateway: Gateway, payment_id: int) -> str:
+    """A payment past the provider's memory of its key that its own path could not settle (a
+    hosted page the provider no longer answers for): looked up by our key in the metadata and
+    settled as it was, or marked "unknown, check by hand". Never charges. Returns its status
+    (or "unknown"); a provider that does not answer leaves it as it was."""
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.status != "pending" or payment.unknown_since is not None:
+        return "unknown" if payment is not None and payment.unknown_since else "pending"
+    key, ref = payment.idempotency_key, payment.gateway_ref
+    try:
+        result = gateway.lookup(idempotency_key=key, gateway_ref=ref)
+        if result is None and ref:
+            result = gateway.lookup(idempotency_key=key, gateway_ref=None)
+    except GatewayError:
+        return "pending"
+    if result is None or result.status == "pending":
+        _mark_unknown(session, payment_id)
+        return "unknown"
+    settle(session, [(payment_id, result)])
+    session.expire_all()
+    return session.get(Payment, payment_id).status
+
+
+def _mark_unknown(session: Session, payment_id: int) -> bool:
+    """Leave a pending payment to a person: shown "unknown, check by hand" on its card, the
+    admins with the payments rights told once. False if it is no longer pending."""
+    row = session.execute(
+        update(_T)
+        .where(_T.c.id == payment_id, _T.c.status == "pending", _T.c.unknown_since.is_(None))
+        .values(unknown_since=utcnow())
+        .returning(_T.c.amount_kop, _T.c.created_at)
+    ).first()
+    if row is None:
+        return False
+    log.warning("payment %s: not found at the provider past a day; left to a person", payment_id)
+    from paysim_app.core import notify  # local: only this path tells people
+
+    notify.notify_admins(
+        session,
+        _REVIEWERS,
+        "payment_unknown",
+        {"payment": payment_id, "amount_kop": row.amount_kop},
+        dedup_key=f"payment_unknown:{payment_id}",
+    )
+    return True
+
+
+@verb
+def settle_by_hand(
+    session: Session, actor: Actor, payment_id: int, outcome: str, comment: str
+) -> str:
+    """Admin: settle a payment marked "unknown, check by hand" as what the provider's dashboard
+    shows: "succeeded" credits the SIM (and the partner's commission) as any settlement does,
+    "failed" moves nothing. Compare-and-set on "pending", so once; audited with the comment.
+    Returns the new status."""
+    require(actor, "payments.refund")
+    if outcome not in ("succeeded", "failed"):
+        raise ValidationError("error.invalid", field="outcome")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError("error.required", field="comment")
+    payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+    if payment is None:
+        raise NotFound("error.not_found")
+    if payment.status != "pending" or payment.unknown_since is None:
+        raise DomainError("payment.error.not_unknown")
+    result = ChargeResult(outcome, None, "processing_error" if outcome == "failed" else None)
+    if payment.id not in settle(session, [(payment.id, result)]):
+        raise DomainError("payment.error.not_unknown")
+    audit.record(
+        session,
+        actor,
+        "payment.settled_by_hand",
+        "payment",
+        payment_id,
+        before={"status": "pending"},
+        after={"status": outcome, "comment": comment[:500]},
+    )
+    return outcome

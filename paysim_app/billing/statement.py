@@ -24,7 +24,18 @@ from paysim_app.i18n.formats import money, moscow_day_range, moscow_time, phone
 from paysim_app.models import LedgerEntry, Payment, Sim
 
 METHODS = ("card", "autopay", "partner", "correction", "fee", "addon", "refund")
-STATUSES = ("succeeded", "failed", "pending", "partly_refunded", "refunded", "expired")
+STATUSES = (
+    "succeeded",
+    "failed",
+    "pending",
+    "partly_refunded",
+    "refunded",
+    "expired",
+    # its card holder's bank disputes it (billing.disputes)
+    "disputed",
+    "dispute_won",
+    "dispute_lost",
+)
 MAX_PAGE = 100
 MAX_EXPORT = 50_000
 
@@ -71,6 +82,9 @@ def _lines():
         else_=func.coalesce(Payment.method, literal("correction")),
     )
     status_of_entry = case(
+        (Payment.dispute == "open", literal("disputed")),
+        (Payment.dispute == "won", literal("dispute_won")),
+        (Payment.dispute == "lost", literal("dispute_lost")),
         (Payment.status == "refunded", literal("refunded")),
         (Payment.refunded_kop > 0, literal("partly_refunded")),
         else_=literal("succeeded"),

@@ -170,6 +170,22 @@ def notify_sim_owners(
     return len(notes)
 
 
+def notify_admins(
+    session: Session, permissions: tuple[str, ...], kind: str, params: dict, *, dedup_key: str
+) -> int:
+    """Notify every active admin whose role holds one of `permissions` (in-app and e-mail),
+    once per `dedup_key`. Returns how many were told."""
+    from paysim_app.models.accounts import AdminRolePermission  # only admins' roles need it
+
+    roles = select(AdminRolePermission.role_id).where(
+        AdminRolePermission.permission.in_(permissions)
+    )
+    admins = session.execute(
+        select(User.id).where(User.role == "admin", User.is_active, User.admin_role_id.in_(roles))
+    ).scalars()
+    return sum(notify_user(session, uid, kind, params, dedup_key=dedup_key) for uid in admins)
+
+
 @dataclass(frozen=True)
 class NotificationRow:
     id: int

@@ -18,6 +18,9 @@ CARD_SETUP_STATUSES = ("open", "complete", "expired")
 PAYMENT_REFUND_KINDS = ("refund", "total")
 LEDGER_KINDS = ("topup", "monthly_fee", "refund", "adjustment", "addon")
 AUTOPAY_MODES = ("monthly", "threshold")
+# a payment's chargeback, as its card holder's bank disputes it (billing.disputes): open while
+# the bank decides, then won (the money stays) or lost (it goes back to the card holder)
+DISPUTE_STATES = ("open", "won", "lost")
 AUTOPAY_RUN_STATUSES = ("pending", "succeeded", "failed", "skipped", "requires_action")
 
 
@@ -76,6 +79,13 @@ class Payment(SQLModel, table=True):
     # waiting for the subscriber's confirmation (3-D Secure) of an autopay charge until then
     confirm_by: datetime | None = None
     save_card: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # disputed by the card holder's bank (billing.disputes): open | won | lost, None if never;
+    # what a lost dispute took back (debited from the SIM once, its commission reversed)
+    dispute: str | None = Field(default=None, max_length=8, index=True)
+    chargeback_kop: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # left pending past the provider's memory of its idempotency key and not found there: the
+    # janitor leaves it to a person ("unknown, check by hand"), who settles it on its card
+    unknown_since: datetime | None = None
 
 
 class PaymentRefund(SQLModel, table=True):
@@ -106,6 +116,53 @@ class PaymentRefund(SQLModel, table=True):
     applied_kop: int = Field(default=0)
     actor_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     comment: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PaymentDispute(SQLModel, table=True):
+    """A chargeback of a payment, as the provider reports it (Stripe's Dispute `dp_...`).
+    `status` is the provider's own word (needs_response, under_review, won, lost,
+    warning_closed...), `state` what it means here (open | won | lost). A lost dispute debits
+    the SIM once: `debited_kop` is set by a compare-and-set from 0, with the ledger entry and
+    the commission reversal in the same transaction."""
+
+    __tablename__ = "payment_dispute"
+    __table_args__ = (
+        CheckConstraint("amount_kop > 0", name="ck_payment_dispute_amount"),
+        CheckConstraint("debited_kop >= 0", name="ck_payment_dispute_debited"),
+        one_of("state", DISPUTE_STATES, "ck_payment_dispute_state"),
+        UniqueConstraint("ref", name="uq_payment_dispute_ref"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    ref: str = Field(max_length=120)
+    amount_kop: int
+    reason: str = Field(default="", max_length=40)
+    status: str = Field(max_length=32)
+    state: str = Field(default="open", max_length=8)
+    evidence_due_at: datetime | None = None
+    # the provider's time of the newest event applied: an older one arriving late changes
+    # nothing (events come in any order)
+    event_at: int = Field(default=0)
+    debited_kop: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class PaymentDisputeEvent(SQLModel, table=True):
+    """The history of a dispute: each provider event once (by its id), in the order it
+    happened at the provider."""
+
+    __tablename__ = "payment_dispute_event"
+    __table_args__ = (UniqueConstraint("event_id", name="uq_payment_dispute_event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dispute_id: int = Field(foreign_key="payment_dispute.id", index=True)
+    event_id: str = Field(max_length=120)
+    kind: str = Field(max_length=40)  # charge.dispute.created / updated / closed ...
+    status: str = Field(max_length=32)
+    amount_kop: int
+    event_at: int = Field(default=0)  # the provider's time (Unix seconds)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -23,6 +23,7 @@ EventKind = Literal[
     "checkout_completed",
     "checkout_expired",
     "setup_succeeded",
+    "dispute",
     "other",
 ]
 CheckoutMode = Literal["payment", "setup"]
@@ -64,6 +65,20 @@ class GatewayRefund:
 
 
 @dataclass(frozen=True)
+class GatewayDispute:
+    """A chargeback as the provider reports it (Stripe's Dispute): its id, the amount the bank
+    disputes, the reason, the provider's status (needs_response, under_review, won, lost,
+    warning_closed...), until when evidence may be sent, and when it was opened."""
+
+    dispute_id: str
+    amount_kop: int
+    reason: str
+    status: str
+    evidence_due_by: datetime | None = None
+    created: int = 0  # Unix seconds
+
+
+@dataclass(frozen=True)
 class GatewayEvent:
     """A verified webhook, reduced to what the domain needs.
 
@@ -83,6 +98,8 @@ class GatewayEvent:
     refunded_total_kop: int | None = None
     session_id: str | None = None  # checkout_* events: the hosted-page session
     amount_kop: int | None = None  # payment_* events: the amount the provider took or tried
+    dispute: GatewayDispute | None = None  # "dispute" events (charge.dispute.*)
+    created: int = 0  # when the provider made the event (Unix seconds; orders late arrivals)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from stdnum import luhn
 
 from paysim_app.db import session_scope
@@ -78,6 +78,8 @@ TEST_CARDS: dict[str, str] = {
     "4000002500003155": "auth_setup",
     # attaches fine, then every charge is declined (a card that dies after being saved)
     "4000000000000341": "attach_then_decline",
+    # pays, then the card holder's bank disputes the payment (charge.dispute.created follows)
+    "4000000000000259": "disputed",
 }
 
 # a token carries its card's behaviour as an index into this tuple: append, never reorder
@@ -96,6 +98,7 @@ _BEHAVIOURS = (
     "processing_error",
     "stolen_card",
     "auth_setup",
+    "disputed",
 )
 assert set(TEST_CARDS.values()) <= set(_BEHAVIOURS)
 # declined when the card is entered (Stripe: creating the PaymentMethod already fails)
@@ -325,7 +328,7 @@ class SandboxGateway:
             refused = behaviour in _REFUSED_AT_ENTRY or (
                 behaviour in _REFUSED_AT_SETUP
                 if row.mode == "setup"
-                else behaviour not in ("ok", *_WANTS_3DS)
+                else behaviour not in ("ok", "disputed", *_WANTS_3DS)
             )
             if refused:
                 code = {"attach_then_decline": "card_declined"}.get(behaviour, behaviour)
@@ -336,6 +339,8 @@ class SandboxGateway:
                 outcome = PageOutcome("challenge")
             else:
                 events += _complete(row)
+                if behaviour == "disputed" and row.mode == "payment":
+                    events.append(_dispute_event(row.intent_id, row.amount_kop or 0))
                 outcome = PageOutcome("complete")
         self._send(events)
         return outcome
@@ -435,7 +440,7 @@ class SandboxGateway:
     ) -> ChargeResult:
         ref = _ref("pi", idempotency_key)
         behaviour = _behaviour(token)
-        if behaviour == "ok" or (behaviour == "auth_setup" and off_session):
+        if behaviour in ("ok", "disputed") or (behaviour == "auth_setup" and off_session):
             return ChargeResult("succeeded", ref)
         if behaviour in _WANTS_3DS:
             if off_session:
@@ -446,9 +451,32 @@ class SandboxGateway:
         return ChargeResult("failed", ref, behaviour)
 
     def lookup(self, *, idempotency_key: str, gateway_ref: str | None) -> ChargeResult | None:
-        # The sandbox keeps no memory; reconciliation repeats the charge with the same key,
-        # which here, as at Stripe, returns the original outcome.
-        return None
+        """A payment made on the test page is found by our key in its session's metadata, as
+        Stripe's search finds it (`metadata['payment_key']`). Charges of saved cards leave no
+        memory here: None, and reconciliation within a day repeats the charge with the same
+        key, which here, as at Stripe, returns the original outcome."""
+        wanted = json.dumps({"payment_key": idempotency_key})
+        with session_scope() as db:
+            row = db.execute(
+                select(SandboxCheckout).where(
+                    SandboxCheckout.mode == "payment", SandboxCheckout.metadata_json == wanted
+                )
+            ).scalar()
+            if row is None:
+                return None
+            result, ref = _result_of(row), row.intent_id
+        if result.charge is not None:
+            return result.charge
+        return ChargeResult("failed" if result.status == "expired" else "pending", ref)
+
+    def simulate_dispute(
+        self, *, payment_ref: str, dispute_id: str, amount_kop: int, status: str
+    ) -> None:
+        """Demo mode: the card holder's bank disputes a payment (status "needs_response") or
+        the dispute closes ("won" / "lost"): the event Stripe would send, signed, to the
+        webhook (charge.dispute.created / closed)."""
+        kind = "charge.dispute.created" if status == "needs_response" else "charge.dispute.closed"
+        self._send([_dispute_event(payment_ref, amount_kop, dispute_id, status, kind)])
 
     def refund(self, *, gateway_ref: str, amount_kop: int, idempotency_key: str) -> RefundResult:
         return RefundResult("succeeded", _ref("re", idempotency_key))
@@ -666,6 +694,34 @@ def _result_of(row: SandboxCheckout) -> CheckoutResult:
         card=card,
         card_brand=row.card_brand,
         card_last4=row.card_last4,
+    )
+
+
+def _dispute_event(
+    intent_id: str,
+    amount_kop: int,
+    dispute_id: str | None = None,
+    status: str = "needs_response",
+    kind: str = "charge.dispute.created",
+) -> tuple[str, dict]:
+    """A Stripe Dispute object for a payment of the sandbox: evidence due in a week."""
+    now = int(time.time())
+    return (
+        kind,
+        {
+            "id": dispute_id or "dp_sb_" + secrets.token_hex(12),
+            "object": "dispute",
+            "amount": amount_kop,
+            "currency": "rub",
+            "charge": "ch_sb_" + intent_id.removeprefix("pi_sb_"),
+            "payment_intent": intent_id,
+            "reason": "fraudulent",
+            "status": status,
+            "created": now,
+            "evidence_details": {"due_by": now + 7 * 86400, "has_evidence": False},
+            "is_charge_refundable": False,
+            "metadata": {},
+        },
     )
 
 

@@ -12,11 +12,13 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from paysim_app.payments.base import (
     CardToken,
     ChargeResult,
+    GatewayDispute,
     GatewayEvent,
     GatewayRefund,
     WebhookRejected,
@@ -153,12 +155,49 @@ def parse_event(body: dict) -> GatewayEvent:
             extra=_amounts(obj, "amount"),
             refunds=(refund,) if refund else (),
         )
+    if raw_type.startswith("charge.dispute."):
+        # a Dispute: the charge's PaymentIntent names our payment (its own metadata is empty)
+        dispute = _dispute_of(obj)
+        if dispute is None:
+            raise WebhookRejected("malformed body")
+        created = body.get("created")
+        return GatewayEvent(
+            event_id=event_id,
+            kind="dispute",
+            gateway_ref=ref_of(obj.get("payment_intent")),
+            payment_key=payment_key,
+            raw_type=raw_type,
+            extra=_amounts(obj, "amount"),
+            dispute=dispute,
+            created=created if _is_kopecks(created) else dispute.created,
+        )
     return GatewayEvent(
         event_id=event_id,
         kind="other",
         gateway_ref=obj.get("id"),
         payment_key=payment_key,
         raw_type=raw_type,
+    )
+
+
+def _dispute_of(obj: dict) -> GatewayDispute | None:
+    """A Dispute object (`dp_...`); None when its id, amount or status cannot be read."""
+    dispute_id, amount, status = obj.get("id"), obj.get("amount"), obj.get("status")
+    if not (isinstance(dispute_id, str) and dispute_id and _is_kopecks(amount)):
+        return None
+    if not (isinstance(status, str) and status):
+        return None
+    details = obj.get("evidence_details")
+    due = details.get("due_by") if isinstance(details, dict) else None
+    created = obj.get("created")
+    reason = obj.get("reason")
+    return GatewayDispute(
+        dispute_id=dispute_id,
+        amount_kop=amount,
+        reason=reason[:40] if isinstance(reason, str) else "",
+        status=status[:32],
+        evidence_due_by=datetime.fromtimestamp(due, UTC) if _is_kopecks(due) else None,
+        created=created if _is_kopecks(created) else 0,
     )
 
 

@@ -254,7 +254,10 @@ def test_another_card_after_a_decline_pays(session, factory):
 
 
 @pytest.mark.parametrize(
-    "number", sorted(n for n, how in TEST_CARDS.items() if how not in ("ok", "auth", "auth_setup"))
+    "number",
+    sorted(
+        n for n, how in TEST_CARDS.items() if how not in ("ok", "auth", "auth_setup", "disputed")
+    ),
 )
 def test_every_declining_test_card_leaves_the_balance_alone(session, factory, number):
     sub = factory.subscriber()

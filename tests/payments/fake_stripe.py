@@ -73,6 +73,8 @@ TEST_CARDS: dict[str, tuple[str, str, str | None]] = {
     "4000002760003184": ("auth", "authentication_required", "authentication_required"),
     # 3-D Secure on-session only: once set up for off-session use, charges go through
     "4000002500003155": ("auth_setup", "authentication_required", "authentication_required"),
+    # pays, then the card holder's bank disputes the charge (charge.dispute.created follows)
+    "4000000000000259": ("dispute", "", None),
 }
 
 MESSAGES = {
@@ -200,6 +202,7 @@ class FakeStripe:
     charges: dict[str, dict] = field(default_factory=dict)
     refunds: dict[str, dict] = field(default_factory=dict)
     checkout_sessions: dict[str, dict] = field(default_factory=dict)
+    disputes: dict[str, dict] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -262,6 +265,7 @@ class FakeStripe:
                 self.charges,
                 self.refunds,
                 self.checkout_sessions,
+                self.disputes,
                 self._numbers,
                 self._idempotent,
                 self._challenged,
@@ -316,6 +320,52 @@ class FakeStripe:
             found = [e for e in found if e["type"] == type_]
         assert found, f"no event for {payment_intent_id}"
         return found[-1]
+
+    # -- disputes (the card holder's bank; no API call makes them) -------------------------------
+    def open_dispute(
+        self, payment_intent_id: str, *, amount: int | None = None, reason: str = "fraudulent"
+    ) -> str:
+        """The bank disputes the intent's charge: a Dispute (status needs_response, evidence due
+        in a week) and its charge.dispute.created event. Returns the dispute's id."""
+        with self._lock:
+            intent = self.payment_intents[payment_intent_id]
+            charge = self.charges[intent["latest_charge"]]
+            now = int(time.time())
+            dispute = {
+                "id": new_id("dp"),
+                "object": "dispute",
+                "amount": amount or charge["amount"] - charge["amount_refunded"],
+                "balance_transactions": [],
+                "charge": charge["id"],
+                "payment_intent": payment_intent_id,
+                "currency": charge["currency"],
+                "created": now,
+                "evidence_details": {
+                    "due_by": now + 7 * 86400,
+                    "has_evidence": False,
+                    "past_due": False,
+                    "submission_count": 0,
+                },
+                "is_charge_refundable": False,
+                "livemode": False,
+                "metadata": {},
+                "reason": reason,
+                "status": "needs_response",
+            }
+            self.disputes[dispute["id"]] = dispute
+            charge["disputed"] = True
+            self._emit("charge.dispute.created", dispute)
+            return dispute["id"]
+
+    def update_dispute(self, dispute_id: str, status: str) -> dict:
+        """The dispute moves on (under_review, ...; won, lost, warning_closed close it): its
+        charge.dispute.updated or .closed event, which it returns."""
+        with self._lock:
+            dispute = self.disputes[dispute_id]
+            dispute["status"] = status
+            closed = status in ("won", "lost", "warning_closed")
+            self._emit("charge.dispute.closed" if closed else "charge.dispute.updated", dispute)
+            return self.events[-1]
 
     # -- request handling ------------------------------------------------------------------------
     def handle(self, method: str, path: str, params: dict, headers: dict[str, str]):
@@ -379,6 +429,8 @@ class FakeStripe:
             return self._get(self.payment_intents, parts[1], "payment_intent")
         if route == ("POST", "refunds", 1):
             return self._create_refund(params)
+        if route == ("GET", "disputes", 2):
+            return self._get(self.disputes, parts[1], "dispute")
         if parts[:2] == ["checkout", "sessions"]:
             rest = parts[2:]
             if method == "POST" and not rest:
@@ -611,6 +663,8 @@ class FakeStripe:
         if not fails:
             intent.update(status="succeeded", amount_received=amount)
             self._emit("payment_intent.succeeded", intent)
+            if stage == "dispute":
+                self.open_dispute(intent["id"])
             return intent
         error = _card_error(code, decline)
         error.body["error"]["charge"] = charge["id"]
@@ -988,6 +1042,7 @@ class FakeStripe:
         return decline or code
 
     def _succeed(self, session: dict, pm_id: str) -> str:
+        disputed = None
         intent = self._intent_for(session)
         method = self.payment_methods[pm_id]
         keep = session["mode"] == "setup" or intent.get("setup_future_usage") == "off_session"
@@ -1004,10 +1059,14 @@ class FakeStripe:
             )
             self._emit("payment_intent.succeeded", intent)
             session["payment_status"] = "paid"
+            if TEST_CARDS.get(self._numbers.get(pm_id, ""), ("ok",))[0] == "dispute":
+                disputed = intent["id"]
         else:
             self._emit("setup_intent.succeeded", intent)
         session["status"] = "complete"
         self._emit("checkout.session.completed", _public(session))
+        if session["mode"] == "payment" and disputed:
+            self.open_dispute(disputed)
         return "complete"
 
     def page(self, session_id: str, message: str = "") -> tuple[int, bytes, dict]:

@@ -66,6 +66,8 @@ EXPECTED: dict[str, tuple[str | None, str | None, tuple, tuple]] = {
     ),
     "4000002500003155": (None, None, ("requires_action", None), (OK, None)),
     "4000000000000341": (None, None, ("failed", "card_declined"), ("failed", "card_declined")),
+    # pays; the bank disputes the payment afterwards (test_sandbox_disputes)
+    "4000000000000259": (None, None, (OK, None), (OK, None)),
 }
 
 
@@ -196,7 +198,7 @@ def test_sandbox_is_a_pure_function_of_its_inputs():
     )
 
 
-def test_lookup_refund_and_forget(gateway: SandboxGateway):
+def test_lookup_refund_and_forget(gateway: SandboxGateway, db_url):
     assert gateway.lookup(idempotency_key="k", gateway_ref=None) is None
     refund = gateway.refund(gateway_ref="pi_sb_x", amount_kop=500, idempotency_key="refund-1")
     assert refund.status == "succeeded"

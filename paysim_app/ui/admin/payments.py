@@ -15,6 +15,7 @@ from paysim_app.api.receipts import receipt_link
 from paysim_app.billing import (
     PAYMENT_METHODS,
     PAYMENT_STATUSES,
+    disputes,
     payment_lists,
     payments,
     receipts,
@@ -41,7 +42,12 @@ STATUS_COLOURS = {
     "pending": "amber",
     "partly_refunded": "orange",
     "refunded": "gray",
+    "disputed": "crimson",
+    "dispute_won": "green",
+    "dispute_lost": "red",
+    "unknown": "amber",
 }
+DISPUTE_COLOURS = {"open": "crimson", "won": "green", "lost": "red"}
 
 
 class AdminPaymentsState(ListMixin, SessionState):
@@ -54,7 +60,9 @@ class AdminPaymentsState(ListMixin, SessionState):
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
         code = row["decline_code"] or ""
-        shown = payments.display_status(row["status"], row["refunded_kop"])
+        shown = payments.display_status(
+            row["status"], row["refunded_kop"], row["dispute"], row["unknown_since"] is not None
+        )
         if shown == "partly_refunded":
             reason = statement.refunded_of(row["refunded_kop"], row["amount_kop"], loc)
         else:
@@ -137,6 +145,12 @@ FIELDS = [
         "admin_payments.col.method",
         options=[(ALL, "list.any")] + [(m, f"statement.method.{m}") for m in PAYMENT_METHODS],
     ),
+    FilterField(
+        "dispute",
+        "admin_payments.dispute.filter",
+        options=[(ALL, "list.any"), ("any", "admin_payments.dispute.any")]
+        + [(d, f"admin_payments.dispute.state.{d}") for d in ("open", "won", "lost")],
+    ),
     FilterField("amount_min", "admin_payments.amount_min", "amount"),
     FilterField("amount_max", "admin_payments.amount_max", "amount"),
 ]
@@ -169,8 +183,13 @@ class AdminPaymentState(SessionState):
     attempts: list[dict[str, str]] = []
     refunds: list[dict[str, str]] = []
     receipt_rows: list[dict[str, str]] = []
+    disputes: list[dict[str, str]] = []
+    dispute_steps: list[dict[str, str]] = []
     comment: str = ""
+    amount: str = ""
     error: str = ""
+    settle_comment: str = ""
+    settle_error: str = ""
 
     def _payment_id(self) -> int | None:
         raw = self.router.page.params.get("payment_id", "")
@@ -217,6 +236,23 @@ class AdminPaymentState(SessionState):
             "partner": card.partner or "—",
             "commission": money(card.commission_kop, loc),
             "refundable": "1" if card.refundable else "",
+            "refund_amount_label": t(
+                "admin_payments.refund_amount",
+                loc,
+                amount=money(card.amount_kop - card.refunded_kop - card.chargeback_kop, loc),
+            ),
+            "unknown": "1" if card.unknown else "",
+            "can_settle": "1" if card.can_settle else "",
+            "unknown_text": t("admin_payments.unknown_text", loc, key=card.idempotency_key),
+            # the sandbox plays the card holder's bank (billing.disputes.simulate_dispute)
+            "simulate": "1"
+            if card.can_act
+            and card.gateway == "sandbox"
+            and card.method in ("card", "autopay")
+            and card.status in ("succeeded", "refunded")
+            and card.dispute in (None, "open")
+            else "",
+            "dispute": card.dispute or "",
             "receipt": "1" if receipts.has_receipt(card.status, card.method) else "",
         }
         states = self._call(receipts.receipt_states, payment_id)
@@ -229,6 +265,32 @@ class AdminPaymentState(SessionState):
             }
             for r in (states.value if states else [])
         ]
+        found = self._call(disputes.payment_disputes, payment_id)
+        self.disputes, self.dispute_steps = [], []
+        for d in found.value if found else []:
+            self.disputes.append(
+                {
+                    "ref": d.ref,
+                    "amount": money(d.amount_kop, loc),
+                    "reason": d.reason or "—",
+                    "status": d.status,
+                    "state": t(f"admin_payments.dispute.state.{d.state}", loc),
+                    "colour": DISPUTE_COLOURS.get(d.state, "gray"),
+                    "due": moment(d.evidence_due_at, loc) if d.evidence_due_at else "—",
+                    "opened": moment(d.created_at, loc),
+                    "closed": moment(d.closed_at, loc) if d.closed_at else "—",
+                    "debited": money(-d.debited_kop, loc) if d.debited_kop else "—",
+                }
+            )
+            self.dispute_steps += [
+                {
+                    "date": moment(step.at, loc) if step.at else "—",
+                    "event": step.kind,
+                    "status": step.status,
+                    "amount": money(step.amount_kop, loc),
+                }
+                for step in d.history
+            ]
         self.attempts = [
             {
                 "period": a.period,
@@ -255,7 +317,8 @@ class AdminPaymentState(SessionState):
         _actor, redirect = self._gate("admin", "payments.view")
         if redirect:
             return redirect
-        self.comment, self.error = "", ""
+        self.comment, self.error, self.amount = "", "", ""
+        self.settle_comment, self.settle_error = "", ""
         payment_id = self._payment_id()
         if payment_id is None:
             return rx.redirect("/admin/payments")
@@ -285,19 +348,76 @@ class AdminPaymentState(SessionState):
 
     @access("admin:payments.refund")
     @rx.event
+    def set_amount(self, value: str):
+        self.amount = str(value)[:20]
+
+    @access("admin:payments.refund")
+    @rx.event
     def refund(self, _form: dict | None = None):
         payment_id = self._payment_id()
         if payment_id is None:
             return rx.redirect("/login")
         self.error = ""
-        # the verb resolves the payment gateway itself
-        res = self._call(payments.refund_payment, payment_id, self.comment)
+        # the verb resolves the payment gateway itself; an empty amount refunds all that is left
+        res = self._call(payments.refund_payment, payment_id, self.comment, amount_text=self.amount)
         if not res:
             self.error = res.error
             return res.redirect
-        self.comment = ""
+        self.comment, self.amount = "", ""
         self._show(payment_id)
         return rx.toast.success(self._t("admin_payments.refunded"))
+
+    @access("admin:payments.refund")
+    @rx.event
+    def set_settle_comment(self, value: str):
+        self.settle_comment = str(value)[:500]
+
+    @access("admin:payments.refund")
+    @rx.event
+    def settle_by_hand(self, outcome: str):
+        """A payment left "unknown, check by hand": what the provider's dashboard shows."""
+        payment_id = self._payment_id()
+        if payment_id is None:
+            return rx.redirect("/login")
+        self.settle_error = ""
+        res = self._call(payments.settle_by_hand, payment_id, str(outcome), self.settle_comment)
+        if not res:
+            self.settle_error = res.error
+            return res.redirect
+        self.settle_comment = ""
+        self._show(payment_id)
+        return rx.toast.success(self._t("admin_payments.unknown_done"))
+
+    @access("admin:payments.refund")
+    @rx.event
+    def simulate_dispute(self, outcome: str):
+        """The sandbox plays the card holder's bank: its event comes back through the webhook,
+        and the card follows it (follow_dispute)."""
+        payment_id = self._payment_id()
+        if payment_id is None:
+            return rx.redirect("/login")
+        res = self._call(disputes.simulate_dispute, payment_id, str(outcome))
+        if not res:
+            return rx.toast.error(res.error)
+        return [rx.toast.info(self._t("admin_payments.dispute.simulated")), self.follow_dispute]
+
+    @access("admin:payments.view")
+    @rx.event(background=True)
+    async def follow_dispute(self):
+        """Show the card again until the sandbox's event has arrived (a few seconds at most)."""
+        async with self:
+            payment_id, before = self._payment_id(), self.payment.get("dispute", "")
+            steps = len(self.dispute_steps)
+        if payment_id is None:
+            return
+        for _ in range(20):
+            await asyncio.sleep(0.5)
+            async with self:
+                if self._actor() is None:
+                    return
+                self._show(payment_id)
+                if self.payment.get("dispute", "") != before or len(self.dispute_steps) != steps:
+                    return
 
 
 REFUNDS = [
@@ -311,6 +431,20 @@ RECEIPTS = [
     Column("kind", "receipt.col.kind"),
     Column("amount", "admin_payments.col.amount", align="right"),
     Column("state", "receipt.col.state"),
+]
+DISPUTES = [
+    Column("ref", "admin_payments.dispute.ref", mono=True),
+    Column("amount", "admin_payments.col.amount", align="right"),
+    Column("reason", "admin_payments.dispute.reason", mono=True),
+    Column("state", "admin_payments.col.status", badge="colour", hint="status"),
+    Column("due", "admin_payments.dispute.due", mono=True),
+    Column("debited", "admin_payments.dispute.debited", align="right"),
+]
+DISPUTE_STEPS = [
+    Column("date", "admin_payments.col.date", mono=True),
+    Column("event", "admin_payments.dispute.event", mono=True),
+    Column("status", "admin_payments.dispute.status", mono=True),
+    Column("amount", "admin_payments.col.amount", align="right"),
 ]
 ATTEMPTS = [
     Column("period", "admin_payments.attempt.period", mono=True),
@@ -396,6 +530,26 @@ def payment_page() -> rx.Component:
                     width="100%",
                 ),
             ),
+            _unknown_card(s),
+            rx.cond(
+                s.disputes.length() > 0,
+                rx.vstack(
+                    rx.heading(tr("admin_payments.dispute"), size="4", as_="h2"),
+                    data_table(
+                        DISPUTES, s.disputes, "admin_payments.refunds_empty", "payment-disputes"
+                    ),
+                    rx.heading(tr("admin_payments.dispute.history"), size="3", as_="h3"),
+                    data_table(
+                        DISPUTE_STEPS,
+                        s.dispute_steps,
+                        "admin_payments.refunds_empty",
+                        "payment-dispute-history",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            _simulate_card(s),
             rx.cond(
                 s.refunds.length() > 0,
                 rx.vstack(
@@ -414,6 +568,20 @@ def payment_page() -> rx.Component:
                 rx.card(
                     rx.form(
                         rx.vstack(
+                            labelled(
+                                "refund-amount",
+                                p["refund_amount_label"],
+                                rx.input(
+                                    id="refund-amount",
+                                    value=s.amount,
+                                    on_change=s.set_amount,
+                                    input_mode="decimal",
+                                    autocomplete="off",
+                                    size="3",
+                                    width="100%",
+                                    max_width="16em",
+                                ),
+                            ),
                             labelled(
                                 "refund-comment",
                                 tr("admin_payments.refund_comment"),
@@ -446,4 +614,117 @@ def payment_page() -> rx.Component:
             width="100%",
         ),
         title_key="admin_payments.card_title",
+    )
+
+
+def _unknown_card(s) -> rx.Component:
+    """ "Unknown, check by hand": what the janitor could not settle past a day, and the
+    admin's two answers (what the provider's dashboard shows)."""
+    p = s.payment
+    return rx.cond(
+        p["unknown"] == "1",
+        rx.callout.root(
+            rx.vstack(
+                rx.heading(tr("admin_payments.unknown"), size="4", as_="h2"),
+                rx.text(p["unknown_text"], size="2"),
+                rx.cond(
+                    p["can_settle"] == "1",
+                    rx.vstack(
+                        labelled(
+                            "settle-comment",
+                            tr("admin_payments.unknown_comment"),
+                            rx.text_area(
+                                id="settle-comment",
+                                value=s.settle_comment,
+                                on_change=s.set_settle_comment,
+                                size="3",
+                                width="100%",
+                            ),
+                        ),
+                        error_banner(s.settle_error, id_="settle-error"),
+                        rx.flex(
+                            rx.button(
+                                tr("admin_payments.unknown_succeeded"),
+                                color_scheme="green",
+                                size="3",
+                                type="button",
+                                on_click=s.settle_by_hand("succeeded"),
+                                id="settle-succeeded",
+                            ),
+                            rx.button(
+                                tr("admin_payments.unknown_failed"),
+                                color_scheme="gray",
+                                variant="outline",
+                                size="3",
+                                type="button",
+                                on_click=s.settle_by_hand("failed"),
+                                id="settle-failed",
+                            ),
+                            gap="2",
+                            wrap="wrap",
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            color_scheme="amber",
+            width="100%",
+            id="payment-unknown",
+        ),
+    )
+
+
+def _simulate_card(s) -> rx.Component:
+    """The sandbox only: an admin plays the card holder's bank."""
+    p = s.payment
+    return rx.cond(
+        p["simulate"] == "1",
+        rx.card(
+            rx.vstack(
+                rx.text(tr("admin_payments.dispute.simulate"), size="2", weight="medium"),
+                rx.flex(
+                    rx.cond(
+                        p["dispute"] == "",
+                        rx.button(
+                            tr("admin_payments.dispute.simulate_open"),
+                            variant="outline",
+                            color_scheme="crimson",
+                            size="3",
+                            type="button",
+                            on_click=s.simulate_dispute("open"),
+                            id="dispute-open",
+                        ),
+                        rx.fragment(
+                            rx.button(
+                                tr("admin_payments.dispute.simulate_won"),
+                                variant="outline",
+                                color_scheme="green",
+                                size="3",
+                                type="button",
+                                on_click=s.simulate_dispute("won"),
+                                id="dispute-won",
+                            ),
+                            rx.button(
+                                tr("admin_payments.dispute.simulate_lost"),
+                                variant="outline",
+                                color_scheme="red",
+                                size="3",
+                                type="button",
+                                on_click=s.simulate_dispute("lost"),
+                                id="dispute-lost",
+                            ),
+                        ),
+                    ),
+                    gap="2",
+                    wrap="wrap",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+            id="payment-simulate",
+        ),
     )

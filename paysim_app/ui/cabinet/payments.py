@@ -35,7 +35,13 @@ STATUS_COLOURS = {
     "pending": "amber",
     "partly_refunded": "orange",
     "refunded": "gray",
+    # the card holder's bank disputes it (billing.disputes)
+    "disputed": "crimson",
+    "dispute_won": "green",
+    "dispute_lost": "red",
 }
+# a payment that went through, whatever became of it since (its receipt stays)
+_CREDITED = ("partly_refunded", "disputed", "dispute_won", "dispute_lost")
 
 
 class PaymentsState(CabinetState):
@@ -97,9 +103,7 @@ class PaymentsState(CabinetState):
             for r in rows
             if r.kind == "topup"
             and r.payment_id
-            and receipts.has_receipt(
-                "succeeded" if r.status == "partly_refunded" else r.status, r.method
-            )
+            and receipts.has_receipt("succeeded" if r.status in _CREDITED else r.status, r.method)
         ]
         if not wanted:
             return
