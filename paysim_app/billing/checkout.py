@@ -147,7 +147,9 @@ def open_confirmation_page(
     again, and the payment follows only the session it names (`checkout_session`, compare-and-
     set on "pending" as every hosted page), so one payment is still at most one charge. It keeps
     the page, its webhooks, its return URL and its expiry the very code of a top-up, in both
-    gateways, and `customer` lets Stripe offer the saved card on the page.
+    gateways. `customer` is the saved card's customer at Stripe, so the page belongs to the
+    same customer (Stripe shows its saved cards there when their redisplay settings allow;
+    otherwise the subscriber types the card, and the bank's check follows on the page).
 
     The payment goes "requires_action" -> "pending" while the page is open (a compare-and-set:
     two clicks open one page); a page left unpaid brings it back to waiting (`_expire`), and a
