@@ -151,7 +151,7 @@ def waiting_for_sim(session: Session, sim_id: int) -> list[Waiting]:
             payment_id=p.id,
             sim_id=p.sim_id,
             amount_kop=p.amount_kop,
-            card_label=f"{p.card_brand} •••• {p.card_last4}" if p.card_last4 else "",
+            card_label=f"{p.card_brand.capitalize()} •••• {p.card_last4}" if p.card_last4 else "",
             created_at=p.created_at,
             confirm_by=p.confirm_by,
             on_page=p.status == "pending",

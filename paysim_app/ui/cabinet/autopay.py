@@ -313,14 +313,16 @@ def _waiting_card(row: rx.Var) -> rx.Component:
                 size="3",
                 on_click=AutopayState.confirm_payment(row["id"]),
                 loading=AutopayState.confirming,
+                color_scheme="indigo",  # the page's own buttons' colour, not the callout's
                 id="autopay-confirm-" + row["id"],
                 class_name="autopay-confirm",
             ),
             spacing="2",
             width="100%",
         ),
-        color="orange",
-        variant=rx.cond(row["linked"] != "", "outline", "soft"),
+        color_scheme="orange",
+        # the payment the e-mail's link named stands out
+        variant=rx.cond(row["linked"] != "", "outline", "surface"),
         width="100%",
         role="region",
         aria_label=tr("autopay.confirm.title"),
@@ -328,11 +330,21 @@ def _waiting_card(row: rx.Var) -> rx.Component:
 
 
 def _waiting() -> rx.Component:
+    return rx.cond(
+        (AutopayState.link_error != "") | (AutopayState.waiting_rows.length() > 0),
+        _waiting_list(),
+    )
+
+
+def _waiting_list() -> rx.Component:
     return rx.vstack(
         rx.cond(
             AutopayState.link_error != "",
             rx.callout(
-                AutopayState.link_error, icon="link-2-off", color="red", id="autopay-link-error"
+                AutopayState.link_error,
+                icon="link-2-off",
+                color_scheme="red",
+                id="autopay-link-error",
             ),
         ),
         rx.foreach(AutopayState.waiting_rows, _waiting_card),
