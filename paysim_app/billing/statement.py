@@ -31,6 +31,8 @@ STATUSES = (
     "partly_refunded",
     "refunded",
     "expired",
+    # an autopay charge waiting for the subscriber's 3-D Secure (billing.confirmations)
+    "requires_action",
     # its card holder's bank disputes it (billing.disputes)
     "disputed",
     "dispute_won",
@@ -130,7 +132,7 @@ def _lines():
         Payment.id.label("payment_id"),
         Payment.amount_kop.label("payment_amount_kop"),
         Payment.refunded_kop.label("refunded_kop"),
-    ).where(Payment.status.in_(("failed", "pending", "expired")))
+    ).where(Payment.status.in_(("failed", "pending", "expired", "requires_action")))
     return union_all(entries, unsettled).subquery("line")
 
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 import paysim_app.catalogue  # noqa: F401 - registers the cycle's add-on renewals
-from paysim_app.billing import autopay, checkout, confirmations, ledger, topups
+from paysim_app.billing import autopay, checkout, confirmations, ledger, statement, topups
 from paysim_app.core import signing
 from paysim_app.core.errors import DomainError, NotFound
 from paysim_app.models import Payment
@@ -73,6 +73,13 @@ def test_a_charge_that_wants_3ds_waits_and_tells_the_subscriber(session, factory
     view = autopay.get_autopay(session, sub, sim.id)
     [shown] = view.waiting
     assert (shown.payment_id, shown.amount_kop, shown.on_page) == (payment.id, 50000, False)
+    # the payment history lists it with its status, and its filter finds it
+    for wanted in ("", "requires_action"):
+        rows, _ = statement.statement(
+            session, sub, statement.StatementFilter(sim_id=sim.id, status=wanted)
+        )
+        waiting_rows = [r for r in rows if r.payment_id == payment.id]
+        assert [r.status for r in waiting_rows] == ["requires_action"]
 
 
 def test_the_retry_schedule_is_paused_while_it_waits(session, factory):

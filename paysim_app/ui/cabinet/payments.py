@@ -33,6 +33,7 @@ STATUS_COLOURS = {
     "succeeded": "green",
     "failed": "red",
     "pending": "amber",
+    "requires_action": "orange",  # awaiting the subscriber's confirmation (3-D Secure)
     "partly_refunded": "orange",
     "refunded": "gray",
     # the card holder's bank disputes it (billing.disputes)
