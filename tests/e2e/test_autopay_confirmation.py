@@ -21,6 +21,7 @@ from paysim_app.billing import autopay, cards
 from paysim_app.db import make_engine
 from paysim_app.payments.sandbox import SandboxGateway
 from tests.e2e.conftest import PASSWORD, WIDTHS, enter, shot
+from tests.e2e.test_accessibility import _violations
 
 ASKS = "4000002760003184"
 
@@ -99,6 +100,14 @@ def test_the_e_mail_link_confirms_the_waiting_payment(new_page, customer, app_en
     expect(page.locator("#autopay-runs")).to_contain_text("Ждёт подтверждения")
     shot(page, f"autopay-waiting-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert _violations(page) == []  # axe-core: nothing serious on the page with the callout
+    language = page.get_by_role("combobox", name=re.compile("^(Язык|Language)$"))
+    language.select_option("en")
+    expect(waiting).to_contain_text("A payment awaits your confirmation")
+    expect(page.locator(f"#autopay-confirm-{payment_id}")).to_have_text("Confirm payment")
+    shot(page, f"autopay-waiting-en-{width}")
+    language.select_option("ru")
+    expect(page.locator(f"#autopay-confirm-{payment_id}")).to_have_text("Подтвердить платёж")
 
     page.locator(f"#autopay-confirm-{payment_id}").click()
     _on_test_page_with_3184(page)

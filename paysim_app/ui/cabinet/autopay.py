@@ -300,12 +300,16 @@ def _amount_input(name: str, label: rx.Var) -> rx.Component:
 def _waiting_card(row: rx.Var) -> rx.Component:
     return rx.callout.root(
         rx.vstack(
-            rx.heading(tr("autopay.confirm.title"), size="3", as_="h2"),
-            rx.text(row["body"]),
-            rx.text(row["until"], size="2", weight="medium"),
+            # the callout's own orange text is too pale on its background: the text is the
+            # page's, the heading the darkest orange
+            rx.heading(
+                tr("autopay.confirm.title"), size="3", as_="h2", color=rx.color("orange", 12)
+            ),
+            rx.text(row["body"], color=rx.color("gray", 12)),
+            rx.text(row["until"], size="2", weight="medium", color=rx.color("gray", 12)),
             rx.cond(
                 row["on_page"] != "",
-                rx.text(tr("autopay.confirm.on_page"), size="2"),
+                rx.text(tr("autopay.confirm.on_page"), size="2", color=rx.color("gray", 12)),
             ),
             rx.button(
                 rx.icon("shield-check", size=16),
