@@ -366,13 +366,20 @@ def expire_stale(session: Session, gateway: Gateway, *, limit: int = 200) -> int
             _T.c.status == "pending",
             _T.c.checkout_session.is_not(None),
             _T.c.checkout_expires_at < cutoff,
+            _T.c.unknown_since.is_(None),  # left to a person
         )
         .order_by(_T.c.id)
         .limit(limit)
     ).scalars()
     finished = 0
+    forgotten = utcnow() - payments.KEY_MEMORY
     for payment_id in list(due):
-        if follow_payment(session, gateway, payment_id, abandoned=True) != "pending":
+        status = follow_payment(session, gateway, payment_id, abandoned=True)
+        if status == "pending" and session.get(Payment, payment_id).created_at < forgotten:
+            # its page cannot be read past a day: found by our key, or left to a person
+            status = payments.find_at_provider(session, gateway, payment_id)
+            session.commit()
+        if status != "pending":
             finished += 1
     finished += end_waits(session)
     setups = session.execute(
