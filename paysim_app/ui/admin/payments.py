@@ -243,7 +243,7 @@ class AdminPaymentState(SessionState):
             ),
             "unknown": "1" if card.unknown else "",
             "can_settle": "1" if card.can_settle else "",
-            "unknown_text": t("admin_payments.unknown_text", loc, key=card.idempotency_key),
+            "unknown_text": t("admin_payments.unknown_text", loc, ikey=card.idempotency_key),
             # the sandbox plays the card holder's bank (billing.disputes.simulate_dispute)
             "simulate": "1"
             if card.can_act
@@ -399,7 +399,10 @@ class AdminPaymentState(SessionState):
         res = self._call(disputes.simulate_dispute, payment_id, str(outcome))
         if not res:
             return rx.toast.error(res.error)
-        return [rx.toast.info(self._t("admin_payments.dispute.simulated")), self.follow_dispute]
+        return [
+            rx.toast.info(self._t("admin_payments.dispute.simulated")),
+            AdminPaymentState.follow_dispute,
+        ]
 
     @access("admin:payments.view")
     @rx.event(background=True)
@@ -595,7 +598,12 @@ def payment_page() -> rx.Component:
                             ),
                             error_banner(s.error, id_="refund-error"),
                             rx.button(
-                                p["refund_label"],
+                                # with an amount typed, that amount; else all that is left
+                                rx.cond(
+                                    s.amount != "",
+                                    tr("admin_payments.refund_part"),
+                                    p["refund_label"],
+                                ),
                                 color_scheme="red",
                                 size="3",
                                 type="submit",
