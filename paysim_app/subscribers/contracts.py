@@ -200,7 +200,7 @@ def subscriber_detail(session: Session, actor: Actor, subscriber_id: int) -> Sub
             msisdn,
             p.amount_kop,
             p.method,
-            display_status(p.status, p.refunded_kop),
+            display_status(p.status, p.refunded_kop, p.dispute, p.unknown_since is not None),
             p.refunded_kop,
         )
         for p, msisdn in session.execute(

@@ -336,3 +336,11 @@ def test_simulating_needs_the_sandbox_a_card_payment_and_the_right(session, paid
     with pytest.raises(DomainError) as other:
         disputes.simulate_dispute(session, paid["admin"], Other(), paid["pid"], "open")
     assert other.value.code == "dispute.error.sandbox_only"
+
+
+def test_the_admins_subscriber_card_lists_the_payment_as_disputed(session, paid):
+    from paysim_app.subscribers import contracts
+
+    apply(session, dispute_event(session, paid["pid"], "needs_response", at=T0))
+    detail = contracts.subscriber_detail(session, paid["admin"], paid["sub"].subscriber_id)
+    assert [p.status for p in detail.payments if p.id == paid["pid"]] == ["disputed"]
