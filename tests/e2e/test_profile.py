@@ -68,6 +68,7 @@ def test_profile_data_emails_and_sessions(new_page, customer, app_env):
         "autopay_failed_hard",
         "autopay_cap",
         "autopay_off_no_card",
+        "autopay_confirm",
     }
     shot(phone, "profile-390")
 
