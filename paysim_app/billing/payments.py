@@ -31,8 +31,9 @@ from paysim_app.payments.declines import normalise
 log = logging.getLogger("paysim.payments")
 _T = Payment.__table__
 # what a payment brought in: its amount less what was refunded of it (a payment refunded in
-# part stays "succeeded"; one refunded whole is "refunded"), for the figures that sum takings
-KEPT_KOP = Payment.amount_kop - Payment.refunded_kop
+# part stays "succeeded"; one refunded whole is "refunded") and what a lost dispute took back,
+# for the figures that sum takings
+KEPT_KOP = Payment.amount_kop - Payment.refunded_kop - Payment.chargeback_kop
 
 # What follows a settlement in the modules that build on this one (autopay: its runs follow
 # their payments). Each is called inside settle() with {payment id: new status}; they register

@@ -344,3 +344,12 @@ def test_the_admins_subscriber_card_lists_the_payment_as_disputed(session, paid)
     apply(session, dispute_event(session, paid["pid"], "needs_response", at=T0))
     detail = contracts.subscriber_detail(session, paid["admin"], paid["sub"].subscriber_id)
     assert [p.status for p in detail.payments if p.id == paid["pid"]] == ["disputed"]
+
+
+def test_the_takings_of_the_day_leave_out_what_a_lost_dispute_took_back(session, paid):
+    from paysim_app.overview import dashboards
+
+    before = dashboards.admin_overview(session, paid["admin"]).payments_today_kop
+    apply(session, dispute_event(session, paid["pid"], "lost", at=T0, amount=20000))
+    after = dashboards.admin_overview(session, paid["admin"]).payments_today_kop
+    assert before - after == 20000
