@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import func
 from sqlmodel import select
 
+import paysim_app.catalogue  # noqa: F401 - registers the add-on renewals bill() runs
 from paysim_app.billing import cycle, payments
 from paysim_app.core.permissions import Actor
 from paysim_app.models import (
