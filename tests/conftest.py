@@ -76,6 +76,52 @@ def _clear_caches() -> None:
 _clear_caches()
 
 
+# --------------------------------------------------------------------------- the fake Stripe
+
+
+@pytest.fixture(scope="module")
+def fake_stripe_server():
+    """A local fake Stripe (tests/payments/fake_stripe.py) for the module's tests; the real
+    `stripe` SDK talks to it. 127.0.0.1 never goes through a proxy (requests honours *_PROXY)."""
+    from tests.payments.fake_stripe import FakeStripe
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+        mp.setenv("no_proxy", "127.0.0.1,localhost")
+        with FakeStripe() as fake:
+            yield fake
+
+
+@pytest.fixture
+def stripe_env(fake_stripe_server, monkeypatch):
+    """stripe_env(webhook_secret, **more_env) -> the fake Stripe, emptied, with the app's
+    settings aimed at it (PAYSIM_GATEWAY=stripe, its key and address): get_gateway() is then
+    the real StripeGateway. Settings and gateway caches are cleared before and after."""
+    from paysim_app.payments import get_gateway
+    from paysim_app.payments.stripe_gateway import StripeGateway
+
+    def _aim(webhook_secret: str, **env: str):
+        fake_stripe_server.reset()
+        settings = {
+            "PAYSIM_GATEWAY": "stripe",
+            "STRIPE_SECRET_KEY": fake_stripe_server.api_key,
+            "STRIPE_WEBHOOK_SECRET": webhook_secret,
+            "STRIPE_API_BASE": fake_stripe_server.url,
+            **env,
+        }
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        get_gateway.cache_clear()
+        assert isinstance(get_gateway(), StripeGateway)
+        return fake_stripe_server
+
+    yield _aim
+    get_gateway.cache_clear()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 # --------------------------------------------------------------------------- alembic helpers
 
 

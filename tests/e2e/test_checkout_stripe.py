@@ -5,43 +5,17 @@ is read there. No app build is needed: the cabinet's verbs run in this process."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import expect
 
 from paysim_app.billing import topups
-from paysim_app.payments import get_gateway
-from paysim_app.payments.stripe_gateway import StripeGateway
-from paysim_app.settings import get_settings
 from tests.payments.fake_stripe import FakeStripe
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeStripe]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-        mp.setenv("no_proxy", "127.0.0.1,localhost")
-        with FakeStripe() as fake:
-            yield fake
-
-
 @pytest.fixture
-def fake(server: FakeStripe, session, monkeypatch) -> Iterator[FakeStripe]:
-    server.reset()
-    monkeypatch.setenv("PAYSIM_GATEWAY", "stripe")
-    monkeypatch.setenv("STRIPE_SECRET_KEY", server.api_key)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_test_browser")
-    monkeypatch.setenv("STRIPE_API_BASE", server.url)
+def fake(stripe_env, fake_stripe_server, session) -> FakeStripe:
     # the return URLs point at the fake too: the browser lands somewhere that answers
-    monkeypatch.setenv("PAYSIM_PUBLIC_URL", server.url)
-    get_settings.cache_clear()
-    get_gateway.cache_clear()
-    assert isinstance(get_gateway(), StripeGateway)
-    yield server
-    get_gateway.cache_clear()
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    return stripe_env("whsec_test_browser", PAYSIM_PUBLIC_URL=fake_stripe_server.url)
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from tests.money_helpers import assert_ledger_consistent
 from tests.payments import test_stripe_checkout as checkout_tests
 from tests.payments.test_stripe_checkout import deliver, session_id
 
-# the fake Stripe and the settings that point the app at it
-server = checkout_tests.server
+# the fake Stripe and the settings that point the app at it (stripe_env in tests/conftest.py)
 fake = checkout_tests.fake
 
 ASKS = "4000002760003184"

@@ -6,7 +6,6 @@ once; a card is kept once; a page left unpaid expires; nothing of a card reaches
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,8 +15,6 @@ from paysim_app.api.routes import api
 from paysim_app.billing import cards, checkout, topups
 from paysim_app.models import LedgerEntry, Payment, SavedCard, Sim
 from paysim_app.payments import CardToken, get_gateway
-from paysim_app.payments.stripe_gateway import StripeGateway
-from paysim_app.settings import get_settings
 from tests.money_helpers import assert_ledger_consistent
 from tests.payments.checkout_helpers import TestClient
 from tests.payments.fake_stripe import FakeStripe, signed_event
@@ -25,29 +22,9 @@ from tests.payments.fake_stripe import FakeStripe, signed_event
 WHSEC = "whsec_test_checkout"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeStripe]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-        mp.setenv("no_proxy", "127.0.0.1,localhost")
-        with FakeStripe() as fake:
-            yield fake
-
-
 @pytest.fixture
-def fake(server: FakeStripe, session, monkeypatch) -> Iterator[FakeStripe]:
-    server.reset()
-    monkeypatch.setenv("PAYSIM_GATEWAY", "stripe")
-    monkeypatch.setenv("STRIPE_SECRET_KEY", server.api_key)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WHSEC)
-    monkeypatch.setenv("STRIPE_API_BASE", server.url)
-    get_settings.cache_clear()
-    get_gateway.cache_clear()
-    assert isinstance(get_gateway(), StripeGateway)
-    yield server
-    get_gateway.cache_clear()
-    monkeypatch.undo()
-    get_settings.cache_clear()
+def fake(stripe_env, session) -> FakeStripe:
+    return stripe_env(WHSEC)
 
 
 def deliver(fake: FakeStripe, *types: str) -> list[str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import warnings
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -39,7 +38,6 @@ from paysim_app.models import (
 from paysim_app.models.base import utcnow
 from paysim_app.payments import CardToken, GatewayError, get_gateway
 from paysim_app.payments.stripe_gateway import StripeGateway
-from paysim_app.settings import get_settings
 from tests.money_helpers import assert_ledger_consistent, fresh
 from tests.payments.fake_stripe import FakeStripe, signed_event
 
@@ -47,29 +45,9 @@ WHSEC = "whsec_test_disputes"
 AMOUNT = 50000
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeStripe]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-        mp.setenv("no_proxy", "127.0.0.1,localhost")
-        with FakeStripe() as fake:
-            yield fake
-
-
 @pytest.fixture
-def fake(server: FakeStripe, session, monkeypatch) -> Iterator[FakeStripe]:
-    server.reset()
-    monkeypatch.setenv("PAYSIM_GATEWAY", "stripe")
-    monkeypatch.setenv("STRIPE_SECRET_KEY", server.api_key)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WHSEC)
-    monkeypatch.setenv("STRIPE_API_BASE", server.url)
-    get_settings.cache_clear()
-    get_gateway.cache_clear()
-    assert isinstance(get_gateway(), StripeGateway)
-    yield server
-    get_gateway.cache_clear()
-    monkeypatch.undo()
-    get_settings.cache_clear()
+def fake(stripe_env, session) -> FakeStripe:
+    return stripe_env(WHSEC)
 
 
 @pytest.fixture

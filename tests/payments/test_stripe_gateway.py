@@ -7,7 +7,6 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -25,21 +24,11 @@ from tests.payments.fake_stripe import FakeStripe, make_event, sign_webhook, sig
 WHSEC = "whsec_test_paysim_fake"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeStripe]:
-    with pytest.MonkeyPatch.context() as mp:
-        # requests honours *_PROXY variables; 127.0.0.1 must never go through a proxy
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-        mp.setenv("no_proxy", "127.0.0.1,localhost")
-        with FakeStripe() as fake:
-            yield fake
-
-
 @pytest.fixture
-def fake(server: FakeStripe) -> FakeStripe:
-    server.reset()
-    _FAKE[:] = [server]
-    return server
+def fake(fake_stripe_server: FakeStripe) -> FakeStripe:
+    fake_stripe_server.reset()
+    _FAKE[:] = [fake_stripe_server]
+    return fake_stripe_server
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ goes through the same SDK and its webhooks book nothing more."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 
 import pytest
 from sqlmodel import select
@@ -16,8 +15,6 @@ from paysim_app.api.routes import api
 from paysim_app.billing import payments
 from paysim_app.models import Commission, LedgerEntry, Payment
 from paysim_app.payments import CardToken, get_gateway
-from paysim_app.payments.stripe_gateway import StripeGateway
-from paysim_app.settings import get_settings
 from tests.money_helpers import assert_ledger_consistent
 from tests.payments.fake_stripe import FakeStripe, signed_event
 
@@ -25,30 +22,10 @@ WHSEC = "whsec_test_partial_refunds"
 AMOUNT = 50000
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeStripe]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-        mp.setenv("no_proxy", "127.0.0.1,localhost")
-        with FakeStripe() as fake:
-            yield fake
-
-
 @pytest.fixture
-def fake(server: FakeStripe, session, monkeypatch) -> Iterator[FakeStripe]:
+def fake(stripe_env, session) -> FakeStripe:
     """PAYSIM_GATEWAY=stripe aimed at the fake: the webhook route and the admin's refund use it."""
-    server.reset()
-    monkeypatch.setenv("PAYSIM_GATEWAY", "stripe")
-    monkeypatch.setenv("STRIPE_SECRET_KEY", server.api_key)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WHSEC)
-    monkeypatch.setenv("STRIPE_API_BASE", server.url)
-    get_settings.cache_clear()
-    get_gateway.cache_clear()
-    assert isinstance(get_gateway(), StripeGateway)
-    yield server
-    get_gateway.cache_clear()
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    return stripe_env(WHSEC)
 
 
 @pytest.fixture
