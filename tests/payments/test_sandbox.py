@@ -460,7 +460,9 @@ def test_events_are_posted_to_the_apps_webhook_signed_like_stripes(db_url):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     try:
         gw = SandboxGateway(SECRET, public_url=f"http://127.0.0.1:{server.server_address[1]}")
         gw._deliver = lambda payload, sig: POST_IN_BACKGROUND(gw, payload, sig)
