@@ -18,6 +18,7 @@ from paysim_app.ui.cabinet.autopay import AutopayState
 from paysim_app.ui.cabinet.cards import CardsState
 from paysim_app.ui.cabinet.payments import PaymentsState
 from paysim_app.ui.cabinet.topup import TopupResultState, TopupState
+from paysim_app.ui.components.format import phone
 from tests.payments.checkout_helpers import pay_on_page
 from tests.ui.test_state_security import _leaf, _signed_in
 
@@ -93,6 +94,7 @@ def test_top_up_goes_to_the_hosted_page_and_keeps_no_card_data(db_url, alice_and
     pay_on_page(get_gateway(), payment.checkout_url, "4242424242424242")
     _run(TopupResultState.load, result)
     assert (result.outcome["status"], result.outcome["balance_kop"]) == ("succeeded", 60000)
+    assert phone(alice_sim.msisdn) in result.view["body"]  # "+7 999 …", as the pages write it
     assert _balance(alice_sim.id) == 60000
     stranger = _leaf(TopupResultState)
     stranger.auth_token = _signed_in("bob@example.ru")

@@ -19,7 +19,7 @@ from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page, sim_picker
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.card_form import card_option
-from paysim_app.ui.components.format import money
+from paysim_app.ui.components.format import money, phone
 from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
@@ -324,7 +324,7 @@ class TopupResultState(CabinetState):
                 "topup.result.succeeded_body",
                 loc,
                 amount=money(o["amount_kop"], loc),
-                msisdn=o["msisdn"],
+                msisdn=phone(o["msisdn"]),
                 balance=money(o["balance_kop"], loc),
             ),
             "failed": t("topup.result.failed_body", loc),
