@@ -260,18 +260,28 @@ def follow_payment(
     payment = session.get(Payment, payment_id)
     if payment is None or payment.status != "pending" or not payment.checkout_session:
         return payment.status if payment else "unknown"
-    try:
-        if abandoned:
-            result = gateway.expire_checkout(payment.checkout_session)
-        else:
-            result = gateway.checkout_result(payment.checkout_session)
-    except GatewayError as exc:
-        log.warning("payment %s: hosted page not read: %s", payment_id, exc)
+    result = _read_page(gateway, payment.checkout_session, abandoned, f"payment {payment_id}")
+    if result is None:
         return payment.status
     _apply_payment_result(session, gateway, payment_id, result)
     session.commit()
     session.expire_all()
     return session.get(Payment, payment_id).status
+
+
+def _read_page(
+    gateway: Gateway, session_id: str, abandoned: bool, what: str
+) -> CheckoutResult | None:
+    """The hosted page as the provider sees it; `abandoned`: closed first, so nothing can be
+    paid on it any more. None when the provider does not answer (the caller leaves it as it
+    was)."""
+    try:
+        if abandoned:
+            return gateway.expire_checkout(session_id)
+        return gateway.checkout_result(session_id)
+    except GatewayError as exc:
+        log.warning("%s: hosted page not read: %s", what, exc)
+        return None
 
 
 def _apply_payment_result(
@@ -490,13 +500,8 @@ def _follow_setup(session: Session, gateway: Gateway, setup_id: int, *, abandone
     setup = session.get(CardSetup, setup_id)
     if setup is None or setup.status != "open" or not setup.session_id:
         return setup.status if setup else "unknown"
-    try:
-        if abandoned:
-            result = gateway.expire_checkout(setup.session_id)
-        else:
-            result = gateway.checkout_result(setup.session_id)
-    except GatewayError as exc:
-        log.warning("card setup %s: hosted page not read: %s", setup_id, exc)
+    result = _read_page(gateway, setup.session_id, abandoned, f"card setup {setup_id}")
+    if result is None:
         return setup.status
     _apply_setup_result(session, gateway, setup_id, result)
     session.commit()
