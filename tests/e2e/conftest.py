@@ -22,10 +22,12 @@ import pytest
 from sqlmodel import Session, select
 
 from paysim_app.accounts import hash_password, identity
+from paysim_app.billing import payments
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import make_engine
 from paysim_app.models import LedgerEntry, Sim, Tariff, User
 from paysim_app.models.base import utcnow
+from paysim_app.payments import ChargeResult
 from tests.conftest import app_checkout_lock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -331,6 +333,30 @@ def customer(app_env):
         session.commit()
     engine.dispose()
     return {"login": login, "sims": sims, "fee_kop": tariff.monthly_fee_kop}
+
+
+def paid_by_card(app_env: dict, sim_id: int, amount_kop: int) -> int:
+    """A card payment (Visa •••• 4242) of the SIM on the sandbox, settled succeeded as the
+    gateway's answer settles it (its receipt and e-mail included); returns its id."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    key = f"e2e-card-{app_env['port']}-{sim_id}-{unique_number()}"
+    with Session(engine, expire_on_commit=False) as session:
+        payment = payments.new_payment(
+            session,
+            sim=session.get(Sim, sim_id),
+            amount_kop=amount_kop,
+            method="card",
+            idempotency_key=key,
+            gateway="sandbox",
+            card_brand="visa",
+            card_last4="4242",
+        )
+        pid = payment.id
+        session.commit()
+        payments.settle(session, [(pid, ChargeResult("succeeded", f"pi_sb_{key}", None))])
+        session.commit()
+    engine.dispose()
+    return pid
 
 
 def _iccid(serial: int) -> str:

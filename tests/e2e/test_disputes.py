@@ -14,7 +14,6 @@ card payment settled as the gateway would), so the journeys do not depend on the
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -24,33 +23,11 @@ from sqlmodel import Session
 from paysim_app.billing import payments
 from paysim_app.db import make_engine
 from paysim_app.models import Sim
-from paysim_app.payments import ChargeResult
-from tests.e2e.conftest import WIDTHS, enter, ready, shot, staff_login
-
-_keys = itertools.count(1)
+from tests.e2e.conftest import WIDTHS, enter, paid_by_card, ready, shot, staff_login, unique_number
 
 
 def _paid(app_env, sim_id: int, amount_kop: int = 50000) -> int:
-    """A card payment (Visa •••• 4242) of the SIM on the sandbox, settled succeeded."""
-    engine = make_engine(f"sqlite:///{app_env['db']}")
-    key = f"e2e-dispute-{app_env['port']}-{sim_id}-{next(_keys)}"
-    with Session(engine, expire_on_commit=False) as session:
-        payment = payments.new_payment(
-            session,
-            sim=session.get(Sim, sim_id),
-            amount_kop=amount_kop,
-            method="card",
-            idempotency_key=key,
-            gateway="sandbox",
-            card_brand="visa",
-            card_last4="4242",
-        )
-        pid = payment.id
-        session.commit()
-        payments.settle(session, [(pid, ChargeResult("succeeded", f"pi_sb_{key}", None))])
-        session.commit()
-    engine.dispose()
-    return pid
+    return paid_by_card(app_env, sim_id, amount_kop)
 
 
 def _history_row(page, pid_amount: str):
@@ -146,7 +123,7 @@ def test_a_payment_unknown_past_a_day_is_settled_by_hand(new_page, app_env, cust
             sim=session.get(Sim, customer["sims"][1]),
             amount_kop=30000,
             method="card",
-            idempotency_key=f"e2e-unknown-{app_env['port']}-{next(_keys)}",
+            idempotency_key=f"e2e-unknown-{app_env['port']}-{unique_number()}",
             gateway="sandbox",
         )
         pid, key = payment.id, payment.idempotency_key

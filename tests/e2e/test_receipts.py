@@ -10,7 +10,6 @@ depend on the card pages another test drives.
 from __future__ import annotations
 
 import io
-import itertools
 import re
 
 import pytest
@@ -24,32 +23,19 @@ from paysim_app.core import form_keys
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Payment, Sim, User
 from paysim_app.payments import ChargeResult
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in, staff_login, unique_number
-
-_keys = itertools.count(1)
+from tests.e2e.conftest import (
+    PASSWORD,
+    WIDTHS,
+    paid_by_card,
+    shot,
+    sign_in,
+    staff_login,
+    unique_number,
+)
 
 
 def _paid(app_env, sim_id: int, amount_kop: int = 45000) -> int:
-    """A card payment (Visa •••• 4242) of the SIM, settled succeeded as the gateway answers."""
-    engine = make_engine(f"sqlite:///{app_env['db']}")
-    key = f"e2e-receipt-{app_env['port']}-{next(_keys)}"
-    with Session(engine, expire_on_commit=False) as session:
-        payment = payments.new_payment(
-            session,
-            sim=session.get(Sim, sim_id),
-            amount_kop=amount_kop,
-            method="card",
-            idempotency_key=key,
-            gateway="sandbox",
-            card_brand="visa",
-            card_last4="4242",
-        )
-        pid = payment.id
-        session.commit()
-        payments.settle(session, [(pid, ChargeResult("succeeded", f"pi_{key}", None))])
-        session.commit()
-    engine.dispose()
-    return pid
+    return paid_by_card(app_env, sim_id, amount_kop)
 
 
 def _fresh_dealer(app_env) -> str:
@@ -190,7 +176,7 @@ def test_a_payment_without_a_receipt_has_no_link(new_page, app_env, customer):
             sim=session.get(Sim, customer["sims"][0]),
             amount_kop=77700,
             method="card",
-            idempotency_key=f"e2e-declined-{app_env['port']}-{next(_keys)}",
+            idempotency_key=f"e2e-declined-{app_env['port']}-{unique_number()}",
             gateway="sandbox",
         )
         pid = declined.id
