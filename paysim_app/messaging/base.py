@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from paysim_app.core.outbox import Attachment  # rendered by the context that owns the file
+
 
 class DeliveryError(Exception):
     """A message could not be handed over; `reason` is short and safe to show staff."""
@@ -31,13 +33,6 @@ class PermanentFailure(DeliveryError):
     def __init__(self, reason: str, *, bounced: bool = False):
         super().__init__(reason)
         self.bounced = bounced
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)
