@@ -1,5 +1,6 @@
-"""E-mail (and, by kind `sms_*`, text messages to a phone) goes through the outbox table; a job
-sends it when SMTP / SMS delivery is configured.
+"""E-mail and text messages to a phone (`queue_sms`; or a kind `sms_*`) go through the outbox
+table (its `channel` says which); messaging.delivery sends them when SMTP / SMS delivery is
+configured, retrying with backoff, and marks each row sent or failed with the reason.
 
 A message that carries a secret (a password-reset, invitation or set-password link, a login
 confirmation link or code) is stored without it: the body holds SECRET where the secret goes and
@@ -132,6 +133,11 @@ def render_attachments(
     return files
 
 
+def channel_of(kind: str) -> str:
+    """Kinds `sms_*` go to a phone; everything else is an e-mail."""
+    return "sms" if kind.startswith("sms_") else "email"
+
+
 def queue_email(
     session: Session,
     to: str,
@@ -140,17 +146,25 @@ def queue_email(
     kind: str = "",
     secret: str = "",
     attachments: str = "",
+    *,
+    user_id: int | None = None,
+    locale: str = "",
 ) -> OutboxEmail:
     """Queue one message; `secret` (if any) replaces SECRET in `body` when it is sent;
-    `attachments`: references made by `attachment_ref`, comma separated."""
+    `attachments`: references made by `attachment_ref`, comma separated. `user_id` and
+    `locale`, when the caller knows them, say whom it is for and in which language it goes
+    out (otherwise the sender looks the address up). A kind `sms_*` is an SMS to `to`."""
     _check(body, secret)
     mail = OutboxEmail(
+        channel=channel_of(kind),
         to_address=to,
         subject=subject,
         body=body,
         kind=kind,
         secret=seal(secret) if secret else "",
         attachments=attachments,
+        user_id=user_id,
+        locale=locale if locale in ("ru", "en") else "",
     )
     session.add(mail)
     if get_settings().paysim_demo:
@@ -159,8 +173,38 @@ def queue_email(
     return mail
 
 
+def queue_sms(
+    session: Session,
+    phone: str,
+    body: str,
+    kind: str,
+    secret: str = "",
+    *,
+    user_id: int | None = None,
+    locale: str = "",
+) -> OutboxEmail:
+    """Queue a text message to `phone` (E.164, "+7..."), in the same outbox as e-mail, with
+    the same rules for a secret (SECRET in `body`, the code sealed)."""
+    _check(body, secret)
+    sms = OutboxEmail(
+        channel="sms",
+        to_address=phone,
+        subject="",
+        body=body,
+        kind=kind,
+        secret=seal(secret) if secret else "",
+        user_id=user_id,
+        locale=locale if locale in ("ru", "en") else "",
+    )
+    session.add(sms)
+    if get_settings().paysim_demo:
+        log.warning("outbox (demo) sms to=%s\n%s", phone, body.replace(SECRET, secret))
+    return sms
+
+
 def queue_emails(session: Session, mails: list[tuple]) -> None:
-    """Many (to, subject, body, kind[, attachments]) at once, in one bulk insert (no secrets)."""
+    """Many (to, subject, body, kind[, attachments[, user_id[, locale]]]) at once, in one bulk
+    insert (no secrets)."""
     if not mails:
         return
     now = utcnow()
@@ -169,14 +213,21 @@ def queue_emails(session: Session, mails: list[tuple]) -> None:
         OutboxEmail.__table__,
         [
             {
+                "channel": channel_of(mail[3]),
                 "to_address": to,
                 "subject": subject,
                 "body": body,
                 "secret": "",
                 "kind": mail[3],
                 "attachments": mail[4] if len(mail) > 4 else "",
+                "user_id": mail[5] if len(mail) > 5 else None,
+                "locale": mail[6] if len(mail) > 6 and mail[6] in ("ru", "en") else "",
+                "status": "waiting",
+                "next_attempt_at": now,
                 "attempts": 0,
                 "last_error": "",
+                "claimed_by": "",
+                "message_id": "",
                 "created_at": now,
             }
             for mail in mails

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from paysim_app.models.base import utcnow
+from paysim_app.models.base import one_of, utcnow
 
 
 class Notification(SQLModel, table=True):
@@ -27,12 +27,29 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+OUTBOX_CHANNELS = ("email", "sms")
+OUTBOX_STATUSES = ("waiting", "sending", "sent", "failed")
+
+
 class OutboxEmail(SQLModel, table=True):
-    """E-mails to send; a job delivers them over SMTP when it is configured."""
+    """Messages to send, e-mail or SMS (`channel`); messaging.delivery drains them.
+
+    A row is `waiting` (due at `next_attempt_at`), `sending` (claimed by a worker until
+    `claimed_until`: if the worker dies the claim expires and the row is due again), `sent`
+    (`sent_at`, `message_id`) or `failed` (`last_error` says why). While a row is claimed its
+    `next_attempt_at` is the claim's end, so "due" is one range on one index for both."""
 
     __tablename__ = "outbox_email"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_created", "created_at"),
+        one_of("channel", OUTBOX_CHANNELS, "ck_outbox_channel"),
+        one_of("status", OUTBOX_STATUSES, "ck_outbox_status"),
+    )
     id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(
+        default="email", max_length=8, sa_column_kwargs={"server_default": "email"}
+    )
     to_address: str = Field(max_length=254)
     subject: str = Field(max_length=200)
     # a link's secret (reset token, confirmation code) is not in the body: the body holds
@@ -42,7 +59,19 @@ class OutboxEmail(SQLModel, table=True):
     kind: str = Field(default="", max_length=40)
     # what goes attached, as references the sender renders ("receipt:42"; core.outbox)
     attachments: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    # whom it is for, when known (bounces are marked on them; their language renders it);
+    # "" locale: the user's, or ru
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    locale: str = Field(default="", max_length=2, sa_column_kwargs={"server_default": ""})
+    status: str = Field(
+        default="waiting", max_length=8, sa_column_kwargs={"server_default": "waiting"}
+    )
+    next_attempt_at: datetime = Field(default_factory=utcnow)
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)
+    claimed_by: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    claimed_until: datetime | None = None
+    # the e-mail's Message-ID, or the SMSC's ids of the parts (comma separated)
+    message_id: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
     sent_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
