@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = "PaySim <noreply@paysim.local>"
 
+    # text messages (messaging.sms): "sandbox" sends nothing (the log, whole in demo mode), "smpp"
+    # binds as a transmitter to the operator's SMSC (SMPP 3.4; messaging.smpp)
+    paysim_sms_provider: Literal["sandbox", "smpp"] = "sandbox"
+    smpp_host: str = ""
+    smpp_port: int = Field(default=2775, ge=1, le=65535)
+    smpp_system_id: str = ""  # at most 15 characters (SMPP 3.4)
+    smpp_password: str = ""  # at most 8 characters (SMPP 3.4)
+    smpp_system_type: str = ""
+    # the sender shown on the phone: a name of up to 11 letters and digits, or a number
+    smpp_source_addr: str = "PaySim"
+    smpp_timeout: float = Field(default=10.0, gt=0)  # seconds for connect and each answer
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
