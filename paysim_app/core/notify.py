@@ -1,24 +1,31 @@
-"""Notifications: an in-app message and, when the user has an e-mail, the same by e-mail.
+"""Notifications: an in-app message and, as the user chooses per kind, the same by e-mail or SMS.
 
 Texts come from the catalogues in the recipient's language (`notify.<kind>.title/.body`);
 amounts in params are kopecks (`*_kop` params are formatted as roubles here). A `dedup_key`
 makes a warning reach a user once, whoever asks for it how many times.
+
+Channels: every kind has a default (KINDS); a user's NotificationPreference row overrides it:
+"app" (in-app only), "email", "sms" (only to a verified phone) or "off" (only the kinds one opts
+in to). Security kinds cannot be changed: in-app plus e-mail, or SMS when there is no e-mail.
+A copy the account cannot receive falls back: SMS -> e-mail -> in-app only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.core import bulk, outbox
+from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.permissions import Actor
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import day, money, phone
-from paysim_app.models import Notification, Sim, Subscriber, User
+from paysim_app.models import Notification, NotificationPreference, Sim, Subscriber, User
 from paysim_app.models.base import utcnow
 
 _N = Notification.__table__
@@ -40,7 +47,50 @@ def _render(kind: str, locale: str, params: dict) -> tuple[str, str]:
     return t(f"notify.{kind}.title", locale, **shown), t(f"notify.{kind}.body", locale, **shown)
 
 
-# every kind a user may get; each can have its e-mail copy turned off (User.email_muted)
+SUBSCRIBER, PARTNER, ADMIN = "subscriber", "partner", "admin"
+CHANNELS = ("app", "email", "sms", "off")
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    roles: frozenset[str]  # who gets it (and sees it among their preferences)
+    default: str = "email"  # the channel without a preference row
+    locked: bool = False  # a security notice: always in-app + e-mail or SMS
+    opt_in: bool = False  # may be "off" (nothing at all), and is by default
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return ("off", "app", "email", "sms") if self.opt_in else ("app", "email", "sms")
+
+
+def _kinds(roles: tuple[str, ...], names: str, **kw) -> dict[str, KindSpec]:
+    return {name: KindSpec(frozenset(roles), **kw) for name in names.split()}
+
+
+# every kind a user may get, in the order the preferences table lists them
+KINDS: dict[str, KindSpec] = {
+    **_kinds(
+        (SUBSCRIBER, PARTNER, ADMIN), "new_sign_in password_changed", default="email", locked=True
+    ),
+    **_kinds((SUBSCRIBER,), "card_added", locked=True),
+    **_kinds(
+        (SUBSCRIBER,),
+        "low_balance sim_suspended sim_restored autopay_ok autopay_failed autopay_failed_hard "
+        "autopay_cap autopay_confirm autopay_off_no_card card_expiring addon_lapsed partner_topup "
+        "activation_approved activation_rejected tariff_change_now tariff_change_approved "
+        "tariff_change_rejected sim_blocked sim_unblocked unblock_rejected",
+    ),
+    **_kinds((SUBSCRIBER, PARTNER), "ticket_reply ticket_resolved"),
+    **_kinds((PARTNER,), "partner_activation_approved partner_activation_rejected"),
+    **_kinds((PARTNER,), "partner_low_balance", default="off", opt_in=True),
+    **_kinds(
+        (ADMIN,),
+        "ticket_new activation_new unblock_new tariff_change_new dispute_opened dispute_closed "
+        "payment_unknown message_failed",
+    ),
+}
+SECURITY_KINDS = tuple(k for k, spec in KINDS.items() if spec.locked)
+# the kinds the old e-mail switches covered (User.email_muted; accounts.profile still reads it)
 EMAIL_KINDS = (
     "sim_suspended",
     "sim_restored",
@@ -48,32 +98,151 @@ EMAIL_KINDS = (
     "autopay_failed",
     "autopay_failed_hard",
     "autopay_cap",
-    "autopay_confirm",  # a charge waits for the subscriber's 3-D Secure (billing.confirmations)
+    "autopay_confirm",
     "autopay_off_no_card",
     "card_expiring",
     "low_balance",
 )
+_UNKNOWN = KindSpec(frozenset())
+
+# set by the phone-verification change; until it lands no phone counts as verified
+_PHONE_VERIFIED = getattr(User, "phone_verified_at", None)
 
 
 def muted_kinds(stored: str | None) -> frozenset[str]:
-    """User.email_muted ("a,b") as a set; unknown words are ignored."""
+    """User.email_muted ("a,b") as a set; unknown words are ignored. (Before channels; the
+    migration 0016 turned these into "app" preferences.)"""
     return frozenset(k for k in (stored or "").split(",") if k in EMAIL_KINDS)
 
 
-def _recipients(
-    session: Session, sim_ids: list[int]
-) -> dict[int, tuple[int, str, str, str, frozenset[str]]]:
-    """sim id -> (user id, locale, e-mail, msisdn, muted kinds) of the subscriber who owns it,
-    in one query."""
+def can_sms() -> bool:
+    """SMS copies need the outbox's SMS queue and verified phones."""
+    return _PHONE_VERIFIED is not None and hasattr(outbox, "queue_sms")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where a user's copies may go: locale, e-mail ("" = none), verified phone ("" = none),
+    and the channels they chose ({kind: channel})."""
+
+    locale: str
+    email: str
+    phone: str
+    chosen: dict[str, str]
+    muted: frozenset[str] = frozenset()  # User.email_muted: the old e-mail switches
+
+
+def channel_for(kind: str, contact: Contact) -> str:
+    """The channel a notification of `kind` takes for this contact: off, app, email or sms."""
+    spec = KINDS.get(kind, _UNKNOWN)
+    if spec.locked:
+        return "email" if contact.email else "sms" if contact.phone else "app"
+    chosen = contact.chosen.get(kind)
+    if chosen not in spec.channels:
+        chosen = "app" if kind in contact.muted else None
+    channel = chosen or spec.default
+    if channel == "sms" and not contact.phone:
+        channel = "email"
+    if channel == "email" and not contact.email:
+        channel = "app"
+    return channel
+
+
+def _verified_phone_column():
+    return _PHONE_VERIFIED.isnot(None) if _PHONE_VERIFIED is not None else None
+
+
+def _preferences(session: Session, user_ids) -> dict[int, dict[str, str]]:
+    """{user id: {kind: channel}} for these users, in one query."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    chosen: dict[int, dict[str, str]] = {}
+    for uid, kind, channel in session.execute(
+        select(
+            NotificationPreference.user_id,
+            NotificationPreference.kind,
+            NotificationPreference.channel,
+        ).where(NotificationPreference.user_id.in_(ids))
+    ):
+        chosen.setdefault(uid, {})[kind] = channel
+    return chosen
+
+
+def _phone_if_verified(phone_no: str | None, verified) -> str:
+    return phone_no or "" if (verified and can_sms()) else ""
+
+
+def contacts(
+    session: Session, user_ids, emails: dict[int, str] | None = None
+) -> dict[int, Contact]:
+    """Contacts of active users, in two queries (users, preferences). `emails` overrides the
+    address (a subscriber's contract e-mail)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    verified = _PHONE_VERIFIED if _PHONE_VERIFIED is not None else literal(None)
+    rows = session.execute(
+        select(User.id, User.locale, User.email, User.phone, verified, User.email_muted).where(
+            User.id.in_(ids), User.is_active
+        )
+    ).all()
+    chosen = _preferences(session, [r[0] for r in rows])
+    emails = emails or {}
+    return {
+        uid: Contact(
+            locale,
+            emails.get(uid) or email or "",
+            _phone_if_verified(phone_no, ok),
+            chosen.get(uid, {}),
+            muted_kinds(muted),
+        )
+        for uid, locale, email, phone_no, ok, muted in rows
+    }
+
+
+def _copy(session: Session, channel: str, contact: Contact, kind: str, title: str, body: str):
+    if channel == "email":
+        outbox.queue_email(session, contact.email, title, body, kind=kind)
+    elif channel == "sms":
+        outbox.queue_sms(session, contact.phone, f"{title}. {body}", kind)
+
+
+def _recipients(session: Session, sim_ids: list[int]) -> dict[int, tuple[int, str, Contact]]:
+    """sim id -> (user id, msisdn, contact) of the subscriber who owns it; one query for the
+    owners and one for their preferences, however many SIMs."""
+    verified = _PHONE_VERIFIED if _PHONE_VERIFIED is not None else literal(None)
     rows = session.execute(
         select(
-            Sim.id, Sim.msisdn, User.id, User.locale, User.email, Subscriber.email, User.email_muted
+            Sim.id,
+            Sim.msisdn,
+            User.id,
+            User.locale,
+            User.email,
+            Subscriber.email,
+            User.phone,
+            verified,
+            User.email_muted,
         )
         .join(Subscriber, Subscriber.id == Sim.subscriber_id)
         .join(User, User.id == Subscriber.user_id)
         .where(Sim.id.in_(sim_ids), User.is_active)
     ).all()
-    return {r[0]: (r[2], r[3], r[5] or r[4] or "", r[1], muted_kinds(r[6])) for r in rows}
+    chosen = _preferences(session, [r[2] for r in rows])
+    return {
+        r[0]: (
+            r[2],
+            r[1],
+            Contact(
+                r[3],
+                r[5] or r[4] or "",
+                _phone_if_verified(r[6], r[7]),
+                chosen.get(r[2], {}),
+                muted_kinds(r[8]),
+            ),
+        )
+        for r in rows
+    }
 
 
 def notify_user(
@@ -85,20 +254,24 @@ def notify_user(
     dedup_key: str | None = None,
     locale: str | None = None,
     email: str | None = None,
-    muted: frozenset[str] | None = None,
+    contact: Contact | None = None,
+    sim_id: int | None = None,
+    muted: frozenset[str] | None = None,  # noqa: ARG001 - before channels; preferences decide
 ) -> bool:
-    """Add the notification (and e-mail) in the caller's transaction; False if deduplicated.
-
-    The in-app notification is always written; the e-mail copy is skipped when the user muted
-    e-mails of this kind (`muted`, read from the user unless the caller passes it)."""
-    if locale is None or email is None or muted is None:
-        user = session.get(User, user_id)
-        if user is None:
+    """Add the notification (and its e-mail or SMS copy) in the caller's transaction; False if
+    deduplicated, turned off, or the user is gone. `email` overrides the address (a contract's
+    e-mail); `contact` spares the lookup (the bulk paths pass it)."""
+    if contact is None:
+        found = contacts(session, [user_id], {user_id: email} if email else None).get(user_id)
+        if found is None:
             return False
-        locale = locale or user.locale
-        email = user.email or "" if email is None else email
-        muted = muted_kinds(user.email_muted) if muted is None else muted
-    title, body = _render(kind, locale, params or {})
+        contact = found
+    if locale:
+        contact = replace(contact, locale=locale)
+    channel = channel_for(kind, contact)
+    if channel == "off":
+        return False
+    title, body = _render(kind, contact.locale, params or {})
     if dedup_key:
         # INSERT ... ON CONFLICT DO NOTHING, not "look, then add": two workers warning the same
         # user at once would both see nothing and the second commit would fail on the key
@@ -111,6 +284,7 @@ def notify_user(
                 title=title,
                 body=body,
                 dedup_key=dedup_key,
+                sim_id=sim_id,
                 created_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["user_id", "dedup_key"])
@@ -119,9 +293,8 @@ def notify_user(
         if inserted is None:
             return False
     else:
-        session.add(Notification(user_id=user_id, kind=kind, title=title, body=body))
-    if email and kind not in muted:
-        outbox.queue_email(session, email, title, body, kind=kind)
+        session.add(Notification(user_id=user_id, kind=kind, title=title, body=body, sim_id=sim_id))
+    _copy(session, channel, contact, kind, title, body)
     return True
 
 
@@ -139,32 +312,43 @@ def notify_sim_owners(
             owner = owners.get(sim_id)
             if owner is None:
                 continue
-            user_id, locale, email, msisdn, muted = owner
+            user_id, msisdn, contact = owner
             sent += notify_user(
                 session,
                 user_id,
                 kind,
                 {"msisdn": phone(msisdn), **params},
                 dedup_key=dedup.format(sim=sim_id, kind=kind),
-                locale=locale,
-                email=email,
-                muted=muted,
+                contact=contact,
+                sim_id=sim_id,
             )
         return sent
-    # No deduplication: the billing cycle's thousands of messages go in two bulk inserts.
+    # No deduplication: the billing cycle's thousands of messages go in bulk inserts.
     now = utcnow()
     notes, mails = [], []
     for sim_id, kind, params in items:
         owner = owners.get(sim_id)
         if owner is None:
             continue
-        user_id, locale, email, msisdn, muted = owner
-        title, body = _render(kind, locale, {"msisdn": phone(msisdn), **params})
+        user_id, msisdn, contact = owner
+        channel = channel_for(kind, contact)
+        if channel == "off":
+            continue
+        title, body = _render(kind, contact.locale, {"msisdn": phone(msisdn), **params})
         notes.append(
-            {"user_id": user_id, "kind": kind, "title": title, "body": body, "created_at": now}
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "title": title,
+                "body": body,
+                "sim_id": sim_id,
+                "created_at": now,
+            }
         )
-        if email and kind not in muted:
-            mails.append((email, title, body, kind))
+        if channel == "email":
+            mails.append((contact.email, title, body, kind))
+        elif channel == "sms":
+            _copy(session, channel, contact, kind, title, body)
     bulk.insert_rows(session, _N, notes, returning=None)
     outbox.queue_emails(session, mails)
     return len(notes)
@@ -173,17 +357,192 @@ def notify_sim_owners(
 def notify_admins(
     session: Session, permissions: tuple[str, ...], kind: str, params: dict, *, dedup_key: str
 ) -> int:
-    """Notify every active admin whose role holds one of `permissions` (in-app and e-mail),
-    once per `dedup_key`. Returns how many were told."""
+    """Notify every active admin whose role holds one of `permissions` (in-app and the copy they
+    chose), once per `dedup_key`. Returns how many were told."""
     from paysim_app.models.accounts import AdminRolePermission  # only admins' roles need it
 
     roles = select(AdminRolePermission.role_id).where(
         AdminRolePermission.permission.in_(permissions)
     )
-    admins = session.execute(
-        select(User.id).where(User.role == "admin", User.is_active, User.admin_role_id.in_(roles))
-    ).scalars()
-    return sum(notify_user(session, uid, kind, params, dedup_key=dedup_key) for uid in admins)
+    admins = (
+        session.execute(
+            select(User.id).where(
+                User.role == "admin", User.is_active, User.admin_role_id.in_(roles)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    found = contacts(session, admins)
+    return sum(
+        notify_user(session, uid, kind, params, dedup_key=dedup_key, contact=found[uid])
+        for uid in admins
+        if uid in found
+    )
+
+
+def notify_partner(
+    session: Session, partner_id: int | None, kind: str, params: dict, *, dedup_key: str
+) -> int:
+    """Notify every active user of a partner (dealer), once per `dedup_key` each."""
+    if partner_id is None:
+        return 0
+    users = (
+        session.execute(
+            select(User.id).where(
+                User.partner_id == partner_id, User.role == "partner", User.is_active
+            )
+        )
+        .scalars()
+        .all()
+    )
+    found = contacts(session, users)
+    return sum(
+        notify_user(session, uid, kind, params, dedup_key=dedup_key, contact=found[uid])
+        for uid in users
+        if uid in found
+    )
+
+
+def notify_partners_low_balance(session: Session, sim_ids: list[int]) -> int:
+    """Tell the dealers who sold these SIMs and opted in (partner_low_balance) that a
+    subscriber's balance is low; once per SIM and day. Users who did not opt in cost nothing
+    but the one query that finds who did."""
+    if not sim_ids:
+        return 0
+    optin = select(NotificationPreference.user_id).where(
+        NotificationPreference.kind == "partner_low_balance",
+        NotificationPreference.channel != "off",
+    )
+    rows = session.execute(
+        select(User.id, Sim.id, Sim.msisdn, Sim.balance_kop)
+        .join(User, User.partner_id == Sim.partner_id)
+        .where(
+            Sim.id.in_(sorted(set(sim_ids))),
+            User.is_active,
+            User.role == "partner",
+            User.id.in_(optin),
+        )
+    ).all()
+    if not rows:
+        return 0
+    found = contacts(session, [r[0] for r in rows])
+    today = utcnow().date().isoformat()
+    return sum(
+        notify_user(
+            session,
+            uid,
+            "partner_low_balance",
+            {"msisdn": phone(msisdn), "balance_kop": balance},
+            dedup_key=f"partner_low_balance:{sim_id}:{today}",
+            contact=found[uid],
+        )
+        for uid, sim_id, msisdn, balance in rows
+        if uid in found
+    )
+
+
+# --------------------------------------------------------------------------- preferences
+
+
+def _own_user(session: Session, actor: Actor | None) -> User:
+    if actor is None:
+        raise PermissionDenied()
+    user = session.get(User, actor.user_id)
+    if user is None or not user.is_active or user.role != actor.role:
+        raise PermissionDenied()
+    return user
+
+
+@dataclass(frozen=True)
+class PreferenceRow:
+    kind: str
+    channel: str  # what is chosen (or the default)
+    channels: tuple[str, ...]  # what may be chosen for this account now
+    locked: bool  # a security notice: shown, not changeable
+
+
+def kinds_for(role: str) -> tuple[str, ...]:
+    return tuple(k for k, spec in KINDS.items() if role in spec.roles)
+
+
+@verb
+def get_preferences(session: Session, actor: Actor | None) -> list[PreferenceRow]:
+    """The actor's channel per kind, with the channels this account can use (e-mail only with an
+    address, SMS only to a verified phone)."""
+    user = _own_user(session, actor)
+    contact = contacts(session, [user.id], {user.id: _contract_email(session, user)})[user.id]
+    rows = []
+    for kind in kinds_for(user.role):
+        spec = KINDS[kind]
+        usable = tuple(
+            c
+            for c in spec.channels
+            if c in ("off", "app")
+            or (c == "email" and contact.email)
+            or (c == "sms" and contact.phone)
+        )
+        rows.append(PreferenceRow(kind, channel_for(kind, contact), usable, spec.locked))
+    return rows
+
+
+def _contract_email(session: Session, user: User) -> str:
+    if user.role == SUBSCRIBER and not user.email:
+        return (
+            session.execute(select(Subscriber.email).where(Subscriber.user_id == user.id)).scalar()
+            or ""
+        )
+    return user.email or ""
+
+
+def _store(session: Session, user_id: int, kind: str, channel: str) -> None:
+    pref = session.get(NotificationPreference, (user_id, kind))
+    if pref is None:
+        session.add(NotificationPreference(user_id=user_id, kind=kind, channel=channel))
+    else:
+        pref.channel = channel
+        pref.updated_at = utcnow()
+    session.flush()
+
+
+@verb
+def set_channel(session: Session, actor: Actor | None, kind: str, channel: str) -> str:
+    """Choose the channel of one kind for the actor; returns the channel now in force.
+    Refuses a kind the actor does not get, a security kind, and a channel the account cannot
+    use (SMS without a verified phone, e-mail without an address)."""
+    user = _own_user(session, actor)
+    if not isinstance(kind, str) or kind not in kinds_for(user.role):
+        raise ValidationError("error.invalid", field="kind")
+    spec = KINDS[kind]
+    if spec.locked:
+        raise ValidationError("notify_centre.error.locked", field="kind")
+    if not isinstance(channel, str) or channel not in spec.channels:
+        raise ValidationError("error.invalid", field="channel")
+    contact = contacts(session, [user.id], {user.id: _contract_email(session, user)})[user.id]
+    if channel == "sms" and not contact.phone:
+        raise ValidationError("notify_centre.error.sms_unverified", field="channel")
+    if channel == "email" and not contact.email:
+        raise ValidationError("notify_centre.error.no_email", field="channel")
+    _store(session, user.id, kind, channel)
+    return channel
+
+
+@verb
+def unsubscribe(session: Session, user_id: int, kind: str) -> bool:
+    """Turn off the e-mail copy of `kind` for this user (the one-click link in an e-mail): the
+    kind goes on in-app only. False for a kind that cannot be switched off (security notices,
+    unknown kinds, kinds the user does not get) or an unknown user; True when it is off now."""
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not isinstance(kind, str) or kind not in kinds_for(user.role):
+        return False
+    spec = KINDS[kind]
+    if spec.locked:
+        return False
+    pref = session.get(NotificationPreference, (user.id, kind))
+    current = pref.channel if pref is not None else spec.default
+    if current == "email":
+        _store(session, user.id, kind, "off" if spec.opt_in else "app")
+    return True
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from paysim_app.models.billing import (
     SandboxCheckout,
     SavedCard,
 )
-from paysim_app.models.notifications import Notification, OutboxEmail
+from paysim_app.models.notifications import Notification, NotificationPreference, OutboxEmail
 from paysim_app.models.partners import Commission, Partner
 from paysim_app.models.quality import QualityRating, SpeedTest
 from paysim_app.models.requests import ActivationRequest, Block, TariffChangeRequest, UnblockRequest
@@ -49,6 +49,7 @@ __all__ = [
     "LoginThrottle",
     "RateCounter",
     "Notification",
+    "NotificationPreference",
     "OutboxEmail",
     "Partner",
     "PasswordResetToken",

@@ -14,6 +14,9 @@ class Notification(SQLModel, table=True):
     __tablename__ = "notification"
     __table_args__ = (
         Index("ix_notification_user_created", "user_id", "created_at"),
+        # the header badge counts a user's unread ones on every page; the SIM filter
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("ix_notification_user_sim", "user_id", "sim_id", "created_at"),
         # warnings that must reach a user once (e.g. "card expires" per card and expiry)
         UniqueConstraint("user_id", "dedup_key", name="uq_notification_dedup"),
     )
@@ -23,12 +26,26 @@ class Notification(SQLModel, table=True):
     title: str = Field(max_length=200)
     body: str = Field(default="")
     dedup_key: str | None = Field(default=None, max_length=80)
+    # the SIM it is about (notify_sim_owners sets it), for the subscriber's filter by SIM
+    sim_id: int | None = Field(default=None, foreign_key="sim.id", ondelete="SET NULL")
     read_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
 OUTBOX_CHANNELS = ("email", "sms")
 OUTBOX_STATUSES = ("waiting", "sending", "sent", "failed")
+
+
+class NotificationPreference(SQLModel, table=True):
+    """How a user wants one kind of notification: in-app only, also by e-mail or by SMS
+    ("off" only for the kinds one opts in to). No row = the kind's default (core.notify)."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (one_of("channel", ("app", "email", "sms", "off"), "ck_notif_pref_channel"),)
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    kind: str = Field(max_length=40, primary_key=True)
+    channel: str = Field(max_length=8)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class OutboxEmail(SQLModel, table=True):
