@@ -28,6 +28,7 @@ from paysim_app.models.sims import Sim, SimAddon
 from paysim_app.models.subscribers import Subscriber
 from paysim_app.models.support import CannedReply, Ticket, TicketMessage
 from paysim_app.models.tariffs import AddonService, Tariff
+from paysim_app.models.two_factor import KnownBrowser, RecoveryCode, SignInChallenge, TwoFactor
 
 __all__ = [
     "ActivationRequest",
@@ -67,4 +68,8 @@ __all__ = [
     "TicketMessage",
     "UnblockRequest",
     "User",
+    "KnownBrowser",
+    "RecoveryCode",
+    "SignInChallenge",
+    "TwoFactor",
 ]

@@ -21,6 +21,8 @@ class AdminRole(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80, unique=True)
     description: str = Field(default="", max_length=255)
+    # its admins sign in with a second factor (accounts.two_factor); set by a superadmin
+    two_factor_required: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
 
