@@ -314,6 +314,9 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     found = preflight.problems(settings)
     if settings.redis_url and (why := preflight.redis_reachable(settings.redis_url)):
         found.append(why)
+    if settings.paysim_sms_provider == "smpp" and not preflight.smpp_problems(settings):
+        if why := preflight.smpp_bindable(settings):
+            found.append(why)
     warnings = preflight.warnings(settings)
     if not found:
         workers = int(os.environ.get("GRANIAN_WORKERS") or (os.cpu_count() or 1) * 2 + 1)

@@ -49,6 +49,8 @@ def problems(settings: Settings) -> list[str]:
             )
         if settings.paysim_seller_inn == DEMO_SELLER_INN:
             found.append("PAYSIM_SELLER_INN must be the seller's own INN, not the demo one")
+    if settings.paysim_sms_provider == "smpp":
+        found += smpp_problems(settings)
     if settings.paysim_gateway == "stripe":
         if not settings.stripe_secret_key or not settings.stripe_webhook_secret:
             found.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set for Stripe")
@@ -75,7 +77,47 @@ def warnings(settings: Settings) -> list[str]:
         found.append("PAYSIM_PUBLIC_URL is not https: card pages need TLS at the proxy")
     if not settings.smtp_host:
         found.append("SMTP_HOST is empty: e-mails stay in the outbox table")
+    if settings.paysim_sms_provider == "sandbox":
+        found.append(
+            "PAYSIM_SMS_PROVIDER=sandbox: text messages (phone codes, notifications) are only "
+            "logged (set smpp and its SMPP_* settings for production)"
+        )
     return found
+
+
+def smpp_problems(settings: Settings) -> list[str]:
+    """What stops SMS over SMPP: missing settings, or values SMPP 3.4 cannot carry (smpplib
+    would cut a long password silently and the SMSC refuse it)."""
+    from paysim_app.messaging.smpp import source_problem
+
+    found = []
+    if not settings.smpp_host or not settings.smpp_system_id:
+        found.append("SMPP_HOST and SMPP_SYSTEM_ID must be set for PAYSIM_SMS_PROVIDER=smpp")
+    for name, value, most in (
+        ("SMPP_SYSTEM_ID", settings.smpp_system_id, 15),
+        ("SMPP_PASSWORD", settings.smpp_password, 8),
+        ("SMPP_SYSTEM_TYPE", settings.smpp_system_type, 12),
+    ):
+        if len(value) > most or not value.isascii():
+            found.append(f"{name} must be at most {most} ASCII characters (SMPP 3.4)")
+    if why := source_problem(settings.smpp_source_addr):
+        found.append(why)
+    return found
+
+
+def smpp_bindable(settings: Settings) -> str | None:
+    """None when the SMSC accepts a bind with these settings (then unbinds), else why not."""
+    from paysim_app.messaging.base import DeliveryError
+    from paysim_app.messaging.smpp import SmppSender
+
+    sender = SmppSender.from_settings(settings)
+    try:
+        sender.bind()
+    except DeliveryError as exc:
+        return f"SMPP: {exc.reason}"
+    finally:
+        sender.close()
+    return None
 
 
 def redis_reachable(url: str) -> str | None:

@@ -122,6 +122,40 @@ def stripe_env(fake_stripe_server, monkeypatch):
     get_settings.cache_clear()
 
 
+# --------------------------------------------------------------------------- the fake SMSC
+
+
+@pytest.fixture
+def fake_smsc():
+    """A local SMSC (tests/messaging/fake_smsc.py: SMPP 3.4 on 127.0.0.1, binds as
+    fake_smsc.SYSTEM_ID / PASSWORD) for this test; steer it, read what it received."""
+    from tests.messaging.fake_smsc import FakeSmsc
+
+    with FakeSmsc() as fake:
+        yield fake
+
+
+@pytest.fixture
+def smpp_env(fake_smsc, monkeypatch):
+    """The app's settings aimed at the fake SMSC (PAYSIM_SMS_PROVIDER=smpp, a 2 s timeout):
+    messaging.sms.get_sms_sender() is then the real SMPP sender. Yields the fake."""
+    from tests.messaging.fake_smsc import PASSWORD, SYSTEM_ID
+
+    for name, value in {
+        "PAYSIM_SMS_PROVIDER": "smpp",
+        "SMPP_HOST": "127.0.0.1",
+        "SMPP_PORT": str(fake_smsc.port),
+        "SMPP_SYSTEM_ID": SYSTEM_ID,
+        "SMPP_PASSWORD": PASSWORD,
+        "SMPP_TIMEOUT": "2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield fake_smsc
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 # --------------------------------------------------------------------------- alembic helpers
 
 

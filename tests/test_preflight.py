@@ -24,6 +24,11 @@ GOOD = {
     "atol_login": "paysim",
     "atol_password": "pw",
     "atol_group_code": "group_1",
+    "paysim_sms_provider": "smpp",
+    "smpp_host": "127.0.0.1",  # nothing listens on port 1: the command's bind check fails fast
+    "smpp_port": 1,
+    "smpp_system_id": "paysim",
+    "smpp_password": "pw",
 }
 
 

@@ -250,6 +250,10 @@ class SmppSender:
 
     # ------------------------------------------------------------------ the link
 
+    def bind(self) -> None:
+        """Connect and bind now (preflight's check); send() does it by itself."""
+        self._bound()
+
     def _bound(self) -> smpp_client.Client:
         if self._client is not None:
             return self._client

@@ -9,6 +9,7 @@ enquire_link and unbind, and anything else with generic_nack. Tests steer it:
 - `drop_connections(after, times)`: the next `times` connections are closed, without an answer,
   when their PDU number after+1 arrives (the bind counts);
 - `silent = True`: submit_sm are read and never answered (a hung SMSC);
+- `enquire_first = n`: before answering the next n submit_sm it asks enquire_link itself;
 - `down()` / `up()`: stop listening (connections refused) and listen again on the same port.
 `texts()` joins what was accepted back into messages by their concatenation headers.
 
@@ -89,11 +90,12 @@ class _Handler(socketserver.BaseRequestHandler):
                 pdu = smpp.parse_pdu(raw, client=seq, allow_unknown_opt_params=True)
                 with fake.lock:
                     fake.commands.append(pdu.command)
-                answer, close = fake._answer(pdu, bound, seq)
-                if pdu.command == "bind_transmitter" and answer.status == consts.SMPP_ESME_ROK:
-                    bound = True
-                if answer is not None:
-                    answer.sequence = pdu.sequence
+                answers, close = fake._answer(pdu, bound, seq)
+                for answer in answers:
+                    if answer.is_response():
+                        answer.sequence = pdu.sequence
+                        if answer.command == "bind_transmitter_resp":
+                            bound = answer.status == consts.SMPP_ESME_ROK
                     conn.sendall(answer.generate())
                 if close:
                     return
@@ -157,6 +159,7 @@ class FakeSmsc:
             self.connections = 0
             self.status_for: dict[str, int] = {}
             self.silent = False
+            self.enquire_first = 0
             self._next: deque[int] = deque()
             self._drops, self._drop_after = 0, 0
             self._ids = 0
@@ -194,7 +197,7 @@ class FakeSmsc:
     # ------------------------------------------------------------------ answering
 
     def _answer(self, pdu, bound: bool, seq):
-        """(answer PDU, close after it)."""
+        """(PDUs to send, close after them)."""
         command = pdu.command
         if command == "bind_transmitter":
             system_id = (pdu.system_id or b"").decode()
@@ -210,14 +213,17 @@ class FakeSmsc:
             answer = smpp.make_pdu(
                 "bind_transmitter_resp", client=seq, status=status, system_id="FakeSMSC"
             )
-            return answer, status != consts.SMPP_ESME_ROK
+            return [answer], status != consts.SMPP_ESME_ROK
         if command == "submit_sm":
             return self._submit(pdu, bound, seq), False
         if command == "enquire_link":
-            return smpp.make_pdu("enquire_link_resp", client=seq), False
+            return [smpp.make_pdu("enquire_link_resp", client=seq)], False
         if command == "unbind":
-            return smpp.make_pdu("unbind_resp", client=seq), True
-        return smpp.make_pdu("generic_nack", client=seq, status=consts.SMPP_ESME_RINVCMDID), False
+            return [smpp.make_pdu("unbind_resp", client=seq)], True
+        if command in ("enquire_link_resp", "generic_nack"):
+            return [], False
+        nack = smpp.make_pdu("generic_nack", client=seq, status=consts.SMPP_ESME_RINVCMDID)
+        return [nack], False
 
     def _submit(self, pdu, bound: bool, seq):
         destination = (pdu.destination_addr or b"").decode()
@@ -249,8 +255,13 @@ class FakeSmsc:
                 )
             )
             if self.silent:
-                return None
-        return smpp.make_pdu("submit_sm_resp", client=seq, status=status, message_id=message_id)
+                return []
+            first = []
+            if self.enquire_first > 0:
+                self.enquire_first -= 1
+                first = [smpp.make_pdu("enquire_link", client=seq)]
+        answer = smpp.make_pdu("submit_sm_resp", client=seq, status=status, message_id=message_id)
+        return [*first, answer]
 
     # ------------------------------------------------------------------ the listener
 
