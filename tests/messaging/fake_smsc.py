@@ -293,3 +293,33 @@ class FakeSmsc:
 
     def __exit__(self, *exc) -> None:
         self.down()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m tests.messaging.fake_smsc [--port 2775]`: an SMSC on 127.0.0.1 to try
+    PAYSIM_SMS_PROVIDER=smpp by hand (SMPP_SYSTEM_ID=paysim SMPP_PASSWORD=secret12); prints
+    each whole message it accepts."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=2775)
+    args = parser.parse_args(argv)
+    fake = FakeSmsc()
+    fake.port = args.port
+    with fake:
+        print(f"fake SMSC on 127.0.0.1:{fake.port} (system id {SYSTEM_ID}, password {PASSWORD})")
+        shown = 0
+        try:
+            while True:
+                time.sleep(0.2)
+                texts = fake.texts()
+                for number, text in texts[shown:]:
+                    print(f"+{number}: {text}", flush=True)
+                shown = len(texts)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
