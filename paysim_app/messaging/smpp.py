@@ -17,10 +17,13 @@ Failures, as the delivery job needs them (messaging.base):
   and the part sent again; a second drop in the same message is a TemporaryFailure;
 - the bind refused (a wrong system id or password) or the source address refused: a
   TemporaryFailure that names the setting to fix, since a configuration fault must not lose
-  messages; after a refused bind the sender does not bind again in the same run (an SMSC may
-  lock an account that keeps trying a wrong password);
+  messages;
 - an invalid destination (ESME_RINVDSTADR, or a number that is not +<digits>): PermanentFailure
   with bounced=True; other destination or permanent errors: PermanentFailure.
+Once the SMSC cannot be reached, stays silent past the timeout or refuses the bind, the sender
+gives up for the rest of its run: every later message fails at once with the same reason and
+waits for the next run, so one run lasts at most one timeout longer than its sends, and an SMSC
+is not asked again and again with a wrong password (it may lock the account).
 A message whose later part fails after earlier parts were accepted is sent whole again on the
 next try: the handset joins parts by reference and number, so a repeated part is dropped there.
 """
@@ -131,7 +134,7 @@ class SmppSender:
         self.source_addr = source_addr
         self.timeout = timeout
         self._client: smpp_client.Client | None = None
-        self._bind_refused: str | None = None  # set once a bind is refused: no more tries
+        self._gave_up: str | None = None  # why this run sends no more (see the docstring)
         self.binds = 0  # how many times this sender bound (tests read it)
 
     @classmethod
@@ -229,7 +232,7 @@ class SmppSender:
                     log.info("smpp: ignored %s while waiting for submit_sm_resp", answer.command)
         except TimeoutError as exc:
             self._drop()  # a late answer must not be read as the next part's
-            raise TemporaryFailure(f"SMSC did not answer in {self.timeout:g} s") from exc
+            raise self._give_up(f"SMSC did not answer in {self.timeout:g} s") from exc
         except (exceptions.ConnectionError, OSError) as exc:
             raise _LinkLost(str(exc) or "connection closed") from exc
         if answer.status != consts.SMPP_ESME_ROK:
@@ -257,8 +260,8 @@ class SmppSender:
     def _bound(self) -> smpp_client.Client:
         if self._client is not None:
             return self._client
-        if self._bind_refused:
-            raise TemporaryFailure(self._bind_refused)
+        if self._gave_up:
+            raise TemporaryFailure(self._gave_up)
         where = f"{self.host}:{self.port}"
         bound = smpp_client.Client(
             self.host,
@@ -272,7 +275,7 @@ class SmppSender:
         except exceptions.ConnectionError as exc:
             bound.disconnect()
             cause = exc.__context__ or exc
-            raise TemporaryFailure(f"cannot reach the SMSC at {where}: {cause}") from exc
+            raise self._give_up(f"cannot reach the SMSC at {where}: {cause}") from exc
         try:
             bound.bind_transmitter(
                 system_id=self.system_id,
@@ -283,21 +286,25 @@ class SmppSender:
             bound.disconnect()
             status = exc.args[1] if len(exc.args) > 1 else consts.SMPP_ESME_RUNKNOWNERR
             if status in BIND_REFUSED:
-                self._bind_refused = (
+                raise self._give_up(
                     f"SMSC at {where} refused the bind as {self.system_id!r}: "
                     f"{describe(status)}; check {BIND_REFUSED[status]}"
-                )
-                log.error("smpp: %s", self._bind_refused)
-                raise TemporaryFailure(self._bind_refused) from exc
+                ) from exc
             raise TemporaryFailure(f"SMSC at {where} refused the bind: {describe(status)}") from exc
         except (exceptions.ConnectionError, OSError) as exc:
             bound.disconnect()
-            raise TemporaryFailure(
+            raise self._give_up(
                 f"SMSC at {where} closed or did not answer the bind in {self.timeout:g} s"
             ) from exc
         self._client = bound
         self.binds += 1
         return bound
+
+    def _give_up(self, reason: str) -> TemporaryFailure:
+        """No more sends in this run, for this reason (logged once)."""
+        self._gave_up = reason
+        log.error("smpp: %s; the run's other messages wait for the next one", reason)
+        return TemporaryFailure(reason)
 
     def _drop(self) -> None:
         """Forget the link without a word (it is broken, or we no longer trust it)."""
