@@ -3,11 +3,12 @@ admin accounts and roles.
 
 Public (`__all__`): identity (registration, sign-in, sessions, password resets, the accounts
 other contexts open: admins, and users who set their password through a link), admins (the
-console's staff and roles), login_change, profile; and hash_password, for the demo seed, which
+console's staff and roles), login_change, profile, two_factor (authenticators, the second
+step of a sign-in); and hash_password, for the demo seed, which
 hashes its one well-known password once for all its users. Internal: passwords (the hashing and
 the strength rule) and roles (the built-in roles, made when identity.create_admin needs them).
 """
 
 from paysim_app.accounts.passwords import hash_password
 
-__all__ = ["admins", "identity", "login_change", "profile", "hash_password"]
+__all__ = ["admins", "identity", "login_change", "profile", "two_factor", "hash_password"]

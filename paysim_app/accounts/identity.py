@@ -17,17 +17,22 @@ from paysim_app.accounts.passwords import (
     unusable_hash,
     verify_password,
 )
-from paysim_app.core import audit, rate_limits, throttles
+from paysim_app.core import audit, bulk, rate_limits, throttles
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.core.logins import parse_login
+from paysim_app.core.notify import notify_user
 from paysim_app.core.outbox import SECRET, queue_email
 from paysim_app.core.permissions import Actor, load_permissions, require
 from paysim_app.core.unit_of_work import verb
+from paysim_app.i18n.formats import moscow_time
 from paysim_app.models import (
+    AdminRole,
     AuthSession,
+    KnownBrowser,
     Partner,
     PasswordResetToken,
     Subscriber,
+    TwoFactor,
     User,
 )
 from paysim_app.models.base import utcnow
@@ -151,13 +156,33 @@ def sign_in(
     user_agent: str = "",
     previous_token: str = "",
     ip: str = "",
+    device_id: str = "",
 ) -> tuple[str, Actor]:
     """Check the password and open a new session; returns (token, actor).
 
     The answer is the same whether the account exists or not; after MAX_FAILURES wrong passwords
     for one login the login is locked for LOCK_MINUTES, even for the right password. Wrong
     passwords from one address, whatever the logins, are limited too ("sign_in.ip").
+
+    A user with two-factor sign-in (enrolled, or whose admin role requires it) is never signed
+    in here: the password alone opens no session (AuthError "two_factor.needed"); the sign-in
+    page goes through accounts.two_factor.begin_sign_in, which hands out the second step.
+    `device_id` is the browser's long-lived id (see note_browser); "" for callers that are no
+    browser.
     """
+    user, identifier = check_password(session, login, password, ip)
+    if second_step(session, user):
+        raise AuthError("two_factor.needed")
+    token = complete_sign_in(
+        session, user, identifier, user_agent, previous_token, ip=ip, device_id=device_id
+    )
+    return token, actor_for(session, user)
+
+
+def check_password(session: Session, login: str, password: str, ip: str = "") -> tuple[User, str]:
+    """The first step of every sign-in: (the user, the login's throttle identifier) when the
+    password is right and the account may sign in; AuthError otherwise (a wrong password counts
+    against the login and the address, committed even though it raises)."""
     rate_limits.check(session, "sign_in.ip", ip)
     try:
         kind, value = parse_login(login)
@@ -181,12 +206,120 @@ def sign_in(
         raise AuthError("auth.invalid_credentials")
     if not user.is_active or not _partner_active(session, user):
         raise AuthError("auth.account_disabled")
+    return user, identifier
+
+
+def second_step(session: Session, user: User) -> str:
+    """What a sign-in of this user needs after the password: "" (nothing), "code" (their
+    authenticator's code or a recovery code) or "enrol" (their admin role requires two-factor
+    sign-in and they have no authenticator yet)."""
+    row = session.get(TwoFactor, user.id)
+    if row is not None and row.enabled_at is not None:
+        return "code"
+    if user.role == "admin" and user.admin_role_id is not None:
+        role = session.get(AdminRole, user.admin_role_id)
+        if role is not None and role.two_factor_required:
+            return "enrol"
+    return ""
+
+
+def complete_sign_in(
+    session: Session,
+    user: User,
+    identifier: str,
+    user_agent: str = "",
+    previous_token: str = "",
+    *,
+    ip: str = "",
+    device_id: str = "",
+) -> str:
+    """The sign-in is proven (password, and the second step where one is owed): forget the
+    login's failures, end the tab's previous session, open the new one; tell the user when it
+    comes from a browser they have not signed in from before. Returns the session's token."""
+    now = utcnow()
     throttles.clear(session, identifier)
     if previous_token:
         _revoke_token(session, previous_token)
+    first_ever = user.last_login_at is None
     user.last_login_at = now
     token = _open_session(session, user, user_agent)
-    return token, actor_for(session, user)
+    note_browser(session, user, device_id, user_agent, ip, first_ever=first_ever)
+    return token
+
+
+DEVICE_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def valid_device_id(device_id: object) -> bool:
+    """A device id as new_token() makes them (the browser may send anything)."""
+    return (
+        isinstance(device_id, str)
+        and 32 <= len(device_id) <= 64
+        and set(device_id) <= DEVICE_ID_CHARS
+    )
+
+
+def note_browser(
+    session: Session,
+    user: User,
+    device_id: str,
+    user_agent: str,
+    ip: str,
+    *,
+    first_ever: bool = False,
+) -> bool:
+    """Remember the browser a sign-in came from; notify the user ("new_sign_in", a security
+    kind that cannot be switched off) when they have not signed in from it before. True when
+    the notice went out.
+
+    How a browser is recognised: the sign-in page keeps a random id of 32 bytes in the
+    browser's localStorage (`paysim_device`, made by the server when the browser has none or an
+    invalid one) and sends it with every sign-in; we keep only its SHA-256 per user
+    (known_browser). The id is unguessable, so an intruder who has the password cannot pass
+    for a browser the user has used, whatever user agent they claim; clearing the storage or a
+    private window only costs the user one more notice. The user agent is not the key (many
+    people share one, and it is the intruder's to choose); it is only what the notice names.
+    No notice for the account's very first sign-in (there is nothing it could be new against)
+    nor for callers that are no browser (`device_id` "": the CLI, tests, registration)."""
+    if not valid_device_id(device_id):
+        return False
+    now = utcnow()
+    digest = hash_token(device_id)
+    known = session.exec(
+        select(KnownBrowser).where(
+            KnownBrowser.user_id == user.id, KnownBrowser.device_hash == digest
+        )
+    ).first()
+    if known is not None:
+        known.last_seen_at = now
+        known.user_agent = (user_agent or "")[:300]
+        return False
+    session.execute(
+        bulk.dialect_insert(session, KnownBrowser.__table__)
+        .values(
+            user_id=user.id,
+            device_hash=digest,
+            user_agent=(user_agent or "")[:300],
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    if first_ever:
+        return False
+    from paysim_app.accounts.profile import short_user_agent  # profile imports this module
+
+    notify_user(
+        session,
+        user.id,
+        "new_sign_in",
+        {
+            "browser": short_user_agent(user_agent) or "?",
+            "when": moscow_time(now),
+            "ip": (ip or "?")[:64],
+        },
+    )
+    return True
 
 
 @verb
