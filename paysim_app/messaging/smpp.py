@@ -158,6 +158,8 @@ class SmppSender:
     # ------------------------------------------------------------------ sending
 
     def send(self, message: Sms) -> list[str]:
+        if why := source_problem(self.source_addr):
+            raise TemporaryFailure(why)  # a setting to fix; preflight names it too
         if not E164.fullmatch(message.to):
             raise PermanentFailure("not an international number (+7...)", bounced=True)
         coding, parts = parts_of(message)

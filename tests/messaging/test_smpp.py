@@ -230,6 +230,13 @@ def test_a_refused_source_address_is_temporary_and_named(fake_smsc):
             sms.send(Sms(TO, "hello", "5"))
 
 
+def test_a_source_address_smpp_cannot_carry_is_a_setting_to_fix(fake_smsc):
+    with sender(fake_smsc, source_addr="ПэйСим") as sms:
+        with pytest.raises(TemporaryFailure, match="SMPP_SOURCE_ADDR"):
+            sms.send(Sms(TO, "hello", "5"))
+    assert fake_smsc.connections == 0
+
+
 def test_the_smscs_own_enquire_link_is_answered_while_waiting(fake_smsc):
     fake_smsc.enquire_first = 1
     with sender(fake_smsc) as sms:
