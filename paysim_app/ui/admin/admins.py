@@ -1,6 +1,7 @@
 """/admin/admins: every admin account (a declaration over the one list machinery) and the
 invite form; /admin/admins/[user_id]: one admin's card (role, disable / enable, resend the
-invitation); /admin/admins/roles: the roles, each edited as a grid of permissions per section.
+invitation, reset a lost two-factor authenticator); /admin/admins/roles: the roles, each edited as
+a grid of permissions per section, with "require two-factor sign-in".
 Seeing needs admins.view, every change admins.manage (the services check it, and guard the
 last admin-manager and the acting admin's own right)."""
 
@@ -10,7 +11,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.accounts import admins
+from paysim_app.accounts import admins, two_factor
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
 from paysim_app.overview import staff_lists
@@ -237,6 +238,7 @@ class AdminAdminState(SessionState):
     role_value: str = ""
     error: str = ""
     confirm_disable: bool = False
+    confirm_reset: bool = False  # "reset two-factor sign-in?" asked
 
     def _admin_id(self) -> int | None:
         raw = self.router.page.params.get("user_id", "")
@@ -264,6 +266,11 @@ class AdminAdminState(SessionState):
             "created": moment(d.created_at, loc),
             "permissions": ", ".join(_permission_words(d.permissions, loc)) or "—",
         }
+        enrolled = self._call(two_factor.admin_has_two_factor, d.id)
+        self.admin["two_factor"] = "1" if enrolled.value else ""
+        self.admin["two_factor_text"] = t(
+            "two_factor.admin_on" if enrolled.value else "two_factor.admin_off", loc
+        )
         self.role_options = [{"value": c.value, "label": c.label} for c in roles.value or []]
         self.role_value = str(d.role_id)
         return res
@@ -274,7 +281,7 @@ class AdminAdminState(SessionState):
         _actor, redirect = self._gate("admin", "admins.view")
         if redirect:
             return redirect
-        self.error, self.confirm_disable = "", False
+        self.error, self.confirm_disable, self.confirm_reset = "", False, False
         user_id = self._admin_id()
         if user_id is None:
             return rx.redirect("/admin/admins")
@@ -289,7 +296,7 @@ class AdminAdminState(SessionState):
         user_id = self._admin_id()
         if user_id is None:
             return rx.redirect("/login")
-        self.error, self.confirm_disable = "", False
+        self.error, self.confirm_disable, self.confirm_reset = "", False, False
         res = self._call(verb, user_id, *args)
         if not res:
             self.error = res.error
@@ -327,6 +334,16 @@ class AdminAdminState(SessionState):
     @rx.event
     def resend(self):
         return self._on_admin(admins.resend_invitation, done_key="admin_staff.resent")
+
+    @access("admin:admins.manage")
+    @rx.event
+    def ask_reset_two_factor(self, value: bool = True):
+        self.confirm_reset = bool(value)
+
+    @access("admin:admins.manage")
+    @rx.event
+    def reset_two_factor(self):
+        return self._on_admin(two_factor.reset_two_factor, done_key="two_factor.reset_done")
 
 
 def _permission_words(permissions, loc: str) -> list[str]:
@@ -401,6 +418,29 @@ def admin_page() -> rx.Component:
                     spacing="2",
                 ),
             ),
+            rx.cond(
+                a["two_factor"] == "1",
+                rx.button(
+                    tr("two_factor.reset"),
+                    color_scheme="orange",
+                    variant="soft",
+                    size="3",
+                    on_click=s.ask_reset_two_factor(True),
+                    id="admin-two-factor-reset",
+                ),
+            ),
+            rx.cond(
+                s.confirm_reset,
+                confirm_callout(
+                    "two_factor.reset_confirm",
+                    "two_factor.reset",
+                    "admin_staff_ui.cancel",
+                    s.reset_two_factor,
+                    s.ask_reset_two_factor(False),
+                    "admin-two-factor-reset-yes",
+                    spacing="2",
+                ),
+            ),
             error_banner(s.error, id_="admin-error"),
             spacing="3",
             width="100%",
@@ -427,6 +467,9 @@ def admin_page() -> rx.Component:
                             "admin_staff.col.last_login", a["last_login"], "admin-last-login"
                         ),
                         info_text("admin_staff.col.created", a["created"], "admin-created"),
+                        info_text(
+                            "two_factor.admin_state", a["two_factor_text"], "admin-two-factor"
+                        ),
                         columns=rx.breakpoints(initial="1", xs="2", md="4"),
                         spacing="3",
                         width="100%",
@@ -459,6 +502,7 @@ class AdminRolesState(SessionState):
     holders: list[dict[str, str]] = []
     error: str = ""
     confirm_delete: bool = False
+    two_factor_required: bool = False  # the picked role's
 
     def _list(self) -> None:
         res = self._call(admins.list_roles)
@@ -483,6 +527,7 @@ class AdminRolesState(SessionState):
         if picked is None:
             self.selected, self.form, self.perms = NEW, {"name": "", "description": ""}, []
             self.is_builtin, self.holders = False, []
+            self.two_factor_required = False
             return Outcome()
         res = self._call(admins.role_detail, picked)
         if not res:
@@ -492,6 +537,7 @@ class AdminRolesState(SessionState):
         self.form = {"name": d.name, "description": d.description}
         self.perms = list(d.permissions)
         self.is_builtin = d.is_builtin
+        self.two_factor_required = bool(self._call(two_factor.role_requires, d.id).value)
         self.holders = [
             {
                 "name": u.full_name or u.email,
@@ -578,6 +624,21 @@ class AdminRolesState(SessionState):
         self._list()
         self._pick(str(role_id))
         return rx.toast.success(self._t(done))
+
+    @access("admin:admins.manage")
+    @rx.event
+    def set_two_factor(self, required: bool):
+        """Saved at once (its own audited verb), apart from the role's form."""
+        self.error = ""
+        role_id = optional_id(self.selected)
+        if role_id is None:
+            return None
+        res = self._call(two_factor.set_role_two_factor, role_id, required)
+        if not res:
+            self.error = res.error
+            return res.redirect
+        self.two_factor_required = bool(required)
+        return rx.toast.success(self._t("two_factor.role_saved"))
 
     @access("admin:admins.manage")
     @rx.event
@@ -768,6 +829,32 @@ def _role_editor() -> rx.Component:
                     columns=rx.breakpoints(initial="1", sm="2"),
                     spacing="3",
                     width="100%",
+                ),
+                rx.cond(
+                    s.selected != NEW,
+                    rx.vstack(
+                        rx.el.label(
+                            rx.flex(
+                                rx.switch(
+                                    checked=s.two_factor_required,
+                                    on_change=s.set_two_factor,
+                                    disabled=~CAN_MANAGE,
+                                    size="3",
+                                    id="role-two-factor",
+                                ),
+                                rx.text(tr("two_factor.role_required"), weight="medium"),
+                                spacing="2",
+                                align="center",
+                            ),
+                        ),
+                        rx.text(
+                            tr("two_factor.role_required_hint"),
+                            size="1",
+                            color=rx.color("gray", 11),
+                        ),
+                        spacing="1",
+                        width="100%",
+                    ),
                 ),
                 rx.text(tr("admin_staff.role.permissions"), weight="medium"),
                 rx.text(tr("admin_staff.role.view_implied"), size="1", color=rx.color("gray", 11)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from paysim_app.settings import get_settings
+from paysim_app.ui.auth import two_factor as second_step
 from paysim_app.ui.auth.states import ForgotState, LoginState, RegisterState, ResetState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
@@ -12,8 +13,21 @@ from paysim_app.ui.components.layout import auth_card
 
 
 def login_page() -> rx.Component:
+    """The password, then the second step of a user with two-factor sign-in (ui/auth/two_factor)."""
     return auth_card(
         "auth.login_title",
+        rx.match(
+            LoginState.step,
+            ("code", second_step.code_step()),
+            ("enrol", second_step.enrol_step()),
+            ("codes", second_step.codes_step()),
+            _password_step(),
+        ),
+    )
+
+
+def _password_step() -> rx.Component:
+    return rx.vstack(
         rx.form(
             rx.vstack(
                 error_banner(LoginState.error, "login-error"),
@@ -43,6 +57,8 @@ def login_page() -> rx.Component:
         rx.text(tr("auth.demo_hint"), size="1", color=rx.color("gray", 11), id="demo-hint")
         if get_settings().paysim_demo
         else rx.fragment(),
+        spacing="4",
+        width="100%",
     )
 
 

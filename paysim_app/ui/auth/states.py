@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from paysim_app.accounts import identity
+from paysim_app.accounts import identity, two_factor
+from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
+from paysim_app.ui.components.two_factor import typed_code
 
 
 def _field(form_data: dict, name: str, limit: int = 300) -> str:
@@ -19,18 +21,57 @@ def _field(form_data: dict, name: str, limit: int = 300) -> str:
 # tabs are not kept waiting on its event loop (bcrypt releases the GIL)
 
 
+# The browser's long-lived random id (accounts.identity.note_browser): made in the browser on the
+# sign-in page (crypto.getRandomValues, 32 bytes) and kept in its localStorage under its own
+# name, outside every state, so signing out (which resets the tab's states) does not forget it.
+DEVICE_SCRIPT = """(() => {
+  let id = localStorage.getItem("paysim_device");
+  if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    id = btoa(String.fromCharCode(...bytes))
+      .replace(/[+]/g, "-").replace(/[/]/g, "_").replace(/=+$/, "");
+    localStorage.setItem("paysim_device", id);
+  }
+  return id;
+})()"""
+
+
 class LoginState(SessionState):
+    """The sign-in page: the password, then, for a user with two-factor sign-in, the code (or
+    the enrolment their role requires, then the recovery codes once). The challenge of the
+    second step and the browser's id stay in backend-only vars: the client never sends them,
+    so it can neither pick another user's challenge nor skip the step."""
+
     error: str = ""
     busy: bool = False
+    step: str = ""  # "" (password) | "code" | "enrol" | "codes" (shown once, signed in)
+    qr: str = ""  # the enrolment's QR code (an SVG data URI) and key
+    secret: str = ""
+    recovery_codes: list[str] = []
+    _challenge: str = ""
+    _device: str = ""
+    _next: str = ""
+
+    def _restart(self, error: str = "") -> None:
+        self.step, self.qr, self.secret, self.recovery_codes = "", "", "", []
+        self._challenge, self.error = "", error
 
     @access("public")
     @rx.event
     def on_load(self):
-        """A signed-in visitor who opens /login goes straight home."""
-        self.error = ""
+        """A signed-in visitor who opens /login goes straight home; the others start from the
+        password (a reload forgets a second step) and the page reads the browser's id."""
+        self._restart()
         actor = self._actor()
         if actor is not None:
             return rx.redirect(HOME[actor.role])
+        return rx.call_script(DEVICE_SCRIPT, callback=LoginState.set_device)
+
+    @access("public")
+    @rx.event
+    def set_device(self, device: str):
+        if identity.valid_device_id(device):
+            self._device = device
 
     @access("public")
     @rx.event
@@ -40,20 +81,96 @@ class LoginState(SessionState):
             self.error = self._t("error.required")
             return
         user_agent, previous = self.router.headers.user_agent, self.auth_token
+        fresh = None
+        if not identity.valid_device_id(self._device):  # the page's script has not answered
+            self._device = fresh = identity.new_token()
         res = await self._call_async(
-            identity.sign_in,
+            two_factor.begin_sign_in,
             login,
             password,
             user_agent=user_agent,
             previous_token=previous,
             ip=self._client_ip(),
+            device_id=self._device,
             public=True,
+        )
+        keep = (
+            rx.call_script(f"localStorage.setItem('paysim_device', '{fresh}')") if fresh else None
         )
         if not res:  # wrong credentials, a lock, too many tries from here
             self.error = res.error
-            return
-        token, actor = res.value
+            return keep
+        step = res.value
         target = self.router.url.query_parameters.get("next", "")
+        if step.token:
+            return [e for e in (keep, await self._signed_in(step.token, step.actor, target)) if e]
+        self._challenge, self._next, self.error = step.challenge, target, ""
+        self.step = step.kind
+        if step.kind == "enrol":
+            shown = self._call(
+                two_factor.challenge_enrolment, step.challenge, self._device, public=True
+            )
+            if not shown:
+                self._restart(shown.error)
+                return keep
+            self.qr, self.secret = shown.value.qr, shown.value.secret
+        return [e for e in (keep, rx.set_value("code", "")) if e]
+
+    @access("public")
+    @rx.event
+    async def submit_code(self, form_data: dict):
+        """The second step. Without a live challenge of this tab (none begun, expired, void,
+        another browser) it is refused like a wrong code, and nothing is signed in."""
+        code = typed_code(form_data)
+        if self.step not in ("code", "enrol") or not self._challenge:
+            self._restart(self._t("two_factor.challenge_invalid"))
+            return
+        if not code:
+            self.error = self._t("error.required")
+            return
+        res = await self._call_async(
+            two_factor.finish_sign_in,
+            self._challenge,
+            self._device,
+            code,
+            user_agent=self.router.headers.user_agent,
+            previous_token=self.auth_token,
+            ip=self._client_ip(),
+            public=True,
+        )
+        if not res:
+            if res.code in ("two_factor.challenge_invalid", "auth.locked", "error.too_many"):
+                self._restart(res.error)  # back to the password
+            else:
+                self.error = res.error
+            return rx.set_value("code", "")
+        done, target = res.value, self._next
+        if done.recovery_codes:  # a new authenticator: its recovery codes, once
+            await reset_tab(self, done.token)
+            self._remember(done.actor)
+            self.locale = done.actor.locale
+            self.step, self.recovery_codes, self._next = "codes", list(done.recovery_codes), target
+            return None
+        events = [await self._signed_in(done.token, done.actor, target)]
+        if done.recovery_left >= 0:
+            text = t("two_factor.recovery_used", done.actor.locale, left=done.recovery_left)
+            events.append(rx.toast.info(text, id="recovery-used"))
+        return events
+
+    @access("public")
+    @rx.event
+    def restart(self):
+        self._restart()
+
+    @access("signed-in")
+    @rx.event
+    def codes_done(self):
+        """The recovery codes were seen: on to the page asked for."""
+        actor = self._actor()
+        target, self.recovery_codes, self.step = self._next, [], ""
+        return rx.redirect(safe_next(target, actor.role) if actor else "/login")
+
+    async def _signed_in(self, token: str, actor, target: str):
         await reset_tab(self, token)  # nothing of an earlier user of this tab stays
         self._remember(actor)
         if actor.locale != self.locale:

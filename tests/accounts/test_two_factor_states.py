@@ -1,0 +1,205 @@
+"""The sign-in page's second step and the profile's two-factor card, driven as the browser drives
+them, and as a hostile client would: no challenge, another user's, huge and odd values."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import pyotp
+import pytest
+import time_machine
+from reflex.istate.data import RouterData
+from sqlmodel import select
+
+import paysim_app.paysim_app  # noqa: F401  (every state defined)
+from paysim_app.accounts import identity, two_factor
+from paysim_app.core.permissions import ROLE_SUPPORT
+from paysim_app.db import session_scope
+from paysim_app.models import SignInChallenge
+from paysim_app.ui.auth.states import LoginState
+from paysim_app.ui.components.two_factor import TwoFactorState
+from tests.conftest import PASSWORD
+from tests.ui.test_state_security import _leaf, _signed_in
+
+START = datetime(2026, 3, 2, 9, 0, 10, tzinfo=UTC)
+DEVICE = "k" * 43
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def _router(path: str = "/login") -> RouterData:
+    return RouterData.from_router_data(
+        {
+            "asPath": path,
+            "pathname": path,
+            "query": {},
+            "headers": {"origin": "http://localhost", "user-agent": "pytest Chrome/120.0"},
+        }
+    )
+
+
+def _tab(device: str = DEVICE):
+    state = _leaf(LoginState)
+    state.router = _router()
+    LoginState.set_device.fn(state, device)
+    return state
+
+
+def _password(state, login: str, password: str = PASSWORD):
+    return asyncio.run(LoginState.submit.fn(state, {"login": login, "password": password}))
+
+
+def _code(state, form):
+    return asyncio.run(LoginState.submit_code.fn(state, form))
+
+
+def _enrolled(user) -> str:
+    """Enrol the user's authenticator (at START's time step); its secret."""
+    with session_scope() as s:
+        actor = identity.actor_for(s, user)
+        shown = two_factor.start_enrolment(s, actor)
+        secret = shown.secret.replace(" ", "")
+        two_factor.confirm_enrolment(s, actor, pyotp.TOTP(secret).at(START))
+    return secret
+
+
+def _next_code(secret: str, clock, steps: int = 1) -> str:
+    clock.shift(30 * steps)
+    return pyotp.TOTP(secret).at(datetime.now(UTC))
+
+
+@pytest.fixture
+def admin(factory, session):
+    user = factory.admin_user(ROLE_SUPPORT)
+    session.commit()
+    return user
+
+
+def test_the_password_step_leaves_no_session_and_no_secret_in_the_browser(db_url, admin, clock):
+    secret = _enrolled(admin)
+    tab = _tab()
+    _password(tab, admin.email)
+    assert tab.step == "code" and tab.auth_token == "" and tab.error == ""
+    challenge = tab._challenge
+    sent = json.dumps(tab.dict(), default=str)  # what the client may see of the state
+    assert challenge and challenge not in sent and DEVICE not in sent
+
+    out = _code(tab, {"code": _next_code(secret, clock)})
+    assert tab.auth_token and tab.step == ""
+    assert identity.resolve_session(tab.auth_token).user_id == admin.id
+    assert "/admin" in str(out)
+
+
+def test_the_second_step_without_a_challenge_signs_nobody_in(db_url, admin, clock):
+    _enrolled(admin)
+    tab = _tab()
+    for form in ({"code": "123456"}, {}, "not a form", {"code": "1" * 100_000}, {"code": None}):
+        _code(tab, form)
+        assert tab.auth_token == "" and tab.step == ""
+        assert tab.error  # "enter your password again"
+
+
+def test_another_users_challenge_cannot_be_sent_from_the_browser(db_url, factory, admin, clock):
+    secret = _enrolled(admin)
+    other = factory.admin_user(ROLE_SUPPORT)
+    _enrolled(other)
+    mine, theirs = _tab(), _tab("m" * 43)
+    _password(mine, admin.email)
+    _password(theirs, other.email)
+    code = _next_code(secret, clock)
+    # the other tab sends my challenge and my code as form fields: they are not read
+    _code(theirs, {"code": code, "challenge": mine._challenge, "device": DEVICE})
+    assert theirs.auth_token == "" and theirs.error
+    assert theirs.step == "code"  # its own challenge stays (one wrong code counted)
+    _code(mine, {"code": code})
+    assert identity.resolve_session(mine.auth_token).user_id == admin.id
+
+
+def test_huge_and_wrong_codes_are_refused_and_counted(db_url, admin, clock):
+    secret = _enrolled(admin)
+    tab = _tab()
+    _password(tab, admin.email)
+    for bad in (
+        "x" * 100_000,
+        "12 34 56 78",
+        "000000" if pyotp.TOTP(secret).now() != "000000" else "111111",
+    ):
+        _code(tab, {"code": bad})
+        assert tab.auth_token == "" and tab.error
+    with session_scope() as s:
+        assert s.exec(select(SignInChallenge)).one().attempts == 3
+
+
+def test_an_expired_challenge_sends_back_to_the_password(db_url, admin, clock):
+    secret = _enrolled(admin)
+    tab = _tab()
+    _password(tab, admin.email)
+    code = _next_code(secret, clock, steps=11)  # 5.5 minutes later
+    _code(tab, {"code": code})
+    assert tab.step == "" and tab.auth_token == "" and tab._challenge == ""
+
+
+def test_a_browser_without_an_id_gets_one_from_the_server(db_url, admin, clock):
+    _enrolled(admin)
+    tab = _leaf(LoginState)
+    tab.router = _router()
+    LoginState.set_device.fn(tab, "<script>")  # not an id: ignored
+    assert tab._device == ""
+    out = _password(tab, admin.email)
+    assert identity.valid_device_id(tab._device) and tab.step == "code"
+    assert "paysim_device" in str(out)  # stored in the browser for the next sign-ins
+
+
+def test_the_enrolment_a_role_requires_then_the_codes_once(db_url, factory, admin, clock):
+    boss = factory.superadmin()
+    with session_scope() as s:
+        two_factor.set_role_two_factor(s, boss, admin.admin_role_id, True)
+    tab = _tab()
+    _password(tab, admin.email)
+    assert tab.step == "enrol" and tab.qr.startswith("data:image/svg+xml") and tab.secret
+    assert tab.auth_token == ""
+    secret = tab.secret.replace(" ", "")
+    _code(tab, {"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"})
+    assert tab.step == "enrol" and tab.error and tab.auth_token == ""
+    _code(tab, {"code": _next_code(secret, clock)})
+    assert tab.step == "codes" and len(tab.recovery_codes) == 10 and tab.auth_token
+    out = LoginState.codes_done.fn(tab)
+    assert tab.recovery_codes == [] and "/admin" in str(out)
+
+
+def test_the_profile_card_enrols_and_turns_it_off(db_url, factory, clock):
+    dealer = factory.partner()
+    card = _leaf(TwoFactorState)
+    card.auth_token = _signed_in(dealer.login)
+    TwoFactorState.load.fn(card)
+    assert card.may and not card.enabled
+    TwoFactorState.start.fn(card)
+    assert card.phase == "enrol" and card.qr
+    secret = card.secret.replace(" ", "")
+    TwoFactorState.set_code.fn(card, "1" * 100_000)
+    assert len(card.code) == 64
+    TwoFactorState.confirm.fn(card)
+    assert card.error and card.phase == "enrol"
+    TwoFactorState.set_code.fn(card, pyotp.TOTP(secret).at(START))
+    TwoFactorState.confirm.fn(card)
+    assert card.phase == "codes" and len(card.codes) == 10 and card.enabled and card.left == 10
+    TwoFactorState.codes_done.fn(card)
+    TwoFactorState.set_code.fn(card, _next_code(secret, clock))
+    TwoFactorState.disable.fn(card)
+    assert not card.enabled and card.message
+
+
+def test_a_subscriber_has_no_two_factor_card(db_url, factory):
+    factory.subscriber("olga@example.ru")
+    card = _leaf(TwoFactorState)
+    card.auth_token = _signed_in("olga@example.ru")
+    TwoFactorState.load.fn(card)
+    assert not card.may
+    TwoFactorState.start.fn(card)
+    assert card.error and card.qr == ""
