@@ -76,7 +76,15 @@ def warnings(settings: Settings) -> list[str]:
     elif urlsplit(settings.paysim_public_url).scheme != "https":
         found.append("PAYSIM_PUBLIC_URL is not https: card pages need TLS at the proxy")
     if not settings.smtp_host:
-        found.append("SMTP_HOST is empty: e-mails stay in the outbox table")
+        found.append(
+            "SMTP_HOST is empty: no e-mail is sent (password resets, invitations, receipts, "
+            "notifications); they wait in the outbox (/admin/outbox) until SMTP_HOST is set"
+        )
+    elif settings.smtp_security == "none" and settings.smtp_host not in ("localhost", "127.0.0.1"):
+        found.append(
+            "SMTP_SECURITY=none to a remote SMTP server: e-mails (with reset links) and the "
+            "SMTP password travel unencrypted (use starttls or tls)"
+        )
     if settings.paysim_sms_provider == "sandbox":
         found.append(
             "PAYSIM_SMS_PROVIDER=sandbox: text messages (phone codes, notifications) are only "

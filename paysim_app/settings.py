@@ -78,11 +78,23 @@ class Settings(BaseSettings):
     atol_password: str = ""
     atol_group_code: str = ""
 
-    smtp_host: str = ""  # empty: e-mails stay in the outbox table (and the log in demo mode)
+    # e-mail out (messaging.smtp). Empty SMTP_HOST: e-mails wait in the outbox table (in demo
+    # mode they are written to the log and marked sent there). SMTP_SECURITY: starttls (587),
+    # tls (implicit TLS, 465) or none (a local relay or mail catcher); AUTH when SMTP_USER is set
+    smtp_host: str = ""
     smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = "PaySim <noreply@paysim.local>"
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    # the outbox's delivery (messaging.delivery): tries per message before it is failed (with
+    # backoff 1, 5, 15, 60 min, then every 3 h), messages per run, and how long a worker's
+    # claim on a message lasts (a worker that dies leaves it due again after this)
+    paysim_delivery_attempts: int = Field(default=8, ge=1)
+    paysim_delivery_batch: int = Field(default=100, ge=1)
+    paysim_delivery_claim_seconds: int = Field(default=300, ge=30)
+    paysim_delivery_seconds: int = Field(default=15, ge=1)  # how often the job runs
 
     # text messages (messaging.sms): "sandbox" sends nothing (the log, whole in demo mode), "smpp"
     # binds as a transmitter to the operator's SMSC (SMPP 3.4; messaging.smpp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from paysim_app.api import exports, receipts, sandbox_checkout, speedtest
+from paysim_app.api import exports, receipts, sandbox_checkout, speedtest, unsubscribe
 from paysim_app.api.stripe_webhook import stripe_webhook
 
 api = Starlette(
@@ -26,5 +26,8 @@ api = Starlette(
         Route("/api/speedtest/result", speedtest.result, methods=["POST"]),
         Route("/api/export/{name}", exports.export_csv, methods=["GET"]),
         Route("/api/receipts/{payment_id}", receipts.receipt_pdf, methods=["GET"]),
+        # the link in a notification e-mail (GET asks, POST and one-click unsubscribe do it)
+        Route("/api/unsubscribe", unsubscribe.unsubscribe_page, methods=["GET"]),
+        Route("/api/unsubscribe", unsubscribe.unsubscribe_action, methods=["POST"]),
     ]
 )

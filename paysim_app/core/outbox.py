@@ -29,11 +29,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlmodel import Session, select
 
-from paysim_app.core import bulk
+from paysim_app.core import audit, bulk
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import OutboxEmail
 from paysim_app.models.base import utcnow
+from paysim_app.models.notifications import OUTBOX_CHANNELS, OUTBOX_STATUSES
 from paysim_app.settings import get_settings
 
 log = logging.getLogger("paysim.outbox")
@@ -109,10 +111,12 @@ def attachment_ref(kind: str, ref_id: int) -> str:
     return f"{kind}:{int(ref_id)}"
 
 
-def attachments_of(mail: OutboxEmail) -> list[tuple[str, int]]:
-    """The message's attachment references as (kind, id); malformed ones are left out."""
+def attachments_of(mail: OutboxEmail | dict) -> list[tuple[str, int]]:
+    """The message's (or a listed row's) attachment references as (kind, id); malformed ones
+    are left out."""
+    text = mail.get("attachments") if isinstance(mail, dict) else mail.attachments
     found = []
-    for part in (mail.attachments or "").split(","):
+    for part in (text or "").split(","):
         kind, _, raw = part.strip().partition(":")
         if kind and raw.isdigit():
             found.append((kind, int(raw)))
@@ -248,20 +252,25 @@ def render_for_sending(mail: OutboxEmail, secret_key: str | None = None) -> str:
     return mail.body.replace(SECRET, unseal(mail.secret, secret_key))
 
 
-def render_for_staff(mail: OutboxEmail, demo: bool | None = None) -> str:
-    """The body an admin reads: the secret masked, or whole in demo mode."""
-    if not mail.secret:
-        return mail.body
+def staff_text(body: str, sealed: str, demo: bool | None = None) -> str:
+    """A stored body as an admin reads it: the secret masked, or whole in demo mode."""
+    if not sealed:
+        return body
     if demo if demo is not None else get_settings().paysim_demo:
         try:
-            return render_for_sending(mail)
+            return body.replace(SECRET, unseal(sealed))
         except SecretUnreadable:
             pass
     try:
-        shown = mask(unseal(mail.secret))
+        shown = mask(unseal(sealed))
     except SecretUnreadable:
         shown = MASK
-    return mail.body.replace(SECRET, shown)
+    return body.replace(SECRET, shown)
+
+
+def render_for_staff(mail: OutboxEmail, demo: bool | None = None) -> str:
+    """The body an admin reads: the secret masked, or whole in demo mode."""
+    return staff_text(mail.body, mail.secret, demo)
 
 
 @dataclass(frozen=True)
@@ -297,3 +306,83 @@ def recent_emails(session: Session, actor: Actor, limit: int = 50) -> list[Outbo
         )
         for r in rows
     ]
+
+
+# -- the admin outbox list (ui/admin/outbox.py): a declaration over core.listing ---------------
+MANAGE = "admins.manage"
+_O = OutboxEmail
+
+
+def _outbox_select(_actor: Actor):
+    return select(
+        _O.id.label("id"),
+        _O.created_at.label("created_at"),
+        _O.channel.label("channel"),
+        _O.to_address.label("to_address"),
+        _O.subject.label("subject"),
+        _O.body.label("body"),
+        _O.secret.label("secret"),  # sealed; the page masks it (staff_text)
+        _O.kind.label("kind"),
+        _O.attachments.label("attachments"),
+        _O.status.label("status"),
+        _O.attempts.label("attempts"),
+        _O.next_attempt_at.label("next_attempt_at"),
+        _O.last_error.label("last_error"),
+        _O.sent_at.label("sent_at"),
+    )
+
+
+def _search(stmt, text: str):
+    return stmt.where(contains(_O.to_address, text) | contains(_O.subject, text))
+
+
+OUTBOX_LIST = ListSpec(
+    name="outbox",
+    permission=MANAGE,
+    columns=_outbox_select,
+    sorts={"created_at": _O.created_at},
+    default_sort="created_at",
+    key=_O.id,
+    filters=(
+        FilterDef("status", lambda s, v: s.where(_O.status == v), "choice", OUTBOX_STATUSES),
+        FilterDef("channel", lambda s, v: s.where(_O.channel == v), "choice", OUTBOX_CHANNELS),
+    ),
+    search=_search,
+    export=(
+        ExportColumn("created_at", "outbox.created", "time"),
+        ExportColumn("channel", "outbox.channel", "word", "outbox.channel."),
+        ExportColumn("to_address", "outbox.to"),
+        ExportColumn("subject", "outbox.subject"),
+        ExportColumn("status", "outbox.status", "word", "outbox.status."),
+        ExportColumn("attempts", "outbox.attempts"),
+        ExportColumn("last_error", "outbox.error"),
+        ExportColumn("sent_at", "outbox.sent", "time"),
+    ),
+)
+
+
+@verb
+def retry_messages(session: Session, actor: Actor, ids: list[int]) -> int:
+    """Put failed messages back in the queue, due now with a fresh count of tries (audited,
+    one entry a message). Rows that are not failed are left alone; how many were requeued."""
+    require(actor, MANAGE)
+    wanted = sorted({i for i in ids if isinstance(i, int) and not isinstance(i, bool) and i > 0})
+    if not wanted:
+        return 0
+    rows = session.exec(
+        select(OutboxEmail).where(OutboxEmail.id.in_(wanted), OutboxEmail.status == "failed")
+    ).all()
+    now = utcnow()
+    for row in rows:
+        audit.record(
+            session,
+            actor,
+            "retry_message",
+            "outbox_email",
+            row.id,
+            {"status": row.status, "attempts": row.attempts, "error": row.last_error},
+            {"status": "waiting"},
+        )
+        row.status, row.attempts, row.next_attempt_at = "waiting", 0, now
+        session.add(row)
+    return len(rows)

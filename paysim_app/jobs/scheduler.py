@@ -7,7 +7,9 @@ Jobs: the billing cycle (hourly; it is idempotent and catches up missed days, so
 costs little and recovers quickly after downtime), the threshold-autopay sweep (every 10 min, so
 a balance that drops by any debit, not only the monthly fee, is topped up soon), the janitor
 that reconciles payments left pending by a crash, and the receipts job (every minute: cash
-receipts to the online cash register, billing.receipts.send_pending). `coalesce` and
+receipts to the online cash register, billing.receipts.send_pending) and the outbox's delivery
+(every PAYSIM_DELIVERY_SECONDS, 15 s: e-mail over SMTP and SMS, messaging.delivery; it drains
+in batches until nothing is due, for at most a tick). `coalesce` and
 `max_instances=1` keep a slow run from piling up. A job that outlives a lost lease (a paused worker) is harmless: every job is
 idempotent, the lease only keeps the work from being done N times over.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,6 +28,7 @@ from paysim_app.billing import autopay, checkout, cycle, payments, receipts
 from paysim_app.catalogue import addons as _addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.core import leases, rate_limits
 from paysim_app.db import get_engine, session_scope
+from paysim_app.messaging import delivery
 from paysim_app.payments import get_gateway
 from paysim_app.settings import get_settings
 from paysim_app.support import attachments
@@ -115,6 +119,22 @@ def receipts_job() -> None:
         log.info("receipts: %s", counts)
 
 
+def delivery_job() -> None:
+    """Send what is due in the outbox, batch after batch (one SMTP connection each), until
+    nothing is left or a tick's time is spent; rows wait for their next try otherwise."""
+    settings = get_settings()
+    deadline = time.monotonic() + settings.paysim_scheduler_tick_seconds
+    totals: dict[str, int] = {}
+    while True:
+        counts = delivery.deliver_due()
+        for name, n in counts.items():
+            totals[name] = totals.get(name, 0) + n
+        if counts["claimed"] < settings.paysim_delivery_batch or time.monotonic() > deadline:
+            break
+    if totals.get("claimed"):
+        log.info("delivery: %s", totals)
+
+
 def tidy_job() -> None:
     """Support files no message took within the hour, and lapsed windows of the limits."""
     with session_scope() as session:
@@ -157,6 +177,12 @@ def build_scheduler() -> BackgroundScheduler:
     scheduler.add_job(_leader_only(janitor_job), "interval", minutes=5, id="janitor")
     scheduler.add_job(_leader_only(receipts_job), "interval", minutes=1, id="receipts")
     scheduler.add_job(_leader_only(tidy_job), "interval", minutes=15, id="tidy")
+    scheduler.add_job(
+        _leader_only(delivery_job),
+        "interval",
+        seconds=settings.paysim_delivery_seconds,
+        id="delivery",
+    )
     return scheduler
 
 

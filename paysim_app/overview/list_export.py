@@ -35,6 +35,7 @@ def lists() -> dict[str, ListSpec]:
     """Every exportable list by name (imported here, not at module load, to avoid cycles)."""
     from paysim_app.billing import payment_lists
     from paysim_app.catalogue import catalogue_lists
+    from paysim_app.core import outbox
     from paysim_app.overview import people_lists, staff_lists
     from paysim_app.partners import cabinet, partner_lists
     from paysim_app.sims import inventory, queue_lists
@@ -57,6 +58,7 @@ def lists() -> dict[str, ListSpec]:
         cabinet.PARTNER_SIM_LIST,
         cabinet.PARTNER_SUBSCRIBER_LIST,
         cabinet.PARTNER_REQUEST_LIST,
+        outbox.OUTBOX_LIST,
     )
     return {spec.name: spec for spec in specs if spec.export}
 
