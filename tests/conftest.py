@@ -279,6 +279,22 @@ if postgres_server_url():
     BACKENDS.append(pytest.param("postgres", id="postgres", marks=pytest.mark.postgres))
 
 
+_db_files = itertools.count(1)
+
+
+def _sqlite_dir(tmp_path_factory) -> Path:
+    """Where this process keeps its SQLite test databases: in memory-backed /dev/shm when there
+    is one (a commit's fsync costs ~0.05 ms there and ~1 ms on this disk, and the tests commit
+    thousands of times), else the usual temporary directory. Each test's copy is deleted after
+    the test; the directory goes when the process ends."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        path = Path(tempfile.mkdtemp(prefix="paysim-tests-", dir=shm))
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+        return path
+    return tmp_path_factory.mktemp("sqlite")
+
+
 @dataclass
 class MigratedDatabase:
     backend: str
@@ -292,7 +308,7 @@ def migrated_database(request, tmp_path_factory) -> Iterator[MigratedDatabase]:
     """A database migrated to head, once per test session and backend."""
     backend = request.param
     if backend == "sqlite":
-        template = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+        template = _sqlite_dir(tmp_path_factory) / "template.db"
         url = f"sqlite:///{template}"
         command.upgrade(alembic_config(url), "head")
         yield MigratedDatabase("sqlite", url)
@@ -337,9 +353,10 @@ def backend(migrated_database: MigratedDatabase) -> str:
 @pytest.fixture
 def db_url(migrated_database: MigratedDatabase, tmp_path) -> Iterator[str]:
     """A clean, migrated database for this test; DATABASE_URL points at it too."""
+    target = None
     if migrated_database.backend == "sqlite":
         template = Path(make_url(migrated_database.url).database)
-        target = tmp_path / "paysim.db"
+        target = template.with_name(f"{tmp_path.name}-{next(_db_files)}.db")
         shutil.copyfile(template, target)
         url = f"sqlite:///{target}"
     else:
@@ -355,6 +372,9 @@ def db_url(migrated_database: MigratedDatabase, tmp_path) -> Iterator[str]:
     _clear_caches()
     if migrated_database.backend == "postgres":
         _empty_postgres(migrated_database)
+    elif target is not None:
+        for path in (target, *(target.with_name(target.name + end) for end in ("-wal", "-shm"))):
+            path.unlink(missing_ok=True)
 
 
 @pytest.fixture
