@@ -2,7 +2,7 @@
 
 One SmppSender serves one delivery run: it connects and binds as a transmitter at the first
 message, keeps the link bound for the next ones and unbinds on close() (or at the end of a
-`with` block). Each message is split by messaging.sms.split; each part is one submit_sm whose
+`with` block). Each message is split by messaging.sms_parts.split; each part is one submit_sm whose
 answer is read before the next part goes: a concatenated message carries a 6-octet UDH
 (IEI 0x00, 8-bit reference, the same for every part of one message: the outbox row's id
 modulo 256) with esm_class 0x40; GSM text goes as data_coding 0 (septets unpacked, one an
@@ -38,7 +38,7 @@ from smpplib import client as smpp_client
 from smpplib import consts, exceptions, smpp
 
 from paysim_app.messaging.base import PermanentFailure, Sms, TemporaryFailure
-from paysim_app.messaging.sms import encode, mask_number, parts_of
+from paysim_app.messaging.sms_parts import encode, mask_number, parts_of
 from paysim_app.settings import Settings
 
 log = logging.getLogger("paysim.smpp")

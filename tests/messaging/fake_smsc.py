@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from smpplib import consts, smpp
 from smpplib.client import SimpleSequenceGenerator
 
-from paysim_app.messaging.sms import decode
+from paysim_app.messaging.sms_parts import decode
 
 SYSTEM_ID = "paysim"
 PASSWORD = "secret12"

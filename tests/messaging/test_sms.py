@@ -1,5 +1,5 @@
-"""messaging.sms: GSM 03.38 or UCS-2 and the parts of a long text (split), the sandbox sender's
-log, and the choice of sender by PAYSIM_SMS_PROVIDER."""
+"""messaging.sms and sms_parts: GSM 03.38 or UCS-2 and the parts of a long text (split), the
+sandbox sender's log, and the choice of sender by PAYSIM_SMS_PROVIDER."""
 
 from __future__ import annotations
 
@@ -9,26 +9,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paysim_app.messaging import sms
+from paysim_app.messaging import sms, sms_parts
 from paysim_app.messaging.base import PermanentFailure, Sms
 from paysim_app.messaging.smpp import SmppSender
 from paysim_app.messaging.sms import GSM7, UCS2, MessageTooLong, split
 from paysim_app.settings import get_settings
 
-GSM_CHARS = "".join(sms.GSM_BASIC) + "".join(sms.GSM_EXTENSION)
+GSM_CHARS = "".join(sms_parts.GSM_BASIC) + "".join(sms_parts.GSM_EXTENSION)
 # Cyrillic, an emoji beyond the BMP (a surrogate pair in UTF-16), the extension table, Latin
 MIXED = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЁЯ😀🇷{}[]€^~|\\ aZ09.,!?\n"
 
 
 def cost(part: str, coding: int) -> int:
-    per = sms.septets if coding == GSM7 else sms.code_units
+    per = sms_parts.septets if coding == GSM7 else sms_parts.code_units
     return sum(map(per, part))
 
 
 def check(text: str) -> tuple[int, list[str]]:
     coding, parts = split(text)
     assert "".join(parts) == text
-    assert coding == (GSM7 if sms.is_gsm(text) else UCS2)
+    assert coding == (GSM7 if sms_parts.is_gsm(text) else UCS2)
     single, most = (160, 153) if coding == GSM7 else (70, 67)
     if len(parts) == 1:
         assert cost(text, coding) <= single
@@ -40,8 +40,8 @@ def check(text: str) -> tuple[int, list[str]]:
                 nxt = parts[i + 1][0]
                 assert cost(part + nxt, coding) > most
     for part in parts:  # each part encodes on its own: no torn escape or surrogate pair
-        assert sms.decode(sms.encode(part, coding), coding) == part
-        assert len(sms.encode(part, coding)) == (
+        assert sms_parts.decode(sms_parts.encode(part, coding), coding) == part
+        assert len(sms_parts.encode(part, coding)) == (
             cost(part, coding) if coding == GSM7 else 2 * cost(part, coding)
         )
     return coding, parts
@@ -82,8 +82,8 @@ def test_the_alphabet_decides_the_coding():
     assert split("Price 100 € {net}")[0] == GSM7
     assert split("§ 5 ¿Qué?")[0] == GSM7  # '§' is GSM 0x5F
     assert split("a`b")[0] == UCS2  # the backtick is not in GSM 03.38
-    assert sms.encode("@£$ß§", GSM7) == bytes((0x00, 0x01, 0x02, 0x1E, 0x5F))
-    assert sms.encode("{€}", GSM7) == b"\x1b\x28\x1b\x65\x1b\x29"
+    assert sms_parts.encode("@£$ß§", GSM7) == bytes((0x00, 0x01, 0x02, 0x1E, 0x5F))
+    assert sms_parts.encode("{€}", GSM7) == b"\x1b\x28\x1b\x65\x1b\x29"
 
 
 def test_too_long_is_refused_for_good():
