@@ -285,6 +285,7 @@ def _mark_bounced(session: Session, recipient: compose.Recipient, address: str) 
 
 
 def _send_batch(
+    session: Session,
     rows: list[OutboxEmail],
     recipients: dict[int, compose.Recipient],
     sender_cm: AbstractContextManager,
@@ -293,7 +294,8 @@ def _send_batch(
     counts: Counts,
     max_attempts: int,
 ) -> None:
-    """Send one channel's rows through one sender (one connection), recording each outcome."""
+    """Send one channel's rows through one sender (one connection), recording each outcome in
+    its own short transaction on `session` (one database connection for the whole batch)."""
     give_up: TemporaryFailure | None = None  # the server cannot be reached: the rest waits
     with sender_cm as sender:
         for row in rows:
@@ -321,7 +323,7 @@ def _send_batch(
                 except Exception as exc:  # a bug: the row waits, the log has the traceback
                     log.exception("outbox row %s (%s) could not be sent", row.id, row.kind)
                     failure = TemporaryFailure(f"internal error: {type(exc).__name__}")
-            with session_scope() as session:
+            try:
                 if failure is None:
                     outcome = "sent" if _record_sent(session, row, worker, ids) else "lost"
                 else:
@@ -329,6 +331,9 @@ def _send_batch(
                         session, row, worker, failure, recipients[row.id], max_attempts
                     )
                 session.commit()
+            except BaseException:
+                session.rollback()  # the claim expires and the row is due again
+                raise
             setattr(counts, outcome, getattr(counts, outcome) + 1)
             if failure is not None:
                 log.warning(
@@ -392,6 +397,7 @@ def deliver_due(
                     session.rollback()  # only read: end it before the send
 
             _send_batch(
+                session,
                 emails,
                 recipients,
                 _as_cm(email_sender),
@@ -402,6 +408,7 @@ def deliver_due(
             )
         if texts:
             _send_batch(
+                session,
                 texts,
                 recipients,
                 _as_cm(sms_sender),

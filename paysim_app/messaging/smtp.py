@@ -127,7 +127,7 @@ class SmtpSender:
         self.close()
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context() if self.security != "none" else None
         try:
             if self.security == "tls":
                 conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
