@@ -2,8 +2,8 @@
 
 One SmppSender serves one delivery run: it connects and binds as a transmitter at the first
 message, keeps the link bound for the next ones and unbinds on close() (or at the end of a
-`with` block). Each message is split by messaging.sms_parts.split; each part is one submit_sm whose
-answer is read before the next part goes: a concatenated message carries a 6-octet UDH
+`with` block). Each message is split by messaging.sms_parts.split; each part is one submit_sm
+whose answer is read before the next part goes: a concatenated message carries a 6-octet UDH
 (IEI 0x00, 8-bit reference, the same for every part of one message: the outbox row's id
 modulo 256) with esm_class 0x40; GSM text goes as data_coding 0 (septets unpacked, one an
 octet), anything else as data_coding 8 (UCS-2, UTF-16BE). Every part asks for an SMSC delivery
@@ -25,7 +25,8 @@ gives up for the rest of its run: every later message fails at once with the sam
 waits for the next run, so one run lasts at most one timeout longer than its sends, and an SMSC
 is not asked again and again with a wrong password (it may lock the account).
 A message whose later part fails after earlier parts were accepted is sent whole again on the
-next try: the handset joins parts by reference and number, so a repeated part is dropped there.
+next try, with the same reference (the row's): its first parts may reach the phone twice, as the
+same reference and sequence number, which handsets usually keep once.
 """
 
 from __future__ import annotations
