@@ -289,3 +289,23 @@ def test_preflight_binds_to_the_smsc(fake_smsc):
     assert wrong and wrong.startswith("SMPP: SMSC at 127.0.0.1") and "SMPP_PASSWORD" in wrong
     down = preflight.smpp_bindable(Settings(**{**good, "smpp_port": free_port()}))
     assert down and "cannot reach" in down
+
+
+def test_the_preflight_command_names_a_refused_bind(fake_smsc, monkeypatch, capsys):
+    from paysim_app.cli import main
+
+    settings = Settings(
+        **{
+            **SMPP,
+            "smpp_host": "127.0.0.1",
+            "smpp_port": fake_smsc.port,
+            "smpp_system_id": SYSTEM_ID,
+            "smpp_password": "nope",
+            "smpp_timeout": 2,
+        }
+    )
+    monkeypatch.setattr("paysim_app.cli.get_settings", lambda: settings)
+    assert main(["preflight"]) == 1
+    err = capsys.readouterr().err
+    assert "error: SMPP: SMSC at 127.0.0.1" in err and "check SMPP_PASSWORD" in err
+    assert fake_smsc.binds == [(SYSTEM_ID, consts.SMPP_ESME_RINVPASWD)]
