@@ -386,3 +386,23 @@ def retry_messages(session: Session, actor: Actor, ids: list[int]) -> int:
         row.status, row.attempts, row.next_attempt_at = "waiting", 0, now
         session.add(row)
     return len(rows)
+
+
+@verb
+def bounced_address(session: Session, actor: Actor | None) -> str:
+    """The signed-in user's e-mail a mail server refused for good (messaging.delivery marks
+    it), while it is still their login or contract e-mail; "" otherwise."""
+    from paysim_app.core.errors import PermissionDenied
+    from paysim_app.models import Subscriber, User
+
+    user = session.get(User, actor.user_id) if actor is not None else None
+    if user is None:
+        raise PermissionDenied()
+    if not user.bounced_email:
+        return ""
+    current = {(user.email or "").lower()}
+    current.update(
+        (e or "").lower()
+        for e in session.exec(select(Subscriber.email).where(Subscriber.user_id == user.id))
+    )
+    return user.bounced_email if user.bounced_email.lower() in current else ""

@@ -11,10 +11,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from paysim_app.accounts import identity
 from paysim_app.core import outbox
 from paysim_app.messaging import delivery
 from paysim_app.messaging.base import PermanentFailure, Sms, TemporaryFailure
-from paysim_app.models import Notification, OutboxEmail, User
+from paysim_app.models import Notification, OutboxEmail, Subscriber, User
 from paysim_app.models.base import utcnow
 from paysim_app.settings import get_settings
 from tests.messaging.conftest import aim_smtp
@@ -172,6 +173,8 @@ def test_a_550_fails_at_once_marks_the_address_bounced_and_tells_the_user_and_ad
     row = _row(session, row_id)
     assert row.status == "failed" and "550 5.1.1" in row.last_error
     assert session.get(User, user.id).bounced_email == "gone@example.ru"
+    actor = identity.actor_for(session, session.get(User, user.id))
+    assert outbox.bounced_address(session, actor) == "gone@example.ru"  # the profile's line
     [told] = session.exec(
         select(Notification).where(
             Notification.user_id == user.id, Notification.kind == "email_bounced"
@@ -190,6 +193,15 @@ def test_a_550_fails_at_once_marks_the_address_bounced_and_tells_the_user_and_ad
     assert [q.id for q in queued] == [row_id]
     assert _run()["sent"] == 1  # the admins' e-mail copy of "message failed"
     assert [r.rcpt_tos for r in smtp.received] == [[session.get(User, admin.user_id).email]]
+    # a new address is not the bounced one: the profile's line goes away by itself
+    fixed = session.get(User, user.id)
+    contract = session.exec(select(Subscriber).where(Subscriber.user_id == user.id)).one()
+    assert outbox.bounced_address(session, actor) == "gone@example.ru"
+    fixed.email = contract.email = "anna.new@example.ru"
+    session.add_all([fixed, contract])
+    session.commit()
+    assert outbox.bounced_address(session, actor) == ""
+    assert outbox.bounced_address(session, admin) == ""
 
 
 def test_server_down_every_message_waits_with_backoff(session, smtp, dead_port, monkeypatch):

@@ -7,6 +7,7 @@ import reflex as rx
 
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.auth.states import PasswordState
+from paysim_app.ui.components.bounced import bounced_note
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
@@ -73,6 +74,7 @@ def profile_page(tree: str) -> rx.Component:
                 rx.vstack(
                     rx.text(SessionState.user_name, weight="bold", size="4"),
                     rx.text(SessionState.user_login, color=rx.color("gray", 11)),
+                    bounced_note(),
                     spacing="1",
                 ),
                 width="100%",
