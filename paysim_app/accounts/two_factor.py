@@ -435,6 +435,13 @@ def begin_sign_in(
         return SignInStep(token=token, actor=identity.actor_for(session, user))
     if not identity.valid_device_id(device_id):
         raise AuthError("two_factor.challenge_invalid")
+    # the user's spent and expired challenges go (the table holds only live ones, a few a user)
+    session.execute(
+        delete(SignInChallenge).where(
+            SignInChallenge.user_id == user.id,
+            (SignInChallenge.expires_at <= utcnow()) | SignInChallenge.used_at.is_not(None),
+        )
+    )
     challenge = identity.new_token()
     minutes = CHALLENGE_MINUTES if kind == "code" else ENROL_MINUTES
     session.add(

@@ -171,6 +171,8 @@ def test_a_code_is_never_accepted_twice_and_the_window_is_one_step(session, admi
     late = code_at(secret, now - timedelta(seconds=30))  # one step back: still fine
     finish(session, step.challenge, late)
     again = begin(session, admin.email)
+    # the spent challenge is gone: the table keeps only live ones
+    assert session.execute(select(func.count()).select_from(SignInChallenge)).scalar_one() == 1
     assert wrong(session, again.challenge, late) == "two_factor.code_wrong"  # reused
     assert finish(session, again.challenge, code_at(secret, now)).actor.user_id == admin.id
 
