@@ -4,6 +4,7 @@ codes, the role's requirement and the superadmin's reset, and the new-browser no
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from paysim_app.accounts import identity, two_factor
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
+from paysim_app.db import session_scope
 from paysim_app.models import (
     AdminRole,
     AuditLog,
@@ -447,3 +449,63 @@ def test_the_second_step_notices_a_new_browser_too(session, admin, clock):
     clock.shift(30)
     finish(session, step.challenge, code_at(secret, START + timedelta(seconds=60)), OTHER_DEVICE)
     assert len(notices(session, admin.id)) == 1
+
+
+# -- at the same moment -----------------------------------------------------------------------
+def test_one_code_sent_twice_at_once_signs_in_once(session, engine, admin, clock):
+    """Two browsers (or a replay) racing with the same right code: the conditional UPDATE of
+    the last time step lets one through."""
+    secret, _ = enrol(session, identity.actor_for(session, admin))
+    first, second = begin(session, admin.email), begin(session, admin.email, OTHER_DEVICE)
+    clock.shift(30)
+    code = code_at(secret, START + timedelta(seconds=30))
+
+    def run(challenge: str, device: str):
+        with session_scope(engine) as s:
+            return two_factor.finish_sign_in(s, challenge, device, code)
+
+    results = at_once(
+        [lambda: run(first.challenge, DEVICE), lambda: run(second.challenge, OTHER_DEVICE)]
+    )
+    signed = [r for r in results if isinstance(r, two_factor.SignedIn)]
+    refused = [r for r in results if isinstance(r, AuthError)]
+    assert len(signed) == 1 and len(refused) == 1, results
+    assert refused[0].code == "two_factor.code_wrong"
+    session.expire_all()
+    assert sessions_of(session, admin.id) == 1
+
+
+def test_one_recovery_code_sent_twice_at_once_works_once(session, engine, admin, clock):
+    _, codes = enrol(session, identity.actor_for(session, admin))
+    first, second = begin(session, admin.email), begin(session, admin.email, OTHER_DEVICE)
+
+    def run(challenge: str, device: str):
+        with session_scope(engine) as s:
+            return two_factor.finish_sign_in(s, challenge, device, codes[0])
+
+    results = at_once(
+        [lambda: run(first.challenge, DEVICE), lambda: run(second.challenge, OTHER_DEVICE)]
+    )
+    assert sorted(type(r).__name__ for r in results) == ["AuthError", "SignedIn"], results
+    session.expire_all()
+    assert sessions_of(session, admin.id) == 1
+
+
+def at_once(calls) -> list[object]:
+    """Each call in its own thread, released together; each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:  # noqa: BLE001 - returned to the test
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
