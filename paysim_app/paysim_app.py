@@ -74,7 +74,7 @@ from paysim_app.ui.admin.tariffs import tariffs_page as admin_tariffs_page
 from paysim_app.ui.auth.confirm_login import ConfirmLoginState, confirm_login_page
 from paysim_app.ui.auth.pages import forgot_page, login_page, register_page, reset_page
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.auth.states import ForgotState, LoginState, ResetState
+from paysim_app.ui.auth.states import ForgotState, LoginState, RegisterState, ResetState
 from paysim_app.ui.cabinet.autopay import AutopayState, autopay_page
 from paysim_app.ui.cabinet.cards import CardsState, cards_page
 from paysim_app.ui.cabinet.home import CabinetHomeState, cabinet_home
@@ -143,7 +143,7 @@ def _page(component, route: str, on_load) -> None:
 # signed-out pages
 _page(rx.fragment, "/", SessionState.go_home)
 _page(login_page, "/login", LoginState.on_load)
-_page(register_page, "/register", None)
+_page(register_page, "/register", RegisterState.on_load)
 _page(forgot_page, "/forgot", ForgotState.on_load)
 _page(reset_page, "/reset", ResetState.on_load)
 _page(confirm_login_page, "/confirm-login", ConfirmLoginState.on_load)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from paysim_app.accounts import verification
 from paysim_app.accounts.passwords import (
     check_strength,
     dummy_verify,
@@ -21,9 +24,10 @@ from paysim_app.core import audit, bulk, rate_limits, throttles
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.core.logins import parse_login
 from paysim_app.core.notify import notify_user
-from paysim_app.core.outbox import SECRET, queue_email
+from paysim_app.core.outbox import SECRET, queue_email, queue_sms
 from paysim_app.core.permissions import Actor, load_permissions, require
 from paysim_app.core.unit_of_work import verb
+from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_time
 from paysim_app.models import (
     AdminRole,
@@ -109,27 +113,21 @@ def add_user_without_password(
     return user
 
 
-@verb
-def register_subscriber(
+def _new_subscriber(
     session: Session,
-    login: str,
-    password: str,
-    full_name: str = "",
-    locale: str = "ru",
-    ip: str = "",
-) -> Actor:
-    """A new contract holder with no SIMs yet; they add SIMs by ICCID and activation code.
-    Registrations from one address are limited (rate_limits "register.ip")."""
-    rate_limits.hit(session, "register.ip", ip)
-    kind, value = parse_login(login)
-    check_strength(password)
-    full_name = full_name.strip()[:200]
-    if _find_user(session, kind, value) is not None:
-        raise ValidationError("auth.login_taken", field="login")
+    kind: str,
+    value: str,
+    password_hash: str,
+    full_name: str,
+    locale: str,
+) -> User:
+    """The user and their contract (no SIMs yet). A phone login is recorded as proven: every
+    caller has proven it (a code) or is trusted (the demo seed, tests)."""
     user = User(
         email=value if kind == "email" else None,
         phone=value if kind == "phone" else None,
-        password_hash=hash_password(password),
+        phone_verified_at=utcnow() if kind == "phone" else None,
+        password_hash=password_hash,
         role="subscriber",
         full_name=full_name,
         locale=locale if locale in ("ru", "en") else "ru",
@@ -145,6 +143,36 @@ def register_subscriber(
     )
     session.add(sub)
     session.flush()
+    return user
+
+
+def _registration_form(
+    session: Session, login: str, password: str, full_name: str, ip: str
+) -> tuple[str, str, str]:
+    """(kind, value, name) of a registration form, checked; counts the address's attempt."""
+    rate_limits.hit(session, "register.ip", ip)
+    kind, value = parse_login(login)
+    check_strength(password)
+    if _find_user(session, kind, value) is not None:
+        raise ValidationError("auth.login_taken", field="login")
+    return kind, value, (full_name or "").strip()[:200]
+
+
+@verb
+def register_subscriber(
+    session: Session,
+    login: str,
+    password: str,
+    full_name: str = "",
+    locale: str = "ru",
+    ip: str = "",
+) -> Actor:
+    """A new contract holder at once, with no SIMs yet; they add SIMs by ICCID and activation
+    code. For trusted callers (the demo seed, tests): a visitor registers through
+    start_registration, which proves a phone by a code first. Registrations from one address
+    are limited (rate_limits "register.ip")."""
+    kind, value, full_name = _registration_form(session, login, password, full_name, ip)
+    user = _new_subscriber(session, kind, value, hash_password(password), full_name, locale)
     return actor_for(session, user)
 
 
@@ -332,10 +360,96 @@ def register_and_sign_in(
     user_agent: str = "",
     ip: str = "",
 ) -> tuple[str, Actor]:
-    """The registration page: the new subscriber and their first session in one unit of work
-    (no account without the session that signs it in); returns (token, actor)."""
-    register_subscriber(session, login, password, full_name, locale, ip=ip)
+    """An e-mail registration: the new subscriber and their first session in one unit of work
+    (no account without the session that signs it in); returns (token, actor). A phone login
+    is refused here: it must be proven by a code first (start_registration)."""
+    kind, value, full_name = _registration_form(session, login, password, full_name, ip)
+    if kind == "phone":
+        raise ValidationError("verification.phone_needs_code", field="login")
+    _new_subscriber(session, kind, value, hash_password(password), full_name, locale)
     return sign_in(session, login, password, user_agent=user_agent)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the registration form came to: signed in (an e-mail login: token and actor), or a
+    code sent to the phone (`sent`), the account waiting for it."""
+
+    token: str = ""
+    actor: Actor | None = None
+    sent: verification.CodeSent | None = None
+
+
+@verb
+def start_registration(
+    session: Session,
+    login: str,
+    password: str,
+    full_name: str = "",
+    locale: str = "ru",
+    user_agent: str = "",
+    ip: str = "",
+) -> Registration:
+    """The registration page. An e-mail login is registered and signed in at once, as before.
+    A phone login creates nothing yet: the password's hash, the name and the language wait
+    with a code sent to the phone (accounts.verification), and finish_registration creates
+    the account when the code is entered, so an unproven phone never has a usable account."""
+    kind, value, name = _registration_form(session, login, password, full_name, ip)
+    if kind == "email":
+        _new_subscriber(session, kind, value, hash_password(password), name, locale)
+        token, actor = sign_in(session, login, password, user_agent=user_agent)
+        return Registration(token=token, actor=actor)
+    loc = locale if locale in ("ru", "en") else "ru"
+    pending = json.dumps({"password_hash": hash_password(password), "name": name, "locale": loc})
+    sent = verification.send_code(session, "register", value, locale=loc, ip=ip, pending=pending)
+    return Registration(sent=sent)
+
+
+def _code_phone(phone: object) -> str:
+    """The phone a code step is for (kept server-side by the page; checked all the same)."""
+    try:
+        kind, value = parse_login(phone if isinstance(phone, str) else "")
+    except ValidationError:
+        kind, value = "", ""
+    if kind != "phone":
+        raise ValidationError("verification.no_code", field="code")
+    return value
+
+
+@verb
+def resend_registration_code(session: Session, phone: str, ip: str = "") -> verification.CodeSent:
+    """A new code for a registration still waiting (same form data), once RESEND_SECONDS have
+    passed since the last one and within the limits."""
+    value = _code_phone(phone)
+    row = verification.latest(session, "register", value)
+    if row is None or row.used_at is not None or not row.pending:
+        raise ValidationError("verification.no_code", field="code")
+    if _find_user(session, "phone", value) is not None:
+        raise ValidationError("auth.login_taken", field="code")
+    loc = json.loads(row.pending).get("locale", "ru")
+    return verification.send_code(
+        session, "register", value, locale=loc, ip=ip, pending=row.pending
+    )
+
+
+@verb
+def finish_registration(
+    session: Session, phone: str, code: str, user_agent: str = ""
+) -> tuple[str, Actor]:
+    """The code from the SMS: the user, their contract and their first session in one unit of
+    work; returns (token, actor). Wrong, expired, spent or reused codes are refused (see
+    verification.use_code); two right submissions at once make one account."""
+    value = _code_phone(phone)
+    row = verification.use_code(session, "register", value, code)
+    if _find_user(session, "phone", value) is not None:
+        raise ValidationError("auth.login_taken", field="code")
+    data = json.loads(row.pending or "{}")
+    user = _new_subscriber(
+        session, "phone", value, data["password_hash"], data.get("name", ""), data.get("locale")
+    )
+    user.last_login_at = utcnow()
+    token = _open_session(session, user, user_agent)
+    return token, actor_for(session, user)
 
 
 def _open_session(session: Session, user: User, user_agent: str = "") -> str:
@@ -469,27 +583,88 @@ def change_password(
     return _open_session(session, user, user_agent)
 
 
+@dataclass(frozen=True)
+class ResetSent:
+    """What the forgotten-password form tells, the same whether the account exists or not:
+    a link went to an e-mail, or a code to a phone (`sent`: its times)."""
+
+    kind: str  # "email" | "phone"
+    sent: verification.CodeSent | None = None
+
+
 @verb
 def request_password_reset(
     session: Session, login: str, base_url: str | None = None, ip: str = ""
-) -> None:
-    """Mail a one-time link if such an active account exists; says nothing either way.
+) -> ResetSent:
+    """Mail a one-time link (an e-mail login) or text a code (a phone login) if such an active
+    account exists; answers the same either way (a phone without an account gets a code row
+    that nothing matches and no SMS, so the resend timer and the limits answer alike).
     Requests are limited per address and per login (counted whether the account exists or
     not, so the limit tells nothing either)."""
     rate_limits.hit(session, "reset.ip", ip)
     try:
         kind, value = parse_login(login)
     except ValidationError:
-        return
-    rate_limits.hit(session, "reset.login", f"{kind}:{value}")
+        return ResetSent("email")
     user = _find_user(session, kind, value)
-    if user is None or not user.is_active:
-        return
-    send_reset_link(session, user, base_url)
+    usable = user is not None and user.is_active
+    if kind == "phone":
+        sent = verification.send_code(
+            session,
+            "reset",
+            value,
+            locale=user.locale if usable else "ru",
+            ip=ip,
+            user_id=user.id if usable else None,
+            deliver=usable,
+        )
+        rate_limits.hit(session, "reset.login", f"{kind}:{value}")
+        return ResetSent("phone", sent)
+    rate_limits.hit(session, "reset.login", f"{kind}:{value}")
+    if usable:
+        send_reset_link(session, user, base_url)
+    return ResetSent("email")
+
+
+@verb
+def resend_reset_code(session: Session, phone: str, ip: str = "") -> ResetSent:
+    """'Send the code again' on the reset page: request_password_reset for that phone."""
+    return request_password_reset(session, _code_phone(phone), ip=ip)
+
+
+@verb
+def reset_password_by_code(session: Session, phone: str, code: str, new: str) -> None:
+    """A phone account's new password by the code texted to it: the password is checked first
+    (a weak one spends nothing), then the code; every session ends, the sign-in lock lifts and
+    the phone counts as proven."""
+    value = _code_phone(phone)
+    check_strength(new, field="password")
+    row = verification.use_code(session, "reset", value, code)
+    user = session.get(User, row.user_id) if row.user_id is not None else None
+    if user is None or not user.is_active or user.phone != value:
+        raise ValidationError("verification.no_code", field="code")
+    _set_new_password(session, user, new, utcnow())
+    user.phone_verified_at = user.phone_verified_at or utcnow()
+
+
+def queue_to_login(
+    session: Session, user: User, subject: str, body: str, kind: str, secret: str, sms: str
+) -> None:
+    """A message with a secret link to the user's login itself (never to a contact an admin
+    may edit): the e-mail (`subject`, `body`), or for a phone login the SMS `sms` of kind
+    sms_<kind>."""
+    if user.email:
+        queue_email(session, user.email, subject, body, kind=kind, secret=secret)
+    elif user.phone:
+        queue_sms(
+            session, user.phone, sms, f"sms_{kind}", secret, user_id=user.id, locale=user.locale
+        )
 
 
 @verb
 def send_reset_link(session: Session, user: User, base_url: str | None = None) -> str:
+    """A one-time link to /reset: by e-mail, or by SMS for a phone login (a dealer's customer
+    setting their first password, an admin's reset for a phone account)."""
     settings = get_settings()
     token = new_token()
     session.add(
@@ -500,15 +675,16 @@ def send_reset_link(session: Session, user: User, base_url: str | None = None) -
         )
     )
     link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={SECRET}"
-    # only to the login itself: a contact e-mail (which an admin may edit) never gets it
-    queue_email(
+    minutes = settings.paysim_reset_minutes
+    queue_to_login(
         session,
-        user.email or user.phone or "",
+        user,
         "PaySim: восстановление пароля / password reset",
-        f"Ссылка для нового пароля (действует {settings.paysim_reset_minutes} мин.):\n{link}\n\n"
-        f"Link to set a new password (valid {settings.paysim_reset_minutes} min):\n{link}\n",
-        kind="password_reset",
-        secret=token,
+        f"Ссылка для нового пароля (действует {minutes} мин.):\n{link}\n\n"
+        f"Link to set a new password (valid {minutes} min):\n{link}\n",
+        "password_reset",
+        token,
+        t("verification.sms.reset_link", user.locale, link=link, minutes=minutes),
     )
     return token
 
@@ -527,9 +703,16 @@ def reset_password(session: Session, token: str, new: str) -> None:
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise ValidationError("auth.reset_invalid", field="token")
+    row.used_at = now
+    _set_new_password(session, user, new, now)
+    if not user.email and user.phone:  # the link went by SMS: the phone is proven
+        user.phone_verified_at = user.phone_verified_at or now
+
+
+def _set_new_password(session: Session, user: User, new: str, now) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = now
-    row.used_at = now
+    notify_user(session, user.id, "password_changed", {})  # a security notice: always sent
     revoke_all_sessions(session, user.id)
     # a reset also lifts the sign-in lock of that login
     for ident in filter(

@@ -2,8 +2,8 @@
 
 The user types the new address and the current password (a few wrong passwords lock the change
 for a while). The new address waits as pending, and a confirmation goes to it: a link for an
-e-mail, a numeric code for a phone (queued as an `sms_code` message); the old address is told
-that a change was asked for. Until it is confirmed, sign-in and password reset keep using the
+e-mail, a one-time SMS code for a phone (accounts.verification: 6 digits, 10 minutes, 5
+attempts, a new one after 60 s); the old address is told that a change was asked for. Until it is confirmed, sign-in and password reset keep using the
 old address. Confirming checks again that nobody else has taken the address meanwhile, makes
 it the login, voids reset links sent to the old one and ends the user's other sessions.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from limits import parse
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
+from paysim_app.accounts import verification
 from paysim_app.accounts.identity import hash_token, new_token
 from paysim_app.accounts.passwords import verify_password
 from paysim_app.core import audit, rate_limits
@@ -41,9 +41,9 @@ _PASSWORD_RULE = parse(rate_limits.RULES["password.user"])
 MAX_FAILURES = _PASSWORD_RULE.amount  # by default
 LOCK_MINUTES = _PASSWORD_RULE.get_expiry() // 60
 LINK_HOURS = 24  # how long an e-mail confirmation link works
-CODE_MINUTES = 15  # how long a phone code works
-CODE_DIGITS = 6
-CODE_ATTEMPTS = 5  # wrong codes before the pending change is dropped
+CODE_MINUTES = verification.CODE_MINUTES  # how long a phone code works
+CODE_DIGITS = verification.CODE_DIGITS
+CODE_ATTEMPTS = verification.CODE_ATTEMPTS  # wrong codes before the code is void
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ def request_login_change(
     new_login: str,
     current_password: str,
     base_url: str | None = None,
+    ip: str = "",
 ) -> LoginInfo:
     """Check the password and queue the confirmation to the new address (and a notice to the
     old one); a new request replaces one still waiting. The wrong-password count is committed
@@ -181,10 +182,10 @@ def request_login_change(
             secret,
         )
     else:
-        secret = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-        digest, expires = _digest(f"{user.id}:{secret}"), now + timedelta(minutes=CODE_MINUTES)
-        body = t("login_change.sms.code_body", loc, code=SECRET, minutes=CODE_MINUTES)
-        _tell(session, value, "PaySim", body, "sms_code", secret)
+        sent = verification.send_code(
+            session, "login_change", value, locale=loc, ip=ip, user_id=user.id
+        )
+        digest, expires = "", sent.expires_at  # the code lives in accounts.verification
     session.add(
         LoginChange(
             user_id=user.id, kind=kind, new_value=value, token_hash=digest, expires_at=expires
@@ -208,6 +209,9 @@ def request_login_change(
 @verb
 def cancel_login_change(session: Session, actor: Actor | None) -> LoginInfo:
     user = _user(session, actor)
+    row = _pending(session, user.id)
+    if row is not None and row.kind == "phone":
+        verification.void_codes(session, "login_change", row.new_value)
     session.exec(
         delete(LoginChange).where(
             LoginChange.user_id == user.id, LoginChange.confirmed_at.is_(None)
@@ -268,24 +272,34 @@ def confirm_login_link(session: Session, token: str, keep_token: str = "") -> st
 
 
 @verb
-def confirm_login_code(
-    session: Session, actor: Actor | None, code: str, current_token: str = ""
-) -> LoginInfo:
-    """Confirm a new login phone by the code sent to it, from the signed-in profile. After
-    CODE_ATTEMPTS wrong codes the pending change is dropped (a new code must be asked for)."""
+def resend_login_code(session: Session, actor: Actor | None, ip: str = "") -> LoginInfo:
+    """A new code to the pending phone (the one before stops working), once
+    verification.RESEND_SECONDS have passed and within its limits."""
     user = _user(session, actor)
     row = _pending(session, user.id)
     if row is None or row.kind != "phone":
         raise ValidationError("login_change.invalid", field="code")
-    code = "".join(ch for ch in code if ch.isdigit()) if isinstance(code, str) else ""
-    if len(code) != CODE_DIGITS:
-        raise ValidationError("login_change.code_format", field="code", digits=CODE_DIGITS)
-    if not hmac.compare_digest(row.token_hash, _digest(f"{user.id}:{code}")):
-        row.attempts += 1
-        spent = row.attempts >= CODE_ATTEMPTS
-        if spent:
-            session.delete(row)
-        session.commit()  # the attempt counts even though we raise
-        raise ValidationError(f"login_change.code_{'spent' if spent else 'wrong'}", field="code")
+    sent = verification.send_code(
+        session, "login_change", row.new_value, locale=user.locale, ip=ip, user_id=user.id
+    )
+    row.expires_at = sent.expires_at
+    session.flush()
+    return _info(session, user)
+
+
+@verb
+def confirm_login_code(
+    session: Session, actor: Actor | None, code: str, current_token: str = ""
+) -> LoginInfo:
+    """Confirm a new login phone by the code sent to it, from the signed-in profile (refusals:
+    verification.use_code's; after CODE_ATTEMPTS wrong codes a new one must be asked for). The
+    new phone counts as proven."""
+    user = _user(session, actor)
+    row = _pending(session, user.id)
+    if row is None or row.kind != "phone":
+        raise ValidationError("login_change.invalid", field="code")
+    verification.use_code(session, "login_change", row.new_value, code, user_id=user.id)
     _apply(session, row, current_token)
+    user.phone_verified_at = utcnow()
+    session.flush()
     return _info(session, user)

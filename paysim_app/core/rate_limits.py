@@ -48,6 +48,9 @@ RULES: dict[str, str] = {
     "reset.login": "3/hour",  # reset e-mails to one login
     "password.user": "5/15 minutes",  # wrong current passwords when changing the password
     "login_change.user": "5/hour",  # confirmations (e-mail or SMS) sent for a new login
+    "sms_code.phone": "5/hour",  # one-time SMS codes sent to one number, whatever for
+    "sms_code.phone_day": "10/day",  # the same, per day
+    "sms_code.ip": "20/hour",  # SMS codes asked for from one address, whatever the numbers
     "sim_claim.ip": "20/hour",  # wrong SIM activation codes from one address
     "card.subscriber": "5/hour",  # declined card attempts of one subscriber
     "card.ip": "10/hour",  # declined card attempts from one address

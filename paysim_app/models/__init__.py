@@ -7,6 +7,7 @@ from paysim_app.models.accounts import (
     LoginChange,
     LoginThrottle,
     PasswordResetToken,
+    PhoneCode,
     RateCounter,
     User,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "OutboxEmail",
     "Partner",
     "PasswordResetToken",
+    "PhoneCode",
     "Payment",
     "QualityRating",
     "SandboxCheckout",

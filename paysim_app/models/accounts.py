@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from paysim_app.models.base import one_of, utcnow
@@ -57,6 +57,9 @@ class User(SQLModel, table=True):
     partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
     password_changed_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # when the login phone was proven by a code sent to it (registration, reset by SMS, a
+    # login change) or by the SMS set-password link; phones that predate codes count as proven
+    phone_verified_at: datetime | None = None
     # notification kinds whose e-mail copy the user turned off, comma-separated ("" = none);
     # the in-app notification is written anyway (see core.notify)
     email_muted: str = Field(default="", max_length=400)
@@ -115,6 +118,36 @@ class LoginChange(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     confirmed_at: datetime | None = None
+
+
+PHONE_CODE_PURPOSES = ("register", "reset", "login_change")
+
+
+class PhoneCode(SQLModel, table=True):
+    """A one-time code sent by SMS to `phone` for one purpose (accounts.verification). Only a
+    keyed digest bound to the purpose and the phone is kept. `pending` holds what a
+    registration creates once the code matches (JSON: the password's hash, name, language);
+    `user_id` the account a reset or a login change is for (None: a reset asked for a phone
+    that has no account, answered the same way but never sent)."""
+
+    __tablename__ = "phone_code"
+    __table_args__ = (
+        one_of("purpose", PHONE_CODE_PURPOSES, "ck_phone_code_purpose"),
+        Index("ix_phone_code_target", "purpose", "phone", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=16)
+    phone: str = Field(max_length=16)
+    code_hash: str = Field(max_length=64)
+    user_id: int | None = Field(
+        default=None, foreign_key="user_account.id", index=True, ondelete="CASCADE"
+    )
+    pending: str = Field(default="", max_length=1000)
+    attempts: int = Field(default=0)  # wrong codes entered
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None  # the right code was entered
+    voided_at: datetime | None = None  # replaced by a newer code, or too many wrong ones
 
 
 class LoginThrottle(SQLModel, table=True):

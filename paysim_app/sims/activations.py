@@ -28,6 +28,7 @@ from paysim_app.accounts.identity import (
     hash_token,
     new_token,
     next_contract_no,
+    queue_to_login,
 )
 from paysim_app.billing import cards, ledger
 from paysim_app.core import audit, notify, outbox
@@ -470,13 +471,14 @@ def _send_set_password_link(session: Session, user: User, sub: Subscriber, sim: 
         "days": SET_PASSWORD_DAYS,
         "link": link,
     }
-    outbox.queue_email(
+    queue_to_login(  # an e-mail, or an SMS (sms_set_password) to a phone-only customer
         session,
-        user.email or user.phone or "",
+        user,
         t("admin_queues.welcome.subject", user.locale, **params),
         t("admin_queues.welcome.body", user.locale, **params),
-        kind="set_password",
-        secret=token,
+        "set_password",
+        token,
+        t("verification.sms.set_password", user.locale, **params),
     )
 
 

@@ -95,7 +95,7 @@ def test_a_phone_change_is_confirmed_by_its_code_or_cancelled(db_url, olga):
     state = _state(LoginChangeState, "olga@example.ru")
     _submit(state, "+7 916 123-45-67")
     assert state.pending_kind == "phone"
-    code = re.search(r"\b(\d{6})\b", _sent_mail("sms_code")).group(1)
+    code = re.search(r"\b(\d{6})\b", _sent_mail("sms_code_login_change")).group(1)
     _run(LoginChangeState.confirm_code, state, {"login_code": "12"})
     assert list(state.errors) == ["login_code"]
     _run(LoginChangeState.confirm_code, state, {"login_code": code})

@@ -1,4 +1,5 @@
-"""Signed-out pages: sign in, register, forgotten password, reset by link."""
+"""Signed-out pages: sign in, register (a phone confirmed by an SMS code), forgotten password
+(a link by e-mail, a code by SMS), reset by link."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import reflex as rx
 
 from paysim_app.settings import get_settings
 from paysim_app.ui.auth import two_factor as second_step
+from paysim_app.ui.auth.code_step import code_step
 from paysim_app.ui.auth.states import ForgotState, LoginState, RegisterState, ResetState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
@@ -62,48 +64,112 @@ def _password_step() -> rx.Component:
     )
 
 
-def register_page() -> rx.Component:
+def _register_form() -> rx.Component:
     errors = RegisterState.errors
-    return auth_card(
-        "auth.register_title",
-        rx.form(
-            rx.vstack(
-                error_banner(errors.get("form", ""), "register-error"),
-                field(
-                    "full_name", "auth.full_name", errors.get("full_name", ""), autocomplete="name"
-                ),
-                field(
-                    "login",
-                    "auth.login_field",
-                    errors.get("login", ""),
-                    placeholder_key="auth.login_placeholder",
-                    autocomplete="username",
-                ),
-                field(
-                    "password",
-                    "auth.password",
-                    errors.get("password", ""),
-                    type_="password",
-                    autocomplete="new-password",
-                    hint_key="auth.password_rules",
-                ),
-                field(
-                    "password_repeat",
-                    "auth.password_repeat",
-                    errors.get("password_repeat", ""),
-                    type_="password",
-                    autocomplete="new-password",
-                ),
-                rx.button(
-                    tr("auth.register_button"), type="submit", size="3", width="100%", id="register"
-                ),
-                spacing="3",
-                width="100%",
+    return rx.form(
+        rx.vstack(
+            error_banner(errors.get("form", ""), "register-error"),
+            field("full_name", "auth.full_name", errors.get("full_name", ""), autocomplete="name"),
+            field(
+                "login",
+                "auth.login_field",
+                errors.get("login", ""),
+                placeholder_key="auth.login_placeholder",
+                autocomplete="username",
             ),
-            on_submit=RegisterState.submit,
+            field(
+                "password",
+                "auth.password",
+                errors.get("password", ""),
+                type_="password",
+                autocomplete="new-password",
+                hint_key="auth.password_rules",
+            ),
+            field(
+                "password_repeat",
+                "auth.password_repeat",
+                errors.get("password_repeat", ""),
+                type_="password",
+                autocomplete="new-password",
+            ),
+            rx.button(
+                tr("auth.register_button"), type="submit", size="3", width="100%", id="register"
+            ),
+            spacing="3",
             width="100%",
         ),
+        on_submit=RegisterState.submit,
+        width="100%",
+    )
+
+
+def register_page() -> rx.Component:
+    return auth_card(
+        "auth.register_title",
+        rx.cond(
+            RegisterState.code_text != "",
+            code_step(
+                RegisterState.code_text,
+                RegisterState.errors,
+                RegisterState.confirm,
+                RegisterState.resend,
+                RegisterState.other_number,
+            ),
+            _register_form(),
+        ),
         rx.link(tr("auth.have_account"), href="/login", size="2"),
+    )
+
+
+def _forgot_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text(tr("auth.forgot_hint"), size="2"),
+            error_banner(ForgotState.error, "forgot-error"),
+            field("login", "auth.login_field", placeholder_key="auth.login_placeholder"),
+            rx.button(
+                tr("auth.forgot_button"),
+                type="submit",
+                size="3",
+                width="100%",
+                id="send-link",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=ForgotState.submit,
+        width="100%",
+    )
+
+
+def _forgot_code() -> rx.Component:
+    errors = ForgotState.errors
+    return rx.vstack(
+        rx.text(tr("verification.reset_sent"), size="2"),
+        code_step(
+            ForgotState.code_text,
+            errors,
+            ForgotState.reset_by_code,
+            ForgotState.resend,
+            ForgotState.other_number,
+            field(
+                "password",
+                "auth.new_password",
+                errors.get("password", ""),
+                type_="password",
+                autocomplete="new-password",
+                hint_key="auth.password_rules",
+            ),
+            field(
+                "password_repeat",
+                "auth.password_repeat",
+                errors.get("password_repeat", ""),
+                type_="password",
+                autocomplete="new-password",
+            ),
+        ),
+        spacing="3",
+        width="100%",
     )
 
 
@@ -111,25 +177,16 @@ def forgot_page() -> rx.Component:
     return auth_card(
         "auth.forgot_title",
         rx.cond(
-            ForgotState.sent,
-            rx.callout(tr("auth.forgot_sent"), icon="mail", color_scheme="green", id="forgot-sent"),
-            rx.form(
-                rx.vstack(
-                    rx.text(tr("auth.forgot_hint"), size="2"),
-                    error_banner(ForgotState.error, "forgot-error"),
-                    field("login", "auth.login_field", placeholder_key="auth.login_placeholder"),
-                    rx.button(
-                        tr("auth.forgot_button"),
-                        type="submit",
-                        size="3",
-                        width="100%",
-                        id="send-link",
-                    ),
-                    spacing="3",
-                    width="100%",
+            ForgotState.done,
+            rx.callout(
+                tr("verification.reset_done"), icon="check", color_scheme="green", id="reset-done"
+            ),
+            rx.cond(
+                ForgotState.sent,
+                rx.callout(
+                    tr("auth.forgot_sent"), icon="mail", color_scheme="green", id="forgot-sent"
                 ),
-                on_submit=ForgotState.submit,
-                width="100%",
+                rx.cond(ForgotState.code_text != "", _forgot_code(), _forgot_form()),
             ),
         ),
         rx.link(tr("auth.back_to_login"), href="/login", size="2"),

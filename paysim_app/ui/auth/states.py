@@ -6,6 +6,7 @@ import reflex as rx
 
 from paysim_app.accounts import identity, two_factor
 from paysim_app.i18n import t
+from paysim_app.i18n.formats import clock, phone
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
 from paysim_app.ui.components.two_factor import typed_code
@@ -178,8 +179,26 @@ class LoginState(SessionState):
         return rx.redirect(safe_next(target, actor.role))
 
 
+def _code_text(state: SessionState, sent: identity.verification.CodeSent) -> str:
+    return state._t(
+        "verification.sent_to", phone=phone(sent.phone), until=clock(sent.expires_at, state.locale)
+    )
+
+
 class RegisterState(SessionState):
+    """The registration form, then for a phone login the code step: the account exists only
+    once the code from the SMS is entered (identity.start_registration / finish_registration).
+    The number waiting for its code is kept server-side (`_code_for`), never taken from the
+    client."""
+
     errors: dict[str, str] = {}
+    code_text: str = ""  # "we sent a code to ..." while the code step is shown
+    _code_for: str = ""
+
+    @access("public")
+    @rx.event
+    def on_load(self):
+        self.errors, self.code_text, self._code_for = {}, "", ""
 
     @access("public")
     @rx.event
@@ -196,7 +215,7 @@ class RegisterState(SessionState):
         if not errors:
             ua, ip = self.router.headers.user_agent, self._client_ip()
             res = await self._call_async(
-                identity.register_and_sign_in,
+                identity.start_registration,
                 login,
                 password,
                 name,
@@ -210,20 +229,64 @@ class RegisterState(SessionState):
         self.errors = errors
         if errors:
             return
+        reg = res.value
+        if reg.sent is not None:  # a phone: the code step
+            self._code_for, self.code_text = reg.sent.phone, _code_text(self, reg.sent)
+            return
+        await reset_tab(self, reg.token)
+        self._remember(reg.actor)
+        return rx.redirect(HOME["subscriber"])
+
+    @access("public")
+    @rx.event
+    async def confirm(self, form_data: dict):
+        code = _field(form_data, "code", 40)
+        ua = self.router.headers.user_agent
+        res = await self._call_async(
+            identity.finish_registration, self._code_for, code, ua, public=True
+        )
+        if not res:
+            self.errors = {"code": res.error}
+            return
         token, actor = res.value
         await reset_tab(self, token)
         self._remember(actor)
         return rx.redirect(HOME["subscriber"])
 
+    @access("public")
+    @rx.event
+    def resend(self):
+        res = self._call(
+            identity.resend_registration_code, self._code_for, ip=self._client_ip(), public=True
+        )
+        if not res:
+            self.errors = {"code": res.error}
+            return
+        self.errors, self.code_text = {}, _code_text(self, res.value)
+        return rx.toast.success(self._t("verification.resent"))
+
+    @access("public")
+    @rx.event
+    def other_number(self):
+        self.errors, self.code_text, self._code_for = {}, "", ""
+
 
 class ForgotState(SessionState):
+    """Forgotten password: a link for an e-mail login; for a phone login the code step on the
+    same page (the code and the new password), answered the same whether the account exists."""
+
     sent: bool = False
     error: str = ""
+    code_text: str = ""
+    errors: dict[str, str] = {}
+    done: bool = False
+    _code_for: str = ""
 
     @access("public")
     @rx.event
     def on_load(self):
-        self.sent, self.error = False, ""
+        self.sent, self.error, self.done = False, "", False
+        self.code_text, self.errors, self._code_for = "", {}, ""
 
     @access("public")
     @rx.event
@@ -237,7 +300,45 @@ class ForgotState(SessionState):
             self.error = res.error
             return
         # the same answer whether the account exists or not
-        self.error, self.sent = "", True
+        self.error = ""
+        if res.value.kind == "phone":
+            self._code_for, self.code_text = res.value.sent.phone, _code_text(self, res.value.sent)
+            self.errors = {}
+        else:
+            self.sent = True
+
+    @access("public")
+    @rx.event
+    async def reset_by_code(self, form_data: dict):
+        code = _field(form_data, "code", 40)
+        password = _field(form_data, "password", 1000)
+        if password != _field(form_data, "password_repeat", 1000):
+            self.errors = {"password_repeat": self._t("auth.password_mismatch")}
+            return
+        res = await self._call_async(
+            identity.reset_password_by_code, self._code_for, code, password, public=True
+        )
+        if not res:
+            self.errors = {res.field or "code": res.error}
+            return
+        self.errors, self.done, self._code_for = {}, True, ""
+
+    @access("public")
+    @rx.event
+    def resend(self):
+        res = self._call(
+            identity.resend_reset_code, self._code_for, ip=self._client_ip(), public=True
+        )
+        if not res:
+            self.errors = {"code": res.error}
+            return
+        self.errors, self.code_text = {}, _code_text(self, res.value.sent)
+        return rx.toast.success(self._t("verification.resent"))
+
+    @access("public")
+    @rx.event
+    def other_number(self):
+        self.errors, self.code_text, self._code_for = {}, "", ""
 
 
 class ResetState(SessionState):

@@ -57,7 +57,9 @@ class LoginChangeState(SessionState):
         new_login = _value(form_data, "new_login", 300)
         password = _value(form_data, "login_password", 1000)
         # bcrypt checks the password: in a thread, off the worker's event loop
-        res = await self._call_async(login_change.request_login_change, new_login, password)
+        res = await self._call_async(
+            login_change.request_login_change, new_login, password, ip=self._client_ip()
+        )
         if res.redirect is not None:
             return res.redirect
         if not res:
@@ -83,7 +85,7 @@ class LoginChangeState(SessionState):
             return res.redirect
         if not res:
             self._fail(res)
-            if res.code in ("login_change.code_spent", "login_change.invalid"):
+            if res.code == "login_change.invalid":
                 self._reload()  # the change is gone: show the form alone
             return None
         info = res.value
@@ -91,6 +93,20 @@ class LoginChangeState(SessionState):
         self._show(info)
         self._actor()  # the header shows the new login
         return rx.toast.success(self._t("login_change.confirmed", login=phone(info.phone)))
+
+    @access("signed-in")
+    @rx.event
+    def resend_code(self):
+        """A new code to the pending phone (after verification.RESEND_SECONDS)."""
+        res = self._call(login_change.resend_login_code, ip=self._client_ip())
+        if res.redirect is not None:
+            return res.redirect
+        if not res:
+            self._fail(res)
+            return None
+        self.errors = {}
+        self._show(res.value)
+        return rx.toast.success(self._t("verification.resent"))
 
     @access("signed-in")
     @rx.event
@@ -136,7 +152,20 @@ def _pending() -> rx.Component:
                         errors.get("login_code", ""),
                         autocomplete="one-time-code",
                     ),
-                    rx.button(tr("login_change.confirm"), type="submit", id="confirm-login-code"),
+                    rx.hstack(
+                        rx.button(
+                            tr("login_change.confirm"), type="submit", id="confirm-login-code"
+                        ),
+                        rx.button(
+                            tr("verification.resend"),
+                            type="button",
+                            variant="soft",
+                            on_click=LoginChangeState.resend_code,
+                            id="resend-login-code",
+                        ),
+                        spacing="2",
+                        wrap="wrap",
+                    ),
                     spacing="2",
                     width="100%",
                     align="start",
