@@ -11,6 +11,7 @@ from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.cabinet.state import CabinetState
+from paysim_app.ui.components.bounced import bounced_note
 from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
 from paysim_app.ui.components.i18n import tr
@@ -135,6 +136,7 @@ def _personal_form() -> rx.Component:
         rx.text(ProfileState.login_text, size="2", color=rx.color("gray", 11), id="profile-login"),
         text_input("full_name", "profile.full_name", auto_complete="name"),
         text_input("email", "profile.email", input_mode="email", auto_complete="email"),
+        bounced_note(),
         text_input(
             "phone",
             "profile.phone",
