@@ -34,6 +34,7 @@ from paysim_app.ui.admin.blocks import (
     blocks_page,
 )
 from paysim_app.ui.admin.home import AdminHomeState, admin_home
+from paysim_app.ui.admin.notifications import AdminNotificationsState, admin_notifications_page
 from paysim_app.ui.admin.outbox import OutboxState, outbox_page
 from paysim_app.ui.admin.partner_stats import (
     PartnersComparisonState,
@@ -78,6 +79,10 @@ from paysim_app.ui.auth.states import ForgotState, LoginState, RegisterState, Re
 from paysim_app.ui.cabinet.autopay import AutopayState, autopay_page
 from paysim_app.ui.cabinet.cards import CardsState, cards_page
 from paysim_app.ui.cabinet.home import CabinetHomeState, cabinet_home
+from paysim_app.ui.cabinet.notifications import (
+    CabinetNotificationsState,
+    cabinet_notifications_page,
+)
 from paysim_app.ui.cabinet.payments import PaymentsState, payments_page
 from paysim_app.ui.cabinet.profile import ProfileState, cabinet_profile_page
 from paysim_app.ui.cabinet.quality import QualityState, quality_page
@@ -94,6 +99,10 @@ from paysim_app.ui.components.sessions import SessionsState
 from paysim_app.ui.door import Door
 from paysim_app.ui.partner.activations import PartnerActivationsState, partner_activations_page
 from paysim_app.ui.partner.home import PartnerHomeState, partner_home
+from paysim_app.ui.partner.notifications import (
+    PartnerNotificationsState,
+    partner_notifications_page,
+)
 from paysim_app.ui.partner.sims import PartnerSimsState, partner_sims_page
 from paysim_app.ui.partner.stats import PartnerOwnStatsState, partner_stats_page
 from paysim_app.ui.partner.subscribers import PartnerSubscribersState, partner_subscribers_page
@@ -150,6 +159,7 @@ _page(confirm_login_page, "/confirm-login", ConfirmLoginState.on_load)
 
 # the three trees: built pages first, then each remaining menu entry as "coming soon"
 _page(cabinet_home, "/cabinet", CabinetHomeState.load)
+_page(cabinet_notifications_page, "/cabinet/notifications", CabinetNotificationsState.load)
 _page(topup_page, "/cabinet/topup", TopupState.load)
 _page(topup_result_page, "/cabinet/topup/result", TopupResultState.load)
 _page(cards_page, "/cabinet/cards", CardsState.load)
@@ -167,6 +177,7 @@ _page(
 _page(services_page, "/cabinet/services", ServicesState.load)
 _page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
+_page(partner_notifications_page, "/partner/notifications", PartnerNotificationsState.load)
 _page(partner_topup_page, "/partner/topup", PartnerTopupState.load)
 _page(partner_stats_page, "/partner/stats", PartnerOwnStatsState.load)
 _page(partner_support_page, "/partner/support", PartnerSupportState.load)
@@ -175,6 +186,7 @@ _page(partner_sims_page, "/partner/sims", PartnerSimsState.load)
 _page(partner_subscribers_page, "/partner/subscribers", PartnerSubscribersState.load)
 _page(partner_activations_page, "/partner/activations", PartnerActivationsState.load)
 _page(admin_home, "/admin", AdminHomeState.load)
+_page(admin_notifications_page, "/admin/notifications", AdminNotificationsState.load)
 _page(outbox_page, "/admin/outbox", OutboxState.load)
 _page(sim_import_page, "/admin/sims/import", SimImportState.load)
 _page(search_page, "/admin/search", AdminSearchState.load)
@@ -227,6 +239,7 @@ BUILT = {
     "/cabinet/topup",
     "/cabinet/cards",
     "/cabinet/autopay",
+    "/cabinet/notifications",
     "/cabinet/payments",
     "/cabinet/quality",
     "/cabinet/sims",
@@ -235,6 +248,7 @@ BUILT = {
     "/cabinet/services",
     "/cabinet/tariffs",
     "/partner",
+    "/partner/notifications",
     "/partner/topup",
     "/partner/stats",
     "/partner/support",
@@ -242,6 +256,7 @@ BUILT = {
     "/partner/subscribers",
     "/partner/activations",
     "/admin",
+    "/admin/notifications",
     "/admin/outbox",
     "/admin/sims/import",
     "/admin/sims",

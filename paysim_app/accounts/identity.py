@@ -579,6 +579,7 @@ def change_password(
         raise ValidationError("auth.password_same", field="new")
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
+    notify_user(session, user.id, "password_changed", {})  # a security notice: always sent
     revoke_all_sessions(session, user.id)
     return _open_session(session, user, user_agent)
 

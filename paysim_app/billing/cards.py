@@ -158,6 +158,9 @@ def keep_card(
     )
     session.add(card)
     session.flush()
+    notify.notify_subscriber(
+        session, subscriber_id, "card_added", {"brand": card.brand.title(), "last4": card.last4}
+    )
     return card
 
 

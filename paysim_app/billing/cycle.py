@@ -262,6 +262,7 @@ def _low_balance_warnings(session: Session, day: date) -> int:
             ],
             dedup=f"low-balance:{{sim}}:{period_of(target)}",
         )
+    notify.notify_partners_low_balance(session, [r[0] for r in rows])  # dealers who opted in
     session.commit()
     return sent
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from paysim_app.core import bulk, outbox
 from paysim_app.core.errors import PermissionDenied, ValidationError
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec
 from paysim_app.core.permissions import Actor
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
@@ -86,8 +87,10 @@ KINDS: dict[str, KindSpec] = {
     **_kinds(
         (ADMIN,),
         "ticket_new activation_new unblock_new tariff_change_new dispute_opened dispute_closed "
-        "payment_unknown message_failed",
+        "payment_unknown",
     ),
+    # in-app by default: its e-mail copy could fail in turn
+    **_kinds((ADMIN,), "message_failed", default="app"),
 }
 SECURITY_KINDS = tuple(k for k, spec in KINDS.items() if spec.locked)
 # the kinds the old e-mail switches covered (User.email_muted; accounts.profile still reads it)
@@ -201,11 +204,16 @@ def contacts(
     }
 
 
-def _copy(session: Session, channel: str, contact: Contact, kind: str, title: str, body: str):
+def _copy(
+    session: Session, channel: str, contact: Contact, user_id: int, kind: str, title: str, body: str
+) -> None:
+    """The e-mail or SMS copy, marked with whom it is for (the sender's language and the
+    e-mail's unsubscribe link)."""
+    who = {"user_id": user_id, "locale": contact.locale}
     if channel == "email":
-        outbox.queue_email(session, contact.email, title, body, kind=kind)
+        outbox.queue_email(session, contact.email, title, body, kind=kind, **who)
     elif channel == "sms":
-        outbox.queue_sms(session, contact.phone, f"{title}. {body}", kind)
+        outbox.queue_sms(session, contact.phone, f"{title}. {body}", kind, **who)
 
 
 def _recipients(session: Session, sim_ids: list[int]) -> dict[int, tuple[int, str, Contact]]:
@@ -294,7 +302,7 @@ def notify_user(
             return False
     else:
         session.add(Notification(user_id=user_id, kind=kind, title=title, body=body, sim_id=sim_id))
-    _copy(session, channel, contact, kind, title, body)
+    _copy(session, channel, contact, user_id, kind, title, body)
     return True
 
 
@@ -346,12 +354,23 @@ def notify_sim_owners(
             }
         )
         if channel == "email":
-            mails.append((contact.email, title, body, kind))
+            mails.append((contact.email, title, body, kind, "", user_id, contact.locale))
         elif channel == "sms":
-            _copy(session, channel, contact, kind, title, body)
+            _copy(session, channel, contact, user_id, kind, title, body)
     bulk.insert_rows(session, _N, notes, returning=None)
     outbox.queue_emails(session, mails)
     return len(notes)
+
+
+def notify_subscriber(session: Session, subscriber_id: int, kind: str, params: dict) -> bool:
+    """Notify the contract holder (copies to the contract's e-mail when the login has none)."""
+    row = session.execute(
+        select(Subscriber.user_id, Subscriber.email).where(Subscriber.id == subscriber_id)
+    ).first()
+    if row is None or row[0] is None:
+        return False
+    user_email = session.execute(select(User.email).where(User.id == row[0])).scalar()
+    return notify_user(session, row[0], kind, params, email=user_email or row[1] or None)
 
 
 def notify_admins(
@@ -381,6 +400,29 @@ def notify_admins(
     )
 
 
+# the queues admins work, by the permission that works them
+QUEUES = {
+    "ticket_new": "support.edit",
+    "activation_new": "activations.edit",
+    "unblock_new": "blocks.edit",
+    "tariff_change_new": "activations.edit",
+}
+
+
+def tell_queue(session: Session, kind: str, ref_id: int, **params) -> int:
+    """Something new waits in an admin queue (a ticket, a request): the admins whose role may
+    work that queue are told, once per item. `msisdn` (E.164) is shown formatted."""
+    if "msisdn" in params:
+        params["msisdn"] = phone(params["msisdn"] or "")
+    return notify_admins(
+        session,
+        (QUEUES[kind],),
+        kind,
+        {"id": ref_id, "request": ref_id, **params},
+        dedup_key=f"{kind}:{ref_id}",
+    )
+
+
 def notify_partner(
     session: Session, partner_id: int | None, kind: str, params: dict, *, dedup_key: str
 ) -> int:
@@ -404,6 +446,32 @@ def notify_partner(
     )
 
 
+def tell_partner_decision(
+    session: Session,
+    request,
+    msisdn: str,
+    *,
+    approved: bool,
+    contract: str = "",
+    reason: str = "",
+) -> int:
+    """A dealer's activation request (models.ActivationRequest with a partner) was decided:
+    every user of that partner is told, once per request. Nothing for a subscriber's own."""
+    if getattr(request, "partner_id", None) is None:
+        return 0
+    kind = "partner_activation_approved" if approved else "partner_activation_rejected"
+    params = {
+        "request": request.id,
+        "msisdn": phone(msisdn),
+        "customer": request.customer_name or "—",
+        "contract": contract or "—",
+        "reason": reason or "—",
+    }
+    return notify_partner(
+        session, request.partner_id, kind, params, dedup_key=f"{kind}:{request.id}"
+    )
+
+
 def notify_partners_low_balance(session: Session, sim_ids: list[int]) -> int:
     """Tell the dealers who sold these SIMs and opted in (partner_low_balance) that a
     subscriber's balance is low; once per SIM and day. Users who did not opt in cost nothing
@@ -416,6 +484,7 @@ def notify_partners_low_balance(session: Session, sim_ids: list[int]) -> int:
     )
     rows = session.execute(
         select(User.id, Sim.id, Sim.msisdn, Sim.balance_kop)
+        .select_from(Sim)
         .join(User, User.partner_id == Sim.partner_id)
         .where(
             Sim.id.in_(sorted(set(sim_ids))),
@@ -582,3 +651,121 @@ def mark_all_read(session: Session, actor: Actor) -> None:
         .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+
+
+# --------------------------------------------------------------------------- the centre
+MARK_MAX = 100  # ids one call may mark (a page of the list)
+
+
+def _signed_in(actor: Actor | None) -> Actor:
+    if actor is None or actor.role not in (SUBSCRIBER, PARTNER, ADMIN):
+        raise PermissionDenied()
+    return actor
+
+
+def _notification_columns(actor: Actor):
+    return (
+        select(
+            Notification.id.label("id"),
+            Notification.kind.label("kind"),
+            Notification.title.label("title"),
+            Notification.body.label("body"),
+            Notification.created_at.label("created_at"),
+            Notification.read_at.label("read_at"),
+            Notification.sim_id.label("sim_id"),
+            Sim.msisdn.label("msisdn"),
+        )
+        .outerjoin(Sim, Sim.id == Notification.sim_id)
+        .where(Notification.user_id == actor.user_id)  # only ever the actor's own
+    )
+
+
+NOTIFICATION_LIST = ListSpec(
+    name="notifications",
+    permission="",
+    columns=_notification_columns,
+    sorts={"created": Notification.id},
+    default_sort="created",
+    key=Notification.id,
+    filters=(
+        FilterDef("kind", lambda s, v: s.where(Notification.kind == v), "choice", tuple(KINDS)),
+        FilterDef("sim", lambda s, v: s.where(Notification.sim_id == v), "int"),
+        FilterDef(
+            "state",
+            lambda s, v: s.where(
+                Notification.read_at.is_(None)
+                if v == "unread"
+                else Notification.read_at.isnot(None)
+            ),
+            "choice",
+            ("unread", "read"),
+        ),
+    ),
+    authorize=_signed_in,
+    export=(
+        ExportColumn("created_at", "notify_centre.col.when", "time"),
+        ExportColumn("kind", "notify_centre.col.kind", "word", "notify_centre.kind."),
+        ExportColumn("msisdn", "notify_centre.col.sim"),
+        ExportColumn("title", "notify_centre.col.message"),
+        ExportColumn("body", "notify_centre.col.message"),
+    ),
+)
+
+
+@verb
+def count_unread(session: Session, actor: Actor | None) -> int:
+    """The header badge: the actor's unread notifications (ix_notification_user_read)."""
+    return unread_count(session, _signed_in(actor))
+
+
+@verb
+def mark_read(session: Session, actor: Actor | None, ids: object) -> int:
+    """Mark these of the actor's notifications read; ids that are not the actor's (or not ids)
+    change nothing. Returns how many were marked now."""
+    actor = _signed_in(actor)
+    if not isinstance(ids, list | tuple) or len(ids) > MARK_MAX:
+        raise ValidationError("error.invalid", field="ids")
+    wanted = set()
+    for raw in ids:
+        text = str(raw) if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
+        if not text.isdigit() or len(text) > 12:
+            raise ValidationError("error.invalid", field="ids")
+        wanted.add(int(text))
+    if not wanted:
+        return 0
+    return session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == actor.user_id,
+            Notification.id.in_(sorted(wanted)),
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    ).rowcount
+
+
+@verb
+def mark_everything_read(session: Session, actor: Actor | None) -> None:
+    mark_all_read(session, _signed_in(actor))
+
+
+@dataclass(frozen=True)
+class SimChoice:
+    id: int
+    msisdn: str
+    label: str
+
+
+@verb
+def notification_sims(session: Session, actor: Actor | None) -> list[SimChoice]:
+    """The subscriber's own SIMs, for the filter by SIM (nothing for other roles)."""
+    actor = _signed_in(actor)
+    if actor.role != SUBSCRIBER or actor.subscriber_id is None:
+        return []
+    rows = session.execute(
+        select(Sim.id, Sim.msisdn, Sim.label)
+        .where(Sim.subscriber_id == actor.subscriber_id)
+        .order_by(Sim.id)
+        .limit(MARK_MAX)
+    ).all()
+    return [SimChoice(r[0], r[1], r[2] or "") for r in rows]

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from paysim_app.core import export
+from paysim_app.core import export, notify
 from paysim_app.core.listing import (
     ExportColumn,
     ListQuery,
@@ -58,6 +58,7 @@ def lists() -> dict[str, ListSpec]:
         cabinet.PARTNER_SIM_LIST,
         cabinet.PARTNER_SUBSCRIBER_LIST,
         cabinet.PARTNER_REQUEST_LIST,
+        notify.NOTIFICATION_LIST,
         outbox.OUTBOX_LIST,
     )
     return {spec.name: spec for spec in specs if spec.export}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from paysim_app.core import audit
+from paysim_app.core import audit, notify
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.listing import (
@@ -377,6 +377,7 @@ def sell_sim(session: Session, actor: Actor, sim_id: int, form: SaleForm) -> Sal
     )
     session.add(request)
     session.flush()
+    notify.tell_queue(session, "activation_new", request.id, msisdn=sim.msisdn)
     audit.record(
         session,
         actor,

@@ -574,6 +574,9 @@ def approve_activation(
     )
     session.flush()
     notify_owner(session, sim, "activation_approved", {"tariff": tariff.name})
+    notify.tell_partner_decision(
+        session, request, sim.msisdn, approved=True, contract=sub.contract_no
+    )
     if new_user is not None:
         _send_set_password_link(session, new_user, sub, sim)
     return ActivationResult(
@@ -627,13 +630,16 @@ def reject_activation(session: Session, actor: Actor, request_id: int, reason: s
         {"status": "rejected", "sim_id": sim.id, "sim_status": after_status, "reason": reason},
     )
     session.flush()
-    notify_owner(
-        session,
-        sim,
-        "activation_rejected",
-        {"reason": reason},
-        user_id=request.requester_user_id,
-    )
+    if not notify.tell_partner_decision(
+        session, request, sim.msisdn, approved=False, reason=reason
+    ):
+        notify_owner(
+            session,
+            sim,
+            "activation_rejected",
+            {"reason": reason},
+            user_id=request.requester_user_id,
+        )
 
 
 @verb

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from stdnum import luhn
 
-from paysim_app.core import audit, rate_limits, throttles
+from paysim_app.core import audit, notify, rate_limits, throttles
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
@@ -194,6 +194,7 @@ def request_unblock(session: Session, actor: Actor, sim_id: int, comment: str = 
     )
     session.add(request)
     session.flush()
+    notify.tell_queue(session, "unblock_new", request.id, msisdn=sim.msisdn)
     return request.id
 
 
@@ -248,6 +249,7 @@ def claim_sim(session: Session, actor: Actor, iccid: str, code: str, ip: str = "
     session.add(request)
     lifecycle.claim(sim, now)
     session.flush()
+    notify.tell_queue(session, "activation_new", request.id, msisdn=sim.msisdn)
     return request.id
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from paysim_app.billing import cards, ledger
 from paysim_app.billing.autopay import next_billing_date
-from paysim_app.core import audit
+from paysim_app.core import audit, notify
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.core.listing import contains, moscow_period
 from paysim_app.core.permissions import Actor, owned_sim, require, require_role
@@ -233,6 +233,9 @@ def request_change(session: Session, actor: Actor, sim_id: int, tariff_id: int, 
     )
     session.add(request)
     session.flush()
+    notify.tell_queue(
+        session, "tariff_change_new", request.id, msisdn=sim.msisdn, tariff=tariff.name
+    )
     return request.id
 
 

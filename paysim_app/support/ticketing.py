@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from paysim_app.core import audit
+from paysim_app.core import audit, notify
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.core.unit_of_work import verb
@@ -223,6 +223,7 @@ def open_ticket(
     )
     session.add(ticket)
     session.flush()
+    notify.tell_queue(session, "ticket_new", ticket.id, subject=subject)
     session.add(
         TicketMessage(
             ticket_id=ticket.id,

@@ -10,6 +10,7 @@ from sqlmodel import select
 from paysim_app.core import notify
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.models import Notification, NotificationPreference, User
+from paysim_app.models.base import utcnow
 from tests.money_helpers import count, emails, fresh, notifications
 
 
@@ -72,8 +73,33 @@ def test_in_app_only_sends_no_copy_and_email_sends_one(session, factory):
     assert len(notifications(session, sub, "ticket_reply")) == 2
 
 
+def _phone_proven(session, actor, proven: bool) -> None:
+    if notify.can_sms():  # User.phone_verified_at exists
+        user = fresh(session, User, actor.user_id)
+        user.phone_verified_at = utcnow() if proven else None
+        session.commit()
+
+
+@pytest.mark.skipif(not notify.can_sms(), reason="needs User.phone_verified_at and queue_sms")
+def test_sms_goes_to_a_verified_phone(session, factory):
+    sub = factory.subscriber(login="+79161230002")
+    _phone_proven(session, sub, True)
+    assert notify.set_channel(session, sub, "low_balance", "sms") == "sms"
+    session.commit()
+    notify.notify_user(session, sub.user_id, "low_balance", {"msisdn": "x", "balance_kop": 5})
+    notify.notify_user(session, sub.user_id, "password_changed", {})  # no e-mail: by SMS
+    session.commit()
+    sent = emails(session, to="+79161230002")
+    assert [(m.channel, m.kind) for m in sent] == [
+        ("sms", "low_balance"),
+        ("sms", "password_changed"),
+    ]
+    assert all(m.user_id == sub.user_id for m in sent)
+
+
 def test_sms_refused_without_a_verified_phone(session, factory):
     sub = factory.subscriber(login="+79161230001")
+    _phone_proven(session, sub, False)
     with pytest.raises(ValidationError):
         notify.set_channel(session, sub, "low_balance", "sms")
     # an account without e-mail cannot choose e-mail either

@@ -1,4 +1,4 @@
-"""Browser journey of the cabinet's profile: personal data on a phone, e-mail switches, the
+"""Browser journey of the cabinet's profile: personal data on a phone, notification channels, the
 signed-in browsers (a second one appears and is signed out from the first), and a change of the
 login e-mail confirmed by the link sent to the new address."""
 
@@ -24,12 +24,14 @@ def _enter(page, customer, name: str = "Мария Деньгова") -> None:
     expect(page.locator("#full_name")).to_have_value(name)
 
 
-def _muted(app_env, login: str) -> str:
+def _channels(app_env, login: str) -> dict[str, str]:
     with sqlite3.connect(app_env["db"]) as db:
-        (muted,) = db.execute(
-            "SELECT email_muted FROM user_account WHERE email = ?", (login,)
-        ).fetchone()
-    return muted
+        rows = db.execute(
+            "SELECT p.kind, p.channel FROM notification_preference p"
+            " JOIN user_account u ON u.id = p.user_id WHERE u.email = ?",
+            (login,),
+        ).fetchall()
+    return dict(rows)
 
 
 def test_profile_data_emails_and_sessions(new_page, customer, app_env):
@@ -55,21 +57,15 @@ def test_profile_data_emails_and_sessions(new_page, customer, app_env):
     no_scroll = phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert no_scroll, "the profile scrolls sideways at 390 px"
 
-    # e-mails: the autopay group off turns each of its kinds off, the others stay on
-    expect(phone.locator("#email-autopay")).to_have_attribute("aria-checked", "true")
-    phone.locator("#email-autopay").click()
-    expect(phone.locator("#email-autopay_failed")).to_have_attribute("aria-checked", "false")
-    expect(phone.locator("#email-autopay")).to_have_attribute("aria-checked", "false")
-    expect(phone.locator("#email-low_balance")).to_have_attribute("aria-checked", "true")
-    muted = set(_muted(app_env, customer["login"]).split(","))
-    assert muted == {
-        "autopay_ok",
-        "autopay_failed",
-        "autopay_failed_hard",
-        "autopay_cap",
-        "autopay_off_no_card",
-        "autopay_confirm",
-    }
+    # notification channels: autopay receipts in the cabinet only; security notices locked
+    expect(phone.locator("#pref-autopay_ok")).to_have_value("email")
+    phone.locator("#pref-autopay_ok").select_option("app")
+    expect(phone.get_by_text("Сохранено.")).to_be_visible()
+    expect(phone.locator("#pref-autopay_ok")).to_have_value("app")
+    expect(phone.locator("#pref-low_balance")).to_have_value("email")
+    expect(phone.locator("#pref-row-password_changed")).to_contain_text("отключить нельзя")
+    expect(phone.locator("#pref-password_changed")).to_have_count(0)
+    assert _channels(app_env, customer["login"]) == {"autopay_ok": "app"}
     shot(phone, "profile-390")
 
     # a second browser signs in: both show two sessions, this one marked
@@ -77,7 +73,7 @@ def test_profile_data_emails_and_sessions(new_page, customer, app_env):
     _enter(desk, customer, "Мария Иванова")
     expect(desk.locator(".session-row")).to_have_count(2)
     expect(desk.locator(".session-row").first).to_contain_text("Это устройство")
-    expect(desk.locator("#email-autopay_ok")).to_have_attribute("aria-checked", "false")
+    expect(desk.locator("#pref-autopay_ok")).to_have_value("app")
     shot(desk, "profile-1280")
 
     phone.reload()

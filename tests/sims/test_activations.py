@@ -402,7 +402,7 @@ def test_rejecting_a_sale_tells_the_partner_why_and_returns_the_sim_to_stock(
         world["admin"].user_id,
     )
     assert session.get(Sim, request.sim_id).status == "in_stock"
-    notes = notifications(session, world["dealer"].user.id, "activation_rejected")
+    notes = notifications(session, world["dealer"].user.id, "partner_activation_rejected")
     assert len(notes) == 1 and "Паспортные данные не совпадают" in notes[0].body
     assert audit_actions(session) == ["activation.reject"]
     with pytest.raises(DomainError):

@@ -1,5 +1,6 @@
-"""The profile page's handlers: bad input becomes a field error, e-mail switches per kind and
-group, another user's session cannot be ended, and no token hash reaches the browser."""
+"""The profile page's handlers: bad input becomes a field error, another user's session cannot
+be ended, and no token hash reaches the browser. (The channel of each notification kind, which
+replaced the e-mail switches, is tests/ui/test_notification_states.py's.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
-from paysim_app.accounts import identity, profile
+from paysim_app.accounts import identity
 from paysim_app.db import session_scope
 from paysim_app.models import AuthSession, Subscriber, User
 from paysim_app.ui.cabinet.profile import ProfileState
@@ -28,7 +29,6 @@ def test_load_fills_the_form_and_marks_this_browser(db_url, alice_and_bob):
     state = _state(ProfileState)
     assert state.full_name == "Иван Петров" and state.login == "alice@example.ru"
     assert state.contract_no.startswith("PS-")
-    assert all(state.email_on.values())
     sessions = _leaf(SessionsState)
     sessions.auth_token = state.auth_token  # the same browser
     _run(SessionsState.load, sessions)
@@ -56,24 +56,10 @@ def test_save_shows_field_errors_then_saves(db_url, alice_and_bob):
 def test_only_the_form_fields_can_be_set(db_url, alice_and_bob):
     state = _state(ProfileState)
     _run(ProfileState.set_field, state, "contract_no", "PS-9999999")
-    _run(ProfileState.set_field, state, "muted", "x")
+    _run(ProfileState.set_field, state, "login", "x")
     _run(ProfileState.set_field, state, "address", "д" * 1000)
-    assert state.contract_no.startswith("PS-0") and state.muted == []
+    assert state.contract_no.startswith("PS-0") and state.login == "alice@example.ru"
     assert len(state.address) == 300
-
-
-def test_email_switches_per_kind_and_group(db_url, alice_and_bob):
-    state = _state(ProfileState)
-    _run(ProfileState.set_email, state, "autopay", False)
-    assert set(state.muted) == set(profile.EMAIL_GROUPS["autopay"])
-    assert not state.email_on["autopay"] and state.email_on["balance"]
-    _run(ProfileState.set_email, state, "autopay_ok", True)
-    assert "autopay_ok" not in state.muted and not state.email_on["autopay"]
-    _run(ProfileState.set_email, state, "password_reset", False)  # not a preference
-    assert "password_reset" not in state.muted
-    with session_scope() as session:
-        user = session.exec(select(User).where(User.email == "alice@example.ru")).one()
-        assert "autopay_ok" not in user.email_muted and "autopay_cap" in user.email_muted
 
 
 def test_bobs_session_cannot_be_ended_from_alices_page(db_url, alice_and_bob):

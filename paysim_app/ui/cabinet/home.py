@@ -20,6 +20,7 @@ from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import day, moment, money, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.notifications import NotificationBadgeState
 from paysim_app.ui.components.rating import stars
 
 
@@ -106,7 +107,7 @@ class CabinetHomeState(CabinetState):
         if not res:
             return res.redirect
         self._show_notices(res.value)
-        return None
+        return NotificationBadgeState.refresh
 
     @rx.var
     def dash(self) -> dict[str, str]:
@@ -374,6 +375,13 @@ def _notices() -> rx.Component:
                     id="notices",
                 ),
                 rx.text(tr("notify.empty"), size="2", color=rx.color("gray", 11)),
+            ),
+            rx.link(
+                tr("notify_centre.all"),
+                rx.icon("arrow-right", size=14),
+                href="/cabinet/notifications",
+                size="2",
+                id="notices-all",
             ),
             spacing="2",
             width="100%",

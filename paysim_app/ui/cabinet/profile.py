@@ -1,4 +1,4 @@
-"""/cabinet/profile: personal data, language, e-mail copies of notifications per kind, the
+"""/cabinet/profile: personal data, language, how each kind of notification reaches them, the
 password change (the shared PasswordState block) and the browsers signed in to the account."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import reflex as rx
 
 from paysim_app.accounts import profile
-from paysim_app.core.notify import EMAIL_KINDS
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -17,6 +16,7 @@ from paysim_app.ui.components.forms import error_banner, form_card, invalid, lab
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.login_change import login_card
+from paysim_app.ui.components.notifications import preferences_card
 from paysim_app.ui.components.profile import password_form
 from paysim_app.ui.components.sessions import sessions_card
 
@@ -33,13 +33,11 @@ class ProfileState(CabinetState):
     login: str = ""
     contract_no: str = ""
     errors: dict[str, str] = NO_ERRORS
-    muted: list[str] = []
 
     def _fill(self, data: profile.Profile) -> None:
         self.full_name, self.email, self.address = data.full_name, data.email, data.address
         self.phone = phone(data.phone) if data.phone else ""
         self.login, self.contract_no = data.login, data.contract_no
-        self.muted = list(data.email_muted)
 
     @access("subscriber")
     @rx.event
@@ -77,30 +75,6 @@ class ProfileState(CabinetState):
         self._fill(data)
         self.user_name = data.full_name or self.user_login
         return rx.toast.success(self._t("profile.saved"))
-
-    @access("subscriber")
-    @rx.event
-    def set_email(self, key: str, enabled: bool):
-        """Turn e-mails of one kind, or of a whole group (key = group name), on or off."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        key = str(key)
-        kinds = profile.EMAIL_GROUPS.get(key, (key,))
-        res = self._call(profile.set_email_enabled, kinds, bool(enabled))
-        if not res:
-            return res.redirect or rx.toast.error(res.error)
-        self.muted = list(res.value)
-        return rx.toast.success(self._t("profile.emails_saved"))
-
-    @rx.var
-    def email_on(self) -> dict[str, bool]:
-        """kind or group -> its e-mails are on (a group: every kind in it)."""
-        muted = set(self.muted)
-        on = {k: k not in muted for k in EMAIL_KINDS}
-        for group, kinds in profile.EMAIL_GROUPS.items():
-            on[group] = all(on[k] for k in kinds)
-        return on
 
     @rx.var
     def login_text(self) -> str:
@@ -187,59 +161,11 @@ def _language() -> rx.Component:
     )
 
 
-def _switch(key: str, label_key: str, weight: str = "regular") -> rx.Component:
-    return rx.hstack(
-        rx.el.label(
-            tr(label_key),
-            html_for=f"email-{key}",
-            font_size="14px",
-            font_weight="500" if weight == "medium" else "400",
-        ),
-        rx.switch(
-            id=f"email-{key}",
-            checked=ProfileState.email_on[key],
-            on_change=lambda v: ProfileState.set_email(key, v),
-        ),
-        justify="between",
-        align="center",
-        width="100%",
-        min_height="32px",
-    )
-
-
-def _emails() -> rx.Component:
-    groups = []
-    for group, kinds in profile.EMAIL_GROUPS.items():
-        rows = [_switch(group, f"profile.group.{group}", "medium")]
-        if len(kinds) > 1:
-            rows.append(
-                rx.vstack(
-                    *[_switch(k, f"profile.kind.{k}") for k in kinds],
-                    spacing="1",
-                    width="100%",
-                    padding_left="1em",
-                )
-            )
-        groups.append(rx.vstack(*rows, spacing="1", width="100%", id=f"emails-{group}"))
-    return rx.card(
-        rx.vstack(
-            rx.heading(tr("profile.emails"), size="4", as_="h2"),
-            rx.text(tr("profile.emails_hint"), size="2", color=rx.color("gray", 11)),
-            *[item for g in groups for item in (g, rx.divider())][:-1],
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
-        max_width="560px",
-        size="3",
-    )
-
-
 def cabinet_profile_page() -> rx.Component:
     return shell(
         "cabinet",
         rx.grid(
-            rx.vstack(_personal_form(), _language(), _emails(), spacing="4", width="100%"),
+            rx.vstack(_personal_form(), _language(), preferences_card(), spacing="4", width="100%"),
             rx.vstack(login_card(), password_form(), sessions_card(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",

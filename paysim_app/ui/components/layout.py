@@ -10,6 +10,7 @@ from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.forms import ready_fieldset
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.nav import TITLES, TREES, NavItem
+from paysim_app.ui.components.notifications import notification_badge
 from paysim_app.ui.components.pickers import native_select
 
 DESKTOP = rx.breakpoints(initial="none", sm="flex")  # Reflex CSS breakpoint sm = 48em = 768 px
@@ -129,6 +130,7 @@ def header(tree: str) -> rx.Component:
             rx.text(tr(TITLES[tree]), color=rx.color("gray", 11), size="2", display=DESKTOP),
             rx.spacer(),
             _slot(tree, "header"),
+            notification_badge(tree),
             rx.text(
                 SessionState.user_name, size="2", weight="medium", id="user-name", display=DESKTOP
             ),

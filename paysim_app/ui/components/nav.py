@@ -14,6 +14,7 @@ class NavItem(NamedTuple):
 
 CABINET = (
     NavItem("nav.home", "/cabinet", "house"),
+    NavItem("nav.notifications", "/cabinet/notifications", "bell"),
     NavItem("nav.sims", "/cabinet/sims", "smartphone"),
     NavItem("nav.topup", "/cabinet/topup", "wallet"),
     NavItem("nav.payments", "/cabinet/payments", "receipt"),
@@ -28,6 +29,7 @@ CABINET = (
 
 PARTNER = (
     NavItem("nav.home", "/partner", "house"),
+    NavItem("nav.notifications", "/partner/notifications", "bell"),
     NavItem("nav.sims", "/partner/sims", "smartphone"),
     NavItem("nav.subscribers", "/partner/subscribers", "users"),
     NavItem("nav.sell", "/partner/activations", "shopping-cart"),
@@ -40,6 +42,7 @@ PARTNER = (
 # The admin menu keeps the operator's section names («Сим-карты», «Абоненты», ...).
 ADMIN = (
     NavItem("nav.overview", "/admin", "layout-dashboard"),
+    NavItem("nav.notifications", "/admin/notifications", "bell"),
     NavItem("nav.sims", "/admin/sims", "smartphone", "sims.view"),
     NavItem("nav.subscribers", "/admin/subscribers", "users", "subscribers.view"),
     NavItem("nav.partners", "/admin/partners", "handshake", "partners.view"),

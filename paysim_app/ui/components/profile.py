@@ -12,6 +12,7 @@ from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.login_change import login_card
+from paysim_app.ui.components.notifications import preferences_card
 from paysim_app.ui.components.sessions import sessions_card
 from paysim_app.ui.components.two_factor import two_factor_card
 
@@ -84,6 +85,7 @@ def profile_page(tree: str) -> rx.Component:
             password_form(),
             two_factor_card(),
             sessions_card(),
+            preferences_card(),
             spacing="4",
             width="100%",
         ),
