@@ -11,6 +11,7 @@ from paysim_app.ui.components.i18n import tr
 
 
 def code_step(
+    title_key: str,
     sent_text: rx.Var,
     errors: rx.Var,
     on_submit: rx.EventHandler,
@@ -19,7 +20,7 @@ def code_step(
     *more_fields: rx.Component,
 ) -> rx.Component:
     return rx.vstack(
-        rx.heading(tr("verification.register_title"), size="3", as_="h2"),
+        rx.heading(tr(title_key), size="3", as_="h2"),
         rx.callout(sent_text, icon="message_square", color_scheme="blue", id="code-sent"),
         rx.form(
             rx.vstack(

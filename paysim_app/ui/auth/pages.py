@@ -109,6 +109,7 @@ def register_page() -> rx.Component:
         rx.cond(
             RegisterState.code_text != "",
             code_step(
+                "verification.register_title",
                 RegisterState.code_text,
                 RegisterState.errors,
                 RegisterState.confirm,
@@ -147,6 +148,7 @@ def _forgot_code() -> rx.Component:
     return rx.vstack(
         rx.text(tr("verification.reset_sent"), size="2"),
         code_step(
+            "verification.reset_title",
             ForgotState.code_text,
             errors,
             ForgotState.reset_by_code,

@@ -180,9 +180,8 @@ class LoginState(SessionState):
 
 
 def _code_text(state: SessionState, sent: identity.verification.CodeSent) -> str:
-    return state._t(
-        "verification.sent_to", phone=phone(sent.phone), until=clock(sent.expires_at, state.locale)
-    )
+    shown = phone(sent.phone).replace(" ", "\u00a0")  # the number never breaks across lines
+    return state._t("verification.sent_to", phone=shown, until=clock(sent.expires_at, state.locale))
 
 
 class RegisterState(SessionState):
