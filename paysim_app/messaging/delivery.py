@@ -20,6 +20,7 @@ the log names rows by id and kind.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -40,6 +41,8 @@ from paysim_app.settings import get_settings
 
 log = logging.getLogger("paysim.delivery")
 _T = OutboxEmail.__table__
+
+_clock = time.monotonic  # (the tests move it)
 
 # minutes before the next try after the 1st, 2nd, ... temporary failure (then the last, capped)
 BACKOFF_MINUTES = (1, 5, 15, 60, 180)
@@ -88,6 +91,7 @@ class Counts:
     retry: int = 0  # temporary failures that will be tried again
     failed: int = 0
     lost: int = 0  # outcomes not recorded: the claim had expired and another worker took it
+    released: int = 0  # given back unsent before the claim ran out (a slow server)
     by_channel: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
@@ -97,6 +101,7 @@ class Counts:
             "retry": self.retry,
             "failed": self.failed,
             "lost": self.lost,
+            "released": self.released,
         }
 
 
@@ -284,6 +289,25 @@ def _mark_bounced(session: Session, recipient: compose.Recipient, address: str) 
     )
 
 
+def _release(session: Session, rows: list[OutboxEmail], worker: str) -> int:
+    """Give claimed rows back unsent: waiting, due now, the claim's try not counted."""
+    done = session.execute(
+        update(_T)
+        .where(
+            _T.c.id.in_([r.id for r in rows]), _T.c.status == "sending", _T.c.claimed_by == worker
+        )
+        .values(
+            status="waiting",
+            claimed_by="",
+            claimed_until=None,
+            next_attempt_at=utcnow(),
+            attempts=_T.c.attempts - 1,
+        )
+    ).rowcount
+    session.commit()
+    return done
+
+
 def _send_batch(
     session: Session,
     rows: list[OutboxEmail],
@@ -293,12 +317,18 @@ def _send_batch(
     worker: str,
     counts: Counts,
     max_attempts: int,
+    deadline: float,
 ) -> None:
     """Send one channel's rows through one sender (one connection), recording each outcome in
     its own short transaction on `session` (one database connection for the whole batch)."""
     give_up: TemporaryFailure | None = None  # the server cannot be reached: the rest waits
     with sender_cm as sender:
-        for row in rows:
+        for n, row in enumerate(rows):
+            if _clock() > deadline:
+                # a slow server: stop before the claim runs out (another worker could take the
+                # rows and send them twice); the rest is due again at once, its try not counted
+                counts.released += _release(session, rows[n:], worker)
+                break
             failure: TemporaryFailure | PermanentFailure | None = None
             ids = ""
             if give_up is not None:
@@ -367,6 +397,9 @@ def deliver_due(
         name for name, s in (("email", email_sender), ("sms", sms_sender)) if s is not None
     )
     counts = Counts()
+    # stop sending a while before the claim ends: a send may take up to SMTP's timeout
+    margin = min(settings.smtp_timeout_seconds * 2, settings.paysim_delivery_claim_seconds / 2)
+    deadline = _clock() + settings.paysim_delivery_claim_seconds - margin
     with session_scope() as session:
         ids = claim(session, worker, channels, limit, now or utcnow())
         if not ids:
@@ -405,6 +438,7 @@ def deliver_due(
                 worker,
                 counts,
                 max_attempts,
+                deadline,
             )
         if texts:
             _send_batch(
@@ -416,6 +450,7 @@ def deliver_due(
                 worker,
                 counts,
                 max_attempts,
+                deadline,
             )
     return counts.as_dict()
 

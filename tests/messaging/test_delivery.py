@@ -99,7 +99,7 @@ def test_delivered_in_the_recipients_language_with_secret_attachment_and_unsubsc
     )
     stranger = _queue(session, "nobody@example.ru", "low_balance", body="Kто-то.")
 
-    assert _run() == {"claimed": 3, "sent": 3, "retry": 0, "failed": 0, "lost": 0}
+    assert _run() == {"claimed": 3, "sent": 3, "retry": 0, "failed": 0, "lost": 0, "released": 0}
     by_to = {r.rcpt_tos[0]: r.message for r in smtp.received}
     assert set(by_to) == {"anna@example.ru", "boris@example.ru", "nobody@example.ru"}
 
@@ -379,3 +379,22 @@ def test_the_scheduler_job_drains_batch_after_batch(session, smtp, monkeypatch):
     session.expire_all()
     assert {r.status for r in session.exec(select(OutboxEmail)).all()} == {"sent"}
     assert "delivery" in {job.id for job in scheduler.build_scheduler().get_jobs()}
+
+
+def test_a_slow_server_gives_the_rest_back_before_the_claim_runs_out(session, smtp, monkeypatch):
+    ids = [_queue(session, f"u{n}@example.ru") for n in range(3)]
+    clock = [0.0]
+    monkeypatch.setattr(delivery, "_clock", lambda: clock[0])
+
+    class Slow:
+        def send(self, message) -> None:
+            clock[0] += 1000  # each send "takes" longer than a claim lasts
+            smtp.received.append(message)
+
+    counts = delivery.deliver_due(email_sender=Slow(), sms_sender=FakeSms())
+    assert (counts["sent"], counts["released"]) == (1, 2)
+    rows = [_row(session, i) for i in ids]
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("waiting", 0), ("waiting", 0)]
+    assert all(r.claimed_by == "" for r in rows)
+    clock[0] = 0.0
+    assert _run()["sent"] == 2  # due again at once, through the real server
