@@ -86,7 +86,7 @@ RU: dict[str, str] = {
     "nav.blocks": "Блокировка",
     "nav.admins": "Администраторы",
     "nav.audit": "Журнал действий",
-    "nav.outbox": "Исходящие письма",
+    "nav.outbox": "Исходящие сообщения",
     # SIM statuses
     "sim.status.in_stock": "На складе",
     "sim.status.awaiting_activation": "Ожидает активации",
@@ -119,14 +119,14 @@ RU: dict[str, str] = {
     "admin.payments_today_sum": "Сумма за сегодня",
     "admin.role": "Роль",
     # outbox
-    "outbox.title": "Исходящие письма",
+    "outbox.title": "Исходящие сообщения",
     "outbox.to": "Кому",
     "outbox.subject": "Тема",
     "outbox.body": "Текст",
     "outbox.created": "Создано",
     "outbox.sent": "Отправлено",
     "outbox.not_sent": "в очереди",
-    "outbox.empty": "Писем нет.",
+    "outbox.empty": "Сообщений нет.",
     # profile
     "profile.title": "Профиль",
     "profile.security": "Пароль и вход",
