@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Select, case, delete, func, select
 from sqlmodel import Session
 
+from paysim_app.accounts import two_factor
 from paysim_app.accounts.identity import hash_token, new_token, revoke_all_sessions
 from paysim_app.accounts.passwords import unusable_hash
 from paysim_app.core import audit
@@ -513,7 +514,8 @@ def set_admin_active(session: Session, actor: Actor, user_id: int, active: bool)
 @verb
 def assign_role(session: Session, actor: Actor, user_id: int, role_id: int) -> None:
     """Give an admin another role. An admin may not take away their own admins.manage this way,
-    and the last active admin-manager stays."""
+    and the last active admin-manager stays. Moved to a role that requires two-factor sign-in
+    without an authenticator, the admin's sessions end (accounts.two_factor.role_assigned)."""
     require(actor, MANAGE)
     user = _load_admin(session, user_id)
     role = _role_for_assignment(session, role_id)
@@ -528,6 +530,7 @@ def assign_role(session: Session, actor: Actor, user_id: int, role_id: int) -> N
         _refuse_last_manager()
     old = session.get(AdminRole, user.admin_role_id)
     user.admin_role_id = role.id
+    two_factor.role_assigned(session, actor, user.id, role.id)  # a role that requires it
     audit.record(
         session,
         actor,

@@ -376,27 +376,50 @@ def set_role_two_factor(session: Session, actor: Actor, role_id: int, required: 
         raise ValidationError("admins.unknown_role", field="role")
     if role.two_factor_required == required:
         return
-    holders = session.execute(
-        select(User.id).where(User.admin_role_id == role.id, User.role == "admin")
-    ).scalars()
-    enrolled = set(
-        session.execute(select(TwoFactor.user_id).where(TwoFactor.enabled_at.is_not(None)))
-        .scalars()
-        .all()
-    )
-    missing = [uid for uid in holders if uid not in enrolled]
+    missing = _unenrolled(session, User.admin_role_id == role.id)
     if required and actor.user_id in missing:
         raise ValidationError("two_factor.enrol_yourself_first", field="required")
     role.two_factor_required = required
-    if required and missing:
-        session.execute(
-            update(AuthSession)
-            .where(AuthSession.user_id.in_(missing), AuthSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+    if required:
+        _end_sessions(session, missing)
     audit.record(session, actor, "role.two_factor", "admin_role", role.id,
                  {"two_factor_required": not required},
                  {"two_factor_required": required})  # fmt: skip
+
+
+def _unenrolled(session: Session, where) -> list[int]:
+    """Ids of the admins matching `where` who have no authenticator turned on."""
+    enabled = (TwoFactor.user_id == User.id) & TwoFactor.enabled_at.is_not(None)
+    return list(
+        session.execute(
+            select(User.id)
+            .outerjoin(TwoFactor, enabled)
+            .where(where, User.role == "admin", TwoFactor.user_id.is_(None))
+        ).scalars()
+    )
+
+
+def _end_sessions(session: Session, user_ids: list[int]) -> None:
+    if user_ids:
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id.in_(user_ids), AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+def role_assigned(session: Session, actor: Actor, user_id: int, role_id: int) -> None:
+    """For admins.assign_role, in its unit of work: an admin moved to a role that requires
+    two-factor sign-in and who has no authenticator loses their sessions (they sign in again
+    and enrol); the acting admin is refused that for themselves instead."""
+    role = session.get(AdminRole, role_id)
+    if role is None or not role.two_factor_required:
+        return
+    if not _unenrolled(session, User.id == user_id):
+        return
+    if user_id == actor.user_id:
+        raise ValidationError("two_factor.enrol_yourself_first", field="role")
+    _end_sessions(session, [user_id])
 
 
 @verb

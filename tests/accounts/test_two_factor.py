@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from paysim_app.accounts import identity, two_factor
+from paysim_app.accounts import admins, identity, two_factor
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import session_scope
@@ -309,6 +309,26 @@ def test_a_role_that_requires_it_signs_in_only_to_the_enrolment(session, factory
     assert err.value.code == "two_factor.required_by_role"
     session.rollback()
     assert begin(session, admin.email).kind == "code"
+
+
+def test_an_admin_moved_to_a_role_that_requires_it_is_signed_out(session, factory, admin, clock):
+    boss = factory.superadmin()
+    two_factor.set_role_two_factor(session, boss, admin.admin_role_id, True)
+    moved, enrolled = factory.admin_user(), factory.admin_user()
+    session.commit()
+    identity.sign_in(session, moved.email, PASSWORD)
+    session.commit()
+    secret, _ = enrol(session, identity.actor_for(session, enrolled))
+    step = begin(session, enrolled.email)
+    clock.shift(30)
+    finish(session, step.challenge, code_at(secret, START + timedelta(seconds=30)))
+
+    admins.assign_role(session, boss, moved.id, admin.admin_role_id)
+    admins.assign_role(session, boss, enrolled.id, admin.admin_role_id)
+    session.commit()
+    assert sessions_of(session, moved.id) == 0  # signs in again, to the enrolment
+    assert sessions_of(session, enrolled.id) == 1  # has an authenticator: stays
+    assert begin(session, moved.email).kind == "enrol"
 
 
 def test_a_superadmin_must_enrol_before_requiring_it_of_their_own_role(session, factory, clock):
