@@ -444,6 +444,7 @@ def finish_registration(
     if _find_user(session, "phone", value) is not None:
         raise ValidationError("auth.login_taken", field="code")
     data = json.loads(row.pending or "{}")
+    row.pending = ""  # the password's hash is the user's now, not the code's
     user = _new_subscriber(
         session, "phone", value, data["password_hash"], data.get("name", ""), data.get("locale")
     )

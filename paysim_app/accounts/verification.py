@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from paysim_app.core import rate_limits
@@ -37,6 +37,7 @@ CODE_DIGITS = 6
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
 RESEND_SECONDS = 60
+KEEP_FOR = timedelta(days=1)  # a number's spent codes are dropped when it gets a new one
 
 
 @dataclass(frozen=True)
@@ -101,16 +102,16 @@ def send_code(
     rate_limits.hit(session, "sms_code.ip", ip)
     rate_limits.hit(session, "sms_code.phone", phone)
     rate_limits.hit(session, "sms_code.phone_day", phone)
+    target = (PhoneCode.purpose == purpose, PhoneCode.phone == phone)
+    # the one before stops working and lets go of what it held (a registration's password hash
+    # travels with the new code); the number's codes of past days are gone
     session.exec(
         update(PhoneCode)
-        .where(
-            PhoneCode.purpose == purpose,
-            PhoneCode.phone == phone,
-            PhoneCode.used_at.is_(None),
-            PhoneCode.voided_at.is_(None),
-        )
+        .where(*target, PhoneCode.used_at.is_(None), PhoneCode.voided_at.is_(None))
         .values(voided_at=now)
     )
+    session.exec(update(PhoneCode).where(*target, PhoneCode.pending != "").values(pending=""))
+    session.exec(delete(PhoneCode).where(*target, PhoneCode.created_at < now - KEEP_FOR))
     code = new_code() if deliver else secrets.token_hex(16)  # a decoy no one can enter
     row = PhoneCode(
         purpose=purpose,

@@ -213,6 +213,19 @@ def test_resend_waits_sixty_seconds_and_voids_the_old_code(engine):
             assert err.code == "verification.code_wrong"
         _token, actor = call(engine, identity.finish_registration, PHONE, second)
     assert actor.full_name == "Ольга Смс"  # the form's data came along with the new code
+    with session_scope(engine) as s:  # no code row keeps the password's hash once it is used
+        assert s.exec(select(PhoneCode.pending)).all() == ["", ""]
+
+
+def test_a_numbers_codes_of_past_days_are_dropped_when_it_gets_a_new_one(engine):
+    with time_machine.travel(START, tick=False) as clock:
+        start(engine)
+        start(engine, OTHER)
+        clock.shift(timedelta(days=1, seconds=1))
+        start(engine)
+    with session_scope(engine) as s:
+        rows = s.exec(select(PhoneCode.phone, PhoneCode.created_at)).all()
+    assert sorted(rows) == [(PHONE, START + timedelta(days=1, seconds=1)), (OTHER, START)]
 
 
 def test_resend_without_a_waiting_registration_is_refused(engine):
