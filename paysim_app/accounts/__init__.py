@@ -6,7 +6,9 @@ other contexts open: admins, and users who set their password through a link), a
 console's staff and roles), login_change, profile, two_factor (authenticators, the second
 step of a sign-in); and hash_password, for the demo seed, which
 hashes its one well-known password once for all its users. Internal: passwords (the hashing and
-the strength rule) and roles (the built-in roles, made when identity.create_admin needs them).
+the strength rule), roles (the built-in roles, made when identity.create_admin needs them) and
+verification (the one-time SMS codes that prove a phone, which identity's registration and
+reset and login_change use).
 """
 
 from paysim_app.accounts.passwords import hash_password
