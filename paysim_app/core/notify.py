@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from paysim_app.core import bulk, outbox
 from paysim_app.core.errors import PermissionDenied, ValidationError
-from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
 from paysim_app.core.permissions import Actor
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
@@ -700,6 +700,10 @@ NOTIFICATION_LIST = ListSpec(
             "choice",
             ("unread", "read"),
         ),
+    ),
+    # words of the title or the text, among the actor's own
+    search=lambda stmt, text: stmt.where(
+        contains(Notification.title, text) | contains(Notification.body, text)
     ),
     authorize=_signed_in,
     export=(

@@ -41,6 +41,9 @@ def test_the_list_is_the_actors_own_filtered_and_paged(session, factory):
     assert not ids & {n.id for n in notifications(session, bob)}
     by_kind = fetch_page(session, alice, LIST, ListQuery(filters={"kind": "sim_restored"}))
     assert by_kind.total == 2
+    found = fetch_page(session, alice, LIST, ListQuery(search="снова работает"))
+    assert found.total == 2  # the two sim_restored ones, found by their title
+    assert fetch_page(session, bob, LIST, ListQuery(search="снова работает")).total == 0
     by_sim = fetch_page(session, alice, LIST, ListQuery(filters={"sim": str(sim_b.id)}))
     assert [r["sim_id"] for r in by_sim.rows] == [sim_b.id]
     # a SIM of somebody else finds nothing of theirs

@@ -39,7 +39,7 @@ def test_subscriber_badge_page_filter_and_mark_read(new_page, customer, app_env)
     with Session(engine) as session:
         notify.notify_sim_owners(
             session,
-            [(first, "sim_restored", {}), (second, "sim_suspended", {"missing_kop": 5000})],
+            [(first, "sim_restored", {}), (second, "sim_suspended", {"debt_kop": 5000})],
         )
         notify.notify_sim_owners(session, [(second, "sim_restored", {})])
         session.commit()
@@ -60,7 +60,8 @@ def test_subscriber_badge_page_filter_and_mark_read(new_page, customer, app_env)
     expect(page.locator("#notifications-summary")).to_contain_text("2")
 
     # mark one read: the badge counts two
-    page.locator("#notifications .row-select").first.check()
+    page.locator("#notifications .row-select").first.click()
+    expect(page.locator("#notifications .row-select").first).to_be_checked()
     page.locator("#notify-mark-selected").click()
     expect(page.locator("#notify-marked")).to_contain_text("1")
     expect(badge).to_have_text("2")
@@ -101,7 +102,11 @@ def test_partner_reads_the_rejection_of_its_request(new_page, app_env):
         session.commit()
         seller = identity.actor_for(session, user)
         form = cabinet.SaleForm(
-            "Ирина Покупкина", "", f"irina{n}@example.ru", "4510 111222", str(tariff.id)
+            "Ирина Покупкина",
+            f"+7916{serial:07d}",
+            f"irina{n}@example.ru",
+            "4510 111222",
+            str(tariff.id),
         )
         sale = cabinet.sell_sim(session, seller, sim.id, form)
         session.commit()
