@@ -32,10 +32,6 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-OUTBOX_CHANNELS = ("email", "sms")
-OUTBOX_STATUSES = ("waiting", "sending", "sent", "failed")
-
-
 class NotificationPreference(SQLModel, table=True):
     """How a user wants one kind of notification: in-app only, also by e-mail or by SMS
     ("off" only for the kinds one opts in to). No row = the kind's default (core.notify)."""
@@ -46,6 +42,10 @@ class NotificationPreference(SQLModel, table=True):
     kind: str = Field(max_length=40, primary_key=True)
     channel: str = Field(max_length=8)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+OUTBOX_CHANNELS = ("email", "sms")
+OUTBOX_STATUSES = ("waiting", "sending", "sent", "failed")
 
 
 class OutboxEmail(SQLModel, table=True):
