@@ -1,7 +1,8 @@
 """Browser journey of two-factor sign-in: a fresh superadmin enrols an authenticator on the
 profile page (the QR code and the key shown, the recovery codes once), signs out, signs in with
 the password and a code the test computes with pyotp, and once more with a recovery code; each
-sign-in from a browser the admin had not used sends the new-browser notice."""
+sign-in from a browser the admin had not used sends the new-browser notice. An admin of a role
+that requires it reaches only the enrolment, then the recovery codes, then the console."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ import time
 
 import pyotp
 from playwright.sync_api import expect
+from sqlmodel import Session, select
 
-from tests.e2e.conftest import WIDTHS, enter, shot, sign_in, staff_login
+from paysim_app.accounts import admins, hash_password, identity, two_factor
+from paysim_app.db import make_engine
+from paysim_app.models import User
+from tests.e2e.conftest import PASSWORD, WIDTHS, enter, shot, sign_in, staff_login, unique_number
 
 
 def _notices(app_env, login: str) -> int:
@@ -99,3 +104,45 @@ def test_enrol_sign_in_with_a_code_and_with_a_recovery_code(new_page, app_env):
 
     # the phone and the other browser were new to this admin; the same browser again is not
     assert _notices(app_env, login) == 2
+
+
+def _admin_of_a_role_that_requires_it(app_env) -> str:
+    """A fresh admin in a fresh role that requires two-factor sign-in (no demo account's role
+    changes); returns the login."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    n = unique_number()
+    login = f"guard{n}-{app_env['port']}@paysim.demo"
+    with Session(engine) as session:
+        boss = session.exec(select(User).where(User.email == "admin@paysim.demo")).one()
+        boss = identity.actor_for(session, boss)
+        role_id = admins.create_role(
+            session, boss, f"Охрана {n}-{app_env['port']}", "", ["sims.view"]
+        )
+        two_factor.set_role_two_factor(session, boss, role_id, True)
+        user_id = admins.invite_admin(session, boss, login, "Игорь Охранов", role_id)
+        session.get(User, user_id).password_hash = hash_password(PASSWORD)
+        session.commit()
+    engine.dispose()
+    return login
+
+
+def test_a_role_that_requires_it_signs_in_through_the_enrolment(new_page, app_env):
+    login = _admin_of_a_role_that_requires_it(app_env)
+    phone = new_page(WIDTHS["phone"])
+    sign_in(phone, login)
+    expect(phone.locator("#two-factor-enrol")).to_be_visible()
+    expect(phone.locator("#two-factor-qr")).to_be_visible()
+    _no_sideways_scroll(phone)
+    shot(phone, "two_factor_sign_in_enrol_390")
+    assert phone.evaluate("localStorage.getItem('paysim_session') || ''") == ""
+    phone.goto("/admin/sims")  # nothing opens before the enrolment
+    expect(phone).to_have_url(re.compile(r"/login"))
+
+    sign_in(phone, login)
+    secret = phone.locator("#two-factor-secret").inner_text().replace(" ", "")
+    phone.locator("#code").fill(pyotp.TOTP(secret).now())
+    phone.locator("#verify-code").click()
+    expect(phone.locator("#recovery-codes .recovery-code")).to_have_count(10)
+    shot(phone, "two_factor_sign_in_codes_390")
+    phone.locator("#codes-done").click()
+    expect(phone).to_have_url(re.compile(r"/admin/?$"))

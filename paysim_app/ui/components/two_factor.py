@@ -40,7 +40,7 @@ def qr_block(qr, secret) -> rx.Component:
                 secret,
                 size="3",
                 id="two-factor-secret",
-                style={"word_break": "break-all", "letter_spacing": "0.05em"},
+                style={"overflow_wrap": "anywhere", "letter_spacing": "0.05em"},
             ),
             spacing="1",
             min_width="0",
