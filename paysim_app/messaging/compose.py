@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from paysim_app.core import notify, outbox, signing
 from paysim_app.i18n import t
-from paysim_app.messaging.base import Email, Sms
+from paysim_app.messaging.base import Email, PermanentFailure, Sms
 from paysim_app.models import OutboxEmail
 from paysim_app.settings import get_settings
 
@@ -123,7 +123,12 @@ color:#ffffff;font-size:20px;font-weight:bold">{brand}</td></tr>
 def compose_email(
     session: Session, mail: OutboxEmail, recipient: Recipient, *, sender: str | None = None
 ) -> Email:
-    """The e-mail for this row, its secret put back and its attachments rendered now."""
+    """The e-mail for this row, its secret put back and its attachments rendered now.
+    PermanentFailure for an address that is no e-mail address (a phone queued as e-mail
+    before SMS existed): no mail server would take it."""
+    local, _, domain = mail.to_address.rpartition("@")
+    if not local or "." not in domain or any(c.isspace() for c in mail.to_address):
+        raise PermanentFailure(f"not an e-mail address: {mail.to_address[:60]}")
     loc = recipient.locale
     body = outbox.render_for_sending(mail)
     headers: dict[str, str] = {}

@@ -101,7 +101,8 @@ class Counts:
             "retry": self.retry,
             "failed": self.failed,
             "lost": self.lost,
-            "released": self.released,
+            # only when it happened (a slow server), so the usual answer stays these five
+            **({"released": self.released} if self.released else {}),
         }
 
 

@@ -99,7 +99,7 @@ def test_delivered_in_the_recipients_language_with_secret_attachment_and_unsubsc
     )
     stranger = _queue(session, "nobody@example.ru", "low_balance", body="Kто-то.")
 
-    assert _run() == {"claimed": 3, "sent": 3, "retry": 0, "failed": 0, "lost": 0, "released": 0}
+    assert _run() == {"claimed": 3, "sent": 3, "retry": 0, "failed": 0, "lost": 0}
     by_to = {r.rcpt_tos[0]: r.message for r in smtp.received}
     assert set(by_to) == {"anna@example.ru", "boris@example.ru", "nobody@example.ru"}
 
@@ -398,3 +398,10 @@ def test_a_slow_server_gives_the_rest_back_before_the_claim_runs_out(session, sm
     assert all(r.claimed_by == "" for r in rows)
     clock[0] = 0.0
     assert _run()["sent"] == 2  # due again at once, through the real server
+
+
+def test_a_phone_queued_as_an_e_mail_fails_without_reaching_the_server(session, smtp):
+    row_id = _queue(session, "+79161234567", "password_reset")  # as before SMS existed
+    assert _run()["failed"] == 1
+    assert _row(session, row_id).last_error == "not an e-mail address: +79161234567"
+    assert smtp.received == [] and smtp.connections == 0
