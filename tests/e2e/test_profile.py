@@ -63,7 +63,8 @@ def test_profile_data_emails_and_sessions(new_page, customer, app_env):
     expect(phone.get_by_text("Сохранено.")).to_be_visible()
     expect(phone.locator("#pref-autopay_ok")).to_have_value("app")
     expect(phone.locator("#pref-low_balance")).to_have_value("email")
-    expect(phone.locator("#pref-row-password_changed")).to_contain_text("отключить нельзя")
+    expect(phone.locator("#pref-row-password_changed")).to_contain_text("E-mail")
+    expect(phone.locator("#notify-prefs-locked")).to_contain_text("отключить нельзя")
     expect(phone.locator("#pref-password_changed")).to_have_count(0)
     assert _channels(app_env, customer["login"]) == {"autopay_ok": "app"}
     shot(phone, "profile-390")

@@ -198,17 +198,16 @@ class NotificationPrefsState(SessionState):
 def _pref_row(row: rx.Var) -> rx.Component:
     s = NotificationPrefsState
     return rx.table.row(
-        rx.table.cell(rx.text(row["label"], size="2"), min_width="12em"),
+        rx.table.cell(rx.text(row["label"], size="2"), min_width="8em"),
         rx.table.cell(
             rx.cond(
                 row["locked"] != "",
                 rx.hstack(
-                    rx.icon("lock", size=14, color=rx.color("gray", 11)),
+                    rx.icon("lock", size=14, color=rx.color("gray", 11), aria_hidden="true"),
                     rx.text(row["channel_label"], size="2"),
-                    rx.text(tr("notify_centre.prefs.locked"), size="1", color=rx.color("gray", 11)),
                     spacing="2",
                     align="center",
-                    wrap="wrap",
+                    title=tr("notify_centre.prefs.locked"),
                 ),
                 native_select(
                     var_options(s.choices[row["kind"]]),
@@ -247,6 +246,13 @@ def preferences_card() -> rx.Component:
                 ),
                 overflow_x="auto",
                 width="100%",
+            ),
+            rx.hstack(
+                rx.icon("lock", size=14, color=rx.color("gray", 11), aria_hidden="true"),
+                rx.text(tr("notify_centre.prefs.locked"), size="1", color=rx.color("gray", 11)),
+                spacing="2",
+                align="center",
+                id="notify-prefs-locked",
             ),
             spacing="3",
             width="100%",
