@@ -267,7 +267,9 @@ def _record_failure(
             "kind": row.kind or "-",
             "reason": reason[:300],
         },
-        dedup_key=f"outbox_failed:{row.id}",
+        # once per failure: a message sent again by hand that fails again is told again
+        # (the claim that failed is unique to this try)
+        dedup_key=f"outbox_failed:{row.id}:{int((row.claimed_until or now).timestamp())}",
     )
     return "failed"
 

@@ -82,3 +82,28 @@ def test_send_again_needs_admins_manage(session, factory):
         outbox.retry_messages(session, None, [ids["failed-email"]])
     session.expire_all()
     assert session.get(OutboxEmail, ids["failed-email"]).status == "failed"
+
+
+def test_a_message_sent_again_that_fails_again_tells_the_admins_again(session, factory):
+    from datetime import timedelta
+
+    from paysim_app.messaging import delivery
+    from paysim_app.messaging.base import PermanentFailure
+    from paysim_app.models import Notification
+    from paysim_app.models.base import utcnow
+
+    class Refusing:
+        def send(self, message) -> list[str]:
+            raise PermanentFailure("invalid destination")
+
+    admin = factory.superadmin()
+    row = outbox.queue_sms(session, "+70000000000", "Текст", "sms_code")
+    session.commit()
+    for n in (1, 2):
+        delivery.deliver_due(sms_sender=Refusing(), now=utcnow() + timedelta(seconds=n))
+        session.expire_all()
+        assert session.get(OutboxEmail, row.id).status == "failed"
+        notes = session.exec(select(Notification).where(Notification.user_id == admin.user_id))
+        assert len(notes.all()) == n
+        outbox.retry_messages(session, admin, [row.id])
+        session.commit()
