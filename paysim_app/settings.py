@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = "PaySim <noreply@paysim.local>"
     smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    smtp_ca_file: str = ""  # PEM of a private CA that signed the relay's certificate
     # the outbox's delivery (messaging.delivery): tries per message before it is failed (with
     # backoff 1, 5, 15, 60 min, then every 3 h), messages per run, and how long a worker's
     # claim on a message lasts (a worker that dies leaves it due again after this)

@@ -46,6 +46,11 @@ def classify(exc: Exception) -> TemporaryFailure | PermanentFailure:
         return PermanentFailure(f"recipient: {_reply(code, message)}", bounced=code in BOUNCE_CODES)
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return TemporaryFailure("the server closed the connection")
+    if isinstance(exc, smtplib.SMTPSenderRefused) or getattr(exc, "smtp_code", 0) in (530, 535):
+        # our side is refused (sender address, TLS or login required): no message can go
+        # until the settings are fixed, and then every one should, so it is not final
+        code, message = exc.smtp_code, exc.smtp_error
+        return TemporaryFailure(f"the server refused us: {_reply(code, message)}")
     if isinstance(exc, smtplib.SMTPResponseException):
         code = exc.smtp_code
         reply = _reply(code, exc.smtp_error)
@@ -99,11 +104,13 @@ class SmtpSender:
         password: str = "",
         sender: str = "PaySim <noreply@paysim.local>",
         timeout: float = 20.0,
+        ca_file: str = "",
     ):
         if security not in ("starttls", "tls", "none"):
             raise ValueError(f"SMTP security {security!r}: starttls, tls or none")
         self.host, self.port, self.security = host, port, security
         self.user, self.password, self.sender, self.timeout = user, password, sender, timeout
+        self.ca_file = ca_file  # a private CA's certificates (PEM); "": the system's
         self._conn: smtplib.SMTP | None = None
         self.connections = 0  # how many times it connected (the tests and the bench read it)
 
@@ -118,6 +125,7 @@ class SmtpSender:
             password=s.smtp_password,
             sender=s.smtp_from,
             timeout=s.smtp_timeout_seconds,
+            ca_file=s.smtp_ca_file,
         )
 
     def __enter__(self) -> SmtpSender:
@@ -127,7 +135,9 @@ class SmtpSender:
         self.close()
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context() if self.security != "none" else None
+        context = None
+        if self.security != "none":  # the server's certificate is checked, name included
+            context = ssl.create_default_context(cafile=self.ca_file or None)
         try:
             if self.security == "tls":
                 conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)

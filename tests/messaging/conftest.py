@@ -3,6 +3,8 @@
     smtp_server   one aiosmtpd Controller on a free 127.0.0.1 port for the whole test session
     smtp          that server emptied, its faults cleared, and the app's SMTP_* settings aimed
                   at it (SMTP_SECURITY=none): `deliver_due()` sends to it
+    tls_smtp      a second server on 127.0.0.1 with a certificate for "localhost" signed by a
+                  throwaway CA: .port speaks STARTTLS, .tls_port implicit TLS; .ca_file the CA
     dead_port     a port nothing listens on (connection refused)
     dropping_server  a server that accepts the connection and closes it at once
 
@@ -189,3 +191,103 @@ def dropping_server():
         stop.set()
         thread.join(2)
         listener.close()
+
+
+def _certificates(folder) -> tuple[str, str, str]:
+    """A throwaway CA and a certificate for localhost it signed: (ca.pem, cert.pem, key.pem)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("PaySim test CA"))
+        .issuer_name(name("PaySim test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("localhost"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = [str(folder / n) for n in ("ca.pem", "cert.pem", "key.pem")]
+    pem = serialization.Encoding.PEM
+    for path, data in zip(
+        paths,
+        (
+            ca.public_bytes(pem),
+            cert.public_bytes(pem),
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        ),
+        strict=True,
+    ):
+        with open(path, "wb") as f:
+            f.write(data)
+    return paths[0], paths[1], paths[2]
+
+
+@dataclass
+class TlsCatcher:
+    catcher: MailCatcher
+    port: int  # STARTTLS
+    tls_port: int  # implicit TLS
+    ca_file: str
+
+
+@pytest.fixture(scope="module")
+def tls_smtp(tmp_path_factory):
+    import ssl
+
+    from aiosmtpd.smtp import SMTP
+
+    ca_file, cert, key = _certificates(tmp_path_factory.mktemp("smtp-tls"))
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    catcher = MailCatcher("127.0.0.1", free_port())
+    starttls = Controller(
+        catcher,
+        hostname="127.0.0.1",
+        port=catcher.port,
+        tls_context=server_ctx,
+        require_starttls=True,
+        ready_timeout=10,
+    )
+
+    class ImplicitTls(Controller):
+        def factory(self):
+            return SMTP(self.handler, hostname="localhost")
+
+    tls_port = free_port()
+    implicit = ImplicitTls(
+        catcher, hostname="127.0.0.1", port=tls_port, ssl_context=server_ctx, ready_timeout=10
+    )
+    starttls.start()
+    implicit.start()
+    try:
+        yield TlsCatcher(catcher, catcher.port, tls_port, ca_file)
+    finally:
+        implicit.stop()
+        starttls.stop()

@@ -138,6 +138,7 @@ def test_a_connection_dropped_mid_batch_is_temporary_and_the_next_message_reconn
         (smtplib.SMTPResponseException(421, b"closing"), True),
         (smtplib.SMTPResponseException(552, b"too big"), False),
         (smtplib.SMTPRecipientsRefused({"a@b": (551, b"moved")}), False),
+        (smtplib.SMTPSenderRefused(553, b"sender not allowed", "noreply@x"), True),
         (ConnectionResetError(104, "reset"), True),
         (TimeoutError(), True),
     ],
@@ -146,3 +147,40 @@ def test_classify(exc, temporary):
     failure = classify(exc)
     assert isinstance(failure, TemporaryFailure) is temporary
     assert failure.reason
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_with_the_servers_certificate_checked(tls_smtp, security):
+    tls_smtp.catcher.reset()
+    port = tls_smtp.port if security == "starttls" else tls_smtp.tls_port
+
+    def sender(host: str, ca_file: str) -> SmtpSender:
+        return SmtpSender(
+            host,
+            port,
+            security=security,
+            sender="PaySim <noreply@mail.paysim.test>",
+            timeout=5,
+            ca_file=ca_file,
+        )
+
+    with sender("localhost", tls_smtp.ca_file) as s:
+        s.send(_mail(n=1))
+    assert [r.message["Subject"] for r in tls_smtp.catcher.received] == ["Письмо 1"]
+    # a certificate nobody we trust signed, or one for another name: nothing is sent
+    with sender("localhost", "") as s:
+        with pytest.raises(ConnectionFailure, match="TLS|CERTIFICATE"):
+            s.send(_mail(n=2))
+    with sender("127.0.0.1", tls_smtp.ca_file) as s:
+        with pytest.raises(ConnectionFailure):
+            s.send(_mail(n=3))
+    assert len(tls_smtp.catcher.received) == 1
+
+
+def test_a_server_that_requires_starttls_refuses_plain_mail(tls_smtp):
+    tls_smtp.catcher.reset()
+    with _sender(tls_smtp.port) as sender:
+        with pytest.raises(TemporaryFailure, match="refused us: 530") as exc:
+            sender.send(_mail())
+    assert not isinstance(exc.value, PermanentFailure)  # fix the settings and it goes
+    assert tls_smtp.catcher.received == []
