@@ -3,6 +3,7 @@ must not reach real customers, and each service the workers share, is named with
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from paysim_app.core import rate_limits
@@ -79,6 +80,11 @@ def warnings(settings: Settings) -> list[str]:
         found.append(
             "SMTP_HOST is empty: no e-mail is sent (password resets, invitations, receipts, "
             "notifications); they wait in the outbox (/admin/outbox) until SMTP_HOST is set"
+        )
+    elif settings.smtp_ca_file and not os.path.isfile(settings.smtp_ca_file):
+        found.append(
+            f"SMTP_CA_FILE {settings.smtp_ca_file} is not a file: no e-mail can be sent "
+            "(every message waits)"
         )
     elif settings.smtp_security == "none" and settings.smtp_host not in ("localhost", "127.0.0.1"):
         found.append(

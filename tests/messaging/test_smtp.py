@@ -184,3 +184,21 @@ def test_a_server_that_requires_starttls_refuses_plain_mail(tls_smtp):
             sender.send(_mail())
     assert not isinstance(exc.value, PermanentFailure)  # fix the settings and it goes
     assert tls_smtp.catcher.received == []
+
+
+def test_preflight_names_a_missing_ca_file_and_an_unencrypted_remote_relay(tmp_path):
+    from paysim_app import preflight
+    from paysim_app.settings import Settings
+
+    def said(**kw) -> str:
+        return "\n".join(preflight.warnings(Settings(**kw)))
+
+    assert "SMTP_HOST is empty: no e-mail is sent" in said(smtp_host="")
+    assert "SMTP_CA_FILE /nope/ca.pem is not a file" in said(
+        smtp_host="relay.example.ru", smtp_ca_file="/nope/ca.pem"
+    )
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    assert "SMTP_CA_FILE" not in said(smtp_host="relay.example.ru", smtp_ca_file=str(ca))
+    assert "travel unencrypted" in said(smtp_host="relay.example.ru", smtp_security="none")
+    assert "unencrypted" not in said(smtp_host="127.0.0.1", smtp_security="none")
