@@ -113,6 +113,16 @@ def test_resend_too_early_says_in_how_many_seconds_and_another_number_starts_ove
     assert list(state.errors) == ["code"] and _count(User) == 0  # the number was forgotten
 
 
+def test_the_form_sent_again_too_soon_says_so_above_the_form(db_url):
+    state = _registering()
+    _run(RegisterState.on_load, state)  # the page opened again: the form, not the code step
+    assert state.code_text == ""
+    form = {"login": PHONE, "password": PASSWORD, "password_repeat": PASSWORD, "full_name": ""}
+    assert _async(RegisterState.submit, state, form) is None
+    assert list(state.errors) == ["form"] and re.search(r"через \d+ с", state.errors["form"])
+    assert state.code_text == "" and _count(OutboxEmail) == 1
+
+
 def test_register_by_email_signs_in_at_once(db_url):
     state = _registering("olga@example.ru")
     assert state.code_text == "" and state.auth_token

@@ -224,7 +224,9 @@ class RegisterState(SessionState):
                 public=True,
             )
             if not res:
-                errors[res.field or "form"] = res.error
+                # a refusal of the code's sending (sent too recently) belongs to the whole form
+                field = res.field if res.field in ("login", "password", "full_name") else "form"
+                errors[field] = res.error
         self.errors = errors
         if errors:
             return
