@@ -428,3 +428,14 @@ def test_a_cancelled_login_change_voids_its_code(engine, factory):
     assert err.code == "login_change.invalid"
     with session_scope(engine) as s:
         assert s.exec(select(PhoneCode.voided_at)).one() is not None
+
+
+@pytest.mark.parametrize("purpose", ["register", "reset", "login_change"])
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_a_code_sms_is_one_part_in_either_language(purpose, locale):
+    from paysim_app.i18n import t
+    from paysim_app.messaging.sms_parts import split
+
+    text_ = t(f"verification.sms.{purpose}", locale, code="123456", minutes=10)
+    _coding, parts = split(text_)
+    assert len(parts) == 1, (len(text_), text_)

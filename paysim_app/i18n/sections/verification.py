@@ -3,12 +3,12 @@ code steps of the registration and forgotten-password pages."""
 
 RU = {
     # the SMS texts ({code} is the code; short: one Cyrillic SMS holds 70 characters)
-    "verification.sms.register": "PaySim: код регистрации {code}. Действует {minutes} мин. "
-    "Никому его не сообщайте.",
-    "verification.sms.reset": "PaySim: код для нового пароля {code}. Действует {minutes} мин. "
-    "Никому его не сообщайте.",
-    "verification.sms.login_change": "PaySim: код подтверждения номера {code}. Действует "
-    "{minutes} мин. Никому его не сообщайте.",
+    "verification.sms.register": "PaySim: код регистрации {code}, действует {minutes} мин. "
+    "Никому не сообщайте.",
+    "verification.sms.reset": "PaySim: код для нового пароля {code}, {minutes} мин. "
+    "Никому не сообщайте.",
+    "verification.sms.login_change": "PaySim: код подтверждения номера {code}, {minutes} мин. "
+    "Никому не сообщайте.",
     "verification.sms.reset_link": "PaySim: задайте пароль по ссылке {link} "
     "(действует {minutes} мин.)",
     "verification.sms.set_password": "PaySim: договор {contract}, номер {msisdn}. Задайте "
