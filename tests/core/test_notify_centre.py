@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from paysim_app.accounts import admins
 from paysim_app.core import notify
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, fetch_page
@@ -136,8 +137,6 @@ def test_the_sim_choices_are_the_subscribers_own(session, factory):
 
 def test_a_new_ticket_reaches_the_admins_who_work_support_only(session, factory):
     support, boss = factory.support(), factory.superadmin()
-    from paysim_app.core.permissions import ROLE_SUPERADMIN  # noqa: F401  (the built-in roles)
-
     sales = factory.admin_user(ROLE_SUPPORT)  # support too
     sub = factory.subscriber()
     tid = ticketing.open_ticket(session, sub, "speed", "Медленно", "Вечером 1 Мбит/с")
@@ -147,6 +146,15 @@ def test_a_new_ticket_reaches_the_admins_who_work_support_only(session, factory)
         assert len(notes) == 1 and f"{tid}" in notes[0].title
     assert len(notifications(session, sales.id, "ticket_new")) == 1
     assert notifications(session, sub, "ticket_new") == []
+    # a role that may only look at the inbox, or works other queues, is not told
+    for name, perms in (("Читатель", ("support.view",)), ("SIM", ("sims.view", "sims.edit"))):
+        admins.create_role(session, boss, name, permissions=perms)
+        session.commit()
+        onlooker = factory.admin_user(name)
+        tid = ticketing.open_ticket(session, sub, "speed", "Снова медленно", "Днём тоже")
+        session.commit()
+        assert notifications(session, onlooker.id) == []
+        assert len(notifications(session, support, "ticket_new")) >= 2
 
 
 def test_a_partners_activation_decision_reaches_its_users_not_a_rivals(session, factory):
