@@ -20,6 +20,7 @@ from paysim_app.accounts.passwords import (
     unusable_hash,
     verify_password,
 )
+from paysim_app.accounts.user_agents import short_user_agent
 from paysim_app.core import audit, bulk, rate_limits, throttles
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
 from paysim_app.core.logins import parse_login
@@ -207,6 +208,7 @@ def sign_in(
     return token, actor_for(session, user)
 
 
+@verb
 def check_password(session: Session, login: str, password: str, ip: str = "") -> tuple[User, str]:
     """The first step of every sign-in: (the user, the login's throttle identifier) when the
     password is right and the account may sign in; AuthError otherwise (a wrong password counts
@@ -237,6 +239,7 @@ def check_password(session: Session, login: str, password: str, ip: str = "") ->
     return user, identifier
 
 
+@verb
 def second_step(session: Session, user: User) -> str:
     """What a sign-in of this user needs after the password: "" (nothing), "code" (their
     authenticator's code or a recovery code) or "enrol" (their admin role requires two-factor
@@ -251,6 +254,7 @@ def second_step(session: Session, user: User) -> str:
     return ""
 
 
+@verb
 def complete_sign_in(
     session: Session,
     user: User,
@@ -287,6 +291,7 @@ def valid_device_id(device_id: object) -> bool:
     )
 
 
+@verb
 def note_browser(
     session: Session,
     user: User,
@@ -335,7 +340,6 @@ def note_browser(
     )
     if first_ever:
         return False
-    from paysim_app.accounts.profile import short_user_agent  # profile imports this module
 
     notify_user(
         session,
@@ -649,6 +653,7 @@ def reset_password_by_code(session: Session, phone: str, code: str, new: str) ->
     user.phone_verified_at = user.phone_verified_at or utcnow()
 
 
+@verb
 def queue_to_login(
     session: Session, user: User, subject: str, body: str, kind: str, secret: str, sms: str
 ) -> None:

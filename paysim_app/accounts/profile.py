@@ -6,7 +6,6 @@ The login itself (e-mail or phone used to sign in) does not change here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from paysim_app.accounts.identity import hash_token
+from paysim_app.accounts.user_agents import short_user_agent
 from paysim_app.core import audit
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
@@ -169,36 +169,6 @@ class SessionRow:
     last_seen_at: datetime
     device: str  # the user agent, shortened to "Browser · OS"
     is_current: bool
-
-
-_BROWSERS = (
-    ("Edge", r"Edg(?:e|A|iOS)?/(\d+)"),
-    ("Opera", r"OPR/(\d+)"),
-    ("Yandex Browser", r"YaBrowser/(\d+)"),
-    ("Firefox", r"(?:Firefox|FxiOS)/(\d+)"),
-    ("Chrome", r"(?:Chrome|CriOS)/(\d+)"),
-    ("Safari", r"Version/(\d+).*Safari/"),
-)
-_SYSTEMS = (
-    ("Android", r"Android"),
-    ("iOS", r"iPhone|iPad|iPod"),
-    ("Windows", r"Windows"),
-    ("macOS", r"Mac OS X|Macintosh"),
-    ("Linux", r"Linux|X11"),
-)
-
-
-def short_user_agent(user_agent: str | None) -> str:
-    """'Mozilla/5.0 (X11; Linux x86_64) ... Chrome/120.0 ...' -> 'Chrome 120 · Linux'."""
-    ua = (user_agent or "").strip()
-    if not ua:
-        return ""
-    browser = next(
-        (f"{name} {m.group(1)}" for name, rx_ in _BROWSERS if (m := re.search(rx_, ua))), ""
-    )
-    system = next((name for name, rx_ in _SYSTEMS if re.search(rx_, ua)), "")
-    short = " · ".join(p for p in (browser, system) if p)
-    return short or (ua[:60] + ("…" if len(ua) > 60 else ""))
 
 
 def _live(actor: Actor):

@@ -408,6 +408,7 @@ def _end_sessions(session: Session, user_ids: list[int]) -> None:
         )
 
 
+@verb
 def role_assigned(session: Session, actor: Actor, user_id: int, role_id: int) -> None:
     """For admins.assign_role, in its unit of work: an admin moved to a role that requires
     two-factor sign-in and who has no authenticator loses their sessions (they sign in again

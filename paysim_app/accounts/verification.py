@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 from paysim_app.core import rate_limits
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.outbox import SECRET, queue_sms
+from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.models import PhoneCode
 from paysim_app.models.accounts import PHONE_CODE_PURPOSES
@@ -64,6 +65,7 @@ def _check_purpose(purpose: str) -> None:
         raise ValueError(f"unknown code purpose {purpose!r}")
 
 
+@verb
 def latest(session: Session, purpose: str, phone: str) -> PhoneCode | None:
     return session.exec(
         select(PhoneCode)
@@ -76,6 +78,7 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, int((moment - now).total_seconds() + 0.999))
 
 
+@verb
 def send_code(
     session: Session,
     purpose: str,
@@ -131,15 +134,6 @@ def send_code(
     return CodeSent(phone, row.expires_at, now + timedelta(seconds=RESEND_SECONDS))
 
 
-def last_sent(session: Session, purpose: str, phone: str) -> CodeSent | None:
-    """The live code's times for (purpose, phone), or None when none is waiting."""
-    _check_purpose(purpose)
-    row = latest(session, purpose, phone)
-    if row is None or row.used_at or row.voided_at or row.expires_at <= utcnow():
-        return None
-    return CodeSent(phone, row.expires_at, row.created_at + timedelta(seconds=RESEND_SECONDS))
-
-
 def clean_code(code: object) -> str:
     """What the person typed, digits only ('123 456' -> '123456'); refused unless 6 digits."""
     raw = code[:40] if isinstance(code, str) else ""
@@ -149,6 +143,7 @@ def clean_code(code: object) -> str:
     return digits
 
 
+@verb
 def use_code(
     session: Session, purpose: str, phone: str, code: object, *, user_id: int | None = None
 ) -> PhoneCode:
@@ -201,6 +196,7 @@ def _count_wrong(session: Session, row: PhoneCode, now: datetime) -> int:
     return CODE_ATTEMPTS - row.attempts
 
 
+@verb
 def void_codes(session: Session, purpose: str, phone: str) -> None:
     """Every waiting code for (purpose, phone) stops working (a login change cancelled)."""
     session.exec(
