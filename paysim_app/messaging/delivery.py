@@ -79,8 +79,14 @@ def email_sender_from_settings():
 
 
 def sms_sender_from_settings():
+    """The SMS sender the settings ask for; None when text messages must wait: the sandbox
+    outside demo mode (it would mark them sent while nothing leaves the machine; preflight warns
+    about it), as e-mails wait without SMTP_HOST."""
     from paysim_app.messaging import sms
 
+    settings = get_settings()
+    if settings.paysim_sms_provider == "sandbox" and not settings.paysim_demo:
+        return None
     return sms.get_sms_sender()
 
 

@@ -323,6 +323,28 @@ def test_without_smtp_host_e_mails_wait_outside_demo_and_go_to_the_log_in_demo(
     assert _row(session, row_id).status == "sent"
 
 
+def test_the_sms_sandbox_sends_only_in_demo_mode_and_text_messages_wait_outside_it(
+    session, monkeypatch
+):
+    """Outside demo mode the sandbox would mark a code 'sent' while nothing leaves the machine:
+    without PAYSIM_SMS_PROVIDER=smpp a text message waits, as an e-mail waits without SMTP_HOST."""
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.setenv("PAYSIM_SMS_PROVIDER", "sandbox")
+    get_settings.cache_clear()
+    row = outbox.queue_sms(session, "+79161234567", f"Код: {outbox.SECRET}", "phone_code", "482913")
+    session.commit()
+    assert delivery.deliver_due()["claimed"] == 0
+    assert _row(session, row.id).status == "waiting"
+    monkeypatch.setenv("PAYSIM_DEMO", "1")
+    get_settings.cache_clear()
+    try:
+        assert delivery.deliver_due()["sent"] == 1
+    finally:
+        monkeypatch.setenv("PAYSIM_DEMO", "0")
+        get_settings.cache_clear()
+    assert _row(session, row.id).status == "sent"
+
+
 def test_sms_rows_go_to_the_sms_sender_with_their_code_and_retry_alike(session, smtp):
     code_row = outbox.queue_sms(
         session, "+79161234567", f"Код: {outbox.SECRET}", "phone_code", "482913"
