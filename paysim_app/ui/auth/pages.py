@@ -14,6 +14,27 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import auth_card
 
 
+def _new_password(errors, label_key: str = "auth.new_password") -> tuple[rx.Component, ...]:
+    """A new password and its repeat, with the strength rules under the first."""
+    return (
+        field(
+            "password",
+            label_key,
+            errors.get("password", "") if errors is not None else "",
+            type_="password",
+            autocomplete="new-password",
+            hint_key="auth.password_rules",
+        ),
+        field(
+            "password_repeat",
+            "auth.password_repeat",
+            errors.get("password_repeat", "") if errors is not None else "",
+            type_="password",
+            autocomplete="new-password",
+        ),
+    )
+
+
 def login_page() -> rx.Component:
     """The password, then the second step of a user with two-factor sign-in (ui/auth/two_factor)."""
     return auth_card(
@@ -77,21 +98,7 @@ def _register_form() -> rx.Component:
                 placeholder_key="auth.login_placeholder",
                 autocomplete="username",
             ),
-            field(
-                "password",
-                "auth.password",
-                errors.get("password", ""),
-                type_="password",
-                autocomplete="new-password",
-                hint_key="auth.password_rules",
-            ),
-            field(
-                "password_repeat",
-                "auth.password_repeat",
-                errors.get("password_repeat", ""),
-                type_="password",
-                autocomplete="new-password",
-            ),
+            *_new_password(errors, "auth.password"),
             rx.button(
                 tr("auth.register_button"), type="submit", size="3", width="100%", id="register"
             ),
@@ -154,21 +161,7 @@ def _forgot_code() -> rx.Component:
             ForgotState.reset_by_code,
             ForgotState.resend,
             ForgotState.other_number,
-            field(
-                "password",
-                "auth.new_password",
-                errors.get("password", ""),
-                type_="password",
-                autocomplete="new-password",
-                hint_key="auth.password_rules",
-            ),
-            field(
-                "password_repeat",
-                "auth.password_repeat",
-                errors.get("password_repeat", ""),
-                type_="password",
-                autocomplete="new-password",
-            ),
+            *_new_password(errors),
         ),
         spacing="3",
         width="100%",
@@ -204,19 +197,7 @@ def reset_page() -> rx.Component:
             rx.form(
                 rx.vstack(
                     error_banner(ResetState.error, "reset-error"),
-                    field(
-                        "password",
-                        "auth.new_password",
-                        type_="password",
-                        autocomplete="new-password",
-                        hint_key="auth.password_rules",
-                    ),
-                    field(
-                        "password_repeat",
-                        "auth.password_repeat",
-                        type_="password",
-                        autocomplete="new-password",
-                    ),
+                    *_new_password(None),
                     rx.button(
                         tr("auth.reset_button"),
                         type="submit",

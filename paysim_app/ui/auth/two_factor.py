@@ -18,27 +18,26 @@ def _back() -> rx.Component:
     )
 
 
+def _code_form(button: str) -> rx.Component:
+    """The code field and its button: the same form for a sign-in code and an enrolment's."""
+    return rx.form(
+        rx.vstack(
+            error_banner(LoginState.error, "login-error"),
+            code_input(),
+            rx.button(tr(button), type="submit", size="3", width="100%", id="verify-code"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=LoginState.submit_code,
+        width="100%",
+    )
+
+
 def code_step() -> rx.Component:
     return rx.vstack(
         rx.heading(tr("two_factor.code_title"), size="4", as_="h2"),
         rx.text(tr("two_factor.code_hint"), size="2"),
-        rx.form(
-            rx.vstack(
-                error_banner(LoginState.error, "login-error"),
-                code_input(),
-                rx.button(
-                    tr("two_factor.code_button"),
-                    type="submit",
-                    size="3",
-                    width="100%",
-                    id="verify-code",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=LoginState.submit_code,
-            width="100%",
-        ),
+        _code_form("two_factor.code_button"),
         _back(),
         spacing="3",
         width="100%",
@@ -52,23 +51,7 @@ def enrol_step() -> rx.Component:
         rx.callout(tr("two_factor.enrol_required"), icon="shield-check", color_scheme="blue"),
         rx.text(tr("two_factor.enrol_scan"), size="2"),
         qr_block(LoginState.qr, LoginState.secret),
-        rx.form(
-            rx.vstack(
-                error_banner(LoginState.error, "login-error"),
-                code_input(),
-                rx.button(
-                    tr("two_factor.enrol_button"),
-                    type="submit",
-                    size="3",
-                    width="100%",
-                    id="verify-code",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=LoginState.submit_code,
-            width="100%",
-        ),
+        _code_form("two_factor.enrol_button"),
         _back(),
         spacing="3",
         width="100%",
