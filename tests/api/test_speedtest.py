@@ -85,6 +85,36 @@ def test_empty_answers_a_get_for_ping(client, pass_):
     assert response.status_code == 200 and response.content == b""
 
 
+def test_empty_takes_a_browser_that_stops_its_upload_in_its_stride(session, pass_):
+    """The speed test cuts its upload when its time is up: no exception reaches the server."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from paysim_app.api.speedtest import empty
+
+    messages = iter(
+        [
+            {"type": "http.request", "body": b"\x00" * 1024, "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive():
+        return next(messages)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/speedtest/empty",
+        "query_string": pass_.encode(),
+        "headers": [],
+        "client": ("127.0.0.1", 50000),
+    }
+    response = asyncio.run(empty(Request(scope, receive)))
+    assert response.status_code == 499
+
+
 def test_empty_refuses_more_than_its_cap(client, pass_):
     def chunks():
         sent = 0
