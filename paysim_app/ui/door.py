@@ -33,6 +33,7 @@ import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import StateUpdate
 from reflex_base.event import Event
+from starlette.datastructures import UploadFile
 
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
@@ -124,9 +125,20 @@ def _fits(value: Any, hint: Any) -> bool:
         return isinstance(value, bool)
     if target is dict:
         return isinstance(value, dict)
+    if _is_upload(target):
+        return isinstance(value, UploadFile)
     if target is list:
+        # a file list comes from Reflex's upload endpoint as files; over the websocket a
+        # hostile client can only send JSON in its place ([""], [5]): refused here
+        items = typing.get_args(hint)
+        if items and _is_upload(items[0]):
+            return isinstance(value, list) and all(isinstance(v, UploadFile) for v in value)
         return isinstance(value, list)
-    return True  # uploads and other objects Reflex builds itself
+    return True  # other objects Reflex builds itself
+
+
+def _is_upload(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, UploadFile)
 
 
 def _check_arguments(handler, payload: Any) -> None:
