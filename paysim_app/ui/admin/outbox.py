@@ -15,7 +15,7 @@ from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
-from paysim_app.ui.components.format import moment
+from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
@@ -41,7 +41,7 @@ class OutboxState(ListMixin, SessionState):
         return {
             "created": moment(row["created_at"], loc),
             "channel": t(f"outbox.channel.{row['channel']}", loc),
-            "to": row["to_address"],
+            "to": phone(row["to_address"]) if row["channel"] == "sms" else row["to_address"],
             "subject": row["subject"] or "—",
             # what goes attached ("Attached: receipt No. 42, PDF"), rendered when it is sent
             "attached": t(
