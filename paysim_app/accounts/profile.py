@@ -6,7 +6,6 @@ The login itself (e-mail or phone used to sign in) does not change here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +17,6 @@ from paysim_app.accounts.user_agents import short_user_agent
 from paysim_app.core import audit
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
-from paysim_app.core.notify import EMAIL_KINDS, muted_kinds
 from paysim_app.core.permissions import Actor, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AuthSession, Subscriber, User
@@ -27,20 +25,6 @@ from paysim_app.models.base import utcnow
 NAME_MAX = 200
 ADDRESS_MAX = 300
 SESSIONS_SHOWN = 50
-
-# how the profile page groups the kinds (every kind of notify.EMAIL_KINDS exactly once)
-EMAIL_GROUPS: dict[str, tuple[str, ...]] = {
-    "balance": ("low_balance", "sim_suspended", "sim_restored"),
-    "autopay": (
-        "autopay_ok",
-        "autopay_failed",
-        "autopay_failed_hard",
-        "autopay_cap",
-        "autopay_confirm",
-        "autopay_off_no_card",
-    ),
-    "cards": ("card_expiring",),
-}
 
 
 # --------------------------------------------------------------------------- personal data
@@ -55,7 +39,6 @@ class Profile:
     phone: str  # E.164 or ""
     address: str
     locale: str
-    email_muted: tuple[str, ...]  # sorted kinds whose e-mail copy is off
 
 
 def _user(session: Session, actor: Actor | None) -> User:
@@ -87,7 +70,6 @@ def get_profile(session: Session, actor: Actor | None) -> Profile:
         phone=sub.phone,
         address=sub.address,
         locale=user.locale,
-        email_muted=tuple(sorted(muted_kinds(user.email_muted))),
     )
 
 
@@ -137,26 +119,6 @@ def update_profile(
         audit.record(session, actor, "profile.update", "subscriber", sub.id, before, after)
     session.flush()
     return get_profile(session, actor)
-
-
-# --------------------------------------------------------------------------- e-mail preferences
-
-
-@verb
-def set_email_enabled(
-    session: Session, actor: Actor | None, kinds: Iterable[str], enabled: bool
-) -> tuple[str, ...]:
-    """Turn the e-mail copy of these notification kinds on or off; returns the muted kinds.
-    The in-app notification is written either way."""
-    user = _user(session, actor)
-    kinds = set(kinds)
-    if not kinds or not kinds <= set(EMAIL_KINDS):
-        raise ValidationError("error.invalid", field="kind")
-    muted = set(muted_kinds(user.email_muted))
-    muted = muted - kinds if enabled else muted | kinds
-    user.email_muted = ",".join(k for k in EMAIL_KINDS if k in muted)
-    session.flush()
-    return tuple(sorted(muted))
 
 
 # --------------------------------------------------------------------------- sessions

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -93,34 +93,7 @@ KINDS: dict[str, KindSpec] = {
     **_kinds((ADMIN,), "message_failed", default="app"),
 }
 SECURITY_KINDS = tuple(k for k, spec in KINDS.items() if spec.locked)
-# the kinds the old e-mail switches covered (User.email_muted; accounts.profile still reads it)
-EMAIL_KINDS = (
-    "sim_suspended",
-    "sim_restored",
-    "autopay_ok",
-    "autopay_failed",
-    "autopay_failed_hard",
-    "autopay_cap",
-    "autopay_confirm",
-    "autopay_off_no_card",
-    "card_expiring",
-    "low_balance",
-)
 _UNKNOWN = KindSpec(frozenset())
-
-# set by the phone-verification change; until it lands no phone counts as verified
-_PHONE_VERIFIED = getattr(User, "phone_verified_at", None)
-
-
-def muted_kinds(stored: str | None) -> frozenset[str]:
-    """User.email_muted ("a,b") as a set; unknown words are ignored. (Before channels; the
-    migration 0016 turned these into "app" preferences.)"""
-    return frozenset(k for k in (stored or "").split(",") if k in EMAIL_KINDS)
-
-
-def can_sms() -> bool:
-    """SMS copies need the outbox's SMS queue and verified phones."""
-    return _PHONE_VERIFIED is not None and hasattr(outbox, "queue_sms")
 
 
 @dataclass(frozen=True)
@@ -132,7 +105,6 @@ class Contact:
     email: str
     phone: str
     chosen: dict[str, str]
-    muted: frozenset[str] = frozenset()  # User.email_muted: the old e-mail switches
 
 
 def channel_for(kind: str, contact: Contact) -> str:
@@ -141,18 +113,12 @@ def channel_for(kind: str, contact: Contact) -> str:
     if spec.locked:
         return "email" if contact.email else "sms" if contact.phone else "app"
     chosen = contact.chosen.get(kind)
-    if chosen not in spec.channels:
-        chosen = "app" if kind in contact.muted else None
-    channel = chosen or spec.default
+    channel = chosen if chosen in spec.channels else spec.default
     if channel == "sms" and not contact.phone:
         channel = "email"
     if channel == "email" and not contact.email:
         channel = "app"
     return channel
-
-
-def _verified_phone_column():
-    return _PHONE_VERIFIED.isnot(None) if _PHONE_VERIFIED is not None else None
 
 
 def _preferences(session: Session, user_ids) -> dict[int, dict[str, str]]:
@@ -173,7 +139,8 @@ def _preferences(session: Session, user_ids) -> dict[int, dict[str, str]]:
 
 
 def _phone_if_verified(phone_no: str | None, verified) -> str:
-    return phone_no or "" if (verified and can_sms()) else ""
+    """SMS copies go only to a phone its owner has proven (accounts.verification)."""
+    return phone_no or "" if verified else ""
 
 
 def contacts(
@@ -184,9 +151,8 @@ def contacts(
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    verified = _PHONE_VERIFIED if _PHONE_VERIFIED is not None else literal(None)
     rows = session.execute(
-        select(User.id, User.locale, User.email, User.phone, verified, User.email_muted).where(
+        select(User.id, User.locale, User.email, User.phone, User.phone_verified_at).where(
             User.id.in_(ids), User.is_active
         )
     ).all()
@@ -198,9 +164,8 @@ def contacts(
             emails.get(uid) or email or "",
             _phone_if_verified(phone_no, ok),
             chosen.get(uid, {}),
-            muted_kinds(muted),
         )
-        for uid, locale, email, phone_no, ok, muted in rows
+        for uid, locale, email, phone_no, ok in rows
     }
 
 
@@ -219,7 +184,6 @@ def _copy(
 def _recipients(session: Session, sim_ids: list[int]) -> dict[int, tuple[int, str, Contact]]:
     """sim id -> (user id, msisdn, contact) of the subscriber who owns it; one query for the
     owners and one for their preferences, however many SIMs."""
-    verified = _PHONE_VERIFIED if _PHONE_VERIFIED is not None else literal(None)
     rows = session.execute(
         select(
             Sim.id,
@@ -229,8 +193,7 @@ def _recipients(session: Session, sim_ids: list[int]) -> dict[int, tuple[int, st
             User.email,
             Subscriber.email,
             User.phone,
-            verified,
-            User.email_muted,
+            User.phone_verified_at,
         )
         .join(Subscriber, Subscriber.id == Sim.subscriber_id)
         .join(User, User.id == Subscriber.user_id)
@@ -246,7 +209,6 @@ def _recipients(session: Session, sim_ids: list[int]) -> dict[int, tuple[int, st
                 r[5] or r[4] or "",
                 _phone_if_verified(r[6], r[7]),
                 chosen.get(r[2], {}),
-                muted_kinds(r[8]),
             ),
         )
         for r in rows
@@ -264,7 +226,6 @@ def notify_user(
     email: str | None = None,
     contact: Contact | None = None,
     sim_id: int | None = None,
-    muted: frozenset[str] | None = None,  # noqa: ARG001 - before channels; preferences decide
 ) -> bool:
     """Add the notification (and its e-mail or SMS copy) in the caller's transaction; False if
     deduplicated, turned off, or the user is gone. `email` overrides the address (a contract's

@@ -60,9 +60,6 @@ class User(SQLModel, table=True):
     # when the login phone was proven by a code sent to it (registration, reset by SMS, a
     # login change) or by the SMS set-password link; phones that predate codes count as proven
     phone_verified_at: datetime | None = None
-    # notification kinds whose e-mail copy the user turned off, comma-separated ("" = none);
-    # the in-app notification is written anyway (see core.notify)
-    email_muted: str = Field(default="", max_length=400)
     # the address a mail server refused for good (messaging.delivery); while it is still the
     # user's e-mail the cabinet says so. A changed e-mail is not this one, so nothing to clear
     bounced_email: str | None = Field(default=None, max_length=254)

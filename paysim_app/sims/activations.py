@@ -143,7 +143,6 @@ def notify_owner(
         {"msisdn": phone(sim.msisdn), **shown},
         locale=user.locale,
         email=email,
-        muted=notify.muted_kinds(user.email_muted),
     )
 
 

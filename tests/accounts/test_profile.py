@@ -168,32 +168,13 @@ def test_short_user_agent():
     assert len(profile.short_user_agent("z" * 300)) == 61
 
 
-# --------------------------------------------------------------------------- e-mail preferences
-
-
-def test_every_kind_is_in_exactly_one_group():
-    grouped = [k for kinds in profile.EMAIL_GROUPS.values() for k in kinds]
-    assert sorted(grouped) == sorted(notify.EMAIL_KINDS)
-
-
-def test_preferences_accept_only_known_kinds(session, factory):
-    actor = factory.subscriber()
-    assert profile.set_email_enabled(session, actor, ["autopay_ok", "low_balance"], False) == (
-        "autopay_ok",
-        "low_balance",
-    )
-    assert profile.set_email_enabled(session, actor, ["low_balance"], True) == ("autopay_ok",)
-    for bad in ([], ["password_reset"], ["autopay_ok", "x"]):
-        with pytest.raises(ValidationError):
-            profile.set_email_enabled(session, actor, bad, False)
-    session.commit()
-    assert fresh(session, User, actor.user_id).email_muted == "autopay_ok"
-    assert profile.get_profile(session, actor).email_muted == ("autopay_ok",)
+# --------------------------------------------------------------------------- in-app only kinds
 
 
 def test_notify_user_writes_the_notification_but_no_mail_for_a_muted_kind(session, factory):
     actor = factory.subscriber("olga@example.ru")
-    profile.set_email_enabled(session, actor, profile.EMAIL_GROUPS["autopay"], False)
+    for kind in ("autopay_ok", "autopay_failed", "autopay_failed_hard"):
+        assert notify.set_channel(session, actor, kind, "app") == "app"
     session.commit()
     assert notify.notify_user(
         session,
@@ -213,7 +194,7 @@ def test_notify_user_writes_the_notification_but_no_mail_for_a_muted_kind(sessio
 def test_notify_sim_owners_skips_muted_mails_in_both_paths(session, factory, dedup):
     muted = factory.subscriber("muted@example.ru")
     loud = factory.subscriber("loud@example.ru")
-    profile.set_email_enabled(session, muted, ["low_balance"], False)
+    notify.set_channel(session, muted, "low_balance", "app")
     session.commit()
     sims = [factory.sim(muted), factory.sim(loud)]
     items = [
@@ -245,4 +226,4 @@ def test_recipients_is_two_queries(session, factory, engine):
         event.remove(engine, "before_cursor_execute", listener)
     # the owners in one query, their channel preferences in one more
     assert len(owners) == 3 and len(statements) == 2
-    assert all(o[2].muted == frozenset() for o in owners.values())
+    assert all(o[2].chosen == {} for o in owners.values())

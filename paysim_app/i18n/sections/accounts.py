@@ -164,16 +164,11 @@ RU = {
     "login_change.invalid": (
         "Ссылка или код неверны либо устарели. Запросите смену логина в профиле ещё раз."
     ),
-    "login_change.code_format": "Введите код из {digits} цифр.",
-    "login_change.code_wrong": "Неверный код.",
-    "login_change.code_spent": "Слишком много неверных кодов. Запросите новый.",
     "login_change.mail.confirm_subject": "PaySim: подтвердите новый логин",
     "login_change.mail.confirm_body": (
         "Чтобы входить в PaySim по адресу {login}, откройте ссылку "
         "(действует {hours} ч):\n{link}\n\nЕсли вы не меняли логин, просто удалите это письмо."
     ),
-    "login_change.sms.code_body": "PaySim: код подтверждения нового логина {code} "
-    "(действует {minutes} мин.). Никому его не сообщайте.",
     "login_change.mail.notice_subject": "PaySim: запрошена смена логина",
     "login_change.mail.notice_body": (
         "{when} в вашем кабинете PaySim запросили смену логина на {login}. Пока новый адрес "
@@ -201,12 +196,6 @@ RU = {
     "profile.language": "Язык интерфейса и писем",
     "profile.language.ru": "Русский",
     "profile.language.en": "English",
-    "profile.emails": "Уведомления на e-mail",
-    "profile.emails_hint": "Уведомления в личном кабинете приходят всегда; здесь можно отключить их копии на почту.",
-    "profile.emails_saved": "Настройки писем сохранены.",
-    "profile.group.balance": "Баланс и статус номера",
-    "profile.group.autopay": "Автоплатёж",
-    "profile.group.cards": "Карты",
     "profile.kind.low_balance": "Не хватит денег на абонплату",
     "profile.kind.sim_suspended": "Номер приостановлен за долг",
     "profile.kind.sim_restored": "Номер снова работает",
@@ -388,16 +377,11 @@ EN = {
     "login_change.invalid": (
         "The link or code is wrong or has expired. Ask for the login change in your profile again."
     ),
-    "login_change.code_format": "Enter the {digits}-digit code.",
-    "login_change.code_wrong": "Wrong code.",
-    "login_change.code_spent": "Too many wrong codes. Ask for a new one.",
     "login_change.mail.confirm_subject": "PaySim: confirm your new login",
     "login_change.mail.confirm_body": (
         "To sign in to PaySim with {login}, open this link (valid {hours} h):\n{link}\n\n"
         "If you did not change your login, just delete this e-mail."
     ),
-    "login_change.sms.code_body": "PaySim: your new login's confirmation code is {code} "
-    "(valid {minutes} min). Do not share it.",
     "login_change.mail.notice_subject": "PaySim: a login change was requested",
     "login_change.mail.notice_body": (
         "On {when} a change of your PaySim login to {login} was requested. Until the new "
@@ -425,12 +409,6 @@ EN = {
     "profile.language": "Language of the site and e-mails",
     "profile.language.ru": "Русский",
     "profile.language.en": "English",
-    "profile.emails": "E-mail notifications",
-    "profile.emails_hint": "Notifications always appear in your cabinet; here you can turn off their e-mail copies.",
-    "profile.emails_saved": "E-mail settings saved.",
-    "profile.group.balance": "Balance and number status",
-    "profile.group.autopay": "Autopay",
-    "profile.group.cards": "Cards",
     "profile.kind.low_balance": "Balance short of the monthly fee",
     "profile.kind.sim_suspended": "Number suspended for debt",
     "profile.kind.sim_restored": "Number works again",
