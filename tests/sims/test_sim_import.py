@@ -564,3 +564,14 @@ def test_an_upload_is_received_from_a_stream_block_by_block(
         si.receive_upload(admin, io.BytesIO(data), "big.csv", limit=10)
     assert refused.value.code == "sim_import.error.too_large"
     assert [p.name for p in imports_folder.glob("*.csv")] == [upload.stored]
+
+
+def test_a_small_upload_is_checked_in_the_worker_and_a_large_one_in_the_import_process(
+    admin, imports_folder, monkeypatch
+):
+    small = si.store_upload(admin, csv_bytes(row(1), row(2)), "small.csv")
+    assert si.is_small(small)
+    monkeypatch.setattr(uploads, "SMALL_UPLOAD_BYTES", 10)
+    assert not si.is_small(small)
+    for gone in ("../etc/passwd", "", "x" * 500, "0" * 32 + ".csv"):
+        assert not si.is_small(si.StoredImport("a.csv", gone))

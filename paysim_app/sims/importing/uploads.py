@@ -113,6 +113,20 @@ def _stored_path(stored: str) -> Path:
     return imports_dir() / stored
 
 
+# a file this small is checked in a thread of the web worker: a few thousand lines take
+# milliseconds, while the import process (jobs/offload.py) is started on first use and runs at a
+# low priority, so on a busy machine a three-line preview waited for it for more than 20 s
+SMALL_UPLOAD_BYTES = 256 * 1024
+
+
+def is_small(upload: StoredImport) -> bool:
+    """Whether the stored upload is small enough to be checked without the import process."""
+    try:
+        return _stored_path(upload.stored).stat().st_size <= SMALL_UPLOAD_BYTES
+    except (ValidationError, OSError):
+        return False  # gone or not ours: the job itself says so
+
+
 def rejects_name(stored: str) -> str:
     return stored.removesuffix(".csv") + ".rejects.csv"
 

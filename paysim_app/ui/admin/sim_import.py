@@ -230,8 +230,10 @@ class SimImportState(SessionState):
         # (jobs/offload.py) instead of a thread: a background task changes its state only inside
         # `async with self`, and the import must not hold the state meanwhile. The job's refusal
         # comes back raised and is read like any verb's (SessionState._outcome).
+        # a small file in a thread here: starting the low-priority process costs more than it
+        runner = asyncio.to_thread if importing.is_small(upload) else run_in_process
         done = asyncio.ensure_future(
-            run_in_process(importing.run_upload_job, job, upload, actor, confirmed)
+            runner(importing.run_upload_job, job, upload, actor, confirmed)
         )
         await asyncio.wait([done])
         async with self:
