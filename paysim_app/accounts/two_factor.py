@@ -2,7 +2,9 @@
 
 Who: every admin may enrol, a superadmin (admins.manage) may require it for a role
 (set_role_two_factor) and reset a lost one (reset_two_factor, audited; the admin enrols again at
-their next sign-in if the role requires it). A partner's user may opt in. Subscribers do not.
+their next sign-in if the role requires it). A partner's user may opt in; an admin with the
+partners' edit right (partners.edit) resets a lost one from that partner's card
+(reset_partner_user: the same reset, for that partner's own users only). Subscribers do not.
 
 Enrolment: start_enrolment makes a secret (pyotp.random_base32), keeps it encrypted with the
 outbox's key (core.outbox.seal: Fernet under a key derived from PAYSIM_SECRET_KEY) and shows it
@@ -67,6 +69,7 @@ USER_LOCK = ("two_factor", 5, 15)  # wrong codes of a signed-in user (enrol, dis
 MAY_ENROL = ("admin", "partner")
 MANAGE = "admins.manage"
 VIEW = "admins.view"
+PARTNERS_EDIT = "partners.edit"  # the partner card's user actions (partners.directory)
 
 
 def _is_id(value: object) -> bool:
@@ -341,7 +344,7 @@ def _remove(session: Session, user_id: int) -> None:
     session.execute(delete(TwoFactor).where(TwoFactor.user_id == user_id))
 
 
-# -- what a superadmin does -------------------------------------------------------------------
+# -- what a superadmin (or, for a partner's users, a partners' editor) does ----------------------
 @verb
 def reset_two_factor(session: Session, actor: Actor, user_id: int) -> None:
     """A lost authenticator: an admins.manage holder removes an admin's authenticator and
@@ -351,6 +354,30 @@ def reset_two_factor(session: Session, actor: Actor, user_id: int) -> None:
     user = session.get(User, user_id) if _is_id(user_id) else None
     if user is None or user.role != "admin":
         raise PermissionDenied()
+    _reset(session, actor, user)
+
+
+@verb
+def reset_partner_user(session: Session, actor: Actor, partner_id: int, user_id: int) -> None:
+    """The same reset from a partner's card (a partner's user who opted in lost both the app and
+    the recovery codes): a partners.edit holder, for one of that partner's users only. Both ids
+    come from the browser: an admin's, a subscriber's or another partner's user's id is refused
+    like an unknown one."""
+    require(actor, PARTNERS_EDIT)
+    user = session.get(User, user_id) if _is_id(user_id) else None
+    if (
+        user is None
+        or user.role != "partner"
+        or not _is_id(partner_id)
+        or user.partner_id != partner_id
+    ):
+        raise PermissionDenied()
+    _reset(session, actor, user)
+
+
+def _reset(session: Session, actor: Actor, user: User) -> None:
+    """Remove the user's authenticator and recovery codes and end their sessions; audited
+    ("two_factor.reset", before/after). The callers have checked who may."""
     row = session.get(TwoFactor, user.id)
     before = {
         "enabled": bool(row and row.enabled_at),

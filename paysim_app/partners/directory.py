@@ -4,7 +4,9 @@ Create, edit (the commission rate applies to payments from now on: each accrual 
 of its day), deactivate / activate (a mark: see the note below), delete (only a partner without
 SIMs, subscribers, payments, commissions, requests or tickets, whose users never did anything),
 and the partner's users: invite (an account with role partner and a set-password link by
-e-mail, through the password-reset machinery), disable / enable. Every write is audited.
+e-mail, through the password-reset machinery), disable / enable, and, listed with whether their
+two-factor sign-in is on, its reset (accounts.two_factor.reset_partner_user). Every write is
+audited.
 
 Deactivating a partner does not, by itself, stop its users from signing in: accounts.identity
 checks the user's own is_active only. Disable the users as well to shut them out.
@@ -36,6 +38,7 @@ from paysim_app.models import (
     Sim,
     Subscriber,
     Ticket,
+    TwoFactor,
     User,
 )
 
@@ -114,6 +117,7 @@ class PartnerUserView:
     is_active: bool
     last_login_at: datetime | None
     created_at: datetime
+    two_factor: bool = False  # their authenticator is on (an enrolment begun is not)
 
 
 def _sims_of_partner():
@@ -182,7 +186,7 @@ def _view(session: Session, partner: Partner) -> PartnerView:
     )
 
 
-def _user_view(user: User) -> PartnerUserView:
+def _user_view(user: User, two_factor: bool = False) -> PartnerUserView:
     return PartnerUserView(
         id=user.id,
         partner_id=user.partner_id,
@@ -191,6 +195,19 @@ def _user_view(user: User) -> PartnerUserView:
         is_active=user.is_active,
         last_login_at=user.last_login_at,
         created_at=user.created_at,
+        two_factor=bool(two_factor),
+    )
+
+
+def _users_with_two_factor(where) -> Select:
+    """The users matching `where`, each with whether their two-factor sign-in is on: one
+    outer join, not a query per user."""
+    on = (TwoFactor.user_id == User.id) & TwoFactor.enabled_at.is_not(None)
+    return (
+        select(User, TwoFactor.user_id.is_not(None))
+        .outerjoin(TwoFactor, on)
+        .where(where)
+        .order_by(User.id)
     )
 
 
@@ -351,10 +368,8 @@ def delete_partner(session: Session, actor: Actor, partner_id: int) -> None:
 def partner_users(session: Session, actor: Actor, partner_id: int) -> list[PartnerUserView]:
     require(actor, "partners.view")
     partner = _load(session, partner_id)
-    rows = session.execute(
-        select(User).where(User.partner_id == partner.id).order_by(User.id)
-    ).scalars()
-    return [_user_view(u) for u in rows]
+    rows = session.execute(_users_with_two_factor(User.partner_id == partner.id)).all()
+    return [_user_view(user, on) for user, on in rows]
 
 
 @verb
@@ -424,4 +439,5 @@ def set_partner_user_active(
     if user.is_active != bool(active):
         identity.set_user_active(session, actor, user.id, bool(active))  # audits user.set_active
         session.flush()
-    return _user_view(user)
+    _, on = session.execute(_users_with_two_factor(User.id == user.id)).one()
+    return _user_view(user, on)

@@ -1,5 +1,6 @@
 """Two-factor sign-in (accounts.two_factor): enrolment, the second step of a sign-in, recovery
-codes, the role's requirement and the superadmin's reset, and the new-browser notice."""
+codes, the role's requirement and the superadmin's reset, a partner's user's reset from the
+partner's card, and the new-browser notice."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 
 from paysim_app.accounts import admins, identity, two_factor
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
-from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
+from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT, Actor
 from paysim_app.db import session_scope
 from paysim_app.models import (
     AdminRole,
@@ -25,7 +26,9 @@ from paysim_app.models import (
     RecoveryCode,
     SignInChallenge,
     TwoFactor,
+    User,
 )
+from paysim_app.partners import directory
 from tests.conftest import PASSWORD
 
 START = datetime(2026, 3, 2, 9, 0, 10, tzinfo=UTC)
@@ -388,6 +391,130 @@ def test_only_a_superadmin_resets_or_sets_the_requirement(session, factory, admi
             two_factor.reset_two_factor(session, boss, bad)
     with pytest.raises(ValidationError):
         two_factor.set_role_two_factor(session, boss, admin.admin_role_id, "yes")
+
+
+# -- a partner's user, reset from the partner's card ----------------------------------------------
+def partner_desk(session, factory, permissions=("partners.view", "partners.edit")) -> Actor:
+    """An admin whose role grants `permissions` (by default the partners' pages, view and edit)
+    and nothing of the admins' section."""
+    boss = factory.superadmin()
+    desk = factory.admin_user(ROLE_SUPPORT)
+    role_id = admins.create_role(session, boss, f"Desk {desk.id}", permissions=permissions)
+    admins.assign_role(session, boss, desk.id, role_id)
+    session.commit()
+    return identity.actor_for(session, desk)
+
+
+def signed_in_with_code(session, login: str, secret: str, clock) -> None:
+    step = begin(session, login)
+    clock.shift(30)
+    finish(session, step.challenge, code_at(secret, datetime.now(UTC)))
+
+
+def resets(session) -> list[AuditLog]:
+    return list(
+        session.execute(select(AuditLog).where(AuditLog.action == "two_factor.reset")).scalars()
+    )
+
+
+def test_a_partner_desk_resets_a_partner_users_two_factor(session, factory, clock):
+    dealer = factory.partner()
+    desk = partner_desk(session, factory)
+    pid = dealer.partner.id
+    secret, _ = enrol(session, dealer.actor)
+    signed_in_with_code(session, dealer.login, secret, clock)
+    assert sessions_of(session, dealer.user.id) == 1
+    second = directory.invite_partner_user(session, desk, pid, "second@example.ru")
+    # an enrolment begun and not confirmed is not "on"
+    two_factor.start_enrolment(session, identity.actor_for(session, session.get(User, second.id)))
+    session.commit()
+    listed = {u.email: u.two_factor for u in directory.partner_users(session, desk, pid)}
+    assert listed == {dealer.login: True, "second@example.ru": False}
+
+    two_factor.reset_partner_user(session, desk, pid, dealer.user.id)
+    session.commit()
+    assert session.get(TwoFactor, dealer.user.id) is None
+    assert not session.execute(
+        select(RecoveryCode).where(RecoveryCode.user_id == dealer.user.id)
+    ).first()
+    assert sessions_of(session, dealer.user.id) == 0
+    (log,) = resets(session)
+    assert json.loads(log.before) == {"enabled": True, "recovery_left": 10}
+    assert json.loads(log.after) == {"enabled": False, "recovery_left": 0}
+    assert log.entity == "user" and log.entity_id == str(dealer.user.id)
+    assert log.actor_user_id == desk.user_id
+    assert not any(u.two_factor for u in directory.partner_users(session, desk, pid))
+    # the password alone signs in again; the user may enrol anew from the profile
+    assert begin(session, dealer.login).token
+
+
+def test_the_user_list_brings_the_two_factor_state_in_one_query(session, engine, factory, clock):
+    from sqlalchemy import event
+
+    dealer = factory.partner()
+    desk = partner_desk(session, factory)
+    for n in range(3):
+        directory.invite_partner_user(session, desk, dealer.partner.id, f"seller{n}@example.ru")
+    session.commit()
+    enrol(session, dealer.actor)
+    statements: list[str] = []
+    listener = lambda *a: statements.append(a[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        users = directory.partner_users(session, desk, dealer.partner.id)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert [u.two_factor for u in users] == [True, False, False, False]
+    # the partner (unless the session holds it already) and its users with their state
+    assert len(statements) <= 2 and sum("two_factor" in s for s in statements) == 1
+
+
+def test_the_partner_reset_is_refused_without_the_right_or_for_anyone_else(
+    session, factory, admin, clock
+):
+    dealer, other = factory.partner(), factory.partner()
+    desk = partner_desk(session, factory)
+    viewer = partner_desk(session, factory, permissions=("partners.view",))
+    support, boss, subscriber = factory.support(), factory.superadmin(), factory.subscriber()
+    secret, _ = enrol(session, dealer.actor)
+    enrol(session, other.actor)
+    enrol(session, identity.actor_for(session, admin))
+    signed_in_with_code(session, dealer.login, secret, clock)
+    pid = dealer.partner.id
+    for actor in (viewer, support, dealer.actor, subscriber, None):
+        with pytest.raises(PermissionDenied):
+            two_factor.reset_partner_user(session, actor, pid, dealer.user.id)
+    # the right, but not one of this partner's users (both ids come from the browser)
+    for partner_id, user_id in (
+        (pid, admin.id),
+        (pid, subscriber.user_id),
+        (pid, other.user.id),
+        (other.partner.id, dealer.user.id),
+        (pid, str(dealer.user.id)),
+        (str(pid), dealer.user.id),
+        (None, dealer.user.id),
+        (True, dealer.user.id),
+        (-1, dealer.user.id),
+        (pid, None),
+        (pid, True),
+        (pid, 0),
+        (pid, -dealer.user.id),
+        (pid, 2**31),
+        (pid, 10**12),
+        (pid, 1.0 * dealer.user.id),
+        (pid, [dealer.user.id]),
+    ):
+        with pytest.raises(PermissionDenied):
+            two_factor.reset_partner_user(session, desk, partner_id, user_id)
+    with pytest.raises(PermissionDenied):  # the admins' reset stays the admins.manage holders'
+        two_factor.reset_two_factor(session, desk, admin.id)
+    with pytest.raises(PermissionDenied):  # ... and for admins only
+        two_factor.reset_two_factor(session, boss, dealer.user.id)
+    session.rollback()
+    for user_id in (dealer.user.id, other.user.id, admin.id):
+        assert session.get(TwoFactor, user_id).enabled_at is not None
+    assert sessions_of(session, dealer.user.id) == 1
+    assert resets(session) == []
 
 
 def test_disabling_needs_a_current_code(session, admin, clock):

@@ -1,6 +1,7 @@
 """Texts of two-factor sign-in (accounts.two_factor): the second step of the sign-in page, the
 enrolment, the recovery codes, the profile's card, the admin's role setting and reset, and the
-new-browser notice (notify.new_sign_in)."""
+new-browser notice (notify.new_sign_in), and the reset of a partner's user from the partner's
+card."""
 
 RU = {
     # errors
@@ -52,6 +53,9 @@ RU = {
     "two_factor.reset": "Сбросить двухфакторный вход",
     "two_factor.reset_confirm": "Сбросить приложение и резервные коды администратора? Его сеансы завершатся, приложение нужно будет подключить заново.",
     "two_factor.reset_done": "Двухфакторный вход сброшен.",
+    # the partner card's user list
+    "two_factor.user_on": "Вход с кодом",
+    "two_factor.reset_user_confirm": "Сбросить приложение и резервные коды этого сотрудника? Его сеансы завершатся; войти он сможет по паролю и при желании подключит приложение заново в профиле.",
     # the new-browser notice
     "notify.new_sign_in.title": "Вход с нового браузера",
     "notify.new_sign_in.body": "В вашу учётную запись вошли с браузера, с которого вы раньше не входили: {browser}, {when} (МСК), адрес {ip}. Если это были не вы, смените пароль и завершите чужие сеансы в профиле.",
@@ -101,6 +105,8 @@ EN = {
     "two_factor.reset": "Reset two-factor sign-in",
     "two_factor.reset_confirm": "Remove this admin's authenticator and recovery codes? Their sessions end and they will have to set up the app again.",
     "two_factor.reset_done": "Two-factor sign-in was reset.",
+    "two_factor.user_on": "Signs in with a code",
+    "two_factor.reset_user_confirm": "Remove this user's authenticator and recovery codes? Their sessions end; they sign in with their password and may set up the app again in their profile.",
     "notify.new_sign_in.title": "Sign-in from a new browser",
     "notify.new_sign_in.body": "Someone signed in to your account from a browser you have not used before: {browser}, {when} (Moscow time), address {ip}. If it was not you, change your password and end the other sessions in your profile.",
 }

@@ -1,7 +1,8 @@
 """/admin/partners: every partner (a declaration over the one list machinery);
 /admin/partners/new: the create form; /admin/partners/[partner_id]: one partner's card: the edit
 form with field errors, activate / deactivate, delete (refused while the partner has anything),
-its users (invite, disable / enable, resend the link) and its statistics (ui/admin/partner_stats).
+its users (invite, disable / enable, resend the link, reset a lost two-factor sign-in after a
+confirmation) and its statistics (ui/admin/partner_stats).
 Reading needs partners.view; the actions need partners.edit (the services check it; the page only
 hides what the role cannot do)."""
 
@@ -12,6 +13,7 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paysim_app.accounts import two_factor
 from paysim_app.i18n import t
 from paysim_app.partners import directory
 from paysim_app.partners.partner_lists import PARTNER_LIST, PARTNER_STATES
@@ -158,6 +160,7 @@ class AdminPartnerState(SessionState):
     invite: dict[str, str] = dict.fromkeys(INVITE_FIELDS, "")
     invite_error: str = ""
     invite_field: str = ""
+    confirm_reset: str = ""  # the user whose "reset two-factor sign-in?" is asked ("" none)
 
     def _partner_id(self) -> int | None:
         raw = self.router.page.params.get("partner_id", "")
@@ -203,6 +206,7 @@ class AdminPartnerState(SessionState):
                 ),
                 "colour": "green" if u.is_active else "gray",
                 "last_login": moment(u.last_login_at, loc) if u.last_login_at else "—",
+                "two_factor": "1" if u.two_factor else "",
             }
             for u in users
         ]
@@ -219,7 +223,7 @@ class AdminPartnerState(SessionState):
         if redirect:
             return redirect
         self._reset_messages()
-        self.confirm_delete = False
+        self.confirm_delete, self.confirm_reset = False, ""
         self.invite = dict.fromkeys(INVITE_FIELDS, "")
         partner_id = self._partner_id()
         if partner_id is None:  # /admin/partners/new
@@ -355,6 +359,32 @@ class AdminPartnerState(SessionState):
         )
         if res:
             return rx.toast.success(self._t("admin_partners.user.resent"))
+        return res.redirect
+
+    @access("admin:partners.edit")
+    @rx.event
+    def ask_reset_two_factor(self, user_id: str):
+        """The confirmation under one user's row (any non-id closes it)."""
+        uid = browser_id(user_id)
+        self.confirm_reset = str(uid) if uid > 0 else ""
+
+    @access("admin:partners.edit")
+    @rx.event
+    def reset_two_factor(self):
+        """The confirmed reset of the asked user (the verb checks the right and that the user is
+        this partner's)."""
+        uid = browser_id(self.confirm_reset)
+        self.confirm_reset = ""
+        if uid < 0:
+            return None
+        res = self._on_card(
+            two_factor.reset_partner_user,
+            uid,
+            error_attr="invite_error",
+            field_attr="invite_field",
+        )
+        if res:
+            return rx.toast.success(self._t("two_factor.reset_done"))
         return res.redirect
 
 
@@ -526,8 +556,23 @@ def _user_row(u: rx.Var) -> rx.Component:
             ),
             rx.badge(u["status"], color_scheme=u["colour"], variant="soft"),
             rx.cond(
+                u["two_factor"] == "1",
+                rx.badge(tr("two_factor.user_on"), color_scheme="blue", variant="soft"),
+            ),
+            rx.cond(
                 CAN_EDIT,
                 rx.hstack(
+                    rx.cond(
+                        u["two_factor"] == "1",
+                        rx.button(
+                            tr("two_factor.reset"),
+                            variant="soft",
+                            color_scheme="orange",
+                            size="2",
+                            on_click=s.ask_reset_two_factor(u["id"]),
+                            class_name="partner-user-two-factor-reset",
+                        ),
+                    ),
                     rx.cond(
                         u["active"] == "1",
                         rx.fragment(
@@ -561,6 +606,21 @@ def _user_row(u: rx.Var) -> rx.Component:
             align="center",
             wrap="wrap",
             width="100%",
+        ),
+        rx.cond(
+            s.confirm_reset == u["id"],
+            rx.box(
+                confirm_callout(
+                    "two_factor.reset_user_confirm",
+                    "two_factor.reset",
+                    "admin_partners.cancel",
+                    s.reset_two_factor,
+                    s.ask_reset_two_factor(""),
+                    "partner-user-two-factor-reset-yes",
+                    spacing="2",
+                ),
+                margin_top="0.5rem",
+            ),
         ),
         width="100%",
         size="1",
