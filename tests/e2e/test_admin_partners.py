@@ -1,6 +1,7 @@
 """The admin's Partners section in a browser: create a partner (a bad INN is refused with a field
 error first), a partner's statistics for a typed period (figures, SIMs by status, the monthly
-charts), the comparison of all partners, and the support operator kept out; phone and desktop."""
+charts), the comparison of all partners, a partner user's lost two-factor sign-in reset from the
+card, and the support operator kept out; phone and desktop."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ import re
 import sqlite3
 from datetime import date
 
+import pyotp
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 from stdnum.ru import inn as ru_inn
 
-from paysim_app.accounts import identity
+from paysim_app.accounts import identity, two_factor
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import money, moscow_date
 from paysim_app.models import User
 from paysim_app.models.base import utcnow
-from paysim_app.partners import performance
+from paysim_app.partners import directory, performance
 from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 
@@ -153,6 +155,32 @@ def test_comparison_of_partners(new_page, app_env):
         expect(page.locator("#cmp-period-error")).to_have_count(0)
         expect(page.locator(table)).to_contain_text("Связь-Сервис")
         shot(page, f"admin-partners-comparison-{width}")
+
+
+def test_a_partner_users_two_factor_is_reset_from_the_card(new_page, app_env):
+    partner_id, email = _svyaz_id(app_env), f"otp{app_env['port']}@svyaz.example.com"
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    with Session(engine) as session:  # a new user of the partner, who enrolled an authenticator
+        admin = session.exec(select(User).where(User.email == "admin@paysim.demo")).one()
+        view = directory.invite_partner_user(
+            session, identity.actor_for(session, admin), partner_id, email
+        )
+        seller = identity.actor_for(session, session.get(User, view.id))
+        secret = two_factor.start_enrolment(session, seller).secret.replace(" ", "")
+        two_factor.confirm_enrolment(session, seller, pyotp.TOTP(secret).now())
+        session.commit()
+    engine.dispose()
+    page = _signed_in(new_page, width=WIDTHS["phone"])
+    page.goto(f"/admin/partners/{partner_id}")
+    ready(page)
+    row = page.locator(".partner-user").filter(has_text=email)
+    row.locator(".partner-user-two-factor-reset").click()
+    yes = page.locator("#partner-user-two-factor-reset-yes")
+    expect(yes).to_be_visible()
+    shot(page, "admin-partner-user-two-factor-reset-390")
+    yes.click()
+    expect(row.locator(".partner-user-two-factor-reset")).to_have_count(0)
+    expect(page.locator("#invite-error")).to_have_count(0)
 
 
 def test_support_operator_is_sent_back(new_page):
