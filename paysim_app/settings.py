@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     smpp_source_addr: str = "PaySim"
     smpp_timeout: float = Field(default=10.0, gt=0)  # seconds for connect and each answer
 
+    # the usage feed (sims.usage, POST /api/usage): a bearer token per mediation sender as
+    # "sender=token;sender2=token2" (empty: the endpoint is closed), records per call, body bytes
+    paysim_usage_tokens: str = ""
+    paysim_usage_max_records: int = Field(default=10_000, ge=1)
+    paysim_usage_max_body: int = Field(default=20 * 1024 * 1024, ge=1024)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

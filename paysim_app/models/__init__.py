@@ -30,6 +30,7 @@ from paysim_app.models.subscribers import Subscriber
 from paysim_app.models.support import CannedReply, Ticket, TicketMessage
 from paysim_app.models.tariffs import AddonService, Tariff
 from paysim_app.models.two_factor import KnownBrowser, RecoveryCode, SignInChallenge, TwoFactor
+from paysim_app.models.usage import UsageHour, UsageRecordSeen
 
 __all__ = [
     "ActivationRequest",
@@ -74,4 +75,6 @@ __all__ = [
     "RecoveryCode",
     "SignInChallenge",
     "TwoFactor",
+    "UsageHour",
+    "UsageRecordSeen",
 ]

@@ -1,0 +1,28 @@
+"""Mobile data usage fed from the network: hourly sums per SIM and the record ids already seen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index
+from sqlmodel import Field, SQLModel
+
+
+class UsageHour(SQLModel, table=True):
+    """Bytes a SIM moved in one hour (UTC, truncated): the feed's records summed on the way in."""
+
+    __tablename__ = "usage_hour"
+    sim_id: int = Field(foreign_key="sim.id", primary_key=True)
+    hour: datetime = Field(primary_key=True)
+    bytes_up: int = Field(default=0, sa_type=BigInteger)
+    bytes_down: int = Field(default=0, sa_type=BigInteger)
+
+
+class UsageRecordSeen(SQLModel, table=True):
+    """A record id a sender delivered: a resent record adds nothing (kept 40 days)."""
+
+    __tablename__ = "usage_record_seen"
+    __table_args__ = (Index("ix_usage_record_seen_received", "received_at"),)
+    sender: str = Field(primary_key=True, max_length=64)
+    record_id: str = Field(primary_key=True, max_length=128)
+    received_at: datetime
