@@ -31,6 +31,7 @@ from paysim_app.db import get_engine, session_scope
 from paysim_app.messaging import delivery
 from paysim_app.payments import get_gateway
 from paysim_app.settings import get_settings
+from paysim_app.sims import usage
 from paysim_app.support import attachments
 
 log = logging.getLogger("paysim.jobs")
@@ -136,13 +137,20 @@ def delivery_job() -> None:
 
 
 def tidy_job() -> None:
-    """Support files no message took within the hour, and lapsed windows of the limits."""
+    """Support files no message took within the hour, lapsed windows of the limits, and usage
+    record ids past the time a resend can come."""
     with session_scope() as session:
         files = attachments.sweep_unsent(session)
         windows = rate_limits.sweep(session)
+        ids = usage.sweep(session)
         session.commit()
-    if files or windows:
-        log.info("tidy: %s unsent files, %s lapsed limit windows", files, windows)
+    if files or windows or ids:
+        log.info(
+            "tidy: %s unsent files, %s lapsed limit windows, %s usage record ids",
+            files,
+            windows,
+            ids,
+        )
 
 
 def build_scheduler() -> BackgroundScheduler:

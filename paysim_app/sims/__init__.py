@@ -2,8 +2,9 @@
 admin's stock and the CSV import.
 
 Public (`__all__`): every module, each the verbs of pages (own_sims, activations, blocks,
-tariff_changes, inventory, queue_lists), the importing sub-package (its own `__all__` is its
-surface, its modules are internal), the status machine and the values of the pages' filters.
+tariff_changes, inventory, queue_lists; usage: the network's usage feed), the importing
+sub-package (its own `__all__` is its surface, its modules are internal), the status machine and
+the values of the pages' filters.
 """
 
 # the status machine: the one writer of a SIM's status (it lives in core because the ledger,
@@ -22,6 +23,7 @@ __all__ = [
     "own_sims",
     "queue_lists",
     "tariff_changes",
+    "usage",
     "BLOCK_REASONS",
     "REQUEST_STATUSES",
     "SIM_STATUSES",

@@ -1,0 +1,375 @@
+"""Usage fed from the network: the mediation system's records, summed per SIM per hour.
+
+A record is `{record_id, iccid or imsi, start, end, bytes_up, bytes_down}` (times ISO 8601 with
+an offset). `ingest` checks each record, rejects the bad ones with a reason (the rest of the batch
+is kept), splits a record spanning several hours over them in proportion to its duration (integer
+bytes, the remainder to the last hour) and adds the bytes to `usage_hour`. A record id is counted
+once per sender: the ids go into `usage_record_seen` with ON CONFLICT DO NOTHING in the same
+transaction as the sums, and only the ids that insert add bytes, so a resent batch (even two
+racing requests) adds nothing. The ids are kept `KEEP_IDS` (the sweep runs in the tidy job).
+
+The endpoint (api/usage.py) and the `import-usage` command both read with `parse` and store with
+`ingest`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from paysim_app.core.errors import ValidationError
+from paysim_app.models.sims import Sim
+from paysim_app.models.usage import UsageHour, UsageRecordSeen
+from paysim_app.settings import get_settings
+
+FIELDS = ("record_id", "iccid", "imsi", "start", "end", "bytes_up", "bytes_down")
+KEEP_IDS = timedelta(days=40)
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_DURATION = timedelta(hours=24)
+# more than a 4G radio carries: 1 Gbit/s for the record's duration, plus 10 MB of allowance
+MAX_BYTES_PER_SECOND = 125_000_000
+BYTES_ALLOWANCE = 10_000_000
+MAX_RECORD_ID = 128
+CHUNK = 1000  # rows per statement (SQLite's limit on bound parameters)
+
+REASONS = (
+    "missing_fields",  # no record_id, no iccid nor imsi, no start or end, no byte counts
+    "bad_value",  # a field that is not what it should be (text for bytes, an id too long)
+    "bad_time",  # a time that is not ISO 8601 with an offset (naive times are refused)
+    "end_before_start",
+    "too_long",  # a record over 24 hours
+    "in_future",  # starting more than 5 minutes ahead of the clock
+    "negative_bytes",
+    "absurd_bytes",  # more than the radio could carry in the interval
+    "unknown_sim",
+    "ambiguous_sim",  # the iccid and the imsi name different SIMs
+)
+
+
+@dataclass(frozen=True)
+class Reject:
+    index: int
+    record_id: str | None
+    reason: str
+
+
+@dataclass
+class Report:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Reject] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [
+                {"index": r.index, "record_id": r.record_id, "reason": r.reason}
+                for r in self.rejected
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class _Record:
+    index: int
+    record_id: str
+    iccid: str | None
+    imsi: str | None
+    start: datetime
+    end: datetime
+    bytes_up: int
+    bytes_down: int
+
+
+class _Bad(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- senders
+
+
+def sender_tokens(value: str | None = None) -> dict[str, str]:
+    """PAYSIM_USAGE_TOKENS "sender=token;sender2=token2" as {sender: token}."""
+    raw = get_settings().paysim_usage_tokens if value is None else value
+    tokens: dict[str, str] = {}
+    for part in raw.split(";"):
+        sender, sep, token = part.partition("=")
+        if sep and sender.strip() and token.strip():
+            tokens[sender.strip()] = token.strip()
+    return tokens
+
+
+def sender_for(token: str) -> str | None:
+    """The sender whose token this is (compared in constant time), or None."""
+    found = None
+    given = token.encode()
+    for sender, expected in sender_tokens().items():
+        if hmac.compare_digest(given, expected.encode()) and given:
+            found = sender
+    return found
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def parse_json(data: bytes) -> list:
+    """A JSON array of records, or {"records": [...]}."""
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("usage.unreadable") from None
+    if isinstance(value, dict):
+        value = value.get("records")
+    if not isinstance(value, list):
+        raise ValidationError("usage.unreadable")
+    return value
+
+
+def parse_csv(data: bytes) -> list:
+    """CSV with a header naming the fields (any order; iccid or imsi may be absent)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("usage.unreadable") from None
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "record_id" not in [f.strip() for f in reader.fieldnames]:
+            raise ValidationError("usage.unreadable")
+        return [
+            {(k or "").strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
+            for row in reader
+        ]
+    except csv.Error:
+        raise ValidationError("usage.unreadable") from None
+
+
+def parse(data: bytes) -> list:
+    """JSON or CSV, told apart by the first character."""
+    head = data.lstrip()[:1]
+    return parse_json(data) if head in (b"[", b"{") else parse_csv(data)
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _Bad("bad_value")
+    return str(value)
+
+
+def _time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise _Bad("bad_time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Bad("bad_time") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise _Bad("bad_time")
+    return moment.astimezone(UTC)
+
+
+def _bytes(value: object) -> int:
+    if isinstance(value, bool):
+        raise _Bad("bad_value")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise _Bad("bad_value") from None
+    raise _Bad("bad_value")
+
+
+def _check(index: int, raw: object, now: datetime) -> _Record:
+    if not isinstance(raw, dict):
+        raise _Bad("bad_value")
+    record_id = _text(raw.get("record_id"))
+    iccid = _text(raw.get("iccid"))
+    imsi = _text(raw.get("imsi"))
+    if (
+        record_id is None
+        or (iccid is None and imsi is None)
+        or any(raw.get(k) in (None, "") for k in ("start", "end", "bytes_up", "bytes_down"))
+    ):
+        raise _Bad("missing_fields")
+    if len(record_id) > MAX_RECORD_ID:
+        raise _Bad("bad_value")
+    start, end = _time(raw["start"]), _time(raw["end"])
+    up, down = _bytes(raw["bytes_up"]), _bytes(raw["bytes_down"])
+    if end < start:
+        raise _Bad("end_before_start")
+    if end - start > MAX_DURATION:
+        raise _Bad("too_long")
+    if start > now + CLOCK_SKEW:
+        raise _Bad("in_future")
+    if up < 0 or down < 0:
+        raise _Bad("negative_bytes")
+    seconds = (end - start).total_seconds()
+    if up + down > MAX_BYTES_PER_SECOND * seconds + BYTES_ALLOWANCE:
+        raise _Bad("absurd_bytes")
+    return _Record(index, record_id, iccid, imsi, start, end, up, down)
+
+
+# --------------------------------------------------------------------------- hours
+
+
+def split_hours(
+    start: datetime, end: datetime, up: int, down: int
+) -> list[tuple[datetime, int, int]]:
+    """(hour, bytes_up, bytes_down) for each UTC hour the interval touches, in proportion to the
+    time spent in it; integer bytes, the remainder to the last hour (the sums stay exact)."""
+    first = start.replace(minute=0, second=0, microsecond=0)
+    if end <= start:
+        return [(first, up, down)]
+    total = _micros(end - start)
+    shares: list[tuple[datetime, int]] = []
+    hour = first
+    while hour < end:
+        nxt = hour + timedelta(hours=1)
+        overlap = _micros(min(nxt, end) - max(hour, start))
+        if overlap > 0:
+            shares.append((hour, overlap))
+        hour = nxt
+    out: list[tuple[datetime, int, int]] = []
+    left_up, left_down = up, down
+    for i, (hour, overlap) in enumerate(shares):
+        if i == len(shares) - 1:
+            out.append((hour, left_up, left_down))
+        else:
+            part_up, part_down = up * overlap // total, down * overlap // total
+            left_up -= part_up
+            left_down -= part_down
+            out.append((hour, part_up, part_down))
+    return out
+
+
+def _micros(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _dialect(session: Session):
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
+def _sims_by(session: Session, column, values: set[str]) -> dict[str, int]:
+    if not values:
+        return {}
+    rows = session.execute(select(column, Sim.id).where(column.in_(sorted(values)))).all()
+    return {key: sim_id for key, sim_id in rows}
+
+
+def ingest(session: Session, sender: str, records: list, *, now: datetime | None = None) -> Report:
+    """Check, deduplicate and add a batch; commits once (the accepted set and its ids)."""
+    now = now or datetime.now(UTC)
+    report = Report()
+    good: list[_Record] = []
+    for index, raw in enumerate(records):
+        try:
+            good.append(_check(index, raw, now))
+        except _Bad as bad:
+            record_id = raw.get("record_id") if isinstance(raw, dict) else None
+            shown = str(record_id)[:MAX_RECORD_ID] if record_id not in (None, "") else None
+            report.rejected.append(Reject(index, shown, bad.reason))
+
+    # one query for the ICCIDs and one for the IMSIs of the whole batch
+    by_iccid = _sims_by(session, Sim.iccid, {r.iccid for r in good if r.iccid})
+    by_imsi = _sims_by(session, Sim.imsi, {r.imsi for r in good if r.imsi})
+    placed: list[tuple[_Record, int]] = []
+    for r in good:
+        a = by_iccid.get(r.iccid) if r.iccid else None
+        b = by_imsi.get(r.imsi) if r.imsi else None
+        if (r.iccid and a is None) or (r.imsi and b is None):
+            report.rejected.append(Reject(r.index, r.record_id, "unknown_sim"))
+        elif a is not None and b is not None and a != b:
+            report.rejected.append(Reject(r.index, r.record_id, "ambiguous_sim"))
+        else:
+            placed.append((r, a if a is not None else b))
+    report.rejected.sort(key=lambda j: j.index)
+
+    # a duplicated id inside the batch counts once (the first)
+    unique: dict[str, tuple[_Record, int]] = {}
+    for r, sim_id in placed:
+        if r.record_id in unique:
+            report.duplicates += 1
+        else:
+            unique[r.record_id] = (r, sim_id)
+
+    dialect = _dialect(session)
+    seen = UsageRecordSeen.__table__
+    fresh: set[str] = set()
+    for part in _chunks(sorted(unique)):
+        inserted = session.execute(
+            dialect.insert(seen)
+            .values([{"sender": sender, "record_id": rid, "received_at": now} for rid in part])
+            .on_conflict_do_nothing(index_elements=["sender", "record_id"])
+            .returning(seen.c.record_id)
+        ).scalars()
+        fresh.update(inserted)
+    report.duplicates += len(unique) - len(fresh)
+    report.accepted = len(fresh)
+
+    sums: dict[tuple[int, datetime], list[int]] = {}
+    for rid in fresh:
+        r, sim_id = unique[rid]
+        for hour, up, down in split_hours(r.start, r.end, r.bytes_up, r.bytes_down):
+            acc = sums.setdefault((sim_id, hour), [0, 0])
+            acc[0] += up
+            acc[1] += down
+    table = UsageHour.__table__
+    rows = [
+        {"sim_id": sim_id, "hour": hour, "bytes_up": up, "bytes_down": down}
+        for (sim_id, hour), (up, down) in sorted(sums.items())
+    ]
+    for part in _chunks(rows):
+        stmt = dialect.insert(table).values(part)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["sim_id", "hour"],
+                set_={
+                    "bytes_up": table.c.bytes_up + stmt.excluded.bytes_up,
+                    "bytes_down": table.c.bytes_down + stmt.excluded.bytes_down,
+                },
+            )
+        )
+    session.commit()
+    return report
+
+
+def sweep(session: Session, *, now: datetime | None = None) -> int:
+    """Forget record ids older than KEEP_IDS; the caller commits. Returns how many went."""
+    cutoff = (now or datetime.now(UTC)) - KEEP_IDS
+    seen = UsageRecordSeen.__table__
+    result = session.execute(delete(seen).where(seen.c.received_at < cutoff))
+    return result.rowcount or 0
+
+
+def hours_of(session: Session, sim_id: int) -> list[tuple[datetime, int, int]]:
+    """The SIM's hourly sums, oldest first."""
+    table = UsageHour.__table__
+    rows = session.execute(
+        select(table.c.hour, table.c.bytes_up, table.c.bytes_down)
+        .where(table.c.sim_id == sim_id)
+        .order_by(table.c.hour)
+    ).all()
+    return [(h if h.tzinfo else h.replace(tzinfo=UTC), up, down) for h, up, down in rows]
