@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from paysim_app.api import exports, receipts, sandbox_checkout, speedtest, unsubscribe
+from paysim_app.api import exports, receipts, sandbox_checkout, speedtest, unsubscribe, usage
 from paysim_app.api.stripe_webhook import stripe_webhook
 
 api = Starlette(
@@ -29,5 +29,7 @@ api = Starlette(
         # the link in a notification e-mail (GET asks, POST and one-click unsubscribe do it)
         Route("/api/unsubscribe", unsubscribe.unsubscribe_page, methods=["GET"]),
         Route("/api/unsubscribe", unsubscribe.unsubscribe_action, methods=["POST"]),
+        # the network's mediation system delivers usage records (bearer token per sender)
+        Route("/api/usage", usage.receive, methods=["POST"]),
     ]
 )
