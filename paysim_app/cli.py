@@ -1,5 +1,5 @@
 """`python -m paysim_app <command>`: migrate, seed-demo, demo-logins, create-admin, run-billing,
-import-sims.
+import-sims, import-usage.
 
 Each command prints what it did; bad input ends with one clear line on stderr and a non-zero
 exit code (1: the input or the database refused it, 2: the command is not allowed here).
@@ -263,6 +263,45 @@ def cmd_import_sims(args: argparse.Namespace) -> int:
     return 0 if report.rejected == 0 else 1
 
 
+def cmd_import_usage(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from paysim_app.core.errors import ValidationError
+    from paysim_app.db import session_scope
+    from paysim_app.sims import usage
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"import-usage: no such file {args.file!r}")
+    try:
+        records = usage.parse(path.read_bytes())
+    except ValidationError:
+        raise CommandError(f"import-usage: {args.file!r} is not JSON or CSV of usage records")
+    batch = get_settings().paysim_usage_max_records
+    accepted = duplicates = 0
+    rejected: list = []
+    background_process()
+    try:
+        # one transaction per batch of PAYSIM_USAGE_MAX_RECORDS, as the endpoint takes them
+        for first in range(0, len(records), batch):
+            with session_scope() as session:
+                report = usage.ingest(session, args.sender, records[first : first + batch])
+            accepted += report.accepted
+            duplicates += report.duplicates
+            rejected += [(first + r.index, r.record_id, r.reason) for r in report.rejected]
+    except (OperationalError, ProgrammingError) as exc:
+        _explain_missing_tables("import-usage", exc)
+    print(
+        f"{path.name}: {len(records)} records: {accepted} accepted, "
+        f"{duplicates} duplicates, {len(rejected)} rejected"
+    )
+    for index, record_id, reason in rejected[: args.show]:
+        print(f"  record {index + 1} ({record_id}): {reason}")
+    if len(rejected) > args.show:
+        print(f"  ... and {len(rejected) - args.show} more")
+    return 1 if rejected else 0
+
+
 def _print_import(report, show: int) -> None:
     from paysim_app.sims import importing
 
@@ -403,6 +442,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin", help="e-mail of the admin to audit the import as (needs sims.import)")
     p.add_argument("--show", type=int, default=20, help="rows of each kind to print (default 20)")
     p.set_defaults(func=cmd_import_sims)
+
+    p = sub.add_parser(
+        "import-usage",
+        help="add a CDR file of usage records (JSON or CSV; exit code 1 when records are rejected)",
+    )
+    p.add_argument("file", help="record_id, iccid or imsi, start, end, bytes_up, bytes_down")
+    p.add_argument("--sender", default="cdr-file", help="whose record ids (default cdr-file)")
+    p.add_argument("--show", type=int, default=20, help="rejected records to print (default 20)")
+    p.set_defaults(func=cmd_import_usage)
     return parser
 
 

@@ -211,3 +211,27 @@ def test_two_identical_batches_racing_count_once(backend, session, factory, new_
     session.expire_all()
     assert sum(totals(session, s.id)[0] for s in sims) == 300 * 100
     assert sum(totals(session, s.id)[1] for s in sims) == 300 * 900
+
+
+def test_import_usage_command_adds_a_cdr_file_once(backend, db_url, session, factory, tmp_path):
+    """One process: a CSV with a rejected record is kept but for it (exit code 1)."""
+    if backend != "sqlite":
+        pytest.skip("the command runs on the test's SQLite file")
+    from sqlalchemy.engine import make_url
+
+    from tests.test_cli import run_cli
+
+    sim = factory.sim()
+    session.commit()
+    cdr = tmp_path / "cdr.csv"
+    cdr.write_text(
+        "record_id,iccid,start,end,bytes_up,bytes_down\n"
+        f"1,{sim.iccid},2026-12-05T10:00:00Z,2026-12-05T11:00:00Z,10,20\n"
+        f"2,{sim.iccid},2026-12-05T10:00:00Z,2026-12-05T10:30:00Z,-1,20\n"
+    )
+    result = run_cli(make_url(db_url).database, "import-usage", str(cdr))
+    assert result.returncode == 1, result.stderr
+    assert "2 records: 1 accepted, 0 duplicates, 1 rejected" in result.stdout
+    assert "record 2 (2): negative_bytes" in result.stdout
+    session.expire_all()
+    assert totals(session, sim.id) == (10, 20)
