@@ -267,7 +267,6 @@ def cmd_import_usage(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from paysim_app.core.errors import ValidationError
-    from paysim_app.db import session_scope
     from paysim_app.sims import usage
 
     path = Path(args.file)
@@ -284,8 +283,7 @@ def cmd_import_usage(args: argparse.Namespace) -> int:
     try:
         # one transaction per batch of PAYSIM_USAGE_MAX_RECORDS, as the endpoint takes them
         for first in range(0, len(records), batch):
-            with session_scope() as session:
-                report = usage.ingest(session, args.sender, records[first : first + batch])
+            report = usage.ingest(args.sender, records[first : first + batch])
             accepted += report.accepted
             duplicates += report.duplicates
             rejected += [(first + r.index, r.record_id, r.reason) for r in report.rejected]

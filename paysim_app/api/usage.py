@@ -15,7 +15,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from paysim_app.core.errors import ValidationError
-from paysim_app.db import session_scope
 from paysim_app.settings import get_settings
 from paysim_app.sims import usage
 
@@ -33,8 +32,7 @@ def _bearer(request: Request) -> str:
 
 
 def _ingest(sender: str, records: list) -> dict:
-    with session_scope() as session:
-        return usage.ingest(session, sender, records).as_dict()
+    return usage.ingest(sender, records).as_dict()  # its own unit of work, committed once
 
 
 async def receive(request: Request) -> JSONResponse:

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.core.errors import ValidationError
+from paysim_app.core.unit_of_work import verb
 from paysim_app.models.sims import Sim
 from paysim_app.models.usage import UsageHour, UsageRecordSeen
 from paysim_app.settings import get_settings
@@ -279,8 +280,10 @@ def _sims_by(session: Session, column, values: set[str]) -> dict[str, int]:
     return {key: sim_id for key, sim_id in rows}
 
 
+@verb
 def ingest(session: Session, sender: str, records: list, *, now: datetime | None = None) -> Report:
-    """Check, deduplicate and add a batch; commits once (the accepted set and its ids)."""
+    """Check, deduplicate and add a batch: the sums and the record ids in one unit of work (called
+    without a session, the verb commits it once)."""
     now = now or datetime.now(UTC)
     report = Report()
     good: list[_Record] = []
@@ -352,18 +355,19 @@ def ingest(session: Session, sender: str, records: list, *, now: datetime | None
                 },
             )
         )
-    session.commit()
     return report
 
 
+@verb
 def sweep(session: Session, *, now: datetime | None = None) -> int:
-    """Forget record ids older than KEEP_IDS; the caller commits. Returns how many went."""
+    """Forget record ids older than KEEP_IDS. Returns how many went."""
     cutoff = (now or datetime.now(UTC)) - KEEP_IDS
     seen = UsageRecordSeen.__table__
     result = session.execute(delete(seen).where(seen.c.received_at < cutoff))
     return result.rowcount or 0
 
 
+@verb
 def hours_of(session: Session, sim_id: int) -> list[tuple[datetime, int, int]]:
     """The SIM's hourly sums, oldest first."""
     table = UsageHour.__table__

@@ -196,6 +196,7 @@ def test_two_identical_batches_racing_count_once(backend, session, factory, new_
         try:
             barrier.wait(timeout=30)
             reports.append(usage.ingest(sessions[i], "pgw", batch, now=NOW))
+            sessions[i].commit()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
             sessions[i].rollback()
