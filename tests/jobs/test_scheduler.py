@@ -315,12 +315,13 @@ def test_janitor_job_settles_a_payment_left_pending(session, factory):
     assert session.get(Sim, sim.id).balance_kop == 25000
 
 
-def test_tidy_job_sweeps_unsent_files_and_lapsed_limit_windows(
+def test_tidy_job_sweeps_unsent_files_lapsed_limit_windows_and_old_usage_ids(
     session, factory, monkeypatch, tmp_path
 ):
     from paysim_app.core import rate_limits
-    from paysim_app.models import RateCounter
+    from paysim_app.models import RateCounter, UsageRecordSeen
     from paysim_app.settings import get_settings
+    from paysim_app.sims import usage
     from paysim_app.support import attachments
 
     monkeypatch.setenv("PAYSIM_ATTACHMENTS_DIR", str(tmp_path / "files"))
@@ -329,6 +330,10 @@ def test_tidy_job_sweeps_unsent_files_and_lapsed_limit_windows(
     with time_machine.travel(NOW, tick=False) as clock:
         stored = attachments.save(b"%PDF-1.7\n" + b"x" * 64, "bill.pdf", sub)
         rate_limits.hit(session, "register.ip", "192.0.2.1")
+        sim, long_ago = factory.sim(), NOW - timedelta(days=41)
+        cdr = {"record_id": "r1", "iccid": sim.iccid, "start": long_ago.isoformat()}
+        cdr.update(end=long_ago.isoformat(), bytes_up=1, bytes_down=1)
+        assert usage.ingest(session, "pgw", [cdr], now=long_ago).accepted == 1
         session.commit()
         old = (NOW - timedelta(hours=2)).timestamp()
         os.utime(tmp_path / "files" / stored.stored, (old, old))
@@ -340,4 +345,5 @@ def test_tidy_job_sweeps_unsent_files_and_lapsed_limit_windows(
     assert [r.key for r in session.execute(select(RateCounter)).scalars()] == [
         f"LIMITER/attachments.user/{sub.user_id}/30/1/day"
     ]
+    assert session.execute(select(UsageRecordSeen)).first() is None  # past its 40 days
     get_settings.cache_clear()
