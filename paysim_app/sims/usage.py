@@ -128,7 +128,7 @@ def parse_json(data: bytes) -> list:
     """A JSON array of records, or {"records": [...]}."""
     try:
         value = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[... nested
         raise ValidationError("usage.unreadable") from None
     if isinstance(value, dict):
         value = value.get("records")

@@ -145,7 +145,8 @@ def test_csv_and_json_are_read(factory):
     assert rows[0]["record_id"] == "1" and rows[0]["bytes_down"] == "6" and rows[0]["imsi"] == ""
     assert usage.parse(b' [{"record_id": "1"}]') == [{"record_id": "1"}]
     assert usage.parse(b'{"records": [{"record_id": "2"}]}') == [{"record_id": "2"}]
-    for bad in (b"{not json", b'{"rows": []}', b"a,b\n1,2\n", b"\xff\xfe", b""):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for bad in (b"{not json", b'{"rows": []}', b"a,b\n1,2\n", b"\xff\xfe", b"", deep):
         with pytest.raises(ValidationError):
             usage.parse(bad)
 
