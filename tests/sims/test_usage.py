@@ -237,3 +237,26 @@ def test_import_usage_command_adds_a_cdr_file_once(backend, db_url, session, fac
     assert "record 2 (2): negative_bytes" in result.stdout
     session.expire_all()
     assert totals(session, sim.id) == (10, 20)
+
+
+def test_sims_are_looked_up_in_bulk(session, factory):
+    from sqlalchemy import event
+
+    sims = [factory.sim() for _ in range(5)]
+    batch = [rec(str(i), sims[i % 5]) for i in range(40)]
+    batch += [
+        {**rec(f"i{i}", sims[i % 5]), "iccid": None, "imsi": sims[i % 5].imsi} for i in range(10)
+    ]
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert usage.ingest(session, "pgw", batch, now=NOW).accepted == 50
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert sum(" FROM sim " in s.replace("\n", " ") + " " for s in statements) == 2
+    assert len(statements) == 4  # SIMs by ICCID, by IMSI, the record ids, the hourly sums
