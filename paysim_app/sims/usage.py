@@ -34,6 +34,9 @@ from paysim_app.settings import get_settings
 
 FIELDS = ("record_id", "iccid", "imsi", "start", "end", "bytes_up", "bytes_down")
 KEEP_IDS = timedelta(days=40)
+# a record older than this is refused: a resend can only come after its id was forgotten
+# (KEEP_IDS after it came, when it was at least that old), so it is refused then, not counted twice
+MAX_AGE = timedelta(days=35)
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=24)
 # more than a 4G radio carries: 1 Gbit/s for the record's duration, plus 10 MB of allowance
@@ -48,7 +51,8 @@ REASONS = (
     "bad_time",  # a time that is not ISO 8601 with an offset (naive times are refused)
     "end_before_start",
     "too_long",  # a record over 24 hours
-    "in_future",  # starting more than 5 minutes ahead of the clock
+    "in_future",  # ending more than 5 minutes ahead of the clock
+    "too_old",  # ended more than 35 days ago (its id may be forgotten: it could count twice)
     "negative_bytes",
     "absurd_bytes",  # more than the radio could carry in the interval
     "unknown_sim",
@@ -214,8 +218,10 @@ def _check(index: int, raw: object, now: datetime) -> _Record:
         raise _Bad("end_before_start")
     if end - start > MAX_DURATION:
         raise _Bad("too_long")
-    if start > now + CLOCK_SKEW:
+    if end > now + CLOCK_SKEW:
         raise _Bad("in_future")
+    if end < now - MAX_AGE:
+        raise _Bad("too_old")
     if up < 0 or down < 0:
         raise _Bad("negative_bytes")
     seconds = (end - start).total_seconds()

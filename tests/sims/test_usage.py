@@ -13,7 +13,7 @@ from paysim_app.core.errors import ValidationError
 from paysim_app.models import UsageRecordSeen
 from paysim_app.sims import usage
 
-NOW = datetime(2026, 12, 6, 12, 30, tzinfo=UTC)
+NOW = datetime(2026, 12, 6, 14, 30, tzinfo=UTC)
 H = timedelta(hours=1)
 
 
@@ -89,7 +89,7 @@ def test_every_reject_reason_and_the_rest_of_the_batch_kept(session, factory):
         rec("u", sim, iccid="8970199999999999999"),
         rec("a", sim, imsi=other.imsi),
         rec("e", sim, start="2026-12-06T10:30:00Z", end="2026-12-06T10:00:00Z"),
-        rec("f", sim, start="2026-12-06T12:40:00Z", end="2026-12-06T12:50:00Z"),
+        rec("f", sim, start="2026-12-06T14:20:00Z", end="2026-12-06T14:40:00Z"),
         rec("n", sim, up=-1),
         rec("b", sim, up=10**15),
         rec("l", sim, start="2026-12-04T10:00:00Z", end="2026-12-05T10:00:01Z"),
@@ -97,6 +97,7 @@ def test_every_reject_reason_and_the_rest_of_the_batch_kept(session, factory):
         rec("v", sim, down="lots"),
         rec("x" * 200, sim),
         "not a record",
+        rec("o", sim, start="2026-11-01T10:00:00Z", end="2026-11-01T10:30:00Z"),
     ]
     report = usage.ingest(session, "pgw", batch, now=NOW)
     assert report.accepted == 1
@@ -114,6 +115,7 @@ def test_every_reject_reason_and_the_rest_of_the_batch_kept(session, factory):
         (11, "v", "bad_value"),
         (12, "x" * 128, "bad_value"),
         (13, None, "bad_value"),
+        (14, "o", "too_old"),
     ]
     assert {r.reason for r in report.rejected} == set(usage.REASONS)
     assert totals(session, sim.id) == (100, 900)
@@ -175,6 +177,10 @@ def test_seen_ids_are_swept_after_40_days(session, factory):
     session.commit()
     left = session.exec(select(UsageRecordSeen.record_id)).all()
     assert left == ["new"]
+    # its id forgotten, the old record sent again is refused, not counted twice
+    again = usage.ingest(session, "pgw", [old], now=NOW)
+    assert [r.reason for r in again.rejected] == ["too_old"]
+    assert totals(session, sim.id) == (200, 1800)
 
 
 @pytest.mark.postgres
