@@ -1,6 +1,11 @@
 """Texts of SIMs: a subscriber's SIMs, the activation and blocking queues, the CSV import."""
 
 RU = {
+    # the usage feed's refusals (api/usage.py answers the codes; the CLI prints the texts)
+    "usage.unreadable": "Не удалось прочитать записи: нужен JSON-массив или CSV с заголовком.",
+    "usage.content_type": "Тип содержимого — application/json или text/csv.",
+    "usage.body_too_large": "Слишком большой запрос.",
+    "usage.too_many_records": "Слишком много записей в одном запросе.",
     # -- admin lists
     "admin_sims.title": "Сим-карты",
     "admin_sims.card_title": "Сим-карта",
@@ -380,6 +385,11 @@ RU = {
 }
 
 EN = {
+    # the usage feed's refusals (api/usage.py answers the codes; the CLI prints the texts)
+    "usage.unreadable": "The records could not be read: send a JSON array or CSV with a header.",
+    "usage.content_type": "The content type must be application/json or text/csv.",
+    "usage.body_too_large": "The request is too large.",
+    "usage.too_many_records": "Too many records in one request.",
     # -- admin lists
     "admin_sims.title": "SIM cards",
     "admin_sims.card_title": "SIM card",
