@@ -1,4 +1,4 @@
-"""CSV export of any list: safe to open in a spreadsheet.
+"""CSV export of any list: safe to open in a spreadsheet (the .xlsx one: core.spreadsheet).
 
 A cell that starts with = + - @ (or a tab/CR) would be run as a formula by Excel or LibreOffice
 ("CSV injection"); such cells are prefixed with an apostrophe. Russian Excel expects `;` and a
@@ -62,11 +62,14 @@ def audit_export(
     descending: bool = True,
     rows: int | None = None,
     more_than: int | None = None,
+    file_format: str = "csv",
 ) -> None:
     """The audit entry of one export ("list.export" on entity "list", id = the list's name):
-    the filters that were set, the search and the sort, and the row count (`rows`), or, when
-    counting all of them would cost more than the export is worth, `more_than` the cap."""
+    the file's format (csv or xlsx), the filters that were set, the search and the sort, and
+    the row count (`rows`), or, when counting all of them would cost more than the export is
+    worth, `more_than` the cap."""
     after: dict[str, object] = {
+        "format": file_format,
         "filters": {k: str(v) for k, v in sorted(filters.items()) if v not in (None, "")},
         "search": search,
         "sort": sort,

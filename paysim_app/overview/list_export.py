@@ -1,5 +1,8 @@
-"""CSV export of any list, streamed: the rows come from listing.export_rows in chunks and
-leave as CSV lines, so exporting a million SIMs holds a few thousand rows at a time.
+"""CSV or Excel export of any list, streamed: the rows come from listing.export_rows in chunks
+and leave as CSV lines, so exporting a million SIMs holds a few thousand rows at a time. The
+.xlsx is written row by row too (core.spreadsheet: openpyxl's write-only mode, the workbook
+spooled to a temporary file) and then streamed out; a sheet takes Excel's 1 048 575 rows at
+most: past them the workbook says so on a second sheet and the CSV has every row.
 
 `LISTS` names every list that can be exported; the download route looks the name up here.
 """
@@ -10,10 +13,12 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from typing import IO
 
 from sqlmodel import Session
 
-from paysim_app.core import export, notify
+from paysim_app.core import export, notify, spreadsheet
+from paysim_app.core.errors import ValidationError
 from paysim_app.core.listing import (
     ExportColumn,
     ListQuery,
@@ -29,6 +34,7 @@ from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_time
 
 LINES_PER_CHUNK = 500
+FORMATS = ("csv", "xlsx")
 
 
 def lists() -> dict[str, ListSpec]:
@@ -65,11 +71,20 @@ def lists() -> dict[str, ListSpec]:
 
 
 @verb
-def start_export(session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery) -> None:
+def start_export(
+    session: Session,
+    actor: Actor | None,
+    spec: ListSpec,
+    query: ListQuery,
+    file_format: str = "csv",
+) -> None:
     """Before the first byte of an export: the actor's right to the list, its filters (a bad
-    one refuses the export: ValidationError), and the audit entry, with the rows counted up to
-    the list's cap (a bounded count: past it, "more than the cap"). A refusal writes nothing."""
+    one refuses the export: ValidationError), and the audit entry (with the file's format),
+    with the rows counted up to the list's cap (a bounded count: past it, "more than the
+    cap"). A refusal writes nothing."""
     actor = spec.check(actor)
+    if file_format not in FORMATS:
+        raise ValidationError("list.error.format", field="format")
     count, capped = count_capped(session, filtered(spec, actor, query), spec.count_cap)
     filters, search = narrowing(query)
     export.audit_export(
@@ -82,6 +97,7 @@ def start_export(session: Session, actor: Actor | None, spec: ListSpec, query: L
         descending=query.descending,
         rows=None if capped else count,
         more_than=spec.count_cap if capped else None,
+        file_format=file_format,
     )
 
 
@@ -122,3 +138,45 @@ def csv_chunks(
             pending = 0
     if pending:
         yield buffer.getvalue()
+
+
+def _cell(column: ExportColumn, value: object, locale: str) -> object:
+    """A typed cell's value: kopecks stay kopecks (the sheet writes roubles), times stay times."""
+    if value is None:
+        return None
+    if column.kind == "word":
+        return t(f"{column.prefix}{value}", locale)
+    return value
+
+
+_KIND = {"money": "money", "time": "text", "word": "text", "text": "text"}
+
+
+@verb
+def xlsx_file(
+    session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery, locale: str
+) -> IO[bytes]:
+    """The list as one .xlsx workbook, positioned at its start (the caller streams and closes
+    it). The same rows and columns as the CSV, typed; past a sheet's rows, a note sheet."""
+    rows = export_rows(session, actor, spec, query)  # checks the permission on first next()
+    first = next(rows, None)
+    columns = [
+        spreadsheet.Column(t(c.header_key, locale), _KIND.get(c.kind, "text")) for c in spec.export
+    ]
+    writer = spreadsheet.SheetWriter(t("list.sheet_title", locale), columns)
+    cut = False
+    for row in [first] if first is not None else []:
+        writer.add([_cell(c, row.get(c.key), locale) for c in spec.export])
+    for row in rows:
+        if not writer.room:
+            cut = True
+            break
+        writer.add([_cell(c, row.get(c.key), locale) for c in spec.export])
+    if cut:
+        rows.close()
+        spreadsheet.add_sheet(
+            writer,
+            t("list.sheet_note_title", locale),
+            [t("list.sheet_cut", locale, rows=writer.rows)],
+        )
+    return writer.save()

@@ -87,6 +87,7 @@ def test_an_export_is_audited_with_its_list_filters_sort_and_rows(session, facto
     [row] = _exports(session)
     assert (row.actor_user_id, row.entity, row.entity_id) == (admin_id, "list", "sims")
     assert json.loads(row.after) == {
+        "format": "csv",
         "filters": {"status": "deactivated"},  # only the filters that were set
         "search": "",
         "sort": "iccid",

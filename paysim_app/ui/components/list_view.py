@@ -1,5 +1,6 @@
 """The page of any back-office list: search box, filters (folded on a phone), sort, the one
-data table, the pager, CSV export and, where a section has them, bulk actions on selected rows.
+data table, the pager, CSV and Excel export and, where a section has them, bulk actions on
+selected rows.
 
 A section declares its filters as `FilterField`s and its columns as data_table `Column`s; the
 state is a ListMixin subclass (ui/components/listing.py).
@@ -133,8 +134,17 @@ def filter_card(
                             variant="outline",
                             size="3",
                             type="button",
-                            on_click=state.export,
+                            on_click=state.export("csv"),
                             id="list-export",
+                        ),
+                        rx.button(
+                            rx.icon("file-spreadsheet", size=16),
+                            tr("list.export_xlsx"),
+                            variant="outline",
+                            size="3",
+                            type="button",
+                            on_click=state.export("xlsx"),
+                            id="list-export-xlsx",
                         ),
                         align="end",
                         spacing="2",

@@ -3,7 +3,8 @@
 A section state is `class XState(ListMixin, SessionState)` plus three small methods:
 `_spec()` (the core.listing.ListSpec), `_format(row, locale)` (one raw row -> the display
 strings of the table's columns) and, if it needs them, `_prepare(actor)` (choices for filters).
-Everything else -- filters, search, sort, page turns, the capped count, selection, CSV export --
+Everything else -- filters, search, sort, page turns, the capped count, selection, CSV and
+Excel export --
 lives here once. The state holds one page of rows, never more; the services do the SQL.
 """
 
@@ -223,7 +224,9 @@ class ListMixin(rx.State, mixin=True):
 
     @access(LIST)
     @rx.event
-    def export(self):
+    def export(self, file_format: str = "csv"):
+        """A signed link to the list as CSV or .xlsx (the format is signed with the filters)."""
+        file_format = file_format if file_format in ("csv", "xlsx") else "csv"
         spec = self._spec()
         session_id = self._call(identity.session_id_of, self.auth_token, public=True).value
         res = self._call(spec.check)  # the signed-in actor may export this list
@@ -232,8 +235,8 @@ class ListMixin(rx.State, mixin=True):
         if not res:
             self.list_error = res.error
             return None
-        link = export_link(session_id, spec.name, self._query(), self.locale)
-        return rx.download(url=link, filename=f"paysim-{spec.name}.csv")
+        link = export_link(session_id, spec.name, self._query(), self.locale, file_format)
+        return rx.download(url=link, filename=f"paysim-{spec.name}.{file_format}")
 
     # -- what the page shows ---------------------------------------------------------------
     @rx.var
