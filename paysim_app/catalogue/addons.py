@@ -4,6 +4,13 @@ A purchase is a ledger entry (kind "addon") written with the SIM row locked and 
 checked under that lock, so two purchases cannot both spend the same money. An add-on with
 auto-renewal is bought again when it expires (by the billing cycle), if the balance allows;
 otherwise it lapses and the subscriber is told.
+
+Kinds (AddonService.kind) have effects: a data pack can be bought again and again (each adds its
+gigabytes to the billing period it was bought in, sims.allowance; it does not renew); a static IP
+takes a free address from the pool (catalogue.static_ips) under a row lock before the balance is
+charged, and is refused when the pool is empty; its renewal keeps the address, and the address
+goes back to the pool when the add-on ends without renewal (renew_due, release_ended). Night
+unlimited and the speed booster act through sims.allowance.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from sqlmodel import Session
 
 from paysim_app.billing import autopay, ledger
 from paysim_app.billing import cycle as billing_cycle
+from paysim_app.catalogue import static_ips
 from paysim_app.core import notify
 from paysim_app.core.errors import DomainError, NotFound
 from paysim_app.core.permissions import Actor, owned_sim, require_role
@@ -99,7 +107,8 @@ def buy(session: Session, actor: Actor, sim_id: int, addon_id: int) -> int:
         raise DomainError("addons.error.sim_status")
     now = utcnow()
     balance = ledger.lock_sims(session, [sim.id])[sim.id].balance  # checked under the lock
-    if any(a.addon_id == addon.id for a, _ in _active(session, sim.id, now)):
+    repeatable = addon.kind == "data_pack"  # packs add up
+    if not repeatable and any(a.addon_id == addon.id for a, _ in _active(session, sim.id, now)):
         raise DomainError("addons.error.already_active")
     if balance < addon.price_kop:
         raise DomainError(
@@ -107,7 +116,15 @@ def buy(session: Session, actor: Actor, sim_id: int, addon_id: int) -> int:
             missing_kop=addon.price_kop - balance,
             price_kop=addon.price_kop,
         )
-    return _charge(session, sim.id, addon, now, actor.user_id)
+    address = None
+    if addon.kind == "static_ip":
+        address = static_ips._take_free(session)  # locked: a racing purchase skips it
+        if address is None:
+            raise DomainError("addons.error.pool_empty")
+    bought = _charge(session, sim.id, addon, now, actor.user_id)
+    if address is not None:
+        static_ips._assign(session, address, sim.id, bought, now)
+    return bought
 
 
 @verb
@@ -138,7 +155,7 @@ def _charge(
         addon_id=addon.id,
         started_at=start,
         expires_at=start + timedelta(days=addon.period_days),
-        auto_renew=True,
+        auto_renew=addon.kind != "data_pack",  # a pack is bought when needed, not monthly
         ledger_entry_id=entry.id,
     )
     session.add(bought)
@@ -186,9 +203,11 @@ def renew_due(session: Session, now: datetime | None = None) -> dict:
         if taken:
             continue
         if status in BUYABLE and not addon.is_archived and balance >= addon.price_kop:
-            _charge(session, row.sim_id, addon, row.expires_at, None)
+            renewal = _charge(session, row.sim_id, addon, row.expires_at, None)
+            static_ips._hand_on(session, row.id, renewal)  # a renewal keeps the address
             counts["renewed"] += 1
         else:
+            static_ips._release(session, [row.id])
             notify.notify_sim_owners(
                 session,
                 [(row.sim_id, "addon_lapsed", {"name": addon.name, "price_kop": addon.price_kop})],
@@ -196,3 +215,10 @@ def renew_due(session: Session, now: datetime | None = None) -> dict:
             counts["lapsed"] += 1
         session.commit()
     return counts
+
+
+@verb
+def release_ended(session: Session, now: datetime | None = None) -> int:
+    """The tidy job: static addresses of add-ons that ended without renewal go back to the pool
+    (an auto-renewing one keeps its address until renew_due has decided)."""
+    return static_ips._release_ended(session, now or utcnow())

@@ -40,11 +40,24 @@ from paysim_app.models import (
     TariffChangeRequest,
 )
 from paysim_app.models.base import utcnow
+from paysim_app.models.tariffs import ADDON_KINDS
 
 MAX_FEE_KOP = 100_000_000  # 1 000 000 ₽: far above any plan, far below the INTEGER limit
 MAX_DATA_GB = 100_000
 MAX_SPEED_MBPS = 100_000
 MAX_PERIOD_DAYS = 366
+MAX_LIMITED_KBPS = 100_000
+DEFAULT_LIMITED_KBPS = 128
+MAX_PACK_GB = 10_000
+# what each kind of add-on needs besides its price and period
+KIND_PARAMS = {
+    "data_pack": ("data_gb",),
+    "night_unlimited": ("night_from_hour", "night_to_hour"),
+    "speed_booster": ("speed_mbps",),
+    "static_ip": (),
+    "other": (),
+}
+PARAMS = ("data_gb", "night_from_hour", "night_to_hour", "speed_mbps")
 
 
 def current_period(now: datetime | None = None) -> str:
@@ -72,6 +85,7 @@ class TariffView:
     is_public: bool
     is_archived: bool
     sims: int
+    limited_speed_kbps: int  # once the allowance is used up
     created_at: datetime
 
     @property
@@ -103,6 +117,7 @@ def tariff_rows_select(actor: Actor | None = None) -> Select:
         Tariff.next_fee_period.label("next_fee_period"),
         Tariff.data_gb.label("data_gb"),
         Tariff.speed_mbps.label("speed_mbps"),
+        Tariff.limited_speed_kbps.label("limited_speed_kbps"),
         Tariff.is_public.label("is_public"),
         Tariff.is_archived.label("is_archived"),
         Tariff.created_at.label("created_at"),
@@ -127,6 +142,7 @@ def _tariff_view(session: Session, tariff: Tariff) -> TariffView:
         is_public=tariff.is_public,
         is_archived=tariff.is_archived,
         sims=sims,
+        limited_speed_kbps=tariff.limited_speed_kbps,
         created_at=tariff.created_at,
     )
 
@@ -145,8 +161,9 @@ def _tariff_fields(
     data_gb: object,
     speed_mbps: object,
     is_public: object,
+    limited_speed_kbps: object = DEFAULT_LIMITED_KBPS,
 ) -> dict:
-    return {
+    fields = {
         "name": check_text(name, "name", 120, required=True),
         "description": check_text(description, "description", 500),
         "monthly_fee_kop": check_int(
@@ -159,7 +176,19 @@ def _tariff_fields(
             speed_mbps, "speed_mbps", 1, MAX_SPEED_MBPS, "admin_catalogue.error.speed"
         ),
         "is_public": bool(is_public),
+        "limited_speed_kbps": check_int(
+            limited_speed_kbps,
+            "limited_speed_kbps",
+            1,
+            MAX_LIMITED_KBPS,
+            "admin_catalogue.error.limited_speed",
+        ),
     }
+    if fields["limited_speed_kbps"] >= fields["speed_mbps"] * 1000:
+        raise ValidationError(
+            "admin_catalogue.error.limited_above_speed", field="limited_speed_kbps"
+        )
+    return fields
 
 
 @verb
@@ -180,11 +209,14 @@ def create_tariff(
     data_gb: int | None = None,
     description: str = "",
     is_public: bool = True,
+    limited_speed_kbps: int = DEFAULT_LIMITED_KBPS,
 ) -> TariffView:
     """A new tariff (on sale at once when public). data_gb None means unlimited."""
     require(actor, "tariffs.edit")
     code = check_code(code)
-    fields = _tariff_fields(name, description, monthly_fee_kop, data_gb, speed_mbps, is_public)
+    fields = _tariff_fields(
+        name, description, monthly_fee_kop, data_gb, speed_mbps, is_public, limited_speed_kbps
+    )
     if code_taken(session, Tariff, code):
         raise ValidationError("admin_catalogue.error.code_taken", field="code")
     tariff = Tariff(code=code, **fields)
@@ -208,13 +240,16 @@ def update_tariff(
     data_gb: int | None = None,
     description: str = "",
     is_public: bool = True,
+    limited_speed_kbps: int = DEFAULT_LIMITED_KBPS,
 ) -> TariffView:
-    """Name, description, quota, speed and visibility change at once. A new monthly fee waits
+    """Name, description, quota, speed (and the reduced speed) and visibility change at once. A new monthly fee waits
     for the next period (the current one is billed at the old fee); setting the fee back to the
     current one cancels a waiting change. The code never changes (CSV files refer to it)."""
     require(actor, "tariffs.edit")
     tariff = _load_tariff(session, tariff_id)
-    fields = _tariff_fields(name, description, monthly_fee_kop, data_gb, speed_mbps, is_public)
+    fields = _tariff_fields(
+        name, description, monthly_fee_kop, data_gb, speed_mbps, is_public, limited_speed_kbps
+    )
     fee = fields.pop("monthly_fee_kop")
     now_period = current_period()
     wanted = dict(fields)
@@ -300,6 +335,11 @@ class AddonView:
     active: int  # SIMs on which it is on now
     bought: int  # purchases and renewals ever
     created_at: datetime
+    kind: str = "other"  # one of ADDON_KINDS
+    data_gb: int | None = None  # data_pack
+    night_from_hour: int | None = None  # night_unlimited, Moscow hours [from, to)
+    night_to_hour: int | None = None
+    speed_mbps: int | None = None  # speed_booster
 
 
 def addon_rows_select(actor: Actor | None = None) -> Select:
@@ -316,6 +356,7 @@ def addon_rows_select(actor: Actor | None = None) -> Select:
         AddonService.name.label("name"),
         AddonService.price_kop.label("price_kop"),
         AddonService.period_days.label("period_days"),
+        AddonService.kind.label("kind"),
         AddonService.is_archived.label("is_archived"),
         AddonService.created_at.label("created_at"),
         active.label("active"),
@@ -347,7 +388,34 @@ def _addon_view(session: Session, addon: AddonService) -> AddonView:
         active=int(active),
         bought=bought,
         created_at=addon.created_at,
+        kind=addon.kind,
+        data_gb=addon.data_gb,
+        night_from_hour=addon.night_from_hour,
+        night_to_hour=addon.night_to_hour,
+        speed_mbps=addon.speed_mbps,
     )
+
+
+def _kind_fields(kind: object, params: dict) -> dict:
+    """The kind and exactly the parameters it needs (the others None), each checked."""
+    if kind not in ADDON_KINDS:
+        raise ValidationError("admin_catalogue.error.kind", field="kind")
+    out: dict = {"kind": kind, **dict.fromkeys(PARAMS)}
+    needed = KIND_PARAMS[kind]
+    if "data_gb" in needed:
+        out["data_gb"] = check_int(
+            params.get("data_gb"), "data_gb", 1, MAX_PACK_GB, "admin_catalogue.error.pack_gb"
+        )
+    if "night_from_hour" in needed:
+        for name in ("night_from_hour", "night_to_hour"):
+            out[name] = check_int(params.get(name), name, 0, 23, "admin_catalogue.error.hour")
+        if out["night_from_hour"] == out["night_to_hour"]:
+            raise ValidationError("admin_catalogue.error.night_empty", field="night_to_hour")
+    if "speed_mbps" in needed:
+        out["speed_mbps"] = check_int(
+            params.get("speed_mbps"), "speed_mbps", 1, MAX_SPEED_MBPS, "admin_catalogue.error.speed"
+        )
+    return out
 
 
 def _addon_fields(name: object, description: object, price_kop: object, period_days: object):
@@ -377,10 +445,29 @@ def create_addon(
     price_kop: int,
     period_days: int = 30,
     description: str = "",
+    kind: str = "other",
+    data_gb: int | None = None,
+    night_from_hour: int | None = None,
+    night_to_hour: int | None = None,
+    speed_mbps: int | None = None,
 ) -> AddonView:
+    """A new add-on of a kind with the parameters the kind needs (data_pack: data_gb;
+    night_unlimited: night_from_hour and night_to_hour, Moscow hours, [from, to) may cross
+    midnight; speed_booster: speed_mbps; static_ip and other: none); the others are ignored."""
     require(actor, "tariffs.edit")
     code = check_code(code)
     fields = _addon_fields(name, description, price_kop, period_days)
+    fields.update(
+        _kind_fields(
+            kind,
+            {
+                "data_gb": data_gb,
+                "night_from_hour": night_from_hour,
+                "night_to_hour": night_to_hour,
+                "speed_mbps": speed_mbps,
+            },
+        )
+    )
     if code_taken(session, AddonService, code):
         raise ValidationError("admin_catalogue.error.code_taken", field="code")
     addon = AddonService(code=code, **fields)
@@ -400,12 +487,36 @@ def update_addon(
     price_kop: int,
     period_days: int = 30,
     description: str = "",
+    kind: str | None = None,
+    data_gb: int | None = None,
+    night_from_hour: int | None = None,
+    night_to_hour: int | None = None,
+    speed_mbps: int | None = None,
 ) -> AddonView:
     """Everything changes at once: a new price applies to the next purchase or renewal (what
-    was paid for runs its course)."""
+    was paid for runs its course). The kind (None: unchanged) changes only while the add-on was
+    never bought (a static IP's addresses, a pack's gigabytes are bought by kind); its
+    parameters may change (the next allowance computed uses them)."""
     require(actor, "tariffs.edit")
     addon = _load_addon(session, addon_id)
     wanted = _addon_fields(name, description, price_kop, period_days)
+    kind = addon.kind if kind is None else kind
+    given = {
+        "data_gb": data_gb,
+        "night_from_hour": night_from_hour,
+        "night_to_hour": night_to_hour,
+        "speed_mbps": speed_mbps,
+    }
+    # a parameter left out keeps its value
+    wanted.update(
+        _kind_fields(kind, {k: getattr(addon, k) if v is None else v for k, v in given.items()})
+    )
+    if kind != addon.kind:
+        bought = session.execute(
+            select(func.count(SimAddon.id)).where(SimAddon.addon_id == addon.id)
+        ).scalar_one()
+        if bought:
+            raise ValidationError("admin_catalogue.error.kind_in_use", field="kind")
     apply_changes(session, actor, addon, wanted, "addon.update", "addon")
     return _addon_view(session, addon)
 

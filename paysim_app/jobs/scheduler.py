@@ -137,19 +137,23 @@ def delivery_job() -> None:
 
 
 def tidy_job() -> None:
-    """Support files no message took within the hour, lapsed windows of the limits, and usage
-    record ids past the time a resend can come."""
+    """Support files no message took within the hour, lapsed windows of the limits, usage
+    record ids past the time a resend can come, and the static addresses of ended add-ons."""
     with session_scope() as session:
         files = attachments.sweep_unsent(session)
         windows = rate_limits.sweep(session)
         ids = usage.sweep(session)
         session.commit()
-    if files or windows or ids:
+        addresses = _addons.release_ended(session)
+        session.commit()
+    if files or windows or ids or addresses:
         log.info(
-            "tidy: %s unsent files, %s lapsed limit windows, %s usage record ids",
+            "tidy: %s unsent files, %s lapsed limit windows, %s usage record ids,"
+            " %s static addresses freed",
             files,
             windows,
             ids,
+            addresses,
         )
 
 

@@ -26,6 +26,7 @@ from paysim_app.models.partners import Commission, Partner
 from paysim_app.models.quality import QualityRating, SpeedTest
 from paysim_app.models.requests import ActivationRequest, Block, TariffChangeRequest, UnblockRequest
 from paysim_app.models.sims import Sim, SimAddon
+from paysim_app.models.static_ip import StaticIp
 from paysim_app.models.subscribers import Subscriber
 from paysim_app.models.support import CannedReply, Ticket, TicketMessage
 from paysim_app.models.tariffs import AddonService, Tariff
@@ -64,6 +65,7 @@ __all__ = [
     "Sim",
     "SimAddon",
     "SpeedTest",
+    "StaticIp",
     "Subscriber",
     "TariffChangeRequest",
     "Tariff",
