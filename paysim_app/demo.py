@@ -16,6 +16,7 @@ The demo passwords are public (demo12345), so the CLI only seeds when PAYSIM_DEM
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from paysim_app.models import (
     SavedCard,
     Sim,
     SimAddon,
+    StaticIp,
     SpeedTest,
     Subscriber,
     Tariff,
@@ -150,6 +152,14 @@ ADDONS = (
     ),
     ("SPEED_BOOST", "Ускорение", "Скорость до 100 Мбит/с на любом тарифе", 9900, 7),
 )
+# what each demo add-on does (AddonService.kind and its parameters; Moscow hours for the night)
+ADDON_KINDS = {
+    "EXTRA_10GB": {"kind": "data_pack", "data_gb": 10},
+    "NIGHT_UNLIM": {"kind": "night_unlimited", "night_from_hour": 1, "night_to_hour": 7},
+    "STATIC_IP": {"kind": "static_ip"},
+    "SPEED_BOOST": {"kind": "speed_booster", "speed_mbps": 100},
+}
+STATIC_IP_POOL = "198.51.100.0/26"  # TEST-NET-2: documentation addresses, 62 hosts
 
 PARTNERS = (
     # code, name, INN body (9 digits, check digit added), e-mail, phone, address, commission (bp)
@@ -515,6 +525,7 @@ class _Seeder:
                 price_kop=price,
                 period_days=days,
                 created_at=self.at(400, 10),
+                **ADDON_KINDS.get(code, {}),
             )
             self.s.add(a)
             self.addons[code] = a
@@ -1162,17 +1173,27 @@ class _Seeder:
                 )
         if commissions:
             self.s.execute(insert(Commission), commissions)
+        pool = [
+            StaticIp(address=str(a), created_at=self.at(400, 10))
+            for a in ipaddress.ip_network(STATIC_IP_POOL).hosts()
+        ]
+        self.s.add_all(pool)
         for plan, addon, event in self.addon_buys:
-            self.s.add(
-                SimAddon(
-                    sim_id=plan.id,
-                    addon_id=addon.id,
-                    started_at=event.at,
-                    expires_at=event.at + timedelta(days=addon.period_days),
-                    auto_renew=addon.code != "SPEED_BOOST",
-                    ledger_entry_id=event.ledger_index,
-                )
+            bought = SimAddon(
+                sim_id=plan.id,
+                addon_id=addon.id,
+                started_at=event.at,
+                expires_at=event.at + timedelta(days=addon.period_days),
+                # a pack is bought when needed; a booster for a trip
+                auto_renew=addon.kind not in ("data_pack", "speed_booster"),
+                ledger_entry_id=event.ledger_index,
             )
+            self.s.add(bought)
+            if addon.kind == "static_ip" and (bought.auto_renew or bought.expires_at > self.now):
+                self.s.flush()  # the address is held by this purchase (renew_due hands it on)
+                address = pool.pop(0)
+                address.sim_id, address.sim_addon_id = plan.id, bought.id
+                address.assigned_at = event.at
         self.payments_by_time = pays
 
     def make_autopay(self) -> None:
