@@ -11,6 +11,11 @@ Days the server was down are caught up: the cycle remembers the last day it comp
 A tariff's fee change waits for its period (`next_fee_period`): the fee pass charges the fee of
 the period it bills, and before a day is billed the pending fees whose period has come are folded
 into `monthly_fee_kop` (see promote_pending_fees).
+
+A SIM's tariff change approved "from the next period" waits too (a "scheduled"
+tariff_change_request with its `effective_on`, the SIM's next billing date): before a day's
+autopay and fees, the changes due by that day are applied (apply_scheduled_tariffs), so the new
+period is charged at the new fee, a missed day caught up included.
 """
 
 from __future__ import annotations
@@ -28,16 +33,31 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.billing import autopay, cards, ledger, payments
-from paysim_app.core import bulk, maintenance, notify
+from paysim_app.core import audit, bulk, maintenance, notify
 from paysim_app.core.pacing import Pacer
 from paysim_app.core.unit_of_work import verb
+from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_date, moscow_day_range
-from paysim_app.models import AutopaySetting, BillingRun, LedgerEntry, Sim, Tariff
+from paysim_app.models import (
+    AutopaySetting,
+    BillingRun,
+    LedgerEntry,
+    Sim,
+    Subscriber,
+    Tariff,
+    TariffChangeRequest,
+    User,
+)
 from paysim_app.models.base import utcnow
 from paysim_app.payments import Gateway
 
 log = logging.getLogger("paysim.billing")
 BILLED_STATUSES = ("active",)  # suspended and blocked SIMs get no service, so no fee
+# A scheduled tariff change is a matter of the contract, not of the service: it applies to a SIM
+# suspended for debt or blocked too (it comes back on the tariff the subscriber chose). A SIM
+# that left its contract (deactivated, back in stock) has nothing to switch: the change is
+# cancelled with a reason and the subscriber is told.
+TARIFF_SWITCH_STATUSES = ("active", "suspended", "blocked")
 
 
 @dataclass
@@ -51,6 +71,7 @@ class BillingReport:
     threshold: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
     retries: dict = field(default_factory=lambda: {"succeeded": 0, "failed": 0, "pending": 0})
     addons: dict = field(default_factory=lambda: {"renewed": 0, "lapsed": 0})
+    tariffs: dict = field(default_factory=lambda: {"applied": 0, "cancelled": 0})
     reconciled: int = 0
     warnings: int = 0
     seconds: float = 0.0
@@ -135,6 +156,145 @@ def promote_pending_fees(session: Session, period: str) -> int:
             if isinstance(obj, Tariff):
                 session.expire(obj)
     return result.rowcount
+
+
+def _owner_locales(session: Session, sim_ids: list[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(Sim.id, User.locale)
+        .join(Subscriber, Subscriber.id == Sim.subscriber_id)
+        .join(User, User.id == Subscriber.user_id)
+        .where(bulk.id_in(session, Sim.id, sim_ids))
+    ).all()
+    return {sim_id: locale or "ru" for sim_id, locale in rows}
+
+
+@verb
+def apply_scheduled_tariffs(session: Session, day: date, *, batch: int = 500) -> dict:
+    """Switch the SIMs whose scheduled tariff change is due by `day` (effective_on <= day) to
+    the new tariff: the SIM's tariff (its allowance, speed and fee) changes, the request becomes
+    "approved" with applied_at, the switch is audited on the SIM and the subscriber is told.
+    Run before `day`'s autopay and fees, so the new period is billed at the new fee.
+
+    Exactly once: batch by batch, the SIM rows are locked (in id order, as the fee pass locks
+    them) and each request moves scheduled -> approved by a compare-and-set, so a second run, a
+    second worker or a cancellation at the same moment finds it done. A SIM that left its
+    contract gets the change cancelled instead (see TARIFF_SWITCH_STATUSES). Commits each
+    batch; returns {"applied": n, "cancelled": n}."""
+    counts = {"applied": 0, "cancelled": 0}
+    after = 0
+    while True:
+        ledger.lock_for_write(session)
+        due = session.execute(
+            select(
+                TariffChangeRequest.id,
+                TariffChangeRequest.sim_id,
+                TariffChangeRequest.to_tariff_id,
+                TariffChangeRequest.effective_on,
+            )
+            .where(
+                TariffChangeRequest.status == "scheduled",
+                TariffChangeRequest.effective_on <= day,
+                TariffChangeRequest.id > after,
+            )
+            .order_by(TariffChangeRequest.id)
+            .limit(batch)
+        ).all()
+        if not due:
+            session.rollback()
+            break
+        after = due[-1].id
+        sim_ids = sorted({r.sim_id for r in due})
+        sims = {
+            sim.id: sim
+            for sim in session.execute(
+                select(Sim)
+                .where(bulk.id_in(session, Sim.id, sim_ids))
+                .order_by(Sim.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)  # as of the lock
+            ).scalars()
+        }
+        tariffs = {
+            tariff.id: tariff
+            for tariff in session.execute(
+                select(Tariff).where(Tariff.id.in_(sorted({r.to_tariff_id for r in due})))
+            ).scalars()
+        }
+        locales = _owner_locales(session, sim_ids)
+        now = utcnow()
+        notes = []
+        for rid, sim_id, to_tariff_id, effective_on in due:
+            sim, tariff = sims[sim_id], tariffs[to_tariff_id]
+            switch = sim.status in TARIFF_SWITCH_STATUSES and sim.subscriber_id is not None
+            reason = "" if switch else t("tariffs.cancel_reason.sim_closed", locales.get(sim_id))
+            done = session.execute(
+                update(TariffChangeRequest)
+                .where(TariffChangeRequest.id == rid, TariffChangeRequest.status == "scheduled")
+                .values(
+                    status="approved" if switch else "cancelled",
+                    applied_at=now if switch else None,
+                    reason=reason,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # cancelled or applied since we read it
+                continue
+            if not switch:
+                counts["cancelled"] += 1
+                audit.record(
+                    session,
+                    None,
+                    "tariff_change.cancel_scheduled",
+                    "tariff_change_request",
+                    rid,
+                    {"status": "scheduled", "sim_status": sim.status},
+                    {"status": "cancelled", "sim_id": sim_id, "reason": reason},
+                )
+                notes.append(
+                    (
+                        sim_id,
+                        "tariff_change_cancelled",
+                        {"tariff": tariff.name, "date": effective_on, "reason": reason},
+                        rid,
+                    )
+                )
+                continue
+            before = sim.tariff_id
+            sim.tariff_id, sim.updated_at = tariff.id, now
+            counts["applied"] += 1
+            audit.record(
+                session,
+                None,
+                "tariff_change.apply",
+                "sim",
+                sim_id,
+                {"tariff_id": before},
+                {
+                    "tariff_id": tariff.id,
+                    "tariff": tariff.name,
+                    "request_id": rid,
+                    "effective_on": effective_on.isoformat(),
+                },
+            )
+            notes.append(
+                (
+                    sim_id,
+                    "tariff_change_applied",
+                    {
+                        "tariff": tariff.name,
+                        "fee_kop": tariff.monthly_fee_kop,
+                        "date": effective_on,
+                    },
+                    rid,
+                )
+            )
+        session.flush()
+        for sim_id, kind, params, rid in notes:
+            notify.notify_sim_owners(
+                session, [(sim_id, kind, params)], dedup=f"{kind}:{rid}:{{sim}}"
+            )
+        session.commit()
+    return counts
 
 
 def _due_query(day: date, batch: int, after_id: int):
@@ -290,6 +450,7 @@ def run_billing(
     for day in days_to_bill(session, today):
         report.days.append(day.isoformat())
         promote_pending_fees(session, period_of(day))
+        report.add(report.tariffs, apply_scheduled_tariffs(session, day, batch=batch))
         _autopay_pass(session, gateway, day, batch, report, pacer)
         _fee_pass(session, day, batch, report, pacer)
         if on_day_done:

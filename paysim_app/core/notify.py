@@ -79,7 +79,8 @@ KINDS: dict[str, KindSpec] = {
         "low_balance sim_suspended sim_restored autopay_ok autopay_failed autopay_failed_hard "
         "autopay_cap autopay_confirm autopay_off_no_card card_expiring addon_lapsed partner_topup "
         "activation_approved activation_rejected tariff_change_now tariff_change_approved "
-        "tariff_change_rejected sim_blocked sim_unblocked unblock_rejected",
+        "tariff_change_rejected tariff_change_applied tariff_change_cancelled sim_blocked "
+        "sim_unblocked unblock_rejected",
     ),
     **_kinds((SUBSCRIBER, PARTNER), "ticket_reply ticket_resolved"),
     **_kinds((PARTNER,), "partner_activation_approved partner_activation_rejected"),

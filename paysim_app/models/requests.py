@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from paysim_app.models.base import one_of, utcnow
 
 REQUEST_STATUSES = ("pending", "approved", "rejected", "cancelled")
+# a tariff change approved "from the next period" is scheduled until the billing cycle switches
+# the SIM on its effective date (then approved, applied_at set)
+TARIFF_CHANGE_STATUSES = ("pending", "scheduled", "approved", "rejected", "cancelled")
+TARIFF_CHANGE_OPEN = ("pending", "scheduled")  # at most one of these per SIM
 TARIFF_CHANGE_WHEN = ("next_period", "now")
 BLOCK_REASONS = ("lost", "stolen", "debt", "fraud", "admin", "other")
 
@@ -40,9 +44,24 @@ class ActivationRequest(SQLModel, table=True):
 class TariffChangeRequest(SQLModel, table=True):
     __tablename__ = "tariff_change_request"
     __table_args__ = (
-        one_of("status", REQUEST_STATUSES, "ck_tariff_change_status"),
+        one_of("status", TARIFF_CHANGE_STATUSES, "ck_tariff_change_status"),
         one_of("effective", TARIFF_CHANGE_WHEN, "ck_tariff_change_when"),
         Index("ix_tariff_change_status_created", "status", "created_at"),
+        # one open (pending or scheduled) change per SIM, whoever files it at the same moment
+        Index(
+            "ux_tariff_change_open",
+            "sim_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'scheduled')"),
+            sqlite_where=text("status IN ('pending', 'scheduled')"),
+        ),
+        # the billing cycle's "scheduled and due by this day"
+        Index(
+            "ix_tariff_change_due",
+            "effective_on",
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     sim_id: int = Field(foreign_key="sim.id", index=True)
@@ -54,6 +73,10 @@ class TariffChangeRequest(SQLModel, table=True):
     reason: str = Field(default="", max_length=500)
     decided_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     decided_at: datetime | None = None
+    # the day the new tariff takes effect, set at approval (today for "now", the next billing
+    # date for "next_period"); applied_at: when the SIM was switched (None while scheduled)
+    effective_on: date | None = None
+    applied_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

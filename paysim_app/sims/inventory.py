@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import exists, func, or_, select, update
 from sqlmodel import Session
@@ -38,6 +38,7 @@ from paysim_app.models import (
     Sim,
     Subscriber,
     Tariff,
+    TariffChangeRequest,
 )
 from paysim_app.models.base import utcnow
 from paysim_app.models.sims import SIM_STATUSES
@@ -190,6 +191,9 @@ class SimCard:
     ever_had_subscriber: bool
     history: list[HistoryLine] = field(default_factory=list)
 
+    # a change approved "from the next period" that the billing cycle has not applied yet
+    next_tariff: str = ""
+    next_tariff_on: date | None = None
 
 def _sim(session: Session, sim_id: object) -> Sim:
     sim = session.get(Sim, sim_id) if isinstance(sim_id, int) else None
@@ -251,6 +255,11 @@ def sim_card(session: Session, actor: Actor, sim_id: int, history_limit: int = 3
         history.append(HistoryLine(e.created_at, "ledger", e.kind, e.comment or "", e.amount_kop))
     history.sort(key=lambda h: h.at, reverse=True)
     return SimCard(
+    scheduled = session.execute(
+        select(Tariff.name, TariffChangeRequest.effective_on)
+        .join(Tariff, Tariff.id == TariffChangeRequest.to_tariff_id)
+        .where(TariffChangeRequest.sim_id == sim.id, TariffChangeRequest.status == "scheduled")
+    ).first()
         id=sim.id,
         iccid=sim.iccid,
         msisdn=sim.msisdn,
@@ -272,6 +281,8 @@ def sim_card(session: Session, actor: Actor, sim_id: int, history_limit: int = 3
         ever_had_subscriber=_ever_had_subscriber(session, sim),
         history=history[: history_limit * 2],
     )
+        next_tariff=scheduled[0] if scheduled else "",
+        next_tariff_on=scheduled[1] if scheduled else None,
 
 
 # -- create / edit / delete -------------------------------------------------------------------

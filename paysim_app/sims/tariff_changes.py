@@ -1,8 +1,16 @@
 """Tariff changes a subscriber asks for: the catalogue, a preview of the change, the request
-(which waits in the admin queue) and its cancellation while it is pending.
+(which waits in the admin queue) and its cancellation while it is pending or scheduled.
 
 The admin side (the tariff-change tab of the activation queue) approves or rejects them here
-too: approve_change() switches the SIM and settles the difference exactly as preview() shows it.
+too. A change approved "now" switches the SIM at once and settles the difference exactly as
+preview() shows it; one approved "from the next period" is *scheduled*: the SIM keeps its tariff
+until the billing cycle switches it on `effective_on`, the next billing date, before that day's
+fee is charged (billing.cycle.apply_scheduled_tariffs), and then the request is "approved" with
+`applied_at` set. Until then the subscriber (or an admin who decides the queue) may cancel it.
+
+A SIM has at most one open change (pending or scheduled): a new request while one is open is
+refused with what is open and, for a scheduled one, its date (a partial unique index holds the
+rule in the database too).
 """
 
 from __future__ import annotations
@@ -25,7 +33,11 @@ from paysim_app.i18n import t
 from paysim_app.i18n.formats import money
 from paysim_app.models import Sim, Subscriber, Tariff, TariffChangeRequest, User
 from paysim_app.models.base import utcnow
-from paysim_app.models.requests import REQUEST_STATUSES, TARIFF_CHANGE_WHEN
+from paysim_app.models.requests import (
+    TARIFF_CHANGE_OPEN,
+    TARIFF_CHANGE_STATUSES,
+    TARIFF_CHANGE_WHEN,
+)
 from paysim_app.sims.activations import clean_reason, decide, lock_row, notify_owner
 
 CHANGEABLE_SIM_STATUSES = ("active", "suspended")
@@ -68,11 +80,14 @@ class ChangeRequestView:
     from_tariff_name: str
     to_tariff_name: str
     when: str
-    status: str  # pending | approved | rejected | cancelled
+    status: str  # pending | scheduled | approved | rejected | cancelled
     reason: str
     created_at: datetime
     decided_at: datetime | None
-    can_cancel: bool
+    can_cancel: bool  # pending (cancel_request) or scheduled (cancel_scheduled)
+    effective_on: date | None = None  # set at approval: the day the new tariff applies
+    applied_at: datetime | None = None  # when the SIM was switched
+    to_fee_kop: int = 0  # the new tariff's monthly fee
 
 
 def _subscriber_sim(session: Session, actor: Actor, sim_id: int) -> Sim:
@@ -153,6 +168,24 @@ def _offerable(session: Session, sim: Sim, tariff_id: int) -> Tariff:
     return tariff
 
 
+def _refuse_if_open(session: Session, sim_id: int) -> None:
+    """One open change per SIM: a pending request, or a scheduled change with its date."""
+    row = session.execute(
+        select(TariffChangeRequest.status, TariffChangeRequest.effective_on, Tariff.name)
+        .join(Tariff, Tariff.id == TariffChangeRequest.to_tariff_id)
+        .where(
+            TariffChangeRequest.sim_id == sim_id,
+            TariffChangeRequest.status.in_(TARIFF_CHANGE_OPEN),
+        )
+    ).first()
+    if row is None:
+        return
+    status, effective_on, name = row
+    if status == "scheduled":
+        raise DomainError("tariffs.error.scheduled_exists", name=name, date=effective_on)
+    raise DomainError("tariffs.error.pending_exists")
+
+
 def _check_sim(sim: Sim) -> None:
     if sim.status not in CHANGEABLE_SIM_STATUSES:
         raise DomainError("tariffs.error.sim_status")
@@ -216,13 +249,7 @@ def request_change(session: Session, actor: Actor, sim_id: int, tariff_id: int, 
     ).one()
     _check_sim(sim)
     tariff = _offerable(session, sim, tariff_id)
-    pending = session.exec(
-        select(TariffChangeRequest.id).where(
-            TariffChangeRequest.sim_id == sim.id, TariffChangeRequest.status == "pending"
-        )
-    ).first()
-    if pending is not None:
-        raise DomainError("tariffs.error.pending_exists")
+    _refuse_if_open(session, sim.id)
     request = TariffChangeRequest(
         sim_id=sim.id,
         requester_user_id=actor.user_id,
@@ -271,7 +298,7 @@ def my_requests(
     """The contract's tariff-change requests (one SIM's when sim_id is given), newest first,
     narrowed by status, a period of Moscow days and a tariff name."""
     require_role(actor, "subscriber")
-    if status and status not in REQUEST_STATUSES:
+    if status and status not in TARIFF_CHANGE_STATUSES:
         raise ValidationError("list.error.filter", field="status")
     if sim_id is not None:
         owned_sim(session, actor, sim_id, admin_permission="tariffs.view")
@@ -279,7 +306,7 @@ def my_requests(
         return []
     old, new = aliased(Tariff), aliased(Tariff)
     query = (
-        select(TariffChangeRequest, Sim.msisdn, old.name, new.name)
+        select(TariffChangeRequest, Sim.msisdn, old.name, new.name, new.monthly_fee_kop)
         .join(Sim, Sim.id == TariffChangeRequest.sim_id)
         .join(old, old.id == TariffChangeRequest.from_tariff_id, isouter=True)
         .join(new, new.id == TariffChangeRequest.to_tariff_id)
@@ -307,9 +334,12 @@ def my_requests(
             reason=r.reason,
             created_at=r.created_at,
             decided_at=r.decided_at,
-            can_cancel=r.status == "pending",
+            can_cancel=r.status in TARIFF_CHANGE_OPEN,
+            effective_on=r.effective_on,
+            applied_at=r.applied_at,
+            to_fee_kop=new_fee,
         )
-        for r, msisdn, old_name, new_name in session.exec(query).all()
+        for r, msisdn, old_name, new_name, new_fee in session.exec(query).all()
     ]
 
 
@@ -321,7 +351,7 @@ class ChangeDecision:
     request_id: int
     sim_id: int
     tariff_id: int
-    when: str  # what was approved: next_period | now
+    when: str  # what was approved: next_period (scheduled) | now (switched)
     effective_date: date
     difference_kop: int  # "now": positive charged, negative credited (the ledger entry's -amount)
     ledger_entry_id: int | None
@@ -354,17 +384,19 @@ def approve_change(
     when: str | None = None,
     on: date | None = None,
 ) -> ChangeDecision:
-    """Switch the SIM to the requested tariff. `when` (default: what the subscriber asked for)
-    may turn a "now" request into "next_period".
+    """Approve the requested tariff. `when` (default: what the subscriber asked for) may turn
+    a "now" request into "next_period".
 
     now: the tariff changes today and the prorated difference of the two fees for the rest of
     the current period is posted through the ledger, the same figure preview() showed; a
     charge larger than the balance is refused (the balance goes negative only by the monthly
-    fee), so the admin approves from the next period instead or rejects.
+    fee), so the admin approves from the next period instead or rejects. The request is
+    "approved", effective_on today, applied_at now.
 
-    next_period: the schema has no field for a switch scheduled for the billing day, so the
-    tariff changes today with no difference: the current period's fee is already paid at the
-    old rate, and the next fee the billing cycle writes is the new tariff's.
+    next_period: nothing changes today. The request is "scheduled" with effective_on = the next
+    billing date (what preview() showed); the SIM keeps its tariff, allowance, speed and fee
+    until the billing cycle switches it on that day, before it charges that day's fee, so the
+    new period is billed at the new fee.
     """
     require(actor, "activations.edit")
     request = _pending_change(session, request_id)
@@ -390,10 +422,30 @@ def approve_change(
             missing_kop=difference - sim.balance_kop,
             difference_kop=difference,
         )
-    decide(session, TariffChangeRequest, request.id, actor, "approved", effective=when)
     before = {"status": "pending", "tariff_id": sim.tariff_id, "balance_kop": sim.balance_kop}
-    sim.tariff_id, sim.updated_at = tariff.id, utcnow()
-    session.flush()  # the ledger reloads the SIM: the new tariff must be written first
+    if when == "next_period":
+        decide(
+            session,
+            TariffChangeRequest,
+            request.id,
+            actor,
+            "scheduled",
+            effective=when,
+            effective_on=effective,
+        )
+    else:
+        decide(
+            session,
+            TariffChangeRequest,
+            request.id,
+            actor,
+            "approved",
+            effective=when,
+            effective_on=effective,
+            applied_at=utcnow(),
+        )
+        sim.tariff_id, sim.updated_at = tariff.id, utcnow()
+        session.flush()  # the ledger reloads the SIM: the new tariff must be written first
     entry = None
     if difference:
         comment = t(
@@ -418,7 +470,7 @@ def approve_change(
         request.id,
         before,
         {
-            "status": "approved",
+            "status": "approved" if when == "now" else "scheduled",
             "sim_id": sim.id,
             "to_tariff_id": tariff.id,
             "when": when,
@@ -485,3 +537,62 @@ def reject_change(session: Session, actor: Actor, request_id: int, reason: str) 
     sim = session.get(Sim, request.sim_id)
     tariff = session.get(Tariff, request.to_tariff_id)
     notify_owner(session, sim, "tariff_change_rejected", {"tariff": tariff.name, "reason": reason})
+
+
+@verb
+def cancel_scheduled(session: Session, actor: Actor, request_id: int, reason: str = "") -> None:
+    """Cancel a scheduled change before the billing cycle applies it: the SIM keeps its tariff.
+
+    The subscriber cancels their own (someone else's is refused like a missing one); an admin
+    who decides the queue (activations.edit) cancels any, with a reason the subscriber is told.
+    The SIM row is locked first, as the cycle locks it to apply the change: one of the two wins.
+    """
+    admin = actor is not None and actor.role == "admin"
+    if admin:
+        require(actor, "activations.edit")
+        reason = clean_reason(reason)
+    else:
+        require_role(actor, "subscriber")
+        reason = ""
+    valid = isinstance(request_id, int) and not isinstance(request_id, bool)
+    request = session.get(TariffChangeRequest, request_id) if valid else None
+    if request is None:
+        if admin:
+            raise NotFound("admin_queues.error.not_found")
+        raise PermissionDenied()
+    if not admin:
+        owned_sim(session, actor, request.sim_id, admin_permission="activations.edit")
+    sim = lock_row(session, Sim, request.sim_id)
+    done = session.execute(
+        update(TariffChangeRequest)
+        .where(TariffChangeRequest.id == request.id, TariffChangeRequest.status == "scheduled")
+        .values(status="cancelled", reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        raise DomainError("tariffs.error.not_scheduled")
+    session.expire(request)
+    tariff = session.get(Tariff, request.to_tariff_id)
+    audit.record(
+        session,
+        actor,
+        "tariff_change.cancel_scheduled",
+        "tariff_change_request",
+        request.id,
+        {"status": "scheduled", "effective_on": request.effective_on},
+        {
+            "status": "cancelled",
+            "sim_id": sim.id,
+            "to_tariff_id": tariff.id,
+            "reason": reason,
+            "by": "admin" if admin else "subscriber",
+        },
+    )
+    session.flush()
+    if admin:
+        notify_owner(
+            session,
+            sim,
+            "tariff_change_cancelled",
+            {"tariff": tariff.name, "date": request.effective_on, "reason": reason},
+        )

@@ -391,7 +391,7 @@ def test_approve_now_to_a_cheaper_tariff_credits_the_difference(session, factory
     assert session.get(Sim, world["sim"].id).balance_kop == 14516  # the credit, from 0
 
 
-def test_approve_next_period_switches_the_tariff_with_no_difference(session, factory, world):
+def test_approve_next_period_schedules_the_switch_with_no_difference(session, factory, world):
     admin = factory.superadmin()
     rid = _request(session, world, when="next_period")
     on = date(2026, 5, 17)
@@ -403,8 +403,10 @@ def test_approve_next_period_switches_the_tariff_with_no_difference(session, fac
     assert (decision.difference_kop, decision.ledger_entry_id) == (0, None)
     assert decision.effective_date == shown.effective_date == date(2026, 6, 1)
     sim = session.get(Sim, world["sim"].id)
-    # the current period is paid at the old fee; the next fee billing writes is the new one
-    assert (sim.tariff_id, sim.balance_kop) == (world["maximum"].id, 0)
+    # scheduled: the SIM keeps its tariff until the billing cycle switches it on 1 June
+    assert (sim.tariff_id, sim.balance_kop) == (world["optimum"].id, 0)
+    row = session.get(TariffChangeRequest, rid)
+    assert (row.status, row.effective_on, row.applied_at) == ("scheduled", date(2026, 6, 1), None)
     assert not session.exec(select(LedgerEntry).where(LedgerEntry.sim_id == sim.id)).all()
     note = session.exec(
         select(Notification).where(Notification.kind == "tariff_change_approved")
@@ -466,6 +468,8 @@ def test_a_decided_or_cancelled_request_cannot_be_decided_again(session, factory
             call()
         assert err.value.code == "admin_queues.error.not_pending"
         session.rollback()
+    tc.cancel_scheduled(session, world["alice"], rid)  # the scheduled change makes room
+    session.commit()
     cancelled = _request(session, world, tariff="start")
     tc.cancel_request(session, world["alice"], cancelled)
     session.commit()

@@ -161,6 +161,7 @@ RU = {
     "tariffs.status.approved": "Одобрена",
     "tariffs.status.rejected": "Отклонена",
     "tariffs.status.cancelled": "Отменена",
+    "tariffs.status.scheduled": "Запланирована",
     "tariffs.no_tariff": "без тарифа",
     "tariffs.empty": "Сейчас нет тарифов для перехода.",
     "tariffs.error.not_found": "Такого тарифа нет.",
@@ -171,6 +172,15 @@ RU = {
     "дождитесь решения или отмените её.",
     "tariffs.error.not_pending": "Эта заявка уже не ждёт решения, её нельзя отменить.",
     "tariffs.error.when": "Выберите, когда перейти.",
+    "tariffs.error.scheduled_exists": "По этой сим-карте уже запланирован переход на тариф "
+    "«{name}» с {date}. Чтобы выбрать другой тариф, сначала отмените его.",
+    "tariffs.error.not_scheduled": "Этот переход уже не запланирован: он выполнен или отменён.",
+    "tariffs.cancel_reason.sim_closed": "Сим-карта отключена, переход на новый тариф отменён.",
+    "tariffs.scheduled_title": "Тариф «{name}» с {date}",
+    "tariffs.scheduled_body": "Смена тарифа одобрена. До {date} действуют нынешний тариф и его "
+    "абонентская плата; с этого дня — новые пакет, скорость и плата {fee}.",
+    "tariffs.cancel_scheduled": "Отменить переход",
+    "tariffs.scheduled_cancelled": "Переход на новый тариф отменён.",
 }
 
 EN = {
@@ -335,6 +345,7 @@ EN = {
     "tariffs.status.approved": "Approved",
     "tariffs.status.rejected": "Rejected",
     "tariffs.status.cancelled": "Cancelled",
+    "tariffs.status.scheduled": "Scheduled",
     "tariffs.no_tariff": "no tariff",
     "tariffs.empty": "There are no tariffs to switch to right now.",
     "tariffs.error.not_found": "There is no such tariff.",
@@ -346,4 +357,15 @@ EN = {
     "tariffs.error.not_pending": "This request no longer awaits a decision and cannot be "
     "cancelled.",
     "tariffs.error.when": "Choose when to switch.",
+    "tariffs.error.scheduled_exists": "This SIM is already scheduled to switch to “{name}” "
+    "from {date}. Cancel that change first to choose another tariff.",
+    "tariffs.error.not_scheduled": "This change is no longer scheduled: it was applied or "
+    "cancelled.",
+    "tariffs.cancel_reason.sim_closed": "The SIM was deactivated, so the tariff change was "
+    "cancelled.",
+    "tariffs.scheduled_title": "Tariff “{name}” from {date}",
+    "tariffs.scheduled_body": "The tariff change was approved. Until {date} the current tariff "
+    "and its monthly fee apply; from that day, the new allowance, speed and fee of {fee}.",
+    "tariffs.cancel_scheduled": "Cancel the change",
+    "tariffs.scheduled_cancelled": "The tariff change has been cancelled.",
 }

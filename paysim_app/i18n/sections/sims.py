@@ -41,6 +41,8 @@ RU = {
     "admin_sims.billing_day": "День списания",
     "admin_sims.payments": "Платежи сим-карты",
     "admin_sims.edit": "Изменить",
+    "admin_sims.next_tariff": "Следующий тариф",
+    "admin_sims.next_tariff_value": "«{name}» с {date}",
     "admin_sims.save": "Сохранить",
     "admin_sims.saved": "Сим-карта сохранена.",
     "admin_sims.created": "Сим-карта добавлена.",
@@ -115,9 +117,16 @@ RU = {
     "0 ₽: пополните его, чтобы абонентская плата списалась вовремя.",
     "notify.activation_rejected.title": "Заявка на активацию {msisdn} отклонена",
     "notify.activation_rejected.body": "Причина: {reason}",
-    "notify.tariff_change_approved.title": "Тариф номера {msisdn} — «{tariff}»",
-    "notify.tariff_change_approved.body": "Заявка на смену тарифа одобрена. Новая абонентская "
-    "плата {fee_kop} — с {date}.",
+    "notify.tariff_change_approved.title": "Номер {msisdn} перейдёт на тариф «{tariff}» с {date}",
+    "notify.tariff_change_approved.body": "Заявка на смену тарифа одобрена. До {date} действует "
+    "нынешний тариф; с этого дня — новый, с абонентской платой {fee_kop}. Переход можно отменить "
+    "до этой даты на странице «Тарифы».",
+    "notify.tariff_change_applied.title": "Номер {msisdn} перешёл на тариф «{tariff}»",
+    "notify.tariff_change_applied.body": "С {date} действует тариф «{tariff}»: его пакет, "
+    "скорость и абонентская плата {fee_kop}.",
+    "notify.tariff_change_cancelled.title": "Переход {msisdn} на тариф «{tariff}» отменён",
+    "notify.tariff_change_cancelled.body": "Запланированный с {date} переход отменён. Причина: "
+    "{reason}",
     "notify.tariff_change_now.title": "Тариф номера {msisdn} — «{tariff}»",
     "notify.tariff_change_now.body": "Заявка на смену тарифа одобрена, новый тариф действует с "
     "сегодняшнего дня, абонентская плата — {fee_kop}. {settled}",
@@ -157,6 +166,7 @@ RU = {
     "queues.status.cancelled": "Отозвана",
     "queues.kind.subscriber": "Абонент",
     "queues.kind.partner": "Партнёр",
+    "queues.status.scheduled": "Запланирована",
     "queues.kind.admin": "Оператор",
     "queues.kind.claim": "Абонент добавил сим-карту",
     "queues.kind.partner_sale": "Продажа партнёра",
@@ -433,6 +443,8 @@ EN = {
     "admin_sims.cancel": "Cancel",
     "admin_sims.delete_confirm": "Delete this SIM for good?",
     "admin_sims.history": "History",
+    "admin_sims.next_tariff": "Next tariff",
+    "admin_sims.next_tariff_value": "“{name}” from {date}",
     "admin_sims.history.at": "When",
     "admin_sims.history.what": "What",
     "admin_sims.history.amount": "Amount",
@@ -503,9 +515,16 @@ EN = {
     "is 0 ₽: top it up so that the monthly fee is paid on time.",
     "notify.activation_rejected.title": "Activation request for {msisdn} rejected",
     "notify.activation_rejected.body": "Reason: {reason}",
-    "notify.tariff_change_approved.title": "{msisdn} is now on “{tariff}”",
-    "notify.tariff_change_approved.body": "Your tariff change was approved. The new monthly fee "
-    "of {fee_kop} applies from {date}.",
+    "notify.tariff_change_approved.title": "{msisdn} switches to “{tariff}” on {date}",
+    "notify.tariff_change_approved.body": "Your tariff change was approved. Until {date} the "
+    "current tariff applies; from that day, the new one with a monthly fee of {fee_kop}. You can "
+    "cancel the change before that date on the Tariffs page.",
+    "notify.tariff_change_applied.title": "{msisdn} is now on “{tariff}”",
+    "notify.tariff_change_applied.body": "From {date} the “{tariff}” tariff applies: its "
+    "allowance, speed and monthly fee of {fee_kop}.",
+    "notify.tariff_change_cancelled.title": "{msisdn}: the switch to “{tariff}” is cancelled",
+    "notify.tariff_change_cancelled.body": "The change scheduled for {date} was cancelled. "
+    "Reason: {reason}",
     "notify.tariff_change_now.title": "{msisdn} is now on “{tariff}”",
     "notify.tariff_change_now.body": "Your tariff change was approved and applies from today; "
     "the monthly fee is {fee_kop}. {settled}",
@@ -554,6 +573,7 @@ EN = {
     "queues.by.partner": "partner",
     "queues.block.active": "Active",
     "queues.block.lifted": "Lifted",
+    "queues.status.scheduled": "Scheduled",
     "queues.reason.lost": "Lost",
     "queues.reason.stolen": "Stolen",
     "queues.reason.debt": "Debt",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +20,7 @@ from paysim_app.accounts import identity
 from paysim_app.core.errors import DomainError, ValidationError
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.i18n.formats import clock, money
+from paysim_app.i18n.formats import clock, day, money
 from paysim_app.ui.access import access, app_states
 
 HOME = {"subscriber": "/cabinet", "partner": "/partner", "admin": "/admin"}
@@ -121,6 +121,8 @@ class SessionState(rx.State):
             return money(value, self.locale)
         if isinstance(value, datetime):  # "try again at 16:05"
             return clock(value, self.locale)
+        if isinstance(value, date):  # "scheduled from 10.01.2027"
+            return day(value, self.locale)
         return value
 
     def _error(self, err: DomainError) -> str:
