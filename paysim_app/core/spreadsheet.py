@@ -193,8 +193,9 @@ def chunks(fh: IO[bytes], size: int = 1 << 16) -> Iterator[bytes]:
 
 
 # ------------------------------------------------------------------------------------ reading
-def check_archive(fh: BinaryIO, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
+def check_archive(fh: BinaryIO, max_unpacked: int | None = None) -> None:
     """Refuse what is not a workbook we may open, before openpyxl unpacks anything."""
+    max_unpacked = MAX_UNPACKED_BYTES if max_unpacked is None else max_unpacked
     fh.seek(0)
     head = fh.read(8)
     fh.seek(0)
@@ -217,8 +218,17 @@ def check_archive(fh: BinaryIO, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
         raise WorkbookError("xlsx_too_big")
 
 
+def is_workbook(fh: BinaryIO) -> bool:
+    """Whether the bytes are an .xlsx workbook's archive (whatever its size)."""
+    try:
+        check_archive(fh, max_unpacked=2**63)
+    except WorkbookError:
+        return False
+    return True
+
+
 def open_rows(
-    fh: BinaryIO, max_unpacked: int = MAX_UNPACKED_BYTES
+    fh: BinaryIO, max_unpacked: int | None = None
 ) -> Iterator[tuple[int, tuple[object, ...]]]:
     """(Excel's row number, the row's cell values) of the first sheet's rows that hold a
     value (blank rows are skipped). Raises WorkbookError (before the first row, or when

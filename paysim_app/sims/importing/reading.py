@@ -1,5 +1,6 @@
 """Reading the file: sniffing its encoding, its lines and cells, the ICCID/MSISDN/IMSI formats
-(with the Luhn digit), partner and tariff codes, and the header."""
+(with the Luhn digit), partner and tariff codes, and the header; or an Excel workbook's first
+sheet (core.spreadsheet), whose rows become the same text cells a CSV line gives."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session, select
 
+from paysim_app.core import spreadsheet
 from paysim_app.sims.importing.report import OPTIONAL, REQUIRED
 from paysim_app.sims.own_sims import activation_code_hash
 
@@ -40,6 +42,7 @@ class _Sniff:
     encoding: str  # utf-8 | utf-8-sig | cp1251
     bad_lines: set[int]
     error: str = ""
+    zipped: bool = False  # starts as a zip archive does (an .xlsx workbook)
 
 
 def _sniff(fh: BinaryIO) -> _Sniff:
@@ -69,6 +72,7 @@ def _sniff(fh: BinaryIO) -> _Sniff:
     bom = head.startswith(codecs.BOM_UTF8)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # an .xlsx / .xls workbook
         sniff.error = "not_csv"
+        sniff.zipped = head.startswith(b"PK\x03\x04")
     elif head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 ("Unicode text" in Excel)
         sniff.error = "encoding"
     if sniff.error or (utf8 and clean):
@@ -217,11 +221,11 @@ class _Codes:
 
 @dataclass
 class _Header:
-    delimiter: str
+    delimiter: str  # '' for a workbook
     index: dict[str, int]  # known column -> position
     width: int
     first_data_line: int  # line number after the header
-    lines: Iterator[str]  # the rest of the file
+    lines: Iterator  # the rest of the file: text lines, or a workbook's (row number, cells)
 
 
 def _header(lines: Iterator[str], bad_lines: set[int]) -> tuple[_Header | None, str, dict]:
@@ -242,14 +246,84 @@ def _header(lines: Iterator[str], bad_lines: set[int]) -> tuple[_Header | None, 
             c.strip().strip('"').strip().lower()
             for c in next(csv.reader([stripped], delimiter=delimiter))
         ]
-        index: dict[str, int] = {}
-        for position, name in enumerate(cells):
-            if name in REQUIRED + OPTIONAL and name not in index:
-                index[name] = position
-        if not index:
-            return None, "no_header", {}
-        missing = [c for c in REQUIRED if c not in index]
-        if missing:
-            return None, "missing_columns", {"columns": ", ".join(missing)}
+        index, error, params = _columns(cells)
+        if error:
+            return None, error, params
         return _Header(delimiter, index, len(cells), number + 1, lines), "", {}
     return None, "empty", {}
+
+
+def _columns(names: list[str]) -> tuple[dict[str, int], str, dict]:
+    """The header's known columns by position, or an error code (no_header, missing_columns)."""
+    index: dict[str, int] = {}
+    for position, name in enumerate(names):
+        if name in REQUIRED + OPTIONAL and name not in index:
+            index[name] = position
+    if not index:
+        return index, "no_header", {}
+    missing = [c for c in REQUIRED if c not in index]
+    if missing:
+        return index, "missing_columns", {"columns": ", ".join(missing)}
+    return index, "", {}
+
+
+# ------------------------------------------------------------------------------ Excel workbooks
+# a spreadsheet keeps 15 significant digits: a longer number in a numeric cell lost its last ones
+_EXACT_DIGITS = 10**15
+MAX_XLSX_ROWS = spreadsheet.SHEET_MAX_ROWS  # what Excel itself can put on a sheet
+
+
+def xlsx_text(value: object) -> str:
+    """A workbook cell as the text a CSV of it would hold. A number that a spreadsheet cannot
+    hold exactly (more than 15 digits, e.g. an ICCID typed into a numeric cell) comes out in
+    the scientific form Excel shows (8.97010123456789E+18), so the row is refused with the
+    same reason as in a CSV saved from Excel; a whole number of at most 15 digits is its
+    digits (an MSISDN or an IMSI in a numeric cell is exact)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _CONTROL_TEXT.sub("", value) if _CONTROL_TEXT.search(value) else value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value) if abs(value) < _EXACT_DIGITS else f"{float(value):.15G}"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < _EXACT_DIGITS:
+            return str(int(value))
+        return f"{value:.15G}"
+    if hasattr(value, "isoformat"):  # a date or a time Excel made of the cell
+        return value.isoformat()
+    return str(value)
+
+
+class XlsxTooManyRows(Exception):
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
+def xlsx_header(fh: BinaryIO) -> tuple[_Header | None, str, dict]:
+    """The first sheet's header row (the first row with a value), like _header for a CSV:
+    (header, '', {}) with `lines` the rest of the rows as (Excel's row number, text cells), or
+    (None, error code, params). A broken workbook raises spreadsheet.WorkbookError."""
+    rows = spreadsheet.open_rows(fh)
+    for number, values in rows:
+        names = [xlsx_text(v).strip().strip("'").strip().lower() for v in values]
+        if not any(names):
+            continue
+        index, error, params = _columns(names)
+        if error:
+            rows.close()
+            return None, error, params
+        return _Header("", index, len(names), number + 1, _xlsx_rows(rows)), "", {}
+    return None, "empty", {}
+
+
+def _xlsx_rows(rows: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, list[str]]]:
+    try:
+        for number, values in rows:
+            if number > MAX_XLSX_ROWS:
+                raise XlsxTooManyRows(MAX_XLSX_ROWS)
+            yield number, [xlsx_text(v) for v in values]
+    finally:
+        rows.close()

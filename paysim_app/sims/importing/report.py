@@ -53,6 +53,13 @@ FILE_ERRORS = (
     "quotes",
     "too_large",
     "gone",
+    # an .xlsx: not a workbook, password-protected (or an old .xls), unreadable, unpacking to
+    # more than core.spreadsheet.MAX_UNPACKED_BYTES, more rows than a sheet holds
+    "not_xlsx",
+    "xlsx_encrypted",
+    "xlsx_broken",
+    "xlsx_too_big",
+    "xlsx_too_many_rows",
 )
 SAMPLE_ROWS = 200
 

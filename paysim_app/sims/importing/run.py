@@ -16,6 +16,7 @@ from paysim_app.core import audit
 from paysim_app.core.errors import DomainError
 from paysim_app.core.pacing import Pacer
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.spreadsheet import WorkbookError, is_workbook
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Partner, Tariff
 from paysim_app.settings import get_settings
@@ -27,7 +28,14 @@ from paysim_app.sims.importing.checks import (
     _samples,
     _write_rejects,
 )
-from paysim_app.sims.importing.reading import _Codes, _header, _sniff, _text_lines
+from paysim_app.sims.importing.reading import (
+    XlsxTooManyRows,
+    _Codes,
+    _header,
+    _sniff,
+    _text_lines,
+    xlsx_header,
+)
 from paysim_app.sims.importing.report import (
     KIND_FIELD,
     KINDS,
@@ -44,6 +52,8 @@ from paysim_app.sims.importing.staging import (
     _stage_file,
 )
 
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
 
 @verb
 def import_sims(
@@ -56,8 +66,8 @@ def import_sims(
     sample_size: int = SAMPLE_ROWS,
     rejects_to: str | os.PathLike | IO[str] | None = None,
 ) -> ImportReport:
-    """Check a CSV of SIMs and, unless `dry_run` or any row is rejected, apply it in the
-    caller's transaction (the caller commits; an exception means roll back). `source` is a file
+    """Check a CSV (or an .xlsx workbook's first sheet) of SIMs and, unless `dry_run` or any
+    row is rejected, apply it in the caller's transaction (the caller commits; an exception means roll back). `source` is a file
     path or the file's bytes. The rejected rows go to `rejects_to` (a path or a text stream)
     when given and there are any. One audit entry per applied import."""
     require(actor, PERMISSION)
@@ -84,13 +94,25 @@ def _import(session, actor, fh, name, dry_run, sample_size, rejects_to, started)
             seconds=round(time.perf_counter() - started, 3),
         )
 
-    if sniff.error:
+    # a workbook by its name, or by its bytes (an .xlsx saved under another name is read too)
+    workbook = name.lower().endswith(XLSX_SUFFIXES) or (sniff.zipped and is_workbook(fh))
+    if workbook:
+        sniff.encoding = "xlsx"
+    if sniff.error and not workbook:
         return refusal(sniff.error)
     if sniff.size == 0:
         return refusal("empty")
-    lines = _text_lines(fh, sniff)
+    lines = None
     try:
-        header, error, params = _header(lines, sniff.bad_lines)
+        if workbook:
+            try:
+                header, error, params = xlsx_header(fh)
+            except WorkbookError as broken:
+                return refusal(broken.code)
+            lines = header.lines if header is not None else None
+        else:
+            lines = _text_lines(fh, sniff)
+            header, error, params = _header(lines, sniff.bad_lines)
         if header is None:
             return refusal(error, params)
         partners = _Codes.load(session, Partner, Partner.is_active)
@@ -107,8 +129,15 @@ def _import(session, actor, fh, name, dry_run, sample_size, rejects_to, started)
         except _BrokenQuotes as broken:
             _drop_tables(session)
             return refusal("quotes", {"line": str(broken.line)})
+        except XlsxTooManyRows as many:
+            _drop_tables(session)
+            return refusal("xlsx_too_many_rows", {"rows": str(many.limit)})
+        except WorkbookError as broken:
+            _drop_tables(session)
+            return refusal(broken.code)
     finally:
-        lines.close()
+        if lines is not None:
+            lines.close()
     if rows == 0:
         _drop_tables(session)
         return refusal("empty")

@@ -4,14 +4,17 @@ SQLite), the SQL helpers of the import, and staging the file line by line."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from paysim_app.core import spreadsheet
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.sims.importing.reading import (
     _CODE,
     _CONTROL_TEXT,
+    XlsxTooManyRows,
     _clean,
     _code_hash,
     _Codes,
@@ -129,11 +132,39 @@ class _Stager:
             self._flush()
 
 
+def _csv_cells(header: _Header, bad_lines: set[int]) -> Iterator[tuple[int, list[str], bool]]:
+    """(first line number, cells, whether a line of it is badly encoded) per CSV record; a
+    quote never closed raises _BrokenQuotes with the line where the record began."""
+    reader = csv.reader(header.lines, delimiter=header.delimiter)
+    offset = header.first_data_line - 1
+    previous_end = offset
+    try:
+        for cells in reader:
+            start, end = previous_end + 1, offset + reader.line_num
+            previous_end = end
+            yield (
+                start,
+                cells,
+                bool(bad_lines) and any(n in bad_lines for n in range(start, end + 1)),
+            )
+    except csv.Error:  # e.g. a quote never closed: the rest of the file became one cell
+        raise _BrokenQuotes(previous_end + 1) from None
+
+
+def _xlsx_cells(header: _Header) -> Iterator[tuple[int, list[str], bool]]:
+    """The same for a workbook's rows (Excel's row numbers; a workbook has no encoding)."""
+    for number, cells in header.lines:
+        yield number, cells, False
+
+
 def _stage_file(
     session: Session, header: _Header, bad_lines: set[int], partners: _Codes, tariffs: _Codes
 ) -> int:
-    """Parse and check every data line on its own, load them into the staging table in chunks;
-    returns the number of data rows (blank lines are not rows)."""
+    """Parse and check every data line (or a workbook's row) on its own, load them into the
+    staging table in chunks; returns the number of data rows (blank lines are not rows). A
+    reading error of the file (_BrokenQuotes, a broken workbook) is raised once the staging
+    table's load has ended cleanly."""
+    source = _xlsx_cells(header) if not header.delimiter else _csv_cells(header, bad_lines)
     width = header.width
     # a column the file lacks reads the empty cell added at the end of every row
     at = {c: header.index.get(c, width) for c in REQUIRED + OPTIONAL}
@@ -146,22 +177,17 @@ def _stage_file(
     )
     statuses = frozenset(SIM_STATUSES)
     order = {reason: n for n, reason in enumerate(REASONS)}
-    reader = csv.reader(header.lines, delimiter=header.delimiter)
-    offset = header.first_data_line - 1
-    previous_end = offset
     rows = 0
-    broken_at = 0
+    failure: Exception | None = None
     with _Stager(session) as stager:
         try:
-            for cells in reader:
-                start, end = previous_end + 1, offset + reader.line_num
-                previous_end = end
+            for start, cells, badly_encoded in source:
                 joined = "".join(cells)
                 if not joined or joined.isspace():
                     continue
                 rows += 1
                 reasons: list[str] = []
-                if bad_lines and any(n in bad_lines for n in range(start, end + 1)):
+                if badly_encoded:
                     reasons.append("encoding")
                     cells = [
                         _CONTROL_TEXT.sub("", c) for c in cells
@@ -245,10 +271,10 @@ def _stage_file(
                         None,
                     )
                 )
-        except csv.Error:  # e.g. a quote never closed: the rest of the file became one cell
-            broken_at = previous_end + 1
-    if broken_at:
-        raise _BrokenQuotes(broken_at)
+        except (_BrokenQuotes, XlsxTooManyRows, spreadsheet.WorkbookError) as error:
+            failure = error  # the load ends cleanly first (a COPY must not be left failed)
+    if failure is not None:
+        raise failure
     if rows and _postgres(session):
         _sql(session, f"ANALYZE {STAGE}")
     return rows

@@ -1,4 +1,4 @@
-"""/admin/sims/import: CSV import of SIMs — upload -> preview (a dry run) -> confirm.
+"""/admin/sims/import: CSV or .xlsx import of SIMs — upload -> preview (a dry run) -> confirm.
 
 The uploaded file is streamed to the imports folder under a random name (sims.importing);
 the check and the import run as background tasks (a million rows take tens of seconds, longer
@@ -131,7 +131,7 @@ class SimImportState(SessionState):
             return
         self.error = ""
         self.info = self._t(
-            "sim_import.file",
+            "sim_import.file_xlsx" if report.encoding == "xlsx" else "sim_import.file",
             name=report.file_name,
             rows=report.rows,
             encoding=report.encoding,
@@ -377,7 +377,13 @@ def _upload_card() -> rx.Component:
                     id=UPLOAD_ID,
                     max_files=1,
                     max_size=importing.MAX_UPLOAD_BYTES,
-                    accept={"text/csv": [".csv"], "text/plain": [".txt", ".csv"]},
+                    accept={
+                        "text/csv": [".csv"],
+                        "text/plain": [".txt", ".csv"],
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [
+                            ".xlsx"
+                        ],
+                    },
                     multiple=False,
                     border=f"1px dashed {rx.color('gray', 7)}",
                     padding="1em",
