@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     paysim_usage_tokens: str = ""
     paysim_usage_max_records: int = Field(default=10_000, ge=1)
     paysim_usage_max_body: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # days of hourly usage kept (the tidy job sweeps older hours; two billing periods are needed
+    # for the allowance's night rules); the daily sums are kept 13 months
+    paysim_usage_keep_hours_days: int = Field(default=70, ge=35)
 
 
 @lru_cache(maxsize=1)

@@ -138,7 +138,8 @@ def delivery_job() -> None:
 
 def tidy_job() -> None:
     """Support files no message took within the hour, lapsed windows of the limits, usage
-    record ids past the time a resend can come, and the static addresses of ended add-ons."""
+    record ids past the time a resend can come, hourly and daily usage past their keeping
+    (sims.usage.sweep), and the static addresses of ended add-ons."""
     with session_scope() as session:
         files = attachments.sweep_unsent(session)
         windows = rate_limits.sweep(session)
@@ -148,7 +149,7 @@ def tidy_job() -> None:
         session.commit()
     if files or windows or ids or addresses:
         log.info(
-            "tidy: %s unsent files, %s lapsed limit windows, %s usage record ids,"
+            "tidy: %s unsent files, %s lapsed limit windows, %s usage rows (ids, hours, days),"
             " %s static addresses freed",
             files,
             windows,

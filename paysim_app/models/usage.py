@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
@@ -12,6 +12,9 @@ class UsageHour(SQLModel, table=True):
     """Bytes a SIM moved in one hour (UTC, truncated): the feed's records summed on the way in."""
 
     __tablename__ = "usage_hour"
+    # the retention's sweep deletes by hour: rows arrive roughly in hour order, so a BRIN index
+    # (a few pages for billions of rows, next to nothing per insert) finds the old ones
+    __table_args__ = (Index("ix_usage_hour_hour", "hour", postgresql_using="brin"),)
     sim_id: int = Field(foreign_key="sim.id", primary_key=True)
     hour: datetime = Field(primary_key=True)
     bytes_up: int = Field(default=0, sa_type=BigInteger)
@@ -26,3 +29,16 @@ class UsageRecordSeen(SQLModel, table=True):
     sender: str = Field(primary_key=True, max_length=64)
     record_id: str = Field(primary_key=True, max_length=128)
     received_at: datetime
+
+
+class UsageDay(SQLModel, table=True):
+    """Bytes a SIM moved in one Moscow calendar day: the hourly sums rolled up on the way in, in
+    the same transaction (the dashboard's charts and the monthly history read this, kept 13
+    months; usage_hour is kept PAYSIM_USAGE_KEEP_HOURS_DAYS)."""
+
+    __tablename__ = "usage_day"
+    __table_args__ = (Index("ix_usage_day_day", "day", postgresql_using="brin"),)
+    sim_id: int = Field(foreign_key="sim.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    bytes_up: int = Field(default=0, sa_type=BigInteger)
+    bytes_down: int = Field(default=0, sa_type=BigInteger)

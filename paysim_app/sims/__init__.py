@@ -26,6 +26,7 @@ __all__ = [
     "queue_lists",
     "tariff_changes",
     "usage",
+    "usage_history",
     "BLOCK_REASONS",
     "REQUEST_STATUSES",
     "SIM_STATUSES",

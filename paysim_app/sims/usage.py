@@ -8,6 +8,18 @@ once per sender: the ids go into `usage_record_seen` with ON CONFLICT DO NOTHING
 transaction as the sums, and only the ids that insert add bytes, so a resent batch (even two
 racing requests) adds nothing. The ids are kept `KEEP_IDS` (the sweep runs in the tidy job).
 
+The same transaction adds the bytes to `usage_day` (per SIM per Moscow calendar day), which the
+dashboard's charts and histories read (sims.usage_history). The sweep keeps hourly rows
+PAYSIM_USAGE_KEEP_HOURS_DAYS (70 days: two billing periods for the allowance's night rules) and
+daily rows 13 months.
+
+On PostgreSQL a batch costs five statements whatever its size: the SIMs by ICCID and by IMSI
+(`= ANY(array)`), the record ids, the hourly sums and the daily sums, each an
+`INSERT ... SELECT FROM unnest(arrays) ON CONFLICT` with its rows sorted by key (two batches
+racing on the same SIMs lock rows in the same order, so they wait instead of deadlocking). The
+sums are added up per (SIM, hour) and (SIM, day) in Python first. SQLite takes the same steps
+as multi-row INSERTs of CHUNK rows (bench/usage.py, bench/README.md for the figures).
+
 The endpoint (api/usage.py) and the `import-usage` command both read with `parse` and store with
 `ingest`.
 """
@@ -20,16 +32,17 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models.sims import Sim
-from paysim_app.models.usage import UsageHour, UsageRecordSeen
+from paysim_app.models.usage import UsageDay, UsageHour, UsageRecordSeen
 from paysim_app.settings import get_settings
 
 FIELDS = ("record_id", "iccid", "imsi", "start", "end", "bytes_up", "bytes_down")
@@ -39,11 +52,16 @@ KEEP_IDS = timedelta(days=40)
 MAX_AGE = timedelta(days=35)
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=24)
+HOUR = timedelta(hours=1)
 # more than a 4G radio carries: 1 Gbit/s for the record's duration, plus 10 MB of allowance
 MAX_BYTES_PER_SECOND = 125_000_000
 BYTES_ALLOWANCE = 10_000_000
 MAX_RECORD_ID = 128
 CHUNK = 1000  # rows per statement (SQLite's limit on bound parameters)
+# usage_day's days are Moscow calendar days (an hour in UTC falls in exactly one: the offset is
+# whole hours); the hourly rows are kept PAYSIM_USAGE_KEEP_HOURS_DAYS, the days KEEP_DAYS_MONTHS
+DAY_ZONE = ZoneInfo("Europe/Moscow")
+KEEP_DAYS_MONTHS = 13
 
 REASONS = (
     "missing_fields",  # no record_id, no iccid nor imsi, no start or end, no byte counts
@@ -84,7 +102,7 @@ class Report:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Record:
     index: int
     record_id: str
@@ -173,16 +191,23 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _time(value: object) -> datetime:
+def _time(value: object, known: dict[str, datetime] | None = None) -> datetime:
     if not isinstance(value, str):
         raise _Bad("bad_time")
+    if known is not None:  # a batch repeats its times (records cut at the hour): parsed once
+        moment = known.get(value)
+        if moment is not None:
+            return moment
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise _Bad("bad_time") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise _Bad("bad_time")
-    return moment.astimezone(UTC)
+    moment = moment.astimezone(UTC)
+    if known is not None:
+        known[value] = moment
+    return moment
 
 
 def _bytes(value: object) -> int:
@@ -198,22 +223,33 @@ def _bytes(value: object) -> int:
     raise _Bad("bad_value")
 
 
-def _check(index: int, raw: object, now: datetime) -> _Record:
+def _check(
+    index: int, raw: object, now: datetime, known: dict[str, datetime] | None = None
+) -> _Record:
     if not isinstance(raw, dict):
         raise _Bad("bad_value")
-    record_id = _text(raw.get("record_id"))
-    iccid = _text(raw.get("iccid"))
-    imsi = _text(raw.get("imsi"))
+    get = raw.get
+    record_id = _text(get("record_id"))
+    iccid = _text(get("iccid"))
+    imsi = _text(get("imsi"))
+    start, end, up, down = get("start"), get("end"), get("bytes_up"), get("bytes_down")
     if (
         record_id is None
         or (iccid is None and imsi is None)
-        or any(raw.get(k) in (None, "") for k in ("start", "end", "bytes_up", "bytes_down"))
+        or start is None
+        or start == ""
+        or end is None
+        or end == ""
+        or up is None
+        or up == ""
+        or down is None
+        or down == ""
     ):
         raise _Bad("missing_fields")
     if len(record_id) > MAX_RECORD_ID:
         raise _Bad("bad_value")
-    start, end = _time(raw["start"]), _time(raw["end"])
-    up, down = _bytes(raw["bytes_up"]), _bytes(raw["bytes_down"])
+    start, end = _time(start, known), _time(end, known)
+    up, down = _bytes(up), _bytes(down)
     if end < start:
         raise _Bad("end_before_start")
     if end - start > MAX_DURATION:
@@ -239,7 +275,7 @@ def split_hours(
     """(hour, bytes_up, bytes_down) for each UTC hour the interval touches, in proportion to the
     time spent in it; integer bytes, the remainder to the last hour (the sums stay exact)."""
     first = start.replace(minute=0, second=0, microsecond=0)
-    if end <= start:
+    if end <= start or end - first <= HOUR:  # within one hour (most records)
         return [(first, up, down)]
     total = _micros(end - start)
     shares: list[tuple[datetime, int]] = []
@@ -275,27 +311,149 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[i : i + size]
 
 
-def _dialect(session: Session):
-    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# PostgreSQL takes a batch's values as array literals built here ('{1,2,3}', '{"a","b"}') and
+# cast in SQL: the driver's own list adaptation checks every element with a regular expression
+# (10 per record, a fifth of ingest's time); times go as epoch seconds, days as day numbers
+def _ints(values: Iterable[int]) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _texts(values: Iterable[str]) -> str:
+    return "{" + ",".join(_quoted(v) for v in values) + "}"
+
+
+def _quoted(value: str) -> str:
+    if "\\" in value or '"' in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + value + '"'
+
+
+EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
 def _sims_by(session: Session, column, values: set[str]) -> dict[str, int]:
     if not values:
         return {}
-    rows = session.execute(select(column, Sim.id).where(column.in_(sorted(values)))).all()
+    if _is_postgres(session):  # one array parameter, not thousands of bound values
+        rows = session.execute(
+            text(
+                f"SELECT {column.name}, id FROM sim"
+                f" WHERE {column.name} = ANY(CAST(:values AS text[]))"
+            ),
+            {"values": _texts(sorted(values))},
+        ).all()
+    else:
+        rows = session.execute(select(column, Sim.id).where(column.in_(sorted(values)))).all()
     return {key: sim_id for key, sim_id in rows}
+
+
+def _remember(session: Session, sender: str, ids: list[str], now: datetime) -> set[str]:
+    """Insert the record ids (sorted); the ones that were not there yet."""
+    if not ids:
+        return set()
+    if _is_postgres(session):
+        return set(
+            session.execute(
+                text(
+                    "INSERT INTO usage_record_seen (sender, record_id, received_at)"
+                    " SELECT :sender, r, :now FROM unnest(CAST(:ids AS text[])) AS r"
+                    " ON CONFLICT (sender, record_id) DO NOTHING RETURNING record_id"
+                ),
+                {"sender": sender, "now": now, "ids": _texts(ids)},
+            ).scalars()
+        )
+    seen = UsageRecordSeen.__table__
+    fresh: set[str] = set()
+    for part in _chunks(ids):
+        inserted = session.execute(
+            sqlite.insert(seen)
+            .values([{"sender": sender, "record_id": rid, "received_at": now} for rid in part])
+            .on_conflict_do_nothing(index_elements=["sender", "record_id"])
+            .returning(seen.c.record_id)
+        ).scalars()
+        fresh.update(inserted)
+    return fresh
+
+
+_PG_ADD = {
+    "usage_hour": (
+        "INSERT INTO usage_hour (sim_id, hour, bytes_up, bytes_down)"
+        " SELECT k, to_timestamp(a), u, d FROM unnest(CAST(:keys AS integer[]),"
+        " CAST(:at AS bigint[]), CAST(:up AS bigint[]), CAST(:down AS bigint[])) AS t(k, a, u, d)"
+        " ON CONFLICT (sim_id, hour) DO UPDATE SET"
+        " bytes_up = usage_hour.bytes_up + excluded.bytes_up,"
+        " bytes_down = usage_hour.bytes_down + excluded.bytes_down"
+    ),
+    "usage_day": (
+        "INSERT INTO usage_day (sim_id, day, bytes_up, bytes_down)"
+        " SELECT k, DATE '1970-01-01' + a, u, d FROM unnest(CAST(:keys AS integer[]),"
+        " CAST(:at AS integer[]), CAST(:up AS bigint[]), CAST(:down AS bigint[])) AS t(k, a, u, d)"
+        " ON CONFLICT (sim_id, day) DO UPDATE SET"
+        " bytes_up = usage_day.bytes_up + excluded.bytes_up,"
+        " bytes_down = usage_day.bytes_down + excluded.bytes_down"
+    ),
+}
+
+
+def _add(session: Session, table, when: str, sums: dict[tuple, list[int]]) -> None:
+    """Add {(sim_id, hour or day): [up, down]} to the table's rows, in key order."""
+    if not sums:
+        return
+    keys = sorted(sums)
+    if _is_postgres(session):
+        numbers: dict = {}  # hour -> epoch seconds, day -> days since 1970 (few distinct)
+        for k in keys:
+            at = k[1]
+            if at not in numbers:
+                numbers[at] = (
+                    int(at.timestamp()) if isinstance(at, datetime) else at.toordinal() - EPOCH_DAY
+                )
+        session.execute(
+            text(_PG_ADD[table.name]),
+            {
+                "keys": _ints(k[0] for k in keys),
+                "at": _ints(numbers[k[1]] for k in keys),
+                "up": _ints(sums[k][0] for k in keys),
+                "down": _ints(sums[k][1] for k in keys),
+            },
+        )
+        return
+    rows = [
+        {"sim_id": k[0], when: k[1], "bytes_up": sums[k][0], "bytes_down": sums[k][1]} for k in keys
+    ]
+    for part in _chunks(rows):
+        stmt = sqlite.insert(table).values(part)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["sim_id", when],
+                set_={
+                    "bytes_up": table.c.bytes_up + stmt.excluded.bytes_up,
+                    "bytes_down": table.c.bytes_down + stmt.excluded.bytes_down,
+                },
+            )
+        )
+
+
+def day_of(hour: datetime) -> date:
+    """The Moscow calendar day an hour (UTC) falls in."""
+    return hour.astimezone(DAY_ZONE).date()
 
 
 @verb
 def ingest(session: Session, sender: str, records: list, *, now: datetime | None = None) -> Report:
-    """Check, deduplicate and add a batch: the sums and the record ids in one unit of work (called
-    without a session, the verb commits it once)."""
+    """Check, deduplicate and add a batch: the record ids, the hourly and the daily sums in one
+    unit of work (called without a session, the verb commits it once)."""
     now = now or datetime.now(UTC)
     report = Report()
     good: list[_Record] = []
+    known: dict[str, datetime] = {}
     for index, raw in enumerate(records):
         try:
-            good.append(_check(index, raw, now))
+            good.append(_check(index, raw, now, known))
         except _Bad as bad:
             record_id = raw.get("record_id") if isinstance(raw, dict) else None
             shown = str(record_id)[:MAX_RECORD_ID] if record_id not in (None, "") else None
@@ -324,53 +482,61 @@ def ingest(session: Session, sender: str, records: list, *, now: datetime | None
         else:
             unique[r.record_id] = (r, sim_id)
 
-    dialect = _dialect(session)
-    seen = UsageRecordSeen.__table__
-    fresh: set[str] = set()
-    for part in _chunks(sorted(unique)):
-        inserted = session.execute(
-            dialect.insert(seen)
-            .values([{"sender": sender, "record_id": rid, "received_at": now} for rid in part])
-            .on_conflict_do_nothing(index_elements=["sender", "record_id"])
-            .returning(seen.c.record_id)
-        ).scalars()
-        fresh.update(inserted)
+    fresh = _remember(session, sender, sorted(unique), now)
     report.duplicates += len(unique) - len(fresh)
     report.accepted = len(fresh)
 
-    sums: dict[tuple[int, datetime], list[int]] = {}
+    hours: dict[tuple[int, datetime], list[int]] = {}
     for rid in fresh:
         r, sim_id = unique[rid]
         for hour, up, down in split_hours(r.start, r.end, r.bytes_up, r.bytes_down):
-            acc = sums.setdefault((sim_id, hour), [0, 0])
+            acc = hours.get((sim_id, hour))
+            if acc is None:
+                hours[(sim_id, hour)] = [up, down]
+            else:
+                acc[0] += up
+                acc[1] += down
+    days: dict[tuple[int, date], list[int]] = {}
+    day_cache: dict[datetime, date] = {}
+    for (sim_id, hour), (up, down) in hours.items():
+        day = day_cache.get(hour)
+        if day is None:
+            day = day_cache[hour] = day_of(hour)
+        acc = days.get((sim_id, day))
+        if acc is None:
+            days[(sim_id, day)] = [up, down]
+        else:
             acc[0] += up
             acc[1] += down
-    table = UsageHour.__table__
-    rows = [
-        {"sim_id": sim_id, "hour": hour, "bytes_up": up, "bytes_down": down}
-        for (sim_id, hour), (up, down) in sorted(sums.items())
-    ]
-    for part in _chunks(rows):
-        stmt = dialect.insert(table).values(part)
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["sim_id", "hour"],
-                set_={
-                    "bytes_up": table.c.bytes_up + stmt.excluded.bytes_up,
-                    "bytes_down": table.c.bytes_down + stmt.excluded.bytes_down,
-                },
-            )
-        )
+    _add(session, UsageHour.__table__, "hour", hours)
+    _add(session, UsageDay.__table__, "day", days)
     return report
+
+
+def _keep_days_from(now: datetime) -> date:
+    """The first Moscow day usage_day keeps: the first of the month KEEP_DAYS_MONTHS before this
+    one (so `usage_history.monthly` always finds 12 whole months)."""
+    today = day_of(now)
+    months = today.year * 12 + today.month - 1 - KEEP_DAYS_MONTHS
+    return date(months // 12, months % 12 + 1, 1)
 
 
 @verb
 def sweep(session: Session, *, now: datetime | None = None) -> int:
-    """Forget record ids older than KEEP_IDS. Returns how many went."""
-    cutoff = (now or datetime.now(UTC)) - KEEP_IDS
-    seen = UsageRecordSeen.__table__
-    result = session.execute(delete(seen).where(seen.c.received_at < cutoff))
-    return result.rowcount or 0
+    """The tidy job's retention: record ids older than KEEP_IDS, hourly sums older than
+    PAYSIM_USAGE_KEEP_HOURS_DAYS days, daily sums older than KEEP_DAYS_MONTHS months. Returns
+    how many rows went, in all."""
+    now = now or datetime.now(UTC)
+    seen, hour, day = UsageRecordSeen.__table__, UsageHour.__table__, UsageDay.__table__
+    keep_hours = timedelta(days=get_settings().paysim_usage_keep_hours_days)
+    gone = 0
+    for stmt in (
+        delete(seen).where(seen.c.received_at < now - KEEP_IDS),
+        delete(hour).where(hour.c.hour < now - keep_hours),
+        delete(day).where(day.c.day < _keep_days_from(now)),
+    ):
+        gone += session.execute(stmt).rowcount or 0
+    return gone
 
 
 @verb

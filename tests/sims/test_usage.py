@@ -265,4 +265,61 @@ def test_sims_are_looked_up_in_bulk(session, factory):
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert sum(" FROM sim " in s.replace("\n", " ") + " " for s in statements) == 2
-    assert len(statements) == 4  # SIMs by ICCID, by IMSI, the record ids, the hourly sums
+    # SIMs by ICCID, by IMSI, the record ids, the hourly sums, the daily sums
+    assert len(statements) == 5
+
+
+@pytest.mark.postgres
+def test_a_big_batch_costs_five_statements_on_postgres(backend, session, factory):
+    """PostgreSQL takes the batch's values as arrays: the statements do not grow with it."""
+    if backend != "postgres":
+        pytest.skip("SQLite writes multi-row INSERTs of usage.CHUNK rows")
+    from sqlalchemy import event
+
+    sims = [factory.sim() for _ in range(30)]
+    batch = [
+        rec(
+            f"r{i}",
+            sims[i % 30],
+            start=f"2026-12-05T{i % 24:02d}:10:00Z",
+            end=f"2026-12-05T{i % 24:02d}:50:00Z",
+            up=i,
+            down=2 * i,
+        )
+        for i in range(3000)
+    ]
+    for r, s in zip(batch[1::2], sims[1::2] * 100, strict=True):  # every other one by IMSI
+        r.update(iccid=None, imsi=s.imsi)
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert usage.ingest(session, "pgw", batch, now=NOW).accepted == 3000
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 5
+    assert sum(totals(session, s.id)[0] for s in sims) == sum(range(3000))
+    # SIM j gets the records j, j + 30, ...: hours j + 6k (mod 24), four of them
+    assert sum(len(usage.hours_of(session, s.id)) for s in sims) == 30 * 4
+
+
+def test_record_ids_and_sims_with_any_characters_round_trip(session, factory):
+    """The ids travel to PostgreSQL inside array literals: quotes, backslashes, commas, braces
+    and spaces must come back as sent (and deduplicate as sent)."""
+    sim = factory.sim()
+    odd = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", 'ж\\"', "'"]
+    first = usage.ingest(session, "pgw", [rec(rid, sim) for rid in odd], now=NOW)
+    assert (first.accepted, first.rejected) == (len(odd), [])
+    session.commit()
+    stored = session.exec(select(UsageRecordSeen.record_id)).all()
+    assert sorted(stored) == sorted(odd)
+    again = usage.ingest(session, "pgw", [rec(rid, sim) for rid in odd], now=NOW)
+    assert (again.accepted, again.duplicates) == (0, len(odd))
+    # an ICCID with a quote is simply unknown, not an error
+    bad = usage.ingest(session, "pgw", [rec("q", sim, iccid='89"7')], now=NOW)
+    assert [r.reason for r in bad.rejected] == ["unknown_sim"]
+    assert totals(session, sim.id) == (100 * len(odd), 900 * len(odd))

@@ -1,0 +1,372 @@
+"""Benchmark of the usage feed (`sims.usage.ingest`, the service behind POST /api/usage) and of
+the dashboard's usage queries (`sims.usage_history`) at a million SIMs.
+
+    python bench/usage.py --db postgresql://root@127.0.0.1:5432/paysim_usage_bench
+    python bench/usage.py --sims 100000 --history-days 90          # a quicker run
+
+It DROPS and creates the database named in --db (or PAYSIM_BENCH_USAGE_DB; its name must contain
+"bench"), migrates it with alembic to head and loads N active SIMs with COPY. Then:
+
+1. one day of usage: 24 hourly records per SIM (yesterday, UTC), sent hour after hour as a
+   mediation system would, in batches of --batch records through `usage.ingest` by --workers
+   processes (each its own connection, as several mediation connections would be; each worker
+   takes its own range of SIMs). Records name the SIM by IMSI, every fourth by ICCID. Printed:
+   records/s and the wall time against the target (24M records in 10 minutes: >= 40,000/s);
+2. the same day sent again: everything a duplicate, nothing added (checked), its time against a
+   third of the first;
+3. the sums checked against what was sent (usage_hour and usage_day, one GROUP BY each);
+4. a year of daily aggregates (--history-days of usage_day per SIM, loaded with one
+   INSERT ... SELECT over generate_series), its time and the table + index sizes, then the
+   dashboard's queries for --queries random SIMs: `usage_history.daily` (the last 30 days),
+   `usage_history.monthly` (12 months) and the current period's sum over usage_hour of one SIM
+   (what the allowance reads), median and p95 in ms against 20 ms.
+
+Exit code 1 when a check fails (sums, duplicates) — the timings are printed, not enforced.
+"""
+
+# ruff: noqa: E402  (the project root goes on sys.path and the environment is set first)
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import multiprocessing
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ["PAYSIM_DEMO"] = "0"
+os.environ["PAYSIM_SCHEDULER"] = "0"
+
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bench.admin_data import luhn_digit, prepare_database
+from paysim_app import db as app_db
+from paysim_app.settings import get_settings
+
+DEFAULT_DB = "postgresql://root@127.0.0.1:5432/paysim_usage_bench"
+SENDER = "pgw-bench"
+TARGET_SECONDS_PER_24M = 600  # 24M records in 10 minutes
+TARGET_QUERY_MS = 20.0
+
+
+def iccid(i: int) -> str:
+    body = f"8970199{i:011d}"
+    return body + luhn_digit(body)
+
+
+def imsi(i: int) -> str:
+    return f"25099{3_000_000_000 + i * 13:010d}"
+
+
+def bytes_of(sim: int, hour: int) -> tuple[int, int]:
+    """What SIM `sim` moved in hour `hour` of the day: evening peaks, spread between SIMs."""
+    down = ((sim * 7919 + hour * 104_729) % 40_000_000) * (3 if 17 <= hour <= 22 else 1)
+    return down // 12, down
+
+
+def load_sims(url: str, n: int) -> float:
+    started = time.perf_counter()
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+    now = datetime.now(UTC) - timedelta(days=400)
+    with psycopg.connect(conninfo) as conn:
+        with conn.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")
+            cols = (
+                "id, iccid, msisdn, imsi, status, label, balance_kop, billing_day, puk, "
+                "activated_at, created_at, updated_at"
+            )
+            with cur.copy(f"COPY sim ({cols}) FROM STDIN") as copy:
+                for i in range(1, n + 1):
+                    copy.write_row(
+                        (i, iccid(i), f"+79{200_000_000 + i * 37:09d}", imsi(i), "active", "",
+                         10_000, 1 + i % 28, f"{i % 10**8:08d}", now, now, now)
+                    )  # fmt: skip
+            cur.execute("SELECT setval(pg_get_serial_sequence('sim', 'id'), %s)", (n + 1,))
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE sim")
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- the feed
+
+
+def _records(day: datetime, hour: int, first: int, last: int) -> list[dict]:
+    start = (day + timedelta(hours=hour)).isoformat()
+    end = (day + timedelta(hours=hour + 1)).isoformat()
+    prefix = f"{day:%Y%m%d}{hour:02d}"
+    out = []
+    for sim in range(first, last):
+        up, down = bytes_of(sim, hour)
+        record = {"record_id": f"{prefix}{sim:08d}", "start": start, "end": end}
+        if sim % 4:
+            record["imsi"] = imsi(sim)
+        else:
+            record["iccid"] = iccid(sim)
+        record["bytes_up"] = up
+        record["bytes_down"] = down
+        out.append(record)
+    return out
+
+
+def _worker(job: tuple) -> tuple:
+    """One mediation connection: hour after hour, its SIMs in batches through usage.ingest."""
+    url, day, first, last, batch, profile = job
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    app_db.get_engine.cache_clear()
+    from paysim_app.sims import usage
+
+    per_batch = max(1, batch)
+    sent = accepted = duplicates = rejected = 0
+    ingest_s = 0.0
+    profiler = cProfile.Profile() if profile else None
+    for hour in range(24):
+        for lo in range(first, last, per_batch):
+            records = _records(day, hour, lo, min(last, lo + per_batch))
+            t0 = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            report = usage.ingest(SENDER, records)
+            if profiler:
+                profiler.disable()
+            ingest_s += time.perf_counter() - t0
+            sent += len(records)
+            accepted += report.accepted
+            duplicates += report.duplicates
+            rejected += len(report.rejected)
+    if profiler:
+        profiler.dump_stats(profile)
+    app_db.get_engine().dispose()
+    return sent, accepted, duplicates, rejected, ingest_s
+
+
+def send_day(url: str, day: datetime, sims: int, workers: int, batch: int, profile: str):
+    """The day's records by `workers` processes; returns (wall s, sent, accepted, dup, rejected,
+    seconds inside ingest summed over the workers)."""
+    bounds = [1 + sims * w // workers for w in range(workers + 1)]
+    jobs = [
+        (url, day, bounds[w], bounds[w + 1], batch, profile if (profile and w == 0) else "")
+        for w in range(workers)
+    ]
+    started = time.perf_counter()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers) as pool:
+        results = pool.map(_worker, jobs)
+    wall = time.perf_counter() - started
+    totals = [sum(r[i] for r in results) for i in range(5)]
+    return (wall, *totals)
+
+
+# --------------------------------------------------------------------------- history + queries
+
+
+def load_history(engine, sims: int, days: int, before: date) -> float:
+    """`days` days of usage_day per SIM before `before`, in (sim, day) order."""
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
+        step = 50_000
+        for lo in range(1, sims + 1, step):
+            hi = min(sims, lo + step - 1)
+            conn.execute(
+                text(
+                    "INSERT INTO usage_day (sim_id, day, bytes_up, bytes_down)"
+                    " SELECT s, (CAST(:before AS date) - d),"
+                    "  ((s * 7919 + d * 104729) % 600000000) / 12,"
+                    "  (s * 7919 + d * 104729) % 600000000"
+                    " FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) s,"
+                    "  generate_series(CAST(:days AS int), 1, -1) d"
+                    " ON CONFLICT DO NOTHING"
+                ),
+                {"before": before, "lo": lo, "hi": hi, "days": days},
+            )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE usage_day"))
+        conn.execute(text("VACUUM ANALYZE usage_hour"))
+    return time.perf_counter() - started
+
+
+def sizes(engine) -> list[tuple[str, str, str]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                text(
+                    "SELECT t, pg_size_pretty(pg_table_size(t)),"
+                    " pg_size_pretty(pg_indexes_size(t))"
+                    " FROM unnest(ARRAY['usage_hour', 'usage_day', 'usage_record_seen']) t"
+                )
+            )
+        ]
+
+
+def timed_queries(engine, sims: int, n: int, today: date, seed: int) -> dict[str, list[float]]:
+    from sqlmodel import Session
+
+    from paysim_app.models import UsageHour
+    from paysim_app.sims import usage_history
+
+    rng = random.Random(seed)
+    picks = [rng.randint(1, sims) for _ in range(n)]
+    table = UsageHour.__table__
+    from sqlalchemy import func, select
+
+    times: dict[str, list[float]] = {"daily 30 days": [], "monthly 12": [], "period sum": []}
+    period_start = datetime.combine(today.replace(day=1), datetime.min.time(), UTC)
+    with Session(engine) as session:
+        for sim in picks:
+            t0 = time.perf_counter()
+            usage_history.daily(session, sim, today - timedelta(days=29), today)
+            t1 = time.perf_counter()
+            usage_history.monthly(session, sim, months=12, today=today)
+            t2 = time.perf_counter()
+            session.execute(
+                select(func.sum(table.c.bytes_up + table.c.bytes_down)).where(
+                    table.c.sim_id == sim, table.c.hour >= period_start
+                )
+            ).scalar()
+            t3 = time.perf_counter()
+            session.rollback()
+            times["daily 30 days"].append((t1 - t0) * 1000)
+            times["monthly 12"].append((t2 - t1) * 1000)
+            times["period sum"].append((t3 - t2) * 1000)
+    # TODO(policy feed): "policy feed: (added by the policy work)" — the policy work adds here
+    # the timing of GET /api/policy's pages for the same SIMs (first page, a page deep in the
+    # cursor, the last one), to show that a page costs the same wherever it is.
+    return times
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("PAYSIM_BENCH_USAGE_DB", DEFAULT_DB),
+        help="postgresql://…/paysim_usage_bench (dropped and recreated)",
+    )
+    parser.add_argument("--sims", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=10_000, help="records per ingest call")
+    parser.add_argument("--history-days", type=int, default=365)
+    parser.add_argument("--queries", type=int, default=500, help="random SIMs for the queries")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-resend", action="store_true")
+    parser.add_argument("--profile", default="", help="cProfile of worker 0's ingest to FILE")
+    args = parser.parse_args(argv)
+    if min(args.sims, args.workers, args.batch, args.queries) < 1 or args.history_days < 0:
+        parser.error("--sims, --workers, --batch and --queries must be positive")
+    ok = True
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+
+    t0 = time.perf_counter()
+    url = prepare_database(args.db)
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    app_db.get_engine.cache_clear()
+    print(f"database recreated and migrated in {time.perf_counter() - t0:.1f} s")
+    print(f"{args.sims:,} SIMs loaded in {load_sims(url, args.sims):.1f} s")
+
+    now = datetime.now(UTC)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    records = args.sims * 24
+    target = TARGET_SECONDS_PER_24M * records / 24_000_000
+    wall, sent, accepted, dup, rejected, inside = send_day(
+        url, day, args.sims, args.workers, args.batch, args.profile
+    )
+    rate = sent / wall
+    print(
+        f"\none day ({day:%Y-%m-%d} UTC): {sent:,} records by {args.workers} workers in batches"
+        f" of {args.batch:,}: {wall:.1f} s, {rate:,.0f} records/s"
+        f" (inside ingest {inside / args.workers:.1f} s a worker)"
+    )
+    print(
+        f"  accepted {accepted:,}, duplicates {dup:,}, rejected {rejected:,};"
+        f" target {target:.0f} s for {records:,} (>= 40,000/s):"
+        f" {'PASS' if wall <= target else 'TOO SLOW'}"
+        f" (24M records at this rate: {24_000_000 / rate / 60:.1f} min)"
+    )
+    print(f"  load average {os.getloadavg()[0]:.1f} after")
+    if accepted != records or rejected:
+        print("  CHECK FAILED: every record should have been accepted")
+        ok = False
+    if args.profile:
+        print(f"\ncProfile of worker 0's ingest calls ({args.profile}):")
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
+
+    if not args.skip_resend:
+        wall2, sent2, accepted2, dup2, rejected2, _ = send_day(
+            url, day, args.sims, args.workers, args.batch, ""
+        )
+        print(
+            f"\nthe same day again: {wall2:.1f} s ({wall2 / wall:.0%} of the first),"
+            f" accepted {accepted2:,}, duplicates {dup2:,}:"
+            f" {'PASS' if wall2 <= wall / 3 else 'TOO SLOW'} (target: a third of the first)"
+        )
+        if accepted2 or dup2 != sent2 or rejected2:
+            print("  CHECK FAILED: a resent day must add nothing")
+            ok = False
+
+    engine = app_db.get_engine()
+    expected_up = sum(bytes_of(s, h)[0] for s in range(1, args.sims + 1) for h in range(24))
+    expected_down = sum(bytes_of(s, h)[1] for s in range(1, args.sims + 1) for h in range(24))
+    with engine.connect() as conn:
+        hours = conn.execute(
+            text("SELECT count(*), sum(bytes_up), sum(bytes_down) FROM usage_hour")
+        ).one()
+        days = conn.execute(
+            text("SELECT count(*), sum(bytes_up), sum(bytes_down) FROM usage_day")
+        ).one()
+    print(f"\nusage_hour: {hours[0]:,} rows; usage_day: {days[0]:,} rows")
+    if (hours[1], hours[2]) != (expected_up, expected_down) or (days[1], days[2]) != (
+        expected_up,
+        expected_down,
+    ):
+        print(f"  CHECK FAILED: sums {hours[1:]} / {days[1:]} != {(expected_up, expected_down)}")
+        ok = False
+    else:
+        print("  sums equal to what was sent (hourly and daily)")
+
+    today = (now + timedelta(hours=3)).date()  # Moscow
+    if args.history_days:
+        took = load_history(engine, args.sims, args.history_days, day.date())
+        n = args.sims * args.history_days
+        print(f"\n{args.history_days} days of usage_day for {args.sims:,} SIMs ({n:,} rows) "
+              f"loaded + VACUUM ANALYZE in {took:.1f} s")  # fmt: skip
+    for name, table_size, index_size in sizes(engine):
+        print(f"  {name:<18} table {table_size:>10}  indexes {index_size:>10}")
+
+    times = timed_queries(engine, args.sims, args.queries, today, args.seed)
+    print(f"\ndashboard queries over {args.queries} random SIMs (ms):")
+    for name, values in times.items():
+        verdict = "PASS" if p95(values) <= TARGET_QUERY_MS else "TOO SLOW"
+        print(
+            f"  {name:<14} median {statistics.median(values):6.2f}  p95 {p95(values):6.2f}"
+            f"  max {max(values):7.2f}  {verdict}"
+        )
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    engine.dispose()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
