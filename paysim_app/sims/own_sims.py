@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from stdnum import luhn
 
+from paysim_app.catalogue import static_ips
 from paysim_app.core import audit, notify, rate_limits, throttles
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, ValidationError
@@ -66,6 +67,7 @@ class SimDetails:
     tariff_name: str
     apn: dict = field(default_factory=dict)
     block: BlockInfo | None = None
+    static_ip: str = ""  # the address its static-IP add-on holds, if any
 
 
 def activation_code_hash(code: str) -> str:
@@ -120,6 +122,7 @@ def sim_details(session: Session, actor: Actor, sim_id: int) -> SimDetails:
         tariff_name=tariff.name if tariff else "",
         apn=dict(APN),
         block=_block_info(session, sim),
+        static_ip=static_ips.address_of(session, sim.id) or "",
     )
 
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paysim_app.catalogue import tariffs
+from paysim_app.catalogue import static_ips, tariffs
 from paysim_app.catalogue.catalogue_lists import ADDON_LIST, PUBLIC, STATUSES, TARIFF_LIST
 from paysim_app.core.listing import parse_amount_kop, parse_int
 from paysim_app.i18n import t
@@ -95,7 +95,7 @@ class AdminTariffsState(ListMixin, SessionState):
         tabs changes the query, and Reflex runs on_load again)."""
         self.tab = ADDONS if self.router.page.params.get("tab") == ADDONS else "tariffs"
         if self.tab == ADDONS:
-            return AdminAddonsState.load
+            return [AdminAddonsState.load, StaticIpPoolState.load]
         return await self._start()
 
 
@@ -123,6 +123,49 @@ class AdminAddonsState(ListMixin, SessionState):
     @rx.event
     async def load(self):
         return await self._start()
+
+
+class StaticIpPoolState(SessionState):
+    """The static IP pool under the add-on list: its counts and a range to add."""
+
+    counts: str = ""
+    range_text: str = ""
+    pool_error: str = ""
+
+    def _show(self, pool) -> None:
+        self.counts = self._t(
+            "admin_tariffs.pool.counts", total=pool.total, used=pool.used, free=pool.free
+        )
+
+    @access("admin:tariffs.view")
+    @rx.event
+    def load(self):
+        self.pool_error = ""
+        res = self._call(static_ips.summary)
+        if not res:
+            return res.redirect
+        self._show(res.value)
+        return None
+
+    @access("admin:tariffs.edit")
+    @rx.event
+    def set_range(self, value: str):
+        self.range_text = str(value)[:100]
+
+    @access("admin:tariffs.edit")
+    @rx.event
+    def add(self, _form: dict | None = None):
+        self.pool_error = ""
+        res = self._call(static_ips.add_range, self.range_text)
+        if not res:
+            self.pool_error = res.error
+            return res.redirect
+        added, skipped = res.value
+        self.range_text = ""
+        summary = self._call(static_ips.summary)
+        if summary:
+            self._show(summary.value)
+        return rx.toast.success(self._t("admin_tariffs.pool.added", added=added, skipped=skipped))
 
 
 STATUS_FIELD = FilterField(
@@ -209,6 +252,53 @@ def _new_button(key: str, href: str, id_: str) -> rx.Component:
     )
 
 
+def _pool() -> rx.Component:
+    s = StaticIpPoolState
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("admin_tariffs.pool.title"), size="4", as_="h2"),
+            rx.text(s.counts, size="2", id="pool-counts"),
+            rx.cond(
+                CAN_EDIT,
+                rx.form(
+                    rx.vstack(
+                        labelled(
+                            "pool-range",
+                            tr("admin_tariffs.pool.range"),
+                            rx.input(
+                                id="pool-range",
+                                value=s.range_text,
+                                size="3",
+                                width="100%",
+                                max_length=100,
+                                on_change=s.set_range,
+                                aria_invalid=rx.cond(s.pool_error != "", "true", "false"),
+                            ),
+                            s.pool_error,
+                        ),
+                        rx.button(
+                            rx.icon("plus", size=16),
+                            tr("admin_tariffs.pool.add"),
+                            type="submit",
+                            size="3",
+                            id="pool-add",
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    on_submit=s.add,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="static-ip-pool",
+    )
+
+
 def tariffs_page() -> rx.Component:
     return shell(
         "admin",
@@ -227,6 +317,7 @@ def tariffs_page() -> rx.Component:
                         search_key="admin_tariffs.search",
                         empty_key="admin_tariffs.addons_empty",
                     ),
+                    _pool(),
                     spacing="4",
                     width="100%",
                 ),
@@ -253,16 +344,37 @@ def tariffs_page() -> rx.Component:
 
 
 # -- one tariff / one add-on: the form, archive, delete --------------------------------------------
-TARIFF_FORM = ("code", "name", "description", "monthly_fee_kop", "data_gb", "speed_mbps")
+TARIFF_FORM = (
+    "code",
+    "name",
+    "description",
+    "monthly_fee_kop",
+    "data_gb",
+    "speed_mbps",
+    "limited_speed_kbps",
+)
 TARIFF_FLAGS = ("unlimited", "is_public")
 EMPTY_TARIFF = {
     **dict.fromkeys(TARIFF_FORM, ""),
     "speed_mbps": "100",
+    "limited_speed_kbps": "128",
     "unlimited": "",
     "is_public": "1",
 }
-ADDON_FORM = ("code", "name", "description", "price_kop", "period_days")
-EMPTY_ADDON = {**dict.fromkeys(ADDON_FORM, ""), "period_days": "30"}
+ADDON_PARAMS = ("data_gb", "night_from_hour", "night_to_hour", "speed_mbps")
+ADDON_FORM = ("code", "name", "description", "price_kop", "period_days", "kind", *ADDON_PARAMS)
+EMPTY_ADDON = {**dict.fromkeys(ADDON_FORM, ""), "period_days": "30", "kind": "other"}
+ADDON_KINDS = tuple(tariffs.KIND_PARAMS)
+
+
+def _kind_params(f: dict) -> dict:
+    """The kind and the parameters it needs, read from the form's text (the others None)."""
+    kind = f.get("kind", "")
+    needed = tariffs.KIND_PARAMS.get(kind, ())
+    return {
+        "kind": kind,
+        **{p: parse_int(f.get(p, ""), p) if p in needed else None for p in ADDON_PARAMS},
+    }
 
 
 class _CatalogueItem(rx.State, mixin=True):
@@ -396,6 +508,7 @@ class AdminTariffState(_CatalogueItem, SessionState):
             "waiting": waiting,
             "data": _data(view.data_gb, loc),
             "speed": t("admin_tariffs.mbps", loc, mbps=view.speed_mbps),
+            "limited_speed": str(view.limited_speed_kbps),
             "public": t(f"admin_tariffs.public.{'yes' if view.is_public else 'no'}", loc),
             "sims": str(view.sims),
             "created": moment(view.created_at, loc),
@@ -409,6 +522,7 @@ class AdminTariffState(_CatalogueItem, SessionState):
             "data_gb": "" if view.data_gb is None else str(view.data_gb),
             "unlimited": "1" if view.data_gb is None else "",
             "speed_mbps": str(view.speed_mbps),
+            "limited_speed_kbps": str(view.limited_speed_kbps),
             "is_public": "1" if view.is_public else "",
         }
 
@@ -455,6 +569,9 @@ class AdminTariffState(_CatalogueItem, SessionState):
                 if f.get("unlimited")
                 else parse_int(f.get("data_gb", ""), "data_gb"),
                 "speed_mbps": parse_int(f.get("speed_mbps", ""), "speed_mbps"),
+                "limited_speed_kbps": parse_int(
+                    f.get("limited_speed_kbps", ""), "limited_speed_kbps"
+                ),
                 "is_public": bool(f.get("is_public")),
             },
             tariffs.create_tariff,
@@ -486,6 +603,7 @@ class AdminAddonState(_CatalogueItem, SessionState):
             "archived": "1" if view.is_archived else "",
             "price": money(view.price_kop, loc),
             "period": t("admin_tariffs.days", loc, days=view.period_days),
+            "kind": t(f"addons.kind.{view.kind}", loc),
             "active": str(view.active),
             "bought": str(view.bought),
             "created": moment(view.created_at, loc),
@@ -496,6 +614,8 @@ class AdminAddonState(_CatalogueItem, SessionState):
             "description": view.description,
             "price_kop": roubles_text(view.price_kop, loc),
             "period_days": str(view.period_days),
+            "kind": view.kind,
+            **{p: "" if getattr(view, p) is None else str(getattr(view, p)) for p in ADDON_PARAMS},
         }
 
     @access("admin:tariffs.view")
@@ -530,6 +650,7 @@ class AdminAddonState(_CatalogueItem, SessionState):
                 "description": f.get("description", ""),
                 "price_kop": parse_amount_kop(f.get("price_kop", ""), "price_kop"),
                 "period_days": parse_int(f.get("period_days", ""), "period_days"),
+                **_kind_params(f),
             },
             tariffs.create_addon,
             tariffs.update_addon,
@@ -729,6 +850,13 @@ def tariff_page() -> rx.Component:
             input_mode="decimal",
         ),
         _input(s, "tariff", "speed_mbps", "admin_tariffs.field.speed", input_mode="numeric"),
+        _input(
+            s,
+            "tariff",
+            "limited_speed_kbps",
+            "admin_tariffs.field.limited_speed",
+            input_mode="numeric",
+        ),
         rx.vstack(
             rx.cond(
                 unlimited,
@@ -781,6 +909,9 @@ def tariff_page() -> rx.Component:
             info_text("admin_tariffs.info.current_fee", i["fee"], "tariff-fee-info"),
             info_text("admin_tariffs.col.data", i["data"], "tariff-data-info"),
             info_text("admin_tariffs.col.speed", i["speed"], "tariff-speed-info"),
+            info_text(
+                "admin_tariffs.field.limited_speed", i["limited_speed"], "tariff-limited-info"
+            ),
             info_text("admin_tariffs.col.sims", i["sims"], "tariff-sims-info"),
             info_text("admin_tariffs.col.public", i["public"], "tariff-public-info"),
             info_text("admin_tariffs.col.created", i["created"], "tariff-created-info"),
@@ -814,6 +945,24 @@ def tariff_page() -> rx.Component:
     )
 
 
+def _kind_select(s) -> rx.Component:
+    return labelled(
+        "addon-kind",
+        tr("admin_tariffs.field.kind"),
+        rx.select.root(
+            rx.select.trigger(id="addon-kind", width="100%"),
+            rx.select.content(
+                *[rx.select.item(tr(f"addons.kind.{k}"), value=k) for k in ADDON_KINDS]
+            ),
+            value=s.form["kind"],
+            on_change=lambda v: s.set_field("kind", v),
+            disabled=~CAN_EDIT,
+            size="3",
+        ),
+        field_error(s, "kind"),
+    )
+
+
 def addon_page() -> rx.Component:
     s = AdminAddonState
     i = s.item
@@ -831,6 +980,33 @@ def addon_page() -> rx.Component:
             input_mode="decimal",
         ),
         _input(s, "addon", "period_days", "admin_tariffs.field.period", input_mode="numeric"),
+        _kind_select(s),
+        rx.cond(
+            s.form["kind"] == "data_pack",
+            _input(s, "addon", "data_gb", "admin_tariffs.field.pack_gb", input_mode="numeric"),
+        ),
+        rx.cond(
+            s.form["kind"] == "night_unlimited",
+            _input(
+                s,
+                "addon",
+                "night_from_hour",
+                "admin_tariffs.field.night_from",
+                input_mode="numeric",
+            ),
+        ),
+        rx.cond(
+            s.form["kind"] == "night_unlimited",
+            _input(
+                s, "addon", "night_to_hour", "admin_tariffs.field.night_to", input_mode="numeric"
+            ),
+        ),
+        rx.cond(
+            s.form["kind"] == "speed_booster",
+            _input(
+                s, "addon", "speed_mbps", "admin_tariffs.field.booster_speed", input_mode="numeric"
+            ),
+        ),
     )
     summary = _summary(
         s,
@@ -838,6 +1014,7 @@ def addon_page() -> rx.Component:
             info_text("admin_tariffs.col.code", i["code"], "addon-code-info"),
             info_text("admin_tariffs.col.price", i["price"], "addon-price-info"),
             info_text("admin_tariffs.col.period", i["period"], "addon-period-info"),
+            info_text("admin_tariffs.col.kind", i["kind"], "addon-kind-info"),
             info_text("admin_tariffs.col.active", i["active"], "addon-active-info"),
             info_text("admin_tariffs.info.bought", i["bought"], "addon-bought-info"),
             info_text("admin_tariffs.col.created", i["created"], "addon-created-info"),

@@ -166,6 +166,7 @@ class SimsState(CabinetState):
             "apn_auth": d["apn"]["auth"],
             "apn_pdp": d["apn"]["pdp"],
             "apn_plmn": d["apn"]["mcc_mnc"],
+            "static_ip": d.get("static_ip") or "",
             "blockable": "1" if d["status"] in own_sims.BLOCKABLE else "",
             "blocked": "1" if block else "",
             "block_text": t(
@@ -211,6 +212,7 @@ def _details() -> rx.Component:
             rx.heading(i["number"], size="5", as_="h2", id="sim-number"),
             _row("sims.iccid", i["iccid"], "sim-iccid"),
             _row("sims.imsi", i["imsi"], "sim-imsi"),
+            rx.cond(i["static_ip"] != "", _row("sims.static_ip", i["static_ip"], "sim-static-ip")),
             _row("sims.activated", i["activated"]),
             _row("cabinet.tariff", i["tariff"]),
             rx.hstack(
