@@ -31,6 +31,7 @@ from paysim_app.accounts.identity import hash_token, new_token, revoke_all_sessi
 from paysim_app.accounts.passwords import unusable_hash
 from paysim_app.core import audit
 from paysim_app.core.errors import NotFound, ValidationError
+from paysim_app.core.listing import contains
 from paysim_app.core.logins import parse_login
 from paysim_app.core.outbox import SECRET, queue_email
 from paysim_app.core.permissions import (
@@ -41,6 +42,7 @@ from paysim_app.core.permissions import (
     Actor,
     require,
 )
+from paysim_app.core.text_search import name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
 from paysim_app.models import AdminRole, AdminRolePermission, AuditLog, PasswordResetToken, User
@@ -217,11 +219,17 @@ def filter_audit_to(stmt: Select, day: date) -> Select:
 
 
 def search_audit(stmt: Select, text: str) -> Select:
+    """The action, the object's kind or id by prefix, or the admin who acted (name, typo-
+    tolerant, or part of the e-mail)."""
     like = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    actors = select(User.id).where(
+        User.role == "admin", name_matches(User.full_name, text) | contains(User.email, text)
+    )
     return stmt.where(
         AuditLog.action.like(like, escape="\\")
         | AuditLog.entity.like(like, escape="\\")
         | AuditLog.entity_id.like(like, escape="\\")
+        | AuditLog.actor_user_id.in_(actors)
     )
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from paysim_app.billing.payments import display_status
@@ -19,7 +19,6 @@ from paysim_app.core.listing import (
     FilterDef,
     ListQuery,
     ListSpec,
-    contains,
     date_range,
     digits,
     filtered,
@@ -27,6 +26,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.text_search import name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AutopayRun, Commission, Partner, Payment, Sim, Subscriber, User
 from paysim_app.models.billing import (
@@ -68,8 +68,15 @@ def _columns(actor: Actor):
 
 
 def search_payments(stmt, text: str):
-    """#123 or 123: a payment id; a gateway reference; a number (any part); a name."""
+    """#123 or 123: a payment id; four digits: a payment id or a card's last four (also typed
+    as *4242 or •••• 4242: the card only); a gateway reference; a number (any part); a name
+    (the subscriber's, typo-tolerant)."""
     text = text.strip()
+    card = re.fullmatch(r"[*•·.\s]+(\d{4})", text)
+    if card:
+        return stmt.where(Payment.card_last4 == card.group(1))
+    if re.fullmatch(r"\d{4}", text):
+        return stmt.where(or_(Payment.id == int(text), Payment.card_last4 == text))
     if re.fullmatch(r"#?\d{1,9}", text) and len(digits(text)) < 7:
         return stmt.where(Payment.id == int(digits(text)))
     if re.fullmatch(r"[\d\s()+-]+", text) and len(digits(text)) >= 3:
@@ -79,7 +86,7 @@ def search_payments(stmt, text: str):
         return stmt.where(Sim.msisdn.like(f"%{part}%"))
     if re.fullmatch(r"[A-Za-z0-9_:-]{6,100}", text) and any(ch.isdigit() for ch in text):
         return stmt.where(Payment.gateway_ref == text)
-    names = select(Subscriber.id).where(contains(Subscriber.full_name, text))
+    names = select(Subscriber.id).where(name_matches(Subscriber.full_name, text))
     return stmt.where(Payment.subscriber_id.in_(names.scalar_subquery()))
 
 

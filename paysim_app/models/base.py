@@ -41,5 +41,6 @@ def trigram_index(name: str, table_column: str) -> Index:
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic autogenerate/compare filter: PostgreSQL-only trigram indexes are managed by hand."""
-    return not (type_ == "index" and name and name.endswith("_trgm"))
+    """Alembic autogenerate/compare filter: PostgreSQL-only trigram (`*_trgm`) and full-text
+    (`*_fts`, GIN on an expression) indexes are managed by hand in the migrations."""
+    return not (type_ == "index" and name and name.endswith(("_trgm", "_fts")))

@@ -42,6 +42,13 @@ class Payment(SQLModel, table=True):
         Index("ix_payment_subscriber_created", "subscriber_id", "created_at"),
         Index("ix_payment_partner_created", "partner_id", "created_at"),
         Index("ix_payment_status_created", "status", "created_at"),
+        # the header search finds card payments by the card's last four digits
+        Index(
+            "ix_payment_card_last4",
+            "card_last4",
+            postgresql_where=text("card_last4 <> ''"),
+            sqlite_where=text("card_last4 <> ''"),
+        ),
         # a partner's takings for a period: only succeeded payments, amounts in the index on PG
         Index(
             "ix_payment_partner_succeeded",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import case, literal_column, or_
+from sqlalchemy import case, literal_column, or_, select
 from sqlmodel import Session
 
 from paysim_app.core import choices
@@ -24,8 +24,9 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.text_search import full_text, name_matches
 from paysim_app.core.unit_of_work import verb
-from paysim_app.models import Partner, Subscriber, Ticket
+from paysim_app.models import Partner, Subscriber, Ticket, TicketMessage
 from paysim_app.models.subscribers import CONTRACT_STATUSES
 from paysim_app.models.support import (
     OPEN_TICKET_STATUSES,
@@ -42,24 +43,37 @@ _PHONE_LIKE = re.compile(r"[\d\s()+-]+")
 
 
 # -- subscribers --------------------------------------------------------------------------------
+def _document_spellings(text: str) -> list[str]:
+    """How a typed passport number may be written in document_no: as typed, its digits, and a
+    Russian passport's ten digits as "4510 123456" and "45 10 123456"."""
+    d = digits(text)
+    out = [text, d]
+    if len(d) == 10:
+        out += [f"{d[:4]} {d[4:]}", f"{d[:2]} {d[2:4]} {d[4:]}"]
+    return list(dict.fromkeys(s for s in out if s))
+
+
 def search_subscribers(stmt, text: str):
-    """A contract number (any part), a phone number (any part; +7 / 8 ignored), an e-mail, a
-    name (any letter case)."""
+    """A contract number, a phone number (+7 / 8 ignored), an e-mail, an ID document (passport)
+    number: any part of each; or a name: every word, typo-tolerant (core.text_search)."""
     text = text.strip()
     if digits(text) and _PHONE_LIKE.fullmatch(text):
         part = phone_part(text)
         return stmt.where(
             or_(
-                Subscriber.phone.like(f"%{part}%"), Subscriber.contract_no.like(f"%{digits(text)}%")
+                Subscriber.phone.like(f"%{part}%"),
+                Subscriber.contract_no.like(f"%{digits(text)}%"),
+                *[contains(Subscriber.document_no, s) for s in _document_spellings(text)],
             )
         )
     if "@" in text:
         return stmt.where(contains(Subscriber.email, text))
     return stmt.where(
         or_(
-            contains(Subscriber.full_name, text),
+            name_matches(Subscriber.full_name, text),
             contains(Subscriber.contract_no, text),
             contains(Subscriber.email, text),
+            contains(Subscriber.document_no, text),
         )
     )
 
@@ -123,17 +137,25 @@ def _author_type(stmt, value: str):
 
 
 def search_tickets(stmt, text: str):
-    """#123 or 123: a ticket number; otherwise the subject, the customer's name (subscriber or
-    partner) or a contract number."""
+    """#123 or 123: a ticket number; otherwise the subject (a part, or its words stemmed), the
+    text of any message of the ticket (full text: core.text_search.full_text), the customer's
+    name (subscriber or partner; typo-tolerant) or a contract number. The people are matched
+    through their own indexed tables, the messages through their full-text index."""
     text = text.strip()
     if re.fullmatch(r"#?\s*\d{1,9}", text):
         return stmt.where(Ticket.id == int(digits(text)))
+    people = select(Subscriber.id).where(
+        or_(name_matches(Subscriber.full_name, text), contains(Subscriber.contract_no, text))
+    )
+    partners = select(Partner.id).where(name_matches(Partner.name, text))
+    messages = select(TicketMessage.ticket_id).where(full_text(TicketMessage.body, text))
     return stmt.where(
         or_(
             contains(Ticket.subject, text),
-            contains(Subscriber.full_name, text),
-            contains(Partner.name, text),
-            contains(Subscriber.contract_no, text),
+            full_text(Ticket.subject, text),
+            Ticket.id.in_(messages),
+            Ticket.subscriber_id.in_(people),
+            Ticket.partner_id.in_(partners),
         )
     )
 

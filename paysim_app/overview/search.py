@@ -1,114 +1,271 @@
-"""The admin header's search box: one text, up to five hits from each section the admin's role
-may see — SIMs, subscribers, partners, payments, tickets — by any identifier (number, ICCID,
-IMSI, contract number, name, e-mail, INN, payment number or gateway reference, ticket number).
+"""The admin header's search over everything: one text, looked for in every section the admin's
+role may see, the results grouped by kind, each group with its count and a few hits.
 
-SIMs and payments go through their list declarations (the same search as their lists); the
-other three are one small indexed query each.
+Every kind is a section's own list (its ListSpec and the list's own search), so a group's
+"show all" — the section's address with `?q=` — shows exactly the rows that were counted, and
+the permission is the section's: a role without `payments.view` gets no payments, not even a
+count. The matching itself is the lists' (numbers by any part through trigram indexes on
+PostgreSQL; names every word, typo-tolerant, Latin transliterated to Cyrillic; ticket subjects and
+messages by full text: see core.text_search).
+
+| kind | section | what the text is matched against |
+|---|---|---|
+| sim | SIMs | number, ICCID, IMSI (any part), the subscriber's name |
+| subscriber | Subscribers | name, contract, phone, e-mail, passport number |
+| partner | Partners | name, code, INN, contact phone and e-mail |
+| payment | Payments | id, card's last 4, provider reference, SIM number, subscriber's name |
+| ticket | Support | number, subject, message text, customer's name, contract |
+| tariff, addon | Tariffs | name, code |
+| activation, tariff_change | Activation | SIM number or ICCID, customer's name |
+| block, unblock | Blocking | SIM number or ICCID, subscriber's name |
+| admin | Admins | name, e-mail |
+| audit | Audit | action, object kind or id (prefix), the admin who acted |
+
+Counts stop at COUNT_CAP (shown as "100+"): a count past it would read more rows for nothing.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from paysim_app.billing import payment_lists
-from paysim_app.core.listing import ListQuery, contains, digits, fetch_page, phone_part
+from paysim_app.catalogue import catalogue_lists
+from paysim_app.core.listing import ListQuery, ListSpec, count_capped, fetch_page, filtered
 from paysim_app.core.permissions import Actor, require_role
 from paysim_app.core.unit_of_work import verb
-from paysim_app.models import Partner, Subscriber, Ticket
-from paysim_app.sims import inventory
+from paysim_app.overview import people_lists, staff_lists
+from paysim_app.partners import partner_lists
+from paysim_app.sims import inventory, queue_lists
 
-PER_KIND = 5
+PER_KIND = 3  # hits shown per kind
+COUNT_CAP = 100  # counted per kind; more is "100+"
+MIN_LENGTH = 2
+MAX_LENGTH = 100
 
 
 @dataclass(frozen=True)
 class Hit:
-    kind: str  # sim | subscriber | partner | payment | ticket
     title: str
     detail: str
     href: str
-    status: str = ""
+    status_key: str = ""  # an i18n key of the row's status, "" when none
+    phone_title: bool = False  # the title is a phone number (+7XXXXXXXXXX)
+    at: datetime | None = None  # when it happened, for the kinds that are events (audit)
 
 
-def _subscribers(session: Session, text: str) -> list[Hit]:
-    d = digits(text)
-    clauses = [Subscriber.contract_no == text.strip(), contains(Subscriber.full_name, text)]
-    if "@" in text:
-        clauses.append(contains(Subscriber.email, text))
-    if len(d) >= 10:
-        clauses.append(Subscriber.phone == "+7" + phone_part(text))
-    rows = session.execute(
-        select(Subscriber).where(or_(*clauses)).order_by(Subscriber.id.desc()).limit(PER_KIND)
-    ).scalars()
-    return [
-        Hit(
-            "subscriber",
-            s.full_name or s.contract_no,
-            f"{s.contract_no} {s.phone}".strip(),
-            f"/admin/subscribers/{s.id}",
-            s.status,
-        )
-        for s in rows
-    ]
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    count: int
+    more: bool  # more than `count` match (the count stopped at COUNT_CAP)
+    hits: tuple[Hit, ...]
+    all_href: str  # the section with the search applied
 
 
-def _partners(session: Session, text: str) -> list[Hit]:
-    d = digits(text)
-    clauses = [contains(Partner.name, text), Partner.code == text.strip().upper()]
-    if len(d) in (10, 12) and d == text.strip():
-        clauses.append(Partner.inn == d)
-    rows = session.execute(
-        select(Partner).where(or_(*clauses)).order_by(Partner.name).limit(PER_KIND)
-    ).scalars()
-    return [
-        Hit(
-            "partner",
-            p.name,
-            p.code,
-            f"/admin/partners/{p.id}",
-            "active" if p.is_active else "inactive",
-        )
-        for p in rows
-    ]
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    spec: ListSpec
+    path: str  # the section's list; `tab` its tab, if not the first
+    hit: Callable[[dict[str, Any]], Hit]
+    tab: str = ""
+
+    def all_href(self, text: str) -> str:
+        params = {"tab": self.tab} if self.tab else {}
+        return f"{self.path}?{urlencode({**params, 'q': text})}"
 
 
-def _tickets(session: Session, text: str) -> list[Hit]:
-    m = re.fullmatch(r"#?(\d{1,9})", text.strip())
-    where = Ticket.id == int(m.group(1)) if m else contains(Ticket.subject, text)
-    rows = session.execute(
-        select(Ticket).where(where).order_by(Ticket.id.desc()).limit(PER_KIND)
-    ).scalars()
-    return [
-        Hit("ticket", f"#{t.id} {t.subject}", t.category, f"/admin/support/{t.id}", t.status)
-        for t in rows
-    ]
+def _join(*parts: Any) -> str:
+    return " · ".join(str(p) for p in parts if p)
+
+
+def _sim(r) -> Hit:
+    return Hit(
+        r["msisdn"],
+        _join(r["iccid"], r["subscriber"]),
+        f"/admin/sims/{r['id']}",
+        f"sim.status.{r['status']}",
+        phone_title=True,
+    )
+
+
+def _subscriber(r) -> Hit:
+    return Hit(
+        r["full_name"] or r["contract_no"],
+        _join(r["contract_no"], r["phone"], r["email"]),
+        f"/admin/subscribers/{r['id']}",
+        f"admin_subscribers.status.{r['status']}",
+    )
+
+
+def _partner(r) -> Hit:
+    return Hit(
+        r["name"],
+        _join(r["code"], r["inn"], r["contact_email"]),
+        f"/admin/partners/{r['id']}",
+        f"admin_partners.active.{bool(r['is_active'])}",
+    )
+
+
+def _payment(r) -> Hit:
+    card = f"•••• {r['card_last4']}" if r["card_last4"] else ""
+    return Hit(
+        f"#{r['id']}",
+        _join(r["msisdn"], r["subscriber"], card, r["gateway_ref"]),
+        f"/admin/payments/{r['id']}",
+        f"statement.status.{r['status']}",
+    )
+
+
+def _ticket(r) -> Hit:
+    return Hit(
+        f"#{r['id']} {r['subject']}",
+        _join(r["customer_name"], r["contract_no"]),
+        f"/admin/support/{r['id']}",
+        f"admin_support.status.{r['status']}",
+    )
+
+
+def _tariff(r) -> Hit:
+    return Hit(
+        r["name"],
+        r["code"],
+        f"/admin/tariffs/{r['id']}",
+        f"admin_tariffs.archived.{bool(r['is_archived'])}",
+    )
+
+
+def _addon(r) -> Hit:
+    return Hit(
+        r["name"],
+        r["code"],
+        f"/admin/addons/{r['id']}",
+        f"admin_tariffs.archived.{bool(r['is_archived'])}",
+    )
+
+
+def _activation(r) -> Hit:
+    return Hit(
+        f"#{r['id']} {r['msisdn']}",
+        _join(r["customer_name"] or r["subscriber_name"], r["partner_name"]),
+        f"/admin/activations/{r['id']}",
+        f"queues.status.{r['status']}",
+    )
+
+
+def _tariff_change(r) -> Hit:
+    return Hit(
+        f"#{r['id']} {r['msisdn']}",
+        _join(r["subscriber_name"], f"{r['from_tariff_name'] or '—'} → {r['to_tariff_name']}"),
+        f"/admin/activations/tariffs/{r['id']}",
+        f"queues.status.{r['status']}",
+    )
+
+
+def _block(r) -> Hit:
+    return Hit(
+        f"#{r['id']} {r['msisdn']}",
+        _join(r["subscriber_name"], r["iccid"]),
+        f"/admin/blocks/{r['id']}",
+        f"queues.block.{r['status']}",
+    )
+
+
+def _unblock(r) -> Hit:
+    return Hit(
+        f"#{r['id']} {r['msisdn']}",
+        _join(r["subscriber_name"], r["requester_name"]),
+        f"/admin/blocks/{r['block_id']}",
+        f"queues.status.{r['status']}",
+    )
+
+
+def _admin(r) -> Hit:
+    return Hit(
+        r["full_name"] or r["email"] or "",
+        _join(r["email"], r["role_name"]),
+        f"/admin/admins/{r['id']}",
+        "",
+    )
+
+
+def _audit(r) -> Hit:
+    target = f"{r['entity']} {r['entity_id']}".strip()
+    query = urlencode({"entity": r["entity"], "entity_id": r["entity_id"]})
+    return Hit(
+        _join(r["action"], target),
+        r["actor_name"] or r["actor_login"] or "",
+        f"/admin/audit?{query}",
+        at=r["created_at"],
+    )
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("sim", inventory.SIM_LIST, "/admin/sims", _sim),
+    Kind("subscriber", people_lists.SUBSCRIBER_LIST, "/admin/subscribers", _subscriber),
+    Kind("partner", partner_lists.PARTNER_LIST, "/admin/partners", _partner),
+    Kind("payment", payment_lists.PAYMENT_LIST, "/admin/payments", _payment),
+    Kind("ticket", people_lists.TICKET_LIST, "/admin/support", _ticket),
+    Kind("tariff", catalogue_lists.TARIFF_LIST, "/admin/tariffs", _tariff),
+    Kind("addon", catalogue_lists.ADDON_LIST, "/admin/tariffs", _addon, tab="addons"),
+    Kind("activation", queue_lists.ACTIVATION_LIST, "/admin/activations", _activation),
+    Kind(
+        "tariff_change",
+        queue_lists.TARIFF_CHANGE_LIST,
+        "/admin/activations",
+        _tariff_change,
+        tab="tariffs",
+    ),
+    Kind("block", queue_lists.BLOCK_LIST, "/admin/blocks", _block),
+    Kind("unblock", queue_lists.UNBLOCK_LIST, "/admin/blocks", _unblock, tab="requests"),
+    Kind("admin", staff_lists.ADMIN_LIST, "/admin/admins", _admin),
+    Kind("audit", staff_lists.AUDIT_LIST, "/admin/audit", _audit),
+)
+KIND_NAMES = tuple(k.name for k in KINDS)
+
+
+def clean(text: object) -> str:
+    """The text as searched: stripped, at most MAX_LENGTH characters; "" for a non-string."""
+    return text.strip()[:MAX_LENGTH].strip() if isinstance(text, str) else ""
+
+
+def _group(session: Session, actor: Actor, kind: Kind, text: str) -> Group | None:
+    query = ListQuery(search=text, page_size=PER_KIND)
+    count, more = count_capped(session, filtered(kind.spec, actor, query), COUNT_CAP)
+    if count == 0:
+        return None
+    # the count is the page's hint: few matches are sorted as they are, many walk the sort index
+    page = fetch_page(
+        session, actor, kind.spec, query, count=False, matches=count + 1 if more else count
+    )
+    return Group(
+        kind=kind.name,
+        count=count,
+        more=more,
+        hits=tuple(kind.hit(r) for r in page.rows),
+        all_href=kind.all_href(text),
+    )
 
 
 @verb
-def search(session: Session, actor: Actor, text: str) -> list[Hit]:
+def search(session: Session, actor: Actor, text: str) -> list[Group]:
+    """The kinds with matches among those the actor may see, in KINDS order. A text shorter than
+    MIN_LENGTH finds nothing."""
     require_role(actor, "admin")
-    text = (text or "").strip()[:100]
-    if len(text) < 2:
+    text = clean(text)
+    if len(text) < MIN_LENGTH:
         return []
-    hits: list[Hit] = []
-    query = ListQuery(search=text, page_size=PER_KIND)
-    if actor.can("sims.view"):
-        for r in fetch_page(session, actor, inventory.SIM_LIST, query, count=False).rows:
-            hits.append(Hit("sim", r["msisdn"], r["iccid"], f"/admin/sims/{r['id']}", r["status"]))
-    if actor.can("subscribers.view"):
-        hits += _subscribers(session, text)
-    if actor.can("partners.view"):
-        hits += _partners(session, text)
-    if actor.can("payments.view"):
-        for r in fetch_page(session, actor, payment_lists.PAYMENT_LIST, query, count=False).rows:
-            hits.append(
-                Hit(
-                    "payment", f"#{r['id']}", r["msisdn"], f"/admin/payments/{r['id']}", r["status"]
-                )
-            )
-    if actor.can("support.view"):
-        hits += _tickets(session, text)
-    return hits
+    groups = []
+    for kind in KINDS:
+        if not actor.can(kind.spec.permission):
+            continue
+        group = _group(session, actor, kind, text)
+        if group is not None:
+            groups.append(group)
+    return groups

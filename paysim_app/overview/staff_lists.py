@@ -18,6 +18,7 @@ from paysim_app.core.choices import Choice
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.text_search import name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AdminRole,
@@ -47,8 +48,8 @@ def _int_id(name: str):
 
 # -- admins ---------------------------------------------------------------------------------
 def search_admins(stmt, text: str):
-    """Part of the admin's name or e-mail, any letter case."""
-    return stmt.where(or_(contains(User.full_name, text), contains(User.email, text)))
+    """The admin's name (every word, typo-tolerant: core.text_search) or part of the e-mail."""
+    return stmt.where(or_(name_matches(User.full_name, text), contains(User.email, text)))
 
 
 _role_id = _int_id("role")

@@ -1,8 +1,8 @@
 """The admin's Partners list: a declaration over core.listing.
 
 The SELECT comes from partners.partner_rows_select (every partner with its SIMs and active
-subscribers); the permission check (partners.view) from the spec. Search: a code, a name (any
-letter case), an INN (any part of its digits)."""
+subscribers); the permission check (partners.view) from the spec. Search: a code, a name
+(typo-tolerant), an INN, the contact phone or e-mail (any part)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import re
 
 from sqlalchemy import literal_column, or_
 
-from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains, digits
+from paysim_app.core.listing import (
+    ExportColumn,
+    FilterDef,
+    ListSpec,
+    contains,
+    digits,
+    phone_part,
+)
+from paysim_app.core.text_search import name_matches
 from paysim_app.models import Partner
 from paysim_app.partners.directory import partner_rows_select
 
@@ -22,12 +30,26 @@ def _state(stmt, value: str):
 
 
 def search_partners(stmt, text: str):
-    """Digits only: an INN (any part) or a code; otherwise a code or a name."""
+    """Digits (a phone's +7 / 8 ignored): an INN, a code or the contact phone, any part;
+    otherwise a code, the contact e-mail (any part) or the name (every word, typo-tolerant:
+    core.text_search.name_matches)."""
     text = text.strip()
-    if re.fullmatch(r"[\d\s]+", text):
+    if re.fullmatch(r"[\d\s()+-]+", text) and digits(text):
         d = digits(text)
-        return stmt.where(or_(Partner.inn.like(f"%{d}%"), contains(Partner.code, d)))
-    return stmt.where(or_(contains(Partner.code, text), contains(Partner.name, text)))
+        return stmt.where(
+            or_(
+                Partner.inn.like(f"%{d}%"),
+                contains(Partner.code, d),
+                Partner.contact_phone.like(f"%{phone_part(text)}%"),
+            )
+        )
+    return stmt.where(
+        or_(
+            contains(Partner.code, text),
+            name_matches(Partner.name, text),
+            contains(Partner.contact_email, text),
+        )
+    )
 
 
 PARTNER_LIST = ListSpec(

@@ -20,7 +20,6 @@ from paysim_app.core.listing import (
     ExportColumn,
     FilterDef,
     ListSpec,
-    contains,
     date_range,
     digits,
     id_filter,
@@ -28,6 +27,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.text_search import name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AuditLog,
@@ -85,7 +85,8 @@ def _balance(stmt, value: str):
 
 
 def search_sims(stmt, text: str):
-    """ICCID, number (any part; +7 / 8 prefixes ignored), IMSI, or the subscriber's name."""
+    """ICCID, number (any part; +7 / 8 prefixes ignored), IMSI, or the subscriber's name (every
+    word, typo-tolerant: core.text_search.name_matches)."""
     d = digits(text)
     if d and re.fullmatch(r"[\d\s()+-]+", text):
         part = phone_part(text)
@@ -98,7 +99,7 @@ def search_sims(stmt, text: str):
         return stmt.where(
             or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"), Sim.imsi.like(f"%{d}%"))
         )
-    names = select(Subscriber.id).where(contains(Subscriber.full_name, text))
+    names = select(Subscriber.id).where(name_matches(Subscriber.full_name, text))
     # "IS NOT NULL" (implied by the IN) lets "newest first" walk ix_sim_subscribed_id, which
     # skips the SIMs nobody has (a fresh import adds a million of those at the newest end)
     return stmt.where(

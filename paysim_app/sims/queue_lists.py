@@ -25,7 +25,6 @@ from paysim_app.core.listing import (
     ExportColumn,
     FilterDef,
     ListSpec,
-    contains,
     count_capped,
     date_range,
     digits,
@@ -33,6 +32,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.text_search import name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     ActivationRequest,
@@ -84,7 +84,7 @@ def _sim_or_name(stmt: Select, text: str, *names) -> Select:
         if 19 <= len(d) <= 20:
             return stmt.where(Sim.iccid == d)
         return stmt.where(or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%")))
-    return stmt.where(or_(*[contains(n, text) for n in names]))
+    return stmt.where(or_(*[name_matches(n, text) for n in names]))
 
 
 # -- activation requests ------------------------------------------------------------------------
@@ -350,6 +350,7 @@ class TariffChangeDetail:
     decided_at: datetime | None
     decided_by_name: str
     can_decide: bool
+    can_cancel: bool = False  # scheduled, not applied yet, and the actor decides the queue
 
 
 @verb
@@ -372,6 +373,10 @@ def tariff_change_detail(
     effective, difference, days_left, period_days = settlement(
         sim.billing_day, current_fee, row["to_fee_kop"], when, on or cards.today()
     )
+    decided = session.get(TariffChangeRequest, row["id"])
+    if row["status"] != "pending" and decided.effective_on is not None:
+        # decided: the date it was set for (a scheduled change's day), nothing left to settle
+        effective, difference, days_left = decided.effective_on, 0, 0
     short = max(0, difference - sim.balance_kop) if difference > 0 else 0
     return TariffChangeDetail(
         id=row["id"],
@@ -405,6 +410,7 @@ def tariff_change_detail(
             and sim.status in CHANGEABLE_SIM_STATUSES
             and actor.can("activations.edit")
         ),
+        can_cancel=row["status"] == "scheduled" and actor.can("activations.edit"),
     )
 
 
