@@ -191,10 +191,10 @@ class SimCard:
     has_activation_code: bool
     ever_had_subscriber: bool
     history: list[HistoryLine] = field(default_factory=list)
-
     # a change approved "from the next period" that the billing cycle has not applied yet
     next_tariff: str = ""
     next_tariff_on: date | None = None
+
 
 def _sim(session: Session, sim_id: object) -> Sim:
     sim = session.get(Sim, sim_id) if isinstance(sim_id, int) else None
@@ -255,12 +255,12 @@ def sim_card(session: Session, actor: Actor, sim_id: int, history_limit: int = 3
     ).scalars():
         history.append(HistoryLine(e.created_at, "ledger", e.kind, e.comment or "", e.amount_kop))
     history.sort(key=lambda h: h.at, reverse=True)
-    return SimCard(
     scheduled = session.execute(
         select(Tariff.name, TariffChangeRequest.effective_on)
         .join(Tariff, Tariff.id == TariffChangeRequest.to_tariff_id)
         .where(TariffChangeRequest.sim_id == sim.id, TariffChangeRequest.status == "scheduled")
     ).first()
+    return SimCard(
         id=sim.id,
         iccid=sim.iccid,
         msisdn=sim.msisdn,
@@ -281,9 +281,9 @@ def sim_card(session: Session, actor: Actor, sim_id: int, history_limit: int = 3
         has_activation_code=bool(sim.activation_code_hash),
         ever_had_subscriber=_ever_had_subscriber(session, sim),
         history=history[: history_limit * 2],
-    )
         next_tariff=scheduled[0] if scheduled else "",
         next_tariff_on=scheduled[1] if scheduled else None,
+    )
 
 
 # -- create / edit / delete -------------------------------------------------------------------
