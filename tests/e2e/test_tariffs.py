@@ -1,6 +1,7 @@
 """Browser journey of /cabinet/tariffs on the real production build: a fresh subscriber sees the
 catalogue, previews a switch from the next period and now, requests it, sees it pending and
-cancels it — at 390 px and 1280 px."""
+cancels it; a change the operator approves from the next period shows as scheduled with its
+date and is cancelled — at 390 px and 1280 px."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from paysim_app.accounts import identity
 from paysim_app.billing import cards
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import day, money
-from paysim_app.models import Sim, Tariff
+from paysim_app.models import Sim, Tariff, TariffChangeRequest, User
 from paysim_app.models.base import utcnow
 from paysim_app.sims import tariff_changes as tc
 from tests.e2e.conftest import PASSWORD, WIDTHS, enter, shot, unique_number
@@ -52,7 +53,23 @@ def subscriber(app_env):
         )
         session.commit()
     engine.dispose()
-    return {"login": login}
+    return {"login": login, "db": app_env["db"]}
+
+
+def _approve_latest(db: str, login: str) -> None:
+    """The operator (the demo superadmin) approves the subscriber's newest request as asked."""
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine, expire_on_commit=False) as session:
+        admin = session.exec(select(User).where(User.email == "admin@paysim.demo")).one()
+        rid = session.exec(
+            select(TariffChangeRequest.id)
+            .join(User, User.id == TariffChangeRequest.requester_user_id)
+            .where(User.email == login)
+            .order_by(TariffChangeRequest.id.desc())
+        ).first()
+        tc.approve_change(session, identity.actor_for(session, admin), rid)
+        session.commit()
+    engine.dispose()
 
 
 def _shot(page, name: str) -> None:
@@ -120,6 +137,21 @@ def test_preview_request_and_cancel_a_tariff_change(new_page, subscriber, width)
     expect(page.locator("#pending-request")).to_have_count(0)
     expect(requests).to_contain_text("Отменена")
     _shot(page, f"tariffs-cancelled-{width}")
+
+    # from the next period, approved by the operator: scheduled with its date until the cycle
+    offers.filter(has_text="Максимум").locator(".tariff-choose").click()
+    page.locator("#request-change").click()
+    expect(page.locator("#pending-request")).to_be_visible()
+    _approve_latest(subscriber["db"], subscriber["login"])
+    page.reload()
+    expect(page.locator("#scheduled-title")).to_have_text(f"Тариф «Максимум» с {next_date}")
+    expect(page.locator("#pending-request")).to_have_count(0)
+    expect(requests).to_contain_text("Запланирована")
+    expect(current.locator(".tariff-name")).to_have_text("Оптимум")  # until that day
+    _shot(page, f"tariffs-scheduled-{width}")
+    page.locator("#cancel-scheduled").click()
+    expect(page.locator("#scheduled-change")).to_have_count(0)
+    expect(requests).not_to_contain_text("Запланирована")
 
     # the list of requests filters by status and by tariff name
     page.locator("#rq-status").click()

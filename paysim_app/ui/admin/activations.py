@@ -29,7 +29,7 @@ from paysim_app.ui.components.detail import (
     title_row,
 )
 from paysim_app.ui.components.format import day, moment, money, phone
-from paysim_app.ui.components.forms import error_banner
+from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
@@ -37,7 +37,13 @@ from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
 
-STATUS_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
+STATUS_COLOURS = {
+    "pending": "amber",
+    "scheduled": "blue",
+    "approved": "green",
+    "rejected": "red",
+    "cancelled": "gray",
+}
 TABS = ("requests", "tariffs")
 LIST_PATH = "/admin/activations"
 
@@ -562,6 +568,7 @@ class AdminTariffChangeState(SessionState):
                 f"{moment(d.decided_at, loc)} · {d.decided_by_name}" if d.decided_at else ""
             ),
             "can_decide": "1" if d.can_decide else "",
+            "can_cancel": "1" if d.can_cancel else "",
         }
         return res
 
@@ -636,6 +643,23 @@ class AdminTariffChangeState(SessionState):
             rx.redirect(f"{LIST_PATH}?tab=tariffs"),
         ]
 
+    @access("admin:activations.edit")
+    @rx.event
+    def cancel_scheduled(self, form: dict | None = None):
+        """Cancel a scheduled change before the billing cycle applies it, with a reason the
+        subscriber is told."""
+        change_id = self._change_id()
+        if change_id is None:
+            return rx.redirect("/login")
+        self.error, self.reason_error = "", ""
+        res = self._call(tariff_changes.cancel_scheduled, change_id, submitted_reason(self, form))
+        if not show_refusal(self, res):
+            return res.redirect
+        return [
+            rx.toast.success(self._t("queues.change_cancelled", no=change_id)),
+            rx.redirect(f"{LIST_PATH}?tab=tariffs"),
+        ]
+
 
 def tariff_change_page() -> rx.Component:
     s = AdminTariffChangeState
@@ -679,6 +703,46 @@ def tariff_change_page() -> rx.Component:
             ),
         ),
     )
+    cancel = rx.cond(
+        (c["can_cancel"] == "1") & SessionState.permissions.contains("activations.edit"),
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading(tr("queues.cancel_scheduled_title"), size="4", as_="h2"),
+                    rx.text(tr("queues.settle.effective"), " ", c["effective"], id="change-on"),
+                    labelled(
+                        "change-cancel-reason",
+                        tr("queues.cancel_reason"),
+                        rx.text_area(
+                            id="change-cancel-reason",
+                            name="reason",
+                            value=s.reason,
+                            on_change=s.set_reason,
+                            size="3",
+                            width="100%",
+                            aria_invalid=rx.cond(s.reason_error != "", "true", "false"),
+                        ),
+                        s.reason_error,
+                    ),
+                    error_banner(s.error, id_="change-cancel-error"),
+                    rx.button(
+                        tr("queues.cancel_scheduled"),
+                        color_scheme="red",
+                        variant="soft",
+                        size="3",
+                        type="submit",
+                        id="change-cancel",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=s.cancel_scheduled,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            width="100%",
+        ),
+    )
     return queue_detail_page(
         c,
         back_link(f"{LIST_PATH}?tab=tariffs", "queues.back_changes"),
@@ -702,6 +766,6 @@ def tariff_change_page() -> rx.Component:
             ),
             decided_grid(c, "change"),
         ],
-        [decide],
+        [decide, cancel],
         "queues.change_page_title",
     )

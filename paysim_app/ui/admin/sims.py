@@ -16,7 +16,7 @@ from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import confirm_callout, form_input, info
-from paysim_app.ui.components.format import moment, money, phone
+from paysim_app.ui.components.format import day, moment, money, phone
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id, optional_id
@@ -287,6 +287,14 @@ class AdminSimState(SessionState):
             "activated": moment(card.activated_at, loc) if card.activated_at else "—",
             "created": moment(card.created_at, loc),
             "billing_day": str(card.billing_day),
+            "next_tariff": t(
+                "admin_sims.next_tariff_value",
+                loc,
+                name=card.next_tariff,
+                date=day(card.next_tariff_on, loc),
+            )
+            if card.next_tariff
+            else "",
             "deletable": "1" if not card.ever_had_subscriber else "",
             "payments_href": f"/admin/payments?sim={card.id}",
         }
@@ -500,6 +508,10 @@ def sim_page() -> rx.Component:
                 ),
                 _info("admin_sims.col.partner", s.sim["partner"], "info-partner-name"),
                 _info("admin_sims.col.tariff", s.sim["tariff"], "info-tariff-name"),
+                rx.cond(
+                    s.sim["next_tariff"] != "",
+                    _info("admin_sims.next_tariff", s.sim["next_tariff"], "info-next-tariff"),
+                ),
                 _info("admin_sims.sort.activated", s.sim["activated"], "info-activated"),
                 _info("admin_sims.billing_day", s.sim["billing_day"], "info-billing-day"),
                 _info("admin_sims.col.created", s.sim["created"], "info-created"),

@@ -1,5 +1,6 @@
 """/cabinet/tariffs: the tariff catalogue for the current SIM, a preview of a switch (from the
-next billing period or now) and the SIM's tariff-change requests, cancellable while pending."""
+next billing period or now) and the SIM's tariff-change requests, cancellable while pending; a
+change approved from the next period shows as "Tariff X from <date>", cancellable until then."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.pickers import static_choice
 
-STATUS_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
+STATUS_COLOURS = {
+    "pending": "amber",
+    "scheduled": "blue",
+    "approved": "green",
+    "rejected": "red",
+    "cancelled": "gray",
+}
 ALL = "all"
 REQ_FILTERS = {"status": ALL, "date_from": "", "date_to": "", "search": ""}
 REQ_STATUS_OPTIONS = [(ALL, "list.any")] + [(s, f"tariffs.status.{s}") for s in STATUS_COLOURS]
@@ -37,6 +44,7 @@ class TariffsState(CabinetState):
     req_filters: dict[str, str] = REQ_FILTERS
     req_error: str = ""
     _pending: dict = {}
+    _scheduled: dict = {}
 
     def _load_requests(self, actor) -> None:
         f = self.req_filters
@@ -53,11 +61,16 @@ class TariffsState(CabinetState):
             )
         )
         pending = self._call(tariff_changes.my_requests, sim_id, status="pending") if res else res
-        if not (res and pending):
-            self.requests, self.req_error = [], res.error or pending.error
+        scheduled = (
+            self._call(tariff_changes.my_requests, sim_id, status="scheduled") if pending else res
+        )
+        if not (res and pending and scheduled):
+            self.requests, self.req_error = [], res.error or pending.error or scheduled.error
+            self._pending, self._scheduled = {}, {}
             return
         self.requests = [plain(asdict(r)) for r in res.value]
         self._pending = plain(asdict(pending.value[0])) if pending.value else {}
+        self._scheduled = plain(asdict(scheduled.value[0])) if scheduled.value else {}
 
     def _refresh(self, actor) -> None:
         offers = self._call(tariff_changes.catalogue, self.current_sim_id)
@@ -169,6 +182,20 @@ class TariffsState(CabinetState):
             self._refresh(actor)
         return rx.toast.success(self._t("tariffs.cancelled"))
 
+    @access("subscriber")
+    @rx.event
+    def cancel_scheduled(self, request_id: str):
+        """Cancel the SIM's scheduled change (approved from the next period, not applied yet)."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect("/login")
+        res = self._call(tariff_changes.cancel_scheduled, browser_id(request_id))
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        if self.current_sim_id:
+            self._refresh(actor)
+        return rx.toast.success(self._t("tariffs.scheduled_cancelled"))
+
     @rx.var
     def offer_cards(self) -> list[dict[str, str]]:
         loc = self.locale
@@ -237,7 +264,11 @@ class TariffsState(CabinetState):
                 "date": moment(datetime.fromisoformat(r["created_at"]), loc),
                 "change": f"{r['from_tariff_name'] or t('tariffs.no_tariff', loc)} → "
                 f"{r['to_tariff_name']}",
-                "when": t(f"tariffs.when.{r['when']}", loc),
+                "when": (
+                    day(date.fromisoformat(r["effective_on"]), loc)
+                    if r["status"] == "scheduled" and r["effective_on"]
+                    else t(f"tariffs.when.{r['when']}", loc)
+                ),
                 "status": t(f"tariffs.status.{r['status']}", loc),
                 "colour": STATUS_COLOURS.get(r["status"], "gray"),
                 "decided": moment(datetime.fromisoformat(r["decided_at"]), loc)
@@ -264,6 +295,20 @@ class TariffsState(CabinetState):
                     ),
                 }
         return {"id": "", "text": ""}
+
+    @rx.var
+    def scheduled(self) -> dict[str, str]:
+        """The SIM's scheduled change (at most one): "Tariff X from 10.01.2027", cancellable."""
+        r, loc = self._scheduled, self.locale
+        if not r or not r.get("effective_on"):
+            return {"id": "", "title": "", "text": ""}
+        when = day(date.fromisoformat(r["effective_on"]), loc)
+        fee = t("tariffs.per_month", loc, fee=money(r["to_fee_kop"], loc))
+        return {
+            "id": str(r["id"]),
+            "title": t("tariffs.scheduled_title", loc, name=r["to_tariff_name"], date=when),
+            "text": t("tariffs.scheduled_body", loc, date=when, fee=fee),
+        }
 
 
 def _request_filters() -> rx.Component:
@@ -533,10 +578,46 @@ def _pending_card() -> rx.Component:
     )
 
 
+def _scheduled_card() -> rx.Component:
+    p = TariffsState.scheduled
+    return rx.cond(
+        p["id"] != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("calendar-clock")),
+            rx.flex(
+                rx.vstack(
+                    rx.text(p["title"], weight="bold", id="scheduled-title"),
+                    rx.text(p["text"], id="scheduled-text"),
+                    spacing="1",
+                ),
+                rx.button(
+                    rx.icon("x", size=16),
+                    tr("tariffs.cancel_scheduled"),
+                    variant="soft",
+                    color_scheme="red",
+                    high_contrast=True,
+                    on_click=TariffsState.cancel_scheduled(p["id"]),
+                    id="cancel-scheduled",
+                ),
+                direction=rx.breakpoints(initial="column", sm="row"),
+                justify="between",
+                align=rx.breakpoints(initial="start", sm="center"),
+                spacing="3",
+                width="100%",
+            ),
+            color_scheme="blue",
+            high_contrast=True,
+            width="100%",
+            id="scheduled-change",
+        ),
+    )
+
+
 def tariffs_page() -> rx.Component:
     return sim_page(
         TariffsState,
         "tariffs.title",
+        _scheduled_card(),
         _pending_card(),
         rx.heading(tr("tariffs.catalogue"), size="4", as_="h2"),
         rx.cond(
