@@ -71,7 +71,7 @@ def clean_text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-def _moscow(value: datetime) -> datetime:
+def moscow_naive(value: datetime) -> datetime:
     """A stored (UTC) time as the naive Moscow wall-clock time Excel shows."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return aware.astimezone(ZoneInfo(get_settings().paysim_timezone)).replace(tzinfo=None)
@@ -140,7 +140,7 @@ class SheetWriter:
         if kind == "money":
             return self._styled(int(value) / 100, MONEY_FORMAT)
         if isinstance(value, datetime):
-            return self._styled(_moscow(value), TIME_FORMAT)
+            return self._styled(moscow_naive(value), TIME_FORMAT)
         if isinstance(value, date):
             return self._styled(value, DATE_FORMAT)
         if isinstance(value, bool):

@@ -1,7 +1,8 @@
 """Dealers: their accounts and users, their own cabinet, their statistics.
 
 Public (`__all__`): every module, each the verbs of pages: directory (the admin's partners and
-their users), partner_lists, cabinet (the dealer's own cabinet), performance (statistics).
+their users), partner_lists, cabinet (the dealer's own cabinet), performance (statistics),
+statement (the monthly commission statement, .xlsx).
 """
 
-__all__ = ["cabinet", "directory", "partner_lists", "performance"]
+__all__ = ["cabinet", "directory", "partner_lists", "performance", "statement"]

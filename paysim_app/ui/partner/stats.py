@@ -1,6 +1,7 @@
 """/partner/stats: the partner's own commission, its subscribers' payments and its activations
 for any period (two dates), by month on charts: the same figures the admin sees for this
-partner (partners.performance; the period form and charts of the admin's block)."""
+partner (partners.performance; the period form and charts of the admin's block); and the
+monthly commission statement of any month of the period as an .xlsx (partners.statement)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,25 @@ import reflex as rx
 
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.partners import performance
+from paysim_app.partners import performance, statement
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
-from paysim_app.ui.components.charts import monthly_chart, monthly_points
+from paysim_app.ui.components.charts import month_label, monthly_chart, monthly_points
 from paysim_app.ui.components.format import money
+from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.period import PeriodMixin, period_form
+from paysim_app.ui.components.pickers import native_select, var_options
 
 
 class PartnerOwnStatsState(PeriodMixin, SessionState):
     PERIOD_ACCESS: ClassVar[str] = "partner"
     figures: dict[str, str] = {}
     points: list[dict] = []
+    statement_months: list[dict[str, str]] = []  # the period's months, newest first
+    statement_error: str = ""
 
     def _own_stats(self, actor: Actor) -> performance.PartnerStats:
         """The partner's own figures for the chosen period (a date the form got wrong is
@@ -54,6 +59,9 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
             "subscribers": f"{s.active_subscribers} / {s.subscribers}",
         }
         self.points = monthly_points(s.months, loc)
+        self.statement_months = [
+            {"value": p.month, "label": month_label(p.month, loc)} for p in reversed(s.months)
+        ]
 
     @access("partner")
     @rx.event
@@ -64,6 +72,22 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
         self._reset_period()
         self.figures, self.points = {}, []
         return self._show()
+
+    @access("partner")
+    @rx.event
+    def download_statement(self, form: dict | None = None):
+        """The chosen month's commission statement as an .xlsx download."""
+        month = str((form or {}).get("month") or "")[:7]
+        locale = self.locale
+        res = self._call(
+            lambda actor: statement.statement_xlsx(actor, actor.partner_id, month, locale)
+        )
+        if not res:
+            self.statement_error = res.error
+            return res.redirect
+        self.statement_error = ""
+        name, data = res.value
+        return rx.download(data=data, filename=name)
 
     @access("partner")
     @rx.event
@@ -111,9 +135,51 @@ def partner_stats_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
+            _statement_card(),
             spacing="4",
             width="100%",
             id="partner-own-stats",
         ),
         title_key="partner_money.stats_title",
+    )
+
+
+def _statement_card() -> rx.Component:
+    s = PartnerOwnStatsState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(tr("partner_statement.title"), size="4", as_="h2"),
+                rx.text(tr("partner_statement.hint"), size="2", color=rx.color("gray", 11)),
+                rx.hstack(
+                    rx.el.label(
+                        tr("partner_statement.month"),
+                        html_for="statement-month",
+                        class_name="rt-Text rt-r-size-2",
+                    ),
+                    native_select(
+                        var_options(s.statement_months), name="month", id="statement-month"
+                    ),
+                    rx.button(
+                        rx.icon("file-spreadsheet", size=16),
+                        tr("partner_statement.download"),
+                        type="submit",
+                        variant="outline",
+                        size="2",
+                        id="statement-download",
+                    ),
+                    spacing="3",
+                    align="center",
+                    wrap="wrap",
+                ),
+                error_banner(s.statement_error, id_="statement-error"),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=s.download_statement,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+        id="partner-statement",
     )
