@@ -322,8 +322,12 @@ def _ints(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def _texts(values: Iterable[str]) -> str:
-    return "{" + ",".join(_quoted(v) for v in values) + "}"
+def _texts(values: list[str]) -> str:
+    plain = '","'.join(values)
+    # a quote or a backslash inside a value (beyond the separators' quotes): escape one by one
+    if plain.count('"') != 2 * (len(values) - 1) or "\\" in plain:
+        return "{" + ",".join(_quoted(v) for v in values) + "}"
+    return '{"' + plain + '"}' if values else "{}"
 
 
 def _quoted(value: str) -> str:

@@ -311,7 +311,7 @@ def test_record_ids_and_sims_with_any_characters_round_trip(session, factory):
     """The ids travel to PostgreSQL inside array literals: quotes, backslashes, commas, braces
     and spaces must come back as sent (and deduplicate as sent)."""
     sim = factory.sim()
-    odd = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", 'ж\\"', "'"]
+    odd = ['a"b', 'x","y', "c\\d", "e,f", "{g}", " h ", "NULL", 'ж\\"', "'"]
     first = usage.ingest(session, "pgw", [rec(rid, sim) for rid in odd], now=NOW)
     assert (first.accepted, first.rejected) == (len(odd), [])
     session.commit()
