@@ -348,3 +348,45 @@ def test_a_blocked_or_suspended_sim_switches_all_the_same_and_pays_no_fee(sessio
     assert not session.exec(
         select(LedgerEntry).where(LedgerEntry.sim_id == sim.id, LedgerEntry.kind == "monthly_fee")
     ).all()
+
+
+# -- the migration: changes approved before it were applied at approval ------------------------------
+
+
+def test_the_migration_marks_earlier_approvals_applied_and_its_downgrade_unschedules(tmp_path):
+    import sqlalchemy as sa
+    from alembic import command
+
+    from tests.conftest import alembic_config
+
+    # a plain SQLite engine handed to alembic: foreign keys are not enforced for these bare rows
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+
+    def migrate(step, revision: str) -> None:
+        with engine.connect() as conn:
+            step(alembic_config(connection=conn), revision)
+
+    migrate(command.upgrade, "0024_addon_kinds")
+    insert = sa.text(
+        "INSERT INTO tariff_change_request (id, sim_id, requester_user_id, to_tariff_id,"
+        " effective, status, reason, decided_at, created_at)"
+        " VALUES (:id, :id, 1, 1, 'next_period', :status, '', :decided, '2026-05-01 09:00:00')"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert, {"id": 1, "status": "approved", "decided": "2026-05-17 22:30:00"})
+        conn.execute(insert, {"id": 2, "status": "pending", "decided": None})
+    migrate(command.upgrade, "0025_tariff_schedule")
+    read = sa.text("SELECT id, status, effective_on, applied_at FROM tariff_change_request")
+    with engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(read)}
+    # 22:30 UTC on 17 May is 18 May in Moscow: the day the SIM was switched
+    assert (rows[1].status, str(rows[1].effective_on)) == ("approved", "2026-05-18")
+    assert rows[1].applied_at is not None
+    assert (rows[2].status, rows[2].effective_on, rows[2].applied_at) == ("pending", None, None)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE tariff_change_request SET status = 'scheduled' WHERE id = 2"))
+    migrate(command.downgrade, "0024_addon_kinds")
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(sa.text("SELECT id, status FROM tariff_change_request")).all())
+    assert statuses == {1: "approved", 2: "pending"}  # not switched yet: waiting again
+    engine.dispose()
