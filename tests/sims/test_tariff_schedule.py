@@ -390,3 +390,48 @@ def test_the_migration_marks_earlier_approvals_applied_and_its_downgrade_unsched
         statuses = dict(conn.execute(sa.text("SELECT id, status FROM tariff_change_request")).all())
     assert statuses == {1: "approved", 2: "pending"}  # not switched yet: waiting again
     engine.dispose()
+
+
+def test_two_cycles_at_once_switch_each_sim_once(session, factory, world, new_session):
+    import threading
+
+    from tests.money_helpers import GW, travel
+
+    sims = [
+        factory.sim(
+            world["alice"],
+            tariff=world["optimum"],
+            billing_day=10,
+            balance_kop=200_000,
+            activated_at=LONG_AGO,
+        )
+        for _ in range(5)
+    ]
+    for sim in sims:
+        _schedule(session, world, date(2026, 5, 17), sim=sim)
+    day = date(2026, 6, 10)
+    with travel(day):
+        workers = [new_session() for _ in range(2)]
+        barrier = threading.Barrier(2)
+        reports, errors = [], []
+
+        def work(s):
+            try:
+                barrier.wait(timeout=10)
+                reports.append(cycle.run_billing(s, GW, day, batch=2))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                s.rollback()
+
+        threads = [threading.Thread(target=work, args=(s,)) for s in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert not errors, errors
+    assert sum(r.tariffs["applied"] for r in reports) == 5
+    for sim in sims:
+        assert _tariff_of(session, sim) == world["maximum"].id
+        assert _fee_amounts(session, sim.id) == {"2026-06": MAXIMUM_FEE}
+    assert len(_notes(session, "tariff_change_applied")) == 5
+    assert len(_audits(session, "tariff_change.apply")) == 5
