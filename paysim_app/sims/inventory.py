@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import exists, func, or_, select, update
 from sqlmodel import Session
 
+from paysim_app.catalogue import static_ips
 from paysim_app.core import audit, choices, sim_numbers
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.choices import Choice
@@ -194,6 +195,7 @@ class SimCard:
     # a change approved "from the next period" that the billing cycle has not applied yet
     next_tariff: str = ""
     next_tariff_on: date | None = None
+    static_ip: str = ""  # the address its static-IP add-on holds, if any
 
 
 def _sim(session: Session, sim_id: object) -> Sim:
@@ -283,6 +285,7 @@ def sim_card(session: Session, actor: Actor, sim_id: int, history_limit: int = 3
         history=history[: history_limit * 2],
         next_tariff=scheduled[0] if scheduled else "",
         next_tariff_on=scheduled[1] if scheduled else None,
+        static_ip=static_ips.address_of(session, sim.id) or "",
     )
 
 

@@ -14,7 +14,7 @@ from paysim_app.catalogue import addons, static_ips, tariffs
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.models import AddonService, Sim, SimAddon, StaticIp
 from paysim_app.models.base import utcnow
-from paysim_app.sims import own_sims
+from paysim_app.sims import inventory, own_sims
 
 
 def held(session) -> dict[str, int | None]:
@@ -88,6 +88,7 @@ def test_static_ip_is_assigned_refused_when_empty_kept_on_renewal_and_freed(
     assert held(session) == {"198.51.100.1": first}
     assert static_ips.address_of(session, sim.id) == "198.51.100.1"
     assert own_sims.sim_details(session, sub, sim.id).static_ip == "198.51.100.1"  # technical data
+    assert inventory.sim_card(session, admin, sim.id).static_ip == "198.51.100.1"  # admin card
     with pytest.raises(DomainError) as empty:
         addons.buy(session, sub, other.id, static.id)
     assert empty.value.code == "addons.error.pool_empty"

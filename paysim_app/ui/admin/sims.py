@@ -295,6 +295,7 @@ class AdminSimState(SessionState):
             )
             if card.next_tariff
             else "",
+            "static_ip": card.static_ip,
             "deletable": "1" if not card.ever_had_subscriber else "",
             "payments_href": f"/admin/payments?sim={card.id}",
         }
@@ -499,6 +500,10 @@ def sim_page() -> rx.Component:
             rx.grid(
                 _info("admin_sims.col.iccid", s.sim["iccid"], "info-iccid"),
                 _info("admin_sims.col.imsi", s.sim["imsi"], "info-imsi"),
+                rx.cond(
+                    s.sim["static_ip"] != "",
+                    _info("sims.static_ip", s.sim["static_ip"], "info-static-ip"),
+                ),
                 _info("admin_sims.col.balance", s.sim["balance"], "info-balance"),
                 _info(
                     "admin_sims.col.subscriber",
