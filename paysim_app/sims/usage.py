@@ -368,7 +368,9 @@ def _remember(session: Session, sender: str, ids: list[str], now: datetime) -> s
                     " ON CONFLICT (sender, record_id) DO NOTHING RETURNING record_id"
                 ),
                 {"sender": sender, "now": now, "ids": _texts(ids)},
-            ).scalars()
+            )
+            .scalars()
+            .all()  # one fetch, not a row at a time
         )
     seen = UsageRecordSeen.__table__
     fresh: set[str] = set()
