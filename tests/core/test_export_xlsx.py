@@ -144,19 +144,24 @@ def test_an_empty_list_is_a_header_only_sheet(session, factory, client):
     assert sheet.max_row == 1 and sheet["A1"].value == "ICCID"
 
 
-def test_a_list_longer_than_a_sheet_is_cut_with_a_note(session, factory, monkeypatch):
-    """Excel's sheet holds 1 048 575 rows under the header: past them, a note sheet says the
-    CSV has every row (the limit is lowered here)."""
-    monkeypatch.setattr(spreadsheet, "SHEET_MAX_ROWS", 3)  # a header and two rows
+@pytest.mark.parametrize(("limit", "value"), [("XLSX_MAX_ROWS", 2), ("SHEET_MAX_ROWS", 3)])
+def test_a_list_longer_than_the_cap_is_cut_with_a_note(session, factory, monkeypatch, limit, value):
+    """A list's workbook holds XLSX_MAX_ROWS rows (and a sheet 1 048 575 under its header):
+    past them, a note sheet says the CSV has every row (the limits are lowered here)."""
+    monkeypatch.setattr(spreadsheet if limit == "SHEET_MAX_ROWS" else list_export, limit, value)
     actor = factory.superadmin()
     for _ in range(4):
         factory.sim()
     spec = list_export.lists()["sims"]
     with list_export.xlsx_file(session, actor, spec, ListQuery(), "en") as fh:
         book = load_workbook(fh)
-    assert book.worksheets[0].max_row == 3
+    assert book.worksheets[0].max_row == 3  # the header and two rows
     note = book.worksheets[1]["A1"].value
     assert "first 2 rows" in note and "CSV" in note
+    # at the cap exactly, no note
+    monkeypatch.setattr(spreadsheet if limit == "SHEET_MAX_ROWS" else list_export, limit, 5)
+    with list_export.xlsx_file(session, actor, spec, ListQuery(), "en") as fh:
+        assert len(load_workbook(fh).worksheets) == 1
 
 
 def test_money_partner_and_payment_lists_export_too(session, factory):
