@@ -1,10 +1,11 @@
 """CSV or Excel export of any list, streamed: the rows come from listing.export_rows in chunks
 and leave as CSV lines, so exporting a million SIMs holds a few thousand rows at a time. The
 .xlsx is written row by row too (core.spreadsheet: openpyxl's write-only mode, the workbook
-spooled to a temporary file) and then streamed out. Writing a workbook costs about 50 times
-the CPU of the CSV (some 19 s for 100 000 SIMs against well under a second), and a zip can
-only leave once complete, so a workbook holds XLSX_MAX_ROWS rows at most: past them a second
-sheet says so, and the CSV, which streams as it goes and has no cap, has every row.
+spooled to a temporary file) and then streamed out. Writing a workbook costs about 8 times
+the CPU of the CSV (measured: 100 000 SIMs, 15 s against 2 s, a 3.8 MB file, memory flat),
+and a zip can only leave once complete, so a workbook holds XLSX_MAX_ROWS rows at most: past
+them a second sheet says so, and the CSV, which streams as it goes and has no cap, has every
+row.
 
 `LISTS` names every list that can be exported; the download route looks the name up here.
 """
