@@ -1,10 +1,13 @@
 """CSV import of SIMs in the browser: a Russian-Excel file (cp1251, `;`) is previewed and
-confirmed; a file with bad rows lists each with its line and reason and cannot be confirmed."""
+confirmed; a file with bad rows lists each with its line and reason and cannot be confirmed;
+an Excel workbook (.xlsx) goes the same way, its ICCID typed as a number refused with the
+"format the column as text" reason."""
 
 from __future__ import annotations
 
 import sqlite3
 
+from openpyxl import Workbook
 from playwright.sync_api import expect
 from stdnum import luhn
 
@@ -80,3 +83,49 @@ def test_bad_rows_are_listed_with_line_and_reason_and_nothing_imports(new_page, 
         assert (
             db.execute("SELECT count(*) FROM sim WHERE msisdn = '+79775570007'").fetchone()[0] == 0
         )
+
+
+def _xlsx(tmp_path, name: str, rows: list[list[object]]):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["iccid", "msisdn", "imsi", "status"])
+    for values in rows:
+        sheet.append(values)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_an_xlsx_workbook_is_previewed_and_confirmed(new_page, app_env, tmp_path):
+    good = [[_iccid(n), f"+79775580{n:03d}", f"2509955800000{n:02d}", ""] for n in (11, 12)]
+    # an ICCID typed as a number (8.97E+18); an IMSI as a number is exact and passes
+    typed_as_number = [float(_iccid(13)), "+79775580013", 250995580000013, ""]
+    page = _admin_on_import(new_page, WIDTHS["phone"])
+    page.set_input_files(
+        "#import-upload input[type=file]",
+        str(_xlsx(tmp_path, "склад.xlsx", [*good, typed_as_number])),
+    )
+    page.locator("#import-preview").click()
+    expect(page.locator("#import-count-create")).to_contain_text("2")
+    expect(page.locator("#import-count-reject")).to_contain_text("1")
+    expect(page.locator("#import-info")).to_contain_text("Excel")
+    rejects = page.locator("#import-rejects")
+    expect(rejects).to_contain_text("текстовый формат")  # the CSV's scientific-form reason
+    expect(rejects.locator("tbody tr").first).to_contain_text("4")  # Excel's row 4
+    expect(page.locator("#import-confirm")).to_be_disabled()
+    shot(page, "admin-import-xlsx-rejects-390")
+
+    page.locator("#import-reset").click()
+    page.set_input_files(
+        "#import-upload input[type=file]", str(_xlsx(tmp_path, "склад-2.xlsx", good))
+    )
+    page.locator("#import-preview").click()
+    expect(page.locator("#import-count-create")).to_contain_text("2")
+    expect(page.locator("#import-confirm")).to_be_enabled()
+    page.locator("#import-confirm").click()
+    expect(page.locator("#import-result")).to_contain_text("Импорт выполнен")
+    with sqlite3.connect(app_env["db"]) as db:
+        found = db.execute(
+            "SELECT count(*) FROM sim WHERE iccid IN (?, ?)", [_iccid(11), _iccid(12)]
+        ).fetchone()[0]
+    assert found == 2

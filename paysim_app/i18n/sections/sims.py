@@ -276,7 +276,7 @@ RU = {
     # -- sim import
     "sim_import.title": "Импорт сим-карт из CSV или Excel",
     "sim_import.intro": "Колонки: iccid, msisdn, imsi (обязательные), status, partner_code, tariff_code, action (upsert или delete), activation_code. Файл CSV (разделитель «;» или «,», кодировка UTF-8 или Windows-1251) или книга Excel .xlsx (первый лист; номера в колонках с текстовым форматом). Сначала проверка без изменений, затем подтверждение.",
-    "sim_import.choose_file": "Выбрать CSV-файл",
+    "sim_import.choose_file": "Выбрать файл CSV или Excel",
     "sim_import.no_file": "Сначала выберите CSV-файл.",
     "sim_import.preview": "Проверить",
     "sim_import.confirm": "Импортировать",
@@ -689,7 +689,7 @@ EN = {
     # -- sim import
     "sim_import.title": "Import SIMs from CSV or Excel",
     "sim_import.intro": "Columns: iccid, msisdn, imsi (required), status, partner_code, tariff_code, action (upsert or delete), activation_code. A CSV file (separated by ';' or ',', UTF-8 or Windows-1251) or an Excel .xlsx workbook (the first sheet; numbers in columns formatted as text). First a check that changes nothing, then the confirmation.",
-    "sim_import.choose_file": "Choose a CSV file",
+    "sim_import.choose_file": "Choose a CSV or Excel file",
     "sim_import.no_file": "Choose a CSV file first.",
     "sim_import.preview": "Check",
     "sim_import.confirm": "Import",
