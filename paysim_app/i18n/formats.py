@@ -14,7 +14,7 @@ from babel.numbers import format_currency, format_decimal
 from paysim_app.core.logins import format_phone
 from paysim_app.settings import get_settings
 
-__all__ = ["money", "phone", "moment", "clock", "day", "moscow_date"]
+__all__ = ["money", "phone", "moment", "clock", "day", "moscow_date", "data_size", "data_of"]
 
 phone = format_phone
 
@@ -25,6 +25,41 @@ def money(kop: int, locale: str = "ru") -> str:
     if locale == "ru":
         return format_currency(value, "RUB", locale="ru")
     return format_decimal(value, format="#,##0.00", locale="en") + "\u00a0₽"
+
+
+GB = 10**9  # decimal units, the way operators sell and meters count
+MB = 10**6
+_UNITS = {"ru": ("ГБ", "МБ"), "en": ("GB", "MB")}
+
+
+def _size_parts(n_bytes: int, locale: str) -> tuple[str, str]:
+    """(number, unit): gigabytes with one decimal from 1 GB on, megabytes below it."""
+    gb, mb = _UNITS.get(locale, _UNITS["ru"])
+    n_bytes = max(int(n_bytes), 0)
+    loc = "ru" if locale == "ru" else "en"
+    shown, unit = (Decimal(n_bytes) / MB).quantize(Decimal("0.1")), mb
+    if shown >= 1000:  # 999.96 MB is shown as 1 GB, not 1000 MB
+        shown, unit = (Decimal(n_bytes) / GB).quantize(Decimal("0.1")), gb
+    elif n_bytes and not shown:  # a few bytes are not nothing
+        shown = Decimal("0.1")
+    return format_decimal(shown, format="#,##0.#", locale=loc), unit
+
+
+def data_size(n_bytes: int, locale: str = "ru") -> str:
+    """7_400_000_000 -> '7,4 ГБ' (ru) / '7.4 GB' (en); 850_000_000 -> '850 МБ'; decimal units."""
+    number, unit = _size_parts(n_bytes, locale)
+    return f"{number}\u00a0{unit}"
+
+
+def data_of(used: int, total: int, locale: str = "ru") -> str:
+    """'7,4 из 50 ГБ' / '7.4 of 50 GB' (the unit once when both share it), else
+    '850 МБ из 50 ГБ'."""
+    word = "из" if locale == "ru" else "of"
+    used_n, used_u = _size_parts(used, locale)
+    total_n, total_u = _size_parts(total, locale)
+    if used_u == total_u:
+        return f"{used_n} {word} {total_n}\u00a0{total_u}"
+    return f"{used_n}\u00a0{used_u} {word} {total_n}\u00a0{total_u}"
 
 
 def moment(value: datetime | None, locale: str = "ru") -> str:

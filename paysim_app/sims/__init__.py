@@ -3,7 +3,8 @@ admin's stock and the CSV import.
 
 Public (`__all__`): every module, each the verbs of pages (own_sims, activations, blocks,
 tariff_changes, inventory, queue_lists; usage: the network's usage feed; allowance: the
-period's allowance computed from tariff, add-ons and usage), the importing
+period's allowance computed from tariff, add-ons and usage; usage_view: usage as the pages
+show it), the importing
 sub-package (its own `__all__` is its surface, its modules are internal), the status machine and
 the values of the pages' filters.
 """
@@ -27,6 +28,7 @@ __all__ = [
     "tariff_changes",
     "usage",
     "usage_history",
+    "usage_view",
     "BLOCK_REASONS",
     "REQUEST_STATUSES",
     "SIM_STATUSES",
