@@ -24,8 +24,11 @@ with alembic (the full schema, nothing dropped or left out), then loads with COP
   succeeded 90 %, failed 7 % (with a decline code), refunded 1.5 %, pending 1.5 % (the last
   hour); a commission accrual for every succeeded or refunded non-correction payment of a
   partner SIM at the partner's rate, plus a reversal for the refunded ones;
-- 3,000 tickets with 2 messages each, 5,000 speed tests and 5,000 quality ratings (the low ones
-  often link to a ticket);
+- `--ticket-messages` messages (200,000) in `--ticket-messages` / 5 tickets (at least 3,000),
+  a conversation of 2 to 8 messages each, the customer's and support's in turn, written from a
+  few hundred phrases (devices, places, symptoms, answers, order numbers) so that a word is as
+  rare in them as in real mail (the header search's full-text case); 5,000 speed tests and
+  5,000 quality ratings (the low ones often link to a ticket);
 - one superadmin, created through accounts.identity.create_admin: admin@paysim.example with the
   printed password (or --admin-password).
 
@@ -76,7 +79,8 @@ ADMIN_EMAIL = "admin@paysim.example"
 USER_PASSWORD = "bench-password-1"  # every bench subscriber and partner user
 USERS_WITH_ACCOUNT = 5000
 PARTNERS = 50
-TICKETS = 3000
+TICKETS = 3000  # at least; --ticket-messages / 5 when more
+MESSAGES_PER_TICKET = (2, 8)
 SPEED_TESTS = 5000
 RATINGS = 5000
 
@@ -127,6 +131,30 @@ TICKET_SUBJECTS = {
     "sim": ["Потерял сим-карту", "Сим-карта не определяется"],
     "other": ["Вопрос по договору", "Смена паспортных данных"],
 }
+# a ticket's conversation, customer and support in turn (the full-text search's bench data)
+DEVICES = ["роутер", "модем", "смартфон", "планшет", "ноутбук", "Huawei E3372", "ZTE MF79",
+           "Keenetic Viva", "TP-Link Archer", "iPhone", "Xiaomi", "Samsung Galaxy", "mesh-система",
+           "USB-модем", "антенна MIMO"]  # fmt: skip
+SYMPTOMS = ["нет сети", "пропадает интернет", "низкая скорость", "не открываются сайты",
+            "высокий пинг в играх", "обрывы видеозвонков", "сим-карта не определяется",
+            "пишет «нет регистрации в сети»", "не приходят SMS", "не работает раздача Wi-Fi",
+            "скорость падает вечером", "индикатор мигает красным", "не подключается к 4G",
+            "после грозы всё отключилось", "списали деньги дважды"]  # fmt: skip
+PLACES = ["на даче", "в офисе", "в квартире", "в загородном доме", "в гараже", "на складе",
+          "в машине", "на объекте", "в посёлке Сосновка", "в СНТ «Ромашка»", "в деревне Лыково",
+          "в коттедже", "у родителей", "в Подмосковье", "на трассе М-11"]  # fmt: skip
+ASKS = ["Проверьте, пожалуйста.", "Что делать?", "Помогите разобраться.", "Когда исправите?",
+        "Верните деньги.", "Можно вызвать мастера?", "Жду ответа.", "Это уже третий раз!",
+        "Прикладываю скриншот speedtest.", "Номер заказа {order}."]  # fmt: skip
+ANSWERS = ["Спасибо, проверяем.", "Перезагрузите {device} и пришлите результат speedtest.",
+           "На базовой станции {place} ведутся работы, восстановим до {hour}:00.",
+           "Проверили: сим-карта зарегистрирована в сети, ограничений нет.",
+           "Попробуйте переставить {device} ближе к окну.",
+           "Двойное списание подтвердилось, деньги вернутся в течение 3 дней (заявка {order}).",
+           "Оформили выезд инженера, номер заявки {order}.",
+           "Обновите прошивку {device}, затем перезагрузите.",
+           "Авария устранена, проверьте, пожалуйста.",
+           "Закрываем обращение: связь восстановлена."]  # fmt: skip
 RATING_COMMENTS_LOW = ["Связь пропадает", "Очень медленно вечером", "Не ловит в доме",
                        "Скорость ниже обещанной", "Обрывы каждые пять минут"]  # fmt: skip
 RATING_COMMENTS_HIGH = ["", "", "", "Всё отлично", "Спасибо, работает стабильно"]
@@ -250,6 +278,7 @@ class Generator:
         self.n_sims = args.sims
         self.n_subs = args.subscribers
         self.n_users = min(USERS_WITH_ACCOUNT, self.n_subs)
+        self.n_tickets = max(TICKETS, args.ticket_messages // 5)
         self.partner_rates: list[int] = [0]  # index = partner id
         self.partner_users: list[int] = [0]
         self.admin_id = 0
@@ -306,7 +335,6 @@ class Generator:
                 None,
                 created,
                 last,
-                "",
                 created,
             )
         for p in range(1, PARTNERS + 1):
@@ -326,7 +354,6 @@ class Generator:
                 p,
                 created,
                 None,
-                "",
                 created,
             )
 
@@ -553,7 +580,7 @@ class Generator:
         if not authors:
             return
         statuses = ("new", "open", "waiting", "resolved", "closed")
-        for t in range(1, TICKETS + 1):
+        for t in range(1, self.n_tickets + 1):
             sub = rng.choice(authors)
             sim = rng.choice(self.user_sims[sub])
             category = rng.choice(list(TICKET_SUBJECTS))
@@ -581,14 +608,38 @@ class Generator:
             )
 
     def ticket_messages(self) -> Iterator[tuple]:
-        n = 0
-        for t, sub, _sim, category, created in self.ticket_rows:
-            n += 1
-            yield (n, t, sub, f"Здравствуйте! {TICKET_SUBJECTS[category][0]}.", False, "", "",
-                   ts(created))  # fmt: skip
-            n += 1
-            yield (n, t, self.admin_id, "Спасибо, проверяем.", False, "", "",
-                   ts(created + 3600))  # fmt: skip
+        """--ticket-messages messages in all: each ticket a conversation of 2..8 (the customer
+        first, then support and the customer in turn), the last tickets taking the rest."""
+        rng, n = self.rng, 0
+        target = self.args.ticket_messages
+        rows = self.ticket_rows
+        for i, (t, sub, _sim, category, created) in enumerate(rows):
+            left, tickets_left = target - n, len(rows) - i
+            # about the mean still needed per ticket (2..8 at the default), so the sum lands
+            # on the target without one huge conversation at the end
+            mean = left / tickets_left
+            size = round(mean * rng.uniform(*MESSAGES_PER_TICKET) / 5)
+            size = left if tickets_left == 1 else min(size, left - (tickets_left - 1))
+            size = max(1, size)
+            at = created
+            for k in range(size):
+                n += 1
+                order = rng.randint(100000, 999999)
+                words = {"device": rng.choice(DEVICES), "place": rng.choice(PLACES),
+                         "order": order, "hour": rng.randint(9, 22)}  # fmt: skip
+                if k % 2 == 0:
+                    opening = f"Здравствуйте! {TICKET_SUBJECTS[category][0]}. " if k == 0 else ""
+                    body = (
+                        f"{opening}{words['device'].capitalize()} {words['place']}: "
+                        f"{rng.choice(SYMPTOMS)}. {rng.choice(ASKS).format(**words)}"
+                    )
+                    author = sub
+                else:
+                    body = rng.choice(ANSWERS).format(**words)
+                    author = self.admin_id
+                yield (n, t, author, body, False, "", "", ts(at))
+                at += rng.uniform(0.05, 1.5) * 3600
+        self.expected["ticket_message"] = n
 
     def speed_tests(self) -> Iterator[tuple]:
         rng = self.rng
@@ -643,7 +694,7 @@ COLUMNS = {
     "partner": "id code name inn contact_email contact_phone address commission_bp is_active "
     "created_at",
     "user_account": "id email phone password_hash role full_name locale is_active admin_role_id "
-    "partner_id password_changed_at last_login_at email_muted created_at",
+    "partner_id password_changed_at last_login_at created_at",
     "subscriber": "id contract_no user_id full_name email phone address document_no partner_id "
     "status notes created_at",
     "sim": "id iccid msisdn imsi status subscriber_id partner_id tariff_id label balance_kop "
@@ -693,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sims", type=int, default=1_000_000)
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--payments", type=int, default=2_000_000)
+    parser.add_argument("--ticket-messages", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--admin-password", default="", help="default: a random one, printed")
     args = parser.parse_args(argv)
@@ -766,6 +818,7 @@ def check(loader: Loader, gen: Generator, args: argparse.Namespace) -> bool:
         "activation_request": len(gen.awaiting),
         "payment": args.payments,
         "commission": gen.expected.get("commission", 0),
+        "ticket_message": gen.expected.get("ticket_message", 0),
     }
     ok = True
     print("\nchecks")

@@ -2,7 +2,8 @@
 the card's last four digits
 
 PostgreSQL: GIN trigram indexes behind "any part of" a subscriber's contract, phone, e-mail and
-passport number, a request's customer name and an audit entry's action, object and id; GIN
+passport number, a partner's and an admin's name, a ticket's subject, a request's customer
+name and an audit entry's action, object and id; GIN
 full-text indexes (`to_tsvector('russian', ...)`: Russian stemming for Cyrillic words, English
 for Latin ones) on ticket subjects and messages. Both databases: a partial index on
 payment.card_last4.
@@ -29,6 +30,7 @@ TRIGRAM = (
     ("ix_subscriber_document_no_trgm", "subscriber", "document_no"),
     ("ix_activation_request_customer_name_trgm", "activation_request", "customer_name"),
     ("ix_partner_name_trgm", "partner", "name"),
+    ("ix_ticket_subject_trgm", "ticket", "subject"),
     ("ix_user_account_full_name_trgm", "user_account", "full_name"),
     ("ix_audit_log_action_trgm", "audit_log", "action"),
     ("ix_audit_log_entity_trgm", "audit_log", "entity"),

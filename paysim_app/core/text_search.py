@@ -7,15 +7,16 @@
   - without a Russian feminine or case ending ("Петрова" finds "Петров"; "Петров" finds
     "Петрова" as a part anyway);
   - with "е" and "ё" as one letter ("Федоров" finds "Фёдоров");
-  - on PostgreSQL also by trigram word similarity (`column %> word`, pg_trgm's default 0.6),
-    which forgives a letter or two ("Петрав" finds "Петров").
+  - with `fuzzy` (the Subscribers search), on PostgreSQL also by trigram word similarity
+    (`column %> word`, pg_trgm's default 0.6), which forgives a letter missing or doubled
+    ("Сергевич" finds "Сергеевич").
   All of it is `ILIKE '%part%'` / `%>` on the column, which the column's GIN trigram index
   answers on PostgreSQL; SQLite scans (it folds Cyrillic letter case through py_casefold).
 - **Free text** (`text_matches`, ticket subjects and messages): PostgreSQL full-text search with
   the `russian` configuration, which stems Cyrillic words with the Russian Snowball stemmer and
   Latin words with the English one ("роутера" finds "роутер", "modems" finds "modem"), answered
-  by a GIN index on `to_tsvector('russian', column)`; SQLite: every word of the query as a part
-  of the text, in any letter case.
+  by a GIN index on `to_tsvector('russian', column)`; SQLite: every word of the query without
+  its Russian ending (`stem`) as a part of the text, in any letter case.
 
 Latin to Cyrillic (longest first; a letter not listed stays as it is):
 
@@ -95,7 +96,25 @@ _LATIN = [
 _LATIN_RE = re.compile("|".join(re.escape(k) for k, _ in _LATIN))
 _LATIN_MAP = dict(_LATIN)
 # endings dropped from a Russian word of 5+ letters: feminine surnames and names, a few cases
-_ENDINGS = ("ой", "ая", "ую", "ою", "ей", "ым", "ом", "а", "я", "у", "ю", "е", "ы")
+_ENDINGS = (
+    "ами",
+    "ях",
+    "ах",
+    "ой",
+    "ая",
+    "ую",
+    "ою",
+    "ей",
+    "ым",
+    "ом",
+    "а",
+    "я",
+    "у",
+    "ю",
+    "е",
+    "ы",
+    "и",
+)
 _WORD = re.compile(r"[\w'-]+")
 
 
@@ -110,7 +129,8 @@ def to_cyrillic(word: str) -> str | None:
 
 
 def stem(word: str) -> str:
-    """A Cyrillic word without its feminine or case ending ("петрова" -> "петров")."""
+    """A Cyrillic word of 5+ letters without its feminine or case ending ("петрова" ->
+    "петров", "термоусадки" -> "термоусадк"), in lower case; at least 4 letters are kept."""
     low = word.casefold()
     if len(low) >= 5 and re.fullmatch(r"[а-яё-]+", low):
         for ending in _ENDINGS:
@@ -124,14 +144,15 @@ def words(text: str) -> list[str]:
 
 
 def name_variants(word: str) -> list[str]:
-    """The spellings one word of a name is looked for in (lower case, distinct)."""
+    """The spellings one word of a name is looked for in (lower case, distinct; one that
+    contains another is left out: its part already matches wherever it would)."""
     out: list[str] = []
     for spelling in (word.casefold(), to_cyrillic(word)):
         if spelling:
             for v in (spelling, stem(spelling)):
                 if v not in out:
                     out.append(v)
-    return out
+    return [v for v in out if not any(o != v and o in v for o in out)]
 
 
 def _pattern(part: str) -> str:
@@ -158,9 +179,12 @@ def _word_similar_pg(element, compiler, **kw):
     return compiler.process(column.op("%>", is_comparison=True)(word), **kw)
 
 
-def name_matches(column: ColumnElement, text: str) -> ColumnElement:
-    """Every word of `text` in `column` (a person's or company's name), typo-tolerant as the
-    module says. No words: matches nothing."""
+def name_matches(column: ColumnElement, text: str, *, fuzzy: bool = False) -> ColumnElement:
+    """Every word of `text` in `column` (a person's or company's name): as a part, also
+    transliterated, without its ending, е = ё. `fuzzy` adds PostgreSQL's trigram word
+    similarity, for the search of the people's own table only: each candidate the index gives
+    costs a similarity computation, too dear inside another list's subquery. No words: matches
+    nothing."""
     found = words(text)
     if not found:
         return false()
@@ -170,11 +194,9 @@ def name_matches(column: ColumnElement, text: str) -> ColumnElement:
         clauses = [
             casefold(column).ilike(_pattern(v), escape="\\") for v in variants if len(v) >= 2
         ]
-        if len(word) >= 4:
-            clauses += [word_similar(column, literal(v, String())) for v in variants[:1]]
-            cyr = to_cyrillic(word)
-            if cyr:
-                clauses.append(word_similar(column, literal(cyr, String())))
+        if fuzzy and len(word) >= 4:
+            spellings = dict.fromkeys(w for w in (word.casefold(), to_cyrillic(word)) if w)
+            clauses += [word_similar(column, literal(w, String())) for w in spellings]
         per_word.append(or_(*clauses) if clauses else false())
     return and_(*per_word)
 
@@ -209,7 +231,9 @@ def full_text(column: ColumnElement, text: str) -> ColumnElement:
     found = words(text)
     if not found:
         return false()
+    # SQLite: each word without its Russian ending, as a part ("термоусадка" finds
+    # "термоусадки"), the nearest a LIKE comes to PostgreSQL's stemming
     fallback = and_(
-        *[casefold(column).ilike(f"%{escape_like(w.casefold())}%", escape="\\") for w in found]
+        *[casefold(column).ilike(f"%{escape_like(stem(w))}%", escape="\\") for w in found]
     )
     return text_matches(column, literal(" ".join(found), String()), fallback)

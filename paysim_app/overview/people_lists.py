@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import case, literal_column, or_, select
+from sqlalchemy import case, literal_column, or_, select, union
 from sqlmodel import Session
 
 from paysim_app.core import choices
@@ -70,7 +70,7 @@ def search_subscribers(stmt, text: str):
         return stmt.where(contains(Subscriber.email, text))
     return stmt.where(
         or_(
-            name_matches(Subscriber.full_name, text),
+            name_matches(Subscriber.full_name, text, fuzzy=True),
             contains(Subscriber.contract_no, text),
             contains(Subscriber.email, text),
             contains(Subscriber.document_no, text),
@@ -139,8 +139,8 @@ def _author_type(stmt, value: str):
 def search_tickets(stmt, text: str):
     """#123 or 123: a ticket number; otherwise the subject (a part, or its words stemmed), the
     text of any message of the ticket (full text: core.text_search.full_text), the customer's
-    name (subscriber or partner; typo-tolerant) or a contract number. The people are matched
-    through their own indexed tables, the messages through their full-text index."""
+    name (subscriber or partner) or a contract number. Each is one indexed lookup (trigram and
+    full-text indexes on PostgreSQL) of ticket ids; the tickets are read by those ids."""
     text = text.strip()
     if re.fullmatch(r"#?\s*\d{1,9}", text):
         return stmt.where(Ticket.id == int(digits(text)))
@@ -148,16 +148,15 @@ def search_tickets(stmt, text: str):
         or_(name_matches(Subscriber.full_name, text), contains(Subscriber.contract_no, text))
     )
     partners = select(Partner.id).where(name_matches(Partner.name, text))
-    messages = select(TicketMessage.ticket_id).where(full_text(TicketMessage.body, text))
-    return stmt.where(
-        or_(
-            contains(Ticket.subject, text),
-            full_text(Ticket.subject, text),
-            Ticket.id.in_(messages),
-            Ticket.subscriber_id.in_(people),
-            Ticket.partner_id.in_(partners),
-        )
+    ids = union(
+        select(Ticket.id).where(
+            or_(contains(Ticket.subject, text), full_text(Ticket.subject, text))
+        ),
+        select(TicketMessage.ticket_id).where(full_text(TicketMessage.body, text)),
+        select(Ticket.id).where(Ticket.subscriber_id.in_(people)),
+        select(Ticket.id).where(Ticket.partner_id.in_(partners)),
     )
+    return stmt.where(Ticket.id.in_(ids))
 
 
 _PRIORITY_RANK = case(

@@ -36,7 +36,7 @@ from sqlmodel import Session
 
 from paysim_app.billing import payment_lists
 from paysim_app.catalogue import catalogue_lists
-from paysim_app.core.listing import ListQuery, ListSpec, count_capped, fetch_page, filtered
+from paysim_app.core.listing import ListQuery, ListSpec, filtered
 from paysim_app.core.permissions import Actor, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.overview import people_lists, staff_lists
@@ -74,6 +74,7 @@ class Kind:
     spec: ListSpec
     path: str  # the section's list; `tab` its tab, if not the first
     hit: Callable[[dict[str, Any]], Hit]
+    columns: tuple[str, ...]  # the labelled columns of the spec's SELECT the hit reads
     tab: str = ""
 
     def all_href(self, text: str) -> str:
@@ -207,25 +208,100 @@ def _audit(r) -> Hit:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("sim", inventory.SIM_LIST, "/admin/sims", _sim),
-    Kind("subscriber", people_lists.SUBSCRIBER_LIST, "/admin/subscribers", _subscriber),
-    Kind("partner", partner_lists.PARTNER_LIST, "/admin/partners", _partner),
-    Kind("payment", payment_lists.PAYMENT_LIST, "/admin/payments", _payment),
-    Kind("ticket", people_lists.TICKET_LIST, "/admin/support", _ticket),
-    Kind("tariff", catalogue_lists.TARIFF_LIST, "/admin/tariffs", _tariff),
-    Kind("addon", catalogue_lists.ADDON_LIST, "/admin/tariffs", _addon, tab="addons"),
-    Kind("activation", queue_lists.ACTIVATION_LIST, "/admin/activations", _activation),
+    Kind(
+        "sim",
+        inventory.SIM_LIST,
+        "/admin/sims",
+        _sim,
+        ("id", "msisdn", "iccid", "subscriber", "status"),
+    ),
+    Kind(
+        "subscriber",
+        people_lists.SUBSCRIBER_LIST,
+        "/admin/subscribers",
+        _subscriber,
+        ("id", "full_name", "contract_no", "phone", "email", "status"),
+    ),
+    Kind(
+        "partner",
+        partner_lists.PARTNER_LIST,
+        "/admin/partners",
+        _partner,
+        ("id", "name", "code", "inn", "contact_email", "is_active"),
+    ),
+    Kind(
+        "payment",
+        payment_lists.PAYMENT_LIST,
+        "/admin/payments",
+        _payment,
+        ("id", "card_last4", "msisdn", "subscriber", "gateway_ref", "status"),
+    ),
+    Kind(
+        "ticket",
+        people_lists.TICKET_LIST,
+        "/admin/support",
+        _ticket,
+        ("id", "subject", "customer_name", "contract_no", "status"),
+    ),
+    Kind(
+        "tariff",
+        catalogue_lists.TARIFF_LIST,
+        "/admin/tariffs",
+        _tariff,
+        ("id", "name", "code", "is_archived"),
+    ),
+    Kind(
+        "addon",
+        catalogue_lists.ADDON_LIST,
+        "/admin/tariffs",
+        _addon,
+        ("id", "name", "code", "is_archived"),
+        tab="addons",
+    ),
+    Kind(
+        "activation",
+        queue_lists.ACTIVATION_LIST,
+        "/admin/activations",
+        _activation,
+        ("id", "msisdn", "customer_name", "subscriber_name", "partner_name", "status"),
+    ),
     Kind(
         "tariff_change",
         queue_lists.TARIFF_CHANGE_LIST,
         "/admin/activations",
         _tariff_change,
+        ("id", "msisdn", "subscriber_name", "from_tariff_name", "to_tariff_name", "status"),
         tab="tariffs",
     ),
-    Kind("block", queue_lists.BLOCK_LIST, "/admin/blocks", _block),
-    Kind("unblock", queue_lists.UNBLOCK_LIST, "/admin/blocks", _unblock, tab="requests"),
-    Kind("admin", staff_lists.ADMIN_LIST, "/admin/admins", _admin),
-    Kind("audit", staff_lists.AUDIT_LIST, "/admin/audit", _audit),
+    Kind(
+        "block",
+        queue_lists.BLOCK_LIST,
+        "/admin/blocks",
+        _block,
+        ("id", "msisdn", "subscriber_name", "iccid", "status"),
+    ),
+    Kind(
+        "unblock",
+        queue_lists.UNBLOCK_LIST,
+        "/admin/blocks",
+        _unblock,
+        ("id", "msisdn", "subscriber_name", "requester_name", "block_id", "status"),
+        tab="requests",
+    ),
+    Kind(
+        "admin",
+        staff_lists.ADMIN_LIST,
+        "/admin/admins",
+        _admin,
+        ("id", "full_name", "email", "role_name"),
+    ),
+    Kind(
+        "audit",
+        staff_lists.AUDIT_LIST,
+        "/admin/audit",
+        _audit,
+        ("id", "entity", "entity_id", "action", "actor_name", "actor_login", "created_at"),
+    ),
 )
 KIND_NAMES = tuple(k.name for k in KINDS)
 
@@ -236,19 +312,39 @@ def clean(text: object) -> str:
 
 
 def _group(session: Session, actor: Actor, kind: Kind, text: str) -> Group | None:
-    query = ListQuery(search=text, page_size=PER_KIND)
-    count, more = count_capped(session, filtered(kind.spec, actor, query), COUNT_CAP)
-    if count == 0:
-        return None
-    # the count is the page's hint: few matches are sorted as they are, many walk the sort index
-    page = fetch_page(
-        session, actor, kind.spec, query, count=False, matches=count + 1 if more else count
+    """Two statements: the probe reads the key and the default sort's value of at most
+    COUNT_CAP + 1 matching rows (nothing else: PostgreSQL drops the list's display joins), which
+    gives the count and the hits' order; then the hits' columns for their PER_KIND keys only,
+    so a list's per-row sums (a partner's SIMs, a contract's balance) are never computed for
+    the search. With at most COUNT_CAP matches the hits are exactly the section's first rows
+    (its default order: newest first); past it they are the newest of the rows the probe read."""
+    spec = kind.spec
+    actor = spec.check(actor)
+    sort = spec.sorts[spec.default_sort]
+    stmt = filtered(spec, actor, ListQuery(search=text))
+    probe = (
+        stmt.with_only_columns(spec.key, sort, maintain_column_froms=True)
+        .order_by(None)
+        .limit(COUNT_CAP + 1)
     )
+    found = session.execute(probe).all()
+    if not found:
+        return None
+    # the list's order, descending: its sort value (NULLs first, as PostgreSQL's DESC), its key
+    found.sort(key=lambda r: (r[1] is None, r[1] if r[1] is not None else 0, r[0]), reverse=True)
+    keys = [r[0] for r in found[:PER_KIND]]
+    base = spec.columns(actor)
+    rows = session.execute(
+        base.with_only_columns(
+            *[base.selected_columns[c] for c in kind.columns], maintain_column_froms=True
+        ).where(spec.key.in_(keys))
+    ).mappings()
+    by_key = {r["id"]: dict(r) for r in rows}
     return Group(
         kind=kind.name,
-        count=count,
-        more=more,
-        hits=tuple(kind.hit(r) for r in page.rows),
+        count=min(len(found), COUNT_CAP),
+        more=len(found) > COUNT_CAP,
+        hits=tuple(kind.hit(by_key[k]) for k in keys if k in by_key),
         all_href=kind.all_href(text),
     )
 

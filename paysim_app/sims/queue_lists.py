@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, or_, select, union
 from sqlmodel import Session
 
 from paysim_app.billing import cards
@@ -73,9 +73,21 @@ def _by_label(name: str):
     return apply
 
 
-def _sim_or_name(stmt: Select, text: str, *names) -> Select:
-    """A number (any part; +7 / 8 ignored) or an ICCID (any part) of the row's SIM, else any of
-    `names` containing the text in any letter case."""
+def _named_subscribers(text: str) -> Select:
+    """The contracts whose holder's name matches (core.text_search.name_matches; trigram-indexed
+    on PostgreSQL)."""
+    return select(Subscriber.id).where(name_matches(Subscriber.full_name, text))
+
+
+def _sims_of_named(text: str) -> Select:
+    """The SIMs of those contracts (through the SIM's subscriber index)."""
+    return select(Sim.id).where(Sim.subscriber_id.in_(_named_subscribers(text)))
+
+
+def _sim_or_name(stmt: Select, text: str, by_name) -> Select:
+    """A number (any part; +7 / 8 ignored) or an ICCID (any part) of the row's SIM, else
+    `by_name(text)`: a name as ids looked up in their own indexed tables, never a match over the
+    list's joins (which PostgreSQL could only answer by reading every row)."""
     text = text.strip()
     if digits(text) and _PHONE_LIKE.fullmatch(text):
         d, part = digits(text), phone_part(text)
@@ -84,13 +96,26 @@ def _sim_or_name(stmt: Select, text: str, *names) -> Select:
         if 19 <= len(d) <= 20:
             return stmt.where(Sim.iccid == d)
         return stmt.where(or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%")))
-    return stmt.where(or_(*[name_matches(n, text) for n in names]))
+    return stmt.where(by_name(text))
 
 
 # -- activation requests ------------------------------------------------------------------------
 def search_activations(stmt: Select, text: str) -> Select:
     """Number or ICCID of the SIM; the customer's name in the request or the contract holder's."""
-    return _sim_or_name(stmt, text, ActivationRequest.customer_name, Subscriber.full_name)
+    return _sim_or_name(
+        stmt,
+        text,
+        lambda t: ActivationRequest.id.in_(
+            union(
+                select(ActivationRequest.id).where(
+                    name_matches(ActivationRequest.customer_name, t)
+                ),
+                select(ActivationRequest.id).where(
+                    ActivationRequest.subscriber_id.in_(_named_subscribers(t))
+                ),
+            )
+        ),
+    )
 
 
 ACTIVATION_LIST = ListSpec(
@@ -138,7 +163,7 @@ ACTIVATION_LIST = ListSpec(
 # -- tariff-change requests ---------------------------------------------------------------------
 def search_tariff_changes(stmt: Select, text: str) -> Select:
     """Number or ICCID of the SIM, or the contract holder's name."""
-    return _sim_or_name(stmt, text, Subscriber.full_name)
+    return _sim_or_name(stmt, text, lambda t: TariffChangeRequest.sim_id.in_(_sims_of_named(t)))
 
 
 TARIFF_CHANGE_LIST = ListSpec(
@@ -194,8 +219,9 @@ def _unblock_requested(stmt: Select, value: str) -> Select:
 
 
 def search_blocks(stmt: Select, text: str) -> Select:
-    """Number or ICCID of the SIM, or the contract holder's name."""
-    return _sim_or_name(stmt, text, Subscriber.full_name)
+    """Number or ICCID of the SIM, or the contract holder's name (the blocks and the unblock
+    requests: both lists join the block)."""
+    return _sim_or_name(stmt, text, lambda t: Block.sim_id.in_(_sims_of_named(t)))
 
 
 BLOCK_LIST = ListSpec(

@@ -139,7 +139,8 @@ def test_every_kind_is_found_by_its_fields(session, world):
     assert hrefs(session, admin, ref, "payment") == [paid]
     # tickets: number, subject, the text of a message
     ticket = f"/admin/support/{world['ticket']}"
-    for text in (f"#{world['ticket']}", "на даче", "роутер huawei", "грозы"):
+    # (another form of a word: PostgreSQL's stemming, SQLite's trimmed endings)
+    for text in (f"#{world['ticket']}", "на даче", "роутер huawei", "грозы", "гроза", "роутера"):
         assert hrefs(session, admin, text, "ticket") == [ticket], text
     # tariffs and add-ons: name or code
     assert hrefs(session, admin, "турбо", "tariff") == [f"/admin/tariffs/{world['tariff'].id}"]

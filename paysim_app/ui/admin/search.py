@@ -4,6 +4,7 @@ to their cards and "show all" opening the section's list with the same search ap
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import reflex as rx
@@ -15,6 +16,8 @@ from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import header_slot, shell
+
+_PHONE = re.compile(r"\+7\d{10}\b")  # a number in a hit's detail, written as the pages write it
 
 
 class AdminSearchState(SessionState):
@@ -55,7 +58,7 @@ class AdminSearchState(SessionState):
                     {
                         "kind": g.kind,
                         "title": phone(h.title) if h.phone_title else h.title,
-                        "detail": h.detail,
+                        "detail": _PHONE.sub(lambda m: phone(m.group(0)), h.detail),
                         "href": h.href,
                         "status": t(h.status_key, loc) if h.status_key else "",
                         "at": moment(h.at, loc) if h.at else "",
@@ -67,6 +70,8 @@ class AdminSearchState(SessionState):
     @rx.event
     def submit(self, form: dict):
         text = search.clean((form or {}).get("q", "") if isinstance(form, dict) else "")
+        # the previous search's groups must not show under the new text while it runs
+        self.groups, self.hits, self.found, self.searched = [], [], "", False
         return rx.redirect(f"/admin/search?q={quote(text)}")
 
 
