@@ -4,7 +4,7 @@ admin's stock and the CSV import.
 Public (`__all__`): every module, each the verbs of pages (own_sims, activations, blocks,
 tariff_changes, inventory, queue_lists; usage: the network's usage feed; allowance: the
 period's allowance computed from tariff, add-ons and usage; usage_view: usage as the pages
-show it), the importing
+show it; advisor: the cheapest tariff for the SIM's last three months), the importing
 sub-package (its own `__all__` is its surface, its modules are internal), the status machine and
 the values of the pages' filters.
 """
@@ -19,6 +19,7 @@ from paysim_app.models.sims import SIM_STATUSES
 
 __all__ = [
     "activations",
+    "advisor",
     "allowance",
     "blocks",
     "importing",
