@@ -1,5 +1,5 @@
 """The admin's SIM and payment lists in a browser: search, filter, page, open a SIM's card,
-edit it, bulk-assign selected rows, export; phone and desktop layouts."""
+edit it, bulk-assign selected rows, export as CSV and .xlsx; phone and desktop layouts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import sqlite3
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import WIDTHS, enter, ready, shot
@@ -109,6 +110,28 @@ def test_admin_exports_the_filtered_sims_as_csv(new_page, app_env):
     text = open(info.value.path(), encoding="utf-8-sig").read()
     assert text.splitlines()[0].startswith("ICCID;")
     assert len(text.splitlines()) > 2
+
+
+def test_admin_exports_the_filtered_sims_as_xlsx(new_page, app_env):
+    """The same list as an Excel workbook: typed cells under a bold frozen header."""
+    page = _admin(new_page, WIDTHS["phone"])
+    page.goto("/admin/sims")
+    ready(page)
+    page.locator("#filter-toggle").click()
+    shot(page, "admin-sims-export-390")
+    with page.expect_download() as info:
+        page.locator("#list-export-xlsx").click()
+    assert info.value.suggested_filename.endswith(".xlsx")
+    with open(info.value.path(), "rb") as fh:
+        sheet = load_workbook(fh).active
+    assert sheet["A1"].value == "ICCID" and sheet["A1"].font.b and sheet.freeze_panes == "A2"
+    assert sheet.max_row > 2
+    header = [c.value for c in sheet[1]]
+    balance = sheet.cell(row=2, column=header.index("Баланс") + 1)
+    assert balance.data_type == "n" and balance.number_format == "#,##0.00"
+    with sqlite3.connect(app_env["db"]) as db:
+        total = db.execute("SELECT count(*) FROM sim").fetchone()[0]
+    assert sheet.max_row == min(total, 100_000) + 1
 
 
 def test_support_operator_is_sent_back_from_the_sim_list(new_page):
