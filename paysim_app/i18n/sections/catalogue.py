@@ -181,6 +181,27 @@ RU = {
     "абонентская плата; с этого дня — новые пакет, скорость и плата {fee}.",
     "tariffs.cancel_scheduled": "Отменить переход",
     "tariffs.scheduled_cancelled": "Переход на новый тариф отменён.",
+    # -- the advisor (sims.advisor): periods are billing months, at most three
+    "tariffs.advice.title.switch": "Можно платить меньше",
+    "tariffs.advice.title.choose": "Какой тариф подойдёт",
+    "tariffs.advice.title.best": "Ваш тариф — самый выгодный для того, как вы пользуетесь "
+    "интернетом",
+    "tariffs.advice.title.no_history": "Совет по тарифу",
+    "tariffs.advice.no_history": "Пока мало истории расхода трафика: совет появится после "
+    "первого полного расчётного месяца.",
+    "tariffs.advice.list_sep": "; ",
+    "tariffs.advice.basis_one": "За ваш последний месяц ({usage})",
+    "tariffs.advice.basis_many": "За ваши последние {n} месяца ({usage})",
+    "tariffs.advice.switch": "{basis}: тариф «{name}» стоил бы {cost} в месяц вместо "
+    "{current} — вы экономили бы {saving} в месяц.",
+    "tariffs.advice.choose": "{basis}: тариф «{name}» стоил бы {cost} в месяц.",
+    "tariffs.advice.best": "{basis}: ваш тариф «{name}» стоил {cost} в месяц, и ни один "
+    "другой не обошёлся бы дешевле.",
+    "tariffs.advice.short": "Трафика тарифа не хватало, а пакетов в продаже нет, поэтому "
+    "скорость ограничивалась.",
+    "tariffs.advice.packs_note": "В сумму входят пакеты трафика там, где без них не хватило бы:",
+    "tariffs.advice.period_packs": "+ {packs} за {cost}",
+    "tariffs.advice.open": "Перейти на «{name}»",
 }
 
 EN = {
@@ -368,4 +389,25 @@ EN = {
     "and its monthly fee apply; from that day, the new allowance, speed and fee of {fee}.",
     "tariffs.cancel_scheduled": "Cancel the change",
     "tariffs.scheduled_cancelled": "The tariff change has been cancelled.",
+    # -- the advisor
+    "tariffs.advice.title.switch": "You could pay less",
+    "tariffs.advice.title.choose": "A tariff for how you use it",
+    "tariffs.advice.title.best": "Your tariff is already the best for how you use it",
+    "tariffs.advice.title.no_history": "Tariff advice",
+    "tariffs.advice.no_history": "Not enough usage history yet: the advice appears after your "
+    "first complete billing month.",
+    "tariffs.advice.list_sep": ", ",
+    "tariffs.advice.basis_one": "Based on your last month ({usage})",
+    "tariffs.advice.basis_many": "Based on your last {n} months ({usage})",
+    "tariffs.advice.switch": "{basis}: tariff “{name}” would cost {cost} a month instead of "
+    "{current} — you would save {saving} a month.",
+    "tariffs.advice.choose": "{basis}: tariff “{name}” would cost {cost} a month.",
+    "tariffs.advice.best": "{basis}: your tariff “{name}” cost {cost} a month, and no other "
+    "would have cost less.",
+    "tariffs.advice.short": "The allowance ran out and no data pack was on sale, so the speed "
+    "was limited.",
+    "tariffs.advice.packs_note": "This includes data packs where the allowance would not have "
+    "been enough:",
+    "tariffs.advice.period_packs": "+ {packs} for {cost}",
+    "tariffs.advice.open": "Switch to “{name}”",
 }

@@ -1,22 +1,24 @@
 """/cabinet/tariffs: the tariff catalogue for the current SIM, a preview of a switch (from the
 next billing period or now) and the SIM's tariff-change requests, cancellable while pending; a
-change approved from the next period shows as "Tariff X from <date>", cancellable until then."""
+change approved from the next period shows as "Tariff X from <date>", cancellable until then.
+On top, the advisor (sims.advisor): the tariff that would have cost least for the SIM's last
+three billing months and the saving, with a button that opens that tariff's preview."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import reflex as rx
 
 from paysim_app.core.listing import parse_date
 from paysim_app.i18n import t
-from paysim_app.sims import tariff_changes
+from paysim_app.sims import advisor, tariff_changes
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.data_table import Column, data_table
-from paysim_app.ui.components.format import day, moment, money
+from paysim_app.ui.components.format import data_size, day, moment, money
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
@@ -45,6 +47,7 @@ class TariffsState(CabinetState):
     req_error: str = ""
     _pending: dict = {}
     _scheduled: dict = {}
+    advice: dict = {}  # sims.advisor.Advice of the current SIM (plain), {} when refused
 
     def _load_requests(self, actor) -> None:
         f = self.req_filters
@@ -72,9 +75,14 @@ class TariffsState(CabinetState):
         self._pending = plain(asdict(pending.value[0])) if pending.value else {}
         self._scheduled = plain(asdict(scheduled.value[0])) if scheduled.value else {}
 
+    def _load_advice(self) -> None:
+        res = self._call(advisor.advise, self.current_sim_id)
+        self.advice = plain(asdict(res.value)) if res else {}
+
     def _refresh(self, actor) -> None:
         offers = self._call(tariff_changes.catalogue, self.current_sim_id)
         self.offers = [asdict(o) for o in offers.value] if offers else []
+        self._load_advice()
         self._load_requests(actor)
         self._close()
 
@@ -119,7 +127,7 @@ class TariffsState(CabinetState):
         actor, redirect = self._open()
         if redirect:
             return redirect
-        self.offers, self.requests = [], []
+        self.offers, self.requests, self.advice = [], [], {}
         self._close()
         if self.current_sim_id:
             self._refresh(actor)
@@ -309,6 +317,94 @@ class TariffsState(CabinetState):
             "title": t("tariffs.scheduled_title", loc, name=r["to_tariff_name"], date=when),
             "text": t("tariffs.scheduled_body", loc, date=when, fee=fee),
         }
+
+    def _advised(self) -> dict | None:
+        """The tariff the card names: the advised one, or the current one when it is the best."""
+        a = self.advice
+        return a.get("best") or a.get("current") if a else None
+
+    @rx.var
+    def advice_card(self) -> dict[str, str]:
+        """The advisor's card: kind (switch | choose | best | no_history; "" hides it), its
+        title, sentence, a note on packs or a throttled allowance, and the advised tariff's id
+        for the button (only while the SIM has no open change)."""
+        a, loc = self.advice, self.locale
+        card = {"kind": "", "title": "", "text": "", "note": "", "tariff_id": "", "button": ""}
+        verdict = a.get("verdict", "") if a else ""
+        if verdict == "no_history":
+            return {
+                **card,
+                "kind": verdict,
+                "title": t("tariffs.advice.title.no_history", loc),
+                "text": t("tariffs.advice.no_history", loc),
+            }
+        named = self._advised()
+        if verdict not in ("switch", "choose", "best") or not named or not a["periods"]:
+            return card
+        n = len(a["periods"])
+        usage = t("tariffs.advice.list_sep", loc).join(
+            data_size(p["used_bytes"], loc) for p in a["periods"]
+        )
+        basis = t(
+            "tariffs.advice.basis_one" if n == 1 else "tariffs.advice.basis_many",
+            loc,
+            n=n,
+            usage=usage,
+        )
+        cost = money(named["monthly_kop"], loc)
+        text = t(
+            f"tariffs.advice.{verdict}",
+            loc,
+            basis=basis,
+            name=named["name"],
+            cost=cost,
+            current=money(a["current"]["monthly_kop"], loc) if a["current"] else "",
+            saving=money(a["saving_kop"], loc),
+        )
+        note = ""
+        if named["short"]:
+            note = t("tariffs.advice.short", loc)
+        elif any(p["packs"] for p in named["periods"]):
+            note = t("tariffs.advice.packs_note", loc)
+        can_switch = verdict != "best" and not self._pending and not self._scheduled
+        return {
+            "kind": verdict,
+            "title": t(f"tariffs.advice.title.{verdict}", loc),
+            "text": text,
+            "note": note,
+            "tariff_id": str(named["tariff_id"]) if can_switch else "",
+            "button": t("tariffs.advice.open", loc, name=named["name"]) if can_switch else "",
+        }
+
+    @rx.var
+    def advice_periods(self) -> list[dict[str, str]]:
+        """The months the advice rests on: the period, its usage and, for the tariff the card
+        names, the packs it would have needed."""
+        a, loc = self.advice, self.locale
+        named = self._advised()
+        if not named or a.get("verdict") not in ("switch", "choose", "best"):
+            return []
+        rows = []
+        for p, cost in zip(a["periods"], named["periods"], strict=False):
+            start, end = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
+            packs = ", ".join(
+                f"{line['name']}\u00a0×\u00a0{line['count']}" for line in cost["packs"]
+            )
+            rows.append(
+                {
+                    "period": f"{day(start, loc)} – {day(end - timedelta(days=1), loc)}",
+                    "used": data_size(p["used_bytes"], loc),
+                    "packs": t(
+                        "tariffs.advice.period_packs",
+                        loc,
+                        packs=packs,
+                        cost=money(cost["packs_kop"], loc),
+                    )
+                    if packs
+                    else "",
+                }
+            )
+        return rows
 
 
 def _request_filters() -> rx.Component:
@@ -613,10 +709,85 @@ def _scheduled_card() -> rx.Component:
     )
 
 
+def _advice_period(row: rx.Var) -> rx.Component:
+    return rx.flex(
+        rx.text(row["period"], size="2", color=rx.color("gray", 11), min_width="12em"),
+        rx.text(row["used"], size="2", weight="medium", min_width="5em"),
+        rx.cond(row["packs"] != "", rx.text(row["packs"], size="2", color=rx.color("gray", 11))),
+        direction="row",
+        wrap="wrap",
+        column_gap="3",
+        row_gap="0",
+        width="100%",
+        class_name="advice-period",
+    )
+
+
+def _advice_card() -> rx.Component:
+    a = TariffsState.advice_card
+    saving = (a["kind"] == "switch") | (a["kind"] == "choose")
+    return rx.cond(
+        a["kind"] != "",
+        rx.card(
+            rx.flex(
+                rx.box(
+                    rx.icon(
+                        rx.cond(
+                            saving,
+                            "piggy-bank",
+                            rx.cond(a["kind"] == "best", "badge-check", "hourglass"),
+                        ),
+                        size=22,
+                        color=rx.cond(saving, rx.color("grass", 11), rx.color("gray", 11)),
+                    ),
+                    padding_top="2px",
+                ),
+                rx.vstack(
+                    rx.heading(a["title"], size="3", as_="h2", id="advice-title"),
+                    rx.text(a["text"], size="2", id="advice-text"),
+                    rx.cond(
+                        a["note"] != "",
+                        rx.text(a["note"], size="2", color=rx.color("gray", 11), id="advice-note"),
+                    ),
+                    rx.cond(
+                        TariffsState.advice_periods.length() > 0,
+                        rx.vstack(
+                            rx.foreach(TariffsState.advice_periods, _advice_period),
+                            spacing="1",
+                            width="100%",
+                            id="advice-periods",
+                        ),
+                    ),
+                    rx.cond(
+                        a["tariff_id"] != "",
+                        rx.button(
+                            rx.icon("arrow-right-left", size=16),
+                            a["button"],
+                            size="3",
+                            on_click=TariffsState.choose_tariff(a["tariff_id"]),
+                            id="advice-open",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                    min_width="0",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+            id="tariff-advice",
+            class_name=rx.cond(saving, "advice-saving", "advice-plain"),
+            border_left=rx.cond(saving, f"4px solid {rx.color('grass', 9)}", "none"),
+        ),
+    )
+
+
 def tariffs_page() -> rx.Component:
     return sim_page(
         TariffsState,
         "tariffs.title",
+        _advice_card(),
         _scheduled_card(),
         _pending_card(),
         rx.heading(tr("tariffs.catalogue"), size="4", as_="h2"),
