@@ -316,19 +316,28 @@ def partner_totals(
 @verb
 def traffic(session: Session, actor: Actor, month: str, by: str) -> list[TrafficRow]:
     """The month's traffic per tariff (the SIMs' tariff now) or per partner, biggest first: one
-    GROUP BY over the month's usage_day rows joined to the SIM, then the names. Heavy at a
-    million SIMs (a month is ~30 rows per SIM): pages load it in the background."""
+    query over the month's usage_day rows (summed per SIM, then per tariff or partner), then
+    the names. Heavy at a million SIMs (a month is ~30 rows per SIM, some 30M rows): the page
+    loads it in the background."""
     if by not in TRAFFIC_KINDS:
         raise ValidationError("data_usage.error.kind")
     require(actor, _TRAFFIC_PERMISSION[by])
     first = parse_month(month)
     ud = UsageDay.__table__.c
+    # each SIM's month first (a hash aggregate over the month's rows), then one row per SIM
+    # joined to its tariff or partner: no DISTINCT, and no index walk per SIM (measured in
+    # bench/usage_traffic.py: the direct join with count(DISTINCT) took twice as long)
+    per_sim = (
+        select(ud.sim_id.label("sim_id"), func.sum(ud.bytes_up + ud.bytes_down).label("b"))
+        .where(ud.day >= first, ud.day <= _month_end(first))
+        .group_by(ud.sim_id)
+        .subquery()
+    )
     key = Sim.tariff_id if by == "tariff" else Sim.partner_id
     rows = session.execute(
-        select(key, func.count(func.distinct(ud.sim_id)), func.sum(ud.bytes_up + ud.bytes_down))
-        .select_from(UsageDay.__table__)
-        .join(Sim, Sim.id == ud.sim_id)
-        .where(ud.day >= first, ud.day <= _month_end(first))
+        select(key, func.count(), func.sum(per_sim.c.b))
+        .select_from(per_sim)
+        .join(Sim, Sim.id == per_sim.c.sim_id)
         .group_by(key)
     ).all()
     ids = [r[0] for r in rows if r[0] is not None]

@@ -9,6 +9,7 @@ import reflex as rx
 from paysim_app.i18n import t
 from paysim_app.overview import dashboards
 from paysim_app.ui.access import access
+from paysim_app.ui.admin.traffic import AdminTrafficState, traffic_block
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.cards import stat
 from paysim_app.ui.components.format import money
@@ -30,7 +31,7 @@ class AdminHomeState(SessionState):
         if not res:
             return res.redirect
         self.overview = asdict(res.value)
-        return None
+        return AdminTrafficState.start  # the month's traffic follows in the background
 
     @rx.var
     def status_rows(self) -> list[dict[str, str]]:
@@ -91,6 +92,7 @@ def admin_home() -> rx.Component:
                     width="100%",
                 ),
             ),
+            traffic_block(),
             spacing="4",
             width="100%",
         ),

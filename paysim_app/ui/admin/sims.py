@@ -11,12 +11,13 @@ import reflex as rx
 
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
-from paysim_app.sims import SIM_STATUSES, inventory
+from paysim_app.sims import SIM_STATUSES, inventory, usage_view
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.charts import month_label
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import confirm_callout, form_input, info
-from paysim_app.ui.components.format import day, moment, money, phone
+from paysim_app.ui.components.format import data_of, data_size, day, moment, money, phone
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id, optional_id
@@ -252,6 +253,58 @@ class AdminSimState(SessionState):
     partner_options: list[dict[str, str]] = []
     tariff_options: list[dict[str, str]] = []
     confirm_delete: bool = False
+    usage: dict[str, str] = {}  # the SIM's usage this period, in words
+    usage_percent: int = 0
+    usage_months: list[dict[str, str]] = []
+
+    def _show_usage(self, sim_id: int, has_tariff: bool) -> None:
+        """The usage block: this period's numbers and the last twelve calendar months."""
+        card = self._call(usage_view.sim_usage, sim_id)
+        months = self._call(usage_view.sim_months, sim_id)
+        self.usage, self.usage_percent, self.usage_months = {}, 0, []
+        if not (card and months):
+            return
+        u, loc = card.value, self.locale
+        kbps = u.speed_kbps
+        speed = (
+            t("data_usage.speed_mbps", loc, n=kbps // 1000)
+            if kbps >= 1000 and kbps % 1000 == 0
+            else t("data_usage.speed_kbps", loc, n=kbps)
+        )
+        if not has_tariff:  # no allowance to measure against
+            sentence = t("data_usage.used_only", loc, used=data_size(u.used_bytes, loc))
+        elif u.unlimited:
+            sentence = t("data_usage.unlimited", loc, used=data_size(u.used_bytes, loc))
+        else:
+            sentence = t(
+                "data_usage.sentence",
+                loc,
+                of=data_of(u.used_bytes, u.allowance_bytes or 0, loc),
+                left=data_size(u.left_bytes or 0, loc),
+                date=u.last_day.strftime("%d.%m"),
+            )
+        self.usage = {
+            "sentence": sentence,
+            "unlimited": "1" if u.unlimited or not has_tariff else "",
+            "period": t("data_usage.period", loc, start=day(u.period_start), end=day(u.last_day)),
+            "speed": t("data_usage.speed_now", loc, speed=speed)
+            + (f" ({t('data_usage.limited', loc)})" if u.limited else ""),
+            "limited": "1" if u.limited else "",
+            "free": t("data_usage.free", loc, free=data_size(u.free_bytes, loc))
+            if u.free_bytes
+            else "",
+            "bar_label": t("data_usage.bar_label", loc, percent=round(u.percent or 0)),
+        }
+        self.usage_percent = round(u.percent or 0)
+        self.usage_months = [
+            {
+                "month": month_label(m.month.strftime("%Y-%m"), loc),
+                "total": data_size(m.bytes, loc),
+                "down": data_size(m.bytes_down, loc),
+                "up": data_size(m.bytes_up, loc),
+            }
+            for m in reversed(months.value)
+        ]
 
     def _sim_id(self) -> int | None:
         raw = self.router.page.params.get("sim_id", "")
@@ -308,6 +361,7 @@ class AdminSimState(SessionState):
             }
             for h in card.history
         ]
+        self._show_usage(card.id, bool(card.tariff))
         self.form = {
             "iccid": card.iccid,
             "msisdn": card.msisdn,
@@ -330,6 +384,7 @@ class AdminSimState(SessionState):
         sim_id = self._sim_id()
         if sim_id is None:  # /admin/sims/new
             self.sim, self.history, self.form = {}, [], dict(EMPTY_FORM)
+            self.usage, self.usage_months = {}, []
             return None
         if not self._show(sim_id):
             return rx.redirect("/admin/sims")
@@ -471,6 +526,49 @@ def _form() -> rx.Component:
     )
 
 
+USAGE_MONTHS = [
+    Column("month", "data_usage.col.month"),
+    Column("total", "data_usage.col.total", align="right"),
+    Column("down", "data_usage.col.down", align="right"),
+    Column("up", "data_usage.col.up", align="right"),
+]
+
+
+def _usage() -> rx.Component:
+    """The SIM's data usage: this period (a bar and the numbers, the speed) and by month."""
+    s = AdminSimState
+    u = s.usage
+    return rx.vstack(
+        rx.heading(tr("data_usage.admin_title"), size="4", as_="h2"),
+        rx.card(
+            rx.vstack(
+                rx.text(u["period"], size="2", color=rx.color("gray", 11)),
+                rx.cond(
+                    u["unlimited"] == "",
+                    rx.progress(
+                        value=s.usage_percent,
+                        max=100,
+                        size="2",
+                        color_scheme=rx.cond(u["limited"] != "", "red", "accent"),
+                        aria_label=u["bar_label"],
+                        id="sim-usage-bar",
+                    ),
+                ),
+                rx.text(u["sentence"], weight="bold", id="sim-usage-sentence"),
+                rx.text(u["speed"], size="2", id="sim-usage-speed"),
+                rx.cond(u["free"] != "", rx.text(u["free"], size="2")),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        data_table(USAGE_MONTHS, s.usage_months, "data_usage.months_empty", "sim-usage-months"),
+        spacing="2",
+        width="100%",
+        id="sim-usage",
+    )
+
+
 HISTORY = [
     Column("at", "admin_sims.history.at", mono=True),
     Column("what", "admin_sims.history.what", hint="detail"),
@@ -535,6 +633,7 @@ def sim_page() -> rx.Component:
             s.sim.contains("id"),
             rx.vstack(
                 card,
+                rx.cond(s.usage.contains("sentence"), _usage()),
                 rx.heading(tr("admin_sims.edit"), size="4", as_="h2"),
                 _form(),
                 rx.heading(tr("admin_sims.history"), size="4", as_="h2"),

@@ -4,7 +4,7 @@ runway, last payments, open requests), notifications, and every SIM of the contr
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import reflex as rx
 
@@ -12,12 +12,14 @@ from paysim_app.billing import statement
 from paysim_app.catalogue import addons
 from paysim_app.i18n import t
 from paysim_app.overview import dashboards
+from paysim_app.sims import usage_view
 from paysim_app.support import quality
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import status_badge
+from paysim_app.ui.components.charts import monthly_chart
 from paysim_app.ui.components.data_table import Column, data_table
-from paysim_app.ui.components.format import day, moment, money, phone
+from paysim_app.ui.components.format import data_of, data_size, day, moment, money, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.notifications import NotificationBadgeState
@@ -31,17 +33,25 @@ class CabinetHomeState(CabinetState):
     rated: dict[str, int] = dict.fromkeys(quality.ASPECTS, 0)  # stars just given on this page
     add_ons: list[dict[str, str]] = []  # the current SIM's active add-on services
     low_rating_id: int = 0  # a 1-2 star rating just given: support opens with it attached
+    usage: dict = {}  # the current SIM's usage card (sims.usage_view.UsageCard), plain
 
     def _refresh(self, actor) -> None:
         if not self.current_sim_id:
-            self.board, self.add_ons = {}, []
+            self.board, self.add_ons, self.usage = {}, [], {}
             return
         board = self._call(dashboards.sim_dashboard, self.current_sim_id)
         owned = self._call(addons.owned, self.current_sim_id)
         if not (board and owned):
-            self.board, self.add_ons = {}, []
+            self.board, self.add_ons, self.usage = {}, [], {}
             return
         self.board = plain(asdict(board.value))
+        # a SIM without a tariff has no allowance to show
+        card = (
+            self._call(usage_view.sim_usage, self.current_sim_id)
+            if board.value.sim.tariff_name
+            else None
+        )
+        self.usage = plain(asdict(card.value)) if card else {}
         loc = self.locale
         self.add_ons = [
             {
@@ -99,6 +109,22 @@ class CabinetHomeState(CabinetState):
         return rx.toast.success(
             self._t("quality.rated", aspect=self._t(f"quality.aspect.{aspect}"), stars=stars)
         )
+
+    @access("subscriber")
+    @rx.event
+    async def buy_pack(self):
+        """Buy the pack the usage card offers (its id is the server's, never the browser's)
+        through the services page's flow: the purchase, then the threshold autopay."""
+        pack = (self.usage or {}).get("pack") or {}
+        if not self.current_sim_id or not pack:
+            return rx.toast.error(self._t("addons.error.not_found"))
+        res = await self._call_async(addons.buy_and_top_up, self.current_sim_id, pack["addon_id"])
+        if not res:
+            return res.redirect or rx.toast.error(res.error)
+        actor = await self._actor_async()
+        self._load_sims(actor)
+        self._refresh(actor)
+        return rx.toast.success(self._t("addons.bought"))
 
     @access("subscriber")
     @rx.event
@@ -184,6 +210,82 @@ class CabinetHomeState(CabinetState):
             if b["open_tickets"]
             else "",
         }
+
+    @rx.var
+    def usage_text(self) -> dict[str, str]:
+        """The usage card's sentences in the current language ({} when there is no card)."""
+        u, loc = self.usage, self.locale
+        if not u:
+            return {}
+        last_day = date.fromisoformat(u["period_end"]) - timedelta(days=1)
+        until = last_day.strftime("%d.%m")
+        pack = u["pack"] or {}
+        price = money(pack["price_kop"], loc) if pack else ""
+        percent = round(u["percent"]) if u["percent"] is not None else 0
+        kbps = u["speed_kbps"]
+        speed = (
+            t("data_usage.speed_mbps", loc, n=kbps // 1000)
+            if kbps >= 1000 and kbps % 1000 == 0
+            else t("data_usage.speed_kbps", loc, n=kbps)
+        )
+        if u["unlimited"]:
+            sentence = t("data_usage.unlimited", loc, used=data_size(u["used_bytes"], loc))
+        else:
+            sentence = t(
+                "data_usage.sentence",
+                loc,
+                of=data_of(u["used_bytes"], u["allowance_bytes"], loc),
+                left=data_size(u["left_bytes"], loc),
+                date=until,
+            )
+        if u["unlimited"]:
+            outlook = ""
+        elif u["exhausted"]:
+            outlook = t("data_usage.exhausted", loc, speed=speed, date=until)
+        elif u["runs_out_on"]:
+            outlook = t(
+                "data_usage.forecast",
+                loc,
+                date=date.fromisoformat(u["runs_out_on"]).strftime("%d.%m"),
+            )
+        elif u["pace_bytes_per_day"]:
+            outlook = t("data_usage.lasts", loc)
+        else:
+            outlook = ""
+        return {
+            "sentence": sentence,
+            "unlimited": "1" if u["unlimited"] else "",
+            "bar_label": t("data_usage.bar_label", loc, percent=percent),
+            "tone": "red" if u["exhausted"] else "amber" if percent >= 80 else "accent",
+            "free": t("data_usage.free", loc, free=data_size(u["free_bytes"], loc))
+            if u["free_bytes"]
+            else "",
+            "outlook": outlook,
+            "warn": "1" if u["exhausted"] or u["runs_out_on"] else "",
+            "offer": "1" if u["offer_pack"] and pack else "",
+            "buy": t("data_usage.buy", loc, name=pack["name"], price=price) if pack else "",
+            "buy_confirm": t(
+                "data_usage.buy_confirm", loc, name=pack["name"], gb=pack["data_gb"], price=price
+            )
+            if pack
+            else "",
+        }
+
+    @rx.var
+    def usage_percent(self) -> int:
+        p = (self.usage or {}).get("percent")
+        return round(p) if p is not None else 0
+
+    @rx.var
+    def usage_points(self) -> list[dict]:
+        """The period's days for the chart: 'dd.mm' and gigabytes (display only)."""
+        return [
+            {
+                "day": date.fromisoformat(d["day"]).strftime("%d.%m"),
+                "gb": round(d["bytes"] / 1e9, 2),
+            }
+            for d in (self.usage or {}).get("days", [])
+        ]
 
     @rx.var
     def last_rows(self) -> list[dict[str, str]]:
@@ -413,6 +515,103 @@ def _figure(label_key: str, *value: rx.Component) -> rx.Component:
     )
 
 
+def _buy_pack() -> rx.Component:
+    u = CabinetHomeState.usage_text
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("circle-plus", size=16),
+                u["buy"],
+                size="3",
+                color_scheme="amber",
+                high_contrast=True,
+                id="usage-buy",
+                white_space="normal",
+                height="auto",
+                min_height="var(--space-7)",
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(tr("data_usage.buy_title")),
+            rx.alert_dialog.description(u["buy_confirm"]),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(tr("data_usage.cancel"), variant="soft")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        tr("addons.buy"), on_click=CabinetHomeState.buy_pack, id="usage-buy-yes"
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+            max_width="420px",
+        ),
+    )
+
+
+def _usage_card() -> rx.Component:
+    """Used and left this period (a bar and a sentence), the forecast, a pack when low, and
+    the usage by day."""
+    u = CabinetHomeState.usage_text
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("signal", size=18, aria_hidden="true"),
+                rx.heading(tr("data_usage.title"), size="4", as_="h2"),
+                align="center",
+            ),
+            rx.cond(
+                u["unlimited"] != "",
+                rx.text(u["sentence"], size="5", weight="bold", id="usage-sentence"),
+                rx.vstack(
+                    rx.progress(
+                        value=CabinetHomeState.usage_percent,
+                        max=100,
+                        size="3",
+                        color_scheme=u["tone"],
+                        aria_label=u["bar_label"],
+                        id="usage-bar",
+                    ),
+                    rx.text(u["sentence"], size="4", weight="bold", id="usage-sentence"),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                u["free"] != "",
+                rx.text(u["free"], size="2", color=rx.color("gray", 11), id="usage-free"),
+            ),
+            rx.cond(
+                u["outlook"] != "",
+                rx.callout(
+                    u["outlook"],
+                    icon=rx.cond(u["warn"] != "", "triangle_alert", "info"),
+                    color_scheme=rx.cond(u["warn"] != "", "amber", "gray"),
+                    high_contrast=True,
+                    size="1",
+                    width="100%",
+                    id="usage-outlook",
+                ),
+            ),
+            rx.cond(u["offer"] != "", _buy_pack()),
+            monthly_chart(
+                CabinetHomeState.usage_points,
+                "gb",
+                "data_usage.chart",
+                id_="usage-chart",
+                x_key="day",
+                height=180,
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        min_width="0",
+        id="dash-usage",
+    )
+
+
 def _dashboard() -> rx.Component:
     d = CabinetHomeState.dash
     current = rx.card(
@@ -510,6 +709,7 @@ def _dashboard() -> rx.Component:
         rx.grid(
             current, plan, columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"
         ),
+        rx.cond(CabinetHomeState.usage_text.contains("sentence"), _usage_card()),
         rx.hstack(
             rx.heading(tr("dashboard.last_payments"), size="4", as_="h2"),
             rx.spacer(),

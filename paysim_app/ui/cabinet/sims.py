@@ -10,12 +10,13 @@ from datetime import datetime
 import reflex as rx
 
 from paysim_app.i18n import t
-from paysim_app.sims import own_sims
+from paysim_app.sims import own_sims, usage_view
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import STATUS_COLOURS
+from paysim_app.ui.components.charts import month_label, monthly_chart
 from paysim_app.ui.components.data_table import Column, data_table
-from paysim_app.ui.components.format import day, money, phone
+from paysim_app.ui.components.format import data_size, day, money, phone
 from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
@@ -34,18 +35,21 @@ class SimsState(CabinetState):
     unblock_comment: str = ""
     errors: dict[str, str] = NO_ERRORS
     claim_error: str = ""
+    months: list[dict] = []  # the current SIM's usage by calendar month (sims.usage_view)
 
     def _refresh(self, actor) -> None:
         self.puk, self.errors, self.claim_error = "", NO_ERRORS, ""
         if not self.current_sim_id:
-            self.details = {}
+            self.details, self.months = {}, []
             return
         res = self._call(own_sims.sim_details, self.current_sim_id)
         if not res:
-            self.details = {}
+            self.details, self.months = {}, []
             return
         self.details = plain(asdict(res.value))
         self.label_input = self.details["label"]
+        months = self._call(usage_view.sim_months, self.current_sim_id)
+        self.months = [plain(asdict(m)) for m in months.value] if months else []
 
     @access("subscriber")
     @rx.event
@@ -147,6 +151,35 @@ class SimsState(CabinetState):
         ]
 
     @rx.var
+    def month_rows(self) -> list[dict[str, str]]:
+        """The months, newest first; months before the first usage are left out."""
+        loc, rows, started = self.locale, [], False
+        for m in self.months:
+            total = m["bytes_up"] + m["bytes_down"]
+            started = started or total > 0
+            if started:
+                rows.append(
+                    {
+                        "month": month_label(m["month"][:7], loc),
+                        "total": data_size(total, loc),
+                        "down": data_size(m["bytes_down"], loc),
+                        "up": data_size(m["bytes_up"], loc),
+                    }
+                )
+        return rows[::-1]
+
+    @rx.var
+    def month_points(self) -> list[dict]:
+        loc = self.locale
+        return [
+            {
+                "month": month_label(m["month"][:7], loc),
+                "gb": round((m["bytes_up"] + m["bytes_down"]) / 1e9, 1),
+            }
+            for m in self.months
+        ]
+
+    @rx.var
     def info(self) -> dict[str, str]:
         d, loc = self.details, self.locale
         if not d:
@@ -181,6 +214,12 @@ class SimsState(CabinetState):
         }
 
 
+MONTH_COLUMNS = [
+    Column("month", "data_usage.col.month"),
+    Column("total", "data_usage.col.total", align="right"),
+    Column("down", "data_usage.col.down", align="right"),
+    Column("up", "data_usage.col.up", align="right"),
+]
 SIM_COLUMNS = [
     Column("number", "statement.col.sim", mono=True, hint="label"),
     Column("status", "statement.col.status", badge="colour"),
@@ -405,6 +444,37 @@ def _claim_form() -> rx.Component:
     )
 
 
+def _months() -> rx.Component:
+    """The current SIM's usage by calendar month: a chart and the table."""
+    return rx.vstack(
+        rx.heading(tr("data_usage.months"), size="4", as_="h2"),
+        rx.cond(
+            SimsState.month_rows.length() > 0,
+            rx.grid(
+                monthly_chart(
+                    SimsState.month_points, "gb", "data_usage.col.total", id_="months-chart"
+                ),
+                data_table(
+                    MONTH_COLUMNS, SimsState.month_rows, "data_usage.months_empty", "sim-months"
+                ),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="4",
+                width="100%",
+                align="start",
+            ),
+            rx.text(
+                tr("data_usage.months_empty"),
+                size="2",
+                color=rx.color("gray", 11),
+                id="sim-months-empty",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+        id="sim-usage-months",
+    )
+
+
 def sims_page() -> rx.Component:
     return shell(
         "cabinet",
@@ -421,6 +491,7 @@ def sims_page() -> rx.Component:
                     align="start",
                 ),
             ),
+            rx.cond(SimsState.info.length() > 0, _months()),
             _claim_form(),
             spacing="4",
             width="100%",

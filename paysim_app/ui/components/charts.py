@@ -52,8 +52,10 @@ def monthly_chart(
     unit: str = "",
     integers: bool = False,
     height: int = 220,
+    x_key: str = "month",
 ) -> rx.Component:
-    """A titled card with one monthly series (`key` in each data dict) as bars or a line."""
+    """A titled card with one monthly series (`key` in each data dict) as bars or a line; the
+    x axis reads `x_key` (a day's label for a daily series)."""
     fill = rx.color(colour, 9)
     if kind == "line":
         series = rx.recharts.line(
@@ -87,7 +89,7 @@ def monthly_chart(
                         stroke_dasharray="3 3", vertical=False, stroke=rx.color("gray", 5)
                     ),
                     rx.recharts.x_axis(
-                        data_key="month", tick=TICK, interval="preserveStartEnd", tick_size=4
+                        data_key=x_key, tick=TICK, interval="preserveStartEnd", tick_size=4
                     ),
                     rx.recharts.y_axis(tick=TICK, width=52, allow_decimals=not integers),
                     rx.recharts.graphing_tooltip(

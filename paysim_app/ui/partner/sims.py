@@ -18,9 +18,10 @@ from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
+from paysim_app.ui.partner.usage_totals import USAGE_COLUMNS, UsageTotalsMixin
 
 
-class PartnerSimsState(ListMixin, SessionState):
+class PartnerSimsState(UsageTotalsMixin, ListMixin, SessionState):
     LIST_ACCESS: ClassVar[str] = "partner"
 
     def _spec(self):
@@ -40,6 +41,7 @@ class PartnerSimsState(ListMixin, SessionState):
             "subscriber": row["subscriber"] or "—",
             "balance": money(row["balance_kop"], loc),
             "tone": "neg" if row["balance_kop"] < 0 else "",
+            **self._usage_cells(row["id"], loc),
             "activated": moment(row["activated_at"], loc) if row["activated_at"] else "—",
             "action": t("partner_cabinet.sell", loc) if in_stock else "",
             "sell_href": f"/partner/activations?sim={row['id']}" if in_stock else "",
@@ -59,6 +61,7 @@ COLUMNS = [
     Column("subscriber", "partner_cabinet.col.subscriber"),
     Column("balance", "partner_cabinet.col.balance", align="right", tone="tone"),
     Column("activated", "partner_cabinet.col.activated", mono=True),
+    *USAGE_COLUMNS,
     Column("action", "partner_cabinet.col.action", link="sell_href"),
 ]
 FIELDS = [

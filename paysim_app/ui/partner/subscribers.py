@@ -18,9 +18,10 @@ from paysim_app.ui.components.format import money, phone
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
+from paysim_app.ui.partner.usage_totals import USAGE_COLUMNS, UsageTotalsMixin
 
 
-class PartnerSubscribersState(ListMixin, SessionState):
+class PartnerSubscribersState(UsageTotalsMixin, ListMixin, SessionState):
     LIST_ACCESS: ClassVar[str] = "partner"
 
     def _spec(self):
@@ -39,6 +40,7 @@ class PartnerSubscribersState(ListMixin, SessionState):
             "tariff": row["tariff"] or "—",
             "balance": money(row["balance_kop"], loc),
             "tone": "neg" if row["balance_kop"] < 0 else "",
+            **self._usage_cells(row["id"], loc),
         }
 
     @access("partner")
@@ -53,6 +55,7 @@ COLUMNS = [
     Column("status", "partner_cabinet.col.status", badge="colour"),
     Column("tariff", "partner_cabinet.col.tariff"),
     Column("balance", "partner_cabinet.col.balance", align="right", tone="tone"),
+    *USAGE_COLUMNS,
 ]
 FIELDS = [
     FilterField(
