@@ -15,7 +15,7 @@ import paysim_app.paysim_app  # noqa: F401
 from paysim_app.db import session_scope
 from paysim_app.models import AddonService, Sim, SimAddon
 from paysim_app.models.base import utcnow
-from paysim_app.sims import usage, usage_view
+from paysim_app.sims import allowance, usage, usage_view
 from paysim_app.ui.admin.sims import AdminSimState
 from paysim_app.ui.admin.traffic import AdminTrafficState, _rows
 from paysim_app.ui.cabinet.home import CabinetHomeState
@@ -75,7 +75,9 @@ def test_the_dashboard_shows_the_card_and_buys_the_offered_pack(db_url, people):
     alice_sim, bob_sim, pack, _ = people
     state = _state(CabinetHomeState)
     u = state.usage_text
-    assert u["sentence"].startswith("9 из 10\u00a0ГБ, осталось 1\u00a0ГБ до ")
+    # "until" the day the next period begins (billing day 1: the first of next month)
+    next_period = allowance.period_of(1, utcnow())[1].strftime("%d.%m")
+    assert u["sentence"] == f"9 из 10\u00a0ГБ, осталось 1\u00a0ГБ до {next_period}"
     assert state.usage_percent == 90 and u["offer"] == "1" and u["tone"] == "amber"
     assert "+5 ГБ" in u["buy"] and "50,00" in u["buy"]
     assert state.usage_points[-1]["gb"] == 9.0
@@ -132,8 +134,9 @@ def test_the_admin_sim_card_shows_usage(db_url, people, factory):
     state.router = _router(f"/admin/sims/{alice_sim.id}?sim_id={alice_sim.id}")
     _run(AdminSimState.load, state)
     assert state.usage["sentence"].startswith("9 из 10\u00a0ГБ")
-    assert state.usage_percent == 90 and len(state.usage_months) == 12
-    assert state.usage_months[0]["total"] == "9\u00a0ГБ"
+    assert state.usage_percent == 90
+    # the months from the first with usage, newest first
+    assert [m["total"] for m in state.usage_months] == ["9\u00a0ГБ"]
 
 
 def test_traffic_month_choice_and_rows(db_url, people, factory):
@@ -165,4 +168,4 @@ def test_traffic_month_choice_and_rows(db_url, people, factory):
         ("1\u00a0GB", "10.0\u00a0%"),
     ]
     assert got[0]["name"].startswith("Дилер") and got[0]["href"].startswith("/admin/partners/")
-    assert got[1]["name"] == "No partner" and got[1]["href"] == ""
+    assert got[1]["name"] == "No partner" and got[1]["href"] == "/admin/sims?partner=none"

@@ -24,6 +24,7 @@ RU = {
     "data_usage.speed_mbps": "{n} Мбит/с",
     # months
     "data_usage.months": "Трафик по месяцам",
+    "data_usage.months_chart": "Трафик за месяц, ГБ",
     "data_usage.col.month": "Месяц",
     "data_usage.col.total": "Всего",
     "data_usage.col.down": "Получено",
@@ -74,6 +75,7 @@ EN = {
     "data_usage.speed_kbps": "{n} kbit/s",
     "data_usage.speed_mbps": "{n} Mbit/s",
     "data_usage.months": "Usage by month",
+    "data_usage.months_chart": "Data per month, GB",
     "data_usage.col.month": "Month",
     "data_usage.col.total": "Total",
     "data_usage.col.down": "Received",

@@ -281,7 +281,7 @@ class AdminSimState(SessionState):
                 loc,
                 of=data_of(u.used_bytes, u.allowance_bytes or 0, loc),
                 left=data_size(u.left_bytes or 0, loc),
-                date=u.last_day.strftime("%d.%m"),
+                date=u.period_end.strftime("%d.%m"),
             )
         self.usage = {
             "sentence": sentence,
@@ -296,14 +296,15 @@ class AdminSimState(SessionState):
             "bar_label": t("data_usage.bar_label", loc, percent=round(u.percent or 0)),
         }
         self.usage_percent = round(u.percent or 0)
-        self.usage_months = [
+        used = [i for i, m in enumerate(months.value) if m.bytes]
+        self.usage_months = [  # newest first, from the first month with usage
             {
                 "month": month_label(m.month.strftime("%Y-%m"), loc),
                 "total": data_size(m.bytes, loc),
                 "down": data_size(m.bytes_down, loc),
                 "up": data_size(m.bytes_up, loc),
             }
-            for m in reversed(months.value)
+            for m in reversed(months.value[used[0] :] if used else [])
         ]
 
     def _sim_id(self) -> int | None:

@@ -35,7 +35,10 @@ def _rows(rows: list[usage_view.TrafficRow], by: str, locale: str) -> list[dict[
     return [
         {
             "name": r.name or t(none_key, locale),
-            "href": f"/admin/partners/{r.key_id}" if by == "partner" and r.key_id else "",
+            # a partner's card; the SIMs without a partner in the SIM list
+            "href": (f"/admin/partners/{r.key_id}" if r.key_id else "/admin/sims?partner=none")
+            if by == "partner"
+            else "",
             "sims": f"{r.sims:,}".replace(",", "\u00a0"),
             "bytes": data_size(r.bytes, locale),
             "share": _share(r.bytes, total, locale),

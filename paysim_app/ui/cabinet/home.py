@@ -4,7 +4,7 @@ runway, last payments, open requests), notifications, and every SIM of the contr
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import reflex as rx
 
@@ -217,8 +217,9 @@ class CabinetHomeState(CabinetState):
         u, loc = self.usage, self.locale
         if not u:
             return {}
-        last_day = date.fromisoformat(u["period_end"]) - timedelta(days=1)
-        until = last_day.strftime("%d.%m")
+        # the day the next period's allowance begins (the next fee's date, as the
+        # notifications say it)
+        until = date.fromisoformat(u["period_end"]).strftime("%d.%m")
         pack = u["pack"] or {}
         price = money(pack["price_kop"], loc) if pack else ""
         percent = round(u["percent"]) if u["percent"] is not None else 0
@@ -523,8 +524,6 @@ def _buy_pack() -> rx.Component:
                 rx.icon("circle-plus", size=16),
                 u["buy"],
                 size="3",
-                color_scheme="amber",
-                high_contrast=True,
                 id="usage-buy",
                 white_space="normal",
                 height="auto",

@@ -452,7 +452,7 @@ def _months() -> rx.Component:
             SimsState.month_rows.length() > 0,
             rx.grid(
                 monthly_chart(
-                    SimsState.month_points, "gb", "data_usage.col.total", id_="months-chart"
+                    SimsState.month_points, "gb", "data_usage.months_chart", id_="months-chart"
                 ),
                 data_table(
                     MONTH_COLUMNS, SimsState.month_rows, "data_usage.months_empty", "sim-months"
