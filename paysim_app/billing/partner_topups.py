@@ -9,6 +9,13 @@ ledger and accrues the partner's commission, in the caller's transaction. The fo
 
 A partner only ever touches its own SIMs: a SIM of another partner and a number nobody has
 get the same refusal.
+
+The admin may cap what a partner's cash top-ups add up to in one Moscow day
+(partner.cash_daily_limit_kop, None: no cap; partners.directory.set_cash_limit). A top-up that
+would take the day's total past it is refused with what is left. The day's total counts every
+cash top-up taken that day (a later refund does not give the limit back: the cash was taken). Two
+top-ups of one partner at once are serialised by a lock on the partner's row (SQLite: the
+database's write lock), so the second sums with the first one in and cannot slip past the cap.
 """
 
 from __future__ import annotations
@@ -16,16 +23,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from paysim_app.billing import payments
+from paysim_app.billing import cards, ledger, payments
 from paysim_app.billing.topups import MAX_KOP, MIN_KOP, QUICK_KOP, check_amount, parse_amount
 from paysim_app.core import audit, form_keys, notify, sim_numbers
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.permissions import Actor, require_role
 from paysim_app.core.unit_of_work import verb
-from paysim_app.models import Payment, Sim, Subscriber
+from paysim_app.i18n.formats import moscow_day_range
+from paysim_app.models import Partner, Payment, Sim, Subscriber
 from paysim_app.payments import ChargeResult
 
 __all__ = [
@@ -39,6 +47,7 @@ __all__ = [
     "parse_amount",
     "check_amount",
     "checked_amount",
+    "cash_taken_today",
     "find_sim",
     "partner_topup",
     "recent_topups",
@@ -47,6 +56,8 @@ __all__ = [
 
 # a top-up stays possible while the SIM is suspended for debt or blocked
 PARTNER_TOPUP_STATUSES = ("active", "suspended", "blocked")
+# the statuses of a cash top-up whose cash was taken (the day's limit counts them)
+CASH_TAKEN_STATUSES = ("succeeded", "refunded")
 RECENT_LIMIT = 10
 
 
@@ -128,6 +139,43 @@ def checked_amount(text: str) -> int:
 
 
 @verb
+def cash_taken_today(session: Session, partner_id: int) -> int:
+    """Kopecks of cash top-ups the partner took today (the Moscow day); one indexed sum
+    (ix_payment_partner_created)."""
+    start, end = moscow_day_range(cards.today())
+    return int(
+        session.execute(
+            select(func.coalesce(func.sum(Payment.amount_kop), 0)).where(
+                Payment.partner_id == partner_id,
+                Payment.method == "partner",
+                Payment.status.in_(CASH_TAKEN_STATUSES),
+                Payment.created_at >= start,
+                Payment.created_at < end,
+            )
+        ).scalar_one()
+    )
+
+
+def _check_daily_limit(session: Session, partner_id: int, amount_kop: int) -> None:
+    """Lock the partner's row (a concurrent top-up of the same partner waits here until this
+    transaction ends), then refuse a top-up that would take today's cash past the limit."""
+    ledger.lock_for_write(session)
+    limit = session.execute(
+        select(Partner.cash_daily_limit_kop).where(Partner.id == partner_id).with_for_update()
+    ).scalar_one_or_none()
+    if limit is None:
+        return
+    taken = cash_taken_today(session, partner_id)
+    if taken + amount_kop > limit:
+        raise DomainError(
+            "partner_money.error.daily_limit",
+            field="amount",
+            limit_kop=limit,
+            left_kop=max(limit - taken, 0),
+        )
+
+
+@verb
 def find_sim(session: Session, actor: Actor, msisdn_or_sim_id: int | str) -> SimTarget:
     """The confirmation step: the partner's own SIM that can take a top-up."""
     actor = _partner(actor)
@@ -171,6 +219,10 @@ def partner_topup(
         return _dto(session, found, session.get(Sim, found.sim_id))
     _check_sim(sim)
     check_amount(amount_kop)
+    _check_daily_limit(session, actor.partner_id, amount_kop)
+    found = earlier()  # a double submit that waited for the lock meets the first one's payment
+    if found is not None:
+        return _dto(session, found, session.get(Sim, found.sim_id))
     payment, made = form_keys.once(
         session,
         earlier,

@@ -82,6 +82,8 @@ KINDS: dict[str, KindSpec] = {
         "tariff_change_rejected tariff_change_applied tariff_change_cancelled sim_blocked "
         "sim_unblocked unblock_rejected",
     ),
+    # an admin moved a SIM between contracts: its old and its new holder
+    **_kinds((SUBSCRIBER,), "sim_moved_out sim_moved_in"),
     **_kinds((SUBSCRIBER, PARTNER), "ticket_reply ticket_resolved"),
     **_kinds((PARTNER,), "partner_activation_approved partner_activation_rejected"),
     **_kinds((PARTNER,), "partner_low_balance", default="off", opt_in=True),

@@ -26,6 +26,8 @@ class Partner(SQLModel, table=True):
     contact_phone: str = Field(default="", max_length=16)
     address: str = Field(default="", max_length=300)
     commission_bp: int = Field(default=0)
+    # cash top-ups the partner may take in one Moscow day, in kopecks (None: no limit)
+    cash_daily_limit_kop: int | None = Field(default=None)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -9,6 +9,8 @@ from sqlmodel import Field, SQLModel
 from paysim_app.models.base import one_of, trigram_index, utcnow
 
 CONTRACT_STATUSES = ("active", "inactive")
+# the kind of ID document a contract was signed on ("" on contracts made before it was asked)
+DOCUMENT_TYPES = ("passport", "foreign_passport", "residence_permit", "other")
 
 
 class Subscriber(SQLModel, table=True):
@@ -24,6 +26,7 @@ class Subscriber(SQLModel, table=True):
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=16, index=True)
     address: str = Field(default="", max_length=300)
+    document_type: str = Field(default="", max_length=20)  # DOCUMENT_TYPES or ""
     document_no: str = Field(default="", max_length=40)  # ID document (passport) number
     partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
     status: str = Field(default="active", max_length=16, index=True)

@@ -5,7 +5,8 @@ of its day), deactivate / activate (a mark: see the note below), delete (only a 
 SIMs, subscribers, payments, commissions, requests or tickets, whose users never did anything),
 and the partner's users: invite (an account with role partner and a set-password link by
 e-mail, through the password-reset machinery), disable / enable, and, listed with whether their
-two-factor sign-in is on, its reset (accounts.two_factor.reset_partner_user). Every write is
+two-factor sign-in is on, its reset (accounts.two_factor.reset_partner_user), and the daily
+limit of its cash top-ups (set_cash_limit; billing.partner_topups enforces it). Every write is
 audited.
 
 Deactivating a partner does not, by itself, stop its users from signing in: accounts.identity
@@ -106,6 +107,7 @@ class PartnerView:
     active_subscribers: int
     users: int
     created_at: datetime
+    cash_daily_limit_kop: int | None = None  # None: no limit
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,7 @@ def _view(session: Session, partner: Partner) -> PartnerView:
         active_subscribers=subscribers,
         users=users,
         created_at=partner.created_at,
+        cash_daily_limit_kop=partner.cash_daily_limit_kop,
     )
 
 
@@ -275,6 +278,43 @@ def update_partner(
     partner = _load(session, partner_id)
     wanted = _fields(name, inn, contact_email, contact_phone, address, commission_percent)
     apply_changes(session, actor, partner, wanted, "partner.update", "partner")
+    return _view(session, partner)
+
+
+# the highest daily limit an admin may set: 100 000 000 ₽ (an int column holds it)
+CASH_LIMIT_MAX_KOP = 10_000_000_000
+
+
+@verb
+def set_cash_limit(
+    session: Session, actor: Actor, partner_id: int, limit_kop: int | None
+) -> PartnerView:
+    """What the partner's cash top-ups may add up to in one Moscow day, in kopecks; None
+    lifts the limit. A limit below what was already taken today refuses the next top-up only."""
+    require(actor, "partners.edit")
+    if limit_kop is not None and (
+        isinstance(limit_kop, bool)
+        or not isinstance(limit_kop, int)
+        or not 0 <= limit_kop <= CASH_LIMIT_MAX_KOP
+    ):
+        raise ValidationError(
+            "admin_partners.error.cash_limit", field="cash_limit", max=CASH_LIMIT_MAX_KOP // 100
+        )
+    partner = _load(session, partner_id)
+    before = partner.cash_daily_limit_kop
+    if before != limit_kop:
+        partner.cash_daily_limit_kop = limit_kop
+        session.add(partner)
+        audit.record(
+            session,
+            actor,
+            "partner.cash_limit",
+            "partner",
+            partner.id,
+            {"cash_daily_limit_kop": before},
+            {"cash_daily_limit_kop": limit_kop},
+        )
+        session.flush()
     return _view(session, partner)
 
 

@@ -10,6 +10,12 @@ carries the negative amount, so the sum is accruals minus reversals. A row count
 day (and month) of its created_at. A period is a range of Moscow calendar days, both included.
 
 An admin with partners.view may ask about any partner; a partner's user about its own only.
+
+Settlement (`settlement`, `settlements`): the cash a partner collected through its cash top-ups
+(method "partner", what it kept: the amount less refunds and chargebacks), the commission it
+earned on all its subscribers' payments (accruals less reversals), and what it owes the operator
+for the period: cash - commission (negative: the operator owes the partner). Each is one query:
+the payments and the commissions as one UNION ALL grouped by month (one partner) or by partner.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -58,6 +64,20 @@ class PartnerStats:
     payments_kop: int
     activations: int  # its SIMs activated in the period
     months: list[MonthPoint] = field(default_factory=list)  # every month of the period
+
+
+@dataclass(frozen=True)
+class SettlementRow:
+    """One month (`key` 'YYYY-MM') of one partner, or one partner (`key` its id) of a period."""
+
+    key: str
+    cash_kop: int  # cash collected through the partner's cash top-ups
+    commission_kop: int  # commission earned (accruals less reversals)
+
+    @property
+    def owed_kop(self) -> int:
+        """What the partner owes the operator (negative: what the operator owes it)."""
+        return self.cash_kop - self.commission_kop
 
 
 @dataclass(frozen=True)
@@ -283,3 +303,78 @@ def partners_comparison(
     ]
     rows.sort(key=lambda r: (-r.profit_kop, r.name, r.partner_id))
     return rows
+
+
+# --------------------------------------------------------------------------- settlement
+def _settlement_rows(session: Session, start: datetime, end: datetime, partner_id: int | None):
+    """(group, cash, commission) rows: by month for one partner, by partner for all."""
+    cash_where = [
+        Payment.method == "partner",
+        Payment.status.in_(("succeeded", "refunded")),
+        Payment.created_at >= start,
+        Payment.created_at < end,
+    ]
+    commission_where = [Commission.created_at >= start, Commission.created_at < end]
+    if partner_id is not None:
+        cash_where.append(Payment.partner_id == partner_id)
+        commission_where.append(Commission.partner_id == partner_id)
+        cash_group = month_of(session, Payment.created_at)
+        commission_group = month_of(session, Commission.created_at)
+    else:
+        cash_where.append(Payment.partner_id.is_not(None))
+        cash_group, commission_group = Payment.partner_id, Commission.partner_id
+    both = (
+        select(
+            cash_group.label("grp"),
+            payments.KEPT_KOP.label("cash"),
+            literal(0).label("commission"),
+        )
+        .where(*cash_where)
+        .union_all(
+            select(
+                commission_group.label("grp"),
+                literal(0).label("cash"),
+                Commission.amount_kop.label("commission"),
+            ).where(*commission_where)
+        )
+        .subquery()
+    )
+    return session.execute(
+        select(
+            both.c.grp,
+            func.coalesce(func.sum(both.c.cash), 0),
+            func.coalesce(func.sum(both.c.commission), 0),
+        ).group_by(both.c.grp)
+    ).all()
+
+
+@verb
+def settlement(
+    session: Session, actor: Actor, partner_id: int, date_from: date, date_to: date
+) -> list[SettlementRow]:
+    """Every month of the period (zeros included) with the partner's cash, commission and what
+    it owes; one query. The partner's own users and admins with partners.view."""
+    _may_view(actor, partner_id)
+    start, end = _bounds(date_from, date_to)
+    if not isinstance(partner_id, int) or isinstance(partner_id, bool):
+        raise NotFound()
+    found = {
+        month_key(grp): (int(cash), int(commission))
+        for grp, cash, commission in _settlement_rows(session, start, end, partner_id)
+    }
+    return [SettlementRow(m, *found.get(m, (0, 0))) for m in months_between(date_from, date_to)]
+
+
+@verb
+def settlements(
+    session: Session, actor: Actor, date_from: date, date_to: date
+) -> dict[int, SettlementRow]:
+    """Every partner with cash or commission in the period: {partner id: its totals}; one
+    query. Admins only."""
+    require(actor, "partners.view")
+    start, end = _bounds(date_from, date_to)
+    return {
+        int(grp): SettlementRow(str(grp), int(cash), int(commission))
+        for grp, cash, commission in _settlement_rows(session, start, end, None)
+        if grp is not None
+    }

@@ -451,7 +451,8 @@ def _customer_contract(
     return sub, user
 
 
-def _send_set_password_link(session: Session, user: User, sub: Subscriber, sim: Sim) -> None:
+@verb
+def send_set_password_link(session: Session, user: User, sub: Subscriber, sim: Sim) -> None:
     """A one-time link to /reset (the password-reset token machinery), valid for days."""
     settings = get_settings()
     token = new_token()
@@ -577,7 +578,7 @@ def approve_activation(
         session, request, sim.msisdn, approved=True, contract=sub.contract_no
     )
     if new_user is not None:
-        _send_set_password_link(session, new_user, sub, sim)
+        send_set_password_link(session, new_user, sub, sim)
     return ActivationResult(
         request_id=request.id,
         sim_id=sim.id,
