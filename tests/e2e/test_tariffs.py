@@ -1,11 +1,13 @@
 """Browser journey of /cabinet/tariffs on the real production build: a fresh subscriber sees the
 catalogue, previews a switch from the next period and now, requests it, sees it pending and
 cancels it; a change the operator approves from the next period shows as scheduled with its
-date and is cancelled — at 390 px and 1280 px."""
+date and is cancelled — at 390 px and 1280 px. A subscriber with three months of usage sees the
+advisor's card, and its button opens the preview of the advised tariff."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +20,8 @@ from paysim_app.db import make_engine
 from paysim_app.i18n.formats import day, money
 from paysim_app.models import Sim, Tariff, TariffChangeRequest, User
 from paysim_app.models.base import utcnow
+from paysim_app.models.usage import UsageDay
+from paysim_app.sims import advisor
 from paysim_app.sims import tariff_changes as tc
 from tests.e2e.conftest import PASSWORD, WIDTHS, enter, shot, unique_number
 
@@ -51,6 +55,52 @@ def subscriber(app_env):
                 activated_at=utcnow(),
             )
         )
+        session.commit()
+    engine.dispose()
+    return {"login": login, "db": app_env["db"]}
+
+
+GB = 10**9
+ADVISED_USAGE = (7_100_000_000, 22_300_000_000, 9_800_000_000)  # bytes in each billing month
+
+
+@pytest.fixture
+def advised(app_env):
+    """A subscriber on «Оптимум» (650 ₽, 50 GB) for five months whose last three billing months
+    used 7.1, 22.3 and 9.8 GB (usage_day rows, spread over the days): «Старт» (350 ₽, 15 GB)
+    with a +10 GB pack (150 ₽) in the second month would have cost 400 ₽ a month."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    n = unique_number()
+    login = f"advised{n}-{app_env['port']}@example.ru"
+    serial = 9_700_000 + n
+    with Session(engine, expire_on_commit=False) as session:
+        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Анна Советова")
+        tariff = session.exec(select(Tariff).where(Tariff.code == "OPTIMUM")).one()
+        sim = Sim(
+            iccid=_iccid(serial),
+            msisdn=f"+7999{serial:07d}",
+            imsi=f"25099{serial:010d}",
+            status="active",
+            subscriber_id=actor.subscriber_id,
+            tariff_id=tariff.id,
+            billing_day=BILLING_DAY,
+            activated_at=utcnow() - timedelta(days=150),
+        )
+        session.add(sim)
+        session.flush()
+        spans = advisor.complete_periods(BILLING_DAY, cards.today(), date(2000, 1, 1))
+        for (start, end), total in zip(spans, ADVISED_USAGE, strict=True):
+            days = (end - start).days
+            for i in range(days):
+                share = total // days + (total % days if i == days - 1 else 0)
+                session.add(
+                    UsageDay(
+                        sim_id=sim.id,
+                        day=start + timedelta(days=i),
+                        bytes_up=share // 8,
+                        bytes_down=share - share // 8,
+                    )
+                )
         session.commit()
     engine.dispose()
     return {"login": login, "db": app_env["db"]}
@@ -178,3 +228,36 @@ def test_the_page_speaks_english(new_page, subscriber):
     page.locator("#when-now").click()
     expect(page.locator("#tariff-preview")).to_contain_text("Credited to the balance today")
     _shot(page, "tariffs-preview-en-1280")
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_the_advisor_opens_the_preview_of_the_cheaper_tariff(new_page, advised, width):
+    page = new_page(width)
+    enter(page, advised["login"], "/cabinet/tariffs")
+    expect(page.locator("#advice-title")).to_have_text("Можно платить меньше")
+    text = page.locator("#advice-text")
+    expect(text).to_contain_text("За ваши последние 3 месяца (7,1")
+    expect(text).to_contain_text("тариф «Старт» стоил бы 400,00")
+    expect(text).to_contain_text("вместо 650,00")
+    expect(text).to_contain_text("экономили бы 250,00")
+    periods = page.locator("#advice-periods .advice-period")
+    expect(periods).to_have_count(3)
+    expect(periods.nth(1)).to_contain_text("22,3")
+    expect(periods.nth(1)).to_contain_text("пакеты: +10 ГБ")
+    expect(periods.nth(0)).not_to_contain_text("пакеты")
+    _shot(page, f"tariffs-advice-{width}")
+
+    page.locator("#advice-open").click()
+    expect(page.locator("#tariff-preview")).to_be_visible()
+    expect(page.locator("#tariff-preview")).to_contain_text("Старт")
+    expect(page.locator("#preview-new-fee")).to_contain_text("350,00")
+    expect(page.locator("#preview-current-fee")).to_contain_text("650,00")
+    chosen = page.locator(".tariff-card", has_text="Старт").locator(".tariff-choose")
+    expect(chosen).to_have_text("Выбран")
+    _shot(page, f"tariffs-advice-preview-{width}")
+
+    page.get_by_role("combobox", name=re.compile("Язык|Language")).select_option("en")
+    expect(page.locator("#advice-title")).to_have_text("You could pay less")
+    expect(page.locator("#advice-text")).to_contain_text("Based on your last 3 months (7.1")
+    expect(page.locator("#advice-open")).to_have_text("Switch to “Старт”")
+    _shot(page, f"tariffs-advice-en-{width}")

@@ -200,7 +200,7 @@ RU = {
     "tariffs.advice.short": "Трафика тарифа не хватало, а пакетов в продаже нет, поэтому "
     "скорость ограничивалась.",
     "tariffs.advice.packs_note": "В сумму входят пакеты трафика там, где без них не хватило бы:",
-    "tariffs.advice.period_packs": "+ {packs} за {cost}",
+    "tariffs.advice.period_packs": "пакеты: {packs} — {cost}",
     "tariffs.advice.open": "Перейти на «{name}»",
 }
 
@@ -408,6 +408,6 @@ EN = {
     "was limited.",
     "tariffs.advice.packs_note": "This includes data packs where the allowance would not have "
     "been enough:",
-    "tariffs.advice.period_packs": "+ {packs} for {cost}",
+    "tariffs.advice.period_packs": "packs: {packs} — {cost}",
     "tariffs.advice.open": "Switch to “{name}”",
 }

@@ -711,13 +711,13 @@ def _scheduled_card() -> rx.Component:
 
 def _advice_period(row: rx.Var) -> rx.Component:
     return rx.flex(
-        rx.text(row["period"], size="2", color=rx.color("gray", 11), min_width="12em"),
-        rx.text(row["used"], size="2", weight="medium", min_width="5em"),
+        rx.text(row["period"], size="2", color=rx.color("gray", 11), min_width="13.5em"),
+        rx.text(row["used"], size="2", weight="medium", min_width="4.5em"),
         rx.cond(row["packs"] != "", rx.text(row["packs"], size="2", color=rx.color("gray", 11))),
         direction="row",
         wrap="wrap",
-        column_gap="3",
-        row_gap="0",
+        column_gap="var(--space-3)",
+        row_gap="0",  # wrapped packs stay with their month on a phone
         width="100%",
         class_name="advice-period",
     )
@@ -753,7 +753,7 @@ def _advice_card() -> rx.Component:
                         TariffsState.advice_periods.length() > 0,
                         rx.vstack(
                             rx.foreach(TariffsState.advice_periods, _advice_period),
-                            spacing="1",
+                            spacing=rx.breakpoints(initial="2", sm="1"),
                             width="100%",
                             id="advice-periods",
                         ),
