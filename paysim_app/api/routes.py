@@ -5,7 +5,15 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from paysim_app.api import exports, receipts, sandbox_checkout, speedtest, unsubscribe, usage
+from paysim_app.api import (
+    exports,
+    policy,
+    receipts,
+    sandbox_checkout,
+    speedtest,
+    unsubscribe,
+    usage,
+)
 from paysim_app.api.stripe_webhook import stripe_webhook
 
 api = Starlette(
@@ -31,5 +39,7 @@ api = Starlette(
         Route("/api/unsubscribe", unsubscribe.unsubscribe_action, methods=["POST"]),
         # the network's mediation system delivers usage records (bearer token per sender)
         Route("/api/usage", usage.receive, methods=["POST"]),
+        # the packet core reads the SIMs' speed limit, block and suspension (same tokens)
+        Route("/api/policy", policy.feed, methods=["GET"]),
     ]
 )

@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from paysim_app.billing import autopay, cards, ledger, payments
-from paysim_app.core import audit, bulk, maintenance, notify
+from paysim_app.core import audit, bulk, maintenance, notify, policy_marks
 from paysim_app.core.pacing import Pacer
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
@@ -73,6 +73,7 @@ class BillingReport:
     addons: dict = field(default_factory=lambda: {"renewed": 0, "lapsed": 0})
     tariffs: dict = field(default_factory=lambda: {"applied": 0, "cancelled": 0})
     reconciled: int = 0
+    policies: int = 0
     warnings: int = 0
     seconds: float = 0.0
 
@@ -90,6 +91,19 @@ def renews_addons(step: Callable[[Session], dict]) -> Callable[[Session], dict]:
     """Register the cycle's add-on renewal step: (session) -> {"renewed": n, "lapsed": n}."""
     if step not in _RENEWALS:
         _RENEWALS.append(step)
+    return step
+
+
+# The network policy (a limit that ends with the period, a booster's end) belongs to sims, above
+# billing: it registers its sweep (sims/policy.py), which the cycle runs every hour after the
+# renewals. A tariff switch marks its SIM (core.policy_marks), refreshed before the commit.
+_POLICY_STEPS: list[Callable[[Session], int]] = []
+
+
+def refreshes_policies(step: Callable[[Session], int]) -> Callable[[Session], int]:
+    """Register the cycle's policy sweep: (session) -> rows refreshed."""
+    if step not in _POLICY_STEPS:
+        _POLICY_STEPS.append(step)
     return step
 
 
@@ -261,6 +275,7 @@ def apply_scheduled_tariffs(session: Session, day: date, *, batch: int = 500) ->
                 continue
             before = sim.tariff_id
             sim.tariff_id, sim.updated_at = tariff.id, now
+            policy_marks.mark(session, [sim_id])  # new speed and allowance for the network
             counts["applied"] += 1
             audit.record(
                 session,
@@ -461,6 +476,8 @@ def run_billing(
         raise RuntimeError("the add-on renewals are not registered: import paysim_app.catalogue")
     for renew in _RENEWALS:
         report.add(report.addons, renew(session))
+    for step in _POLICY_STEPS:  # limits that ended with the period, boosters that ended
+        report.policies += step(session)
     report.add(report.threshold, autopay.run_threshold_checks(session, gateway, None))
     claims = autopay.claim(session, autopay.retries_wanted(session, utcnow()), today)
     session.commit()

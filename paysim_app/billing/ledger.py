@@ -17,7 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
-from paysim_app.core import bulk, notify
+from paysim_app.core import bulk, notify, policy_marks
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import LedgerEntry, Sim
@@ -179,6 +179,7 @@ def _debt_transitions(session, state, balances, deltas) -> dict[int, dict[str, s
         if after["status"] != s.status:
             (suspend if after["status"] == "suspended" else restore).append(sim_id)
         result[sim_id] = after
+    policy_marks.mark(session, suspend + restore)  # the network learns it (sims.policy)
     if suspend:
         notify.notify_sim_owners(
             session,

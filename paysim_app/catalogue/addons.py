@@ -24,11 +24,11 @@ from sqlmodel import Session
 from paysim_app.billing import autopay, ledger
 from paysim_app.billing import cycle as billing_cycle
 from paysim_app.catalogue import static_ips
-from paysim_app.core import notify
+from paysim_app.core import notify, policy_marks
 from paysim_app.core.errors import DomainError, NotFound
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.core.unit_of_work import verb
-from paysim_app.models import AddonService, Sim, SimAddon
+from paysim_app.models import AddonService, Sim, SimAddon, StaticIp
 from paysim_app.models.base import utcnow
 from paysim_app.payments import Gateway
 
@@ -160,6 +160,7 @@ def _charge(
     )
     session.add(bought)
     session.flush()
+    policy_marks.mark(session, [sim_id])  # a pack, a booster, an address: the network learns it
     return bought.id
 
 
@@ -208,6 +209,7 @@ def renew_due(session: Session, now: datetime | None = None) -> dict:
             counts["renewed"] += 1
         else:
             static_ips._release(session, [row.id])
+            policy_marks.mark(session, [row.sim_id])
             notify.notify_sim_owners(
                 session,
                 [(row.sim_id, "addon_lapsed", {"name": addon.name, "price_kop": addon.price_kop})],
@@ -220,5 +222,13 @@ def renew_due(session: Session, now: datetime | None = None) -> dict:
 @verb
 def release_ended(session: Session, now: datetime | None = None) -> int:
     """The tidy job: static addresses of add-ons that ended without renewal go back to the pool
-    (an auto-renewing one keeps its address until renew_due has decided)."""
-    return static_ips._release_ended(session, now or utcnow())
+    (an auto-renewing one keeps its address until renew_due has decided); their SIMs are
+    marked for the network policy (the address leaves it)."""
+    now = now or utcnow()
+    holders = session.execute(
+        select(StaticIp.sim_id)
+        .join(SimAddon, SimAddon.id == StaticIp.sim_addon_id)
+        .where(SimAddon.expires_at <= now, SimAddon.auto_renew.is_(False))
+    ).scalars()
+    policy_marks.mark(session, list(holders))
+    return static_ips._release_ended(session, now)

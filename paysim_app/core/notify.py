@@ -25,7 +25,7 @@ from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
 from paysim_app.core.permissions import Actor
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
-from paysim_app.i18n.formats import day, money, phone
+from paysim_app.i18n.formats import data_size, day, money, phone
 from paysim_app.models import Notification, NotificationPreference, Sim, Subscriber, User
 from paysim_app.models.base import utcnow
 
@@ -37,6 +37,8 @@ def _render(kind: str, locale: str, params: dict) -> tuple[str, str]:
     for key, value in params.items():
         if key.endswith("_kop") and isinstance(value, int):
             shown[key] = money(value, locale)
+        elif key.endswith("_bytes") and isinstance(value, int):
+            shown[key] = data_size(value, locale)
         elif isinstance(value, date) and not isinstance(value, datetime):
             shown[key] = day(value, locale)
         elif key == "decline_code":
@@ -80,7 +82,7 @@ KINDS: dict[str, KindSpec] = {
         "autopay_cap autopay_confirm autopay_off_no_card card_expiring addon_lapsed partner_topup "
         "activation_approved activation_rejected tariff_change_now tariff_change_approved "
         "tariff_change_rejected tariff_change_applied tariff_change_cancelled sim_blocked "
-        "sim_unblocked unblock_rejected",
+        "sim_unblocked unblock_rejected data_80 data_100",
     ),
     # an admin moved a SIM between contracts: its old and its new holder
     **_kinds((SUBSCRIBER,), "sim_moved_out sim_moved_in"),

@@ -13,14 +13,21 @@ paysim_app.sims re-exports it as `sims.lifecycle`.
 `status_before_block` is what a lifted block gives back. Each event says how it moves:
 KEEP (untouched), CLEAR (None), SAVE (the status the SIM had before the event: a block) and
 PAID (a payment that ends a debt under a block: "suspended" becomes "active").
+
+Every writer marks the SIMs it moved for the network policy (core.policy_marks; sims.policy
+recomputes them before the commit): the row writers mark their row, `statement(...)` marks the
+rows of its WHERE (a follow-up SELECT of their ids, without the status condition the UPDATE
+has just made false), and the ledger marks the SIMs `after_posting` moved.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, update
+from sqlalchemy import case, event, select, update
+from sqlalchemy.orm import Session, object_session
 
+from paysim_app.core import policy_marks
 from paysim_app.core.errors import DomainError
 from paysim_app.models import Sim
 from paysim_app.models.base import utcnow
@@ -194,6 +201,7 @@ def _apply(
     if BEFORE_BLOCK[event] == KEEP:
         before = sim.status_before_block  # never the fallback
     sim.status, sim.status_before_block, sim.updated_at = status, before, now or utcnow()
+    policy_marks.mark(object_session(sim), [sim.id])
     return status
 
 
@@ -295,7 +303,29 @@ def statement(event: str, *where, **values) -> Update:
     if BEFORE_BLOCK[event] != KEEP:
         cols["status_before_block"] = _before_value(event)
     values.setdefault("updated_at", utcnow())
-    return update(Sim).where(Sim.status.in_(sources(event)), *where).values(**cols, **values)
+    return (
+        update(Sim)
+        .where(Sim.status.in_(sources(event)), *where)
+        .values(**cols, **values)
+        .execution_options(**{_MARKS_WHERE: tuple(where)})
+    )
+
+
+# the execution option a lifecycle statement carries: its WHERE without the status condition
+_MARKS_WHERE = "paysim_policy_where"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_statement_rows(state) -> object:
+    """After a lifecycle statement, mark the rows its WHERE names (a status that did not allow
+    the event left its row alone: recomputing that row's policy changes nothing)."""
+    where = state.execution_options.get(_MARKS_WHERE)
+    if where is None or not state.is_update:
+        return None
+    result = state.invoke_statement()
+    ids = state.session.execute(select(Sim.id).where(*where)).scalars().all() if where else []
+    policy_marks.mark(state.session, ids)
+    return result
 
 
 __all__ = [

@@ -23,6 +23,7 @@ from paysim_app.models.billing import (
 )
 from paysim_app.models.notifications import Notification, NotificationPreference, OutboxEmail
 from paysim_app.models.partners import Commission, Partner
+from paysim_app.models.policy import SimPolicy
 from paysim_app.models.quality import QualityRating, SpeedTest
 from paysim_app.models.requests import ActivationRequest, Block, TariffChangeRequest, UnblockRequest
 from paysim_app.models.sims import Sim, SimAddon
@@ -64,6 +65,7 @@ __all__ = [
     "SavedCard",
     "Sim",
     "SimAddon",
+    "SimPolicy",
     "SpeedTest",
     "StaticIp",
     "Subscriber",

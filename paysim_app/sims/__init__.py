@@ -17,6 +17,10 @@ from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.models.requests import BLOCK_REASONS, REQUEST_STATUSES, TARIFF_CHANGE_WHEN
 from paysim_app.models.sims import SIM_STATUSES
 
+# the network policy registers itself here (the marks' handler and the billing cycle's sweep):
+# whoever imports the SIM context gets the policy kept with every status or add-on change
+from paysim_app.sims import policy
+
 __all__ = [
     "activations",
     "advisor",
@@ -25,6 +29,7 @@ __all__ = [
     "importing",
     "inventory",
     "own_sims",
+    "policy",
     "queue_lists",
     "tariff_changes",
     "usage",

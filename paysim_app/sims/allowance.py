@@ -21,8 +21,10 @@ bounds are the Moscow midnights of those dates. The rules, for the period `now` 
   no allowance and speed 0.
 
 `of_sims` answers for any number of SIMs with three queries per `CHUNK` SIMs (the SIMs with their
-tariffs; their data packs and boosters; one aggregate over `usage_hour` that sums used and free
-bytes per SIM through its primary key (sim_id, hour)). `daily` and `monthly` are aggregates over
+tariffs; their data packs, boosters and night add-ons; one aggregate over `usage_hour` that sums
+used and free bytes per SIM through its primary key (sim_id, hour)). The night rule's EXISTS is
+evaluated only for the rows of SIMs that have a night add-on in the period: it was most of the
+cost (about 2.5 ms a SIM with a month of hourly rows, against a fraction of that for the sum). `daily` and `monthly` are aggregates over
 the same key for the charts.
 """
 
@@ -34,7 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer as SqlInteger
-from sqlalchemy import and_, case, cast, exists, func, or_, select
+from sqlalchemy import and_, case, cast, exists, func, literal, or_, select
 from sqlmodel import Session
 
 from paysim_app.core.errors import NotFound, ValidationError
@@ -213,6 +215,7 @@ def _of_chunk(session: Session, sim_ids: list[int], now: datetime) -> dict[int, 
 
     packs: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     boosters: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    night: set[int] = set()
     for sim_id, kind, started, expires, gb, mbps in session.execute(
         select(
             SimAddon.sim_id,
@@ -232,13 +235,17 @@ def _of_chunk(session: Session, sim_ids: list[int], now: datetime) -> dict[int, 
                     SimAddon.started_at <= now,
                     SimAddon.expires_at > now,
                 ),
+                # only to know which SIMs have one: the free hours are summed in SQL below
+                and_(AddonService.kind == "night_unlimited", SimAddon.expires_at > earliest),
             ),
         )
     ).all():
         if kind == "data_pack":
             packs[sim_id].append((started, gb))
-        else:
+        elif kind == "speed_booster":
             boosters[sim_id].append((started, expires, mbps))
+        else:
+            night.add(sim_id)
 
     total = UsageHour.bytes_up + UsageHour.bytes_down
     # one term per distinct period (at most one per billing day): each is a range of the key
@@ -248,14 +255,25 @@ def _of_chunk(session: Session, sim_ids: list[int], now: datetime) -> dict[int, 
             for (lo, hi), ids in by_period.items()
         )
     )
+    # the night rule's EXISTS runs only on the rows of SIMs that have a night add-on (most
+    # have none: their rows are a plain sum over the key's range)
+    free = (
+        func.sum(
+            case(
+                (
+                    and_(UsageHour.sim_id.in_(sorted(night)), _night_free(session, now)),
+                    total,
+                ),
+                else_=0,
+            )
+        )
+        if night
+        else literal(0)
+    )
     usage = {
         sim_id: (int(used or 0), int(free or 0))
         for sim_id, used, free in session.execute(
-            select(
-                UsageHour.sim_id,
-                func.sum(total),
-                func.sum(case((_night_free(session, now), total), else_=0)),
-            )
+            select(UsageHour.sim_id, func.sum(total), free)
             .where(in_period)
             .group_by(UsageHour.sim_id)
         ).all()

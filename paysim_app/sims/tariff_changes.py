@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from paysim_app.billing import cards, ledger
 from paysim_app.billing.autopay import next_billing_date
-from paysim_app.core import audit, notify
+from paysim_app.core import audit, notify, policy_marks
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.core.listing import contains, moscow_period
 from paysim_app.core.permissions import Actor, owned_sim, require, require_role
@@ -445,6 +445,7 @@ def approve_change(
             applied_at=utcnow(),
         )
         sim.tariff_id, sim.updated_at = tariff.id, utcnow()
+        policy_marks.mark(session, [sim.id])  # the new speed and allowance, for the network
         session.flush()  # the ledger reloads the SIM: the new tariff must be written first
     entry = None
     if difference:

@@ -20,6 +20,9 @@ racing on the same SIMs lock rows in the same order, so they wait instead of dea
 sums are added up per (SIM, hour) and (SIM, day) in Python first. SQLite takes the same steps
 as multi-row INSERTs of CHUNK rows (bench/usage.py, bench/README.md for the figures).
 
+The same transaction ends with the network policy of the batch's SIMs (sims.policy.after_ingest:
+one screening query, then a refresh of the SIMs that may have crossed 80 % or 100 %).
+
 The endpoint (api/usage.py) and the `import-usage` command both read with `parse` and store with
 `ingest`.
 """
@@ -44,6 +47,7 @@ from paysim_app.core.unit_of_work import verb
 from paysim_app.models.sims import Sim
 from paysim_app.models.usage import UsageDay, UsageHour, UsageRecordSeen
 from paysim_app.settings import get_settings
+from paysim_app.sims import policy
 
 FIELDS = ("record_id", "iccid", "imsi", "start", "end", "bytes_up", "bytes_down")
 KEEP_IDS = timedelta(days=40)
@@ -405,11 +409,15 @@ _PG_ADD = {
 }
 
 
-def _add(session: Session, table, when: str, sums: dict[tuple, list[int]]) -> None:
-    """Add {(sim_id, hour or day): [up, down]} to the table's rows, in key order."""
+def _add(
+    session: Session, table, when: str, sums: dict[tuple, list[int]], *, totals: bool = False
+) -> dict[tuple, int]:
+    """Add {(sim_id, hour or day): [up, down]} to the table's rows, in key order; with `totals`,
+    returns the rows' new {(sim_id, hour or day): bytes up + down} (RETURNING: no read)."""
     if not sums:
-        return
+        return {}
     keys = sorted(sums)
+    out: dict[tuple, int] = {}
     if _is_postgres(session):
         numbers: dict = {}  # hour -> epoch seconds, day -> days since 1970 (few distinct)
         for k in keys:
@@ -418,8 +426,9 @@ def _add(session: Session, table, when: str, sums: dict[tuple, list[int]]) -> No
                 numbers[at] = (
                     int(at.timestamp()) if isinstance(at, datetime) else at.toordinal() - EPOCH_DAY
                 )
-        session.execute(
-            text(_PG_ADD[table.name]),
+        returning = f" RETURNING sim_id, {when}, bytes_up + bytes_down" if totals else ""
+        result = session.execute(
+            text(_PG_ADD[table.name] + returning),
             {
                 "keys": _ints(k[0] for k in keys),
                 "at": _ints(numbers[k[1]] for k in keys),
@@ -427,21 +436,29 @@ def _add(session: Session, table, when: str, sums: dict[tuple, list[int]]) -> No
                 "down": _ints(sums[k][1] for k in keys),
             },
         )
-        return
+        if totals:
+            out = {(sim_id, at): n for sim_id, at, n in result.all()}
+        return out
     rows = [
         {"sim_id": k[0], when: k[1], "bytes_up": sums[k][0], "bytes_down": sums[k][1]} for k in keys
     ]
     for part in _chunks(rows):
         stmt = sqlite.insert(table).values(part)
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["sim_id", when],
-                set_={
-                    "bytes_up": table.c.bytes_up + stmt.excluded.bytes_up,
-                    "bytes_down": table.c.bytes_down + stmt.excluded.bytes_down,
-                },
-            )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["sim_id", when],
+            set_={
+                "bytes_up": table.c.bytes_up + stmt.excluded.bytes_up,
+                "bytes_down": table.c.bytes_down + stmt.excluded.bytes_down,
+            },
         )
+        if totals:
+            stmt = stmt.returning(
+                table.c.sim_id, table.c[when], table.c.bytes_up + table.c.bytes_down
+            )
+            out.update({(sim_id, at): n for sim_id, at, n in session.execute(stmt).all()})
+        else:
+            session.execute(stmt)
+    return out
 
 
 def day_of(hour: datetime) -> date:
@@ -515,7 +532,10 @@ def ingest(session: Session, sender: str, records: list, *, now: datetime | None
             acc[0] += up
             acc[1] += down
     _add(session, UsageHour.__table__, "hour", hours)
-    _add(session, UsageDay.__table__, "day", days)
+    day_totals = _add(session, UsageDay.__table__, "day", days, totals=True)
+    # the network policy and the 80 % / 100 % notices: the batch's SIMs screened against their
+    # policy rows with the days' new totals, the few it lets through refreshed (sims.policy)
+    policy.after_ingest(session, day_totals, now)
     return report
 
 
