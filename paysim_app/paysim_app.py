@@ -33,9 +33,11 @@ from paysim_app.ui.admin.blocks import (
     block_page,
     blocks_page,
 )
+from paysim_app.ui.admin.contract_desk import NewContractState, PutSimsState, new_contract_page
 from paysim_app.ui.admin.home import AdminHomeState, admin_home
 from paysim_app.ui.admin.notifications import AdminNotificationsState, admin_notifications_page
 from paysim_app.ui.admin.outbox import OutboxState, outbox_page
+from paysim_app.ui.admin.partner_cash import PartnerCashLimitState
 from paysim_app.ui.admin.partner_stats import (
     PartnersComparisonState,
     PartnerStatsState,
@@ -213,10 +215,17 @@ _page(partners_page, "/admin/partners", AdminPartnersState.load)
 _page(comparison_page, "/admin/partners/stats", PartnersComparisonState.load)
 _page(partner_page, "/admin/partners/new", AdminPartnerState.load)
 _page(
-    partner_page, "/admin/partners/[partner_id]", [AdminPartnerState.load, PartnerStatsState.load]
+    partner_page,
+    "/admin/partners/[partner_id]",
+    [AdminPartnerState.load, PartnerStatsState.load, PartnerCashLimitState.load],
 )
 _page(subscribers_page, "/admin/subscribers", AdminSubscribersState.load)
-_page(subscriber_page, "/admin/subscribers/[subscriber_id]", AdminSubscriberState.load)
+_page(new_contract_page, "/admin/subscribers/new", NewContractState.load)
+_page(
+    subscriber_page,
+    "/admin/subscribers/[subscriber_id]",
+    [AdminSubscriberState.load, PutSimsState.load],
+)
 _page(admin_support_page, "/admin/support", AdminSupportState.load)
 _page(admin_ticket_page, "/admin/support/[ticket_id]", AdminTicketState.load)
 _page(admins_page, "/admin/admins", AdminAdminsState.load)

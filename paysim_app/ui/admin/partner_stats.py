@@ -21,6 +21,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.period import PeriodMixin, period_form
+from paysim_app.ui.components.settlement import settlement_rows, settlement_table
 
 
 class PartnerStatsState(PeriodMixin, SessionState):
@@ -30,6 +31,7 @@ class PartnerStatsState(PeriodMixin, SessionState):
     figures: dict[str, str] = {}
     by_status: list[dict[str, str]] = []
     points: list[dict] = []
+    settlement: list[dict[str, str]] = []  # cash collected vs. commission, by month
 
     def _partner_id(self) -> int | None:
         raw = self.router.page.params.get("partner_id", "")
@@ -68,6 +70,8 @@ class PartnerStatsState(PeriodMixin, SessionState):
             for st in SIM_STATUSES
         ]
         self.points = monthly_points(s.months, loc)
+        owed = self._call(performance.settlement, partner_id, s.date_from, s.date_to)
+        self.settlement = settlement_rows(owed.value or [], loc)
         return None
 
     @access("admin:partners.view")
@@ -77,7 +81,7 @@ class PartnerStatsState(PeriodMixin, SessionState):
         if redirect:
             return None  # the card's own load redirects
         self._reset_period()
-        self.figures, self.by_status, self.points = {}, [], []
+        self.figures, self.by_status, self.points, self.settlement = {}, [], [], []
         partner_id = self._partner_id()
         if partner_id is not None:
             self._show(partner_id)
@@ -106,6 +110,8 @@ class PartnersComparisonState(PeriodMixin, SessionState):
             self.period_error = res.error
             return res.redirect
         rows, loc = res.value, self.locale
+        owed = self._call(performance.settlements, *period.value).value or {}
+        none = performance.SettlementRow("", 0, 0)
         self.rows = [
             {
                 "name": r.name,
@@ -121,6 +127,9 @@ class PartnersComparisonState(PeriodMixin, SessionState):
                 "payments_sum": money(r.payments_kop, loc),
                 "profit": money(r.profit_kop, loc),
                 "tone": "pos" if r.profit_kop > 0 else "neg" if r.profit_kop < 0 else "muted",
+                "cash": money(owed.get(r.partner_id, none).cash_kop, loc),
+                "owed": money(owed.get(r.partner_id, none).owed_kop, loc),
+                "owed_tone": "neg" if owed.get(r.partner_id, none).owed_kop < 0 else "",
             }
             for r in rows
         ]
@@ -203,6 +212,7 @@ def partner_stats_block() -> rx.Component:
             spacing="3",
             width="100%",
         ),
+        settlement_table(s.settlement),
         spacing="3",
         width="100%",
         id="partner-stats",
@@ -219,6 +229,8 @@ COMPARISON = [
     Column("payments", "admin_partners.col.payments", align="right"),
     Column("payments_sum", "admin_partners.col.payments_sum", align="right"),
     Column("profit", "admin_partners.col.profit", align="right", tone="tone"),
+    Column("cash", "settlement.cash", align="right"),
+    Column("owed", "settlement.owed", align="right", tone="owed_tone"),
 ]
 
 

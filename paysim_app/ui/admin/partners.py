@@ -18,6 +18,7 @@ from paysim_app.i18n import t
 from paysim_app.partners import directory
 from paysim_app.partners.partner_lists import PARTNER_LIST, PARTNER_STATES
 from paysim_app.ui.access import access
+from paysim_app.ui.admin.partner_cash import cash_limit_block
 from paysim_app.ui.admin.partner_stats import partner_stats_block
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column
@@ -716,6 +717,7 @@ def partner_page() -> rx.Component:
                 s.partner.contains("id"),
                 rx.vstack(
                     _summary(),
+                    cash_limit_block(),
                     partner_stats_block(),
                     rx.heading(tr("admin_partners.edit"), size="4", as_="h2"),
                     _form(),

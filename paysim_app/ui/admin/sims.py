@@ -13,6 +13,7 @@ from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
 from paysim_app.sims import SIM_STATUSES, inventory, usage_view
 from paysim_app.ui.access import access
+from paysim_app.ui.admin.contract_desk import move_block
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.charts import month_label
 from paysim_app.ui.components.data_table import Column, data_table
@@ -635,6 +636,7 @@ def sim_page() -> rx.Component:
             rx.vstack(
                 card,
                 rx.cond(s.usage.contains("sentence"), _usage()),
+                rx.cond(s.sim["subscriber_href"] != "", move_block()),
                 rx.heading(tr("admin_sims.edit"), size="4", as_="h2"),
                 _form(),
                 rx.heading(tr("admin_sims.history"), size="4", as_="h2"),

@@ -17,6 +17,7 @@ from paysim_app.i18n import t
 from paysim_app.overview import people_lists
 from paysim_app.subscribers import CONTRACT_STATUSES, contracts
 from paysim_app.ui.access import access
+from paysim_app.ui.admin.contract_desk import put_sims_block
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import call_on_record, form_input, info_text
@@ -114,13 +115,25 @@ SORTS = [
 def subscribers_page() -> rx.Component:
     return shell(
         "admin",
-        list_view(
-            AdminSubscribersState,
-            COLUMNS,
-            FIELDS,
-            SORTS,
-            id_="admin-subscribers",
-            search_key="people_ui.sub.search",
+        rx.vstack(
+            rx.cond(
+                CAN_EDIT,
+                rx.link(
+                    rx.button(rx.icon("plus", size=16), tr("contract_desk.open"), size="2"),
+                    href="/admin/subscribers/new",
+                    id="new-contract",
+                ),
+            ),
+            list_view(
+                AdminSubscribersState,
+                COLUMNS,
+                FIELDS,
+                SORTS,
+                id_="admin-subscribers",
+                search_key="people_ui.sub.search",
+            ),
+            spacing="3",
+            width="100%",
         ),
         title_key="admin_subscribers.title",
     )
@@ -715,6 +728,11 @@ def subscriber_page() -> rx.Component:
                             "sub-sims",
                         ),
                     ),
+                ),
+                rx.cond(
+                    SessionState.permissions.contains("activations.edit")
+                    & (s.sub["status"] == "active"),
+                    put_sims_block(),
                 ),
                 rx.cond(CAN_EDIT & (s.sim_options.length() > 0), _correction()),
                 rx.grid(

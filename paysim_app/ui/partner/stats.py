@@ -22,6 +22,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.period import PeriodMixin, period_form
 from paysim_app.ui.components.pickers import native_select, var_options
+from paysim_app.ui.components.settlement import settlement_rows, settlement_table
 
 
 class PartnerOwnStatsState(PeriodMixin, SessionState):
@@ -30,6 +31,7 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
     points: list[dict] = []
     statement_months: list[dict[str, str]] = []  # the period's months, newest first
     statement_error: str = ""
+    settlement: list[dict[str, str]] = []  # cash collected vs. commission, by month
 
     def _own_stats(self, actor: Actor) -> performance.PartnerStats:
         """The partner's own figures for the chosen period (a date the form got wrong is
@@ -59,6 +61,10 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
             "subscribers": f"{s.active_subscribers} / {s.subscribers}",
         }
         self.points = monthly_points(s.months, loc)
+        owed = self._call(
+            lambda actor: performance.settlement(actor, actor.partner_id, s.date_from, s.date_to)
+        )
+        self.settlement = settlement_rows(owed.value or [], loc)
         self.statement_months = [
             {"value": p.month, "label": month_label(p.month, loc)} for p in reversed(s.months)
         ]
@@ -135,6 +141,7 @@ def partner_stats_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
+            settlement_table(s.settlement),
             _statement_card(),
             spacing="4",
             width="100%",
