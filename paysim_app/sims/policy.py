@@ -27,8 +27,8 @@ The ingest's screening: a refresh reads a month of hourly rows per SIM, too much
 of every batch. So each row keeps the raw bytes before its next threshold could be crossed:
 `check_bytes` over usage_day's days from `check_day` on (raw bytes count night hours too, so they
 never pass a threshold later than the counted ones; a refresh sets check_day to the period's
-first day). The batch's usage_day upsert returns its rows' new totals, and one query joins them
-with the policy rows: a batch for check_day itself compares at once; one for a later day rolls
+first day). The batch's usage_day upsert returns its rows' new totals joined with the policy rows
+(SCREEN_SQL, in the same statement on PostgreSQL): a batch for check_day itself compares at once; one for a later day rolls
 the row forward (the days between read once, check_day moved to that day by a compare-and-set:
 once a day a SIM at most); one for an earlier day (a late record) or a SIM without a row is
 refreshed. Only the SIMs that may have crossed a threshold are refreshed.
@@ -331,93 +331,74 @@ def _on_marks(session: Session, sim_ids: set[int]) -> None:
 
 
 # --------------------------------------------------------------------------- ingest
-@verb
-def screen(session: Session, day_totals: dict[tuple[int, date], int]) -> list[int]:
-    """The SIMs of an ingest batch whose policy may have changed, from the batch's usage_day
-    rows as they are now ({(sim id, day): bytes of that day}); see the module's docstring.
+# The ingest's usage_day upsert on PostgreSQL, as `WITH up AS (INSERT ... RETURNING sim_id, day,
+# total) <this>`: the batch's (SIM, day) rows that need a look, in the same statement (the
+# join is a primary-key probe per row; most rows come back as nothing)
+SCREEN_SQL = (
+    "SELECT up.sim_id, up.day, up.total, p.sim_id IS NOT NULL, p.check_day, p.check_bytes"
+    " FROM up LEFT JOIN sim_policy p ON p.sim_id = up.sim_id"
+    " WHERE p.sim_id IS NULL OR (p.check_bytes IS NOT NULL"
+    " AND (up.day <> p.check_day OR up.total >= p.check_bytes))"
+)
 
-    A row watches the bytes from check_day on. A batch for that very day compares its total at
-    once; a batch for a later day first rolls the row forward (the bytes of the days between
-    read once, check_day moved to the batch's day by a compare-and-set), so a row is rolled
-    once a day at most and the common case reads nothing but the policy rows. A batch for an
-    earlier day (a late record) or a SIM without a row is refreshed. At most three statements:
-    the rows, the days between (rolls only), the rolls' update."""
-    if not day_totals:
-        return []
-    first: dict[int, date] = {}
-    last: dict[int, date] = {}
-    for sim_id, day in day_totals:
-        if sim_id not in first or day < first[sim_id]:
-            first[sim_id] = day
-        if sim_id not in last or day > last[sim_id]:
-            last[sim_id] = day
-    ids = sorted(first)
-    rows = _watched(session, ids, first, last, day_totals)
+Candidate = tuple[int, date, int, bool, date | None, int | None]
+
+
+def candidates(session: Session, day_totals: dict[tuple[int, date], int]) -> list[Candidate]:
+    """SCREEN_SQL's answer from the batch's {(sim id, day): bytes of that day} (SQLite; the
+    PostgreSQL ingest gets it from its upsert)."""
+    ids = sorted({sim_id for sim_id, _ in day_totals})
+    known: dict[int, tuple] = {}
+    for i in range(0, len(ids), CHUNK):
+        for r in session.execute(
+            select(SimPolicy.sim_id, SimPolicy.check_day, SimPolicy.check_bytes).where(
+                SimPolicy.sim_id.in_(ids[i : i + CHUNK])
+            )
+        ).all():
+            known[r.sim_id] = (r.check_day, r.check_bytes)
+    out: list[Candidate] = []
+    for (sim_id, day), total in day_totals.items():
+        check_day, check_bytes = known.get(sim_id, (None, None))
+        if sim_id not in known:
+            out.append((sim_id, day, total, False, None, None))
+        elif check_bytes is not None and (day != check_day or total >= check_bytes):
+            out.append((sim_id, day, total, True, check_day, check_bytes))
+    return out
+
+
+@verb
+def screen(session: Session, rows: list[Candidate]) -> list[int]:
+    """The SIMs of an ingest batch whose policy may have changed, from SCREEN_SQL's rows (see
+    the module's docstring). A row watches the bytes from check_day on: a batch for that very
+    day reached check_bytes (else it is not here); a batch for a later day rolls the row
+    forward (the bytes of the days between read once, check_day moved to the batch's day by a
+    compare-and-set), so a row is rolled once a day at most; a batch for an earlier day (a late
+    record) or a SIM without a row is refreshed. At most two statements, for the rolls."""
+    by_sim: dict[int, list[Candidate]] = {}
+    for r in rows:
+        by_sim.setdefault(r[0], []).append(r)
     flagged: list[int] = []
     rolls: dict[int, tuple[date, int]] = {}
-    for sim_id, check_day, check_bytes in rows:
-        if check_day is None or first[sim_id] < check_day:
-            flagged.append(sim_id)  # no row yet, or usage before the watched day
-        elif last[sim_id] == check_day:
-            if day_totals[(sim_id, check_day)] >= check_bytes:
-                flagged.append(sim_id)
+    last: dict[int, tuple[date, int]] = {}
+    for sim_id, found in by_sim.items():
+        _, _, _, has_row, check_day, check_bytes = found[0]
+        if not has_row or any(day <= check_day for _, day, *_ in found):
+            flagged.append(sim_id)  # no row; a late record; or the watched day reached
         else:
             rolls[sim_id] = (check_day, check_bytes)
+            last[sim_id] = max((day, total) for _, day, total, *_ in found)
     if rolls:
-        before = _bytes_between(session, rolls, last)
+        before = _bytes_between(session, rolls, {i: d for i, (d, _) in last.items()})
         moved = []
         for sim_id, (check_day, check_bytes) in rolls.items():
+            day, total = last[sim_id]
             left = check_bytes - before.get(sim_id, 0)
-            if day_totals[(sim_id, last[sim_id])] >= left:
+            if total >= left:
                 flagged.append(sim_id)
             else:
-                moved.append((sim_id, check_day, check_bytes, last[sim_id], left))
+                moved.append((sim_id, check_day, check_bytes, day, left))
         _roll(session, moved)
     return sorted(flagged)
-
-
-def _watched(session, ids, first, last, day_totals) -> list[tuple[int, date | None, int]]:
-    """(sim id, check_day or None when the SIM has no row, check_bytes) of the batch's SIMs that
-    need a look: no row, or a watched row the batch's days do not leave alone."""
-    if _is_pg(session):
-        return [
-            (r[0], r[1], r[2])
-            for r in session.execute(
-                text(
-                    "SELECT k.sim_id, p.check_day, p.check_bytes FROM unnest("
-                    "CAST(:ids AS integer[]), CAST(:firsts AS date[]), CAST(:lasts AS date[]),"
-                    " CAST(:totals AS bigint[])) AS k(sim_id, first_day, last_day, total)"
-                    " LEFT JOIN sim_policy p ON p.sim_id = k.sim_id"
-                    " WHERE p.sim_id IS NULL OR (p.check_bytes IS NOT NULL AND ("
-                    "  k.first_day <> p.check_day OR k.last_day <> p.check_day"
-                    "  OR k.total >= p.check_bytes))"
-                ),
-                {
-                    "ids": "{" + ",".join(map(str, ids)) + "}",
-                    "firsts": "{" + ",".join(first[i].isoformat() for i in ids) + "}",
-                    "lasts": "{" + ",".join(last[i].isoformat() for i in ids) + "}",
-                    "totals": "{" + ",".join(str(day_totals[(i, last[i])]) for i in ids) + "}",
-                },
-            ).all()
-        ]
-    out = []
-    for i in range(0, len(ids), CHUNK):
-        part = ids[i : i + CHUNK]
-        known = {
-            r.sim_id: r
-            for r in session.execute(
-                select(SimPolicy.sim_id, SimPolicy.check_day, SimPolicy.check_bytes).where(
-                    SimPolicy.sim_id.in_(part)
-                )
-            ).all()
-        }
-        for sim_id in part:
-            r = known.get(sim_id)
-            if r is None:
-                out.append((sim_id, None, 0))
-            elif r.check_bytes is not None:
-                out.append((sim_id, r.check_day, r.check_bytes))
-    return out
 
 
 def _bytes_between(
@@ -474,12 +455,10 @@ def _roll(session: Session, moved: list[tuple[int, date, int, date, int]]) -> No
 
 
 @verb
-def after_ingest(
-    session: Session, day_totals: dict[tuple[int, date], int], now: datetime
-) -> list[int]:
-    """The ingest's one refresh per batch: the screened SIMs; returns those whose policy
-    changed."""
-    flagged = screen(session, day_totals)
+def after_ingest(session: Session, rows: list[Candidate], now: datetime) -> list[int]:
+    """The ingest's one refresh per batch: the SIMs `screen` lets through from SCREEN_SQL's
+    rows; returns those whose policy changed."""
+    flagged = screen(session, rows) if rows else []
     return refresh(session, flagged, now) if flagged else []
 
 

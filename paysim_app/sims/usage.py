@@ -410,14 +410,15 @@ _PG_ADD = {
 
 
 def _add(
-    session: Session, table, when: str, sums: dict[tuple, list[int]], *, totals: bool = False
-) -> dict[tuple, int]:
-    """Add {(sim_id, hour or day): [up, down]} to the table's rows, in key order; with `totals`,
-    returns the rows' new {(sim_id, hour or day): bytes up + down} (RETURNING: no read)."""
+    session: Session, table, when: str, sums: dict[tuple, list[int]], *, screen: bool = False
+) -> list:
+    """Add {(sim_id, hour or day): [up, down]} to the table's rows, in key order. With `screen`
+    (the days): the rows the network policy must look at (sims.policy.SCREEN_SQL over the
+    upsert's RETURNING, in the same statement on PostgreSQL)."""
     if not sums:
-        return {}
+        return []
     keys = sorted(sums)
-    out: dict[tuple, int] = {}
+    totals: dict[tuple, int] = {}
     if _is_postgres(session):
         numbers: dict = {}  # hour -> epoch seconds, day -> days since 1970 (few distinct)
         for k in keys:
@@ -426,9 +427,14 @@ def _add(
                 numbers[at] = (
                     int(at.timestamp()) if isinstance(at, datetime) else at.toordinal() - EPOCH_DAY
                 )
-        returning = f" RETURNING sim_id, {when}, bytes_up + bytes_down" if totals else ""
+        sql = _PG_ADD[table.name]
+        if screen:
+            sql = (
+                f"WITH up AS ({sql} RETURNING sim_id, {when} AS day,"
+                f" bytes_up + bytes_down AS total) {policy.SCREEN_SQL}"
+            )
         result = session.execute(
-            text(_PG_ADD[table.name] + returning),
+            text(sql),
             {
                 "keys": _ints(k[0] for k in keys),
                 "at": _ints(numbers[k[1]] for k in keys),
@@ -436,9 +442,7 @@ def _add(
                 "down": _ints(sums[k][1] for k in keys),
             },
         )
-        if totals:
-            out = {(sim_id, at): n for sim_id, at, n in result.all()}
-        return out
+        return [tuple(r) for r in result.all()] if screen else []
     rows = [
         {"sim_id": k[0], when: k[1], "bytes_up": sums[k][0], "bytes_down": sums[k][1]} for k in keys
     ]
@@ -451,14 +455,14 @@ def _add(
                 "bytes_down": table.c.bytes_down + stmt.excluded.bytes_down,
             },
         )
-        if totals:
+        if screen:
             stmt = stmt.returning(
                 table.c.sim_id, table.c[when], table.c.bytes_up + table.c.bytes_down
             )
-            out.update({(sim_id, at): n for sim_id, at, n in session.execute(stmt).all()})
+            totals.update({(sim_id, at): n for sim_id, at, n in session.execute(stmt).all()})
         else:
             session.execute(stmt)
-    return out
+    return policy.candidates(session, totals) if screen else []
 
 
 def day_of(hour: datetime) -> date:
@@ -532,10 +536,10 @@ def ingest(session: Session, sender: str, records: list, *, now: datetime | None
             acc[0] += up
             acc[1] += down
     _add(session, UsageHour.__table__, "hour", hours)
-    day_totals = _add(session, UsageDay.__table__, "day", days, totals=True)
-    # the network policy and the 80 % / 100 % notices: the batch's SIMs screened against their
-    # policy rows with the days' new totals, the few it lets through refreshed (sims.policy)
-    policy.after_ingest(session, day_totals, now)
+    watched = _add(session, UsageDay.__table__, "day", days, screen=True)
+    # the network policy and the 80 % / 100 % notices: the days' new totals screened against
+    # the SIMs' policy rows by the same statement, the few it lets through refreshed
+    policy.after_ingest(session, watched, now)
     return report
 
 

@@ -277,9 +277,9 @@ def test_sims_are_looked_up_in_bulk(session, factory):
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert sum(" FROM sim " in s.replace("\n", " ") + " " for s in statements) == 2
-    # SIMs by ICCID, by IMSI, the record ids, the hourly sums, the daily sums, the policy's
-    # screening (sims.policy: nothing to refresh here)
-    assert len(statements) == 6
+    # SIMs by ICCID, by IMSI, the record ids, the hourly sums, the daily sums with the policy's
+    # screening (sims.policy: nothing to refresh here; SQLite reads the policy rows apart)
+    assert len(statements) == (5 if engine.dialect.name == "postgresql" else 6)
 
 
 @pytest.mark.postgres
@@ -315,7 +315,7 @@ def test_a_big_batch_costs_five_statements_on_postgres(backend, session, factory
         assert usage.ingest(session, "pgw", batch, now=NOW).accepted == 3000
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    assert len(statements) == 6  # five, and the policy's screening
+    assert len(statements) == 5  # the daily sums' statement screens for the policy too
     assert sum(totals(session, s.id)[0] for s in sims) == sum(range(3000))
     # SIM j gets the records j, j + 30, ...: hours j + 6k (mod 24), four of them
     assert sum(len(usage.hours_of(session, s.id)) for s in sims) == 30 * 4
