@@ -42,7 +42,7 @@ from paysim_app.core.permissions import (
     Actor,
     require,
 )
-from paysim_app.core.text_search import name_matches
+from paysim_app.core.text_search import in_ids, name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
 from paysim_app.models import AdminRole, AdminRolePermission, AuditLog, PasswordResetToken, User
@@ -229,7 +229,7 @@ def search_audit(stmt: Select, text: str) -> Select:
         AuditLog.action.like(like, escape="\\")
         | AuditLog.entity.like(like, escape="\\")
         | AuditLog.entity_id.like(like, escape="\\")
-        | AuditLog.actor_user_id.in_(actors)
+        | in_ids(AuditLog.actor_user_id, actors)
     )
 
 

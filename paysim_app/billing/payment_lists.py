@@ -26,7 +26,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import name_matches
+from paysim_app.core.text_search import in_ids, name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AutopayRun, Commission, Partner, Payment, Sim, Subscriber, User
 from paysim_app.models.billing import (
@@ -87,7 +87,7 @@ def search_payments(stmt, text: str):
     if re.fullmatch(r"[A-Za-z0-9_:-]{6,100}", text) and any(ch.isdigit() for ch in text):
         return stmt.where(Payment.gateway_ref == text)
     names = select(Subscriber.id).where(name_matches(Subscriber.full_name, text))
-    return stmt.where(Payment.subscriber_id.in_(names.scalar_subquery()))
+    return stmt.where(in_ids(Payment.subscriber_id, names))
 
 
 PAYMENT_LIST = ListSpec(

@@ -1,17 +1,17 @@
 """How the back office matches people's names and free text, on both databases.
 
-- **Names** (`name_matches`): every word of the query must occur in the column, in any letter
-  case. Each word is also tried
+- **Names** (`name_matches`): every word of the query must be found in the column, in any
+  order and letter case: on PostgreSQL as the start of one of its words (full text, the
+  `simple` configuration over the name with ё as е, GIN-indexed: `*_fts`, migration 0029), on
+  SQLite as a part (LIKE, Cyrillic case folded through py_casefold). Each word is also tried
   - transliterated from Latin to Cyrillic (`to_cyrillic`, the table below): "Petrov" finds
     "Петров", "Kuznetsova" finds "Кузнецова";
   - without a Russian feminine or case ending ("Петрова" finds "Петров"; "Петров" finds
-    "Петрова" as a part anyway);
+    "Петрова" as it starts it);
   - with "е" and "ё" as one letter ("Федоров" finds "Фёдоров");
-  - with `fuzzy` (the Subscribers search), on PostgreSQL also by trigram word similarity
-    (`column %> word`, pg_trgm's default 0.6), which forgives a letter missing or doubled
-    ("Сергевич" finds "Сергеевич").
-  All of it is `ILIKE '%part%'` / `%>` on the column, which the column's GIN trigram index
-  answers on PostgreSQL; SQLite scans (it folds Cyrillic letter case through py_casefold).
+  A name with a typo is found by `similar_name` (PostgreSQL: pg_trgm word similarity, the
+  trigram index), which the header search asks when no contract's name matches ("Сергевич"
+  finds "Сергеевич").
 - **Free text** (`text_matches`, ticket subjects and messages): PostgreSQL full-text search with
   the `russian` configuration, which stems Cyrillic words with the Russian Snowball stemmer and
   Latin words with the English one ("роутера" finds "роутер", "modems" finds "modem"), answered
@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import String, and_, false, func, literal, literal_column, or_
+from sqlalchemy import Select, String, and_, false, func, literal, literal_column, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
 
 from paysim_app.core.listing import casefold, escape_like
@@ -157,8 +158,19 @@ def name_variants(word: str) -> list[str]:
 
 def _pattern(part: str) -> str:
     """%part% with the user's % and _ literal and е/ё matching either."""
-    escaped = escape_like(part)
-    return "%" + re.sub("[её]", "_", escaped) + "%"
+    return "%" + re.sub("[её]", "_", escape_like(part)) + "%"
+
+
+def _letters(part: str) -> str:
+    return re.sub(r"[\W_]", "", part)
+
+
+def _prefix_term(part: str) -> str:
+    """To_tsquery terms of one spelling: its runs of letters and digits (nothing of tsquery's
+    syntax gets through; "связь-плюс" is "связь:* & плюс:*", as the parser splits the name),
+    ё as е (the index folds it too), each a prefix."""
+    parts = re.split(r"[\W_]+", part.replace("ё", "е"))
+    return "(" + " & ".join(p + ":*" for p in parts if p) + ")"
 
 
 class word_similar(FunctionElement):  # noqa: N801 - a SQL construct's name
@@ -179,26 +191,70 @@ def _word_similar_pg(element, compiler, **kw):
     return compiler.process(column.op("%>", is_comparison=True)(word), **kw)
 
 
-def name_matches(column: ColumnElement, text: str, *, fuzzy: bool = False) -> ColumnElement:
-    """Every word of `text` in `column` (a person's or company's name): as a part, also
-    transliterated, without its ending, е = ё. `fuzzy` adds PostgreSQL's trigram word
-    similarity, for the search of the people's own table only: each candidate the index gives
-    costs a similarity computation, too dear inside another list's subquery. No words: matches
-    nothing."""
-    found = words(text)
-    if not found:
-        return false()
-    per_word = []
-    for word in found:
-        variants = name_variants(word)
-        clauses = [
-            casefold(column).ilike(_pattern(v), escape="\\") for v in variants if len(v) >= 2
+class name_words(FunctionElement):  # noqa: N801 - a SQL construct's name
+    """Arguments: the column, a to_tsquery text of word prefixes, the fallback. PostgreSQL:
+    `to_tsvector('simple', translate(column, 'Ёё', 'Ее')) @@ to_tsquery('simple', q)`, the
+    expression of the column's GIN index (`*_fts`, migration 0029): an exact index answer, no
+    per-row recheck of a pattern; elsewhere the fallback (LIKE on word starts)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(name_words)
+def _name_words_default(element, compiler, **kw):
+    return f"({compiler.process(list(element.clauses)[2], **kw)})"
+
+
+@compiles(name_words, "postgresql")
+def _name_words_pg(element, compiler, **kw):
+    column, query, _fallback = list(element.clauses)
+    simple = literal_column("'simple'::regconfig")
+    folded = func.translate(column, literal_column("'Ёё'"), literal_column("'Ее'"))
+    vector = func.to_tsvector(simple, folded)
+    return compiler.process(
+        vector.op("@@", is_comparison=True)(func.to_tsquery(simple, query)), **kw
+    )
+
+
+def _name_words_of(column: ColumnElement, per_word: list[list[str]]) -> ColumnElement:
+    """name_words for these words' variants: every word, one of its variants."""
+    query = " & ".join(
+        "(" + " | ".join(dict.fromkeys(_prefix_term(v) for v in variants)) + ")"
+        for variants in per_word
+    )
+    fallback = and_(
+        *[
+            or_(*[casefold(column).ilike(_pattern(v), escape="\\") for v in variants])
+            for variants in per_word
         ]
-        if fuzzy and len(word) >= 4:
-            spellings = dict.fromkeys(w for w in (word.casefold(), to_cyrillic(word)) if w)
-            clauses += [word_similar(column, literal(w, String())) for w in spellings]
-        per_word.append(or_(*clauses) if clauses else false())
-    return and_(*per_word)
+    )
+    return name_words(column, literal(query, String()), fallback)
+
+
+def name_matches(column: ColumnElement, text: str) -> ColumnElement:
+    """Every word of `text` in `column` (a person's or company's name), in any order and letter
+    case, also transliterated, without its ending, е = ё: on PostgreSQL as the start of a word
+    (full text, indexed), on SQLite as a part. No words: nothing."""
+    found = [w for w in words(text) if len(_letters(w)) >= 2]
+    per_word = [[v for v in name_variants(w) if len(_letters(v)) >= 2] for w in found]
+    if not per_word or not all(per_word):
+        return false()
+    return _name_words_of(column, per_word)
+
+
+def similar_name(column: ColumnElement, text: str) -> ColumnElement:
+    """PostgreSQL: every word of `text` (4+ letters; a Latin one also in Cyrillic) is like a
+    word of `column` by pg_trgm's word similarity (`column %> word`, 0.6 by default: a letter
+    missing, doubled or wrong in a long word), answered by the column's trigram index; false
+    elsewhere. For names a search did not find (overview.search's "similar names")."""
+    clauses = []
+    for word in words(text):
+        if len(_letters(word)) < 4:
+            continue
+        spellings = dict.fromkeys(x for x in (word.casefold(), to_cyrillic(word)) if x)
+        clauses.append(or_(*[word_similar(column, literal(x, String())) for x in spellings]))
+    return and_(*clauses) if clauses else false()
 
 
 class text_matches(FunctionElement):  # noqa: N801 - a SQL construct's name
@@ -237,3 +293,32 @@ def full_text(column: ColumnElement, text: str) -> ColumnElement:
         *[casefold(column).ilike(f"%{escape_like(stem(w))}%", escape="\\") for w in found]
     )
     return text_matches(column, literal(" ".join(found), String()), fallback)
+
+
+class in_ids(ColumnElement):  # noqa: N801 - a SQL construct's name
+    """`column IN (ids)` for a SELECT of ids; on PostgreSQL `column = ANY(ARRAY(ids))`: the ids
+    are looked up once, by the subquery's own best plan (the name's index), then the column's
+    index is probed with them. Written as IN, PostgreSQL may turn a name lookup inside a
+    LIMITed list into a scan of the whole people table hoping to meet a match early (for a
+    name nobody has, every row's to_tsvector: most of a second on 100 000 contracts)."""
+
+    type = Boolean()
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement, ids: Select) -> None:
+        self.column, self.ids = column, ids
+
+
+@compiles(in_ids)
+def _in_ids_default(element, compiler, **kw):
+    return compiler.process(element.column.in_(element.ids), **kw)
+
+
+@compiles(in_ids, "postgresql")
+def _in_ids_pg(element, compiler, **kw):
+    column = compiler.process(element.column, **kw)
+    return f"({column} = ANY(ARRAY({compiler.process(element.ids.scalar_subquery(), **kw)})))"

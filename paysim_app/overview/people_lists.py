@@ -24,7 +24,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import full_text, name_matches
+from paysim_app.core.text_search import full_text, in_ids, name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Partner, Subscriber, Ticket, TicketMessage
 from paysim_app.models.subscribers import CONTRACT_STATUSES
@@ -40,6 +40,7 @@ from paysim_app.support.inbox import ticket_rows_select
 UNRESOLVED = "unresolved"  # the ticket status filter's "new, open or waiting"
 AUTHOR_TYPES = ("subscriber", "partner")
 _PHONE_LIKE = re.compile(r"[\d\s()+-]+")
+_CODE_LIKE = re.compile(r"[0-9A-Za-z@]")  # a contract, an e-mail, a document may have these
 
 
 # -- subscribers --------------------------------------------------------------------------------
@@ -55,7 +56,9 @@ def _document_spellings(text: str) -> list[str]:
 
 def search_subscribers(stmt, text: str):
     """A contract number, a phone number (+7 / 8 ignored), an e-mail, an ID document (passport)
-    number: any part of each; or a name: every word, typo-tolerant (core.text_search)."""
+    number: any part of each; or a name: every word, also in Latin letters, without its ending
+    (core.text_search.name_matches). Text without a digit, a Latin letter or "@" is a name
+    only."""
     text = text.strip()
     if digits(text) and _PHONE_LIKE.fullmatch(text):
         part = phone_part(text)
@@ -68,9 +71,11 @@ def search_subscribers(stmt, text: str):
         )
     if "@" in text:
         return stmt.where(contains(Subscriber.email, text))
+    if not _CODE_LIKE.search(text):  # letters only: a name (contracts and e-mails are Latin)
+        return stmt.where(name_matches(Subscriber.full_name, text))
     return stmt.where(
         or_(
-            name_matches(Subscriber.full_name, text, fuzzy=True),
+            name_matches(Subscriber.full_name, text),
             contains(Subscriber.contract_no, text),
             contains(Subscriber.email, text),
             contains(Subscriber.document_no, text),
@@ -153,8 +158,8 @@ def search_tickets(stmt, text: str):
             or_(contains(Ticket.subject, text), full_text(Ticket.subject, text))
         ),
         select(TicketMessage.ticket_id).where(full_text(TicketMessage.body, text)),
-        select(Ticket.id).where(Ticket.subscriber_id.in_(people)),
-        select(Ticket.id).where(Ticket.partner_id.in_(partners)),
+        select(Ticket.id).where(in_ids(Ticket.subscriber_id, people)),
+        select(Ticket.id).where(in_ids(Ticket.partner_id, partners)),
     )
     return stmt.where(Ticket.id.in_(ids))
 

@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlmodel import Session
 
 from paysim_app.catalogue import static_ips
-from paysim_app.core import audit, choices, policy_marks, sim_numbers
+from paysim_app.core import audit, choices, sim_numbers
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.choices import Choice
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
@@ -28,7 +28,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import name_matches
+from paysim_app.core.text_search import in_ids, name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AuditLog,
@@ -103,9 +103,7 @@ def search_sims(stmt, text: str):
     names = select(Subscriber.id).where(name_matches(Subscriber.full_name, text))
     # "IS NOT NULL" (implied by the IN) lets "newest first" walk ix_sim_subscribed_id, which
     # skips the SIMs nobody has (a fresh import adds a million of those at the newest end)
-    return stmt.where(
-        Sim.subscriber_id.is_not(None), Sim.subscriber_id.in_(names.scalar_subquery())
-    )
+    return stmt.where(Sim.subscriber_id.is_not(None), in_ids(Sim.subscriber_id, names))
 
 
 SIM_LIST = ListSpec(
@@ -395,7 +393,6 @@ def edit_sim(session: Session, actor: Actor, sim_id: int, form: SimForm) -> None
     before = _snapshot(sim)
     sim.iccid, sim.msisdn, sim.imsi = data["iccid"], data["msisdn"], data["imsi"]
     sim.partner_id, sim.tariff_id = data["partner_id"], data["tariff_id"]
-    policy_marks.mark(session, [sim.id])  # a tariff changed here changes the speed
     if data["code"]:
         sim.activation_code_hash = activation_code_hash(data["code"])
     sim.updated_at = utcnow()

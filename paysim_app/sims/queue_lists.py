@@ -32,7 +32,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import name_matches
+from paysim_app.core.text_search import in_ids, name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     ActivationRequest,
@@ -81,7 +81,7 @@ def _named_subscribers(text: str) -> Select:
 
 def _sims_of_named(text: str) -> Select:
     """The SIMs of those contracts (through the SIM's subscriber index)."""
-    return select(Sim.id).where(Sim.subscriber_id.in_(_named_subscribers(text)))
+    return select(Sim.id).where(in_ids(Sim.subscriber_id, _named_subscribers(text)))
 
 
 def _sim_or_name(stmt: Select, text: str, by_name) -> Select:
@@ -111,7 +111,7 @@ def search_activations(stmt: Select, text: str) -> Select:
                     name_matches(ActivationRequest.customer_name, t)
                 ),
                 select(ActivationRequest.id).where(
-                    ActivationRequest.subscriber_id.in_(_named_subscribers(t))
+                    in_ids(ActivationRequest.subscriber_id, _named_subscribers(t))
                 ),
             )
         ),
@@ -163,7 +163,7 @@ ACTIVATION_LIST = ListSpec(
 # -- tariff-change requests ---------------------------------------------------------------------
 def search_tariff_changes(stmt: Select, text: str) -> Select:
     """Number or ICCID of the SIM, or the contract holder's name."""
-    return _sim_or_name(stmt, text, lambda t: TariffChangeRequest.sim_id.in_(_sims_of_named(t)))
+    return _sim_or_name(stmt, text, lambda t: in_ids(TariffChangeRequest.sim_id, _sims_of_named(t)))
 
 
 TARIFF_CHANGE_LIST = ListSpec(
@@ -221,7 +221,7 @@ def _unblock_requested(stmt: Select, value: str) -> Select:
 def search_blocks(stmt: Select, text: str) -> Select:
     """Number or ICCID of the SIM, or the contract holder's name (the blocks and the unblock
     requests: both lists join the block)."""
-    return _sim_or_name(stmt, text, lambda t: Block.sim_id.in_(_sims_of_named(t)))
+    return _sim_or_name(stmt, text, lambda t: in_ids(Block.sim_id, _sims_of_named(t)))
 
 
 BLOCK_LIST = ListSpec(

@@ -48,7 +48,8 @@ class AdminSearchState(SessionState):
             self.groups.append(
                 {
                     "kind": g.kind,
-                    "label": t(f"search.kind.{g.kind}", loc),
+                    "label": t(f"search.kind.{g.kind}", loc)
+                    + (" · " + t("search.similar", loc) if g.similar else ""),
                     "count": f"{g.count}+" if g.more else str(g.count),
                     "all_href": g.all_href,
                 }
