@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlmodel import Session
 
 from paysim_app.catalogue import static_ips
-from paysim_app.core import audit, choices, sim_numbers
+from paysim_app.core import audit, choices, policy_marks, sim_numbers
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.choices import Choice
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
@@ -393,6 +393,7 @@ def edit_sim(session: Session, actor: Actor, sim_id: int, form: SimForm) -> None
     before = _snapshot(sim)
     sim.iccid, sim.msisdn, sim.imsi = data["iccid"], data["msisdn"], data["imsi"]
     sim.partner_id, sim.tariff_id = data["partner_id"], data["tariff_id"]
+    policy_marks.mark(session, [sim.id])  # a tariff changed here changes the speed
     if data["code"]:
         sim.activation_code_hash = activation_code_hash(data["code"])
     sim.updated_at = utcnow()
