@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 from stdnum import luhn
 from stdnum.ru import inn as ru_inn
 
+from paysim_app import demo_usage
 from paysim_app.accounts import hash_password
 from paysim_app.accounts.identity import create_admin, next_contract_no
 from paysim_app.billing import ledger
@@ -61,6 +62,7 @@ from paysim_app.models import (
     TicketMessage,
     User,
 )
+from paysim_app.models.usage import UsageDay, UsageHour
 from paysim_app.settings import get_settings
 
 SEED = 2026
@@ -72,6 +74,7 @@ DEMO_ADMIN_EMAIL = "admin@paysim.demo"
 DEMO_SUPPORT_EMAIL = "support@paysim.demo"
 
 SIM_TOTAL = 300
+DEMO_SUBSCRIBER_SIMS = 4  # the first plans are the demo subscriber's: the others' stories skip them
 HISTORY_DAYS = 181  # payments and fees reach back six months before the reference day
 OTHER_LOGIN_SUBSCRIBERS = 10  # besides the demo subscriber; each can sign in
 CONTRACT_ONLY_SUBSCRIBERS = 80  # dealers' customers who never opened the cabinet
@@ -418,6 +421,8 @@ def count_rows(session: Session) -> dict[str, int]:
         "speed_tests": n(SpeedTest),
         "notifications": n(Notification),
         "audit_entries": n(AuditLog),
+        "usage_days": n(UsageDay),
+        "usage_hours": n(UsageHour),
     }
 
 
@@ -496,6 +501,7 @@ class _Seeder:
         self.make_support()
         self.make_quality()
         self.make_notifications()
+        demo_usage.seed_usage(self)
         self.s.add_all(self.audits)
         self.s.flush()
         return count_rows(self.s)
@@ -689,9 +695,10 @@ class _Seeder:
     def plan_sims(self) -> None:
         r = self.rng
         t = self.tariffs
-        # the demo subscriber: exactly three SIMs, one per story
+        # the demo subscriber: exactly four SIMs, one per story (demo_usage tells the usage's)
+        home_days = demo_usage.story_days_ago(self.today, 20)
         self.home = self.owned_sim(
-            self.demo, "active", days_ago=178, tariff=t["OPTIMUM"], label="Дом"
+            self.demo, "active", days_ago=home_days, tariff=t["OPTIMUM"], label="Дом"
         )
         self.dacha = self.owned_sim(
             self.demo, "suspended", days_ago=150, tariff=t["START"], label="Дача"
@@ -702,6 +709,10 @@ class _Seeder:
         self.tablet.stop_at = self.at(12, 21, 40)
         self.tablet.block_reason = "lost"
         self.tablet.block_comment = "Планшет забыли в такси"
+        cameras_days = demo_usage.story_days_ago(self.today, 16)
+        self.cameras = self.owned_sim(
+            self.demo, "active", days_ago=cameras_days, tariff=t["START"], label="Камеры"
+        )
         statuses, weights = list(OTHER_SIM_STATUS_WEIGHTS), list(OTHER_SIM_STATUS_WEIGHTS.values())
         for i, sub in enumerate(self.login_subs):
             if i == 1:  # added a second SIM in the cabinet; the activation request waits
@@ -718,7 +729,7 @@ class _Seeder:
                     status = "active"  # only a dealer asks to activate for a customer
                 self.owned_sim(sub, status)
         # one SIM moved from the archived tariff to OPTIMUM two months ago
-        for plan in self.sims[3:]:
+        for plan in self.sims[DEMO_SUBSCRIBER_SIMS:]:
             if (
                 plan.status == "active"
                 and plan.tariff.code == "OLD_UNLIM"
@@ -730,7 +741,7 @@ class _Seeder:
                 self.switched = plan
                 break
         # blocks of other SIMs: the subscriber's own (lost, stolen) or the operator's
-        for plan in self.sims[3:]:
+        for plan in self.sims[DEMO_SUBSCRIBER_SIMS:]:
             if plan.status == "blocked":
                 plan.block_reason = r.choice(("lost", "lost", "stolen", "fraud", "admin"))
                 plan.block_comment = {
@@ -1058,7 +1069,7 @@ class _Seeder:
         r = self.rng
         midnight = datetime.combine(self.today, time(0), self.tz)
         span = max(self.now - midnight, timedelta(0))
-        active = [p for p in self.sims[3:] if p.status == "active"]
+        active = [p for p in self.sims[DEMO_SUBSCRIBER_SIMS:] if p.status == "active"]
         for k, plan in enumerate(r.sample(active, min(8, len(active)))):
             at = midnight + span * (0.1 + 0.8 * r.random())
             amount = r.choice((30000, 50000, 65000, 100000))
@@ -1075,9 +1086,15 @@ class _Seeder:
     def add_addons(self) -> None:
         """Add-ons bought from the balance, each right after a top-up that pays for it."""
         r = self.rng
-        buys = [(self.home, self.addons["NIGHT_UNLIM"], 9)]
+        buys = [
+            (self.home, self.addons["NIGHT_UNLIM"], 9),
+            (self.home, self.addons["EXTRA_10GB"], 4),
+            (self.cameras, self.addons["STATIC_IP"], 16),
+        ]
         candidates = [
-            p for p in self.sims[3:] if p.status == "active" and p.activated_at < self.at(60)
+            p
+            for p in self.sims[DEMO_SUBSCRIBER_SIMS:]
+            if p.status == "active" and p.activated_at < self.at(60)
         ]
         for plan in r.sample(candidates, min(4, len(candidates))):
             buys.append((plan, r.choice(list(self.addons.values())), r.randint(2, 40)))
@@ -1266,7 +1283,7 @@ class _Seeder:
         # decided: approvals of SIMs that are active now, and two rejections
         approved = [self.home] + [
             p
-            for p in self.sims[3:]
+            for p in self.sims[DEMO_SUBSCRIBER_SIMS:]
             if p.status == "active" and (p.partner is not None or p.subscriber.user is not None)
         ][:12]
         for plan in approved:
@@ -1370,7 +1387,7 @@ class _Seeder:
         someone = next(
             (
                 p
-                for p in self.sims[3:]
+                for p in self.sims[DEMO_SUBSCRIBER_SIMS:]
                 if p.status == "active"
                 and p.subscriber.user is not None
                 and p.tariff.code == "START"
@@ -1450,7 +1467,9 @@ class _Seeder:
                 )
         # lifted blocks in the history of a few active SIMs
         history = [
-            p for p in self.sims[3:] if p.status == "active" and p.activated_at < self.at(90)
+            p
+            for p in self.sims[DEMO_SUBSCRIBER_SIMS:]
+            if p.status == "active" and p.activated_at < self.at(90)
         ][:3]
         for plan in history:
             blocked_at = plan.activated_at + timedelta(days=r.randint(20, 60), hours=3)

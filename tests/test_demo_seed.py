@@ -131,7 +131,9 @@ def _demo_subscriber(session: Session) -> Subscriber:
 
 def test_seed_is_fast_and_reports_counts(seeded, session):
     _, counts, seconds = seeded
-    assert seconds < 10, f"seed took {seconds:.1f} s"
+    # about 2 s of CPU alone (a quarter million usage rows among them); the rest is headroom
+    # for a machine busy with other tests
+    assert seconds < 15, f"seed took {seconds:.1f} s"
     assert counts["sims"] == 300
     assert counts["tariffs"] == 4
     assert counts["partners"] == 2
@@ -225,7 +227,7 @@ def test_subscribers(session):
     )
     demo_sub = _demo_subscriber(session)
     for sub in subs:
-        expected = (3, 3) if sub.id == demo_sub.id else (1, 3)
+        expected = (4, 4) if sub.id == demo_sub.id else (1, 3)
         assert expected[0] <= sims_per_sub[sub.id] <= expected[1], sub.full_name
     # every other login subscriber signs in with the demo password too
     other = session.get(User, with_login[-1].user_id)
@@ -271,9 +273,10 @@ def test_sims_numbers_and_statuses(session):
 def test_demo_subscriber_sims_cards_and_autopay(session):
     demo_sub = _demo_subscriber(session)
     sims = {s.label: s for s in session.exec(select(Sim).where(Sim.subscriber_id == demo_sub.id))}
-    assert set(sims) == {"Дом", "Дача", "Планшет"}
+    assert set(sims) == {"Дом", "Дача", "Планшет", "Камеры"}
     home, dacha, tablet = sims["Дом"], sims["Дача"], sims["Планшет"]
     assert (home.status, dacha.status, tablet.status) == ("active", "suspended", "blocked")
+    assert sims["Камеры"].status == "active"  # its usage story: tests/test_demo_usage.py
     assert home.balance_kop > 0 and dacha.balance_kop < 0
     assert session.get(Tariff, home.tariff_id).code == "OPTIMUM"
     blocks = session.exec(select(Block).where(Block.sim_id == tablet.id)).all()

@@ -29,7 +29,7 @@ def test_subscriber_sees_each_sim_with_number_status_balance_tariff(new_page, ba
     sign_in(page, "demo@paysim.demo")
     expect(page).to_have_url(_url(base_url, "/cabinet"))
     cards = page.locator(".sim-card")
-    expect(cards).to_have_count(3)
+    expect(cards).to_have_count(4)
     expect(cards.first.locator(".sim-number")).to_have_text(
         re.compile(r"^\+7 \d{3} \d{3}-\d{2}-\d{2}$")
     )
@@ -45,7 +45,7 @@ def test_subscriber_signs_in_by_phone(new_page, base_url):
     page = new_page()
     sign_in(page, "+7 999 000-00-01")
     expect(page).to_have_url(_url(base_url, "/cabinet"))
-    expect(page.locator(".sim-card")).to_have_count(3)
+    expect(page.locator(".sim-card")).to_have_count(4)
 
 
 def test_partner_sees_its_sims_by_status_and_subscribers(new_page, base_url):
