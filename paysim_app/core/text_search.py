@@ -243,6 +243,24 @@ def name_matches(column: ColumnElement, text: str) -> ColumnElement:
     return _name_words_of(column, per_word)
 
 
+def name_parts(column: ColumnElement, text: str) -> ColumnElement:
+    """Every word of `text` as a part of `column` in any letter case (also transliterated,
+    without its ending, е = ё): `ILIKE '%part%'`, answered by the column's trigram index on
+    PostgreSQL. For a name lookup the planner joins into a big list (the SIM list's "newest
+    first" walk): its estimates of a trigram pattern are good, where a prefix query it has no
+    statistics for can make it scan the people table computing each name's to_tsvector."""
+    per_word = [[v for v in name_variants(w) if len(_letters(v)) >= 2] for w in words(text)]
+    per_word = [variants for variants in per_word if variants]
+    if not per_word:
+        return false()
+    return and_(
+        *[
+            or_(*[casefold(column).ilike(_pattern(v), escape="\\") for v in variants])
+            for variants in per_word
+        ]
+    )
+
+
 def similar_name(column: ColumnElement, text: str) -> ColumnElement:
     """PostgreSQL: every word of `text` (4+ letters; a Latin one also in Cyrillic) is like a
     word of `column` by pg_trgm's word similarity (`column %> word`, 0.6 by default: a letter

@@ -28,7 +28,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import in_ids, name_matches
+from paysim_app.core.text_search import name_parts
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AuditLog,
@@ -87,7 +87,7 @@ def _balance(stmt, value: str):
 
 def search_sims(stmt, text: str):
     """ICCID, number (any part; +7 / 8 prefixes ignored), IMSI, or the subscriber's name (every
-    word, typo-tolerant: core.text_search.name_matches)."""
+    word as a part, also in Latin letters, without its ending: core.text_search.name_parts)."""
     d = digits(text)
     if d and re.fullmatch(r"[\d\s()+-]+", text):
         part = phone_part(text)
@@ -100,10 +100,12 @@ def search_sims(stmt, text: str):
         return stmt.where(
             or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"), Sim.imsi.like(f"%{d}%"))
         )
-    names = select(Subscriber.id).where(name_matches(Subscriber.full_name, text))
+    names = select(Subscriber.id).where(name_parts(Subscriber.full_name, text))
     # "IS NOT NULL" (implied by the IN) lets "newest first" walk ix_sim_subscribed_id, which
     # skips the SIMs nobody has (a fresh import adds a million of those at the newest end)
-    return stmt.where(Sim.subscriber_id.is_not(None), in_ids(Sim.subscriber_id, names))
+    return stmt.where(
+        Sim.subscriber_id.is_not(None), Sim.subscriber_id.in_(names.scalar_subquery())
+    )
 
 
 SIM_LIST = ListSpec(
