@@ -19,7 +19,10 @@ It DROPS and creates the database named in --db (or PAYSIM_BENCH_USAGE_DB; its n
    INSERT ... SELECT over generate_series), its time and the table + index sizes, then the
    dashboard's queries for --queries random SIMs: `usage_history.daily` (the last 30 days),
    `usage_history.monthly` (12 months) and the current period's sum over usage_hour of one SIM
-   (what the allowance reads), median and p95 in ms against 20 ms.
+   (what the allowance reads), median and p95 in ms against 20 ms;
+5. the policy feed (unless --no-policy): before step 1 every SIM gets a 30 GB tariff and its
+   sim_policy row (prepare_policy), so the ingest screens and refreshes as it does in service;
+   at the end, `policy.feed` pages of 1000 at the start, middle and end of the feed (ms).
 
 Exit code 1 when a check fails (sums, duplicates) — the timings are printed, not enforced.
 """
@@ -270,9 +273,80 @@ def timed_queries(engine, sims: int, n: int, today: date, seed: int) -> dict[str
             times["daily 30 days"].append((t1 - t0) * 1000)
             times["monthly 12"].append((t2 - t1) * 1000)
             times["period sum"].append((t3 - t2) * 1000)
-    # TODO(policy feed): "policy feed: (added by the policy work)" — the policy work adds here
-    # the timing of GET /api/policy's pages for the same SIMs (first page, a page deep in the
-    # cursor, the last one), to show that a page costs the same wherever it is.
+    return times
+
+
+# --------------------------------------------------------------------------- the policy feed
+
+POLICY_STEP = 50_000  # SIMs per transaction when the rows are made: many change_seq values
+
+
+def prepare_policy(url: str, sims: int, day: datetime) -> float:
+    """Before the day is sent: a 30 GB tariff on every SIM and its `sim_policy` row (what the
+    migration's backfill and the first refresh give a working SIM), written POLICY_STEP SIMs a
+    transaction. The ingest's screening then watches each row: the bytes before 80 % (24 GB),
+    and for every 100th SIM 300 MB, so that some cross during the day and are refreshed."""
+    started = time.perf_counter()
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo) as conn:
+        tariff = conn.execute(
+            "INSERT INTO tariff (code, name, description, monthly_fee_kop, data_gb, speed_mbps,"
+            " limited_speed_kbps, is_public, is_archived, created_at)"
+            " VALUES ('BENCH30', 'Bench 30 GB', '', 50000, 30, 50, 256, true, false, now())"
+            " RETURNING id"
+        ).fetchone()[0]
+        conn.execute("UPDATE sim SET tariff_id = %s", (tariff,))
+        conn.commit()
+        for lo in range(1, sims + 1, POLICY_STEP):
+            conn.execute(
+                "INSERT INTO sim_policy (sim_id, state, speed_kbps, change_seq, changed_at,"
+                " valid_until, period_start, check_day, check_bytes)"
+                " SELECT s, 'normal', 50000, CAST(CAST(pg_current_xact_id() AS text) AS bigint),"
+                "  now(), now() + interval '20 days', CAST(%(day)s AS date), CAST(%(day)s AS date),"
+                "  CASE WHEN s %% 100 = 0 THEN 300000000 ELSE 24000000000 END"
+                " FROM generate_series(CAST(%(lo)s AS int), CAST(%(hi)s AS int)) s",
+                {"day": (day + timedelta(hours=3)).date(), "lo": lo,
+                 "hi": min(sims, lo + POLICY_STEP - 1)},
+            )  # fmt: skip
+            conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE sim_policy")
+        # the UPDATE left a dead copy of every SIM row: without this the planner reads the
+        # table whole for the ingest's `imsi = ANY(array)` (minutes a batch)
+        conn.execute("VACUUM ANALYZE sim")
+    return time.perf_counter() - started
+
+
+def policy_pages(engine, rounds: int = 20) -> dict[str, list[float]]:
+    """`sims.policy.feed` (what GET /api/policy runs) for a page of 1000 at the start, the
+    middle and the end of the whole feed, `rounds` times each: one range of the (change_seq,
+    sim_id) index, so the same cost wherever the cursor is."""
+    from sqlmodel import Session
+
+    from paysim_app.sims import policy
+
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM sim_policy")).scalar_one()
+        at = {}
+        for name, offset in (("middle", total // 2), ("end", max(total - 1000, 0))):
+            seq, sim = conn.execute(
+                text(
+                    "SELECT change_seq, sim_id FROM sim_policy ORDER BY change_seq, sim_id"
+                    " OFFSET :n LIMIT 1"
+                ),
+                {"n": max(offset - 1, 0)},
+            ).one()
+            at[name] = policy.encode_cursor(seq, sim)
+    cursors = {"start": None, **at}
+    times: dict[str, list[float]] = {f"page of 1000 at the {k}": [] for k in cursors}
+    with Session(engine) as session:
+        for _ in range(rounds):
+            for name, cursor in cursors.items():
+                t0 = time.perf_counter()
+                page = policy.feed(session, cursor, 1000)
+                times[f"page of 1000 at the {name}"].append((time.perf_counter() - t0) * 1000)
+                session.rollback()
+                assert len(page.items) == 1000 or name == "end", (name, len(page.items))
     return times
 
 
@@ -298,6 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=500, help="random SIMs for the queries")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-resend", action="store_true")
+    parser.add_argument(
+        "--no-policy",
+        action="store_true",
+        help="no tariff nor policy rows before the ingest, no feed timing after it",
+    )
     parser.add_argument("--profile", default="", help="cProfile of worker 0's ingest to FILE")
     args = parser.parse_args(argv)
     if min(args.sims, args.workers, args.batch, args.queries) < 1 or args.history_days < 0:
@@ -315,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
 
     now = datetime.now(UTC)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    if not args.no_policy:
+        took = prepare_policy(url, args.sims, day)
+        print(f"a tariff and the policy rows of {args.sims:,} SIMs in {took:.1f} s")
     records = args.sims * 24
     target = TARGET_SECONDS_PER_24M * records / 24_000_000
     wall, sent, accepted, dup, rejected, inside, cpu = send_day(
@@ -398,6 +480,14 @@ def main(argv: list[str] | None = None) -> int:
             f"  {name:<14} median {statistics.median(values):6.2f}  p95 {p95(values):6.2f}"
             f"  max {max(values):7.2f}  {verdict}"
         )
+    if not args.no_policy:
+        pages = policy_pages(engine)
+        print("\nthe policy feed (sims.policy.feed, GET /api/policy), ms:")
+        for name, values in pages.items():
+            print(
+                f"  {name:<26} median {statistics.median(values):6.2f}  p95 {p95(values):6.2f}"
+                f"  max {max(values):7.2f}"
+            )
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     engine.dispose()
     return 0 if ok else 1
