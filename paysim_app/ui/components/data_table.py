@@ -49,7 +49,13 @@ def _cell_value(row: rx.Var, c: Column) -> rx.Component:
     # a bare value is a text node of the <td>: no element per cell
     value: rx.Component | rx.Var = row[c.key]
     if c.link:
-        value = rx.link(row[c.key], href=row[c.link], weight="medium")
+        # a row without a URL shows its value as text: an empty link has no name (axe
+        # link-name) and would lead back to the page itself
+        value = rx.cond(
+            row[c.link] != "",
+            rx.link(row[c.key], href=row[c.link], weight="medium"),
+            row[c.key],
+        )
     if c.download:
         value = rx.cond(
             row[c.download] != "",
