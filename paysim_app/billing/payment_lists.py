@@ -19,6 +19,7 @@ from paysim_app.core.listing import (
     FilterDef,
     ListQuery,
     ListSpec,
+    SearchField,
     date_range,
     digits,
     filtered,
@@ -26,7 +27,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import in_ids, name_matches
+from paysim_app.core.text_search import name_parts
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AutopayRun, Commission, Partner, Payment, Sim, Subscriber, User
 from paysim_app.models.billing import (
@@ -86,8 +87,8 @@ def search_payments(stmt, text: str):
         return stmt.where(Sim.msisdn.like(f"%{part}%"))
     if re.fullmatch(r"[A-Za-z0-9_:-]{6,100}", text) and any(ch.isdigit() for ch in text):
         return stmt.where(Payment.gateway_ref == text)
-    names = select(Subscriber.id).where(name_matches(Subscriber.full_name, text))
-    return stmt.where(in_ids(Payment.subscriber_id, names))
+    names = select(Subscriber.id).where(name_parts(Subscriber.full_name, text))
+    return stmt.where(Payment.subscriber_id.in_(names.scalar_subquery()))
 
 
 PAYMENT_LIST = ListSpec(
@@ -134,6 +135,41 @@ PAYMENT_LIST = ListSpec(
         ExportColumn("status", "admin_payments.col.status", "word", "statement.status."),
         ExportColumn("decline_code", "admin_payments.decline"),
         ExportColumn("gateway_ref", "admin_payments.col.gateway_ref"),
+    ),
+    fields=(
+        SearchField("created_at", Payment.created_at, "date", "admin_payments.col.date"),
+        SearchField("amount", Payment.amount_kop, "money", "admin_payments.col.amount"),
+        SearchField("refunded", Payment.refunded_kop, "money", "admin_payments.col.refunded"),
+        SearchField(
+            "status",
+            Payment.status,
+            "choice",
+            "admin_payments.col.status",
+            PAYMENT_STATUSES,
+            "statement.status.",
+        ),
+        SearchField(
+            "method",
+            Payment.method,
+            "choice",
+            "admin_payments.col.method",
+            PAYMENT_METHODS,
+            "statement.method.",
+        ),
+        SearchField(
+            "subscriber",
+            Payment.subscriber_id,
+            "ref",
+            "admin_payments.col.subscriber",
+            ref="subscriber",
+        ),
+        SearchField(
+            "partner", Payment.partner_id, "ref", "admin_payments.col.partner", ref="partner"
+        ),
+        SearchField("msisdn", Sim.msisdn, "text", "admin_payments.col.sim"),
+        SearchField("card_last4", Payment.card_last4, "text", "admin_payments.col.card"),
+        SearchField("gateway_ref", Payment.gateway_ref, "text", "admin_payments.col.gateway_ref"),
+        SearchField("decline_code", Payment.decline_code, "text", "admin_payments.decline"),
     ),
 )
 
