@@ -84,18 +84,21 @@ def _sims_of_named(text: str) -> Select:
     return select(Sim.id).where(in_ids(Sim.subscriber_id, _named_subscribers(text)))
 
 
-def _sim_or_name(stmt: Select, text: str, by_name) -> Select:
-    """A number (any part; +7 / 8 ignored) or an ICCID (any part) of the row's SIM, else
-    `by_name(text)`: a name as ids looked up in their own indexed tables, never a match over the
-    list's joins (which PostgreSQL could only answer by reading every row)."""
+def _sim_or_name(stmt: Select, text: str, sim_id, by_name) -> Select:
+    """A number (any part; +7 / 8 ignored) or an ICCID (any part) of the row's SIM (`sim_id`,
+    the row's SIM column), else `by_name(text)`: SIMs and names are looked up as ids in their
+    own indexed tables (trigram indexes on the numbers), never matched over the list's joins
+    (which PostgreSQL could only answer by reading every row)."""
     text = text.strip()
     if digits(text) and _PHONE_LIKE.fullmatch(text):
         d, part = digits(text), phone_part(text)
         if len(part) == 10 and len(d) <= 11:
-            return stmt.where(or_(Sim.msisdn == "+7" + part, Sim.iccid.like(f"%{d}%")))
-        if 19 <= len(d) <= 20:
-            return stmt.where(Sim.iccid == d)
-        return stmt.where(or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%")))
+            match = or_(Sim.msisdn == "+7" + part, Sim.iccid.like(f"%{d}%"))
+        elif 19 <= len(d) <= 20:
+            match = Sim.iccid == d
+        else:
+            match = or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"))
+        return stmt.where(sim_id.in_(select(Sim.id).where(match)))
     return stmt.where(by_name(text))
 
 
@@ -105,6 +108,7 @@ def search_activations(stmt: Select, text: str) -> Select:
     return _sim_or_name(
         stmt,
         text,
+        ActivationRequest.sim_id,
         lambda t: ActivationRequest.id.in_(
             union(
                 select(ActivationRequest.id).where(
@@ -163,7 +167,12 @@ ACTIVATION_LIST = ListSpec(
 # -- tariff-change requests ---------------------------------------------------------------------
 def search_tariff_changes(stmt: Select, text: str) -> Select:
     """Number or ICCID of the SIM, or the contract holder's name."""
-    return _sim_or_name(stmt, text, lambda t: in_ids(TariffChangeRequest.sim_id, _sims_of_named(t)))
+    return _sim_or_name(
+        stmt,
+        text,
+        TariffChangeRequest.sim_id,
+        lambda t: in_ids(TariffChangeRequest.sim_id, _sims_of_named(t)),
+    )
 
 
 TARIFF_CHANGE_LIST = ListSpec(
@@ -221,7 +230,7 @@ def _unblock_requested(stmt: Select, value: str) -> Select:
 def search_blocks(stmt: Select, text: str) -> Select:
     """Number or ICCID of the SIM, or the contract holder's name (the blocks and the unblock
     requests: both lists join the block)."""
-    return _sim_or_name(stmt, text, lambda t: in_ids(Block.sim_id, _sims_of_named(t)))
+    return _sim_or_name(stmt, text, Block.sim_id, lambda t: in_ids(Block.sim_id, _sims_of_named(t)))
 
 
 BLOCK_LIST = ListSpec(
