@@ -109,6 +109,8 @@ def test_put_sims_from_the_card(db_url, desk):
     _run(PutSimsState.pick, state, "1 OR 1=1")
     assert state.chosen == []
     _run(PutSimsState.pick, state, str(desk["stock"].id))
+    assert [c["id"] for c in state.chosen] == [str(desk["stock"].id)]
+    assert (state.query, state.found, state.searched) == ("", [], False)
     _run(PutSimsState.set_tariff, state, "999999")  # not offered: ignored
     assert state.tariff_id == str(desk["tariff"].id)
     _run(PutSimsState.put, state)

@@ -201,7 +201,8 @@ class PutSimsState(SessionState):
         if hit is None or len(self.chosen) >= CHOSEN_MAX:
             return
         self.chosen = [*self.chosen, hit]
-        self.found = [s for s in self.found if s["id"] != hit["id"]]
+        # the box empties for the next number (an empty search says nothing)
+        self.query, self.found, self.searched = "", [], False
 
     @access("admin:activations.edit")
     @rx.event

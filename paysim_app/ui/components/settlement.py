@@ -54,9 +54,12 @@ def settlement_rows(rows, loc: str) -> list[dict[str, str]]:
     return shown
 
 
-def settlement_table(rows: rx.Var, id_: str = "settlement") -> rx.Component:
+def settlement_table(
+    rows: rx.Var, id_: str = "settlement", heading_key: str = "settlement.heading"
+) -> rx.Component:
+    """`heading_key`: the admin reads "with the dealer", the dealer "with the operator"."""
     return rx.vstack(
-        rx.heading(tr("settlement.heading"), size="4", as_="h2"),
+        rx.heading(tr(heading_key), size="4", as_="h2"),
         data_table(COLUMNS, rows, "settlement.empty", id_),
         spacing="2",
         width="100%",

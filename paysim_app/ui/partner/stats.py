@@ -141,7 +141,7 @@ def partner_stats_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            settlement_table(s.settlement),
+            settlement_table(s.settlement, heading_key="settlement.heading_partner"),
             _statement_card(),
             spacing="4",
             width="100%",
