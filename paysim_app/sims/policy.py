@@ -344,6 +344,7 @@ SCREEN_SQL = (
 Candidate = tuple[int, date, int, bool, date | None, int | None]
 
 
+@verb
 def candidates(session: Session, day_totals: dict[tuple[int, date], int]) -> list[Candidate]:
     """SCREEN_SQL's answer from the batch's {(sim id, day): bytes of that day} (SQLite; the
     PostgreSQL ingest gets it from its upsert)."""
@@ -397,7 +398,7 @@ def screen(session: Session, rows: list[Candidate]) -> list[int]:
                 flagged.append(sim_id)
             else:
                 moved.append((sim_id, check_day, check_bytes, day, left))
-        _roll(session, moved)
+        _roll(session, sorted(moved))  # rows in id order, as every writer takes them
     return sorted(flagged)
 
 
