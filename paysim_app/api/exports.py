@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, StreamingResponse
 from paysim_app.accounts import identity
 from paysim_app.core import signing, spreadsheet, utcnow
 from paysim_app.core.errors import DomainError, ValidationError
-from paysim_app.core.listing import ListQuery
+from paysim_app.core.listing import Condition, ListQuery
 from paysim_app.db import session_scope
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.overview import list_export
@@ -38,6 +38,7 @@ def export_link(
             "d": query.descending,
             "l": locale,
             "x": file_format,
+            "c": [[c.field, c.op, c.value] for c in query.conditions],
         },
         PURPOSE,
     )
@@ -57,6 +58,9 @@ async def export_csv(request: Request):
             search=str(payload.get("s") or ""),
             sort=str(payload.get("o") or ""),
             descending=bool(payload.get("d", True)),
+            conditions=tuple(
+                Condition(str(f), str(o), str(v)) for f, o, v in list(payload.get("c") or [])
+            ),
         )
         with session_scope() as session:
             actor = identity.actor_of_session_id(session, payload.get("sid"))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, func, literal_column, select
+from sqlalchemy import Select, String, and_, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import GenericFunction
@@ -42,6 +42,16 @@ EXPORT_CHUNK = 2_000
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One row of the advanced search: a declared field, an operator that fits its kind, and
+    the value as typed (a range "a..b", several choices "a,b"). Untrusted until checked."""
+
+    field: str
+    op: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
 class ListQuery:
     """What the browser asked for. Every value is untrusted text until the spec checks it."""
 
@@ -51,6 +61,7 @@ class ListQuery:
     descending: bool = True
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
+    conditions: tuple[Condition, ...] = ()  # the advanced search's rows, combined with AND
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,10 @@ class ListSpec:
     authorize: Callable[[Actor | None], Actor] | None = None
     count_cap: int = COUNT_CAP
     export: tuple[ExportColumn, ...] = ()
+    fields: tuple[SearchField, ...] = ()  # what the advanced search offers (see SearchField)
+
+    def field_named(self, name: str) -> SearchField | None:
+        return next((f for f in self.fields if f.name == name), None)
 
     def check(self, actor: Actor | None) -> Actor:
         return self.authorize(actor) if self.authorize else require(actor, self.permission)
@@ -258,7 +273,7 @@ def filtered(spec: ListSpec, actor: Actor, query: ListQuery) -> Select:
     text = query.search.strip()[:100] if isinstance(query.search, str) else ""
     if text and spec.search is not None:
         stmt = spec.search(stmt, text)
-    return stmt
+    return stmt.where(*condition_clauses(spec, query.conditions))
 
 
 def _ordered(spec: ListSpec, stmt: Select, query: ListQuery, *, by_index: bool = True) -> Select:
@@ -290,13 +305,14 @@ def narrowing(query: ListQuery) -> tuple:
         sorted((k, str(v).strip()) for k, v in (query.filters or {}).items() if _is_set(v))
     )
     search = query.search.strip()[:100] if isinstance(query.search, str) else ""
-    return filters, search
+    conditions = tuple(query.conditions) if isinstance(query.conditions, tuple | list) else ()
+    return filters, search, conditions
 
 
 def _narrowed(spec: ListSpec, query: ListQuery) -> bool:
-    """A search or a filter value is set: what `filtered` applies."""
-    filters, search = narrowing(query)
-    return bool(filters) or (spec.search is not None and bool(search))
+    """A search, a filter value or an advanced condition is set: what `filtered` applies."""
+    filters, search, conditions = narrowing(query)
+    return bool(filters) or bool(conditions) or (spec.search is not None and bool(search))
 
 
 def _page_bounds(query: ListQuery) -> tuple[int, int]:
@@ -413,3 +429,279 @@ def plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+# -- the advanced search ----------------------------------------------------------------------
+# A list declares the columns a person may search as `SearchField`s on its ListSpec; from a
+# field's kind come the operators it allows, how a value is checked and the WHERE it adds. The
+# page's form (ui/components/advanced_search.py) is drawn from the same declarations, so no
+# section has a form of its own. Conditions combine with AND, after the filters and the search.
+# Everything a condition holds came from the browser: an unknown field or operator, a value of
+# the wrong shape, or too many rows refuse the query with a ValidationError naming the field.
+
+MAX_CONDITIONS = 8
+MAX_CHOICES = 20  # values of one "one of" condition
+
+# operators by kind, in the order the form offers them
+OPERATORS: dict[str, tuple[str, ...]] = {
+    "text": ("contains", "starts", "eq", "empty", "filled"),
+    "number": ("eq", "gte", "lte", "between", "empty", "filled"),
+    "money": ("eq", "gte", "lte", "between", "empty", "filled"),
+    "date": ("on", "from", "to", "between", "empty", "filled"),
+    "choice": ("in", "not_in", "empty", "filled"),
+    "ref": ("eq", "empty", "filled"),
+    "bool": ("yes", "no"),
+}
+NO_VALUE = ("empty", "filled", "yes", "no")  # operators that take no value
+REF_KINDS = ("subscriber", "partner", "tariff", "admin")  # the pickers a ref field may use
+
+
+@dataclass(frozen=True)
+class SearchField:
+    """One column of a list the advanced search can narrow.
+
+    name: the field's key in conditions and URLs (letters, digits, _);
+    column: what the WHERE compares (a table column or an expression of the list's SELECT);
+    kind: text | number | money (kopecks; typed in roubles) | date (a timestamp or a date
+    column, compared by Moscow days) | choice (one of `choices`, shown as `label_prefix +
+    value`) | ref (an id of `ref` -- subscriber, partner, tariff, admin -- chosen with a picker)
+    | bool; label_key: the i18n key the form shows."""
+
+    name: str
+    column: ColumnElement
+    kind: str
+    label_key: str
+    choices: tuple[str, ...] = ()
+    label_prefix: str = ""
+    ref: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in OPERATORS:
+            raise ValueError(f"unknown field kind {self.kind!r}")
+        if self.kind == "ref" and self.ref not in REF_KINDS:
+            raise ValueError(f"a ref field needs one of {REF_KINDS}")
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", self.name):
+            raise ValueError(f"bad field name {self.name!r}")
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        return OPERATORS[self.kind]
+
+
+def _bad(name: str) -> ValidationError:
+    return ValidationError("list.error.condition", field=name)
+
+
+def _bounds(value: str, one: Callable[[str, str], Any], name: str) -> tuple[Any, Any]:
+    """'a..b' -> (a, b); either side may be empty, not both."""
+    low, sep, high = value.partition("..")
+    if not sep or not (low.strip() or high.strip()):
+        raise ValidationError("list.error.range", field=name)
+    first = one(low, name) if low.strip() else None
+    last = one(high, name) if high.strip() else None
+    if first is not None and last is not None and first > last:
+        raise ValidationError("list.error.range", field=name)
+    return first, last
+
+
+def _parse_signed_int(value: str, name: str) -> int:
+    text = value.strip().replace(" ", "")
+    if not re.fullmatch(r"-?\d{1,12}", text):
+        raise ValidationError("list.error.number", field=name)
+    return int(text)
+
+
+def _parse_money(value: str, name: str) -> int:
+    text = value.strip()
+    negative = text.startswith("-")
+    kop = parse_amount_kop(text[1:] if negative else text, name)
+    return -kop if negative else kop
+
+
+_ONE = {"number": _parse_signed_int, "money": _parse_money, "date": parse_date}
+
+
+def check_condition(spec: ListSpec, cond: object) -> tuple[SearchField, str, Any]:
+    """(field, operator, the parsed value) of one condition, or a ValidationError."""
+    if not isinstance(cond, Condition):
+        raise _bad("?")
+    f = spec.field_named(cond.field) if isinstance(cond.field, str) else None
+    if f is None:
+        raise ValidationError("list.error.filter", field=str(cond.field)[:40])
+    if not isinstance(cond.op, str) or cond.op not in f.operators:
+        raise _bad(f.name)
+    if cond.op in NO_VALUE:
+        return f, cond.op, None
+    value = cond.value.strip()[:200] if isinstance(cond.value, str) else ""
+    if not value:
+        raise ValidationError("list.error.value", field=f.name)
+    if f.kind == "text":
+        return f, cond.op, value[:100]
+    if f.kind == "choice":
+        picked = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+        if not picked or len(picked) > MAX_CHOICES or any(v not in f.choices for v in picked):
+            raise _bad(f.name)
+        return f, cond.op, picked
+    if f.kind == "ref":
+        return f, cond.op, parse_int(value, f.name)
+    one = _ONE[f.kind]
+    if cond.op == "between":
+        return f, cond.op, _bounds(value, one, f.name)
+    return f, cond.op, one(value, f.name)
+
+
+def _is_date_column(column: ColumnElement) -> bool:
+    try:
+        return column.type.python_type is date
+    except (NotImplementedError, AttributeError):
+        return False
+
+
+def _date_clauses(column: ColumnElement, op: str, value: Any) -> list:
+    first, last = {
+        "on": (value, value),
+        "from": (value, None),
+        "to": (None, value),
+        "between": value if op == "between" else (None, None),
+    }[op]
+    if _is_date_column(column):  # a calendar day column: compare days themselves
+        out = []
+        if first is not None:
+            out.append(column >= first)
+        if last is not None:
+            out.append(column <= last)
+        return out
+    return moscow_period(column, first, last)
+
+
+def condition_clause(f: SearchField, op: str, value: Any) -> ColumnElement:
+    """The WHERE of one checked condition. Each is a plain comparison on the column (a range,
+    an equality, IN, LIKE 'x%'), so an index on the column serves it."""
+    col = f.column
+    if op == "empty":
+        return or_(col.is_(None), col == "") if f.kind == "text" else col.is_(None)
+    if op == "filled":
+        return and_(col.is_not(None), col != "") if f.kind == "text" else col.is_not(None)
+    if op in ("yes", "no"):
+        return col.is_(op == "yes")
+    if f.kind == "text":
+        if op == "contains":
+            return contains(col, value)
+        if op == "starts":
+            return casefold(col).ilike(f"{escape_like(value.casefold())}%", escape="\\")
+        return col == value
+    if f.kind == "choice":
+        return col.in_(value) if op == "in" else or_(col.is_(None), col.not_in(value))
+    if f.kind == "ref":
+        return col == value
+    if f.kind == "date":
+        return and_(*_date_clauses(col, op, value))
+    if op == "eq":
+        return col == value
+    if op == "gte":
+        return col >= value
+    if op == "lte":
+        return col <= value
+    low, high = value
+    return and_(
+        *([col >= low] if low is not None else []), *([col <= high] if high is not None else [])
+    )
+
+
+def condition_clauses(spec: ListSpec, conditions: object) -> list[ColumnElement]:
+    """The WHERE clauses of a query's conditions, every one checked first."""
+    if not conditions:
+        return []
+    if not isinstance(conditions, tuple | list) or len(conditions) > MAX_CONDITIONS:
+        raise ValidationError("list.error.conditions", n=MAX_CONDITIONS)
+    return [condition_clause(*check_condition(spec, c)) for c in conditions]
+
+
+# -- the list in the address ----------------------------------------------------------------
+# A list's state as a URL query with short keys a person can read and edit:
+#   ?status=active&q=ivan&sort=balance&asc=1&page=2&balance.gte=100&msisdn.starts=903
+# A filter under its own name (as links from other pages always had it), `q` the search, `sort`
+# and `asc` the order, `page` past the first, and each condition as `<field>.<op>=<value>`
+# (an operator without a value: "1"). `parse_params` reads it back with the same checks as a
+# query from the page; what does not pass is left out and named in the returned problems.
+
+SEARCH_KEY, SORT_KEY, ASC_KEY, PAGE_KEY = "q", "sort", "asc", "page"
+MAX_PAGE = 100_000
+
+
+def to_params(query: ListQuery) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for name, value in sorted((query.filters or {}).items()):
+        if _is_set(value):
+            params[name] = str(value).strip()
+    if isinstance(query.search, str) and query.search.strip():
+        params[SEARCH_KEY] = query.search.strip()[:100]
+    if query.sort:
+        params[SORT_KEY] = query.sort
+    if not query.descending:
+        params[ASC_KEY] = "1"
+    if isinstance(query.page, int) and query.page > 1:
+        params[PAGE_KEY] = str(query.page)
+    for c in query.conditions or ():
+        params[f"{c.field}.{c.op}"] = "1" if c.op in NO_VALUE else c.value.strip()
+    return params
+
+
+def to_query_string(query: ListQuery) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(to_params(query))
+
+
+def parse_params(spec: ListSpec, params: Mapping[str, object]) -> tuple[ListQuery, list[str]]:
+    """The list state in a URL's query, checked: (the query, the keys that were refused). A
+    key that is neither a filter, a condition nor one of q/sort/asc/page is ignored (links may
+    carry tracking or a route's own parameters); one that names a filter or a condition but
+    does not pass its check is refused and reported."""
+    filters: dict[str, str] = {}
+    conditions: list[Condition] = []
+    refused: list[str] = []
+    for key, raw in params.items():
+        if not isinstance(key, str) or not isinstance(raw, str):
+            continue
+        value = raw.strip()[:200]
+        if spec.filter_named(key) is not None:
+            try:
+                if value:
+                    _checked(spec, key, value)
+                    filters[key] = value
+            except ValidationError:
+                refused.append(key)
+        elif "." in key:
+            name, _, op = key.partition(".")
+            cond = Condition(name, op, "" if op in NO_VALUE else value)
+            try:
+                check_condition(spec, cond)
+            except ValidationError:
+                refused.append(key[:40])
+                continue
+            if len(conditions) >= MAX_CONDITIONS:
+                refused.append(key[:40])
+            else:
+                conditions.append(cond)
+    sort = params.get(SORT_KEY, "")
+    if sort and not (isinstance(sort, str) and sort in spec.sorts):
+        refused.append(SORT_KEY)
+        sort = ""
+    page_raw = params.get(PAGE_KEY, "")
+    page = 1
+    if isinstance(page_raw, str) and page_raw:
+        if page_raw.isdigit() and 1 <= int(page_raw) <= MAX_PAGE:
+            page = int(page_raw)
+        else:
+            refused.append(PAGE_KEY)
+    search = params.get(SEARCH_KEY, "")
+    query = ListQuery(
+        filters=filters,
+        search=search.strip()[:100] if isinstance(search, str) else "",
+        sort=sort if isinstance(sort, str) else "",
+        descending=params.get(ASC_KEY) != "1",
+        page=page,
+        conditions=tuple(conditions),
+    )
+    return query, refused

@@ -26,6 +26,7 @@ from paysim_app.models.partners import Commission, Partner
 from paysim_app.models.policy import SimPolicy
 from paysim_app.models.quality import QualityRating, SpeedTest
 from paysim_app.models.requests import ActivationRequest, Block, TariffChangeRequest, UnblockRequest
+from paysim_app.models.saved_filters import SavedFilter
 from paysim_app.models.sims import Sim, SimAddon
 from paysim_app.models.static_ip import StaticIp
 from paysim_app.models.subscribers import Subscriber
@@ -63,6 +64,7 @@ __all__ = [
     "QualityRating",
     "SandboxCheckout",
     "SavedCard",
+    "SavedFilter",
     "Sim",
     "SimAddon",
     "SimPolicy",

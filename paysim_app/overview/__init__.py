@@ -4,4 +4,11 @@ the back-office lists that span contexts (subscribers and tickets; admins, audit
 Public (`__all__`): every module, each read by the pages (and list_export by the download route).
 """
 
-__all__ = ["dashboards", "list_export", "people_lists", "search", "staff_lists"]
+__all__ = [
+    "dashboards",
+    "list_export",
+    "people_lists",
+    "ref_lookup",
+    "search",
+    "staff_lists",
+]

@@ -90,12 +90,12 @@ def start_export(
     if file_format not in FORMATS:
         raise ValidationError("list.error.format", field="format")
     count, capped = count_capped(session, filtered(spec, actor, query), spec.count_cap)
-    filters, search = narrowing(query)
+    filters, search, conditions = narrowing(query)
     export.audit_export(
         session,
         actor,
         spec.name,
-        filters=dict(filters),
+        filters={**dict(filters), **{f"{c.field}.{c.op}": c.value for c in conditions}},
         search=search,
         sort=query.sort if query.sort in spec.sorts else spec.default_sort,
         descending=query.descending,

@@ -21,6 +21,7 @@ from paysim_app.core.listing import (
     ExportColumn,
     FilterDef,
     ListSpec,
+    SearchField,
     date_range,
     digits,
     id_filter,
@@ -143,6 +144,24 @@ SIM_LIST = ListSpec(
         ExportColumn("label", "admin_sims.col.label"),
         ExportColumn("created_at", "admin_sims.col.created", "time"),
         ExportColumn("activated_at", "admin_sims.sort.activated", "time"),
+    ),
+    # the advanced search (core.listing.SearchField): every column the list shows
+    fields=(
+        SearchField("iccid", Sim.iccid, "text", "admin_sims.col.iccid"),
+        SearchField("msisdn", Sim.msisdn, "text", "admin_sims.col.msisdn"),
+        SearchField("imsi", Sim.imsi, "text", "admin_sims.col.imsi"),
+        SearchField(
+            "status", Sim.status, "choice", "admin_sims.col.status", SIM_STATUSES, "sim.status."
+        ),
+        SearchField("balance", Sim.balance_kop, "money", "admin_sims.col.balance"),
+        SearchField("label", Sim.label, "text", "admin_sims.col.label"),
+        SearchField("created_at", Sim.created_at, "date", "admin_sims.col.created"),
+        SearchField("activated_at", Sim.activated_at, "date", "admin_sims.sort.activated"),
+        SearchField(
+            "subscriber", Sim.subscriber_id, "ref", "admin_sims.col.subscriber", ref="subscriber"
+        ),
+        SearchField("partner", Sim.partner_id, "ref", "admin_sims.col.partner", ref="partner"),
+        SearchField("tariff", Sim.tariff_id, "ref", "admin_sims.col.tariff", ref="tariff"),
     ),
 )
 

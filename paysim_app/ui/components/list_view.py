@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import reflex as rx
 
+from paysim_app.ui.components.advanced_search import advanced_panel
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -218,6 +219,7 @@ def list_view(
     """Everything under a list section's title."""
     return rx.vstack(
         filter_card(state, fields, sorts, search_key),
+        advanced_panel(state),
         extra if extra is not None else rx.fragment(),
         rx.cond(state.selected.length() > 0, bulk) if bulk is not None else rx.fragment(),
         # until on_load has fetched the first page, hold the table's space (no "empty" flash,
