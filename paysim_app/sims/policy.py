@@ -468,27 +468,39 @@ def after_ingest(session: Session, rows: list[Candidate], now: datetime) -> list
 @verb
 def refresh_due(session: Session, now: datetime | None = None, *, batch: int = CHUNK) -> int:
     """The rows whose policy changes by the clock (valid_until passed: a booster ended, the
-    billing period turned), batch by batch, each committed; returns how many were refreshed."""
+    billing period turned), then the SIMs with service that have no row yet (created with their
+    status by an import or the demo, which are not status changes), batch by batch, each
+    committed; returns how many were refreshed."""
     now = now or utcnow()
-    after, done = 0, 0
-    while True:
-        ids = (
-            session.execute(
-                select(SimPolicy.sim_id)
-                .where(SimPolicy.valid_until <= now, SimPolicy.sim_id > after)
-                .order_by(SimPolicy.sim_id)
-                .limit(batch)
+    done = 0
+    for due in (
+        lambda after: (
+            select(SimPolicy.sim_id)
+            .where(SimPolicy.valid_until <= now, SimPolicy.sim_id > after)
+            .order_by(SimPolicy.sim_id)
+        ),
+        lambda after: (
+            select(Sim.id)
+            .outerjoin(SimPolicy, SimPolicy.sim_id == Sim.id)
+            .where(
+                Sim.status.in_(("active", "suspended", "blocked")),
+                SimPolicy.sim_id.is_(None),
+                Sim.id > after,
             )
-            .scalars()
-            .all()
-        )
-        if not ids:
-            session.rollback()
-            return done
-        after = ids[-1]
-        refresh(session, ids, now)
-        done += len(ids)
-        session.commit()
+            .order_by(Sim.id)
+        ),
+    ):
+        after = 0
+        while True:
+            ids = session.execute(due(after).limit(batch)).scalars().all()
+            if not ids:
+                session.rollback()
+                break
+            after = ids[-1]
+            refresh(session, ids, now)
+            done += len(ids)
+            session.commit()
+    return done
 
 
 # --------------------------------------------------------------------------- the feed

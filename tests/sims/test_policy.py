@@ -203,6 +203,15 @@ def test_the_limit_ends_with_the_period(session, factory, clock):
     assert r.period_start.isoformat() == "2027-01-01" and r.warned_100_bytes is None
 
 
+def test_the_sweep_gives_a_row_to_a_working_sim_created_with_its_status(session, factory):
+    _, sim = subscriber_sim(factory)  # inserted as active, as an import or the demo does
+    stock = factory.sim()
+    assert row(session, sim) is None
+    assert policy.refresh_due(session) == 1
+    assert (row(session, sim).state, row(session, stock)) == ("normal", None)
+    assert policy.refresh_due(session) == 0
+
+
 def test_a_booster_speed_and_its_end(session, factory, clock):
     sub, sim = subscriber_sim(factory)
     feed_usage(session, sim, 12 * GB)
