@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select, update
 from sqlmodel import Session
 
 from paysim_app.core import audit
@@ -40,6 +40,7 @@ from paysim_app.models import (
     TariffChangeRequest,
 )
 from paysim_app.models.base import utcnow
+from paysim_app.models.policy import SimPolicy
 from paysim_app.models.tariffs import ADDON_KINDS
 
 MAX_FEE_KOP = 100_000_000  # 1 000 000 ₽: far above any plan, far below the INTEGER limit
@@ -261,7 +262,17 @@ def update_tariff(
         wanted["next_monthly_fee_kop"] = wanted["next_fee_period"] = None
     else:
         wanted["next_monthly_fee_kop"], wanted["next_fee_period"] = fee, next_period()
+    network = (tariff.data_gb, tariff.speed_mbps, tariff.limited_speed_kbps)
     apply_changes(session, actor, tariff, wanted, "tariff.update", "tariff")
+    if network != (tariff.data_gb, tariff.speed_mbps, tariff.limited_speed_kbps):
+        # the SIMs on it get another speed or allowance: the billing cycle's hourly sweep
+        # refreshes their network policy (sims.policy), not this request
+        session.execute(
+            update(SimPolicy)
+            .where(SimPolicy.sim_id.in_(select(Sim.id).where(Sim.tariff_id == tariff.id)))
+            .values(valid_until=utcnow())
+            .execution_options(synchronize_session=False)
+        )
     return _tariff_view(session, tariff)
 
 

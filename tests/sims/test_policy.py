@@ -17,7 +17,7 @@ from paysim_app.billing import cycle, ledger
 from paysim_app.catalogue import addons
 from paysim_app.core import policy_marks
 from paysim_app.core.errors import ValidationError
-from paysim_app.models import AddonService, Notification, SimAddon, SimPolicy
+from paysim_app.models import AddonService, Notification, SimAddon, SimPolicy, Tariff
 from paysim_app.sims import allowance, blocks, policy, usage
 from paysim_app.sims.allowance import GB
 
@@ -210,6 +210,24 @@ def test_the_sweep_gives_a_row_to_a_working_sim_created_with_its_status(session,
     assert policy.refresh_due(session) == 1
     assert (row(session, sim).state, row(session, stock)) == ("normal", None)
     assert policy.refresh_due(session) == 0
+
+
+def test_a_tariff_edited_faster_reaches_the_sims_on_it_at_the_next_sweep(session, factory):
+    from paysim_app.catalogue import tariffs
+
+    _, sim = subscriber_sim(factory)
+    other = subscriber_sim(factory)[1]
+    policy.refresh(session, [sim.id, other.id])
+    session.commit()
+    assert policy.refresh_due(session) == 0
+    t = session.get(Tariff, sim.tariff_id)
+    tariffs.update_tariff(
+        session, factory.admin(), t.id, name=t.name, monthly_fee_kop=t.monthly_fee_kop,
+        speed_mbps=80, data_gb=10, limited_speed_kbps=256,
+    )  # fmt: skip
+    session.commit()
+    assert policy.refresh_due(session) == 1  # its SIM, not the other tariff's
+    assert row(session, sim).speed_kbps == 80_000 and row(session, other).speed_kbps == 50_000
 
 
 def test_a_booster_speed_and_its_end(session, factory, clock):
