@@ -5,8 +5,12 @@ Every kind is a section's own list (its ListSpec and the list's own search), so 
 "show all" — the section's address with `?q=` — shows exactly the rows that were counted, and
 the permission is the section's: a role without `payments.view` gets no payments, not even a
 count. The matching itself is the lists' (numbers by any part through trigram indexes on
-PostgreSQL; names every word, typo-tolerant, Latin transliterated to Cyrillic; ticket subjects and
-messages by full text: see core.text_search).
+PostgreSQL; names every word, also in Latin letters, without its ending, е = ё; ticket subjects
+and messages by full text: see core.text_search). A name that matches no contract gets the
+contracts whose names are like it (PostgreSQL's trigram similarity: a typo), marked `similar`.
+
+The hits are read in two statements per kind (`_group`): a probe of at most COUNT_CAP + 1 keys
+and sort values, then the hits' columns for PER_KIND keys.
 
 | kind | section | what the text is matched against |
 |---|---|---|
