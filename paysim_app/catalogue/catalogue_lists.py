@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import literal_column, or_
 
 from paysim_app.catalogue.tariffs import addon_rows_select, tariff_rows_select
-from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, SearchField, contains
 from paysim_app.models import AddonService, Tariff
 
 STATUSES = ("active", "archived")  # the status filter (its "all" is the list's no-filter value)
@@ -65,6 +65,16 @@ TARIFF_LIST = ListSpec(
         ExportColumn("sims", "admin_tariffs.col.sims"),
         ExportColumn("created_at", "admin_tariffs.col.created", "time"),
     ),
+    fields=(
+        SearchField("code", Tariff.code, "text", "admin_tariffs.col.code"),
+        SearchField("name", Tariff.name, "text", "admin_tariffs.col.name"),
+        SearchField("fee", Tariff.monthly_fee_kop, "money", "admin_tariffs.col.fee"),
+        SearchField("data_gb", Tariff.data_gb, "number", "admin_tariffs.col.data_gb"),
+        SearchField("speed_mbps", Tariff.speed_mbps, "number", "admin_tariffs.col.speed_mbps"),
+        SearchField("public", Tariff.is_public, "bool", "admin_tariffs.col.public"),
+        SearchField("archived", Tariff.is_archived, "bool", "admin_tariffs.col.status"),
+        SearchField("created_at", Tariff.created_at, "date", "admin_tariffs.col.created"),
+    ),
 )
 
 
@@ -90,5 +100,15 @@ ADDON_LIST = ListSpec(
         ExportColumn("is_archived", "admin_tariffs.col.status", "word", "admin_tariffs.archived."),
         ExportColumn("active", "admin_tariffs.col.active"),
         ExportColumn("created_at", "admin_tariffs.col.created", "time"),
+    ),
+    fields=(
+        SearchField("code", AddonService.code, "text", "admin_tariffs.col.code"),
+        SearchField("name", AddonService.name, "text", "admin_tariffs.col.name"),
+        SearchField("price", AddonService.price_kop, "money", "admin_tariffs.col.price"),
+        SearchField(
+            "period_days", AddonService.period_days, "number", "admin_tariffs.col.period_days"
+        ),
+        SearchField("archived", AddonService.is_archived, "bool", "admin_tariffs.col.status"),
+        SearchField("created_at", AddonService.created_at, "date", "admin_tariffs.col.created"),
     ),
 )

@@ -17,6 +17,7 @@ from paysim_app.core.listing import (
     ExportColumn,
     FilterDef,
     ListSpec,
+    SearchField,
     contains,
     date_range,
     digits,
@@ -117,6 +118,26 @@ SUBSCRIBER_LIST = ListSpec(
         ExportColumn("partner_name", "admin_subscribers.col.partner"),
         ExportColumn("created_at", "admin_subscribers.col.created", "time"),
     ),
+    fields=(
+        SearchField(
+            "contract_no", Subscriber.contract_no, "text", "admin_subscribers.col.contract_no"
+        ),
+        SearchField("full_name", Subscriber.full_name, "text", "admin_subscribers.col.full_name"),
+        SearchField("phone", Subscriber.phone, "text", "admin_subscribers.col.phone"),
+        SearchField("email", Subscriber.email, "text", "admin_subscribers.col.email"),
+        SearchField(
+            "status",
+            Subscriber.status,
+            "choice",
+            "admin_subscribers.col.status",
+            CONTRACT_STATUSES,
+            "admin_subscribers.status.",
+        ),
+        SearchField(
+            "partner", Subscriber.partner_id, "ref", "admin_subscribers.col.partner", ref="partner"
+        ),
+        SearchField("created_at", Subscriber.created_at, "date", "admin_subscribers.col.created"),
+    ),
 )
 
 
@@ -208,5 +229,45 @@ TICKET_LIST = ListSpec(
         ExportColumn("first_response_seconds", "people_ui.sup.first_response_seconds"),
         ExportColumn("created_at", "admin_support.col.created", "time"),
         ExportColumn("updated_at", "admin_support.col.updated", "time"),
+    ),
+    fields=(
+        SearchField("subject", Ticket.subject, "text", "admin_support.col.subject"),
+        SearchField(
+            "status",
+            Ticket.status,
+            "choice",
+            "admin_support.col.status",
+            TICKET_STATUSES,
+            "admin_support.status.",
+        ),
+        SearchField(
+            "category",
+            Ticket.category,
+            "choice",
+            "admin_support.col.category",
+            TICKET_CATEGORIES,
+            "support.category.",
+        ),
+        SearchField(
+            "priority",
+            Ticket.priority,
+            "choice",
+            "admin_support.col.priority",
+            TICKET_PRIORITIES,
+            "admin_support.priority.",
+        ),
+        SearchField(
+            "subscriber",
+            Ticket.subscriber_id,
+            "ref",
+            "admin_support.col.customer",
+            ref="subscriber",
+        ),
+        SearchField("partner", Ticket.partner_id, "ref", "admin_partners.col.name", ref="partner"),
+        SearchField(
+            "assignee", Ticket.assignee_user_id, "ref", "admin_support.col.assignee", ref="admin"
+        ),
+        SearchField("created_at", Ticket.created_at, "date", "admin_support.col.created"),
+        SearchField("updated_at", Ticket.updated_at, "date", "admin_support.col.updated"),
     ),
 )

@@ -16,7 +16,7 @@ from paysim_app.accounts import admins as admins_service
 from paysim_app.core import choices
 from paysim_app.core.choices import Choice
 from paysim_app.core.errors import ValidationError
-from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, SearchField, contains
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.text_search import name_matches
 from paysim_app.core.unit_of_work import verb
@@ -82,6 +82,14 @@ ADMIN_LIST = ListSpec(
         ExportColumn("last_login_at", "admin_staff.col.last_login", "time"),
         ExportColumn("created_at", "admin_staff.col.created", "time"),
     ),
+    fields=(
+        SearchField("full_name", User.full_name, "text", "admin_staff.col.name"),
+        SearchField("email", User.email, "text", "admin_staff.col.email"),
+        SearchField("role", AdminRole.name, "text", "admin_staff.col.role"),
+        SearchField("active", User.is_active, "bool", "admin_staff.col.active"),
+        SearchField("last_login_at", User.last_login_at, "date", "admin_staff.col.last_login"),
+        SearchField("created_at", User.created_at, "date", "admin_staff.col.created"),
+    ),
 )
 
 
@@ -135,6 +143,13 @@ AUDIT_LIST = ListSpec(
         ExportColumn("entity_id", "admin_staff.audit.col.entity_id"),
         ExportColumn("before", "admin_staff.audit.col.before"),
         ExportColumn("after", "admin_staff.audit.col.after"),
+    ),
+    fields=(
+        SearchField("created_at", AuditLog.created_at, "date", "admin_staff.audit.col.when"),
+        SearchField("who", AuditLog.actor_user_id, "ref", "admin_staff.audit.col.who", ref="admin"),
+        SearchField("action", AuditLog.action, "text", "admin_staff.audit.col.action"),
+        SearchField("entity", AuditLog.entity, "text", "admin_staff.audit.col.entity"),
+        SearchField("entity_id", AuditLog.entity_id, "text", "admin_staff.audit.col.entity_id"),
     ),
 )
 
@@ -246,6 +261,23 @@ RATING_LIST = ListSpec(
         ExportColumn("download_kbps", "admin_staff_ui.quality.download"),
         ExportColumn("upload_kbps", "admin_staff_ui.quality.upload"),
         ExportColumn("ping_ms", "admin_staff_ui.quality.ping"),
+    ),
+    fields=(
+        SearchField("created_at", QualityRating.created_at, "date", "admin_quality.col.when"),
+        SearchField("stars", QualityRating.stars, "number", "admin_quality.col.stars"),
+        SearchField(
+            "aspect",
+            QualityRating.aspect,
+            "choice",
+            "admin_quality.col.aspect",
+            RATING_ASPECTS,
+            "quality.aspect.",
+        ),
+        SearchField("comment", QualityRating.comment, "text", "admin_quality.col.comment"),
+        SearchField(
+            "subscriber", Subscriber.id, "ref", "admin_quality.col.subscriber", ref="subscriber"
+        ),
+        SearchField("ticket", QualityRating.ticket_id, "number", "admin_quality.col.ticket"),
     ),
 )
 

@@ -14,6 +14,7 @@ from paysim_app.core.listing import (
     ExportColumn,
     FilterDef,
     ListSpec,
+    SearchField,
     contains,
     digits,
     phone_part,
@@ -78,5 +79,16 @@ PARTNER_LIST = ListSpec(
         ExportColumn("active_subscribers", "admin_partners.col.subscribers"),
         ExportColumn("is_active", "admin_partners.col.status", "word", "admin_partners.active."),
         ExportColumn("created_at", "admin_partners.col.created", "time"),
+    ),
+    fields=(
+        SearchField("code", Partner.code, "text", "admin_partners.col.code"),
+        SearchField("name", Partner.name, "text", "admin_partners.col.name"),
+        SearchField("inn", Partner.inn, "text", "admin_partners.col.inn"),
+        SearchField("email", Partner.contact_email, "text", "admin_partners.field.email"),
+        SearchField("phone", Partner.contact_phone, "text", "admin_partners.field.phone"),
+        # basis points typed as a percent with two decimals, as the export writes them
+        SearchField("commission", Partner.commission_bp, "money", "admin_partners.col.commission"),
+        SearchField("active", Partner.is_active, "bool", "admin_partners.col.status"),
+        SearchField("created_at", Partner.created_at, "date", "admin_partners.col.created"),
     ),
 )

@@ -25,6 +25,7 @@ from paysim_app.core.listing import (
     ExportColumn,
     FilterDef,
     ListSpec,
+    SearchField,
     count_capped,
     date_range,
     digits,
@@ -43,7 +44,12 @@ from paysim_app.models import (
     TariffChangeRequest,
     UnblockRequest,
 )
-from paysim_app.models.requests import BLOCK_REASONS, REQUEST_STATUSES, TARIFF_CHANGE_WHEN
+from paysim_app.models.requests import (
+    BLOCK_REASONS,
+    REQUEST_STATUSES,
+    TARIFF_CHANGE_STATUSES,
+    TARIFF_CHANGE_WHEN,
+)
 from paysim_app.sims.activations import activation_rows_select, tariff_change_rows_select
 from paysim_app.sims.blocks import (
     ADMIN_BLOCKABLE,
@@ -161,6 +167,42 @@ ACTIVATION_LIST = ListSpec(
         ExportColumn("decided_at", "queues.col.decided", "time"),
         ExportColumn("decided_by_name", "queues.col.decided_by"),
     ),
+    fields=(
+        SearchField(
+            "status",
+            ActivationRequest.status,
+            "choice",
+            "queues.col.status",
+            REQUEST_STATUSES,
+            "queues.status.",
+        ),
+        SearchField("msisdn", Sim.msisdn, "text", "queues.col.msisdn"),
+        SearchField("iccid", Sim.iccid, "text", "queues.col.iccid"),
+        SearchField("customer", ActivationRequest.customer_name, "text", "queues.col.customer"),
+        SearchField(
+            "partner", ActivationRequest.partner_id, "ref", "queues.col.partner", ref="partner"
+        ),
+        SearchField(
+            "subscriber",
+            ActivationRequest.subscriber_id,
+            "ref",
+            "queues.col.subscriber",
+            ref="subscriber",
+        ),
+        SearchField(
+            "tariff", ActivationRequest.tariff_id, "ref", "queues.col.tariff", ref="tariff"
+        ),
+        SearchField("reason", ActivationRequest.reason, "text", "queues.col.reason"),
+        SearchField("created_at", ActivationRequest.created_at, "date", "queues.col.created"),
+        SearchField("decided_at", ActivationRequest.decided_at, "date", "queues.col.decided"),
+        SearchField(
+            "decided_by",
+            ActivationRequest.decided_by_user_id,
+            "ref",
+            "queues.col.decided_by",
+            ref="admin",
+        ),
+    ),
 )
 
 
@@ -209,6 +251,45 @@ TARIFF_CHANGE_LIST = ListSpec(
         ExportColumn("reason", "queues.col.reason"),
         ExportColumn("decided_at", "queues.col.decided", "time"),
         ExportColumn("decided_by_name", "queues.col.decided_by"),
+    ),
+    fields=(
+        SearchField(
+            "status",
+            TariffChangeRequest.status,
+            "choice",
+            "queues.col.status",
+            TARIFF_CHANGE_STATUSES,
+            "queues.status.",
+        ),
+        SearchField("msisdn", Sim.msisdn, "text", "queues.col.msisdn"),
+        SearchField(
+            "subscriber", Sim.subscriber_id, "ref", "queues.col.subscriber", ref="subscriber"
+        ),
+        SearchField(
+            "from_tariff",
+            TariffChangeRequest.from_tariff_id,
+            "ref",
+            "queues.col.from_tariff",
+            ref="tariff",
+        ),
+        SearchField(
+            "to_tariff",
+            TariffChangeRequest.to_tariff_id,
+            "ref",
+            "queues.col.to_tariff",
+            ref="tariff",
+        ),
+        SearchField(
+            "effective",
+            TariffChangeRequest.effective,
+            "choice",
+            "queues.col.when",
+            TARIFF_CHANGE_WHEN,
+            "tariffs.when.",
+        ),
+        SearchField("reason", TariffChangeRequest.reason, "text", "queues.col.reason"),
+        SearchField("created_at", TariffChangeRequest.created_at, "date", "queues.col.created"),
+        SearchField("decided_at", TariffChangeRequest.decided_at, "date", "queues.col.decided"),
     ),
 )
 
@@ -260,6 +341,27 @@ BLOCK_LIST = ListSpec(
         ExportColumn("lifted_at", "queues.col.lifted_at", "time"),
         ExportColumn("lifted_by_name", "queues.col.lifted_by"),
     ),
+    fields=(
+        SearchField(
+            "reason",
+            Block.reason,
+            "choice",
+            "queues.col.block_reason",
+            BLOCK_REASONS,
+            "queues.reason.",
+        ),
+        SearchField("comment", Block.comment, "text", "queues.col.comment"),
+        SearchField("msisdn", Sim.msisdn, "text", "queues.col.msisdn"),
+        SearchField("iccid", Sim.iccid, "text", "queues.col.iccid"),
+        SearchField(
+            "subscriber", Sim.subscriber_id, "ref", "queues.col.subscriber", ref="subscriber"
+        ),
+        SearchField("blocked_at", Block.blocked_at, "date", "queues.col.blocked_at"),
+        SearchField(
+            "blocked_by", Block.blocked_by_user_id, "ref", "queues.col.blocked_by", ref="admin"
+        ),
+        SearchField("lifted_at", Block.lifted_at, "date", "queues.col.lifted_at"),
+    ),
 )
 
 
@@ -287,6 +389,31 @@ UNBLOCK_LIST = ListSpec(
         ExportColumn("comment", "queues.col.comment"),
         ExportColumn("decided_at", "queues.col.decided", "time"),
         ExportColumn("decided_by_name", "queues.col.decided_by"),
+    ),
+    fields=(
+        SearchField(
+            "status",
+            UnblockRequest.status,
+            "choice",
+            "queues.col.status",
+            REQUEST_STATUSES,
+            "queues.status.",
+        ),
+        SearchField("msisdn", Sim.msisdn, "text", "queues.col.msisdn"),
+        SearchField(
+            "subscriber", Sim.subscriber_id, "ref", "queues.col.subscriber", ref="subscriber"
+        ),
+        SearchField(
+            "block_reason",
+            Block.reason,
+            "choice",
+            "queues.col.block_reason",
+            BLOCK_REASONS,
+            "queues.reason.",
+        ),
+        SearchField("comment", UnblockRequest.comment, "text", "queues.col.comment"),
+        SearchField("created_at", UnblockRequest.created_at, "date", "queues.col.created"),
+        SearchField("decided_at", UnblockRequest.decided_at, "date", "queues.col.decided"),
     ),
 )
 

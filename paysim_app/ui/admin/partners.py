@@ -21,6 +21,7 @@ from paysim_app.ui.access import access
 from paysim_app.ui.admin.partner_cash import cash_limit_block
 from paysim_app.ui.admin.partner_stats import partner_stats_block
 from paysim_app.ui.auth.session import Outcome, SessionState
+from paysim_app.ui.components.advanced_search import related_links
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import call_on_record, confirm_callout, field_error, form_input
 from paysim_app.ui.components.format import moment, phone
@@ -536,6 +537,7 @@ def _summary() -> rx.Component:
                 spacing="4",
                 wrap="wrap",
             ),
+            related_links("partner", s.partner["id"]),
             _actions(),
             spacing="3",
             width="100%",

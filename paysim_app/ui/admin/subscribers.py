@@ -19,6 +19,7 @@ from paysim_app.subscribers import CONTRACT_STATUSES, contracts
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.contract_desk import put_sims_block
 from paysim_app.ui.auth.session import Outcome, SessionState
+from paysim_app.ui.components.advanced_search import related_links
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.detail import call_on_record, form_input, info_text
 from paysim_app.ui.components.format import moment, money, phone
@@ -716,6 +717,7 @@ def subscriber_page() -> rx.Component:
                     size="2",
                 ),
                 _summary(),
+                related_links("subscriber", s.sub["id"]),
                 _section(
                     "admin_subscribers.sims",
                     rx.cond(

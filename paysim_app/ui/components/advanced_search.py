@@ -292,3 +292,30 @@ def advanced_panel(state) -> rx.Component:
             id="adv-panel",
         ),
     )
+
+
+def related_links(kind: str, record_id: rx.Var) -> rx.Component:
+    """A subscriber's or partner's card: its SIMs, payments and tickets, each as the list
+    filtered by it (the condition in the address, so the link can be copied or saved)."""
+    return rx.flex(
+        *[
+            rx.link(
+                rx.icon(icon, size=14),
+                tr(f"adv.links.{name}"),
+                href=f"/admin/{path}?{kind}.eq=" + record_id.to(str),
+                size="2",
+                id=f"{kind}-{name}-link",
+                display="inline-flex",
+                align_items="center",
+                gap="4px",
+            )
+            for name, path, icon in (
+                ("sims", "sims", "smartphone"),
+                ("payments", "payments", "credit-card"),
+                ("tickets", "support", "life-buoy"),
+            )
+        ],
+        spacing="4",
+        wrap="wrap",
+        id=f"{kind}-related",
+    )
