@@ -11,7 +11,15 @@ from sqlmodel import Session, select
 
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Sim, Subscriber, User
-from tests.e2e.conftest import WIDTHS, _iccid, enter, shot, staff_login, unique_number
+from tests.e2e.conftest import (
+    WIDTHS,
+    _iccid,
+    enter,
+    ready,
+    shot,
+    staff_login,
+    unique_number,
+)
 
 
 def _stock_sim(app_env: dict) -> tuple[int, str]:
@@ -50,6 +58,8 @@ def test_create_a_contract_put_a_sim_on_it_and_move_it(new_page, app_env, custom
 
     page = new_page(WIDTHS["desktop"])
     enter(page, admin, "/admin/subscribers")
+    ready(page)  # the list has loaded and written its filters into the address
+    page.wait_for_load_state("networkidle")
     page.locator("#new-contract").click()
     expect(page).to_have_url(re.compile(r"/admin/subscribers/new$"))
     page.locator("#new-full_name").fill("Ольга Договорова")
