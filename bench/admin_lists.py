@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from paysim_app.accounts import identity
 from paysim_app.billing import payment_lists
-from paysim_app.core.listing import ListQuery, fetch_page
+from paysim_app.core.listing import Condition, ListQuery, fetch_page
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Payment, Sim, Subscriber, TicketMessage, User
 from paysim_app.overview import search
@@ -92,6 +92,14 @@ def main() -> int:
             if n
         ]
         partners = list(session.execute(select(Partner.id)).scalars())
+        payers = list(
+            session.execute(
+                select(Payment.subscriber_id)
+                .where(Payment.subscriber_id.is_not(None))
+                .order_by(Payment.id.desc())
+                .limit(200)
+            ).scalars()
+        )
         messages = session.execute(select(func.count()).select_from(TicketMessage)).scalar_one()
         busiest = session.execute(
             select(Sim.partner_id, func.count())
@@ -212,6 +220,46 @@ def main() -> int:
             100,
         ),
         ("Payments: search by number", pays_q(lambda i: ListQuery(search=pick(i)[0])), 100),
+        # the advanced search (core.listing conditions), three combined with AND
+        (
+            "SIMs: advanced, status in + balance range + since",
+            sims_q(
+                lambda i: ListQuery(
+                    conditions=(
+                        Condition("status", "in", ("active,suspended", "active,blocked")[i % 2]),
+                        Condition("balance", "between", f"{-100 - i}..{100 + i}"),
+                        Condition("created_at", "from", year_ago.isoformat()),
+                    )
+                )
+            ),
+            100,
+        ),
+        (
+            "Payments: advanced, subscriber + amount + since",
+            pays_q(
+                lambda i: ListQuery(
+                    conditions=(
+                        Condition("subscriber", "eq", str(payers[i % len(payers)])),
+                        Condition("amount", "between", "100..5000"),
+                        Condition("created_at", "from", year_ago.isoformat()),
+                    )
+                )
+            ),
+            100,
+        ),
+        (
+            "Payments: advanced, status + amount >= + 30 days",
+            pays_q(
+                lambda i: ListQuery(
+                    conditions=(
+                        Condition("status", "in", "succeeded"),
+                        Condition("amount", "gte", str(300 + i)),
+                        Condition("created_at", "from", month_ago.isoformat()),
+                    )
+                )
+            ),
+            100,
+        ),
     ]
 
     def everywhere(make: Callable[[int], str]):

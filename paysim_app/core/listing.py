@@ -342,7 +342,10 @@ def estimate_rows(session: Session, stmt: Select) -> int | None:
     """PostgreSQL's planner estimate of the rows a SELECT returns (no rows are read)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    compiled = stmt.order_by(None).compile(session.get_bind())
+    # an IN list's parameters are expanded when the statement runs; EXPLAIN needs them now
+    compiled = stmt.order_by(None).compile(
+        session.get_bind(), compile_kwargs={"render_postcompile": True}
+    )
     # the driver's own placeholders and parameters: nothing of the user's text enters the SQL
     plan = (
         session.connection()

@@ -118,21 +118,28 @@ def _value_control(state, row, i) -> rx.Component:
 
 def _row(state, row, i) -> rx.Component:
     return rx.flex(
-        native_select(
-            var_options(state.adv_fields),
-            value=row["field"],
-            on_change=lambda v: state.adv_set(i, "field", v),
-            id=_rid("adv-field-", i),
-            aria_label=tr("adv.field"),
+        # a phone: one control under another; wider: field, operator and value on one line
+        rx.box(
+            native_select(
+                var_options(state.adv_fields),
+                value=row["field"],
+                on_change=lambda v: state.adv_set(i, "field", v),
+                id=_rid("adv-field-", i),
+                aria_label=tr("adv.field"),
+            ),
+            width=rx.breakpoints(initial="100%", sm="220px"),
         ),
-        native_select(
-            var_options(state.adv_ops[row["field"]].to(list[dict[str, str]])),
-            value=row["op"],
-            on_change=lambda v: state.adv_set(i, "op", v),
-            id=_rid("adv-op-", i),
-            aria_label=tr("adv.operator"),
+        rx.box(
+            native_select(
+                var_options(state.adv_ops[row["field"]].to(list[dict[str, str]])),
+                value=row["op"],
+                on_change=lambda v: state.adv_set(i, "op", v),
+                id=_rid("adv-op-", i),
+                aria_label=tr("adv.operator"),
+            ),
+            width=rx.breakpoints(initial="100%", sm="170px"),
         ),
-        rx.box(_value_control(state, row, i), flex="1", min_width="200px"),
+        rx.box(_value_control(state, row, i), flex="1", min_width="180px"),
         rx.icon_button(
             rx.icon("x", size=16),
             variant="soft",
@@ -226,6 +233,8 @@ def advanced_panel(state) -> rx.Component:
                 ),
                 rx.spacer(),
                 rx.input(
+                    flex="1",
+                    max_width="280px",
                     value=state.save_name,
                     on_change=state.set_save_name,
                     placeholder=tr("saved_filter.name"),
@@ -234,7 +243,7 @@ def advanced_panel(state) -> rx.Component:
                     max_length=60,
                     id="saved-name",
                     name="saved_name",
-                    min_width="160px",
+                    min_width="180px",
                 ),
                 rx.button(
                     rx.icon("bookmark-plus", size=16),
