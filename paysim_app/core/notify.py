@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from paysim_app.core import bulk, outbox
 from paysim_app.core.errors import PermissionDenied, ValidationError
-from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, contains
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, SearchField, contains
 from paysim_app.core.permissions import Actor
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
@@ -678,6 +678,20 @@ NOTIFICATION_LIST = ListSpec(
         ExportColumn("msisdn", "notify_centre.col.sim"),
         ExportColumn("title", "notify_centre.col.message"),
         ExportColumn("body", "notify_centre.col.message"),
+    ),
+    fields=(
+        SearchField("created_at", Notification.created_at, "date", "notify_centre.col.when"),
+        SearchField(
+            "kind",
+            Notification.kind,
+            "choice",
+            "notify_centre.col.kind",
+            tuple(KINDS),
+            "notify_centre.kind.",
+        ),
+        SearchField("msisdn", Sim.msisdn, "text", "notify_centre.col.sim"),
+        SearchField("title", Notification.title, "text", "notify_centre.col.message"),
+        SearchField("read_at", Notification.read_at, "date", "notify_centre.col.state"),
     ),
 )
 

@@ -26,6 +26,7 @@ from paysim_app.core.listing import (
     ExportColumn,
     FilterDef,
     ListSpec,
+    SearchField,
     contains,
     date_range,
     digits,
@@ -117,6 +118,22 @@ PARTNER_SIM_LIST = ListSpec(
         ExportColumn("balance_kop", "partner_cabinet.col.balance", "money"),
         ExportColumn("activated_at", "partner_cabinet.col.activated", "time"),
     ),
+    fields=(
+        SearchField("msisdn", Sim.msisdn, "text", "partner_cabinet.col.msisdn"),
+        SearchField("iccid", Sim.iccid, "text", "partner_cabinet.col.iccid"),
+        SearchField(
+            "status",
+            Sim.status,
+            "choice",
+            "partner_cabinet.col.status",
+            SIM_STATUSES,
+            "sim.status.",
+        ),
+        SearchField("tariff", Tariff.name, "text", "partner_cabinet.col.tariff"),
+        SearchField("subscriber", Subscriber.full_name, "text", "partner_cabinet.col.subscriber"),
+        SearchField("balance", Sim.balance_kop, "money", "partner_cabinet.col.balance"),
+        SearchField("activated_at", Sim.activated_at, "date", "partner_cabinet.col.activated"),
+    ),
 )
 
 
@@ -158,6 +175,21 @@ PARTNER_SUBSCRIBER_LIST = ListSpec(
         ExportColumn("status", "partner_cabinet.col.status", "word", "sim.status."),
         ExportColumn("tariff", "partner_cabinet.col.tariff"),
         ExportColumn("balance_kop", "partner_cabinet.col.balance", "money"),
+    ),
+    fields=(
+        SearchField("contract_no", Subscriber.contract_no, "text", "partner_cabinet.col.contract"),
+        SearchField("name", Subscriber.full_name, "text", "partner_cabinet.col.name"),
+        SearchField("msisdn", Sim.msisdn, "text", "partner_cabinet.col.msisdn"),
+        SearchField(
+            "status",
+            Sim.status,
+            "choice",
+            "partner_cabinet.col.status",
+            SIM_STATUSES,
+            "sim.status.",
+        ),
+        SearchField("tariff", Tariff.name, "text", "partner_cabinet.col.tariff"),
+        SearchField("balance", Sim.balance_kop, "money", "partner_cabinet.col.balance"),
     ),
 )
 
@@ -218,6 +250,26 @@ PARTNER_REQUEST_LIST = ListSpec(
         ExportColumn("iccid", "partner_cabinet.col.iccid"),
         ExportColumn("tariff", "partner_cabinet.col.tariff"),
         ExportColumn("reason", "partner_cabinet.col.reason"),
+    ),
+    fields=(
+        SearchField(
+            "created_at", ActivationRequest.created_at, "date", "partner_cabinet.col.created"
+        ),
+        SearchField(
+            "status",
+            ActivationRequest.status,
+            "choice",
+            "partner_cabinet.col.request_status",
+            REQUEST_STATUSES,
+            "queues.status.",
+        ),
+        SearchField(
+            "customer", ActivationRequest.customer_name, "text", "partner_cabinet.col.customer"
+        ),
+        SearchField("msisdn", Sim.msisdn, "text", "partner_cabinet.col.msisdn"),
+        SearchField("iccid", Sim.iccid, "text", "partner_cabinet.col.iccid"),
+        SearchField("tariff", Tariff.name, "text", "partner_cabinet.col.tariff"),
+        SearchField("reason", ActivationRequest.reason, "text", "partner_cabinet.col.reason"),
     ),
 )
 
