@@ -139,6 +139,7 @@ def test_a_bad_row_is_refused_and_changes_nothing(db_url, stock):
         ("adv_lookup", 0, "Анна"),  # not a ref field
         ("open_saved", "999"),
         ("delete_saved", "999"),
+        ("rename_saved", "999"),
     ],
 )
 def test_hostile_arguments_change_nothing(db_url, stock, call):
@@ -205,6 +206,12 @@ def test_saved_sets_are_saved_opened_and_kept_to_their_owner(db_url, stock):
     _run(AdminSimsState.open_saved, other, mine)
     _run(AdminSimsState.delete_saved, other, mine)
     assert other._applied == [] and len(_ids(other)) == 3
+    _run(AdminSimsState.set_save_name, other, "Чужое")
+    _run(AdminSimsState.rename_saved, other, mine)
+    # renamed by its owner to the name typed in the panel
+    _run(AdminSimsState.set_save_name, state, "Минус")
+    _run(AdminSimsState.rename_saved, state, mine)
+    assert [s["name"] for s in state.saved_sets] == ["Минус"] and "Минус" in state.saved_note
     # opened later from a fresh list, it restores the filters
     fresh = _state(AdminSimsState, "/admin/sims")
     out = _run(AdminSimsState.open_saved, fresh, mine)

@@ -186,6 +186,23 @@ def saved_menu(state) -> rx.Component:
                 state.saved_sets.length() > 0,
                 rx.fragment(
                     rx.menu.separator(),
+                    # the new name is the one typed in the panel's name box
+                    rx.menu.sub(
+                        rx.menu.sub_trigger(
+                            rx.icon("pencil", size=14), " ", tr("saved_filter.rename_menu")
+                        ),
+                        rx.menu.sub_content(
+                            rx.foreach(
+                                state.saved_sets,
+                                lambda s: rx.menu.item(
+                                    s["name"],
+                                    on_select=state.rename_saved(s["id"]),
+                                    disabled=state.save_name.strip() == "",
+                                    class_name="saved-rename",
+                                ),
+                            )
+                        ),
+                    ),
                     rx.menu.sub(
                         rx.menu.sub_trigger(
                             rx.icon("trash-2", size=14), " ", tr("saved_filter.delete_menu")

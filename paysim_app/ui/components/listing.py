@@ -464,6 +464,26 @@ class ListMixin(rx.State, mixin=True):
 
     @access(LIST)
     @rx.event
+    def rename_saved(self, filter_id: str):
+        """A saved set of the user's own renamed to the name typed in the panel."""
+        saved = next((s for s in self.saved_sets if s["id"] == str(filter_id)), None)
+        if saved is None:
+            return None
+        res = self._call(saved_filters.rename_filter, int(saved["id"]), self.save_name)
+        if res.redirect is not None:
+            return res.redirect
+        if not res:
+            self.saved_note = res.error
+            return None
+        self.saved_note = t("saved_filter.renamed", self.locale, name=res.value.name)
+        self.save_name = ""
+        actor = self._actor()
+        if actor is not None:
+            self._load_saved(actor)
+        return None
+
+    @access(LIST)
+    @rx.event
     def delete_saved(self, filter_id: str):
         saved = next((s for s in self.saved_sets if s["id"] == str(filter_id)), None)
         if saved is None:
