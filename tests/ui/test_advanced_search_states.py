@@ -188,6 +188,7 @@ def test_payments_by_a_subscriber_picked_by_typing(db_url, stock, factory):
     # the card's link opens the same list: the address is enough
     linked = _state(AdminPaymentsState, f"/admin/payments?subscriber.eq={sub.subscriber_id}")
     assert [r["amount_kop"] for r in linked._raw] == [1000]
+    assert "Анна Кузнецова" in linked.adv_rows[0]["label"]
 
 
 def test_saved_sets_are_saved_opened_and_kept_to_their_owner(db_url, stock):

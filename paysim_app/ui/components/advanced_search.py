@@ -248,7 +248,8 @@ def advanced_panel(state) -> rx.Component:
                     type="submit",
                     id="adv-apply",
                 ),
-                rx.spacer(),
+                # pushes the name box right from 576 px; on a phone it starts its own line
+                rx.box(flex="1", display=rx.breakpoints(initial="none", sm="block")),
                 rx.input(
                     flex="1",
                     max_width="280px",

@@ -249,7 +249,22 @@ class ListMixin(rx.State, mixin=True):
         self.saved_note, self.save_name = "", ""
         await asyncio.to_thread(self._prepare, actor)
         await asyncio.to_thread(self._load_saved, actor)
+        await asyncio.to_thread(self._name_refs, actor)
         return await self._fetch_async()
+
+    def _name_refs(self, actor: Actor) -> None:
+        """The panel's picker rows from an address show the record's name, not just its id
+        (looked up as the picker would; a record the actor may not see keeps "#id")."""
+        spec, rows = self._spec(), list(self.adv_rows)
+        for n, row in enumerate(rows):
+            f = spec.field_named(row["field"])
+            if f is None or f.kind != "ref" or not row["value"].isdigit():
+                continue
+            res = self._outcome(lambda f=f, v=row["value"]: ref_lookup.lookup(actor, f.ref, v))
+            hit = next((c for c in res.value if c.value == row["value"]), None) if res else None
+            if hit is not None:
+                rows[n] = {**row, "label": hit.label}
+        self.adv_rows = rows
 
     def _load_saved(self, actor: Actor) -> None:
         res = self._outcome(lambda: saved_filters.list_saved(actor, self._spec().name))
