@@ -115,13 +115,14 @@ def test_admin_approves_a_tariff_change_seeing_what_it_settles(new_page, app_env
     page.locator("#change-approve").click()
     expect(page).to_have_url(re.compile(r"/admin/activations\?tab=tariffs$"))
     _toast(page, f"№ {change_id}")
-    status, to_tariff, sim_tariff = _one(
+    status, to_tariff, sim_tariff, effective_on = _one(
         app_env,
-        "SELECT r.status, r.to_tariff_id, s.tariff_id FROM tariff_change_request r "
+        "SELECT r.status, r.to_tariff_id, s.tariff_id, r.effective_on FROM tariff_change_request r "
         "JOIN sim s ON s.id = r.sim_id WHERE r.id = ?",
         change_id,
     )
-    assert status == "approved" and to_tariff == sim_tariff
+    # "from the next period": scheduled for the billing cycle, the SIM keeps its tariff until then
+    assert status == "scheduled" and effective_on and to_tariff != sim_tariff
     assert sim_id
 
 

@@ -305,4 +305,4 @@ def test_the_websocket_client_is_the_browsers_protocol(backend: Backend):
         sims = _in_thread(run())
     except SocketError as err:  # pragma: no cover - shows the server's side
         pytest.fail(f"{err}\n{backend.log.read_text()[-2000:]}")
-    assert len(sims) == 3
+    assert len(sims) == 4  # the demo subscriber's SIMs (demo.DEMO_SUBSCRIBER_SIMS)
