@@ -97,6 +97,7 @@ def test_panel_rows_apply_as_conditions_and_push_the_address(db_url, stock):
     assert _ids(state) == {stock["poor"].id, stock["blocked"].id}
     script = _script(out)
     assert "pushState" in script and "balance.between=-5..0" in state._url_applied
+    assert '"/admin/sims")' in script  # written only while the browser shows the list
     assert "status.in=in_stock%2Cblocked" in state._url_applied
     # a page turn or a sort replaces the entry
     out = _run(AdminSimsState.set_sort, state, "msisdn")

@@ -59,9 +59,11 @@ ALL = "all"  # a filter select's "no filter" (the lists' native selects keep Rad
 ROW_KEYS = ("field", "op", "value", "value2")  # what adv_set may change in a condition row
 
 # the address bar: the list's own keys are rewritten, any other key of the page stays; with
-# push, the current entry goes back to the last applied filters before the new entry is added
-_URL_JS = """((own, qs, prev, push) => {
+# push, the current entry goes back to the last applied filters before the new entry is added;
+# nothing is written once the browser shows another page (a link followed during a fetch)
+_URL_JS = """((own, qs, prev, push, path) => {
   const u = new URL(window.location.href);
+  if (path && u.pathname !== path) return;  // the user has moved on to another page
   const build = (q) => {
     const p = new URLSearchParams();
     for (const [k, v] of u.searchParams) if (!own.includes(k) && !k.includes('.')) p.append(k, v);
@@ -78,7 +80,7 @@ _URL_JS = """((own, qs, prev, push) => {
   } else if (next !== u.pathname + u.search) {
     window.history.replaceState(st, '', next);
   }
-})(%s, %s, %s, %s)"""
+})(%s, %s, %s, %s, %s)"""
 
 
 class ListMixin(rx.State, mixin=True):
@@ -158,10 +160,10 @@ class ListMixin(rx.State, mixin=True):
         if not typing:
             self._url_applied = qs
         own = [f.name for f in spec.filters] + [SEARCH_KEY, SORT_KEY, ASC_KEY, PAGE_KEY]
-        return rx.call_script(
-            _URL_JS
-            % (json.dumps(own), json.dumps(qs), json.dumps(previous), "true" if push else "false")
-        )
+        path = self.router.url.path if isinstance(self.router.url.path, str) else ""
+        flag = "true" if push else "false"
+        args = (json.dumps(own), json.dumps(qs), json.dumps(previous), flag, json.dumps(path))
+        return rx.call_script(_URL_JS % args)
 
     def _with_url(self, events):
         """A fetch's own events followed by the address update."""
