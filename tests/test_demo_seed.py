@@ -129,11 +129,9 @@ def _demo_subscriber(session: Session) -> Subscriber:
 # --------------------------------------------------------------------------- counts and shape
 
 
-def test_seed_is_fast_and_reports_counts(seeded, session):
-    _, counts, seconds = seeded
-    # about 2 s of CPU alone (a quarter million usage rows among them); the rest is headroom
-    # for a machine busy with other tests
-    assert seconds < 15, f"seed took {seconds:.1f} s"
+def test_seed_reports_counts(seeded, session):
+    # its time is measured by bench/demo_seed.py, not asserted here
+    _, counts, _ = seeded
     assert counts["sims"] == 300
     assert counts["tariffs"] == 4
     assert counts["partners"] == 2
