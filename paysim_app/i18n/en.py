@@ -244,6 +244,7 @@ EN: dict[str, str] = {
     "statement.apply": "Search",
     "statement.reset": "Reset",
     "statement.export": "Download CSV",
+    "statement.export_xlsx": "Download Excel",
     "statement.found": "Found: {n}",
     "statement.page": "Page {page} of {pages}",
     "statement.prev": "Previous",

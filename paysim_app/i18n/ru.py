@@ -256,6 +256,7 @@ RU: dict[str, str] = {
     "statement.apply": "Найти",
     "statement.reset": "Сбросить",
     "statement.export": "Скачать CSV",
+    "statement.export_xlsx": "Скачать Excel",
     "statement.found": "Найдено: {n}",
     "statement.page": "Стр. {page} из {pages}",
     "statement.prev": "Назад",

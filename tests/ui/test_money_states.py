@@ -3,9 +3,13 @@ error and moves no money, and card data never lands in the state the browser rec
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import io
 import json
 from urllib.parse import parse_qsl
 
+import openpyxl
 import pytest
 from reflex.istate.data import RouterData
 from sqlmodel import select
@@ -192,4 +196,29 @@ def test_payment_history_filters_check_their_input(db_url, alice_and_bob):
     _run(PaymentsState.set_filter, state, "amount_min", "200")
     _run(PaymentsState.set_filter, state, "amount_max", "100")
     _run(PaymentsState.apply, state)
+    assert state.filter_error
+
+
+def _download(handler, state) -> tuple[str, bytes] | None:
+    """The file name and bytes of the rx.download a handler returned (None: no download)."""
+    spec = asyncio.run(handler.fn(state))
+    if spec is None:
+        return None
+    args = {name._js_expr: str(value) for name, value in spec.args}
+    encoded = args["url"].split("base64,", 1)[1].rstrip("\"'`")
+    return args["filename"], base64.b64decode(encoded)
+
+
+def test_payment_history_downloads_as_csv_and_excel_of_the_same_filters(db_url, alice_and_bob):
+    state = _state(PaymentsState)
+    name, data = _download(PaymentsState.export_xlsx, state)
+    assert name.strip("\"'`").endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.active.max_row == 2  # the header and the opening balance entry
+    name, _ = _download(PaymentsState.export, state)
+    assert name.strip("\"'`").endswith(".csv")
+    # a filter the service refuses: its message, and no file
+    _run(PaymentsState.set_filter, state, "amount_min", "200")
+    _run(PaymentsState.set_filter, state, "amount_max", "100")
+    assert _download(PaymentsState.export_xlsx, state) is None
     assert state.filter_error

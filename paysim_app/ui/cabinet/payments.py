@@ -164,17 +164,24 @@ class PaymentsState(CabinetState):
     @access("subscriber")
     @rx.event
     async def export(self):
+        return await self._download(statement.statement_csv, "csv")
+
+    @access("subscriber")
+    @rx.event
+    async def export_xlsx(self):
+        return await self._download(statement.statement_xlsx, "xlsx")
+
+    async def _download(self, write, extension: str):
+        """The filtered statement as a file (the same lines in either format)."""
         filters, locale = self._filter, self.locale
-        res = await self._call_async(
-            lambda actor: statement.statement_csv(actor, filters(), locale)
-        )
+        res = await self._call_async(lambda actor: write(actor, filters(), locale))
         if not res:
             if res.redirect is None:
                 self.filter_error = res.error
             return res.redirect
-        data = res.value
         return rx.download(
-            data=data, filename=f"paysim-payments-{moscow_date(utcnow()):%Y%m%d}.csv"
+            data=res.value,
+            filename=f"paysim-payments-{moscow_date(utcnow()):%Y%m%d}.{extension}",
         )
 
     @rx.var
@@ -338,6 +345,15 @@ def _filters() -> rx.Component:
                         type="button",
                         on_click=PaymentsState.export,
                         id="export-csv",
+                    ),
+                    rx.button(
+                        rx.icon("file-spreadsheet", size=16),
+                        tr("statement.export_xlsx"),
+                        variant="outline",
+                        size="3",
+                        type="button",
+                        on_click=PaymentsState.export_xlsx,
+                        id="export-xlsx",
                     ),
                     spacing="2",
                     wrap="wrap",
