@@ -452,14 +452,25 @@ class ListMixin(rx.State, mixin=True):
     def save_filters(self, _form: dict | None = None):
         spec = self._spec()
         res = self._call(saved_filters.save_filter, spec.name, self.save_name, self._address())
+        return self._saved_changed(res, "saved_filter.saved")
+
+    def _own_saved(self, filter_id: str) -> dict | None:
+        """A saved set of the user's own: looked up in the list loaded for them, never by a
+        client's id alone."""
+        return next((s for s in self.saved_sets if s["id"] == str(filter_id)), None)
+
+    def _saved_changed(self, res, done_key: str | None):
+        """After a save, rename or delete: its message (or the refusal) and the menu reloaded."""
         if res.redirect is not None:
             return res.redirect
         if not res:
             self.saved_note = res.error
-            return None
-        self.saved_note = t("saved_filter.saved", self.locale, name=res.value.name)
-        self.save_name = ""
-        actor = self._actor()
+        elif done_key is None:
+            self.saved_note = ""
+        else:
+            self.saved_note = t(done_key, self.locale, name=res.value.name)
+            self.save_name = ""
+        actor = self._actor()  # reloaded even after a refusal: the set may be gone
         if actor is not None:
             self._load_saved(actor)
         return None
@@ -468,7 +479,7 @@ class ListMixin(rx.State, mixin=True):
     @rx.event
     async def open_saved(self, filter_id: str):
         """A saved set of the user's own (looked up in the list loaded for them) applied."""
-        saved = next((s for s in self.saved_sets if s["id"] == str(filter_id)), None)
+        saved = self._own_saved(filter_id)
         if saved is None:
             return None
         spec = self._spec()
@@ -483,36 +494,20 @@ class ListMixin(rx.State, mixin=True):
     @rx.event
     def rename_saved(self, filter_id: str):
         """A saved set of the user's own renamed to the name typed in the panel."""
-        saved = next((s for s in self.saved_sets if s["id"] == str(filter_id)), None)
+        saved = self._own_saved(filter_id)
         if saved is None:
             return None
         res = self._call(saved_filters.rename_filter, int(saved["id"]), self.save_name)
-        if res.redirect is not None:
-            return res.redirect
-        if not res:
-            self.saved_note = res.error
-            return None
-        self.saved_note = t("saved_filter.renamed", self.locale, name=res.value.name)
-        self.save_name = ""
-        actor = self._actor()
-        if actor is not None:
-            self._load_saved(actor)
-        return None
+        return self._saved_changed(res, "saved_filter.renamed")
 
     @access(LIST)
     @rx.event
     def delete_saved(self, filter_id: str):
-        saved = next((s for s in self.saved_sets if s["id"] == str(filter_id)), None)
+        saved = self._own_saved(filter_id)
         if saved is None:
             return None
         res = self._call(saved_filters.delete_filter, int(saved["id"]))
-        if res.redirect is not None:
-            return res.redirect
-        self.saved_note = "" if res else res.error
-        actor = self._actor()
-        if actor is not None:
-            self._load_saved(actor)
-        return None
+        return self._saved_changed(res, None)
 
     @access(LIST)
     @rx.event
