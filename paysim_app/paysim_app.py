@@ -7,6 +7,7 @@ import contextlib
 import reflex as rx
 
 from paysim_app.api.routes import api
+from paysim_app.i18n import t
 from paysim_app.jobs import scheduler
 from paysim_app.ui.admin.activations import (
     AdminActivationsState,
@@ -115,6 +116,8 @@ from paysim_app.ui.partner.support import (
     partner_ticket_page,
 )
 from paysim_app.ui.partner.topup import PartnerTopupState, partner_topup_page
+from paysim_app.ui.public.connect import connect_page
+from paysim_app.ui.public.tariffs import PublicTariffsState, public_tariffs_page
 
 app = rx.App(
     html_lang="ru",
@@ -158,6 +161,21 @@ _page(register_page, "/register", RegisterState.on_load)
 _page(forgot_page, "/forgot", ForgotState.on_load)
 _page(reset_page, "/reset", ResetState.on_load)
 _page(confirm_login_page, "/confirm-login", ConfirmLoginState.on_load)
+
+# public pages (no sign-in, indexable: a title and a description of their own)
+app.add_page(
+    public_tariffs_page,
+    route="/tariffs",
+    title=t("public.meta.tariffs_title"),
+    description=t("public.meta.tariffs_description"),
+    on_load=PublicTariffsState.load,
+)
+app.add_page(
+    connect_page,
+    route="/connect",
+    title=t("public.meta.connect_title"),
+    description=t("public.meta.connect_description"),
+)
 
 # the three trees: built pages first, then each remaining menu entry as "coming soon"
 _page(cabinet_home, "/cabinet", CabinetHomeState.load)

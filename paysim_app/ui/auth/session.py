@@ -192,7 +192,10 @@ class SessionState(rx.State):
     def _admit(self, actor: Actor | None, role: str, permission: str | None):
         if actor is None:
             path = self.router.url.path.rstrip("/") or HOME[role]
-            return None, rx.redirect(f"/login?next={quote(path, safe='')}")
+            # the page asked for with its query (/cabinet/order?tariff=3 keeps its tariff)
+            query = self.router.url.query
+            target = f"{path}?{query}" if query else path
+            return None, rx.redirect(f"/login?next={quote(target, safe='')}")
         if actor.role != role:
             return None, rx.redirect(HOME[actor.role])
         if permission and not actor.can(permission):

@@ -488,4 +488,5 @@ def autopay_page() -> rx.Component:
         rx.heading(tr("autopay.history"), size="4", as_="h2", margin_top="0.5em"),
         data_table(RUN_COLUMNS, AutopayState.run_rows, "autopay.history_empty", "autopay-runs"),
         picker_id="autopay-sim",
+        no_sims_key="empty_cabinet.lead.autopay",
     )

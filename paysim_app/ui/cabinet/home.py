@@ -15,10 +15,12 @@ from paysim_app.overview import dashboards
 from paysim_app.sims import usage_view
 from paysim_app.support import quality
 from paysim_app.ui.access import access
+from paysim_app.ui.cabinet.claim_sim import claim_sim_form
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import status_badge
 from paysim_app.ui.components.charts import monthly_chart
 from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.empty_state import empty_state
 from paysim_app.ui.components.format import data_of, data_size, day, moment, money, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
@@ -852,7 +854,7 @@ def cabinet_home() -> rx.Component:
                     width="100%",
                 ),
                 rx.vstack(
-                    rx.callout(tr("cabinet.no_sims"), icon="info", id="no-sims"),
+                    empty_state("empty_cabinet.lead.home", add=claim_sim_form()),
                     _notices(),
                     width="100%",
                 ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from paysim_app.ui.cabinet.state import CabinetState
+from paysim_app.ui.components.empty_state import empty_state
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import DESKTOP, header_slot, shell
 from paysim_app.ui.components.pickers import choice, native_select, var_options
@@ -22,10 +23,11 @@ def sim_page(
     *content: rx.Component,
     picker_id: str | None = None,
     label_key: str = "topup.sim",
-    no_sims_key: str = "topup.no_sims",
+    no_sims_key: str = "empty_cabinet.lead.topup",
     head: tuple[rx.Component, ...] = (),
 ) -> rx.Component:
-    """`content` under a SIM picker (none when `picker_id` is None: the page places its own)."""
+    """`content` under a SIM picker (none when `picker_id` is None: the page places its own);
+    without SIMs, the empty cabinet's ways on, under `no_sims_key` (why the section is empty)."""
     picker = (
         [rx.box(sim_picker(state, picker_id, label_key), width="100%", max_width="420px")]
         if picker_id
@@ -37,7 +39,7 @@ def sim_page(
         rx.cond(
             state.sim_options.length() > 0,
             rx.vstack(*picker, *content, spacing="4", width="100%"),
-            rx.callout(tr(no_sims_key), icon="info", id="no-sims"),
+            empty_state(no_sims_key),
         ),
         title_key=title_key,
     )

@@ -442,6 +442,6 @@ def quality_page() -> rx.Component:
         data_table(RATING_COLUMNS, QualityState.rating_rows, "quality.ratings_empty", "ratings"),
         picker_id="quality-sim",
         label_key="quality.sim",
-        no_sims_key="quality.no_sims",
+        no_sims_key="empty_cabinet.lead.quality",
         head=(rx.script(src="/speedtest.js"),),
     )

@@ -12,6 +12,7 @@ from paysim_app.catalogue import addons
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
+from paysim_app.ui.components.empty_state import empty_state
 from paysim_app.ui.components.format import moment, money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
@@ -177,25 +178,29 @@ def _active(a: rx.Var) -> rx.Component:
 def services_page() -> rx.Component:
     return shell(
         "cabinet",
-        rx.vstack(
-            rx.cond(
-                ServicesState.active_rows.length() > 0,
-                rx.vstack(
-                    rx.heading(tr("addons.mine"), size="4", as_="h2"),
-                    rx.foreach(ServicesState.active_rows, _active),
-                    spacing="2",
+        rx.cond(
+            ServicesState.sim_options.length() == 0,
+            empty_state("empty_cabinet.lead.services"),
+            rx.vstack(
+                rx.cond(
+                    ServicesState.active_rows.length() > 0,
+                    rx.vstack(
+                        rx.heading(tr("addons.mine"), size="4", as_="h2"),
+                        rx.foreach(ServicesState.active_rows, _active),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                rx.heading(tr("addons.catalogue"), size="4", as_="h2"),
+                rx.grid(
+                    rx.foreach(ServicesState.offer_cards, _offer),
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                    spacing="3",
                     width="100%",
                 ),
-            ),
-            rx.heading(tr("addons.catalogue"), size="4", as_="h2"),
-            rx.grid(
-                rx.foreach(ServicesState.offer_cards, _offer),
-                columns=rx.breakpoints(initial="1", sm="2", lg="3"),
                 spacing="3",
                 width="100%",
             ),
-            spacing="3",
-            width="100%",
         ),
         title_key="addons.title",
     )

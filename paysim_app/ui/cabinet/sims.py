@@ -12,16 +12,18 @@ import reflex as rx
 from paysim_app.i18n import t
 from paysim_app.sims import own_sims, usage_view
 from paysim_app.ui.access import access
+from paysim_app.ui.cabinet.claim_sim import claim_sim_form
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import STATUS_COLOURS
 from paysim_app.ui.components.charts import month_label, monthly_chart
 from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.empty_state import empty_state
 from paysim_app.ui.components.format import data_size, day, money, phone
-from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
+from paysim_app.ui.components.forms import invalid, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
-NO_ERRORS = dict.fromkeys(("label", "comment", "iccid", "code"), "")
+NO_ERRORS = dict.fromkeys(("label", "comment"), "")
 
 
 class SimsState(CabinetState):
@@ -34,11 +36,10 @@ class SimsState(CabinetState):
     block_comment: str = ""
     unblock_comment: str = ""
     errors: dict[str, str] = NO_ERRORS
-    claim_error: str = ""
     months: list[dict] = []  # the current SIM's usage by calendar month (sims.usage_view)
 
     def _refresh(self, actor) -> None:
-        self.puk, self.errors, self.claim_error = "", NO_ERRORS, ""
+        self.puk, self.errors = "", NO_ERRORS
         if not self.current_sim_id:
             self.details, self.months = {}, []
             return
@@ -111,28 +112,6 @@ class SimsState(CabinetState):
         return self._change(
             own_sims.request_unblock, self.unblock_comment, done_key="sims.unblock_sent"
         )
-
-    @access("subscriber")
-    @rx.event
-    def claim(self, form: dict):
-        self.errors, self.claim_error = NO_ERRORS, ""
-        res = self._call(
-            own_sims.claim_sim,
-            str(form.get("iccid", "")),
-            str(form.get("code", "")),
-            ip=self._client_ip(),
-        )
-        if not res:
-            if res.field:
-                self.errors = {**NO_ERRORS, res.field: res.error}
-            else:
-                self.claim_error = res.error
-            return res.redirect
-        return [
-            rx.set_value("iccid", ""),
-            rx.set_value("code", ""),
-            rx.toast.success(self._t("sims.claim_sent")),
-        ]
 
     @rx.var
     def sim_rows(self) -> list[dict[str, str]]:
@@ -421,29 +400,6 @@ def _block_card() -> rx.Component:
     )
 
 
-def _claim_form() -> rx.Component:
-    def code_input(name: str, label_key: str, **props) -> rx.Component:
-        error = SimsState.errors[name]
-        return labelled(
-            name,
-            tr(label_key),
-            rx.input(
-                id=name, name=name, size="3", width="100%", aria_invalid=invalid(error), **props
-            ),
-            error,
-        )
-
-    return form_card(
-        rx.heading(tr("sims.add_title"), size="4", as_="h2"),
-        rx.text(tr("sims.add_hint"), size="2", color=rx.color("gray", 11)),
-        code_input("iccid", "sims.iccid", input_mode="numeric", placeholder="8970 1990 ..."),
-        code_input("code", "sims.code", auto_complete="off"),
-        error_banner(SimsState.claim_error, id_="claim-error"),
-        rx.button(tr("sims.add_button"), type="submit", size="3", id="claim-sim"),
-        on_submit=SimsState.claim,
-    )
-
-
 def _months() -> rx.Component:
     """The current SIM's usage by calendar month: a chart and the table."""
     return rx.vstack(
@@ -478,23 +434,27 @@ def _months() -> rx.Component:
 def sims_page() -> rx.Component:
     return shell(
         "cabinet",
-        rx.vstack(
-            data_table(SIM_COLUMNS, SimsState.sim_rows, "cabinet.no_sims", "sim-list"),
-            rx.cond(
-                SimsState.info.length() > 0,
-                rx.grid(
-                    _details(),
-                    _block_card(),
-                    columns=rx.breakpoints(initial="1", md="2"),
-                    spacing="4",
-                    width="100%",
-                    align="start",
+        rx.cond(
+            SimsState.sim_rows.length() > 0,
+            rx.vstack(
+                data_table(SIM_COLUMNS, SimsState.sim_rows, "cabinet.no_sims", "sim-list"),
+                rx.cond(
+                    SimsState.info.length() > 0,
+                    rx.grid(
+                        _details(),
+                        _block_card(),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="4",
+                        width="100%",
+                        align="start",
+                    ),
                 ),
+                rx.cond(SimsState.info.length() > 0, _months()),
+                claim_sim_form(),
+                spacing="4",
+                width="100%",
             ),
-            rx.cond(SimsState.info.length() > 0, _months()),
-            _claim_form(),
-            spacing="4",
-            width="100%",
+            empty_state("empty_cabinet.lead.sims", add=claim_sim_form()),
         ),
         title_key="sims.title",
     )

@@ -810,4 +810,5 @@ def tariffs_page() -> rx.Component:
         ),
         picker_id="tariffs-sim",
         label_key="tariffs.sim",
+        no_sims_key="empty_cabinet.lead.tariffs",
     )

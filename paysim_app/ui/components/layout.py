@@ -9,7 +9,7 @@ import reflex as rx
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.forms import ready_fieldset
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.components.nav import TITLES, TREES, NavItem
+from paysim_app.ui.components.nav import PUBLIC, TITLES, TREES, NavItem
 from paysim_app.ui.components.notifications import notification_badge
 from paysim_app.ui.components.pickers import native_select
 
@@ -202,9 +202,23 @@ def coming_soon(tree: str, title_key: str) -> rx.Component:
     )
 
 
+def _public_links() -> rx.Component:
+    return rx.el.nav(
+        rx.flex(
+            *[rx.link(tr(item.key), href=item.path, size="2") for item in PUBLIC],
+            wrap="wrap",
+            justify="center",
+            gap="0.5em 1.25em",
+        ),
+        aria_label=tr("public.nav.label"),
+        id="auth-public-links",
+        width="100%",
+    )
+
+
 def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
     """The centred card of the signed-out pages, with the language switch, as the page's one
-    main landmark."""
+    main landmark; under it the links to the public pages (tariffs, coverage, how to connect)."""
     return rx.el.main(
         rx.center(
             rx.vstack(
@@ -231,6 +245,7 @@ def auth_card(title_key: str, *children: rx.Component) -> rx.Component:
                     width="100%",
                     size="3",
                 ),
+                _public_links(),
                 width="100%",
                 max_width="420px",
                 spacing="3",

@@ -12,6 +12,13 @@ class NavItem(NamedTuple):
     permission: str | None = None
 
 
+# the public pages (no sign-in): the public shell's header and footer, under the sign-in card
+PUBLIC = (
+    NavItem("public.nav.tariffs", "/tariffs", "layers"),
+    NavItem("public.nav.coverage", "/coverage", "map-pin"),
+    NavItem("public.nav.connect", "/connect", "route"),
+)
+
 CABINET = (
     NavItem("nav.home", "/cabinet", "house"),
     NavItem("nav.notifications", "/cabinet/notifications", "bell"),

@@ -28,13 +28,10 @@ from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.forms import ready_fieldset
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import language_switch
+from paysim_app.ui.components.nav import PUBLIC
 
 # (i18n key, path): the public sections, in the header's and the footer's order
-PUBLIC_LINKS = (
-    ("public.nav.tariffs", "/tariffs"),
-    ("public.nav.coverage", "/coverage"),
-    ("public.nav.connect", "/connect"),
-)
+PUBLIC_LINKS = tuple((item.key, item.path) for item in PUBLIC)
 
 
 def _logo() -> rx.Component:

@@ -1,0 +1,114 @@
+"""The public tariff page's state (no sign-in: active tariffs only, what each add-on does, the
+order link), the empty cabinet's add-a-SIM form (one state for the dashboard and /cabinet/sims)
+and the cabinet's door keeping the page's query for after sign-in."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import pytest
+from sqlmodel import select
+
+import paysim_app.paysim_app  # noqa: F401
+from paysim_app.db import session_scope
+from paysim_app.i18n import EN
+from paysim_app.models import ActivationRequest, AddonService, Sim
+from paysim_app.sims import own_sims
+from paysim_app.ui.cabinet.claim_sim import ClaimSimState
+from paysim_app.ui.cabinet.home import CabinetHomeState
+from paysim_app.ui.public.tariffs import PublicTariffsState, addon_effect
+from tests.ui.test_money_states import _router, _run, _state
+from tests.ui.test_state_security import _leaf, _signed_in
+
+
+@pytest.fixture
+def catalogue(factory):
+    home = factory.tariff("Дом 50", fee_kop=50000, data_gb=50, speed_mbps=50)
+    unlimited = factory.tariff("Безлимит", fee_kop=150000, data_gb=None, speed_mbps=100)
+    old = factory.tariff("Архивный", fee_kop=10000, is_archived=True)
+    factory.session.add(
+        AddonService(code="gb10", name="+10 ГБ", price_kop=20000, kind="data_pack", data_gb=10)
+    )
+    factory.session.commit()
+    return home, unlimited, old
+
+
+def test_a_visitor_sees_the_active_tariffs_with_an_order_link(db_url, catalogue):
+    home, unlimited, old = catalogue
+    state = _leaf(PublicTariffsState)  # nobody signed in
+    _run(PublicTariffsState.load, state)
+
+    cards = state.tariff_cards
+    assert [c["name"] for c in cards] == ["Дом 50", "Безлимит"]
+    assert cards[0]["href"] == f"/cabinet/order?tariff={home.id}"
+    assert cards[0]["data"] == "50 ГБ в месяц" and cards[0]["speed"] == "до 50 Мбит/с"
+    assert "128 кбит/с" in cards[0]["limited"]
+    assert cards[1]["data"] == "Безлимитный интернет"
+    assert "500" in cards[0]["fee"] and "₽" in cards[0]["fee"]
+    assert str(old.id) not in {c["id"] for c in cards}
+    [pack] = state.addon_cards
+    assert pack["effect"] == "+10 ГБ к пакету текущего месяца" and pack["kind"] == "Пакет трафика"
+
+    state.locale = "en"
+    assert state.tariff_cards[1]["data"] == EN["tariffs.unlimited"]
+    assert state.addon_cards[0]["effect"] == "+10 GB on top of this month's allowance"
+
+
+@pytest.mark.parametrize(
+    ("addon", "words"),
+    [
+        ({"kind": "night_unlimited", "night_from_hour": 1, "night_to_hour": 7}, "с 01:00 до 07:00"),
+        ({"kind": "speed_booster", "speed_mbps": 200}, "до 200 Мбит/с"),
+        ({"kind": "static_ip"}, "IPv4"),
+        ({"kind": "other", "description": "Что-то своё"}, "Что-то своё"),
+        ({"kind": "other", "description": ""}, "Другая услуга"),
+    ],
+)
+def test_what_an_addon_does_in_words(addon, words):
+    assert words in addon_effect(addon, "ru")
+
+
+def test_the_empty_cabinet_adds_a_sim_from_its_pack(db_url, factory):
+    factory.subscriber("alice@example.ru")
+    stock = factory.sim(None)
+    stock.activation_code_hash = own_sims.activation_code_hash("AB12-CD34")
+    factory.session.commit()
+
+    home = _state(CabinetHomeState)
+    assert home.sims == []  # the dashboard shows the empty cabinet
+
+    state = _leaf(ClaimSimState)
+    state.auth_token = _signed_in("alice@example.ru")
+    _run(ClaimSimState.claim, state, {"iccid": "1234", "code": "AB12-CD34"})
+    assert state.claim_errors["iccid"] and not state.claim_errors["code"]
+    _run(ClaimSimState.claim, state, {"iccid": stock.iccid, "code": "<script>"})
+    assert state.claim_errors["code"] and not state.claim_errors["iccid"]
+    _run(ClaimSimState.claim, state, {"iccid": stock.iccid, "code": "WRONG-1"})
+    assert state.claim_error and state.claim_errors == {"iccid": "", "code": ""}
+    with session_scope() as session:
+        assert session.exec(select(ActivationRequest)).first() is None
+
+    out = _run(ClaimSimState.claim, state, {"iccid": stock.iccid, "code": "ab12 cd34"})
+    assert out and not state.claim_error
+    with session_scope() as session:
+        assert session.get(Sim, stock.id).status == "awaiting_activation"
+        assert session.exec(select(ActivationRequest)).one().status == "pending"
+
+
+def test_a_visitor_cannot_claim_a_sim(db_url, factory):
+    stock = factory.sim(None)
+    state = _leaf(ClaimSimState)
+    out = _run(ClaimSimState.claim, state, {"iccid": stock.iccid, "code": "AB12-CD34"})
+    assert out is not None  # sent to sign in
+    with session_scope() as session:
+        assert session.get(Sim, stock.id).status == "in_stock"
+
+
+def test_a_signed_out_visitor_comes_back_to_the_page_with_its_query(db_url):
+    state = _leaf(CabinetHomeState)
+    state.router = _router("/cabinet/order?tariff=3")
+    actor, redirect = state._gate("subscriber")
+    assert actor is None
+    target = str(redirect)
+    assert "/login?next=" in target
+    assert "/cabinet/order?tariff=3" in unquote(target)
