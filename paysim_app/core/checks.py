@@ -14,6 +14,7 @@ from paysim_app.core.errors import ValidationError
 from paysim_app.core.permissions import Actor
 
 CODE_RE = re.compile(r"[A-Z0-9_-]{2,32}")
+DOCUMENT_RE = re.compile(r"[0-9A-ZА-ЯЁ]{4,20}")
 
 
 def check_code(raw: object, field: str = "code") -> str:
@@ -22,6 +23,16 @@ def check_code(raw: object, field: str = "code") -> str:
     if not CODE_RE.fullmatch(code):
         raise ValidationError("admin_catalogue.error.code", field=field)
     return code
+
+
+def normalise_document(raw: str) -> str | None:
+    """An ID document number: 4-20 letters/digits (spaces and dashes dropped, upper case); a
+    Russian passport's 10 digits come out as 'XXXX XXXXXX'. None when it is not one. (A
+    dealer's sale and a customer's SIM order store it alike.)"""
+    text = re.sub(r"[\s-]+", "", raw or "").upper()
+    if re.fullmatch(r"\d{10}", text):
+        return f"{text[:4]} {text[4:]}"
+    return text if DOCUMENT_RE.fullmatch(text) else None
 
 
 def check_text(raw: object, field: str, max_len: int, *, required: bool = False) -> str:

@@ -86,13 +86,16 @@ KINDS: dict[str, KindSpec] = {
     ),
     # an admin moved a SIM between contracts: its old and its new holder
     **_kinds((SUBSCRIBER,), "sim_moved_out sim_moved_in"),
+    # a SIM order's every step (sims.orders)
+    **_kinds((SUBSCRIBER,), "order_status"),
     **_kinds((SUBSCRIBER, PARTNER), "ticket_reply ticket_resolved"),
     **_kinds((PARTNER,), "partner_activation_approved partner_activation_rejected"),
+    **_kinds((PARTNER,), "partner_order_new"),
     **_kinds((PARTNER,), "partner_low_balance", default="off", opt_in=True),
     **_kinds(
         (ADMIN,),
         "ticket_new activation_new unblock_new tariff_change_new dispute_opened dispute_closed "
-        "payment_unknown",
+        "payment_unknown order_new",
     ),
     # in-app by default: its e-mail copy could fail in turn
     **_kinds((ADMIN,), "message_failed", default="app"),
@@ -372,6 +375,7 @@ QUEUES = {
     "activation_new": "activations.edit",
     "unblock_new": "blocks.edit",
     "tariff_change_new": "activations.edit",
+    "order_new": "activations.edit",
 }
 
 

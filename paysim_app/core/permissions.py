@@ -22,6 +22,7 @@ SECTIONS = (
     "admins",
     "audit",
     "quality",
+    "coverage",
 )
 SPECIAL = ("sims.import", "payments.refund", "admins.manage")
 PERMISSIONS: tuple[str, ...] = (

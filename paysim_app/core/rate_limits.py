@@ -56,6 +56,9 @@ RULES: dict[str, str] = {
     "card.ip": "10/hour",  # declined card attempts from one address
     "attachments.user": "30/day",  # files one person uploads to support
     "speedtest.ip": "10/hour",  # speed tests started from one address
+    "coverage_check.ip": "300/10 minutes",  # coverage checks and type-ahead from one address
+    "coverage_lead.ip": "10/hour",  # "no coverage yet" contacts left from one address
+    "coverage_lead.contact": "5/day",  # the same, for one phone number or e-mail address
 }
 
 _T = RateCounter.__table__

@@ -21,6 +21,7 @@ from paysim_app.models.billing import (
     SandboxCheckout,
     SavedCard,
 )
+from paysim_app.models.coverage import BaseStation, CoverageRegion, DemandLead, Settlement
 from paysim_app.models.notifications import Notification, NotificationPreference, OutboxEmail
 from paysim_app.models.partners import Commission, Partner
 from paysim_app.models.policy import SimPolicy
@@ -44,8 +45,11 @@ __all__ = [
     "AuthSession",
     "AutopayRun",
     "AutopaySetting",
+    "BaseStation",
     "Block",
     "Commission",
+    "CoverageRegion",
+    "DemandLead",
     "JobLease",
     "BillingRun",
     "CannedReply",
@@ -65,6 +69,7 @@ __all__ = [
     "SandboxCheckout",
     "SavedCard",
     "SavedFilter",
+    "Settlement",
     "Sim",
     "SimAddon",
     "SimPolicy",

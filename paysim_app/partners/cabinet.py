@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from paysim_app.core import audit, notify
 from paysim_app.core import sim_lifecycle as lifecycle
+from paysim_app.core.checks import normalise_document
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
 from paysim_app.core.listing import (
     ExportColumn,
@@ -45,7 +46,6 @@ from paysim_app.sims import activations
 
 NAME_MAX = 200
 STOCK_CHOICES = 100  # in-stock SIMs the sale form offers at once (narrowed by a search)
-DOCUMENT_RE = re.compile(r"[0-9A-ZА-ЯЁ]{4,20}")
 
 
 # -- who may look ------------------------------------------------------------------------------
@@ -364,16 +364,9 @@ class SaleResult:
     msisdn: str
 
 
-def normalise_document(raw: str) -> str | None:
-    """An ID document number: 4-20 letters/digits (spaces and dashes dropped, upper case); a
-    Russian passport's 10 digits come out as 'XXXX XXXXXX'. None when it is not one."""
-    text = re.sub(r"[\s-]+", "", raw or "").upper()
-    if re.fullmatch(r"\d{10}", text):
-        return f"{text[:4]} {text[4:]}"
-    return text if DOCUMENT_RE.fullmatch(text) else None
-
-
-def _clean(session: Session, form: SaleForm) -> tuple[str, str, str, str, Tariff]:
+def _clean(
+    session: Session, form: SaleForm, *, email_required: bool = True
+) -> tuple[str, str, str, str, Tariff]:
     name = " ".join(str(form.customer_name or "").split())
     if len(name) < 2:
         raise ValidationError("partner_cabinet.error.name", field="customer_name")
@@ -382,7 +375,8 @@ def _clean(session: Session, form: SaleForm) -> tuple[str, str, str, str, Tariff
     phone_no = normalise_phone(str(form.phone or ""))
     if phone_no is None:
         raise ValidationError("partner_cabinet.error.phone", field="phone")
-    email = normalise_email(str(form.email or ""))
+    raw_email = str(form.email or "").strip()
+    email = normalise_email(raw_email) if raw_email or email_required else ""
     if email is None:
         raise ValidationError("partner_cabinet.error.email", field="email")
     document = normalise_document(str(form.document or ""))
@@ -396,10 +390,20 @@ def _clean(session: Session, form: SaleForm) -> tuple[str, str, str, str, Tariff
 
 
 @verb
-def sell_sim(session: Session, actor: Actor, sim_id: int, form: SaleForm) -> SaleResult:
+def sell_sim(
+    session: Session,
+    actor: Actor,
+    sim_id: int,
+    form: SaleForm,
+    *,
+    subscriber_id: int | None = None,
+) -> SaleResult:
     """File an activation request for one of the partner's in-stock SIMs with the new customer's
     data; the SIM moves to awaiting_activation. Audited. Another partner's SIM (or a missing one)
-    is refused alike; a SIM that is not in stock is refused with a reason."""
+    is refused alike; a SIM that is not in stock is refused with a reason.
+
+    `subscriber_id`: the customer's own contract, for a SIM they ordered (partners.orders
+    checks it is the order's): approval puts the SIM on it, and the e-mail may be empty."""
     pid = require_partner(actor).partner_id
     valid_id = isinstance(sim_id, int) and not isinstance(sim_id, bool)
     sim = activations.lock_row(session, Sim, sim_id) if valid_id else None
@@ -407,7 +411,9 @@ def sell_sim(session: Session, actor: Actor, sim_id: int, form: SaleForm) -> Sal
         raise PermissionDenied()
     if not lifecycle.allows(sim.status, "sell") or sim.subscriber_id is not None:
         raise DomainError("partner_cabinet.error.not_in_stock")
-    name, phone_no, email, document, tariff = _clean(session, form)
+    name, phone_no, email, document, tariff = _clean(
+        session, form, email_required=subscriber_id is None
+    )
     # compare-and-set: only while the status still allows the sale
     moved = session.execute(
         lifecycle.statement("sell", Sim.id == sim.id, updated_at=utcnow()).execution_options(
@@ -421,6 +427,7 @@ def sell_sim(session: Session, actor: Actor, sim_id: int, form: SaleForm) -> Sal
         sim_id=sim.id,
         requester_user_id=actor.user_id,
         partner_id=pid,
+        subscriber_id=subscriber_id,
         tariff_id=tariff.id,
         customer_name=name,
         customer_phone=phone_no,

@@ -14,12 +14,14 @@ the values of the pages' filters.
 from paysim_app.core import sim_lifecycle as lifecycle
 
 # the values its statuses and reasons take, for the pages' filters and forms
+from paysim_app.models.orders import ORDER_STATUSES, ORDER_WAYS
 from paysim_app.models.requests import BLOCK_REASONS, REQUEST_STATUSES, TARIFF_CHANGE_WHEN
 from paysim_app.models.sims import SIM_STATUSES
 
 # the network policy registers itself here (the marks' handler and the billing cycle's sweep):
-# whoever imports the SIM context gets the policy kept with every status or add-on change
-from paysim_app.sims import policy
+# whoever imports the SIM context gets the policy kept with every status or add-on change;
+# likewise a SIM order follows the activation request it became (sims.orders)
+from paysim_app.sims import orders, policy
 
 __all__ = [
     "activations",
@@ -28,6 +30,7 @@ __all__ = [
     "blocks",
     "importing",
     "inventory",
+    "orders",
     "own_sims",
     "policy",
     "queue_lists",
@@ -36,6 +39,8 @@ __all__ = [
     "usage_history",
     "usage_view",
     "BLOCK_REASONS",
+    "ORDER_STATUSES",
+    "ORDER_WAYS",
     "REQUEST_STATUSES",
     "SIM_STATUSES",
     "TARIFF_CHANGE_WHEN",

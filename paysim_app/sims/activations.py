@@ -573,6 +573,7 @@ def approve_activation(
         },
     )
     session.flush()
+    _order_decided(session, request, "approved")
     notify_owner(session, sim, "activation_approved", {"tariff": tariff.name})
     notify.tell_partner_decision(
         session, request, sim.msisdn, approved=True, contract=sub.contract_no
@@ -587,6 +588,16 @@ def approve_activation(
         created_subscriber=new_user is not None,
         set_password_sent=new_user is not None,
     )
+
+
+# who else follows a request's decision: fn(session, request, "approved" | "rejected" |
+# "cancelled") in the deciding transaction (sims.orders registers the SIM order bound to it)
+DECISION_LISTENERS: list[Callable[[Session, ActivationRequest, str], None]] = []
+
+
+def _order_decided(session: Session, request: ActivationRequest, outcome: str) -> None:
+    for listener in DECISION_LISTENERS:
+        listener(session, request, outcome)
 
 
 def _back_to_stock(session: Session, sim: Sim, request_id: int) -> str:
@@ -630,6 +641,7 @@ def reject_activation(session: Session, actor: Actor, request_id: int, reason: s
         {"status": "rejected", "sim_id": sim.id, "sim_status": after_status, "reason": reason},
     )
     session.flush()
+    _order_decided(session, request, "rejected")
     if not notify.tell_partner_decision(
         session, request, sim.msisdn, approved=False, reason=reason
     ):
@@ -694,3 +706,4 @@ def cancel_activation(session: Session, actor: Actor, request_id: int) -> None:
         {"status": "cancelled", "sim_id": sim.id, "sim_status": after_status},
     )
     session.flush()
+    _order_decided(session, request, "cancelled")

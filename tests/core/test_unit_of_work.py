@@ -20,6 +20,7 @@ CONTEXTS = (
     "accounts",
     "billing",
     "catalogue",
+    "coverage",
     "overview",
     "partners",
     "sims",
