@@ -1,8 +1,8 @@
 """coverage: regions, settlements with a quality level, base stations, demand leads;
 the coverage.view / coverage.edit permissions for the built-in Superadmin role
 
-Revision ID: 0032_coverage
-Revises: 0031_saved_filters
+Revision ID: 0033_coverage
+Revises: 0032_sim_orders
 Create Date: 2026-12-06 09:28:05.455028
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0032_coverage"
-down_revision: str | None = "0031_saved_filters"
+revision: str = "0033_coverage"
+down_revision: str | None = "0032_sim_orders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
