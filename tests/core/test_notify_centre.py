@@ -231,3 +231,56 @@ def test_preferences_show_what_the_account_can_use(session, factory):
     admin_rows = {r.kind for r in notify.get_preferences(session, factory.superadmin())}
     assert {"ticket_new", "message_failed", "new_sign_in"} <= admin_rows
     assert "card_added" not in admin_rows
+
+
+def test_an_admins_badge_counts_what_still_waits(session, factory):
+    """Another admin decided the request, an operator answered the ticket, the failed message
+    went back to the queue: those notices count as read; what still waits is counted."""
+    from paysim_app.core import outbox
+    from paysim_app.messaging import delivery
+    from paysim_app.messaging.base import PermanentFailure
+    from paysim_app.support import inbox
+
+    class Refusing:
+        def send(self, message) -> list[str]:
+            raise PermanentFailure("invalid destination")
+
+    boss, other = factory.superadmin(), factory.superadmin()
+    dealer, tariff, sub = factory.partner(), factory.tariff(), factory.subscriber()
+    stock = [factory.sim(partner=dealer, status="in_stock") for _ in range(2)]
+    requests = [
+        cabinet.sell_sim(
+            session,
+            dealer.actor,
+            sim.id,
+            cabinet.SaleForm(
+                f"Клиент {n}", f"+7916111224{n}", f"c{n}@example.ru", "4510 123456", str(tariff.id)
+            ),
+        ).request_id
+        for n, sim in enumerate(stock)
+    ]
+    tickets = [
+        ticketing.open_ticket(session, sub, "speed", f"Медленно {n}", "Вечером") for n in (1, 2)
+    ]
+    sms = outbox.queue_sms(session, "+70000000000", "Текст", "sms_code")
+    session.commit()
+    delivery.deliver_due(sms_sender=Refusing())
+    session.expire_all()
+    assert notify.count_unread(session, boss) == 5  # 2 requests, 2 tickets, 1 failed message
+    # someone else deals with one of each
+    activations.approve_activation(session, other, requests[0])
+    inbox.reply_to_ticket(session, other, tickets[0], "Проверили, исправлено")
+    outbox.retry_messages(session, other, [sms.id])
+    session.commit()
+    assert notify.count_unread(session, boss) == 2
+    session.commit()
+    unread = {n.kind for n in notifications(session, boss) if n.read_at is None}
+    assert unread == {"activation_new", "ticket_new"}
+    # the list shows the same: the settled ones are read
+    page = fetch_page(session, boss, LIST, ListQuery(filters={"state": "unread"}))
+    assert page.total == 2
+    # a subscriber's or a partner's notices are never settled this way
+    assert notify.settle_handled(session, sub) == 0
+    assert notify.settle_handled(session, dealer.actor) == 0
+    # the other admin, who acted, has the same count
+    assert notify.count_unread(session, other) == 2

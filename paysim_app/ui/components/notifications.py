@@ -100,6 +100,7 @@ class NotificationsMixin(ListMixin, mixin=True):
             {"value": k, "label": t(f"notify_centre.kind.{k}", loc)}
             for k in notify.kinds_for(actor.role)
         ]
+        self._call(notify.settle_handled)  # an admin's notices of items dealt with: read
         sims = self._call(notify.notification_sims).value or []
         self.sim_options = anything + [
             {"value": str(s.id), "label": phone(s.msisdn) + (f" · {s.label}" if s.label else "")}
