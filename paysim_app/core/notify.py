@@ -700,10 +700,87 @@ NOTIFICATION_LIST = ListSpec(
 )
 
 
+# An admin's notice of something waiting for staff, and when it no longer waits: kind -> (the
+# key its dedup_key names, the condition under which that item still waits). Another admin
+# decided the request, an operator answered the ticket, the dispute closed, the failed message
+# went back to the queue: the notice counts as read, so the badge counts what still waits.
+def _waiting_rules() -> dict[str, tuple]:
+    from paysim_app.models import (  # only admins' notices need them
+        ActivationRequest,
+        OutboxEmail,
+        TariffChangeRequest,
+        Ticket,
+        UnblockRequest,
+    )
+    from paysim_app.models.billing import PaymentDispute
+
+    return {
+        "ticket_new": (Ticket.id, Ticket.status.in_(("new", "open"))),
+        "activation_new": (ActivationRequest.id, ActivationRequest.status == "pending"),
+        "unblock_new": (UnblockRequest.id, UnblockRequest.status == "pending"),
+        "tariff_change_new": (TariffChangeRequest.id, TariffChangeRequest.status == "pending"),
+        "dispute_opened": (PaymentDispute.ref, PaymentDispute.state == "open"),
+        "message_failed": (OutboxEmail.id, OutboxEmail.status == "failed"),
+    }
+
+
+SETTLE_LOOK = 500  # an admin's newest unread notices of waiting items looked at per count
+
+
+def _ref_of(kind: str, key: str) -> int | str | None:
+    """The item a notice's dedup_key names: "activation_new:12" -> 12, "outbox_failed:7:1700"
+    -> 7, "dispute_opened:dp_1" -> "dp_1"; None for a key of another shape."""
+    if kind == "dispute_opened":
+        ref = key.partition(":")[2]
+        return ref or None
+    parts = key.split(":")
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+@verb
+def settle_handled(session: Session, actor: Actor | None) -> int:
+    """Mark read the actor's unread notices of items that no longer wait for staff (admins
+    only; one query for the notices, one per kind for the items). How many were marked."""
+    actor = _signed_in(actor)
+    if actor.role != ADMIN:
+        return 0
+    rules = _waiting_rules()
+    rows = session.execute(
+        select(Notification.id, Notification.kind, Notification.dedup_key)
+        .where(
+            Notification.user_id == actor.user_id,
+            Notification.read_at.is_(None),
+            Notification.kind.in_(tuple(rules)),
+        )
+        .order_by(Notification.id.desc())
+        .limit(SETTLE_LOOK)
+    ).all()
+    refs: dict[str, dict[object, list[int]]] = {}
+    for nid, kind, key in rows:
+        ref = _ref_of(kind, key or "")
+        if ref is not None:
+            refs.setdefault(kind, {}).setdefault(ref, []).append(nid)
+    done: list[int] = []
+    for kind, items in refs.items():
+        column, waits = rules[kind]
+        still = set(session.execute(select(column).where(column.in_(list(items)), waits)).scalars())
+        done += [nid for ref, ids in items.items() if ref not in still for nid in ids]
+    if not done:
+        return 0
+    return session.execute(
+        update(Notification)
+        .where(Notification.id.in_(sorted(done)), Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    ).rowcount
+
+
 @verb
 def count_unread(session: Session, actor: Actor | None) -> int:
-    """The header badge: the actor's unread notifications (ix_notification_user_read)."""
-    return unread_count(session, _signed_in(actor))
+    """The header badge: the actor's unread notifications (ix_notification_user_read); for an
+    admin, what still waits (notices of items already dealt with are settled first)."""
+    actor = _signed_in(actor)
+    settle_handled(session, actor)
+    return unread_count(session, actor)
 
 
 @verb
