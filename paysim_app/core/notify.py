@@ -713,6 +713,7 @@ def _waiting_rules() -> dict[str, tuple]:
         UnblockRequest,
     )
     from paysim_app.models.billing import PaymentDispute
+    from paysim_app.models.orders import SimOrder
 
     return {
         "ticket_new": (Ticket.id, Ticket.status.in_(("new", "open"))),
@@ -721,6 +722,7 @@ def _waiting_rules() -> dict[str, tuple]:
         "tariff_change_new": (TariffChangeRequest.id, TariffChangeRequest.status == "pending"),
         "dispute_opened": (PaymentDispute.ref, PaymentDispute.state == "open"),
         "message_failed": (OutboxEmail.id, OutboxEmail.status == "failed"),
+        "order_new": (SimOrder.id, SimOrder.status == "new"),
     }
 
 
