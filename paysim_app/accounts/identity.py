@@ -661,7 +661,9 @@ def queue_to_login(
     may edit): the e-mail (`subject`, `body`), or for a phone login the SMS `sms` of kind
     sms_<kind>."""
     if user.email:
-        queue_email(session, user.email, subject, body, kind=kind, secret=secret)
+        queue_email(
+            session, user.email, subject, body, kind, secret, user_id=user.id, locale=user.locale
+        )
     elif user.phone:
         queue_sms(
             session, user.phone, sms, f"sms_{kind}", secret, user_id=user.id, locale=user.locale
@@ -683,15 +685,15 @@ def send_reset_link(session: Session, user: User, base_url: str | None = None) -
     )
     link = f"{(base_url or settings.paysim_public_url).rstrip('/')}/reset?token={SECRET}"
     minutes = settings.paysim_reset_minutes
+    loc = user.locale if user.locale in ("ru", "en") else "ru"  # the owner's own language
     queue_to_login(
         session,
         user,
-        "PaySim: восстановление пароля / password reset",
-        f"Ссылка для нового пароля (действует {minutes} мин.):\n{link}\n\n"
-        f"Link to set a new password (valid {minutes} min):\n{link}\n",
+        t("mail.password_reset.subject", loc),
+        t("mail.password_reset.body", loc, link=link, minutes=minutes),
         "password_reset",
         token,
-        t("verification.sms.reset_link", user.locale, link=link, minutes=minutes),
+        t("verification.sms.reset_link", loc, link=link, minutes=minutes),
     )
     return token
 

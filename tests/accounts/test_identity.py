@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from paysim_app.accounts import identity
 from paysim_app.core.errors import AuthError, PermissionDenied, ValidationError
-from paysim_app.core.outbox import render_for_sending
+from paysim_app.core.outbox import SECRET, render_for_sending
 from paysim_app.db import session_scope
 from paysim_app.models import (
     AuditLog,
@@ -642,6 +642,26 @@ def test_reset_request_queues_exactly_one_mail_with_a_link(factory, engine):
         assert row.expires_at - row.created_at == timedelta(minutes=30)
         raw_rows = s.connection().execute(text("SELECT * FROM password_reset_token")).all()
     assert all(token not in str(value) for raw in raw_rows for value in raw)
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "said", "not_said"),
+    [
+        ("ru", "PaySim: новый пароль", "действует 30 мин.", "valid"),
+        ("en", "PaySim: a new password", "for 30 min", "действует"),
+    ],
+)
+def test_the_reset_mail_is_in_its_owners_language(
+    factory, session, engine, locale, subject, said, not_said
+):
+    user_id = factory.subscriber("ivan@example.ru").user_id
+    session.get(User, user_id).locale = locale
+    session.commit()
+    call(engine, identity.request_password_reset, "ivan@example.ru")
+    [mail] = outbox(engine)
+    assert (mail.subject, mail.user_id, mail.locale) == (subject, user_id, locale)
+    assert said in mail.body and not_said not in mail.body
+    assert "/reset?token=" + SECRET in mail.body  # the token itself is sealed
 
 
 def test_reset_link_uses_the_given_base_url(factory, engine):

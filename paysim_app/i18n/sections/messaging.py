@@ -9,6 +9,13 @@ RU = {
         "Вы получили его, потому что включили такие уведомления на почту. "
         "Отписаться от них: {link}\nОстальные настройки уведомлений — в личном кабинете."
     ),
+    # -- a password reset (accounts.identity.send_reset_link), in its owner's language
+    "mail.password_reset.subject": "PaySim: новый пароль",
+    "mail.password_reset.body": (
+        "Здравствуйте!\n\nЧтобы задать новый пароль личного кабинета PaySim, откройте ссылку "
+        "(она действует {minutes} мин. и только один раз):\n{link}\n\n"
+        "Если вы не просили сменить пароль, ничего не делайте: прежний пароль продолжит работать."
+    ),
     # -- /api/unsubscribe
     "unsubscribe.title": "Отписка от писем PaySim",
     "unsubscribe.ask": (
@@ -64,6 +71,12 @@ EN = {
     "mail.footer.unsubscribe": (
         "You get it because these notifications are on for your e-mail. "
         "Unsubscribe from them: {link}\nYour other notification settings are in your account."
+    ),
+    "mail.password_reset.subject": "PaySim: a new password",
+    "mail.password_reset.body": (
+        "Hello,\n\nTo set a new password for your PaySim account, open this link (it works "
+        "once, for {minutes} min):\n{link}\n\n"
+        "If you did not ask for it, do nothing: your current password keeps working."
     ),
     "unsubscribe.title": "Unsubscribe from PaySim e-mails",
     "unsubscribe.ask": (
