@@ -29,7 +29,7 @@ from stdnum import luhn
 from stdnum.ru import inn as ru_inn
 
 from paysim_app import demo_usage
-from paysim_app.accounts import hash_password
+from paysim_app.accounts import consent, hash_password
 from paysim_app.accounts.identity import create_admin, next_contract_no
 from paysim_app.billing import ledger
 from paysim_app.billing.cycle import fee_posting
@@ -823,6 +823,15 @@ class _Seeder:
             )
             self.s.add(sp.row)
             self.s.flush()
+            if sp.user is not None:  # accepted the current legal texts when they registered
+                consent.record_consents(
+                    self.s,
+                    personal_data=True,
+                    terms=True,
+                    source="registration",
+                    user_id=sp.user.id,
+                    subscriber_id=sp.row.id,
+                )
 
     def sim_start(self, plan: SimPlan) -> datetime:
         return plan.activated_at or plan.requested_at

@@ -76,6 +76,7 @@ from paysim_app.ui.admin.tariffs import (
 )
 from paysim_app.ui.admin.tariffs import tariffs_page as admin_tariffs_page
 from paysim_app.ui.auth.confirm_login import ConfirmLoginState, confirm_login_page
+from paysim_app.ui.auth.consent import ConsentState, LegalState, consent_page, legal_page
 from paysim_app.ui.auth.pages import forgot_page, login_page, register_page, reset_page
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.auth.states import ForgotState, LoginState, RegisterState, ResetState
@@ -161,6 +162,8 @@ _page(register_page, "/register", RegisterState.on_load)
 _page(forgot_page, "/forgot", ForgotState.on_load)
 _page(reset_page, "/reset", ResetState.on_load)
 _page(confirm_login_page, "/confirm-login", ConfirmLoginState.on_load)
+_page(consent_page, "/consent", ConsentState.load)
+_page(legal_page, "/legal", LegalState.load)
 
 # public pages (no sign-in, indexable: a title and a description of their own)
 app.add_page(

@@ -453,7 +453,9 @@ class Factory:
         self, login: str | None = None, password: str = PASSWORD, full_name: str = "Иван Петров"
     ) -> Actor:
         login = login or f"sub{self._n()}@example.ru"
-        actor = identity.register_subscriber(self.session, login, password, full_name=full_name)
+        actor = identity.register_subscriber(
+            self.session, login, password, full_name=full_name, consent=True
+        )
         self.session.commit()
         return actor
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from paysim_app.accounts import verification
+from paysim_app.accounts import consent, verification
 from paysim_app.accounts.passwords import (
     check_strength,
     dummy_verify,
@@ -79,6 +79,7 @@ def actor_for(session: Session, user: User) -> Actor:
         subscriber_id=subscriber_id,
         partner_id=user.partner_id,
         permissions=load_permissions(session, user.admin_role_id),
+        consent_due=user.role == "subscriber" and consent.consent_due(session, user.id),
     )
 
 
@@ -167,14 +168,33 @@ def register_subscriber(
     full_name: str = "",
     locale: str = "ru",
     ip: str = "",
+    *,
+    consent: bool = False,
 ) -> Actor:
     """A new contract holder at once, with no SIMs yet; they add SIMs by ICCID and activation
     code. For trusted callers (the demo seed, tests): a visitor registers through
     start_registration, which proves a phone by a code first. Registrations from one address
-    are limited (rate_limits "register.ip")."""
+    are limited (rate_limits "register.ip"). `consent`: the person accepted the current legal
+    texts (recorded as given at registration); without it they are asked at sign-in."""
     kind, value, full_name = _registration_form(session, login, password, full_name, ip)
     user = _new_subscriber(session, kind, value, hash_password(password), full_name, locale)
+    if consent:
+        _record_registration(session, user, ip, "")
     return actor_for(session, user)
+
+
+def _record_registration(session: Session, user: User, ip: str, user_agent: str) -> None:
+    subscriber_id = session.exec(select(Subscriber.id).where(Subscriber.user_id == user.id)).first()
+    consent.record_consents(
+        session,
+        personal_data=True,
+        terms=True,
+        source="registration",
+        user_id=user.id,
+        subscriber_id=subscriber_id,
+        ip=ip,
+        user_agent=user_agent,
+    )
 
 
 @verb
@@ -363,14 +383,20 @@ def register_and_sign_in(
     locale: str = "ru",
     user_agent: str = "",
     ip: str = "",
+    *,
+    personal_data: bool = False,
+    terms: bool = False,
 ) -> tuple[str, Actor]:
     """An e-mail registration: the new subscriber and their first session in one unit of work
     (no account without the session that signs it in); returns (token, actor). A phone login
-    is refused here: it must be proven by a code first (start_registration)."""
+    is refused here: it must be proven by a code first (start_registration). Both consents
+    (personal data, the terms) must be given (accounts.consent)."""
     kind, value, full_name = _registration_form(session, login, password, full_name, ip)
     if kind == "phone":
         raise ValidationError("verification.phone_needs_code", field="login")
-    _new_subscriber(session, kind, value, hash_password(password), full_name, locale)
+    consent.require_ticks(personal_data, terms)
+    user = _new_subscriber(session, kind, value, hash_password(password), full_name, locale)
+    _record_registration(session, user, ip, user_agent)
     return sign_in(session, login, password, user_agent=user_agent)
 
 
@@ -393,18 +419,32 @@ def start_registration(
     locale: str = "ru",
     user_agent: str = "",
     ip: str = "",
+    *,
+    personal_data: bool = False,
+    terms: bool = False,
 ) -> Registration:
     """The registration page. An e-mail login is registered and signed in at once, as before.
     A phone login creates nothing yet: the password's hash, the name and the language wait
     with a code sent to the phone (accounts.verification), and finish_registration creates
-    the account when the code is entered, so an unproven phone never has a usable account."""
+    the account when the code is entered, so an unproven phone never has a usable account.
+    Both consents (personal data, the terms) must be ticked; they are recorded with the
+    account (for a phone, when the code is entered, with the address and browser of the form)."""
     kind, value, name = _registration_form(session, login, password, full_name, ip)
+    consent.require_ticks(personal_data, terms)
     if kind == "email":
-        _new_subscriber(session, kind, value, hash_password(password), name, locale)
+        user = _new_subscriber(session, kind, value, hash_password(password), name, locale)
+        _record_registration(session, user, ip, user_agent)
         token, actor = sign_in(session, login, password, user_agent=user_agent)
         return Registration(token=token, actor=actor)
     loc = locale if locale in ("ru", "en") else "ru"
-    pending = json.dumps({"password_hash": hash_password(password), "name": name, "locale": loc})
+    pending = json.dumps(
+        {
+            "password_hash": hash_password(password),
+            "name": name,
+            "locale": loc,
+            "consent": {"ip": (ip or "")[:64], "ua": short_user_agent(user_agent)},
+        }
+    )
     sent = verification.send_code(session, "register", value, locale=loc, ip=ip, pending=pending)
     return Registration(sent=sent)
 
@@ -452,6 +492,9 @@ def finish_registration(
     user = _new_subscriber(
         session, "phone", value, data["password_hash"], data.get("name", ""), data.get("locale")
     )
+    given = data.get("consent")
+    if isinstance(given, dict):  # ticked on the form (codes sent before consents asked: not)
+        _record_registration(session, user, str(given.get("ip", "")), str(given.get("ua", "")))
     user.last_login_at = utcnow()
     token = _open_session(session, user, user_agent)
     return token, actor_for(session, user)

@@ -23,6 +23,7 @@ SECTIONS = (
     "audit",
     "quality",
     "coverage",
+    "privacy",
 )
 SPECIAL = ("sims.import", "payments.refund", "admins.manage")
 PERMISSIONS: tuple[str, ...] = (
@@ -50,6 +51,9 @@ class Actor:
     subscriber_id: int | None = None
     partner_id: int | None = None
     permissions: frozenset[str] = field(default_factory=frozenset)
+    # a subscriber who has not accepted the current legal texts (accounts.consent): the door
+    # lets them reach only the page that asks for it
+    consent_due: bool = False
 
     @property
     def is_admin(self) -> bool:

@@ -25,6 +25,7 @@ from paysim_app.models.coverage import BaseStation, CoverageRegion, DemandLead, 
 from paysim_app.models.notifications import Notification, NotificationPreference, OutboxEmail
 from paysim_app.models.partners import Commission, Partner
 from paysim_app.models.policy import SimPolicy
+from paysim_app.models.privacy import ClosureRequest, ConsentRecord, LegalText
 from paysim_app.models.quality import QualityRating, SpeedTest
 from paysim_app.models.requests import ActivationRequest, Block, TariffChangeRequest, UnblockRequest
 from paysim_app.models.saved_filters import SavedFilter
@@ -88,4 +89,7 @@ __all__ = [
     "TwoFactor",
     "UsageHour",
     "UsageRecordSeen",
+    "ClosureRequest",
+    "ConsentRecord",
+    "LegalText",
 ]

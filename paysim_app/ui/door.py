@@ -9,6 +9,9 @@ handler's own `_actor()` reuses it) and refuses the event when
   browser does not send are refused too),
 - the actor does not satisfy the word (signed out, another role, a permission the role lacks or
   lost since sign-in, a deactivated user or partner: accounts.identity.resolve_session),
+- the actor is a subscriber who has not accepted the current legal texts (Actor.consent_due,
+  accounts.consent): only public and signed-in handlers pass (the consent page's among them),
+  the rest send the tab to /consent,
 - or its arguments do not fit the handler (unknown or missing names, a type the handler does
   not take, NaN or Infinity, integers past int64, oversized text).
 
@@ -52,6 +55,7 @@ MAX_TEXT = 20_000  # characters in one string argument (the longest form field i
 MAX_ITEMS = 500  # values in one event's arguments, all levels together
 MAX_DEPTH = 6
 INT64 = 2**63 - 1
+CONSENT_PAGE = "/consent"
 
 
 class Refused(Exception):
@@ -203,6 +207,8 @@ class Door(Middleware):
                 admit_actor(None, None)
             if not access.satisfies(actor, word):
                 raise Refused(f"needs {word}")
+            if actor is not None and actor.consent_due and word not in (access.PUBLIC, "signed-in"):
+                raise Refused("the current legal texts are not accepted yet")
             _check_arguments(handler, event.payload)
         except Refused as refusal:
             if session is None:
@@ -218,6 +224,8 @@ class Door(Middleware):
         path = session.router.page.path or "/"
         if refusal.bad_request:
             specs = [rx.toast.error(t("error.bad_request", locale), id="door")]
+        elif actor is not None and actor.consent_due:
+            specs = [] if path == CONSENT_PAGE else [rx.redirect(CONSENT_PAGE)]
         elif actor is None:
             target = path if path.startswith(("/cabinet", "/partner", "/admin")) else ""
             specs = [rx.redirect(f"/login?next={quote(target, safe='')}" if target else "/login")]

@@ -62,8 +62,13 @@ def wrong(code: str) -> str:
     return "000000" if code != "000000" else "111111"
 
 
+TICKED = {"personal_data": True, "terms": True}
+
+
 def start(engine, login=PHONE, **kwargs):
     kwargs.setdefault("ip", IP)
+    kwargs.setdefault("personal_data", True)  # both consents ticked (accounts.consent)
+    kwargs.setdefault("terms", True)
     return call(engine, identity.start_registration, login, PASSWORD, "Ольга Смс", "en", **kwargs)
 
 
@@ -120,8 +125,11 @@ def test_the_direct_page_verb_refuses_a_phone(engine):
 
 def test_registration_form_is_checked_before_a_code_goes(engine, factory):
     factory.subscriber(PHONE)
-    assert refused(engine, identity.start_registration, PHONE, PASSWORD).code == "auth.login_taken"
-    err = refused(engine, identity.start_registration, OTHER, "short")
+    assert (
+        refused(engine, identity.start_registration, PHONE, PASSWORD, **TICKED).code
+        == "auth.login_taken"
+    )
+    err = refused(engine, identity.start_registration, OTHER, "short", **TICKED)
     assert err.code == "auth.password_too_short"
     assert count(engine, PhoneCode) == 0 and texts(engine, OTHER) == []
 

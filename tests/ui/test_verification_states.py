@@ -54,6 +54,8 @@ def _registering(login: str = "8 916 123-45-67"):
         "password": PASSWORD,
         "password_repeat": PASSWORD,
         "full_name": "Ольга",
+        "consent_personal_data": "on",  # both consents ticked (accounts.consent)
+        "consent_terms": "on",
     }
     out = _async(RegisterState.submit, state, form)
     assert (out is None) == (not login.endswith(".ru"))  # a phone stays; an e-mail moves on
@@ -118,6 +120,7 @@ def test_the_form_sent_again_too_soon_says_so_above_the_form(db_url):
     _run(RegisterState.on_load, state)  # the page opened again: the form, not the code step
     assert state.code_text == ""
     form = {"login": PHONE, "password": PASSWORD, "password_repeat": PASSWORD, "full_name": ""}
+    form |= {"consent_personal_data": "on", "consent_terms": "on"}
     assert _async(RegisterState.submit, state, form) is None
     assert list(state.errors) == ["form"] and re.search(r"через \d+ с", state.errors["form"])
     assert state.code_text == "" and _count(OutboxEmail) == 1

@@ -8,6 +8,7 @@ import reflex as rx
 from paysim_app.settings import get_settings
 from paysim_app.ui.auth import two_factor as second_step
 from paysim_app.ui.auth.code_step import code_step
+from paysim_app.ui.auth.consent import consent_ticks
 from paysim_app.ui.auth.states import ForgotState, LoginState, RegisterState, ResetState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
@@ -99,6 +100,7 @@ def _register_form() -> rx.Component:
                 autocomplete="username",
             ),
             *_new_password(errors, "auth.password"),
+            consent_ticks(errors.get("consent", "")),
             rx.button(
                 tr("auth.register_button"), type="submit", size="3", width="100%", id="register"
             ),

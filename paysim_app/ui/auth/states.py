@@ -8,6 +8,7 @@ from paysim_app.accounts import identity, two_factor
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import clock, phone
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.consent import ticked
 from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
 from paysim_app.ui.components.two_factor import typed_code
 
@@ -211,6 +212,10 @@ class RegisterState(SessionState):
             errors["login"] = self._t("error.required")
         if password != repeat:
             errors["password_repeat"] = self._t("auth.password_mismatch")
+        personal_data = ticked(form_data, "consent_personal_data")
+        terms = ticked(form_data, "consent_terms")
+        if not (personal_data and terms):
+            errors["consent"] = self._t("consent.required")
         if not errors:
             ua, ip = self.router.headers.user_agent, self._client_ip()
             res = await self._call_async(
@@ -221,11 +226,14 @@ class RegisterState(SessionState):
                 self.locale,
                 user_agent=ua,
                 ip=ip,
+                personal_data=personal_data,
+                terms=terms,
                 public=True,
             )
             if not res:
                 # a refusal of the code's sending (sent too recently) belongs to the whole form
-                field = res.field if res.field in ("login", "password", "full_name") else "form"
+                fields = ("login", "password", "full_name", "consent")
+                field = res.field if res.field in fields else "form"
                 errors[field] = res.error
         self.errors = errors
         if errors:
