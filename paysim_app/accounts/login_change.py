@@ -117,11 +117,15 @@ def _shown(kind: str, value: str) -> str:
     return format_phone(value) if kind == "phone" else value
 
 
-def _tell(session: Session, to: str, subject: str, body: str, kind: str, secret: str = "") -> None:
-    """A message to an e-mail address, or to a phone (kind sms_*: SMS delivery drains those)."""
+def _tell(
+    session: Session, user: User, to: str, subject: str, body: str, kind: str, secret: str = ""
+) -> None:
+    """A message to an e-mail address, or to a phone (kind sms_*: SMS delivery drains those),
+    marked as the user's: the new address is not theirs yet, and the e-mail around the body
+    (its footer, its language) must still be in their language."""
     if to.startswith("+"):
         kind = kind if kind.startswith("sms_") else f"sms_{kind}"
-    queue_email(session, to, subject, body, kind=kind, secret=secret)
+    queue_email(session, to, subject, body, kind, secret, user_id=user.id, locale=user.locale)
 
 
 @verb
@@ -175,6 +179,7 @@ def request_login_change(
         body = t("login_change.mail.confirm_body", loc, login=value, link=link, hours=LINK_HOURS)
         _tell(
             session,
+            user,
             value,
             t("login_change.mail.confirm_subject", loc),
             body,
@@ -198,7 +203,8 @@ def request_login_change(
         login=_shown(kind, value),
         when=moment(now, loc),
     )
-    _tell(session, old, t("login_change.mail.notice_subject", loc), notice, "login_change_notice")
+    subject = t("login_change.mail.notice_subject", loc)
+    _tell(session, user, old, subject, notice, "login_change_notice")
     audit.record(
         session, actor, "login.change_request", "user", user.id, None, {"kind": kind, "new": value}
     )

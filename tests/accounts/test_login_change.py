@@ -294,3 +294,23 @@ def test_wrong_passwords_on_either_form_share_one_allowance(session, factory):
     err = _error(_request, session, olga, "new@mail.ru", "Wrong-pass1")
     assert err.code == "login_change.locked"
     assert _error(_request, session, olga, "new@mail.ru").code == "login_change.locked"
+
+
+def test_the_link_to_a_new_address_goes_out_in_the_users_language(session, factory):
+    """The new address is nobody's yet: the row says whose it is, so the e-mail around the
+    English body (its footer, its html lang) is English too."""
+    from paysim_app.messaging import compose, delivery
+
+    olga = factory.subscriber("olga@example.ru")
+    session.get(User, olga.user_id).locale = "en"
+    session.commit()
+    _request(session, olga, "olga.new@mail.ru")
+    [mail] = emails(session, to="olga.new@mail.ru", kind="login_confirm")
+    [notice] = emails(session, to="olga@example.ru", kind="login_change_notice")
+    for row in (mail, notice):
+        assert (row.user_id, row.locale) == (olga.user_id, "en")
+    recipient = delivery._recipients(session, [mail])[mail.id]  # as the sender resolves it
+    assert recipient == compose.Recipient(olga.user_id, "en")
+    email = compose.compose_email(session, mail, recipient)
+    assert "sent automatically" in email.text and '<html lang="en">' in email.html
+    assert "Это письмо" not in email.text
