@@ -35,6 +35,14 @@ from paysim_app.ui.admin.blocks import (
     blocks_page,
 )
 from paysim_app.ui.admin.contract_desk import NewContractState, PutSimsState, new_contract_page
+from paysim_app.ui.admin.coverage import (
+    CoverageSettlementsState,
+    CoverageSettlementState,
+    CoverageStationState,
+    settlement_page,
+    station_page,
+)
+from paysim_app.ui.admin.coverage import coverage_page as admin_coverage_page
 from paysim_app.ui.admin.home import AdminHomeState, admin_home
 from paysim_app.ui.admin.notifications import AdminNotificationsState, admin_notifications_page
 from paysim_app.ui.admin.outbox import OutboxState, outbox_page
@@ -118,6 +126,7 @@ from paysim_app.ui.partner.support import (
 )
 from paysim_app.ui.partner.topup import PartnerTopupState, partner_topup_page
 from paysim_app.ui.public.connect import connect_page
+from paysim_app.ui.public.coverage import PublicCoverageState, coverage_page
 from paysim_app.ui.public.tariffs import PublicTariffsState, public_tariffs_page
 
 app = rx.App(
@@ -172,6 +181,13 @@ app.add_page(
     title=t("public.meta.tariffs_title"),
     description=t("public.meta.tariffs_description"),
     on_load=PublicTariffsState.load,
+)
+app.add_page(
+    coverage_page,
+    route="/coverage",
+    title=t("coverage.meta.title"),
+    description=t("coverage.meta.description"),
+    on_load=PublicCoverageState.load,
 )
 app.add_page(
     connect_page,
@@ -254,6 +270,10 @@ _page(roles_page, "/admin/admins/roles", AdminRolesState.load)
 _page(admin_page, "/admin/admins/[user_id]", AdminAdminState.load)
 _page(audit_page, "/admin/audit", AdminAuditState.load)
 _page(admin_quality_page, "/admin/quality", AdminQualityState.load)
+_page(admin_coverage_page, "/admin/coverage", CoverageSettlementsState.load)
+_page(settlement_page, "/admin/coverage/settlements/[settlement_id]", CoverageSettlementState.load)
+_page(station_page, "/admin/coverage/stations/new", CoverageStationState.load)
+_page(station_page, "/admin/coverage/stations/[station_id]", CoverageStationState.load)
 
 GUARDS = {
     "cabinet": lambda item: SessionState.guard_cabinet,
@@ -300,6 +320,7 @@ BUILT = {
     "/admin/admins",
     "/admin/audit",
     "/admin/quality",
+    "/admin/coverage",
 }
 
 for tree, items in (("cabinet", CABINET), ("partner", PARTNER), ("admin", ADMIN)):

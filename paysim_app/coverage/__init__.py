@@ -27,9 +27,10 @@ from paysim_app.coverage.importing import (
     confirm_import,
     preview_import,
 )
-from paysim_app.coverage.leads import DEMAND_LIST, LeadReceipt, leave_contact
+from paysim_app.coverage.leads import DEMAND_LIST, MAX_NAME, MAX_PLACE, LeadReceipt, leave_contact
 from paysim_app.coverage.places import (
     FAIR_MAX_MBPS,
+    MAX_PREFIX,
     CoverageAnswer,
     Offer,
     Region,
@@ -47,6 +48,9 @@ __all__ = [
     "FAIR_MAX_MBPS",
     "FILE_KINDS",
     "MAX_BYTES",
+    "MAX_NAME",
+    "MAX_PLACE",
+    "MAX_PREFIX",
     "QUALITIES",
     "ROW_KINDS",
     "SETTLEMENT_KINDS",

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
+from paysim_app.core import rate_limits
 from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.core.listing import escape_like
 from paysim_app.core.unit_of_work import verb
@@ -161,10 +162,12 @@ def list_regions(session: Session) -> list[Region]:
 
 @verb
 def find_settlements(
-    session: Session, prefix: object, region_id: object = None, limit: int = 10
+    session: Session, prefix: object, region_id: object = None, limit: int = 10, *, ip: str = ""
 ) -> list[SettlementHit]:
     """The type-ahead: settlements whose name starts with `prefix` (any case, ё as е), in one
-    region or all, alphabetically; at most `limit` (up to MAX_HITS). Public: a visitor asks."""
+    region or all, alphabetically; at most `limit` (up to MAX_HITS). Public: a visitor asks
+    (`ip`: counted against `coverage_check.ip`)."""
+    rate_limits.hit(session, "coverage_check.ip", ip)
     if not isinstance(prefix, str):
         raise ValidationError("coverage.error.prefix", field="settlement")
     key = name_key(prefix[: MAX_PREFIX * 2])[:MAX_PREFIX]
@@ -209,8 +212,9 @@ def _region_name(session: Session, region_id: int) -> str:
 
 
 @verb
-def check_by_settlement(session: Session, settlement_id: object) -> CoverageAnswer:
+def check_by_settlement(session: Session, settlement_id: object, *, ip: str = "") -> CoverageAnswer:
     """The expected quality in a settlement and the tariffs for it. Public."""
+    rate_limits.hit(session, "coverage_check.ip", ip)
     row = _settlement(session, settlement_id)
     return CoverageAnswer(
         quality=row.quality,
@@ -258,8 +262,9 @@ def _nearest_settlement(
 
 
 @verb
-def check_by_point(session: Session, lat: object, lon: object) -> CoverageAnswer:
+def check_by_point(session: Session, lat: object, lon: object, *, ip: str = "") -> CoverageAnswer:
     """The expected quality at a point (the rule in the module's docstring). Public."""
+    rate_limits.hit(session, "coverage_check.ip", ip)
     la, lo = point(lat, lon)
     best: tuple[str, float, BaseStation] | None = None
     for station in _stations_near(session, la, lo):

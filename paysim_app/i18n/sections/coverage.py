@@ -1,6 +1,9 @@
 """Texts of the coverage check (/coverage) and of the back office's coverage section."""
 
 RU = {
+    "nav.coverage": "Покрытие",
+    "coverage.meta.title": "Проверка покрытия 4G — PaySim",
+    "coverage.meta.description": "Проверьте, есть ли покрытие 4G PaySim в вашем населённом пункте или по координатам, и выберите подходящий тариф.",
     # -- the words
     "coverage.quality.good": "Хорошее покрытие",
     "coverage.quality.fair": "Среднее покрытие",
@@ -150,6 +153,9 @@ RU = {
 }
 
 EN = {
+    "nav.coverage": "Coverage",
+    "coverage.meta.title": "4G coverage check — PaySim",
+    "coverage.meta.description": "Check whether PaySim 4G reaches your settlement or a point on the map, and pick a tariff that suits it.",
     "coverage.quality.good": "Good coverage",
     "coverage.quality.fair": "Fair coverage",
     "coverage.quality.none": "No coverage yet",

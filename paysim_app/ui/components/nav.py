@@ -59,6 +59,7 @@ ADMIN = (
     NavItem("nav.blocks", "/admin/blocks", "ban", "blocks.view"),
     NavItem("nav.support", "/admin/support", "message-circle", "support.view"),
     NavItem("nav.quality", "/admin/quality", "gauge", "quality.view"),
+    NavItem("nav.coverage", "/admin/coverage", "map-pin", "coverage.view"),
     NavItem("nav.admins", "/admin/admins", "shield", "admins.view"),
     NavItem("nav.audit", "/admin/audit", "scroll-text", "audit.view"),
     NavItem("nav.outbox", "/admin/outbox", "mail", "admins.manage"),
