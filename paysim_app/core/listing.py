@@ -119,6 +119,11 @@ class ListSpec:
     count_cap: int = COUNT_CAP
     export: tuple[ExportColumn, ...] = ()
     fields: tuple[SearchField, ...] = ()  # what the advanced search offers (see SearchField)
+    # the list's keys in a page's address start with this when two lists share a page (the
+    # tabs of /admin/activations and /admin/blocks), so one tab's filters never reach the other
+    address_prefix: str = ""
+    # checks across the filters' checked values (a "from" after its "to"), by name
+    validate: Callable[[Mapping[str, Any]], None] | None = None
 
     def field_named(self, name: str) -> SearchField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -265,11 +270,14 @@ def date_range(column: ColumnElement, first: str, last: str) -> tuple[FilterDef,
 # -- the machinery --------------------------------------------------------------------------
 def filtered(spec: ListSpec, actor: Actor, query: ListQuery) -> Select:
     stmt = spec.columns(actor)
+    values: dict[str, Any] = {}
     for name, raw in (query.filters or {}).items():
         if not _is_set(raw):
             continue
-        value = _checked(spec, name, raw)  # refuses an unknown filter name
+        value = values[name] = _checked(spec, name, raw)  # refuses an unknown filter name
         stmt = spec.filter_named(name).apply(stmt, value)
+    if spec.validate is not None:
+        spec.validate(values)
     text = query.search.strip()[:100] if isinstance(query.search, str) else ""
     if text and spec.search is not None:
         stmt = spec.search(stmt, text)
@@ -632,7 +640,10 @@ SEARCH_KEY, SORT_KEY, ASC_KEY, PAGE_KEY = "q", "sort", "asc", "page"
 MAX_PAGE = 100_000
 
 
-def to_params(query: ListQuery) -> dict[str, str]:
+def to_params(query: ListQuery, prefix: str = "") -> dict[str, str]:
+    """The query as the address's keys, each after `prefix` (a ListSpec's address_prefix)."""
+    if prefix:
+        return {prefix + k: v for k, v in to_params(query).items()}
     params: dict[str, str] = {}
     for name, value in sorted((query.filters or {}).items()):
         if _is_set(value):
@@ -650,17 +661,29 @@ def to_params(query: ListQuery) -> dict[str, str]:
     return params
 
 
-def to_query_string(query: ListQuery) -> str:
+def to_query_string(query: ListQuery, prefix: str = "") -> str:
     from urllib.parse import urlencode
 
-    return urlencode(to_params(query))
+    return urlencode(to_params(query, prefix))
 
 
-def parse_params(spec: ListSpec, params: Mapping[str, object]) -> tuple[ListQuery, list[str]]:
+def parse_params(
+    spec: ListSpec, params: Mapping[str, object], prefix: str | None = None
+) -> tuple[ListQuery, list[str]]:
     """The list state in a URL's query, checked: (the query, the keys that were refused). A
     key that is neither a filter, a condition nor one of q/sort/asc/page is ignored (links may
     carry tracking or a route's own parameters); one that names a filter or a condition but
-    does not pass its check is refused and reported."""
+    does not pass its check is refused and reported. With a prefix (by default the spec's
+    address_prefix) only the keys that start with it are the list's."""
+    prefix = spec.address_prefix if prefix is None else prefix
+    if prefix:
+        own = {
+            k[len(prefix) :]: v
+            for k, v in params.items()
+            if isinstance(k, str) and k.startswith(prefix)
+        }
+        query, refused = parse_params(spec, own, "")
+        return query, [prefix + k for k in refused]
     filters: dict[str, str] = {}
     conditions: list[Condition] = []
     refused: list[str] = []

@@ -96,7 +96,7 @@ class Kind:
 
     def all_href(self, text: str) -> str:
         params = {"tab": self.tab} if self.tab else {}
-        return f"{self.path}?{urlencode({**params, 'q': text})}"
+        return f"{self.path}?{urlencode({**params, self.spec.address_prefix + 'q': text})}"
 
 
 def _join(*parts: Any) -> str:

@@ -130,6 +130,7 @@ def search_activations(stmt: Select, text: str) -> Select:
 
 ACTIVATION_LIST = ListSpec(
     name="activations",
+    address_prefix="act_",  # the activation queue's tab shares /admin/activations
     permission="activations.view",
     columns=lambda actor: activation_rows_select(),
     sorts={
@@ -219,6 +220,7 @@ def search_tariff_changes(stmt: Select, text: str) -> Select:
 
 TARIFF_CHANGE_LIST = ListSpec(
     name="tariff_changes",
+    address_prefix="chg_",  # the tariff changes' tab shares /admin/activations
     permission="activations.view",
     columns=lambda actor: tariff_change_rows_select(),
     sorts={
@@ -316,6 +318,7 @@ def search_blocks(stmt: Select, text: str) -> Select:
 
 BLOCK_LIST = ListSpec(
     name="blocks",
+    address_prefix="blk_",  # the blocks' tab shares /admin/blocks
     permission="blocks.view",
     columns=lambda actor: block_rows_select(),
     sorts={"blocked_at": Block.blocked_at, "lifted_at": Block.lifted_at, "reason": Block.reason},
@@ -368,6 +371,7 @@ BLOCK_LIST = ListSpec(
 # -- unblock requests -------------------------------------------------------------------------------
 UNBLOCK_LIST = ListSpec(
     name="unblock_requests",
+    address_prefix="unb_",  # the unblock requests' tab shares /admin/blocks
     permission="blocks.view",
     columns=lambda actor: unblock_rows_select(),
     sorts={"created_at": UnblockRequest.created_at, "status": UnblockRequest.status},

@@ -4,6 +4,7 @@ and the cabinet's door keeping the page's query for after sign-in."""
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import unquote
 
 import pytest
@@ -14,9 +15,11 @@ from paysim_app.db import session_scope
 from paysim_app.i18n import EN
 from paysim_app.models import ActivationRequest, AddonService, Sim
 from paysim_app.sims import own_sims
+from paysim_app.ui.auth.states import LoginState, RegisterState
 from paysim_app.ui.cabinet.claim_sim import ClaimSimState
 from paysim_app.ui.cabinet.home import CabinetHomeState
 from paysim_app.ui.public.tariffs import PublicTariffsState, addon_effect
+from tests.conftest import PASSWORD
 from tests.ui.test_money_states import _router, _run, _state
 from tests.ui.test_state_security import _leaf, _signed_in
 
@@ -112,3 +115,45 @@ def test_a_signed_out_visitor_comes_back_to_the_page_with_its_query(db_url):
     target = str(redirect)
     assert "/login?next=" in target
     assert "/cabinet/order?tariff=3" in unquote(target)
+
+
+def _register(path: str, login: str):
+    state = _leaf(RegisterState)
+    state.router = _router(path)
+    _run(RegisterState.on_load, state)
+    form = {
+        "login": login,
+        "password": PASSWORD,
+        "password_repeat": PASSWORD,
+        "full_name": "Вера",
+        "consent_personal_data": "on",
+        "consent_terms": "on",
+    }
+    return state, asyncio.run(RegisterState.submit.fn(state, form))
+
+
+@pytest.mark.parametrize(
+    ("path", "landing"),
+    [
+        ("/register", "/cabinet"),
+        ("/register?next=%2Fcabinet%2Forder%3Ftariff%3D3", "/cabinet/order?tariff=3"),
+        ("/register?next=%2Fadmin", "/cabinet"),  # not the subscriber's tree
+        ("/register?next=https%3A%2F%2Fevil.example", "/cabinet"),
+    ],
+)
+def test_a_new_subscriber_lands_on_the_cabinet_or_the_page_it_was_going_to(db_url, path, landing):
+    state, out = _register(path, "vera@example.ru")
+    assert state.errors == {}
+    assert f'"{landing}"' in str(out) or f"'{landing}'" in str(out)
+
+
+def test_sign_in_and_registration_pass_on_where_the_visitor_was_going(db_url):
+    login = _leaf(LoginState)
+    login.router = _router("/login?next=%2Fcabinet%2Forder%3Ftariff%3D3")
+    assert login.register_href == "/register?next=%2Fcabinet%2Forder%3Ftariff%3D3"
+    register = _leaf(RegisterState)
+    register.router = _router("/register?next=%2Fcabinet%2Forder%3Ftariff%3D3")
+    assert register.login_href == "/login?next=%2Fcabinet%2Forder%3Ftariff%3D3"
+    plain = _leaf(LoginState)
+    plain.router = _router("/login")
+    assert plain.register_href == "/register"

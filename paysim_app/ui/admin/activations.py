@@ -6,6 +6,7 @@ the amount approving it would settle, approved or rejected with a reason."""
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 import reflex as rx
@@ -54,14 +55,21 @@ def status_word(status: str, loc: str) -> str:
 
 def default_pending(state: ListMixin) -> None:
     """A queue opens on what waits for a decision, unless the link asks for another status."""
-    if "status" not in state.router.page.params:
+    if not state._asked("status"):
         state.filters = {**state.filters, "status": "pending"}
 
 
 def tab_switch(path: str, tab: str, first: str) -> rx.event.EventSpec:
-    """Keep the tab in the address bar (a reload or a shared link opens the same tab)."""
-    url = path if tab == first else f"{path}?tab={tab}"
-    return rx.call_script(f"window.history.replaceState(window.history.state, '', '{url}')")
+    """Keep the tab in the address bar (a reload or a shared link opens the same tab); the
+    lists' own keys stay (each tab's under its prefix, so neither reads the other's)."""
+    value = "" if tab == first else tab
+    return rx.call_script(
+        "((path, tab) => { const u = new URL(window.location.href);"
+        " if (u.pathname !== path) return;"
+        " if (tab) u.searchParams.set('tab', tab); else u.searchParams.delete('tab');"
+        " window.history.replaceState(window.history.state, '', u.pathname + u.search); })"
+        f"({json.dumps(path)}, {json.dumps(value)})"
+    )
 
 
 def request_cells(row: dict, loc: str, href: str) -> dict[str, str]:

@@ -69,7 +69,7 @@ class AdminBlocksState(ListMixin, SessionState):
         return queues.BLOCK_LIST
 
     def _prepare(self, actor: Actor) -> None:
-        if "status" not in self.router.page.params:
+        if not self._asked("status"):
             self.filters = {**self.filters, "status": "active"}
         counts = self._call(queues.pending_counts).value or {}
         self.pending_unblocks = counts.get("unblock_requests", 0)

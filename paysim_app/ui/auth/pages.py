@@ -74,7 +74,7 @@ def _password_step() -> rx.Component:
         rx.hstack(
             rx.link(tr("auth.forgot"), href="/forgot", size="2"),
             rx.spacer(),
-            rx.link(tr("auth.no_account"), href="/register", size="2"),
+            rx.link(tr("auth.no_account"), href=LoginState.register_href, size="2"),
             width="100%",
             wrap="wrap",
         ),
@@ -127,7 +127,7 @@ def register_page() -> rx.Component:
             ),
             _register_form(),
         ),
-        rx.link(tr("auth.have_account"), href="/login", size="2"),
+        rx.link(tr("auth.have_account"), href=RegisterState.login_href, size="2"),
     )
 
 

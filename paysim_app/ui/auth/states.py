@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import reflex as rx
 
 from paysim_app.accounts import identity, two_factor
@@ -38,6 +40,12 @@ DEVICE_SCRIPT = """(() => {
 })()"""
 
 
+def carrying_next(path: str, target: str) -> str:
+    """`path` passing on the page's own ?next= (from sign-in to registration and back, the
+    visitor keeps where they were going, e.g. a tariff's order)."""
+    return f"{path}?next={quote(target, safe='')}" if target else path
+
+
 class LoginState(SessionState):
     """The sign-in page: the password, then, for a user with two-factor sign-in, the code (or
     the enrolment their role requires, then the recovery codes once). The challenge of the
@@ -53,6 +61,10 @@ class LoginState(SessionState):
     _challenge: str = ""
     _device: str = ""
     _next: str = ""
+
+    @rx.var
+    def register_href(self) -> str:
+        return carrying_next("/register", self.router.url.query_parameters.get("next", ""))
 
     def _restart(self, error: str = "") -> None:
         self.step, self.qr, self.secret, self.recovery_codes = "", "", "", []
@@ -200,6 +212,14 @@ class RegisterState(SessionState):
     def on_load(self):
         self.errors, self.code_text, self._code_for = {}, "", ""
 
+    def _landing(self) -> str:
+        """Where a new subscriber goes: the cabinet, or the cabinet page ?next= names."""
+        return safe_next(self.router.url.query_parameters.get("next", ""), "subscriber")
+
+    @rx.var
+    def login_href(self) -> str:
+        return carrying_next("/login", self.router.url.query_parameters.get("next", ""))
+
     @access("public")
     @rx.event
     async def submit(self, form_data: dict):
@@ -244,7 +264,7 @@ class RegisterState(SessionState):
             return
         await reset_tab(self, reg.token)
         self._remember(reg.actor)
-        return rx.redirect(HOME["subscriber"])
+        return rx.redirect(self._landing())
 
     @access("public")
     @rx.event
@@ -260,7 +280,7 @@ class RegisterState(SessionState):
         token, actor = res.value
         await reset_tab(self, token)
         self._remember(actor)
-        return rx.redirect(HOME["subscriber"])
+        return rx.redirect(self._landing())
 
     @access("public")
     @rx.event

@@ -16,7 +16,8 @@ The list in the address: after every fetch the state writes its query into the U
 with history.replaceState, keeping keys that are not the list's (a page's ?tab=). Applying
 filters (the search button, a filter select, the advanced panel, a saved set, the reset) pushes
 a new history entry instead, after putting the previous entry back to the last applied
-filters (keystrokes replace the entry's URL as one types). Opening a URL, a reload and the
+filters (keystrokes replace the entry's URL as one types); two lists on one page (tabs) keep
+to their keys by the ListSpec's address_prefix (`?blk_status=active&unb_status=pending`). Opening a URL, a reload and the
 back button run on_load, which reads the address back through core.listing.parse_params: the
 same checks as the page's own events, what does not pass is left out and named above the list.
 """
@@ -61,12 +62,14 @@ ROW_KEYS = ("field", "op", "value", "value2")  # what adv_set may change in a co
 # the address bar: the list's own keys are rewritten, any other key of the page stays; with
 # push, the current entry goes back to the last applied filters before the new entry is added;
 # nothing is written once the browser shows another page (a link followed during a fetch)
-_URL_JS = """((own, qs, prev, push, path) => {
+_URL_JS = """((own, qs, prev, push, path, pre) => {
   const u = new URL(window.location.href);
   if (path && u.pathname !== path) return;  // the user has moved on to another page
   const build = (q) => {
     const p = new URLSearchParams();
-    for (const [k, v] of u.searchParams) if (!own.includes(k) && !k.includes('.')) p.append(k, v);
+    for (const [k, v] of u.searchParams) {
+      if (!own.includes(k) && !(k.startsWith(pre) && k.includes('.'))) p.append(k, v);
+    }
     for (const [k, v] of new URLSearchParams(q)) p.append(k, v);
     const s = p.toString();
     return u.pathname + (s ? '?' + s : '');
@@ -80,7 +83,7 @@ _URL_JS = """((own, qs, prev, push, path) => {
   } else if (next !== u.pathname + u.search) {
     window.history.replaceState(st, '', next);
   }
-})(%s, %s, %s, %s, %s)"""
+})(%s, %s, %s, %s, %s, %s)"""
 
 
 class ListMixin(rx.State, mixin=True):
@@ -137,6 +140,11 @@ class ListMixin(rx.State, mixin=True):
         )
 
     # -- the address ------------------------------------------------------------------------
+    def _asked(self, name: str) -> bool:
+        """The page's address names this key of the list (after the list's address prefix)."""
+        params = self.router.page.params
+        return isinstance(params, dict) and self._spec().address_prefix + name in params
+
     def _address(self) -> str:
         """The list's state as the URL's query (the default order and the first page left out)."""
         spec, q = self._spec(), self._query()
@@ -149,7 +157,8 @@ class ListMixin(rx.State, mixin=True):
                 descending=q.descending,
                 page=q.page,
                 conditions=q.conditions,
-            )
+            ),
+            spec.address_prefix,
         )
 
     def _url_event(self, *, typing: bool = False):
@@ -159,10 +168,13 @@ class ListMixin(rx.State, mixin=True):
         previous = self._url_applied
         if not typing:
             self._url_applied = qs
-        own = [f.name for f in spec.filters] + [SEARCH_KEY, SORT_KEY, ASC_KEY, PAGE_KEY]
+        pre = spec.address_prefix  # a tab's lists keep to their own keys (core.listing)
+        own = [pre + f.name for f in spec.filters]
+        own += [pre + k for k in (SEARCH_KEY, SORT_KEY, ASC_KEY, PAGE_KEY)]
         path = self.router.url.path if isinstance(self.router.url.path, str) else ""
         flag = "true" if push else "false"
         args = (json.dumps(own), json.dumps(qs), json.dumps(previous), flag, json.dumps(path))
+        args += (json.dumps(pre),)
         return rx.call_script(_URL_JS % args)
 
     def _with_url(self, events):
