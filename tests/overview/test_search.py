@@ -11,7 +11,13 @@ import pytest
 from paysim_app.catalogue import catalogue_lists
 from paysim_app.core import audit
 from paysim_app.core.errors import PermissionDenied
-from paysim_app.core.listing import ListQuery, count_capped, fetch_page, filtered
+from paysim_app.core.listing import (
+    ListQuery,
+    count_capped,
+    fetch_page,
+    filtered,
+    parse_params,
+)
 from paysim_app.models import (
     ActivationRequest,
     AddonService,
@@ -221,8 +227,11 @@ def test_groups_count_and_show_all_opens_the_section_with_the_same_rows(
         url = urlparse(g.all_href)
         params = {k: v[0] for k, v in parse_qs(url.query).items()}
         assert url.path == kind.path and params.get("tab", "") == kind.tab
-        # the section's list with ?q= is the same search: the same count, the hits its first rows
-        page = fetch_page(session, admin, kind.spec, ListQuery(search=params["q"]))
+        # the section's list with ?q= (under the list's address prefix, if it shares its page)
+        # is the same search: the same count, the hits its first rows
+        query, refused = parse_params(kind.spec, params)
+        assert refused == [] and query.search == params[kind.spec.address_prefix + "q"]
+        page = fetch_page(session, admin, kind.spec, query)
         assert page.total == g.count
         assert [h.href for h in g.hits] == [kind.hit(r).href for r in page.rows[: len(g.hits)]]
     # tabs of sections with two lists
