@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
+from paysim_app.accounts import consent
 from paysim_app.core import audit, notify
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.checks import normalise_document
@@ -355,6 +356,9 @@ class SaleForm:
     email: str = ""
     document: str = ""
     tariff_id: str = ""
+    # the customer signed the consent to the processing of personal data and accepted the
+    # service terms at the counter (accounts.consent): no walk-in sale without it
+    consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -400,7 +404,8 @@ def sell_sim(
 ) -> SaleResult:
     """File an activation request for one of the partner's in-stock SIMs with the new customer's
     data; the SIM moves to awaiting_activation. Audited. Another partner's SIM (or a missing one)
-    is refused alike; a SIM that is not in stock is refused with a reason.
+    is refused alike; a SIM that is not in stock is refused with a reason. A walk-in customer's
+    consent (personal data, terms; `form.consent`) is required and recorded as a dealer sale's.
 
     `subscriber_id`: the customer's own contract, for a SIM they ordered (partners.orders
     checks it is the order's): approval puts the SIM on it, and the e-mail may be empty."""
@@ -414,6 +419,9 @@ def sell_sim(
     name, phone_no, email, document, tariff = _clean(
         session, form, email_required=subscriber_id is None
     )
+    # a walk-in customer consents at the counter; an ordered SIM's customer did with the order
+    if subscriber_id is None and form.consent is not True:
+        raise ValidationError("consent.counter_required", field="consent")
     # compare-and-set: only while the status still allows the sale
     moved = session.execute(
         lifecycle.statement("sell", Sim.id == sim.id, updated_at=utcnow()).execution_options(
@@ -436,6 +444,15 @@ def sell_sim(
     )
     session.add(request)
     session.flush()
+    if form.consent is True:
+        consent.record_consents(
+            session,
+            personal_data=True,
+            terms=True,
+            source="dealer_sale",
+            subscriber_id=subscriber_id,
+            reference=f"activation_request:{request.id}",
+        )
     notify.tell_queue(session, "activation_new", request.id, msisdn=sim.msisdn)
     audit.record(
         session,

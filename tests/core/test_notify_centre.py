@@ -163,11 +163,16 @@ def test_a_partners_activation_decision_reaches_its_users_not_a_rivals(session, 
     admin = factory.superadmin()
     stock = [factory.sim(partner=mine, status="in_stock") for _ in range(2)]
     form = cabinet.SaleForm(
-        "Пётр Новиков", "+79161112233", "petr@example.ru", "4510 123456", str(tariff.id)
+        "Пётр Новиков",
+        "+79161112233",
+        "petr@example.ru",
+        "4510 123456",
+        str(tariff.id),
+        consent=True,
     )
     first = cabinet.sell_sim(session, mine.actor, stock[0].id, form)
     form2 = cabinet.SaleForm(
-        "Анна Лис", "+79161112244", "anna@example.ru", "4510 654321", str(tariff.id)
+        "Анна Лис", "+79161112244", "anna@example.ru", "4510 654321", str(tariff.id), consent=True
     )
     second = cabinet.sell_sim(session, mine.actor, stock[1].id, form2)
     session.commit()
@@ -254,7 +259,12 @@ def test_an_admins_badge_counts_what_still_waits(session, factory):
             dealer.actor,
             sim.id,
             cabinet.SaleForm(
-                f"Клиент {n}", f"+7916111224{n}", f"c{n}@example.ru", "4510 123456", str(tariff.id)
+                f"Клиент {n}",
+                f"+7916111224{n}",
+                f"c{n}@example.ru",
+                "4510 123456",
+                str(tariff.id),
+                consent=True,
             ),
         ).request_id
         for n, sim in enumerate(stock)

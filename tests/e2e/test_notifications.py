@@ -107,6 +107,7 @@ def test_partner_reads_the_rejection_of_its_request(new_page, app_env):
             f"irina{n}@example.ru",
             "4510 111222",
             str(tariff.id),
+            consent=True,
         )
         sale = cabinet.sell_sim(session, seller, sim.id, form)
         session.commit()

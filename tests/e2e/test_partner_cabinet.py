@@ -89,6 +89,9 @@ def test_partner_sells_a_sim_the_admin_approves_and_the_partner_sees_it_active(n
     assert _one(app_env, "SELECT status FROM sim WHERE id = ?", sim_id) == ("in_stock",)
     shot(page, "partner-sale-error-1280")
     page.locator("#sale-document").fill("4510 123456")
+    page.locator("#sale-submit").click()  # without the customer's consent: refused
+    expect(page.get_by_text("Без согласия клиента продажа невозможна.")).to_be_visible()
+    page.locator("#sale-consent").click()
     page.locator("#sale-submit").click()
     _toast(page, "отправлена")
     request_id, req_status, document = _one(

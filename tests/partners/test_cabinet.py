@@ -48,6 +48,7 @@ def _form(world, **kw) -> SaleForm:
         "email": "Petr@Example.RU",
         "document": "4510123456",
         "tariff_id": str(world["tariff"].id),
+        "consent": True,  # the customer's signed consent (accounts.consent)
     }
     return SaleForm(**{**values, **kw})
 
@@ -303,3 +304,21 @@ def test_the_partner_cancels_its_own_request_and_not_anothers(session, factory, 
     assert session.get(Sim, world["my_stock"].id).status == "in_stock"
     with pytest.raises(DomainError):  # only a pending one
         cabinet.cancel_request(session, me, result.request_id)
+
+
+def test_a_walk_in_sale_needs_the_customers_consent_and_records_it(session, world):
+    from paysim_app.models import ConsentRecord
+
+    partner, sim = world["mine"], world["my_stock"]
+    with pytest.raises(ValidationError) as err:
+        cabinet.sell_sim(session, partner.actor, sim.id, _form(world, consent=False))
+    assert (err.value.code, err.value.field) == ("consent.counter_required", "consent")
+    session.rollback()
+    assert session.get(Sim, sim.id).status == "in_stock"
+    sale = cabinet.sell_sim(session, partner.actor, sim.id, _form(world))
+    session.commit()
+    rows = session.exec(select(ConsentRecord).where(ConsentRecord.source == "dealer_sale")).all()
+    assert sorted((r.doc, r.source, r.reference) for r in rows) == [
+        ("personal_data", "dealer_sale", f"activation_request:{sale.request_id}"),
+        ("terms", "dealer_sale", f"activation_request:{sale.request_id}"),
+    ]

@@ -26,7 +26,8 @@ from paysim_app.ui.components.pickers import choice
 
 REQUEST_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
 FORM_FIELDS = ("sim_id", "customer_name", "phone", "email", "document", "tariff_id")
-EMPTY_FORM = {**dict.fromkeys(FORM_FIELDS, ""), "sim_id": ALL, "tariff_id": ALL}
+# "consent": "1" when the customer's signed consent (personal data, terms) was ticked
+EMPTY_FORM = {**dict.fromkeys(FORM_FIELDS, ""), "sim_id": ALL, "tariff_id": ALL, "consent": ""}
 TEXT_MAX = 200
 
 
@@ -106,6 +107,11 @@ class PartnerActivationsState(ListMixin, SessionState):
 
     @access("partner")
     @rx.event
+    def set_consent(self, value: bool):
+        self.form = {**self.form, "consent": "1" if value is True else ""}
+
+    @access("partner")
+    @rx.event
     def set_stock_search(self, value: str):
         self.stock_search = str(value)[:40]
 
@@ -135,6 +141,7 @@ class PartnerActivationsState(ListMixin, SessionState):
             email=f["email"],
             document=f["document"],
             tariff_id="" if f["tariff_id"] == ALL else f["tariff_id"],
+            consent=f.get("consent") == "1",
         )
         res = self._call(cabinet.sell_sim, sim_id, sale)
         if not res:
@@ -216,6 +223,34 @@ def _input(name: str, label_key: str, type_: str = "text", mode: str | None = No
     )
 
 
+def _consent_tick() -> rx.Component:
+    """The customer's consent given at the counter (a signed paper form): required."""
+    s = PartnerActivationsState
+    return rx.vstack(
+        rx.text(
+            rx.flex(
+                rx.checkbox(
+                    checked=s.form["consent"] == "1",
+                    on_change=s.set_consent,
+                    size="3",
+                    id="sale-consent",
+                ),
+                tr("consent.tick_counter"),
+                spacing="2",
+                align="start",
+            ),
+            as_="label",
+            size="2",
+        ),
+        rx.cond(
+            s.field == "consent",
+            rx.text(s.form_error, color=rx.color("red", 11), size="2", role="alert"),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
 def _sale_form() -> rx.Component:
     s = PartnerActivationsState
     return rx.card(
@@ -274,6 +309,7 @@ def _sale_form() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
+                _consent_tick(),
                 error_banner(
                     rx.cond(
                         (s.field == "") | (s.field == "sim_id") | (s.field == "tariff_id"),
