@@ -45,6 +45,7 @@ from paysim_app.ui.admin.coverage import (
 from paysim_app.ui.admin.coverage import coverage_page as admin_coverage_page
 from paysim_app.ui.admin.home import AdminHomeState, admin_home
 from paysim_app.ui.admin.notifications import AdminNotificationsState, admin_notifications_page
+from paysim_app.ui.admin.orders import AdminOrdersState, AdminOrderState, admin_order_page
 from paysim_app.ui.admin.outbox import OutboxState, outbox_page
 from paysim_app.ui.admin.partner_cash import PartnerCashLimitState
 from paysim_app.ui.admin.partner_stats import (
@@ -95,6 +96,7 @@ from paysim_app.ui.cabinet.notifications import (
     CabinetNotificationsState,
     cabinet_notifications_page,
 )
+from paysim_app.ui.cabinet.order import OrderFormState, OrderPageState, order_form_page, order_page
 from paysim_app.ui.cabinet.payments import PaymentsState, payments_page
 from paysim_app.ui.cabinet.profile import ProfileState, cabinet_profile_page
 from paysim_app.ui.cabinet.quality import QualityState, quality_page
@@ -115,6 +117,7 @@ from paysim_app.ui.partner.notifications import (
     PartnerNotificationsState,
     partner_notifications_page,
 )
+from paysim_app.ui.partner.orders import PartnerOrdersState, PartnerOrderState, partner_order_page
 from paysim_app.ui.partner.sims import PartnerSimsState, partner_sims_page
 from paysim_app.ui.partner.stats import PartnerOwnStatsState, partner_stats_page
 from paysim_app.ui.partner.subscribers import PartnerSubscribersState, partner_subscribers_page
@@ -215,6 +218,8 @@ _page(
 )
 _page(services_page, "/cabinet/services", ServicesState.load)
 _page(tariffs_page, "/cabinet/tariffs", TariffsState.load)
+_page(order_form_page, "/cabinet/order", OrderFormState.load)
+_page(order_page, "/cabinet/order/[order_id]", OrderPageState.load)
 _page(partner_home, "/partner", PartnerHomeState.load)
 _page(partner_notifications_page, "/partner/notifications", PartnerNotificationsState.load)
 _page(partner_topup_page, "/partner/topup", PartnerTopupState.load)
@@ -223,7 +228,12 @@ _page(partner_support_page, "/partner/support", PartnerSupportState.load)
 _page(partner_ticket_page, "/partner/support/[ticket_id]", PartnerTicketState.load)
 _page(partner_sims_page, "/partner/sims", PartnerSimsState.load)
 _page(partner_subscribers_page, "/partner/subscribers", PartnerSubscribersState.load)
-_page(partner_activations_page, "/partner/activations", PartnerActivationsState.load)
+_page(
+    partner_activations_page,
+    "/partner/activations",
+    [PartnerActivationsState.load, PartnerOrdersState.load],
+)
+_page(partner_order_page, "/partner/orders/[order_id]", PartnerOrderState.load)
 _page(admin_home, "/admin", AdminHomeState.load)
 _page(admin_notifications_page, "/admin/notifications", AdminNotificationsState.load)
 _page(outbox_page, "/admin/outbox", OutboxState.load)
@@ -242,8 +252,9 @@ _page(addon_page, "/admin/addons/[addon_id]", AdminAddonState.load)
 _page(
     activations_page,
     "/admin/activations",
-    [AdminActivationsState.load, AdminTariffChangesState.load],
+    [AdminActivationsState.load, AdminTariffChangesState.load, AdminOrdersState.load],
 )
+_page(admin_order_page, "/admin/activations/orders/[order_id]", AdminOrderState.load)
 _page(activation_page, "/admin/activations/[request_id]", AdminActivationState.load)
 _page(tariff_change_page, "/admin/activations/tariffs/[change_id]", AdminTariffChangeState.load)
 _page(blocks_page, "/admin/blocks", [AdminBlocksState.load, AdminUnblocksState.load])

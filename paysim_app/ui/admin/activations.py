@@ -16,6 +16,7 @@ from paysim_app.i18n import t
 from paysim_app.sims import REQUEST_STATUSES, TARIFF_CHANGE_WHEN, activations, tariff_changes
 from paysim_app.sims import queue_lists as queues
 from paysim_app.ui.access import access
+from paysim_app.ui.admin.orders import orders_tab
 from paysim_app.ui.auth.session import Outcome, SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.detail import (
@@ -45,7 +46,7 @@ STATUS_COLOURS = {
     "rejected": "red",
     "cancelled": "gray",
 }
-TABS = ("requests", "tariffs")
+TABS = ("requests", "tariffs", "orders")  # orders: ui/admin/orders.py
 LIST_PATH = "/admin/activations"
 
 
@@ -241,25 +242,30 @@ def activations_page() -> rx.Component:
                     value="tariffs",
                     id="tab-tariffs",
                 ),
+                rx.tabs.trigger(tr("orders.tab"), value="orders", id="tab-orders"),
                 panel=rx.cond(
-                    s.tab == "tariffs",
-                    list_view(
-                        AdminTariffChangesState,
-                        CHANGE_COLUMNS,
-                        CHANGE_FIELDS,
-                        REQUEST_SORTS,
-                        id_="admin-tariff-changes",
-                        search_key="queues.search.changes",
-                        empty_key="queues.empty",
-                    ),
-                    list_view(
-                        s,
-                        ACTIVATION_COLUMNS,
-                        ACTIVATION_FIELDS,
-                        REQUEST_SORTS,
-                        id_="admin-activations",
-                        search_key="queues.search.requests",
-                        empty_key="queues.empty",
+                    s.tab == "orders",
+                    orders_tab(),
+                    rx.cond(
+                        s.tab == "tariffs",
+                        list_view(
+                            AdminTariffChangesState,
+                            CHANGE_COLUMNS,
+                            CHANGE_FIELDS,
+                            REQUEST_SORTS,
+                            id_="admin-tariff-changes",
+                            search_key="queues.search.changes",
+                            empty_key="queues.empty",
+                        ),
+                        list_view(
+                            s,
+                            ACTIVATION_COLUMNS,
+                            ACTIVATION_FIELDS,
+                            REQUEST_SORTS,
+                            id_="admin-activations",
+                            search_key="queues.search.requests",
+                            empty_key="queues.empty",
+                        ),
                     ),
                 ),
             ),

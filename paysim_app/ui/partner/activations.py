@@ -23,6 +23,7 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice
+from paysim_app.ui.partner import orders as pickup
 
 REQUEST_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
 FORM_FIELDS = ("sim_id", "customer_name", "phone", "email", "document", "tariff_id")
@@ -363,6 +364,16 @@ def partner_activations_page() -> rx.Component:
         "partner",
         rx.vstack(
             _sale_form(),
+            rx.heading(tr("orders.partner_list"), size="4", as_="h2"),
+            list_view(
+                pickup.PartnerOrdersState,
+                pickup.COLUMNS,
+                pickup.FIELDS,
+                pickup.SORTS,
+                id_="partner-orders",
+                search_key="orders.search",
+                empty_key="orders.empty",
+            ),
             rx.heading(tr("partner_cabinet.requests"), size="4", as_="h2"),
             list_view(
                 s,

@@ -1,0 +1,541 @@
+"""/cabinet/order: order a new SIM (a tariff, preselected by ?tariff=ID from the public
+catalogue; name, phone, ID document; the settlement, then pick-up at one of its partners or
+delivery to an address) and the customer's orders with their status;
+/cabinet/order/[order_id]: one order with its timeline, cancel while nothing was handed out,
+and the first top-up once the SIM works (before that, when it becomes possible)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from paysim_app.i18n import t
+from paysim_app.sims import orders
+from paysim_app.subscribers import DOCUMENT_TYPES
+from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.format import moment, money, phone
+from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import optional_id
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.pickers import choice, static_choice
+
+ORDER_PATH = "/cabinet/order"
+FORM_FIELDS = (
+    "tariff_id",
+    "customer_name",
+    "phone",
+    "document_type",
+    "document_no",
+    "settlement",
+    "way",
+    "partner_id",
+    "address",
+)
+EMPTY = {**dict.fromkeys(FORM_FIELDS, ""), "document_type": "passport", "way": "delivery"}
+TEXT_MAX = 300
+STATUS_COLOURS = {
+    "new": "blue",
+    "waiting": "amber",
+    "shipped": "amber",
+    "handed_out": "amber",
+    "active": "green",
+    "cancelled": "gray",
+    "rejected": "red",
+}
+
+
+def order_row(o, loc: str) -> dict[str, str]:
+    return {
+        "id": str(o.id),
+        "href": f"{ORDER_PATH}/{o.id}",
+        "title": t("orders.title_no", loc, no=o.id),
+        "created": moment(o.created_at, loc),
+        "status": t(f"orders.status.{o.status}", loc),
+        "colour": STATUS_COLOURS.get(o.status, "gray"),
+        "way": t(f"orders.way.{o.way}", loc),
+        "tariff": o.tariff_name,
+        "where": o.partner_name or "",
+        "msisdn": phone(o.msisdn) if o.msisdn else "",
+    }
+
+
+class OrderFormState(SessionState):
+    form: dict[str, str] = EMPTY
+    form_error: str = ""
+    field: str = ""
+    tariff_options: list[dict[str, str]] = []
+    partner_options: list[dict[str, str]] = []
+    partners_looked: bool = False
+    my: list[dict[str, str]] = []
+
+    def _partners(self) -> None:
+        res = self._call(orders.pickup_partners, self.form["settlement"])
+        found = res.value or []
+        self.partner_options = [
+            {"value": str(p.id), "label": f"{p.name} · {p.detail}"} for p in found
+        ]
+        self.partners_looked = bool(self.form["settlement"].strip())
+        offered = {o["value"] for o in self.partner_options}
+        if self.form["partner_id"] not in offered:
+            self.form = {**self.form, "partner_id": ""}
+        if not self.partner_options and self.form["way"] == "pickup":
+            self.form = {**self.form, "way": "delivery"}
+
+    @access("subscriber")
+    @rx.event
+    def load(self):
+        _, redirect = self._gate("subscriber")
+        if redirect:
+            return redirect
+        loc = self.locale
+        tariffs = self._call(orders.order_tariffs).value or []
+        self.tariff_options = [
+            {
+                "value": str(x.id),
+                "label": t("orders.tariff_option", loc, name=x.name, fee=money(x.fee_kop, loc)),
+            }
+            for x in tariffs
+        ]
+        start = self._call(orders.order_prefill).value or orders.OrderForm()
+        wanted = str(optional_id(self.router.page.params.get("tariff", "")) or "")
+        offered = {o["value"] for o in self.tariff_options}
+        self.form = {
+            **EMPTY,
+            "tariff_id": wanted if wanted in offered else "",
+            "customer_name": start.customer_name,
+            "phone": start.phone,
+            "document_type": start.document_type or "passport",
+            "document_no": start.document_no,
+        }
+        self.form_error, self.field = "", ""
+        self.partner_options, self.partners_looked = [], False
+        self.my = [order_row(o, loc) for o in self._call(orders.my_orders).value or []]
+        return None
+
+    @access("subscriber")
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in FORM_FIELDS:
+            self.form = {**self.form, name: str(value)[:TEXT_MAX]}
+
+    @access("subscriber")
+    @rx.event
+    def find_partners(self):
+        self._partners()
+        if self.partner_options:
+            self.form = {**self.form, "way": "pickup"}
+
+    @access("subscriber")
+    @rx.event
+    def place(self, _form: dict | None = None):
+        self.form_error, self.field = "", ""
+        f = self.form
+        res = self._call(orders.place_order, orders.OrderForm(**{k: f[k] for k in FORM_FIELDS}))
+        if not res:
+            self.form_error, self.field = res.error, res.field
+            return res.redirect
+        return rx.redirect(f"{ORDER_PATH}/{res.value.id}")
+
+
+def _input(name: str, label_key: str, type_: str = "text", mode: str | None = None, **kw):
+    s = OrderFormState
+    return labelled(
+        f"order-{name}",
+        tr(label_key),
+        rx.input(
+            id=f"order-{name}",
+            value=s.form[name],
+            type=type_,
+            input_mode=mode,
+            size="3",
+            width="100%",
+            on_change=lambda v: s.set_field(name, v),
+            aria_invalid=rx.cond(s.field == name, "true", "false"),
+            **kw,
+        ),
+        rx.cond(s.field == name, s.form_error, ""),
+    )
+
+
+def _where() -> rx.Component:
+    s = OrderFormState
+    return rx.vstack(
+        rx.heading(tr("orders.form.where"), size="3", as_="h2"),
+        rx.flex(
+            rx.box(_input("settlement", "orders.col.settlement"), flex="1", min_width="200px"),
+            rx.button(
+                rx.icon("map-pin", size=16),
+                tr("orders.form.find_partners"),
+                type="button",
+                variant="soft",
+                size="3",
+                on_click=s.find_partners,
+                id="order-find-partners",
+            ),
+            spacing="2",
+            align="end",
+            wrap="wrap",
+            width="100%",
+        ),
+        rx.cond(
+            s.partner_options.length() > 0,
+            static_choice(
+                [("pickup", "orders.way.pickup"), ("delivery", "orders.way.delivery")],
+                s.form["way"],
+                lambda v: s.set_field("way", v),
+                "order-way",
+                "orders.col.way",
+            ),
+            rx.cond(
+                s.partners_looked,
+                rx.callout(
+                    tr("orders.form.no_partners"), icon="info", id="order-no-partners", width="100%"
+                ),
+            ),
+        ),
+        rx.cond(
+            (s.form["way"] == "pickup") & (s.partner_options.length() > 0),
+            choice(
+                s.partner_options,
+                s.form["partner_id"],
+                lambda v: s.set_field("partner_id", v),
+                "order-partner",
+                "orders.col.partner",
+            ),
+            _input("address", "orders.form.address", autocomplete="street-address"),
+        ),
+        rx.cond(s.field == "partner_id", rx.text(s.form_error, color=rx.color("red", 11))),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _form() -> rx.Component:
+    s = OrderFormState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.text(tr("orders.form.intro"), size="2", color=rx.color("gray", 11)),
+                choice(
+                    s.tariff_options,
+                    s.form["tariff_id"],
+                    lambda v: s.set_field("tariff_id", v),
+                    "order-tariff",
+                    "orders.col.tariff",
+                ),
+                rx.grid(
+                    _input("customer_name", "orders.form.name", autocomplete="name"),
+                    _input("phone", "orders.col.phone", "tel", "tel", autocomplete="tel"),
+                    static_choice(
+                        [(d, f"orders.document.{d}") for d in DOCUMENT_TYPES],
+                        s.form["document_type"],
+                        lambda v: s.set_field("document_type", v),
+                        "order-document-type",
+                        "orders.form.document_type",
+                    ),
+                    _input("document_no", "orders.form.document_no"),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                _where(),
+                error_banner(
+                    rx.cond(
+                        (s.field == "") | (s.field == "tariff_id") | (s.field == "way"),
+                        s.form_error,
+                        "",
+                    ),
+                    id_="order-error",
+                ),
+                rx.button(
+                    rx.icon("send", size=16),
+                    tr("orders.form.submit"),
+                    type="submit",
+                    size="3",
+                    id="order-submit",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.place,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+        max_width="760px",
+    )
+
+
+def orders_list(rows) -> rx.Component:
+    """The customer's orders as cards (a phone reads them as well as a desktop)."""
+    return rx.vstack(
+        rx.foreach(
+            rows,
+            lambda o: rx.link(
+                rx.card(
+                    rx.flex(
+                        rx.vstack(
+                            rx.text(o["title"], weight="medium"),
+                            rx.text(o["created"], " · ", o["tariff"], " · ", o["way"], size="2"),
+                            rx.cond(o["msisdn"] != "", rx.text(o["msisdn"], size="2")),
+                            spacing="1",
+                            min_width="0",
+                        ),
+                        rx.badge(o["status"], color_scheme=o["colour"], variant="soft"),
+                        justify="between",
+                        align="center",
+                        wrap="wrap",
+                        gap="2",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                href=o["href"],
+                id=f"my-order-{o['id']}",
+                underline="none",
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+        max_width="760px",
+        id="my-orders",
+    )
+
+
+def order_form_page() -> rx.Component:
+    s = OrderFormState
+    return shell(
+        "cabinet",
+        rx.vstack(
+            _form(),
+            rx.cond(
+                s.my.length() > 0,
+                rx.vstack(
+                    rx.heading(tr("orders.mine"), size="4", as_="h2"),
+                    orders_list(s.my),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            spacing="5",
+            width="100%",
+        ),
+        title_key="orders.form.title",
+    )
+
+
+# -- one order ------------------------------------------------------------------------------------
+class OrderPageState(SessionState):
+    order: dict[str, str] = {}
+    steps: list[dict[str, str]] = []
+    error: str = ""
+
+    def _order_id(self) -> int | None:
+        return optional_id(self.router.page.params.get("order_id", ""))
+
+    def _show(self, view) -> None:
+        loc = self.locale
+        self.order = {
+            "id": str(view.id),
+            "title": t("orders.title_no", loc, no=view.id),
+            "status": t(f"orders.status.{view.status}", loc),
+            "colour": STATUS_COLOURS.get(view.status, "gray"),
+            "next": t(f"orders.next.{view.way}.{view.status}", loc),
+            "created": moment(view.created_at, loc),
+            "tariff": f"{view.tariff_name} · {money(view.tariff_fee_kop, loc)}",
+            "way": t(f"orders.way.{view.way}", loc),
+            "where": (
+                f"{view.partner_name}, {view.partner_address}"
+                if view.way == "pickup"
+                else f"{view.settlement}, {view.address}"
+            ),
+            "customer": view.customer_name,
+            "phone": phone(view.customer_phone),
+            "document": f"{t(f'orders.document.{view.document_type}', loc)} {view.document_no}",
+            "msisdn": phone(view.msisdn) if view.msisdn else "—",
+            "reason": view.reason,
+            "can_cancel": "1" if view.can_cancel else "",
+            "can_topup": "1" if view.can_topup else "",
+            "topup_href": f"/cabinet/topup?sim={view.sim_id}" if view.sim_id else "",
+            "closed": "1" if view.status in ("cancelled", "rejected") else "",
+        }
+        self.steps = [
+            {
+                "status": t(f"orders.status.{s.status}", loc),
+                "at": moment(s.at, loc),
+                "note": s.note,
+            }
+            for s in view.steps
+        ]
+
+    @access("subscriber")
+    @rx.event
+    def load(self):
+        _, redirect = self._gate("subscriber")
+        if redirect:
+            return redirect
+        self.error = ""
+        order_id = self._order_id()
+        res = self._call(orders.order_detail, order_id) if order_id else None
+        if not res:
+            return rx.redirect(ORDER_PATH)
+        self._show(res.value)
+        return None
+
+    @access("subscriber")
+    @rx.event
+    def cancel(self):
+        order_id = self._order_id()
+        if order_id is None:
+            return rx.redirect(ORDER_PATH)
+        res = self._call(orders.cancel_order, order_id)
+        if not res:
+            self.error = res.error
+            return res.redirect
+        self._show(res.value)
+        return rx.toast.success(self._t("orders.cancelled", no=order_id))
+
+
+def _timeline() -> rx.Component:
+    s = OrderPageState
+    return rx.vstack(
+        rx.heading(tr("orders.timeline"), size="3", as_="h2"),
+        rx.el.ol(
+            rx.foreach(
+                s.steps,
+                lambda st: rx.el.li(
+                    rx.hstack(
+                        rx.icon("circle-check", size=16, color=rx.color("green", 10)),
+                        rx.vstack(
+                            rx.text(st["status"], weight="medium"),
+                            rx.text(st["at"], size="1", color=rx.color("gray", 11)),
+                            rx.cond(st["note"] != "", rx.text(st["note"], size="2")),
+                            spacing="0",
+                        ),
+                        align="start",
+                        spacing="2",
+                    ),
+                    list_style="none",
+                    padding_bottom="0.5em",
+                ),
+            ),
+            id="order-timeline",
+            padding="0",
+            margin="0",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _grid_item(label_key: str, value, id_: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
+        rx.text(value, id=id_, overflow_wrap="anywhere"),
+        spacing="0",
+        min_width="0",
+    )
+
+
+def order_page() -> rx.Component:
+    s = OrderPageState
+    o = s.order
+    return shell(
+        "cabinet",
+        rx.cond(
+            o.contains("id"),
+            rx.vstack(
+                rx.link(
+                    rx.hstack(rx.icon("arrow-left", size=16), tr("orders.back"), spacing="1"),
+                    href=ORDER_PATH,
+                    id="back-link",
+                ),
+                rx.card(
+                    rx.vstack(
+                        rx.hstack(
+                            rx.heading(o["title"], size="5", id="order-title"),
+                            rx.badge(
+                                o["status"],
+                                color_scheme=o["colour"],
+                                variant="soft",
+                                size="2",
+                                id="order-status",
+                            ),
+                            align="center",
+                            wrap="wrap",
+                        ),
+                        rx.text(o["next"], id="order-next"),
+                        rx.cond(
+                            o["reason"] != "",
+                            rx.callout(
+                                o["reason"], icon="info", color_scheme="red", id="order-reason"
+                            ),
+                        ),
+                        rx.grid(
+                            _grid_item("orders.col.created", o["created"], "order-created"),
+                            _grid_item("orders.col.tariff", o["tariff"], "order-tariff"),
+                            _grid_item("orders.col.way", o["way"], "order-way"),
+                            _grid_item("orders.form.where_short", o["where"], "order-where"),
+                            _grid_item("orders.col.customer", o["customer"], "order-customer"),
+                            _grid_item("orders.col.phone", o["phone"], "order-phone"),
+                            _grid_item("orders.col.document", o["document"], "order-document"),
+                            _grid_item("orders.col.sim", o["msisdn"], "order-msisdn"),
+                            columns=rx.breakpoints(initial="1", sm="2"),
+                            spacing="3",
+                            width="100%",
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.card(
+                    rx.vstack(
+                        rx.heading(tr("orders.topup.title"), size="3", as_="h2"),
+                        rx.cond(
+                            o["can_topup"] == "1",
+                            rx.link(
+                                rx.button(
+                                    rx.icon("wallet", size=16),
+                                    tr("orders.topup.now"),
+                                    size="3",
+                                ),
+                                href=o["topup_href"],
+                                id="order-topup",
+                            ),
+                            rx.text(
+                                rx.cond(
+                                    o["closed"] == "1",
+                                    tr("orders.topup.closed"),
+                                    tr("orders.topup.later"),
+                                ),
+                                id="order-topup-later",
+                            ),
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.card(_timeline(), width="100%"),
+                error_banner(s.error, id_="order-error"),
+                rx.cond(
+                    o["can_cancel"] == "1",
+                    rx.button(
+                        tr("orders.cancel"),
+                        color_scheme="red",
+                        variant="soft",
+                        size="3",
+                        on_click=s.cancel,
+                        id="order-cancel",
+                    ),
+                ),
+                spacing="4",
+                width="100%",
+                max_width="760px",
+            ),
+        ),
+        title_key="orders.page_title",
+    )
