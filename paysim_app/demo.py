@@ -28,9 +28,9 @@ from sqlmodel import Session, select
 from stdnum import luhn
 from stdnum.ru import inn as ru_inn
 
-from paysim_app import demo_usage
+from paysim_app import coverage, demo_usage
 from paysim_app.accounts import consent, hash_password
-from paysim_app.accounts.identity import create_admin, next_contract_no
+from paysim_app.accounts.identity import actor_for, create_admin, next_contract_no
 from paysim_app.billing import ledger
 from paysim_app.billing.cycle import fee_posting
 from paysim_app.billing.payments import commission_of, credit_posting
@@ -45,6 +45,7 @@ from paysim_app.models import (
     AutopaySetting,
     Block,
     Commission,
+    DemandLead,
     LedgerEntry,
     Notification,
     Partner,
@@ -189,6 +190,41 @@ PARTNER_USERS = (
     (DEMO_PARTNER_EMAIL, "Павел Орлов"),
     ("netpoint@paysim.demo", "Андрей Соколов"),
 )
+
+COVERAGE_SETTLEMENTS = """region;name;kind;quality;lat;lon
+Московская область;Дмитров;город;good;56.3442;37.5204
+Московская область;Истра;город;good;55.9142;36.8603
+Московская область;Яхрома;город;fair;56.2890;37.4840
+Московская область;Рогачёво;село;fair;56.4330;37.1620
+Тверская область;Тверь;город;good;56.8587;35.9176
+Тверская область;Конаково;город;good;56.7000;36.7700
+Тверская область;Кашин;город;fair;57.3597;37.6119
+Тверская область;Ёлкино;деревня;none;57.1000;34.5000
+Ярославская область;Ярославль;город;good;57.6261;39.8845
+Ярославская область;Переславль-Залесский;город;good;56.7360;38.8540
+Ярославская область;Углич;город;fair;57.5225;38.3020
+"""
+COVERAGE_STATIONS = """code;lat;lon;radius_m;region;settlement;technology;band
+BS-DMT-01;56.3442;37.5204;6000;Московская область;Дмитров;LTE-A;B3
+BS-DMT-02;56.2890;37.4840;4000;Московская область;Яхрома;LTE;B20
+BS-IST-01;55.9142;36.8603;5000;Московская область;Истра;LTE-A;B7
+BS-TVR-01;56.8587;35.9176;7000;Тверская область;Тверь;LTE-A;B3
+BS-TVR-02;56.8200;35.8600;4000;Тверская область;Тверь;LTE;B20
+BS-KNK-01;56.7000;36.7700;5000;Тверская область;Конаково;LTE;B3
+BS-KSH-01;57.3597;37.6119;2500;Тверская область;Кашин;LTE;B20
+BS-YAR-01;57.6261;39.8845;8000;Ярославская область;Ярославль;LTE-A;B7
+BS-PRS-01;56.7360;38.8540;5000;Ярославская область;Переславль-Залесский;LTE;B3
+BS-UGL-01;57.5225;38.3020;3000;Ярославская область;Углич;LTE;B20
+"""
+# days ago, contact, settlement of the list (or None), the place as typed
+COVERAGE_LEADS = (
+    (20, "+79161110001", "Ёлкино", ""),
+    (9, "elkino.dacha@example.ru", "Ёлкино", ""),
+    (2, "+79161110003", "Ёлкино", ""),
+    (5, "+79161110004", "Рогачёво", ""),
+    (1, "zarechye@example.ru", None, "Тверская обл., д. Заречье"),
+)
+
 
 DEMO_SUBSCRIBER_NAME = "Иван Петров"
 # name, e-mail (None: signs in by phone only), dealer index (None: bought directly)
@@ -500,6 +536,7 @@ class _Seeder:
         self.make_blocks()
         self.make_support()
         self.make_quality()
+        self.make_coverage()
         self.make_notifications()
         demo_usage.seed_usage(self)
         self.s.add_all(self.audits)
@@ -1700,6 +1737,28 @@ class _Seeder:
                 sim=sp.sims[0],
                 rating=rating,
             )
+
+    def make_coverage(self) -> None:
+        """Coverage in three regions (one hamlet without it), base stations and a few 'no
+        coverage yet' contacts, through coverage's own import and verbs."""
+        admin = actor_for(self.s, self.admin)
+        for text in (COVERAGE_SETTLEMENTS, COVERAGE_STATIONS):
+            report = coverage.confirm_import(self.s, admin, text.encode(), "demo.csv")
+            if not report.applied:
+                raise DemoSeedError(f"demo coverage: {report.error or report.samples}")
+        places = {}
+        for name in ("Ёлкино", "Рогачёво"):
+            [hit] = coverage.find_settlements(self.s, name)
+            places[name] = hit.id
+        for days, contact, settlement, place in COVERAGE_LEADS:
+            lead = coverage.leave_contact(
+                self.s,
+                contact=contact,
+                settlement_id=places.get(settlement),
+                place=place,
+                consent=True,
+            )
+            self.s.get(DemandLead, lead.id).created_at = self.at(days, 10 + days % 9)
 
     def make_quality(self) -> None:
         r = self.rng
