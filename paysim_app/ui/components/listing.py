@@ -62,7 +62,7 @@ ROW_KEYS = ("field", "op", "value", "value2")  # what adv_set may change in a co
 # the address bar: the list's own keys are rewritten, any other key of the page stays; with
 # push, the current entry goes back to the last applied filters before the new entry is added;
 # nothing is written once the browser shows another page (a link followed during a fetch)
-_URL_JS = """((own, qs, prev, push, path, pre) => {
+_URL_JS = """((own, qs, prev, push, pre, path) => {
   const u = new URL(window.location.href);
   if (path && u.pathname !== path) return;  // the user has moved on to another page
   const build = (q) => {
@@ -173,8 +173,8 @@ class ListMixin(rx.State, mixin=True):
         own += [pre + k for k in (SEARCH_KEY, SORT_KEY, ASC_KEY, PAGE_KEY)]
         path = self.router.url.path if isinstance(self.router.url.path, str) else ""
         flag = "true" if push else "false"
-        args = (json.dumps(own), json.dumps(qs), json.dumps(previous), flag, json.dumps(path))
-        args += (json.dumps(pre),)
+        args = (json.dumps(own), json.dumps(qs), json.dumps(previous), flag, json.dumps(pre))
+        args += (json.dumps(path),)
         return rx.call_script(_URL_JS % args)
 
     def _with_url(self, events):
