@@ -123,6 +123,7 @@ class SubscriberDetail:
     document_no: str
     status: str  # active | inactive
     notes: str
+    document_type: str  # DOCUMENT_TYPES, or "" for a contract made before the back office had it
     created_at: datetime
     partner_id: int | None
     partner_name: str
@@ -229,6 +230,7 @@ def subscriber_detail(session: Session, actor: Actor, subscriber_id: int) -> Sub
         document_no=sub.document_no,
         status=sub.status,
         notes=sub.notes,
+        document_type=sub.document_type or "",
         created_at=sub.created_at,
         partner_id=sub.partner_id,
         partner_name=partner.name if partner else "",

@@ -191,6 +191,7 @@ class AdminSubscriberState(SessionState):
             ),
             "last_login": moment(d.last_login_at, loc) if d.last_login_at else "—",
             "created": moment(d.created_at, loc),
+            "document": t(f"contract_desk.doc.{d.document_type}", loc) if d.document_type else "—",
             "has_account": "1" if d.user_id is not None else "",
         }
         self.form = {
@@ -428,6 +429,7 @@ def _summary() -> rx.Component:
                 info_text("people_ui.sub.total_balance", s.sub["balance"], "sub-balance"),
                 info_text("admin_subscribers.col.partner", s.sub["partner"], "sub-partner"),
                 info_text("admin_subscribers.col.created", s.sub["created"], "sub-created"),
+                info_text("contract_desk.document_type", s.sub["document"], "sub-document-type"),
                 info_text("admin_subscribers.login", s.sub["login"], "sub-login"),
                 info_text("people_ui.sub.account", s.sub["account"], "sub-account"),
                 info_text("people_ui.sub.last_login", s.sub["last_login"], "sub-last-login"),
