@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import time_machine
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 from stdnum import luhn
@@ -64,7 +65,9 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.usage import UsageDay, UsageHour
+from paysim_app.partners import orders as dealer_orders
 from paysim_app.settings import get_settings
+from paysim_app.sims import activations, orders
 
 SEED = 2026
 DEMO_PASSWORD = "demo12345"
@@ -537,6 +540,7 @@ class _Seeder:
         self.make_support()
         self.make_quality()
         self.make_coverage()
+        self.make_orders()
         self.make_notifications()
         demo_usage.seed_usage(self)
         self.s.add_all(self.audits)
@@ -1737,6 +1741,77 @@ class _Seeder:
                 sim=sp.sims[0],
                 rating=rating,
             )
+
+    def make_orders(self) -> None:
+        """SIM orders in every status (sims.orders), through the orders' own verbs, each step
+        on its own day of the last week (the verbs' clock travels there): the demo subscriber's
+        waits at the demo dealer in Dmitrov; others are new, handed out (its activation request
+        waits in the queue), shipped, active, cancelled and rejected."""
+        admin = actor_for(self.s, self.admin)
+        svyaz = self.partners[0]
+        dealer = actor_for(self.s, self.partner_user(svyaz))
+        tariff = next(t for t in self.tariffs.values() if not t.is_archived)
+
+        def stock(partner_id):
+            return self.s.exec(
+                select(Sim.id)
+                .where(Sim.status == "in_stock", Sim.subscriber_id.is_(None))
+                .where(Sim.partner_id == partner_id if partner_id else Sim.partner_id.is_(None))
+                .order_by(Sim.id)
+            ).first()
+
+        subs = [self.demo, *self.login_subs[:6]]
+        plan = ("waiting", "new", "handed_out", "shipped", "active", "cancelled", "rejected")
+        ways = ("pickup", "pickup", "pickup", "delivery", "delivery", "pickup", "delivery")
+        for n, (sp, status, way) in enumerate(zip(subs, plan, ways, strict=True), start=1):
+            days = 1 + (n * 2) % 7
+            customer = actor_for(self.s, sp.user)
+            form = orders.OrderForm(
+                tariff_id=str(tariff.id),
+                customer_name=sp.full_name,
+                phone=sp.phone or f"+7999555{n:04d}",
+                document_no=f"46{n:02d} 5{n:05d}",
+                settlement="Дмитров" if way == "pickup" else "Истра",
+                way=way,
+                partner_id=str(svyaz.id) if way == "pickup" else "",
+                address="" if way == "pickup" else f"ул. Ленина, д. {n + 3}, кв. {n * 7}",
+            )
+            steps = [lambda c=customer, f=form: orders.place_order(self.s, c, f)]
+            if status == "waiting":
+                steps.append(lambda o: orders.mark_waiting(self.s, dealer, o.id))
+            elif status == "handed_out":
+                steps.append(
+                    lambda o: dealer_orders.hand_out_order(
+                        self.s,
+                        dealer,
+                        o.id,
+                        stock(svyaz.id),
+                        dealer_orders.sale_form_for(self.s, dealer, o.id),
+                    )
+                )
+            elif status in ("shipped", "active"):
+                steps.append(lambda o: orders.ship_order(self.s, admin, o.id, stock(None)))
+            if status == "active":
+                steps.append(lambda o: orders.deliver_order(self.s, admin, o.id))
+                steps.append(
+                    lambda o: (
+                        activations.approve_activation(self.s, admin, o.activation_request_id)
+                        and orders.order_detail(self.s, admin, o.id)
+                    )
+                )
+            elif status == "cancelled":
+                steps.append(lambda o, c=customer: orders.cancel_order(self.s, c, o.id))
+            elif status == "rejected":
+                steps.append(
+                    lambda o: orders.reject_order(
+                        self.s, admin, o.id, "Адрес вне зоны доставки курьера"
+                    )
+                )
+            order = None
+            for i, step in enumerate(steps):
+                with time_machine.travel(self.at(max(days - i, 0), 10 + 2 * i), tick=False):
+                    order = step() if order is None else step(order)
+        self.s.flush()
 
     def make_coverage(self) -> None:
         """Coverage in three regions (one hamlet without it), base stations and a few 'no
