@@ -61,6 +61,12 @@ from paysim_app.ui.admin.partners import (
 )
 from paysim_app.ui.admin.payments import AdminPaymentsState, AdminPaymentState, payment_page
 from paysim_app.ui.admin.payments import payments_page as admin_payments_page
+from paysim_app.ui.admin.privacy import (
+    AdminClosuresState,
+    LegalTextsState,
+    closures_page,
+    texts_page,
+)
 from paysim_app.ui.admin.quality import AdminQualityState
 from paysim_app.ui.admin.quality import quality_page as admin_quality_page
 from paysim_app.ui.admin.search import AdminSearchState, search_page
@@ -281,6 +287,8 @@ _page(roles_page, "/admin/admins/roles", AdminRolesState.load)
 _page(admin_page, "/admin/admins/[user_id]", AdminAdminState.load)
 _page(audit_page, "/admin/audit", AdminAuditState.load)
 _page(admin_quality_page, "/admin/quality", AdminQualityState.load)
+_page(closures_page, "/admin/privacy", AdminClosuresState.load)
+_page(texts_page, "/admin/privacy/texts", LegalTextsState.load)
 _page(admin_coverage_page, "/admin/coverage", CoverageSettlementsState.load)
 _page(settlement_page, "/admin/coverage/settlements/[settlement_id]", CoverageSettlementState.load)
 _page(station_page, "/admin/coverage/stations/new", CoverageStationState.load)
@@ -331,6 +339,7 @@ BUILT = {
     "/admin/admins",
     "/admin/audit",
     "/admin/quality",
+    "/admin/privacy",
     "/admin/coverage",
 }
 

@@ -8,6 +8,7 @@ from starlette.routing import Route
 from paysim_app.api import (
     exports,
     policy,
+    privacy,
     receipts,
     sandbox_checkout,
     speedtest,
@@ -34,6 +35,8 @@ api = Starlette(
         Route("/api/speedtest/result", speedtest.result, methods=["POST"]),
         Route("/api/export/{name}", exports.export_csv, methods=["GET"]),
         Route("/api/receipts/{payment_id}", receipts.receipt_pdf, methods=["GET"]),
+        # a subscriber's own data archive (152-FZ), by a signed link from the profile page
+        Route("/api/privacy/archive", privacy.archive, methods=["GET"]),
         # the link in a notification e-mail (GET asks, POST and one-click unsubscribe do it)
         Route("/api/unsubscribe", unsubscribe.unsubscribe_page, methods=["GET"]),
         Route("/api/unsubscribe", unsubscribe.unsubscribe_action, methods=["POST"]),

@@ -9,6 +9,7 @@ from paysim_app.accounts import profile
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.cabinet.privacy import privacy_card
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.bounced import bounced_note
 from paysim_app.ui.components.format import phone
@@ -166,7 +167,14 @@ def cabinet_profile_page() -> rx.Component:
         "cabinet",
         rx.grid(
             rx.vstack(_personal_form(), _language(), preferences_card(), spacing="4", width="100%"),
-            rx.vstack(login_card(), password_form(), sessions_card(), spacing="4", width="100%"),
+            rx.vstack(
+                login_card(),
+                password_form(),
+                sessions_card(),
+                privacy_card(),
+                spacing="4",
+                width="100%",
+            ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",

@@ -62,6 +62,7 @@ ADMIN = (
     NavItem("nav.coverage", "/admin/coverage", "map-pin", "coverage.view"),
     NavItem("nav.admins", "/admin/admins", "shield", "admins.view"),
     NavItem("nav.audit", "/admin/audit", "scroll-text", "audit.view"),
+    NavItem("nav.privacy", "/admin/privacy", "user-lock", "privacy.view"),
     NavItem("nav.outbox", "/admin/outbox", "mail", "admins.manage"),
     NavItem("nav.profile", "/admin/profile", "user"),
 )
