@@ -11,12 +11,26 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from itertools import islice
+from types import SimpleNamespace
 
 from sqlalchemy import String, case, cast, func, literal, or_, select, union_all
 from sqlmodel import Session
 
 from paysim_app.core import export, spreadsheet
 from paysim_app.core.errors import ValidationError
+from paysim_app.core.listing import (
+    FilterDef,
+    ListQuery,
+    ListSpec,
+    SearchField,
+    contains,
+    date_range,
+    digits,
+    export_rows,
+    id_filter,
+    phone_part,
+)
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
@@ -134,6 +148,89 @@ def _lines():
         Payment.refunded_kop.label("refunded_kop"),
     ).where(Payment.status.in_(("failed", "pending", "expired", "requires_action")))
     return union_all(entries, unsettled).subquery("line")
+
+
+# -- the cabinet's list: the same lines as a ListSpec ------------------------------------------
+_LINE = _lines()
+
+
+def _own_lines(actor: Actor):
+    """The subscriber's own lines: those of its contract's SIMs (a SIM filter or an advanced
+    condition can only narrow them; another contract's SIM id finds nothing)."""
+    own = select(Sim.id).where(Sim.subscriber_id == require_role(actor, "subscriber").subscriber_id)
+    return (
+        select(_LINE, _LINE.c.key.label("id"), Sim.msisdn.label("msisdn"))
+        .select_from(_LINE)
+        .join(Sim, Sim.id == _LINE.c.sim_id)
+        .where(_LINE.c.sim_id.in_(own.scalar_subquery()))
+    )
+
+
+def _search_lines(stmt, text: str):
+    """A comment or a fee's period (any part), the card's last four digits or any part of the
+    number (a phone's +7 / 8 ignored)."""
+    d = digits(text)
+    found = [contains(_LINE.c.comment, text), contains(_LINE.c.fee_period, text)]
+    if d:
+        found += [_LINE.c.card_last4 == d[-4:], Sim.msisdn.like(f"%{phone_part(text)}%")]
+    return stmt.where(or_(*found))
+
+
+def _check_ranges(values) -> None:
+    """A period or an amount range the wrong way round is refused, not shown as empty."""
+    if "date_from" in values and "date_to" in values and values["date_from"] > values["date_to"]:
+        raise ValidationError("statement.error.dates", field="date_to")
+    low, high = values.get("amount_min"), values.get("amount_max")
+    if low is not None and high is not None and low > high:
+        raise ValidationError("statement.error.amounts", field="amount_max")
+
+
+STATEMENT_LIST = ListSpec(
+    name="statement",
+    permission="subscriber",
+    columns=_own_lines,
+    sorts={"created_at": _LINE.c.created_at, "amount": _LINE.c.amount_kop},
+    default_sort="created_at",
+    key=_LINE.c.key,
+    filters=(
+        FilterDef("sim", id_filter(_LINE.c.sim_id), "int"),
+        *date_range(_LINE.c.created_at, "date_from", "date_to"),
+        FilterDef("status", lambda s, v: s.where(_LINE.c.status == v), "choice", STATUSES),
+        FilterDef("method", lambda s, v: s.where(_LINE.c.method == v), "choice", METHODS),
+        # a line's size, whichever way it moved the balance
+        FilterDef("amount_min", lambda s, v: s.where(func.abs(_LINE.c.amount_kop) >= v), "amount"),
+        FilterDef("amount_max", lambda s, v: s.where(func.abs(_LINE.c.amount_kop) <= v), "amount"),
+    ),
+    search=_search_lines,
+    authorize=lambda actor: require_role(actor, "subscriber"),
+    validate=_check_ranges,
+    fields=(
+        SearchField("created_at", _LINE.c.created_at, "date", "statement.col.date"),
+        SearchField("msisdn", Sim.msisdn, "text", "statement.col.sim"),
+        SearchField(
+            "method", _LINE.c.method, "choice", "statement.method", METHODS, "statement.method."
+        ),
+        SearchField("comment", _LINE.c.comment, "text", "own_lists.statement.comment"),
+        SearchField("card_last4", _LINE.c.card_last4, "text", "own_lists.statement.card"),
+        SearchField("fee_period", _LINE.c.fee_period, "text", "own_lists.statement.period"),
+        SearchField("amount", _LINE.c.amount_kop, "money", "statement.col.amount"),
+        SearchField(
+            "status",
+            _LINE.c.status,
+            "choice",
+            "statement.col.status",
+            STATUSES,
+            "statement.status.",
+        ),
+        SearchField("decline_code", _LINE.c.decline_code, "text", "statement.col.reason"),
+        SearchField("balance", _LINE.c.balance_after_kop, "money", "statement.col.balance"),
+    ),
+)
+
+
+def row_of(values) -> StatementRow:
+    """A line of STATEMENT_LIST (a row mapping of fetch_page or export_rows) as a StatementRow."""
+    return _row(SimpleNamespace(**values))
 
 
 def _query(session: Session, sim_ids: list[int], f: StatementFilter):
@@ -271,9 +368,29 @@ _EXPORT_COLUMNS = ("date", "sim", "operation", "amount", "status", "reason", "ba
 
 
 def _export_lines(
-    session: Session, actor: Actor, f: StatementFilter, file_format: str
+    session: Session, actor: Actor, f: StatementFilter | ListQuery, file_format: str
 ) -> list[StatementRow]:
-    """The lines of an export (newest first, MAX_EXPORT at most), audited with the format."""
+    """The lines of an export (newest first, MAX_EXPORT at most), audited with the format. A
+    ListQuery is the cabinet list's (STATEMENT_LIST: its filters, search, conditions, order)."""
+    if isinstance(f, ListQuery):
+        rows = [
+            row_of(r) for r in islice(export_rows(session, actor, STATEMENT_LIST, f), MAX_EXPORT)
+        ]
+        export.audit_export(
+            session,
+            actor,
+            "statement",
+            filters={
+                **dict(f.filters or {}),
+                **{f"{c.field}.{c.op}": c.value or "1" for c in f.conditions},
+            },
+            search=f.search.strip() if isinstance(f.search, str) else "",
+            sort=f.sort or STATEMENT_LIST.default_sort,
+            descending=f.descending,
+            rows=len(rows),
+            file_format=file_format,
+        )
+        return rows
     _check(f)
     sim_ids = _scope(session, actor, f)
     rows = []
@@ -296,7 +413,9 @@ def _export_lines(
 
 
 @verb
-def statement_xlsx(session: Session, actor: Actor, f: StatementFilter, locale: str) -> bytes:
+def statement_xlsx(
+    session: Session, actor: Actor, f: StatementFilter | ListQuery, locale: str
+) -> bytes:
     """The same lines as statement_csv as an .xlsx workbook: times as Moscow date-times,
     amounts and balances as roubles (core.spreadsheet)."""
     kinds = {"date": "time", "amount": "money", "balance": "money"}
@@ -322,7 +441,9 @@ def statement_xlsx(session: Session, actor: Actor, f: StatementFilter, locale: s
 
 
 @verb
-def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: str) -> str:
+def statement_csv(
+    session: Session, actor: Actor, f: StatementFilter | ListQuery, locale: str
+) -> str:
     header = [t(f"statement.col.{c}", locale) for c in _EXPORT_COLUMNS]
     out = []
     for r in _export_lines(session, actor, f, "csv"):
@@ -341,10 +462,12 @@ def statement_csv(session: Session, actor: Actor, f: StatementFilter, locale: st
 
 
 __all__ = [
+    "STATEMENT_LIST",
     "StatementFilter",
     "StatementRow",
     "describe",
     "refunded_of",
+    "row_of",
     "statement",
     "statement_csv",
     "statement_xlsx",

@@ -60,7 +60,7 @@ def _state(cls, login: str):
 
 def test_the_history_links_each_credited_payment_to_its_receipt(db_url, world, client):
     state = _state(PaymentsState, "alice@example.ru")
-    rows = state.table_rows
+    rows = state.rows
     linked = [r for r in rows if r["receipt_href"]]
     # the card payment and the dealer's cash top-up; not the declined payment
     assert len(linked) == 2 and {r["receipt"] for r in linked} == {"Чек (PDF)"}
@@ -72,7 +72,7 @@ def test_the_history_links_each_credited_payment_to_its_receipt(db_url, world, c
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
     # Bob's history has his own receipt only, and Alice's link is no use to him
     bob = _state(PaymentsState, "bob@example.ru")
-    [bob_row] = [r for r in bob.table_rows if r["receipt_href"]]
+    [bob_row] = [r for r in bob.rows if r["receipt_href"]]
     assert bob_row["receipt_href"].startswith(f"/api/receipts/{world['bobs']}?")
     [alices] = [r["receipt_href"] for r in linked if f"/{world['paid']}?" in r["receipt_href"]]
     forged = alices.replace(f"/api/receipts/{world['paid']}?", f"/api/receipts/{world['bobs']}?")

@@ -183,27 +183,26 @@ def test_payment_history_filters_search_and_csv(new_page, customer):
     expect(page.locator("#statement")).to_contain_text("На карте недостаточно средств.")
     shot(page, "payments-1280")
 
-    page.locator("#f-status").click()
-    page.get_by_role("option", name="Отклонён").click()
+    page.locator("#f-status").select_option(label="Отклонён")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("300,00")
 
-    page.locator("#f-reset").click()
+    page.locator("#list-reset").click()
     expect(rows).to_have_count(3)
-    page.locator("#f-search").fill("4242")
-    page.locator("#f-apply").click()
+    page.locator("#list-search").fill("4242")
+    page.locator("#list-apply").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("500,00")
 
-    page.locator("#f-reset").click()
+    page.locator("#list-reset").click()
     page.locator("#f-amount_min").fill("400")
-    page.locator("#f-apply").click()
+    page.locator("#list-apply").click()
     expect(rows).to_have_count(1)
 
-    page.locator("#f-reset").click()
+    page.locator("#list-reset").click()
     expect(rows).to_have_count(3)
     with page.expect_download() as download:
-        page.locator("#export-csv").click()
+        page.locator("#list-export").click()
     text = open(download.value.path(), encoding="utf-8-sig").read()
     assert text.splitlines()[0].startswith("Дата;Номер;Операция")
     assert len(text.strip().splitlines()) == 4
@@ -217,8 +216,7 @@ def test_payment_history_filters_search_and_csv(new_page, customer):
     shot(phone, "payments-390")
     phone.locator("#filter-toggle").click()
     expect(phone.locator("#filter-panel")).to_be_visible()
-    phone.locator("#f-status").click()
-    phone.get_by_role("option", name="Отклонён").click()
+    phone.locator("#f-status").select_option(label="Отклонён")
     expect(phone.locator("#statement .row-card")).to_have_count(1)
 
 
