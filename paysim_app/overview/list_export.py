@@ -50,6 +50,7 @@ def lists() -> dict[str, ListSpec]:
     from paysim_app.overview import people_lists, staff_lists
     from paysim_app.partners import cabinet, partner_lists
     from paysim_app.sims import inventory, queue_lists
+    from paysim_app.support import ticketing
 
     specs = (
         inventory.SIM_LIST,
@@ -69,6 +70,7 @@ def lists() -> dict[str, ListSpec]:
         cabinet.PARTNER_SIM_LIST,
         cabinet.PARTNER_SUBSCRIBER_LIST,
         cabinet.PARTNER_REQUEST_LIST,
+        ticketing.OWN_TICKET_LIST,
         notify.NOTIFICATION_LIST,
         outbox.OUTBOX_LIST,
         DEMAND_LIST,

@@ -9,6 +9,7 @@ The operator's side (assigning, answering, resolving) belongs to the admin inbox
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from sqlmodel import Session, select
 
 from paysim_app.core import audit, notify
 from paysim_app.core.errors import DomainError, PermissionDenied, ValidationError
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, SearchField, contains
 from paysim_app.core.permissions import Actor, owned_sim, require_role
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
@@ -465,3 +467,79 @@ def ticket_thread(session: Session, actor: Actor, ticket_id: int) -> TicketThrea
             for m in messages
         ],
     )
+
+
+# -- the customer's own tickets as a list of the shared machinery ---------------------------------
+def _own_ticket_columns(actor: Actor):
+    """The actor's own tickets (_owner_clause: the subscriber's, or its partner's): another
+    contract's ticket never enters the SELECT, whatever filter or condition narrows it."""
+    return (
+        select(
+            Ticket.id.label("id"),
+            Ticket.subject.label("subject"),
+            Ticket.category.label("category"),
+            Ticket.status.label("status"),
+            Ticket.created_at.label("created_at"),
+            Ticket.updated_at.label("updated_at"),
+            Ticket.rating.label("rating"),
+            Sim.msisdn.label("msisdn"),
+        )
+        .select_from(Ticket)
+        .outerjoin(Sim, Sim.id == Ticket.sim_id)
+        .where(_owner_clause(_customer(actor)))
+    )
+
+
+def _search_own_tickets(stmt, text: str):
+    """#12 or 12: a ticket's number; otherwise its subject or any of its messages' text (the
+    customer's and support's answers, never support's internal notes)."""
+    text = text.strip()[:SEARCH_MAX]
+    if re.fullmatch(r"#?\d{1,9}", text):
+        return stmt.where(Ticket.id == int(text.lstrip("#")))
+    said = select(TicketMessage.ticket_id).where(
+        TicketMessage.is_internal.is_(False), contains(TicketMessage.body, text)
+    )
+    return stmt.where(or_(contains(Ticket.subject, text), Ticket.id.in_(said.scalar_subquery())))
+
+
+OWN_TICKET_LIST = ListSpec(
+    name="own_tickets",
+    permission="subscriber",
+    columns=_own_ticket_columns,
+    sorts={"updated_at": Ticket.updated_at, "created_at": Ticket.id, "status": Ticket.status},
+    default_sort="updated_at",
+    key=Ticket.id,
+    filters=(
+        FilterDef("status", lambda s, v: s.where(Ticket.status == v), "choice", STATUSES),
+        FilterDef("category", lambda s, v: s.where(Ticket.category == v), "choice", CATEGORIES),
+    ),
+    search=_search_own_tickets,
+    authorize=_customer,
+    export=(
+        ExportColumn("id", "support.col.number"),
+        ExportColumn("subject", "support.col.subject"),
+        ExportColumn("category", "support.col.category", "word", "support.category."),
+        ExportColumn("status", "support.col.status", "word", "support.status."),
+        ExportColumn("msisdn", "own_lists.tickets.sim"),
+        ExportColumn("created_at", "own_lists.tickets.created", "time"),
+        ExportColumn("updated_at", "support.col.updated", "time"),
+    ),
+    fields=(
+        SearchField("subject", Ticket.subject, "text", "support.col.subject"),
+        SearchField(
+            "category",
+            Ticket.category,
+            "choice",
+            "support.col.category",
+            CATEGORIES,
+            "support.category.",
+        ),
+        SearchField(
+            "status", Ticket.status, "choice", "support.col.status", STATUSES, "support.status."
+        ),
+        SearchField("msisdn", Sim.msisdn, "text", "own_lists.tickets.sim"),
+        SearchField("created_at", Ticket.created_at, "date", "own_lists.tickets.created"),
+        SearchField("updated_at", Ticket.updated_at, "date", "support.col.updated"),
+        SearchField("rating", Ticket.rating, "number", "own_lists.tickets.rating"),
+    ),
+)

@@ -93,3 +93,40 @@ def test_the_subscribers_filter_options_are_its_own_sims(db_url, books):
     values = [o["value"] for o in state.sim_filter_options]
     assert values == ["all", str(books["home"].id)]
 
+
+# -- the cabinet's tickets -------------------------------------------------------------------------
+@pytest.fixture
+def desk(session, factory):
+    from paysim_app.support import ticketing
+
+    alice = factory.subscriber("alice@example.ru")
+    bob = factory.subscriber("bob@example.ru")
+    slow = ticketing.open_ticket(session, alice, "speed", "Медленно вечером", "1 Мбит/с")
+    pay = ticketing.open_ticket(session, alice, "payments", "Двойное списание", "Списали дважды")
+    theirs = ticketing.open_ticket(session, bob, "payments", "Bob's secret subject", "secret")
+    session.commit()
+    return {"slow": slow, "pay": pay, "theirs": theirs}
+
+
+def test_the_tickets_restore_themselves_from_the_address(db_url, desk):
+    from paysim_app.ui.cabinet.support import SupportState
+
+    path = "/cabinet/support?category=payments&subject.contains=списание&q=дважды"
+    state = _state(SupportState, path, "alice@example.ru")
+    assert [r["href"] for r in state.rows] == [f"/cabinet/support/{desk['pay']}"]
+    assert state.filters["category"] == "payments" and state.search == "дважды"
+    assert state._applied == [["subject", "contains", "списание"]] and state.url_note == ""
+    # a link from the dashboard's rating keeps its own key beside the list's
+    state = _state(SupportState, "/cabinet/support?rating=999&status=new", "alice@example.ru")
+    assert len(state.rows) == 2 and state.rating_note == ""
+
+
+@pytest.mark.parametrize("address", ["?q=%23{theirs}", "?q=secret", "?subject.contains=Bob"])
+def test_another_contracts_tickets_show_nothing(db_url, desk, address):
+    from paysim_app.ui.cabinet.support import SupportState
+
+    state = _state(
+        SupportState, "/cabinet/support" + address.format(theirs=desk["theirs"]), "alice@example.ru"
+    )
+    assert state.rows == [] and state.total == 0
+    assert "Bob's secret" not in json.dumps(state.dict(), default=str, ensure_ascii=False)

@@ -55,17 +55,19 @@ def _sent(state) -> str:
 
 def test_list_shows_own_tickets_and_opens_a_new_one(db_url, tickets):
     state = _state(SupportState)
-    assert [c["subject"] for c in state.ticket_cards] == ["Медленно вечером"]
+    assert [c["subject"] for c in state.rows] == ["Медленно вечером"]
     assert "Bob's secret" not in _sent(state)
     _run(SupportState.set_new, state, "category", "sim")
     _run(SupportState.set_new, state, "sim", str(tickets["alice_sim"].id))
     _run(SupportState.submit, state, {"subject": "Не работает сим", "body": "Совсем"})
-    assert [c["subject"] for c in state.ticket_cards][0] == "Не работает сим"
+    assert [c["subject"] for c in state.rows][0] == "Не работает сим"
     assert state.total == 2 and state.errors["subject"] == ""
     _run(SupportState.set_filter, state, "category", "speed")
-    assert [c["subject"] for c in state.ticket_cards] == ["Медленно вечером"]
-    _run(SupportState.set_filter, state, "category", "bogus")  # ignored
-    assert state.category_filter == "speed"
+    assert [c["subject"] for c in state.rows] == ["Медленно вечером"]
+    _run(SupportState.set_filter, state, "category", "bogus")  # refused: a message, no rows
+    assert state.list_error and state.rows == []
+    _run(SupportState.set_filter, state, "category", "speed")
+    assert [c["subject"] for c in state.rows] == ["Медленно вечером"]
 
 
 def test_new_ticket_bad_input_and_a_foreign_sim_are_field_errors(db_url, tickets):

@@ -1,4 +1,5 @@
-"""/cabinet/support: the subscriber's tickets (status, topic and subject filters, pages) and the
+"""/cabinet/support: the subscriber's tickets (a list of the one list machinery: status and
+topic filters, a search of subjects and messages, the advanced search, the address) and the
 form of a new ticket; /cabinet/support/[ticket_id]: one ticket's thread with a reply box, the
 close button and, once support has resolved it, a 1-5 rating of the answer."""
 
@@ -14,32 +15,32 @@ from paysim_app.support import quality, ticketing
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components import tickets
+from paysim_app.ui.components.advanced_search import advanced_panel
 from paysim_app.ui.components.attach import AttachMixin, file_picker
-from paysim_app.ui.components.format import moment
+from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.forms import error_banner, form_card, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id, optional_id
+from paysim_app.ui.components.layout import shell
+from paysim_app.ui.components.list_view import FilterField, filter_card, list_pager
+from paysim_app.ui.components.listing import ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
 from paysim_app.ui.components.tickets import ALL
 
 NO_SIM = "none"
-PAGE_SIZE = 10
 NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim"), "")
 UPLOAD_ID = "ticket-file"
 REPLY_UPLOAD_ID = "reply-file"
 FORM_IDS = {"subject": "support-subject", "body": "support-body"}
 
 
-class SupportState(AttachMixin, CabinetState):
+class SupportState(ListMixin, AttachMixin, CabinetState):
+    """The own tickets as a list over support.ticketing.OWN_TICKET_LIST (the one list
+    machinery: filters, search, the advanced search, sort, pages, the address), shown as the
+    cabinet's ticket cards, beside the new ticket's form."""
+
     ATTACH_ACCESS: ClassVar[str] = "subscriber"
-    status_filter: str = ALL
-    category_filter: str = ALL
-    search: str = ""
-    page: int = 1
-    total: int = 0
-    pages: int = 1
-    tickets: list[dict] = []  # one page of the own tickets
-    list_error: str = ""
+    LIST_ACCESS: ClassVar[str] = "subscriber"
     new_category: str = "other"
     new_sim: str = NO_SIM
     errors: dict[str, str] = NEW_ERRORS
@@ -51,22 +52,37 @@ class SupportState(AttachMixin, CabinetState):
     def _upload_id(self) -> str:
         return UPLOAD_ID
 
-    def _list(self, actor) -> None:
-        tickets.run_list(self, actor, PAGE_SIZE)
+    def _spec(self):
+        return ticketing.OWN_TICKET_LIST
 
-    @access("subscriber")
-    @rx.event
-    def load(self):
-        actor, redirect = self._open()
-        if redirect:
-            return redirect
-        self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
+    def _role(self) -> str:
+        return "subscriber"
+
+    def _format(self, row: dict, loc: str) -> dict[str, str]:
+        return {
+            "number": t("support.number", loc, id=row["id"]),
+            "href": f"/cabinet/support/{row['id']}",
+            "subject": row["subject"],
+            "category": t(f"support.category.{row['category']}", loc),
+            "status": t(f"support.status.{row['status']}", loc),
+            "colour": tickets.STATUS_COLOURS.get(row["status"], "gray"),
+            "updated": moment(row["updated_at"], loc),
+            "sim": phone(row["msisdn"]) if row["msisdn"] else "",
+        }
+
+    def _prepare(self, actor) -> None:
+        """The contract's SIMs (the new ticket's choice), and what a link brought with it: a
+        low rating or a speed test that goes with the new ticket."""
+        self._load_sims(actor)
         self.new_category, self.new_sim, self.errors = "other", NO_SIM, NEW_ERRORS
         self._forget_file()
         self._take_rating(actor)
         self._take_speed_test(actor)
-        self._list(actor)
-        return None
+
+    @access("subscriber")
+    @rx.event
+    async def load(self):
+        return await self._start()
 
     def _take_speed_test(self, actor) -> None:
         """?speedtest=<id>: a speed test result goes with the new ticket (own ones only)."""
@@ -109,40 +125,6 @@ class SupportState(AttachMixin, CabinetState):
 
     @access("subscriber")
     @rx.event
-    def set_filter(self, name: str, value: str):
-        """The list's filters; only these names and known values can be set."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        value = str(value)
-        if name == "search":
-            self.search = value[: ticketing.SEARCH_MAX]
-        elif tickets.set_list_filter(self, name, value):
-            self._list(actor)
-        return None
-
-    @access("subscriber")
-    @rx.event
-    def apply(self, form: dict | None = None):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        tickets.apply_search(self, form)
-        self._list(actor)
-        return None
-
-    @access("subscriber")
-    @rx.event
-    def turn(self, step: int):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect("/login")
-        if tickets.turn_page(self, step):
-            self._list(actor)
-        return None
-
-    @access("subscriber")
-    @rx.event
     def set_new(self, name: str, value: str):
         """The new ticket's selects (the service checks the values again)."""
         value = str(value)
@@ -182,25 +164,22 @@ class SupportState(AttachMixin, CabinetState):
         self._forget_file()
         self._rating_id, self.rating_note = 0, ""
         self._speed_test_id, self.speed_note = 0, ""
-        self.status_filter, self.category_filter, self.search, self.page = ALL, ALL, "", 1
-        self._list(actor)
+        # the new ticket shows first: the list back to its defaults
+        self.filters = dict.fromkeys(self.filters, "")
+        self.search, self.page, self._push = "", 1, True
+        self._applied, self.adv_rows = [], []
+        self.sort, self.descending = self._spec().default_sort, True
+        shown = self._fetch()
         return [
-            *[rx.set_value(id_, "") for id_ in (*FORM_IDS.values(), "support-search")],
+            *[rx.set_value(id_, "") for id_ in FORM_IDS.values()],
+            *(shown if isinstance(shown, list) else [shown]),
             rx.toast.success(self._t("support.opened")),
             rx.scroll_to("support-list-title"),
         ]
 
     @rx.var
-    def ticket_cards(self) -> list[dict[str, str]]:
-        return tickets.card_rows(self.tickets, self.locale, "/cabinet/support")
-
-    @rx.var
     def new_sim_options(self) -> list[dict[str, str]]:
         return [{"value": NO_SIM, "label": t("support.sim_none", self.locale)}, *self.sim_options]
-
-    @rx.var
-    def pager_text(self) -> dict[str, str]:
-        return tickets.pager_rows(self.total, self.page, self.pages, self.locale)
 
 
 class TicketState(AttachMixin, CabinetState):
@@ -371,14 +350,58 @@ def _new_ticket() -> rx.Component:
     )
 
 
+STATUS_OPTIONS = [(ALL, "support.all")] + [(x, f"support.status.{x}") for x in ticketing.STATUSES]
+CATEGORY_OPTIONS = [(ALL, "support.all")] + [
+    (c, f"support.category.{c}") for c in ticketing.CATEGORIES
+]
+FIELDS = [
+    FilterField("status", "support.filter_status", options=STATUS_OPTIONS),
+    FilterField("category", "support.filter_category", options=CATEGORY_OPTIONS),
+]
+SORTS = [
+    ("updated_at", "support.col.updated"),
+    ("created_at", "own_lists.tickets.created"),
+    ("status", "support.col.status"),
+]
+
+
+def _ticket_list() -> rx.Component:
+    """The list column: the shared filter card and advanced search, the own tickets as the
+    cabinet's ticket cards (or the empty note), the shared pager."""
+    s = SupportState
+    return rx.vstack(
+        rx.heading(tr("support.list"), size="4", as_="h2", id="support-list-title"),
+        filter_card(s, FIELDS, SORTS, "own_lists.tickets.search"),
+        advanced_panel(s),
+        rx.cond(
+            s.rows.length() > 0,
+            rx.vstack(
+                rx.foreach(s.rows, tickets.ticket_card),
+                spacing="2",
+                width="100%",
+                id="support-tickets",
+            ),
+            rx.text(tr("support.empty"), color=rx.color("gray", 11), id="support-empty"),
+        ),
+        list_pager(s, "support-pager"),
+        spacing="3",
+        width="100%",
+        min_width="0",
+    )
+
+
 def support_page() -> rx.Component:
-    return tickets.ticket_list_page(
+    return shell(
         "cabinet",
-        SupportState,
-        tickets.ticket_filters(SupportState, "support-search", "support-find"),
-        _new_ticket(),
-        "support.title",
-        heading_id="support-list-title",
+        rx.grid(
+            _ticket_list(),
+            _new_ticket(),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="5",
+            width="100%",
+            align="start",
+        ),
+        title_key="support.title",
     )
 
 
