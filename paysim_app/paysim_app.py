@@ -124,6 +124,7 @@ from paysim_app.ui.partner.notifications import (
     partner_notifications_page,
 )
 from paysim_app.ui.partner.orders import PartnerOrdersState, PartnerOrderState, partner_order_page
+from paysim_app.ui.partner.payments import PartnerPaymentsState, partner_payments_page
 from paysim_app.ui.partner.sims import PartnerSimsState, partner_sims_page
 from paysim_app.ui.partner.stats import PartnerOwnStatsState, partner_stats_page
 from paysim_app.ui.partner.subscribers import PartnerSubscribersState, partner_subscribers_page
@@ -234,6 +235,7 @@ _page(partner_support_page, "/partner/support", PartnerSupportState.load)
 _page(partner_ticket_page, "/partner/support/[ticket_id]", PartnerTicketState.load)
 _page(partner_sims_page, "/partner/sims", PartnerSimsState.load)
 _page(partner_subscribers_page, "/partner/subscribers", PartnerSubscribersState.load)
+_page(partner_payments_page, "/partner/payments", PartnerPaymentsState.load)
 _page(
     partner_activations_page,
     "/partner/activations",
@@ -323,6 +325,7 @@ BUILT = {
     "/partner/support",
     "/partner/sims",
     "/partner/subscribers",
+    "/partner/payments",
     "/partner/activations",
     "/admin",
     "/admin/notifications",

@@ -49,6 +49,8 @@ class Commission(SQLModel, table=True):
             sqlite_where=text("kind = 'accrual'"),
         ),
         UniqueConstraint("refund_id", name="uq_commission_refund_id"),
+        # a payment's commission (its accrual less its reversals), per row of the dealer's list
+        Index("ix_commission_payment", "payment_id"),
         # partner statistics sum amounts by partner and period straight from the index on PG
         Index(
             "ix_commission_partner_created",

@@ -70,6 +70,7 @@ def lists() -> dict[str, ListSpec]:
         cabinet.PARTNER_SIM_LIST,
         cabinet.PARTNER_SUBSCRIBER_LIST,
         cabinet.PARTNER_REQUEST_LIST,
+        partner_lists.PARTNER_PAYMENT_LIST,
         ticketing.OWN_TICKET_LIST,
         notify.NOTIFICATION_LIST,
         outbox.OUTBOX_LIST,

@@ -1,6 +1,7 @@
-"""The customer's own lists on the shared list machinery, in a browser: the cabinet's payment
-history filtered and narrowed by the advanced search keeps it all in the address (a copied
-link opens the same rows, Back returns to the previous filters); at 390 and 1280 px."""
+"""The customer's and the dealer's own lists on the shared list machinery, in a browser: the
+cabinet's payment history filtered and narrowed by the advanced search keeps it all in the
+address (a copied link opens the same rows, Back returns to the previous filters); the dealer's
+payments with their commission; both at 390 and 1280 px."""
 
 from __future__ import annotations
 
@@ -71,3 +72,25 @@ def test_cabinet_payments_with_another_contracts_sim_show_nothing(new_page, cust
     expect(page.locator("#list-error")).to_be_visible()
     expect(page.locator("#statement tbody tr")).to_have_count(0)
 
+
+def test_the_dealers_payments_with_their_commission(new_page):
+    page = new_page(WIDTHS["desktop"])
+    enter(page, "partner@paysim.demo", "/partner/payments")
+    ready(page)
+    table = page.locator("#partner-payments")
+    expect(table.locator("tbody tr").first).to_be_visible()
+    expect(page.locator("#partner-payments-summary")).to_contain_text(re.compile(r"\d"))
+    shot(page, "partner-payments-1280")
+    page.locator("#f-status").select_option("succeeded")
+    expect(page).to_have_url(re.compile(r"status=succeeded"))
+    expect(table).not_to_contain_text("Отклонён")
+    expect(table.locator("tbody tr").first).to_contain_text("₽")
+    page.reload()
+    ready(page)
+    expect(page.locator("#f-status")).to_have_value("succeeded")
+    phone = new_page(WIDTHS["phone"])
+    enter(phone, "partner@paysim.demo", "/partner/payments")
+    ready(phone)
+    expect(phone.locator("#partner-payments .row-card").first).to_be_visible()
+    _no_sideways_scroll(phone)
+    shot(phone, "partner-payments-390")

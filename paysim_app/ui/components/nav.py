@@ -41,6 +41,7 @@ PARTNER = (
     NavItem("nav.subscribers", "/partner/subscribers", "users"),
     NavItem("nav.sell", "/partner/activations", "shopping-cart"),
     NavItem("nav.topup", "/partner/topup", "wallet"),
+    NavItem("nav.partner_payments", "/partner/payments", "receipt"),
     NavItem("nav.sales", "/partner/stats", "chart-line"),
     NavItem("nav.support", "/partner/support", "message-circle"),
     NavItem("nav.profile", "/partner/profile", "user"),
