@@ -1775,6 +1775,7 @@ class _Seeder:
                 way=way,
                 partner_id=str(svyaz.id) if way == "pickup" else "",
                 address="" if way == "pickup" else f"ул. Ленина, д. {n + 3}, кв. {n * 7}",
+                consent=True,
             )
             steps = [lambda c=customer, f=form: orders.place_order(self.s, c, f)]
             if status == "waiting":

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
+from paysim_app.accounts import consent
 from paysim_app.core import audit, notify
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.checks import normalise_document
@@ -90,7 +91,9 @@ class OrderForm:
     way: str = ""  # pickup | delivery
     partner_id: str = ""
     address: str = ""
-    # (the personal-data consent given with the order joins the form here)
+    # the customer consents to the processing of the order's personal data and accepts the
+    # service terms (accounts.consent): no order without it
+    consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -312,9 +315,12 @@ def _recent(session: Session, sub: Subscriber, document: str) -> SimOrder | None
 
 
 @verb
-def place_order(session: Session, actor: Actor, form: OrderForm) -> OrderView:
+def place_order(
+    session: Session, actor: Actor, form: OrderForm, ip: str = "", user_agent: str = ""
+) -> OrderView:
     """The signed-in subscriber orders a SIM. Field errors name the field; a second order of
-    the same person within a minute is the first one again (a double submit)."""
+    the same person within a minute is the first one again (a double submit). The consent
+    ticked with it (personal data, terms) is recorded with the order (source sim_order)."""
     sub = _contract(session, actor)
     tariff = _orderable_tariff(session, form.tariff_id)
     name = _text(form.customer_name, "customer_name", NAME_MAX, "orders.error.name", min_len=2)
@@ -333,6 +339,8 @@ def place_order(session: Session, actor: Actor, form: OrderForm) -> OrderView:
     way = str(form.way or "")
     if way not in ORDER_WAYS:
         raise ValidationError("orders.error.way", field="way")
+    if form.consent is not True:
+        raise ValidationError("consent.order_required", field="consent")
     partner_id, address = None, ""
     if way == "pickup":
         wanted = _id(form.partner_id)
@@ -364,6 +372,17 @@ def place_order(session: Session, actor: Actor, form: OrderForm) -> OrderView:
     )
     session.add(order)
     session.flush()
+    consent.record_consents(
+        session,
+        personal_data=True,
+        terms=True,
+        source="sim_order",
+        user_id=actor.user_id,
+        subscriber_id=sub.id,
+        reference=f"sim_order:{order.id}",
+        ip=ip,
+        user_agent=user_agent,
+    )
     _step(session, order, actor)
     session.flush()
     _tell_customer(session, order)

@@ -66,6 +66,7 @@ def _form(world, **kw) -> OrderForm:
         "way": "pickup",
         "partner_id": str(world["near"].partner.id),
         "address": "",
+        "consent": True,  # the customer's consent (accounts.consent)
     }
     return OrderForm(**{**values, **kw})
 
@@ -383,3 +384,20 @@ def test_the_admin_list_filters_by_status_and_way_and_the_partner_sees_its_picku
         ids(world["customer"], ORDER_LIST)
     with pytest.raises(PermissionDenied):
         ids(admin, PARTNER_ORDER_LIST)
+
+
+def test_an_order_needs_the_consent_and_records_it_with_the_order(session, world):
+    from paysim_app.models import ConsentRecord
+
+    with pytest.raises(ValidationError) as err:
+        orders.place_order(session, world["customer"], _form(world, consent=False))
+    assert (err.value.code, err.value.field) == ("consent.order_required", "consent")
+    session.rollback()
+    view = orders.place_order(session, world["customer"], _form(world), ip="192.0.2.1")
+    session.commit()
+    rows = session.exec(select(ConsentRecord).where(ConsentRecord.source == "sim_order")).all()
+    assert sorted((r.doc, r.reference, r.ip) for r in rows) == [
+        ("personal_data", f"sim_order:{view.id}", "192.0.2.1"),
+        ("terms", f"sim_order:{view.id}", "192.0.2.1"),
+    ]
+    assert {r.user_id for r in rows} == {world["customer"].user_id}

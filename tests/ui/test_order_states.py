@@ -62,6 +62,7 @@ def _order_form(shop, **form):
     )
     for name, value in form.items():
         _run(OrderFormState.set_field, state, name, value)
+    _run(OrderFormState.set_consent, state, True)  # the customer's consent (accounts.consent)
     return state
 
 

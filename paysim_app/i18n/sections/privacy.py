@@ -21,6 +21,9 @@ RU = {
     "consent.tick_counter": "Клиент подписал согласие на обработку персональных данных "
     "и принял условия оказания услуг",
     "consent.counter_required": "Без согласия клиента продажа невозможна.",
+    "consent.tick_order": "Я даю согласие на обработку персональных данных, указанных в заказе, "
+    "и принимаю условия оказания услуг",
+    "consent.order_required": "Без согласия на обработку персональных данных заказ невозможен.",
     # the subscriber's card on the profile page
     "privacy.card_title": "Мои персональные данные",
     "privacy.card_hint": "По закону № 152-ФЗ вы можете получить всё, что мы храним о вас, "
@@ -107,6 +110,9 @@ EN = {
     "consent.tick_counter": "The customer signed the consent to the processing of personal "
     "data and accepted the terms of service",
     "consent.counter_required": "No sale without the customer's consent.",
+    "consent.tick_order": "I consent to the processing of the personal data in this order and "
+    "accept the terms of service",
+    "consent.order_required": "No order without the consent to the processing of personal data.",
     "privacy.card_title": "My personal data",
     "privacy.card_hint": "Under Law No. 152-FZ you may get everything we keep about you and "
     "close your account.",

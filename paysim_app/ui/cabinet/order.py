@@ -68,6 +68,7 @@ class OrderFormState(SessionState):
     partner_options: list[dict[str, str]] = []
     partners_looked: bool = False
     my: list[dict[str, str]] = []
+    consent: bool = False  # the box of the customer's consent (personal data, terms)
 
     def _partners(self) -> None:
         res = self._call(orders.pickup_partners, self.form["settlement"])
@@ -108,7 +109,7 @@ class OrderFormState(SessionState):
             "document_type": start.document_type or "passport",
             "document_no": start.document_no,
         }
-        self.form_error, self.field = "", ""
+        self.form_error, self.field, self.consent = "", "", False
         self.partner_options, self.partners_looked = [], False
         self.my = [order_row(o, loc) for o in self._call(orders.my_orders).value or []]
         return None
@@ -118,6 +119,11 @@ class OrderFormState(SessionState):
     def set_field(self, name: str, value: str):
         if name in FORM_FIELDS:
             self.form = {**self.form, name: str(value)[:TEXT_MAX]}
+
+    @access("subscriber")
+    @rx.event
+    def set_consent(self, value: bool):
+        self.consent = value is True
 
     @access("subscriber")
     @rx.event
@@ -131,7 +137,9 @@ class OrderFormState(SessionState):
     def place(self, _form: dict | None = None):
         self.form_error, self.field = "", ""
         f = self.form
-        res = self._call(orders.place_order, orders.OrderForm(**{k: f[k] for k in FORM_FIELDS}))
+        form = orders.OrderForm(**{k: f[k] for k in FORM_FIELDS}, consent=self.consent)
+        ua = self.router.headers.user_agent
+        res = self._call(orders.place_order, form, ip=self._client_ip(), user_agent=ua)
         if not res:
             self.form_error, self.field = res.error, res.field
             return res.redirect
@@ -211,6 +219,35 @@ def _where() -> rx.Component:
     )
 
 
+def _consent_tick() -> rx.Component:
+    """The customer's consent to the order's personal data and the terms (accounts.consent)."""
+    s = OrderFormState
+    return rx.vstack(
+        rx.text(
+            rx.flex(
+                rx.checkbox(
+                    checked=s.consent, on_change=s.set_consent, size="3", id="order-consent"
+                ),
+                rx.text(
+                    tr("consent.tick_order"),
+                    " ",
+                    rx.link(tr("consent.read"), href="/legal", is_external=True),
+                ),
+                spacing="2",
+                align="start",
+            ),
+            as_="label",
+            size="2",
+        ),
+        rx.cond(
+            s.field == "consent",
+            rx.text(s.form_error, color=rx.color("red", 11), size="2", role="alert"),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
 def _form() -> rx.Component:
     s = OrderFormState
     return rx.card(
@@ -240,6 +277,7 @@ def _form() -> rx.Component:
                     width="100%",
                 ),
                 _where(),
+                _consent_tick(),
                 error_banner(
                     rx.cond(
                         (s.field == "") | (s.field == "tariff_id") | (s.field == "way"),
