@@ -299,7 +299,9 @@ def customer(app_env):
     n = unique_number()
     login = f"money{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
-        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Мария Деньгова")
+        actor = identity.register_subscriber(
+            session, login, PASSWORD, consent=True, full_name="Мария Деньгова"
+        )
         tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
         sims = []
         for i, balance in enumerate((10000, 0)):

@@ -38,7 +38,11 @@ def fresh_ticket(app_env):
     subject = f"Нет интернета {app_env['port']}-{n}"
     with Session(engine, expire_on_commit=False) as session:
         actor = identity.register_subscriber(
-            session, f"ticket{n}-{app_env['port']}@example.ru", PASSWORD, full_name="Игорь Тикетов"
+            session,
+            f"ticket{n}-{app_env['port']}@example.ru",
+            PASSWORD,
+            full_name="Игорь Тикетов",
+            consent=True,
         )
         ticket_id = ticketing.open_ticket(session, actor, "connection", subject, "С утра нет сети")
         canned = CannedReply(

@@ -38,6 +38,7 @@ def kvasnikova(app_env):
             f"kvas{n}-{app_env['port']}@example.ru",
             PASSWORD,
             full_name="Квасникова Ксения Олеговна",
+            consent=True,
         )
         tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
         serial = 9_800_000 + n

@@ -72,7 +72,9 @@ def test_a_bounced_e_mail_shows_on_the_profile(new_page, app_env):
     login = f"bounce{unique_number()}-{app_env['port']}@example.ru"
     engine = make_engine(f"sqlite:///{app_env['db']}")
     with Session(engine) as session:
-        identity.register_subscriber(session, login, PASSWORD, full_name="Ида Отказова")
+        identity.register_subscriber(
+            session, login, PASSWORD, consent=True, full_name="Ида Отказова"
+        )
         session.commit()
     engine.dispose()
     with sqlite3.connect(app_env["db"]) as db:

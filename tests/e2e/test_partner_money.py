@@ -31,7 +31,9 @@ def dealer_customer(app_env):
     login = f"dealer-cust{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
         partner_id = session.exec(select(User.partner_id).where(User.email == DEALER)).one()
-        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Ольга Наличная")
+        actor = identity.register_subscriber(
+            session, login, PASSWORD, consent=True, full_name="Ольга Наличная"
+        )
         sub = session.get(Subscriber, actor.subscriber_id)
         sub.partner_id = partner_id
         session.add(sub)

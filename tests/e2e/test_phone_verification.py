@@ -51,6 +51,8 @@ def test_register_by_phone_then_reset_the_password_by_code(new_page, app_env):
     page.locator("#login").fill(typed)
     page.locator("#password").fill(PASSWORD)
     page.locator("#password_repeat").fill(PASSWORD)
+    page.locator("#consent-personal-data").click()  # both consents (accounts.consent)
+    page.locator("#consent-terms").click()
     page.locator("#register").click()
 
     sent = page.locator("#code-sent")

@@ -30,7 +30,9 @@ def customer(app_env):
     n = unique_number()
     login = f"quality{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
-        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Олег Замеров")
+        actor = identity.register_subscriber(
+            session, login, PASSWORD, consent=True, full_name="Олег Замеров"
+        )
         tariff = session.exec(select(Tariff).where(Tariff.is_archived == False)).first()  # noqa: E712
         serial = 9_600_000 + n
         sim = Sim(

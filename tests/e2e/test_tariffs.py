@@ -41,7 +41,9 @@ def subscriber(app_env):
     login = f"tariffs{n}-{app_env['port']}@example.ru"
     serial = 9_700_000 + n
     with Session(engine, expire_on_commit=False) as session:
-        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Олег Тарифов")
+        actor = identity.register_subscriber(
+            session, login, PASSWORD, full_name="Олег Тарифов", consent=True
+        )
         tariff = session.exec(select(Tariff).where(Tariff.code == "OPTIMUM")).one()
         session.add(
             Sim(
@@ -74,7 +76,9 @@ def advised(app_env):
     login = f"advised{n}-{app_env['port']}@example.ru"
     serial = 9_700_000 + n
     with Session(engine, expire_on_commit=False) as session:
-        actor = identity.register_subscriber(session, login, PASSWORD, full_name="Анна Советова")
+        actor = identity.register_subscriber(
+            session, login, PASSWORD, full_name="Анна Советова", consent=True
+        )
         tariff = session.exec(select(Tariff).where(Tariff.code == "OPTIMUM")).one()
         sim = Sim(
             iccid=_iccid(serial),
