@@ -14,7 +14,7 @@ from datetime import date, datetime
 from itertools import islice
 from types import SimpleNamespace
 
-from sqlalchemy import String, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import String, case, cast, func, literal, literal_column, or_, select, union_all
 from sqlmodel import Session
 
 from paysim_app.core import export, spreadsheet
@@ -88,8 +88,9 @@ class StatementRow:
     refunded_kop: int = 0  # and what of it has been given back
 
 
-def _lines():
-    """Both sources as one selectable with the same columns."""
+def _lines(sims=None):
+    """Both sources as one selectable with the same columns; `sims` (a subquery of SIM ids)
+    narrows each source inside the union, where its sim_id index serves it."""
     method_of_entry = case(
         (LedgerEntry.kind == "monthly_fee", literal("fee")),
         (LedgerEntry.kind == "addon", literal("addon")),
@@ -128,6 +129,8 @@ def _lines():
         .select_from(LedgerEntry)
         .join(Payment, Payment.id == LedgerEntry.payment_id, isouter=True)
     )
+    if sims is not None:
+        entries = entries.where(LedgerEntry.sim_id.in_(sims))
     unsettled = select(
         (literal("P") + cast(Payment.id, String)).label("key"),
         Payment.id.label("sort_id"),
@@ -147,22 +150,35 @@ def _lines():
         Payment.amount_kop.label("payment_amount_kop"),
         Payment.refunded_kop.label("refunded_kop"),
     ).where(Payment.status.in_(("failed", "pending", "expired", "requires_action")))
+    if sims is not None:
+        unsettled = unsettled.where(Payment.sim_id.in_(sims))
     return union_all(entries, unsettled).subquery("line")
 
 
 # -- the cabinet's list: the same lines as a ListSpec ------------------------------------------
-_LINE = _lines()
+class _Line:
+    """The columns of the union `line` by name. The list's SELECT builds the union for each
+    actor with the owner's SIMs inside both sources (PostgreSQL does not push a condition on
+    the union's sim_id into them: it would read the whole ledger for every page); filters,
+    sorts and conditions name its columns as line.<name>, typed as in the union."""
+
+    def __init__(self) -> None:
+        for col in _lines().c:
+            setattr(self, col.name, literal_column(f"line.{col.name}", col.type))
+
+
+_LINE = _Line()
 
 
 def _own_lines(actor: Actor):
     """The subscriber's own lines: those of its contract's SIMs (a SIM filter or an advanced
     condition can only narrow them; another contract's SIM id finds nothing)."""
-    own = select(Sim.id).where(Sim.subscriber_id == require_role(actor, "subscriber").subscriber_id)
+    owner = require_role(actor, "subscriber").subscriber_id
+    line = _lines(select(Sim.id).where(Sim.subscriber_id == owner).scalar_subquery())
     return (
-        select(_LINE, _LINE.c.key.label("id"), Sim.msisdn.label("msisdn"))
-        .select_from(_LINE)
-        .join(Sim, Sim.id == _LINE.c.sim_id)
-        .where(_LINE.c.sim_id.in_(own.scalar_subquery()))
+        select(line, line.c.key.label("id"), Sim.msisdn.label("msisdn"))
+        .select_from(line)
+        .join(Sim, Sim.id == line.c.sim_id)
     )
 
 
@@ -170,9 +186,9 @@ def _search_lines(stmt, text: str):
     """A comment or a fee's period (any part), the card's last four digits or any part of the
     number (a phone's +7 / 8 ignored)."""
     d = digits(text)
-    found = [contains(_LINE.c.comment, text), contains(_LINE.c.fee_period, text)]
+    found = [contains(_LINE.comment, text), contains(_LINE.fee_period, text)]
     if d:
-        found += [_LINE.c.card_last4 == d[-4:], Sim.msisdn.like(f"%{phone_part(text)}%")]
+        found += [_LINE.card_last4 == d[-4:], Sim.msisdn.like(f"%{phone_part(text)}%")]
     return stmt.where(or_(*found))
 
 
@@ -189,41 +205,41 @@ STATEMENT_LIST = ListSpec(
     name="statement",
     permission="subscriber",
     columns=_own_lines,
-    sorts={"created_at": _LINE.c.created_at, "amount": _LINE.c.amount_kop},
+    sorts={"created_at": _LINE.created_at, "amount": _LINE.amount_kop},
     default_sort="created_at",
-    key=_LINE.c.key,
+    key=_LINE.key,
     filters=(
-        FilterDef("sim", id_filter(_LINE.c.sim_id), "int"),
-        *date_range(_LINE.c.created_at, "date_from", "date_to"),
-        FilterDef("status", lambda s, v: s.where(_LINE.c.status == v), "choice", STATUSES),
-        FilterDef("method", lambda s, v: s.where(_LINE.c.method == v), "choice", METHODS),
+        FilterDef("sim", id_filter(_LINE.sim_id), "int"),
+        *date_range(_LINE.created_at, "date_from", "date_to"),
+        FilterDef("status", lambda s, v: s.where(_LINE.status == v), "choice", STATUSES),
+        FilterDef("method", lambda s, v: s.where(_LINE.method == v), "choice", METHODS),
         # a line's size, whichever way it moved the balance
-        FilterDef("amount_min", lambda s, v: s.where(func.abs(_LINE.c.amount_kop) >= v), "amount"),
-        FilterDef("amount_max", lambda s, v: s.where(func.abs(_LINE.c.amount_kop) <= v), "amount"),
+        FilterDef("amount_min", lambda s, v: s.where(func.abs(_LINE.amount_kop) >= v), "amount"),
+        FilterDef("amount_max", lambda s, v: s.where(func.abs(_LINE.amount_kop) <= v), "amount"),
     ),
     search=_search_lines,
     authorize=lambda actor: require_role(actor, "subscriber"),
     validate=_check_ranges,
     fields=(
-        SearchField("created_at", _LINE.c.created_at, "date", "statement.col.date"),
+        SearchField("created_at", _LINE.created_at, "date", "statement.col.date"),
         SearchField("msisdn", Sim.msisdn, "text", "statement.col.sim"),
         SearchField(
-            "method", _LINE.c.method, "choice", "statement.method", METHODS, "statement.method."
+            "method", _LINE.method, "choice", "statement.method", METHODS, "statement.method."
         ),
-        SearchField("comment", _LINE.c.comment, "text", "own_lists.statement.comment"),
-        SearchField("card_last4", _LINE.c.card_last4, "text", "own_lists.statement.card"),
-        SearchField("fee_period", _LINE.c.fee_period, "text", "own_lists.statement.period"),
-        SearchField("amount", _LINE.c.amount_kop, "money", "statement.col.amount"),
+        SearchField("comment", _LINE.comment, "text", "own_lists.statement.comment"),
+        SearchField("card_last4", _LINE.card_last4, "text", "own_lists.statement.card"),
+        SearchField("fee_period", _LINE.fee_period, "text", "own_lists.statement.period"),
+        SearchField("amount", _LINE.amount_kop, "money", "statement.col.amount"),
         SearchField(
             "status",
-            _LINE.c.status,
+            _LINE.status,
             "choice",
             "statement.col.status",
             STATUSES,
             "statement.status.",
         ),
-        SearchField("decline_code", _LINE.c.decline_code, "text", "statement.col.reason"),
-        SearchField("balance", _LINE.c.balance_after_kop, "money", "statement.col.balance"),
+        SearchField("decline_code", _LINE.decline_code, "text", "statement.col.reason"),
+        SearchField("balance", _LINE.balance_after_kop, "money", "statement.col.balance"),
     ),
 )
 

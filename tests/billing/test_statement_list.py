@@ -227,3 +227,11 @@ def test_exports_write_what_the_list_shows_and_are_audited(session, books):
     # another contract's SIM: the header only
     bobs = ListQuery(filters={"sim": str(books["bobs"].id)})
     assert len(statement.statement_csv(session, alice, bobs, "ru").strip().splitlines()) == 1
+
+
+def test_the_owners_sims_narrow_each_source_inside_the_union(books):
+    """PostgreSQL does not push a condition on the union's sim_id into its sources: the owner's
+    SIMs must be inside both, or every page reads the whole ledger."""
+    sql = " ".join(str(SPEC.columns(books["alice"])).split())
+    assert "ledger_entry.sim_id IN (SELECT sim.id FROM sim WHERE sim.subscriber_id" in sql
+    assert "payment.sim_id IN (SELECT sim.id FROM sim WHERE sim.subscriber_id" in sql
