@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from paysim_app.accounts.legal_texts import FIRST
@@ -194,6 +194,19 @@ def record_consents(
         user_agent=user_agent,
     )
     return [r.version for r in rows]
+
+
+@verb
+def attach_to(session: Session, reference: str, user_id: int, subscriber_id: int | None) -> int:
+    """Consents given with a request before the person had an account (a dealer's sale) become
+    that account's once the request makes it: they are not asked again for those versions.
+    Returns how many records were attached."""
+    result = session.execute(
+        update(ConsentRecord)
+        .where(ConsentRecord.reference == reference, ConsentRecord.user_id.is_(None))
+        .values(user_id=user_id, subscriber_id=subscriber_id)
+    )
+    return result.rowcount or 0
 
 
 @verb

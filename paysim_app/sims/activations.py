@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from paysim_app.accounts import consent
 from paysim_app.accounts.identity import (
     add_user_without_password,
     hash_token,
@@ -448,6 +449,8 @@ def _customer_contract(
     )
     session.add(sub)
     session.flush()
+    # the consent the customer gave at the counter is the new account's
+    consent.attach_to(session, f"activation_request:{request.id}", user.id, sub.id)
     return sub, user
 
 

@@ -322,3 +322,21 @@ def test_a_walk_in_sale_needs_the_customers_consent_and_records_it(session, worl
         ("personal_data", "dealer_sale", f"activation_request:{sale.request_id}"),
         ("terms", "dealer_sale", f"activation_request:{sale.request_id}"),
     ]
+
+
+def test_the_counter_consent_becomes_the_new_accounts_on_approval(session, world, factory):
+    from paysim_app.accounts import identity
+    from paysim_app.models import ConsentRecord, User
+
+    partner, sim = world["mine"], world["my_stock"]
+    sale = cabinet.sell_sim(session, partner.actor, sim.id, _form(world))
+    session.commit()
+    activations.approve_activation(session, factory.superadmin(), sale.request_id)
+    session.commit()
+    user = session.exec(select(User).where(User.email == "petr@example.ru")).one()
+    rows = session.exec(select(ConsentRecord).where(ConsentRecord.user_id == user.id)).all()
+    assert {(r.doc, r.source) for r in rows} == {
+        ("personal_data", "dealer_sale"),
+        ("terms", "dealer_sale"),
+    }
+    assert not identity.actor_for(session, user).consent_due

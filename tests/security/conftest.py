@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
-from paysim_app.accounts import identity
+from paysim_app.accounts import consent, identity
 from paysim_app.accounts.passwords import hash_password
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import make_engine
@@ -160,6 +160,14 @@ def _seed_victim(session: Session) -> Victim:
     )
     session.add(sub)
     session.flush()
+    consent.record_consents(  # accepted the current legal texts: not sent to /consent
+        session,
+        personal_data=True,
+        terms=True,
+        source="registration",
+        user_id=user.id,
+        subscriber_id=sub.id,
+    )
     sims = []
     for n, status, owner in (
         (1, "active", sub.id),
