@@ -167,9 +167,9 @@ class User:
         await self.page("/cabinet/payments", reload=False)
         for _ in range(2):
             await self.pause(stop)
-            if tab.var(n.payments, "page", 1) >= tab.var(n.payments, "pages", 1):
+            if not tab.var(n.payments, "has_next", False):
                 break
-            await self.send(n.payments, "turn", {"step": 1})
+            await self.send(n.payments, "next_page", {})
         await self.pause(stop)
         await self.page("/cabinet/topup", reload=False)
         sims = [s for s in tab.var(n.cabinet, "sims", []) if s.get("status") in TOPUP_STATUSES]
