@@ -318,6 +318,7 @@ BUILT = {
     "/cabinet/profile",
     "/cabinet/services",
     "/cabinet/tariffs",
+    "/cabinet/order",
     "/partner",
     "/partner/notifications",
     "/partner/topup",

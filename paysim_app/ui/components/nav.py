@@ -23,6 +23,7 @@ CABINET = (
     NavItem("nav.home", "/cabinet", "house"),
     NavItem("nav.notifications", "/cabinet/notifications", "bell"),
     NavItem("nav.sims", "/cabinet/sims", "smartphone"),
+    NavItem("nav.order", "/cabinet/order", "package-plus"),
     NavItem("nav.topup", "/cabinet/topup", "wallet"),
     NavItem("nav.payments", "/cabinet/payments", "receipt"),
     NavItem("nav.cards", "/cabinet/cards", "credit-card"),

@@ -1,0 +1,156 @@
+"""A new customer's SIM order in the browser: the subscriber orders with pick-up at the demo
+dealer of their town (the tariff preselected from the public catalogue's link), the dealer hands
+a SIM of its stock out on the order's page (the sale form prefilled), the admin approves the
+activation request, and the SIM shows in the customer's cabinet with the first top-up offered.
+Screenshots at 390 and 1280 px."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from paysim_app.accounts import identity
+from paysim_app.db import make_engine
+from paysim_app.models import Partner, Sim, Tariff
+from tests.e2e.conftest import (
+    PASSWORD,
+    WIDTHS,
+    _iccid,
+    enter,
+    ready,
+    shot,
+    staff_login,
+    unique_number,
+)
+
+DEALER = "partner@paysim.demo"
+
+
+def _one(app_env, sql: str, *args):
+    with sqlite3.connect(app_env["db"]) as db:
+        return db.execute(sql, args).fetchone()
+
+
+def _world(app_env) -> dict:
+    """A fresh subscriber without SIMs, and a SIM in the demo dealer's stock."""
+    engine = make_engine(f"sqlite:///{app_env['db']}")
+    n = unique_number()
+    login = f"order{n}-{app_env['port']}@example.ru"
+    with Session(engine, expire_on_commit=False) as session:
+        identity.register_subscriber(session, login, PASSWORD, full_name="Ольга Заказова")
+        dealer_id = _one(app_env, "SELECT partner_id FROM user_account WHERE email = ?", DEALER)[0]
+        partner = session.get(Partner, dealer_id)
+        tariff = session.exec(
+            select(Tariff).where(Tariff.is_archived == False, Tariff.is_public == True)  # noqa: E712
+        ).first()
+        serial = 9_800_000 + n
+        sim = Sim(
+            iccid=_iccid(serial),
+            msisdn=f"+7999{serial:07d}",
+            imsi=f"25099{serial:010d}",
+            status="in_stock",
+            partner_id=dealer_id,
+            tariff_id=tariff.id,
+            puk=f"{serial % 10**8:08d}",
+        )
+        session.add(sim)
+        session.commit()
+        town = "Дмитров" if "Дмитров" in partner.address else partner.address.split(",")[1]
+    engine.dispose()
+    return {
+        "login": login,
+        "tariff_id": tariff.id,
+        "tariff": tariff.name,
+        "sim_id": sim.id,
+        "msisdn": sim.msisdn,
+        "partner": partner.name,
+        "town": town.replace("г.", "").strip(),
+    }
+
+
+def test_order_with_pickup_handed_out_approved_and_in_the_cabinet(new_page, app_env):
+    w = _world(app_env)
+
+    # the customer orders: the tariff comes preselected from the catalogue's link
+    page = new_page(WIDTHS["phone"])
+    enter(page, w["login"], f"/cabinet/order?tariff={w['tariff_id']}")
+    expect(page.locator("#order-tariff")).to_contain_text(w["tariff"])
+    page.locator("#order-phone").fill("+7 915 321-00-77")
+    page.locator("#order-settlement").fill(w["town"])
+    page.locator("#order-find-partners").click()
+    page.locator("#order-partner").click()
+    page.get_by_role("option").filter(has_text=w["partner"]).first.click()
+    page.locator("#order-submit").click()  # no document yet: refused on its field
+    expect(page.locator("#order-document_no-error")).to_be_visible()
+    assert _one(
+        app_env,
+        "SELECT count(*) FROM sim_order o JOIN subscriber s ON s.id = "
+        "o.subscriber_id JOIN user_account u ON u.id = s.user_id WHERE u.email = ?",
+        w["login"],
+    ) == (0,)
+    shot(page, "order-form-error-390")
+    page.locator("#order-document_no").fill("4510 654321")
+    page.locator("#order-submit").click()
+    expect(page).to_have_url(re.compile(r"/cabinet/order/\d+$"))
+    order_id = int(page.url.rsplit("/", 1)[1])
+    expect(page.locator("#order-status")).to_have_text("Новый")
+    expect(page.locator("#order-topup-later")).to_be_visible()
+    expect(page.locator("#order-timeline")).to_contain_text("Новый")
+    shot(page, "order-page-new-390")
+
+    # the dealer hands a SIM of its stock out; the sale form comes filled from the order
+    dealer = new_page(WIDTHS["desktop"])
+    enter(dealer, staff_login(app_env, "partner"), "/partner/activations")
+    ready(dealer)
+    expect(dealer.locator("#partner-orders")).to_contain_text(f"#{order_id}")
+    shot(dealer, "partner-orders-1280")
+    dealer.goto(f"/partner/orders/{order_id}")
+    ready(dealer)
+    expect(dealer.locator("#handout-customer_name")).to_have_value("Ольга Заказова")
+    expect(dealer.locator("#handout-document")).to_have_value("4510 654321")
+    dealer.locator("#handout-stock-search").fill(w["msisdn"][-7:])
+    dealer.get_by_role("button", name="Найти").click()
+    dealer.locator("#handout-sim").click()
+    dealer.get_by_role("option").filter(has_text=w["msisdn"][-2:]).first.click()
+    shot(dealer, "partner-order-handout-1280")
+    dealer.locator("#handout-submit").click()
+    expect(dealer.locator("#order-status")).to_have_text("Выдан, ждёт активации")
+    request_id, sub_id = _one(
+        app_env,
+        "SELECT r.id, r.subscriber_id FROM activation_request r JOIN sim_order o "
+        "ON o.activation_request_id = r.id WHERE o.id = ?",
+        order_id,
+    )
+    assert sub_id is not None  # the request goes to the ordering contract
+
+    # the admin sees the order in the Activation section and approves the request
+    admin = new_page(WIDTHS["desktop"])
+    enter(admin, staff_login(app_env, "admin"), "/admin/activations?tab=orders")
+    ready(admin)
+    expect(admin.locator("#admin-orders")).to_contain_text(f"#{order_id}")
+    shot(admin, "admin-orders-1280")
+    admin.goto(f"/admin/activations/{request_id}")
+    ready(admin)
+    admin.locator("#activation-approve").click()
+    expect(admin).to_have_url(re.compile(r"/admin/activations$"))
+    assert _one(app_env, "SELECT subscriber_id, status FROM sim WHERE id = ?", w["sim_id"]) == (
+        sub_id,
+        "active",
+    )
+
+    # the customer: the order is active, the first top-up is offered, the SIM is in the cabinet
+    for width in ("phone", "desktop"):
+        page = new_page(WIDTHS[width])
+        enter(page, w["login"], f"/cabinet/order/{order_id}")
+        expect(page.locator("#order-status")).to_have_text("Подключён")
+        expect(page.locator("#order-topup")).to_be_visible()
+        shot(page, f"order-page-active-{WIDTHS[width]}")
+    page.goto("/cabinet/sims")
+    expect(page.get_by_text(w["msisdn"][-5:-3], exact=False).first).to_be_visible()
+    shot(page, "order-cabinet-sims-1280")
+    page.goto("/cabinet/order")
+    expect(page.locator(f"#my-order-{order_id}")).to_contain_text("Подключён")
+    shot(page, "order-form-1280")
