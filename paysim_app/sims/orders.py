@@ -16,7 +16,7 @@ The way of an order (models.orders.SimOrder, its timeline in SimOrderEvent):
 
 Every change of status notifies the customer (kind `order_status`) and adds a timeline step;
 staff's changes are audited. One order per person a minute: a second submit within
-DOUBLE_SUBMIT_SECONDS of the contract's (or the same document's) last order returns that order.
+DOUBLE_SUBMIT_SECONDS of the contract's last (not cancelled) order returns that order.
 
 Partners "near" a settlement are the active partners whose address mentions the settlement's
 name (any letter case): partners have no coordinates, so they come by name. (When the coverage
@@ -296,13 +296,13 @@ def _move(
     _tell_customer(session, order)
 
 
-def _recent(session: Session, sub: Subscriber, document: str) -> SimOrder | None:
+def _recent(session: Session, sub: Subscriber) -> SimOrder | None:
     since = utcnow() - timedelta(seconds=DOUBLE_SUBMIT_SECONDS)
     return (
         session.execute(
             select(SimOrder)
             .where(
-                or_(SimOrder.subscriber_id == sub.id, SimOrder.document_no == document),
+                SimOrder.subscriber_id == sub.id,
                 SimOrder.created_at >= since,
                 SimOrder.status != "cancelled",
             )
@@ -354,7 +354,7 @@ def place_order(
         address = _text(form.address, "address", ADDRESS_MAX, "orders.error.address", min_len=5)
     # one order per person a minute: the contract's row is the lock two submits queue on
     activations.lock_row(session, Subscriber, sub.id)
-    previous = _recent(session, sub, document)
+    previous = _recent(session, sub)
     if previous is not None:
         return order_detail(session, actor, previous.id)
     order = SimOrder(
