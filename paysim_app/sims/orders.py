@@ -833,6 +833,7 @@ _ORDER_FIELDS = (
 
 ORDER_LIST = ListSpec(
     name="sim_orders",
+    address_prefix="ord_",  # the SIM orders' tab shares /admin/activations with two lists
     permission="activations.view",
     columns=_order_columns,
     sorts={"created_at": SimOrder.id, "status": SimOrder.status},

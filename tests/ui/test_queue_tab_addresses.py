@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from paysim_app.sims import queue_lists
+from paysim_app.sims import orders, queue_lists
 from paysim_app.ui.admin.activations import AdminActivationsState, AdminTariffChangesState
 from paysim_app.ui.admin.blocks import AdminBlocksState, AdminUnblocksState
 from tests.ui.test_advanced_search_states import _run, _state
@@ -23,15 +23,18 @@ def _keys(state) -> dict[str, str]:
     return dict(parse_qsl(state._url_applied))
 
 
-def test_the_four_queue_lists_have_distinct_prefixes():
+def test_the_tab_lists_have_distinct_prefixes():
     specs = (
         queue_lists.ACTIVATION_LIST,
         queue_lists.TARIFF_CHANGE_LIST,
+        orders.ORDER_LIST,  # the third tab of /admin/activations
         queue_lists.BLOCK_LIST,
         queue_lists.UNBLOCK_LIST,
     )
     prefixes = [s.address_prefix for s in specs]
-    assert all(prefixes) and len(set(prefixes)) == 4
+    assert all(prefixes) and len(set(prefixes)) == 5
+    # no prefix is the start of another's, so no list takes another's keys for its own
+    assert not any(a != b and b.startswith(a) for a in prefixes for b in prefixes)
 
 
 @pytest.mark.parametrize(
@@ -92,3 +95,16 @@ def test_the_address_script_keeps_the_other_tabs_keys(db_url, boss):
     out = str(_run(AdminUnblocksState.set_filter, state, "status", "rejected"))
     # the script is told its own keys and its prefix: blocks' keys (blk_...) are not among them
     assert '"unb_status"' in out and '"unb_"' in out and '"status"' not in out
+
+
+def test_the_orders_tab_keeps_to_its_own_keys(db_url, boss):
+    from paysim_app.ui.admin.orders import AdminOrdersState
+
+    address = "/admin/activations?tab=orders&act_status=approved&chg_created_at.from=2026-01-01"
+    state = _state(AdminOrdersState, address + "&ord_status=new&ord_q=Петров")
+    assert state.filters.get("status") == "new" and state.search == "Петров"
+    assert state._applied == [] and state.url_note == ""
+    assert _keys(state) == {"ord_status": "new", "ord_q": "Петров"}
+    # its address script removes only its own keys and conditions (ord_...), never the others'
+    out = str(_run(AdminOrdersState.apply, state))
+    assert '"ord_"' in out
