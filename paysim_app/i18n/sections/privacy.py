@@ -4,6 +4,7 @@ archive and the closing of an account (subscribers.privacy), their console pages
 RU = {
     # consents
     "consent.required": "Отметьте оба согласия: без них мы не можем заключить договор.",
+    "consent.accept_each": "Отметьте, что вы прочитали и принимаете каждый документ.",
     "consent.changed": "Пока вы читали, вышла новая редакция. Прочитайте её и примите.",
     "consent.too_long": "Не длиннее {limit} символов.",
     "consent.unknown_doc": "Неизвестный документ.",
@@ -93,6 +94,7 @@ RU = {
 
 EN = {
     "consent.required": "Tick both consents: we cannot make a contract without them.",
+    "consent.accept_each": "Tick that you have read and accept each document.",
     "consent.changed": "A new version came out while you were reading. Read it and accept it.",
     "consent.too_long": "At most {limit} characters.",
     "consent.unknown_doc": "Unknown document.",

@@ -194,6 +194,8 @@ class LegalTextsState(SessionState):
     def set_field(self, name: str, value: str):
         if name in TEXT_FIELDS:
             self.form = {**self.form, name: str(value)[: TEXT_LIMITS[name] + 1]}
+            if self.field == name:  # the field's error goes once it is edited
+                self.error, self.field = "", ""
 
     @access("admin:privacy.edit")
     @rx.event

@@ -87,7 +87,7 @@ class ConsentState(SessionState):
     @rx.event
     def accept(self, form_data: dict):
         if not all(ticked(form_data, f"accept_{doc}") for doc in self._versions):
-            self.error = self._t("consent.required")
+            self.error = self._t("consent.accept_each")
             return
         res = self._call(
             consent.accept_current,
