@@ -10,7 +10,7 @@ import sqlite3
 from playwright.sync_api import expect
 
 from paysim_app.core.outbox import unseal
-from tests.e2e.conftest import PASSWORD, WIDTHS, shot, sign_in, unique_number
+from tests.e2e.conftest import PASSWORD, WIDTHS, enter, shot, sign_in, unique_number
 
 NEW_PASSWORD = "Another-pass2"
 
@@ -97,3 +97,59 @@ def test_register_by_phone_then_reset_the_password_by_code(new_page, app_env):
     # the reset ended the session the registration opened
     page.reload()
     expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_a_phone_added_on_the_profile_is_confirmed_by_code_and_then_offers_sms(
+    new_page, app_env, customer
+):
+    """An e-mail customer names a phone on the login card: nothing changes until the code sent
+    to it is entered (a wrong one is counted); then the phone signs in too and the notification
+    channels offer SMS, which they did not before."""
+    typed, phone = _phone(app_env)
+    shown = typed  # as the page formats it: +7 977 123-45-67
+    desk = new_page(WIDTHS["desktop"])
+    enter(desk, customer["login"], "/cabinet/profile")
+    expect(desk.locator("#login-current")).to_contain_text(customer["login"])
+    expect(desk.locator("#pref-low_balance")).to_be_visible()
+    expect(desk.locator("#pref-low_balance option[value='sms']")).to_have_count(0)
+
+    desk.locator("#new_login").fill(typed)
+    desk.locator("#login_password").fill(PASSWORD)
+    desk.locator("#change-login").click()
+    expect(desk.locator("#login-pending")).to_contain_text(shown[-9:])
+    expect(desk.locator("#login-current")).not_to_contain_text(shown[-9:])
+    code = _code(app_env, phone, "sms_code_login_change")
+    desk.locator("#login_code").fill(_wrong(code))
+    desk.locator("#confirm-login-code").click()
+    expect(desk.locator("#login_code-error")).to_contain_text("4")  # attempts left
+    shot(desk, "phone_login_change_1280")
+
+    small = new_page(WIDTHS["phone"])
+    enter(small, customer["login"], "/cabinet/profile")
+    expect(small.locator("#login-pending")).to_contain_text(shown[-9:])
+    _no_sideways_scroll(small)
+    shot(small, "phone_login_change_390")
+    small.locator("#login_code").fill(code)
+    small.locator("#confirm-login-code").click()
+    expect(small.locator("#login-pending")).to_have_count(0)
+    expect(small.locator("#login-current")).to_contain_text(shown[-9:])
+    expect(small.locator("#login-current")).to_contain_text(customer["login"])
+
+    # the proven phone: SMS is a channel now, and the phone signs in
+    small.reload()
+    choice = small.locator("#pref-low_balance")
+    expect(choice.locator("option[value='sms']")).to_have_count(1)
+    choice.select_option("sms")
+    expect(choice).to_have_value("sms")
+    _no_sideways_scroll(small)
+    shot(small, "phone_login_change_done_390")
+    with sqlite3.connect(app_env["db"]) as db:
+        saved = db.execute(
+            "SELECT p.channel FROM notification_preference p JOIN user_account u"
+            " ON u.id = p.user_id WHERE u.email = ? AND p.kind = 'low_balance'",
+            (customer["login"],),
+        ).fetchone()
+    assert saved == ("sms",)
+    other = new_page(WIDTHS["phone"])
+    sign_in(other, typed)
+    expect(other).to_have_url(re.compile(r"/cabinet$"))
