@@ -20,6 +20,12 @@ class ClaimSimState(CabinetState):
 
     @access("subscriber")
     @rx.event
+    def clear(self):
+        """The form shown again (another page, the dashboard after /cabinet/sims): no old errors."""
+        self.claim_errors, self.claim_error = NO_ERRORS, ""
+
+    @access("subscriber")
+    @rx.event
     def claim(self, form: dict):
         self.claim_errors, self.claim_error = NO_ERRORS, ""
         res = self._call(
@@ -64,6 +70,7 @@ def claim_sim_form() -> rx.Component:
             on_submit=ClaimSimState.claim,
         ),
         id="add-sim",
+        on_mount=ClaimSimState.clear,
         width="100%",
         scroll_margin_top="80px",
     )

@@ -57,7 +57,11 @@ def _nav_link(key: str, path: str) -> rx.Component:
         underline="none",
         size="2",
         weight="medium",
-        color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 12)),
+        color=rx.color("gray", 12),
+        text_decoration=rx.cond(current, "underline", "none"),
+        text_decoration_color=rx.color("accent", 9),
+        text_decoration_thickness="2px",
+        text_underline_offset="6px",
         aria_current=rx.cond(current, "page", "false"),
         padding="0.35em 0.1em",
         white_space="nowrap",
@@ -78,7 +82,8 @@ def public_header() -> rx.Component:
         rx.flex(
             rx.hstack(
                 _logo(),
-                rx.box(links, display=rx.breakpoints(initial="none", sm="block")),
+                # plain <div>s: Radix's .rt-Box {display: block} comes after emotion's rules
+                rx.el.div(links, display=rx.breakpoints(initial="none", sm="block")),
                 align="center",
                 spacing="6",
             ),
@@ -93,7 +98,7 @@ def public_header() -> rx.Component:
                 align="center",
                 spacing="3",
             ),
-            rx.box(
+            rx.el.div(
                 links,
                 display=rx.breakpoints(initial="block", sm="none"),
                 width="100%",
