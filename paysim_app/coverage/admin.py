@@ -13,7 +13,7 @@ from sqlmodel import Session
 from paysim_app.core import audit
 from paysim_app.core.checks import apply_changes, check_code, check_int, check_text, code_taken
 from paysim_app.core.errors import NotFound, ValidationError
-from paysim_app.core.listing import FilterDef, ListSpec, SearchField, contains
+from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, SearchField, contains
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
 from paysim_app.coverage.places import _settlement, coordinate
@@ -68,6 +68,17 @@ SETTLEMENT_LIST = ListSpec(
         ),
     ),
     search=lambda stmt, text: stmt.where(contains(Settlement.name, text)),
+    export=(
+        ExportColumn("name", "coverage_admin.col.settlement"),
+        ExportColumn("kind", "coverage_admin.col.kind", "word", "coverage.kind."),
+        ExportColumn("region", "coverage_admin.col.region"),
+        ExportColumn("quality", "coverage_admin.col.quality", "word", "coverage.quality."),
+        ExportColumn("lat", "coverage.lat"),
+        ExportColumn("lon", "coverage.lon"),
+        ExportColumn("stations", "coverage_admin.col.stations"),
+        ExportColumn("leads", "coverage_admin.col.leads"),
+        ExportColumn("updated_at", "coverage_admin.col.updated", "time"),
+    ),
     fields=(
         SearchField("name", Settlement.name, "text", "coverage_admin.col.settlement"),
         SearchField(
@@ -128,6 +139,18 @@ STATION_LIST = ListSpec(
     ),
     search=lambda stmt, text: stmt.where(
         or_(contains(BaseStation.code, text), contains(_STATION_PLACE, text))
+    ),
+    export=(
+        ExportColumn("code", "coverage_admin.col.code"),
+        ExportColumn("settlement", "coverage_admin.col.settlement"),
+        ExportColumn("region", "coverage_admin.col.region"),
+        ExportColumn("lat", "coverage.lat"),
+        ExportColumn("lon", "coverage.lon"),
+        ExportColumn("radius_m", "coverage_admin.radius_m"),
+        ExportColumn("technology", "coverage_admin.col.technology"),
+        ExportColumn("band", "coverage_admin.band"),
+        ExportColumn("is_active", "coverage_admin.col.active", "word", "coverage_admin.working."),
+        ExportColumn("updated_at", "coverage_admin.col.updated", "time"),
     ),
 )
 

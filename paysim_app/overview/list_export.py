@@ -46,7 +46,7 @@ def lists() -> dict[str, ListSpec]:
     from paysim_app.billing import payment_lists
     from paysim_app.catalogue import catalogue_lists
     from paysim_app.core import outbox
-    from paysim_app.coverage import DEMAND_LIST
+    from paysim_app.coverage import DEMAND_LIST, SETTLEMENT_LIST, STATION_LIST
     from paysim_app.overview import people_lists, staff_lists
     from paysim_app.partners import cabinet, partner_lists
     from paysim_app.sims import inventory, queue_lists
@@ -75,6 +75,8 @@ def lists() -> dict[str, ListSpec]:
         notify.NOTIFICATION_LIST,
         outbox.OUTBOX_LIST,
         DEMAND_LIST,
+        SETTLEMENT_LIST,
+        STATION_LIST,
     )
     return {spec.name: spec for spec in specs if spec.export}
 

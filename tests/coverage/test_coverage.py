@@ -314,3 +314,21 @@ def test_admin_edits_are_audited(session, admin, places):
         session, admin, coverage.STATION_LIST, ListQuery(filters={"active": "no"})
     )
     assert [r["code"] for r in stations.rows] == ["BS-NEW"]
+
+
+def test_the_coverage_lists_export_in_words(session, admin, places):
+    from paysim_app.overview import list_export
+
+    coverage.leave_contact(
+        session, contact="a@b.ru", settlement_id=places["Ёлкино"].id, consent=True
+    )
+    session.commit()
+    specs = list_export.lists()
+    texts = {}
+    for spec in (coverage.SETTLEMENT_LIST, coverage.STATION_LIST, coverage.DEMAND_LIST):
+        assert specs[spec.name] is spec
+        texts[spec.name] = "".join(list_export.csv_chunks(session, admin, spec, ListQuery(), "ru"))
+    assert "Ёлкино;деревня;Тверская область;Покрытия пока нет" in texts["coverage_settlements"]
+    assert "BS-TVER-1;Тверь;Тверская область" in texts["coverage_stations"]
+    assert ";да;" in texts["coverage_stations"]
+    assert "Ёлкино;Тверская область;Покрытия пока нет;1;" in texts["coverage_demand"]

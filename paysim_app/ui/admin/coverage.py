@@ -12,6 +12,7 @@ from typing import ClassVar
 import reflex as rx
 
 from paysim_app import coverage
+from paysim_app.core.listing import ASC_KEY
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -56,6 +57,13 @@ class CoverageSettlementsState(ListMixin, SessionState):
 
     def _prepare(self, actor) -> None:
         self.region_options = _region_choices(self, actor)
+
+    def _load_query(self, spec, query) -> None:
+        """Alphabetical by default (the lists' machinery starts newest first)."""
+        super()._load_query(spec, query)
+        params = self.router.page.params
+        if self.sort == "name" and ASC_KEY not in (params if isinstance(params, dict) else {}):
+            self.descending = False
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
         return {

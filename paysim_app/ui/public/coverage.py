@@ -82,7 +82,9 @@ class PublicCoverageState(SessionState):
         self.note = t(f"coverage.answer.{answer.quality}", loc, mbps=coverage.FAIR_MAX_MBPS)
         distance = distance_text(answer.distance_m, loc)
         self.detail = {
-            "station": t("coverage.answer.station", loc, distance=distance),
+            "station": t("coverage.answer.station", loc, distance=distance)
+            if (answer.distance_m or 0) >= 100
+            else t("coverage.answer.station_here", loc),
             "nearby": t(
                 "coverage.answer.nearby", loc, settlement=answer.settlement, distance=distance
             ),
@@ -160,8 +162,8 @@ class PublicCoverageState(SessionState):
 
     @access("public")
     @rx.event
-    def set_mode(self, value: str):
-        if value in MODES:
+    def set_mode(self, value: str | list[str]):
+        if isinstance(value, str) and value in MODES:
             self.mode = value
             self.error, self.error_field = "", ""
 
