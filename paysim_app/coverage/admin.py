@@ -16,7 +16,7 @@ from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.core.listing import ExportColumn, FilterDef, ListSpec, SearchField, contains
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
-from paysim_app.coverage.places import _settlement, coordinate
+from paysim_app.coverage.places import MAX_ID, _settlement, coordinate
 from paysim_app.models import BaseStation, CoverageRegion, DemandLead, Settlement
 from paysim_app.models.base import utcnow
 from paysim_app.models.coverage import QUALITIES
@@ -257,7 +257,9 @@ def _station_view(session: Session, row: BaseStation) -> StationView:
 def _load_station(session: Session, station_id: object) -> BaseStation:
     row = (
         session.get(BaseStation, station_id)
-        if isinstance(station_id, int) and not isinstance(station_id, bool)
+        if isinstance(station_id, int)
+        and not isinstance(station_id, bool)
+        and 0 < station_id <= MAX_ID
         else None
     )
     if row is None:

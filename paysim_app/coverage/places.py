@@ -41,6 +41,7 @@ RUSSIA_BOX = (41.1, 82.0, 19.6, 180.0)
 CHUKOTKA_EAST = (64.0, 72.0, -180.0, -168.9)
 MAX_PREFIX = 60
 MAX_HITS = 20
+MAX_ID = 2**31 - 1  # ids are INTEGER: a larger one matches nothing (and SQLite refuses it)
 _RANK = {q: i for i, q in enumerate(QUALITIES)}  # lower is better
 
 
@@ -144,9 +145,9 @@ def _offers_for(session: Session, quality: str) -> tuple[Offer, ...]:
 def _region_id(raw: object) -> int | None:
     if raw is None or raw == "" or raw == 0:
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         raw = int(raw.strip())
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_ID:
         raise ValidationError("coverage.error.region", field="region")
     return raw
 
@@ -194,11 +195,17 @@ def find_settlements(
 
 
 def _settlement(session: Session, settlement_id: object) -> Settlement:
-    if isinstance(settlement_id, str) and settlement_id.strip().isdigit():
+    if (
+        isinstance(settlement_id, str)
+        and settlement_id.strip().isascii()
+        and settlement_id.strip().isdigit()
+    ):
         settlement_id = int(settlement_id.strip())
     row = (
         session.get(Settlement, settlement_id)
-        if isinstance(settlement_id, int) and not isinstance(settlement_id, bool)
+        if isinstance(settlement_id, int)
+        and not isinstance(settlement_id, bool)
+        and 0 < settlement_id <= MAX_ID
         else None
     )
     if row is None:

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
 from paysim_app import coverage
+from paysim_app.core.errors import DomainError
 from paysim_app.core.permissions import ROLE_SUPPORT
 from paysim_app.db import session_scope
 from paysim_app.models import BaseStation, DemandLead, Settlement
@@ -165,3 +166,51 @@ def test_a_settlement_and_a_station_are_edited(places):
     with session_scope() as session:
         row = session.exec(select(BaseStation).where(BaseStation.code == "BS-NEW")).one()
         assert (row.radius_m, row.settlement_id) == (2500, places["Ёлкино"])
+
+
+HOSTILE = ["", "²", "٣", "1e309", "NaN", "x" * 10_240, 2**70, -1, 0, None, True, [1], {"a": 1}, 1.5]
+
+
+def test_hostile_arguments_change_nothing_and_raise_nothing(places):
+    """What a raw websocket client may send instead of the browser's values: every handler
+    answers with its own refusal, never an exception."""
+    state = _visitor()
+    for value in HOSTILE:
+        for handler in (
+            PublicCoverageState.set_region,
+            PublicCoverageState.set_mode,
+            PublicCoverageState.set_query,
+            PublicCoverageState.pick,
+            PublicCoverageState.set_lat,
+            PublicCoverageState.set_lon,
+            PublicCoverageState.set_lead_place,
+            PublicCoverageState.set_lead_name,
+            PublicCoverageState.set_lead_contact,
+            PublicCoverageState.set_lead_consent,
+        ):
+            _run(handler, state, value)
+        _run(PublicCoverageState.check_point, state)
+        _run(PublicCoverageState.send_lead, state)
+    for value in HOSTILE:
+        for call in (
+            lambda v: coverage.check_by_settlement(v),
+            lambda v: coverage.check_by_point(v, v),
+            lambda v: coverage.find_settlements("т", v),
+            lambda v: coverage.leave_contact(contact="a@b.ru", settlement_id=v, consent=True),
+        ):
+            try:
+                call(value)
+            except DomainError:
+                pass
+    token = _signed_in("boss@example.ru")
+    edit = _leaf(CoverageStationState)
+    edit.auth_token = token
+    edit.router = _router("/admin/coverage/stations/new")
+    _run(CoverageStationState.load, edit)
+    for value in HOSTILE:
+        for name in ("code", "settlement_id", "lat", "lon", "radius_m", value):
+            _run(CoverageStationState.set_field, edit, name, value)
+        _run(CoverageStationState.set_active, edit, value)
+        _run(CoverageStationState.save, edit)
+    with session_scope() as session:
+        assert len(session.exec(select(BaseStation)).all()) == 2  # the imported ones only

@@ -464,7 +464,9 @@ class CoverageStationState(SessionState):
         fields = {
             "lat": f.get("lat", ""),
             "lon": f.get("lon", ""),
-            "radius_m": int(radius) if radius.isdigit() and len(radius) < 9 else radius,
+            "radius_m": int(radius)
+            if radius.isascii() and radius.isdigit() and len(radius) < 9
+            else radius,
             "settlement_id": optional_id(f.get("settlement_id")),
             "technology": f.get("technology", ""),
             "band": f.get("band", ""),

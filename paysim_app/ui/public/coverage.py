@@ -68,7 +68,7 @@ class PublicCoverageState(SessionState):
 
     # -- helpers ---------------------------------------------------------------------------
     def _region_id(self) -> int | None:
-        return int(self.region) if self.region.isdigit() else None
+        return int(self.region) if self.region.isascii() and self.region.isdigit() else None
 
     def _show(self, answer: coverage.CoverageAnswer) -> None:
         loc = self.locale
@@ -155,7 +155,9 @@ class PublicCoverageState(SessionState):
     @access("public")
     @rx.event
     def set_region(self, value: str):
-        if value != ALL and value not in {r["value"] for r in self.regions}:
+        if not isinstance(value, str) or (
+            value != ALL and value not in {r["value"] for r in self.regions}
+        ):
             return
         self.region = value
         self._search()
