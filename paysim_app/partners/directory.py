@@ -358,11 +358,16 @@ def _usage(session: Session, partner_id: int) -> dict[str, int]:
 
 def _users_have_history(session: Session, user_ids: list[int]) -> bool:
     """Does any row that is not deleted with a user (every foreign key to user_account without
-    ON DELETE CASCADE: payments, requests, tickets, audit entries...) name one of them?"""
+    ON DELETE CASCADE: payments, requests, tickets, audit entries...) name one of them? A key
+    with ON DELETE SET NULL (an outbox row's addressee) only forgets the user, so it does not
+    count."""
     users = User.__table__
     for table in SQLModel.metadata.sorted_tables:
         for fk in table.foreign_keys:
-            if fk.column is users.c.id and (fk.ondelete or "").upper() != "CASCADE":
+            if fk.column is users.c.id and (fk.ondelete or "").upper() not in (
+                "CASCADE",
+                "SET NULL",
+            ):
                 hit = session.execute(
                     select(fk.parent).where(fk.parent.in_(user_ids)).limit(1)
                 ).first()
