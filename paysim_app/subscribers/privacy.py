@@ -56,7 +56,6 @@ from paysim_app.models import (
     SavedCard,
     SavedFilter,
     Sim,
-    SimOrder,
     Subscriber,
     Tariff,
     Ticket,
@@ -65,6 +64,7 @@ from paysim_app.models import (
     User,
 )
 from paysim_app.models.base import utcnow
+from paysim_app.models.orders import SimOrder
 from paysim_app.models.privacy import CLOSURE_STATUSES
 from paysim_app.models.usage import UsageDay
 
