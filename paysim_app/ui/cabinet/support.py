@@ -391,15 +391,15 @@ def _ticket_list() -> rx.Component:
 
 
 def support_page() -> rx.Component:
+    # one column at every width: the shared filter card needs the page's width (beside the
+    # form its selects and buttons had half of it), the new ticket's form follows the list
     return shell(
         "cabinet",
-        rx.grid(
+        rx.vstack(
             _ticket_list(),
-            _new_ticket(),
-            columns=rx.breakpoints(initial="1", lg="2"),
+            rx.box(_new_ticket(), width="100%", max_width="760px"),
             spacing="5",
             width="100%",
-            align="start",
         ),
         title_key="support.title",
     )
