@@ -40,7 +40,9 @@ def _world(app_env) -> dict:
     n = unique_number()
     login = f"order{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
-        identity.register_subscriber(session, login, PASSWORD, full_name="Ольга Заказова")
+        identity.register_subscriber(
+            session, login, PASSWORD, consent=True, full_name="Ольга Заказова"
+        )
         dealer_id = _one(app_env, "SELECT partner_id FROM user_account WHERE email = ?", DEALER)[0]
         partner = session.get(Partner, dealer_id)
         tariff = session.exec(
@@ -93,6 +95,9 @@ def test_order_with_pickup_handed_out_approved_and_in_the_cabinet(new_page, app_
     ) == (0,)
     shot(page, "order-form-error-390")
     page.locator("#order-document_no").fill("4510 654321")
+    page.locator("#order-submit").click()  # without the consent box: refused
+    expect(page.get_by_role("alert").filter(has_text="соглас").first).to_be_visible()
+    page.locator("#order-consent").click()
     page.locator("#order-submit").click()
     expect(page).to_have_url(re.compile(r"/cabinet/order/\d+$"))
     order_id = int(page.url.rsplit("/", 1)[1])
