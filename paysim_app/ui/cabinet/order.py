@@ -403,7 +403,8 @@ class OrderPageState(SessionState):
             {
                 "status": t(f"orders.status.{s.status}", loc),
                 "at": moment(s.at, loc),
-                "note": s.note,
+                # a step's note: the SIM's number (shown as a number) or a reason
+                "note": phone(s.note) if s.note.startswith("+7") else s.note,
             }
             for s in view.steps
         ]
