@@ -23,6 +23,7 @@ from paysim_app.models.billing import (
 )
 from paysim_app.models.coverage import BaseStation, CoverageRegion, DemandLead, Settlement
 from paysim_app.models.notifications import Notification, NotificationPreference, OutboxEmail
+from paysim_app.models.orders import SimOrder, SimOrderEvent
 from paysim_app.models.partners import Commission, Partner
 from paysim_app.models.policy import SimPolicy
 from paysim_app.models.privacy import ClosureRequest, ConsentRecord, LegalText
@@ -73,6 +74,8 @@ __all__ = [
     "Settlement",
     "Sim",
     "SimAddon",
+    "SimOrder",
+    "SimOrderEvent",
     "SimPolicy",
     "SpeedTest",
     "StaticIp",
