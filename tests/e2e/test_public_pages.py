@@ -11,6 +11,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PASSWORD, WIDTHS, ready, shot, unique_number
+from tests.e2e.test_accessibility import _violations
 
 
 def _no_sideways_scroll(page) -> None:
@@ -35,9 +36,10 @@ def test_a_visitor_reads_the_tariffs_and_how_to_connect(new_page, base_url):
         expect(page.locator("#public-sign-in")).to_be_visible()
         expect(page.locator("header nav:visible")).to_have_count(1)  # one row of links
         _no_sideways_scroll(page)
+        assert _violations(page) == []  # axe-core: landmarks, no serious violation
         shot(page, f"public-tariffs-{width}")
 
-        page.get_by_role("link", name="Как подключиться").first.click()
+        page.locator("header").get_by_role("link", name="Как подключиться").first.click()
         expect(page).to_have_url(re.compile(r"/connect$"))
         expect(page.get_by_role("heading", name="Как подключиться", level=1)).to_be_visible()
         for step in ("coverage", "tariff", "get", "activate", "topup"):
@@ -84,6 +86,7 @@ def test_a_new_subscriber_lands_on_an_empty_cabinet_that_leads_somewhere(new_pag
     expect(page.locator("#empty-order")).to_have_attribute("href", "/cabinet/order")
     expect(page.locator("#empty-coverage")).to_have_attribute("href", "/coverage")
     _no_sideways_scroll(page)
+    assert _violations(page) == []
     shot(page, "empty-cabinet-390")
 
     # the form refuses a wrong ICCID under its field
@@ -105,6 +108,8 @@ def test_a_new_subscriber_lands_on_an_empty_cabinet_that_leads_somewhere(new_pag
     shot(page, "empty-topup-1280")
     page.goto("/cabinet/services")
     expect(page.locator("#no-sims")).to_contain_text("Дополнительные услуги")
+    page.goto("/cabinet/payments")
+    expect(page.locator("#no-sims")).to_contain_text("пополнения и списания")
     page.goto("/cabinet/sims")
     expect(page.locator("#no-sims #add-sim #iccid")).to_be_visible()
     page.goto("/cabinet")

@@ -19,6 +19,7 @@ from paysim_app.i18n.formats import moscow_date
 from paysim_app.ui.access import access
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.data_table import Column
+from paysim_app.ui.components.empty_state import empty_state
 from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
@@ -178,14 +179,18 @@ SORTS = [("created_at", "statement.col.date"), ("amount", "statement.col.amount"
 def payments_page() -> rx.Component:
     return shell(
         "cabinet",
-        list_view(
-            PaymentsState,
-            COLUMNS,
-            FIELDS,
-            SORTS,
-            id_="statement",
-            search_key="statement.search",
-            empty_key="statement.empty",
+        rx.cond(
+            PaymentsState.sim_options.length() > 0,
+            list_view(
+                PaymentsState,
+                COLUMNS,
+                FIELDS,
+                SORTS,
+                id_="statement",
+                search_key="statement.search",
+                empty_key="statement.empty",
+            ),
+            empty_state("empty_cabinet.lead.payments"),
         ),
         title_key="statement.title",
     )

@@ -50,21 +50,33 @@ def _logo() -> rx.Component:
 
 
 def _nav_link(key: str, path: str) -> rx.Component:
-    current = SessionState.router.page.path == path
-    return rx.link(
-        tr(key),
-        href=path,
-        underline="none",
-        size="2",
-        weight="medium",
-        color=rx.color("gray", 12),
-        text_decoration=rx.cond(current, "underline", "none"),
-        text_decoration_color=rx.color("accent", 9),
-        text_decoration_thickness="2px",
-        text_underline_offset="6px",
-        aria_current=rx.cond(current, "page", "false"),
-        padding="0.35em 0.1em",
-        white_space="nowrap",
+    # the page you are on is plain text (underlined), not a link to itself
+    return rx.cond(
+        SessionState.router.page.path == path,
+        rx.text(
+            tr(key),
+            as_="span",
+            size="2",
+            weight="bold",
+            color=rx.color("gray", 12),
+            text_decoration="underline",
+            text_decoration_color=rx.color("accent", 9),
+            text_decoration_thickness="2px",
+            text_underline_offset="6px",
+            aria_current="page",
+            padding="0.35em 0.1em",
+            white_space="nowrap",
+        ),
+        rx.link(
+            tr(key),
+            href=path,
+            underline="none",
+            size="2",
+            weight="medium",
+            color=rx.color("gray", 12),
+            padding="0.35em 0.1em",
+            white_space="nowrap",
+        ),
     )
 
 

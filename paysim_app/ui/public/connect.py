@@ -74,7 +74,10 @@ def connect_page() -> rx.Component:
     return public_shell(
         rx.vstack(
             rx.el.ol(
-                rx.vstack(*[_step(*s) for s in STEPS], spacing="3", width="100%"),
+                *[_step(*s) for s in STEPS],  # <li>s straight in the <ol>
+                display="flex",
+                flex_direction="column",
+                gap="var(--space-3)",
                 padding="0",
                 margin="0",
                 width="100%",
