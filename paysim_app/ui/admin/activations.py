@@ -66,7 +66,7 @@ def tab_switch(path: str, tab: str, first: str) -> rx.event.EventSpec:
     value = "" if tab == first else tab
     return rx.call_script(
         "((path, tab) => { const u = new URL(window.location.href);"
-        " if (u.pathname !== path) return;"
+        " if (u.pathname.replace(/\\/+$/, '') !== path) return;"  # /admin/activations/ too
         " if (tab) u.searchParams.set('tab', tab); else u.searchParams.delete('tab');"
         " window.history.replaceState(window.history.state, '', u.pathname + u.search); })"
         f"({json.dumps(path)}, {json.dumps(value)})"
