@@ -14,13 +14,13 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, shot, sign_in
+from tests.e2e.conftest import WIDTHS, enter, shot
 
 
 def _enter(page, customer) -> None:
-    """Sign in and wait for the dashboard, so the session token is stored before we move on."""
-    sign_in(page, customer["login"])
-    expect(page.locator(".sim-card")).to_have_count(2)
+    """Signed in without the sign-in page (conftest.enter; test_journeys tests the form): the
+    test's next page.goto opens the page it is about."""
+    enter(page, customer["login"])
 
 
 def _balance(page, sim_index: int = 0) -> str:
@@ -269,9 +269,7 @@ def test_a_refund_in_part_shows_as_such_to_the_subscriber_and_the_admin(
     assert re.sub(r"\s", "", _balance(page)) == "450,00₽"  # 100 + 500 - 150
 
     admin = new_page()
-    sign_in(admin, "admin@paysim.demo")
-    expect(admin).to_have_url(re.compile(r"/admin$"))
-    admin.goto(f"/admin/payments/{pid}")
+    enter(admin, "admin@paysim.demo", f"/admin/payments/{pid}")
     expect(admin.locator("#payment-status")).to_have_text("Частично возвращён")
     expect(admin.locator("#payment-refunded")).to_contain_text(re.compile(r"^150,00\s₽ из 500,00"))
     expect(admin.locator("#payment-refunds")).to_contain_text(f"re_e2e_{pid}")

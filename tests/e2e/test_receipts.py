@@ -26,9 +26,9 @@ from paysim_app.payments import ChargeResult
 from tests.e2e.conftest import (
     PASSWORD,
     WIDTHS,
+    enter,
     paid_by_card,
     shot,
-    sign_in,
     staff_login,
     unique_number,
 )
@@ -91,9 +91,7 @@ def test_the_subscriber_downloads_the_receipt_from_the_payment_history(
 ):
     pid = _paid(app_env, customer["sims"][0])
     page = new_page(width)
-    sign_in(page, customer["login"])
-    expect(page.locator(".sim-card")).to_have_count(2)
-    page.goto("/cabinet/payments")
+    enter(page, customer["login"], "/cabinet/payments")  # the form: test_journeys
     link = page.locator("#statement a[download]", has_text="Чек (PDF)")
     expect(link).to_have_count(1)
     expect(link).to_have_attribute("href", re.compile(rf"^/api/receipts/{pid}\?t="))
@@ -110,9 +108,7 @@ def test_the_subscriber_downloads_the_receipt_from_the_payment_history(
 def test_a_signed_out_session_makes_the_link_useless(new_page, app_env, customer):
     pid = _paid(app_env, customer["sims"][0], 12300)
     page = new_page()
-    sign_in(page, customer["login"])
-    expect(page.locator(".sim-card")).to_have_count(2)
-    page.goto("/cabinet/payments")
+    enter(page, customer["login"], "/cabinet/payments")  # the form: test_journeys
     link = page.locator("#statement a[download]").first
     expect(link).to_have_attribute("href", re.compile(rf"^/api/receipts/{pid}\?t="))
     href = link.get_attribute("href")
@@ -129,9 +125,7 @@ def test_the_dealer_and_the_admin_have_the_receipt_and_the_email_carries_it(
     dealer = _fresh_dealer(app_env)
     cash = _dealer_cash(app_env, customer["sims"][1], dealer)
     page = new_page(width)
-    sign_in(page, dealer)
-    expect(page).to_have_url(re.compile(r"/partner"))
-    page.goto("/partner/topup")
+    enter(page, dealer, "/partner/topup")
     link = page.locator("#recent-topups a[download]").first
     expect(link).to_have_attribute("href", re.compile(rf"^/api/receipts/{cash}\?t="))
     shot(page, f"receipts-partner-{width}")
@@ -151,9 +145,7 @@ def test_the_dealer_and_the_admin_have_the_receipt_and_the_email_carries_it(
     assert "500,00 ₽" in _pdf_text(info.value)
 
     admin = new_page(width)
-    sign_in(admin, staff_login(app_env, "admin"))
-    expect(admin).to_have_url(re.compile(r"/admin"))
-    admin.goto(f"/admin/payments/{cash}")
+    enter(admin, staff_login(app_env, "admin"), f"/admin/payments/{cash}")
     expect(admin.locator("#payment-receipt")).to_be_visible()
     expect(admin.locator("#payment-receipts")).to_contain_text("Приход")
     shot(admin, f"receipts-admin-card-{width}")
@@ -186,8 +178,6 @@ def test_a_payment_without_a_receipt_has_no_link(new_page, app_env, customer):
         assert session.get(Payment, pid).status == "failed"
     engine.dispose()
     page = new_page()
-    sign_in(page, customer["login"])
-    expect(page.locator(".sim-card")).to_have_count(2)
-    page.goto("/cabinet/payments")
+    enter(page, customer["login"], "/cabinet/payments")  # the form: test_journeys
     expect(page.locator("#statement")).to_contain_text("777,00")
     expect(page.locator("#statement a[download]")).to_have_count(0)
