@@ -1,21 +1,17 @@
 """The demo seed: counts, sign-ins, the money rule, commissions, determinism.
 
-Self-contained: every database here is a tmp_path file made by `alembic upgrade head`
-(no fixtures from tests/conftest.py).
+Self-contained: every database here is a tmp_path file, a copy of one made by `alembic upgrade
+head` and seeded once per test run (tests/demo_databases.py; no fixtures from tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, timedelta
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -55,11 +51,9 @@ from paysim_app.models import (
 )
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.overview import dashboards
-from paysim_app.settings import ROOT, get_settings
+from paysim_app.settings import get_settings
+from tests.demo_databases import MSK, NOW, TODAY, migrated_copy, seeded_copy
 
-MSK = ZoneInfo("Europe/Moscow")
-TODAY = date(2026, 3, 15)
-NOW = datetime(2026, 3, 15, 15, 30, tzinfo=MSK)
 DECLINE_CODES = {
     "card_declined",
     "insufficient_funds",
@@ -69,18 +63,9 @@ DECLINE_CODES = {
 }
 
 
-def _migrate(url: str) -> None:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
-    cfg.set_main_option("path_separator", "os")
-    cfg.attributes["url"] = url
-    command.upgrade(cfg, "head")
-
-
-def _fresh_engine(path) -> Engine:
-    url = f"sqlite:///{path}"
-    _migrate(url)
-    return make_engine(url)
+def _fresh_engine(tmp_path_factory, path) -> Engine:
+    """An engine on a database just migrated to head (a copy of one migrated once per run)."""
+    return make_engine(migrated_copy(tmp_path_factory, path))
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +83,12 @@ def demo_env(tmp_path_factory) -> Iterator[None]:
     app_db.get_engine.cache_clear()
 
 
-def _seed(engine: Engine) -> tuple[dict, float]:
-    with Session(engine, expire_on_commit=False) as session:
-        started = time.perf_counter()
-        counts = demo.seed_demo(session, today=TODAY, now=NOW)
-        session.commit()
-        return counts, time.perf_counter() - started
-
-
 @pytest.fixture(scope="module")
 def seeded(demo_env, tmp_path_factory) -> Iterator[tuple[Engine, dict, float]]:
-    engine = _fresh_engine(tmp_path_factory.mktemp("seed-a") / "a.db")
-    counts, seconds = _seed(engine)
+    """The demo seeded on a fresh database with TODAY and NOW (a copy of this run's seed "a")."""
+    path = tmp_path_factory.mktemp("seed-a") / "a.db"
+    counts, seconds = seeded_copy(tmp_path_factory, "a", path)
+    engine = make_engine(f"sqlite:///{path}")
     yield engine, counts, seconds
     engine.dispose()
 
@@ -533,11 +512,12 @@ def _fingerprint(engine: Engine) -> dict:
         }
 
 
-def test_seed_is_deterministic(seeded, tmp_path):
+def test_seed_is_deterministic(seeded, tmp_path_factory, tmp_path):
+    """A second seed, made independently on another fresh database, writes the same rows."""
     engine_a, counts_a, _ = seeded
-    engine_b = _fresh_engine(tmp_path / "b.db")
+    counts_b, _ = seeded_copy(tmp_path_factory, "b", tmp_path / "b.db")
+    engine_b = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
     try:
-        counts_b, _ = _seed(engine_b)
         a, b = _fingerprint(engine_a), _fingerprint(engine_b)
     finally:
         engine_b.dispose()
@@ -557,8 +537,8 @@ def test_seeding_a_seeded_database_is_refused_and_changes_nothing(seeded):
         assert demo.database_has_users(s)
 
 
-def test_seed_accepts_a_database_with_only_an_admin(demo_env, tmp_path):
-    engine = _fresh_engine(tmp_path / "c.db")
+def test_seed_accepts_a_database_with_only_an_admin(demo_env, tmp_path_factory, tmp_path):
+    engine = _fresh_engine(tmp_path_factory, tmp_path / "c.db")
     try:
         with Session(engine, expire_on_commit=False) as s:
             assert not demo.database_has_users(s)

@@ -2,7 +2,8 @@
 the demo subscriber's near-limit and limited SIMs, evening peaks, determinism.
 
 One seeded database per backend for the whole module (seeding takes seconds): SQLite in a
-tmp_path file, PostgreSQL in a database of its own on the PAYSIM_TEST_POSTGRES_URL server.
+tmp_path file (a copy of the run's seed, tests/demo_databases.py), PostgreSQL in a database of
+its own on the PAYSIM_TEST_POSTGRES_URL server.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from alembic import command
@@ -48,10 +48,8 @@ from tests.conftest import (
     drop_postgres_database,
     postgres_server_url,
 )
+from tests.demo_databases import MSK, NOW, TODAY, seeded_copy
 
-MSK = ZoneInfo("Europe/Moscow")
-TODAY = date(2026, 3, 15)
-NOW = datetime(2026, 3, 15, 15, 30, tzinfo=MSK)
 GB = 10**9
 
 BACKENDS = [pytest.param("sqlite", id="sqlite")]
@@ -85,8 +83,9 @@ def _seeded_engine(url: str) -> tuple[Engine, dict]:
 @pytest.fixture(scope="module", params=BACKENDS)
 def seeded(request, demo_env, tmp_path_factory) -> Iterator[tuple[Engine, dict]]:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('usage-seed') / 'demo.db'}"
-        engine, counts = _seeded_engine(url)
+        path = tmp_path_factory.mktemp("usage-seed") / "demo.db"
+        counts, _ = seeded_copy(tmp_path_factory, "a", path)
+        engine = make_engine(f"sqlite:///{path}")
         yield engine, counts
         engine.dispose()
         return
@@ -117,20 +116,32 @@ def _demo_sims(session: Session) -> dict[str, Sim]:
     return {s.label: s for s in session.exec(select(Sim).where(Sim.subscriber_id == sub.id))}
 
 
+# The seeded databases are read-only for this module's tests (a test that writes rolls back), so
+# the ~6,000 day rows and ~130,000 hour rows of each are read once (keyed by the database's URL)
+# and every test gets its own copy of the outer container.
+_read_once: dict[tuple[str, str], object] = {}
+
+
 def _days(session: Session) -> dict[int, dict[date, int]]:
-    out: dict[int, dict[date, int]] = defaultdict(dict)
-    for sim_id, day, up, down in session.exec(
-        select(UsageDay.sim_id, UsageDay.day, UsageDay.bytes_up, UsageDay.bytes_down)
-    ):
-        out[sim_id][day] = up + down
-    return out
+    key = ("days", session.get_bind().url.render_as_string(hide_password=True))
+    if key not in _read_once:
+        out: dict[int, dict[date, int]] = defaultdict(dict)
+        for sim_id, day, up, down in session.exec(
+            select(UsageDay.sim_id, UsageDay.day, UsageDay.bytes_up, UsageDay.bytes_down)
+        ):
+            out[sim_id][day] = up + down
+        _read_once[key] = {sim_id: dict(mine) for sim_id, mine in out.items()}
+    return defaultdict(dict, {sim_id: dict(mine) for sim_id, mine in _read_once[key].items()})
 
 
 def _hours(session: Session) -> list[tuple[int, datetime, int, int]]:
-    rows = session.exec(
-        select(UsageHour.sim_id, UsageHour.hour, UsageHour.bytes_up, UsageHour.bytes_down)
-    ).all()
-    return [(sim_id, _aware(hour), up, down) for sim_id, hour, up, down in rows]
+    key = ("hours", session.get_bind().url.render_as_string(hide_password=True))
+    if key not in _read_once:
+        rows = session.exec(
+            select(UsageHour.sim_id, UsageHour.hour, UsageHour.bytes_up, UsageHour.bytes_down)
+        ).all()
+        _read_once[key] = [(sim_id, _aware(hour), up, down) for sim_id, hour, up, down in rows]
+    return list(_read_once[key])
 
 
 # --------------------------------------------------------------------------- the tables
@@ -414,8 +425,11 @@ def test_story_days_ago_puts_the_period_start_where_asked():
 
 @pytest.fixture(scope="module")
 def seeded_again(demo_env, tmp_path_factory) -> Iterator[Engine]:
-    """A second seed (SQLite) with the same reference day and clock."""
-    engine, _ = _seeded_engine(f"sqlite:///{tmp_path_factory.mktemp('again') / 'again.db'}")
+    """A second seed (SQLite) with the same reference day and clock, made independently of the
+    first on another fresh database (a copy of the run's seed "b")."""
+    path = tmp_path_factory.mktemp("again") / "again.db"
+    seeded_copy(tmp_path_factory, "b", path)
+    engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
 
