@@ -35,15 +35,15 @@ seed's clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import text, update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from paysim_app.i18n.formats import moscow_date
-from paysim_app.models import Notification, OutboxEmail
+from paysim_app.models import Notification, OutboxEmail, Sim, Tariff
 from paysim_app.models.usage import UsageDay, UsageHour
 from paysim_app.settings import get_settings
 from paysim_app.sims import allowance, policy, usage
@@ -337,12 +337,48 @@ def seed_usage(seeder) -> None:
     inserted: the rows need their ids), then the network policy those SIMs have with it."""
     work = _Usage(seeder)
     in_service = []
-    for plan in seeder.sims:
+    for plan in [*seeder.sims, *_put_in_service_by_verbs(seeder)]:
         if plan.activated_at is not None:
             work.sim(plan)
             in_service.append(plan.id)
     work.write(seeder.s)
     _refresh_policy(seeder.s, in_service, seeder.now)
+
+
+@dataclass(eq=False)
+class _LatePlan:
+    """What the usage needs of a SIM the seeder did not plan but put in service through the
+    verbs (a SIM order handed out and approved): it has used data since its activation."""
+
+    id: int
+    status: str
+    tariff: object
+    activated_at: datetime
+    billing_day: int
+    label: str = ""
+    switch_at: datetime | None = None
+    tariff_before: object = None
+    stop_at: datetime | None = None
+    events: list = field(default_factory=list)
+
+
+def _put_in_service_by_verbs(seeder) -> list[_LatePlan]:
+    # a stock SIM the seeder planned may have been sold since (its plan still says in stock)
+    planned = {plan.id for plan in seeder.sims if plan.activated_at is not None}
+    rows = seeder.s.exec(
+        select(Sim).where(Sim.activated_at.is_not(None), Sim.status == "active").order_by(Sim.id)
+    ).all()
+    return [
+        _LatePlan(
+            id=sim.id,
+            status=sim.status,
+            tariff=seeder.s.get(Tariff, sim.tariff_id),
+            activated_at=sim.activated_at.replace(tzinfo=sim.activated_at.tzinfo or UTC),
+            billing_day=sim.billing_day,
+        )
+        for sim in rows
+        if sim.id not in planned and sim.tariff_id is not None
+    ]
 
 
 def _refresh_policy(session: Session, sim_ids: list[int], now: datetime) -> None:
