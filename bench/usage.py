@@ -217,7 +217,8 @@ def load_history(engine, sims: int, days: int, before: date) -> float:
                     " SELECT s, (CAST(:before AS date) - d),"
                     "  ((s * 7919 + d * 104729) % 600000000) / 12,"
                     "  (s * 7919 + d * 104729) % 600000000"
-                    " FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) s,"
+                    # bigint: s * 7919 passes 2^31 above 271,000 SIMs
+                    " FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) s,"
                     "  generate_series(CAST(:days AS int), 1, -1) d"
                     " ON CONFLICT DO NOTHING"
                 ),
