@@ -14,10 +14,10 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import WIDTHS, enter, ready, shot
 
 # the tab in the address, beside each tab's list keys (act_..., chg_...: ListSpec.address_prefix)
-TARIFFS_TAB = re.compile(r"/admin/activations\?(.*&)?tab=tariffs(&|$)")
+TARIFFS_TAB = re.compile(r"/admin/activations/?\?(.*&)?tab=tariffs(&|$)")
 # a section's first tab: the lists write their default filters into the address once loaded
-ACTIVATIONS = re.compile(r"/admin/activations(\?[^/]*)?$")
-BLOCKS = re.compile(r"/admin/blocks(\?[^/]*)?$")
+ACTIVATIONS = re.compile(r"/admin/activations/?(\?[^/]*)?$")
+BLOCKS = re.compile(r"/admin/blocks/?(\?[^/]*)?$")
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
