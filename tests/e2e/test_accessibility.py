@@ -64,6 +64,13 @@ def _ids(db: Path) -> dict[str, str]:
         " ON u.id = s.user_id WHERE u.email = 'demo@paysim.demo'",
         "admin/support/[ticket_id]": "id FROM ticket",
         "admin/admins/[user_id]": "id FROM user_account WHERE email = 'support@paysim.demo'",
+        "cabinet/order/[order_id]": "o.id FROM sim_order o JOIN user_account u"
+        " ON u.id = o.user_id WHERE u.email = 'demo@paysim.demo'",
+        "partner/orders/[order_id]": "o.id FROM sim_order o JOIN user_account u"
+        " ON u.partner_id = o.partner_id WHERE u.email = 'partner@paysim.demo'",
+        "admin/activations/orders/[order_id]": "id FROM sim_order",
+        "admin/coverage/settlements/[settlement_id]": "id FROM settlement",
+        "admin/coverage/stations/[station_id]": "id FROM base_station",
     }
     with sqlite3.connect(db) as conn:
         found = {route: conn.execute(one.format(q)).fetchone() for route, q in queries.items()}
