@@ -869,6 +869,7 @@ def station_page() -> rx.Component:
                                     checked=s.form["is_active"] == "1",
                                     on_change=s.set_active,
                                     id="coverage-active",
+                                    aria_label=tr("coverage_admin.is_active"),
                                     disabled=~CAN_EDIT,
                                 ),
                                 rx.text(tr("coverage_admin.is_active"), size="2"),

@@ -288,31 +288,31 @@ def _history() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(tr("privacy.texts.history"), size="4", as_="h2"),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(tr("privacy.texts.doc")),
-                            rx.table.column_header_cell(tr("privacy.texts.version")),
-                            rx.table.column_header_cell(tr("privacy.texts.date")),
-                        )
+            # a list, not a table: nothing in it can take the focus, so a table scrolling
+            # sideways on a phone would be a region the keyboard cannot reach
+            rx.vstack(
+                rx.foreach(
+                    s.history,
+                    lambda h: rx.flex(
+                        rx.box(
+                            rx.text(h["doc"], size="2", weight="medium"),
+                            rx.text(h["title"], size="1"),
+                            flex="1 1 14rem",
+                        ),
+                        rx.text(tr("privacy.texts.version"), ": ", h["version"], size="2"),
+                        rx.text(h["date"], size="2", color=rx.color("gray", 11)),
+                        gap="1rem",
+                        wrap="wrap",
+                        align="baseline",
+                        width="100%",
+                        padding_y="0.5rem",
+                        border_bottom=f"1px solid {rx.color('gray', 5)}",
+                        key=h["key"],
                     ),
-                    rx.table.body(
-                        rx.foreach(
-                            s.history,
-                            lambda h: rx.table.row(
-                                rx.table.cell(rx.text(h["doc"]), rx.text(h["title"], size="1")),
-                                rx.table.cell(h["version"]),
-                                rx.table.cell(h["date"]),
-                                key=h["key"],
-                            ),
-                        )
-                    ),
-                    width="100%",
-                    id="legal-history",
                 ),
-                overflow_x="auto",
+                spacing="0",
                 width="100%",
+                id="legal-history",
             ),
             spacing="3",
             width="100%",

@@ -202,11 +202,18 @@ def consent_ticks(error: rx.Var) -> rx.Component:
     def tick(name: str, label_key: str, anchor: str) -> rx.Component:
         return rx.text(
             rx.flex(
-                rx.checkbox(name=name, size="3", id=name.replace("_", "-")),
+                rx.checkbox(
+                    name=name, size="3", id=name.replace("_", "-"), aria_label=tr(label_key)
+                ),
                 rx.text(
                     tr(label_key),
                     " ",
-                    rx.link(tr("consent.read"), href=f"/legal#{anchor}", is_external=True),
+                    rx.link(
+                        tr("consent.read"),
+                        href=f"/legal#{anchor}",
+                        is_external=True,
+                        underline="always",
+                    ),
                     size="2",
                 ),
                 spacing="2",

@@ -226,12 +226,18 @@ def _consent_tick() -> rx.Component:
         rx.text(
             rx.flex(
                 rx.checkbox(
-                    checked=s.consent, on_change=s.set_consent, size="3", id="order-consent"
+                    checked=s.consent,
+                    on_change=s.set_consent,
+                    size="3",
+                    id="order-consent",
+                    aria_label=tr("consent.tick_order"),
                 ),
                 rx.text(
                     tr("consent.tick_order"),
                     " ",
-                    rx.link(tr("consent.read"), href="/legal", is_external=True),
+                    rx.link(
+                        tr("consent.read"), href="/legal", is_external=True, underline="always"
+                    ),
                 ),
                 spacing="2",
                 align="start",
@@ -565,7 +571,8 @@ def order_page() -> rx.Component:
                     rx.button(
                         tr("orders.cancel"),
                         color_scheme="red",
-                        variant="soft",
+                        variant="outline",
+                        high_contrast=True,
                         size="3",
                         on_click=s.cancel,
                         id="order-cancel",

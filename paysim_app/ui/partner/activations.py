@@ -235,6 +235,7 @@ def _consent_tick() -> rx.Component:
                     on_change=s.set_consent,
                     size="3",
                     id="sale-consent",
+                    aria_label=tr("consent.tick_counter"),
                 ),
                 tr("consent.tick_counter"),
                 spacing="2",
