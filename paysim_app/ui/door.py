@@ -227,7 +227,10 @@ class Door(Middleware):
         elif actor is not None and actor.consent_due:
             specs = [] if path == CONSENT_PAGE else [rx.redirect(CONSENT_PAGE)]
         elif actor is None:
-            target = path if path.startswith(("/cabinet", "/partner", "/admin")) else ""
+            # where the tab was going, with its query (/cabinet/order?tariff=3 keeps its tariff)
+            url = session.router.url
+            asked = f"{url.path}?{url.query}" if url.path and url.query else (url.path or path)
+            target = asked if asked.startswith(("/cabinet", "/partner", "/admin")) else ""
             specs = [rx.redirect(f"/login?next={quote(target, safe='')}" if target else "/login")]
         else:
             home = HOME.get(actor.role, "/login")

@@ -1,5 +1,6 @@
-"""A new customer's SIM order in the browser: the subscriber orders with pick-up at the demo
-dealer of their town (the tariff preselected from the public catalogue's link), the dealer hands
+"""A new customer's way in, in the browser: a visitor checks the coverage of their town, follows a
+tariff's order link, registers on the way (the address comes back to the order form, the tariff
+preselected) and orders with pick-up at the demo dealer of their town; the dealer hands
 a SIM of its stock out on the order's page (the sale form prefilled), the admin approves the
 activation request, and the SIM shows in the customer's cabinet with the first top-up offered.
 Screenshots at 390 and 1280 px."""
@@ -12,7 +13,6 @@ import sqlite3
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from paysim_app.accounts import identity
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Sim, Tariff
 from tests.e2e.conftest import (
@@ -35,14 +35,12 @@ def _one(app_env, sql: str, *args):
 
 
 def _world(app_env) -> dict:
-    """A fresh subscriber without SIMs, and a SIM in the demo dealer's stock."""
+    """A login for the new customer (registered in the browser), and a SIM in the demo dealer's
+    stock."""
     engine = make_engine(f"sqlite:///{app_env['db']}")
     n = unique_number()
     login = f"order{n}-{app_env['port']}@example.ru"
     with Session(engine, expire_on_commit=False) as session:
-        identity.register_subscriber(
-            session, login, PASSWORD, consent=True, full_name="Ольга Заказова"
-        )
         dealer_id = _one(app_env, "SELECT partner_id FROM user_account WHERE email = ?", DEALER)[0]
         partner = session.get(Partner, dealer_id)
         tariff = session.exec(
@@ -76,9 +74,27 @@ def _world(app_env) -> dict:
 def test_order_with_pickup_handed_out_approved_and_in_the_cabinet(new_page, app_env):
     w = _world(app_env)
 
-    # the customer orders: the tariff comes preselected from the catalogue's link
+    # a visitor checks the coverage of the dealer's town and follows a tariff's order link
     page = new_page(WIDTHS["phone"])
-    enter(page, w["login"], f"/cabinet/order?tariff={w['tariff_id']}")
+    page.goto("/coverage")
+    page.locator("#coverage-settlement").fill(w["town"][:3])
+    page.locator(".coverage-hit", has_text=w["town"]).click()
+    expect(page.locator("#coverage-quality")).to_have_attribute("data-quality", "good")
+    offer = page.locator(f'#coverage-offers a[href="/cabinet/order?tariff={w["tariff_id"]}"]')
+    offer.click()
+    # signed out: the sign-in page, whose registration link keeps where the visitor was going
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_role("link", name="Нет кабинета? Зарегистрироваться").click()
+    expect(page).to_have_url(re.compile(r"/register\?next="))
+    page.locator("#full_name").fill("Ольга Заказова")
+    page.locator("#login").fill(w["login"])
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password_repeat").fill(PASSWORD)
+    page.locator("#consent-personal-data").click()
+    page.locator("#consent-terms").click()
+    page.locator("#register").click()
+    # registered: back on the order form with the tariff of the link
+    expect(page).to_have_url(re.compile(rf"/cabinet/order\?tariff={w['tariff_id']}$"))
     expect(page.locator("#order-tariff")).to_contain_text(w["tariff"])
     page.locator("#order-phone").fill("+7 915 321-00-77")
     page.locator("#order-settlement").fill(w["town"])
