@@ -229,7 +229,8 @@ class Door(Middleware):
         elif actor is None:
             # where the tab was going, with its query (/cabinet/order?tariff=3 keeps its tariff)
             url = session.router.url
-            asked = f"{url.path}?{url.query}" if url.path and url.query else (url.path or path)
+            where = url.path.rstrip("/") or path  # the browser's path may end with a slash
+            asked = f"{where}?{url.query}" if url.query else where
             target = asked if asked.startswith(("/cabinet", "/partner", "/admin")) else ""
             specs = [rx.redirect(f"/login?next={quote(target, safe='')}" if target else "/login")]
         else:
