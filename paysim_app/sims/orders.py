@@ -386,7 +386,7 @@ def place_order(
     _step(session, order, actor)
     session.flush()
     _tell_customer(session, order)
-    notify.tell_queue(session, "order_new", order.id, customer=name, way=way)
+    notify.tell_queue(session, "order_new", order.id, no=order.id, customer=name, way=way)
     if partner_id is not None:
         notify.notify_partner(
             session,

@@ -123,9 +123,11 @@ def test_a_pickup_order_is_new_notified_and_told_to_the_partner(session, world):
     ).scalars()
     assert set(told) == {world["near"].user.id}
     admins = session.execute(
-        select(Notification.user_id).where(Notification.kind == "order_new")
-    ).scalars()
-    assert world["admin"].user_id in set(admins)
+        select(Notification.user_id, Notification.title).where(Notification.kind == "order_new")
+    ).all()
+    assert world["admin"].user_id in {user_id for user_id, _ in admins}
+    # the title names the order (its {no} filled in, not left as a placeholder)
+    assert {title for _, title in admins} == {f"Новый заказ сим-карты №{view.id}"}
 
 
 def test_a_double_submit_within_a_minute_is_one_order(session, world):
