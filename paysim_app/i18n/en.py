@@ -180,7 +180,6 @@ EN: dict[str, str] = {
     "topup.error.amount": "Enter the amount as a number, e.g. 500 or 500.50.",
     "topup.error.limits": "A payment is from {min} to {max} ₽.",
     "topup.error.sim_status": "This SIM cannot be topped up now.",
-    "topup.no_sims": "Your contract has no SIMs that can be topped up yet.",
     "topup.result.succeeded": "Payment successful",
     "topup.result.succeeded_body": "{amount} credited to {msisdn}. Balance: {balance}.",
     "topup.result.failed": "Payment declined",

@@ -192,7 +192,6 @@ RU: dict[str, str] = {
     "topup.error.amount": "Введите сумму числом, например 500 или 500,50.",
     "topup.error.limits": "Сумма платежа — от {min} до {max} ₽.",
     "topup.error.sim_status": "Эту сим-карту сейчас нельзя пополнить.",
-    "topup.no_sims": "На договоре пока нет сим-карт, которые можно пополнить.",
     "topup.result.succeeded": "Платёж прошёл",
     "topup.result.succeeded_body": "{amount} зачислено на номер {msisdn}. Баланс: {balance}.",
     "topup.result.failed": "Платёж не прошёл",
