@@ -16,7 +16,7 @@ admin:<perm>  an admin whose role grants <perm>; admin:any = any admin, figures 
 The door (ui/door.py) reads the word before any handler runs and refuses an event whose word the
 actor does not satisfy, or that has no word at all. The handlers every list state gets from
 ui/admin/listing.ListMixin say `@access(LIST)`: their word is the list state's `LIST_ACCESS`
-(likewise ATTACH and PERIOD for the file and period mixins).
+(likewise ATTACH, PERIOD and STOCK for the file, period and stock-pick mixins).
 The services check again (ownership, permission): the door is the first check, not the only one.
 
 `inventory()` lists every declared word; `python -m paysim_app access-list` writes it to
@@ -37,6 +37,7 @@ PUBLIC, SIGNED_IN, SUBSCRIBER, PARTNER = "public", "signed-in", "subscriber", "p
 LIST = "state:LIST_ACCESS"  # ui/admin/listing.ListMixin
 ATTACH = "state:ATTACH_ACCESS"  # ui/components/attach.AttachMixin
 PERIOD = "state:PERIOD_ACCESS"  # ui/admin/partner_stats.PeriodMixin
+STOCK = "state:STOCK_ACCESS"  # ui/components/stock_picker.StockPickMixin
 _WORD = re.compile(r"public|signed-in|subscriber|partner|admin:[a-z]+(\.[a-z]+)?")
 ATTRIBUTE = "__paysim_access__"
 

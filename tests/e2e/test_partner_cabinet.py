@@ -1,6 +1,6 @@
 """The partner cabinet in a browser: the demo dealer sells an in-stock SIM (a field error first),
 the admin approves the request, the dealer sees the SIM active in its list and one more
-subscriber on its home page; the pages on a phone."""
+subscriber on its home page; the pages on a phone, with no id twice on a page."""
 
 from __future__ import annotations
 
@@ -150,6 +150,12 @@ def test_the_partner_pages_on_a_phone(new_page, path):
         expect(page.locator(".filter-toggle").first).to_be_visible()
     if path == "/partner/activations":
         expect(page.locator("#sale-submit")).to_be_visible()
+        expect(page.locator(".filter-toggle")).to_have_count(2)
+    twice = page.evaluate(
+        "() => { const n = {}; for (const e of document.querySelectorAll('[id]'))"
+        " n[e.id] = (n[e.id] || 0) + 1; return Object.keys(n).filter(k => n[k] > 1); }"
+    )
+    assert twice == [], f"{path}: ids used twice: {twice}"
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= WIDTHS["phone"] + 1, f"{path} scrolls sideways: {width}px"
     shot(page, f"partner{path.replace('/partner', '').replace('/', '-') or '-home'}-390")

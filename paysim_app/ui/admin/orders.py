@@ -32,7 +32,7 @@ from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
-from paysim_app.ui.components.pickers import choice
+from paysim_app.ui.components.stock_picker import StockPickMixin, stock_picker
 
 LIST_PATH = "/admin/activations?tab=orders"
 DETAIL = "/admin/activations/orders"
@@ -114,11 +114,9 @@ def orders_tab() -> rx.Component:
 
 
 # -- one order ----------------------------------------------------------------------------------
-class AdminOrderState(SessionState):
+class AdminOrderState(StockPickMixin, SessionState):
+    STOCK_ACCESS: ClassVar[str] = "admin:activations.edit"
     order: dict[str, str] = {}
-    stock_search: str = ""
-    stock_options: list[dict[str, str]] = []
-    sim_id: str = ""
     reason: str = ""
     reason_error: str = ""
     error: str = ""
@@ -156,13 +154,11 @@ class AdminOrderState(SessionState):
             "can_reject": "1" if view.can_reject else "",
         }
 
-    def _load_stock(self) -> None:
-        res = self._call(orders.delivery_stock, self.stock_search)
-        self.stock_options = [
-            {"value": str(c.id), "label": f"{phone(c.name)} · {c.detail}"} for c in res.value or []
-        ]
-        if self.sim_id not in {o["value"] for o in self.stock_options}:
-            self.sim_id = ""
+    def _stock_found(self, search: str):
+        return self._call(orders.delivery_stock, search)
+
+    def _stock_label(self, item) -> str:
+        return f"{phone(item.name)} · {item.detail}"
 
     def _after(self, res, key: str):
         if not res:
@@ -180,13 +176,8 @@ class AdminOrderState(SessionState):
         _, redirect = self._gate("admin", "activations.view")
         if redirect:
             return redirect
-        self.error, self.reason, self.reason_error, self.sim_id, self.stock_search = (
-            "",
-            "",
-            "",
-            "",
-            "",
-        )
+        self.error, self.reason, self.reason_error = "", "", ""
+        self._reset_stock()
         order_id = self._order_id()
         res = self._call(orders.order_detail, order_id) if order_id else None
         if not res:
@@ -195,21 +186,6 @@ class AdminOrderState(SessionState):
         if res.value.can_ship:
             self._load_stock()
         return None
-
-    @access("admin:activations.edit")
-    @rx.event
-    def set_stock_search(self, value: str):
-        self.stock_search = str(value)[:40]
-
-    @access("admin:activations.edit")
-    @rx.event
-    def find_stock(self):
-        self._load_stock()
-
-    @access("admin:activations.edit")
-    @rx.event
-    def set_sim(self, value: str):
-        self.sim_id = str(value)[:12]
 
     @access("admin:activations.edit")
     @rx.event
@@ -258,34 +234,7 @@ def admin_order_page() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading(tr("orders.ship.title"), size="4", as_="h2"),
-                rx.flex(
-                    rx.input(
-                        id="ship-stock-search",
-                        value=s.stock_search,
-                        placeholder=tr("partner_cabinet.sell.sim_search"),
-                        size="3",
-                        flex="1",
-                        min_width="180px",
-                        type="search",
-                        on_change=s.set_stock_search,
-                    ),
-                    rx.button(
-                        rx.icon("search", size=16),
-                        tr("partner_cabinet.sell.find"),
-                        type="button",
-                        variant="soft",
-                        size="3",
-                        on_click=s.find_stock,
-                    ),
-                    spacing="2",
-                    wrap="wrap",
-                    width="100%",
-                ),
-                rx.cond(
-                    s.stock_options.length() > 0,
-                    choice(s.stock_options, s.sim_id, s.set_sim, "ship-sim", "orders.col.sim"),
-                    rx.text(tr("orders.ship.no_stock"), size="2", id="ship-no-stock"),
-                ),
+                stock_picker(s, "ship", "orders.col.sim", "orders.ship.no_stock"),
                 rx.button(
                     rx.icon("truck", size=16),
                     tr("orders.ship.submit"),

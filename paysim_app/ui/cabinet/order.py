@@ -13,8 +13,9 @@ from paysim_app.sims import orders
 from paysim_app.subscribers import DOCUMENT_TYPES
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.components.detail import info_text, title_row
 from paysim_app.ui.components.format import moment, money, phone
-from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.forms import error_banner, field_error, form_input, tick
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
@@ -148,21 +149,9 @@ class OrderFormState(SessionState):
 
 def _input(name: str, label_key: str, type_: str = "text", mode: str | None = None, **kw):
     s = OrderFormState
-    return labelled(
-        f"order-{name}",
-        tr(label_key),
-        rx.input(
-            id=f"order-{name}",
-            value=s.form[name],
-            type=type_,
-            input_mode=mode,
-            size="3",
-            width="100%",
-            on_change=lambda v: s.set_field(name, v),
-            aria_invalid=rx.cond(s.field == name, "true", "false"),
-            **kw,
-        ),
-        rx.cond(s.field == name, s.form_error, ""),
+    error = field_error(s, name)
+    return form_input(
+        s, name, label_key, f"order-{name}", error=error, type=type_, input_mode=mode, **kw
     )
 
 
@@ -222,35 +211,10 @@ def _where() -> rx.Component:
 def _consent_tick() -> rx.Component:
     """The customer's consent to the order's personal data and the terms (accounts.consent)."""
     s = OrderFormState
-    return rx.vstack(
-        rx.text(
-            rx.flex(
-                rx.checkbox(
-                    checked=s.consent,
-                    on_change=s.set_consent,
-                    size="3",
-                    id="order-consent",
-                    aria_label=tr("consent.tick_order"),
-                ),
-                rx.text(
-                    tr("consent.tick_order"),
-                    " ",
-                    rx.link(
-                        tr("consent.read"), href="/legal", is_external=True, underline="always"
-                    ),
-                ),
-                spacing="2",
-                align="start",
-            ),
-            as_="label",
-            size="2",
-        ),
-        rx.cond(
-            s.field == "consent",
-            rx.text(s.form_error, color=rx.color("red", 11), size="2", role="alert"),
-        ),
-        spacing="1",
-        width="100%",
+    read = rx.link(tr("consent.read"), href="/legal", is_external=True, underline="always")
+    mine = s.field == "consent"
+    return tick(
+        "order-consent", "consent.tick_order", s.consent, s.set_consent, s.form_error, mine, read
     )
 
 
@@ -475,15 +439,6 @@ def _timeline() -> rx.Component:
     )
 
 
-def _grid_item(label_key: str, value, id_: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.text(value, id=id_, overflow_wrap="anywhere"),
-        spacing="0",
-        min_width="0",
-    )
-
-
 def order_page() -> rx.Component:
     s = OrderPageState
     o = s.order
@@ -499,18 +454,7 @@ def order_page() -> rx.Component:
                 ),
                 rx.card(
                     rx.vstack(
-                        rx.hstack(
-                            rx.heading(o["title"], size="5", id="order-title"),
-                            rx.badge(
-                                o["status"],
-                                color_scheme=o["colour"],
-                                variant="soft",
-                                size="2",
-                                id="order-status",
-                            ),
-                            align="center",
-                            wrap="wrap",
-                        ),
+                        title_row(o["title"], o["status"], o["colour"], "order"),
                         rx.text(o["next"], id="order-next"),
                         rx.cond(
                             o["reason"] != "",
@@ -519,14 +463,14 @@ def order_page() -> rx.Component:
                             ),
                         ),
                         rx.grid(
-                            _grid_item("orders.col.created", o["created"], "order-created"),
-                            _grid_item("orders.col.tariff", o["tariff"], "order-tariff"),
-                            _grid_item("orders.col.way", o["way"], "order-way"),
-                            _grid_item("orders.form.where_short", o["where"], "order-where"),
-                            _grid_item("orders.col.customer", o["customer"], "order-customer"),
-                            _grid_item("orders.col.phone", o["phone"], "order-phone"),
-                            _grid_item("orders.col.document", o["document"], "order-document"),
-                            _grid_item("orders.col.sim", o["msisdn"], "order-msisdn"),
+                            info_text("orders.col.created", o["created"], "order-created"),
+                            info_text("orders.col.tariff", o["tariff"], "order-tariff"),
+                            info_text("orders.col.way", o["way"], "order-way"),
+                            info_text("orders.form.where_short", o["where"], "order-where"),
+                            info_text("orders.col.customer", o["customer"], "order-customer"),
+                            info_text("orders.col.phone", o["phone"], "order-phone"),
+                            info_text("orders.col.document", o["document"], "order-document"),
+                            info_text("orders.col.sim", o["msisdn"], "order-msisdn"),
                             columns=rx.breakpoints(initial="1", sm="2"),
                             spacing="3",
                             width="100%",

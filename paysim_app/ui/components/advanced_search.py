@@ -16,14 +16,15 @@ import reflex as rx
 
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import scoped
 from paysim_app.ui.components.pickers import native_select, var_options
 
 
-def _rid(prefix: str, i) -> rx.Var:
-    return prefix + i.to_string()
+def _rid(scope: str, prefix: str, i) -> rx.Var:
+    return scoped(scope, prefix) + i.to_string()
 
 
-def _value_control(state, row, i) -> rx.Component:
+def _value_control(state, row, i, scope: str = "") -> rx.Component:
     kind = state.adv_kinds[row["field"]].to(str)
     op = row["op"].to(str)
     text_box = rx.input(
@@ -31,7 +32,7 @@ def _value_control(state, row, i) -> rx.Component:
         on_change=lambda v: state.adv_set(i, "value", v),
         size="3",
         width="100%",
-        id=_rid("adv-value-", i),
+        id=_rid(scope, "adv-value-", i),
         aria_label=tr("adv.value"),
         type=rx.cond(kind == "date", "date", "text"),
         input_mode=rx.cond((kind == "money") | (kind == "number"), "decimal", "text"),
@@ -41,7 +42,7 @@ def _value_control(state, row, i) -> rx.Component:
         on_change=lambda v: state.adv_set(i, "value2", v),
         size="3",
         width="100%",
-        id=_rid("adv-value2-", i),
+        id=_rid(scope, "adv-value2-", i),
         aria_label=tr("adv.value_to"),
         type=rx.cond(kind == "date", "date", "text"),
         input_mode=rx.cond((kind == "money") | (kind == "number"), "decimal", "text"),
@@ -72,7 +73,7 @@ def _value_control(state, row, i) -> rx.Component:
             placeholder=tr("adv.pick"),
             size="3",
             width="100%",
-            id=_rid("adv-pick-", i),
+            id=_rid(scope, "adv-pick-", i),
             aria_label=tr("adv.value"),
             type="search",
             auto_complete="off",
@@ -116,7 +117,7 @@ def _value_control(state, row, i) -> rx.Component:
     )
 
 
-def _row(state, row, i) -> rx.Component:
+def _row(state, row, i, scope: str = "") -> rx.Component:
     return rx.flex(
         # a phone: one control under another; wider: field, operator and value on one line
         rx.box(
@@ -124,7 +125,7 @@ def _row(state, row, i) -> rx.Component:
                 var_options(state.adv_fields),
                 value=row["field"],
                 on_change=lambda v: state.adv_set(i, "field", v),
-                id=_rid("adv-field-", i),
+                id=_rid(scope, "adv-field-", i),
                 aria_label=tr("adv.field"),
             ),
             width=rx.breakpoints(initial="100%", sm="220px"),
@@ -134,12 +135,12 @@ def _row(state, row, i) -> rx.Component:
                 var_options(state.adv_ops[row["field"]].to(list[dict[str, str]])),
                 value=row["op"],
                 on_change=lambda v: state.adv_set(i, "op", v),
-                id=_rid("adv-op-", i),
+                id=_rid(scope, "adv-op-", i),
                 aria_label=tr("adv.operator"),
             ),
             width=rx.breakpoints(initial="100%", sm="170px"),
         ),
-        rx.box(_value_control(state, row, i), flex="1", min_width="180px"),
+        rx.box(_value_control(state, row, i, scope), flex="1", min_width="180px"),
         rx.icon_button(
             rx.icon("x", size=16),
             variant="soft",
@@ -148,7 +149,7 @@ def _row(state, row, i) -> rx.Component:
             type="button",
             on_click=state.adv_remove(i),
             aria_label=tr("adv.remove"),
-            id=_rid("adv-remove-", i),
+            id=_rid(scope, "adv-remove-", i),
         ),
         spacing="2",
         wrap="wrap",
@@ -158,7 +159,7 @@ def _row(state, row, i) -> rx.Component:
     )
 
 
-def saved_menu(state) -> rx.Component:
+def saved_menu(state, scope: str = "") -> rx.Component:
     """The list's menu of the user's saved filter sets: open one, or delete it."""
     return rx.menu.root(
         rx.menu.trigger(
@@ -168,7 +169,7 @@ def saved_menu(state) -> rx.Component:
                 variant="soft",
                 size="3",
                 type="button",
-                id="saved-menu",
+                id=scoped(scope, "saved-menu"),
             )
         ),
         rx.menu.content(
@@ -225,12 +226,12 @@ def saved_menu(state) -> rx.Component:
     )
 
 
-def advanced_panel(state) -> rx.Component:
+def advanced_panel(state, scope: str = "") -> rx.Component:
     """The collapsible "Advanced search" above a list (nothing when the list declares no
-    fields: the state's adv_fields is then empty)."""
+    fields: the state's adv_fields is then empty); `scope` starts its ids (ids.scoped)."""
     body = rx.form(
         rx.vstack(
-            rx.foreach(state.adv_rows, lambda row, i: _row(state, row, i)),
+            rx.foreach(state.adv_rows, lambda row, i: _row(state, row, i, scope)),
             rx.flex(
                 rx.button(
                     rx.icon("plus", size=16),
@@ -239,14 +240,14 @@ def advanced_panel(state) -> rx.Component:
                     size="3",
                     type="button",
                     on_click=state.adv_add,
-                    id="adv-add",
+                    id=scoped(scope, "adv-add"),
                 ),
                 rx.button(
                     rx.icon("search", size=16),
                     tr("adv.apply"),
                     size="3",
                     type="submit",
-                    id="adv-apply",
+                    id=scoped(scope, "adv-apply"),
                 ),
                 # pushes the name box right from 576 px; on a phone it starts its own line
                 rx.box(flex="1", display=rx.breakpoints(initial="none", sm="block")),
@@ -259,7 +260,7 @@ def advanced_panel(state) -> rx.Component:
                     aria_label=tr("saved_filter.name"),
                     size="3",
                     max_length=60,
-                    id="saved-name",
+                    id=scoped(scope, "saved-name"),
                     name="saved_name",
                     min_width="180px",
                 ),
@@ -270,7 +271,7 @@ def advanced_panel(state) -> rx.Component:
                     size="3",
                     type="button",
                     on_click=state.save_filters,
-                    id="saved-save",
+                    id=scoped(scope, "saved-save"),
                 ),
                 spacing="2",
                 wrap="wrap",
@@ -279,7 +280,7 @@ def advanced_panel(state) -> rx.Component:
             ),
             rx.cond(
                 state.saved_note != "",
-                rx.text(state.saved_note, size="2", id="saved-note", role="status"),
+                rx.text(state.saved_note, size="2", id=scoped(scope, "saved-note"), role="status"),
             ),
             spacing="3",
             width="100%",
@@ -301,22 +302,22 @@ def advanced_panel(state) -> rx.Component:
                         type="button",
                         on_click=state.toggle_advanced,
                         aria_expanded=rx.cond(state.adv_open, "true", "false"),
-                        id="adv-toggle",
+                        id=scoped(scope, "adv-toggle"),
                     ),
                     rx.spacer(),
-                    saved_menu(state),
+                    saved_menu(state, scope),
                     width="100%",
                     align="center",
                     wrap="wrap",
                     spacing="2",
                 ),
                 rx.cond(state.adv_open, body),
-                error_banner(state.url_note, id_="url-note"),
+                error_banner(state.url_note, id_=scoped(scope, "url-note")),
                 spacing="3",
                 width="100%",
             ),
             width="100%",
-            id="adv-panel",
+            id=scoped(scope, "adv-panel"),
         ),
     )
 

@@ -1,12 +1,15 @@
 """Pieces of the admin detail pages: labelled value tiles and their grid, the title row with a
 status badge, the back link, a tab label with a pending count, the "are you sure" callout, the
-reason + reject form of the queues, and text inputs bound to a state's form dict."""
+reason + reject form of the queues. The text input bound to a state's form dict (form_input,
+field_error) is forms.py's, imported from here too."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from paysim_app.ui.auth.session import Outcome
+from paysim_app.ui.components.forms import field_error as field_error
+from paysim_app.ui.components.forms import form_input as form_input
 from paysim_app.ui.components.forms import labelled
 from paysim_app.ui.components.i18n import tr
 
@@ -178,34 +181,6 @@ def reject_form(state, id_: str) -> rx.Component:
         on_submit=state.reject,
         reset_on_submit=False,
         width="100%",
-    )
-
-
-def field_error(state, name: str) -> rx.Var:
-    """The form error when it belongs to field `name` (state.field), else empty."""
-    return rx.cond(state.field == name, state.form_error, "")
-
-
-def form_input(
-    state, name: str, label_key: str, id_: str, *, error=None, read_only=None, **kw
-) -> rx.Component:
-    """A labelled input showing state.form[name], written back with state.set_field(name, v)
-    and marked invalid while state.field == name; `error` (a var) is shown under it."""
-    if read_only is not None:
-        kw["read_only"] = read_only
-    return labelled(
-        id_,
-        tr(label_key),
-        rx.input(
-            id=id_,
-            value=state.form[name],
-            size="3",
-            width="100%",
-            on_change=lambda v: state.set_field(name, v),
-            aria_invalid=rx.cond(state.field == name, "true", "false"),
-            **kw,
-        ),
-        error,
     )
 
 

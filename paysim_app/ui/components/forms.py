@@ -1,4 +1,5 @@
-"""Form building blocks: a labelled input with its error, an error banner, a card page."""
+"""Form building blocks: a labelled input with its error (a free one, or one bound to a state's
+form dict), an error banner, a card page."""
 
 from __future__ import annotations
 
@@ -89,6 +90,83 @@ def labelled(
 def invalid(error: rx.Var) -> rx.Var:
     """aria-invalid for a control whose error var is not empty."""
     return rx.cond(error != "", "true", "false")
+
+
+def field_error(state, name: str, error: rx.Var | None = None) -> rx.Var:
+    """The form's error (`error`, else state.form_error) while it belongs to field `name`
+    (state.field), else empty."""
+    return rx.cond(state.field == name, state.form_error if error is None else error, "")
+
+
+def form_input(
+    state,
+    name: str,
+    label_key: str,
+    id_: str,
+    *,
+    error: rx.Var | None = None,
+    values: rx.Var | None = None,
+    on_change=None,
+    **props,
+) -> rx.Component:
+    """A labelled input of one key of a form dict a state holds: shows values[name] (state.form
+    by default), writes it back with on_change(name, value) (state.set_field by default) and is
+    marked invalid while state.field == name; `error` (a var, see field_error) shows under it.
+    Other props (type, input_mode, read_only, auto_complete...) go to the input."""
+    values = state.form if values is None else values
+    write = state.set_field if on_change is None else on_change
+    return labelled(
+        id_,
+        tr(label_key),
+        rx.input(
+            id=id_,
+            value=values[name],
+            size="3",
+            width="100%",
+            on_change=lambda v: write(name, v),
+            aria_invalid=rx.cond(state.field == name, "true", "false"),
+            **props,
+        ),
+        error,
+    )
+
+
+def tick(
+    id_: str,
+    label_key: str,
+    checked: rx.Var,
+    on_change,
+    error: rx.Var,
+    error_shown: rx.Var,
+    *more: rx.Component,
+) -> rx.Component:
+    """A checkbox inside its label (whose text is also its aria-label), the label's sentence
+    going on with `more` (a link...), and `error` under it while `error_shown`."""
+    text = rx.text(tr(label_key), " ", *more) if more else tr(label_key)
+    return rx.vstack(
+        rx.text(
+            rx.flex(
+                rx.checkbox(
+                    checked=checked,
+                    on_change=on_change,
+                    size="3",
+                    id=id_,
+                    aria_label=tr(label_key),
+                ),
+                text,
+                spacing="2",
+                align="start",
+            ),
+            as_="label",
+            size="2",
+        ),
+        rx.cond(
+            error_shown,
+            rx.text(error, color=rx.color("red", 11), size="2", role="alert"),
+        ),
+        spacing="1",
+        width="100%",
+    )
 
 
 def form_card(*children: rx.Component, on_submit, spacing: str = "3") -> rx.Component:

@@ -1,4 +1,5 @@
-"""Ids that came from the browser (event arguments, route and query parameters)."""
+"""Ids that came from the browser (event arguments, route and query parameters), and the
+element ids of a component shown twice on one page."""
 
 from __future__ import annotations
 
@@ -19,3 +20,11 @@ def optional_id(value: object) -> int | None:
     """browser_id, with None for anything that is not an id."""
     number = browser_id(value)
     return number if number > 0 else None
+
+
+def scoped(scope: str, name: str) -> str:
+    """The element id `name` of a component that a page may show twice (a list's filters and
+    advanced search, when a page has two lists): `name` itself without a scope (the page's
+    main list: the ids the tests and the links know), `{scope}-{name}` with one, so that no two
+    elements of the page share an id."""
+    return f"{scope}-{name}" if scope else name

@@ -3,7 +3,9 @@ data table, the pager, CSV and Excel export and, where a section has them, bulk 
 selected rows.
 
 A section declares its filters as `FilterField`s and its columns as data_table `Column`s; the
-state is a ListMixin subclass (ui/components/listing.py).
+state is a ListMixin subclass (ui/components/listing.py). A page showing two lists at once gives
+the second a `scope`: its controls' ids then start with it (ids.scoped), and no id is twice on
+the page.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from paysim_app.ui.components.advanced_search import advanced_panel
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.ids import scoped
 from paysim_app.ui.components.pickers import native_choice
 
 
@@ -27,9 +30,9 @@ class FilterField(NamedTuple):
     dynamic: str | None = None  # or: a state var name holding [{value, label}]
 
 
-def _filter_control(state, f: FilterField) -> rx.Component:
+def _filter_control(state, f: FilterField, scope: str = "") -> rx.Component:
     value = state.filters[f.name]
-    id_ = f"f-{f.name}"
+    id_ = scoped(scope, f"f-{f.name}")
     if f.kind == "choice":
         return native_choice(
             f.options if f.options is not None else getattr(state, f.dynamic),
@@ -59,9 +62,9 @@ def _filter_control(state, f: FilterField) -> rx.Component:
     return labelled(id_, tr(f.label_key), control)
 
 
-def _sort_bar(state, sorts: list[tuple[str, str]]) -> rx.Component:
+def _sort_bar(state, sorts: list[tuple[str, str]], scope: str = "") -> rx.Component:
     return rx.hstack(
-        native_choice(sorts, state.sort, state.set_sort, "list-sort", "list.sort"),
+        native_choice(sorts, state.sort, state.set_sort, scoped(scope, "list-sort"), "list.sort"),
         rx.icon_button(
             rx.cond(
                 state.descending, rx.icon("arrow-down-wide-narrow"), rx.icon("arrow-up-narrow-wide")
@@ -71,7 +74,7 @@ def _sort_bar(state, sorts: list[tuple[str, str]]) -> rx.Component:
             type="button",
             on_click=state.flip_order,
             aria_label=tr("list.order"),
-            id="list-order",
+            id=scoped(scope, "list-order"),
         ),
         align="end",
         spacing="2",
@@ -80,14 +83,18 @@ def _sort_bar(state, sorts: list[tuple[str, str]]) -> rx.Component:
 
 
 def filter_card(
-    state, fields: list[FilterField], sorts: list[tuple[str, str]], search_key: str
+    state,
+    fields: list[FilterField],
+    sorts: list[tuple[str, str]],
+    search_key: str,
+    scope: str = "",
 ) -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
                 rx.flex(
                     rx.input(
-                        id="list-search",
+                        id=scoped(scope, "list-search"),
                         value=state.search,
                         size="3",
                         placeholder=tr(search_key),
@@ -101,7 +108,7 @@ def filter_card(
                         tr("list.apply"),
                         type="submit",
                         size="3",
-                        id="list-apply",
+                        id=scoped(scope, "list-apply"),
                     ),
                     rx.button(
                         rx.icon("sliders-horizontal", size=16),
@@ -111,15 +118,15 @@ def filter_card(
                         type="button",
                         on_click=state.toggle_filters,
                         class_name="filter-toggle",
-                        id="filter-toggle",
+                        id=scoped(scope, "filter-toggle"),
                     ),
                     spacing="2",
                     wrap="wrap",
                     width="100%",
                 ),
                 rx.grid(
-                    *[_filter_control(state, f) for f in fields],
-                    _sort_bar(state, sorts),
+                    *[_filter_control(state, f, scope) for f in fields],
+                    _sort_bar(state, sorts, scope),
                     rx.hstack(
                         rx.button(
                             tr("list.reset"),
@@ -127,7 +134,7 @@ def filter_card(
                             size="3",
                             type="button",
                             on_click=state.clear,
-                            id="list-reset",
+                            id=scoped(scope, "list-reset"),
                         ),
                         rx.button(
                             rx.icon("download", size=16),
@@ -136,7 +143,7 @@ def filter_card(
                             size="3",
                             type="button",
                             on_click=state.export("csv"),
-                            id="list-export",
+                            id=scoped(scope, "list-export"),
                         ),
                         rx.button(
                             rx.icon("file-spreadsheet", size=16),
@@ -145,7 +152,7 @@ def filter_card(
                             size="3",
                             type="button",
                             on_click=state.export("xlsx"),
-                            id="list-export-xlsx",
+                            id=scoped(scope, "list-export-xlsx"),
                         ),
                         align="end",
                         spacing="2",
@@ -155,9 +162,9 @@ def filter_card(
                     spacing="3",
                     width="100%",
                     class_name=rx.cond(state.filters_open, "filter-panel open", "filter-panel"),
-                    id="filter-panel",
+                    id=scoped(scope, "filter-panel"),
                 ),
-                error_banner(state.list_error, id_="list-error"),
+                error_banner(state.list_error, id_=scoped(scope, "list-error")),
                 spacing="3",
                 width="100%",
             ),
@@ -215,11 +222,12 @@ def list_view(
     selectable: bool = False,
     bulk: rx.Component | None = None,
     extra: rx.Component | None = None,
+    scope: str = "",
 ) -> rx.Component:
-    """Everything under a list section's title."""
+    """Everything under a list section's title (`scope`: see the module's docstring)."""
     return rx.vstack(
-        filter_card(state, fields, sorts, search_key),
-        advanced_panel(state),
+        filter_card(state, fields, sorts, search_key, scope),
+        advanced_panel(state, scope),
         extra if extra is not None else rx.fragment(),
         rx.cond(state.selected.length() > 0, bulk) if bulk is not None else rx.fragment(),
         # until on_load has fetched the first page, hold the table's space (no "empty" flash,

@@ -13,32 +13,36 @@ from paysim_app.i18n import t
 from paysim_app.partners import cabinet
 from paysim_app.sims import REQUEST_STATUSES
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import Outcome, SessionState
+from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import moment, money, phone
-from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.forms import error_banner, field_error, form_input, tick
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice
+from paysim_app.ui.components.stock_picker import StockPickMixin, stock_picker
 from paysim_app.ui.partner import orders as pickup
 
 REQUEST_COLOURS = {"pending": "amber", "approved": "green", "rejected": "red", "cancelled": "gray"}
-FORM_FIELDS = ("sim_id", "customer_name", "phone", "email", "document", "tariff_id")
+FORM_FIELDS = ("customer_name", "phone", "email", "document", "tariff_id")
 # "consent": "1" when the customer's signed consent (personal data, terms) was ticked
-EMPTY_FORM = {**dict.fromkeys(FORM_FIELDS, ""), "sim_id": ALL, "tariff_id": ALL, "consent": ""}
+EMPTY_FORM = {**dict.fromkeys(FORM_FIELDS, ""), "tariff_id": ALL, "consent": ""}
 TEXT_MAX = 200
 
 
-class PartnerActivationsState(ListMixin, SessionState):
+class PartnerActivationsState(ListMixin, StockPickMixin, SessionState):
+    """The sale form (the SIM chosen from the partner's stock: StockPickMixin) over the list of
+    the partner's requests."""
+
     LIST_ACCESS: ClassVar[str] = "partner"
+    STOCK_ACCESS: ClassVar[str] = "partner"
+    STOCK_ERROR: ClassVar[str] = "form_error"
     form: dict[str, str] = EMPTY_FORM
     form_error: str = ""
     field: str = ""
-    stock_search: str = ""
-    stock_options: list[dict[str, str]] = []
     tariff_options: list[dict[str, str]] = []
     withdraw_message: str = ""
 
@@ -61,16 +65,11 @@ class PartnerActivationsState(ListMixin, SessionState):
             "reason": row["reason"] or "",
         }
 
-    def _load_stock(self) -> Outcome:
-        res = self._call(cabinet.stock_sims, self.stock_search)
-        if not res:
-            return res
-        self.stock_options = [
-            {"value": str(s.id), "label": f"{phone(s.msisdn)} · {s.iccid}"} for s in res.value
-        ]
-        if self.form["sim_id"] not in {o["value"] for o in self.stock_options}:
-            self.form = {**self.form, "sim_id": ALL}
-        return res
+    def _stock_found(self, search: str):
+        return self._call(cabinet.stock_sims, search)
+
+    def _stock_label(self, item) -> str:
+        return f"{phone(item.msisdn)} · {item.iccid}"
 
     def _prepare(self, actor: Actor) -> None:
         loc = self.locale
@@ -87,12 +86,10 @@ class PartnerActivationsState(ListMixin, SessionState):
             }
             for x in tariffs
         ]
-        wanted = self.router.page.params.get("sim", "")
-        self.form = {
-            **EMPTY_FORM,
-            "sim_id": str(optional_id(wanted) or ALL),
-        }
-        self.form_error, self.field, self.stock_search, self.withdraw_message = "", "", "", ""
+        self.form = {**EMPTY_FORM}
+        self.form_error, self.field, self.withdraw_message = "", "", ""
+        self._reset_stock()
+        self.sim_id = str(optional_id(self.router.page.params.get("sim", "")) or "")
         self._load_stock()
 
     @access("partner")
@@ -113,25 +110,12 @@ class PartnerActivationsState(ListMixin, SessionState):
 
     @access("partner")
     @rx.event
-    def set_stock_search(self, value: str):
-        self.stock_search = str(value)[:40]
-
-    @access("partner")
-    @rx.event
-    def find_stock(self):
-        res = self._load_stock()
-        if not res:
-            self.form_error = res.error
-        return res.redirect
-
-    @access("partner")
-    @rx.event
     def sell(self, _form: dict | None = None):
         if self._actor() is None:
             return rx.redirect("/login")
         self.form_error, self.field = "", ""
         f = self.form
-        sim_id = optional_id(f["sim_id"])
+        sim_id = optional_id(self.sim_id)
         if sim_id is None:
             self.form_error = self._t("partner_cabinet.error.sim")
             self.field = "sim_id"
@@ -149,7 +133,7 @@ class PartnerActivationsState(ListMixin, SessionState):
             self.form_error, self.field = res.error, res.field
             return res.redirect
         result = res.value
-        self.form = {**EMPTY_FORM}
+        self.form, self.sim_id = {**EMPTY_FORM}, ""
         self._load_stock()
         self.page = 1
         self._fetch()
@@ -207,50 +191,15 @@ SORTS = [
 
 def _input(name: str, label_key: str, type_: str = "text", mode: str | None = None):
     s = PartnerActivationsState
-    return labelled(
-        f"sale-{name}",
-        tr(label_key),
-        rx.input(
-            id=f"sale-{name}",
-            value=s.form[name],
-            type=type_,
-            input_mode=mode,
-            size="3",
-            width="100%",
-            on_change=lambda v: s.set_field(name, v),
-            aria_invalid=rx.cond(s.field == name, "true", "false"),
-        ),
-        rx.cond(s.field == name, s.form_error, ""),
-    )
+    error = field_error(s, name)
+    return form_input(s, name, label_key, f"sale-{name}", error=error, type=type_, input_mode=mode)
 
 
 def _consent_tick() -> rx.Component:
     """The customer's consent given at the counter (a signed paper form): required."""
     s = PartnerActivationsState
-    return rx.vstack(
-        rx.text(
-            rx.flex(
-                rx.checkbox(
-                    checked=s.form["consent"] == "1",
-                    on_change=s.set_consent,
-                    size="3",
-                    id="sale-consent",
-                    aria_label=tr("consent.tick_counter"),
-                ),
-                tr("consent.tick_counter"),
-                spacing="2",
-                align="start",
-            ),
-            as_="label",
-            size="2",
-        ),
-        rx.cond(
-            s.field == "consent",
-            rx.text(s.form_error, color=rx.color("red", 11), size="2", role="alert"),
-        ),
-        spacing="1",
-        width="100%",
-    )
+    ticked, mine = s.form["consent"] == "1", s.field == "consent"
+    return tick("sale-consent", "consent.tick_counter", ticked, s.set_consent, s.form_error, mine)
 
 
 def _sale_form() -> rx.Component:
@@ -260,40 +209,8 @@ def _sale_form() -> rx.Component:
             rx.vstack(
                 rx.heading(tr("partner_cabinet.sell.title"), size="4", as_="h2"),
                 rx.text(tr("partner_cabinet.sell.intro"), size="2", color=rx.color("gray", 11)),
-                rx.flex(
-                    rx.input(
-                        id="sale-stock-search",
-                        value=s.stock_search,
-                        placeholder=tr("partner_cabinet.sell.sim_search"),
-                        size="3",
-                        flex="1",
-                        min_width="180px",
-                        type="search",
-                        on_change=s.set_stock_search,
-                    ),
-                    rx.button(
-                        rx.icon("search", size=16),
-                        tr("partner_cabinet.sell.find"),
-                        type="button",
-                        variant="soft",
-                        size="3",
-                        on_click=s.find_stock,
-                        id="sale-stock-find",
-                    ),
-                    spacing="2",
-                    wrap="wrap",
-                    width="100%",
-                ),
-                rx.cond(
-                    s.stock_options.length() > 0,
-                    choice(
-                        s.stock_options,
-                        s.form["sim_id"],
-                        lambda v: s.set_field("sim_id", v),
-                        "sale-sim",
-                        "partner_cabinet.sell.sim",
-                    ),
-                    rx.text(tr("partner_cabinet.sell.no_stock"), id="sale-no-stock", size="2"),
+                stock_picker(
+                    s, "sale", "partner_cabinet.sell.sim", "partner_cabinet.sell.no_stock"
                 ),
                 rx.grid(
                     _input("customer_name", "partner_cabinet.sell.customer_name"),
@@ -374,6 +291,7 @@ def partner_activations_page() -> rx.Component:
                 id_="partner-orders",
                 search_key="orders.search",
                 empty_key="orders.empty",
+                scope="orders",  # the page's second list: its own ids (the requests' are plain)
             ),
             rx.heading(tr("partner_cabinet.requests"), size="4", as_="h2"),
             list_view(

@@ -17,15 +17,21 @@ from paysim_app.sims import ORDER_STATUSES, orders
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.data_table import Column
-from paysim_app.ui.components.detail import REASON_MAX, reject_form, submitted_reason
+from paysim_app.ui.components.detail import (
+    REASON_MAX,
+    info_text,
+    reject_form,
+    submitted_reason,
+    title_row,
+)
 from paysim_app.ui.components.format import moment, money, phone
-from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.forms import error_banner, field_error, form_input
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField
 from paysim_app.ui.components.listing import ALL, ListMixin
-from paysim_app.ui.components.pickers import choice
+from paysim_app.ui.components.stock_picker import StockPickMixin, stock_picker
 
 STATUS_COLOURS = {
     "new": "blue",
@@ -89,12 +95,10 @@ SORTS = [("created_at", "orders.col.created"), ("status", "orders.col.status")]
 
 
 # -- one order ----------------------------------------------------------------------------------
-class PartnerOrderState(SessionState):
+class PartnerOrderState(StockPickMixin, SessionState):
+    STOCK_ACCESS: ClassVar[str] = "partner"
     order: dict[str, str] = {}
     sale: dict[str, str] = dict.fromkeys(SALE_FIELDS, "")
-    sim_id: str = ""
-    stock_search: str = ""
-    stock_options: list[dict[str, str]] = []
     reason: str = ""
     reason_error: str = ""
     error: str = ""
@@ -124,13 +128,11 @@ class PartnerOrderState(SessionState):
         }
         self._tariff_id = str(view.tariff_id)
 
-    def _load_stock(self) -> None:
-        res = self._call(cabinet.stock_sims, self.stock_search)
-        self.stock_options = [
-            {"value": str(s.id), "label": f"{phone(s.msisdn)} · {s.iccid}"} for s in res.value or []
-        ]
-        if self.sim_id not in {o["value"] for o in self.stock_options}:
-            self.sim_id = ""
+    def _stock_found(self, search: str):
+        return self._call(cabinet.stock_sims, search)
+
+    def _stock_label(self, item) -> str:
+        return f"{phone(item.msisdn)} · {item.iccid}"
 
     @access("partner")
     @rx.event
@@ -139,7 +141,7 @@ class PartnerOrderState(SessionState):
         if redirect:
             return redirect
         self.error, self.field, self.reason, self.reason_error = "", "", "", ""
-        self.stock_search, self.sim_id = "", ""
+        self._reset_stock()
         order_id = self._order_id()
         res = self._call(orders.order_detail, order_id) if order_id else None
         if not res:
@@ -162,21 +164,6 @@ class PartnerOrderState(SessionState):
     def set_sale(self, name: str, value: str):
         if name in SALE_FIELDS:
             self.sale = {**self.sale, name: str(value)[:200]}
-
-    @access("partner")
-    @rx.event
-    def set_sim(self, value: str):
-        self.sim_id = str(value)[:12]
-
-    @access("partner")
-    @rx.event
-    def set_stock_search(self, value: str):
-        self.stock_search = str(value)[:40]
-
-    @access("partner")
-    @rx.event
-    def find_stock(self):
-        self._load_stock()
 
     @access("partner")
     @rx.event
@@ -236,30 +223,17 @@ class PartnerOrderState(SessionState):
         return rx.toast.success(self._t("orders.rejected", no=order_id))
 
 
-def _info(label_key: str, value, id_: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.text(value, id=id_, overflow_wrap="anywhere"),
-        spacing="0",
-        min_width="0",
-    )
-
-
 def _sale_input(name: str, label_key: str, type_: str = "text") -> rx.Component:
     s = PartnerOrderState
-    return labelled(
+    return form_input(
+        s,
+        name,
+        label_key,
         f"handout-{name}",
-        tr(label_key),
-        rx.input(
-            id=f"handout-{name}",
-            value=s.sale[name],
-            type=type_,
-            size="3",
-            width="100%",
-            on_change=lambda v: s.set_sale(name, v),
-            aria_invalid=rx.cond(s.field == name, "true", "false"),
-        ),
-        rx.cond(s.field == name, s.error, ""),
+        values=s.sale,
+        on_change=s.set_sale,
+        error=field_error(s, name, s.error),
+        type=type_,
     )
 
 
@@ -270,34 +244,7 @@ def _hand_out_card() -> rx.Component:
             rx.vstack(
                 rx.heading(tr("orders.hand_out.title"), size="4", as_="h2"),
                 rx.text(tr("orders.hand_out.intro"), size="2", color=rx.color("gray", 11)),
-                rx.flex(
-                    rx.input(
-                        id="handout-stock-search",
-                        value=s.stock_search,
-                        placeholder=tr("partner_cabinet.sell.sim_search"),
-                        size="3",
-                        flex="1",
-                        min_width="180px",
-                        type="search",
-                        on_change=s.set_stock_search,
-                    ),
-                    rx.button(
-                        rx.icon("search", size=16),
-                        tr("partner_cabinet.sell.find"),
-                        type="button",
-                        variant="soft",
-                        size="3",
-                        on_click=s.find_stock,
-                    ),
-                    spacing="2",
-                    wrap="wrap",
-                    width="100%",
-                ),
-                rx.cond(
-                    s.stock_options.length() > 0,
-                    choice(s.stock_options, s.sim_id, s.set_sim, "handout-sim", "orders.col.sim"),
-                    rx.text(tr("partner_cabinet.sell.no_stock"), id="handout-no-stock", size="2"),
-                ),
+                stock_picker(s, "handout", "orders.col.sim", "partner_cabinet.sell.no_stock"),
                 rx.grid(
                     _sale_input("customer_name", "partner_cabinet.sell.customer_name"),
                     _sale_input("phone", "partner_cabinet.sell.phone", "tel"),
@@ -350,25 +297,14 @@ def partner_order_page() -> rx.Component:
                 ),
                 rx.card(
                     rx.vstack(
-                        rx.hstack(
-                            rx.heading(o["title"], size="5", id="order-title"),
-                            rx.badge(
-                                o["status"],
-                                color_scheme=o["colour"],
-                                variant="soft",
-                                size="2",
-                                id="order-status",
-                            ),
-                            align="center",
-                            wrap="wrap",
-                        ),
+                        title_row(o["title"], o["status"], o["colour"], "order"),
                         rx.grid(
-                            _info("orders.col.created", o["created"], "order-created"),
-                            _info("orders.col.customer", o["customer"], "order-customer"),
-                            _info("orders.col.phone", o["phone"], "order-phone"),
-                            _info("orders.col.document", o["document"], "order-document"),
-                            _info("orders.col.tariff", o["tariff"], "order-tariff"),
-                            _info("orders.col.sim", o["msisdn"], "order-msisdn"),
+                            info_text("orders.col.created", o["created"], "order-created"),
+                            info_text("orders.col.customer", o["customer"], "order-customer"),
+                            info_text("orders.col.phone", o["phone"], "order-phone"),
+                            info_text("orders.col.document", o["document"], "order-document"),
+                            info_text("orders.col.tariff", o["tariff"], "order-tariff"),
+                            info_text("orders.col.sim", o["msisdn"], "order-msisdn"),
                             columns=rx.breakpoints(initial="1", sm="3"),
                             spacing="3",
                             width="100%",
