@@ -1,10 +1,12 @@
 """The coverage check in a browser: a visitor (not signed in) finds a settlement by the first
 letters of its name and sees the quality with the tariffs that suit it; in the demo's hamlet
 without coverage they leave a contact; an admin imports a coverage file whose bad row is
-rejected by its line (nothing imported), fixes it and imports it."""
+rejected by its line (nothing imported), fixes it and imports it; a base station is switched
+off and on again by its "active" box."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from playwright.sync_api import expect
@@ -136,3 +138,38 @@ def test_the_admin_sees_settlements_and_demand(new_page):
         expect(page.locator("#coverage-demand")).to_contain_text("Ёлкино")
         expect(page.locator("#coverage-demand")).to_contain_text("Заречье")
         shot(page, f"coverage-admin-demand-{width}")
+
+
+def test_a_station_is_switched_off_and_on_by_its_active_box(new_page, app_env):
+    """The box is submitted by its name with the station's form; the station keeps what the
+    box shows, unticked and ticked again (a new station, so the demo's stay as they are)."""
+    code = f"BS-E2E-{unique_number()}"
+    page = new_page(WIDTHS["desktop"])
+    enter(page, "admin@paysim.demo", "/admin/coverage/stations/new")
+    page.locator("#coverage-code").fill(code)
+    page.locator("#coverage-lat").fill("57.21")
+    page.locator("#coverage-lon").fill("34.51")
+    page.locator("#coverage-radius-m").fill("1500")
+    expect(page.locator("#coverage-active")).to_have_attribute("aria-checked", "true")
+    page.locator("#coverage-save").click()
+    expect(page).to_have_url(re.compile(r"/admin/coverage/stations/\d+$"))
+    station = page.url
+
+    def saved() -> int:
+        with sqlite3.connect(app_env["db"]) as db:
+            query = "SELECT is_active FROM base_station WHERE code = ?"
+            return db.execute(query, [code]).fetchone()[0]
+
+    assert saved() == 1  # the redirect comes after the commit
+    for ticked in ("false", "true"):
+        page.goto(station)  # a fresh page: its one toast is this save's
+        ready(page)
+        box = page.locator("#coverage-active")
+        expect(box).to_have_attribute("aria-checked", "false" if ticked == "true" else "true")
+        box.click()
+        expect(box).to_have_attribute("aria-checked", ticked)
+        if ticked == "false":
+            shot(page, "coverage-station-inactive-1280")
+        page.locator("#coverage-save").click()
+        expect(page.locator("[data-sonner-toast]")).to_have_count(1)
+        assert saved() == (1 if ticked == "true" else 0)

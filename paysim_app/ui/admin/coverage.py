@@ -14,13 +14,14 @@ import reflex as rx
 from paysim_app import coverage
 from paysim_app.core.listing import ASC_KEY
 from paysim_app.i18n import t
-from paysim_app.ui.access import access
+from paysim_app.ui.access import LIST, access
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import moment
-from paysim_app.ui.components.forms import error_banner, labelled
+from paysim_app.ui.components.forms import error_banner, field_error, form_input, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
+from paysim_app.ui.components.import_preview import count_grid, preview_table, upload_card
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
@@ -39,24 +40,30 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def _region_choices(state, actor) -> list[dict[str, str]]:
-    res = state._call(coverage.list_regions, public=True)
-    return [{"value": ALL, "label": t("list.any", state.locale)}] + [
-        {"value": str(r.id), "label": r.name} for r in (res.value or [])[:99]
-    ]
-
-
 # -- the lists --------------------------------------------------------------------------------
-class CoverageSettlementsState(ListMixin, SessionState):
+class _CoverageList(ListMixin, mixin=True):
+    """What the three lists share: their access word and the region filter's choices."""
+
     LIST_ACCESS: ClassVar[str] = "admin:coverage.view"
-    tab: str = "settlements"
     region_options: list[dict[str, str]] = []
+
+    def _prepare(self, actor) -> None:
+        res = self._call(coverage.list_regions, public=True)
+        self.region_options = [{"value": ALL, "label": t("list.any", self.locale)}] + [
+            {"value": str(r.id), "label": r.name} for r in (res.value or [])[:99]
+        ]
+
+    @access(LIST)
+    @rx.event
+    async def load(self):
+        return await self._start()
+
+
+class CoverageSettlementsState(_CoverageList, SessionState):
+    tab: str = "settlements"
 
     def _spec(self):
         return coverage.SETTLEMENT_LIST
-
-    def _prepare(self, actor) -> None:
-        self.region_options = _region_choices(self, actor)
 
     def _load_query(self, spec, query) -> None:
         """Alphabetical by default (the lists' machinery starts newest first)."""
@@ -79,7 +86,7 @@ class CoverageSettlementsState(ListMixin, SessionState):
             "updated": moment(row["updated_at"], loc),
         }
 
-    @access("admin:coverage.view")
+    @access(LIST)
     @rx.event
     async def load(self):
         tab = self.router.page.params.get("tab", "")
@@ -93,15 +100,9 @@ class CoverageSettlementsState(ListMixin, SessionState):
         return await self._start()
 
 
-class CoverageStationsState(ListMixin, SessionState):
-    LIST_ACCESS: ClassVar[str] = "admin:coverage.view"
-    region_options: list[dict[str, str]] = []
-
+class CoverageStationsState(_CoverageList, SessionState):
     def _spec(self):
         return coverage.STATION_LIST
-
-    def _prepare(self, actor) -> None:
-        self.region_options = _region_choices(self, actor)
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
         active = "yes" if row["is_active"] else "no"
@@ -118,21 +119,10 @@ class CoverageStationsState(ListMixin, SessionState):
             "updated": moment(row["updated_at"], loc),
         }
 
-    @access("admin:coverage.view")
-    @rx.event
-    async def load(self):
-        return await self._start()
 
-
-class CoverageDemandState(ListMixin, SessionState):
-    LIST_ACCESS: ClassVar[str] = "admin:coverage.view"
-    region_options: list[dict[str, str]] = []
-
+class CoverageDemandState(_CoverageList, SessionState):
     def _spec(self):
         return coverage.DEMAND_LIST
-
-    def _prepare(self, actor) -> None:
-        self.region_options = _region_choices(self, actor)
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
         typed = row["settlement_id"] is None
@@ -147,68 +137,61 @@ class CoverageDemandState(ListMixin, SessionState):
             "last": moment(row["last_at"], loc),
         }
 
-    @access("admin:coverage.view")
-    @rx.event
-    async def load(self):
-        return await self._start()
+
+def _col(key: str, heading: str = "", **kw) -> Column:
+    """A column of row key `key` headed coverage_admin.col.<heading> (the key's own name by
+    default)."""
+    return Column(key, f"coverage_admin.col.{heading or key}", **kw)
 
 
+def _sorts(*columns: str) -> list[tuple[str, str]]:
+    """Sort choices, each a "column" or "column:heading" (the heading as in _col)."""
+    return [
+        (name, f"coverage_admin.col.{heading or name}")
+        for name, _, heading in (c.partition(":") for c in columns)
+    ]
+
+
+def _choice(name: str, values, key_prefix: str) -> FilterField:
+    """A filter on `name` offering any or one of `values` (named <key_prefix>.<value>)."""
+    choices = [(v, f"{key_prefix}.{v}") for v in values]
+    return FilterField(name, f"coverage_admin.col.{name}", options=[(ALL, "list.any"), *choices])
+
+
+# what the three lists share
 REGION_FIELD = FilterField("region", "coverage_admin.col.region", dynamic="region_options")
+POINT, UPDATED = _col("point", mono=True), _col("updated", mono=True)
+QUALITY, LEADS = _col("quality", badge="colour"), _col("leads", align="right")
+
 SETTLEMENT_COLUMNS = [
-    Column("name", "coverage_admin.col.settlement", link="href", hint="kind"),
-    Column("region", "coverage_admin.col.region"),
-    Column("quality", "coverage_admin.col.quality", badge="colour"),
-    Column("point", "coverage_admin.col.point", mono=True),
-    Column("stations", "coverage_admin.col.stations", align="right"),
-    Column("leads", "coverage_admin.col.leads", align="right"),
-    Column("updated", "coverage_admin.col.updated", mono=True),
+    _col("name", "settlement", link="href", hint="kind"),
+    _col("region"),
+    QUALITY,
+    POINT,
+    _col("stations", align="right"),
+    LEADS,
+    UPDATED,
 ]
-SETTLEMENT_FIELDS = [
-    REGION_FIELD,
-    FilterField(
-        "quality",
-        "coverage_admin.col.quality",
-        options=[(ALL, "list.any")] + [(q, f"coverage.quality.{q}") for q in coverage.QUALITIES],
-    ),
-]
-SETTLEMENT_SORTS = [
-    ("name", "coverage_admin.col.settlement"),
-    ("region", "coverage_admin.col.region"),
-    ("updated_at", "coverage_admin.col.updated"),
-]
+SETTLEMENT_FIELDS = [REGION_FIELD, _choice("quality", coverage.QUALITIES, "coverage.quality")]
+SETTLEMENT_SORTS = _sorts("name:settlement", "region", "updated_at:updated")
 STATION_COLUMNS = [
-    Column("code", "coverage_admin.col.code", link="href", mono=True, hint="technology"),
-    Column("settlement", "coverage_admin.col.settlement", hint="region"),
-    Column("point", "coverage_admin.col.point", mono=True),
-    Column("radius", "coverage_admin.col.radius", align="right"),
-    Column("active", "coverage_admin.col.active", badge="colour"),
-    Column("updated", "coverage_admin.col.updated", mono=True),
+    _col("code", link="href", mono=True, hint="technology"),
+    _col("settlement", hint="region"),
+    POINT,
+    _col("radius", align="right"),
+    _col("active", badge="colour"),
+    UPDATED,
 ]
-STATION_FIELDS = [
-    REGION_FIELD,
-    FilterField(
-        "active",
-        "coverage_admin.col.active",
-        options=[(ALL, "list.any")] + [(a, f"coverage_admin.active.{a}") for a in coverage.ACTIVE],
-    ),
-]
-STATION_SORTS = [
-    ("code", "coverage_admin.col.code"),
-    ("radius", "coverage_admin.col.radius"),
-    ("updated_at", "coverage_admin.col.updated"),
-]
+STATION_FIELDS = [REGION_FIELD, _choice("active", coverage.ACTIVE, "coverage_admin.active")]
+STATION_SORTS = _sorts("code", "radius", "updated_at:updated")
 DEMAND_COLUMNS = [
-    Column("name", "coverage_admin.col.settlement", link="href", hint="region"),
-    Column("quality", "coverage_admin.col.quality", badge="colour"),
-    Column("leads", "coverage_admin.col.leads", align="right"),
-    Column("first", "coverage_admin.col.first_at", mono=True),
-    Column("last", "coverage_admin.col.last_at", mono=True),
+    _col("name", "settlement", link="href", hint="region"),
+    QUALITY,
+    LEADS,
+    _col("first", "first_at", mono=True),
+    _col("last", "last_at", mono=True),
 ]
-DEMAND_SORTS = [
-    ("last_at", "coverage_admin.col.last_at"),
-    ("leads", "coverage_admin.col.leads"),
-    ("name", "coverage_admin.col.settlement"),
-]
+DEMAND_SORTS = _sorts("last_at", "leads", "name:settlement")
 
 
 # -- the import -------------------------------------------------------------------------------
@@ -524,112 +507,61 @@ def _tabs() -> rx.Component:
     )
 
 
-def _count(kind: str) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text(tr(f"coverage_import.count.{kind}"), size="2", color=rx.color("gray", 11)),
-            rx.text(
-                CoverageImportState.counts[kind].to_string(),
-                size="6",
-                weight="bold",
-                color=rx.color("red", 11) if kind == "reject" else None,
-                id=f"coverage-count-{kind}",
-            ),
-            spacing="1",
-        ),
-        width="100%",
-    )
-
-
 def _import_table(kind: str, rows) -> rx.Component:
-    return rx.cond(
-        rows.length() > 0,
-        rx.vstack(
-            rx.heading(tr(f"coverage_import.table.{kind}"), size="4", as_="h2"),
-            data_table(IMPORT_COLUMNS, rows, "list.empty", f"coverage-import-{kind}"),
-            spacing="2",
-            width="100%",
+    title, id_ = f"coverage_import.table.{kind}", f"coverage-import-{kind}"
+    return preview_table(rows.length() > 0, title, IMPORT_COLUMNS, rows, "list.empty", id_)
+
+
+def _import_buttons() -> rx.Component:
+    s = CoverageImportState
+    return rx.hstack(
+        rx.button(
+            tr("coverage_import.preview"),
+            on_click=s.preview(rx.upload_files(upload_id=UPLOAD_ID)),
+            size="3",
+            id="coverage-preview",
         ),
+        rx.cond(
+            s.can_confirm,
+            rx.button(
+                tr("coverage_import.confirm"),
+                on_click=s.confirm,
+                size="3",
+                color_scheme="green",
+                id="coverage-confirm",
+            ),
+        ),
+        rx.cond(
+            s.phase != "",
+            rx.button(
+                tr("coverage_import.again"),
+                on_click=s.again,
+                size="3",
+                variant="soft",
+                color_scheme="gray",
+                id="coverage-again",
+            ),
+        ),
+        spacing="3",
+        wrap="wrap",
     )
+
+
+def _count_label(kind: str) -> rx.Var:
+    return tr(f"coverage_import.count.{kind}")
 
 
 def _import_panel() -> rx.Component:
     s = CoverageImportState
     tone = rx.match(s.tone, ("ok", "green"), ("warn", "amber"), "red")
     return rx.vstack(
-        rx.card(
-            rx.vstack(
-                rx.text(tr("coverage_import.intro"), size="2", color=rx.color("gray", 11)),
-                rx.el.label(
-                    rx.upload(
-                        rx.vstack(
-                            rx.button(
-                                rx.icon("file-up", size=16),
-                                tr("coverage_import.choose"),
-                                variant="soft",
-                                type="button",
-                                size="2",
-                            ),
-                            rx.foreach(
-                                rx.selected_files(UPLOAD_ID),
-                                lambda name: rx.text(name, size="2", id="coverage-selected"),
-                            ),
-                            spacing="2",
-                            align="start",
-                        ),
-                        id=UPLOAD_ID,
-                        max_files=1,
-                        max_size=coverage.MAX_BYTES,
-                        accept={
-                            "text/csv": [".csv"],
-                            "text/plain": [".txt", ".csv"],
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [
-                                ".xlsx"
-                            ],
-                        },
-                        multiple=False,
-                        border=f"1px dashed {rx.color('gray', 7)}",
-                        padding="1em",
-                        width="100%",
-                    ),
-                    display="block",
-                    width="100%",
-                ),
-                rx.hstack(
-                    rx.button(
-                        tr("coverage_import.preview"),
-                        on_click=s.preview(rx.upload_files(upload_id=UPLOAD_ID)),
-                        size="3",
-                        id="coverage-preview",
-                    ),
-                    rx.cond(
-                        s.can_confirm,
-                        rx.button(
-                            tr("coverage_import.confirm"),
-                            on_click=s.confirm,
-                            size="3",
-                            color_scheme="green",
-                            id="coverage-confirm",
-                        ),
-                    ),
-                    rx.cond(
-                        s.phase != "",
-                        rx.button(
-                            tr("coverage_import.again"),
-                            on_click=s.again,
-                            size="3",
-                            variant="soft",
-                            color_scheme="gray",
-                            id="coverage-again",
-                        ),
-                    ),
-                    spacing="3",
-                    wrap="wrap",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            width="100%",
+        upload_card(
+            UPLOAD_ID,
+            "coverage_import.intro",
+            "coverage_import.choose",
+            coverage.MAX_BYTES,
+            "coverage-selected",
+            _import_buttons(),
         ),
         error_banner(s.error, "coverage-import-error"),
         rx.cond(s.summary != "", rx.text(s.summary, size="2", id="coverage-import-summary")),
@@ -639,12 +571,7 @@ def _import_panel() -> rx.Component:
         ),
         rx.cond(
             s.phase != "",
-            rx.grid(
-                *[_count(k) for k in coverage.ROW_KINDS],
-                columns=rx.breakpoints(initial="2", sm="4"),
-                spacing="3",
-                width="100%",
-            ),
+            count_grid(s.counts, coverage.ROW_KINDS, _count_label, "coverage-count", "4"),
         ),
         _import_table("reject", s.reject_rows),
         _import_table("create", s.create_rows),
@@ -729,21 +656,8 @@ def _back(tab: str = "") -> rx.Component:
 
 def _input(state, name: str, label_key: str, **kw) -> rx.Component:
     id_ = f"coverage-{name.replace('_', '-')}"
-    return labelled(
-        id_,
-        tr(label_key),
-        rx.input(
-            id=id_,
-            value=state.form[name],
-            on_change=lambda v: state.set_field(name, v),
-            size="3",
-            width="100%",
-            aria_invalid=rx.cond(state.field == name, "true", "false"),
-            read_only=~CAN_EDIT,
-            **kw,
-        ),
-        rx.cond(state.field == name, state.form_error, ""),
-    )
+    kw.setdefault("read_only", ~CAN_EDIT)
+    return form_input(state, name, label_key, id_, error=field_error(state, name), **kw)
 
 
 def _save_button() -> rx.Component:
@@ -760,46 +674,43 @@ def _unassigned_error(state, fields: tuple[str, ...]) -> rx.Component:
     return rx.cond(shown, error_banner(state.form_error, "coverage-form-error"))
 
 
-def settlement_page() -> rx.Component:
-    s = CoverageSettlementState
+def _pair(left: rx.Component, right: rx.Component) -> rx.Component:
+    return rx.grid(left, right, columns="2", spacing="3", width="100%")
+
+
+def _point_inputs(state) -> rx.Component:
+    return _pair(
+        _input(state, "lat", "coverage.lat", input_mode="decimal"),
+        _input(state, "lon", "coverage.lon", input_mode="decimal"),
+    )
+
+
+def _edit_page(
+    state,
+    back_tab: str,
+    title,
+    intro: rx.Component | None,
+    fields: tuple[str, ...],
+    *controls: rx.Component,
+) -> rx.Component:
+    """A settlement's or a station's page: the way back to its tab, the title (`intro` under
+    it), then the form: `controls`, the error that belongs to none of `fields`, Save."""
     return shell(
         "admin",
         rx.vstack(
-            _back(),
-            rx.heading(s.item["title"], size="6", as_="h1"),
-            rx.text(s.item["kind"], ", ", s.item["region"], size="2", color=rx.color("gray", 11)),
+            _back(back_tab),
+            rx.heading(title, size="6", as_="h1"),
+            *([intro] if intro is not None else []),
             rx.card(
                 rx.form(
                     rx.vstack(
-                        labelled(
-                            "coverage-quality",
-                            tr("coverage_admin.col.quality"),
-                            rx.el.select(
-                                *[
-                                    rx.el.option(tr(f"coverage.quality.{q}"), value=q)
-                                    for q in coverage.QUALITIES
-                                ],
-                                id="coverage-quality",
-                                value=s.form["quality"],
-                                on_change=lambda v: s.set_field("quality", v),
-                                disabled=~CAN_EDIT,
-                                class_name="native-select",
-                                style={"width": "100%", "min_height": "40px"},
-                            ),
-                        ),
-                        rx.grid(
-                            _input(s, "lat", "coverage.lat", input_mode="decimal"),
-                            _input(s, "lon", "coverage.lon", input_mode="decimal"),
-                            columns="2",
-                            spacing="3",
-                            width="100%",
-                        ),
-                        _unassigned_error(s, ("lat", "lon")),
+                        *controls,
+                        _unassigned_error(state, fields),
                         _save_button(),
                         spacing="3",
                         width="100%",
                     ),
-                    on_submit=s.save,
+                    on_submit=state.save,
                     reset_on_submit=False,
                     width="100%",
                 ),
@@ -812,95 +723,72 @@ def settlement_page() -> rx.Component:
     )
 
 
+def settlement_page() -> rx.Component:
+    s = CoverageSettlementState
+    return _edit_page(
+        s,
+        "",
+        s.item["title"],
+        rx.text(s.item["kind"], ", ", s.item["region"], size="2", color=rx.color("gray", 11)),
+        ("lat", "lon"),
+        labelled(
+            "coverage-quality",
+            tr("coverage_admin.col.quality"),
+            rx.el.select(
+                *[rx.el.option(tr(f"coverage.quality.{q}"), value=q) for q in coverage.QUALITIES],
+                id="coverage-quality",
+                value=s.form["quality"],
+                on_change=lambda v: s.set_field("quality", v),
+                disabled=~CAN_EDIT,
+                class_name="native-select",
+                style={"width": "100%", "min_height": "40px"},
+            ),
+        ),
+        _point_inputs(s),
+    )
+
+
 def station_page() -> rx.Component:
     s = CoverageStationState
-    return shell(
-        "admin",
-        rx.vstack(
-            _back("stations"),
-            rx.heading(
-                rx.cond(s.item.contains("id"), s.item["title"], tr("coverage_admin.new_station")),
-                size="6",
-                as_="h1",
-            ),
-            rx.card(
-                rx.form(
-                    rx.vstack(
-                        labelled(
-                            "coverage-code",
-                            tr("coverage_admin.col.code"),
-                            rx.input(
-                                id="coverage-code",
-                                value=s.form["code"],
-                                on_change=lambda v: s.set_field("code", v),
-                                size="3",
-                                width="100%",
-                                max_length=32,
-                                read_only=s.item.contains("id") | ~CAN_EDIT,
-                                aria_invalid=rx.cond(s.field == "code", "true", "false"),
-                            ),
-                            rx.cond(s.field == "code", s.form_error, ""),
-                        ),
-                        _input(
-                            s, "settlement_id", "coverage_admin.settlement_id", input_mode="numeric"
-                        ),
-                        rx.cond(
-                            s.item.contains("settlement") & (s.item["settlement"] != ""),
-                            rx.text(s.item["settlement"], size="2", color=rx.color("gray", 11)),
-                        ),
-                        rx.grid(
-                            _input(s, "lat", "coverage.lat", input_mode="decimal"),
-                            _input(s, "lon", "coverage.lon", input_mode="decimal"),
-                            columns="2",
-                            spacing="3",
-                            width="100%",
-                        ),
-                        _input(s, "radius_m", "coverage_admin.radius_m", input_mode="numeric"),
-                        rx.grid(
-                            _input(s, "technology", "coverage_admin.col.technology"),
-                            _input(s, "band", "coverage_admin.band"),
-                            columns="2",
-                            spacing="3",
-                            width="100%",
-                        ),
-                        rx.el.label(
-                            rx.hstack(
-                                rx.checkbox(
-                                    checked=s.form["is_active"] == "1",
-                                    on_change=s.set_active,
-                                    id="coverage-active",
-                                    aria_label=tr("coverage_admin.is_active"),
-                                    disabled=~CAN_EDIT,
-                                ),
-                                rx.text(tr("coverage_admin.is_active"), size="2"),
-                                spacing="2",
-                                align="center",
-                            ),
-                        ),
-                        _unassigned_error(
-                            s,
-                            (
-                                "code",
-                                "settlement_id",
-                                "lat",
-                                "lon",
-                                "radius_m",
-                                "technology",
-                                "band",
-                            ),
-                        ),
-                        _save_button(),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=s.save,
-                    reset_on_submit=False,
-                    width="100%",
+    return _edit_page(
+        s,
+        "stations",
+        rx.cond(s.item.contains("id"), s.item["title"], tr("coverage_admin.new_station")),
+        None,
+        STATION_FORM,
+        _input(
+            s,
+            "code",
+            "coverage_admin.col.code",
+            max_length=32,
+            read_only=s.item.contains("id") | ~CAN_EDIT,  # a station keeps its code
+        ),
+        _input(s, "settlement_id", "coverage_admin.settlement_id", input_mode="numeric"),
+        rx.cond(
+            s.item.contains("settlement") & (s.item["settlement"] != ""),
+            rx.text(s.item["settlement"], size="2", color=rx.color("gray", 11)),
+        ),
+        _point_inputs(s),
+        _input(s, "radius_m", "coverage_admin.radius_m", input_mode="numeric"),
+        _pair(
+            _input(s, "technology", "coverage_admin.col.technology"),
+            _input(s, "band", "coverage_admin.band"),
+        ),
+        rx.el.label(
+            rx.hstack(
+                rx.checkbox(
+                    checked=s.form["is_active"] == "1",
+                    on_change=s.set_active,
+                    id="coverage-active",
+                    # submitted by its name: "on" while ticked, nothing when not (the state
+                    # keeps the box's value for save() either way)
+                    name="is_active",
+                    aria_label=tr("coverage_admin.is_active"),
+                    disabled=~CAN_EDIT,
                 ),
-                width="100%",
-                max_width="560px",
+                rx.text(tr("coverage_admin.is_active"), size="2"),
+                spacing="2",
+                align="center",
             ),
-            spacing="4",
-            width="100%",
         ),
     )

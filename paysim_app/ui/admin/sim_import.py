@@ -20,10 +20,11 @@ from paysim_app.jobs.offload import run_in_process
 from paysim_app.sims import SIM_STATUSES, importing
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
-from paysim_app.ui.components.data_table import Column, data_table
+from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.import_preview import count_grid, preview_table, upload_card
 from paysim_app.ui.components.layout import shell
 
 PERMISSION = importing.PERMISSION
@@ -302,126 +303,62 @@ class SimImportState(SessionState):
 # --------------------------------------------------------------------------- the page
 
 
+def _count_label(kind: str) -> rx.Var | str:
+    """What a count card says: once imported, what was done of the kinds that change SIMs."""
+    if kind not in ("create", "update", "delete"):
+        return tr(f"sim_import.count.{kind}")
+    done = SimImportState.phase == "done"
+    return rx.cond(done, tr(f"sim_import.done.{kind}"), tr(f"sim_import.count.{kind}"))
+
+
 def _counts() -> rx.Component:
-    prefix = rx.cond(SimImportState.phase == "done", "done", "count")
-
-    def one(kind: str) -> rx.Component:
-        label = (
-            rx.cond(prefix == "done", tr(f"sim_import.done.{kind}"), tr(f"sim_import.count.{kind}"))
-            if kind in ("create", "update", "delete")
-            else tr(f"sim_import.count.{kind}")
-        )
-        return rx.card(
-            rx.vstack(
-                rx.text(label, size="2", color=rx.color("gray", 11)),
-                rx.text(
-                    SimImportState.counts[kind].to_string(),
-                    size="6",
-                    weight="bold",
-                    color=rx.color("red", 11) if kind == "reject" else None,
-                    id=f"import-count-{kind}",
-                ),
-                spacing="1",
-            ),
-            width="100%",
-        )
-
-    return rx.grid(
-        *[one(kind) for kind in KINDS],
-        columns=rx.breakpoints(initial="2", sm="5"),
-        spacing="3",
-        width="100%",
-        id="import-counts",
-    )
+    counts = SimImportState.counts
+    return count_grid(counts, KINDS, _count_label, "import-count", "5", id_="import-counts")
 
 
 def _table(kind: str, rows) -> rx.Component:
-    total = SimImportState.counts[kind]
-    return rx.cond(
-        total > 0,
-        rx.vstack(
-            rx.heading(tr(f"sim_import.table.{kind}"), size="4", as_="h2"),
-            data_table(COLUMNS[kind], rows, "sim_import.empty_kind", TABLE_IDS[kind]),
-            rx.cond(
-                SimImportState.shown[kind] != "",
-                rx.text(SimImportState.shown[kind], size="1", color=rx.color("gray", 11)),
-            ),
-            spacing="2",
-            width="100%",
-        ),
+    note = rx.cond(
+        SimImportState.shown[kind] != "",
+        rx.text(SimImportState.shown[kind], size="1", color=rx.color("gray", 11)),
+    )
+    title, columns = f"sim_import.table.{kind}", COLUMNS[kind]
+    shown = SimImportState.counts[kind] > 0
+    return preview_table(
+        shown, title, columns, rows, "sim_import.empty_kind", TABLE_IDS[kind], note
     )
 
 
 def _upload_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text(tr("sim_import.intro"), size="2", color=rx.color("gray", 11)),
-            # the dropzone's hidden <input type=file> takes its accessible name from this <label>
-            rx.el.label(
-                rx.upload(
-                    rx.vstack(
-                        rx.button(
-                            rx.icon("file-up", size=16),
-                            tr("sim_import.choose_file"),
-                            variant="soft",
-                            type="button",
-                            size="2",
-                        ),
-                        rx.foreach(
-                            rx.selected_files(UPLOAD_ID),
-                            lambda name: rx.text(name, size="2", id="import-selected"),
-                        ),
-                        spacing="2",
-                        align="start",
-                    ),
-                    id=UPLOAD_ID,
-                    max_files=1,
-                    max_size=importing.MAX_UPLOAD_BYTES,
-                    accept={
-                        "text/csv": [".csv"],
-                        "text/plain": [".txt", ".csv"],
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [
-                            ".xlsx"
-                        ],
-                    },
-                    multiple=False,
-                    border=f"1px dashed {rx.color('gray', 7)}",
-                    padding="1em",
-                    width="100%",
-                ),
-                display="block",
-                width="100%",
+    return upload_card(
+        UPLOAD_ID,
+        "sim_import.intro",
+        "sim_import.choose_file",
+        importing.MAX_UPLOAD_BYTES,
+        "import-selected",
+        rx.hstack(
+            rx.button(
+                rx.cond(SimImportState.phase == "checking", rx.spinner(size="2"), rx.fragment()),
+                tr("sim_import.preview"),
+                on_click=SimImportState.preview(rx.upload_files(upload_id=UPLOAD_ID)),
+                disabled=SimImportState.busy,
+                id="import-preview",
+                size="3",
             ),
-            rx.hstack(
+            rx.cond(
+                SimImportState.file_name != "",
                 rx.button(
-                    rx.cond(
-                        SimImportState.phase == "checking", rx.spinner(size="2"), rx.fragment()
-                    ),
-                    tr("sim_import.preview"),
-                    on_click=SimImportState.preview(rx.upload_files(upload_id=UPLOAD_ID)),
+                    tr("sim_import.reset"),
+                    on_click=SimImportState.reset_upload,
                     disabled=SimImportState.busy,
-                    id="import-preview",
+                    variant="soft",
+                    color_scheme="gray",
+                    id="import-reset",
                     size="3",
                 ),
-                rx.cond(
-                    SimImportState.file_name != "",
-                    rx.button(
-                        tr("sim_import.reset"),
-                        on_click=SimImportState.reset_upload,
-                        disabled=SimImportState.busy,
-                        variant="soft",
-                        color_scheme="gray",
-                        id="import-reset",
-                        size="3",
-                    ),
-                ),
-                spacing="2",
-                wrap="wrap",
             ),
-            spacing="3",
-            width="100%",
+            spacing="2",
+            wrap="wrap",
         ),
-        width="100%",
     )
 
 
