@@ -12,6 +12,9 @@ from paysim_app.billing import autopay as _autopay  # noqa: F401
 # disputes read the provider's charge.dispute.* events that payments.apply_event hands on
 from paysim_app.billing import disputes as _disputes  # noqa: F401
 
+# a SIM order's prepayment that settles after its order moved on is credited or given back
+from paysim_app.billing import prepayments as _prepayments  # noqa: F401
+
 # receipts follow every settlement too (a receipt for each payment that succeeded)
 from paysim_app.billing import receipts as _receipts  # noqa: F401
 from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES  # the pages' filters
@@ -26,6 +29,7 @@ __all__ = [
     "partner_topups",
     "payment_lists",
     "payments",
+    "prepayments",
     "receipts",
     "statement",
     "topups",

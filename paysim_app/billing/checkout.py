@@ -93,15 +93,25 @@ def setup_return_urls(setup_id: int) -> tuple[str, str]:
 # -- payments --------------------------------------------------------------------------------------
 @verb
 def open_payment_page(
-    session: Session, gateway: Gateway, payment: Payment, *, customer: str = "", locale: str = "ru"
+    session: Session,
+    gateway: Gateway,
+    payment: Payment,
+    *,
+    customer: str = "",
+    locale: str = "ru",
+    success_url: str = "",
+    cancel_url: str = "",
 ) -> str:
-    """A hosted page for a pending payment (committed by the caller); returns its URL.
+    """A hosted page for a pending payment (committed by the caller); returns its URL. The
+    payer comes back to the top-up's result page, or to `success_url` / `cancel_url` (a SIM
+    order's prepayment: its order's page).
 
     The provider not answering fails the payment at once ("processing_error": nothing can be
     paid on a page nobody was sent to; a session the provider made all the same expires
     unpaid) and refuses with `checkout.error.unavailable`."""
     payment_id, key, amount = payment.id, payment.idempotency_key, payment.amount_kop
     success, cancel = payment_return_urls(payment_id)
+    success, cancel = success_url or success, cancel_url or cancel
     try:
         page = gateway.start_checkout(
             mode="payment",

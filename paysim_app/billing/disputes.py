@@ -188,16 +188,17 @@ def _charge_back(session: Session, payment, dispute_id: int, d: GatewayDispute) 
     session.execute(update(_D).where(_D.c.id == dispute_id).values(debited_kop=amount))
     if not amount:
         return 0
-    ledger.post(
-        session,
-        ledger.Posting(
-            payment.sim_id,
-            "refund",
-            -amount,
-            payment_id=payment.id,
-            comment=f"chargeback {d.dispute_id}"[:500],
-        ),
-    )
+    if payment.sim_id is not None:  # a SIM order's prepayment still held was never credited
+        ledger.post(
+            session,
+            ledger.Posting(
+                payment.sim_id,
+                "refund",
+                -amount,
+                payment_id=payment.id,
+                comment=f"chargeback {d.dispute_id}"[:500],
+            ),
+        )
     accrual = session.execute(
         select(Commission).where(Commission.payment_id == payment.id, Commission.kind == "accrual")
     ).scalar_one_or_none()

@@ -230,7 +230,7 @@ class PaymentCard:
     gateway: str
     gateway_ref: str
     idempotency_key: str
-    sim_id: int
+    sim_id: int | None  # None: a SIM order's prepayment held on its order
     msisdn: str
     subscriber_id: int | None
     subscriber: str
@@ -254,7 +254,7 @@ def payment_card(session: Session, actor: Actor, payment_id: int) -> PaymentCard
     payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
     if payment is None:
         raise NotFound("error.not_found")
-    sim = session.get(Sim, payment.sim_id)
+    sim = session.get(Sim, payment.sim_id) if payment.sim_id is not None else None
     subscriber = session.get(Subscriber, payment.subscriber_id) if payment.subscriber_id else None
     partner = session.get(Partner, payment.partner_id) if payment.partner_id else None
     commission = session.execute(

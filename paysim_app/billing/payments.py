@@ -161,6 +161,9 @@ def _credit(session: Session, payment_ids: list[int]) -> None:
         .where(bulk.id_in(session, _T.c.id, payment_ids))
         .order_by(_T.c.id)
     ).all()
+    # a SIM order's prepayment has no SIM yet: it is held on its order, and credited when the
+    # order gets its SIM (billing.prepayments)
+    rows = [r for r in rows if r.sim_id is not None]
     ledger.post_many(
         session,
         [credit_posting(r.sim_id, r.id, r.amount_kop) for r in rows],
@@ -386,6 +389,51 @@ def refund_payment(
     return amount
 
 
+@verb
+def refund_whole(session: Session, gateway: Gateway, payment_id: int, *, comment: str) -> int:
+    """Give all that is kept of a card payment back through the gateway, as the admin's refund
+    of the rest does (the same idempotency key, so the two can never refund twice; booked once
+    by the gateway's refund id), without an admin: a SIM order's prepayment when the order ends
+    (billing.prepayments). Returns the kopecks given back now: 0 when nothing is left to give,
+    the payment is disputed, or the gateway did not refund (tried again later)."""
+    payment = _locked(session, payment_id)
+    row = session.execute(
+        select(_T.c.idempotency_key, _T.c.gateway_ref, _T.c.method, _T.c.dispute).where(
+            _T.c.id == payment_id
+        )
+    ).one()
+    left = payment.amount_kop - payment.refunded_kop - payment.chargeback_kop
+    if (
+        payment.status != "succeeded"
+        or left <= 0
+        or row.dispute in ("open", "lost")
+        or row.method not in ("card", "autopay")
+    ):
+        return 0
+    key = f"refund:{row.idempotency_key}:{payment.refunded_kop}"
+    try:
+        result = gateway.refund(
+            gateway_ref=row.gateway_ref or "", amount_kop=left, idempotency_key=key
+        )
+    except GatewayError as exc:
+        log.warning("payment %s: refund not made: %s", payment_id, exc)
+        return 0
+    if result.status != "succeeded":
+        log.warning("payment %s: refund refused: %s", payment_id, result.decline_code)
+        return 0
+    _book_refunds(
+        session,
+        payment,
+        [(result.gateway_ref or key, left)],
+        total=None,
+        total_ref="",
+        actor_user_id=None,
+        comment=comment,
+    )
+    # the gateway gave it back: booked now, or already by its webhook (by the refund's id)
+    return left
+
+
 @dataclass(frozen=True)
 class _Booked:
     moved_kop: int  # what the books gave back now
@@ -475,7 +523,7 @@ def _book_refunds(
     moving = [
         (rid, row["applied_kop"]) for rid, row in zip(ids, rows, strict=True) if row["applied_kop"]
     ]
-    if moving:
+    if moving and payment.sim_id is not None:  # a prepayment still held was never credited
         ledger.post_many(
             session,
             [
@@ -490,6 +538,7 @@ def _book_refunds(
                 for _, applied in moving
             ],
         )
+    if moving:
         _reverse_commission(session, payment, moving)
         moved = sum(applied for _, applied in moving)
         session.execute(

@@ -164,7 +164,7 @@ def _mail_receipts(session: Session, receipt_ids: list[int]) -> None:
             User.locale,
         )
         .join(Payment, Payment.id == Receipt.payment_id)
-        .join(Sim, Sim.id == Payment.sim_id)
+        .join(Sim, Sim.id == Payment.sim_id, isouter=True)  # none: a SIM order's prepayment
         .join(Subscriber, Subscriber.id == Payment.subscriber_id)
         .join(User, User.id == Subscriber.user_id, isouter=True)
         .where(bulk.id_in(session, Receipt.id, receipt_ids))
@@ -180,7 +180,7 @@ def _mail_receipts(session: Session, receipt_ids: list[int]) -> None:
             "no": rid,
             "payment": payment_id,
             "amount": money(amount, loc),
-            "msisdn": phone(msisdn),
+            "msisdn": phone(msisdn or ""),
         }
         mails.append(
             (
@@ -231,23 +231,30 @@ def queue_refund_receipts(session: Session) -> int:
 def _document(session: Session, receipt: Receipt) -> FiscalDocument:
     settings = get_settings()
     payment = session.get(Payment, receipt.payment_id)
-    sim = session.get(Sim, payment.sim_id)
+    sim = session.get(Sim, payment.sim_id) if payment.sim_id is not None else None
     subscriber = session.get(Subscriber, payment.subscriber_id) if payment.subscriber_id else None
     user = session.get(User, subscriber.user_id) if subscriber and subscriber.user_id else None
     email = (subscriber.email if subscriber else "") or (user.email if user else "") or ""
     when = payment.completed_at or payment.created_at
+    item = (
+        t("receipt.item", "ru", msisdn=phone(sim.msisdn), iccid=sim.iccid)
+        if sim is not None
+        else t("receipt.item_prepaid", "ru", no=payment.order_id)
+    )
     if receipt.refund_id is not None:
         when = session.get(PaymentRefund, receipt.refund_id).created_at
     return FiscalDocument(
         kind=receipt.kind,  # type: ignore[arg-type]
         external_id=receipt.external_id,
         created_at=when,
-        item_name=t("receipt.item", "ru", msisdn=phone(sim.msisdn), iccid=sim.iccid),
+        item_name=item,
         amount_kop=receipt.amount_kop,
         vat=receipt.vat,
         payment_type="cash" if payment.method == "partner" else "electronic",
         client_email=email,
-        client_phone="" if email else (subscriber.phone if subscriber else "") or sim.msisdn,
+        client_phone=""
+        if email
+        else (subscriber.phone if subscriber else "") or (sim.msisdn if sim else ""),
         seller_inn=settings.paysim_seller_inn,
         seller_email=settings.paysim_seller_email,
         payment_address=settings.paysim_payment_address or settings.paysim_public_url,
@@ -384,6 +391,7 @@ class ReceiptView:
     client: str  # the buyer's e-mail or phone
     fiscal: FiscalView
     refunds: tuple[RefundView, ...]
+    order_id: int | None = None  # a SIM order's prepayment (no SIM when it was paid)
 
 
 def _fiscal(r) -> FiscalView:
@@ -438,7 +446,7 @@ def receipt_view(session: Session, actor: Actor | None, payment_id: int) -> Rece
     if actor is None or not _visible(actor, payment):
         raise NotFound("error.not_found")
     receipt = _sell_receipt(session, payment)
-    sim = session.get(Sim, payment.sim_id)
+    sim = session.get(Sim, payment.sim_id) if payment.sim_id is not None else None
     subscriber = session.get(Subscriber, payment.subscriber_id) if payment.subscriber_id else None
     user = session.get(User, subscriber.user_id) if subscriber and subscriber.user_id else None
     partner = session.get(Partner, payment.partner_id) if payment.partner_id else None
@@ -459,9 +467,10 @@ def receipt_view(session: Session, actor: Actor | None, payment_id: int) -> Rece
         card_brand=payment.card_brand,
         card_last4=payment.card_last4,
         partner_name=partner.name if partner else "",
-        msisdn=sim.msisdn,
-        iccid=sim.iccid,
-        client=email or phone((subscriber.phone if subscriber else "") or sim.msisdn),
+        msisdn=sim.msisdn if sim else "",
+        iccid=sim.iccid if sim else "",
+        client=email
+        or phone((subscriber.phone if subscriber else "") or (sim.msisdn if sim else "")),
         fiscal=_fiscal(receipt),
         refunds=tuple(
             RefundView(
@@ -472,6 +481,7 @@ def receipt_view(session: Session, actor: Actor | None, payment_id: int) -> Rece
             )
             for refund, r in refunds
         ),
+        order_id=payment.order_id if sim is None else None,
     )
 
 
@@ -649,7 +659,12 @@ def render_pdf(view: ReceiptView, loc: str = "ru") -> bytes:
     pair(t("receipt.when", loc), _moscow(view.created_at) + " " + t("receipt.msk", loc))
     pair(t("receipt.tax_system", loc), t(f"receipt.sno.{settings.paysim_tax_system}", loc))
     rule()
-    text(t("receipt.item", loc, msisdn=phone(view.msisdn), iccid=view.iccid), bold=True)
+    item = (
+        t("receipt.item_prepaid", loc, no=view.order_id)
+        if view.order_id is not None
+        else t("receipt.item", loc, msisdn=phone(view.msisdn), iccid=view.iccid)
+    )
+    text(item, bold=True)
     pair(
         t("receipt.quantity", loc),
         f"1 × {money(view.amount_kop, loc)} = {money(view.amount_kop, loc)}",

@@ -188,6 +188,7 @@ def topup_result(
         payment is None
         or payment.subscriber_id is None
         or (payment.subscriber_id != actor.subscriber_id)
+        or payment.sim_id is None  # a SIM order's prepayment: its order's page follows it
     ):
         raise DomainError("error.not_found")
     if payment.status == "pending" and payment.checkout_session:

@@ -86,8 +86,8 @@ KINDS: dict[str, KindSpec] = {
     ),
     # an admin moved a SIM between contracts: its old and its new holder
     **_kinds((SUBSCRIBER,), "sim_moved_out sim_moved_in"),
-    # a SIM order's every step (sims.orders)
-    **_kinds((SUBSCRIBER,), "order_status"),
+    # a SIM order's every step (sims.orders); its prepayment given back (billing.prepayments)
+    **_kinds((SUBSCRIBER,), "order_status prepayment_refunded"),
     **_kinds((SUBSCRIBER, PARTNER), "ticket_reply ticket_resolved"),
     **_kinds((PARTNER,), "partner_activation_approved partner_activation_rejected"),
     **_kinds((PARTNER,), "partner_order_new"),
@@ -95,7 +95,7 @@ KINDS: dict[str, KindSpec] = {
     **_kinds(
         (ADMIN,),
         "ticket_new activation_new unblock_new tariff_change_new dispute_opened dispute_closed "
-        "payment_unknown order_new",
+        "payment_unknown order_new closure_new",
     ),
     # in-app by default: its e-mail copy could fail in turn
     **_kinds((ADMIN,), "message_failed", default="app"),
@@ -376,6 +376,7 @@ QUEUES = {
     "unblock_new": "blocks.edit",
     "tariff_change_new": "activations.edit",
     "order_new": "activations.edit",
+    "closure_new": "privacy.edit",
 }
 
 
@@ -714,6 +715,7 @@ def _waiting_rules() -> dict[str, tuple]:
     )
     from paysim_app.models.billing import PaymentDispute
     from paysim_app.models.orders import SimOrder
+    from paysim_app.models.privacy import ClosureRequest
 
     return {
         "ticket_new": (Ticket.id, Ticket.status.in_(("new", "open"))),
@@ -723,6 +725,7 @@ def _waiting_rules() -> dict[str, tuple]:
         "dispute_opened": (PaymentDispute.ref, PaymentDispute.state == "open"),
         "message_failed": (OutboxEmail.id, OutboxEmail.status == "failed"),
         "order_new": (SimOrder.id, SimOrder.status == "new"),
+        "closure_new": (ClosureRequest.id, ClosureRequest.status == "pending"),
     }
 
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from paysim_app.billing import autopay, checkout, cycle, payments, receipts
+from paysim_app.billing import autopay, checkout, cycle, payments, prepayments, receipts
 from paysim_app.catalogue import addons as _addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.core import leases, rate_limits
 from paysim_app.db import get_engine, session_scope
@@ -108,6 +108,9 @@ def janitor_job() -> None:
             session, get_gateway(), older_than=timedelta(minutes=5)
         )
         settled += checkout.expire_stale(session, get_gateway())
+        # SIM orders' prepayments still held on orders that ended (a refund the gateway did
+        # not answer) or got their SIM
+        settled += prepayments.follow_up_due(session, get_gateway())
     if settled:
         log.info("janitor settled %s pending payments", settled)
 

@@ -36,6 +36,20 @@ class Payment(SQLModel, table=True):
         ),
         one_of("method", PAYMENT_METHODS, "ck_payment_method"),
         one_of("status", PAYMENT_STATUSES, "ck_payment_status"),
+        # a payment is for a SIM, or held on a SIM order until the order gets its SIM
+        CheckConstraint("sim_id IS NOT NULL OR order_id IS NOT NULL", name="ck_payment_target"),
+        # one prepayment per order: the one in flight, held (or credited), or given back
+        Index(
+            "uq_payment_order_prepaid",
+            "order_id",
+            unique=True,
+            postgresql_where=text(
+                "order_id IS NOT NULL AND status IN ('pending', 'succeeded', 'refunded')"
+            ),
+            sqlite_where=text(
+                "order_id IS NOT NULL AND status IN ('pending', 'succeeded', 'refunded')"
+            ),
+        ),
         # totals of a period read amounts and statuses from the index on PostgreSQL
         Index("ix_payment_created", "created_at", postgresql_include=["amount_kop", "status"]),
         Index("ix_payment_sim_created", "sim_id", "created_at"),
@@ -60,7 +74,10 @@ class Payment(SQLModel, table=True):
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
-    sim_id: int = Field(foreign_key="sim.id")
+    # None while a SIM order's prepayment is held on its order (billing.prepayments): the
+    # order's SIM is set, and credited, when the order gets it
+    sim_id: int | None = Field(default=None, foreign_key="sim.id")
+    order_id: int | None = Field(default=None, foreign_key="sim_order.id")
     subscriber_id: int | None = Field(default=None, foreign_key="subscriber.id")
     partner_id: int | None = Field(default=None, foreign_key="partner.id")
     payer_user_id: int | None = Field(default=None, foreign_key="user_account.id")

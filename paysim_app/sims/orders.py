@@ -33,6 +33,7 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from paysim_app.accounts import consent
+from paysim_app.billing import prepayments, topups
 from paysim_app.core import audit, notify
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.checks import normalise_document
@@ -66,6 +67,7 @@ from paysim_app.models import (
 from paysim_app.models.base import utcnow
 from paysim_app.models.orders import ORDER_OPEN, ORDER_STATUSES, ORDER_WAYS
 from paysim_app.models.subscribers import DOCUMENT_TYPES
+from paysim_app.payments import Gateway
 from paysim_app.sims import activations
 
 DOUBLE_SUBMIT_SECONDS = 60
@@ -143,6 +145,14 @@ class OrderView:
     can_deliver: bool = False  # an admin may mark it delivered (shipped)
     can_hand_out: bool = False  # the partner may hand a SIM out (pick-up, new or waiting)
     can_reject: bool = False  # the actor may reject it
+    # the first top-up paid with the order (billing.prepayments), held on it until its SIM:
+    # amount and state (pending | held | credited | refund_due | refunded | failed | expired)
+    prepaid_kop: int = 0
+    prepaid_state: str = ""
+    prepaid_refunded_kop: int = 0
+    prepaid_decline: str = ""
+    can_prepay: bool = False  # the customer may pay the first top-up now
+    prepay_suggested_kop: int = 0  # the tariff's fee, within the top-up's limits
 
 
 def _order_id(order_id: object) -> int:
@@ -423,6 +433,7 @@ def cancel_order(session: Session, actor: Actor, order_id: int) -> OrderView:
         raise DomainError("orders.error.not_cancellable")
     _back_to_stock(session, order)
     _move(session, order, actor, ORDER_OPEN, "cancelled", code="orders.error.not_cancellable")
+    prepayments.give_back(session, None, order.id)
     return order_detail(session, actor, order.id)
 
 
@@ -483,6 +494,7 @@ def reject_order(session: Session, actor: Actor, order_id: int, reason: str) -> 
     _back_to_stock(session, order)
     _move(session, order, actor, ORDER_OPEN, "rejected", note=reason, reason=reason)
     _audit(session, actor, "reject", order, before, reason=reason)
+    prepayments.give_back(session, None, order.id)
     return order_detail(session, actor, order.id)
 
 
@@ -629,9 +641,15 @@ def _activation_decided(session: Session, request: ActivationRequest, outcome: s
         return
     if outcome == "approved":
         _move(session, order, None, ("handed_out",), "active")
+        # the SIM is the ordering contract's now: the prepayment held on the order goes to its
+        # balance in this same transaction (once: a repeated completion credits nothing)
+        prepayments.credit_to_sim(session, order.id, request.sim_id)
     elif outcome == "rejected":
         reason = request.reason or ""
         _move(session, order, None, ("handed_out",), "rejected", note=reason, reason=reason)
+        # a page still open is left to close (a payment made on it is given back when it
+        # settles): nothing here may commit the decision half-way
+        prepayments.give_back(session, None, order.id, close_page=False)
     elif outcome == "cancelled":
         _move(
             session,
@@ -661,6 +679,8 @@ def _view(session: Session, actor: Actor, order: SimOrder) -> OrderView:
     mine = actor.role == "subscriber" and actor.subscriber_id == order.subscriber_id
     staff = _may_work(actor, order)
     is_admin = actor.role == "admin" and staff
+    prepaid = prepayments.of_order(session, order.id)
+    fee = tariff.monthly_fee_kop if tariff else 0
     return OrderView(
         id=order.id,
         status=order.status,
@@ -697,7 +717,85 @@ def _view(session: Session, actor: Actor, order: SimOrder) -> OrderView:
         can_deliver=is_admin and order.way == "delivery" and order.status == "shipped",
         can_hand_out=(actor.role == "partner" and staff and order.status in PICKUP_OPEN),
         can_reject=staff and order.status in ORDER_OPEN,
+        prepaid_kop=prepaid.amount_kop if prepaid and prepaid.state in _PAID else 0,
+        prepaid_state=prepaid.state if prepaid else "",
+        prepaid_refunded_kop=prepaid.refunded_kop if prepaid else 0,
+        prepaid_decline=(prepaid.decline_code or "") if prepaid else "",
+        can_prepay=(
+            mine
+            and order.status in ORDER_OPEN
+            and (prepaid is None or prepaid.state in (*_TRIED, "pending"))
+        ),
+        prepay_suggested_kop=min(max(fee, topups.MIN_KOP), topups.MAX_KOP),
     )
+
+
+# a prepayment attempt that took nothing: another may be paid
+_TRIED = ("failed", "expired")
+# a prepayment the card paid (held, on the SIM, or given back)
+_PAID = ("held", "credited", "refund_due", "refunded")
+
+
+def _own_order(session: Session, actor: Actor, order_id: object) -> SimOrder:
+    """The customer's own order; anyone else's (or none): not found. Not locked: the
+    provider's page is asked for next, which the sandbox keeps in this database (SQLite has one
+    writer); an order that moves on meanwhile settles its prepayment itself (billing.
+    prepayments: credited or given back when it settles)."""
+    sub = _contract(session, actor)
+    order = session.get(SimOrder, _order_id(order_id))
+    if order is None or order.subscriber_id != sub.id:
+        raise NotFound("orders.error.not_found")
+    return order
+
+
+@verb
+def pay_prepayment(
+    session: Session,
+    actor: Actor,
+    gateway: Gateway,
+    order_id: int,
+    amount_kop: int,
+    request_key: str,
+    locale: str = "ru",
+) -> prepayments.Prepayment:
+    """The customer pays the first top-up of their open order now, on the provider's hosted
+    page (the answer's `redirect_url`), the top-up's card checkout; the money is held on the
+    order until its SIM (billing.prepayments). Another's order: not found; an order no longer
+    open: refused; the amount within the top-up's limits; one prepayment per order."""
+    order = _own_order(session, actor, order_id)
+    if order.status not in ORDER_OPEN:
+        raise DomainError("prepay.error.order_closed")
+    if isinstance(amount_kop, bool) or not isinstance(amount_kop, int):
+        raise ValidationError("topup.error.amount", field="amount")
+    return prepayments.start(
+        session,
+        gateway,
+        order_id=order.id,
+        subscriber_id=order.subscriber_id,
+        payer_user_id=actor.user_id,
+        amount_kop=amount_kop,
+        request_key=request_key,
+        locale="en" if locale == "en" else "ru",
+    )
+
+
+@verb
+def prepayment_result(
+    session: Session,
+    actor: Actor,
+    gateway: Gateway,
+    order_id: int,
+    payment_id: int,
+    abandoned: bool = False,
+) -> OrderView:
+    """Back on the order's page from the hosted page: what became of the prepayment (asked of
+    the provider, so the page is right before the webhook). Another's order or payment: the
+    provider is asked nothing."""
+    order = _own_order(session, actor, order_id)
+    valid = isinstance(payment_id, int) and not isinstance(payment_id, bool)
+    if valid:
+        prepayments.follow(session, gateway, order.id, payment_id, abandoned=abandoned is True)
+    return order_detail(session, actor, order.id)
 
 
 @verb

@@ -16,24 +16,29 @@ consents -- and removes or masks the rest: names, e-mail, phone (so both can reg
 address and ID document are removed; sign-ins ended; saved cards marked removed and their
 gateway tokens dropped, autopay off; the texts of notifications, support tickets, quality
 comments, activation requests and SIM orders masked; browsers, second factor, preferences and
-saved filters deleted. The subscriber is told by e-mail or SMS at the address they had.
+saved filters deleted; the files they attached to support tickets are deleted from the disk
+once the closing is committed (support.attachments' folder; a file another message still names
+is kept). The subscriber is told by e-mail or SMS at the address they had. A new request tells
+the admins who close accounts (kind `closure_new`, privacy.edit), once per request.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import secrets
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, event, func, or_, update
 from sqlmodel import Session, select
 
 from paysim_app.accounts import consent, hash_password, identity
-from paysim_app.core import audit
+from paysim_app.core import audit, notify
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.core.listing import FilterDef, ListSpec, contains
 from paysim_app.core.outbox import queue_email, queue_sms
@@ -67,6 +72,10 @@ from paysim_app.models.base import utcnow
 from paysim_app.models.orders import SimOrder
 from paysim_app.models.privacy import CLOSURE_STATUSES
 from paysim_app.models.usage import UsageDay
+from paysim_app.settings import get_settings
+from paysim_app.support import attachments
+
+log = logging.getLogger("paysim.privacy")
 
 VIEW, EDIT = "privacy.view", "privacy.edit"
 MASK = "***"
@@ -268,6 +277,7 @@ def request_closure(
         None,
         {"status": "pending", "contract_no": sub.contract_no},
     )
+    notify.tell_queue(session, "closure_new", row.id, no=row.id, contract=sub.contract_no)
     return ClosureView(row.id, row.status, row.requested_at)
 
 
@@ -357,8 +367,50 @@ def _tell(session: Session, user: User | None, sub: Subscriber) -> None:
         )
 
 
+def _attached_files(session: Session, user_id: int) -> list[str]:
+    """The stored names of the files the person attached to support tickets."""
+    return sorted(
+        set(
+            session.execute(
+                select(TicketMessage.attachment_path).where(
+                    TicketMessage.author_user_id == user_id, TicketMessage.attachment_path != ""
+                )
+            ).scalars()
+        )
+    )
+
+
+def _delete_files_after_commit(session: Session, names: list[str]) -> None:
+    """Delete the person's attachment files from the disk once the closing is committed (a
+    closing rolled back keeps them, with the messages that name them). Each upload is stored
+    under a random name of its own, so no other message names them."""
+    wanted = [n for n in names if attachments.is_stored_name(n)]
+    if not wanted:
+        return
+
+    over: list[bool] = []  # the transaction ended: committed (files deleted) or rolled back
+
+    def after_commit(_committed: Session) -> None:
+        if over:
+            return
+        over.append(True)
+        folder = Path(get_settings().paysim_attachments_dir)
+        for name in wanted:
+            try:
+                (folder / name).unlink(missing_ok=True)
+            except OSError as exc:  # the sweep of unreferenced files takes it later
+                log.warning("closing: attachment %s not deleted: %s", name, exc)
+
+    def after_rollback(_rolled_back: Session) -> None:
+        over.append(False)
+
+    event.listen(session, "after_commit", after_commit)
+    event.listen(session, "after_rollback", after_rollback)
+
+
 def _mask_user(session: Session, user: User) -> None:
     uid = user.id
+    _delete_files_after_commit(session, _attached_files(session, uid))
     identity.revoke_all_sessions(session, uid)
     session.execute(update(AuthSession).where(AuthSession.user_id == uid).values(user_agent=""))
     for model in (KnownBrowser, TwoFactor, RecoveryCode, NotificationPreference, SavedFilter):

@@ -1,9 +1,10 @@
 """A new customer's way in, in the browser: a visitor checks the coverage of their town, follows a
 tariff's order link, registers on the way (the address comes back to the order form, the tariff
-preselected) and orders with pick-up at the demo dealer of their town; the dealer hands
-a SIM of its stock out on the order's page (the sale form prefilled), the admin approves the
-activation request, and the SIM shows in the customer's cabinet with the first top-up offered.
-Screenshots at 390 and 1280 px."""
+preselected) and orders with pick-up at the demo dealer of their town, paying the first top-up
+at once on the sandbox's test payment page (held on the order); the dealer hands a SIM of its
+stock out on the order's page (the sale form prefilled, "prepaid" shown), the admin approves the
+activation request, and the SIM shows in the customer's cabinet with the prepayment on its
+balance. Screenshots at 390 and 1280 px."""
 
 from __future__ import annotations
 
@@ -118,9 +119,34 @@ def test_order_with_pickup_handed_out_approved_and_in_the_cabinet(new_page, app_
     expect(page).to_have_url(re.compile(r"/cabinet/order/\d+$"))
     order_id = int(page.url.rsplit("/", 1)[1])
     expect(page.locator("#order-status")).to_have_text("Новый")
-    expect(page.locator("#order-topup-later")).to_be_visible()
     expect(page.locator("#order-timeline")).to_contain_text("Новый")
     shot(page, "order-page-new-390")
+
+    # the first top-up right away: an amount out of the limits is refused on the page, then the
+    # sandbox's test payment page (the top-up's checkout) and back to the order, held there
+    amount = page.locator("#order-prepay-amount")
+    expect(amount).not_to_have_value("")  # the tariff's fee suggested
+    amount.fill("5")
+    page.locator("#order-prepay").click()
+    expect(page.locator("#order-prepay-error")).to_be_visible()
+    amount.fill("750")
+    page.locator("#order-prepay").click()
+    expect(page.locator("#sandbox-banner")).to_be_visible()
+    expect(page.locator("#sandbox-amount")).to_contain_text("750,00")
+    page.locator("#card_number").fill("4242 4242 4242 4242")
+    page.locator("#card_expiry").fill("12/34")
+    page.locator("#card_cvc").fill("123")
+    page.locator("#sandbox-pay").click()
+    expect(page).to_have_url(re.compile(rf"/cabinet/order/{order_id}\?prepayment=\d+"))
+    expect(page.locator("#order-prepaid")).to_contain_text("750,00")
+    expect(page.locator("#order-prepaid")).to_contain_text("ждут на заказе")
+    expect(page.locator("#order-prepay")).to_have_count(0)  # one prepayment per order
+    shot(page, "order-page-prepaid-390")
+    assert _one(
+        app_env,
+        "SELECT status, sim_id, amount_kop FROM payment WHERE order_id = ?",
+        order_id,
+    ) == ("succeeded", None, 75000)
 
     # the dealer hands a SIM of its stock out; the sale form comes filled from the order
     dealer = new_page(WIDTHS["desktop"])
@@ -130,6 +156,7 @@ def test_order_with_pickup_handed_out_approved_and_in_the_cabinet(new_page, app_
     shot(dealer, "partner-orders-1280")
     dealer.goto(f"/partner/orders/{order_id}")
     ready(dealer)
+    expect(dealer.locator("#order-prepaid")).to_contain_text("750,00")
     expect(dealer.locator("#handout-customer_name")).to_have_value("Ольга Заказова")
     expect(dealer.locator("#handout-document")).to_have_value("4510 654321")
     dealer.locator("#handout-stock-search").fill(w["msisdn"][-7:])
@@ -162,13 +189,25 @@ def test_order_with_pickup_handed_out_approved_and_in_the_cabinet(new_page, app_
         "active",
     )
 
-    # the customer: the order is active, the first top-up is offered, the SIM is in the cabinet
+    # the prepayment went to the SIM's balance with the approval, once
+    assert _one(app_env, "SELECT balance_kop FROM sim WHERE id = ?", w["sim_id"]) == (75000,)
+    assert _one(
+        app_env, "SELECT count(*), sum(amount_kop) FROM ledger_entry WHERE sim_id = ?", w["sim_id"]
+    ) == (1, 75000)
+
+    # the customer: the order is active, the prepayment credited to the SIM, which is in the
+    # cabinet with it on its balance
     for width in ("phone", "desktop"):
         page = new_page(WIDTHS[width])
         enter(page, w["login"], f"/cabinet/order/{order_id}")
         expect(page.locator("#order-status")).to_have_text("Подключён")
+        expect(page.locator("#order-prepaid")).to_contain_text("зачислено")
         expect(page.locator("#order-topup")).to_be_visible()
         shot(page, f"order-page-active-{WIDTHS[width]}")
+    page.goto("/cabinet")
+    balance = page.locator(".sim-card").first.locator(".sim-balance")
+    expect(balance).to_contain_text("750,00")
+    shot(page, "order-cabinet-balance-1280")
     page.goto("/cabinet/sims")
     expect(page.get_by_text(w["msisdn"][-5:-3], exact=False).first).to_be_visible()
     shot(page, "order-cabinet-sims-1280")

@@ -178,7 +178,8 @@ def test_closing_keeps_what_the_law_requires_and_masks_the_rest(session, factory
     assert all(s.revoked_at is not None for s in session.exec(select(AuthSession)).all())
     card = session.exec(select(SavedCard)).one()
     assert card.deleted_at is not None and card.gateway_token == ""
-    assert {n.title for n in session.exec(select(Notification)).all()} == {privacy.MASK}
+    theirs = select(Notification).where(Notification.user_id == user.id)
+    assert {n.title for n in session.exec(theirs).all()} == {privacy.MASK}
     assert session.exec(select(Ticket)).one().subject == privacy.MASK
     assert session.exec(select(TicketMessage)).one().body == privacy.MASK
     # told at the address they had, and the request is done (audited)
@@ -206,3 +207,105 @@ def test_the_queue_lists_requests_for_privacy_view(session, factory, alice):
     assert [(r["full_name"], r["status"]) for r in page.rows] == [("Алиса Данных", "pending")]
     with pytest.raises(PermissionDenied):
         fetch_page(session, factory.admin(ROLE_SUPPORT), privacy.CLOSURE_LIST, ListQuery())
+
+
+# -- the loose ends: attachment files, the admins' notice --------------------------------------------
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n" + b"0" * 64
+
+
+def _closable(session, sim) -> None:
+    row = session.get(Sim, sim.id)
+    row.status, row.balance_kop = "deactivated", 0
+    session.add(
+        LedgerEntry(
+            sim_id=sim.id, kind="refund", amount_kop=-12300, balance_after_kop=0, comment="refund"
+        )
+    )
+    session.commit()
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch):
+    from paysim_app.settings import get_settings
+
+    folder = tmp_path / "attachments"
+    monkeypatch.setattr(get_settings(), "paysim_attachments_dir", str(folder))
+    return folder
+
+
+def test_closing_deletes_the_persons_attachment_files_and_keeps_the_operators(
+    session, factory, alice, files
+):
+    from paysim_app.support import attachments, inbox
+
+    actor, sim = alice
+    admin = factory.superadmin()
+    shot = attachments.save(PNG, "экран.png", actor)
+    ticket_id = ticketing.open_ticket(
+        session, actor, "other", "Не работает", "Смотрите снимок", attachment=shot
+    )
+    session.commit()  # a file is stored (and counted) as it is chosen, before its message
+    second = attachments.save(PDF, "договор.pdf", actor)
+    ticketing.reply(session, actor, ticket_id, "И ещё файл", attachment=second)
+    session.commit()
+    answer = attachments.save(PDF, "инструкция.pdf", admin)
+    inbox.reply_to_ticket(session, admin, ticket_id, "Инструкция во вложении", attachment=answer)
+    session.commit()
+    assert {p.name for p in files.iterdir()} == {shot.stored, second.stored, answer.stored}
+    _closable(session, sim)
+    request = privacy.request_closure(session, actor, PASSWORD)
+    session.commit()
+    privacy.close_account(session, admin, request.id)
+    # nothing leaves the disk before the closing is committed
+    assert (files / shot.stored).exists()
+    session.commit()
+    assert {p.name for p in files.iterdir()} == {answer.stored}  # the operator's answer stays
+    mine = session.exec(
+        select(TicketMessage).where(TicketMessage.author_user_id == actor.user_id)
+    ).all()
+    assert mine and all(m.attachment_path == "" and m.attachment_name == "" for m in mine)
+    # the ticket's history is kept (masked), the payments and the ledger too
+    assert session.exec(select(LedgerEntry)).all()
+
+
+def test_a_closing_rolled_back_keeps_the_files(session, factory, alice, files):
+    from paysim_app.support import attachments
+
+    actor, sim = alice
+    shot = attachments.save(PNG, "экран.png", actor)
+    ticketing.open_ticket(session, actor, "other", "Снимок", "Вот", attachment=shot)
+    _closable(session, sim)
+    request = privacy.request_closure(session, actor, PASSWORD)
+    session.commit()
+    privacy.close_account(session, factory.superadmin(), request.id)
+    session.rollback()
+    session.commit()
+    assert (files / shot.stored).exists()
+    assert session.get(ClosureRequest, request.id).status == "pending"
+
+
+def test_a_closing_request_tells_the_admins_who_close_accounts_once(session, factory, alice):
+    actor, _ = alice
+    closer = factory.superadmin()
+    support = factory.admin(ROLE_SUPPORT)  # sees subscribers, closes no account
+    request = privacy.request_closure(session, actor, PASSWORD)
+    session.commit()
+    told = session.exec(select(Notification).where(Notification.kind == "closure_new")).all()
+    assert {n.user_id for n in told} == {closer.user_id}
+    assert told[0].title == f"Запрос на закрытие учётной записи №{request.id}"
+    assert session.get(Subscriber, actor.subscriber_id).contract_no in told[0].body
+    # withdrawn and asked again: a new request, a new notice; the old one counts as handled
+    privacy.withdraw_closure(session, actor)
+    again = privacy.request_closure(session, actor, PASSWORD)
+    session.commit()
+    titles = [
+        n.title
+        for n in session.exec(
+            select(Notification).where(
+                Notification.kind == "closure_new", Notification.user_id == closer.user_id
+            )
+        ).all()
+    ]
+    assert len(titles) == 2 and titles[1].endswith(f"№{again.id}")
+    assert support.user_id not in {n.user_id for n in told}

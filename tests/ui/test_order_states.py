@@ -168,3 +168,68 @@ def test_the_admin_ships_a_delivery_from_the_operators_stock(db_url, shop):
     _run(AdminOrderState.deliver, admin)
     assert admin.order["status"] == "Выдан, ждёт активации"
     assert admin.order["request_href"].startswith("/admin/activations/")
+
+
+def _order_page(login: str, order_id: int, **query: str):
+    """The order's page as the router gives it: its number and the address's query."""
+    state = _leaf(OrderPageState)
+    state.auth_token = _signed_in(login)
+    path = f"/cabinet/order/{order_id}"
+    state.router = RouterData.from_router_data(
+        {
+            "asPath": path
+            + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""),
+            "pathname": "/cabinet/order/[order_id]",
+            "query": {"order_id": str(order_id), **query},
+            "headers": {"origin": "http://localhost"},
+        }
+    )
+    return state, _run(OrderPageState.load, state)
+
+
+def test_the_first_top_up_is_paid_on_the_hosted_page_and_shown_held(db_url, shop):
+    from paysim_app.models import Payment
+    from tests.money_helpers import GW
+    from tests.payments.checkout_helpers import pay_on_page
+
+    state = _order_form(
+        shop, phone="+7 903 555-44-33", document_no="4510 123456", settlement="Кашин",
+        address="ул. Садовая, 3",
+    )  # fmt: skip
+    _run(OrderFormState.place, state)
+    with session_scope() as session:
+        order_id = session.exec(select(SimOrder)).one().id
+
+    page, _ = _order_page("anna@example.ru", order_id)
+    assert page.order["can_prepay"] == "1" and page.prepay_amount == "500"  # the tariff's fee
+    for bad in ("abc", "5", "20000", "-1", ""):
+        _run(OrderPageState.set_prepay_amount, page, bad)
+        _run(OrderPageState.prepay, page, {"form_key": page.prepay_key})
+        assert page.prepay_error and not page.paying, bad
+    with session_scope() as session:
+        assert session.exec(select(Payment)).first() is None
+
+    # another subscriber's tab cannot pay it: refused, nothing made
+    other, out = _order_page("boris@example.ru", order_id)
+    assert other.order == {} and "/cabinet/order" in str(out)
+    _run(OrderPageState.set_prepay_amount, other, "600")
+    _run(OrderPageState.prepay, other, {"form_key": other.prepay_key})
+    assert other.prepay_error
+    with session_scope() as session:
+        assert session.exec(select(Payment)).first() is None
+
+    _run(OrderPageState.set_prepay_amount, page, "600")
+    out = _run(OrderPageState.prepay, page, {"form_key": page.prepay_key})
+    assert not page.prepay_error, page.prepay_error
+    with session_scope() as session:
+        payment = session.exec(select(Payment)).one()
+        url, payment_id = payment.checkout_url, payment.id
+    assert url and url in str(out) and payment.sim_id is None
+    pay_on_page(GW, url, "4242424242424242")
+
+    back, _ = _order_page("anna@example.ru", order_id, prepayment=str(payment_id))
+    assert back.order["prepaid_state"] == "held" and "600" in back.order["prepaid"]
+    assert back.order["can_prepay"] == ""
+    # the admin's order card says "prepaid"
+    admin, _ = _page(AdminOrderState, "boss@example.ru", f"/admin/activations/orders/{order_id}")
+    assert "600" in admin.order["prepaid"]

@@ -90,6 +90,10 @@ RU = {
     "privacy.texts.history": "Опубликованные редакции",
     "privacy.texts.version": "Редакция",
     "privacy.texts.date": "Опубликована",
+    # a new closure request, for the admins who close accounts (core.notify)
+    "notify_centre.kind.closure_new": "Запрос на закрытие учётной записи",
+    "notify.closure_new.title": "Запрос на закрытие учётной записи №{no}",
+    "notify.closure_new.body": "Абонент договора {contract} просит закрыть учётную запись; запрос ждёт в разделе «Персональные данные».",
 }
 
 EN = {
@@ -178,4 +182,7 @@ EN = {
     "privacy.texts.history": "Published versions",
     "privacy.texts.version": "Version",
     "privacy.texts.date": "Published",
+    "notify_centre.kind.closure_new": "Account closure request",
+    "notify.closure_new.title": "Account closure request #{no}",
+    "notify.closure_new.body": "The subscriber of contract {contract} asks to close the account; the request waits in the Personal data section.",
 }

@@ -142,6 +142,17 @@ class AdminOrderState(StockPickMixin, SessionState):
             "contract_href": f"/admin/subscribers/{view.subscriber_id}",
             "tariff": f"{view.tariff_name} · {money(view.tariff_fee_kop, loc)}",
             "msisdn": phone(view.msisdn) if view.msisdn else "—",
+            "prepaid": (
+                t(
+                    "orders.prepaid.refunded"
+                    if view.prepaid_state == "refunded"
+                    else "orders.prepaid",
+                    loc,
+                    amount=money(view.prepaid_kop, loc),
+                )
+                if view.prepaid_kop
+                else "—"
+            ),
             "request_href": (
                 f"/admin/activations/{view.activation_request_id}"
                 if view.activation_request_id
@@ -295,6 +306,7 @@ def admin_order_page() -> rx.Component:
                             ),
                             info("orders.col.tariff", o["tariff"], "order-tariff"),
                             info("orders.col.sim", o["msisdn"], "order-msisdn"),
+                            info("orders.col.prepaid", o["prepaid"], "order-prepaid"),
                             info(
                                 "orders.col.request",
                                 o["request"],

@@ -2,12 +2,19 @@
 catalogue; name, phone, ID document; the settlement, then pick-up at one of its partners or
 delivery to an address) and the customer's orders with their status;
 /cabinet/order/[order_id]: one order with its timeline, cancel while nothing was handed out,
-and the first top-up once the SIM works (before that, when it becomes possible)."""
+and the first top-up: paid right away while the order is open (held on the order until its SIM,
+through the top-up's card checkout on the provider's hosted page, which comes back here with
+?prepayment=ID), or on the top-up page once the SIM works."""
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
+from paysim_app.billing import topups
+from paysim_app.core import form_keys
+from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
 from paysim_app.sims import orders
 from paysim_app.subscribers import DOCUMENT_TYPES
@@ -339,6 +346,12 @@ class OrderPageState(SessionState):
     order: dict[str, str] = {}
     steps: list[dict[str, str]] = []
     error: str = ""
+    # the first top-up paid now: the amount as typed (roubles), its error, the form's key (one
+    # per opened form: a second click carries the first key and gets the first payment back)
+    prepay_amount: str = ""
+    prepay_error: str = ""
+    prepay_key: str = ""
+    paying: bool = False
 
     def _order_id(self) -> int | None:
         return optional_id(self.router.page.params.get("order_id", ""))
@@ -368,7 +381,19 @@ class OrderPageState(SessionState):
             "can_topup": "1" if view.can_topup else "",
             "topup_href": f"/cabinet/topup?sim={view.sim_id}" if view.sim_id else "",
             "closed": "1" if view.status in ("cancelled", "rejected") else "",
+            "can_prepay": "1" if view.can_prepay else "",
+            "prepaid": self._prepaid_text(view),
+            "prepaid_state": view.prepaid_state,
+            "prepay_pending": "1" if view.prepaid_state == "pending" else "",
+            "prepay_hint": t(
+                "orders.prepay.hint", loc, min=topups.MIN_KOP // 100, max=topups.MAX_KOP // 100
+            ),
         }
+        if view.can_prepay and not self.prepay_amount:
+            kop = view.prepay_suggested_kop
+            self.prepay_amount = (
+                f"{kop // 100}" if kop % 100 == 0 else f"{kop // 100},{kop % 100:02d}"
+            )
         self.steps = [
             {
                 "status": t(f"orders.status.{s.status}", loc),
@@ -379,19 +404,90 @@ class OrderPageState(SessionState):
             for s in view.steps
         ]
 
+    def _prepaid_text(self, view) -> str:
+        """The prepayment's state in a sentence ("" when there is none)."""
+        loc, state = self.locale, view.prepaid_state
+        if not state:
+            return ""
+        code = view.prepaid_decline
+        return t(
+            f"orders.prepay.state.{state}",
+            loc,
+            amount=money(view.prepaid_kop or view.prepay_suggested_kop, loc),
+            msisdn=phone(view.msisdn) if view.msisdn else "",
+            reason=t(f"decline.{code}", loc) if code else t("decline.processing_error", loc),
+        )
+
     @access("subscriber")
     @rx.event
     def load(self):
         _, redirect = self._gate("subscriber")
         if redirect:
             return redirect
-        self.error = ""
+        self.error, self.prepay_error, self.prepay_amount, self.paying = "", "", "", False
+        self.prepay_key = form_keys.new_key()
         order_id = self._order_id()
-        res = self._call(orders.order_detail, order_id) if order_id else None
+        if not order_id:
+            return rx.redirect(ORDER_PATH)
+        payment_id = optional_id(self.router.page.params.get("prepayment", ""))
+        if payment_id:  # back from the hosted page: asked of the provider first
+            back = self.router.page.params.get("back") == "1"
+            res = self._call(orders.prepayment_result, order_id, payment_id, abandoned=back)
+        else:
+            res = self._call(orders.order_detail, order_id)
         if not res:
             return rx.redirect(ORDER_PATH)
         self._show(res.value)
         return None
+
+    @access("subscriber")
+    @rx.event
+    def set_prepay_amount(self, value: str):
+        self.prepay_amount = str(value)[:12]
+
+    @access("subscriber")
+    @rx.event
+    def prepay(self, form: dict | None = None):
+        """Pay the first top-up now: to the provider's hosted page (the top-up's checkout)."""
+        if self.paying:
+            return
+        order_id = self._order_id()
+        if order_id is None:
+            yield rx.redirect(ORDER_PATH)
+            return
+        self.prepay_error = ""
+        try:
+            amount = topups.parse_amount(self.prepay_amount)
+            topups.check_amount(amount)
+        except ValidationError as err:
+            self.prepay_error = self._error(err)
+            return
+        key = form.get("form_key") if isinstance(form, dict) else None
+        self.paying = True
+        yield
+        res = self._call(
+            orders.pay_prepayment,
+            order_id,
+            amount,
+            str(key or self.prepay_key)[:64],
+            locale=self.locale,
+        )
+        if not res:
+            self.paying = False
+            self.prepay_error = res.error
+            if res.redirect is not None:
+                yield res.redirect
+            return
+        self.prepay_key = form_keys.new_key()
+        if res.value.redirect_url:
+            # the provider's hosted page (in the sandbox, a page the app serves outside its
+            # router): the browser loads it whole; "paying" stays on until it has gone
+            yield rx.call_script(f"window.location.assign({json.dumps(res.value.redirect_url)})")
+            return
+        self.paying = False
+        detail = self._call(orders.order_detail, order_id)
+        if detail:
+            self._show(detail.value)
 
     @access("subscriber")
     @rx.event
@@ -436,6 +532,95 @@ def _timeline() -> rx.Component:
         ),
         spacing="2",
         width="100%",
+    )
+
+
+def _prepay_form() -> rx.Component:
+    """The first top-up now: an amount (the tariff's fee suggested), then the provider's hosted
+    page, as the top-up page pays with a new card."""
+    s = OrderPageState
+    o = s.order
+    return rx.form(
+        rx.vstack(
+            rx.text(tr("orders.prepay.intro"), size="2", color=rx.color("gray", 11)),
+            rx.el.input(type="hidden", name="form_key", value=s.prepay_key),
+            rx.flex(
+                rx.vstack(
+                    rx.text(
+                        tr("orders.prepay.amount"),
+                        as_="label",
+                        html_for="order-prepay-amount",
+                        size="2",
+                        weight="medium",
+                    ),
+                    rx.input(
+                        value=s.prepay_amount,
+                        on_change=s.set_prepay_amount,
+                        id="order-prepay-amount",
+                        input_mode="decimal",
+                        size="3",
+                        width="160px",
+                        aria_describedby="order-prepay-hint",
+                    ),
+                    spacing="1",
+                ),
+                rx.button(
+                    rx.icon("credit-card", size=16),
+                    rx.cond(
+                        o["prepay_pending"] == "1",
+                        tr("orders.prepay.continue"),
+                        tr("orders.prepay.submit"),
+                    ),
+                    type="submit",
+                    size="3",
+                    loading=s.paying,
+                    id="order-prepay",
+                ),
+                spacing="3",
+                align="end",
+                wrap="wrap",
+            ),
+            rx.text(
+                o["prepay_hint"],
+                size="1",
+                color=rx.color("gray", 11),
+                id="order-prepay-hint",
+            ),
+            rx.cond(
+                s.prepay_error != "",
+                rx.text(
+                    s.prepay_error,
+                    color=rx.color("red", 11),
+                    size="2",
+                    role="alert",
+                    id="order-prepay-error",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=s.prepay,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _topup_later() -> rx.Component:
+    o = OrderPageState.order
+    return rx.cond(
+        o["can_topup"] == "1",
+        rx.link(
+            rx.button(rx.icon("wallet", size=16), tr("orders.topup.now"), size="3"),
+            href=o["topup_href"],
+            id="order-topup",
+        ),
+        rx.cond(
+            o["prepaid"] == "",
+            rx.text(
+                rx.cond(o["closed"] == "1", tr("orders.topup.closed"), tr("orders.topup.later")),
+                id="order-topup-later",
+            ),
+        ),
     )
 
 
@@ -484,26 +669,32 @@ def order_page() -> rx.Component:
                     rx.vstack(
                         rx.heading(tr("orders.topup.title"), size="3", as_="h2"),
                         rx.cond(
-                            o["can_topup"] == "1",
-                            rx.link(
-                                rx.button(
-                                    rx.icon("wallet", size=16),
-                                    tr("orders.topup.now"),
-                                    size="3",
+                            o["prepaid"] != "",
+                            rx.callout(
+                                o["prepaid"],
+                                icon="wallet",
+                                color_scheme=rx.match(
+                                    o["prepaid_state"],
+                                    ("credited", "green"),
+                                    ("held", "green"),
+                                    ("failed", "red"),
+                                    "gray",
                                 ),
-                                href=o["topup_href"],
-                                id="order-topup",
-                            ),
-                            rx.text(
-                                rx.cond(
-                                    o["closed"] == "1",
-                                    tr("orders.topup.closed"),
-                                    tr("orders.topup.later"),
-                                ),
-                                id="order-topup-later",
+                                id="order-prepaid",
+                                width="100%",
                             ),
                         ),
-                        spacing="2",
+                        rx.cond(
+                            o["can_prepay"] == "1",
+                            _prepay_form(),
+                            rx.fragment(),
+                        ),
+                        rx.cond(
+                            o["can_prepay"] == "1",
+                            rx.fragment(),
+                            _topup_later(),
+                        ),
+                        spacing="3",
                         width="100%",
                     ),
                     width="100%",

@@ -121,6 +121,17 @@ class PartnerOrderState(StockPickMixin, SessionState):
             "document": view.document_no,
             "tariff": f"{view.tariff_name} · {money(view.tariff_fee_kop, loc)}",
             "msisdn": phone(view.msisdn) if view.msisdn else "—",
+            "prepaid": (
+                t(
+                    "orders.prepaid.refunded"
+                    if view.prepaid_state == "refunded"
+                    else "orders.prepaid",
+                    loc,
+                    amount=money(view.prepaid_kop, loc),
+                )
+                if view.prepaid_kop
+                else "—"
+            ),
             "reason": view.reason,
             "can_wait": "1" if view.can_hand_out and view.status == "new" else "",
             "can_hand_out": "1" if view.can_hand_out else "",
@@ -305,6 +316,7 @@ def partner_order_page() -> rx.Component:
                             info_text("orders.col.document", o["document"], "order-document"),
                             info_text("orders.col.tariff", o["tariff"], "order-tariff"),
                             info_text("orders.col.sim", o["msisdn"], "order-msisdn"),
+                            info_text("orders.col.prepaid", o["prepaid"], "order-prepaid"),
                             columns=rx.breakpoints(initial="1", sm="3"),
                             spacing="3",
                             width="100%",
