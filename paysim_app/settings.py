@@ -17,6 +17,10 @@ class Settings(BaseSettings):
 
     # SQLite file by default; PostgreSQL as postgresql+psycopg://user@host/db
     database_url: str = Field(default=f"sqlite:///{ROOT / 'data' / 'paysim.db'}")
+    # Optional: a PostgreSQL replica (a hot standby, or a role that may only SELECT) that list
+    # pages read from (db.session_scope(read_only=True)); writes and money reads stay on the
+    # primary. Empty: everything reads the primary
+    database_replica_url: str | None = None
     # Optional: Reflex's state manager when several backend workers run.
     redis_url: str | None = None
     # PostgreSQL connections per backend process (pool + overflow); every worker has its own,

@@ -14,6 +14,11 @@ the filters it accepts, how its search box matches, which columns sort. `fetch_p
   `fetch_page`).
 
 The spec's `authorize` runs first on every call: the permission check lives here, not in the UI.
+
+Where a page reads: `fetch_page` runs in a read-only unit of work, on the PostgreSQL replica
+when DATABASE_REPLICA_URL is set, unless its list shows money (a balance, an amount, a price,
+a commission: a money column or a money search field), which reads the primary like every
+write (`ListSpec.reads_replica`).
 """
 
 from __future__ import annotations
@@ -124,6 +129,19 @@ class ListSpec:
     address_prefix: str = ""
     # checks across the filters' checked values (a "from" after its "to"), by name
     validate: Callable[[Mapping[str, Any]], None] | None = None
+
+    @property
+    def shows_money(self) -> bool:
+        """A balance, an amount or a price among its columns or its search fields."""
+        return any(c.kind == "money" for c in self.export) or any(
+            f.kind == "money" for f in self.fields
+        )
+
+    @property
+    def reads_replica(self) -> bool:
+        """Its pages may read the replica: every list but those that show money (a replica
+        may lag the primary by a moment; a balance or a payment must never look stale)."""
+        return not self.shows_money
 
     def field_named(self, name: str) -> SearchField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -366,7 +384,12 @@ def estimate_rows(session: Session, stmt: Select) -> int | None:
         return None
 
 
-@verb
+def _reads_replica(arguments: Mapping[str, Any]) -> bool:
+    spec = arguments.get("spec")
+    return isinstance(spec, ListSpec) and spec.reads_replica and not arguments.get("fresh")
+
+
+@verb(read_only=_reads_replica)
 def fetch_page(
     session: Session,
     actor: Actor | None,
@@ -375,10 +398,12 @@ def fetch_page(
     *,
     count: bool = True,
     matches: int | None = None,
+    fresh: bool = False,
 ) -> Page:
     """One page; with `count`, the capped count too. `matches`: what an earlier count found for
     the same filters and search (more than the cap: many), so a page turn need not count again
-    to choose its plan; a stale figure only changes the plan, never the rows."""
+    to choose its plan; a stale figure only changes the plan, never the rows. `fresh`: read the
+    primary even if the list may read the replica (the page right after its own write)."""
     actor = spec.check(actor)
     page, size = _page_bounds(query)
     stmt = filtered(spec, actor, query)

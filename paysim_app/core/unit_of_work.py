@@ -9,6 +9,11 @@ parameter. Decorated with `@verb`, it can be called two ways:
 - with a session first, as a composing verb (the billing cycle) or a test does: it joins that
   unit of work and leaves the commit to its owner (`sims.block_sim(session, actor, ...)`).
 
+A verb that only reads, for a list page, is declared `@verb(read_only=True)` (or with a
+predicate of its arguments, `@verb(read_only=lambda args: ...)`): its own unit of work is then
+`session_scope(read_only=True)`, on the PostgreSQL replica when DATABASE_REPLICA_URL is set
+(see paysim_app/db.py). Composed into a caller's session, it reads where the caller does.
+
 Objects a verb returns stay readable after its commit (sessions do not expire on commit), but
 relationships that were not loaded inside the verb cannot be loaded afterwards: a verb returns
 what its caller shows.
@@ -18,8 +23,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session  # sqlmodel's Session is one too
 
@@ -38,8 +43,18 @@ def _gateway():
     return get_gateway()
 
 
-def verb(fn: Callable[P, R]) -> Callable[..., R]:
-    """Mark `fn(session, ...)` as a verb that opens its own unit of work when called without one."""
+def verb(
+    fn: Callable[P, R] | None = None,
+    *,
+    read_only: bool | Callable[[Mapping[str, Any]], bool] = False,
+) -> Callable[..., R]:
+    """Mark `fn(session, ...)` as a verb that opens its own unit of work when called without one.
+
+    read_only: that unit of work only reads and may run on the replica (True, or a predicate
+    given the call's arguments by name, e.g. the list a page asks for)."""
+    if fn is None:
+        return functools.partial(verb, read_only=read_only)  # type: ignore[return-value]
+    reads = read_only if callable(read_only) else (lambda _arguments: read_only)
     signature = inspect.signature(fn)
     names = list(signature.parameters)
     if not names or names[0] != "session":
@@ -56,7 +71,7 @@ def verb(fn: Callable[P, R]) -> Callable[..., R]:
             return fn(*args, **kwargs)  # composed into the caller's unit of work
         gateway = kwargs.pop("gateway", None)
         bound = own.bind(*args, **kwargs)
-        with session_scope() as session:
+        with session_scope(read_only=bool(reads(bound.arguments))) as session:
             arguments = {"session": session, **bound.arguments}
             if wants_gateway:
                 arguments["gateway"] = gateway or _gateway()

@@ -195,10 +195,13 @@ class ListMixin(rx.State, mixin=True):
         self.adv_hits, self.adv_hit_row = [], -1
 
     def _fetch(self, count: bool = True):
-        """Load the page (and the count) now: after a handler's own write."""
+        """Load the page (and the count) now: after a handler's own write (so from the
+        primary, never a replica that may not have the write yet)."""
         self._before_fetch()
         query = self._query()
-        res = self._call(fetch_page, self._spec(), query, count=count, matches=self._matches(query))
+        res = self._call(
+            fetch_page, self._spec(), query, count=count, matches=self._matches(query), fresh=True
+        )
         return res.redirect or self._with_url(self._show(res, count, query))
 
     async def _fetch_async(self, count: bool = True):

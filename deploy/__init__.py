@@ -1,0 +1,1 @@
+"""Deployment files: the reverse proxy in front of several app instances (deploy/proxy.py)."""
