@@ -117,46 +117,20 @@ def test_form_input_ids_are_the_callers(name):
     assert _ids(out) == [f"order-{name}"]
 
 
+def _tick(id_: str, label_key: str, *more: rx.Component) -> rx.Component:
+    s = OrderFormState
+    return tick(id_, label_key, s.consent, s.set_consent, s.form_error, s.field == "consent", *more)
+
+
 def test_tick_is_a_labelled_checkbox_with_its_error():
     s = OrderFormState
-    link = rx.link("x", href="/legal")
-    out = _render(
-        tick(
-            "order-consent",
-            "consent.tick_order",
-            s.consent,
-            s.set_consent,
-            s.form_error,
-            s.field == "consent",
-            link,
-        )
-    )
+    tree = _tick("order-consent", "consent.tick_order", rx.link("x", href="/legal")).render()
+    out = str(tree)
     assert _ids(out) == ["order-consent"]
-    checkbox = _props_of(
-        tick(
-            "order-consent",
-            "consent.tick_order",
-            s.consent,
-            s.set_consent,
-            s.form_error,
-            s.field == "consent",
-            link,
-        ).render(),
-        "order-consent",
-    )
-    assert any(p.startswith('"aria-label":') for p in checkbox)
+    assert any(p.startswith('"aria-label":') for p in _props_of(tree, "order-consent"))
     assert "'as:\"label\"'" in out and '"/legal"' in out
     assert _event(s, "set_consent") in out and 'role:"alert"' in out
-    bare = _render(
-        tick(
-            "sale-consent",
-            "consent.tick_counter",
-            s.consent,
-            s.set_consent,
-            s.form_error,
-            s.field == "consent",
-        )
-    )
+    bare = _render(_tick("sale-consent", "consent.tick_counter"))
     assert "/legal" not in bare and _ids(bare) == ["sale-consent"]
 
 
@@ -187,34 +161,20 @@ def test_the_count_cards_name_each_kind_and_mark_the_rejected():
     assert set(_ids(without)) == {"n-create", "n-reject"}
 
 
-def test_a_preview_table_shows_while_asked_with_its_note():
+def _create_table(*note: rx.Component) -> str:
     shown = SimImportState.counts["create"] > 0
-    rows = SimImportState.create_rows
-    note = rx.text("first 100 of 250", id="the-note")
-    out = _render(
-        preview_table(
-            shown,
-            "sim_import.table.create",
-            COLUMNS["create"],
-            rows,
-            "sim_import.empty_kind",
-            "t-create",
-            note,
-        )
+    rows, columns = SimImportState.create_rows, COLUMNS["create"]
+    table = preview_table(
+        shown, "sim_import.table.create", columns, rows, "sim_import.empty_kind", "t-create", *note
     )
+    return _render(table)
+
+
+def test_a_preview_table_shows_while_asked_with_its_note():
+    out = _create_table(rx.text("first 100 of 250", id="the-note"))
     assert {"t-create", "the-note"} <= set(_ids(out))
-    assert "cond_state" in out
-    plain = _render(
-        preview_table(
-            shown,
-            "sim_import.table.create",
-            COLUMNS["create"],
-            rows,
-            "sim_import.empty_kind",
-            "t-create",
-        )
-    )
-    assert "the-note" not in plain
+    assert "cond_state" in out and "counts_rx_state_" in out
+    assert "the-note" not in _create_table()
 
 
 # -- the ids of a page's second list ------------------------------------------------------------
@@ -223,26 +183,15 @@ def test_scoped_ids():
     assert scoped("orders", "list-search") == "orders-list-search"
 
 
+def _list_ids(**scope: str) -> list[str]:
+    p = pickup
+    return _ids(
+        _render(list_view(p.PartnerOrdersState, p.COLUMNS, p.FIELDS, p.SORTS, id_="o", **scope))
+    )
+
+
 def test_a_scoped_list_starts_every_id_of_its_controls_with_the_scope():
-    plain = _ids(
-        _render(
-            list_view(
-                pickup.PartnerOrdersState, pickup.COLUMNS, pickup.FIELDS, pickup.SORTS, id_="o"
-            )
-        )
-    )
-    scoped_ids = _ids(
-        _render(
-            list_view(
-                pickup.PartnerOrdersState,
-                pickup.COLUMNS,
-                pickup.FIELDS,
-                pickup.SORTS,
-                id_="o",
-                scope="second",
-            )
-        )
-    )
+    plain, scoped_ids = _list_ids(), _list_ids(scope="second")
     assert "filter-toggle" in plain and "list-search" in plain and "f-status" in plain
     assert len(plain) == len(scoped_ids)
     renamed = {p: s for p, s in zip(plain, scoped_ids, strict=True) if p != s}

@@ -138,60 +138,64 @@ class CoverageDemandState(_CoverageList, SessionState):
         }
 
 
-def _col(key: str, heading: str = "", **kw) -> Column:
-    """A column of row key `key` headed coverage_admin.col.<heading> (the key's own name by
-    default)."""
-    return Column(key, f"coverage_admin.col.{heading or key}", **kw)
+def _choice(name: str, label_key: str, values, value_prefix: str) -> FilterField:
+    """A filter on `name` offering any or one of `values` (named <value_prefix>.<value>)."""
+    choices = [(v, f"{value_prefix}.{v}") for v in values]
+    return FilterField(name, label_key, options=[(ALL, "list.any"), *choices])
 
 
-def _sorts(*columns: str) -> list[tuple[str, str]]:
-    """Sort choices, each a "column" or "column:heading" (the heading as in _col)."""
-    return [
-        (name, f"coverage_admin.col.{heading or name}")
-        for name, _, heading in (c.partition(":") for c in columns)
-    ]
-
-
-def _choice(name: str, values, key_prefix: str) -> FilterField:
-    """A filter on `name` offering any or one of `values` (named <key_prefix>.<value>)."""
-    choices = [(v, f"{key_prefix}.{v}") for v in values]
-    return FilterField(name, f"coverage_admin.col.{name}", options=[(ALL, "list.any"), *choices])
-
-
-# what the three lists share
+# the columns, filter and sorts the lists share
 REGION_FIELD = FilterField("region", "coverage_admin.col.region", dynamic="region_options")
-POINT, UPDATED = _col("point", mono=True), _col("updated", mono=True)
-QUALITY, LEADS = _col("quality", badge="colour"), _col("leads", align="right")
+POINT = Column("point", "coverage_admin.col.point", mono=True)
+UPDATED = Column("updated", "coverage_admin.col.updated", mono=True)
+QUALITY = Column("quality", "coverage_admin.col.quality", badge="colour")
+LEADS = Column("leads", "coverage_admin.col.leads", align="right")
+BY_NAME = ("name", "coverage_admin.col.settlement")
+BY_UPDATE = ("updated_at", "coverage_admin.col.updated")
 
 SETTLEMENT_COLUMNS = [
-    _col("name", "settlement", link="href", hint="kind"),
-    _col("region"),
+    Column("name", "coverage_admin.col.settlement", link="href", hint="kind"),
+    Column("region", "coverage_admin.col.region"),
     QUALITY,
     POINT,
-    _col("stations", align="right"),
+    Column("stations", "coverage_admin.col.stations", align="right"),
     LEADS,
     UPDATED,
 ]
-SETTLEMENT_FIELDS = [REGION_FIELD, _choice("quality", coverage.QUALITIES, "coverage.quality")]
-SETTLEMENT_SORTS = _sorts("name:settlement", "region", "updated_at:updated")
+SETTLEMENT_FIELDS = [
+    REGION_FIELD,
+    _choice("quality", "coverage_admin.col.quality", coverage.QUALITIES, "coverage.quality"),
+]
+SETTLEMENT_SORTS = [BY_NAME, ("region", "coverage_admin.col.region"), BY_UPDATE]
 STATION_COLUMNS = [
-    _col("code", link="href", mono=True, hint="technology"),
-    _col("settlement", hint="region"),
+    Column("code", "coverage_admin.col.code", link="href", mono=True, hint="technology"),
+    Column("settlement", "coverage_admin.col.settlement", hint="region"),
     POINT,
-    _col("radius", align="right"),
-    _col("active", badge="colour"),
+    Column("radius", "coverage_admin.col.radius", align="right"),
+    Column("active", "coverage_admin.col.active", badge="colour"),
     UPDATED,
 ]
-STATION_FIELDS = [REGION_FIELD, _choice("active", coverage.ACTIVE, "coverage_admin.active")]
-STATION_SORTS = _sorts("code", "radius", "updated_at:updated")
+STATION_FIELDS = [
+    REGION_FIELD,
+    _choice("active", "coverage_admin.col.active", coverage.ACTIVE, "coverage_admin.active"),
+]
+STATION_SORTS = [
+    ("code", "coverage_admin.col.code"),
+    ("radius", "coverage_admin.col.radius"),
+    BY_UPDATE,
+]
 DEMAND_COLUMNS = [
-    _col("name", "settlement", link="href", hint="region"),
+    Column("name", "coverage_admin.col.settlement", link="href", hint="region"),
     QUALITY,
     LEADS,
-    _col("first", "first_at", mono=True),
-    _col("last", "last_at", mono=True),
+    Column("first", "coverage_admin.col.first_at", mono=True),
+    Column("last", "coverage_admin.col.last_at", mono=True),
 ]
-DEMAND_SORTS = _sorts("last_at", "leads", "name:settlement")
+DEMAND_SORTS = [
+    ("last_at", "coverage_admin.col.last_at"),
+    ("leads", "coverage_admin.col.leads"),
+    BY_NAME,
+]
 
 
 # -- the import -------------------------------------------------------------------------------
@@ -512,35 +516,26 @@ def _import_table(kind: str, rows) -> rx.Component:
     return preview_table(rows.length() > 0, title, IMPORT_COLUMNS, rows, "list.empty", id_)
 
 
+def _import_button(key: str, on_click, id_: str, **look) -> rx.Component:
+    return rx.button(tr(key), on_click=on_click, size="3", id=id_, **look)
+
+
 def _import_buttons() -> rx.Component:
+    """Check the chosen file; import it once the check allows; start again."""
     s = CoverageImportState
+    check = s.preview(rx.upload_files(upload_id=UPLOAD_ID))
+    again = {"variant": "soft", "color_scheme": "gray"}
     return rx.hstack(
-        rx.button(
-            tr("coverage_import.preview"),
-            on_click=s.preview(rx.upload_files(upload_id=UPLOAD_ID)),
-            size="3",
-            id="coverage-preview",
-        ),
+        _import_button("coverage_import.preview", check, "coverage-preview"),
         rx.cond(
             s.can_confirm,
-            rx.button(
-                tr("coverage_import.confirm"),
-                on_click=s.confirm,
-                size="3",
-                color_scheme="green",
-                id="coverage-confirm",
+            _import_button(
+                "coverage_import.confirm", s.confirm, "coverage-confirm", color_scheme="green"
             ),
         ),
         rx.cond(
             s.phase != "",
-            rx.button(
-                tr("coverage_import.again"),
-                on_click=s.again,
-                size="3",
-                variant="soft",
-                color_scheme="gray",
-                id="coverage-again",
-            ),
+            _import_button("coverage_import.again", s.again, "coverage-again", **again),
         ),
         spacing="3",
         wrap="wrap",
