@@ -50,6 +50,7 @@ from paysim_app.accounts import identity
 from paysim_app.core.permissions import ROLE_SUPERADMIN
 from paysim_app.db import make_engine, normalise_url, session_scope
 from paysim_app.models import Partner, Tariff
+from paysim_app.settings import get_settings
 from paysim_app.sims import importing
 
 PARTNERS = 20
@@ -126,13 +127,37 @@ def admin_actor(engine):
         return identity.actor_for(session, user)
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) of this process, or of another one on this machine (the
+    database backend serving the import: PostgreSQL on the same machine)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server on another machine
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
 def run_import(engine, actor, path: Path, *, dry_run: bool) -> tuple[float, importing.ImportReport]:
     started = time.perf_counter()
     with session_scope(engine) as session:
+        backend = None
+        if engine.dialect.name == "postgresql":
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        cpu, server = cpu_seconds(), cpu_seconds(backend) if backend else 0.0
         report = importing.import_sims(
             session, actor, path, file_name=path.name, dry_run=dry_run, sample_size=200
         )
-    return time.perf_counter() - started, report
+        cpu = cpu_seconds() - cpu
+        server = (cpu_seconds(backend) - server) if backend else 0.0
+    seconds = time.perf_counter() - started
+    print(f"    CPU: Python {cpu:.1f} s, database backend {server:.1f} s (wall {seconds:.1f} s)")
+    return seconds, report
 
 
 def raw_copy(engine, path: Path) -> float:
@@ -227,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
             f"(load average {os.getloadavg()[0]:.1f}), Python {sys.version.split()[0]}; "
             f"CSV {size / 1e6:.1f} MB written in "
             f"{time.perf_counter() - started:.1f} s"
+        )
+        settings = get_settings()
+        print(
+            f"  pace {settings.paysim_import_pace} (PAYSIM_IMPORT_PACE), chunks of "
+            f"{settings.paysim_import_chunk_rows} new SIMs (PAYSIM_IMPORT_CHUNK_ROWS)"
         )
         dry_s, dry = run_import(engine, actor, path, dry_run=True)
         print(

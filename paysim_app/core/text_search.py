@@ -17,6 +17,9 @@
   Latin words with the English one ("роутера" finds "роутер", "modems" finds "modem"), answered
   by a GIN index on `to_tsvector('russian', column)`; SQLite: every word of the query without
   its Russian ending (`stem`) as a part of the text, in any letter case.
+- **A SIM's numbers** (`sim_number_part`): a part of the number, ICCID or IMSI, answered on
+  PostgreSQL by one trigram index over the three (`ix_sim_numbers_trgm`, migration 0037),
+  the exact condition checked on the rows it finds; SQLite scans.
 
 Latin to Cyrillic (longest first; a letter not listed stays as it is):
 
@@ -340,3 +343,38 @@ def _in_ids_default(element, compiler, **kw):
 def _in_ids_pg(element, compiler, **kw):
     column = compiler.process(element.column, **kw)
     return f"({column} = ANY(ARRAY({compiler.process(element.ids.scalar_subquery(), **kw)})))"
+
+
+class _numbers_part(FunctionElement):  # noqa: N801 - a SQL construct's name
+    """Arguments: a SIM's msisdn, iccid and imsi, a LIKE pattern, the exact match. PostgreSQL:
+    `(msisdn || ' ' || iccid || ' ' || imsi) LIKE pattern AND (match)`, the first term the
+    expression of the SIM's trigram index (written out here, never a bound parameter, so the
+    planner recognises it); elsewhere the match alone."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(_numbers_part)
+def _numbers_part_default(element, compiler, **kw):
+    return f"({compiler.process(list(element.clauses)[4], **kw)})"
+
+
+@compiles(_numbers_part, "postgresql")
+def _numbers_part_pg(element, compiler, **kw):
+    msisdn, iccid, imsi, pattern, match = (compiler.process(c, **kw) for c in element.clauses)
+    numbers = f"{msisdn} || ' ' || {iccid} || ' ' || {imsi}"
+    return f"(({numbers}) LIKE {pattern} AND ({match}))"
+
+
+def sim_number_part(sim, part: str, match: ColumnElement) -> ColumnElement:
+    """`match`, a condition on the numbers of `sim` (the Sim model or an alias of it) that only
+    rows holding the digits `part` in their number, ICCID or IMSI meet, found on PostgreSQL
+    through the one trigram index over the three (`ix_sim_numbers_trgm`): its candidates are
+    the rows whose numbers hold `part`, and `match` is checked on each of them.
+
+    Why one index: three trigram indexes (one per number) were most of what a new SIM cost to
+    write (bench/README.md, "One index for a SIM's numbers"), and a typed part of a number is
+    looked for in all three anyway."""
+    pattern = literal(f"%{escape_like(part)}%", String())
+    return _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, match)

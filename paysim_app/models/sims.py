@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
-from paysim_app.models.base import one_of, trigram_index, utcnow
+from paysim_app.models.base import one_of, utcnow
 
 SIM_STATUSES = ("in_stock", "awaiting_activation", "active", "suspended", "blocked", "deactivated")
 
@@ -37,9 +37,9 @@ class Sim(SQLModel, table=True):
             postgresql_where=text("subscriber_id IS NOT NULL"),
             sqlite_where=text("subscriber_id IS NOT NULL"),
         ),
-        trigram_index("ix_sim_msisdn_trgm", "msisdn"),
-        trigram_index("ix_sim_iccid_trgm", "iccid"),
-        trigram_index("ix_sim_imsi_trgm", "imsi"),
+        # PostgreSQL: one GIN trigram index over the three numbers for "any part of a number",
+        # on the expression `msisdn || ' ' || iccid || ' ' || imsi` (ix_sim_numbers_trgm,
+        # migration 0037; core.text_search.sim_number_part), made by the migration only
     )
     id: int | None = Field(default=None, primary_key=True)
     iccid: str = Field(max_length=20, unique=True)

@@ -36,6 +36,7 @@ from paysim_app.core.listing import (
 )
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.permissions import Actor
+from paysim_app.core.text_search import sim_number_part
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import ActivationRequest, Sim, Subscriber, Tariff
@@ -68,7 +69,8 @@ def _search_number(stmt, text: str):
     d = digits(text)
     if d and re.fullmatch(r"[\d\s()+-]+", text):
         part = phone_part(text)
-        return stmt.where(or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%")))
+        match = or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"))
+        return stmt.where(sim_number_part(Sim, part, match))
     return stmt.where(contains(Subscriber.full_name, text))
 
 
@@ -221,7 +223,8 @@ def _search_requests(stmt, text: str):
     d = digits(text)
     if d and re.fullmatch(r"[\d\s()+-]+", text):
         part = phone_part(text)
-        return stmt.where(or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%")))
+        match = or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"))
+        return stmt.where(sim_number_part(Sim, part, match))
     return stmt.where(contains(ActivationRequest.customer_name, text))
 
 
@@ -302,7 +305,8 @@ def stock_sims(
     d = digits(search or "")
     if d:
         part = phone_part(search)
-        stmt = stmt.where(or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%")))
+        match = or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"))
+        stmt = stmt.where(sim_number_part(Sim, part, match))
     rows = session.execute(stmt.order_by(Sim.msisdn).limit(max(1, min(limit, 500)))).all()
     return [StockSim(i, m, c) for i, m, c in rows]
 

@@ -27,7 +27,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor
-from paysim_app.core.text_search import name_matches
+from paysim_app.core.text_search import name_matches, sim_number_part
 from paysim_app.models import Commission, Partner, Payment, Sim, Subscriber
 from paysim_app.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES
 from paysim_app.partners.cabinet import require_partner
@@ -151,7 +151,8 @@ def _search_payments(stmt, text: str):
     if re.fullmatch(r"#\d{1,12}", text):
         return stmt.where(Payment.id == int(text[1:]))
     if re.fullmatch(r"[\d\s()+-]+", text) and digits(text):
-        return stmt.where(Sim.msisdn.like(f"%{phone_part(text)}%"))
+        part = phone_part(text)
+        return stmt.where(sim_number_part(Sim, part, Sim.msisdn.like(f"%{part}%")))
     return stmt.where(
         or_(name_matches(Subscriber.full_name, text), contains(Subscriber.contract_no, text))
     )

@@ -29,7 +29,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import name_parts
+from paysim_app.core.text_search import name_parts, sim_number_part
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AuditLog,
@@ -92,15 +92,19 @@ def search_sims(stmt, text: str):
     d = digits(text)
     if d and re.fullmatch(r"[\d\s()+-]+", text):
         part = phone_part(text)
+        # a part of a number: through the one trigram index over the three numbers
+        # (core.text_search.sim_number_part), which holds `part` (= d, or d without its 7 / 8)
         if len(part) == 10:  # a whole number: the unique index answers at once
-            return stmt.where(or_(Sim.msisdn == "+7" + part, Sim.iccid.like(f"%{d}%")))
+            in_iccid = sim_number_part(Sim, d, Sim.iccid.like(f"%{d}%"))
+            return stmt.where(or_(Sim.msisdn == "+7" + part, in_iccid))
         if 19 <= len(d) <= 20:
             return stmt.where(Sim.iccid == d)
         if len(d) == 15:  # an IMSI, or 15 digits of an ICCID
-            return stmt.where(or_(Sim.imsi == d, Sim.iccid.like(f"%{d}%")))
-        return stmt.where(
-            or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"), Sim.imsi.like(f"%{d}%"))
+            return stmt.where(or_(Sim.imsi == d, sim_number_part(Sim, d, Sim.iccid.like(f"%{d}%"))))
+        any_number = or_(
+            Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"), Sim.imsi.like(f"%{d}%")
         )
+        return stmt.where(sim_number_part(Sim, part, any_number))
     names = select(Subscriber.id).where(name_parts(Subscriber.full_name, text))
     # "IS NOT NULL" (implied by the IN) lets "newest first" walk ix_sim_subscribed_id, which
     # skips the SIMs nobody has (a fresh import adds a million of those at the newest end)

@@ -51,6 +51,7 @@ from paysim_app.core.listing import (
 )
 from paysim_app.core.logins import normalise_phone
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.text_search import sim_number_part
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import phone
@@ -509,7 +510,8 @@ def delivery_stock(session: Session, actor: Actor, search: str = "") -> list[Cho
     d = digits(search or "")
     if d:
         part = phone_part(search)
-        stmt = stmt.where(or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%")))
+        match = or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"))
+        stmt = stmt.where(sim_number_part(Sim, part, match))
     rows = session.execute(stmt.order_by(Sim.msisdn).limit(STOCK_CHOICES)).all()
     return [Choice(i, m, c) for i, m, c in rows]
 

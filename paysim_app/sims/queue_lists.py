@@ -33,7 +33,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import in_ids, name_matches
+from paysim_app.core.text_search import in_ids, name_matches, sim_number_part
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     ActivationRequest,
@@ -98,12 +98,17 @@ def _sim_or_name(stmt: Select, text: str, sim_id, by_name) -> Select:
     text = text.strip()
     if digits(text) and _PHONE_LIKE.fullmatch(text):
         d, part = digits(text), phone_part(text)
+        # a part: through the one trigram index over a SIM's numbers (which holds `part`)
         if len(part) == 10 and len(d) <= 11:
-            match = or_(Sim.msisdn == "+7" + part, Sim.iccid.like(f"%{d}%"))
+            match = or_(
+                Sim.msisdn == "+7" + part, sim_number_part(Sim, d, Sim.iccid.like(f"%{d}%"))
+            )
         elif 19 <= len(d) <= 20:
             match = Sim.iccid == d
         else:
-            match = or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"))
+            match = sim_number_part(
+                Sim, part, or_(Sim.msisdn.like(f"%{part}%"), Sim.iccid.like(f"%{d}%"))
+            )
         return stmt.where(sim_id.in_(select(Sim.id).where(match)))
     return stmt.where(by_name(text))
 

@@ -38,6 +38,7 @@ from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.errors import DomainError, NotFound, ValidationError
 from paysim_app.core.logins import normalise_email, normalise_phone
 from paysim_app.core.permissions import Actor, require
+from paysim_app.core.text_search import sim_number_part
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     ActivationRequest,
@@ -415,7 +416,9 @@ def stock_sims(session: Session, actor: Actor, query: str) -> list[Suggestion]:
         .where(
             Sim.status == "in_stock",
             Sim.subscriber_id.is_(None),
-            or_(Sim.msisdn.contains(digits), Sim.iccid.contains(digits)),
+            sim_number_part(
+                Sim, digits, or_(Sim.msisdn.contains(digits), Sim.iccid.contains(digits))
+            ),
         )
         .order_by(Sim.msisdn)
         .limit(SUGGESTIONS)
