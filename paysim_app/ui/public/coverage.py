@@ -23,6 +23,17 @@ ALL = "all"
 MODES = ("place", "point")
 COLOURS = {"good": "green", "fair": "amber", "none": "gray"}
 ICONS = {"good": "signal-high", "fair": "signal-medium", "none": "signal-zero"}
+# "use my location": the browser's geolocation, answered as {lat, lon} or {error: why}; the
+# browser asks the visitor first, and a refusal is an answer too (never a hang: a timeout)
+LOCATE_JS = """new Promise((resolve) => {
+  if (!window.isSecureContext || !navigator.geolocation) { resolve({error: "unsupported"}); return; }
+  navigator.geolocation.getCurrentPosition(
+    (p) => resolve({lat: p.coords.latitude, lon: p.coords.longitude}),
+    (e) => resolve({error: e.code === 1 ? "denied" : "unavailable"}),
+    {timeout: 15000, maximumAge: 600000}
+  );
+})"""
+LOCATE_ERRORS = ("denied", "unavailable", "unsupported")
 
 
 def distance_text(metres: int | None, loc: str) -> str:
@@ -65,6 +76,9 @@ class PublicCoverageState(SessionState):
     lead_done: str = ""
     _settlement_id: int = 0
     _point: tuple[str, str] = ("", "")
+    # "use my location": waiting for the browser, or why it gave no position
+    locating: bool = False
+    locate_note: str = ""
 
     # -- helpers ---------------------------------------------------------------------------
     def _region_id(self) -> int | None:
@@ -201,6 +215,30 @@ class PublicCoverageState(SessionState):
     @rx.event
     def set_lon(self, value: str):
         self.lon = _text(value, 20)
+
+    @access("public")
+    @rx.event
+    def locate(self):
+        """Ask the browser where the visitor is (it asks the visitor); `located` gets it."""
+        self.locate_note, self.locating = "", True
+        return rx.call_script(LOCATE_JS, callback=PublicCoverageState.located)
+
+    @access("public")
+    @rx.event
+    def located(self, result: dict):
+        """The browser's answer: the coordinates fill the fields and are checked at once; a
+        refusal (or a browser that cannot tell) says so and changes nothing."""
+        self.locating = False
+        answer = result if isinstance(result, dict) else {}
+        lat, lon = answer.get("lat"), answer.get("lon")
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon)):
+            self.lat, self.lon = f"{lat:.5f}", f"{lon:.5f}"
+            return PublicCoverageState.check_point
+        why = answer.get("error")
+        self.locate_note = self._t(
+            f"coverage.locate.{why if why in LOCATE_ERRORS else 'unavailable'}"
+        )
+        return None
 
     @access("public")
     @rx.event
@@ -379,12 +417,37 @@ def _by_point() -> rx.Component:
                 width="100%",
             ),
             rx.text(tr("coverage.point.hint"), size="1", color=rx.color("gray", 11)),
-            rx.button(
-                rx.icon("search", size=16),
-                tr("coverage.check"),
-                type="submit",
-                size="3",
-                id="coverage-check-point",
+            rx.flex(
+                rx.button(
+                    rx.icon("search", size=16),
+                    tr("coverage.check"),
+                    type="submit",
+                    size="3",
+                    id="coverage-check-point",
+                ),
+                rx.button(
+                    rx.icon("locate-fixed", size=16),
+                    tr("coverage.locate"),
+                    type="button",
+                    variant="soft",
+                    size="3",
+                    loading=s.locating,
+                    on_click=s.locate,
+                    id="coverage-locate",
+                ),
+                spacing="3",
+                wrap="wrap",
+            ),
+            rx.cond(
+                s.locate_note != "",
+                rx.callout(
+                    s.locate_note,
+                    icon="map-pin-off",
+                    color_scheme="amber",
+                    role="status",
+                    id="coverage-locate-note",
+                    width="100%",
+                ),
             ),
             spacing="3",
             width="100%",
