@@ -89,7 +89,9 @@ async def export_csv(request: Request):
         )
 
     def chunks():
-        with session_scope() as session:
+        # the rows of a list that may read the replica are read there (the audit entry above
+        # was written to the primary)
+        with session_scope(read_only=spec.reads_replica) as session:
             yield from list_export.csv_chunks(session, actor, spec, query, locale)
 
     filename = f"{stem}.csv"

@@ -15,10 +15,10 @@ the filters it accepts, how its search box matches, which columns sort. `fetch_p
 
 The spec's `authorize` runs first on every call: the permission check lives here, not in the UI.
 
-Where a page reads: `fetch_page` runs in a read-only unit of work, on the PostgreSQL replica
-when DATABASE_REPLICA_URL is set, unless its list shows money (a balance, an amount, a price,
-a commission: a money column or a money search field), which reads the primary like every
-write (`ListSpec.reads_replica`).
+Where a page reads: `fetch_page` and an export's rows run in a read-only unit of work, on the
+PostgreSQL replica when DATABASE_REPLICA_URL is set, unless the list shows money (a balance, an
+amount, a price, a commission: a money column or a money search field), which reads the primary
+like every write (`ListSpec.reads_replica`, `replica_for`).
 """
 
 from __future__ import annotations
@@ -384,12 +384,14 @@ def estimate_rows(session: Session, stmt: Select) -> int | None:
         return None
 
 
-def _reads_replica(arguments: Mapping[str, Any]) -> bool:
+def replica_for(arguments: Mapping[str, Any]) -> bool:
+    """@verb(read_only=replica_for): a verb given `spec` (and perhaps `fresh`) reads the replica
+    when that list may (`ListSpec.reads_replica`) and it is not the page after a write."""
     spec = arguments.get("spec")
     return isinstance(spec, ListSpec) and spec.reads_replica and not arguments.get("fresh")
 
 
-@verb(read_only=_reads_replica)
+@verb(read_only=replica_for)
 def fetch_page(
     session: Session,
     actor: Actor | None,

@@ -30,6 +30,7 @@ from paysim_app.core.listing import (
     export_rows,
     filtered,
     narrowing,
+    replica_for,
 )
 from paysim_app.core.permissions import Actor
 from paysim_app.core.unit_of_work import verb
@@ -163,7 +164,7 @@ def _cell(column: ExportColumn, value: object, locale: str) -> object:
 _KIND = {"money": "money", "time": "text", "word": "text", "text": "text"}
 
 
-@verb
+@verb(read_only=replica_for)
 def xlsx_file(
     session: Session, actor: Actor | None, spec: ListSpec, query: ListQuery, locale: str
 ) -> IO[bytes]:

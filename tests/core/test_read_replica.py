@@ -10,6 +10,7 @@ read-only transaction there.
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,11 +24,12 @@ from sqlmodel import Session
 from paysim_app import db as app_db
 from paysim_app.billing.payment_lists import PAYMENT_LIST
 from paysim_app.billing.statement import STATEMENT_LIST
-from paysim_app.core.listing import ListQuery, fetch_page
+from paysim_app.core.listing import ListQuery, fetch_page, replica_for
 from paysim_app.core.permissions import Actor
 from paysim_app.core.unit_of_work import verb
 from paysim_app.db import make_engine, normalise_url, read_engine, session_scope
 from paysim_app.models import AuditLog
+from paysim_app.overview import list_export
 from paysim_app.overview.staff_lists import ADMIN_LIST, AUDIT_LIST
 from paysim_app.settings import get_settings
 from paysim_app.sims.inventory import SIM_LIST
@@ -149,6 +151,19 @@ def test_a_list_without_money_reads_the_replica(pair):
     assert pair.after in _emails(pair.admin, fresh=True)
 
 
+def test_an_export_reads_where_its_list_does(pair):
+    """The workbook's rows: the admins' from the replica, the SIMs' (money) from the primary."""
+    admins = _workbook_text(list_export.xlsx_file(pair.admin, ADMIN_LIST, ListQuery(), "en"))
+    assert pair.before in admins and pair.after not in admins
+    sims = _workbook_text(list_export.xlsx_file(pair.admin, SIM_LIST, ListQuery(), "en"))
+    assert pair.sim_after in sims
+
+
+def _workbook_text(book) -> str:
+    with zipfile.ZipFile(book) as z:
+        return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+
+
 def test_lists_that_show_money_read_the_primary(pair):
     for spec in (SIM_LIST, PAYMENT_LIST, STATEMENT_LIST):
         assert spec.shows_money and not spec.reads_replica, spec.name
@@ -224,10 +239,8 @@ def test_a_read_only_verb_composed_into_a_session_reads_where_its_caller_does(pa
 
 def test_a_list_argument_that_is_no_list_reads_the_primary():
     """The predicate is given whatever the caller passed; only a ListSpec may pick the replica."""
-    from paysim_app.core.listing import _reads_replica
-
-    assert _reads_replica({"spec": ADMIN_LIST}) is True
-    assert _reads_replica({"spec": ADMIN_LIST, "fresh": True}) is False
-    assert _reads_replica({"spec": SIM_LIST}) is False
-    assert _reads_replica({"spec": "admins"}) is False
-    assert _reads_replica({}) is False
+    assert replica_for({"spec": ADMIN_LIST}) is True
+    assert replica_for({"spec": ADMIN_LIST, "fresh": True}) is False
+    assert replica_for({"spec": SIM_LIST}) is False
+    assert replica_for({"spec": "admins"}) is False
+    assert replica_for({}) is False
