@@ -2,7 +2,7 @@
 (no SIM yet) until the order gets its SIM
 
 Revision ID: 0036_order_prepayment
-Revises: 0035_commission_payment
+Revises: 0037_sim_search_index
 Create Date: 2026-12-06 13:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0036_order_prepayment"
-down_revision: str | None = "0035_commission_payment"
+down_revision: str | None = "0037_sim_search_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
