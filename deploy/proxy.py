@@ -39,6 +39,8 @@ PROXIED = """    # every instance serves the frontend too (`make prod`)
 def _path(value: str, what: str) -> str:
     if not value or any(c in value for c in ";{}\"'\n") or not value.startswith("/"):
         raise ValueError(f"{what}: an absolute path without ; {{ }} or quotes, not {value!r}")
+    if any(c.isspace() for c in value):
+        raise ValueError(f"{what}: a path without spaces, not {value!r}")
     return value
 
 

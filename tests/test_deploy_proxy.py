@@ -65,6 +65,8 @@ def test_nginx_accepts_the_configuration(tmp_path):
         (["10.0.0.11:3000"], {"static_root": "relative/path"}),
         (["10.0.0.11:3000"], {"static_root": "/srv/x; include /etc/passwd"}),
         (["10.0.0.11:3000"], {"certificate": "/etc/ssl/a.pem\n}"}),
+        (["10.0.0.11:3000"], {"static_root": "/srv/with space"}),
+        (["10.0.0.11:3000"], {"certificate_key": ""}),
         (["10.0.0.11:3000"], {"server_name": "a;b"}),
         (["10.0.0.11:3000"], {"listen": ["443; evil"]}),
     ],
