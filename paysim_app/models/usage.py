@@ -15,7 +15,9 @@ class UsageHour(SQLModel, table=True):
     # the retention's sweep deletes by hour: rows arrive roughly in hour order, so a BRIN index
     # (a few pages for billions of rows, next to nothing per insert) finds the old ones
     __table_args__ = (Index("ix_usage_hour_hour", "hour", postgresql_using="brin"),)
-    sim_id: int = Field(foreign_key="sim.id", primary_key=True)
+    # a SIM's id without a foreign key: its check locked the sim row on every insert (migration
+    # 0038); usage_day's foreign key keeps a SIM with usage from being deleted
+    sim_id: int = Field(primary_key=True)
     hour: datetime = Field(primary_key=True)
     bytes_up: int = Field(default=0, sa_type=BigInteger)
     bytes_down: int = Field(default=0, sa_type=BigInteger)
@@ -25,7 +27,10 @@ class UsageRecordSeen(SQLModel, table=True):
     """A record id a sender delivered: a resent record adds nothing (kept 40 days)."""
 
     __tablename__ = "usage_record_seen"
-    __table_args__ = (Index("ix_usage_record_seen_received", "received_at"),)
+    # the sweep's range over a time that only grows: BRIN on PostgreSQL (migration 0038)
+    __table_args__ = (
+        Index("ix_usage_record_seen_received", "received_at", postgresql_using="brin"),
+    )
     sender: str = Field(primary_key=True, max_length=64)
     record_id: str = Field(primary_key=True, max_length=128)
     received_at: datetime
@@ -37,6 +42,8 @@ class UsageDay(SQLModel, table=True):
     months; usage_hour is kept PAYSIM_USAGE_KEEP_HOURS_DAYS)."""
 
     __tablename__ = "usage_day"
+    # on PostgreSQL the heap is kept half full (fillfactor 50, migration 0038): a row is updated
+    # once an hour through its day, and the room on its page makes each update HOT
     __table_args__ = (Index("ix_usage_day_day", "day", postgresql_using="brin"),)
     sim_id: int = Field(foreign_key="sim.id", primary_key=True)
     day: date = Field(primary_key=True)
