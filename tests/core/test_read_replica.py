@@ -84,7 +84,18 @@ def databases() -> Iterator[Pair]:
         f"paysim_replica_{tag}",
         f"paysim_replica_{tag}",
     )
+    server = postgres_server_url()
     primary = create_postgres_database(primary_name)
+    try:
+        yield _make(server, primary, primary_name, replica_name, role)
+    finally:  # dropped even when the set-up failed half-way
+        _clear()
+        _autocommit(server, f'DROP DATABASE IF EXISTS "{replica_name}" WITH (FORCE)')
+        drop_postgres_database(primary_name)
+        _autocommit(server, f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _make(server: str, primary: str, primary_name: str, replica_name: str, role: str) -> Pair:
     command.upgrade(alembic_config(primary), "head")
     engine = make_engine(primary)
     with Session(engine, expire_on_commit=False) as session:
@@ -93,7 +104,6 @@ def databases() -> Iterator[Pair]:
         before = factory.admin_user().email
     engine.dispose()  # a template database must have no connections
 
-    server = postgres_server_url()
     _autocommit(
         server,
         f'DROP DATABASE IF EXISTS "{replica_name}" WITH (FORCE)',
@@ -116,14 +126,7 @@ def databases() -> Iterator[Pair]:
         after = factory.admin_user().email
         sim_after = factory.sim(factory.subscriber(), balance_kop=12_300).iccid
     engine.dispose()
-
-    try:
-        yield Pair(primary, replica, admin, before, after, sim_after)
-    finally:
-        _clear()
-        _autocommit(server, f'DROP DATABASE IF EXISTS "{replica_name}" WITH (FORCE)')
-        drop_postgres_database(primary_name)
-        _autocommit(server, f'DROP ROLE IF EXISTS "{role}"')
+    return Pair(primary, replica, admin, before, after, sim_after)
 
 
 @pytest.fixture
