@@ -31,8 +31,10 @@ from tests.conftest import CHECKOUT_LOCK_HELD, ROOT, app_checkout_lock
 from tests.e2e.conftest import SHARED_APP, prepare_app, run_app
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-FAST = [*PYTEST, "-n", "2", "--ignore=tests/e2e", "--ignore=tests/security", "tests"]
-SECURITY = [*PYTEST, "tests/security"]
+# each run prints its slowest tests (--durations): where the suite's time goes, run by run
+FAST = [*PYTEST, "-n", "2", "--durations=15", "--ignore=tests/e2e", "--ignore=tests/security"]
+FAST.append("tests")
+SECURITY = [*PYTEST, "tests/security", "--durations=5"]
 # the demo subscriber's and the demo dealer's journeys, and the accessibility sweep
 DEMO_ACCOUNTS = [
     f"tests/e2e/{name}.py"
