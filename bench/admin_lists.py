@@ -65,6 +65,9 @@ def main() -> int:
     )
     parser.add_argument("--db", required=True)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--cases", default="", help="only the cases whose name holds one of these (comma-separated)"
+    )
     args = parser.parse_args()
     engine = make_engine(args.db)
     with Session(engine) as session:
@@ -308,6 +311,9 @@ def main() -> int:
         ("Partner comparison: all partners, one year", comparison, 0),
     ]
 
+    if args.cases:
+        wanted = [w.strip().lower() for w in args.cases.split(",") if w.strip()]
+        cases = [c for c in cases if any(w in c[0].lower() for w in wanted)]
     print(f"{'case':50} {'p50':>8} {'p95':>8} {'max':>8}  target")
     failures = 0
     for name, fn, target in cases:

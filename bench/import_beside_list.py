@@ -55,6 +55,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--chunk-rows", default="0,5000", help="comma-separated values")
     parser.add_argument("--pace", default="", help="PAYSIM_IMPORT_PACE (default: the app's)")
+    parser.add_argument(
+        "--batch", type=int, default=None, help="the first number block (0..9; default: by time)"
+    )
     args = parser.parse_args()
     if "bench" not in args.db.rsplit("/", 1)[-1]:
         parser.error("--db must name a bench database (the import adds --rows SIMs to it)")
@@ -75,7 +78,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as work:
         for n, chunk in enumerate(int(c) for c in args.chunk_rows.split(",")):
             csv = Path(work) / "sims.csv"
-            write_sims_csv(csv, args.rows, batch=(int(time.time()) + n) % 10)
+            first = int(time.time()) if args.batch is None else args.batch
+            write_sims_csv(csv, args.rows, batch=(first + n) % 10)
             before = [page() for _ in range(50)]
             env = {
                 **os.environ,

@@ -612,6 +612,16 @@ def _date_clauses(column: ColumnElement, op: str, value: Any) -> list:
     return moscow_period(column, first, last)
 
 
+# (table, column) -> how a part of that column is found through an index that is not the
+# column's own: a SIM's numbers share one trigram index (core.text_search registers it)
+PART_INDEXES: dict[tuple[str, str], Callable[[Any, str, ColumnElement], ColumnElement]] = {}
+
+
+def _column_key(column: Any) -> tuple[str, str]:
+    table = getattr(column, "table", None)
+    return (getattr(table, "name", ""), getattr(column, "key", "") or "")
+
+
 def condition_clause(f: SearchField, op: str, value: Any) -> ColumnElement:
     """The WHERE of one checked condition. Each is a plain comparison on the column (a range,
     an equality, IN, LIKE 'x%'), so an index on the column serves it."""
@@ -623,10 +633,14 @@ def condition_clause(f: SearchField, op: str, value: Any) -> ColumnElement:
     if op in ("yes", "no"):
         return col.is_(op == "yes")
     if f.kind == "text":
-        if op == "contains":
-            return contains(col, value)
-        if op == "starts":
-            return casefold(col).ilike(f"{escape_like(value.casefold())}%", escape="\\")
+        if op in ("contains", "starts"):
+            clause = (
+                contains(col, value)
+                if op == "contains"
+                else casefold(col).ilike(f"{escape_like(value.casefold())}%", escape="\\")
+            )
+            indexed = PART_INDEXES.get(_column_key(col))
+            return indexed(col, value, clause) if indexed else clause
         return col == value
     if f.kind == "choice":
         return col.in_(value) if op == "in" else or_(col.is_(None), col.not_in(value))
@@ -758,3 +772,7 @@ def parse_params(
         conditions=tuple(conditions),
     )
     return query, refused
+
+
+# the SIM numbers' entry in PART_INDEXES (text_search imports this module: imported last)
+from paysim_app.core import text_search as _text_search  # noqa: E402, F401

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from stdnum import luhn
 
 from paysim_app.billing import payment_lists
-from paysim_app.core.listing import ListQuery, fetch_page, filtered
+from paysim_app.core.listing import Condition, ListQuery, fetch_page, filtered
 from paysim_app.core.text_search import sim_number_part
 from paysim_app.models import Sim
 from paysim_app.overview import search
@@ -87,6 +87,28 @@ def test_payments_queues_and_the_header_search_find_the_sim_by_a_part(session, f
     assert "sim" not in {g.kind for g in search.search(session, admin, "4567897")}
 
 
+@pytest.mark.parametrize(
+    ("field", "op", "value", "which"),
+    [
+        ("msisdn", "contains", "1234", "first"),
+        ("msisdn", "starts", "+7916", "second"),
+        ("iccid", "contains", "0456", "second"),
+        ("imsi", "contains", "777", "first"),
+        ("msisdn", "contains", "8970", "none"),  # in an ICCID, not in a number
+        ("imsi", "starts", "0000", "none"),
+    ],
+)
+def test_the_advanced_search_on_a_number_column_matches_that_column_only(
+    session, factory, sims, field, op, value, which
+):
+    admin = factory.superadmin()
+    first, second = sims
+    query = ListQuery(conditions=(Condition(field, op, value),))
+    rows = fetch_page(session, admin, inventory.SIM_LIST, query).rows
+    expected = {"first": [first.id], "second": [second.id], "none": []}[which]
+    assert [r["id"] for r in rows] == expected
+
+
 def test_a_part_is_matched_literally(session, factory, sims):
     admin = factory.superadmin()
     assert _found(session, admin, "%") == []
@@ -124,7 +146,14 @@ def test_postgresql_answers_every_part_search_from_the_one_trigram_index(
         (inventory.SIM_LIST, "123456"),
         (inventory.SIM_LIST, "8 903 123-45-67"),  # the ICCID half of "a whole number"
         (payment_lists.PAYMENT_LIST, "1234567"),
+        (inventory.SIM_LIST, Condition("msisdn", "contains", "4567")),  # the advanced search
+        (payment_lists.PAYMENT_LIST, Condition("msisdn", "starts", "+7903")),
     ):
-        stmt = filtered(spec, admin, ListQuery(search=typed))
+        query = (
+            ListQuery(conditions=(typed,))
+            if isinstance(typed, Condition)
+            else ListQuery(search=typed)
+        )
+        stmt = filtered(spec, admin, query)
         assert "ix_sim_numbers_trgm" in _plan(session, stmt), (spec.name, typed)
         session.rollback()
