@@ -58,6 +58,7 @@ from paysim_app.i18n.formats import phone
 from paysim_app.models import (
     ActivationRequest,
     Partner,
+    Payment,
     Sim,
     SimOrder,
     SimOrderEvent,
@@ -875,6 +876,12 @@ def _order_columns(actor: Actor | None = None):
             Sim.msisdn.label("msisdn"),
             Subscriber.contract_no.label("contract_no"),
             SimOrder.reason.label("reason"),
+            # the first top-up paid with the order (billing.prepayments): the one the card paid
+            select(Payment.amount_kop)
+            .where(Payment.order_id == SimOrder.id, Payment.status.in_(("succeeded", "refunded")))
+            .limit(1)
+            .scalar_subquery()
+            .label("prepaid_kop"),
         )
         .select_from(SimOrder)
         .join(Tariff, Tariff.id == SimOrder.tariff_id)

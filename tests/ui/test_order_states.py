@@ -157,6 +157,7 @@ def test_the_admin_ships_a_delivery_from_the_operators_stock(db_url, shop):
         order_id = session.exec(select(SimOrder)).one().id
     listing, _ = _page(AdminOrdersState, "boss@example.ru", "/admin/activations?tab=orders")
     assert [r["no"] for r in listing.rows] == [f"#{order_id}"]
+    assert listing.rows[0]["prepaid"] == ""  # nothing paid with it
     admin, _ = _page(AdminOrderState, "boss@example.ru", f"/admin/activations/orders/{order_id}")
     assert admin.order["can_ship"] == "1"
     assert [o["value"] for o in admin.stock_options] == [str(shop["op"].id)]
@@ -230,6 +231,8 @@ def test_the_first_top_up_is_paid_on_the_hosted_page_and_shown_held(db_url, shop
     back, _ = _order_page("anna@example.ru", order_id, prepayment=str(payment_id))
     assert back.order["prepaid_state"] == "held" and "600" in back.order["prepaid"]
     assert back.order["can_prepay"] == ""
-    # the admin's order card says "prepaid"
+    # the admin's order card and the orders tab say "prepaid"
     admin, _ = _page(AdminOrderState, "boss@example.ru", f"/admin/activations/orders/{order_id}")
     assert "600" in admin.order["prepaid"]
+    listing, _ = _page(AdminOrdersState, "boss@example.ru", "/admin/activations?tab=orders")
+    assert [r["prepaid"] for r in listing.rows] == [admin.order["prepaid"]]

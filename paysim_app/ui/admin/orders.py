@@ -70,6 +70,11 @@ class AdminOrdersState(ListMixin, SessionState):
             "contract": row["contract_no"],
             "tariff": row["tariff_name"],
             "msisdn": phone(row["msisdn"]) if row["msisdn"] else "",
+            "prepaid": (
+                t("orders.prepaid", loc, amount=money(row["prepaid_kop"], loc))
+                if row.get("prepaid_kop")
+                else ""
+            ),
         }
 
     @access("admin:activations.view")
@@ -85,6 +90,7 @@ COLUMNS = [
     Column("way", "orders.col.way", hint="where"),
     Column("customer", "orders.col.customer", hint="contract"),
     Column("tariff", "orders.col.tariff", hint="msisdn"),
+    Column("prepaid", "orders.col.prepaid"),
 ]
 FIELDS = [
     FilterField(
