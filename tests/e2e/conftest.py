@@ -221,6 +221,29 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def at_width(page, width: int) -> None:
+    """The same page at another width: CSS media queries apply at once, resize observers (the
+    charts) by the next frames."""
+    page.set_viewport_size({"width": width, "height": 860})
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def shots(page, name: str) -> None:
+    """`name`-390 and `name`-1280: the page as it is at its width, then resized to the other
+    width and back (cheaper than running a journey again at the other width). At 390 px the
+    page must not scroll sideways."""
+    phone, desktop = WIDTHS["phone"], WIDTHS["desktop"]
+    width = page.viewport_size["width"]
+    for w in (width, desktop if width == phone else phone):
+        if w != width:
+            at_width(page, w)
+        if w == phone:
+            overflow = page.evaluate("document.documentElement.scrollWidth")
+            assert overflow <= phone, f"{name} is {overflow} px wide at {phone} px"
+        shot(page, f"{name}-{w}")
+    at_width(page, width)
+
+
 def ready(page) -> None:
     """Wait until the page's on_load has run. Its controls sit in one <fieldset> that stays
     disabled until then (ui/components/forms.ready_fieldset), so typing into a field already
