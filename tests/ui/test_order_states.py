@@ -16,6 +16,7 @@ from paysim_app.db import session_scope
 from paysim_app.models import SimOrder, User
 from paysim_app.sims import activations
 from paysim_app.ui.admin.orders import AdminOrdersState, AdminOrderState
+from paysim_app.ui.admin.payments import AdminPaymentState
 from paysim_app.ui.cabinet.order import OrderFormState, OrderPageState
 from paysim_app.ui.partner.orders import PartnerOrderState
 from tests.ui.test_money_states import _router, _run
@@ -236,3 +237,17 @@ def test_the_first_top_up_is_paid_on_the_hosted_page_and_shown_held(db_url, shop
     assert "600" in admin.order["prepaid"]
     listing, _ = _page(AdminOrdersState, "boss@example.ru", "/admin/activations?tab=orders")
     assert [r["prepaid"] for r in listing.rows] == [admin.order["prepaid"]]
+    # the payment's own card: the held payment has no SIM yet, so no link to /admin/sims/None
+    card = _leaf(AdminPaymentState)
+    card.auth_token = _signed_in("boss@example.ru")
+    card.router = RouterData.from_router_data(
+        {
+            "asPath": f"/admin/payments/{payment_id}",
+            "pathname": "/admin/payments/[payment_id]",
+            "query": {"payment_id": str(payment_id)},
+            "headers": {"origin": "http://localhost"},
+        }
+    )
+    _run(AdminPaymentState.load, card)
+    assert card.payment["id"] == str(payment_id)
+    assert card.payment["sim_href"] == "" and card.payment["sim"] == "—"

@@ -230,8 +230,9 @@ class AdminPaymentState(SessionState):
             "gateway": card.gateway,
             "gateway_ref": card.gateway_ref or "—",
             "idempotency": card.idempotency_key,
-            "sim": phone(card.msisdn),
-            "sim_href": f"/admin/sims/{card.sim_id}",
+            "sim": phone(card.msisdn) if card.sim_id else "—",
+            # a prepayment held on a SIM order has no SIM yet: no link
+            "sim_href": f"/admin/sims/{card.sim_id}" if card.sim_id else "",
             "subscriber": card.subscriber or "—",
             "partner": card.partner or "—",
             "commission": money(card.commission_kop, loc),
@@ -490,7 +491,11 @@ def payment_page() -> rx.Component:
                             rx.text(
                                 tr("admin_payments.col.sim"), size="1", color=rx.color("gray", 11)
                             ),
-                            rx.link(p["sim"], href=p["sim_href"], id="payment-sim"),
+                            rx.cond(
+                                p["sim_href"] != "",
+                                rx.link(p["sim"], href=p["sim_href"], id="payment-sim"),
+                                rx.text(p["sim"], size="2", id="payment-sim"),
+                            ),
                             spacing="0",
                         ),
                         _info(

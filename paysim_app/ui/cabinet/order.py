@@ -546,12 +546,11 @@ def _prepay_form() -> rx.Component:
             rx.el.input(type="hidden", name="form_key", value=s.prepay_key),
             rx.flex(
                 rx.vstack(
-                    rx.text(
+                    rx.el.label(
                         tr("orders.prepay.amount"),
-                        as_="label",
                         html_for="order-prepay-amount",
-                        size="2",
-                        weight="medium",
+                        font_size="14px",
+                        font_weight="500",
                     ),
                     rx.input(
                         value=s.prepay_amount,
