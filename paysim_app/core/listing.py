@@ -613,7 +613,8 @@ def _date_clauses(column: ColumnElement, op: str, value: Any) -> list:
 
 
 # (table, column) -> how a part of that column is found through an index that is not the
-# column's own: a SIM's numbers share one trigram index (core.text_search registers it)
+# column's own: a SIM's numbers share one trigram index (core.text_search registers it when
+# imported, as every module with a SIM list does; without it the condition scans, still right)
 PART_INDEXES: dict[tuple[str, str], Callable[[Any, str, ColumnElement], ColumnElement]] = {}
 
 
@@ -772,7 +773,3 @@ def parse_params(
         conditions=tuple(conditions),
     )
     return query, refused
-
-
-# the SIM numbers' entry in PART_INDEXES (text_search imports this module: imported last)
-from paysim_app.core import text_search as _text_search  # noqa: E402, F401
