@@ -1,17 +1,16 @@
 """The Admins, Audit and Quality sections in a browser: invite an admin (the mail shows in the
 outbox), edit a role's permissions and meet the self-demotion refusal, filter the audit log by
-action, open the quality page for a period; the support operator is sent back. Phone and
-desktop layouts."""
+action, open the quality page for a period; the support operator is sent back. Each journey
+runs once, its pages shot (and checked for sideways scrolling) at 390 px and 1280 px."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SHOTS, WIDTHS, enter, ready, shot
+from tests.e2e.conftest import SHOTS, WIDTHS, at_width, enter, ready, shots, unique_number
 
 
 def _admin(new_page, width=WIDTHS["desktop"]):
@@ -26,11 +25,12 @@ def _open(page, path: str, shown: str):
     ready(page)
 
 
-@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
-def test_admin_invites_an_admin_and_the_mail_shows_in_the_outbox(new_page, app_env, width):
-    page = _admin(new_page, width)
+def test_admin_invites_an_admin_and_the_mail_shows_in_the_outbox(new_page, app_env):
+    """Driven at 1280 px (no step differs by width); each state is also shot and checked for
+    sideways scrolling at 390 px."""
+    page = _admin(new_page)
     _open(page, "/admin/admins", "#invite-email")
-    email = f"new-admin-{width}-{app_env['port']}@paysim.demo"
+    email = f"new-admin-{unique_number()}-{app_env['port']}@paysim.demo"
     page.locator("#invite-email").fill(email)
     page.locator("#invite-full-name").fill("Новый Администратор")
     page.locator("#invite-role").click()
@@ -39,7 +39,7 @@ def test_admin_invites_an_admin_and_the_mail_shows_in_the_outbox(new_page, app_e
     view = "#admin-admins"
     expect(page.locator(view)).to_contain_text(email)
     expect(page.locator("#invite-email")).to_have_value("")
-    shot(page, f"admin-admins-{width}")
+    shots(page, "admin-admins")
     with sqlite3.connect(app_env["db"]) as db:
         (user_id,) = db.execute("SELECT id FROM user_account WHERE email = ?", (email,)).fetchone()
     # an e-mail already in use is refused with a clear message and invites nobody
@@ -54,7 +54,7 @@ def test_admin_invites_an_admin_and_the_mail_shows_in_the_outbox(new_page, app_e
 
     _open(page, f"/admin/admins/{user_id}", "#admin-name")
     expect(page.locator("#admin-role-name")).to_have_text("Support operator")
-    shot(page, f"admin-admin-card-{width}")
+    shots(page, "admin-admin-card")
     # disable (after a confirmation), then enable again
     page.locator("#admin-disable").click()
     page.locator("#admin-disable-yes").click()
@@ -64,16 +64,17 @@ def test_admin_invites_an_admin_and_the_mail_shows_in_the_outbox(new_page, app_e
     expect(page.locator("#admin-disable")).to_be_visible()
 
 
-@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
-def test_admin_edits_a_role_and_cannot_remove_its_own_manage_right(new_page, width):
-    page = _admin(new_page, width)
+def test_admin_edits_a_role_and_cannot_remove_its_own_manage_right(new_page):
+    """Driven at 1280 px (no step differs by width); each state is also shot and checked for
+    sideways scrolling at 390 px."""
+    page = _admin(new_page)
     _open(page, "/admin/admins/roles", "#perm-grid")
     # the support operator's role gains the blocks section
     page.locator(".role-item", has_text="Support operator").click()
     expect(page.locator("#role-title")).to_have_text("Support operator")
     box = page.locator("#perm-blocks-view")
     if box.get_attribute("aria-checked") == "true":
-        box.click()  # a previous run (the other width) ticked it: start from unticked
+        box.click()  # an earlier run ticked it: start from unticked
         page.locator("#role-save").click()
         expect(box).to_have_attribute("aria-checked", "false")
     box.click()
@@ -86,7 +87,7 @@ def test_admin_edits_a_role_and_cannot_remove_its_own_manage_right(new_page, wid
     page.locator(".role-item", has_text="Support operator").click()
     expect(page.locator("#role-title")).to_have_text("Support operator")
     expect(page.locator("#perm-blocks-view")).to_have_attribute("aria-checked", "true")
-    shot(page, f"admin-roles-{width}")
+    shots(page, "admin-roles")
 
     # its own role: dropping admins.manage is refused, and nothing changes
     page.locator(".role-item", has_text="Superadmin").click()
@@ -97,7 +98,7 @@ def test_admin_edits_a_role_and_cannot_remove_its_own_manage_right(new_page, wid
     expect(manage).to_have_attribute("aria-checked", "false")
     page.locator("#role-save").click()
     expect(page.locator("#role-error")).to_contain_text("Нельзя лишить себя права")
-    shot(page, f"admin-roles-refused-{width}")
+    shots(page, "admin-roles-refused")
     page.reload()
     expect(page.locator("#perm-grid")).to_be_visible()
     ready(page)
@@ -121,13 +122,18 @@ def test_admin_creates_and_deletes_a_role(new_page, app_env):
     expect(page.locator("#role-list")).not_to_contain_text(name)
 
 
-@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
-def test_admin_filters_the_audit_log_by_action(new_page, width):
-    page = _admin(new_page, width)
+def test_admin_filters_the_audit_log_by_action(new_page):
+    """Driven at 390 px after a look at 1280 px: the filters sit behind the phone's toggle (at
+    1280 px they are shown, without it); the result is shot at both widths."""
+    page = _admin(new_page)
     _open(page, "/admin/audit", "#admin-audit-summary")
     expect(page.locator("#admin-audit-summary")).to_contain_text(re.compile(r"\d"))
-    if width < 768:
-        page.locator("#filter-toggle").click()
+    expect(page.locator("#filter-toggle")).to_be_hidden()
+    expect(page.locator("#f-action")).to_be_visible()
+    at_width(page, WIDTHS["phone"])
+    expect(page.locator("#f-action")).to_be_hidden()
+    page.locator("#filter-toggle").click()
+    expect(page.locator("#f-action")).to_be_visible()
     # a native <select>: the first real action after "any"
     action = page.locator("#f-action option").nth(1).inner_text().strip()
     page.locator("#f-action").select_option(index=1)
@@ -141,12 +147,13 @@ def test_admin_filters_the_audit_log_by_action(new_page, width):
     # a row's before/after opens below the table
     page.locator(".audit-entry").first.click()
     expect(page.locator("#audit-detail-title")).to_contain_text(action)
-    shot(page, f"admin-audit-{width}")
+    shots(page, "admin-audit")
 
 
-@pytest.mark.parametrize("width", [WIDTHS["phone"], WIDTHS["desktop"]])
-def test_admin_opens_the_quality_page_for_a_period(new_page, width):
-    page = _admin(new_page, width)
+def test_admin_opens_the_quality_page_for_a_period(new_page):
+    """Driven at 1280 px (no step differs by width); each state is also shot and checked for
+    sideways scrolling at 390 px."""
+    page = _admin(new_page)
     _open(page, "/admin/quality", "#period-from")
     expect(page.locator("#q-ratings")).to_have_text(re.compile(r"\d"))
     expect(page.locator("#period-from")).to_have_value(re.compile(r"\d{4}-\d\d-\d\d"))
@@ -154,8 +161,10 @@ def test_admin_opens_the_quality_page_for_a_period(new_page, width):
     # a dot per month and aspect rated (a line needs two: an aspect rated in one month only
     # is a dot, and its line's path has no size)
     expect(page.locator("#chart-stars .recharts-line-dot").first).to_be_visible()
-    shot(page, f"admin-quality-{width}")
-    page.screenshot(path=str(SHOTS / f"admin-quality-top-{width}.png"))
+    shots(page, "admin-quality")
+    for width in (WIDTHS["phone"], WIDTHS["desktop"]):  # the chart's top, as a screen shows it
+        at_width(page, width)
+        page.screenshot(path=str(SHOTS / f"admin-quality-top-{width}.png"))
     # a long period: at least as many ratings as the default six months
     before = int(re.sub(r"\D", "", page.locator("#q-ratings").inner_text()) or 0)
     page.locator("#period-from").fill("2020-01-01")
