@@ -43,7 +43,7 @@ from paysim_app.billing import checkout, ledger, payments, topups
 from paysim_app.core import form_keys, notify
 from paysim_app.core.errors import DomainError
 from paysim_app.core.unit_of_work import verb
-from paysim_app.models import Payment, Sim, SimOrder
+from paysim_app.models import Commission, Payment, Sim, SimOrder
 from paysim_app.models.base import utcnow
 from paysim_app.payments import Gateway
 from paysim_app.settings import get_settings
@@ -261,11 +261,34 @@ def credit_to_sim(session: Session, order_id: int, sim_id: int) -> int:
         return 0
     ledger.post(session, payments.credit_posting(sim_id, row.id, kept))
     if partner_id is not None:
-        payments.accrue_commissions(
-            session,
-            [_Accrual(row.id, partner_id, kept)],
-        )
+        _accrue(session, row, partner_id)
     return kept
+
+
+def _accrue(session: Session, row, partner_id: int) -> None:
+    """The dealer's commission, as if the payment had been credited when paid: accrued on the
+    whole amount, less the share of what went back while it was held (a refund or a lost
+    dispute). A later refund then takes back its share by the same arithmetic as for any
+    payment (payments._reverse_commission), and a refund of the rest takes back all of it."""
+    payments.accrue_commissions(session, [_Accrual(row.id, partner_id, row.amount_kop)])
+    given_back = row.refunded_kop + row.chargeback_kop
+    accrual = session.execute(
+        select(Commission).where(Commission.payment_id == row.id, Commission.kind == "accrual")
+    ).scalar_one_or_none()
+    if not given_back or accrual is None:
+        return
+    back = min(accrual.amount_kop, payments.commission_of(given_back, accrual.rate_bp))
+    if back:
+        session.add(
+            Commission(
+                partner_id=partner_id,
+                payment_id=row.id,
+                kind="reversal",
+                rate_bp=accrual.rate_bp,
+                amount_kop=-back,
+            )
+        )
+        session.flush()
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,36 @@ def test_the_activation_credits_the_held_money_to_the_sim_once(session, world):
     assert len(session.execute(select(Commission)).scalars().all()) == 1
 
 
+def test_a_part_refunded_while_held_leaves_the_dealer_the_commission_of_what_was_kept(
+    session, world
+):
+    """A part given back while the money was held, then the SIM credited with the rest: the
+    dealer earns the commission of what was kept, and refunding the rest takes all of it back
+    (as for a payment credited when paid)."""
+    order = _order(session, world)
+    started, _ = _pay(session, world, order.id)
+    payments.refund_payment(
+        session, world["admin"], GW, started.payment_id, "half back", amount_kop=20000
+    )
+    session.commit()
+    handed = _hand_out(session, world, order.id)
+    activations.approve_activation(session, world["admin"], handed.activation_request_id)
+    session.commit()
+    sim_id = world["near_stock"].id
+    assert assert_ledger_consistent(session, sim_id).balance_kop == FEE - 20000
+
+    def earned() -> int:
+        rows = session.execute(select(Commission)).scalars().all()
+        return sum(c.amount_kop for c in rows)
+
+    assert earned() == payments.commission_of(FEE - 20000, 500)
+    payments.refund_payment(session, world["admin"], GW, started.payment_id, "the rest")
+    session.commit()
+    assert earned() == 0
+    assert assert_ledger_consistent(session, sim_id).balance_kop == 0
+    assert session.get(Payment, started.payment_id).status == "refunded"
+
+
 def test_a_delivered_order_gets_its_prepayment_on_approval(session, world):
     admin = world["admin"]
     order = _order(session, world, way="delivery", partner_id="", address="ул. Садовая, д. 3")
