@@ -259,6 +259,7 @@ def _document(session: Session, receipt: Receipt) -> FiscalDocument:
         seller_email=settings.paysim_seller_email,
         payment_address=settings.paysim_payment_address or settings.paysim_public_url,
         tax_system=settings.paysim_tax_system,
+        advance=payment.order_id is not None,  # paid on a SIM order, before its SIM
     )
 
 

@@ -66,8 +66,8 @@ def document_body(doc: FiscalDocument) -> dict:
                     "quantity": 1.0,
                     "sum": _rub(doc.amount_kop),
                     "measurement_unit": "усл.",
-                    "payment_method": "full_payment",
-                    "payment_object": "service",
+                    "payment_method": "advance" if doc.advance else "full_payment",
+                    "payment_object": "payment" if doc.advance else "service",
                     "vat": vat,
                 }
             ],

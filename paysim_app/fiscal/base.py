@@ -20,7 +20,8 @@ VAT_RATES = ("none", "0", "5", "7", "10", "20", "22")
 
 @dataclass(frozen=True)
 class FiscalDocument:
-    """What the cash register is asked to register: one line of services, paid in full."""
+    """What the cash register is asked to register: one line of services, paid in full (or an
+    advance for them)."""
 
     kind: DocumentKind
     external_id: str
@@ -35,6 +36,9 @@ class FiscalDocument:
     seller_email: str
     payment_address: str  # the place of settlement: the site's address for payments online
     tax_system: str  # СНО: osn | usn_income | usn_income_outcome | esn | patent
+    # an advance (54-ФЗ: признак способа расчёта "аванс", предмет расчёта "платёж"): a SIM
+    # order's prepayment, paid before there is a SIM to serve; else a payment for the service
+    advance: bool = False
 
 
 @dataclass(frozen=True)

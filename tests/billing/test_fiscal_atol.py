@@ -243,6 +243,12 @@ def test_the_sandbox_registers_at_once_with_the_same_numbers_every_time(session,
     )
     assert other.data.fpd != first.data.fpd
     assert document_body(document)["receipt"]["items"][0]["vat"] == {"type": "vat22", "sum": 0.18}
+    item = document_body(document)["receipt"]["items"][0]
+    assert (item["payment_method"], item["payment_object"]) == ("full_payment", "service")
+    # a SIM order's prepayment is registered as an advance (аванс, предмет расчёта "платёж")
+    advance = FiscalDocument(**{**document.__dict__, "advance": True})
+    item = document_body(advance)["receipt"]["items"][0]
+    assert (item["payment_method"], item["payment_object"]) == ("advance", "payment")
 
 
 def test_unavailable_is_what_a_transport_failure_raises(fake, atol):

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from paysim_app.billing import checkout, payments, prepayments
+from paysim_app.billing import checkout, payments, prepayments, receipts
 from paysim_app.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from paysim_app.models import (
     ActivationRequest,
@@ -122,6 +122,8 @@ def test_paid_on_the_hosted_page_it_is_held_on_the_order_with_no_balance_anywher
     # the cash receipt of an advance names the order
     receipt = session.execute(select(Receipt).where(Receipt.payment_id == payment.id)).scalar_one()
     assert receipt.kind == "sell"
+    document = receipts._document(session, receipt)  # what the cash register is sent
+    assert document.advance and f"№{order.id}" in document.item_name
 
 
 def test_the_same_form_posted_twice_is_one_payment_and_a_second_prepayment_is_refused(
