@@ -50,7 +50,7 @@ def lists() -> dict[str, ListSpec]:
     from paysim_app.coverage import DEMAND_LIST, SETTLEMENT_LIST, STATION_LIST
     from paysim_app.overview import people_lists, staff_lists
     from paysim_app.partners import cabinet, partner_lists
-    from paysim_app.sims import inventory, queue_lists
+    from paysim_app.sims import inventory, queue_lists, usage_list
     from paysim_app.support import ticketing
 
     specs = (
@@ -73,6 +73,7 @@ def lists() -> dict[str, ListSpec]:
         cabinet.PARTNER_REQUEST_LIST,
         partner_lists.PARTNER_PAYMENT_LIST,
         ticketing.OWN_TICKET_LIST,
+        usage_list.USAGE_LIST,
         notify.NOTIFICATION_LIST,
         outbox.OUTBOX_LIST,
         DEMAND_LIST,

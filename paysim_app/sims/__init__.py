@@ -4,9 +4,9 @@ admin's stock and the CSV import.
 Public (`__all__`): every module, each the verbs of pages (own_sims, activations, blocks,
 tariff_changes, inventory, queue_lists; usage: the network's usage feed; allowance: the
 period's allowance computed from tariff, add-ons and usage; usage_view: usage as the pages
-show it; advisor: the cheapest tariff for the SIM's last three months), the importing
-sub-package (its own `__all__` is its surface, its modules are internal), the status machine and
-the values of the pages' filters.
+show it; usage_list: the subscriber's usage by SIM and day as a list; advisor: the cheapest
+tariff for the SIM's last three months), the importing sub-package (its own `__all__` is its
+surface, its modules are internal), the status machine and the values of the pages' filters.
 """
 
 # the status machine: the one writer of a SIM's status (it lives in core because the ledger,
@@ -37,6 +37,7 @@ __all__ = [
     "tariff_changes",
     "usage",
     "usage_history",
+    "usage_list",
     "usage_view",
     "BLOCK_REASONS",
     "ORDER_STATUSES",
