@@ -111,6 +111,7 @@ from paysim_app.ui.cabinet.sims import SimsState, sims_page
 from paysim_app.ui.cabinet.support import SupportState, TicketState, support_page, ticket_page
 from paysim_app.ui.cabinet.tariffs import TariffsState, tariffs_page
 from paysim_app.ui.cabinet.topup import TopupResultState, TopupState, topup_page, topup_result_page
+from paysim_app.ui.cabinet.usage import UsageListState, usage_list_page
 from paysim_app.ui.components.layout import coming_soon
 from paysim_app.ui.components.login_change import LoginChangeState
 from paysim_app.ui.components.nav import ADMIN, CABINET, PARTNER
@@ -214,6 +215,7 @@ _page(topup_result_page, "/cabinet/topup/result", TopupResultState.load)
 _page(cards_page, "/cabinet/cards", CardsState.load)
 _page(autopay_page, "/cabinet/autopay", AutopayState.load)
 _page(payments_page, "/cabinet/payments", PaymentsState.load)
+_page(usage_list_page, "/cabinet/usage", UsageListState.load)
 _page(quality_page, "/cabinet/quality", QualityState.load)
 _page(sims_page, "/cabinet/sims", SimsState.load)
 _page(ticket_page, "/cabinet/support/[ticket_id]", TicketState.load)
@@ -312,6 +314,7 @@ BUILT = {
     "/cabinet/autopay",
     "/cabinet/notifications",
     "/cabinet/payments",
+    "/cabinet/usage",
     "/cabinet/quality",
     "/cabinet/sims",
     "/cabinet/support",

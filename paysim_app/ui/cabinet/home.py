@@ -560,7 +560,10 @@ def _usage_card() -> rx.Component:
             rx.hstack(
                 rx.icon("signal", size=18, aria_hidden="true"),
                 rx.heading(tr("data_usage.title"), size="4", as_="h2"),
+                rx.spacer(),
+                rx.link(tr("usage_list.all"), href="/cabinet/usage", size="2", id="usage-all"),
                 align="center",
+                width="100%",
             ),
             rx.cond(
                 u["unlimited"] != "",

@@ -26,6 +26,7 @@ CABINET = (
     NavItem("nav.order", "/cabinet/order", "package-plus"),
     NavItem("nav.topup", "/cabinet/topup", "wallet"),
     NavItem("nav.payments", "/cabinet/payments", "receipt"),
+    NavItem("nav.usage", "/cabinet/usage", "chart-column"),
     NavItem("nav.cards", "/cabinet/cards", "credit-card"),
     NavItem("nav.autopay", "/cabinet/autopay", "repeat"),
     NavItem("nav.tariffs", "/cabinet/tariffs", "layers"),
