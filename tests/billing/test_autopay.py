@@ -626,7 +626,10 @@ def test_autopay_follows_settlement_whichever_billing_module_is_imported_first()
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    # receipts follow settlement the same way (a receipt for each payment that succeeded)
-    assert out.strip() == (
-        "['paysim_app.billing.autopay.on_settled', 'paysim_app.billing.receipts._on_settlement']"
-    )
+    # receipts follow settlement the same way (a receipt for each payment that succeeded), and
+    # so do a SIM order's prepayments (credited or given back as their order stands)
+    assert out.strip().strip("[]").split(", ") == [
+        "'paysim_app.billing.autopay.on_settled'",
+        "'paysim_app.billing.prepayments._on_settlement'",
+        "'paysim_app.billing.receipts._on_settlement'",
+    ]
