@@ -44,6 +44,7 @@ DEMO_ACCOUNTS = [
         "test_partner_cabinet",
         "test_partner_money",
         "test_security_ws",
+        "test_usage_list",
     )
 ]
 BROWSER_DEMO = [*PYTEST, *DEMO_ACCOUNTS, "--durations=5"]

@@ -85,7 +85,10 @@ def test_order_with_pickup_handed_out_approved_and_in_the_cabinet(new_page, app_
     offer.click()
     # signed out: the sign-in page, whose registration link keeps where the visitor was going
     expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_role("link", name="Нет кабинета? Зарегистрироваться").click()
+    register = page.get_by_role("link", name="Нет кабинета? Зарегистрироваться")
+    # its address carries `next` once the page's state has the router's query (after hydration)
+    expect(register).to_have_attribute("href", re.compile(r"/register\?next="))
+    register.click()
     expect(page).to_have_url(re.compile(r"/register\?next="))
     page.locator("#full_name").fill("Ольга Заказова")
     page.locator("#login").fill(w["login"])
