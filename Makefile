@@ -6,11 +6,10 @@ export PATH := $(TOOLS)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
 export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PAYSIM_DEMO ?= 1
-# Compiled modules are cached, outside the tree: an environment with PYTHONDONTWRITEBYTECODE
-# makes every process compile the app again and pytest rewrite every test file's asserts again
-# (about 13 core-s a pytest run's collection, and each app process's imports; bench/README.md)
+# Compiled modules are cached (in the usual __pycache__ folders, git-ignored): an environment
+# with PYTHONDONTWRITEBYTECODE makes every pytest process rewrite every test file's asserts again
+# (about 13 core-s a collection, five collections a `make test`; bench/README.md)
 unexport PYTHONDONTWRITEBYTECODE
-export PYTHONPYCACHEPREFIX := $(CURDIR)/.cache/pycache
 
 .PHONY: run test prod setup venv node migrate seed lint audit clean
 
