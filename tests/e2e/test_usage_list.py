@@ -40,13 +40,17 @@ def _totals_mb(app_env: dict, first: date, last: date) -> list[int]:
 
 
 def _found(n: int):
-    return re.compile(rf"Найдено:\s{n}$")
+    # in either language: the demo subscriber's saved language is the other run's to switch
+    return re.compile(rf"(Найдено|Found):\s{n}$")
 
 
 def _megabytes(cell: str) -> float:
     number, unit = cell.replace("\u00a0", " ").rsplit(" ", 1)
-    value = float(number.replace(" ", "").replace(",", "."))
-    return value * 1000 if unit == "ГБ" else value
+    if unit in ("GB", "MB"):  # English: 1,234.5
+        value = float(number.replace(",", ""))
+    else:  # Russian: 1 234,5
+        value = float(number.replace(" ", "").replace(",", "."))
+    return value * 1000 if unit in ("ГБ", "GB") else value
 
 
 def test_usage_list_filtered_by_dates_and_a_minimum_total(new_page, app_env):
