@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -56,6 +57,45 @@ def _start(command: list[str], log: Path | None, env: dict[str, str]) -> subproc
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
+CPU: dict[str, float] = {}  # run -> core-seconds of its process tree (user + system)
+
+
+def _wait(name: str, run: subprocess.Popen) -> int:
+    """The run's exit status; its processes' CPU time is kept in CPU (where the time goes)."""
+    _, status, usage = os.wait4(run.pid, 0)
+    run.returncode = os.waitstatus_to_exitcode(status)
+    CPU[name] = usage.ru_utime + usage.ru_stime
+    return run.returncode
+
+
+def _server_cpu(command: str) -> float:
+    """Core-seconds used so far by the local servers named `command` (postgres, redis-server)
+    and their ended children; 0 where /proc does not tell."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, tail = stat.read_text().rpartition(")")
+            stats[int(stat.parent.name)] = (head.partition("(")[2], tail.split())
+        except (OSError, ValueError):
+            continue
+    ticks = 0
+    for name, fields in stats.values():
+        parent = stats.get(int(fields[1]), ("", []))[0]
+        if name == command and parent != command:  # the server's main process
+            ticks += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_summary(servers: dict[str, float]) -> str:
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # what is not a run's is the app's build and its server (children of this process too)
+    CPU["app build and server"] = own.ru_utime + own.ru_stime - sum(CPU.values())
+    for name, before in servers.items():
+        CPU[name] = _server_cpu(name) - before
+    parts = ", ".join(f"{name} {seconds:.0f}" for name, seconds in CPU.items())
+    return f"CPU in core-seconds: {parts}; {sum(CPU.values()):.0f} in all"
+
+
 def _report(title: str, log: Path, code: int, started: float) -> None:
     print(f"\n---- {title}: exit {code} after {time.monotonic() - started:.0f} s ----", flush=True)
     sys.stdout.write(log.read_text(errors="replace"))
@@ -66,6 +106,7 @@ def main() -> int:
     # a SIGTERM (a cancelled CI run) still stops the app and the runs: the finally clauses run
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
+    servers = {name: _server_cpu(name) for name in ("postgres", "redis-server")}
     work = Path(tempfile.mkdtemp(prefix="paysim-suite-"))
     runs: list[subprocess.Popen] = []
     try:
@@ -87,24 +128,28 @@ def main() -> int:
                 demo = _start(BROWSER_DEMO, work / "browser-demo.log", env)
                 browser = _start(BROWSER, None, env)
                 runs += [security, demo, browser]
-                codes = {"browser": browser.wait(), "browser (demo accounts)": demo.wait()}
+                codes = {
+                    "browser": _wait("browser", browser),
+                    "browser (demo accounts)": _wait("browser (demo accounts)", demo),
+                }
             finally:
                 server.close()  # stops the app
         log = work / "browser-demo.log"
         _report(
             "browser journeys of the demo accounts", log, codes["browser (demo accounts)"], started
         )
-        codes["security"] = security.wait()
+        codes["security"] = _wait("security", security)
         _report(
             "security suites (tests/security)", work / "security.log", codes["security"], started
         )
-        codes["fast"] = fast.wait()
+        codes["fast"] = _wait("fast", fast)
         _report("tests without a running app", work / "fast.log", codes["fast"], started)
     finally:
         for run in runs:
             if run.poll() is None:
                 run.terminate()
     failed = [name for name, code in codes.items() if code != 0]
+    print(f"\n{_cpu_summary(servers)}")
     print(
         f"\n==== make test: {'FAILED: ' + ', '.join(failed) if failed else 'all passed'} "
         f"in {time.monotonic() - started:.0f} s ===="
