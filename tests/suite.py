@@ -1,19 +1,24 @@
-"""`make test`: the whole suite as three pytest runs side by side on one machine.
+"""`make test`: the whole suite as pytest runs side by side on one machine.
 
 1. the tests that need no running app, on two cores (pytest-xdist), from the start;
 2. meanwhile the app is built once and started on its demo database (tests/e2e/conftest.py
    prepare_app, run_app); then
-3. two runs of the browser journeys (tests/e2e) drive that app, and beside them the security
-   suites (tests/security) start their own backends, one per database kind.
+3. the browser journeys (tests/e2e) drive that app in two runs, and beside them the security
+   suites (tests/security) drive backends of their own, one per database kind;
+4. last, alone, the journeys marked `alone` (they change what every account sees).
+
+A browser journey or a security matrix mostly waits for the app, so these runs overlap to keep
+both cores busy; the runs print their CPU time at the end (where the suite's time goes).
 
 The browser tests are split so that the tests signing in as the demo subscriber and the demo
-dealer run in one of the two (they share those accounts' sessions and saved language); the
-tests that change what an account shares with others use fresh accounts
-(conftest.staff_login). The main browser run's report is printed as it goes, the others' when
-they end. The exit status is
-0 only when all three passed. The runs get PAYSIM_E2E_APP (the running app's description, so
-the browser tests use it instead of starting one) and PAYSIM_CHECKOUT_LOCK_HELD (this process
-holds the checkout's build lock for them).
+dealer run in one process (they share those accounts' sessions and saved language); the others
+use accounts of their own (conftest.staff_login; unique_number counts in one file for all runs).
+Two journeys of one run never overlap: more at once measured slower (the cores were already
+busy) and broke the journeys that count what the app holds. The main browser run's
+report is printed as it goes, the others' when they end. The exit status is 0 only when all
+runs passed. The runs get PAYSIM_E2E_APP (the running app's description, so the browser tests
+use it instead of starting one) and PAYSIM_CHECKOUT_LOCK_HELD (this process holds the
+checkout's build lock for them).
 """
 
 from __future__ import annotations
@@ -48,13 +53,33 @@ DEMO_ACCOUNTS = [
         "test_usage_list",
     )
 ]
-BROWSER_DEMO = [*PYTEST, *DEMO_ACCOUNTS, "--durations=5"]
-BROWSER = [*PYTEST, "tests/e2e", *(f"--ignore={path}" for path in DEMO_ACCOUNTS), "--durations=10"]
+BROWSER_DEMO = [*PYTEST, *DEMO_ACCOUNTS, "-m", "not alone", "--durations=5"]
+BROWSER = [
+    *PYTEST,
+    "tests/e2e",
+    *(f"--ignore={path}" for path in DEMO_ACCOUNTS),
+    *("-m", "not alone", "--durations=10"),
+]
+# journeys that change what every account sees (a new version of the terms): after the others
+ALONE = [*PYTEST, "tests/e2e", "-m", "alone"]
 
 
-def _start(command: list[str], log: Path | None, env: dict[str, str]) -> subprocess.Popen:
+def _start(
+    command: list[str], log: Path | None, env: dict[str, str], *, own_share: bool = False
+) -> subprocess.Popen:
+    """own_share: the run gets a session of its own. Linux's scheduler shares the cores between
+    sessions (autogroups) first: the tests without an app get about one core, and the browser
+    runs, the app and the security backends (all in this process's session) the other, instead
+    of the busy CPU-bound run getting one share among many."""
     out = log.open("w") if log else None
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=own_share,
+    )
 
 
 CPU: dict[str, float] = {}  # run -> core-seconds of its process tree (user + system)
@@ -86,14 +111,30 @@ def _server_cpu(command: str) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_summary(servers: dict[str, float]) -> str:
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, all) core-seconds of the whole machine since boot, from /proc/stat."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks[:8]) - idle) / hz, sum(ticks[:8]) / hz
+
+
+def _cpu_summary(servers: dict[str, float], machine: tuple[float, float]) -> str:
     own = resource.getrusage(resource.RUSAGE_CHILDREN)
     # what is not a run's is the app's build and its server (children of this process too)
     CPU["app build and server"] = own.ru_utime + own.ru_stime - sum(CPU.values())
     for name, before in servers.items():
         CPU[name] = _server_cpu(name) - before
     parts = ", ".join(f"{name} {seconds:.0f}" for name, seconds in CPU.items())
-    return f"CPU in core-seconds: {parts}; {sum(CPU.values()):.0f} in all"
+    busy, every = (now - then for now, then in zip(_machine_cpu(), machine, strict=True))
+    # the processes a run's process did not wait for (a server's workers) are not in its figure
+    return (
+        f"CPU in core-seconds: {parts}; {sum(CPU.values()):.0f} in all. The machine was busy "
+        f"{busy:.0f} of {every:.0f} core-seconds ({busy / max(every, 1):.0%})"
+    )
 
 
 def _report(title: str, log: Path, code: int, started: float) -> None:
@@ -107,10 +148,13 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     servers = {name: _server_cpu(name) for name in ("postgres", "redis-server")}
+    machine = _machine_cpu()
     work = Path(tempfile.mkdtemp(prefix="paysim-suite-"))
     runs: list[subprocess.Popen] = []
     try:
-        fast = _start(FAST, work / "fast.log", dict(os.environ))  # it starts no app of this build
+        fast = _start(
+            FAST, work / "fast.log", dict(os.environ), own_share=True
+        )  # it starts no app of this build
         runs.append(fast)
         with app_checkout_lock():
             env = {**os.environ, CHECKOUT_LOCK_HELD: "1"}  # held from here on, for the runs below
@@ -132,6 +176,9 @@ def main() -> int:
                     "browser": _wait("browser", browser),
                     "browser (demo accounts)": _wait("browser (demo accounts)", demo),
                 }
+                alone = _start(ALONE, None, env)
+                runs.append(alone)
+                codes["browser (alone)"] = _wait("browser (alone)", alone)
             finally:
                 server.close()  # stops the app
         log = work / "browser-demo.log"
@@ -149,7 +196,7 @@ def main() -> int:
             if run.poll() is None:
                 run.terminate()
     failed = [name for name, code in codes.items() if code != 0]
-    print(f"\n{_cpu_summary(servers)}")
+    print(f"\n{_cpu_summary(servers, machine)}")
     print(
         f"\n==== make test: {'FAILED: ' + ', '.join(failed) if failed else 'all passed'} "
         f"in {time.monotonic() - started:.0f} s ===="

@@ -6,6 +6,7 @@ is Debian's (/usr/bin/chromium), driven by Playwright. Screenshots go to artifac
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
@@ -137,7 +138,9 @@ def run_app(app_env: dict, log: Path) -> Iterator[str]:
             env=app_env["env"],
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            # a process group of its own (stopped as one with killpg), in the test run's
+            # session: the scheduler shares the cores between sessions (tests/suite.py)
+            process_group=0,
         )
     url = f"http://localhost:{app_env['port']}"
     try:
@@ -291,7 +294,20 @@ _serial = itertools.count(1)
 
 
 def unique_number() -> int:
-    return next(_serial)
+    """A number no other test driving this app has had. The browser runs of `make test` share
+    one app (tests/suite.py), so they count in one file beside its description, under a lock."""
+    shared = os.environ.get(SHARED_APP)
+    if not shared:
+        return next(_serial)
+    fd = os.open(Path(shared).with_name("serial"), os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        number = int(os.read(fd, 32) or b"0") + 1
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, str(number).encode())
+    finally:
+        os.close(fd)  # closing releases the lock
+    return number
 
 
 def staff_login(app_env: dict, kind: str) -> str:

@@ -387,7 +387,9 @@ def _serve(kind: str, url: str, work: Path) -> Iterator[Backend]:
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            # a process group of its own (stopped as one with killpg), in the test run's
+            # session: the scheduler shares the cores between sessions (tests/suite.py)
+            process_group=0,
         )
     base = f"http://127.0.0.1:{port}"
     try:
