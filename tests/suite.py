@@ -68,9 +68,9 @@ def _start(
     command: list[str], log: Path | None, env: dict[str, str], *, own_share: bool = False
 ) -> subprocess.Popen:
     """own_share: the run gets a session of its own. Linux's scheduler shares the cores between
-    sessions (autogroups) first: the tests without an app get about one core, and the browser
-    runs, the app and the security backends (all in this process's session) the other, instead
-    of the busy CPU-bound run getting one share among many."""
+    sessions (autogroups) first, so the CPU-bound run is not one share among the browser runs,
+    the app and the security backends (all in this process's session). Measured: 816 s with
+    every server in a session of its own, 808 s so (bench/README.md, "make test")."""
     out = log.open("w") if log else None
     return subprocess.Popen(
         command,
@@ -130,7 +130,8 @@ def _cpu_summary(servers: dict[str, float], machine: tuple[float, float]) -> str
         CPU[name] = _server_cpu(name) - before
     parts = ", ".join(f"{name} {seconds:.0f}" for name, seconds in CPU.items())
     busy, every = (now - then for now, then in zip(_machine_cpu(), machine, strict=True))
-    # the processes a run's process did not wait for (a server's workers) are not in its figure
+    # a process its parent did not wait for is in no run's figure: Chromium's (reaped after
+    # Playwright's driver has gone), most of the browser runs' CPU; the machine's figure has all
     return (
         f"CPU in core-seconds: {parts}; {sum(CPU.values()):.0f} in all. The machine was busy "
         f"{busy:.0f} of {every:.0f} core-seconds ({busy / max(every, 1):.0%})"
