@@ -69,8 +69,8 @@ def _start(
 ) -> subprocess.Popen:
     """own_share: the run gets a session of its own. Linux's scheduler shares the cores between
     sessions (autogroups) first, so the CPU-bound run is not one share among the browser runs,
-    the app and the security backends (all in this process's session). Measured: 816 s with
-    every server in a session of its own, 808 s so (bench/README.md, "make test")."""
+    the app and the security backends (all in this process's session; bench/README.md, "The
+    test suite's time", has what it changed)."""
     out = log.open("w") if log else None
     return subprocess.Popen(
         command,
