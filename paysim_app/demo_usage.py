@@ -46,7 +46,7 @@ from paysim_app.i18n.formats import moscow_date
 from paysim_app.models import Notification, OutboxEmail, Sim, Tariff
 from paysim_app.models.usage import UsageDay, UsageHour
 from paysim_app.settings import get_settings
-from paysim_app.sims import allowance, policy, usage
+from paysim_app.sims import allowance, policy, usage, usage_months
 from paysim_app.sims.tariff_changes import current_period
 
 SEED = 2026_0719
@@ -334,7 +334,8 @@ def _sqlite_insert(session: Session, column, moments: list, columns: tuple) -> N
 
 def seed_usage(seeder) -> None:
     """Write the usage of every SIM the seeder put in service (after its SIMs and add-ons are
-    inserted: the rows need their ids), then the network policy those SIMs have with it."""
+    inserted: the rows need their ids), its final months rolled up, then the network policy
+    those SIMs have with it."""
     work = _Usage(seeder)
     in_service = []
     for plan in [*seeder.sims, *_put_in_service_by_verbs(seeder)]:
@@ -342,6 +343,8 @@ def seed_usage(seeder) -> None:
             work.sim(plan)
             in_service.append(plan.id)
     work.write(seeder.s)
+    # the months already final, as the tidy job would have rolled them (sims.usage_months)
+    usage_months.roll_up(seeder.s, now=seeder.now, max_days=None)
     _refresh_policy(seeder.s, in_service, seeder.now)
 
 

@@ -31,7 +31,7 @@ from paysim_app.db import get_engine, session_scope
 from paysim_app.messaging import delivery
 from paysim_app.payments import get_gateway
 from paysim_app.settings import get_settings
-from paysim_app.sims import usage
+from paysim_app.sims import usage, usage_months
 from paysim_app.support import attachments
 
 log = logging.getLogger("paysim.jobs")
@@ -142,21 +142,25 @@ def delivery_job() -> None:
 def tidy_job() -> None:
     """Support files no message took within the hour, lapsed windows of the limits, usage
     record ids past the time a resend can come, hourly and daily usage past their keeping
-    (sims.usage.sweep), and the static addresses of ended add-ons."""
+    (sims.usage.sweep), the days of usage that became final rolled up into months
+    (sims.usage_months), and the static addresses of ended add-ons."""
     with session_scope() as session:
         files = attachments.sweep_unsent(session)
         windows = rate_limits.sweep(session)
         ids = usage.sweep(session)
         session.commit()
+        rolled = usage_months.roll_up(session)
+        session.commit()
         addresses = _addons.release_ended(session)
         session.commit()
-    if files or windows or ids or addresses:
+    if files or windows or ids or rolled or addresses:
         log.info(
             "tidy: %s unsent files, %s lapsed limit windows, %s usage rows (ids, hours, days),"
-            " %s static addresses freed",
+            " %s days of usage rolled into months, %s static addresses freed",
             files,
             windows,
             ids,
+            rolled,
             addresses,
         )
 

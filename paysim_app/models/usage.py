@@ -49,3 +49,23 @@ class UsageDay(SQLModel, table=True):
     day: date = Field(primary_key=True)
     bytes_up: int = Field(default=0, sa_type=BigInteger)
     bytes_down: int = Field(default=0, sa_type=BigInteger)
+
+
+class UsageMonth(SQLModel, table=True):
+    """Bytes a SIM moved in one Moscow calendar month (`month`: its first day), summed from
+    usage_day once a day can no longer change (sims.usage_months.roll_up). A year's history
+    reads twelve of these rather than 365 days scattered over as many pages (kept 25 months)."""
+
+    __tablename__ = "usage_month"
+    sim_id: int = Field(foreign_key="sim.id", primary_key=True)
+    month: date = Field(primary_key=True)
+    bytes_up: int = Field(default=0, sa_type=BigInteger)
+    bytes_down: int = Field(default=0, sa_type=BigInteger)
+
+
+class UsageRollup(SQLModel, table=True):
+    """One row: the last Moscow day whose usage_day rows are in usage_month."""
+
+    __tablename__ = "usage_rollup"
+    id: int = Field(default=1, primary_key=True)
+    rolled_through: date

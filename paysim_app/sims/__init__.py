@@ -4,7 +4,8 @@ admin's stock and the CSV import.
 Public (`__all__`): every module, each the verbs of pages (own_sims, activations, blocks,
 tariff_changes, inventory, queue_lists; usage: the network's usage feed; allowance: the
 period's allowance computed from tariff, add-ons and usage; usage_view: usage as the pages
-show it; usage_list: the subscriber's usage by SIM and day as a list; advisor: the cheapest
+show it; usage_list: the subscriber's usage by SIM and day as a list; usage_months: final days
+rolled up into months for the histories; advisor: the cheapest
 tariff for the SIM's last three months), the importing sub-package (its own `__all__` is its
 surface, its modules are internal), the status machine and the values of the pages' filters.
 """
@@ -38,6 +39,7 @@ __all__ = [
     "usage",
     "usage_history",
     "usage_list",
+    "usage_months",
     "usage_view",
     "BLOCK_REASONS",
     "ORDER_STATUSES",

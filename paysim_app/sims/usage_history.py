@@ -3,8 +3,9 @@ for many SIMs at once.
 
 Everything here reads `usage_day` (the feed's ingest keeps it beside `usage_hour`, 13 months)
 by its primary key (sim_id, day): a range of at most a few hundred rows per SIM, never a scan of
-the hourly table. Days and months are Moscow calendar days and months; a day or a month without
-usage is there with zeros, so a chart has no gaps.
+the hourly table. The months read `usage_month` for the days already final (sims.usage_months)
+and usage_day only after them: at most 13 + ~37 rows a SIM. Days and months are Moscow calendar
+days and months; a day or a month without usage is there with zeros, so a chart has no gaps.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from sqlmodel import Session
 
 from paysim_app.core.errors import ValidationError
 from paysim_app.core.unit_of_work import verb
-from paysim_app.models.usage import UsageDay
+from paysim_app.models.usage import UsageDay, UsageMonth
+from paysim_app.sims import usage_months
 from paysim_app.sims.usage import day_of
 
 MAX_DAYS = 400  # a chart's range: a year and a bit
@@ -72,10 +74,26 @@ def monthly(
     this_month = today.replace(day=1)
     first = _month_back(this_month, months - 1)
     sums: dict[date, list[int]] = {_month_back(this_month, i): [0, 0] for i in range(months)}
-    for day, up, down in _rows(session, sim_id, first, today):
-        acc = sums[day.replace(day=1)]
+
+    def add(month: date, up: int, down: int) -> None:
+        acc = sums[month.replace(day=1)]
         acc[0] += up
         acc[1] += down
+
+    # the months' final days from usage_month (at most `months` rows), the rest from usage_day
+    rolled = usage_months.rolled_through(session)
+    days_from = first
+    if rolled is not None and rolled >= first:
+        table = UsageMonth.__table__
+        for month, up, down in session.execute(
+            select(table.c.month, table.c.bytes_up, table.c.bytes_down).where(
+                table.c.sim_id == sim_id, table.c.month >= first, table.c.month <= rolled
+            )
+        ):
+            add(month, up, down)
+        days_from = rolled + timedelta(days=1)
+    for day, up, down in _rows(session, sim_id, days_from, today):
+        add(day, up, down)
     return [(month, up, down) for month, (up, down) in sorted(sums.items())]
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union_all
 from sqlmodel import Session
 
 from paysim_app.core.errors import PermissionDenied, ValidationError
@@ -38,8 +38,8 @@ from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_date, moscow_day_range
 from paysim_app.models import AddonService, Partner, Sim, Tariff
 from paysim_app.models.base import utcnow
-from paysim_app.models.usage import UsageDay
-from paysim_app.sims import allowance, usage_history
+from paysim_app.models.usage import UsageDay, UsageMonth
+from paysim_app.sims import allowance, usage_history, usage_months
 
 FORECAST_DAYS = 7  # the pace's window: the last week of the period
 LOW_PERCENT = 80  # from here on the card offers a pack
@@ -316,23 +316,41 @@ def partner_totals(
 @verb
 def traffic(session: Session, actor: Actor, month: str, by: str) -> list[TrafficRow]:
     """The month's traffic per tariff (the SIMs' tariff now) or per partner, biggest first: one
-    query over the month's usage_day rows (summed per SIM, then per tariff or partner), then
-    the names. Heavy at a million SIMs (a month is ~30 rows per SIM, some 30M rows): the page
-    loads it in the background."""
+    query over the month's rows (summed per SIM, then per tariff or partner), then the names.
+    A month whose days are final reads usage_month (a row a SIM); the current one usage_day
+    (~30 rows a SIM, some 30M at a million SIMs): the page loads it in the background."""
     if by not in TRAFFIC_KINDS:
         raise ValidationError("data_usage.error.kind")
     require(actor, _TRAFFIC_PERMISSION[by])
     first = parse_month(month)
-    ud = UsageDay.__table__.c
+    ud, um = UsageDay.__table__.c, UsageMonth.__table__.c
     # each SIM's month first (a hash aggregate over the month's rows), then one row per SIM
     # joined to its tariff or partner: no DISTINCT, and no index walk per SIM (measured in
-    # bench/usage_traffic.py: the direct join with count(DISTINCT) took twice as long)
-    per_sim = (
-        select(ud.sim_id.label("sim_id"), func.sum(ud.bytes_up + ud.bytes_down).label("b"))
-        .where(ud.day >= first, ud.day <= _month_end(first))
-        .group_by(ud.sim_id)
-        .subquery()
-    )
+    # bench/usage_traffic.py: the direct join with count(DISTINCT) took twice as long). The
+    # month's final days come from usage_month (one row a SIM), the others from usage_day.
+    rolled = usage_months.rolled_through(session)
+    days_from = first
+    parts = []
+    if rolled is not None and rolled >= first:
+        parts.append(
+            select(um.sim_id.label("sim_id"), (um.bytes_up + um.bytes_down).label("b")).where(
+                um.month == first
+            )
+        )
+        days_from = rolled + timedelta(days=1)
+    if days_from <= _month_end(first):
+        parts.append(
+            select(ud.sim_id.label("sim_id"), (ud.bytes_up + ud.bytes_down).label("b")).where(
+                ud.day >= days_from, ud.day <= _month_end(first)
+            )
+        )
+    if days_from > _month_end(first):
+        per_sim = parts[0].subquery()  # a wholly final month: already one row a SIM
+    else:
+        part = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+        per_sim = (
+            select(part.c.sim_id, func.sum(part.c.b).label("b")).group_by(part.c.sim_id).subquery()
+        )
     key = Sim.tariff_id if by == "tariff" else Sim.partner_id
     rows = session.execute(
         select(key, func.count(), func.sum(per_sim.c.b))

@@ -315,11 +315,12 @@ def test_janitor_job_settles_a_payment_left_pending(session, factory):
     assert session.get(Sim, sim.id).balance_kop == 25000
 
 
-def test_tidy_job_sweeps_unsent_files_lapsed_limit_windows_and_old_usage_ids(
+def test_tidy_job_sweeps_unsent_files_lapsed_limit_windows_old_usage_ids_and_rolls_months(
     session, factory, monkeypatch, tmp_path
 ):
     from paysim_app.core import rate_limits
     from paysim_app.models import RateCounter, UsageRecordSeen
+    from paysim_app.models.usage import UsageMonth
     from paysim_app.settings import get_settings
     from paysim_app.sims import usage
     from paysim_app.support import attachments
@@ -346,4 +347,7 @@ def test_tidy_job_sweeps_unsent_files_lapsed_limit_windows_and_old_usage_ids(
         f"LIMITER/attachments.user/{sub.user_id}/30/1/day"
     ]
     assert session.execute(select(UsageRecordSeen)).first() is None  # past its 40 days
+    # the day 41 days ago is final: it is in its month (sims.usage_months)
+    rolled = session.execute(select(UsageMonth.sim_id, UsageMonth.bytes_up)).all()
+    assert [tuple(r) for r in rolled] == [(sim.id, 1)]
     get_settings.cache_clear()
