@@ -9,14 +9,23 @@ import pytest
 
 from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.models import AddonService, SimAddon, UsageHour
-from paysim_app.sims import allowance
+from paysim_app.models.usage import UsageDay
+from paysim_app.sims import allowance, usage
 from paysim_app.sims.allowance import GB
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)  # 15:00 in Moscow
 
 
 def use(session, sim, at: datetime, n: int) -> None:
-    session.add(UsageHour(sim_id=sim.id, hour=at, bytes_up=n // 4, bytes_down=n - n // 4))
+    """n bytes in the hour `at`, written as the ingest writes them: the hour and its Moscow day
+    (the allowance counts the days, and the night hours of a SIM with a night add-on)."""
+    up, down = n // 4, n - n // 4
+    session.add(UsageHour(sim_id=sim.id, hour=at, bytes_up=up, bytes_down=down))
+    day = session.get(UsageDay, (sim.id, usage.day_of(at)))
+    if day is None:
+        session.add(UsageDay(sim_id=sim.id, day=usage.day_of(at), bytes_up=up, bytes_down=down))
+    else:
+        day.bytes_up, day.bytes_down = day.bytes_up + up, day.bytes_down + down
     session.commit()
 
 
