@@ -2,7 +2,7 @@
 the dashboard's usage queries (`sims.usage_history`) at a million SIMs.
 
     python bench/usage.py --db postgresql://root@127.0.0.1:5432/paysim_usage_bench
-    python bench/usage.py --sims 100000 --history-days 90          # a quicker run
+    python bench/usage.py --sims 100000 --skip-ingest --cold        # the reads only, quicker
 
 It DROPS and creates the database named in --db (or PAYSIM_BENCH_USAGE_DB; its name must contain
 "bench"), migrates it with alembic to head and loads N active SIMs with COPY. Then:
@@ -15,11 +15,13 @@ It DROPS and creates the database named in --db (or PAYSIM_BENCH_USAGE_DB; its n
 2. the same day sent again: everything a duplicate, nothing added (checked), its time against a
    third of the first;
 3. the sums checked against what was sent (usage_hour and usage_day, one GROUP BY each);
-4. a year of daily aggregates (--history-days of usage_day per SIM, loaded with one
-   INSERT ... SELECT over generate_series), its time and the table + index sizes, then the
-   dashboard's queries for --queries random SIMs: `usage_history.daily` (the last 30 days),
-   `usage_history.monthly` (12 months) and the current period's sum over usage_hour of one SIM
-   (what the allowance reads), median and p95 in ms against 20 ms;
+4. what a year of service leaves for each SIM, as the tidy job keeps it: --history-days of
+   usage_day before today and --history-months of usage_month rolled up to the last final day
+   (usage_rollup's mark), loaded with INSERT ... SELECT over generate_series; its time and the
+   tables' and indexes' sizes. Then the dashboard's reads for --queries random SIMs:
+   `usage_history.daily` (the last 30 days), `usage_history.monthly` (12 months) and
+   `allowance.of_sim` (the period's allowance and usage), median and p95 in ms against 20 ms;
+   with --cold first with the kernel's page cache emptied (root), then warm;
 5. the policy feed (unless --no-policy): before step 1 every SIM gets a 30 GB tariff and its
    sim_policy row (prepare_policy), so the ingest screens and refreshes as it does in service;
    at the end, `policy.feed` pages of 1000 at the start, middle and end of the feed (ms).
@@ -56,6 +58,7 @@ from sqlalchemy.engine import make_url
 from bench.admin_data import luhn_digit, prepare_database
 from paysim_app import db as app_db
 from paysim_app.settings import get_settings
+from paysim_app.sims import usage_months
 
 DEFAULT_DB = "postgresql://root@127.0.0.1:5432/paysim_usage_bench"
 SENDER = "pgw-bench"
@@ -197,9 +200,14 @@ def send_day(url: str, day: datetime, sims: int, workers: int, batch: int, profi
 # --------------------------------------------------------------------------- history + queries
 
 
-def load_history(engine, sims: int, days: int, before: date) -> float:
-    """`days` days of usage_day per SIM before `before`, in (sim, day) order."""
+def load_history(engine, sims: int, days: int, months: int, today: date, final: date) -> float:
+    """What a year of service leaves behind for each SIM, as the tidy job keeps it: `days` days
+    of usage_day before `today` (Moscow) and `months` calendar months of usage_month before this
+    one, rolled up to `final` (the last final day: usage_rollup's mark). In (sim, day) order."""
     started = time.perf_counter()
+    first_month = today.replace(day=1)
+    for _ in range(months):
+        first_month = (first_month - timedelta(days=1)).replace(day=1)
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL synchronous_commit = off"))
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
@@ -211,23 +219,54 @@ def load_history(engine, sims: int, days: int, before: date) -> float:
         step = 50_000
         for lo in range(1, sims + 1, step):
             hi = min(sims, lo + step - 1)
+            bounds = {"lo": lo, "hi": hi}
+            if days:
+                conn.execute(
+                    text(
+                        "INSERT INTO usage_day (sim_id, day, bytes_up, bytes_down)"
+                        " SELECT s, (CAST(:today AS date) - d),"
+                        "  ((s * 7919 + d * 104729) % 600000000) / 12,"
+                        "  (s * 7919 + d * 104729) % 600000000"
+                        # bigint: s * 7919 passes 2^31 above 271,000 SIMs
+                        " FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) s,"
+                        "  generate_series(CAST(:days AS int), 1, -1) d"
+                        " ON CONFLICT DO NOTHING"
+                    ),
+                    {**bounds, "today": today, "days": days},
+                )
+            if months:
+                conn.execute(
+                    text(
+                        "INSERT INTO usage_month (sim_id, month, bytes_up, bytes_down)"
+                        " SELECT s, CAST(m AS date), ((s * 7919) % 9000000000) / 12,"
+                        "  (s * 7919) % 9000000000"
+                        " FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) s,"
+                        "  generate_series(CAST(:first AS date), CAST(:final AS date),"
+                        "   interval '1 month') m"
+                    ),
+                    {**bounds, "first": first_month, "final": final},
+                )
+        if months:
             conn.execute(
-                text(
-                    "INSERT INTO usage_day (sim_id, day, bytes_up, bytes_down)"
-                    " SELECT s, (CAST(:before AS date) - d),"
-                    "  ((s * 7919 + d * 104729) % 600000000) / 12,"
-                    "  (s * 7919 + d * 104729) % 600000000"
-                    # bigint: s * 7919 passes 2^31 above 271,000 SIMs
-                    " FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) s,"
-                    "  generate_series(CAST(:days AS int), 1, -1) d"
-                    " ON CONFLICT DO NOTHING"
-                ),
-                {"before": before, "lo": lo, "hi": hi, "days": days},
+                text("INSERT INTO usage_rollup (id, rolled_through) VALUES (1, :final)"),
+                {"final": final},
             )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE usage_day"))
-        conn.execute(text("VACUUM ANALYZE usage_hour"))
+        for table in ("usage_day", "usage_month", "usage_hour"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))
     return time.perf_counter() - started
+
+
+def drop_caches() -> bool:
+    """Empty the kernel's page cache (root only), so the next reads come from the disk, as they
+    would for a SIM whose rows are not in memory. PostgreSQL's own buffers (128 MB by default)
+    stay: they hold a small share of tables of several GB."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    return True
 
 
 def sizes(engine) -> list[tuple[str, str, str]]:
@@ -238,25 +277,22 @@ def sizes(engine) -> list[tuple[str, str, str]]:
                 text(
                     "SELECT t, pg_size_pretty(pg_table_size(t)),"
                     " pg_size_pretty(pg_indexes_size(t))"
-                    " FROM unnest(ARRAY['usage_hour', 'usage_day', 'usage_record_seen']) t"
+                    " FROM unnest(ARRAY['usage_hour', 'usage_day', 'usage_month',"
+                    "  'usage_record_seen']) t"
                 )
             )
         ]
 
 
-def timed_queries(engine, sims: int, n: int, today: date, seed: int) -> dict[str, list[float]]:
+def timed_queries(engine, picks: list[int], today: date, now: datetime) -> dict[str, list[float]]:
+    """The reads behind the dashboard's usage card and the SIM page, per SIM: the last 30 days
+    (the chart), 12 months (the history) and the allowance (sims.allowance.of_sim: the tariff,
+    the add-ons and the period's bytes)."""
     from sqlmodel import Session
 
-    from paysim_app.models import UsageHour
-    from paysim_app.sims import usage_history
+    from paysim_app.sims import allowance, usage_history
 
-    rng = random.Random(seed)
-    picks = [rng.randint(1, sims) for _ in range(n)]
-    table = UsageHour.__table__
-    from sqlalchemy import func, select
-
-    times: dict[str, list[float]] = {"daily 30 days": [], "monthly 12": [], "period sum": []}
-    period_start = datetime.combine(today.replace(day=1), datetime.min.time(), UTC)
+    times: dict[str, list[float]] = {"daily 30 days": [], "monthly 12": [], "allowance": []}
     with Session(engine) as session:
         for sim in picks:
             t0 = time.perf_counter()
@@ -264,17 +300,23 @@ def timed_queries(engine, sims: int, n: int, today: date, seed: int) -> dict[str
             t1 = time.perf_counter()
             usage_history.monthly(session, sim, months=12, today=today)
             t2 = time.perf_counter()
-            session.execute(
-                select(func.sum(table.c.bytes_up + table.c.bytes_down)).where(
-                    table.c.sim_id == sim, table.c.hour >= period_start
-                )
-            ).scalar()
+            allowance.of_sim(session, sim, now)
             t3 = time.perf_counter()
             session.rollback()
             times["daily 30 days"].append((t1 - t0) * 1000)
             times["monthly 12"].append((t2 - t1) * 1000)
-            times["period sum"].append((t3 - t2) * 1000)
+            times["allowance"].append((t3 - t2) * 1000)
     return times
+
+
+def print_times(title: str, times: dict[str, list[float]], target: float | None) -> None:
+    print(title)
+    for name, values in times.items():
+        verdict = "" if target is None else (" PASS" if p95(values) <= target else " TOO SLOW")
+        print(
+            f"  {name:<26} median {statistics.median(values):6.2f}  p95 {p95(values):6.2f}"
+            f"  max {max(values):7.2f}{verdict}"
+        )
 
 
 # --------------------------------------------------------------------------- the policy feed
@@ -359,45 +401,9 @@ def p95(values: list[float]) -> float:
 # --------------------------------------------------------------------------- main
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--db",
-        default=os.environ.get("PAYSIM_BENCH_USAGE_DB", DEFAULT_DB),
-        help="postgresql://…/paysim_usage_bench (dropped and recreated)",
-    )
-    parser.add_argument("--sims", type=int, default=1_000_000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=10_000, help="records per ingest call")
-    parser.add_argument("--history-days", type=int, default=365)
-    parser.add_argument("--queries", type=int, default=500, help="random SIMs for the queries")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--skip-resend", action="store_true")
-    parser.add_argument(
-        "--no-policy",
-        action="store_true",
-        help="no tariff nor policy rows before the ingest, no feed timing after it",
-    )
-    parser.add_argument("--profile", default="", help="cProfile of worker 0's ingest to FILE")
-    args = parser.parse_args(argv)
-    if min(args.sims, args.workers, args.batch, args.queries) < 1 or args.history_days < 0:
-        parser.error("--sims, --workers, --batch and --queries must be positive")
+def send_and_check(args, url: str, day: datetime, engine) -> bool:
+    """Steps 1-3: the day, the same day again, the sums. False when a check failed."""
     ok = True
-    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
-
-    t0 = time.perf_counter()
-    url = prepare_database(args.db)
-    os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
-    app_db.get_engine.cache_clear()
-    print(f"database recreated and migrated in {time.perf_counter() - t0:.1f} s")
-    print(f"{args.sims:,} SIMs loaded in {load_sims(url, args.sims):.1f} s")
-
-    now = datetime.now(UTC)
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    if not args.no_policy:
-        took = prepare_policy(url, args.sims, day)
-        print(f"a tariff and the policy rows of {args.sims:,} SIMs in {took:.1f} s")
     records = args.sims * 24
     target = TARGET_SECONDS_PER_24M * records / 24_000_000
     wall, sent, accepted, dup, rejected, inside, cpu = send_day(
@@ -444,7 +450,6 @@ def main(argv: list[str] | None = None) -> int:
             print("  CHECK FAILED: a resent day must add nothing")
             ok = False
 
-    engine = app_db.get_engine()
     expected_up = sum(bytes_of(s, h)[0] for s in range(1, args.sims + 1) for h in range(24))
     expected_down = sum(bytes_of(s, h)[1] for s in range(1, args.sims + 1) for h in range(24))
     with engine.connect() as conn:
@@ -463,32 +468,101 @@ def main(argv: list[str] | None = None) -> int:
         ok = False
     else:
         print("  sums equal to what was sent (hourly and daily)")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("PAYSIM_BENCH_USAGE_DB", DEFAULT_DB),
+        help="postgresql://…/paysim_usage_bench (dropped and recreated)",
+    )
+    parser.add_argument("--sims", type=int, default=1_000_000)
+    # three mediation connections on two cores: while one waits for its database backend, the
+    # others compute (two left the cores idle part of the time: 606.8 s against 519.1 s at 1M)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=10_000, help="records per ingest call")
+    parser.add_argument(
+        "--history-days", type=int, default=40, help="days of usage_day per SIM before today"
+    )
+    parser.add_argument(
+        "--history-months", type=int, default=12, help="months of usage_month per SIM"
+    )
+    parser.add_argument(
+        "--skip-ingest", action="store_true", help="no day sent: only the history and queries"
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="empty the kernel's page cache before the queries (root), then time them warm",
+    )
+    parser.add_argument("--queries", type=int, default=500, help="random SIMs for the queries")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-resend", action="store_true")
+    parser.add_argument(
+        "--no-policy",
+        action="store_true",
+        help="no tariff nor policy rows before the ingest, no feed timing after it",
+    )
+    parser.add_argument("--profile", default="", help="cProfile of worker 0's ingest to FILE")
+    args = parser.parse_args(argv)
+    if min(args.sims, args.workers, args.batch, args.queries) < 1:
+        parser.error("--sims, --workers, --batch and --queries must be positive")
+    if min(args.history_days, args.history_months) < 0:
+        parser.error("--history-days and --history-months cannot be negative")
+    ok = True
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+
+    t0 = time.perf_counter()
+    url = prepare_database(args.db)
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    app_db.get_engine.cache_clear()
+    print(f"database recreated and migrated in {time.perf_counter() - t0:.1f} s")
+    print(f"{args.sims:,} SIMs loaded in {load_sims(url, args.sims):.1f} s")
+
+    now = datetime.now(UTC)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    if not args.no_policy:
+        took = prepare_policy(url, args.sims, day)
+        print(f"a tariff and the policy rows of {args.sims:,} SIMs in {took:.1f} s")
+    engine = app_db.get_engine()
+    if not args.skip_ingest:
+        ok = send_and_check(args, url, day, engine)
 
     today = (now + timedelta(hours=3)).date()  # Moscow
-    if args.history_days:
-        took = load_history(engine, args.sims, args.history_days, day.date())
-        n = args.sims * args.history_days
-        print(f"\n{args.history_days} days of usage_day for {args.sims:,} SIMs ({n:,} rows) "
-              f"loaded + VACUUM ANALYZE in {took:.1f} s")  # fmt: skip
+    if args.history_days or args.history_months:
+        final = usage_months.final_day(now)
+        took = load_history(engine, args.sims, args.history_days, args.history_months, today, final)
+        print(
+            f"\nhistory for {args.sims:,} SIMs: {args.history_days} days of usage_day before"
+            f" {today} ({args.sims * args.history_days:,} rows) and {args.history_months} months"
+            f" of usage_month rolled up to {final}, loaded + VACUUM ANALYZE in {took:.1f} s"
+        )
     for name, table_size, index_size in sizes(engine):
         print(f"  {name:<18} table {table_size:>10}  indexes {index_size:>10}")
 
-    times = timed_queries(engine, args.sims, args.queries, today, args.seed)
-    print(f"\ndashboard queries over {args.queries} random SIMs (ms):")
-    for name, values in times.items():
-        verdict = "PASS" if p95(values) <= TARGET_QUERY_MS else "TOO SLOW"
-        print(
-            f"  {name:<14} median {statistics.median(values):6.2f}  p95 {p95(values):6.2f}"
-            f"  max {max(values):7.2f}  {verdict}"
-        )
+    rng = random.Random(args.seed)
+    picks = [rng.randint(1, args.sims) for _ in range(args.queries)]
+    if args.cold:
+        if drop_caches():
+            print_times(
+                f"\ndashboard reads for {args.queries} random SIMs, the page cache emptied"
+                " first (cold), ms:",
+                timed_queries(engine, picks, today, now),
+                TARGET_QUERY_MS,
+            )
+        else:
+            print("\n--cold: the page cache could not be emptied (not root); warm only")
+    print_times(
+        f"\ndashboard reads for {args.queries} random SIMs (warm), ms:",
+        timed_queries(engine, picks, today, now),
+        TARGET_QUERY_MS,
+    )
     if not args.no_policy:
         pages = policy_pages(engine)
-        print("\nthe policy feed (sims.policy.feed, GET /api/policy), ms:")
-        for name, values in pages.items():
-            print(
-                f"  {name:<26} median {statistics.median(values):6.2f}  p95 {p95(values):6.2f}"
-                f"  max {max(values):7.2f}"
-            )
+        print_times("\nthe policy feed (sims.policy.feed, GET /api/policy), ms:", pages, None)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     engine.dispose()
     return 0 if ok else 1
