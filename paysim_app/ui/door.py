@@ -210,6 +210,12 @@ class Door(Middleware):
             if actor is not None and actor.consent_due and word not in (access.PUBLIC, "signed-in"):
                 raise Refused("the current legal texts are not accepted yet")
             _check_arguments(handler, event.payload)
+            if "view_locale" in cls.base_vars:
+                # a state that renders in a language of its own follows the session's before
+                # its handler runs (session.LocaleView): a path that changed the language
+                # without follow_locale leaves it behind for one event at most
+                target = await state.get_state(cls)
+                target._follow_locale()
         except Refused as refusal:
             if session is None:
                 session = await state.get_state(SessionState)

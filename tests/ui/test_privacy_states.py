@@ -60,6 +60,7 @@ def test_the_consent_page_shows_the_new_version_and_records_acceptance(db_url, f
     assert [x["doc"] for x in state.shown] == ["terms"]
     assert "редакция 2" in state.shown[0]["body"] and "2" in state.shown[0]["edition"]
     state.locale = "en"
+    state._follow_locale()  # as the door does before its next event
     assert state.shown[0]["body"] == "Terms, version 2"
     _run(ConsentState.accept, state, {})
     assert state.error and identity.resolve_session(state.auth_token).consent_due

@@ -53,6 +53,8 @@ def test_a_visitor_sees_the_active_tariffs_with_an_order_link(db_url, catalogue)
     assert pack["effect"] == "+10 ГБ к пакету текущего месяца" and pack["kind"] == "Пакет трафика"
 
     state.locale = "en"
+
+    state._follow_locale()  # as the door does before its next event
     assert state.tariff_cards[1]["data"] == EN["tariffs.unlimited"]
     assert state.addon_cards[0]["effect"] == "+10 GB on top of this month's allowance"
 

@@ -85,6 +85,8 @@ def test_the_advice_names_the_cheaper_tariff_and_opens_its_preview(db_url, world
     )
 
     state.locale = "en"
+
+    state._follow_locale()  # as the door does before its next event
     assert state.advice_card["text"].startswith(
         "Based on your last 3 months (7.1\u00a0GB, 12.3\u00a0GB, 9.8\u00a0GB): tariff “Старт”"
     )

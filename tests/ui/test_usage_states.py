@@ -104,6 +104,7 @@ def test_no_offer_no_purchase(db_url, people):
 def test_english_sentence_and_the_sim_pages_months(db_url, people):
     state = _state(CabinetHomeState)
     state.locale = "en"
+    state._follow_locale()  # as the door does before its next event
     assert state.usage_text["sentence"].startswith("9 of 10\u00a0GB, 1\u00a0GB left until ")
     sims = _state(SimsState)
     assert len(sims.months) == 12

@@ -61,11 +61,15 @@ class AdminAdminsState(ListMixin, SessionState):
     invite: dict[str, str] = {"email": "", "full_name": "", "role": ""}
     invite_error: str = ""
     invite_field: str = ""
+    # who is looking, for the "you" mark: the list's own copy (read from SessionState, the rows
+    # would make Reflex load this state for every event of every page)
+    _viewer_id: int = 0
 
     def _spec(self):
         return staff_lists.ADMIN_LIST
 
     def _prepare(self, actor: Actor) -> None:
+        self._viewer_id = actor.user_id
         res = self._call(staff_lists.role_choices)  # (already in a worker thread)
         roles = res.value if res else []
         self.role_options = [{"value": ALL, "label": t("list.any", self.locale)}] + [
@@ -75,7 +79,7 @@ class AdminAdminsState(ListMixin, SessionState):
         self.invite_error, self.invite_field = "", ""
 
     def _format(self, row: dict, loc: str) -> dict[str, str]:
-        you = row["id"] == self._user_id
+        you = row["id"] == self._viewer_id
         return {
             "name": row["full_name"] or "—",
             "you": t("admin_staff.you", loc) if you else "",

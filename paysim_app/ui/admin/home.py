@@ -10,7 +10,7 @@ from paysim_app.i18n import t
 from paysim_app.overview import dashboards
 from paysim_app.ui.access import access
 from paysim_app.ui.admin.traffic import AdminTrafficState, traffic_block
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.cards import stat
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.i18n import tr
@@ -18,7 +18,7 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.partner.home import status_grid
 
 
-class AdminHomeState(SessionState):
+class AdminHomeState(LocaleView, SessionState):
     overview: dict = {}
 
     @access("admin:any")
@@ -37,13 +37,13 @@ class AdminHomeState(SessionState):
     def status_rows(self) -> list[dict[str, str]]:
         by_status = self.overview.get("sims_by_status") or {}
         return [
-            {"status": k, "label": t(f"sim.status.{k}", self.locale), "count": str(v)}
+            {"status": k, "label": t(f"sim.status.{k}", self.view_locale), "count": str(v)}
             for k, v in by_status.items()
         ]
 
     @rx.var
     def figures(self) -> list[dict[str, str]]:
-        o, loc = self.overview, self.locale
+        o, loc = self.overview, self.view_locale
         shown = [
             ("subscribers", "admin.subscribers", o.get("subscribers"), "users"),
             (

@@ -19,7 +19,7 @@ from paysim_app.i18n import t
 from paysim_app.jobs.offload import run_in_process
 from paysim_app.sims import SIM_STATUSES, importing
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.forms import error_banner
@@ -92,7 +92,7 @@ def _display_row(row: importing.ImportRow, loc: str) -> dict[str, str]:
     }
 
 
-class SimImportState(SessionState):
+class SimImportState(LocaleView, SessionState):
     file_name: str = ""  # the uploaded file as the user called it
     phase: str = ""  # "" (choose a file) | "checking" | "preview" | "importing" | "done"
     counts: dict[str, int] = NO_COUNTS
@@ -291,7 +291,7 @@ class SimImportState(SessionState):
         for kind in KINDS:
             shown, total = len(getattr(self, f"{kind}_rows")), self.counts.get(kind, 0)
             out[kind] = (
-                self._t("sim_import.first_rows", shown=shown, total=total) if total > shown else ""
+                self._vt("sim_import.first_rows", shown=shown, total=total) if total > shown else ""
             )
         return out
 

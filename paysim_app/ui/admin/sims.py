@@ -110,7 +110,7 @@ class AdminSimsState(ListMixin, SessionState):
     def bulk_values(self) -> list[dict[str, str]]:
         if self.bulk_action == "assign_partner":
             return [o for o in self.partner_options if o["value"] != ALL]
-        loc = self.locale
+        loc = self.view_locale
         return [{"value": s, "label": t(f"sim.status.{s}", loc)} for s in inventory.MANUAL_TARGETS]
 
 

@@ -8,13 +8,13 @@ import reflex as rx
 
 from paysim_app.accounts import login_change
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import auth_card
 
 
-class ConfirmLoginState(SessionState):
+class ConfirmLoginState(LocaleView, SessionState):
     error: str = ""
     done: str = ""  # the new login once confirmed
 
@@ -36,7 +36,7 @@ class ConfirmLoginState(SessionState):
 
     @rx.var
     def done_text(self) -> str:
-        return self._t("login_change.page_done", login=self.done) if self.done else ""
+        return self._vt("login_change.page_done", login=self.done) if self.done else ""
 
 
 def confirm_login_page() -> rx.Component:

@@ -11,7 +11,7 @@ from paysim_app.accounts import consent
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import HOME, SessionState
+from paysim_app.ui.auth.session import HOME, LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import auth_card
@@ -55,7 +55,7 @@ def _shown(texts: list[dict], locale: str) -> list[dict[str, str]]:
     ]
 
 
-class ConsentState(SessionState):
+class ConsentState(LocaleView, SessionState):
     """/consent: the current texts the signed-in subscriber has not accepted yet, each with its
     box. The versions shown stay server-side (`_versions`): acceptance is recorded for what
     was shown, and refused if a newer version was published meanwhile."""
@@ -107,10 +107,10 @@ class ConsentState(SessionState):
 
     @rx.var
     def shown(self) -> list[dict[str, str]]:
-        return _shown(self.texts, self.locale)
+        return _shown(self.texts, self.view_locale)
 
 
-class LegalState(SessionState):
+class LegalState(LocaleView, SessionState):
     """/legal: the current version of each document, for anyone."""
 
     texts: list[dict] = []
@@ -123,7 +123,7 @@ class LegalState(SessionState):
 
     @rx.var
     def shown(self) -> list[dict[str, str]]:
-        return _shown(self.texts, self.locale)
+        return _shown(self.texts, self.view_locale)
 
 
 # --------------------------------------------------------------------------- components

@@ -81,6 +81,17 @@ async def reset_tab(state: rx.State, token: str = "") -> None:
             await session.get_state(cls)  # loaded, so that reset() below reaches it
     session.reset()  # recursive over every loaded substate
     session.locale, session.auth_token = locale, token
+    await follow_locale(session)
+
+
+async def follow_locale(session: SessionState) -> None:
+    """The states that render in a language of their own (LocaleView) take the session's: on a
+    switch, a sign-in and a reset, all rare, so only they load every state."""
+    for cls in app_states():
+        if "view_locale" in cls.base_vars:
+            state = await session.get_state(cls)
+            if state.view_locale != session.locale:
+                state.view_locale = session.locale
 
 
 @dataclass(frozen=True)
@@ -238,11 +249,12 @@ class SessionState(rx.State):
 
     @access("public")
     @rx.event
-    def set_locale(self, locale: str):
+    async def set_locale(self, locale: str):
         if locale not in ("ru", "en"):
             return
         self.locale = locale
-        self._call(identity.set_locale, locale)  # signed in: remembered for their messages
+        await follow_locale(self)
+        await self._call_async(identity.set_locale, locale)  # signed in: for their messages
 
     @access("signed-in")
     @rx.event
@@ -251,3 +263,22 @@ class SessionState(rx.State):
         await asyncio.to_thread(_sign_out, token)
         await reset_tab(self)
         return rx.redirect("/login")
+
+
+class LocaleView(rx.State, mixin=True):
+    """The language a page state's computed vars render in: the state's own copy of
+    SessionState.locale, under the same browser key (a new tab's hydrate fills it from the
+    browser; follow_locale sets it on a switch, a sign-in and a reset; the door sets it before
+    any event of the state that finds it behind). A computed var that read SessionState.locale
+    would make Reflex load its state for every event of every page, since a var's dependents
+    must be at hand to be recomputed (bench/README.md, "Which states an event loads"), so
+    computed vars read `view_locale` and `_vt`, never `locale` and `_t`."""
+
+    view_locale: str = rx.LocalStorage("ru", name="paysim_locale", sync=True)
+
+    def _follow_locale(self) -> None:
+        if self.view_locale != self.locale:
+            self.view_locale = self.locale
+
+    def _vt(self, key: str, **params: object) -> str:
+        return t(key, self.view_locale, **params)

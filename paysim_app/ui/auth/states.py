@@ -11,7 +11,7 @@ from paysim_app.i18n import t
 from paysim_app.i18n.formats import clock, phone
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.consent import ticked
-from paysim_app.ui.auth.session import HOME, SessionState, reset_tab, safe_next
+from paysim_app.ui.auth.session import HOME, SessionState, follow_locale, reset_tab, safe_next
 from paysim_app.ui.components.two_factor import typed_code
 
 
@@ -163,6 +163,7 @@ class LoginState(SessionState):
             await reset_tab(self, done.token)
             self._remember(done.actor)
             self.locale = done.actor.locale
+            await follow_locale(self)
             self.step, self.recovery_codes, self._next = "codes", list(done.recovery_codes), target
             return None
         events = [await self._signed_in(done.token, done.actor, target)]
@@ -189,6 +190,7 @@ class LoginState(SessionState):
         self._remember(actor)
         if actor.locale != self.locale:
             self.locale = actor.locale
+            await follow_locale(self)
         return rx.redirect(safe_next(target, actor.role))
 
 

@@ -15,6 +15,7 @@ from paysim_app.billing import autopay, cards, topups
 from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import LocaleView
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.card_form import card_option
@@ -35,7 +36,7 @@ def _rubles(kop: int | None) -> str:
     return f"{kop // 100}" if kop % 100 == 0 else f"{kop // 100},{kop % 100:02d}"
 
 
-class AutopayState(CabinetState):
+class AutopayState(LocaleView, CabinetState):
     view: dict = {}
     card_list: list[dict] = []
     mode: str = "monthly"
@@ -176,7 +177,7 @@ class AutopayState(CabinetState):
 
     @rx.var
     def summary(self) -> dict[str, str]:
-        v, loc = self.view, self.locale
+        v, loc = self.view, self.view_locale
         if not v:
             return {
                 "enabled": "",
@@ -221,7 +222,7 @@ class AutopayState(CabinetState):
 
     @rx.var
     def waiting_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         rows = []
         for w in self.view.get("waiting", []) if self.view else []:
             rows.append(
@@ -246,7 +247,7 @@ class AutopayState(CabinetState):
 
     @rx.var
     def run_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         rows = []
         for r in self.view.get("runs", []) if self.view else []:
             retry = r["next_retry_at"]

@@ -13,14 +13,14 @@ import reflex as rx
 from paysim_app.billing import cards, checkout
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
 
 
-class CardsState(SessionState):
+class CardsState(LocaleView, SessionState):
     rows: list[dict] = []
     form_error: str = ""
     saving: bool = False
@@ -92,11 +92,11 @@ class CardsState(SessionState):
     def setup_message(self) -> str:
         if not self.setup_status:
             return ""
-        return t(f"card.setup.{self.setup_status}", self.locale, card=self.setup_card)
+        return t(f"card.setup.{self.setup_status}", self.view_locale, card=self.setup_card)
 
     @rx.var
     def card_views(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": str(c["id"]),

@@ -15,6 +15,7 @@ from paysim_app.overview import dashboards
 from paysim_app.sims import usage_view
 from paysim_app.support import quality
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import LocaleView
 from paysim_app.ui.cabinet.claim_sim import claim_sim_form
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import status_badge
@@ -28,7 +29,7 @@ from paysim_app.ui.components.notifications import NotificationBadgeState
 from paysim_app.ui.components.rating import stars
 
 
-class CabinetHomeState(CabinetState):
+class CabinetHomeState(LocaleView, CabinetState):
     notices: list[dict] = []
     unread: int = 0
     board: dict = {}
@@ -140,7 +141,7 @@ class CabinetHomeState(CabinetState):
     @rx.var
     def dash(self) -> dict[str, str]:
         """The dashboard's texts in the current language."""
-        b, loc = self.board, self.locale
+        b, loc = self.board, self.view_locale
         if not b:
             return {}
         sim = b["sim"]
@@ -216,7 +217,7 @@ class CabinetHomeState(CabinetState):
     @rx.var
     def usage_text(self) -> dict[str, str]:
         """The usage card's sentences in the current language ({} when there is no card)."""
-        u, loc = self.usage, self.locale
+        u, loc = self.usage, self.view_locale
         if not u:
             return {}
         # the day the next period's allowance begins (the next fee's date, as the
@@ -292,7 +293,7 @@ class CabinetHomeState(CabinetState):
 
     @rx.var
     def last_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         rows = []
         for line in (self.board or {}).get("last_lines", []):
             row = statement.StatementRow(
@@ -317,7 +318,7 @@ class CabinetHomeState(CabinetState):
 
     @rx.var
     def request_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "what": t(f"dashboard.request.{r['kind']}", loc),
@@ -334,14 +335,14 @@ class CabinetHomeState(CabinetState):
                 "title": n["title"],
                 "body": n["body"],
                 "unread": "1" if n["unread"] else "",
-                "at": moment(datetime.fromisoformat(n["at"]), self.locale),
+                "at": moment(datetime.fromisoformat(n["at"]), self.view_locale),
             }
             for n in self.notices
         ]
 
     @rx.var
     def sim_cards(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": f"sim-{s['id']}",

@@ -145,7 +145,10 @@ class PaymentsState(ListMixin, CabinetState):
 
     @rx.var
     def sim_filter_options(self) -> list[dict[str, str]]:
-        return [{"value": ALL, "label": t("statement.all_sims", self.locale)}, *self.sim_options]
+        return [
+            {"value": ALL, "label": t("statement.all_sims", self.view_locale)},
+            *self.sim_options,
+        ]
 
 
 COLUMNS = [

@@ -11,12 +11,12 @@ from paysim_app.api.privacy import archive_link
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.subscribers import privacy
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
 
 
-class PrivacyState(SessionState):
+class PrivacyState(LocaleView, SessionState):
     pending_since: str = ""  # the date of a request to close still waiting ("" = none)
     error: str = ""
     password_error: str = ""
@@ -73,7 +73,7 @@ class PrivacyState(SessionState):
     def pending_text(self) -> str:
         if not self.pending_since:
             return ""
-        return self._t("privacy.close_pending", date=self.pending_since)
+        return self._vt("privacy.close_pending", date=self.pending_since)
 
 
 def privacy_card() -> rx.Component:

@@ -8,7 +8,7 @@ import reflex as rx
 from paysim_app.accounts import profile
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.cabinet.privacy import privacy_card
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.bounced import bounced_note
@@ -26,7 +26,7 @@ LIMITS = {"full_name": 200, "email": 254, "phone": 40, "address": 300}
 NO_ERRORS = dict.fromkeys((*FIELDS, "form"), "")
 
 
-class ProfileState(CabinetState):
+class ProfileState(LocaleView, CabinetState):
     full_name: str = ""
     email: str = ""
     phone: str = ""
@@ -79,7 +79,9 @@ class ProfileState(CabinetState):
 
     @rx.var
     def login_text(self) -> str:
-        return t("profile.login_hint", self.locale, login=self.login, contract=self.contract_no)
+        return t(
+            "profile.login_hint", self.view_locale, login=self.login, contract=self.contract_no
+        )
 
 
 # --------------------------------------------------------------------------- page

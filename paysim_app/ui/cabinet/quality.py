@@ -13,6 +13,7 @@ import reflex as rx
 from paysim_app.i18n import t
 from paysim_app.support import quality
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import LocaleView
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.data_table import Column, data_table
@@ -24,7 +25,7 @@ ASPECTS = quality.ASPECTS
 NOT_RATED = dict.fromkeys(ASPECTS, 0)
 
 
-class QualityState(CabinetState):
+class QualityState(LocaleView, CabinetState):
     tests: list[dict] = []  # the current SIM's recent speed tests (newest first)
     ratings: list[dict] = []  # the current SIM's recent ratings (newest first)
     rated: dict[str, int] = NOT_RATED  # the stars just given, per aspect
@@ -149,7 +150,7 @@ class QualityState(CabinetState):
     # -- what the page shows, in the current language ----------------------------------------
     @rx.var
     def latest(self) -> dict[str, str]:
-        loc = self.locale
+        loc = self.view_locale
         if not self.tests:
             return {"id": "", "when": "", "ping": "", "jitter": "", "download": "", "upload": ""}
         r = self.tests[0]
@@ -168,12 +169,12 @@ class QualityState(CabinetState):
         if not v["id"]:
             return ""
         return t(
-            "quality.attached", self.locale, when=v["when"], down=v["download"], up=v["upload"]
+            "quality.attached", self.view_locale, when=v["when"], down=v["download"], up=v["upload"]
         )
 
     @rx.var
     def test_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "date": moment(datetime.fromisoformat(r["created_at"]), loc),
@@ -187,7 +188,7 @@ class QualityState(CabinetState):
 
     @rx.var
     def rating_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         by_id = {r["id"]: r for r in self.tests}
         rows = []
         for r in self.ratings:

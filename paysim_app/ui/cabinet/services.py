@@ -11,6 +11,7 @@ import reflex as rx
 from paysim_app.catalogue import addons
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import LocaleView
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.empty_state import empty_state
 from paysim_app.ui.components.format import moment, money
@@ -19,7 +20,7 @@ from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
 
 
-class ServicesState(CabinetState):
+class ServicesState(LocaleView, CabinetState):
     offers: list[dict] = []
     active: list[dict] = []
 
@@ -63,7 +64,7 @@ class ServicesState(CabinetState):
 
     @rx.var
     def offer_cards(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": str(o["id"]),
@@ -85,7 +86,7 @@ class ServicesState(CabinetState):
 
     @rx.var
     def active_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": str(a["id"]),

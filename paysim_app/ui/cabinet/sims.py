@@ -12,6 +12,7 @@ import reflex as rx
 from paysim_app.i18n import t
 from paysim_app.sims import own_sims, usage_view
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import LocaleView
 from paysim_app.ui.cabinet.claim_sim import claim_sim_form
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.cards import STATUS_COLOURS
@@ -26,7 +27,7 @@ from paysim_app.ui.components.layout import shell
 NO_ERRORS = dict.fromkeys(("label", "comment"), "")
 
 
-class SimsState(CabinetState):
+class SimsState(LocaleView, CabinetState):
     details: dict = {}
     # shown only after the subscriber asks (each reveal is audited), and forgotten as soon as
     # it leaves the screen (hide_puk on unmount), so a tab left open does not keep it
@@ -115,7 +116,7 @@ class SimsState(CabinetState):
 
     @rx.var
     def sim_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "number": phone(s["msisdn"]),
@@ -132,7 +133,7 @@ class SimsState(CabinetState):
     @rx.var
     def month_rows(self) -> list[dict[str, str]]:
         """The months, newest first; months before the first usage are left out."""
-        loc, rows, started = self.locale, [], False
+        loc, rows, started = self.view_locale, [], False
         for m in self.months:
             total = m["bytes_up"] + m["bytes_down"]
             started = started or total > 0
@@ -149,7 +150,7 @@ class SimsState(CabinetState):
 
     @rx.var
     def month_points(self) -> list[dict]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "month": month_label(m["month"][:7], loc),
@@ -160,7 +161,7 @@ class SimsState(CabinetState):
 
     @rx.var
     def info(self) -> dict[str, str]:
-        d, loc = self.details, self.locale
+        d, loc = self.details, self.view_locale
         if not d:
             return {}
         block = d.get("block") or {}

@@ -12,7 +12,6 @@ from datetime import date, datetime
 import reflex as rx
 
 from paysim_app.core.permissions import Actor
-from paysim_app.i18n import t
 from paysim_app.overview import dashboards
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
@@ -115,15 +114,3 @@ class CabinetState(SessionState):
     @rx.var
     def current_sim_value(self) -> str:
         return str(self.current_sim_id) if self.current_sim_id else ""
-
-    @rx.var
-    def current_sim(self) -> dict[str, str]:
-        loc = self.locale
-        for s in self.sims:
-            if s["id"] == self.current_sim_id:
-                return {
-                    "number": phone(s["msisdn"]),
-                    "status": s["status"],
-                    "status_text": t(f"sim.status.{s['status']}", loc),
-                }
-        return {"number": "", "status": "", "status_text": ""}

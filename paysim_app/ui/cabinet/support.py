@@ -13,6 +13,7 @@ import reflex as rx
 from paysim_app.i18n import t
 from paysim_app.support import quality, ticketing
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import LocaleView
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components import tickets
 from paysim_app.ui.components.advanced_search import advanced_panel
@@ -179,10 +180,13 @@ class SupportState(ListMixin, AttachMixin, CabinetState):
 
     @rx.var
     def new_sim_options(self) -> list[dict[str, str]]:
-        return [{"value": NO_SIM, "label": t("support.sim_none", self.locale)}, *self.sim_options]
+        return [
+            {"value": NO_SIM, "label": t("support.sim_none", self.view_locale)},
+            *self.sim_options,
+        ]
 
 
-class TicketState(AttachMixin, CabinetState):
+class TicketState(LocaleView, AttachMixin, CabinetState):
     ATTACH_ACCESS: ClassVar[str] = "subscriber"
     ticket: dict = {}  # the thread (the own ticket only), or {} when refused
 
@@ -272,7 +276,7 @@ class TicketState(AttachMixin, CabinetState):
 
     @rx.var
     def head(self) -> dict[str, str]:
-        tk, loc = self.ticket, self.locale
+        tk, loc = self.ticket, self.view_locale
         if not tk:
             return {
                 "found": "",
@@ -299,7 +303,7 @@ class TicketState(AttachMixin, CabinetState):
 
     @rx.var
     def messages(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             tickets.message_row(m, loc) | {"id": str(m["id"]), "file": m.get("attachment_name", "")}
             for m in (self.ticket.get("messages", []) if self.ticket else [])

@@ -15,6 +15,7 @@ from paysim_app.core.listing import parse_date
 from paysim_app.i18n import t
 from paysim_app.sims import advisor, tariff_changes
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import LocaleView
 from paysim_app.ui.cabinet.page import sim_page
 from paysim_app.ui.cabinet.state import CabinetState, plain
 from paysim_app.ui.components.data_table import Column, data_table
@@ -36,7 +37,7 @@ REQ_FILTERS = {"status": ALL, "date_from": "", "date_to": "", "search": ""}
 REQ_STATUS_OPTIONS = [(ALL, "list.any")] + [(s, f"tariffs.status.{s}") for s in STATUS_COLOURS]
 
 
-class TariffsState(CabinetState):
+class TariffsState(LocaleView, CabinetState):
     offers: list[dict] = []
     requests: list[dict] = []
     chosen_id: int = 0
@@ -206,7 +207,7 @@ class TariffsState(CabinetState):
 
     @rx.var
     def offer_cards(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": str(o["id"]),
@@ -226,7 +227,7 @@ class TariffsState(CabinetState):
 
     @rx.var
     def preview_text(self) -> dict[str, str]:
-        p, loc = self.preview, self.locale
+        p, loc = self.preview, self.view_locale
         if not p:
             return {
                 "title": "",
@@ -265,7 +266,7 @@ class TariffsState(CabinetState):
 
     @rx.var
     def request_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": str(r["id"]),
@@ -290,7 +291,7 @@ class TariffsState(CabinetState):
     @rx.var
     def pending(self) -> dict[str, str]:
         """The SIM's pending request (there is at most one), for the cancel card."""
-        loc = self.locale
+        loc = self.view_locale
         for r in [self._pending] if self._pending else []:
             if r["can_cancel"]:
                 return {
@@ -307,7 +308,7 @@ class TariffsState(CabinetState):
     @rx.var
     def scheduled(self) -> dict[str, str]:
         """The SIM's scheduled change (at most one): "Tariff X from 10.01.2027", cancellable."""
-        r, loc = self._scheduled, self.locale
+        r, loc = self._scheduled, self.view_locale
         if not r or not r.get("effective_on"):
             return {"id": "", "title": "", "text": ""}
         when = day(date.fromisoformat(r["effective_on"]), loc)
@@ -328,7 +329,7 @@ class TariffsState(CabinetState):
         """The advisor's card: kind (switch | choose | best | no_history; "" hides it), its
         title, sentence, a note on packs or a throttled allowance, and the advised tariff's id
         for the button (only while the SIM has no open change)."""
-        a, loc = self.advice, self.locale
+        a, loc = self.advice, self.view_locale
         card = {"kind": "", "title": "", "text": "", "note": "", "tariff_id": "", "button": ""}
         verdict = a.get("verdict", "") if a else ""
         if verdict == "no_history":
@@ -380,7 +381,7 @@ class TariffsState(CabinetState):
     def advice_periods(self) -> list[dict[str, str]]:
         """The months the advice rests on: the period, its usage and, for the tariff the card
         names, the packs it would have needed."""
-        a, loc = self.advice, self.locale
+        a, loc = self.advice, self.view_locale
         named = self._advised()
         if not named or a.get("verdict") not in ("switch", "choose", "best"):
             return []

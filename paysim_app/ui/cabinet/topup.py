@@ -16,6 +16,7 @@ from paysim_app.core import form_keys
 from paysim_app.core.errors import ValidationError
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
+from paysim_app.ui.auth.session import LocaleView
 from paysim_app.ui.cabinet.page import sim_page, sim_picker
 from paysim_app.ui.cabinet.state import CabinetState
 from paysim_app.ui.components.card_form import card_option
@@ -28,7 +29,7 @@ FIELDS = ("amount", "card_id")
 NO_ERRORS = dict.fromkeys(FIELDS, "")
 
 
-class TopupState(CabinetState):
+class TopupState(LocaleView, CabinetState):
     amount: str = ""
     quick_kop: list[int] = []
     fee_kop: int = 0
@@ -145,7 +146,7 @@ class TopupState(CabinetState):
 
     @rx.var
     def quick_choices(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "kop": str(kop),
@@ -296,7 +297,7 @@ def topup_page() -> rx.Component:
 
 
 # -- the result page --------------------------------------------------------------------------
-class TopupResultState(CabinetState):
+class TopupResultState(LocaleView, CabinetState):
     outcome: dict = {}
 
     @access("subscriber")
@@ -315,7 +316,7 @@ class TopupResultState(CabinetState):
 
     @rx.var
     def view(self) -> dict[str, str]:
-        o, loc = self.outcome, self.locale
+        o, loc = self.outcome, self.view_locale
         if not o:
             return {"status": "", "title": "", "body": "", "reason": "", "advice": ""}
         code = o.get("decline_code") or ""

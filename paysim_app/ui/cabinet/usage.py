@@ -68,7 +68,10 @@ class UsageListState(ListMixin, CabinetState):
 
     @rx.var
     def sim_filter_options(self) -> list[dict[str, str]]:
-        return [{"value": ALL, "label": t("usage_list.all_sims", self.locale)}, *self.sim_options]
+        return [
+            {"value": ALL, "label": t("usage_list.all_sims", self.view_locale)},
+            *self.sim_options,
+        ]
 
 
 COLUMNS = [

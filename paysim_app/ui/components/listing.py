@@ -53,7 +53,7 @@ from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
 from paysim_app.overview import ref_lookup
 from paysim_app.ui.access import LIST, access
-from paysim_app.ui.auth.session import Outcome
+from paysim_app.ui.auth.session import LocaleView, Outcome
 
 PAGE_SIZE = 25
 ALL = "all"  # a filter select's "no filter" (the lists' native selects keep Radix's value)
@@ -86,7 +86,10 @@ _URL_JS = """((own, qs, prev, push, pre, path) => {
 })(%s, %s, %s, %s, %s, %s)"""
 
 
-class ListMixin(rx.State, mixin=True):
+class ListMixin(LocaleView, mixin=True):
+    """A list page's state, mixed into each section's (LocaleView: the computed vars below
+    render in `view_locale`)."""
+
     filters: dict[str, str] = {}
     search: str = ""
     sort: str = ""
@@ -198,6 +201,7 @@ class ListMixin(rx.State, mixin=True):
         """Load the page (and the count) now: after a handler's own write (so from the
         primary, never a replica that may not have the write yet)."""
         self._before_fetch()
+        self._follow_locale()
         query = self._query()
         res = self._call(
             fetch_page, self._spec(), query, count=count, matches=self._matches(query), fresh=True
@@ -209,6 +213,7 @@ class ListMixin(rx.State, mixin=True):
         without holding the worker's event loop, which serves every other tab of the worker
         (a slow query there used to delay them all, even a no-op event)."""
         self._before_fetch()
+        self._follow_locale()
         spec, query = self._spec(), self._query()
         matches = self._matches(query)
         res = await self._call_async(fetch_page, spec, query, count=count, matches=matches)
@@ -256,6 +261,7 @@ class ListMixin(rx.State, mixin=True):
         )
         if redirect:
             return redirect
+        self._follow_locale()
         params = self.router.page.params
         query, refused = parse_params(spec, params if isinstance(params, dict) else {})
         self.adv_open = False
@@ -593,13 +599,13 @@ class ListMixin(rx.State, mixin=True):
     # -- what the page shows ---------------------------------------------------------------
     @rx.var
     def adv_fields(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [{"value": f.name, "label": t(f.label_key, loc)} for f in self._spec().fields]
 
     @rx.var
     def adv_ops(self) -> dict[str, list[dict[str, str]]]:
         """Each field's operators, as the form offers them."""
-        loc = self.locale
+        loc = self.view_locale
         return {
             f.name: [{"value": op, "label": t(f"adv.op.{op}", loc)} for op in f.operators]
             for f in self._spec().fields
@@ -611,7 +617,7 @@ class ListMixin(rx.State, mixin=True):
 
     @rx.var
     def adv_choices(self) -> dict[str, list[dict[str, str]]]:
-        loc = self.locale
+        loc = self.view_locale
         return {
             f.name: [{"value": c, "label": t(f"{f.label_prefix}{c}", loc)} for c in f.choices]
             for f in self._spec().fields
@@ -620,18 +626,18 @@ class ListMixin(rx.State, mixin=True):
 
     @rx.var
     def rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [{**self._format(r, loc), "id": str(r.get("id", ""))} for r in self._raw]
 
     @rx.var
     def summary(self) -> str:
         n = ("≈\u00a0" if self.estimated else "") + f"{self.total:,}".replace(",", "\u00a0")
         n += "+" if self.capped else ""
-        return t("list.found", self.locale, n=n)
+        return t("list.found", self.view_locale, n=n)
 
     @rx.var
     def page_label(self) -> str:
-        return t("list.page", self.locale, page=self.page)
+        return t("list.page", self.view_locale, page=self.page)
 
     @rx.var
     def all_selected(self) -> bool:

@@ -10,7 +10,7 @@ from paysim_app.accounts import login_change
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import moment, phone
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import Outcome, SessionState
+from paysim_app.ui.auth.session import LocaleView, Outcome, SessionState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
 
@@ -23,7 +23,7 @@ def _value(form_data: object, name: str, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-class LoginChangeState(SessionState):
+class LoginChangeState(LocaleView, SessionState):
     login_email: str = ""
     login_phone: str = ""  # E.164
     pending_kind: str = ""
@@ -121,7 +121,7 @@ class LoginChangeState(SessionState):
     @rx.var
     def current_text(self) -> str:
         logins = [x for x in (self.login_email, phone(self.login_phone)) if x]
-        return t("login_change.current", self.locale, login=" · ".join(logins))
+        return t("login_change.current", self.view_locale, login=" · ".join(logins))
 
     @rx.var
     def pending_text(self) -> str:
@@ -130,7 +130,7 @@ class LoginChangeState(SessionState):
         value = phone(self.pending_value) if self.pending_kind == "phone" else self.pending_value
         return t(
             f"login_change.pending_{self.pending_kind}",
-            self.locale,
+            self.view_locale,
             login=value,
             until=self.pending_until,
         )

@@ -17,7 +17,7 @@ from paysim_app.core import notify
 from paysim_app.core.permissions import Actor
 from paysim_app.i18n import t
 from paysim_app.ui.access import LIST, SIGNED_IN, access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.format import moment, phone
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.listing import ALL, ListMixin
@@ -30,7 +30,7 @@ PATHS["admin"] = "/admin/notifications"
 # --------------------------------------------------------------------------- the badge
 
 
-class NotificationBadgeState(SessionState):
+class NotificationBadgeState(LocaleView, SessionState):
     unread: int = 0
 
     @access(SIGNED_IN)
@@ -46,7 +46,7 @@ class NotificationBadgeState(SessionState):
 
     @rx.var
     def badge_label(self) -> str:
-        return t("notify_centre.badge", self.locale, n=self.unread)
+        return t("notify_centre.badge", self.view_locale, n=self.unread)
 
 
 def notification_badge(tree: str) -> rx.Component:

@@ -11,14 +11,14 @@ import reflex as rx
 from paysim_app.accounts import profile
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 
 
-class SessionsState(SessionState):
+class SessionsState(LocaleView, SessionState):
     sessions: list[dict] = []
 
     def _reload(self):
@@ -58,7 +58,7 @@ class SessionsState(SessionState):
 
     @rx.var
     def session_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": str(s["id"]),

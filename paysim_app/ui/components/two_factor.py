@@ -9,7 +9,7 @@ import reflex as rx
 
 from paysim_app.accounts import two_factor
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 
@@ -102,7 +102,7 @@ def recovery_codes_block(codes, on_done, id_: str = "recovery-codes") -> rx.Comp
 
 
 # -- the profile's card -------------------------------------------------------------------------
-class TwoFactorState(SessionState):
+class TwoFactorState(LocaleView, SessionState):
     """The profile's two-factor card. The key and the recovery codes sit in the state only
     while this user's own tab shows them (they are for the user's eyes)."""
 
@@ -203,8 +203,8 @@ class TwoFactorState(SessionState):
     @rx.var
     def state_text(self) -> str:
         if not self.enabled:
-            return self._t("two_factor.state_off")
-        return self._t("two_factor.state_on", left=self.left)
+            return self._vt("two_factor.state_off")
+        return self._vt("two_factor.state_on", left=self.left)
 
 
 def _profile_code(label_key: str = "two_factor.code_field") -> rx.Component:

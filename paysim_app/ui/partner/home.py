@@ -9,14 +9,14 @@ from paysim_app.i18n import t
 from paysim_app.overview import dashboards
 from paysim_app.partners import cabinet
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.cards import stat
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
 
 
-class PartnerHomeState(SessionState):
+class PartnerHomeState(LocaleView, SessionState):
     partner_name: str = ""
     by_status: dict[str, int] = {}
     subscribers: int = 0
@@ -46,7 +46,7 @@ class PartnerHomeState(SessionState):
     @rx.var
     def status_rows(self) -> list[dict[str, str]]:
         return [
-            {"status": k, "label": t(f"sim.status.{k}", self.locale), "count": str(v)}
+            {"status": k, "label": t(f"sim.status.{k}", self.view_locale), "count": str(v)}
             for k, v in self.by_status.items()
         ]
 

@@ -11,7 +11,7 @@ import reflex as rx
 
 from paysim_app.support import ticketing
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components import tickets
 from paysim_app.ui.components.forms import error_banner, form_card
@@ -25,7 +25,7 @@ NEW_ERRORS = dict.fromkeys(("category", "subject", "body"), "")
 FORM_IDS = ("p-support-subject", "p-support-body", "p-support-search")
 
 
-class PartnerSupportState(SessionState):
+class PartnerSupportState(LocaleView, SessionState):
     status_filter: str = ALL
     category_filter: str = ALL
     search: str = ""
@@ -115,14 +115,14 @@ class PartnerSupportState(SessionState):
 
     @rx.var
     def ticket_cards(self) -> list[dict[str, str]]:
-        return tickets.card_rows(self.tickets, self.locale, "/partner/support")
+        return tickets.card_rows(self.tickets, self.view_locale, "/partner/support")
 
     @rx.var
     def pager_text(self) -> dict[str, str]:
-        return tickets.pager_rows(self.total, self.page, self.pages, self.locale)
+        return tickets.pager_rows(self.total, self.page, self.pages, self.view_locale)
 
 
-class PartnerTicketState(SessionState):
+class PartnerTicketState(LocaleView, SessionState):
     ticket: dict = {}
     reply_error: str = ""
 
@@ -177,7 +177,7 @@ class PartnerTicketState(SessionState):
 
     @rx.var
     def head(self) -> dict[str, str]:
-        tk, loc = self.ticket, self.locale
+        tk, loc = self.ticket, self.view_locale
         if not tk:
             return dict.fromkeys(
                 ("found", "number", "subject", "category", "status", "sim", "created", "open"), ""
@@ -186,7 +186,7 @@ class PartnerTicketState(SessionState):
 
     @rx.var
     def messages(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             tickets.message_row(m, loc)
             for m in (self.ticket.get("messages", []) if self.ticket else [])

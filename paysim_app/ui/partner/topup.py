@@ -18,7 +18,7 @@ from paysim_app.billing import partner_topups, receipts
 from paysim_app.core import form_keys
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import moment, money, phone
@@ -29,7 +29,7 @@ from paysim_app.ui.components.layout import shell
 NO_ERRORS = {"number": "", "amount": ""}
 
 
-class PartnerTopupState(SessionState):
+class PartnerTopupState(LocaleView, SessionState):
     step: str = "form"  # form | confirm | done
     number: str = ""
     amount: str = ""
@@ -170,7 +170,7 @@ class PartnerTopupState(SessionState):
     @rx.var
     def quick_choices(self) -> list[dict[str, str]]:
         return [
-            {"kop": str(kop), "label": money(kop, self.locale).replace(",00", "")}
+            {"kop": str(kop), "label": money(kop, self.view_locale).replace(",00", "")}
             for kop in partner_topups.QUICK_KOP
         ]
 
@@ -180,7 +180,7 @@ class PartnerTopupState(SessionState):
 
     @rx.var
     def recent_rows(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "when": moment(datetime.fromisoformat(r["created_at"]), loc),
@@ -199,7 +199,7 @@ class PartnerTopupState(SessionState):
     def amount_hint(self) -> str:
         return t(
             "partner_money.amount_hint",
-            self.locale,
+            self.view_locale,
             min=partner_topups.MIN_KOP // 100,
             max=partner_topups.MAX_KOP // 100,
         )

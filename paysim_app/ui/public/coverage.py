@@ -12,7 +12,7 @@ import reflex as rx
 from paysim_app import coverage
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
@@ -49,7 +49,7 @@ def _text(value: object, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-class PublicCoverageState(SessionState):
+class PublicCoverageState(LocaleView, SessionState):
     regions: list[dict[str, str]] = []
     region: str = ALL
     mode: str = "place"
@@ -298,7 +298,7 @@ class PublicCoverageState(SessionState):
 
     @rx.var
     def quality_label(self) -> str:
-        return t(f"coverage.quality.{self.quality}", self.locale) if self.quality else ""
+        return t(f"coverage.quality.{self.quality}", self.view_locale) if self.quality else ""
 
 
 # --------------------------------------------------------------------------------- the page

@@ -11,7 +11,7 @@ import reflex as rx
 from paysim_app.catalogue import public
 from paysim_app.i18n import t
 from paysim_app.ui.access import access
-from paysim_app.ui.auth.session import SessionState
+from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.public_shell import public_shell
@@ -42,7 +42,7 @@ def addon_effect(a: dict, loc: str) -> str:
     return a["description"] or t("addons.kind.other", loc)
 
 
-class PublicTariffsState(SessionState):
+class PublicTariffsState(LocaleView, SessionState):
     tariffs: list[dict] = []
     addons: list[dict] = []
     failed: str = ""
@@ -60,7 +60,7 @@ class PublicTariffsState(SessionState):
 
     @rx.var
     def tariff_cards(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": str(x["id"]),
@@ -89,7 +89,7 @@ class PublicTariffsState(SessionState):
 
     @rx.var
     def addon_cards(self) -> list[dict[str, str]]:
-        loc = self.locale
+        loc = self.view_locale
         return [
             {
                 "id": str(a["id"]),
