@@ -89,6 +89,26 @@ def test_a_part_is_refunded_and_more_than_the_rest_is_refused(db_url, factory, a
         assert session.get(Payment, pid).refunded_kop == 15000
 
 
+def test_the_refund_takes_what_the_form_held_when_sent(db_url, factory, admin_login):
+    """The fields' on_change is debounced: a quick Enter sends the form before the last typed
+    amount reached the state. The refund takes the submitted fields, never the empty amount
+    of the moment before (which would refund all that is left)."""
+    sim = factory.sim(factory.subscriber(), balance_kop=0)
+    pid = _paid(sim.id, "ui-refund-form")
+    state = _card(pid, admin_login)
+    assert state.amount == "" and state.comment == ""
+    _run(AdminPaymentState.refund, state, {"amount": "120,50", "comment": "часть"})
+    assert state.error == ""
+    with session_scope() as session:
+        assert session.get(Payment, pid).refunded_kop == 12050
+    # a value of another type is ignored, not trusted: the state's own (empty) comment stays,
+    # and a refund needs one
+    _run(AdminPaymentState.refund, state, {"amount": "10", "comment": ["x"]})
+    assert state.error != ""
+    with session_scope() as session:
+        assert session.get(Payment, pid).refunded_kop == 12050
+
+
 def test_an_unknown_payment_is_settled_from_the_card(db_url, factory, admin_login):
     sim = factory.sim(factory.subscriber(), balance_kop=0)
     with session_scope() as session:

@@ -354,11 +354,18 @@ class AdminPaymentState(SessionState):
 
     @access("admin:payments.refund")
     @rx.event
-    def refund(self, _form: dict | None = None):
+    def refund(self, form: dict | None = None):
         payment_id = self._payment_id()
         if payment_id is None:
             return rx.redirect("/login")
         self.error = ""
+        # what the form held when it was sent: the fields' own on_change is debounced, so a
+        # quick Enter could otherwise refund with the amount of the moment before (an empty
+        # amount refunds all that is left)
+        if isinstance(form, dict):
+            for name, limit in (("amount", 20), ("comment", 500)):
+                if isinstance(form.get(name), str):
+                    setattr(self, name, form[name][:limit])
         # the verb resolves the payment gateway itself; an empty amount refunds all that is left
         res = self._call(payments.refund_payment, payment_id, self.comment, amount_text=self.amount)
         if not res:
@@ -581,6 +588,7 @@ def payment_page() -> rx.Component:
                                 p["refund_amount_label"],
                                 rx.input(
                                     id="refund-amount",
+                                    name="amount",
                                     value=s.amount,
                                     on_change=s.set_amount,
                                     input_mode="decimal",
@@ -595,6 +603,7 @@ def payment_page() -> rx.Component:
                                 tr("admin_payments.refund_comment"),
                                 rx.text_area(
                                     id="refund-comment",
+                                    name="comment",
                                     value=s.comment,
                                     on_change=s.set_comment,
                                     size="3",
