@@ -11,8 +11,8 @@ bounds are the Moscow midnights of those dates. The rules, for the period `now` 
 - allowance = the tariff's `data_gb` (None: unlimited) + the gigabytes of every data pack bought
   (started) inside the period, renewals included. A pack bought in the previous period does not
   carry over.
-- used = every byte of the period's hours (= its Moscow days); counted = used minus the hours a night-unlimited
-  add-on leaves out: an hour is free when its start lies inside the add-on's time
+- used = every byte of the period's hours (= its Moscow days); counted = used minus the hours
+  a night-unlimited add-on leaves out: an hour is free when its start lies inside the add-on's time
   [started_at, expires_at) and its Moscow hour of day inside [night_from_hour, night_to_hour)
   (1..7: 01:00-06:59; 23..6 crosses midnight).
 - left = allowance - counted (never below 0); exhausted when counted >= allowance.
@@ -207,12 +207,13 @@ def _of_chunk(session: Session, sim_ids: list[int], now: datetime) -> dict[int, 
     if not sims:
         return {}
     periods: dict[int, tuple[date, date, datetime, datetime]] = {}
-    by_period: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+    # the SIMs of each distinct period (at most one per billing day): (start, end, lo, hi)
+    by_period: dict[tuple[date, date, datetime, datetime], list[int]] = defaultdict(list)
     for row in sims:
         start, end = period_of(row.billing_day, now)
         lo, hi = utc_bounds(start, end)
         periods[row.id] = (start, end, lo, hi)
-        by_period[(lo, hi)].append(row.id)
+        by_period[(start, end, lo, hi)].append(row.id)
     earliest = min(lo for _s, _e, lo, _h in periods.values())
 
     packs: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
@@ -251,15 +252,11 @@ def _of_chunk(session: Session, sim_ids: list[int], now: datetime) -> dict[int, 
 
     # used: the period's Moscow days from usage_day (a SIM's period is at most 31 rows there,
     # against up to 744 hours on as many pages of usage_hour, a table far larger than memory at
-    # a million SIMs); one term per distinct period (at most one per billing day), each a range
-    # of the key (sim_id, day)
-    by_days: dict[tuple[date, date], list[int]] = defaultdict(list)
-    for sim_id, (start, end, _lo, _hi) in periods.items():
-        by_days[(start, end)].append(sim_id)
+    # a million SIMs); one term per distinct period, each a range of the key (sim_id, day)
     in_days = or_(
         *(
             and_(UsageDay.sim_id.in_(ids), UsageDay.day >= start, UsageDay.day < end)
-            for (start, end), ids in by_days.items()
+            for (start, end, _lo, _hi), ids in by_period.items()
         )
     )
     used_of = {
@@ -279,7 +276,7 @@ def _of_chunk(session: Session, sim_ids: list[int], now: datetime) -> dict[int, 
             *(
                 and_(UsageHour.sim_id.in_(sorted(night & set(ids))), UsageHour.hour >= lo,
                      UsageHour.hour < hi)
-                for (lo, hi), ids in by_period.items()
+                for (_start, _end, lo, hi), ids in by_period.items()
                 if night & set(ids)
             )
         )  # fmt: skip

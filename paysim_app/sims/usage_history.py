@@ -57,11 +57,6 @@ def daily(session: Session, sim_id: int, since: date, until: date) -> list[tuple
     return out
 
 
-def _month_back(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 @verb
 def monthly(
     session: Session, sim_id: int, months: int = 12, *, today: date | None = None
@@ -72,8 +67,10 @@ def monthly(
         raise ValidationError("usage.bad_period")
     today = today or day_of(datetime.now(UTC))
     this_month = today.replace(day=1)
-    first = _month_back(this_month, months - 1)
-    sums: dict[date, list[int]] = {_month_back(this_month, i): [0, 0] for i in range(months)}
+    first = usage_months.months_back(this_month, months - 1)
+    sums: dict[date, list[int]] = {
+        usage_months.months_back(this_month, i): [0, 0] for i in range(months)
+    }
 
     def add(month: date, up: int, down: int) -> None:
         acc = sums[month.replace(day=1)]

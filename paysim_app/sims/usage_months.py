@@ -39,14 +39,13 @@ def final_day(now: datetime) -> date:
 
 
 def month_of(day: date) -> date:
+    """The first day of `day`'s month."""
     return day.replace(day=1)
 
 
-def _next_month(first: date) -> date:
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
-
-
-def _months_back(first: date, n: int) -> date:
+def months_back(first: date, n: int) -> date:
+    """The first day of the month `n` months before the one that begins on `first` (n < 0:
+    after it)."""
     index = first.year * 12 + first.month - 1 - n
     return date(index // 12, index % 12 + 1, 1)
 
@@ -108,7 +107,7 @@ def roll_up(
         return 0
     first = start
     while first <= last:
-        month_last = min(last, _next_month(month_of(first)) - timedelta(days=1))
+        month_last = min(last, months_back(month_of(first), -1) - timedelta(days=1))
         _add_days(session, first, month_last)
         first = month_last + timedelta(days=1)
     if mark is None:
@@ -116,7 +115,7 @@ def roll_up(
     else:
         mark.rolled_through = last
         session.add(mark)
-    keep_from = _months_back(month_of(day_of(now)), KEEP_MONTHS - 1)
+    keep_from = months_back(month_of(day_of(now)), KEEP_MONTHS - 1)
     session.execute(delete(UsageMonth).where(UsageMonth.month < keep_from))
     session.flush()
     return (last - start).days + 1

@@ -40,6 +40,7 @@ from paysim_app.models import AddonService, Partner, Sim, Tariff
 from paysim_app.models.base import utcnow
 from paysim_app.models.usage import UsageDay, UsageMonth
 from paysim_app.sims import allowance, usage_history, usage_months
+from paysim_app.sims.usage_months import month_of, months_back
 
 FORECAST_DAYS = 7  # the pace's window: the last week of the period
 LOW_PERCENT = 80  # from here on the card offers a pack
@@ -134,15 +135,6 @@ def should_offer(card_percent: float | None, exhausted: bool, forecast: date | N
     if card_percent is None:  # unlimited
         return False
     return exhausted or card_percent >= LOW_PERCENT or forecast is not None
-
-
-def month_of(value: date) -> date:
-    return value.replace(day=1)
-
-
-def months_back(first: date, n: int) -> date:
-    index = first.year * 12 + first.month - 1 - n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def recent_months(today: date | None = None, n: int = TRAFFIC_MONTHS) -> list[str]:

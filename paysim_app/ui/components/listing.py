@@ -201,7 +201,6 @@ class ListMixin(LocaleView, mixin=True):
         """Load the page (and the count) now: after a handler's own write (so from the
         primary, never a replica that may not have the write yet)."""
         self._before_fetch()
-        self._follow_locale()
         query = self._query()
         res = self._call(
             fetch_page, self._spec(), query, count=count, matches=self._matches(query), fresh=True
@@ -213,7 +212,6 @@ class ListMixin(LocaleView, mixin=True):
         without holding the worker's event loop, which serves every other tab of the worker
         (a slow query there used to delay them all, even a no-op event)."""
         self._before_fetch()
-        self._follow_locale()
         spec, query = self._spec(), self._query()
         matches = self._matches(query)
         res = await self._call_async(fetch_page, spec, query, count=count, matches=matches)
@@ -261,7 +259,6 @@ class ListMixin(LocaleView, mixin=True):
         )
         if redirect:
             return redirect
-        self._follow_locale()
         params = self.router.page.params
         query, refused = parse_params(spec, params if isinstance(params, dict) else {})
         self.adv_open = False
