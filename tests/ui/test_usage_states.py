@@ -80,7 +80,9 @@ def test_the_dashboard_shows_the_card_and_buys_the_offered_pack(db_url, people):
     assert u["sentence"] == f"9 из 10\u00a0ГБ, осталось 1\u00a0ГБ до {next_period}"
     assert state.usage_percent == 90 and u["offer"] == "1" and u["tone"] == "amber"
     assert "+5 ГБ" in u["buy"] and "50,00" in u["buy"]
-    assert state.usage_points[-1]["gb"] == 9.0
+    # the chart's bars hold the 9 GB: on today's Moscow day, or around Moscow midnight split
+    # with yesterday's (the usage was within the last hour)
+    assert abs(sum(p["gb"] for p in state.usage_points[-2:]) - 9.0) <= 0.01
     asyncio.run(CabinetHomeState.buy_pack.fn(state))
     assert _balance(alice_sim.id) == 5000 and _packs(alice_sim.id) == [pack.id]
     # the card again: 9 of 15 GB
