@@ -47,11 +47,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
 from stdnum import luhn
 
 import paysim_app.models  # noqa: F401  (registers every table)
 from paysim_app import db as app_db
 from paysim_app.accounts.passwords import hash_password
+from paysim_app.billing import ledger
 from paysim_app.billing.cycle import BillingReport, period_of, run_billing
 from paysim_app.catalogue import addons  # noqa: F401 - the cycle renews add-ons
 from paysim_app.db import make_engine, normalise_url, session_scope
@@ -285,7 +287,6 @@ def generate(
                 i,
                 partner,
                 tariff,
-                balance,
                 billing_day,
                 f"{rng.randrange(10**8):08d}",
                 activated,
@@ -372,7 +373,6 @@ def generate(
             "subscriber_id",
             "partner_id",
             "tariff_id",
-            "balance_kop",
             "billing_day",
             "puk",
             "activated_at",
@@ -417,6 +417,10 @@ def generate(
         ["id", "sim_id", "card_id", "mode", "enabled", "created_at", "updated_at"],
         rules,
     )
+    # the balance cache (sim_balance, a row per SIM from its trigger) from the entries just loaded
+    with Session(loader.engine) as session:
+        ledger.set_balances(session)
+        session.commit()
     loader.finish()
     return Population(
         n,
@@ -504,9 +508,9 @@ def invariants(engine: Engine, pop: Population) -> list[tuple[str, int, int]]:
             count(
                 engine,
                 """
-            SELECT count(*) FROM sim s
+            SELECT count(*) FROM sim_balance s
             LEFT JOIN (SELECT sim_id, sum(amount_kop) AS total FROM ledger_entry
-                       GROUP BY sim_id) l ON l.sim_id = s.id
+                       GROUP BY sim_id) l ON l.sim_id = s.sim_id
             WHERE s.balance_kop <> coalesce(l.total, 0)""",
             ),
             0,
@@ -606,13 +610,19 @@ def invariants(engine: Engine, pop: Population) -> list[tuple[str, int, int]]:
         ),
         (
             "active SIMs below zero",
-            count(engine, "SELECT count(*) FROM sim WHERE status = 'active' AND balance_kop < 0"),
+            count(
+                engine,
+                "SELECT count(*) FROM sim JOIN sim_balance ON sim_id = id"
+                " WHERE status = 'active' AND balance_kop < 0",
+            ),
             0,
         ),
         (
             "suspended SIMs at zero or above",
             count(
-                engine, "SELECT count(*) FROM sim WHERE status = 'suspended' AND balance_kop >= 0"
+                engine,
+                "SELECT count(*) FROM sim JOIN sim_balance ON sim_id = id"
+                " WHERE status = 'suspended' AND balance_kop >= 0",
             ),
             0,
         ),
@@ -659,7 +669,7 @@ def one_cycle(args, day: date, seed: int, verbose: bool) -> Cycle:
             if profiler:
                 profiler.enable()
             started = time.perf_counter()
-            report = run_billing(session, SandboxGateway(), day, batch=args.batch)
+            report = run_billing(session, SandboxGateway(), day, batch=args.batch, pace=args.pace)
             first = time.perf_counter() - started
             if profiler:
                 profiler.disable()
@@ -669,7 +679,7 @@ def one_cycle(args, day: date, seed: int, verbose: bool) -> Cycle:
 
         with session_scope(engine) as session:
             started = time.perf_counter()
-            again = run_billing(session, SandboxGateway(), day, batch=args.batch)
+            again = run_billing(session, SandboxGateway(), day, batch=args.batch, pace=args.pace)
             second = time.perf_counter() - started
         after_second = snapshot(engine)
 
@@ -682,7 +692,7 @@ def one_cycle(args, day: date, seed: int, verbose: bool) -> Cycle:
         )
         ok = nothing_again and all(found == expected for _, found, expected in checks)
         if verbose:
-            print(f"\nfirst run  ({day}, batch {args.batch}):")
+            print(f"\nfirst run  ({day}, batch {args.batch}, pace {args.pace:g}):")
             print(f"  SIMs due          {report.due}")
             print(f"  seconds           {first:.2f}")
             print(f"  SIMs/s            {report.due / first:,.0f}")
@@ -759,6 +769,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--autopay-share", type=float, default=0.6)
     parser.add_argument("--batch", type=int, default=500, help="run_billing(batch=...)")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="run_billing(pace=...): the Pacer's pause per second of work; 0 (the default here) "
+        "runs flat out, the scheduler uses PAYSIM_BILLING_PACE (2.0 unless set)",
+    )
     parser.add_argument(
         "--date",
         type=date.fromisoformat,

@@ -137,10 +137,10 @@ def main() -> int:
             for first in range(1, args.rows + 1, args.chunk):
                 run(
                     """INSERT INTO sim (iccid, msisdn, imsi, status, partner_id, tariff_id,
-                        activation_code_hash, label, balance_kop, billing_day, puk,
+                        activation_code_hash, label, billing_day, puk,
                         activated_at, created_at, updated_at)
                     SELECT iccid, msisdn, imsi, status, partner_id * %s, tariff_id * %s, NULL,
-                        '', 0, 1, '', NULL, now(), now()
+                        '', 1, '', NULL, now(), now()
                     FROM bench_src WHERE line >= %s AND line < %s ORDER BY line""",
                     (refs, refs, first, first + args.chunk),
                 )

@@ -89,14 +89,14 @@ def load_sims(url: str, n: int) -> float:
         with conn.cursor() as cur:
             cur.execute("SET synchronous_commit = off")
             cols = (
-                "id, iccid, msisdn, imsi, status, label, balance_kop, billing_day, puk, "
+                "id, iccid, msisdn, imsi, status, label, billing_day, puk, "
                 "activated_at, created_at, updated_at"
             )
             with cur.copy(f"COPY sim ({cols}) FROM STDIN") as copy:
                 for i in range(1, n + 1):
                     copy.write_row(
                         (i, iccid(i), f"+79{200_000_000 + i * 37:09d}", imsi(i), "active", "",
-                         10_000, 1 + i % 28, f"{i % 10**8:08d}", now, now, now)
+                         1 + i % 28, f"{i % 10**8:08d}", now, now, now)
                     )  # fmt: skip
             cur.execute("SELECT setval(pg_get_serial_sequence('sim', 'id'), %s)", (n + 1,))
         conn.commit()

@@ -533,7 +533,7 @@ class _Seeder:
         self.add_addons()
         self.insert_sims()
         self.insert_money()
-        ledger.set_billed_periods(self.s)
+        ledger.set_balances(self.s)
         self.make_autopay()
         self.make_requests()
         self.make_blocks()
@@ -1173,7 +1173,6 @@ class _Seeder:
                     "partner_id": plan.partner.id if plan.partner else None,
                     "tariff_id": plan.tariff.id if plan.tariff else None,
                     "label": plan.label,
-                    "balance_kop": plan.balance,
                     "billing_day": plan.billing_day,
                     "status_before_block": "active" if plan.status == "blocked" else None,
                     "activated_at": plan.activated_at,

@@ -44,7 +44,7 @@ os.environ["REFLEX_STATES_WORKDIR"] = str(_SCRATCH / "states")
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 from stdnum import luhn
@@ -57,7 +57,7 @@ from paysim_app.billing import cards
 from paysim_app.core import rate_limits
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT, Actor
 from paysim_app.db import make_engine, normalise_url
-from paysim_app.models import LedgerEntry, Partner, SavedCard, Sim, Tariff, User
+from paysim_app.models import LedgerEntry, Partner, SavedCard, Sim, SimBalance, Tariff, User
 from paysim_app.models.base import utcnow
 from paysim_app.payments.sandbox import SandboxGateway
 from paysim_app.settings import get_settings
@@ -553,7 +553,6 @@ class Factory:
             subscriber_id=subscriber_id,
             partner_id=partner_id,
             tariff_id=tariff_id,
-            balance_kop=balance_kop,
             label=label,
             billing_day=billing_day,
             # a SIM on a contract has been in service for a while unless the test says otherwise
@@ -571,6 +570,11 @@ class Factory:
                     balance_after_kop=balance_kop,
                     comment="test setup",
                 )
+            )
+            self.session.execute(
+                update(SimBalance)
+                .where(SimBalance.sim_id == sim.id)
+                .values(balance_kop=balance_kop)
             )
         self.session.commit()
         return sim

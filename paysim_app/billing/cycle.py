@@ -43,6 +43,7 @@ from paysim_app.models import (
     BillingRun,
     LedgerEntry,
     Sim,
+    SimBalance,
     Subscriber,
     Tariff,
     TariffChangeRequest,
@@ -320,9 +321,10 @@ def _due_query(day: date, batch: int, after_id: int):
     return (
         select(Sim.id, fee.label("monthly_fee_kop"))
         .join(Tariff, Tariff.id == Sim.tariff_id)
+        .outerjoin(SimBalance, SimBalance.sim_id == Sim.id)
         .where(
             Sim.status.in_(BILLED_STATUSES),
-            or_(Sim.billed_period.is_(None), Sim.billed_period < period),
+            or_(SimBalance.billed_period.is_(None), SimBalance.billed_period < period),
             Sim.billing_day <= day.day,
             Sim.activated_at < end_of_day,
             fee > 0,

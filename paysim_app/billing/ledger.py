@@ -1,7 +1,7 @@
 """The append-only ledger: the only code that changes a SIM's balance.
 
-Each posting writes a ledger entry and moves the cached `sim.balance_kop` in the same
-transaction. The SIM rows are locked first (in id order, so two writers cannot deadlock), which
+Each posting writes a ledger entry and moves the SIM's cached balance (`sim_balance`, read as
+`sim.balance_kop`) in the same transaction. The SIM rows are locked first (in id order, so two writers cannot deadlock), which
 makes `balance_after_kop` exact and keeps balance == sum(entries) under any concurrency. A debit
 that takes an active SIM below zero suspends it for debt; a credit that brings a suspended SIM
 back to zero or above restores it (also when the SIM was suspended and then blocked).
@@ -20,7 +20,7 @@ from sqlmodel import Session
 from paysim_app.core import bulk, notify, policy_marks
 from paysim_app.core import sim_lifecycle as lifecycle
 from paysim_app.core.unit_of_work import verb
-from paysim_app.models import LedgerEntry, Sim
+from paysim_app.models import LedgerEntry, Sim, SimBalance
 from paysim_app.models.base import utcnow
 
 # session.info key: SIMs whose balance went down in this transaction, for threshold autopay
@@ -69,19 +69,44 @@ def lock_for_write(session: Session) -> None:
 
 @verb
 def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
-    """Lock the SIM rows (in id order, so two writers cannot deadlock) and read what moves."""
+    """Lock the SIM rows (in id order, so two writers cannot deadlock) and read what moves.
+    The lock is on `sim`: every writer of a SIM's status takes it, so a posting's suspension and
+    a block or an unblock beside it see each other's balance and status. The balances are read
+    by a statement of their own after it: PostgreSQL re-reads a row it waited for, but not the
+    rows of a table joined to it without a lock, which would be the other writer's old balance."""
     ids = sorted(set(sim_ids))
     if not ids:
         return {}
     lock_for_write(session)
     rows = session.execute(
-        select(Sim.id, Sim.balance_kop, Sim.status, Sim.status_before_block, Sim.billed_period)
+        select(Sim.id, Sim.status, Sim.status_before_block)
         .where(bulk.id_in(session, Sim.id, ids))
         .order_by(Sim.id)
         .with_for_update()
     ).all()
+    cached = {
+        r.sim_id: r
+        for r in session.execute(
+            select(SimBalance.sim_id, SimBalance.balance_kop, SimBalance.billed_period).where(
+                bulk.id_in(session, SimBalance.sim_id, ids)
+            )
+        )
+    }
+    missing = [r.id for r in rows if r.id not in cached]
+    if missing:  # the trigger gives every SIM its row; a SIM written around it gets one now
+        session.execute(
+            bulk.dialect_insert(session, SimBalance.__table__)
+            .values([{"sim_id": i, "balance_kop": 0} for i in missing])
+            .on_conflict_do_nothing()
+        )
     return {
-        r.id: _Locked(r.balance_kop, r.status, r.status_before_block, r.billed_period) for r in rows
+        r.id: _Locked(
+            cached[r.id].balance_kop if r.id in cached else 0,
+            r.status,
+            r.status_before_block,
+            cached[r.id].billed_period if r.id in cached else None,
+        )
+        for r in rows
     }
 
 
@@ -131,25 +156,33 @@ def post_many(session: Session, postings: list[Posting]) -> list[Entry]:
             billed[p.sim_id] = p.fee_period
         rows.append(entry_row(p, balances[p.sim_id], now))
     statuses = _debt_transitions(session, state, balances, deltas)
-    # The rows are locked, so the new values are exact: one statement sets them all.
+    # The rows are locked, so the new values are exact: one statement sets them all, and only
+    # the SIMs whose status (or status under a block) moved are written in `sim` itself.
+    bulk.update_by_id(
+        session,
+        SimBalance.__table__,
+        [
+            {"sim_id": sim_id, "balance_kop": balances[sim_id], "billed_period": billed[sim_id]}
+            for sim_id in state
+        ],
+        key="sim_id",
+    )
     bulk.update_by_id(
         session,
         Sim.__table__,
         [
-            {
-                "id": sim_id,
-                "balance_kop": balances[sim_id],
-                **statuses[sim_id],
-                "billed_period": billed[sim_id],
-                "updated_at": now,
-            }
-            for sim_id in state
+            {"id": sim_id, **statuses[sim_id], "updated_at": now}
+            for sim_id, s in state.items()
+            if (statuses[sim_id]["status"], statuses[sim_id]["status_before_block"])
+            != (s.status, s.status_before_block)
         ],
     )
     ids = bulk.insert_rows(session, LedgerEntry.__table__, rows)
     # ORM objects already loaded in this session must not keep the old balance or status
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, Sim) and obj.id in state:
+        if (isinstance(obj, Sim) and obj.id in state) or (
+            isinstance(obj, SimBalance) and obj.sim_id in state
+        ):
             session.expire(obj)
     debited = session.info.setdefault(DEBITED, set())
     debited.update(sid for sid, d in deltas.items() if d < 0)
@@ -191,13 +224,15 @@ def _debt_transitions(session, state, balances, deltas) -> dict[int, dict[str, s
 
 
 @verb
-def set_billed_periods(session: Session) -> None:
-    """Derive every SIM's billed period from its fees (for data written around the ledger, like
-    the demo seed's bulk history)."""
+def set_balances(session: Session) -> None:
+    """Derive the balance and billed period of every SIM with entries from them, for history
+    written around the ledger in bulk (the demo seed, the billing bench) onto SIMs whose cache
+    is still new (0, never billed), so the cache cannot drift from the entries."""
     session.execute(
         text(
-            "UPDATE sim SET billed_period = (SELECT max(fee_period) FROM ledger_entry"
-            " WHERE ledger_entry.sim_id = sim.id AND ledger_entry.fee_period IS NOT NULL)"
+            "UPDATE sim_balance SET balance_kop = l.total, billed_period = l.period"
+            " FROM (SELECT sim_id, sum(amount_kop) AS total, max(fee_period) AS period"
+            " FROM ledger_entry GROUP BY sim_id) AS l WHERE l.sim_id = sim_balance.sim_id"
         )
     )
 

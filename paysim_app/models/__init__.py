@@ -30,7 +30,7 @@ from paysim_app.models.privacy import ClosureRequest, ConsentRecord, LegalText
 from paysim_app.models.quality import QualityRating, SpeedTest
 from paysim_app.models.requests import ActivationRequest, Block, TariffChangeRequest, UnblockRequest
 from paysim_app.models.saved_filters import SavedFilter
-from paysim_app.models.sims import Sim, SimAddon
+from paysim_app.models.sims import Sim, SimAddon, SimBalance
 from paysim_app.models.static_ip import StaticIp
 from paysim_app.models.subscribers import Subscriber
 from paysim_app.models.support import CannedReply, Ticket, TicketMessage
@@ -74,6 +74,7 @@ __all__ = [
     "Settlement",
     "Sim",
     "SimAddon",
+    "SimBalance",
     "SimOrder",
     "SimOrderEvent",
     "SimPolicy",

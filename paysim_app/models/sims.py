@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, func, select, text
+from sqlalchemy.orm import column_property
 from sqlmodel import Field, SQLModel
 
 from paysim_app.models.base import one_of, utcnow
@@ -22,14 +23,11 @@ class Sim(SQLModel, table=True):
         CheckConstraint("length(msisdn) = 12", name="ck_sim_msisdn_len"),
         # the admin lists filter by status and partner and sort by newest first
         Index("ix_sim_status_id", "status", "id"),
-        # the billing cycle looks for active SIMs not yet billed for the period
-        Index("ix_sim_status_billed", "status", "billed_period"),
         Index("ix_sim_partner_status", "partner_id", "status", "id"),
         # partner statistics count activations per month
         Index("ix_sim_partner_activated", "partner_id", "activated_at"),
-        # the admin list: "added from/until" and the debtors sorted by balance
+        # the admin list: "added from/until"
         Index("ix_sim_created", "created_at"),
-        Index("ix_sim_balance_id", "balance_kop", "id"),
         # a search by the subscriber's name, newest first, walks only the SIMs that have one
         Index(
             "ix_sim_subscribed_id",
@@ -50,17 +48,50 @@ class Sim(SQLModel, table=True):
     partner_id: int | None = Field(default=None, foreign_key="partner.id")
     tariff_id: int | None = Field(default=None, foreign_key="tariff.id", index=True)
     label: str = Field(default="", max_length=40)
-    balance_kop: int = Field(default=0)  # cache of sum(ledger_entry.amount_kop)
     billing_day: int = Field(default=1)
-    # the last period ('YYYY-MM') whose monthly fee is in the ledger; the ledger writes it with the
-    # fee (the unique (sim_id, fee_period) entry stays the guarantee of one fee per period)
-    billed_period: str | None = Field(default=None, max_length=7)
     activation_code_hash: str | None = Field(default=None, max_length=64)
     puk: str = Field(default="", max_length=8)
     status_before_block: str | None = Field(default=None, max_length=24)
     activated_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SimBalance(SQLModel, table=True):
+    """A SIM's balance cache and billing mark, written by the ledger alone (billing.ledger).
+
+    Apart from `sim` so that a posting (a month's fee for every SIM) writes this narrow row and
+    its two B-trees instead of a new version of the wide `sim` row in all of its indexes, the
+    trigram index among them (bench/README.md, "A million SIMs"). Every SIM has one: a trigger
+    adds it with the SIM (migration 0040), so every way of adding SIMs (the import's COPY, the
+    forms, the demo) gets it."""
+
+    __tablename__ = "sim_balance"
+    # the admin list: the debtors, sorted by balance
+    __table_args__ = (Index("ix_sim_balance_balance", "balance_kop", "sim_id"),)
+    sim_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sim.id", ondelete="CASCADE"), primary_key=True)
+    )
+    balance_kop: int = Field(default=0)  # cache of sum(ledger_entry.amount_kop)
+    # the last period ('YYYY-MM') whose monthly fee is in the ledger; the ledger writes it with the
+    # fee (the unique (sim_id, fee_period) entry stays the guarantee of one fee per period)
+    billed_period: str | None = Field(default=None, max_length=7)
+
+
+# `sim.balance_kop` reads the cache (0 before the SIM's first posting) wherever a SIM is loaded or
+# selected; the lists that sort or filter by it join sim_balance to use its index
+Sim.__mapper__.add_property(
+    "balance_kop",
+    column_property(
+        func.coalesce(
+            select(SimBalance.balance_kop)
+            .where(SimBalance.sim_id == Sim.id)
+            .correlate_except(SimBalance)
+            .scalar_subquery(),
+            0,
+        )
+    ),
+)
 
 
 class SimAddon(SQLModel, table=True):

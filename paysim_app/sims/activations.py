@@ -68,7 +68,7 @@ SET_PASSWORD_DAYS = 7
 def lock_row(session: Session, model, row_id: int):
     """The row, locked for this transaction (SQLite: the database write lock), as of the lock."""
     ledger.lock_for_write(session)
-    return (
+    row = (
         session.execute(
             select(model)
             .where(model.id == row_id)
@@ -78,6 +78,11 @@ def lock_row(session: Session, model, row_id: int):
         .scalars()
         .one_or_none()
     )
+    if isinstance(row, Sim):
+        # a SIM's balance is in sim_balance, which PostgreSQL does not read again after waiting
+        # for the lock (billing.ledger.lock_sims): read it now, as of the lock too
+        session.refresh(row, ["balance_kop"])
+    return row
 
 
 @verb

@@ -38,6 +38,7 @@ from paysim_app.models import (
     Partner,
     Payment,
     Sim,
+    SimBalance,
     Subscriber,
     Tariff,
     TariffChangeRequest,
@@ -60,7 +61,7 @@ def _columns(actor: Actor):
             Sim.msisdn.label("msisdn"),
             Sim.imsi.label("imsi"),
             Sim.status.label("status"),
-            Sim.balance_kop.label("balance_kop"),
+            SimBalance.balance_kop.label("balance_kop"),
             Sim.label.label("label"),
             Sim.created_at.label("created_at"),
             Sim.activated_at.label("activated_at"),
@@ -70,6 +71,9 @@ def _columns(actor: Actor):
             Tariff.name.label("tariff"),
         )
         .select_from(Sim)
+        # every SIM has its balance row (a trigger adds it); an inner join lets "by balance"
+        # walk ix_sim_balance_balance, whose sim_id the planner knows to be the SIM's id
+        .join(SimBalance, SimBalance.sim_id == Sim.id)
         .outerjoin(Partner, Partner.id == Sim.partner_id)
         .outerjoin(Subscriber, Subscriber.id == Sim.subscriber_id)
         .outerjoin(Tariff, Tariff.id == Sim.tariff_id)
@@ -79,9 +83,9 @@ def _columns(actor: Actor):
 def _balance(stmt, value: str):
     return stmt.where(
         {
-            "negative": Sim.balance_kop < 0,
-            "zero": Sim.balance_kop == 0,
-            "positive": Sim.balance_kop > 0,
+            "negative": SimBalance.balance_kop < 0,
+            "zero": SimBalance.balance_kop == 0,
+            "positive": SimBalance.balance_kop > 0,
         }[value]
     )
 
@@ -123,7 +127,7 @@ SIM_LIST = ListSpec(
         "created_at": Sim.id,
         "msisdn": Sim.msisdn,
         "iccid": Sim.iccid,
-        "balance": Sim.balance_kop,
+        "balance": SimBalance.balance_kop,
     },
     default_sort="created_at",
     key=Sim.id,
@@ -157,7 +161,7 @@ SIM_LIST = ListSpec(
         SearchField(
             "status", Sim.status, "choice", "admin_sims.col.status", SIM_STATUSES, "sim.status."
         ),
-        SearchField("balance", Sim.balance_kop, "money", "admin_sims.col.balance"),
+        SearchField("balance", SimBalance.balance_kop, "money", "admin_sims.col.balance"),
         SearchField("label", Sim.label, "text", "admin_sims.col.label"),
         SearchField("created_at", Sim.created_at, "date", "admin_sims.col.created"),
         SearchField("activated_at", Sim.activated_at, "date", "admin_sims.sort.activated"),

@@ -48,6 +48,7 @@ from paysim_app.models import (
     Partner,
     Payment,
     Sim,
+    SimBalance,
     Subscriber,
     Tariff,
     TariffChangeRequest,
@@ -686,7 +687,9 @@ def subscriber_rows_select() -> Select:
         .scalar_subquery()
     )
     balance = (
-        select(func.coalesce(func.sum(Sim.balance_kop), 0))
+        select(func.coalesce(func.sum(SimBalance.balance_kop), 0))
+        .select_from(Sim)
+        .join(SimBalance, SimBalance.sim_id == Sim.id)
         .where(Sim.subscriber_id == Subscriber.id)
         .correlate(Subscriber)
         .scalar_subquery()

@@ -180,7 +180,10 @@ def data_archive(session: Session, actor: Actor | None) -> Archive:
             "account": _plain(user, frozenset({"admin_role_id", "partner_id"})),
         },
         "contract.json": _plain(sub),
-        "sims.json": [{**_plain(s), "tariff": tariffs.get(s.tariff_id, "")} for s in sims],
+        "sims.json": [
+            {**_plain(s), "balance_kop": s.balance_kop, "tariff": tariffs.get(s.tariff_id, "")}
+            for s in sims
+        ],
         "payments.json": _all(
             session,
             select(Payment)

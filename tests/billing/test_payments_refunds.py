@@ -530,6 +530,7 @@ def test_the_migration_upgrades_a_database_with_payments(empty_url):
                 iccid=make_iccid(900001),
                 msisdn=make_msisdn(900001),
                 imsi=make_imsi(900001),
+                balance_kop=0,  # a column of `sim` until 0040
             )
             partner = _insert(conn, "partner", code="MIG", name="Дилер", commission_bp=500)
             common = {"sim_id": sim, "amount_kop": 1000, "method": "card", "partner_id": partner}
@@ -580,6 +581,7 @@ def test_the_migration_folds_partial_reversals_when_undone(empty_url):
                 iccid=make_iccid(900002),
                 msisdn=make_msisdn(900002),
                 imsi=make_imsi(900002),
+                balance_kop=0,  # a column of `sim` until 0040
             )
             partner = _insert(conn, "partner", code="MIG2", name="Дилер", commission_bp=500)
             kept = _insert(

@@ -11,7 +11,7 @@ import pytest
 from paysim_app.core.errors import NotFound, PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.i18n.formats import moscow_date
-from paysim_app.models import ActivationRequest, Sim, TariffChangeRequest
+from paysim_app.models import ActivationRequest, SimBalance, TariffChangeRequest
 from paysim_app.models.base import utcnow
 from paysim_app.overview import list_export
 from paysim_app.sims import blocks, own_sims, tariff_changes
@@ -208,9 +208,10 @@ def test_tariff_change_preview_is_what_approval_settles(session, changes):
 
 
 def test_tariff_change_preview_says_how_much_the_balance_lacks(session, factory, changes):
-    sim = session.get(Sim, changes["sim"].id)
-    sim.balance_kop = 0  # (a direct write: only the preview's arithmetic is under test)
+    # (a direct write: only the preview's arithmetic is under test)
+    session.get(SimBalance, changes["sim"].id).balance_kop = 0
     session.commit()
+    session.expire_all()  # the SIM loaded earlier read its balance before
     preview = q.tariff_change_detail(
         session, changes["admin"], changes["pending"], on=date(2026, 3, 11)
     )

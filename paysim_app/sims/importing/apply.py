@@ -74,9 +74,9 @@ def _insert_creates(session: Session, now, lines: tuple[int, int] | None = None)
     _sql(
         session,
         f"""INSERT INTO sim (iccid, msisdn, imsi, status, partner_id, tariff_id,
-            activation_code_hash, label, balance_kop, billing_day, puk, activated_at,
+            activation_code_hash, label, billing_day, puk, activated_at,
             created_at, updated_at)
-        SELECT iccid, msisdn, imsi, t_status, t_partner_id, t_tariff_id, t_code_hash, '', 0, 1,
+        SELECT iccid, msisdn, imsi, t_status, t_partner_id, t_tariff_id, t_code_hash, '', 1,
             '', CASE WHEN t_status = 'active' THEN :now END, :now, :now
         {_CREATES}{within} ORDER BY line""",
         now=now,

@@ -19,10 +19,13 @@ from paysim_app.sims.importing.staging import ROWS, STAGE, _distinct, _postgres,
 
 
 def _referencing_tables() -> list[tuple[str, str]]:
-    """(table, column) of every foreign key to sim.id: a SIM with any of them is in use."""
+    """(table, column) of every foreign key to sim.id: a SIM with any of them is in use. Rows
+    that go with the SIM (ON DELETE CASCADE: its balance row) are part of it, not a use."""
     found = []
     for table in SQLModel.metadata.sorted_tables:
         for fk in table.foreign_keys:
+            if (fk.ondelete or "").upper() == "CASCADE":
+                continue
             if fk.column.table.name == "sim" and fk.column.name == "id" and table.name != "sim":
                 found.append((table.name, fk.parent.name))
     return sorted(found)
