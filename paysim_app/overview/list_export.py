@@ -30,6 +30,7 @@ from paysim_app.core.listing import (
     export_rows,
     filtered,
     narrowing,
+    planned,
     replica_for,
 )
 from paysim_app.core.permissions import Actor
@@ -98,7 +99,8 @@ def start_export(
     actor = spec.check(actor)
     if file_format not in FORMATS:
         raise ValidationError("list.error.format", field="format")
-    count, capped = count_capped(session, filtered(spec, actor, query), spec.count_cap)
+    with planned(session, spec):
+        count, capped = count_capped(session, filtered(spec, actor, query), spec.count_cap)
     filters, search, conditions = narrowing(query)
     export.audit_export(
         session,

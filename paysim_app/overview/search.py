@@ -48,7 +48,7 @@ from sqlmodel import Session
 
 from paysim_app.billing import payment_lists
 from paysim_app.catalogue import catalogue_lists
-from paysim_app.core.listing import ListQuery, ListSpec, digits, filtered
+from paysim_app.core.listing import ListQuery, ListSpec, digits, filtered, planned
 from paysim_app.core.permissions import Actor, require_role
 from paysim_app.core.text_search import in_ids, similar_name
 from paysim_app.core.unit_of_work import verb
@@ -341,6 +341,12 @@ def _group(session: Session, actor: Actor, kind: Kind, text: str) -> Group | Non
     (its default order: newest first); past it they are the newest of the rows the probe read."""
     spec = kind.spec
     actor = spec.check(actor)
+    with planned(session, spec):
+        return _probe(session, actor, kind, text)
+
+
+def _probe(session: Session, actor: Actor, kind: Kind, text: str) -> Group | None:
+    spec = kind.spec
     sort = spec.sorts[spec.default_sort]
     stmt = filtered(spec, actor, ListQuery(search=text))
     probe = (

@@ -140,6 +140,7 @@ SIM_LIST = ListSpec(
         *date_range(Sim.created_at, "created_from", "created_to"),
     ),
     search=search_sims,
+    no_merge_join=True,  # a row's balance is in sim_balance (core.listing.planned)
     export=(
         ExportColumn("iccid", "admin_sims.col.iccid"),
         ExportColumn("msisdn", "admin_sims.col.msisdn"),

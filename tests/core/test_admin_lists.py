@@ -374,3 +374,40 @@ def test_a_page_turn_uses_the_last_count_to_choose_its_plan(
     assert [r["id"] for r in result.rows] == ids[2:] and result.total is None
     assert any("count(*)" in s for s in statements) is counted
     assert order in next(s for s in statements if "ORDER BY" in s)
+
+
+def test_the_sim_list_is_planned_without_merge_joins_and_the_setting_ends_with_it(
+    session, factory, backend
+):
+    """core.listing.planned: the SIMs join their balances 1:1, and a capped count planned as a
+    merge join of the two keys read the old SIMs first (bench/README.md). The setting holds for
+    the list's statements only; a list without the flag never sets it."""
+    from sqlalchemy import event
+
+    admin = factory.superadmin()
+    factory.sim(factory.subscriber(), balance_kop=-500)
+    seen: list[tuple[str, str]] = []
+
+    def record(conn, cursor, statement, *_):
+        if statement.startswith("SELECT"):
+            setting = "on"
+            if backend == "postgres":
+                setting = cursor.connection.execute("SHOW enable_mergejoin").fetchone()[0]
+            seen.append((statement.split()[1], setting))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = page(session, admin, filters={"balance": "negative"}, sort="balance")
+        during, seen[:] = list(seen), []
+        page(session, admin, spec=payment_lists.PAYMENT_LIST)
+        payments, seen[:] = list(seen), []
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(result.rows) == 1 and result.rows[0]["balance_kop"] == -500
+    assert during and payments
+    want = "off" if backend == "postgres" else "on"
+    assert {s for _, s in during} == {want}
+    assert {s for _, s in payments} == {"on"}  # reset after the SIM list, never set for payments
+    if backend == "postgres":
+        assert session.execute(text("SHOW enable_mergejoin")).scalar() == "on"
