@@ -318,6 +318,13 @@ class Generator:
                 ts(self.now - rng.uniform(400, 1500) * DAY),
             )
 
+    def consents(self, current: list[tuple[str, int]]) -> Iterator[tuple]:
+        """Each subscriber user accepted the current version of every legal document when it
+        registered (else the cabinet sends them to /consent first, as it would a real one)."""
+        for i in range(1, self.n_users + 1):
+            for doc, version in current:
+                yield (i, i, doc, version, ts(self.now - 30 * DAY), "registration")
+
     def users(self, password_hash: str) -> Iterator[tuple]:
         """Subscriber users 1..n_users, then one user per partner."""
         rng = self.rng
@@ -711,6 +718,7 @@ COLUMNS = {
     "billing_day activation_code_hash puk status_before_block activated_at "
     "created_at updated_at",
     "sim_balance": "sim_id balance_kop billed_period",
+    "consent_record": "user_id subscriber_id doc version accepted_at source",
     "ledger_entry": "id sim_id kind amount_kop balance_after_kop payment_id fee_period "
     "actor_user_id comment created_at",
     "sim_block": "id sim_id reason comment blocked_by_user_id blocked_at previous_status "
@@ -794,6 +802,10 @@ def main(argv: list[str] | None = None) -> int:
         ).id
     app_db.get_engine().dispose()
     load("subscriber", cols["subscriber"], gen.subscribers())
+    with loader.conn.cursor() as cur:  # the migrations publish the first legal texts
+        cur.execute("SELECT doc, max(version) FROM legal_text GROUP BY doc ORDER BY doc")
+        current = [(doc, version) for doc, version in cur.fetchall()]
+    load("consent_record", cols["consent_record"], gen.consents(current))
     load("sim", cols["sim"], gen.sims())
     load("sim_balance", cols["sim_balance"], gen.sim_balances())
     load("ledger_entry", cols["ledger_entry"], gen.ledger())

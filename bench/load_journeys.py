@@ -71,6 +71,7 @@ class User:
     ):
         self.n, self.s, self.rec, self.rng, self.who = names, settings, rec, rng, who
         self.tab = Tab(settings.base_url, names.proto)
+        self.signed_in = False
 
     # -- timing -----------------------------------------------------------------------------
     async def step(self, label: str, action: Callable[[], Awaitable[float]]) -> float:
@@ -95,11 +96,15 @@ class User:
                 lambda: self.tab.call_silent(f"{self.n.session}.noop", {}, self.s.timeout),
             )
 
-    async def page(self, path: str, *, reload: bool) -> None:
-        """Open a page (a new connection: hydrate) or follow a link to it (on_load only)."""
+    async def page(self, path: str, *, reload: bool, redirect_ok: bool = False) -> None:
+        """Open a page (a new connection: hydrate) or follow a link to it (on_load only); a
+        redirect is an error unless `redirect_ok`."""
         label = ("open " if reload else "navigate ") + path.split("?")[0]
         go = self.tab.open if reload else self.tab.navigate
-        await self.step(label, lambda: self._no_redirect(go(path, self.s.timeout), path))
+        if redirect_ok:
+            await self.step(label, lambda: go(path, self.s.timeout))
+        else:
+            await self.step(label, lambda: self._no_redirect(go(path, self.s.timeout), path))
 
     async def _no_redirect(self, pending: Awaitable[float], path: str) -> float:
         seconds = await pending
@@ -117,13 +122,19 @@ class User:
 
     # -- sign-in ----------------------------------------------------------------------------
     async def sign_in(self) -> None:
-        await self.page("/login", reload=True)
+        await self.page("/login", reload=True, redirect_ok=True)
+        if self.tab.redirect:  # signed in already: a sign-in whose answer was lost (a timeout)
+            self.signed_in = True
+            return
         await self.send(
             self.n.login,
             "submit",
             {"form_data": form(login=self.who.login, password=self.who.password)},
             until=self._until_signed_in,
         )
+        # signed in from here on, even if the page it is sent to fails (a journey that opened
+        # /login again would be sent away from it, fail, and loop without a pause)
+        self.signed_in = True
         await self.page(self.tab.redirect or "/", reload=False)
 
     def _until_signed_in(self, u: Update) -> str | None:
@@ -143,14 +154,14 @@ class User:
         """Loop the journey until `stop` (signing in first if needed); a failed step starts
         the loop again from a freshly opened page."""
         loop = self.subscriber_loop if journey == "subscriber" else self.admin_loop
+        self.signed_in = signed_in
         try:
             # users start their loops spread over two think times, not all in one instant
             await asyncio.sleep(min(max(0.0, stop.left()), self.rng.uniform(0, 2 * self.s.think)))
             while stop.left() > 0:
                 try:
-                    if not signed_in:
+                    if not self.signed_in:
                         await self.sign_in()
-                        signed_in = True
                     await loop(stop)
                 except StepFailed:
                     await asyncio.sleep(max(0.0, min(1.0, stop.left())))
