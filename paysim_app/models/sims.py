@@ -56,6 +56,14 @@ class Sim(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
+    def __init__(self, **data) -> None:
+        # a table model drops what is not a field: a balance given here would be lost unseen
+        if "balance_kop" in data:
+            raise TypeError(
+                "a SIM's balance moves through the ledger (billing.ledger), in sim_balance"
+            )
+        super().__init__(**data)
+
 
 class SimBalance(SQLModel, table=True):
     """A SIM's balance cache and billing mark, written by the ledger alone (billing.ledger).

@@ -141,3 +141,9 @@ def test_the_migration_moves_the_balances_and_back(tmp_path):
         assert tuple(back) == (-1234, "2026-11")
     finally:
         engine.dispose()
+
+
+def test_a_sim_refuses_a_balance_given_around_the_ledger():
+    """A table model drops what is not its field: Sim(balance_kop=...) would be lost unseen."""
+    with pytest.raises(TypeError, match="ledger"):
+        Sim(iccid=make_iccid(9003), msisdn=make_msisdn(9003), imsi=make_imsi(9003), balance_kop=1)

@@ -26,7 +26,7 @@ from paysim_app.accounts import hash_password, identity
 from paysim_app.billing import payments
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import make_engine
-from paysim_app.models import LedgerEntry, Sim, Tariff, User
+from paysim_app.models import LedgerEntry, Sim, SimBalance, Tariff, User
 from paysim_app.models.base import utcnow
 from paysim_app.payments import ChargeResult
 from tests.conftest import app_checkout_lock
@@ -352,7 +352,6 @@ def customer(app_env):
                 status="active",
                 subscriber_id=actor.subscriber_id,
                 tariff_id=tariff.id,
-                balance_kop=balance,
                 billing_day=28,
                 activated_at=utcnow(),
                 label="Дача" if i == 0 else "",
@@ -360,7 +359,8 @@ def customer(app_env):
             )
             session.add(sim)
             session.flush()
-            if balance:
+            if balance:  # its balance row (a trigger added it) and the entry that explains it
+                session.get(SimBalance, sim.id).balance_kop = balance
                 session.add(
                     LedgerEntry(
                         sim_id=sim.id,

@@ -135,7 +135,8 @@ def test_admin_approves_a_tariff_change_seeing_what_it_settles(new_page, app_env
 def test_admin_blocks_a_sim_by_its_number_and_lifts_the_block(new_page, app_env):
     sim_id, msisdn = _one(
         app_env,
-        "SELECT id, msisdn FROM sim WHERE status = 'active' AND balance_kop >= 0 "
+        "SELECT id, msisdn FROM sim JOIN sim_balance ON sim_id = id"
+        " WHERE status = 'active' AND balance_kop >= 0 "
         "AND id NOT IN (SELECT sim_id FROM tariff_change_request WHERE status = 'pending') "
         "ORDER BY id DESC",
     )

@@ -47,7 +47,6 @@ def dealer_customer(app_env):
             subscriber_id=actor.subscriber_id,
             partner_id=partner_id,
             tariff_id=tariff.id,
-            balance_kop=0,
             billing_day=28,
             activated_at=utcnow(),
             puk=f"{serial % 10**8:08d}",

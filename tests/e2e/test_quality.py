@@ -42,7 +42,6 @@ def customer(app_env):
             status="active",
             subscriber_id=actor.subscriber_id,
             tariff_id=tariff.id,
-            balance_kop=0,
             billing_day=28,
             activated_at=utcnow(),
         )

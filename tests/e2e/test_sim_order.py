@@ -195,7 +195,9 @@ def test_order_with_pickup_handed_out_approved_and_in_the_cabinet(new_page, app_
     )
 
     # the prepayment went to the SIM's balance with the approval, once
-    assert _one(app_env, "SELECT balance_kop FROM sim WHERE id = ?", w["sim_id"]) == (75000,)
+    assert _one(app_env, "SELECT balance_kop FROM sim_balance WHERE sim_id = ?", w["sim_id"]) == (
+        75000,
+    )
     assert _one(
         app_env, "SELECT count(*), sum(amount_kop) FROM ledger_entry WHERE sim_id = ?", w["sim_id"]
     ) == (1, 75000)

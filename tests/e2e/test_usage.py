@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import moscow_date
-from paysim_app.models import LedgerEntry, Sim, Tariff, User
+from paysim_app.models import LedgerEntry, Sim, SimBalance, Tariff, User
 from paysim_app.models.base import utcnow
 from paysim_app.sims import usage
 from tests.e2e.conftest import WIDTHS, enter, shot, staff_login
@@ -33,13 +33,14 @@ def _usage_for(app_env: dict, sim_id: int) -> dict:
         # usage below lies inside the current period whatever today is
         back = moscow_date(utcnow()) - timedelta(days=10)
         sim.billing_day = back.day if back.day <= 28 else 1
-        sim.balance_kop += 20000
+        balance = session.get(SimBalance, sim.id)
+        balance.balance_kop += 20000
         session.add(
             LedgerEntry(
                 sim_id=sim.id,
                 kind="adjustment",
                 amount_kop=20000,
-                balance_after_kop=sim.balance_kop,
+                balance_after_kop=balance.balance_kop,
                 comment="e2e setup",
             )
         )

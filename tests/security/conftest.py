@@ -44,6 +44,7 @@ from paysim_app.models import (
     SavedCard,
     Sim,
     SimAddon,
+    SimBalance,
     SpeedTest,
     Subscriber,
     Tariff,
@@ -183,13 +184,13 @@ def _seed_victim(session: Session) -> Victim:
             partner_id=dealer.id,
             tariff_id=tariff.id,
             label=markers["label"] if n == 1 else "",
-            balance_kop=50_000 if n == 1 else 0,
             puk="12345678",
         )
         session.add(sim)
         sims.append(sim)
     session.flush()
     sim = sims[0]
+    session.get(SimBalance, sim.id).balance_kop = 50_000
     card = SavedCard(
         subscriber_id=sub.id,
         gateway_token="pm_idor_victim",
