@@ -370,20 +370,12 @@ def claim(
         outcome[(sim_id, period, mode, attempt)] = amount
     if not values:
         return []
-    inserted = session.execute(
-        bulk.dialect_insert(session, _RUN)
-        .values(values)
-        .on_conflict_do_nothing()
-        .returning(
-            _RUN.c.id,
-            _RUN.c.sim_id,
-            _RUN.c.period,
-            _RUN.c.mode,
-            _RUN.c.attempt,
-            _RUN.c.status,
-            _RUN.c.decline_code,
-        )
-    ).all()
+    inserted = bulk.insert_new_rows(
+        session,
+        _RUN,
+        values,
+        ["id", "sim_id", "period", "mode", "attempt", "status", "decline_code"],
+    )
     claims, refusals, new_payments = [], [], []
     now = utcnow()
     for run in inserted:

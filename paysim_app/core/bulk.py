@@ -105,6 +105,31 @@ def update_by_id_returning(
     return list(session.execute(text(sql), params).scalars())
 
 
+def insert_new_rows(session: Session, table: Table, rows: list[dict], returning: list[str]) -> list:
+    """Insert many rows (the same columns in each), skipping those a unique key already holds
+    (ON CONFLICT DO NOTHING); returns the `returning` columns of the rows inserted. PostgreSQL:
+    unnest(arrays) as in `insert_rows`: a multi-row VALUES of 500 rows was compiled again by
+    SQLAlchemy for every batch (the billing cycle's autopay claims, bench/README.md)."""
+    if not rows:
+        return []
+    back = ", ".join(returning)
+    if not is_postgres(session):
+        stmt = dialect_insert(session, table).values(rows).on_conflict_do_nothing()
+        return session.execute(stmt.returning(*[table.c[c] for c in returning])).all()
+    dialect = session.get_bind().dialect
+    names = list(rows[0])
+    arrays = ", ".join(
+        f"unnest(CAST(:a{i} AS {table.c[n].type.compile(dialect=dialect)}[]))"
+        for i, n in enumerate(names)
+    )
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {arrays}"
+        f" ON CONFLICT DO NOTHING RETURNING {back}"
+    )
+    params = {f"a{i}": [r[n] for r in rows] for i, n in enumerate(names)}
+    return session.execute(text(sql), params).all()
+
+
 def insert_rows(
     session: Session, table: Table, rows: list[dict], *, returning: str | None = "id"
 ) -> list[int]:
