@@ -33,6 +33,16 @@ def id_in(session: Session, column, ids: Sequence[int]) -> ColumnElement:
     return column.in_(list(ids))
 
 
+def _unnest(session: Session, table: Table, names: list[str]) -> str:
+    """`unnest(CAST(:a0 AS type[])), ...`: the columns `names` as arrays :a0, :a1... (one
+    parameter a column, PostgreSQL), rows of a bulk statement that the driver caches."""
+    dialect = session.get_bind().dialect
+    return ", ".join(
+        f"unnest(CAST(:a{i} AS {table.c[n].type.compile(dialect=dialect)}[]))"
+        for i, n in enumerate(names)
+    )
+
+
 def update_by_id(session: Session, table: Table, rows: list[dict], key: str = "id") -> None:
     """Set columns per row: rows = [{key: id, column: value, ...}] (the same columns in each)."""
     if not rows:
@@ -48,12 +58,8 @@ def update_by_id(session: Session, table: Table, rows: list[dict], key: str = "i
             [{"_k": r[key], **{f"_v_{c}": r[c] for c in columns}} for r in rows],
         )
         return
-    dialect = session.get_bind().dialect
     names = [key, *columns]
-    arrays = ", ".join(
-        f"unnest(CAST(:a{i} AS {table.c[n].type.compile(dialect=dialect)}[]))"
-        for i, n in enumerate(names)
-    )
+    arrays = _unnest(session, table, names)
     sql = (
         f"UPDATE {table.name} SET "
         + ", ".join(f"{c} = d.{c}" for c in columns)
@@ -85,12 +91,8 @@ def update_by_id_returning(
             if hit is not None:
                 changed.append(hit)
         return changed
-    dialect = session.get_bind().dialect
     names = [key, *columns]
-    arrays = ", ".join(
-        f"unnest(CAST(:a{i} AS {table.c[n].type.compile(dialect=dialect)}[]))"
-        for i, n in enumerate(names)
-    )
+    arrays = _unnest(session, table, names)
     guard = " AND ".join(f"{table.name}.{c} = :w_{c}" for c in only_if)
     sql = (
         f"UPDATE {table.name} SET "
@@ -116,12 +118,8 @@ def insert_new_rows(session: Session, table: Table, rows: list[dict], returning:
     if not is_postgres(session):
         stmt = dialect_insert(session, table).values(rows).on_conflict_do_nothing()
         return session.execute(stmt.returning(*[table.c[c] for c in returning])).all()
-    dialect = session.get_bind().dialect
     names = list(rows[0])
-    arrays = ", ".join(
-        f"unnest(CAST(:a{i} AS {table.c[n].type.compile(dialect=dialect)}[]))"
-        for i, n in enumerate(names)
-    )
+    arrays = _unnest(session, table, names)
     sql = (
         f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {arrays}"
         f" ON CONFLICT DO NOTHING RETURNING {back}"
@@ -148,12 +146,8 @@ def insert_rows(
             insert(table).returning(table.c[returning], sort_by_parameter_order=True), rows
         )
         return list(result.scalars())
-    dialect = session.get_bind().dialect
     names = list(rows[0])
-    arrays = ", ".join(
-        f"unnest(CAST(:a{i} AS {table.c[n].type.compile(dialect=dialect)}[]))"
-        for i, n in enumerate(names)
-    )
+    arrays = _unnest(session, table, names)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {arrays}"
     params = {f"a{i}": [r[n] for r in rows] for i, n in enumerate(names)}
     if returning is None:
