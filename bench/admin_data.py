@@ -323,7 +323,7 @@ class Generator:
         registered (else the cabinet sends them to /consent first, as it would a real one)."""
         for i in range(1, self.n_users + 1):
             for doc, version in current:
-                yield (i, i, doc, version, ts(self.now - 30 * DAY), "registration")
+                yield (i, i, "", doc, version, ts(self.now - 30 * DAY), "registration", "", "")
 
     def users(self, password_hash: str) -> Iterator[tuple]:
         """Subscriber users 1..n_users, then one user per partner."""
@@ -718,7 +718,8 @@ COLUMNS = {
     "billing_day activation_code_hash puk status_before_block activated_at "
     "created_at updated_at",
     "sim_balance": "sim_id balance_kop billed_period",
-    "consent_record": "user_id subscriber_id doc version accepted_at source",
+    "consent_record": "user_id subscriber_id reference doc version accepted_at source ip "
+    "user_agent",
     "ledger_entry": "id sim_id kind amount_kop balance_after_kop payment_id fee_period "
     "actor_user_id comment created_at",
     "sim_block": "id sim_id reason comment blocked_by_user_id blocked_at previous_status "
@@ -802,9 +803,11 @@ def main(argv: list[str] | None = None) -> int:
         ).id
     app_db.get_engine().dispose()
     load("subscriber", cols["subscriber"], gen.subscribers())
-    with loader.conn.cursor() as cur:  # the migrations publish the first legal texts
-        cur.execute("SELECT doc, max(version) FROM legal_text GROUP BY doc ORDER BY doc")
-        current = [(doc, version) for doc, version in cur.fetchall()]
+    from paysim_app.accounts import consent
+
+    with session_scope() as session:  # the app's current texts (their first versions if none)
+        current = [(text.doc, text.version) for text in consent.current_texts(session)]
+    app_db.get_engine().dispose()
     load("consent_record", cols["consent_record"], gen.consents(current))
     load("sim", cols["sim"], gen.sims())
     load("sim_balance", cols["sim_balance"], gen.sim_balances())
