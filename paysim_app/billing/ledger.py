@@ -1,10 +1,11 @@
 """The append-only ledger: the only code that changes a SIM's balance.
 
 Each posting writes a ledger entry and moves the SIM's cached balance (`sim_balance`, read as
-`sim.balance_kop`) in the same transaction. The SIM rows are locked first (in id order, so two writers cannot deadlock), which
-makes `balance_after_kop` exact and keeps balance == sum(entries) under any concurrency. A debit
-that takes an active SIM below zero suspends it for debt; a credit that brings a suspended SIM
-back to zero or above restores it (also when the SIM was suspended and then blocked).
+`sim.balance_kop`) in the same transaction. The SIM rows are locked first (in id order, so two
+writers cannot deadlock), which makes `balance_after_kop` exact and keeps balance ==
+sum(entries) under any concurrency. A debit that takes an active SIM below zero suspends it for
+debt; a credit that brings a suspended SIM back to zero or above restores it (also when the SIM
+was suspended and then blocked).
 """
 
 from __future__ import annotations
@@ -99,15 +100,12 @@ def lock_sims(session: Session, sim_ids: Iterable[int]) -> dict[int, _Locked]:
             .values([{"sim_id": i, "balance_kop": 0} for i in missing])
             .on_conflict_do_nothing()
         )
-    return {
-        r.id: _Locked(
-            cached[r.id].balance_kop if r.id in cached else 0,
-            r.status,
-            r.status_before_block,
-            cached[r.id].billed_period if r.id in cached else None,
-        )
-        for r in rows
-    }
+    locked = {}
+    for r in rows:
+        b = cached.get(r.id)
+        balance, billed = (b.balance_kop, b.billed_period) if b else (0, None)
+        locked[r.id] = _Locked(balance, r.status, r.status_before_block, billed)
+    return locked
 
 
 def entry_row(posting: Posting, balance_after_kop: int, at: datetime) -> dict:
