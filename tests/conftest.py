@@ -394,21 +394,18 @@ def db_url(migrated_database: MigratedDatabase) -> Iterator[str]:
         try:
             yield url
         finally:
-            if app_db.get_engine.cache_info().currsize:
-                app_db.get_engine().dispose()
-            _close_shared(url)
+            if target is not None:  # SQLite: the next test's file replaces this one
+                if app_db.get_engine.cache_info().currsize:
+                    app_db.get_engine().dispose()
+                _close_shared(url)
     _clear_caches()
     if migrated_database.backend == "postgres":
         _empty_postgres(migrated_database)
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = app_db.make_engine(db_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
+def engine(db_url: str) -> Engine:
+    return app_db.make_engine(db_url)  # the shared one: db_url closes what must be closed
 
 
 @pytest.fixture

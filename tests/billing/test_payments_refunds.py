@@ -87,7 +87,9 @@ def book(session, pid) -> dict:
     session.expire_all()
     p = session.get(Payment, pid)
     rows = session.exec(
-        select(LedgerEntry).where(LedgerEntry.payment_id == pid, LedgerEntry.kind == "refund")
+        select(LedgerEntry)
+        .where(LedgerEntry.payment_id == pid, LedgerEntry.kind == "refund")
+        .order_by(LedgerEntry.id)
     ).all()
     reversals = session.exec(
         select(Commission.amount_kop).where(

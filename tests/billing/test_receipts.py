@@ -258,7 +258,9 @@ def test_each_refund_gets_one_refund_receipt_printed_under_the_sale(session, pai
     [booked] = session.exec(select(PaymentRefund)).all()
     assert (refund_receipt.refund_id, refund_receipt.amount_kop) == (booked.id, 15000)
     assert refund_receipt.status == "registered"
-    mails = session.exec(select(OutboxEmail).where(OutboxEmail.kind == "receipt")).all()
+    mails = session.exec(
+        select(OutboxEmail).where(OutboxEmail.kind == "receipt").order_by(OutboxEmail.id)
+    ).all()
     assert [m.attachments for m in mails][-1] == f"receipt:{refund_receipt.id}"
     assert "Чек возврата" in mails[-1].subject
     text = flat(text_of(receipts.receipt_pdf(session, paid["sub"], pid)[1]))

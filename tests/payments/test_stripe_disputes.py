@@ -107,9 +107,9 @@ def book(session, pid: int) -> dict:
         "refunded": p.refunded_kop,
         "chargeback": p.chargeback_kop,
         "debits": session.exec(
-            select(LedgerEntry.amount_kop).where(
-                LedgerEntry.payment_id == pid, LedgerEntry.kind == "refund"
-            )
+            select(LedgerEntry.amount_kop)
+            .where(LedgerEntry.payment_id == pid, LedgerEntry.kind == "refund")
+            .order_by(LedgerEntry.id)
         ).all(),
         "commission": sum(
             session.exec(select(Commission.amount_kop).where(Commission.payment_id == pid)).all()

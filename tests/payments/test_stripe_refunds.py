@@ -90,9 +90,9 @@ def book(session, pid: int) -> dict:
         "status": p.status,
         "refunded": p.refunded_kop,
         "ledger": session.exec(
-            select(LedgerEntry.amount_kop).where(
-                LedgerEntry.payment_id == pid, LedgerEntry.kind == "refund"
-            )
+            select(LedgerEntry.amount_kop)
+            .where(LedgerEntry.payment_id == pid, LedgerEntry.kind == "refund")
+            .order_by(LedgerEntry.id)
         ).all(),
         "commission": sum(
             session.exec(select(Commission.amount_kop).where(Commission.payment_id == pid)).all()

@@ -82,7 +82,9 @@ def _ticket(session, tid) -> Ticket:
 
 
 def _audit(session, action: str) -> list[AuditLog]:
-    return session.exec(select(AuditLog).where(AuditLog.action == action)).all()
+    return session.exec(
+        select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)
+    ).all()
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -246,7 +248,9 @@ def test_reply_sets_first_response_once_waits_for_the_customer_and_notifies(sess
     t2 = _ticket(session, world["tid"])
     assert (t2.status, t2.first_response_at) == ("waiting", first)
     notes = session.exec(
-        select(Notification).where(Notification.user_id == world["alice"].user_id)
+        select(Notification)
+        .where(Notification.user_id == world["alice"].user_id)
+        .order_by(Notification.id)
     ).all()
     assert [n.kind for n in notes] == ["ticket_reply", "ticket_reply"]
     assert notes[0].title == f"Ответ поддержки по обращению № {world['tid']}"
