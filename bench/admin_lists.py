@@ -38,7 +38,7 @@ from paysim_app.billing import payment_lists
 from paysim_app.core.listing import Condition, ListQuery, fetch_page
 from paysim_app.db import make_engine
 from paysim_app.models import Partner, Payment, Sim, Subscriber, TicketMessage, User
-from paysim_app.overview import search
+from paysim_app.overview import people_lists, search
 from paysim_app.partners import performance
 from paysim_app.sims import inventory
 
@@ -120,6 +120,13 @@ def main() -> int:
 
         return run
 
+    def subs_q(make: Callable[[int], ListQuery]):
+        def run(i: int):
+            with Session(engine) as s:
+                fetch_page(s, actor, people_lists.SUBSCRIBER_LIST, make(i))
+
+        return run
+
     def pays_q(make: Callable[[int], ListQuery], count: bool = True):
         def run(i: int):
             with Session(engine) as s:
@@ -191,6 +198,17 @@ def main() -> int:
         (
             "SIMs: search a subscriber's name",
             sims_q(lambda i: ListQuery(search=names[i % len(names)])),
+            100,
+        ),
+        (
+            "Subscribers: search a surname",
+            subs_q(lambda i: ListQuery(search=names[i % len(names)])),
+            100,
+        ),
+        # a Latin word is looked for in the name (transliterated), contract, e-mail and document
+        (
+            "Subscribers: search a Latin word nobody has",
+            subs_q(lambda i: ListQuery(search=("speedtest", "Keenetic", "router")[i % 3])),
             100,
         ),
         ("Payments: first page + capped count", pays_q(lambda i: ListQuery()), 100),
