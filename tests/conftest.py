@@ -17,9 +17,9 @@ paysim_test_<pid>, dropped at the end) has every row deleted and every sequence 
 from __future__ import annotations
 
 import atexit
-import gc
 import contextlib
 import fcntl
+import gc
 import itertools
 import os
 import shutil
