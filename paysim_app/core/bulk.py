@@ -114,18 +114,19 @@ def insert_new_rows(session: Session, table: Table, rows: list[dict], returning:
     SQLAlchemy for every batch (the billing cycle's autopay claims, bench/README.md)."""
     if not rows:
         return []
-    back = ", ".join(returning)
     if not is_postgres(session):
         stmt = dialect_insert(session, table).values(rows).on_conflict_do_nothing()
         return session.execute(stmt.returning(*[table.c[c] for c in returning])).all()
-    names = list(rows[0])
-    arrays = _unnest(session, table, names)
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {arrays}"
-        f" ON CONFLICT DO NOTHING RETURNING {back}"
-    )
-    params = {f"a{i}": [r[n] for r in rows] for i, n in enumerate(names)}
+    sql, params = _insert_select(session, table, rows)
+    sql += f" ON CONFLICT DO NOTHING RETURNING {', '.join(returning)}"
     return session.execute(text(sql), params).all()
+
+
+def _insert_select(session: Session, table: Table, rows: list[dict]) -> tuple[str, dict]:
+    """PostgreSQL's `INSERT INTO table (columns) SELECT unnest(...)` of `rows`, and its arrays."""
+    names = list(rows[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {_unnest(session, table, names)}"
+    return sql, {f"a{i}": [r[n] for r in rows] for i, n in enumerate(names)}
 
 
 def insert_rows(
@@ -146,10 +147,7 @@ def insert_rows(
             insert(table).returning(table.c[returning], sort_by_parameter_order=True), rows
         )
         return list(result.scalars())
-    names = list(rows[0])
-    arrays = _unnest(session, table, names)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {arrays}"
-    params = {f"a{i}": [r[n] for r in rows] for i, n in enumerate(names)}
+    sql, params = _insert_select(session, table, rows)
     if returning is None:
         session.execute(text(sql), params)
         return []

@@ -23,10 +23,11 @@ import pytest
 from sqlmodel import Session, select
 
 from paysim_app.accounts import hash_password, identity
-from paysim_app.billing import payments
+from paysim_app.billing import ledger, payments
+from paysim_app.billing.ledger import Posting
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import make_engine
-from paysim_app.models import LedgerEntry, Sim, SimBalance, Tariff, User
+from paysim_app.models import Sim, Tariff, User
 from paysim_app.models.base import utcnow
 from paysim_app.payments import ChargeResult
 from tests.conftest import app_checkout_lock
@@ -359,17 +360,8 @@ def customer(app_env):
             )
             session.add(sim)
             session.flush()
-            if balance:  # its balance row (a trigger added it) and the entry that explains it
-                session.get(SimBalance, sim.id).balance_kop = balance
-                session.add(
-                    LedgerEntry(
-                        sim_id=sim.id,
-                        kind="adjustment",
-                        amount_kop=balance,
-                        balance_after_kop=balance,
-                        comment="e2e setup",
-                    )
-                )
+            if balance:
+                ledger.post(session, Posting(sim.id, "adjustment", balance, comment="e2e setup"))
             sims.append(sim.id)
         session.commit()
     engine.dispose()

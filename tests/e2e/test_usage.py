@@ -10,9 +10,11 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
+from paysim_app.billing import ledger
+from paysim_app.billing.ledger import Posting
 from paysim_app.db import make_engine
 from paysim_app.i18n.formats import moscow_date
-from paysim_app.models import LedgerEntry, Sim, SimBalance, Tariff, User
+from paysim_app.models import Sim, Tariff, User
 from paysim_app.models.base import utcnow
 from paysim_app.sims import usage
 from tests.e2e.conftest import WIDTHS, enter, shot, staff_login
@@ -33,17 +35,7 @@ def _usage_for(app_env: dict, sim_id: int) -> dict:
         # usage below lies inside the current period whatever today is
         back = moscow_date(utcnow()) - timedelta(days=10)
         sim.billing_day = back.day if back.day <= 28 else 1
-        balance = session.get(SimBalance, sim.id)
-        balance.balance_kop += 20000
-        session.add(
-            LedgerEntry(
-                sim_id=sim.id,
-                kind="adjustment",
-                amount_kop=20000,
-                balance_after_kop=balance.balance_kop,
-                comment="e2e setup",
-            )
-        )
+        ledger.post(session, Posting(sim.id, "adjustment", 20000, comment="e2e setup"))
         session.commit()
         end = utcnow() - timedelta(minutes=10)
         records = []

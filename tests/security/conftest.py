@@ -29,6 +29,8 @@ from sqlmodel import Session, select
 
 from paysim_app.accounts import consent, identity
 from paysim_app.accounts.passwords import hash_password
+from paysim_app.billing import ledger
+from paysim_app.billing.ledger import Posting
 from paysim_app.core.permissions import ROLE_SUPERADMIN, ROLE_SUPPORT
 from paysim_app.db import make_engine
 from paysim_app.demo import make_iccid
@@ -44,7 +46,6 @@ from paysim_app.models import (
     SavedCard,
     Sim,
     SimAddon,
-    SimBalance,
     SpeedTest,
     Subscriber,
     Tariff,
@@ -190,7 +191,7 @@ def _seed_victim(session: Session) -> Victim:
         sims.append(sim)
     session.flush()
     sim = sims[0]
-    session.get(SimBalance, sim.id).balance_kop = 50_000
+    ledger.post(session, Posting(sim.id, "adjustment", 50_000, comment="victim's balance"))
     card = SavedCard(
         subscriber_id=sub.id,
         gateway_token="pm_idor_victim",
