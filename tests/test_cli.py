@@ -1,16 +1,24 @@
-"""`python -m paysim_app ...` run as real subprocesses against a tmp_path SQLite database.
+"""`python -m paysim_app ...` against a tmp_path SQLite database.
 
-Self-contained: no fixtures from tests/conftest.py. The children get a clean environment
-(DATABASE_URL, PAYSIM_DEMO=1, PAYSIM_BCRYPT_ROUNDS=4) and no controlling terminal, so getpass
-reads the password from stdin.
+The commands run in this process (`cli.main` with its own environment, stdin, stdout and stderr:
+`run_cli`) except where the process itself is what is tested (`run_process`: the entry point's
+exit codes, `migrate` and `seed-demo` building the shared database, and getpass reading a
+password from stdin when there is no terminal). A command's process costs about a core-second
+of imports, ~35 of them this file's whole time (bench/README.md, "The test suite's time").
+
+Self-contained: no fixtures from tests/conftest.py. The commands get a clean environment
+(DATABASE_URL, PAYSIM_DEMO=1, PAYSIM_BCRYPT_ROUNDS=4).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,12 +26,15 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from paysim_app import cli
 from paysim_app import db as app_db
 from paysim_app.accounts import identity
+from paysim_app.core import rate_limits
 from paysim_app.db import make_engine
 from paysim_app.demo import DEMO_LOGINS, DEMO_PASSWORD, count_rows
 from paysim_app.models import AdminRole, Payment, User
 from paysim_app.overview import dashboards
+from paysim_app.payments import get_gateway
 from paysim_app.settings import ROOT, get_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -52,9 +63,48 @@ def _env(db_path: Path, **extra: str | None) -> dict[str, str]:
     return env
 
 
-def run_cli(
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(db_path: Path, *args: str, input: str | None = None, **env: str | None) -> Result:
+    """The command in this process, as `python -m paysim_app` would run it: the environment
+    of `_env` (settings and engine caches cleared before and after), stdin from `input`, its
+    output captured, argparse's exits as exit codes. It stays at the caller's CPU priority
+    (`background_process` is the jobs' own test's business)."""
+    out, err = io.StringIO(), io.StringIO()
+    wanted = _env(db_path, **env)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in os.environ:
+            if name not in wanted:
+                mp.delenv(name)
+        for name, value in wanted.items():
+            mp.setenv(name, value)
+        mp.setattr(sys, "stdin", io.StringIO(input or ""))
+        mp.setattr(cli, "background_process", lambda: None)
+        get_settings.cache_clear()
+        app_db.get_engine.cache_clear()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = cli.main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            if app_db.get_engine.cache_info().currsize:
+                app_db.get_engine().dispose()
+            for cached in (app_db.get_engine, get_gateway, get_settings):
+                cached.cache_clear()
+            rate_limits.reset_caches()
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_process(
     db_path: Path, *args: str, input: str | None = None, **env: str | None
 ) -> subprocess.CompletedProcess:
+    """The command as its own process, with no controlling terminal (getpass reads stdin)."""
     return subprocess.run(
         [sys.executable, "-m", "paysim_app", *args],
         check=False,
@@ -68,7 +118,7 @@ def run_cli(
     )
 
 
-def _one_line_error(result: subprocess.CompletedProcess) -> str:
+def _one_line_error(result: Result | subprocess.CompletedProcess) -> str:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("error:")]
     assert len(errors) == 1, result.stderr
@@ -93,10 +143,10 @@ def settings_env(tmp_path_factory) -> Iterator[None]:
 def seeded_db(settings_env, tmp_path_factory) -> Iterator[tuple[Path, Engine]]:
     """`migrate` then `seed-demo` on one database, shared by the tests that read it."""
     path = tmp_path_factory.mktemp("cli") / "x.db"
-    migrated = run_cli(path, "migrate")
+    migrated = run_process(path, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     assert "(head)" in migrated.stdout
-    seeded = run_cli(path, "seed-demo")
+    seeded = run_process(path, "seed-demo")
     assert seeded.returncode == 0, seeded.stderr
     assert "Seeded demo data" in seeded.stdout
     assert "sims" in seeded.stdout and "300" in seeded.stdout
@@ -224,7 +274,7 @@ def test_create_admin_from_environment_password(seeded_db):
 
 def test_create_admin_with_a_role_and_password_from_stdin(seeded_db):
     path, engine = seeded_db
-    result = run_cli(
+    result = run_process(
         path,
         "create-admin",
         "helpdesk@example.com",
@@ -259,16 +309,15 @@ def test_create_admin_with_a_role_and_password_from_stdin(seeded_db):
 def test_create_admin_refusals(seeded_db, args, env, stdin, expected):
     path, engine = seeded_db
     before = _counts(engine)
-    result = run_cli(path, "create-admin", *args, input=stdin, **env)
+    run = run_cli if stdin is None else run_process  # a password typed: getpass, no terminal
+    result = run(path, "create-admin", *args, input=stdin, **env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert expected in _one_line_error(result)
     assert _counts(engine) == before
 
 
 def test_usage_errors_exit_non_zero(tmp_path):
-    nothing = run_cli(
-        tmp_path / "u.db",
-    )
+    nothing = run_process(tmp_path / "u.db")  # the entry point's own exit status
     assert nothing.returncode == 2 and "COMMAND" in nothing.stderr
     bogus = run_cli(tmp_path / "u.db", "bogus")
     assert bogus.returncode == 2 and "invalid choice" in bogus.stderr

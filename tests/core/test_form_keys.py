@@ -36,7 +36,9 @@ def world(factory):
 def corrections(session, sim_id):
     session.expire_all()
     return session.exec(
-        select(LedgerEntry).where(LedgerEntry.sim_id == sim_id, LedgerEntry.kind == "adjustment")
+        select(LedgerEntry)
+        .where(LedgerEntry.sim_id == sim_id, LedgerEntry.kind == "adjustment")
+        .order_by(LedgerEntry.id)
     ).all()[1:]  # the first is the factory's opening balance
 
 
