@@ -11,7 +11,7 @@
 Each user is one browser tab (bench/load_client.py): a subscriber signs in through the login
 form, opens /cabinet, turns pages of /cabinet/payments and tops up a SIM with the sandbox's
 test card; an admin signs in, opens /admin/sims, filters by status, searches part of a number
-and turns pages (bench/load_journeys.py). Both send `SessionState.noop` now and then: the
+and turns pages (bench/load_journeys.py). Both send `PingState.noop` now and then: the
 round trip of an event that does no work. Every event is timed from its send to the end of
 its processing; the report gives count, errors and p50/p95/p99 per event and level.
 Exit code 1 when any event failed.

@@ -12,6 +12,7 @@ from bench.load_client import Protocol
 class Names:
     proto: Protocol
     session: str
+    ping: str
     login: str
     cabinet: str
     cabinet_home: str
@@ -33,7 +34,7 @@ def load_names() -> Names:
 
     import paysim_app.paysim_app  # noqa: F401  (registers the pages' states)
     from paysim_app.ui.admin.sims import AdminSimsState
-    from paysim_app.ui.auth.session import SessionState
+    from paysim_app.ui.auth.session import PingState, SessionState
     from paysim_app.ui.auth.states import LoginState
     from paysim_app.ui.cabinet.home import CabinetHomeState
     from paysim_app.ui.cabinet.payments import PaymentsState
@@ -55,6 +56,7 @@ def load_names() -> Names:
     return Names(
         proto=proto,
         session=SessionState.get_full_name(),
+        ping=PingState.get_full_name(),
         login=LoginState.get_full_name(),
         cabinet=CabinetState.get_full_name(),
         cabinet_home=CabinetHomeState.get_full_name(),

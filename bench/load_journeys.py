@@ -1,5 +1,5 @@
 """What one simulated user does: a subscriber or an admin journey, looped until the end of
-the level, with a `SessionState.noop` now and then as the baseline of a bare round trip.
+the level, with a `PingState.noop` now and then as the baseline of a bare round trip.
 
 Every step sends what the browser sends for the same click (the names come from the state
 classes, see load_app.py) and is timed from the send to the end of its processing (see
@@ -27,7 +27,7 @@ FORM_ENTRIES = "__reflex_form_data__"  # reflex_base.utils.form.FORM_DATA_ENTRIE
 TOPUP_STATUSES = ("active", "suspended", "blocked", "awaiting_activation")
 SIM_FILTERS = ("active", "suspended", "blocked", "in_stock", "awaiting_activation")
 TEST_CARD = ("4242 4242 4242 4242", "12/34", "123")  # the sandbox's card that succeeds
-NOOP = "SessionState.noop"
+NOOP = "PingState.noop"
 # the script that sends the payer to the hosted page: window.location.assign("<url>")
 HOSTED = re.compile(r'window\.location\.assign\(\\"([^"\\]+)\\"\)')
 
@@ -93,7 +93,7 @@ class User:
         if self.rng.random() < self.s.noop_share:
             await self.step(
                 NOOP,
-                lambda: self.tab.call_silent(f"{self.n.session}.noop", {}, self.s.timeout),
+                lambda: self.tab.call_silent(f"{self.n.ping}.noop", {}, self.s.timeout),
             )
 
     async def page(self, path: str, *, reload: bool, redirect_ok: bool = False) -> None:

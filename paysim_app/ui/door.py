@@ -47,6 +47,7 @@ from paysim_app.ui.auth.session import (
     admit_actor,
     reset_tab,
     resolve_token,
+    take_from_browser,
 )
 
 log = logging.getLogger("paysim.door")
@@ -56,6 +57,8 @@ MAX_ITEMS = 500  # values in one event's arguments, all levels together
 MAX_DEPTH = 6
 INT64 = 2**63 - 1
 CONSENT_PAGE = "/consent"
+# Reflex's events that bring the browser's LocalStorage values (ui/auth/session.BrowserState)
+BROWSER_EVENTS = {"hydrate_and_load", "hydrate", "update_vars_internal"}
 
 
 class Refused(Exception):
@@ -210,6 +213,8 @@ class Door(Middleware):
             if actor is not None and actor.consent_due and word not in (access.PUBLIC, "signed-in"):
                 raise Refused("the current legal texts are not accepted yet")
             _check_arguments(handler, event.payload)
+            if name in BROWSER_EVENTS:  # the browser's storage: the session follows it
+                await take_from_browser(state, event.name, event.payload)
             if "view_locale" in cls.base_vars:
                 # a state that renders in a language of its own follows the session's before
                 # its handler runs (session.LocaleView): a path that changed the language

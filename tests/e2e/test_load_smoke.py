@@ -19,7 +19,7 @@ EXPECTED = {
     "TopupState.submit",
     "open /admin/sims",
     "AdminSimsState.set_filter",
-    "SessionState.noop",
+    "PingState.noop",
 }
 
 

@@ -70,7 +70,7 @@ async def _sign_in_and_pick(tab: Tab, names, login: str, sim_id: int) -> None:
     assert tab.var(names.cabinet, "current_sim_id") == sim_id
     # The delta leaves before the state is written to Redis; a stop right after it can beat
     # the write. Events of one tab run in turn, so an answered event behind it marks the write.
-    await tab.call_silent(f"{names.session}.noop", {}, TIMEOUT)
+    await tab.call_silent(f"{names.ping}.noop", {}, TIMEOUT)
 
 
 @needs_postgres

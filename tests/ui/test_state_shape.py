@@ -13,11 +13,19 @@ import asyncio
 import pytest
 import reflex as rx
 from reflex.istate.manager.redis import StateManagerRedis
+from reflex.state import UpdateVarsInternalState
+from reflex_base.constants.state import FIELD_MARKER
 
 from paysim_app import paysim_app  # noqa: F401 - the pages register every state
 from paysim_app.i18n import t
 from paysim_app.ui.admin.sims import AdminSimsState
-from paysim_app.ui.auth.session import SessionState, follow_locale, reset_tab
+from paysim_app.ui.auth.session import (
+    BrowserState,
+    SessionState,
+    follow_locale,
+    reset_tab,
+    take_from_browser,
+)
 
 MAX_STATES = 12  # what a page state's event may load: the page, its parents and a few others
 
@@ -88,3 +96,68 @@ def test_a_state_left_behind_follows_before_its_next_event(db_url):
     assert page.view_locale == "ru"
     page._follow_locale()  # what the door does before any event of the state
     assert page.view_locale == "en" and page.summary == t("list.found", "en", n="0")
+
+
+def _browser(root):
+    return root.get_substate(BrowserState.get_full_name().split("."))
+
+
+def _vars(**values: str) -> dict:
+    """A hydrate's or an update_vars_internal's payload, as the browser sends it."""
+    own = BrowserState.get_full_name()
+    return {"vars": {f"{own}.{name}{FIELD_MARKER}": value for name, value in values.items()}}
+
+
+def test_only_a_leaf_state_keeps_values_in_the_browser():
+    """Reflex sends every LocalStorage value back on each navigation and loads the states that
+    own them with all their substates: a parent owning one loaded every page's state."""
+    owners = {
+        cls for cls in _tree(rx.State) for name in cls.base_vars if cls._is_client_storage(name)
+    }
+    assert owners == {BrowserState}
+    assert BrowserState.get_substates() == set()
+    # the root and the state, and the two pages whose computed vars read the root's router
+    # (with their parent, SessionState alone): not SessionState's ~99 substates
+    assert len(_loaded_for(BrowserState)) <= 5
+    assert len(_loaded_for(UpdateVarsInternalState)) <= 5
+
+
+def test_a_new_tabs_hydrate_brings_the_browsers_token_and_language(db_url):
+    root, session = _tab()
+    payload = _vars(auth_token="tok-1", locale="en")
+    asyncio.run(take_from_browser(root, "reflex___state____state.hydrate_and_load", payload))
+    assert (session.auth_token, session.locale) == ("tok-1", "en")
+    assert {_page(root, c).view_locale for c in MIXED} == {"en"}
+    # a hydrate without them (storage cleared): the defaults, as Reflex sets the browser's
+    asyncio.run(take_from_browser(root, "reflex___state____state.hydrate_and_load", {"vars": {}}))
+    assert (session.auth_token, session.locale) == ("", "ru")
+    assert {_page(root, c).view_locale for c in MIXED} == {"ru"}
+
+
+def test_a_navigation_changes_the_session_only_when_the_browser_changed(db_url):
+    root, session = _tab()
+    browser = _browser(root)
+    browser.auth_token, session.auth_token = "tok-1", "tok-1"
+    update = "reflex___state____state.update_vars_internal_state.update_vars_internal"
+    session.locale = "ru"
+    session.auth_token = "something else"  # not compared: the browser's own value is
+    asyncio.run(take_from_browser(root, update, _vars(auth_token="tok-1", locale="ru")))
+    assert session.auth_token == "something else"
+    # another tab signed in as someone else and switched to English
+    asyncio.run(take_from_browser(root, update, _vars(auth_token="tok-2", locale="en")))
+    assert (session.auth_token, session.locale) == ("tok-2", "en")
+    assert _page(root, AdminSimsState).view_locale == "en"
+    # a value the app does not speak is not taken
+    asyncio.run(take_from_browser(root, update, _vars(locale="de")))
+    assert session.locale == "en"
+
+
+def test_a_reset_and_a_switch_are_kept_in_the_browser(db_url):
+    root, session = _tab()
+    asyncio.run(reset_tab(session, "tok-3"))
+    assert (_browser(root).auth_token, _browser(root).locale) == ("tok-3", "ru")
+    session.locale = "en"
+    asyncio.run(follow_locale(session))
+    assert _browser(root).locale == "en"
+    asyncio.run(reset_tab(session))  # signed out: the browser forgets the token
+    assert (_browser(root).auth_token, _browser(root).locale) == ("", "en")

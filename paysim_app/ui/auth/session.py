@@ -1,8 +1,9 @@
 """The session state every page builds on.
 
-The browser keeps only a random session token (LocalStorage); every handler resolves it again
-through accounts.identity.resolve_session, so a revoked or expired session stops working at
-once. Ids of the signed-in user stay in backend-only vars (leading underscore).
+The browser keeps only a random session token and the language (LocalStorage, in BrowserState);
+every handler resolves the token again through accounts.identity.resolve_session, so a revoked
+or expired session stops working at once. Ids of the signed-in user stay in backend-only vars
+(leading underscore).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
+from reflex_base.constants.state import FIELD_MARKER
 
 from paysim_app.accounts import identity
 from paysim_app.core.errors import DomainError, ValidationError
@@ -85,8 +87,14 @@ async def reset_tab(state: rx.State, token: str = "") -> None:
 
 
 async def follow_locale(session: SessionState) -> None:
-    """The states that render in a language of their own (LocaleView) take the session's: on a
-    switch, a sign-in and a reset, all rare, so only they load every state."""
+    """The states that render in a language of their own (LocaleView) take the session's, and
+    the browser keeps the session's token and language: on a switch, a sign-in and a reset,
+    all rare, so only they load every state."""
+    await _spread_locale(session)
+    await keep_in_browser(session)
+
+
+async def _spread_locale(session: SessionState) -> None:
     for cls in app_states():
         if "view_locale" in cls.base_vars:
             state = await session.get_state(cls)
@@ -108,9 +116,90 @@ class Outcome:
         return not self.error and self.redirect is None
 
 
-class SessionState(rx.State):
+class PingState(rx.State):
+    """A state of its own under the root, with nothing in it: its event is the floor of what an
+    event costs (the root and this state read from Redis and written back), the baseline that
+    bench/load.py measures beside the real events. On SessionState the same handler loaded all
+    of its ~99 substates (every page's), which is what an event of a parent costs, not a
+    round trip's."""
+
+    @access("public")
+    @rx.event
+    def noop(self):
+        """Does nothing."""
+
+
+class BrowserState(rx.State):
+    """What the browser keeps for the tab (LocalStorage): the session token and the language.
+
+    A leaf under the root, apart from SessionState: Reflex sends every LocalStorage value back
+    on each navigation (`update_vars_internal`) and loads the states that own them, and a
+    state is loaded with all its substates, so these two in SessionState made every navigation
+    read and write its ~99 substates (every page's) in Redis. SessionState holds copies: the
+    door takes the browser's values when a hydrate or an `update_vars_internal` brings
+    different ones (`take_from_browser`), and `keep_in_browser` hands the session's back."""
+
     auth_token: str = rx.LocalStorage("", name="paysim_session", sync=True)
     locale: str = rx.LocalStorage("ru", name="paysim_locale", sync=True)
+
+
+BROWSER_VARS = ("auth_token", "locale")
+
+
+def _browser_values(payload: object) -> dict[str, str]:
+    """The BrowserState values a hydrate's or an update_vars_internal's payload carries."""
+    values = payload.get("vars") if isinstance(payload, dict) else None
+    if not isinstance(values, dict):
+        return {}
+    own = BrowserState.get_full_name()
+    found = {}
+    for key, value in values.items():
+        state, _, name = str(key).rpartition(".")
+        name = name.removesuffix(FIELD_MARKER)
+        if state == own and name in BROWSER_VARS and isinstance(value, str):
+            found[name] = value
+    return found
+
+
+async def take_from_browser(state: rx.State, event_name: str, payload: object) -> None:
+    """Before a hydrate or an update_vars_internal (the door calls this): SessionState takes
+    the token and the language the browser sends, where they differ from what it holds.
+
+    A hydrate loads every state anyway and sets what the browser left out back to its
+    default, so the session does too. An update_vars_internal (each navigation, and another
+    tab's sign-in or language switch) is compared with BrowserState alone: only a change loads
+    SessionState and its substates."""
+    sent = _browser_values(payload)
+    if event_name.endswith(".hydrate_and_load") or event_name.endswith(".hydrate"):
+        wanted = {"auth_token": sent.get("auth_token", ""), "locale": sent.get("locale", "ru")}
+    else:
+        browser = await state.get_state(BrowserState)
+        wanted = {k: v for k, v in sent.items() if getattr(browser, k) != v}
+        if not wanted:
+            return
+    session = await state.get_state(SessionState)
+    if session.auth_token != wanted.get("auth_token", session.auth_token):
+        session.auth_token = wanted["auth_token"]
+    if wanted.get("locale", session.locale) in ("ru", "en") and session.locale != wanted.get(
+        "locale", session.locale
+    ):
+        session.locale = wanted["locale"]
+        await _spread_locale(session)
+
+
+async def keep_in_browser(session: SessionState) -> None:
+    """The browser keeps the session's token and language (after a sign-in, a sign-out, a new
+    token or a switch)."""
+    browser = await session.get_state(BrowserState)
+    for name in BROWSER_VARS:
+        if getattr(browser, name) != getattr(session, name):
+            setattr(browser, name, getattr(session, name))
+
+
+class SessionState(rx.State):
+    # the browser's (BrowserState), taken by the door (take_from_browser)
+    auth_token: str = ""
+    locale: str = "ru"
     # what the header shows about the signed-in user (their own data only)
     user_name: str = ""
     user_login: str = ""
@@ -216,12 +305,6 @@ class SessionState(rx.State):
     # -- events ---------------------------------------------------------------------------
     @access("public")
     @rx.event
-    def noop(self):
-        """Does nothing: the round trip of an event without work, the baseline that
-        bench/load.py measures beside the real events."""
-
-    @access("public")
-    @rx.event
     def go_home(self):
         """'/': the signed-in visitor's home, or the sign-in page."""
         actor = self._actor()
@@ -267,14 +350,14 @@ class SessionState(rx.State):
 
 class LocaleView(rx.State, mixin=True):
     """The language a page state's computed vars render in: the state's own copy of
-    SessionState.locale, under the same browser key (a new tab's hydrate fills it from the
-    browser; follow_locale sets it on a switch, a sign-in and a reset; the door sets it before
-    any event of the state that finds it behind). A computed var that read SessionState.locale
+    SessionState.locale (a new tab's hydrate fills it from the browser's through the door:
+    take_from_browser; follow_locale sets it on a switch, a sign-in and a reset; the door sets
+    it before any event of the state that finds it behind). A computed var that read SessionState.locale
     would make Reflex load its state for every event of every page, since a var's dependents
     must be at hand to be recomputed (bench/README.md, "Which states an event loads"), so
     computed vars read `view_locale` and `_vt`, never `locale` and `_t`."""
 
-    view_locale: str = rx.LocalStorage("ru", name="paysim_locale", sync=True)
+    view_locale: str = "ru"
 
     def _follow_locale(self) -> None:
         if self.view_locale != self.locale:

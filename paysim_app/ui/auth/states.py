@@ -11,7 +11,14 @@ from paysim_app.i18n import t
 from paysim_app.i18n.formats import clock, phone
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.consent import ticked
-from paysim_app.ui.auth.session import HOME, SessionState, follow_locale, reset_tab, safe_next
+from paysim_app.ui.auth.session import (
+    HOME,
+    SessionState,
+    follow_locale,
+    keep_in_browser,
+    reset_tab,
+    safe_next,
+)
 from paysim_app.ui.components.two_factor import typed_code
 
 
@@ -419,6 +426,7 @@ class PasswordState(SessionState):
             return res.redirect
         self.errors = {}
         self.auth_token = res.value
+        await keep_in_browser(self)
         self.message = self._t("auth.password_changed")
         return [
             rx.set_value("current", ""),
