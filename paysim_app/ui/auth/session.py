@@ -235,8 +235,12 @@ class SessionState(rx.State):
         try:
             return Outcome(value=run())
         except DomainError as err:
-            field = (err.field or "") if isinstance(err, ValidationError) else ""
-            return Outcome(error=self._error(err), field=field, code=err.code)
+            return self._refused(err)
+
+    def _refused(self, err: DomainError) -> Outcome:
+        """A verb's refusal as the page's message."""
+        field = (err.field or "") if isinstance(err, ValidationError) else ""
+        return Outcome(error=self._error(err), field=field, code=err.code)
 
     def _call(self, verb, *args, public: bool = False, **kwargs) -> Outcome:
         """Run one domain verb in its own unit of work as the signed-in actor (passed first;

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import quote
 
 import reflex as rx
 
 from paysim_app.accounts import identity, two_factor
+from paysim_app.core.errors import DomainError
 from paysim_app.i18n import t
 from paysim_app.i18n.formats import clock, phone
 from paysim_app.ui.access import access
@@ -75,7 +77,7 @@ class LoginState(SessionState):
 
     def _restart(self, error: str = "") -> None:
         self.step, self.qr, self.secret, self.recovery_codes = "", "", "", []
-        self._challenge, self.error = "", error
+        self._challenge, self.error, self.busy = "", error, False
 
     @access("public")
     @rx.event
@@ -95,47 +97,65 @@ class LoginState(SessionState):
             self._device = device
 
     @access("public")
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form_data: dict):
+        """The password. Its check (bcrypt, ~0.2 s of CPU) runs while the tab's state is not
+        locked (a background event; the door has checked the event first): when many sign in
+        at once the checks wait for the cores, and a lock held through that wait expired
+        (Reflex's 10 s) and failed the sign-in (bench/README.md, "The browser's storage in a
+        leaf state"). One sign-in of a tab at a time: a second submit meanwhile is ignored."""
         login, password = _field(form_data, "login"), _field(form_data, "password", 1000)
-        if not login or not password:
-            self.error = self._t("error.required")
-            return
-        user_agent, previous = self.router.headers.user_agent, self.auth_token
-        fresh = None
-        if not identity.valid_device_id(self._device):  # the page's script has not answered
-            self._device = fresh = identity.new_token()
-        res = await self._call_async(
-            two_factor.begin_sign_in,
-            login,
-            password,
-            user_agent=user_agent,
-            previous_token=previous,
-            ip=self._client_ip(),
-            device_id=self._device,
-            public=True,
-        )
-        keep = (
-            rx.call_script(f"localStorage.setItem('paysim_device', '{fresh}')") if fresh else None
-        )
-        if not res:  # wrong credentials, a lock, too many tries from here
-            self.error = res.error
-            return keep
-        step = res.value
-        target = self.router.url.query_parameters.get("next", "")
-        if step.token:
-            return [e for e in (keep, await self._signed_in(step.token, step.actor, target)) if e]
-        self._challenge, self._next, self.error = step.challenge, target, ""
-        self.step = step.kind
-        if step.kind == "enrol":
-            shown = self._call(
-                two_factor.challenge_enrolment, step.challenge, self._device, public=True
+        async with self:
+            if not login or not password:
+                self.error = self._t("error.required")
+                return None
+            if self.busy:
+                return None
+            self.busy = True
+            user_agent, previous = self.router.headers.user_agent, self.auth_token
+            fresh = None
+            if not identity.valid_device_id(self._device):  # the page's script has not answered
+                self._device = fresh = identity.new_token()
+            device, ip = self._device, self._client_ip()
+            target = self.router.url.query_parameters.get("next", "")
+        try:
+            step = await asyncio.to_thread(
+                two_factor.begin_sign_in,
+                login,
+                password,
+                user_agent=user_agent,
+                previous_token=previous,
+                ip=ip,
+                device_id=device,
             )
-            if not shown:
-                self._restart(shown.error)
+            refusal = None
+        except DomainError as err:  # wrong credentials, a lock, too many tries from here
+            step, refusal = None, err
+        async with self:
+            self.busy = False
+            keep = (
+                rx.call_script(f"localStorage.setItem('paysim_device', '{fresh}')")
+                if fresh
+                else None
+            )
+            if refusal is not None:
+                self.error = self._refused(refusal).error
                 return keep
-            self.qr, self.secret = shown.value.qr, shown.value.secret
-        return [e for e in (keep, rx.set_value("code", "")) if e]
+            if step.token:
+                return [
+                    e for e in (keep, await self._signed_in(step.token, step.actor, target)) if e
+                ]
+            self._challenge, self._next, self.error = step.challenge, target, ""
+            self.step = step.kind
+            if step.kind == "enrol":
+                shown = self._call(
+                    two_factor.challenge_enrolment, step.challenge, self._device, public=True
+                )
+                if not shown:
+                    self._restart(shown.error)
+                    return keep
+                self.qr, self.secret = shown.value.qr, shown.value.secret
+            return [e for e in (keep, rx.set_value("code", "")) if e]
 
     @access("public")
     @rx.event
