@@ -110,9 +110,21 @@ def current_texts(session: Session) -> list[LegalTextView]:
 @verb
 def consent_due(session: Session, user_id: int) -> bool:
     """Whether this user has not accepted the current version of some document."""
-    latest = _latest_versions(session)
-    accepted = _accepted(session, user_id)
-    return any(accepted.get(doc, 0) < version for doc, version in latest.items())
+    # one statement on every event of a subscriber's tab (the door): each document's current
+    # version beside the latest this user accepted
+    accepted = (
+        select(func.max(ConsentRecord.version))
+        .where(ConsentRecord.user_id == user_id, ConsentRecord.doc == LegalText.doc)
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(LegalText.doc, func.max(LegalText.version), accepted).group_by(LegalText.doc)
+    ).all()
+    if not set(DOCS) <= {doc for doc, _, _ in rows}:  # a document not published yet
+        latest = _latest_versions(session)
+        mine = _accepted(session, user_id)
+        return any(mine.get(doc, 0) < version for doc, version in latest.items())
+    return any((seen or 0) < version for _, version, seen in rows)
 
 
 @verb

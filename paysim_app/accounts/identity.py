@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, update
 from sqlmodel import Session, select
 
 from paysim_app.accounts import consent, verification
@@ -63,13 +63,18 @@ def _find_user(session: Session, kind: str, value: str) -> User | None:
     return session.exec(select(User).where(column == value)).first()
 
 
+_LOOK_UP = object()  # actor_for: the subscriber's contract is not known yet
+
+
 @verb
-def actor_for(session: Session, user: User) -> Actor:
-    subscriber_id = None
-    if user.role == "subscriber":
-        subscriber_id = session.exec(
-            select(Subscriber.id).where(Subscriber.user_id == user.id)
-        ).first()
+def actor_for(session: Session, user: User, subscriber_id: object = _LOOK_UP) -> Actor:
+    """The actor of a user (subscriber_id: their contract's id when the caller has it)."""
+    if subscriber_id is _LOOK_UP:
+        subscriber_id = None
+        if user.role == "subscriber":
+            subscriber_id = session.exec(
+                select(Subscriber.id).where(Subscriber.user_id == user.id)
+            ).first()
     return Actor(
         user_id=user.id,
         role=user.role,
@@ -551,10 +556,35 @@ def resolve_session(session: Session, token: str | None) -> Actor | None:
     """The actor behind a browser's token, or None if it is unknown, expired or revoked."""
     if not token or not isinstance(token, str) or len(token) > 200:
         return None
-    row = session.exec(
-        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    # on every event of a signed-in tab (the door): the session, its user, the user's dealer and
+    # contract in one statement (bench/door_check.py: 3-5 statements before)
+    found = session.exec(
+        select(AuthSession, User, Partner.is_active, Subscriber.id)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Partner, Partner.id == User.partner_id)
+        .outerjoin(Subscriber, and_(Subscriber.user_id == User.id, User.role == "subscriber"))
+        .where(AuthSession.token_hash == hash_token(token))
+        .order_by(Subscriber.id)
+        .limit(1)
     ).first()
-    return _live_actor(session, row)
+    if found is None:
+        return None
+    row, user, partner_active, subscriber_id = found
+    now = utcnow()
+    if not _alive(row, user, now) or (user.partner_id is not None and not partner_active):
+        return None
+    if now - row.last_seen_at > SEEN_EVERY:
+        row.last_seen_at = now
+    return actor_for(session, user, subscriber_id)
+
+
+def _alive(row: AuthSession, user: User | None, now) -> bool:
+    """Not revoked, not past its lifetime nor idle for too long, its user enabled."""
+    if row.revoked_at is not None or row.expires_at <= now:
+        return False
+    if user is None or not user.is_active:
+        return False
+    return now - row.last_seen_at <= idle_limit(user.role)
 
 
 def _partner_active(session: Session, user: User) -> bool:
@@ -569,12 +599,10 @@ def _live_actor(session: Session, row: AuthSession | None) -> Actor | None:
     idle for too long, its user enabled and, for a dealer's user, the dealer active. Checked on
     every event, so a change bites at the user's next click."""
     now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if row is None:
         return None
     user = session.get(User, row.user_id)
-    if user is None or not user.is_active or now - row.last_seen_at > idle_limit(user.role):
-        return None
-    if not _partner_active(session, user):
+    if not _alive(row, user, now) or not _partner_active(session, user):
         return None
     if now - row.last_seen_at > SEEN_EVERY:
         row.last_seen_at = now

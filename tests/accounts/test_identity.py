@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, text
+from sqlalchemy import event, func, text
 from sqlmodel import select
 
 from paysim_app.accounts import identity
@@ -797,3 +797,24 @@ def test_set_locale(factory, session, engine):
     assert resolve(engine, sign_in(engine, "ivan@example.ru")[0]).locale == "en"
     with pytest.raises(ValidationError):
         identity.set_locale(session, subscriber, "de")
+
+
+def test_the_doors_check_asks_the_database_once_or_twice(factory, engine):
+    """resolve_session runs on every event of a signed-in tab: the session, its user, the
+    dealer and the contract in one statement; the role's permissions (staff) or the legal
+    texts' versions beside the user's consents (subscribers) in a second one."""
+    factory.subscriber("ivan@example.ru")
+    factory.admin_user("Support operator", email="support@example.ru")
+    dealer = factory.partner(login="dealer@example.ru")
+    sent: list[str] = []
+    listen = lambda *a: sent.append(a[2])  # noqa: E731
+    for login, expected in (("ivan@example.ru", 2), ("support@example.ru", 2), (dealer.login, 1)):
+        token, _ = sign_in(engine, login)
+        resolve(engine, token)  # the legal texts' first versions are published by now
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            sent.clear()
+            assert resolve(engine, token) is not None
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        assert len([s for s in sent if s.lstrip().upper().startswith("SELECT")]) == expected, sent
