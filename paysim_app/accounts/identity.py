@@ -563,9 +563,7 @@ def resolve_session(session: Session, token: str | None) -> Actor | None:
         .join(User, User.id == AuthSession.user_id)
         .outerjoin(Partner, Partner.id == User.partner_id)
         .outerjoin(Subscriber, and_(Subscriber.user_id == User.id, User.role == "subscriber"))
-        .where(AuthSession.token_hash == hash_token(token))
-        .order_by(Subscriber.id)
-        .limit(1)
+        .where(AuthSession.token_hash == hash_token(token))  # unique, as subscriber.user_id
     ).first()
     if found is None:
         return None
