@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import time
@@ -38,16 +37,13 @@ def main() -> int:
 
     from sqlalchemy import event
 
-    from bench.load import ADMIN_DATA_LOG
+    from bench.load import admin_password_from_log
     from paysim_app.accounts import identity
     from paysim_app.db import get_engine
 
-    password = args.admin_password
-    if not password and ADMIN_DATA_LOG.exists():
-        found = re.search(r"superadmin: admin@paysim.example / (\S+)", ADMIN_DATA_LOG.read_text())
-        password = found[1] if found else ""
+    admin = "admin@paysim.example"
     logins = {
-        "superadmin": ("admin@paysim.example", password),
+        "superadmin": (admin, args.admin_password or admin_password_from_log(admin)),
         "subscriber": ("client1@bench.example.com", "bench-password-1"),
     }
     tokens = {who: identity.sign_in(*login)[0] for who, login in logins.items()}

@@ -114,15 +114,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def admin_password_from_log(login: str) -> str:
+    """The superadmin's password as bench/admin_data.py printed it (ADMIN_DATA_LOG), or ""."""
+    if not ADMIN_DATA_LOG.exists():
+        return ""
+    found = re.search(rf"superadmin: {re.escape(login)} / (\S+)", ADMIN_DATA_LOG.read_text())
+    return found[1] if found else ""
+
+
 def logins(args) -> tuple[Login, list[Login]]:
     if args.demo:
         return Login("admin@paysim.demo", DEMO_PASSWORD), [Login("demo@paysim.demo", DEMO_PASSWORD)]
-    password = args.admin_password
-    if not password and ADMIN_DATA_LOG.exists():
-        found = re.search(
-            rf"superadmin: {re.escape(args.admin_login)} / (\S+)", ADMIN_DATA_LOG.read_text()
-        )
-        password = found[1] if found else ""
+    password = args.admin_password or admin_password_from_log(args.admin_login)
     subscribers = [
         Login(args.subscriber_login.format(n=n), args.password)
         for n in range(1, args.subscriber_count + 1)

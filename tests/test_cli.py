@@ -78,7 +78,7 @@ def run_cli(db_path: Path, *args: str, input: str | None = None, **env: str | No
     out, err = io.StringIO(), io.StringIO()
     wanted = _env(db_path, **env)
     with pytest.MonkeyPatch.context() as mp:
-        for name in os.environ:
+        for name in list(os.environ):
             if name not in wanted:
                 mp.delenv(name)
         for name, value in wanted.items():

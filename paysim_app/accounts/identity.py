@@ -556,33 +556,7 @@ def resolve_session(session: Session, token: str | None) -> Actor | None:
     """The actor behind a browser's token, or None if it is unknown, expired or revoked."""
     if not token or not isinstance(token, str) or len(token) > 200:
         return None
-    # on every event of a signed-in tab (the door): the session, its user, the user's dealer and
-    # contract in one statement (bench/door_check.py: 3-5 statements before)
-    found = session.exec(
-        select(AuthSession, User, Partner.is_active, Subscriber.id)
-        .join(User, User.id == AuthSession.user_id)
-        .outerjoin(Partner, Partner.id == User.partner_id)
-        .outerjoin(Subscriber, and_(Subscriber.user_id == User.id, User.role == "subscriber"))
-        .where(AuthSession.token_hash == hash_token(token))  # unique, as subscriber.user_id
-    ).first()
-    if found is None:
-        return None
-    row, user, partner_active, subscriber_id = found
-    now = utcnow()
-    if not _alive(row, user, now) or (user.partner_id is not None and not partner_active):
-        return None
-    if now - row.last_seen_at > SEEN_EVERY:
-        row.last_seen_at = now
-    return actor_for(session, user, subscriber_id)
-
-
-def _alive(row: AuthSession, user: User | None, now) -> bool:
-    """Not revoked, not past its lifetime nor idle for too long, its user enabled."""
-    if row.revoked_at is not None or row.expires_at <= now:
-        return False
-    if user is None or not user.is_active:
-        return False
-    return now - row.last_seen_at <= idle_limit(user.role)
+    return _live_actor(session, AuthSession.token_hash == hash_token(token))
 
 
 def _partner_active(session: Session, user: User) -> bool:
@@ -592,19 +566,32 @@ def _partner_active(session: Session, user: User) -> bool:
     return partner is not None and partner.is_active
 
 
-def _live_actor(session: Session, row: AuthSession | None) -> Actor | None:
-    """The actor of a session row that is still alive: not revoked, not past its lifetime nor
-    idle for too long, its user enabled and, for a dealer's user, the dealer active. Checked on
-    every event, so a change bites at the user's next click."""
-    now = utcnow()
-    if row is None:
+def _live_actor(session: Session, which) -> Actor | None:
+    """The actor of the session `which` picks (a condition on AuthSession) if it is still alive:
+    not revoked, not past its lifetime nor idle for too long, its user enabled and, for a
+    dealer's user, the dealer active. Checked on every event (the door), so a change bites at the
+    user's next click: the session, its user, the dealer and the contract in one statement
+    (bench/door_check.py: 3-5 statements before)."""
+    found = session.exec(
+        select(AuthSession, User, Partner.is_active, Subscriber.id)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Partner, Partner.id == User.partner_id)
+        .outerjoin(Subscriber, and_(Subscriber.user_id == User.id, User.role == "subscriber"))
+        .where(which)  # one session at most; a user has one contract at most
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if not _alive(row, user, now) or not _partner_active(session, user):
+    row, user, partner_active, subscriber_id = found
+    now = utcnow()
+    if row.revoked_at is not None or row.expires_at <= now or not user.is_active:
+        return None
+    if now - row.last_seen_at > idle_limit(user.role):
+        return None
+    if user.partner_id is not None and not partner_active:
         return None
     if now - row.last_seen_at > SEEN_EVERY:
         row.last_seen_at = now
-    return actor_for(session, user)
+    return actor_for(session, user, subscriber_id)
 
 
 @verb
@@ -623,8 +610,9 @@ def session_id_of(session: Session, token: str | None) -> int | None:
 @verb
 def actor_of_session_id(session: Session, session_id: object) -> Actor | None:
     """The actor of a live session by its id (for signed links); None if it ended."""
-    row = session.get(AuthSession, session_id) if isinstance(session_id, int) else None
-    return _live_actor(session, row)
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
+        return None
+    return _live_actor(session, AuthSession.id == session_id)
 
 
 @verb

@@ -144,6 +144,7 @@ class BrowserState(rx.State):
 
 
 BROWSER_VARS = ("auth_token", "locale")
+LOCALES = ("ru", "en")  # the languages the app speaks
 
 
 def _browser_values(payload: object) -> dict[str, str]:
@@ -178,12 +179,12 @@ async def take_from_browser(state: rx.State, event_name: str, payload: object) -
         if not wanted:
             return
     session = await state.get_state(SessionState)
-    if session.auth_token != wanted.get("auth_token", session.auth_token):
-        session.auth_token = wanted["auth_token"]
-    if wanted.get("locale", session.locale) in ("ru", "en") and session.locale != wanted.get(
-        "locale", session.locale
-    ):
-        session.locale = wanted["locale"]
+    token = wanted.get("auth_token", session.auth_token)
+    locale = wanted.get("locale", session.locale)
+    if session.auth_token != token:
+        session.auth_token = token
+    if locale in LOCALES and session.locale != locale:
+        session.locale = locale
         await _spread_locale(session)
 
 
@@ -337,7 +338,7 @@ class SessionState(rx.State):
     @access("public")
     @rx.event
     async def set_locale(self, locale: str):
-        if locale not in ("ru", "en"):
+        if locale not in LOCALES:
             return
         self.locale = locale
         await follow_locale(self)
