@@ -271,3 +271,22 @@ def test_the_role_switch_requires_two_factor(db_url, factory, admin, clock):
     tab = _tab()
     _password(tab, admin.email)
     assert tab.step == "enrol" and tab.auth_token == ""
+
+
+def test_a_tabs_quick_submits_run_in_turn_and_each_counts(db_url, factory, clock):
+    """A tab's submits sent faster than the check answers (the sign-in is a background event):
+    none is dropped, they run one after another, and the last answer shown is the last one's."""
+    factory.subscriber("quick@example.ru")
+    tab = _tab()
+
+    async def six():
+        return await asyncio.gather(
+            *(
+                LoginState.submit.fn(tab, {"login": "quick@example.ru", "password": f"wrong-{n}"})
+                for n in range(6)
+            )
+        )
+
+    asyncio.run(six())
+    assert tab.busy is False
+    assert "Вход заблокирован" in tab.error  # five wrong passwords counted, the sixth refused

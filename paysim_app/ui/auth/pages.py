@@ -64,7 +64,14 @@ def _password_step() -> rx.Component:
                 field(
                     "password", "auth.password", type_="password", autocomplete="current-password"
                 ),
-                rx.button(tr("auth.sign_in"), type="submit", size="3", width="100%", id="sign-in"),
+                rx.button(
+                    tr("auth.sign_in"),
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    loading=LoginState.busy,  # the password is being checked
+                    id="sign-in",
+                ),
                 spacing="3",
                 width="100%",
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from urllib.parse import quote
 
 import reflex as rx
@@ -47,6 +48,19 @@ DEVICE_SCRIPT = """(() => {
   }
   return id;
 })()"""
+
+
+# One sign-in of a tab at a time, without holding the tab's state lock through bcrypt: a second
+# submit waits for the first to finish, then runs (a tab's events reach one worker, whose event
+# loop these locks belong to). Weak values: a tab's lock goes when no submit holds it.
+_SIGN_INS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _sign_in_lock(tab: str) -> asyncio.Lock:
+    lock = _SIGN_INS.get(tab)
+    if lock is None:
+        lock = _SIGN_INS[tab] = asyncio.Lock()
+    return lock
 
 
 def carrying_next(path: str, target: str) -> str:
@@ -103,13 +117,16 @@ class LoginState(SessionState):
         locked (a background event; the door has checked the event first): when many sign in
         at once the checks wait for the cores, and a lock held through that wait expired
         (Reflex's 10 s) and failed the sign-in (bench/README.md, "The browser's storage in a
-        leaf state"). One sign-in of a tab at a time: a second submit meanwhile is ignored."""
+        leaf state"). A tab's submits run one after another, as plain events would: a second
+        one waits for the first (each wrong password counts, and the last answer is shown)."""
+        async with _sign_in_lock(self.router.session.client_token):
+            return await self._sign_in(form_data)
+
+    async def _sign_in(self, form_data: dict):
         login, password = _field(form_data, "login"), _field(form_data, "password", 1000)
         async with self:
             if not login or not password:
                 self.error = self._t("error.required")
-                return None
-            if self.busy:
                 return None
             self.busy = True
             user_agent, previous = self.router.headers.user_agent, self.auth_token
