@@ -29,6 +29,7 @@ from paysim_app.catalogue import addons as _addons  # noqa: F401 - the cycle ren
 from paysim_app.core import leases, rate_limits
 from paysim_app.db import get_engine, session_scope
 from paysim_app.messaging import delivery
+from paysim_app.partners import takings
 from paysim_app.payments import get_gateway
 from paysim_app.settings import get_settings
 from paysim_app.sims import usage, usage_months
@@ -92,6 +93,7 @@ def billing_job() -> None:
     _yield_cpu()
     with session_scope() as session:
         report = cycle.run_billing(session, get_gateway(), pace=get_settings().paysim_billing_pace)
+        takings.fold(session)  # the cycle's payments and commissions, one row per hour again
     log.info("billing done: %s fees, %s autopay ok", report.fees, report.autopay["succeeded"])
 
 
@@ -143,7 +145,8 @@ def tidy_job() -> None:
     """Support files no message took within the hour, lapsed windows of the limits, usage
     record ids past the time a resend can come, hourly and daily usage past their keeping
     (sims.usage.sweep), the days of usage that became final rolled up into months
-    (sims.usage_months), and the static addresses of ended add-ons."""
+    (sims.usage_months), the static addresses of ended add-ons, and the partners' takings
+    folded (partners.takings)."""
     with session_scope() as session:
         files = attachments.sweep_unsent(session)
         windows = rate_limits.sweep(session)
@@ -153,15 +156,18 @@ def tidy_job() -> None:
         session.commit()
         addresses = _addons.release_ended(session)
         session.commit()
-    if files or windows or ids or rolled or addresses:
+        folded = takings.fold(session)
+    if files or windows or ids or rolled or addresses or folded:
         log.info(
             "tidy: %s unsent files, %s lapsed limit windows, %s usage rows (ids, hours, days),"
-            " %s days of usage rolled into months, %s static addresses freed",
+            " %s days of usage rolled into months, %s static addresses freed,"
+            " %s rows of partners' takings folded",
             files,
             windows,
             ids,
             rolled,
             addresses,
+            folded,
         )
 
 

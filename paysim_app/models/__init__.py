@@ -24,7 +24,7 @@ from paysim_app.models.billing import (
 from paysim_app.models.coverage import BaseStation, CoverageRegion, DemandLead, Settlement
 from paysim_app.models.notifications import Notification, NotificationPreference, OutboxEmail
 from paysim_app.models.orders import SimOrder, SimOrderEvent
-from paysim_app.models.partners import Commission, Partner
+from paysim_app.models.partners import Commission, Partner, PartnerTakings
 from paysim_app.models.policy import SimPolicy
 from paysim_app.models.privacy import ClosureRequest, ConsentRecord, LegalText
 from paysim_app.models.quality import QualityRating, SpeedTest
@@ -64,6 +64,7 @@ __all__ = [
     "NotificationPreference",
     "OutboxEmail",
     "Partner",
+    "PartnerTakings",
     "PasswordResetToken",
     "PhoneCode",
     "Payment",

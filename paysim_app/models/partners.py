@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from paysim_app.models.base import one_of, utcnow
@@ -68,3 +68,41 @@ class Commission(SQLModel, table=True):
     rate_bp: int
     amount_kop: int
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PartnerTakings(SQLModel, table=True):
+    """A partner's succeeded payments (how many, what they kept) and its commission, by UTC
+    hour: what its statistics and the comparison of partners sum for a period, instead of the
+    payments and commissions themselves (partners.takings).
+
+    Only the database writes it: triggers on `payment` and `commission` add a row of the
+    differences each change makes (positive and negative), so no writer locks a shared row;
+    partners.takings.fold adds those rows into one folded row per partner and hour. A figure
+    is the sum of all rows, folded or not."""
+
+    __tablename__ = "partner_takings"
+    __table_args__ = (
+        Index(
+            "ix_partner_takings_partner_hour",
+            "partner_id",
+            "hour",
+            postgresql_include=["payments", "kept_kop", "profit_kop"],
+        ),
+        Index("ix_partner_takings_hour", "hour"),
+        # one folded row per partner and hour: fold adds into it
+        Index(
+            "uq_partner_takings_folded",
+            "partner_id",
+            "hour",
+            unique=True,
+            postgresql_where=text("folded"),
+            sqlite_where=text("folded"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    hour: datetime  # the UTC hour the payment was made or the commission written in
+    payments: int = Field(default=0)  # succeeded payments
+    kept_kop: int = Field(default=0, sa_type=BigInteger)  # their amounts less refunds, chargebacks
+    profit_kop: int = Field(default=0, sa_type=BigInteger)  # commission: accruals less reversals
+    folded: bool = Field(default=False)

@@ -34,8 +34,9 @@ from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
-from paysim_app.models import Commission, Partner, Payment, Sim, Subscriber
+from paysim_app.models import Commission, Partner, PartnerTakings, Payment, Sim, Subscriber
 from paysim_app.models.sims import SIM_STATUSES
+from paysim_app.partners import takings
 from paysim_app.settings import get_settings
 
 MAX_MONTHS = 120  # the longest period a chart is drawn for
@@ -179,24 +180,13 @@ def partner_stats(
             func.coalesce(func.sum(case((Subscriber.status == "active", 1), else_=0)), 0),
         ).where(Subscriber.partner_id == pid)
     ).one()
-    profit_total = session.execute(
-        select(func.coalesce(func.sum(Commission.amount_kop), 0)).where(
-            Commission.partner_id == pid
-        )
-    ).scalar_one()
-
-    c_month = month_of(session, Commission.created_at).label("month")
-    profit_by_month = _by_month(
-        session.execute(
-            select(c_month, func.sum(Commission.amount_kop))
-            .where(
-                Commission.partner_id == pid,
-                Commission.created_at >= start,
-                Commission.created_at < end,
-            )
-            .group_by(c_month)
-        ).all()
-    )
+    profit_total = takings.sums(session, None, partner_id=pid)[None].profit_kop
+    by_month = {
+        month_key(month): figures
+        for month, figures in takings.sums(
+            session, month_of(session, PartnerTakings.hour), partner_id=pid, start=start, end=end
+        ).items()
+    }
     a_month = month_of(session, Sim.activated_at).label("month")
     activations_by_month = _by_month(
         session.execute(
@@ -205,17 +195,16 @@ def partner_stats(
             .group_by(a_month)
         ).all()
     )
-    payments_count, payments_kop = session.execute(
-        select(func.count(), func.coalesce(func.sum(payments.KEPT_KOP), 0)).where(
-            Payment.partner_id == pid,
-            Payment.created_at >= start,
-            Payment.created_at < end,
-            Payment.status == "succeeded",
-        )
-    ).one()
+    in_period = list(by_month.values())
+    payments_count = sum(f.payments for f in in_period)
+    payments_kop = sum(f.kept_kop for f in in_period)
 
     months = [
-        MonthPoint(m, int(profit_by_month.get(m) or 0), int(activations_by_month.get(m) or 0))
+        MonthPoint(
+            m,
+            by_month.get(m, takings.Takings()).profit_kop,
+            int(activations_by_month.get(m) or 0),
+        )
         for m in months_between(date_from, date_to)
     ]
     return PartnerStats(
@@ -268,21 +257,7 @@ def partners_comparison(
         .where(Sim.partner_id.is_not(None), Sim.activated_at >= start, Sim.activated_at < end)
         .group_by(Sim.partner_id)
     )
-    paid = grouped(
-        select(Payment.partner_id, func.count(), func.sum(payments.KEPT_KOP))
-        .where(
-            Payment.partner_id.is_not(None),
-            Payment.status == "succeeded",
-            Payment.created_at >= start,
-            Payment.created_at < end,
-        )
-        .group_by(Payment.partner_id)
-    )
-    profit = grouped(
-        select(Commission.partner_id, func.sum(Commission.amount_kop))
-        .where(Commission.created_at >= start, Commission.created_at < end)
-        .group_by(Commission.partner_id)
-    )
+    taken = takings.sums(session, PartnerTakings.partner_id, start=start, end=end)
     rows = [
         PartnerComparisonRow(
             partner_id=p.id,
@@ -293,9 +268,9 @@ def partners_comparison(
             subscribers=int(subscribers.get(p.id, (0, 0))[0]),
             active_subscribers=int(subscribers.get(p.id, (0, 0))[1]),
             activations=int(activations.get(p.id, (0,))[0]),
-            payments_count=int(paid.get(p.id, (0, 0))[0]),
-            payments_kop=int(paid.get(p.id, (0, 0))[1] or 0),
-            profit_kop=int(profit.get(p.id, (0,))[0] or 0),
+            payments_count=taken.get(p.id, takings.Takings()).payments,
+            payments_kop=taken.get(p.id, takings.Takings()).kept_kop,
+            profit_kop=taken.get(p.id, takings.Takings()).profit_kop,
         )
         for p in session.execute(
             select(Partner.id, Partner.code, Partner.name, Partner.is_active)

@@ -22,8 +22,9 @@ from paysim_app.billing import autopay, cycle, ledger
 from paysim_app.core import leases
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.jobs import scheduler
-from paysim_app.models import AutopayRun, BillingRun, LedgerEntry, Payment, Sim
+from paysim_app.models import AutopayRun, BillingRun, LedgerEntry, PartnerTakings, Payment, Sim
 from paysim_app.payments import get_gateway
+from tests.money_helpers import card_topup
 
 HOLDER = "test-worker:1"
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -237,6 +238,8 @@ def test_billing_job_bills_the_due_sims_of_the_app_database(session, factory):
         assert session.get(BillingRun, moscow_date(NOW).isoformat()) is not None
         scheduler.billing_job()  # the hourly repeat changes nothing
         _assert_billed_once(session, sims, with_autopay, period)
+    # the cycle's payments and commissions are in the partners' takings, folded
+    assert session.execute(select(PartnerTakings).where(~PartnerTakings.folded)).first() is None
 
 
 @pytest.mark.parametrize("batch", [500, 2], ids=["one-batch", "small-batches"])
@@ -335,7 +338,10 @@ def test_tidy_job_sweeps_unsent_files_lapsed_limit_windows_old_usage_ids_and_rol
         cdr = {"record_id": "r1", "iccid": sim.iccid, "start": long_ago.isoformat()}
         cdr.update(end=long_ago.isoformat(), bytes_up=1, bytes_down=1)
         assert usage.ingest(session, "pgw", [cdr], now=long_ago).accepted == 1
+        card_topup(session, factory.sim(sub, partner=factory.partner()), 10_000)  # a dealer's
         session.commit()
+        unfolded = select(PartnerTakings).where(~PartnerTakings.folded)
+        assert session.execute(unfolded).first() is not None
         old = (NOW - timedelta(hours=2)).timestamp()
         os.utime(tmp_path / "files" / stored.stored, (old, old))
         clock.shift(timedelta(hours=2))
@@ -350,4 +356,5 @@ def test_tidy_job_sweeps_unsent_files_lapsed_limit_windows_old_usage_ids_and_rol
     # the day 41 days ago is final: it is in its month (sims.usage_months)
     rolled = session.execute(select(UsageMonth.sim_id, UsageMonth.bytes_up)).all()
     assert [tuple(r) for r in rolled] == [(sim.id, 1)]
+    assert session.execute(unfolded).first() is None  # the partners' takings folded
     get_settings.cache_clear()
