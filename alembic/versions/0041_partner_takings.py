@@ -151,7 +151,9 @@ def upgrade() -> None:
         sa.Column("kept_kop", sa.BigInteger(), nullable=False),
         sa.Column("profit_kop", sa.BigInteger(), nullable=False),
         sa.Column("folded", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["partner_id"], ["partner.id"]),
+        # a partner's rows go with it (a partner with payments cannot be deleted; a test's
+        # cleaning deletes payments, whose triggers add rows, before it deletes partners)
+        sa.ForeignKeyConstraint(["partner_id"], ["partner.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     # the triggers first: on PostgreSQL creating them locks out writers of payment and

@@ -100,7 +100,7 @@ class PartnerTakings(SQLModel, table=True):
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
-    partner_id: int = Field(foreign_key="partner.id")
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
     hour: datetime  # the UTC hour the payment was made or the commission written in
     payments: int = Field(default=0)  # succeeded payments
     kept_kop: int = Field(default=0, sa_type=BigInteger)  # their amounts less refunds, chargebacks
