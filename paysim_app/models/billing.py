@@ -63,6 +63,14 @@ class Payment(SQLModel, table=True):
             postgresql_where=text("card_last4 <> ''"),
             sqlite_where=text("card_last4 <> ''"),
         ),
+        # a dealer's cash top-ups, newest first (the admin's payments by partner and method)
+        Index(
+            "ix_payment_partner_cash",
+            "partner_id",
+            "id",
+            postgresql_where=text("method = 'partner'"),
+            sqlite_where=text("method = 'partner'"),
+        ),
         # a partner's takings for a period: only succeeded payments, amounts in the index on PG
         Index(
             "ix_payment_partner_succeeded",

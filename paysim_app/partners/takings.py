@@ -38,6 +38,7 @@ def _on_the_hour(moment: datetime) -> bool:
     return moment.minute == 0 and moment.second == 0 and moment.microsecond == 0
 
 
+@verb(read_only=True)
 def sums(
     session: Session,
     group: ColumnElement | None,
