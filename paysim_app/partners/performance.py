@@ -1,9 +1,10 @@
 """Partner statistics: SIMs, subscribers, profit (commissions) and activations, for any period.
 
 Every figure is one grouped SQL query (no Python loop over rows), shaped for the indexes:
-commission by (partner_id, created_at) — ix_commission_partner_created; activations by
-(partner_id, activated_at) — ix_sim_partner_activated; payments by (partner_id, created_at) —
-ix_payment_partner_created; SIMs by (partner_id, status) — ix_sim_partner_status (partner_id, status, id).
+profit and payments from the partners' takings by hour (partners.takings: at most one row per
+partner and hour, so a year is ~8 800 rows however many payments it had); activations by
+(partner_id, activated_at) — ix_sim_partner_activated; SIMs by (partner_id, status) —
+ix_sim_partner_status (partner_id, status, id).
 
 Profit is the sum of the partner's commission rows: accruals are positive, a refund's reversal
 carries the negative amount, so the sum is accruals minus reversals. A row counts in the Moscow
