@@ -13,6 +13,7 @@ Revises: 0040_sim_balance
 Create Date: 2026-12-07 07:00:00
 """
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -24,9 +25,16 @@ down_revision: str | None = "0040_sim_balance"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COLUMNS = "partner_id, hour, payments, kept_kop, profit_kop, folded"
+COLUMNS = "partner_id, hour, payments, kept_kop, cash_kop, profit_kop, folded"
 KEPT = "amount_kop - refunded_kop - chargeback_kop"
-COUNTED = "status = 'succeeded' AND partner_id IS NOT NULL"
+# a payment counts when it succeeded; a dealer's cash top-up (method "partner") also when it
+# was refunded, for the settlement's cash (what the dealer kept of it)
+SUCCEEDED = "status = 'succeeded'"
+CASH = "method = 'partner' AND status IN ('succeeded', 'refunded')"
+COUNTED = f"partner_id IS NOT NULL AND ({SUCCEEDED} OR {CASH})"
+N = f"CASE WHEN {SUCCEEDED} THEN 1 ELSE 0 END"
+KEPT_IF = f"CASE WHEN {SUCCEEDED} THEN {KEPT} ELSE 0 END"
+CASH_IF = f"CASE WHEN {CASH} THEN {KEPT} ELSE 0 END"
 
 # PostgreSQL: statement-level triggers (a settlement of 500 payments, or a COPY, adds one row
 # per partner and hour it touched, not one per payment). A trigger with transition tables has
@@ -34,10 +42,10 @@ COUNTED = "status = 'succeeded' AND partner_id IS NOT NULL"
 # has (a statement naming the other one could not be planned).
 PG_HOUR = "date_trunc('hour', created_at, 'UTC')"
 PAYMENT_ROWS = {
-    "new": f"SELECT partner_id, {PG_HOUR} AS hour, 1 AS n, {KEPT} AS kept"
-    f" FROM new_rows WHERE {COUNTED}",
-    "old": f"SELECT partner_id, {PG_HOUR} AS hour, -1 AS n, -({KEPT}) AS kept"
-    f" FROM old_rows WHERE {COUNTED}",
+    "new": f"SELECT partner_id, {PG_HOUR} AS hour, {N} AS n, {KEPT_IF} AS kept,"
+    f" {CASH_IF} AS cash FROM new_rows WHERE {COUNTED}",
+    "old": f"SELECT partner_id, {PG_HOUR} AS hour, -({N}) AS n, -({KEPT_IF}) AS kept,"
+    f" -({CASH_IF}) AS cash FROM old_rows WHERE {COUNTED}",
 }
 COMMISSION_ROWS = {
     "new": f"SELECT partner_id, {PG_HOUR} AS hour, amount_kop AS amount FROM new_rows",
@@ -70,11 +78,14 @@ PG_FUNCTIONS = [
     _pg_function(
         "partner_takings_of_payments",
         PAYMENT_ROWS,
-        "sum(n), sum(kept), 0",
-        "sum(n) <> 0 OR sum(kept) <> 0",
+        "sum(n), sum(kept), sum(cash), 0",
+        "sum(n) <> 0 OR sum(kept) <> 0 OR sum(cash) <> 0",
     ),
     _pg_function(
-        "partner_takings_of_commissions", COMMISSION_ROWS, "0, 0, sum(amount)", "sum(amount) <> 0"
+        "partner_takings_of_commissions",
+        COMMISSION_ROWS,
+        "0, 0, 0, sum(amount)",
+        "sum(amount) <> 0",
     ),
 ]
 
@@ -95,24 +106,39 @@ def _pg_triggers(table: str, function: str) -> list[str]:
 SQLITE_HOUR = "strftime('%Y-%m-%d %H:00:00.000000', {row}.created_at)"
 
 
+def _of(condition: str, row: str) -> str:
+    """A condition or expression over the payment's columns, read from NEW or OLD."""
+    for column in (
+        "partner_id",
+        "status",
+        "method",
+        "amount_kop",
+        "refunded_kop",
+        "chargeback_kop",
+    ):
+        condition = re.sub(rf"\b{column}\b", f"{row}.{column}", condition)
+    return condition
+
+
 def _sqlite_triggers() -> list[str]:
     def payment(name: str, event: str, row: str, sign: str) -> str:
         return (
             f"CREATE TRIGGER tr_partner_takings_payment_{name} AFTER {event} ON payment"
-            f" WHEN {row}.status = 'succeeded' AND {row}.partner_id IS NOT NULL"
-            f" BEGIN INSERT INTO partner_takings ({COLUMNS}) VALUES ({row}.partner_id,"
-            f" {SQLITE_HOUR.format(row=row)}, {sign}1,"
-            f" {sign}({row}.amount_kop - {row}.refunded_kop - {row}.chargeback_kop), 0, 0); END"
+            f" WHEN {_of(COUNTED, row)} BEGIN INSERT INTO partner_takings ({COLUMNS})"
+            f" VALUES ({row}.partner_id, {SQLITE_HOUR.format(row=row)}, {sign}({_of(N, row)}),"
+            f" {sign}({_of(KEPT_IF, row)}), {sign}({_of(CASH_IF, row)}), 0, 0); END"
         )
 
     def commission(name: str, event: str, row: str, sign: str) -> str:
         return (
             f"CREATE TRIGGER tr_partner_takings_commission_{name} AFTER {event} ON commission"
             f" BEGIN INSERT INTO partner_takings ({COLUMNS}) VALUES ({row}.partner_id,"
-            f" {SQLITE_HOUR.format(row=row)}, 0, 0, {sign}{row}.amount_kop, 0); END"
+            f" {SQLITE_HOUR.format(row=row)}, 0, 0, 0, {sign}{row}.amount_kop, 0); END"
         )
 
-    counted = "UPDATE OF status, amount_kop, refunded_kop, chargeback_kop, partner_id, created_at"
+    counted = (
+        "UPDATE OF status, method, amount_kop, refunded_kop, chargeback_kop, partner_id, created_at"
+    )
     return [
         payment("insert", "INSERT", "NEW", ""),
         payment("update_old", counted, "OLD", "-"),
@@ -129,10 +155,10 @@ def backfill_sql(hour: str) -> str:
     """One folded row per partner and hour, from the payments and commissions as they are."""
     return (
         f"INSERT INTO partner_takings ({COLUMNS})"
-        " SELECT partner_id, hour, sum(n), sum(kept), sum(profit), true FROM ("
-        f" SELECT partner_id, {hour} AS hour, 1 AS n, {KEPT} AS kept, 0 AS profit"
-        f" FROM payment WHERE {COUNTED}"
-        f" UNION ALL SELECT partner_id, {hour}, 0, 0, amount_kop FROM commission"
+        " SELECT partner_id, hour, sum(n), sum(kept), sum(cash), sum(profit), true FROM ("
+        f" SELECT partner_id, {hour} AS hour, {N} AS n, {KEPT_IF} AS kept, {CASH_IF} AS cash,"
+        f" 0 AS profit FROM payment WHERE {COUNTED}"
+        f" UNION ALL SELECT partner_id, {hour}, 0, 0, 0, amount_kop FROM commission"
         ") AS taken GROUP BY partner_id, hour"
     )
 
@@ -149,6 +175,7 @@ def upgrade() -> None:
         sa.Column("hour", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("payments", sa.Integer(), nullable=False),
         sa.Column("kept_kop", sa.BigInteger(), nullable=False),
+        sa.Column("cash_kop", sa.BigInteger(), nullable=False),
         sa.Column("profit_kop", sa.BigInteger(), nullable=False),
         sa.Column("folded", sa.Boolean(), nullable=False),
         # a partner's rows go with it (a partner with payments cannot be deleted; a test's
@@ -174,7 +201,7 @@ def upgrade() -> None:
         "ix_partner_takings_partner_hour",
         "partner_takings",
         ["partner_id", "hour"],
-        postgresql_include=["payments", "kept_kop", "profit_kop"],
+        postgresql_include=["payments", "kept_kop", "cash_kop", "profit_kop"],
     )
     op.create_index("ix_partner_takings_hour", "partner_takings", ["hour"])
     op.create_index(

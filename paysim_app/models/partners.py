@@ -71,9 +71,9 @@ class Commission(SQLModel, table=True):
 
 
 class PartnerTakings(SQLModel, table=True):
-    """A partner's succeeded payments (how many, what they kept) and its commission, by UTC
-    hour: what its statistics and the comparison of partners sum for a period, instead of the
-    payments and commissions themselves (partners.takings).
+    """A partner's succeeded payments (how many, what they kept), its cash top-ups and its
+    commission, by UTC hour: what its statistics, its settlement and the comparison of partners
+    sum for a period, instead of the payments and commissions themselves (partners.takings).
 
     Only the database writes it: triggers on `payment` and `commission` add a row of the
     differences each change makes (positive and negative), so no writer locks a shared row;
@@ -86,7 +86,7 @@ class PartnerTakings(SQLModel, table=True):
             "ix_partner_takings_partner_hour",
             "partner_id",
             "hour",
-            postgresql_include=["payments", "kept_kop", "profit_kop"],
+            postgresql_include=["payments", "kept_kop", "cash_kop", "profit_kop"],
         ),
         Index("ix_partner_takings_hour", "hour"),
         # one folded row per partner and hour: fold adds into it
@@ -104,5 +104,7 @@ class PartnerTakings(SQLModel, table=True):
     hour: datetime  # the UTC hour the payment was made or the commission written in
     payments: int = Field(default=0)  # succeeded payments
     kept_kop: int = Field(default=0, sa_type=BigInteger)  # their amounts less refunds, chargebacks
+    # the dealer's cash top-ups (method "partner", succeeded or refunded): what it kept of them
+    cash_kop: int = Field(default=0, sa_type=BigInteger)
     profit_kop: int = Field(default=0, sa_type=BigInteger)  # commission: accruals less reversals
     folded: bool = Field(default=False)

@@ -15,8 +15,8 @@ An admin with partners.view may ask about any partner; a partner's user about it
 Settlement (`settlement`, `settlements`): the cash a partner collected through its cash top-ups
 (method "partner", what it kept: the amount less refunds and chargebacks), the commission it
 earned on all its subscribers' payments (accruals less reversals), and what it owes the operator
-for the period: cash - commission (negative: the operator owes the partner). Each is one query:
-the payments and the commissions as one UNION ALL grouped by month (one partner) or by partner.
+for the period: cash - commission (negative: the operator owes the partner). Each is one query
+over the takings, grouped by month (one partner) or by partner.
 """
 
 from __future__ import annotations
@@ -25,17 +25,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from paysim_app.billing import payments
 from paysim_app.core import bulk
 from paysim_app.core.errors import NotFound, ValidationError
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
-from paysim_app.models import Commission, Partner, PartnerTakings, Payment, Sim, Subscriber
+from paysim_app.models import Partner, PartnerTakings, Sim, Subscriber
 from paysim_app.models.sims import SIM_STATUSES
 from paysim_app.partners import takings
 from paysim_app.settings import get_settings
@@ -283,45 +282,16 @@ def partners_comparison(
 
 # --------------------------------------------------------------------------- settlement
 def _settlement_rows(session: Session, start: datetime, end: datetime, partner_id: int | None):
-    """(group, cash, commission) rows: by month for one partner, by partner for all."""
-    cash_where = [
-        Payment.method == "partner",
-        Payment.status.in_(("succeeded", "refunded")),
-        Payment.created_at >= start,
-        Payment.created_at < end,
-    ]
-    commission_where = [Commission.created_at >= start, Commission.created_at < end]
-    if partner_id is not None:
-        cash_where.append(Payment.partner_id == partner_id)
-        commission_where.append(Commission.partner_id == partner_id)
-        cash_group = month_of(session, Payment.created_at)
-        commission_group = month_of(session, Commission.created_at)
+    """(group, cash, commission) rows from the takings: by month for one partner, by partner
+    for all (a partner with neither in the period has no row)."""
+    if partner_id is None:
+        group = PartnerTakings.partner_id
     else:
-        cash_where.append(Payment.partner_id.is_not(None))
-        cash_group, commission_group = Payment.partner_id, Commission.partner_id
-    both = (
-        select(
-            cash_group.label("grp"),
-            payments.KEPT_KOP.label("cash"),
-            literal(0).label("commission"),
-        )
-        .where(*cash_where)
-        .union_all(
-            select(
-                commission_group.label("grp"),
-                literal(0).label("cash"),
-                Commission.amount_kop.label("commission"),
-            ).where(*commission_where)
-        )
-        .subquery()
-    )
-    return session.execute(
-        select(
-            both.c.grp,
-            func.coalesce(func.sum(both.c.cash), 0),
-            func.coalesce(func.sum(both.c.commission), 0),
-        ).group_by(both.c.grp)
-    ).all()
+        group = month_of(session, PartnerTakings.hour)
+    found = takings.sums(session, group, partner_id=partner_id, start=start, end=end)
+    return [
+        (key, f.cash_kop, f.profit_kop) for key, f in found.items() if f.cash_kop or f.profit_kop
+    ]
 
 
 @verb

@@ -23,14 +23,16 @@ from paysim_app.core.unit_of_work import verb
 from paysim_app.models import PartnerTakings
 
 _T = PartnerTakings.__table__
-_COLUMNS = "partner_id, hour, payments, kept_kop, profit_kop, folded"
+_COLUMNS = "partner_id, hour, payments, kept_kop, cash_kop, profit_kop, folded"
 _KEPT = "amount_kop - refunded_kop - chargeback_kop"
+_CASH = "method = 'partner' AND status IN ('succeeded', 'refunded')"
 
 
 @dataclass(frozen=True)
 class Takings:
     payments: int = 0  # succeeded payments
     kept_kop: int = 0  # their amounts less refunds and chargebacks
+    cash_kop: int = 0  # the dealer's cash top-ups (succeeded or refunded): what it kept of them
     profit_kop: int = 0  # commission: accruals less reversals
 
 
@@ -58,6 +60,7 @@ def sums(
     figures = [
         func.coalesce(func.sum(_T.c.payments), 0),
         func.coalesce(func.sum(_T.c.kept_kop), 0),
+        func.coalesce(func.sum(_T.c.cash_kop), 0),
         func.coalesce(func.sum(_T.c.profit_kop), 0),
     ]
     query = select(*([key] if key is not None else []), *figures)
@@ -71,8 +74,8 @@ def sums(
         query = query.group_by(key)
     out = {}
     for row in session.execute(query).all():
-        name, (n, kept, profit) = (row[0], row[1:]) if key is not None else (None, row)
-        out[name] = Takings(int(n), int(kept), int(profit))
+        name, figures = (row[0], row[1:]) if key is not None else (None, row)
+        out[name] = Takings(*(int(f) for f in figures))
     return out
 
 
@@ -86,15 +89,16 @@ def fold(session: Session) -> int:
         return session.execute(
             text(
                 "WITH gone AS (DELETE FROM partner_takings WHERE NOT folded"
-                " RETURNING partner_id, hour, payments, kept_kop, profit_kop),"
+                " RETURNING partner_id, hour, payments, kept_kop, cash_kop, profit_kop),"
                 " summed AS (SELECT partner_id, hour, sum(payments) AS payments,"
-                " sum(kept_kop) AS kept_kop, sum(profit_kop) AS profit_kop, count(*) AS n"
-                " FROM gone GROUP BY partner_id, hour),"
+                " sum(kept_kop) AS kept_kop, sum(cash_kop) AS cash_kop,"
+                " sum(profit_kop) AS profit_kop, count(*) AS n FROM gone GROUP BY partner_id, hour),"
                 f" added AS (INSERT INTO partner_takings ({_COLUMNS})"
-                " SELECT partner_id, hour, payments, kept_kop, profit_kop, true FROM summed"
-                " ON CONFLICT (partner_id, hour) WHERE folded DO UPDATE SET"
+                " SELECT partner_id, hour, payments, kept_kop, cash_kop, profit_kop, true"
+                " FROM summed ON CONFLICT (partner_id, hour) WHERE folded DO UPDATE SET"
                 " payments = partner_takings.payments + excluded.payments,"
                 " kept_kop = partner_takings.kept_kop + excluded.kept_kop,"
+                " cash_kop = partner_takings.cash_kop + excluded.cash_kop,"
                 " profit_kop = partner_takings.profit_kop + excluded.profit_kop)"
                 " SELECT coalesce(sum(n), 0) FROM summed"
             )
@@ -102,30 +106,27 @@ def fold(session: Session) -> int:
     gone = session.execute(
         text(
             "DELETE FROM partner_takings WHERE NOT folded"
-            " RETURNING partner_id, hour, payments, kept_kop, profit_kop"
+            " RETURNING partner_id, hour, payments, kept_kop, cash_kop, profit_kop"
         )
     ).all()
-    summed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for partner_id, hour, payments, kept, profit in gone:
-        figures = summed[(partner_id, hour)]
-        figures[0], figures[1], figures[2] = (
-            figures[0] + payments,
-            figures[1] + kept,
-            figures[2] + profit,
-        )
+    summed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for partner_id, hour, *figures in gone:
+        total = summed[(partner_id, hour)]
+        total[:] = [a + b for a, b in zip(total, figures, strict=True)]
     if summed:
         session.execute(
             text(
                 f"INSERT INTO partner_takings ({_COLUMNS})"
-                " VALUES (:partner_id, :hour, :payments, :kept, :profit, 1)"
+                " VALUES (:partner_id, :hour, :payments, :kept, :cash, :profit, 1)"
                 " ON CONFLICT (partner_id, hour) WHERE folded DO UPDATE SET"
                 " payments = payments + excluded.payments,"
                 " kept_kop = kept_kop + excluded.kept_kop,"
+                " cash_kop = cash_kop + excluded.cash_kop,"
                 " profit_kop = profit_kop + excluded.profit_kop"
             ),
             [
-                {"partner_id": p, "hour": h, "payments": n, "kept": k, "profit": pr}
-                for (p, h), (n, k, pr) in summed.items()
+                {"partner_id": p, "hour": h, "payments": n, "kept": k, "cash": c, "profit": pr}
+                for (p, h), (n, k, c, pr) in summed.items()
             ],
         )
     return len(gone)
@@ -144,10 +145,13 @@ def rebuild(session: Session) -> int:
     session.execute(
         text(
             f"INSERT INTO partner_takings ({_COLUMNS})"
-            " SELECT partner_id, hour, sum(n), sum(kept), sum(profit), true FROM ("
-            f" SELECT partner_id, {hour} AS hour, 1 AS n, {_KEPT} AS kept, 0 AS profit"
-            " FROM payment WHERE status = 'succeeded' AND partner_id IS NOT NULL"
-            f" UNION ALL SELECT partner_id, {hour}, 0, 0, amount_kop FROM commission"
+            " SELECT partner_id, hour, sum(n), sum(kept), sum(cash), sum(profit), true FROM ("
+            f" SELECT partner_id, {hour} AS hour,"
+            " CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END AS n,"
+            f" CASE WHEN status = 'succeeded' THEN {_KEPT} ELSE 0 END AS kept,"
+            f" CASE WHEN {_CASH} THEN {_KEPT} ELSE 0 END AS cash, 0 AS profit FROM payment"
+            f" WHERE partner_id IS NOT NULL AND (status = 'succeeded' OR {_CASH})"
+            f" UNION ALL SELECT partner_id, {hour}, 0, 0, 0, amount_kop FROM commission"
             ") AS taken GROUP BY partner_id, hour"
         )
     )

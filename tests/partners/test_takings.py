@@ -22,34 +22,40 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _expected(session) -> dict[tuple[int, datetime], tuple[int, int, int]]:
-    """(partner, UTC hour) -> (payments, kept, profit), summed in Python from the rows."""
+def _expected(session) -> dict[tuple[int, datetime], tuple[int, int, int, int]]:
+    """(partner, UTC hour) -> (payments, kept, cash, profit), summed in Python from the rows:
+    succeeded payments count and keep; a dealer's cash top-up (method "partner") is cash when
+    it succeeded or was refunded."""
     out: dict[tuple[int, datetime], list[int]] = {}
-    for partner_id, created, kept in session.execute(
-        select(Payment.partner_id, Payment.created_at, KEPT).where(
-            Payment.status == "succeeded", Payment.partner_id.is_not(None)
+    for partner_id, created, status, method, kept in session.execute(
+        select(Payment.partner_id, Payment.created_at, Payment.status, Payment.method, KEPT).where(
+            Payment.partner_id.is_not(None)
         )
     ):
-        figures = out.setdefault((partner_id, _hour(created)), [0, 0, 0])
-        figures[0], figures[1] = figures[0] + 1, figures[1] + kept
+        figures = out.setdefault((partner_id, _hour(created)), [0, 0, 0, 0])
+        if status == "succeeded":
+            figures[0], figures[1] = figures[0] + 1, figures[1] + kept
+        if method == "partner" and status in ("succeeded", "refunded"):
+            figures[2] += kept
     for partner_id, created, amount in session.execute(
         select(Commission.partner_id, Commission.created_at, Commission.amount_kop)
     ):
-        out.setdefault((partner_id, _hour(created)), [0, 0, 0])[2] += amount
+        out.setdefault((partner_id, _hour(created)), [0, 0, 0, 0])[3] += amount
     return {key: tuple(v) for key, v in out.items() if any(v)}
 
 
-def _held(session) -> dict[tuple[int, datetime], tuple[int, int, int]]:
+def _held(session) -> dict[tuple[int, datetime], tuple[int, int, int, int]]:
     rows = session.execute(
         select(
             PartnerTakings.partner_id,
             PartnerTakings.hour,
             func.sum(PartnerTakings.payments),
             func.sum(PartnerTakings.kept_kop),
+            func.sum(PartnerTakings.cash_kop),
             func.sum(PartnerTakings.profit_kop),
         ).group_by(PartnerTakings.partner_id, PartnerTakings.hour)
     ).all()
-    return {(p, h): (int(n), int(k), int(pr)) for p, h, n, k, pr in rows if n or k or pr}
+    return {(p, h): tuple(int(f) for f in figures) for p, h, *figures in rows if any(figures)}
 
 
 @pytest.fixture
@@ -77,7 +83,7 @@ def _random_changes(session, partners, sims, steps: int, seed: int = 7) -> None:
                         partner_id=rnd.choice([*partners, None]),
                         amount_kop=amount,
                         method=rnd.choice(["card", "autopay", "partner"]),
-                        status=rnd.choice(["pending", "succeeded", "failed"]),
+                        status=rnd.choice(["pending", "succeeded", "failed", "refunded"]),
                         idempotency_key=f"t{seed}-{step}",
                         created_at=START + timedelta(minutes=rnd.randint(0, 6 * 60)),
                     )
@@ -95,6 +101,7 @@ def _random_changes(session, partners, sims, steps: int, seed: int = 7) -> None:
                     {"refunded_kop": amount, "status": "refunded"},
                     {"chargeback_kop": amount // 2},
                     {"partner_id": rnd.choice(partners)},
+                    {"method": rnd.choice(["card", "partner"])},
                     {"completed_at": START},  # nothing the takings count
                 ]
             )
@@ -180,7 +187,7 @@ def test_sums_by_partner_and_period(session, shop):
     start, end = START + timedelta(hours=1), START + timedelta(hours=4)
     got = takings.sums(session, PartnerTakings.partner_id, start=start, end=end)
     for partner_id in partners:
-        want = [0, 0, 0]
+        want = [0, 0, 0, 0]
         for (p, hour), figures in _expected(session).items():
             if p == partner_id and start <= hour < end:
                 want = [a + b for a, b in zip(want, figures, strict=True)]
