@@ -322,11 +322,21 @@ def main() -> int:
         with Session(engine) as s:
             performance.partners_comparison(s, actor, year_ago, today)
 
+    def settlement(i: int):
+        with Session(engine) as s:
+            performance.settlement(s, actor, busiest, year_ago, today)
+
+    def settlements(i: int):
+        with Session(engine) as s:
+            performance.settlements(s, actor, month_ago, today)
+
     cases += [
         ("Payments: totals of the last 30 days", totals({"date_from": month_ago.isoformat()}), 0),
         ("Payments: totals of everything (2M rows)", totals({}), 0),
         ("Partner stats: busiest partner, one year", stats, 200),
         ("Partner comparison: all partners, one year", comparison, 0),
+        ("Partner settlement: busiest partner, one year", settlement, 200),
+        ("Partner settlements: all partners, 30 days", settlements, 0),
     ]
 
     if args.cases:
