@@ -88,6 +88,11 @@ def test_consent_new_version_archive_and_closure(new_page, base_url, app_env):
         shot(page, "privacy-consent-390")
         page.goto("/cabinet/profile")  # around it: sent back
         expect(page).to_have_url(_url(base_url, "/consent"))
+        # the page the redirect opened is live before its own load has run (Reflex flips
+        # is_hydrated back only when that load starts): a click that quick was answered first,
+        # and its error then cleared by the load. A fresh load of /consent keeps the form
+        # disabled until its load is done.
+        page.reload()
         page.locator("#consent-accept").click()  # not ticked
         expect(page.locator("#consent-error")).to_be_visible()
         page.set_viewport_size({"width": 1280, "height": 860})

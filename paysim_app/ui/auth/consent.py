@@ -12,7 +12,7 @@ from paysim_app.i18n import t
 from paysim_app.i18n.formats import moscow_date
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import HOME, LocaleView, SessionState
-from paysim_app.ui.components.forms import error_banner, ready_fieldset
+from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import auth_card
 
@@ -165,20 +165,14 @@ def consent_page() -> rx.Component:
         "consent.title",
         rx.text(tr("consent.intro"), size="2", id="consent-intro"),
         rx.form(
-            ready_fieldset(  # the texts of this load first: accepting is for what was shown
-                rx.vstack(
-                    rx.foreach(s.shown, lambda x: _text_block(x, True)),
-                    error_banner(s.error, "consent-error"),
-                    rx.button(
-                        tr("consent.accept"),
-                        type="submit",
-                        size="3",
-                        width="100%",
-                        id="consent-accept",
-                    ),
-                    spacing="4",
-                    width="100%",
+            rx.vstack(
+                rx.foreach(s.shown, lambda x: _text_block(x, True)),
+                error_banner(s.error, "consent-error"),
+                rx.button(
+                    tr("consent.accept"), type="submit", size="3", width="100%", id="consent-accept"
                 ),
+                spacing="4",
+                width="100%",
             ),
             on_submit=s.accept,
             width="100%",
