@@ -71,11 +71,11 @@ class Commission(SQLModel, table=True):
 
 
 class PartnerTakings(SQLModel, table=True):
-    """A partner's succeeded payments (how many, what they kept), its cash top-ups and its
-    commission, by UTC hour: what its statistics, its settlement and the comparison of partners
+    """A partner's succeeded payments (how many, what they kept), its cash top-ups, its
+    commission, its SIMs and their activations, by UTC hour: what its statistics, its settlement and the comparison of partners
     sum for a period, instead of the payments and commissions themselves (partners.takings).
 
-    Only the database writes it: triggers on `payment` and `commission` add a row of the
+    Only the database writes it: triggers on `payment`, `commission` and `sim` add a row of the
     differences each change makes (positive and negative), so no writer locks a shared row;
     partners.takings.fold adds those rows into one folded row per partner and hour. A figure
     is the sum of all rows, folded or not."""
@@ -86,7 +86,14 @@ class PartnerTakings(SQLModel, table=True):
             "ix_partner_takings_partner_hour",
             "partner_id",
             "hour",
-            postgresql_include=["payments", "kept_kop", "cash_kop", "profit_kop"],
+            postgresql_include=[
+                "payments",
+                "kept_kop",
+                "cash_kop",
+                "profit_kop",
+                "sims",
+                "activations",
+            ],
         ),
         Index("ix_partner_takings_hour", "hour"),
         # one folded row per partner and hour: fold adds into it
@@ -107,4 +114,8 @@ class PartnerTakings(SQLModel, table=True):
     # the dealer's cash top-ups (method "partner", succeeded or refunded): what it kept of them
     cash_kop: int = Field(default=0, sa_type=BigInteger)
     profit_kop: int = Field(default=0, sa_type=BigInteger)  # commission: accruals less reversals
+    # its SIMs (counted at the hour each was added; all hours sum to what it holds now) and
+    # their activations (at the hour of each): from triggers on `sim`
+    sims: int = Field(default=0)
+    activations: int = Field(default=0)
     folded: bool = Field(default=False)

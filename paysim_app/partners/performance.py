@@ -1,9 +1,9 @@
 """Partner statistics: SIMs, subscribers, profit (commissions) and activations, for any period.
 
 Every figure is one grouped SQL query (no Python loop over rows), shaped for the indexes:
-profit and payments from the partners' takings by hour (partners.takings: at most one row per
-partner and hour, so a year is ~8 800 rows however many payments it had); activations by
-(partner_id, activated_at) — ix_sim_partner_activated; SIMs by (partner_id, status) —
+profit, payments, activations and the comparison's SIM counts from the partners' takings by
+hour (partners.takings: at most one row per partner and hour, so a year is ~8 800 rows however
+many payments it had); a partner's SIMs by status from (partner_id, status) —
 ix_sim_partner_status (partner_id, status, id).
 
 Profit is the sum of the partner's commission rows: accruals are positive, a refund's reversal
@@ -187,14 +187,6 @@ def partner_stats(
             session, month_of(session, PartnerTakings.hour), partner_id=pid, start=start, end=end
         ).items()
     }
-    a_month = month_of(session, Sim.activated_at).label("month")
-    activations_by_month = _by_month(
-        session.execute(
-            select(a_month, func.count())
-            .where(Sim.partner_id == pid, Sim.activated_at >= start, Sim.activated_at < end)
-            .group_by(a_month)
-        ).all()
-    )
     in_period = list(by_month.values())
     payments_count = sum(f.payments for f in in_period)
     payments_kop = sum(f.kept_kop for f in in_period)
@@ -203,7 +195,7 @@ def partner_stats(
         MonthPoint(
             m,
             by_month.get(m, takings.Takings()).profit_kop,
-            int(activations_by_month.get(m) or 0),
+            by_month.get(m, takings.Takings()).activations,
         )
         for m in months_between(date_from, date_to)
     ]
@@ -238,11 +230,6 @@ def partners_comparison(
     def grouped(stmt) -> dict:
         return {row[0]: row[1:] for row in session.execute(stmt).all()}
 
-    sims = grouped(
-        select(Sim.partner_id, func.count())
-        .where(Sim.partner_id.is_not(None))
-        .group_by(Sim.partner_id)
-    )
     subscribers = grouped(
         select(
             Subscriber.partner_id,
@@ -252,30 +239,26 @@ def partners_comparison(
         .where(Subscriber.partner_id.is_not(None))
         .group_by(Subscriber.partner_id)
     )
-    activations = grouped(
-        select(Sim.partner_id, func.count())
-        .where(Sim.partner_id.is_not(None), Sim.activated_at >= start, Sim.activated_at < end)
-        .group_by(Sim.partner_id)
-    )
+    held = takings.sums(session, PartnerTakings.partner_id)  # all hours: the SIMs held now
     taken = takings.sums(session, PartnerTakings.partner_id, start=start, end=end)
-    rows = [
-        PartnerComparisonRow(
-            partner_id=p.id,
-            code=p.code,
-            name=p.name,
-            is_active=p.is_active,
-            sims=int(sims.get(p.id, (0,))[0]),
-            subscribers=int(subscribers.get(p.id, (0, 0))[0]),
-            active_subscribers=int(subscribers.get(p.id, (0, 0))[1]),
-            activations=int(activations.get(p.id, (0,))[0]),
-            payments_count=taken.get(p.id, takings.Takings()).payments,
-            payments_kop=taken.get(p.id, takings.Takings()).kept_kop,
-            profit_kop=taken.get(p.id, takings.Takings()).profit_kop,
+    none, rows = takings.Takings(), []
+    for p in session.execute(select(Partner.id, Partner.code, Partner.name, Partner.is_active)):
+        period, contracts = taken.get(p.id, none), subscribers.get(p.id, (0, 0))
+        rows.append(
+            PartnerComparisonRow(
+                partner_id=p.id,
+                code=p.code,
+                name=p.name,
+                is_active=p.is_active,
+                sims=held.get(p.id, none).sims,
+                subscribers=int(contracts[0]),
+                active_subscribers=int(contracts[1]),
+                activations=period.activations,
+                payments_count=period.payments,
+                payments_kop=period.kept_kop,
+                profit_kop=period.profit_kop,
+            )
         )
-        for p in session.execute(
-            select(Partner.id, Partner.code, Partner.name, Partner.is_active)
-        ).all()
-    ]
     rows.sort(key=lambda r: (-r.profit_kop, r.name, r.partner_id))
     return rows
 

@@ -1,11 +1,12 @@
-"""What each partner took in, by UTC hour (`partner_takings`, filled by the database's triggers
-on payment and commission: migration 0041): the sums its statistics and the comparison of
-partners read for a period instead of the payments and commissions themselves.
+"""What each partner took in and holds, by UTC hour (`partner_takings`, filled by the
+database's triggers on payment, commission and sim: migrations 0041, 0043): the sums its
+statistics, its settlement and the comparison of partners read instead of the payments,
+commissions and SIMs themselves.
 
 `sums` adds the rows of a period, folded or not; `fold` (the scheduler's tidy job, and after a
 billing cycle) adds the triggers' rows of differences into one row per partner and hour, so a
 year of a partner stays ~8 800 rows however many payments it had. `rebuild` recomputes the
-whole table from the payments and commissions (for data loaded with the triggers off, e.g.
+whole table from the payments, commissions and SIMs (for data loaded with the triggers off, e.g.
 bench/admin_data.py)."""
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from paysim_app.core.unit_of_work import verb
 from paysim_app.models import PartnerTakings
 
 _T = PartnerTakings.__table__
-_COLUMNS = "partner_id, hour, payments, kept_kop, cash_kop, profit_kop, folded"
+# what a row holds, in the order of Takings' fields
+FIGURES = ("payments", "kept_kop", "cash_kop", "profit_kop", "sims", "activations")
+_COLUMNS = ", ".join(("partner_id", "hour", *FIGURES, "folded"))
 _KEPT = "amount_kop - refunded_kop - chargeback_kop"
 _CASH = "method = 'partner' AND status IN ('succeeded', 'refunded')"
 
@@ -34,6 +37,8 @@ class Takings:
     kept_kop: int = 0  # their amounts less refunds and chargebacks
     cash_kop: int = 0  # the dealer's cash top-ups (succeeded or refunded): what it kept of them
     profit_kop: int = 0  # commission: accruals less reversals
+    sims: int = 0  # SIMs added less SIMs gone (all hours: the SIMs it holds)
+    activations: int = 0  # its SIMs' activations
 
 
 def _on_the_hour(moment: datetime) -> bool:
@@ -57,12 +62,7 @@ def sums(
         if bound is not None and not _on_the_hour(bound):
             raise ValueError(f"{bound} is not on the hour: partner_takings holds whole hours")
     key = group.label("key") if group is not None else None
-    figures = [
-        func.coalesce(func.sum(_T.c.payments), 0),
-        func.coalesce(func.sum(_T.c.kept_kop), 0),
-        func.coalesce(func.sum(_T.c.cash_kop), 0),
-        func.coalesce(func.sum(_T.c.profit_kop), 0),
-    ]
+    figures = [func.coalesce(func.sum(_T.c[name]), 0) for name in FIGURES]
     query = select(*([key] if key is not None else []), *figures)
     if partner_id is not None:
         query = query.where(_T.c.partner_id == partner_id)
@@ -85,48 +85,41 @@ def fold(session: Session) -> int:
     number of rows folded. Safe beside the triggers' writers and another fold: the rows taken
     are exactly the rows summed (PostgreSQL: one DELETE ... RETURNING feeding the upsert;
     SQLite: one writer at a time). The caller commits."""
+    names = ", ".join(FIGURES)
     if bulk.is_postgres(session):
+        sums_of = ", ".join(f"sum({n}) AS {n}" for n in FIGURES)
+        adds = ", ".join(f"{n} = partner_takings.{n} + excluded.{n}" for n in FIGURES)
         return session.execute(
             text(
                 "WITH gone AS (DELETE FROM partner_takings WHERE NOT folded"
-                " RETURNING partner_id, hour, payments, kept_kop, cash_kop, profit_kop),"
-                " summed AS (SELECT partner_id, hour, sum(payments) AS payments,"
-                " sum(kept_kop) AS kept_kop, sum(cash_kop) AS cash_kop,"
-                " sum(profit_kop) AS profit_kop, count(*) AS n FROM gone GROUP BY partner_id, hour),"
+                f" RETURNING partner_id, hour, {names}),"
+                f" summed AS (SELECT partner_id, hour, {sums_of}, count(*) AS n"
+                " FROM gone GROUP BY partner_id, hour),"
                 f" added AS (INSERT INTO partner_takings ({_COLUMNS})"
-                " SELECT partner_id, hour, payments, kept_kop, cash_kop, profit_kop, true"
-                " FROM summed ON CONFLICT (partner_id, hour) WHERE folded DO UPDATE SET"
-                " payments = partner_takings.payments + excluded.payments,"
-                " kept_kop = partner_takings.kept_kop + excluded.kept_kop,"
-                " cash_kop = partner_takings.cash_kop + excluded.cash_kop,"
-                " profit_kop = partner_takings.profit_kop + excluded.profit_kop)"
+                f" SELECT partner_id, hour, {names}, true FROM summed"
+                f" ON CONFLICT (partner_id, hour) WHERE folded DO UPDATE SET {adds})"
                 " SELECT coalesce(sum(n), 0) FROM summed"
             )
         ).scalar_one()
     gone = session.execute(
-        text(
-            "DELETE FROM partner_takings WHERE NOT folded"
-            " RETURNING partner_id, hour, payments, kept_kop, cash_kop, profit_kop"
-        )
+        text(f"DELETE FROM partner_takings WHERE NOT folded RETURNING partner_id, hour, {names}")
     ).all()
-    summed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    summed: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(FIGURES))
     for partner_id, hour, *figures in gone:
         total = summed[(partner_id, hour)]
         total[:] = [a + b for a, b in zip(total, figures, strict=True)]
     if summed:
+        values = ", ".join(f":{n}" for n in FIGURES)
+        adds = ", ".join(f"{n} = {n} + excluded.{n}" for n in FIGURES)
         session.execute(
             text(
                 f"INSERT INTO partner_takings ({_COLUMNS})"
-                " VALUES (:partner_id, :hour, :payments, :kept, :cash, :profit, 1)"
-                " ON CONFLICT (partner_id, hour) WHERE folded DO UPDATE SET"
-                " payments = payments + excluded.payments,"
-                " kept_kop = kept_kop + excluded.kept_kop,"
-                " cash_kop = cash_kop + excluded.cash_kop,"
-                " profit_kop = profit_kop + excluded.profit_kop"
+                f" VALUES (:partner_id, :hour, {values}, 1)"
+                f" ON CONFLICT (partner_id, hour) WHERE folded DO UPDATE SET {adds}"
             ),
             [
-                {"partner_id": p, "hour": h, "payments": n, "kept": k, "cash": c, "profit": pr}
-                for (p, h), (n, k, c, pr) in summed.items()
+                {"partner_id": p, "hour": h, **dict(zip(FIGURES, figures, strict=True))}
+                for (p, h), figures in summed.items()
             ],
         )
     return len(gone)
@@ -134,24 +127,30 @@ def fold(session: Session) -> int:
 
 @verb
 def rebuild(session: Session) -> int:
-    """Recompute every partner's takings from its payments and commissions (one folded row per
+    """Recompute every partner's takings from its payments, commissions and SIMs (one folded row per
     partner and hour); the number of rows. For data written with the triggers off (a bulk load
     under session_replication_role = replica); the caller commits."""
     if bulk.is_postgres(session):
-        hour = "date_trunc('hour', created_at, 'UTC')"
+        hour = "date_trunc('hour', {column}, 'UTC')"
     else:
-        hour = "strftime('%Y-%m-%d %H:00:00.000000', created_at)"
+        hour = "strftime('%Y-%m-%d %H:00:00.000000', {column})"
+    added, activated = hour.format(column="created_at"), hour.format(column="activated_at")
+    sums_of = ", ".join(f"sum({n})" for n in FIGURES)
     session.execute(text("DELETE FROM partner_takings"))
     session.execute(
         text(
-            f"INSERT INTO partner_takings ({_COLUMNS})"
-            " SELECT partner_id, hour, sum(n), sum(kept), sum(cash), sum(profit), true FROM ("
-            f" SELECT partner_id, {hour} AS hour,"
-            " CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END AS n,"
-            f" CASE WHEN status = 'succeeded' THEN {_KEPT} ELSE 0 END AS kept,"
-            f" CASE WHEN {_CASH} THEN {_KEPT} ELSE 0 END AS cash, 0 AS profit FROM payment"
+            f"INSERT INTO partner_takings ({_COLUMNS}) SELECT partner_id, hour, {sums_of}, true"
+            f" FROM (SELECT partner_id, {added} AS hour,"
+            " CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END AS payments,"
+            f" CASE WHEN status = 'succeeded' THEN {_KEPT} ELSE 0 END AS kept_kop,"
+            f" CASE WHEN {_CASH} THEN {_KEPT} ELSE 0 END AS cash_kop, 0 AS profit_kop,"
+            " 0 AS sims, 0 AS activations FROM payment"
             f" WHERE partner_id IS NOT NULL AND (status = 'succeeded' OR {_CASH})"
-            f" UNION ALL SELECT partner_id, {hour}, 0, 0, 0, amount_kop FROM commission"
+            f" UNION ALL SELECT partner_id, {added}, 0, 0, 0, amount_kop, 0, 0 FROM commission"
+            f" UNION ALL SELECT partner_id, {added}, 0, 0, 0, 0, 1, 0 FROM sim"
+            " WHERE partner_id IS NOT NULL"
+            f" UNION ALL SELECT partner_id, {activated}, 0, 0, 0, 0, 0, 1 FROM sim"
+            " WHERE partner_id IS NOT NULL AND activated_at IS NOT NULL"
             ") AS taken GROUP BY partner_id, hour"
         )
     )

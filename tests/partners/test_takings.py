@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from paysim_app.models import Commission, PartnerTakings, Payment
+from paysim_app.models import Commission, PartnerTakings, Payment, Sim
 from paysim_app.partners import takings
+from tests.conftest import make_iccid, make_imsi, make_msisdn
 
 START = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 KEPT = Payment.amount_kop - Payment.refunded_kop - Payment.chargeback_kop
@@ -22,17 +23,18 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _expected(session) -> dict[tuple[int, datetime], tuple[int, int, int, int]]:
-    """(partner, UTC hour) -> (payments, kept, cash, profit), summed in Python from the rows:
-    succeeded payments count and keep; a dealer's cash top-up (method "partner") is cash when
-    it succeeded or was refunded."""
+def _expected(session) -> dict[tuple[int, datetime], tuple[int, ...]]:
+    """(partner, UTC hour) -> (payments, kept, cash, profit, sims, activations), summed in
+    Python from the rows: succeeded payments count and keep; a dealer's cash top-up (method
+    "partner") is cash when it succeeded or was refunded; a SIM counts at the hour it was added,
+    its activation at the hour it was activated."""
     out: dict[tuple[int, datetime], list[int]] = {}
     for partner_id, created, status, method, kept in session.execute(
         select(Payment.partner_id, Payment.created_at, Payment.status, Payment.method, KEPT).where(
             Payment.partner_id.is_not(None)
         )
     ):
-        figures = out.setdefault((partner_id, _hour(created)), [0, 0, 0, 0])
+        figures = out.setdefault((partner_id, _hour(created)), [0] * 6)
         if status == "succeeded":
             figures[0], figures[1] = figures[0] + 1, figures[1] + kept
         if method == "partner" and status in ("succeeded", "refunded"):
@@ -40,11 +42,17 @@ def _expected(session) -> dict[tuple[int, datetime], tuple[int, int, int, int]]:
     for partner_id, created, amount in session.execute(
         select(Commission.partner_id, Commission.created_at, Commission.amount_kop)
     ):
-        out.setdefault((partner_id, _hour(created)), [0, 0, 0, 0])[3] += amount
+        out.setdefault((partner_id, _hour(created)), [0] * 6)[3] += amount
+    for partner_id, created, activated in session.execute(
+        select(Sim.partner_id, Sim.created_at, Sim.activated_at).where(Sim.partner_id.is_not(None))
+    ):
+        out.setdefault((partner_id, _hour(created)), [0] * 6)[4] += 1
+        if activated is not None:
+            out.setdefault((partner_id, _hour(activated)), [0] * 6)[5] += 1
     return {key: tuple(v) for key, v in out.items() if any(v)}
 
 
-def _held(session) -> dict[tuple[int, datetime], tuple[int, int, int, int]]:
+def _held(session) -> dict[tuple[int, datetime], tuple[int, ...]]:
     rows = session.execute(
         select(
             PartnerTakings.partner_id,
@@ -53,6 +61,8 @@ def _held(session) -> dict[tuple[int, datetime], tuple[int, int, int, int]]:
             func.sum(PartnerTakings.kept_kop),
             func.sum(PartnerTakings.cash_kop),
             func.sum(PartnerTakings.profit_kop),
+            func.sum(PartnerTakings.sims),
+            func.sum(PartnerTakings.activations),
         ).group_by(PartnerTakings.partner_id, PartnerTakings.hour)
     ).all()
     return {(p, h): tuple(int(f) for f in figures) for p, h, *figures in rows if any(figures)}
@@ -65,6 +75,40 @@ def shop(session, factory):
     return partners, sims
 
 
+def _change_a_sim(session, rnd, partners, step: int, seed: int) -> None:
+    mine = session.execute(select(Sim.id).where(Sim.label == f"t{seed}")).scalars().all()
+    what = rnd.random()
+    moment = START + timedelta(minutes=rnd.randint(0, 6 * 60))
+    if what < 0.4 or not mine:
+        n = 10_000 + seed * 1000 + step
+        session.execute(
+            insert(Sim).values(
+                iccid=make_iccid(n),
+                msisdn=make_msisdn(n),
+                imsi=make_imsi(n),
+                status="in_stock",
+                partner_id=rnd.choice([*partners, None]),
+                label=f"t{seed}",
+                activated_at=rnd.choice([None, moment]),
+                created_at=START + timedelta(minutes=rnd.randint(0, 6 * 60)),
+            )
+        )
+        return
+    sim_id = rnd.choice(mine)
+    change = rnd.choice(
+        [
+            {"partner_id": rnd.choice([*partners, None])},
+            {"activated_at": moment, "status": "active"},
+            {"activated_at": None},
+            {"status": "blocked"},  # nothing the takings count
+        ]
+    )
+    if what < 0.9:
+        session.execute(update(Sim).where(Sim.id == sim_id).values(**change))
+    else:
+        session.execute(delete(Sim).where(Sim.id == sim_id))
+
+
 def _random_changes(session, partners, sims, steps: int, seed: int = 7) -> None:
     """Inserts, updates and deletes of payments and commissions, as single rows and as
     statements over many rows (a settlement's, a refund's)."""
@@ -73,7 +117,7 @@ def _random_changes(session, partners, sims, steps: int, seed: int = 7) -> None:
     commissions: list[int] = []
     for step in range(steps):
         op = rnd.random()
-        if op < 0.35 or not made:
+        if op < 0.28 or not made:
             amount = rnd.randint(100, 500_000)
             made.append(
                 session.execute(
@@ -90,7 +134,7 @@ def _random_changes(session, partners, sims, steps: int, seed: int = 7) -> None:
                     .returning(Payment.id)
                 ).scalar_one()
             )
-        elif op < 0.55:  # settle, refund in part or whole, a lost dispute
+        elif op < 0.42:  # settle, refund in part or whole, a lost dispute
             pid = rnd.choice(made)
             amount = session.get(Payment, pid).amount_kop
             change = rnd.choice(
@@ -106,12 +150,12 @@ def _random_changes(session, partners, sims, steps: int, seed: int = 7) -> None:
                 ]
             )
             session.execute(update(Payment).where(Payment.id == pid).values(**change))
-        elif op < 0.65:  # one statement over several payments, as a settlement writes them
+        elif op < 0.48:  # one statement over several payments, as a settlement writes them
             chosen = rnd.sample(made, min(len(made), 5))
             session.execute(
                 update(Payment).where(Payment.id.in_(chosen)).values(status="succeeded")
             )
-        elif op < 0.85:
+        elif op < 0.62:
             pid = rnd.choice(made)
             commissions.append(
                 session.execute(
@@ -127,6 +171,8 @@ def _random_changes(session, partners, sims, steps: int, seed: int = 7) -> None:
                     .returning(Commission.id)
                 ).scalar_one()
             )
+        elif op < 0.86:  # SIMs: added (in stock or active), moved, activated, removed
+            _change_a_sim(session, rnd, partners, step, seed)
         elif op < 0.92 and commissions:
             gone = commissions.pop(rnd.randrange(len(commissions)))
             session.execute(delete(Commission).where(Commission.id == gone))
@@ -187,7 +233,7 @@ def test_sums_by_partner_and_period(session, shop):
     start, end = START + timedelta(hours=1), START + timedelta(hours=4)
     got = takings.sums(session, PartnerTakings.partner_id, start=start, end=end)
     for partner_id in partners:
-        want = [0, 0, 0, 0]
+        want = [0] * 6
         for (p, hour), figures in _expected(session).items():
             if p == partner_id and start <= hour < end:
                 want = [a + b for a, b in zip(want, figures, strict=True)]
