@@ -2,12 +2,13 @@
 
 The comparison of partners counted every partner's SIMs and the activations of the period over
 `sim`: at 10M SIMs 554 ms and 359 ms of its 1.1 s (bench/README.md, "Partners' takings by
-hour"). Triggers on `sim` now add +1 / -1 rows to `partner_takings`: a SIM at the hour it was
-added (the sum over all hours is what the partner holds now) and its activation at the hour of
-`activated_at`, moved to another partner or hour when those change. Inserts and deletes are
+hour"). Triggers on `sim` now add +1 / -1 rows to `partner_takings`: a SIM it holds on the row
+of one fixed hour, 1970-01-01 00:00 UTC (a count of what is held now has no hour of its own;
+one hour keeps it one row per partner once folded), and its activation at the hour of
+`activated_at`; a change of the SIM's partner or activation time moves them. Inserts and deletes are
 statement-level on PostgreSQL (an import's chunk adds one row per partner and hour); an update
-is row-level, and only when the partner, the activation time or the creation time changed (a
-fee, a block or a status change of a SIM never calls it).
+is row-level, and only when the partner or the activation time changed (a fee, a block or a
+status change of a SIM never calls it).
 
 Revision ID: 0043_partner_takings_sims
 Revises: 0042_payment_partner_cash
@@ -28,12 +29,17 @@ depends_on: str | Sequence[str] | None = None
 COLUMNS = "partner_id, hour, payments, kept_kop, cash_kop, profit_kop, sims, activations, folded"
 PG_HOUR = "date_trunc('hour', {column}, 'UTC')"
 SQLITE_HOUR = "strftime('%Y-%m-%d %H:00:00.000000', {column})"
+# the hour whose rows hold the SIMs (partners.takings.HELD_AT)
+HELD = {
+    PG_HOUR: "TIMESTAMPTZ '1970-01-01 00:00:00+00'",
+    SQLITE_HOUR: "'1970-01-01 00:00:00.000000'",
+}
 
 
 def _contributions(rows: str, hour: str, sign: str) -> str:
     """(partner_id, hour, sims, activations) of the SIMs in `rows` (a table or a row)."""
     prefix = f"{rows}." if rows in ("OLD", "NEW") else ""
-    added = hour.format(column=f"{prefix}created_at")
+    added = HELD[hour]
     activated = hour.format(column=f"{prefix}activated_at")
     source = "" if prefix else f" FROM {rows}"
     return (
@@ -70,10 +76,9 @@ END $$""",
     "CREATE TRIGGER tr_partner_takings_sim_delete AFTER DELETE ON sim"
     " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT"
     " EXECUTE FUNCTION partner_takings_of_sims()",
-    "CREATE TRIGGER tr_partner_takings_sim_update AFTER UPDATE OF partner_id, activated_at,"
-    " created_at ON sim FOR EACH ROW WHEN (OLD.partner_id IS DISTINCT FROM NEW.partner_id"
-    " OR OLD.activated_at IS DISTINCT FROM NEW.activated_at"
-    " OR OLD.created_at IS DISTINCT FROM NEW.created_at)"
+    "CREATE TRIGGER tr_partner_takings_sim_update AFTER UPDATE OF partner_id, activated_at"
+    " ON sim FOR EACH ROW WHEN (OLD.partner_id IS DISTINCT FROM NEW.partner_id"
+    " OR OLD.activated_at IS DISTINCT FROM NEW.activated_at)"
     " EXECUTE FUNCTION partner_takings_of_sims()",
 ]
 SQLITE = [
@@ -81,9 +86,9 @@ SQLITE = [
     f" BEGIN {_add(_contributions('NEW', SQLITE_HOUR, ''))}; END",
     f"CREATE TRIGGER tr_partner_takings_sim_delete AFTER DELETE ON sim"
     f" BEGIN {_add(_contributions('OLD', SQLITE_HOUR, '-'))}; END",
-    "CREATE TRIGGER tr_partner_takings_sim_update AFTER UPDATE OF partner_id, activated_at,"
-    " created_at ON sim WHEN OLD.partner_id IS NOT NEW.partner_id"
-    " OR OLD.activated_at IS NOT NEW.activated_at OR OLD.created_at IS NOT NEW.created_at"
+    "CREATE TRIGGER tr_partner_takings_sim_update AFTER UPDATE OF partner_id, activated_at"
+    " ON sim WHEN OLD.partner_id IS NOT NEW.partner_id"
+    " OR OLD.activated_at IS NOT NEW.activated_at"
     f" BEGIN {_add(_contributions('NEW', SQLITE_HOUR, '') + ' UNION ALL ' + _contributions('OLD', SQLITE_HOUR, '-'))};"
     " END",
 ]

@@ -239,7 +239,7 @@ def partners_comparison(
         .where(Subscriber.partner_id.is_not(None))
         .group_by(Subscriber.partner_id)
     )
-    held = takings.sums(session, PartnerTakings.partner_id)  # all hours: the SIMs held now
+    held = takings.held(session)
     taken = takings.sums(session, PartnerTakings.partner_id, start=start, end=end)
     none, rows = takings.Takings(), []
     for p in session.execute(select(Partner.id, Partner.code, Partner.name, Partner.is_active)):
@@ -250,7 +250,7 @@ def partners_comparison(
                 code=p.code,
                 name=p.name,
                 is_active=p.is_active,
-                sims=held.get(p.id, none).sims,
+                sims=held.get(p.id, 0),
                 subscribers=int(contracts[0]),
                 active_subscribers=int(contracts[1]),
                 activations=period.activations,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.sql.elements import ColumnElement
@@ -37,8 +37,19 @@ class Takings:
     kept_kop: int = 0  # their amounts less refunds and chargebacks
     cash_kop: int = 0  # the dealer's cash top-ups (succeeded or refunded): what it kept of them
     profit_kop: int = 0  # commission: accruals less reversals
-    sims: int = 0  # SIMs added less SIMs gone (all hours: the SIMs it holds)
+    sims: int = 0  # the SIMs it holds (on the rows of HELD_AT only)
     activations: int = 0  # its SIMs' activations
+
+
+# the hour whose rows hold each partner's SIMs (a count of what it holds now has no hour; one
+# hour keeps it one row per partner once folded): migration 0043's triggers write it
+HELD_AT = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def held(session: Session) -> dict[int, int]:
+    """{partner id: the SIMs it holds}, from HELD_AT's rows."""
+    found = sums(session, _T.c.partner_id, start=HELD_AT, end=HELD_AT + timedelta(hours=1))
+    return {partner_id: figures.sims for partner_id, figures in found.items()}
 
 
 def _on_the_hour(moment: datetime) -> bool:
@@ -135,6 +146,11 @@ def rebuild(session: Session) -> int:
     else:
         hour = "strftime('%Y-%m-%d %H:00:00.000000', {column})"
     added, activated = hour.format(column="created_at"), hour.format(column="activated_at")
+    held_at = (
+        "'1970-01-01 00:00:00+00'"
+        if bulk.is_postgres(session)
+        else ("'1970-01-01 00:00:00.000000'")
+    )
     sums_of = ", ".join(f"sum({n})" for n in FIGURES)
     session.execute(text("DELETE FROM partner_takings"))
     session.execute(
@@ -147,7 +163,7 @@ def rebuild(session: Session) -> int:
             " 0 AS sims, 0 AS activations FROM payment"
             f" WHERE partner_id IS NOT NULL AND (status = 'succeeded' OR {_CASH})"
             f" UNION ALL SELECT partner_id, {added}, 0, 0, 0, amount_kop, 0, 0 FROM commission"
-            f" UNION ALL SELECT partner_id, {added}, 0, 0, 0, 0, 1, 0 FROM sim"
+            f" UNION ALL SELECT partner_id, {held_at}, 0, 0, 0, 0, 1, 0 FROM sim"
             " WHERE partner_id IS NOT NULL"
             f" UNION ALL SELECT partner_id, {activated}, 0, 0, 0, 0, 0, 1 FROM sim"
             " WHERE partner_id IS NOT NULL AND activated_at IS NOT NULL"

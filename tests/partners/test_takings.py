@@ -26,8 +26,8 @@ def _hour(moment: datetime) -> datetime:
 def _expected(session) -> dict[tuple[int, datetime], tuple[int, ...]]:
     """(partner, UTC hour) -> (payments, kept, cash, profit, sims, activations), summed in
     Python from the rows: succeeded payments count and keep; a dealer's cash top-up (method
-    "partner") is cash when it succeeded or was refunded; a SIM counts at the hour it was added,
-    its activation at the hour it was activated."""
+    "partner") is cash when it succeeded or was refunded; a SIM held counts at HELD_AT, its
+    activation at the hour it was activated."""
     out: dict[tuple[int, datetime], list[int]] = {}
     for partner_id, created, status, method, kept in session.execute(
         select(Payment.partner_id, Payment.created_at, Payment.status, Payment.method, KEPT).where(
@@ -43,10 +43,10 @@ def _expected(session) -> dict[tuple[int, datetime], tuple[int, ...]]:
         select(Commission.partner_id, Commission.created_at, Commission.amount_kop)
     ):
         out.setdefault((partner_id, _hour(created)), [0] * 6)[3] += amount
-    for partner_id, created, activated in session.execute(
-        select(Sim.partner_id, Sim.created_at, Sim.activated_at).where(Sim.partner_id.is_not(None))
+    for partner_id, activated in session.execute(
+        select(Sim.partner_id, Sim.activated_at).where(Sim.partner_id.is_not(None))
     ):
-        out.setdefault((partner_id, _hour(created)), [0] * 6)[4] += 1
+        out.setdefault((partner_id, takings.HELD_AT), [0] * 6)[4] += 1
         if activated is not None:
             out.setdefault((partner_id, _hour(activated)), [0] * 6)[5] += 1
     return {key: tuple(v) for key, v in out.items() if any(v)}
