@@ -46,10 +46,11 @@ class Takings:
 HELD_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@verb(read_only=True)
 def held(session: Session) -> dict[int, int]:
-    """{partner id: the SIMs it holds}, from HELD_AT's rows."""
+    """{partner id: the SIMs it holds} (partners holding none left out), from HELD_AT's rows."""
     found = sums(session, _T.c.partner_id, start=HELD_AT, end=HELD_AT + timedelta(hours=1))
-    return {partner_id: figures.sims for partner_id, figures in found.items()}
+    return {partner_id: f.sims for partner_id, f in found.items() if f.sims}
 
 
 def _on_the_hour(moment: datetime) -> bool:

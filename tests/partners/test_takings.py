@@ -274,3 +274,19 @@ def test_a_fold_beside_an_open_writer_loses_nothing(backend, session, new_sessio
     takings.fold(session)
     session.commit()
     assert _held(session) == _expected(session)
+
+
+def test_held_counts_the_sims_each_partner_holds_now(session, shop):
+    partners, sims = shop
+    _random_changes(session, partners, sims, 200, seed=13)
+    now = dict(
+        session.execute(
+            select(Sim.partner_id, func.count())
+            .where(Sim.partner_id.is_not(None))
+            .group_by(Sim.partner_id)
+        ).all()
+    )
+    assert takings.held(session) == {p: n for p, n in now.items() if n}
+    takings.fold(session)
+    session.commit()
+    assert takings.held(session) == {p: n for p, n in now.items() if n}
