@@ -1,5 +1,5 @@
 """What each partner took in and holds, by UTC hour (`partner_takings`, filled by the
-database's triggers on payment, commission and sim: migrations 0041, 0043): the sums its
+database's triggers on payment, commission and sim: migration 0041): the sums its
 statistics, its settlement and the comparison of partners read instead of the payments,
 commissions and SIMs themselves.
 
@@ -42,7 +42,7 @@ class Takings:
 
 
 # the hour whose rows hold each partner's SIMs (a count of what it holds now has no hour; one
-# hour keeps it one row per partner once folded): migration 0043's triggers write it
+# hour keeps it one row per partner once folded): migration 0041's triggers write it
 HELD_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
 
