@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 import reflex as rx
@@ -165,6 +166,30 @@ async def _scheduler():
 
 
 app.register_lifespan_task(_scheduler)
+
+
+@contextlib.asynccontextmanager
+async def _tabs_keep_their_state():
+    """A graceful stop (a deploy) lets go of the tabs this worker served. Reflex forgets a tab's
+    socket record in Redis when the socket closes, in a task nobody waits for, so a busy worker
+    could end first and leave the record behind; the tab's next connection (to the restarted
+    app) then looked like a duplicate tab, and Reflex gave it a new, empty page state. The
+    worker ends only when those tasks are done, and deletes the records of sockets still open."""
+    yield
+    cleanups = [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_name().startswith("reflex_disconnect_token|")  # Reflex 0.10's name
+    ]
+    if cleanups:
+        await asyncio.wait(cleanups, timeout=10)
+    manager = getattr(app.event_namespace, "_token_manager", None)  # not public in Reflex 0.10
+    for token, record in list(getattr(manager, "token_to_socket", {}).items()):
+        if record.instance_id == manager.instance_id:
+            await manager.disconnect_token(token, record.sid)
+
+
+app.register_lifespan_task(_tabs_keep_their_state)
 # the access check before every event, ahead of Reflex's own hydrate middleware
 app.add_middleware(Door(), index=0)
 

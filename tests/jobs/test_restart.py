@@ -7,7 +7,8 @@ tab signs in and picks its second SIM. The server is stopped (SIGTERM, as a depl
 started again: the same tab reconnects still signed in, on the same SIM. Then it is killed
 (SIGKILL, a crash) and started again: still signed in. After a crash Reflex sees the tab's old
 socket record in Redis (it expires after an hour) and gives the reconnecting tab a new state
-token, so the page state starts afresh there; the sign-in does not depend on it."""
+token, so the page state starts afresh there; the sign-in does not depend on it. A graceful
+stop deletes the records of the tabs it served, so a deploy keeps every tab's page state."""
 
 from __future__ import annotations
 
@@ -91,6 +92,11 @@ def test_a_signed_in_tab_survives_a_backend_restart(db, jobs_db, tmp_path):  # n
         _run(_sign_in_and_pick(tab, names, login, second.id))
     finally:
         first.stop()
+    # the graceful stop let go of the tab (paysim_app.py, _tabs_keep_their_state): a socket
+    # record left in Redis would make the restarted app take the tab for a duplicate and give
+    # it a new, empty page state
+    record = f"token_manager_socket_record_{tab.token}"
+    assert not redis.Redis.from_url(REDIS_URL).exists(record)
 
     async def reopen() -> None:
         await tab.open("/cabinet", TIMEOUT)

@@ -1,14 +1,19 @@
-"""A real backend (`reflex run --env prod --backend-only`) on a demo database of its own, once
-per database kind (SQLite always, PostgreSQL when PAYSIM_TEST_POSTGRES_URL is set), driven over
-its websocket by the load benchmark's client (bench/load_client.py: Reflex's own protocol).
+"""A real backend (`reflex run --env prod --backend-only`) on a demo database of its own
+(PostgreSQL, production's database, when PAYSIM_TEST_POSTGRES_URL is set; SQLite otherwise),
+driven over its websocket by the load benchmark's client (bench/load_client.py: Reflex's own
+protocol).
+
+One database kind, not both: what these suites check is the door and the ownership filters of
+the handlers, Python and SQL that do not differ by database, and the verbs behind them run on
+both databases in the service tests. The second backend cost about a tenth of `make test`'s CPU
+(bench/README.md, "The test suite's time").
 
 The demo data is seeded, then the actors the access matrix needs are made beside it: a dealer
 user whose dealer is then deactivated and an admin whose role loses its rights after signing in;
 and a victim for the IDOR matrix: a subscriber of the demo dealer with one object of every kind,
 its texts marked so that a frame carrying any of them is found.
 
-One backend per database kind serves every module of the run (seeding and starting one costs
-seconds): a test that changes data uses actors of its own or leaves it as it found it.
+One backend serves every module of the run (seeding and starting one costs seconds): a test that changes data uses actors of its own or leaves it as it found it.
 """
 
 from __future__ import annotations
@@ -405,17 +410,13 @@ def _serve(kind: str, url: str, work: Path) -> Iterator[Backend]:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="session", params=BACKENDS)
-def backend(request, tmp_path_factory) -> Iterator[Backend]:
-    work = tmp_path_factory.mktemp(f"door-{request.param}")
-    if request.param == "sqlite":
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory) -> Iterator[Backend]:
+    if not postgres_server_url():
+        work = tmp_path_factory.mktemp("door-sqlite")
         yield from _start("sqlite", f"sqlite:///{work / 'door.db'}", work)
         return
-    if not postgres_server_url():
-        pytest.skip("PAYSIM_TEST_POSTGRES_URL is not set")
+    work = tmp_path_factory.mktemp("door-postgres")
     name = f"paysim_door_{os.getpid()}"
     url = create_postgres_database(name)
     try:
