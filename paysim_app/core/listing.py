@@ -367,6 +367,16 @@ def count_capped(session: Session, stmt: Select, cap: int = COUNT_CAP) -> tuple[
     return min(n, cap), n > cap
 
 
+def _matching_keys(session: Session, stmt: Select, spec: ListSpec) -> list:
+    """The keys of at most cap + 1 matching rows (a row per match, as the capped count)."""
+    probe = (
+        stmt.with_only_columns(spec.key, maintain_column_froms=True)
+        .order_by(None)
+        .limit(spec.count_cap + 1)
+    )
+    return list(session.execute(probe).scalars())
+
+
 @verb
 def estimate_rows(session: Session, stmt: Select) -> int | None:
     """PostgreSQL's planner estimate of the rows a SELECT returns (no rows are read)."""
@@ -440,20 +450,27 @@ def _fetch_page(
     # index). Given "ORDER BY id DESC LIMIT 26" and a filter it expects to match 600 of 2M rows,
     # PostgreSQL walks the id index backwards hoping to meet 26 of them early; when the matches
     # sit in old rows it reads a million rows first (a number search after a 1M-SIM import).
-    # When the count says the matches are few, sort just them.
-    probe, few = None, False
+    # When the count says the matches are few, sort just them: the count reads their keys, and
+    # the page asks for those keys (with the same conditions), so a costly match (a part of a
+    # number through the trigram index: 50-60 ms at 10M SIMs) is looked up once, not twice.
+    probe, few, keys = None, False, None
     if _narrowed(spec, query):
         if count or matches is None:
-            probe = count_capped(session, stmt, spec.count_cap)
+            keys = _matching_keys(session, stmt, spec)
+            probe = (min(len(keys), spec.count_cap), len(keys) > spec.count_cap)
             few = not probe[1]
         else:
             few = matches <= spec.count_cap
+    if few and keys is not None:
+        stmt = stmt.where(spec.key.in_(sorted(set(keys)))) if keys else None
     rows = (
         session.execute(
             _ordered(spec, stmt, query, by_index=not few).offset((page - 1) * size).limit(size + 1)
         )
         .mappings()
         .all()
+        if stmt is not None
+        else []
     )
     total, capped, estimated = None, False, False
     if count:

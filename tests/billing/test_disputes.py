@@ -80,9 +80,9 @@ def book(session, pid, sim_id) -> dict:
         "chargeback": p.chargeback_kop,
         "balance": session.get(Sim, sim_id).balance_kop,
         "debits": session.exec(
-            select(LedgerEntry.amount_kop).where(
-                LedgerEntry.payment_id == pid, LedgerEntry.kind == "refund"
-            )
+            select(LedgerEntry.amount_kop)
+            .where(LedgerEntry.payment_id == pid, LedgerEntry.kind == "refund")
+            .order_by(LedgerEntry.id)  # written in turn; PostgreSQL's heap order is not that
         ).all(),
         "commission": sum(
             session.exec(select(Commission.amount_kop).where(Commission.payment_id == pid)).all()

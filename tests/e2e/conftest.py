@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    *os.environ.get("PAYSIM_CHROMIUM_ARGS_EXTRA", "").split(),
 ]
 PASSWORD = "demo12345"
 WIDTHS = {"phone": 390, "desktop": 1280}
