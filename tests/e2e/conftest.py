@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # more flags for a comparison of their cost (bench/README.md, "The test suite's time")
     *os.environ.get("PAYSIM_CHROMIUM_ARGS_EXTRA", "").split(),
 ]
 PASSWORD = "demo12345"
