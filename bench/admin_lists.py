@@ -307,28 +307,22 @@ def main() -> int:
         ),
     ]
 
-    def totals(filters: dict):
+    def calling(verb: Callable, *args):
+        """A case that calls `verb` with the admin and `args`, in a session of its own."""
+
         def run(i: int):
             with Session(engine) as s:
-                payment_lists.totals(s, actor, ListQuery(filters=filters))
+                verb(s, actor, *args)
 
         return run
 
-    def stats(i: int):
-        with Session(engine) as s:
-            performance.partner_stats(s, actor, busiest, year_ago, today)
+    def totals(filters: dict):
+        return calling(payment_lists.totals, ListQuery(filters=filters))
 
-    def comparison(i: int):
-        with Session(engine) as s:
-            performance.partners_comparison(s, actor, year_ago, today)
-
-    def settlement(i: int):
-        with Session(engine) as s:
-            performance.settlement(s, actor, busiest, year_ago, today)
-
-    def settlements(i: int):
-        with Session(engine) as s:
-            performance.settlements(s, actor, month_ago, today)
+    stats = calling(performance.partner_stats, busiest, year_ago, today)
+    comparison = calling(performance.partners_comparison, year_ago, today)
+    settlement = calling(performance.settlement, busiest, year_ago, today)
+    settlements = calling(performance.settlements, month_ago, today)
 
     cases += [
         ("Payments: totals of the last 30 days", totals({"date_from": month_ago.isoformat()}), 0),

@@ -461,16 +461,17 @@ def _fetch_page(
             few = not probe[1]
         else:
             few = matches <= spec.count_cap
-    if few and keys is not None:
-        stmt = stmt.where(spec.key.in_(sorted(set(keys)))) if keys else None
+    page_stmt = stmt.where(spec.key.in_(sorted(set(keys)))) if few and keys else stmt
     rows = (
-        session.execute(
-            _ordered(spec, stmt, query, by_index=not few).offset((page - 1) * size).limit(size + 1)
+        []
+        if keys == []  # counted: nothing matches
+        else session.execute(
+            _ordered(spec, page_stmt, query, by_index=not few)
+            .offset((page - 1) * size)
+            .limit(size + 1)
         )
         .mappings()
         .all()
-        if stmt is not None
-        else []
     )
     total, capped, estimated = None, False, False
     if count:
