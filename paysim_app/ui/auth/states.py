@@ -157,7 +157,9 @@ class LoginState(SessionState):
             )
             if refusal is not None:
                 self.error = self._refused(refusal).error
-                return keep
+                # the password is typed again: a refused one is not left in the form (and each
+                # answer shows, even when its words are the last answer's)
+                return [e for e in (keep, rx.set_value("password", "")) if e]
             if step.token:
                 return [
                     e for e in (keep, await self._signed_in(step.token, step.actor, target)) if e
