@@ -27,7 +27,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import name_parts, sim_number_part
+from paysim_app.core.text_search import among, has_latin, name_parts, sim_number_part
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import AutopayRun, Commission, Partner, Payment, Sim, Subscriber, User
 from paysim_app.models.billing import (
@@ -88,7 +88,7 @@ def search_payments(stmt, text: str):
     if re.fullmatch(r"[A-Za-z0-9_:-]{6,100}", text) and any(ch.isdigit() for ch in text):
         return stmt.where(Payment.gateway_ref == text)
     names = select(Subscriber.id).where(name_parts(Subscriber.full_name, text))
-    return stmt.where(Payment.subscriber_id.in_(names.scalar_subquery()))
+    return stmt.where(among(Payment.subscriber_id, names, ("names", text), share=has_latin(text)))
 
 
 PAYMENT_LIST = ListSpec(

@@ -37,8 +37,26 @@ Latin to Cyrillic (longest first; a letter not listed stays as it is):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from sqlalchemy import Select, String, and_, false, func, literal, literal_column, or_
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
@@ -120,6 +138,12 @@ _ENDINGS = (
     "и",
 )
 _WORD = re.compile(r"[\w'-]+")
+
+
+def has_latin(text: str) -> bool:
+    """Latin letters in `text`: a name typed so is also looked for transliterated, a pattern
+    PostgreSQL has no statistics for (it may then plan a scan of every name; see among)."""
+    return re.search(r"[A-Za-z]", text) is not None
 
 
 def to_cyrillic(word: str) -> str | None:
@@ -377,6 +401,61 @@ def _in_ids_pg(element, compiler, **kw):
 
 INDEXED_TAIL = 9  # digits of a typed part of a SIM's number looked up in the trigram index
 
+# -- one lookup per search -----------------------------------------------------------------------
+LOOKUP_CAP = 1000  # ids kept from one lookup; more and each statement asks the index itself
+
+
+class _Lookups:
+    def __init__(self, session) -> None:
+        self.session = session
+        self.found: dict[tuple, list[int] | None] = {}
+
+
+_LOOKUPS: ContextVar[_Lookups | None] = ContextVar("paysim_text_lookups", default=None)
+
+
+@contextmanager
+def looked_up_once(session) -> Iterator[None]:
+    """Within it, on PostgreSQL, a part of a SIM's number (six digits or more) and a name in
+    Latin letters (`among`) are each looked up in their index once, and the statements built
+    meanwhile carry the ids found (at most LOOKUP_CAP) instead of asking the index again. For
+    the header's search, whose groups (SIMs, payments, the queues) each ask for the same number
+    or name: at 10M SIMs a digit's trigram lookup costs 50-60 ms a statement, and a Latin word
+    nobody has, asked under a group's LIMIT, was planned as a scan of every contract
+    (bench/README.md, "One lookup per search"). A Cyrillic name is left to each statement: a
+    common surname is in more contracts than a list carries, so its lookup would be one more."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    token = _LOOKUPS.set(_Lookups(session) if postgres else None)
+    try:
+        yield
+    finally:
+        _LOOKUPS.reset(token)
+
+
+def _looked_up(key: tuple, ids: Select) -> list[int] | None:
+    """The ids `ids` selects when inside looked_up_once and they are at most LOOKUP_CAP (read
+    once per key); None otherwise. The lookup is a MATERIALIZED CTE: planned for all its rows
+    (the index), not for the first few under the LIMIT (a scan hoping to meet them early)."""
+    lookups = _LOOKUPS.get()
+    if lookups is None:
+        return None
+    if key not in lookups.found:
+        cte = ids.cte("looked_up").prefix_with("MATERIALIZED")
+        found = list(lookups.session.execute(select(cte.c[0]).limit(LOOKUP_CAP + 1)).scalars())
+        lookups.found[key] = found if len(found) <= LOOKUP_CAP else None
+    return lookups.found[key]
+
+
+def _any_of(column: ColumnElement, ids: list[int]) -> ColumnElement:
+    return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
+
+
+def among(column: ColumnElement, ids: Select, key: tuple, *, share: bool = True) -> ColumnElement:
+    """`column IN (ids)`; inside looked_up_once (and `share`) the ids are read once per `key`
+    (what they depend on, e.g. ("names", text)) and, when few, carried as a list."""
+    found = _looked_up(key, ids) if share else None
+    return column.in_(ids.scalar_subquery()) if found is None else _any_of(column, found)
+
 
 class _numbers_part(FunctionElement):  # noqa: N801 - a SQL construct's name
     """Arguments: a SIM's msisdn, iccid and imsi, a LIKE pattern, the exact match. PostgreSQL:
@@ -415,6 +494,13 @@ def sim_number_part(sim, part: str, match: ColumnElement) -> ColumnElement:
     # ms on a million SIMs, its last 9 digits 10 ms
     tail = part[-INDEXED_TAIL:]
     pattern = literal(f"%{escape_like(tail)}%", String())
+    candidates = select(sim.id).where(
+        _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, true())
+    )
+    # a shorter part is in too many SIMs to carry (at 10M, five digits are in ~4 000)
+    found = _looked_up(("sim numbers", tail), candidates) if len(tail) >= 6 else None
+    if found is not None:  # the SIMs holding the tail, looked up once (looked_up_once)
+        return and_(_any_of(sim.id, found), match)
     return _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, match)
 
 

@@ -50,7 +50,7 @@ from paysim_app.billing import payment_lists
 from paysim_app.catalogue import catalogue_lists
 from paysim_app.core.listing import ListQuery, ListSpec, digits, filtered, planned
 from paysim_app.core.permissions import Actor, require_role
-from paysim_app.core.text_search import in_ids, similar_name
+from paysim_app.core.text_search import in_ids, looked_up_once, similar_name
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Subscriber
 from paysim_app.overview import people_lists, staff_lists
@@ -386,12 +386,13 @@ def search(session: Session, actor: Actor, text: str) -> list[Group]:
         return []
     number = bool(digits(text)) and _NUMBER.fullmatch(text) is not None
     groups = []
-    for kind in KINDS:
-        if not actor.can(kind.spec.permission) or (kind.numbers_only and not number):
-            continue
-        group = _group(session, actor, kind, text)
-        if group is not None:
-            groups.append(group)
+    with looked_up_once(session):  # the groups share one lookup of a number or a name
+        for kind in KINDS:
+            if not actor.can(kind.spec.permission) or (kind.numbers_only and not number):
+                continue
+            group = _group(session, actor, kind, text)
+            if group is not None:
+                groups.append(group)
     if (
         actor.can(people_lists.SUBSCRIBER_LIST.permission)
         and not number

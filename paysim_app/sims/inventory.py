@@ -29,7 +29,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import name_parts, sim_number_part
+from paysim_app.core.text_search import among, has_latin, name_parts, sim_number_part
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import (
     AuditLog,
@@ -113,7 +113,8 @@ def search_sims(stmt, text: str):
     # "IS NOT NULL" (implied by the IN) lets "newest first" walk ix_sim_subscribed_id, which
     # skips the SIMs nobody has (a fresh import adds a million of those at the newest end)
     return stmt.where(
-        Sim.subscriber_id.is_not(None), Sim.subscriber_id.in_(names.scalar_subquery())
+        Sim.subscriber_id.is_not(None),
+        among(Sim.subscriber_id, names, ("names", text), share=has_latin(text)),
     )
 
 

@@ -313,3 +313,79 @@ def test_name_part_regex_escapes_everything_but_letters():
 
     assert _regex("федоров") == "ф[её]доров"
     assert _regex("o'bri-en.*") == "o\\'bri\\-en\\.\\*"
+
+
+def _statements(session):
+    """The SQL the session's engine runs meanwhile (a list filled by a cursor hook)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def watching():
+        seen: list[str] = []
+
+        def hook(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", hook)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", hook)
+
+    return watching()
+
+
+def _each_kind_alone(session, admin, text) -> dict:
+    """The groups as each kind finds them with no lookup shared (outside looked_up_once)."""
+    found = {}
+    for kind in search.KINDS:
+        if kind.numbers_only and not text.isdigit():
+            continue
+        group = search._group(session, admin, kind, text)
+        if group is not None:
+            found[kind.name] = group
+    return found
+
+
+@pytest.mark.parametrize("cap", [1000, 1])
+def test_the_groups_share_one_lookup_of_a_number_and_find_what_each_finds_alone(
+    session, world, factory, monkeypatch, cap
+):
+    """PostgreSQL: the SIMs holding a typed part of a number are looked up once for all the
+    groups (SIMs, payments, the queues), as are the contracts of a name in Latin letters (SIMs,
+    payments; a Cyrillic one is left to each group); with
+    more than LOOKUP_CAP of them (cap 1 here) each group asks the index itself. Either way every
+    group finds what it finds alone. SQLite has no index to spare: nothing changes there."""
+    from paysim_app.core import text_search
+
+    monkeypatch.setattr(text_search, "LOOKUP_CAP", cap)
+    admin, sim = world["admin"], world["sim"]
+    twin = factory.sim(world["petrova"])  # a second SIM holding the same last seven digits
+    session.commit()
+    tail = sim.msisdn[-7:]  # six digits would also be a payment id
+    twin.msisdn = "+7998" + sim.msisdn[5:]
+    session.commit()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for text, looked_up in ((tail, "LIKE"), ("Petrov", "full_name")):
+        with _statements(session) as seen:
+            together = groups(session, admin, text)
+        alone = _each_kind_alone(session, admin, text)
+        assert together.keys() == alone.keys(), text
+        # the number's SIM has a payment and a block; the name's contracts have SIMs, payments
+        assert {"sim", "payment", "block" if text == tail else "subscriber"} <= together.keys()
+        for kind, group in together.items():
+            assert (group.count, group.hits) == (alone[kind].count, alone[kind].hits), kind
+        lookups = [s for s in seen if "looked_up" in s]
+        if postgres and cap > 1:
+            assert len(lookups) == 1 and looked_up in lookups[0], text
+            # no statement of a group asks the index again
+            asked = [s for s in seen if "looked_up" not in s and " || " in s]
+            assert asked == [], text
+        elif postgres:  # two SIMs (two contracts) found, one more than the cap: not carried
+            assert len(lookups) == 1, text
+            assert any("looked_up" not in s and (" || " in s or "full_name" in s) for s in seen)
+        else:
+            assert lookups == [], text
