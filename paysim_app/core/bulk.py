@@ -43,20 +43,25 @@ def array_literal(values: Sequence) -> str | list:
             items.append(str(v))
         elif type(v) is str:
             items.append('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
-        elif type(v) is datetime or type(v) is date:
-            items.append('"' + v.isoformat(" ") + '"' if type(v) is datetime else v.isoformat())
+        elif type(v) is datetime:
+            items.append('"' + v.isoformat(" ") + '"')
+        elif type(v) is date:
+            items.append(v.isoformat())
         else:
             return list(values)
     return "{" + ",".join(items) + "}"
 
 
+def any_id(column, ids: Sequence[int]) -> ColumnElement:
+    """PostgreSQL's `column = ANY(ids)`, the ids one array parameter. A list, not
+    array_literal's text: a condition on a cast of text is planned without knowing the array
+    (a payments' lookup became a scan, bench/README.md)."""
+    return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
+
+
 def id_in(session: Session, column, ids: Sequence[int]) -> ColumnElement:
     """`column IN ids`, as one array parameter on PostgreSQL."""
-    if is_postgres(session):
-        # a list, not array_literal's text: a condition on a cast of text is planned without
-        # knowing the array (a payments' lookup became a scan, bench/README.md)
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
-    return column.in_(list(ids))
+    return any_id(column, ids) if is_postgres(session) else column.in_(list(ids))
 
 
 def _unnest(session: Session, table: Table, names: list[str]) -> str:

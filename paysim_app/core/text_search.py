@@ -42,12 +42,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import (
-    BigInteger,
     Select,
     String,
     and_,
-    any_,
-    bindparam,
     false,
     func,
     literal,
@@ -56,13 +53,13 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
 
+from paysim_app.core.bulk import any_id
 from paysim_app.core.listing import PART_INDEXES, casefold, escape_like
 
 MAX_WORDS = 4  # words of a query that are matched (the rest are ignored)
@@ -446,15 +443,11 @@ def _looked_up(key: tuple, ids: Select) -> list[int] | None:
     return lookups.found[key]
 
 
-def _any_of(column: ColumnElement, ids: list[int]) -> ColumnElement:
-    return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
-
-
 def among(column: ColumnElement, ids: Select, key: tuple, *, share: bool = True) -> ColumnElement:
     """`column IN (ids)`; inside looked_up_once (and `share`) the ids are read once per `key`
     (what they depend on, e.g. ("names", text)) and, when few, carried as a list."""
     found = _looked_up(key, ids) if share else None
-    return column.in_(ids.scalar_subquery()) if found is None else _any_of(column, found)
+    return column.in_(ids.scalar_subquery()) if found is None else any_id(column, found)
 
 
 class _numbers_part(FunctionElement):  # noqa: N801 - a SQL construct's name
@@ -494,13 +487,15 @@ def sim_number_part(sim, part: str, match: ColumnElement) -> ColumnElement:
     # ms on a million SIMs, its last 9 digits 10 ms
     tail = part[-INDEXED_TAIL:]
     pattern = literal(f"%{escape_like(tail)}%", String())
-    candidates = select(sim.id).where(
-        _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, true())
-    )
-    # a shorter part is in too many SIMs to carry (at 10M, five digits are in ~4 000)
-    found = _looked_up(("sim numbers", tail), candidates) if len(tail) >= 6 else None
-    if found is not None:  # the SIMs holding the tail, looked up once (looked_up_once)
-        return and_(_any_of(sim.id, found), match)
+    # inside looked_up_once: the SIMs holding the tail, looked up once; a shorter part is in
+    # too many SIMs to carry (at 10M, five digits are in ~4 000)
+    if _LOOKUPS.get() is not None and len(tail) >= 6:
+        candidates = select(sim.id).where(
+            _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, true())
+        )
+        found = _looked_up(("sim numbers", tail), candidates)
+        if found is not None:
+            return and_(any_id(sim.id, found), match)
     return _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, match)
 
 
