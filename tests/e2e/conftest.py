@@ -259,6 +259,16 @@ def ready(page) -> None:
     expect(page.locator("fieldset.page-ready:not([disabled])")).to_be_attached()
 
 
+def refill(field, value: str) -> None:
+    """Type into a field that a refused submit clears (rx.set_value(id, "") comes after the
+    error's state delta, as an event of its own): typing before that event ran would be wiped,
+    and the next submit would send an empty field. Wait for the clearing first."""
+    from playwright.sync_api import expect
+
+    expect(field).to_have_value("")
+    field.fill(value)
+
+
 def sign_in(page, login: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.locator("#login").fill(login)  # waits until the form is enabled (hydrated)

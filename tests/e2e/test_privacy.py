@@ -19,6 +19,7 @@ from tests.e2e.conftest import (
     WIDTHS,
     enter,
     ready,
+    refill,
     shot,
     sign_in,
     staff_login,
@@ -117,7 +118,7 @@ def test_consent_new_version_archive_and_closure(new_page, base_url, app_env):
         page.locator("#close_password").fill("wrong-password-1")
         page.locator("#privacy-close").click()
         expect(page.locator("#close_password-error")).to_be_visible()
-        page.locator("#close_password").fill(PASSWORD)
+        refill(page.locator("#close_password"), PASSWORD)
         page.locator("#privacy-close").click()
         expect(page.locator("#privacy-pending")).to_be_visible()
         page.locator("#privacy-card").scroll_into_view_if_needed()

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from paysim_app.core.outbox import render_for_sending
 from paysim_app.db import make_engine
 from paysim_app.models import OutboxEmail
-from tests.e2e.conftest import WIDTHS, shot, sign_in, staff_login
+from tests.e2e.conftest import WIDTHS, refill, shot, sign_in, staff_login
 
 
 def _enter(page, customer, name: str = "Мария Деньгова") -> None:
@@ -142,7 +142,7 @@ def test_login_email_change_is_confirmed_by_the_link(new_page, customer, app_env
     expect(desk.locator("#login_password-error")).to_contain_text("неверно")
     expect(desk.locator("#login-pending")).to_have_count(0)
     desk.locator("#new_login").fill(new)
-    desk.locator("#login_password").fill("demo12345")
+    refill(desk.locator("#login_password"), "demo12345")
     desk.locator("#change-login").click()
     expect(desk.locator("#login-pending")).to_contain_text(new)
     expect(desk.locator("#login_password-error")).to_have_count(0)
