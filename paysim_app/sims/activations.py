@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
@@ -299,6 +300,7 @@ def activation_detail(session: Session, actor: Actor, request_id: int) -> Activa
     )
 
 
+@cache  # built once: a statement is immutable, and its aliases cost ~1-2 ms
 def activation_rows_select():
     """Every activation request with what the queue shows, one row each (unfiltered, unsorted).
 
@@ -344,6 +346,7 @@ def activation_rows_select():
     )
 
 
+@cache  # built once: a statement is immutable, and its aliases cost ~1-2 ms
 def tariff_change_rows_select():
     """Every tariff-change request (the second tab of the activation queue), unfiltered.
 

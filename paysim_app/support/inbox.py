@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Integer, Select, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
@@ -547,6 +548,7 @@ def _seconds_between_sqlite(element, compiler, **kw):
     return f"CAST(ROUND((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
 
 
+@cache  # built once: a statement is immutable, and its aliases cost ~1-2 ms
 def ticket_rows_select() -> Select:
     """Every ticket as a list row, unfiltered and unsorted, columns labelled:
     id, subject, category, status, priority, author_type (subscriber | partner),
