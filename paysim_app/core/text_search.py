@@ -450,6 +450,23 @@ def among(column: ColumnElement, ids: Select, key: tuple, *, share: bool = True)
     return column.in_(ids.scalar_subquery()) if found is None else any_id(column, found)
 
 
+def among_holders(column: ColumnElement, ids: Select, key: tuple) -> ColumnElement:
+    """`column IN (ids)` for the ids of people found by a name (a contract's holder), where
+    `column` is a reference to them that only some people have (a ticket's subscriber).
+    Inside looked_up_once (PostgreSQL) the ids are read once per `key` and carried when at most
+    LOOKUP_CAP; past it (a common surname: ~34 000 of a million contracts, each a heap read,
+    90-110 ms) only the people that `column` refers to are looked up, and the planner reads the
+    smaller side, the name's index or those people by their key (without merge joins: see
+    core.listing.planned). Outside it, the ids are looked up on their own (in_ids)."""
+    if _LOOKUPS.get() is None:
+        return in_ids(column, ids)
+    found = _looked_up(key, ids)
+    if found is not None:
+        return any_id(column, found)
+    referred = column.table.alias("referred")
+    return in_ids(column, ids.where(ids.selected_columns[0].in_(select(referred.c[column.key]))))
+
+
 class _numbers_part(FunctionElement):  # noqa: N801 - a SQL construct's name
     """Arguments: a SIM's msisdn, iccid and imsi, a LIKE pattern, the exact match. PostgreSQL:
     `(msisdn || ' ' || iccid || ' ' || imsi) LIKE pattern AND (match)`, the first term the

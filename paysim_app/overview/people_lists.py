@@ -25,7 +25,7 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import full_text, in_ids, name_matches
+from paysim_app.core.text_search import among_holders, full_text, in_ids, name_matches
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Partner, Subscriber, Ticket, TicketMessage
 from paysim_app.models.subscribers import CONTRACT_STATUSES
@@ -174,16 +174,16 @@ def search_tickets(stmt, text: str):
     text = text.strip()
     if re.fullmatch(r"#?\s*\d{1,9}", text):
         return stmt.where(Ticket.id == int(digits(text)))
-    people = select(Subscriber.id).where(
-        or_(name_matches(Subscriber.full_name, text), contains(Subscriber.contract_no, text))
-    )
+    named = select(Subscriber.id).where(name_matches(Subscriber.full_name, text))
+    contract = select(Subscriber.id).where(contains(Subscriber.contract_no, text))
     partners = select(Partner.id).where(name_matches(Partner.name, text))
     ids = union(
         select(Ticket.id).where(
             or_(contains(Ticket.subject, text), full_text(Ticket.subject, text))
         ),
         select(TicketMessage.ticket_id).where(full_text(TicketMessage.body, text)),
-        select(Ticket.id).where(in_ids(Ticket.subscriber_id, people)),
+        select(Ticket.id).where(among_holders(Ticket.subscriber_id, named, ("name words", text))),
+        select(Ticket.id).where(in_ids(Ticket.subscriber_id, contract)),
         select(Ticket.id).where(in_ids(Ticket.partner_id, partners)),
     )
     return stmt.where(Ticket.id.in_(ids))
@@ -219,6 +219,7 @@ TICKET_LIST = ListSpec(
         *date_range(Ticket.created_at, "created_from", "created_to"),
     ),
     search=search_tickets,
+    no_merge_join=True,  # a common name's lookup (text_search.among_holders)
     export=(
         ExportColumn("id", "admin_support.col.number"),
         ExportColumn("subject", "admin_support.col.subject"),

@@ -3,10 +3,13 @@ machinery: filters, search, sorts, refusals, export."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
+from paysim_app.core import text_search
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import Subscriber, Ticket, TicketMessage
@@ -215,6 +218,31 @@ def test_tickets_filter_by_assignee(session, inbox):
 def test_tickets_search_by_subject_and_customer(session, inbox, text, expected):
     got = ids(session, inbox["admin"], TICKET_LIST, search=text)
     assert sorted(got) == sorted(inbox[k] for k in expected)
+
+
+@pytest.mark.parametrize("cap", [None, 1000, 1])
+def test_tickets_search_by_a_name_shared_with_contracts_without_tickets(
+    session, factory, inbox, monkeypatch, cap
+):
+    """A name finds the tickets of every contract of that name, looked up on its own, or
+    inside the header search's looked_up_once: carried as ids (cap 1000) or, past the cap
+    (1), among the contracts that have tickets (core.text_search.among_holders). A namesake
+    without tickets changes nothing; the contract number finds its holder's tickets."""
+    monkeypatch.setattr(text_search, "LOOKUP_CAP", cap or 1000)
+    factory.subscriber("alice2@example.ru", full_name="Алиса Смирнова")  # no tickets
+    other = factory.subscriber("alice3@example.ru", full_name="Алиса Кузнецова")
+    third = ticketing.open_ticket(session, other, "other", "Вопрос", "Как сменить тариф?")
+    session.commit()
+    contract = session.get(Subscriber, other.subscriber_id).contract_no
+    expected = {
+        "Смирнова": [inbox["money"], inbox["speed"]],
+        "Алиса": [inbox["money"], inbox["speed"], third],
+        contract: [third],
+    }
+    for text, tickets in expected.items():
+        with text_search.looked_up_once(session) if cap else nullcontext():
+            got = ids(session, inbox["admin"], TICKET_LIST, search=text)
+        assert sorted(got) == sorted(tickets), text
 
 
 def test_tickets_search_by_number(session, inbox):
