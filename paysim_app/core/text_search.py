@@ -37,9 +37,6 @@ Latin to Cyrillic (longest first; a letter not listed stays as it is):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from sqlalchemy import (
     Select,
@@ -61,6 +58,7 @@ from sqlalchemy.types import Boolean
 
 from paysim_app.core.bulk import any_id
 from paysim_app.core.listing import PART_INDEXES, casefold, escape_like
+from paysim_app.core.lookups import looked_up, sharing
 
 MAX_WORDS = 4  # words of a query that are matched (the rest are ignored)
 TS_CONFIG = "russian"  # PostgreSQL: Russian stemming for Cyrillic words, English for Latin
@@ -398,55 +396,11 @@ def _in_ids_pg(element, compiler, **kw):
 
 INDEXED_TAIL = 9  # digits of a typed part of a SIM's number looked up in the trigram index
 
-# -- one lookup per search -----------------------------------------------------------------------
-LOOKUP_CAP = 1000  # ids kept from one lookup; more and each statement asks the index itself
-
-
-class _Lookups:
-    def __init__(self, session) -> None:
-        self.session = session
-        self.found: dict[tuple, list[int] | None] = {}
-
-
-_LOOKUPS: ContextVar[_Lookups | None] = ContextVar("paysim_text_lookups", default=None)
-
-
-@contextmanager
-def looked_up_once(session) -> Iterator[None]:
-    """Within it, on PostgreSQL, a part of a SIM's number (six digits or more) and a name in
-    Latin letters (`among`) are each looked up in their index once, and the statements built
-    meanwhile carry the ids found (at most LOOKUP_CAP) instead of asking the index again. For
-    the header's search, whose groups (SIMs, payments, the queues) each ask for the same number
-    or name: at 10M SIMs a digit's trigram lookup costs 50-60 ms a statement, and a Latin word
-    nobody has, asked under a group's LIMIT, was planned as a scan of every contract
-    (bench/README.md, "One lookup per search"). A Cyrillic name is left to each statement: a
-    common surname is in more contracts than a list carries, so its lookup would be one more."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    token = _LOOKUPS.set(_Lookups(session) if postgres else None)
-    try:
-        yield
-    finally:
-        _LOOKUPS.reset(token)
-
-
-def _looked_up(key: tuple, ids: Select) -> list[int] | None:
-    """The ids `ids` selects when inside looked_up_once and they are at most LOOKUP_CAP (read
-    once per key); None otherwise. The lookup is a MATERIALIZED CTE: planned for all its rows
-    (the index), not for the first few under the LIMIT (a scan hoping to meet them early)."""
-    lookups = _LOOKUPS.get()
-    if lookups is None:
-        return None
-    if key not in lookups.found:
-        cte = ids.cte("looked_up").prefix_with("MATERIALIZED")
-        found = list(lookups.session.execute(select(cte.c[0]).limit(LOOKUP_CAP + 1)).scalars())
-        lookups.found[key] = found if len(found) <= LOOKUP_CAP else None
-    return lookups.found[key]
-
 
 def among(column: ColumnElement, ids: Select, key: tuple, *, share: bool = True) -> ColumnElement:
     """`column IN (ids)`; inside looked_up_once (and `share`) the ids are read once per `key`
     (what they depend on, e.g. ("names", text)) and, when few, carried as a list."""
-    found = _looked_up(key, ids) if share else None
+    found = looked_up(key, ids) if share else None
     return column.in_(ids.scalar_subquery()) if found is None else any_id(column, found)
 
 
@@ -458,9 +412,9 @@ def among_holders(column: ColumnElement, ids: Select, key: tuple) -> ColumnEleme
     90-110 ms) only the people that `column` refers to are looked up, and the planner reads the
     smaller side, the name's index or those people by their key (without merge joins: see
     core.listing.planned). Outside it, the ids are looked up on their own (in_ids)."""
-    if _LOOKUPS.get() is None:
+    if not sharing():
         return in_ids(column, ids)
-    found = _looked_up(key, ids)
+    found = looked_up(key, ids)
     if found is not None:
         return any_id(column, found)
     referred = column.table.alias("referred")
@@ -506,11 +460,11 @@ def sim_number_part(sim, part: str, match: ColumnElement) -> ColumnElement:
     pattern = literal(f"%{escape_like(tail)}%", String())
     # inside looked_up_once: the SIMs holding the tail, looked up once; a shorter part is in
     # too many SIMs to carry (at 10M, five digits are in ~4 000)
-    if _LOOKUPS.get() is not None and len(tail) >= 6:
+    if sharing() and len(tail) >= 6:
         candidates = select(sim.id).where(
             _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, true())
         )
-        found = _looked_up(("sim numbers", tail), candidates)
+        found = looked_up(("sim numbers", tail), candidates)
         if found is not None:
             return and_(any_id(sim.id, found), match)
     return _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, match)

@@ -49,8 +49,9 @@ from sqlmodel import Session
 from paysim_app.billing import payment_lists
 from paysim_app.catalogue import catalogue_lists
 from paysim_app.core.listing import ListQuery, ListSpec, digits, filtered, planned
+from paysim_app.core.lookups import looked_up_once
 from paysim_app.core.permissions import Actor, require_role
-from paysim_app.core.text_search import in_ids, looked_up_once, similar_name
+from paysim_app.core.text_search import in_ids, similar_name
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Subscriber
 from paysim_app.overview import people_lists, staff_lists

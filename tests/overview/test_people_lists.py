@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
-from paysim_app.core import text_search
+from paysim_app.core import lookups
 from paysim_app.core.errors import PermissionDenied, ValidationError
 from paysim_app.core.listing import ListQuery, fetch_page
 from paysim_app.models import Subscriber, Ticket, TicketMessage
@@ -228,7 +228,7 @@ def test_tickets_search_by_a_name_shared_with_contracts_without_tickets(
     inside the header search's looked_up_once: carried as ids (cap 1000) or, past the cap
     (1), among the contracts that have tickets (core.text_search.among_holders). A namesake
     without tickets changes nothing; the contract number finds its holder's tickets."""
-    monkeypatch.setattr(text_search, "LOOKUP_CAP", cap or 1000)
+    monkeypatch.setattr(lookups, "LOOKUP_CAP", cap or 1000)
     factory.subscriber("alice2@example.ru", full_name="Алиса Смирнова")  # no tickets
     other = factory.subscriber("alice3@example.ru", full_name="Алиса Кузнецова")
     third = ticketing.open_ticket(session, other, "other", "Вопрос", "Как сменить тариф?")
@@ -240,7 +240,7 @@ def test_tickets_search_by_a_name_shared_with_contracts_without_tickets(
         contract: [third],
     }
     for text, tickets in expected.items():
-        with text_search.looked_up_once(session) if cap else nullcontext():
+        with lookups.looked_up_once(session) if cap else nullcontext():
             got = ids(session, inbox["admin"], TICKET_LIST, search=text)
         assert sorted(got) == sorted(tickets), text
 

@@ -360,9 +360,9 @@ def test_the_groups_share_one_lookup_of_a_number_and_find_what_each_finds_alone(
     tickets (text_search.among_holders); with more than LOOKUP_CAP of them (cap 1 here) each
     group asks the index itself. Either way every group finds what it finds alone. SQLite has
     no index to spare: nothing changes there."""
-    from paysim_app.core import text_search
+    from paysim_app.core import lookups
 
-    monkeypatch.setattr(text_search, "LOOKUP_CAP", cap)
+    monkeypatch.setattr(lookups, "LOOKUP_CAP", cap)
     admin, sim = world["admin"], world["sim"]
     twin = factory.sim(world["petrova"])  # a second SIM holding the same last seven digits
     session.commit()
