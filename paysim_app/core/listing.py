@@ -37,6 +37,7 @@ from sqlalchemy.sql.functions import GenericFunction
 from sqlmodel import Session
 
 from paysim_app.core.errors import ValidationError
+from paysim_app.core.lookups import looked_up_once
 from paysim_app.core.permissions import Actor, require
 from paysim_app.core.unit_of_work import verb
 from paysim_app.i18n.formats import moscow_day_range
@@ -437,7 +438,7 @@ def fetch_page(
     to choose its plan; a stale figure only changes the plan, never the rows. `fresh`: read the
     primary even if the list may read the replica (the page right after its own write)."""
     actor = spec.check(actor)
-    with planned(session, spec):
+    with planned(session, spec), looked_up_once(session):
         return _fetch_page(session, actor, spec, query, count=count, matches=matches)
 
 

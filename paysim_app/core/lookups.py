@@ -33,9 +33,14 @@ def looked_up_once(session) -> Iterator[None]:
     index again. For the header's search, whose groups (SIMs, payments, the queues) each ask for
     the same number or name: at 10M SIMs a digit's trigram lookup costs 50-60 ms a statement,
     and a Latin word nobody has, asked under a group's LIMIT, was planned as a scan of every
-    contract (bench/README.md, "One lookup per search"). A Cyrillic name is left to each
-    statement: a common surname is in more contracts than a list carries, so its lookup would
-    be one more."""
+    contract (bench/README.md, "One lookup per search"); and for a list's page, whose count and
+    rows are two statements (core.listing.fetch_page). A Cyrillic name is left to each
+    statement but the tickets' (`text_search.among_holders`): a common surname is in more
+    contracts than a list carries, so its lookup would be one more."""
+    outer = _LOOKUPS.get()
+    if outer is not None and outer.session is session:  # nested (a list inside a search)
+        yield
+        return
     postgres = session.get_bind().dialect.name == "postgresql"
     token = _LOOKUPS.set(_Lookups(session) if postgres else None)
     try:

@@ -126,15 +126,18 @@ def test_a_part_is_matched_literally(session, factory, sims):
 
 
 def _plan(session, stmt) -> str:
+    """The plan with scans of a whole table or index off: with two SIMs (and the statistics
+    earlier tests left) the planner would otherwise walk the primary key and filter."""
     sql = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
     session.execute(text("SET LOCAL enable_seqscan = off"))
+    session.execute(text("SET LOCAL enable_indexscan = off"))
     return "\n".join(session.execute(text(f"EXPLAIN {sql}")).scalars())
 
 
 def test_postgresql_answers_every_part_search_from_the_one_trigram_index(
     session, factory, backend, sims
 ):
-    if backend != "postgresql":
+    if backend != "postgres":
         pytest.skip("the trigram index is PostgreSQL's (SQLite scans with LIKE)")
     names = set(
         session.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'sim'")).scalars()
@@ -157,3 +160,45 @@ def test_postgresql_answers_every_part_search_from_the_one_trigram_index(
         stmt = filtered(spec, admin, query)
         assert "ix_sim_numbers_trgm" in _plan(session, stmt), (spec.name, typed)
         session.rollback()
+
+
+@pytest.mark.parametrize("cap", [1000, 1])
+def test_a_list_page_looks_a_number_up_once_for_its_count_and_its_rows(
+    session, factory, backend, sims, monkeypatch, cap
+):
+    """fetch_page runs inside core.lookups.looked_up_once: on PostgreSQL the SIMs holding a
+    typed part (six digits or more) are looked up once, and the count and the page carry their
+    ids; past the cap (1 here: the part every ICCID shares) each statement asks the index. The
+    rows are those found without any sharing (filtered alone)."""
+    from sqlalchemy import event
+
+    from paysim_app.core import lookups
+
+    monkeypatch.setattr(lookups, "LOOKUP_CAP", cap)
+    admin = factory.superadmin()
+    seen: list[str] = []
+
+    def hook(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    for typed, expected in (
+        ("1234567", [sims[0].id]),
+        ("89701990000000", sorted(s.id for s in sims)),
+    ):
+        seen.clear()
+        event.listen(session.get_bind(), "before_cursor_execute", hook)
+        try:
+            page = fetch_page(session, admin, inventory.SIM_LIST, ListQuery(search=typed))
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", hook)
+        assert sorted(r["id"] for r in page.rows) == expected and page.total == len(expected)
+        alone = session.execute(filtered(inventory.SIM_LIST, admin, ListQuery(search=typed)))
+        assert sorted(r.id for r in alone) == expected
+        lookups_run = [s for s in seen if "looked_up" in s]
+        asking = [s for s in seen if "looked_up" not in s and " || " in s]
+        if backend != "postgres":
+            assert lookups_run == [], typed
+        elif cap > 1 or len(expected) == 1:  # carried: the index asked once, by the lookup
+            assert len(lookups_run) == 1 and asking == [], typed
+        else:  # two SIMs, more than the cap: each statement asks the index itself
+            assert len(lookups_run) == 1 and asking, typed
