@@ -832,11 +832,37 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
 
     ok = check(loader, gen, args)
+    disk_report(loader.conn)
     print(f"\ntotal {total:.1f} s on {os.cpu_count()} cores")
     print(f"superadmin: {ADMIN_EMAIL} / {password}")
     print(f"subscriber and partner users: client1@bench.example.com … / {USER_PASSWORD}")
     loader.conn.close()
     return 0 if ok else 1
+
+
+def disk_report(conn, top: int = 6) -> None:
+    """The database's size on disk and the indexes' share of it, in all and for the largest
+    tables (tables as pg_table_size: heap, TOAST and maps; indexes as pg_indexes_size)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, pg_table_size(c.oid), pg_indexes_size(c.oid) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'r' AND n.nspname = 'public'"
+            " ORDER BY pg_total_relation_size(c.oid) DESC"
+        )
+        tables = cur.fetchall()
+        cur.execute("SELECT pg_database_size(current_database())")
+        database = cur.fetchone()[0]
+    conn.commit()
+    gb = 1024**3
+    heap, indexes = sum(t[1] for t in tables), sum(t[2] for t in tables)
+    print(
+        f"\ndisk: the database {database / gb:.2f} GB; tables {heap / gb:.2f} GB, indexes"
+        f" {indexes / gb:.2f} GB ({indexes / max(heap + indexes, 1):.0%} of the two)"
+    )
+    for name, table, index in tables[:top]:
+        share = index / max(table + index, 1)
+        print(f"  {name:<22} {table / gb:6.2f} GB + indexes {index / gb:6.2f} GB ({share:.0%})")
 
 
 def check(loader: Loader, gen: Generator, args: argparse.Namespace) -> bool:
