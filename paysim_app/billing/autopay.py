@@ -425,11 +425,17 @@ def claim(
                 card.gateway_customer,
             )
         )
-    for sim_id, code, amount in refusals:
-        kind = "autopay_cap" if code == "monthly_cap" else "autopay_failed_hard"
-        notify.notify_sim_owners(
-            session, [(sim_id, kind, {"amount_kop": amount, "decline_code": code})]
-        )
+    notify.notify_sim_owners(  # in bulk: two lookups and two inserts for the batch
+        session,
+        [
+            (
+                sim_id,
+                "autopay_cap" if code == "monthly_cap" else "autopay_failed_hard",
+                {"amount_kop": amount, "decline_code": code},
+            )
+            for sim_id, code, amount in refusals
+        ],
+    )
     return claims
 
 
