@@ -25,7 +25,13 @@ from paysim_app.core.listing import (
     phone_part,
 )
 from paysim_app.core.permissions import Actor, require
-from paysim_app.core.text_search import among_holders, full_text, in_ids, name_matches
+from paysim_app.core.text_search import (
+    among_holders,
+    among_or_itself,
+    full_text,
+    in_ids,
+    name_matches,
+)
 from paysim_app.core.unit_of_work import verb
 from paysim_app.models import Partner, Subscriber, Ticket, TicketMessage
 from paysim_app.models.subscribers import CONTRACT_STATUSES
@@ -85,7 +91,8 @@ def search_subscribers(stmt, text: str):
         contains(Subscriber.email, text),
         contains(Subscriber.document_no, text),
     )
-    return stmt.where(in_ids(Subscriber.id, select(Subscriber.id).where(anywhere)))
+    found = select(Subscriber.id).where(anywhere)
+    return stmt.where(among_or_itself(Subscriber.id, found, ("contracts", text), anywhere))
 
 
 SUBSCRIBER_LIST = ListSpec(

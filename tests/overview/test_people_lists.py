@@ -104,6 +104,23 @@ def test_subscribers_search_for_latin_letters_looks_the_contracts_up_on_their_ow
     assert "subscriber.id = ANY(ARRAY((SELECT subscriber.id" in sql, sql
 
 
+@pytest.mark.parametrize("cap", [1000, 1])
+def test_subscribers_search_for_latin_letters_in_a_list_page(session, people, monkeypatch, cap):
+    """A list page looks the contracts of a Latin text up once (core.lookups, inside
+    fetch_page): carried as ids while few (cap 1000), past the cap (1) the condition itself
+    (text_search.among_or_itself). Both find the same contracts."""
+    monkeypatch.setattr(lookups, "LOOKUP_CAP", cap)
+    admin = people["admin"]
+    assert ids(session, admin, SUBSCRIBER_LIST, search="Smirnova") == [people["anna"]]
+    assert ids(session, admin, SUBSCRIBER_LIST, search="Ivanov") == [people["petr"]]
+    assert ids(session, admin, SUBSCRIBER_LIST, search="Zzyzxova") == []
+    # "a": in more contracts than the cap of 1 (their e-mails): the condition itself, which
+    # finds what the ids found alone (outside looked_up_once) do
+    alone = sorted(session.execute(search_subscribers(select(Subscriber.id), "a")).scalars())
+    assert {people["anna"], people["olga"]} <= set(alone)
+    assert sorted(ids(session, admin, SUBSCRIBER_LIST, search="a")) == alone
+
+
 @pytest.mark.parametrize("sort", ["balance", "sim_count", "full_name", "contract_no", "status"])
 def test_subscribers_sort_by_every_declared_column(session, people, sort):
     rows = page(session, people["admin"], SUBSCRIBER_LIST, sort=sort, descending=True).rows
