@@ -400,8 +400,15 @@ INDEXED_TAIL = 9  # digits of a typed part of a SIM's number looked up in the tr
 def among(column: ColumnElement, ids: Select, key: tuple, *, share: bool = True) -> ColumnElement:
     """`column IN (ids)`; inside looked_up_once (and `share`) the ids are read once per `key`
     (what they depend on, e.g. ("names", text)) and, when few, carried as a list."""
-    found = looked_up(key, ids) if share else None
-    return column.in_(ids.scalar_subquery()) if found is None else any_id(column, found)
+    carried = _carried(column, ids, key) if share else None
+    return column.in_(ids.scalar_subquery()) if carried is None else carried
+
+
+def _carried(column: ColumnElement, ids: Select, key: tuple) -> ColumnElement | None:
+    """`column = ANY(the ids)` when looked_up_once has read them (once per `key`) and they are
+    few (core.lookups.LOOKUP_CAP); None outside it or past the cap."""
+    found = looked_up(key, ids)
+    return None if found is None else any_id(column, found)
 
 
 def among_or_itself(
@@ -417,8 +424,8 @@ def among_or_itself(
     meets its matches early, and the planner's estimate for a word that common is sound."""
     if not sharing():
         return in_ids(column, ids)
-    found = looked_up(key, ids)
-    return any_id(column, found) if found is not None else condition
+    carried = _carried(column, ids, key)
+    return condition if carried is None else carried
 
 
 def among_holders(column: ColumnElement, ids: Select, key: tuple) -> ColumnElement:
@@ -431,9 +438,9 @@ def among_holders(column: ColumnElement, ids: Select, key: tuple) -> ColumnEleme
     core.listing.planned). Outside it, the ids are looked up on their own (in_ids)."""
     if not sharing():
         return in_ids(column, ids)
-    found = looked_up(key, ids)
-    if found is not None:
-        return any_id(column, found)
+    carried = _carried(column, ids, key)
+    if carried is not None:
+        return carried
     referred = column.table.alias("referred")
     return in_ids(column, ids.where(ids.selected_columns[0].in_(select(referred.c[column.key]))))
 
@@ -481,9 +488,9 @@ def sim_number_part(sim, part: str, match: ColumnElement) -> ColumnElement:
         candidates = select(sim.id).where(
             _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, true())
         )
-        found = looked_up(("sim numbers", tail), candidates)
-        if found is not None:
-            return and_(any_id(sim.id, found), match)
+        carried = _carried(sim.id, candidates, ("sim numbers", tail))
+        if carried is not None:
+            return and_(carried, match)
     return _numbers_part(sim.msisdn, sim.iccid, sim.imsi, pattern, match)
 
 
