@@ -290,3 +290,20 @@ def test_a_tabs_quick_submits_run_in_turn_and_each_counts(db_url, factory, clock
     asyncio.run(six())
     assert tab.busy is False
     assert "Вход заблокирован" in tab.error  # five wrong passwords counted, the sixth refused
+
+
+def test_a_late_answer_of_the_pages_script_does_not_void_the_challenge(db_url, admin, clock):
+    """The page's script answers with the browser's id after the password was sent (the sign-in
+    is a background event): the server had given the tab an id meanwhile and stored it in the
+    browser, while the script had made another one. The second step is checked against the id
+    the challenge was issued to, so the code still signs in (and no other tab's challenge)."""
+    secret = _enrolled(admin)
+    tab = _leaf(LoginState)
+    tab.router = _router()
+    _password(tab, admin.email)  # no id yet: the server makes one
+    issued = tab._device
+    LoginState.set_device.fn(tab, "n" * 43)  # the script's late answer
+    assert tab._device != issued and tab.step == "code"
+    _code(tab, {"code": _next_code(secret, clock)})
+    assert tab.error == "" and identity.resolve_session(tab.auth_token).user_id == admin.id
+    assert tab._challenge == "" and tab._challenge_device == ""

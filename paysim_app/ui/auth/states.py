@@ -82,6 +82,9 @@ class LoginState(SessionState):
     secret: str = ""
     recovery_codes: list[str] = []
     _challenge: str = ""
+    # the browser's id the challenge was issued to: the page's script may answer (set_device)
+    # after the password was sent, with another id than the one the server gave meanwhile
+    _challenge_device: str = ""
     _device: str = ""
     _next: str = ""
 
@@ -91,7 +94,7 @@ class LoginState(SessionState):
 
     def _restart(self, error: str = "") -> None:
         self.step, self.qr, self.secret, self.recovery_codes = "", "", "", []
-        self._challenge, self.error, self.busy = "", error, False
+        self._challenge, self._challenge_device, self.error, self.busy = "", "", error, False
 
     @access("public")
     @rx.event
@@ -165,10 +168,11 @@ class LoginState(SessionState):
                     e for e in (keep, await self._signed_in(step.token, step.actor, target)) if e
                 ]
             self._challenge, self._next, self.error = step.challenge, target, ""
+            self._challenge_device = device
             self.step = step.kind
             if step.kind == "enrol":
                 shown = self._call(
-                    two_factor.challenge_enrolment, step.challenge, self._device, public=True
+                    two_factor.challenge_enrolment, step.challenge, device, public=True
                 )
                 if not shown:
                     self._restart(shown.error)
@@ -191,7 +195,7 @@ class LoginState(SessionState):
         res = await self._call_async(
             two_factor.finish_sign_in,
             self._challenge,
-            self._device,
+            self._challenge_device,
             code,
             user_agent=self.router.headers.user_agent,
             previous_token=self.auth_token,
