@@ -57,6 +57,7 @@ MAX_ITEMS = 500  # values in one event's arguments, all levels together
 MAX_DEPTH = 6
 INT64 = 2**63 - 1
 CONSENT_PAGE = "/consent"
+SIGN_IN_PAGE = "/login"
 # Reflex's events that bring the browser's LocalStorage values (ui/auth/session.BrowserState)
 BROWSER_EVENTS = {"hydrate_and_load", "hydrate", "update_vars_internal"}
 
@@ -243,7 +244,15 @@ class Door(Middleware):
             where = url.path.rstrip("/") or path  # the browser's path may end with a slash
             asked = f"{where}?{url.query}" if url.query else where
             target = asked if asked.startswith(("/cabinet", "/partner", "/admin")) else ""
-            specs = [rx.redirect(f"/login?next={quote(target, safe='')}" if target else "/login")]
+            if where == SIGN_IN_PAGE:
+                # already on the sign-in page: an event the page left behind reached the door
+                # after the redirect here (it carries this page's address); sending the tab to
+                # /login again would drop the ?next= the page was opened with
+                specs = []
+            else:
+                specs = [
+                    rx.redirect(f"/login?next={quote(target, safe='')}" if target else "/login")
+                ]
         else:
             home = HOME.get(actor.role, "/login")
             page_load = found is not None and found[1] in ("load", "guard_admin_section")

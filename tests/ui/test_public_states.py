@@ -159,3 +159,33 @@ def test_sign_in_and_registration_pass_on_where_the_visitor_was_going(db_url):
     plain = _leaf(LoginState)
     plain.router = _router("/login")
     assert plain.register_href == "/register"
+
+
+def _refusal_to_the_signed_out(path: str) -> str:
+    """What the door answers a signed-out tab at `path` whose event needs a subscriber."""
+    from reflex_base.event import Event
+
+    from paysim_app.ui.auth.session import SessionState
+    from paysim_app.ui.door import Door, Refused
+
+    session = _leaf(SessionState)
+    session.router = _router(path)
+    event = Event(name=f"{CabinetHomeState.get_full_name()}.load", payload={})
+    found = (CabinetHomeState, "load", CabinetHomeState.load)
+    update = Door()._refuse(event, Refused("needs subscriber"), None, session, found)
+    return str(update.events)
+
+
+def test_a_refused_event_sends_a_signed_out_tab_to_sign_in_with_where_it_was_going():
+    answer = unquote(_refusal_to_the_signed_out("/cabinet/order?tariff=3"))
+    assert "/login?next=/cabinet/order?tariff=3" in answer
+
+
+def test_an_event_left_behind_by_the_cabinet_leaves_the_sign_in_page_and_its_next():
+    """The cabinet page's own event sent the tab to /login?next=...; another of its events,
+    queued behind that one, leaves the browser after the redirect and carries the sign-in page's
+    address. The door refuses it without a second redirect (which had dropped the ?next=)."""
+    answer = _refusal_to_the_signed_out("/login?next=%2Fcabinet%2Forder%3Ftariff%3D3")
+    assert "_redirect" not in answer and "/login" not in answer
+    # elsewhere among the public pages the sign-in page is still where it sends
+    assert "/login" in _refusal_to_the_signed_out("/tariffs")
