@@ -35,6 +35,7 @@ from tests.jobs.test_two_workers import (
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of this test's own, emptied first
 PASSWORD = "restart-pass-1"
 TIMEOUT = 60.0
+GRANIAN_SHUTDOWN_PANIC = "Cannot drop pointer into Python heap"
 
 
 def _run(coro) -> None:
@@ -85,18 +86,25 @@ def test_a_signed_in_tab_survives_a_backend_restart(db, jobs_db, tmp_path):  # n
     env = {"REDIS_URL": REDIS_URL, "PAYSIM_SCHEDULER": "0"}
     names = load_names()
 
-    first = _start(jobs_db, tmp_path, "first", **env)
-    try:
-        _wait("the first server", lambda: _answers_ping(first), STARTUP_TIMEOUT, [first])
-        tab = Tab(f"http://127.0.0.1:{first.port}", names.proto)
-        _run(_sign_in_and_pick(tab, names, login, second.id))
-    finally:
-        first.stop()
-    # the graceful stop let go of the tab (paysim_app.py, _tabs_keep_their_state): a socket
-    # record left in Redis would make the restarted app take the tab for a duplicate and give
-    # it a new, empty page state
-    record = f"token_manager_socket_record_{tab.token}"
-    assert not redis.Redis.from_url(REDIS_URL).exists(record)
+    for attempt in ("first", "first-again"):
+        first = _start(jobs_db, tmp_path, attempt, **env)
+        try:
+            _wait(attempt, lambda s=first: _answers_ping(s), STARTUP_TIMEOUT, [first])
+            tab = Tab(f"http://127.0.0.1:{first.port}", names.proto)
+            _run(_sign_in_and_pick(tab, names, login, second.id))
+        finally:
+            first.stop()
+        # the graceful stop let go of the tab (paysim_app.py, _tabs_keep_their_state): a socket
+        # record left in Redis would make the restarted app take the tab for a duplicate and
+        # give it a new, empty page state
+        record = f"token_manager_socket_record_{tab.token}"
+        left = redis.Redis.from_url(REDIS_URL).exists(record)
+        if not (left and GRANIAN_SHUTDOWN_PANIC in first.output()):
+            break
+        # Granian's worker sometimes panics while it drops an open websocket at shutdown
+        # (emmett-framework/granian#799, #884: its multi-threaded runtime), and the stop under
+        # test did not happen; once more with a new tab
+    assert not left, f"{attempt}: the graceful stop left the tab's socket record in Redis"
 
     async def reopen() -> None:
         await tab.open("/cabinet", TIMEOUT)
