@@ -58,6 +58,7 @@ MAX_DEPTH = 6
 INT64 = 2**63 - 1
 CONSENT_PAGE = "/consent"
 SIGN_IN_PAGE = "/login"
+SIGNED_IN_TREES = ("/cabinet", "/partner", "/admin")
 # Reflex's events that bring the browser's LocalStorage values (ui/auth/session.BrowserState)
 BROWSER_EVENTS = {"hydrate_and_load", "hydrate", "update_vars_internal"}
 
@@ -243,16 +244,17 @@ class Door(Middleware):
             url = session.router.url
             where = url.path.rstrip("/") or path  # the browser's path may end with a slash
             asked = f"{where}?{url.query}" if url.query else where
-            target = asked if asked.startswith(("/cabinet", "/partner", "/admin")) else ""
-            if where == SIGN_IN_PAGE:
-                # already on the sign-in page: an event the page left behind reached the door
-                # after the redirect here (it carries this page's address); sending the tab to
-                # /login again would drop the ?next= the page was opened with
-                specs = []
+            if asked.startswith(SIGNED_IN_TREES):
+                specs = [rx.redirect(f"/login?next={quote(asked, safe='')}")]
+            elif where == CONSENT_PAGE:
+                specs = [rx.redirect(SIGN_IN_PAGE)]
             else:
-                specs = [
-                    rx.redirect(f"/login?next={quote(target, safe='')}" if target else "/login")
-                ]
+                # A public page (the sign-in page among them) needs no sign-in, so the visitor
+                # stays. Such an event is a stray: React runs a new page's on_mount before the
+                # router's location follows, so the cabinet shell's first events can carry the
+                # public page the visitor came from; sending the tab to /login then dropped the
+                # ?next= that the page's own on_load asks for (and that comes next).
+                specs = []
         else:
             home = HOME.get(actor.role, "/login")
             page_load = found is not None and found[1] in ("load", "guard_admin_section")

@@ -181,11 +181,16 @@ def test_a_refused_event_sends_a_signed_out_tab_to_sign_in_with_where_it_was_goi
     assert "/login?next=/cabinet/order?tariff=3" in answer
 
 
-def test_an_event_left_behind_by_the_cabinet_leaves_the_sign_in_page_and_its_next():
-    """The cabinet page's own event sent the tab to /login?next=...; another of its events,
-    queued behind that one, leaves the browser after the redirect and carries the sign-in page's
-    address. The door refuses it without a second redirect (which had dropped the ?next=)."""
-    answer = _refusal_to_the_signed_out("/login?next=%2Fcabinet%2Forder%3Ftariff%3D3")
-    assert "_redirect" not in answer and "/login" not in answer
-    # elsewhere among the public pages the sign-in page is still where it sends
-    assert "/login" in _refusal_to_the_signed_out("/tariffs")
+def test_a_stray_event_on_a_public_page_leaves_the_visitor_where_they_are():
+    """A signed-out visitor follows a tariff's order link from /coverage: the cabinet shell's
+    first event (the notification badge's on_mount) can leave the browser stamped with
+    /coverage, because React runs it before the router's location follows. The door refuses it
+    without a redirect; the order page's own on_load sends the tab to sign in with its ?next=.
+    On the sign-in page itself a stray event must not drop the ?next= either."""
+    for page in ("/coverage/", "/tariffs", "/login?next=%2Fcabinet%2Forder%3Ftariff%3D3"):
+        answer = _refusal_to_the_signed_out(page)
+        assert "_redirect" not in answer and "/login" not in answer, page
+
+
+def test_the_consent_page_sends_a_signed_out_tab_to_sign_in():
+    assert "/login" in _refusal_to_the_signed_out("/consent")
