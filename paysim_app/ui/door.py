@@ -58,7 +58,7 @@ MAX_DEPTH = 6
 INT64 = 2**63 - 1
 CONSENT_PAGE = "/consent"
 SIGN_IN_PAGE = "/login"
-SIGNED_IN_TREES = ("/cabinet", "/partner", "/admin")
+SIGNED_IN_TREES = tuple(HOME.values())  # the pages that need a sign-in, with /consent
 # Reflex's events that bring the browser's LocalStorage values (ui/auth/session.BrowserState)
 BROWSER_EVENTS = {"hydrate_and_load", "hydrate", "update_vars_internal"}
 
