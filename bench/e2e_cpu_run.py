@@ -10,7 +10,6 @@ Then: python bench/e2e_cpu_report.py <out dir>.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from tests.conftest import CHECKOUT_LOCK_HELD, ROOT, app_checkout_lock
 from tests.e2e.conftest import SHARED_APP, prepare_app, run_app
-from tests.suite import BROWSER, BROWSER_DEMO
+from tests.suite import BROWSER, BROWSER_DEMO, browser_env
 
 
 def main() -> int:
@@ -38,7 +37,7 @@ def main() -> int:
         server = run_app(app, work / "app" / "app.log")
         next(server)
         try:
-            env = {**os.environ, CHECKOUT_LOCK_HELD: "1", SHARED_APP: str(description)}
+            env = {**browser_env(), CHECKOUT_LOCK_HELD: "1", SHARED_APP: str(description)}
             env["PAYSIM_E2E_CPU"] = str(out)
             procs = [
                 subprocess.Popen(

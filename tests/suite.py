@@ -64,6 +64,12 @@ BROWSER = [
 ALONE = [*PYTEST, "tests/e2e", "-m", "alone"]
 
 
+def browser_env() -> dict[str, str]:
+    """The browser runs' environment: no review screenshots unless PAYSIM_SHOTS asks for them
+    (nobody looks at a run's; a failing test's tabs are shot anyway: tests/e2e/conftest.py)."""
+    return {**os.environ, "PAYSIM_SHOTS": os.environ.get("PAYSIM_SHOTS", "0")}
+
+
 def _start(
     command: list[str], log: Path | None, env: dict[str, str], *, own_share: bool = False
 ) -> subprocess.Popen:
@@ -158,7 +164,10 @@ def main() -> int:
         )  # it starts no app of this build
         runs.append(fast)
         with app_checkout_lock():
-            env = {**os.environ, CHECKOUT_LOCK_HELD: "1"}  # held from here on, for the runs below
+            env = {
+                **browser_env(),
+                CHECKOUT_LOCK_HELD: "1",
+            }  # held from here on, for the runs below
             (work / "app").mkdir()
             app = prepare_app(work / "app")
             description = work / "app.json"

@@ -1,7 +1,9 @@
 """One production build of the real app, shared by every browser test of the run.
 
 The app runs on a free port with its own SQLite database seeded with the demo data; Chromium
-is Debian's (/usr/bin/chromium), driven by Playwright. Screenshots go to artifacts/screenshots/.
+is Debian's (/usr/bin/chromium), driven by Playwright. Review screenshots go to
+artifacts/screenshots/ (unless PAYSIM_SHOTS=0, as `make test` runs), a failing test's pages to
+artifacts/failures/.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ from tests.conftest import app_checkout_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
+FAILURES = ROOT / "artifacts" / "failures"
+# The screenshots at 390 and 1280 px are for a person to look at. `make test` turns them off
+# (tests/suite.py): nobody looks at a CI run's, and a full-page one costs about 0.25 core-s of
+# Chromium, as much as half a page load (bench/README.md, "The test suite's time"). A failing
+# test's pages are shot either way. Checks that go with them (no sideways scrolling) still run.
+REVIEW_SHOTS = os.environ.get("PAYSIM_SHOTS", "1") != "0"
 CHROMIUM = os.environ.get("PAYSIM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -191,10 +199,36 @@ def _forget(page, base_url: str) -> bool:
     return True
 
 
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+def _shoot_failure(request, pages: list) -> None:
+    """A failing test's tabs as they were, to artifacts/failures/, named in the test's report."""
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    test = request.node.nodeid.rpartition("::")[2].replace("/", "-")[:120]
+    tabs = [tab for page in pages if not page.is_closed() for tab in page.context.pages]
+    for n, tab in enumerate(dict.fromkeys(tabs), 1):
+        path = FAILURES / f"{test}-{n}.png"
+        try:
+            tab.screenshot(path=str(path), full_page=True, timeout=10_000)
+        except Exception as exc:  # a tab that cannot be shot still has its address reported
+            path = f"no screenshot ({type(exc).__name__})"
+        print(f"failing test's tab {n}: {tab.url} -> {path}", file=sys.stderr)
+
+
 @pytest.fixture
-def new_page(browser, base_url, _idle_pages):
+def new_page(browser, base_url, _idle_pages, request):
     """new_page(width) -> a tab at that width in a context of its own, with no cookies and
-    empty storage: a new one, or one an earlier test used and new_page emptied."""
+    empty storage: a new one, or one an earlier test used and new_page emptied. When the test
+    fails, its tabs are shot before they are emptied."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=20_000)
@@ -209,6 +243,8 @@ def new_page(browser, base_url, _idle_pages):
         return page
 
     yield _open
+    if request.node.stash.get(_FAILED, False):
+        _shoot_failure(request, taken)
     for page in taken:
         try:
             reusable = _forget(page, base_url)
@@ -220,11 +256,17 @@ def new_page(browser, base_url, _idle_pages):
             page.context.close()
 
 
-def shot(page, name: str) -> Path:
+def shot(target, name: str, *, full_page: bool = True) -> None:
+    """artifacts/screenshots/`name`.png: a page (its whole length unless full_page=False) or
+    one element (a locator)."""
+    if not REVIEW_SHOTS:
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    path = str(SHOTS / f"{name}.png")
+    if hasattr(target, "goto"):
+        target.screenshot(path=path, full_page=full_page)
+    else:
+        target.screenshot(path=path)
 
 
 def at_width(page, width: int) -> None:
@@ -237,17 +279,22 @@ def at_width(page, width: int) -> None:
 def shots(page, name: str) -> None:
     """`name`-390 and `name`-1280: the page as it is at its width, then resized to the other
     width and back (cheaper than running a journey again at the other width). At 390 px the
-    page must not scroll sideways."""
+    page must not scroll sideways. Without review screenshots only that check is left, so the
+    other width is not visited unless it is 390 px."""
     phone, desktop = WIDTHS["phone"], WIDTHS["desktop"]
     width = page.viewport_size["width"]
-    for w in (width, desktop if width == phone else phone):
+    widths = [width, desktop if width == phone else phone]
+    if not REVIEW_SHOTS:
+        widths = [phone] if width == phone else widths
+    for w in widths:
         if w != width:
             at_width(page, w)
         if w == phone:
             overflow = page.evaluate("document.documentElement.scrollWidth")
             assert overflow <= phone, f"{name} is {overflow} px wide at {phone} px"
         shot(page, f"{name}-{w}")
-    at_width(page, width)
+    if widths[-1] != width:
+        at_width(page, width)
 
 
 def ready(page) -> None:

@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     PASSWORD,
-    SHOTS,
     WIDTHS,
     enter,
     ready,
@@ -124,7 +123,7 @@ def test_consent_new_version_archive_and_closure(new_page, base_url, app_env):
         page.locator("#privacy-card").scroll_into_view_if_needed()
         shot(page, "privacy-profile-1280")
         page.set_viewport_size({"width": 390, "height": 860})
-        page.locator("#privacy-card").screenshot(path=str(SHOTS / "privacy-profile-card-390.png"))
+        shot(page.locator("#privacy-card"), "privacy-profile-card-390")
 
         # the admin closes it from the queue
         admin.goto("/admin/privacy")
