@@ -90,6 +90,11 @@ def prepare_app(work: Path) -> dict:
         "PAYSIM_SCHEDULER": "0",
         "PAYSIM_ATTACHMENTS_DIR": str(work / "attachments"),
         "REFLEX_STATES_WORKDIR": str(work / "states"),
+        # one backend process (no REDIS_URL below), its tabs' states in its memory: `make run`'s
+        # disk manager pickles and writes them and lists every file of the folder each 2 s, a
+        # fifth of the app's CPU in the suite, growing with the files (bench/README.md, "The
+        # test suite's time"); pickling is checked by tests/ui/test_state_shape.py
+        "REFLEX_STATE_MANAGER_MODE": "memory",
         # every browser comes from 127.0.0.1: the per-address limits are raised for the suite
         # (reset.login keeps its default; test_profile shows its refusal in the browser)
         "PAYSIM_RATE_LIMITS": "register.ip=1000/hour;sign_in.ip=1000/hour;reset.ip=1000/hour;"
@@ -100,6 +105,7 @@ def prepare_app(work: Path) -> dict:
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
     env.pop("PYTEST_CURRENT_TEST", None)
+    env.pop("REDIS_URL", None)  # Redis would mean several workers, each with its own memory
     with (work / "seed.log").open("w") as out:  # the demo logins it prints, or its error
         for cmd in (["migrate"], ["seed-demo"]):
             subprocess.run(

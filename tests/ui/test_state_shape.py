@@ -17,6 +17,7 @@ from reflex.state import UpdateVarsInternalState
 from reflex_base.constants.state import FIELD_MARKER
 
 from paysim_app import paysim_app  # noqa: F401 - the pages register every state
+from paysim_app.accounts import identity
 from paysim_app.i18n import t
 from paysim_app.ui.admin.sims import AdminSimsState
 from paysim_app.ui.auth.session import (
@@ -161,3 +162,25 @@ def test_a_reset_and_a_switch_are_kept_in_the_browser(db_url):
     assert _browser(root).locale == "en"
     asyncio.run(reset_tab(session))  # signed out: the browser forgets the token
     assert (_browser(root).auth_token, _browser(root).locale) == ("", "en")
+
+
+def test_every_state_of_a_signed_in_tab_is_stored_and_read_back_as_redis_does(db_url, factory):
+    """Production keeps each tab's states in Redis, pickled (`_serialize`) after every event; a
+    state holding something that does not pickle would fail there only. The browser suite's app
+    keeps them in memory (tests/e2e/conftest.py prepare_app), so this checks every state of the
+    tree, as a new tab has it and as a signed-in subscriber's tab has it."""
+    subscriber = factory.subscriber()
+    root, session = _tab()
+    token, actor = identity.sign_in(factory.session, subscriber.login, factory.password)
+    factory.session.commit()
+    session.auth_token = token
+    session._remember(actor)
+    session.locale = "en"
+    asyncio.run(follow_locale(session))
+    for cls in _tree(rx.State):
+        state = root if cls is rx.State else _page(root, cls)
+        data = state._serialize()
+        back = type(state)._deserialize(data)
+        assert back.base_vars.keys() == state.base_vars.keys(), cls.__name__
+        if "view_locale" in cls.base_vars:
+            assert back.view_locale == "en", cls.__name__
