@@ -15,7 +15,8 @@ handler's own `_actor()` reuses it) and refuses the event when
 - or its arguments do not fit the handler (unknown or missing names, a type the handler does
   not take, NaN or Infinity, integers past int64, oversized text).
 
-A refusal changes no state: a signed-out tab is sent to the sign-in page, a signed-in one gets
+A refusal changes no state: a signed-out tab is sent to the sign-in page (once for events
+refused together), a signed-in one gets
 a toast (and its home page when the refused event was a page load or the page is not its own).
 Each refusal is logged as a warning with the event's name and the actor's id, never its
 arguments.
@@ -27,6 +28,7 @@ import asyncio
 import inspect
 import logging
 import math
+import time
 import types
 import typing
 from typing import Any
@@ -61,6 +63,28 @@ SIGN_IN_PAGE = "/login"
 SIGNED_IN_TREES = tuple(HOME.values())  # the pages that need a sign-in, with /consent
 # Reflex's events that bring the browser's LocalStorage values (ui/auth/session.BrowserState)
 BROWSER_EVENTS = {"hydrate_and_load", "hydrate", "update_vars_internal"}
+
+
+# A signed-out tab's last trip to the sign-in page: tab -> (the page it was going to, when).
+# A page's own load and its shell's first events (the notification badge's on_mount) are refused
+# together, each with the same redirect; the second one, arriving on the sign-in page, loaded
+# it again and wiped what the visitor had begun to type. One redirect per page and moment is
+# sent; a later refusal (a click after a lost answer) sends it again.
+_SENT: dict[str, tuple[str, float]] = {}
+SENT_FOR = 3.0  # seconds
+SENT_KEPT = 10_000  # tabs remembered (a dict keeps insertion order: the oldest go first)
+
+
+def _first_redirect(tab: str, asked: str) -> bool:
+    """False when this tab was sent to sign in for `asked` a moment ago."""
+    now = time.monotonic()
+    if not tab:
+        return True
+    last = _SENT.pop(tab, None)
+    _SENT[tab] = (asked, now)
+    while len(_SENT) > SENT_KEPT:
+        del _SENT[next(iter(_SENT))]
+    return last is None or last[0] != asked or now - last[1] > SENT_FOR
 
 
 class Refused(Exception):
@@ -245,7 +269,9 @@ class Door(Middleware):
             where = url.path.rstrip("/") or path  # the browser's path may end with a slash
             asked = f"{where}?{url.query}" if url.query else where
             if asked.startswith(SIGNED_IN_TREES):
-                specs = [rx.redirect(f"/login?next={quote(asked, safe='')}")]
+                tab = session.router.session.client_token
+                redirect = rx.redirect(f"/login?next={quote(asked, safe='')}")
+                specs = [redirect] if _first_redirect(tab, asked) else []
             elif where == CONSENT_PAGE:
                 specs = [rx.redirect(SIGN_IN_PAGE)]
             else:

@@ -5,6 +5,7 @@ and the cabinet's door keeping the page's query for after sign-in."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from urllib.parse import unquote
 
 import pytest
@@ -161,7 +162,7 @@ def test_sign_in_and_registration_pass_on_where_the_visitor_was_going(db_url):
     assert plain.register_href == "/register"
 
 
-def _refusal_to_the_signed_out(path: str) -> str:
+def _refusal_to_the_signed_out(path: str, tab: str = "") -> str:
     """What the door answers a signed-out tab at `path` whose event needs a subscriber."""
     from reflex_base.event import Event
 
@@ -170,6 +171,10 @@ def _refusal_to_the_signed_out(path: str) -> str:
 
     session = _leaf(SessionState)
     session.router = _router(path)
+    if tab:
+        session.router = dataclasses.replace(
+            session.router, session=dataclasses.replace(session.router.session, client_token=tab)
+        )
     event = Event(name=f"{CabinetHomeState.get_full_name()}.load", payload={})
     found = (CabinetHomeState, "load", CabinetHomeState.load)
     update = Door()._refuse(event, Refused("needs subscriber"), None, session, found)
@@ -179,6 +184,22 @@ def _refusal_to_the_signed_out(path: str) -> str:
 def test_a_refused_event_sends_a_signed_out_tab_to_sign_in_with_where_it_was_going():
     answer = unquote(_refusal_to_the_signed_out("/cabinet/order?tariff=3"))
     assert "/login?next=/cabinet/order?tariff=3" in answer
+
+
+def test_events_refused_together_send_the_tab_to_sign_in_once(monkeypatch):
+    """A page's load and its shell's on_mount are refused together; a second redirect to the
+    same address reached the sign-in page and loaded it again, wiping what had been typed."""
+    from paysim_app.ui import door
+
+    clock = [1000.0]
+    monkeypatch.setattr(door.time, "monotonic", lambda: clock[0])
+    page = "/cabinet/payments"
+    assert "/login?next=" in unquote(_refusal_to_the_signed_out(page, "tab-1"))
+    assert "_redirect" not in _refusal_to_the_signed_out(page, "tab-1")
+    assert "/login?next=" in unquote(_refusal_to_the_signed_out(page, "tab-2"))  # another tab
+    assert "/login?next=" in unquote(_refusal_to_the_signed_out("/cabinet", "tab-1"))  # elsewhere
+    clock[0] += door.SENT_FOR + 0.1  # a later click (its answer lost): sent again
+    assert "/login?next=" in unquote(_refusal_to_the_signed_out("/cabinet", "tab-1"))
 
 
 def test_a_stray_event_on_a_public_page_leaves_the_visitor_where_they_are():
