@@ -66,10 +66,13 @@ BROWSER_EVENTS = {"hydrate_and_load", "hydrate", "update_vars_internal"}
 
 
 # A signed-out tab's last trip to the sign-in page: tab -> (the page it was going to, when).
-# A page's own load and its shell's first events (the notification badge's on_mount) are refused
+# A page's own load and its shell's first event (the notification badge's on_mount) are refused
 # together, each with the same redirect; the second one, arriving on the sign-in page, loaded
-# it again and wiped what the visitor had begun to type. One redirect per page and moment is
-# sent; a later refusal (a click after a lost answer) sends it again.
+# it again and wiped what the visitor had begun to type. Such an event that the page sends by
+# itself gets no second redirect a moment after the first; one the visitor sent (a click) always
+# gets its own.
+PAGE_LOADS = ("load", "guard_admin_section")
+SHELL_MOUNTS = ("NotificationBadgeState.refresh",)
 _SENT: dict[str, tuple[str, float]] = {}
 SENT_FOR = 3.0  # seconds
 SENT_KEPT = 10_000  # tabs remembered (a dict keeps insertion order: the oldest go first)
@@ -269,9 +272,12 @@ class Door(Middleware):
             where = url.path.rstrip("/") or path  # the browser's path may end with a slash
             asked = f"{where}?{url.query}" if url.query else where
             if asked.startswith(SIGNED_IN_TREES):
-                tab = session.router.session.client_token
+                first = _first_redirect(session.router.session.client_token, asked)
+                by_itself = found is not None and (
+                    found[1] in PAGE_LOADS or handler in SHELL_MOUNTS
+                )
                 redirect = rx.redirect(f"/login?next={quote(asked, safe='')}")
-                specs = [redirect] if _first_redirect(tab, asked) else []
+                specs = [redirect] if first or not by_itself else []
             elif where == CONSENT_PAGE:
                 specs = [rx.redirect(SIGN_IN_PAGE)]
             else:
@@ -283,7 +289,7 @@ class Door(Middleware):
                 specs = []
         else:
             home = HOME.get(actor.role, "/login")
-            page_load = found is not None and found[1] in ("load", "guard_admin_section")
+            page_load = found is not None and found[1] in PAGE_LOADS
             specs = [rx.toast.error(t("error.forbidden", locale), id="door")]
             if page_load or not (path == home or path.startswith(home + "/")):
                 specs.append(rx.redirect(home))

@@ -162,7 +162,7 @@ def test_sign_in_and_registration_pass_on_where_the_visitor_was_going(db_url):
     assert plain.register_href == "/register"
 
 
-def _refusal_to_the_signed_out(path: str, tab: str = "") -> str:
+def _refusal_to_the_signed_out(path: str, tab: str = "", handler: str = "load") -> str:
     """What the door answers a signed-out tab at `path` whose event needs a subscriber."""
     from reflex_base.event import Event
 
@@ -175,8 +175,8 @@ def _refusal_to_the_signed_out(path: str, tab: str = "") -> str:
         session.router = dataclasses.replace(
             session.router, session=dataclasses.replace(session.router.session, client_token=tab)
         )
-    event = Event(name=f"{CabinetHomeState.get_full_name()}.load", payload={})
-    found = (CabinetHomeState, "load", CabinetHomeState.load)
+    event = Event(name=f"{CabinetHomeState.get_full_name()}.{handler}", payload={})
+    found = (CabinetHomeState, handler, getattr(CabinetHomeState, handler))
     update = Door()._refuse(event, Refused("needs subscriber"), None, session, found)
     return str(update.events)
 
@@ -188,7 +188,8 @@ def test_a_refused_event_sends_a_signed_out_tab_to_sign_in_with_where_it_was_goi
 
 def test_events_refused_together_send_the_tab_to_sign_in_once(monkeypatch):
     """A page's load and its shell's on_mount are refused together; a second redirect to the
-    same address reached the sign-in page and loaded it again, wiping what had been typed."""
+    same address reached the sign-in page and loaded it again, wiping what had been typed. An
+    event the page sends by itself gets no second one; the visitor's own actions do."""
     from paysim_app.ui import door
 
     clock = [1000.0]
@@ -196,6 +197,8 @@ def test_events_refused_together_send_the_tab_to_sign_in_once(monkeypatch):
     page = "/cabinet/payments"
     assert "/login?next=" in unquote(_refusal_to_the_signed_out(page, "tab-1"))
     assert "_redirect" not in _refusal_to_the_signed_out(page, "tab-1")
+    # the visitor's own action (its answer may have been lost) is always answered
+    assert "/login?next=" in unquote(_refusal_to_the_signed_out(page, "tab-1", "select_sim"))
     assert "/login?next=" in unquote(_refusal_to_the_signed_out(page, "tab-2"))  # another tab
     assert "/login?next=" in unquote(_refusal_to_the_signed_out("/cabinet", "tab-1"))  # elsewhere
     clock[0] += door.SENT_FOR + 0.1  # a later click (its answer lost): sent again

@@ -178,7 +178,10 @@ class LoginState(SessionState):
                     self._restart(shown.error)
                     return keep
                 self.qr, self.secret = shown.value.qr, shown.value.secret
-            return [e for e in (keep, rx.set_value("code", "")) if e]
+            # no clearing of the code field here: the step has just replaced the password form,
+            # so the field is new and empty, and a clearing event (it comes after the delta that
+            # shows the field) wiped a code typed, or filled in, as soon as the field appeared
+            return keep
 
     @access("public")
     @rx.event
