@@ -15,9 +15,9 @@ handler's own `_actor()` reuses it) and refuses the event when
 - or its arguments do not fit the handler (unknown or missing names, a type the handler does
   not take, NaN or Infinity, integers past int64, oversized text).
 
-A refusal changes no state: a signed-out tab is sent to the sign-in page (once for events
-refused together), a signed-in one gets
-a toast (and its home page when the refused event was a page load or the page is not its own).
+A refusal changes no state: a signed-out tab is sent to the sign-in page (once for the events
+its page sends by itself at one moment), a signed-in one gets a toast (and its home page when
+the refused event was a page load or the page is not its own).
 Each refusal is logged as a warning with the event's name and the actor's id, never its
 arguments.
 """
