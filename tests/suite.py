@@ -164,10 +164,8 @@ def main() -> int:
         )  # it starts no app of this build
         runs.append(fast)
         with app_checkout_lock():
-            env = {
-                **browser_env(),
-                CHECKOUT_LOCK_HELD: "1",
-            }  # held from here on, for the runs below
+            # the lock is held from here on, for the runs below
+            env = {**browser_env(), CHECKOUT_LOCK_HELD: "1"}
             (work / "app").mkdir()
             app = prepare_app(work / "app")
             description = work / "app.json"

@@ -91,9 +91,9 @@ def prepare_app(work: Path) -> dict:
         "PAYSIM_ATTACHMENTS_DIR": str(work / "attachments"),
         "REFLEX_STATES_WORKDIR": str(work / "states"),
         # one backend process (no REDIS_URL below), its tabs' states in its memory: `make run`'s
-        # disk manager pickles and writes them and lists every file of the folder each 2 s, a
-        # fifth of the app's CPU in the suite, growing with the files (bench/README.md, "The
-        # test suite's time"); pickling is checked by tests/ui/test_state_shape.py
+        # disk manager pickles and writes them and stats every state file at least each 2 s
+        # (the app's CPU over both browser runs 111 core-s with it, 43 without: bench/README.md,
+        # "The test suite's time"); pickling is checked by tests/ui/test_state_shape.py
         "REFLEX_STATE_MANAGER_MODE": "memory",
         # every browser comes from 127.0.0.1: the per-address limits are raised for the suite
         # (reset.login keeps its default; test_profile shows its refusal in the browser)
@@ -289,9 +289,7 @@ def shots(page, name: str) -> None:
     other width is not visited unless it is 390 px."""
     phone, desktop = WIDTHS["phone"], WIDTHS["desktop"]
     width = page.viewport_size["width"]
-    widths = [width, desktop if width == phone else phone]
-    if not REVIEW_SHOTS:
-        widths = [phone] if width == phone else widths
+    widths = [width, desktop if width == phone else phone] if REVIEW_SHOTS else [phone]
     for w in widths:
         if w != width:
             at_width(page, w)

@@ -169,18 +169,22 @@ def test_every_state_of_a_signed_in_tab_is_stored_and_read_back_as_redis_does(db
     state holding something that does not pickle would fail there only. The browser suite's app
     keeps them in memory (tests/e2e/conftest.py prepare_app), so this checks every state of the
     tree, as a new tab has it and as a signed-in subscriber's tab has it."""
-    subscriber = factory.subscriber()
+
+    def stored_and_read_back(root, locale: str) -> None:
+        for cls in _tree(rx.State):
+            state = root if cls is rx.State else _page(root, cls)
+            back = type(state)._deserialize(state._serialize())
+            assert back.base_vars.keys() == state.base_vars.keys(), cls.__name__
+            if "view_locale" in cls.base_vars:
+                assert back.view_locale == locale, cls.__name__
+
     root, session = _tab()
+    stored_and_read_back(root, "ru")  # a new tab
+    subscriber = factory.subscriber()
     token, actor = identity.sign_in(factory.session, subscriber.login, factory.password)
     factory.session.commit()
     session.auth_token = token
     session._remember(actor)
     session.locale = "en"
     asyncio.run(follow_locale(session))
-    for cls in _tree(rx.State):
-        state = root if cls is rx.State else _page(root, cls)
-        data = state._serialize()
-        back = type(state)._deserialize(data)
-        assert back.base_vars.keys() == state.base_vars.keys(), cls.__name__
-        if "view_locale" in cls.base_vars:
-            assert back.view_locale == "en", cls.__name__
+    stored_and_read_back(root, "en")
