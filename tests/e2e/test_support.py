@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WIDTHS, enter, ready, shot
+from tests.e2e.conftest import WIDTHS, choose_file, enter, ready, shot
 
 
 def _enter(page, customer) -> None:
@@ -78,11 +78,11 @@ def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(
     _enter(page, customer)
     fake = tmp_path / "virus.png"
     fake.write_bytes(b"MZ\x90\x00 not a picture")
-    page.locator("#ticket-file input[type=file]").set_input_files(str(fake))
+    choose_file(page, "ticket-file", fake)
     expect(page.locator("#ticket-file-error")).to_contain_text("PNG")
     shot_file = tmp_path / "screen.png"
     shot_file.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 256)
-    page.locator("#ticket-file input[type=file]").set_input_files(str(shot_file))
+    choose_file(page, "ticket-file", shot_file)
     expect(page.locator("#ticket-file-name")).to_have_text("screen.png")
     page.locator("#support-subject").fill("Нет связи на даче")
     page.locator("#support-body").fill("Скриншот настроек роутера во вложении.")
@@ -99,7 +99,7 @@ def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(
     # a reply takes a file too; support reads it and answers with one of its own
     pdf = tmp_path / "bill.pdf"
     pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 256)
-    page.locator("#reply-file input[type=file]").set_input_files(str(pdf))
+    choose_file(page, "reply-file", pdf)
     expect(page.locator("#reply-file-name")).to_have_text("bill.pdf")
     page.locator("#reply").fill("И выписка с двойным списанием.")
     page.locator("#send-reply").click()
@@ -117,7 +117,7 @@ def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(
     assert open(download.value.path(), "rb").read().startswith(b"%PDF")
     answer = tmp_path / "apn.png"
     answer.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x01" * 128)
-    staff.locator("#admin-reply-file input[type=file]").set_input_files(str(answer))
+    choose_file(staff, "admin-reply-file", answer)
     expect(staff.locator("#admin-reply-file-name")).to_have_text("apn.png")
     staff.locator("#reply-body").fill("Настройки APN на снимке.")
     staff.locator("#reply-send").click()
