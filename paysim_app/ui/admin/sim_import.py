@@ -24,6 +24,7 @@ from paysim_app.ui.components.data_table import Column
 from paysim_app.ui.components.format import phone
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.icons import callout_with_icon, chosen_icon
 from paysim_app.ui.components.import_preview import count_grid, preview_table, upload_card
 from paysim_app.ui.components.layout import shell
 
@@ -400,10 +401,10 @@ def _actions() -> rx.Component:
 def sim_import_page() -> rx.Component:
     result = rx.cond(
         SimImportState.result != "",
-        rx.callout(
+        callout_with_icon(
             SimImportState.result,
-            icon=rx.match(
-                SimImportState.result_tone, ("ok", "circle_check"), ("bad", "circle_x"), "info"
+            chosen_icon(
+                SimImportState.result_tone, {"ok": "circle_check", "bad": "circle_x"}, "info"
             ),
             color_scheme=rx.match(
                 SimImportState.result_tone, *[(k, v) for k, v in TONES.items()], "gray"

@@ -16,6 +16,7 @@ from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.icons import callout_with_icon, chosen_icon
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
 
@@ -209,12 +210,11 @@ def cards_page() -> rx.Component:
         rx.vstack(
             rx.cond(
                 CardsState.setup_message != "",
-                rx.callout(
+                callout_with_icon(
                     CardsState.setup_message,
-                    icon=rx.match(
+                    chosen_icon(
                         CardsState.setup_status,
-                        ("complete", "circle-check"),
-                        ("expired", "circle-slash"),
+                        {"complete": "circle-check", "expired": "circle-slash"},
                         "clock",
                     ),
                     color_scheme=rx.match(

@@ -24,6 +24,7 @@ from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.empty_state import empty_state
 from paysim_app.ui.components.format import data_of, data_size, day, moment, money, phone
 from paysim_app.ui.components.i18n import tr
+from paysim_app.ui.components.icons import callout_with_icon
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.notifications import NotificationBadgeState
 from paysim_app.ui.components.rating import stars
@@ -589,9 +590,9 @@ def _usage_card() -> rx.Component:
             ),
             rx.cond(
                 u["outlook"] != "",
-                rx.callout(
+                callout_with_icon(
                     u["outlook"],
-                    icon=rx.cond(u["warn"] != "", "triangle_alert", "info"),
+                    rx.cond(u["warn"] != "", rx.icon("triangle_alert"), rx.icon("info")),
                     color_scheme=rx.cond(u["warn"] != "", "amber", "gray"),
                     high_contrast=True,
                     size="1",

@@ -732,14 +732,14 @@ def _advice_card() -> rx.Component:
         rx.card(
             rx.flex(
                 rx.box(
-                    rx.icon(
+                    rx.cond(  # static icons (components/icons.py says why)
+                        saving,
+                        rx.icon("piggy-bank", size=22, color=rx.color("grass", 11)),
                         rx.cond(
-                            saving,
-                            "piggy-bank",
-                            rx.cond(a["kind"] == "best", "badge-check", "hourglass"),
+                            a["kind"] == "best",
+                            rx.icon("badge-check", size=22, color=rx.color("gray", 11)),
+                            rx.icon("hourglass", size=22, color=rx.color("gray", 11)),
                         ),
-                        size=22,
-                        color=rx.cond(saving, rx.color("grass", 11), rx.color("gray", 11)),
                     ),
                     padding_top="2px",
                 ),

@@ -295,7 +295,12 @@ def advanced_panel(state, scope: str = "") -> rx.Component:
             rx.vstack(
                 rx.flex(
                     rx.button(
-                        rx.icon(rx.cond(state.adv_open, "chevron-up", "chevron-down"), size=16),
+                        # static icons (components/icons.py says why)
+                        rx.cond(
+                            state.adv_open,
+                            rx.icon("chevron-up", size=16),
+                            rx.icon("chevron-down", size=16),
+                        ),
                         tr("adv.title"),
                         variant="ghost",
                         size="3",
