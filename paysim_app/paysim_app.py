@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 
 import reflex as rx
+from reflex.route import get_route_args
 
 from paysim_app.api.routes import api
 from paysim_app.i18n import t
@@ -196,8 +197,24 @@ app.add_middleware(Door(), index=0)
 TITLE = "PaySim"
 
 
+# The pages are added together at the end (_add_pages): Reflex recomputes every state's var
+# dependencies for each new route argument a page brings (14 here, 1.9 s of a 2.9 s import of
+# this module: every process that serves the app or imports it pays it); installed in one call,
+# they are computed once.
+_PAGES: list[tuple] = []
+
+
 def _page(component, route: str, on_load) -> None:
-    app.add_page(component, route=route, title=TITLE, on_load=on_load)
+    _PAGES.append((component, route, on_load))
+
+
+def _add_pages() -> None:
+    arguments: dict[str, str] = {}
+    for _, route, _ in _PAGES:
+        arguments.update(get_route_args(route))
+    rx.State.setup_dynamic_args(arguments)
+    for component, route, on_load in _PAGES:
+        app.add_page(component, route=route, title=TITLE, on_load=on_load)
 
 
 # signed-out pages
@@ -391,3 +408,5 @@ for tree, items in (("cabinet", CABINET), ("partner", PARTNER), ("admin", ADMIN)
                 item.path,
                 GUARDS[tree](item),
             )
+
+_add_pages()
