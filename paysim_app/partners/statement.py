@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -162,6 +161,8 @@ def statement_xlsx(
     session: Session, actor: Actor, partner_id: int, month: str, locale: str = "ru"
 ) -> tuple[str, bytes]:
     """(file name, bytes) of the statement as an Excel workbook."""
+    import pandas as pd  # here, not at the top: it adds 0.15 s to every start of the app
+
     st = commission_statement(session, actor, partner_id, month)
     loc = "en" if locale == "en" else "ru"
     money = spreadsheet.MONEY_FORMAT
