@@ -127,3 +127,18 @@ def test_a_screenshot_goes_with_a_new_ticket_and_a_wrong_file_is_refused(
     expect(attachment).to_have_count(3)
     expect(attachment.nth(2)).to_have_text("apn.png")
     shot(page, "support-thread-files-1280")
+
+
+def test_a_file_chosen_while_the_last_one_uploads_replaces_it(new_page, customer, tmp_path):
+    """A big file is still on its way when the customer picks another: the second is the one
+    that goes with the ticket (Reflex would drop a second upload to the picker meanwhile)."""
+    page = new_page(WIDTHS["desktop"])
+    _enter(page, customer)
+    big = tmp_path / "scan.pdf"
+    big.write_bytes(b"%PDF-1.7\n" + b"x" * (5 * 1024 * 1024 - 64))
+    small = tmp_path / "router.png"
+    small.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 256)
+    picker = page.locator("#ticket-file input[type=file]")
+    picker.set_input_files(str(big))  # not waited for: its request is still open
+    picker.set_input_files(str(small))
+    expect(page.locator("#ticket-file-name")).to_have_text("router.png")

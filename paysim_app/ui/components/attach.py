@@ -78,6 +78,15 @@ class AttachMixin(rx.State, mixin=True):
         self.attached_name, self._attached, self.attach_error = "", "", ""
 
 
+def _forget_upload(upload_id: str) -> rx.event.EventSpec:
+    """A file chosen while the last one is still uploading replaces it. Reflex drops, without a
+    word, a new upload to a picker whose last request is still open ("already in progress"):
+    the open one is aborted and forgotten here, before the new one starts (rx.cancel_upload only
+    aborts, and forgets it a few promise steps too late for the upload queued right after)."""
+    controller = rx.Var(f"__upload_controllers_{upload_id}")._as_ref()
+    return rx.run_script(f"({controller}?.abort(), delete {controller})")
+
+
 def file_picker(state, upload_id: str) -> rx.Component:
     """A "choose a file" button (images and PDF), the chosen file's name with a remove button,
     and the file's error. `state` mixes AttachMixin in and answers `_upload_id()` with
@@ -97,7 +106,10 @@ def file_picker(state, upload_id: str) -> rx.Component:
                 id=upload_id,
                 max_files=1,
                 accept=ACCEPT,
-                on_drop=state.attach(rx.upload_files(upload_id=upload_id)),
+                on_drop=[
+                    _forget_upload(upload_id),
+                    state.attach(rx.upload_files(upload_id=upload_id)),
+                ],
                 border="none",
                 padding="0",
                 margin_top="0.25em",
