@@ -358,9 +358,8 @@ def refill(field, value: str) -> None:
 
 def choose_file(page, upload_id: str, path) -> None:
     """Choose a file in a picker that uploads it at once (ui/components/attach.file_picker)
-    and wait until that upload's request has ended. Reflex drops, without a word, a second
-    upload to the same picker while the first one's request is still open ("Upload already in
-    progress"), and the first one's answer shows on the page before its request ends."""
+    and wait until that upload's request has ended: its answer shows on the page before the
+    request ends, and a file chosen meanwhile would abort it (test_support has that case)."""
     with page.expect_response(lambda r: "/_upload" in r.url) as sent:
         page.locator(f"#{upload_id} input[type=file]").set_input_files(str(path))
     sent.value.finished()
