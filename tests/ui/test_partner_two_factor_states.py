@@ -5,6 +5,8 @@ got past the door."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import time_machine
 from sqlmodel import select
@@ -30,7 +32,7 @@ def clock():
 
 def _card(login: str, partner_id: int):
     card = _console(S, login, f"/admin/partners/{partner_id}?partner_id={partner_id}")
-    assert S.load.fn(card) is None
+    assert asyncio.run(S.load.fn(card)) is None
     return card
 
 

@@ -25,6 +25,7 @@ from paysim_app.ui.components.import_preview import count_grid, preview_table, u
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
+from paysim_app.ui.off_loop import off_loop
 
 TABS = ("settlements", "stations", "demand", "import")
 CAN_EDIT = SessionState.permissions.contains("coverage.edit")
@@ -262,6 +263,7 @@ class CoverageImportState(SessionState):
 
     @access("admin:coverage.view")
     @rx.event
+    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "coverage.view")
         if redirect:
@@ -349,6 +351,7 @@ class CoverageSettlementState(SessionState):
 
     @access("admin:coverage.view")
     @rx.event
+    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "coverage.view")
         if redirect:
@@ -417,6 +420,7 @@ class CoverageStationState(SessionState):
 
     @access("admin:coverage.view")
     @rx.event
+    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "coverage.view")
         if redirect:

@@ -24,6 +24,7 @@ from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
+from paysim_app.ui.off_loop import off_loop
 
 ADDONS = "addons"  # the second tab's ?tab= value
 CAN_EDIT = SessionState.permissions.contains("tariffs.edit")
@@ -139,6 +140,7 @@ class StaticIpPoolState(SessionState):
 
     @access("admin:tariffs.view")
     @rx.event
+    @off_loop
     def load(self):
         self.pool_error = ""
         res = self._call(static_ips.summary)
@@ -528,6 +530,7 @@ class AdminTariffState(_CatalogueItem, SessionState):
 
     @access("admin:tariffs.view")
     @rx.event
+    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "tariffs.view")
         if redirect:
@@ -620,6 +623,7 @@ class AdminAddonState(_CatalogueItem, SessionState):
 
     @access("admin:tariffs.view")
     @rx.event
+    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "tariffs.view")
         if redirect:

@@ -19,6 +19,7 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.pickers import static_choice
 from paysim_app.ui.components.tickets import ALL
+from paysim_app.ui.off_loop import off_loop
 
 PAGE_SIZE = 10
 NEW_ERRORS = dict.fromkeys(("category", "subject", "body"), "")
@@ -43,6 +44,7 @@ class PartnerSupportState(LocaleView, SessionState):
 
     @access("partner")
     @rx.event
+    @off_loop
     def load(self):
         actor, redirect = self._gate("partner")
         if redirect:
@@ -152,6 +154,7 @@ class PartnerTicketState(LocaleView, SessionState):
 
     @access("partner")
     @rx.event
+    @off_loop
     def load(self):
         _, redirect = self._gate("partner")
         if redirect:
