@@ -179,7 +179,7 @@ def test_the_profile_card_enrols_and_turns_it_off(db_url, factory, clock):
     dealer = factory.partner()
     card = _leaf(TwoFactorState)
     card.auth_token = _signed_in(dealer.login)
-    asyncio.run(TwoFactorState.load.fn(card))
+    TwoFactorState.load.fn(card)
     assert card.may and not card.enabled
     TwoFactorState.start.fn(card)
     assert card.phase == "enrol" and card.qr
@@ -201,7 +201,7 @@ def test_a_subscriber_has_no_two_factor_card(db_url, factory):
     factory.subscriber("olga@example.ru")
     card = _leaf(TwoFactorState)
     card.auth_token = _signed_in("olga@example.ru")
-    asyncio.run(TwoFactorState.load.fn(card))
+    TwoFactorState.load.fn(card)
     assert not card.may
     TwoFactorState.start.fn(card)
     assert card.error and card.qr == ""
@@ -231,7 +231,7 @@ def test_a_superadmin_resets_an_admins_two_factor_from_the_card(db_url, factory,
     _enrolled(admin)
     boss = factory.admin_user()
     card = _console(AdminAdminState, boss.email, f"/admin/admins/{admin.id}?user_id={admin.id}")
-    assert asyncio.run(AdminAdminState.load.fn(card)) is None
+    assert AdminAdminState.load.fn(card) is None
     assert card.admin["two_factor"] == "1"
     AdminAdminState.ask_reset_two_factor.fn(card, True)
     assert card.confirm_reset
@@ -262,7 +262,7 @@ def test_the_role_switch_requires_two_factor(db_url, factory, admin, clock):
     boss = factory.admin_user()
     role_id = admin.admin_role_id
     roles = _console(AdminRolesState, boss.email, f"/admin/admins/roles?role={role_id}")
-    asyncio.run(AdminRolesState.load.fn(roles))
+    AdminRolesState.load.fn(roles)
     assert roles.selected == str(role_id) and not roles.two_factor_required
     AdminRolesState.set_two_factor.fn(roles, True)
     assert roles.two_factor_required and roles.error == ""

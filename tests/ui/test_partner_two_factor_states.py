@@ -5,8 +5,6 @@ got past the door."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 import time_machine
 from sqlmodel import select
@@ -32,7 +30,7 @@ def clock():
 
 def _card(login: str, partner_id: int):
     card = _console(S, login, f"/admin/partners/{partner_id}?partner_id={partner_id}")
-    assert asyncio.run(S.load.fn(card)) is None
+    assert S.load.fn(card) is None
     return card
 
 

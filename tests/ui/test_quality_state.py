@@ -3,8 +3,6 @@ speed test is refused, and the browser's report after a test is only a hint."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel import select
 
 import paysim_app.paysim_app  # noqa: F401
@@ -28,7 +26,7 @@ def _alice_state(factory):
     alice_sim, bob_sim = factory.sim(alice), factory.sim(bob)
     state = _leaf(QualityState)
     state.auth_token = _signed_in("alice@example.ru")
-    asyncio.run(QualityState.load.fn(state))
+    QualityState.load.fn(state)
     assert state.current_sim_id == alice_sim.id
     return state, alice, bob, alice_sim, bob_sim
 
@@ -59,7 +57,7 @@ def test_a_forged_sim_or_test_is_refused(db_url, factory):
     state.current_sim_id = bob_sim.id  # a client cannot set it, but even if it could
     QualityState.rate.fn(state, "voice", 1)
     state.current_sim_id = 0
-    asyncio.run(QualityState.load.fn(state))
+    QualityState.load.fn(state)
     state.tests = [{"id": bobs_test}]  # a forged "latest result"
     state.attach = True
     QualityState.rate.fn(state, "voice", 1)

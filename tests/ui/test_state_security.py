@@ -3,7 +3,6 @@ state a signed-in subscriber's browser receives holds no secret and no other use
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -43,7 +42,7 @@ def test_select_sim_with_another_subscribers_sim_is_refused(db_url, two_subscrib
     _, _, alice_sim, bob_sim = two_subscribers
     state = _leaf(CabinetHomeState)
     state.auth_token = _signed_in("alice@example.ru")
-    asyncio.run(CabinetHomeState.load.fn(state))
+    CabinetHomeState.load.fn(state)
     assert state.current_sim_id == alice_sim.id
 
     result = CabinetHomeState.select_sim.fn(state, bob_sim.id)
@@ -70,7 +69,7 @@ def test_serialised_state_of_a_subscriber_holds_no_secret(db_url, two_subscriber
     token = _signed_in("alice@example.ru")
     state = _leaf(CabinetHomeState)
     state.auth_token = token
-    asyncio.run(CabinetHomeState.load.fn(state))
+    CabinetHomeState.load.fn(state)
     sent = json.dumps(state.dict(), default=str, ensure_ascii=False)
 
     assert alice_sim.msisdn[2:5] in sent.replace(" ", "")  # the subscriber's own data is there

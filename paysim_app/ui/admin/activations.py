@@ -38,7 +38,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
-from paysim_app.ui.off_loop import off_loop
 
 STATUS_COLOURS = {
     "pending": "amber",
@@ -398,7 +397,6 @@ class AdminActivationState(SessionState):
 
     @access("admin:activations.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "activations.view")
         if redirect:
@@ -590,7 +588,6 @@ class AdminTariffChangeState(SessionState):
 
     @access("admin:activations.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "activations.view")
         if redirect:

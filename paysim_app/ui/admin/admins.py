@@ -27,7 +27,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice
-from paysim_app.ui.off_loop import off_loop
 
 CAN_MANAGE = SessionState.permissions.contains("admins.manage")
 INVITE_FIELDS = ("email", "full_name", "role")
@@ -282,7 +281,6 @@ class AdminAdminState(SessionState):
 
     @access("admin:admins.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "admins.view")
         if redirect:
@@ -561,7 +559,6 @@ class AdminRolesState(SessionState):
 
     @access("admin:admins.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "admins.view")
         if redirect:

@@ -45,7 +45,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import static_choice
-from paysim_app.ui.off_loop import off_loop
 
 TABS = ("blocks", "requests")
 LIST_PATH = "/admin/blocks"
@@ -408,7 +407,6 @@ class AdminBlockState(SessionState):
 
     @access("admin:blocks.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "blocks.view")
         if redirect:

@@ -24,7 +24,6 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice, static_choice
-from paysim_app.ui.off_loop import off_loop
 
 NEW_FIELDS = ("full_name", "document_type", "document_no", "phone", "email", "address")
 EMPTY_NEW = {**dict.fromkeys(NEW_FIELDS, ""), "document_type": "passport"}
@@ -44,7 +43,6 @@ class NewContractState(SessionState):
 
     @access("admin:subscribers.edit")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "subscribers.edit")
         if redirect:
@@ -172,7 +170,6 @@ class PutSimsState(SessionState):
 
     @access("admin:subscribers.view")
     @rx.event
-    @off_loop
     def load(self):
         """The block's tariffs (the card's own load shows the rest); nothing for a role without
         activations.edit, which does not see the block."""

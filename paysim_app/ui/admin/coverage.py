@@ -25,7 +25,6 @@ from paysim_app.ui.components.import_preview import count_grid, preview_table, u
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
-from paysim_app.ui.off_loop import off_loop
 
 TABS = ("settlements", "stations", "demand", "import")
 CAN_EDIT = SessionState.permissions.contains("coverage.edit")
@@ -263,7 +262,6 @@ class CoverageImportState(SessionState):
 
     @access("admin:coverage.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "coverage.view")
         if redirect:
@@ -351,7 +349,6 @@ class CoverageSettlementState(SessionState):
 
     @access("admin:coverage.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "coverage.view")
         if redirect:
@@ -420,7 +417,6 @@ class CoverageStationState(SessionState):
 
     @access("admin:coverage.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "coverage.view")
         if redirect:

@@ -15,7 +15,6 @@ from paysim_app.ui.components.cards import stat
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.off_loop import off_loop
 from paysim_app.ui.partner.home import status_grid
 
 
@@ -24,7 +23,6 @@ class AdminHomeState(LocaleView, SessionState):
 
     @access("admin:any")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin")
         if redirect:

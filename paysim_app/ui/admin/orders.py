@@ -33,7 +33,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.stock_picker import StockPickMixin, stock_picker
-from paysim_app.ui.off_loop import off_loop
 
 LIST_PATH = "/admin/activations?tab=orders"
 DETAIL = "/admin/activations/orders"
@@ -190,7 +189,6 @@ class AdminOrderState(StockPickMixin, SessionState):
 
     @access("admin:activations.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "activations.view")
         if redirect:

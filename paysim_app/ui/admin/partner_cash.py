@@ -15,7 +15,6 @@ from paysim_app.ui.components.format import money
 from paysim_app.ui.components.forms import labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
-from paysim_app.ui.off_loop import off_loop
 
 
 def _rubles(kop: int | None) -> str:
@@ -43,7 +42,6 @@ class PartnerCashLimitState(SessionState):
 
     @access("admin:partners.view")
     @rx.event
-    @off_loop
     def load(self):
         self.shown, self.value, self.error = "", "", ""
         partner_id = self._partner_id()

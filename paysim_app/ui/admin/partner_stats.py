@@ -22,7 +22,6 @@ from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.period import PeriodMixin, period_form
 from paysim_app.ui.components.settlement import settlement_rows, settlement_table
-from paysim_app.ui.off_loop import off_loop
 
 
 class PartnerStatsState(PeriodMixin, SessionState):
@@ -77,7 +76,6 @@ class PartnerStatsState(PeriodMixin, SessionState):
 
     @access("admin:partners.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "partners.view")
         if redirect:
@@ -139,7 +137,6 @@ class PartnersComparisonState(PeriodMixin, SessionState):
 
     @access("admin:partners.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "partners.view")
         if redirect:

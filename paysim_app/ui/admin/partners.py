@@ -31,7 +31,6 @@ from paysim_app.ui.components.ids import browser_id, optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
-from paysim_app.ui.off_loop import off_loop
 
 STATUS_COLOURS = {"active": "green", "inactive": "gray"}
 CAN_EDIT = SessionState.permissions.contains("partners.edit")
@@ -221,7 +220,6 @@ class AdminPartnerState(SessionState):
 
     @access("admin:partners.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "partners.view")
         if redirect:

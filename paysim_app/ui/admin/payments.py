@@ -33,7 +33,6 @@ from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
-from paysim_app.ui.off_loop import off_loop
 
 _info = partial(info_text, mono=True)  # the payment card shows codes
 
@@ -315,7 +314,6 @@ class AdminPaymentState(SessionState):
 
     @access("admin:payments.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "payments.view")
         if redirect:

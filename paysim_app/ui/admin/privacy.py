@@ -24,7 +24,6 @@ from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
-from paysim_app.ui.off_loop import off_loop
 
 STATUS_COLOURS = {"pending": "amber", "closed": "gray", "withdrawn": "blue"}
 CAN_EDIT = SessionState.permissions.contains("privacy.edit")
@@ -182,7 +181,6 @@ class LegalTextsState(SessionState):
 
     @access("admin:privacy.view")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._gate("admin", "privacy.view")
         if redirect:

@@ -27,7 +27,6 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.icons import callout_with_icon, chosen_icon
 from paysim_app.ui.components.import_preview import count_grid, preview_table, upload_card
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.off_loop import off_loop
 
 PERMISSION = importing.PERMISSION
 UPLOAD_ID = "import-upload"
@@ -161,7 +160,6 @@ class SimImportState(LocaleView, SessionState):
     # -- events -----------------------------------------------------------------------------
     @access("admin:sims.import")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", PERMISSION)
         if redirect:

@@ -26,7 +26,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, native_choice, static_choice
-from paysim_app.ui.off_loop import off_loop
 
 _info = partial(info, mono=True)  # the SIM card shows codes
 
@@ -378,7 +377,6 @@ class AdminSimState(SessionState):
 
     @access("admin:sims.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "sims.view")
         if redirect:

@@ -30,7 +30,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
-from paysim_app.ui.off_loop import off_loop
 
 STATUS_COLOURS = {"active": "green", "inactive": "gray"}
 SIM_COLOURS = {
@@ -270,7 +269,6 @@ class AdminSubscriberState(SessionState):
 
     @access("admin:subscribers.view")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("admin", "subscribers.view")
         if redirect:

@@ -27,7 +27,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
-from paysim_app.ui.off_loop import off_loop
 
 STATUS_COLOURS = {
     "new": "blue",
@@ -256,7 +255,6 @@ class AdminTicketState(AttachMixin, SessionState):
 
     @access("admin:support.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "support.view")
         if redirect:

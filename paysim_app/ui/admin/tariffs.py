@@ -24,7 +24,6 @@ from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField, list_view
 from paysim_app.ui.components.listing import ALL, ListMixin
-from paysim_app.ui.off_loop import off_loop
 
 ADDONS = "addons"  # the second tab's ?tab= value
 CAN_EDIT = SessionState.permissions.contains("tariffs.edit")
@@ -140,7 +139,6 @@ class StaticIpPoolState(SessionState):
 
     @access("admin:tariffs.view")
     @rx.event
-    @off_loop
     def load(self):
         self.pool_error = ""
         res = self._call(static_ips.summary)
@@ -530,7 +528,6 @@ class AdminTariffState(_CatalogueItem, SessionState):
 
     @access("admin:tariffs.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "tariffs.view")
         if redirect:
@@ -623,7 +620,6 @@ class AdminAddonState(_CatalogueItem, SessionState):
 
     @access("admin:tariffs.view")
     @rx.event
-    @off_loop
     def load(self):
         _actor, redirect = self._gate("admin", "tariffs.view")
         if redirect:

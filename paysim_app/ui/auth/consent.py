@@ -15,7 +15,6 @@ from paysim_app.ui.auth.session import HOME, LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import auth_card
-from paysim_app.ui.off_loop import off_loop
 
 DOC_ANCHORS = {"personal_data": "personal-data", "terms": "terms"}
 
@@ -71,7 +70,6 @@ class ConsentState(LocaleView, SessionState):
 
     @access("signed-in")
     @rx.event
-    @off_loop
     def load(self):
         actor = self._actor()
         if actor is None:
@@ -119,7 +117,6 @@ class LegalState(LocaleView, SessionState):
 
     @access("public")
     @rx.event
-    @off_loop
     def load(self):
         res = self._call(consent.current_texts, public=True)
         self.texts = _plain(res.value) if res else []

@@ -25,7 +25,6 @@ from paysim_app.ui.components.forms import error_banner, invalid, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.pickers import choice
-from paysim_app.ui.off_loop import off_loop
 
 FIELDS = ("fixed_amount", "threshold", "topup", "monthly_cap")
 NO_ERRORS = dict.fromkeys((*FIELDS, "card_id", "mode"), "")
@@ -76,7 +75,6 @@ class AutopayState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._open()
         if redirect:

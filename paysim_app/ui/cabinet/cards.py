@@ -19,7 +19,6 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.icons import callout_with_icon, chosen_icon
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.off_loop import off_loop
 
 
 class CardsState(LocaleView, SessionState):
@@ -37,7 +36,6 @@ class CardsState(LocaleView, SessionState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._gate("subscriber")
         if redirect:

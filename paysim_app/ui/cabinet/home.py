@@ -28,7 +28,6 @@ from paysim_app.ui.components.icons import callout_with_icon
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.notifications import NotificationBadgeState
 from paysim_app.ui.components.rating import stars
-from paysim_app.ui.off_loop import off_loop
 
 
 class CabinetHomeState(LocaleView, CabinetState):
@@ -94,7 +93,6 @@ class CabinetHomeState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._open()
         if redirect:

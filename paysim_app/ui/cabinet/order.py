@@ -27,7 +27,6 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import optional_id
 from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.pickers import choice, static_choice
-from paysim_app.ui.off_loop import off_loop
 
 ORDER_PATH = "/cabinet/order"
 FORM_FIELDS = (
@@ -94,7 +93,6 @@ class OrderFormState(SessionState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("subscriber")
         if redirect:
@@ -422,7 +420,6 @@ class OrderPageState(SessionState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("subscriber")
         if redirect:

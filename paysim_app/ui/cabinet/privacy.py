@@ -14,7 +14,6 @@ from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.off_loop import off_loop
 
 
 class PrivacyState(LocaleView, SessionState):
@@ -27,7 +26,6 @@ class PrivacyState(LocaleView, SessionState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         self.error = self.password_error = ""
         res = self._call(privacy.my_closure)

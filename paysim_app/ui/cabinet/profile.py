@@ -20,7 +20,6 @@ from paysim_app.ui.components.login_change import login_card
 from paysim_app.ui.components.notifications import preferences_card
 from paysim_app.ui.components.profile import password_form
 from paysim_app.ui.components.sessions import sessions_card
-from paysim_app.ui.off_loop import off_loop
 
 FIELDS = ("full_name", "email", "phone", "address")
 LIMITS = {"full_name": 200, "email": 254, "phone": 40, "address": 300}
@@ -43,7 +42,6 @@ class ProfileState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._open()
         if redirect:

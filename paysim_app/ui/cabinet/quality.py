@@ -20,7 +20,6 @@ from paysim_app.ui.components.data_table import Column, data_table
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.rating import stars
-from paysim_app.ui.off_loop import off_loop
 
 ASPECTS = quality.ASPECTS
 NOT_RATED = dict.fromkeys(ASPECTS, 0)
@@ -49,7 +48,6 @@ class QualityState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._open()
         if redirect:

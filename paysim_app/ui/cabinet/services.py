@@ -18,7 +18,6 @@ from paysim_app.ui.components.format import moment, money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.off_loop import off_loop
 
 
 class ServicesState(LocaleView, CabinetState):
@@ -36,7 +35,6 @@ class ServicesState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         return self._load_page()
 

@@ -23,7 +23,6 @@ from paysim_app.ui.components.format import data_size, day, money, phone
 from paysim_app.ui.components.forms import invalid, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.off_loop import off_loop
 
 NO_ERRORS = dict.fromkeys(("label", "comment"), "")
 
@@ -56,7 +55,6 @@ class SimsState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         return self._load_page()
 

@@ -27,7 +27,6 @@ from paysim_app.ui.components.list_view import FilterField, filter_card, list_pa
 from paysim_app.ui.components.listing import ListMixin
 from paysim_app.ui.components.pickers import choice, static_choice
 from paysim_app.ui.components.tickets import ALL
-from paysim_app.ui.off_loop import off_loop
 
 NO_SIM = "none"
 NEW_ERRORS = dict.fromkeys(("category", "subject", "body", "sim"), "")
@@ -231,7 +230,6 @@ class TicketState(LocaleView, AttachMixin, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._open()
         if redirect:

@@ -24,7 +24,6 @@ from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.pickers import static_choice
-from paysim_app.ui.off_loop import off_loop
 
 STATUS_COLOURS = {
     "pending": "amber",
@@ -125,7 +124,6 @@ class TariffsState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._open()
         if redirect:

@@ -24,7 +24,6 @@ from paysim_app.ui.components.format import money, phone
 from paysim_app.ui.components.forms import error_banner, form_card
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.off_loop import off_loop
 
 FIELDS = ("amount", "card_id")
 NO_ERRORS = dict.fromkeys(FIELDS, "")
@@ -62,7 +61,6 @@ class TopupState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._open()
         if redirect:
@@ -304,7 +302,6 @@ class TopupResultState(LocaleView, CabinetState):
 
     @access("subscriber")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._open()
         if redirect:

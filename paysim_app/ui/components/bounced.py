@@ -9,7 +9,6 @@ from paysim_app.core import outbox
 from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import SessionState
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.off_loop import off_loop
 
 
 class BouncedEmailState(SessionState):
@@ -17,7 +16,6 @@ class BouncedEmailState(SessionState):
 
     @access("signed-in")
     @rx.event
-    @off_loop
     def load(self):
         res = self._call(outbox.bounced_address)
         self.bounced = res.value if res else ""

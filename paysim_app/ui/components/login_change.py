@@ -13,7 +13,6 @@ from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import LocaleView, Outcome, SessionState
 from paysim_app.ui.components.forms import error_banner, field
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.off_loop import off_loop
 
 # the service's field names -> this card's inputs (the password card uses "current")
 FIELD_IDS = {"new_login": "new_login", "current": "login_password", "code": "login_code"}
@@ -47,7 +46,6 @@ class LoginChangeState(LocaleView, SessionState):
 
     @access("signed-in")
     @rx.event
-    @off_loop
     def load(self):
         """Chained after the page's own guard, which has already sent strangers away."""
         self.errors = {}

@@ -16,7 +16,6 @@ from paysim_app.ui.cabinet.state import plain
 from paysim_app.ui.components.format import moment
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
-from paysim_app.ui.off_loop import off_loop
 
 
 class SessionsState(LocaleView, SessionState):
@@ -33,7 +32,6 @@ class SessionsState(LocaleView, SessionState):
 
     @access("signed-in")
     @rx.event
-    @off_loop
     def load(self):
         """Chained after the page's own guard, which has already sent strangers away."""
         self._reload()

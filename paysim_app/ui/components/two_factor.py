@@ -12,7 +12,6 @@ from paysim_app.ui.access import access
 from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.forms import error_banner
 from paysim_app.ui.components.i18n import tr
-from paysim_app.ui.off_loop import off_loop
 
 MAX_CODE = 64  # characters of a typed code passed on
 
@@ -138,7 +137,6 @@ class TwoFactorState(LocaleView, SessionState):
 
     @access("signed-in")
     @rx.event
-    @off_loop
     def load(self):
         self.phase, self.codes, self.qr, self.secret = "", [], "", ""
         self.error, self.message = "", ""

@@ -14,7 +14,6 @@ from paysim_app.ui.components.cards import stat
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.off_loop import off_loop
 
 
 class PartnerHomeState(LocaleView, SessionState):
@@ -27,7 +26,6 @@ class PartnerHomeState(LocaleView, SessionState):
 
     @access("partner")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("partner")
         if redirect:

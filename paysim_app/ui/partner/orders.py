@@ -32,7 +32,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.list_view import FilterField
 from paysim_app.ui.components.listing import ALL, ListMixin
 from paysim_app.ui.components.stock_picker import StockPickMixin, stock_picker
-from paysim_app.ui.off_loop import off_loop
 
 STATUS_COLOURS = {
     "new": "blue",
@@ -148,7 +147,6 @@ class PartnerOrderState(StockPickMixin, SessionState):
 
     @access("partner")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("partner")
         if redirect:

@@ -23,7 +23,6 @@ from paysim_app.ui.components.layout import shell
 from paysim_app.ui.components.period import PeriodMixin, period_form
 from paysim_app.ui.components.pickers import native_select, var_options
 from paysim_app.ui.components.settlement import settlement_rows, settlement_table
-from paysim_app.ui.off_loop import off_loop
 
 
 class PartnerOwnStatsState(PeriodMixin, SessionState):
@@ -72,7 +71,6 @@ class PartnerOwnStatsState(PeriodMixin, SessionState):
 
     @access("partner")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("partner")
         if redirect:

@@ -19,7 +19,6 @@ from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.ids import browser_id
 from paysim_app.ui.components.pickers import static_choice
 from paysim_app.ui.components.tickets import ALL
-from paysim_app.ui.off_loop import off_loop
 
 PAGE_SIZE = 10
 NEW_ERRORS = dict.fromkeys(("category", "subject", "body"), "")
@@ -44,7 +43,6 @@ class PartnerSupportState(LocaleView, SessionState):
 
     @access("partner")
     @rx.event
-    @off_loop
     def load(self):
         actor, redirect = self._gate("partner")
         if redirect:
@@ -154,7 +152,6 @@ class PartnerTicketState(LocaleView, SessionState):
 
     @access("partner")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("partner")
         if redirect:

@@ -25,7 +25,6 @@ from paysim_app.ui.components.format import moment, money, phone
 from paysim_app.ui.components.forms import error_banner, form_card, invalid, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.layout import shell
-from paysim_app.ui.off_loop import off_loop
 
 NO_ERRORS = {"number": "", "amount": ""}
 
@@ -67,7 +66,6 @@ class PartnerTopupState(LocaleView, SessionState):
 
     @access("partner")
     @rx.event
-    @off_loop
     def load(self):
         _, redirect = self._gate("partner")
         if redirect:

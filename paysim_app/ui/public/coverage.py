@@ -17,7 +17,6 @@ from paysim_app.ui.components.format import money
 from paysim_app.ui.components.forms import error_banner, labelled
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.public_shell import public_shell
-from paysim_app.ui.off_loop import off_loop
 
 ORDER_PATH = "/cabinet/order"
 ALL = "all"
@@ -159,7 +158,6 @@ class PublicCoverageState(LocaleView, SessionState):
     # -- events ----------------------------------------------------------------------------
     @access("public")
     @rx.event
-    @off_loop
     def load(self):
         res = self._call(coverage.list_regions, public=True)
         self.regions = (

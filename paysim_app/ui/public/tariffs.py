@@ -15,7 +15,6 @@ from paysim_app.ui.auth.session import LocaleView, SessionState
 from paysim_app.ui.components.format import money
 from paysim_app.ui.components.i18n import tr
 from paysim_app.ui.components.public_shell import public_shell
-from paysim_app.ui.off_loop import off_loop
 
 ORDER_PATH = "/cabinet/order"
 
@@ -50,7 +49,6 @@ class PublicTariffsState(LocaleView, SessionState):
 
     @access("public")
     @rx.event
-    @off_loop
     def load(self):
         res = self._call(public.public_catalogue, public=True)
         if not res:
