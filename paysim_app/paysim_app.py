@@ -198,9 +198,9 @@ TITLE = "PaySim"
 
 
 # The pages are added together at the end (_add_pages): Reflex recomputes every state's var
-# dependencies for each new route argument a page brings (14 here, 1.9 s of a 2.9 s import of
-# this module: every process that serves the app or imports it pays it); installed in one call,
-# they are computed once.
+# dependencies for each route argument a page brings that it has not seen, so the arguments are
+# installed in one call first and the dependencies computed once (every process that serves or
+# imports the app pays for this module's import; bench/README.md, "The test suite's time").
 _PAGES: list[tuple] = []
 
 
