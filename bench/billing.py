@@ -692,10 +692,12 @@ def one_cycle(args, day: date, seed: int, verbose: bool) -> Cycle:
         )
         ok = nothing_again and all(found == expected for _, found, expected in checks)
         if verbose:
-            print(f"\nfirst run  ({day}, batch {args.batch}, pace {args.pace:g}):")
+            print(f"\nfirst run  ({day}, batch {args.batch}, pace {describe_pace(args.pace)}):")
             print(f"  SIMs due          {report.due}")
             print(f"  seconds           {first:.2f}")
             print(f"  SIMs/s            {report.due / first:,.0f}")
+            if args.pace:
+                print(f"  paused            {report.paused:.2f} s of the {first:.2f}")
             print(f"  fees              {report.fees} ({report.fees_kop / 100:,.2f} RUB)")
             print(
                 f"  autopay           {report.autopay['succeeded']} succeeded, "
@@ -741,6 +743,19 @@ def one_cycle(args, day: date, seed: int, verbose: bool) -> Cycle:
         app_db.get_engine.cache_clear()
 
 
+def pace_arg(value: str) -> float:
+    """--pace: seconds of pause per second of work, or "default" for the scheduler's."""
+    if value == "default":
+        return get_settings().paysim_billing_pace
+    return float(value)
+
+
+def describe_pace(pace: float) -> str:
+    if not pace:
+        return "0, flat out"
+    return f"{pace:g}" + (", by pressure" if get_settings().paysim_pace_by_pressure else "")
+
+
 def default_day() -> date:
     return datetime.now(ZoneInfo(get_settings().paysim_timezone)).date()
 
@@ -771,10 +786,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=500, help="run_billing(batch=...)")
     parser.add_argument(
         "--pace",
-        type=float,
+        type=pace_arg,
         default=0.0,
         help="run_billing(pace=...): the Pacer's pause per second of work; 0 (the default here) "
-        "runs flat out, the scheduler uses PAYSIM_BILLING_PACE (2.0 unless set)",
+        "runs flat out; 'default' is the scheduler's: PAYSIM_BILLING_PACE (2.0 unless set), "
+        "scaled by the machine's stall unless PAYSIM_PACE_BY_PRESSURE=0",
     )
     parser.add_argument(
         "--date",

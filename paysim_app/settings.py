@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # billing's pause per second of work between batches: 2.0 = at most a third of a core, so
     # web requests beside it stay fast (how the default was chosen: bench/README.md, "Pacing")
     paysim_billing_pace: float = Field(default=2.0, ge=0)
+    # the billing's and the import's pauses scaled by the machine's CPU and IO stall (Linux's
+    # pressure stall information, core.pacing): none while nobody waits for the machine. Off:
+    # always the whole pause, e.g. where the web runs on other machines than the jobs
+    paysim_pace_by_pressure: bool = True
     # PostgreSQL: a SIM import with more new SIMs than this commits them in chunks of this
     # many file lines (sims.importing.apply._apply_in_chunks); 0 = always one transaction
     paysim_import_chunk_rows: int = Field(default=5_000, ge=0)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from paysim_app.billing import checkout
@@ -95,11 +95,15 @@ def hold(session: Session, held: list[tuple[int, str | None]]) -> list[int]:
             .returning(_T.c.id)
         ).scalars()
     )
-    for pid, ref in held:  # the provider's reference of the attempt, when it gave one
-        if ref and pid in won:
-            session.execute(
-                update(_T).where(_T.c.id == pid, _T.c.gateway_ref.is_(None)).values(gateway_ref=ref)
-            )
+    taken = set(won)
+    refs = [{"pid": pid, "ref": ref} for pid, ref in held if ref and pid in taken]
+    if refs:  # the provider's reference of the attempt, when it gave one (one executemany)
+        session.execute(
+            update(_T)
+            .where(_T.c.id == bindparam("pid"), _T.c.gateway_ref.is_(None))
+            .values(gateway_ref=bindparam("ref")),
+            refs,
+        )
     if not won:
         return []
     session.execute(

@@ -53,3 +53,46 @@ def test_the_setting_switches_it_off(engine, backend, factory, monkeypatch):
 def test_only_the_tables_the_jobs_write(engine):
     with pytest.raises(ValueError):
         maintenance.after_bulk_write(engine, "sim; DROP TABLE sim", 10**6)
+
+
+def analyses(engine, table: str) -> int:
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        return conn.execute(
+            text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = :t"), {"t": table}
+        ).scalar_one()
+
+
+def test_a_growing_table_is_analysed_once_the_job_wrote_half_of_what_its_statistics_knew(
+    engine, backend
+):
+    growing = maintenance.GrowingTables(engine, ("payment", "autopay_run"))
+    if backend != "postgres":  # SQLite plans these lookups from its indexes
+        assert not growing.active
+        growing.wrote(10**6)
+        assert growing.analysed == 0
+        return
+    before = analyses(engine, "payment")
+    growing.known = 50_000  # the statistics knew of 50 000 rows
+    growing.wrote(20_000)
+    assert growing.analysed == 0 and analyses(engine, "payment") == before
+    growing.wrote(5_000)  # 25 000 written since: half of what they knew
+    assert growing.analysed == 1
+    assert analyses(engine, "payment") == before + 1
+    assert analyses(engine, "autopay_run") >= 1
+    # the count starts again from the fresh statistics (an empty table: WRITES_WORTH_IT)
+    assert growing.written == 0 and growing.known == 0
+    growing.wrote(maintenance.WRITES_WORTH_IT - 1)
+    assert growing.analysed == 1
+
+
+def test_growing_tables_are_left_alone_when_tidying_is_off(engine, monkeypatch):
+    monkeypatch.setattr(get_settings(), "paysim_tidy_after_jobs", False)
+    growing = maintenance.GrowingTables(engine, ("payment",))
+    growing.wrote(10**6)
+    assert not growing.active and growing.analysed == 0
+
+
+def test_only_the_tables_the_jobs_grow(engine):
+    with pytest.raises(ValueError):
+        maintenance.GrowingTables(engine, ("payment", "user_account"))

@@ -33,3 +33,46 @@ def test_a_short_job_is_not_paced(monkeypatch):
     for _ in range(12):
         pacer.batch_done()
     assert slept == []
+
+
+def _paced(monkeypatch, clock, stalls, ratio=2.0):
+    """A pressure-aware Pacer on a scripted clock and stall counter; returns (pacer, pauses)."""
+    ticks, stalled = iter(clock), iter(stalls)
+    slept = []
+    monkeypatch.setattr(pacing.time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(pacing.time, "sleep", slept.append)
+    monkeypatch.setattr(pacing, "stalled_us", lambda: next(stalled))
+    return pacing.Pacer(ratio, by_pressure=True), slept
+
+
+def test_by_pressure_the_pause_follows_the_stall_of_the_batch(monkeypatch):
+    # five batches of 1 s after a first one within the grace; the machine's stall in each:
+    # 2 % (the job alone), 10 %, 15 %, 60 %, and a counter that has gone away
+    clock = [0.0] + [t for n in range(1, 7) for t in (float(n), float(n))]
+    stalls = [0, 0, 20_000, 120_000, 270_000, 870_000, None]
+    pacer, slept = _paced(monkeypatch, clock, stalls[:2] + [s for s in stalls[2:] for _ in (0, 1)])
+    for _ in range(6):
+        pacer.batch_done()
+    # nothing while quiet, half of 2.0 halfway between QUIET and BUSY, then the whole (capped)
+    assert slept == [pytest.approx(1.0), 2.0, 2.0, 2.0]
+    assert pacer.paused == pytest.approx(7.0)
+
+
+def test_without_pressure_information_the_whole_pause_is_made(monkeypatch):
+    clock = [0.0, 2.0, 2.0, 3.0, 3.0]
+    pacer, slept = _paced(monkeypatch, clock, [None, None, None], ratio=0.5)
+    pacer.batch_done()
+    pacer.batch_done()
+    assert slept == [pytest.approx(1.0), pytest.approx(0.5)]
+
+
+def test_the_stall_counter_reads_the_kernel_or_says_it_cannot(monkeypatch, tmp_path):
+    cpu, io = tmp_path / "cpu", tmp_path / "io"
+    cpu.write_text("some avg10=1.00 avg60=0.50 avg300=0.10 total=1500\nfull avg10=0 total=0\n")
+    io.write_text("some avg10=0.00 avg60=0.00 avg300=0.00 total=25\nfull total=20\n")
+    monkeypatch.setattr(pacing, "PRESSURE_FILES", (cpu, io))
+    assert pacing.stalled_us() == 1525
+    io.write_text("garbage\n")
+    assert pacing.stalled_us() is None
+    monkeypatch.setattr(pacing, "PRESSURE_FILES", (tmp_path / "missing",))
+    assert pacing.stalled_us() is None

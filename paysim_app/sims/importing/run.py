@@ -144,7 +144,8 @@ def _import(session, actor, fh, name, dry_run, sample_size, rejects_to, started)
     try:
         if not dry_run:
             _lock(session)
-        pacer = Pacer(get_settings().paysim_import_pace)
+        settings = get_settings()
+        pacer = Pacer(settings.paysim_import_pace, by_pressure=settings.paysim_pace_by_pressure)
         _build_rows(session, pacer)
         _check_rows(session, pacer)
         counts = _counts(session)
