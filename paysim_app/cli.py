@@ -214,7 +214,7 @@ def cmd_run_billing(args: argparse.Namespace) -> int:
         f"{report.autopay['failed']} failed; threshold top-ups {report.threshold['succeeded']}; "
         f"retries {report.retries['succeeded']} ok / {report.retries['failed']} failed; "
         f"{report.reconciled} pending payments reconciled; {report.warnings} warnings; "
-        f"{report.seconds:.1f} s"
+        f"{report.seconds:.1f} s ({report.paused:.1f} s of it paused for the others)"
     )
     return 0
 

@@ -39,17 +39,19 @@ class Pacer:
     with its database on this machine) scales it, none up to QUIET, the whole of it from BUSY.
     A night's billing on an idle machine then runs at full speed, and the same cycle beside a
     busy web pauses as much as before. Where the kernel does not report stalls the whole pause
-    is made. The measurements: bench/README.md, "Pacing by pressure"."""
+    is made. The measurements: bench/README.md, "Pacing"."""
 
     MAX_PAUSE = 2.0
     GRACE = 1.0
     QUIET = 0.05
     BUSY = 0.15
+    WINDOW = 1.0  # by pressure, the stall is judged over at least this much work
 
     def __init__(self, ratio: float = 0.0, *, by_pressure: bool = False) -> None:
         self.ratio = max(0.0, ratio)
         self.by_pressure = by_pressure
         self.worked = 0.0  # all the work so far, the pauses left out
+        self.owed = 0.0  # the work since the last pause
         self.paused = 0.0
         self._start()
 
@@ -57,21 +59,30 @@ class Pacer:
         self.started = time.perf_counter()
         self.stall_at = stalled_us() if self.by_pressure else None
 
-    def share(self, batch: float) -> float:
-        """The part of the full pause this batch calls for (0..1)."""
-        if self.stall_at is None or batch <= 0:
+    def share(self, work: float) -> float:
+        """The part of the full pause that `work` seconds since the stall mark call for (0..1)."""
+        if self.stall_at is None or work <= 0:
             return 1.0
         now = stalled_us()
         if now is None:
             return 1.0
-        stall = (now - self.stall_at) / 1e6 / batch
+        stall = (now - self.stall_at) / 1e6 / work
         return min(1.0, max(0.0, (stall - self.QUIET) / (self.BUSY - self.QUIET)))
 
     def batch_done(self) -> None:
         batch = time.perf_counter() - self.started
         self.worked += batch
-        if self.ratio and self.worked > self.GRACE:
-            pause = min(batch * self.ratio * self.share(batch), self.MAX_PAUSE)
+        self.owed += batch
+        if not self.ratio or self.worked <= self.GRACE:
+            self.owed = 0.0
+        elif self.by_pressure and self.owed < self.WINDOW:
+            # a short batch's stall is noise (a 0.1 s batch meets 5 % in one 5 ms wait for a
+            # core): the window goes on, its stall mark kept
+            self.started = time.perf_counter()
+            return
+        else:
+            pause = min(self.owed * self.ratio * self.share(self.owed), self.MAX_PAUSE)
+            self.owed = 0.0
             if pause > 0:
                 time.sleep(pause)
                 self.paused += pause

@@ -76,3 +76,14 @@ def test_the_stall_counter_reads_the_kernel_or_says_it_cannot(monkeypatch, tmp_p
     assert pacing.stalled_us() is None
     monkeypatch.setattr(pacing, "PRESSURE_FILES", (tmp_path / "missing",))
     assert pacing.stalled_us() is None
+
+
+def test_by_pressure_short_batches_are_judged_together(monkeypatch):
+    # a first batch within the grace, then four of 0.25 s: one judgement over their second, whose stall
+    # (100 ms: 10 %) calls for half of the pause; the single batches' own shares do not matter
+    clock = [0.0, 1.0, 1.0] + [t for n in range(1, 5) for t in (1.0 + n / 4, 1.0 + n / 4)]
+    stalls = [0, 0, 100_000, 100_000]
+    pacer, slept = _paced(monkeypatch, clock, stalls)
+    for _ in range(5):
+        pacer.batch_done()
+    assert slept == [pytest.approx(1.0)]  # 1 s of work x 2.0 x a half
