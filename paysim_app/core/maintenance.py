@@ -65,7 +65,7 @@ class GrowingTables:
         self.analysed = 0  # how many times, for the logs and the tests
 
     def _known(self) -> int:
-        """The fewest rows the statistics of these tables know of (-1: never analysed)."""
+        """The fewest rows the statistics of these tables know of (never analysed: none)."""
         with self.engine.connect() as conn:
             return int(
                 conn.exec_driver_sql(

@@ -34,9 +34,10 @@ class Pacer:
     each of its dozen statements took over 20 s; it now answers as fast as the machine can.
 
     The pause makes room for others, so with `by_pressure` it is made only when there are
-    others: the machine's stall during the batch (the share of its time in which some task
-    waited for a CPU or for IO, which the job alone hardly causes: 2-3 % for a billing cycle
-    with its database on this machine) scales it, none up to QUIET, the whole of it from BUSY.
+    others: the machine's stall over the last WINDOW or more of work (the share of that time in
+    which some task waited for a CPU or for IO, which the job alone hardly causes: 2-4 % for a
+    billing cycle with its database on this machine) scales it, none up to QUIET, the whole of
+    it from BUSY (ten web users alone: 12-18 %).
     A night's billing on an idle machine then runs at full speed, and the same cycle beside a
     busy web pauses as much as before. Where the kernel does not report stalls the whole pause
     is made. The measurements: bench/README.md, "Pacing"."""
