@@ -255,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         settings = get_settings()
         print(
-            f"  pace {settings.paysim_import_pace} (PAYSIM_IMPORT_PACE), chunks of "
+            f"  pace {settings.paysim_import_pace} (PAYSIM_IMPORT_PACE"
+            f"{', by pressure' if settings.paysim_pace_by_pressure else ''}), chunks of "
             f"{settings.paysim_import_chunk_rows} new SIMs (PAYSIM_IMPORT_CHUNK_ROWS)"
         )
         dry_s, dry = run_import(engine, actor, path, dry_run=True)
