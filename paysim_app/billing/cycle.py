@@ -342,10 +342,7 @@ def _autopay_pass(
 ) -> None:
     period = period_of(day)
     after = 0
-    bind = session.get_bind()
-    growing = maintenance.GrowingTables(
-        getattr(bind, "engine", bind), ("payment", "autopay_run", "receipt")
-    )
+    growing = maintenance.GrowingTables(_engine(session), ("payment", "autopay_run", "receipt"))
     while True:
         ids = (
             session.execute(
@@ -499,12 +496,17 @@ def run_billing(
     report.warnings = _low_balance_warnings(session, today) + cards.warn_expiring(session, today)
     session.commit()
     # balances moved for many SIMs: the lists' counts and filters want the table tidied
-    bind = session.get_bind()
-    maintenance.after_bulk_write(getattr(bind, "engine", bind), "sim", report.fees)
+    maintenance.after_bulk_write(_engine(session), "sim", report.fees)
     report.seconds = round(time.perf_counter() - started, 3)
     report.paused = round(pacer.paused, 3)
     log.info("billing: %s", json.dumps(asdict(report)))
     return report
+
+
+def _engine(session: Session):
+    """The engine under the session (the maintenance runs on connections of its own)."""
+    bind = session.get_bind()
+    return getattr(bind, "engine", bind)
 
 
 def _mark_done(session: Session, day: date, report: BillingReport) -> None:

@@ -20,6 +20,7 @@ from paysim_app.settings import get_settings
 
 WRITES_WORTH_IT = 10_000  # rows written by one job from which the table is tidied
 TABLES = frozenset({"sim", "ledger_entry", "payment", "commission"})  # the ones jobs bulk-write
+GROWING = frozenset({"payment", "autopay_run", "receipt"})  # the ones a job grows as it goes
 log = logging.getLogger(__name__)
 
 
@@ -35,8 +36,7 @@ def after_bulk_write(engine: Engine, table: str, rows_written: int) -> float | N
     statement = (
         f"VACUUM (ANALYZE) {table}" if engine.dialect.name == "postgresql" else f"ANALYZE {table}"
     )
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(statement)
+    _outside_transaction(engine, statement)
     seconds = time.perf_counter() - started
     log.info("tidied %s after %d rows written: %.1f s", table, rows_written, seconds)
     return seconds
@@ -81,10 +81,12 @@ class GrowingTables:
         self.written += rows
         if self.written < max(WRITES_WORTH_IT, self.known // 2):
             return
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE " + ", ".join(self.tables))
+        _outside_transaction(self.engine, "ANALYZE " + ", ".join(self.tables))
         self.analysed += 1
         self.written, self.known = 0, self._known()
 
 
-GROWING = frozenset({"payment", "autopay_run", "receipt"})
+def _outside_transaction(engine: Engine, statement: str) -> None:
+    """On a connection of its own, committed at once: the job's transaction is left as it is."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(statement)
